@@ -1,0 +1,107 @@
+/**
+ * Typed errors shared by every layer.
+ *
+ * @module
+ */
+
+/**
+ * The error codes a {@linkcode ZmqError} carries. They follow libzmq's errno
+ * names where one exists, so code ported from C or zeromq.js can match on
+ * them.
+ */
+export type ZmqErrorCode =
+  /** The operation is not valid in the socket's current state (REQ sending twice). */
+  | "EFSM"
+  /** The socket type does not support the operation (SUB sending). */
+  | "ENOTSUP"
+  /** An argument is malformed (a bad endpoint, a bad option value). */
+  | "EINVAL"
+  /** The address is already bound. */
+  | "EADDRINUSE"
+  /** The endpoint is not bound or connected on this socket. */
+  | "ENOENT"
+  /** The socket or its context is closed. */
+  | "ETERM"
+  /** The transport is unknown (not tcp, ipc or inproc). */
+  | "EPROTONOSUPPORT"
+  /** The peer broke the ZMTP protocol. */
+  | "EPROTO"
+  /** A message could not be routed. */
+  | "EHOSTUNREACH";
+
+/**
+ * The error every operation of this library throws or rejects with.
+ *
+ * @example Telling a state error from others
+ * ```ts
+ * import { ZmqError } from "@zmtp/zmq";
+ *
+ * const error = new ZmqError("EFSM", "a REQ socket must receive the reply before it sends again");
+ * console.log(error.code); // "EFSM"
+ * ```
+ */
+export class ZmqError extends Error {
+  /** The machine-readable reason, libzmq's errno name where one exists. */
+  readonly code: ZmqErrorCode;
+
+  /**
+   * Makes an error with a code and a message that says what to do.
+   *
+   * @param code The machine-readable reason.
+   * @param message What went wrong and what to do about it.
+   */
+  constructor(code: ZmqErrorCode, message: string) {
+    super(message);
+    this.name = "ZmqError";
+    this.code = code;
+  }
+}
+
+/**
+ * Why a ZMTP connection was given up: `protocol` (the peer broke ZMTP),
+ * `auth` (the security handshake refused it), `incompatible` (socket types
+ * that cannot talk), `version` (a ZMTP 1.0/2.0 peer), `mechanism` (the peers
+ * use different security mechanisms), `timeout` (the handshake took too
+ * long), `peer` (the peer sent an ERROR command).
+ */
+export type ProtocolErrorKind =
+  | "protocol"
+  | "auth"
+  | "incompatible"
+  | "version"
+  | "mechanism"
+  | "timeout"
+  | "peer";
+
+/**
+ * Thrown inside the codec when the bytes from a peer break ZMTP; the
+ * connection reports it as an `error` event and must be closed.
+ *
+ * @example
+ * ```ts
+ * import { codec } from "@zmtp/zmq";
+ *
+ * const decoder = new codec.FrameDecoder();
+ * try {
+ *   decoder.decode(new Uint8Array([0x80, 0]));
+ * } catch (error) {
+ *   console.log((error as codec.ProtocolError).kind); // "protocol"
+ * }
+ * ```
+ */
+export class ProtocolError extends ZmqError {
+  /** Which rule the peer broke. */
+  readonly kind: ProtocolErrorKind;
+
+  /**
+   * Makes a protocol error.
+   *
+   * @param kind Which rule the peer broke.
+   * @param message A sentence a person can act on.
+   */
+  constructor(kind: ProtocolErrorKind, message: string) {
+    super("EPROTO", message);
+    this.name = "ProtocolError";
+    this.kind = kind;
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * ZMTP 3.1 as pure functions and state machines: greeting, frames,
+ * commands, metadata, the NULL mechanism and the connection. No I/O, no
+ * timers: it runs anywhere JavaScript does.
+ *
+ * @example
+ * ```ts
+ * import { codec } from "@zmtp/zmq";
+ *
+ * const connection = new codec.Connection({ socketType: "PUSH" });
+ * const [greeting] = connection.takeOutput();
+ * console.log(greeting.length); // 64
+ * ```
+ *
+ * @module
+ */
+
+export * from "./errors.ts";
+export * from "./frame.ts";
+export * from "./greeting.ts";
+export * from "./command.ts";
+export * from "./metadata.ts";
+export * from "./mechanism.ts";
+export * from "./socket_type.ts";
+export * from "./connection.ts";

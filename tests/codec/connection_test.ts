@@ -1,0 +1,297 @@
+import { assert, assertEquals, assertThrows } from "@std/assert";
+import { codec } from "../../mod.ts";
+import { concat } from "./frame_test.ts";
+import { expectEvent } from "../_helpers.ts";
+
+const text = new TextEncoder();
+const ascii = (s: string) => Array.from(s, (c) => c.charCodeAt(0));
+
+function pump(
+  from: codec.Connection,
+  to: codec.Connection,
+): codec.ConnectionEvent[] {
+  return from.takeOutput().flatMap((chunk) => to.receive(chunk));
+}
+
+function handshake(
+  a: codec.Connection,
+  b: codec.Connection,
+): codec.ConnectionEvent[] {
+  return [...pump(a, b), ...pump(b, a), ...pump(a, b), ...pump(b, a)];
+}
+
+Deno.test("greeting: 64 bytes, version 3.1, NULL, byte-exact", () => {
+  const greeting = codec.encodeGreeting({ mechanism: "NULL", asServer: false });
+  const expected = new Uint8Array(64);
+  expected.set([0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0x7f, 3, 1, ...ascii("NULL")]);
+  assertEquals(greeting, expected);
+  assertEquals(codec.parseGreeting(greeting), {
+    major: 3,
+    minor: 1,
+    mechanism: "NULL",
+    asServer: false,
+  });
+});
+
+Deno.test("greeting: ZMTP 1.0 and 2.0 peers are refused with kind version", () => {
+  const one = assertThrows(
+    () => codec.checkGreetingPrefix(new Uint8Array([0x05])),
+    codec.ProtocolError,
+  );
+  assertEquals(one.kind, "version");
+  const two = new Uint8Array([0xff, 0, 0, 0, 0, 0, 0, 0, 1, 0x7f, 1]);
+  assertThrows(
+    () => codec.checkGreetingPrefix(two),
+    codec.ProtocolError,
+    "2.0",
+  );
+  // libzmq puts its identity length in the padding: still ZMTP 3.
+  codec.checkGreetingPrefix(
+    new Uint8Array([0xff, 0, 0, 0, 0, 0, 0, 0, 1, 0x7f, 3]),
+  );
+});
+
+Deno.test("READY: RFC 23's worked example for a DEALER, byte-exact", () => {
+  const connection = new codec.Connection({ socketType: "DEALER" });
+  connection.takeOutput();
+  const peer = new codec.Connection({ socketType: "ROUTER" });
+  connection.receive(concat(peer.takeOutput()));
+  const ready = concat(connection.takeOutput());
+  assertEquals(
+    ready,
+    new Uint8Array([
+      0x04,
+      41,
+      5,
+      ...ascii("READY"),
+      11,
+      ...ascii("Socket-Type"),
+      0,
+      0,
+      0,
+      6,
+      ...ascii("DEALER"),
+      8,
+      ...ascii("Identity"),
+      0,
+      0,
+      0,
+      0,
+    ]),
+  );
+});
+
+Deno.test("READY: the RFC's ROUTER reply (no Identity) is accepted", () => {
+  const dealer = new codec.Connection({ socketType: "DEALER" });
+  dealer.receive(codec.encodeGreeting({ mechanism: "NULL", asServer: false }));
+  const events = dealer.receive(
+    new Uint8Array([
+      0x04,
+      28,
+      5,
+      ...ascii("READY"),
+      11,
+      ...ascii("Socket-Type"),
+      0,
+      0,
+      0,
+      6,
+      ...ascii("ROUTER"),
+    ]),
+  );
+  assertEquals(events.length, 1);
+  const ready = expectEvent(events[0], "ready");
+  assertEquals(ready.peer.socketType, "ROUTER");
+  assertEquals(ready.peer.routingId, undefined);
+});
+
+Deno.test("metadata: names are case-insensitive and unknown ones kept", () => {
+  const bytes = codec.encodeMetadata(
+    new codec.Metadata([["socket-TYPE", "PUB"], ["X-Custom", "42"]]),
+  );
+  const metadata = codec.parseMetadata(bytes);
+  assertEquals(metadata.getString("Socket-Type"), "PUB");
+  assertEquals(metadata.getString("x-custom"), "42");
+  assertEquals([...metadata].map(([name]) => name), [
+    "socket-TYPE",
+    "X-Custom",
+  ]);
+  assertThrows(
+    () => codec.parseMetadata(new Uint8Array([3, 65, 66])),
+    codec.ProtocolError,
+  );
+});
+
+Deno.test("connection: NULL handshake then multipart messages both ways", () => {
+  const client = new codec.Connection({
+    socketType: "REQ",
+    routingId: text.encode("me"),
+  });
+  const server = new codec.Connection({ socketType: "REP" });
+  const events = handshake(client, server);
+  assertEquals(events.map((e) => e.type), ["ready", "ready"]);
+  const serverReady = expectEvent(
+    events.find((e) => e.type === "ready" && e.peer.socketType === "REQ"),
+    "ready",
+  );
+  assertEquals(serverReady.peer.routingId, text.encode("me"));
+  const message = [
+    new Uint8Array(),
+    new Uint8Array(300).fill(1),
+    text.encode("x"),
+  ];
+  client.sendMessage(message);
+  const received = pump(client, server);
+  assertEquals(received, [{ type: "message", frames: message }]);
+});
+
+Deno.test("connection: every prefix of a valid stream decodes the same", () => {
+  const client = new codec.Connection({ socketType: "PUSH" });
+  const server = new codec.Connection({ socketType: "PULL" });
+  handshake(client, server);
+  const fresh = new codec.Connection({ socketType: "PULL" });
+  fresh.takeOutput();
+  // Rebuild the client's full stream: greeting, READY, then messages.
+  const sender = new codec.Connection({ socketType: "PUSH" });
+  const head = concat(sender.takeOutput());
+  sender.receive(
+    concat(
+      fresh.takeOutput().length
+        ? []
+        : [codec.encodeGreeting({ mechanism: "NULL", asServer: false })],
+    ),
+  );
+  sender.receive(
+    codec.encodeFrame(
+      codec.encodeReady(new codec.Metadata([["Socket-Type", "PULL"]])),
+      codec.FLAG_COMMAND,
+    ),
+  );
+  sender.sendMessage([text.encode("one")]);
+  sender.sendMessage([new Uint8Array(), new Uint8Array(1024).fill(3)]);
+  const stream = concat([head, ...sender.takeOutput()]);
+  for (let split = 0; split <= stream.length; split++) {
+    const receiver = new codec.Connection({ socketType: "PULL" });
+    const events = [
+      ...receiver.receive(stream.slice(0, split)),
+      ...receiver.receive(stream.slice(split)),
+    ];
+    assertEquals(
+      events.map((e) => e.type),
+      ["ready", "message", "message"],
+      `split ${split}`,
+    );
+  }
+});
+
+Deno.test("connection: PING is answered with a PONG echoing its context", () => {
+  const a = new codec.Connection({ socketType: "PAIR" });
+  const b = new codec.Connection({ socketType: "PAIR" });
+  handshake(a, b);
+  a.sendCommand(codec.encodePing(0, text.encode("ctx")));
+  assertEquals(pump(a, b), []);
+  const [pong] = b.takeOutput();
+  const [frame] = new codec.FrameDecoder().decode(pong);
+  assertEquals(frame.flags, codec.FLAG_COMMAND);
+  assertEquals(codec.parseCommand(frame.body), {
+    name: "PONG",
+    data: text.encode("ctx"),
+  });
+});
+
+Deno.test("connection: subscriptions as 3.1 commands and 3.0 messages", () => {
+  const pub = new codec.Connection({ socketType: "PUB" });
+  const sub = new codec.Connection({ socketType: "SUB" });
+  handshake(pub, sub);
+  sub.sendSubscribe(text.encode("weather"));
+  sub.sendCancel(text.encode("weather"));
+  const events = pump(sub, pub);
+  assertEquals(events, [
+    { type: "subscribe", topic: text.encode("weather") },
+    { type: "cancel", topic: text.encode("weather") },
+  ]);
+  // A 3.0-style 0x01 message means the same to a PUB.
+  assertEquals(pub.receive(codec.encodeFrame(new Uint8Array([1, 65]), 0)), [
+    { type: "subscribe", topic: new Uint8Array([65]) },
+  ]);
+});
+
+Deno.test("connection: to a ZMTP 3.0 peer, subscriptions go as messages", () => {
+  const sub = new codec.Connection({ socketType: "SUB" });
+  const greeting30 = codec.encodeGreeting({
+    mechanism: "NULL",
+    asServer: false,
+  });
+  greeting30[11] = 0;
+  sub.receive(greeting30);
+  sub.receive(
+    codec.encodeFrame(
+      codec.encodeReady(new codec.Metadata([["Socket-Type", "PUB"]])),
+      codec.FLAG_COMMAND,
+    ),
+  );
+  sub.takeOutput();
+  sub.sendSubscribe(text.encode("A"));
+  assertEquals(concat(sub.takeOutput()), new Uint8Array([0, 2, 1, 65]));
+});
+
+Deno.test("connection: incompatible socket types send ERROR and fail", () => {
+  const req = new codec.Connection({ socketType: "REQ" });
+  const pub = new codec.Connection({ socketType: "PUB" });
+  const events = handshake(req, pub);
+  const errors = events.filter((e) => e.type === "error");
+  assertEquals(errors.length, 2);
+  assert(errors[0].type === "error");
+  assert(["incompatible", "peer"].includes(errors[0].error.kind));
+  assertEquals(req.state, "failed");
+});
+
+Deno.test("connection: mechanism mismatch, message before READY, unknown command", () => {
+  const plainGreeting = codec.encodeGreeting({
+    mechanism: "PLAIN",
+    asServer: true,
+  });
+  const a = new codec.Connection({ socketType: "PAIR" });
+  const [mismatch] = a.receive(plainGreeting);
+  assert(mismatch.type === "error" && mismatch.error.kind === "mechanism");
+
+  const b = new codec.Connection({ socketType: "PAIR" });
+  b.receive(codec.encodeGreeting({ mechanism: "NULL", asServer: false }));
+  const [early] = b.receive(codec.encodeFrame(text.encode("hi"), 0));
+  assert(early.type === "error" && early.error.kind === "protocol");
+
+  const c = new codec.Connection({ socketType: "PAIR" });
+  const d = new codec.Connection({ socketType: "PAIR" });
+  handshake(c, d);
+  const [unknown] = c.receive(
+    codec.encodeFrame(
+      codec.encodeCommand("BOGUS", new Uint8Array()),
+      codec.FLAG_COMMAND,
+    ),
+  );
+  assert(unknown.type === "error" && unknown.error.message.includes("BOGUS"));
+  assertEquals(c.receive(codec.encodeFrame(text.encode("late"), 0)), []);
+});
+
+Deno.test("connection: maxMessageSize drops an oversized multipart message", () => {
+  const a = new codec.Connection({ socketType: "PULL", maxMessageSize: 10 });
+  const b = new codec.Connection({ socketType: "PUSH" });
+  handshake(a, b);
+  b.sendMessage([new Uint8Array(6), new Uint8Array(6)]);
+  const events = pump(b, a);
+  assertEquals(events.length, 1);
+  assert(events[0].type === "error");
+});
+
+Deno.test("connection: the handshake deadline comes from the injected clock", () => {
+  const a = new codec.Connection({
+    socketType: "PAIR",
+    now: 1000,
+    handshakeInterval: 500,
+  });
+  assertEquals(a.deadline, 1500);
+  assertEquals(a.tick(1499), []);
+  const [timeout] = a.tick(1500);
+  assert(timeout.type === "error" && timeout.error.kind === "timeout");
+  assertEquals(a.deadline, undefined);
+});

@@ -1,0 +1,97 @@
+import { assertEquals, assertThrows } from "@std/assert";
+import { codec } from "../../mod.ts";
+
+const text = new TextEncoder();
+
+Deno.test("frame: short and long headers are byte-exact", () => {
+  assertEquals(
+    codec.encodeFrame(text.encode("hi"), codec.FLAG_MORE),
+    new Uint8Array([0x01, 2, 0x68, 0x69]),
+  );
+  const long = codec.encodeFrame(new Uint8Array(300), 0);
+  assertEquals(
+    long.subarray(0, 9),
+    new Uint8Array([2, 0, 0, 0, 0, 0, 0, 1, 44]),
+  );
+  assertEquals(long.length, 309);
+  const empty = codec.encodeFrame(new Uint8Array(), 0);
+  assertEquals(empty, new Uint8Array([0, 0]));
+});
+
+Deno.test("frame: a stream split at every byte boundary decodes the same", () => {
+  const bodies = [
+    new Uint8Array(),
+    text.encode("a"),
+    new Uint8Array(255).fill(7),
+    new Uint8Array(256).fill(8),
+    new Uint8Array(1000).map((_, i) => i),
+  ];
+  const wire = concat(
+    bodies.map((body, i) =>
+      codec.encodeFrame(body, i < bodies.length - 1 ? codec.FLAG_MORE : 0)
+    ),
+  );
+  for (let split = 0; split <= wire.length; split++) {
+    const decoder = new codec.FrameDecoder();
+    const frames = [
+      ...decoder.decode(wire.subarray(0, split)),
+      ...decoder.decode(wire.subarray(split)),
+    ];
+    assertEquals(frames.map((f) => f.body), bodies, `split at ${split}`);
+    assertEquals(frames.map((f) => f.flags), [1, 1, 1, 1, 0]);
+    assertEquals(decoder.idle, true);
+  }
+  // And one byte at a time.
+  const decoder = new codec.FrameDecoder();
+  const frames = [];
+  for (let i = 0; i < wire.length; i++) {
+    frames.push(...decoder.decode(wire.subarray(i, i + 1)));
+  }
+  assertEquals(frames.map((f) => f.body), bodies);
+});
+
+Deno.test("frame: a frame inside one chunk is a view, not a copy", () => {
+  const wire = codec.encodeFrame(text.encode("zero-copy"), 0);
+  const [frame] = new codec.FrameDecoder().decode(wire);
+  assertEquals(frame.body.buffer, wire.buffer);
+});
+
+Deno.test("frame: reserved bits are a protocol error", () => {
+  const error = assertThrows(
+    () => new codec.FrameDecoder().decode(new Uint8Array([0x08, 0])),
+    codec.ProtocolError,
+  );
+  assertEquals(error.kind, "protocol");
+});
+
+Deno.test("frame: a declared size over the limit fails before the body arrives", () => {
+  const decoder = new codec.FrameDecoder({ maxFrameSize: 100 });
+  assertThrows(
+    () => decoder.decode(new Uint8Array([2, 0, 0, 0, 1, 0, 0, 0, 0])),
+    codec.ProtocolError,
+    "over the limit",
+  );
+});
+
+Deno.test("frame: frames before a malformed one are still returned", () => {
+  const frames: codec.Frame[] = [];
+  const wire = concat([
+    codec.encodeFrame(text.encode("ok"), 0),
+    new Uint8Array([0xff, 0]),
+  ]);
+  assertThrows(
+    () => new codec.FrameDecoder().decode(wire, frames),
+    codec.ProtocolError,
+  );
+  assertEquals(frames.length, 1);
+});
+
+export function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
