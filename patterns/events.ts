@@ -1,0 +1,131 @@
+/**
+ * The events a socket reports about its connections.
+ *
+ * @module
+ */
+
+import type { ProtocolErrorKind } from "../codec/errors.ts";
+
+/** Something that happened to a socket's endpoints or connections. */
+export type SocketEvent =
+  /** `bind` succeeded; `endpoint` is the real address (port resolved). */
+  | { type: "listening"; endpoint: string }
+  /** A peer connected to a bound endpoint. */
+  | { type: "accepted"; endpoint: string }
+  /** A connection to a `connect` endpoint was made. */
+  | { type: "connected"; endpoint: string }
+  /** A connection attempt failed; the next one comes after `interval` ms. */
+  | { type: "connect-retried"; endpoint: string; interval: number }
+  /** The ZMTP handshake with a peer completed. */
+  | { type: "handshake-succeeded"; endpoint: string }
+  /** The peer was refused: it broke ZMTP, failed security, or does not match. */
+  | {
+    type: "handshake-failed";
+    endpoint: string;
+    kind: ProtocolErrorKind;
+    reason: string;
+  }
+  /** A peer that had completed its handshake broke the protocol and was dropped. */
+  | {
+    type: "protocol-error";
+    endpoint: string;
+    kind: ProtocolErrorKind;
+    reason: string;
+  }
+  /** A connection ended. */
+  | { type: "disconnected"; endpoint: string }
+  /** The socket is closed; no events follow. */
+  | { type: "closed" };
+
+const MAX_BUFFERED = 1000;
+
+/**
+ * The socket's events as an async iterable. Events are buffered (the last
+ * 1000) until read, so none is missed between starting an action and
+ * starting to read; iteration ends when the socket closes.
+ *
+ * @example
+ * ```ts
+ * import { Pull } from "@zmtp/zmq";
+ *
+ * const pull = new Pull();
+ * await pull.bind("tcp://127.0.0.1:0");
+ * for await (const event of pull.events) {
+ *   console.log(event.type); // "listening"
+ *   break;
+ * }
+ * await pull.close();
+ * ```
+ */
+export class SocketEvents implements AsyncIterable<SocketEvent> {
+  #buffer: SocketEvent[] = [];
+  #waiters: ((result: IteratorResult<SocketEvent>) => void)[] = [];
+  #ended = false;
+
+  /** @internal Records an event. */
+  push(event: SocketEvent): void {
+    if (this.#ended) return;
+    const waiter = this.#waiters.shift();
+    if (waiter) return waiter({ value: event, done: false });
+    this.#buffer.push(event);
+    if (this.#buffer.length > MAX_BUFFERED) this.#buffer.shift();
+  }
+
+  /** @internal Ends iteration after the buffered events. */
+  end(): void {
+    this.#ended = true;
+    for (const waiter of this.#waiters.splice(0)) {
+      waiter({ value: undefined, done: true });
+    }
+  }
+
+  /**
+   * Waits for the next event of a type, discarding others before it.
+   *
+   * @param type The event type wanted.
+   * @param signal Gives up (rejecting with its reason) when aborted.
+   * @returns The event.
+   */
+  async wait<T extends SocketEvent["type"]>(
+    type: T,
+    signal?: AbortSignal,
+  ): Promise<Extract<SocketEvent, { type: T }>> {
+    const iterator = this[Symbol.asyncIterator]();
+    while (true) {
+      signal?.throwIfAborted();
+      const next = signal
+        ? await _raceAbort(iterator.next(), signal)
+        : await iterator.next();
+      if (next.done) {
+        throw new Error(`the socket closed before a "${type}" event`);
+      }
+      if (next.value.type === type) {
+        return next.value as Extract<SocketEvent, { type: T }>;
+      }
+    }
+  }
+
+  /** Iterates over events as they come. */
+  [Symbol.asyncIterator](): AsyncIterator<SocketEvent> {
+    return {
+      next: (): Promise<IteratorResult<SocketEvent>> => {
+        const event = this.#buffer.shift();
+        if (event) return Promise.resolve({ value: event, done: false });
+        if (this.#ended) {
+          return Promise.resolve({ value: undefined, done: true });
+        }
+        return new Promise((resolve) => this.#waiters.push(resolve));
+      },
+    };
+  }
+}
+
+function _raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() =>
+      signal.removeEventListener("abort", onAbort)
+    );
+  });
+}

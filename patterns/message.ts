@@ -1,0 +1,40 @@
+/**
+ * Messages: what the application sends and receives.
+ *
+ * @module
+ */
+
+/** A received message: its frames, in order. */
+export type Message = Uint8Array[];
+
+/** What `send` accepts: one frame, or the frames of a multipart message. */
+export type MessageLike =
+  | string
+  | Uint8Array
+  | readonly (string | Uint8Array)[];
+
+const _encoder = new TextEncoder();
+
+/**
+ * Turns what the application passes to `send` into frames (strings as UTF-8).
+ *
+ * @example
+ * ```ts
+ * import { toFrames } from "@zmtp/zmq";
+ *
+ * console.log(toFrames(["a", new Uint8Array([1])])); // [Uint8Array [97], Uint8Array [1]]
+ * ```
+ *
+ * @param message A string, bytes, or an array of either.
+ * @returns The frames; never empty.
+ */
+export function toFrames(message: MessageLike): Uint8Array[] {
+  if (typeof message === "string") return [_encoder.encode(message)];
+  if (message instanceof Uint8Array) return [message];
+  if (message.length === 0) {
+    throw new TypeError("a message needs at least one frame");
+  }
+  return message.map((frame) =>
+    typeof frame === "string" ? _encoder.encode(frame) : frame
+  );
+}

@@ -1,0 +1,91 @@
+/**
+ * A pipe: the socket's queue pair for one peer.
+ *
+ * @module
+ */
+
+import type { Connection, PeerInfo } from "../codec/connection.ts";
+import type { Pump } from "../transport/pump.ts";
+import type { Message } from "./message.ts";
+import { Queue } from "./_queue.ts";
+import { SubscriptionTrie } from "./subscription_trie.ts";
+
+let _nextPipeId = 1;
+
+/**
+ * The socket's view of one peer: messages waiting to go out (bounded by the
+ * send high-water mark), messages received and not yet read (bounded by the
+ * receive high-water mark), and the connection currently serving it.
+ *
+ * A pipe made by `connect` outlives its connections: messages queue in it
+ * before the first connection and across reconnects, as in libzmq.
+ */
+export class Pipe {
+  /** A number unique in this process, for fair ordering and logs. */
+  readonly id: number = _nextPipeId++;
+  /** The endpoint this pipe belongs to. */
+  readonly endpoint: string;
+  /** Messages waiting to be written. */
+  readonly outbound: Queue<Message> = new Queue();
+  /** Messages received and not yet read. */
+  readonly inbound: Queue<Message> = new Queue();
+  /** Control actions (subscriptions) to write before messages. */
+  readonly control: Queue<(connection: Connection) => void> = new Queue();
+  /** The prefixes the peer subscribed to (publisher side). */
+  readonly subscriptions: SubscriptionTrie = new SubscriptionTrie({
+    counted: false,
+  });
+  /** The current connection, while there is one. */
+  pump: Pump | undefined;
+  /** What the peer said in its last handshake. */
+  peer: PeerInfo | undefined;
+  /** The routing id a ROUTER knows this peer by. */
+  routingId: Uint8Array | undefined;
+  /** Whether the socket routes messages to this pipe. */
+  attached = false;
+  /** Whether a connection with a completed handshake serves the pipe now. */
+  ready = false;
+  readonly #sendHighWaterMark: number;
+  readonly #receiveHighWaterMark: number;
+
+  /**
+   * Makes an empty pipe.
+   *
+   * @param endpoint The endpoint it belongs to.
+   * @param sendHighWaterMark Outbound limit in messages; 0 for none.
+   * @param receiveHighWaterMark Inbound limit in messages; 0 for none.
+   */
+  constructor(
+    endpoint: string,
+    sendHighWaterMark: number,
+    receiveHighWaterMark: number,
+  ) {
+    this.endpoint = endpoint;
+    this.#sendHighWaterMark = sendHighWaterMark;
+    this.#receiveHighWaterMark = receiveHighWaterMark;
+  }
+
+  /** Whether the outbound queue is at its high-water mark. */
+  get full(): boolean {
+    return this.#sendHighWaterMark > 0 &&
+      this.outbound.length >= this.#sendHighWaterMark;
+  }
+
+  /** Whether the inbound queue is at its high-water mark. */
+  get inboundFull(): boolean {
+    return this.#receiveHighWaterMark > 0 &&
+      this.inbound.length >= this.#receiveHighWaterMark;
+  }
+
+  /** Queues a message for the peer and wakes the connection. */
+  write(message: Message): void {
+    this.outbound.push(message);
+    this.pump?.wake();
+  }
+
+  /** Queues a control action and wakes the connection. */
+  writeControl(action: (connection: Connection) => void): void {
+    this.control.push(action);
+    this.pump?.wake();
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * REP: the server of synchronous request-reply (RFC 28).
+ *
+ * @module
+ */
+
+import { ZmqError } from "../codec/errors.ts";
+import { FairQueue } from "./fair_queue.ts";
+import type { Message } from "./message.ts";
+import type { Pipe } from "./pipe.ts";
+import { Socket, type SocketOptions } from "./socket.ts";
+
+/**
+ * Receives a request, then sends its reply, strictly in turn. The
+ * request's envelope (routing frames up to the empty delimiter) is kept and
+ * put back on the reply, so replies find their way through ROUTER/DEALER
+ * brokers.
+ *
+ * @example
+ * ```ts
+ * import { Reply } from "@zmtp/zmq";
+ *
+ * const server = new Reply();
+ * await server.bind("tcp://127.0.0.1:0");
+ * // for await (const [request] of server) await server.send("World");
+ * await server.close();
+ * ```
+ */
+export class Reply extends Socket {
+  #queue = new FairQueue();
+  #envelope: Uint8Array[] | undefined;
+  #from: Pipe | undefined;
+
+  /**
+   * Makes a REP socket.
+   *
+   * @param options Socket options.
+   */
+  constructor(options: SocketOptions = {}) {
+    super("REP", options);
+  }
+
+  protected override _receive(): Message | undefined {
+    if (this.#envelope) {
+      throw new ZmqError(
+        "EFSM",
+        "a REP socket must send the reply before it receives the next request",
+      );
+    }
+    while (true) {
+      const item = this.#queue.take();
+      if (!item) return undefined;
+      const [pipe, message] = item;
+      const delimiter = message.findIndex((frame) => frame.length === 0);
+      // No delimiter, or nothing after it: not a request; libzmq drops it too.
+      if (delimiter < 0 || delimiter === message.length - 1) continue;
+      this.#envelope = message.slice(0, delimiter + 1);
+      this.#from = pipe;
+      return message.slice(delimiter + 1);
+    }
+  }
+
+  protected override _send(frames: Uint8Array[]): boolean {
+    const envelope = this.#envelope;
+    const pipe = this.#from;
+    if (!envelope || !pipe) {
+      throw new ZmqError(
+        "EFSM",
+        "a REP socket must receive a request before it sends a reply",
+      );
+    }
+    this.#envelope = undefined;
+    this.#from = undefined;
+    // A reply to a peer that left (or is over its limit) is dropped, as libzmq does.
+    if (pipe.attached && !pipe.full) pipe.write([...envelope, ...frames]);
+    return true;
+  }
+
+  protected override _detach(pipe: Pipe): void {
+    this.#queue.remove(pipe);
+  }
+
+  protected override _arrived(pipe: Pipe): void {
+    this.#queue.arrived(pipe);
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * ROUTER: addressed request-reply (RFC 28).
+ *
+ * @module
+ */
+
+import { FairQueue } from "./fair_queue.ts";
+import type { Message } from "./message.ts";
+import type { Pipe } from "./pipe.ts";
+import { Socket, type SocketOptions } from "./socket.ts";
+
+/**
+ * Receives from all peers with the sender's routing id as the first frame,
+ * and sends a message to the peer named by its first frame. A peer is
+ * known by the Identity it announced or, failing that, by a 5-byte id
+ * generated as libzmq does (a zero byte, then a 32-bit counter). Messages to
+ * an unknown or full peer are dropped.
+ *
+ * @example
+ * ```ts
+ * import { Router } from "@zmtp/zmq";
+ *
+ * const router = new Router();
+ * await router.bind("tcp://127.0.0.1:0");
+ * await router.send(["nobody", "dropped, not an error"]);
+ * await router.close();
+ * ```
+ */
+export class Router extends Socket {
+  #queue = new FairQueue();
+  #peers = new Map<string, Pipe>();
+  #nextId = (Math.random() * 0x1_0000_0000) >>> 0;
+
+  /**
+   * Makes a ROUTER socket.
+   *
+   * @param options Socket options.
+   */
+  constructor(options: SocketOptions = {}) {
+    super("ROUTER", options);
+  }
+
+  protected override _send(frames: Uint8Array[]): boolean {
+    if (frames.length < 2) return true;
+    const pipe = this.#peers.get(_key(frames[0]));
+    if (pipe && pipe.ready && !pipe.full) pipe.write(frames.slice(1));
+    return true;
+  }
+
+  protected override _receive(): Message | undefined {
+    const item = this.#queue.take();
+    if (!item) return undefined;
+    const [pipe, message] = item;
+    return [pipe.routingId!, ...message];
+  }
+
+  protected override _ready(pipe: Pipe): boolean {
+    const announced = pipe.peer?.routingId;
+    let id: Uint8Array;
+    if (announced) {
+      const existing = this.#peers.get(_key(announced));
+      // libzmq refuses a second peer with an identity already in use.
+      if (existing && existing !== pipe) return false;
+      id = announced;
+    } else {
+      id = new Uint8Array(5);
+      new DataView(id.buffer).setUint32(1, this.#nextId);
+      this.#nextId = (this.#nextId + 1) >>> 0;
+    }
+    this.#forget(pipe);
+    pipe.routingId = id;
+    this.#peers.set(_key(id), pipe);
+    return true;
+  }
+
+  protected override _detach(pipe: Pipe): void {
+    this.#forget(pipe);
+    this.#queue.remove(pipe);
+  }
+
+  protected override _disconnected(pipe: Pipe): void {
+    this.#forget(pipe);
+  }
+
+  protected override _arrived(pipe: Pipe): void {
+    this.#queue.arrived(pipe);
+  }
+
+  #forget(pipe: Pipe): void {
+    if (pipe.routingId && this.#peers.get(_key(pipe.routingId)) === pipe) {
+      this.#peers.delete(_key(pipe.routingId));
+    }
+  }
+}
+
+function _key(id: Uint8Array): string {
+  let key = "";
+  for (let i = 0; i < id.length; i++) key += String.fromCharCode(id[i]);
+  return key;
+}

@@ -1,0 +1,622 @@
+/**
+ * The socket base: endpoints, pipes, high-water marks, linger, events, and
+ * the async send/receive API every socket type shares.
+ *
+ * @module
+ */
+
+import { Connection, type ConnectionEvent } from "../codec/connection.ts";
+import { ZmqError } from "../codec/errors.ts";
+import type { SocketType } from "../codec/socket_type.ts";
+import { Dialer } from "../transport/dialer.ts";
+import { type ByteConnection, Listener } from "../transport/listener.ts";
+import { Pump, type Session } from "../transport/pump.ts";
+import { Context } from "./context.ts";
+import { SocketEvents } from "./events.ts";
+import { type Message, type MessageLike, toFrames } from "./message.ts";
+import { Pipe } from "./pipe.ts";
+import { Queue } from "./_queue.ts";
+
+/** Options every socket takes; names and defaults follow libzmq's. */
+export interface SocketOptions {
+  /** The context that tracks the socket. Default: {@linkcode Context.default}. */
+  context?: Context;
+  /** Messages queued per peer before sending blocks or drops. Default 1000; 0 for no limit. */
+  sendHighWaterMark?: number;
+  /** Messages received per peer and not read before reading from it pauses. Default 1000; 0 for no limit. */
+  receiveHighWaterMark?: number;
+  /**
+   * How long `close()` waits for queued messages to be written, in ms.
+   * Default 1000 (libzmq waits forever by default; we never hang). -1 waits
+   * as long as it takes, 0 drops them at once.
+   */
+  linger?: number;
+  /** Delay before reconnecting, in ms; -1 turns reconnection off. Default 100. */
+  reconnectInterval?: number;
+  /** Ceiling for the doubling reconnect delay, in ms; 0 keeps it constant. Default 0. */
+  reconnectIntervalMax?: number;
+  /** The routing id peers (a ROUTER) know this socket by. */
+  routingId?: string | Uint8Array;
+  /** Largest message accepted, in bytes; a peer sending more is dropped. Default -1 (no limit). */
+  maxMessageSize?: number;
+  /** How long a peer may take for the ZMTP handshake, in ms; 0 for no limit. Default 30000. */
+  handshakeInterval?: number;
+}
+
+/** Options of `send` and `receive`. */
+export interface OperationOptions {
+  /** Abandons the operation (rejecting with the signal's reason) when aborted. */
+  signal?: AbortSignal;
+}
+
+interface _Waiter<T> {
+  resolve(value: T): void;
+  reject(error: unknown): void;
+  cleanup(): void;
+}
+
+interface _PendingSend extends _Waiter<void> {
+  frames: Uint8Array[];
+}
+
+const _encoder = new TextEncoder();
+
+/**
+ * What all sockets share. Use one of the socket classes: {@linkcode Request},
+ * {@linkcode Reply}, {@linkcode Dealer}, {@linkcode Router},
+ * {@linkcode Publisher}, {@linkcode Subscriber}, {@linkcode Push},
+ * {@linkcode Pull}, {@linkcode Pair}.
+ *
+ * @example
+ * ```ts
+ * import { Pull, Push } from "@zmtp/zmq";
+ *
+ * const pull = new Pull();
+ * await pull.bind("tcp://127.0.0.1:0");
+ * const push = new Push();
+ * push.connect(pull.lastEndpoint!);
+ * await push.send(["two", "frames"]);
+ * const [first, second] = await pull.receive();
+ * await push.close();
+ * await pull.close();
+ * ```
+ */
+export abstract class Socket
+  implements AsyncIterable<Message>, AsyncDisposable {
+  /** The ZMTP socket type. */
+  readonly type: SocketType;
+  /** The context that tracks this socket. */
+  readonly context: Context;
+  /** What happens to the socket's connections. */
+  readonly events: SocketEvents = new SocketEvents();
+  /** See {@linkcode SocketOptions.sendHighWaterMark}; applies to new peers. */
+  sendHighWaterMark: number;
+  /** See {@linkcode SocketOptions.receiveHighWaterMark}; applies to new peers. */
+  receiveHighWaterMark: number;
+  /** See {@linkcode SocketOptions.linger}. */
+  linger: number;
+  /** See {@linkcode SocketOptions.reconnectInterval}; applies to new `connect` calls. */
+  reconnectInterval: number;
+  /** See {@linkcode SocketOptions.reconnectIntervalMax}; applies to new `connect` calls. */
+  reconnectIntervalMax: number;
+  /** See {@linkcode SocketOptions.routingId}; applies to new connections. */
+  routingId: Uint8Array | undefined;
+  /** See {@linkcode SocketOptions.maxMessageSize}; applies to new connections. */
+  maxMessageSize: number;
+  /** See {@linkcode SocketOptions.handshakeInterval}; applies to new connections. */
+  handshakeInterval: number;
+  /** The endpoint of the last `bind` (with the real port) or `connect`. */
+  lastEndpoint: string | undefined;
+
+  #listeners = new Map<string, Listener>();
+  #dialers = new Map<string, { dialer: Dialer; pipe: Pipe }>();
+  #pipes = new Set<Pipe>();
+  #pumps = new Set<Pump>();
+  #serving = new Set<Promise<void>>();
+  #receivers = new Queue<_Waiter<Message>>();
+  #senders = new Queue<_PendingSend>();
+  #progress: (() => void) | undefined;
+  #closing: Promise<void> | undefined;
+
+  /**
+   * Makes a socket of a type.
+   *
+   * @param type The ZMTP socket type.
+   * @param options Options with libzmq's meaning.
+   */
+  constructor(type: SocketType, options: SocketOptions = {}) {
+    this.type = type;
+    this.context = options.context ?? Context.default;
+    this.sendHighWaterMark = options.sendHighWaterMark ?? 1000;
+    this.receiveHighWaterMark = options.receiveHighWaterMark ?? 1000;
+    this.linger = options.linger ?? 1000;
+    this.reconnectInterval = options.reconnectInterval ?? 100;
+    this.reconnectIntervalMax = options.reconnectIntervalMax ?? 0;
+    this.routingId = typeof options.routingId === "string"
+      ? _encoder.encode(options.routingId)
+      : options.routingId;
+    this.maxMessageSize = options.maxMessageSize ?? -1;
+    this.handshakeInterval = options.handshakeInterval ?? 30_000;
+    this.context._register(this);
+  }
+
+  /** Whether `close()` has been called. */
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /**
+   * Binds an endpoint and accepts peers on it.
+   *
+   * @param endpoint `tcp://host:port` (`*` for every interface, port 0 for
+   * an ephemeral one, read back from {@linkcode Socket.lastEndpoint}) or
+   * `ipc:///path`.
+   * @returns Resolves once listening.
+   * @throws {ZmqError} `EADDRINUSE`, `EINVAL`, `EPROTONOSUPPORT`, `ETERM`.
+   */
+  async bind(endpoint: string): Promise<void> {
+    this.#assertOpen();
+    const listener = await Listener.bind(endpoint, (connection) => {
+      this.events.push({ type: "accepted", endpoint: listener.endpoint });
+      const pipe = this.#newPipe(listener.endpoint);
+      this.#track(this.#serve(connection, pipe, true));
+    });
+    if (this.closed) {
+      await listener.close();
+      throw new ZmqError("ETERM", "the socket was closed while binding");
+    }
+    this.#listeners.set(endpoint, listener);
+    if (listener.endpoint !== endpoint) {
+      this.#listeners.set(listener.endpoint, listener);
+    }
+    this.lastEndpoint = listener.endpoint;
+    this.events.push({ type: "listening", endpoint: listener.endpoint });
+  }
+
+  /**
+   * Stops listening on an endpoint and drops the peers accepted there.
+   *
+   * @param endpoint As given to `bind`, or as read from `lastEndpoint`.
+   * @throws {ZmqError} `ENOENT` if the endpoint is not bound.
+   */
+  async unbind(endpoint: string): Promise<void> {
+    const listener = this.#listeners.get(endpoint);
+    if (!listener) {
+      throw new ZmqError("ENOENT", `${endpoint} is not bound on this socket`);
+    }
+    for (const [key, value] of this.#listeners) {
+      if (value === listener) this.#listeners.delete(key);
+    }
+    await listener.close();
+    for (const pipe of this.#pipes) {
+      if (pipe.endpoint === listener.endpoint) pipe.pump?.close();
+    }
+  }
+
+  /**
+   * Connects to an endpoint, in the background: returns at once, connects
+   * when the peer is there, and reconnects whenever the connection drops.
+   * Messages sent meanwhile queue (up to the high-water mark).
+   *
+   * @param endpoint `tcp://host:port` or `ipc:///path`.
+   * @throws {ZmqError} `EINVAL` for a malformed endpoint, `ETERM` if closed.
+   */
+  connect(endpoint: string): void {
+    this.#assertOpen();
+    const pipe = this.#newPipe(endpoint);
+    const dialer = new Dialer(endpoint, {
+      reconnectInterval: this.reconnectInterval,
+      reconnectIntervalMax: this.reconnectIntervalMax,
+    }, {
+      onConnection: (connection) => {
+        this.events.push({ type: "connected", endpoint });
+        return this.#serve(connection, pipe, false);
+      },
+      onRetry: (interval) => {
+        this.events.push({ type: "connect-retried", endpoint, interval });
+      },
+    });
+    this.#dialers.set(endpoint, { dialer, pipe });
+    this.lastEndpoint = endpoint;
+    this.#attach(pipe);
+  }
+
+  /**
+   * Stops connecting to an endpoint, dropping its connection and queue.
+   *
+   * @param endpoint As given to `connect`.
+   * @throws {ZmqError} `ENOENT` if not connected to it.
+   */
+  async disconnect(endpoint: string): Promise<void> {
+    const entry = this.#dialers.get(endpoint);
+    if (!entry) {
+      throw new ZmqError(
+        "ENOENT",
+        `${endpoint} is not connected on this socket`,
+      );
+    }
+    this.#dialers.delete(endpoint);
+    const closing = entry.dialer.close();
+    entry.pipe.pump?.close();
+    await closing;
+    this.#removePipe(entry.pipe);
+  }
+
+  /**
+   * Sends a message. Resolves once the message is queued (not delivered),
+   * at once when there is room; otherwise it waits, as the pattern says
+   * (PUSH with no peer or every peer full), and concurrent sends are served
+   * in order.
+   *
+   * @param message A string, bytes, or the frames of a multipart message.
+   * @param options An abort signal.
+   * @returns Settles when queued.
+   * @throws {ZmqError} `ENOTSUP` if the socket type cannot send, `EFSM` if
+   * the pattern forbids sending now, `ETERM` once closed.
+   */
+  send(message: MessageLike, options: OperationOptions = {}): Promise<void> {
+    if (this.closed) return Promise.reject(_closedError());
+    let frames: Uint8Array[];
+    try {
+      frames = toFrames(message);
+      if (this.#senders.length === 0 && this._send(frames)) {
+        return Promise.resolve();
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#wait(this.#senders, options.signal, { frames });
+  }
+
+  /**
+   * Receives the next message: at once if one is queued, else when one
+   * arrives. Concurrent receives are served in order.
+   *
+   * @param options An abort signal.
+   * @returns The message's frames.
+   * @throws {ZmqError} `ENOTSUP` if the socket type cannot receive, `EFSM`
+   * if the pattern forbids receiving now, `ETERM` once closed.
+   */
+  receive(options: OperationOptions = {}): Promise<Message> {
+    if (this.closed) return Promise.reject(_closedError());
+    try {
+      if (this.#receivers.length === 0) {
+        const message = this._receive();
+        if (message) return Promise.resolve(message);
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#wait(this.#receivers, options.signal, {});
+  }
+
+  /** Receives messages until the socket closes. */
+  async *[Symbol.asyncIterator](): AsyncIterator<Message> {
+    while (!this.closed) {
+      try {
+        yield await this.receive();
+      } catch (error) {
+        if (error instanceof ZmqError && error.code === "ETERM") return;
+        throw error;
+      }
+    }
+  }
+
+  /**
+   * Closes the socket: stops accepting and connecting, waits up to
+   * `linger` ms for queued messages to be written, then closes every
+   * connection. Pending `send`/`receive` calls reject with `ETERM`.
+   *
+   * @returns Settles when every resource is released.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  /** Closes the socket, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  // ---- for the socket types ------------------------------------------------
+
+  /**
+   * Routes a message out, or says it must wait. Throws for a state error.
+   *
+   * @returns `true` if the message was queued or dropped as the pattern says.
+   */
+  protected _send(_frames: Uint8Array[]): boolean {
+    throw new ZmqError("ENOTSUP", `a ${this.type} socket cannot send`);
+  }
+
+  /**
+   * Takes the next message for the application, if one is there. Throws
+   * for a state error.
+   */
+  protected _receive(): Message | undefined {
+    throw new ZmqError("ENOTSUP", `a ${this.type} socket cannot receive`);
+  }
+
+  /** A pipe joins the routing (a `connect` pipe at once, an accepted one after its handshake). */
+  protected _attach(_pipe: Pipe): void {}
+
+  /** A pipe leaves the routing. */
+  protected _detach(_pipe: Pipe): void {}
+
+  /** A pipe completed a handshake (also after each reconnect); `false` refuses the peer. */
+  protected _ready(_pipe: Pipe): boolean {
+    return true;
+  }
+
+  /** A message arrived on a pipe's inbound queue. */
+  protected _arrived(_pipe: Pipe): void {}
+
+  /** A peer subscribed or cancelled (publisher side). */
+  protected _subscription(
+    _pipe: Pipe,
+    _topic: Uint8Array,
+    _subscribe: boolean,
+  ): void {}
+
+  /** A connection of a pipe ended. */
+  protected _disconnected(_pipe: Pipe): void {}
+
+  /** Whether sends are waiting for room (so a REQ may expect a reply). */
+  protected get _sendPending(): boolean {
+    return this.#senders.length > 0;
+  }
+
+  /** Every pipe currently attached. */
+  protected get _pipes(): ReadonlySet<Pipe> {
+    return this.#pipes;
+  }
+
+  /** Tells waiting senders that routing may now succeed. */
+  protected _retrySends(): void {
+    while (this.#senders.length > 0) {
+      const pending = this.#senders.peek()!;
+      let sent: boolean;
+      try {
+        sent = this._send(pending.frames);
+      } catch (error) {
+        this.#senders.shift();
+        pending.cleanup();
+        pending.reject(error);
+        continue;
+      }
+      if (!sent) return;
+      this.#senders.shift();
+      pending.cleanup();
+      pending.resolve();
+    }
+  }
+
+  /** Hands queued messages to waiting receivers. */
+  protected _retryReceives(): void {
+    while (this.#receivers.length > 0) {
+      let message: Message | undefined;
+      try {
+        message = this._receive();
+      } catch (error) {
+        const waiter = this.#receivers.shift()!;
+        waiter.cleanup();
+        waiter.reject(error);
+        continue;
+      }
+      if (!message) return;
+      const waiter = this.#receivers.shift()!;
+      waiter.cleanup();
+      waiter.resolve(message);
+    }
+  }
+
+  // ---- internals -------------------------------------------------------------
+
+  #assertOpen(): void {
+    if (this.closed) throw _closedError();
+  }
+
+  #newPipe(endpoint: string): Pipe {
+    return new Pipe(
+      endpoint,
+      this.sendHighWaterMark,
+      this.receiveHighWaterMark,
+    );
+  }
+
+  #attach(pipe: Pipe): void {
+    if (pipe.attached) return;
+    pipe.attached = true;
+    this.#pipes.add(pipe);
+    this._attach(pipe);
+    this._retrySends();
+  }
+
+  #removePipe(pipe: Pipe): void {
+    if (!pipe.attached) return;
+    pipe.attached = false;
+    this.#pipes.delete(pipe);
+    pipe.outbound.clear();
+    pipe.control.clear();
+    this._detach(pipe);
+    this.#notifyProgress();
+  }
+
+  #track(serving: Promise<void>): void {
+    this.#serving.add(serving);
+    serving.finally(() => this.#serving.delete(serving));
+  }
+
+  #serve(
+    connection: ByteConnection,
+    pipe: Pipe,
+    accepted: boolean,
+  ): Promise<void> {
+    const endpoint = pipe.endpoint;
+    let handshaken = false;
+    const codec = new Connection({
+      socketType: this.type,
+      routingId: this.routingId,
+      maxMessageSize: this.maxMessageSize,
+      handshakeInterval: this.handshakeInterval,
+      now: Date.now(),
+    });
+    const session: Session = {
+      handle: (event: ConnectionEvent): boolean => {
+        switch (event.type) {
+          case "ready":
+            pipe.peer = event.peer;
+            if (accepted) this.#attach(pipe);
+            pipe.ready = true;
+            if (!this._ready(pipe)) {
+              pipe.ready = false;
+              pump.close();
+              return false;
+            }
+            handshaken = true;
+            this.events.push({ type: "handshake-succeeded", endpoint });
+            this.#notifyProgress();
+            pump.wake();
+            return true;
+          case "message":
+            pipe.inbound.push(event.frames);
+            this._arrived(pipe);
+            this._retryReceives();
+            return !pipe.inboundFull;
+          case "subscribe":
+          case "cancel":
+            this._subscription(pipe, event.topic, event.type === "subscribe");
+            return true;
+          case "error":
+            this.events.push({
+              type: handshaken ? "protocol-error" : "handshake-failed",
+              endpoint,
+              kind: event.error.kind,
+              reason: event.error.message,
+            });
+            return false;
+        }
+      },
+      fill: (codec: Connection, batchBytes: number): void => {
+        if (!handshaken) return;
+        const control = pipe.control;
+        while (control.length > 0) control.shift()!(codec);
+        const outbound = pipe.outbound;
+        const wasFull = pipe.full;
+        while (outbound.length > 0 && codec.pendingOutputBytes < batchBytes) {
+          codec.sendMessage(outbound.shift()!);
+        }
+        if (wasFull && !pipe.full) this._retrySends();
+        if (outbound.length === 0) this.#notifyProgress();
+      },
+    };
+    const pump = new Pump(connection, codec, session);
+    pipe.pump = pump;
+    this.#pumps.add(pump);
+    return pump.done.then(() => {
+      this.#pumps.delete(pump);
+      if (pipe.pump === pump) pipe.pump = undefined;
+      pipe.ready = false;
+      pipe.control.clear();
+      this.events.push({ type: "disconnected", endpoint });
+      if (accepted) {
+        this.#removePipe(pipe);
+      } else {
+        this._disconnected(pipe);
+      }
+      this.#notifyProgress();
+    });
+  }
+
+  #notifyProgress(): void {
+    const progress = this.#progress;
+    this.#progress = undefined;
+    progress?.();
+  }
+
+  #wait<T>(
+    queue: Queue<_Waiter<T>>,
+    signal: AbortSignal | undefined,
+    extra: object,
+  ): Promise<T> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => {
+        // Leave the queue in order: drop just this waiter.
+        const rest = queue.clear().filter((w) => w !== waiter);
+        for (const w of rest) queue.push(w);
+        reject(signal!.reason);
+      };
+      const waiter = {
+        ...extra,
+        resolve,
+        reject,
+        cleanup: () => signal?.removeEventListener("abort", onAbort),
+      } as _Waiter<T>;
+      signal?.addEventListener("abort", onAbort, { once: true });
+      queue.push(waiter);
+    });
+  }
+
+  async #close(): Promise<void> {
+    for (
+      const waiter of [...this.#receivers.clear(), ...this.#senders.clear()]
+    ) {
+      waiter.cleanup();
+      waiter.reject(_closedError());
+    }
+    const listeners = new Set(this.#listeners.values());
+    this.#listeners.clear();
+    await Promise.all([...listeners].map((listener) => listener.close()));
+    if (this.linger !== 0) await this.#flush();
+    const dialers = [...this.#dialers.values()].map(({ dialer }) =>
+      dialer.close()
+    );
+    this.#dialers.clear();
+    for (const pump of this.#pumps) pump.close();
+    await Promise.all(dialers);
+    while (this.#serving.size > 0) await Promise.all([...this.#serving]);
+    for (const pipe of [...this.#pipes]) this.#removePipe(pipe);
+    this.events.push({ type: "closed" });
+    this.events.end();
+    this.context._unregister(this);
+  }
+
+  async #flush(): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let expired = false;
+    const timeout = new Promise<void>((resolve) => {
+      if (this.linger < 0) return;
+      timer = setTimeout(() => {
+        expired = true;
+        resolve();
+      }, this.linger);
+    });
+    try {
+      while (!expired) {
+        const waiting = [...this.#pipes].some((pipe) =>
+          pipe.outbound.length > 0 || pipe.control.length > 0
+        );
+        if (!waiting) {
+          await Promise.race([
+            Promise.all([...this.#pumps].map((pump) => pump.whenFlushed())),
+            timeout,
+          ]);
+          return;
+        }
+        const progress = new Promise<void>((resolve) =>
+          this.#progress = resolve
+        );
+        await Promise.race([progress, timeout]);
+      }
+    } finally {
+      clearTimeout(timer);
+      this.#progress = undefined;
+    }
+  }
+}
+
+function _closedError(): ZmqError {
+  return new ZmqError("ETERM", "the socket is closed");
+}

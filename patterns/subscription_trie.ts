@@ -1,0 +1,133 @@
+/**
+ * Prefix subscriptions. A subscriber counts them like libzmq: subscribing
+ * twice to a topic needs two cancellations.
+ *
+ * @module
+ */
+
+interface _Node {
+  count: number;
+  children: Map<number, _Node>;
+}
+
+/**
+ * A byte trie of subscription prefixes.
+ *
+ * @example
+ * ```ts
+ * import { SubscriptionTrie } from "@zmtp/zmq";
+ *
+ * const trie = new SubscriptionTrie();
+ * trie.add(new TextEncoder().encode("10001"));
+ * console.log(trie.matches(new TextEncoder().encode("10001 23 45"))); // true
+ * console.log(trie.matches(new TextEncoder().encode("20001 23 45"))); // false
+ * ```
+ */
+export class SubscriptionTrie {
+  #root: _Node = { count: 0, children: new Map() };
+  #size = 0;
+  #counted: boolean;
+
+  /**
+   * Makes an empty trie.
+   *
+   * @param options `counted: false` makes it a set, as a publisher keeps
+   * each subscriber's prefixes; the default counts, as a subscriber does.
+   */
+  constructor(options: { counted?: boolean } = {}) {
+    this.#counted = options.counted ?? true;
+  }
+
+  /** The number of distinct prefixes subscribed. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /**
+   * Adds one subscription to a prefix.
+   *
+   * @param topic The prefix; empty matches everything.
+   * @returns `true` if the prefix was not subscribed before.
+   */
+  add(topic: Uint8Array): boolean {
+    let node = this.#root;
+    for (const byte of topic) {
+      let child = node.children.get(byte);
+      if (!child) {
+        child = { count: 0, children: new Map() };
+        node.children.set(byte, child);
+      }
+      node = child;
+    }
+    if (node.count > 0 && !this.#counted) return false;
+    node.count++;
+    if (node.count === 1) this.#size++;
+    return node.count === 1;
+  }
+
+  /**
+   * Removes one subscription to a prefix.
+   *
+   * @param topic The prefix.
+   * @returns `true` if this removed the prefix's last subscription.
+   */
+  remove(topic: Uint8Array): boolean {
+    const path: [_Node, number][] = [];
+    let node = this.#root;
+    for (const byte of topic) {
+      const child = node.children.get(byte);
+      if (!child) return false;
+      path.push([node, byte]);
+      node = child;
+    }
+    if (node.count === 0) return false;
+    node.count--;
+    if (node.count > 0) return false;
+    this.#size--;
+    // Prune branches that no longer lead to a subscription.
+    for (let i = path.length - 1; i >= 0; i--) {
+      const [parent, byte] = path[i];
+      const child = parent.children.get(byte)!;
+      if (child.count > 0 || child.children.size > 0) break;
+      parent.children.delete(byte);
+    }
+    return true;
+  }
+
+  /**
+   * Whether some subscribed prefix starts `message`.
+   *
+   * @param message The first frame of a message.
+   * @returns `true` if the message is wanted.
+   */
+  matches(message: Uint8Array): boolean {
+    let node: _Node | undefined = this.#root;
+    if (node.count > 0) return true;
+    for (let i = 0; i < message.length; i++) {
+      node = node.children.get(message[i]);
+      if (!node) return false;
+      if (node.count > 0) return true;
+    }
+    return false;
+  }
+
+  /** Every subscribed prefix, once each. */
+  *topics(): Generator<Uint8Array> {
+    const walk = function* (
+      node: _Node,
+      prefix: number[],
+    ): Generator<Uint8Array> {
+      if (node.count > 0) yield new Uint8Array(prefix);
+      for (const [byte, child] of node.children) {
+        yield* walk(child, [...prefix, byte]);
+      }
+    };
+    yield* walk(this.#root, []);
+  }
+
+  /** Removes everything. */
+  clear(): void {
+    this.#root = { count: 0, children: new Map() };
+    this.#size = 0;
+  }
+}

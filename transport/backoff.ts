@@ -1,0 +1,74 @@
+/**
+ * The reconnect schedule, as libzmq computes it: the current interval plus
+ * a random jitter below the base interval, the interval doubling up to
+ * `reconnectIntervalMax` when that is set.
+ *
+ * @module
+ */
+
+/** Reconnect settings, in ms, with libzmq's meaning. */
+export interface ReconnectOptions {
+  /** The first delay; -1 turns reconnection off. libzmq's default: 100. */
+  reconnectInterval: number;
+  /** The ceiling for the doubling delay; 0 keeps the delay constant. */
+  reconnectIntervalMax: number;
+}
+
+/**
+ * Tracks the delays between reconnection attempts.
+ *
+ * @example
+ * ```ts
+ * import { ReconnectBackoff } from "@zmtp/zmq";
+ *
+ * const backoff = new ReconnectBackoff(
+ *   { reconnectInterval: 100, reconnectIntervalMax: 400 },
+ *   () => 0,
+ * );
+ * console.log(backoff.next(), backoff.next(), backoff.next(), backoff.next()); // 100 200 400 400
+ * backoff.reset();
+ * console.log(backoff.next()); // 100
+ * ```
+ */
+export class ReconnectBackoff {
+  #options: ReconnectOptions;
+  #random: () => number;
+  #current: number;
+
+  /**
+   * Makes a schedule.
+   *
+   * @param options The intervals.
+   * @param random A source of numbers in [0, 1), for the jitter.
+   */
+  constructor(options: ReconnectOptions, random: () => number = Math.random) {
+    this.#options = options;
+    this.#random = random;
+    this.#current = options.reconnectInterval;
+  }
+
+  /** Whether reconnection is on at all. */
+  get enabled(): boolean {
+    return this.#options.reconnectInterval >= 0;
+  }
+
+  /**
+   * The delay before the next attempt, advancing the schedule.
+   *
+   * @returns Milliseconds to wait.
+   */
+  next(): number {
+    const { reconnectInterval, reconnectIntervalMax } = this.#options;
+    const jitter = Math.floor(this.#random() * reconnectInterval);
+    const delay = this.#current + jitter;
+    if (reconnectIntervalMax > reconnectInterval) {
+      this.#current = Math.min(this.#current * 2, reconnectIntervalMax);
+    }
+    return delay;
+  }
+
+  /** Starts the schedule over, after a successful connection. */
+  reset(): void {
+    this.#current = this.#options.reconnectInterval;
+  }
+}

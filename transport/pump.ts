@@ -1,0 +1,227 @@
+/**
+ * The pump: moves bytes between a connection (TCP or unix) and a sans-I/O
+ * ZMTP {@linkcode Connection}, and hands the events to a session.
+ *
+ * @module
+ */
+
+import type { Connection, ConnectionEvent } from "../codec/connection.ts";
+import type { ProtocolError } from "../codec/errors.ts";
+import type { ByteConnection } from "./listener.ts";
+
+/** The side of a connection that the socket layer provides. */
+export interface Session {
+  /**
+   * Takes one event from the connection. For a `message`, return `false`
+   * to pause reading (the receive queue is full) until
+   * {@linkcode Pump.resume} is called.
+   */
+  handle(event: ConnectionEvent): boolean;
+  /**
+   * Moves queued outgoing messages into the connection, stopping once
+   * `connection.pendingOutputBytes` reaches `batchBytes`.
+   */
+  fill(connection: Connection, batchBytes: number): void;
+}
+
+/** How a pump ended. */
+export interface PumpEnd {
+  /** Set when the codec refused the peer. */
+  error?: ProtocolError;
+}
+
+const READ_BUFFER_SIZE = 64 * 1024;
+const MIN_READ_SPACE = 4 * 1024;
+const WRITE_BATCH_BYTES = 128 * 1024;
+
+/**
+ * Runs one connection: reads into fresh buffers (so message frames can be
+ * views into them), writes coalesced batches, enforces the handshake
+ * deadline with a timer, and closes the connection when either side ends.
+ *
+ * @example
+ * ```ts ignore
+ * const pump = new Pump(tcpConnection, new codec.Connection({ socketType: "PULL" }), session);
+ * const end = await pump.done;
+ * ```
+ */
+export class Pump {
+  /** Settles once the connection is closed and both loops have ended. */
+  readonly done: Promise<PumpEnd>;
+  #connection: ByteConnection;
+  #codec: Connection;
+  #session: Session;
+  #closed = false;
+  #wakeWriter: (() => void) | undefined;
+  #resumeReader: (() => void) | undefined;
+  #writing = false;
+  #idleWaiters: (() => void)[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #error: ProtocolError | undefined;
+  #now: () => number;
+
+  /**
+   * Starts pumping at once; the codec's greeting is written first.
+   *
+   * @param connection The byte stream.
+   * @param codec A fresh codec connection.
+   * @param session Where events go and outgoing messages come from.
+   * @param now The clock the codec's deadlines are on.
+   */
+  constructor(
+    connection: ByteConnection,
+    codec: Connection,
+    session: Session,
+    now: () => number = Date.now,
+  ) {
+    this.#connection = connection;
+    this.#codec = codec;
+    this.#session = session;
+    this.#now = now;
+    this.#armHandshakeTimer();
+    const reader = this.#readLoop();
+    const writer = this.#writeLoop();
+    this.done = Promise.all([reader, writer]).then(() => {
+      clearTimeout(this.#timer);
+      for (const resolve of this.#idleWaiters) resolve();
+      return { error: this.#error };
+    });
+  }
+
+  /** Whether the connection has been closed. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Tells the pump that the session has new outgoing messages. */
+  wake(): void {
+    const wake = this.#wakeWriter;
+    this.#wakeWriter = undefined;
+    wake?.();
+  }
+
+  /** Resumes reading after the session paused it. */
+  resume(): void {
+    const resume = this.#resumeReader;
+    this.#resumeReader = undefined;
+    resume?.();
+  }
+
+  /**
+   * Settles once everything the session had queued is written (or the
+   * connection closed).
+   */
+  whenFlushed(): Promise<void> {
+    if (this.#closed || (!this.#writing && this.#wakeWriter)) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Closes the connection at once. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    try {
+      this.#connection.close();
+    } catch {
+      // Already closed.
+    }
+    this.wake();
+    this.resume();
+  }
+
+  #armHandshakeTimer(): void {
+    clearTimeout(this.#timer);
+    const deadline = this.#codec.deadline;
+    if (deadline === undefined || this.#closed) return;
+    this.#timer = setTimeout(() => {
+      this.#dispatch(this.#codec.tick(this.#now()));
+      this.wake();
+    }, Math.max(0, deadline - this.#now()));
+  }
+
+  #dispatch(events: ConnectionEvent[]): boolean {
+    let keepReading = true;
+    for (const event of events) {
+      if (event.type === "error") {
+        this.#error = event.error;
+        // Write what the codec still has (an ERROR command), then close.
+        this.#session.handle(event);
+        this.#closeAfterFlush();
+        return false;
+      }
+      if (event.type === "ready") clearTimeout(this.#timer);
+      if (!this.#session.handle(event)) keepReading = false;
+    }
+    return keepReading;
+  }
+
+  #closeAfterFlush(): void {
+    if (this.#codec.pendingOutputBytes === 0 && !this.#writing) {
+      this.close();
+    } else {
+      this.whenFlushed().then(() => this.close());
+      this.wake();
+    }
+  }
+
+  async #readLoop(): Promise<void> {
+    let buffer = new Uint8Array(READ_BUFFER_SIZE);
+    let offset = 0;
+    while (!this.#closed) {
+      if (buffer.length - offset < MIN_READ_SPACE) {
+        buffer = new Uint8Array(READ_BUFFER_SIZE);
+        offset = 0;
+      }
+      let count: number | null;
+      try {
+        count = await this.#connection.read(buffer.subarray(offset));
+      } catch {
+        count = null;
+      }
+      if (count === null || this.#closed) break;
+      // Frames handed out are views into this part of the buffer; the next
+      // read goes after it, so they stay intact.
+      const chunk = buffer.subarray(offset, offset + count);
+      offset += count;
+      const keepReading = this.#dispatch(this.#codec.receive(chunk));
+      if (this.#codec.pendingOutputBytes > 0) this.wake();
+      if (this.#error) return;
+      if (!keepReading && !this.#closed) {
+        await new Promise<void>((resolve) => this.#resumeReader = resolve);
+      }
+    }
+    this.close();
+  }
+
+  async #writeLoop(): Promise<void> {
+    while (!this.#closed) {
+      if (this.#codec.state === "ready") {
+        this.#session.fill(this.#codec, WRITE_BATCH_BYTES);
+      }
+      const chunks = this.#codec.takeOutput();
+      if (chunks.length === 0) {
+        for (const resolve of this.#idleWaiters.splice(0)) resolve();
+        await new Promise<void>((resolve) => this.#wakeWriter = resolve);
+        continue;
+      }
+      this.#writing = true;
+      try {
+        for (const chunk of chunks) await this.#writeAll(chunk);
+      } catch {
+        this.close();
+      } finally {
+        this.#writing = false;
+      }
+    }
+  }
+
+  async #writeAll(chunk: Uint8Array): Promise<void> {
+    let written = 0;
+    while (written < chunk.length) {
+      written += await this.#connection.write(chunk.subarray(written));
+    }
+  }
+}
