@@ -1,0 +1,152 @@
+/**
+ * Drives the libzmq peer (tests/peer/libzmq_peer.cjs, under Node) from a test.
+ */
+
+const _decoder = new TextDecoder();
+const _encoder = new TextEncoder();
+const _script = new URL("./peer/libzmq_peer.cjs", import.meta.url).pathname;
+
+function _toBase64(bytes: Uint8Array): string {
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(text);
+}
+
+function _fromBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+type Reply = {
+  id: number;
+  ok: boolean;
+  error?: string;
+  [key: string]: unknown;
+};
+
+/** A libzmq process of ours, speaking JSON lines. */
+export class LibzmqPeer implements AsyncDisposable {
+  #child: Deno.ChildProcess;
+  #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #pending = new Map<number, PromiseWithResolvers<Reply>>();
+  #nextId = 1;
+  #reading: Promise<void>;
+  #sockets = 0;
+
+  constructor() {
+    this.#child = new Deno.Command("node", {
+      args: [_script],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "inherit",
+      cwd: new URL("..", import.meta.url).pathname,
+    }).spawn();
+    this.#writer = this.#child.stdin.getWriter();
+    this.#reading = this.#read();
+  }
+
+  async #read(): Promise<void> {
+    let buffered = "";
+    for await (const chunk of this.#child.stdout) {
+      buffered += _decoder.decode(chunk, { stream: true });
+      let newline;
+      while ((newline = buffered.indexOf("\n")) >= 0) {
+        const reply = JSON.parse(buffered.slice(0, newline)) as Reply;
+        buffered = buffered.slice(newline + 1);
+        this.#pending.get(reply.id)?.resolve(reply);
+        this.#pending.delete(reply.id);
+      }
+    }
+    for (const pending of this.#pending.values()) {
+      pending.reject(new Error("the libzmq peer exited"));
+    }
+  }
+
+  async request(
+    op: string,
+    args: Record<string, unknown> = {},
+  ): Promise<Reply> {
+    const id = this.#nextId++;
+    const pending = Promise.withResolvers<Reply>();
+    this.#pending.set(id, pending);
+    await this.#writer.write(
+      _encoder.encode(JSON.stringify({ id, op, ...args }) + "\n"),
+    );
+    const reply = await pending.promise;
+    if (!reply.ok) throw new Error(`libzmq peer: ${op} failed: ${reply.error}`);
+    return reply;
+  }
+
+  /** Opens a zeromq.js socket of a class (`Push`, `Reply`…); returns its name. */
+  async open(
+    type: string,
+    options: Record<string, unknown> = {},
+  ): Promise<LibzmqSocket> {
+    const socket = `s${++this.#sockets}`;
+    await this.request("open", { socket, type, options });
+    return new LibzmqSocket(this, socket);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.request("exit").catch(() => {});
+    await this.#writer.close().catch(() => {});
+    await this.#reading;
+    await this.#child.status;
+  }
+}
+
+/** One socket inside the libzmq peer. */
+export class LibzmqSocket {
+  constructor(readonly peer: LibzmqPeer, readonly name: string) {}
+
+  async bind(endpoint: string): Promise<string> {
+    const reply = await this.peer.request("bind", {
+      socket: this.name,
+      endpoint,
+    });
+    return reply.endpoint as string;
+  }
+
+  async connect(endpoint: string): Promise<void> {
+    await this.peer.request("connect", { socket: this.name, endpoint });
+  }
+
+  async send(frames: (string | Uint8Array)[]): Promise<void> {
+    const bytes = frames.map((f) =>
+      typeof f === "string" ? _encoder.encode(f) : f
+    );
+    await this.peer.request("send", {
+      socket: this.name,
+      frames: bytes.map(_toBase64),
+    });
+  }
+
+  async receive(timeout = 5000): Promise<Uint8Array[]> {
+    const reply = await this.peer.request("receive", {
+      socket: this.name,
+      timeout,
+    });
+    return (reply.frames as string[]).map(_fromBase64);
+  }
+
+  async subscribe(topic: string | Uint8Array = ""): Promise<void> {
+    const bytes = typeof topic === "string" ? _encoder.encode(topic) : topic;
+    await this.peer.request("subscribe", {
+      socket: this.name,
+      topic: _toBase64(bytes),
+    });
+  }
+
+  /** Answers every message with itself, in the background (REP, ROUTER, DEALER). */
+  async echo(): Promise<void> {
+    await this.peer.request("echo", { socket: this.name });
+  }
+
+  async close(): Promise<void> {
+    await this.peer.request("close", { socket: this.name });
+  }
+}

@@ -1,0 +1,270 @@
+/**
+ * Every socket pair against libzmq 4.3.5 (the Node peer), in both
+ * directions (we bind / libzmq binds), over tcp and ipc, with multipart
+ * messages, empty frames, a 300-byte frame and a 1 MiB message.
+ */
+import { assertEquals } from "@std/assert";
+import {
+  Dealer,
+  type Message,
+  Pair,
+  Publisher,
+  Pull,
+  Push,
+  Reply,
+  Request,
+  Router,
+  type Socket,
+  Subscriber,
+} from "../mod.ts";
+import { LibzmqPeer, type LibzmqSocket } from "./_libzmq_peer.ts";
+
+const text = new TextEncoder();
+const TIMEOUT = 5000;
+const big = new Uint8Array(1024 * 1024).map((_, i) => i % 251);
+const MESSAGES: Uint8Array[][] = [
+  [text.encode("hello")],
+  ["multi", "part", "message"].map((s) => text.encode(s)),
+  [new Uint8Array(), text.encode("empty frames around"), new Uint8Array()],
+  [new Uint8Array(300).fill(0x2a)],
+  [big],
+];
+
+type Transport = "tcp" | "ipc";
+
+interface Ends {
+  /** Binds ours, returns the endpoint to give libzmq. */
+  bindOurs(socket: Socket): Promise<string>;
+  /** Binds libzmq's, returns the endpoint to give ours. */
+  bindTheirs(socket: LibzmqSocket): Promise<string>;
+}
+
+function ends(transport: Transport, dir: string): Ends {
+  let counter = 0;
+  return {
+    async bindOurs(socket) {
+      await socket.bind(
+        transport === "tcp"
+          ? "tcp://127.0.0.1:0"
+          : `ipc://${dir}/ours${++counter}`,
+      );
+      return socket.lastEndpoint!;
+    },
+    bindTheirs(socket) {
+      return socket.bind(
+        transport === "tcp"
+          ? "tcp://127.0.0.1:*"
+          : `ipc://${dir}/theirs${++counter}`,
+      );
+    },
+  };
+}
+
+/** Links ours and theirs, binding on the side the scenario names. */
+async function link(
+  ours: Socket,
+  theirs: LibzmqSocket,
+  weBind: boolean,
+  e: Ends,
+): Promise<void> {
+  if (weBind) {
+    await theirs.connect(await e.bindOurs(ours));
+  } else {
+    ours.connect(await e.bindTheirs(theirs));
+  }
+}
+
+function receive(socket: Socket): Promise<Message> {
+  return socket.receive({ signal: AbortSignal.timeout(TIMEOUT) });
+}
+
+type Scenario = (peer: LibzmqPeer, weBind: boolean, e: Ends) => Promise<void>;
+
+const scenarios: Record<string, Scenario> = {
+  async "PUSH (ours) → PULL (libzmq)"(peer, weBind, e) {
+    const push = new Push();
+    const pull = await peer.open("Pull");
+    await link(push, pull, weBind, e);
+    for (const message of MESSAGES) {
+      await push.send(message);
+      assertEquals(await pull.receive(), message);
+    }
+    await push.close();
+    await pull.close();
+  },
+  async "PUSH (libzmq) → PULL (ours)"(peer, weBind, e) {
+    const pull = new Pull();
+    const push = await peer.open("Push");
+    await link(pull, push, weBind, e);
+    for (const message of MESSAGES) {
+      await push.send(message);
+      assertEquals(await receive(pull), message);
+    }
+    await pull.close();
+    await push.close();
+  },
+  async "REQ (ours) → REP (libzmq)"(peer, weBind, e) {
+    const req = new Request();
+    const rep = await peer.open("Reply");
+    await link(req, rep, weBind, e);
+    await rep.echo();
+    for (const message of MESSAGES) {
+      await req.send(message);
+      assertEquals(await receive(req), message);
+    }
+    await req.close();
+    await rep.close();
+  },
+  async "REQ (libzmq) → REP (ours)"(peer, weBind, e) {
+    const rep = new Reply();
+    const req = await peer.open("Request");
+    await link(rep, req, weBind, e);
+    for (const message of MESSAGES) {
+      await req.send(message);
+      assertEquals(await receive(rep), message);
+      await rep.send([text.encode("re:"), ...message]);
+      assertEquals(await req.receive(), [text.encode("re:"), ...message]);
+    }
+    await rep.close();
+    await req.close();
+  },
+  async "DEALER (ours) → ROUTER (libzmq)"(peer, weBind, e) {
+    const dealer = new Dealer({ routingId: "deno-dealer" });
+    const router = await peer.open("Router");
+    await link(dealer, router, weBind, e);
+    await router.echo();
+    for (const message of MESSAGES) {
+      await dealer.send(message);
+      assertEquals(await receive(dealer), message);
+    }
+    await dealer.close();
+    await router.close();
+  },
+  async "DEALER (libzmq) → ROUTER (ours)"(peer, weBind, e) {
+    const router = new Router();
+    const dealer = await peer.open("Dealer", { routingId: "node-dealer" });
+    await link(router, dealer, weBind, e);
+    for (const message of MESSAGES) {
+      await dealer.send(message);
+      const [id, ...body] = await receive(router);
+      assertEquals(id, text.encode("node-dealer"));
+      assertEquals(body, message);
+      await router.send([id, ...message]);
+      assertEquals(await dealer.receive(), message);
+    }
+    await router.close();
+    await dealer.close();
+  },
+  async "REQ (libzmq) → ROUTER (ours), generated 5-byte id"(peer, weBind, e) {
+    const router = new Router();
+    const req = await peer.open("Request");
+    await link(router, req, weBind, e);
+    await req.send(["hi"]);
+    const [id, delimiter, body] = await receive(router);
+    assertEquals([id.length, id[0], delimiter.length], [5, 0, 0]);
+    assertEquals(body, text.encode("hi"));
+    await router.send([id, delimiter, "there"]);
+    assertEquals(await req.receive(), [text.encode("there")]);
+    await router.close();
+    await req.close();
+  },
+  async "PUB (ours) → SUB (libzmq)"(peer, weBind, e) {
+    const pub = new Publisher();
+    const sub = await peer.open("Subscriber");
+    await sub.subscribe("t");
+    await link(pub, sub, weBind, e);
+    await syncPublisher(
+      () => pub.send(["t", "sync"]),
+      () => sub.receive(TIMEOUT),
+    );
+    for (const message of MESSAGES) {
+      await pub.send(["x", ...message]); // filtered out at the publisher
+      await pub.send(["t", ...message]);
+      assertEquals(await receiveSkippingSync(() => sub.receive()), [
+        text.encode("t"),
+        ...message,
+      ]);
+    }
+    await pub.close();
+    await sub.close();
+  },
+  async "PUB (libzmq) → SUB (ours)"(peer, weBind, e) {
+    const sub = new Subscriber();
+    sub.subscribe("t");
+    const pub = await peer.open("Publisher");
+    await link(sub, pub, weBind, e);
+    await syncPublisher(() => pub.send(["t", "sync"]), () => receive(sub));
+    for (const message of MESSAGES) {
+      await pub.send(["x", ...message]);
+      await pub.send(["t", ...message]);
+      assertEquals(await receiveSkippingSync(() => receive(sub)), [
+        text.encode("t"),
+        ...message,
+      ]);
+    }
+    await sub.close();
+    await pub.close();
+  },
+  async "PAIR (ours) ↔ PAIR (libzmq)"(peer, weBind, e) {
+    const ours = new Pair();
+    const theirs = await peer.open("Pair");
+    await link(ours, theirs, weBind, e);
+    for (const message of MESSAGES) {
+      await ours.send(message);
+      assertEquals(await theirs.receive(), message);
+      await theirs.send(message);
+      assertEquals(await receive(ours), message);
+    }
+    await ours.close();
+    await theirs.close();
+  },
+};
+
+/**
+ * Publishes a sync message until the subscriber has one: the wait for a
+ * subscription to reach the publisher (the guide's slow joiner), bounded.
+ */
+async function syncPublisher(
+  publish: () => Promise<void>,
+  receiveOne: () => Promise<Message>,
+): Promise<void> {
+  let received = false;
+  const receiving = receiveOne().then(() => received = true);
+  const deadline = Date.now() + TIMEOUT;
+  while (!received && Date.now() < deadline) {
+    await publish();
+    await Promise.race([receiving, new Promise((r) => setTimeout(r, 5))]);
+  }
+  await receiving;
+}
+
+async function receiveSkippingSync(
+  receiveOne: () => Promise<Message>,
+): Promise<Message> {
+  while (true) {
+    const message = await receiveOne();
+    if (
+      message.length !== 2 || new TextDecoder().decode(message[1]) !== "sync"
+    ) return message;
+  }
+}
+
+for (const transport of ["tcp", "ipc"] as const) {
+  Deno.test(`interop with libzmq 4.3.5 over ${transport}`, async (t) => {
+    await using peer = new LibzmqPeer();
+    const dir = await Deno.makeTempDir();
+    try {
+      const e = ends(transport, dir);
+      for (const [name, scenario] of Object.entries(scenarios)) {
+        for (const weBind of [true, false]) {
+          await t.step(
+            `${name}, ${weBind ? "we bind" : "libzmq binds"}`,
+            () => scenario(peer, weBind, e),
+          );
+        }
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}

@@ -1,0 +1,91 @@
+// The libzmq peer for our interop tests: a Node process using the npm package
+// `zeromq` (libzmq 4.3.5 inside), driven over stdin/stdout with one JSON line
+// per command. zeromq.js stalls inside Deno (denoland/deno#36317), so it runs
+// here, under Node, as a real separate peer.
+"use strict";
+const zmq = require("zeromq");
+const readline = require("node:readline");
+
+const sockets = new Map();
+const decode = (frames) => frames.map((f) => Buffer.from(f, "base64"));
+const encode = (frames) => frames.map((f) => Buffer.from(f).toString("base64"));
+
+function reply(id, body) {
+  process.stdout.write(JSON.stringify({ id, ...body }) + "\n");
+}
+
+async function echo(socket) {
+  // Sends every message back as it came (REP: the reply; ROUTER: to its sender).
+  try {
+    for await (const message of socket) await socket.send(message);
+  } catch {
+    // Closed.
+  }
+}
+
+const handlers = {
+  version: () => ({ version: zmq.version }),
+  open({ socket, type, options }) {
+    const instance = new zmq[type](options ?? {});
+    sockets.set(socket, instance);
+    return {};
+  },
+  async bind({ socket, endpoint }) {
+    const s = sockets.get(socket);
+    await s.bind(endpoint);
+    return { endpoint: s.lastEndpoint };
+  },
+  connect({ socket, endpoint }) {
+    sockets.get(socket).connect(endpoint);
+    return {};
+  },
+  async send({ socket, frames }) {
+    await sockets.get(socket).send(decode(frames));
+    return {};
+  },
+  async receive({ socket, timeout }) {
+    const s = sockets.get(socket);
+    s.receiveTimeout = timeout ?? 5000;
+    return { frames: encode(await s.receive()) };
+  },
+  subscribe({ socket, topic }) {
+    sockets.get(socket).subscribe(Buffer.from(topic ?? "", "base64"));
+    return {};
+  },
+  unsubscribe({ socket, topic }) {
+    sockets.get(socket).unsubscribe(Buffer.from(topic ?? "", "base64"));
+    return {};
+  },
+  echo({ socket }) {
+    echo(sockets.get(socket));
+    return {};
+  },
+  close({ socket }) {
+    sockets.get(socket).close();
+    sockets.delete(socket);
+    return {};
+  },
+  exit() {
+    for (const s of sockets.values()) {
+      s.linger = 0;
+      s.close();
+    }
+    setImmediate(() => process.exit(0));
+    return {};
+  },
+};
+
+readline.createInterface({ input: process.stdin }).on("line", async (line) => {
+  const command = JSON.parse(line);
+  try {
+    const result = await handlers[command.op](command);
+    reply(command.id, { ok: true, ...result });
+  } catch (error) {
+    reply(command.id, {
+      ok: false,
+      error: String(error && error.message || error),
+      code: error && error.code,
+    });
+  }
+});
+process.stdin.on("end", () => handlers.exit());
