@@ -29,3 +29,4 @@ export * from "./subscriber.ts";
 export * from "./push.ts";
 export * from "./pull.ts";
 export * from "./pair.ts";
+export * from "./version.ts";

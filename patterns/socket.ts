@@ -5,6 +5,7 @@
  * @module
  */
 
+import { setImmediate } from "node:timers";
 import { Connection, type ConnectionEvent } from "../codec/connection.ts";
 import { ZmqError } from "../codec/errors.ts";
 import type { SocketType } from "../codec/socket_type.ts";
@@ -60,6 +61,12 @@ interface _PendingSend extends _Waiter<void> {
 }
 
 const _encoder = new TextEncoder();
+/**
+ * A loop that awaits sends which settle at once never lets the event loop
+ * run, so no byte would ever be written; every this many such sends, `send`
+ * settles after a macrotask instead (a few microseconds).
+ */
+const YIELD_EVERY = 256;
 
 /**
  * What all sockets share. Use one of the socket classes: {@linkcode Request},
@@ -117,6 +124,7 @@ export abstract class Socket
   #senders = new Queue<_PendingSend>();
   #progress: (() => void) | undefined;
   #closing: Promise<void> | undefined;
+  #burst = 0;
 
   /**
    * Makes a socket of a type.
@@ -260,7 +268,9 @@ export abstract class Socket
     try {
       frames = toFrames(message);
       if (this.#senders.length === 0 && this._send(frames)) {
-        return Promise.resolve();
+        if (++this.#burst < YIELD_EVERY) return Promise.resolve();
+        this.#burst = 0;
+        return new Promise((resolve) => setImmediate(resolve));
       }
     } catch (error) {
       return Promise.reject(error);

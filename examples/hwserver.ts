@@ -1,0 +1,42 @@
+/**
+ * Hello World server (the guide's hwserver.c): binds REP to tcp://*:5555,
+ * expects "Hello" from clients, replies with "World".
+ *
+ *     deno run --allow-net examples/hwserver.ts
+ *
+ * @module
+ */
+import { Reply } from "@zmtp/zmq";
+
+/** Options for running the server inside the demo. */
+export interface HelloServerOptions {
+  /** Where to bind. Default: the guide's tcp://*:5555. */
+  endpoint?: string;
+  /** Simulated work per request, in ms. Default 1000, as in the C original. */
+  workMs?: number;
+  /** Stop after this many requests. Default: never. */
+  requests?: number;
+  /** Called once bound, with the real endpoint. */
+  onBound?: (endpoint: string) => void;
+  /** Where lines go. */
+  print?: (line: string) => void;
+}
+
+/** Runs the server. */
+export async function helloServer(
+  options: HelloServerOptions = {},
+): Promise<void> {
+  const print = options.print ?? console.log;
+  await using responder = new Reply();
+  await responder.bind(options.endpoint ?? "tcp://*:5555");
+  options.onBound?.(responder.lastEndpoint!);
+  let served = 0;
+  for await (const _request of responder) {
+    print("Received Hello");
+    await new Promise((resolve) => setTimeout(resolve, options.workMs ?? 1000)); // Do some 'work'
+    await responder.send("World");
+    if (++served === options.requests) break;
+  }
+}
+
+if (import.meta.main) await helloServer();
