@@ -1,0 +1,341 @@
+/** Socket semantics between our own sockets: states, waiting, order, linger, endpoints. */
+import { assert, assertEquals, assertRejects } from "@std/assert";
+import {
+  Context,
+  Dealer,
+  Pair,
+  Publisher,
+  Pull,
+  Push,
+  Reply,
+  Request,
+  Router,
+  Subscriber,
+  ZmqError,
+} from "../../mod.ts";
+
+const text = new TextEncoder();
+const decode = (frame: Uint8Array) => new TextDecoder().decode(frame);
+const timeout = () => ({ signal: AbortSignal.timeout(5000) });
+
+Deno.test("REQ: a second send, or a receive before sending, fails at once with EFSM", async () => {
+  await using context = new Context();
+  const rep = new Reply({ context });
+  await rep.bind("tcp://127.0.0.1:0");
+  const req = new Request({ context });
+  req.connect(rep.lastEndpoint!);
+  const early = await assertRejects(() => req.receive(), ZmqError);
+  assertEquals((early as ZmqError).code, "EFSM");
+  await req.send("one");
+  const error = await assertRejects(
+    () => req.send("two"),
+    ZmqError,
+    "receive the reply",
+  );
+  assertEquals((error as ZmqError).code, "EFSM");
+  await rep.receive(timeout());
+  await assertRejects(() => rep.receive(), ZmqError, "send the reply");
+  await rep.send("reply");
+  assertEquals(decode((await req.receive(timeout()))[0]), "reply");
+  await req.send("three"); // alternation restored
+});
+
+Deno.test("REP: sending before receiving fails with EFSM", async () => {
+  await using context = new Context();
+  const rep = new Reply({ context });
+  const error = await assertRejects(() => rep.send("x"), ZmqError);
+  assertEquals((error as ZmqError).code, "EFSM");
+});
+
+Deno.test("sockets that cannot send or receive say so with ENOTSUP", async () => {
+  await using context = new Context();
+  for (
+    const attempt of [
+      () => new Subscriber({ context }).send("x"),
+      () => new Pull({ context }).send("x"),
+      () => new Push({ context }).receive(),
+      () => new Publisher({ context }).receive(),
+    ]
+  ) {
+    const error = await assertRejects(attempt, ZmqError);
+    assertEquals((error as ZmqError).code, "ENOTSUP");
+  }
+});
+
+Deno.test("PUSH with no peer waits, then delivers once a peer connects", async () => {
+  await using context = new Context();
+  const push = new Push({ context });
+  await push.bind("tcp://127.0.0.1:0");
+  let settled = false;
+  const sending = push.send("queued").then(() => settled = true);
+  await Promise.resolve();
+  assertEquals(settled, false);
+  const pull = new Pull({ context });
+  pull.connect(push.lastEndpoint!);
+  await sending;
+  assertEquals(decode((await pull.receive(timeout()))[0]), "queued");
+});
+
+Deno.test("concurrent sends and receives are served in order", async () => {
+  await using context = new Context();
+  const pull = new Pull({ context });
+  await pull.bind("tcp://127.0.0.1:0");
+  const receives = Array.from({ length: 5 }, () => pull.receive(timeout()));
+  const push = new Push({ context, sendHighWaterMark: 2 });
+  await push.bind("tcp://127.0.0.1:0");
+  const sends = Array.from({ length: 5 }, (_, i) => push.send(String(i)));
+  pull.connect(push.lastEndpoint!);
+  await Promise.all(sends);
+  assertEquals((await Promise.all(receives)).map(([f]) => decode(f)), [
+    "0",
+    "1",
+    "2",
+    "3",
+    "4",
+  ]);
+});
+
+Deno.test("a receive can be abandoned with an AbortSignal", async () => {
+  await using context = new Context();
+  const pull = new Pull({ context });
+  const controller = new AbortController();
+  const receiving = pull.receive({ signal: controller.signal });
+  controller.abort(new Error("gave up"));
+  await assertRejects(() => receiving, Error, "gave up");
+});
+
+Deno.test("connect before bind: queued messages arrive once the peer binds (ipc)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await using context = new Context();
+    const endpoint = `ipc://${dir}/late.sock`;
+    const push = new Push({ context });
+    push.connect(endpoint);
+    await push.send(["early", "bird"]);
+    const pull = new Pull({ context });
+    await pull.bind(endpoint);
+    assertEquals((await pull.receive(timeout())).map(decode), [
+      "early",
+      "bird",
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("PUSH load-balances and PULL fair-queues", async () => {
+  await using context = new Context();
+  const pulls = [new Pull({ context }), new Pull({ context })];
+  const push = new Push({ context });
+  for (const pull of pulls) {
+    await pull.bind("tcp://127.0.0.1:0");
+    push.connect(pull.lastEndpoint!);
+  }
+  for (let i = 0; i < 4; i++) await push.send(String(i));
+  const first = (await pulls[0].receive(timeout())).map(decode);
+  const second = (await pulls[1].receive(timeout())).map(decode);
+  assertEquals([first, second].flat().sort(), ["0", "1"]);
+  assertEquals(
+    [
+      (await pulls[0].receive(timeout()))[0],
+      (await pulls[1].receive(timeout()))[0],
+    ].map(decode).sort(),
+    ["2", "3"],
+  );
+
+  const sink = new Pull({ context });
+  await sink.bind("tcp://127.0.0.1:0");
+  const a = new Push({ context });
+  const b = new Push({ context });
+  a.connect(sink.lastEndpoint!);
+  b.connect(sink.lastEndpoint!);
+  for (let i = 0; i < 3; i++) {
+    await a.send("a");
+    await b.send("b");
+  }
+  const got: string[] = [];
+  for (let i = 0; i < 6; i++) {
+    got.push(decode((await sink.receive(timeout()))[0]));
+  }
+  assertEquals(got.filter((s) => s === "a").length, 3);
+});
+
+Deno.test("SUB: subscriptions are counted; the last cancel stops delivery", async () => {
+  await using context = new Context();
+  const pub = new Publisher({ context });
+  await pub.bind("tcp://127.0.0.1:0");
+  const sub = new Subscriber({ context });
+  sub.subscribe("A", "A", "B");
+  sub.connect(pub.lastEndpoint!);
+  await waitForDelivery(pub, sub, "B");
+  sub.unsubscribe("A");
+  await pub.send("A1");
+  await pub.send("B1");
+  assertEquals((await sub.receive(timeout())).map(decode), ["A1"]);
+  assertEquals((await sub.receive(timeout())).map(decode), ["B1"]);
+  sub.unsubscribe("A");
+  await pub.send("A2");
+  await pub.send("B2");
+  assertEquals((await sub.receive(timeout())).map(decode), ["B2"]);
+});
+
+Deno.test("ROUTER drops unroutable messages; DEALER talks to it by routing id", async () => {
+  await using context = new Context();
+  const router = new Router({ context });
+  await router.bind("tcp://127.0.0.1:0");
+  await router.send(["nobody", "lost"]);
+  const dealer = new Dealer({ context, routingId: "D1" });
+  dealer.connect(router.lastEndpoint!);
+  await dealer.send(["hi"]);
+  const [id, body] = await router.receive(timeout());
+  assertEquals([decode(id), decode(body)], ["D1", "hi"]);
+  await router.send([id, "back"]);
+  assertEquals(decode((await dealer.receive(timeout()))[0]), "back");
+});
+
+Deno.test("PAIR refuses a second peer", async () => {
+  await using context = new Context();
+  const pair = new Pair({ context });
+  await pair.bind("tcp://127.0.0.1:0");
+  const first = new Pair({ context });
+  first.connect(pair.lastEndpoint!);
+  await first.send("one");
+  assertEquals(decode((await pair.receive(timeout()))[0]), "one");
+  const second = new Pair({ context, reconnectInterval: -1 });
+  second.connect(pair.lastEndpoint!);
+  await second.events.wait("disconnected", AbortSignal.timeout(5000));
+  await first.send("still one");
+  assertEquals(decode((await pair.receive(timeout()))[0]), "still one");
+});
+
+Deno.test("close() flushes queued messages within linger", async () => {
+  await using context = new Context();
+  const pull = new Pull({ context });
+  await pull.bind("tcp://127.0.0.1:0");
+  const push = new Push({ context });
+  push.connect(pull.lastEndpoint!);
+  for (let i = 0; i < 100; i++) await push.send(String(i));
+  await push.close();
+  for (let i = 0; i < 100; i++) {
+    assertEquals(decode((await pull.receive(timeout()))[0]), String(i));
+  }
+});
+
+Deno.test("close() gives up after linger when the peer never reads", async () => {
+  await using context = new Context();
+  const pull = new Pull({ context, receiveHighWaterMark: 1 });
+  await pull.bind("tcp://127.0.0.1:0");
+  const push = new Push({ context, linger: 200 });
+  push.connect(pull.lastEndpoint!);
+  const chunk = new Uint8Array(1024 * 1024);
+  for (let i = 0; i < 64; i++) await push.send(chunk); // far more than the TCP buffers hold
+  const started = Date.now();
+  await push.close();
+  const elapsed = Date.now() - started;
+  assert(
+    elapsed >= 150 && elapsed < 3000,
+    `close took ${elapsed} ms with linger 200`,
+  );
+});
+
+Deno.test("Context.close() closes every socket; pending receives end with ETERM", async () => {
+  const context = new Context();
+  const pull = new Pull({ context });
+  await pull.bind("tcp://127.0.0.1:0");
+  const receiving = pull.receive().catch((error) => error);
+  const iterating = (async () => {
+    for await (const _ of new Pull({ context })) { /* never */ }
+    return "ended";
+  })();
+  await context.close();
+  const error = await receiving;
+  assert(error instanceof ZmqError);
+  assertEquals(error.code, "ETERM");
+  assertEquals(await iterating, "ended");
+  assertEquals(context.sockets.size, 0);
+  assert(pull.closed);
+});
+
+Deno.test("endpoints: IPv6, wildcard, localhost, and typed errors", async (t) => {
+  await using context = new Context();
+  await t.step("tcp://[::1]:0", async () => {
+    const pull = new Pull({ context });
+    await pull.bind("tcp://[::1]:0");
+    assert(pull.lastEndpoint!.startsWith("tcp://[::1]:"));
+    const push = new Push({ context });
+    push.connect(pull.lastEndpoint!);
+    await push.send("v6");
+    assertEquals(decode((await pull.receive(timeout()))[0]), "v6");
+  });
+  await t.step("tcp://*:0 and tcp://localhost", async () => {
+    const pull = new Pull({ context });
+    await pull.bind("tcp://*:0");
+    const port = pull.lastEndpoint!.split(":").at(-1);
+    assert(port !== "0");
+    const push = new Push({ context });
+    push.connect(`tcp://localhost:${port}`);
+    await push.send("any");
+    assertEquals(decode((await pull.receive(timeout()))[0]), "any");
+  });
+  await t.step("address in use, malformed, unknown transport", async () => {
+    const pull = new Pull({ context });
+    await pull.bind("tcp://127.0.0.1:0");
+    const other = new Pull({ context });
+    const inUse = await assertRejects(
+      () => other.bind(pull.lastEndpoint!),
+      ZmqError,
+    );
+    assertEquals((inUse as ZmqError).code, "EADDRINUSE");
+    const malformed = await assertRejects(
+      () => other.bind("tcp://nowhere"),
+      ZmqError,
+    );
+    assertEquals((malformed as ZmqError).code, "EINVAL");
+    const unknown = await assertRejects(
+      () => other.bind("udp://127.0.0.1:1"),
+      ZmqError,
+    );
+    assertEquals((unknown as ZmqError).code, "EPROTONOSUPPORT");
+  });
+  await t.step(
+    "ipc: a stale socket file is replaced, the file is removed on close",
+    async () => {
+      const dir = await Deno.makeTempDir();
+      const path = `${dir}/stale.sock`;
+      const stale = Deno.listen({ transport: "unix", path });
+      stale.close(); // leaves the file behind, like a crashed process
+      const pull = new Pull({ context });
+      await pull.bind(`ipc://${path}`);
+      assert((await Deno.lstat(path)).isSocket);
+      await pull.close();
+      await assertRejects(() => Deno.lstat(path), Deno.errors.NotFound);
+      await Deno.remove(dir, { recursive: true });
+    },
+  );
+});
+
+/** Publishes a marker until the subscriber sees it: the subscription has arrived. */
+async function waitForDelivery(
+  pub: Publisher,
+  sub: Subscriber,
+  marker: string,
+): Promise<void> {
+  const received = sub.receive(timeout());
+  let done = false;
+  received.then(() => done = true, () => done = true);
+  while (!done) {
+    await pub.send(marker);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  await received;
+  // Drain extra markers without waiting on the network.
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  while (true) {
+    const extra = await sub.receive({ signal: AbortSignal.timeout(50) }).catch(
+      () => undefined,
+    );
+    if (!extra) return;
+  }
+}
+
+export { text };
