@@ -1,0 +1,136 @@
+/**
+ * The examples stand in for their C twins: ours against libzmq peers, with
+ * the C originals' printed lines; the edge publisher runs with
+ * --allow-net=127.0.0.1 and nothing else.
+ */
+import { assert, assertEquals } from "@std/assert";
+import { Subscriber, version } from "../mod.ts";
+import { helloClient } from "../examples/hwclient.ts";
+import { helloServer } from "../examples/hwserver.ts";
+import { worker } from "../examples/taskwork.ts";
+import { versionLine } from "../examples/version.ts";
+import { weatherClient } from "../examples/wuclient.ts";
+import { LibzmqPeer } from "./_libzmq_peer.ts";
+
+Deno.test("examples against libzmq", async (t) => {
+  await using peer = new LibzmqPeer();
+
+  await t.step(
+    "version.ts prints the C original's line with our version",
+    async () => {
+      const config = JSON.parse(
+        await Deno.readTextFile(new URL("../deno.json", import.meta.url)),
+      );
+      assertEquals(version, config.version);
+      assertEquals(versionLine(), `Current 0MQ version is ${version}`);
+    },
+  );
+
+  await t.step("hwclient.ts against a libzmq REP", async () => {
+    const rep = await peer.open("Reply");
+    const endpoint = await rep.bind("tcp://127.0.0.1:*");
+    await rep.echo();
+    const lines: string[] = [];
+    await helloClient(endpoint, (line) => lines.push(line));
+    const expected = ["Connecting to hello world server…"];
+    for (let i = 0; i < 10; i++) {
+      expected.push(`Sending Hello ${i}…`, `Received World ${i}`);
+    }
+    assertEquals(lines, expected);
+    await rep.close();
+  });
+
+  await t.step("hwserver.ts against a libzmq REQ", async () => {
+    const lines: string[] = [];
+    const bound = Promise.withResolvers<string>();
+    const server = helloServer({
+      endpoint: "tcp://127.0.0.1:0",
+      workMs: 1,
+      requests: 3,
+      onBound: bound.resolve,
+      print: (line) => lines.push(line),
+    });
+    const req = await peer.open("Request");
+    await req.connect(await bound.promise);
+    for (let i = 0; i < 3; i++) {
+      await req.send(["Hello"]);
+      assertEquals(new TextDecoder().decode((await req.receive())[0]), "World");
+    }
+    await server;
+    assertEquals(lines, ["Received Hello", "Received Hello", "Received Hello"]);
+    await req.close();
+  });
+
+  await t.step("wuclient.ts against a libzmq PUB", async () => {
+    const pub = await peer.open("Publisher");
+    const endpoint = await pub.bind("tcp://127.0.0.1:*");
+    const lines: string[] = [];
+    let done = false;
+    const client = weatherClient("10001 ", endpoint, (line) => lines.push(line))
+      .finally(() => done = true);
+    while (!done) {
+      await pub.send(["20001 99 10"]); // another zip code: filtered out
+      await pub.send(["10001 50 30"]);
+    }
+    assertEquals(await client, 50);
+    assertEquals(lines, [
+      "Collecting updates from weather server…",
+      "Average temperature for zipcode '10001 ' was 50F",
+    ]);
+    await pub.close();
+  });
+
+  await t.step(
+    "taskwork.ts between a libzmq ventilator and a libzmq sink",
+    async () => {
+      const vent = await peer.open("Push");
+      const ventEndpoint = await vent.bind("tcp://127.0.0.1:*");
+      const sink = await peer.open("Pull");
+      const sinkEndpoint = await sink.bind("tcp://127.0.0.1:*");
+      const stop = new AbortController();
+      let progress = "";
+      const running = worker({
+        ventilator: ventEndpoint,
+        sink: sinkEndpoint,
+        signal: stop.signal,
+        write: (text) => progress += text,
+      });
+      for (const workload of ["3", "1", "2"]) await vent.send([workload]);
+      for (let i = 0; i < 3; i++) {
+        assertEquals(await sink.receive(), [
+          new Uint8Array(),
+        ]);
+      }
+      assertEquals(progress, "3.1.2.");
+      stop.abort();
+      await running;
+      await vent.close();
+      await sink.close();
+    },
+  );
+});
+
+Deno.test("edge_publisher.ts runs with --allow-net=127.0.0.1 only", async () => {
+  await using subscriber = new Subscriber();
+  subscriber.subscribe("tick");
+  await subscriber.bind("tcp://127.0.0.1:0");
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--no-prompt",
+      "--allow-net=127.0.0.1",
+      new URL("../examples/edge_publisher.ts", import.meta.url).pathname,
+      subscriber.lastEndpoint!,
+      "20",
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const [topic, tick] = await subscriber.receive({
+    signal: AbortSignal.timeout(20_000),
+  });
+  assertEquals(new TextDecoder().decode(topic), "tick");
+  assert(Number(new TextDecoder().decode(tick)) >= 0);
+  const { code, stderr } = await child.output();
+  assertEquals(code, 0, new TextDecoder().decode(stderr));
+});
