@@ -30,7 +30,7 @@ for (const transport of ["tcp", "ipc"] as const) {
   Deno.test(`we connect first; libzmq binds, restarts and binds again (${transport})`, async (t) => {
     await using peer = new LibzmqPeer();
     const dir = await Deno.makeTempDir();
-    const port = await freePort();
+    const port = freePort();
     const endpoint = transport === "tcp"
       ? `tcp://127.0.0.1:${port}`
       : `ipc://${dir}/restart.sock`;
@@ -73,7 +73,7 @@ for (const transport of ["tcp", "ipc"] as const) {
   });
 }
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const { port } = listener.addr as Deno.NetAddr;
   listener.close();
