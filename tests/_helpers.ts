@@ -15,3 +15,26 @@ export function expectEvent<E extends { type: string }, T extends E["type"]>(
   }
   return event as Extract<E, { type: T }>;
 }
+
+/**
+ * Sends until the receiver has a message, for the one wait ZeroMQ cannot
+ * signal: a subscription (or a reconnect) reaching a publisher. Each send
+ * waits at most 10 ms for the receive; the receive's own deadline bounds it.
+ */
+export async function sendUntilReceived<T>(
+  send: () => Promise<void>,
+  receiving: Promise<T>,
+): Promise<T> {
+  let done = false;
+  const settled = receiving.finally(() => done = true);
+  while (!done) {
+    await send();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      settled.catch(() => {}),
+      new Promise((resolve) => timer = setTimeout(resolve, 10)),
+    ]);
+    clearTimeout(timer);
+  }
+  return await settled;
+}

@@ -3,25 +3,18 @@
  * the socket keeps serving a good peer (libzmq), with no unhandled rejection.
  */
 import { assertEquals } from "@std/assert";
+import { concat } from "@std/bytes";
 import { codec, Pull, type SocketEvent } from "../mod.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 
 const text = new TextEncoder();
 const greeting = (mechanism: "NULL" | "PLAIN" = "NULL") =>
   codec.encodeGreeting({ mechanism, asServer: false });
+const join = (...parts: Uint8Array[]) => concat(parts);
 const ready = codec.encodeFrame(
   codec.encodeReady(new codec.Metadata([["Socket-Type", "PUSH"]])),
   codec.FLAG_COMMAND,
 );
-const concat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-};
 
 const CASES: {
   name: string;
@@ -50,13 +43,13 @@ const CASES: {
   },
   {
     name: "a message before READY",
-    bytes: concat(greeting(), codec.encodeFrame(text.encode("early"), 0)),
+    bytes: join(greeting(), codec.encodeFrame(text.encode("early"), 0)),
     event: "handshake-failed",
     kind: "protocol",
   },
   {
     name: "a wrong socket type",
-    bytes: concat(
+    bytes: join(
       greeting(),
       codec.encodeFrame(
         codec.encodeReady(new codec.Metadata([["Socket-Type", "PUB"]])),
@@ -68,13 +61,13 @@ const CASES: {
   },
   {
     name: "a frame with reserved bits set",
-    bytes: concat(greeting(), ready, new Uint8Array([0x40, 1, 0])),
+    bytes: join(greeting(), ready, new Uint8Array([0x40, 1, 0])),
     event: "protocol-error",
     kind: "protocol",
   },
   {
     name: "an unknown command",
-    bytes: concat(
+    bytes: join(
       greeting(),
       ready,
       codec.encodeFrame(
@@ -87,7 +80,7 @@ const CASES: {
   },
   {
     name: "a truncated stream (half a READY, then FIN)",
-    bytes: concat(greeting(), ready.subarray(0, 10)),
+    bytes: join(greeting(), ready.subarray(0, 10)),
     event: "disconnected",
     closeAfter: true,
   },

@@ -18,6 +18,7 @@ import {
   Subscriber,
 } from "../mod.ts";
 import { LibzmqPeer, type LibzmqSocket } from "./_libzmq_peer.ts";
+import { sendUntilReceived } from "./_helpers.ts";
 
 const text = new TextEncoder();
 const TIMEOUT = 5000;
@@ -173,9 +174,9 @@ const scenarios: Record<string, Scenario> = {
     const sub = await peer.open("Subscriber");
     await sub.subscribe("t");
     await link(pub, sub, weBind, e);
-    await syncPublisher(
+    await sendUntilReceived(
       () => pub.send(["t", "sync"]),
-      () => sub.receive(TIMEOUT),
+      sub.receive(TIMEOUT),
     );
     for (const message of MESSAGES) {
       await pub.send(["x", ...message]); // filtered out at the publisher
@@ -193,7 +194,7 @@ const scenarios: Record<string, Scenario> = {
     sub.subscribe("t");
     const pub = await peer.open("Publisher");
     await link(sub, pub, weBind, e);
-    await syncPublisher(() => pub.send(["t", "sync"]), () => receive(sub));
+    await sendUntilReceived(() => pub.send(["t", "sync"]), receive(sub));
     for (const message of MESSAGES) {
       await pub.send(["x", ...message]);
       await pub.send(["t", ...message]);
@@ -219,24 +220,6 @@ const scenarios: Record<string, Scenario> = {
     await theirs.close();
   },
 };
-
-/**
- * Publishes a sync message until the subscriber has one: the wait for a
- * subscription to reach the publisher (the guide's slow joiner), bounded.
- */
-async function syncPublisher(
-  publish: () => Promise<void>,
-  receiveOne: () => Promise<Message>,
-): Promise<void> {
-  let received = false;
-  const receiving = receiveOne().then(() => received = true);
-  const deadline = Date.now() + TIMEOUT;
-  while (!received && Date.now() < deadline) {
-    await publish();
-    await Promise.race([receiving, new Promise((r) => setTimeout(r, 5))]);
-  }
-  await receiving;
-}
 
 async function receiveSkippingSync(
   receiveOne: () => Promise<Message>,

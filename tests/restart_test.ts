@@ -4,27 +4,13 @@
  * receiving afterwards (reconnecting and, for SUB, resubscribing).
  */
 import { assertEquals } from "@std/assert";
-import { type Message, Pull, Subscriber } from "../mod.ts";
-import { LibzmqPeer, type LibzmqSocket } from "./_libzmq_peer.ts";
+import { Pull, Subscriber } from "../mod.ts";
+import { LibzmqPeer } from "./_libzmq_peer.ts";
+import { sendUntilReceived } from "./_helpers.ts";
 
 const text = new TextEncoder();
 const receive = (socket: Pull | Subscriber) =>
   socket.receive({ signal: AbortSignal.timeout(5000) });
-
-/** Sends until one arrives: bounded by the receive's deadline. */
-async function deliver(
-  sender: LibzmqSocket,
-  frames: string[],
-  receiveOne: () => Promise<Message>,
-): Promise<void> {
-  let done = false;
-  const receiving = receiveOne().finally(() => done = true);
-  while (!done) {
-    await sender.send(frames);
-    await Promise.race([receiving, new Promise((r) => setTimeout(r, 10))]);
-  }
-  assertEquals(await receiving, frames.map((s) => text.encode(s)));
-}
 
 for (const transport of ["tcp", "ipc"] as const) {
   Deno.test(`we connect first; libzmq binds, restarts and binds again (${transport})`, async (t) => {
@@ -44,7 +30,11 @@ for (const transport of ["tcp", "ipc"] as const) {
           for (let life = 1; life <= 2; life++) {
             const pub = await peer.open("Publisher");
             await pub.bind(endpoint);
-            await deliver(pub, ["t", `life ${life}`], () => receive(sub));
+            const frames = ["t", `life ${life}`];
+            assertEquals(
+              await sendUntilReceived(() => pub.send(frames), receive(sub)),
+              frames.map((s) => text.encode(s)),
+            );
             await pub.close();
             await sub.events.wait("disconnected", AbortSignal.timeout(5000));
           }

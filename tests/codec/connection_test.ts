@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import { codec } from "../../mod.ts";
-import { concat } from "./frame_test.ts";
+import { concat } from "@std/bytes";
 import { expectEvent } from "../_helpers.ts";
 
 const text = new TextEncoder();

@@ -1,4 +1,5 @@
 import { assertEquals, assertThrows } from "@std/assert";
+import { concat } from "@std/bytes";
 import { codec } from "../../mod.ts";
 
 const text = new TextEncoder();
@@ -85,13 +86,3 @@ Deno.test("frame: frames before a malformed one are still returned", () => {
   );
   assertEquals(frames.length, 1);
 });
-
-export function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}

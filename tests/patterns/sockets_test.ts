@@ -13,8 +13,8 @@ import {
   Subscriber,
   ZmqError,
 } from "../../mod.ts";
+import { sendUntilReceived } from "../_helpers.ts";
 
-const text = new TextEncoder();
 const decode = (frame: Uint8Array) => new TextDecoder().decode(frame);
 const timeout = () => ({ signal: AbortSignal.timeout(5000) });
 
@@ -165,9 +165,12 @@ Deno.test("SUB: subscriptions are counted; the last cancel stops delivery", asyn
   const pub = new Publisher({ context });
   await pub.bind("tcp://127.0.0.1:0");
   const sub = new Subscriber({ context });
-  sub.subscribe("A", "A", "B");
+  sub.subscribe("A", "A", "B", "sync");
   sub.connect(pub.lastEndpoint!);
-  await waitForDelivery(pub, sub, "B");
+  // Wait for the subscriptions to reach the publisher, then drain the markers.
+  await sendUntilReceived(() => pub.send("sync"), sub.receive(timeout()));
+  await pub.send("B0");
+  while (decode((await sub.receive(timeout()))[0]) !== "B0") { /* markers */ }
   sub.unsubscribe("A");
   await pub.send("A1");
   await pub.send("B1");
@@ -313,29 +316,3 @@ Deno.test("endpoints: IPv6, wildcard, localhost, and typed errors", async (t) =>
     },
   );
 });
-
-/** Publishes a marker until the subscriber sees it: the subscription has arrived. */
-async function waitForDelivery(
-  pub: Publisher,
-  sub: Subscriber,
-  marker: string,
-): Promise<void> {
-  const received = sub.receive(timeout());
-  let done = false;
-  received.then(() => done = true, () => done = true);
-  while (!done) {
-    await pub.send(marker);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  await received;
-  // Drain extra markers without waiting on the network.
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  while (true) {
-    const extra = await sub.receive({ signal: AbortSignal.timeout(50) }).catch(
-      () => undefined,
-    );
-    if (!extra) return;
-  }
-}
-
-export { text };
