@@ -8,6 +8,9 @@ import { Subscriber, version } from "../mod.ts";
 import { helloClient } from "../examples/hwclient.ts";
 import { helloServer } from "../examples/hwserver.ts";
 import { worker } from "../examples/taskwork.ts";
+import { sink } from "../examples/tasksink.ts";
+import { ventilator } from "../examples/taskvent.ts";
+import { weatherServer } from "../examples/wuserver.ts";
 import { versionLine } from "../examples/version.ts";
 import { weatherClient } from "../examples/wuclient.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
@@ -79,6 +82,65 @@ Deno.test("examples against libzmq", async (t) => {
     ]);
     await pub.close();
   });
+
+  await t.step("wuserver.ts to a libzmq SUB", async () => {
+    const stop = new AbortController();
+    const bound = Promise.withResolvers<string>();
+    const server = weatherServer({
+      endpoint: "tcp://127.0.0.1:0",
+      onBound: bound.resolve,
+      signal: stop.signal,
+    });
+    const sub = await peer.open("Subscriber");
+    await sub.subscribe("1");
+    await sub.connect(await bound.promise);
+    const [update] = await sub.receive();
+    const fields = new TextDecoder().decode(update).split(" ");
+    assertEquals(fields.length, 3);
+    assert(/^1\d{4}$/.test(fields[0]), fields[0]);
+    stop.abort();
+    await server;
+    await sub.close();
+  });
+
+  await t.step(
+    "taskvent.ts and tasksink.ts with a libzmq worker's sockets",
+    async () => {
+      const bound = Promise.withResolvers<string>();
+      const elapsed = sink({
+        endpoint: "tcp://127.0.0.1:0",
+        onBound: bound.resolve,
+        write: () => {},
+      });
+      const sinkEndpoint = await bound.promise;
+      const tasks = await peer.open("Pull");
+      const results = await peer.open("Push");
+      await results.connect(sinkEndpoint);
+      const ventEndpoint = Promise.withResolvers<string>();
+      const expected = ventilator({
+        endpoint: "tcp://127.0.0.1:0",
+        sinkEndpoint,
+        print: () => {},
+        async workersReady(sender) {
+          ventEndpoint.resolve(sender.lastEndpoint!);
+          await sender.events.wait("handshake-succeeded");
+        },
+      });
+      await tasks.connect(await ventEndpoint.promise);
+      let total = 0;
+      for (let i = 0; i < 100; i++) {
+        const [workload] = await tasks.receive();
+        const ms = Number(new TextDecoder().decode(workload));
+        assert(ms >= 1 && ms <= 100);
+        total += ms;
+        await results.send([""]);
+      }
+      assertEquals(await expected, total);
+      assert((await elapsed) >= 0);
+      await tasks.close();
+      await results.close();
+    },
+  );
 
   await t.step(
     "taskwork.ts between a libzmq ventilator and a libzmq sink",

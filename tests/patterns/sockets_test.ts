@@ -316,3 +316,20 @@ Deno.test("endpoints: IPv6, wildcard, localhost, and typed errors", async (t) =>
     },
   );
 });
+
+Deno.test("unbind drops the peers accepted there; disconnect stops a connect", async () => {
+  await using context = new Context();
+  const pull = new Pull({ context });
+  await pull.bind("tcp://127.0.0.1:0");
+  const endpoint = pull.lastEndpoint!;
+  const push = new Push({ context, reconnectInterval: 20 });
+  push.connect(endpoint);
+  await push.send("before");
+  assertEquals(decode((await pull.receive(timeout()))[0]), "before");
+  await pull.unbind(endpoint);
+  await push.events.wait("disconnected", AbortSignal.timeout(5000));
+  await assertRejects(() => pull.unbind(endpoint), ZmqError);
+  await push.disconnect(endpoint);
+  const error = await assertRejects(() => push.disconnect(endpoint), ZmqError);
+  assertEquals((error as ZmqError).code, "ENOENT");
+});
