@@ -83,19 +83,17 @@ export class SocketEvents implements AsyncIterable<SocketEvent> {
    * Waits for the next event of a type, discarding others before it.
    *
    * @param type The event type wanted.
-   * @param signal Gives up (rejecting with its reason) when aborted.
+   * @param signal Gives up (rejecting with its reason) when aborted; the
+   * events it would have taken stay for the next reader.
    * @returns The event.
+   * @throws {Error} If the socket closes first.
    */
   async wait<T extends SocketEvent["type"]>(
     type: T,
     signal?: AbortSignal,
   ): Promise<Extract<SocketEvent, { type: T }>> {
-    const iterator = this[Symbol.asyncIterator]();
     while (true) {
-      signal?.throwIfAborted();
-      const next = signal
-        ? await _raceAbort(iterator.next(), signal)
-        : await iterator.next();
+      const next = await this.#next(signal);
       if (next.done) {
         throw new Error(`the socket closed before a "${type}" event`);
       }
@@ -107,25 +105,25 @@ export class SocketEvents implements AsyncIterable<SocketEvent> {
 
   /** Iterates over events as they come. */
   [Symbol.asyncIterator](): AsyncIterator<SocketEvent> {
-    return {
-      next: (): Promise<IteratorResult<SocketEvent>> => {
-        const event = this.#buffer.shift();
-        if (event) return Promise.resolve({ value: event, done: false });
-        if (this.#ended) {
-          return Promise.resolve({ value: undefined, done: true });
-        }
-        return new Promise((resolve) => this.#waiters.push(resolve));
-      },
-    };
+    return { next: () => this.#next() };
   }
-}
 
-function _raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() =>
-      signal.removeEventListener("abort", onAbort)
-    );
-  });
+  #next(signal?: AbortSignal): Promise<IteratorResult<SocketEvent>> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const event = this.#buffer.shift();
+    if (event) return Promise.resolve({ value: event, done: false });
+    if (this.#ended) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        this.#waiters = this.#waiters.filter((waiter) => waiter !== settle);
+        reject(signal!.reason);
+      };
+      const settle = (result: IteratorResult<SocketEvent>) => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve(result);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#waiters.push(settle);
+    });
+  }
 }

@@ -115,8 +115,8 @@ export abstract class Socket
   /** The endpoint of the last `bind` (with the real port) or `connect`. */
   lastEndpoint: string | undefined;
 
-  #listeners = new Map<string, Listener>();
-  #dialers = new Map<string, { dialer: Dialer; pipe: Pipe }>();
+  #listeners: { given: string; listener: Listener }[] = [];
+  #dialers: { endpoint: string; dialer: Dialer; pipe: Pipe }[] = [];
   #pipes = new Set<Pipe>();
   #pumps = new Set<Pump>();
   #serving = new Set<Promise<void>>();
@@ -164,19 +164,15 @@ export abstract class Socket
    */
   async bind(endpoint: string): Promise<void> {
     this.#assertOpen();
-    const listener = await Listener.bind(endpoint, (connection) => {
-      this.events.push({ type: "accepted", endpoint: listener.endpoint });
-      const pipe = this.#newPipe(listener.endpoint);
-      this.#track(this.#serve(connection, pipe, true));
+    const listener = await Listener.bind(endpoint, (connection, bound) => {
+      this.events.push({ type: "accepted", endpoint: bound });
+      this.#track(this.#serve(connection, this.#newPipe(bound), true));
     });
     if (this.closed) {
       await listener.close();
       throw new ZmqError("ETERM", "the socket was closed while binding");
     }
-    this.#listeners.set(endpoint, listener);
-    if (listener.endpoint !== endpoint) {
-      this.#listeners.set(listener.endpoint, listener);
-    }
+    this.#listeners.push({ given: endpoint, listener });
     this.lastEndpoint = listener.endpoint;
     this.events.push({ type: "listening", endpoint: listener.endpoint });
   }
@@ -188,13 +184,13 @@ export abstract class Socket
    * @throws {ZmqError} `ENOENT` if the endpoint is not bound.
    */
   async unbind(endpoint: string): Promise<void> {
-    const listener = this.#listeners.get(endpoint);
-    if (!listener) {
+    const index = this.#listeners.findIndex(({ given, listener }) =>
+      given === endpoint || listener.endpoint === endpoint
+    );
+    if (index < 0) {
       throw new ZmqError("ENOENT", `${endpoint} is not bound on this socket`);
     }
-    for (const [key, value] of this.#listeners) {
-      if (value === listener) this.#listeners.delete(key);
-    }
+    const [{ listener }] = this.#listeners.splice(index, 1);
     await listener.close();
     for (const pipe of this.#pipes) {
       if (pipe.endpoint === listener.endpoint) pipe.pump?.close();
@@ -224,7 +220,7 @@ export abstract class Socket
         this.events.push({ type: "connect-retried", endpoint, interval });
       },
     });
-    this.#dialers.set(endpoint, { dialer, pipe });
+    this.#dialers.push({ endpoint, dialer, pipe });
     this.lastEndpoint = endpoint;
     this.#attach(pipe);
   }
@@ -236,18 +232,24 @@ export abstract class Socket
    * @throws {ZmqError} `ENOENT` if not connected to it.
    */
   async disconnect(endpoint: string): Promise<void> {
-    const entry = this.#dialers.get(endpoint);
-    if (!entry) {
+    const entries = this.#dialers.filter((entry) =>
+      entry.endpoint === endpoint
+    );
+    if (entries.length === 0) {
       throw new ZmqError(
         "ENOENT",
         `${endpoint} is not connected on this socket`,
       );
     }
-    this.#dialers.delete(endpoint);
-    const closing = entry.dialer.close();
-    entry.pipe.pump?.close();
-    await closing;
-    this.#removePipe(entry.pipe);
+    this.#dialers = this.#dialers.filter((entry) =>
+      entry.endpoint !== endpoint
+    );
+    await Promise.all(entries.map(async ({ dialer, pipe }) => {
+      const closing = dialer.close();
+      pipe.pump?.close();
+      await closing;
+      this.#removePipe(pipe);
+    }));
   }
 
   /**
@@ -576,14 +578,10 @@ export abstract class Socket
       waiter.cleanup();
       waiter.reject(_closedError());
     }
-    const listeners = new Set(this.#listeners.values());
-    this.#listeners.clear();
-    await Promise.all([...listeners].map((listener) => listener.close()));
+    const listeners = this.#listeners.splice(0);
+    await Promise.all(listeners.map(({ listener }) => listener.close()));
     if (this.linger !== 0) await this.#flush();
-    const dialers = [...this.#dialers.values()].map(({ dialer }) =>
-      dialer.close()
-    );
-    this.#dialers.clear();
+    const dialers = this.#dialers.splice(0).map(({ dialer }) => dialer.close());
     for (const pump of this.#pumps) pump.close();
     await Promise.all(dialers);
     while (this.#serving.size > 0) await Promise.all([...this.#serving]);

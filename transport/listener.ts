@@ -10,8 +10,14 @@ import { type Endpoint, formatEndpoint, parseEndpoint } from "./endpoint.ts";
 /** A byte stream to a peer: a TCP or unix socket connection. */
 export type ByteConnection = Deno.Conn;
 
-/** Called for each accepted connection; the listener does not wait for it. */
-export type ConnectionHandler = (connection: ByteConnection) => void;
+/**
+ * Called for each accepted connection, with the listener's endpoint; the
+ * listener does not wait for it.
+ */
+export type ConnectionHandler = (
+  connection: ByteConnection,
+  endpoint: string,
+) => void;
 
 /**
  * A bound endpoint that accepts connections until closed.
@@ -129,7 +135,7 @@ export class Listener {
       if (connection.remoteAddr.transport === "tcp") {
         (connection as Deno.TcpConn).setNoDelay(true);
       }
-      onConnection(connection);
+      onConnection(connection, this.endpoint);
     }
   }
 }

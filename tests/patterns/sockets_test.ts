@@ -333,3 +333,33 @@ Deno.test("unbind drops the peers accepted there; disconnect stops a connect", a
   const error = await assertRejects(() => push.disconnect(endpoint), ZmqError);
   assertEquals((error as ZmqError).code, "ENOENT");
 });
+
+Deno.test("binding port 0 twice and connecting twice to one endpoint leak nothing", async () => {
+  await using context = new Context();
+  const pull = new Pull({ context });
+  await pull.bind("tcp://127.0.0.1:0");
+  const first = pull.lastEndpoint!;
+  await pull.bind("tcp://127.0.0.1:0");
+  assert(pull.lastEndpoint !== first);
+  const push = new Push({ context });
+  push.connect(first);
+  push.connect(first);
+  await push.send("a");
+  await push.send("b");
+  const got = [await pull.receive(timeout()), await pull.receive(timeout())];
+  assertEquals(got.map(([f]) => decode(f)).sort(), ["a", "b"]);
+  await pull.unbind("tcp://127.0.0.1:0"); // the first bind with that address
+  await push.disconnect(first); // both connections
+});
+
+Deno.test("an abandoned events.wait() leaves the next event for the next reader", async () => {
+  await using context = new Context();
+  const pull = new Pull({ context });
+  const controller = new AbortController();
+  const waiting = pull.events.wait("accepted", controller.signal);
+  controller.abort(new Error("stop"));
+  await assertRejects(() => waiting, Error, "stop");
+  await pull.bind("tcp://127.0.0.1:0");
+  const event = await pull.events.wait("listening", AbortSignal.timeout(1000));
+  assertEquals(event.endpoint, pull.lastEndpoint);
+});
