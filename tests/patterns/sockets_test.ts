@@ -363,3 +363,46 @@ Deno.test("an abandoned events.wait() leaves the next event for the next reader"
   const event = await pull.events.wait("listening", AbortSignal.timeout(1000));
   assertEquals(event.endpoint, pull.lastEndpoint);
 });
+
+Deno.test("high-water marks: PUSH waits at the mark, PUB never waits", async (t) => {
+  await using context = new Context();
+  const dir = await Deno.makeTempDir();
+  await t.step(
+    "PUSH queues up to sendHighWaterMark for an absent peer, then waits",
+    async () => {
+      const endpoint = `ipc://${dir}/absent.sock`;
+      const push = new Push({
+        context,
+        sendHighWaterMark: 3,
+        reconnectInterval: 10,
+      });
+      push.connect(endpoint);
+      for (let i = 0; i < 3; i++) await push.send(String(i));
+      let fourthSettled = false;
+      const fourth = push.send("3").then(() => fourthSettled = true);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      assertEquals(fourthSettled, false);
+      const pull = new Pull({ context });
+      await pull.bind(endpoint);
+      await fourth;
+      for (let i = 0; i < 4; i++) {
+        assertEquals(decode((await pull.receive(timeout()))[0]), String(i));
+      }
+    },
+  );
+  await t.step(
+    "PUB keeps sending to a subscriber that reads nothing",
+    async () => {
+      const pub = new Publisher({ context, sendHighWaterMark: 10, linger: 0 });
+      await pub.bind("tcp://127.0.0.1:0");
+      const sub = new Subscriber({ context, receiveHighWaterMark: 1 });
+      sub.subscribe();
+      sub.connect(pub.lastEndpoint!);
+      await sendUntilReceived(() => pub.send("sync"), sub.receive(timeout()));
+      const megabyte = new Uint8Array(1024 * 1024);
+      // 200 MiB would never fit the subscriber's buffers: the surplus is dropped, no send waits.
+      for (let i = 0; i < 200; i++) await pub.send(megabyte);
+    },
+  );
+  await Deno.remove(dir, { recursive: true });
+});
