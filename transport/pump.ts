@@ -5,6 +5,7 @@
  * @module
  */
 
+import { setImmediate } from "node:timers";
 import type { Connection, ConnectionEvent } from "../codec/connection.ts";
 import type { ProtocolError } from "../codec/errors.ts";
 import type { ByteConnection } from "./listener.ts";
@@ -55,6 +56,7 @@ export class Pump {
   #wakeWriter: (() => void) | undefined;
   #resumeReader: (() => void) | undefined;
   #writing = false;
+  #flushScheduled = false;
   #idleWaiters: (() => void)[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #error: ProtocolError | undefined;
@@ -93,12 +95,23 @@ export class Pump {
     return this.#closed;
   }
 
-  /** Tells the pump that the session has new outgoing messages. */
+  /**
+   * Tells the pump that the session has new outgoing messages. The write
+   * happens at the end of this turn of the event loop, so the messages of
+   * a burst of sends go out in one write.
+   */
   wake(): void {
+    if (this.#flushScheduled || !this.#wakeWriter) return;
+    this.#flushScheduled = true;
+    setImmediate(this.#flush);
+  }
+
+  #flush = (): void => {
+    this.#flushScheduled = false;
     const wake = this.#wakeWriter;
     this.#wakeWriter = undefined;
     wake?.();
-  }
+  };
 
   /** Resumes reading after the session paused it. */
   resume(): void {
@@ -112,7 +125,10 @@ export class Pump {
    * connection closed).
    */
   whenFlushed(): Promise<void> {
-    if (this.#closed || (!this.#writing && this.#wakeWriter)) {
+    if (
+      this.#closed ||
+      (!this.#writing && this.#wakeWriter && !this.#flushScheduled)
+    ) {
       return Promise.resolve();
     }
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
