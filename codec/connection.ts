@@ -167,6 +167,26 @@ export class Connection {
   }
 
   /**
+   * The declared size of the frame being received, 0 between frames: a
+   * hint for the transport's read buffer size.
+   */
+  get partialFrameSize(): number {
+    return this.#decoder.partialFrameSize;
+  }
+
+  /**
+   * Where the transport may read the next bytes directly: the rest of a
+   * large frame body in progress (see {@linkcode FrameDecoder.directBodyTarget}).
+   *
+   * @returns A buffer to read into, then pass to `receive` as is; or `undefined`.
+   */
+  directReadTarget(): Uint8Array | undefined {
+    return this.#state === "handshake" || this.#state === "ready"
+      ? this.#decoder.directBodyTarget()
+      : undefined;
+  }
+
+  /**
    * Takes the bytes to write to the peer, in order. Small frames come
    * coalesced in one chunk; large bodies come as their own chunks, uncopied.
    *

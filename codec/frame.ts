@@ -105,6 +105,8 @@ export interface FrameDecoderOptions {
 // Commands (READY with metadata, and encrypted messages later) get some room
 // above the message limit, so a small maxMessageSize cannot break a handshake.
 const COMMAND_ALLOWANCE = 64 * 1024;
+const DIRECT_MIN = 32 * 1024;
+const DIRECT_MAX = 4 * 1024 * 1024;
 
 /**
  * An incremental frame decoder: feed it chunks of any size, get whole frames.
@@ -133,6 +135,7 @@ export class FrameDecoder {
   #size = -1;
   #parts: Uint8Array[] = [];
   #received = 0;
+  #direct: Uint8Array | undefined;
 
   /**
    * Makes a decoder.
@@ -141,6 +144,11 @@ export class FrameDecoder {
    */
   constructor(options: FrameDecoderOptions = {}) {
     this.#maxFrameSize = options.maxFrameSize ?? Number.MAX_SAFE_INTEGER;
+  }
+
+  /** The declared size of the frame in progress; 0 between frames. */
+  get partialFrameSize(): number {
+    return Math.max(this.#size, 0);
   }
 
   /** Whether the decoder sits between frames (no partial frame held). */
@@ -183,6 +191,27 @@ export class FrameDecoder {
       }
       const wanted = this.#size - this.#received;
       const available = length - position;
+      const direct = this.#direct;
+      if (direct) {
+        const take = Math.min(wanted, available);
+        if (take === 0) break;
+        // A read straight into the body buffer (see directBodyTarget) needs no copy.
+        if (
+          chunk.buffer !== direct.buffer ||
+          chunk.byteOffset + position !== this.#received
+        ) {
+          direct.set(chunk.subarray(position, position + take), this.#received);
+        }
+        this.#received += take;
+        position += take;
+        if (this.#received === this.#size) {
+          frames.push({ flags: this.#flags, body: direct });
+          this.#direct = undefined;
+          this.#received = 0;
+          this.#size = -1;
+        }
+        continue;
+      }
       if (this.#received === 0 && available >= wanted) {
         frames.push({
           flags: this.#flags,
@@ -203,6 +232,35 @@ export class FrameDecoder {
       }
     }
     return frames;
+  }
+
+  /**
+   * Where to read the rest (32 KiB or more) of a large frame body (up to 4 MiB) straight
+   * into, so it is neither joined from pieces nor copied again. Bytes read
+   * into it must then be passed to {@linkcode FrameDecoder.decode} as a view
+   * of this same buffer. The body buffer is allocated when this is called,
+   * never for frames over 4 MiB, whose bytes are gathered as they arrive.
+   *
+   * @returns The unfilled rest of the body, or `undefined` when reading
+   * into a fresh buffer is better (between frames, small frames).
+   */
+  directBodyTarget(): Uint8Array | undefined {
+    const size = this.#size;
+    // For a short rest, one more read into a shared buffer beats a tiny read.
+    if (size - this.#received < DIRECT_MIN || size > DIRECT_MAX) {
+      return undefined;
+    }
+    if (!this.#direct) {
+      const body = new Uint8Array(size);
+      let offset = 0;
+      for (const part of this.#parts) {
+        body.set(part, offset);
+        offset += part.length;
+      }
+      this.#parts = [];
+      this.#direct = body;
+    }
+    return this.#direct.subarray(this.#received);
   }
 
   #readHeaderSlowly(chunk: Uint8Array, position: number): number {

@@ -32,6 +32,9 @@ export interface PumpEnd {
 }
 
 const READ_BUFFER_SIZE = 64 * 1024;
+/** For streams of large frames, so most frames fit whole in one read. */
+const LARGE_READ_BUFFER_SIZE = 256 * 1024;
+const LARGE_FRAME = 16 * 1024;
 const MIN_READ_SPACE = 4 * 1024;
 const WRITE_BATCH_BYTES = 128 * 1024;
 
@@ -187,21 +190,28 @@ export class Pump {
     let buffer = new Uint8Array(READ_BUFFER_SIZE);
     let offset = 0;
     while (!this.#closed) {
-      if (buffer.length - offset < MIN_READ_SPACE) {
-        buffer = new Uint8Array(READ_BUFFER_SIZE);
+      // A large frame body goes straight into its own buffer.
+      const direct = this.#codec.directReadTarget();
+      if (!direct && buffer.length - offset < MIN_READ_SPACE) {
+        buffer = new Uint8Array(
+          this.#codec.partialFrameSize >= LARGE_FRAME
+            ? LARGE_READ_BUFFER_SIZE
+            : READ_BUFFER_SIZE,
+        );
         offset = 0;
       }
+      const target = direct ?? buffer.subarray(offset);
       let count: number | null;
       try {
-        count = await this.#connection.read(buffer.subarray(offset));
+        count = await this.#connection.read(target);
       } catch {
         count = null;
       }
       if (count === null || this.#closed) break;
-      // Frames handed out are views into this part of the buffer; the next
-      // read goes after it, so they stay intact.
-      const chunk = buffer.subarray(offset, offset + count);
-      offset += count;
+      // Frames handed out are views into what was read; the next read goes
+      // after it, so they stay intact.
+      const chunk = target.subarray(0, count);
+      if (!direct) offset += count;
       const keepReading = this.#dispatch(this.#codec.receive(chunk));
       if (this.#codec.pendingOutputBytes > 0) this.wake();
       if (this.#error) return;

@@ -86,3 +86,31 @@ Deno.test("frame: frames before a malformed one are still returned", () => {
   );
   assertEquals(frames.length, 1);
 });
+
+Deno.test("frame: a large body read straight into its own buffer is not copied again", () => {
+  const body = new Uint8Array(100_000).map((_, i) => i % 256);
+  const wire = codec.encodeFrame(body, 0);
+  for (const firstChunk of [9, 1000, 50_000]) {
+    const decoder = new codec.FrameDecoder();
+    assertEquals(decoder.decode(wire.subarray(0, firstChunk)), []);
+    const target = decoder.directBodyTarget()!;
+    assertEquals(target.length, 100_009 - firstChunk);
+    // Fill it in two reads, as a socket would.
+    target.set(wire.subarray(firstChunk, firstChunk + 10));
+    assertEquals(decoder.decode(target.subarray(0, 10)), []);
+    const rest = decoder.directBodyTarget()!;
+    assertEquals(rest.buffer, target.buffer);
+    rest.set(wire.subarray(firstChunk + 10));
+    const [frame] = decoder.decode(rest);
+    assertEquals(frame.body, body);
+    assertEquals(frame.body.buffer, target.buffer);
+    assertEquals(decoder.directBodyTarget(), undefined);
+  }
+  // Small frames and frames over 4 MiB gather their bytes instead.
+  const small = new codec.FrameDecoder();
+  small.decode(codec.encodeFrame(new Uint8Array(1000), 0).subarray(0, 20));
+  assertEquals(small.directBodyTarget(), undefined);
+  const huge = new codec.FrameDecoder();
+  huge.decode(new Uint8Array([2, 0, 0, 0, 0, 0x10, 0, 0, 0]));
+  assertEquals(huge.directBodyTarget(), undefined);
+});

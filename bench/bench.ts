@@ -1,0 +1,235 @@
+/**
+ * @zmtp/zmq against zeromq.js (libzmq 4.3.5 inside, under Node), in the
+ * same run: PUSH→PULL, PUB→SUB (lossless: high-water marks off) and
+ * DEALER→ROUTER throughput, and REQ/REP round-trip latency, at 16 B, 1 KiB,
+ * 64 KiB and 1 MiB, over tcp and ipc. Each side is its own process; the
+ * implementations alternate within each round; medians of the rounds, with
+ * the ratio ours/theirs (above 1 is better for throughput, below 1 for
+ * latency) and each process's peak RSS.
+ *
+ *     deno task bench [--rounds N] [--mixed] [--only push,pub,dealer,reqrep] [--sizes 16,1024] [--transports tcp]
+ *
+ * --mixed pairs ours with libzmq instead (ours→theirs and theirs→ours), to
+ * show what interop costs.
+ */
+
+const RUN_TIMEOUT_MS = 60_000;
+const here = (path: string) => new URL(path, import.meta.url).pathname;
+
+type Pattern = "push" | "pub" | "dealer" | "reqrep";
+type Transport = "tcp" | "ipc";
+type Impl = "ours" | "theirs";
+
+const args = _parseArgs(Deno.args);
+const rounds = Number(args.rounds ?? 3);
+const patterns =
+  (args.only?.split(",") ?? ["push", "pub", "dealer", "reqrep"]) as Pattern[];
+const sizes = args.sizes?.split(",").map(Number) ?? [16, 1024, 65536, 1048576];
+const transports =
+  (args.transports?.split(",") ?? ["tcp", "ipc"]) as Transport[];
+
+/** Message counts per size: each run takes about a second for the slower side. */
+const COUNTS: Record<number, { throughput: number; latency: number }> = {
+  16: { throughput: 300_000, latency: 5_000 },
+  1024: { throughput: 200_000, latency: 5_000 },
+  65536: { throughput: 20_000, latency: 2_000 },
+  1048576: { throughput: 1_000, latency: 200 },
+};
+
+const commands: Record<Impl, { command: string; args: string[] }> = {
+  ours: { command: Deno.execPath(), args: ["run", "-A", here("_ours.ts")] },
+  theirs: { command: "node", args: [here("_zeromqjs.cjs")] },
+};
+
+interface Result {
+  value: number;
+  rssA: number;
+  rssB: number;
+}
+
+class _Lines {
+  #reader: ReadableStreamDefaultReader<string>;
+  #buffer = "";
+  constructor(stream: ReadableStream<Uint8Array>) {
+    this.#reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  }
+  async next(): Promise<Record<string, number | string>> {
+    while (!this.#buffer.includes("\n")) {
+      const { value, done } = await this.#reader.read();
+      if (done) throw new Error("a benchmark process ended early");
+      this.#buffer += value;
+    }
+    const index = this.#buffer.indexOf("\n");
+    const line = this.#buffer.slice(0, index);
+    this.#buffer = this.#buffer.slice(index + 1);
+    return JSON.parse(line);
+  }
+  async until(key: string): Promise<number | string> {
+    while (true) {
+      const line = await this.next();
+      if (key in line) return line[key];
+    }
+  }
+}
+
+let ipcCounter = 0;
+const ipcDir = Deno.makeTempDirSync({ prefix: "zmtp-bench-" });
+
+async function run(
+  pattern: Pattern,
+  transport: Transport,
+  size: number,
+  a: Impl,
+  b: Impl,
+): Promise<Result> {
+  const count = pattern === "reqrep"
+    ? COUNTS[size].latency
+    : COUNTS[size].throughput;
+  const bindTo = transport === "tcp"
+    ? (a === "ours" ? "tcp://127.0.0.1:0" : "tcp://127.0.0.1:*")
+    : `ipc://${ipcDir}/${++ipcCounter}.sock`;
+  const sideA = new Deno.Command(commands[a].command, {
+    args: [
+      ...commands[a].args,
+      pattern,
+      "a",
+      bindTo,
+      String(count),
+      String(size),
+    ],
+    stdin: "null",
+    stdout: "piped",
+  }).spawn();
+  const linesA = new _Lines(sideA.stdout);
+  const endpoint = String(await linesA.until("endpoint"));
+  const sideB = new Deno.Command(commands[b].command, {
+    args: [
+      ...commands[b].args,
+      pattern,
+      "b",
+      endpoint,
+      String(count),
+      String(size),
+    ],
+    stdin: "piped",
+    stdout: "piped",
+  }).spawn();
+  const linesB = new _Lines(sideB.stdout);
+  const stdin = sideB.stdin.getWriter();
+  const say = (line: string) =>
+    stdin.write(new TextEncoder().encode(`${line}\n`));
+  // A run that stalls is killed and reported, not waited for.
+  const timer = setTimeout(() => {
+    for (const child of [sideA, sideB]) {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    }
+  }, RUN_TIMEOUT_MS);
+  try {
+    if (pattern === "pub") await linesA.until("ready");
+    await say("go");
+    const value = Number(
+      pattern === "reqrep"
+        ? await linesB.until("latency")
+        : await linesA.until("rate"),
+    );
+    await say("done");
+    await stdin.close();
+    const [rssA, rssB] = await Promise.all([
+      linesA.until("peakRss"),
+      linesB.until("peakRss"),
+    ]);
+    return { value, rssA: Number(rssA), rssB: Number(rssB) };
+  } catch {
+    return { value: NaN, rssA: NaN, rssB: NaN };
+  } finally {
+    clearTimeout(timer);
+    await stdin.close().catch(() => {});
+    await Promise.all([sideA.status, sideB.status]);
+  }
+}
+
+const median = (values: number[]) =>
+  values.toSorted((x, y) => x - y)[Math.floor(values.length / 2)];
+const sizeName = (size: number) =>
+  size >= 1048576
+    ? `${size / 1048576} MiB`
+    : size >= 1024
+    ? `${size / 1024} KiB`
+    : `${size} B`;
+const formatValue = (pattern: Pattern, size: number, value: number) =>
+  Number.isNaN(value)
+    ? "stalled"
+    : pattern === "reqrep"
+    ? `${value.toFixed(0)} µs`
+    : size >= 65536
+    ? `${(value * size / 1e9).toFixed(2)} GB/s`
+    : `${(value / 1e6).toFixed(2)}M msg/s`;
+const mib = (bytes: number) => `${Math.round(bytes / 1048576)}`;
+const NAMES: Record<Pattern, string> = {
+  push: "PUSH→PULL",
+  pub: "PUB→SUB",
+  dealer: "DEALER→ROUTER",
+  reqrep: "REQ/REP rtt",
+};
+
+const pairs: [string, Impl, Impl, string, Impl, Impl][] =
+  args.mixed !== undefined
+    ? [["ours→theirs", "theirs", "ours", "theirs→ours", "ours", "theirs"]]
+    : [["ours", "ours", "ours", "zeromq.js", "theirs", "theirs"]];
+
+console.log(
+  `@zmtp/zmq (Deno ${Deno.version.deno}) and zeromq.js 6.8.0 (Node), ${navigator.hardwareConcurrency} cores, ` +
+    `${rounds} rounds, medians${
+      args.mixed !== undefined ? ", mixed pairs" : ""
+    }`,
+);
+const [[left, , , right]] = pairs;
+console.log(
+  `| case | size | transport | ${left} | ${right} | ratio | peak RSS MiB ${left} (a/b) | ${right} (a/b) |`,
+);
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
+for (const pattern of patterns) {
+  for (const size of sizes) {
+    for (const transport of transports) {
+      for (const [, leftA, leftB, , rightA, rightB] of pairs) {
+        const leftResults: Result[] = [];
+        const rightResults: Result[] = [];
+        for (let round = 0; round < rounds; round++) {
+          // In mixed mode "ours→theirs" means we send: side b is the sender.
+          leftResults.push(await run(pattern, transport, size, leftA, leftB));
+          rightResults.push(
+            await run(pattern, transport, size, rightA, rightB),
+          );
+        }
+        const l = median(leftResults.map((r) => r.value));
+        const r = median(rightResults.map((r) => r.value));
+        const peak = (results: Result[]) =>
+          `${mib(Math.max(...results.map((x) => x.rssA)))}/${
+            mib(Math.max(...results.map((x) => x.rssB)))
+          }`;
+        console.log(
+          `| ${NAMES[pattern]} | ${sizeName(size)} | ${transport} | ${
+            formatValue(pattern, size, l)
+          } | ${formatValue(pattern, size, r)} | ${(l / r).toFixed(2)} | ${
+            peak(leftResults)
+          } | ${peak(rightResults)} |`,
+        );
+      }
+    }
+  }
+}
+Deno.removeSync(ipcDir, { recursive: true });
+
+function _parseArgs(list: string[]): Record<string, string | undefined> {
+  const parsed: Record<string, string | undefined> = {};
+  for (let i = 0; i < list.length; i++) {
+    const name = list[i].replace(/^--/, "");
+    const value = list[i + 1]?.startsWith("--") === false ? list[++i] : "";
+    parsed[name] = value;
+  }
+  return parsed;
+}
