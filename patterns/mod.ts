@@ -30,3 +30,6 @@ export * from "./push.ts";
 export * from "./pull.ts";
 export * from "./pair.ts";
 export * from "./version.ts";
+export * from "./xpublisher.ts";
+export * from "./xsubscriber.ts";
+export * from "./proxy.ts";

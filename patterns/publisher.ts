@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { SocketType } from "../codec/socket_type.ts";
 import type { Pipe } from "./pipe.ts";
 import { Socket, type SocketOptions } from "./socket.ts";
 
@@ -23,13 +24,16 @@ import { Socket, type SocketOptions } from "./socket.ts";
  * ```
  */
 export class Publisher extends Socket {
+  /** The ZMTP socket type a subclass announces (XPUB for {@linkcode XPublisher}). */
+  static readonly socketType: SocketType = "PUB";
+
   /**
    * Makes a PUB socket.
    *
    * @param options Socket options.
    */
   constructor(options: SocketOptions = {}) {
-    super("PUB", options);
+    super((new.target as typeof Publisher).socketType, options);
   }
 
   protected override _send(frames: Uint8Array[]): boolean {
@@ -49,6 +53,11 @@ export class Publisher extends Socket {
   ): void {
     if (subscribe) pipe.subscriptions.add(topic);
     else pipe.subscriptions.remove(topic);
+  }
+
+  protected override _arrived(pipe: Pipe): void {
+    // A PUB has no use for messages from its subscribers: drop them.
+    pipe.inbound.clear();
   }
 
   protected override _disconnected(pipe: Pipe): void {

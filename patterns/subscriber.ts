@@ -5,6 +5,7 @@
  */
 
 import { ZmqError } from "../codec/errors.ts";
+import type { SocketType } from "../codec/socket_type.ts";
 import { FairQueue } from "./fair_queue.ts";
 import type { Message } from "./message.ts";
 import type { Pipe } from "./pipe.ts";
@@ -36,13 +37,16 @@ export class Subscriber extends Socket {
   #queue = new FairQueue();
   #subscriptions = new SubscriptionTrie();
 
+  /** The ZMTP socket type a subclass announces (XSUB for {@linkcode XSubscriber}). */
+  static readonly socketType: SocketType = "SUB";
+
   /**
    * Makes a SUB socket.
    *
    * @param options Socket options.
    */
   constructor(options: SocketOptions = {}) {
-    super("SUB", options);
+    super((new.target as typeof Subscriber).socketType, options);
   }
 
   /**
@@ -72,7 +76,7 @@ export class Subscriber extends Socket {
     }
   }
 
-  protected override _send(): boolean {
+  protected override _send(_frames: Uint8Array[]): boolean {
     throw new ZmqError(
       "ENOTSUP",
       "a SUB socket cannot send; use subscribe() and unsubscribe()",

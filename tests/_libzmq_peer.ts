@@ -146,6 +146,11 @@ export class LibzmqSocket {
     await this.peer.request("echo", { socket: this.name });
   }
 
+  /** Makes libzmq process pending commands, such as attaching a new peer. */
+  async touch(): Promise<void> {
+    await this.peer.request("touch", { socket: this.name });
+  }
+
   async close(): Promise<void> {
     await this.peer.request("close", { socket: this.name });
   }

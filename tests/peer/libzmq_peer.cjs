@@ -60,6 +60,11 @@ const handlers = {
     echo(sockets.get(socket));
     return {};
   },
+  // libzmq attaches a new peer (a bound SUB sends it its subscriptions) only
+  // when the application thread next uses the socket; reading ZMQ_EVENTS does.
+  touch({ socket }) {
+    return { readable: sockets.get(socket).readable };
+  },
   close({ socket }) {
     sockets.get(socket).close();
     sockets.delete(socket);

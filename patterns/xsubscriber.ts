@@ -1,0 +1,43 @@
+/**
+ * XSUB: a subscriber whose subscriptions are messages, for proxies (RFC 29).
+ *
+ * @module
+ */
+
+import type { SocketType } from "../codec/socket_type.ts";
+import { Subscriber } from "./subscriber.ts";
+
+/**
+ * A SUB that subscribes by sending messages: `0x01` followed by the prefix
+ * subscribes, `0x00` followed by the prefix cancels, as libzmq's XSUB. Any
+ * other message goes to every connected publisher. Put it opposite an
+ * {@linkcode XPublisher} in a {@linkcode proxy} to forward subscriptions
+ * upstream.
+ *
+ * @example
+ * ```ts
+ * import { XSubscriber } from "@zmtp/zmq";
+ *
+ * const xsub = new XSubscriber();
+ * await xsub.send(new Uint8Array([1, ...new TextEncoder().encode("weather")]));
+ * await xsub.close();
+ * ```
+ */
+export class XSubscriber extends Subscriber {
+  /** Announced as XSUB. */
+  static override readonly socketType: SocketType = "XSUB";
+
+  protected override _send(frames: Uint8Array[]): boolean {
+    const [first] = frames;
+    if (frames.length === 1 && first.length > 0 && first[0] <= 1) {
+      const topic = first.subarray(1);
+      if (first[0] === 1) this.subscribe(topic);
+      else this.unsubscribe(topic);
+      return true;
+    }
+    for (const pipe of this._pipes) {
+      if (pipe.ready && !pipe.full) pipe.write(frames);
+    }
+    return true;
+  }
+}

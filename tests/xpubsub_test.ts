@@ -1,0 +1,196 @@
+/**
+ * XPUB, XSUB and the proxy against libzmq 4.3.5: subscriptions as messages
+ * both ways, and the guide's brokers carrying subscriptions upstream and
+ * request envelopes both ways.
+ */
+import { assertEquals } from "@std/assert";
+import {
+  Dealer,
+  type Message,
+  proxy,
+  Router,
+  Subscriber,
+  XPublisher,
+  XSubscriber,
+} from "../mod.ts";
+import { sendUntilReceived } from "./_helpers.ts";
+import { LibzmqPeer, type LibzmqSocket } from "./_libzmq_peer.ts";
+
+const text = new TextEncoder();
+const receive = (
+  socket: { receive(o: { signal: AbortSignal }): Promise<Message> },
+) => socket.receive({ signal: AbortSignal.timeout(5000) });
+const notice = (
+  flag: number,
+  topic: string,
+) => [new Uint8Array([flag, ...text.encode(topic)])];
+
+async function link(
+  ours: XPublisher | XSubscriber | Subscriber,
+  theirs: LibzmqSocket,
+  weBind: boolean,
+): Promise<void> {
+  if (weBind) {
+    await ours.bind("tcp://127.0.0.1:0");
+    await theirs.connect(ours.lastEndpoint!);
+  } else {
+    ours.connect(await theirs.bind("tcp://127.0.0.1:*"));
+  }
+}
+
+Deno.test("XPUB and XSUB against libzmq", async (t) => {
+  await using peer = new LibzmqPeer();
+  for (const weBind of [true, false]) {
+    const how = weBind ? "we bind" : "libzmq binds";
+    await t.step(
+      `XPUB (ours) hears a libzmq SUB subscribe and leave, ${how}`,
+      async () => {
+        const xpub = new XPublisher();
+        const sub = await peer.open("Subscriber");
+        await sub.subscribe("A");
+        await link(xpub, sub, weBind);
+        await xpub.events.wait(
+          "handshake-succeeded",
+          AbortSignal.timeout(5000),
+        );
+        // libzmq attaches a new peer (a bound SUB sends it its subscriptions)
+        // only when its application thread next uses the socket.
+        await sub.touch();
+        assertEquals(await receive(xpub), notice(1, "A"));
+        await xpub.send(["A", "payload", ""]);
+        assertEquals(
+          await sub.receive(),
+          ["A", "payload", ""].map((s) => text.encode(s)),
+        );
+        await sub.close();
+        assertEquals(await receive(xpub), notice(0, "A"));
+        await xpub.close();
+      },
+    );
+    await t.step(
+      `XPUB (ours) takes subscriptions from a libzmq XSUB, ${how}`,
+      async () => {
+        const xpub = new XPublisher();
+        const xsub = await peer.open("XSubscriber");
+        await link(xpub, xsub, weBind);
+        await xpub.events.wait(
+          "handshake-succeeded",
+          AbortSignal.timeout(5000),
+        );
+        await xsub.touch(); // as above
+        await xsub.send([new Uint8Array([1, ...text.encode("B")])]);
+        assertEquals(await receive(xpub), notice(1, "B"));
+        await xpub.send(["B1"]);
+        assertEquals(await xsub.receive(), [text.encode("B1")]);
+        await xsub.close();
+        await xpub.close();
+      },
+    );
+    await t.step(
+      `XSUB (ours) subscribes at a libzmq XPUB by message, ${how}`,
+      async () => {
+        const xsub = new XSubscriber();
+        const xpub = await peer.open("XPublisher");
+        await link(xsub, xpub, weBind);
+        await xsub.events.wait(
+          "handshake-succeeded",
+          AbortSignal.timeout(5000),
+        );
+        await xsub.send(notice(1, "C"));
+        assertEquals(await xpub.receive(), notice(1, "C"));
+        await xpub.send(["C1", "x"]);
+        await xpub.send(["D1"]); // not subscribed
+        await xpub.send(["C2"]);
+        assertEquals(await receive(xsub), [
+          text.encode("C1"),
+          text.encode("x"),
+        ]);
+        assertEquals(await receive(xsub), [text.encode("C2")]);
+        await xsub.send(notice(0, "C"));
+        assertEquals(await xpub.receive(), notice(0, "C"));
+        await xsub.close();
+        await xpub.close();
+      },
+    );
+  }
+
+  await t.step(
+    "proxy: libzmq PUB → XSUB|XPUB (ours) → libzmq SUB, subscription upstream",
+    async () => {
+      const pub = await peer.open("Publisher");
+      const xsub = new XSubscriber();
+      xsub.connect(await pub.bind("tcp://127.0.0.1:*"));
+      const xpub = new XPublisher();
+      await xpub.bind("tcp://127.0.0.1:0");
+      const stop = new AbortController();
+      const running = proxy(xsub, xpub, { signal: stop.signal });
+      const sub = await peer.open("Subscriber");
+      await sub.subscribe("weather");
+      await sub.connect(xpub.lastEndpoint!);
+      const got = await sendUntilReceived(
+        () => pub.send(["weather", "sunny"]),
+        sub.receive(),
+      );
+      assertEquals(got, [text.encode("weather"), text.encode("sunny")]);
+      stop.abort();
+      await running;
+      await Promise.all([sub.close(), pub.close(), xsub.close(), xpub.close()]);
+    },
+  );
+
+  await t.step(
+    "proxy: libzmq REQ → ROUTER|DEALER (ours) → libzmq REP, envelopes both ways",
+    async () => {
+      const frontend = new Router();
+      await frontend.bind("tcp://127.0.0.1:0");
+      const backend = new Dealer();
+      await backend.bind("tcp://127.0.0.1:0");
+      const running = proxy(frontend, backend);
+      const rep = await peer.open("Reply");
+      await rep.connect(backend.lastEndpoint!);
+      await rep.echo();
+      const clients = [await peer.open("Request"), await peer.open("Request")];
+      for (const client of clients) {
+        await client.connect(frontend.lastEndpoint!);
+      }
+      for (const [i, client] of clients.entries()) {
+        await client.send([`request ${i}`, ""]);
+        assertEquals(await client.receive(), [
+          text.encode(`request ${i}`),
+          new Uint8Array(),
+        ]);
+      }
+      for (const client of clients) await client.close();
+      await rep.close();
+      await frontend.close(); // the proxy stops when a socket closes
+      await running;
+      await backend.close();
+    },
+  );
+});
+
+Deno.test("XPUB: verbose passes every subscription; a welcome message greets each subscriber", async () => {
+  const xpub = new XPublisher({
+    xpubVerbose: true,
+    xpubWelcomeMessage: "welcome",
+  });
+  await xpub.bind("tcp://127.0.0.1:0");
+  const subs = [new Subscriber(), new Subscriber()];
+  for (const sub of subs) {
+    sub.subscribe("welcome", "T");
+    sub.connect(xpub.lastEndpoint!);
+    assertEquals(await receive(sub), [text.encode("welcome")]);
+  }
+  const notices: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    notices.push(new TextDecoder().decode((await receive(xpub))[0]));
+  }
+  assertEquals(notices.sort(), [
+    "\x01T",
+    "\x01T",
+    "\x01welcome",
+    "\x01welcome",
+  ]);
+  for (const sub of subs) await sub.close();
+  await xpub.close();
+});
