@@ -26,8 +26,10 @@ export type ZmqErrorCode =
   | "EPROTONOSUPPORT"
   /** The peer broke the ZMTP protocol. */
   | "EPROTO"
-  /** A message could not be routed. */
-  | "EHOSTUNREACH";
+  /** A message could not be routed (a ROUTER with `routerMandatory`). */
+  | "EHOSTUNREACH"
+  /** The operation timed out (`sendTimeout`, `receiveTimeout`). */
+  | "EAGAIN";
 
 /**
  * The error every operation of this library throws or rejects with.

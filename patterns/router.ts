@@ -7,7 +7,17 @@
 import { FairQueue } from "./fair_queue.ts";
 import type { Message } from "./message.ts";
 import type { Pipe } from "./pipe.ts";
+import { ZmqError } from "../codec/errors.ts";
 import { Socket, type SocketOptions } from "./socket.ts";
+
+/** Options of a {@linkcode Router}. */
+export interface RouterOptions extends SocketOptions {
+  /**
+   * Fail a send to an unknown peer with `EHOSTUNREACH`, and wait when the
+   * peer is at its high-water mark, instead of dropping (ZMQ_ROUTER_MANDATORY).
+   */
+  routerMandatory?: boolean;
+}
 
 /**
  * Receives from all peers with the sender's routing id as the first frame,
@@ -27,6 +37,8 @@ import { Socket, type SocketOptions } from "./socket.ts";
  * ```
  */
 export class Router extends Socket {
+  /** See {@linkcode RouterOptions.routerMandatory}. */
+  routerMandatory: boolean;
   #queue = new FairQueue();
   #peers = new Map<string, Pipe>();
   #nextId = (Math.random() * 0x1_0000_0000) >>> 0;
@@ -36,15 +48,29 @@ export class Router extends Socket {
    *
    * @param options Socket options.
    */
-  constructor(options: SocketOptions = {}) {
+  constructor(options: RouterOptions = {}) {
     super("ROUTER", options);
+    this.routerMandatory = options.routerMandatory ?? false;
   }
 
   protected override _send(frames: Uint8Array[]): boolean {
-    if (frames.length < 2) return true;
     const pipe = this.#peers.get(_key(frames[0]));
-    if (pipe && pipe.ready && !pipe.full) pipe.write(frames.slice(1));
-    return true;
+    if (!pipe || !pipe.ready) {
+      if (!this.routerMandatory) return true;
+      throw new ZmqError(
+        "EHOSTUNREACH",
+        `no peer has the routing id ${
+          _hex(frames[0])
+        }; the first frame must name a connected peer`,
+      );
+    }
+    if (frames.length < 2) return true;
+    if (!pipe.full) {
+      pipe.write(frames.slice(1));
+      return true;
+    }
+    // At the high-water mark: wait with routerMandatory, else drop.
+    return !this.routerMandatory;
   }
 
   protected override _receive(): Message | undefined {
@@ -91,6 +117,10 @@ export class Router extends Socket {
       this.#peers.delete(_key(pipe.routingId));
     }
   }
+}
+
+function _hex(id: Uint8Array): string {
+  return Array.from(id, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
 function _key(id: Uint8Array): string {

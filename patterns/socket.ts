@@ -42,6 +42,10 @@ export interface SocketOptions {
   maxMessageSize?: number;
   /** How long a peer may take for the ZMTP handshake, in ms; 0 for no limit. Default 30000. */
   handshakeInterval?: number;
+  /** How long `send` may wait, in ms, before rejecting with `EAGAIN`; -1 (default) waits as long as it takes. */
+  sendTimeout?: number;
+  /** How long `receive` may wait, in ms, before rejecting with `EAGAIN`; -1 (default) waits as long as it takes. */
+  receiveTimeout?: number;
 }
 
 /** Options of `send` and `receive`. */
@@ -112,6 +116,10 @@ export abstract class Socket
   maxMessageSize: number;
   /** See {@linkcode SocketOptions.handshakeInterval}; applies to new connections. */
   handshakeInterval: number;
+  /** See {@linkcode SocketOptions.sendTimeout}. */
+  sendTimeout: number;
+  /** See {@linkcode SocketOptions.receiveTimeout}. */
+  receiveTimeout: number;
   /** The endpoint of the last `bind` (with the real port) or `connect`. */
   lastEndpoint: string | undefined;
 
@@ -145,6 +153,8 @@ export abstract class Socket
       : options.routingId;
     this.maxMessageSize = options.maxMessageSize ?? -1;
     this.handshakeInterval = options.handshakeInterval ?? 30_000;
+    this.sendTimeout = options.sendTimeout ?? -1;
+    this.receiveTimeout = options.receiveTimeout ?? -1;
     this.context._register(this);
   }
 
@@ -277,7 +287,9 @@ export abstract class Socket
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#wait(this.#senders, options.signal, { frames });
+    return this.#wait(this.#senders, options.signal, this.sendTimeout, {
+      frames,
+    });
   }
 
   /**
@@ -299,7 +311,12 @@ export abstract class Socket
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#wait(this.#receivers, options.signal, {});
+    return this.#wait(
+      this.#receivers,
+      options.signal,
+      this.receiveTimeout,
+      {},
+    );
   }
 
   /** Receives messages until the socket closes. */
@@ -550,21 +567,31 @@ export abstract class Socket
   #wait<T>(
     queue: Queue<_Waiter<T>>,
     signal: AbortSignal | undefined,
+    timeout: number,
     extra: object,
   ): Promise<T> {
     if (signal?.aborted) return Promise.reject(signal.reason);
+    if (timeout === 0) return Promise.reject(_timeoutError());
     return new Promise<T>((resolve, reject) => {
-      const onAbort = () => {
+      const abandon = (reason: unknown) => {
+        waiter.cleanup();
         // Leave the queue in order: drop just this waiter.
         const rest = queue.clear().filter((w) => w !== waiter);
         for (const w of rest) queue.push(w);
-        reject(signal!.reason);
+        reject(reason);
       };
+      const onAbort = () => abandon(signal!.reason);
+      const timer = timeout > 0
+        ? setTimeout(() => abandon(_timeoutError()), timeout)
+        : undefined;
       const waiter = {
         ...extra,
         resolve,
         reject,
-        cleanup: () => signal?.removeEventListener("abort", onAbort),
+        cleanup: () => {
+          clearTimeout(timer);
+          signal?.removeEventListener("abort", onAbort);
+        },
       } as _Waiter<T>;
       signal?.addEventListener("abort", onAbort, { once: true });
       queue.push(waiter);
@@ -623,6 +650,13 @@ export abstract class Socket
       this.#progress = undefined;
     }
   }
+}
+
+function _timeoutError(): ZmqError {
+  return new ZmqError(
+    "EAGAIN",
+    "the operation did not complete within the socket's sendTimeout/receiveTimeout",
+  );
 }
 
 function _closedError(): ZmqError {

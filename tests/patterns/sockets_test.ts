@@ -406,3 +406,36 @@ Deno.test("high-water marks: PUSH waits at the mark, PUB never waits", async (t)
   );
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("timeouts and routerMandatory fail with typed errors", async () => {
+  await using context = new Context();
+  const pull = new Pull({ context, receiveTimeout: 30 });
+  const timedOut = await assertRejects(() => pull.receive(), ZmqError);
+  assertEquals((timedOut as ZmqError).code, "EAGAIN");
+  const now = new Pull({ context, receiveTimeout: 0 });
+  assertEquals(
+    ((await assertRejects(() => now.receive(), ZmqError)) as ZmqError).code,
+    "EAGAIN",
+  );
+  const push = new Push({ context, sendTimeout: 30 });
+  await push.bind("tcp://127.0.0.1:0"); // no peer: send must wait, then time out
+  assertEquals(
+    ((await assertRejects(() => push.send("x"), ZmqError)) as ZmqError).code,
+    "EAGAIN",
+  );
+
+  const router = new Router({ context, routerMandatory: true });
+  await router.bind("tcp://127.0.0.1:0");
+  const unroutable = await assertRejects(
+    () => router.send(["nobody", "x"]),
+    ZmqError,
+    "routing id",
+  );
+  assertEquals((unroutable as ZmqError).code, "EHOSTUNREACH");
+  const dealer = new Dealer({ context, routingId: "known" });
+  dealer.connect(router.lastEndpoint!);
+  await dealer.send("hello");
+  const [id] = await router.receive(timeout());
+  await router.send([id, "routed"]);
+  assertEquals(decode((await dealer.receive(timeout()))[0]), "routed");
+});
