@@ -14,6 +14,11 @@ import { weatherServer } from "../examples/wuserver.ts";
 import { versionLine } from "../examples/version.ts";
 import { weatherClient } from "../examples/wuclient.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
+import { sendUntilReceived } from "./_helpers.ts";
+import { messageQueue } from "../examples/msgqueue.ts";
+import { brokerClient } from "../examples/rrclient.ts";
+import { brokerWorker } from "../examples/rrworker.ts";
+import { weatherProxy } from "../examples/wuproxy.ts";
 
 Deno.test("examples against libzmq", async (t) => {
   await using peer = new LibzmqPeer();
@@ -170,6 +175,79 @@ Deno.test("examples against libzmq", async (t) => {
       await sink.close();
     },
   );
+});
+
+Deno.test("chapter 2 brokers and proxies with libzmq clients and services", async (t) => {
+  await using peer = new LibzmqPeer();
+
+  await t.step(
+    "msgqueue.ts between rrclient.ts / a libzmq REQ and rrworker.ts / a libzmq REP",
+    async () => {
+      const stop = new AbortController();
+      const bound = Promise.withResolvers<[string, string]>();
+      const broker = messageQueue({
+        frontend: "tcp://127.0.0.1:0",
+        backend: "tcp://127.0.0.1:0",
+        onBound: (frontend, backend) => bound.resolve([frontend, backend]),
+        signal: stop.signal,
+      });
+      const [frontend, backend] = await bound.promise;
+      // Our client, a libzmq worker (it echoes, so the reply is "Hello").
+      const libzmqWorker = await peer.open("Reply");
+      await libzmqWorker.connect(backend);
+      await libzmqWorker.echo();
+      const lines: string[] = [];
+      await brokerClient(frontend, (line) => lines.push(line));
+      assertEquals(
+        lines,
+        Array.from({ length: 10 }, (_, i) => `Received reply ${i} [Hello]`),
+      );
+      await libzmqWorker.close();
+      // A libzmq client, our worker.
+      const stopWorker = new AbortController();
+      const workerLines: string[] = [];
+      const running = brokerWorker({
+        endpoint: backend,
+        workMs: 1,
+        signal: stopWorker.signal,
+        print: (line) => workerLines.push(line),
+      });
+      const client = await peer.open("Request");
+      await client.connect(frontend);
+      await client.send(["Hello"]);
+      assertEquals(await client.receive(), [new TextEncoder().encode("World")]);
+      assertEquals(workerLines, ["Received request: [Hello]"]);
+      stopWorker.abort();
+      await running;
+      await client.close();
+      stop.abort();
+      await broker;
+    },
+  );
+
+  await t.step("wuproxy.ts between a libzmq PUB and a libzmq SUB", async () => {
+    const pub = await peer.open("Publisher");
+    const stop = new AbortController();
+    const bound = Promise.withResolvers<string>();
+    const running = weatherProxy({
+      frontend: await pub.bind("tcp://127.0.0.1:*"),
+      backend: "tcp://127.0.0.1:0",
+      onBound: bound.resolve,
+      signal: stop.signal,
+    });
+    const sub = await peer.open("Subscriber");
+    await sub.subscribe("10001 ");
+    await sub.connect(await bound.promise);
+    const update = await sendUntilReceived(async () => {
+      await pub.send(["10001 72 40"]);
+      await sub.touch();
+    }, sub.receive());
+    assertEquals(new TextDecoder().decode(update[0]), "10001 72 40");
+    stop.abort();
+    await running;
+    await sub.close();
+    await pub.close();
+  });
 });
 
 Deno.test("edge_publisher.ts runs with --allow-net=127.0.0.1 only", async () => {

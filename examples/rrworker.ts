@@ -1,0 +1,44 @@
+/**
+ * Hello World worker behind a broker (the guide's rrworker.c): connects REP
+ * to tcp://localhost:5560, the broker's backend.
+ *
+ *     deno run --allow-net examples/rrworker.ts
+ *
+ * @module
+ */
+import { Reply } from "@zmtp/zmq";
+
+/** Options for running the worker inside a test or the demo. */
+export interface BrokerWorkerOptions {
+  /** The broker's backend. Default: the guide's tcp://localhost:5560. */
+  endpoint?: string;
+  /** Simulated work per request, in ms. Default 1000, as in the C original. */
+  workMs?: number;
+  /** Stops the worker when aborted. */
+  signal?: AbortSignal;
+  /** Where lines go. */
+  print?: (line: string) => void;
+}
+
+/** Answers "World" to every request until the signal aborts. */
+export async function brokerWorker(
+  options: BrokerWorkerOptions = {},
+): Promise<void> {
+  const print = options.print ?? console.log;
+  await using responder = new Reply();
+  responder.connect(options.endpoint ?? "tcp://localhost:5560");
+  while (!options.signal?.aborted) {
+    let request: Uint8Array[];
+    try {
+      request = await responder.receive({ signal: options.signal });
+    } catch (error) {
+      if (options.signal?.aborted) return;
+      throw error;
+    }
+    print(`Received request: [${new TextDecoder().decode(request[0])}]`);
+    await new Promise((resolve) => setTimeout(resolve, options.workMs ?? 1000)); // Do some 'work'
+    await responder.send("World");
+  }
+}
+
+if (import.meta.main) await brokerWorker();
