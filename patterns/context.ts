@@ -4,7 +4,16 @@
  * @module
  */
 
+import { ZmqError } from "../codec/errors.ts";
+import type { InprocSide } from "../transport/inproc.ts";
+import type { Link } from "../transport/pump.ts";
 import type { Socket } from "./socket.ts";
+
+/**
+ * @internal A connecting socket's offer to link with a binder: called with
+ * the binder's side, it returns the binder's link.
+ */
+export type InprocOffer = (binder: InprocSide) => Link;
 
 let _default: Context | undefined;
 
@@ -25,6 +34,8 @@ let _default: Context | undefined;
  */
 export class Context implements AsyncDisposable {
   #sockets = new Set<Socket>();
+  #inprocBinders = new Map<string, (offer: InprocOffer) => void>();
+  #inprocWaiting = new Map<string, Set<InprocOffer>>();
 
   /** The context of sockets made without one. */
   static get default(): Context {
@@ -44,6 +55,44 @@ export class Context implements AsyncDisposable {
   /** @internal A closed socket leaves the context. */
   _unregister(socket: Socket): void {
     this.#sockets.delete(socket);
+  }
+
+  /**
+   * @internal Binds an inproc name; links the connects that were waiting.
+   *
+   * @returns A function that unbinds it.
+   * @throws {ZmqError} `EADDRINUSE` if the name is bound already.
+   */
+  _bindInproc(name: string, accept: (offer: InprocOffer) => void): () => void {
+    if (this.#inprocBinders.has(name)) {
+      throw new ZmqError("EADDRINUSE", `inproc://${name} is already bound`);
+    }
+    this.#inprocBinders.set(name, accept);
+    const waiting = this.#inprocWaiting.get(name);
+    this.#inprocWaiting.delete(name);
+    for (const offer of waiting ?? []) accept(offer);
+    return () => {
+      if (this.#inprocBinders.get(name) === accept) {
+        this.#inprocBinders.delete(name);
+      }
+    };
+  }
+
+  /**
+   * @internal Connects to an inproc name now, or as soon as it is bound.
+   *
+   * @returns A function that withdraws a connect still waiting.
+   */
+  _connectInproc(name: string, offer: InprocOffer): () => void {
+    const accept = this.#inprocBinders.get(name);
+    if (accept) {
+      accept(offer);
+      return () => {};
+    }
+    let waiting = this.#inprocWaiting.get(name);
+    if (!waiting) this.#inprocWaiting.set(name, waiting = new Set());
+    waiting.add(offer);
+    return () => waiting.delete(offer);
   }
 
   /**

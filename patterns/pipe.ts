@@ -4,8 +4,8 @@
  * @module
  */
 
-import type { Connection, PeerInfo } from "../codec/connection.ts";
-import type { Pump } from "../transport/pump.ts";
+import type { PeerInfo } from "../codec/connection.ts";
+import type { Link, MessageWriter } from "../transport/pump.ts";
 import type { Message } from "./message.ts";
 import { Queue } from "./_queue.ts";
 import { SubscriptionTrie } from "./subscription_trie.ts";
@@ -30,13 +30,13 @@ export class Pipe {
   /** Messages received and not yet read. */
   readonly inbound: Queue<Message> = new Queue();
   /** Control actions (subscriptions) to write before messages. */
-  readonly control: Queue<(connection: Connection) => void> = new Queue();
+  readonly control: Queue<(writer: MessageWriter) => void> = new Queue();
   /** The prefixes the peer subscribed to (publisher side). */
   readonly subscriptions: SubscriptionTrie = new SubscriptionTrie({
     counted: false,
   });
   /** The current connection, while there is one. */
-  pump: Pump | undefined;
+  pump: Link | undefined;
   /** What the peer said in its last handshake. */
   peer: PeerInfo | undefined;
   /** The routing id a ROUTER knows this peer by. */
@@ -84,7 +84,7 @@ export class Pipe {
   }
 
   /** Queues a control action and wakes the connection. */
-  writeControl(action: (connection: Connection) => void): void {
+  writeControl(action: (writer: MessageWriter) => void): void {
     this.control.push(action);
     this.pump?.wake();
   }

@@ -6,13 +6,25 @@
  */
 
 import { setImmediate } from "node:timers";
-import { Connection, type ConnectionEvent } from "../codec/connection.ts";
+import {
+  Connection,
+  type ConnectionEvent,
+  type PeerInfo,
+} from "../codec/connection.ts";
+import { Metadata } from "../codec/metadata.ts";
+import { parseEndpoint } from "../transport/endpoint.ts";
+import { linkInproc } from "../transport/inproc.ts";
 import { ZmqError } from "../codec/errors.ts";
 import type { SocketType } from "../codec/socket_type.ts";
 import { Dialer } from "../transport/dialer.ts";
 import { type ByteConnection, Listener } from "../transport/listener.ts";
-import { Pump, type Session } from "../transport/pump.ts";
-import { Context } from "./context.ts";
+import {
+  type Link,
+  type MessageWriter,
+  Pump,
+  type Session,
+} from "../transport/pump.ts";
+import { Context, type InprocOffer } from "./context.ts";
 import { SocketEvents } from "./events.ts";
 import { type Message, type MessageLike, toFrames } from "./message.ts";
 import { Pipe } from "./pipe.ts";
@@ -123,10 +135,17 @@ export abstract class Socket
   /** The endpoint of the last `bind` (with the real port) or `connect`. */
   lastEndpoint: string | undefined;
 
-  #listeners: { given: string; listener: Listener }[] = [];
-  #dialers: { endpoint: string; dialer: Dialer; pipe: Pipe }[] = [];
+  #listeners: {
+    given: string;
+    listener: { endpoint: string; close(): Promise<void> };
+  }[] = [];
+  #dialers: {
+    endpoint: string;
+    dialer: { close(): Promise<void> };
+    pipe: Pipe;
+  }[] = [];
   #pipes = new Set<Pipe>();
-  #pumps = new Set<Pump>();
+  #pumps = new Set<Link>();
   #serving = new Set<Promise<void>>();
   #receivers = new Queue<_Waiter<Message>>();
   #senders = new Queue<_PendingSend>();
@@ -174,6 +193,10 @@ export abstract class Socket
    */
   async bind(endpoint: string): Promise<void> {
     this.#assertOpen();
+    const parsed = parseEndpoint(endpoint);
+    if (parsed.transport === "inproc") {
+      return this.#bindInproc(endpoint, parsed.name);
+    }
     const listener = await Listener.bind(endpoint, (connection, bound) => {
       this.events.push({ type: "accepted", endpoint: bound });
       this.#track(this.#serve(connection, this.#newPipe(bound), true));
@@ -217,7 +240,15 @@ export abstract class Socket
    */
   connect(endpoint: string): void {
     this.#assertOpen();
+    const parsed = parseEndpoint(endpoint);
     const pipe = this.#newPipe(endpoint);
+    if (parsed.transport === "inproc") {
+      const dialer = this.#connectInproc(endpoint, parsed.name, pipe);
+      this.#dialers.push({ endpoint, dialer, pipe });
+      this.lastEndpoint = endpoint;
+      this.#attach(pipe);
+      return;
+    }
     const dialer = new Dialer(endpoint, {
       reconnectInterval: this.reconnectInterval,
       reconnectIntervalMax: this.reconnectIntervalMax,
@@ -482,8 +513,6 @@ export abstract class Socket
     pipe: Pipe,
     accepted: boolean,
   ): Promise<void> {
-    const endpoint = pipe.endpoint;
-    let handshaken = false;
     const codec = new Connection({
       socketType: this.type,
       routingId: this.routingId,
@@ -491,7 +520,20 @@ export abstract class Socket
       handshakeInterval: this.handshakeInterval,
       now: Date.now(),
     });
-    const session: Session = {
+    // The session reaches the pump only once events flow, after this line.
+    const pump: Pump = new Pump(
+      connection,
+      codec,
+      this.#session(pipe, accepted, () => pump),
+    );
+    return this.#run(pump, pipe, accepted);
+  }
+
+  /** The socket's side of one connection of a pipe. */
+  #session(pipe: Pipe, accepted: boolean, link: () => Link): Session {
+    const endpoint = pipe.endpoint;
+    let handshaken = false;
+    return {
       handle: (event: ConnectionEvent): boolean => {
         switch (event.type) {
           case "ready":
@@ -500,13 +542,13 @@ export abstract class Socket
             pipe.ready = true;
             if (!this._ready(pipe)) {
               pipe.ready = false;
-              pump.close();
+              link().close();
               return false;
             }
             handshaken = true;
             this.events.push({ type: "handshake-succeeded", endpoint });
             this.#notifyProgress();
-            pump.wake();
+            link().wake();
             return true;
           case "message":
             pipe.inbound.push(event.frames);
@@ -527,28 +569,31 @@ export abstract class Socket
             return false;
         }
       },
-      fill: (codec: Connection, batchBytes: number): void => {
+      fill: (writer: MessageWriter, batchBytes: number): void => {
         if (!handshaken) return;
         const control = pipe.control;
-        while (control.length > 0) control.shift()!(codec);
+        while (control.length > 0) control.shift()!(writer);
         const outbound = pipe.outbound;
         const wasFull = pipe.full;
-        while (outbound.length > 0 && codec.pendingOutputBytes < batchBytes) {
-          codec.sendMessage(outbound.shift()!);
+        while (outbound.length > 0 && writer.pendingOutputBytes < batchBytes) {
+          writer.sendMessage(outbound.shift()!);
         }
         if (wasFull && !pipe.full) this._retrySends();
         if (outbound.length === 0) this.#notifyProgress();
       },
     };
-    const pump = new Pump(connection, codec, session);
-    pipe.pump = pump;
-    this.#pumps.add(pump);
-    return pump.done.then(() => {
-      this.#pumps.delete(pump);
-      if (pipe.pump === pump) pipe.pump = undefined;
+  }
+
+  /** Serves a pipe with a link until the link ends. */
+  #run(link: Link, pipe: Pipe, accepted: boolean): Promise<void> {
+    pipe.pump = link;
+    this.#pumps.add(link);
+    return link.done.then(() => {
+      this.#pumps.delete(link);
+      if (pipe.pump === link) pipe.pump = undefined;
       pipe.ready = false;
       pipe.control.clear();
-      this.events.push({ type: "disconnected", endpoint });
+      this.events.push({ type: "disconnected", endpoint: pipe.endpoint });
       if (accepted) {
         this.#removePipe(pipe);
       } else {
@@ -556,6 +601,78 @@ export abstract class Socket
       }
       this.#notifyProgress();
     });
+  }
+
+  /** What an inproc peer learns of this socket. */
+  #inprocInfo(): PeerInfo {
+    return {
+      socketType: this.type,
+      routingId: this.routingId?.length ? this.routingId : undefined,
+      minor: 1,
+      metadata: new Metadata([["Socket-Type", this.type]]),
+    };
+  }
+
+  async #bindInproc(endpoint: string, name: string): Promise<void> {
+    const unbind = this.context._bindInproc(name, (offer) => {
+      this.events.push({ type: "accepted", endpoint });
+      const pipe = this.#newPipe(endpoint);
+      const link: Link = offer(
+        {
+          session: this.#session(pipe, true, () => link),
+          peer: this.#inprocInfo(),
+        },
+      );
+      this.#track(this.#run(link, pipe, true));
+    });
+    this.#listeners.push({
+      given: endpoint,
+      listener: { endpoint, close: () => Promise.resolve(unbind()) },
+    });
+    this.lastEndpoint = endpoint;
+    this.events.push({ type: "listening", endpoint });
+    await Promise.resolve();
+  }
+
+  #connectInproc(
+    endpoint: string,
+    name: string,
+    pipe: Pipe,
+  ): { close(): Promise<void> } {
+    let stopped = false;
+    let cancel = () => {};
+    const offer: InprocOffer = (binder) => {
+      const [ours, theirs] = linkInproc(
+        {
+          session: this.#session(pipe, false, () => ours),
+          peer: this.#inprocInfo(),
+        },
+        binder,
+      );
+      this.events.push({ type: "connected", endpoint });
+      // When the link ends, offer again after reconnectInterval, as tcp
+      // reconnects: the binder may come back, or have refused us.
+      this.#track(
+        this.#run(ours, pipe, false).then(() => {
+          if (stopped || this.closed || this.reconnectInterval < 0) return;
+          retry = setTimeout(() => {
+            retry = undefined;
+            if (!stopped) cancel = this.context._connectInproc(name, offer);
+          }, this.reconnectInterval);
+        }),
+      );
+      return theirs;
+    };
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    cancel = this.context._connectInproc(name, offer);
+    return {
+      close: () => {
+        stopped = true;
+        clearTimeout(retry);
+        cancel();
+        return Promise.resolve();
+      },
+    };
   }
 
   #notifyProgress(): void {

@@ -17,3 +17,4 @@ export * from "./backoff.ts";
 export * from "./listener.ts";
 export * from "./dialer.ts";
 export * from "./pump.ts";
+export * from "./inproc.ts";

@@ -10,6 +10,40 @@ import type { Connection, ConnectionEvent } from "../codec/connection.ts";
 import type { ProtocolError } from "../codec/errors.ts";
 import type { ByteConnection } from "./listener.ts";
 
+/**
+ * What a session writes outgoing traffic to: a ZMTP {@linkcode Connection},
+ * or the peer socket itself for inproc.
+ */
+export interface MessageWriter {
+  /** Bytes queued and not yet taken for writing. */
+  readonly pendingOutputBytes: number;
+  /** Queues a message's frames. */
+  sendMessage(frames: readonly Uint8Array[]): void;
+  /** Queues a subscription to a prefix. */
+  sendSubscribe(topic: Uint8Array): void;
+  /** Queues the cancellation of a subscription. */
+  sendCancel(topic: Uint8Array): void;
+}
+
+/**
+ * One live connection to a peer, as the socket layer sees it: a
+ * {@linkcode Pump} over TCP or ipc, or an inproc link.
+ */
+export interface Link {
+  /** Settles once the connection is closed. */
+  readonly done: Promise<PumpEnd>;
+  /** Whether the connection has been closed. */
+  readonly closed: boolean;
+  /** The session has new outgoing messages. */
+  wake(): void;
+  /** The session has room again after pausing the connection. */
+  resume(): void;
+  /** Settles once everything queued has been written. */
+  whenFlushed(): Promise<void>;
+  /** Closes the connection at once. */
+  close(): void;
+}
+
 /** The side of a connection that the socket layer provides. */
 export interface Session {
   /**
@@ -22,7 +56,7 @@ export interface Session {
    * Moves queued outgoing messages into the connection, stopping once
    * `connection.pendingOutputBytes` reaches `batchBytes`.
    */
-  fill(connection: Connection, batchBytes: number): void;
+  fill(writer: MessageWriter, batchBytes: number): void;
 }
 
 /** How a pump ended. */
@@ -49,7 +83,7 @@ const WRITE_BATCH_BYTES = 128 * 1024;
  * const end = await pump.done;
  * ```
  */
-export class Pump {
+export class Pump implements Link {
   /** Settles once the connection is closed and both loops have ended. */
   readonly done: Promise<PumpEnd>;
   #connection: ByteConnection;

@@ -1,0 +1,146 @@
+/** inproc:// within one Context: any start order, frames by reference, HWM, the patterns on top. */
+import { assert, assertEquals, assertRejects } from "@std/assert";
+import {
+  Context,
+  Dealer,
+  Pair,
+  Publisher,
+  Pull,
+  Push,
+  Reply,
+  Request,
+  Router,
+  Subscriber,
+  ZmqError,
+} from "../../mod.ts";
+import { sendUntilReceived } from "../_helpers.ts";
+
+const text = new TextEncoder();
+const decode = (frame: Uint8Array) => new TextDecoder().decode(frame);
+const timeout = () => ({ signal: AbortSignal.timeout(5000) });
+
+Deno.test("inproc: bind then connect, connect then bind, frames by reference", async () => {
+  await using context = new Context();
+  const pull = new Pull({ context });
+  await pull.bind("inproc://pipeline");
+  const push = new Push({ context });
+  push.connect("inproc://pipeline");
+  const frame = text.encode("by reference");
+  await push.send([frame, new Uint8Array()]);
+  const [received, empty] = await pull.receive(timeout());
+  assert(
+    received === frame,
+    "the frame arrives as the same object, not a copy",
+  );
+  assertEquals(empty.length, 0);
+
+  const late = new Push({ context });
+  late.connect("inproc://later");
+  await late.send("queued before bind");
+  const binder = new Pull({ context });
+  await binder.bind("inproc://later");
+  assertEquals(
+    decode((await binder.receive(timeout()))[0]),
+    "queued before bind",
+  );
+});
+
+Deno.test("inproc: request-reply, routing ids, pub-sub and pair", async () => {
+  await using context = new Context();
+  const rep = new Reply({ context });
+  await rep.bind("inproc://rr");
+  const req = new Request({ context });
+  req.connect("inproc://rr");
+  await req.send("ping");
+  assertEquals(decode((await rep.receive(timeout()))[0]), "ping");
+  await rep.send("pong");
+  assertEquals(decode((await req.receive(timeout()))[0]), "pong");
+
+  const router = new Router({ context });
+  await router.bind("inproc://router");
+  const dealer = new Dealer({ context, routingId: "worker-1" });
+  dealer.connect("inproc://router");
+  await dealer.send("ready");
+  const [id, body] = await router.receive(timeout());
+  assertEquals([decode(id), decode(body)], ["worker-1", "ready"]);
+  await router.send([id, "task"]);
+  assertEquals(decode((await dealer.receive(timeout()))[0]), "task");
+
+  const pub = new Publisher({ context });
+  await pub.bind("inproc://news");
+  const sub = new Subscriber({ context });
+  sub.subscribe("sport");
+  sub.connect("inproc://news");
+  await sendUntilReceived(
+    () => pub.send(["sport", "goal"]),
+    sub.receive(timeout()),
+  );
+  await pub.send(["weather", "rain"]);
+  await pub.send(["sport", "second goal"]);
+  assertEquals((await sub.receive(timeout())).map(decode), [
+    "sport",
+    "second goal",
+  ]);
+
+  const a = new Pair({ context });
+  await a.bind("inproc://pair");
+  const b = new Pair({ context });
+  b.connect("inproc://pair");
+  await b.send("hi");
+  await a.send("hello");
+  assertEquals(decode((await a.receive(timeout()))[0]), "hi");
+  assertEquals(decode((await b.receive(timeout()))[0]), "hello");
+});
+
+Deno.test("inproc: the receive high-water mark holds the sender back, nothing lost", async () => {
+  await using context = new Context();
+  const pull = new Pull({ context, receiveHighWaterMark: 5 });
+  await pull.bind("inproc://slow");
+  const push = new Push({ context, sendHighWaterMark: 5 });
+  push.connect("inproc://slow");
+  let sent = 0;
+  const sending = (async () => {
+    for (let i = 0; i < 100; i++) {
+      await push.send(String(i));
+      sent++;
+    }
+  })();
+  // Let the sender run as far as it can while nobody reads.
+  for (let i = 0; i < 20; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  assert(sent < 100, `the sender should be held back, sent ${sent}`);
+  for (let i = 0; i < 100; i++) {
+    assertEquals(decode((await pull.receive(timeout()))[0]), String(i));
+  }
+  await sending;
+});
+
+Deno.test("inproc: a name binds once; incompatible sockets are refused; a rebind reconnects", async () => {
+  await using context = new Context();
+  const first = new Pull({ context });
+  await first.bind("inproc://name");
+  const second = new Pull({ context });
+  const error = await assertRejects(
+    () => second.bind("inproc://name"),
+    ZmqError,
+  );
+  assertEquals((error as ZmqError).code, "EADDRINUSE");
+
+  const wrong = new Publisher({ context });
+  wrong.connect("inproc://name");
+  const refused = await wrong.events.wait(
+    "handshake-failed",
+    AbortSignal.timeout(5000),
+  );
+  assertEquals(refused.kind, "incompatible");
+
+  const push = new Push({ context });
+  push.connect("inproc://name");
+  await push.send("to the first");
+  assertEquals(decode((await first.receive(timeout()))[0]), "to the first");
+  await first.close();
+  await second.bind("inproc://name");
+  await push.send("to the second");
+  assertEquals(decode((await second.receive(timeout()))[0]), "to the second");
+});
