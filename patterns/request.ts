@@ -13,6 +13,22 @@ import { Socket, type SocketOptions } from "./socket.ts";
 
 const _DELIMITER = new Uint8Array(0);
 
+/** Options of a {@linkcode Request}, with libzmq's meaning. */
+export interface RequestOptions extends SocketOptions {
+  /**
+   * Allow a new request before the reply to the last one (ZMQ_REQ_RELAXED):
+   * the old request is given up, so a client recovers from a server that
+   * died mid-request. Use with `requestCorrelate`.
+   */
+  requestRelaxed?: boolean;
+  /**
+   * Prefix each request with a 4-byte request id and accept only the reply
+   * that carries it back (ZMQ_REQ_CORRELATE), so a late reply to an
+   * abandoned request is dropped.
+   */
+  requestCorrelate?: boolean;
+}
+
 /**
  * Sends a request, then receives its reply, strictly in turn. Requests go
  * round-robin to the peers, behind an empty delimiter frame; only the
@@ -35,6 +51,12 @@ const _DELIMITER = new Uint8Array(0);
  * ```
  */
 export class Request extends Socket {
+  /** See {@linkcode RequestOptions.requestRelaxed}. */
+  requestRelaxed: boolean;
+  /** See {@linkcode RequestOptions.requestCorrelate}. */
+  requestCorrelate: boolean;
+  #requestId = (Math.random() * 0x1_0000_0000) >>> 0;
+  #expectedId: Uint8Array | undefined;
   #balancer = new LoadBalancer();
   #queue = new FairQueue();
   #awaitingReply = false;
@@ -45,21 +67,31 @@ export class Request extends Socket {
    *
    * @param options Socket options.
    */
-  constructor(options: SocketOptions = {}) {
+  constructor(options: RequestOptions = {}) {
     super("REQ", options);
+    this.requestRelaxed = options.requestRelaxed ?? false;
+    this.requestCorrelate = options.requestCorrelate ?? false;
   }
 
   protected override _send(frames: Uint8Array[]): boolean {
-    if (this.#awaitingReply) {
+    if (this.#awaitingReply && !this.requestRelaxed) {
       throw new ZmqError(
         "EFSM",
-        "a REQ socket must receive the reply before it sends another request",
+        "a REQ socket must receive the reply before it sends another request (or set requestRelaxed)",
       );
     }
-    const pipe = this.#balancer.send([_DELIMITER, ...frames]);
+    let id: Uint8Array | undefined;
+    if (this.requestCorrelate) {
+      id = new Uint8Array(4);
+      new DataView(id.buffer).setUint32(0, this.#requestId);
+    }
+    const envelope = id ? [id, _DELIMITER] : [_DELIMITER];
+    const pipe = this.#balancer.send([...envelope, ...frames]);
     if (!pipe) return false;
+    if (id) this.#requestId = (this.#requestId + 1) >>> 0;
     this.#awaitingReply = true;
     this.#target = pipe;
+    this.#expectedId = id;
     return true;
   }
 
@@ -74,15 +106,17 @@ export class Request extends Socket {
       const item = this.#queue.take();
       if (!item) return undefined;
       const [pipe, message] = item;
-      // A reply from another peer, or one without the delimiter, is stale or malformed.
-      if (
-        pipe !== this.#target || message.length < 2 || message[0].length > 0
-      ) {
-        continue;
-      }
+      // A reply from another peer, to another request, or without the
+      // delimiter, is stale or malformed: drop it.
+      if (pipe !== this.#target) continue;
+      const expected = this.#expectedId;
+      const skip = expected ? 2 : 1;
+      if (message.length <= skip || message[skip - 1].length > 0) continue;
+      if (expected && !_sameBytes(message[0], expected)) continue;
       this.#awaitingReply = false;
       this.#target = undefined;
-      return message.slice(1);
+      this.#expectedId = undefined;
+      return message.slice(skip);
     }
   }
 
@@ -98,4 +132,8 @@ export class Request extends Socket {
   protected override _arrived(pipe: Pipe): void {
     this.#queue.arrived(pipe);
   }
+}
+
+function _sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }

@@ -38,3 +38,11 @@ export async function sendUntilReceived<T>(
   }
   return await settled;
 }
+
+/** A TCP port free on 127.0.0.1 just now, for tests that must bind one endpoint twice. */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}

@@ -6,7 +6,7 @@
 import { assertEquals } from "@std/assert";
 import { Pull, Subscriber } from "../mod.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
-import { sendUntilReceived } from "./_helpers.ts";
+import { freePort, sendUntilReceived } from "./_helpers.ts";
 
 const text = new TextEncoder();
 const receive = (socket: Pull | Subscriber) =>
@@ -61,11 +61,4 @@ for (const transport of ["tcp", "ipc"] as const) {
       await Deno.remove(dir, { recursive: true });
     }
   });
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
 }

@@ -1,0 +1,119 @@
+/**
+ * REQ with requestRelaxed and requestCorrelate against libzmq, and the Lazy
+ * Pirate examples recovering from a libzmq server that dies mid-request.
+ */
+import { assertEquals } from "@std/assert";
+import { Request } from "../mod.ts";
+import { lazyClient } from "../examples/lpclient.ts";
+import { lazyServer } from "../examples/lpserver.ts";
+import { freePort } from "./_helpers.ts";
+import { LibzmqPeer } from "./_libzmq_peer.ts";
+
+const text = new TextEncoder();
+const decode = (frame: Uint8Array) => new TextDecoder().decode(frame);
+
+Deno.test("Lazy Pirate against libzmq", async (t) => {
+  await using peer = new LibzmqPeer();
+
+  await t.step(
+    "requestCorrelate puts a request id on the wire; relaxed drops the stale reply",
+    async () => {
+      const router = await peer.open("Router");
+      const req = new Request({ requestRelaxed: true, requestCorrelate: true });
+      req.connect(await router.bind("tcp://127.0.0.1:*"));
+      await req.send("first");
+      const [id, firstId, delimiter, body] = await router.receive();
+      assertEquals([firstId.length, delimiter.length, decode(body)], [
+        4,
+        0,
+        "first",
+      ]);
+      await req.send("second"); // relaxed: no reply needed first
+      const [, secondId, , secondBody] = await router.receive();
+      const view = (bytes: Uint8Array) =>
+        new DataView(bytes.buffer, bytes.byteOffset).getUint32(0);
+      assertEquals(view(secondId), (view(firstId) + 1) >>> 0);
+      assertEquals(decode(secondBody), "second");
+      await router.send([
+        id,
+        firstId,
+        new Uint8Array(),
+        text.encode("late reply to first"),
+      ]);
+      await router.send([
+        id,
+        secondId,
+        new Uint8Array(),
+        text.encode("reply to second"),
+      ]);
+      assertEquals(
+        (await req.receive({ signal: AbortSignal.timeout(5000) })).map(decode),
+        ["reply to second"],
+      );
+      await req.close();
+      await router.close();
+    },
+  );
+
+  await t.step(
+    "lpclient.ts recovers when its libzmq server dies mid-request",
+    async () => {
+      const endpoint = `tcp://127.0.0.1:${freePort()}`;
+      const first = await peer.open("Reply");
+      await first.bind(endpoint);
+      const lines: string[] = [];
+      const client = lazyClient({
+        endpoint,
+        timeoutMs: 300,
+        requests: 2,
+        print: (line) => lines.push(line),
+      });
+      assertEquals((await first.receive()).map(decode), ["1"]);
+      await first.close(); // dies without replying
+      const second = await peer.open("Reply");
+      await second.bind(endpoint);
+      await second.echo();
+      assertEquals(await client, 2);
+      assertEquals(lines[0], "I: connecting to server…");
+      assertEquals(
+        lines.includes("W: no response from server, retrying…"),
+        true,
+      );
+      assertEquals(lines.slice(-2), [
+        "I: server replied OK (1)",
+        "I: server replied OK (2)",
+      ]);
+      await second.close();
+    },
+  );
+
+  await t.step(
+    "lpserver.ts serves a libzmq REQ, then simulates a crash",
+    async () => {
+      const lines: string[] = [];
+      const bound = Promise.withResolvers<string>();
+      const server = lazyServer({
+        endpoint: "tcp://127.0.0.1:0",
+        random: () => 0, // the crash comes as soon as it may, at the fourth request
+        workMs: 1,
+        onBound: bound.resolve,
+        print: (line) => lines.push(line),
+      });
+      const req = await peer.open("Request");
+      await req.connect(await bound.promise);
+      for (let i = 1; i <= 3; i++) {
+        await req.send([String(i)]);
+        assertEquals((await req.receive()).map(decode), [String(i)]);
+      }
+      await req.send(["4"]);
+      await server;
+      assertEquals(lines, [
+        "I: normal request (1)",
+        "I: normal request (2)",
+        "I: normal request (3)",
+        "I: simulating a crash",
+      ]);
+      await req.close();
+    },
+  );
+});
