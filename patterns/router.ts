@@ -7,6 +7,7 @@
 import { FairQueue } from "./fair_queue.ts";
 import type { Message } from "./message.ts";
 import type { Pipe } from "./pipe.ts";
+import { bytesKey } from "./_bytes_key.ts";
 import { ZmqError } from "../codec/errors.ts";
 import { Socket, type SocketOptions } from "./socket.ts";
 
@@ -54,7 +55,7 @@ export class Router extends Socket {
   }
 
   protected override _send(frames: Uint8Array[]): boolean {
-    const pipe = this.#peers.get(_key(frames[0]));
+    const pipe = this.#peers.get(bytesKey(frames[0]));
     if (!pipe || !pipe.ready) {
       if (!this.routerMandatory) return true;
       throw new ZmqError(
@@ -84,7 +85,7 @@ export class Router extends Socket {
     const announced = pipe.peer?.routingId;
     let id: Uint8Array;
     if (announced) {
-      const existing = this.#peers.get(_key(announced));
+      const existing = this.#peers.get(bytesKey(announced));
       // libzmq refuses a second peer with an identity already in use.
       if (existing && existing !== pipe) return false;
       id = announced;
@@ -95,7 +96,7 @@ export class Router extends Socket {
     }
     this.#forget(pipe);
     pipe.routingId = id;
-    this.#peers.set(_key(id), pipe);
+    this.#peers.set(bytesKey(id), pipe);
     return true;
   }
 
@@ -113,18 +114,12 @@ export class Router extends Socket {
   }
 
   #forget(pipe: Pipe): void {
-    if (pipe.routingId && this.#peers.get(_key(pipe.routingId)) === pipe) {
-      this.#peers.delete(_key(pipe.routingId));
+    if (pipe.routingId && this.#peers.get(bytesKey(pipe.routingId)) === pipe) {
+      this.#peers.delete(bytesKey(pipe.routingId));
     }
   }
 }
 
 function _hex(id: Uint8Array): string {
   return Array.from(id, (byte) => byte.toString(16).padStart(2, "0")).join("");
-}
-
-function _key(id: Uint8Array): string {
-  let key = "";
-  for (let i = 0; i < id.length; i++) key += String.fromCharCode(id[i]);
-  return key;
 }

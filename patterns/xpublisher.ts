@@ -8,6 +8,7 @@ import type { SocketType } from "../codec/socket_type.ts";
 import { FairQueue } from "./fair_queue.ts";
 import type { Message } from "./message.ts";
 import type { Pipe } from "./pipe.ts";
+import { bytesKey } from "./_bytes_key.ts";
 import { Publisher } from "./publisher.ts";
 import type { SocketOptions } from "./socket.ts";
 import { Queue } from "./_queue.ts";
@@ -101,7 +102,7 @@ export class XPublisher extends Publisher {
     topic: Uint8Array,
     subscribe: boolean,
   ): void {
-    const key = _key(topic);
+    const key = bytesKey(topic);
     const count = this.#subscribers.get(key) ?? 0;
     if (subscribe) {
       const added = pipe.subscriptions.add(topic);
@@ -131,7 +132,7 @@ export class XPublisher extends Publisher {
 
   #unsubscribeAll(pipe: Pipe): void {
     for (const topic of pipe.subscriptions.topics()) {
-      const key = _key(topic);
+      const key = bytesKey(topic);
       const count = this.#subscribers.get(key) ?? 0;
       this.#forget(key, count);
       if (count === 1 || this.xpubVerboser) this.#notify(0, topic);
@@ -151,10 +152,4 @@ export class XPublisher extends Publisher {
     this.#notices.push([notice]);
     this._retryReceives();
   }
-}
-
-function _key(topic: Uint8Array): string {
-  let key = "";
-  for (let i = 0; i < topic.length; i++) key += String.fromCharCode(topic[i]);
-  return key;
 }

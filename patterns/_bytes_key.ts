@@ -1,0 +1,6 @@
+/** A string key for bytes (one char per byte), for maps keyed by routing id or topic. */
+export function bytesKey(bytes: Uint8Array): string {
+  let key = "";
+  for (let i = 0; i < bytes.length; i++) key += String.fromCharCode(bytes[i]);
+  return key;
+}
