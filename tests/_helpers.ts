@@ -46,3 +46,12 @@ export function freePort(): number {
   listener.close();
   return port;
 }
+
+/** A frame as UTF-8 text. */
+export const decode = (frame: Uint8Array): string =>
+  new TextDecoder().decode(frame);
+
+/** Options for a `send`/`receive` that fails a broken test instead of hanging it. */
+export const timeout = (): { signal: AbortSignal } => ({
+  signal: AbortSignal.timeout(5000),
+});

@@ -13,11 +13,9 @@ import {
   Subscriber,
   ZmqError,
 } from "../../mod.ts";
-import { sendUntilReceived } from "../_helpers.ts";
+import { decode, sendUntilReceived, timeout } from "../_helpers.ts";
 
 const text = new TextEncoder();
-const decode = (frame: Uint8Array) => new TextDecoder().decode(frame);
-const timeout = () => ({ signal: AbortSignal.timeout(5000) });
 
 Deno.test("inproc: bind then connect, connect then bind, frames by reference", async () => {
   await using context = new Context();

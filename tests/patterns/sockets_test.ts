@@ -13,10 +13,7 @@ import {
   Subscriber,
   ZmqError,
 } from "../../mod.ts";
-import { sendUntilReceived } from "../_helpers.ts";
-
-const decode = (frame: Uint8Array) => new TextDecoder().decode(frame);
-const timeout = () => ({ signal: AbortSignal.timeout(5000) });
+import { decode, sendUntilReceived, timeout } from "../_helpers.ts";
 
 Deno.test("REQ: a second send, or a receive before sending, fails at once with EFSM", async () => {
   await using context = new Context();
