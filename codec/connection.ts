@@ -9,6 +9,7 @@ import {
   type Command,
   encodeCommand,
   encodeError,
+  encodePing,
   encodePong,
   parseCommand,
   parseError,
@@ -43,6 +44,12 @@ export interface ConnectionOptions {
   handshakeInterval?: number;
   /** The current time in ms, for the handshake deadline. Default 0. */
   now?: number;
+  /** Send a PING this often once ready, in ms; 0 (default) sends none. */
+  heartbeatInterval?: number;
+  /** How long to wait for any traffic after a PING before giving up, in ms; -1 (default) means `heartbeatInterval`. */
+  heartbeatTimeout?: number;
+  /** The TTL our PINGs ask the peer to apply (ms, sent in deciseconds); 0 (default) asks for none. */
+  heartbeatTimeToLive?: number;
 }
 
 /** What the connection learnt about its peer in the handshake. */
@@ -110,6 +117,14 @@ export class Connection {
   #greetingLength = 0;
   #peerMinor = 1;
   #deadline: number | undefined;
+  #heartbeatInterval: number;
+  #heartbeatTimeout: number;
+  #heartbeatTtl: number;
+  #now = 0;
+  #lastReceived = 0;
+  #nextPing: number | undefined;
+  #pingSentAt: number | undefined;
+  #peerTtl = 0;
   #frames: Uint8Array[] = [];
   #messageSize = 0;
   #subscriptionsAsMessages: boolean;
@@ -137,8 +152,15 @@ export class Connection {
         ? this.#maxMessageSize
         : undefined,
     });
+    this.#now = this.#lastReceived = options.now ?? 0;
     const interval = options.handshakeInterval ?? 30_000;
-    if (interval > 0) this.#deadline = (options.now ?? 0) + interval;
+    if (interval > 0) this.#deadline = this.#now + interval;
+    this.#heartbeatInterval = options.heartbeatInterval ?? 0;
+    this.#heartbeatTimeout = options.heartbeatTimeout !== undefined &&
+        options.heartbeatTimeout >= 0
+      ? options.heartbeatTimeout
+      : this.#heartbeatInterval;
+    this.#heartbeatTtl = options.heartbeatTimeToLive ?? 0;
     this.#subscriptionsAsMessages = options.socketType === "PUB" ||
       options.socketType === "XPUB";
     this.#output.writeRaw(
@@ -154,11 +176,24 @@ export class Connection {
     return this.#state;
   }
 
-  /** When the handshake must be done by (ms, on the clock given as `now`), if it is not yet. */
+  /**
+   * When {@linkcode Connection.tick} must next be called (ms, on the clock
+   * given as `now`): the handshake deadline, then the heartbeat timers.
+   */
   get deadline(): number | undefined {
-    return this.#state === "ready" || this.#state === "failed"
-      ? undefined
-      : this.#deadline;
+    if (this.#state === "failed") return undefined;
+    if (this.#state !== "ready") return this.#deadline;
+    let next = this.#nextPing;
+    const earliest = (time: number) => {
+      if (next === undefined || time < next) next = time;
+    };
+    if (
+      this.#pingSentAt !== undefined && this.#lastReceived <= this.#pingSentAt
+    ) {
+      earliest(this.#pingSentAt + this.#heartbeatTimeout);
+    }
+    if (this.#peerTtl > 0) earliest(this.#lastReceived + this.#peerTtl);
+    return next;
   }
 
   /** Bytes of output waiting for {@linkcode Connection.takeOutput}. */
@@ -201,13 +236,16 @@ export class Connection {
    *
    * @param chunk The bytes, in order. Not to be modified afterwards: message
    * frames are views into it.
+   * @param now The current time, for the heartbeats (any traffic is life).
    * @returns What the bytes completed. After an `error` event the connection
    * ignores further input; write out its output (it may hold an ERROR
    * command), then close.
    */
-  receive(chunk: Uint8Array): ConnectionEvent[] {
+  receive(chunk: Uint8Array, now?: number): ConnectionEvent[] {
     const events: ConnectionEvent[] = [];
     if (this.#state === "failed") return events;
+    // Any traffic counts as life for the heartbeats.
+    if (now !== undefined) this.#now = this.#lastReceived = now;
     try {
       let rest = chunk;
       if (this.#state === "greeting") {
@@ -239,19 +277,52 @@ export class Connection {
   }
 
   /**
-   * Tells the connection the time, so it can enforce the handshake deadline.
+   * Tells the connection the time: it enforces the handshake deadline,
+   * queues heartbeat PINGs and gives up on a peer silent for too long.
    *
    * @param now The current time in ms, on the same clock as `options.now`.
-   * @returns An `error` event if the handshake ran out of time.
+   * @returns An `error` event (kind `timeout`) if time ran out.
    */
   tick(now: number): ConnectionEvent[] {
-    const deadline = this.deadline;
+    this.#now = now;
     const events: ConnectionEvent[] = [];
-    if (deadline !== undefined && now >= deadline) {
+    if (this.#state === "failed") return events;
+    if (this.#state !== "ready") {
+      if (this.#deadline !== undefined && now >= this.#deadline) {
+        this.#fail(
+          new ProtocolError("timeout", "the handshake did not finish in time"),
+          events,
+        );
+      }
+      return events;
+    }
+    const silentSincePing = this.#pingSentAt !== undefined &&
+      this.#lastReceived <= this.#pingSentAt;
+    if (silentSincePing && now >= this.#pingSentAt! + this.#heartbeatTimeout) {
       this.#fail(
-        new ProtocolError("timeout", "the handshake did not finish in time"),
+        new ProtocolError(
+          "timeout",
+          "the peer did not answer our heartbeat in time",
+        ),
         events,
       );
+      return events;
+    }
+    if (this.#peerTtl > 0 && now >= this.#lastReceived + this.#peerTtl) {
+      this.#fail(
+        new ProtocolError(
+          "timeout",
+          "no traffic from the peer within the TTL it asked for",
+        ),
+        events,
+      );
+      return events;
+    }
+    if (this.#nextPing !== undefined && now >= this.#nextPing) {
+      const ttl = Math.min(Math.round(this.#heartbeatTtl / 100), 0xffff);
+      this.#output.writeFrame(encodePing(ttl, new Uint8Array()), FLAG_COMMAND);
+      if (!silentSincePing) this.#pingSentAt = now;
+      this.#nextPing = now + this.#heartbeatInterval;
     }
     return events;
   }
@@ -369,6 +440,9 @@ export class Connection {
     }
     const identity = metadata.get("Identity");
     this.#state = "ready";
+    if (this.#heartbeatInterval > 0) {
+      this.#nextPing = this.#now + this.#heartbeatInterval;
+    }
     events.push({
       type: "ready",
       peer: {
@@ -432,6 +506,8 @@ export class Connection {
     switch (command.name) {
       case "PING":
         this.#output.writeFrame(encodePong(command.data), FLAG_COMMAND);
+        // The peer's TTL: how long it may stay silent before we give up.
+        this.#peerTtl = ((command.data[0] << 8) | command.data[1]) * 100;
         return;
       case "PONG":
         return;

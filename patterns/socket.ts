@@ -54,6 +54,12 @@ export interface SocketOptions {
   maxMessageSize?: number;
   /** How long a peer may take for the ZMTP handshake, in ms; 0 for no limit. Default 30000. */
   handshakeInterval?: number;
+  /** Send a ZMTP PING this often, in ms; 0 (default) sends none. Any traffic counts as life. */
+  heartbeatInterval?: number;
+  /** Drop a peer silent this long after a PING, in ms; -1 (default) means `heartbeatInterval`. */
+  heartbeatTimeout?: number;
+  /** Ask the peer to drop us after this long without traffic, in ms (sent in the PING); 0 (default) asks nothing. */
+  heartbeatTimeToLive?: number;
   /** How long `send` may wait, in ms, before rejecting with `EAGAIN`; -1 (default) waits as long as it takes. */
   sendTimeout?: number;
   /** How long `receive` may wait, in ms, before rejecting with `EAGAIN`; -1 (default) waits as long as it takes. */
@@ -128,6 +134,12 @@ export abstract class Socket
   maxMessageSize: number;
   /** See {@linkcode SocketOptions.handshakeInterval}; applies to new connections. */
   handshakeInterval: number;
+  /** See {@linkcode SocketOptions.heartbeatInterval}; applies to new connections. */
+  heartbeatInterval: number;
+  /** See {@linkcode SocketOptions.heartbeatTimeout}; applies to new connections. */
+  heartbeatTimeout: number;
+  /** See {@linkcode SocketOptions.heartbeatTimeToLive}; applies to new connections. */
+  heartbeatTimeToLive: number;
   /** See {@linkcode SocketOptions.sendTimeout}. */
   sendTimeout: number;
   /** See {@linkcode SocketOptions.receiveTimeout}. */
@@ -172,6 +184,9 @@ export abstract class Socket
       : options.routingId;
     this.maxMessageSize = options.maxMessageSize ?? -1;
     this.handshakeInterval = options.handshakeInterval ?? 30_000;
+    this.heartbeatInterval = options.heartbeatInterval ?? 0;
+    this.heartbeatTimeout = options.heartbeatTimeout ?? -1;
+    this.heartbeatTimeToLive = options.heartbeatTimeToLive ?? 0;
     this.sendTimeout = options.sendTimeout ?? -1;
     this.receiveTimeout = options.receiveTimeout ?? -1;
     this.context._register(this);
@@ -518,6 +533,9 @@ export abstract class Socket
       routingId: this.routingId,
       maxMessageSize: this.maxMessageSize,
       handshakeInterval: this.handshakeInterval,
+      heartbeatInterval: this.heartbeatInterval,
+      heartbeatTimeout: this.heartbeatTimeout,
+      heartbeatTimeToLive: this.heartbeatTimeToLive,
       now: Date.now(),
     });
     // The session reaches the pump only once events flow, after this line.

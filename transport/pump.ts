@@ -117,7 +117,7 @@ export class Pump implements Link {
     this.#codec = codec;
     this.#session = session;
     this.#now = now;
-    this.#armHandshakeTimer();
+    this.#armTimer();
     const reader = this.#readLoop();
     const writer = this.#writeLoop();
     this.done = Promise.all([reader, writer]).then(() => {
@@ -185,13 +185,19 @@ export class Pump implements Link {
     this.resume();
   }
 
-  #armHandshakeTimer(): void {
+  /**
+   * One timer for the codec's next deadline (handshake, then heartbeats),
+   * re-armed when it fires rather than on every read: traffic only moves
+   * the codec's notion of life, which it checks when the timer fires.
+   */
+  #armTimer(): void {
     clearTimeout(this.#timer);
     const deadline = this.#codec.deadline;
     if (deadline === undefined || this.#closed) return;
     this.#timer = setTimeout(() => {
       this.#dispatch(this.#codec.tick(this.#now()));
-      this.wake();
+      if (this.#codec.pendingOutputBytes > 0) this.wake();
+      if (!this.#error) this.#armTimer();
     }, Math.max(0, deadline - this.#now()));
   }
 
@@ -205,7 +211,8 @@ export class Pump implements Link {
         this.#closeAfterFlush();
         return false;
       }
-      if (event.type === "ready") clearTimeout(this.#timer);
+      // From the handshake deadline to the heartbeat timers.
+      if (event.type === "ready") queueMicrotask(() => this.#armTimer());
       if (!this.#session.handle(event)) keepReading = false;
     }
     return keepReading;
@@ -246,7 +253,9 @@ export class Pump implements Link {
       // after it, so they stay intact.
       const chunk = target.subarray(0, count);
       if (!direct) offset += count;
-      const keepReading = this.#dispatch(this.#codec.receive(chunk));
+      const keepReading = this.#dispatch(
+        this.#codec.receive(chunk, this.#now()),
+      );
       if (this.#codec.pendingOutputBytes > 0) this.wake();
       if (this.#error) return;
       if (!keepReading && !this.#closed) {

@@ -295,3 +295,50 @@ Deno.test("connection: the handshake deadline comes from the injected clock", ()
   assert(timeout.type === "error" && timeout.error.kind === "timeout");
   assertEquals(a.deadline, undefined);
 });
+
+Deno.test("heartbeats: PINGs on the injected clock, any traffic is life, silence times out", () => {
+  const a = new codec.Connection({
+    socketType: "PAIR",
+    now: 0,
+    heartbeatInterval: 100,
+    heartbeatTimeout: 50,
+    heartbeatTimeToLive: 3000,
+  });
+  const b = new codec.Connection({ socketType: "PAIR", now: 0 });
+  handshake(a, b);
+  assertEquals(a.deadline, 100);
+  assertEquals(a.tick(99), []);
+  assertEquals(a.tick(100), []);
+  const [ping] = new codec.FrameDecoder().decode(concat(a.takeOutput()));
+  assertEquals(codec.parseCommand(ping.body), {
+    name: "PING",
+    data: new Uint8Array([0, 30]),
+  });
+  assertEquals(a.deadline, 150); // the PING's timeout comes before the next PING
+  // The PONG (any traffic) arrives in time: no timeout, next PING at 200.
+  b.receive(codec.encodeFrame(ping.body, codec.FLAG_COMMAND));
+  a.receive(concat(b.takeOutput()), 120);
+  assertEquals(a.deadline, 200);
+  assertEquals(a.tick(200), []);
+  a.takeOutput();
+  // Now the peer stays silent.
+  assertEquals(a.deadline, 250);
+  const [timeout] = a.tick(250);
+  assertEquals(expectEvent(timeout, "error").error.kind, "timeout");
+});
+
+Deno.test("heartbeats: a peer's PING TTL drops it when it falls silent", () => {
+  const a = new codec.Connection({ socketType: "PAIR", now: 0 });
+  const b = new codec.Connection({ socketType: "PAIR", now: 0 });
+  handshake(a, b);
+  a.receive(
+    codec.encodeFrame(
+      codec.encodePing(5, new Uint8Array()),
+      codec.FLAG_COMMAND,
+    ),
+    1000,
+  );
+  assertEquals(a.deadline, 1500);
+  assertEquals(a.tick(1499), []);
+  assertEquals(expectEvent(a.tick(1500)[0], "error").error.kind, "timeout");
+});
