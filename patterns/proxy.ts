@@ -7,8 +7,65 @@
 import { ZmqError } from "../codec/errors.ts";
 import type { Socket } from "./socket.ts";
 
+/**
+ * Steers a running {@linkcode proxy}, like `zmq_proxy_steerable`'s PAUSE,
+ * RESUME and TERMINATE: while paused nothing is forwarded and messages wait
+ * in the sockets (up to their high-water marks).
+ *
+ * @example
+ * ```ts
+ * import { ProxyControl } from "@zmtp/zmq";
+ *
+ * const control = new ProxyControl();
+ * control.pause();
+ * console.log(control.paused); // true
+ * control.resume();
+ * control.terminate(); // the proxy using it returns
+ * ```
+ */
+export class ProxyControl {
+  #paused = false;
+  #waiters: (() => void)[] = [];
+  #abort = new AbortController();
+
+  /** Whether forwarding is paused. */
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  /** Aborts when the proxy is terminated. */
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  /** Stops forwarding until {@linkcode ProxyControl.resume}. */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  /** Forwards again. */
+  resume(): void {
+    this.#paused = false;
+    for (const wake of this.#waiters.splice(0)) wake();
+  }
+
+  /** Stops the proxy for good. */
+  terminate(): void {
+    this.#abort.abort();
+    this.resume();
+  }
+
+  /** @internal Settles when not paused. */
+  whenRunning(): Promise<void> {
+    if (!this.#paused) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+}
+
 /** Options of {@linkcode proxy}. */
 export interface ProxyOptions {
+  /** Pauses, resumes or terminates the proxy while it runs. */
+  control?: ProxyControl;
   /** Every message forwarded, either way, is also sent here (a PUB, PUSH or PAIR). */
   capture?: Socket;
   /** Stops the proxy when aborted. */
@@ -50,16 +107,25 @@ export async function proxy(
   backend: Socket,
   options: ProxyOptions = {},
 ): Promise<void> {
-  const { capture } = options;
+  const { capture, control } = options;
   // Either direction ending (a socket closed) stops the other one too.
   const stop = new AbortController();
-  const signal = options.signal
-    ? AbortSignal.any([options.signal, stop.signal])
-    : stop.signal;
+  const signal = AbortSignal.any(
+    [options.signal, control?.signal, stop.signal].filter((s) =>
+      s !== undefined
+    ),
+  );
   const forward = async (from: Socket, to: Socket): Promise<void> => {
     try {
       while (true) {
+        if (control?.paused) await control.whenRunning();
+        signal.throwIfAborted();
         const message = await from.receive({ signal });
+        if (control?.paused) {
+          // Paused while waiting: hold this message until resumed.
+          await control.whenRunning();
+          signal.throwIfAborted();
+        }
         if (capture) await capture.send(message, { signal });
         await to.send(message, { signal });
       }

@@ -4,6 +4,8 @@ import {
   Context,
   Dealer,
   Pair,
+  proxy,
+  ProxyControl,
   Publisher,
   Pull,
   Push,
@@ -141,4 +143,30 @@ Deno.test("inproc: a name binds once; incompatible sockets are refused; a rebind
   await second.bind("inproc://name");
   await push.send("to the second");
   assertEquals(decode((await second.receive(timeout()))[0]), "to the second");
+});
+
+Deno.test("proxy: a ProxyControl pauses, resumes and terminates it", async () => {
+  await using context = new Context();
+  const frontend = new Pull({ context });
+  await frontend.bind("inproc://in");
+  const backend = new Push({ context });
+  await backend.bind("inproc://out");
+  const source = new Push({ context });
+  source.connect("inproc://in");
+  const sink = new Pull({ context });
+  sink.connect("inproc://out");
+  const control = new ProxyControl();
+  const running = proxy(frontend, backend, { control });
+  await source.send("one");
+  assertEquals(decode((await sink.receive(timeout()))[0]), "one");
+  control.pause();
+  await source.send("two");
+  const early = await sink.receive({ signal: AbortSignal.timeout(100) }).catch(
+    () => "nothing",
+  );
+  assertEquals(early, "nothing", "paused: nothing is forwarded");
+  control.resume();
+  assertEquals(decode((await sink.receive(timeout()))[0]), "two");
+  control.terminate();
+  await running;
 });
