@@ -210,6 +210,7 @@ export abstract class Socket
     this.#assertOpen();
     const parsed = parseEndpoint(endpoint);
     if (parsed.transport === "inproc") {
+      // Inside this async method, its EADDRINUSE becomes a rejection.
       return this.#bindInproc(endpoint, parsed.name);
     }
     const listener = await Listener.bind(endpoint, (connection, bound) => {
@@ -631,7 +632,7 @@ export abstract class Socket
     };
   }
 
-  async #bindInproc(endpoint: string, name: string): Promise<void> {
+  #bindInproc(endpoint: string, name: string): void {
     const unbind = this.context._bindInproc(name, (offer) => {
       this.events.push({ type: "accepted", endpoint });
       const pipe = this.#newPipe(endpoint);
@@ -649,7 +650,6 @@ export abstract class Socket
     });
     this.lastEndpoint = endpoint;
     this.events.push({ type: "listening", endpoint });
-    await Promise.resolve();
   }
 
   #connectInproc(
