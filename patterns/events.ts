@@ -4,14 +4,23 @@
  * @module
  */
 
-import type { ProtocolErrorKind } from "../codec/errors.ts";
+import type { ProtocolErrorKind, ZmqErrorCode } from "../codec/errors.ts";
 
 /** Something that happened to a socket's endpoints or connections. */
 export type SocketEvent =
   /** `bind` succeeded; `endpoint` is the real address (port resolved). */
   | { type: "listening"; endpoint: string }
+  /** `bind` failed (the same error is thrown); `endpoint` is as given. */
+  | {
+    type: "bind-failed";
+    endpoint: string;
+    code: ZmqErrorCode;
+    reason: string;
+  }
   /** A peer connected to a bound endpoint. */
   | { type: "accepted"; endpoint: string }
+  /** A connection attempt to a `connect` endpoint started and is in progress. */
+  | { type: "connect-delayed"; endpoint: string }
   /** A connection to a `connect` endpoint was made. */
   | { type: "connected"; endpoint: string }
   /** A connection attempt failed; the next one comes after `interval` ms. */

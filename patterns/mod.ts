@@ -33,3 +33,4 @@ export * from "./version.ts";
 export * from "./xpublisher.ts";
 export * from "./xsubscriber.ts";
 export * from "./proxy.ts";
+export * from "./poll.ts";

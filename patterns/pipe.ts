@@ -41,10 +41,16 @@ export class Pipe {
   peer: PeerInfo | undefined;
   /** The routing id a ROUTER knows this peer by. */
   routingId: Uint8Array | undefined;
+  /** Whether the pipe ends with its connection (accepted, or `immediate`) rather than outliving it. */
+  transient = false;
   /** Whether the socket routes messages to this pipe. */
   attached = false;
   /** Whether a connection with a completed handshake serves the pipe now. */
   ready = false;
+  /** The routing id a ROUTER gives this peer whatever it announces (`connect` with `routingId`). */
+  assignedRoutingId: Uint8Array | undefined;
+  /** Whether each queue keeps only its newest message (ZMQ_CONFLATE). */
+  readonly conflate: boolean;
   readonly #sendHighWaterMark: number;
   readonly #receiveHighWaterMark: number;
 
@@ -54,31 +60,35 @@ export class Pipe {
    * @param endpoint The endpoint it belongs to.
    * @param sendHighWaterMark Outbound limit in messages; 0 for none.
    * @param receiveHighWaterMark Inbound limit in messages; 0 for none.
+   * @param conflate Keep only the newest message each way, ignoring the limits.
    */
   constructor(
     endpoint: string,
     sendHighWaterMark: number,
     receiveHighWaterMark: number,
+    conflate = false,
   ) {
     this.endpoint = endpoint;
+    this.conflate = conflate;
     this.#sendHighWaterMark = sendHighWaterMark;
     this.#receiveHighWaterMark = receiveHighWaterMark;
   }
 
   /** Whether the outbound queue is at its high-water mark. */
   get full(): boolean {
-    return this.#sendHighWaterMark > 0 &&
+    return !this.conflate && this.#sendHighWaterMark > 0 &&
       this.outbound.length >= this.#sendHighWaterMark;
   }
 
   /** Whether the inbound queue is at its high-water mark. */
   get inboundFull(): boolean {
-    return this.#receiveHighWaterMark > 0 &&
+    return !this.conflate && this.#receiveHighWaterMark > 0 &&
       this.inbound.length >= this.#receiveHighWaterMark;
   }
 
   /** Queues a message for the peer and wakes the connection. */
   write(message: Message): void {
+    if (this.conflate) this.outbound.clear();
     this.outbound.push(message);
     this.pump?.wake();
   }

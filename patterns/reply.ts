@@ -76,10 +76,6 @@ export class Reply extends Socket {
     return true;
   }
 
-  protected override _detach(pipe: Pipe): void {
-    this.#queue.remove(pipe);
-  }
-
   protected override _arrived(pipe: Pipe): void {
     this.#queue.arrived(pipe);
   }

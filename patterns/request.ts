@@ -125,8 +125,8 @@ export class Request extends Socket {
   }
 
   protected override _detach(pipe: Pipe): void {
+    // What the peer sent before it went stays readable, as in libzmq.
     this.#balancer.remove(pipe);
-    this.#queue.remove(pipe);
   }
 
   protected override _arrived(pipe: Pipe): void {

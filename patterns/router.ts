@@ -18,6 +18,13 @@ export interface RouterOptions extends SocketOptions {
    * peer is at its high-water mark, instead of dropping (ZMQ_ROUTER_MANDATORY).
    */
   routerMandatory?: boolean;
+  /**
+   * When a peer announces a routing id already in use, give it the id and
+   * drop the peer that had it, instead of refusing the newcomer
+   * (ZMQ_ROUTER_HANDOVER): for clients that reconnect faster than the old
+   * connection is noticed dead.
+   */
+  routerHandover?: boolean;
 }
 
 /**
@@ -40,6 +47,8 @@ export interface RouterOptions extends SocketOptions {
 export class Router extends Socket {
   /** See {@linkcode RouterOptions.routerMandatory}. */
   routerMandatory: boolean;
+  /** See {@linkcode RouterOptions.routerHandover}. */
+  routerHandover: boolean;
   #queue = new FairQueue();
   #peers = new Map<string, Pipe>();
   #nextId = (Math.random() * 0x1_0000_0000) >>> 0;
@@ -52,6 +61,7 @@ export class Router extends Socket {
   constructor(options: RouterOptions = {}) {
     super("ROUTER", options);
     this.routerMandatory = options.routerMandatory ?? false;
+    this.routerHandover = options.routerHandover ?? false;
   }
 
   protected override _send(frames: Uint8Array[]): boolean {
@@ -82,17 +92,18 @@ export class Router extends Socket {
   }
 
   protected override _ready(pipe: Pipe): boolean {
-    const announced = pipe.peer?.routingId;
-    let id: Uint8Array;
-    if (announced) {
-      const existing = this.#peers.get(bytesKey(announced));
-      // libzmq refuses a second peer with an identity already in use.
-      if (existing && existing !== pipe) return false;
-      id = announced;
-    } else {
-      id = new Uint8Array(5);
-      new DataView(id.buffer).setUint32(1, this.#nextId);
-      this.#nextId = (this.#nextId + 1) >>> 0;
+    const wanted = pipe.assignedRoutingId ?? pipe.peer?.routingId;
+    const id = wanted ?? this.#generateId();
+    const existing = wanted && this.#peers.get(bytesKey(wanted));
+    if (existing && existing !== pipe) {
+      // libzmq refuses a second peer with a routing id already in use,
+      // unless handing over: the old peer keeps its unread messages under
+      // a generated id, and its connection is dropped.
+      if (!this.routerHandover) return false;
+      this.#forget(existing);
+      existing.routingId = this.#generateId();
+      this.#peers.set(bytesKey(existing.routingId), existing);
+      existing.pump?.close();
     }
     this.#forget(pipe);
     pipe.routingId = id;
@@ -101,8 +112,8 @@ export class Router extends Socket {
   }
 
   protected override _detach(pipe: Pipe): void {
+    // What the peer sent before it went stays readable, as in libzmq.
     this.#forget(pipe);
-    this.#queue.remove(pipe);
   }
 
   protected override _disconnected(pipe: Pipe): void {
@@ -111,6 +122,13 @@ export class Router extends Socket {
 
   protected override _arrived(pipe: Pipe): void {
     this.#queue.arrived(pipe);
+  }
+
+  #generateId(): Uint8Array {
+    const id = new Uint8Array(5);
+    new DataView(id.buffer).setUint32(1, this.#nextId);
+    this.#nextId = (this.#nextId + 1) >>> 0;
+    return id;
   }
 
   #forget(pipe: Pipe): void {

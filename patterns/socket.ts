@@ -64,6 +64,33 @@ export interface SocketOptions {
   sendTimeout?: number;
   /** How long `receive` may wait, in ms, before rejecting with `EAGAIN`; -1 (default) waits as long as it takes. */
   receiveTimeout?: number;
+  /**
+   * Route messages only to `connect` peers whose handshake is done, instead
+   * of queueing them for peers not there yet; a peer's queue goes when its
+   * connection does (ZMQ_IMMEDIATE). Default false.
+   */
+  immediate?: boolean;
+  /**
+   * Keep only the newest message in each peer's queue, both ways, ignoring
+   * the high-water marks (ZMQ_CONFLATE): for the latest state, not a stream.
+   * PUB, SUB, XPUB, XSUB, PUSH, PULL and DEALER only. Default false.
+   */
+  conflate?: boolean;
+  /**
+   * Send an empty message to each new peer as soon as its handshake is done,
+   * so a ROUTER learns of us at once (ZMQ_PROBE_ROUTER). ROUTER, DEALER and
+   * REQ only. Default false.
+   */
+  probeRouter?: boolean;
+}
+
+/** Options of `connect`. */
+export interface ConnectOptions {
+  /**
+   * The routing id a ROUTER gives the peer on this connection, whatever the
+   * peer announces (ZMQ_CONNECT_ROUTING_ID). ROUTER only.
+   */
+  routingId?: string | Uint8Array;
 }
 
 /** Options of `send` and `receive`. */
@@ -83,6 +110,16 @@ interface _PendingSend extends _Waiter<void> {
 }
 
 const _encoder = new TextEncoder();
+const _CONFLATING: readonly SocketType[] = [
+  "PUB",
+  "SUB",
+  "XPUB",
+  "XSUB",
+  "PUSH",
+  "PULL",
+  "DEALER",
+];
+const _PROBING: readonly SocketType[] = ["ROUTER", "DEALER", "REQ"];
 /**
  * A loop that awaits sends which settle at once never lets the event loop
  * run, so no byte would ever be written; every this many such sends, `send`
@@ -144,6 +181,12 @@ export abstract class Socket
   sendTimeout: number;
   /** See {@linkcode SocketOptions.receiveTimeout}. */
   receiveTimeout: number;
+  /** See {@linkcode SocketOptions.immediate}; applies to new `connect` calls. */
+  immediate: boolean;
+  /** See {@linkcode SocketOptions.conflate}. */
+  readonly conflate: boolean;
+  /** See {@linkcode SocketOptions.probeRouter}; applies to new connections. */
+  probeRouter: boolean;
   /** The endpoint of the last `bind` (with the real port) or `connect`. */
   lastEndpoint: string | undefined;
 
@@ -164,6 +207,9 @@ export abstract class Socket
   #progress: (() => void) | undefined;
   #closing: Promise<void> | undefined;
   #burst = 0;
+  /** A message taken from the pattern by `readable`, for the next `receive`. */
+  #peeked: Message | undefined;
+  #readableWaiters = new Set<() => void>();
 
   /**
    * Makes a socket of a type.
@@ -189,12 +235,38 @@ export abstract class Socket
     this.heartbeatTimeToLive = options.heartbeatTimeToLive ?? 0;
     this.sendTimeout = options.sendTimeout ?? -1;
     this.receiveTimeout = options.receiveTimeout ?? -1;
+    this.immediate = options.immediate ?? false;
+    this.conflate = options.conflate ?? false;
+    this.probeRouter = options.probeRouter ?? false;
+    if (this.conflate && !_CONFLATING.includes(type)) {
+      throw new ZmqError("EINVAL", `a ${type} socket cannot conflate`);
+    }
+    if (this.probeRouter && !_PROBING.includes(type)) {
+      throw new ZmqError("EINVAL", `a ${type} socket cannot probe a router`);
+    }
     this.context._register(this);
   }
 
   /** Whether `close()` has been called. */
   get closed(): boolean {
     return this.#closing !== undefined;
+  }
+
+  /**
+   * Whether `receive()` would resolve at once. A message found here is set
+   * aside for the next `receive()` (so a REQ that finds its reply expects
+   * no other). Polling several sockets is {@linkcode poll}'s job.
+   */
+  get readable(): boolean {
+    if (this.closed) return false;
+    if (this.#peeked) return true;
+    if (this.#receivers.length > 0) return false;
+    try {
+      this.#peeked = this._receive();
+    } catch {
+      return false;
+    }
+    return this.#peeked !== undefined;
   }
 
   /**
@@ -208,15 +280,25 @@ export abstract class Socket
    */
   async bind(endpoint: string): Promise<void> {
     this.#assertOpen();
-    const parsed = parseEndpoint(endpoint);
-    if (parsed.transport === "inproc") {
-      // Inside this async method, its EADDRINUSE becomes a rejection.
-      return this.#bindInproc(endpoint, parsed.name);
+    let listener: Listener;
+    try {
+      const parsed = parseEndpoint(endpoint);
+      if (parsed.transport === "inproc") {
+        return this.#bindInproc(endpoint, parsed.name);
+      }
+      listener = await Listener.bind(endpoint, (connection, bound) => {
+        this.events.push({ type: "accepted", endpoint: bound });
+        this.#track(this.#serve(connection, this.#newPipe(bound, true)));
+      });
+    } catch (error) {
+      this.events.push({
+        type: "bind-failed",
+        endpoint,
+        code: error instanceof ZmqError ? error.code : "EINVAL",
+        reason: error instanceof Error ? error.message : String(error),
+      });
+      throw error;
     }
-    const listener = await Listener.bind(endpoint, (connection, bound) => {
-      this.events.push({ type: "accepted", endpoint: bound });
-      this.#track(this.#serve(connection, this.#newPipe(bound), true));
-    });
     if (this.closed) {
       await listener.close();
       throw new ZmqError("ETERM", "the socket was closed while binding");
@@ -251,27 +333,47 @@ export abstract class Socket
    * when the peer is there, and reconnects whenever the connection drops.
    * Messages sent meanwhile queue (up to the high-water mark).
    *
-   * @param endpoint `tcp://host:port` or `ipc:///path`.
-   * @throws {ZmqError} `EINVAL` for a malformed endpoint, `ETERM` if closed.
+   * @param endpoint `tcp://host:port`, `ipc:///path` or `inproc://name`.
+   * @param options The routing id a ROUTER gives this peer.
+   * @throws {ZmqError} `EINVAL` for a malformed endpoint or an option the
+   * socket type does not take, `ETERM` if closed.
    */
-  connect(endpoint: string): void {
+  connect(endpoint: string, options: ConnectOptions = {}): void {
     this.#assertOpen();
     const parsed = parseEndpoint(endpoint);
-    const pipe = this.#newPipe(endpoint);
+    const immediate = this.immediate;
+    const pipe = this.#newPipe(endpoint, immediate);
+    if (options.routingId !== undefined) {
+      if (this.type !== "ROUTER") {
+        throw new ZmqError(
+          "EINVAL",
+          `only a ROUTER names its peers; a ${this.type} socket cannot connect with a routingId`,
+        );
+      }
+      pipe.assignedRoutingId = typeof options.routingId === "string"
+        ? _encoder.encode(options.routingId)
+        : options.routingId;
+      if (pipe.assignedRoutingId.length === 0) {
+        throw new ZmqError("EINVAL", "a routingId cannot be empty");
+      }
+    }
     if (parsed.transport === "inproc") {
       const dialer = this.#connectInproc(endpoint, parsed.name, pipe);
       this.#dialers.push({ endpoint, dialer, pipe });
       this.lastEndpoint = endpoint;
-      this.#attach(pipe);
+      if (!immediate) this.#attach(pipe);
       return;
     }
     const dialer = new Dialer(endpoint, {
       reconnectInterval: this.reconnectInterval,
       reconnectIntervalMax: this.reconnectIntervalMax,
     }, {
+      onAttempt: () => {
+        this.events.push({ type: "connect-delayed", endpoint });
+      },
       onConnection: (connection) => {
         this.events.push({ type: "connected", endpoint });
-        return this.#serve(connection, pipe, false);
+        return this.#serve(connection, pipe);
       },
       onRetry: (interval) => {
         this.events.push({ type: "connect-retried", endpoint, interval });
@@ -279,7 +381,7 @@ export abstract class Socket
     });
     this.#dialers.push({ endpoint, dialer, pipe });
     this.lastEndpoint = endpoint;
-    this.#attach(pipe);
+    if (!immediate) this.#attach(pipe);
   }
 
   /**
@@ -352,7 +454,7 @@ export abstract class Socket
     if (this.closed) return Promise.reject(_closedError());
     try {
       if (this.#receivers.length === 0) {
-        const message = this._receive();
+        const message = this.#take();
         if (message) return Promise.resolve(message);
       }
     } catch (error) {
@@ -414,7 +516,7 @@ export abstract class Socket
     throw new ZmqError("ENOTSUP", `a ${this.type} socket cannot receive`);
   }
 
-  /** A pipe joins the routing (a `connect` pipe at once, an accepted one after its handshake). */
+  /** A pipe joins the routing (a `connect` pipe at once, an accepted or `immediate` one after its handshake). */
   protected _attach(_pipe: Pipe): void {}
 
   /** A pipe leaves the routing. */
@@ -473,7 +575,7 @@ export abstract class Socket
     while (this.#receivers.length > 0) {
       let message: Message | undefined;
       try {
-        message = this._receive();
+        message = this.#take();
       } catch (error) {
         const waiter = this.#receivers.shift()!;
         waiter.cleanup();
@@ -493,12 +595,44 @@ export abstract class Socket
     if (this.closed) throw _closedError();
   }
 
-  #newPipe(endpoint: string): Pipe {
-    return new Pipe(
+  #take(): Message | undefined {
+    const peeked = this.#peeked;
+    if (!peeked) return this._receive();
+    this.#peeked = undefined;
+    return peeked;
+  }
+
+  /**
+   * @internal Resolves when a message may have arrived (or the socket
+   * closed); for {@linkcode poll}, which then checks `readable`.
+   */
+  _whenReadable(signal: AbortSignal): Promise<void> {
+    if (this.closed || this.readable) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.#readableWaiters.delete(done);
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      this.#readableWaiters.add(done);
+      signal.addEventListener("abort", done, { once: true });
+    });
+  }
+
+  #notifyReadable(): void {
+    for (const waiter of [...this.#readableWaiters]) waiter();
+  }
+
+  /** A pipe; a transient one lives only while one connection serves it. */
+  #newPipe(endpoint: string, transient: boolean): Pipe {
+    const pipe = new Pipe(
       endpoint,
       this.sendHighWaterMark,
       this.receiveHighWaterMark,
+      this.conflate,
     );
+    pipe.transient = transient;
+    return pipe;
   }
 
   #attach(pipe: Pipe): void {
@@ -527,7 +661,6 @@ export abstract class Socket
   #serve(
     connection: ByteConnection,
     pipe: Pipe,
-    accepted: boolean,
   ): Promise<void> {
     const codec = new Connection({
       socketType: this.type,
@@ -543,13 +676,13 @@ export abstract class Socket
     const pump: Pump = new Pump(
       connection,
       codec,
-      this.#session(pipe, accepted, () => pump),
+      this.#session(pipe, () => pump),
     );
-    return this.#run(pump, pipe, accepted);
+    return this.#run(pump, pipe);
   }
 
   /** The socket's side of one connection of a pipe. */
-  #session(pipe: Pipe, accepted: boolean, link: () => Link): Session {
+  #session(pipe: Pipe, link: () => Link): Session {
     const endpoint = pipe.endpoint;
     let handshaken = false;
     return {
@@ -557,7 +690,12 @@ export abstract class Socket
         switch (event.type) {
           case "ready":
             pipe.peer = event.peer;
-            if (accepted) this.#attach(pipe);
+            if (pipe.transient) this.#attach(pipe);
+            if (this.probeRouter) {
+              pipe.writeControl((writer) =>
+                writer.sendMessage([new Uint8Array(0)])
+              );
+            }
             pipe.ready = true;
             if (!this._ready(pipe)) {
               pipe.ready = false;
@@ -570,9 +708,16 @@ export abstract class Socket
             link().wake();
             return true;
           case "message":
-            pipe.inbound.push(event.frames);
-            this._arrived(pipe);
+            if (pipe.conflate && pipe.inbound.length > 0) {
+              // Already queued for reading: replace, do not announce again.
+              pipe.inbound.clear();
+              pipe.inbound.push(event.frames);
+            } else {
+              pipe.inbound.push(event.frames);
+              this._arrived(pipe);
+            }
             this._retryReceives();
+            if (this.#readableWaiters.size > 0) this.#notifyReadable();
             return !pipe.inboundFull;
           case "subscribe":
           case "cancel":
@@ -604,7 +749,7 @@ export abstract class Socket
   }
 
   /** Serves a pipe with a link until the link ends. */
-  #run(link: Link, pipe: Pipe, accepted: boolean): Promise<void> {
+  #run(link: Link, pipe: Pipe): Promise<void> {
     pipe.pump = link;
     this.#pumps.add(link);
     return link.done.then(() => {
@@ -613,7 +758,7 @@ export abstract class Socket
       pipe.ready = false;
       pipe.control.clear();
       this.events.push({ type: "disconnected", endpoint: pipe.endpoint });
-      if (accepted) {
+      if (pipe.transient) {
         this.#removePipe(pipe);
       } else {
         this._disconnected(pipe);
@@ -635,14 +780,14 @@ export abstract class Socket
   #bindInproc(endpoint: string, name: string): void {
     const unbind = this.context._bindInproc(name, (offer) => {
       this.events.push({ type: "accepted", endpoint });
-      const pipe = this.#newPipe(endpoint);
+      const pipe = this.#newPipe(endpoint, true);
       const link: Link = offer(
         {
-          session: this.#session(pipe, true, () => link),
+          session: this.#session(pipe, () => link),
           peer: this.#inprocInfo(),
         },
       );
-      this.#track(this.#run(link, pipe, true));
+      this.#track(this.#run(link, pipe));
     });
     this.#listeners.push({
       given: endpoint,
@@ -662,7 +807,7 @@ export abstract class Socket
     const offer: InprocOffer = (binder) => {
       const [ours, theirs] = linkInproc(
         {
-          session: this.#session(pipe, false, () => ours),
+          session: this.#session(pipe, () => ours),
           peer: this.#inprocInfo(),
         },
         binder,
@@ -671,7 +816,7 @@ export abstract class Socket
       // When the link ends, offer again after reconnectInterval, as tcp
       // reconnects: the binder may come back, or have refused us.
       this.#track(
-        this.#run(ours, pipe, false).then(() => {
+        this.#run(ours, pipe).then(() => {
           if (stopped || this.closed || this.reconnectInterval < 0) return;
           retry = setTimeout(() => {
             retry = undefined;
@@ -734,6 +879,8 @@ export abstract class Socket
   }
 
   async #close(): Promise<void> {
+    this.#peeked = undefined;
+    this.#notifyReadable();
     for (
       const waiter of [...this.#receivers.clear(), ...this.#senders.clear()]
     ) {

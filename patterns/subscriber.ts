@@ -99,10 +99,6 @@ export class Subscriber extends Socket {
     return true;
   }
 
-  protected override _detach(pipe: Pipe): void {
-    this.#queue.remove(pipe);
-  }
-
   protected override _arrived(pipe: Pipe): void {
     this.#queue.arrived(pipe);
   }

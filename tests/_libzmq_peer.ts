@@ -91,6 +91,11 @@ export class LibzmqPeer implements AsyncDisposable {
     return new LibzmqSocket(this, socket);
   }
 
+  /** Sends the Node process a signal (SIGSTOP freezes it with its connections open). */
+  kill(signal: Deno.Signal): void {
+    this.#child.kill(signal);
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     await this.request("exit").catch(() => {});
     await this.#writer.close().catch(() => {});
@@ -111,8 +116,25 @@ export class LibzmqSocket {
     return reply.endpoint as string;
   }
 
-  async connect(endpoint: string): Promise<void> {
-    await this.peer.request("connect", { socket: this.name, endpoint });
+  /** Connects; a ROUTER may name the peer (`{ routingId }`). */
+  async connect(
+    endpoint: string,
+    options: { routingId?: string } = {},
+  ): Promise<void> {
+    await this.peer.request("connect", {
+      socket: this.name,
+      endpoint,
+      options,
+    });
+  }
+
+  /** Sends `${prefix}${i}` for i from 1 to `count`, as fast as libzmq takes them. */
+  async sendSequence(prefix: string, count: number): Promise<void> {
+    await this.peer.request("sendSequence", {
+      socket: this.name,
+      prefix,
+      count,
+    });
   }
 
   async send(frames: (string | Uint8Array)[]): Promise<void> {

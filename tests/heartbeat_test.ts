@@ -92,3 +92,32 @@ Deno.test("heartbeats with libzmq: its PINGs are answered, ours are answered", a
     },
   );
 });
+
+Deno.test("heartbeats drop a libzmq peer whose process froze (no FIN), and reconnect when it is back", async () => {
+  await using peer = new LibzmqPeer();
+  const pull = await peer.open("Pull");
+  const endpoint = await pull.bind("tcp://127.0.0.1:*");
+  const push = new Push({
+    heartbeatInterval: 50,
+    heartbeatTimeout: 200,
+    reconnectInterval: 20,
+  });
+  push.connect(endpoint);
+  await push.send("before");
+  assertEquals((await pull.receive()).map(decode), ["before"]);
+  // SIGSTOP keeps the process and its connections: the kernel still
+  // acknowledges bytes, nothing closes, but libzmq answers no PING.
+  peer.kill("SIGSTOP");
+  try {
+    const event = await push.events.wait("protocol-error", timeout().signal);
+    assertEquals(event.kind, "timeout");
+    await push.events.wait("disconnected", timeout().signal);
+  } finally {
+    peer.kill("SIGCONT");
+  }
+  await push.events.wait("handshake-succeeded", timeout().signal);
+  await push.send("after");
+  assertEquals((await pull.receive()).map(decode), ["after"]);
+  await push.close();
+  await pull.close();
+});

@@ -17,6 +17,8 @@ export interface DialerHandlers {
    * ended, after which the dialer waits and reconnects.
    */
   onConnection(connection: ByteConnection): Promise<void>;
+  /** A connection attempt is starting and has not completed yet. */
+  onAttempt?(): void;
   /** A connection attempt failed; the next one comes after `delay` ms. */
   onRetry?(delay: number, error: Error): void;
 }
@@ -100,6 +102,7 @@ export class Dialer {
     const backoff = new ReconnectBackoff(options);
     while (!signal.aborted) {
       let connection: ByteConnection;
+      handlers.onAttempt?.();
       try {
         connection = await connect();
       } catch (error) {

@@ -35,8 +35,18 @@ const handlers = {
     await s.bind(endpoint);
     return { endpoint: s.lastEndpoint };
   },
-  connect({ socket, endpoint }) {
-    sockets.get(socket).connect(endpoint);
+  connect({ socket, endpoint, options }) {
+    // zeromq.js takes connect options on ROUTER only, and checks the count.
+    if (options && Object.keys(options).length > 0) {
+      sockets.get(socket).connect(endpoint, options);
+    } else {
+      sockets.get(socket).connect(endpoint);
+    }
+    return {};
+  },
+  async sendSequence({ socket, prefix, count }) {
+    const s = sockets.get(socket);
+    for (let i = 1; i <= count; i++) await s.send(`${prefix}${i}`);
     return {};
   },
   async send({ socket, frames }) {

@@ -1,0 +1,301 @@
+/**
+ * The libzmq options users reach for, against libzmq where they show on the
+ * wire: immediate, conflate, probeRouter, connect routing ids,
+ * routerHandover, maxMessageSize.
+ */
+import { assert, assertEquals, assertRejects } from "@std/assert";
+import { Dealer, Pull, Push, Router, ZmqError } from "../mod.ts";
+import { decode, freePort, timeout } from "./_helpers.ts";
+import { LibzmqPeer } from "./_libzmq_peer.ts";
+
+Deno.test("immediate: messages go only to peers whose handshake is done", async (t) => {
+  await using peer = new LibzmqPeer();
+  await t.step(
+    "a PUSH with one absent and one live peer sends all to the live one",
+    async () => {
+      const pull = await peer.open("Pull");
+      const live = await pull.bind("tcp://127.0.0.1:*");
+      const push = new Push({ immediate: true });
+      push.connect(`tcp://127.0.0.1:${freePort()}`); // nobody there
+      push.connect(live);
+      await push.events.wait("handshake-succeeded", timeout().signal);
+      for (const n of [1, 2, 3, 4]) await push.send(`task ${n}`, timeout());
+      const received = [];
+      for (let i = 0; i < 4; i++) {
+        received.push(decode((await pull.receive())[0]));
+      }
+      assertEquals(received, ["task 1", "task 2", "task 3", "task 4"]);
+      await push.close();
+      await pull.close();
+    },
+  );
+  await t.step(
+    "with no live peer, send waits (and times out) instead of queueing",
+    async () => {
+      const push = new Push({ immediate: true, sendTimeout: 50 });
+      push.connect(`tcp://127.0.0.1:${freePort()}`);
+      const error = await assertRejects(() => push.send("lost?"), ZmqError);
+      assertEquals(error.code, "EAGAIN");
+      await push.close();
+    },
+  );
+  await t.step(
+    "without it, the absent peer takes its share in a queue",
+    async () => {
+      const pull = await peer.open("Pull");
+      const live = await pull.bind("tcp://127.0.0.1:*");
+      const push = new Push({ linger: 0 });
+      push.connect(`tcp://127.0.0.1:${freePort()}`);
+      push.connect(live);
+      await push.events.wait("handshake-succeeded", timeout().signal);
+      for (const n of [1, 2, 3, 4]) await push.send(`task ${n}`, timeout());
+      const first = decode((await pull.receive())[0]);
+      const second = decode((await pull.receive())[0]);
+      assertEquals([first, second], ["task 2", "task 4"]);
+      await push.close();
+      await pull.close();
+    },
+  );
+});
+
+Deno.test("conflate keeps only the newest message, both ways, with libzmq", async (t) => {
+  await using peer = new LibzmqPeer();
+  await t.step(
+    "our PUSH queues one message for an absent libzmq PULL",
+    async () => {
+      const endpoint = `tcp://127.0.0.1:${freePort()}`;
+      const push = new Push({ conflate: true });
+      push.connect(endpoint);
+      for (let n = 1; n <= 10; n++) await push.send(`state ${n}`, timeout());
+      const pull = await peer.open("Pull");
+      await pull.bind(endpoint);
+      assertEquals(decode((await pull.receive())[0]), "state 10");
+      await push.send("state 11", timeout());
+      assertEquals(decode((await pull.receive())[0]), "state 11");
+      await push.close();
+      await pull.close();
+    },
+  );
+  await t.step(
+    "our PULL keeps the newest of what libzmq sent while it was not reading",
+    async () => {
+      const pull = new Pull({ conflate: true });
+      await pull.bind("tcp://127.0.0.1:0");
+      const push = await peer.open("Push");
+      await push.connect(pull.lastEndpoint!);
+      await push.sendSequence("state ", 1000);
+      await push.send(["last"]);
+      const received: string[] = [];
+      while (received.at(-1) !== "last") {
+        received.push(decode((await pull.receive(timeout()))[0]));
+      }
+      const numbers = received.slice(0, -1).map((s) => Number(s.slice(6)));
+      assert(received.length < 1001, `${received.length} messages kept`);
+      assert(
+        numbers.every((n, i) => i === 0 || n > numbers[i - 1]),
+        "in order",
+      );
+      await push.close();
+      await pull.close();
+    },
+  );
+  await t.step("a socket type that cannot conflate says so", () => {
+    const error = (() => {
+      try {
+        new Router({ conflate: true });
+      } catch (error) {
+        return error;
+      }
+    })();
+    assert(error instanceof ZmqError && error.code === "EINVAL");
+  });
+});
+
+Deno.test("probeRouter and connect routing ids, ROUTER to ROUTER with libzmq", async (t) => {
+  await using peer = new LibzmqPeer();
+  await t.step(
+    "our DEALER's probe reaches a libzmq ROUTER before any message",
+    async () => {
+      const router = await peer.open("Router");
+      const endpoint = await router.bind("tcp://127.0.0.1:*");
+      const dealer = new Dealer({ probeRouter: true, routingId: "dealer-1" });
+      dealer.connect(endpoint);
+      assertEquals((await router.receive()).map(decode), ["dealer-1", ""]);
+      await router.send(["dealer-1", "welcome"]);
+      assertEquals((await dealer.receive(timeout())).map(decode), ["welcome"]);
+      await dealer.close();
+      await router.close();
+    },
+  );
+  await t.step("a libzmq DEALER's probe reaches our ROUTER", async () => {
+    const router = new Router();
+    await router.bind("tcp://127.0.0.1:0");
+    const dealer = await peer.open("Dealer", {
+      probeRouter: true,
+      routingId: "probe",
+    });
+    await dealer.connect(router.lastEndpoint!);
+    assertEquals((await router.receive(timeout())).map(decode), ["probe", ""]);
+    await dealer.close();
+    await router.close();
+  });
+  await t.step(
+    "our ROUTER names the libzmq ROUTER it connects to",
+    async () => {
+      const server = await peer.open("Router");
+      const endpoint = await server.bind("tcp://127.0.0.1:*");
+      const client = new Router({ routingId: "client", probeRouter: true });
+      client.connect(endpoint, { routingId: "server" });
+      assertEquals((await server.receive()).map(decode), ["client", ""]);
+      await server.send(["client", "hello", ""]);
+      assertEquals((await client.receive(timeout())).map(decode), [
+        "server",
+        "hello",
+        "",
+      ]);
+      await client.send(["server", "x".repeat(300)], timeout());
+      assertEquals((await server.receive()).map(decode), [
+        "client",
+        "x".repeat(300),
+      ]);
+      await client.close();
+      await server.close();
+    },
+  );
+  await t.step("a libzmq ROUTER names our ROUTER it connects to", async () => {
+    const server = new Router({ routingId: "server", probeRouter: true });
+    await server.bind("tcp://127.0.0.1:0");
+    const client = await peer.open("Router", { routingId: "client" });
+    await client.connect(server.lastEndpoint!, { routingId: "the-server" });
+    // Our probe tells the libzmq ROUTER we are here, under the name it chose.
+    const [from, ...rest] = await client.receive();
+    assertEquals([decode(from), rest.length], ["the-server", 1]);
+    await client.send(["the-server", "ping"]);
+    assertEquals((await server.receive(timeout())).map(decode), [
+      "client",
+      "ping",
+    ]);
+    await client.close();
+    await server.close();
+  });
+  await t.step(
+    "a connect routing id is for ROUTER only, and never empty",
+    () => {
+      const dealer = new Dealer();
+      const router = new Router();
+      for (
+        const attempt of [
+          () => dealer.connect("tcp://127.0.0.1:1", { routingId: "x" }),
+          () => router.connect("tcp://127.0.0.1:1", { routingId: "" }),
+        ]
+      ) {
+        try {
+          attempt();
+          throw new Error("accepted");
+        } catch (error) {
+          assert(error instanceof ZmqError && error.code === "EINVAL");
+        }
+      }
+      return Promise.all([dealer.close(), router.close()]).then(() => {});
+    },
+  );
+});
+
+Deno.test("routerHandover: a peer reusing a routing id takes it over", async (t) => {
+  await using peer = new LibzmqPeer();
+  for (const handover of [true, false]) {
+    await t.step(`routerHandover ${handover}`, async () => {
+      const router = new Router({ routerHandover: handover });
+      await router.bind("tcp://127.0.0.1:0");
+      const first = await peer.open("Dealer", { routingId: "worker" });
+      await first.connect(router.lastEndpoint!);
+      await first.send(["from first"]);
+      assertEquals((await router.receive(timeout())).map(decode), [
+        "worker",
+        "from first",
+      ]);
+      const second = await peer.open("Dealer", { routingId: "worker" });
+      await second.connect(router.lastEndpoint!);
+      if (handover) {
+        await second.send(["from second"]);
+        assertEquals((await router.receive(timeout())).map(decode), [
+          "worker",
+          "from second",
+        ]);
+        // The first one's connection was dropped for the newcomer.
+        await router.events.wait("disconnected", timeout().signal);
+        await router.send(["worker", "to second"], timeout());
+        assertEquals((await second.receive()).map(decode), ["to second"]);
+      } else {
+        // The newcomer is refused; the id still reaches the first peer.
+        await router.events.wait("disconnected", timeout().signal);
+        await router.send(["worker", "to first"], timeout());
+        assertEquals((await first.receive()).map(decode), ["to first"]);
+      }
+      await first.close();
+      await second.close();
+      await router.close();
+    });
+  }
+});
+
+Deno.test("maxMessageSize drops a libzmq peer that sends more, before buffering it", async (t) => {
+  await using peer = new LibzmqPeer();
+  for (const weBind of [true, false]) {
+    await t.step(weBind ? "we bind" : "we connect", async () => {
+      const pull = new Pull({ maxMessageSize: 1000, reconnectInterval: 20 });
+      const push = await peer.open("Push", { reconnectInterval: 20 });
+      if (weBind) {
+        await pull.bind("tcp://127.0.0.1:0");
+        await push.connect(pull.lastEndpoint!);
+      } else {
+        pull.connect(await push.bind("tcp://127.0.0.1:*"));
+      }
+      await push.send(["fits", "x".repeat(990)]);
+      assertEquals((await pull.receive(timeout())).map((f) => f.length), [
+        4,
+        990,
+      ]);
+      await push.send(["too", "x".repeat(998)]);
+      const error = await pull.events.wait("protocol-error", timeout().signal);
+      assertEquals(error.kind, "protocol");
+      assert(error.reason.includes("limit of 1000"), error.reason);
+      await pull.events.wait("handshake-succeeded", timeout().signal);
+      await push.send(["after"]);
+      assertEquals((await pull.receive(timeout())).map(decode), ["after"]);
+      await pull.close();
+      await push.close();
+    });
+  }
+});
+
+Deno.test("events: bind failed, connect delayed and retried with the interval", async () => {
+  const port = freePort();
+  const taken = new Pull();
+  await taken.bind(`tcp://127.0.0.1:${port}`);
+  const other = new Pull();
+  await assertRejects(() => other.bind(`tcp://127.0.0.1:${port}`), ZmqError);
+  const failed = await other.events.wait("bind-failed", timeout().signal);
+  assertEquals([failed.endpoint, failed.code], [
+    `tcp://127.0.0.1:${port}`,
+    "EADDRINUSE",
+  ]);
+  await taken.close();
+
+  const endpoint = `tcp://127.0.0.1:${freePort()}`;
+  const push = new Push({ reconnectInterval: 30 });
+  push.connect(endpoint);
+  await push.events.wait("connect-delayed", timeout().signal);
+  const retried = await push.events.wait("connect-retried", timeout().signal);
+  // libzmq's schedule: the interval plus up to as much again at random.
+  assertEquals(retried.endpoint, endpoint);
+  assert(
+    retried.interval >= 30 && retried.interval < 60,
+    `${retried.interval}`,
+  );
+  await other.bind(endpoint);
+  await push.events.wait("connected", timeout().signal);
+  await push.events.wait("handshake-succeeded", timeout().signal);
+  await push.close();
+  await other.close();
+});

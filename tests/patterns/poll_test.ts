@@ -1,0 +1,88 @@
+/**
+ * poll(): reading several sockets in one loop, against libzmq senders.
+ */
+import { assertEquals } from "@std/assert";
+import { poll, Pull, Subscriber } from "../../mod.ts";
+import { decode, sendUntilReceived, timeout } from "../_helpers.ts";
+import { LibzmqPeer } from "../_libzmq_peer.ts";
+
+Deno.test("poll reads a PULL and a SUB fed by libzmq, each in order", async () => {
+  await using peer = new LibzmqPeer();
+  const push = await peer.open("Push");
+  const publisher = await peer.open("Publisher");
+  const receiver = new Pull();
+  receiver.connect(await push.bind("tcp://127.0.0.1:*"));
+  const subscriber = new Subscriber();
+  subscriber.connect(await publisher.bind("tcp://127.0.0.1:*"));
+  subscriber.subscribe("10001 ");
+  await sendUntilReceived(
+    () => publisher.send(["10001 warm-up"]),
+    subscriber.receive(timeout()),
+  );
+  // Drain warm-ups that crossed the receive above.
+  while (subscriber.readable) await subscriber.receive();
+
+  for (const n of [1, 2, 3]) await push.send([`task ${n}`]);
+  for (const n of [1, 2, 3]) await publisher.send([`10001 weather ${n}`]);
+  const seen: string[] = [];
+  for await (
+    const [from, [frame]] of poll({ receiver, subscriber }, timeout())
+  ) {
+    seen.push(`${from}: ${decode(frame)}`);
+    if (seen.length === 6) break;
+  }
+  assertEquals(seen.filter((line) => line.startsWith("receiver")), [
+    "receiver: task 1",
+    "receiver: task 2",
+    "receiver: task 3",
+  ]);
+  assertEquals(seen.filter((line) => line.startsWith("subscriber")), [
+    "subscriber: 10001 weather 1",
+    "subscriber: 10001 weather 2",
+    "subscriber: 10001 weather 3",
+  ]);
+  await receiver.close();
+  await subscriber.close();
+  await push.close();
+  await publisher.close();
+});
+
+Deno.test("leaving a poll loop loses nothing; it ends when the sockets close", async () => {
+  await using peer = new LibzmqPeer();
+  const push = await peer.open("Push");
+  const first = new Pull();
+  first.connect(await push.bind("tcp://127.0.0.1:*"));
+  const second = new Pull();
+  await second.bind("tcp://127.0.0.1:0");
+  for (const n of [1, 2, 3]) await push.send([`message ${n}`]);
+  for await (const [from, [frame]] of poll({ first, second }, timeout())) {
+    assertEquals([from, decode(frame)], ["first", "message 1"]);
+    break;
+  }
+  assertEquals(decode((await first.receive(timeout()))[0]), "message 2");
+  assertEquals(decode((await first.receive(timeout()))[0]), "message 3");
+
+  const ended = (async () => {
+    let count = 0;
+    for await (const _ of poll({ first, second })) count++;
+    return count;
+  })();
+  await first.close();
+  await second.close();
+  assertEquals(await ended, 0);
+  await push.close();
+});
+
+Deno.test("an aborted signal ends a poll loop that is waiting", async () => {
+  const pull = new Pull();
+  await pull.bind("inproc://poll-abort");
+  const controller = new AbortController();
+  const ended = (async () => {
+    for await (const _ of poll({ pull }, controller)) {
+      throw new Error("nothing was sent");
+    }
+  })();
+  controller.abort();
+  await ended;
+  await pull.close();
+});
