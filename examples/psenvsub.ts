@@ -1,0 +1,53 @@
+/**
+ * Pub-sub envelope subscriber (the guide's psenvsub.c): subscribes to
+ * envelope "B" on tcp://localhost:5563 and prints "[address] contents".
+ * Ctrl-C stops it.
+ *
+ *     deno run --allow-net examples/psenvsub.ts
+ *
+ * @module
+ */
+import { Subscriber } from "@zmtp/zmq";
+import { catchInterrupt } from "./_interrupt.ts";
+
+/** Options for running the subscriber inside a test. */
+export interface EnvelopeSubscriberOptions {
+  /** The publisher. Default: the guide's tcp://localhost:5563. */
+  endpoint?: string;
+  /** Stops after this many messages. Default: runs until the signal aborts. */
+  count?: number;
+  /** Stops the subscriber when aborted. */
+  signal?: AbortSignal;
+  /** Where lines go. */
+  print?: (line: string) => void;
+}
+
+/** Prints messages until the signal aborts (or `count` came). */
+export async function envelopeSubscriber(
+  options: EnvelopeSubscriberOptions = {},
+): Promise<void> {
+  const print = options.print ?? console.log;
+  const decoder = new TextDecoder();
+  // Prepare our subscriber
+  await using subscriber = new Subscriber();
+  subscriber.connect(options.endpoint ?? "tcp://localhost:5563");
+  subscriber.subscribe("B");
+  for (let n = 0; n < (options.count ?? Infinity); n++) {
+    let address: Uint8Array, contents: Uint8Array;
+    try {
+      // Read envelope with address, and message contents
+      [address, contents] = await subscriber.receive({
+        signal: options.signal,
+      });
+    } catch (error) {
+      if (options.signal?.aborted) return;
+      throw error;
+    }
+    print(`[${decoder.decode(address)}] ${decoder.decode(contents)}`);
+  }
+}
+
+if (import.meta.main) {
+  using interrupt = catchInterrupt();
+  await envelopeSubscriber({ signal: interrupt.signal });
+}
