@@ -7,6 +7,7 @@
  * @module
  */
 import { Reply } from "@zmtp/zmq";
+import { catchInterrupt } from "./_interrupt.ts";
 
 /** Options for running the server inside the demo. */
 export interface HelloServerOptions {
@@ -18,6 +19,8 @@ export interface HelloServerOptions {
   requests?: number;
   /** Called once bound, with the real endpoint. */
   onBound?: (endpoint: string) => void;
+  /** Stops the server when aborted (Ctrl-C when run alone). */
+  signal?: AbortSignal;
   /** Where lines go. */
   print?: (line: string) => void;
 }
@@ -31,7 +34,14 @@ export async function helloServer(
   await responder.bind(options.endpoint ?? "tcp://*:5555");
   options.onBound?.(responder.lastEndpoint!);
   let served = 0;
-  for await (const _request of responder) {
+  while (true) {
+    try {
+      // Wait for next request from client
+      await responder.receive({ signal: options.signal });
+    } catch (error) {
+      if (options.signal?.aborted) return;
+      throw error;
+    }
     print("Received Hello");
     await new Promise((resolve) => setTimeout(resolve, options.workMs ?? 1000)); // Do some 'work'
     await responder.send("World");
@@ -39,4 +49,7 @@ export async function helloServer(
   }
 }
 
-if (import.meta.main) await helloServer();
+if (import.meta.main) {
+  using interrupt = catchInterrupt();
+  await helloServer({ signal: interrupt.signal });
+}

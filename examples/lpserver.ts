@@ -8,6 +8,7 @@
  * @module
  */
 import { Reply } from "@zmtp/zmq";
+import { catchInterrupt } from "./_interrupt.ts";
 
 /** Options for running the server inside a test. */
 export interface LazyServerOptions {
@@ -19,6 +20,8 @@ export interface LazyServerOptions {
   workMs?: number;
   /** Called once bound, with the real endpoint. */
   onBound?: (endpoint: string) => void;
+  /** Stops the server when aborted (Ctrl-C when run alone). */
+  signal?: AbortSignal;
   /** Where lines go. */
   print?: (line: string) => void;
 }
@@ -34,7 +37,13 @@ export async function lazyServer(
   await server.bind(options.endpoint ?? "tcp://*:5555");
   options.onBound?.(server.lastEndpoint!);
   for (let cycles = 1;; cycles++) {
-    const [request] = await server.receive();
+    let request: Uint8Array;
+    try {
+      [request] = await server.receive({ signal: options.signal });
+    } catch (error) {
+      if (options.signal?.aborted) return;
+      throw error;
+    }
     const text = new TextDecoder().decode(request);
     // Simulate various problems, after a few cycles
     const roll = () => Math.floor(random() * 3);
@@ -52,4 +61,7 @@ export async function lazyServer(
   }
 }
 
-if (import.meta.main) await lazyServer();
+if (import.meta.main) {
+  using interrupt = catchInterrupt();
+  await lazyServer({ signal: interrupt.signal });
+}

@@ -8,6 +8,7 @@
  * @module
  */
 import { Dealer, proxy, Router } from "@zmtp/zmq";
+import { catchInterrupt } from "./_interrupt.ts";
 
 /** Options for running the broker inside a test or the demo. */
 export interface QueueOptions {
@@ -34,4 +35,7 @@ export async function messageQueue(options: QueueOptions = {}): Promise<void> {
   await proxy(frontend, backend, { signal: options.signal });
 }
 
-if (import.meta.main) await messageQueue();
+if (import.meta.main) {
+  using interrupt = catchInterrupt();
+  await messageQueue({ signal: interrupt.signal });
+}

@@ -7,6 +7,7 @@
  * @module
  */
 import { Reply } from "@zmtp/zmq";
+import { catchInterrupt } from "./_interrupt.ts";
 
 /** Options for running the worker inside a test or the demo. */
 export interface BrokerWorkerOptions {
@@ -41,4 +42,7 @@ export async function brokerWorker(
   }
 }
 
-if (import.meta.main) await brokerWorker();
+if (import.meta.main) {
+  using interrupt = catchInterrupt();
+  await brokerWorker({ signal: interrupt.signal });
+}

@@ -8,6 +8,7 @@
  * @module
  */
 import { Pull, Push } from "@zmtp/zmq";
+import { catchInterrupt } from "./_interrupt.ts";
 
 /** Options for running a worker inside the demo. */
 export interface WorkerOptions {
@@ -47,4 +48,7 @@ export async function worker(options: WorkerOptions = {}): Promise<void> {
   }
 }
 
-if (import.meta.main) await worker();
+if (import.meta.main) {
+  using interrupt = catchInterrupt();
+  await worker({ signal: interrupt.signal });
+}

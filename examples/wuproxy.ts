@@ -8,6 +8,7 @@
  * @module
  */
 import { proxy, XPublisher, XSubscriber } from "@zmtp/zmq";
+import { catchInterrupt } from "./_interrupt.ts";
 
 /** Options for running the proxy inside a test or the demo. */
 export interface WeatherProxyOptions {
@@ -36,4 +37,7 @@ export async function weatherProxy(
   await proxy(frontend, backend, { signal: options.signal });
 }
 
-if (import.meta.main) await weatherProxy();
+if (import.meta.main) {
+  using interrupt = catchInterrupt();
+  await weatherProxy({ signal: interrupt.signal });
+}

@@ -7,6 +7,7 @@
  * @module
  */
 import { Publisher } from "@zmtp/zmq";
+import { catchInterrupt } from "./_interrupt.ts";
 
 /** Options for running the server inside the demo. */
 export interface WeatherServerOptions {
@@ -39,4 +40,7 @@ export async function weatherServer(
   }
 }
 
-if (import.meta.main) await weatherServer();
+if (import.meta.main) {
+  using interrupt = catchInterrupt();
+  await weatherServer({ signal: interrupt.signal });
+}
