@@ -14,6 +14,7 @@ import {
   parseCommand,
   parseError,
 } from "./command.ts";
+import type { Credentials, Verdict } from "./authentication.ts";
 import { ProtocolError } from "./errors.ts";
 import { FLAG_COMMAND, FLAG_MORE, type Frame, FrameDecoder } from "./frame.ts";
 import {
@@ -22,7 +23,11 @@ import {
   GREETING_SIZE,
   parseGreeting,
 } from "./greeting.ts";
-import { type Mechanism, NullMechanism } from "./mechanism.ts";
+import {
+  type Mechanism,
+  type MechanismStep,
+  NullMechanism,
+} from "./mechanism.ts";
 import { Metadata } from "./metadata.ts";
 import { OutputBuffer } from "./_output_buffer.ts";
 import { type SocketType, socketTypesMatch } from "./socket_type.ts";
@@ -62,12 +67,21 @@ export interface PeerInfo {
   minor: number;
   /** All the peer's properties. */
   metadata: Metadata;
+  /** Who the authenticator said the peer is (PLAIN, CURVE, or NULL with ZAP). */
+  userId?: string;
+  /** Properties the authenticator attached to the peer. */
+  authMetadata?: Metadata;
 }
 
 /** What happened on a connection. */
 export type ConnectionEvent =
   /** The handshake is complete: messages may flow. */
   | { type: "ready"; peer: PeerInfo }
+  /**
+   * The server mechanism needs a verdict on the client's credentials;
+   * answer with {@linkcode Connection.authenticated}.
+   */
+  | { type: "authenticate"; credentials: Credentials }
   /** A whole message: its frames, views into the bytes received. */
   | { type: "message"; frames: Uint8Array[] }
   /** The peer subscribed to a prefix (SUBSCRIBE command or a 0x01 message). */
@@ -79,6 +93,22 @@ export type ConnectionEvent =
 
 /** Where the connection is in its life. */
 export type ConnectionState = "greeting" | "handshake" | "ready" | "failed";
+
+/**
+ * libzmq 4.3's PLAIN server writes its ERROR name as the C string
+ * "\x05ERROR", which C reads as "\x5E" "RROR": the length byte is lost
+ * and the name is "^RROR". Read that as the ERROR it means.
+ */
+const _LIBZMQ_PLAIN_ERROR = [0x5e, 0x52, 0x52, 0x4f, 0x52];
+
+function _parseHandshakeCommand(body: Uint8Array): Command {
+  if (
+    body.length >= 6 && _LIBZMQ_PLAIN_ERROR.every((byte, i) => body[i] === byte)
+  ) {
+    return { name: "ERROR", data: body.subarray(5) };
+  }
+  return parseCommand(body);
+}
 
 const _IDENTITY_SENDERS: ReadonlySet<SocketType> = new Set([
   "REQ",
@@ -128,6 +158,9 @@ export class Connection {
   #frames: Uint8Array[] = [];
   #messageSize = 0;
   #subscriptionsAsMessages: boolean;
+  /** Set once ready when the mechanism seals every frame (CURVE). */
+  #sealing = false;
+  #verdict: Verdict | undefined;
 
   /**
    * Makes a connection and queues our greeting for output.
@@ -149,7 +182,7 @@ export class Connection {
     this.#maxMessageSize = options.maxMessageSize ?? -1;
     this.#decoder = new FrameDecoder({
       maxFrameSize: this.#maxMessageSize >= 0
-        ? this.#maxMessageSize
+        ? this.#maxMessageSize + (this.#mechanism.overhead ?? 0)
         : undefined,
     });
     this.#now = this.#lastReceived = options.now ?? 0;
@@ -320,7 +353,7 @@ export class Connection {
     }
     if (this.#nextPing !== undefined && now >= this.#nextPing) {
       const ttl = Math.min(Math.round(this.#heartbeatTtl / 100), 0xffff);
-      this.#output.writeFrame(encodePing(ttl, new Uint8Array()), FLAG_COMMAND);
+      this.#emit(encodePing(ttl, new Uint8Array()), FLAG_COMMAND);
       if (!silentSincePing) this.#pingSentAt = now;
       this.#nextPing = now + this.#heartbeatInterval;
     }
@@ -335,6 +368,12 @@ export class Connection {
   sendMessage(frames: readonly Uint8Array[]): void {
     this.#assertReady();
     const last = frames.length - 1;
+    if (this.#sealing) {
+      for (let i = 0; i <= last; i++) {
+        this.#emit(frames[i], i < last ? FLAG_MORE : 0);
+      }
+      return;
+    }
     for (let i = 0; i < last; i++) {
       this.#output.writeFrame(frames[i], FLAG_MORE);
     }
@@ -367,18 +406,57 @@ export class Connection {
    */
   sendCommand(body: Uint8Array): void {
     this.#assertReady();
-    this.#output.writeFrame(body, FLAG_COMMAND);
+    this.#emit(body, FLAG_COMMAND);
+  }
+
+  /**
+   * Gives a server mechanism the verdict it asked for with an
+   * `authenticate` event, and goes on with the handshake.
+   *
+   * @param verdict What the authenticator said.
+   * @returns `ready` if the client was allowed and the handshake is done,
+   * `error` if it was refused (write out the output, which holds an ERROR,
+   * then close).
+   */
+  authenticated(verdict: Verdict): ConnectionEvent[] {
+    const events: ConnectionEvent[] = [];
+    if (this.#state !== "handshake" || !this.#mechanism.authenticated) {
+      return events;
+    }
+    this.#verdict = verdict;
+    try {
+      this.#applyStep(this.#mechanism.authenticated(verdict), events);
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      this.#fail(error, events);
+    }
+    return events;
+  }
+
+  /** Queues a frame, sealed when the mechanism seals (CURVE). */
+  #emit(body: Uint8Array, flags: number): void {
+    if (!this.#sealing) {
+      this.#output.writeFrame(body, flags);
+      return;
+    }
+    const sealed = this.#mechanism.seal!({
+      more: (flags & FLAG_MORE) !== 0,
+      command: (flags & FLAG_COMMAND) !== 0,
+      body,
+    });
+    // libzmq sends MESSAGE as a plain frame: its flags are inside the box.
+    this.#output.writeFrame(sealed, 0);
   }
 
   #sendSubscription(flag: number, name: string, topic: Uint8Array): void {
     this.#assertReady();
     if (this.#peerMinor >= 1) {
-      this.#output.writeFrame(encodeCommand(name, topic), FLAG_COMMAND);
+      this.#emit(encodeCommand(name, topic), FLAG_COMMAND);
     } else {
       const body = new Uint8Array(topic.length + 1);
       body[0] = flag;
       body.set(topic, 1);
-      this.#output.writeFrame(body, 0);
+      this.#emit(body, 0);
     }
   }
 
@@ -422,9 +500,19 @@ export class Connection {
         "the peer sent a message before finishing its handshake",
       );
     }
-    const step = this.#mechanism.handle(parseCommand(body));
+    this.#applyStep(
+      this.#mechanism.handle(_parseHandshakeCommand(body)),
+      events,
+    );
+  }
+
+  #applyStep(step: MechanismStep, events: ConnectionEvent[]): void {
     for (const command of step.send) {
       this.#output.writeFrame(command, FLAG_COMMAND);
+    }
+    if (step.error) throw step.error;
+    if (step.authenticate) {
+      events.push({ type: "authenticate", credentials: step.authenticate });
     }
     if (!step.peerMetadata) return;
     const metadata = step.peerMetadata;
@@ -440,6 +528,7 @@ export class Connection {
     }
     const identity = metadata.get("Identity");
     this.#state = "ready";
+    this.#sealing = this.#mechanism.seal !== undefined;
     if (this.#heartbeatInterval > 0) {
       this.#nextPing = this.#now + this.#heartbeatInterval;
     }
@@ -450,6 +539,8 @@ export class Connection {
         routingId: identity?.length ? identity.slice() : undefined,
         minor: this.#peerMinor,
         metadata,
+        userId: this.#verdict?.userId,
+        authMetadata: this.#verdict?.metadata,
       },
     });
   }
@@ -459,6 +550,11 @@ export class Connection {
     body: Uint8Array,
     events: ConnectionEvent[],
   ): void {
+    if (this.#sealing) {
+      const frame = this.#mechanism.open!(body);
+      body = frame.body;
+      flags = (frame.more ? FLAG_MORE : 0) | (frame.command ? FLAG_COMMAND : 0);
+    }
     if (flags & FLAG_COMMAND) {
       if (this.#frames.length > 0) {
         throw new ProtocolError(
@@ -505,7 +601,7 @@ export class Connection {
   #onCommand(command: Command, events: ConnectionEvent[]): void {
     switch (command.name) {
       case "PING":
-        this.#output.writeFrame(encodePong(command.data), FLAG_COMMAND);
+        this.#emit(encodePong(command.data), FLAG_COMMAND);
         // The peer's TTL: how long it may stay silent before we give up.
         this.#peerTtl = ((command.data[0] << 8) | command.data[1]) * 100;
         return;

@@ -23,3 +23,7 @@ export * from "./metadata.ts";
 export * from "./mechanism.ts";
 export * from "./socket_type.ts";
 export * from "./connection.ts";
+export * from "./authentication.ts";
+export * from "./z85.ts";
+export * from "./plain.ts";
+export * from "./curve.ts";

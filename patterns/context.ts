@@ -7,7 +7,25 @@
 import { ZmqError } from "../codec/errors.ts";
 import type { InprocSide } from "../transport/inproc.ts";
 import type { Link } from "../transport/pump.ts";
+import type { Verdict } from "../codec/authentication.ts";
 import type { Socket } from "./socket.ts";
+import {
+  _zapReplyId,
+  _zapReplyVerdict,
+  _zapRequestFrames,
+  type AuthenticationRequest,
+  type Authenticator,
+} from "./authentication.ts";
+import type { Dealer } from "./dealer.ts";
+
+/** Options of a {@linkcode Context}. */
+export interface ContextOptions {
+  /**
+   * Judges the clients of every server socket (PLAIN, CURVE, or NULL with a
+   * `zapDomain`) that has no authenticator of its own.
+   */
+  authenticate?: Authenticator;
+}
 
 /**
  * @internal A connecting socket's offer to link with a binder: called with
@@ -33,9 +51,23 @@ let _default: Context | undefined;
  * ```
  */
 export class Context implements AsyncDisposable {
+  /** See {@linkcode ContextOptions.authenticate}. */
+  authenticate: Authenticator | undefined;
   #sockets = new Set<Socket>();
+  #zap: Dealer | undefined;
+  #zapPending = new Map<string, (verdict: Verdict) => void>();
+  #zapNextId = 1;
   #inprocBinders = new Map<string, (offer: InprocOffer) => void>();
   #inprocWaiting = new Map<string, Set<InprocOffer>>();
+
+  /**
+   * Makes a context.
+   *
+   * @param options An authenticator for its server sockets.
+   */
+  constructor(options: ContextOptions = {}) {
+    this.authenticate = options.authenticate;
+  }
 
   /** The context of sockets made without one. */
   static get default(): Context {
@@ -95,6 +127,39 @@ export class Context implements AsyncDisposable {
     return () => waiting.delete(offer);
   }
 
+  /** @internal Whether an inproc name is bound. */
+  _hasInproc(name: string): boolean {
+    return this.#inprocBinders.has(name);
+  }
+
+  /**
+   * @internal Asks the ZAP handler bound to inproc://zeromq.zap.01, over a
+   * DEALER of our own; replies are matched by request id.
+   */
+  async _zap(request: AuthenticationRequest): Promise<Verdict> {
+    if (!this.#zap) {
+      // Imported here: dealer.ts depends on socket.ts, which depends on us.
+      const { Dealer } = await import("./dealer.ts");
+      if (!this.#zap) {
+        const zap = this.#zap = new Dealer({ context: this, linger: 0 });
+        zap.connect("inproc://zeromq.zap.01");
+        (async () => {
+          for await (const [, ...reply] of zap) {
+            const id = _zapReplyId(reply);
+            this.#zapPending.get(id)?.(_zapReplyVerdict(reply));
+            this.#zapPending.delete(id);
+          }
+        })();
+      }
+    }
+    const id = String(this.#zapNextId++);
+    const verdict = new Promise<Verdict>((resolve) =>
+      this.#zapPending.set(id, resolve)
+    );
+    await this.#zap.send([new Uint8Array(), ..._zapRequestFrames(id, request)]);
+    return await verdict;
+  }
+
   /**
    * Closes every socket of the context.
    *
@@ -102,6 +167,15 @@ export class Context implements AsyncDisposable {
    */
   async close(): Promise<void> {
     await Promise.all([...this.#sockets].map((socket) => socket.close()));
+    this.#zap = undefined;
+    for (const resolve of this.#zapPending.values()) {
+      resolve({
+        statusCode: 500,
+        statusText: "the context closed",
+        userId: "",
+      });
+    }
+    this.#zapPending.clear();
   }
 
   /** Closes the context, for `await using`. */

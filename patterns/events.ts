@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { PeerInfo } from "../codec/connection.ts";
 import type { ProtocolErrorKind, ZmqErrorCode } from "../codec/errors.ts";
 
 /** Something that happened to a socket's endpoints or connections. */
@@ -25,8 +26,17 @@ export type SocketEvent =
   | { type: "connected"; endpoint: string }
   /** A connection attempt failed; the next one comes after `interval` ms. */
   | { type: "connect-retried"; endpoint: string; interval: number }
-  /** The ZMTP handshake with a peer completed. */
-  | { type: "handshake-succeeded"; endpoint: string }
+  /**
+   * The ZMTP handshake with a peer completed: `peer` says what it
+   * announced and, if it was authenticated, who it is (`userId`); a ROUTER
+   * gives the `routingId` it knows the peer by.
+   */
+  | {
+    type: "handshake-succeeded";
+    endpoint: string;
+    peer?: PeerInfo;
+    routingId?: Uint8Array;
+  }
   /** The peer was refused: it broke ZMTP, failed security, or does not match. */
   | {
     type: "handshake-failed";

@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { PeerInfo } from "../codec/connection.ts";
 import { FairQueue } from "./fair_queue.ts";
 import type { Message } from "./message.ts";
 import type { Pipe } from "./pipe.ts";
@@ -62,6 +63,17 @@ export class Router extends Socket {
     super("ROUTER", options);
     this.routerMandatory = options.routerMandatory ?? false;
     this.routerHandover = options.routerHandover ?? false;
+  }
+
+  /**
+   * What a connected peer announced, and who it is if it was authenticated
+   * (`userId`): the way to act on who sent a message.
+   *
+   * @param routingId The first frame of a message received from the peer.
+   * @returns The peer, or `undefined` if no peer has that routing id now.
+   */
+  peer(routingId: Uint8Array): PeerInfo | undefined {
+    return this.#peers.get(bytesKey(routingId))?.peer;
   }
 
   protected override _send(frames: Uint8Array[]): boolean {

@@ -12,6 +12,18 @@ import {
   type PeerInfo,
 } from "../codec/connection.ts";
 import { Metadata } from "../codec/metadata.ts";
+import type { Mechanism } from "../codec/mechanism.ts";
+import { NullMechanism } from "../codec/mechanism.ts";
+import { PlainClientMechanism, PlainServerMechanism } from "../codec/plain.ts";
+import {
+  CurveClientMechanism,
+  curveKeyPair,
+  CurveServerMechanism,
+  toCurveKey,
+} from "../codec/curve.ts";
+import type { Credentials } from "../codec/authentication.ts";
+import { publicKeyOf } from "../codec/_nacl.ts";
+import { _judge, _toRequest, type Authenticator } from "./authentication.ts";
 import { parseEndpoint } from "../transport/endpoint.ts";
 import { linkInproc } from "../transport/inproc.ts";
 import { ZmqError } from "../codec/errors.ts";
@@ -82,6 +94,29 @@ export interface SocketOptions {
    * REQ only. Default false.
    */
   probeRouter?: boolean;
+  /** Be a PLAIN server: clients present a username and password (RFC 24). */
+  plainServer?: boolean;
+  /** Be a PLAIN client with this username. */
+  plainUsername?: string;
+  /** The PLAIN client's password. */
+  plainPassword?: string;
+  /** Be a CURVE server (RFC 26); needs `curveSecretKey`. */
+  curveServer?: boolean;
+  /** Our long-term CURVE public key (40 Z85 characters or 32 bytes); derived from the secret key when left out. */
+  curvePublicKey?: string | Uint8Array;
+  /** Our long-term CURVE secret key (40 Z85 characters or 32 bytes). */
+  curveSecretKey?: string | Uint8Array;
+  /** Be a CURVE client of the server with this public key. Without our own keys, a fresh pair is made. */
+  curveServerKey?: string | Uint8Array;
+  /** The ZAP domain our authenticator is told; on a NULL server, setting it turns authentication on. */
+  zapDomain?: string;
+  /**
+   * Judges our clients (as a server: PLAIN, CURVE, or NULL with a
+   * `zapDomain`); default: the context's, then a ZAP handler bound to
+   * `inproc://zeromq.zap.01`. With none, CURVE and NULL clients are all
+   * allowed, as libzmq does, and PLAIN clients refused.
+   */
+  authenticate?: Authenticator;
 }
 
 /** Options of `connect`. */
@@ -187,6 +222,12 @@ export abstract class Socket
   readonly conflate: boolean;
   /** See {@linkcode SocketOptions.probeRouter}; applies to new connections. */
   probeRouter: boolean;
+  /** See {@linkcode SocketOptions.zapDomain}. */
+  zapDomain: string;
+  /** See {@linkcode SocketOptions.authenticate}. */
+  authenticate: Authenticator | undefined;
+  /** Makes the mechanism of each new TCP or ipc connection. */
+  readonly #mechanism: (metadata: Metadata) => Mechanism;
   /** The endpoint of the last `bind` (with the real port) or `connect`. */
   lastEndpoint: string | undefined;
 
@@ -244,6 +285,9 @@ export abstract class Socket
     if (this.probeRouter && !_PROBING.includes(type)) {
       throw new ZmqError("EINVAL", `a ${type} socket cannot probe a router`);
     }
+    this.zapDomain = options.zapDomain ?? "";
+    this.authenticate = options.authenticate;
+    this.#mechanism = _mechanismFactory(options);
     this.context._register(this);
   }
 
@@ -663,6 +707,7 @@ export abstract class Socket
     pipe: Pipe,
   ): Promise<void> {
     const codec = new Connection({
+      mechanism: this.#mechanism,
       socketType: this.type,
       routingId: this.routingId,
       maxMessageSize: this.maxMessageSize,
@@ -703,9 +748,17 @@ export abstract class Socket
               return false;
             }
             handshaken = true;
-            this.events.push({ type: "handshake-succeeded", endpoint });
+            this.events.push({
+              type: "handshake-succeeded",
+              endpoint,
+              peer: event.peer,
+              routingId: pipe.routingId,
+            });
             this.#notifyProgress();
             link().wake();
+            return true;
+          case "authenticate":
+            this.#judge(event.credentials, endpoint, link);
             return true;
           case "message":
             if (pipe.conflate && pipe.inbound.length > 0) {
@@ -752,9 +805,19 @@ export abstract class Socket
   #run(link: Link, pipe: Pipe): Promise<void> {
     pipe.pump = link;
     this.#pumps.add(link);
-    return link.done.then(() => {
+    return link.done.then((end) => {
       this.#pumps.delete(link);
       if (pipe.pump === link) pipe.pump = undefined;
+      if (!pipe.ready && !end.error && end.closedByPeer) {
+        // As libzmq's HANDSHAKE_FAILED_NO_DETAIL: the peer hung up first,
+        // as libzmq does on a mechanism or key it refuses.
+        this.events.push({
+          type: "handshake-failed",
+          endpoint: pipe.endpoint,
+          kind: "peer",
+          reason: "the peer closed the connection during the handshake",
+        });
+      }
       pipe.ready = false;
       pipe.control.clear();
       this.events.push({ type: "disconnected", endpoint: pipe.endpoint });
@@ -836,6 +899,24 @@ export abstract class Socket
         return Promise.resolve();
       },
     };
+  }
+
+  async #judge(
+    credentials: Credentials,
+    address: string,
+    link: () => Link,
+  ): Promise<void> {
+    const verdict = await _judge(
+      this.authenticate,
+      this.context,
+      _toRequest(
+        credentials,
+        this.zapDomain,
+        address,
+        this.routingId ?? new Uint8Array(),
+      ),
+    );
+    link().authenticated?.(verdict);
   }
 
   #notifyProgress(): void {
@@ -932,6 +1013,48 @@ export abstract class Socket
       this.#progress = undefined;
     }
   }
+}
+
+/** Picks the mechanism the options ask for; checks keys at once. */
+function _mechanismFactory(
+  options: SocketOptions,
+): (metadata: Metadata) => Mechanism {
+  if (options.curveServer) {
+    if (options.curveSecretKey === undefined) {
+      throw new ZmqError("EINVAL", "a CURVE server needs its curveSecretKey");
+    }
+    const secretKey = toCurveKey(options.curveSecretKey, "secret key");
+    const publicKey = options.curvePublicKey !== undefined
+      ? toCurveKey(options.curvePublicKey, "public key")
+      : publicKeyOf(secretKey);
+    return (metadata) =>
+      new CurveServerMechanism(metadata, { publicKey, secretKey });
+  }
+  if (options.curveServerKey !== undefined) {
+    const serverKey = toCurveKey(options.curveServerKey, "server key");
+    const own = options.curveSecretKey === undefined ? curveKeyPair() : {
+      secretKey: options.curveSecretKey,
+      publicKey: options.curvePublicKey,
+    };
+    const secretKey = toCurveKey(own.secretKey, "secret key");
+    const publicKey = own.publicKey !== undefined
+      ? toCurveKey(own.publicKey, "public key")
+      : publicKeyOf(secretKey);
+    return (metadata) =>
+      new CurveClientMechanism(metadata, { serverKey, publicKey, secretKey });
+  }
+  if (options.plainServer) {
+    return (metadata) => new PlainServerMechanism(metadata);
+  }
+  if (options.plainUsername !== undefined) {
+    const { plainUsername, plainPassword = "" } = options;
+    // Checks the lengths now rather than at the first connection.
+    new PlainClientMechanism(new Metadata(), plainUsername, plainPassword);
+    return (metadata) =>
+      new PlainClientMechanism(metadata, plainUsername, plainPassword);
+  }
+  const authenticate = options.zapDomain !== undefined;
+  return (metadata) => new NullMechanism(metadata, { authenticate });
 }
 
 function _timeoutError(): ZmqError {

@@ -91,6 +91,22 @@ export class LibzmqPeer implements AsyncDisposable {
     return new LibzmqSocket(this, socket);
   }
 
+  /**
+   * Starts a ZAP handler in the libzmq process that allows these PLAIN
+   * users and CURVE public keys (hex), answering with `userId` (default:
+   * the username).
+   */
+  async zapHandler(
+    allow: { users?: Record<string, string>; keys?: string[]; userId?: string },
+  ): Promise<void> {
+    await this.request("zapHandler", allow);
+  }
+
+  /** What the ZAP handler was asked so far. */
+  async zapLog(): Promise<Record<string, string>[]> {
+    return (await this.request("zapLog")).log as Record<string, string>[];
+  }
+
   /** Sends the Node process a signal (SIGSTOP freezes it with its connections open). */
   kill(signal: Deno.Signal): void {
     this.#child.kill(signal);

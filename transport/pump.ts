@@ -7,6 +7,7 @@
 
 import { setImmediate } from "node:timers";
 import type { Connection, ConnectionEvent } from "../codec/connection.ts";
+import type { Verdict } from "../codec/authentication.ts";
 import type { ProtocolError } from "../codec/errors.ts";
 import type { ByteConnection } from "./listener.ts";
 
@@ -42,6 +43,8 @@ export interface Link {
   whenFlushed(): Promise<void>;
   /** Closes the connection at once. */
   close(): void;
+  /** Goes on with a handshake that asked for a verdict on the peer (TCP and ipc only). */
+  authenticated?(verdict: Verdict): void;
 }
 
 /** The side of a connection that the socket layer provides. */
@@ -63,6 +66,8 @@ export interface Session {
 export interface PumpEnd {
   /** Set when the codec refused the peer. */
   error?: ProtocolError;
+  /** Whether the peer ended the connection (rather than we or an error). */
+  closedByPeer?: boolean;
 }
 
 const READ_BUFFER_SIZE = 64 * 1024;
@@ -97,6 +102,7 @@ export class Pump implements Link {
   #idleWaiters: (() => void)[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #error: ProtocolError | undefined;
+  #closedByPeer = false;
   #now: () => number;
 
   /**
@@ -123,7 +129,7 @@ export class Pump implements Link {
     this.done = Promise.all([reader, writer]).then(() => {
       clearTimeout(this.#timer);
       for (const resolve of this.#idleWaiters) resolve();
-      return { error: this.#error };
+      return { error: this.#error, closedByPeer: this.#closedByPeer };
     });
   }
 
@@ -169,6 +175,16 @@ export class Pump implements Link {
       return Promise.resolve();
     }
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /**
+   * Goes on with the handshake once the session has the verdict the codec
+   * asked for with an `authenticate` event.
+   */
+  authenticated(verdict: Verdict): void {
+    if (this.#closed || this.#error) return;
+    this.#dispatch(this.#codec.authenticated(verdict));
+    if (this.#codec.pendingOutputBytes > 0) this.wake();
   }
 
   /** Closes the connection at once. */
@@ -222,8 +238,9 @@ export class Pump implements Link {
     if (this.#codec.pendingOutputBytes === 0 && !this.#writing) {
       this.close();
     } else {
-      this.whenFlushed().then(() => this.close());
+      // Wake first: whenFlushed() counts an idle writer as flushed.
       this.wake();
+      this.whenFlushed().then(() => this.close());
     }
   }
 
@@ -248,7 +265,10 @@ export class Pump implements Link {
       } catch {
         count = null;
       }
-      if (count === null || this.#closed) break;
+      if (count === null || this.#closed) {
+        if (!this.#closed) this.#closedByPeer = true;
+        break;
+      }
       // Frames handed out are views into what was read; the next read goes
       // after it, so they stay intact.
       const chunk = target.subarray(0, count);

@@ -7,6 +7,7 @@ const zmq = require("zeromq");
 const readline = require("node:readline");
 
 const sockets = new Map();
+const zapLog = [];
 const decode = (frames) => frames.map((f) => Buffer.from(f, "base64"));
 const encode = (frames) => frames.map((f) => Buffer.from(f).toString("base64"));
 
@@ -70,6 +71,43 @@ const handlers = {
     echo(sockets.get(socket));
     return {};
   },
+  // A ZAP handler (RFC 27) on inproc://zeromq.zap.01 in zeromq.js's
+  // context: allows the PLAIN users and CURVE keys (Z85) it is given, and
+  // logs every request it judges.
+  async zapHandler({ users, keys, userId }) {
+    const handler = new zmq.Reply();
+    await handler.bind("inproc://zeromq.zap.01");
+    sockets.set("zap", handler);
+    (async () => {
+      for await (const request of handler) {
+        const [version, id, domain, , , mechanism, ...credentials] = request;
+        const kind = mechanism.toString();
+        const entry = { domain: domain.toString(), mechanism: kind };
+        let allowed = false;
+        if (kind === "PLAIN") {
+          entry.username = credentials[0].toString();
+          entry.password = credentials[1].toString();
+          allowed = (users ?? {})[entry.username] === entry.password;
+        } else if (kind === "CURVE") {
+          entry.keyHex = credentials[0].toString("hex");
+          allowed = (keys ?? []).includes(entry.keyHex);
+        } else {
+          allowed = true;
+        }
+        zapLog.push(entry);
+        await handler.send([
+          version,
+          id,
+          allowed ? "200" : "400",
+          allowed ? "OK" : "denied",
+          allowed ? (userId ?? entry.username ?? "") : "",
+          "",
+        ]);
+      }
+    })().catch(() => {});
+    return {};
+  },
+  zapLog: () => ({ log: zapLog }),
   // libzmq attaches a new peer (a bound SUB sends it its subscriptions) only
   // when the application thread next uses the socket; reading ZMQ_EVENTS does.
   touch({ socket }) {

@@ -1,0 +1,186 @@
+/**
+ * PLAIN and CURVE as sans-I/O state machines: two codec connections talk
+ * without sockets, so every step, and every forgery, is visible.
+ */
+import { assert, assertEquals } from "@std/assert";
+import { codec } from "../../mod.ts";
+import { expectEvent } from "../_helpers.ts";
+import { CLIENT, SERVER } from "../_keys.ts";
+
+const text = new TextEncoder();
+const ALLOW: codec.Verdict = {
+  statusCode: 200,
+  statusText: "",
+  userId: "alice",
+};
+
+/** Moves everything between two connections until both are quiet. */
+function converse(
+  client: codec.Connection,
+  server: codec.Connection,
+  answer?: (credentials: codec.Credentials) => codec.Verdict,
+): { client: codec.ConnectionEvent[]; server: codec.ConnectionEvent[] } {
+  const events = {
+    client: [] as codec.ConnectionEvent[],
+    server: [] as codec.ConnectionEvent[],
+  };
+  for (let round = 0; round < 10; round++) {
+    const toServer = client.takeOutput().flatMap((c) => server.receive(c));
+    for (const event of toServer) {
+      events.server.push(event);
+      if (event.type === "authenticate" && answer) {
+        events.server.push(...server.authenticated(answer(event.credentials)));
+      }
+    }
+    events.client.push(
+      ...server.takeOutput().flatMap((c) => client.receive(c)),
+    );
+  }
+  return events;
+}
+
+function curvePair(serverKey = SERVER.publicKey) {
+  const client = new codec.Connection({
+    socketType: "REQ",
+    mechanism: (metadata) =>
+      new codec.CurveClientMechanism(metadata, { serverKey, ...CLIENT }),
+  });
+  const server = new codec.Connection({
+    socketType: "REP",
+    mechanism: (metadata) => new codec.CurveServerMechanism(metadata, SERVER),
+  });
+  return { client, server };
+}
+
+Deno.test("PLAIN: HELLO asks for a verdict; 200 completes, 400 sends ERROR", () => {
+  for (const statusCode of [200, 400] as const) {
+    const client = new codec.Connection({
+      socketType: "PUSH",
+      mechanism: (metadata) =>
+        new codec.PlainClientMechanism(metadata, "admin", "secret"),
+    });
+    const server = new codec.Connection({
+      socketType: "PULL",
+      mechanism: (metadata) => new codec.PlainServerMechanism(metadata),
+    });
+    let asked: codec.Credentials | undefined;
+    const events = converse(client, server, (credentials) => {
+      asked = credentials;
+      return { statusCode, statusText: "", userId: "admin" };
+    });
+    assertEquals(asked?.mechanism, "PLAIN");
+    assertEquals(asked?.credentials, [
+      text.encode("admin"),
+      text.encode("secret"),
+    ]);
+    if (statusCode === 200) {
+      assertEquals([client.state, server.state], ["ready", "ready"]);
+      const ready = expectEvent(events.server.at(-1), "ready");
+      assertEquals(ready.peer.userId, "admin");
+    } else {
+      const refused = expectEvent(events.client.at(-1), "error");
+      assertEquals(refused.error.kind, "auth");
+      assertEquals(server.state, "failed");
+    }
+  }
+});
+
+Deno.test("CURVE: the handshake ends with the client's key judged and frames sealed", () => {
+  const { client, server } = curvePair();
+  let key: Uint8Array | undefined;
+  converse(client, server, (credentials) => {
+    key = credentials.credentials[0];
+    return ALLOW;
+  });
+  assertEquals([client.state, server.state], ["ready", "ready"]);
+  assertEquals(codec.z85Encode(key!), CLIENT.publicKey);
+
+  client.sendMessage([
+    text.encode("secret words"),
+    new Uint8Array(),
+    text.encode("x".repeat(300)),
+  ]);
+  const wire = client.takeOutput();
+  const bytes = new TextDecoder("latin1").decode(
+    new Uint8Array(wire.flatMap((chunk) => [...chunk])),
+  );
+  assert(!bytes.includes("secret words"), "the wire shows no plaintext");
+  const events = wire.flatMap((chunk) => server.receive(chunk));
+  const message = expectEvent(events[0], "message");
+  assertEquals(message.frames.map((f) => f.length), [12, 0, 300]);
+
+  // Commands travel sealed too: a PING comes back as a sealed PONG.
+  server.sendCommand(codec.encodePing(0, new Uint8Array([7])));
+  assertEquals(server.takeOutput().flatMap((c) => client.receive(c)), []);
+  assertEquals(client.takeOutput().flatMap((c) => server.receive(c)), []);
+});
+
+Deno.test("CURVE: a replayed MESSAGE, a flipped bit, a plain frame all end the connection", async (t) => {
+  for (const attack of ["replay", "tamper", "plain"] as const) {
+    await t.step(attack, () => {
+      const { client, server } = curvePair();
+      converse(client, server, () => ALLOW);
+      client.sendMessage([text.encode("first")]);
+      const first = client.takeOutput();
+      assertEquals(first.flatMap((c) => server.receive(c)).length, 1);
+      let attackBytes: Uint8Array[];
+      if (attack === "replay") {
+        attackBytes = first;
+      } else if (attack === "tamper") {
+        client.sendMessage([text.encode("second")]);
+        attackBytes = client.takeOutput().map((chunk) => chunk.slice());
+        const last = attackBytes.at(-1)!;
+        last[last.length - 3] ^= 0x01;
+      } else {
+        // A frame that skipped sealing: [flags 0, size 5, "hello"].
+        attackBytes = [new Uint8Array([0, 5, ...text.encode("hello")])];
+      }
+      const events = attackBytes.flatMap((chunk) => server.receive(chunk));
+      const error = expectEvent(events[0], "error");
+      assertEquals(events.length, 1, "nothing delivered");
+      assertEquals(error.error.kind, attack === "tamper" ? "auth" : "protocol");
+      assertEquals(server.state, "failed");
+    });
+  }
+});
+
+Deno.test("CURVE: the wrong server key fails at the server's HELLO; a refused client gets ERROR", () => {
+  const wrong = curvePair(CLIENT.publicKey);
+  const events = converse(wrong.client, wrong.server, () => ALLOW);
+  const failed = expectEvent(events.server.at(-1), "error");
+  assertEquals(failed.error.kind, "auth");
+  assert(failed.error.message.includes("wrong server key"));
+
+  const refused = curvePair();
+  const result = converse(refused.client, refused.server, () => ({
+    statusCode: 400,
+    statusText: "not on the list",
+    userId: "",
+  }));
+  const error = expectEvent(result.client.at(-1), "error");
+  assertEquals([error.error.kind, error.error.message], [
+    "auth",
+    "the server refused us: 400",
+  ]);
+});
+
+Deno.test("CURVE: malformed handshake commands are protocol errors", () => {
+  const server = new codec.Connection({
+    socketType: "REP",
+    mechanism: (metadata) => new codec.CurveServerMechanism(metadata, SERVER),
+  });
+  const greeting = codec.encodeGreeting({
+    mechanism: "CURVE",
+    asServer: false,
+  });
+  server.receive(greeting);
+  const shortHello = codec.encodeCommand("HELLO", new Uint8Array(100));
+  const events = server.receive(
+    new Uint8Array([0x04, shortHello.length, ...shortHello]),
+  );
+  const error = expectEvent(events[0], "error");
+  assertEquals([error.error.kind, error.error.message], [
+    "protocol",
+    "malformed CURVE HELLO",
+  ]);
+});
