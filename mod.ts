@@ -27,5 +27,11 @@
 export * as codec from "./codec/mod.ts";
 export { ProtocolError, ZmqError } from "./codec/errors.ts";
 export type { ProtocolErrorKind, ZmqErrorCode } from "./codec/errors.ts";
+export {
+  type CurveKeyPair,
+  curveKeyPair,
+  curvePublicKey,
+} from "./codec/curve.ts";
+export { z85Decode, z85Encode } from "./codec/z85.ts";
 export * from "./transport/mod.ts";
 export * from "./patterns/mod.ts";

@@ -3,7 +3,7 @@
  *
  *     deno run -A bench/_ours.ts <pattern> <side> <endpoint> <count> <size>
  *
- * pattern: push | pub | dealer | reqrep. Side "a" binds and, for the
+ * pattern: push | curve (PUSH→PULL over CURVE) | pub | dealer | reqrep. Side "a" binds and, for the
  * throughput patterns, receives and times first → last message like
  * libzmq's local_thr; side "b" connects and sends once it reads "go" on
  * stdin (a PUB sends warm-up messages until then, so the subscription has
@@ -67,14 +67,22 @@ async function receiveTimed(
 }
 
 const message = new Uint8Array(size).fill(1);
+// libzmq's zmq_curve(7) test keys; the same in _zeromqjs.cjs.
+const curve = pattern === "curve";
+const SERVER_PUBLIC = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
+const SERVER_SECRET = "JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6";
+const curveServer = curve
+  ? { curveServer: true, curveSecretKey: SERVER_SECRET }
+  : {};
+const curveClient = curve ? { curveServerKey: SERVER_PUBLIC } : {};
 const lossless = {
   receive: { receiveHighWaterMark: 0 },
   send: { sendHighWaterMark: 0 },
 };
 
 if (side === "a") {
-  const socket = pattern === "push"
-    ? new Pull()
+  const socket = pattern === "push" || curve
+    ? new Pull(curveServer)
     : pattern === "pub"
     ? new Subscriber(lossless.receive)
     : pattern === "dealer"
@@ -93,8 +101,8 @@ if (side === "a") {
   }
   await socket.close();
 } else {
-  const socket = pattern === "push"
-    ? new Push({ linger: -1 })
+  const socket = pattern === "push" || curve
+    ? new Push({ linger: -1, ...curveClient })
     : pattern === "pub"
     ? new Publisher({ ...lossless.send, linger: -1 })
     : pattern === "dealer"

@@ -40,11 +40,28 @@ async function receiveTimed(socket, skipWarmUp) {
   print({ rate: (count - 1) / ((performance.now() - started) / 1000) });
 }
 
+// libzmq's zmq_curve(7) test keys; the same in _ours.ts.
+const curve = pattern === "curve";
+const curveServer = curve
+  ? {
+    curveServer: true,
+    curveSecretKey: "JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6",
+  }
+  : {};
+const clientKeys = zmq.curveKeyPair();
+const curveClient = curve
+  ? {
+    curveServerKey: "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7",
+    curvePublicKey: clientKeys.publicKey,
+    curveSecretKey: clientKeys.secretKey,
+  }
+  : {};
+
 (async () => {
   const message = Buffer.alloc(size, 1);
   if (side === "a") {
-    const socket = pattern === "push"
-      ? new zmq.Pull()
+    const socket = pattern === "push" || curve
+      ? new zmq.Pull(curveServer)
       : pattern === "pub"
       ? new zmq.Subscriber(lossless.receive)
       : pattern === "dealer"
@@ -63,8 +80,8 @@ async function receiveTimed(socket, skipWarmUp) {
     }
     socket.close();
   } else {
-    const socket = pattern === "push"
-      ? new zmq.Push()
+    const socket = pattern === "push" || curve
+      ? new zmq.Push(curveClient)
       : pattern === "pub"
       ? new zmq.Publisher(lossless.send)
       : pattern === "dealer"

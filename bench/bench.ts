@@ -7,7 +7,7 @@
  * the ratio ours/theirs (above 1 is better for throughput, below 1 for
  * latency) and each process's peak RSS.
  *
- *     deno task bench [--rounds N] [--mixed] [--only push,pub,dealer,reqrep] [--sizes 16,1024] [--transports tcp]
+ *     deno task bench [--rounds N] [--mixed] [--only push,curve,pub,dealer,reqrep] [--sizes 16,1024] [--transports tcp]
  *
  * --mixed pairs ours with libzmq instead (ours→theirs and theirs→ours), to
  * show what interop costs.
@@ -16,14 +16,14 @@
 const RUN_TIMEOUT_MS = 60_000;
 const here = (path: string) => new URL(path, import.meta.url).pathname;
 
-type Pattern = "push" | "pub" | "dealer" | "reqrep";
+type Pattern = "push" | "curve" | "pub" | "dealer" | "reqrep";
 type Transport = "tcp" | "ipc";
 type Impl = "ours" | "theirs";
 
 const args = _parseArgs(Deno.args);
 const rounds = Number(args.rounds ?? 3);
-const patterns =
-  (args.only?.split(",") ?? ["push", "pub", "dealer", "reqrep"]) as Pattern[];
+const patterns = (args.only?.split(",") ??
+  ["push", "curve", "pub", "dealer", "reqrep"]) as Pattern[];
 const sizes = args.sizes?.split(",").map(Number) ?? [16, 1024, 65536, 1048576];
 const transports =
   (args.transports?.split(",") ?? ["tcp", "ipc"]) as Transport[];
@@ -171,6 +171,7 @@ const formatValue = (pattern: Pattern, size: number, value: number) =>
 const mib = (bytes: number) => `${Math.round(bytes / 1048576)}`;
 const NAMES: Record<Pattern, string> = {
   push: "PUSH→PULL",
+  curve: "PUSH→PULL CURVE",
   pub: "PUB→SUB",
   dealer: "DEALER→ROUTER",
   reqrep: "REQ/REP rtt",

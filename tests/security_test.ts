@@ -576,3 +576,13 @@ Deno.test("CURVE: a tampered byte on an established connection drops it and deli
   await Promise.all(relays);
   expectEvent({ type: "done" }, "done");
 });
+
+Deno.test("examples/curve.ts: the README's CURVE example runs", async () => {
+  const { curveExample } = await import("../examples/curve.ts");
+  const lines: string[] = [];
+  await curveExample((line) => lines.push(line));
+  assertEquals(lines, [
+    'Server got "Hello" from client-1',
+    'Client got "World"',
+  ]);
+});
