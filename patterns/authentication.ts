@@ -17,7 +17,7 @@ import type { Message } from "./message.ts";
 export interface AuthenticationRequest {
   /** The server socket's `zapDomain` ("" when not set). */
   domain: string;
-  /** Where the client connected from: its address, or the endpoint. */
+  /** The client's IP address ("" over ipc). */
   address: string;
   /** The server socket's routing id, as ZAP carries it (often empty). */
   routingId: Uint8Array;

@@ -721,13 +721,13 @@ export abstract class Socket
     const pump: Pump = new Pump(
       connection,
       codec,
-      this.#session(pipe, () => pump),
+      this.#session(pipe, () => pump, _peerAddress(connection)),
     );
     return this.#run(pump, pipe);
   }
 
   /** The socket's side of one connection of a pipe. */
-  #session(pipe: Pipe, link: () => Link): Session {
+  #session(pipe: Pipe, link: () => Link, address = ""): Session {
     const endpoint = pipe.endpoint;
     let handshaken = false;
     return {
@@ -758,7 +758,7 @@ export abstract class Socket
             link().wake();
             return true;
           case "authenticate":
-            this.#judge(event.credentials, endpoint, link);
+            this.#judge(event.credentials, address, link);
             return true;
           case "message":
             if (pipe.conflate && pipe.inbound.length > 0) {
@@ -1012,6 +1012,16 @@ export abstract class Socket
       clearTimeout(timer);
       this.#progress = undefined;
     }
+  }
+}
+
+/** The peer's IP address, as ZAP carries it ("" for ipc). */
+function _peerAddress(connection: ByteConnection): string {
+  try {
+    const address = connection.remoteAddr;
+    return address.transport === "tcp" ? address.hostname : "";
+  } catch {
+    return "";
   }
 }
 

@@ -433,8 +433,13 @@ Deno.test("authentication: the classic ZAP handler on inproc, and NULL with a do
       const requests: string[][] = [];
       (async () => {
         for await (const request of handler) {
-          const [version, id, domain, , , mechanism, key] = request;
-          requests.push([decode(version), decode(domain), decode(mechanism)]);
+          const [version, id, domain, address, , mechanism, key] = request;
+          requests.push([
+            decode(version),
+            decode(domain),
+            decode(address),
+            decode(mechanism),
+          ]);
           const allowed = codec.z85Encode(key) === CLIENT.publicKey;
           await handler.send([
             version,
@@ -468,7 +473,7 @@ Deno.test("authentication: the classic ZAP handler on inproc, and NULL with a do
         timeout().signal,
       );
       assertEquals(ready.peer?.userId, "zap-user");
-      assertEquals(requests, [["1.0", "test", "CURVE"]]);
+      assertEquals(requests, [["1.0", "test", "127.0.0.1", "CURVE"]]);
       await client.close();
     },
   );
@@ -478,8 +483,8 @@ Deno.test("authentication: the classic ZAP handler on inproc, and NULL with a do
       const asked: string[] = [];
       const server = new Pull({
         zapDomain: "global",
-        authenticate: ({ domain, mechanism }) => {
-          asked.push(`${domain}/${mechanism}`);
+        authenticate: ({ domain, mechanism, address }) => {
+          asked.push(`${domain}/${mechanism}/${address}`);
           return { allow: false, statusCode: 400, reason: "closed today" };
         },
       });
@@ -488,7 +493,7 @@ Deno.test("authentication: the classic ZAP handler on inproc, and NULL with a do
       await client.connect(server.lastEndpoint!);
       const refused = await failed(server);
       assertEquals(refused.reason, "the peer was refused (400: closed today)");
-      assertEquals(asked[0], "global/NULL");
+      assertEquals(asked[0], "global/NULL/127.0.0.1");
       await client.close();
       await server.close();
     },
