@@ -1,0 +1,22 @@
+/**
+ * The large codec fuzz run (tests/_fuzz.ts): `deno task fuzz [--seed N]
+ * [--cases N]`. Prints the seed first, so any failure replays with it.
+ */
+import { fuzz } from "./_fuzz.ts";
+
+const args = Object.fromEntries(
+  Deno.args.join(" ").split("--").filter(Boolean).map((arg) =>
+    arg.trim().split(/\s+/)
+  ),
+);
+const seed = Number(args.seed ?? Math.floor(Math.random() * 2 ** 32));
+const cases = Number(args.cases ?? 20_000);
+console.log(`fuzz: seed ${seed}, ${cases} cases of each kind`);
+const started = performance.now();
+const { failures, errored, total } = fuzz(seed, cases);
+console.log(
+  `${total} cases in ${((performance.now() - started) / 1000).toFixed(1)} s; ` +
+    `${errored} ended in an error event; ${failures.length} failures`,
+);
+for (const failure of failures.slice(0, 20)) console.log(`  ${failure}`);
+if (failures.length > 0) Deno.exit(1);
