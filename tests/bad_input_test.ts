@@ -6,6 +6,8 @@ import { assertEquals } from "@std/assert";
 import { concat } from "@std/bytes";
 import { codec, Pull, type SocketEvent } from "../mod.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
+import { decode, timeout } from "./_helpers.ts";
+import { CLIENT, SERVER } from "./_keys.ts";
 
 const text = new TextEncoder();
 const greeting = (mechanism: "NULL" | "PLAIN" = "NULL") =>
@@ -131,17 +133,126 @@ Deno.test("malformed peers are dropped with an event; good peers keep being serv
   await pull.close();
 });
 
-Deno.test("a peer that never finishes its handshake is dropped after handshakeInterval", async () => {
-  const pull = new Pull({ handshakeInterval: 100 });
+Deno.test("a peer that stalls in its greeting or handshake is dropped after handshakeInterval", async (t) => {
+  const curveHello = (() => {
+    const client = new codec.Connection({
+      socketType: "PUSH",
+      mechanism: (metadata) =>
+        new codec.CurveClientMechanism(metadata, {
+          serverKey: SERVER.publicKey,
+          ...CLIENT,
+        }),
+    });
+    client.receive(
+      codec.encodeGreeting({ mechanism: "CURVE", asServer: true }),
+    );
+    return join(...client.takeOutput());
+  })();
+  const stalls = [
+    { name: "mid-greeting", bytes: greeting().subarray(0, 20), curve: false },
+    {
+      name: "mid-READY",
+      bytes: join(greeting(), ready.subarray(0, 12)),
+      curve: false,
+    },
+    { name: "after a CURVE HELLO", bytes: curveHello, curve: true },
+  ];
+  for (const stall of stalls) {
+    await t.step(stall.name, async () => {
+      const pull = new Pull({
+        handshakeInterval: 100,
+        ...(stall.curve
+          ? { curveServer: true, curveSecretKey: SERVER.secretKey }
+          : {}),
+      });
+      await pull.bind("tcp://127.0.0.1:0");
+      const port = Number(pull.lastEndpoint!.split(":").at(-1));
+      const raw = await Deno.connect({ hostname: "127.0.0.1", port });
+      await raw.write(stall.bytes);
+      const event = await pull.events.wait(
+        "handshake-failed",
+        AbortSignal.timeout(5000),
+      );
+      assertEquals(event.kind, "timeout");
+      raw.close();
+      await pull.close();
+    });
+  }
+});
+
+function openFiles(): number {
+  return [...Deno.readDirSync("/proc/self/fd")].length;
+}
+
+Deno.test("300 connections that never speak: the good peer is served, each is dropped, nothing is left open", async () => {
+  await using peer = new LibzmqPeer();
+  const pull = new Pull({ handshakeInterval: 500 });
   await pull.bind("tcp://127.0.0.1:0");
   const port = Number(pull.lastEndpoint!.split(":").at(-1));
-  const raw = await Deno.connect({ hostname: "127.0.0.1", port });
-  await raw.write(greeting().subarray(0, 20)); // stalls mid-greeting
-  const event = await pull.events.wait(
-    "handshake-failed",
-    AbortSignal.timeout(5000),
+  const good = await peer.open("Push");
+  await good.connect(pull.lastEndpoint!);
+  await good.send(["before"]);
+  assertEquals((await pull.receive(timeout())).map(decode), ["before"]);
+  const baseline = openFiles();
+  const silent = await Promise.all(
+    Array.from(
+      { length: 300 },
+      () => Deno.connect({ hostname: "127.0.0.1", port }),
+    ),
   );
-  assertEquals(event.kind, "timeout");
+  // Served while they sit there.
+  await good.send(["during"]);
+  assertEquals((await pull.receive(timeout())).map(decode), ["during"]);
+  let dropped = 0;
+  const signal = AbortSignal.timeout(10_000);
+  while (dropped < 300) {
+    const event = await pull.events.wait("handshake-failed", signal);
+    if (event.kind === "timeout") dropped++;
+  }
+  // Each was closed on our side: its client reads EOF.
+  const sink = new Uint8Array(256);
+  for (const connection of silent) {
+    while (
+      (await connection.read(sink).catch(() => null)) !== null
+    ) { /* drain */ }
+    connection.close();
+  }
+  assertEquals(openFiles(), baseline);
+  await good.send(["after"]);
+  assertEquals((await pull.receive(timeout())).map(decode), ["after"]);
+  await good.close();
+  await pull.close();
+});
+
+Deno.test("a peer that stalls mid-frame is dropped by heartbeats; the good peer is not", async () => {
+  await using peer = new LibzmqPeer();
+  const pull = new Pull({ heartbeatInterval: 50, heartbeatTimeout: 150 });
+  await pull.bind("tcp://127.0.0.1:0");
+  const port = Number(pull.lastEndpoint!.split(":").at(-1));
+  const good = await peer.open("Push");
+  await good.connect(pull.lastEndpoint!);
+  const raw = await Deno.connect({ hostname: "127.0.0.1", port });
+  // A PUSH that completes its handshake, starts a 1000-byte frame and stalls.
+  const fake = new codec.Connection({ socketType: "PUSH" });
+  await raw.write(join(...fake.takeOutput()));
+  const buffer = new Uint8Array(4096);
+  while (fake.state !== "ready") {
+    const count = await raw.read(buffer);
+    if (count === null) throw new Error("closed during the handshake");
+    fake.receive(buffer.slice(0, count));
+  }
+  await raw.write(
+    join(
+      ...fake.takeOutput(),
+      new Uint8Array([0x02, 0, 0, 0, 0, 0, 0, 0x03, 0xe8, 1, 2, 3]),
+    ),
+  );
+  const broken = await pull.events.wait("protocol-error", timeout().signal);
+  assertEquals(broken.kind, "timeout");
+  // libzmq answers our PINGs, so it stays, and is served.
+  await good.send(["still here"]);
+  assertEquals((await pull.receive(timeout())).map(decode), ["still here"]);
   raw.close();
+  await good.close();
   await pull.close();
 });
