@@ -73,9 +73,15 @@ export class LibzmqPeer implements AsyncDisposable {
     const id = this.#nextId++;
     const pending = Promise.withResolvers<Reply>();
     this.#pending.set(id, pending);
-    await this.#writer.write(
-      _encoder.encode(JSON.stringify({ id, op, ...args }) + "\n"),
-    );
+    try {
+      await this.#writer.write(
+        _encoder.encode(JSON.stringify({ id, op, ...args }) + "\n"),
+      );
+    } catch (error) {
+      // A killed process: nobody will answer, and nobody must be left waiting.
+      this.#pending.delete(id);
+      throw error;
+    }
     const reply = await pending.promise;
     if (!reply.ok) throw new Error(`libzmq peer: ${op} failed: ${reply.error}`);
     return reply;
