@@ -8,7 +8,7 @@ import { ZmqError } from "../codec/errors.ts";
 import type { InprocSide } from "../transport/inproc.ts";
 import type { Link } from "../transport/pump.ts";
 import type { Verdict } from "../codec/authentication.ts";
-import type { Socket } from "./socket.ts";
+import type { CloseSummary, Socket } from "./socket.ts";
 import {
   _zapReplyId,
   _zapReplyVerdict,
@@ -163,10 +163,13 @@ export class Context implements AsyncDisposable {
   /**
    * Closes every socket of the context.
    *
-   * @returns Settles when all are closed (each within its linger).
+   * @returns Settles when all are closed (each within its linger), with
+   * the messages they dropped and left unread, summed.
    */
-  async close(): Promise<void> {
-    await Promise.all([...this.#sockets].map((socket) => socket.close()));
+  async close(): Promise<CloseSummary> {
+    const summaries = await Promise.all(
+      [...this.#sockets].map((socket) => socket.close()),
+    );
     this.#zap = undefined;
     for (const resolve of this.#zapPending.values()) {
       resolve({
@@ -176,10 +179,14 @@ export class Context implements AsyncDisposable {
       });
     }
     this.#zapPending.clear();
+    return {
+      dropped: summaries.reduce((sum, summary) => sum + summary.dropped, 0),
+      unread: summaries.reduce((sum, summary) => sum + summary.unread, 0),
+    };
   }
 
   /** Closes the context, for `await using`. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 }

@@ -53,8 +53,11 @@ export type SocketEvent =
   }
   /** A connection ended. */
   | { type: "disconnected"; endpoint: string }
-  /** The socket is closed; no events follow. */
-  | { type: "closed" };
+  /**
+   * The socket is closed; no events follow. `dropped` messages were queued
+   * and never written, `unread` ones received and never read.
+   */
+  | { type: "closed"; dropped: number; unread: number };
 
 const MAX_BUFFERED = 1000;
 

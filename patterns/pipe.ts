@@ -41,6 +41,8 @@ export class Pipe {
   peer: PeerInfo | undefined;
   /** The routing id a ROUTER knows this peer by. */
   routingId: Uint8Array | undefined;
+  /** Whether the pipe came from a bound endpoint (an accepted peer). */
+  accepted = false;
   /** Whether the pipe ends with its connection (accepted, or `immediate`) rather than outliving it. */
   transient = false;
   /** Whether the socket routes messages to this pipe. */

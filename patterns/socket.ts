@@ -128,6 +128,14 @@ export interface ConnectOptions {
   routingId?: string | Uint8Array;
 }
 
+/** What closing a socket (or a context) left behind. */
+export interface CloseSummary {
+  /** Messages queued to send and never written, because linger ran out or no peer took them. */
+  dropped: number;
+  /** Messages received and never read. */
+  unread: number;
+}
+
 /** Options of `send` and `receive`. */
 export interface OperationOptions {
   /** Abandons the operation (rejecting with the signal's reason) when aborted. */
@@ -241,12 +249,13 @@ export abstract class Socket
     pipe: Pipe;
   }[] = [];
   #pipes = new Set<Pipe>();
-  #pumps = new Set<Link>();
+  /** Every live link, with the pipe it serves. */
+  #pumps = new Map<Link, Pipe>();
   #serving = new Set<Promise<void>>();
   #receivers = new Queue<_Waiter<Message>>();
   #senders = new Queue<_PendingSend>();
   #progress: (() => void) | undefined;
-  #closing: Promise<void> | undefined;
+  #closing: Promise<CloseSummary> | undefined;
   #burst = 0;
   /** A message taken from the pattern by `readable`, for the next `receive`. */
   #peeked: Message | undefined;
@@ -332,7 +341,9 @@ export abstract class Socket
       }
       listener = await Listener.bind(endpoint, (connection, bound) => {
         this.events.push({ type: "accepted", endpoint: bound });
-        this.#track(this.#serve(connection, this.#newPipe(bound, true)));
+        const pipe = this.#newPipe(bound, true);
+        pipe.accepted = true;
+        this.#track(this.#serve(connection, pipe));
       });
     } catch (error) {
       this.events.push({
@@ -367,8 +378,10 @@ export abstract class Socket
     }
     const [{ listener }] = this.#listeners.splice(index, 1);
     await listener.close();
-    for (const pipe of this.#pipes) {
-      if (pipe.endpoint === listener.endpoint) pipe.pump?.close();
+    // Every connection accepted there, including those still in their
+    // handshake (not attached yet).
+    for (const [link, pipe] of this.#pumps) {
+      if (pipe.accepted && pipe.endpoint === listener.endpoint) link.close();
     }
   }
 
@@ -529,16 +542,18 @@ export abstract class Socket
    * `linger` ms for queued messages to be written, then closes every
    * connection. Pending `send`/`receive` calls reject with `ETERM`.
    *
-   * @returns Settles when every resource is released.
+   * @returns Settles when every resource is released, saying how many
+   * queued messages were never written and how many received ones never
+   * read (also in the `closed` event).
    */
-  close(): Promise<void> {
+  close(): Promise<CloseSummary> {
     this.#closing ??= this.#close();
     return this.#closing;
   }
 
   /** Closes the socket, for `await using`. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 
   // ---- for the socket types ------------------------------------------------
@@ -804,7 +819,7 @@ export abstract class Socket
   /** Serves a pipe with a link until the link ends. */
   #run(link: Link, pipe: Pipe): Promise<void> {
     pipe.pump = link;
-    this.#pumps.add(link);
+    this.#pumps.set(link, pipe);
     return link.done.then((end) => {
       this.#pumps.delete(link);
       if (pipe.pump === link) pipe.pump = undefined;
@@ -844,6 +859,7 @@ export abstract class Socket
     const unbind = this.context._bindInproc(name, (offer) => {
       this.events.push({ type: "accepted", endpoint });
       const pipe = this.#newPipe(endpoint, true);
+      pipe.accepted = true;
       const link: Link = offer(
         {
           session: this.#session(pipe, () => link),
@@ -959,7 +975,8 @@ export abstract class Socket
     });
   }
 
-  async #close(): Promise<void> {
+  async #close(): Promise<CloseSummary> {
+    let unread = this.#peeked ? 1 : 0;
     this.#peeked = undefined;
     this.#notifyReadable();
     for (
@@ -972,13 +989,19 @@ export abstract class Socket
     await Promise.all(listeners.map(({ listener }) => listener.close()));
     if (this.linger !== 0) await this.#flush();
     const dialers = this.#dialers.splice(0).map(({ dialer }) => dialer.close());
-    for (const pump of this.#pumps) pump.close();
+    for (const pump of this.#pumps.keys()) pump.close();
     await Promise.all(dialers);
     while (this.#serving.size > 0) await Promise.all([...this.#serving]);
-    for (const pipe of [...this.#pipes]) this.#removePipe(pipe);
-    this.events.push({ type: "closed" });
+    let dropped = 0;
+    for (const pipe of [...this.#pipes]) {
+      dropped += pipe.outbound.length;
+      unread += pipe.inbound.length;
+      this.#removePipe(pipe);
+    }
+    this.events.push({ type: "closed", dropped, unread });
     this.events.end();
     this.context._unregister(this);
+    return { dropped, unread };
   }
 
   async #flush(): Promise<void> {
@@ -998,7 +1021,9 @@ export abstract class Socket
         );
         if (!waiting) {
           await Promise.race([
-            Promise.all([...this.#pumps].map((pump) => pump.whenFlushed())),
+            Promise.all(
+              [...this.#pumps.keys()].map((pump) => pump.whenFlushed()),
+            ),
             timeout,
           ]);
           return;

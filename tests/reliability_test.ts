@@ -1,0 +1,200 @@
+/**
+ * Resources and load: reconnect cycles leak nothing, an ipc file deleted
+ * under us or a port in use leaves nothing behind, a peer that half-closes
+ * is gone, a slow subscriber cannot grow the publisher, a stalled PULL
+ * blocks its PUSH, and closing under load says what it dropped.
+ */
+import { assert, assertEquals, assertRejects } from "@std/assert";
+import {
+  codec,
+  Context,
+  Publisher,
+  Pull,
+  Push,
+  Subscriber,
+  ZmqError,
+} from "../mod.ts";
+import { decode, freePort, sendUntilReceived, timeout } from "./_helpers.ts";
+import { LibzmqPeer } from "./_libzmq_peer.ts";
+
+function openFiles(): number {
+  return [...Deno.readDirSync("/proc/self/fd")].length;
+}
+
+Deno.test("1000 reconnect cycles leave no file descriptor behind", async () => {
+  const endpoint = `tcp://127.0.0.1:${freePort()}`;
+  const pull = new Pull();
+  await pull.bind(endpoint);
+  const push = new Push({ reconnectInterval: 1 });
+  push.connect(endpoint);
+  await push.events.wait("handshake-succeeded", timeout().signal);
+  const baseline = openFiles();
+  for (let cycle = 0; cycle < 1000; cycle++) {
+    // Dropping the listener drops the peer; it reconnects to the new one.
+    await pull.unbind(endpoint);
+    await pull.bind(endpoint);
+    await push.events.wait("handshake-succeeded", timeout().signal);
+  }
+  await push.send("still works");
+  assertEquals(decode((await pull.receive(timeout()))[0]), "still works");
+  assertEquals(openFiles(), baseline);
+  await push.close();
+  await pull.close();
+});
+
+Deno.test("a unix socket file deleted under a bound socket: its peers are still served, close is clean", async () => {
+  await using peer = new LibzmqPeer();
+  const dir = await Deno.makeTempDir();
+  const endpoint = `ipc://${dir}/deleted.sock`;
+  const baseline = openFiles();
+  const pull = new Pull();
+  await pull.bind(endpoint);
+  const push = await peer.open("Push");
+  await push.connect(endpoint);
+  await push.send(["before"]);
+  assertEquals(decode((await pull.receive(timeout()))[0]), "before");
+  await Deno.remove(`${dir}/deleted.sock`);
+  await push.send(["after the file went"]);
+  assertEquals(
+    decode((await pull.receive(timeout()))[0]),
+    "after the file went",
+  );
+  await push.close();
+  await pull.close();
+  assertEquals(openFiles(), baseline);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("binding a port in use fails with EADDRINUSE and leaves nothing open", async () => {
+  const holder = new Pull();
+  await holder.bind("tcp://127.0.0.1:0");
+  const baseline = openFiles();
+  for (let i = 0; i < 20; i++) {
+    const other = new Pull();
+    const error = await assertRejects(
+      () => other.bind(holder.lastEndpoint!),
+      ZmqError,
+    );
+    assertEquals(error.code, "EADDRINUSE");
+    await other.close();
+  }
+  assertEquals(openFiles(), baseline);
+  await holder.close();
+});
+
+Deno.test("a peer that half-closes after its handshake is gone; the connect side reconnects", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const push = new Push({ reconnectInterval: 10 });
+  push.connect(`tcp://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`);
+  for (let round = 0; round < 2; round++) {
+    const raw = await listener.accept();
+    const fake = new codec.Connection({ socketType: "PULL" });
+    for (const chunk of fake.takeOutput()) await raw.write(chunk);
+    const buffer = new Uint8Array(4096);
+    while (fake.state !== "ready") {
+      const count = await raw.read(buffer);
+      if (count === null) throw new Error("closed during the handshake");
+      fake.receive(buffer.slice(0, count));
+    }
+    for (const chunk of fake.takeOutput()) await raw.write(chunk);
+    await push.events.wait("handshake-succeeded", timeout().signal);
+    await raw.closeWrite(); // FIN: we will send nothing more
+    await push.events.wait("disconnected", timeout().signal);
+    raw.close();
+  }
+  await push.close();
+  listener.close();
+});
+
+Deno.test("a subscriber that stops reading: the publisher drops for it at the high-water mark, stays small, and serves the others", async () => {
+  await using peer = new LibzmqPeer();
+  const publisher = new Publisher({ sendHighWaterMark: 100 });
+  await publisher.bind("tcp://127.0.0.1:0");
+  const stalled = await peer.open("Subscriber", { receiveHighWaterMark: 100 });
+  await stalled.subscribe("");
+  await stalled.connect(publisher.lastEndpoint!);
+  const reader = new Subscriber();
+  reader.subscribe("");
+  reader.connect(publisher.lastEndpoint!);
+  await sendUntilReceived(
+    () => publisher.send("warm-up"),
+    reader.receive(timeout()),
+  );
+  await sendUntilReceived(async () => {
+    await publisher.send("warm-up");
+    await stalled.touch();
+  }, stalled.receive());
+  const payload = new Uint8Array(1024).fill(7);
+  const rssBefore = Deno.memoryUsage().rss;
+  let received = 0;
+  const reading = (async () => {
+    for await (const [frame] of reader) {
+      if (frame.length === 4 && decode(frame) === "last") return;
+      received++;
+    }
+  })();
+  for (let i = 0; i < 100_000; i++) await publisher.send(payload);
+  // The reader's queue has the same mark, so "last" may be dropped too.
+  await sendUntilReceived(() => publisher.send("last"), reading);
+  const grown = Deno.memoryUsage().rss - rssBefore;
+  assert(received > 0, "the reading subscriber was served");
+  // 100k messages of 1 KiB went out (100 MiB); a queue for the stalled one
+  // would have grown by as much.
+  assert(grown < 48 * 1024 * 1024, `RSS grew by ${grown} bytes`);
+  await reader.close();
+  await publisher.close();
+  await stalled.close();
+});
+
+Deno.test("a PULL that stops reading blocks its PUSH instead of growing a queue", async () => {
+  await using peer = new LibzmqPeer();
+  const pull = await peer.open("Pull", { receiveHighWaterMark: 10 });
+  const push = new Push({ sendHighWaterMark: 10, sendTimeout: 200, linger: 0 });
+  push.connect(await pull.bind("tcp://127.0.0.1:*"));
+  await push.send("first");
+  assertEquals(decode((await pull.receive())[0]), "first");
+  const payload = new Uint8Array(1024);
+  let sent = 0;
+  while (true) {
+    try {
+      await push.send(payload);
+      sent++;
+    } catch (error) {
+      assert(error instanceof ZmqError && error.code === "EAGAIN");
+      break;
+    }
+    assert(sent < 100_000, "the PUSH never blocked");
+  }
+  // The HWMs (10 + 10) plus what the kernel's socket buffers hold.
+  assert(sent > 20, `${sent} sent`);
+  const { dropped } = await push.close();
+  assertEquals(dropped, 10, "the queue at its mark, dropped by linger 0");
+  await pull.close();
+});
+
+Deno.test("Context.close() during a full-speed stream resolves within linger and says what it dropped", async () => {
+  await using peer = new LibzmqPeer();
+  const pull = await peer.open("Pull", { receiveHighWaterMark: 1 });
+  const context = new Context();
+  const push = new Push({ context, linger: 200, sendHighWaterMark: 1000 });
+  push.connect(await pull.bind("tcp://127.0.0.1:*"));
+  const streaming = (async () => {
+    try {
+      for (let i = 0;; i++) await push.send(new Uint8Array(4096));
+    } catch (error) {
+      assert(error instanceof ZmqError && error.code === "ETERM");
+    }
+  })();
+  await pull.receive();
+  const started = performance.now();
+  const summary = await context.close();
+  const took = performance.now() - started;
+  await streaming;
+  assert(took < 1000, `close took ${took} ms`);
+  assert(summary.dropped > 0, "the stalled peer left messages queued");
+  assert(
+    summary.dropped <= 1000,
+    `${summary.dropped} dropped, more than the mark`,
+  );
+  await pull.close();
+});
