@@ -106,6 +106,32 @@ Deno.test("a peer that half-closes after its handshake is gone; the connect side
   listener.close();
 });
 
+Deno.test("a peer that resets the connection (closing with our bytes unread) is gone; the connect side reconnects", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const push = new Push({ reconnectInterval: 10, linger: 0 });
+  push.connect(`tcp://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`);
+  for (let round = 0; round < 2; round++) {
+    const raw = await listener.accept();
+    const fake = new codec.Connection({ socketType: "PULL" });
+    for (const chunk of fake.takeOutput()) await raw.write(chunk);
+    const buffer = new Uint8Array(4096);
+    while (fake.state !== "ready") {
+      const count = await raw.read(buffer);
+      if (count === null) throw new Error("closed during the handshake");
+      fake.receive(buffer.slice(0, count));
+    }
+    for (const chunk of fake.takeOutput()) await raw.write(chunk);
+    await push.events.wait("handshake-succeeded", timeout().signal);
+    await push.send(new Uint8Array(64 * 1024));
+    // Read the first bytes only: closing with the rest unread sends an RST.
+    await raw.read(buffer);
+    raw.close();
+    await push.events.wait("disconnected", timeout().signal);
+  }
+  await push.close();
+  listener.close();
+});
+
 Deno.test("a subscriber that stops reading: the publisher drops for it at the high-water mark, stays small, and serves the others", async () => {
   await using peer = new LibzmqPeer();
   const publisher = new Publisher({ sendHighWaterMark: 100 });
