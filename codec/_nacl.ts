@@ -59,13 +59,18 @@ export function precompute(
   return bytes;
 }
 
-/** crypto_box_easy_afternm (also crypto_secretbox_easy): tag then ciphertext. */
+/**
+ * crypto_box_easy_afternm (also crypto_secretbox_easy): tag then ciphertext.
+ * With `output` (32 bytes longer than the plaintext), the box is its last
+ * part and its first 16 bytes are scratch.
+ */
 export function seal(
   key: Uint8Array,
   nonce: Uint8Array,
   plaintext: Uint8Array,
+  output?: Uint8Array,
 ): Uint8Array {
-  return xsalsa20poly1305(key, nonce).encrypt(plaintext);
+  return xsalsa20poly1305(key, nonce).encrypt(plaintext, output);
 }
 
 /** Opens a box made by {@linkcode seal}; `undefined` if it was forged. */

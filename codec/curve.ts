@@ -134,9 +134,25 @@ function _shortNonce(counter: number): Uint8Array {
   return bytes;
 }
 
+function _writeShortNonce(into: Uint8Array, at: number, counter: number): void {
+  const high = Math.floor(counter / 0x1_0000_0000);
+  const low = counter >>> 0;
+  into[at] = high >>> 24;
+  into[at + 1] = (high >>> 16) & 0xff;
+  into[at + 2] = (high >>> 8) & 0xff;
+  into[at + 3] = high & 0xff;
+  into[at + 4] = low >>> 24;
+  into[at + 5] = (low >>> 16) & 0xff;
+  into[at + 6] = (low >>> 8) & 0xff;
+  into[at + 7] = low & 0xff;
+}
+
 function _readShortNonce(bytes: Uint8Array): number {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, 8);
-  return view.getUint32(0) * 0x1_0000_0000 + view.getUint32(4);
+  const high = ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) |
+    bytes[3]) >>> 0;
+  const low = ((bytes[4] << 24) | (bytes[5] << 16) | (bytes[6] << 8) |
+    bytes[7]) >>> 0;
+  return high * 0x1_0000_0000 + low;
 }
 
 function _equal(a: Uint8Array, b: Uint8Array): boolean {
@@ -170,12 +186,13 @@ abstract class _CurveMechanism implements Mechanism {
   protected _nonce = 1;
   /** The peer's last short nonce; the next must be greater. */
   protected _peerNonce = 0;
-  readonly #sealPrefix: Uint8Array;
-  readonly #openPrefix: Uint8Array;
+  /** The traffic nonces, prefix in place: only the short nonce changes. */
+  readonly #sealNonce: Uint8Array;
+  readonly #openNonce: Uint8Array;
 
   constructor(sealPrefix: Uint8Array, openPrefix: Uint8Array) {
-    this.#sealPrefix = sealPrefix;
-    this.#openPrefix = openPrefix;
+    this.#sealNonce = _nonce(sealPrefix, new Uint8Array(8));
+    this.#openNonce = _nonce(openPrefix, new Uint8Array(8));
   }
 
   abstract start(): Uint8Array[];
@@ -183,16 +200,18 @@ abstract class _CurveMechanism implements Mechanism {
 
   /** Seals a frame into a MESSAGE command. */
   seal(frame: SealedFrame): Uint8Array {
-    const shortNonce = _shortNonce(this._nonce++);
     const plaintext = new Uint8Array(1 + frame.body.length);
     plaintext[0] = (frame.more ? 1 : 0) | (frame.command ? 2 : 0);
     plaintext.set(frame.body, 1);
-    const box = seal(
-      this._key!,
-      _nonce(this.#sealPrefix, shortNonce),
-      plaintext,
-    );
-    return _concat(_MESSAGE, shortNonce, box);
+    // The box is written where it goes: noble's 32-byte scratch area is the
+    // place of the name and the short nonce, written after it.
+    const message = new Uint8Array(32 + plaintext.length);
+    const nonce = this.#sealNonce;
+    _writeShortNonce(nonce, 16, this._nonce++);
+    seal(this._key!, nonce, plaintext, message);
+    message.set(_MESSAGE);
+    message.set(nonce.subarray(16), 8);
+    return message;
   }
 
   /** Opens a MESSAGE command; anything else, replayed or forged, throws. */
@@ -213,11 +232,9 @@ abstract class _CurveMechanism implements Mechanism {
         `a CURVE MESSAGE reused or reordered its nonce (${nonce} after ${this._peerNonce})`,
       );
     }
-    const plaintext = open(
-      this._key!,
-      _nonce(this.#openPrefix, shortNonce),
-      body.subarray(16),
-    );
+    const fullNonce = this.#openNonce;
+    fullNonce.set(shortNonce, 16);
+    const plaintext = open(this._key!, fullNonce, body.subarray(16));
     if (!plaintext) {
       throw new ProtocolError(
         "auth",
