@@ -34,3 +34,8 @@ export * from "./xpublisher.ts";
 export * from "./xsubscriber.ts";
 export * from "./proxy.ts";
 export * from "./poll.ts";
+export type {
+  AuthenticationRequest,
+  AuthenticationResult,
+  Authenticator,
+} from "./authentication.ts";
