@@ -1,4 +1,5 @@
 import { AssertionError } from "@std/assert";
+import { codec } from "../mod.ts";
 
 /**
  * Checks an event's type and narrows it (the npm build of @std/assert has no
@@ -55,3 +56,24 @@ export const decode = (frame: Uint8Array): string =>
 export const timeout = (): { signal: AbortSignal } => ({
   signal: AbortSignal.timeout(5000),
 });
+
+/**
+ * Completes a NULL handshake on a raw connection as a peer of the given
+ * socket type (our READY included), for a test that then misbehaves on
+ * purpose; returns the peer's codec connection, ready.
+ */
+export async function handshakeAs(
+  raw: Deno.Conn,
+  socketType: codec.SocketType,
+): Promise<codec.Connection> {
+  const fake = new codec.Connection({ socketType });
+  for (const chunk of fake.takeOutput()) await raw.write(chunk);
+  const buffer = new Uint8Array(4096);
+  while (fake.state !== "ready") {
+    const count = await raw.read(buffer);
+    if (count === null) throw new Error("closed during the handshake");
+    fake.receive(buffer.slice(0, count));
+  }
+  for (const chunk of fake.takeOutput()) await raw.write(chunk);
+  return fake;
+}

@@ -6,7 +6,7 @@ import { assertEquals } from "@std/assert";
 import { concat } from "@std/bytes";
 import { codec, Pull, type SocketEvent } from "../mod.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
-import { decode, timeout } from "./_helpers.ts";
+import { decode, handshakeAs, timeout } from "./_helpers.ts";
 import { CLIENT, SERVER } from "./_keys.ts";
 
 const text = new TextEncoder();
@@ -233,19 +233,9 @@ Deno.test("a peer that stalls mid-frame is dropped by heartbeats; the good peer 
   await good.connect(pull.lastEndpoint!);
   const raw = await Deno.connect({ hostname: "127.0.0.1", port });
   // A PUSH that completes its handshake, starts a 1000-byte frame and stalls.
-  const fake = new codec.Connection({ socketType: "PUSH" });
-  await raw.write(join(...fake.takeOutput()));
-  const buffer = new Uint8Array(4096);
-  while (fake.state !== "ready") {
-    const count = await raw.read(buffer);
-    if (count === null) throw new Error("closed during the handshake");
-    fake.receive(buffer.slice(0, count));
-  }
+  await handshakeAs(raw, "PUSH");
   await raw.write(
-    join(
-      ...fake.takeOutput(),
-      new Uint8Array([0x02, 0, 0, 0, 0, 0, 0, 0x03, 0xe8, 1, 2, 3]),
-    ),
+    new Uint8Array([0x02, 0, 0, 0, 0, 0, 0, 0x03, 0xe8, 1, 2, 3]),
   );
   const broken = await pull.events.wait("protocol-error", timeout().signal);
   assertEquals(broken.kind, "timeout");

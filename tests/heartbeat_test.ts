@@ -2,8 +2,8 @@
  * ZMTP 3.1 heartbeats against libzmq and against a peer that falls silent.
  */
 import { assertEquals } from "@std/assert";
-import { codec, Pull, Push, type SocketEvent } from "../mod.ts";
-import { decode, timeout } from "./_helpers.ts";
+import { Pull, Push, type SocketEvent } from "../mod.ts";
+import { decode, handshakeAs, timeout } from "./_helpers.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 
 Deno.test("heartbeats drop a peer that completed its handshake and then fell silent", async () => {
@@ -14,15 +14,7 @@ Deno.test("heartbeats drop a peer that completed its handshake and then fell sil
     port: Number(pull.lastEndpoint!.split(":").at(-1)),
   });
   // A PUSH that says hello, then never sends (or reads) another byte.
-  const fake = new codec.Connection({ socketType: "PUSH" });
-  for (const chunk of fake.takeOutput()) await raw.write(chunk);
-  const buffer = new Uint8Array(4096);
-  while (fake.state !== "ready") {
-    const count = await raw.read(buffer);
-    if (count === null) throw new Error("closed during the handshake");
-    fake.receive(buffer.slice(0, count));
-  }
-  for (const chunk of fake.takeOutput()) await raw.write(chunk);
+  await handshakeAs(raw, "PUSH");
   const event = await pull.events.wait(
     "protocol-error",
     AbortSignal.timeout(5000),

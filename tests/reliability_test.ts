@@ -6,7 +6,6 @@
  */
 import { assert, assertEquals, assertRejects } from "@std/assert";
 import {
-  codec,
   Context,
   Publisher,
   Pull,
@@ -14,7 +13,13 @@ import {
   Subscriber,
   ZmqError,
 } from "../mod.ts";
-import { decode, freePort, sendUntilReceived, timeout } from "./_helpers.ts";
+import {
+  decode,
+  freePort,
+  handshakeAs,
+  sendUntilReceived,
+  timeout,
+} from "./_helpers.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 
 function openFiles(): number {
@@ -88,15 +93,7 @@ Deno.test("a peer that half-closes after its handshake is gone; the connect side
   push.connect(`tcp://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`);
   for (let round = 0; round < 2; round++) {
     const raw = await listener.accept();
-    const fake = new codec.Connection({ socketType: "PULL" });
-    for (const chunk of fake.takeOutput()) await raw.write(chunk);
-    const buffer = new Uint8Array(4096);
-    while (fake.state !== "ready") {
-      const count = await raw.read(buffer);
-      if (count === null) throw new Error("closed during the handshake");
-      fake.receive(buffer.slice(0, count));
-    }
-    for (const chunk of fake.takeOutput()) await raw.write(chunk);
+    await handshakeAs(raw, "PULL");
     await push.events.wait("handshake-succeeded", timeout().signal);
     await raw.closeWrite(); // FIN: we will send nothing more
     await push.events.wait("disconnected", timeout().signal);
@@ -112,19 +109,11 @@ Deno.test("a peer that resets the connection (closing with our bytes unread) is 
   push.connect(`tcp://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`);
   for (let round = 0; round < 2; round++) {
     const raw = await listener.accept();
-    const fake = new codec.Connection({ socketType: "PULL" });
-    for (const chunk of fake.takeOutput()) await raw.write(chunk);
-    const buffer = new Uint8Array(4096);
-    while (fake.state !== "ready") {
-      const count = await raw.read(buffer);
-      if (count === null) throw new Error("closed during the handshake");
-      fake.receive(buffer.slice(0, count));
-    }
-    for (const chunk of fake.takeOutput()) await raw.write(chunk);
+    await handshakeAs(raw, "PULL");
     await push.events.wait("handshake-succeeded", timeout().signal);
     await push.send(new Uint8Array(64 * 1024));
     // Read the first bytes only: closing with the rest unread sends an RST.
-    await raw.read(buffer);
+    await raw.read(new Uint8Array(4096));
     raw.close();
     await push.events.wait("disconnected", timeout().signal);
   }
