@@ -25,6 +25,12 @@
  */
 
 export * as codec from "./codec/mod.ts";
+export type {
+  MechanismName,
+  Metadata,
+  PeerInfo,
+  SocketType,
+} from "./codec/mod.ts";
 export { ProtocolError, ZmqError } from "./codec/errors.ts";
 export type { ProtocolErrorKind, ZmqErrorCode } from "./codec/errors.ts";
 export {
@@ -33,5 +39,4 @@ export {
   curvePublicKey,
 } from "./codec/curve.ts";
 export { z85Decode, z85Encode } from "./codec/z85.ts";
-export * from "./transport/mod.ts";
 export * from "./patterns/mod.ts";

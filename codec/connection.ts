@@ -5,32 +5,27 @@
  * @module
  */
 
+import type { Verdict } from "./authentication.ts";
 import {
   type Command,
   encodeCommand,
-  encodeError,
   encodePing,
   encodePong,
   parseCommand,
   parseError,
 } from "./command.ts";
-import type { Credentials, Verdict } from "./authentication.ts";
-import { ProtocolError } from "./errors.ts";
+import type { ConnectionEvent } from "./connection_event.ts";
+import { ProtocolError, ZmqError } from "./errors.ts";
 import { FLAG_COMMAND, FLAG_MORE, type Frame, FrameDecoder } from "./frame.ts";
-import {
-  checkGreetingPrefix,
-  encodeGreeting,
-  GREETING_SIZE,
-  parseGreeting,
-} from "./greeting.ts";
-import {
-  type Mechanism,
-  type MechanismStep,
-  NullMechanism,
-} from "./mechanism.ts";
-import { Metadata } from "./metadata.ts";
+import { Heartbeat } from "./heartbeat.ts";
+import type { Mechanism } from "./mechanism.ts";
+import type { Metadata } from "./metadata.ts";
+import { Handshake } from "./_handshake.ts";
+import { MessageAssembler } from "./_message_assembler.ts";
 import { OutputBuffer } from "./_output_buffer.ts";
-import { type SocketType, socketTypesMatch } from "./socket_type.ts";
+import type { SocketType } from "./socket_type.ts";
+
+export type { ConnectionEvent, PeerInfo } from "./connection_event.ts";
 
 /** Options of a {@linkcode Connection}. */
 export interface ConnectionOptions {
@@ -57,64 +52,8 @@ export interface ConnectionOptions {
   heartbeatTimeToLive?: number;
 }
 
-/** What the connection learnt about its peer in the handshake. */
-export interface PeerInfo {
-  /** The peer's Socket-Type. */
-  socketType: string;
-  /** The peer's Identity property, if it sent a non-empty one. */
-  routingId?: Uint8Array;
-  /** ZMTP minor version the peer speaks: 0 or 1. */
-  minor: number;
-  /** All the peer's properties. */
-  metadata: Metadata;
-  /** Who the authenticator said the peer is (PLAIN, CURVE, or NULL with ZAP). */
-  userId?: string;
-  /** Properties the authenticator attached to the peer. */
-  authMetadata?: Metadata;
-}
-
-/** What happened on a connection. */
-export type ConnectionEvent =
-  /** The handshake is complete: messages may flow. */
-  | { type: "ready"; peer: PeerInfo }
-  /**
-   * The server mechanism needs a verdict on the client's credentials;
-   * answer with {@linkcode Connection.authenticated}.
-   */
-  | { type: "authenticate"; credentials: Credentials }
-  /** A whole message: its frames, views into the bytes received. */
-  | { type: "message"; frames: Uint8Array[] }
-  /** The peer subscribed to a prefix (SUBSCRIBE command or a 0x01 message). */
-  | { type: "subscribe"; topic: Uint8Array }
-  /** The peer cancelled a subscription. */
-  | { type: "cancel"; topic: Uint8Array }
-  /** The connection failed and must be closed once its output is written. */
-  | { type: "error"; error: ProtocolError };
-
 /** Where the connection is in its life. */
 export type ConnectionState = "greeting" | "handshake" | "ready" | "failed";
-
-/**
- * libzmq 4.3's PLAIN server writes its ERROR name as the C string
- * "\x05ERROR", which C reads as "\x5E" "RROR": the length byte is lost
- * and the name is "^RROR". Read that as the ERROR it means.
- */
-const _LIBZMQ_PLAIN_ERROR = [0x5e, 0x52, 0x52, 0x4f, 0x52];
-
-function _parseHandshakeCommand(body: Uint8Array): Command {
-  if (
-    body.length >= 6 && _LIBZMQ_PLAIN_ERROR.every((byte, i) => body[i] === byte)
-  ) {
-    return { name: "ERROR", data: body.subarray(5) };
-  }
-  return parseCommand(body);
-}
-
-const _IDENTITY_SENDERS: ReadonlySet<SocketType> = new Set([
-  "REQ",
-  "DEALER",
-  "ROUTER",
-]);
 
 /**
  * A ZMTP 3.1 connection (speaking 3.0 framing to a 3.0 peer).
@@ -137,30 +76,18 @@ const _IDENTITY_SENDERS: ReadonlySet<SocketType> = new Set([
  * ```
  */
 export class Connection {
-  #socketType: SocketType;
+  #handshake: Handshake;
   #mechanism: Mechanism;
-  #maxMessageSize: number;
+  #assembler: MessageAssembler;
   #decoder: FrameDecoder;
   #output = new OutputBuffer();
   #state: ConnectionState = "greeting";
-  #greeting = new Uint8Array(GREETING_SIZE);
-  #greetingLength = 0;
-  #peerMinor = 1;
   #deadline: number | undefined;
-  #heartbeatInterval: number;
-  #heartbeatTimeout: number;
-  #heartbeatTtl: number;
+  #heartbeat: Heartbeat;
   #now = 0;
-  #lastReceived = 0;
-  #nextPing: number | undefined;
-  #pingSentAt: number | undefined;
-  #peerTtl = 0;
-  #frames: Uint8Array[] = [];
-  #messageSize = 0;
   #subscriptionsAsMessages: boolean;
   /** Set once ready when the mechanism seals every frame (CURVE). */
   #sealing = false;
-  #verdict: Verdict | undefined;
 
   /**
    * Makes a connection and queues our greeting for output.
@@ -168,40 +95,27 @@ export class Connection {
    * @param options Our socket's type, identity and limits.
    */
   constructor(options: ConnectionOptions) {
-    this.#socketType = options.socketType;
-    const properties: [string, string | Uint8Array][] = [[
-      "Socket-Type",
-      options.socketType,
-    ]];
-    if (_IDENTITY_SENDERS.has(options.socketType)) {
-      properties.push(["Identity", options.routingId ?? new Uint8Array()]);
-    }
-    const metadata = new Metadata(properties);
-    this.#mechanism = options.mechanism?.(metadata) ??
-      new NullMechanism(metadata);
-    this.#maxMessageSize = options.maxMessageSize ?? -1;
+    // Our greeting goes out first.
+    this.#handshake = new Handshake(options, this.#output);
+    this.#mechanism = this.#handshake.mechanism;
+    const maxMessageSize = options.maxMessageSize ?? -1;
+    this.#assembler = new MessageAssembler(maxMessageSize);
     this.#decoder = new FrameDecoder({
-      maxFrameSize: this.#maxMessageSize >= 0
-        ? this.#maxMessageSize + (this.#mechanism.overhead ?? 0)
+      maxFrameSize: maxMessageSize >= 0
+        ? maxMessageSize + (this.#mechanism.overhead ?? 0)
         : undefined,
     });
-    this.#now = this.#lastReceived = options.now ?? 0;
+    this.#now = options.now ?? 0;
     const interval = options.handshakeInterval ?? 30_000;
     if (interval > 0) this.#deadline = this.#now + interval;
-    this.#heartbeatInterval = options.heartbeatInterval ?? 0;
-    this.#heartbeatTimeout = options.heartbeatTimeout !== undefined &&
-        options.heartbeatTimeout >= 0
-      ? options.heartbeatTimeout
-      : this.#heartbeatInterval;
-    this.#heartbeatTtl = options.heartbeatTimeToLive ?? 0;
+    this.#heartbeat = new Heartbeat({
+      interval: options.heartbeatInterval,
+      timeout: options.heartbeatTimeout,
+      timeToLive: options.heartbeatTimeToLive,
+      now: this.#now,
+    });
     this.#subscriptionsAsMessages = options.socketType === "PUB" ||
       options.socketType === "XPUB";
-    this.#output.writeRaw(
-      encodeGreeting({
-        mechanism: this.#mechanism.name,
-        asServer: this.#mechanism.asServer,
-      }),
-    );
   }
 
   /** Where the connection is in its life. */
@@ -216,17 +130,7 @@ export class Connection {
   get deadline(): number | undefined {
     if (this.#state === "failed") return undefined;
     if (this.#state !== "ready") return this.#deadline;
-    let next = this.#nextPing;
-    const earliest = (time: number) => {
-      if (next === undefined || time < next) next = time;
-    };
-    if (
-      this.#pingSentAt !== undefined && this.#lastReceived <= this.#pingSentAt
-    ) {
-      earliest(this.#pingSentAt + this.#heartbeatTimeout);
-    }
-    if (this.#peerTtl > 0) earliest(this.#lastReceived + this.#peerTtl);
-    return next;
+    return this.#heartbeat.deadline;
   }
 
   /** Bytes of output waiting for {@linkcode Connection.takeOutput}. */
@@ -277,13 +181,18 @@ export class Connection {
   receive(chunk: Uint8Array, now?: number): ConnectionEvent[] {
     const events: ConnectionEvent[] = [];
     if (this.#state === "failed") return events;
-    // Any traffic counts as life for the heartbeats.
-    if (now !== undefined) this.#now = this.#lastReceived = now;
+    if (now !== undefined) {
+      this.#now = now;
+      this.#heartbeat.onTraffic(now);
+    }
     try {
       let rest = chunk;
       if (this.#state === "greeting") {
-        rest = this.#receiveGreeting(chunk);
-        if (this.#state === "greeting") return events;
+        const afterGreeting = this.#handshake.receiveGreeting(chunk);
+        if (afterGreeting === undefined) return events;
+        rest = afterGreeting;
+        this.#state = "handshake";
+        this.#handshake.start();
       }
       if (rest.length === 0) return events;
       // Frames decoded before a malformed one are still delivered.
@@ -297,8 +206,10 @@ export class Connection {
       for (const frame of frames) {
         if (this.#state === "ready") {
           this.#onTrafficFrame(frame.flags, frame.body, events);
-        } else {
-          this.#onHandshakeFrame(frame.flags, frame.body, events);
+        } else if (
+          this.#handshake.receiveFrame(frame.flags, frame.body, events)
+        ) {
+          this.#onReady();
         }
       }
       if (decodeError) throw decodeError;
@@ -329,33 +240,11 @@ export class Connection {
       }
       return events;
     }
-    const silentSincePing = this.#pingSentAt !== undefined &&
-      this.#lastReceived <= this.#pingSentAt;
-    if (silentSincePing && now >= this.#pingSentAt! + this.#heartbeatTimeout) {
-      this.#fail(
-        new ProtocolError(
-          "timeout",
-          "the peer did not answer our heartbeat in time",
-        ),
-        events,
-      );
-      return events;
-    }
-    if (this.#peerTtl > 0 && now >= this.#lastReceived + this.#peerTtl) {
-      this.#fail(
-        new ProtocolError(
-          "timeout",
-          "no traffic from the peer within the TTL it asked for",
-        ),
-        events,
-      );
-      return events;
-    }
-    if (this.#nextPing !== undefined && now >= this.#nextPing) {
-      const ttl = Math.min(Math.round(this.#heartbeatTtl / 100), 0xffff);
-      this.#emit(encodePing(ttl, new Uint8Array()), FLAG_COMMAND);
-      if (!silentSincePing) this.#pingSentAt = now;
-      this.#nextPing = now + this.#heartbeatInterval;
+    const action = this.#heartbeat.tick(now);
+    if (action?.type === "timeout") {
+      this.#fail(new ProtocolError("timeout", action.reason), events);
+    } else if (action?.type === "ping") {
+      this.#emit(encodePing(action.ttl, new Uint8Array()), FLAG_COMMAND);
     }
     return events;
   }
@@ -364,6 +253,7 @@ export class Connection {
    * Queues a message for the peer. Only valid once `ready`.
    *
    * @param frames The message's frames (at least one).
+   * @throws {ZmqError} `EFSM` before `ready` or after an `error` event.
    */
   sendMessage(frames: readonly Uint8Array[]): void {
     this.#assertReady();
@@ -385,6 +275,7 @@ export class Connection {
    * to a 3.0 peer, as a message starting with 0x01.
    *
    * @param topic The prefix.
+   * @throws {ZmqError} `EFSM` before `ready` or after an `error` event.
    */
   sendSubscribe(topic: Uint8Array): void {
     this.#sendSubscription(1, "SUBSCRIBE", topic);
@@ -394,6 +285,7 @@ export class Connection {
    * Queues the cancellation of a subscription (CANCEL, or 0x00 to a 3.0 peer).
    *
    * @param topic The prefix.
+   * @throws {ZmqError} `EFSM` before `ready` or after an `error` event.
    */
   sendCancel(topic: Uint8Array): void {
     this.#sendSubscription(0, "CANCEL", topic);
@@ -403,6 +295,7 @@ export class Connection {
    * Queues a command frame (such as PING).
    *
    * @param body The command body from one of the `encode…` functions.
+   * @throws {ZmqError} `EFSM` before `ready` or after an `error` event.
    */
   sendCommand(body: Uint8Array): void {
     this.#assertReady();
@@ -423,9 +316,8 @@ export class Connection {
     if (this.#state !== "handshake" || !this.#mechanism.authenticated) {
       return events;
     }
-    this.#verdict = verdict;
     try {
-      this.#applyStep(this.#mechanism.authenticated(verdict), events);
+      if (this.#handshake.authenticated(verdict, events)) this.#onReady();
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
       this.#fail(error, events);
@@ -450,7 +342,7 @@ export class Connection {
 
   #sendSubscription(flag: number, name: string, topic: Uint8Array): void {
     this.#assertReady();
-    if (this.#peerMinor >= 1) {
+    if (this.#handshake.peerMinor >= 1) {
       this.#emit(encodeCommand(name, topic), FLAG_COMMAND);
     } else {
       const body = new Uint8Array(topic.length + 1);
@@ -461,88 +353,19 @@ export class Connection {
   }
 
   #assertReady(): void {
-    if (this.#state !== "ready") {
-      throw new Error(`cannot send on a connection in state ${this.#state}`);
-    }
-  }
-
-  #receiveGreeting(chunk: Uint8Array): Uint8Array {
-    const take = Math.min(GREETING_SIZE - this.#greetingLength, chunk.length);
-    this.#greeting.set(chunk.subarray(0, take), this.#greetingLength);
-    this.#greetingLength += take;
-    checkGreetingPrefix(this.#greeting.subarray(0, this.#greetingLength));
-    if (this.#greetingLength < GREETING_SIZE) return chunk.subarray(take);
-    const greeting = parseGreeting(this.#greeting);
-    if (greeting.mechanism !== this.#mechanism.name) {
-      throw new ProtocolError(
-        "mechanism",
-        `the peer uses the ${
-          greeting.mechanism || "(empty)"
-        } mechanism, we use ${this.#mechanism.name}`,
-      );
-    }
-    this.#peerMinor = greeting.minor;
-    this.#state = "handshake";
-    for (const body of this.#mechanism.start()) {
-      this.#output.writeFrame(body, FLAG_COMMAND);
-    }
-    return chunk.subarray(take);
-  }
-
-  #onHandshakeFrame(
-    flags: number,
-    body: Uint8Array,
-    events: ConnectionEvent[],
-  ): void {
-    if (!(flags & FLAG_COMMAND)) {
-      throw new ProtocolError(
-        "protocol",
-        "the peer sent a message before finishing its handshake",
-      );
-    }
-    this.#applyStep(
-      this.#mechanism.handle(_parseHandshakeCommand(body)),
-      events,
+    if (this.#state === "ready") return;
+    throw new ZmqError(
+      "EFSM",
+      this.#state === "failed"
+        ? "cannot send on a failed connection: write out its output, then close it"
+        : `cannot send on a connection in state ${this.#state}: wait for its "ready" event`,
     );
   }
 
-  #applyStep(step: MechanismStep, events: ConnectionEvent[]): void {
-    for (const command of step.send) {
-      this.#output.writeFrame(command, FLAG_COMMAND);
-    }
-    if (step.error) throw step.error;
-    if (step.authenticate) {
-      events.push({ type: "authenticate", credentials: step.authenticate });
-    }
-    if (!step.peerMetadata) return;
-    const metadata = step.peerMetadata;
-    const socketType = metadata.getString("Socket-Type") ?? "";
-    if (!socketTypesMatch(this.#socketType, socketType)) {
-      this.#output.writeFrame(encodeError("Invalid socket type"), FLAG_COMMAND);
-      throw new ProtocolError(
-        "incompatible",
-        `a ${this.#socketType} socket cannot talk to a ${
-          socketType || "peer with no Socket-Type"
-        }`,
-      );
-    }
-    const identity = metadata.get("Identity");
+  #onReady(): void {
     this.#state = "ready";
     this.#sealing = this.#mechanism.seal !== undefined;
-    if (this.#heartbeatInterval > 0) {
-      this.#nextPing = this.#now + this.#heartbeatInterval;
-    }
-    events.push({
-      type: "ready",
-      peer: {
-        socketType,
-        routingId: identity?.length ? identity.slice() : undefined,
-        minor: this.#peerMinor,
-        metadata,
-        userId: this.#verdict?.userId,
-        authMetadata: this.#verdict?.metadata,
-      },
-    });
+    this.#heartbeat.onReady(this.#now);
   }
 
   #onTrafficFrame(
@@ -556,7 +379,7 @@ export class Connection {
       flags = (frame.more ? FLAG_MORE : 0) | (frame.command ? FLAG_COMMAND : 0);
     }
     if (flags & FLAG_COMMAND) {
-      if (this.#frames.length > 0) {
+      if (this.#assembler.partial) {
         throw new ProtocolError(
           "protocol",
           "the peer sent a command in the middle of a multipart message",
@@ -565,26 +388,8 @@ export class Connection {
       this.#onCommand(parseCommand(body), events);
       return;
     }
-    this.#messageSize += body.length;
-    if (this.#maxMessageSize >= 0 && this.#messageSize > this.#maxMessageSize) {
-      throw new ProtocolError(
-        "protocol",
-        `the peer sent a message over the limit of ${this.#maxMessageSize} bytes`,
-      );
-    }
-    if (flags & FLAG_MORE) {
-      this.#frames.push(body);
-      return;
-    }
-    let frames: Uint8Array[];
-    if (this.#frames.length === 0) {
-      frames = [body];
-    } else {
-      frames = this.#frames;
-      frames.push(body);
-      this.#frames = [];
-    }
-    this.#messageSize = 0;
+    const frames = this.#assembler.add(body, (flags & FLAG_MORE) !== 0);
+    if (!frames) return;
     if (
       this.#subscriptionsAsMessages && frames.length === 1 &&
       body.length > 0 && body[0] <= 1
@@ -602,8 +407,7 @@ export class Connection {
     switch (command.name) {
       case "PING":
         this.#emit(encodePong(command.data), FLAG_COMMAND);
-        // The peer's TTL: how long it may stay silent before we give up.
-        this.#peerTtl = ((command.data[0] << 8) | command.data[1]) * 100;
+        this.#heartbeat.onPing((command.data[0] << 8) | command.data[1]);
         return;
       case "PONG":
         return;
@@ -631,7 +435,7 @@ export class Connection {
 
   #fail(error: ProtocolError, events: ConnectionEvent[]): void {
     this.#state = "failed";
-    this.#frames = [];
+    this.#assembler.clear();
     events.push({ type: "error", error });
   }
 }

@@ -51,9 +51,10 @@ export class ZmqError extends Error {
    *
    * @param code The machine-readable reason.
    * @param message What went wrong and what to do about it.
+   * @param options The error that caused it, as `cause`.
    */
-  constructor(code: ZmqErrorCode, message: string) {
-    super(message);
+  constructor(code: ZmqErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = "ZmqError";
     this.code = code;
   }

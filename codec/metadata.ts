@@ -5,7 +5,7 @@
  * @module
  */
 
-import { ProtocolError } from "./errors.ts";
+import { ProtocolError, ZmqError } from "./errors.ts";
 
 const _encoder = new TextEncoder();
 const _decoder = new TextDecoder();
@@ -83,6 +83,7 @@ export class Metadata implements Iterable<[string, Uint8Array]> {
  *
  * @param metadata The properties to encode.
  * @returns The encoded bytes.
+ * @throws {ZmqError} `EINVAL` for a name that is empty or over 255 bytes.
  */
 export function encodeMetadata(metadata: Metadata): Uint8Array {
   const parts: Uint8Array[] = [];
@@ -90,8 +91,9 @@ export function encodeMetadata(metadata: Metadata): Uint8Array {
   for (const [name, value] of metadata) {
     const nameBytes = _encoder.encode(name);
     if (nameBytes.length === 0 || nameBytes.length > 255) {
-      throw new RangeError(
-        `metadata name "${name}" must be 1 to 255 bytes long`,
+      throw new ZmqError(
+        "EINVAL",
+        `metadata name "${name}" must be 1 to 255 bytes long as UTF-8`,
       );
     }
     const header = new Uint8Array(1 + nameBytes.length + 4);

@@ -1,7 +1,7 @@
 /**
  * ZMTP 3.1 as pure functions and state machines: greeting, frames,
- * commands, metadata, the NULL mechanism and the connection. No I/O, no
- * timers: it runs anywhere JavaScript does.
+ * commands, metadata, the security mechanisms, heartbeats and the
+ * connection. No I/O, no timers: it runs anywhere JavaScript does.
  *
  * @example
  * ```ts
@@ -21,9 +21,13 @@ export * from "./greeting.ts";
 export * from "./command.ts";
 export * from "./metadata.ts";
 export * from "./mechanism.ts";
+export * from "./null.ts";
 export * from "./socket_type.ts";
+export * from "./heartbeat.ts";
 export * from "./connection.ts";
 export * from "./authentication.ts";
 export * from "./z85.ts";
 export * from "./plain.ts";
-export * from "./curve.ts";
+export * from "./curve_keys.ts";
+export * from "./curve_client.ts";
+export * from "./curve_server.ts";

@@ -9,7 +9,7 @@
 import type { Verdict } from "./authentication.ts";
 import { type Command, encodeCommand, parseReady } from "./command.ts";
 import { refusal, unexpectedCommand } from "./_refusal.ts";
-import { ProtocolError } from "./errors.ts";
+import { ProtocolError, ZmqError } from "./errors.ts";
 import type { MechanismName } from "./greeting.ts";
 import type { Mechanism, MechanismStep } from "./mechanism.ts";
 import { encodeMetadata, type Metadata } from "./metadata.ts";
@@ -49,15 +49,16 @@ export class PlainClientMechanism implements Mechanism {
    * @param metadata Our properties (Socket-Type, Identity).
    * @param username At most 255 bytes as UTF-8.
    * @param password At most 255 bytes as UTF-8.
-   * @throws {RangeError} For a username or password over 255 bytes.
+   * @throws {ZmqError} `EINVAL` for a username or password over 255 bytes.
    */
   constructor(metadata: Metadata, username: string, password: string) {
     this.#metadata = metadata;
     this.#username = _encoder.encode(username);
     this.#password = _encoder.encode(password);
     if (this.#username.length > 255 || this.#password.length > 255) {
-      throw new RangeError(
-        "PLAIN usernames and passwords are at most 255 bytes",
+      throw new ZmqError(
+        "EINVAL",
+        "PLAIN usernames and passwords are at most 255 bytes as UTF-8: shorten them",
       );
     }
   }

@@ -34,14 +34,8 @@ export async function helloServer(
   await responder.bind(options.endpoint ?? "tcp://*:5555");
   options.onBound?.(responder.lastEndpoint!);
   let served = 0;
-  while (true) {
-    try {
-      // Wait for next request from client
-      await responder.receive({ signal: options.signal });
-    } catch (error) {
-      if (options.signal?.aborted) return;
-      throw error;
-    }
+  // Wait for next request from client
+  for await (const _request of responder.messages({ signal: options.signal })) {
     print("Received Hello");
     await new Promise((resolve) => setTimeout(resolve, options.workMs ?? 1000)); // Do some 'work'
     await responder.send("World");

@@ -30,17 +30,11 @@ export async function interruptibleServer(
   await using socket = new Reply();
   await socket.bind(options.endpoint ?? "tcp://*:5555");
   options.onBound?.(socket.lastEndpoint!);
-  while (true) {
-    // Blocking read will block until interrupted
-    try {
-      await socket.receive({ signal: options.signal });
-    } catch (error) {
-      if (!options.signal.aborted) throw error;
-      print("W: interrupt received, killing server...");
-      break;
-    }
+  // Blocking read will block until interrupted
+  for await (const _request of socket.messages({ signal: options.signal })) {
     await socket.send("World");
   }
+  print("W: interrupt received, killing server...");
 }
 
 if (import.meta.main) {

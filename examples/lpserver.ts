@@ -36,14 +36,9 @@ export async function lazyServer(
   await using server = new Reply({ linger: 0 });
   await server.bind(options.endpoint ?? "tcp://*:5555");
   options.onBound?.(server.lastEndpoint!);
-  for (let cycles = 1;; cycles++) {
-    let request: Uint8Array;
-    try {
-      [request] = await server.receive({ signal: options.signal });
-    } catch (error) {
-      if (options.signal?.aborted) return;
-      throw error;
-    }
+  let cycles = 0;
+  for await (const [request] of server.messages({ signal: options.signal })) {
+    cycles++;
     const text = new TextDecoder().decode(request);
     // Simulate various problems, after a few cycles
     const roll = () => Math.floor(random() * 3);

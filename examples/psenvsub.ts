@@ -32,18 +32,13 @@ export async function envelopeSubscriber(
   await using subscriber = new Subscriber();
   subscriber.connect(options.endpoint ?? "tcp://localhost:5563");
   subscriber.subscribe("B");
-  for (let n = 0; n < (options.count ?? Infinity); n++) {
-    let address: Uint8Array, contents: Uint8Array;
-    try {
-      // Read envelope with address, and message contents
-      [address, contents] = await subscriber.receive({
-        signal: options.signal,
-      });
-    } catch (error) {
-      if (options.signal?.aborted) return;
-      throw error;
-    }
+  const { count = Infinity, signal } = options;
+  if (count <= 0) return;
+  let n = 0;
+  // Read envelope with address, and message contents
+  for await (const [address, contents] of subscriber.messages({ signal })) {
     print(`[${decoder.decode(address)}] ${decoder.decode(contents)}`);
+    if (++n >= count) break;
   }
 }
 

@@ -28,15 +28,9 @@ export async function brokerWorker(
   const print = options.print ?? console.log;
   await using responder = new Reply();
   responder.connect(options.endpoint ?? "tcp://localhost:5560");
-  while (!options.signal?.aborted) {
-    let request: Uint8Array[];
-    try {
-      request = await responder.receive({ signal: options.signal });
-    } catch (error) {
-      if (options.signal?.aborted) return;
-      throw error;
-    }
-    print(`Received request: [${new TextDecoder().decode(request[0])}]`);
+  const signal = options.signal;
+  for await (const [request] of responder.messages({ signal })) {
+    print(`Received request: [${new TextDecoder().decode(request)}]`);
     await new Promise((resolve) => setTimeout(resolve, options.workMs ?? 1000)); // Do some 'work'
     await responder.send("World");
   }

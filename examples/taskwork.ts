@@ -33,15 +33,8 @@ export async function worker(options: WorkerOptions = {}): Promise<void> {
   await using sender = new Push();
   sender.connect(options.sink ?? "tcp://localhost:5558");
   // Process tasks forever
-  while (true) {
-    let task: Uint8Array[];
-    try {
-      task = await receiver.receive({ signal: options.signal });
-    } catch (error) {
-      if (options.signal?.aborted) return;
-      throw error;
-    }
-    const workload = new TextDecoder().decode(task[0]);
+  for await (const [task] of receiver.messages({ signal: options.signal })) {
+    const workload = new TextDecoder().decode(task);
     write(`${workload}.`); // Show progress
     await new Promise((resolve) => setTimeout(resolve, Number(workload))); // Do the work
     await sender.send(""); // Send results to sink

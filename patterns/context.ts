@@ -1,22 +1,13 @@
 /**
- * The context: the set of sockets an application closes together.
+ * The context: the set of sockets an application closes together, and the
+ * scope of their `inproc://` names and ZAP handler.
  *
  * @module
  */
 
-import { ZmqError } from "../codec/errors.ts";
-import type { InprocSide } from "../transport/inproc.ts";
-import type { Link } from "../transport/pump.ts";
-import type { Verdict } from "../codec/authentication.ts";
-import type { CloseSummary, Socket } from "./socket.ts";
-import {
-  _zapReplyId,
-  _zapReplyVerdict,
-  _zapRequestFrames,
-  type AuthenticationRequest,
-  type Authenticator,
-} from "./authentication.ts";
-import type { Dealer } from "./dealer.ts";
+import type { SocketType } from "../codec/socket_type.ts";
+import type { Authenticator } from "./authentication.ts";
+import { closeZapClient } from "./_zap.ts";
 
 /** Options of a {@linkcode Context}. */
 export interface ContextOptions {
@@ -27,17 +18,31 @@ export interface ContextOptions {
   authenticate?: Authenticator;
 }
 
-/**
- * @internal A connecting socket's offer to link with a binder: called with
- * the binder's side, it returns the binder's link.
- */
-export type InprocOffer = (binder: InprocSide) => Link;
+/** What closing a socket (or a context) left behind. */
+export interface CloseSummary {
+  /** Messages queued to send and never written, because linger ran out or no peer took them. */
+  dropped: number;
+  /** Messages received and never read. */
+  unread: number;
+}
+
+/** A socket as its context sees it: something to close with the rest. */
+export interface ContextMember {
+  /** The ZMTP socket type. */
+  readonly type: SocketType;
+  /** Whether `close()` has been called. */
+  readonly closed: boolean;
+  /** Closes the socket within its linger. */
+  close(): Promise<CloseSummary>;
+}
 
 let _default: Context | undefined;
+let _members: (context: Context) => Set<ContextMember>;
 
 /**
  * Tracks every socket made with it; closing the context closes them all,
- * each flushing within its linger. Works with `await using`.
+ * each flushing within its linger. `inproc://` names are scoped to it.
+ * Works with `await using`.
  *
  * @example
  * ```ts
@@ -53,12 +58,11 @@ let _default: Context | undefined;
 export class Context implements AsyncDisposable {
   /** See {@linkcode ContextOptions.authenticate}. */
   authenticate: Authenticator | undefined;
-  #sockets = new Set<Socket>();
-  #zap: Dealer | undefined;
-  #zapPending = new Map<string, (verdict: Verdict) => void>();
-  #zapNextId = 1;
-  #inprocBinders = new Map<string, (offer: InprocOffer) => void>();
-  #inprocWaiting = new Map<string, Set<InprocOffer>>();
+  #sockets = new Set<ContextMember>();
+
+  static {
+    _members = (context) => context.#sockets;
+  }
 
   /**
    * Makes a context.
@@ -75,89 +79,8 @@ export class Context implements AsyncDisposable {
   }
 
   /** The sockets open in this context. */
-  get sockets(): ReadonlySet<Socket> {
+  get sockets(): ReadonlySet<ContextMember> {
     return this.#sockets;
-  }
-
-  /** @internal A socket joins the context. */
-  _register(socket: Socket): void {
-    this.#sockets.add(socket);
-  }
-
-  /** @internal A closed socket leaves the context. */
-  _unregister(socket: Socket): void {
-    this.#sockets.delete(socket);
-  }
-
-  /**
-   * @internal Binds an inproc name; links the connects that were waiting.
-   *
-   * @returns A function that unbinds it.
-   * @throws {ZmqError} `EADDRINUSE` if the name is bound already.
-   */
-  _bindInproc(name: string, accept: (offer: InprocOffer) => void): () => void {
-    if (this.#inprocBinders.has(name)) {
-      throw new ZmqError("EADDRINUSE", `inproc://${name} is already bound`);
-    }
-    this.#inprocBinders.set(name, accept);
-    const waiting = this.#inprocWaiting.get(name);
-    this.#inprocWaiting.delete(name);
-    for (const offer of waiting ?? []) accept(offer);
-    return () => {
-      if (this.#inprocBinders.get(name) === accept) {
-        this.#inprocBinders.delete(name);
-      }
-    };
-  }
-
-  /**
-   * @internal Connects to an inproc name now, or as soon as it is bound.
-   *
-   * @returns A function that withdraws a connect still waiting.
-   */
-  _connectInproc(name: string, offer: InprocOffer): () => void {
-    const accept = this.#inprocBinders.get(name);
-    if (accept) {
-      accept(offer);
-      return () => {};
-    }
-    let waiting = this.#inprocWaiting.get(name);
-    if (!waiting) this.#inprocWaiting.set(name, waiting = new Set());
-    waiting.add(offer);
-    return () => waiting.delete(offer);
-  }
-
-  /** @internal Whether an inproc name is bound. */
-  _hasInproc(name: string): boolean {
-    return this.#inprocBinders.has(name);
-  }
-
-  /**
-   * @internal Asks the ZAP handler bound to inproc://zeromq.zap.01, over a
-   * DEALER of our own; replies are matched by request id.
-   */
-  async _zap(request: AuthenticationRequest): Promise<Verdict> {
-    if (!this.#zap) {
-      // Imported here: dealer.ts depends on socket.ts, which depends on us.
-      const { Dealer } = await import("./dealer.ts");
-      if (!this.#zap) {
-        const zap = this.#zap = new Dealer({ context: this, linger: 0 });
-        zap.connect("inproc://zeromq.zap.01");
-        (async () => {
-          for await (const [, ...reply] of zap) {
-            const id = _zapReplyId(reply);
-            this.#zapPending.get(id)?.(_zapReplyVerdict(reply));
-            this.#zapPending.delete(id);
-          }
-        })();
-      }
-    }
-    const id = String(this.#zapNextId++);
-    const verdict = new Promise<Verdict>((resolve) =>
-      this.#zapPending.set(id, resolve)
-    );
-    await this.#zap.send([new Uint8Array(), ..._zapRequestFrames(id, request)]);
-    return await verdict;
   }
 
   /**
@@ -170,15 +93,7 @@ export class Context implements AsyncDisposable {
     const summaries = await Promise.all(
       [...this.#sockets].map((socket) => socket.close()),
     );
-    this.#zap = undefined;
-    for (const resolve of this.#zapPending.values()) {
-      resolve({
-        statusCode: 500,
-        statusText: "the context closed",
-        userId: "",
-      });
-    }
-    this.#zapPending.clear();
+    closeZapClient(this, "the context closed");
     return {
       dropped: summaries.reduce((sum, summary) => sum + summary.dropped, 0),
       unread: summaries.reduce((sum, summary) => sum + summary.unread, 0),
@@ -189,4 +104,9 @@ export class Context implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+/** The live set of a context's open sockets, for the sockets themselves. */
+export function contextMembers(context: Context): Set<ContextMember> {
+  return _members(context);
 }

@@ -4,11 +4,11 @@
  * @module
  */
 
-import { FairQueue } from "./fair_queue.ts";
-import { LoadBalancer } from "./load_balancer.ts";
-import type { Message } from "./message.ts";
-import type { Pipe } from "./pipe.ts";
-import { Socket, type SocketOptions } from "./socket.ts";
+import type { SocketOptions } from "./options.ts";
+import { Socket } from "./socket.ts";
+import { FairQueue } from "./_fair_queue.ts";
+import { LoadBalancer } from "./_load_balancer.ts";
+import { combine, defineRouting } from "./_routing.ts";
 
 /**
  * Sends round-robin to its peers and receives from all, fair-queued, with
@@ -32,9 +32,6 @@ import { Socket, type SocketOptions } from "./socket.ts";
  * ```
  */
 export class Dealer extends Socket {
-  #balancer = new LoadBalancer();
-  #queue = new FairQueue();
-
   /**
    * Makes a DEALER socket.
    *
@@ -43,24 +40,6 @@ export class Dealer extends Socket {
   constructor(options: SocketOptions = {}) {
     super("DEALER", options);
   }
-
-  protected override _send(frames: Uint8Array[]): boolean {
-    return this.#balancer.send(frames) !== undefined;
-  }
-
-  protected override _receive(): Message | undefined {
-    return this.#queue.take()?.[1];
-  }
-
-  protected override _attach(pipe: Pipe): void {
-    this.#balancer.add(pipe);
-  }
-
-  protected override _detach(pipe: Pipe): void {
-    this.#balancer.remove(pipe);
-  }
-
-  protected override _arrived(pipe: Pipe): void {
-    this.#queue.arrived(pipe);
-  }
 }
+
+defineRouting("DEALER", () => combine(new LoadBalancer(), new FairQueue()));

@@ -5,7 +5,12 @@
  */
 
 import type { PeerInfo } from "../codec/connection.ts";
-import type { ProtocolErrorKind, ZmqErrorCode } from "../codec/errors.ts";
+import {
+  type ProtocolErrorKind,
+  ZmqError,
+  type ZmqErrorCode,
+} from "../codec/errors.ts";
+import { wait } from "./_waiters.ts";
 
 /** Something that happened to a socket's endpoints or connections. */
 export type SocketEvent =
@@ -61,6 +66,14 @@ export type SocketEvent =
 
 const MAX_BUFFERED = 1000;
 
+/** What feeds a {@linkcode SocketEvents}: the socket, as it works. */
+export interface SocketEventsController {
+  /** Records an event for the readers. */
+  push(event: SocketEvent): void;
+  /** Ends iteration after the buffered events. */
+  end(): void;
+}
+
 /**
  * The socket's events as an async iterable. Events are buffered (the last
  * 1000) until read, so none is missed between starting an action and
@@ -84,21 +97,14 @@ export class SocketEvents implements AsyncIterable<SocketEvent> {
   #waiters: ((result: IteratorResult<SocketEvent>) => void)[] = [];
   #ended = false;
 
-  /** @internal Records an event. */
-  push(event: SocketEvent): void {
-    if (this.#ended) return;
-    const waiter = this.#waiters.shift();
-    if (waiter) return waiter({ value: event, done: false });
-    this.#buffer.push(event);
-    if (this.#buffer.length > MAX_BUFFERED) this.#buffer.shift();
-  }
-
-  /** @internal Ends iteration after the buffered events. */
-  end(): void {
-    this.#ended = true;
-    for (const waiter of this.#waiters.splice(0)) {
-      waiter({ value: undefined, done: true });
-    }
+  /**
+   * Makes an event stream; `start` receives the controller that feeds it,
+   * as a `ReadableStream`'s source does.
+   *
+   * @param start Called at once with the controller.
+   */
+  constructor(start: (controller: SocketEventsController) => void) {
+    start({ push: (event) => this.#push(event), end: () => this.#end() });
   }
 
   /**
@@ -108,7 +114,7 @@ export class SocketEvents implements AsyncIterable<SocketEvent> {
    * @param signal Gives up (rejecting with its reason) when aborted; the
    * events it would have taken stay for the next reader.
    * @returns The event.
-   * @throws {Error} If the socket closes first.
+   * @throws {ZmqError} `ETERM` if the socket closes first.
    */
   async wait<T extends SocketEvent["type"]>(
     type: T,
@@ -117,7 +123,10 @@ export class SocketEvents implements AsyncIterable<SocketEvent> {
     while (true) {
       const next = await this.#next(signal);
       if (next.done) {
-        throw new Error(`the socket closed before a "${type}" event`);
+        throw new ZmqError(
+          "ETERM",
+          `the socket closed before a "${type}" event`,
+        );
       }
       if (next.value.type === type) {
         return next.value as Extract<SocketEvent, { type: T }>;
@@ -130,22 +139,31 @@ export class SocketEvents implements AsyncIterable<SocketEvent> {
     return { next: () => this.#next() };
   }
 
+  #push(event: SocketEvent): void {
+    if (this.#ended) return;
+    const waiter = this.#waiters.shift();
+    if (waiter) return waiter({ value: event, done: false });
+    this.#buffer.push(event);
+    if (this.#buffer.length > MAX_BUFFERED) this.#buffer.shift();
+  }
+
+  #end(): void {
+    this.#ended = true;
+    for (const waiter of this.#waiters.splice(0)) {
+      waiter({ value: undefined, done: true });
+    }
+  }
+
   #next(signal?: AbortSignal): Promise<IteratorResult<SocketEvent>> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const event = this.#buffer.shift();
     if (event) return Promise.resolve({ value: event, done: false });
     if (this.#ended) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        this.#waiters = this.#waiters.filter((waiter) => waiter !== settle);
-        reject(signal!.reason);
+    return wait<IteratorResult<SocketEvent>>({ signal }, (resolve) => {
+      this.#waiters.push(resolve);
+      return () => {
+        this.#waiters = this.#waiters.filter((waiter) => waiter !== resolve);
       };
-      const settle = (result: IteratorResult<SocketEvent>) => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve(result);
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.#waiters.push(settle);
     });
   }
 }

@@ -13,6 +13,8 @@ export type MessageLike =
   | Uint8Array
   | readonly (string | Uint8Array)[];
 
+import { ZmqError } from "../codec/errors.ts";
+
 const _encoder = new TextEncoder();
 
 /**
@@ -27,12 +29,13 @@ const _encoder = new TextEncoder();
  *
  * @param message A string, bytes, or an array of either.
  * @returns The frames; never empty.
+ * @throws {ZmqError} `EINVAL` for an empty array.
  */
 export function toFrames(message: MessageLike): Uint8Array[] {
   if (typeof message === "string") return [_encoder.encode(message)];
   if (message instanceof Uint8Array) return [message];
   if (message.length === 0) {
-    throw new TypeError("a message needs at least one frame");
+    throw new ZmqError("EINVAL", "a message needs at least one frame");
   }
   return message.map((frame) =>
     typeof frame === "string" ? _encoder.encode(frame) : frame

@@ -1,5 +1,5 @@
 /**
- * The socket types of the ZeroMQ guide, the socket base and `Context`.
+ * The socket types of the ZeroMQ guide, `Context`, `proxy` and `poll`.
  *
  * @example
  * ```ts
@@ -12,28 +12,38 @@
  * @module
  */
 
-export * from "./context.ts";
-export * from "./events.ts";
-export * from "./message.ts";
-export * from "./socket.ts";
-export * from "./pipe.ts";
-export * from "./fair_queue.ts";
-export * from "./load_balancer.ts";
-export * from "./subscription_trie.ts";
-export * from "./request.ts";
-export * from "./reply.ts";
-export * from "./dealer.ts";
-export * from "./router.ts";
-export * from "./publisher.ts";
-export * from "./subscriber.ts";
-export * from "./push.ts";
-export * from "./pull.ts";
-export * from "./pair.ts";
-export * from "./version.ts";
-export * from "./xpublisher.ts";
-export * from "./xsubscriber.ts";
-export * from "./proxy.ts";
-export * from "./poll.ts";
+export {
+  type CloseSummary,
+  Context,
+  type ContextMember,
+  type ContextOptions,
+} from "./context.ts";
+export {
+  type SocketEvent,
+  SocketEvents,
+  type SocketEventsController,
+} from "./events.ts";
+export { type Message, type MessageLike, toFrames } from "./message.ts";
+export type {
+  ConnectOptions,
+  OperationOptions,
+  SocketOptions,
+} from "./options.ts";
+export { type MessagesOptions, Socket } from "./socket.ts";
+export { Request, type RequestOptions } from "./request.ts";
+export { Reply } from "./reply.ts";
+export { Dealer } from "./dealer.ts";
+export { Router, type RouterOptions } from "./router.ts";
+export { Publisher } from "./publisher.ts";
+export { Subscriber } from "./subscriber.ts";
+export { XPublisher, type XPublisherOptions } from "./xpublisher.ts";
+export { XSubscriber } from "./xsubscriber.ts";
+export { Push } from "./push.ts";
+export { Pull } from "./pull.ts";
+export { Pair } from "./pair.ts";
+export { version } from "./version.ts";
+export { proxy, ProxyControl, type ProxyOptions } from "./proxy.ts";
+export { poll, type PollOptions } from "./poll.ts";
 export type {
   AuthenticationRequest,
   AuthenticationResult,

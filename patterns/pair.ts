@@ -4,9 +4,10 @@
  * @module
  */
 
-import type { Message } from "./message.ts";
-import type { Pipe } from "./pipe.ts";
-import { Socket, type SocketOptions } from "./socket.ts";
+import type { SocketOptions } from "./options.ts";
+import { Socket } from "./socket.ts";
+import { Exclusive } from "./_exclusive.ts";
+import { defineRouting } from "./_routing.ts";
 
 /**
  * Talks to exactly one peer; a second peer is refused. `send` waits while
@@ -27,8 +28,6 @@ import { Socket, type SocketOptions } from "./socket.ts";
  * ```
  */
 export class Pair extends Socket {
-  #pipe: Pipe | undefined;
-
   /**
    * Makes a PAIR socket.
    *
@@ -37,34 +36,6 @@ export class Pair extends Socket {
   constructor(options: SocketOptions = {}) {
     super("PAIR", options);
   }
-
-  protected override _send(frames: Uint8Array[]): boolean {
-    const pipe = this.#pipe;
-    if (!pipe || pipe.full) return false;
-    pipe.write(frames);
-    return true;
-  }
-
-  protected override _receive(): Message | undefined {
-    const pipe = this.#pipe;
-    const message = pipe?.inbound.shift();
-    if (message && !pipe!.inboundFull) pipe!.pump?.resume();
-    return message;
-  }
-
-  protected override _attach(pipe: Pipe): void {
-    this.#pipe ??= pipe;
-  }
-
-  protected override _ready(pipe: Pipe): boolean {
-    return this.#pipe === pipe;
-  }
-
-  protected override _detach(pipe: Pipe): void {
-    if (this.#pipe === pipe) this.#pipe = undefined;
-  }
-
-  protected override _arrived(pipe: Pipe): void {
-    if (pipe !== this.#pipe) pipe.inbound.clear();
-  }
 }
+
+defineRouting("PAIR", () => new Exclusive());

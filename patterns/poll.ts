@@ -7,6 +7,7 @@
 import { ZmqError } from "../codec/errors.ts";
 import type { Message } from "./message.ts";
 import type { Socket } from "./socket.ts";
+import { coreOf } from "./_core.ts";
 
 /** Options of {@linkcode poll}. */
 export interface PollOptions {
@@ -97,7 +98,7 @@ async function _anyReadable(
   signal?.addEventListener("abort", stop, { once: true });
   try {
     await Promise.race(
-      sockets.map((socket) => socket._whenReadable(waiting.signal)),
+      sockets.map((socket) => coreOf(socket).whenReadable(waiting.signal)),
     );
   } finally {
     waiting.abort();

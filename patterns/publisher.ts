@@ -5,8 +5,11 @@
  */
 
 import type { SocketType } from "../codec/socket_type.ts";
-import type { Pipe } from "./pipe.ts";
-import { Socket, type SocketOptions } from "./socket.ts";
+import type { SocketOptions } from "./options.ts";
+import { Socket } from "./socket.ts";
+import { FanOut } from "./_fan_out.ts";
+import type { Pipe } from "./_pipe.ts";
+import { combine, defineRouting } from "./_routing.ts";
 
 /**
  * Sends each message to every subscriber whose subscriptions match its
@@ -35,33 +38,10 @@ export class Publisher extends Socket {
   constructor(options: SocketOptions = {}) {
     super((new.target as typeof Publisher).socketType, options);
   }
-
-  protected override _send(frames: Uint8Array[]): boolean {
-    const topic = frames[0];
-    for (const pipe of this._pipes) {
-      if (pipe.ready && !pipe.full && pipe.subscriptions.matches(topic)) {
-        pipe.write(frames);
-      }
-    }
-    return true;
-  }
-
-  protected override _subscription(
-    pipe: Pipe,
-    topic: Uint8Array,
-    subscribe: boolean,
-  ): void {
-    if (subscribe) pipe.subscriptions.add(topic);
-    else pipe.subscriptions.remove(topic);
-  }
-
-  protected override _arrived(pipe: Pipe): void {
-    // A PUB has no use for messages from its subscribers: drop them.
-    pipe.inbound.clear();
-  }
-
-  protected override _disconnected(pipe: Pipe): void {
-    // The subscriber sends its subscriptions again when it reconnects.
-    pipe.subscriptions.clear();
-  }
 }
+
+defineRouting("PUB", (_socket, host) =>
+  combine(new FanOut(host, true), {
+    // A PUB has no use for messages from its subscribers: drop them.
+    arrived: (pipe: Pipe) => pipe.inbound.clear(),
+  }));

@@ -4,10 +4,10 @@
  * @module
  */
 
-import { FairQueue } from "./fair_queue.ts";
-import type { Message } from "./message.ts";
-import type { Pipe } from "./pipe.ts";
-import { Socket, type SocketOptions } from "./socket.ts";
+import type { SocketOptions } from "./options.ts";
+import { Socket } from "./socket.ts";
+import { FairQueue } from "./_fair_queue.ts";
+import { combine, defineRouting } from "./_routing.ts";
 
 /**
  * Receives from all PUSH peers, fair-queued.
@@ -24,8 +24,6 @@ import { Socket, type SocketOptions } from "./socket.ts";
  * ```
  */
 export class Pull extends Socket {
-  #queue = new FairQueue();
-
   /**
    * Makes a PULL socket.
    *
@@ -34,12 +32,6 @@ export class Pull extends Socket {
   constructor(options: SocketOptions = {}) {
     super("PULL", options);
   }
-
-  protected override _receive(): Message | undefined {
-    return this.#queue.take()?.[1];
-  }
-
-  protected override _arrived(pipe: Pipe): void {
-    this.#queue.arrived(pipe);
-  }
 }
+
+defineRouting("PULL", () => combine(new FairQueue()));

@@ -4,9 +4,10 @@
  * @module
  */
 
-import { LoadBalancer } from "./load_balancer.ts";
-import type { Pipe } from "./pipe.ts";
-import { Socket, type SocketOptions } from "./socket.ts";
+import type { SocketOptions } from "./options.ts";
+import { Socket } from "./socket.ts";
+import { LoadBalancer } from "./_load_balancer.ts";
+import { combine, defineRouting } from "./_routing.ts";
 
 /**
  * Sends each message to one PULL peer, round-robin. When no peer has room
@@ -27,8 +28,6 @@ import { Socket, type SocketOptions } from "./socket.ts";
  * ```
  */
 export class Push extends Socket {
-  #balancer = new LoadBalancer();
-
   /**
    * Makes a PUSH socket.
    *
@@ -37,16 +36,6 @@ export class Push extends Socket {
   constructor(options: SocketOptions = {}) {
     super("PUSH", options);
   }
-
-  protected override _send(frames: Uint8Array[]): boolean {
-    return this.#balancer.send(frames) !== undefined;
-  }
-
-  protected override _attach(pipe: Pipe): void {
-    this.#balancer.add(pipe);
-  }
-
-  protected override _detach(pipe: Pipe): void {
-    this.#balancer.remove(pipe);
-  }
 }
+
+defineRouting("PUSH", () => combine(new LoadBalancer()));

@@ -5,10 +5,12 @@
  */
 
 import { ZmqError } from "../codec/errors.ts";
-import { FairQueue } from "./fair_queue.ts";
 import type { Message } from "./message.ts";
-import type { Pipe } from "./pipe.ts";
-import { Socket, type SocketOptions } from "./socket.ts";
+import type { SocketOptions } from "./options.ts";
+import { Socket } from "./socket.ts";
+import { FairQueue } from "./_fair_queue.ts";
+import type { Pipe } from "./_pipe.ts";
+import { defineRouting, type Routing } from "./_routing.ts";
 
 /**
  * Receives a request, then sends its reply, strictly in turn. The
@@ -27,10 +29,6 @@ import { Socket, type SocketOptions } from "./socket.ts";
  * ```
  */
 export class Reply extends Socket {
-  #queue = new FairQueue();
-  #envelope: Uint8Array[] | undefined;
-  #from: Pipe | undefined;
-
   /**
    * Makes a REP socket.
    *
@@ -39,8 +37,15 @@ export class Reply extends Socket {
   constructor(options: SocketOptions = {}) {
     super("REP", options);
   }
+}
 
-  protected override _receive(): Message | undefined {
+/** Fair-queued in, and REP's rule: reply to the sender, with its envelope. */
+class _ReplyRouting implements Routing {
+  #queue = new FairQueue();
+  #envelope: Uint8Array[] | undefined;
+  #from: Pipe | undefined;
+
+  receive(): Message | undefined {
     if (this.#envelope) {
       throw new ZmqError(
         "EFSM",
@@ -60,7 +65,7 @@ export class Reply extends Socket {
     }
   }
 
-  protected override _send(frames: Uint8Array[]): boolean {
+  send(frames: Message): boolean {
     const envelope = this.#envelope;
     const pipe = this.#from;
     if (!envelope || !pipe) {
@@ -76,7 +81,9 @@ export class Reply extends Socket {
     return true;
   }
 
-  protected override _arrived(pipe: Pipe): void {
+  arrived(pipe: Pipe): void {
     this.#queue.arrived(pipe);
   }
 }
+
+defineRouting("REP", () => new _ReplyRouting());

@@ -5,11 +5,13 @@
  */
 
 import { ZmqError } from "../codec/errors.ts";
-import { FairQueue } from "./fair_queue.ts";
-import { LoadBalancer } from "./load_balancer.ts";
 import type { Message } from "./message.ts";
-import type { Pipe } from "./pipe.ts";
-import { Socket, type SocketOptions } from "./socket.ts";
+import type { SocketOptions } from "./options.ts";
+import { Socket } from "./socket.ts";
+import { FairQueue } from "./_fair_queue.ts";
+import { LoadBalancer } from "./_load_balancer.ts";
+import type { Pipe } from "./_pipe.ts";
+import { defineRouting, type Routing, type RoutingHost } from "./_routing.ts";
 
 const _DELIMITER = new Uint8Array(0);
 
@@ -55,12 +57,6 @@ export class Request extends Socket {
   requestRelaxed: boolean;
   /** See {@linkcode RequestOptions.requestCorrelate}. */
   requestCorrelate: boolean;
-  #requestId = (Math.random() * 0x1_0000_0000) >>> 0;
-  #expectedId: Uint8Array | undefined;
-  #balancer = new LoadBalancer();
-  #queue = new FairQueue();
-  #awaitingReply = false;
-  #target: Pipe | undefined;
 
   /**
    * Makes a REQ socket.
@@ -72,31 +68,48 @@ export class Request extends Socket {
     this.requestRelaxed = options.requestRelaxed ?? false;
     this.requestCorrelate = options.requestCorrelate ?? false;
   }
+}
 
-  protected override _send(frames: Uint8Array[]): boolean {
-    if (this.#awaitingReply && !this.requestRelaxed) {
+/** Load-balanced out, fair-queued in, and REQ's rule: strict alternation. */
+class _RequestRouting implements Routing {
+  #socket: Request;
+  #host: RoutingHost;
+  #balancer = new LoadBalancer();
+  #queue = new FairQueue();
+  #requestId = (Math.random() * 0x1_0000_0000) >>> 0;
+  #expectedId: Uint8Array | undefined;
+  #awaitingReply = false;
+  #target: Pipe | undefined;
+
+  constructor(socket: Request, host: RoutingHost) {
+    this.#socket = socket;
+    this.#host = host;
+  }
+
+  send(frames: Message): boolean {
+    const socket = this.#socket;
+    if (this.#awaitingReply && !socket.requestRelaxed) {
       throw new ZmqError(
         "EFSM",
         "a REQ socket must receive the reply before it sends another request (or set requestRelaxed)",
       );
     }
     let id: Uint8Array | undefined;
-    if (this.requestCorrelate) {
+    if (socket.requestCorrelate) {
       id = new Uint8Array(4);
       new DataView(id.buffer).setUint32(0, this.#requestId);
     }
     const envelope = id ? [id, _DELIMITER] : [_DELIMITER];
-    const pipe = this.#balancer.send([...envelope, ...frames]);
-    if (!pipe) return false;
+    if (!this.#balancer.send([...envelope, ...frames])) return false;
     if (id) this.#requestId = (this.#requestId + 1) >>> 0;
     this.#awaitingReply = true;
-    this.#target = pipe;
+    this.#target = this.#balancer.last;
     this.#expectedId = id;
     return true;
   }
 
-  protected override _receive(): Message | undefined {
-    if (!this.#awaitingReply && !this._sendPending) {
+  receive(): Message | undefined {
+    if (!this.#awaitingReply && !this.#host.sendPending) {
       throw new ZmqError(
         "EFSM",
         "a REQ socket must send a request before it receives",
@@ -120,19 +133,24 @@ export class Request extends Socket {
     }
   }
 
-  protected override _attach(pipe: Pipe): void {
-    this.#balancer.add(pipe);
+  attach(pipe: Pipe): void {
+    this.#balancer.attach(pipe);
   }
 
-  protected override _detach(pipe: Pipe): void {
+  detach(pipe: Pipe): void {
     // What the peer sent before it went stays readable, as in libzmq.
-    this.#balancer.remove(pipe);
+    this.#balancer.detach(pipe);
   }
 
-  protected override _arrived(pipe: Pipe): void {
+  arrived(pipe: Pipe): void {
     this.#queue.arrived(pipe);
   }
 }
+
+defineRouting<Request>(
+  "REQ",
+  (socket, host) => new _RequestRouting(socket, host),
+);
 
 function _sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);

@@ -5,12 +5,11 @@
  */
 
 import type { PeerInfo } from "../codec/connection.ts";
-import { FairQueue } from "./fair_queue.ts";
-import type { Message } from "./message.ts";
-import type { Pipe } from "./pipe.ts";
-import { bytesKey } from "./_bytes_key.ts";
-import { ZmqError } from "../codec/errors.ts";
-import { Socket, type SocketOptions } from "./socket.ts";
+import type { SocketOptions } from "./options.ts";
+import { Socket } from "./socket.ts";
+import { Addressed } from "./_addressed.ts";
+import { coreOf } from "./_core.ts";
+import { defineRouting } from "./_routing.ts";
 
 /** Options of a {@linkcode Router}. */
 export interface RouterOptions extends SocketOptions {
@@ -50,9 +49,6 @@ export class Router extends Socket {
   routerMandatory: boolean;
   /** See {@linkcode RouterOptions.routerHandover}. */
   routerHandover: boolean;
-  #queue = new FairQueue();
-  #peers = new Map<string, Pipe>();
-  #nextId = (Math.random() * 0x1_0000_0000) >>> 0;
 
   /**
    * Makes a ROUTER socket.
@@ -73,83 +69,8 @@ export class Router extends Socket {
    * @returns The peer, or `undefined` if no peer has that routing id now.
    */
   peer(routingId: Uint8Array): PeerInfo | undefined {
-    return this.#peers.get(bytesKey(routingId))?.peer;
-  }
-
-  protected override _send(frames: Uint8Array[]): boolean {
-    const pipe = this.#peers.get(bytesKey(frames[0]));
-    if (!pipe || !pipe.ready) {
-      if (!this.routerMandatory) return true;
-      throw new ZmqError(
-        "EHOSTUNREACH",
-        `no peer has the routing id ${
-          _hex(frames[0])
-        }; the first frame must name a connected peer`,
-      );
-    }
-    if (frames.length < 2) return true;
-    if (!pipe.full) {
-      pipe.write(frames.slice(1));
-      return true;
-    }
-    // At the high-water mark: wait with routerMandatory, else drop.
-    return !this.routerMandatory;
-  }
-
-  protected override _receive(): Message | undefined {
-    const item = this.#queue.take();
-    if (!item) return undefined;
-    const [pipe, message] = item;
-    return [pipe.routingId!, ...message];
-  }
-
-  protected override _ready(pipe: Pipe): boolean {
-    const wanted = pipe.assignedRoutingId ?? pipe.peer?.routingId;
-    const id = wanted ?? this.#generateId();
-    const existing = wanted && this.#peers.get(bytesKey(wanted));
-    if (existing && existing !== pipe) {
-      // libzmq refuses a second peer with a routing id already in use,
-      // unless handing over: the old peer keeps its unread messages under
-      // a generated id, and its connection is dropped.
-      if (!this.routerHandover) return false;
-      this.#forget(existing);
-      existing.routingId = this.#generateId();
-      this.#peers.set(bytesKey(existing.routingId), existing);
-      existing.pump?.close();
-    }
-    this.#forget(pipe);
-    pipe.routingId = id;
-    this.#peers.set(bytesKey(id), pipe);
-    return true;
-  }
-
-  protected override _detach(pipe: Pipe): void {
-    // What the peer sent before it went stays readable, as in libzmq.
-    this.#forget(pipe);
-  }
-
-  protected override _disconnected(pipe: Pipe): void {
-    this.#forget(pipe);
-  }
-
-  protected override _arrived(pipe: Pipe): void {
-    this.#queue.arrived(pipe);
-  }
-
-  #generateId(): Uint8Array {
-    const id = new Uint8Array(5);
-    new DataView(id.buffer).setUint32(1, this.#nextId);
-    this.#nextId = (this.#nextId + 1) >>> 0;
-    return id;
-  }
-
-  #forget(pipe: Pipe): void {
-    if (pipe.routingId && this.#peers.get(bytesKey(pipe.routingId)) === pipe) {
-      this.#peers.delete(bytesKey(pipe.routingId));
-    }
+    return (coreOf(this).routing as Addressed).peer(routingId);
   }
 }
 
-function _hex(id: Uint8Array): string {
-  return Array.from(id, (byte) => byte.toString(16).padStart(2, "0")).join("");
-}
+defineRouting<Router>("ROUTER", (socket) => new Addressed(socket));

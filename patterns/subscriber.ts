@@ -6,11 +6,16 @@
 
 import { ZmqError } from "../codec/errors.ts";
 import type { SocketType } from "../codec/socket_type.ts";
-import { FairQueue } from "./fair_queue.ts";
+import type { MessageWriter } from "../transport/transport.ts";
 import type { Message } from "./message.ts";
-import type { Pipe } from "./pipe.ts";
-import { Socket, type SocketOptions } from "./socket.ts";
-import { SubscriptionTrie } from "./subscription_trie.ts";
+import type { SocketOptions } from "./options.ts";
+import { Socket } from "./socket.ts";
+import { coreOf } from "./_core.ts";
+import { FairQueue } from "./_fair_queue.ts";
+import { FanOut } from "./_fan_out.ts";
+import type { Pipe } from "./_pipe.ts";
+import { defineRouting, type Routing, type RoutingHost } from "./_routing.ts";
+import { SubscriptionTrie } from "./_subscription_trie.ts";
 
 const _encoder = new TextEncoder();
 
@@ -34,9 +39,6 @@ const _encoder = new TextEncoder();
  * ```
  */
 export class Subscriber extends Socket {
-  #queue = new FairQueue();
-  #subscriptions = new SubscriptionTrie();
-
   /** The ZMTP socket type a subclass announces (XSUB for {@linkcode XSubscriber}). */
   static readonly socketType: SocketType = "SUB";
 
@@ -56,10 +58,7 @@ export class Subscriber extends Socket {
    * @param prefixes Strings (UTF-8) or bytes.
    */
   subscribe(...prefixes: (string | Uint8Array)[]): void {
-    for (const topic of _topics(prefixes)) {
-      this.#subscriptions.add(topic);
-      this.#tellPublishers((connection) => connection.sendSubscribe(topic));
-    }
+    (coreOf(this).routing as SubscriberRouting).subscribe(_topics(prefixes));
   }
 
   /**
@@ -69,21 +68,48 @@ export class Subscriber extends Socket {
    * @param prefixes Strings (UTF-8) or bytes.
    */
   unsubscribe(...prefixes: (string | Uint8Array)[]): void {
-    for (const topic of _topics(prefixes)) {
+    (coreOf(this).routing as SubscriberRouting).unsubscribe(
+      _topics(prefixes),
+    );
+  }
+}
+
+/**
+ * Fair-queued in, and SUB's rule: keep only what matches a subscription,
+ * and tell every publisher the subscriptions (again after a reconnect).
+ */
+class SubscriberRouting implements Routing {
+  #host: RoutingHost;
+  #queue = new FairQueue();
+  #subscriptions = new SubscriptionTrie();
+
+  constructor(host: RoutingHost) {
+    this.#host = host;
+  }
+
+  subscribe(topics: Uint8Array[]): void {
+    for (const topic of topics) {
+      this.#subscriptions.add(topic);
+      this.#tellPublishers((writer) => writer.sendSubscribe(topic));
+    }
+  }
+
+  unsubscribe(topics: Uint8Array[]): void {
+    for (const topic of topics) {
       if (this.#subscriptions.remove(topic)) {
-        this.#tellPublishers((connection) => connection.sendCancel(topic));
+        this.#tellPublishers((writer) => writer.sendCancel(topic));
       }
     }
   }
 
-  protected override _send(_frames: Uint8Array[]): boolean {
+  send(_frames: Message): boolean {
     throw new ZmqError(
       "ENOTSUP",
       "a SUB socket cannot send; use subscribe() and unsubscribe()",
     );
   }
 
-  protected override _receive(): Message | undefined {
+  receive(): Message | undefined {
     while (true) {
       const item = this.#queue.take();
       if (!item) return undefined;
@@ -92,25 +118,50 @@ export class Subscriber extends Socket {
     }
   }
 
-  protected override _ready(pipe: Pipe): boolean {
+  ready(pipe: Pipe): boolean {
     for (const topic of this.#subscriptions.topics()) {
-      pipe.writeControl((connection) => connection.sendSubscribe(topic));
+      pipe.writeControl((writer) => writer.sendSubscribe(topic));
     }
     return true;
   }
 
-  protected override _arrived(pipe: Pipe): void {
+  arrived(pipe: Pipe): void {
     this.#queue.arrived(pipe);
   }
 
-  #tellPublishers(
-    action: Parameters<Pipe["writeControl"]>[0],
-  ): void {
-    for (const pipe of this._pipes) {
+  #tellPublishers(action: (writer: MessageWriter) => void): void {
+    for (const pipe of this.#host.pipes) {
       if (pipe.ready) pipe.writeControl(action);
     }
   }
 }
+
+/**
+ * SUB's routing with XSUB's rule on sending: `0x01`/`0x00` messages
+ * subscribe and cancel, anything else goes to every publisher.
+ */
+class _XSubscriberRouting extends SubscriberRouting {
+  #fanOut: FanOut;
+
+  constructor(host: RoutingHost) {
+    super(host);
+    this.#fanOut = new FanOut(host, false);
+  }
+
+  override send(frames: Message): boolean {
+    const [first] = frames;
+    if (frames.length === 1 && first.length > 0 && first[0] <= 1) {
+      const topic = first.subarray(1);
+      if (first[0] === 1) this.subscribe([topic]);
+      else this.unsubscribe([topic]);
+      return true;
+    }
+    return this.#fanOut.send(frames);
+  }
+}
+
+defineRouting("SUB", (_socket, host) => new SubscriberRouting(host));
+defineRouting("XSUB", (_socket, host) => new _XSubscriberRouting(host));
 
 function _topics(prefixes: (string | Uint8Array)[]): Uint8Array[] {
   if (prefixes.length === 0) return [new Uint8Array()];

@@ -5,13 +5,15 @@
  */
 
 import type { SocketType } from "../codec/socket_type.ts";
-import { FairQueue } from "./fair_queue.ts";
 import type { Message } from "./message.ts";
-import type { Pipe } from "./pipe.ts";
-import { bytesKey } from "./_bytes_key.ts";
+import type { SocketOptions } from "./options.ts";
 import { Publisher } from "./publisher.ts";
-import type { SocketOptions } from "./socket.ts";
+import { bytesKey } from "./_bytes_key.ts";
+import { FairQueue } from "./_fair_queue.ts";
+import { FanOut } from "./_fan_out.ts";
+import type { Pipe } from "./_pipe.ts";
 import { Queue } from "./_queue.ts";
+import { defineRouting, type Routing, type RoutingHost } from "./_routing.ts";
 
 /** Options of an {@linkcode XPublisher}, with libzmq's meaning. */
 export interface XPublisherOptions extends SocketOptions {
@@ -58,9 +60,6 @@ export class XPublisher extends Publisher {
   xpubNoDrop: boolean;
   /** See {@linkcode XPublisherOptions.xpubWelcomeMessage}. */
   xpubWelcomeMessage: Uint8Array | undefined;
-  #subscribers = new Map<string, number>();
-  #notices = new Queue<Message>();
-  #queue = new FairQueue();
 
   /**
    * Makes an XPUB socket.
@@ -76,56 +75,66 @@ export class XPublisher extends Publisher {
       ? new TextEncoder().encode(options.xpubWelcomeMessage)
       : options.xpubWelcomeMessage;
   }
+}
 
-  protected override _send(frames: Uint8Array[]): boolean {
-    if (this.xpubNoDrop) {
-      for (const pipe of this._pipes) {
-        if (pipe.ready && pipe.full && pipe.subscriptions.matches(frames[0])) {
-          return false;
-        }
-      }
-    }
-    return super._send(frames);
+/**
+ * Fan-out filtered by subscription, fair-queued in, and XPUB's rule:
+ * subscriptions become messages for the application.
+ */
+class _XPublisherRouting implements Routing {
+  #socket: XPublisher;
+  #host: RoutingHost;
+  #fanOut: FanOut;
+  #queue = new FairQueue();
+  #subscribers = new Map<string, number>();
+  #notices = new Queue<Message>();
+
+  constructor(socket: XPublisher, host: RoutingHost) {
+    this.#socket = socket;
+    this.#host = host;
+    this.#fanOut = new FanOut(host, true);
   }
 
-  protected override _receive(): Message | undefined {
-    return this.#notices.shift() ?? this.#queue.take()?.[1];
+  send(frames: Message): boolean {
+    if (this.#socket.xpubNoDrop && this.#fanOut.blocked(frames)) return false;
+    return this.#fanOut.send(frames);
   }
 
-  protected override _ready(pipe: Pipe): boolean {
-    if (this.xpubWelcomeMessage) pipe.write([this.xpubWelcomeMessage]);
+  receive(): Message | undefined {
+    return this.#notices.shift() ?? this.#queue.receive();
+  }
+
+  ready(pipe: Pipe): boolean {
+    const welcome = this.#socket.xpubWelcomeMessage;
+    if (welcome) pipe.write([welcome]);
     return true;
   }
 
-  protected override _subscription(
-    pipe: Pipe,
-    topic: Uint8Array,
-    subscribe: boolean,
-  ): void {
+  subscription(pipe: Pipe, topic: Uint8Array, subscribe: boolean): void {
+    const socket = this.#socket;
     const key = bytesKey(topic);
     const count = this.#subscribers.get(key) ?? 0;
     if (subscribe) {
       const added = pipe.subscriptions.add(topic);
       if (added) this.#subscribers.set(key, count + 1);
-      if ((added && count === 0) || this.xpubVerbose) this.#notify(1, topic);
+      if ((added && count === 0) || socket.xpubVerbose) this.#notify(1, topic);
     } else {
       const removed = pipe.subscriptions.remove(topic);
       if (!removed) return;
       this.#forget(key, count);
-      if (count === 1 || this.xpubVerboser) this.#notify(0, topic);
+      if (count === 1 || socket.xpubVerboser) this.#notify(0, topic);
     }
   }
 
-  protected override _arrived(pipe: Pipe): void {
+  arrived(pipe: Pipe): void {
     this.#queue.arrived(pipe);
   }
 
-  protected override _disconnected(pipe: Pipe): void {
+  disconnected(pipe: Pipe): void {
     this.#unsubscribeAll(pipe);
-    super._disconnected(pipe);
   }
 
-  protected override _detach(pipe: Pipe): void {
+  detach(pipe: Pipe): void {
     this.#unsubscribeAll(pipe);
     this.#queue.remove(pipe);
   }
@@ -135,7 +144,7 @@ export class XPublisher extends Publisher {
       const key = bytesKey(topic);
       const count = this.#subscribers.get(key) ?? 0;
       this.#forget(key, count);
-      if (count === 1 || this.xpubVerboser) this.#notify(0, topic);
+      if (count === 1 || this.#socket.xpubVerboser) this.#notify(0, topic);
     }
     pipe.subscriptions.clear();
   }
@@ -150,6 +159,11 @@ export class XPublisher extends Publisher {
     notice[0] = flag;
     notice.set(topic, 1);
     this.#notices.push([notice]);
-    this._retryReceives();
+    this.#host.retryReceives();
   }
 }
+
+defineRouting<XPublisher>(
+  "XPUB",
+  (socket, host) => new _XPublisherRouting(socket, host),
+);

@@ -26,18 +26,4 @@ import { Subscriber } from "./subscriber.ts";
 export class XSubscriber extends Subscriber {
   /** Announced as XSUB. */
   static override readonly socketType: SocketType = "XSUB";
-
-  protected override _send(frames: Uint8Array[]): boolean {
-    const [first] = frames;
-    if (frames.length === 1 && first.length > 0 && first[0] <= 1) {
-      const topic = first.subarray(1);
-      if (first[0] === 1) this.subscribe(topic);
-      else this.unsubscribe(topic);
-      return true;
-    }
-    for (const pipe of this._pipes) {
-      if (pipe.ready && !pipe.full) pipe.write(frames);
-    }
-    return true;
-  }
 }

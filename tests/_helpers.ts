@@ -77,3 +77,172 @@ export async function handshakeAs(
   for (const chunk of fake.takeOutput()) await raw.write(chunk);
   return fake;
 }
+
+/** Which way bytes go through a {@linkcode ZmtpRelay}. */
+export type RelayDirection = "to-target" | "from-target";
+
+/**
+ * Counts the ZMTP commands (PING, PONG…) in one direction of a NULL
+ * connection, reading the framing only: 64 greeting bytes, then frames.
+ */
+class _CommandCounter {
+  readonly counts = new Map<string, number>();
+  #greeting = 64;
+  #skip = 0; // the rest of a message frame's body
+  #pending = new Uint8Array(0); // a partial frame header or command
+
+  feed(chunk: Uint8Array): void {
+    let data = chunk;
+    if (this.#pending.length > 0) {
+      data = new Uint8Array(this.#pending.length + chunk.length);
+      data.set(this.#pending);
+      data.set(chunk, this.#pending.length);
+    }
+    let at = 0;
+    while (at < data.length) {
+      if (this.#greeting > 0 || this.#skip > 0) {
+        const count = Math.min(this.#greeting + this.#skip, data.length - at);
+        if (this.#greeting > 0) this.#greeting -= count;
+        else this.#skip -= count;
+        at += count;
+        continue;
+      }
+      const flags = data[at];
+      const headerSize = flags & 0x02 ? 9 : 2;
+      if (data.length - at < headerSize) break;
+      const size = headerSize === 9
+        ? Number(new DataView(data.buffer, data.byteOffset + at + 1, 8)
+          .getBigUint64(0))
+        : data[at + 1];
+      if (!(flags & 0x04)) {
+        at += headerSize;
+        this.#skip = size;
+        continue;
+      }
+      if (data.length - at < headerSize + size) break;
+      const body = data.subarray(at + headerSize, at + headerSize + size);
+      const name = decode(body.subarray(1, 1 + body[0]));
+      this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
+      at += headerSize + size;
+    }
+    this.#pending = data.slice(at);
+  }
+}
+
+/**
+ * A loopback TCP relay between whoever connects to `port` and a target,
+ * forwarding bytes unchanged both ways and counting the ZMTP commands each
+ * way, for a test that must see heartbeats flow (NULL mechanism only: it
+ * reads the frames in clear). Every connection it accepts counts.
+ */
+export class ZmtpRelay implements AsyncDisposable {
+  /** The port to connect to instead of the target's. */
+  readonly port: number;
+  /** Connections accepted so far. */
+  connections = 0;
+  #listener: Deno.Listener;
+  #counters = {
+    "to-target": new _CommandCounter(),
+    "from-target": new _CommandCounter(),
+  };
+  #conns = new Set<Deno.Conn>();
+  #tasks: Promise<void>[] = [];
+  #changed = Promise.withResolvers<void>();
+
+  /** @param target The TCP port on 127.0.0.1 to relay to. */
+  constructor(target: number) {
+    this.#listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    this.port = (this.#listener.addr as Deno.NetAddr).port;
+    this.#tasks.push(this.#accept(target));
+  }
+
+  /** The `tcp://` endpoint of the relay. */
+  get endpoint(): string {
+    return `tcp://127.0.0.1:${this.port}`;
+  }
+
+  /** How many commands of this name went this way, over all connections. */
+  count(direction: RelayDirection, name: string): number {
+    return this.#counters[direction].counts.get(name) ?? 0;
+  }
+
+  /** Waits until `count` commands of this name went this way. */
+  async waitFor(
+    direction: RelayDirection,
+    name: string,
+    count: number,
+    signal: AbortSignal,
+  ): Promise<void> {
+    while (this.count(direction, name) < count) {
+      signal.throwIfAborted();
+      const aborted = Promise.withResolvers<never>();
+      const onAbort = () => aborted.reject(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+      try {
+        await Promise.race([this.#changed.promise, aborted.promise]);
+      } finally {
+        signal.removeEventListener("abort", onAbort);
+      }
+    }
+  }
+
+  async #accept(target: number): Promise<void> {
+    for await (const inbound of this.#listener) {
+      this.connections++;
+      this.#conns.add(inbound);
+      let outbound: Deno.Conn;
+      try {
+        outbound = await Deno.connect({ hostname: "127.0.0.1", port: target });
+      } catch {
+        this.#close(inbound);
+        continue;
+      }
+      if (!this.#conns.has(inbound)) { // disposed meanwhile
+        outbound.close();
+        continue;
+      }
+      this.#conns.add(outbound);
+      this.#tasks.push(
+        this.#pipe(inbound, outbound, this.#counters["to-target"]),
+        this.#pipe(outbound, inbound, this.#counters["from-target"]),
+      );
+    }
+  }
+
+  async #pipe(
+    from: Deno.Conn,
+    to: Deno.Conn,
+    counter: _CommandCounter,
+  ): Promise<void> {
+    const buffer = new Uint8Array(64 * 1024);
+    try {
+      while (true) {
+        const count = await from.read(buffer);
+        if (count === null) break;
+        const chunk = buffer.slice(0, count);
+        counter.feed(chunk);
+        const changed = this.#changed;
+        this.#changed = Promise.withResolvers<void>();
+        changed.resolve();
+        for (let at = 0; at < chunk.length;) {
+          at += await to.write(chunk.subarray(at));
+        }
+      }
+    } catch {
+      // The other way closed both.
+    }
+    this.#close(from);
+    this.#close(to);
+  }
+
+  #close(conn: Deno.Conn): void {
+    if (this.#conns.delete(conn)) conn.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.#listener.close();
+    for (const conn of [...this.#conns]) this.#close(conn);
+    // Tasks started while closing are awaited too.
+    for (let i = 0; i < this.#tasks.length; i++) await this.#tasks[i];
+  }
+}

@@ -2,32 +2,39 @@
  * ZMTP 3.1 heartbeats against libzmq and against a peer that falls silent.
  */
 import { assertEquals } from "@std/assert";
+import { deadline } from "@std/async/deadline";
 import { Pull, Push, type SocketEvent } from "../mod.ts";
-import { decode, handshakeAs, timeout } from "./_helpers.ts";
+import { decode, handshakeAs, timeout, ZmtpRelay } from "./_helpers.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
+
+const portOf = (endpoint: string) => Number(endpoint.split(":").at(-1));
 
 Deno.test("heartbeats drop a peer that completed its handshake and then fell silent", async () => {
   const pull = new Pull({ heartbeatInterval: 50, heartbeatTimeout: 100 });
   await pull.bind("tcp://127.0.0.1:0");
   const raw = await Deno.connect({
     hostname: "127.0.0.1",
-    port: Number(pull.lastEndpoint!.split(":").at(-1)),
+    port: portOf(pull.lastEndpoint!),
   });
-  // A PUSH that says hello, then never sends (or reads) another byte.
-  await handshakeAs(raw, "PUSH");
-  const event = await pull.events.wait(
-    "protocol-error",
-    AbortSignal.timeout(5000),
-  );
-  assertEquals([event.kind, event.reason.includes("heartbeat")], [
-    "timeout",
-    true,
-  ]);
-  await pull.events.wait("disconnected", AbortSignal.timeout(5000));
-  raw.close();
-  await pull.close();
+  try {
+    // A PUSH that says hello, then never sends (or reads) another byte.
+    await deadline(handshakeAs(raw, "PUSH"), 5000);
+    const event = await pull.events.wait("protocol-error", timeout().signal);
+    assertEquals([event.kind, event.reason.includes("heartbeat")], [
+      "timeout",
+      true,
+    ]);
+    await pull.events.wait("disconnected", timeout().signal);
+  } finally {
+    raw.close();
+    await pull.close();
+  }
 });
 
+// Between the sockets sits a relay that counts the PINGs and PONGs: the
+// window the link must survive is measured in answered PINGs, and each is
+// several times shorter than the timeout that would end the link, so that a
+// loaded machine answering late does not look like a dead peer.
 Deno.test("heartbeats with libzmq: its PINGs are answered, ours are answered", async (t) => {
   await using peer = new LibzmqPeer();
   await t.step(
@@ -35,17 +42,25 @@ Deno.test("heartbeats with libzmq: its PINGs are answered, ours are answered", a
     async () => {
       const pull = new Pull();
       await pull.bind("tcp://127.0.0.1:0");
+      await using relay = new ZmtpRelay(portOf(pull.lastEndpoint!));
       const push = await peer.open("Push", {
-        heartbeatInterval: 20,
-        heartbeatTimeout: 60,
+        heartbeatInterval: 100,
+        heartbeatTimeout: 400,
       });
-      await push.connect(pull.lastEndpoint!);
+      await push.connect(relay.endpoint);
       await push.send(["first"]);
       assertEquals((await pull.receive(timeout())).map(decode), ["first"]);
-      // Ten of libzmq's heartbeat timeouts pass; it would have dropped us without our PONGs.
-      await new Promise((resolve) => setTimeout(resolve, 600));
+      // Our PULL sends nothing but PONGs: without them libzmq would drop us
+      // 500 ms after connecting. 15 answered PINGs take 1.5 s at least.
+      await relay.waitFor(
+        "from-target",
+        "PONG",
+        15,
+        AbortSignal.timeout(10000),
+      );
       await push.send(["second"]);
       assertEquals((await pull.receive(timeout())).map(decode), ["second"]);
+      assertEquals(relay.connections, 1, "libzmq did not reconnect");
       await pull.close();
       const events: SocketEvent["type"][] = [];
       for await (const event of pull.events) events.push(event.type);
@@ -61,17 +76,28 @@ Deno.test("heartbeats with libzmq: its PINGs are answered, ours are answered", a
     "our PUSH heartbeating a libzmq PULL keeps its connection",
     async () => {
       const pull = await peer.open("Pull");
+      const endpoint = await pull.bind("tcp://127.0.0.1:*");
+      await using relay = new ZmtpRelay(portOf(endpoint));
       const push = new Push({
-        heartbeatInterval: 20,
-        heartbeatTimeout: 60,
+        heartbeatInterval: 100,
+        heartbeatTimeout: 400,
         heartbeatTimeToLive: 1000,
       });
-      push.connect(await pull.bind("tcp://127.0.0.1:*"));
-      await push.send("first");
+      push.connect(relay.endpoint);
+      await push.send("first", timeout());
       assertEquals((await pull.receive()).map(decode), ["first"]);
-      await new Promise((resolve) => setTimeout(resolve, 600));
-      await push.send("second");
+      // We would drop libzmq 500 ms after connecting without its PONGs, and
+      // it would drop us 1 s after a PING without another (the TTL we ask
+      // for). 20 answered PINGs take 2 s at least.
+      await relay.waitFor(
+        "from-target",
+        "PONG",
+        20,
+        AbortSignal.timeout(10000),
+      );
+      await push.send("second", timeout());
       assertEquals((await pull.receive()).map(decode), ["second"]);
+      assertEquals(relay.connections, 1, "we did not reconnect");
       await push.close();
       const events: SocketEvent["type"][] = [];
       for await (const event of push.events) events.push(event.type);
@@ -95,7 +121,7 @@ Deno.test("heartbeats drop a libzmq peer whose process froze (no FIN), and recon
     reconnectInterval: 20,
   });
   push.connect(endpoint);
-  await push.send("before");
+  await push.send("before", timeout());
   assertEquals((await pull.receive()).map(decode), ["before"]);
   // SIGSTOP keeps the process and its connections: the kernel still
   // acknowledges bytes, nothing closes, but libzmq answers no PING.
@@ -108,7 +134,7 @@ Deno.test("heartbeats drop a libzmq peer whose process froze (no FIN), and recon
     peer.kill("SIGCONT");
   }
   await push.events.wait("handshake-succeeded", timeout().signal);
-  await push.send("after");
+  await push.send("after", timeout());
   assertEquals((await pull.receive()).map(decode), ["after"]);
   await push.close();
   await pull.close();

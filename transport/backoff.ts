@@ -19,7 +19,7 @@ export interface ReconnectOptions {
  *
  * @example
  * ```ts
- * import { ReconnectBackoff } from "@zmtp/zmq";
+ * import { ReconnectBackoff } from "@zmtp/zmq/transport";
  *
  * const backoff = new ReconnectBackoff(
  *   { reconnectInterval: 100, reconnectIntervalMax: 400 },

@@ -1,90 +1,54 @@
 /**
- * Connecting to a peer, and reconnecting whenever the connection drops.
+ * Connecting to a peer, and reconnecting whenever the link drops.
  *
  * @module
  */
 
-import { ZmqError } from "../codec/errors.ts";
 import { sleep } from "./_abortable_sleep.ts";
 import { ReconnectBackoff, type ReconnectOptions } from "./backoff.ts";
-import { parseEndpoint } from "./endpoint.ts";
-import type { ByteConnection } from "./listener.ts";
+import type { Link } from "./transport.ts";
 
-/** Callbacks of a {@linkcode Dialer}. */
+/** What a {@linkcode Dialer} does, and is told. */
 export interface DialerHandlers {
+  /** Makes one link; rejects when the peer is not there. */
+  dial(signal: AbortSignal): Promise<Link>;
   /**
-   * Serves a new connection; the promise settles when the connection has
-   * ended, after which the dialer waits and reconnects.
+   * Serves a new link; the promise settles when the link has ended, after
+   * which the dialer waits and dials again.
    */
-  onConnection(connection: ByteConnection): Promise<void>;
-  /** A connection attempt is starting and has not completed yet. */
+  serve(link: Link): Promise<void>;
+  /** An attempt is starting and has not completed yet. */
   onAttempt?(): void;
-  /** A connection attempt failed; the next one comes after `delay` ms. */
-  onRetry?(delay: number, error: Error): void;
+  /** An attempt failed; the next one comes after `delay` ms. */
+  onRetry?(delay: number, error: unknown): void;
 }
 
 /**
- * Keeps one connection to an endpoint alive: connects (the peer need not be
- * up yet), hands the connection over, and when it ends waits
- * `reconnectInterval` (growing to `reconnectIntervalMax`) and connects again.
+ * Keeps one link to an endpoint alive, whatever the transport: dials (the
+ * peer need not be up yet), hands the link over, and when it ends waits
+ * `reconnectInterval` (growing to `reconnectIntervalMax`) and dials again.
  *
  * @example
- * ```ts
- * import { Dialer, Listener } from "@zmtp/zmq";
- *
- * const listener = await Listener.bind("tcp://127.0.0.1:0", (connection) => connection.close());
- * const connected = Promise.withResolvers<void>();
- * const dialer = new Dialer(listener.endpoint, { reconnectInterval: 100, reconnectIntervalMax: 0 }, {
- *   onConnection(connection) {
- *     connection.close();
- *     connected.resolve();
- *     return Promise.resolve();
- *   },
+ * ```ts ignore
+ * const dialer = new Dialer({ reconnectInterval: 100, reconnectIntervalMax: 0 }, {
+ *   dial: (signal) => tcp.dial("127.0.0.1:5555", options, signal),
+ *   serve: (link) => { link.start(session); return link.done.then(() => {}); },
  * });
- * await connected.promise;
  * await dialer.close();
- * await listener.close();
  * ```
  */
 export class Dialer {
-  /** The endpoint being dialled. */
-  readonly endpoint: string;
   #abort = new AbortController();
   #loop: Promise<void>;
 
   /**
    * Starts dialling at once.
    *
-   * @param endpoint `tcp://host:port` or `ipc:///path`.
    * @param options The reconnect intervals.
-   * @param handlers What to do with each connection.
-   * @throws {ZmqError} `EINVAL` for a malformed endpoint.
+   * @param handlers How to dial, and what to do with each link.
    */
-  constructor(
-    endpoint: string,
-    options: ReconnectOptions,
-    handlers: DialerHandlers,
-  ) {
-    const parsed = parseEndpoint(endpoint);
-    if (
-      parsed.transport === "tcp" && (parsed.host === "*" || parsed.port === 0)
-    ) {
-      throw new ZmqError(
-        "EINVAL",
-        `cannot connect to ${endpoint}: name a host and a port`,
-      );
-    }
-    if (parsed.transport === "inproc") {
-      throw new ZmqError(
-        "EPROTONOSUPPORT",
-        `cannot connect to ${endpoint}: inproc is not available yet`,
-      );
-    }
-    this.endpoint = endpoint;
-    const connect = parsed.transport === "tcp"
-      ? () => _connectTcp(parsed.host, parsed.port)
-      : () => Deno.connect({ transport: "unix", path: parsed.path });
-    this.#loop = this.#run(connect, options, handlers);
+  constructor(options: ReconnectOptions, handlers: DialerHandlers) {
+    this.#loop = this.#run(options, handlers);
   }
 
   /** Stops dialling; resolves once no attempt or timer is left. */
@@ -94,51 +58,31 @@ export class Dialer {
   }
 
   async #run(
-    connect: () => Promise<ByteConnection>,
     options: ReconnectOptions,
     handlers: DialerHandlers,
   ): Promise<void> {
     const signal = this.#abort.signal;
     const backoff = new ReconnectBackoff(options);
     while (!signal.aborted) {
-      let connection: ByteConnection;
+      let link: Link;
       handlers.onAttempt?.();
       try {
-        connection = await connect();
+        link = await handlers.dial(signal);
       } catch (error) {
         if (signal.aborted || !backoff.enabled) return;
         const delay = backoff.next();
-        handlers.onRetry?.(delay, error as Error);
+        handlers.onRetry?.(delay, error);
         await sleep(delay, signal);
         continue;
       }
       if (signal.aborted) {
-        connection.close();
+        link.close();
         return;
       }
       backoff.reset();
-      await handlers.onConnection(connection);
+      await handlers.serve(link);
       if (!backoff.enabled) return;
       await sleep(backoff.next(), signal);
     }
   }
-}
-
-async function _connectTcp(
-  host: string,
-  port: number,
-): Promise<ByteConnection> {
-  // The guide's C servers listen on IPv4 only, so "localhost" tries IPv4 first.
-  const hosts = host === "localhost" ? ["127.0.0.1", "::1"] : [host];
-  let lastError: unknown;
-  for (const hostname of hosts) {
-    try {
-      const connection = await Deno.connect({ hostname, port });
-      connection.setNoDelay(true);
-      return connection;
-    } catch (error) {
-      lastError = error;
-    }
-  }
-  throw lastError;
 }

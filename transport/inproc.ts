@@ -1,83 +1,197 @@
 /**
- * inproc: two sockets of one context linked directly, with no bytes on the
- * way. Messages pass by reference; the ZMTP handshake is reduced to the
- * socket-type check.
+ * `inproc://name`: two sockets of one context linked directly, with no
+ * bytes on the way. Messages pass by reference; the ZMTP handshake is
+ * reduced to the socket-type check.
  *
  * @module
  */
 
-import { setImmediate } from "node:timers";
 import type { ConnectionEvent, PeerInfo } from "../codec/connection.ts";
-import { ProtocolError } from "../codec/errors.ts";
+import { ProtocolError, ZmqError } from "../codec/errors.ts";
 import { type SocketType, socketTypesMatch } from "../codec/socket_type.ts";
-import type { Link, MessageWriter, PumpEnd, Session } from "./pump.ts";
+import { macrotask } from "./_macrotask.ts";
+import type {
+  Link,
+  LinkEnd,
+  LinkOptions,
+  MessageWriter,
+  Session,
+  Transport,
+} from "./transport.ts";
 
-/** One side of an inproc link: its session and what the other side learns of it. */
-export interface InprocSide {
-  /** Where the other side's traffic goes, and this side's comes from. */
-  session: Session;
-  /** This side's socket type and routing id, as a handshake would tell them. */
-  peer: PeerInfo;
+interface _Binder {
+  options: LinkOptions;
+  endpoint: string;
+  accept(link: Link, endpoint: string): void;
+}
+
+interface _Names {
+  bound: Map<string, _Binder>;
+  /** Dialers waiting for a name to be bound, as libzmq lets connect come first. */
+  waiting: Map<string, Set<(binder: _Binder) => void>>;
+}
+
+const _scopes = new WeakMap<object, _Names>();
+
+function _names(scope: object): _Names {
+  let names = _scopes.get(scope);
+  if (!names) {
+    _scopes.set(scope, names = { bound: new Map(), waiting: new Map() });
+  }
+  return names;
 }
 
 /**
- * Links two sessions of one process. The handshake (the `ready` events, or
- * an `incompatible` error for socket types that cannot talk) happens in a
- * microtask, so each caller can first store its link.
+ * Whether a name is bound in a scope (the context), as the ZAP client asks
+ * of `inproc://zeromq.zap.01`.
+ *
+ * @example
+ * ```ts
+ * import { isInprocBound } from "@zmtp/zmq/transport";
+ *
+ * console.log(isInprocBound({}, "zeromq.zap.01")); // false
+ * ```
+ *
+ * @param scope The scope the socket's link options give.
+ * @param name The name after `inproc://`.
+ * @returns Whether a socket has bound it.
+ */
+export function isInprocBound(scope: object, name: string): boolean {
+  return _names(scope).bound.has(name);
+}
+
+/**
+ * The `inproc` transport: names live in the socket's context; a connect
+ * before the bind waits for it.
+ *
+ * @example
+ * ```ts
+ * import { inproc } from "@zmtp/zmq/transport";
+ *
+ * console.log(inproc.scheme); // "inproc"
+ * ```
+ */
+export const inproc: Transport = {
+  scheme: "inproc",
+
+  check() {},
+
+  listen(name, options, accept) {
+    const names = _names(options.scope);
+    if (names.bound.has(name)) {
+      return Promise.reject(
+        new ZmqError("EADDRINUSE", `inproc://${name} is already bound`),
+      );
+    }
+    const endpoint = `inproc://${name}`;
+    const binder: _Binder = { options, endpoint, accept };
+    names.bound.set(name, binder);
+    const waiting = names.waiting.get(name);
+    names.waiting.delete(name);
+    for (const notify of waiting ?? []) notify(binder);
+    return Promise.resolve({
+      endpoint,
+      close: () => {
+        if (names.bound.get(name) === binder) names.bound.delete(name);
+        return Promise.resolve();
+      },
+    });
+  },
+
+  dial(name, options, signal) {
+    const names = _names(options.scope);
+    const link = (binder: _Binder): Link => {
+      const [ours, theirs] = linkInproc(options.peer, binder.options.peer);
+      binder.accept(theirs, binder.endpoint);
+      return ours;
+    };
+    const binder = names.bound.get(name);
+    if (binder) return Promise.resolve(link(binder));
+    return new Promise((resolve, reject) => {
+      let waiting = names.waiting.get(name);
+      if (!waiting) names.waiting.set(name, waiting = new Set());
+      const notify = (binder: _Binder) => {
+        signal.removeEventListener("abort", abandon);
+        resolve(link(binder));
+      };
+      const abandon = () => {
+        waiting.delete(notify);
+        reject(signal.reason);
+      };
+      waiting.add(notify);
+      signal.addEventListener("abort", abandon, { once: true });
+    });
+  },
+};
+
+/**
+ * Links two sides of one process, each known to the other by its
+ * {@linkcode PeerInfo}. Once both links are started, the handshake (the
+ * `ready` events, or an `incompatible` error for socket types that cannot
+ * talk) happens in a microtask.
  *
  * @example
  * ```ts ignore
- * const [ours, theirs] = linkInproc(
- *   { session: pushSession, peer: pushInfo },
- *   { session: pullSession, peer: pullInfo },
- * );
+ * const [ours, theirs] = linkInproc(pushInfo, pullInfo);
+ * ours.start(pushSession);
+ * theirs.start(pullSession);
  * ```
  *
- * @param a One side.
- * @param b The other side.
+ * @param a What the first side announces.
+ * @param b What the second side announces.
  * @returns The link each side holds, in the same order.
  */
-export function linkInproc(a: InprocSide, b: InprocSide): [Link, Link] {
-  const linkA = new _InprocLink(a.session);
-  const linkB = new _InprocLink(b.session);
+export function linkInproc(a: PeerInfo, b: PeerInfo): [Link, Link] {
+  const linkA = new _InprocLink(a);
+  const linkB = new _InprocLink(b);
   linkA.peer = linkB;
   linkB.peer = linkA;
-  queueMicrotask(() => {
-    const typeA = a.peer.socketType as SocketType;
-    const typeB = b.peer.socketType as SocketType;
-    if (!socketTypesMatch(typeA, typeB)) {
-      const error = new ProtocolError(
-        "incompatible",
-        `a ${typeA} socket cannot talk to a ${typeB}`,
-      );
-      a.session.handle({ type: "error", error });
-      b.session.handle({ type: "error", error });
-      linkA.end(error);
-      return;
-    }
-    if (linkA.closed) return;
-    a.session.handle({ type: "ready", peer: b.peer });
-    b.session.handle({ type: "ready", peer: a.peer });
-  });
   return [linkA, linkB];
 }
 
 class _InprocLink implements Link, MessageWriter {
   peer!: _InprocLink;
-  readonly done: Promise<PumpEnd>;
-  #session: Session;
+  readonly remoteAddress = "";
+  readonly done: Promise<LinkEnd>;
+  #info: PeerInfo;
+  #session: Session | undefined;
   #closed = false;
   #blocked = false;
   #scheduled = false;
-  #resolveDone!: (end: PumpEnd) => void;
+  #resolveDone!: (end: LinkEnd) => void;
 
-  constructor(session: Session) {
-    this.#session = session;
+  constructor(info: PeerInfo) {
+    this.#info = info;
     this.done = new Promise((resolve) => this.#resolveDone = resolve);
   }
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  start(session: Session): void {
+    if (this.#session) return;
+    this.#session = session;
+    if (this.peer.#session) queueMicrotask(() => this.#handshake());
+  }
+
+  #handshake(): void {
+    const peer = this.peer;
+    if (this.#closed) return;
+    const ours = this.#info.socketType as SocketType;
+    const theirs = peer.#info.socketType;
+    if (!socketTypesMatch(ours, theirs)) {
+      const error = new ProtocolError(
+        "incompatible",
+        `a ${ours} socket cannot talk to a ${theirs}`,
+      );
+      this.#session!.handle({ type: "error", error });
+      peer.#session!.handle({ type: "error", error });
+      this.end(error);
+      return;
+    }
+    this.#session!.handle({ type: "ready", peer: peer.#info });
+    peer.#session!.handle({ type: "ready", peer: this.#info });
   }
 
   // MessageWriter: what this side's session writes lands at the peer's.
@@ -87,26 +201,26 @@ class _InprocLink implements Link, MessageWriter {
 
   sendMessage(frames: readonly Uint8Array[]): void {
     const event: ConnectionEvent = { type: "message", frames: [...frames] };
-    if (!this.peer.#session.handle(event)) this.#blocked = true;
+    if (!this.peer.#session!.handle(event)) this.#blocked = true;
   }
 
   sendSubscribe(topic: Uint8Array): void {
-    this.peer.#session.handle({ type: "subscribe", topic });
+    this.peer.#session!.handle({ type: "subscribe", topic });
   }
 
   sendCancel(topic: Uint8Array): void {
-    this.peer.#session.handle({ type: "cancel", topic });
+    this.peer.#session!.handle({ type: "cancel", topic });
   }
 
   // Link
   wake(): void {
-    if (this.#scheduled || this.#closed) return;
+    if (this.#scheduled || this.#closed || !this.#session) return;
     this.#scheduled = true;
-    // Like the pump: a burst of sends is delivered at the end of the turn.
-    setImmediate(() => {
+    // Like a stream link: a burst of sends is delivered at the end of the turn.
+    macrotask(() => {
       this.#scheduled = false;
       if (!this.#closed && !this.#blocked) {
-        this.#session.fill(this, Number.MAX_SAFE_INTEGER);
+        this.#session!.fill(this, Number.MAX_SAFE_INTEGER);
       }
     });
   }

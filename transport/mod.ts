@@ -1,20 +1,25 @@
 /**
- * Transports: endpoints, listeners and dialers over TCP and unix sockets,
- * reconnect with backoff, and the pump between a byte stream and the codec.
+ * Transports: the interface a scheme such as `tcp://` implements, the
+ * registry by scheme, the built-in `tcp`, `ipc` and `inproc`, and what
+ * they share: the stream link between a byte stream and the codec, and the
+ * dialer that reconnects with backoff.
  *
- * @example
+ * @example Adding a transport: one object, one registry call
  * ```ts
- * import { parseEndpoint } from "@zmtp/zmq";
+ * import { registerTransport, tcp } from "@zmtp/zmq/transport";
  *
- * console.log(parseEndpoint("tcp://*:5555").transport); // "tcp"
+ * registerTransport({ ...tcp, scheme: "tcp4" });
  * ```
  *
  * @module
  */
 
+export * from "./transport.ts";
 export * from "./endpoint.ts";
+export * from "./registry.ts";
 export * from "./backoff.ts";
-export * from "./listener.ts";
 export * from "./dialer.ts";
-export * from "./pump.ts";
+export * from "./stream_link.ts";
+export * from "./tcp.ts";
+export * from "./ipc.ts";
 export * from "./inproc.ts";

@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
-import { codec } from "../../mod.ts";
+import * as codec from "../../codec/mod.ts";
 import { concat } from "@std/bytes";
-import { expectEvent } from "../_helpers.ts";
+import { expectEvent } from "./_helpers.ts";
 
 const text = new TextEncoder();
 const ascii = (s: string) => Array.from(s, (c) => c.charCodeAt(0));

@@ -1,6 +1,6 @@
 import { assertEquals, assertThrows } from "@std/assert";
 import { concat } from "@std/bytes";
-import { codec } from "../../mod.ts";
+import * as codec from "../../codec/mod.ts";
 
 const text = new TextEncoder();
 

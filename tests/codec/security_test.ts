@@ -3,8 +3,8 @@
  * without sockets, so every step, and every forgery, is visible.
  */
 import { assert, assertEquals } from "@std/assert";
-import { codec } from "../../mod.ts";
-import { expectEvent } from "../_helpers.ts";
+import * as codec from "../../codec/mod.ts";
+import { expectEvent } from "./_helpers.ts";
 import { CLIENT, SERVER } from "../_keys.ts";
 
 const text = new TextEncoder();

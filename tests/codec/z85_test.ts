@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
-import { codec, ZmqError } from "../../mod.ts";
+import * as codec from "../../codec/mod.ts";
+import { ZmqError } from "../../codec/errors.ts";
 import { SERVER } from "../_keys.ts";
 
 const SERVER_PUBLIC = SERVER.publicKey;

@@ -1,5 +1,6 @@
 /** Socket semantics between our own sockets: states, waiting, order, linger, endpoints. */
 import { assert, assertEquals, assertRejects } from "@std/assert";
+import { deadline } from "@std/async/deadline";
 import {
   Context,
   Dealer,
@@ -21,26 +22,32 @@ Deno.test("REQ: a second send, or a receive before sending, fails at once with E
   await rep.bind("tcp://127.0.0.1:0");
   const req = new Request({ context });
   req.connect(rep.lastEndpoint!);
-  const early = await assertRejects(() => req.receive(), ZmqError);
+  // Each wrong call is given a deadline: if it waited instead of failing,
+  // the deadline's TimeoutError would fail assertRejects.
+  const early = await assertRejects(() => req.receive(timeout()), ZmqError);
   assertEquals((early as ZmqError).code, "EFSM");
-  await req.send("one");
+  await req.send("one", timeout());
   const error = await assertRejects(
-    () => req.send("two"),
+    () => req.send("two", timeout()),
     ZmqError,
     "receive the reply",
   );
   assertEquals((error as ZmqError).code, "EFSM");
   await rep.receive(timeout());
-  await assertRejects(() => rep.receive(), ZmqError, "send the reply");
-  await rep.send("reply");
+  await assertRejects(
+    () => rep.receive(timeout()),
+    ZmqError,
+    "send the reply",
+  );
+  await rep.send("reply", timeout());
   assertEquals(decode((await req.receive(timeout()))[0]), "reply");
-  await req.send("three"); // alternation restored
+  await req.send("three", timeout()); // alternation restored
 });
 
 Deno.test("REP: sending before receiving fails with EFSM", async () => {
   await using context = new Context();
   const rep = new Reply({ context });
-  const error = await assertRejects(() => rep.send("x"), ZmqError);
+  const error = await assertRejects(() => rep.send("x", timeout()), ZmqError);
   assertEquals((error as ZmqError).code, "EFSM");
 });
 
@@ -48,10 +55,10 @@ Deno.test("sockets that cannot send or receive say so with ENOTSUP", async () =>
   await using context = new Context();
   for (
     const attempt of [
-      () => new Subscriber({ context }).send("x"),
-      () => new Pull({ context }).send("x"),
-      () => new Push({ context }).receive(),
-      () => new Publisher({ context }).receive(),
+      () => new Subscriber({ context }).send("x", timeout()),
+      () => new Pull({ context }).send("x", timeout()),
+      () => new Push({ context }).receive(timeout()),
+      () => new Publisher({ context }).receive(timeout()),
     ]
   ) {
     const error = await assertRejects(attempt, ZmqError);
@@ -64,7 +71,7 @@ Deno.test("PUSH with no peer waits, then delivers once a peer connects", async (
   const push = new Push({ context });
   await push.bind("tcp://127.0.0.1:0");
   let settled = false;
-  const sending = push.send("queued").then(() => settled = true);
+  const sending = push.send("queued", timeout()).then(() => settled = true);
   await Promise.resolve();
   assertEquals(settled, false);
   const pull = new Pull({ context });
@@ -80,7 +87,11 @@ Deno.test("concurrent sends and receives are served in order", async () => {
   const receives = Array.from({ length: 5 }, () => pull.receive(timeout()));
   const push = new Push({ context, sendHighWaterMark: 2 });
   await push.bind("tcp://127.0.0.1:0");
-  const sends = Array.from({ length: 5 }, (_, i) => push.send(String(i)));
+  const { signal } = timeout();
+  const sends = Array.from(
+    { length: 5 },
+    (_, i) => push.send(String(i), { signal }),
+  );
   pull.connect(push.lastEndpoint!);
   await Promise.all(sends);
   assertEquals((await Promise.all(receives)).map(([f]) => decode(f)), [
@@ -108,7 +119,7 @@ Deno.test("connect before bind: queued messages arrive once the peer binds (ipc)
     const endpoint = `ipc://${dir}/late.sock`;
     const push = new Push({ context });
     push.connect(endpoint);
-    await push.send(["early", "bird"]);
+    await push.send(["early", "bird"], timeout());
     const pull = new Pull({ context });
     await pull.bind(endpoint);
     assertEquals((await pull.receive(timeout())).map(decode), [
@@ -128,7 +139,7 @@ Deno.test("PUSH load-balances and PULL fair-queues", async () => {
     await pull.bind("tcp://127.0.0.1:0");
     push.connect(pull.lastEndpoint!);
   }
-  for (let i = 0; i < 4; i++) await push.send(String(i));
+  for (let i = 0; i < 4; i++) await push.send(String(i), timeout());
   const first = (await pulls[0].receive(timeout())).map(decode);
   const second = (await pulls[1].receive(timeout())).map(decode);
   assertEquals([first, second].flat().sort(), ["0", "1"]);
@@ -147,8 +158,8 @@ Deno.test("PUSH load-balances and PULL fair-queues", async () => {
   a.connect(sink.lastEndpoint!);
   b.connect(sink.lastEndpoint!);
   for (let i = 0; i < 3; i++) {
-    await a.send("a");
-    await b.send("b");
+    await a.send("a", timeout());
+    await b.send("b", timeout());
   }
   const got: string[] = [];
   for (let i = 0; i < 6; i++) {
@@ -186,7 +197,7 @@ Deno.test("ROUTER drops unroutable messages; DEALER talks to it by routing id", 
   await router.send(["nobody", "lost"]);
   const dealer = new Dealer({ context, routingId: "D1" });
   dealer.connect(router.lastEndpoint!);
-  await dealer.send(["hi"]);
+  await dealer.send(["hi"], timeout());
   const [id, body] = await router.receive(timeout());
   assertEquals([decode(id), decode(body)], ["D1", "hi"]);
   await router.send([id, "back"]);
@@ -199,12 +210,12 @@ Deno.test("PAIR refuses a second peer", async () => {
   await pair.bind("tcp://127.0.0.1:0");
   const first = new Pair({ context });
   first.connect(pair.lastEndpoint!);
-  await first.send("one");
+  await first.send("one", timeout());
   assertEquals(decode((await pair.receive(timeout()))[0]), "one");
   const second = new Pair({ context, reconnectInterval: -1 });
   second.connect(pair.lastEndpoint!);
-  await second.events.wait("disconnected", AbortSignal.timeout(5000));
-  await first.send("still one");
+  await second.events.wait("disconnected", timeout().signal);
+  await first.send("still one", timeout());
   assertEquals(decode((await pair.receive(timeout()))[0]), "still one");
 });
 
@@ -214,8 +225,8 @@ Deno.test("close() flushes queued messages within linger", async () => {
   await pull.bind("tcp://127.0.0.1:0");
   const push = new Push({ context });
   push.connect(pull.lastEndpoint!);
-  for (let i = 0; i < 100; i++) await push.send(String(i));
-  await push.close();
+  for (let i = 0; i < 100; i++) await push.send(String(i), timeout());
+  await deadline(push.close(), 5000);
   for (let i = 0; i < 100; i++) {
     assertEquals(decode((await pull.receive(timeout()))[0]), String(i));
   }
@@ -228,9 +239,9 @@ Deno.test("close() gives up after linger when the peer never reads", async () =>
   const push = new Push({ context, linger: 200 });
   push.connect(pull.lastEndpoint!);
   const chunk = new Uint8Array(1024 * 1024);
-  for (let i = 0; i < 64; i++) await push.send(chunk); // far more than the TCP buffers hold
+  for (let i = 0; i < 64; i++) await push.send(chunk, timeout()); // far more than the TCP buffers hold
   const started = Date.now();
-  await push.close();
+  await deadline(push.close(), 5000);
   const elapsed = Date.now() - started;
   assert(
     elapsed >= 150 && elapsed < 3000,
@@ -242,16 +253,17 @@ Deno.test("Context.close() closes every socket; pending receives end with ETERM"
   const context = new Context();
   const pull = new Pull({ context });
   await pull.bind("tcp://127.0.0.1:0");
-  const receiving = pull.receive().catch((error) => error);
+  // With a deadline: a receive left waiting ends with its TimeoutError, not ETERM.
+  const receiving = pull.receive(timeout()).catch((error) => error);
   const iterating = (async () => {
     for await (const _ of new Pull({ context })) { /* never */ }
     return "ended";
   })();
-  await context.close();
+  await deadline(context.close(), 5000);
   const error = await receiving;
   assert(error instanceof ZmqError);
   assertEquals(error.code, "ETERM");
-  assertEquals(await iterating, "ended");
+  assertEquals(await deadline(iterating, 5000), "ended");
   assertEquals(context.sockets.size, 0);
   assert(pull.closed);
 });
@@ -264,7 +276,7 @@ Deno.test("endpoints: IPv6, wildcard, localhost, and typed errors", async (t) =>
     assert(pull.lastEndpoint!.startsWith("tcp://[::1]:"));
     const push = new Push({ context });
     push.connect(pull.lastEndpoint!);
-    await push.send("v6");
+    await push.send("v6", timeout());
     assertEquals(decode((await pull.receive(timeout()))[0]), "v6");
   });
   await t.step("tcp://*:0 and tcp://localhost", async () => {
@@ -274,7 +286,7 @@ Deno.test("endpoints: IPv6, wildcard, localhost, and typed errors", async (t) =>
     assert(port !== "0");
     const push = new Push({ context });
     push.connect(`tcp://localhost:${port}`);
-    await push.send("any");
+    await push.send("any", timeout());
     assertEquals(decode((await pull.receive(timeout()))[0]), "any");
   });
   await t.step("address in use, malformed, unknown transport", async () => {
@@ -321,10 +333,10 @@ Deno.test("unbind drops the peers accepted there; disconnect stops a connect", a
   const endpoint = pull.lastEndpoint!;
   const push = new Push({ context, reconnectInterval: 20 });
   push.connect(endpoint);
-  await push.send("before");
+  await push.send("before", timeout());
   assertEquals(decode((await pull.receive(timeout()))[0]), "before");
   await pull.unbind(endpoint);
-  await push.events.wait("disconnected", AbortSignal.timeout(5000));
+  await push.events.wait("disconnected", timeout().signal);
   await assertRejects(() => pull.unbind(endpoint), ZmqError);
   await push.disconnect(endpoint);
   const error = await assertRejects(() => push.disconnect(endpoint), ZmqError);
@@ -341,8 +353,8 @@ Deno.test("binding port 0 twice and connecting twice to one endpoint leak nothin
   const push = new Push({ context });
   push.connect(first);
   push.connect(first);
-  await push.send("a");
-  await push.send("b");
+  await push.send("a", timeout());
+  await push.send("b", timeout());
   const got = [await pull.receive(timeout()), await pull.receive(timeout())];
   assertEquals(got.map(([f]) => decode(f)).sort(), ["a", "b"]);
   await pull.unbind("tcp://127.0.0.1:0"); // the first bind with that address
@@ -357,7 +369,7 @@ Deno.test("an abandoned events.wait() leaves the next event for the next reader"
   controller.abort(new Error("stop"));
   await assertRejects(() => waiting, Error, "stop");
   await pull.bind("tcp://127.0.0.1:0");
-  const event = await pull.events.wait("listening", AbortSignal.timeout(1000));
+  const event = await pull.events.wait("listening", timeout().signal);
   assertEquals(event.endpoint, pull.lastEndpoint);
 });
 
@@ -374,9 +386,9 @@ Deno.test("high-water marks: PUSH waits at the mark, PUB never waits", async (t)
         reconnectInterval: 10,
       });
       push.connect(endpoint);
-      for (let i = 0; i < 3; i++) await push.send(String(i));
+      for (let i = 0; i < 3; i++) await push.send(String(i), timeout());
       let fourthSettled = false;
-      const fourth = push.send("3").then(() => fourthSettled = true);
+      const fourth = push.send("3", timeout()).then(() => fourthSettled = true);
       await new Promise((resolve) => setTimeout(resolve, 0));
       assertEquals(fourthSettled, false);
       const pull = new Pull({ context });
@@ -397,8 +409,25 @@ Deno.test("high-water marks: PUSH waits at the mark, PUB never waits", async (t)
       sub.connect(pub.lastEndpoint!);
       await sendUntilReceived(() => pub.send("sync"), sub.receive(timeout()));
       const megabyte = new Uint8Array(1024 * 1024);
-      // 200 MiB would never fit the subscriber's buffers: the surplus is dropped, no send waits.
-      for (let i = 0; i < 200; i++) await pub.send(megabyte);
+      // 200 MiB would never fit the subscriber's buffers: the surplus is
+      // dropped, no send waits. One deadline for all 200 sends: a PUB that
+      // waited for the subscriber would wait for ever.
+      const { signal } = timeout();
+      for (let i = 0; i < 200; i++) await pub.send(megabyte, { signal });
+      // Now the subscriber reads what reached it, up to a marker sent after
+      // the 200 (sent again until one is not dropped).
+      let delivered = 0;
+      await sendUntilReceived(
+        () => pub.send("end"),
+        (async () => {
+          while (true) {
+            const [frame] = await sub.receive(timeout());
+            if (frame.length === megabyte.length) delivered++;
+            else if (decode(frame) === "end") return;
+          }
+        })(),
+      );
+      assert(delivered < 200, `${delivered} of 200 were delivered`);
     },
   );
   await Deno.remove(dir, { recursive: true });
@@ -407,31 +436,28 @@ Deno.test("high-water marks: PUSH waits at the mark, PUB never waits", async (t)
 Deno.test("timeouts and routerMandatory fail with typed errors", async () => {
   await using context = new Context();
   const pull = new Pull({ context, receiveTimeout: 30 });
-  const timedOut = await assertRejects(() => pull.receive(), ZmqError);
+  // receiveTimeout/sendTimeout fire first; the deadlines only stop a hang.
+  const timedOut = await assertRejects(() => pull.receive(timeout()), ZmqError);
   assertEquals((timedOut as ZmqError).code, "EAGAIN");
   const now = new Pull({ context, receiveTimeout: 0 });
-  assertEquals(
-    ((await assertRejects(() => now.receive(), ZmqError)) as ZmqError).code,
-    "EAGAIN",
-  );
+  const notNow = await assertRejects(() => now.receive(timeout()), ZmqError);
+  assertEquals((notNow as ZmqError).code, "EAGAIN");
   const push = new Push({ context, sendTimeout: 30 });
   await push.bind("tcp://127.0.0.1:0"); // no peer: send must wait, then time out
-  assertEquals(
-    ((await assertRejects(() => push.send("x"), ZmqError)) as ZmqError).code,
-    "EAGAIN",
-  );
+  const unsent = await assertRejects(() => push.send("x", timeout()), ZmqError);
+  assertEquals((unsent as ZmqError).code, "EAGAIN");
 
   const router = new Router({ context, routerMandatory: true });
   await router.bind("tcp://127.0.0.1:0");
   const unroutable = await assertRejects(
-    () => router.send(["nobody", "x"]),
+    () => router.send(["nobody", "x"], timeout()),
     ZmqError,
     "routing id",
   );
   assertEquals((unroutable as ZmqError).code, "EHOSTUNREACH");
   const dealer = new Dealer({ context, routingId: "known" });
   dealer.connect(router.lastEndpoint!);
-  await dealer.send("hello");
+  await dealer.send("hello", timeout());
   const [id] = await router.receive(timeout());
   await router.send([id, "routed"]);
   assertEquals(decode((await dealer.receive(timeout()))[0]), "routed");

@@ -1,37 +1,34 @@
 import { assertEquals, assertThrows } from "@std/assert";
+import { ZmqError } from "../../mod.ts";
 import {
-  formatEndpoint,
-  parseEndpoint,
+  formatTcpEndpoint,
+  parseTcpAddress,
   ReconnectBackoff,
-  ZmqError,
-} from "../../mod.ts";
+  resolveEndpoint,
+  splitEndpoint,
+} from "../../transport/mod.ts";
 
 Deno.test("endpoints parse and format back", () => {
-  assertEquals(parseEndpoint("tcp://127.0.0.1:5555"), {
-    transport: "tcp",
+  assertEquals(splitEndpoint("tcp://127.0.0.1:5555"), {
+    scheme: "tcp",
+    address: "127.0.0.1:5555",
+  });
+  assertEquals(parseTcpAddress("127.0.0.1:5555"), {
     host: "127.0.0.1",
     port: 5555,
   });
-  assertEquals(parseEndpoint("tcp://*:*"), {
-    transport: "tcp",
-    host: "*",
-    port: 0,
+  assertEquals(parseTcpAddress("*:*"), { host: "*", port: 0 });
+  assertEquals(parseTcpAddress("[::1]:0"), { host: "::1", port: 0 });
+  assertEquals(splitEndpoint("ipc:///tmp/a.sock"), {
+    scheme: "ipc",
+    address: "/tmp/a.sock",
   });
-  assertEquals(parseEndpoint("tcp://[::1]:0"), {
-    transport: "tcp",
-    host: "::1",
-    port: 0,
-  });
-  assertEquals(parseEndpoint("ipc:///tmp/a.sock"), {
-    transport: "ipc",
-    path: "/tmp/a.sock",
-  });
-  assertEquals(parseEndpoint("inproc://workers"), {
-    transport: "inproc",
-    name: "workers",
+  assertEquals(splitEndpoint("inproc://workers"), {
+    scheme: "inproc",
+    address: "workers",
   });
   assertEquals(
-    formatEndpoint(parseEndpoint("tcp://[::1]:80")),
+    formatTcpEndpoint(parseTcpAddress(splitEndpoint("tcp://[::1]:80").address)),
     "tcp://[::1]:80",
   );
   for (
@@ -42,12 +39,20 @@ Deno.test("endpoints parse and format back", () => {
       "tcp://:5",
     ]
   ) {
-    const error = assertThrows(() => parseEndpoint(bad), ZmqError);
+    const error = assertThrows(() => resolveEndpoint(bad, "bind"), ZmqError);
+    assertEquals(error.code, "EINVAL", bad);
+  }
+  for (const bad of ["tcp://*:5555", "tcp://127.0.0.1:0"]) {
+    const error = assertThrows(() => resolveEndpoint(bad, "connect"), ZmqError);
     assertEquals(error.code, "EINVAL", bad);
   }
   assertEquals(
-    assertThrows(() => parseEndpoint("pgm://x"), ZmqError).code,
+    assertThrows(() => resolveEndpoint("pgm://x", "bind"), ZmqError).code,
     "EPROTONOSUPPORT",
+  );
+  assertEquals(
+    resolveEndpoint("inproc://workers", "connect").transport.scheme,
+    "inproc",
   );
 });
 

@@ -5,20 +5,13 @@
  */
 
 import type { Message } from "./message.ts";
-import type { Pipe } from "./pipe.ts";
+import type { Pipe } from "./_pipe.ts";
 
 /**
- * Takes messages from the pipes that have some, round-robin, so one busy
- * peer cannot starve the others. Taking a message resumes a pipe whose
- * connection paused at the receive high-water mark.
- *
- * @example
- * ```ts ignore
- * const queue = new FairQueue();
- * pipe.inbound.push(message);
- * queue.arrived(pipe);
- * const [from, taken] = queue.take()!;
- * ```
+ * The incoming strategy of most sockets: takes messages from the pipes
+ * that have some, round-robin, so one busy peer cannot starve the others.
+ * Taking a message resumes a pipe whose link paused at the receive
+ * high-water mark.
  */
 export class FairQueue {
   #active: Pipe[] = [];
@@ -34,10 +27,15 @@ export class FairQueue {
     if (pipe.inbound.length === 1) this.#active.push(pipe);
   }
 
+  /** Takes the next message in turn, or `undefined`. */
+  receive(): Message | undefined {
+    return this.take()?.[1];
+  }
+
   /**
-   * Takes the next message in turn.
+   * Takes the next message in turn, with the pipe it came from.
    *
-   * @returns The pipe it came from and the message, or `undefined`.
+   * @returns The pipe and the message, or `undefined`.
    */
   take(): [Pipe, Message] | undefined {
     const active = this.#active;
@@ -50,7 +48,7 @@ export class FairQueue {
     } else {
       this.#index++;
     }
-    if (!pipe.inboundFull) pipe.pump?.resume();
+    if (!pipe.inboundFull) pipe.link?.resume();
     return [pipe, message];
   }
 
@@ -59,6 +57,7 @@ export class FairQueue {
     const index = this.#active.indexOf(pipe);
     if (index < 0) return;
     this.#active.splice(index, 1);
+    if (this.#index > index) this.#index--;
     pipe.inbound.clear();
   }
 }

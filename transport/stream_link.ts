@@ -1,74 +1,16 @@
 /**
- * The pump: moves bytes between a connection (TCP or unix) and a sans-I/O
- * ZMTP {@linkcode Connection}, and hands the events to a session.
+ * The stream link: moves bytes between a byte stream (TCP, unix socket)
+ * and a sans-I/O ZMTP {@linkcode Connection}, and hands the events to a
+ * session.
  *
  * @module
  */
 
-import { setImmediate } from "node:timers";
 import type { Connection, ConnectionEvent } from "../codec/connection.ts";
 import type { Verdict } from "../codec/authentication.ts";
 import type { ProtocolError } from "../codec/errors.ts";
-import type { ByteConnection } from "./listener.ts";
-
-/**
- * What a session writes outgoing traffic to: a ZMTP {@linkcode Connection},
- * or the peer socket itself for inproc.
- */
-export interface MessageWriter {
-  /** Bytes queued and not yet taken for writing. */
-  readonly pendingOutputBytes: number;
-  /** Queues a message's frames. */
-  sendMessage(frames: readonly Uint8Array[]): void;
-  /** Queues a subscription to a prefix. */
-  sendSubscribe(topic: Uint8Array): void;
-  /** Queues the cancellation of a subscription. */
-  sendCancel(topic: Uint8Array): void;
-}
-
-/**
- * One live connection to a peer, as the socket layer sees it: a
- * {@linkcode Pump} over TCP or ipc, or an inproc link.
- */
-export interface Link {
-  /** Settles once the connection is closed. */
-  readonly done: Promise<PumpEnd>;
-  /** Whether the connection has been closed. */
-  readonly closed: boolean;
-  /** The session has new outgoing messages. */
-  wake(): void;
-  /** The session has room again after pausing the connection. */
-  resume(): void;
-  /** Settles once everything queued has been written. */
-  whenFlushed(): Promise<void>;
-  /** Closes the connection at once. */
-  close(): void;
-  /** Goes on with a handshake that asked for a verdict on the peer (TCP and ipc only). */
-  authenticated?(verdict: Verdict): void;
-}
-
-/** The side of a connection that the socket layer provides. */
-export interface Session {
-  /**
-   * Takes one event from the connection. For a `message`, return `false`
-   * to pause reading (the receive queue is full) until
-   * {@linkcode Pump.resume} is called.
-   */
-  handle(event: ConnectionEvent): boolean;
-  /**
-   * Moves queued outgoing messages into the connection, stopping once
-   * `connection.pendingOutputBytes` reaches `batchBytes`.
-   */
-  fill(writer: MessageWriter, batchBytes: number): void;
-}
-
-/** How a pump ended. */
-export interface PumpEnd {
-  /** Set when the codec refused the peer. */
-  error?: ProtocolError;
-  /** Whether the peer ended the connection (rather than we or an error). */
-  closedByPeer?: boolean;
-}
+import { macrotask } from "./_macrotask.ts";
+import type { ByteStream, Link, LinkEnd, Session } from "./transport.ts";
 
 const READ_BUFFER_SIZE = 64 * 1024;
 /** For streams of large frames, so most frames fit whole in one read. */
@@ -78,22 +20,29 @@ const MIN_READ_SPACE = 4 * 1024;
 const WRITE_BATCH_BYTES = 128 * 1024;
 
 /**
- * Runs one connection: reads into fresh buffers (so message frames can be
- * views into them), writes coalesced batches, enforces the handshake
- * deadline with a timer, and closes the connection when either side ends.
+ * A link over a byte stream: reads into fresh buffers (so message frames
+ * can be views into them), writes coalesced batches, enforces the codec's
+ * deadlines (handshake, heartbeats) with one timer, and closes the stream
+ * when either side ends.
  *
  * @example
  * ```ts ignore
- * const pump = new Pump(tcpConnection, new codec.Connection({ socketType: "PULL" }), session);
- * const end = await pump.done;
+ * // The codec's clock must be the link's: `performance.now()` by default.
+ * const connection = new codec.Connection({ socketType: "PULL", now: performance.now() });
+ * const link = new StreamLink(conn, connection);
+ * link.start(session);
+ * const end = await link.done;
  * ```
  */
-export class Pump implements Link {
-  /** Settles once the connection is closed and both loops have ended. */
-  readonly done: Promise<PumpEnd>;
-  #connection: ByteConnection;
+export class StreamLink implements Link {
+  /** Settles once the stream is closed and both loops have ended. */
+  readonly done: Promise<LinkEnd>;
+  /** The peer's IP address for tcp, "" otherwise. */
+  readonly remoteAddress: string;
+  #stream: ByteStream;
   #codec: Connection;
-  #session: Session;
+  #session!: Session;
+  #started = false;
   #closed = false;
   #wakeWriter: (() => void) | undefined;
   #resumeReader: (() => void) | undefined;
@@ -104,49 +53,59 @@ export class Pump implements Link {
   #error: ProtocolError | undefined;
   #closedByPeer = false;
   #now: () => number;
+  #ended!: (end: LinkEnd) => void;
 
   /**
-   * Starts pumping at once; the codec's greeting is written first.
+   * Wraps a stream; nothing moves until {@linkcode StreamLink.start}.
    *
-   * @param connection The byte stream.
-   * @param codec A fresh codec connection.
-   * @param session Where events go and outgoing messages come from.
-   * @param now The clock the codec's deadlines are on.
+   * @param stream The byte stream.
+   * @param codec A fresh codec connection (its greeting is written first).
+   * @param remoteAddress The peer's address, as ZAP carries it.
+   * @param now The monotonic clock the codec's deadlines are on, in ms.
    */
   constructor(
-    connection: ByteConnection,
+    stream: ByteStream,
     codec: Connection,
-    session: Session,
-    now: () => number = Date.now,
+    remoteAddress = "",
+    now: () => number = () => performance.now(),
   ) {
-    this.#connection = connection;
+    this.#stream = stream;
     this.#codec = codec;
-    this.#session = session;
+    this.remoteAddress = remoteAddress;
     this.#now = now;
+    this.done = new Promise((resolve) => this.#ended = resolve);
+  }
+
+  /** Starts reading and writing, handing events to `session`. */
+  start(session: Session): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.#session = session;
+    if (this.#closed) return this.#ended({});
     this.#armTimer();
     const reader = this.#readLoop();
     const writer = this.#writeLoop();
-    this.done = Promise.all([reader, writer]).then(() => {
+    Promise.all([reader, writer]).then(() => {
       clearTimeout(this.#timer);
       for (const resolve of this.#idleWaiters) resolve();
-      return { error: this.#error, closedByPeer: this.#closedByPeer };
+      this.#ended({ error: this.#error, closedByPeer: this.#closedByPeer });
     });
   }
 
-  /** Whether the connection has been closed. */
+  /** Whether the link has been closed. */
   get closed(): boolean {
     return this.#closed;
   }
 
   /**
-   * Tells the pump that the session has new outgoing messages. The write
+   * Tells the link that the session has new outgoing messages. The write
    * happens at the end of this turn of the event loop, so the messages of
    * a burst of sends go out in one write.
    */
   wake(): void {
     if (this.#flushScheduled || !this.#wakeWriter) return;
     this.#flushScheduled = true;
-    setImmediate(this.#flush);
+    macrotask(this.#flush);
   }
 
   #flush = (): void => {
@@ -187,13 +146,14 @@ export class Pump implements Link {
     if (this.#codec.pendingOutputBytes > 0) this.wake();
   }
 
-  /** Closes the connection at once. */
+  /** Closes the stream at once. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#timer);
+    if (!this.#started) this.#ended({});
     try {
-      this.#connection.close();
+      this.#stream.close();
     } catch {
       // Already closed.
     }
@@ -261,7 +221,7 @@ export class Pump implements Link {
       const target = direct ?? buffer.subarray(offset);
       let count: number | null;
       try {
-        count = await this.#connection.read(target);
+        count = await this.#stream.read(target);
       } catch {
         count = null;
       }
@@ -310,7 +270,7 @@ export class Pump implements Link {
   async #writeAll(chunk: Uint8Array): Promise<void> {
     let written = 0;
     while (written < chunk.length) {
-      written += await this.#connection.write(chunk.subarray(written));
+      written += await this.#stream.write(chunk.subarray(written));
     }
   }
 }

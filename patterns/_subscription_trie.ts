@@ -11,17 +11,8 @@ interface _Node {
 }
 
 /**
- * A byte trie of subscription prefixes.
- *
- * @example
- * ```ts
- * import { SubscriptionTrie } from "@zmtp/zmq";
- *
- * const trie = new SubscriptionTrie();
- * trie.add(new TextEncoder().encode("10001"));
- * console.log(trie.matches(new TextEncoder().encode("10001 23 45"))); // true
- * console.log(trie.matches(new TextEncoder().encode("20001 23 45"))); // false
- * ```
+ * A byte trie of subscription prefixes: a subscriber's (counted) and each
+ * of a publisher's peers' (a set). Matching walks the topic's bytes once.
  */
 export class SubscriptionTrie {
   #root: _Node = { count: 0, children: new Map() };

@@ -5,22 +5,18 @@
  */
 
 import type { Message } from "./message.ts";
-import type { Pipe } from "./pipe.ts";
+import type { Pipe } from "./_pipe.ts";
 
 /**
- * Round-robin over the attached pipes, skipping those at their send
- * high-water mark, as libzmq's PUSH, DEALER and REQ do.
- *
- * @example
- * ```ts ignore
- * const balancer = new LoadBalancer();
- * balancer.add(pipe);
- * balancer.send([new TextEncoder().encode("task")]); // the pipe it went to
- * ```
+ * The outgoing strategy of PUSH, DEALER and REQ: round-robin over the
+ * attached pipes, skipping those at their send high-water mark, as libzmq
+ * does.
  */
 export class LoadBalancer {
   #pipes: Pipe[] = [];
   #index = 0;
+  /** The pipe the last message went to. */
+  last: Pipe | undefined;
 
   /** How many pipes take part. */
   get size(): number {
@@ -28,25 +24,25 @@ export class LoadBalancer {
   }
 
   /** Adds a pipe to the rotation. */
-  add(pipe: Pipe): void {
+  attach(pipe: Pipe): void {
     this.#pipes.push(pipe);
   }
 
   /** Removes a pipe from the rotation. */
-  remove(pipe: Pipe): void {
+  detach(pipe: Pipe): void {
     const index = this.#pipes.indexOf(pipe);
     if (index < 0) return;
     this.#pipes.splice(index, 1);
     if (this.#index > index) this.#index--;
+    if (this.last === pipe) this.last = undefined;
   }
 
   /**
-   * Queues a message on the next pipe with room.
+   * Queues a message on the next pipe with room (then in `last`).
    *
-   * @param message The frames.
-   * @returns The pipe used, or `undefined` when every pipe is full (or there is none).
+   * @returns `false` when every pipe is full, or there is none.
    */
-  send(message: Message): Pipe | undefined {
+  send(message: Message): boolean {
     const pipes = this.#pipes;
     const count = pipes.length;
     for (let i = 0; i < count; i++) {
@@ -55,9 +51,10 @@ export class LoadBalancer {
       if (!pipe.full) {
         pipe.write(message);
         this.#index = (index + 1) % count;
-        return pipe;
+        this.last = pipe;
+        return true;
       }
     }
-    return undefined;
+    return false;
   }
 }

@@ -1,0 +1,111 @@
+/**
+ * The traffic half of CURVE that client and server share: MESSAGE
+ * envelopes with strictly increasing nonces, once both sides hold the
+ * short-term shared key.
+ *
+ * @module
+ */
+
+import type { Command } from "./command.ts";
+import { ProtocolError } from "./errors.ts";
+import type { MechanismName } from "./greeting.ts";
+import type { Mechanism, MechanismStep, SealedFrame } from "./mechanism.ts";
+import { open, seal } from "./_nacl.ts";
+import {
+  equal,
+  MAC_SIZE,
+  MESSAGE_BOX_AT,
+  MESSAGE_FLAGS_SIZE,
+  MESSAGE_NAME,
+  MESSAGE_OVERHEAD,
+  MESSAGE_SHORT_NONCE_AT,
+  nonce,
+  readShortNonce,
+  SHORT_NONCE_AT,
+  SHORT_NONCE_SIZE,
+  writeShortNonce,
+} from "./_curve_box.ts";
+
+/** What a side of CURVE has once its handshake is done. */
+export abstract class CurveMechanism implements Mechanism {
+  readonly name: MechanismName = "CURVE";
+  abstract readonly asServer: boolean;
+  readonly overhead: number = MESSAGE_OVERHEAD;
+  /** The short-term shared key (crypto_box_beforenm of C' and S'). */
+  protected _key: Uint8Array | undefined;
+  /** Our next short nonce; every nonce is used once. */
+  protected _nonce = 1;
+  /** The peer's last short nonce; the next must be greater. */
+  protected _peerNonce = 0;
+  /** The traffic nonces, prefix in place: only the short nonce changes. */
+  readonly #sealNonce: Uint8Array;
+  readonly #openNonce: Uint8Array;
+
+  constructor(sealPrefix: Uint8Array, openPrefix: Uint8Array) {
+    this.#sealNonce = nonce(sealPrefix, new Uint8Array(SHORT_NONCE_SIZE));
+    this.#openNonce = nonce(openPrefix, new Uint8Array(SHORT_NONCE_SIZE));
+  }
+
+  abstract start(): Uint8Array[];
+  abstract handle(command: Command): MechanismStep;
+
+  /** Seals a frame into a MESSAGE command. */
+  seal(frame: SealedFrame): Uint8Array {
+    const plaintext = new Uint8Array(MESSAGE_FLAGS_SIZE + frame.body.length);
+    plaintext[0] = (frame.more ? 1 : 0) | (frame.command ? 2 : 0);
+    plaintext.set(frame.body, MESSAGE_FLAGS_SIZE);
+    // The box is written where it goes: noble's 16 bytes of scratch ahead
+    // of the tag are the place of the name and the short nonce, written
+    // after it.
+    const message = new Uint8Array(
+      MESSAGE_BOX_AT + MAC_SIZE + plaintext.length,
+    );
+    const fullNonce = this.#sealNonce;
+    writeShortNonce(fullNonce, SHORT_NONCE_AT, this._nonce++);
+    seal(this._key!, fullNonce, plaintext, message);
+    message.set(MESSAGE_NAME);
+    message.set(fullNonce.subarray(SHORT_NONCE_AT), MESSAGE_SHORT_NONCE_AT);
+    return message;
+  }
+
+  /** Opens a MESSAGE command; anything else, replayed or forged, throws. */
+  open(body: Uint8Array): SealedFrame {
+    if (
+      body.length < MESSAGE_OVERHEAD ||
+      !equal(body.subarray(0, MESSAGE_SHORT_NONCE_AT), MESSAGE_NAME)
+    ) {
+      throw new ProtocolError(
+        "protocol",
+        "expected a CURVE MESSAGE: every frame is sealed once the handshake is done",
+      );
+    }
+    const shortNonce = body.subarray(MESSAGE_SHORT_NONCE_AT, MESSAGE_BOX_AT);
+    const counter = readShortNonce(shortNonce);
+    if (counter <= this._peerNonce) {
+      throw new ProtocolError(
+        "protocol",
+        `a CURVE MESSAGE reused or reordered its nonce (${counter} after ${this._peerNonce})`,
+      );
+    }
+    const fullNonce = this.#openNonce;
+    fullNonce.set(shortNonce, SHORT_NONCE_AT);
+    const plaintext = open(
+      this._key!,
+      fullNonce,
+      body.subarray(MESSAGE_BOX_AT),
+    );
+    if (!plaintext) {
+      throw new ProtocolError(
+        "auth",
+        "a CURVE MESSAGE failed authentication: tampered with or forged",
+      );
+    }
+    this._peerNonce = counter;
+    const flags = plaintext[0];
+    return {
+      more: (flags & 1) !== 0,
+      command: (flags & 2) !== 0,
+      body: plaintext.subarray(MESSAGE_FLAGS_SIZE),
+    };
+  }
+}

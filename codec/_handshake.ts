@@ -1,0 +1,195 @@
+/**
+ * The first part of a connection's life: the greetings, then the security
+ * mechanism's commands, up to the peer's properties.
+ *
+ * @module
+ */
+
+import type { Verdict } from "./authentication.ts";
+import { type Command, encodeError, parseCommand } from "./command.ts";
+import type { ConnectionEvent } from "./connection_event.ts";
+import { ProtocolError } from "./errors.ts";
+import { FLAG_COMMAND } from "./frame.ts";
+import {
+  checkGreetingPrefix,
+  encodeGreeting,
+  GREETING_SIZE,
+  parseGreeting,
+} from "./greeting.ts";
+import type { Mechanism, MechanismStep } from "./mechanism.ts";
+import { Metadata } from "./metadata.ts";
+import { NullMechanism } from "./null.ts";
+import type { OutputBuffer } from "./_output_buffer.ts";
+import { type SocketType, socketTypesMatch } from "./socket_type.ts";
+
+/**
+ * libzmq 4.3's PLAIN server writes its ERROR name as the C string
+ * "\x05ERROR", which C reads as "\x5E" "RROR": the length byte is lost
+ * and the name is "^RROR". Read that as the ERROR it means.
+ */
+const _LIBZMQ_PLAIN_ERROR = [0x5e, 0x52, 0x52, 0x4f, 0x52];
+
+function _parseHandshakeCommand(body: Uint8Array): Command {
+  if (
+    body.length >= 6 && _LIBZMQ_PLAIN_ERROR.every((byte, i) => body[i] === byte)
+  ) {
+    return { name: "ERROR", data: body.subarray(5) };
+  }
+  return parseCommand(body);
+}
+
+const _IDENTITY_SENDERS: ReadonlySet<SocketType> = new Set([
+  "REQ",
+  "DEALER",
+  "ROUTER",
+]);
+
+/** What the handshake needs of a connection's options. */
+export interface HandshakeOptions {
+  /** Our socket type, sent as Socket-Type and checked against the peer's. */
+  socketType: SocketType;
+  /** Our routing id, sent as Identity (REQ, DEALER, ROUTER only, as libzmq). */
+  routingId?: Uint8Array;
+  /** Makes the security mechanism, given our READY properties; NULL if unset. */
+  mechanism?: (metadata: Metadata) => Mechanism;
+}
+
+/**
+ * A connection's handshake: it queues our greeting and the mechanism's
+ * commands on the connection's output, and says when the peer is ready.
+ */
+export class Handshake {
+  /** The security mechanism, which goes on sealing frames once ready. */
+  readonly mechanism: Mechanism;
+  #socketType: SocketType;
+  #output: OutputBuffer;
+  #greeting = new Uint8Array(GREETING_SIZE);
+  #greetingLength = 0;
+  #peerMinor = 1;
+  #verdict: Verdict | undefined;
+
+  constructor(options: HandshakeOptions, output: OutputBuffer) {
+    this.#socketType = options.socketType;
+    this.#output = output;
+    const properties: [string, string | Uint8Array][] = [[
+      "Socket-Type",
+      options.socketType,
+    ]];
+    if (_IDENTITY_SENDERS.has(options.socketType)) {
+      properties.push(["Identity", options.routingId ?? new Uint8Array()]);
+    }
+    const metadata = new Metadata(properties);
+    this.mechanism = options.mechanism?.(metadata) ??
+      new NullMechanism(metadata);
+    output.writeRaw(
+      encodeGreeting({
+        mechanism: this.mechanism.name,
+        asServer: this.mechanism.asServer,
+      }),
+    );
+  }
+
+  /** The ZMTP minor version the peer speaks, from its greeting. */
+  get peerMinor(): number {
+    return this.#peerMinor;
+  }
+
+  /**
+   * Takes bytes of the peer's greeting.
+   *
+   * @returns What follows the greeting once it is whole (the mechanism's
+   * first commands are then queued); `undefined` while it is not.
+   */
+  receiveGreeting(chunk: Uint8Array): Uint8Array | undefined {
+    const take = Math.min(GREETING_SIZE - this.#greetingLength, chunk.length);
+    this.#greeting.set(chunk.subarray(0, take), this.#greetingLength);
+    this.#greetingLength += take;
+    checkGreetingPrefix(this.#greeting.subarray(0, this.#greetingLength));
+    if (this.#greetingLength < GREETING_SIZE) return undefined;
+    const greeting = parseGreeting(this.#greeting);
+    if (greeting.mechanism !== this.mechanism.name) {
+      throw new ProtocolError(
+        "mechanism",
+        `the peer uses the ${
+          greeting.mechanism || "(empty)"
+        } mechanism, we use ${this.mechanism.name}`,
+      );
+    }
+    this.#peerMinor = greeting.minor;
+    return chunk.subarray(take);
+  }
+
+  /** Queues the mechanism's first commands, once the greeting is whole. */
+  start(): void {
+    for (const body of this.mechanism.start()) {
+      this.#output.writeFrame(body, FLAG_COMMAND);
+    }
+  }
+
+  /**
+   * Takes a frame of the handshake.
+   *
+   * @returns Whether the handshake is done (a `ready` event was pushed).
+   */
+  receiveFrame(
+    flags: number,
+    body: Uint8Array,
+    events: ConnectionEvent[],
+  ): boolean {
+    if (!(flags & FLAG_COMMAND)) {
+      throw new ProtocolError(
+        "protocol",
+        "the peer sent a message before finishing its handshake",
+      );
+    }
+    return this.#applyStep(
+      this.mechanism.handle(_parseHandshakeCommand(body)),
+      events,
+    );
+  }
+
+  /**
+   * Goes on with the verdict a server mechanism asked for.
+   *
+   * @returns Whether the handshake is done (a `ready` event was pushed).
+   */
+  authenticated(verdict: Verdict, events: ConnectionEvent[]): boolean {
+    this.#verdict = verdict;
+    return this.#applyStep(this.mechanism.authenticated!(verdict), events);
+  }
+
+  #applyStep(step: MechanismStep, events: ConnectionEvent[]): boolean {
+    for (const command of step.send) {
+      this.#output.writeFrame(command, FLAG_COMMAND);
+    }
+    if (step.error) throw step.error;
+    if (step.authenticate) {
+      events.push({ type: "authenticate", credentials: step.authenticate });
+    }
+    if (!step.peerMetadata) return false;
+    const metadata = step.peerMetadata;
+    const socketType = metadata.getString("Socket-Type") ?? "";
+    if (!socketTypesMatch(this.#socketType, socketType)) {
+      this.#output.writeFrame(encodeError("Invalid socket type"), FLAG_COMMAND);
+      throw new ProtocolError(
+        "incompatible",
+        `a ${this.#socketType} socket cannot talk to a ${
+          socketType || "peer with no Socket-Type"
+        }`,
+      );
+    }
+    const identity = metadata.get("Identity");
+    events.push({
+      type: "ready",
+      peer: {
+        socketType,
+        routingId: identity?.length ? identity.slice() : undefined,
+        minor: this.#peerMinor,
+        metadata,
+        userId: this.#verdict?.userId,
+        authMetadata: this.#verdict?.metadata,
+      },
+    });
+    return true;
+  }
+}

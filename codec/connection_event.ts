@@ -1,0 +1,44 @@
+/**
+ * What a {@linkcode Connection} reports: its events, and what it learnt
+ * about its peer in the handshake.
+ *
+ * @module
+ */
+
+import type { Credentials } from "./authentication.ts";
+import type { ProtocolError } from "./errors.ts";
+import type { Metadata } from "./metadata.ts";
+
+/** What the connection learnt about its peer in the handshake. */
+export interface PeerInfo {
+  /** The peer's Socket-Type. */
+  socketType: string;
+  /** The peer's Identity property, if it sent a non-empty one. */
+  routingId?: Uint8Array;
+  /** ZMTP minor version the peer speaks: 0 or 1. */
+  minor: number;
+  /** All the peer's properties. */
+  metadata: Metadata;
+  /** Who the authenticator said the peer is (PLAIN, CURVE, or NULL with ZAP). */
+  userId?: string;
+  /** Properties the authenticator attached to the peer. */
+  authMetadata?: Metadata;
+}
+
+/** What happened on a connection. */
+export type ConnectionEvent =
+  /** The handshake is complete: messages may flow. */
+  | { type: "ready"; peer: PeerInfo }
+  /**
+   * The server mechanism needs a verdict on the client's credentials;
+   * answer with {@linkcode Connection.authenticated}.
+   */
+  | { type: "authenticate"; credentials: Credentials }
+  /** A whole message: its frames, views into the bytes received. */
+  | { type: "message"; frames: Uint8Array[] }
+  /** The peer subscribed to a prefix (SUBSCRIBE command or a 0x01 message). */
+  | { type: "subscribe"; topic: Uint8Array }
+  /** The peer cancelled a subscription. */
+  | { type: "cancel"; topic: Uint8Array }
+  /** The connection failed and must be closed once its output is written. */
+  | { type: "error"; error: ProtocolError };

@@ -1,0 +1,193 @@
+/**
+ * ZMTP 3.1 heartbeats (PING, PONG and TTL) as a sans-I/O clock: times in,
+ * "send a PING" or "the peer is gone" out. No timers: the caller ticks it.
+ *
+ * @module
+ */
+
+/** Options of a {@linkcode Heartbeat}, all in ms. */
+export interface HeartbeatOptions {
+  /** Send a PING this often once ready; 0 (default) sends none. */
+  interval?: number;
+  /** How long to wait for any traffic after a PING; -1 (default) means `interval`. */
+  timeout?: number;
+  /** The TTL our PINGs ask the peer to apply (sent in deciseconds); 0 (default) asks for none. */
+  timeToLive?: number;
+  /** The current time: the peer counts as heard from now. Default 0. */
+  now?: number;
+}
+
+/** What {@linkcode Heartbeat.tick} asks of the connection. */
+export type HeartbeatAction =
+  /** Send a PING command carrying this TTL, in deciseconds. */
+  | { type: "ping"; ttl: number }
+  /** The peer has been silent too long: give the connection up. */
+  | { type: "timeout"; reason: string };
+
+/**
+ * The heartbeat timers of one connection: when to PING, how long to wait
+ * for an answer, and how long the TTL the peer asked for lets it stay
+ * silent. Any traffic from the peer counts as an answer.
+ *
+ * @example A PING, then silence
+ * ```ts
+ * import { codec } from "@zmtp/zmq";
+ *
+ * const heartbeat = new codec.Heartbeat({ interval: 1000, timeout: 500, timeToLive: 3000 });
+ * heartbeat.onReady(0);
+ * console.log(heartbeat.deadline); // 1000
+ * console.log(heartbeat.tick(1000)); // { type: "ping", ttl: 30 }
+ * console.log(heartbeat.deadline); // 1500: the answer is due before the next PING
+ * console.log(heartbeat.tick(1500)?.type); // "timeout"
+ * ```
+ */
+export class Heartbeat {
+  #interval: number;
+  #timeout: number;
+  #ttl: number;
+  #lastReceived: number;
+  #nextPing: number | undefined;
+  #pingSentAt: number | undefined;
+  #peerTtl = 0;
+
+  /**
+   * Makes the timers; none runs before {@linkcode Heartbeat.onReady}.
+   *
+   * @param options The interval, timeout and TTL, and the current time.
+   */
+  constructor(options: HeartbeatOptions = {}) {
+    this.#interval = options.interval ?? 0;
+    this.#timeout = options.timeout !== undefined && options.timeout >= 0
+      ? options.timeout
+      : this.#interval;
+    this.#ttl = options.timeToLive ?? 0;
+    this.#lastReceived = options.now ?? 0;
+  }
+
+  /**
+   * When {@linkcode Heartbeat.tick} must next be called: the next PING, the
+   * answer to the last one, or the end of the peer's TTL, whichever is first.
+   *
+   * @example
+   * ```ts
+   * import { codec } from "@zmtp/zmq";
+   *
+   * const heartbeat = new codec.Heartbeat({ interval: 1000 });
+   * console.log(heartbeat.deadline); // undefined: not ready yet
+   * heartbeat.onReady(5);
+   * console.log(heartbeat.deadline); // 1005
+   * ```
+   *
+   * @returns The time in ms, or `undefined` when nothing is due.
+   */
+  get deadline(): number | undefined {
+    let next = this.#nextPing;
+    if (this.#silentSincePing()) {
+      const answerDue = this.#pingSentAt! + this.#timeout;
+      if (next === undefined || answerDue < next) next = answerDue;
+    }
+    if (this.#peerTtl > 0) {
+      const ttlEnds = this.#lastReceived + this.#peerTtl;
+      if (next === undefined || ttlEnds < next) next = ttlEnds;
+    }
+    return next;
+  }
+
+  /**
+   * Starts the PING schedule: the handshake is done.
+   *
+   * @example
+   * ```ts
+   * import { codec } from "@zmtp/zmq";
+   *
+   * const heartbeat = new codec.Heartbeat({ interval: 100 });
+   * heartbeat.onReady(40);
+   * console.log(heartbeat.deadline); // 140
+   * ```
+   *
+   * @param now The current time in ms.
+   */
+  onReady(now: number): void {
+    if (this.#interval > 0) this.#nextPing = now + this.#interval;
+  }
+
+  /**
+   * Notes traffic from the peer: any frame, not only a PONG, is life.
+   *
+   * @example
+   * ```ts
+   * import { codec } from "@zmtp/zmq";
+   *
+   * const heartbeat = new codec.Heartbeat();
+   * heartbeat.onPing(10);
+   * heartbeat.onTraffic(500);
+   * console.log(heartbeat.deadline); // 1500: a second of silence from now
+   * ```
+   *
+   * @param now The current time in ms.
+   */
+  onTraffic(now: number): void {
+    this.#lastReceived = now;
+  }
+
+  /**
+   * Takes the TTL of a PING from the peer: how long it may stay silent
+   * before we give up on it.
+   *
+   * @example
+   * ```ts
+   * import { codec } from "@zmtp/zmq";
+   *
+   * const heartbeat = new codec.Heartbeat({ now: 1000 });
+   * heartbeat.onPing(5);
+   * console.log(heartbeat.deadline); // 1500
+   * ```
+   *
+   * @param ttl The PING's TTL field, in deciseconds; 0 for none.
+   */
+  onPing(ttl: number): void {
+    this.#peerTtl = ttl * 100;
+  }
+
+  /**
+   * Tells the timers the time.
+   *
+   * @example
+   * ```ts
+   * import { codec } from "@zmtp/zmq";
+   *
+   * const heartbeat = new codec.Heartbeat({ interval: 100 });
+   * heartbeat.onReady(0);
+   * console.log(heartbeat.tick(99)); // undefined
+   * console.log(heartbeat.tick(100)); // { type: "ping", ttl: 0 }
+   * ```
+   *
+   * @param now The current time in ms, on the clock of the other calls.
+   * @returns A PING to send, a timeout, or `undefined` when nothing is due.
+   */
+  tick(now: number): HeartbeatAction | undefined {
+    const silentSincePing = this.#silentSincePing();
+    if (silentSincePing && now >= this.#pingSentAt! + this.#timeout) {
+      return {
+        type: "timeout",
+        reason: "the peer did not answer our heartbeat in time",
+      };
+    }
+    if (this.#peerTtl > 0 && now >= this.#lastReceived + this.#peerTtl) {
+      return {
+        type: "timeout",
+        reason: "no traffic from the peer within the TTL it asked for",
+      };
+    }
+    if (this.#nextPing === undefined || now < this.#nextPing) return undefined;
+    // A PING sent while one is unanswered must not push its answer back.
+    if (!silentSincePing) this.#pingSentAt = now;
+    this.#nextPing = now + this.#interval;
+    return { type: "ping", ttl: Math.min(Math.round(this.#ttl / 100), 0xffff) };
+  }
+
+  #silentSincePing(): boolean {
+    return this.#pingSentAt !== undefined &&
+      this.#lastReceived <= this.#pingSentAt;
+  }
+}

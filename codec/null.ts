@@ -1,0 +1,93 @@
+/**
+ * The NULL mechanism (RFC 23/37): no security, and optionally a verdict on
+ * the peer (ZAP with a domain, as libzmq).
+ *
+ * @module
+ */
+
+import type { Verdict } from "./authentication.ts";
+import {
+  type Command,
+  encodeReady,
+  parseError,
+  parseReady,
+} from "./command.ts";
+import { ProtocolError } from "./errors.ts";
+import type { MechanismName } from "./greeting.ts";
+import type { Mechanism, MechanismStep } from "./mechanism.ts";
+import type { Metadata } from "./metadata.ts";
+import { refusal } from "./_refusal.ts";
+
+/**
+ * The NULL mechanism (RFC 23/37): no security, each side sends READY with
+ * its properties.
+ *
+ * @example
+ * ```ts
+ * import { codec } from "@zmtp/zmq";
+ *
+ * const mechanism = new codec.NullMechanism(new codec.Metadata([["Socket-Type", "REQ"]]));
+ * const [ready] = mechanism.start();
+ * console.log(codec.parseCommand(ready).name); // "READY"
+ * ```
+ */
+export class NullMechanism implements Mechanism {
+  /** Always `NULL`. */
+  readonly name: MechanismName = "NULL";
+  /** NULL has no roles. */
+  readonly asServer: boolean = false;
+  #metadata: Metadata;
+  #authenticate: boolean;
+  #peerMetadata: Metadata | undefined;
+
+  /**
+   * Makes the mechanism.
+   *
+   * @param metadata Our properties (Socket-Type, Identity).
+   * @param options `authenticate`: ask for a verdict on the peer (ZAP with
+   * a domain, as libzmq) before sending our READY.
+   */
+  constructor(metadata: Metadata, options: { authenticate?: boolean } = {}) {
+    this.#metadata = metadata;
+    this.#authenticate = options.authenticate ?? false;
+  }
+
+  /** Our READY, unless it waits for a verdict. */
+  start(): Uint8Array[] {
+    return this.#authenticate ? [] : [encodeReady(this.#metadata)];
+  }
+
+  /** Accepts the peer's READY; an ERROR or anything else ends the handshake. */
+  handle(command: Command): MechanismStep {
+    if (command.name === "READY" && !this.#peerMetadata) {
+      const peerMetadata = parseReady(command.data);
+      if (!this.#authenticate) return { send: [], peerMetadata };
+      this.#peerMetadata = peerMetadata;
+      return { send: [], authenticate: { mechanism: "NULL", credentials: [] } };
+    }
+    if (command.name === "ERROR") {
+      throw new ProtocolError(
+        "peer",
+        `the peer refused the handshake: ${parseError(command.data)}`,
+      );
+    }
+    throw new ProtocolError(
+      "protocol",
+      `unexpected ${command.name} command during the NULL handshake`,
+    );
+  }
+
+  /** Our READY for an allowed peer; ERROR with the status code otherwise. */
+  authenticated(verdict: Verdict): MechanismStep {
+    if (!this.#peerMetadata) {
+      throw new ProtocolError("protocol", "no NULL verdict was asked for");
+    }
+    if (verdict.statusCode === 200) {
+      return {
+        send: [encodeReady(this.#metadata)],
+        peerMetadata: this.#peerMetadata,
+      };
+    }
+    return refusal(verdict, "peer");
+  }
+}

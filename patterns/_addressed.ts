@@ -1,0 +1,122 @@
+/**
+ * Addressed routing: each peer known by a routing id, each message sent
+ * to the peer its first frame names.
+ *
+ * @module
+ */
+
+import type { PeerInfo } from "../codec/connection.ts";
+import { ZmqError } from "../codec/errors.ts";
+import type { Message } from "./message.ts";
+import { bytesKey } from "./_bytes_key.ts";
+import { FairQueue } from "./_fair_queue.ts";
+import type { Pipe } from "./_pipe.ts";
+import type { Routing } from "./_routing.ts";
+
+/** The ROUTER options addressed routing reads, live. */
+export interface AddressedSettings {
+  /** Fail (or wait at the high-water mark) instead of dropping. */
+  readonly routerMandatory: boolean;
+  /** A newcomer with a routing id in use takes it over. */
+  readonly routerHandover: boolean;
+}
+
+/**
+ * ROUTER's routing: fair-queued in with the sender's routing id as the
+ * first frame; out to the peer the first frame names. A peer is known by
+ * the id given at `connect`, else the Identity it announced, else a 5-byte
+ * id generated as libzmq does (a zero byte, then a 32-bit counter).
+ */
+export class Addressed implements Routing {
+  #settings: AddressedSettings;
+  #queue = new FairQueue();
+  #peers = new Map<string, Pipe>();
+  #nextId = (Math.random() * 0x1_0000_0000) >>> 0;
+
+  constructor(settings: AddressedSettings) {
+    this.#settings = settings;
+  }
+
+  /** What the peer with a routing id announced, if it is connected. */
+  peer(routingId: Uint8Array): PeerInfo | undefined {
+    return this.#peers.get(bytesKey(routingId))?.peer;
+  }
+
+  send(frames: Message): boolean {
+    const mandatory = this.#settings.routerMandatory;
+    const pipe = this.#peers.get(bytesKey(frames[0]));
+    if (!pipe || !pipe.ready) {
+      if (!mandatory) return true;
+      throw new ZmqError(
+        "EHOSTUNREACH",
+        `no peer has the routing id ${
+          _hex(frames[0])
+        }; the first frame must name a connected peer`,
+      );
+    }
+    if (frames.length < 2) return true;
+    if (!pipe.full) {
+      pipe.write(frames.slice(1));
+      return true;
+    }
+    // At the high-water mark: wait with routerMandatory, else drop.
+    return !mandatory;
+  }
+
+  receive(): Message | undefined {
+    const item = this.#queue.take();
+    if (!item) return undefined;
+    const [pipe, message] = item;
+    return [pipe.routingId!, ...message];
+  }
+
+  ready(pipe: Pipe): boolean {
+    const wanted = pipe.assignedRoutingId ?? pipe.peer?.routingId;
+    const id = wanted ?? this.#generateId();
+    const existing = wanted && this.#peers.get(bytesKey(wanted));
+    if (existing && existing !== pipe) {
+      // libzmq refuses a second peer with a routing id already in use,
+      // unless handing over: the old peer keeps its unread messages under
+      // a generated id, and its connection is dropped.
+      if (!this.#settings.routerHandover) return false;
+      this.#forget(existing);
+      existing.routingId = this.#generateId();
+      this.#peers.set(bytesKey(existing.routingId), existing);
+      existing.link?.close();
+    }
+    this.#forget(pipe);
+    pipe.routingId = id;
+    this.#peers.set(bytesKey(id), pipe);
+    return true;
+  }
+
+  detach(pipe: Pipe): void {
+    // What the peer sent before it went stays readable, as in libzmq.
+    this.#forget(pipe);
+  }
+
+  disconnected(pipe: Pipe): void {
+    this.#forget(pipe);
+  }
+
+  arrived(pipe: Pipe): void {
+    this.#queue.arrived(pipe);
+  }
+
+  #generateId(): Uint8Array {
+    const id = new Uint8Array(5);
+    new DataView(id.buffer).setUint32(1, this.#nextId);
+    this.#nextId = (this.#nextId + 1) >>> 0;
+    return id;
+  }
+
+  #forget(pipe: Pipe): void {
+    if (pipe.routingId && this.#peers.get(bytesKey(pipe.routingId)) === pipe) {
+      this.#peers.delete(bytesKey(pipe.routingId));
+    }
+  }
+}
+
+function _hex(id: Uint8Array): string {
+  return Array.from(id, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}

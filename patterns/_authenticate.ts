@@ -1,0 +1,97 @@
+/**
+ * Judging a client: the socket's authenticator, the context's, or a
+ * classic ZAP handler, with libzmq's rule when there is none.
+ *
+ * @module
+ */
+
+import type { Credentials, Verdict } from "../codec/authentication.ts";
+import { Metadata } from "../codec/metadata.ts";
+import { z85Encode } from "../codec/z85.ts";
+import type {
+  AuthenticationRequest,
+  AuthenticationResult,
+  Authenticator,
+} from "./authentication.ts";
+import { askZapHandler, hasZapHandler } from "./_zap.ts";
+
+const _decoder = new TextDecoder();
+
+/** The request an authenticator sees, from the mechanism's credentials. */
+export function toRequest(
+  credentials: Credentials,
+  domain: string,
+  address: string,
+  routingId: Uint8Array,
+): AuthenticationRequest {
+  const request: AuthenticationRequest = {
+    domain,
+    address,
+    routingId,
+    mechanism: credentials.mechanism,
+    credentials: credentials.credentials,
+  };
+  if (credentials.mechanism === "PLAIN") {
+    request.username = _decoder.decode(credentials.credentials[0]);
+    request.password = _decoder.decode(credentials.credentials[1]);
+  } else if (credentials.mechanism === "CURVE") {
+    request.publicKey = z85Encode(credentials.credentials[0]);
+  }
+  return request;
+}
+
+/** A verdict from an authenticator's answer. */
+export function toVerdict(result: AuthenticationResult): Verdict {
+  if (result === true) return { statusCode: 200, statusText: "", userId: "" };
+  if (result === false) {
+    return { statusCode: 400, statusText: "denied", userId: "" };
+  }
+  if (result.allow) {
+    return {
+      statusCode: 200,
+      statusText: "",
+      userId: result.userId ?? "",
+      metadata: result.metadata
+        ? new Metadata(Object.entries(result.metadata))
+        : undefined,
+    };
+  }
+  return {
+    statusCode: result.statusCode ?? 400,
+    statusText: result.reason ?? "denied",
+    userId: "",
+  };
+}
+
+/**
+ * Asks whoever judges clients in this socket's world: its own
+ * authenticator, else its context's, else a ZAP handler bound to
+ * inproc://zeromq.zap.01 in the scope (the context). With none of them,
+ * libzmq's rule: CURVE and NULL clients are allowed, PLAIN ones refused.
+ */
+export async function judge(
+  authenticate: Authenticator | undefined,
+  scope: object,
+  request: AuthenticationRequest,
+): Promise<Verdict> {
+  try {
+    if (authenticate) return toVerdict(await authenticate(request));
+    if (hasZapHandler(scope)) return await askZapHandler(scope, request);
+  } catch (error) {
+    return {
+      statusCode: 500,
+      statusText: `the authenticator failed: ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+      userId: "",
+    };
+  }
+  if (request.mechanism === "PLAIN") {
+    return {
+      statusCode: 400,
+      statusText: "PLAIN needs an authenticator, and none is set",
+      userId: "",
+    };
+  }
+  return { statusCode: 200, statusText: "", userId: "" };
+}

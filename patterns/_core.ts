@@ -1,0 +1,329 @@
+/**
+ * The socket's machinery: its pipes and the links serving them, the
+ * routing, and the queues of callers waiting to send or receive.
+ *
+ * @module
+ */
+
+import type { Credentials, Verdict } from "../codec/authentication.ts";
+import { ZmqError } from "../codec/errors.ts";
+import type { SocketType } from "../codec/socket_type.ts";
+import { macrotask } from "../transport/_macrotask.ts";
+import type { Link } from "../transport/transport.ts";
+import type { Authenticator } from "./authentication.ts";
+import type { SocketEventsController } from "./events.ts";
+import { type Message, type MessageLike, toFrames } from "./message.ts";
+import type { OperationOptions } from "./options.ts";
+import { judge, toRequest } from "./_authenticate.ts";
+import { Pipe } from "./_pipe.ts";
+import { type Routing, routingFactory, type RoutingHost } from "./_routing.ts";
+import { type SessionHost, SocketSession } from "./_session.ts";
+import { wait, Waiters } from "./_waiters.ts";
+
+/** The options the machinery reads, live, from its socket. */
+export interface CoreSettings {
+  readonly type: SocketType;
+  readonly context: { readonly authenticate?: Authenticator };
+  readonly sendHighWaterMark: number;
+  readonly receiveHighWaterMark: number;
+  readonly sendTimeout: number;
+  readonly receiveTimeout: number;
+  readonly conflate: boolean;
+  readonly probeRouter: boolean;
+  readonly routingId: Uint8Array | undefined;
+  readonly zapDomain: string;
+  readonly authenticate: Authenticator | undefined;
+}
+
+/**
+ * A loop that awaits sends which settle at once never lets the event loop
+ * run, so no byte would ever be written; every this many such sends, `send`
+ * settles after a macrotask instead (a few microseconds).
+ */
+const YIELD_EVERY = 256;
+
+const _cores = new WeakMap<object, SocketCore>();
+
+/** The machinery of a socket. */
+export function coreOf(socket: object): SocketCore {
+  return _cores.get(socket)!;
+}
+
+/** The error of any operation on a closed socket. */
+export function closedError(): ZmqError {
+  return new ZmqError("ETERM", "the socket is closed");
+}
+
+/** Pipes, links, routing and waiting callers of one socket. */
+export class SocketCore implements RoutingHost, SessionHost {
+  readonly routing: Routing;
+  readonly events: SocketEventsController;
+  /** Every pipe currently attached. */
+  readonly pipes: Set<Pipe> = new Set();
+  /** Every live link, with the pipe it serves. */
+  readonly links: Map<Link, Pipe> = new Map();
+  /** Set once the socket starts closing. */
+  closed = false;
+  #settings: CoreSettings;
+  #serving = new Set<Promise<void>>();
+  #receivers = new Waiters<Message>();
+  #senders = new Waiters<void, Message>();
+  #progress: (() => void) | undefined;
+  #burst = 0;
+  /** A message taken from the routing by `readable`, for the next `receive`. */
+  #peeked: Message | undefined;
+  #readableWaiters = new Set<() => void>();
+
+  constructor(settings: CoreSettings, events: SocketEventsController) {
+    this.#settings = settings;
+    this.events = events;
+    this.routing = routingFactory(settings.type)(settings, this);
+    _cores.set(settings, this);
+  }
+
+  get probeRouter(): boolean {
+    return this.#settings.probeRouter;
+  }
+
+  get sendPending(): boolean {
+    return this.#senders.length > 0;
+  }
+
+  // ---- pipes and links -----------------------------------------------------
+
+  /** A pipe; a transient one lives only while one link serves it. */
+  newPipe(endpoint: string, accepted: boolean, transient: boolean): Pipe {
+    const settings = this.#settings;
+    return new Pipe({
+      endpoint,
+      accepted,
+      transient,
+      sendHighWaterMark: settings.sendHighWaterMark,
+      receiveHighWaterMark: settings.receiveHighWaterMark,
+      conflate: settings.conflate,
+    });
+  }
+
+  attach(pipe: Pipe): void {
+    if (pipe.state !== "new") return;
+    pipe.state = "attached";
+    this.pipes.add(pipe);
+    this.routing.attach?.(pipe);
+    this.retrySends();
+  }
+
+  remove(pipe: Pipe): void {
+    if (!pipe.attached) return;
+    pipe.state = "removed";
+    this.pipes.delete(pipe);
+    pipe.outbound.clear();
+    pipe.control.clear();
+    this.routing.detach?.(pipe);
+    this.progress();
+  }
+
+  /** Serves a pipe with a link until the link ends. */
+  serve(link: Link, pipe: Pipe): Promise<void> {
+    pipe.link = link;
+    this.links.set(link, pipe);
+    link.start(new SocketSession(this, pipe, link));
+    const serving = link.done.then((end) => {
+      this.links.delete(link);
+      if (pipe.link === link) pipe.link = undefined;
+      if (!pipe.ready && !end.error && end.closedByPeer) {
+        // As libzmq's HANDSHAKE_FAILED_NO_DETAIL: the peer hung up first,
+        // as libzmq does on a mechanism or key it refuses.
+        this.events.push({
+          type: "handshake-failed",
+          endpoint: pipe.endpoint,
+          kind: "peer",
+          reason: "the peer closed the connection during the handshake",
+        });
+      }
+      if (pipe.state === "ready") pipe.state = "attached";
+      pipe.control.clear();
+      this.events.push({ type: "disconnected", endpoint: pipe.endpoint });
+      if (pipe.transient) {
+        this.remove(pipe);
+      } else {
+        this.routing.disconnected?.(pipe);
+      }
+      this.progress();
+    });
+    this.#serving.add(serving);
+    serving.finally(() => this.#serving.delete(serving));
+    return serving;
+  }
+
+  /** Settles once no link is served any more. */
+  async whenServed(): Promise<void> {
+    while (this.#serving.size > 0) await Promise.all([...this.#serving]);
+  }
+
+  // ---- sending and receiving -----------------------------------------------
+
+  send(message: MessageLike, options: OperationOptions): Promise<void> {
+    if (this.closed) return Promise.reject(closedError());
+    let frames: Message;
+    try {
+      frames = toFrames(message);
+      if (this.#senders.length === 0 && this.#route(frames)) {
+        if (++this.#burst < YIELD_EVERY) return Promise.resolve();
+        this.#burst = 0;
+        return new Promise((resolve) => macrotask(resolve));
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#senders.wait(frames, {
+      signal: options.signal,
+      timeout: this.#settings.sendTimeout,
+    });
+  }
+
+  receive(options: OperationOptions): Promise<Message> {
+    if (this.closed) return Promise.reject(closedError());
+    try {
+      if (this.#receivers.length === 0) {
+        const message = this.#take();
+        if (message) return Promise.resolve(message);
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#receivers.wait(undefined, {
+      signal: options.signal,
+      timeout: this.#settings.receiveTimeout,
+    });
+  }
+
+  /** See `Socket.readable`. */
+  get readable(): boolean {
+    if (this.closed) return false;
+    if (this.#peeked) return true;
+    if (this.#receivers.length > 0) return false;
+    try {
+      this.#peeked = this.#pull();
+    } catch {
+      return false;
+    }
+    return this.#peeked !== undefined;
+  }
+
+  /**
+   * Resolves when a message may have arrived, the socket closed, or the
+   * signal aborted; for `poll`, which then checks `readable`.
+   */
+  whenReadable(signal: AbortSignal): Promise<void> {
+    if (this.closed || this.readable) return Promise.resolve();
+    return wait<void>({ signal }, (resolve) => {
+      this.#readableWaiters.add(resolve);
+      return () => this.#readableWaiters.delete(resolve);
+    }).catch(() => {});
+  }
+
+  retrySends(): void {
+    while (this.#senders.length > 0) {
+      let sent: boolean;
+      try {
+        sent = this.#route(this.#senders.peek()!);
+      } catch (error) {
+        this.#senders.rejectFirst(error);
+        continue;
+      }
+      if (!sent) return;
+      this.#senders.resolveFirst();
+    }
+  }
+
+  retryReceives(): void {
+    while (this.#receivers.length > 0) {
+      let message: Message | undefined;
+      try {
+        message = this.#take();
+      } catch (error) {
+        this.#receivers.rejectFirst(error);
+        continue;
+      }
+      if (!message) return;
+      this.#receivers.resolveFirst(message);
+    }
+  }
+
+  delivered(): void {
+    this.retryReceives();
+    if (this.#readableWaiters.size > 0) this.#notifyReadable();
+  }
+
+  progress(): void {
+    const progress = this.#progress;
+    this.#progress = undefined;
+    progress?.();
+  }
+
+  /** Resolves at the next {@linkcode SocketCore.progress}. */
+  nextProgress(): Promise<void> {
+    return new Promise((resolve) => this.#progress = resolve);
+  }
+
+  judge(credentials: Credentials, address: string): Promise<Verdict> {
+    const settings = this.#settings;
+    return judge(
+      settings.authenticate ?? settings.context.authenticate,
+      settings.context,
+      toRequest(
+        credentials,
+        settings.zapDomain,
+        address,
+        settings.routingId ?? new Uint8Array(),
+      ),
+    );
+  }
+
+  /**
+   * Fails every waiting caller and forgets a peeked message.
+   *
+   * @returns How many received messages were left unread by it.
+   */
+  abandonCallers(): number {
+    const unread = this.#peeked ? 1 : 0;
+    this.#peeked = undefined;
+    this.#notifyReadable();
+    this.#receivers.rejectAll(closedError());
+    this.#senders.rejectAll(closedError());
+    return unread;
+  }
+
+  #route(frames: Message): boolean {
+    const routing = this.routing;
+    if (!routing.send) {
+      throw new ZmqError(
+        "ENOTSUP",
+        `a ${this.#settings.type} socket cannot send`,
+      );
+    }
+    return routing.send(frames);
+  }
+
+  #pull(): Message | undefined {
+    const routing = this.routing;
+    if (!routing.receive) {
+      throw new ZmqError(
+        "ENOTSUP",
+        `a ${this.#settings.type} socket cannot receive`,
+      );
+    }
+    return routing.receive();
+  }
+
+  #take(): Message | undefined {
+    const peeked = this.#peeked;
+    if (!peeked) return this.#pull();
+    this.#peeked = undefined;
+    return peeked;
+  }
+
+  #notifyReadable(): void {
+    for (const waiter of [...this.#readableWaiters]) waiter();
+  }
+}

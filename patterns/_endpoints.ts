@@ -1,0 +1,205 @@
+/**
+ * A socket's endpoints: binding and connecting through the transport
+ * registry, whatever the scheme, and undoing both.
+ *
+ * @module
+ */
+
+import { Connection } from "../codec/connection.ts";
+import { ZmqError } from "../codec/errors.ts";
+import { Metadata } from "../codec/metadata.ts";
+import type { SocketType } from "../codec/socket_type.ts";
+import { Dialer } from "../transport/dialer.ts";
+import { resolveEndpoint } from "../transport/registry.ts";
+import type { LinkOptions, TransportListener } from "../transport/transport.ts";
+import type { SocketEventsController } from "./events.ts";
+import type { ConnectOptions } from "./options.ts";
+import type { SocketCore } from "./_core.ts";
+import type { MechanismFactory } from "./_mechanism_factory.ts";
+import { connectRoutingId } from "./_resolve_options.ts";
+
+/** The options the endpoints read, live, from their socket. */
+export interface EndpointSettings {
+  readonly type: SocketType;
+  readonly context: object;
+  readonly routingId: Uint8Array | undefined;
+  readonly immediate: boolean;
+  readonly reconnectInterval: number;
+  readonly reconnectIntervalMax: number;
+  readonly maxMessageSize: number;
+  readonly handshakeInterval: number;
+  readonly heartbeatInterval: number;
+  readonly heartbeatTimeout: number;
+  readonly heartbeatTimeToLive: number;
+}
+
+interface _Bound {
+  given: string;
+  listener: TransportListener;
+}
+
+interface _Connected {
+  endpoint: string;
+  dialer: Dialer;
+  pipe: ReturnType<SocketCore["newPipe"]>;
+}
+
+/** Where a socket listens and what it connects to. */
+export class Endpoints {
+  /** The endpoint of the last `bind` (with the real port) or `connect`. */
+  last: string | undefined;
+  #settings: EndpointSettings;
+  #core: SocketCore;
+  #events: SocketEventsController;
+  #mechanism: MechanismFactory;
+  #listeners: _Bound[] = [];
+  #dialers: _Connected[] = [];
+
+  constructor(
+    settings: EndpointSettings,
+    core: SocketCore,
+    events: SocketEventsController,
+    mechanism: MechanismFactory,
+  ) {
+    this.#settings = settings;
+    this.#core = core;
+    this.#events = events;
+    this.#mechanism = mechanism;
+  }
+
+  async bind(endpoint: string): Promise<void> {
+    const core = this.#core;
+    let listener: TransportListener;
+    try {
+      const { transport, address } = resolveEndpoint(endpoint, "bind");
+      listener = await transport.listen(
+        address,
+        this.#linkOptions(),
+        (link, bound) => {
+          this.#events.push({ type: "accepted", endpoint: bound });
+          core.serve(link, core.newPipe(bound, true, true));
+        },
+      );
+    } catch (error) {
+      this.#events.push({
+        type: "bind-failed",
+        endpoint,
+        code: error instanceof ZmqError ? error.code : "EINVAL",
+        reason: error instanceof Error ? error.message : String(error),
+      });
+      throw error;
+    }
+    if (core.closed) {
+      await listener.close();
+      throw new ZmqError("ETERM", "the socket was closed while binding");
+    }
+    this.#listeners.push({ given: endpoint, listener });
+    this.last = listener.endpoint;
+    this.#events.push({ type: "listening", endpoint: listener.endpoint });
+  }
+
+  async unbind(endpoint: string): Promise<void> {
+    const index = this.#listeners.findIndex(({ given, listener }) =>
+      given === endpoint || listener.endpoint === endpoint
+    );
+    if (index < 0) {
+      throw new ZmqError("ENOENT", `${endpoint} is not bound on this socket`);
+    }
+    const [{ listener }] = this.#listeners.splice(index, 1);
+    await listener.close();
+    // Every link accepted there, including those still in their handshake
+    // (not attached yet).
+    for (const [link, pipe] of this.#core.links) {
+      if (pipe.accepted && pipe.endpoint === listener.endpoint) link.close();
+    }
+  }
+
+  connect(endpoint: string, options: ConnectOptions): void {
+    const settings = this.#settings;
+    const core = this.#core;
+    const events = this.#events;
+    const { transport, address } = resolveEndpoint(endpoint, "connect");
+    const assignedRoutingId = connectRoutingId(settings.type, options);
+    const immediate = settings.immediate;
+    const pipe = core.newPipe(endpoint, false, immediate);
+    pipe.assignedRoutingId = assignedRoutingId;
+    const linkOptions = this.#linkOptions();
+    const dialer = new Dialer({
+      reconnectInterval: settings.reconnectInterval,
+      reconnectIntervalMax: settings.reconnectIntervalMax,
+    }, {
+      dial: (signal) => transport.dial(address, linkOptions, signal),
+      serve: (link) => {
+        events.push({ type: "connected", endpoint });
+        return core.serve(link, pipe);
+      },
+      onAttempt: () => events.push({ type: "connect-delayed", endpoint }),
+      onRetry: (interval) =>
+        events.push({ type: "connect-retried", endpoint, interval }),
+    });
+    this.#dialers.push({ endpoint, dialer, pipe });
+    this.last = endpoint;
+    if (!immediate) core.attach(pipe);
+  }
+
+  async disconnect(endpoint: string): Promise<void> {
+    const entries = this.#dialers.filter((entry) =>
+      entry.endpoint === endpoint
+    );
+    if (entries.length === 0) {
+      throw new ZmqError(
+        "ENOENT",
+        `${endpoint} is not connected on this socket`,
+      );
+    }
+    this.#dialers = this.#dialers.filter((entry) =>
+      entry.endpoint !== endpoint
+    );
+    await Promise.all(entries.map(async ({ dialer, pipe }) => {
+      const closing = dialer.close();
+      pipe.link?.close();
+      await closing;
+      this.#core.remove(pipe);
+    }));
+  }
+
+  async closeListeners(): Promise<void> {
+    const listeners = this.#listeners.splice(0);
+    await Promise.all(listeners.map(({ listener }) => listener.close()));
+  }
+
+  async closeDialers(): Promise<void> {
+    const dialers = this.#dialers.splice(0);
+    await Promise.all(dialers.map(({ dialer }) => dialer.close()));
+  }
+
+  /** What a transport needs to make this socket's links. */
+  #linkOptions(): LinkOptions {
+    const settings = this.#settings;
+    const mechanism = this.#mechanism;
+    return {
+      scope: settings.context,
+      connection: () =>
+        new Connection({
+          mechanism,
+          socketType: settings.type,
+          routingId: settings.routingId,
+          maxMessageSize: settings.maxMessageSize,
+          handshakeInterval: settings.handshakeInterval,
+          heartbeatInterval: settings.heartbeatInterval,
+          heartbeatTimeout: settings.heartbeatTimeout,
+          heartbeatTimeToLive: settings.heartbeatTimeToLive,
+          now: performance.now(),
+        }),
+      get peer() {
+        const routingId = settings.routingId;
+        return {
+          socketType: settings.type,
+          routingId: routingId?.length ? routingId : undefined,
+          minor: 1,
+          metadata: new Metadata([["Socket-Type", settings.type]]),
+        };
+      },
+    };
+  }
+}

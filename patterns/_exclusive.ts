@@ -1,0 +1,48 @@
+/**
+ * Exclusive routing: one peer, and only one.
+ *
+ * @module
+ */
+
+import type { Message } from "./message.ts";
+import type { Pipe } from "./_pipe.ts";
+import type { Routing } from "./_routing.ts";
+
+/**
+ * PAIR's routing: the first pipe is the peer; any other is refused at its
+ * handshake and what it sent is dropped. `send` waits while there is no
+ * peer or its queue is full.
+ */
+export class Exclusive implements Routing {
+  #pipe: Pipe | undefined;
+
+  send(frames: Message): boolean {
+    const pipe = this.#pipe;
+    if (!pipe || pipe.full) return false;
+    pipe.write(frames);
+    return true;
+  }
+
+  receive(): Message | undefined {
+    const pipe = this.#pipe;
+    const message = pipe?.inbound.shift();
+    if (message && !pipe!.inboundFull) pipe!.link?.resume();
+    return message;
+  }
+
+  attach(pipe: Pipe): void {
+    this.#pipe ??= pipe;
+  }
+
+  ready(pipe: Pipe): boolean {
+    return this.#pipe === pipe;
+  }
+
+  detach(pipe: Pipe): void {
+    if (this.#pipe === pipe) this.#pipe = undefined;
+  }
+
+  arrived(pipe: Pipe): void {
+    if (pipe !== this.#pipe) pipe.inbound.clear();
+  }
+}

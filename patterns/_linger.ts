@@ -1,0 +1,76 @@
+/**
+ * Closing a socket: what it does with queued messages (linger) and in
+ * which order it lets go of its endpoints and links.
+ *
+ * @module
+ */
+
+import type { CloseSummary } from "./context.ts";
+import type { SocketCore } from "./_core.ts";
+
+/** The socket's endpoints, as closing needs them. */
+export interface ClosableEndpoints {
+  /** Stops accepting; settles when every listener is closed. */
+  closeListeners(): Promise<void>;
+  /** Stops dialling; settles when no attempt or timer is left. */
+  closeDialers(): Promise<void>;
+}
+
+/**
+ * Closes a socket's machinery: fails waiting callers, stops listening,
+ * waits up to `linger` ms for queued messages to be written, stops
+ * dialling, closes every link and drops the pipes.
+ *
+ * @returns What was dropped and left unread.
+ */
+export async function shutdown(
+  core: SocketCore,
+  endpoints: ClosableEndpoints,
+  linger: number,
+): Promise<CloseSummary> {
+  core.closed = true;
+  let unread = core.abandonCallers();
+  await endpoints.closeListeners();
+  if (linger !== 0) await _flush(core, linger);
+  const dialers = endpoints.closeDialers();
+  for (const link of core.links.keys()) link.close();
+  await dialers;
+  await core.whenServed();
+  let dropped = 0;
+  for (const pipe of [...core.pipes]) {
+    dropped += pipe.outbound.length;
+    unread += pipe.inbound.length;
+    core.remove(pipe);
+  }
+  return { dropped, unread };
+}
+
+/** Waits until every queued message is written, or `linger` ms (-1: forever). */
+async function _flush(core: SocketCore, linger: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let expired = false;
+  const timeout = new Promise<void>((resolve) => {
+    if (linger < 0) return;
+    timer = setTimeout(() => {
+      expired = true;
+      resolve();
+    }, linger);
+  });
+  try {
+    while (!expired) {
+      const waiting = [...core.pipes].some((pipe) =>
+        pipe.outbound.length > 0 || pipe.control.length > 0
+      );
+      if (!waiting) {
+        await Promise.race([
+          Promise.all([...core.links.keys()].map((link) => link.whenFlushed())),
+          timeout,
+        ]);
+        return;
+      }
+      await Promise.race([core.nextProgress(), timeout]);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}

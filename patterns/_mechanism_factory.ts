@@ -1,0 +1,68 @@
+/**
+ * The security mechanism a socket's options ask for.
+ *
+ * @module
+ */
+
+import { ZmqError } from "../codec/errors.ts";
+import type { Mechanism } from "../codec/mechanism.ts";
+import { Metadata } from "../codec/metadata.ts";
+import { NullMechanism } from "../codec/null.ts";
+import { PlainClientMechanism, PlainServerMechanism } from "../codec/plain.ts";
+import {
+  CurveClientMechanism,
+  curveKeyPair,
+  CurveServerMechanism,
+  toCurveKey,
+} from "../codec/curve.ts";
+import { publicKeyOf } from "../codec/_nacl.ts";
+import type { SocketOptions } from "./options.ts";
+
+/** Makes the mechanism of each new connection, given our READY properties. */
+export type MechanismFactory = (metadata: Metadata) => Mechanism;
+
+/**
+ * Picks the mechanism the options ask for, checking keys at once.
+ *
+ * @throws {ZmqError} `EINVAL` for a missing or malformed key.
+ */
+export function mechanismFactory(
+  options: SocketOptions,
+): MechanismFactory {
+  if (options.curveServer) {
+    if (options.curveSecretKey === undefined) {
+      throw new ZmqError("EINVAL", "a CURVE server needs its curveSecretKey");
+    }
+    const secretKey = toCurveKey(options.curveSecretKey, "secret key");
+    const publicKey = options.curvePublicKey !== undefined
+      ? toCurveKey(options.curvePublicKey, "public key")
+      : publicKeyOf(secretKey);
+    return (metadata) =>
+      new CurveServerMechanism(metadata, { publicKey, secretKey });
+  }
+  if (options.curveServerKey !== undefined) {
+    const serverKey = toCurveKey(options.curveServerKey, "server key");
+    const own = options.curveSecretKey === undefined ? curveKeyPair() : {
+      secretKey: options.curveSecretKey,
+      publicKey: options.curvePublicKey,
+    };
+    const secretKey = toCurveKey(own.secretKey, "secret key");
+    const publicKey = own.publicKey !== undefined
+      ? toCurveKey(own.publicKey, "public key")
+      : publicKeyOf(secretKey);
+    return (metadata) =>
+      new CurveClientMechanism(metadata, { serverKey, publicKey, secretKey });
+  }
+  if (options.plainServer) {
+    return (metadata) => new PlainServerMechanism(metadata);
+  }
+  if (options.plainUsername !== undefined) {
+    const { plainUsername, plainPassword = "" } = options;
+    // Checks the lengths now rather than at the first connection.
+    new PlainClientMechanism(new Metadata(), plainUsername, plainPassword);
+    return (metadata) =>
+      new PlainClientMechanism(metadata, plainUsername, plainPassword);
+  }
+  const authenticate = options.zapDomain !== undefined;
+  return (metadata) => new NullMechanism(metadata, { authenticate });
+}

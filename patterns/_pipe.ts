@@ -1,0 +1,128 @@
+/**
+ * A pipe: the socket's queue pair for one peer.
+ *
+ * @module
+ */
+
+import type { PeerInfo } from "../codec/connection.ts";
+import type { Link, MessageWriter } from "../transport/transport.ts";
+import type { Message } from "./message.ts";
+import { Queue } from "./_queue.ts";
+import { SubscriptionTrie } from "./_subscription_trie.ts";
+
+/**
+ * Where a pipe is in its life:
+ * - `new`: made, not routed yet (an accepted peer, or an `immediate`
+ *   connect, before its handshake);
+ * - `attached`: routed, no link with a finished handshake serves it now
+ *   (messages queue);
+ * - `ready`: routed, and a link with a finished handshake serves it;
+ * - `removed`: gone from the socket.
+ */
+export type PipeState = "new" | "attached" | "ready" | "removed";
+
+/** How a pipe was made, and its limits. */
+export interface PipeOptions {
+  /** The endpoint it belongs to. */
+  endpoint: string;
+  /** Whether it came from a bound endpoint (an accepted peer). */
+  accepted: boolean;
+  /** Whether it ends with its link (accepted, or `immediate`) rather than outliving it. */
+  transient: boolean;
+  /** Outbound limit in messages; 0 for none. */
+  sendHighWaterMark: number;
+  /** Inbound limit in messages; 0 for none. */
+  receiveHighWaterMark: number;
+  /** Keep only the newest message each way, ignoring the limits. */
+  conflate: boolean;
+}
+
+/**
+ * The socket's view of one peer: messages waiting to go out (bounded by the
+ * send high-water mark), messages received and not yet read (bounded by the
+ * receive high-water mark), and the link currently serving it.
+ *
+ * A pipe made by `connect` outlives its links: messages queue in it
+ * before the first link and across reconnects, as in libzmq.
+ */
+export class Pipe {
+  /** The endpoint this pipe belongs to. */
+  readonly endpoint: string;
+  /** Whether the pipe came from a bound endpoint. */
+  readonly accepted: boolean;
+  /** Whether the pipe ends with its link. */
+  readonly transient: boolean;
+  /** Whether each queue keeps only its newest message (ZMQ_CONFLATE). */
+  readonly conflate: boolean;
+  /** Messages waiting to be written. */
+  readonly outbound: Queue<Message> = new Queue();
+  /** Messages received and not yet read. */
+  readonly inbound: Queue<Message> = new Queue();
+  /** Control actions (subscriptions) to write before messages. */
+  readonly control: Queue<(writer: MessageWriter) => void> = new Queue();
+  /** The prefixes the peer subscribed to (publisher side). */
+  readonly subscriptions: SubscriptionTrie = new SubscriptionTrie({
+    counted: false,
+  });
+  /** Where the pipe is in its life. */
+  state: PipeState = "new";
+  /** The current link, while there is one. */
+  link: Link | undefined;
+  /** What the peer said in its last handshake. */
+  peer: PeerInfo | undefined;
+  /** The routing id a ROUTER knows this peer by. */
+  routingId: Uint8Array | undefined;
+  /** The routing id a ROUTER gives this peer whatever it announces (`connect` with `routingId`). */
+  assignedRoutingId: Uint8Array | undefined;
+  readonly #sendHighWaterMark: number;
+  readonly #receiveHighWaterMark: number;
+
+  /**
+   * Makes an empty pipe.
+   *
+   * @param options Its endpoint, origin and limits.
+   */
+  constructor(options: PipeOptions) {
+    this.endpoint = options.endpoint;
+    this.accepted = options.accepted;
+    this.transient = options.transient;
+    this.conflate = options.conflate;
+    this.#sendHighWaterMark = options.sendHighWaterMark;
+    this.#receiveHighWaterMark = options.receiveHighWaterMark;
+  }
+
+  /** Whether a link with a finished handshake serves the pipe now. */
+  get ready(): boolean {
+    return this.state === "ready";
+  }
+
+  /** Whether the socket routes messages to this pipe. */
+  get attached(): boolean {
+    return this.state === "attached" || this.state === "ready";
+  }
+
+  /** Whether the outbound queue is at its high-water mark. */
+  get full(): boolean {
+    return !this.conflate && this.#sendHighWaterMark > 0 &&
+      this.outbound.length >= this.#sendHighWaterMark;
+  }
+
+  /** Whether the inbound queue is at its high-water mark. */
+  get inboundFull(): boolean {
+    return !this.conflate && this.#receiveHighWaterMark > 0 &&
+      this.inbound.length >= this.#receiveHighWaterMark;
+  }
+
+  /** Queues a message for the peer and wakes the link. */
+  write(message: Message): void {
+    if (this.conflate) this.outbound.clear();
+    this.outbound.push(message);
+    this.link?.wake();
+  }
+
+  /** Queues a control action and wakes the link. */
+  writeControl(action: (writer: MessageWriter) => void): void {
+    this.control.push(action);
+    this.link?.wake();
+  }
+}

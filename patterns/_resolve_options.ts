@@ -1,0 +1,114 @@
+/**
+ * Socket options resolved to their defaults, and checked against the
+ * socket type.
+ *
+ * @module
+ */
+
+import { ZmqError } from "../codec/errors.ts";
+import type { SocketType } from "../codec/socket_type.ts";
+import type { Authenticator } from "./authentication.ts";
+import type { ConnectOptions, SocketOptions } from "./options.ts";
+
+/** The options a socket keeps as properties, resolved to their defaults. */
+export interface ResolvedOptions {
+  sendHighWaterMark: number;
+  receiveHighWaterMark: number;
+  linger: number;
+  reconnectInterval: number;
+  reconnectIntervalMax: number;
+  routingId: Uint8Array | undefined;
+  maxMessageSize: number;
+  handshakeInterval: number;
+  heartbeatInterval: number;
+  heartbeatTimeout: number;
+  heartbeatTimeToLive: number;
+  sendTimeout: number;
+  receiveTimeout: number;
+  immediate: boolean;
+  conflate: boolean;
+  probeRouter: boolean;
+  zapDomain: string;
+  authenticate: Authenticator | undefined;
+}
+
+const _CONFLATING: readonly SocketType[] = [
+  "PUB",
+  "SUB",
+  "XPUB",
+  "XSUB",
+  "PUSH",
+  "PULL",
+  "DEALER",
+];
+const _PROBING: readonly SocketType[] = ["ROUTER", "DEALER", "REQ"];
+
+/**
+ * Applies libzmq's defaults (and ours for `linger`) and checks the options
+ * the socket type cannot take.
+ *
+ * @throws {ZmqError} `EINVAL`.
+ */
+export function resolveOptions(
+  type: SocketType,
+  options: SocketOptions,
+): ResolvedOptions {
+  const resolved: ResolvedOptions = {
+    sendHighWaterMark: options.sendHighWaterMark ?? 1000,
+    receiveHighWaterMark: options.receiveHighWaterMark ?? 1000,
+    linger: options.linger ?? 1000,
+    reconnectInterval: options.reconnectInterval ?? 100,
+    reconnectIntervalMax: options.reconnectIntervalMax ?? 0,
+    routingId: _toBytes(options.routingId),
+    maxMessageSize: options.maxMessageSize ?? -1,
+    handshakeInterval: options.handshakeInterval ?? 30_000,
+    heartbeatInterval: options.heartbeatInterval ?? 0,
+    heartbeatTimeout: options.heartbeatTimeout ?? -1,
+    heartbeatTimeToLive: options.heartbeatTimeToLive ?? 0,
+    sendTimeout: options.sendTimeout ?? -1,
+    receiveTimeout: options.receiveTimeout ?? -1,
+    immediate: options.immediate ?? false,
+    conflate: options.conflate ?? false,
+    probeRouter: options.probeRouter ?? false,
+    zapDomain: options.zapDomain ?? "",
+    authenticate: options.authenticate,
+  };
+  if (resolved.conflate && !_CONFLATING.includes(type)) {
+    throw new ZmqError("EINVAL", `a ${type} socket cannot conflate`);
+  }
+  if (resolved.probeRouter && !_PROBING.includes(type)) {
+    throw new ZmqError("EINVAL", `a ${type} socket cannot probe a router`);
+  }
+  return resolved;
+}
+
+/**
+ * The routing id a ROUTER gives the peer of a `connect`.
+ *
+ * @throws {ZmqError} `EINVAL` on any other socket type, or when empty.
+ */
+export function connectRoutingId(
+  type: SocketType,
+  options: ConnectOptions,
+): Uint8Array | undefined {
+  if (options.routingId === undefined) return undefined;
+  if (type !== "ROUTER") {
+    throw new ZmqError(
+      "EINVAL",
+      `only a ROUTER names its peers; a ${type} socket cannot connect with a routingId`,
+    );
+  }
+  const routingId = _toBytes(options.routingId)!;
+  if (routingId.length === 0) {
+    throw new ZmqError("EINVAL", "a routingId cannot be empty");
+  }
+  return routingId;
+}
+
+const _encoder = new TextEncoder();
+
+function _toBytes(
+  value: string | Uint8Array | undefined,
+): Uint8Array | undefined {
+  return typeof value === "string" ? _encoder.encode(value) : value;
+}

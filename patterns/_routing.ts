@@ -1,0 +1,127 @@
+/**
+ * Routing: how a socket type moves messages between the application and
+ * its pipes, composed from strategies (load-balanced out, fair-queued in,
+ * fan-out, addressed, exclusive) plus the type's own rule.
+ *
+ * @module
+ */
+
+import { ZmqError } from "../codec/errors.ts";
+import type { SocketType } from "../codec/socket_type.ts";
+import type { Message } from "./message.ts";
+import type { Pipe } from "./_pipe.ts";
+
+/**
+ * What a socket type does at each step of a pipe's life and of each send
+ * and receive. Every member is optional: a type without `send` cannot
+ * send (`ENOTSUP`), one without `receive` cannot receive.
+ */
+export interface Routing {
+  /**
+   * Routes a message out.
+   *
+   * @returns `false` when it must wait for room.
+   * @throws {ZmqError} For a state error (`EFSM`).
+   */
+  send?(message: Message): boolean;
+  /**
+   * Takes the next message for the application, if one is there.
+   *
+   * @throws {ZmqError} For a state error (`EFSM`).
+   */
+  receive?(): Message | undefined;
+  /** A pipe joins the routing (a `connect` pipe at once, an accepted or `immediate` one after its handshake). */
+  attach?(pipe: Pipe): void;
+  /** A pipe leaves the routing. */
+  detach?(pipe: Pipe): void;
+  /** A pipe completed a handshake (after each reconnect too); `false` refuses the peer. */
+  ready?(pipe: Pipe): boolean;
+  /** A message arrived in a pipe's inbound queue. */
+  arrived?(pipe: Pipe): void;
+  /** A peer subscribed or cancelled (publisher side). */
+  subscription?(pipe: Pipe, topic: Uint8Array, subscribe: boolean): void;
+  /** A link of a pipe that outlives its links ended. */
+  disconnected?(pipe: Pipe): void;
+}
+
+/** What the socket offers its routing. */
+export interface RoutingHost {
+  /** Every pipe currently attached. */
+  readonly pipes: ReadonlySet<Pipe>;
+  /** Whether sends are waiting for room (so a REQ may expect a reply). */
+  readonly sendPending: boolean;
+  /** Routing may now succeed: hand waiting sends to `send` again. */
+  retrySends(): void;
+  /** Messages may be there: hand them to waiting receivers. */
+  retryReceives(): void;
+}
+
+/** Makes the routing of one socket. */
+export type RoutingFactory<S extends object = object> = (
+  socket: S,
+  host: RoutingHost,
+) => Routing;
+
+const _factories = new Map<SocketType, RoutingFactory>();
+
+/**
+ * Declares how sockets of a type route; each socket type's file calls it
+ * once, beside its class.
+ */
+export function defineRouting<S extends object>(
+  type: SocketType,
+  factory: RoutingFactory<S>,
+): void {
+  _factories.set(type, factory as RoutingFactory);
+}
+
+/** The routing factory of a type. */
+export function routingFactory(type: SocketType): RoutingFactory {
+  const factory = _factories.get(type);
+  if (!factory) {
+    throw new ZmqError("EINVAL", `no socket type ${type} is defined here`);
+  }
+  return factory;
+}
+
+const _hooks = [
+  "attach",
+  "detach",
+  "arrived",
+  "subscription",
+  "disconnected",
+] as const;
+
+/**
+ * One routing from strategies: `send` and `receive` come from the first
+ * part that has them; the other steps go to every part that takes them,
+ * in order (`ready` refuses if any part does).
+ */
+export function combine(...parts: Routing[]): Routing {
+  const routing: Routing = {};
+  const sender = parts.find((part) => part.send);
+  if (sender) routing.send = sender.send!.bind(sender);
+  const receiver = parts.find((part) => part.receive);
+  if (receiver) routing.receive = receiver.receive!.bind(receiver);
+  for (const hook of _hooks) {
+    const takers = parts.filter((part) => part[hook]);
+    if (takers.length === 0) continue;
+    if (takers.length === 1) {
+      const [part] = takers;
+      routing[hook] = (part[hook] as (...args: unknown[]) => void).bind(
+        part,
+      ) as never;
+      continue;
+    }
+    routing[hook] = ((...args: unknown[]) => {
+      for (const part of takers) {
+        (part[hook] as (...args: unknown[]) => void).apply(part, args);
+      }
+    }) as never;
+  }
+  const readies = parts.filter((part) => part.ready);
+  if (readies.length > 0) {
+    routing.ready = (pipe) => readies.every((part) => part.ready!(pipe));
+  }
+  return routing;
+}

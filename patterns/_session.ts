@@ -1,0 +1,126 @@
+/**
+ * The session: the socket's side of one link, between the link's events
+ * and the pipe it serves.
+ *
+ * @module
+ */
+
+import type { Credentials, Verdict } from "../codec/authentication.ts";
+import type { ConnectionEvent, PeerInfo } from "../codec/connection.ts";
+import type { Link, MessageWriter, Session } from "../transport/transport.ts";
+import type { SocketEventsController } from "./events.ts";
+import type { Pipe } from "./_pipe.ts";
+import type { Routing } from "./_routing.ts";
+
+/** What a session needs of its socket. */
+export interface SessionHost {
+  readonly routing: Routing;
+  readonly events: SocketEventsController;
+  /** Whether to greet each new peer with an empty message (ZMQ_PROBE_ROUTER). */
+  readonly probeRouter: boolean;
+  /** A transient pipe joins the routing at its handshake. */
+  attach(pipe: Pipe): void;
+  /** A message was queued for reading. */
+  delivered(): void;
+  /** Queues drained or a peer came: what `close` waits on may have changed. */
+  progress(): void;
+  /** Routing may now succeed for waiting sends. */
+  retrySends(): void;
+  /** Asks the authenticator about a client. */
+  judge(credentials: Credentials, address: string): Promise<Verdict>;
+}
+
+/** The socket's side of one link serving one pipe. */
+export class SocketSession implements Session {
+  #host: SessionHost;
+  #pipe: Pipe;
+  #link: Link;
+  #handshaken = false;
+
+  constructor(host: SessionHost, pipe: Pipe, link: Link) {
+    this.#host = host;
+    this.#pipe = pipe;
+    this.#link = link;
+  }
+
+  handle(event: ConnectionEvent): boolean {
+    const pipe = this.#pipe;
+    const host = this.#host;
+    switch (event.type) {
+      case "message":
+        if (pipe.conflate && pipe.inbound.length > 0) {
+          // Already queued for reading: replace, do not announce again.
+          pipe.inbound.clear();
+          pipe.inbound.push(event.frames);
+        } else {
+          pipe.inbound.push(event.frames);
+          host.routing.arrived?.(pipe);
+        }
+        host.delivered();
+        return !pipe.inboundFull;
+      case "ready":
+        return this.#ready(event.peer);
+      case "authenticate":
+        host.judge(event.credentials, this.#link.remoteAddress).then(
+          (verdict) => this.#link.authenticated?.(verdict),
+        );
+        return true;
+      case "subscribe":
+      case "cancel":
+        host.routing.subscription?.(
+          pipe,
+          event.topic,
+          event.type === "subscribe",
+        );
+        return true;
+      case "error":
+        host.events.push({
+          type: this.#handshaken ? "protocol-error" : "handshake-failed",
+          endpoint: pipe.endpoint,
+          kind: event.error.kind,
+          reason: event.error.message,
+        });
+        return false;
+    }
+  }
+
+  fill(writer: MessageWriter, batchBytes: number): void {
+    if (!this.#handshaken) return;
+    const pipe = this.#pipe;
+    const control = pipe.control;
+    while (control.length > 0) control.shift()!(writer);
+    const outbound = pipe.outbound;
+    const wasFull = pipe.full;
+    while (outbound.length > 0 && writer.pendingOutputBytes < batchBytes) {
+      writer.sendMessage(outbound.shift()!);
+    }
+    if (wasFull && !pipe.full) this.#host.retrySends();
+    if (outbound.length === 0) this.#host.progress();
+  }
+
+  #ready(peer: PeerInfo): boolean {
+    const pipe = this.#pipe;
+    const host = this.#host;
+    pipe.peer = peer;
+    if (pipe.transient) host.attach(pipe);
+    if (host.probeRouter) {
+      pipe.writeControl((writer) => writer.sendMessage([new Uint8Array(0)]));
+    }
+    pipe.state = "ready";
+    if (host.routing.ready && !host.routing.ready(pipe)) {
+      pipe.state = "attached";
+      this.#link.close();
+      return false;
+    }
+    this.#handshaken = true;
+    host.events.push({
+      type: "handshake-succeeded",
+      endpoint: pipe.endpoint,
+      peer,
+      routingId: pipe.routingId,
+    });
+    host.progress();
+    this.#link.wake();
+    return true;
+  }
+}

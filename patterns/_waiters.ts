@@ -1,0 +1,119 @@
+/**
+ * Waiting with an abort signal and a timeout: the one implementation the
+ * socket's sends and receives, `poll` and the events share.
+ *
+ * @module
+ */
+
+import { ZmqError } from "../codec/errors.ts";
+import { Queue } from "./_queue.ts";
+
+/** How long a wait may last. */
+export interface WaitOptions {
+  /** Abandons the wait, rejecting with the signal's reason. */
+  signal?: AbortSignal;
+  /** Milliseconds before rejecting with `EAGAIN`; -1 or none waits forever, 0 fails at once. */
+  timeout?: number;
+}
+
+/**
+ * Waits for `start`'s callbacks; rejects when the signal aborts or the
+ * timeout passes, withdrawing what `start` registered (the function it
+ * returns). Settled either way, it leaves no timer or listener behind.
+ */
+export function wait<T>(
+  options: WaitOptions,
+  start: (
+    resolve: (value: T) => void,
+    reject: (error: unknown) => void,
+  ) => () => void,
+): Promise<T> {
+  const { signal, timeout = -1 } = options;
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  if (timeout === 0) return Promise.reject(timeoutError());
+  return new Promise<T>((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const cleanup = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    };
+    const abandon = (reason: unknown) => {
+      cleanup();
+      withdraw();
+      reject(reason);
+    };
+    const onAbort = () => abandon(signal!.reason);
+    const withdraw = start((value) => {
+      cleanup();
+      resolve(value);
+    }, (error) => {
+      cleanup();
+      reject(error);
+    });
+    if (timeout > 0) timer = setTimeout(() => abandon(timeoutError()), timeout);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** The error of a send or receive that ran out of time. */
+export function timeoutError(): ZmqError {
+  return new ZmqError(
+    "EAGAIN",
+    "the operation did not complete within the socket's sendTimeout/receiveTimeout",
+  );
+}
+
+interface _Waiter<T, D> {
+  data: D;
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Callers waiting in order (concurrent sends, or receives), each with its
+ * data (the message a send carries).
+ */
+export class Waiters<T, D = undefined> {
+  #queue = new Queue<_Waiter<T, D>>();
+
+  /** How many wait. */
+  get length(): number {
+    return this.#queue.length;
+  }
+
+  /** The data of the first waiter. */
+  peek(): D | undefined {
+    return this.#queue.peek()?.data;
+  }
+
+  /** Joins the end of the queue until settled, aborted or timed out. */
+  wait(data: D, options: WaitOptions): Promise<T> {
+    return wait<T>(options, (resolve, reject) => {
+      const waiter = { data, resolve, reject };
+      this.#queue.push(waiter);
+      return () => this.#remove(waiter);
+    });
+  }
+
+  /** Settles the first waiter with a value. */
+  resolveFirst(value: T): void {
+    this.#queue.shift()?.resolve(value);
+  }
+
+  /** Rejects the first waiter. */
+  rejectFirst(error: unknown): void {
+    this.#queue.shift()?.reject(error);
+  }
+
+  /** Rejects every waiter. */
+  rejectAll(error: unknown): void {
+    for (const waiter of this.#queue.clear()) waiter.reject(error);
+  }
+
+  #remove(waiter: _Waiter<T, D>): void {
+    // Leave the queue in order: drop just this waiter.
+    for (const other of this.#queue.clear()) {
+      if (other !== waiter) this.#queue.push(other);
+    }
+  }
+}

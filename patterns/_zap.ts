@@ -1,0 +1,166 @@
+/**
+ * The classic ZAP client (RFC 27): asks a handler bound to
+ * `inproc://zeromq.zap.01` in the socket's context about each client,
+ * over an inproc link of its own (a DEALER in all but name).
+ *
+ * @module
+ */
+
+import type { ConnectionEvent } from "../codec/connection.ts";
+import type { Verdict } from "../codec/authentication.ts";
+import { ZmqError } from "../codec/errors.ts";
+import { Metadata, parseMetadata } from "../codec/metadata.ts";
+import { inproc, isInprocBound } from "../transport/inproc.ts";
+import type { Link, MessageWriter, Session } from "../transport/transport.ts";
+import type { AuthenticationRequest } from "./authentication.ts";
+import type { Message } from "./message.ts";
+
+const _ZAP_NAME = "zeromq.zap.01";
+const _encoder = new TextEncoder();
+const _decoder = new TextDecoder();
+const _clients = new WeakMap<object, _ZapClient>();
+
+/** Whether a ZAP handler is bound in the scope (the context). */
+export function hasZapHandler(scope: object): boolean {
+  return isInprocBound(scope, _ZAP_NAME);
+}
+
+/** Asks the scope's ZAP handler for a verdict; replies match by request id. */
+export function askZapHandler(
+  scope: object,
+  request: AuthenticationRequest,
+): Promise<Verdict> {
+  let client = _clients.get(scope);
+  if (!client) {
+    const made: _ZapClient = new _ZapClient(scope, () => {
+      if (_clients.get(scope) === made) _clients.delete(scope);
+    });
+    _clients.set(scope, client = made);
+  }
+  return client.ask(request);
+}
+
+/** Ends the scope's ZAP client: pending requests get a 500 verdict. */
+export function closeZapClient(scope: object, reason: string): void {
+  _clients.get(scope)?.close(reason);
+}
+
+class _ZapClient implements Session {
+  #link: Link | undefined;
+  #ready = false;
+  #requests: Message[] = [];
+  #pending = new Map<string, (verdict: Verdict) => void>();
+  #nextId = 1;
+  #abort = new AbortController();
+  #onEnd: () => void;
+
+  constructor(scope: object, onEnd: () => void) {
+    this.#onEnd = onEnd;
+    const peer = {
+      socketType: "DEALER",
+      minor: 1,
+      metadata: new Metadata([["Socket-Type", "DEALER"]]),
+    };
+    inproc.dial(_ZAP_NAME, {
+      scope,
+      peer,
+      connection: () => {
+        throw new ZmqError("EPROTONOSUPPORT", "inproc has no byte stream");
+      },
+    }, this.#abort.signal).then((link) => {
+      this.#link = link;
+      link.start(this);
+      link.done.then(() => this.close("the ZAP handler went away"));
+    }, () => this.close("the ZAP handler went away"));
+  }
+
+  ask(request: AuthenticationRequest): Promise<Verdict> {
+    const id = String(this.#nextId++);
+    const verdict = new Promise<Verdict>((resolve) =>
+      this.#pending.set(id, resolve)
+    );
+    this.#requests.push([new Uint8Array(), ..._requestFrames(id, request)]);
+    this.#link?.wake();
+    return verdict;
+  }
+
+  handle(event: ConnectionEvent): boolean {
+    if (event.type === "ready") {
+      this.#ready = true;
+      this.#link?.wake();
+    } else if (event.type === "message") {
+      const [, ...reply] = event.frames;
+      const id = _decoder.decode(reply[1] ?? new Uint8Array());
+      this.#pending.get(id)?.(_replyVerdict(reply));
+      this.#pending.delete(id);
+    }
+    return true;
+  }
+
+  fill(writer: MessageWriter): void {
+    if (!this.#ready) return;
+    for (const request of this.#requests.splice(0)) {
+      writer.sendMessage(request);
+    }
+  }
+
+  close(reason: string): void {
+    this.#onEnd();
+    this.#abort.abort();
+    this.#link?.close();
+    for (const resolve of this.#pending.values()) {
+      resolve({ statusCode: 500, statusText: reason, userId: "" });
+    }
+    this.#pending.clear();
+  }
+}
+
+/** The frames of a ZAP request (after the empty delimiter). */
+function _requestFrames(
+  requestId: string,
+  request: AuthenticationRequest,
+): Message {
+  return [
+    _encoder.encode("1.0"),
+    _encoder.encode(requestId),
+    _encoder.encode(request.domain),
+    _encoder.encode(request.address),
+    request.routingId,
+    _encoder.encode(request.mechanism),
+    ...request.credentials,
+  ];
+}
+
+/** A verdict from the frames of a ZAP reply (after the delimiter). */
+function _replyVerdict(frames: Message): Verdict {
+  const [version, , statusCode, statusText, userId, metadata] = frames;
+  const code = Number(_decoder.decode(statusCode ?? new Uint8Array()));
+  if (
+    _decoder.decode(version ?? new Uint8Array()) !== "1.0" ||
+    ![200, 300, 400, 500].includes(code)
+  ) {
+    return {
+      statusCode: 500,
+      statusText: "malformed ZAP reply",
+      userId: "",
+    };
+  }
+  let properties: Metadata | undefined;
+  if (metadata?.length) {
+    try {
+      properties = parseMetadata(metadata);
+    } catch {
+      return {
+        statusCode: 500,
+        statusText: "malformed ZAP metadata",
+        userId: "",
+      };
+    }
+  }
+  return {
+    statusCode: code as Verdict["statusCode"],
+    statusText: _decoder.decode(statusText ?? new Uint8Array()),
+    userId: _decoder.decode(userId ?? new Uint8Array()),
+    metadata: properties,
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * Socket options: what every socket takes, with libzmq's names (in
+ * camelCase), meaning and defaults.
+ *
+ * @module
+ */
+
+import type { Authenticator } from "./authentication.ts";
+import type { Context } from "./context.ts";
+
+/** Options every socket takes; names and defaults follow libzmq's. */
+export interface SocketOptions {
+  /** The context that tracks the socket. Default: {@linkcode Context.default}. */
+  context?: Context;
+  /** Messages queued per peer before sending blocks or drops. Default 1000; 0 for no limit. */
+  sendHighWaterMark?: number;
+  /** Messages received per peer and not read before reading from it pauses. Default 1000; 0 for no limit. */
+  receiveHighWaterMark?: number;
+  /**
+   * How long `close()` waits for queued messages to be written, in ms.
+   * Default 1000 (libzmq waits forever by default; we never hang). -1 waits
+   * as long as it takes, 0 drops them at once.
+   */
+  linger?: number;
+  /** Delay before reconnecting, in ms; -1 turns reconnection off. Default 100. */
+  reconnectInterval?: number;
+  /** Ceiling for the doubling reconnect delay, in ms; 0 keeps it constant. Default 0. */
+  reconnectIntervalMax?: number;
+  /** The routing id peers (a ROUTER) know this socket by. */
+  routingId?: string | Uint8Array;
+  /** Largest message accepted, in bytes; a peer sending more is dropped. Default -1 (no limit). */
+  maxMessageSize?: number;
+  /** How long a peer may take for the ZMTP handshake, in ms; 0 for no limit. Default 30000. */
+  handshakeInterval?: number;
+  /** Send a ZMTP PING this often, in ms; 0 (default) sends none. Any traffic counts as life. */
+  heartbeatInterval?: number;
+  /** Drop a peer silent this long after a PING, in ms; -1 (default) means `heartbeatInterval`. */
+  heartbeatTimeout?: number;
+  /** Ask the peer to drop us after this long without traffic, in ms (sent in the PING); 0 (default) asks nothing. */
+  heartbeatTimeToLive?: number;
+  /** How long `send` may wait, in ms, before rejecting with `EAGAIN`; -1 (default) waits as long as it takes. */
+  sendTimeout?: number;
+  /** How long `receive` may wait, in ms, before rejecting with `EAGAIN`; -1 (default) waits as long as it takes. */
+  receiveTimeout?: number;
+  /**
+   * Route messages only to `connect` peers whose handshake is done, instead
+   * of queueing them for peers not there yet; a peer's queue goes when its
+   * connection does (ZMQ_IMMEDIATE). Default false.
+   */
+  immediate?: boolean;
+  /**
+   * Keep only the newest message in each peer's queue, both ways, ignoring
+   * the high-water marks (ZMQ_CONFLATE): for the latest state, not a stream.
+   * PUB, SUB, XPUB, XSUB, PUSH, PULL and DEALER only. Default false.
+   */
+  conflate?: boolean;
+  /**
+   * Send an empty message to each new peer as soon as its handshake is done,
+   * so a ROUTER learns of us at once (ZMQ_PROBE_ROUTER). ROUTER, DEALER and
+   * REQ only. Default false.
+   */
+  probeRouter?: boolean;
+  /** Be a PLAIN server: clients present a username and password (RFC 24). */
+  plainServer?: boolean;
+  /** Be a PLAIN client with this username. */
+  plainUsername?: string;
+  /** The PLAIN client's password. */
+  plainPassword?: string;
+  /** Be a CURVE server (RFC 26); needs `curveSecretKey`. */
+  curveServer?: boolean;
+  /** Our long-term CURVE public key (40 Z85 characters or 32 bytes); derived from the secret key when left out. */
+  curvePublicKey?: string | Uint8Array;
+  /** Our long-term CURVE secret key (40 Z85 characters or 32 bytes). */
+  curveSecretKey?: string | Uint8Array;
+  /** Be a CURVE client of the server with this public key. Without our own keys, a fresh pair is made. */
+  curveServerKey?: string | Uint8Array;
+  /** The ZAP domain our authenticator is told; on a NULL server, setting it turns authentication on. */
+  zapDomain?: string;
+  /**
+   * Judges our clients (as a server: PLAIN, CURVE, or NULL with a
+   * `zapDomain`); default: the context's, then a ZAP handler bound to
+   * `inproc://zeromq.zap.01`. With none, CURVE and NULL clients are all
+   * allowed, as libzmq does, and PLAIN clients refused.
+   */
+  authenticate?: Authenticator;
+}
+
+/** Options of `connect`. */
+export interface ConnectOptions {
+  /**
+   * The routing id a ROUTER gives the peer on this connection, whatever the
+   * peer announces (ZMQ_CONNECT_ROUTING_ID). ROUTER only.
+   */
+  routingId?: string | Uint8Array;
+}
+
+/** Options of `send` and `receive`. */
+export interface OperationOptions {
+  /** Abandons the operation (rejecting with the signal's reason) when aborted. */
+  signal?: AbortSignal;
+}

@@ -1,0 +1,137 @@
+/**
+ * The library loads and runs in a real browser: `deno bundle --platform
+ * browser` of `mod.ts`, served to headless Chromium, which runs a codec
+ * handshake and opens and closes a Context. Catches Deno- or Node-only APIs
+ * (`node:*` imports, `Deno.*` at load time) creeping into the library.
+ *
+ * `ZMQ_BROWSER_ENTRY=tests/browser/_codec_entry.ts` bundles the codec alone
+ * instead (and skips the Context), to check this harness by itself.
+ *
+ * @module
+ */
+
+import { assertEquals } from "@std/assert";
+import { launchChromium } from "./_chromium.ts";
+
+const ROOT = new URL("../../", import.meta.url);
+const ENTRY = Deno.env.get("ZMQ_BROWSER_ENTRY") ?? "mod.ts";
+/** The page's report lines start with this; anything else is diagnostics. */
+const REPORT = "zmq-browser:";
+
+/** Bundles `entry` (relative to the repository) for browsers, into `out`. */
+async function bundle(entry: string, out: string): Promise<void> {
+  // A timer of our own rather than AbortSignal.timeout, whose timer would
+  // outlive the test and trip the sanitizer.
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), 60_000);
+  const { success, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["bundle", "--platform", "browser", entry, "-o", out],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+    stdout: "null",
+    stderr: "piped",
+    signal: abort.signal,
+  }).output().finally(() => clearTimeout(timer));
+  if (!success) {
+    throw new Error(
+      `deno bundle ${entry} failed:\n${new TextDecoder().decode(stderr)}`,
+    );
+  }
+}
+
+/**
+ * The page: imports the bundle dynamically so a load failure is caught and
+ * reported like any other, then runs the checks and logs one report line.
+ */
+function page(checkContext: boolean): string {
+  return `<!doctype html>
+<meta charset="utf-8">
+<title>@zmtp/zmq in a browser</title>
+<script type="module">
+const report = (text) => console.log(${JSON.stringify(REPORT)} + " " + text);
+const fail = (e) => report("FAIL " + (e?.stack ?? e));
+addEventListener("error", (e) => fail(e.error ?? e.message));
+addEventListener("unhandledrejection", (e) => fail(e.reason));
+try {
+  const zmq = await import("./bundle.js");
+
+  const client = new zmq.codec.Connection({ socketType: "REQ" });
+  const server = new zmq.codec.Connection({ socketType: "REP" });
+  const pump = (from, to) =>
+    from.takeOutput().flatMap((chunk) => to.receive(chunk));
+  pump(client, server);
+  pump(server, client);
+  pump(client, server);
+  if (client.state !== "ready" || server.state !== "ready") {
+    throw new Error("handshake: " + client.state + "/" + server.state);
+  }
+  client.sendMessage([new Uint8Array(), new TextEncoder().encode("Hello")]);
+  const [event] = pump(client, server);
+  const text = event?.type === "message"
+    ? new TextDecoder().decode(event.frames[1])
+    : "no message event: " + event?.type;
+  if (text !== "Hello") throw new Error("decoded " + JSON.stringify(text));
+
+  if (${checkContext}) {
+    const ctx = new zmq.Context();
+    await ctx.close();
+  }
+  report("OK");
+} catch (e) {
+  fail(e);
+}
+</script>
+`;
+}
+
+Deno.test(`${ENTRY} loads and runs in headless Chromium`, async () => {
+  const dir = await Deno.makeTempDir({ prefix: "zmq_browser_" });
+  try {
+    const bundlePath = `${dir}/bundle.js`;
+    await bundle(ENTRY, bundlePath);
+    const script = await Deno.readFile(bundlePath);
+    const checkContext = new URL(ENTRY, ROOT).href ===
+      new URL("mod.ts", ROOT).href;
+    const html = page(checkContext);
+
+    await using server = Deno.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      onListen() {},
+    }, (request) => {
+      switch (new URL(request.url).pathname) {
+        case "/":
+          return new Response(html, {
+            headers: { "content-type": "text/html; charset=utf-8" },
+          });
+        case "/bundle.js":
+          // Module scripts load only with a JavaScript MIME type.
+          return new Response(script, {
+            headers: { "content-type": "text/javascript; charset=utf-8" },
+          });
+        case "/favicon.ico":
+          // Answered, so a 404 for it does not clutter a failure's log.
+          return new Response(null, { status: 204 });
+        default:
+          return new Response("not found", { status: 404 });
+      }
+    });
+
+    // Declared after the server, so disposed before it: the server's
+    // shutdown then has no keep-alive connection of the browser's to await.
+    await using browser = await launchChromium();
+    const tab = await browser.open(`http://127.0.0.1:${server.addr.port}/`);
+    const report = await tab.waitForConsole(
+      (line) => line.startsWith(REPORT),
+      30_000,
+    );
+    // On failure, the page's error and what the browser logged around it.
+    assertEquals(
+      report,
+      `${REPORT} OK`,
+      `the page failed; it logged:\n${tab.log.join("\n")}`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,503 @@
+/**
+ * The stream link over an in-memory byte stream, with a scripted ZMTP peer
+ * (a plain codec connection driven by the test) on the other end.
+ */
+import { assert, assertEquals, assertLessOrEqual } from "@std/assert";
+import { Connection, type ConnectionEvent } from "../../codec/connection.ts";
+import { parseCommand, parseError } from "../../codec/command.ts";
+import { FLAG_COMMAND, FrameDecoder } from "../../codec/frame.ts";
+import { GREETING_SIZE, parseGreeting } from "../../codec/greeting.ts";
+import type { SocketType } from "../../codec/socket_type.ts";
+import { StreamLink } from "../../transport/stream_link.ts";
+import type {
+  ByteStream,
+  LinkEnd,
+  MessageWriter,
+  Session,
+} from "../../transport/transport.ts";
+import { expectEvent } from "../_helpers.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const text = (...values: string[]) =>
+  values.map((value) => encoder.encode(value));
+const texts = (frames: Uint8Array[]) =>
+  frames.map((frame) => decoder.decode(frame));
+
+/** Settles with `promise`, or fails naming what did not happen in time. */
+async function within<T>(
+  promise: Promise<T>,
+  what: string,
+  ms = 2000,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`timed out waiting for ${what}`)),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * One end of an in-memory duplex: what one end writes, the other reads.
+ * `close()` ends this end's pending read with `null` and its pending write
+ * with an error; the other end reads what is left, then `null`, as after a
+ * TCP FIN.
+ */
+class MemoryStream implements ByteStream {
+  other!: MemoryStream;
+  closed = false;
+  /** `write` calls made on this end. */
+  writes = 0;
+  /** While set, writes on this end wait for it. */
+  gate: Promise<void> | undefined;
+  #unread: Uint8Array[] = [];
+  #otherEnded = false;
+  #pending: { buffer: Uint8Array; resolve(n: number | null): void } | undefined;
+  #writeWaiters: (() => void)[] = [];
+  #markClosed!: () => void;
+  #closing = new Promise<void>((resolve) => this.#markClosed = resolve);
+
+  /** Bytes the other end wrote that this end has not read. */
+  get unread(): number {
+    return this.#unread.reduce((sum, chunk) => sum + chunk.length, 0);
+  }
+
+  /** Whether a read is waiting for bytes. */
+  get reading(): boolean {
+    return this.#pending !== undefined;
+  }
+
+  read(buffer: Uint8Array): Promise<number | null> {
+    if (this.closed) return Promise.resolve(null);
+    if (this.#unread.length > 0) return Promise.resolve(this.#take(buffer));
+    if (this.#otherEnded) return Promise.resolve(null);
+    return new Promise((resolve) => this.#pending = { buffer, resolve });
+  }
+
+  async write(bytes: Uint8Array): Promise<number> {
+    if (this.closed) throw new Error("write on a closed stream");
+    this.writes++;
+    for (const resolve of this.#writeWaiters.splice(0)) resolve();
+    // Closing ends a write in progress, as closing a socket does.
+    if (this.gate) await Promise.race([this.gate, this.#closing]);
+    if (this.closed) throw new Error("write on a closed stream");
+    this.other.#deliver(bytes.slice());
+    return bytes.length;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.#markClosed();
+    this.#settle(null);
+    this.other.#otherEnded = true;
+    if (this.other.#unread.length === 0) this.other.#settle(null);
+  }
+
+  /** Settles once `write` has been called `count` times in all. */
+  writeCalled(count: number): Promise<void> {
+    if (this.writes >= count) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = () =>
+        this.writes >= count ? resolve() : this.#writeWaiters.push(check);
+      this.#writeWaiters.push(check);
+    });
+  }
+
+  #deliver(bytes: Uint8Array): void {
+    if (this.closed) return;
+    this.#unread.push(bytes);
+    if (this.#pending) this.#settle(this.#take(this.#pending.buffer));
+  }
+
+  #settle(count: number | null): void {
+    const pending = this.#pending;
+    this.#pending = undefined;
+    pending?.resolve(count);
+  }
+
+  #take(buffer: Uint8Array): number {
+    let count = 0;
+    while (this.#unread.length > 0 && count < buffer.length) {
+      const chunk = this.#unread[0];
+      const take = Math.min(chunk.length, buffer.length - count);
+      buffer.set(chunk.subarray(0, take), count);
+      count += take;
+      if (take === chunk.length) this.#unread.shift();
+      else this.#unread[0] = chunk.subarray(take);
+    }
+    return count;
+  }
+}
+
+function duplex(): [MemoryStream, MemoryStream] {
+  const a = new MemoryStream();
+  const b = new MemoryStream();
+  a.other = b;
+  b.other = a;
+  return [a, b];
+}
+
+/** The socket's side, faked: records events, sends what the test queues. */
+class FakeSession implements Session {
+  readonly events: ConnectionEvent[] = [];
+  readonly outgoing: Uint8Array[][] = [];
+  acceptMessages = true;
+  fills = 0;
+  fillsBeforeReady: number | undefined;
+  #waiters = new Set<() => void>();
+
+  handle(event: ConnectionEvent): boolean {
+    if (event.type === "ready") this.fillsBeforeReady = this.fills;
+    this.events.push(event);
+    for (const waiter of this.#waiters) waiter();
+    return event.type !== "message" || this.acceptMessages;
+  }
+
+  fill(writer: MessageWriter, batchBytes: number): void {
+    this.fills++;
+    while (this.outgoing.length > 0 && writer.pendingOutputBytes < batchBytes) {
+      writer.sendMessage(this.outgoing.shift()!);
+    }
+  }
+
+  of<T extends ConnectionEvent["type"]>(
+    type: T,
+  ): Extract<ConnectionEvent, { type: T }>[] {
+    return this.events.filter((event) => event.type === type) as Extract<
+      ConnectionEvent,
+      { type: T }
+    >[];
+  }
+
+  /** Settles once `check` holds after some event, or fails in time. */
+  until(check: () => boolean, what: string): Promise<void> {
+    return within(
+      new Promise<void>((resolve) => {
+        if (check()) return resolve();
+        const waiter = () => {
+          if (!check()) return;
+          this.#waiters.delete(waiter);
+          resolve();
+        };
+        this.#waiters.add(waiter);
+      }),
+      what,
+    );
+  }
+}
+
+/** A codec connection the test drives over the other end of the stream. */
+class ScriptedPeer {
+  readonly events: ConnectionEvent[] = [];
+  ended = false;
+  #buffer = new Uint8Array(64 * 1024);
+
+  constructor(readonly stream: MemoryStream, readonly codec: Connection) {}
+
+  /** Writes out what the codec has queued. */
+  async flush(): Promise<void> {
+    for (const chunk of this.codec.takeOutput()) await this.stream.write(chunk);
+  }
+
+  /** Reads into the codec (answering as it asks) until `done()` holds. */
+  readUntil(done: () => boolean, what: string): Promise<void> {
+    return within(
+      (async () => {
+        while (!done()) {
+          const count = await this.stream.read(this.#buffer);
+          if (count === null) {
+            this.ended = true;
+            if (done()) return;
+            throw new Error(`the stream ended before ${what}`);
+          }
+          this.events.push(
+            ...this.codec.receive(this.#buffer.slice(0, count)),
+          );
+          await this.flush();
+        }
+      })(),
+      what,
+    );
+  }
+
+  /** Reads raw bytes, bypassing the codec, until the stream ends. */
+  readToEnd(what: string): Promise<Uint8Array> {
+    return within(
+      (async () => {
+        const chunks: number[] = [];
+        for (;;) {
+          const count = await this.stream.read(this.#buffer);
+          if (count === null) break;
+          chunks.push(...this.#buffer.subarray(0, count));
+        }
+        this.ended = true;
+        return new Uint8Array(chunks);
+      })(),
+      what,
+    );
+  }
+
+  messages(): Uint8Array[][] {
+    return this.events.flatMap((event) =>
+      event.type === "message" ? [event.frames] : []
+    );
+  }
+}
+
+/** A monotonic clock starting at 0, as the codec's `now: 0` assumes. */
+function clockFromZero(): () => number {
+  const start = performance.now();
+  return () => performance.now() - start;
+}
+
+function setup(
+  options: {
+    ours?: SocketType;
+    theirs?: SocketType;
+    handshakeInterval?: number;
+  } = {},
+) {
+  const [ours, theirs] = duplex();
+  const clock = clockFromZero();
+  const link = new StreamLink(
+    ours,
+    new Connection({
+      socketType: options.ours ?? "PUSH",
+      handshakeInterval: options.handshakeInterval,
+      now: 0,
+    }),
+    "",
+    clock,
+  );
+  const session = new FakeSession();
+  const peer = new ScriptedPeer(
+    theirs,
+    new Connection({ socketType: options.theirs ?? "PULL" }),
+  );
+  /** Closes everything and waits for the link to end. */
+  const finish = async (): Promise<LinkEnd> => {
+    link.close();
+    theirs.close();
+    return await within(link.done, "the link to end");
+  };
+  return { ours, theirs, clock, link, session, peer, finish };
+}
+
+/** A link and its peer through the handshake. */
+async function connected() {
+  const parts = setup();
+  const { link, session, peer } = parts;
+  link.start(session);
+  await peer.flush();
+  await peer.readUntil(
+    () => peer.codec.state === "ready",
+    "the peer's handshake",
+  );
+  await session.until(() => session.of("ready").length === 1, "our ready");
+  return parts;
+}
+
+Deno.test("stream link: writes our greeting on start, not before", async () => {
+  const { ours, theirs, link, session, finish } = setup();
+  assertEquals(ours.writes, 0);
+  assertEquals(theirs.unread, 0, "nothing written before start");
+  link.start(session);
+  const buffer = new Uint8Array(1024);
+  const count = await within(theirs.read(buffer), "our greeting");
+  assertEquals(
+    count,
+    GREETING_SIZE,
+    "the greeting alone: no READY before theirs",
+  );
+  assertEquals(parseGreeting(buffer.subarray(0, count!)), {
+    major: 3,
+    minor: 1,
+    mechanism: "NULL",
+    asServer: false,
+  });
+  assertEquals(ours.writes, 1);
+  assertEquals(session.events, [], "no event before the peer answers");
+  assertEquals(await finish(), { error: undefined, closedByPeer: false });
+});
+
+Deno.test("stream link: the handshake ends in one ready event for the session, before any fill", async () => {
+  const { session, finish } = await connected();
+  assertEquals(session.events.length, 1);
+  const ready = expectEvent(session.events[0], "ready");
+  assertEquals(ready.peer.socketType, "PULL");
+  assertEquals(ready.peer.minor, 1);
+  assertEquals(session.fillsBeforeReady, 0, "no fill before the handshake");
+  assertEquals(await finish(), { error: undefined, closedByPeer: false });
+});
+
+Deno.test("stream link: messages both ways; a burst of sends goes out in few writes", async () => {
+  const { ours, theirs, link, session, peer, finish } = await connected();
+  const burst = Array.from({ length: 10 }, (_, i) => text(`m${i}`, "part"));
+  session.outgoing.push(...burst);
+  const writesBefore = ours.writes;
+  link.wake();
+  link.wake();
+  link.wake();
+  await peer.readUntil(() => peer.messages().length === 10, "10 messages");
+  assertEquals(peer.messages().map(texts), burst.map(texts));
+  const writes = ours.writes - writesBefore;
+  assertLessOrEqual(writes, 2, `10 small messages took ${writes} writes`);
+
+  const writesFromPeer = theirs.writes;
+  for (let i = 0; i < 5; i++) peer.codec.sendMessage(text(`r${i}`));
+  peer.codec.sendMessage(text("multi", "", "part"));
+  await peer.flush();
+  assertEquals(theirs.writes - writesFromPeer, 1);
+  await session.until(
+    () => session.of("message").length === 6,
+    "6 messages from the peer",
+  );
+  assertEquals(session.of("message").map((event) => texts(event.frames)), [
+    ["r0"],
+    ["r1"],
+    ["r2"],
+    ["r3"],
+    ["r4"],
+    ["multi", "", "part"],
+  ]);
+  assertEquals(await finish(), { error: undefined, closedByPeer: false });
+});
+
+Deno.test("stream link: a session that returns false pauses reading until resume()", async () => {
+  const { ours, link, session, peer, finish } = await connected();
+  session.acceptMessages = false;
+  peer.codec.sendMessage(text("first"));
+  await peer.flush();
+  await session.until(() => session.of("message").length === 1, "first");
+  peer.codec.sendMessage(text("second"));
+  await peer.flush();
+  // Not a synchronisation: one turn of the event loop in which a link that
+  // ignored the pause would read.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assertEquals(ours.reading, false, "no read while paused");
+  assert(ours.unread > 0, "the second message waits in the stream");
+  assertEquals(session.of("message").length, 1);
+  session.acceptMessages = true;
+  link.resume();
+  await session.until(() => session.of("message").length === 2, "second");
+  assertEquals(texts(session.of("message")[1].frames), ["second"]);
+  assertEquals(ours.unread, 0);
+  assertEquals(await finish(), { error: undefined, closedByPeer: false });
+});
+
+Deno.test("stream link: a peer that closes the stream ends the link with closedByPeer", async () => {
+  const { ours, theirs, link, session } = await connected();
+  theirs.close();
+  const end = await within(link.done, "the link to end");
+  assertEquals(end, { error: undefined, closedByPeer: true });
+  assertEquals(link.closed, true);
+  assertEquals(ours.closed, true, "our end is closed too");
+  assertEquals(session.of("error"), []);
+});
+
+Deno.test("stream link: garbage from the peer ends the link with the error and closes the stream", async () => {
+  const { ours, theirs, link, session, peer } = await connected();
+  await theirs.write(new Uint8Array([0xf0, 0x00])); // reserved flag bits
+  const end = await within(link.done, "the link to end");
+  assertEquals(end.error?.kind, "protocol");
+  assertEquals(end.closedByPeer, false);
+  const error = expectEvent(session.events.at(-1), "error");
+  assertEquals(error.error, end.error, "the session saw the same error");
+  assertEquals(ours.closed, true);
+  await peer.readUntil(() => peer.ended, "the end of the stream");
+  theirs.close();
+});
+
+Deno.test("stream link: an incompatible peer gets an ERROR command, then the stream closes", async () => {
+  const { link, session, peer, theirs } = setup({
+    ours: "PUSH",
+    theirs: "PUB",
+  });
+  link.start(session);
+  // Our greeting first, then the peer's greeting and READY.
+  await peer.readUntil(() => peer.codec.state === "handshake", "our greeting");
+  await peer.flush();
+  const rest = await peer.readToEnd("the stream to close");
+  const frames = new FrameDecoder().decode(rest);
+  assert(frames.every((frame) => frame.flags & FLAG_COMMAND));
+  const commands = frames.map((frame) => parseCommand(frame.body));
+  assertEquals(commands.map((command) => command.name), ["READY", "ERROR"]);
+  assertEquals(parseError(commands[1].data), "Invalid socket type");
+  const end = await within(link.done, "the link to end");
+  assertEquals(end.error?.kind, "incompatible");
+  assertEquals(end.closedByPeer, false);
+  assertEquals(session.of("ready"), []);
+  assertEquals(expectEvent(session.events.at(-1), "error").error, end.error);
+  theirs.close();
+});
+
+Deno.test("stream link: close() before start settles done, and start then moves nothing", async () => {
+  const { ours, link, session } = setup();
+  link.close();
+  assertEquals(link.closed, true);
+  assertEquals(ours.closed, true);
+  assertEquals(await within(link.done, "done"), {});
+  link.start(session);
+  assertEquals(await within(link.done, "done"), {});
+  assertEquals(ours.writes, 0, "no greeting");
+  assertEquals(session.events, []);
+});
+
+Deno.test("stream link: whenFlushed() settles once the output is written", async () => {
+  const { ours, link, session, peer, finish } = await connected();
+  await within(link.whenFlushed(), "an idle link to be flushed");
+
+  let release!: () => void;
+  ours.gate = new Promise((resolve) => release = resolve);
+  session.outgoing.push(text("a"), text("b"), text("c"));
+  const writesBefore = ours.writes;
+  link.wake();
+  let flushed = false;
+  const whenFlushed = link.whenFlushed().then(() => flushed = true);
+  await within(ours.writeCalled(writesBefore + 1), "the write to start");
+  assertEquals(flushed, false, "not flushed while the write is pending");
+  ours.gate = undefined;
+  release();
+  await within(whenFlushed, "the flush");
+  await peer.readUntil(() => peer.messages().length === 3, "3 messages");
+  assertEquals(peer.messages().map(texts), [["a"], ["b"], ["c"]]);
+  assertEquals(await finish(), { error: undefined, closedByPeer: false });
+});
+
+Deno.test("stream link: whenFlushed() settles when the link closes with output pending", async () => {
+  const { ours, link, session, finish } = await connected();
+  ours.gate = new Promise(() => {}); // the write never completes
+  session.outgoing.push(text("stuck"));
+  link.wake();
+  const whenFlushed = link.whenFlushed();
+  await within(ours.writeCalled(ours.writes + 1), "the write to start");
+  const [, end] = await Promise.all([
+    within(whenFlushed, "whenFlushed after close"),
+    finish(),
+  ]);
+  assertEquals(end, { error: undefined, closedByPeer: false });
+});
+
+Deno.test("stream link: a handshake that does not finish in time ends the link with a timeout", async () => {
+  const { ours, clock, link, session, peer, theirs } = setup({
+    handshakeInterval: 30,
+  });
+  link.start(session); // the peer never answers
+  const end = await within(link.done, "the handshake deadline", 2000);
+  assertEquals(end.error?.kind, "timeout");
+  assertEquals(end.closedByPeer, false);
+  assert(clock() >= 30, `ended after ${clock()} ms, before the deadline`);
+  assertEquals(expectEvent(session.events.at(-1), "error").error, end.error);
+  assertEquals(ours.closed, true);
+  const written = await peer.readToEnd("the stream to close");
+  assertEquals(written.length, GREETING_SIZE, "only our greeting was sent");
+  theirs.close();
+});

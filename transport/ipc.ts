@@ -1,0 +1,74 @@
+/**
+ * `ipc:///path`: ZMTP over unix domain sockets.
+ *
+ * @module
+ */
+
+import { ZmqError } from "../codec/errors.ts";
+import { StreamLink } from "./stream_link.ts";
+import { bindError, requireDeno, StreamListener } from "./_stream_listener.ts";
+import type { Transport } from "./transport.ts";
+
+/**
+ * The `ipc` transport: a unix socket at a path. Binding removes a socket
+ * file left by a process that died (and refuses one still in use);
+ * closing removes the file.
+ *
+ * @example
+ * ```ts
+ * import { ipc } from "@zmtp/zmq/transport";
+ *
+ * console.log(ipc.scheme); // "ipc"
+ * ```
+ */
+export const ipc: Transport = {
+  scheme: "ipc",
+
+  check() {},
+
+  async listen(path, options, accept) {
+    requireDeno("ipc");
+    const endpoint = `ipc://${path}`;
+    let listener: Deno.UnixListener;
+    try {
+      await _removeStaleSocket(path);
+      listener = Deno.listen({ transport: "unix", path });
+    } catch (error) {
+      throw bindError(endpoint, error);
+    }
+    return new StreamListener(
+      listener,
+      endpoint,
+      options,
+      accept,
+      () => Deno.remove(path).catch(() => {}),
+    );
+  },
+
+  async dial(path, options) {
+    requireDeno("ipc");
+    const conn = await Deno.connect({ transport: "unix", path });
+    return new StreamLink(conn, options.connection());
+  },
+};
+
+async function _removeStaleSocket(path: string): Promise<void> {
+  try {
+    const info = await Deno.lstat(path);
+    if (!info.isSocket) return;
+  } catch {
+    return;
+  }
+  try {
+    const probe = await Deno.connect({ transport: "unix", path });
+    probe.close();
+    throw new ZmqError(
+      "EADDRINUSE",
+      `ipc://${path} is in use by another process`,
+    );
+  } catch (error) {
+    if (error instanceof ZmqError) throw error;
+    // Nobody listens: a socket file left behind by a process that died.
+    await Deno.remove(path).catch(() => {});
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * `tcp://host:port`: ZMTP over TCP.
+ *
+ * @module
+ */
+
+import { ZmqError } from "../codec/errors.ts";
+import { StreamLink } from "./stream_link.ts";
+import { bindError, requireDeno, StreamListener } from "./_stream_listener.ts";
+import type { Transport } from "./transport.ts";
+
+/** A TCP address. */
+export interface TcpAddress {
+  /** Host name or address, without brackets; `*` means every interface. */
+  host: string;
+  /** Port; 0 (or `*` in the string) means an ephemeral one. */
+  port: number;
+}
+
+/**
+ * Parses the address of a `tcp://` endpoint.
+ *
+ * @example
+ * ```ts
+ * import { parseTcpAddress } from "@zmtp/zmq/transport";
+ *
+ * console.log(parseTcpAddress("[::1]:5555")); // { host: "::1", port: 5555 }
+ * ```
+ *
+ * @param address What follows `tcp://`.
+ * @returns The host and port.
+ * @throws {ZmqError} `EINVAL` for a malformed address.
+ */
+export function parseTcpAddress(address: string): TcpAddress {
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d+|\*)$/.exec(address);
+  if (!match) {
+    throw new ZmqError(
+      "EINVAL",
+      `"tcp://${address}" needs a host and a port, such as tcp://127.0.0.1:5555 or tcp://[::1]:5555`,
+    );
+  }
+  const host = match[1] ?? match[2];
+  const port = match[3] === "*" ? 0 : Number(match[3]);
+  if (port > 65535) {
+    throw new ZmqError(
+      "EINVAL",
+      `the port in "tcp://${address}" is over 65535`,
+    );
+  }
+  return { host, port };
+}
+
+/**
+ * Formats a TCP address as an endpoint (IPv6 hosts in brackets).
+ *
+ * @example
+ * ```ts
+ * import { formatTcpEndpoint } from "@zmtp/zmq/transport";
+ *
+ * console.log(formatTcpEndpoint({ host: "::1", port: 80 })); // "tcp://[::1]:80"
+ * ```
+ *
+ * @param address The host and port.
+ * @returns The endpoint.
+ */
+export function formatTcpEndpoint(address: TcpAddress): string {
+  const host = address.host.includes(":") ? `[${address.host}]` : address.host;
+  return `tcp://${host}:${address.port}`;
+}
+
+/**
+ * The `tcp` transport: `*` binds every interface, port 0 an ephemeral port
+ * (the bound endpoint says which); `localhost` connects over IPv4 first.
+ *
+ * @example
+ * ```ts
+ * import { tcp } from "@zmtp/zmq/transport";
+ *
+ * tcp.check("127.0.0.1:5555", "connect"); // fine
+ * ```
+ */
+export const tcp: Transport = {
+  scheme: "tcp",
+
+  check(address, use) {
+    const { host, port } = parseTcpAddress(address);
+    if (use === "connect" && (host === "*" || port === 0)) {
+      throw new ZmqError(
+        "EINVAL",
+        `cannot connect to tcp://${address}: name a host and a port`,
+      );
+    }
+  },
+
+  listen(address, options, accept) {
+    const { host, port } = parseTcpAddress(address);
+    requireDeno("tcp");
+    let listener: Deno.TcpListener;
+    try {
+      listener = Deno.listen({ hostname: _bindHost(host), port });
+    } catch (error) {
+      return Promise.reject(bindError(`tcp://${address}`, error));
+    }
+    const bound = listener.addr as Deno.NetAddr;
+    const endpoint = formatTcpEndpoint({
+      host: bound.hostname,
+      port: bound.port,
+    });
+    return Promise.resolve(
+      new StreamListener(listener, endpoint, options, accept),
+    );
+  },
+
+  async dial(address, options) {
+    const { host, port } = parseTcpAddress(address);
+    requireDeno("tcp");
+    // The guide's C servers listen on IPv4 only, so "localhost" tries IPv4 first.
+    const hosts = host === "localhost" ? ["127.0.0.1", "::1"] : [host];
+    let lastError: unknown;
+    for (const hostname of hosts) {
+      try {
+        const conn = await Deno.connect({ hostname, port });
+        conn.setNoDelay(true);
+        const remote = conn.remoteAddr as Deno.NetAddr;
+        return new StreamLink(conn, options.connection(), remote.hostname);
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    throw lastError;
+  },
+};
+
+function _bindHost(host: string): string {
+  if (host === "*") return "0.0.0.0";
+  if (host === "localhost") return "127.0.0.1";
+  return host;
+}

@@ -1,0 +1,161 @@
+/**
+ * The transport interface: what a scheme such as `tcp://` provides, and the
+ * link through which a socket's session talks to one peer.
+ *
+ * @module
+ */
+
+import type {
+  Connection,
+  ConnectionEvent,
+  PeerInfo,
+} from "../codec/connection.ts";
+import type { Verdict } from "../codec/authentication.ts";
+import type { ProtocolError } from "../codec/errors.ts";
+
+/**
+ * A byte stream to a peer (a TCP or unix socket connection; later a
+ * WebSocket). `Deno.Conn` is one.
+ */
+export interface ByteStream {
+  /** Reads into `buffer`; `null` at the end of the stream. */
+  read(buffer: Uint8Array): Promise<number | null>;
+  /** Writes some of `bytes`, resolving with how many. */
+  write(bytes: Uint8Array): Promise<number>;
+  /** Closes the stream; pending reads end. */
+  close(): void;
+}
+
+/**
+ * Where a link's outgoing traffic goes: the codec's {@linkcode Connection},
+ * or the peer's session itself for inproc.
+ */
+export interface MessageWriter {
+  /** Bytes queued and not yet taken for writing. */
+  readonly pendingOutputBytes: number;
+  /** Queues a message's frames. */
+  sendMessage(frames: readonly Uint8Array[]): void;
+  /** Queues a subscription to a prefix. */
+  sendSubscribe(topic: Uint8Array): void;
+  /** Queues the cancellation of a subscription. */
+  sendCancel(topic: Uint8Array): void;
+}
+
+/** The socket's side of one link: it takes the events and fills the output. */
+export interface Session {
+  /**
+   * Takes one event from the link. For a `message`, `false` pauses
+   * reading (the receive queue is full) until {@linkcode Link.resume}.
+   */
+  handle(event: ConnectionEvent): boolean;
+  /**
+   * Moves queued outgoing messages into the writer, stopping once its
+   * `pendingOutputBytes` reaches `batchBytes`.
+   */
+  fill(writer: MessageWriter, batchBytes: number): void;
+}
+
+/** How a link ended. */
+export interface LinkEnd {
+  /** Set when the codec refused the peer. */
+  error?: ProtocolError;
+  /** Whether the peer ended the link (rather than we, or an error). */
+  closedByPeer?: boolean;
+}
+
+/**
+ * One live connection to a peer as the socket sees it, whatever carries
+ * it: a ZMTP connection over a byte stream, or an inproc link. It moves
+ * nothing until started with a session.
+ */
+export interface Link {
+  /** The peer's address as ZAP carries it: its IP over tcp, else "". */
+  readonly remoteAddress: string;
+  /** Settles once the link is closed. */
+  readonly done: Promise<LinkEnd>;
+  /** Whether the link has been closed. */
+  readonly closed: boolean;
+  /** Starts moving traffic between the peer and `session`. */
+  start(session: Session): void;
+  /** The session has new outgoing messages. */
+  wake(): void;
+  /** The session has room again after pausing the link. */
+  resume(): void;
+  /** Settles once everything queued has been written. */
+  whenFlushed(): Promise<void>;
+  /** Closes the link at once. */
+  close(): void;
+  /** Goes on with a handshake that asked for a verdict on the peer. */
+  authenticated?(verdict: Verdict): void;
+}
+
+/** What a socket gives a transport for each link it makes. */
+export interface LinkOptions {
+  /**
+   * What in-process names are scoped to (the socket's context): inproc
+   * peers find each other only within one scope.
+   */
+  readonly scope: object;
+  /** Makes the ZMTP codec for a new byte stream. */
+  connection(): Connection;
+  /** What a peer that skips the ZMTP handshake (inproc) learns of us. */
+  readonly peer: PeerInfo;
+}
+
+/** A bound endpoint, accepting links until closed. */
+export interface TransportListener {
+  /** The endpoint as bound, with the real port (never 0 or `*`). */
+  readonly endpoint: string;
+  /** Stops accepting and releases the address. */
+  close(): Promise<void>;
+}
+
+/**
+ * A transport: one scheme of endpoint (`tcp`, `ipc`, `inproc`…). Patterns
+ * know nothing of schemes; they ask the registry for the transport of an
+ * endpoint and get links from it.
+ *
+ * @example A transport that refuses everything
+ * ```ts
+ * import { ZmqError } from "@zmtp/zmq";
+ * import type { Transport } from "@zmtp/zmq/transport";
+ *
+ * const nowhere: Transport = {
+ *   scheme: "nowhere",
+ *   check() {},
+ *   listen: () => Promise.reject(new ZmqError("EADDRINUSE", "no")),
+ *   dial: () => Promise.reject(new ZmqError("ENOENT", "nobody")),
+ * };
+ * ```
+ */
+export interface Transport {
+  /** The scheme before `://`. */
+  readonly scheme: string;
+  /**
+   * Checks the part after `://` at once, so `bind` and `connect` fail
+   * early on a malformed endpoint.
+   *
+   * @throws {ZmqError} `EINVAL`.
+   */
+  check(address: string, use: "bind" | "connect"): void;
+  /**
+   * Binds an address and accepts peers; each accepted link is handed to
+   * `accept` with the bound endpoint, not yet started.
+   *
+   * @throws {ZmqError} `EADDRINUSE`, `EINVAL`.
+   */
+  listen(
+    address: string,
+    options: LinkOptions,
+    accept: (link: Link, endpoint: string) => void,
+  ): Promise<TransportListener>;
+  /**
+   * Makes one link to a peer. Rejects when the peer is not there (the
+   * dialer retries); `signal` abandons the attempt.
+   */
+  dial(
+    address: string,
+    options: LinkOptions,
+    signal: AbortSignal,
+  ): Promise<Link>;
+}
