@@ -1,7 +1,8 @@
 /**
  * The library loads and runs in a real browser: `deno bundle --platform
  * browser` of `mod.ts`, served to headless Chromium, which runs a codec
- * handshake and opens and closes a Context. Catches Deno- or Node-only APIs
+ * handshake, passes 1000 messages between two sockets over inproc, is told
+ * that tcp needs a runtime with sockets, and closes the Context. Catches Deno- or Node-only APIs
  * (`node:*` imports, `Deno.*` at load time) creeping into the library.
  *
  * `ZMQ_BROWSER_ENTRY=tests/browser/_codec_entry.ts` bundles the codec alone
@@ -73,8 +74,30 @@ try {
   if (text !== "Hello") throw new Error("decoded " + JSON.stringify(text));
 
   if (${checkContext}) {
-    const ctx = new zmq.Context();
-    await ctx.close();
+    // Sockets over inproc: the dialer, the links and the macrotask helper
+    // (a MessageChannel here, where there is no setImmediate).
+    const context = new zmq.Context();
+    const pull = new zmq.Pull({ context });
+    await pull.bind("inproc://browser");
+    const push = new zmq.Push({ context });
+    push.connect("inproc://browser");
+    for (let i = 0; i < 1000; i++) await push.send(["part", String(i)]);
+    for (let i = 0; i < 1000; i++) {
+      const [, n] = await pull.receive({ signal: AbortSignal.timeout(5000) });
+      if (new TextDecoder().decode(n) !== String(i)) {
+        throw new Error("message " + i + " came as " + new TextDecoder().decode(n));
+      }
+    }
+    // No sockets here: binding tcp says so with a typed error.
+    const code = await pull.bind("tcp://127.0.0.1:0").then(
+      () => "bound",
+      (error) => error.code,
+    );
+    if (code !== "EPROTONOSUPPORT") throw new Error("tcp bind: " + code);
+    const { dropped, unread } = await context.close();
+    if (dropped !== 0 || unread !== 0) {
+      throw new Error("close left " + dropped + " dropped, " + unread + " unread");
+    }
   }
   report("OK");
 } catch (e) {

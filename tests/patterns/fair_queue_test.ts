@@ -2,31 +2,11 @@
 import { assertEquals, assertStrictEquals } from "@std/assert";
 import { FairQueue } from "../../patterns/_fair_queue.ts";
 import { Pipe } from "../../patterns/_pipe.ts";
-import type { Link, LinkEnd } from "../../transport/transport.ts";
+import { CountingLink } from "../_fakes.ts";
 
 const text = (value: string) => [new TextEncoder().encode(value)];
 const name = (message: Uint8Array[] | undefined) =>
   message ? new TextDecoder().decode(message[0]) : undefined;
-
-/** A link that only counts the calls the fair queue makes. */
-class CountingLink implements Link {
-  readonly remoteAddress = "";
-  readonly done: Promise<LinkEnd> = Promise.resolve({});
-  readonly closed = false;
-  resumes = 0;
-  wakes = 0;
-  start(): void {}
-  wake(): void {
-    this.wakes++;
-  }
-  resume(): void {
-    this.resumes++;
-  }
-  whenFlushed(): Promise<void> {
-    return Promise.resolve();
-  }
-  close(): void {}
-}
 
 function pipe(endpoint: string, receiveHighWaterMark = 0): Pipe {
   const made = new Pipe({

@@ -2,33 +2,13 @@
 import { assertEquals, assertStrictEquals } from "@std/assert";
 import { LoadBalancer } from "../../patterns/_load_balancer.ts";
 import { Pipe } from "../../patterns/_pipe.ts";
-import type { Link, LinkEnd } from "../../transport/transport.ts";
+import { CountingLink } from "../_fakes.ts";
 
 const text = (value: string) => [new TextEncoder().encode(value)];
 const names = (pipe: Pipe) =>
   [...pipe.outbound.clear()].map((message) =>
     new TextDecoder().decode(message[0])
   );
-
-/** A link that only counts the calls the load balancer makes. */
-class CountingLink implements Link {
-  readonly remoteAddress = "";
-  readonly done: Promise<LinkEnd> = Promise.resolve({});
-  readonly closed = false;
-  wakes = 0;
-  resumes = 0;
-  start(): void {}
-  wake(): void {
-    this.wakes++;
-  }
-  resume(): void {
-    this.resumes++;
-  }
-  whenFlushed(): Promise<void> {
-    return Promise.resolve();
-  }
-  close(): void {}
-}
 
 function pipe(
   endpoint: string,

@@ -10,33 +10,7 @@ import type {
   Session,
 } from "../../transport/transport.ts";
 import { expectEvent } from "../_helpers.ts";
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-const text = (...values: string[]) =>
-  values.map((value) => encoder.encode(value));
-const texts = (frames: Uint8Array[]) =>
-  frames.map((frame) => decoder.decode(frame));
-
-/** Settles with `promise`, or fails naming what did not happen in time. */
-async function within<T>(
-  promise: Promise<T>,
-  what: string,
-  ms = 2000,
-): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`timed out waiting for ${what}`)),
-      ms,
-    );
-  });
-  try {
-    return await Promise.race([promise, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import { text, texts, within } from "../_fakes.ts";
 
 /**
  * One turn of the event loop: not a synchronisation, the chance for a link
@@ -156,7 +130,7 @@ Deno.test("inproc link: incompatible socket types give both sides an incompatibl
 
 Deno.test("inproc link: what one session's fill writes arrives at the other's handle, in order, by reference", async () => {
   const { linkA, linkB, sessionA, sessionB } = await connected();
-  const frame = encoder.encode("shared");
+  const [frame] = text("shared");
   sessionA.outgoing.push(text("m0"), [frame, ...text("more")], text("m2"));
   linkA.wake();
   linkA.wake(); // one delivery for the burst

@@ -16,33 +16,7 @@ import type {
   Session,
 } from "../../transport/transport.ts";
 import { expectEvent } from "../_helpers.ts";
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-const text = (...values: string[]) =>
-  values.map((value) => encoder.encode(value));
-const texts = (frames: Uint8Array[]) =>
-  frames.map((frame) => decoder.decode(frame));
-
-/** Settles with `promise`, or fails naming what did not happen in time. */
-async function within<T>(
-  promise: Promise<T>,
-  what: string,
-  ms = 2000,
-): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`timed out waiting for ${what}`)),
-      ms,
-    );
-  });
-  try {
-    return await Promise.race([promise, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import { text, texts, within } from "../_fakes.ts";
 
 /**
  * One end of an in-memory duplex: what one end writes, the other reads.
