@@ -19,7 +19,7 @@ import {
 import type { Mechanism, MechanismStep } from "./mechanism.ts";
 import { Metadata } from "./metadata.ts";
 import { NullMechanism } from "./null.ts";
-import type { OutputBuffer } from "./_output_buffer.ts";
+import type { FrameOutput } from "./_output_buffer.ts";
 import { type SocketType, socketTypesMatch } from "./socket_type.ts";
 
 /**
@@ -52,6 +52,8 @@ export interface HandshakeOptions {
   routingId?: Uint8Array;
   /** Makes the security mechanism, given our READY properties; NULL if unset. */
   mechanism?: (metadata: Metadata) => Mechanism;
+  /** ZMTP's own framing (default), or ZWS 2.0's (WebSocket, no greeting). */
+  framing?: "zmtp" | "zws";
 }
 
 /**
@@ -62,15 +64,17 @@ export class Handshake {
   /** The security mechanism, which goes on sealing frames once ready. */
   readonly mechanism: Mechanism;
   #socketType: SocketType;
-  #output: OutputBuffer;
+  #output: FrameOutput;
   #greeting = new Uint8Array(GREETING_SIZE);
   #greetingLength = 0;
   #peerMinor = 1;
   #verdict: Verdict | undefined;
 
-  constructor(options: HandshakeOptions, output: OutputBuffer) {
+  constructor(options: HandshakeOptions, output: FrameOutput) {
     this.#socketType = options.socketType;
     this.#output = output;
+    // libzmq speaks to a ZWS peer as to ZMTP 3.0: subscriptions as messages.
+    if (options.framing === "zws") this.#peerMinor = 0;
     const properties: [string, string | Uint8Array][] = [[
       "Socket-Type",
       options.socketType,

@@ -4,12 +4,24 @@ const BATCH_SIZE = 64 * 1024;
 /** Bodies at least this large go out by reference instead of being copied. */
 const ZERO_COPY_THRESHOLD = 4096;
 
+/** Where a connection queues its frames, in the framing of its transport. */
+export interface FrameOutput {
+  /** Bytes waiting to be taken. */
+  readonly pendingBytes: number;
+  /** Queues a frame with ZMTP flags (`FLAG_MORE`, `FLAG_COMMAND`). */
+  writeFrame(body: Uint8Array, flags: number): void;
+  /** Queues bytes as they are (the greeting). */
+  writeRaw(bytes: Uint8Array): void;
+  /** Takes what is queued: chunks to write in order. */
+  take(): Uint8Array[];
+}
+
 /**
  * Collects encoded frames for one connection: headers and small bodies are
  * copied into a shared batch (many messages, one write); large bodies are
  * passed by reference between two slices of the batch, never copied.
  */
-export class OutputBuffer {
+export class OutputBuffer implements FrameOutput {
   #buffer = new Uint8Array(BATCH_SIZE);
   #start = 0;
   #end = 0;

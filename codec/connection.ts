@@ -15,42 +15,19 @@ import {
   parseError,
 } from "./command.ts";
 import type { ConnectionEvent } from "./connection_event.ts";
+import type { ConnectionOptions } from "./connection_options.ts";
 import { ProtocolError, ZmqError } from "./errors.ts";
 import { FLAG_COMMAND, FLAG_MORE, type Frame, FrameDecoder } from "./frame.ts";
 import { Heartbeat } from "./heartbeat.ts";
+import type { MechanismName } from "./greeting.ts";
 import type { Mechanism } from "./mechanism.ts";
-import type { Metadata } from "./metadata.ts";
 import { Handshake } from "./_handshake.ts";
 import { MessageAssembler } from "./_message_assembler.ts";
-import { OutputBuffer } from "./_output_buffer.ts";
-import type { SocketType } from "./socket_type.ts";
+import { type FrameOutput, OutputBuffer } from "./_output_buffer.ts";
+import { parseZwsFrame, ZwsOutput } from "./_zws.ts";
 
 export type { ConnectionEvent, PeerInfo } from "./connection_event.ts";
-
-/** Options of a {@linkcode Connection}. */
-export interface ConnectionOptions {
-  /** Our socket type, sent as Socket-Type and checked against the peer's. */
-  socketType: SocketType;
-  /** Our routing id, sent as Identity (REQ, DEALER, ROUTER only, as libzmq). */
-  routingId?: Uint8Array;
-  /**
-   * Makes the security mechanism, given our READY properties.
-   * Default: NULL.
-   */
-  mechanism?: (metadata: Metadata) => Mechanism;
-  /** The largest message accepted, in bytes; -1 for no limit (default). */
-  maxMessageSize?: number;
-  /** How long the greeting and handshake may take, in ms; 0 for no limit. Default 30000. */
-  handshakeInterval?: number;
-  /** The current time in ms, for the handshake deadline. Default 0. */
-  now?: number;
-  /** Send a PING this often once ready, in ms; 0 (default) sends none. */
-  heartbeatInterval?: number;
-  /** How long to wait for any traffic after a PING before giving up, in ms; -1 (default) means `heartbeatInterval`. */
-  heartbeatTimeout?: number;
-  /** The TTL our PINGs ask the peer to apply (ms, sent in deciseconds); 0 (default) asks for none. */
-  heartbeatTimeToLive?: number;
-}
+export type { ConnectionOptions } from "./connection_options.ts";
 
 /** Where the connection is in its life. */
 export type ConnectionState = "greeting" | "handshake" | "ready" | "failed";
@@ -80,7 +57,8 @@ export class Connection {
   #mechanism: Mechanism;
   #assembler: MessageAssembler;
   #decoder: FrameDecoder;
-  #output = new OutputBuffer();
+  #output: FrameOutput;
+  #zws: boolean;
   #state: ConnectionState = "greeting";
   #deadline: number | undefined;
   #heartbeat: Heartbeat;
@@ -95,6 +73,8 @@ export class Connection {
    * @param options Our socket's type, identity and limits.
    */
   constructor(options: ConnectionOptions) {
+    this.#zws = options.framing === "zws";
+    this.#output = this.#zws ? new ZwsOutput() : new OutputBuffer();
     // Our greeting goes out first.
     this.#handshake = new Handshake(options, this.#output);
     this.#mechanism = this.#handshake.mechanism;
@@ -109,13 +89,22 @@ export class Connection {
     const interval = options.handshakeInterval ?? 30_000;
     if (interval > 0) this.#deadline = this.#now + interval;
     this.#heartbeat = new Heartbeat({
-      interval: options.heartbeatInterval,
+      interval: this.#zws ? 0 : options.heartbeatInterval,
       timeout: options.heartbeatTimeout,
       timeToLive: options.heartbeatTimeToLive,
       now: this.#now,
     });
     this.#subscriptionsAsMessages = options.socketType === "PUB" ||
       options.socketType === "XPUB";
+    if (this.#zws) {
+      this.#state = "handshake";
+      this.#handshake.start();
+    }
+  }
+
+  /** The security mechanism's name, as the greeting (or ZWS sub-protocol) says. */
+  get mechanism(): MechanismName {
+    return this.#mechanism.name;
   }
 
   /** Where the connection is in its life. */
@@ -199,7 +188,8 @@ export class Connection {
       const frames: Frame[] = [];
       let decodeError: unknown;
       try {
-        this.#decoder.decode(rest, frames);
+        if (this.#zws) frames.push(parseZwsFrame(rest));
+        else this.#decoder.decode(rest, frames);
       } catch (error) {
         decodeError = error;
       }

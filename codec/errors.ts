@@ -29,7 +29,9 @@ export type ZmqErrorCode =
   /** A message could not be routed (a ROUTER with `routerMandatory`). */
   | "EHOSTUNREACH"
   /** The operation timed out (`sendTimeout`, `receiveTimeout`). */
-  | "EAGAIN";
+  | "EAGAIN"
+  /** The peer refused a connection attempt (the dialer tries again). */
+  | "ECONNREFUSED";
 
 /**
  * The error every operation of this library throws or rejects with.

@@ -31,3 +31,6 @@ export * from "./plain.ts";
 export * from "./curve_keys.ts";
 export * from "./curve_client.ts";
 export * from "./curve_server.ts";
+export * from "./websocket_handshake.ts";
+export * from "./websocket_frame.ts";
+export * from "./websocket_connection.ts";

@@ -5,7 +5,6 @@
  * @module
  */
 
-import { Connection } from "../codec/connection.ts";
 import { ZmqError } from "../codec/errors.ts";
 import { Metadata } from "../codec/metadata.ts";
 import type { SocketType } from "../codec/socket_type.ts";
@@ -179,18 +178,17 @@ export class Endpoints {
     const mechanism = this.#mechanism;
     return {
       scope: settings.context,
-      connection: () =>
-        new Connection({
-          mechanism,
-          socketType: settings.type,
-          routingId: settings.routingId,
-          maxMessageSize: settings.maxMessageSize,
-          handshakeInterval: settings.handshakeInterval,
-          heartbeatInterval: settings.heartbeatInterval,
-          heartbeatTimeout: settings.heartbeatTimeout,
-          heartbeatTimeToLive: settings.heartbeatTimeToLive,
-          now: performance.now(),
-        }),
+      connectionOptions: () => ({
+        mechanism,
+        socketType: settings.type,
+        routingId: settings.routingId,
+        maxMessageSize: settings.maxMessageSize,
+        handshakeInterval: settings.handshakeInterval,
+        heartbeatInterval: settings.heartbeatInterval,
+        heartbeatTimeout: settings.heartbeatTimeout,
+        heartbeatTimeToLive: settings.heartbeatTimeToLive,
+        now: performance.now(),
+      }),
       get peer() {
         const routingId = settings.routingId;
         return {

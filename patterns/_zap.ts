@@ -8,7 +8,6 @@
 
 import type { ConnectionEvent } from "../codec/connection.ts";
 import type { Verdict } from "../codec/authentication.ts";
-import { ZmqError } from "../codec/errors.ts";
 import { Metadata, parseMetadata } from "../codec/metadata.ts";
 import { inproc, isInprocBound } from "../transport/inproc.ts";
 import type { Link, MessageWriter, Session } from "../transport/transport.ts";
@@ -64,9 +63,7 @@ class _ZapClient implements Session {
     inproc.dial(_ZAP_NAME, {
       scope,
       peer,
-      connection: () => {
-        throw new ZmqError("EPROTONOSUPPORT", "inproc has no byte stream");
-      },
+      connectionOptions: () => ({ socketType: "DEALER" }),
     }, this.#abort.signal).then((link) => {
       this.#link = link;
       link.start(this);

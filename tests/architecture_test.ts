@@ -12,6 +12,7 @@ const DENO_ALLOWED = new Set([
   "transport/tcp.ts",
   "transport/ipc.ts",
   "transport/_stream_listener.ts",
+  "transport/ws.ts",
 ]);
 
 /** The library's source files, relative to the repository root. */
@@ -270,7 +271,7 @@ Deno.test("architecture: no node: import in the library", async () => {
   assertEquals(imports, []);
 });
 
-Deno.test("architecture: Deno's API only in the tcp, ipc and listener transports", async () => {
+Deno.test("architecture: Deno's API only in the tcp, ipc, ws and listener transports", async () => {
   const uses: string[] = [];
   const users = new Set<string>();
   for (const file of await libraryFiles()) {

@@ -1,6 +1,7 @@
 /**
  * Every socket pair against libzmq 4.3.5 (the Node peer), in both
- * directions (we bind / libzmq binds), over tcp and ipc, with multipart
+ * directions (we bind / libzmq binds), over tcp, ipc and ws (ZWS 2.0, at a
+ * path other than /), with multipart
  * messages, empty frames, a 300-byte frame and a 1 MiB message.
  */
 import { assertEquals } from "@std/assert";
@@ -18,7 +19,7 @@ import {
   Subscriber,
 } from "../mod.ts";
 import { LibzmqPeer, type LibzmqSocket } from "./_libzmq_peer.ts";
-import { sendUntilReceived } from "./_helpers.ts";
+import { freePort, sendUntilReceived } from "./_helpers.ts";
 
 const text = new TextEncoder();
 const TIMEOUT = 5000;
@@ -31,7 +32,7 @@ const MESSAGES: Uint8Array[][] = [
   [big],
 ];
 
-type Transport = "tcp" | "ipc";
+type Transport = "tcp" | "ipc" | "ws";
 
 interface Ends {
   /** Binds ours, returns the endpoint to give libzmq. */
@@ -47,6 +48,8 @@ function ends(transport: Transport, dir: string): Ends {
       await socket.bind(
         transport === "tcp"
           ? "tcp://127.0.0.1:0"
+          : transport === "ws"
+          ? "ws://127.0.0.1:0/zmq"
           : `ipc://${dir}/ours${++counter}`,
       );
       return socket.lastEndpoint!;
@@ -55,6 +58,8 @@ function ends(transport: Transport, dir: string): Ends {
       return socket.bind(
         transport === "tcp"
           ? "tcp://127.0.0.1:*"
+          : transport === "ws"
+          ? `ws://127.0.0.1:${freePort()}/zmq`
           : `ipc://${dir}/theirs${++counter}`,
       );
     },
@@ -232,7 +237,7 @@ async function receiveSkippingSync(
   }
 }
 
-for (const transport of ["tcp", "ipc"] as const) {
+for (const transport of ["tcp", "ipc", "ws"] as const) {
   Deno.test(`interop with libzmq 4.3.5 over ${transport}`, async (t) => {
     await using peer = new LibzmqPeer();
     const dir = await Deno.makeTempDir();

@@ -14,7 +14,13 @@ import {
   type SocketEvent,
   Subscriber,
 } from "../mod.ts";
-import { decode, expectEvent, sendUntilReceived, timeout } from "./_helpers.ts";
+import {
+  decode,
+  expectEvent,
+  freePort,
+  sendUntilReceived,
+  timeout,
+} from "./_helpers.ts";
 import { LibzmqPeer, type LibzmqSocket } from "./_libzmq_peer.ts";
 import { CLIENT, SERVER } from "./_keys.ts";
 
@@ -58,6 +64,57 @@ async function eventsUntilDisconnected(
   }
   return seen;
 }
+
+/** Where each side binds, per transport: ws at a path, as libzmq allows. */
+const BINDS = {
+  tcp: { theirs: () => "tcp://127.0.0.1:*", ours: "tcp://127.0.0.1:0" },
+  ws: {
+    theirs: () => `ws://127.0.0.1:${freePort()}/zmq`,
+    ours: "ws://127.0.0.1:0/zmq",
+  },
+};
+
+Deno.test("PLAIN with libzmq over ws: both as client and as server", async (t) => {
+  await using peer = new LibzmqPeer();
+  await peer.zapHandler({ users: { admin: "secret" } });
+  await t.step("our client, a libzmq server", async () => {
+    const server = await peer.open("Reply", { plainServer: true });
+    const endpoint = await server.bind(BINDS.ws.theirs());
+    await server.echo();
+    const client = new Request({
+      plainUsername: "admin",
+      plainPassword: "secret",
+    });
+    client.connect(endpoint);
+    await client.send(FRAMES, timeout());
+    assertEquals(lengths(await client.receive(timeout())), EXPECTED);
+    await client.close();
+    await server.close();
+  });
+  await t.step("a libzmq client, our server", async () => {
+    const server = new Pull({
+      plainServer: true,
+      authenticate: ({ password }) => password === "secret",
+    });
+    await server.bind(BINDS.ws.ours);
+    const intruder = await peer.open("Push", {
+      plainUsername: "admin",
+      plainPassword: "guess",
+    });
+    await intruder.connect(server.lastEndpoint!);
+    assertEquals((await failed(server)).kind, "auth");
+    await intruder.close();
+    const client = await peer.open("Push", {
+      plainUsername: "admin",
+      plainPassword: "secret",
+    });
+    await client.connect(server.lastEndpoint!);
+    await client.send(FRAMES);
+    assertEquals(lengths(await server.receive(timeout())), EXPECTED);
+    await client.close();
+    await server.close();
+  });
+});
 
 Deno.test("PLAIN with libzmq: right password in, wrong one out, user id seen", async (t) => {
   await using peer = new LibzmqPeer();
@@ -227,44 +284,46 @@ const PAIRINGS: Pairing[] = [
   },
 ];
 
-Deno.test("CURVE with libzmq: every pattern, both as client and as server", async (t) => {
-  await using peer = new LibzmqPeer();
-  for (const pairing of PAIRINGS) {
-    const [theirClient, theirServer] = pairing.theirs.split("/");
-    await t.step(`${pairing.name}: our client, a libzmq server`, async () => {
-      const server = await peer.open(theirServer, {
-        curveServer: true,
-        curveSecretKey: SERVER.secretKey,
-        curvePublicKey: SERVER.publicKey,
+for (const [transport, binds] of Object.entries(BINDS)) {
+  Deno.test(`CURVE with libzmq over ${transport}: every pattern, both as client and as server`, async (t) => {
+    await using peer = new LibzmqPeer();
+    for (const pairing of PAIRINGS) {
+      const [theirClient, theirServer] = pairing.theirs.split("/");
+      await t.step(`${pairing.name}: our client, a libzmq server`, async () => {
+        const server = await peer.open(theirServer, {
+          curveServer: true,
+          curveSecretKey: SERVER.secretKey,
+          curvePublicKey: SERVER.publicKey,
+        });
+        const endpoint = await server.bind(binds.theirs());
+        const client = pairing.ours({
+          curveServerKey: SERVER.publicKey,
+          ...CLIENT_OPTIONS,
+        });
+        client.connect(endpoint);
+        await pairing.exchange(client, server, false);
+        await client.close();
+        await server.close();
       });
-      const endpoint = await server.bind("tcp://127.0.0.1:*");
-      const client = pairing.ours({
-        curveServerKey: SERVER.publicKey,
-        ...CLIENT_OPTIONS,
+      await t.step(`${pairing.name}: a libzmq client, our server`, async () => {
+        const server = pairing.ours({
+          curveServer: true,
+          curveSecretKey: SERVER.secretKey,
+        });
+        await server.bind(binds.ours);
+        const client = await peer.open(theirClient, {
+          curveServerKey: SERVER.publicKey,
+          curvePublicKey: CLIENT.publicKey,
+          curveSecretKey: CLIENT.secretKey,
+        });
+        await client.connect(server.lastEndpoint!);
+        await pairing.exchange(server, client, true);
+        await client.close();
+        await server.close();
       });
-      client.connect(endpoint);
-      await pairing.exchange(client, server, false);
-      await client.close();
-      await server.close();
-    });
-    await t.step(`${pairing.name}: a libzmq client, our server`, async () => {
-      const server = pairing.ours({
-        curveServer: true,
-        curveSecretKey: SERVER.secretKey,
-      });
-      await server.bind("tcp://127.0.0.1:0");
-      const client = await peer.open(theirClient, {
-        curveServerKey: SERVER.publicKey,
-        curvePublicKey: CLIENT.publicKey,
-        curveSecretKey: CLIENT.secretKey,
-      });
-      await client.connect(server.lastEndpoint!);
-      await pairing.exchange(server, client, true);
-      await client.close();
-      await server.close();
-    });
-  }
-});
+    }
+  });
+}
 
 Deno.test("CURVE with libzmq: wrong server keys, allow lists, no downgrade", async (t) => {
   await using peer = new LibzmqPeer();

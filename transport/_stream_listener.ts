@@ -5,7 +5,8 @@
  */
 
 import { ZmqError } from "../codec/errors.ts";
-import { StreamLink } from "./stream_link.ts";
+import { Connection } from "../codec/connection.ts";
+import { type StreamCodec, StreamLink } from "./stream_link.ts";
 import type { Link, LinkOptions, TransportListener } from "./transport.ts";
 
 /**
@@ -17,6 +18,7 @@ export class StreamListener implements TransportListener {
   #listener: Deno.Listener;
   #acceptLoop: Promise<void>;
   #onClose: () => Promise<void>;
+  #codec: (options: LinkOptions) => StreamCodec;
 
   constructor(
     listener: Deno.Listener,
@@ -24,7 +26,10 @@ export class StreamListener implements TransportListener {
     options: LinkOptions,
     accept: (link: Link, endpoint: string) => void,
     onClose: () => Promise<void> = () => Promise.resolve(),
+    codec: (options: LinkOptions) => StreamCodec = (options) =>
+      new Connection(options.connectionOptions()),
   ) {
+    this.#codec = codec;
     this.#listener = listener;
     this.endpoint = endpoint;
     this.#onClose = onClose;
@@ -66,7 +71,7 @@ export class StreamListener implements TransportListener {
         address = conn.remoteAddr.hostname;
       }
       accept(
-        new StreamLink(conn, options.connection(), address),
+        new StreamLink(conn, this.#codec(options), address),
         this.endpoint,
       );
     }

@@ -23,3 +23,4 @@ export * from "./stream_link.ts";
 export * from "./tcp.ts";
 export * from "./ipc.ts";
 export * from "./inproc.ts";
+export * from "./ws.ts";

@@ -7,10 +7,14 @@
  */
 
 import type { Connection, ConnectionEvent } from "../codec/connection.ts";
+import type { WebSocketConnection } from "../codec/websocket_connection.ts";
 import type { Verdict } from "../codec/authentication.ts";
 import type { ProtocolError } from "../codec/errors.ts";
 import { macrotask } from "./_macrotask.ts";
 import type { ByteStream, Link, LinkEnd, Session } from "./transport.ts";
+
+/** A codec for a byte stream: ZMTP's own, or ZWS inside WebSocket frames. */
+export type StreamCodec = Connection | WebSocketConnection;
 
 const READ_BUFFER_SIZE = 64 * 1024;
 /** For streams of large frames, so most frames fit whole in one read. */
@@ -40,7 +44,7 @@ export class StreamLink implements Link {
   /** The peer's IP address for tcp, "" otherwise. */
   readonly remoteAddress: string;
   #stream: ByteStream;
-  #codec: Connection;
+  #codec: StreamCodec;
   #session!: Session;
   #started = false;
   #closed = false;
@@ -65,7 +69,7 @@ export class StreamLink implements Link {
    */
   constructor(
     stream: ByteStream,
-    codec: Connection,
+    codec: StreamCodec,
     remoteAddress = "",
     now: () => number = () => performance.now(),
   ) {

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { Connection } from "../codec/connection.ts";
 import { ZmqError } from "../codec/errors.ts";
 import { StreamLink } from "./stream_link.ts";
 import { bindError, requireDeno, StreamListener } from "./_stream_listener.ts";
@@ -122,7 +123,11 @@ export const tcp: Transport = {
         const conn = await Deno.connect({ hostname, port });
         conn.setNoDelay(true);
         const remote = conn.remoteAddr as Deno.NetAddr;
-        return new StreamLink(conn, options.connection(), remote.hostname);
+        return new StreamLink(
+          conn,
+          new Connection(options.connectionOptions()),
+          remote.hostname,
+        );
       } catch (error) {
         lastError = error;
       }

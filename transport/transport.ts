@@ -6,8 +6,8 @@
  */
 
 import type {
-  Connection,
   ConnectionEvent,
+  ConnectionOptions,
   PeerInfo,
 } from "../codec/connection.ts";
 import type { Verdict } from "../codec/authentication.ts";
@@ -27,8 +27,8 @@ export interface ByteStream {
 }
 
 /**
- * Where a link's outgoing traffic goes: the codec's {@linkcode Connection},
- * or the peer's session itself for inproc.
+ * Where a link's outgoing traffic goes: the codec's connection, or the
+ * peer's session itself for inproc.
  */
 export interface MessageWriter {
   /** Bytes queued and not yet taken for writing. */
@@ -96,8 +96,11 @@ export interface LinkOptions {
    * peers find each other only within one scope.
    */
   readonly scope: object;
-  /** Makes the ZMTP codec for a new byte stream. */
-  connection(): Connection;
+  /**
+   * The options of the ZMTP codec for a new link (security mechanism,
+   * limits, heartbeats, the clock's `now`), read fresh for each link.
+   */
+  connectionOptions(): ConnectionOptions;
   /** What a peer that skips the ZMTP handshake (inproc) learns of us. */
   readonly peer: PeerInfo;
 }

@@ -1,0 +1,68 @@
+/**
+ * ZWS 2.0 framing (RFC 45): ZMTP over WebSocket, where each ZMTP frame is
+ * one binary WebSocket message, a flags byte and the body, and there is no
+ * greeting (the WebSocket sub-protocol names the mechanism).
+ *
+ * @module
+ */
+
+import { ProtocolError } from "./errors.ts";
+import { FLAG_COMMAND, FLAG_MORE, type Frame } from "./frame.ts";
+import type { FrameOutput } from "./_output_buffer.ts";
+
+/** ZWS flag bits: not ZMTP's (there, COMMAND is 0x04). */
+const ZWS_MORE = 0x01;
+const ZWS_COMMAND = 0x02;
+
+/**
+ * Reads one ZWS message as a ZMTP frame; the body is a view into it.
+ *
+ * @throws {ProtocolError} For an empty message or unknown flag bits.
+ */
+export function parseZwsFrame(message: Uint8Array): Frame {
+  if (message.length === 0) {
+    throw new ProtocolError("protocol", "the peer sent an empty ZWS message");
+  }
+  const flags = message[0];
+  if (flags & ~(ZWS_MORE | ZWS_COMMAND) || flags === (ZWS_MORE | ZWS_COMMAND)) {
+    throw new ProtocolError(
+      "protocol",
+      `the peer sent a ZWS frame with flags 0x${flags.toString(16)}`,
+    );
+  }
+  return {
+    flags: (flags & ZWS_MORE ? FLAG_MORE : 0) |
+      (flags & ZWS_COMMAND ? FLAG_COMMAND : 0),
+    body: message.subarray(1),
+  };
+}
+
+/** Queues frames as ZWS messages: one message (flags byte, body) each. */
+export class ZwsOutput implements FrameOutput {
+  #messages: Uint8Array[] = [];
+  #pendingBytes = 0;
+
+  get pendingBytes(): number {
+    return this.#pendingBytes;
+  }
+
+  writeFrame(body: Uint8Array, flags: number): void {
+    const message = new Uint8Array(body.length + 1);
+    message[0] = (flags & FLAG_MORE ? ZWS_MORE : 0) |
+      (flags & FLAG_COMMAND ? ZWS_COMMAND : 0);
+    message.set(body, 1);
+    this.#messages.push(message);
+    this.#pendingBytes += message.length;
+  }
+
+  writeRaw(): void {
+    // ZWS has no greeting: the WebSocket handshake stands for it.
+  }
+
+  take(): Uint8Array[] {
+    const messages = this.#messages;
+    this.#messages = [];
+    this.#pendingBytes = 0;
+    return messages;
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * The options of a ZMTP connection.
+ *
+ * @module
+ */
+
+import type { Mechanism } from "./mechanism.ts";
+import type { Metadata } from "./metadata.ts";
+import type { SocketType } from "./socket_type.ts";
+
+/** Options of a `Connection`. */
+export interface ConnectionOptions {
+  /** Our socket type, sent as Socket-Type and checked against the peer's. */
+  socketType: SocketType;
+  /** Our routing id, sent as Identity (REQ, DEALER, ROUTER only, as libzmq). */
+  routingId?: Uint8Array;
+  /**
+   * Makes the security mechanism, given our READY properties.
+   * Default: NULL.
+   */
+  mechanism?: (metadata: Metadata) => Mechanism;
+  /** The largest message accepted, in bytes; -1 for no limit (default). */
+  maxMessageSize?: number;
+  /** How long the greeting and handshake may take, in ms; 0 for no limit. Default 30000. */
+  handshakeInterval?: number;
+  /**
+   * `zmtp` (default): ZMTP's greeting and frames over a byte stream. `zws`:
+   * ZWS 2.0 over WebSocket, each `receive` and each output chunk one
+   * WebSocket message, no greeting, no ZMTP heartbeats (WebSocket has its own).
+   */
+  framing?: "zmtp" | "zws";
+  /** The current time in ms, for the handshake deadline. Default 0. */
+  now?: number;
+  /** Send a PING this often once ready, in ms; 0 (default) sends none. */
+  heartbeatInterval?: number;
+  /** How long to wait for any traffic after a PING before giving up, in ms; -1 (default) means `heartbeatInterval`. */
+  heartbeatTimeout?: number;
+  /** The TTL our PINGs ask the peer to apply (ms, sent in deciseconds); 0 (default) asks for none. */
+  heartbeatTimeToLive?: number;
+}

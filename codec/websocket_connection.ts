@@ -1,0 +1,365 @@
+/**
+ * ZWS 2.0 over a byte stream: the WebSocket upgrade, then WebSocket frames
+ * carrying a ZMTP connection with ZWS framing, as libzmq's ws transport
+ * speaks it. Sans-I/O, like {@linkcode Connection}, and driven the same
+ * way.
+ *
+ * @module
+ */
+
+import type { Verdict } from "./authentication.ts";
+import { Connection, type ConnectionState } from "./connection.ts";
+import type { ConnectionEvent } from "./connection_event.ts";
+import type { ConnectionOptions } from "./connection_options.ts";
+import { ProtocolError } from "./errors.ts";
+import { Heartbeat } from "./heartbeat.ts";
+import {
+  encodeHttpRefusal,
+  encodeUpgradeRequest,
+  encodeUpgradeResponse,
+  type HttpHead,
+  HttpHeadReader,
+  websocketAccept,
+  websocketKey,
+} from "./websocket_handshake.ts";
+import {
+  encodeWebSocketFrame,
+  OPCODE,
+  WebSocketDecoder,
+  type WebSocketMessage,
+} from "./websocket_frame.ts";
+
+/** Options of a {@linkcode WebSocketConnection}. */
+export interface WebSocketConnectionOptions extends ConnectionOptions {
+  /** The client sends the upgrade request and masks its frames. */
+  role: "client" | "server";
+  /** The HTTP path: asked for by a client, the only one a server serves. */
+  path: string;
+  /** The client's `Host` header. */
+  host?: string;
+}
+
+/** The ZWS sub-protocol of a mechanism, as libzmq names it. */
+export function zwsProtocol(mechanism: string): string {
+  return `ZWS2.0/${mechanism}`;
+}
+
+/** Client masks come from a pool of random bytes: one call per 1024 frames. */
+const _MASK_POOL_BYTES = 4096;
+let _maskPool = new Uint8Array(0);
+let _maskOffset = 0;
+
+function _nextMask(): Uint8Array {
+  if (_maskOffset + 4 > _maskPool.length) {
+    _maskPool = crypto.getRandomValues(new Uint8Array(_MASK_POOL_BYTES));
+    _maskOffset = 0;
+  }
+  const mask = _maskPool.subarray(_maskOffset, _maskOffset + 4);
+  _maskOffset += 4;
+  return mask;
+}
+
+/**
+ * A ZMTP connection over WebSocket, from the first byte of the HTTP
+ * upgrade: bytes and time in, events and bytes out.
+ *
+ * @example A ZWS handshake between a client and a server, without sockets
+ * ```ts
+ * import { codec } from "@zmtp/zmq";
+ *
+ * const client = new codec.WebSocketConnection({ socketType: "PUSH", role: "client", path: "/", host: "x" });
+ * const server = new codec.WebSocketConnection({ socketType: "PULL", role: "server", path: "/" });
+ * const pump = (from: codec.WebSocketConnection, to: codec.WebSocketConnection) =>
+ *   from.takeOutput().flatMap((chunk) => to.receive(chunk.slice()));
+ * pump(client, server);
+ * pump(server, client);
+ * pump(client, server);
+ * console.log(client.state, server.state); // "ready" "ready"
+ * ```
+ */
+export class WebSocketConnection {
+  #inner: Connection;
+  #role: "client" | "server";
+  #path: string;
+  #key = "";
+  #protocol: string;
+  #upgraded = false;
+  #closing = false;
+  #failed = false;
+  #head = new HttpHeadReader();
+  #decoder: WebSocketDecoder;
+  #heartbeat: Heartbeat;
+  #ready = false;
+  #output: Uint8Array[] = [];
+  #outputBytes = 0;
+
+  /**
+   * Makes a connection; a client queues its upgrade request.
+   *
+   * @param options The ZMTP options, the role, and the HTTP path and host.
+   */
+  constructor(options: WebSocketConnectionOptions) {
+    this.#inner = new Connection({ ...options, framing: "zws" });
+    this.#role = options.role;
+    this.#path = options.path;
+    this.#protocol = zwsProtocol(this.#inner.mechanism);
+    this.#decoder = new WebSocketDecoder({
+      masked: options.role === "server",
+      maxMessageSize: options.maxMessageSize,
+    });
+    // libzmq heartbeats a WebSocket with its PING and PONG frames.
+    this.#heartbeat = new Heartbeat({
+      interval: options.heartbeatInterval,
+      timeout: options.heartbeatTimeout,
+      now: options.now,
+    });
+    if (this.#role === "client") {
+      this.#key = websocketKey();
+      this.#write(encodeUpgradeRequest({
+        path: this.#path,
+        host: options.host ?? "localhost",
+        key: this.#key,
+        protocols: [this.#protocol],
+      }));
+    }
+  }
+
+  /** Where the connection is: `greeting` until the upgrade is done. */
+  get state(): ConnectionState {
+    if (this.#failed) return "failed";
+    return this.#upgraded ? this.#inner.state : "greeting";
+  }
+
+  /** When {@linkcode WebSocketConnection.tick} must next be called. */
+  get deadline(): number | undefined {
+    if (this.#failed) return undefined;
+    return this.#ready ? this.#heartbeat.deadline : this.#inner.deadline;
+  }
+
+  /** Bytes of output waiting. */
+  get pendingOutputBytes(): number {
+    return this.#outputBytes +
+      (this.#upgraded ? this.#inner.pendingOutputBytes : 0);
+  }
+
+  /** Always 0: WebSocket frames are gathered here, not read in place. */
+  get partialFrameSize(): number {
+    return 0;
+  }
+
+  /** Never a target: WebSocket frames are gathered here. */
+  directReadTarget(): undefined {
+    return undefined;
+  }
+
+  /** Takes the bytes to write: the HTTP head, then WebSocket frames. */
+  takeOutput(): Uint8Array[] {
+    if (this.#upgraded && !this.#closing) {
+      const mask = this.#role === "client";
+      for (const message of this.#inner.takeOutput()) {
+        this.#output.push(
+          ...encodeWebSocketFrame(
+            OPCODE.binary,
+            message,
+            mask ? _nextMask() : undefined,
+          ),
+        );
+      }
+    }
+    const output = this.#output;
+    this.#output = [];
+    this.#outputBytes = 0;
+    return output;
+  }
+
+  /**
+   * Feeds bytes from the peer; the chunk is not to be modified afterwards.
+   *
+   * @returns What the bytes completed; after an `error`, write out the
+   * output and close.
+   */
+  receive(chunk: Uint8Array, now?: number): ConnectionEvent[] {
+    const events: ConnectionEvent[] = [];
+    if (this.#failed || this.#closing) return events;
+    if (now !== undefined) this.#heartbeat.onTraffic(now);
+    try {
+      let rest = chunk;
+      if (!this.#upgraded) {
+        const whole = this.#head.push(chunk);
+        if (!whole) return events;
+        this.#upgrade(whole[0]);
+        rest = whole[1];
+      }
+      const messages: WebSocketMessage[] = [];
+      let decodeError: unknown;
+      try {
+        this.#decoder.decode(rest, messages);
+      } catch (error) {
+        decodeError = error;
+      }
+      for (const message of messages) this.#onMessage(message, now, events);
+      if (decodeError) throw decodeError;
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      this.#failed = true;
+      events.push({ type: "error", error });
+    }
+    return events;
+  }
+
+  /** Tells the time: the handshake deadline, then WebSocket heartbeats. */
+  tick(now: number): ConnectionEvent[] {
+    if (this.#failed) return [];
+    if (!this.#ready) return this.#fail(this.#inner.tick(now));
+    const action = this.#heartbeat.tick(now);
+    if (action?.type === "ping") this.#frame(OPCODE.ping, new Uint8Array(0));
+    if (action?.type !== "timeout") return [];
+    this.#failed = true;
+    return [{
+      type: "error",
+      error: new ProtocolError("timeout", action.reason),
+    }];
+  }
+
+  /** See {@linkcode Connection.authenticated}. */
+  authenticated(verdict: Verdict): ConnectionEvent[] {
+    return this.#fail(this.#inner.authenticated(verdict));
+  }
+
+  /** See {@linkcode Connection.sendMessage}. */
+  sendMessage(frames: readonly Uint8Array[]): void {
+    this.#inner.sendMessage(frames);
+  }
+
+  /** See {@linkcode Connection.sendSubscribe}. */
+  sendSubscribe(topic: Uint8Array): void {
+    this.#inner.sendSubscribe(topic);
+  }
+
+  /** See {@linkcode Connection.sendCancel}. */
+  sendCancel(topic: Uint8Array): void {
+    this.#inner.sendCancel(topic);
+  }
+
+  #fail(events: ConnectionEvent[]): ConnectionEvent[] {
+    if (events.some((event) => event.type === "error")) this.#failed = true;
+    return events;
+  }
+
+  #onMessage(
+    message: WebSocketMessage,
+    now: number | undefined,
+    events: ConnectionEvent[],
+  ): void {
+    switch (message.opcode) {
+      case OPCODE.binary:
+        for (const event of this.#inner.receive(message.payload, now)) {
+          if (event.type === "ready") {
+            this.#ready = true;
+            this.#heartbeat.onReady(now ?? 0);
+          }
+          if (event.type === "error") this.#failed = true;
+          events.push(event);
+        }
+        return;
+      case OPCODE.ping:
+        this.#frame(OPCODE.pong, message.payload.slice());
+        return;
+      case OPCODE.pong:
+        return;
+      case OPCODE.close:
+        // Answer, then let the peer close the stream.
+        this.#frame(OPCODE.close, message.payload.slice(0, 2));
+        this.#closing = true;
+        return;
+      default:
+        throw new ProtocolError(
+          "protocol",
+          "the peer sent a text WebSocket message; ZWS messages are binary",
+        );
+    }
+  }
+
+  #upgrade(head: HttpHead): void {
+    if (this.#role === "client") {
+      if (!/^HTTP\/1\.1 101\b/.test(head.line)) {
+        throw new ProtocolError(
+          "protocol",
+          `the server refused the WebSocket upgrade: ${head.line}`,
+        );
+      }
+      if (
+        head.headers.get("sec-websocket-accept") !== websocketAccept(this.#key)
+      ) {
+        throw new ProtocolError(
+          "protocol",
+          "the server's WebSocket accept key is wrong",
+        );
+      }
+      const protocol = head.headers.get("sec-websocket-protocol");
+      if (protocol !== this.#protocol) {
+        throw new ProtocolError(
+          "mechanism",
+          `the server chose ${
+            protocol ?? "no sub-protocol"
+          }, we speak ${this.#protocol}`,
+        );
+      }
+    } else {
+      this.#answer(head);
+    }
+    this.#upgraded = true;
+  }
+
+  #answer(head: HttpHead): void {
+    const [method, path] = head.line.split(" ");
+    const key = head.headers.get("sec-websocket-key");
+    const refuse = (
+      status: 400 | 404 | 426,
+      reason: string,
+      kind: "protocol" | "mechanism" = "protocol",
+    ) => {
+      this.#write(encodeHttpRefusal(status, reason));
+      return new ProtocolError(kind, reason);
+    };
+    if (
+      method !== "GET" ||
+      head.headers.get("upgrade")?.toLowerCase() !== "websocket" || !key
+    ) {
+      throw refuse(
+        426,
+        "a ZeroMQ endpoint: connect with ZWS 2.0 over WebSocket",
+      );
+    }
+    if (path !== this.#path) {
+      throw refuse(
+        404,
+        `no ZeroMQ endpoint at ${path}; this one is at ${this.#path}`,
+      );
+    }
+    const offered = (head.headers.get("sec-websocket-protocol") ?? "")
+      .split(",").map((protocol) => protocol.trim());
+    if (!offered.includes(this.#protocol)) {
+      throw refuse(
+        400,
+        `the client offers ${
+          offered.join(", ") || "no sub-protocol"
+        }; this endpoint speaks ${this.#protocol}`,
+        "mechanism",
+      );
+    }
+    this.#write(encodeUpgradeResponse(key, this.#protocol));
+  }
+
+  #frame(opcode: number, payload: Uint8Array): void {
+    const mask = this.#role === "client" ? _nextMask() : undefined;
+    for (const part of encodeWebSocketFrame(opcode, payload, mask)) {
+      this.#write(part);
+    }
+  }
+
+  #write(bytes: Uint8Array): void {
+    this.#output.push(bytes);
+    this.#outputBytes += bytes.length;
+  }
+}

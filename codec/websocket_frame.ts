@@ -1,0 +1,301 @@
+/**
+ * WebSocket (RFC 6455) frames: encoding one, and a decoder that reads
+ * them from the bytes of a stream. No I/O.
+ *
+ * @module
+ */
+
+import { ProtocolError } from "./errors.ts";
+
+/** WebSocket opcodes. */
+export const OPCODE = {
+  continuation: 0x0,
+  text: 0x1,
+  binary: 0x2,
+  close: 0x8,
+  ping: 0x9,
+  pong: 0xa,
+} as const;
+
+/** A complete WebSocket message (its fragments joined) or control frame. */
+export interface WebSocketMessage {
+  /** `OPCODE.binary`, `OPCODE.text`, or a control opcode. */
+  opcode: number;
+  /** The payload, unmasked. */
+  payload: Uint8Array;
+}
+
+/**
+ * Encodes one unfragmented frame: the header, then the payload, masked in
+ * place when a mask is given (a client's frames must be; the payload must
+ * then be a buffer the caller owns).
+ *
+ * @example
+ * ```ts
+ * import { codec } from "@zmtp/zmq";
+ *
+ * const [header] = codec.encodeWebSocketFrame(codec.OPCODE.binary, new Uint8Array([0, 104, 105]));
+ * console.log(header); // Uint8Array(2) [ 130, 3 ]
+ * ```
+ *
+ * @returns The header and the payload, to write in order.
+ */
+export function encodeWebSocketFrame(
+  opcode: number,
+  payload: Uint8Array,
+  mask?: Uint8Array,
+): [Uint8Array, Uint8Array] {
+  const size = payload.length;
+  const extra = size < 126 ? 0 : size <= 0xffff ? 2 : 8;
+  const header = new Uint8Array(2 + extra + (mask ? 4 : 0));
+  header[0] = 0x80 | opcode;
+  const maskBit = mask ? 0x80 : 0;
+  if (extra === 0) {
+    header[1] = maskBit | size;
+  } else if (extra === 2) {
+    header[1] = maskBit | 126;
+    header[2] = size >> 8;
+    header[3] = size & 0xff;
+  } else {
+    header[1] = maskBit | 127;
+    new DataView(header.buffer).setBigUint64(2, BigInt(size));
+  }
+  if (mask) {
+    header.set(mask, 2 + extra);
+    applyMask(payload, mask);
+  }
+  return [header, payload];
+}
+
+/** XORs bytes with a 4-byte mask, in place (masking and unmasking alike). */
+export function applyMask(bytes: Uint8Array, mask: Uint8Array): void {
+  const length = bytes.length;
+  let i = 0;
+  // Whole words first when aligned: four bytes per step.
+  if (bytes.byteOffset % 4 === 0 && length >= 16) {
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, length >> 2);
+    const word = new Uint32Array(mask.slice().buffer)[0];
+    for (let w = 0; w < words.length; w++) words[w] ^= word;
+    i = words.length << 2;
+  }
+  for (; i < length; i++) bytes[i] ^= mask[i & 3];
+}
+
+/** Options of a {@linkcode WebSocketDecoder}. */
+export interface WebSocketDecoderOptions {
+  /** Whether frames must be masked (a server reading a client) or must not. */
+  masked: boolean;
+  /** The largest message accepted, in bytes; -1 for no limit. */
+  maxMessageSize?: number;
+}
+
+/**
+ * Reads WebSocket frames from the bytes of a stream: messages come whole
+ * (fragments joined, payload unmasked in place), control frames as they
+ * arrive.
+ *
+ * @example
+ * ```ts
+ * import { codec } from "@zmtp/zmq";
+ *
+ * const decoder = new codec.WebSocketDecoder({ masked: false });
+ * const messages: codec.WebSocketMessage[] = [];
+ * decoder.decode(new Uint8Array([0x82, 2, 0, 7]), messages);
+ * console.log(messages[0].payload); // Uint8Array(2) [ 0, 7 ]
+ * ```
+ */
+export class WebSocketDecoder {
+  #masked: boolean;
+  #maxMessageSize: number;
+  #header = new Uint8Array(14);
+  #headerLength = 0;
+  #parts: Uint8Array[] = [];
+  #partsSize = 0;
+  #fragmentOpcode = -1;
+
+  /**
+   * Makes a decoder for one side of a connection.
+   *
+   * @param options Whether frames come masked, and the size limit.
+   */
+  constructor(options: WebSocketDecoderOptions) {
+    this.#masked = options.masked;
+    this.#maxMessageSize = options.maxMessageSize ?? -1;
+  }
+
+  /**
+   * Decodes what the bytes complete. The chunk is not to be modified
+   * afterwards: payloads may be views into it.
+   *
+   * @throws {ProtocolError} For a frame that breaks RFC 6455 or a limit.
+   */
+  decode(chunk: Uint8Array, out: WebSocketMessage[]): void {
+    let offset = 0;
+    while (offset < chunk.length) {
+      if (this.#frameLength < 0) {
+        offset = this.#readHeader(chunk, offset);
+        if (this.#frameLength < 0) return;
+      }
+      const take = Math.min(
+        this.#frameLength - this.#payloadRead,
+        chunk.length - offset,
+      );
+      this.#payload.push(chunk.subarray(offset, offset + take));
+      this.#payloadRead += take;
+      offset += take;
+      if (this.#payloadRead === this.#frameLength) this.#finishFrame(out);
+    }
+  }
+
+  // The frame being read: its opcode, FIN bit, mask and payload so far.
+  #frameLength = -1;
+  #payloadRead = 0;
+  #payload: Uint8Array[] = [];
+  #opcode = 0;
+  #fin = false;
+  #mask: Uint8Array | undefined;
+
+  #readHeader(chunk: Uint8Array, offset: number): number {
+    const header = this.#header;
+    while (offset < chunk.length) {
+      header[this.#headerLength++] = chunk[offset++];
+      const needed = this.#headerSize();
+      if (needed > 0 && this.#headerLength === needed) {
+        this.#startFrame();
+        return offset;
+      }
+    }
+    return offset;
+  }
+
+  /** The header's size once its first two bytes are known, else 0. */
+  #headerSize(): number {
+    if (this.#headerLength < 2) return 0;
+    const length = this.#header[1] & 0x7f;
+    const extra = length < 126 ? 0 : length === 126 ? 2 : 8;
+    return 2 + extra + (this.#header[1] & 0x80 ? 4 : 0);
+  }
+
+  #startFrame(): void {
+    const header = this.#header;
+    this.#headerLength = 0;
+    if (header[0] & 0x70) {
+      throw new ProtocolError(
+        "protocol",
+        "the peer set WebSocket reserved bits",
+      );
+    }
+    this.#fin = (header[0] & 0x80) !== 0;
+    this.#opcode = header[0] & 0x0f;
+    const masked = (header[1] & 0x80) !== 0;
+    if (masked !== this.#masked) {
+      throw new ProtocolError(
+        "protocol",
+        this.#masked
+          ? "a WebSocket client must mask its frames"
+          : "a WebSocket server must not mask its frames",
+      );
+    }
+    let length = header[1] & 0x7f;
+    let at = 2;
+    if (length === 126) {
+      length = (header[2] << 8) | header[3];
+      at = 4;
+    } else if (length === 127) {
+      const big = new DataView(header.buffer).getBigUint64(2);
+      if (big > BigInt(Number.MAX_SAFE_INTEGER)) {
+        throw new ProtocolError(
+          "protocol",
+          "the peer sent an absurd WebSocket frame size",
+        );
+      }
+      length = Number(big);
+      at = 10;
+    }
+    this.#mask = masked ? header.slice(at, at + 4) : undefined;
+    const control = this.#opcode >= 0x8;
+    if (control && (length > 125 || !this.#fin)) {
+      throw new ProtocolError(
+        "protocol",
+        "the peer sent a malformed WebSocket control frame",
+      );
+    }
+    if (!control) this.#checkSize(this.#partsSize + length);
+    this.#frameLength = length;
+    this.#payloadRead = 0;
+    this.#payload = [];
+  }
+
+  #checkSize(size: number): void {
+    // One byte of flags precedes the ZMTP body in each ZWS message.
+    if (this.#maxMessageSize >= 0 && size > this.#maxMessageSize + 1) {
+      throw new ProtocolError(
+        "protocol",
+        `the peer sent a message over the limit of ${this.#maxMessageSize} bytes`,
+      );
+    }
+  }
+
+  #finishFrame(out: WebSocketMessage[]): void {
+    const payload = _join(this.#payload, this.#frameLength);
+    this.#frameLength = -1;
+    this.#payload = [];
+    if (this.#mask) applyMask(payload, this.#mask);
+    const opcode = this.#opcode;
+    if (opcode >= 0x8) {
+      if (
+        opcode !== OPCODE.close && opcode !== OPCODE.ping &&
+        opcode !== OPCODE.pong
+      ) {
+        throw new ProtocolError(
+          "protocol",
+          `the peer sent WebSocket opcode ${opcode}`,
+        );
+      }
+      out.push({ opcode, payload });
+      return;
+    }
+    if (opcode === OPCODE.continuation) {
+      if (this.#fragmentOpcode < 0) {
+        throw new ProtocolError(
+          "protocol",
+          "the peer continued a WebSocket message it never began",
+        );
+      }
+    } else if (opcode === OPCODE.binary || opcode === OPCODE.text) {
+      if (this.#fragmentOpcode >= 0) {
+        throw new ProtocolError(
+          "protocol",
+          "the peer began a WebSocket message inside another",
+        );
+      }
+      this.#fragmentOpcode = opcode;
+    } else {
+      throw new ProtocolError(
+        "protocol",
+        `the peer sent WebSocket opcode ${opcode}`,
+      );
+    }
+    this.#parts.push(payload);
+    this.#partsSize += payload.length;
+    if (!this.#fin) return;
+    out.push({
+      opcode: this.#fragmentOpcode,
+      payload: _join(this.#parts, this.#partsSize),
+    });
+    this.#parts = [];
+    this.#partsSize = 0;
+    this.#fragmentOpcode = -1;
+  }
+}
+
+function _join(parts: Uint8Array[], size: number): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const joined = new Uint8Array(size);
+  let at = 0;
+  for (const part of parts) {
+    joined.set(part, at);
+    at += part.length;
+  }
+  return joined;
+}

@@ -1,0 +1,213 @@
+/**
+ * The WebSocket (RFC 6455) opening handshake as pure functions: a
+ * client's upgrade request, a server's answer, and the HTTP heads they
+ * travel in. For ZWS over a byte stream; no I/O.
+ *
+ * @module
+ */
+
+import { sha1 } from "@noble/hashes/legacy.js";
+import { ProtocolError } from "./errors.ts";
+
+/** The GUID RFC 6455 appends to the key before hashing it. */
+const _GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+/** The most an upgrade request or response may take: a head, no body. */
+const MAX_HEADER_BYTES = 8192;
+const _encoder = new TextEncoder();
+const _decoder = new TextDecoder();
+
+/**
+ * The `Sec-WebSocket-Accept` value for a key.
+ *
+ * @example
+ * ```ts
+ * import { codec } from "@zmtp/zmq";
+ *
+ * console.log(codec.websocketAccept("dGhlIHNhbXBsZSBub25jZQ==")); // "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+ * ```
+ */
+export function websocketAccept(key: string): string {
+  return _base64(sha1(_encoder.encode(key + _GUID)));
+}
+
+/** What a client asks for in its upgrade request. */
+export interface UpgradeRequest {
+  /** The request path, such as `/zmq`. */
+  path: string;
+  /** The `Host` header. */
+  host: string;
+  /** The `Sec-WebSocket-Key`: 16 random bytes, base64. */
+  key: string;
+  /** The sub-protocols offered, in order of preference. */
+  protocols: string[];
+}
+
+/**
+ * Encodes a client's upgrade request.
+ *
+ * @example
+ * ```ts
+ * import { codec } from "@zmtp/zmq";
+ *
+ * const request = codec.encodeUpgradeRequest({
+ *   path: "/", host: "127.0.0.1:8080", key: codec.websocketKey(), protocols: ["ZWS2.0/NULL"],
+ * });
+ * console.log(new TextDecoder().decode(request).split("\r\n")[0]); // "GET / HTTP/1.1"
+ * ```
+ */
+export function encodeUpgradeRequest(request: UpgradeRequest): Uint8Array {
+  return _encoder.encode(
+    `GET ${request.path} HTTP/1.1\r\n` +
+      `Host: ${request.host}\r\n` +
+      "Upgrade: websocket\r\n" +
+      "Connection: Upgrade\r\n" +
+      `Sec-WebSocket-Key: ${request.key}\r\n` +
+      `Sec-WebSocket-Protocol: ${request.protocols.join(", ")}\r\n` +
+      "Sec-WebSocket-Version: 13\r\n\r\n",
+  );
+}
+
+/**
+ * A fresh `Sec-WebSocket-Key`.
+ *
+ * @example
+ * ```ts
+ * import { codec } from "@zmtp/zmq";
+ *
+ * console.log(codec.websocketKey().length); // 24
+ * ```
+ */
+export function websocketKey(): string {
+  return _base64(crypto.getRandomValues(new Uint8Array(16)));
+}
+
+/**
+ * Encodes a server's acceptance of an upgrade, with the chosen sub-protocol.
+ *
+ * @example
+ * ```ts
+ * import { codec } from "@zmtp/zmq";
+ *
+ * const response = codec.encodeUpgradeResponse("dGhlIHNhbXBsZSBub25jZQ==", "ZWS2.0/NULL");
+ * console.log(new TextDecoder().decode(response).split("\r\n")[0]); // "HTTP/1.1 101 Switching Protocols"
+ * ```
+ */
+export function encodeUpgradeResponse(
+  key: string,
+  protocol: string,
+): Uint8Array {
+  return _encoder.encode(
+    "HTTP/1.1 101 Switching Protocols\r\n" +
+      "Upgrade: websocket\r\n" +
+      "Connection: Upgrade\r\n" +
+      `Sec-WebSocket-Accept: ${websocketAccept(key)}\r\n` +
+      `Sec-WebSocket-Protocol: ${protocol}\r\n\r\n`,
+  );
+}
+
+/**
+ * Encodes a refusal (an HTTP error response that closes the connection).
+ *
+ * @example
+ * ```ts
+ * import { codec } from "@zmtp/zmq";
+ *
+ * const refusal = codec.encodeHttpRefusal(400, "speak ZWS2.0/NULL");
+ * console.log(new TextDecoder().decode(refusal).split("\r\n")[0]); // "HTTP/1.1 400 Bad Request"
+ * ```
+ */
+export function encodeHttpRefusal(
+  status: 400 | 404 | 426,
+  text: string,
+): Uint8Array {
+  const reason =
+    { 400: "Bad Request", 404: "Not Found", 426: "Upgrade Required" }[
+      status
+    ];
+  const body = _encoder.encode(`${text}\n`);
+  return _encoder.encode(
+    `HTTP/1.1 ${status} ${reason}\r\n` +
+      "Content-Type: text/plain\r\n" +
+      `Content-Length: ${body.length}\r\n` +
+      (status === 426 ? "Upgrade: websocket\r\n" : "") +
+      "Connection: close\r\n\r\n" + _decoder.decode(body),
+  );
+}
+
+/** An HTTP head: the first line and the headers (names in lower case). */
+export interface HttpHead {
+  /** The request or status line. */
+  line: string;
+  /** Header values by lower-case name; repeated headers joined with ", ". */
+  headers: Map<string, string>;
+}
+
+/**
+ * Gathers an HTTP head from the bytes of a stream.
+ *
+ * @example
+ * ```ts
+ * import { codec } from "@zmtp/zmq";
+ *
+ * const reader = new codec.HttpHeadReader();
+ * const [head] = reader.push(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n")) ?? [];
+ * console.log(head?.headers.get("host")); // "x"
+ * ```
+ */
+export class HttpHeadReader {
+  #bytes = new Uint8Array(0);
+
+  /**
+   * Takes bytes; once the head is whole, returns it and what followed it.
+   *
+   * @throws {ProtocolError} When the head is over 8 KiB or malformed.
+   */
+  push(chunk: Uint8Array): [HttpHead, Uint8Array] | undefined {
+    const bytes = new Uint8Array(this.#bytes.length + chunk.length);
+    bytes.set(this.#bytes);
+    bytes.set(chunk, this.#bytes.length);
+    const end = _findHeadEnd(bytes, Math.max(0, this.#bytes.length - 3));
+    if (end < 0) {
+      if (bytes.length > MAX_HEADER_BYTES) {
+        throw new ProtocolError("protocol", "the peer's HTTP head is too long");
+      }
+      this.#bytes = bytes;
+      return undefined;
+    }
+    const [line, ...fields] = _decoder.decode(bytes.subarray(0, end)).split(
+      "\r\n",
+    );
+    const headers = new Map<string, string>();
+    for (const field of fields) {
+      const colon = field.indexOf(":");
+      if (colon <= 0) {
+        throw new ProtocolError(
+          "protocol",
+          "the peer sent a malformed HTTP header",
+        );
+      }
+      const name = field.slice(0, colon).trim().toLowerCase();
+      const value = field.slice(colon + 1).trim();
+      const before = headers.get(name);
+      headers.set(name, before === undefined ? value : `${before}, ${value}`);
+    }
+    this.#bytes = new Uint8Array(0);
+    return [{ line, headers }, bytes.subarray(end + 4)];
+  }
+}
+
+function _findHeadEnd(bytes: Uint8Array, from: number): number {
+  for (let i = from; i + 3 < bytes.length; i++) {
+    if (
+      bytes[i] === 13 && bytes[i + 1] === 10 && bytes[i + 2] === 13 &&
+      bytes[i + 3] === 10
+    ) return i;
+  }
+  return -1;
+}
+
+function _base64(bytes: Uint8Array): string {
+  let text = "";
+  for (const byte of bytes) text += String.fromCharCode(byte);
+  return btoa(text);
+}

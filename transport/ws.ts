@@ -1,0 +1,131 @@
+/**
+ * `ws://host:port/path`: ZeroMQ over WebSocket (ZWS 2.0, RFC 45), byte for
+ * byte as libzmq's ws transport speaks it, over TCP.
+ *
+ * @module
+ */
+
+import { ZmqError } from "../codec/errors.ts";
+import { WebSocketConnection } from "../codec/websocket_connection.ts";
+import { StreamLink } from "./stream_link.ts";
+import { bindError, requireDeno, StreamListener } from "./_stream_listener.ts";
+import type { LinkOptions, Transport } from "./transport.ts";
+
+/** A WebSocket address. */
+export interface WsAddress {
+  /** Host name or address, without brackets; `*` means every interface. */
+  host: string;
+  /** Port; 0 (or `*`) means an ephemeral one when binding. */
+  port: number;
+  /** The HTTP path, `/` when none is given (as libzmq). */
+  path: string;
+}
+
+/**
+ * Parses the address of a `ws://` endpoint.
+ *
+ * @example
+ * ```ts
+ * import { parseWsAddress } from "@zmtp/zmq/transport";
+ *
+ * console.log(parseWsAddress("127.0.0.1:8080/zmq")); // { host: "127.0.0.1", port: 8080, path: "/zmq" }
+ * ```
+ *
+ * @param address What follows `ws://`.
+ * @returns The host, port and path.
+ * @throws {ZmqError} `EINVAL` for a malformed address.
+ */
+export function parseWsAddress(address: string): WsAddress {
+  const match = /^(?:\[([^\]]+)\]|([^:/]+)):(\d+|\*)(\/.*)?$/.exec(address);
+  const port = match ? (match[3] === "*" ? 0 : Number(match[3])) : -1;
+  if (!match || port > 65535) {
+    throw new ZmqError(
+      "EINVAL",
+      `"ws://${address}" needs a host and a port, such as ws://127.0.0.1:8080/zmq`,
+    );
+  }
+  return { host: match[1] ?? match[2], port, path: match[4] ?? "/" };
+}
+
+function _hostPort(host: string, port: number): string {
+  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
+function _codec(
+  options: LinkOptions,
+  role: "client" | "server",
+  path: string,
+  host?: string,
+): WebSocketConnection {
+  return new WebSocketConnection({
+    ...options.connectionOptions(),
+    role,
+    path,
+    host,
+  });
+}
+
+/**
+ * The `ws` transport: a WebSocket server and client of our own over TCP
+ * (the HTTP upgrade and the frames are in the codec), so every ZWS
+ * sub-protocol libzmq offers works: `ZWS2.0/NULL`, `/PLAIN`, `/CURVE`.
+ *
+ * @example
+ * ```ts
+ * import { ws } from "@zmtp/zmq/transport";
+ *
+ * ws.check("127.0.0.1:8080/zmq", "connect"); // fine
+ * ```
+ */
+export const ws: Transport = {
+  scheme: "ws",
+
+  check(address, use) {
+    const { host, port } = parseWsAddress(address);
+    if (use === "connect" && (host === "*" || port === 0)) {
+      throw new ZmqError(
+        "EINVAL",
+        `cannot connect to ws://${address}: name a host and a port`,
+      );
+    }
+  },
+
+  listen(address, options, accept) {
+    const { host, port, path } = parseWsAddress(address);
+    requireDeno("ws");
+    let listener: Deno.TcpListener;
+    try {
+      listener = Deno.listen({
+        hostname: host === "*" ? "0.0.0.0" : host,
+        port,
+      });
+    } catch (error) {
+      return Promise.reject(bindError(`ws://${address}`, error));
+    }
+    const bound = listener.addr as Deno.NetAddr;
+    const endpoint = `ws://${_hostPort(bound.hostname, bound.port)}${path}`;
+    return Promise.resolve(
+      new StreamListener(
+        listener,
+        endpoint,
+        options,
+        accept,
+        undefined,
+        (options) => _codec(options, "server", path),
+      ),
+    );
+  },
+
+  async dial(address, options) {
+    const { host, port, path } = parseWsAddress(address);
+    requireDeno("ws");
+    const hostname = host === "localhost" ? "127.0.0.1" : host;
+    const conn = await Deno.connect({ hostname, port });
+    conn.setNoDelay(true);
+    return new StreamLink(
+      conn,
+      _codec(options, "client", path, _hostPort(host, port)),
+      conn.remoteAddr.hostname,
+    );
+  },
+};
