@@ -2,12 +2,13 @@
  * @zmtp/zmq against zeromq.js (libzmq 4.3.5 inside, under Node), in the
  * same run: PUSH→PULL, PUB→SUB (lossless: high-water marks off) and
  * DEALER→ROUTER throughput, and REQ/REP round-trip latency, at 16 B, 1 KiB,
- * 64 KiB and 1 MiB, over tcp and ipc. Each side is its own process; the
+ * 64 KiB and 1 MiB, over tcp and ipc (and ws, ZWS 2.0, with `--transports
+ * ws`). Each side is its own process; the
  * implementations alternate within each round; medians of the rounds, with
  * the ratio ours/theirs (above 1 is better for throughput, below 1 for
  * latency) and each process's peak RSS.
  *
- *     deno task bench [--rounds N] [--mixed] [--only push,curve,pub,dealer,reqrep] [--sizes 16,1024] [--transports tcp]
+ *     deno task bench [--rounds N] [--mixed] [--only push,curve,pub,dealer,reqrep] [--sizes 16,1024] [--transports tcp,ipc,ws]
  *
  * --mixed pairs ours with libzmq instead (ours→theirs and theirs→ours), to
  * show what interop costs.
@@ -17,7 +18,7 @@ const RUN_TIMEOUT_MS = 60_000;
 const here = (path: string) => new URL(path, import.meta.url).pathname;
 
 type Pattern = "push" | "curve" | "pub" | "dealer" | "reqrep";
-type Transport = "tcp" | "ipc";
+type Transport = "tcp" | "ipc" | "ws";
 type Impl = "ours" | "theirs";
 
 const args = _parseArgs(Deno.args);
@@ -85,9 +86,12 @@ async function run(
   const count = pattern === "reqrep"
     ? COUNTS[size].latency
     : COUNTS[size].throughput;
-  const bindTo = transport === "tcp"
-    ? (a === "ours" ? "tcp://127.0.0.1:0" : "tcp://127.0.0.1:*")
-    : `ipc://${ipcDir}/${++ipcCounter}.sock`;
+  const anyPort = a === "ours" ? "0" : "*";
+  const bindTo = transport === "ipc"
+    ? `ipc://${ipcDir}/${++ipcCounter}.sock`
+    : transport === "ws"
+    ? `ws://127.0.0.1:${anyPort}/bench`
+    : `tcp://127.0.0.1:${anyPort}`;
   const sideA = new Deno.Command(commands[a].command, {
     args: [
       ...commands[a].args,

@@ -9,6 +9,13 @@
 import { ProtocolError } from "./errors.ts";
 import { FLAG_COMMAND, FLAG_MORE, type Frame } from "./frame.ts";
 import type { FrameOutput } from "./_output_buffer.ts";
+import { applyMask, OPCODE, randomMask } from "./websocket_frame.ts";
+
+const BATCH_SIZE = 64 * 1024;
+/** A server's bodies at least this large go out by reference, not copied. */
+const ZERO_COPY_THRESHOLD = 4096;
+/** The longest WebSocket header: 2 bytes, an 8-byte length, a 4-byte key. */
+const MAX_HEADER = 14;
 
 /** ZWS flag bits: not ZMTP's (there, COMMAND is 0x04). */
 const ZWS_MORE = 0x01;
@@ -48,8 +55,7 @@ export class ZwsOutput implements FrameOutput {
 
   writeFrame(body: Uint8Array, flags: number): void {
     const message = new Uint8Array(body.length + 1);
-    message[0] = (flags & FLAG_MORE ? ZWS_MORE : 0) |
-      (flags & FLAG_COMMAND ? ZWS_COMMAND : 0);
+    message[0] = _zwsFlags(flags);
     message.set(body, 1);
     this.#messages.push(message);
     this.#pendingBytes += message.length;
@@ -64,5 +70,102 @@ export class ZwsOutput implements FrameOutput {
     this.#messages = [];
     this.#pendingBytes = 0;
     return messages;
+  }
+}
+
+function _zwsFlags(flags: number): number {
+  return (flags & FLAG_MORE ? ZWS_MORE : 0) |
+    (flags & FLAG_COMMAND ? ZWS_COMMAND : 0);
+}
+
+/**
+ * Queues frames as ZWS messages inside WebSocket frames, for ZWS over a
+ * byte stream: headers and small bodies are copied into a shared batch
+ * (many frames, one write), masked in place there by a client; a server's
+ * large bodies go by reference.
+ */
+export class WebSocketFrameOutput implements FrameOutput {
+  #masked: boolean;
+  #buffer = new Uint8Array(BATCH_SIZE);
+  #start = 0;
+  #end = 0;
+  #chunks: Uint8Array[] = [];
+  #pendingBytes = 0;
+
+  /** @param masked Whether to mask every frame (a client's). */
+  constructor(masked: boolean) {
+    this.#masked = masked;
+  }
+
+  get pendingBytes(): number {
+    return this.#pendingBytes;
+  }
+
+  writeFrame(body: Uint8Array, flags: number): void {
+    const size = body.length + 1;
+    const copy = this.#masked || body.length < ZERO_COPY_THRESHOLD;
+    this.#ensure(MAX_HEADER + 1 + (copy ? body.length : 0));
+    const buffer = this.#buffer;
+    const start = this.#end;
+    let at = start;
+    buffer[at++] = 0x80 | OPCODE.binary;
+    const maskBit = this.#masked ? 0x80 : 0;
+    if (size < 126) {
+      buffer[at++] = maskBit | size;
+    } else if (size <= 0xffff) {
+      buffer[at++] = maskBit | 126;
+      buffer[at++] = size >> 8;
+      buffer[at++] = size & 0xff;
+    } else {
+      buffer[at++] = maskBit | 127;
+      new DataView(buffer.buffer).setBigUint64(at, BigInt(size));
+      at += 8;
+    }
+    const mask = this.#masked ? randomMask() : undefined;
+    if (mask) {
+      buffer.set(mask, at);
+      at += 4;
+    }
+    const payload = at;
+    buffer[at++] = _zwsFlags(flags);
+    if (copy) {
+      buffer.set(body, at);
+      at += body.length;
+      if (mask) applyMask(buffer.subarray(payload, at), mask);
+      this.#end = at;
+    } else {
+      this.#end = at;
+      this.#seal();
+      this.#chunks.push(body);
+    }
+    this.#pendingBytes += payload - start + size;
+  }
+
+  writeRaw(): void {
+    // ZWS has no greeting: the WebSocket handshake stands for it.
+  }
+
+  take(): Uint8Array[] {
+    this.#seal();
+    const chunks = this.#chunks;
+    this.#chunks = [];
+    this.#pendingBytes = 0;
+    return chunks;
+  }
+
+  #seal(): void {
+    if (this.#end > this.#start) {
+      this.#chunks.push(this.#buffer.subarray(this.#start, this.#end));
+      this.#start = this.#end;
+    }
+  }
+
+  #ensure(bytes: number): void {
+    if (this.#end + bytes <= this.#buffer.length) return;
+    this.#seal();
+    // Sealed slices still reference the old buffer, so start a fresh one.
+    this.#buffer = new Uint8Array(Math.max(BATCH_SIZE, bytes));
+    this.#start = 0;
+    this.#end = 0;
   }
 }

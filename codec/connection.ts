@@ -24,7 +24,7 @@ import type { Mechanism } from "./mechanism.ts";
 import { Handshake } from "./_handshake.ts";
 import { MessageAssembler } from "./_message_assembler.ts";
 import { type FrameOutput, OutputBuffer } from "./_output_buffer.ts";
-import { parseZwsFrame, ZwsOutput } from "./_zws.ts";
+import { parseZwsFrame, WebSocketFrameOutput, ZwsOutput } from "./_zws.ts";
 
 export type { ConnectionEvent, PeerInfo } from "./connection_event.ts";
 export type { ConnectionOptions } from "./connection_options.ts";
@@ -74,7 +74,11 @@ export class Connection {
    */
   constructor(options: ConnectionOptions) {
     this.#zws = options.framing === "zws";
-    this.#output = this.#zws ? new ZwsOutput() : new OutputBuffer();
+    this.#output = !this.#zws
+      ? new OutputBuffer()
+      : options.websocket
+      ? new WebSocketFrameOutput(options.websocket === "client")
+      : new ZwsOutput();
     // Our greeting goes out first.
     this.#handshake = new Handshake(options, this.#output);
     this.#mechanism = this.#handshake.mechanism;

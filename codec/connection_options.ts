@@ -29,6 +29,11 @@ export interface ConnectionOptions {
    * WebSocket message, no greeting, no ZMTP heartbeats (WebSocket has its own).
    */
   framing?: "zmtp" | "zws";
+  /**
+   * With `framing: "zws"` over a byte stream: each ZWS message goes out in
+   * a WebSocket frame, masked as a `client`'s must be.
+   */
+  websocket?: "client" | "server";
   /** The current time in ms, for the handshake deadline. Default 0. */
   now?: number;
   /** Send a PING this often once ready, in ms; 0 (default) sends none. */

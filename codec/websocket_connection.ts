@@ -25,6 +25,7 @@ import {
 import {
   encodeWebSocketFrame,
   OPCODE,
+  randomMask,
   WebSocketDecoder,
   type WebSocketMessage,
 } from "./websocket_frame.ts";
@@ -42,21 +43,6 @@ export interface WebSocketConnectionOptions extends ConnectionOptions {
 /** The ZWS sub-protocol of a mechanism, as libzmq names it. */
 export function zwsProtocol(mechanism: string): string {
   return `ZWS2.0/${mechanism}`;
-}
-
-/** Client masks come from a pool of random bytes: one call per 1024 frames. */
-const _MASK_POOL_BYTES = 4096;
-let _maskPool = new Uint8Array(0);
-let _maskOffset = 0;
-
-function _nextMask(): Uint8Array {
-  if (_maskOffset + 4 > _maskPool.length) {
-    _maskPool = crypto.getRandomValues(new Uint8Array(_MASK_POOL_BYTES));
-    _maskOffset = 0;
-  }
-  const mask = _maskPool.subarray(_maskOffset, _maskOffset + 4);
-  _maskOffset += 4;
-  return mask;
 }
 
 /**
@@ -99,7 +85,11 @@ export class WebSocketConnection {
    * @param options The ZMTP options, the role, and the HTTP path and host.
    */
   constructor(options: WebSocketConnectionOptions) {
-    this.#inner = new Connection({ ...options, framing: "zws" });
+    this.#inner = new Connection({
+      ...options,
+      framing: "zws",
+      websocket: options.role,
+    });
     this.#role = options.role;
     this.#path = options.path;
     this.#protocol = zwsProtocol(this.#inner.mechanism);
@@ -155,16 +145,8 @@ export class WebSocketConnection {
   /** Takes the bytes to write: the HTTP head, then WebSocket frames. */
   takeOutput(): Uint8Array[] {
     if (this.#upgraded && !this.#closing) {
-      const mask = this.#role === "client";
-      for (const message of this.#inner.takeOutput()) {
-        this.#output.push(
-          ...encodeWebSocketFrame(
-            OPCODE.binary,
-            message,
-            mask ? _nextMask() : undefined,
-          ),
-        );
-      }
+      // The inner connection writes its frames as WebSocket frames already.
+      this.#output.push(...this.#inner.takeOutput());
     }
     const output = this.#output;
     this.#output = [];
@@ -352,7 +334,7 @@ export class WebSocketConnection {
   }
 
   #frame(opcode: number, payload: Uint8Array): void {
-    const mask = this.#role === "client" ? _nextMask() : undefined;
+    const mask = this.#role === "client" ? randomMask() : undefined;
     for (const part of encodeWebSocketFrame(opcode, payload, mask)) {
       this.#write(part);
     }

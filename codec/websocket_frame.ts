@@ -67,18 +67,46 @@ export function encodeWebSocketFrame(
   return [header, payload];
 }
 
-/** XORs bytes with a 4-byte mask, in place (masking and unmasking alike). */
-export function applyMask(bytes: Uint8Array, mask: Uint8Array): void {
+/**
+ * XORs bytes with a 4-byte mask, in place (masking and unmasking alike).
+ *
+ * @param bytes The payload, or a part of it.
+ * @param mask The frame's masking key.
+ * @param offset Where in the payload `bytes` starts, so the key lines up.
+ */
+export function applyMask(
+  bytes: Uint8Array,
+  mask: Uint8Array,
+  offset = 0,
+): void {
   const length = bytes.length;
+  const key = new Uint8Array(4);
+  for (let i = 0; i < 4; i++) key[i] = mask[(i + offset) & 3];
   let i = 0;
   // Whole words first when aligned: four bytes per step.
   if (bytes.byteOffset % 4 === 0 && length >= 16) {
     const words = new Uint32Array(bytes.buffer, bytes.byteOffset, length >> 2);
-    const word = new Uint32Array(mask.slice().buffer)[0];
+    const word = new Uint32Array(key.buffer)[0];
     for (let w = 0; w < words.length; w++) words[w] ^= word;
     i = words.length << 2;
   }
-  for (; i < length; i++) bytes[i] ^= mask[i & 3];
+  for (; i < length; i++) bytes[i] ^= key[i & 3];
+}
+
+/** Client masks come from a pool of random bytes: one call per 1024 frames. */
+const _MASK_POOL_BYTES = 4096;
+let _maskPool = new Uint8Array(0);
+let _maskOffset = 0;
+
+/** A fresh masking key for a client's frame. */
+export function randomMask(): Uint8Array {
+  if (_maskOffset + 4 > _maskPool.length) {
+    _maskPool = crypto.getRandomValues(new Uint8Array(_MASK_POOL_BYTES));
+    _maskOffset = 0;
+  }
+  const mask = _maskPool.subarray(_maskOffset, _maskOffset + 4);
+  _maskOffset += 4;
+  return mask;
 }
 
 /** Options of a {@linkcode WebSocketDecoder}. */
