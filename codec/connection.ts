@@ -187,7 +187,8 @@ export class Connection {
         this.#state = "handshake";
         this.#handshake.start();
       }
-      if (rest.length === 0) return events;
+      // Over ZWS an empty message is a malformed frame, not an empty read.
+      if (rest.length === 0 && !this.#zws) return events;
       // Frames decoded before a malformed one are still delivered.
       const frames: Frame[] = [];
       let decodeError: unknown;

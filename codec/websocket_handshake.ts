@@ -167,7 +167,7 @@ export class HttpHeadReader {
     bytes.set(this.#bytes);
     bytes.set(chunk, this.#bytes.length);
     const end = _findHeadEnd(bytes, Math.max(0, this.#bytes.length - 3));
-    if (end < 0) {
+    if (end < 0 || end + 4 > MAX_HEADER_BYTES) {
       if (bytes.length > MAX_HEADER_BYTES) {
         throw new ProtocolError("protocol", "the peer's HTTP head is too long");
       }

@@ -10,7 +10,11 @@ import { Metadata } from "../codec/metadata.ts";
 import type { SocketType } from "../codec/socket_type.ts";
 import { Dialer } from "../transport/dialer.ts";
 import { resolveEndpoint } from "../transport/registry.ts";
-import type { LinkOptions, TransportListener } from "../transport/transport.ts";
+import type {
+  LinkOptions,
+  TlsOptions,
+  TransportListener,
+} from "../transport/transport.ts";
 import type { SocketEventsController } from "./events.ts";
 import type { ConnectOptions } from "./options.ts";
 import type { SocketCore } from "./_core.ts";
@@ -30,6 +34,7 @@ export interface EndpointSettings {
   readonly heartbeatInterval: number;
   readonly heartbeatTimeout: number;
   readonly heartbeatTimeToLive: number;
+  readonly tls: TlsOptions;
 }
 
 interface _Bound {
@@ -133,8 +138,13 @@ export class Endpoints {
         return core.serve(link, pipe);
       },
       onAttempt: () => events.push({ type: "connect-delayed", endpoint }),
-      onRetry: (interval) =>
-        events.push({ type: "connect-retried", endpoint, interval }),
+      onRetry: (interval, error) =>
+        events.push({
+          type: "connect-retried",
+          endpoint,
+          interval,
+          reason: error instanceof Error ? error.message : String(error),
+        }),
     });
     this.#dialers.push({ endpoint, dialer, pipe });
     this.last = endpoint;
@@ -178,6 +188,7 @@ export class Endpoints {
     const mechanism = this.#mechanism;
     return {
       scope: settings.context,
+      tls: settings.tls,
       connectionOptions: () => ({
         mechanism,
         socketType: settings.type,

@@ -29,8 +29,16 @@ export type SocketEvent =
   | { type: "connect-delayed"; endpoint: string }
   /** A connection to a `connect` endpoint was made. */
   | { type: "connected"; endpoint: string }
-  /** A connection attempt failed; the next one comes after `interval` ms. */
-  | { type: "connect-retried"; endpoint: string; interval: number }
+  /**
+   * A connection attempt failed (`reason` says why: refused, a TLS
+   * certificate not trusted…); the next one comes after `interval` ms.
+   */
+  | {
+    type: "connect-retried";
+    endpoint: string;
+    interval: number;
+    reason: string;
+  }
   /**
    * The ZMTP handshake with a peer completed: `peer` says what it
    * announced and, if it was authenticated, who it is (`userId`); a ROUTER

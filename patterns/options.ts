@@ -83,6 +83,15 @@ export interface SocketOptions {
    * allowed, as libzmq does, and PLAIN clients refused.
    */
   authenticate?: Authenticator;
+  /** The certificate chain (PEM) a `wss://` bind presents. */
+  tlsCertificate?: string;
+  /** The private key (PEM) of `tlsCertificate`. */
+  tlsKey?: string;
+  /**
+   * The certificates (PEM) a `wss://` connect trusts, for a server whose
+   * certificate no public authority signed; default: the system's roots.
+   */
+  tlsCaCertificates?: string[];
 }
 
 /** Options of `connect`. */

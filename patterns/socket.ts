@@ -8,6 +8,7 @@
 
 import { ZmqError } from "../codec/errors.ts";
 import type { SocketType } from "../codec/socket_type.ts";
+import type { TlsOptions } from "../transport/transport.ts";
 import type { Authenticator } from "./authentication.ts";
 import { type CloseSummary, Context, contextMembers } from "./context.ts";
 import { SocketEvents, type SocketEventsController } from "./events.ts";
@@ -93,6 +94,11 @@ export abstract class Socket
   zapDomain: string;
   /** See {@linkcode SocketOptions.authenticate}. */
   authenticate: Authenticator | undefined;
+  /**
+   * TLS for `wss://`: see {@linkcode SocketOptions.tlsCertificate},
+   * `tlsKey` and `tlsCaCertificates`; applies to new binds and connects.
+   */
+  tls: TlsOptions;
   #core: SocketCore;
   #endpoints: Endpoints;
   #events: SocketEventsController;
@@ -128,6 +134,11 @@ export abstract class Socket
     this.probeRouter = resolved.probeRouter;
     this.zapDomain = resolved.zapDomain;
     this.authenticate = resolved.authenticate;
+    this.tls = {
+      certificate: options.tlsCertificate,
+      key: options.tlsKey,
+      caCertificates: options.tlsCaCertificates,
+    };
     const mechanism = mechanismFactory(options);
     let events!: SocketEventsController;
     this.events = new SocketEvents((controller) => events = controller);

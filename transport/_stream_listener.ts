@@ -67,7 +67,8 @@ export class StreamListener implements TransportListener {
       }
       let address = "";
       if (conn.remoteAddr.transport === "tcp") {
-        (conn as Deno.TcpConn).setNoDelay(true);
+        // A TLS connection has no setNoDelay of its own.
+        if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
         address = conn.remoteAddr.hostname;
       }
       accept(

@@ -103,6 +103,18 @@ export interface LinkOptions {
   connectionOptions(): ConnectionOptions;
   /** What a peer that skips the ZMTP handshake (inproc) learns of us. */
   readonly peer: PeerInfo;
+  /** TLS for transports that use it (`wss`). */
+  readonly tls?: TlsOptions;
+}
+
+/** TLS settings, PEM-encoded. */
+export interface TlsOptions {
+  /** The certificate chain a server presents. */
+  certificate?: string;
+  /** The server's private key. */
+  key?: string;
+  /** The certificates a client trusts; default: the system's roots. */
+  caCertificates?: string[];
 }
 
 /** A bound endpoint, accepting links until closed. */

@@ -1,6 +1,7 @@
 /**
- * `ws://host:port/path`: ZeroMQ over WebSocket (ZWS 2.0, RFC 45), byte for
- * byte as libzmq's ws transport speaks it, over TCP.
+ * `ws://host:port/path` and `wss://…`: ZeroMQ over WebSocket (ZWS 2.0,
+ * RFC 45), byte for byte as libzmq's ws transport speaks it, over TCP and
+ * over TLS.
  *
  * @module
  */
@@ -31,17 +32,18 @@ export interface WsAddress {
  * console.log(parseWsAddress("127.0.0.1:8080/zmq")); // { host: "127.0.0.1", port: 8080, path: "/zmq" }
  * ```
  *
- * @param address What follows `ws://`.
+ * @param address What follows `ws://` (or `wss://`).
+ * @param scheme The scheme, for the error message.
  * @returns The host, port and path.
  * @throws {ZmqError} `EINVAL` for a malformed address.
  */
-export function parseWsAddress(address: string): WsAddress {
+export function parseWsAddress(address: string, scheme = "ws"): WsAddress {
   const match = /^(?:\[([^\]]+)\]|([^:/]+)):(\d+|\*)(\/.*)?$/.exec(address);
   const port = match ? (match[3] === "*" ? 0 : Number(match[3])) : -1;
   if (!match || port > 65535) {
     throw new ZmqError(
       "EINVAL",
-      `"ws://${address}" needs a host and a port, such as ws://127.0.0.1:8080/zmq`,
+      `"${scheme}://${address}" needs a host and a port, such as ${scheme}://127.0.0.1:8080/zmq`,
     );
   }
   return { host: match[1] ?? match[2], port, path: match[4] ?? "/" };
@@ -65,6 +67,85 @@ function _codec(
   });
 }
 
+function _webSocketTransport(scheme: "ws" | "wss"): Transport {
+  const secure = scheme === "wss";
+  return {
+    scheme,
+
+    check(address, use) {
+      const { host, port } = parseWsAddress(address, scheme);
+      if (use === "connect" && (host === "*" || port === 0)) {
+        throw new ZmqError(
+          "EINVAL",
+          `cannot connect to ${scheme}://${address}: name a host and a port`,
+        );
+      }
+    },
+
+    listen(address, options, accept) {
+      const { host, port, path } = parseWsAddress(address, scheme);
+      requireDeno(scheme);
+      const hostname = host === "*" ? "0.0.0.0" : host;
+      let listener: Deno.Listener;
+      try {
+        if (secure) {
+          const { certificate, key } = options.tls ?? {};
+          if (!certificate || !key) {
+            throw new ZmqError(
+              "EINVAL",
+              "binding wss:// needs the tlsCertificate and tlsKey options",
+            );
+          }
+          listener = Deno.listenTls({ hostname, port, cert: certificate, key });
+        } else {
+          listener = Deno.listen({ hostname, port });
+        }
+      } catch (error) {
+        return Promise.reject(bindError(`${scheme}://${address}`, error));
+      }
+      const bound = listener.addr as Deno.NetAddr;
+      const endpoint = `${scheme}://${
+        _hostPort(bound.hostname, bound.port)
+      }${path}`;
+      return Promise.resolve(
+        new StreamListener(
+          listener,
+          endpoint,
+          options,
+          accept,
+          undefined,
+          (options) => _codec(options, "server", path),
+        ),
+      );
+    },
+
+    async dial(address, options) {
+      const { host, port, path } = parseWsAddress(address, scheme);
+      requireDeno(scheme);
+      const hostname = host === "localhost" && !secure ? "127.0.0.1" : host;
+      let conn: Deno.TcpConn | Deno.TlsConn;
+      if (secure) {
+        const tls = await Deno.connectTls({
+          hostname,
+          port,
+          caCerts: options.tls?.caCertificates,
+        });
+        // Fails here, not at the first read, when the certificate is wrong.
+        await tls.handshake();
+        conn = tls;
+      } else {
+        conn = await Deno.connect({ hostname, port });
+        conn.setNoDelay(true);
+      }
+      return new StreamLink(
+        conn,
+        _codec(options, "client", path, _hostPort(host, port)),
+        (conn.remoteAddr as Deno.NetAddr).hostname,
+      );
+    },
+  };
+}
+
 /**
  * The `ws` transport: a WebSocket server and client of our own over TCP
  * (the HTTP upgrade and the frames are in the codec), so every ZWS
@@ -77,55 +158,18 @@ function _codec(
  * ws.check("127.0.0.1:8080/zmq", "connect"); // fine
  * ```
  */
-export const ws: Transport = {
-  scheme: "ws",
+export const ws: Transport = _webSocketTransport("ws");
 
-  check(address, use) {
-    const { host, port } = parseWsAddress(address);
-    if (use === "connect" && (host === "*" || port === 0)) {
-      throw new ZmqError(
-        "EINVAL",
-        `cannot connect to ws://${address}: name a host and a port`,
-      );
-    }
-  },
-
-  listen(address, options, accept) {
-    const { host, port, path } = parseWsAddress(address);
-    requireDeno("ws");
-    let listener: Deno.TcpListener;
-    try {
-      listener = Deno.listen({
-        hostname: host === "*" ? "0.0.0.0" : host,
-        port,
-      });
-    } catch (error) {
-      return Promise.reject(bindError(`ws://${address}`, error));
-    }
-    const bound = listener.addr as Deno.NetAddr;
-    const endpoint = `ws://${_hostPort(bound.hostname, bound.port)}${path}`;
-    return Promise.resolve(
-      new StreamListener(
-        listener,
-        endpoint,
-        options,
-        accept,
-        undefined,
-        (options) => _codec(options, "server", path),
-      ),
-    );
-  },
-
-  async dial(address, options) {
-    const { host, port, path } = parseWsAddress(address);
-    requireDeno("ws");
-    const hostname = host === "localhost" ? "127.0.0.1" : host;
-    const conn = await Deno.connect({ hostname, port });
-    conn.setNoDelay(true);
-    return new StreamLink(
-      conn,
-      _codec(options, "client", path, _hostPort(host, port)),
-      conn.remoteAddr.hostname,
-    );
-  },
-};
+/**
+ * The `wss` transport: `ws` over TLS. Binding needs the socket's
+ * `tlsCertificate` and `tlsKey`; connecting verifies the server against the
+ * system's roots, or `tlsCaCertificates`.
+ *
+ * @example
+ * ```ts
+ * import { wss } from "@zmtp/zmq/transport";
+ *
+ * wss.check("example.com:443/zmq", "connect"); // fine
+ * ```
+ */
+export const wss: Transport = _webSocketTransport("wss");
