@@ -9,7 +9,7 @@ import type { Verdict } from "./authentication.ts";
 import { type Command, encodeError, parseCommand } from "./command.ts";
 import type { ConnectionEvent } from "./connection_event.ts";
 import { ProtocolError } from "./errors.ts";
-import { FLAG_COMMAND } from "./frame.ts";
+import { FLAG_COMMAND, FLAG_MORE } from "./frame.ts";
 import {
   checkGreetingPrefix,
   encodeGreeting,
@@ -54,6 +54,8 @@ export interface HandshakeOptions {
   mechanism?: (metadata: Metadata) => Mechanism;
   /** ZMTP's own framing (default), or ZWS 2.0's (WebSocket, no greeting). */
   framing?: "zmtp" | "zws";
+  /** ZWS 2.0 without a mechanism: the routing id each way, nothing else. */
+  noMechanism?: boolean;
 }
 
 /**
@@ -69,8 +71,12 @@ export class Handshake {
   #greetingLength = 0;
   #peerMinor = 1;
   #verdict: Verdict | undefined;
+  #routingIdOnly: boolean;
+  #routingId: Uint8Array | undefined;
 
   constructor(options: HandshakeOptions, output: FrameOutput) {
+    this.#routingIdOnly = options.noMechanism === true;
+    this.#routingId = options.routingId;
     this.#socketType = options.socketType;
     this.#output = output;
     // libzmq speaks to a ZWS peer as to ZMTP 3.0: subscriptions as messages.
@@ -125,6 +131,10 @@ export class Handshake {
 
   /** Queues the mechanism's first commands, once the greeting is whole. */
   start(): void {
+    if (this.#routingIdOnly) {
+      this.#output.writeFrame(this.#routingId ?? new Uint8Array(), 0);
+      return;
+    }
     for (const body of this.mechanism.start()) {
       this.#output.writeFrame(body, FLAG_COMMAND);
     }
@@ -140,10 +150,15 @@ export class Handshake {
     body: Uint8Array,
     events: ConnectionEvent[],
   ): boolean {
-    if (!(flags & FLAG_COMMAND)) {
+    if (this.#routingIdOnly && !(flags & (FLAG_COMMAND | FLAG_MORE))) {
+      return this.#readyWithRoutingId(body, events);
+    }
+    if (!(flags & FLAG_COMMAND) || this.#routingIdOnly) {
       throw new ProtocolError(
         "protocol",
-        "the peer sent a message before finishing its handshake",
+        this.#routingIdOnly
+          ? "the peer's first ZWS2.0 message was not a routing id"
+          : "the peer sent a message before finishing its handshake",
       );
     }
     return this.#applyStep(
@@ -160,6 +175,23 @@ export class Handshake {
   authenticated(verdict: Verdict, events: ConnectionEvent[]): boolean {
     this.#verdict = verdict;
     return this.#applyStep(this.mechanism.authenticated!(verdict), events);
+  }
+
+  /**
+   * ZWS2.0 without a mechanism: the peer's routing id is its whole
+   * handshake; it announces no socket type, so none is checked.
+   */
+  #readyWithRoutingId(body: Uint8Array, events: ConnectionEvent[]): true {
+    events.push({
+      type: "ready",
+      peer: {
+        socketType: "",
+        routingId: body.length ? body.slice() : undefined,
+        minor: this.#peerMinor,
+        metadata: new Metadata(),
+      },
+    });
+    return true;
   }
 
   #applyStep(step: MechanismStep, events: ConnectionEvent[]): boolean {

@@ -34,6 +34,12 @@ export interface ConnectionOptions {
    * a WebSocket frame, masked as a `client`'s must be.
    */
   websocket?: "client" | "server";
+  /**
+   * With `framing: "zws"`: the `ZWS2.0` sub-protocol, without a mechanism
+   * (the one a browser's WebSocket can ask for). Each side's first message
+   * is its routing id; no security, and no socket type to check.
+   */
+  noMechanism?: boolean;
   /** The current time in ms, for the handshake deadline. Default 0. */
   now?: number;
   /** Send a PING this often once ready, in ms; 0 (default) sends none. */

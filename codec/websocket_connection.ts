@@ -65,6 +65,7 @@ export function zwsProtocol(mechanism: string): string {
  */
 export class WebSocketConnection {
   #inner: Connection;
+  #options: WebSocketConnectionOptions;
   #role: "client" | "server";
   #path: string;
   #key = "";
@@ -85,14 +86,13 @@ export class WebSocketConnection {
    * @param options The ZMTP options, the role, and the HTTP path and host.
    */
   constructor(options: WebSocketConnectionOptions) {
-    this.#inner = new Connection({
-      ...options,
-      framing: "zws",
-      websocket: options.role,
-    });
+    this.#options = options;
     this.#role = options.role;
+    this.#inner = this.#connection(options.noMechanism === true);
     this.#path = options.path;
-    this.#protocol = zwsProtocol(this.#inner.mechanism);
+    this.#protocol = options.noMechanism
+      ? "ZWS2.0"
+      : zwsProtocol(this.#inner.mechanism);
     this.#decoder = new WebSocketDecoder({
       masked: options.role === "server",
       maxMessageSize: options.maxMessageSize,
@@ -250,10 +250,11 @@ export class WebSocketConnection {
       case OPCODE.pong:
         return;
       case OPCODE.close:
-        // Answer, then let the peer close the stream.
+        // Answer, then close the stream (a server must close first, and a
+        // browser waits for it), as libzmq does.
         this.#frame(OPCODE.close, message.payload.slice(0, 2));
         this.#closing = true;
-        return;
+        throw new ProtocolError("peer", "the peer closed the WebSocket");
       default:
         throw new ProtocolError(
           "protocol",
@@ -321,6 +322,15 @@ export class WebSocketConnection {
     }
     const offered = (head.headers.get("sec-websocket-protocol") ?? "")
       .split(",").map((protocol) => protocol.trim());
+    if (
+      !offered.includes(this.#protocol) && this.#protocol === "ZWS2.0/NULL" &&
+      offered.includes("ZWS2.0")
+    ) {
+      // A browser's WebSocket cannot ask for ZWS2.0/NULL: the '/' is not
+      // a token character. ZWS2.0 without a mechanism is what it can say.
+      this.#protocol = "ZWS2.0";
+      this.#inner = this.#connection(true);
+    }
     if (!offered.includes(this.#protocol)) {
       throw refuse(
         400,
@@ -331,6 +341,15 @@ export class WebSocketConnection {
       );
     }
     this.#write(encodeUpgradeResponse(key, this.#protocol));
+  }
+
+  #connection(noMechanism: boolean): Connection {
+    return new Connection({
+      ...this.#options,
+      framing: "zws",
+      websocket: this.#role,
+      noMechanism,
+    });
   }
 
   #frame(opcode: number, payload: Uint8Array): void {

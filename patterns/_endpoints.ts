@@ -10,6 +10,7 @@ import { Metadata } from "../codec/metadata.ts";
 import type { SocketType } from "../codec/socket_type.ts";
 import { Dialer } from "../transport/dialer.ts";
 import { resolveEndpoint } from "../transport/registry.ts";
+import { acceptWebSocket } from "../transport/websocket_link.ts";
 import type {
   LinkOptions,
   TlsOptions,
@@ -170,6 +171,29 @@ export class Endpoints {
       await closing;
       this.#core.remove(pipe);
     }));
+  }
+
+  /** Serves a WebSocket upgrade from an HTTP handler as an accepted peer. */
+  upgrade(request: Request, remoteAddress: string): Response {
+    const url = new URL(request.url);
+    const endpoint = `ws://${url.host}${url.pathname}`;
+    const { response, link, refusal } = acceptWebSocket(
+      request,
+      this.#linkOptions(),
+      remoteAddress,
+    );
+    if (!link) {
+      this.#events.push({
+        type: "handshake-failed",
+        endpoint,
+        kind: refusal!.kind,
+        reason: refusal!.message,
+      });
+      return response;
+    }
+    this.#events.push({ type: "accepted", endpoint });
+    this.#core.serve(link, this.#core.newPipe(endpoint, true, true));
+    return response;
   }
 
   async closeListeners(): Promise<void> {

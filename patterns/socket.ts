@@ -208,6 +208,42 @@ export abstract class Socket
   }
 
   /**
+   * Serves ZeroMQ on a route of your own `Deno.serve` (Deno Deploy, or an
+   * app that serves pages too): answers a WebSocket upgrade asking for ZWS
+   * 2.0 and takes the peer, as `bind` would. Browsers (`ZWS2.0`, NULL) and
+   * our own `ws://` clients connect this way; libzmq's NULL clients cannot,
+   * as Deno reads their sub-protocol list as one name: give them `bind`.
+   *
+   * @example One port for the page and ZeroMQ
+   * ```ts ignore
+   * import { Publisher } from "@zmtp/zmq";
+   *
+   * const publisher = new Publisher();
+   * Deno.serve((request, info) =>
+   *   new URL(request.url).pathname === "/zmq"
+   *     ? publisher.upgrade(request, info)
+   *     : new Response("<!doctype html>…", { headers: { "content-type": "text/html" } })
+   * );
+   * ```
+   *
+   * @param request The HTTP request.
+   * @param info Where it came from (`Deno.serve`'s second argument), for ZAP.
+   * @returns The response to return: 101 when upgraded, else 400 or 426
+   * (with a `handshake-failed` event).
+   * @throws {ZmqError} `ETERM` if closed.
+   */
+  upgrade(
+    request: Request,
+    info?: { remoteAddr?: { hostname?: string } },
+  ): Response {
+    if (this.closed) throw closedError();
+    return this.#endpoints.upgrade(
+      request,
+      info?.remoteAddr?.hostname ?? "",
+    );
+  }
+
+  /**
    * Stops connecting to an endpoint, dropping its connection and queue.
    *
    * @param endpoint As given to `connect`.

@@ -13,6 +13,7 @@ const DENO_ALLOWED = new Set([
   "transport/ipc.ts",
   "transport/_stream_listener.ts",
   "transport/ws.ts",
+  "transport/websocket_link.ts",
 ]);
 
 /** The library's source files, relative to the repository root. */

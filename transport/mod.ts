@@ -24,3 +24,4 @@ export * from "./tcp.ts";
 export * from "./ipc.ts";
 export * from "./inproc.ts";
 export * from "./ws.ts";
+export * from "./websocket_link.ts";

@@ -9,6 +9,7 @@
 import { ZmqError } from "../codec/errors.ts";
 import { WebSocketConnection } from "../codec/websocket_connection.ts";
 import { StreamLink } from "./stream_link.ts";
+import { dialWebSocket } from "./websocket_link.ts";
 import { bindError, requireDeno, StreamListener } from "./_stream_listener.ts";
 import type { LinkOptions, Transport } from "./transport.ts";
 
@@ -119,9 +120,12 @@ function _webSocketTransport(scheme: "ws" | "wss"): Transport {
       );
     },
 
-    async dial(address, options) {
+    async dial(address, options, signal) {
       const { host, port, path } = parseWsAddress(address, scheme);
-      requireDeno(scheme);
+      if (typeof Deno === "undefined" || typeof Deno.connect !== "function") {
+        // A browser or worker: no sockets, only the platform's WebSocket.
+        return dialWebSocket(`${scheme}://${address}`, options, signal);
+      }
       const hostname = host === "localhost" && !secure ? "127.0.0.1" : host;
       let conn: Deno.TcpConn | Deno.TlsConn;
       if (secure) {

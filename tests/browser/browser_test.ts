@@ -12,33 +12,12 @@
  */
 
 import { assertEquals } from "@std/assert";
+import { bundle, ROOT } from "./_bundle.ts";
 import { launchChromium } from "./_chromium.ts";
 
-const ROOT = new URL("../../", import.meta.url);
 const ENTRY = Deno.env.get("ZMQ_BROWSER_ENTRY") ?? "mod.ts";
 /** The page's report lines start with this; anything else is diagnostics. */
 const REPORT = "zmq-browser:";
-
-/** Bundles `entry` (relative to the repository) for browsers, into `out`. */
-async function bundle(entry: string, out: string): Promise<void> {
-  // A timer of our own rather than AbortSignal.timeout, whose timer would
-  // outlive the test and trip the sanitizer.
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), 60_000);
-  const { success, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["bundle", "--platform", "browser", entry, "-o", out],
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-    stdout: "null",
-    stderr: "piped",
-    signal: abort.signal,
-  }).output().finally(() => clearTimeout(timer));
-  if (!success) {
-    throw new Error(
-      `deno bundle ${entry} failed:\n${new TextDecoder().decode(stderr)}`,
-    );
-  }
-}
 
 /**
  * The page: imports the bundle dynamically so a load failure is caught and

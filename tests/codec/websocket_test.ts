@@ -764,8 +764,54 @@ Deno.test("WebSocketConnection: the server refuses a wrong path with 404", () =>
   );
 });
 
+Deno.test("WebSocketConnection: ZWS2.0 without a mechanism, as a browser asks: routing ids, then messages", () => {
+  const client = new codec.WebSocketConnection({
+    socketType: "DEALER",
+    routingId: new TextEncoder().encode("browser-1"),
+    role: "client",
+    path: "/",
+    host: "x",
+    noMechanism: true,
+  });
+  const server = new codec.WebSocketConnection({
+    socketType: "ROUTER",
+    role: "server",
+    path: "/",
+  });
+  const pump = (
+    from: codec.WebSocketConnection,
+    to: codec.WebSocketConnection,
+  ) => from.takeOutput().flatMap((chunk) => to.receive(chunk.slice()));
+  assertEquals(pump(client, server), []);
+  const [ready] = pump(server, client);
+  assertEquals(ready?.type, "ready");
+  const [serverReady] = pump(client, server);
+  const peer = serverReady?.type === "ready" ? serverReady.peer : undefined;
+  assertEquals(new TextDecoder().decode(peer?.routingId), "browser-1");
+  assertEquals(peer?.socketType, "");
+  client.sendMessage([new TextEncoder().encode("hi")]);
+  const [message] = pump(client, server);
+  assertEquals(message?.type, "message");
+});
+
+Deno.test("WebSocketConnection: a PLAIN server refuses ZWS2.0 without a mechanism", () => {
+  const server = new codec.WebSocketConnection({
+    socketType: "PULL",
+    role: "server",
+    path: "/",
+    mechanism: (metadata) => new codec.PlainServerMechanism(metadata),
+  });
+  const [event] = server.receive(codec.encodeUpgradeRequest({
+    path: "/",
+    host: "x",
+    key: SAMPLE_KEY,
+    protocols: ["ZWS2.0"],
+  }));
+  assertEquals(event?.type === "error" && event.error.kind, "mechanism");
+});
+
 Deno.test("WebSocketConnection: the server refuses a wrong sub-protocol with 400, kind mechanism", () => {
-  for (const protocols of [["ZWS2.0/CURVE"], ["ZWS2.0"], []]) {
+  for (const protocols of [["ZWS2.0/CURVE"], []]) {
     refusal(
       codec.encodeUpgradeRequest({
         path: "/zmq",
@@ -879,13 +925,16 @@ Deno.test("WebSocketConnection: a ping is answered with a pong, each side maskin
   );
 });
 
-Deno.test("WebSocketConnection: a close is answered with a close, then nothing more", () => {
+Deno.test("WebSocketConnection: a close is answered with a close, then the connection ends", () => {
   const { client, server } = pair();
   handshake(client, server);
-  assertEquals(
-    server.receive(frame(OPCODE.close, [0x03, 0xe8, 0x61], { mask: MASK })),
-    [],
+  const [ended, ...rest] = server.receive(
+    frame(OPCODE.close, [0x03, 0xe8, 0x61], { mask: MASK }),
   );
+  // An error event: write out the answer, then close the stream (a server
+  // closes first, as RFC 6455 asks and a browser waits for).
+  assertEquals(expectEvent(ended, "error").error.kind, "peer");
+  assertEquals(rest, []);
   assertEquals(framesOut(server, false), [
     { opcode: OPCODE.close, payload: new Uint8Array([0x03, 0xe8]) },
   ]);

@@ -1,0 +1,344 @@
+/**
+ * The WebSocket link: moves ZWS 2.0 messages between the platform's
+ * WebSocket (a browser's, or one `Deno.serve` upgraded) and a sans-I/O
+ * codec connection.
+ *
+ * @module
+ */
+
+import { Connection, type ConnectionEvent } from "../codec/connection.ts";
+import type { Verdict } from "../codec/authentication.ts";
+import { ProtocolError, ZmqError } from "../codec/errors.ts";
+import { zwsProtocol } from "../codec/websocket_connection.ts";
+import { macrotask } from "./_macrotask.ts";
+import type { Link, LinkEnd, LinkOptions, Session } from "./transport.ts";
+
+const WRITE_BATCH_BYTES = 128 * 1024;
+/** Past this much unsent, filling waits: WebSocket has no drain event. */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+const BUFFER_POLL_MS = 2;
+
+/**
+ * A link over a WebSocket carrying ZWS 2.0: each WebSocket message is one
+ * ZMTP frame. Writes wait for the socket to open; a burst of sends goes out
+ * at the end of the turn. WebSocket cannot pause reading, so messages that
+ * arrive while the session is paused wait here, in order, until `resume`.
+ *
+ * @example
+ * ```ts ignore
+ * const socket = new WebSocket("ws://127.0.0.1:5555/", ["ZWS2.0/NULL"]);
+ * const connection = new codec.Connection({ socketType: "PULL", framing: "zws", now: performance.now() });
+ * const link = new WebSocketLink(socket, connection);
+ * link.start(session);
+ * ```
+ */
+export class WebSocketLink implements Link {
+  /** Settles once the WebSocket is closed. */
+  readonly done: Promise<LinkEnd>;
+  /** The peer's IP address, where the server knows it. */
+  readonly remoteAddress: string;
+  #socket: WebSocket;
+  #codec: Connection;
+  #session!: Session;
+  #now: () => number;
+  #started = false;
+  #closed = false;
+  #paused = false;
+  #backlog: Uint8Array[] = [];
+  #flushScheduled = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #error: ProtocolError | undefined;
+  #closedByPeer = false;
+  #idleWaiters: (() => void)[] = [];
+  #ended!: (end: LinkEnd) => void;
+
+  /**
+   * Wraps a WebSocket (open or still connecting); nothing moves until
+   * {@linkcode WebSocketLink.start}.
+   *
+   * @param socket The WebSocket, with the ZWS sub-protocol agreed.
+   * @param codec A fresh codec connection with `framing: "zws"`.
+   * @param remoteAddress The peer's address, as ZAP carries it.
+   * @param now The monotonic clock the codec's deadlines are on, in ms.
+   */
+  constructor(
+    socket: WebSocket,
+    codec: Connection,
+    remoteAddress = "",
+    now: () => number = () => performance.now(),
+  ) {
+    this.#socket = socket;
+    this.#codec = codec;
+    this.remoteAddress = remoteAddress;
+    this.#now = now;
+    socket.binaryType = "arraybuffer";
+    this.done = new Promise((resolve) => this.#ended = resolve);
+  }
+
+  /** Whether the link has been closed. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Starts moving messages, handing events to `session`. */
+  start(session: Session): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.#session = session;
+    const socket = this.#socket;
+    socket.onmessage = (event) => this.#onMessage(event.data);
+    socket.onopen = () => this.wake();
+    socket.onclose = () => this.#onClose();
+    // An error is always followed by a close event.
+    socket.onerror = () => {};
+    if (this.#closed) return this.#onClose();
+    this.#armTimer();
+    this.wake();
+  }
+
+  /** Writes what the session has queued, at the end of this turn. */
+  wake(): void {
+    if (this.#flushScheduled || !this.#started || this.#closed) return;
+    this.#flushScheduled = true;
+    macrotask(this.#flush);
+  }
+
+  /** Delivers the messages that waited while the session was paused. */
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    while (this.#backlog.length > 0 && !this.#paused && !this.#error) {
+      this.#receive(this.#backlog.shift()!);
+    }
+  }
+
+  /** Settles once everything queued has left for the peer (or the link closed). */
+  whenFlushed(): Promise<void> {
+    if (this.#idle()) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#idleWaiters.push(resolve);
+      this.wake();
+    });
+  }
+
+  /** Goes on with a handshake that asked for a verdict on the peer. */
+  authenticated(verdict: Verdict): void {
+    if (this.#closed || this.#error) return;
+    this.#dispatch(this.#codec.authenticated(verdict));
+    this.wake();
+  }
+
+  /**
+   * Closes the WebSocket. `done` settles at once: the closing handshake
+   * goes on without us (a peer may take its time to answer it, and libzmq
+   * does not answer at all before its next I/O).
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    if (!this.#started) return this.#ended({});
+    const socket = this.#socket;
+    socket.onmessage = socket.onopen = socket.onclose = null;
+    if (socket.readyState !== WebSocket.CLOSED) socket.close();
+    this.#onClose();
+  }
+
+  #idle(): boolean {
+    return this.#closed ||
+      (this.#codec.pendingOutputBytes === 0 &&
+        this.#socket.readyState === WebSocket.OPEN &&
+        this.#socket.bufferedAmount === 0 && !this.#flushScheduled);
+  }
+
+  #flush = (): void => {
+    this.#flushScheduled = false;
+    const socket = this.#socket;
+    if (this.#closed || socket.readyState !== WebSocket.OPEN) return;
+    if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+      this.#retryLater();
+      return;
+    }
+    if (this.#codec.state === "ready") {
+      this.#session.fill(this.#codec, WRITE_BATCH_BYTES);
+    }
+    for (const message of this.#codec.takeOutput()) socket.send(message);
+    if (socket.bufferedAmount > 0 || this.#codec.pendingOutputBytes > 0) {
+      this.#retryLater();
+    } else {
+      for (const resolve of this.#idleWaiters.splice(0)) resolve();
+    }
+  };
+
+  #retryLater(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setTimeout(this.#flush, BUFFER_POLL_MS);
+  }
+
+  #onMessage(data: unknown): void {
+    if (this.#closed || this.#error) return;
+    if (!(data instanceof ArrayBuffer)) {
+      const error = new ProtocolError(
+        "protocol",
+        "the peer sent a text WebSocket message; ZWS messages are binary",
+      );
+      this.#dispatch([{ type: "error", error }]);
+      return;
+    }
+    const message = new Uint8Array(data);
+    if (this.#paused) this.#backlog.push(message);
+    else this.#receive(message);
+  }
+
+  #receive(message: Uint8Array): void {
+    if (!this.#dispatch(this.#codec.receive(message, this.#now()))) {
+      this.#paused = !this.#error;
+    }
+    if (this.#codec.pendingOutputBytes > 0) this.wake();
+  }
+
+  #onClose(): void {
+    if (!this.#closed) this.#closedByPeer = true;
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    this.#backlog = [];
+    for (const resolve of this.#idleWaiters.splice(0)) resolve();
+    this.#ended({ error: this.#error, closedByPeer: this.#closedByPeer });
+  }
+
+  #armTimer(): void {
+    clearTimeout(this.#timer);
+    const deadline = this.#codec.deadline;
+    if (deadline === undefined || this.#closed) return;
+    this.#timer = setTimeout(() => {
+      this.#dispatch(this.#codec.tick(this.#now()));
+      this.wake();
+      if (!this.#error) this.#armTimer();
+    }, Math.max(0, deadline - this.#now()));
+  }
+
+  #dispatch(events: ConnectionEvent[]): boolean {
+    let keepReading = true;
+    for (const event of events) {
+      if (event.type === "error") {
+        this.#error = event.error;
+        this.#session.handle(event);
+        // Write what the codec still has (an ERROR command), then close.
+        this.whenFlushed().then(() => this.close());
+        return false;
+      }
+      if (event.type === "ready") queueMicrotask(() => this.#armTimer());
+      if (!this.#session.handle(event)) keepReading = false;
+    }
+    return keepReading;
+  }
+}
+
+/**
+ * Connects with the platform's WebSocket, as a browser must: it can only
+ * ask for `ZWS2.0` (a `/` is not allowed in a sub-protocol name), ZWS
+ * without a mechanism, so only NULL security.
+ *
+ * @throws {ZmqError} `EPROTONOSUPPORT` for PLAIN or CURVE.
+ */
+export function dialWebSocket(
+  url: string,
+  options: LinkOptions,
+  signal: AbortSignal,
+): Promise<Link> {
+  const codec = new Connection({
+    ...options.connectionOptions(),
+    framing: "zws",
+    noMechanism: true,
+  });
+  if (codec.mechanism !== "NULL") {
+    return Promise.reject(
+      new ZmqError(
+        "EPROTONOSUPPORT",
+        `the platform's WebSocket speaks only ZWS2.0 without a mechanism: no ${codec.mechanism} here`,
+      ),
+    );
+  }
+  const socket = new WebSocket(url, ["ZWS2.0"]);
+  return new Promise<Link>((resolve, reject) => {
+    const settle = (error?: unknown) => {
+      socket.onopen = socket.onerror = socket.onclose = null;
+      signal.removeEventListener("abort", onAbort);
+      if (error === undefined) resolve(new WebSocketLink(socket, codec));
+      else reject(error);
+    };
+    const onAbort = () => {
+      socket.onclose = () => settle(signal.reason);
+      socket.close();
+    };
+    socket.onopen = () => settle();
+    socket.onclose = () =>
+      settle(new ZmqError("ECONNREFUSED", `${url} refused the WebSocket`));
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** What {@linkcode acceptWebSocket} answers: the response, and the link if upgraded. */
+export interface WebSocketAcceptance {
+  /** The response to return from the HTTP handler. */
+  response: Response;
+  /** The link, when the request was a ZWS upgrade we speak. */
+  link?: Link;
+  /** Why the request was refused, when it was. */
+  refusal?: ProtocolError;
+}
+
+/**
+ * Answers one HTTP request with `Deno.upgradeWebSocket` when it asks for a
+ * ZWS sub-protocol we speak: our mechanism's, or `ZWS2.0` (what browsers
+ * send) for NULL. For a route of an app's own `Deno.serve`.
+ */
+export function acceptWebSocket(
+  request: Request,
+  options: LinkOptions,
+  remoteAddress = "",
+): WebSocketAcceptance {
+  const refuse = (
+    status: number,
+    reason: string,
+    kind: "protocol" | "mechanism",
+  ) => ({
+    response: new Response(`${reason}\n`, { status }),
+    refusal: new ProtocolError(kind, reason),
+  });
+  if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+    return refuse(
+      426,
+      "a ZeroMQ endpoint: connect with ZWS 2.0 over WebSocket",
+      "protocol",
+    );
+  }
+  const connectionOptions = options.connectionOptions();
+  const ours = zwsProtocol(new Connection(connectionOptions).mechanism);
+  // Deno splits the offer on ", " only: libzmq's "ZWS2.0/NULL,ZWS2.0" stays
+  // one name, which no protocol we could answer equals.
+  const offered = (request.headers.get("sec-websocket-protocol") ?? "")
+    .split(", ");
+  const protocol = offered.includes(ours)
+    ? ours
+    : ours === "ZWS2.0/NULL" && offered.includes("ZWS2.0")
+    ? "ZWS2.0"
+    : undefined;
+  if (!protocol) {
+    return refuse(
+      400,
+      `the client offers ${
+        offered.join(", ") || "no sub-protocol"
+      }; this endpoint speaks ${ours}`,
+      "mechanism",
+    );
+  }
+  const { socket, response } = Deno.upgradeWebSocket(request, { protocol });
+  const codec = new Connection({
+    ...connectionOptions,
+    framing: "zws",
+    noMechanism: protocol === "ZWS2.0",
+  });
+  return { response, link: new WebSocketLink(socket, codec, remoteAddress) };
+}
