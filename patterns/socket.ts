@@ -232,14 +232,12 @@ export abstract class Socket
    * (with a `handshake-failed` event).
    * @throws {ZmqError} `ETERM` if closed.
    */
-  upgrade(
-    request: Request,
-    info?: { remoteAddr?: { hostname?: string } },
-  ): Response {
+  upgrade(request: Request, info?: { readonly remoteAddr?: object }): Response {
     if (this.closed) throw closedError();
+    const address = info?.remoteAddr as { hostname?: unknown } | undefined;
     return this.#endpoints.upgrade(
       request,
-      info?.remoteAddr?.hostname ?? "",
+      typeof address?.hostname === "string" ? address.hostname : "",
     );
   }
 
