@@ -1,10 +1,16 @@
 /**
  * ZMTP 3.1 heartbeats against libzmq and against a peer that falls silent.
  */
-import { assertEquals } from "@std/assert";
+import { assertEquals, assertRejects } from "@std/assert";
 import { deadline } from "@std/async/deadline";
 import { Pull, Push, type SocketEvent } from "../mod.ts";
-import { decode, handshakeAs, timeout, ZmtpRelay } from "./_helpers.ts";
+import {
+  decode,
+  freePort,
+  handshakeAs,
+  timeout,
+  ZmtpRelay,
+} from "./_helpers.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 
 const portOf = (endpoint: string) => Number(endpoint.split(":").at(-1));
@@ -111,31 +117,42 @@ Deno.test("heartbeats with libzmq: its PINGs are answered, ours are answered", a
   );
 });
 
-Deno.test("heartbeats drop a libzmq peer whose process froze (no FIN), and reconnect when it is back", async () => {
-  await using peer = new LibzmqPeer();
-  const pull = await peer.open("Pull");
-  const endpoint = await pull.bind("tcp://127.0.0.1:*");
-  const push = new Push({
-    heartbeatInterval: 50,
-    heartbeatTimeout: 200,
-    reconnectInterval: 20,
+for (const transport of ["tcp", "ws"] as const) {
+  Deno.test(`heartbeats drop a libzmq peer whose process froze (no FIN), and reconnect when it is back (${transport})`, async () => {
+    await using peer = new LibzmqPeer();
+    const pull = await peer.open("Pull");
+    // Over ws the heartbeats are WebSocket pings and pongs, as libzmq's.
+    const endpoint = await pull.bind(
+      transport === "tcp"
+        ? "tcp://127.0.0.1:*"
+        : `ws://127.0.0.1:${freePort()}/zmq`,
+    );
+    const push = new Push({
+      heartbeatInterval: 50,
+      heartbeatTimeout: 200,
+      reconnectInterval: 20,
+    });
+    push.connect(endpoint);
+    await push.send("before", timeout());
+    assertEquals((await pull.receive()).map(decode), ["before"]);
+    // Alive for five timeouts: libzmq answers every heartbeat.
+    await assertRejects(() =>
+      push.events.wait("protocol-error", AbortSignal.timeout(1000))
+    );
+    // SIGSTOP keeps the process and its connections: the kernel still
+    // acknowledges bytes, nothing closes, but libzmq answers no PING.
+    peer.kill("SIGSTOP");
+    try {
+      const event = await push.events.wait("protocol-error", timeout().signal);
+      assertEquals(event.kind, "timeout");
+      await push.events.wait("disconnected", timeout().signal);
+    } finally {
+      peer.kill("SIGCONT");
+    }
+    await push.events.wait("handshake-succeeded", timeout().signal);
+    await push.send("after", timeout());
+    assertEquals((await pull.receive()).map(decode), ["after"]);
+    await push.close();
+    await pull.close();
   });
-  push.connect(endpoint);
-  await push.send("before", timeout());
-  assertEquals((await pull.receive()).map(decode), ["before"]);
-  // SIGSTOP keeps the process and its connections: the kernel still
-  // acknowledges bytes, nothing closes, but libzmq answers no PING.
-  peer.kill("SIGSTOP");
-  try {
-    const event = await push.events.wait("protocol-error", timeout().signal);
-    assertEquals(event.kind, "timeout");
-    await push.events.wait("disconnected", timeout().signal);
-  } finally {
-    peer.kill("SIGCONT");
-  }
-  await push.events.wait("handshake-succeeded", timeout().signal);
-  await push.send("after", timeout());
-  assertEquals((await pull.receive()).map(decode), ["after"]);
-  await push.close();
-  await pull.close();
-});
+}

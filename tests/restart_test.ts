@@ -12,14 +12,14 @@ const text = new TextEncoder();
 const receive = (socket: Pull | Subscriber) =>
   socket.receive({ signal: AbortSignal.timeout(5000) });
 
-for (const transport of ["tcp", "ipc"] as const) {
+for (const transport of ["tcp", "ipc", "ws"] as const) {
   Deno.test(`we connect first; libzmq binds, restarts and binds again (${transport})`, async (t) => {
     await using peer = new LibzmqPeer();
     const dir = await Deno.makeTempDir();
     const port = freePort();
-    const endpoint = transport === "tcp"
-      ? `tcp://127.0.0.1:${port}`
-      : `ipc://${dir}/restart.sock`;
+    const endpoint = transport === "ipc"
+      ? `ipc://${dir}/restart.sock`
+      : `${transport}://127.0.0.1:${port}${transport === "ws" ? "/zmq" : ""}`;
     try {
       await t.step(
         "SUB keeps its subscription across a PUB restart",
