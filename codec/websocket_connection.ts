@@ -132,14 +132,19 @@ export class WebSocketConnection {
       (this.#upgraded ? this.#inner.pendingOutputBytes : 0);
   }
 
-  /** Always 0: WebSocket frames are gathered here, not read in place. */
+  /** The declared size of the WebSocket frame being read, 0 between frames. */
   get partialFrameSize(): number {
-    return 0;
+    return this.#decoder.partialFrameSize;
   }
 
-  /** Never a target: WebSocket frames are gathered here. */
-  directReadTarget(): undefined {
-    return undefined;
+  /**
+   * Where the transport may read the rest of a large frame directly, then
+   * pass it to `receive` as is; or `undefined`.
+   */
+  directReadTarget(): Uint8Array | undefined {
+    return this.#upgraded && !this.#failed && !this.#closing
+      ? this.#decoder.directTarget()
+      : undefined;
   }
 
   /** Takes the bytes to write: the HTTP head, then WebSocket frames. */

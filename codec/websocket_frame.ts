@@ -67,6 +67,8 @@ export function encodeWebSocketFrame(
   return [header, payload];
 }
 
+const _LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /**
  * XORs bytes with a 4-byte mask, in place (masking and unmasking alike).
  *
@@ -80,17 +82,33 @@ export function applyMask(
   offset = 0,
 ): void {
   const length = bytes.length;
-  const key = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) key[i] = mask[(i + offset) & 3];
+  const k0 = mask[offset & 3];
+  const k1 = mask[(offset + 1) & 3];
+  const k2 = mask[(offset + 2) & 3];
+  const k3 = mask[(offset + 3) & 3];
   let i = 0;
-  // Whole words first when aligned: four bytes per step.
-  if (bytes.byteOffset % 4 === 0 && length >= 16) {
-    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, length >> 2);
-    const word = new Uint32Array(key.buffer)[0];
+  if (length >= 64) {
+    // Bytes up to a word boundary, then four bytes per step.
+    const head = (4 - (bytes.byteOffset & 3)) & 3;
+    for (; i < head; i++) bytes[i] ^= i === 0 ? k0 : i === 1 ? k1 : k2;
+    const key = [k0, k1, k2, k3];
+    const b0 = key[i & 3], b1 = key[(i + 1) & 3];
+    const b2 = key[(i + 2) & 3], b3 = key[(i + 3) & 3];
+    const word = _LITTLE_ENDIAN
+      ? (b0 | (b1 << 8) | (b2 << 16) | (b3 << 24))
+      : ((b0 << 24) | (b1 << 16) | (b2 << 8) | b3);
+    const words = new Uint32Array(
+      bytes.buffer,
+      bytes.byteOffset + i,
+      (length - i) >> 2,
+    );
     for (let w = 0; w < words.length; w++) words[w] ^= word;
-    i = words.length << 2;
+    i += words.length << 2;
   }
-  for (; i < length; i++) bytes[i] ^= key[i & 3];
+  for (; i < length; i++) {
+    const j = i & 3;
+    bytes[i] ^= j === 0 ? k0 : j === 1 ? k1 : j === 2 ? k2 : k3;
+  }
 }
 
 /** Client masks come from a pool of random bytes: one call per 1024 frames. */
@@ -108,6 +126,9 @@ export function randomMask(): Uint8Array {
   _maskOffset += 4;
   return mask;
 }
+
+/** Payloads at least this large may be read straight into their own buffer. */
+const DIRECT_READ_BYTES = 16 * 1024;
 
 /** Options of a {@linkcode WebSocketDecoder}. */
 export interface WebSocketDecoderOptions {
@@ -140,6 +161,16 @@ export class WebSocketDecoder {
   #parts: Uint8Array[] = [];
   #partsSize = 0;
   #fragmentOpcode = -1;
+  // The frame being read: its opcode, FIN bit, mask and payload so far.
+  #frameLength = -1;
+  #payloadRead = 0;
+  #payload: Uint8Array[] = [];
+  #opcode = 0;
+  #fin = false;
+  #hasMask = false;
+  #mask = new Uint8Array(4);
+  /** A large payload's own buffer, which the transport may read into. */
+  #direct: Uint8Array | undefined;
 
   /**
    * Makes a decoder for one side of a connection.
@@ -151,6 +182,33 @@ export class WebSocketDecoder {
     this.#maxMessageSize = options.maxMessageSize ?? -1;
   }
 
+  /** The declared size of the frame being read, 0 between frames. */
+  get partialFrameSize(): number {
+    return this.#frameLength < 0 ? 0 : this.#frameLength;
+  }
+
+  /**
+   * Where the rest of a large payload may be read directly, then passed to
+   * `decode` as is; `undefined` when there is none.
+   */
+  directTarget(): Uint8Array | undefined {
+    const remaining = this.#frameLength - this.#payloadRead;
+    if (this.#frameLength < 0 || remaining < DIRECT_READ_BYTES) {
+      return undefined;
+    }
+    if (!this.#direct) {
+      const direct = new Uint8Array(this.#frameLength);
+      let at = 0;
+      for (const part of this.#payload) {
+        direct.set(part, at);
+        at += part.length;
+      }
+      this.#payload = [];
+      this.#direct = direct;
+    }
+    return this.#direct.subarray(this.#payloadRead);
+  }
+
   /**
    * Decodes what the bytes complete. The chunk is not to be modified
    * afterwards: payloads may be views into it.
@@ -158,6 +216,16 @@ export class WebSocketDecoder {
    * @throws {ProtocolError} For a frame that breaks RFC 6455 or a limit.
    */
   decode(chunk: Uint8Array, out: WebSocketMessage[]): void {
+    const direct = this.#direct;
+    if (
+      direct && chunk.buffer === direct.buffer &&
+      chunk.byteOffset === direct.byteOffset + this.#payloadRead
+    ) {
+      // Read straight into the payload's own buffer.
+      this.#payloadRead += chunk.length;
+      if (this.#payloadRead === this.#frameLength) this.#finishFrame(out);
+      return;
+    }
     let offset = 0;
     while (offset < chunk.length) {
       if (this.#frameLength < 0) {
@@ -168,20 +236,14 @@ export class WebSocketDecoder {
         this.#frameLength - this.#payloadRead,
         chunk.length - offset,
       );
-      this.#payload.push(chunk.subarray(offset, offset + take));
+      const part = chunk.subarray(offset, offset + take);
+      if (this.#direct) this.#direct.set(part, this.#payloadRead);
+      else this.#payload.push(part);
       this.#payloadRead += take;
       offset += take;
       if (this.#payloadRead === this.#frameLength) this.#finishFrame(out);
     }
   }
-
-  // The frame being read: its opcode, FIN bit, mask and payload so far.
-  #frameLength = -1;
-  #payloadRead = 0;
-  #payload: Uint8Array[] = [];
-  #opcode = 0;
-  #fin = false;
-  #mask: Uint8Array | undefined;
 
   #readHeader(chunk: Uint8Array, offset: number): number {
     const header = this.#header;
@@ -240,7 +302,8 @@ export class WebSocketDecoder {
       length = Number(big);
       at = 10;
     }
-    this.#mask = masked ? header.slice(at, at + 4) : undefined;
+    this.#hasMask = masked;
+    if (masked) this.#mask.set(header.subarray(at, at + 4));
     const control = this.#opcode >= 0x8;
     if (control && (length > 125 || !this.#fin)) {
       throw new ProtocolError(
@@ -251,7 +314,7 @@ export class WebSocketDecoder {
     if (!control) this.#checkSize(this.#partsSize + length);
     this.#frameLength = length;
     this.#payloadRead = 0;
-    this.#payload = [];
+    if (this.#payload.length > 0) this.#payload = [];
   }
 
   #checkSize(size: number): void {
@@ -265,10 +328,11 @@ export class WebSocketDecoder {
   }
 
   #finishFrame(out: WebSocketMessage[]): void {
-    const payload = _join(this.#payload, this.#frameLength);
+    const payload = this.#direct ?? _join(this.#payload, this.#frameLength);
+    this.#direct = undefined;
     this.#frameLength = -1;
     this.#payload = [];
-    if (this.#mask) applyMask(payload, this.#mask);
+    if (this.#hasMask) applyMask(payload, this.#mask);
     const opcode = this.#opcode;
     if (opcode >= 0x8) {
       if (
@@ -303,6 +367,11 @@ export class WebSocketDecoder {
         "protocol",
         `the peer sent WebSocket opcode ${opcode}`,
       );
+    }
+    if (this.#fin && this.#parts.length === 0) {
+      out.push({ opcode, payload });
+      this.#fragmentOpcode = -1;
+      return;
     }
     this.#parts.push(payload);
     this.#partsSize += payload.length;

@@ -1050,3 +1050,43 @@ Deno.test("WebSocketConnection: heartbeats are WebSocket pings; a silent peer ti
     assertEquals(us.tick(1000), [], role);
   }
 });
+
+Deno.test("applyMask: word-at-a-time for long payloads, at any alignment and key offset", () => {
+  const naive = (bytes: Uint8Array, offset: number) =>
+    bytes.map((byte, i) => byte ^ MASK[(i + offset) & 3]);
+  const backing = pattern(400, 3);
+  for (let start = 0; start < 4; start++) {
+    for (const length of [63, 64, 65, 100, 257, 390]) {
+      for (let offset = 0; offset < 4; offset++) {
+        const bytes = backing.slice().subarray(start, start + length);
+        const expected = naive(bytes, offset);
+        codec.applyMask(bytes, MASK, offset);
+        assertEquals(bytes, expected, `${start}/${length}/${offset}`);
+      }
+    }
+  }
+});
+
+Deno.test("WebSocketDecoder: a large payload is read straight into its own buffer", () => {
+  const payload = pattern(100_000, 5);
+  const wire = frame(OPCODE.binary, payload, { mask: MASK });
+  const decoder = new codec.WebSocketDecoder({ masked: true });
+  const out: codec.WebSocketMessage[] = [];
+  decoder.decode(wire.subarray(0, 1000), out);
+  assertEquals(decoder.partialFrameSize, 100_000);
+  let at = 1000;
+  while (at < wire.length) {
+    const target = decoder.directTarget();
+    if (!target) break;
+    const n = Math.min(30_000, target.length, wire.length - at);
+    target.set(wire.subarray(at, at + n));
+    decoder.decode(target.subarray(0, n), out);
+    at += n;
+  }
+  // Under the threshold, the tail comes through the ordinary path.
+  if (at < wire.length) decoder.decode(wire.subarray(at), out);
+  assertEquals(out.length, 1);
+  assertEquals(out[0].payload, payload);
+  assertEquals(decoder.partialFrameSize, 0);
+  assertEquals(decoder.directTarget(), undefined);
+});
