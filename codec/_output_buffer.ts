@@ -17,11 +17,11 @@ export interface FrameOutput {
 }
 
 /**
- * Collects encoded frames for one connection: headers and small bodies are
- * copied into a shared batch (many messages, one write); large bodies are
- * passed by reference between two slices of the batch, never copied.
+ * Bytes to write, in order: small writes are copied into a shared buffer
+ * (many frames, one write), large bodies appended by reference between
+ * two slices of it, never copied.
  */
-export class OutputBuffer implements FrameOutput {
+export class WriteBatch {
   #buffer = new Uint8Array(BATCH_SIZE);
   #start = 0;
   #end = 0;
@@ -33,27 +33,37 @@ export class OutputBuffer implements FrameOutput {
     return this.#pendingBytes;
   }
 
-  writeFrame(body: Uint8Array, flags: number): void {
-    const size = body.length;
-    this.#ensure(9);
-    this.#end += writeFrameHeader(this.#buffer, this.#end, size, flags);
-    if (size >= ZERO_COPY_THRESHOLD) {
-      this.#seal();
-      this.#chunks.push(body);
-    } else {
-      this.#ensure(size);
-      this.#buffer.set(body, this.#end);
-      this.#end += size;
-    }
-    this.#pendingBytes += size + 9;
+  /** Where the next reserved bytes go in the buffer `reserve` returned. */
+  get end(): number {
+    return this.#end;
   }
 
-  writeRaw(bytes: Uint8Array): void {
+  /** Makes room for `bytes` at `end`, returning the buffer to write into. */
+  reserve(bytes: number): Uint8Array {
+    if (this.#end + bytes > this.#buffer.length) {
+      this.#seal();
+      // Sealed slices still reference the old buffer, so start a fresh one.
+      this.#buffer = new Uint8Array(Math.max(BATCH_SIZE, bytes));
+      this.#start = 0;
+      this.#end = 0;
+    }
+    return this.#buffer;
+  }
+
+  /** Counts `count` bytes as written at `end`. */
+  advance(count: number): void {
+    this.#end += count;
+    this.#pendingBytes += count;
+  }
+
+  /** Appends bytes by reference, after what is in the buffer so far. */
+  append(bytes: Uint8Array): void {
     this.#seal();
     this.#chunks.push(bytes);
     this.#pendingBytes += bytes.length;
   }
 
+  /** Takes everything, in order. */
   take(): Uint8Array[] {
     this.#seal();
     const chunks = this.#chunks;
@@ -68,13 +78,35 @@ export class OutputBuffer implements FrameOutput {
       this.#start = this.#end;
     }
   }
+}
 
-  #ensure(bytes: number): void {
-    if (this.#end + bytes <= this.#buffer.length) return;
-    this.#seal();
-    // Sealed slices still reference the old buffer, so start a fresh one.
-    this.#buffer = new Uint8Array(Math.max(BATCH_SIZE, bytes));
-    this.#start = 0;
-    this.#end = 0;
+/** Collects ZMTP frames for one connection, in one {@linkcode WriteBatch}. */
+export class OutputBuffer implements FrameOutput {
+  #batch = new WriteBatch();
+
+  /** Bytes waiting to be taken. */
+  get pendingBytes(): number {
+    return this.#batch.pendingBytes;
+  }
+
+  writeFrame(body: Uint8Array, flags: number): void {
+    const batch = this.#batch;
+    const size = body.length;
+    const header = batch.reserve(9);
+    batch.advance(writeFrameHeader(header, batch.end, size, flags));
+    if (size >= ZERO_COPY_THRESHOLD) {
+      batch.append(body);
+    } else {
+      batch.reserve(size).set(body, batch.end);
+      batch.advance(size);
+    }
+  }
+
+  writeRaw(bytes: Uint8Array): void {
+    this.#batch.append(bytes);
+  }
+
+  take(): Uint8Array[] {
+    return this.#batch.take();
   }
 }

@@ -8,10 +8,9 @@
 
 import { ProtocolError } from "./errors.ts";
 import { FLAG_COMMAND, FLAG_MORE, type Frame } from "./frame.ts";
-import type { FrameOutput } from "./_output_buffer.ts";
+import { type FrameOutput, WriteBatch } from "./_output_buffer.ts";
 import { applyMask, OPCODE, randomMask } from "./websocket_frame.ts";
 
-const BATCH_SIZE = 64 * 1024;
 /** A server's bodies at least this large go out by reference, not copied. */
 const ZERO_COPY_THRESHOLD = 4096;
 /** The longest WebSocket header: 2 bytes, an 8-byte length, a 4-byte key. */
@@ -86,11 +85,7 @@ function _zwsFlags(flags: number): number {
  */
 export class WebSocketFrameOutput implements FrameOutput {
   #masked: boolean;
-  #buffer = new Uint8Array(BATCH_SIZE);
-  #start = 0;
-  #end = 0;
-  #chunks: Uint8Array[] = [];
-  #pendingBytes = 0;
+  #batch = new WriteBatch();
 
   /** @param masked Whether to mask every frame (a client's). */
   constructor(masked: boolean) {
@@ -98,15 +93,15 @@ export class WebSocketFrameOutput implements FrameOutput {
   }
 
   get pendingBytes(): number {
-    return this.#pendingBytes;
+    return this.#batch.pendingBytes;
   }
 
   writeFrame(body: Uint8Array, flags: number): void {
+    const batch = this.#batch;
     const size = body.length + 1;
     const copy = this.#masked || body.length < ZERO_COPY_THRESHOLD;
-    this.#ensure(MAX_HEADER + 1 + (copy ? body.length : 0));
-    const buffer = this.#buffer;
-    const start = this.#end;
+    const buffer = batch.reserve(MAX_HEADER + 1 + (copy ? body.length : 0));
+    const start = batch.end;
     let at = start;
     buffer[at++] = 0x80 | OPCODE.binary;
     const maskBit = this.#masked ? 0x80 : 0;
@@ -132,13 +127,9 @@ export class WebSocketFrameOutput implements FrameOutput {
       buffer.set(body, at);
       at += body.length;
       if (mask) applyMask(buffer.subarray(payload, at), mask);
-      this.#end = at;
-    } else {
-      this.#end = at;
-      this.#seal();
-      this.#chunks.push(body);
     }
-    this.#pendingBytes += payload - start + size;
+    batch.advance(at - start);
+    if (!copy) batch.append(body);
   }
 
   writeRaw(): void {
@@ -146,26 +137,6 @@ export class WebSocketFrameOutput implements FrameOutput {
   }
 
   take(): Uint8Array[] {
-    this.#seal();
-    const chunks = this.#chunks;
-    this.#chunks = [];
-    this.#pendingBytes = 0;
-    return chunks;
-  }
-
-  #seal(): void {
-    if (this.#end > this.#start) {
-      this.#chunks.push(this.#buffer.subarray(this.#start, this.#end));
-      this.#start = this.#end;
-    }
-  }
-
-  #ensure(bytes: number): void {
-    if (this.#end + bytes <= this.#buffer.length) return;
-    this.#seal();
-    // Sealed slices still reference the old buffer, so start a fresh one.
-    this.#buffer = new Uint8Array(Math.max(BATCH_SIZE, bytes));
-    this.#start = 0;
-    this.#end = 0;
+    return this.#batch.take();
   }
 }

@@ -6,15 +6,13 @@
  * @module
  */
 
-import type { Connection, ConnectionEvent } from "../codec/connection.ts";
-import type { WebSocketConnection } from "../codec/websocket_connection.ts";
+import { CodecDriver, type LinkCodec } from "./_codec_driver.ts";
 import type { Verdict } from "../codec/authentication.ts";
-import type { ProtocolError } from "../codec/errors.ts";
 import { macrotask } from "./_macrotask.ts";
 import type { ByteStream, Link, LinkEnd, Session } from "./transport.ts";
 
 /** A codec for a byte stream: ZMTP's own, or ZWS inside WebSocket frames. */
-export type StreamCodec = Connection | WebSocketConnection;
+export type StreamCodec = LinkCodec;
 
 const READ_BUFFER_SIZE = 64 * 1024;
 /** For streams of large frames, so most frames fit whole in one read. */
@@ -44,6 +42,7 @@ export class StreamLink implements Link {
   /** The peer's IP address for tcp, "" otherwise. */
   readonly remoteAddress: string;
   #stream: ByteStream;
+  #driver: CodecDriver;
   #codec: StreamCodec;
   #session!: Session;
   #started = false;
@@ -53,10 +52,7 @@ export class StreamLink implements Link {
   #writing = false;
   #flushScheduled = false;
   #idleWaiters: (() => void)[] = [];
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #error: ProtocolError | undefined;
   #closedByPeer = false;
-  #now: () => number;
   #ended!: (end: LinkEnd) => void;
 
   /**
@@ -75,8 +71,12 @@ export class StreamLink implements Link {
   ) {
     this.#stream = stream;
     this.#codec = codec;
+    this.#driver = new CodecDriver(codec, now, {
+      closed: () => this.#closed,
+      wake: () => this.wake(),
+      failed: () => this.#closeAfterFlush(),
+    });
     this.remoteAddress = remoteAddress;
-    this.#now = now;
     this.done = new Promise((resolve) => this.#ended = resolve);
   }
 
@@ -86,13 +86,16 @@ export class StreamLink implements Link {
     this.#started = true;
     this.#session = session;
     if (this.#closed) return this.#ended({});
-    this.#armTimer();
+    this.#driver.start(session);
     const reader = this.#readLoop();
     const writer = this.#writeLoop();
     Promise.all([reader, writer]).then(() => {
-      clearTimeout(this.#timer);
+      this.#driver.stop();
       for (const resolve of this.#idleWaiters) resolve();
-      this.#ended({ error: this.#error, closedByPeer: this.#closedByPeer });
+      this.#ended({
+        error: this.#driver.error,
+        closedByPeer: this.#closedByPeer,
+      });
     });
   }
 
@@ -145,16 +148,14 @@ export class StreamLink implements Link {
    * asked for with an `authenticate` event.
    */
   authenticated(verdict: Verdict): void {
-    if (this.#closed || this.#error) return;
-    this.#dispatch(this.#codec.authenticated(verdict));
-    if (this.#codec.pendingOutputBytes > 0) this.wake();
+    this.#driver.authenticated(verdict);
   }
 
   /** Closes the stream at once. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    clearTimeout(this.#timer);
+    this.#driver.stop();
     if (!this.#started) this.#ended({});
     try {
       this.#stream.close();
@@ -163,39 +164,6 @@ export class StreamLink implements Link {
     }
     this.wake();
     this.resume();
-  }
-
-  /**
-   * One timer for the codec's next deadline (handshake, then heartbeats),
-   * re-armed when it fires rather than on every read: traffic only moves
-   * the codec's notion of life, which it checks when the timer fires.
-   */
-  #armTimer(): void {
-    clearTimeout(this.#timer);
-    const deadline = this.#codec.deadline;
-    if (deadline === undefined || this.#closed) return;
-    this.#timer = setTimeout(() => {
-      this.#dispatch(this.#codec.tick(this.#now()));
-      if (this.#codec.pendingOutputBytes > 0) this.wake();
-      if (!this.#error) this.#armTimer();
-    }, Math.max(0, deadline - this.#now()));
-  }
-
-  #dispatch(events: ConnectionEvent[]): boolean {
-    let keepReading = true;
-    for (const event of events) {
-      if (event.type === "error") {
-        this.#error = event.error;
-        // Write what the codec still has (an ERROR command), then close.
-        this.#session.handle(event);
-        this.#closeAfterFlush();
-        return false;
-      }
-      // From the handshake deadline to the heartbeat timers.
-      if (event.type === "ready") queueMicrotask(() => this.#armTimer());
-      if (!this.#session.handle(event)) keepReading = false;
-    }
-    return keepReading;
   }
 
   #closeAfterFlush(): void {
@@ -237,11 +205,8 @@ export class StreamLink implements Link {
       // after it, so they stay intact.
       const chunk = target.subarray(0, count);
       if (!direct) offset += count;
-      const keepReading = this.#dispatch(
-        this.#codec.receive(chunk, this.#now()),
-      );
-      if (this.#codec.pendingOutputBytes > 0) this.wake();
-      if (this.#error) return;
+      const keepReading = this.#driver.receive(chunk);
+      if (this.#driver.error) return;
       if (!keepReading && !this.#closed) {
         await new Promise<void>((resolve) => this.#resumeReader = resolve);
       }

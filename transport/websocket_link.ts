@@ -6,7 +6,8 @@
  * @module
  */
 
-import { Connection, type ConnectionEvent } from "../codec/connection.ts";
+import { Connection } from "../codec/connection.ts";
+import { CodecDriver } from "./_codec_driver.ts";
 import type { Verdict } from "../codec/authentication.ts";
 import { ProtocolError, ZmqError } from "../codec/errors.ts";
 import { zwsProtocol } from "../codec/websocket_connection.ts";
@@ -39,15 +40,13 @@ export class WebSocketLink implements Link {
   readonly remoteAddress: string;
   #socket: WebSocket;
   #codec: Connection;
+  #driver: CodecDriver;
   #session!: Session;
-  #now: () => number;
   #started = false;
   #closed = false;
   #paused = false;
   #backlog: Uint8Array[] = [];
   #flushScheduled = false;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #error: ProtocolError | undefined;
   #closedByPeer = false;
   #idleWaiters: (() => void)[] = [];
   #ended!: (end: LinkEnd) => void;
@@ -69,8 +68,13 @@ export class WebSocketLink implements Link {
   ) {
     this.#socket = socket;
     this.#codec = codec;
+    this.#driver = new CodecDriver(codec, now, {
+      closed: () => this.#closed,
+      wake: () => this.wake(),
+      // Write what the codec still has (an ERROR command), then close.
+      failed: () => void this.whenFlushed().then(() => this.close()),
+    });
     this.remoteAddress = remoteAddress;
-    this.#now = now;
     socket.binaryType = "arraybuffer";
     this.done = new Promise((resolve) => this.#ended = resolve);
   }
@@ -92,7 +96,7 @@ export class WebSocketLink implements Link {
     // An error is always followed by a close event.
     socket.onerror = () => {};
     if (this.#closed) return this.#onClose();
-    this.#armTimer();
+    this.#driver.start(session);
     this.wake();
   }
 
@@ -107,7 +111,9 @@ export class WebSocketLink implements Link {
   resume(): void {
     if (!this.#paused) return;
     this.#paused = false;
-    while (this.#backlog.length > 0 && !this.#paused && !this.#error) {
+    while (
+      this.#backlog.length > 0 && !this.#paused && !this.#driver.error
+    ) {
       this.#receive(this.#backlog.shift()!);
     }
   }
@@ -123,9 +129,7 @@ export class WebSocketLink implements Link {
 
   /** Goes on with a handshake that asked for a verdict on the peer. */
   authenticated(verdict: Verdict): void {
-    if (this.#closed || this.#error) return;
-    this.#dispatch(this.#codec.authenticated(verdict));
-    this.wake();
+    this.#driver.authenticated(verdict);
   }
 
   /**
@@ -136,7 +140,7 @@ export class WebSocketLink implements Link {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    clearTimeout(this.#timer);
+    this.#driver.stop();
     if (!this.#started) return this.#ended({});
     const socket = this.#socket;
     socket.onmessage = socket.onopen = socket.onclose = null;
@@ -177,13 +181,13 @@ export class WebSocketLink implements Link {
   }
 
   #onMessage(data: unknown): void {
-    if (this.#closed || this.#error) return;
+    if (this.#closed || this.#driver.error) return;
     if (!(data instanceof ArrayBuffer)) {
       const error = new ProtocolError(
         "protocol",
         "the peer sent a text WebSocket message; ZWS messages are binary",
       );
-      this.#dispatch([{ type: "error", error }]);
+      this.#driver.dispatch([{ type: "error", error }]);
       return;
     }
     const message = new Uint8Array(data);
@@ -192,46 +196,19 @@ export class WebSocketLink implements Link {
   }
 
   #receive(message: Uint8Array): void {
-    if (!this.#dispatch(this.#codec.receive(message, this.#now()))) {
-      this.#paused = !this.#error;
-    }
-    if (this.#codec.pendingOutputBytes > 0) this.wake();
+    if (!this.#driver.receive(message)) this.#paused = !this.#driver.error;
   }
 
   #onClose(): void {
     if (!this.#closed) this.#closedByPeer = true;
     this.#closed = true;
-    clearTimeout(this.#timer);
+    this.#driver.stop();
     this.#backlog = [];
     for (const resolve of this.#idleWaiters.splice(0)) resolve();
-    this.#ended({ error: this.#error, closedByPeer: this.#closedByPeer });
-  }
-
-  #armTimer(): void {
-    clearTimeout(this.#timer);
-    const deadline = this.#codec.deadline;
-    if (deadline === undefined || this.#closed) return;
-    this.#timer = setTimeout(() => {
-      this.#dispatch(this.#codec.tick(this.#now()));
-      this.wake();
-      if (!this.#error) this.#armTimer();
-    }, Math.max(0, deadline - this.#now()));
-  }
-
-  #dispatch(events: ConnectionEvent[]): boolean {
-    let keepReading = true;
-    for (const event of events) {
-      if (event.type === "error") {
-        this.#error = event.error;
-        this.#session.handle(event);
-        // Write what the codec still has (an ERROR command), then close.
-        this.whenFlushed().then(() => this.close());
-        return false;
-      }
-      if (event.type === "ready") queueMicrotask(() => this.#armTimer());
-      if (!this.#session.handle(event)) keepReading = false;
-    }
-    return keepReading;
+    this.#ended({
+      error: this.#driver.error,
+      closedByPeer: this.#closedByPeer,
+    });
   }
 }
 
