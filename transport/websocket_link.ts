@@ -18,12 +18,15 @@ const WRITE_BATCH_BYTES = 128 * 1024;
 /** Past this much unsent, filling waits: WebSocket has no drain event. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 const BUFFER_POLL_MS = 2;
+/** What may wait here while the session is paused (see `#hold`). */
+const MAX_BACKLOG_BYTES = 16 * 1024 * 1024;
 
 /**
  * A link over a WebSocket carrying ZWS 2.0: each WebSocket message is one
  * ZMTP frame. Writes wait for the socket to open; a burst of sends goes out
  * at the end of the turn. WebSocket cannot pause reading, so messages that
- * arrive while the session is paused wait here, in order, until `resume`.
+ * arrive while the session is paused wait here, in order, until `resume`
+ * (up to 16 MiB: past that the peer is dropped with a protocol error).
  *
  * @example
  * ```ts ignore
@@ -46,6 +49,7 @@ export class WebSocketLink implements Link {
   #closed = false;
   #paused = false;
   #backlog: Uint8Array[] = [];
+  #backlogBytes = 0;
   #flushScheduled = false;
   #closedByPeer = false;
   #idleWaiters: (() => void)[] = [];
@@ -114,7 +118,9 @@ export class WebSocketLink implements Link {
     while (
       this.#backlog.length > 0 && !this.#paused && !this.#driver.error
     ) {
-      this.#receive(this.#backlog.shift()!);
+      const message = this.#backlog.shift()!;
+      this.#backlogBytes -= message.length;
+      this.#receive(message);
     }
   }
 
@@ -191,8 +197,27 @@ export class WebSocketLink implements Link {
       return;
     }
     const message = new Uint8Array(data);
-    if (this.#paused) this.#backlog.push(message);
+    if (this.#paused) this.#hold(message);
     else this.#receive(message);
+  }
+
+  /**
+   * Keeps a message that arrived while the session was paused. The
+   * platform's WebSocket cannot stop reading, so past MAX_BACKLOG_BYTES
+   * the peer is dropped rather than letting memory grow without bound.
+   */
+  #hold(message: Uint8Array): void {
+    this.#backlog.push(message);
+    this.#backlogBytes += message.length;
+    if (this.#backlogBytes <= MAX_BACKLOG_BYTES) return;
+    const error = new ProtocolError(
+      "protocol",
+      `the peer sent ${this.#backlogBytes} bytes past the receive high-water mark, over a WebSocket that cannot pause`,
+    );
+    this.#backlog = [];
+    this.#backlogBytes = 0;
+    this.#backlogBytes = 0;
+    this.#driver.dispatch([{ type: "error", error }]);
   }
 
   #receive(message: Uint8Array): void {
