@@ -1,6 +1,7 @@
 /**
- * @zmtp/zmq against zeromq.js (libzmq 4.3.5 inside, under Node), in the
- * same run: PUSH→PULL, PUB→SUB (lossless: high-water marks off) and
+ * @zmtp/zmq against zeromq.js (libzmq 4.3.5 inside, under Node) and, where
+ * gcc and Debian's libzmq3-dev are installed, native libzmq (bench/native.c,
+ * built at start), in the same run: PUSH→PULL, PUB→SUB (lossless: high-water marks off) and
  * DEALER→ROUTER throughput, and REQ/REP round-trip latency, at 16 B, 1 KiB,
  * 64 KiB and 1 MiB, over tcp and ipc (and ws, ZWS 2.0, with `--transports
  * ws`). Each side is its own process; the
@@ -19,7 +20,7 @@ const here = (path: string) => new URL(path, import.meta.url).pathname;
 
 type Pattern = "push" | "curve" | "pub" | "dealer" | "reqrep";
 type Transport = "tcp" | "ipc" | "ws";
-type Impl = "ours" | "theirs";
+type Impl = "ours" | "theirs" | "native";
 
 const args = _parseArgs(Deno.args);
 const rounds = Number(args.rounds ?? 3);
@@ -37,7 +38,11 @@ const COUNTS: Record<number, { throughput: number; latency: number }> = {
   1048576: { throughput: 1_000, latency: 200 },
 };
 
+const nativeDir = Deno.makeTempDirSync({ prefix: "zmtp-native-" });
+const native = await _buildNative(`${nativeDir}/native`);
+
 const commands: Record<Impl, { command: string; args: string[] }> = {
+  native: { command: `${nativeDir}/native`, args: [] },
   ours: { command: Deno.execPath(), args: ["run", "-A", here("_ours.ts")] },
   theirs: { command: "node", args: [here("_zeromqjs.cjs")] },
 };
@@ -187,47 +192,90 @@ const pairs: [string, Impl, Impl, string, Impl, Impl][] =
     : [["ours", "ours", "ours", "zeromq.js", "theirs", "theirs"]];
 
 console.log(
-  `@zmtp/zmq (Deno ${Deno.version.deno}) and zeromq.js 6.8.0 (Node), ${navigator.hardwareConcurrency} cores, ` +
+  `@zmtp/zmq (Deno ${Deno.version.deno}), zeromq.js 6.8.0 (Node)${
+    native ? " and native libzmq (C)" : ""
+  }, ${navigator.hardwareConcurrency} cores, ` +
     `${rounds} rounds, medians${
       args.mixed !== undefined ? ", mixed pairs" : ""
     }`,
 );
 const [[left, , , right]] = pairs;
+// Native libzmq has no ws here (Debian builds it without the draft API),
+// and mixed runs compare ours with zeromq.js only.
+const withNative = native && args.mixed === undefined;
 console.log(
-  `| case | size | transport | ${left} | ${right} | ratio | peak RSS MiB ${left} (a/b) | ${right} (a/b) |`,
+  `| case | size | transport | ${left} | ${right} | ratio | ${
+    withNative ? "native libzmq | ours/native | " : ""
+  }peak RSS MiB ${left} (a/b) | ${right} (a/b) |`,
 );
-console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
+console.log(`|${" --- |".repeat(withNative ? 10 : 8)}`);
 for (const pattern of patterns) {
   for (const size of sizes) {
     for (const transport of transports) {
       for (const [, leftA, leftB, , rightA, rightB] of pairs) {
         const leftResults: Result[] = [];
         const rightResults: Result[] = [];
+        const nativeResults: Result[] = [];
+        const nativeHere = withNative && transport !== "ws";
         for (let round = 0; round < rounds; round++) {
           // In mixed mode "ours→theirs" means we send: side b is the sender.
           leftResults.push(await run(pattern, transport, size, leftA, leftB));
           rightResults.push(
             await run(pattern, transport, size, rightA, rightB),
           );
+          if (nativeHere) {
+            nativeResults.push(
+              await run(pattern, transport, size, "native", "native"),
+            );
+          }
         }
         const l = median(leftResults.map((r) => r.value));
         const r = median(rightResults.map((r) => r.value));
+        const n = nativeHere ? median(nativeResults.map((r) => r.value)) : NaN;
         const peak = (results: Result[]) =>
           `${mib(Math.max(...results.map((x) => x.rssA)))}/${
             mib(Math.max(...results.map((x) => x.rssB)))
           }`;
+        const nativeColumns = !withNative
+          ? ""
+          : nativeHere
+          ? `${formatValue(pattern, size, n)} | ${(l / n).toFixed(2)} | `
+          : "– | – | ";
         console.log(
           `| ${NAMES[pattern]} | ${sizeName(size)} | ${transport} | ${
             formatValue(pattern, size, l)
-          } | ${formatValue(pattern, size, r)} | ${(l / r).toFixed(2)} | ${
-            peak(leftResults)
-          } | ${peak(rightResults)} |`,
+          } | ${formatValue(pattern, size, r)} | ${
+            (l / r).toFixed(2)
+          } | ${nativeColumns}${peak(leftResults)} | ${peak(rightResults)} |`,
         );
       }
     }
   }
 }
 Deno.removeSync(ipcDir, { recursive: true });
+Deno.removeSync(nativeDir, { recursive: true });
+
+/**
+ * Builds bench/native.c against the system's libzmq; says how to get it
+ * when gcc or libzmq3-dev is missing (the bench downloads nothing).
+ */
+async function _buildNative(out: string): Promise<boolean> {
+  try {
+    const { success, stderr } = await new Deno.Command("gcc", {
+      args: ["-O2", "-o", out, here("native.c"), "-lzmq"],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    if (success) return true;
+    console.error(new TextDecoder().decode(stderr).split("\n")[0]);
+  } catch {
+    // No gcc.
+  }
+  console.error(
+    "no native libzmq column: install it with `apt-get install -y libzmq3-dev gcc`",
+  );
+  return false;
+}
 
 function _parseArgs(list: string[]): Record<string, string | undefined> {
   const parsed: Record<string, string | undefined> = {};
