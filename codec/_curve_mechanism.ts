@@ -10,7 +10,7 @@ import type { Command } from "./command.ts";
 import { ProtocolError } from "./errors.ts";
 import type { MechanismName } from "./greeting.ts";
 import type { Mechanism, MechanismStep, SealedFrame } from "./mechanism.ts";
-import { open, seal } from "./_nacl.ts";
+import { openBoxed, sealFrame } from "./_nacl.ts";
 import {
   equal,
   MAC_SIZE,
@@ -51,18 +51,19 @@ export abstract class CurveMechanism implements Mechanism {
 
   /** Seals a frame into a MESSAGE command. */
   seal(frame: SealedFrame): Uint8Array {
-    const plaintext = new Uint8Array(MESSAGE_FLAGS_SIZE + frame.body.length);
-    plaintext[0] = (frame.more ? 1 : 0) | (frame.command ? 2 : 0);
-    plaintext.set(frame.body, MESSAGE_FLAGS_SIZE);
-    // The box is written where it goes: noble's 16 bytes of scratch ahead
-    // of the tag are the place of the name and the short nonce, written
-    // after it.
     const message = new Uint8Array(
-      MESSAGE_BOX_AT + MAC_SIZE + plaintext.length,
+      MESSAGE_BOX_AT + MAC_SIZE + MESSAGE_FLAGS_SIZE + frame.body.length,
     );
     const fullNonce = this.#sealNonce;
     writeShortNonce(fullNonce, SHORT_NONCE_AT, this._nonce++);
-    seal(this._key!, fullNonce, plaintext, message);
+    // The box is written where it goes, after the name and short nonce.
+    sealFrame(
+      this._key!,
+      fullNonce,
+      (frame.more ? 1 : 0) | (frame.command ? 2 : 0),
+      frame.body,
+      message,
+    );
     message.set(MESSAGE_NAME);
     message.set(fullNonce.subarray(SHORT_NONCE_AT), MESSAGE_SHORT_NONCE_AT);
     return message;
@@ -89,7 +90,7 @@ export abstract class CurveMechanism implements Mechanism {
     }
     const fullNonce = this.#openNonce;
     fullNonce.set(shortNonce, SHORT_NONCE_AT);
-    const plaintext = open(
+    const plaintext = openBoxed(
       this._key!,
       fullNonce,
       body.subarray(MESSAGE_BOX_AT),
