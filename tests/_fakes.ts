@@ -1,5 +1,11 @@
 /** Stand-ins for the unit tests of the layers: links, text frames, deadlines. */
-import type { Link, LinkEnd } from "../transport/transport.ts";
+import type { ConnectionEvent } from "../codec/connection.ts";
+import type {
+  Link,
+  LinkEnd,
+  MessageWriter,
+  Session,
+} from "../transport/transport.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -51,3 +57,62 @@ export async function within<T>(
     clearTimeout(timer);
   }
 }
+
+/** The socket's side, faked: records events, sends what the test queues. */
+export class FakeSession implements Session {
+  readonly events: ConnectionEvent[] = [];
+  readonly outgoing: Uint8Array[][] = [];
+  acceptMessages = true;
+  fills = 0;
+  fillsBeforeReady: number | undefined;
+  #waiters = new Set<() => void>();
+
+  handle(event: ConnectionEvent): boolean {
+    if (event.type === "ready") this.fillsBeforeReady = this.fills;
+    this.events.push(event);
+    for (const waiter of this.#waiters) waiter();
+    return event.type !== "message" || this.acceptMessages;
+  }
+
+  fill(writer: MessageWriter, batchBytes: number): void {
+    this.fills++;
+    while (this.outgoing.length > 0 && writer.pendingOutputBytes < batchBytes) {
+      writer.sendMessage(this.outgoing.shift()!);
+    }
+  }
+
+  /** The messages received so far, as strings. */
+  messages(): string[][] {
+    return this.events.flatMap((event) =>
+      event.type === "message" ? [texts(event.frames)] : []
+    );
+  }
+
+  /** The events of one type so far. */
+  of<T extends ConnectionEvent["type"]>(
+    type: T,
+  ): Extract<ConnectionEvent, { type: T }>[] {
+    return this.events.filter((event) => event.type === type) as Extract<
+      ConnectionEvent,
+      { type: T }
+    >[];
+  }
+
+  /** Settles once `check` holds after some event, or fails in time. */
+  until(check: () => boolean, what: string): Promise<void> {
+    return within(
+      new Promise<void>((resolve) => {
+        if (check()) return resolve();
+        const waiter = () => {
+          if (!check()) return;
+          this.#waiters.delete(waiter);
+          resolve();
+        };
+        this.#waiters.add(waiter);
+      }),
+      what,
+    );
+  }
+}
+
+/** A codec connection the test drives over the other end of the stream. */

@@ -1,16 +1,12 @@
 /** Inproc links on their own: two fake sessions joined by `linkInproc`. */
 import { assertEquals, assertStrictEquals } from "@std/assert";
-import type { ConnectionEvent, PeerInfo } from "../../codec/connection.ts";
+import type { PeerInfo } from "../../codec/connection.ts";
 import { Metadata } from "../../codec/metadata.ts";
 import type { SocketType } from "../../codec/socket_type.ts";
 import { linkInproc } from "../../transport/inproc.ts";
-import type {
-  Link,
-  MessageWriter,
-  Session,
-} from "../../transport/transport.ts";
+import type { Link } from "../../transport/transport.ts";
 import { expectEvent } from "../_helpers.ts";
-import { text, texts, within } from "../_fakes.ts";
+import { FakeSession, text, within } from "../_fakes.ts";
 
 /**
  * One turn of the event loop: not a synchronisation, the chance for a link
@@ -24,48 +20,6 @@ function info(socketType: SocketType): PeerInfo {
     minor: 1,
     metadata: new Metadata([["Socket-Type", socketType]]),
   };
-}
-
-/** The socket's side, faked: records events, sends what the test queues. */
-class FakeSession implements Session {
-  readonly events: ConnectionEvent[] = [];
-  readonly outgoing: Uint8Array[][] = [];
-  acceptMessages = true;
-  #waiters = new Set<() => void>();
-
-  handle(event: ConnectionEvent): boolean {
-    this.events.push(event);
-    for (const waiter of this.#waiters) waiter();
-    return event.type !== "message" || this.acceptMessages;
-  }
-
-  fill(writer: MessageWriter, batchBytes: number): void {
-    while (this.outgoing.length > 0 && writer.pendingOutputBytes < batchBytes) {
-      writer.sendMessage(this.outgoing.shift()!);
-    }
-  }
-
-  messages(): string[][] {
-    return this.events.flatMap((event) =>
-      event.type === "message" ? [texts(event.frames)] : []
-    );
-  }
-
-  /** Settles once `check` holds after some event, or fails in time. */
-  until(check: () => boolean, what: string): Promise<void> {
-    return within(
-      new Promise<void>((resolve) => {
-        if (check()) return resolve();
-        const waiter = () => {
-          if (!check()) return;
-          this.#waiters.delete(waiter);
-          resolve();
-        };
-        this.#waiters.add(waiter);
-      }),
-      what,
-    );
-  }
 }
 
 /** Two started links, through their handshake. */

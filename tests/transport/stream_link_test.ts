@@ -9,14 +9,9 @@ import { FLAG_COMMAND, FrameDecoder } from "../../codec/frame.ts";
 import { GREETING_SIZE, parseGreeting } from "../../codec/greeting.ts";
 import type { SocketType } from "../../codec/socket_type.ts";
 import { StreamLink } from "../../transport/stream_link.ts";
-import type {
-  ByteStream,
-  LinkEnd,
-  MessageWriter,
-  Session,
-} from "../../transport/transport.ts";
+import type { ByteStream, LinkEnd } from "../../transport/transport.ts";
 import { expectEvent } from "../_helpers.ts";
-import { text, texts, within } from "../_fakes.ts";
+import { FakeSession, text, texts, within } from "../_fakes.ts";
 
 /**
  * One end of an in-memory duplex: what one end writes, the other reads.
@@ -119,56 +114,6 @@ function duplex(): [MemoryStream, MemoryStream] {
   return [a, b];
 }
 
-/** The socket's side, faked: records events, sends what the test queues. */
-class FakeSession implements Session {
-  readonly events: ConnectionEvent[] = [];
-  readonly outgoing: Uint8Array[][] = [];
-  acceptMessages = true;
-  fills = 0;
-  fillsBeforeReady: number | undefined;
-  #waiters = new Set<() => void>();
-
-  handle(event: ConnectionEvent): boolean {
-    if (event.type === "ready") this.fillsBeforeReady = this.fills;
-    this.events.push(event);
-    for (const waiter of this.#waiters) waiter();
-    return event.type !== "message" || this.acceptMessages;
-  }
-
-  fill(writer: MessageWriter, batchBytes: number): void {
-    this.fills++;
-    while (this.outgoing.length > 0 && writer.pendingOutputBytes < batchBytes) {
-      writer.sendMessage(this.outgoing.shift()!);
-    }
-  }
-
-  of<T extends ConnectionEvent["type"]>(
-    type: T,
-  ): Extract<ConnectionEvent, { type: T }>[] {
-    return this.events.filter((event) => event.type === type) as Extract<
-      ConnectionEvent,
-      { type: T }
-    >[];
-  }
-
-  /** Settles once `check` holds after some event, or fails in time. */
-  until(check: () => boolean, what: string): Promise<void> {
-    return within(
-      new Promise<void>((resolve) => {
-        if (check()) return resolve();
-        const waiter = () => {
-          if (!check()) return;
-          this.#waiters.delete(waiter);
-          resolve();
-        };
-        this.#waiters.add(waiter);
-      }),
-      what,
-    );
-  }
-}
-
-/** A codec connection the test drives over the other end of the stream. */
 class ScriptedPeer {
   readonly events: ConnectionEvent[] = [];
   ended = false;
