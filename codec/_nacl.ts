@@ -158,21 +158,13 @@ export function precompute(
   }
 }
 
-/**
- * crypto_box_easy_afternm (also crypto_secretbox_easy): tag then ciphertext.
- * With `output` (32 bytes longer than the plaintext), the box is written as
- * its last part; the first 16 bytes are left for the caller.
- */
+/** crypto_box_easy_afternm (also crypto_secretbox_easy): tag then ciphertext. */
 export function seal(
   key: Uint8Array,
   nonce: Uint8Array,
   plaintext: Uint8Array,
-  output?: Uint8Array,
 ): Uint8Array {
-  const box = sodium.crypto_box_easy_afternm(plaintext, nonce, key);
-  if (!output) return box;
-  output.set(box, output.length - box.length);
-  return output;
+  return sodium.crypto_box_easy_afternm(plaintext, nonce, key);
 }
 
 /** Opens a box made by {@linkcode seal}; `undefined` if it was forged. */

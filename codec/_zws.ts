@@ -9,12 +9,16 @@
 import { ProtocolError } from "./errors.ts";
 import { FLAG_COMMAND, FLAG_MORE, type Frame } from "./frame.ts";
 import { type FrameOutput, WriteBatch } from "./_output_buffer.ts";
-import { applyMask, OPCODE, randomMask } from "./websocket_frame.ts";
+import {
+  applyMask,
+  MAX_HEADER_SIZE,
+  OPCODE,
+  randomMask,
+  writeWebSocketHeader,
+} from "./websocket_frame.ts";
 
 /** A server's bodies at least this large go out by reference, not copied. */
 const ZERO_COPY_THRESHOLD = 4096;
-/** The longest WebSocket header: 2 bytes, an 8-byte length, a 4-byte key. */
-const MAX_HEADER = 14;
 
 /** ZWS flag bits: not ZMTP's (there, COMMAND is 0x04). */
 const ZWS_MORE = 0x01;
@@ -100,27 +104,13 @@ export class WebSocketFrameOutput implements FrameOutput {
     const batch = this.#batch;
     const size = body.length + 1;
     const copy = this.#masked || body.length < ZERO_COPY_THRESHOLD;
-    const buffer = batch.reserve(MAX_HEADER + 1 + (copy ? body.length : 0));
+    const buffer = batch.reserve(
+      MAX_HEADER_SIZE + 1 + (copy ? body.length : 0),
+    );
     const start = batch.end;
-    let at = start;
-    buffer[at++] = 0x80 | OPCODE.binary;
-    const maskBit = this.#masked ? 0x80 : 0;
-    if (size < 126) {
-      buffer[at++] = maskBit | size;
-    } else if (size <= 0xffff) {
-      buffer[at++] = maskBit | 126;
-      buffer[at++] = size >> 8;
-      buffer[at++] = size & 0xff;
-    } else {
-      buffer[at++] = maskBit | 127;
-      new DataView(buffer.buffer).setBigUint64(at, BigInt(size));
-      at += 8;
-    }
     const mask = this.#masked ? randomMask() : undefined;
-    if (mask) {
-      buffer.set(mask, at);
-      at += 4;
-    }
+    let at = start +
+      writeWebSocketHeader(buffer, start, OPCODE.binary, size, mask);
     const payload = at;
     buffer[at++] = _zwsFlags(flags);
     if (copy) {

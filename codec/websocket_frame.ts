@@ -45,26 +45,49 @@ export function encodeWebSocketFrame(
   payload: Uint8Array,
   mask?: Uint8Array,
 ): [Uint8Array, Uint8Array] {
-  const size = payload.length;
-  const extra = size < 126 ? 0 : size <= 0xffff ? 2 : 8;
-  const header = new Uint8Array(2 + extra + (mask ? 4 : 0));
-  header[0] = 0x80 | opcode;
+  const header = new Uint8Array(MAX_HEADER_SIZE);
+  const length = writeWebSocketHeader(header, 0, opcode, payload.length, mask);
+  if (mask) applyMask(payload, mask);
+  return [header.subarray(0, length), payload];
+}
+
+/** The longest frame header: 2 bytes, an 8-byte length, a 4-byte key. */
+export const MAX_HEADER_SIZE = 14;
+
+/**
+ * Writes a final frame's header (with the masking key, if any) at `at`.
+ *
+ * @returns The header's length.
+ */
+export function writeWebSocketHeader(
+  buffer: Uint8Array,
+  at: number,
+  opcode: number,
+  size: number,
+  mask?: Uint8Array,
+): number {
+  const start = at;
+  buffer[at++] = 0x80 | opcode;
   const maskBit = mask ? 0x80 : 0;
-  if (extra === 0) {
-    header[1] = maskBit | size;
-  } else if (extra === 2) {
-    header[1] = maskBit | 126;
-    header[2] = size >> 8;
-    header[3] = size & 0xff;
+  if (size < 126) {
+    buffer[at++] = maskBit | size;
+  } else if (size <= 0xffff) {
+    buffer[at++] = maskBit | 126;
+    buffer[at++] = size >> 8;
+    buffer[at++] = size & 0xff;
   } else {
-    header[1] = maskBit | 127;
-    new DataView(header.buffer).setBigUint64(2, BigInt(size));
+    buffer[at++] = maskBit | 127;
+    new DataView(buffer.buffer, buffer.byteOffset).setBigUint64(
+      at,
+      BigInt(size),
+    );
+    at += 8;
   }
   if (mask) {
-    header.set(mask, 2 + extra);
-    applyMask(payload, mask);
+    buffer.set(mask, at);
+    at += 4;
   }
-  return [header, payload];
+  return at - start;
 }
 
 const _LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;

@@ -6,7 +6,8 @@
 
 import { ZmqError } from "../codec/errors.ts";
 import { Connection } from "../codec/connection.ts";
-import { type StreamCodec, StreamLink } from "./stream_link.ts";
+import { StreamLink } from "./stream_link.ts";
+import type { LinkCodec } from "./_codec_driver.ts";
 import type { Link, LinkOptions, TransportListener } from "./transport.ts";
 
 /**
@@ -18,7 +19,7 @@ export class StreamListener implements TransportListener {
   #listener: Deno.Listener;
   #acceptLoop: Promise<void>;
   #onClose: () => Promise<void>;
-  #codec: (options: LinkOptions) => StreamCodec;
+  #codec: (options: LinkOptions) => LinkCodec;
 
   constructor(
     listener: Deno.Listener,
@@ -26,7 +27,7 @@ export class StreamListener implements TransportListener {
     options: LinkOptions,
     accept: (link: Link, endpoint: string) => void,
     onClose: () => Promise<void> = () => Promise.resolve(),
-    codec: (options: LinkOptions) => StreamCodec = (options) =>
+    codec: (options: LinkOptions) => LinkCodec = (options) =>
       new Connection(options.connectionOptions()),
   ) {
     this.#codec = codec;

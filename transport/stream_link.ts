@@ -11,9 +11,6 @@ import type { Verdict } from "../codec/authentication.ts";
 import { macrotask } from "./_macrotask.ts";
 import type { ByteStream, Link, LinkEnd, Session } from "./transport.ts";
 
-/** A codec for a byte stream: ZMTP's own, or ZWS inside WebSocket frames. */
-export type StreamCodec = LinkCodec;
-
 const READ_BUFFER_SIZE = 64 * 1024;
 /** For streams of large frames, so most frames fit whole in one read. */
 const LARGE_READ_BUFFER_SIZE = 256 * 1024;
@@ -43,7 +40,7 @@ export class StreamLink implements Link {
   readonly remoteAddress: string;
   #stream: ByteStream;
   #driver: CodecDriver;
-  #codec: StreamCodec;
+  #codec: LinkCodec;
   #session!: Session;
   #started = false;
   #closed = false;
@@ -65,7 +62,7 @@ export class StreamLink implements Link {
    */
   constructor(
     stream: ByteStream,
-    codec: StreamCodec,
+    codec: LinkCodec,
     remoteAddress = "",
     now: () => number = () => performance.now(),
   ) {
