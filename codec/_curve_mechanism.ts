@@ -13,7 +13,6 @@ import type { Mechanism, MechanismStep, SealedFrame } from "./mechanism.ts";
 import { openBoxed, sealFrame } from "./_nacl.ts";
 import {
   equal,
-  MAC_SIZE,
   MESSAGE_BOX_AT,
   MESSAGE_FLAGS_SIZE,
   MESSAGE_NAME,
@@ -51,9 +50,13 @@ export abstract class CurveMechanism implements Mechanism {
 
   /** Seals a frame into a MESSAGE command. */
   seal(frame: SealedFrame): Uint8Array {
-    const message = new Uint8Array(
-      MESSAGE_BOX_AT + MAC_SIZE + MESSAGE_FLAGS_SIZE + frame.body.length,
-    );
+    const message = new Uint8Array(MESSAGE_OVERHEAD + frame.body.length);
+    this.sealInto(frame, message);
+    return message;
+  }
+
+  /** Seals a frame into a MESSAGE command written over `message`. */
+  sealInto(frame: SealedFrame, message: Uint8Array): void {
     const fullNonce = this.#sealNonce;
     writeShortNonce(fullNonce, SHORT_NONCE_AT, this._nonce++);
     // The box is written where it goes, after the name and short nonce.
@@ -66,7 +69,6 @@ export abstract class CurveMechanism implements Mechanism {
     );
     message.set(MESSAGE_NAME);
     message.set(fullNonce.subarray(SHORT_NONCE_AT), MESSAGE_SHORT_NONCE_AT);
-    return message;
   }
 
   /** Opens a MESSAGE command; anything else, replayed or forged, throws. */

@@ -3,6 +3,8 @@ import { writeFrameHeader } from "./frame.ts";
 const BATCH_SIZE = 64 * 1024;
 /** Bodies at least this large go out by reference instead of being copied. */
 const ZERO_COPY_THRESHOLD = 4096;
+/** Spare buffers kept: a take holds a few at most, as a write fills 128 KiB. */
+const MAX_SPARES = 8;
 
 /** Where a connection queues its frames, in the framing of its transport. */
 export interface FrameOutput {
@@ -10,6 +12,13 @@ export interface FrameOutput {
   readonly pendingBytes: number;
   /** Queues a frame with ZMTP flags (`FLAG_MORE`, `FLAG_COMMAND`). */
   writeFrame(body: Uint8Array, flags: number): void;
+  /**
+   * Queues a frame of `size` bytes whose body the caller writes into the
+   * view returned, before queueing anything else: how CURVE seals a box
+   * straight into the batch. Outputs where the layout does not allow it
+   * leave it out.
+   */
+  reserveFrame?(size: number, flags: number): Uint8Array;
   /** Queues bytes as they are (the greeting). */
   writeRaw(bytes: Uint8Array): void;
   /** Takes what is queued: chunks to write in order. */
@@ -20,6 +29,11 @@ export interface FrameOutput {
  * Bytes to write, in order: small writes are copied into a shared buffer
  * (many frames, one write), large bodies appended by reference between
  * two slices of it, never copied.
+ *
+ * With `reuse`, whoever takes the chunks has written them by the next
+ * `take`, so the buffers they were sliced from are used again from then
+ * on: a sender whose frames are written into the batch (sealed CURVE boxes)
+ * allocates nothing per message and holds a bounded amount of memory.
  */
 export class WriteBatch {
   #buffer = new Uint8Array(BATCH_SIZE);
@@ -27,6 +41,18 @@ export class WriteBatch {
   #end = 0;
   #chunks: Uint8Array[] = [];
   #pendingBytes = 0;
+  readonly #reuse: boolean;
+  /** Buffers sliced into chunks not taken yet. */
+  #queued: Uint8Array<ArrayBuffer>[] = [];
+  /** Buffers sliced into the chunks of the last take, maybe being written. */
+  #taken: Uint8Array<ArrayBuffer>[] = [];
+  /** Buffers free to fill again. */
+  #spare: Uint8Array<ArrayBuffer>[] = [];
+
+  /** @param reuse Whether taken chunks are written by the next `take`. */
+  constructor(reuse = false) {
+    this.#reuse = reuse;
+  }
 
   /** Bytes waiting to be taken. */
   get pendingBytes(): number {
@@ -42,8 +68,9 @@ export class WriteBatch {
   reserve(bytes: number): Uint8Array {
     if (this.#end + bytes > this.#buffer.length) {
       this.#seal();
-      // Sealed slices still reference the old buffer, so start a fresh one.
-      this.#buffer = new Uint8Array(Math.max(BATCH_SIZE, bytes));
+      // Sealed slices still reference the old buffer, so start another.
+      this.#buffer = this.#spareBuffer(bytes) ??
+        new Uint8Array(Math.max(BATCH_SIZE, bytes));
       this.#start = 0;
       this.#end = 0;
     }
@@ -69,6 +96,19 @@ export class WriteBatch {
     const chunks = this.#chunks;
     this.#chunks = [];
     this.#pendingBytes = 0;
+    if (this.#reuse) {
+      // What the last take returned has been written by now.
+      for (const buffer of this.#taken) {
+        if (
+          buffer !== this.#buffer && !this.#queued.includes(buffer) &&
+          this.#spare.length < MAX_SPARES
+        ) {
+          this.#spare.push(buffer);
+        }
+      }
+      this.#taken = this.#queued;
+      this.#queued = [];
+    }
     return chunks;
   }
 
@@ -76,13 +116,28 @@ export class WriteBatch {
     if (this.#end > this.#start) {
       this.#chunks.push(this.#buffer.subarray(this.#start, this.#end));
       this.#start = this.#end;
+      if (this.#reuse && this.#queued.at(-1) !== this.#buffer) {
+        this.#queued.push(this.#buffer);
+      }
     }
+  }
+
+  /** A spare buffer of `bytes` or more; smaller spares are dropped. */
+  #spareBuffer(bytes: number): Uint8Array<ArrayBuffer> | undefined {
+    let buffer = this.#spare.pop();
+    while (buffer && buffer.length < bytes) buffer = this.#spare.pop();
+    return buffer;
   }
 }
 
 /** Collects ZMTP frames for one connection, in one {@linkcode WriteBatch}. */
 export class OutputBuffer implements FrameOutput {
-  #batch = new WriteBatch();
+  #batch: WriteBatch;
+
+  /** @param reuse See {@linkcode WriteBatch}: taken chunks are written by the next take. */
+  constructor(reuse = false) {
+    this.#batch = new WriteBatch(reuse);
+  }
 
   /** Bytes waiting to be taken. */
   get pendingBytes(): number {
@@ -100,6 +155,15 @@ export class OutputBuffer implements FrameOutput {
       batch.reserve(size).set(body, batch.end);
       batch.advance(size);
     }
+  }
+
+  reserveFrame(size: number, flags: number): Uint8Array {
+    const batch = this.#batch;
+    const buffer = batch.reserve(9 + size);
+    const start = batch.end;
+    const header = writeFrameHeader(buffer, start, size, flags);
+    batch.advance(header + size);
+    return buffer.subarray(start + header, start + header + size);
   }
 
   writeRaw(bytes: Uint8Array): void {

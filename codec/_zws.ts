@@ -64,6 +64,14 @@ export class ZwsOutput implements FrameOutput {
     this.#pendingBytes += message.length;
   }
 
+  reserveFrame(size: number, flags: number): Uint8Array {
+    const message = new Uint8Array(size + 1);
+    message[0] = _zwsFlags(flags);
+    this.#messages.push(message);
+    this.#pendingBytes += message.length;
+    return message.subarray(1);
+  }
+
   writeRaw(): void {
     // ZWS has no greeting: the WebSocket handshake stands for it.
   }
@@ -89,11 +97,15 @@ function _zwsFlags(flags: number): number {
  */
 export class WebSocketFrameOutput implements FrameOutput {
   #masked: boolean;
-  #batch = new WriteBatch();
+  #batch: WriteBatch;
 
-  /** @param masked Whether to mask every frame (a client's). */
-  constructor(masked: boolean) {
+  /**
+   * @param masked Whether to mask every frame (a client's).
+   * @param reuse See {@linkcode WriteBatch}: taken chunks are written by the next take.
+   */
+  constructor(masked: boolean, reuse = false) {
     this.#masked = masked;
+    this.#batch = new WriteBatch(reuse);
   }
 
   get pendingBytes(): number {

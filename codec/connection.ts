@@ -75,9 +75,12 @@ export class Connection {
   constructor(options: ConnectionOptions) {
     this.#zws = options.framing === "zws";
     this.#output = !this.#zws
-      ? new OutputBuffer()
+      ? new OutputBuffer(options.reuseOutput)
       : options.websocket
-      ? new WebSocketFrameOutput(options.websocket === "client")
+      ? new WebSocketFrameOutput(
+        options.websocket === "client",
+        options.reuseOutput,
+      )
       : new ZwsOutput();
     // Our greeting goes out first.
     this.#handshake = new Handshake(options, this.#output);
@@ -326,13 +329,20 @@ export class Connection {
       this.#output.writeFrame(body, flags);
       return;
     }
-    const sealed = this.#mechanism.seal!({
+    const frame = {
       more: (flags & FLAG_MORE) !== 0,
       command: (flags & FLAG_COMMAND) !== 0,
       body,
-    });
+    };
     // libzmq sends MESSAGE as a plain frame: its flags are inside the box.
-    this.#output.writeFrame(sealed, 0);
+    const mechanism = this.#mechanism;
+    const output = this.#output;
+    if (mechanism.sealInto && output.reserveFrame) {
+      const size = body.length + (mechanism.overhead ?? 0);
+      mechanism.sealInto(frame, output.reserveFrame(size, 0));
+    } else {
+      output.writeFrame(mechanism.seal!(frame), 0);
+    }
   }
 
   #sendSubscription(flag: number, name: string, topic: Uint8Array): void {

@@ -40,6 +40,14 @@ export interface ConnectionOptions {
    * is its routing id; no security, and no socket type to check.
    */
   noMechanism?: boolean;
+  /**
+   * Whether the caller writes out every chunk `takeOutput` returns before it
+   * calls `takeOutput` again (as a link over a stream does): the buffers
+   * behind them are then filled again, which bounds the memory of sealed
+   * (CURVE) traffic. Default false: chunks stay intact for good, as when a
+   * test hands them straight to another connection's `receive`.
+   */
+  reuseOutput?: boolean;
   /** The current time in ms, for the handshake deadline. Default 0. */
   now?: number;
   /** Send a PING this often once ready, in ms; 0 (default) sends none. */

@@ -67,6 +67,12 @@ export interface Mechanism {
    */
   seal?(frame: SealedFrame): Uint8Array;
   /**
+   * Seals a frame into `target`, exactly `overhead` bytes longer than the
+   * body: where the connection's output lets it, the box is written
+   * straight into the write batch instead of memory of its own.
+   */
+  sealInto?(frame: SealedFrame, target: Uint8Array): void;
+  /**
    * Opens a frame the peer sealed.
    *
    * @throws {ProtocolError} For a malformed, replayed or forged frame.

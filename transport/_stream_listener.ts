@@ -6,7 +6,7 @@
 
 import { ZmqError } from "../codec/errors.ts";
 import { Connection } from "../codec/connection.ts";
-import { StreamLink } from "./stream_link.ts";
+import { streamCodecOptions, StreamLink } from "./stream_link.ts";
 import type { LinkCodec } from "./_codec_driver.ts";
 import type { Link, LinkOptions, TransportListener } from "./transport.ts";
 
@@ -28,7 +28,7 @@ export class StreamListener implements TransportListener {
     accept: (link: Link, endpoint: string) => void,
     onClose: () => Promise<void> = () => Promise.resolve(),
     codec: (options: LinkOptions) => LinkCodec = (options) =>
-      new Connection(options.connectionOptions()),
+      new Connection(streamCodecOptions(options)),
   ) {
     this.#codec = codec;
     this.#listener = listener;

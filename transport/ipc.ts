@@ -6,7 +6,7 @@
 
 import { Connection } from "../codec/connection.ts";
 import { ZmqError } from "../codec/errors.ts";
-import { StreamLink } from "./stream_link.ts";
+import { streamCodecOptions, StreamLink } from "./stream_link.ts";
 import { bindError, requireDeno, StreamListener } from "./_stream_listener.ts";
 import type { Transport } from "./transport.ts";
 
@@ -49,7 +49,7 @@ export const ipc: Transport = {
   async dial(path, options) {
     requireDeno("ipc");
     const conn = await Deno.connect({ transport: "unix", path });
-    return new StreamLink(conn, new Connection(options.connectionOptions()));
+    return new StreamLink(conn, new Connection(streamCodecOptions(options)));
   },
 };
 

@@ -9,7 +9,14 @@
 import { CodecDriver, type LinkCodec } from "./_codec_driver.ts";
 import type { Verdict } from "../codec/authentication.ts";
 import { macrotask } from "./_macrotask.ts";
-import type { ByteStream, Link, LinkEnd, Session } from "./transport.ts";
+import type { ConnectionOptions } from "../codec/connection_options.ts";
+import type {
+  ByteStream,
+  Link,
+  LinkEnd,
+  LinkOptions,
+  Session,
+} from "./transport.ts";
 
 const READ_BUFFER_SIZE = 64 * 1024;
 /** For streams of large frames, so most frames fit whole in one read. */
@@ -17,6 +24,14 @@ const LARGE_READ_BUFFER_SIZE = 256 * 1024;
 const LARGE_FRAME = 16 * 1024;
 const MIN_READ_SPACE = 4 * 1024;
 const WRITE_BATCH_BYTES = 128 * 1024;
+
+/**
+ * The codec options of a stream link's connection: the link writes out each
+ * batch before it takes the next, so the codec may fill its buffers again.
+ */
+export function streamCodecOptions(options: LinkOptions): ConnectionOptions {
+  return { ...options.connectionOptions(), reuseOutput: true };
+}
 
 /**
  * A link over a byte stream: reads into fresh buffers (so message frames

@@ -6,7 +6,7 @@
 
 import { Connection } from "../codec/connection.ts";
 import { ZmqError } from "../codec/errors.ts";
-import { StreamLink } from "./stream_link.ts";
+import { streamCodecOptions, StreamLink } from "./stream_link.ts";
 import { bindError, requireDeno, StreamListener } from "./_stream_listener.ts";
 import type { Transport } from "./transport.ts";
 
@@ -125,7 +125,7 @@ export const tcp: Transport = {
         const remote = conn.remoteAddr as Deno.NetAddr;
         return new StreamLink(
           conn,
-          new Connection(options.connectionOptions()),
+          new Connection(streamCodecOptions(options)),
           remote.hostname,
         );
       } catch (error) {

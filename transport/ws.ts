@@ -8,7 +8,7 @@
 
 import { ZmqError } from "../codec/errors.ts";
 import { WebSocketConnection } from "../codec/websocket_connection.ts";
-import { StreamLink } from "./stream_link.ts";
+import { streamCodecOptions, StreamLink } from "./stream_link.ts";
 import { dialWebSocket } from "./websocket_link.ts";
 import { bindError, requireDeno, StreamListener } from "./_stream_listener.ts";
 import type { LinkOptions, Transport } from "./transport.ts";
@@ -61,7 +61,7 @@ function _codec(
   host?: string,
 ): WebSocketConnection {
   return new WebSocketConnection({
-    ...options.connectionOptions(),
+    ...streamCodecOptions(options),
     role,
     path,
     host,

@@ -1,0 +1,134 @@
+/**
+ * The write batch: frames coalesced into shared buffers, large bodies by
+ * reference, and, for a link that writes each batch before it takes the
+ * next, buffers filled again instead of allocated per message (what bounds
+ * a CURVE sender's memory).
+ */
+import { assert, assertEquals } from "@std/assert";
+import * as codec from "../../codec/mod.ts";
+import { OutputBuffer, WriteBatch } from "../../codec/_output_buffer.ts";
+import { CLIENT, SERVER } from "../_keys.ts";
+import { expectEvent } from "./_helpers.ts";
+
+/** Fills a batch with `count` records of `size` bytes of `value`. */
+function fill(batch: WriteBatch, count: number, size: number, value: number) {
+  for (let i = 0; i < count; i++) {
+    batch.reserve(size).fill(value, batch.end, batch.end + size);
+    batch.advance(size);
+  }
+}
+
+Deno.test("write batch: small writes share a buffer, large bodies go by reference", () => {
+  const output = new OutputBuffer();
+  const large = new Uint8Array(8192).fill(7);
+  output.writeFrame(new Uint8Array([1, 2, 3]), 0);
+  output.writeFrame(large, codec.FLAG_MORE);
+  output.writeFrame(new Uint8Array([4]), 0);
+  const chunks = output.take();
+  assertEquals(chunks.length, 3);
+  assertEquals([...chunks[0]], [
+    0,
+    3,
+    1,
+    2,
+    3,
+    codec.FLAG_MORE | 2,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0x20,
+    0,
+  ]);
+  assertEquals(chunks[1], large, "the body itself, not a copy");
+  assert(chunks[1] === large);
+  assertEquals([...chunks[2]], [0, 1, 4]);
+  assertEquals(output.pendingBytes, 0);
+});
+
+Deno.test("write batch with reuse: what was taken stays intact until the next take, then its buffers fill again", () => {
+  const batch = new WriteBatch(true);
+  fill(batch, 10, 30_000, 1); // over four 64 KiB buffers
+  const first = batch.take();
+  const firstBuffers = new Set(first.map((chunk) => chunk.buffer));
+  // While the first take is being written, new bytes never land in it.
+  fill(batch, 10, 30_000, 2);
+  for (const chunk of first) assert(chunk.every((byte) => byte === 1));
+  const second = batch.take();
+  for (const chunk of second) {
+    assert(
+      !firstBuffers.has(chunk.buffer),
+      "a taken buffer was refilled early",
+    );
+  }
+  // The first take has been written by now: its buffers come back.
+  fill(batch, 10, 30_000, 3);
+  for (const chunk of second) assert(chunk.every((byte) => byte === 2));
+  const third = batch.take();
+  assert(third.some((chunk) => firstBuffers.has(chunk.buffer)));
+});
+
+Deno.test("write batch without reuse: taken chunks are never written over", () => {
+  const batch = new WriteBatch();
+  const taken: [Uint8Array, number][] = [];
+  for (let round = 1; round <= 5; round++) {
+    fill(batch, 5, 30_000, round);
+    for (const chunk of batch.take()) taken.push([chunk, round]);
+  }
+  for (const [chunk, round] of taken) {
+    assert(chunk.every((byte) => byte === round));
+  }
+});
+
+Deno.test("CURVE seals boxes straight into a reused batch: the peer opens them all, and the sender's buffers stay few", () => {
+  const client = new codec.Connection({
+    socketType: "PUSH",
+    reuseOutput: true,
+    mechanism: (metadata) =>
+      new codec.CurveClientMechanism(metadata, {
+        serverKey: SERVER.publicKey,
+        ...CLIENT,
+      }),
+  });
+  const server = new codec.Connection({
+    socketType: "PULL",
+    mechanism: (metadata) => new codec.CurveServerMechanism(metadata, SERVER),
+  });
+  // A link writes (here: copies) each take before the next one.
+  const toServer = () =>
+    client.takeOutput().flatMap((chunk) => server.receive(chunk.slice()));
+  for (let round = 0; round < 5; round++) {
+    for (const event of toServer()) {
+      if (event.type !== "authenticate") continue;
+      server.authenticated({ statusCode: 200, statusText: "", userId: "" });
+    }
+    for (const c of server.takeOutput()) client.receive(c);
+  }
+  assertEquals([client.state, server.state], ["ready", "ready"]);
+
+  const buffers = new Set<ArrayBufferLike>();
+  let received = 0;
+  for (let round = 0; round < 50; round++) {
+    const size = [0, 17, 300, 4096, 65536][round % 5];
+    client.sendMessage([
+      new Uint8Array(size).fill(round),
+      new Uint8Array([round]),
+    ]);
+    client.sendMessage([new Uint8Array(size).fill(round + 1)]);
+    const chunks = client.takeOutput();
+    for (const chunk of chunks) buffers.add(chunk.buffer);
+    const events = chunks.flatMap((chunk) => server.receive(chunk.slice()));
+    assertEquals(events.length, 2);
+    for (const [index, event] of events.entries()) {
+      const { frames } = expectEvent(event, "message");
+      const value = round + index;
+      assertEquals(frames[0].length, size);
+      assert(frames[0].every((byte) => byte === (value & 0xff)));
+      received++;
+    }
+  }
+  assertEquals(received, 100);
+  assert(buffers.size <= 8, `${buffers.size} buffers for 100 sealed messages`);
+});
