@@ -6,7 +6,7 @@
  * @module
  */
 
-import { open, seal } from "./_nacl.ts";
+import { open, seal } from "./_secretbox.ts";
 
 const _encoder = new TextEncoder();
 const _bytes = (text: string): Uint8Array => _encoder.encode(text);

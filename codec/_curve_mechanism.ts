@@ -10,7 +10,7 @@ import type { Command } from "./command.ts";
 import { ProtocolError } from "./errors.ts";
 import type { MechanismName } from "./greeting.ts";
 import type { Mechanism, MechanismStep, SealedFrame } from "./mechanism.ts";
-import { openBoxed, sealFrame } from "./_nacl.ts";
+import { openBoxed, sealFrame } from "./_secretbox.ts";
 import {
   equal,
   MESSAGE_BOX_AT,

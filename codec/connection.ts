@@ -17,7 +17,7 @@ import {
 import type { ConnectionEvent } from "./connection_event.ts";
 import type { ConnectionOptions } from "./connection_options.ts";
 import { ProtocolError, ZmqError } from "./errors.ts";
-import { FLAG_COMMAND, FLAG_MORE, type Frame, FrameDecoder } from "./frame.ts";
+import { FLAG_COMMAND, FLAG_MORE, FrameDecoder } from "./frame.ts";
 import { Heartbeat } from "./heartbeat.ts";
 import type { MechanismName } from "./greeting.ts";
 import type { Mechanism } from "./mechanism.ts";
@@ -57,6 +57,8 @@ export class Connection {
   #mechanism: Mechanism;
   #assembler: MessageAssembler;
   #decoder: FrameDecoder;
+  /** Where `receive` collects the events of the chunk it was given. */
+  #events: ConnectionEvent[] = [];
   #output: FrameOutput;
   #zws: boolean;
   #state: ConnectionState = "greeting";
@@ -193,24 +195,13 @@ export class Connection {
       // Over ZWS an empty message is a malformed frame, not an empty read.
       if (rest.length === 0 && !this.#zws) return events;
       // Frames decoded before a malformed one are still delivered.
-      const frames: Frame[] = [];
-      let decodeError: unknown;
-      try {
-        if (this.#zws) frames.push(parseZwsFrame(rest));
-        else this.#decoder.decode(rest, frames);
-      } catch (error) {
-        decodeError = error;
+      this.#events = events;
+      if (this.#zws) {
+        const frame = parseZwsFrame(rest);
+        this.#onFrame(frame.flags, frame.body);
+      } else {
+        this.#decoder.decodeEach(rest, this.#onFrame);
       }
-      for (const frame of frames) {
-        if (this.#state === "ready") {
-          this.#onTrafficFrame(frame.flags, frame.body, events);
-        } else if (
-          this.#handshake.receiveFrame(frame.flags, frame.body, events)
-        ) {
-          this.#onReady();
-        }
-      }
-      if (decodeError) throw decodeError;
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
       this.#fail(error, events);
@@ -366,6 +357,15 @@ export class Connection {
         : `cannot send on a connection in state ${this.#state}: wait for its "ready" event`,
     );
   }
+
+  /** Each frame, as the decoder completes it. */
+  #onFrame = (flags: number, body: Uint8Array): void => {
+    if (this.#state === "ready") {
+      this.#onTrafficFrame(flags, body, this.#events);
+    } else if (this.#handshake.receiveFrame(flags, body, this.#events)) {
+      this.#onReady();
+    }
+  };
 
   #onReady(): void {
     this.#state = "ready";

@@ -24,6 +24,9 @@ import { shutdown } from "./_linger.ts";
 import { mechanismFactory } from "./_mechanism_factory.ts";
 import { resolveOptions } from "./_resolve_options.ts";
 
+/** The options of a call without any: one object, not one per message. */
+const _NO_OPTIONS: OperationOptions = Object.freeze({});
+
 /** Options of {@linkcode Socket.messages}. */
 export interface MessagesOptions {
   /** Ends the iteration, quietly, when aborted. */
@@ -264,7 +267,10 @@ export abstract class Socket
    * the pattern forbids sending now, `EAGAIN` after `sendTimeout`, `ETERM`
    * once closed.
    */
-  send(message: MessageLike, options: OperationOptions = {}): Promise<void> {
+  send(
+    message: MessageLike,
+    options: OperationOptions = _NO_OPTIONS,
+  ): Promise<void> {
     return this.#core.send(message, options);
   }
 
@@ -278,7 +284,7 @@ export abstract class Socket
    * if the pattern forbids receiving now, `EAGAIN` after `receiveTimeout`,
    * `ETERM` once closed.
    */
-  receive(options: OperationOptions = {}): Promise<Message> {
+  receive(options: OperationOptions = _NO_OPTIONS): Promise<Message> {
     return this.#core.receive(options);
   }
 

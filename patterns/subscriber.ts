@@ -111,10 +111,10 @@ class SubscriberRouting implements Routing {
 
   receive(): Message | undefined {
     while (true) {
-      const item = this.#queue.take();
-      if (!item) return undefined;
+      const message = this.#queue.receive();
+      if (!message) return undefined;
       // The publisher filters too, but may send before a cancel reaches it.
-      if (this.#subscriptions.matches(item[1][0])) return item[1];
+      if (this.#subscriptions.matches(message[0])) return message;
     }
   }
 

@@ -16,14 +16,21 @@ const DENO_ALLOWED = new Set([
   "transport/websocket_link.ts",
 ]);
 
+/**
+ * Where the sources of generated modules live, with the scripts that build
+ * them: not part of the library (nor published).
+ */
+const BUILD_SOURCES = new Set(["codec/_wasm"]);
+
 /** The library's source files, relative to the repository root. */
 async function libraryFiles(): Promise<string[]> {
   const files = ["mod.ts"];
   const walk = async (dir: string) => {
     for await (const entry of Deno.readDir(new URL(`${dir}/`, root))) {
       const path = `${dir}/${entry.name}`;
-      if (entry.isDirectory) await walk(path);
-      else if (path.endsWith(".ts") && !path.endsWith("_test.ts")) {
+      if (entry.isDirectory) {
+        if (!BUILD_SOURCES.has(path)) await walk(path);
+      } else if (path.endsWith(".ts") && !path.endsWith("_test.ts")) {
         files.push(path);
       }
     }
