@@ -1,7 +1,8 @@
 /**
  * The library loads and runs in a real browser: `deno bundle --platform
  * browser` of `mod.ts`, served to headless Chromium, which runs a codec
- * handshake, passes 1000 messages between two sockets over inproc, is told
+ * handshake, a CURVE handshake and a sealed frame (both WebAssembly modules
+ * compiled in the page), passes 1000 messages between two sockets over inproc, is told
  * that tcp needs a runtime with sockets, and closes the Context. Catches Deno- or Node-only APIs
  * (`node:*` imports, `Deno.*` at load time) creeping into the library.
  *
@@ -51,6 +52,41 @@ try {
     ? new TextDecoder().decode(event.frames[1])
     : "no message event: " + event?.type;
   if (text !== "Hello") throw new Error("decoded " + JSON.stringify(text));
+
+  // CURVE: X25519 from libsodium's WebAssembly and the boxes from ours
+  // (SIMD128), both compiled here; a sealed 70 kB frame comes out whole.
+  const serverKeys = zmq.curveKeyPair();
+  const clientKeys = zmq.curveKeyPair();
+  const curveClient = new zmq.codec.Connection({
+    socketType: "PUSH",
+    mechanism: (metadata) => new zmq.codec.CurveClientMechanism(metadata, {
+      serverKey: serverKeys.publicKey,
+      ...clientKeys,
+    }),
+  });
+  const curveServer = new zmq.codec.Connection({
+    socketType: "PULL",
+    mechanism: (metadata) =>
+      new zmq.codec.CurveServerMechanism(metadata, serverKeys),
+  });
+  for (let round = 0; round < 4; round++) {
+    for (const e of pump(curveClient, curveServer)) {
+      if (e.type === "authenticate") {
+        curveServer.authenticated({ statusCode: 200, statusText: "", userId: "" });
+      }
+    }
+    pump(curveServer, curveClient);
+  }
+  if (curveClient.state !== "ready" || curveServer.state !== "ready") {
+    throw new Error("CURVE: " + curveClient.state + "/" + curveServer.state);
+  }
+  const big = new Uint8Array(70000).map((_, i) => i * 7);
+  curveClient.sendMessage([big]);
+  const [sealed] = pump(curveClient, curveServer);
+  const opened = sealed?.type === "message" ? sealed.frames[0] : undefined;
+  if (!opened || opened.length !== big.length || opened.some((b, i) => b !== big[i])) {
+    throw new Error("CURVE: the sealed frame came out as " + sealed?.type);
+  }
 
   if (${checkContext}) {
     // Sockets over inproc: the dialer, the links and the macrotask helper
