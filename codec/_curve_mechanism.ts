@@ -58,6 +58,13 @@ export abstract class CurveMechanism implements Mechanism {
   /** Seals a frame into a MESSAGE command written over `message`. */
   sealInto(frame: SealedFrame, message: Uint8Array): void {
     const fullNonce = this.#sealNonce;
+    // Past 2^53 the counter would stop counting and a nonce repeat.
+    if (this._nonce >= Number.MAX_SAFE_INTEGER) {
+      throw new ProtocolError(
+        "protocol",
+        "this CURVE connection used up its nonces: reconnect for fresh keys",
+      );
+    }
     writeShortNonce(fullNonce, SHORT_NONCE_AT, this._nonce++);
     // The box is written where it goes, after the name and short nonce.
     sealFrame(

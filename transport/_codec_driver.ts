@@ -7,7 +7,7 @@
 
 import type { Verdict } from "../codec/authentication.ts";
 import type { Connection, ConnectionEvent } from "../codec/connection.ts";
-import type { ProtocolError } from "../codec/errors.ts";
+import { ProtocolError } from "../codec/errors.ts";
 import type { WebSocketConnection } from "../codec/websocket_connection.ts";
 import type { Session } from "./transport.ts";
 
@@ -55,9 +55,25 @@ export class CodecDriver {
 
   /** Feeds bytes (or one ZWS message) from the peer. */
   receive(chunk: Uint8Array): boolean {
-    const keepReading = this.dispatch(this.codec.receive(chunk, this.now()));
+    let events: ConnectionEvent[];
+    try {
+      events = this.codec.receive(chunk, this.now());
+    } catch (error) {
+      return this.#crashed(error);
+    }
+    const keepReading = this.dispatch(events);
     if (this.codec.pendingOutputBytes > 0) this.#hooks.wake();
     return keepReading;
+  }
+
+  /** Has the session queue up to `bytes` of messages into the codec. */
+  fill(bytes: number): void {
+    if (this.codec.state !== "ready" || this.error) return;
+    try {
+      this.#session.fill(this.codec, bytes);
+    } catch (error) {
+      this.#crashed(error);
+    }
   }
 
   /** Goes on with a handshake that asked for a verdict on the peer. */
@@ -87,6 +103,23 @@ export class CodecDriver {
       if (!this.#session.handle(event)) keepReading = false;
     }
     return keepReading;
+  }
+
+  /**
+   * What the codec throws besides a ProtocolError is a fault of ours, not
+   * the peer's: it ends this link, as an error event, rather than the
+   * program (an unhandled rejection in a link's loop).
+   */
+  #crashed(error: unknown): false {
+    const reason = error instanceof Error ? error.message : String(error);
+    this.dispatch([{
+      type: "error",
+      error: error instanceof ProtocolError ? error : new ProtocolError(
+        "protocol",
+        `the connection failed inside this library: ${reason}`,
+      ),
+    }]);
+    return false;
   }
 
   /**

@@ -228,9 +228,7 @@ export class StreamLink implements Link {
 
   async #writeLoop(): Promise<void> {
     while (!this.#closed) {
-      if (this.#codec.state === "ready") {
-        this.#session.fill(this.#codec, WRITE_BATCH_BYTES);
-      }
+      this.#driver.fill(WRITE_BATCH_BYTES);
       const chunks = this.#codec.takeOutput();
       if (chunks.length === 0) {
         for (const resolve of this.#idleWaiters.splice(0)) resolve();

@@ -169,9 +169,7 @@ export class WebSocketLink implements Link {
       this.#retryLater();
       return;
     }
-    if (this.#codec.state === "ready") {
-      this.#session.fill(this.#codec, WRITE_BATCH_BYTES);
-    }
+    this.#driver.fill(WRITE_BATCH_BYTES);
     for (const message of this.#codec.takeOutput()) socket.send(message);
     if (socket.bufferedAmount > 0 || this.#codec.pendingOutputBytes > 0) {
       this.#retryLater();

@@ -2,7 +2,7 @@
  * PLAIN and CURVE as sans-I/O state machines: two codec connections talk
  * without sockets, so every step, and every forgery, is visible.
  */
-import { assert, assertEquals } from "@std/assert";
+import { assert, assertEquals, assertThrows } from "@std/assert";
 import * as codec from "../../codec/mod.ts";
 import { expectEvent } from "./_helpers.ts";
 import { CLIENT, SERVER } from "../_keys.ts";
@@ -183,4 +183,25 @@ Deno.test("CURVE: malformed handshake commands are protocol errors", () => {
     "protocol",
     "malformed CURVE HELLO",
   ]);
+});
+
+Deno.test("CURVE: a connection whose nonces ran out refuses to seal rather than repeat one", () => {
+  let mechanism: codec.CurveClientMechanism | undefined;
+  const client = new codec.Connection({
+    socketType: "REQ",
+    mechanism: (metadata) =>
+      mechanism = new codec.CurveClientMechanism(metadata, {
+        serverKey: SERVER.publicKey,
+        ...CLIENT,
+      }),
+  });
+  const { server } = curvePair();
+  converse(client, server, () => ALLOW);
+  assertEquals(client.state, "ready");
+  (mechanism as unknown as { _nonce: number })._nonce = Number.MAX_SAFE_INTEGER;
+  const error = assertThrows(
+    () => client.sendMessage([text.encode("one too many")]),
+    codec.ProtocolError,
+  );
+  assertEquals(error.kind, "protocol");
 });

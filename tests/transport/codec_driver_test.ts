@@ -1,0 +1,82 @@
+/**
+ * The codec driver turns a fault of ours (anything the codec or the session
+ * throws that is not the peer's ProtocolError) into the end of that one
+ * link, with an error event, never into an exception that escapes a link's
+ * loop and ends the program.
+ */
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { Connection } from "../../codec/connection.ts";
+import type { Mechanism } from "../../codec/mechanism.ts";
+import { CodecDriver } from "../../transport/_codec_driver.ts";
+import type { MessageWriter } from "../../transport/transport.ts";
+import { FakeSession } from "../_fakes.ts";
+
+/** A NULL mechanism with a bug: it throws a TypeError at the peer's READY. */
+function faultyMechanism(): Mechanism {
+  return {
+    name: "NULL",
+    asServer: false,
+    start: () => [],
+    handle: () => {
+      throw new TypeError("a bug in the mechanism");
+    },
+  };
+}
+
+function driven(connection: Connection, session: FakeSession) {
+  const calls = { failed: 0, woken: 0 };
+  const driver = new CodecDriver(connection, () => 0, {
+    closed: () => false,
+    wake: () => calls.woken++,
+    failed: () => calls.failed++,
+  });
+  driver.start(session);
+  return { driver, calls };
+}
+
+Deno.test("codec driver: a codec that throws a non-protocol error ends the link with an error event", () => {
+  const session = new FakeSession();
+  const ours = new Connection({
+    socketType: "PUSH",
+    mechanism: faultyMechanism,
+  });
+  const { driver, calls } = driven(ours, session);
+  const peer = new Connection({ socketType: "PULL" });
+  let keepReading = true;
+  for (let round = 0; round < 3 && keepReading; round++) {
+    for (const chunk of ours.takeOutput()) peer.receive(chunk);
+    for (const chunk of peer.takeOutput()) keepReading = driver.receive(chunk);
+  }
+  driver.stop();
+  assertEquals(keepReading, false);
+  assertEquals(driver.error?.kind, "protocol");
+  assertStringIncludes(driver.error!.message, "a bug in the mechanism");
+  assertEquals(calls.failed, 1, "the link was told to close");
+  const [event] = session.of("error");
+  assert(event.error === driver.error, "the session saw the same error");
+});
+
+Deno.test("codec driver: a session whose fill throws ends the link the same way", () => {
+  class FaultySession extends FakeSession {
+    override fill(_writer: MessageWriter, _batchBytes: number): void {
+      throw new RangeError("a bug in the session");
+    }
+  }
+  const session = new FaultySession();
+  const ours = new Connection({ socketType: "PUSH" });
+  const peer = new Connection({ socketType: "PULL" });
+  const { driver, calls } = driven(ours, session);
+  for (let round = 0; round < 3; round++) {
+    for (const chunk of ours.takeOutput()) peer.receive(chunk);
+    for (const chunk of peer.takeOutput()) driver.receive(chunk);
+  }
+  assertEquals(ours.state, "ready");
+  driver.fill(1024);
+  driver.stop();
+  assertStringIncludes(driver.error!.message, "a bug in the session");
+  assertEquals(calls.failed, 1);
+  assertEquals(session.of("error").length, 1);
+  // Once failed, nothing more is filled.
+  driver.fill(1024);
+  assertEquals(session.of("error").length, 1);
+});
