@@ -8,7 +8,10 @@
  * tag then the ciphertext.
  *
  * The module is embedded (base64) and compiled asynchronously, so loading
- * needs no file read, no FFI, and works on a browser's main thread.
+ * needs no file read, no FFI, and works on a browser's main thread. Its
+ * memory is fixed (128 KiB, which it cannot grow): boxes of any length go
+ * through a 64 KiB window, so no frame a peer sends costs the module memory.
+ * Boxes of up to 64 KiB and 224 bytes take one call into it.
  *
  * @module
  */
@@ -20,18 +23,20 @@ interface _Exports {
   memory: WebAssembly.Memory;
   /** Where the key (32 bytes), then the nonce (24), go. */
   params(): number;
-  /** Where the box goes; the rest of memory. */
+  /** Where the tag goes, then the first window. */
   buffer(): number;
-  /** Forgets what was derived from the previous key. */
-  rekey(): void;
-  /** Seals the `length` bytes at buffer() + 16, the tag at buffer(). */
-  seal(length: number): void;
-  /** Opens the box at buffer() in place: 0 if genuine, 1 if forged. */
-  open(length: number): number;
+  /** Message bytes of a window after the first. */
+  window(): number;
+  /** Seals a window in place; the last writes the tag at buffer(). */
+  seal(length: number, first: number, last: number): void;
+  /** Opens a window in place; the last returns 0 if genuine, 1 if forged. */
+  open(length: number, first: number, last: number): number;
 }
 
 const _MAC = 16;
-const _PAGE = 65536;
+/** Message bytes in Salsa20's first four blocks, after Poly1305's key:
+ * the first window holds them ahead of its 256-byte groups. */
+const _HEAD = 224;
 
 /** The module's bytes, from base64. */
 function _decode(base64: string): Uint8Array<ArrayBuffer> {
@@ -47,43 +52,111 @@ const { instance } = await WebAssembly.instantiate(_decode(SECRETBOX_WASM));
 const _wasm = instance.exports as unknown as _Exports;
 const _params = _wasm.params();
 const _nonceAt = _params + 32;
-const _buffer = _wasm.buffer();
+/** The tag, then the first window's message bytes, then later windows'. */
+const _tagAt = _wasm.buffer();
+const _firstAt = _tagAt + _MAC;
+const _laterAt = _firstAt + _HEAD;
+const _window = _wasm.window();
+const _firstWindow = _HEAD + _window;
+/** The memory's bytes: its size is fixed (the module declares its
+ * maximum), so this view is never detached. */
+const _heap = new Uint8Array(_wasm.memory.buffer);
 
-/** The memory's bytes; a new view after every growth. */
-let _heap = new Uint8Array(_wasm.memory.buffer);
-/** The key now in the module, by identity: keys never change in place. */
-let _loadedKey: Uint8Array | undefined;
+/**
+ * Message bytes in each window after the first, which holds 224 more: a box
+ * of up to `224 + WINDOW_BYTES` message bytes takes one call into the
+ * module. For tests and diagnostics.
+ */
+export const WINDOW_BYTES: number = _window;
 
-/** Makes room for a box of `bytes` at the buffer, growing memory if needed. */
-function _reserve(bytes: number): Uint8Array {
-  const end = _buffer + bytes;
-  if (end > _heap.length) {
-    _wasm.memory.grow(Math.ceil((end - _heap.length) / _PAGE));
-    // Growing detaches the old buffer: view the new one.
-    _heap = new Uint8Array(_wasm.memory.buffer);
-  }
-  return _heap;
+/**
+ * The size of the module's memory, in bytes: fixed, whatever the boxes'
+ * sizes. For tests and diagnostics.
+ *
+ * @returns The byte length of the module's WebAssembly memory.
+ */
+export function moduleMemoryBytes(): number {
+  return _wasm.memory.buffer.byteLength;
 }
 
-/** Puts the key (unless already there) and the nonce in the module. */
-function _load(heap: Uint8Array, key: Uint8Array, nonce: Uint8Array): void {
-  if (_loadedKey !== key) {
-    heap.set(key, _params);
-    _wasm.rekey();
-    _loadedKey = key;
+/** Puts the key and the nonce in the module, after checking both. */
+function _load(key: Uint8Array, nonce: Uint8Array): void {
+  if (!(key instanceof Uint8Array) || key.length !== 32) {
+    throw new TypeError("a secretbox key must be a Uint8Array of 32 bytes");
   }
-  heap.set(nonce, _nonceAt);
+  if (!(nonce instanceof Uint8Array) || nonce.length !== 24) {
+    throw new TypeError("a secretbox nonce must be a Uint8Array of 24 bytes");
+  }
+  // Written every time: the module compares it with the key its subkey is
+  // of, so a key changed in place is honoured.
+  _heap.set(key, _params);
+  _heap.set(nonce, _nonceAt);
+}
+
+/**
+ * Seals a message of more than one window, `flags` (unless negative) then
+ * `body`, into `output` at `at`: the tag, then the ciphertext, each
+ * window's copied out as it is done.
+ */
+function _sealWindows(
+  flags: number,
+  body: Uint8Array,
+  output: Uint8Array,
+  at: number,
+): void {
+  const skip = flags < 0 ? 0 : 1;
+  const length = skip + body.length;
+  const into = at + _MAC;
+  if (skip) _heap[_firstAt] = flags;
+  _heap.set(body.subarray(0, _firstWindow - skip), _firstAt + skip);
+  _wasm.seal(_firstWindow, 1, 0);
+  output.set(_heap.subarray(_firstAt, _firstAt + _firstWindow), into);
+  for (let done = _firstWindow; done < length; done += _window) {
+    const size = Math.min(_window, length - done);
+    _heap.set(body.subarray(done - skip, done - skip + size), _laterAt);
+    _wasm.seal(size, 0, done + size === length ? 1 : 0);
+    output.set(_heap.subarray(_laterAt, _laterAt + size), into + done);
+  }
+  output.set(_heap.subarray(_tagAt, _firstAt), at);
+}
+
+/**
+ * Opens a box of more than one window: the plaintext goes into memory of
+ * its own window by window, and is zeroed, not returned, if the tag then
+ * fails.
+ */
+function _openWindows(box: Uint8Array): Uint8Array | undefined {
+  const length = box.length - _MAC;
+  const plaintext = new Uint8Array(length);
+  _heap.set(box.subarray(0, _MAC + _firstWindow), _tagAt);
+  _wasm.open(_firstWindow, 1, 0);
+  plaintext.set(_heap.subarray(_firstAt, _firstAt + _firstWindow));
+  for (let done = _firstWindow;; done += _window) {
+    const size = Math.min(_window, length - done);
+    const last = done + size === length;
+    _heap.set(box.subarray(_MAC + done, _MAC + done + size), _laterAt);
+    if (_wasm.open(size, 0, last ? 1 : 0) !== 0) {
+      plaintext.fill(0);
+      return undefined;
+    }
+    plaintext.set(_heap.subarray(_laterAt, _laterAt + size), done);
+    if (last) return plaintext;
+  }
 }
 
 /**
  * Seals one CURVE frame, its flags byte then its body, writing the box (MAC,
  * then ciphertext) as the last `1 + body.length + 16` bytes of `output`.
  *
- * @param key The key crypto_box_beforenm shared.
+ * @param key The key crypto_box_beforenm shared: 32 bytes.
  * @param nonce The 24-byte nonce, never reused under this key.
  * @param flags The frame's flags byte, sealed ahead of the body.
  * @param body The frame's body.
- * @param output Where the box goes, at its end.
+ * @param output Where the box goes, at its end: not overlapping `body`, as
+ * a frame over 64 KiB is read and written a window at a time.
+ * @throws {TypeError} If the key or the nonce is not a Uint8Array of the
+ * right length.
+ * @throws {RangeError} If `output` is too short for the box.
  */
 export function sealFrame(
   key: Uint8Array,
@@ -92,69 +165,81 @@ export function sealFrame(
   body: Uint8Array,
   output: Uint8Array,
 ): void {
+  _load(key, nonce);
   const length = 1 + body.length;
-  const heap = _reserve(_MAC + length);
-  _load(heap, key, nonce);
-  heap[_buffer + _MAC] = flags;
-  heap.set(body, _buffer + _MAC + 1);
-  _wasm.seal(length);
-  output.set(
-    heap.subarray(_buffer, _buffer + _MAC + length),
-    output.length - length - _MAC,
-  );
+  const at = output.length - length - _MAC;
+  if (at < 0) throw new RangeError("the output is too short for the box");
+  if (length > _firstWindow) {
+    return _sealWindows(flags & 0xff, body, output, at);
+  }
+  _heap[_firstAt] = flags;
+  _heap.set(body, _firstAt + 1);
+  _wasm.seal(length, 1, 1);
+  output.set(_heap.subarray(_tagAt, _firstAt + length), at);
 }
 
 /**
  * Opens a box of the traffic (MAC, then ciphertext).
  *
- * @param key The key crypto_box_beforenm shared.
+ * @param key The key crypto_box_beforenm shared: 32 bytes.
  * @param nonce The 24-byte nonce it was sealed under.
  * @param box The box.
  * @returns The plaintext, in memory of its own; `undefined` if the box was
  * forged or shorter than a MAC.
+ * @throws {TypeError} If the key or the nonce is not a Uint8Array of the
+ * right length.
  */
 export function openBoxed(
   key: Uint8Array,
   nonce: Uint8Array,
   box: Uint8Array,
 ): Uint8Array | undefined {
+  _load(key, nonce);
   if (box.length < _MAC) return undefined;
-  const heap = _reserve(box.length);
-  _load(heap, key, nonce);
-  heap.set(box, _buffer);
-  if (_wasm.open(box.length) !== 0) return undefined;
-  return heap.slice(_buffer + _MAC, _buffer + box.length);
+  const length = box.length - _MAC;
+  if (length > _firstWindow) return _openWindows(box);
+  _heap.set(box, _tagAt);
+  if (_wasm.open(length, 1, 1) !== 0) return undefined;
+  return _heap.slice(_firstAt, _firstAt + length);
 }
 
 /**
  * crypto_box_easy_afternm (also crypto_secretbox_easy): the tag, then the
  * ciphertext, in memory of its own. For the handshake's boxes.
  *
- * @param key The key crypto_box_beforenm shared.
+ * @param key The key crypto_box_beforenm shared: 32 bytes.
  * @param nonce The 24-byte nonce, never reused under this key.
  * @param plaintext What to seal.
  * @returns The box.
+ * @throws {TypeError} If the key or the nonce is not a Uint8Array of the
+ * right length.
  */
 export function seal(
   key: Uint8Array,
   nonce: Uint8Array,
   plaintext: Uint8Array,
 ): Uint8Array {
+  _load(key, nonce);
   const length = plaintext.length;
-  const heap = _reserve(_MAC + length);
-  _load(heap, key, nonce);
-  heap.set(plaintext, _buffer + _MAC);
-  _wasm.seal(length);
-  return heap.slice(_buffer, _buffer + _MAC + length);
+  if (length > _firstWindow) {
+    const box = new Uint8Array(_MAC + length);
+    _sealWindows(-1, plaintext, box, 0);
+    return box;
+  }
+  _heap.set(plaintext, _firstAt);
+  _wasm.seal(length, 1, 1);
+  return _heap.slice(_tagAt, _firstAt + length);
 }
 
 /**
  * Opens a box made by {@linkcode seal}.
  *
- * @param key The key crypto_box_beforenm shared.
+ * @param key The key crypto_box_beforenm shared: 32 bytes.
  * @param nonce The 24-byte nonce it was sealed under.
  * @param box The box.
  * @returns The plaintext, or `undefined` if the box was forged.
+ * @throws {TypeError} If the key or the nonce is not a Uint8Array of the
+ * right length.
  */
 export function open(
   key: Uint8Array,
