@@ -93,7 +93,8 @@ function _zwsFlags(flags: number): number {
  * Queues frames as ZWS messages inside WebSocket frames, for ZWS over a
  * byte stream: headers and small bodies are copied into a shared batch
  * (many frames, one write), masked in place there by a client; a server's
- * large bodies go by reference.
+ * large bodies go by reference. A sealed (CURVE) frame is written straight
+ * into the batch by `reserveFrame`, and a client masks it once written.
  */
 export class WebSocketFrameOutput implements FrameOutput {
   #masked: boolean;
@@ -108,11 +109,31 @@ export class WebSocketFrameOutput implements FrameOutput {
     this.#batch = new WriteBatch(reuse);
   }
 
+  /** A client's payload written by the caller of `reserveFrame`, to mask. */
+  #unmasked: { payload: Uint8Array; mask: Uint8Array } | undefined;
+
   get pendingBytes(): number {
     return this.#batch.pendingBytes;
   }
 
+  reserveFrame(size: number, flags: number): Uint8Array {
+    this.#maskReserved();
+    const batch = this.#batch;
+    const buffer = batch.reserve(MAX_HEADER_SIZE + 1 + size);
+    const start = batch.end;
+    const mask = this.#masked ? randomMask() : undefined;
+    const payload = start +
+      writeWebSocketHeader(buffer, start, OPCODE.binary, size + 1, mask);
+    buffer[payload] = _zwsFlags(flags);
+    const end = payload + 1 + size;
+    batch.advance(end - start);
+    // The body is not there yet: it is masked before anything follows it.
+    if (mask) this.#unmasked = { payload: buffer.subarray(payload, end), mask };
+    return buffer.subarray(payload + 1, end);
+  }
+
   writeFrame(body: Uint8Array, flags: number): void {
+    this.#maskReserved();
     const batch = this.#batch;
     const size = body.length + 1;
     const copy = this.#masked || body.length < ZERO_COPY_THRESHOLD;
@@ -139,6 +160,14 @@ export class WebSocketFrameOutput implements FrameOutput {
   }
 
   take(): Uint8Array[] {
+    this.#maskReserved();
     return this.#batch.take();
+  }
+
+  #maskReserved(): void {
+    const unmasked = this.#unmasked;
+    if (!unmasked) return;
+    this.#unmasked = undefined;
+    applyMask(unmasked.payload, unmasked.mask);
   }
 }

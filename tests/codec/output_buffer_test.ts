@@ -7,6 +7,7 @@
 import { assert, assertEquals } from "@std/assert";
 import * as codec from "../../codec/mod.ts";
 import { OutputBuffer, WriteBatch } from "../../codec/_output_buffer.ts";
+import { parseZwsFrame, WebSocketFrameOutput } from "../../codec/_zws.ts";
 import { CLIENT, SERVER } from "../_keys.ts";
 import { expectEvent } from "./_helpers.ts";
 
@@ -131,4 +132,29 @@ Deno.test("CURVE seals boxes straight into a reused batch: the peer opens them a
   }
   assertEquals(received, 100);
   assert(buffers.size <= 8, `${buffers.size} buffers for 100 sealed messages`);
+});
+
+Deno.test("ZWS over a stream: a frame written into place by reserveFrame is masked once written, between plain frames", () => {
+  for (const masked of [true, false]) {
+    const output = new WebSocketFrameOutput(masked, true);
+    output.writeFrame(new Uint8Array([1, 2]), codec.FLAG_MORE);
+    output.reserveFrame!(70_000, 0).fill(9);
+    output.writeFrame(new Uint8Array([3]), codec.FLAG_COMMAND);
+    output.reserveFrame!(5, 0).set([4, 5, 6, 7, 8]);
+    const decoder = new codec.WebSocketDecoder({ masked });
+    const messages: codec.WebSocketMessage[] = [];
+    for (const chunk of output.take()) decoder.decode(chunk.slice(), messages);
+    const frames = messages.map((message) => parseZwsFrame(message.payload));
+    assertEquals(frames.map((frame) => frame.flags), [
+      codec.FLAG_MORE,
+      0,
+      codec.FLAG_COMMAND,
+      0,
+    ]);
+    assertEquals([...frames[0].body], [1, 2]);
+    assertEquals(frames[1].body.length, 70_000);
+    assert(frames[1].body.every((byte) => byte === 9), `masked: ${masked}`);
+    assertEquals([...frames[2].body], [3]);
+    assertEquals([...frames[3].body], [4, 5, 6, 7, 8]);
+  }
 });
