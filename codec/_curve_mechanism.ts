@@ -10,7 +10,7 @@ import type { Command } from "./command.ts";
 import { ProtocolError } from "./errors.ts";
 import type { MechanismName } from "./greeting.ts";
 import type { Mechanism, MechanismStep, SealedFrame } from "./mechanism.ts";
-import { openBoxed, sealFrame } from "./_secretbox.ts";
+import { openInPlace, sealFrame } from "./_secretbox.ts";
 import {
   equal,
   MESSAGE_BOX_AT,
@@ -99,7 +99,7 @@ export abstract class CurveMechanism implements Mechanism {
     }
     const fullNonce = this.#openNonce;
     fullNonce.set(shortNonce, SHORT_NONCE_AT);
-    const plaintext = openBoxed(
+    const plaintext = openInPlace(
       this._key!,
       fullNonce,
       body.subarray(MESSAGE_BOX_AT),

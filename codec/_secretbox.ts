@@ -121,13 +121,16 @@ function _sealWindows(
 }
 
 /**
- * Opens a box of more than one window: the plaintext goes into memory of
- * its own window by window, and is zeroed, not returned, if the tag then
- * fails.
+ * Opens a box of more than one window: the plaintext goes into `plaintext`
+ * (memory of its own, or the box's own bytes after the tag) window by
+ * window, each window's ciphertext read before its plaintext is written,
+ * and is zeroed, not returned, if the tag then fails.
  */
-function _openWindows(box: Uint8Array): Uint8Array | undefined {
+function _openWindows(
+  box: Uint8Array,
+  plaintext: Uint8Array,
+): Uint8Array | undefined {
   const length = box.length - _MAC;
-  const plaintext = new Uint8Array(length);
   _heap.set(box.subarray(0, _MAC + _firstWindow), _tagAt);
   _wasm.open(_firstWindow, 1, 0);
   plaintext.set(_heap.subarray(_firstAt, _firstAt + _firstWindow));
@@ -197,10 +200,43 @@ export function openBoxed(
   _load(key, nonce);
   if (box.length < _MAC) return undefined;
   const length = box.length - _MAC;
-  if (length > _firstWindow) return _openWindows(box);
+  if (length > _firstWindow) {
+    return _openWindows(box, new Uint8Array(length));
+  }
   _heap.set(box, _tagAt);
   if (_wasm.open(length, 1, 1) !== 0) return undefined;
   return _heap.slice(_firstAt, _firstAt + length);
+}
+
+/**
+ * Opens a box of the traffic in place: the plaintext is written over the
+ * ciphertext, in the box's own memory, and returned as a view of it. No
+ * allocation, for the receive path, where the box is a frame nobody else
+ * reads. A forged box is left as ciphertext or zeros, never unverified
+ * plaintext.
+ *
+ * @param key The key crypto_box_beforenm shared: 32 bytes.
+ * @param nonce The 24-byte nonce it was sealed under.
+ * @param box The box (MAC, then ciphertext), overwritten.
+ * @returns `box` after its MAC, now the plaintext; `undefined` if the box
+ * was forged or shorter than a MAC.
+ * @throws {TypeError} If the key or the nonce is not a Uint8Array of the
+ * right length.
+ */
+export function openInPlace(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  box: Uint8Array,
+): Uint8Array | undefined {
+  _load(key, nonce);
+  if (box.length < _MAC) return undefined;
+  const length = box.length - _MAC;
+  const plaintext = box.subarray(_MAC);
+  if (length > _firstWindow) return _openWindows(box, plaintext);
+  _heap.set(box, _tagAt);
+  if (_wasm.open(length, 1, 1) !== 0) return undefined;
+  plaintext.set(_heap.subarray(_firstAt, _firstAt + length));
+  return plaintext;
 }
 
 /**

@@ -170,7 +170,8 @@ export class Connection {
    * Feeds bytes received from the peer.
    *
    * @param chunk The bytes, in order. Not to be modified afterwards: message
-   * frames are views into it.
+   * frames are views into it, and CURVE decrypts each MESSAGE in place in
+   * it, so it no longer holds what was received.
    * @param now The current time, for the heartbeats (any traffic is life).
    * @returns What the bytes completed. After an `error` event the connection
    * ignores further input; write out its output (it may hold an ERROR

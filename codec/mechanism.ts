@@ -73,7 +73,8 @@ export interface Mechanism {
    */
   sealInto?(frame: SealedFrame, target: Uint8Array): void;
   /**
-   * Opens a frame the peer sealed.
+   * Opens a frame the peer sealed, in place if it likes: `body` is the
+   * frame's own, and the frame returned may be a view into it.
    *
    * @throws {ProtocolError} For a malformed, replayed or forged frame.
    */

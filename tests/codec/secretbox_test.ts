@@ -307,3 +307,27 @@ Deno.test("secretbox: NaCl's crypto_secretbox test vector", () => {
   assertEquals(ours.openBoxed(key, nonce, box), message);
   assert(sodium.openBoxed(key, nonce, box) !== undefined);
 });
+
+Deno.test("secretbox: openInPlace writes the plaintext over the box, and never unverified plaintext", () => {
+  const key = random(32);
+  const nonce = random(24);
+  for (const size of [0, 1, 17, 300, 4096, FIRST, FIRST + 1, 3 * WINDOW + 5]) {
+    const plaintext = random(size);
+    const box = sodium.seal(key, nonce, plaintext);
+    const opened = ours.openInPlace(key, nonce, box);
+    assertEquals(opened, plaintext, `${size}`);
+    assert(opened!.buffer === box.buffer, "a view of the box itself");
+    assertEquals(opened!.byteOffset, box.byteOffset + MAC);
+
+    const forged = sodium.seal(key, nonce, plaintext);
+    forged[forged.length - 1] ^= 1;
+    const ciphertext = forged.slice(MAC);
+    assertEquals(ours.openInPlace(key, nonce, forged), undefined);
+    const left = forged.subarray(MAC);
+    const untouched = left.every((byte, i) => byte === ciphertext[i]);
+    assert(
+      untouched || left.every((byte) => byte === 0),
+      `a forged box of ${size} bytes keeps its ciphertext or zeros`,
+    );
+  }
+});
