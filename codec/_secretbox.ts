@@ -197,15 +197,7 @@ export function openBoxed(
   nonce: Uint8Array,
   box: Uint8Array,
 ): Uint8Array | undefined {
-  _load(key, nonce);
-  if (box.length < _MAC) return undefined;
-  const length = box.length - _MAC;
-  if (length > _firstWindow) {
-    return _openWindows(box, new Uint8Array(length));
-  }
-  _heap.set(box, _tagAt);
-  if (_wasm.open(length, 1, 1) !== 0) return undefined;
-  return _heap.slice(_firstAt, _firstAt + length);
+  return _open(key, nonce, box, false);
 }
 
 /**
@@ -228,14 +220,29 @@ export function openInPlace(
   nonce: Uint8Array,
   box: Uint8Array,
 ): Uint8Array | undefined {
+  return _open(key, nonce, box, true);
+}
+
+/** Opens a box into memory of its own, or over its own ciphertext. */
+function _open(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  box: Uint8Array,
+  inPlace: boolean,
+): Uint8Array | undefined {
   _load(key, nonce);
   if (box.length < _MAC) return undefined;
   const length = box.length - _MAC;
-  const plaintext = box.subarray(_MAC);
-  if (length > _firstWindow) return _openWindows(box, plaintext);
+  if (length > _firstWindow) {
+    const into = inPlace ? box.subarray(_MAC) : new Uint8Array(length);
+    return _openWindows(box, into);
+  }
   _heap.set(box, _tagAt);
   if (_wasm.open(length, 1, 1) !== 0) return undefined;
-  plaintext.set(_heap.subarray(_firstAt, _firstAt + length));
+  const opened = _heap.subarray(_firstAt, _firstAt + length);
+  if (!inPlace) return opened.slice();
+  const plaintext = box.subarray(_MAC);
+  plaintext.set(opened);
   return plaintext;
 }
 
