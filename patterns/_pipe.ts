@@ -11,6 +11,13 @@ import { Queue } from "./_queue.ts";
 import { SubscriptionTrie } from "./_subscription_trie.ts";
 
 /**
+ * Messages read ahead of the reader with no receive high-water mark: past
+ * this, a queue that only grows costs memory and garbage collection (whose
+ * work grows with what is live) and buys nothing.
+ */
+export const READ_AHEAD = 65_536;
+
+/**
  * Where a pipe is in its life:
  * - `new`: made, not routed yet (an accepted peer, or an `immediate`
  *   connect, before its handshake);
@@ -107,10 +114,16 @@ export class Pipe {
       this.outbound.length >= this.#sendHighWaterMark;
   }
 
-  /** Whether the inbound queue is at its high-water mark. */
+  /**
+   * Whether reading from the peer pauses: the inbound queue is at its
+   * high-water mark or, with none, as long as {@linkcode READ_AHEAD}. What
+   * is not read waits in the kernel and the sender, lost by no one.
+   */
   get inboundFull(): boolean {
-    return !this.conflate && this.#receiveHighWaterMark > 0 &&
-      this.inbound.length >= this.#receiveHighWaterMark;
+    const limit = this.#receiveHighWaterMark > 0
+      ? this.#receiveHighWaterMark
+      : READ_AHEAD;
+    return !this.conflate && this.inbound.length >= limit;
   }
 
   /** Queues a message for the peer and wakes the link. */

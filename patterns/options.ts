@@ -14,7 +14,7 @@ export interface SocketOptions {
   context?: Context;
   /** Messages queued per peer before sending blocks or drops. Default 1000; 0 for no limit. */
   sendHighWaterMark?: number;
-  /** Messages received per peer and not read before reading from it pauses. Default 1000; 0 for no limit. */
+  /** Messages received per peer and not read before reading from it pauses. Default 1000; 0 for no limit (reading still pauses 65,536 messages ahead, which drops nothing). */
   receiveHighWaterMark?: number;
   /**
    * How long `close()` waits for queued messages to be written, in ms.

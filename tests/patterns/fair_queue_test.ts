@@ -1,7 +1,7 @@
 /** The fair queue on its own: round-robin reading, resuming, removal. */
 import { assertEquals, assertStrictEquals } from "@std/assert";
 import { FairQueue } from "../../patterns/_fair_queue.ts";
-import { Pipe } from "../../patterns/_pipe.ts";
+import { Pipe, READ_AHEAD } from "../../patterns/_pipe.ts";
 import { CountingLink } from "../_fakes.ts";
 
 const text = (value: string) => [new TextEncoder().encode(value)];
@@ -159,4 +159,23 @@ Deno.test("fair queue: empty until a message arrives, and again once all are rea
   deliver(queue, a, "a3");
   queue.remove(a);
   assertEquals(queue.empty, true, "removing the last pipe empties it");
+});
+
+Deno.test("fair queue: with no receive high-water mark, reading pauses READ_AHEAD messages ahead and resumes below, losing none", () => {
+  const queue = new FairQueue();
+  const from = pipe("tcp://a", 0);
+  const link = new CountingLink();
+  from.link = link;
+  for (let i = 0; i < READ_AHEAD - 1; i++) {
+    from.inbound.push(text("m"));
+    queue.arrived(from);
+  }
+  assertEquals(from.inboundFull, false);
+  from.inbound.push(text("m"));
+  queue.arrived(from);
+  assertEquals(from.inboundFull, true, "the session stops reading here");
+  queue.receive();
+  assertEquals(from.inboundFull, false);
+  assertEquals(link.resumes, 1, "and reading resumes");
+  assertEquals(drain(queue).length, READ_AHEAD - 1);
 });
