@@ -172,11 +172,24 @@ export function sealFrame(
   const length = 1 + body.length;
   const at = output.length - length - _MAC;
   if (at < 0) throw new RangeError("the output is too short for the box");
-  if (length > _firstWindow) {
-    return _sealWindows(flags & 0xff, body, output, at);
-  }
-  _heap[_firstAt] = flags;
-  _heap.set(body, _firstAt + 1);
+  _seal(flags & 0xff, body, output, at);
+}
+
+/**
+ * Seals `flags` (unless negative) then `body` into `output` at `at`: the
+ * tag, then the ciphertext.
+ */
+function _seal(
+  flags: number,
+  body: Uint8Array,
+  output: Uint8Array,
+  at: number,
+): void {
+  const skip = flags < 0 ? 0 : 1;
+  const length = skip + body.length;
+  if (length > _firstWindow) return _sealWindows(flags, body, output, at);
+  if (skip) _heap[_firstAt] = flags;
+  _heap.set(body, _firstAt + skip);
   _wasm.seal(length, 1, 1);
   output.set(_heap.subarray(_tagAt, _firstAt + length), at);
 }
@@ -263,15 +276,9 @@ export function seal(
   plaintext: Uint8Array,
 ): Uint8Array {
   _load(key, nonce);
-  const length = plaintext.length;
-  if (length > _firstWindow) {
-    const box = new Uint8Array(_MAC + length);
-    _sealWindows(-1, plaintext, box, 0);
-    return box;
-  }
-  _heap.set(plaintext, _firstAt);
-  _wasm.seal(length, 1, 1);
-  return _heap.slice(_tagAt, _firstAt + length);
+  const box = new Uint8Array(_MAC + plaintext.length);
+  _seal(-1, plaintext, box, 0);
+  return box;
 }
 
 /**
