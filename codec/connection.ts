@@ -8,7 +8,6 @@
 import type { Verdict } from "./authentication.ts";
 import {
   type Command,
-  encodeCommand,
   encodePing,
   encodePong,
   parseCommand,
@@ -23,6 +22,7 @@ import type { MechanismName } from "./greeting.ts";
 import type { Mechanism } from "./mechanism.ts";
 import { Handshake } from "./_handshake.ts";
 import { MessageAssembler } from "./_message_assembler.ts";
+import { checkGroupMessage, SubscriptionCodec } from "./_subscriptions.ts";
 import { type FrameOutput, OutputBuffer } from "./_output_buffer.ts";
 import { parseZwsFrame, WebSocketFrameOutput, ZwsOutput } from "./_zws.ts";
 
@@ -65,7 +65,7 @@ export class Connection {
   #deadline: number | undefined;
   #heartbeat: Heartbeat;
   #now = 0;
-  #subscriptionsAsMessages: boolean;
+  #subscriptions: SubscriptionCodec;
   /** Set once ready when the mechanism seals every frame (CURVE). */
   #sealing = false;
 
@@ -103,8 +103,7 @@ export class Connection {
       timeToLive: options.heartbeatTimeToLive,
       now: this.#now,
     });
-    this.#subscriptionsAsMessages = options.socketType === "PUB" ||
-      options.socketType === "XPUB";
+    this.#subscriptions = new SubscriptionCodec(options.socketType);
     if (this.#zws) {
       this.#state = "handshake";
       this.#handshake.start();
@@ -262,23 +261,25 @@ export class Connection {
 
   /**
    * Queues a subscription for the peer, as ZMTP 3.1's SUBSCRIBE command or,
-   * to a 3.0 peer, as a message starting with 0x01.
+   * to a 3.0 peer, as a message starting with 0x01; a DISH joins a group
+   * with libzmq's JOIN command instead.
    *
    * @param topic The prefix.
    * @throws {ZmqError} `EFSM` before `ready` or after an `error` event.
    */
   sendSubscribe(topic: Uint8Array): void {
-    this.#sendSubscription(1, "SUBSCRIBE", topic);
+    this.#sendSubscription(true, topic);
   }
 
   /**
-   * Queues the cancellation of a subscription (CANCEL, or 0x00 to a 3.0 peer).
+   * Queues the cancellation of a subscription (CANCEL, or 0x00 to a 3.0
+   * peer; a DISH leaves a group with LEAVE).
    *
    * @param topic The prefix.
    * @throws {ZmqError} `EFSM` before `ready` or after an `error` event.
    */
   sendCancel(topic: Uint8Array): void {
-    this.#sendSubscription(0, "CANCEL", topic);
+    this.#sendSubscription(false, topic);
   }
 
   /**
@@ -337,16 +338,14 @@ export class Connection {
     }
   }
 
-  #sendSubscription(flag: number, name: string, topic: Uint8Array): void {
+  #sendSubscription(subscribe: boolean, topic: Uint8Array): void {
     this.#assertReady();
-    if (this.#handshake.peerMinor >= 1) {
-      this.#emit(encodeCommand(name, topic), FLAG_COMMAND);
-    } else {
-      const body = new Uint8Array(topic.length + 1);
-      body[0] = flag;
-      body.set(topic, 1);
-      this.#emit(body, 0);
-    }
+    const [body, flags] = this.#subscriptions.frame(
+      subscribe,
+      topic,
+      this.#handshake.peerMinor,
+    );
+    this.#emit(body, flags);
   }
 
   #assertReady(): void {
@@ -397,7 +396,7 @@ export class Connection {
     const frames = this.#assembler.add(body, (flags & FLAG_MORE) !== 0);
     if (!frames) return;
     if (
-      this.#subscriptionsAsMessages && frames.length === 1 &&
+      this.#subscriptions.asMessages && frames.length === 1 &&
       body.length > 0 && body[0] <= 1
     ) {
       events.push({
@@ -406,6 +405,7 @@ export class Connection {
       });
       return;
     }
+    if (this.#subscriptions.joins) checkGroupMessage(frames);
     events.push({ type: "message", frames });
   }
 
@@ -417,26 +417,19 @@ export class Connection {
         return;
       case "PONG":
         return;
-      case "SUBSCRIBE":
-      case "CANCEL":
-        if (this.#subscriptionsAsMessages) {
-          events.push({
-            type: command.name === "SUBSCRIBE" ? "subscribe" : "cancel",
-            topic: command.data,
-          });
-        }
-        return;
       case "ERROR":
         throw new ProtocolError(
           "peer",
           `the peer closed with ERROR: ${parseError(command.data)}`,
         );
-      default:
-        throw new ProtocolError(
-          "protocol",
-          `the peer sent an unknown command: ${command.name}`,
-        );
     }
+    const subscription = this.#subscriptions.event(command);
+    if (subscription) events.push(subscription);
+    if (subscription !== undefined) return;
+    throw new ProtocolError(
+      "protocol",
+      `the peer sent an unknown command: ${command.name}`,
+    );
   }
 
   #fail(error: ProtocolError, events: ConnectionEvent[]): void {

@@ -31,7 +31,9 @@ export type ZmqErrorCode =
   /** The operation timed out (`sendTimeout`, `receiveTimeout`). */
   | "EAGAIN"
   /** The peer refused a connection attempt (the dialer tries again). */
-  | "ECONNREFUSED";
+  | "ECONNREFUSED"
+  /** The transport does not carry this socket type (udp for a PUSH, say). */
+  | "ENOCOMPATPROTO";
 
 /**
  * The error every operation of this library throws or rejects with.

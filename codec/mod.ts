@@ -25,6 +25,7 @@ export * from "./null.ts";
 export * from "./socket_type.ts";
 export * from "./heartbeat.ts";
 export * from "./connection.ts";
+export * from "./raw_connection.ts";
 export * from "./authentication.ts";
 export * from "./z85.ts";
 export * from "./plain.ts";

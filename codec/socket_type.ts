@@ -4,7 +4,11 @@
  * @module
  */
 
-/** The socket types ZMTP names in the READY command's Socket-Type property. */
+/**
+ * The socket types: those ZMTP names in the READY command's Socket-Type
+ * property (RFC 37, and the draft types of RFC 41, 48, 49 and 51), and
+ * STREAM and DGRAM, which speak raw TCP and UDP instead of ZMTP.
+ */
 export type SocketType =
   | "PAIR"
   | "PUB"
@@ -16,7 +20,30 @@ export type SocketType =
   | "PULL"
   | "PUSH"
   | "XPUB"
-  | "XSUB";
+  | "XSUB"
+  | "STREAM"
+  | "SERVER"
+  | "CLIENT"
+  | "RADIO"
+  | "DISH"
+  | "GATHER"
+  | "SCATTER"
+  | "DGRAM"
+  | "PEER"
+  | "CHANNEL";
+
+/**
+ * The longest RADIO/DISH group, in bytes (libzmq's ZMQ_GROUP_MAX_LENGTH,
+ * 255 since libzmq 4.3.3; 15 before).
+ *
+ * @example
+ * ```ts
+ * import { codec } from "@zmtp/zmq";
+ *
+ * console.log(codec.MAX_GROUP_BYTES); // 255
+ * ```
+ */
+export const MAX_GROUP_BYTES = 255;
 
 const _PEERS: Record<SocketType, readonly SocketType[]> = {
   PAIR: ["PAIR"],
@@ -30,6 +57,17 @@ const _PEERS: Record<SocketType, readonly SocketType[]> = {
   ROUTER: ["REQ", "DEALER", "ROUTER"],
   PUSH: ["PULL"],
   PULL: ["PUSH"],
+  SERVER: ["CLIENT"],
+  CLIENT: ["SERVER"],
+  RADIO: ["DISH"],
+  DISH: ["RADIO"],
+  GATHER: ["SCATTER"],
+  SCATTER: ["GATHER"],
+  PEER: ["PEER"],
+  CHANNEL: ["CHANNEL"],
+  // Raw sockets: no ZMTP peer at all.
+  STREAM: [],
+  DGRAM: [],
 };
 
 /**
@@ -45,7 +83,8 @@ const _PEERS: Record<SocketType, readonly SocketType[]> = {
  *
  * @param ours Our socket type.
  * @param theirs The peer's Socket-Type property, as received.
- * @returns `true` when RFC 23/37 lists the pair as valid.
+ * @returns `true` when RFC 23/37 (or the draft type's RFC) lists the pair
+ * as valid.
  */
 export function socketTypesMatch(ours: SocketType, theirs: string): boolean {
   return (_PEERS[ours] as readonly string[]).includes(theirs);

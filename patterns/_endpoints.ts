@@ -14,12 +14,15 @@ import { acceptWebSocket } from "../transport/websocket_link.ts";
 import type {
   LinkOptions,
   TlsOptions,
+  Transport,
   TransportListener,
 } from "../transport/transport.ts";
+import { ws } from "../transport/ws.ts";
 import type { SocketEventsController } from "./events.ts";
 import type { ConnectOptions } from "./options.ts";
 import type { SocketCore } from "./_core.ts";
 import type { MechanismFactory } from "./_mechanism_factory.ts";
+import type { Pipe } from "./_pipe.ts";
 import { connectRoutingId } from "./_resolve_options.ts";
 
 /** The options the endpoints read, live, from their socket. */
@@ -46,7 +49,52 @@ interface _Bound {
 interface _Connected {
   endpoint: string;
   dialer: Dialer;
-  pipe: ReturnType<SocketCore["newPipe"]>;
+  pipe: Pipe;
+}
+
+/** The transports a raw socket (STREAM) speaks over: byte streams. */
+const _RAW_SCHEMES: ReadonlySet<string> = new Set(["tcp", "ipc"]);
+
+/** How to let go of each `connect` pipe for good. */
+const _drops = new WeakMap<Pipe, () => void>();
+
+/**
+ * Lets go of a peer for good, as a STREAM socket does when told to close
+ * one: closes its connection and, for a `connect` peer, stops redialling
+ * and drops its pipe, as `disconnect` would.
+ */
+export function hangUp(pipe: Pipe): void {
+  const drop = _drops.get(pipe);
+  if (drop) drop();
+  else pipe.link?.close();
+}
+
+/**
+ * libzmq's check that a socket type can use a transport: the transport's
+ * own rule, then those of the raw types, which need raw bytes (STREAM) or
+ * datagrams (DGRAM).
+ *
+ * @throws {ZmqError} `ENOCOMPATPROTO`.
+ */
+function _checkCompatible(
+  type: SocketType,
+  transport: Transport,
+  use: "bind" | "connect",
+): void {
+  transport.checkSocketType?.(type, use);
+  const scheme = transport.scheme;
+  if (type === "DGRAM" && scheme !== "udp") {
+    throw new ZmqError(
+      "ENOCOMPATPROTO",
+      `a DGRAM socket sends datagrams, which ${scheme}:// does not carry: bind udp://host:port`,
+    );
+  }
+  if (type === "STREAM" && !_RAW_SCHEMES.has(scheme)) {
+    throw new ZmqError(
+      "ENOCOMPATPROTO",
+      `a STREAM socket speaks raw bytes, which ${scheme}:// does not carry: use tcp:// or ipc://`,
+    );
+  }
 }
 
 /** Where a socket listens and what it connects to. */
@@ -77,6 +125,7 @@ export class Endpoints {
     let listener: TransportListener;
     try {
       const { transport, address } = resolveEndpoint(endpoint, "bind");
+      _checkCompatible(this.#settings.type, transport, "bind");
       listener = await transport.listen(
         address,
         this.#linkOptions(),
@@ -124,6 +173,7 @@ export class Endpoints {
     const core = this.#core;
     const events = this.#events;
     const { transport, address } = resolveEndpoint(endpoint, "connect");
+    _checkCompatible(settings.type, transport, "connect");
     const assignedRoutingId = connectRoutingId(settings.type, options);
     const immediate = settings.immediate;
     const pipe = core.newPipe(endpoint, false, immediate);
@@ -147,7 +197,9 @@ export class Endpoints {
           reason: error instanceof Error ? error.message : String(error),
         }),
     });
-    this.#dialers.push({ endpoint, dialer, pipe });
+    const entry = { endpoint, dialer, pipe };
+    this.#dialers.push(entry);
+    _drops.set(pipe, () => void this.#drop(entry));
     this.last = endpoint;
     if (!immediate) core.attach(pipe);
   }
@@ -162,19 +214,22 @@ export class Endpoints {
         `${endpoint} is not connected on this socket`,
       );
     }
-    this.#dialers = this.#dialers.filter((entry) =>
-      entry.endpoint !== endpoint
-    );
-    await Promise.all(entries.map(async ({ dialer, pipe }) => {
-      const closing = dialer.close();
-      pipe.link?.close();
-      await closing;
-      this.#core.remove(pipe);
-    }));
+    await Promise.all(entries.map((entry) => this.#drop(entry)));
+  }
+
+  /** Stops dialling one `connect` pipe, closes its link and drops it. */
+  async #drop(entry: _Connected): Promise<void> {
+    const index = this.#dialers.indexOf(entry);
+    if (index >= 0) this.#dialers.splice(index, 1);
+    const closing = entry.dialer.close();
+    entry.pipe.link?.close();
+    await closing;
+    this.#core.remove(entry.pipe);
   }
 
   /** Serves a WebSocket upgrade from an HTTP handler as an accepted peer. */
   upgrade(request: Request, remoteAddress: string): Response {
+    _checkCompatible(this.#settings.type, ws, "bind");
     const url = new URL(request.url);
     const endpoint = `ws://${url.host}${url.pathname}`;
     const { response, link, refusal } = acceptWebSocket(

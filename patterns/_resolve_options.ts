@@ -83,7 +83,7 @@ export function resolveOptions(
 }
 
 /**
- * The routing id a ROUTER gives the peer of a `connect`.
+ * The routing id a ROUTER or a STREAM gives the peer of a `connect`.
  *
  * @throws {ZmqError} `EINVAL` on any other socket type, or when empty.
  */
@@ -92,10 +92,10 @@ export function connectRoutingId(
   options: ConnectOptions,
 ): Uint8Array | undefined {
   if (options.routingId === undefined) return undefined;
-  if (type !== "ROUTER") {
+  if (type !== "ROUTER" && type !== "STREAM") {
     throw new ZmqError(
       "EINVAL",
-      `only a ROUTER names its peers; a ${type} socket cannot connect with a routingId`,
+      `only a ROUTER or a STREAM names its peers; a ${type} socket cannot connect with a routingId`,
     );
   }
   const routingId = _toBytes(options.routingId)!;

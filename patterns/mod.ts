@@ -41,6 +41,20 @@ export { XSubscriber } from "./xsubscriber.ts";
 export { Push } from "./push.ts";
 export { Pull } from "./pull.ts";
 export { Pair } from "./pair.ts";
+export { Stream, type StreamOptions } from "./stream.ts";
+export {
+  type RoutedMessage,
+  type RoutedSendOptions,
+  Server,
+} from "./server.ts";
+export { Client } from "./client.ts";
+export { Scatter } from "./scatter.ts";
+export { Gather } from "./gather.ts";
+export { Peer } from "./peer.ts";
+export { Channel } from "./channel.ts";
+export { Radio, type RadioSendOptions } from "./radio.ts";
+export { Dish, type DishMessage } from "./dish.ts";
+export { Datagram } from "./datagram.ts";
 export { version } from "./version.ts";
 export { proxy, ProxyControl, type ProxyOptions } from "./proxy.ts";
 export { poll, type PollOptions } from "./poll.ts";

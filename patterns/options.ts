@@ -97,8 +97,9 @@ export interface SocketOptions {
 /** Options of `connect`. */
 export interface ConnectOptions {
   /**
-   * The routing id a ROUTER gives the peer on this connection, whatever the
-   * peer announces (ZMQ_CONNECT_ROUTING_ID). ROUTER only.
+   * The routing id a ROUTER or a STREAM gives the peer on this connection,
+   * whatever the peer announces (ZMQ_CONNECT_ROUTING_ID). ROUTER and STREAM
+   * only.
    */
   routingId?: string | Uint8Array;
 }

@@ -159,22 +159,65 @@ export class LibzmqSocket {
     });
   }
 
-  async send(frames: (string | Uint8Array)[]): Promise<void> {
+  /** Sends; a Server names the peer (`routingId`), a Radio the `group`. */
+  async send(
+    frames: (string | Uint8Array)[],
+    options: { routingId?: number; group?: string | Uint8Array } = {},
+  ): Promise<void> {
     const bytes = frames.map((f) =>
       typeof f === "string" ? _encoder.encode(f) : f
     );
+    const group = typeof options.group === "string"
+      ? _encoder.encode(options.group)
+      : options.group;
     await this.peer.request("send", {
       socket: this.name,
       frames: bytes.map(_toBase64),
+      routingId: options.routingId,
+      group: group && _toBase64(group),
     });
   }
 
   async receive(timeout = 5000): Promise<Uint8Array[]> {
+    return (await this.receiveWith(timeout)).frames;
+  }
+
+  /**
+   * Receives, with what a draft type reports beside the frames: a Server's
+   * `routingId`, a Dish's `group`.
+   */
+  async receiveWith(
+    timeout = 5000,
+  ): Promise<{ frames: Uint8Array[]; routingId?: number; group?: Uint8Array }> {
     const reply = await this.peer.request("receive", {
       socket: this.name,
       timeout,
     });
-    return (reply.frames as string[]).map(_fromBase64);
+    return {
+      frames: (reply.frames as string[]).map(_fromBase64),
+      routingId: reply.routingId as number | undefined,
+      group: typeof reply.group === "string"
+        ? _fromBase64(reply.group)
+        : undefined,
+    };
+  }
+
+  /** A Dish joins a group. */
+  async join(group: string | Uint8Array): Promise<void> {
+    const bytes = typeof group === "string" ? _encoder.encode(group) : group;
+    await this.peer.request("join", {
+      socket: this.name,
+      group: _toBase64(bytes),
+    });
+  }
+
+  /** A Dish leaves a group. */
+  async leave(group: string | Uint8Array): Promise<void> {
+    const bytes = typeof group === "string" ? _encoder.encode(group) : group;
+    await this.peer.request("leave", {
+      socket: this.name,
+      group: _toBase64(bytes),
+    });
   }
 
   async subscribe(topic: string | Uint8Array = ""): Promise<void> {

@@ -14,6 +14,7 @@ const DENO_ALLOWED = new Set([
   "transport/_stream_listener.ts",
   "transport/ws.ts",
   "transport/websocket_link.ts",
+  "transport/udp.ts",
 ]);
 
 /**

@@ -8,11 +8,15 @@
 import type { Verdict } from "../codec/authentication.ts";
 import type { Connection, ConnectionEvent } from "../codec/connection.ts";
 import { ProtocolError } from "../codec/errors.ts";
+import type { RawConnection } from "../codec/raw_connection.ts";
 import type { WebSocketConnection } from "../codec/websocket_connection.ts";
 import type { Session } from "./transport.ts";
 
-/** A codec a link drives: ZMTP's own, or ZWS (inside WebSocket frames or not). */
-export type LinkCodec = Connection | WebSocketConnection;
+/**
+ * A codec a link drives: ZMTP's own, ZWS (inside WebSocket frames or not),
+ * or raw bytes (STREAM).
+ */
+export type LinkCodec = Connection | WebSocketConnection | RawConnection;
 
 /** What the driver asks of its link. */
 export interface DriverHooks {
@@ -42,9 +46,17 @@ export class CodecDriver {
     this.#hooks = hooks;
   }
 
-  /** Where events go from now on; the deadline timer starts. */
+  /**
+   * Where events go from now on; the deadline timer starts. A codec due at
+   * once (a raw one, which has no handshake) is ticked now, so its peer is
+   * ready before any byte or hang-up of it is read.
+   */
   start(session: Session): void {
     this.#session = session;
+    const deadline = this.codec.deadline;
+    if (deadline !== undefined && deadline <= this.now()) {
+      this.dispatch(this.codec.tick(this.now()));
+    }
     this.#arm();
   }
 

@@ -5,8 +5,7 @@
  */
 
 import { ZmqError } from "../codec/errors.ts";
-import { Connection } from "../codec/connection.ts";
-import { streamCodecOptions, StreamLink } from "./stream_link.ts";
+import { streamCodec, StreamLink } from "./stream_link.ts";
 import type { LinkCodec } from "./_codec_driver.ts";
 import type { Link, LinkOptions, TransportListener } from "./transport.ts";
 
@@ -27,8 +26,7 @@ export class StreamListener implements TransportListener {
     options: LinkOptions,
     accept: (link: Link, endpoint: string) => void,
     onClose: () => Promise<void> = () => Promise.resolve(),
-    codec: (options: LinkOptions) => LinkCodec = (options) =>
-      new Connection(streamCodecOptions(options)),
+    codec: (options: LinkOptions) => LinkCodec = streamCodec,
   ) {
     this.#codec = codec;
     this.#listener = listener;

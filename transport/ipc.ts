@@ -4,9 +4,8 @@
  * @module
  */
 
-import { Connection } from "../codec/connection.ts";
 import { ZmqError } from "../codec/errors.ts";
-import { streamCodecOptions, StreamLink } from "./stream_link.ts";
+import { streamCodec, StreamLink } from "./stream_link.ts";
 import { bindError, requireDeno, StreamListener } from "./_stream_listener.ts";
 import type { Transport } from "./transport.ts";
 
@@ -49,7 +48,7 @@ export const ipc: Transport = {
   async dial(path, options) {
     requireDeno("ipc");
     const conn = await Deno.connect({ transport: "unix", path });
-    return new StreamLink(conn, new Connection(streamCodecOptions(options)));
+    return new StreamLink(conn, streamCodec(options));
   },
 };
 

@@ -1,8 +1,8 @@
 /**
  * Transports: the interface a scheme such as `tcp://` implements, the
- * registry by scheme, the built-in `tcp`, `ipc` and `inproc`, and what
- * they share: the stream link between a byte stream and the codec, and the
- * dialer that reconnects with backoff.
+ * registry by scheme, the built-in `tcp`, `ipc`, `inproc`, `ws`/`wss` and
+ * `udp`, and what they share: the stream link between a byte stream and
+ * the codec, and the dialer that reconnects with backoff.
  *
  * @example Adding a transport: one object, one registry call
  * ```ts
@@ -24,4 +24,5 @@ export * from "./tcp.ts";
 export * from "./ipc.ts";
 export * from "./inproc.ts";
 export * from "./ws.ts";
+export * from "./udp.ts";
 export * from "./websocket_link.ts";

@@ -10,11 +10,12 @@ import { splitEndpoint } from "./endpoint.ts";
 import { inproc } from "./inproc.ts";
 import { ipc } from "./ipc.ts";
 import { tcp } from "./tcp.ts";
+import { udp } from "./udp.ts";
 import { ws, wss } from "./ws.ts";
 import type { Transport } from "./transport.ts";
 
 const _TRANSPORTS = new Map<string, Transport>(
-  [tcp, ipc, inproc, ws, wss].map((transport) => [transport.scheme, transport]),
+  [tcp, ipc, inproc, ws, wss, udp].map((each) => [each.scheme, each]),
 );
 
 /**

@@ -9,7 +9,9 @@
 import { CodecDriver, type LinkCodec } from "./_codec_driver.ts";
 import type { Verdict } from "../codec/authentication.ts";
 import { macrotask } from "./_macrotask.ts";
+import { Connection } from "../codec/connection.ts";
 import type { ConnectionOptions } from "../codec/connection_options.ts";
+import { RawConnection } from "../codec/raw_connection.ts";
 import type {
   ByteStream,
   Link,
@@ -31,6 +33,34 @@ const WRITE_BATCH_BYTES = 128 * 1024;
  */
 export function streamCodecOptions(options: LinkOptions): ConnectionOptions {
   return { ...options.connectionOptions(), reuseOutput: true };
+}
+
+/**
+ * The codec of a new link over a byte stream: ZMTP, or raw bytes for a
+ * STREAM socket (which speaks to peers without ZeroMQ, as libzmq's raw
+ * engine does).
+ *
+ * @example
+ * ```ts
+ * import { codec } from "@zmtp/zmq";
+ * import { streamCodec } from "@zmtp/zmq/transport";
+ *
+ * const raw = streamCodec({
+ *   scope: {},
+ *   connectionOptions: () => ({ socketType: "STREAM" }),
+ *   peer: { socketType: "STREAM", minor: 0, metadata: new codec.Metadata() },
+ * });
+ * console.log(raw instanceof codec.RawConnection); // true
+ * ```
+ *
+ * @param options What the socket gives the transport for each link.
+ * @returns A fresh codec, its greeting (if any) queued.
+ */
+export function streamCodec(options: LinkOptions): LinkCodec {
+  const codecOptions = streamCodecOptions(options);
+  return codecOptions.socketType === "STREAM"
+    ? new RawConnection(codecOptions)
+    : new Connection(codecOptions);
 }
 
 /**

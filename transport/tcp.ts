@@ -4,9 +4,8 @@
  * @module
  */
 
-import { Connection } from "../codec/connection.ts";
 import { ZmqError } from "../codec/errors.ts";
-import { streamCodecOptions, StreamLink } from "./stream_link.ts";
+import { streamCodec, StreamLink } from "./stream_link.ts";
 import { bindError, requireDeno, StreamListener } from "./_stream_listener.ts";
 import type { Transport } from "./transport.ts";
 
@@ -125,7 +124,7 @@ export const tcp: Transport = {
         const remote = conn.remoteAddr as Deno.NetAddr;
         return new StreamLink(
           conn,
-          new Connection(streamCodecOptions(options)),
+          streamCodec(options),
           remote.hostname,
         );
       } catch (error) {

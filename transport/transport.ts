@@ -12,6 +12,7 @@ import type {
 } from "../codec/connection.ts";
 import type { Verdict } from "../codec/authentication.ts";
 import type { ProtocolError } from "../codec/errors.ts";
+import type { SocketType } from "../codec/socket_type.ts";
 
 /**
  * A byte stream to a peer (a TCP or unix socket connection; later a
@@ -153,6 +154,14 @@ export interface Transport {
    * @throws {ZmqError} `EINVAL`.
    */
   check(address: string, use: "bind" | "connect"): void;
+  /**
+   * Checks, at once, that a socket type may bind or connect over this
+   * transport, for one that carries only some types (`udp`: RADIO, DISH
+   * and DGRAM).
+   *
+   * @throws {ZmqError} `ENOCOMPATPROTO`.
+   */
+  checkSocketType?(type: SocketType, use: "bind" | "connect"): void;
   /**
    * Binds an address and accepts peers; each accepted link is handed to
    * `accept` with the bound endpoint, not yet started.

@@ -216,6 +216,57 @@ Deno.test("connection: subscriptions as 3.1 commands and 3.0 messages", () => {
   ]);
 });
 
+Deno.test("connection: a DISH joins and leaves groups with libzmq's JOIN and LEAVE", () => {
+  const radio = new codec.Connection({ socketType: "RADIO" });
+  const dish = new codec.Connection({ socketType: "DISH" });
+  handshake(radio, dish);
+  dish.sendSubscribe(text.encode("movies"));
+  const [join] = dish.takeOutput().map((chunk) => chunk.slice());
+  // A command frame: flags 0x04, size 11, "\x04JOIN" then the group.
+  assertEquals(join, new Uint8Array([4, 11, 4, ...ascii("JOINmovies")]));
+  radio.receive(join);
+  dish.sendCancel(text.encode("movies"));
+  assertEquals(pump(dish, radio), [
+    { type: "cancel", topic: text.encode("movies") },
+  ]);
+  assertEquals(
+    radio.receive(
+      codec.encodeFrame(
+        codec.encodeCommand("JOIN", text.encode("tv")),
+        codec.FLAG_COMMAND,
+      ),
+    ),
+    [{ type: "subscribe", topic: text.encode("tv") }],
+  );
+});
+
+Deno.test("connection: a JOIN of a group over 255 bytes, or to a non-RADIO, fails", () => {
+  const radio = new codec.Connection({ socketType: "RADIO" });
+  const dish = new codec.Connection({ socketType: "DISH" });
+  handshake(radio, dish);
+  const [tooLong] = radio.receive(
+    codec.encodeFrame(
+      codec.encodeCommand("JOIN", new Uint8Array(256).fill(65)),
+      codec.FLAG_COMMAND,
+    ),
+  );
+  assert(
+    tooLong.type === "error" && tooLong.error.kind === "protocol" &&
+      tooLong.error.message.includes("255 bytes"),
+  );
+
+  const pub = new codec.Connection({ socketType: "PUB" });
+  const sub = new codec.Connection({ socketType: "SUB" });
+  handshake(pub, sub);
+  const [unknown] = pub.receive(
+    codec.encodeFrame(
+      codec.encodeCommand("JOIN", text.encode("a")),
+      codec.FLAG_COMMAND,
+    ),
+  );
+  assert(unknown.type === "error" && unknown.error.message.includes("JOIN"));
+});
+
 Deno.test("connection: to a ZMTP 3.0 peer, subscriptions go as messages", () => {
   const sub = new codec.Connection({ socketType: "SUB" });
   const greeting30 = codec.encodeGreeting({

@@ -304,7 +304,7 @@ Deno.test("endpoints: IPv6, wildcard, localhost, and typed errors", async (t) =>
     );
     assertEquals((malformed as ZmqError).code, "EINVAL");
     const unknown = await assertRejects(
-      () => other.bind("udp://127.0.0.1:1"),
+      () => other.bind("sctp://127.0.0.1:1"),
       ZmqError,
     );
     assertEquals((unknown as ZmqError).code, "EPROTONOSUPPORT");

@@ -6,6 +6,23 @@
 const zmq = require("zeromq");
 const readline = require("node:readline");
 
+// The draft types (Server, Client, Radio, Dish, Scatter, Gather, Datagram),
+// loaded only when a test opens one: loading them prints a warning.
+let draft;
+const socketClass = (type) =>
+  zmq[type] ?? (draft ??= require("zeromq/draft"))[type];
+
+// A libzmq socket type zeromq.js has no class for (ZMQ_PEER 19, ZMQ_CHANNEL
+// 20), opened by number: the base class, plus the option `receive` sets.
+class ByNumber extends zmq.Socket {
+  get receiveTimeout() {
+    return this.getInt32Option(27);
+  }
+  set receiveTimeout(value) {
+    this.setInt32Option(27, value);
+  }
+}
+
 const sockets = new Map();
 const zapLog = [];
 const decode = (frames) => frames.map((f) => Buffer.from(f, "base64"));
@@ -27,7 +44,9 @@ async function echo(socket) {
 const handlers = {
   version: () => ({ version: zmq.version }),
   open({ socket, type, options }) {
-    const instance = new zmq[type](options ?? {});
+    const instance = typeof type === "number"
+      ? new ByNumber(type, options ?? {})
+      : new (socketClass(type))(options ?? {});
     sockets.set(socket, instance);
     return {};
   },
@@ -50,14 +69,40 @@ const handlers = {
     for (let i = 1; i <= count; i++) await s.send(`${prefix}${i}`);
     return {};
   },
-  async send({ socket, frames }) {
-    await sockets.get(socket).send(decode(frames));
+  // `routingId` (Server) and `group` (Radio) go with the message.
+  async send({ socket, frames, routingId, group }) {
+    const s = sockets.get(socket);
+    const message = decode(frames);
+    if (routingId !== undefined) await s.send(message, { routingId });
+    else if (group !== undefined) {
+      await s.send(message, { group: Buffer.from(group, "base64") });
+    } else await s.send(message);
     return {};
   },
+  // A draft type's receive also reports the Server's routingId or the
+  // Dish's group.
   async receive({ socket, timeout }) {
     const s = sockets.get(socket);
     s.receiveTimeout = timeout ?? 5000;
-    return { frames: encode(await s.receive()) };
+    const received = await s.receive();
+    const last = received[received.length - 1];
+    if (last && !Buffer.isBuffer(last) && typeof last === "object") {
+      const frames = received.slice(0, -1);
+      return {
+        frames: encode(frames),
+        routingId: last.routingId,
+        group: last.group && Buffer.from(last.group).toString("base64"),
+      };
+    }
+    return { frames: encode(received) };
+  },
+  join({ socket, group }) {
+    sockets.get(socket).join(Buffer.from(group, "base64"));
+    return {};
+  },
+  leave({ socket, group }) {
+    sockets.get(socket).leave(Buffer.from(group, "base64"));
+    return {};
   },
   subscribe({ socket, topic }) {
     sockets.get(socket).subscribe(Buffer.from(topic ?? "", "base64"));
@@ -112,6 +157,12 @@ const handlers = {
   // when the application thread next uses the socket; reading ZMQ_EVENTS does.
   touch({ socket }) {
     return { readable: sockets.get(socket).readable };
+  },
+  // A libzmq option zeromq.js has no property for, as bytes (ZMQ_HELLO_MSG
+  // 110: a message the socket sends each new peer).
+  setBytesOption({ socket, option, value }) {
+    sockets.get(socket).setStringOption(option, Buffer.from(value, "base64"));
+    return {};
   },
   close({ socket }) {
     sockets.get(socket).close();

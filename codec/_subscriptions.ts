@@ -1,0 +1,99 @@
+/**
+ * Subscriptions on the wire: ZMTP 3.1's SUBSCRIBE and CANCEL commands, 3.0's
+ * messages starting with 0x01 or 0x00, and libzmq's JOIN and LEAVE commands
+ * by which a DISH joins a RADIO's groups.
+ *
+ * @module
+ */
+
+import { type Command, encodeCommand } from "./command.ts";
+import { ProtocolError } from "./errors.ts";
+import { FLAG_COMMAND } from "./frame.ts";
+import { MAX_GROUP_BYTES, type SocketType } from "./socket_type.ts";
+
+/** A subscription or its cancellation, as a connection reports it. */
+export type SubscriptionEvent = {
+  type: "subscribe" | "cancel";
+  topic: Uint8Array;
+};
+
+/** How one socket type's subscriptions are written and read. */
+export class SubscriptionCodec {
+  /** A PUB or XPUB: one-frame messages starting with 0x01/0x00 subscribe. */
+  readonly asMessages: boolean;
+  /** A DISH: it joins groups, and each message is a group and a body. */
+  readonly joins: boolean;
+  #joined: boolean;
+
+  constructor(socketType: SocketType) {
+    this.asMessages = socketType === "PUB" || socketType === "XPUB";
+    this.joins = socketType === "DISH";
+    this.#joined = socketType === "RADIO";
+  }
+
+  /** The frame body and flags that subscribe (or cancel) to a peer. */
+  frame(
+    subscribe: boolean,
+    topic: Uint8Array,
+    peerMinor: number,
+  ): [body: Uint8Array, flags: number] {
+    if (this.joins) {
+      return [encodeCommand(subscribe ? "JOIN" : "LEAVE", topic), FLAG_COMMAND];
+    }
+    if (peerMinor >= 1) {
+      const name = subscribe ? "SUBSCRIBE" : "CANCEL";
+      return [encodeCommand(name, topic), FLAG_COMMAND];
+    }
+    const body = new Uint8Array(topic.length + 1);
+    body[0] = subscribe ? 1 : 0;
+    body.set(topic, 1);
+    return [body, 0];
+  }
+
+  /**
+   * What a received command means: a subscription event, `null` for one
+   * this type ignores (SUBSCRIBE to a PUSH), `undefined` for a command that
+   * is not about subscriptions.
+   *
+   * @throws {ProtocolError} A JOIN or LEAVE of a group over 15 bytes.
+   */
+  event(command: Command): SubscriptionEvent | null | undefined {
+    const subscribe = command.name === "SUBSCRIBE" || command.name === "JOIN";
+    switch (command.name) {
+      case "SUBSCRIBE":
+      case "CANCEL":
+        if (!this.asMessages) return null;
+        break;
+      case "JOIN":
+      case "LEAVE":
+        if (!this.#joined) return undefined;
+        if (command.data.length > MAX_GROUP_BYTES) {
+          throw new ProtocolError(
+            "protocol",
+            `the peer sent a ${command.name} of a group longer than ${MAX_GROUP_BYTES} bytes`,
+          );
+        }
+        break;
+      default:
+        return undefined;
+    }
+    return { type: subscribe ? "subscribe" : "cancel", topic: command.data };
+  }
+}
+
+/**
+ * Checks that a message to a DISH is what a RADIO sends: a group frame of
+ * at most 255 bytes, then one body frame (libzmq's dish session drops the
+ * peer otherwise).
+ *
+ * @throws {ProtocolError} For any other shape.
+ */
+export function checkGroupMessage(frames: Uint8Array[]): void {
+  if (frames.length === 2 && frames[0].length <= MAX_GROUP_BYTES) return;
+  throw new ProtocolError(
+    "protocol",
+    frames.length !== 2
+      ? `a RADIO message is a group frame and one body frame, not ${frames.length} frames`
+      : `the peer sent a group longer than ${MAX_GROUP_BYTES} bytes`,
+  );
+}

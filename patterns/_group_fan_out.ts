@@ -1,0 +1,93 @@
+/**
+ * Group fan-out: RADIO's outgoing strategy.
+ *
+ * @module
+ */
+
+import { ZmqError } from "../codec/errors.ts";
+import type { Message } from "./message.ts";
+import { bytesKey } from "./_bytes_key.ts";
+import { checkGroup } from "./_groups.ts";
+import type { Pipe } from "./_pipe.ts";
+import type { Routing } from "./_routing.ts";
+
+/**
+ * Sends each `[group, body]` message to every ready peer that joined the
+ * group (an exact match, not a prefix), and to every `udp://` destination,
+ * which gets every group (libzmq's `subscribe_to_all`: the dishes there
+ * filter for themselves). A peer at its high-water mark misses the
+ * message; `send` never waits.
+ */
+export class GroupFanOut implements Routing {
+  /** The peers that joined each group. */
+  #members = new Map<string, Set<Pipe>>();
+  /** The groups each peer joined. */
+  #joined = new Map<Pipe, Set<string>>();
+  /** The udp destinations: every group goes to them, ready or not yet. */
+  #everyGroup = new Set<Pipe>();
+
+  send(frames: Message): boolean {
+    if (frames.length !== 2) {
+      throw new ZmqError(
+        "EINVAL",
+        frames.length < 2
+          ? "a RADIO message goes to a group: send(message, { group })"
+          : "a RADIO socket sends single-frame messages; join the parts, or send each on its own",
+      );
+    }
+    const [group] = frames;
+    checkGroup(group);
+    for (const pipe of this.#members.get(bytesKey(group)) ?? []) {
+      if (pipe.ready && !pipe.full) pipe.write(frames);
+    }
+    for (const pipe of this.#everyGroup) {
+      if (!pipe.full) pipe.write(frames);
+    }
+    return true;
+  }
+
+  attach(pipe: Pipe): void {
+    if (pipe.endpoint.startsWith("udp://")) this.#everyGroup.add(pipe);
+  }
+
+  detach(pipe: Pipe): void {
+    this.#everyGroup.delete(pipe);
+    this.#forget(pipe);
+  }
+
+  subscription(pipe: Pipe, group: Uint8Array, join: boolean): void {
+    const key = bytesKey(group);
+    let joined = this.#joined.get(pipe);
+    if (join) {
+      if (!joined) this.#joined.set(pipe, joined = new Set());
+      joined.add(key);
+      let members = this.#members.get(key);
+      if (!members) this.#members.set(key, members = new Set());
+      members.add(pipe);
+      return;
+    }
+    if (!joined?.delete(key)) return;
+    this.#leave(pipe, key);
+  }
+
+  disconnected(pipe: Pipe): void {
+    // A DISH joins its groups again when it reconnects.
+    this.#forget(pipe);
+  }
+
+  arrived(pipe: Pipe): void {
+    // A RADIO receives nothing: drop what a peer sends anyway.
+    pipe.inbound.clear();
+  }
+
+  #forget(pipe: Pipe): void {
+    for (const key of this.#joined.get(pipe) ?? []) this.#leave(pipe, key);
+    this.#joined.delete(pipe);
+  }
+
+  #leave(pipe: Pipe, key: string): void {
+    const members = this.#members.get(key);
+    members?.delete(pipe);
+    if (members?.size === 0) this.#members.delete(key);
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * RADIO/DISH groups: what a group may be, as libzmq takes it.
+ *
+ * @module
+ */
+
+import { ZmqError } from "../codec/errors.ts";
+import { MAX_GROUP_BYTES } from "../codec/socket_type.ts";
+
+const _encoder = new TextEncoder();
+const _decoder = new TextDecoder();
+
+/**
+ * A group as bytes (strings as UTF-8), checked.
+ *
+ * @throws {ZmqError} `EINVAL` when missing, longer than
+ * {@linkcode MAX_GROUP_BYTES}, or holding a NUL byte.
+ */
+export function toGroup(group: string | Uint8Array | undefined): Uint8Array {
+  if (group === undefined) {
+    throw new ZmqError(
+      "EINVAL",
+      "a RADIO message goes to a group: send(message, { group })",
+    );
+  }
+  const bytes = typeof group === "string" ? _encoder.encode(group) : group;
+  checkGroup(bytes);
+  return bytes;
+}
+
+/**
+ * Checks a group frame.
+ *
+ * @throws {ZmqError} `EINVAL` when longer than {@linkcode MAX_GROUP_BYTES}
+ * or holding a NUL byte (libzmq keeps groups as C strings: it would cut it
+ * there).
+ */
+export function checkGroup(group: Uint8Array): void {
+  if (group.length > MAX_GROUP_BYTES) {
+    throw new ZmqError(
+      "EINVAL",
+      `the group "${
+        _decoder.decode(group)
+      }" is ${group.length} bytes; a group is at most ${MAX_GROUP_BYTES}`,
+    );
+  }
+  if (group.includes(0)) {
+    throw new ZmqError(
+      "EINVAL",
+      "a group cannot hold a NUL byte (libzmq would cut it there)",
+    );
+  }
+}
+
+/** A group as the application sees it on a received message. */
+export function groupText(group: Uint8Array): string {
+  return _decoder.decode(group);
+}

@@ -1,0 +1,166 @@
+/**
+ * STREAM's routing: every raw peer known by a routing id; its bytes come in
+ * as `[id, data]`, and `[id, data]` goes out to it as raw bytes.
+ *
+ * @module
+ */
+
+import { ZmqError } from "../codec/errors.ts";
+import type { Message } from "./message.ts";
+import { bytesKey } from "./_bytes_key.ts";
+import { coreOf } from "./_core.ts";
+import { hangUp } from "./_endpoints.ts";
+import { FairQueue } from "./_fair_queue.ts";
+import type { Pipe } from "./_pipe.ts";
+import type { Routing } from "./_routing.ts";
+
+/** The STREAM options the routing reads, live. */
+export interface RawAddressedSettings {
+  /** Tell the application of each connection and disconnection. */
+  readonly streamNotify: boolean;
+}
+
+/** The data of a connect or disconnect notification. */
+const _NOTHING = new Uint8Array(0);
+
+/**
+ * Addressed routing over raw connections, as libzmq's STREAM: each
+ * connection gets a routing id when its pipe joins (the one given to
+ * `connect`, else 5 bytes: a zero, then a 32-bit counter); a connection and
+ * its end each arrive as `[id, ""]`, in order with the data; a send names
+ * the peer in its first frame and writes the rest raw; `[id, ""]` closes
+ * the connection once what was sent before it is written.
+ */
+export class RawAddressed implements Routing {
+  #socket: RawAddressedSettings;
+  #queue = new FairQueue();
+  #peers = new Map<string, Pipe>();
+  /** Pipes whose connection was announced and whose end was not yet. */
+  #live = new Set<Pipe>();
+  /** Pipes the application closed: no farewell, no new connection. */
+  #closed = new WeakSet<Pipe>();
+  #nextId = (Math.random() * 0x1_0000_0000) >>> 0;
+
+  /** @param socket The socket, for its options and its machinery. */
+  constructor(socket: RawAddressedSettings) {
+    this.#socket = socket;
+  }
+
+  /** Whether a peer has this routing id now. */
+  has(routingId: Uint8Array): boolean {
+    return this.#peers.has(bytesKey(routingId));
+  }
+
+  send(frames: Message): boolean {
+    if (frames.length < 2) {
+      throw new ZmqError(
+        "EINVAL",
+        "a STREAM socket sends [routingId, data]: name the peer in the first frame, then the bytes to write",
+      );
+    }
+    const pipe = this.#peers.get(bytesKey(frames[0]));
+    if (!pipe) {
+      throw new ZmqError(
+        "EHOSTUNREACH",
+        `no peer has the routing id ${
+          _hex(frames[0])
+        }: it was never connected, or its connection has ended`,
+      );
+    }
+    let empty = true;
+    for (let i = 1; i < frames.length && empty; i++) {
+      empty = frames[i].length === 0;
+    }
+    if (empty) {
+      this.#close(pipe);
+      return true;
+    }
+    if (pipe.full) return false;
+    pipe.write(frames.length === 2 ? [frames[1]] : frames.slice(1));
+    return true;
+  }
+
+  receive(): Message | undefined {
+    const item = this.#queue.take();
+    if (!item) return undefined;
+    const [pipe, message] = item;
+    return [pipe.routingId!, ...message];
+  }
+
+  attach(pipe: Pipe): void {
+    // As libzmq, a `connect` pipe gets its id at once, and keeps it across
+    // reconnections; an accepted one gets it with its connection.
+    const wanted = pipe.assignedRoutingId;
+    const id = wanted && !this.has(wanted) ? wanted : this.#generateId();
+    pipe.routingId = id;
+    this.#peers.set(bytesKey(id), pipe);
+  }
+
+  ready(pipe: Pipe): boolean {
+    if (this.#closed.has(pipe)) return false;
+    this.#live.add(pipe);
+    this.#notify(pipe);
+    return true;
+  }
+
+  arrived(pipe: Pipe): void {
+    this.#queue.arrived(pipe);
+  }
+
+  disconnected(pipe: Pipe): void {
+    this.#farewell(pipe);
+  }
+
+  detach(pipe: Pipe): void {
+    // What the peer sent before it went stays readable, and then its end.
+    this.#farewell(pipe);
+    this.#forget(pipe);
+  }
+
+  /**
+   * Closes a peer the application is done with, after what was queued for
+   * it is written (libzmq may drop that); its id is unknown from now on.
+   */
+  #close(pipe: Pipe): void {
+    this.#forget(pipe);
+    this.#closed.add(pipe);
+    const link = pipe.link;
+    if (!pipe.ready || !link) return hangUp(pipe);
+    // Woken, the link counts as flushed only once the pipe's queue is out.
+    link.wake();
+    link.whenFlushed().then(() => hangUp(pipe));
+  }
+
+  #farewell(pipe: Pipe): void {
+    if (!this.#live.delete(pipe) || this.#closed.has(pipe)) return;
+    if (!coreOf(this.#socket).closed) this.#notify(pipe);
+  }
+
+  /** Queues `[id, ""]` behind what the peer sent, as libzmq's raw engine. */
+  #notify(pipe: Pipe): void {
+    if (!this.#socket.streamNotify) return;
+    pipe.inbound.push([_NOTHING]);
+    this.#queue.arrived(pipe);
+    coreOf(this.#socket).delivered();
+  }
+
+  #generateId(): Uint8Array {
+    let id: Uint8Array;
+    do {
+      id = new Uint8Array(5);
+      new DataView(id.buffer).setUint32(1, this.#nextId);
+      this.#nextId = (this.#nextId + 1) >>> 0;
+    } while (this.has(id));
+    return id;
+  }
+
+  #forget(pipe: Pipe): void {
+    if (pipe.routingId && this.#peers.get(bytesKey(pipe.routingId)) === pipe) {
+      this.#peers.delete(bytesKey(pipe.routingId));
+    }
+  }
+}
+
+function _hex(id: Uint8Array): string {
+  return Array.from(id, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}

@@ -1,0 +1,72 @@
+/**
+ * CLIENT: the asking end of CLIENT/SERVER (RFC 41, draft).
+ *
+ * @module
+ */
+
+import type { MessageLike } from "./message.ts";
+import type { OperationOptions, SocketOptions } from "./options.ts";
+import { Socket } from "./socket.ts";
+import { FairQueue } from "./_fair_queue.ts";
+import { LoadBalancer } from "./_load_balancer.ts";
+import { defineRouting } from "./_routing.ts";
+import { sendSingleFrame, singleFrameRouting } from "./_single_frame.ts";
+
+/**
+ * Sends single-frame messages round-robin to its SERVER peers and receives
+ * from all of them, fair-queued. `send` waits while no peer has room. A
+ * multipart send fails with `EINVAL`; a multipart message from a peer is
+ * dropped.
+ *
+ * @example
+ * ```ts
+ * import { Client, Server } from "@zmtp/zmq";
+ *
+ * const server = new Server();
+ * await server.bind("tcp://127.0.0.1:0");
+ * const client = new Client();
+ * client.connect(server.lastEndpoint!);
+ * await client.send("hello");
+ * const { routingId } = await server.receive();
+ * await server.send("welcome", { routingId });
+ * const [reply] = await client.receive();
+ * console.log(new TextDecoder().decode(reply)); // "welcome"
+ * await client.close();
+ * await server.close();
+ * ```
+ */
+export class Client extends Socket {
+  /**
+   * Makes a CLIENT socket.
+   *
+   * @param options Socket options.
+   */
+  constructor(options: SocketOptions = {}) {
+    super("CLIENT", options);
+  }
+
+  /**
+   * Sends a single-frame message to the next SERVER with room.
+   *
+   * @param message A string or bytes (one frame).
+   * @param options An abort signal.
+   * @returns Settles when queued.
+   * @throws {ZmqError} `EINVAL` for a multipart message, `EAGAIN` after
+   * `sendTimeout`, `ETERM` once closed.
+   */
+  override send(
+    message: MessageLike,
+    options?: OperationOptions,
+  ): Promise<void> {
+    return sendSingleFrame(
+      "CLIENT",
+      message,
+      (frame) => super.send(frame, options),
+    );
+  }
+}
+
+defineRouting(
+  "CLIENT",
+  () => singleFrameRouting(new LoadBalancer(), new FairQueue()),
+);

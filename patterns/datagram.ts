@@ -1,0 +1,101 @@
+/**
+ * DGRAM: raw UDP datagrams, each addressed (draft in libzmq).
+ *
+ * @module
+ */
+
+import {
+  MAX_DATAGRAM_BYTES,
+  parseDatagramAddress,
+} from "../codec/_datagram.ts";
+import { ZmqError } from "../codec/errors.ts";
+import type { Message } from "./message.ts";
+import type { SocketOptions } from "./options.ts";
+import { Socket } from "./socket.ts";
+import { Exclusive } from "./_exclusive.ts";
+import type { Pipe } from "./_pipe.ts";
+import { defineRouting, type Routing } from "./_routing.ts";
+
+/**
+ * Sends and receives raw UDP datagrams on one bound `udp://` address. A
+ * message is two frames, `[address, body]`: the address is `ip:port`
+ * (IPv4, or `[ipv6]:port`) to send to, or that the datagram came from.
+ * libzmq ends a received address with a NUL byte; ours do not, and `send`
+ * takes both. A body is at most 8192 bytes, the most libzmq reads.
+ *
+ * A DGRAM binds one `udp://` address (libzmq keeps one: the socket of a
+ * second bind is closed at once) and cannot connect; `send` waits until
+ * it is bound.
+ *
+ * @example
+ * ```ts
+ * import { Datagram } from "@zmtp/zmq";
+ *
+ * const alice = new Datagram();
+ * await alice.bind("udp://127.0.0.1:0");
+ * const bob = new Datagram();
+ * await bob.bind("udp://127.0.0.1:0");
+ * await alice.send([bob.lastEndpoint!.slice("udp://".length), "hello"]);
+ * const [from, body] = await bob.receive();
+ * await bob.send([from, body]); // back to alice
+ * await alice.receive();
+ * await bob.close();
+ * await alice.close();
+ * ```
+ */
+export class Datagram extends Socket {
+  /**
+   * Makes a DGRAM socket.
+   *
+   * @param options Socket options.
+   */
+  constructor(options: SocketOptions = {}) {
+    super("DGRAM", options);
+  }
+}
+
+/** One bound udp pipe, as PAIR's, and DGRAM's rule for what a message is. */
+class _DatagramRouting implements Routing {
+  #exclusive = new Exclusive();
+
+  send(frames: Message): boolean {
+    if (frames.length !== 2) {
+      throw new ZmqError(
+        "EINVAL",
+        'a DGRAM message is two frames: [address, body], such as ["127.0.0.1:5555", data]',
+      );
+    }
+    parseDatagramAddress(frames[0]);
+    if (frames[1].length > MAX_DATAGRAM_BYTES) {
+      throw new ZmqError(
+        "EINVAL",
+        `a DGRAM body is at most ${MAX_DATAGRAM_BYTES} bytes (the most libzmq reads); this one is ${
+          frames[1].length
+        }`,
+      );
+    }
+    return this.#exclusive.send(frames);
+  }
+
+  receive(): Message | undefined {
+    return this.#exclusive.receive();
+  }
+
+  attach(pipe: Pipe): void {
+    this.#exclusive.attach(pipe);
+  }
+
+  ready(pipe: Pipe): boolean {
+    return this.#exclusive.ready(pipe);
+  }
+
+  detach(pipe: Pipe): void {
+    this.#exclusive.detach(pipe);
+  }
+
+  arrived(pipe: Pipe): void {
+    this.#exclusive.arrived(pipe);
+  }
+}
+
+defineRouting("DGRAM", () => new _DatagramRouting());

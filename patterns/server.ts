@@ -1,0 +1,123 @@
+/**
+ * SERVER: the answering end of CLIENT/SERVER (RFC 41, draft).
+ *
+ * @module
+ */
+
+import type { Message, MessageLike } from "./message.ts";
+import type { OperationOptions, SocketOptions } from "./options.ts";
+import { type MessagesOptions, Socket } from "./socket.ts";
+import { Numbered, sendNumbered } from "./_numbered.ts";
+import { defineRouting } from "./_routing.ts";
+
+/**
+ * A message received by a {@linkcode Server} or a {@linkcode Peer}: its one
+ * frame, and the routing id of the peer that sent it, to answer with.
+ */
+export type RoutedMessage = Message & {
+  /** The peer's routing id on this socket: a 32-bit integer, never 0. */
+  routingId: number;
+};
+
+/** Options of a {@linkcode Server}'s or a {@linkcode Peer}'s `send`. */
+export interface RoutedSendOptions extends OperationOptions {
+  /** The peer to send to: the `routingId` a receive reported. */
+  routingId: number;
+}
+
+/**
+ * Receives single-frame messages from all its CLIENT peers, fair-queued,
+ * each with the sender's `routingId`, and sends each message to the peer a
+ * `routingId` names. The socket numbers its peers as libzmq does: a random
+ * first id, then counting up, never 0.
+ *
+ * A send to a peer that is not connected fails with `EHOSTUNREACH`; to a
+ * peer whose queue is full, it waits (`sendTimeout` bounds the wait). A
+ * multipart send fails with `EINVAL`; a multipart message from a peer is
+ * dropped.
+ *
+ * @example
+ * ```ts
+ * import { Client, Server } from "@zmtp/zmq";
+ *
+ * const server = new Server();
+ * await server.bind("tcp://127.0.0.1:0");
+ * const client = new Client();
+ * client.connect(server.lastEndpoint!);
+ * await client.send("ping");
+ * const request = await server.receive();
+ * await server.send("pong", { routingId: request.routingId });
+ * console.log(new TextDecoder().decode((await client.receive())[0])); // "pong"
+ * await client.close();
+ * await server.close();
+ * ```
+ */
+export class Server extends Socket {
+  /**
+   * Makes a SERVER socket.
+   *
+   * @param options Socket options.
+   */
+  constructor(options: SocketOptions = {}) {
+    super("SERVER", options);
+  }
+
+  /**
+   * Sends a single-frame message to one peer.
+   *
+   * @param message A string or bytes (one frame).
+   * @param options The peer's `routingId`, and an abort signal.
+   * @returns Settles when queued.
+   * @throws {ZmqError} `EINVAL` for a multipart message or a missing
+   * `routingId`, `EHOSTUNREACH` when no connected peer has that id,
+   * `EAGAIN` after `sendTimeout`, `ETERM` once closed.
+   */
+  override send(
+    message: MessageLike,
+    options: RoutedSendOptions,
+  ): Promise<void> {
+    return sendNumbered(
+      "SERVER",
+      message,
+      options?.routingId,
+      (frames) => super.send(frames, options),
+    );
+  }
+
+  /**
+   * Receives the next message, with the routing id of its sender.
+   *
+   * @param options An abort signal.
+   * @returns The message's one frame, and its `routingId`.
+   */
+  override receive(options?: OperationOptions): Promise<RoutedMessage> {
+    return super.receive(options) as Promise<RoutedMessage>;
+  }
+
+  /**
+   * Receives messages, each with the routing id of its sender, until the
+   * socket closes or the signal aborts.
+   *
+   * @param options A signal that ends the iteration.
+   * @returns The messages, as they arrive.
+   */
+  override messages(
+    options?: MessagesOptions,
+  ): AsyncGenerator<RoutedMessage, void, undefined> {
+    return super.messages(options) as AsyncGenerator<
+      RoutedMessage,
+      void,
+      undefined
+    >;
+  }
+
+  /** Receives messages, with their `routingId`, until the socket closes. */
+  override [Symbol.asyncIterator](): AsyncIterator<RoutedMessage> {
+    return this.messages();
+  }
+}
+
+defineRouting<Server>(
+  "SERVER",
+  (_socket, host) => new Numbered("SERVER", host),
+);

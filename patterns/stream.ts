@@ -1,0 +1,100 @@
+/**
+ * STREAM (ZMQ_STREAM): raw TCP peers, each known by a routing id.
+ *
+ * @module
+ */
+
+import { ZmqError } from "../codec/errors.ts";
+import type { ConnectOptions, SocketOptions } from "./options.ts";
+import { Socket } from "./socket.ts";
+import { coreOf } from "./_core.ts";
+import { RawAddressed } from "./_raw_addressed.ts";
+import { defineRouting } from "./_routing.ts";
+
+/** Options of a {@linkcode Stream}. */
+export interface StreamOptions extends SocketOptions {
+  /**
+   * Receive `[routingId, ""]` when a peer connects and again when it
+   * disconnects (ZMQ_STREAM_NOTIFY). Default true.
+   */
+  streamNotify?: boolean;
+}
+
+const _encoder = new TextEncoder();
+
+/**
+ * Talks to peers that speak no ZeroMQ (HTTP clients and servers, telnet,
+ * anything over TCP), over `tcp://` or `ipc://`. Each connection is a peer
+ * with a routing id; a receive gives `[routingId, data]`, `data` being
+ * whatever bytes one read brought (a message boundary means nothing to
+ * TCP). A send of `[routingId, data]` writes `data` to that peer, and
+ * `[routingId, ""]` closes its connection once what was sent before is
+ * written; a send to a peer that is gone rejects with `EHOSTUNREACH`. A
+ * peer's connection and its end each arrive as `[routingId, ""]`, unless
+ * {@linkcode StreamOptions.streamNotify} is off.
+ *
+ * A `connect` peer gets its routing id at once (the one given as
+ * `{ routingId }`, else a generated one, as for accepted peers: a zero
+ * byte, then a 32-bit counter) and keeps it when it reconnects.
+ *
+ * @example A raw TCP client says hello
+ * ```ts
+ * import { Stream } from "@zmtp/zmq";
+ *
+ * await using server = new Stream();
+ * await server.bind("tcp://127.0.0.1:0");
+ * const port = Number(server.lastEndpoint!.split(":").at(-1));
+ * const client = await Deno.connect({ hostname: "127.0.0.1", port });
+ * const [id, nothing] = await server.receive(); // the connection
+ * await client.write(new TextEncoder().encode("hello"));
+ * const [, data] = await server.receive();
+ * console.log(nothing.length, new TextDecoder().decode(data)); // 0 "hello"
+ * await server.send([id, "bye\n"]);
+ * await server.send([id, ""]); // closes once "bye\n" is written
+ * const buffer = new Uint8Array(16);
+ * while ((await client.read(buffer)) !== null);
+ * client.close();
+ * ```
+ */
+export class Stream extends Socket {
+  /** See {@linkcode StreamOptions.streamNotify}. */
+  streamNotify: boolean;
+
+  /**
+   * Makes a STREAM socket.
+   *
+   * @param options Socket options.
+   */
+  constructor(options: StreamOptions = {}) {
+    super("STREAM", options);
+    this.streamNotify = options.streamNotify ?? true;
+  }
+
+  /**
+   * Connects to a raw TCP (or unix socket) server, in the background. With
+   * `{ routingId }`, data may be sent to the peer at once: it waits for the
+   * connection. Without, the peer's generated id comes with the connection,
+   * as `[routingId, ""]` (and in the `handshake-succeeded` event).
+   *
+   * @param endpoint `tcp://host:port` or `ipc:///path`.
+   * @param options The routing id to know this peer by (not in use).
+   * @throws {ZmqError} `EINVAL` for a malformed endpoint or a routing id in
+   * use, `ENOCOMPATPROTO` for a transport other than tcp or ipc,
+   * `ETERM` if closed.
+   */
+  override connect(endpoint: string, options: ConnectOptions = {}): void {
+    const wanted = options.routingId;
+    if (wanted !== undefined) {
+      const id = typeof wanted === "string" ? _encoder.encode(wanted) : wanted;
+      if ((coreOf(this).routing as RawAddressed).has(id)) {
+        throw new ZmqError(
+          "EINVAL",
+          "another peer of this STREAM socket has that routing id: give each its own",
+        );
+      }
+    }
+    super.connect(endpoint, options);
+  }
+}
+
+defineRouting<Stream>("STREAM", (socket) => new RawAddressed(socket));

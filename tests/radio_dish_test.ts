@@ -1,0 +1,435 @@
+/**
+ * RADIO and DISH: exact groups over every transport, ours with ours and
+ * with libzmq 4.3.5's draft sockets (the Node peer) both ways, over tcp
+ * and over udp (unicast, and multicast on loopback); the rules on groups,
+ * and bad input from a udp sender and from a ZMTP peer.
+ */
+import { assertEquals, assertRejects, assertThrows } from "@std/assert";
+import { Push, ZmqError } from "../mod.ts";
+import { Dish, type DishMessage } from "../patterns/dish.ts";
+import { Radio } from "../patterns/radio.ts";
+import { MAX_GROUP_BYTES } from "../codec/socket_type.ts";
+import { decode, handshakeAs, sendUntilReceived } from "./_helpers.ts";
+import { LibzmqPeer } from "./_libzmq_peer.ts";
+
+const text = new TextEncoder();
+const LONG = new Uint8Array(300).map((_, i) => i % 251);
+/** A group as long as groups may be over every transport (udp: 127 bytes). */
+const FULL_GROUP = "g".repeat(Math.min(MAX_GROUP_BYTES, 127));
+
+const receive = (dish: Dish): Promise<DishMessage> =>
+  dish.receive({ signal: AbortSignal.timeout(5000) });
+
+const summary = (message: DishMessage) => [message.group, ...message];
+
+/** A UDP port free on 127.0.0.1 just now, for a libzmq DISH to bind. */
+function freeUdpPort(): number {
+  const socket = Deno.listenDatagram({
+    transport: "udp",
+    hostname: "127.0.0.1",
+    port: 0,
+  });
+  const { port } = socket.addr as Deno.NetAddr;
+  socket.close();
+  return port;
+}
+
+/** A multicast group of its own for each test (administratively scoped). */
+const multicastGroup = () =>
+  `239.255.${1 + Math.floor(Math.random() * 254)}.${
+    1 + Math.floor(Math.random() * 254)
+  }`;
+
+/**
+ * Waits until the RADIO has the DISH's JOINs (the one wait ZeroMQ cannot
+ * signal) by sending to a probe group the DISH joined, then leaves it: the
+ * probes still queued are filtered out by the DISH itself.
+ */
+async function untilJoined(radio: Radio, dish: Dish): Promise<void> {
+  await sendUntilReceived(
+    () => radio.send("probe", { group: "probe" }),
+    receive(dish),
+  );
+  dish.leave("probe");
+}
+
+/** Sends the groups a DISH of "TV" must not get, then what it must. */
+async function sendMixed(
+  send: (body: Uint8Array | string, group: string) => Promise<void>,
+): Promise<void> {
+  await send("prefix", "T");
+  await send("other", "Movies");
+  await send(new Uint8Array(), "TV");
+  await send("longer", "TVX");
+  await send(LONG, "TV");
+  await send("full", FULL_GROUP);
+}
+
+const EXPECTED = [
+  ["TV", new Uint8Array()],
+  ["TV", LONG],
+  [FULL_GROUP, text.encode("full")],
+];
+
+Deno.test("RADIO → DISH (ours): exact groups, empty and long bodies, over tcp, ipc, inproc and ws", async (t) => {
+  const dir = await Deno.makeTempDir();
+  const endpoints = {
+    tcp: "tcp://127.0.0.1:0",
+    ipc: `ipc://${dir}/radio`,
+    inproc: "inproc://radio",
+    ws: "ws://127.0.0.1:0/radio",
+  };
+  for (const [name, endpoint] of Object.entries(endpoints)) {
+    await t.step(name, async () => {
+      await using radio = new Radio();
+      await radio.bind(endpoint);
+      await using dish = new Dish();
+      dish.join("probe", "TV", FULL_GROUP);
+      dish.connect(radio.lastEndpoint!);
+      await untilJoined(radio, dish);
+      await sendMixed((body, group) => radio.send(body, { group }));
+      for (const expected of EXPECTED) {
+        assertEquals(summary(await receive(dish)), expected);
+      }
+    });
+  }
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("RADIO → DISH (ours) over udp unicast: every group is sent, the DISH keeps its own", async () => {
+  await using dish = new Dish();
+  dish.join("TV", FULL_GROUP);
+  await dish.bind("udp://127.0.0.1:0");
+  await using radio = new Radio();
+  radio.connect(dish.lastEndpoint!);
+  // No JOIN travels over udp: the first message already counts.
+  await sendMixed((body, group) => radio.send(body, { group }));
+  for (const expected of EXPECTED) {
+    assertEquals(summary(await receive(dish)), expected);
+  }
+});
+
+Deno.test("RADIO → DISH (ours) over udp multicast on loopback (interface;group:port)", async () => {
+  await using dish = new Dish();
+  dish.join("TV");
+  await dish.bind(`udp://127.0.0.1;${multicastGroup()}:0`);
+  await using radio = new Radio();
+  radio.connect(dish.lastEndpoint!);
+  await radio.send("Friends", { group: "TV" });
+  assertEquals(summary(await receive(dish)), ["TV", text.encode("Friends")]);
+});
+
+Deno.test("RADIO over udp: a message too long for one datagram is not sent; the next one is", async () => {
+  await using dish = new Dish();
+  dish.join("TV");
+  await dish.bind("udp://127.0.0.1:0");
+  await using radio = new Radio();
+  radio.connect(dish.lastEndpoint!);
+  await radio.send(new Uint8Array(8192), { group: "TV" });
+  await radio.send("after", { group: "TV" });
+  assertEquals(summary(await receive(dish)), ["TV", text.encode("after")]);
+});
+
+Deno.test("a RADIO drops what its high-water mark holds no room for, and never waits", async () => {
+  await using dish = new Dish();
+  dish.join("TV");
+  await dish.bind("udp://127.0.0.1:0");
+  await using radio = new Radio({ sendHighWaterMark: 1 });
+  radio.connect(dish.lastEndpoint!);
+  // One turn of the event loop: the queue of one is not written out yet.
+  for (const body of ["1", "2", "3"]) await radio.send(body, { group: "TV" });
+  assertEquals(summary(await receive(dish)), ["TV", text.encode("1")]);
+  await radio.send("4", { group: "TV" });
+  assertEquals(summary(await receive(dish)), ["TV", text.encode("4")]);
+});
+
+Deno.test("unbinding a udp endpoint releases its port, at once or after the handshake", async () => {
+  await using dish = new Dish();
+  for (const handshaken of [false, true]) {
+    await dish.bind("udp://127.0.0.1:0");
+    const endpoint = dish.lastEndpoint!;
+    if (handshaken) {
+      await dish.events.wait("handshake-succeeded", AbortSignal.timeout(5000));
+    }
+    await dish.unbind(endpoint);
+    await dish.bind(endpoint);
+    await dish.unbind(endpoint);
+  }
+});
+
+Deno.test("a DISH tells each new RADIO its groups, and a group joined while connected", async () => {
+  await using first = new Radio();
+  await first.bind("tcp://127.0.0.1:0");
+  await using second = new Radio();
+  await second.bind("tcp://127.0.0.1:0");
+  await using dish = new Dish();
+  dish.join("early");
+  dish.connect(first.lastEndpoint!);
+  dish.connect(second.lastEndpoint!);
+  for (let i = 0; i < 2; i++) {
+    await dish.events.wait("handshake-succeeded", AbortSignal.timeout(5000));
+  }
+  dish.join("late");
+  for (const radio of [first, second]) {
+    for (const group of ["early", "late"]) {
+      const message = await sendUntilReceived(
+        () => radio.send(group, { group }),
+        receive(dish),
+      );
+      assertEquals(summary(message), [group, text.encode(group)]);
+      dish.leave(group); // so that no copy still queued answers the next
+      dish.join(group);
+    }
+  }
+});
+
+Deno.test("groups: joining twice, leaving what is not joined, too long or NUL is EINVAL; RADIO sends one frame to a group", async () => {
+  await using dish = new Dish();
+  dish.join("TV");
+  const cases: [string, () => void][] = [
+    ["join twice", () => dish.join("TV")],
+    ["join one twice in a call", () => dish.join("a", "a")],
+    ["leave what is not joined", () => dish.leave("Movies")],
+    ["a group too long", () => dish.join("x".repeat(MAX_GROUP_BYTES + 1))],
+    ["a NUL byte", () => dish.join("a\0b")],
+  ];
+  for (const [what, call] of cases) {
+    assertEquals(assertThrows(call, ZmqError, undefined, what).code, "EINVAL");
+  }
+  dish.leave("TV"); // "a", from the refused call, was not joined:
+  assertThrows(() => dish.leave("a"), ZmqError, "not joined");
+  await using radio = new Radio();
+  for (
+    const send of [
+      () => radio.send(["two", "frames"], { group: "TV" }),
+      () => radio.send("x", { group: "x".repeat(MAX_GROUP_BYTES + 1) }),
+      () => radio.send("x", {} as { group: string }),
+    ]
+  ) {
+    assertEquals((await assertRejects(send, ZmqError)).code, "EINVAL");
+  }
+  const notSup = [() => dish.send("x"), () => radio.receive()];
+  for (const call of notSup) {
+    assertEquals((await assertRejects(call, ZmqError)).code, "ENOTSUP");
+  }
+});
+
+Deno.test("udp: a DISH or DGRAM binds, a RADIO connects; anything else is ENOCOMPATPROTO", async () => {
+  await using radio = new Radio();
+  await using push = new Push();
+  for (const socket of [radio, push]) {
+    const error = await assertRejects(
+      () => socket.bind("udp://127.0.0.1:0"),
+      ZmqError,
+    );
+    assertEquals(error.code, "ENOCOMPATPROTO");
+  }
+  await using dish = new Dish();
+  const error = assertThrows(
+    () => dish.connect("udp://127.0.0.1:5555"),
+    ZmqError,
+  );
+  assertEquals(error.code, "ENOCOMPATPROTO");
+});
+
+Deno.test("a DISH on udp drops datagrams that are not RADIO messages, with an event, and keeps reading", async () => {
+  await using dish = new Dish();
+  dish.join("TV");
+  await dish.bind("udp://127.0.0.1:0");
+  const port = Number(dish.lastEndpoint!.split(":").at(-1));
+  const sender = Deno.listenDatagram({
+    transport: "udp",
+    hostname: "127.0.0.1",
+    port: 0,
+  });
+  const to: Deno.NetAddr = { transport: "udp", hostname: "127.0.0.1", port };
+  const bad = [
+    new Uint8Array(),
+    new Uint8Array([9, ...text.encode("TV")]),
+    new Uint8Array([255]),
+  ];
+  if (MAX_GROUP_BYTES < 255) {
+    const length = MAX_GROUP_BYTES + 1;
+    bad.push(new Uint8Array([length, ...new Uint8Array(length).fill(0x61)]));
+  }
+  for (const datagram of bad) {
+    await sender.send(datagram, to);
+    const event = await dish.events.wait(
+      "protocol-error",
+      AbortSignal.timeout(5000),
+    );
+    assertEquals(event.kind, "protocol");
+  }
+  await sender.send(new Uint8Array([2, ...text.encode("TVok")]), to);
+  sender.close();
+  assertEquals(summary(await receive(dish)), ["TV", text.encode("ok")]);
+});
+
+Deno.test("a DISH drops a ZMTP RADIO that breaks the framing, with an event, and keeps serving", async (t) => {
+  await using dish = new Dish();
+  dish.join("TV");
+  await dish.bind("tcp://127.0.0.1:0");
+  const port = Number(dish.lastEndpoint!.split(":").at(-1));
+  const cases: [string, string[]][] = [
+    ["a group frame without a body", ["TV"]],
+    ["a body of two frames", ["TV", "a", "b"]],
+    ["a group over the limit", ["x".repeat(MAX_GROUP_BYTES + 1), "body"]],
+  ];
+  const events = dish.events;
+  for (const [name, frames] of cases) {
+    await t.step(name, async () => {
+      const raw = await Deno.connect({ hostname: "127.0.0.1", port });
+      const fake = await handshakeAs(raw, "RADIO");
+      const receiving = receive(dish);
+      fake.sendMessage(frames.map((frame) => text.encode(frame)));
+      for (const chunk of fake.takeOutput()) await raw.write(chunk);
+      const event = await events.wait(
+        "protocol-error",
+        AbortSignal.timeout(5000),
+      );
+      assertEquals(event.kind, "protocol");
+      // Dropped: the raw peer reads its way to EOF.
+      const sink = new Uint8Array(1024);
+      while ((await raw.read(sink).catch(() => null)) !== null) { /* drain */ }
+      raw.close();
+      // A good RADIO is still served.
+      await using radio = new Radio();
+      radio.connect(dish.lastEndpoint!);
+      const message = await sendUntilReceived(
+        () => radio.send("good", { group: "TV" }),
+        receiving,
+      );
+      assertEquals(summary(message), ["TV", text.encode("good")]);
+    });
+  }
+});
+
+Deno.test("RADIO and DISH against libzmq", async (t) => {
+  await using peer = new LibzmqPeer();
+  for (const weBind of [true, false]) {
+    const how = weBind ? "we bind" : "libzmq binds";
+    await t.step(`RADIO (ours) → DISH (libzmq) over tcp, ${how}`, async () => {
+      await using radio = new Radio();
+      const dish = await peer.open("Dish");
+      await dish.join("probe");
+      await dish.join("TV");
+      await dish.join(FULL_GROUP);
+      if (weBind) {
+        await radio.bind("tcp://127.0.0.1:0");
+        await dish.connect(radio.lastEndpoint!);
+      } else {
+        radio.connect(await dish.bind("tcp://127.0.0.1:*"));
+      }
+      await sendUntilReceived(
+        () => radio.send("probe", { group: "probe" }),
+        dish.receive(),
+      );
+      await dish.leave("probe");
+      await sendMixed((body, group) => radio.send(body, { group }));
+      for (const [group, body] of EXPECTED) {
+        // libzmq too skips the groups it left: no probe comes after.
+        const received = await dish.receiveWith();
+        assertEquals([decode(received.group!), received.frames], [group, [
+          body,
+        ]]);
+      }
+      await dish.close();
+    });
+    await t.step(`RADIO (libzmq) → DISH (ours) over tcp, ${how}`, async () => {
+      const radio = await peer.open("Radio");
+      await using dish = new Dish();
+      dish.join("probe", "TV", FULL_GROUP);
+      if (weBind) {
+        await dish.bind("tcp://127.0.0.1:0");
+        await radio.connect(dish.lastEndpoint!);
+      } else {
+        dish.connect(await radio.bind("tcp://127.0.0.1:*"));
+      }
+      await sendUntilReceived(
+        () => radio.send(["probe"], { group: "probe" }),
+        receive(dish),
+      );
+      dish.leave("probe");
+      await sendMixed((body, group) => radio.send([body], { group }));
+      for (const expected of EXPECTED) {
+        assertEquals(summary(await receive(dish)), expected);
+      }
+      await radio.close();
+    });
+  }
+  // libzmq 4.3.3 and later take groups of up to 255 bytes.
+  await t.step({
+    name:
+      "long groups, RADIO (ours) → DISH (libzmq): 255 bytes over tcp, 127 over udp",
+    ignore: MAX_GROUP_BYTES < 255,
+    fn: async () => {
+      // Over udp, 127: libzmq 4.3.5 aborts on a datagram's group of 128 or more.
+      const [overTcp, overUdp] = ["t".repeat(255), "u".repeat(127)];
+      const port = freeUdpPort();
+      const dish = await peer.open("Dish");
+      await dish.join(overTcp);
+      await dish.join(overUdp);
+      await dish.bind(`udp://127.0.0.1:${port}`);
+      await using tcp = new Radio();
+      await tcp.bind("tcp://127.0.0.1:0");
+      await dish.connect(tcp.lastEndpoint!);
+      await using udp = new Radio();
+      udp.connect(`udp://127.0.0.1:${port}`);
+      for (const [radio, group] of [[tcp, overTcp], [udp, overUdp]] as const) {
+        const received = await sendUntilReceived(
+          () => radio.send("long group", { group }),
+          dish.receiveWith(),
+        );
+        assertEquals(decode(received.group!), group);
+        await dish.leave(group); // no copy still queued answers the next
+      }
+      await dish.close();
+    },
+  });
+  for (const multicast of [false, true]) {
+    const where = multicast ? "multicast on loopback" : "unicast";
+    await t.step(
+      `RADIO (ours) → DISH (libzmq) over udp ${where}, libzmq binds`,
+      async () => {
+        const dish = await peer.open("Dish");
+        await dish.join("TV");
+        const port = freeUdpPort();
+        const endpoint = multicast
+          ? `udp://127.0.0.1;${multicastGroup()}:${port}`
+          : `udp://127.0.0.1:${port}`;
+        await dish.bind(endpoint);
+        await using radio = new Radio();
+        radio.connect(endpoint);
+        // libzmq binds in its I/O thread, after bind returns: repeat until then.
+        const first = await sendUntilReceived(
+          () => radio.send("Friends", { group: "TV" }),
+          dish.receiveWith(),
+        );
+        assertEquals([decode(first.group!), first.frames], [
+          "TV",
+          [text.encode("Friends")],
+        ]);
+        await dish.close();
+      },
+    );
+    await t.step(
+      `RADIO (libzmq) → DISH (ours) over udp ${where}, we bind`,
+      async () => {
+        await using dish = new Dish();
+        dish.join("TV");
+        await dish.bind(
+          multicast
+            ? `udp://127.0.0.1;${multicastGroup()}:0`
+            : "udp://127.0.0.1:0",
+        );
+        const radio = await peer.open("Radio");
+        await radio.connect(dish.lastEndpoint!);
+        await sendMixed((body, group) => radio.send([body], { group }));
+        for (const expected of EXPECTED.slice(0, 2)) {
+          assertEquals(summary(await receive(dish)), expected);
+        }
+        await radio.close();
+      },
+    );
+  }
+});

@@ -1,0 +1,386 @@
+/**
+ * `udp://`: RADIO, DISH and DGRAM over UDP datagrams, as libzmq's udp
+ * engine sends them. A DISH or a DGRAM binds (a unicast address, or a
+ * multicast group it joins); a RADIO connects (to a unicast or multicast
+ * destination). Needs Deno's unstable datagram API (`--unstable-net`).
+ *
+ * @module
+ */
+
+import {
+  type DatagramAddress,
+  decodeGroupDatagram,
+  encodeGroupDatagram,
+  formatDatagramAddress,
+  parseDatagramAddress,
+} from "../codec/_datagram.ts";
+import type { PeerInfo } from "../codec/connection.ts";
+import { ZmqError } from "../codec/errors.ts";
+import { Metadata } from "../codec/metadata.ts";
+import type { SocketType } from "../codec/socket_type.ts";
+import { bindError } from "./_stream_listener.ts";
+import {
+  DatagramLink,
+  type DatagramRole,
+  type DatagramSocket,
+} from "./_datagram_link.ts";
+import type { Link, Transport } from "./transport.ts";
+
+/** A `udp://` address. */
+export interface UdpAddress {
+  /**
+   * The local interface (an IPv4 address, or `*`) before a `;`: where a
+   * multicast group is joined and multicast is sent from.
+   */
+  interface?: string;
+  /** The host (without brackets), or `*` for every interface (bind only). */
+  host: string;
+  /** The port; 0 (or `*`) binds an ephemeral one. */
+  port: number;
+  /** Whether `host` is a multicast group. */
+  multicast: boolean;
+}
+
+/**
+ * Parses the address of a `udp://` endpoint: `host:port`, or
+ * `interface;group:port` for a multicast group on one interface.
+ *
+ * @example
+ * ```ts
+ * import { parseUdpAddress } from "@zmtp/zmq/transport";
+ *
+ * console.log(parseUdpAddress("127.0.0.1;239.1.2.3:5555"));
+ * // { interface: "127.0.0.1", host: "239.1.2.3", port: 5555, multicast: true }
+ * ```
+ *
+ * @param address What follows `udp://`.
+ * @returns The interface, host and port.
+ * @throws {ZmqError} `EINVAL` for a malformed address, an interface before
+ * a unicast address, or an IPv6 multicast group (not supported).
+ */
+export function parseUdpAddress(address: string): UdpAddress {
+  const split = address.lastIndexOf(";");
+  const iface = split < 0 ? undefined : address.slice(0, split);
+  const rest = address.slice(split + 1);
+  const match = /^(?:\[([^\]]+)\]|([^:;\[\]]+)):(\d+|\*)$/.exec(rest);
+  const port = match?.[3] === "*" ? 0 : Number(match?.[3]);
+  if (!match || port > 65535) {
+    throw new ZmqError(
+      "EINVAL",
+      `"udp://${address}" needs a host and a port, such as udp://127.0.0.1:5555, udp://*:5555 or udp://127.0.0.1;239.1.1.1:5555`,
+    );
+  }
+  const host = match[1] ?? match[2];
+  const multicast = _isMulticast(host);
+  if (iface !== undefined && (!multicast || !_isInterface(iface))) {
+    throw new ZmqError(
+      "EINVAL",
+      `in "udp://${address}", what comes before ";" is the IPv4 address of the interface (or *) on which to join a multicast group (224.0.0.0/4)`,
+    );
+  }
+  if (multicast && host.includes(":")) {
+    throw new ZmqError(
+      "EINVAL",
+      `"udp://${address}": IPv6 multicast is not supported (Deno cannot choose its interface); use an IPv4 group or unicast`,
+    );
+  }
+  return {
+    ...(iface !== undefined && { interface: iface }),
+    host,
+    port,
+    multicast,
+  };
+}
+
+/**
+ * Formats a UDP address as an endpoint (IPv6 hosts in brackets).
+ *
+ * @example
+ * ```ts
+ * import { formatUdpEndpoint } from "@zmtp/zmq/transport";
+ *
+ * console.log(formatUdpEndpoint({ host: "::1", port: 80, multicast: false })); // "udp://[::1]:80"
+ * ```
+ *
+ * @param address The interface, host and port.
+ * @returns The endpoint.
+ */
+export function formatUdpEndpoint(address: UdpAddress): string {
+  const host = address.host.includes(":") ? `[${address.host}]` : address.host;
+  const iface = address.interface === undefined ? "" : `${address.interface};`;
+  return `udp://${iface}${host}:${address.port}`;
+}
+
+/**
+ * libzmq's rule for which socket types use `udp://`, and how: a DISH or a
+ * DGRAM binds, a RADIO connects.
+ *
+ * @example
+ * ```ts
+ * import { checkUdpSocketType } from "@zmtp/zmq/transport";
+ *
+ * checkUdpSocketType("RADIO", "connect"); // fine
+ * ```
+ *
+ * @param type The socket's type.
+ * @param use Whether it binds or connects.
+ * @throws {ZmqError} `ENOCOMPATPROTO` for any other type or use.
+ */
+export function checkUdpSocketType(
+  type: SocketType,
+  use: "bind" | "connect",
+): void {
+  const fits = use === "bind"
+    ? type === "DISH" || type === "DGRAM"
+    : type === "RADIO";
+  if (fits) return;
+  const how = type === "RADIO"
+    ? "a RADIO connects to udp://, it does not bind"
+    : type === "DISH" || type === "DGRAM"
+    ? `a ${type} binds udp://, it does not connect`
+    : `a ${type} socket cannot use udp://, which carries RADIO, DISH and DGRAM only`;
+  throw new ZmqError("ENOCOMPATPROTO", how);
+}
+
+/**
+ * The `udp` transport: each bind or connect is one UDP socket and one
+ * link. Datagrams are at most 8192 bytes, as libzmq sends and reads them.
+ *
+ * @example
+ * ```ts
+ * import { udp } from "@zmtp/zmq/transport";
+ *
+ * udp.check("127.0.0.1:5555", "connect"); // fine
+ * ```
+ */
+export const udp: Transport = {
+  scheme: "udp",
+
+  checkSocketType: checkUdpSocketType,
+
+  check(address, use) {
+    const { host, port } = parseUdpAddress(address);
+    _listenDatagram(address); // fail at once, not at every reconnect
+    if (use === "connect" && (host === "*" || port === 0)) {
+      throw new ZmqError(
+        "EINVAL",
+        `cannot connect to udp://${address}: name a host and a port`,
+      );
+    }
+  },
+
+  async listen(address, options, accept) {
+    const parsed = parseUdpAddress(address);
+    const type = options.connectionOptions().socketType;
+    checkUdpSocketType(type, "bind");
+    const conn = await _bind(parsed, address);
+    const bound = conn.addr;
+    const endpoint = formatUdpEndpoint({
+      ...parsed,
+      // As bound (`*` is 0.0.0.0), but a group as given: it may be bound
+      // to every interface instead.
+      host: parsed.multicast ? parsed.host : bound.hostname,
+      port: bound.port,
+    });
+    const link = new DatagramLink(_socket(conn), _role(type));
+    accept(link, endpoint);
+    return {
+      endpoint,
+      // The address is the link's socket: it goes with the link, once what
+      // the link has queued is out (UDP sends never wait long).
+      async close() {
+        await link.whenFlushed();
+        link.close();
+        await link.done;
+      },
+    };
+  },
+
+  dial(address, options) {
+    const parsed = parseUdpAddress(address);
+    try {
+      const type = options.connectionOptions().socketType;
+      checkUdpSocketType(type, "connect");
+      const conn = _listenDatagram(address)({
+        transport: "udp",
+        hostname: _sendFrom(parsed),
+        port: 0,
+        // libzmq's ZMQ_MULTICAST_LOOP is on by default: local members hear.
+        loopback: true,
+      });
+      const to = { hostname: _target(parsed.host), port: parsed.port };
+      return Promise.resolve<Link>(
+        new DatagramLink(_socket(conn), {
+          peer: _peer("DISH"),
+          encode: (frames) => {
+            const datagram = encodeGroupDatagram(frames[0], frames[1]);
+            return datagram && { datagram, to };
+          },
+        }),
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  },
+};
+
+/** The parts of `Deno.DatagramConn` used here (typed here: the API is unstable). */
+interface _DenoDatagramConn {
+  readonly addr: { hostname: string; port: number };
+  receive(buffer: Uint8Array): Promise<[Uint8Array, DatagramAddress]>;
+  send(
+    datagram: Uint8Array,
+    to: DatagramAddress & { transport: "udp" },
+  ): Promise<number>;
+  joinMulticastV4(group: string, networkInterface: string): Promise<unknown>;
+  close(): void;
+}
+
+type _ListenDatagram = (options: {
+  transport: "udp";
+  hostname: string;
+  port: number;
+  reuseAddress?: boolean;
+  loopback?: boolean;
+}) => _DenoDatagramConn;
+
+function _listenDatagram(address: string): _ListenDatagram {
+  const deno = (globalThis as { Deno?: { listenDatagram?: _ListenDatagram } })
+    .Deno;
+  if (typeof deno?.listenDatagram !== "function") {
+    throw new ZmqError(
+      "EPROTONOSUPPORT",
+      deno
+        ? `udp://${address} needs Deno's unstable datagram API: run with --unstable-net (or "unstable": ["net"] in deno.json)`
+        : `udp://${address} needs Deno's network API, which this runtime lacks`,
+    );
+  }
+  return deno.listenDatagram.bind(deno);
+}
+
+async function _bind(
+  address: UdpAddress,
+  given: string,
+): Promise<_DenoDatagramConn> {
+  const listen = _listenDatagram(given);
+  let conn: _DenoDatagramConn;
+  try {
+    conn = address.multicast ? _bindGroup(listen, address) : listen({
+      transport: "udp",
+      hostname: _bindHost(address.host),
+      port: address.port,
+    });
+  } catch (error) {
+    throw bindError(`udp://${given}`, error);
+  }
+  if (!address.multicast) return conn;
+  const iface = address.interface;
+  try {
+    await conn.joinMulticastV4(
+      address.host,
+      iface === undefined || iface === "*" ? "0.0.0.0" : iface,
+    );
+  } catch (error) {
+    conn.close();
+    throw new ZmqError(
+      "EINVAL",
+      `cannot join the multicast group of udp://${given}: ${
+        (error as Error).message
+      }`,
+      { cause: error },
+    );
+  }
+  return conn;
+}
+
+/**
+ * A socket for a multicast group: bound to the group itself where the
+ * system allows it (then it reads only that group's datagrams), else to
+ * every interface, as libzmq binds; shared with other members (libzmq sets
+ * SO_REUSEADDR for them too).
+ */
+function _bindGroup(
+  listen: _ListenDatagram,
+  address: UdpAddress,
+): _DenoDatagramConn {
+  const options = {
+    transport: "udp" as const,
+    port: address.port,
+    reuseAddress: true,
+  };
+  try {
+    return listen({ ...options, hostname: address.host });
+  } catch {
+    return listen({ ...options, hostname: "0.0.0.0" });
+  }
+}
+
+function _socket(conn: _DenoDatagramConn): DatagramSocket {
+  return {
+    receive: async (buffer) => {
+      const [datagram, from] = await conn.receive(buffer);
+      return [datagram, { hostname: from.hostname, port: from.port }];
+    },
+    send: (datagram, to) => conn.send(datagram, { transport: "udp", ...to }),
+    close: () => conn.close(),
+  };
+}
+
+/** What a bound socket of a type does with datagrams. */
+function _role(type: SocketType): DatagramRole {
+  if (type === "DISH") {
+    return {
+      peer: _peer("RADIO"),
+      decode: (datagram) => decodeGroupDatagram(datagram),
+    };
+  }
+  return {
+    peer: _peer("DGRAM"),
+    decode: (datagram, from) => [formatDatagramAddress(from), datagram],
+    encode: (frames) => {
+      try {
+        return { datagram: frames[1], to: parseDatagramAddress(frames[0]) };
+      } catch {
+        return undefined; // The socket checked it on send: not reached.
+      }
+    },
+  };
+}
+
+function _peer(socketType: SocketType): PeerInfo {
+  return { socketType, minor: 1, metadata: new Metadata() };
+}
+
+function _bindHost(host: string): string {
+  if (host === "*") return "0.0.0.0";
+  if (host === "localhost") return "127.0.0.1";
+  return host;
+}
+
+function _target(host: string): string {
+  return host === "localhost" ? "127.0.0.1" : host;
+}
+
+/**
+ * Where a RADIO sends from: the interface named for multicast (Linux then
+ * sends the group's datagrams out of it); loopback for a loopback peer, so
+ * nothing else listens; else any address of the target's family.
+ */
+function _sendFrom(address: UdpAddress): string {
+  const iface = address.interface;
+  if (iface !== undefined && iface !== "*") return iface;
+  const host = _target(address.host);
+  if (host === "::1") return "::1";
+  if (/^127\./.test(host)) return "127.0.0.1";
+  return host.includes(":") ? "::" : "0.0.0.0";
+}
+
+function _isMulticast(host: string): boolean {
+  const first = /^(\d{1,3})\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.exec(host);
+  if (first) return Number(first[1]) >= 224 && Number(first[1]) <= 239;
+  return /^ff[0-9a-f]{2}:/i.test(host);
+}
+
+function _isInterface(iface: string): boolean {
+  return iface === "*" || /^\d{1,3}(?:\.\d{1,3}){3}$/.test(iface);
+}
