@@ -66,8 +66,8 @@ export function encodeGroupDatagram(
  * @param datagram What one `recvfrom` read.
  * @returns `[group, body]`.
  * @throws {ProtocolError} For a datagram that is not a RADIO message: empty,
- * a group length beyond its end, or a group longer than
- * {@linkcode MAX_GROUP_BYTES}.
+ * or a group length beyond its end (a length byte cannot exceed
+ * {@linkcode MAX_GROUP_BYTES}).
  */
 export function decodeGroupDatagram(datagram: Uint8Array): Uint8Array[] {
   if (datagram.length === 0) {
@@ -81,12 +81,6 @@ export function decodeGroupDatagram(datagram: Uint8Array): Uint8Array[] {
     throw new ProtocolError(
       "protocol",
       `dropped a datagram of ${datagram.length} bytes that announces a group of ${length}`,
-    );
-  }
-  if (length > MAX_GROUP_BYTES) {
-    throw new ProtocolError(
-      "protocol",
-      `dropped a datagram whose group is ${length} bytes, over ${MAX_GROUP_BYTES}`,
     );
   }
   return [

@@ -23,12 +23,13 @@ export class SubscriptionCodec {
   readonly asMessages: boolean;
   /** A DISH: it joins groups, and each message is a group and a body. */
   readonly joins: boolean;
-  #joined: boolean;
+  /** A RADIO: it takes JOIN and LEAVE. */
+  #acceptsJoins: boolean;
 
   constructor(socketType: SocketType) {
     this.asMessages = socketType === "PUB" || socketType === "XPUB";
     this.joins = socketType === "DISH";
-    this.#joined = socketType === "RADIO";
+    this.#acceptsJoins = socketType === "RADIO";
   }
 
   /** The frame body and flags that subscribe (or cancel) to a peer. */
@@ -55,7 +56,8 @@ export class SubscriptionCodec {
    * this type ignores (SUBSCRIBE to a PUSH), `undefined` for a command that
    * is not about subscriptions.
    *
-   * @throws {ProtocolError} A JOIN or LEAVE of a group over 15 bytes.
+   * @throws {ProtocolError} A JOIN or LEAVE of a group over
+   * {@linkcode MAX_GROUP_BYTES} bytes.
    */
   event(command: Command): SubscriptionEvent | null | undefined {
     const subscribe = command.name === "SUBSCRIBE" || command.name === "JOIN";
@@ -66,7 +68,7 @@ export class SubscriptionCodec {
         break;
       case "JOIN":
       case "LEAVE":
-        if (!this.#joined) return undefined;
+        if (!this.#acceptsJoins) return undefined;
         if (command.data.length > MAX_GROUP_BYTES) {
           throw new ProtocolError(
             "protocol",
@@ -83,7 +85,7 @@ export class SubscriptionCodec {
 
 /**
  * Checks that a message to a DISH is what a RADIO sends: a group frame of
- * at most 255 bytes, then one body frame (libzmq's dish session drops the
+ * at most {@linkcode MAX_GROUP_BYTES} bytes, then one body frame (libzmq's dish session drops the
  * peer otherwise).
  *
  * @throws {ProtocolError} For any other shape.

@@ -66,6 +66,9 @@ export class Connection {
   #heartbeat: Heartbeat;
   #now = 0;
   #subscriptions: SubscriptionCodec;
+  /** Cached from `#subscriptions`: read for every message. */
+  #subscriptionsAsMessages: boolean;
+  #groupMessages: boolean;
   /** Set once ready when the mechanism seals every frame (CURVE). */
   #sealing = false;
 
@@ -104,6 +107,8 @@ export class Connection {
       now: this.#now,
     });
     this.#subscriptions = new SubscriptionCodec(options.socketType);
+    this.#subscriptionsAsMessages = this.#subscriptions.asMessages;
+    this.#groupMessages = this.#subscriptions.joins;
     if (this.#zws) {
       this.#state = "handshake";
       this.#handshake.start();
@@ -396,7 +401,7 @@ export class Connection {
     const frames = this.#assembler.add(body, (flags & FLAG_MORE) !== 0);
     if (!frames) return;
     if (
-      this.#subscriptions.asMessages && frames.length === 1 &&
+      this.#subscriptionsAsMessages && frames.length === 1 &&
       body.length > 0 && body[0] <= 1
     ) {
       events.push({
@@ -405,7 +410,7 @@ export class Connection {
       });
       return;
     }
-    if (this.#subscriptions.joins) checkGroupMessage(frames);
+    if (this.#groupMessages) checkGroupMessage(frames);
     events.push({ type: "message", frames });
   }
 

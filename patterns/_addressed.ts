@@ -12,6 +12,7 @@ import { bytesKey } from "./_bytes_key.ts";
 import { FairQueue } from "./_fair_queue.ts";
 import type { Pipe } from "./_pipe.ts";
 import type { Routing } from "./_routing.ts";
+import { hexRoutingId, RoutingIdGenerator } from "./_routing_id.ts";
 
 /** The ROUTER options addressed routing reads, live. */
 export interface AddressedSettings {
@@ -31,7 +32,7 @@ export class Addressed implements Routing {
   #settings: AddressedSettings;
   #queue = new FairQueue();
   #peers = new Map<string, Pipe>();
-  #nextId = (Math.random() * 0x1_0000_0000) >>> 0;
+  #ids = new RoutingIdGenerator();
 
   constructor(settings: AddressedSettings) {
     this.#settings = settings;
@@ -50,7 +51,7 @@ export class Addressed implements Routing {
       throw new ZmqError(
         "EHOSTUNREACH",
         `no peer has the routing id ${
-          _hex(frames[0])
+          hexRoutingId(frames[0])
         }; the first frame must name a connected peer`,
       );
     }
@@ -64,15 +65,12 @@ export class Addressed implements Routing {
   }
 
   receive(): Message | undefined {
-    const item = this.#queue.take();
-    if (!item) return undefined;
-    const [pipe, message] = item;
-    return [pipe.routingId!, ...message];
+    return this.#queue.receiveAddressed();
   }
 
   ready(pipe: Pipe): boolean {
     const wanted = pipe.assignedRoutingId ?? pipe.peer?.routingId;
-    const id = wanted ?? this.#generateId();
+    const id = wanted ?? this.#ids.next();
     const existing = wanted && this.#peers.get(bytesKey(wanted));
     if (existing && existing !== pipe) {
       // libzmq refuses a second peer with a routing id already in use,
@@ -80,7 +78,7 @@ export class Addressed implements Routing {
       // a generated id, and its connection is dropped.
       if (!this.#settings.routerHandover) return false;
       this.#forget(existing);
-      existing.routingId = this.#generateId();
+      existing.routingId = this.#ids.next();
       this.#peers.set(bytesKey(existing.routingId), existing);
       existing.link?.close();
     }
@@ -103,20 +101,9 @@ export class Addressed implements Routing {
     this.#queue.arrived(pipe);
   }
 
-  #generateId(): Uint8Array {
-    const id = new Uint8Array(5);
-    new DataView(id.buffer).setUint32(1, this.#nextId);
-    this.#nextId = (this.#nextId + 1) >>> 0;
-    return id;
-  }
-
   #forget(pipe: Pipe): void {
     if (pipe.routingId && this.#peers.get(bytesKey(pipe.routingId)) === pipe) {
       this.#peers.delete(bytesKey(pipe.routingId));
     }
   }
-}
-
-function _hex(id: Uint8Array): string {
-  return Array.from(id, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }

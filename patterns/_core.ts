@@ -167,6 +167,7 @@ export class SocketCore implements RoutingHost, SessionHost {
     let frames: Message;
     try {
       frames = toFrames(message);
+      this.routing.check?.(frames);
       if (this.#senders.length === 0 && this.#route(frames)) {
         if (++this.#burst < YIELD_EVERY) return Promise.resolve();
         this.#burst = 0;

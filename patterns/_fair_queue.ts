@@ -44,6 +44,15 @@ export class FairQueue {
     return pipe && [pipe, this.#shift(pipe)];
   }
 
+  /**
+   * Takes the next message in turn behind the routing id of the pipe it
+   * came from (ROUTER's and STREAM's receive), or `undefined`.
+   */
+  receiveAddressed(): Message | undefined {
+    const pipe = this.#next();
+    return pipe && [pipe.routingId!, ...this.#shift(pipe)];
+  }
+
   /** Forgets a pipe and drops the messages it still holds. */
   remove(pipe: Pipe): void {
     const index = this.#active.indexOf(pipe);

@@ -4,15 +4,15 @@
  * @module
  */
 
-import { ZmqError } from "../codec/errors.ts";
 import type { Message } from "./message.ts";
 import { bytesKey } from "./_bytes_key.ts";
-import { checkGroup } from "./_groups.ts";
 import type { Pipe } from "./_pipe.ts";
 import type { Routing } from "./_routing.ts";
+import { checkSingleFrame } from "./_single_frame.ts";
 
 /**
- * Sends each `[group, body]` message to every ready peer that joined the
+ * Sends each `[group, body]` message (the group checked by the RADIO's
+ * `send`) to every ready peer that joined the
  * group (an exact match, not a prefix), and to every `udp://` destination,
  * which gets every group (libzmq's `subscribe_to_all`: the dishes there
  * filter for themselves). A peer at its high-water mark misses the
@@ -26,17 +26,12 @@ export class GroupFanOut implements Routing {
   /** The udp destinations: every group goes to them, ready or not yet. */
   #everyGroup = new Set<Pipe>();
 
+  check(frames: Message): void {
+    checkSingleFrame("RADIO", frames, 1);
+  }
+
   send(frames: Message): boolean {
-    if (frames.length !== 2) {
-      throw new ZmqError(
-        "EINVAL",
-        frames.length < 2
-          ? "a RADIO message goes to a group: send(message, { group })"
-          : "a RADIO socket sends single-frame messages; join the parts, or send each on its own",
-      );
-    }
     const [group] = frames;
-    checkGroup(group);
     for (const pipe of this.#members.get(bytesKey(group)) ?? []) {
       if (pipe.ready && !pipe.full) pipe.write(frames);
     }

@@ -14,7 +14,8 @@ const _decoder = new TextDecoder();
  * A group as bytes (strings as UTF-8), checked.
  *
  * @throws {ZmqError} `EINVAL` when missing, longer than
- * {@linkcode MAX_GROUP_BYTES}, or holding a NUL byte.
+ * {@linkcode MAX_GROUP_BYTES}, or holding a NUL byte (libzmq keeps groups
+ * as C strings: it would cut it there).
  */
 export function toGroup(group: string | Uint8Array | undefined): Uint8Array {
   if (group === undefined) {
@@ -24,32 +25,21 @@ export function toGroup(group: string | Uint8Array | undefined): Uint8Array {
     );
   }
   const bytes = typeof group === "string" ? _encoder.encode(group) : group;
-  checkGroup(bytes);
-  return bytes;
-}
-
-/**
- * Checks a group frame.
- *
- * @throws {ZmqError} `EINVAL` when longer than {@linkcode MAX_GROUP_BYTES}
- * or holding a NUL byte (libzmq keeps groups as C strings: it would cut it
- * there).
- */
-export function checkGroup(group: Uint8Array): void {
-  if (group.length > MAX_GROUP_BYTES) {
+  if (bytes.length > MAX_GROUP_BYTES) {
     throw new ZmqError(
       "EINVAL",
       `the group "${
-        _decoder.decode(group)
-      }" is ${group.length} bytes; a group is at most ${MAX_GROUP_BYTES}`,
+        _decoder.decode(bytes)
+      }" is ${bytes.length} bytes; a group is at most ${MAX_GROUP_BYTES}`,
     );
   }
-  if (group.includes(0)) {
+  if (bytes.includes(0)) {
     throw new ZmqError(
       "EINVAL",
       "a group cannot hold a NUL byte (libzmq would cut it there)",
     );
   }
+  return bytes;
 }
 
 /** A group as the application sees it on a received message. */

@@ -11,47 +11,59 @@ import type { Message, MessageLike } from "./message.ts";
 import { FairQueue } from "./_fair_queue.ts";
 import type { Pipe } from "./_pipe.ts";
 import type { Routing, RoutingHost } from "./_routing.ts";
-import { sendSingleFrame, takeSingleFrame } from "./_single_frame.ts";
+import {
+  checkSingleFrame,
+  sendBehind,
+  takeSingleFrame,
+} from "./_single_frame.ts";
 
 const _MAX_ROUTING_ID = 0xffff_ffff;
 
 /**
- * The frames a SERVER or PEER hands its core: the routing id as a leading
- * 4-byte frame, then the message's one frame; or a rejection at once.
+ * A SERVER's or a PEER's send: hands `send` the routing id as a leading
+ * 4-byte frame, then the message, or rejects at once.
  *
- * @param routingId What the caller passed: a routing id a receive reported.
+ * @param options What the caller passed: `routingId` is the one a receive
+ * (or a PEER's `connect`) reported.
  * @param send The socket's own send, given the frames.
  */
 export function sendNumbered(
   type: SocketType,
   message: MessageLike,
-  routingId: unknown,
+  options: { readonly routingId?: unknown } | undefined,
   send: (frames: Message) => Promise<void>,
 ): Promise<void> {
+  return sendBehind(() => _idFrame(type, options?.routingId), message, send);
+}
+
+/**
+ * A routing id as the 4-byte frame the routing reads.
+ *
+ * @throws {ZmqError} `EINVAL` unless an integer from 1 to 2³² − 1 (libzmq
+ * refuses 0 too: no peer is ever given it).
+ */
+function _idFrame(type: SocketType, routingId: unknown): Uint8Array {
   if (
     typeof routingId !== "number" || !Number.isInteger(routingId) ||
-    routingId < 0 || routingId > _MAX_ROUTING_ID
+    routingId < 1 || routingId > _MAX_ROUTING_ID
   ) {
-    return Promise.reject(
-      new ZmqError(
-        "EINVAL",
-        `a ${type} socket sends to one peer: pass send(message, { routingId }) with the routingId a receive reported (an integer from 1 to ${_MAX_ROUTING_ID})`,
-      ),
+    throw new ZmqError(
+      "EINVAL",
+      `a ${type} socket sends to one peer: pass send(message, { routingId }) with the routingId a receive reported (an integer from 1 to ${_MAX_ROUTING_ID})`,
     );
   }
-  return sendSingleFrame(type, message, (frame) => {
-    const id = new Uint8Array(4);
-    new DataView(id.buffer).setUint32(0, routingId);
-    return send([id, frame]);
-  });
+  const id = new Uint8Array(4);
+  new DataView(id.buffer).setUint32(0, routingId);
+  return id;
 }
 
 /**
  * SERVER's and PEER's routing: each pipe gets a routing id when it joins
  * (the first one random, then counting up, never 0, as libzmq does), kept
  * across reconnects of a `connect` pipe; received messages carry the id of
- * their pipe as `routingId`, fair-queued; a send goes to the pipe its
- * leading id frame names, waiting while that pipe is full.
+ * their pipe as `routingId`, fair-queued, multipart ones skipped; a send
+ * (one frame behind its id frame) goes to the pipe the id names, waiting
+ * while that pipe is full.
  */
 export class Numbered implements Routing {
   /** The routing id given to the pipe that joined last (a PEER's `connect`). */
@@ -67,6 +79,10 @@ export class Numbered implements Routing {
   constructor(type: SocketType, host: RoutingHost) {
     this.#type = type;
     this.#host = host;
+  }
+
+  check(frames: Message): void {
+    checkSingleFrame(this.#type, frames, 1);
   }
 
   send(frames: Message): boolean {

@@ -13,6 +13,7 @@ import { hangUp } from "./_endpoints.ts";
 import { FairQueue } from "./_fair_queue.ts";
 import type { Pipe } from "./_pipe.ts";
 import type { Routing } from "./_routing.ts";
+import { hexRoutingId, RoutingIdGenerator } from "./_routing_id.ts";
 
 /** The STREAM options the routing reads, live. */
 export interface RawAddressedSettings {
@@ -39,7 +40,7 @@ export class RawAddressed implements Routing {
   #live = new Set<Pipe>();
   /** Pipes the application closed: no farewell, no new connection. */
   #closed = new WeakSet<Pipe>();
-  #nextId = (Math.random() * 0x1_0000_0000) >>> 0;
+  #ids = new RoutingIdGenerator();
 
   /** @param socket The socket, for its options and its machinery. */
   constructor(socket: RawAddressedSettings) {
@@ -51,19 +52,22 @@ export class RawAddressed implements Routing {
     return this.#peers.has(bytesKey(routingId));
   }
 
-  send(frames: Message): boolean {
+  check(frames: Message): void {
     if (frames.length < 2) {
       throw new ZmqError(
         "EINVAL",
         "a STREAM socket sends [routingId, data]: name the peer in the first frame, then the bytes to write",
       );
     }
+  }
+
+  send(frames: Message): boolean {
     const pipe = this.#peers.get(bytesKey(frames[0]));
     if (!pipe) {
       throw new ZmqError(
         "EHOSTUNREACH",
         `no peer has the routing id ${
-          _hex(frames[0])
+          hexRoutingId(frames[0])
         }: it was never connected, or its connection has ended`,
       );
     }
@@ -81,17 +85,16 @@ export class RawAddressed implements Routing {
   }
 
   receive(): Message | undefined {
-    const item = this.#queue.take();
-    if (!item) return undefined;
-    const [pipe, message] = item;
-    return [pipe.routingId!, ...message];
+    return this.#queue.receiveAddressed();
   }
 
   attach(pipe: Pipe): void {
     // As libzmq, a `connect` pipe gets its id at once, and keeps it across
     // reconnections; an accepted one gets it with its connection.
     const wanted = pipe.assignedRoutingId;
-    const id = wanted && !this.has(wanted) ? wanted : this.#generateId();
+    const id = wanted && !this.has(wanted)
+      ? wanted
+      : this.#ids.next((id) => this.has(id));
     pipe.routingId = id;
     this.#peers.set(bytesKey(id), pipe);
   }
@@ -144,23 +147,9 @@ export class RawAddressed implements Routing {
     coreOf(this.#socket).delivered();
   }
 
-  #generateId(): Uint8Array {
-    let id: Uint8Array;
-    do {
-      id = new Uint8Array(5);
-      new DataView(id.buffer).setUint32(1, this.#nextId);
-      this.#nextId = (this.#nextId + 1) >>> 0;
-    } while (this.has(id));
-    return id;
-  }
-
   #forget(pipe: Pipe): void {
     if (pipe.routingId && this.#peers.get(bytesKey(pipe.routingId)) === pipe) {
       this.#peers.delete(bytesKey(pipe.routingId));
     }
   }
-}
-
-function _hex(id: Uint8Array): string {
-  return Array.from(id, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }

@@ -18,6 +18,13 @@ import type { Pipe } from "./_pipe.ts";
  */
 export interface Routing {
   /**
+   * Rejects a send at once, before it is routed or waits behind other
+   * sends: for a message the type never takes (a type's framing rule).
+   *
+   * @throws {ZmqError} `EINVAL` for a message the type cannot send.
+   */
+  check?(frames: Message): void;
+  /**
    * Routes a message out.
    *
    * @returns `false` when it must wait for room.
@@ -85,6 +92,7 @@ export function routingFactory(type: SocketType): RoutingFactory {
 }
 
 const _hooks = [
+  "check",
   "attach",
   "detach",
   "arrived",
@@ -95,7 +103,7 @@ const _hooks = [
 /**
  * One routing from strategies: `send` and `receive` come from the first
  * part that has them; the other steps go to every part that takes them,
- * in order (`ready` refuses if any part does).
+ * in order (`check` and `ready` refuse if any part does).
  */
 export function combine(...parts: Routing[]): Routing {
   const routing: Routing = {};

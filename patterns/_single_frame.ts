@@ -1,7 +1,8 @@
 /**
  * The single-frame rule of the draft socket types (CLIENT, SERVER,
- * SCATTER, GATHER, PEER, CHANNEL): a message is one frame, as libzmq's
- * draft sockets, which refuse ZMQ_SNDMORE and drop what arrives in parts.
+ * SCATTER, GATHER, PEER, CHANNEL, RADIO): a message is one frame, as
+ * libzmq's draft sockets, which refuse ZMQ_SNDMORE and drop what arrives
+ * in parts.
  *
  * @module
  */
@@ -12,41 +13,45 @@ import { type Message, type MessageLike, toFrames } from "./message.ts";
 import { combine, type Routing } from "./_routing.ts";
 
 /**
- * The one frame of a message a single-frame socket sends.
+ * Checks that a message a single-frame socket sends is one frame, after
+ * the `leading` frames the socket itself put before it (a routing id, a
+ * group).
  *
  * @throws {ZmqError} `EINVAL` for a multipart message (libzmq: ZMQ_SNDMORE
- * on a draft socket) or an empty array.
+ * on a draft socket).
  */
-export function singleFrame(
+export function checkSingleFrame(
   type: SocketType,
-  message: MessageLike,
-): Uint8Array {
-  const frames = toFrames(message);
-  if (frames.length > 1) {
+  frames: Message,
+  leading = 0,
+): void {
+  const count = frames.length - leading;
+  if (count > 1) {
     throw new ZmqError(
       "EINVAL",
-      `a ${type} socket sends single-frame messages; send one string or Uint8Array, not ${frames.length} frames (join them, or use a socket type that takes multipart messages)`,
+      `a ${type} socket sends single-frame messages; send one string or Uint8Array, not ${count} frames (join them, or use a socket type that takes multipart messages)`,
     );
   }
-  return frames[0];
 }
 
 /**
- * Hands the one frame of `message` to `send`, or rejects at once (before
- * waiting behind other sends) with what {@linkcode singleFrame} throws.
+ * Hands `send` the message behind a frame the socket adds (a SERVER's
+ * routing id, a RADIO's group), made by `lead`; rejects at once with what
+ * `lead` or {@linkcode toFrames} throws. The routing's `check` sees the
+ * whole.
  */
-export function sendSingleFrame(
-  type: SocketType,
+export function sendBehind(
+  lead: () => Uint8Array,
   message: MessageLike,
-  send: (frame: Uint8Array) => Promise<void>,
+  send: (frames: Message) => Promise<void>,
 ): Promise<void> {
-  let frame: Uint8Array;
+  let frames: Message;
   try {
-    frame = singleFrame(type, message);
+    frames = [lead(), ...toFrames(message)];
   } catch (error) {
     return Promise.reject(error);
   }
-  return send(frame);
+  return send(frames);
 }
 
 /**
@@ -62,11 +67,20 @@ export function takeSingleFrame(
 }
 
 /**
- * One routing from strategies (see {@linkcode combine}) whose receive
- * skips multipart messages.
+ * One routing from strategies (see {@linkcode combine}) that sends and
+ * receives single frames: a multipart send is rejected at once, a
+ * multipart message received is skipped.
  */
-export function singleFrameRouting(...parts: Routing[]): Routing {
-  const routing = combine(...parts);
+export function singleFrameRouting(
+  type: SocketType,
+  ...parts: Routing[]
+): Routing {
+  const rule: Routing = {};
+  if (parts.some((part) => part.send)) {
+    // Only a type that sends checks: one that cannot says ENOTSUP.
+    rule.check = (frames) => checkSingleFrame(type, frames);
+  }
+  const routing = combine(rule, ...parts);
   const receive = routing.receive;
   if (receive) routing.receive = () => takeSingleFrame(receive);
   return routing;

@@ -4,12 +4,11 @@
  * @module
  */
 
-import type { MessageLike } from "./message.ts";
-import type { OperationOptions, SocketOptions } from "./options.ts";
+import type { SocketOptions } from "./options.ts";
 import { Socket } from "./socket.ts";
 import { Exclusive } from "./_exclusive.ts";
 import { defineRouting } from "./_routing.ts";
-import { sendSingleFrame, singleFrameRouting } from "./_single_frame.ts";
+import { singleFrameRouting } from "./_single_frame.ts";
 
 /**
  * Talks to exactly one CHANNEL peer, in single-frame messages; a second
@@ -41,26 +40,6 @@ export class Channel extends Socket {
   constructor(options: SocketOptions = {}) {
     super("CHANNEL", options);
   }
-
-  /**
-   * Sends a single-frame message to the peer.
-   *
-   * @param message A string or bytes (one frame).
-   * @param options An abort signal.
-   * @returns Settles when queued.
-   * @throws {ZmqError} `EINVAL` for a multipart message, `EAGAIN` after
-   * `sendTimeout`, `ETERM` once closed.
-   */
-  override send(
-    message: MessageLike,
-    options?: OperationOptions,
-  ): Promise<void> {
-    return sendSingleFrame(
-      "CHANNEL",
-      message,
-      (frame) => super.send(frame, options),
-    );
-  }
 }
 
-defineRouting("CHANNEL", () => singleFrameRouting(new Exclusive()));
+defineRouting("CHANNEL", () => singleFrameRouting("CHANNEL", new Exclusive()));

@@ -4,13 +4,12 @@
  * @module
  */
 
-import type { MessageLike } from "./message.ts";
-import type { OperationOptions, SocketOptions } from "./options.ts";
+import type { SocketOptions } from "./options.ts";
 import { Socket } from "./socket.ts";
 import { FairQueue } from "./_fair_queue.ts";
 import { LoadBalancer } from "./_load_balancer.ts";
 import { defineRouting } from "./_routing.ts";
-import { sendSingleFrame, singleFrameRouting } from "./_single_frame.ts";
+import { singleFrameRouting } from "./_single_frame.ts";
 
 /**
  * Sends single-frame messages round-robin to its SERVER peers and receives
@@ -44,29 +43,9 @@ export class Client extends Socket {
   constructor(options: SocketOptions = {}) {
     super("CLIENT", options);
   }
-
-  /**
-   * Sends a single-frame message to the next SERVER with room.
-   *
-   * @param message A string or bytes (one frame).
-   * @param options An abort signal.
-   * @returns Settles when queued.
-   * @throws {ZmqError} `EINVAL` for a multipart message, `EAGAIN` after
-   * `sendTimeout`, `ETERM` once closed.
-   */
-  override send(
-    message: MessageLike,
-    options?: OperationOptions,
-  ): Promise<void> {
-    return sendSingleFrame(
-      "CLIENT",
-      message,
-      (frame) => super.send(frame, options),
-    );
-  }
 }
 
 defineRouting(
   "CLIENT",
-  () => singleFrameRouting(new LoadBalancer(), new FairQueue()),
+  () => singleFrameRouting("CLIENT", new LoadBalancer(), new FairQueue()),
 );

@@ -13,8 +13,7 @@ import type { Message } from "./message.ts";
 import type { SocketOptions } from "./options.ts";
 import { Socket } from "./socket.ts";
 import { Exclusive } from "./_exclusive.ts";
-import type { Pipe } from "./_pipe.ts";
-import { defineRouting, type Routing } from "./_routing.ts";
+import { combine, defineRouting } from "./_routing.ts";
 
 /**
  * Sends and receives raw UDP datagrams on one bound `udp://` address. A
@@ -54,48 +53,32 @@ export class Datagram extends Socket {
   }
 }
 
-/** One bound udp pipe, as PAIR's, and DGRAM's rule for what a message is. */
-class _DatagramRouting implements Routing {
-  #exclusive = new Exclusive();
-
-  send(frames: Message): boolean {
-    if (frames.length !== 2) {
-      throw new ZmqError(
-        "EINVAL",
-        'a DGRAM message is two frames: [address, body], such as ["127.0.0.1:5555", data]',
-      );
-    }
-    parseDatagramAddress(frames[0]);
-    if (frames[1].length > MAX_DATAGRAM_BYTES) {
-      throw new ZmqError(
-        "EINVAL",
-        `a DGRAM body is at most ${MAX_DATAGRAM_BYTES} bytes (the most libzmq reads); this one is ${
-          frames[1].length
-        }`,
-      );
-    }
-    return this.#exclusive.send(frames);
+/**
+ * DGRAM's rule for what a message is, checked before a send waits.
+ *
+ * @throws {ZmqError} `EINVAL` for anything but `[address, body]` with an
+ * IP address and a body of at most {@linkcode MAX_DATAGRAM_BYTES}.
+ */
+function _checkDatagram(frames: Message): void {
+  if (frames.length !== 2) {
+    throw new ZmqError(
+      "EINVAL",
+      'a DGRAM message is two frames: [address, body], such as ["127.0.0.1:5555", data]',
+    );
   }
-
-  receive(): Message | undefined {
-    return this.#exclusive.receive();
-  }
-
-  attach(pipe: Pipe): void {
-    this.#exclusive.attach(pipe);
-  }
-
-  ready(pipe: Pipe): boolean {
-    return this.#exclusive.ready(pipe);
-  }
-
-  detach(pipe: Pipe): void {
-    this.#exclusive.detach(pipe);
-  }
-
-  arrived(pipe: Pipe): void {
-    this.#exclusive.arrived(pipe);
+  parseDatagramAddress(frames[0]);
+  if (frames[1].length > MAX_DATAGRAM_BYTES) {
+    throw new ZmqError(
+      "EINVAL",
+      `a DGRAM body is at most ${MAX_DATAGRAM_BYTES} bytes (the most libzmq reads); this one is ${
+        frames[1].length
+      }`,
+    );
   }
 }
 
-defineRouting("DGRAM", () => new _DatagramRouting());
+// One bound udp pipe, as PAIR's.
+defineRouting(
+  "DGRAM",
+  () => combine({ check: _checkDatagram }, new Exclusive()),
+);

@@ -9,8 +9,8 @@ import { ZmqError } from "../codec/errors.ts";
 import { MAX_GROUP_BYTES } from "../codec/socket_type.ts";
 import type { MessageWriter } from "../transport/transport.ts";
 import type { Message } from "./message.ts";
-import type { OperationOptions, SocketOptions } from "./options.ts";
-import { type MessagesOptions, Socket } from "./socket.ts";
+import type { SocketOptions } from "./options.ts";
+import { Socket } from "./socket.ts";
 import { bytesKey } from "./_bytes_key.ts";
 import { coreOf } from "./_core.ts";
 import { FairQueue } from "./_fair_queue.ts";
@@ -51,7 +51,7 @@ export type DishMessage = Message & {
  * await dish.close();
  * ```
  */
-export class Dish extends Socket {
+export class Dish extends Socket<DishMessage> {
   /**
    * Makes a DISH socket.
    *
@@ -83,35 +83,6 @@ export class Dish extends Socket {
   leave(...groups: (string | Uint8Array)[]): void {
     (coreOf(this).routing as _DishRouting).leave(groups.map(toGroup));
   }
-
-  /**
-   * Receives the next message of a joined group.
-   *
-   * @param options An abort signal.
-   * @returns The message's one frame, with its `group`.
-   * @throws {ZmqError} `EAGAIN` after `receiveTimeout`, `ETERM` once closed.
-   */
-  override receive(options?: OperationOptions): Promise<DishMessage> {
-    return super.receive(options) as Promise<DishMessage>;
-  }
-
-  /**
-   * Receives messages, each with its `group`, until the socket closes or
-   * the signal aborts.
-   *
-   * @param options A signal that ends the iteration.
-   * @returns The messages, as they arrive.
-   */
-  override messages(
-    options?: MessagesOptions,
-  ): AsyncGenerator<DishMessage, void, undefined> {
-    return super.messages(options) as AsyncGenerator<DishMessage, void>;
-  }
-
-  /** Receives messages, each with its `group`, until the socket closes. */
-  override [Symbol.asyncIterator](): AsyncIterator<DishMessage> {
-    return this.messages();
-  }
 }
 
 /**
@@ -132,36 +103,14 @@ class _DishRouting implements Routing {
   }
 
   join(groups: Uint8Array[]): void {
-    const keys = new Set<string>();
-    for (const group of groups) {
-      const key = bytesKey(group);
-      if (this.#groups.has(key) || keys.has(key)) {
-        throw new ZmqError(
-          "EINVAL",
-          `the group "${groupText(group)}" is joined already`,
-        );
-      }
-      keys.add(key);
-    }
-    for (const group of groups) {
+    for (const group of this.#changing(groups, false)) {
       this.#groups.set(bytesKey(group), group);
       this.#tellRadios((writer) => writer.sendSubscribe(group));
     }
   }
 
   leave(groups: Uint8Array[]): void {
-    const keys = new Set<string>();
-    for (const group of groups) {
-      const key = bytesKey(group);
-      if (!this.#groups.has(key) || keys.has(key)) {
-        throw new ZmqError(
-          "EINVAL",
-          `the group "${groupText(group)}" is not joined`,
-        );
-      }
-      keys.add(key);
-    }
-    for (const group of groups) {
+    for (const group of this.#changing(groups, true)) {
       this.#groups.delete(bytesKey(group));
       this.#tellRadios((writer) => writer.sendCancel(group));
     }
@@ -220,6 +169,27 @@ class _DishRouting implements Routing {
       reason,
     });
     pipe.link?.close();
+  }
+
+  /**
+   * The groups, once each is found joined (to leave) or not (to join), and
+   * given once: a call changes all of them or, throwing, none.
+   */
+  #changing(groups: Uint8Array[], joined: boolean): Uint8Array[] {
+    const keys = new Set<string>();
+    for (const group of groups) {
+      const key = bytesKey(group);
+      if (this.#groups.has(key) !== joined || keys.has(key)) {
+        throw new ZmqError(
+          "EINVAL",
+          `the group "${groupText(group)}" ${
+            joined ? "is not joined" : "is joined already"
+          }`,
+        );
+      }
+      keys.add(key);
+    }
+    return groups;
   }
 
   #tellRadios(action: (writer: MessageWriter) => void): void {

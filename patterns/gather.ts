@@ -40,4 +40,4 @@ export class Gather extends Socket {
   }
 }
 
-defineRouting("GATHER", () => singleFrameRouting(new FairQueue()));
+defineRouting("GATHER", () => singleFrameRouting("GATHER", new FairQueue()));

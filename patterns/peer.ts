@@ -6,13 +6,9 @@
 
 import { ZmqError } from "../codec/errors.ts";
 import type { MessageLike } from "./message.ts";
-import type {
-  ConnectOptions,
-  OperationOptions,
-  SocketOptions,
-} from "./options.ts";
+import type { ConnectOptions, SocketOptions } from "./options.ts";
 import type { RoutedMessage, RoutedSendOptions } from "./server.ts";
-import { type MessagesOptions, Socket } from "./socket.ts";
+import { Socket } from "./socket.ts";
 import { coreOf } from "./_core.ts";
 import { Numbered, sendNumbered } from "./_numbered.ts";
 import { defineRouting } from "./_routing.ts";
@@ -46,7 +42,7 @@ import { defineRouting } from "./_routing.ts";
  * await alice.close();
  * ```
  */
-export class Peer extends Socket {
+export class Peer extends Socket<RoutedMessage> {
   /**
    * Makes a PEER socket.
    *
@@ -98,41 +94,9 @@ export class Peer extends Socket {
     return sendNumbered(
       "PEER",
       message,
-      options?.routingId,
+      options,
       (frames) => super.send(frames, options),
     );
-  }
-
-  /**
-   * Receives the next message, with the routing id of its sender.
-   *
-   * @param options An abort signal.
-   * @returns The message's one frame, and its `routingId`.
-   */
-  override receive(options?: OperationOptions): Promise<RoutedMessage> {
-    return super.receive(options) as Promise<RoutedMessage>;
-  }
-
-  /**
-   * Receives messages, each with the routing id of its sender, until the
-   * socket closes or the signal aborts.
-   *
-   * @param options A signal that ends the iteration.
-   * @returns The messages, as they arrive.
-   */
-  override messages(
-    options?: MessagesOptions,
-  ): AsyncGenerator<RoutedMessage, void, undefined> {
-    return super.messages(options) as AsyncGenerator<
-      RoutedMessage,
-      void,
-      undefined
-    >;
-  }
-
-  /** Receives messages, with their `routingId`, until the socket closes. */
-  override [Symbol.asyncIterator](): AsyncIterator<RoutedMessage> {
-    return this.messages();
   }
 }
 

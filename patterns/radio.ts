@@ -5,12 +5,13 @@
  * @module
  */
 
-import { type MessageLike, toFrames } from "./message.ts";
+import type { MessageLike } from "./message.ts";
 import type { OperationOptions, SocketOptions } from "./options.ts";
 import { Socket } from "./socket.ts";
 import { GroupFanOut } from "./_group_fan_out.ts";
 import { toGroup } from "./_groups.ts";
 import { defineRouting } from "./_routing.ts";
+import { sendBehind } from "./_single_frame.ts";
 
 /** Options of {@linkcode Radio.send}. */
 export interface RadioSendOptions extends OperationOptions {
@@ -73,14 +74,11 @@ export class Radio extends Socket {
     message: MessageLike,
     options: RadioSendOptions,
   ): Promise<void> {
-    let frames: Uint8Array[];
-    try {
-      // The group travels as a first frame; the routing checks the rest.
-      frames = [toGroup(options?.group), ...toFrames(message)];
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return super.send(frames, options);
+    return sendBehind(
+      () => toGroup(options?.group),
+      message,
+      (frames) => super.send(frames, options),
+    );
   }
 }
 

@@ -4,12 +4,11 @@
  * @module
  */
 
-import type { MessageLike } from "./message.ts";
-import type { OperationOptions, SocketOptions } from "./options.ts";
+import type { SocketOptions } from "./options.ts";
 import { Socket } from "./socket.ts";
 import { LoadBalancer } from "./_load_balancer.ts";
 import { defineRouting } from "./_routing.ts";
-import { sendSingleFrame, singleFrameRouting } from "./_single_frame.ts";
+import { singleFrameRouting } from "./_single_frame.ts";
 
 /**
  * PUSH with single frames: sends each message to one GATHER peer,
@@ -39,26 +38,9 @@ export class Scatter extends Socket {
   constructor(options: SocketOptions = {}) {
     super("SCATTER", options);
   }
-
-  /**
-   * Sends a single-frame message to the next GATHER with room.
-   *
-   * @param message A string or bytes (one frame).
-   * @param options An abort signal.
-   * @returns Settles when queued.
-   * @throws {ZmqError} `EINVAL` for a multipart message, `EAGAIN` after
-   * `sendTimeout`, `ETERM` once closed.
-   */
-  override send(
-    message: MessageLike,
-    options?: OperationOptions,
-  ): Promise<void> {
-    return sendSingleFrame(
-      "SCATTER",
-      message,
-      (frame) => super.send(frame, options),
-    );
-  }
 }
 
-defineRouting("SCATTER", () => singleFrameRouting(new LoadBalancer()));
+defineRouting(
+  "SCATTER",
+  () => singleFrameRouting("SCATTER", new LoadBalancer()),
+);

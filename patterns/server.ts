@@ -6,7 +6,7 @@
 
 import type { Message, MessageLike } from "./message.ts";
 import type { OperationOptions, SocketOptions } from "./options.ts";
-import { type MessagesOptions, Socket } from "./socket.ts";
+import { Socket } from "./socket.ts";
 import { Numbered, sendNumbered } from "./_numbered.ts";
 import { defineRouting } from "./_routing.ts";
 
@@ -52,7 +52,7 @@ export interface RoutedSendOptions extends OperationOptions {
  * await server.close();
  * ```
  */
-export class Server extends Socket {
+export class Server extends Socket<RoutedMessage> {
   /**
    * Makes a SERVER socket.
    *
@@ -79,41 +79,9 @@ export class Server extends Socket {
     return sendNumbered(
       "SERVER",
       message,
-      options?.routingId,
+      options,
       (frames) => super.send(frames, options),
     );
-  }
-
-  /**
-   * Receives the next message, with the routing id of its sender.
-   *
-   * @param options An abort signal.
-   * @returns The message's one frame, and its `routingId`.
-   */
-  override receive(options?: OperationOptions): Promise<RoutedMessage> {
-    return super.receive(options) as Promise<RoutedMessage>;
-  }
-
-  /**
-   * Receives messages, each with the routing id of its sender, until the
-   * socket closes or the signal aborts.
-   *
-   * @param options A signal that ends the iteration.
-   * @returns The messages, as they arrive.
-   */
-  override messages(
-    options?: MessagesOptions,
-  ): AsyncGenerator<RoutedMessage, void, undefined> {
-    return super.messages(options) as AsyncGenerator<
-      RoutedMessage,
-      void,
-      undefined
-    >;
-  }
-
-  /** Receives messages, with their `routingId`, until the socket closes. */
-  override [Symbol.asyncIterator](): AsyncIterator<RoutedMessage> {
-    return this.messages();
   }
 }
 

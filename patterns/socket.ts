@@ -52,9 +52,12 @@ export interface MessagesOptions {
  * await push.close();
  * await pull.close();
  * ```
+ *
+ * @typeParam M What a receive gives: the frames, with what the type adds
+ * (a {@linkcode Server}'s `routingId`, a {@linkcode Dish}'s `group`).
  */
-export abstract class Socket
-  implements AsyncIterable<Message>, AsyncDisposable {
+export abstract class Socket<M extends Message = Message>
+  implements AsyncIterable<M>, AsyncDisposable {
   /** The ZMTP socket type. */
   readonly type: SocketType;
   /** The context that tracks this socket. */
@@ -279,13 +282,15 @@ export abstract class Socket
    * arrives. Concurrent receives are served in order.
    *
    * @param options An abort signal.
-   * @returns The message's frames.
+   * @returns The message's frames, with what the type adds (a
+   * {@linkcode Server}'s `routingId`, a {@linkcode Dish}'s `group`).
    * @throws {ZmqError} `ENOTSUP` if the socket type cannot receive, `EFSM`
    * if the pattern forbids receiving now, `EAGAIN` after `receiveTimeout`,
    * `ETERM` once closed.
    */
-  receive(options: OperationOptions = _NO_OPTIONS): Promise<Message> {
-    return this.#core.receive(options);
+  receive(options: OperationOptions = _NO_OPTIONS): Promise<M> {
+    // The type's routing makes the messages: what it returns is an M.
+    return this.#core.receive(options) as Promise<M>;
   }
 
   /**
@@ -309,7 +314,7 @@ export abstract class Socket
    */
   async *messages(
     options: MessagesOptions = {},
-  ): AsyncGenerator<Message, void, undefined> {
+  ): AsyncGenerator<M, void, undefined> {
     const signal = options.signal;
     while (!this.closed && !signal?.aborted) {
       try {
@@ -323,7 +328,7 @@ export abstract class Socket
   }
 
   /** Receives messages until the socket closes. */
-  [Symbol.asyncIterator](): AsyncIterator<Message> {
+  [Symbol.asyncIterator](): AsyncIterator<M> {
     return this.messages();
   }
 

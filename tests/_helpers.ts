@@ -33,6 +33,23 @@ export function freePort(): number {
   return port;
 }
 
+/** A UDP port free on 127.0.0.1 just now, for a libzmq socket to bind. */
+export function freeUdpPort(): number {
+  const socket = Deno.listenDatagram({
+    transport: "udp",
+    hostname: "127.0.0.1",
+    port: 0,
+  });
+  const { port } = socket.addr as Deno.NetAddr;
+  socket.close();
+  return port;
+}
+
+/** The port of a `tcp://host:port` (or `udp://…:port`) endpoint. */
+export function portOf(endpoint: string): number {
+  return Number(endpoint.slice(endpoint.lastIndexOf(":") + 1));
+}
+
 /** A frame as UTF-8 text. */
 export const decode = (frame: Uint8Array): string =>
   new TextDecoder().decode(frame);

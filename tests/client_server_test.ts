@@ -7,75 +7,28 @@ import { assert, assertEquals, assertRejects } from "@std/assert";
 import { deadline } from "@std/async/deadline";
 import {
   Client,
-  type codec,
   Context,
   type RoutedSendOptions,
   Server,
   ZmqError,
 } from "../mod.ts";
-import { LibzmqPeer, type LibzmqSocket } from "./_libzmq_peer.ts";
-import { decode, handshakeAs, timeout } from "./_helpers.ts";
-
-const text = new TextEncoder();
-/** Empty, short, and long enough (> 255 bytes) for ZMTP's long frame header. */
-const PAYLOADS = [
-  new Uint8Array(0),
-  text.encode("hello"),
-  new Uint8Array(300).map((_, i) => i % 251),
-];
-
-/** Links ours and libzmq's over tcp, binding on the side named. */
-async function link(
-  ours: Client | Server,
-  theirs: LibzmqSocket,
-  weBind: boolean,
-): Promise<void> {
-  if (weBind) {
-    await ours.bind("tcp://127.0.0.1:0");
-    await theirs.connect(ours.lastEndpoint!);
-  } else {
-    ours.connect(await theirs.bind("tcp://127.0.0.1:*"));
-  }
-}
-
-/** The port of a `tcp://` endpoint. */
-const portOf = (endpoint: string) => Number(endpoint.split(":").at(-1));
-
-/** Reads from a raw connection until its codec reports a message. */
-async function readMessage(
-  raw: Deno.Conn,
-  fake: codec.Connection,
-): Promise<Uint8Array[]> {
-  const buffer = new Uint8Array(4096);
-  while (true) {
-    const count = await raw.read(buffer);
-    if (count === null) throw new Error("the socket closed the connection");
-    for (const event of fake.receive(buffer.slice(0, count))) {
-      if (event.type === "message") return event.frames;
-    }
-  }
-}
-
-/** Writes messages on a raw connection with a codec, as the peer would. */
-async function writeMessages(
-  raw: Deno.Conn,
-  fake: codec.Connection,
-  messages: string[][],
-): Promise<void> {
-  for (const frames of messages) {
-    fake.sendMessage(frames.map((frame) => text.encode(frame)));
-  }
-  for (const chunk of fake.takeOutput()) await raw.write(chunk);
-}
+import { LibzmqPeer } from "./_libzmq_peer.ts";
+import { decode, timeout } from "./_helpers.ts";
+import {
+  againstLibzmq,
+  assertRefusedAhead,
+  overTransports,
+  PAYLOADS,
+  RawPeer,
+} from "./_draft_helpers.ts";
 
 Deno.test("CLIENT (ours) ↔ SERVER (libzmq): we bind and libzmq binds, empty and 300-byte messages, both ways", async (t) => {
   await using peer = new LibzmqPeer();
-  for (const weBind of [true, false]) {
-    await t.step(weBind ? "we bind" : "libzmq binds", async () => {
-      await using context = new Context();
-      const client = new Client({ context });
-      const server = await peer.open("Server");
-      await link(client, server, weBind);
+  await againstLibzmq(
+    t,
+    () => peer.open("Server"),
+    (context) => new Client({ context }),
+    async (client, server) => {
       for (const payload of PAYLOADS) {
         await client.send(payload, timeout());
         const { frames, routingId } = await server.receiveWith();
@@ -84,19 +37,17 @@ Deno.test("CLIENT (ours) ↔ SERVER (libzmq): we bind and libzmq binds, empty an
         await server.send([payload], { routingId });
         assertEquals(await client.receive(timeout()), [payload]);
       }
-      await server.close();
-    });
-  }
+    },
+  );
 });
 
 Deno.test("SERVER (ours) ↔ CLIENT (libzmq): we bind and libzmq binds, empty and 300-byte messages, both ways", async (t) => {
   await using peer = new LibzmqPeer();
-  for (const weBind of [true, false]) {
-    await t.step(weBind ? "we bind" : "libzmq binds", async () => {
-      await using context = new Context();
-      const server = new Server({ context });
-      const client = await peer.open("Client");
-      await link(server, client, weBind);
+  await againstLibzmq(
+    t,
+    () => peer.open("Client"),
+    (context) => new Server({ context }),
+    async (server, client) => {
       for (const payload of PAYLOADS) {
         await client.send([payload]);
         const request = await server.receive(timeout());
@@ -105,37 +56,23 @@ Deno.test("SERVER (ours) ↔ CLIENT (libzmq): we bind and libzmq binds, empty an
         await server.send(payload, { routingId: request.routingId });
         assertEquals(await client.receive(), [payload]);
       }
-      await client.close();
-    });
-  }
+    },
+  );
 });
 
 Deno.test("CLIENT ↔ SERVER (ours) over tcp, ipc, inproc and ws", async (t) => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const endpoints = {
-      tcp: "tcp://127.0.0.1:0",
-      ipc: `ipc://${dir}/server`,
-      inproc: "inproc://client-server",
-      ws: "ws://127.0.0.1:0/zmq",
-    };
-    for (const [transport, endpoint] of Object.entries(endpoints)) {
-      await t.step(transport, async () => {
-        await using context = new Context();
-        const server = new Server({ context });
-        await server.bind(endpoint);
-        const client = new Client({ context });
-        client.connect(server.lastEndpoint!);
-        await client.send("ping", timeout());
-        const request = await server.receive(timeout());
-        assertEquals(request.map(decode), ["ping"]);
-        await server.send("pong", { routingId: request.routingId });
-        assertEquals((await client.receive(timeout())).map(decode), ["pong"]);
-      });
-    }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await overTransports(t, async (endpoint) => {
+    await using context = new Context();
+    const server = new Server({ context });
+    await server.bind(endpoint("server"));
+    const client = new Client({ context });
+    client.connect(server.lastEndpoint!);
+    await client.send("ping", timeout());
+    const request = await server.receive(timeout());
+    assertEquals(request.map(decode), ["ping"]);
+    await server.send("pong", { routingId: request.routingId });
+    assertEquals((await client.receive(timeout())).map(decode), ["pong"]);
+  });
 });
 
 Deno.test("SERVER answers each CLIENT by the routing id its message came with: distinct, non-zero, counting up", async () => {
@@ -189,7 +126,17 @@ Deno.test("CLIENT and SERVER refuse a multipart send with EINVAL, and keep servi
   assertEquals(decode((await client.receive(timeout()))[0]), "reply");
 });
 
-Deno.test("SERVER: a send to an unknown or departed peer fails with EHOSTUNREACH, one without a routingId with EINVAL", async () => {
+Deno.test("CLIENT refuses a multipart send at once, even while a send waits for a SERVER", async () => {
+  await using context = new Context();
+  await assertRefusedAhead(
+    new Client({ context }),
+    "waits: no SERVER",
+    ["multi", "part"],
+    "a CLIENT socket sends single-frame messages",
+  );
+});
+
+Deno.test("SERVER: a send to an unknown or departed peer fails with EHOSTUNREACH, one without a routingId (or with 0) with EINVAL", async () => {
   await using context = new Context();
   const server = new Server({ context });
   await server.bind("tcp://127.0.0.1:0");
@@ -205,6 +152,13 @@ Deno.test("SERVER: a send to an unknown or departed peer fails with EHOSTUNREACH
     "routingId",
   );
   assertEquals((missing as ZmqError).code, "EINVAL");
+  // libzmq gives no peer 0, and refuses it as a routing id to send to.
+  const zero = await assertRejects(
+    () => server.send("x", { routingId: 0 }),
+    ZmqError,
+    "routingId",
+  );
+  assertEquals(zero.code, "EINVAL");
   const client = new Client({ context });
   client.connect(server.lastEndpoint!);
   await client.send("hi", timeout());
@@ -222,36 +176,22 @@ Deno.test("SERVER drops a multipart message a peer sends; the next message arriv
   await using context = new Context();
   const server = new Server({ context });
   await server.bind("tcp://127.0.0.1:0");
-  const raw = await Deno.connect({
-    hostname: "127.0.0.1",
-    port: portOf(server.lastEndpoint!),
-  });
-  try {
-    const fake = await handshakeAs(raw, "CLIENT");
-    await writeMessages(raw, fake, [["multi", "part"], ["single"]]);
-    const request = await server.receive(timeout());
-    assertEquals(request.map(decode), ["single"]);
-    await server.send("answer", { routingId: request.routingId });
-    const answer = await deadline(readMessage(raw, fake), 5000);
-    assertEquals(answer.map(decode), ["answer"]);
-  } finally {
-    raw.close();
-  }
+  using raw = await RawPeer.to(server, "CLIENT");
+  assertEquals((await deadline(raw.handshake(), 5000))?.socketType, "SERVER");
+  await raw.send(["multi", "part"], ["single"]);
+  const request = await server.receive(timeout());
+  assertEquals(request.map(decode), ["single"]);
+  await server.send("answer", { routingId: request.routingId });
+  const answer = await deadline(raw.next("message"), 5000);
+  assertEquals(answer?.frames.map(decode), ["answer"]);
 });
 
 Deno.test("CLIENT drops a multipart message a SERVER sends; the next message arrives", async () => {
   await using context = new Context();
   const client = new Client({ context });
   await client.bind("tcp://127.0.0.1:0");
-  const raw = await Deno.connect({
-    hostname: "127.0.0.1",
-    port: portOf(client.lastEndpoint!),
-  });
-  try {
-    const fake = await handshakeAs(raw, "SERVER");
-    await writeMessages(raw, fake, [["multi", "part"], ["single"]]);
-    assertEquals((await client.receive(timeout())).map(decode), ["single"]);
-  } finally {
-    raw.close();
-  }
+  using raw = await RawPeer.to(client, "SERVER");
+  assertEquals((await deadline(raw.handshake(), 5000))?.socketType, "CLIENT");
+  await raw.send(["multi", "part"], ["single"]);
+  assertEquals((await client.receive(timeout())).map(decode), ["single"]);
 });

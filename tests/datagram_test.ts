@@ -13,14 +13,15 @@ import {
   udp,
   type UdpAddress,
 } from "../transport/udp.ts";
-import { decode, sendUntilReceived } from "./_helpers.ts";
+import { decode, freeUdpPort, sendUntilReceived } from "./_helpers.ts";
+import { assertRefusedAhead, LONG } from "./_draft_helpers.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 
 const text = new TextEncoder();
 const BODIES = [
   new Uint8Array(),
   text.encode("hello"),
-  new Uint8Array(300).map((_, i) => i % 251),
+  LONG,
   new Uint8Array(8192).fill(0x2a),
 ];
 
@@ -30,18 +31,6 @@ const receive = (socket: Datagram): Promise<Message> =>
 /** The `ip:port` a socket bound, as a DGRAM address frame says it. */
 const addressOf = (socket: Datagram) =>
   socket.lastEndpoint!.slice("udp://".length);
-
-/** A UDP port free on 127.0.0.1 just now, for a libzmq DGRAM to bind. */
-function freeUdpPort(): number {
-  const socket = Deno.listenDatagram({
-    transport: "udp",
-    hostname: "127.0.0.1",
-    port: 0,
-  });
-  const { port } = socket.addr as Deno.NetAddr;
-  socket.close();
-  return port;
-}
 
 Deno.test("udp addresses: unicast, any, IPv6, and a multicast group on an interface, as libzmq reads them", () => {
   const cases: [string, UdpAddress][] = [
@@ -136,6 +125,16 @@ Deno.test("DGRAM: a message is [address, body] with an IP address and at most 81
     );
     assertEquals(error.code, "EINVAL", what);
   }
+});
+
+Deno.test("DGRAM: a malformed message is refused at once, even while a send waits for the bind", async () => {
+  await using socket = new Datagram();
+  await assertRefusedAhead(
+    socket,
+    ["127.0.0.1:5555", "waits: not bound"],
+    "no address",
+    "a DGRAM message is two frames",
+  );
 });
 
 Deno.test("DGRAM binds udp only, and cannot connect: ENOCOMPATPROTO", async () => {

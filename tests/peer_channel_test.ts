@@ -9,90 +9,27 @@ import { assert, assertEquals, assertRejects } from "@std/assert";
 import { deadline } from "@std/async/deadline";
 import {
   Channel,
-  codec,
+  type codec,
   Context,
   Peer,
-  type PeerInfo,
   Server,
   type Socket,
   ZmqError,
 } from "../mod.ts";
 import { LibzmqPeer, LibzmqSocket } from "./_libzmq_peer.ts";
 import { decode, freePort, timeout } from "./_helpers.ts";
+import {
+  againstLibzmq,
+  assertRefusedAhead,
+  overTransports,
+  PAYLOADS,
+  RawPeer,
+} from "./_draft_helpers.ts";
 
 const text = new TextEncoder();
-/** Empty, short, and long enough (> 255 bytes) for ZMTP's long frame header. */
-const PAYLOADS = [
-  new Uint8Array(0),
-  text.encode("hello"),
-  new Uint8Array(300).map((_, i) => i % 251),
-];
 const ZMQ_PEER = 19;
 const ZMQ_CHANNEL = 20;
 const ZMQ_HELLO_MSG = 110;
-
-/** A peer speaking ZMTP by hand over a raw TCP connection, with our codec. */
-class RawPeer {
-  #conn: Deno.Conn;
-  #fake: codec.Connection;
-  #events: codec.ConnectionEvent[] = [];
-  #buffer = new Uint8Array(4096);
-
-  constructor(conn: Deno.Conn, socketType: codec.SocketType) {
-    this.#conn = conn;
-    this.#fake = new codec.Connection({ socketType });
-  }
-
-  /** What the socket announced in its READY, or `undefined` if refused. */
-  async handshake(): Promise<PeerInfo | undefined> {
-    return (await this.next("ready"))?.peer;
-  }
-
-  /** The next event of a type, or `undefined` once the connection ends. */
-  async next<T extends codec.ConnectionEvent["type"]>(
-    type: T,
-  ): Promise<Extract<codec.ConnectionEvent, { type: T }> | undefined> {
-    while (true) {
-      const event = this.#events.shift();
-      if (event?.type === type) {
-        return event as Extract<codec.ConnectionEvent, { type: T }>;
-      }
-      if (event) continue;
-      await this.#flush();
-      const count = await this.#conn.read(this.#buffer).catch(() => null);
-      if (count === null) return undefined;
-      this.#events.push(...this.#fake.receive(this.#buffer.slice(0, count)));
-    }
-  }
-
-  /** Sends messages, each given as its frames. */
-  async send(...messages: string[][]): Promise<void> {
-    for (const frames of messages) {
-      this.#fake.sendMessage(frames.map((frame) => text.encode(frame)));
-    }
-    await this.#flush();
-  }
-
-  close(): void {
-    this.#conn.close();
-  }
-
-  async #flush(): Promise<void> {
-    for (const chunk of this.#fake.takeOutput()) {
-      await this.#conn.write(chunk).catch(() => {}); // refused: closed
-    }
-  }
-}
-
-/** A raw connection to a socket bound on tcp. */
-async function rawTo(
-  socket: Socket,
-  socketType: codec.SocketType,
-): Promise<RawPeer> {
-  const port = Number(socket.lastEndpoint!.split(":").at(-1));
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  return new RawPeer(conn, socketType);
-}
 
 /** Opens a libzmq socket by type number, with a ZMQ_HELLO_MSG if given. */
 async function openByNumber(
@@ -130,37 +67,25 @@ Deno.test("PEER ↔ PEER (ours), as libzmq's test_peer: connect returns the rout
 });
 
 Deno.test("PEER and CHANNEL (ours) over ipc, inproc and ws", async (t) => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const endpoints = {
-      ipc: `ipc://${dir}/peer`,
-      inproc: "inproc://peer-channel",
-      ws: "ws://127.0.0.1:0/zmq",
-    };
-    for (const [transport, endpoint] of Object.entries(endpoints)) {
-      await t.step(transport, async () => {
-        await using context = new Context();
-        const bound = new Peer({ context });
-        await bound.bind(endpoint);
-        const connecting = new Peer({ context });
-        const id = connecting.connect(bound.lastEndpoint!);
-        await connecting.send("peer", { routingId: id, ...timeout() });
-        const { routingId } = await bound.receive(timeout());
-        await bound.send("back", { routingId });
-        assertEquals((await connecting.receive(timeout())).routingId, id);
-        const a = new Channel({ context });
-        await a.bind(endpoint.replace("peer", "channel"));
-        const b = new Channel({ context });
-        b.connect(a.lastEndpoint!);
-        await b.send("channel", timeout());
-        assertEquals((await a.receive(timeout())).map(decode), ["channel"]);
-        await a.send("back", timeout());
-        assertEquals((await b.receive(timeout())).map(decode), ["back"]);
-      });
-    }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await overTransports(t, async (endpoint) => {
+    await using context = new Context();
+    const bound = new Peer({ context });
+    await bound.bind(endpoint("peer"));
+    const connecting = new Peer({ context });
+    const id = connecting.connect(bound.lastEndpoint!);
+    await connecting.send("peer", { routingId: id, ...timeout() });
+    const { routingId } = await bound.receive(timeout());
+    await bound.send("back", { routingId });
+    assertEquals((await connecting.receive(timeout())).routingId, id);
+    const a = new Channel({ context });
+    await a.bind(endpoint("channel"));
+    const b = new Channel({ context });
+    b.connect(a.lastEndpoint!);
+    await b.send("channel", timeout());
+    assertEquals((await a.receive(timeout())).map(decode), ["channel"]);
+    await a.send("back", timeout());
+    assertEquals((await b.receive(timeout())).map(decode), ["back"]);
+  }, ["ipc", "inproc", "ws"]);
 });
 
 Deno.test("PEER queues messages for a connect peer until it is there", async () => {
@@ -240,6 +165,27 @@ Deno.test("PEER and CHANNEL: bad calls fail with typed errors (multipart, unknow
   assertEquals((channelMultipart as ZmqError).code, "EINVAL");
 });
 
+Deno.test("PEER and CHANNEL refuse a multipart send at once, even while a send waits", async () => {
+  await using context = new Context();
+  const peer = new Peer({ context, sendHighWaterMark: 1, linger: 0 });
+  // Nobody listens there: the queue fills and stays full.
+  const id = peer.connect(`tcp://127.0.0.1:${freePort()}`);
+  await peer.send("fills the queue", { routingId: id });
+  await assertRefusedAhead(
+    peer,
+    "waits: the queue is full",
+    ["a", "b"],
+    "a PEER socket sends single-frame messages",
+    { routingId: id },
+  );
+  await assertRefusedAhead(
+    new Channel({ context }),
+    "waits: no peer",
+    ["a", "b"],
+    "a CHANNEL socket sends single-frame messages",
+  );
+});
+
 Deno.test("CHANNEL refuses a second peer; the first keeps talking", async () => {
   await using context = new Context();
   const channel = new Channel({ context });
@@ -259,58 +205,42 @@ Deno.test("wire: PEER announces Socket-Type PEER, routes by hand-made peers both
   await using context = new Context();
   const peer = new Peer({ context });
   await peer.bind("tcp://127.0.0.1:0");
-  const accepted = await rawTo(peer, "PEER");
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  try {
-    // A peer that connects: known by the id its messages carry.
-    const ours = await deadline(accepted.handshake(), 5000);
-    assertEquals(ours?.socketType, "PEER");
-    assertEquals(ours?.metadata.getString("Socket-Type"), "PEER");
-    await accepted.send(["multi", "part"], ["hello"]);
-    const hello = await peer.receive(timeout());
-    assertEquals(hello.map(decode), ["hello"]);
-    await peer.send("hi", { routingId: hello.routingId });
-    const hi = await deadline(accepted.next("message"), 5000);
-    assertEquals(hi?.frames.map(decode), ["hi"]);
-    // A peer we connect to: named by connect, written to before it accepts.
-    const { port } = listener.addr as Deno.NetAddr;
-    const id = peer.connect(`tcp://127.0.0.1:${port}`);
-    await peer.send("first", { routingId: id });
-    const connected = new RawPeer(await listener.accept(), "PEER");
-    try {
-      assertEquals((await connected.handshake())?.socketType, "PEER");
-      const first = await deadline(connected.next("message"), 5000);
-      assertEquals(first?.frames.map(decode), ["first"]);
-      await connected.send(["reply"]);
-      const reply = await peer.receive(timeout());
-      assertEquals([reply.map(decode), reply.routingId], [["reply"], id]);
-    } finally {
-      connected.close();
-    }
-  } finally {
-    accepted.close();
-    listener.close();
-  }
+  using accepted = await RawPeer.to(peer, "PEER");
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  // A peer that connects: known by the id its messages carry.
+  const ours = await deadline(accepted.handshake(), 5000);
+  assertEquals(ours?.socketType, "PEER");
+  assertEquals(ours?.metadata.getString("Socket-Type"), "PEER");
+  await accepted.send(["multi", "part"], ["hello"]);
+  const hello = await peer.receive(timeout());
+  assertEquals(hello.map(decode), ["hello"]);
+  await peer.send("hi", { routingId: hello.routingId });
+  const hi = await deadline(accepted.next("message"), 5000);
+  assertEquals(hi?.frames.map(decode), ["hi"]);
+  // A peer we connect to: named by connect, written to before it accepts.
+  const { port } = listener.addr as Deno.NetAddr;
+  const id = peer.connect(`tcp://127.0.0.1:${port}`);
+  await peer.send("first", { routingId: id });
+  using connected = new RawPeer(await listener.accept(), "PEER");
+  assertEquals((await connected.handshake())?.socketType, "PEER");
+  const first = await deadline(connected.next("message"), 5000);
+  assertEquals(first?.frames.map(decode), ["first"]);
+  await connected.send(["reply"]);
+  const reply = await peer.receive(timeout());
+  assertEquals([reply.map(decode), reply.routingId], [["reply"], id]);
 });
 
 Deno.test("wire: CHANNEL announces Socket-Type CHANNEL and drops a multipart message", async () => {
   await using context = new Context();
   const channel = new Channel({ context });
   await channel.bind("tcp://127.0.0.1:0");
-  const raw = await rawTo(channel, "CHANNEL");
-  try {
-    assertEquals(
-      (await deadline(raw.handshake(), 5000))?.socketType,
-      "CHANNEL",
-    );
-    await raw.send(["multi", "part"], ["single"]);
-    assertEquals((await channel.receive(timeout())).map(decode), ["single"]);
-    await channel.send("back", timeout());
-    const back = await deadline(raw.next("message"), 5000);
-    assertEquals(back?.frames.map(decode), ["back"]);
-  } finally {
-    raw.close();
-  }
+  using raw = await RawPeer.to(channel, "CHANNEL");
+  assertEquals((await deadline(raw.handshake(), 5000))?.socketType, "CHANNEL");
+  await raw.send(["multi", "part"], ["single"]);
+  assertEquals((await channel.receive(timeout())).map(decode), ["single"]);
+  await channel.send("back", timeout());
+  const back = await deadline(raw.next("message"), 5000);
+  assertEquals(back?.frames.map(decode), ["back"]);
 });
 
 Deno.test("wire: a peer of the wrong type is refused (CLIENT by a PEER, PAIR by a CHANNEL, PEER by a SERVER)", async (t) => {
@@ -324,17 +254,10 @@ Deno.test("wire: a peer of the wrong type is refused (CLIENT by a PEER, PAIR by 
       await using context = new Context();
       const socket = make(context);
       await socket.bind("tcp://127.0.0.1:0");
-      const raw = await rawTo(socket, wrong);
-      try {
-        const refused = socket.events.wait(
-          "handshake-failed",
-          timeout().signal,
-        );
-        assertEquals(await deadline(raw.handshake(), 5000), undefined);
-        assertEquals((await refused).kind, "incompatible");
-      } finally {
-        raw.close();
-      }
+      using raw = await RawPeer.to(socket, wrong);
+      const refused = socket.events.wait("handshake-failed", timeout().signal);
+      assertEquals(await deadline(raw.handshake(), 5000), undefined);
+      assertEquals((await refused).kind, "incompatible");
     });
   }
 });
@@ -373,26 +296,19 @@ Deno.test("PEER (ours) ↔ PEER (libzmq): libzmq binds and we bind; its hello ar
 
 Deno.test("CHANNEL (ours) ↔ CHANNEL (libzmq): we bind and libzmq binds, empty and 300-byte messages, both ways", async (t) => {
   await using peer = new LibzmqPeer();
-  for (const weBind of [true, false]) {
-    await t.step(weBind ? "we bind" : "libzmq binds", async () => {
-      await using context = new Context();
-      const ours = new Channel({ context });
-      const theirs = await openByNumber(peer, ZMQ_CHANNEL);
-      if (weBind) {
-        await ours.bind("tcp://127.0.0.1:0");
-        await theirs.connect(ours.lastEndpoint!);
-      } else {
-        ours.connect(await theirs.bind("tcp://127.0.0.1:*"));
-      }
+  await againstLibzmq(
+    t,
+    () => openByNumber(peer, ZMQ_CHANNEL),
+    (context) => new Channel({ context }),
+    async (ours, theirs) => {
       for (const payload of PAYLOADS) {
         await ours.send(payload, timeout());
         assertEquals(await theirs.receive(), [payload]);
         await theirs.send([payload]);
         assertEquals(await ours.receive(timeout()), [payload]);
       }
-      await theirs.close();
-    });
-  }
+    },
+  );
 });
 
 Deno.test("libzmq's CLIENT is refused by our PEER, and our PEER by libzmq's SERVER", async () => {

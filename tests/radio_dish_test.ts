@@ -5,15 +5,16 @@
  * and bad input from a udp sender and from a ZMTP peer.
  */
 import { assertEquals, assertRejects, assertThrows } from "@std/assert";
+import { deadline } from "@std/async/deadline";
 import { Push, ZmqError } from "../mod.ts";
 import { Dish, type DishMessage } from "../patterns/dish.ts";
 import { Radio } from "../patterns/radio.ts";
 import { MAX_GROUP_BYTES } from "../codec/socket_type.ts";
-import { decode, handshakeAs, sendUntilReceived } from "./_helpers.ts";
+import { decode, freeUdpPort, sendUntilReceived } from "./_helpers.ts";
+import { link, LONG, overTransports, RawPeer } from "./_draft_helpers.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 
 const text = new TextEncoder();
-const LONG = new Uint8Array(300).map((_, i) => i % 251);
 /** A group as long as groups may be over every transport (udp: 127 bytes). */
 const FULL_GROUP = "g".repeat(Math.min(MAX_GROUP_BYTES, 127));
 
@@ -21,18 +22,6 @@ const receive = (dish: Dish): Promise<DishMessage> =>
   dish.receive({ signal: AbortSignal.timeout(5000) });
 
 const summary = (message: DishMessage) => [message.group, ...message];
-
-/** A UDP port free on 127.0.0.1 just now, for a libzmq DISH to bind. */
-function freeUdpPort(): number {
-  const socket = Deno.listenDatagram({
-    transport: "udp",
-    hostname: "127.0.0.1",
-    port: 0,
-  });
-  const { port } = socket.addr as Deno.NetAddr;
-  socket.close();
-  return port;
-}
 
 /** A multicast group of its own for each test (administratively scoped). */
 const multicastGroup = () =>
@@ -72,28 +61,18 @@ const EXPECTED = [
 ];
 
 Deno.test("RADIO → DISH (ours): exact groups, empty and long bodies, over tcp, ipc, inproc and ws", async (t) => {
-  const dir = await Deno.makeTempDir();
-  const endpoints = {
-    tcp: "tcp://127.0.0.1:0",
-    ipc: `ipc://${dir}/radio`,
-    inproc: "inproc://radio",
-    ws: "ws://127.0.0.1:0/radio",
-  };
-  for (const [name, endpoint] of Object.entries(endpoints)) {
-    await t.step(name, async () => {
-      await using radio = new Radio();
-      await radio.bind(endpoint);
-      await using dish = new Dish();
-      dish.join("probe", "TV", FULL_GROUP);
-      dish.connect(radio.lastEndpoint!);
-      await untilJoined(radio, dish);
-      await sendMixed((body, group) => radio.send(body, { group }));
-      for (const expected of EXPECTED) {
-        assertEquals(summary(await receive(dish)), expected);
-      }
-    });
-  }
-  await Deno.remove(dir, { recursive: true });
+  await overTransports(t, async (endpoint) => {
+    await using radio = new Radio();
+    await radio.bind(endpoint("radio"));
+    await using dish = new Dish();
+    dish.join("probe", "TV", FULL_GROUP);
+    dish.connect(radio.lastEndpoint!);
+    await untilJoined(radio, dish);
+    await sendMixed((body, group) => radio.send(body, { group }));
+    for (const expected of EXPECTED) {
+      assertEquals(summary(await receive(dish)), expected);
+    }
+  });
 });
 
 Deno.test("RADIO → DISH (ours) over udp unicast: every group is sent, the DISH keeps its own", async () => {
@@ -269,7 +248,6 @@ Deno.test("a DISH drops a ZMTP RADIO that breaks the framing, with an event, and
   await using dish = new Dish();
   dish.join("TV");
   await dish.bind("tcp://127.0.0.1:0");
-  const port = Number(dish.lastEndpoint!.split(":").at(-1));
   const cases: [string, string[]][] = [
     ["a group frame without a body", ["TV"]],
     ["a body of two frames", ["TV", "a", "b"]],
@@ -278,20 +256,17 @@ Deno.test("a DISH drops a ZMTP RADIO that breaks the framing, with an event, and
   const events = dish.events;
   for (const [name, frames] of cases) {
     await t.step(name, async () => {
-      const raw = await Deno.connect({ hostname: "127.0.0.1", port });
-      const fake = await handshakeAs(raw, "RADIO");
+      using raw = await RawPeer.to(dish, "RADIO");
+      await deadline(raw.handshake(), 5000);
       const receiving = receive(dish);
-      fake.sendMessage(frames.map((frame) => text.encode(frame)));
-      for (const chunk of fake.takeOutput()) await raw.write(chunk);
+      await raw.send(frames);
       const event = await events.wait(
         "protocol-error",
         AbortSignal.timeout(5000),
       );
       assertEquals(event.kind, "protocol");
-      // Dropped: the raw peer reads its way to EOF.
-      const sink = new Uint8Array(1024);
-      while ((await raw.read(sink).catch(() => null)) !== null) { /* drain */ }
-      raw.close();
+      // Dropped: the raw peer reads its way to the end, and nothing else.
+      assertEquals(await deadline(raw.next("message"), 5000), undefined);
       // A good RADIO is still served.
       await using radio = new Radio();
       radio.connect(dish.lastEndpoint!);
@@ -314,12 +289,7 @@ Deno.test("RADIO and DISH against libzmq", async (t) => {
       await dish.join("probe");
       await dish.join("TV");
       await dish.join(FULL_GROUP);
-      if (weBind) {
-        await radio.bind("tcp://127.0.0.1:0");
-        await dish.connect(radio.lastEndpoint!);
-      } else {
-        radio.connect(await dish.bind("tcp://127.0.0.1:*"));
-      }
+      await link(radio, dish, weBind);
       await sendUntilReceived(
         () => radio.send("probe", { group: "probe" }),
         dish.receive(),
@@ -339,12 +309,7 @@ Deno.test("RADIO and DISH against libzmq", async (t) => {
       const radio = await peer.open("Radio");
       await using dish = new Dish();
       dish.join("probe", "TV", FULL_GROUP);
-      if (weBind) {
-        await dish.bind("tcp://127.0.0.1:0");
-        await radio.connect(dish.lastEndpoint!);
-      } else {
-        dish.connect(await radio.bind("tcp://127.0.0.1:*"));
-      }
+      await link(dish, radio, weBind);
       await sendUntilReceived(
         () => radio.send(["probe"], { group: "probe" }),
         receive(dish),

@@ -8,14 +8,14 @@ import { concat } from "@std/bytes";
 import { type SocketEvent, Stream, ZmqError } from "../mod.ts";
 import { httpStream } from "../examples/http_stream.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
-import { decode, sendUntilReceived, timeout } from "./_helpers.ts";
+import { decode, portOf, sendUntilReceived, timeout } from "./_helpers.ts";
+import { link, LONG as long } from "./_draft_helpers.ts";
 
 const text = new TextEncoder();
-const long = new Uint8Array(300).map((_, i) => i % 251);
 
-/** The port of a `tcp://host:port` endpoint. */
-const portOf = (endpoint: string): number =>
-  Number(endpoint.slice(endpoint.lastIndexOf(":") + 1));
+/** A raw TCP client of a STREAM bound on tcp. */
+const connectTo = (stream: Stream): Promise<Deno.TcpConn> =>
+  Deno.connect({ hostname: "127.0.0.1", port: portOf(stream.lastEndpoint!) });
 
 /** Receives one message, checking it comes from `id`. */
 async function receiveFrom(
@@ -90,10 +90,7 @@ async function assertCode(
 Deno.test("STREAM binds, raw TCP client: [id, ''] on connect, bytes both ways, [id, ''] after its last bytes", async () => {
   await using server = new Stream();
   await server.bind("tcp://127.0.0.1:0");
-  const client = await Deno.connect({
-    hostname: "127.0.0.1",
-    port: portOf(server.lastEndpoint!),
-  });
+  const client = await connectTo(server);
   const [id, hello] = await server.receive(timeout());
   assertEquals(hello.length, 0);
   assertEquals(id.length, 5);
@@ -140,10 +137,7 @@ Deno.test("STREAM connects to a raw TCP server: [id, ''] on connect, bytes both 
 Deno.test("STREAM: [id, ''] closes the peer once what was sent before is written, then the id is unknown", async () => {
   await using server = new Stream();
   await server.bind("tcp://127.0.0.1:0");
-  const client = await Deno.connect({
-    hostname: "127.0.0.1",
-    port: portOf(server.lastEndpoint!),
-  });
+  const client = await connectTo(server);
   const [id] = await server.receive(timeout());
   const big = new Uint8Array(4 * 1024 * 1024).map((_, i) => i % 253);
   await server.send([id, big]);
@@ -206,10 +200,7 @@ Deno.test("STREAM: a connect routingId names the peer, and data sent before the 
 Deno.test("STREAM: a peer that hangs up at once is still announced, then its end", async () => {
   await using server = new Stream();
   await server.bind("tcp://127.0.0.1:0");
-  const client = await Deno.connect({
-    hostname: "127.0.0.1",
-    port: portOf(server.lastEndpoint!),
-  });
+  const client = await connectTo(server);
   client.close();
   const [id, hello] = await server.receive(timeout());
   assertEquals(hello.length, 0);
@@ -253,10 +244,7 @@ Deno.test("STREAM refuses inproc, ws, wss and upgrade() with ENOCOMPATPROTO", as
 Deno.test("STREAM with streamNotify off: only data", async () => {
   await using server = new Stream({ streamNotify: false });
   await server.bind("tcp://127.0.0.1:0");
-  const client = await Deno.connect({
-    hostname: "127.0.0.1",
-    port: portOf(server.lastEndpoint!),
-  });
+  const client = await connectTo(server);
   await client.write(text.encode("x"));
   const [id, data] = await server.receive(timeout());
   assertEquals(decode(data), "x");
@@ -294,12 +282,7 @@ Deno.test("STREAM against libzmq's STREAM", async (t) => {
       async () => {
         await using ours = new Stream();
         const theirs = await peer.open("Stream");
-        if (weBind) {
-          await ours.bind("tcp://127.0.0.1:0");
-          await theirs.connect(ours.lastEndpoint!);
-        } else {
-          ours.connect(await theirs.bind("tcp://127.0.0.1:*"));
-        }
+        await link(ours, theirs, weBind);
         // Each side is told of the connection with [id, ""].
         const [id, hello] = await ours.receive(timeout());
         assertEquals(hello.length, 0);

@@ -7,7 +7,7 @@
  */
 
 import type { DatagramAddress } from "../codec/_datagram.ts";
-import type { ProtocolError } from "../codec/errors.ts";
+import { ProtocolError } from "../codec/errors.ts";
 import type { PeerInfo } from "../codec/connection.ts";
 import { macrotask } from "./_macrotask.ts";
 import type { Link, LinkEnd, MessageWriter, Session } from "./transport.ts";
@@ -174,6 +174,14 @@ export class DatagramLink implements Link, MessageWriter {
         // An ICMP error reported late (Windows does, for a datagram sent
         // earlier) does not end a socket that serves many peers.
         if (_TRANSIENT.has((error as Error).name)) continue;
+        // Say why the endpoint went deaf, rather than closing in silence.
+        session.handle({
+          type: "error",
+          error: new ProtocolError(
+            "peer",
+            `the udp socket failed to receive: ${(error as Error).message}`,
+          ),
+        });
         this.close();
         return;
       }
