@@ -2,7 +2,8 @@
  * A tiny HTTP server on a STREAM socket (ZMQ_STREAM): each browser or
  * `curl` connection is a peer with a routing id, its request arrives as
  * `[id, bytes]`, the page goes back as `[id, bytes]`, and `[id, ""]` closes
- * the connection once the page is written.
+ * the connection once the page is written. A request head over 8 KiB
+ * closes the connection unanswered.
  *
  *     deno run --allow-net=127.0.0.1 examples/http_stream.ts [endpoint] [requests]
  *
@@ -11,7 +12,7 @@
  *
  * @module
  */
-import { Stream } from "@zmtp/zmq";
+import { Stream, ZmqError } from "@zmtp/zmq";
 import { catchInterrupt } from "./_interrupt.ts";
 
 /** Options for running the server inside a test or another program. */
@@ -29,7 +30,8 @@ export interface HttpStreamOptions {
 }
 
 const _encoder = new TextEncoder();
-const _decoder = new TextDecoder();
+/** The longest request head read; a peer that sends more is closed. */
+const _MAX_HEAD_BYTES = 8 * 1024;
 const _PAGE = `<!doctype html>
 <meta charset="utf-8">
 <title>ZMQ_STREAM</title>
@@ -54,6 +56,42 @@ function _response(head: string): Uint8Array {
   return response;
 }
 
+/** A request head as it comes in, read after read. */
+class _Head {
+  text = "";
+  bytes = 0;
+  #decoder = new TextDecoder();
+
+  add(data: Uint8Array): void {
+    this.text += this.#decoder.decode(data, { stream: true });
+    this.bytes += data.length;
+  }
+
+  get complete(): boolean {
+    return this.text.includes("\r\n\r\n");
+  }
+}
+
+/**
+ * Sends the response, if any, and closes the connection once it is written,
+ * unless the peer left after its request came (EHOSTUNREACH): then nobody
+ * is there to read.
+ */
+async function _answer(
+  server: Stream,
+  id: Uint8Array,
+  response?: Uint8Array,
+): Promise<void> {
+  try {
+    if (response) await server.send([id, response]);
+    await server.send([id, ""]);
+  } catch (error) {
+    if (!(error instanceof ZmqError && error.code === "EHOSTUNREACH")) {
+      throw error;
+    }
+  }
+}
+
 /** Runs the server. */
 export async function httpStream(
   options: HttpStreamOptions = {},
@@ -64,8 +102,9 @@ export async function httpStream(
   const url = server.lastEndpoint!.replace("tcp://", "http://") + "/";
   print(`Serving ${url}`);
   options.onBound?.(url);
-  // What each connection has sent of its request so far, by routing id.
-  const heads = new Map<string, string>();
+  // What each connection has sent of its request so far, by routing id,
+  // with its own decoder: a character may be split across two reads.
+  const heads = new Map<string, _Head>();
   let answered = 0;
   for await (const [id, data] of server.messages({ signal: options.signal })) {
     const peer = id.join(".");
@@ -74,15 +113,18 @@ export async function httpStream(
       heads.delete(peer);
       continue;
     }
-    const head = (heads.get(peer) ?? "") + _decoder.decode(data);
-    if (!head.includes("\r\n\r\n")) {
-      heads.set(peer, head);
+    const head = heads.get(peer) ?? new _Head();
+    heads.set(peer, head);
+    head.add(data);
+    if (!head.complete) {
+      if (head.bytes <= _MAX_HEAD_BYTES) continue;
+      heads.delete(peer); // too long for a request head: hang up
+      await _answer(server, id);
       continue;
     }
     heads.delete(peer);
-    print(head.slice(0, head.indexOf("\r\n")));
-    await server.send([id, _response(head)]);
-    await server.send([id, ""]); // close, once the response is written
+    print(head.text.slice(0, head.text.indexOf("\r\n")));
+    await _answer(server, id, _response(head.text));
     if (++answered === options.requests) break;
   }
 }

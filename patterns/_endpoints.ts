@@ -145,6 +145,9 @@ export class Endpoints {
     }
     if (core.closed) {
       await listener.close();
+      // Accepted after close() closed every link: a udp link is the
+      // address itself.
+      await Promise.all(this.#closeAccepted(listener.endpoint));
       throw new ZmqError("ETERM", "the socket was closed while binding");
     }
     this.#listeners.push({ given: endpoint, listener });
@@ -161,11 +164,25 @@ export class Endpoints {
     }
     const [{ listener }] = this.#listeners.splice(index, 1);
     await listener.close();
-    // Every link accepted there, including those still in their handshake
-    // (not attached yet).
+    // Released once they have ended (udp's link holds the address).
+    await Promise.all(this.#closeAccepted(listener.endpoint));
+  }
+
+  /**
+   * Closes every link accepted at a bound endpoint, including those still
+   * in their handshake (not attached yet).
+   *
+   * @returns When each has ended.
+   */
+  #closeAccepted(endpoint: string): Promise<unknown>[] {
+    const closed: Promise<unknown>[] = [];
     for (const [link, pipe] of this.#core.links) {
-      if (pipe.accepted && pipe.endpoint === listener.endpoint) link.close();
+      if (pipe.accepted && pipe.endpoint === endpoint) {
+        link.close();
+        closed.push(link.done);
+      }
     }
+    return closed;
   }
 
   connect(endpoint: string, options: ConnectOptions): void {

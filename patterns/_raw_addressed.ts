@@ -19,6 +19,11 @@ import { hexRoutingId, RoutingIdGenerator } from "./_routing_id.ts";
 export interface RawAddressedSettings {
   /** Tell the application of each connection and disconnection. */
   readonly streamNotify: boolean;
+  /**
+   * How long, in ms, a peer closed with `[id, ""]` may take to be written
+   * what was queued for it (-1: as long as it takes, 0: not at all).
+   */
+  readonly linger: number;
 }
 
 /** The data of a connect or disconnect notification. */
@@ -30,7 +35,8 @@ const _NOTHING = new Uint8Array(0);
  * `connect`, else 5 bytes: a zero, then a 32-bit counter); a connection and
  * its end each arrive as `[id, ""]`, in order with the data; a send names
  * the peer in its first frame and writes the rest raw; `[id, ""]` closes
- * the connection once what was sent before it is written.
+ * the connection once what was sent before it is written, or once the
+ * socket's `linger` has passed.
  */
 export class RawAddressed implements Routing {
   #socket: RawAddressedSettings;
@@ -122,16 +128,26 @@ export class RawAddressed implements Routing {
 
   /**
    * Closes a peer the application is done with, after what was queued for
-   * it is written (libzmq may drop that); its id is unknown from now on.
+   * it is written or `linger` ms, whichever comes first (libzmq drops it
+   * at once); its id is unknown from now on, so a peer that stops reading
+   * must not hold its connection open forever.
    */
   #close(pipe: Pipe): void {
     this.#forget(pipe);
     this.#closed.add(pipe);
     const link = pipe.link;
-    if (!pipe.ready || !link) return hangUp(pipe);
+    const linger = this.#socket.linger;
+    if (!pipe.ready || !link || linger === 0) return hangUp(pipe);
     // Woken, the link counts as flushed only once the pipe's queue is out.
     link.wake();
-    link.whenFlushed().then(() => hangUp(pipe));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<void>((resolve) => {
+      if (linger > 0) timer = setTimeout(resolve, linger);
+    });
+    Promise.race([link.whenFlushed(), expired]).then(() => {
+      clearTimeout(timer);
+      hangUp(pipe);
+    });
   }
 
   #farewell(pipe: Pipe): void {

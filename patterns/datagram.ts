@@ -20,7 +20,9 @@ import { combine, defineRouting } from "./_routing.ts";
  * message is two frames, `[address, body]`: the address is `ip:port`
  * (IPv4, or `[ipv6]:port`) to send to, or that the datagram came from.
  * libzmq ends a received address with a NUL byte; ours do not, and `send`
- * takes both. A body is at most 8192 bytes, the most libzmq reads.
+ * takes both. A body sent is at most 8192 bytes, the most libzmq reads; a
+ * longer datagram from another sender is received cut to its first 8192
+ * bytes, silently, as libzmq receives it.
  *
  * A DGRAM binds one `udp://` address (libzmq keeps one: the socket of a
  * second bind is closed at once) and cannot connect; `send` waits until

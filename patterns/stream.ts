@@ -29,13 +29,16 @@ const _encoder = new TextEncoder();
  * whatever bytes one read brought (a message boundary means nothing to
  * TCP). A send of `[routingId, data]` writes `data` to that peer, and
  * `[routingId, ""]` closes its connection once what was sent before is
- * written; a send to a peer that is gone rejects with `EHOSTUNREACH`. A
- * peer's connection and its end each arrive as `[routingId, ""]`, unless
- * {@linkcode StreamOptions.streamNotify} is off.
+ * written, or after `linger` ms if the peer does not read it (libzmq drops
+ * it at once; `linger: 0` does too); a send to a peer that is gone rejects
+ * with `EHOSTUNREACH`. A peer's connection and its end each arrive as
+ * `[routingId, ""]`, unless {@linkcode StreamOptions.streamNotify} is off.
  *
  * A `connect` peer gets its routing id at once (the one given as
  * `{ routingId }`, else a generated one, as for accepted peers: a zero
- * byte, then a 32-bit counter) and keeps it when it reconnects.
+ * byte, then a 32-bit counter) and keeps it when it reconnects; with
+ * `immediate` set, it gets a generated one once connected, and naming it
+ * is `EINVAL`.
  *
  * @example A raw TCP client says hello
  * ```ts
@@ -78,13 +81,21 @@ export class Stream extends Socket {
    *
    * @param endpoint `tcp://host:port` or `ipc:///path`.
    * @param options The routing id to know this peer by (not in use).
-   * @throws {ZmqError} `EINVAL` for a malformed endpoint or a routing id in
-   * use, `ENOCOMPATPROTO` for a transport other than tcp or ipc,
-   * `ETERM` if closed.
+   * @throws {ZmqError} `EINVAL` for a malformed endpoint, a routing id in
+   * use, or a routing id with `immediate` set; `ENOCOMPATPROTO` for a
+   * transport other than tcp or ipc; `ETERM` if closed.
    */
   override connect(endpoint: string, options: ConnectOptions = {}): void {
     const wanted = options.routingId;
     if (wanted !== undefined) {
+      // An `immediate` peer joins only once connected, too late to hold
+      // its id against another connect's (libzmq asserts then).
+      if (this.immediate) {
+        throw new ZmqError(
+          "EINVAL",
+          'a STREAM socket with immediate set cannot name a connect peer: leave routingId out and take the id from [routingId, ""] on connection, or turn immediate off',
+        );
+      }
       const id = typeof wanted === "string" ? _encoder.encode(wanted) : wanted;
       if ((coreOf(this).routing as RawAddressed).has(id)) {
         throw new ZmqError(

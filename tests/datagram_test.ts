@@ -103,6 +103,22 @@ Deno.test("DGRAM: a datagram sent just before close still goes out (linger)", as
   assertEquals((await receive(receiver))[1], text.encode("last words"));
 });
 
+Deno.test("DGRAM: with linger 0, what is queued at close is not sent", async () => {
+  await using receiver = new Datagram();
+  await receiver.bind("udp://127.0.0.1:0");
+  const sender = new Datagram({ linger: 0 });
+  await sender.bind("udp://127.0.0.1:0");
+  for (const word of ["never", "sent", "at all"]) {
+    await sender.send([addressOf(receiver), word]);
+  }
+  await sender.close();
+  // Loopback keeps a sender's order: anything sent would come first.
+  await using after = new Datagram();
+  await after.bind("udp://127.0.0.1:0");
+  await after.send([addressOf(receiver), "after"]);
+  assertEquals((await receive(receiver))[1], text.encode("after"));
+});
+
 Deno.test("DGRAM: a message is [address, body] with an IP address and at most 8192 bytes; anything else is EINVAL", async () => {
   await using socket = new Datagram();
   await socket.bind("udp://127.0.0.1:0");
@@ -124,6 +140,26 @@ Deno.test("DGRAM: a message is [address, body] with an IP address and at most 81
       what,
     );
     assertEquals(error.code, "EINVAL", what);
+  }
+});
+
+Deno.test("DGRAM: a datagram over 8192 bytes from another sender is received cut to 8192, as libzmq reads it", async () => {
+  await using socket = new Datagram();
+  await socket.bind("udp://127.0.0.1:0");
+  const raw = Deno.listenDatagram({
+    transport: "udp",
+    hostname: "127.0.0.1",
+    port: 0,
+  });
+  try {
+    const long = new Uint8Array(10_000).map((_, i) => i % 251);
+    const [hostname, port] = addressOf(socket).split(":");
+    await raw.send(long, { transport: "udp", hostname, port: Number(port) });
+    const [from, body] = await receive(socket);
+    assertEquals(decode(from), `127.0.0.1:${(raw.addr as Deno.NetAddr).port}`);
+    assertEquals(body, long.subarray(0, 8192));
+  } finally {
+    raw.close();
   }
 });
 

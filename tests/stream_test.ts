@@ -4,8 +4,9 @@
  * binds) and a ZMTP peer; and the HTTP example against fetch().
  */
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
+import { deadline } from "@std/async/deadline";
 import { concat } from "@std/bytes";
-import { type SocketEvent, Stream, ZmqError } from "../mod.ts";
+import { Stream, ZmqError } from "../mod.ts";
 import { httpStream } from "../examples/http_stream.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 import { decode, portOf, sendUntilReceived, timeout } from "./_helpers.ts";
@@ -68,16 +69,9 @@ async function readToEnd(conn: Deno.Conn): Promise<Uint8Array> {
   return concat(chunks);
 }
 
-/** The first event of a type. */
-async function eventOf<T extends SocketEvent["type"]>(
-  stream: Stream,
-  type: T,
-): Promise<Extract<SocketEvent, { type: T }>> {
-  for await (const event of stream.events) {
-    if (event.type === type) return event as Extract<SocketEvent, { type: T }>;
-  }
-  throw new Error(`no ${type} event`);
-}
+/** The next `disconnected` event not yet read (events are buffered). */
+const disconnected = (stream: Stream) =>
+  stream.events.wait("disconnected", AbortSignal.timeout(5000));
 
 async function assertCode(
   promise: Promise<unknown>,
@@ -150,33 +144,40 @@ Deno.test("STREAM: [id, ''] closes the peer once what was sent before is written
   assertEquals(received.subarray(0, big.length), big);
   assertEquals(decode(received.subarray(big.length)), "end");
   // The application closed it: no notification of its end.
+  await disconnected(server);
   assertEquals(server.readable, false);
+});
+
+Deno.test("STREAM: [id, ''] closes a peer that stops reading once linger has passed", async () => {
+  await using server = new Stream({ linger: 50 });
+  await server.bind("tcp://127.0.0.1:0");
+  using _client = await connectTo(server); // never reads
+  const [id] = await server.receive(timeout());
+  // More than the kernel buffers on both sides hold: never all written.
+  await server.send([id, new Uint8Array(8 * 1024 * 1024)]);
+  await server.send([id, ""]);
+  await disconnected(server);
+  await assertCode(server.send([id, "x"]), "EHOSTUNREACH");
 });
 
 Deno.test("STREAM: a connect peer closed with [id, ''] is not redialled", async () => {
   using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   await using stream = new Stream({ reconnectInterval: 10 });
-  stream.connect(`tcp://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`);
+  const endpoint = `tcp://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`;
+  stream.connect(endpoint);
   const [id] = await stream.receive(timeout());
   const conn = await listener.accept();
   await stream.send([id, "bye"]);
   await stream.send([id, ""]);
   assertEquals(decode(await readToEnd(conn)), "bye");
   conn.close();
-  await eventOf(stream, "disconnected");
-  // A redial would be accepted within a few reconnect intervals.
-  const accepted = listener.accept().then((late) => late.close(), () => {});
-  const waited = await Promise.race([
-    accepted.then(() => "redialled"),
-    new Promise((resolve) => setTimeout(() => resolve("quiet"), 200)),
-  ]);
-  assertEquals(waited, "quiet");
-  listener.close();
-  await accepted;
+  await disconnected(stream);
+  // Closing the peer dropped its dialer, as disconnect() would have.
+  await assertCode(stream.disconnect(endpoint), "ENOENT");
   await assertCode(stream.send([id, "x"]), "EHOSTUNREACH");
 });
 
-Deno.test("STREAM: a connect routingId names the peer, and data sent before the connection waits for it", async () => {
+Deno.test("STREAM: a connect routingId names the peer, and data sent before the connection waits for it; one in use, or with immediate set, is EINVAL", async () => {
   using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   await using stream = new Stream();
   const endpoint = `tcp://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`;
@@ -193,8 +194,21 @@ Deno.test("STREAM: a connect routingId names the peer, and data sent before the 
     ZmqError,
   );
   assertEquals(error.code, "EINVAL");
+  // An immediate peer would join too late to hold its id: refused too.
+  stream.immediate = true;
+  const other = "tcp://127.0.0.1:5555";
+  const immediate = assertThrows(
+    () => stream.connect(other, { routingId: "other" }),
+    ZmqError,
+    "immediate",
+  );
+  assertEquals(immediate.code, "EINVAL");
+  await assertCode(stream.disconnect(other), "ENOENT");
   conn.close();
-  await stream.receive(timeout()); // its end
+  assertEquals(await stream.receive(timeout()), [
+    text.encode("web"),
+    new Uint8Array(),
+  ]);
 });
 
 Deno.test("STREAM: a peer that hangs up at once is still announced, then its end", async () => {
@@ -249,7 +263,7 @@ Deno.test("STREAM with streamNotify off: only data", async () => {
   const [id, data] = await server.receive(timeout());
   assertEquals(decode(data), "x");
   client.close();
-  await eventOf(server, "disconnected");
+  await disconnected(server);
   assertEquals(server.readable, false);
   await assertCode(server.send([id, "x"]), "EHOSTUNREACH");
 });
@@ -338,11 +352,11 @@ Deno.test("STREAM against libzmq's STREAM", async (t) => {
   });
 });
 
-Deno.test("examples/http_stream.ts serves fetch() a page, and 404 elsewhere", async () => {
+Deno.test("examples/http_stream.ts serves fetch() a page and 404 elsewhere, hangs up on a head over 8 KiB, goes on after a peer that left, and decodes a character split across reads", async () => {
   const bound = Promise.withResolvers<string>();
   const lines: string[] = [];
   const serving = httpStream({
-    requests: 2,
+    requests: 4,
     onBound: bound.resolve,
     print: (line) => lines.push(line),
   });
@@ -354,11 +368,35 @@ Deno.test("examples/http_stream.ts serves fetch() a page, and 404 elsewhere", as
   const missing = await fetch(new URL("/nothing", url), timeout());
   assertEquals(missing.status, 404);
   await missing.body?.cancel();
+
+  const connect = () =>
+    Deno.connect({ hostname: "127.0.0.1", port: Number(new URL(url).port) });
+  // "é" split across two reads: the rest is written only once the server
+  // has read (and hung up on) a whole other connection since.
+  const split = await connect();
+  const request = text.encode("GET /café HTTP/1.0\r\n\r\n");
+  const cut = request.indexOf(0xa9);
+  await split.write(request.subarray(0, cut));
+  // Leaves before the answer comes: the server writes it to nobody, or
+  // finds the id unknown (EHOSTUNREACH); either way it goes on.
+  const gone = await connect();
+  await gone.write(text.encode("GET /gone HTTP/1.0\r\n\r\n"));
+  gone.close();
+  const endless = await connect();
+  await endless.write(new Uint8Array(8 * 1024 + 1).fill(0x78));
+  assertEquals((await deadline(readToEnd(endless), 5000)).length, 0);
+  endless.close();
+  await split.write(request.subarray(cut));
+  assert(decode(await readToEnd(split)).startsWith("HTTP/1.1 404"));
+  split.close();
+
   await serving;
   assertEquals(lines, [
     `Serving ${url}`,
     "GET / HTTP/1.1",
     "GET /nothing HTTP/1.1",
+    "GET /gone HTTP/1.0",
+    "GET /café HTTP/1.0",
   ]);
 });
 

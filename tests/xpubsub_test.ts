@@ -14,7 +14,8 @@ import {
   XSubscriber,
 } from "../mod.ts";
 import { sendUntilReceived } from "./_helpers.ts";
-import { LibzmqPeer, type LibzmqSocket } from "./_libzmq_peer.ts";
+import { link } from "./_draft_helpers.ts";
+import { LibzmqPeer } from "./_libzmq_peer.ts";
 
 const text = new TextEncoder();
 const receive = (
@@ -24,19 +25,6 @@ const notice = (
   flag: number,
   topic: string,
 ) => [new Uint8Array([flag, ...text.encode(topic)])];
-
-async function link(
-  ours: XPublisher | XSubscriber | Subscriber,
-  theirs: LibzmqSocket,
-  weBind: boolean,
-): Promise<void> {
-  if (weBind) {
-    await ours.bind("tcp://127.0.0.1:0");
-    await theirs.connect(ours.lastEndpoint!);
-  } else {
-    ours.connect(await theirs.bind("tcp://127.0.0.1:*"));
-  }
-}
 
 Deno.test("XPUB and XSUB against libzmq", async (t) => {
   await using peer = new LibzmqPeer();

@@ -6,13 +6,20 @@
  * @module
  */
 
-import type { DatagramAddress } from "../codec/_datagram.ts";
+import {
+  type DatagramAddress,
+  MAX_DATAGRAM_BYTES,
+} from "../codec/_datagram.ts";
 import { ProtocolError } from "../codec/errors.ts";
 import type { PeerInfo } from "../codec/connection.ts";
 import { macrotask } from "./_macrotask.ts";
 import type { Link, LinkEnd, MessageWriter, Session } from "./transport.ts";
 
-/** A datagram read past this size is cut short (64 KiB holds any UDP datagram). */
+/**
+ * Holds any UDP datagram, so that each system reads a long one alike (some
+ * fail the read of a datagram longer than the buffer); it is then cut to
+ * {@linkcode MAX_DATAGRAM_BYTES}.
+ */
 const READ_BUFFER_SIZE = 65_536;
 /** Datagrams taken from the session per batch of writes. */
 const WRITE_BATCH_BYTES = 64 * 1024;
@@ -52,8 +59,9 @@ export interface DatagramRole {
 /**
  * A {@linkcode Link} over one UDP socket. Reading pauses while the session
  * is full (the kernel then drops what does not fit, as libzmq's udp engine
- * lets it); a datagram that does not decode is dropped with an `error`
- * event, and reading goes on. Subscriptions are not sent: over udp a DISH
+ * lets it); a datagram longer than {@linkcode MAX_DATAGRAM_BYTES} is cut
+ * to its first 8192 bytes, as libzmq reads it; a datagram that does not
+ * decode is dropped with an `error` event, and reading goes on. Subscriptions are not sent: over udp a DISH
  * filters what it reads itself.
  */
 export class DatagramLink implements Link, MessageWriter {
@@ -189,7 +197,8 @@ export class DatagramLink implements Link, MessageWriter {
       let frames: Uint8Array[];
       try {
         // Frames are views into this copy; the buffer is read into again.
-        frames = decode(datagram.slice(), from);
+        // Cut as libzmq's recvfrom into its 8192-byte buffer cuts it.
+        frames = decode(datagram.slice(0, MAX_DATAGRAM_BYTES), from);
       } catch (error) {
         session.handle({ type: "error", error: error as ProtocolError });
         continue;

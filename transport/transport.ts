@@ -122,7 +122,11 @@ export interface TlsOptions {
 export interface TransportListener {
   /** The endpoint as bound, with the real port (never 0 or `*`). */
   readonly endpoint: string;
-  /** Stops accepting and releases the address. */
+  /**
+   * Stops accepting and releases the address; where the address is the
+   * socket of the one link accepted (`udp`), it goes when that link is
+   * closed, so that the socket's linger decides what queued data is sent.
+   */
   close(): Promise<void>;
 }
 

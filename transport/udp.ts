@@ -186,13 +186,10 @@ export const udp: Transport = {
     accept(link, endpoint);
     return {
       endpoint,
-      // The address is the link's socket: it goes with the link, once what
-      // the link has queued is out (UDP sends never wait long).
-      async close() {
-        await link.whenFlushed();
-        link.close();
-        await link.done;
-      },
+      // The address is the link's socket: it goes when the socket closes
+      // the link, as it closes every link accepted at an endpoint (unbind:
+      // at once; close: once queued datagrams are out or `linger` passed).
+      close: () => Promise.resolve(),
     };
   },
 
