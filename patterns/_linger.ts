@@ -33,15 +33,16 @@ export async function shutdown(
   await endpoints.closeListeners();
   if (linger !== 0) await _flush(core, linger);
   const dialers = endpoints.closeDialers();
+  // Counted before the links close: an accepted pipe leaves with its link.
+  let dropped = 0;
+  for (const pipe of core.pipes) {
+    dropped += pipe.outbound.length;
+    unread += pipe.inbound.length;
+  }
   for (const link of core.links.keys()) link.close();
   await dialers;
   await core.whenServed();
-  let dropped = 0;
-  for (const pipe of [...core.pipes]) {
-    dropped += pipe.outbound.length;
-    unread += pipe.inbound.length;
-    core.remove(pipe);
-  }
+  for (const pipe of [...core.pipes]) core.remove(pipe);
   return { dropped, unread };
 }
 

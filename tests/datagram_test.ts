@@ -103,7 +103,7 @@ Deno.test("DGRAM: a datagram sent just before close still goes out (linger)", as
   assertEquals((await receive(receiver))[1], text.encode("last words"));
 });
 
-Deno.test("DGRAM: with linger 0, what is queued at close is not sent", async () => {
+Deno.test("DGRAM: with linger 0, what is queued at close is not sent, and counted as dropped", async () => {
   await using receiver = new Datagram();
   await receiver.bind("udp://127.0.0.1:0");
   const sender = new Datagram({ linger: 0 });
@@ -111,7 +111,7 @@ Deno.test("DGRAM: with linger 0, what is queued at close is not sent", async () 
   for (const word of ["never", "sent", "at all"]) {
     await sender.send([addressOf(receiver), word]);
   }
-  await sender.close();
+  assertEquals((await sender.close()).dropped, 3);
   // Loopback keeps a sender's order: anything sent would come first.
   await using after = new Datagram();
   await after.bind("udp://127.0.0.1:0");

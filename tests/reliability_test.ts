@@ -213,3 +213,17 @@ Deno.test("Context.close() during a full-speed stream resolves within linger and
   );
   await pull.close();
 });
+
+Deno.test("close() counts what an accepted peer sent and nobody read, though its link goes first", async () => {
+  const context = new Context();
+  const pull = new Pull({ context });
+  await pull.bind("inproc://unread");
+  const push = new Push({ context });
+  push.connect("inproc://unread");
+  for (const word of ["one", "two", "three"]) await push.send(word);
+  assertEquals(decode((await pull.receive(timeout()))[0]), "one");
+  // The three crossed in one batch: with "one" read, the other two wait.
+  const { unread } = await pull.close();
+  assertEquals(unread, 2);
+  await context.close();
+});
