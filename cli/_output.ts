@@ -1,0 +1,109 @@
+/**
+ * Writing to stdout without a system call per message: writes gather in a
+ * buffer that goes out when the program next waits for input, or sooner
+ * when it grows.
+ *
+ * @module
+ */
+
+import { concatBytes } from "./_stdin.ts";
+
+/** Where the bytes go: `Deno.stdout` or, in a test, anything like it. */
+export interface ByteSink {
+  /** Writes some of the bytes; returns how many. */
+  write(bytes: Uint8Array): Promise<number>;
+}
+
+/** Bytes gathered before a write waits for them to go out. */
+const _HIGH_WATER = 64 * 1024;
+
+/**
+ * Buffered output. Bytes go out in order, on the next macrotask (so a
+ * burst of messages already received costs one write) or once 64 KiB are
+ * waiting. A reader that went away (`| head -1`) is not an error: writes
+ * stop, and {@linkcode Output.closed} settles.
+ *
+ * @example
+ * ```ts
+ * import { Output } from "./_output.ts";
+ *
+ * const output = new Output(Deno.stdout);
+ * await output.write(new TextEncoder().encode("hello\n"));
+ * await output.flush();
+ * ```
+ */
+export class Output {
+  #sink: ByteSink;
+  #chunks: Uint8Array[] = [];
+  #size = 0;
+  #writing: Promise<void> = Promise.resolve();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #closed = Promise.withResolvers<void>();
+  #failed = false;
+
+  /**
+   * Writes to a sink.
+   *
+   * @param sink Usually `Deno.stdout`.
+   */
+  constructor(sink: ByteSink) {
+    this.#sink = sink;
+    // Marked as handled: a run that never looks at `closed` has no failure to hear.
+    this.#closed.promise.catch(() => {});
+  }
+
+  /**
+   * Settles when the reader went away (resolves) or writing failed
+   * otherwise (rejects with the error).
+   */
+  get closed(): Promise<void> {
+    return this.#closed.promise;
+  }
+
+  /**
+   * Queues bytes.
+   *
+   * @param bytes What to write.
+   * @returns Settles at once, or once written when much is waiting.
+   */
+  write(bytes: Uint8Array): Promise<void> {
+    if (this.#failed) return Promise.resolve();
+    this.#chunks.push(bytes);
+    this.#size += bytes.length;
+    if (this.#size >= _HIGH_WATER) return this.flush();
+    this.#timer ??= setTimeout(() => {
+      this.#timer = undefined;
+      this.flush();
+    }, 0);
+    return Promise.resolve();
+  }
+
+  /**
+   * Writes what is queued.
+   *
+   * @returns Settles once written (or writing stopped).
+   */
+  flush(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#chunks.length === 0) return this.#writing;
+    const data = concatBytes(this.#chunks);
+    this.#chunks = [];
+    this.#size = 0;
+    this.#writing = this.#writing.then(() => this.#writeAll(data));
+    return this.#writing;
+  }
+
+  async #writeAll(data: Uint8Array): Promise<void> {
+    if (this.#failed) return;
+    try {
+      for (let at = 0; at < data.length;) {
+        at += await this.#sink.write(data.subarray(at));
+      }
+    } catch (error) {
+      this.#failed = true;
+      if (error instanceof Deno.errors.BrokenPipe) this.#closed.resolve();
+      else this.#closed.reject(error);
+    }
+  }
+}

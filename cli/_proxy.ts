@@ -1,0 +1,161 @@
+/**
+ * `zmq proxy FRONT BACK`: forwards messages between two sockets, as
+ * `zmq_proxy` does, until Ctrl-C.
+ *
+ * @module
+ */
+
+import { proxy, type Socket, type SocketOptions, Subscriber } from "../mod.ts";
+import { type FlagSpec, parseFlags } from "./_args.ts";
+import { CliError, EXIT_OK } from "./_errors.ts";
+import { proxyHelp } from "./_help.ts";
+import { watchEvents } from "./_monitor.ts";
+import { Output } from "./_output.ts";
+import type { Io } from "./_run.ts";
+import { SOCKET_KINDS, type SocketKind } from "./_sockets.ts";
+
+const _FLAGS: readonly FlagSpec[] = [
+  { name: "capture", kind: "string", value: "SOCKET", help: "" },
+  { name: "hwm", kind: "integer", value: "COUNT", min: 0, help: "" },
+  { name: "monitor", kind: "boolean", help: "" },
+  { name: "help", short: "h", kind: "boolean", help: "" },
+];
+
+/** A socket as `zmq proxy` is given it: a type, where to bind and connect. */
+export interface SocketSpec {
+  /** The socket type. */
+  kind: SocketKind;
+  /** Endpoints to bind. */
+  binds: string[];
+  /** Endpoints to connect to. */
+  connects: string[];
+}
+
+/**
+ * Reads a socket as czmq writes it: `TYPE@EP` binds, `TYPE>EP` connects,
+ * more endpoints after commas, each with its own `@` or `>`.
+ *
+ * @example
+ * ```ts
+ * import { parseSocketSpec } from "./_proxy.ts";
+ *
+ * const spec = parseSocketSpec("xsub>tcp://localhost:5556,@ipc:///tmp/feed", "FRONT");
+ * console.log(spec.kind.name, spec.connects, spec.binds);
+ * // "xsub" ["tcp://localhost:5556"] ["ipc:///tmp/feed"]
+ * ```
+ *
+ * @param text The argument.
+ * @param what Which argument it is, for the messages.
+ * @returns The type and endpoints.
+ * @throws {CliError} For an unknown type or an endpoint without `@`/`>`.
+ */
+export function parseSocketSpec(text: string, what: string): SocketSpec {
+  const match = /^([a-z]+)([@>].*)$/.exec(text);
+  if (!match) {
+    throw new CliError(
+      `${what} "${text}" is not TYPE@EP (bind) or TYPE>EP (connect), such as router@tcp://*:5559`,
+    );
+  }
+  const kind = SOCKET_KINDS.get(match[1]);
+  if (!kind) {
+    throw new CliError(`${what}: "${match[1]}" is no socket type`);
+  }
+  const spec: SocketSpec = { kind, binds: [], connects: [] };
+  for (const part of match[2].split(",")) {
+    const endpoint = part.slice(1);
+    if (part[0] === "@") spec.binds.push(endpoint);
+    else if (part[0] === ">") spec.connects.push(endpoint);
+    else {
+      throw new CliError(
+        `${what}: "${part}" needs @ (bind) or > (connect) before the endpoint`,
+      );
+    }
+  }
+  return spec;
+}
+
+/**
+ * Runs `zmq proxy` with its arguments.
+ *
+ * @example
+ * ```ts ignore
+ * import { runProxy } from "./_proxy.ts";
+ *
+ * await runProxy(["router@tcp://*:5559", "dealer@tcp://*:5560"], {
+ *   stdin: Deno.stdin.readable,
+ *   stdout: Deno.stdout,
+ *   warn: (line) => console.error(line),
+ * });
+ * ```
+ *
+ * @param args The arguments after `proxy`.
+ * @param io The standard streams.
+ * @returns The exit code, once interrupted.
+ * @throws {CliError} For bad arguments; `ZmqError` from the sockets.
+ */
+export async function runProxy(
+  args: readonly string[],
+  io: Io,
+): Promise<number> {
+  const flags = parseFlags(args, _FLAGS, "zmq proxy");
+  if (flags.boolean("help")) {
+    const output = new Output(io.stdout);
+    await output.write(new TextEncoder().encode(proxyHelp()));
+    await output.flush();
+    return EXIT_OK;
+  }
+  if (flags.positionals.length !== 2) {
+    throw new CliError(
+      "zmq proxy takes two sockets, FRONT and BACK, such as router@tcp://*:5559 dealer@tcp://*:5560",
+    );
+  }
+  const specs = new Map([
+    ["front", parseSocketSpec(flags.positionals[0], "FRONT")],
+    ["back", parseSocketSpec(flags.positionals[1], "BACK")],
+  ]);
+  const capture = flags.string("capture");
+  if (capture !== undefined) {
+    specs.set("capture", parseSocketSpec(capture, "--capture"));
+  }
+  const hwm = flags.integer("hwm");
+  const options: SocketOptions = { linger: 0 };
+  if (hwm !== undefined) {
+    options.sendHighWaterMark = options.receiveHighWaterMark = hwm;
+  }
+  const stop = new AbortController();
+  const sockets = new Map<string, Socket>();
+  const watching: Promise<void>[] = [];
+  const interrupt = () => stop.abort();
+  // Windows has no SIGTERM to listen to.
+  const signals: Deno.Signal[] = Deno.build.os === "windows"
+    ? ["SIGINT"]
+    : ["SIGINT", "SIGTERM"];
+  for (const signal of signals) Deno.addSignalListener(signal, interrupt);
+  try {
+    for (const [name, spec] of specs) {
+      const socket = spec.kind.make(options);
+      sockets.set(name, socket);
+      watching.push(watchEvents(socket, {
+        print: flags.boolean("monitor"),
+        connects: new Set(spec.connects),
+        warn: (line) => io.warn(line.replace("monitor:", `monitor ${name}:`)),
+        onFatal: (error) => stop.abort(error),
+      }));
+      if (socket instanceof Subscriber && socket.type === "SUB") {
+        socket.subscribe();
+      }
+      for (const endpoint of spec.binds) await socket.bind(endpoint);
+      for (const endpoint of spec.connects) socket.connect(endpoint);
+    }
+    await proxy(sockets.get("front")!, sockets.get("back")!, {
+      capture: sockets.get("capture"),
+      signal: stop.signal,
+    });
+    if (stop.signal.reason instanceof CliError) throw stop.signal.reason;
+    return EXIT_OK;
+  } finally {
+    for (const signal of signals) Deno.removeSignalListener(signal, interrupt);
+    await Promise.all([...sockets.values()].map((socket) => socket.close()));
+    await Promise.all(watching);
+  }
+}

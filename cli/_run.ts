@@ -1,0 +1,370 @@
+/**
+ * `zmq TYPE …`: one socket between stdin and stdout, until its work is
+ * done (stdin ends, `-n COUNT` messages), a `--timeout` passes, or it
+ * fails.
+ *
+ * @module
+ */
+
+import { Dish, Peer, type Socket, Subscriber, ZmqError } from "../mod.ts";
+import { type ParsedFlags, parseFlags } from "./_args.ts";
+import { CliError, EXIT_ERROR, EXIT_OK, EXIT_TIMEOUT } from "./_errors.ts";
+import { formatNamed } from "./_formats.ts";
+import { socketHelp } from "./_help.ts";
+import type { CliMessage, Format, LeadingField } from "./_message.ts";
+import { watchEvents } from "./_monitor.ts";
+import { COMMON_FLAGS, socketOptions, TYPE_FLAGS } from "./_options.ts";
+import { type ByteSink, Output } from "./_output.ts";
+import { fromReceived, sendAs, type SocketKind } from "./_sockets.ts";
+import { Stats } from "./_stats.ts";
+
+/** What a command uses of the process: its standard streams. */
+export interface Io {
+  /** Standard input. */
+  readonly stdin: ReadableStream<Uint8Array>;
+  /** Standard output. */
+  readonly stdout: ByteSink;
+  /** Writes a line to standard error. */
+  readonly warn: (line: string) => void;
+}
+
+/** The reason a run stops early without failing: stdout was closed. */
+const _STDOUT_CLOSED = Symbol("stdout closed");
+/** The reason a run stops at Ctrl-C. */
+const _INTERRUPTED = Symbol("interrupted");
+/** The shell's exit code for a process ended by SIGINT. */
+const _EXIT_INTERRUPTED = 130;
+
+/**
+ * Runs `zmq TYPE` with its arguments.
+ *
+ * @example
+ * ```ts ignore
+ * import { runSocket } from "./_run.ts";
+ * import { SOCKET_KINDS } from "./_sockets.ts";
+ *
+ * const code = await runSocket(SOCKET_KINDS.get("pull")!, ["--bind", "tcp://*:5557", "-n", "1"], {
+ *   stdin: Deno.stdin.readable,
+ *   stdout: Deno.stdout,
+ *   warn: (line) => console.error(line),
+ * });
+ * ```
+ *
+ * @param kind The socket type.
+ * @param args The arguments after the type.
+ * @param io The standard streams.
+ * @returns The exit code.
+ * @throws {CliError} For bad flags, endpoints, keys; `ZmqError` from the
+ * socket.
+ */
+export async function runSocket(
+  kind: SocketKind,
+  args: readonly string[],
+  io: Io,
+): Promise<number> {
+  const command = `zmq ${kind.name}`;
+  const flags = parseFlags(
+    args,
+    [...kind.flags.map((flag) => TYPE_FLAGS[flag]), ...COMMON_FLAGS],
+    command,
+  );
+  if (flags.boolean("help")) {
+    const output = new Output(io.stdout);
+    await output.write(new TextEncoder().encode(socketHelp(kind)));
+    await output.flush();
+    return EXIT_OK;
+  }
+  if (flags.positionals.length > 0) {
+    throw new CliError(
+      `${command} takes no argument "${
+        flags.positionals[0]
+      }": endpoints follow --bind or --connect`,
+    );
+  }
+  if (flags.list("bind").length + flags.list("connect").length === 0) {
+    throw new CliError(
+      `${command} needs an endpoint: --bind EP or --connect EP (see ${command} --help)`,
+    );
+  }
+  if (kind.flags.includes("join") && flags.list("join").length === 0) {
+    throw new CliError(
+      "a DISH receives only the groups it joins: give --join GROUP",
+    );
+  }
+  const format = formatNamed(flags.string("format") ?? "text");
+  const socket = kind.make(await socketOptions(flags));
+  return await new _Run(kind, socket, flags, format, io).run();
+}
+
+/** One run: the socket, its flags, and what it has done so far. */
+class _Run {
+  #kind: SocketKind;
+  #socket: Socket;
+  #flags: ParsedFlags;
+  #format: Format;
+  #io: Io;
+  #output: Output;
+  #stats: Stats | undefined;
+  #stop = new AbortController();
+  #limit: number;
+  #count = 0;
+
+  constructor(
+    kind: SocketKind,
+    socket: Socket,
+    flags: ParsedFlags,
+    format: Format,
+    io: Io,
+  ) {
+    this.#kind = kind;
+    this.#socket = socket;
+    this.#flags = flags;
+    this.#format = format;
+    this.#io = io;
+    this.#output = new Output(io.stdout);
+    this.#limit = flags.integer("count") ?? Infinity;
+    if (flags.boolean("stats")) this.#stats = new Stats(io.warn);
+  }
+
+  async run(): Promise<number> {
+    const signal = this.#stop.signal;
+    const watching = watchEvents(this.#socket, {
+      print: this.#flags.boolean("monitor"),
+      connects: new Set(this.#flags.list("connect")),
+      warn: this.#io.warn,
+      onFatal: (error) => this.#stop.abort(this.#hinted(error)),
+    });
+    this.#output.closed.then(
+      () => this.#stop.abort(_STDOUT_CLOSED),
+      (error) => this.#stop.abort(error),
+    );
+    // Ctrl-C still closes the socket and prints the --stats totals.
+    const onInterrupt = () => this.#stop.abort(_INTERRUPTED);
+    Deno.addSignalListener("SIGINT", onInterrupt);
+    let failure: unknown;
+    try {
+      await this.#attach();
+      const delay = this.#flags.integer("delay");
+      if (delay) await _sleep(delay, signal);
+      this.#stats?.start();
+      await this.#play();
+    } catch (error) {
+      failure = signal.aborted ? signal.reason : error;
+      this.#socket.linger = 0;
+    } finally {
+      Deno.removeSignalListener("SIGINT", onInterrupt);
+    }
+    this.#stats?.stop();
+    // What was received before a failure is printed too.
+    await this.#output.flush();
+    const summary = await this.#socket.close();
+    await watching;
+    if (failure === _STDOUT_CLOSED) return EXIT_OK;
+    if (failure === _INTERRUPTED) return _EXIT_INTERRUPTED;
+    if (failure !== undefined) throw failure;
+    if (summary.dropped > 0) {
+      const timeout = this.#flags.integer("timeout");
+      throw new CliError(
+        `${summary.dropped} message${
+          summary.dropped === 1 ? " was" : "s were"
+        } never sent: no peer took ${
+          summary.dropped === 1 ? "it" : "them"
+        } within the linger (${this.#socket.linger} ms)`,
+        timeout !== undefined && !this.#flags.has("linger")
+          ? EXIT_TIMEOUT
+          : EXIT_ERROR,
+      );
+    }
+    return EXIT_OK;
+  }
+
+  /**
+   * A refused handshake, with the flag to check when the peer just hung
+   * up: a CURVE or PLAIN server that refuses says nothing more.
+   */
+  #hinted(error: CliError): CliError {
+    const flag = this.#flags.has("curve-server-key")
+      ? "--curve-server-key (the server's public key)"
+      : this.#flags.has("plain-username")
+      ? "--plain-username and --plain-password"
+      : undefined;
+    if (!flag || !error.message.includes("closed the connection")) return error;
+    return new CliError(`${error.message}; check ${flag}`, error.exitCode);
+  }
+
+  /** Subscribes or joins, then binds and connects. */
+  async #attach(): Promise<void> {
+    const socket = this.#socket;
+    if (socket instanceof Dish) socket.join(...this.#flags.list("join"));
+    else if (socket instanceof Subscriber) {
+      const prefixes = this.#flags.list("subscribe");
+      // A SUB with no subscription hears nothing; on the command line, all.
+      if (prefixes.length > 0) socket.subscribe(...prefixes);
+      else if (socket.type === "SUB") socket.subscribe();
+    }
+    for (const endpoint of this.#flags.list("bind")) {
+      await socket.bind(endpoint);
+    }
+    for (const endpoint of this.#flags.list("connect")) {
+      if (socket instanceof Peer) {
+        const id = socket.connect(endpoint);
+        this.#io.warn(`zmq: peer ${endpoint} has routing id ${id}`);
+      } else {
+        socket.connect(endpoint);
+      }
+    }
+  }
+
+  /** Does what the type does on the command line. */
+  async #play(): Promise<void> {
+    const echo = this.#flags.boolean("echo");
+    switch (this.#kind.role) {
+      case "send":
+        return await this.#sendAll(this.#input());
+      case "receive":
+        return await this.#receiveAll(false);
+      case "request":
+        return await this.#request(this.#input());
+      case "reply":
+        return await this.#reply(echo ? undefined : this.#input());
+      case "both": {
+        const receiving = this.#receiveAll(echo);
+        if (echo) return await receiving;
+        // Done once stdin is all sent and -n COUNT messages came in: an
+        // answer typed after the last message still goes.
+        await Promise.all([receiving, this.#sendAll(this.#input())]);
+        return;
+      }
+    }
+  }
+
+  /** The messages of stdin. */
+  #input(): AsyncIterator<CliMessage> {
+    const group = this.#flags.string("group");
+    const leading: LeadingField | undefined = group === undefined
+      ? this.#kind.leading
+      : undefined;
+    const messages = this.#format.read(this.#io.stdin, leading);
+    const iterator = messages[Symbol.asyncIterator]();
+    if (group === undefined) return iterator;
+    return {
+      next: async () => {
+        const next = await iterator.next();
+        if (!next.done) next.value.group = group;
+        return next;
+      },
+    };
+  }
+
+  /** The next message of stdin, unless the run stops first. */
+  #next(input: AsyncIterator<CliMessage>): Promise<IteratorResult<CliMessage>> {
+    const signal = this.#stop.signal;
+    signal.throwIfAborted();
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+      input.next().then(resolve, reject).finally(() =>
+        signal.removeEventListener("abort", onAbort)
+      );
+    });
+  }
+
+  async #sendAll(input: AsyncIterator<CliMessage>): Promise<void> {
+    const sendOnly = this.#kind.role === "send";
+    while (!sendOnly || this.#count < this.#limit) {
+      const next = await this.#next(input);
+      if (next.done) return;
+      await this.#send(next.value);
+      if (sendOnly) this.#count++;
+    }
+  }
+
+  async #receiveAll(echo: boolean): Promise<void> {
+    while (this.#count < this.#limit) {
+      const message = await this.#receive();
+      this.#count++;
+      // A STREAM's [id, ""] is a peer arriving or leaving: echoed, it would
+      // close the connection.
+      const notification = this.#socket.type === "STREAM" &&
+        message.frames[1]?.length === 0;
+      if (echo && !notification) await this.#send(message);
+    }
+  }
+
+  async #request(input: AsyncIterator<CliMessage>): Promise<void> {
+    while (this.#count < this.#limit) {
+      const next = await this.#next(input);
+      if (next.done) return;
+      await this.#send(next.value);
+      await this.#receive();
+      await this.#output.flush();
+      this.#count++;
+    }
+  }
+
+  async #reply(input: AsyncIterator<CliMessage> | undefined): Promise<void> {
+    while (this.#count < this.#limit) {
+      const request = await this.#receive();
+      await this.#output.flush();
+      this.#count++;
+      if (!input) {
+        await this.#send(request);
+        continue;
+      }
+      const next = await this.#next(input);
+      if (next.done) return;
+      await this.#send(next.value);
+    }
+  }
+
+  /** Receives a message and prints it. */
+  async #receive(): Promise<CliMessage> {
+    let message: CliMessage;
+    try {
+      message = fromReceived(
+        await this.#socket.receive({ signal: this.#stop.signal }),
+      );
+    } catch (error) {
+      throw _timedOut(error, "no message arrived", this.#flags);
+    }
+    this.#stats?.received(message);
+    await this.#output.write(this.#format.write(message));
+    return message;
+  }
+
+  async #send(message: CliMessage): Promise<void> {
+    try {
+      await sendAs(this.#socket, message, this.#stop.signal);
+    } catch (error) {
+      throw _timedOut(error, "no peer took a message", this.#flags);
+    }
+    this.#stats?.sent(message);
+  }
+}
+
+/** A socket timeout as the command line says it; other errors as they are. */
+function _timedOut(error: unknown, what: string, flags: ParsedFlags): unknown {
+  if (error instanceof ZmqError && error.code === "EAGAIN") {
+    return new CliError(
+      `${what} within ${flags.integer("timeout")} ms (--timeout)`,
+      EXIT_TIMEOUT,
+    );
+  }
+  return error;
+}
+
+function _sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", aborted);
+      resolve();
+    };
+    const aborted = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", aborted, { once: true });
+  });
+}

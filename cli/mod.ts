@@ -1,0 +1,50 @@
+/**
+ * `zmq`: ZeroMQ from the command line. A socket of any type between stdin
+ * and stdout, a proxy, and CURVE keys.
+ *
+ * ```sh
+ * deno run -A jsr:@zmtp/zmq/cli pull --bind tcp://*:5557
+ * echo hi | deno run -A jsr:@zmtp/zmq/cli push --connect tcp://localhost:5557
+ * deno install -g -A --unstable-net -n zmq jsr:@zmtp/zmq/cli   # then: zmq --help
+ * ```
+ *
+ * @example Running it from a program
+ * ```ts
+ * import { main } from "@zmtp/zmq/cli";
+ *
+ * const code = await main(["version"]);
+ * console.log(code); // 0, having printed "@zmtp/zmq 0.1.0 (ZMTP 3.1)"
+ * ```
+ *
+ * @module
+ */
+
+import { run } from "./_commands.ts";
+
+/**
+ * Runs the `zmq` command on the process's standard streams.
+ *
+ * @example
+ * ```ts
+ * import { main } from "@zmtp/zmq/cli";
+ *
+ * await main(["keygen"]); // prints a CURVE key pair
+ * ```
+ *
+ * @param args The arguments: `Deno.args` when run as a program.
+ * @returns The exit code: 0 done, 1 error (after one line on stderr), 124
+ * when a `--timeout` passed, 130 after Ctrl-C.
+ */
+export function main(args: readonly string[]): Promise<number> {
+  const encoder = new TextEncoder();
+  return run(args, {
+    // Taken only by a command that reads stdin.
+    get stdin() {
+      return Deno.stdin.readable;
+    },
+    stdout: Deno.stdout,
+    warn: (line) => Deno.stderr.writeSync(encoder.encode(`${line}\n`)),
+  });
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

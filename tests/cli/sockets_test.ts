@@ -1,0 +1,289 @@
+/**
+ * The `zmq` command's socket types against our own sockets (those the
+ * libzmq tests in tests/cli_test.ts leave out), the proxy, and --monitor,
+ * --stats and Ctrl-C.
+ */
+import { assert, assertEquals, assertMatch } from "@std/assert";
+import {
+  Channel,
+  Datagram,
+  Dealer,
+  Gather,
+  Pair,
+  Peer,
+  Publisher,
+  Pull,
+  Push,
+  Router,
+  Scatter,
+  Subscriber,
+} from "../../mod.ts";
+import { decode, portOf, timeout } from "../_helpers.ts";
+import { RunningZmq } from "./_zmq.ts";
+
+const text = new TextEncoder();
+
+/** Sends until the command, which receives, is done. */
+async function sendUntilExit(
+  running: RunningZmq,
+  send: () => Promise<void>,
+): Promise<Awaited<ReturnType<RunningZmq["finished"]>>> {
+  let exited = false;
+  const done = running.finished().finally(() => exited = true);
+  while (!exited) {
+    await send();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return await done;
+}
+
+Deno.test("zmq TYPE talks to our sockets of the peer type", async (t) => {
+  for (
+    const [name, make] of [["pair", () => new Pair()], [
+      "channel",
+      () => new Channel(),
+    ]] as const
+  ) {
+    await t.step(`zmq ${name} both ways`, async () => {
+      await using ours = make();
+      await ours.bind("tcp://127.0.0.1:0");
+      await using cli = new RunningZmq([
+        name,
+        "--connect",
+        ours.lastEndpoint!,
+        "-n",
+        "1",
+      ]);
+      await cli.write("hi\n");
+      assertEquals((await ours.receive(timeout())).map(decode), ["hi"]);
+      await ours.send("yo");
+      const { code, text } = await cli.finished();
+      assertEquals([code, text], [0, "yo\n"]);
+    });
+  }
+
+  await t.step("zmq dealer --identity to a ROUTER, and back", async () => {
+    await using router = new Router();
+    await router.bind("tcp://127.0.0.1:0");
+    await using cli = new RunningZmq([
+      "dealer",
+      "--connect",
+      router.lastEndpoint!,
+      "-n",
+      "1",
+      "--identity",
+      "cli",
+    ]);
+    await cli.write("\thello\n");
+    const [id, empty, body] = await router.receive(timeout());
+    assertEquals([decode(id), empty.length, decode(body)], ["cli", 0, "hello"]);
+    await router.send([id, "", "world"]);
+    assertEquals((await cli.finished()).text, "\tworld\n");
+  });
+
+  await t.step(
+    "zmq router --echo answers a DEALER; hex shows its routing id",
+    async () => {
+      await using cli = new RunningZmq([
+        "router",
+        "--bind",
+        "tcp://127.0.0.1:0",
+        "--monitor",
+        "--echo",
+        "-n",
+        "1",
+        "--format",
+        "hex",
+      ], true);
+      await using dealer = new Dealer({ routingId: "D1" });
+      dealer.connect(await cli.bound());
+      await dealer.send("ping");
+      assertEquals((await dealer.receive(timeout())).map(decode), ["ping"]);
+      assertEquals((await cli.finished()).text, "4431\t70696e67\n");
+    },
+  );
+
+  await t.step(
+    "zmq xpub prints a subscription; zmq xsub hears a PUB",
+    async () => {
+      await using xpub = new RunningZmq([
+        "xpub",
+        "--bind",
+        "tcp://127.0.0.1:0",
+        "--monitor",
+        "-n",
+        "1",
+        "--format",
+        "hex",
+      ], true);
+      await using subscriber = new Subscriber();
+      subscriber.subscribe("ab");
+      subscriber.connect(await xpub.bound());
+      assertEquals((await xpub.finished()).text, "016162\n");
+
+      await using publisher = new Publisher();
+      await publisher.bind("tcp://127.0.0.1:0");
+      await using xsub = new RunningZmq(
+        [
+          "xsub",
+          "--connect",
+          publisher.lastEndpoint!,
+          "--subscribe",
+          "news",
+          "-n",
+          "1",
+        ],
+        true,
+      );
+      const heard = await sendUntilExit(
+        xsub,
+        () => publisher.send("news flash"),
+      );
+      assertEquals([heard.code, heard.text], [0, "news flash\n"]);
+    },
+  );
+
+  await t.step("zmq stream --echo is a TCP echo server", async () => {
+    await using cli = new RunningZmq([
+      "stream",
+      "--bind",
+      "tcp://127.0.0.1:0",
+      "--monitor",
+      "--echo",
+      "-n",
+      "3",
+      "--format",
+      "hex",
+    ], true);
+    const connection = await Deno.connect({
+      hostname: "127.0.0.1",
+      port: portOf(await cli.bound()),
+    });
+    await connection.write(text.encode("abc"));
+    const buffer = new Uint8Array(3);
+    let read = 0;
+    while (read < 3) read += (await connection.read(buffer.subarray(read)))!;
+    assertEquals(decode(buffer), "abc");
+    connection.close();
+    const { code, text: printed } = await cli.finished();
+    const lines = printed.split("\n").slice(0, -1).map((line) =>
+      line.split("\t")
+    );
+    assertEquals(code, 0);
+    assertEquals(lines.map(([, data]) => data), ["", "616263", ""]);
+    assertEquals(new Set(lines.map(([id]) => id)).size, 1, "one peer");
+  });
+
+  await t.step(
+    "zmq scatter to a GATHER; zmq gather from a SCATTER",
+    async () => {
+      await using gather = new Gather();
+      await gather.bind("tcp://127.0.0.1:0");
+      await using scatter = new RunningZmq([
+        "scatter",
+        "--connect",
+        gather.lastEndpoint!,
+      ]);
+      await scatter.write("a\nb\n");
+      assertEquals((await gather.receive(timeout())).map(decode), ["a"]);
+      assertEquals((await gather.receive(timeout())).map(decode), ["b"]);
+      assertEquals((await scatter.finished()).code, 0);
+
+      await using ours = new Scatter();
+      await ours.bind("tcp://127.0.0.1:0");
+      await using cli = new RunningZmq([
+        "gather",
+        "--connect",
+        ours.lastEndpoint!,
+        "-n",
+        "2",
+      ], true);
+      await ours.send("c", timeout());
+      await ours.send("d", timeout());
+      assertEquals((await cli.finished()).text, "c\nd\n");
+    },
+  );
+
+  await t.step(
+    "zmq peer connects, names the peer on stderr, and talks to it",
+    async () => {
+      await using ours = new Peer();
+      await ours.bind("tcp://127.0.0.1:0");
+      await using cli = new RunningZmq([
+        "peer",
+        "--connect",
+        ours.lastEndpoint!,
+        "-n",
+        "1",
+      ]);
+      const [, id] = await cli.stderrMatch(/has routing id (\d+)/);
+      await cli.write(`${id}\thi\n`);
+      const greeting = await ours.receive(timeout());
+      assertEquals(decode(greeting[0]), "hi");
+      await ours.send("yo", { routingId: greeting.routingId });
+      assertEquals((await cli.finished()).text, `${id}\tyo\n`);
+    },
+  );
+
+  await t.step(
+    "zmq dgram --echo sends a datagram back where it came from",
+    async () => {
+      await using cli = new RunningZmq([
+        "dgram",
+        "--bind",
+        "udp://127.0.0.1:0",
+        "--monitor",
+        "--echo",
+        "-n",
+        "1",
+      ], true);
+      const address = (await cli.bound()).slice("udp://".length);
+      await using ours = new Datagram();
+      await ours.bind("udp://127.0.0.1:0");
+      await ours.send([address, "hello"]);
+      const [, body] = await ours.receive(timeout());
+      assertEquals(decode(body), "hello");
+      const ourAddress = ours.lastEndpoint!.slice("udp://".length);
+      assertEquals((await cli.finished()).text, `${ourAddress}\thello\n`);
+    },
+  );
+});
+
+Deno.test("zmq proxy forwards PULL to PUSH until stopped", async () => {
+  await using cli = new RunningZmq(
+    ["proxy", "pull@tcp://127.0.0.1:0", "push@tcp://127.0.0.1:0", "--monitor"],
+    true,
+  );
+  const [, front] = await cli.stderrMatch(/monitor front: listening (\S+)/);
+  const [, back] = await cli.stderrMatch(/monitor back: listening (\S+)/);
+  await using push = new Push();
+  push.connect(front);
+  await using pull = new Pull();
+  pull.connect(back);
+  await push.send(["through", "the proxy"]);
+  assertEquals((await pull.receive(timeout())).map(decode), [
+    "through",
+    "the proxy",
+  ]);
+  cli.kill("SIGTERM");
+  assertEquals((await cli.finished()).code, 0);
+});
+
+Deno.test("zmq --monitor and --stats report on stderr; Ctrl-C still prints the totals", async () => {
+  await using push = new Push();
+  await push.bind("tcp://127.0.0.1:0");
+  await using cli = new RunningZmq(
+    ["pull", "--connect", push.lastEndpoint!, "--monitor", "--stats"],
+    true,
+  );
+  for (let i = 0; i < 3; i++) await push.send("0123456789", timeout());
+  // A second passes: the per-second line comes.
+  await cli.stderrMatch(/stats: in \d+ msg\/s/);
+  cli.kill("SIGINT");
+  const { code, stderr, text } = await cli.finished();
+  assertEquals([code, text], [130, "0123456789\n".repeat(3)]);
+  assertMatch(stderr, /monitor: connected tcp:\/\/127\.0\.0\.1:\d+\n/);
+  assertMatch(stderr, /monitor: handshake-succeeded tcp:\S+ peer PUSH\n/);
+  assertMatch(stderr, /stats: in 3 messages, 30 B \(/);
+  assert(stderr.endsWith("\n"));
+});

@@ -1,0 +1,443 @@
+/**
+ * The `zmq` command against libzmq 4.3.5 (through the Node peer), every
+ * direction: as sender, as receiver, REQ/REP both ways, SUB with a filter,
+ * PUB, the draft types, CURVE; and its one-line errors and exit codes.
+ */
+import { assert, assertEquals, assertMatch } from "@std/assert";
+import { codec } from "../mod.ts";
+import { LibzmqPeer } from "./_libzmq_peer.ts";
+import { decode } from "./_helpers.ts";
+import { RunningZmq, zmq } from "./cli/_zmq.ts";
+
+const LONG = "x".repeat(300);
+
+/** Lines of text, each with its newline. */
+const lines = (...items: string[]) => items.map((line) => `${line}\n`).join("");
+
+Deno.test("zmq against libzmq", async (t) => {
+  await using peer = new LibzmqPeer();
+
+  await t.step(
+    "zmq pull receives a libzmq PUSH's messages, frames as tabs",
+    async () => {
+      const push = await peer.open("Push");
+      const endpoint = await push.bind("tcp://127.0.0.1:*");
+      await using pull = new RunningZmq([
+        "pull",
+        "--connect",
+        endpoint,
+        "-n",
+        "4",
+      ], true);
+      for (const frames of [["hello"], ["a", "b"], [""], [LONG]]) {
+        await push.send(frames);
+      }
+      const { code, text, stderr } = await pull.finished();
+      assertEquals([code, stderr], [0, ""]);
+      assertEquals(text, lines("hello", "a\tb", "", LONG));
+      await push.close();
+    },
+  );
+
+  await t.step(
+    "echo | zmq push reaches a libzmq PULL, then exits",
+    async () => {
+      const pull = await peer.open("Pull");
+      const endpoint = await pull.bind("tcp://127.0.0.1:*");
+      const { code, stderr } = await zmq(
+        ["push", "--connect", endpoint],
+        lines("hello", "two\tframes", LONG),
+      );
+      assertEquals([code, stderr], [0, ""]);
+      const received = [];
+      for (let i = 0; i < 3; i++) {
+        received.push(
+          (await pull.receive()).map(decode),
+        );
+      }
+      assertEquals(received, [["hello"], ["two", "frames"], [LONG]]);
+      await pull.close();
+    },
+  );
+
+  await t.step("zmq req < requests prints a libzmq REP's replies", async () => {
+    const rep = await peer.open("Reply");
+    const endpoint = await rep.bind("tcp://127.0.0.1:*");
+    await rep.echo();
+    const { code, text } = await zmq(
+      ["req", "--connect", endpoint, "--timeout", "5000"],
+      lines("one", "two", ""),
+    );
+    assertEquals([code, text], [0, lines("one", "two", "")]);
+    await rep.close();
+  });
+
+  await t.step(
+    "zmq rep --echo answers a libzmq REQ, -n 2 then exits",
+    async () => {
+      await using rep = new RunningZmq(
+        [
+          "rep",
+          "--bind",
+          "tcp://127.0.0.1:0",
+          "--echo",
+          "-n",
+          "2",
+          "--monitor",
+        ],
+        true,
+      );
+      const req = await peer.open("Request");
+      await req.connect(await rep.bound());
+      for (const request of ["ping", LONG]) {
+        await req.send([request]);
+        assertEquals((await req.receive()).map(decode), [request]);
+      }
+      const { code, text } = await rep.finished();
+      assertEquals([code, text], [0, lines("ping", LONG)]);
+      await req.close();
+    },
+  );
+
+  await t.step(
+    "zmq sub --subscribe keeps what a libzmq PUB sends under its prefix",
+    async () => {
+      const pub = await peer.open("Publisher");
+      const endpoint = await pub.bind("tcp://127.0.0.1:*");
+      await using sub = new RunningZmq(
+        ["sub", "--connect", endpoint, "--subscribe", "10001 ", "-n", "2"],
+        true,
+      );
+      // Until the subscription has reached libzmq, what it sends is lost.
+      let finished = false;
+      const done = sub.finished().finally(() => finished = true);
+      while (!finished) {
+        await pub.send(["20001 elsewhere"]);
+        await pub.send(["10001 21 43"]);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const { code, text } = await done;
+      assertEquals([code, text], [0, lines("10001 21 43", "10001 21 43")]);
+      await pub.close();
+    },
+  );
+
+  await t.step("zmq pub reaches a libzmq SUB", async () => {
+    const sub = await peer.open("Subscriber");
+    const endpoint = await sub.bind("tcp://127.0.0.1:*");
+    await sub.subscribe("");
+    await using pub = new RunningZmq(["pub", "--connect", endpoint]);
+    let received: string[] | undefined;
+    while (!received) {
+      await pub.write("news\tof the day\n");
+      received = await sub.receive(100).then((frames) => frames.map(decode))
+        .catch(() => undefined);
+    }
+    assertEquals(received, ["news", "of the day"]);
+    assertEquals((await pub.finished()).code, 0);
+    await sub.close();
+  });
+
+  await t.step(
+    "zmq server answers a libzmq CLIENT by routing id, from stdin",
+    async () => {
+      await using server = new RunningZmq(
+        ["server", "--bind", "tcp://127.0.0.1:0", "--monitor", "-n", "1"],
+      );
+      const client = await peer.open("Client");
+      await client.connect(await server.bound());
+      await client.send(["ping"]);
+      const [routingId, body] = (await server.stdoutLine()).split("\t");
+      assertEquals(body, "ping");
+      await server.write(`${routingId}\tpong\n`);
+      assertEquals((await client.receive()).map(decode), ["pong"]);
+      assertEquals((await server.finished()).code, 0);
+      await client.close();
+    },
+  );
+
+  await t.step("zmq client gets a libzmq SERVER's reply", async () => {
+    const server = await peer.open("Server");
+    const endpoint = await server.bind("tcp://127.0.0.1:*");
+    await using client = new RunningZmq(
+      ["client", "--connect", endpoint, "-n", "1", "--format", "jsonl"],
+    );
+    await client.write('"ping"\n');
+    const request = await server.receiveWith();
+    assertEquals(request.frames.map(decode), ["ping"]);
+    await server.send(["pong"], { routingId: request.routingId });
+    const { code, text } = await client.finished();
+    assertEquals([code, text], [0, '{"frames":["pong"]}\n']);
+    await server.close();
+  });
+
+  await t.step(
+    "zmq dish prints a libzmq RADIO's group; zmq radio reaches a libzmq DISH",
+    async () => {
+      const radio = await peer.open("Radio");
+      const endpoint = await radio.bind("tcp://127.0.0.1:*");
+      await using dish = new RunningZmq(
+        ["dish", "--connect", endpoint, "--join", "weather", "-n", "1"],
+        true,
+      );
+      let finished = false;
+      const done = dish.finished().finally(() => finished = true);
+      while (!finished) {
+        await radio.send(["sunny"], { group: "weather" });
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const heard = await done;
+      assertEquals([heard.code, heard.stderr, heard.text], [
+        0,
+        "",
+        "weather\tsunny\n",
+      ]);
+      await radio.close();
+
+      const libzmqDish = await peer.open("Dish");
+      const dishEndpoint = await libzmqDish.bind("tcp://127.0.0.1:*");
+      await libzmqDish.join("news");
+      await using ourRadio = new RunningZmq([
+        "radio",
+        "--connect",
+        dishEndpoint,
+      ]);
+      let received: { frames: Uint8Array[]; group?: Uint8Array } | undefined;
+      while (!received) {
+        await ourRadio.write("news\tlate edition\n");
+        received = await libzmqDish.receiveWith(100).catch(() => undefined);
+      }
+      assertEquals([decode(received.group!), ...received.frames.map(decode)], [
+        "news",
+        "late edition",
+      ]);
+      assertEquals((await ourRadio.finished()).code, 0);
+      await libzmqDish.close();
+    },
+  );
+
+  await t.step(
+    "CURVE: zmq keygen's keys serve a libzmq client and reach a libzmq server",
+    async () => {
+      const keygen = await zmq(["keygen"]);
+      const key = (name: string) =>
+        keygen.text.match(new RegExp(`${name}-key = "(.{40})"`))![1];
+      const server = { publicKey: key("public"), secretKey: key("secret") };
+      assertEquals(codec.curvePublicKey(server.secretKey), server.publicKey);
+      const certificate = await Deno.makeTempFile({ suffix: ".cert" });
+      try {
+        await Deno.writeTextFile(certificate, keygen.text);
+        // Ours serves, from the certificate file; libzmq's client connects.
+        await using rep = new RunningZmq([
+          "rep",
+          "--bind",
+          "tcp://127.0.0.1:0",
+          "--echo",
+          "-n",
+          "1",
+          "--monitor",
+          "--curve-server",
+          "--curve-secret-key",
+          `@${certificate}`,
+        ], true);
+        const client = codec.curveKeyPair();
+        const req = await peer.open("Request", {
+          curveServerKey: server.publicKey,
+          curvePublicKey: client.publicKey,
+          curveSecretKey: client.secretKey,
+        });
+        await req.connect(await rep.bound());
+        await req.send(["secret"]);
+        assertEquals((await req.receive()).map(decode), ["secret"]);
+        assertEquals((await rep.finished()).code, 0);
+        await req.close();
+      } finally {
+        await Deno.remove(certificate);
+      }
+      // libzmq serves; ours connects with the server's key, then a wrong one.
+      const libzmqRep = await peer.open("Reply", {
+        curveServer: true,
+        curveSecretKey: server.secretKey,
+      });
+      const endpoint = await libzmqRep.bind("tcp://127.0.0.1:*");
+      await libzmqRep.echo();
+      const good = await zmq(
+        ["req", "--connect", endpoint, "--curve-server-key", server.publicKey],
+        "secret\n",
+      );
+      assertEquals([good.code, good.text], [0, "secret\n"]);
+      const wrong = await zmq(
+        [
+          "req",
+          "--connect",
+          endpoint,
+          "--curve-server-key",
+          codec.curveKeyPair().publicKey,
+        ],
+        "secret\n",
+      );
+      assertEquals(wrong.code, 1);
+      assertMatch(
+        wrong.stderr,
+        /^zmq: the handshake with tcp:\/\/\S+ failed .*--curve-server-key.*\n$/,
+      );
+      await libzmqRep.close();
+    },
+  );
+
+  // Last: the ZAP handler stays in the libzmq process, judging later servers.
+  await t.step(
+    "PLAIN: zmq req logs in to a libzmq server; a wrong password is one line and exit 1",
+    async () => {
+      await peer.zapHandler({ users: { admin: "secret" } });
+      const rep = await peer.open("Reply", { plainServer: true });
+      const endpoint = await rep.bind("tcp://127.0.0.1:*");
+      await rep.echo();
+      const login = ["req", "--connect", endpoint, "--plain-username", "admin"];
+      const good = await zmq([...login, "--plain-password", "secret"], "hi\n");
+      assertEquals([good.code, good.text], [0, "hi\n"]);
+      const bad = await zmq([...login, "--plain-password", "guess"], "hi\n");
+      assertEquals([bad.code, bad.text], [1, ""]);
+      assertMatch(
+        bad.stderr,
+        /^zmq: the handshake with tcp:\/\/\S+ failed [^\n]*\n$/,
+      );
+      await rep.close();
+    },
+  );
+
+  await t.step(
+    "PLAIN: zmq rep --plain-server lets its one user in",
+    async () => {
+      await using rep = new RunningZmq([
+        "rep",
+        "--bind",
+        "tcp://127.0.0.1:0",
+        "--echo",
+        "-n",
+        "1",
+        "--monitor",
+        "--plain-server",
+        "--plain-username",
+        "admin",
+        "--plain-password",
+        "secret",
+      ], true);
+      const req = await peer.open("Request", {
+        plainUsername: "admin",
+        plainPassword: "secret",
+      });
+      await req.connect(await rep.bound());
+      await req.send(["hi"]);
+      assertEquals((await req.receive()).map(decode), ["hi"]);
+      const { code, stderr } = await rep.finished();
+      assertEquals(code, 0);
+      assertMatch(stderr, /handshake-succeeded \S+ peer REQ, user admin/);
+      await req.close();
+    },
+  );
+});
+
+Deno.test("zmq: bad flags, endpoints and input give one line on stderr and exit 1; a timeout exits 124", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const inUse = `tcp://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`;
+  try {
+    const cases: [string[], RegExp, string?][] = [
+      [[], /name a socket type/],
+      [["frob"], /"frob" is no socket type/],
+      [["pull", "--bogus"], /unknown flag --bogus for zmq pull/],
+      [
+        ["pull", "-n", "abc", "--bind", "tcp://127.0.0.1:0"],
+        /-n takes an integer/,
+      ],
+      [["pull"], /needs an endpoint/],
+      [
+        ["pull", "--bind", "tcp://127.0.0.1:0", "--format", "yaml"],
+        /no format "yaml"/,
+      ],
+      [["push", "--connect", "nope"], /"nope" is not an endpoint/],
+      [["push", "--connect", "tcp://127.0.0.1"], /needs a host and a port/],
+      [["pull", "--bind", "foo://x"], /transport "foo" is not supported/],
+      [["pull", "--bind", inUse], /in use/],
+      [["dish", "--bind", "tcp://127.0.0.1:0"], /--join GROUP/],
+      [
+        ["rep", "--bind", "tcp://127.0.0.1:0", "--curve-server"],
+        /--curve-secret-key/,
+      ],
+      [
+        ["req", "--connect", inUse, "--curve-server-key", "@/nonexistent"],
+        /cannot read/,
+      ],
+      [
+        ["push", "--connect", inUse, "--format", "jsonl"],
+        /stdin line 2: not JSON/,
+        '"ok"\nnot json\n',
+      ],
+      [["server", "--connect", inUse], /not a routing id/, "hello\n"],
+      [["client", "--connect", inUse], /single-frame/, "a\tb\n"],
+      // A peer that never answers the greeting takes nothing.
+      [
+        ["push", "--connect", inUse, "--linger", "100"],
+        /1 message was never sent: no peer took it within the linger \(100 ms\)/,
+        "hi\n",
+      ],
+    ];
+    const results = await Promise.all(
+      cases.map(([args, , stdin]) => zmq(args, stdin)),
+    );
+    results.forEach(({ code, stderr, text }, i) => {
+      const [args, pattern] = cases[i];
+      assertEquals(code, 1, `zmq ${args.join(" ")}: ${stderr}`);
+      assertMatch(stderr, /^zmq: [^\n]+\n$/, `zmq ${args.join(" ")}`);
+      assertMatch(stderr, pattern);
+      assertEquals(text, "");
+    });
+    const unsent = await zmq(
+      ["push", "--connect", inUse, "--timeout", "100"],
+      "hi\n",
+    );
+    assertEquals([unsent.code, unsent.stderr], [
+      124,
+      "zmq: 1 message was never sent: no peer took it within the linger (100 ms)\n",
+    ]);
+    const timeout = await zmq([
+      "pull",
+      "--bind",
+      "tcp://127.0.0.1:0",
+      "--timeout",
+      "200",
+    ]);
+    assertEquals(timeout.code, 124);
+    assertEquals(
+      timeout.stderr,
+      "zmq: no message arrived within 200 ms (--timeout)\n",
+    );
+  } finally {
+    listener.close();
+  }
+});
+
+Deno.test("zmq --help, and zmq TYPE --help for every subcommand, with examples", async () => {
+  const { code, text } = await zmq(["--help"]);
+  assertEquals(code, 0);
+  const names = [...text.matchAll(/^ {2}([a-z]+) {2,}/gm)].map((m) => m[1]);
+  assert(names.includes("pull") && names.includes("dgram"), text);
+  const helps = await Promise.all(
+    [
+      ...names.filter((name) =>
+        !["text", "jsonl", "msgpack", "hex", "raw"].includes(name)
+      ),
+      "proxy",
+      "keygen",
+      "version",
+    ]
+      .map((name) =>
+        zmq([name, "--help"]).then((result) => ({ name, ...result }))
+      ),
+  );
+  for (const { name, code, text } of helps) {
+    assertEquals(code, 0, name);
+    assert(text.startsWith(`zmq ${name}:`), text);
+    assertMatch(text, /\nExamples?:\n {2}(zmq|seq|echo|printf|grep) /, name);
+  }
+});
