@@ -9,12 +9,25 @@
  * the ratio ours/theirs (above 1 is better for throughput, below 1 for
  * latency) and each process's peak RSS.
  *
- *     deno task bench [--rounds N] [--mixed] [--only push,curve,pub,dealer,reqrep] [--sizes 16,1024] [--transports tcp,ipc,ws] [--without zeromqjs]
+ *     deno task bench [--rounds N] [--mixed] [--only push,curve,pub,dealer,reqrep,peers] [--sizes 16,1024] [--transports tcp,ipc,ws] [--without zeromqjs]
  *
  * --mixed pairs ours with libzmq instead (ours→theirs and theirs→ours), to
  * show what interop costs. --without zeromqjs leaves zeromq.js out (its
  * column shows "–"), for quicker runs while working on ours.
+ *
+ *     deno task bench --only peers [--peers 1000,4000,10000] [--subs 1000] [--rounds N]
+ *
+ * The many-peers case (bench/_peers.ts): our Router and libzmq's ROUTER
+ * each with N libzmq DEALERs (RSS per peer, time to connect and make the
+ * first round trip, the second round), and our PUB and libzmq's with 1,000
+ * libzmq SUBs (deliveries per second). About 30 s at the default counts;
+ * a count needing more descriptors than `ulimit -n` allows is skipped with
+ * a note (10,000 peers need 10,256 for the server; the C clients raise
+ * their own limit to the hard one).
  */
+
+import { Lines } from "./_lines.ts";
+import { runPeers } from "./_peers.ts";
 
 const RUN_TIMEOUT_MS = 60_000;
 const here = (path: string) => new URL(path, import.meta.url).pathname;
@@ -25,8 +38,9 @@ type Impl = "ours" | "theirs" | "native";
 
 const args = _parseArgs(Deno.args);
 const rounds = Number(args.rounds ?? 3);
-const patterns = (args.only?.split(",") ??
-  ["push", "curve", "pub", "dealer", "reqrep"]) as Pattern[];
+const only = args.only?.split(",") ??
+  ["push", "curve", "pub", "dealer", "reqrep", "peers"];
+const patterns = only.filter((name) => name !== "peers") as Pattern[];
 const sizes = args.sizes?.split(",").map(Number) ?? [16, 1024, 65536, 1048576];
 const transports =
   (args.transports?.split(",") ?? ["tcp", "ipc"]) as Transport[];
@@ -57,31 +71,6 @@ interface Result {
   value: number;
   rssA: number;
   rssB: number;
-}
-
-class _Lines {
-  #reader: ReadableStreamDefaultReader<string>;
-  #buffer = "";
-  constructor(stream: ReadableStream<Uint8Array>) {
-    this.#reader = stream.pipeThrough(new TextDecoderStream()).getReader();
-  }
-  async next(): Promise<Record<string, number | string>> {
-    while (!this.#buffer.includes("\n")) {
-      const { value, done } = await this.#reader.read();
-      if (done) throw new Error("a benchmark process ended early");
-      this.#buffer += value;
-    }
-    const index = this.#buffer.indexOf("\n");
-    const line = this.#buffer.slice(0, index);
-    this.#buffer = this.#buffer.slice(index + 1);
-    return JSON.parse(line);
-  }
-  async until(key: string): Promise<number | string> {
-    while (true) {
-      const line = await this.next();
-      if (key in line) return line[key];
-    }
-  }
 }
 
 let ipcCounter = 0;
@@ -115,7 +104,7 @@ async function run(
     stdin: "null",
     stdout: "piped",
   }).spawn();
-  const linesA = new _Lines(sideA.stdout);
+  const linesA = new Lines(sideA.stdout);
   const endpoint = String(await linesA.until("endpoint"));
   const sideB = new Deno.Command(commands[b].command, {
     args: [
@@ -129,7 +118,7 @@ async function run(
     stdin: "piped",
     stdout: "piped",
   }).spawn();
-  const linesB = new _Lines(sideB.stdout);
+  const linesB = new Lines(sideB.stdout);
   const stdin = sideB.stdin.getWriter();
   const say = (line: string) =>
     stdin.write(new TextEncoder().encode(`${line}\n`));
@@ -197,75 +186,89 @@ const pairs: [string, Impl, Impl, string, Impl, Impl][] =
     ? [["ours→theirs", "theirs", "ours", "theirs→ours", "ours", "theirs"]]
     : [["ours", "ours", "ours", "zeromq.js", "theirs", "theirs"]];
 
-console.log(
-  `@zmtp/zmq (Deno ${Deno.version.deno}), zeromq.js 6.8.0 (Node)${
-    native ? " and native libzmq (C)" : ""
-  }, ${navigator.hardwareConcurrency} cores, ` +
-    `${rounds} rounds, medians${
-      args.mixed !== undefined ? ", mixed pairs" : ""
-    }`,
-);
-const [[left, , , right]] = pairs;
-// Native libzmq has no ws here (Debian builds it without the draft API),
-// and mixed runs compare ours with zeromq.js only.
-const withNative = native && args.mixed === undefined;
-console.log(
-  `| case | size | transport | ${left} | ${right} | ratio | ${
-    withNative ? "native libzmq | ours/native | " : ""
-  }peak RSS MiB ${left} (a/b) | ${right} (a/b) |`,
-);
-console.log(`|${" --- |".repeat(withNative ? 10 : 8)}`);
-for (const pattern of patterns) {
-  for (const size of sizes) {
-    for (const transport of transports) {
-      for (const [, leftA, leftB, , rightA, rightB] of pairs) {
-        const leftResults: Result[] = [];
-        const rightResults: Result[] = [];
-        const nativeResults: Result[] = [];
-        const nativeHere = withNative && transport !== "ws";
-        for (let round = 0; round < rounds; round++) {
-          // In mixed mode "ours→theirs" means we send: side b is the sender.
-          leftResults.push(await run(pattern, transport, size, leftA, leftB));
-          if (withZeromqjs) {
-            rightResults.push(
-              await run(pattern, transport, size, rightA, rightB),
-            );
+if (patterns.length > 0) {
+  console.log(
+    `@zmtp/zmq (Deno ${Deno.version.deno}), zeromq.js 6.8.0 (Node)${
+      native ? " and native libzmq (C)" : ""
+    }, ${navigator.hardwareConcurrency} cores, ` +
+      `${rounds} rounds, medians${
+        args.mixed !== undefined ? ", mixed pairs" : ""
+      }`,
+  );
+  const [[left, , , right]] = pairs;
+  // Native libzmq has no ws here (Debian builds it without the draft API),
+  // and mixed runs compare ours with zeromq.js only.
+  const withNative = native && args.mixed === undefined;
+  console.log(
+    `| case | size | transport | ${left} | ${right} | ratio | ${
+      withNative ? "native libzmq | ours/native | " : ""
+    }peak RSS MiB ${left} (a/b) | ${right} (a/b) |`,
+  );
+  console.log(`|${" --- |".repeat(withNative ? 10 : 8)}`);
+  for (const pattern of patterns) {
+    for (const size of sizes) {
+      for (const transport of transports) {
+        for (const [, leftA, leftB, , rightA, rightB] of pairs) {
+          const leftResults: Result[] = [];
+          const rightResults: Result[] = [];
+          const nativeResults: Result[] = [];
+          const nativeHere = withNative && transport !== "ws";
+          for (let round = 0; round < rounds; round++) {
+            // In mixed mode "ours→theirs" means we send: side b is the sender.
+            leftResults.push(await run(pattern, transport, size, leftA, leftB));
+            if (withZeromqjs) {
+              rightResults.push(
+                await run(pattern, transport, size, rightA, rightB),
+              );
+            }
+            if (nativeHere) {
+              nativeResults.push(
+                await run(pattern, transport, size, "native", "native"),
+              );
+            }
           }
-          if (nativeHere) {
-            nativeResults.push(
-              await run(pattern, transport, size, "native", "native"),
-            );
-          }
+          const l = median(leftResults.map((r) => r.value));
+          const r = withZeromqjs
+            ? median(rightResults.map((r) => r.value))
+            : NaN;
+          const n = nativeHere
+            ? median(nativeResults.map((r) => r.value))
+            : NaN;
+          const peak = (results: Result[]) =>
+            results.length === 0
+              ? "–"
+              : `${mib(Math.max(...results.map((x) => x.rssA)))}/${
+                mib(Math.max(...results.map((x) => x.rssB)))
+              }`;
+          const nativeColumns = !withNative
+            ? ""
+            : nativeHere
+            ? `${formatValue(pattern, size, n)} | ${(l / n).toFixed(2)} | `
+            : "– | – | ";
+          console.log(
+            `| ${NAMES[pattern]} | ${sizeName(size)} | ${transport} | ${
+              formatValue(pattern, size, l)
+            } | ${
+              withZeromqjs
+                ? `${formatValue(pattern, size, r)} | ${(l / r).toFixed(2)}`
+                : "– | –"
+            } | ${nativeColumns}${peak(leftResults)} | ${peak(rightResults)} |`,
+          );
         }
-        const l = median(leftResults.map((r) => r.value));
-        const r = withZeromqjs ? median(rightResults.map((r) => r.value)) : NaN;
-        const n = nativeHere ? median(nativeResults.map((r) => r.value)) : NaN;
-        const peak = (results: Result[]) =>
-          results.length === 0
-            ? "–"
-            : `${mib(Math.max(...results.map((x) => x.rssA)))}/${
-              mib(Math.max(...results.map((x) => x.rssB)))
-            }`;
-        const nativeColumns = !withNative
-          ? ""
-          : nativeHere
-          ? `${formatValue(pattern, size, n)} | ${(l / n).toFixed(2)} | `
-          : "– | – | ";
-        console.log(
-          `| ${NAMES[pattern]} | ${sizeName(size)} | ${transport} | ${
-            formatValue(pattern, size, l)
-          } | ${
-            withZeromqjs
-              ? `${formatValue(pattern, size, r)} | ${(l / r).toFixed(2)}`
-              : "– | –"
-          } | ${nativeColumns}${peak(leftResults)} | ${peak(rightResults)} |`,
-        );
       }
     }
   }
 }
 Deno.removeSync(ipcDir, { recursive: true });
 Deno.removeSync(nativeDir, { recursive: true });
+if (only.includes("peers")) {
+  await runPeers({
+    peers: args.peers?.split(",").map(Number) ?? [1000, 4000, 10000],
+    subs: args.subs?.split(",").map(Number) ?? [1000],
+    // One round unless told: each 10,000-peer run takes tens of seconds.
+    rounds: Number(args.rounds ?? 1),
+  });
+}
 
 /**
  * Builds bench/native.c against the system's libzmq; says how to get it

@@ -89,6 +89,10 @@ export function describeEvent(event: SocketEvent): string {
       return `monitor: bind-failed ${event.endpoint} ${event.code}: ${event.reason}`;
     case "connect-retried":
       return `monitor: connect-retried ${event.endpoint} in ${event.interval} ms: ${event.reason}`;
+    case "accept-failed":
+      return `monitor: accept-failed ${event.endpoint} ${event.code}, retrying in ${event.interval} ms: ${event.reason}`;
+    case "accept-refused":
+      return `monitor: accept-refused ${event.endpoint}: ${event.maxConnections} peers already`;
     case "handshake-succeeded": {
       const peer = event.peer;
       const details = [

@@ -1,6 +1,22 @@
 import { writeFrameHeader } from "./frame.ts";
 
 const BATCH_SIZE = 64 * 1024;
+/**
+ * The first buffer after an idle spell: most connections send a message
+ * now and then, and this much is what each of them keeps while idle.
+ */
+const SMALL_BATCH_SIZE = 4 * 1024;
+const NO_BUFFER = new Uint8Array(0);
+/**
+ * Buffers that idle connections gave back, written out, by size: shared,
+ * so an idle connection holds none, and one that goes idle and busy again
+ * and again allocates none. Bounded: 256 KiB small, 512 KiB large.
+ */
+const pools = new Map<number, Uint8Array<ArrayBuffer>[]>([
+  [SMALL_BATCH_SIZE, []],
+  [BATCH_SIZE, []],
+]);
+const MAX_POOLED = { [SMALL_BATCH_SIZE]: 64, [BATCH_SIZE]: 8 };
 /** Bodies at least this large go out by reference instead of being copied. */
 const ZERO_COPY_THRESHOLD = 4096;
 /** Spare buffers kept: a take holds a few at most, as a write fills 128 KiB. */
@@ -34,9 +50,14 @@ export interface FrameOutput {
  * `take`, so the buffers they were sliced from are used again from then
  * on: a sender whose frames are written into the batch (sealed CURVE boxes)
  * allocates nothing per message and holds a bounded amount of memory.
+ *
+ * Buffers are allocated at the first write, small, and grow to 64 KiB
+ * only while a batch outgrows the small one; a take that finds nothing
+ * queued (the writer went idle) gives the large ones back, so an idle
+ * connection holds at most one small buffer, after a burst as before it.
  */
 export class WriteBatch {
-  #buffer = new Uint8Array(BATCH_SIZE);
+  #buffer: Uint8Array<ArrayBuffer> = NO_BUFFER;
   #start = 0;
   #end = 0;
   #chunks: Uint8Array[] = [];
@@ -59,6 +80,17 @@ export class WriteBatch {
     return this.#pendingBytes;
   }
 
+  /** Bytes of buffer held (written, being written or free to fill). */
+  get retainedBytes(): number {
+    let bytes = this.#buffer.length;
+    for (const list of [this.#queued, this.#taken, this.#spare]) {
+      for (const buffer of list) {
+        if (buffer !== this.#buffer) bytes += buffer.length;
+      }
+    }
+    return bytes;
+  }
+
   /** Where the next reserved bytes go in the buffer `reserve` returned. */
   get end(): number {
     return this.#end;
@@ -69,8 +101,12 @@ export class WriteBatch {
     if (this.#end + bytes > this.#buffer.length) {
       this.#seal();
       // Sealed slices still reference the old buffer, so start another.
+      const size = this.#buffer.length === 0 && bytes <= SMALL_BATCH_SIZE
+        ? SMALL_BATCH_SIZE
+        : BATCH_SIZE;
       this.#buffer = this.#spareBuffer(bytes) ??
-        new Uint8Array(Math.max(BATCH_SIZE, bytes));
+        (bytes <= size ? pools.get(size)!.pop() : undefined) ??
+        new Uint8Array(Math.max(size, bytes));
       this.#start = 0;
       this.#end = 0;
     }
@@ -94,6 +130,10 @@ export class WriteBatch {
   take(): Uint8Array[] {
     this.#seal();
     const chunks = this.#chunks;
+    if (chunks.length === 0) {
+      this.#idle();
+      return chunks;
+    }
     this.#chunks = [];
     this.#pendingBytes = 0;
     if (this.#reuse) {
@@ -110,6 +150,27 @@ export class WriteBatch {
       this.#queued = [];
     }
     return chunks;
+  }
+
+  /**
+   * Nothing queued since the last take: with `reuse` all of it is written,
+   * so the buffers go to the shared pools (or the collector). Without,
+   * taken chunks may still be read: a small buffer is kept and filled on
+   * after them.
+   */
+  #idle(): void {
+    const held = new Set([this.#buffer, ...this.#taken, ...this.#spare]);
+    this.#spare = [];
+    this.#taken = [];
+    if (!this.#reuse && this.#buffer.length <= SMALL_BATCH_SIZE) return;
+    this.#buffer = NO_BUFFER;
+    this.#start = 0;
+    this.#end = 0;
+    if (!this.#reuse) return;
+    for (const buffer of held) {
+      const pool = pools.get(buffer.length);
+      if (pool && pool.length < MAX_POOLED[buffer.length]) pool.push(buffer);
+    }
   }
 
   #seal(): void {

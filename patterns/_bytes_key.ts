@@ -4,3 +4,10 @@ export function bytesKey(bytes: Uint8Array): string {
   for (let i = 0; i < bytes.length; i++) key += String.fromCharCode(bytes[i]);
   return key;
 }
+
+/** The bytes a {@linkcode bytesKey} was made from. */
+export function keyBytes(key: string): Uint8Array {
+  const bytes = new Uint8Array(key.length);
+  for (let i = 0; i < key.length; i++) bytes[i] = key.charCodeAt(i);
+  return bytes;
+}

@@ -124,6 +124,11 @@ export class SocketCore implements RoutingHost, SessionHost {
 
   /** Serves a pipe with a link until the link ends. */
   serve(link: Link, pipe: Pipe): Promise<void> {
+    // An `immediate` connect pipe leaves with each link and comes back with
+    // the next one its dialer makes.
+    if (pipe.state === "removed" && pipe.transient && !this.closed) {
+      pipe.state = "new";
+    }
     pipe.link = link;
     this.links.set(link, pipe);
     link.start(new SocketSession(this, pipe, link));

@@ -12,6 +12,7 @@ import { Dialer } from "../transport/dialer.ts";
 import { resolveEndpoint } from "../transport/registry.ts";
 import { acceptWebSocket } from "../transport/websocket_link.ts";
 import type {
+  Link,
   LinkOptions,
   TlsOptions,
   Transport,
@@ -38,8 +39,11 @@ export interface EndpointSettings {
   readonly heartbeatInterval: number;
   readonly heartbeatTimeout: number;
   readonly heartbeatTimeToLive: number;
+  readonly maxConnections: number;
   readonly tls: TlsOptions;
 }
+
+type _ListenerHooks = Pick<LinkOptions, "admit" | "acceptFailed">;
 
 interface _Bound {
   given: string;
@@ -107,6 +111,8 @@ export class Endpoints {
   #mechanism: MechanismFactory;
   #listeners: _Bound[] = [];
   #dialers: _Connected[] = [];
+  /** Peers accepted at any bound endpoint whose links have not ended. */
+  #acceptedLinks = 0;
 
   constructor(
     settings: EndpointSettings,
@@ -128,11 +134,12 @@ export class Endpoints {
       _checkCompatible(this.#settings.type, transport, "bind");
       listener = await transport.listen(
         address,
-        this.#linkOptions(),
-        (link, bound) => {
-          this.#events.push({ type: "accepted", endpoint: bound });
-          core.serve(link, core.newPipe(bound, true, true));
-        },
+        this.#linkOptions({
+          admit: (bound) => this.#admit(bound),
+          acceptFailed: (failure) =>
+            this.#events.push({ type: "accept-failed", ...failure }),
+        }),
+        (link, bound) => this.#accept(link, bound),
       );
     } catch (error) {
       this.#events.push({
@@ -153,6 +160,26 @@ export class Endpoints {
     this.#listeners.push({ given: endpoint, listener });
     this.last = listener.endpoint;
     this.#events.push({ type: "listening", endpoint: listener.endpoint });
+  }
+
+  /** Serves a peer accepted at a bound endpoint, unless there are too many. */
+  #accept(link: Link, endpoint: string): void {
+    // A listener without `admit` (ws) hands over every peer.
+    if (!this.#admit(endpoint)) return link.close();
+    this.#acceptedLinks++;
+    link.done.then(() => this.#acceptedLinks--);
+    this.#events.push({ type: "accepted", endpoint });
+    this.#core.serve(link, this.#core.newPipe(endpoint, true, true));
+  }
+
+  /** Whether one more accepted peer fits under `maxConnections`. */
+  #admit(endpoint: string): boolean {
+    const maxConnections = this.#settings.maxConnections;
+    if (maxConnections < 0 || this.#acceptedLinks < maxConnections) {
+      return true;
+    }
+    this.#events.push({ type: "accept-refused", endpoint, maxConnections });
+    return false;
   }
 
   async unbind(endpoint: string): Promise<void> {
@@ -278,11 +305,15 @@ export class Endpoints {
     await Promise.all(dialers.map(({ dialer }) => dialer.close()));
   }
 
-  /** What a transport needs to make this socket's links. */
-  #linkOptions(): LinkOptions {
+  /**
+   * What a transport needs to make this socket's links, and a listener to
+   * report to it (`hooks`).
+   */
+  #linkOptions(hooks?: _ListenerHooks): LinkOptions {
     const settings = this.#settings;
     const mechanism = this.#mechanism;
     return {
+      ...hooks,
       scope: settings.context,
       tls: settings.tls,
       connectionOptions: () => ({

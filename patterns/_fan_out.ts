@@ -8,15 +8,26 @@
 import type { Message } from "./message.ts";
 import type { Pipe } from "./_pipe.ts";
 import type { Routing, RoutingHost } from "./_routing.ts";
+import { bytesKey, keyBytes } from "./_bytes_key.ts";
+import { SubscriberIndex } from "./_subscription_trie.ts";
 
 /**
  * The outgoing strategy of PUB and XPUB (filtered by each subscriber's
- * prefixes, kept in its pipe) and of XSUB (unfiltered). A peer at its
- * high-water mark misses the message; `send` never waits.
+ * prefixes) and of XSUB (unfiltered). A peer at its high-water mark misses
+ * the message; `send` never waits.
+ *
+ * Filtered, the prefixes of every peer are in one trie with the peers at
+ * their nodes, so a message costs its topic's length plus the peers that
+ * want it, not a look at every peer. Each peer's own set of prefixes is
+ * kept beside it (made at its first subscription), for what it leaves
+ * behind.
  */
 export class FanOut implements Routing {
   #host: RoutingHost;
   #filtered: boolean;
+  #index = new SubscriberIndex<Pipe>();
+  /** Each subscribed peer's prefixes (as {@linkcode bytesKey}s). */
+  #topics = new Map<Pipe, Set<string>>();
 
   /**
    * @param host The socket's pipes.
@@ -28,35 +39,84 @@ export class FanOut implements Routing {
   }
 
   send(frames: Message): boolean {
-    const topic = frames[0];
-    for (const pipe of this.#host.pipes) {
-      if (
-        pipe.ready && !pipe.full &&
-        (!this.#filtered || pipe.subscriptions.matches(topic))
-      ) {
-        pipe.write(frames);
+    if (!this.#filtered) {
+      for (const pipe of this.#host.pipes) {
+        if (pipe.ready && !pipe.full) pipe.write(frames);
       }
+      return true;
     }
+    this.#index.match(frames[0], _deliver, frames);
     return true;
   }
 
   /** Whether a ready subscriber of this message is at its high-water mark. */
   blocked(frames: Message): boolean {
-    for (const pipe of this.#host.pipes) {
-      if (pipe.ready && pipe.full && pipe.subscriptions.matches(frames[0])) {
-        return true;
-      }
-    }
-    return false;
+    const found = { blocked: false };
+    this.#index.match(frames[0], _findBlocked, found);
+    return found.blocked;
   }
 
   subscription(pipe: Pipe, topic: Uint8Array, subscribe: boolean): void {
-    if (subscribe) pipe.subscriptions.add(topic);
-    else pipe.subscriptions.remove(topic);
+    if (subscribe) this.subscribe(pipe, topic);
+    else this.cancel(pipe, topic);
+  }
+
+  /**
+   * A peer subscribes to a prefix.
+   *
+   * @returns `true` if it had not subscribed to it yet.
+   */
+  subscribe(pipe: Pipe, topic: Uint8Array): boolean {
+    if (!this.#index.add(topic, pipe)) return false;
+    let topics = this.#topics.get(pipe);
+    if (!topics) this.#topics.set(pipe, topics = new Set());
+    topics.add(bytesKey(topic));
+    return true;
+  }
+
+  /**
+   * A peer cancels a prefix.
+   *
+   * @returns `true` if it had subscribed to it.
+   */
+  cancel(pipe: Pipe, topic: Uint8Array): boolean {
+    if (!this.#index.remove(topic, pipe)) return false;
+    const topics = this.#topics.get(pipe)!;
+    topics.delete(bytesKey(topic));
+    if (topics.size === 0) this.#topics.delete(pipe);
+    return true;
+  }
+
+  /**
+   * A peer cancels everything (it left, or its link ended).
+   *
+   * @returns The prefixes it had subscribed to, in the order it did.
+   */
+  cancelAll(pipe: Pipe): Uint8Array[] {
+    const keys = this.#topics.get(pipe);
+    if (!keys) return [];
+    this.#topics.delete(pipe);
+    const topics = Array.from(keys, keyBytes);
+    for (const topic of topics) this.#index.remove(topic, pipe);
+    return topics;
   }
 
   disconnected(pipe: Pipe): void {
     // The subscriber sends its subscriptions again when it reconnects.
-    pipe.subscriptions.clear();
+    this.cancelAll(pipe);
   }
+
+  detach(pipe: Pipe): void {
+    this.cancelAll(pipe);
+  }
+}
+
+/** Writes a message to a subscriber that can take it now. */
+function _deliver(pipe: Pipe, frames: Message): void {
+  if (pipe.ready && !pipe.full) pipe.write(frames);
+}
+
+/** Notes a subscriber that is at its high-water mark. */
+function _findBlocked(pipe: Pipe, found: { blocked: boolean }): void {
+  if (pipe.ready && pipe.full) found.blocked = true;
 }

@@ -67,10 +67,6 @@ export class Pipe {
   readonly inbound: Queue<Message> = new Queue();
   /** Control actions (subscriptions) to write before messages. */
   readonly control: Queue<(writer: MessageWriter) => void> = new Queue();
-  /** The prefixes the peer subscribed to (publisher side). */
-  readonly subscriptions: SubscriptionTrie = new SubscriptionTrie({
-    counted: false,
-  });
   /** Where the pipe is in its life. */
   state: PipeState = "new";
   /** The current link, while there is one. */
@@ -83,6 +79,7 @@ export class Pipe {
   assignedRoutingId: Uint8Array | undefined;
   readonly #sendHighWaterMark: number;
   readonly #receiveHighWaterMark: number;
+  #subscriptions: SubscriptionTrie | undefined;
 
   /**
    * Makes an empty pipe.
@@ -96,6 +93,14 @@ export class Pipe {
     this.conflate = options.conflate;
     this.#sendHighWaterMark = options.sendHighWaterMark;
     this.#receiveHighWaterMark = options.receiveHighWaterMark;
+  }
+
+  /**
+   * The prefixes the peer subscribed to (publisher side), made at first
+   * use: most pipes never hold one, and each costs a map.
+   */
+  get subscriptions(): SubscriptionTrie {
+    return this.#subscriptions ??= new SubscriptionTrie({ counted: false });
   }
 
   /** Whether a link with a finished handshake serves the pipe now. */

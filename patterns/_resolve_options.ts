@@ -30,6 +30,7 @@ export interface ResolvedOptions {
   probeRouter: boolean;
   zapDomain: string;
   authenticate: Authenticator | undefined;
+  maxConnections: number;
 }
 
 const _CONFLATING: readonly SocketType[] = [
@@ -72,6 +73,7 @@ export function resolveOptions(
     probeRouter: options.probeRouter ?? false,
     zapDomain: options.zapDomain ?? "",
     authenticate: options.authenticate,
+    maxConnections: options.maxConnections ?? -1,
   };
   if (resolved.conflate && !_CONFLATING.includes(type)) {
     throw new ZmqError("EINVAL", `a ${type} socket cannot conflate`);

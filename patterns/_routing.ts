@@ -49,6 +49,8 @@ export interface Routing {
   subscription?(pipe: Pipe, topic: Uint8Array, subscribe: boolean): void;
   /** A link of a pipe that outlives its links ended. */
   disconnected?(pipe: Pipe): void;
+  /** A pipe that was at its send high-water mark has room again. */
+  drained?(pipe: Pipe): void;
 }
 
 /** What the socket offers its routing. */
@@ -98,6 +100,7 @@ const _hooks = [
   "arrived",
   "subscription",
   "disconnected",
+  "drained",
 ] as const;
 
 /**

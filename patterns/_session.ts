@@ -94,7 +94,10 @@ export class SocketSession implements Session {
     while (outbound.length > 0 && writer.pendingOutputBytes < batchBytes) {
       writer.sendMessage(outbound.shift()!);
     }
-    if (wasFull && !pipe.full) this.#host.retrySends();
+    if (wasFull && !pipe.full) {
+      this.#host.routing.drained?.(pipe);
+      this.#host.retrySends();
+    }
     if (outbound.length === 0) this.#host.progress();
   }
 

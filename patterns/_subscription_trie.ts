@@ -122,3 +122,103 @@ export class SubscriptionTrie {
     this.#size = 0;
   }
 }
+
+interface _IndexNode<T> {
+  /** Whoever subscribed to exactly this prefix. */
+  members: Set<T> | undefined;
+  children: Map<number, _IndexNode<T>>;
+}
+
+/**
+ * One byte trie of every peer's prefixes (as libzmq's mtrie): each node
+ * holds the peers subscribed to its prefix, so matching a message walks its
+ * topic's bytes once and meets only the peers that want it, however many
+ * others there are.
+ */
+export class SubscriberIndex<T> {
+  #root: _IndexNode<T> = { members: undefined, children: new Map() };
+
+  /**
+   * Adds a peer to a prefix.
+   *
+   * @returns `true` if it was not there yet.
+   */
+  add(topic: Uint8Array, member: T): boolean {
+    let node = this.#root;
+    for (let i = 0; i < topic.length; i++) {
+      let child = node.children.get(topic[i]);
+      if (!child) {
+        child = { members: undefined, children: new Map() };
+        node.children.set(topic[i], child);
+      }
+      node = child;
+    }
+    node.members ??= new Set();
+    if (node.members.has(member)) return false;
+    node.members.add(member);
+    return true;
+  }
+
+  /**
+   * Removes a peer from a prefix, pruning branches left empty.
+   *
+   * @returns `true` if it was there.
+   */
+  remove(topic: Uint8Array, member: T): boolean {
+    const path: _IndexNode<T>[] = [];
+    let node = this.#root;
+    for (let i = 0; i < topic.length; i++) {
+      const child = node.children.get(topic[i]);
+      if (!child) return false;
+      path.push(node);
+      node = child;
+    }
+    if (!node.members?.delete(member)) return false;
+    if (node.members.size === 0) node.members = undefined;
+    for (let i = path.length - 1; i >= 0; i--) {
+      const child = path[i].children.get(topic[i])!;
+      if (child.members || child.children.size > 0) break;
+      path[i].children.delete(topic[i]);
+    }
+    return true;
+  }
+
+  /**
+   * Calls `visit(member, argument)` once for each peer with a prefix of
+   * `message`, however many of its prefixes match. (The argument is passed
+   * through so that a caller needs no closure per message.)
+   *
+   * @returns How many trie nodes the walk went through (at most the
+   * message's length plus one).
+   */
+  match<A>(
+    message: Uint8Array,
+    visit: (member: T, argument: A) => void,
+    argument: A,
+  ): number {
+    let node: _IndexNode<T> | undefined = this.#root;
+    let first: Set<T> | undefined;
+    let seen: Set<T> | undefined;
+    let steps = 0;
+    for (let i = 0; node; node = node.children.get(message[i++])) {
+      steps++;
+      const members = node.members;
+      if (members) {
+        if (!first) {
+          first = members;
+          for (const member of members) visit(member, argument);
+        } else {
+          // A peer subscribed to two prefixes of one message gets it once.
+          seen ??= new Set(first);
+          for (const member of members) {
+            if (seen.has(member)) continue;
+            seen.add(member);
+            visit(member, argument);
+          }
+        }
+      }
+      if (i >= message.length || node.children.size === 0) break;
+    }
+    return steps;
+  }
+}

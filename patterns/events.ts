@@ -25,6 +25,25 @@ export type SocketEvent =
   }
   /** A peer connected to a bound endpoint. */
   | { type: "accepted"; endpoint: string }
+  /**
+   * Accepting a peer failed (libzmq's ZMQ_EVENT_ACCEPT_FAILED): `code` is
+   * the system's, `EMFILE` when the process is out of file descriptors,
+   * `ENFILE` when the system is. The peers already connected are served
+   * on; the endpoint tries again after `interval` ms, waiting longer (up
+   * to a second) while it keeps failing.
+   */
+  | {
+    type: "accept-failed";
+    endpoint: string;
+    code: string;
+    reason: string;
+    interval: number;
+  }
+  /**
+   * A peer connected to a bound endpoint while the socket had
+   * `maxConnections` accepted peers, and was closed at once.
+   */
+  | { type: "accept-refused"; endpoint: string; maxConnections: number }
   /** A connection attempt to a `connect` endpoint started and is in progress. */
   | { type: "connect-delayed"; endpoint: string }
   /** A connection to a `connect` endpoint was made. */

@@ -83,6 +83,17 @@ export interface SocketOptions {
    * allowed, as libzmq does, and PLAIN clients refused.
    */
   authenticate?: Authenticator;
+  /**
+   * Peers this socket accepts at once over all its bound endpoints; one
+   * more is closed as soon as it connects, with an `accept-refused` event
+   * (a libzmq peer retries after its reconnect interval). Set it below the
+   * process's file-descriptor limit (`ulimit -n`) minus the descriptors
+   * the rest of the program needs, so that accepting peers never takes the
+   * last one. Default -1: no limit (reading the process's limit would need
+   * a permission); accepts that fail for want of descriptors wait and
+   * retry, with `accept-failed` events.
+   */
+  maxConnections?: number;
   /** The certificate chain (PEM) a `wss://` bind presents. */
   tlsCertificate?: string;
   /** The private key (PEM) of `tlsCertificate`. */

@@ -145,6 +145,10 @@ class _RequestRouting implements Routing {
   arrived(pipe: Pipe): void {
     this.#queue.arrived(pipe);
   }
+
+  drained(pipe: Pipe): void {
+    this.#balancer.drained(pipe);
+  }
 }
 
 defineRouting<Request>(

@@ -100,6 +100,8 @@ export abstract class Socket<M extends Message = Message>
   zapDomain: string;
   /** See {@linkcode SocketOptions.authenticate}. */
   authenticate: Authenticator | undefined;
+  /** See {@linkcode SocketOptions.maxConnections}; applies to new peers. */
+  maxConnections: number;
   /**
    * TLS for `wss://`: see {@linkcode SocketOptions.tlsCertificate},
    * `tlsKey` and `tlsCaCertificates`; applies to new binds and connects.
@@ -140,6 +142,7 @@ export abstract class Socket<M extends Message = Message>
     this.probeRouter = resolved.probeRouter;
     this.zapDomain = resolved.zapDomain;
     this.authenticate = resolved.authenticate;
+    this.maxConnections = resolved.maxConnections;
     this.tls = {
       certificate: options.tlsCertificate,
       key: options.tlsKey,

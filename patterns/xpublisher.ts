@@ -115,11 +115,11 @@ class _XPublisherRouting implements Routing {
     const key = bytesKey(topic);
     const count = this.#subscribers.get(key) ?? 0;
     if (subscribe) {
-      const added = pipe.subscriptions.add(topic);
+      const added = this.#fanOut.subscribe(pipe, topic);
       if (added) this.#subscribers.set(key, count + 1);
       if ((added && count === 0) || socket.xpubVerbose) this.#notify(1, topic);
     } else {
-      const removed = pipe.subscriptions.remove(topic);
+      const removed = this.#fanOut.cancel(pipe, topic);
       if (!removed) return;
       this.#forget(key, count);
       if (count === 1 || socket.xpubVerboser) this.#notify(0, topic);
@@ -140,13 +140,12 @@ class _XPublisherRouting implements Routing {
   }
 
   #unsubscribeAll(pipe: Pipe): void {
-    for (const topic of pipe.subscriptions.topics()) {
+    for (const topic of this.#fanOut.cancelAll(pipe)) {
       const key = bytesKey(topic);
       const count = this.#subscribers.get(key) ?? 0;
       this.#forget(key, count);
       if (count === 1 || this.#socket.xpubVerboser) this.#notify(0, topic);
     }
-    pipe.subscriptions.clear();
   }
 
   #forget(key: string, count: number): void {

@@ -40,6 +40,29 @@ Deno.test("immediate: messages go only to peers whose handshake is done", async 
     },
   );
   await t.step(
+    "a peer that restarts on the same port is sent to again once reconnected",
+    async () => {
+      const port = freePort();
+      const endpoint = `tcp://127.0.0.1:${port}`;
+      const first = await peer.open("Pull");
+      await first.bind(endpoint);
+      const push = new Push({ immediate: true, linger: 0 });
+      push.connect(endpoint);
+      await push.events.wait("handshake-succeeded", timeout().signal);
+      await push.send("before", timeout());
+      assertEquals(decode((await first.receive())[0]), "before");
+      await first.close();
+      await push.events.wait("disconnected", timeout().signal);
+      const second = await peer.open("Pull");
+      await second.bind(endpoint);
+      await push.events.wait("handshake-succeeded", timeout().signal);
+      await push.send("after", timeout());
+      assertEquals(decode((await second.receive())[0]), "after");
+      await push.close();
+      await second.close();
+    },
+  );
+  await t.step(
     "without it, the absent peer takes its share in a queue",
     async () => {
       const pull = await peer.open("Pull");

@@ -63,6 +63,7 @@ export class CodecDriver {
   /** Stops the timer. */
   stop(): void {
     clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 
   /** Feeds bytes (or one ZWS message) from the peer. */
@@ -141,6 +142,7 @@ export class CodecDriver {
    */
   #arm(): void {
     clearTimeout(this.#timer);
+    this.#timer = undefined;
     const deadline = this.codec.deadline;
     if (deadline === undefined || this.#hooks.closed()) return;
     this.#timer = setTimeout(() => {

@@ -6,12 +6,20 @@
 
 import { ZmqError } from "../codec/errors.ts";
 import { streamCodec, StreamLink } from "./stream_link.ts";
+import { sleep } from "./_abortable_sleep.ts";
 import type { LinkCodec } from "./_codec_driver.ts";
 import type { Link, LinkOptions, TransportListener } from "./transport.ts";
 
+/** A failed accept that will be tried again after `interval` ms. */
+/** The first wait after a failed accept, in ms; it doubles while accepts fail. */
+const _FIRST_RETRY = 10;
+/** The longest wait between failed accepts, in ms. */
+const _LAST_RETRY = 1000;
+
 /**
  * Accepts connections on a Deno listener until closed, each as a
- * {@linkcode StreamLink}.
+ * {@linkcode StreamLink}. When accepting fails (out of file descriptors) it
+ * waits, 10 ms at first and doubling up to a second, instead of spinning.
  */
 export class StreamListener implements TransportListener {
   readonly endpoint: string;
@@ -19,6 +27,7 @@ export class StreamListener implements TransportListener {
   #acceptLoop: Promise<void>;
   #onClose: () => Promise<void>;
   #codec: (options: LinkOptions) => LinkCodec;
+  #closing = new AbortController();
 
   constructor(
     listener: Deno.Listener,
@@ -36,6 +45,7 @@ export class StreamListener implements TransportListener {
   }
 
   async close(): Promise<void> {
+    this.#closing.abort();
     try {
       this.#listener.close();
     } catch {
@@ -49,6 +59,7 @@ export class StreamListener implements TransportListener {
     options: LinkOptions,
     accept: (link: Link, endpoint: string) => void,
   ): Promise<void> {
+    let retry = 0;
     while (true) {
       let conn: Deno.Conn;
       try {
@@ -60,8 +71,30 @@ export class StreamListener implements TransportListener {
         ) {
           return;
         }
-        // A failed accept (out of descriptors, a reset before accept) must
-        // not stop the listener.
+        // A peer that reset before we took it costs nothing: go on at once.
+        if (
+          error instanceof Deno.errors.ConnectionAborted ||
+          error instanceof Deno.errors.ConnectionReset
+        ) {
+          continue;
+        }
+        // Out of descriptors, the pending peer stays in the backlog and
+        // the next accept fails at once: retrying without a pause spins
+        // the CPU until a descriptor frees up.
+        retry = Math.min(retry === 0 ? _FIRST_RETRY : retry * 2, _LAST_RETRY);
+        options.acceptFailed?.({
+          endpoint: this.endpoint,
+          code: _errorCode(error),
+          reason: error instanceof Error ? error.message : String(error),
+          interval: retry,
+        });
+        await sleep(retry, this.#closing.signal);
+        if (this.#closing.signal.aborted) return;
+        continue;
+      }
+      retry = 0;
+      if (options.admit && !options.admit(this.endpoint)) {
+        conn.close();
         continue;
       }
       let address = "";
@@ -76,6 +109,16 @@ export class StreamListener implements TransportListener {
       );
     }
   }
+}
+
+/** The system's name for an accept error: Deno gives it as `code`. */
+function _errorCode(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string") return code;
+  const message = error instanceof Error ? error.message : "";
+  if (message.includes("os error 24")) return "EMFILE";
+  if (message.includes("os error 23")) return "ENFILE";
+  return "EIO";
 }
 
 /** The ZmqError for a failed `Deno.listen`, with the Deno error as cause. */

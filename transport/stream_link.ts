@@ -20,11 +20,18 @@ import type {
   Session,
 } from "./transport.ts";
 
+/**
+ * What a quiet link reads into: the buffer of a pending read stays alive
+ * until bytes come, so this is what each idle connection costs.
+ */
+const SMALL_READ_BUFFER_SIZE = 8 * 1024;
+/** For a link whose reads keep filling the space they are given. */
 const READ_BUFFER_SIZE = 64 * 1024;
 /** For streams of large frames, so most frames fit whole in one read. */
 const LARGE_READ_BUFFER_SIZE = 256 * 1024;
 const LARGE_FRAME = 16 * 1024;
 const MIN_READ_SPACE = 4 * 1024;
+const MIN_SMALL_READ_SPACE = 1024;
 const WRITE_BATCH_BYTES = 128 * 1024;
 
 /**
@@ -64,10 +71,11 @@ export function streamCodec(options: LinkOptions): LinkCodec {
 }
 
 /**
- * A link over a byte stream: reads into fresh buffers (so message frames
- * can be views into them), writes coalesced batches, enforces the codec's
- * deadlines (handshake, heartbeats) with one timer, and closes the stream
- * when either side ends.
+ * A link over a byte stream: reads into buffers never filled twice (so
+ * message frames can be views into them), small while the peer is quiet
+ * and large while data keeps coming; writes coalesced batches; enforces
+ * the codec's deadlines (handshake, heartbeats) with one timer; and closes
+ * the stream when either side ends.
  *
  * @example
  * ```ts ignore
@@ -219,18 +227,57 @@ export class StreamLink implements Link {
   }
 
   async #readLoop(): Promise<void> {
-    let buffer = new Uint8Array(READ_BUFFER_SIZE);
+    let buffer: Uint8Array = new Uint8Array(SMALL_READ_BUFFER_SIZE);
     let offset = 0;
+    // Whether the last read filled all the space it was given: more is
+    // likely waiting, so reads go into large buffers until one comes short.
+    let busy = false;
+    // The large buffer a short read left for a small one, with where it
+    // was filled to: held weakly, so an idle link does not keep it, and
+    // filled on if the link is busy again before it is collected (frames
+    // of that burst often still keep it), instead of a fresh one.
+    let parked: { buffer: WeakRef<Uint8Array>; offset: number } | undefined;
+    // The small buffer a busy spell left, to go back to: it is small.
+    let quiet: { buffer: Uint8Array; offset: number } | undefined;
     while (!this.#closed) {
       // A large frame body goes straight into its own buffer.
       const direct = this.#codec.directReadTarget();
-      if (!direct && buffer.length - offset < MIN_READ_SPACE) {
-        buffer = new Uint8Array(
-          this.#codec.partialFrameSize >= LARGE_FRAME
-            ? LARGE_READ_BUFFER_SIZE
-            : READ_BUFFER_SIZE,
+      if (!direct) {
+        const size = nextReadBufferSize(
+          buffer.length,
+          buffer.length - offset,
+          busy,
+          this.#codec.partialFrameSize,
         );
-        offset = 0;
+        if (size > 0) {
+          const space = buffer.length - offset;
+          let next: Uint8Array | undefined;
+          if (size > SMALL_READ_BUFFER_SIZE) {
+            if (buffer.length === SMALL_READ_BUFFER_SIZE) {
+              quiet = { buffer, offset };
+            }
+            next = parked?.buffer.deref();
+            offset = next ? parked!.offset : 0;
+            parked = undefined;
+          } else if (buffer.length > size) {
+            if (space >= MIN_READ_SPACE) {
+              parked = { buffer: new WeakRef(buffer), offset };
+            }
+            // Back to the small buffer this burst started in, if it has room.
+            if (
+              quiet &&
+              quiet.buffer.length - quiet.offset >= MIN_SMALL_READ_SPACE
+            ) {
+              next = quiet.buffer;
+              offset = quiet.offset;
+            }
+            quiet = undefined;
+          }
+          if (!next) offset = 0;
+          // Frames handed out are views into what was read: a buffer is
+          // filled on past them, never from its start again.
+          buffer = next ?? new Uint8Array(size);
+        }
       }
       const target = direct ?? buffer.subarray(offset);
       let count: number | null;
@@ -243,6 +290,7 @@ export class StreamLink implements Link {
         if (!this.#closed) this.#closedByPeer = true;
         break;
       }
+      busy = count === target.length;
       // Frames handed out are views into what was read; the next read goes
       // after it, so they stay intact.
       const chunk = target.subarray(0, count);
@@ -282,4 +330,28 @@ export class StreamLink implements Link {
       written += await this.#stream.write(chunk.subarray(written));
     }
   }
+}
+
+/**
+ * The size of a fresh buffer for the next read, or 0 to read on into the
+ * current one. A busy link moves to a large buffer, a quiet one back to a
+ * small one (the large one goes once no frame points into it), so an idle
+ * link holds as little after a burst as before it.
+ */
+function nextReadBufferSize(
+  length: number,
+  space: number,
+  busy: boolean,
+  partialFrameSize: number,
+): number {
+  const small = length === SMALL_READ_BUFFER_SIZE;
+  // Out of a quiet spell, 64 KiB: 256 KiB only once a stream of large
+  // frames has filled one, as one large message is no stream.
+  const wanted = !busy
+    ? SMALL_READ_BUFFER_SIZE
+    : !small && partialFrameSize >= LARGE_FRAME
+    ? LARGE_READ_BUFFER_SIZE
+    : READ_BUFFER_SIZE;
+  if (small === busy) return wanted;
+  return space < (small ? MIN_SMALL_READ_SPACE : MIN_READ_SPACE) ? wanted : 0;
 }

@@ -106,6 +106,25 @@ export interface LinkOptions {
   readonly peer: PeerInfo;
   /** TLS for transports that use it (`wss`). */
   readonly tls?: TlsOptions;
+  /**
+   * Whether a listener takes one more peer; a refused one is closed at
+   * once, so it leaves the kernel's backlog instead of filling it.
+   */
+  readonly admit?: (endpoint: string) => boolean;
+  /** Accepting failed (out of descriptors); the listener waits, then tries again. */
+  readonly acceptFailed?: (failure: AcceptFailure) => void;
+}
+
+/** A failed accept, as a listener reports it before waiting to try again. */
+export interface AcceptFailure {
+  /** The bound endpoint. */
+  endpoint: string;
+  /** The system's code: `EMFILE` (the process is out of descriptors), `ENFILE` (the system is), or another. */
+  code: string;
+  /** The system's message. */
+  reason: string;
+  /** How long the listener waits before accepting again, in ms. */
+  interval: number;
 }
 
 /** TLS settings, PEM-encoded. */

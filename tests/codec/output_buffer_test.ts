@@ -4,7 +4,7 @@
  * next, buffers filled again instead of allocated per message (what bounds
  * a CURVE sender's memory).
  */
-import { assert, assertEquals } from "@std/assert";
+import { assert, assertEquals, assertLessOrEqual } from "@std/assert";
 import * as codec from "../../codec/mod.ts";
 import { OutputBuffer, WriteBatch } from "../../codec/_output_buffer.ts";
 import { parseZwsFrame, WebSocketFrameOutput } from "../../codec/_zws.ts";
@@ -157,4 +157,74 @@ Deno.test("ZWS over a stream: a frame written into place by reserveFrame is mask
     assertEquals([...frames[2].body], [3]);
     assertEquals([...frames[3].body], [4, 5, 6, 7, 8]);
   }
+});
+
+Deno.test("write batch: nothing is allocated before the first write, then a small buffer", () => {
+  const batch = new WriteBatch(true);
+  assertEquals(batch.retainedBytes, 0);
+  fill(batch, 1, 30, 1);
+  assertLessOrEqual(batch.retainedBytes, 4096);
+  assertEquals(batch.take().map((chunk) => chunk.length), [30]);
+});
+
+Deno.test("write batch: a batch that outgrows the small buffer goes on in 64 KiB ones", () => {
+  const batch = new WriteBatch(true);
+  fill(batch, 100, 1000, 2);
+  const chunks = batch.take();
+  assertEquals(chunks.reduce((sum, chunk) => sum + chunk.length, 0), 100_000);
+  assertLessOrEqual(chunks.length, 3, "few writes for 100 kB");
+  assert(chunks.every((chunk) => chunk.every((byte) => byte === 2)));
+});
+
+Deno.test("write batch: an idle batch holds no more after a burst than before it", () => {
+  for (const reuse of [true, false]) {
+    const batch = new WriteBatch(reuse);
+    fill(batch, 1, 30, 1);
+    batch.take();
+    assertEquals(batch.take(), [], "idle");
+    const idleBefore = batch.retainedBytes;
+    for (let round = 0; round < 3; round++) {
+      fill(batch, 500, 1000, round);
+      batch.take();
+    }
+    assert(batch.retainedBytes >= 64 * 1024, "busy: large buffers");
+    assertEquals(batch.take(), [], "idle again");
+    assertLessOrEqual(batch.retainedBytes, idleBefore, `reuse: ${reuse}`);
+    assertLessOrEqual(batch.retainedBytes, 4096);
+  }
+});
+
+Deno.test("write batch: with reuse, an idle batch holds nothing and takes a written small buffer back, allocating nothing", () => {
+  const batch = new WriteBatch(true);
+  fill(batch, 1, 30, 1);
+  const [first] = batch.take();
+  assertEquals(batch.take(), []);
+  assertEquals(batch.retainedBytes, 0);
+  fill(batch, 1, 30, 2);
+  const [second] = batch.take();
+  assertEquals(second.buffer, first.buffer, "the same buffer, from the start");
+  assertEquals(second.byteOffset, 0);
+  assert(second.every((byte) => byte === 2));
+});
+
+Deno.test("write batch: without reuse, bytes taken are never overwritten", () => {
+  const batch = new WriteBatch(false);
+  fill(batch, 1, 30, 1);
+  const [first] = batch.take();
+  assertEquals(batch.take(), []);
+  fill(batch, 1, 30, 2);
+  batch.take();
+  assert(first.every((byte) => byte === 1), "the first chunk is intact");
+});
+
+Deno.test("write batch: with reuse, a batch busy again after idling takes its large buffers back from the pool", () => {
+  const batch = new WriteBatch(true);
+  fill(batch, 100, 1000, 1);
+  const first = new Set(batch.take().map((chunk) => chunk.buffer));
+  assertEquals(batch.take(), []);
+  assertEquals(batch.retainedBytes, 0, "idle: all given back");
+  fill(batch, 100, 1000, 2);
+  const again = batch.take();
+  assert(again.every((chunk) => first.has(chunk.buffer)), "none allocated");
+  assert(again.every((chunk) => chunk.every((byte) => byte === 2)));
 });

@@ -54,11 +54,14 @@ Deno.test("load balancer: full pipes are skipped until they have room", () => {
   assertEquals(b.outbound.length, 1, "nothing more for the full pipe");
   b.outbound.shift(); // its link wrote the old message
   assertEquals(b.full, false);
-  sendAll(balancer, "m4", "m5", "m6");
-  // The rotation goes on from a: a, b (room again), c.
+  sendAll(balancer, "m4");
+  assertEquals(b.outbound.length, 0, "not back before it says it drained");
+  balancer.drained(b); // as its session does once the link wrote some
+  sendAll(balancer, "m5", "m6");
+  // The rotation goes on from a, b back at its end: a, c, b.
   assertEquals(names(a), ["m0", "m2", "m4"]);
-  assertEquals(names(b), ["m5"]);
-  assertEquals(names(c), ["m1", "m3", "m6"]);
+  assertEquals(names(b), ["m6"]);
+  assertEquals(names(c), ["m1", "m3", "m5"]);
 });
 
 Deno.test("load balancer: send is false when every pipe is full, or there is none", () => {
@@ -151,4 +154,28 @@ Deno.test("load balancer: a conflate pipe is never full and keeps only the newes
   sendAll(balancer, "m0", "m1", "m2");
   assertEquals(conflated.full, false);
   assertEquals(names(conflated), ["m2"]);
+});
+
+Deno.test("load balancer: with no drained report, a send that finds all full looks at them again", () => {
+  const balancer = new LoadBalancer();
+  const [a, b] = [
+    pipe("a", { sendHighWaterMark: 1 }),
+    pipe("b", { sendHighWaterMark: 1 }),
+  ];
+  balancer.attach(a);
+  balancer.attach(b);
+  sendAll(balancer, "m0", "m1");
+  assertEquals(balancer.send(text("m2")), false);
+  b.outbound.shift(); // written, and nobody said so
+  sendAll(balancer, "m2");
+  assertEquals(names(b), ["m2"]);
+  // Once drained pipes are reported, the full ones are not looked at again.
+  balancer.drained(b);
+  assertEquals(balancer.send(text("m3")), true, "b had room again");
+  assertEquals(balancer.send(text("m4")), false);
+  a.outbound.shift();
+  assertEquals(balancer.send(text("m4")), false, "a did not report");
+  balancer.drained(a);
+  sendAll(balancer, "m4");
+  assertEquals(names(a), ["m4"]);
 });

@@ -26,6 +26,8 @@ class MemoryStream implements ByteStream {
   writes = 0;
   /** While set, writes on this end wait for it. */
   gate: Promise<void> | undefined;
+  /** The whole buffer behind each read's target, in order. */
+  readonly readBuffers: ArrayBufferLike[] = [];
   #unread: Uint8Array[] = [];
   #otherEnded = false;
   #pending: { buffer: Uint8Array; resolve(n: number | null): void } | undefined;
@@ -45,6 +47,7 @@ class MemoryStream implements ByteStream {
 
   read(buffer: Uint8Array): Promise<number | null> {
     if (this.closed) return Promise.resolve(null);
+    this.readBuffers.push(buffer.buffer);
     if (this.#unread.length > 0) return Promise.resolve(this.#take(buffer));
     if (this.#otherEnded) return Promise.resolve(null);
     return new Promise((resolve) => this.#pending = { buffer, resolve });
@@ -287,6 +290,31 @@ Deno.test("stream link: messages both ways; a burst of sends goes out in few wri
     ["r4"],
     ["multi", "", "part"],
   ]);
+  assertEquals(await finish(), { error: undefined, closedByPeer: false });
+});
+
+Deno.test("stream link: reads start small, grow while they fill, and an idle link gives large buffers back", async () => {
+  const { ours, link, session, peer, finish } = await connected();
+  const sizes = () => ours.readBuffers.map((buffer) => buffer.byteLength);
+  const small = sizes().at(-1)!;
+  assert(ours.reading && sizes().every((size) => size <= 8192), `${sizes()}`);
+  const body = new Uint8Array(20 * 1024).fill(3);
+  for (let i = 0; i < 64; i++) peer.codec.sendMessage([body]);
+  session.outgoing.push(...Array.from({ length: 64 }, () => [body]));
+  link.wake();
+  await peer.flush();
+  await peer.readUntil(() => peer.messages().length === 64, "our burst");
+  await session.until(() => session.of("message").length === 64, "theirs");
+  const reads = ours.readBuffers.filter((b) => b.byteLength > small);
+  const buffers = new Set(reads).size;
+  assert(buffers > 0 && reads.length >= 2 * buffers, "large, many reads each");
+  await within(link.whenFlushed(), "our burst written");
+  assert(ours.reading, "a read waits for the peer again");
+  assertEquals(sizes().at(-1), small, "into a small buffer, as before");
+  peer.codec.sendMessage(text("after"));
+  await peer.flush();
+  await session.until(() => session.of("message").length === 65, "after");
+  assertEquals(sizes().at(-1), small, "a quiet link stays small");
   assertEquals(await finish(), { error: undefined, closedByPeer: false });
 });
 

@@ -1,0 +1,337 @@
+/**
+ * The many-peers case of the bench (`deno task bench --only peers`), ours
+ * beside native libzmq in the same run:
+ *
+ * - ROUTER with N DEALERs: a server process (ours: _peers_server.ts, one
+ *   Router echoing; native: a libzmq ROUTER in peers.c) and N libzmq
+ *   DEALERs (peers.c, split over processes of at most
+ *   {@linkcode DEALERS_PER_PROCESS}, each socket taking two descriptors)
+ *   that connect, make one round trip each (200 at a time per process, so
+ *   the listen queue never overflows into the kernel's SYN retries), a
+ *   second round (all at once), then hold their connections while the
+ *   server's VmRSS is read. Printed: RSS growth per
+ *   peer over the server's RSS after bind, the time to connect all and
+ *   finish the first round, the time of the second round.
+ * - PUB to S SUBs (the SUBs in one libzmq process): the publisher (ours:
+ *   _pub_fanout.ts; native: peers.c) sends 16 B messages as fast as it can
+ *   with default high-water marks, so it drops what a full pipe cannot
+ *   take, as PUB does; the SUB process counts the messages its SUBs receive
+ *   in a {@linkcode FANOUT_WINDOW_MS} window starting 500 ms after the
+ *   first: deliveries per second, summed over all SUBs.
+ *
+ * Needs gcc and libzmq3-dev (for the clients of both columns).
+ *
+ * @module
+ */
+
+import { Lines } from "./_lines.ts";
+
+/**
+ * DEALERs per client process at most: each takes two descriptors (tcp +
+ * eventfd), and fewer processes leave more of the cores to the server.
+ */
+export const DEALERS_PER_PROCESS = 5000;
+/** How long the SUB process counts deliveries. */
+export const FANOUT_WINDOW_MS = 2000;
+/**
+ * The native ROUTER's listen backlog: Deno listens with 511, libzmq with 100
+ * by default (ZMQ_BACKLOG), which at a few hundred simultaneous connects
+ * costs it a second of SYN retries; the same queue compares the sockets.
+ */
+const NATIVE_BACKLOG = 511;
+/** A run that takes longer is killed and printed as failed. */
+const RUN_TIMEOUT_MS = 180_000;
+
+/** What `--only peers` can be told. */
+export interface PeersOptions {
+  /** Numbers of DEALERs, one row each. */
+  peers: number[];
+  /** Numbers of SUBs for the PUB fan-out rows. */
+  subs: number[];
+  /** Runs per implementation and row (medians are printed). */
+  rounds: number;
+}
+
+type Side = "ours" | "native";
+
+const here = (path: string) => new URL(path, import.meta.url).pathname;
+
+/**
+ * Builds peers.c, runs every row and prints a markdown table.
+ *
+ * @param options Peer counts and rounds.
+ * @returns Nothing; the table goes to stdout.
+ * @example
+ * ```ts ignore
+ * await runPeers({ peers: [1000], subs: [1000], rounds: 1 });
+ * ```
+ */
+export async function runPeers(options: PeersOptions): Promise<void> {
+  const dir = Deno.makeTempDirSync({ prefix: "zmtp-peers-" });
+  const binary = `${dir}/peers`;
+  try {
+    const { success, stderr } = await new Deno.Command("gcc", {
+      args: ["-O2", "-o", binary, here("peers.c"), "-lzmq"],
+      stdout: "null",
+      stderr: "piped",
+    }).output().catch(() => ({ success: false, stderr: new Uint8Array() }));
+    if (!success) {
+      console.error(new TextDecoder().decode(stderr).split("\n")[0]);
+      console.error(
+        "the peers case needs libzmq's C clients: `apt-get install -y libzmq3-dev gcc`",
+      );
+      return;
+    }
+    // The servers inherit our descriptor limit; the C clients raise theirs
+    // to the hard limit.
+    const limit = _softFileLimit();
+    const probe = _start(binary, ["limit"]);
+    const clientLimit = Number(await probe.lines.until("limit"));
+    await probe.end();
+    const perProcess = Math.min(
+      DEALERS_PER_PROCESS,
+      Math.floor((clientLimit - 64) / 2),
+    );
+    console.log(
+      `\nmany peers: libzmq DEALER/SUB clients in C, descriptor limit ${limit}, ${options.rounds} round(s), medians; ours/native below 1 is better for RSS and times, above 1 for deliveries`,
+    );
+    console.log(
+      "| case | peers | ours | native libzmq | ours/native |\n| --- | --- | --- | --- | --- |",
+    );
+    for (const n of options.peers) {
+      // The server holds one descriptor per peer besides its own.
+      if (n + 256 > limit) {
+        console.log(
+          `| ROUTER | ${n} | skipped: needs \`ulimit -n\` ≥ ${n + 256} | | |`,
+        );
+        continue;
+      }
+      const results: Record<Side, RouterResult[]> = { ours: [], native: [] };
+      for (let round = 0; round < options.rounds; round++) {
+        for (const side of ["ours", "native"] as Side[]) {
+          results[side].push(
+            await _guarded(() => _routerRun(binary, side, n, perProcess), {
+              rssPerPeer: NaN,
+              first: NaN,
+              second: NaN,
+            }),
+          );
+        }
+      }
+      const rows: [string, (r: RouterResult) => number, string][] = [
+        ["ROUTER RSS per peer", (r) => r.rssPerPeer / 1024, "KiB"],
+        ["ROUTER connect + 1st round trip", (r) => r.first, "ms"],
+        ["ROUTER 2nd round trip", (r) => r.second, "ms"],
+      ];
+      for (const [name, pick, unit] of rows) {
+        const ours = _median(results.ours.map(pick));
+        const native = _median(results.native.map(pick));
+        console.log(
+          `| ${name} | ${n} | ${_format(ours, unit)} | ${
+            _format(native, unit)
+          } | ${(ours / native).toFixed(2)} |`,
+        );
+      }
+    }
+    for (const n of options.subs) {
+      if (n + 256 > limit || 2 * n + 64 > clientLimit) {
+        console.log(
+          `| PUB→SUB | ${n} | skipped: needs \`ulimit -n\` ≥ ${
+            2 * n + 64
+          } | | |`,
+        );
+        continue;
+      }
+      const results: Record<Side, FanoutResult[]> = { ours: [], native: [] };
+      for (let round = 0; round < options.rounds; round++) {
+        for (const side of ["ours", "native"] as Side[]) {
+          results[side].push(
+            await _guarded(() => _fanoutRun(binary, side, n), {
+              rate: NaN,
+              sent: NaN,
+            }),
+          );
+        }
+      }
+      const ours = _median(results.ours.map((r) => r.rate));
+      const native = _median(results.native.map((r) => r.rate));
+      const share = (r: FanoutResult[]) =>
+        `${(_median(r.map((x) => x.rate / (x.sent * n))) * 100).toFixed(0)}%`;
+      console.log(
+        `| PUB→SUB deliveries/s (16 B, delivered of sent) | ${n} | ${
+          _format(ours, "/s")
+        } (${share(results.ours)}) | ${_format(native, "/s")} (${
+          share(results.native)
+        }) | ${(ours / native).toFixed(2)} |`,
+      );
+    }
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+}
+
+interface RouterResult {
+  rssPerPeer: number;
+  first: number;
+  second: number;
+}
+
+interface FanoutResult {
+  /** Deliveries per second, all SUBs together. */
+  rate: number;
+  /** Messages the publisher sent (or dropped) per second. */
+  sent: number;
+}
+
+interface Child {
+  process: Deno.ChildProcess;
+  lines: Lines;
+  say(line: string): Promise<void>;
+  kill(): void;
+  end(): Promise<void>;
+}
+
+/** Every child of the current run, killed if it outlives RUN_TIMEOUT_MS. */
+const running = new Set<Child>();
+
+async function _guarded<T>(run: () => Promise<T>, failed: T): Promise<T> {
+  const timer = setTimeout(() => {
+    for (const child of running) child.kill();
+  }, RUN_TIMEOUT_MS);
+  try {
+    return await run();
+  } catch (error) {
+    console.error(`a run failed: ${(error as Error).message}`);
+    return failed;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function _start(command: string, args: string[]): Child {
+  const process = new Deno.Command(command, {
+    args,
+    stdin: "piped",
+    stdout: "piped",
+  }).spawn();
+  const writer = process.stdin.getWriter();
+  const child: Child = {
+    process,
+    lines: new Lines(process.stdout),
+    say: (line) => writer.write(new TextEncoder().encode(`${line}\n`)),
+    kill() {
+      try {
+        process.kill("SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    },
+    async end() {
+      await writer.close().catch(() => {});
+      child.kill();
+      await process.status;
+      running.delete(child);
+    },
+  };
+  running.add(child);
+  return child;
+}
+
+function _server(binary: string, side: Side, role: string): Child {
+  return side === "ours"
+    ? _start(Deno.execPath(), [
+      "run",
+      "-A",
+      here(role === "router" ? "_peers_server.ts" : "_pub_fanout.ts"),
+      "tcp://127.0.0.1:0",
+    ])
+    : _start(binary, [
+      role,
+      "tcp://127.0.0.1:*",
+      ...(role === "router" ? [String(NATIVE_BACKLOG)] : []),
+    ]);
+}
+
+function _softFileLimit(): number {
+  const limits = Deno.readTextFileSync("/proc/self/limits");
+  const soft = /Max open files\s+(\d+|unlimited)/.exec(limits)?.[1];
+  return soft === undefined || soft === "unlimited" ? Infinity : Number(soft);
+}
+
+function _rss(pid: number): number {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) * 1024;
+}
+
+async function _routerRun(
+  binary: string,
+  side: Side,
+  n: number,
+  perProcess: number,
+): Promise<RouterResult> {
+  const server = _server(binary, side, "router");
+  const clients: Child[] = [];
+  try {
+    const endpoint = String(await server.lines.until("endpoint"));
+    for (let left = n; left > 0; left -= perProcess) {
+      const count = Math.min(left, perProcess);
+      clients.push(_start(binary, ["dealers", endpoint, String(count)]));
+    }
+    await Promise.all(clients.map((c) => c.lines.until("created")));
+    const baseline = _rss(server.process.pid);
+    await Promise.all(clients.map((c) => c.say("go")));
+    const first = await Promise.all(clients.map((c) => c.lines.until("first")));
+    const second = await Promise.all(
+      clients.map((c) => c.lines.until("second")),
+    );
+    // Every peer is connected and idle now: what the server holds for them.
+    const held = _rss(server.process.pid);
+    return {
+      rssPerPeer: (held - baseline) / n,
+      first: Math.max(...first.map(Number)),
+      second: Math.max(...second.map(Number)),
+    };
+  } finally {
+    await Promise.all([...clients, server].map((c) => c.end()));
+  }
+}
+
+async function _fanoutRun(
+  binary: string,
+  side: Side,
+  n: number,
+): Promise<FanoutResult> {
+  const publisher = _server(binary, side, "pub");
+  let subscribers: Child | undefined;
+  try {
+    const endpoint = String(await publisher.lines.until("endpoint"));
+    subscribers = _start(binary, [
+      "subs",
+      endpoint,
+      String(n),
+      String(FANOUT_WINDOW_MS),
+    ]);
+    await subscribers.lines.until("ready");
+    await publisher.say("go");
+    const rate = Number(await subscribers.lines.until("rate"));
+    await publisher.say("done");
+    const sent = Number(await publisher.lines.until("sent"));
+    return { rate, sent };
+  } finally {
+    await Promise.all(
+      [publisher, subscribers].filter((c) => c !== undefined).map((c) =>
+        c!.end()
+      ),
+    );
+  }
+}
+
+function _median(values: number[]): number {
+  return values.toSorted((x, y) => x - y)[Math.floor(values.length / 2)];
+}
+
+function _format(value: number, unit: string): string {
+  if (Number.isNaN(value)) return "failed";
+  if (unit === "/s") return `${(value / 1e6).toFixed(2)}M/s`;
+  return `${value.toFixed(unit === "KiB" ? 1 : 0)} ${unit}`;
+}
