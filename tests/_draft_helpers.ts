@@ -4,6 +4,7 @@
  * ZMTP by hand.
  */
 import { assertEquals, assertRejects } from "@std/assert";
+import { deadline } from "@std/async/deadline";
 import {
   codec,
   Context,
@@ -118,6 +119,28 @@ export async function assertRefusedAhead(
   assertEquals(refused.code, "EINVAL");
   stop.abort();
   await assertRejects(() => waits);
+}
+
+/**
+ * Connects a peer of `peerType` by hand to `socket` (bound on tcp), asserts
+ * the socket announces its own type, and sends it the multipart message
+ * ["multi", "part"], then ["single"]: a single-frame type drops the first,
+ * so ["single"] is the next message it receives.
+ */
+export async function sendMultipartThenSingle(
+  socket: Socket,
+  peerType: codec.SocketType,
+): Promise<RawPeer> {
+  const raw = await RawPeer.to(socket, peerType);
+  try {
+    const announced = await deadline(raw.handshake(), 5000);
+    assertEquals(announced?.socketType, socket.type);
+    await raw.send(["multi", "part"], ["single"]);
+    return raw;
+  } catch (error) {
+    raw.close();
+    throw error;
+  }
 }
 
 /** A peer speaking ZMTP by hand over a raw TCP connection, with our codec. */

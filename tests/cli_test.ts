@@ -7,12 +7,38 @@ import { assert, assertEquals, assertMatch } from "@std/assert";
 import { codec } from "../mod.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 import { decode } from "./_helpers.ts";
-import { RunningZmq, zmq } from "./cli/_zmq.ts";
+import { type Finished, RunningZmq, zmq } from "./cli/_zmq.ts";
 
 const LONG = "x".repeat(300);
 
 /** Lines of text, each with its newline. */
 const lines = (...items: string[]) => items.map((line) => `${line}\n`).join("");
+
+/** `zmq rep` echoing on a free port, its handshakes on stderr (--monitor). */
+const ECHOING_REP = [
+  "rep",
+  "--bind",
+  "tcp://127.0.0.1:0",
+  "--echo",
+  "--monitor",
+];
+
+/**
+ * Calls `send` every 20 ms until the command finishes, for a receiver that
+ * loses what comes before its subscription (or join) reaches the sender.
+ */
+async function sendUntilFinished(
+  running: RunningZmq,
+  send: () => Promise<void>,
+): Promise<Finished> {
+  let finished = false;
+  const done = running.finished().finally(() => finished = true);
+  while (!finished) {
+    await send();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return await done;
+}
 
 Deno.test("zmq against libzmq", async (t) => {
   await using peer = new LibzmqPeer();
@@ -75,18 +101,7 @@ Deno.test("zmq against libzmq", async (t) => {
   await t.step(
     "zmq rep --echo answers a libzmq REQ, -n 2 then exits",
     async () => {
-      await using rep = new RunningZmq(
-        [
-          "rep",
-          "--bind",
-          "tcp://127.0.0.1:0",
-          "--echo",
-          "-n",
-          "2",
-          "--monitor",
-        ],
-        true,
-      );
+      await using rep = new RunningZmq([...ECHOING_REP, "-n", "2"], true);
       const req = await peer.open("Request");
       await req.connect(await rep.bound());
       for (const request of ["ping", LONG]) {
@@ -109,14 +124,10 @@ Deno.test("zmq against libzmq", async (t) => {
         true,
       );
       // Until the subscription has reached libzmq, what it sends is lost.
-      let finished = false;
-      const done = sub.finished().finally(() => finished = true);
-      while (!finished) {
+      const { code, text } = await sendUntilFinished(sub, async () => {
         await pub.send(["20001 elsewhere"]);
         await pub.send(["10001 21 43"]);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      const { code, text } = await done;
+      });
       assertEquals([code, text], [0, lines("10001 21 43", "10001 21 43")]);
       await pub.close();
     },
@@ -180,13 +191,10 @@ Deno.test("zmq against libzmq", async (t) => {
         ["dish", "--connect", endpoint, "--join", "weather", "-n", "1"],
         true,
       );
-      let finished = false;
-      const done = dish.finished().finally(() => finished = true);
-      while (!finished) {
-        await radio.send(["sunny"], { group: "weather" });
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      const heard = await done;
+      const heard = await sendUntilFinished(
+        dish,
+        () => radio.send(["sunny"], { group: "weather" }),
+      );
       assertEquals([heard.code, heard.stderr, heard.text], [
         0,
         "",
@@ -229,13 +237,9 @@ Deno.test("zmq against libzmq", async (t) => {
         await Deno.writeTextFile(certificate, keygen.text);
         // Ours serves, from the certificate file; libzmq's client connects.
         await using rep = new RunningZmq([
-          "rep",
-          "--bind",
-          "tcp://127.0.0.1:0",
-          "--echo",
+          ...ECHOING_REP,
           "-n",
           "1",
-          "--monitor",
           "--curve-server",
           "--curve-secret-key",
           `@${certificate}`,
@@ -310,13 +314,9 @@ Deno.test("zmq against libzmq", async (t) => {
     "PLAIN: zmq rep --plain-server lets its one user in",
     async () => {
       await using rep = new RunningZmq([
-        "rep",
-        "--bind",
-        "tcp://127.0.0.1:0",
-        "--echo",
+        ...ECHOING_REP,
         "-n",
         "1",
-        "--monitor",
         "--plain-server",
         "--plain-username",
         "admin",

@@ -19,7 +19,7 @@ import {
   assertRefusedAhead,
   overTransports,
   PAYLOADS,
-  RawPeer,
+  sendMultipartThenSingle,
 } from "./_draft_helpers.ts";
 
 Deno.test("CLIENT (ours) ↔ SERVER (libzmq): we bind and libzmq binds, empty and 300-byte messages, both ways", async (t) => {
@@ -176,9 +176,7 @@ Deno.test("SERVER drops a multipart message a peer sends; the next message arriv
   await using context = new Context();
   const server = new Server({ context });
   await server.bind("tcp://127.0.0.1:0");
-  using raw = await RawPeer.to(server, "CLIENT");
-  assertEquals((await deadline(raw.handshake(), 5000))?.socketType, "SERVER");
-  await raw.send(["multi", "part"], ["single"]);
+  using raw = await sendMultipartThenSingle(server, "CLIENT");
   const request = await server.receive(timeout());
   assertEquals(request.map(decode), ["single"]);
   await server.send("answer", { routingId: request.routingId });
@@ -190,8 +188,6 @@ Deno.test("CLIENT drops a multipart message a SERVER sends; the next message arr
   await using context = new Context();
   const client = new Client({ context });
   await client.bind("tcp://127.0.0.1:0");
-  using raw = await RawPeer.to(client, "SERVER");
-  assertEquals((await deadline(raw.handshake(), 5000))?.socketType, "CLIENT");
-  await raw.send(["multi", "part"], ["single"]);
+  using _raw = await sendMultipartThenSingle(client, "SERVER");
   assertEquals((await client.receive(timeout())).map(decode), ["single"]);
 });

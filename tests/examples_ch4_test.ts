@@ -12,7 +12,10 @@ import {
   PPP_HEARTBEAT,
   PPP_READY,
 } from "../examples/ppqueue.ts";
-import { paranoidWorker } from "../examples/ppworker.ts";
+import {
+  paranoidWorker,
+  type ParanoidWorkerOptions,
+} from "../examples/ppworker.ts";
 import { decode, freePort } from "./_helpers.ts";
 import { LibzmqPeer, type LibzmqSocket } from "./_libzmq_peer.ts";
 
@@ -50,18 +53,62 @@ async function receiveWithin(
   }
 }
 
-/** Starts the queue on loopback tcp; resolves its endpoints. */
+/** A queue running on loopback tcp. */
+interface RunningQueue {
+  /** Its frontend and backend endpoints, once both are bound. */
+  bound: Promise<[string, string]>;
+  /** Stops the queue and waits until it has finished. */
+  stop(): Promise<void>;
+}
+
+/** Starts the queue on loopback tcp. */
 function startQueue(
-  options: ParanoidQueueOptions,
-): { running: Promise<void>; bound: Promise<[string, string]> } {
+  options: Pick<ParanoidQueueOptions, "heartbeatIntervalMs" | "print"> = {},
+): RunningQueue {
   const bound = Promise.withResolvers<[string, string]>();
+  const abort = new AbortController();
   const running = paranoidQueue({
     frontend: "tcp://127.0.0.1:0",
     backend: "tcp://127.0.0.1:0",
     onBound: (frontend, backend) => bound.resolve([frontend, backend]),
+    signal: abort.signal,
     ...options,
   });
-  return { running, bound: bound.promise };
+  return {
+    bound: bound.promise,
+    stop: () => {
+      abort.abort();
+      return running;
+    },
+  };
+}
+
+/** A ppworker.ts running, with what it prints. */
+interface RunningWorker {
+  /** Each line it has printed so far. */
+  lines: string[];
+  /** Stops the worker and waits until it has returned. */
+  stop(): Promise<void>;
+}
+
+/** Starts ppworker.ts, collecting the lines it prints. */
+function startWorker(
+  options: Omit<ParanoidWorkerOptions, "signal" | "print">,
+): RunningWorker {
+  const abort = new AbortController();
+  const lines: string[] = [];
+  const running = paranoidWorker({
+    ...options,
+    signal: abort.signal,
+    print: (line) => lines.push(line),
+  });
+  return {
+    lines,
+    stop: () => {
+      abort.abort();
+      return running;
+    },
+  };
 }
 
 Deno.test("ppqueue.ts with libzmq DEALER workers and REQ clients", async (t) => {
@@ -70,13 +117,9 @@ Deno.test("ppqueue.ts with libzmq DEALER workers and REQ clients", async (t) => 
   await t.step(
     "routes requests to a READY worker and replies to their client; reports a bad signal and keeps serving",
     async () => {
-      const stop = new AbortController();
       const lines: string[] = [];
-      const { running, bound } = startQueue({
-        signal: stop.signal,
-        print: (line) => lines.push(line),
-      });
-      const [frontend, backend] = await bound;
+      const queue = startQueue({ print: (line) => lines.push(line) });
+      const [frontend, backend] = await queue.bound;
       const worker = await peer.open("Dealer", { routingId: "W1" });
       await worker.connect(backend);
       await worker.send([new Uint8Array([3])]); // neither READY nor HEARTBEAT
@@ -95,8 +138,7 @@ Deno.test("ppqueue.ts with libzmq DEALER workers and REQ clients", async (t) => 
         "-".repeat(40),
         "[001] 03",
       ]);
-      stop.abort();
-      await running;
+      await queue.stop();
       await client.close();
       await worker.close();
     },
@@ -105,12 +147,8 @@ Deno.test("ppqueue.ts with libzmq DEALER workers and REQ clients", async (t) => 
   await t.step(
     "heartbeats an idle worker, and keeps it while it heartbeats back",
     async () => {
-      const stop = new AbortController();
-      const { running, bound } = startQueue({
-        heartbeatIntervalMs: 100,
-        signal: stop.signal,
-      });
-      const [frontend, backend] = await bound;
+      const queue = startQueue({ heartbeatIntervalMs: 100 });
+      const [frontend, backend] = await queue.bound;
       const worker = await peer.open("Dealer");
       await worker.connect(backend);
       await worker.send([READY]);
@@ -126,8 +164,7 @@ Deno.test("ppqueue.ts with libzmq DEALER workers and REQ clients", async (t) => 
       assertEquals(decode(request[request.length - 1]), "still there?");
       await worker.send(request);
       assertEquals((await client.receive()).map(decode), ["still there?"]);
-      stop.abort();
-      await running;
+      await queue.stop();
       await client.close();
       await worker.close();
     },
@@ -136,12 +173,8 @@ Deno.test("ppqueue.ts with libzmq DEALER workers and REQ clients", async (t) => 
   await t.step(
     "forgets a worker silent for three heartbeats; the request goes to the next one ready",
     async () => {
-      const stop = new AbortController();
-      const { running, bound } = startQueue({
-        heartbeatIntervalMs: 100,
-        signal: stop.signal,
-      });
-      const [frontend, backend] = await bound;
+      const queue = startQueue({ heartbeatIntervalMs: 100 });
+      const [frontend, backend] = await queue.bound;
       const silent = await peer.open("Dealer", { routingId: "silent" });
       await silent.connect(backend);
       await silent.send([READY]);
@@ -162,8 +195,7 @@ Deno.test("ppqueue.ts with libzmq DEALER workers and REQ clients", async (t) => 
       assertEquals(request.map(decode), ["C1", "", "for a live worker"]);
       await live.send(request);
       assertEquals((await client.receive()).map(decode), ["for a live worker"]);
-      stop.abort();
-      await running;
+      await queue.stop();
       for (const socket of [client, silent, live]) await socket.close();
     },
   );
@@ -171,9 +203,8 @@ Deno.test("ppqueue.ts with libzmq DEALER workers and REQ clients", async (t) => 
   await t.step(
     "lpclient.ts retries when its worker dies holding the request; another answers",
     async () => {
-      const stop = new AbortController();
-      const { running, bound } = startQueue({ signal: stop.signal });
-      const [frontend, backend] = await bound;
+      const queue = startQueue();
+      const [frontend, backend] = await queue.bound;
       const doomed = await peer.open("Dealer");
       await doomed.connect(backend);
       await doomed.send([READY]);
@@ -197,8 +228,7 @@ Deno.test("ppqueue.ts with libzmq DEALER workers and REQ clients", async (t) => 
         "I: server replied OK (1)",
         "I: server replied OK (2)",
       ]);
-      stop.abort();
-      await running;
+      await queue.stop();
       await survivor.close();
     },
   );
@@ -211,15 +241,11 @@ Deno.test("ppworker.ts with a libzmq ROUTER as its queue", async (t) => {
     "says READY, echoes requests, and heartbeats a queue that heartbeats back",
     async () => {
       const queue = await peer.open("Router");
-      const stop = new AbortController();
-      const lines: string[] = [];
-      const worker = paranoidWorker({
+      const worker = startWorker({
         endpoint: await queue.bind("tcp://127.0.0.1:*"),
         heartbeatIntervalMs: 200,
         workMs: 1,
         random: () => 0.99, // no simulated problems
-        signal: stop.signal,
-        print: (line) => lines.push(line),
       });
       const [identity, ready] = await queue.receive();
       assertEquals(ready, READY);
@@ -235,14 +261,13 @@ Deno.test("ppworker.ts with a libzmq ROUTER as its queue", async (t) => {
         assertEquals(heartbeat, [identity, HEARTBEAT]);
         await queue.send(heartbeat);
       }
-      stop.abort();
-      await worker;
-      assertEquals(lines[0], "I: worker ready");
+      await worker.stop();
+      assertEquals(worker.lines[0], "I: worker ready");
       assertEquals(
-        lines.filter((line) => line !== "I: worker heartbeat"),
+        worker.lines.filter((line) => line !== "I: worker heartbeat"),
         ["I: worker ready", ...Array(3).fill("I: normal reply")],
       );
-      assert(lines.includes("I: worker heartbeat"));
+      assert(worker.lines.includes("I: worker heartbeat"));
       await queue.close();
     },
   );
@@ -251,16 +276,12 @@ Deno.test("ppworker.ts with a libzmq ROUTER as its queue", async (t) => {
     "a silent queue: heartbeat failure, then READY from a fresh socket, waiting twice as long each time",
     async () => {
       const queue = await peer.open("Router");
-      const stop = new AbortController();
-      const lines: string[] = [];
-      const worker = paranoidWorker({
+      const worker = startWorker({
         endpoint: await queue.bind("tcp://127.0.0.1:*"),
         heartbeatIntervalMs: 100,
         reconnectMs: 20,
         reconnectMaxMs: 40,
         workMs: 1,
-        signal: stop.signal,
-        print: (line) => lines.push(line),
       });
       const identities = new Set<string>();
       while (identities.size < 4) {
@@ -268,10 +289,9 @@ Deno.test("ppworker.ts with a libzmq ROUTER as its queue", async (t) => {
         if (signal[0] === PPP_READY) identities.add(identity.join());
         else assertEquals(signal, HEARTBEAT);
       }
-      stop.abort();
-      await worker;
+      await worker.stop();
       assertEquals(
-        lines.filter((line) => line.startsWith("W:")),
+        worker.lines.filter((line) => line.startsWith("W:")),
         ["20", "40", "40"].flatMap((ms) => [
           "W: heartbeat failure, can't reach queue",
           `W: reconnecting in ${ms} msec...`,
@@ -287,16 +307,12 @@ Deno.test("ppworker.ts with a libzmq ROUTER as its queue", async (t) => {
       const endpoint = `tcp://127.0.0.1:${freePort()}`;
       const first = await peer.open("Router");
       await first.bind(endpoint);
-      const stop = new AbortController();
-      const lines: string[] = [];
-      const worker = paranoidWorker({
+      const worker = startWorker({
         endpoint,
         heartbeatIntervalMs: 100,
         reconnectMs: 20,
         workMs: 1,
         random: () => 0.99,
-        signal: stop.signal,
-        print: (line) => lines.push(line),
       });
       assertEquals((await first.receive())[1], READY);
       await first.close();
@@ -317,9 +333,8 @@ Deno.test("ppworker.ts with a libzmq ROUTER as its queue", async (t) => {
         (await receiveWork(second)).map(decode),
         [decode(identity), "client", "", "after the restart"],
       );
-      stop.abort();
-      await worker;
-      assert(lines.includes("W: heartbeat failure, can't reach queue"));
+      await worker.stop();
+      assert(worker.lines.includes("W: heartbeat failure, can't reach queue"));
       await second.close();
     },
   );
@@ -356,19 +371,16 @@ Deno.test("ppworker.ts with a libzmq ROUTER as its queue", async (t) => {
 });
 
 Deno.test("lpclient.ts through ppqueue.ts to two ppworker.ts, one of which crashes", async () => {
-  const stop = new AbortController();
-  const { running, bound } = startQueue({
-    heartbeatIntervalMs: 100,
-    signal: stop.signal,
-  });
-  const [frontend, backend] = await bound;
+  const queue = startQueue({ heartbeatIntervalMs: 100 });
+  const [frontend, backend] = await queue.bound;
+  const stopWorkers = new AbortController();
   const crashing: string[] = [];
   const steady: string[] = [];
   const common = {
     endpoint: backend,
     heartbeatIntervalMs: 100,
     workMs: 1,
-    signal: stop.signal,
+    signal: stopWorkers.signal,
   };
   const workers = [
     paranoidWorker({
@@ -393,7 +405,7 @@ Deno.test("lpclient.ts through ppqueue.ts to two ppworker.ts, one of which crash
   assert(crashing.includes("I: simulating a crash"));
   assert(lines.includes("W: no response from server, retrying…"));
   assertEquals(lines.at(-1), "I: server replied OK (10)");
-  stop.abort();
-  await Promise.all([running, ...workers]);
+  stopWorkers.abort();
+  await Promise.all([queue.stop(), ...workers]);
   assert(!steady.some((line) => line.startsWith("W:")));
 });

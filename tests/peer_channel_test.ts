@@ -24,6 +24,7 @@ import {
   overTransports,
   PAYLOADS,
   RawPeer,
+  sendMultipartThenSingle,
 } from "./_draft_helpers.ts";
 
 const text = new TextEncoder();
@@ -234,9 +235,7 @@ Deno.test("wire: CHANNEL announces Socket-Type CHANNEL and drops a multipart mes
   await using context = new Context();
   const channel = new Channel({ context });
   await channel.bind("tcp://127.0.0.1:0");
-  using raw = await RawPeer.to(channel, "CHANNEL");
-  assertEquals((await deadline(raw.handshake(), 5000))?.socketType, "CHANNEL");
-  await raw.send(["multi", "part"], ["single"]);
+  using raw = await sendMultipartThenSingle(channel, "CHANNEL");
   assertEquals((await channel.receive(timeout())).map(decode), ["single"]);
   await channel.send("back", timeout());
   const back = await deadline(raw.next("message"), 5000);

@@ -4,7 +4,6 @@
  * round-robin out, single frames.
  */
 import { assertEquals, assertRejects } from "@std/assert";
-import { deadline } from "@std/async/deadline";
 import { Context, Gather, Scatter, ZmqError } from "../mod.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 import { decode, timeout } from "./_helpers.ts";
@@ -13,7 +12,7 @@ import {
   assertRefusedAhead,
   overTransports,
   PAYLOADS,
-  RawPeer,
+  sendMultipartThenSingle,
 } from "./_draft_helpers.ts";
 
 Deno.test("SCATTER (ours) → GATHER (libzmq): we bind and libzmq binds, empty and 300-byte messages", async (t) => {
@@ -113,8 +112,6 @@ Deno.test("GATHER drops a multipart message a SCATTER sends; the next message ar
   await using context = new Context();
   const gather = new Gather({ context });
   await gather.bind("tcp://127.0.0.1:0");
-  using raw = await RawPeer.to(gather, "SCATTER");
-  assertEquals((await deadline(raw.handshake(), 5000))?.socketType, "GATHER");
-  await raw.send(["multi", "part"], ["single"]);
+  using _raw = await sendMultipartThenSingle(gather, "SCATTER");
   assertEquals((await gather.receive(timeout())).map(decode), ["single"]);
 });
