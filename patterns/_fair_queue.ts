@@ -22,6 +22,8 @@ import { Queue } from "./_queue.ts";
 export class FairQueue {
   /** The pipes holding messages, in turn (and removed ones, now empty). */
   #turns = new Queue<Pipe>();
+  /** The pipes with an entry in `#turns`, so none ever holds two. */
+  #inTurns = new Set<Pipe>();
 
   /** Whether no pipe has a message waiting. */
   get empty(): boolean {
@@ -30,7 +32,9 @@ export class FairQueue {
 
   /** Notes that `pipe` just got a message in its inbound queue. */
   arrived(pipe: Pipe): void {
-    if (pipe.inbound.length === 1) this.#turns.push(pipe);
+    if (pipe.inbound.length !== 1 || this.#inTurns.has(pipe)) return;
+    this.#inTurns.add(pipe);
+    this.#turns.push(pipe);
   }
 
   /** Takes the next message in turn, or `undefined`. */
@@ -72,7 +76,7 @@ export class FairQueue {
     const turns = this.#turns;
     let pipe = turns.peek();
     while (pipe && pipe.inbound.length === 0) {
-      turns.shift();
+      this.#inTurns.delete(turns.shift()!);
       pipe = turns.peek();
     }
     return pipe;
@@ -83,7 +87,7 @@ export class FairQueue {
     const turns = this.#turns;
     const message = pipe.inbound.shift()!;
     if (pipe.inbound.length === 0) {
-      turns.shift();
+      this.#inTurns.delete(turns.shift()!);
     } else if (turns.length > 1) {
       turns.shift();
       turns.push(pipe);

@@ -179,3 +179,16 @@ Deno.test("fair queue: with no receive high-water mark, reading pauses READ_AHEA
   assertEquals(link.resumes, 1, "and reading resumes");
   assertEquals(drain(queue).length, READ_AHEAD - 1);
 });
+
+Deno.test("fair queue: a removed pipe that gets messages again keeps one turn, not two", () => {
+  const queue = new FairQueue();
+  const a = pipe("a");
+  const b = pipe("b");
+  deliver(queue, a, "x", "y");
+  queue.remove(a); // its turn stays queued, to be skipped
+  deliver(queue, b, "b0", "b1", "b2");
+  deliver(queue, a, "a0", "a1", "a2");
+  const order = [];
+  for (let m = queue.receive(); m; m = queue.receive()) order.push(name(m));
+  assertEquals(order, ["a0", "b0", "a1", "b1", "a2", "b2"]);
+});
