@@ -17,22 +17,11 @@
 #include <time.h>
 #include <zmq.h>
 
+#include "_bench.h"
+
 /* libzmq's zmq_curve(7) test keys, as in _ours.ts and _zeromqjs.cjs. */
 static const char *SERVER_PUBLIC = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
 static const char *SERVER_SECRET = "JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6";
-
-static double now_us(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
-}
-
-static void check(int rc, const char *what) {
-  if (rc == -1) {
-    fprintf(stderr, "%s: %s\n", what, zmq_strerror(zmq_errno()));
-    exit(1);
-  }
-}
 
 static void wait_line(const char *expected) {
   char line[64];

@@ -21,22 +21,14 @@
 #include <time.h>
 #include <zmq.h>
 
+#include "_bench.h"
+
 #define MESSAGE_SIZE 16
 /* DEALERs connecting at once, per process (the driver runs two at most). */
 #define CONNECT_BATCH 200
 
-static double now_ms(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-}
-
-static void check(int rc, const char *what) {
-  if (rc == -1) {
-    fprintf(stderr, "%s: %s\n", what, zmq_strerror(zmq_errno()));
-    exit(1);
-  }
-}
+/* The monotonic clock, in milliseconds. */
+static double now_ms(void) { return now_us() / 1e3; }
 
 static void wait_line(const char *expected) {
   char line[64];
