@@ -67,7 +67,10 @@ export async function readKey(
   role: KeyRole,
   flag: string,
 ): Promise<string> {
-  if (!value.startsWith("@")) return _checked(value, role, flag);
+  // Z85 has "@" in its alphabet: a 40-character key may start with it.
+  if (!value.startsWith("@") || _isZ85Key(value)) {
+    return _checked(value, role, flag);
+  }
   const path = value.slice(1);
   let bytes: Uint8Array;
   try {
@@ -88,6 +91,15 @@ export async function readKey(
     return _derived(secret, flag);
   }
   throw new CliError(`${flag}: ${path} holds no ${role} key`);
+}
+
+function _isZ85Key(value: string): boolean {
+  try {
+    toCurveKey(value, "key");
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function _checked(

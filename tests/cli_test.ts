@@ -269,7 +269,7 @@ Deno.test("zmq against libzmq", async (t) => {
         ["req", "--connect", endpoint, "--curve-server-key", server.publicKey],
         "secret\n",
       );
-      assertEquals([good.code, good.text], [0, "secret\n"]);
+      assertEquals([good.code, good.text, good.stderr], [0, "secret\n", ""]);
       const wrong = await zmq(
         [
           "req",
