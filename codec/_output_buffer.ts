@@ -159,18 +159,22 @@ export class WriteBatch {
    * after them.
    */
   #idle(): void {
-    const held = new Set([this.#buffer, ...this.#taken, ...this.#spare]);
-    this.#spare = [];
-    this.#taken = [];
-    if (!this.#reuse && this.#buffer.length <= SMALL_BATCH_SIZE) return;
+    // Runs each time a writer goes idle, a round trip's every hop: no
+    // allocation unless something is held.
+    const buffer = this.#buffer;
+    const taken = this.#taken;
+    const spare = this.#spare;
+    if (taken.length > 0) this.#taken = [];
+    if (spare.length > 0) this.#spare = [];
+    if (!this.#reuse && buffer.length <= SMALL_BATCH_SIZE) return;
     this.#buffer = NO_BUFFER;
     this.#start = 0;
     this.#end = 0;
     if (!this.#reuse) return;
-    for (const buffer of held) {
-      const pool = pools.get(buffer.length);
-      if (pool && pool.length < MAX_POOLED[buffer.length]) pool.push(buffer);
-    }
+    giveBack(buffer);
+    // A buffer is in one of these lists at most, and maybe also current.
+    for (const held of taken) if (held !== buffer) giveBack(held);
+    for (const held of spare) if (held !== buffer) giveBack(held);
   }
 
   #seal(): void {
@@ -189,6 +193,12 @@ export class WriteBatch {
     while (buffer && buffer.length < bytes) buffer = this.#spare.pop();
     return buffer;
   }
+}
+
+/** Returns a written buffer to its pool, if it has one with room. */
+function giveBack(buffer: Uint8Array<ArrayBuffer>): void {
+  const pool = pools.get(buffer.length);
+  if (pool && pool.length < MAX_POOLED[buffer.length]) pool.push(buffer);
 }
 
 /** Collects ZMTP frames for one connection, in one {@linkcode WriteBatch}. */

@@ -8,7 +8,6 @@
 
 import { CodecDriver, type LinkCodec } from "./_codec_driver.ts";
 import type { Verdict } from "../codec/authentication.ts";
-import { macrotask } from "./_macrotask.ts";
 import { Connection } from "../codec/connection.ts";
 import type { ConnectionOptions } from "../codec/connection_options.ts";
 import { RawConnection } from "../codec/raw_connection.ts";
@@ -100,7 +99,6 @@ export class StreamLink implements Link {
   #wakeWriter: (() => void) | undefined;
   #resumeReader: (() => void) | undefined;
   #writing = false;
-  #flushScheduled = false;
   #idleWaiters: (() => void)[] = [];
   #closedByPeer = false;
   #ended!: (end: LinkEnd) => void;
@@ -155,22 +153,17 @@ export class StreamLink implements Link {
   }
 
   /**
-   * Tells the link that the session has new outgoing messages. The write
-   * happens at the end of this turn of the event loop, so the messages of
-   * a burst of sends go out in one write.
+   * Tells the link that the session has new outgoing messages. An idle
+   * writer starts at once (after the current microtask), so a lone message,
+   * a request or a reply, goes out without waiting for a turn of the event
+   * loop; the messages sent while that write is under way go out together
+   * in the next one, so a burst of sends still takes few writes.
    */
   wake(): void {
-    if (this.#flushScheduled || !this.#wakeWriter) return;
-    this.#flushScheduled = true;
-    macrotask(this.#flush);
-  }
-
-  #flush = (): void => {
-    this.#flushScheduled = false;
     const wake = this.#wakeWriter;
     this.#wakeWriter = undefined;
     wake?.();
-  };
+  }
 
   /** Resumes reading after the session paused it. */
   resume(): void {
@@ -186,7 +179,7 @@ export class StreamLink implements Link {
   whenFlushed(): Promise<void> {
     if (
       this.#closed ||
-      (!this.#writing && this.#wakeWriter && !this.#flushScheduled)
+      (!this.#writing && this.#wakeWriter)
     ) {
       return Promise.resolve();
     }
