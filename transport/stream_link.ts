@@ -6,6 +6,7 @@
  * @module
  */
 
+import { currentTurn, macrotask } from "./_macrotask.ts";
 import { CodecDriver, type LinkCodec } from "./_codec_driver.ts";
 import type { Verdict } from "../codec/authentication.ts";
 import { Connection } from "../codec/connection.ts";
@@ -156,8 +157,8 @@ export class StreamLink implements Link {
    * Tells the link that the session has new outgoing messages. An idle
    * writer starts at once (after the current microtask), so a lone message,
    * a request or a reply, goes out without waiting for a turn of the event
-   * loop; the messages sent while that write is under way go out together
-   * in the next one, so a burst of sends still takes few writes.
+   * loop; a link writes once per turn at most, so the rest of a burst of
+   * sends goes out together in the next turn's write.
    */
   wake(): void {
     const wake = this.#wakeWriter;
@@ -298,7 +299,15 @@ export class StreamLink implements Link {
   }
 
   async #writeLoop(): Promise<void> {
+    // The turn of the last write: a write that completes at once must not
+    // be followed by another in the same turn, or a burst of sends would go
+    // out a message per write.
+    let wroteInTurn = -1;
     while (!this.#closed) {
+      if (wroteInTurn === currentTurn()) {
+        await new Promise<void>((resolve) => macrotask(resolve));
+        continue;
+      }
       this.#driver.fill(WRITE_BATCH_BYTES);
       const chunks = this.#codec.takeOutput();
       if (chunks.length === 0) {
@@ -307,6 +316,7 @@ export class StreamLink implements Link {
         continue;
       }
       this.#writing = true;
+      wroteInTurn = currentTurn();
       try {
         for (const chunk of chunks) await this.#writeAll(chunk);
       } catch {
