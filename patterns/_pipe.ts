@@ -15,7 +15,7 @@ import { SubscriptionTrie } from "./_subscription_trie.ts";
  * this, a queue that only grows costs memory and garbage collection (whose
  * work grows with what is live) and buys nothing.
  */
-export const READ_AHEAD = 65_536;
+export const READ_AHEAD = 8192;
 
 /**
  * Where a pipe is in its life:

@@ -30,25 +30,3 @@ function _messageChannelMacrotask(): Schedule {
     channel.port2.postMessage(undefined);
   };
 }
-
-let turn = 0;
-let turnEnding = false;
-
-function endTurn(): void {
-  turn++;
-  turnEnding = false;
-}
-
-/**
- * A number that stays the same until the current macrotask (and the
- * microtasks it queued) is over: how a writer tells that it already wrote
- * in this turn, so it waits for the next one and takes what else was
- * queued meanwhile along.
- */
-export function currentTurn(): number {
-  if (!turnEnding) {
-    turnEnding = true;
-    macrotask(endTurn);
-  }
-  return turn;
-}

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { currentTurn, macrotask } from "./_macrotask.ts";
+import { macrotask } from "./_macrotask.ts";
 import { CodecDriver, type LinkCodec } from "./_codec_driver.ts";
 import type { Verdict } from "../codec/authentication.ts";
 import { Connection } from "../codec/connection.ts";
@@ -100,6 +100,7 @@ export class StreamLink implements Link {
   #wakeWriter: (() => void) | undefined;
   #resumeReader: (() => void) | undefined;
   #writing = false;
+  #wokenWhileWriting = false;
   #idleWaiters: (() => void)[] = [];
   #closedByPeer = false;
   #ended!: (end: LinkEnd) => void;
@@ -157,13 +158,16 @@ export class StreamLink implements Link {
    * Tells the link that the session has new outgoing messages. An idle
    * writer starts at once (after the current microtask), so a lone message,
    * a request or a reply, goes out without waiting for a turn of the event
-   * loop; a link writes once per turn at most, so the rest of a burst of
-   * sends goes out together in the next turn's write.
+   * loop; the rest of a burst of sends goes out together in the next write.
    */
   wake(): void {
     const wake = this.#wakeWriter;
+    if (!wake) {
+      this.#wokenWhileWriting = true;
+      return;
+    }
     this.#wakeWriter = undefined;
-    wake?.();
+    wake();
   }
 
   /** Resumes reading after the session paused it. */
@@ -299,15 +303,7 @@ export class StreamLink implements Link {
   }
 
   async #writeLoop(): Promise<void> {
-    // The turn of the last write: a write that completes at once must not
-    // be followed by another in the same turn, or a burst of sends would go
-    // out a message per write.
-    let wroteInTurn = -1;
     while (!this.#closed) {
-      if (wroteInTurn === currentTurn()) {
-        await new Promise<void>((resolve) => macrotask(resolve));
-        continue;
-      }
       this.#driver.fill(WRITE_BATCH_BYTES);
       const chunks = this.#codec.takeOutput();
       if (chunks.length === 0) {
@@ -316,13 +312,20 @@ export class StreamLink implements Link {
         continue;
       }
       this.#writing = true;
-      wroteInTurn = currentTurn();
+      this.#wokenWhileWriting = false;
       try {
         for (const chunk of chunks) await this.#writeAll(chunk);
       } catch {
         this.close();
       } finally {
         this.#writing = false;
+      }
+      // Sends during the write: a write often completes at once, while the
+      // senders are still in this turn of the event loop, so the writer lets
+      // the turn end first and takes the rest of their burst in one write,
+      // instead of a message per write.
+      if (this.#wokenWhileWriting) {
+        await new Promise<void>((resolve) => macrotask(resolve));
       }
     }
   }
