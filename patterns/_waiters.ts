@@ -31,6 +31,11 @@ export function wait<T>(
   const { signal, timeout = -1 } = options;
   if (signal?.aborted) return Promise.reject(signal.reason);
   if (timeout === 0) return Promise.reject(timeoutError());
+  // Nothing to withdraw from: the common wait, on every receive of a round
+  // trip, makes no closures of its own.
+  if (!signal && timeout < 0) {
+    return new Promise<T>((resolve, reject) => void start(resolve, reject));
+  }
   return new Promise<T>((resolve, reject) => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const cleanup = () => {

@@ -97,9 +97,13 @@ export class StreamLink implements Link {
   #session!: Session;
   #started = false;
   #closed = false;
-  #wakeWriter: (() => void) | undefined;
+  /**
+   * The writer: `idle` until woken, `scheduled` for the next microtask (or
+   * turn), `writing` while a batch goes out, `ended` once the link closed.
+   */
+  #writer: "idle" | "scheduled" | "writing" | "ended" = "idle";
+  #writerEnded!: () => void;
   #resumeReader: (() => void) | undefined;
-  #writing = false;
   #wokenWhileWriting = false;
   #idleWaiters: (() => void)[] = [];
   #closedByPeer = false;
@@ -138,7 +142,9 @@ export class StreamLink implements Link {
     if (this.#closed) return this.#ended({});
     this.#driver.start(session);
     const reader = this.#readLoop();
-    const writer = this.#writeLoop();
+    const writer = new Promise<void>((resolve) => this.#writerEnded = resolve);
+    this.#writer = "scheduled";
+    this.#write();
     Promise.all([reader, writer]).then(() => {
       this.#driver.stop();
       for (const resolve of this.#idleWaiters) resolve();
@@ -161,13 +167,12 @@ export class StreamLink implements Link {
    * loop; the rest of a burst of sends goes out together in the next write.
    */
   wake(): void {
-    const wake = this.#wakeWriter;
-    if (!wake) {
+    if (this.#writer === "idle" && this.#started) {
+      this.#writer = "scheduled";
+      queueMicrotask(this.#write);
+    } else if (this.#writer === "writing") {
       this.#wokenWhileWriting = true;
-      return;
     }
-    this.#wakeWriter = undefined;
-    wake();
   }
 
   /** Resumes reading after the session paused it. */
@@ -184,7 +189,7 @@ export class StreamLink implements Link {
   whenFlushed(): Promise<void> {
     if (
       this.#closed ||
-      (!this.#writing && this.#wakeWriter)
+      this.#writer === "idle"
     ) {
       return Promise.resolve();
     }
@@ -210,12 +215,14 @@ export class StreamLink implements Link {
     } catch {
       // Already closed.
     }
-    this.wake();
+    if (this.#started && this.#writer === "idle") this.#endWriter();
     this.resume();
   }
 
   #closeAfterFlush(): void {
-    if (this.#codec.pendingOutputBytes === 0 && !this.#writing) {
+    if (
+      this.#codec.pendingOutputBytes === 0 && this.#writer !== "writing"
+    ) {
       this.close();
     } else {
       // Wake first: whenFlushed() counts an idle writer as flushed.
@@ -302,39 +309,60 @@ export class StreamLink implements Link {
     this.close();
   }
 
-  async #writeLoop(): Promise<void> {
-    while (!this.#closed) {
-      this.#driver.fill(WRITE_BATCH_BYTES);
-      const chunks = this.#codec.takeOutput();
-      if (chunks.length === 0) {
-        for (const resolve of this.#idleWaiters.splice(0)) resolve();
-        await new Promise<void>((resolve) => this.#wakeWriter = resolve);
-        continue;
-      }
-      this.#writing = true;
-      this.#wokenWhileWriting = false;
-      try {
-        for (const chunk of chunks) await this.#writeAll(chunk);
-      } catch {
-        this.close();
-      } finally {
-        this.#writing = false;
-      }
-      // Sends during the write: a write often completes at once, while the
-      // senders are still in this turn of the event loop, so the writer lets
-      // the turn end first and takes the rest of their burst in one write,
-      // instead of a message per write.
-      if (this.#wokenWhileWriting) {
-        await new Promise<void>((resolve) => macrotask(resolve));
-      }
+  /**
+   * Takes the session's messages and writes them out, a batch at a time,
+   * until there are none: callbacks rather than an async loop, as each
+   * hop of a round trip passes here and a resumed async function costs.
+   */
+  #write = (): void => {
+    if (this.#closed) return this.#endWriter();
+    this.#driver.fill(WRITE_BATCH_BYTES);
+    const chunks = this.#codec.takeOutput();
+    if (chunks.length === 0) {
+      this.#writer = "idle";
+      for (const resolve of this.#idleWaiters.splice(0)) resolve();
+      return;
     }
+    this.#writer = "writing";
+    this.#wokenWhileWriting = false;
+    this.#writeChunks(chunks, 0, 0);
+  };
+
+  #writeChunks(chunks: Uint8Array[], index: number, offset: number): void {
+    const chunk = chunks[index];
+    this.#stream.write(offset === 0 ? chunk : chunk.subarray(offset)).then(
+      (count) => {
+        if (this.#closed) return this.#endWriter();
+        offset += count;
+        if (offset < chunk.length) {
+          return this.#writeChunks(chunks, index, offset);
+        }
+        if (index + 1 < chunks.length) {
+          return this.#writeChunks(chunks, index + 1, 0);
+        }
+        this.#written();
+      },
+      () => {
+        this.close();
+        this.#endWriter();
+      },
+    );
   }
 
-  async #writeAll(chunk: Uint8Array): Promise<void> {
-    let written = 0;
-    while (written < chunk.length) {
-      written += await this.#stream.write(chunk.subarray(written));
-    }
+  #written(): void {
+    this.#writer = "scheduled";
+    // Sends during the write: a write often completes at once, while the
+    // senders are still in this turn of the event loop, so the writer lets
+    // the turn end first and takes the rest of their burst in one write,
+    // instead of a message per write.
+    if (this.#wokenWhileWriting) macrotask(this.#write);
+    else this.#write();
+  }
+
+  #endWriter(): void {
+    if (this.#writer === "ended") return;
+    this.#writer = "ended";
+    this.#writerEnded();
   }
 }
 
