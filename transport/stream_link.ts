@@ -34,6 +34,34 @@ const MIN_READ_SPACE = 4 * 1024;
 const MIN_SMALL_READ_SPACE = 1024;
 const WRITE_BATCH_BYTES = 128 * 1024;
 
+const EMPTY = new Uint8Array(0);
+
+/** Where a link's reads go. */
+interface _Reading {
+  /** The buffer being filled (small or large), never from its start twice. */
+  buffer: Uint8Array;
+  /** Where the next read goes in it. */
+  offset: number;
+  /**
+   * Whether the last read filled all the space it was given: more is
+   * likely waiting, so reads go into large buffers until one comes short.
+   */
+  busy: boolean;
+  /**
+   * The large buffer a short read left for a small one, with where it was
+   * filled to: held weakly, so an idle link does not keep it, and filled on
+   * if the link is busy again before it is collected (frames of that burst
+   * often still keep it), instead of a fresh one.
+   */
+  parked: { buffer: WeakRef<Uint8Array>; offset: number } | undefined;
+  /** The small buffer a busy spell left, to go back to: it is small. */
+  quiet: { buffer: Uint8Array; offset: number } | undefined;
+  /** What the pending read fills. */
+  target: Uint8Array;
+  /** Whether that is a frame body's own buffer rather than `buffer`. */
+  direct: boolean;
+}
+
 /**
  * The codec options of a stream link's connection: the link writes out each
  * batch before it takes the next, so the codec may fill its buffers again.
@@ -104,6 +132,16 @@ export class StreamLink implements Link {
   #writer: "idle" | "scheduled" | "writing" | "ended" = "idle";
   #writerEnded!: () => void;
   #resumeReader: (() => void) | undefined;
+  #readerEnded!: () => void;
+  #reading: _Reading = {
+    buffer: new Uint8Array(SMALL_READ_BUFFER_SIZE),
+    offset: 0,
+    busy: false,
+    parked: undefined,
+    quiet: undefined,
+    target: EMPTY,
+    direct: false,
+  };
   #wokenWhileWriting = false;
   #idleWaiters: (() => void)[] = [];
   #closedByPeer = false;
@@ -141,7 +179,8 @@ export class StreamLink implements Link {
     this.#session = session;
     if (this.#closed) return this.#ended({});
     this.#driver.start(session);
-    const reader = this.#readLoop();
+    const reader = new Promise<void>((resolve) => this.#readerEnded = resolve);
+    this.#read();
     const writer = new Promise<void>((resolve) => this.#writerEnded = resolve);
     this.#writer = "scheduled";
     this.#write();
@@ -231,82 +270,97 @@ export class StreamLink implements Link {
     }
   }
 
-  async #readLoop(): Promise<void> {
-    let buffer: Uint8Array = new Uint8Array(SMALL_READ_BUFFER_SIZE);
-    let offset = 0;
-    // Whether the last read filled all the space it was given: more is
-    // likely waiting, so reads go into large buffers until one comes short.
-    let busy = false;
-    // The large buffer a short read left for a small one, with where it
-    // was filled to: held weakly, so an idle link does not keep it, and
-    // filled on if the link is busy again before it is collected (frames
-    // of that burst often still keep it), instead of a fresh one.
-    let parked: { buffer: WeakRef<Uint8Array>; offset: number } | undefined;
-    // The small buffer a busy spell left, to go back to: it is small.
-    let quiet: { buffer: Uint8Array; offset: number } | undefined;
-    while (!this.#closed) {
-      // A large frame body goes straight into its own buffer.
-      const direct = this.#codec.directReadTarget();
-      if (!direct) {
-        const size = nextReadBufferSize(
-          buffer.length,
-          buffer.length - offset,
-          busy,
-          this.#codec.partialFrameSize,
-        );
-        if (size > 0) {
-          const space = buffer.length - offset;
-          let next: Uint8Array | undefined;
-          if (size > SMALL_READ_BUFFER_SIZE) {
-            if (buffer.length === SMALL_READ_BUFFER_SIZE) {
-              quiet = { buffer, offset };
-            }
-            next = parked?.buffer.deref();
-            offset = next ? parked!.offset : 0;
-            parked = undefined;
-          } else if (buffer.length > size) {
-            if (space >= MIN_READ_SPACE) {
-              parked = { buffer: new WeakRef(buffer), offset };
-            }
-            // Back to the small buffer this burst started in, if it has room.
-            if (
-              quiet &&
-              quiet.buffer.length - quiet.offset >= MIN_SMALL_READ_SPACE
-            ) {
-              next = quiet.buffer;
-              offset = quiet.offset;
-            }
-            quiet = undefined;
+  /**
+   * Starts the next read: into the current buffer while it has room, else
+   * into a fresh one, small while the peer is quiet and large while its
+   * data keeps coming. Callbacks rather than an async loop, as each hop of
+   * a round trip passes here.
+   */
+  #read = (): void => {
+    if (this.#closed) return this.#endReader();
+    const reading = this.#reading;
+    // A large frame body goes straight into its own buffer.
+    const direct = this.#codec.directReadTarget();
+    if (!direct) {
+      let buffer = reading.buffer;
+      const size = nextReadBufferSize(
+        buffer.length,
+        buffer.length - reading.offset,
+        reading.busy,
+        this.#codec.partialFrameSize,
+      );
+      if (size > 0) {
+        const space = buffer.length - reading.offset;
+        let next: Uint8Array | undefined;
+        if (size > SMALL_READ_BUFFER_SIZE) {
+          if (buffer.length === SMALL_READ_BUFFER_SIZE) {
+            reading.quiet = { buffer, offset: reading.offset };
           }
-          if (!next) offset = 0;
-          // Frames handed out are views into what was read: a buffer is
-          // filled on past them, never from its start again.
-          buffer = next ?? new Uint8Array(size);
+          next = reading.parked?.buffer.deref();
+          reading.offset = next ? reading.parked!.offset : 0;
+          reading.parked = undefined;
+        } else if (buffer.length > size) {
+          if (space >= MIN_READ_SPACE) {
+            reading.parked = {
+              buffer: new WeakRef(buffer),
+              offset: reading.offset,
+            };
+          }
+          // Back to the small buffer this burst started in, if it has room.
+          const quiet = reading.quiet;
+          if (
+            quiet && quiet.buffer.length - quiet.offset >= MIN_SMALL_READ_SPACE
+          ) {
+            next = quiet.buffer;
+            reading.offset = quiet.offset;
+          }
+          reading.quiet = undefined;
         }
-      }
-      const target = direct ?? buffer.subarray(offset);
-      let count: number | null;
-      try {
-        count = await this.#stream.read(target);
-      } catch {
-        count = null;
-      }
-      if (count === null || this.#closed) {
-        if (!this.#closed) this.#closedByPeer = true;
-        break;
-      }
-      busy = count === target.length;
-      // Frames handed out are views into what was read; the next read goes
-      // after it, so they stay intact.
-      const chunk = target.subarray(0, count);
-      if (!direct) offset += count;
-      const keepReading = this.#driver.receive(chunk);
-      if (this.#driver.error) return;
-      if (!keepReading && !this.#closed) {
-        await new Promise<void>((resolve) => this.#resumeReader = resolve);
+        if (!next) reading.offset = 0;
+        // Frames handed out are views into what was read: a buffer is
+        // filled on past them, never from its start again.
+        buffer = reading.buffer = next ?? new Uint8Array(size);
       }
     }
-    this.close();
+    const target = direct ?? reading.buffer.subarray(reading.offset);
+    reading.target = target;
+    reading.direct = direct !== undefined;
+    let read: Promise<number | null>;
+    try {
+      read = this.#stream.read(target);
+    } catch {
+      return this.#onRead(null);
+    }
+    read.then(this.#onRead, this.#onReadFailed);
+  };
+
+  #onRead = (count: number | null): void => {
+    if (count === null || this.#closed) {
+      if (!this.#closed) this.#closedByPeer = true;
+      this.close();
+      return this.#endReader();
+    }
+    const reading = this.#reading;
+    const target = reading.target;
+    reading.busy = count === target.length;
+    // Frames handed out are views into what was read; the next read goes
+    // after it, so they stay intact.
+    const chunk = target.subarray(0, count);
+    if (!reading.direct) reading.offset += count;
+    const keepReading = this.#driver.receive(chunk);
+    if (this.#driver.error) return this.#endReader();
+    if (!keepReading && !this.#closed) {
+      this.#resumeReader = this.#read;
+      return;
+    }
+    this.#read();
+  };
+
+  #onReadFailed = (): void => this.#onRead(null);
+
+  #endReader(): void {
+    this.#reading.target = EMPTY;
+    this.#readerEnded();
   }
 
   /**
