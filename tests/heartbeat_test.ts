@@ -156,3 +156,36 @@ for (const transport of ["tcp", "ws"] as const) {
     await pull.close();
   });
 }
+
+Deno.test("a libzmq peer's heartbeat TTL holds though we send no heartbeats: once it freezes, we drop it", async () => {
+  await using peer = new LibzmqPeer();
+  // libzmq asks for 300 ms of life in each PING (in tenths of a second).
+  const push = await peer.open("Push", {
+    heartbeatInterval: 50,
+    heartbeatTimeToLive: 300,
+  });
+  const endpoint = await push.bind("tcp://127.0.0.1:*");
+  const pull = new Pull({ reconnectInterval: 20 });
+  pull.connect(endpoint);
+  await push.send(["before"]);
+  assertEquals((await pull.receive(timeout())).map(decode), ["before"]);
+  // Alive for three TTLs: libzmq's PINGs keep coming.
+  await assertRejects(() =>
+    pull.events.wait("protocol-error", AbortSignal.timeout(1000))
+  );
+  peer.kill("SIGSTOP");
+  try {
+    const event = await pull.events.wait("protocol-error", timeout().signal);
+    assertEquals([event.kind, event.reason.includes("TTL")], [
+      "timeout",
+      true,
+    ]);
+    await pull.events.wait("disconnected", timeout().signal);
+  } finally {
+    peer.kill("SIGCONT");
+  }
+  await pull.events.wait("handshake-succeeded", timeout().signal);
+  await push.send(["after"]);
+  assertEquals((await pull.receive(timeout())).map(decode), ["after"]);
+  await pull.close();
+});

@@ -76,6 +76,14 @@ export class CodecDriver {
     }
     const keepReading = this.dispatch(events);
     if (this.codec.pendingOutputBytes > 0) this.#hooks.wake();
+    // A deadline where there was none: the peer's first PING gave its TTL
+    // to a connection that sends no heartbeats of its own.
+    if (
+      this.#timer === undefined && this.codec.deadline !== undefined &&
+      !this.error
+    ) {
+      this.#arm();
+    }
     return keepReading;
   }
 
@@ -146,6 +154,7 @@ export class CodecDriver {
     const deadline = this.codec.deadline;
     if (deadline === undefined || this.#hooks.closed()) return;
     this.#timer = setTimeout(() => {
+      this.#timer = undefined;
       this.dispatch(this.codec.tick(this.now()));
       if (this.codec.pendingOutputBytes > 0) this.#hooks.wake();
       if (!this.error) this.#arm();
