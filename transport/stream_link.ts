@@ -8,6 +8,7 @@
 
 import { macrotask } from "./_macrotask.ts";
 import { CodecDriver, type LinkCodec } from "./_codec_driver.ts";
+import { ReadBuffers } from "./_read_buffers.ts";
 import type { Verdict } from "../codec/authentication.ts";
 import { Connection } from "../codec/connection.ts";
 import type { ConnectionOptions } from "../codec/connection_options.ts";
@@ -20,47 +21,7 @@ import type {
   Session,
 } from "./transport.ts";
 
-/**
- * What a quiet link reads into: the buffer of a pending read stays alive
- * until bytes come, so this is what each idle connection costs.
- */
-const SMALL_READ_BUFFER_SIZE = 8 * 1024;
-/** For a link whose reads keep filling the space they are given. */
-const READ_BUFFER_SIZE = 64 * 1024;
-/** For streams of large frames, so most frames fit whole in one read. */
-const LARGE_READ_BUFFER_SIZE = 256 * 1024;
-const LARGE_FRAME = 16 * 1024;
-const MIN_READ_SPACE = 4 * 1024;
-const MIN_SMALL_READ_SPACE = 1024;
 const WRITE_BATCH_BYTES = 128 * 1024;
-
-const EMPTY = new Uint8Array(0);
-
-/** Where a link's reads go. */
-interface _Reading {
-  /** The buffer being filled (small or large), never from its start twice. */
-  buffer: Uint8Array;
-  /** Where the next read goes in it. */
-  offset: number;
-  /**
-   * Whether the last read filled all the space it was given: more is
-   * likely waiting, so reads go into large buffers until one comes short.
-   */
-  busy: boolean;
-  /**
-   * The large buffer a short read left for a small one, with where it was
-   * filled to: held weakly, so an idle link does not keep it, and filled on
-   * if the link is busy again before it is collected (frames of that burst
-   * often still keep it), instead of a fresh one.
-   */
-  parked: { buffer: WeakRef<Uint8Array>; offset: number } | undefined;
-  /** The small buffer a busy spell left, to go back to: it is small. */
-  quiet: { buffer: Uint8Array; offset: number } | undefined;
-  /** What the pending read fills. */
-  target: Uint8Array;
-  /** Whether that is a frame body's own buffer rather than `buffer`. */
-  direct: boolean;
-}
 
 /**
  * The codec options of a stream link's connection: the link writes out each
@@ -133,15 +94,7 @@ export class StreamLink implements Link {
   #writerEnded!: () => void;
   #resumeReader: (() => void) | undefined;
   #readerEnded!: () => void;
-  #reading: _Reading = {
-    buffer: new Uint8Array(SMALL_READ_BUFFER_SIZE),
-    offset: 0,
-    busy: false,
-    parked: undefined,
-    quiet: undefined,
-    target: EMPTY,
-    direct: false,
-  };
+  #reading = new ReadBuffers();
   #wokenWhileWriting = false;
   #idleWaiters: (() => void)[] = [];
   #closedByPeer = false;
@@ -278,53 +231,7 @@ export class StreamLink implements Link {
    */
   #read = (): void => {
     if (this.#closed) return this.#endReader();
-    const reading = this.#reading;
-    // A large frame body goes straight into its own buffer.
-    const direct = this.#codec.directReadTarget();
-    if (!direct) {
-      let buffer = reading.buffer;
-      const size = nextReadBufferSize(
-        buffer.length,
-        buffer.length - reading.offset,
-        reading.busy,
-        this.#codec.partialFrameSize,
-      );
-      if (size > 0) {
-        const space = buffer.length - reading.offset;
-        let next: Uint8Array | undefined;
-        if (size > SMALL_READ_BUFFER_SIZE) {
-          if (buffer.length === SMALL_READ_BUFFER_SIZE) {
-            reading.quiet = { buffer, offset: reading.offset };
-          }
-          next = reading.parked?.buffer.deref();
-          reading.offset = next ? reading.parked!.offset : 0;
-          reading.parked = undefined;
-        } else if (buffer.length > size) {
-          if (space >= MIN_READ_SPACE) {
-            reading.parked = {
-              buffer: new WeakRef(buffer),
-              offset: reading.offset,
-            };
-          }
-          // Back to the small buffer this burst started in, if it has room.
-          const quiet = reading.quiet;
-          if (
-            quiet && quiet.buffer.length - quiet.offset >= MIN_SMALL_READ_SPACE
-          ) {
-            next = quiet.buffer;
-            reading.offset = quiet.offset;
-          }
-          reading.quiet = undefined;
-        }
-        if (!next) reading.offset = 0;
-        // Frames handed out are views into what was read: a buffer is
-        // filled on past them, never from its start again.
-        buffer = reading.buffer = next ?? new Uint8Array(size);
-      }
-    }
-    const target = direct ?? reading.buffer.subarray(reading.offset);
-    reading.target = target;
-    reading.direct = direct !== undefined;
+    const target = this.#reading.next(this.#codec);
     let read: Promise<number | null>;
     try {
       read = this.#stream.read(target);
@@ -340,13 +247,7 @@ export class StreamLink implements Link {
       this.close();
       return this.#endReader();
     }
-    const reading = this.#reading;
-    const target = reading.target;
-    reading.busy = count === target.length;
-    // Frames handed out are views into what was read; the next read goes
-    // after it, so they stay intact.
-    const chunk = target.subarray(0, count);
-    if (!reading.direct) reading.offset += count;
+    const chunk = this.#reading.filled(count);
     const keepReading = this.#driver.receive(chunk);
     if (this.#driver.error) return this.#endReader();
     if (!keepReading && !this.#closed) {
@@ -359,7 +260,7 @@ export class StreamLink implements Link {
   #onReadFailed = (): void => this.#onRead(null);
 
   #endReader(): void {
-    this.#reading.target = EMPTY;
+    this.#reading.release();
     this.#readerEnded();
   }
 
@@ -384,7 +285,13 @@ export class StreamLink implements Link {
 
   #writeChunks(chunks: Uint8Array[], index: number, offset: number): void {
     const chunk = chunks[index];
-    this.#stream.write(offset === 0 ? chunk : chunk.subarray(offset)).then(
+    let write: Promise<number>;
+    try {
+      write = this.#stream.write(offset === 0 ? chunk : chunk.subarray(offset));
+    } catch {
+      return this.#writeFailed();
+    }
+    write.then(
       (count) => {
         if (this.#closed) return this.#endWriter();
         offset += count;
@@ -396,11 +303,13 @@ export class StreamLink implements Link {
         }
         this.#written();
       },
-      () => {
-        this.close();
-        this.#endWriter();
-      },
+      () => this.#writeFailed(),
     );
+  }
+
+  #writeFailed(): void {
+    this.close();
+    this.#endWriter();
   }
 
   #written(): void {
@@ -418,28 +327,4 @@ export class StreamLink implements Link {
     this.#writer = "ended";
     this.#writerEnded();
   }
-}
-
-/**
- * The size of a fresh buffer for the next read, or 0 to read on into the
- * current one. A busy link moves to a large buffer, a quiet one back to a
- * small one (the large one goes once no frame points into it), so an idle
- * link holds as little after a burst as before it.
- */
-function nextReadBufferSize(
-  length: number,
-  space: number,
-  busy: boolean,
-  partialFrameSize: number,
-): number {
-  const small = length === SMALL_READ_BUFFER_SIZE;
-  // Out of a quiet spell, 64 KiB: 256 KiB only once a stream of large
-  // frames has filled one, as one large message is no stream.
-  const wanted = !busy
-    ? SMALL_READ_BUFFER_SIZE
-    : !small && partialFrameSize >= LARGE_FRAME
-    ? LARGE_READ_BUFFER_SIZE
-    : READ_BUFFER_SIZE;
-  if (small === busy) return wanted;
-  return space < (small ? MIN_SMALL_READ_SPACE : MIN_READ_SPACE) ? wanted : 0;
 }

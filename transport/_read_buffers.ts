@@ -1,0 +1,140 @@
+/**
+ * Where a stream link's reads go: buffers never filled twice, so message
+ * frames can be views into them; small while the peer is quiet, large
+ * while its data keeps coming.
+ *
+ * @module
+ */
+
+/**
+ * What a quiet link reads into: the buffer of a pending read stays alive
+ * until bytes come, so this is what each idle connection costs.
+ */
+const SMALL_READ_BUFFER_SIZE = 8 * 1024;
+/** For a link whose reads keep filling the space they are given. */
+const READ_BUFFER_SIZE = 64 * 1024;
+/** For streams of large frames, so most frames fit whole in one read. */
+const LARGE_READ_BUFFER_SIZE = 256 * 1024;
+const LARGE_FRAME = 16 * 1024;
+const MIN_READ_SPACE = 4 * 1024;
+const MIN_SMALL_READ_SPACE = 1024;
+const EMPTY = new Uint8Array(0);
+
+/** What the buffers ask of the codec the bytes go to. */
+export interface ReadingCodec {
+  /** Where the rest of a large frame body goes straight, if anywhere. */
+  directReadTarget(): Uint8Array | undefined;
+  /** The declared size of the frame being received, 0 between frames. */
+  readonly partialFrameSize: number;
+}
+
+/** The read buffers of one stream link. */
+export class ReadBuffers {
+  /** The buffer being filled (small or large), never from its start twice. */
+  #buffer: Uint8Array = new Uint8Array(SMALL_READ_BUFFER_SIZE);
+  /** Where the next read goes in it. */
+  #offset = 0;
+  /**
+   * Whether the last read filled all the space it was given: more is
+   * likely waiting, so reads go into large buffers until one comes short.
+   */
+  #busy = false;
+  /**
+   * The large buffer a short read left for a small one, with where it was
+   * filled to: held weakly, so an idle link does not keep it, and filled on
+   * if the link is busy again before it is collected (frames of that burst
+   * often still keep it), instead of a fresh one.
+   */
+  #parked: { buffer: WeakRef<Uint8Array>; offset: number } | undefined;
+  /** The small buffer a busy spell left, to go back to: it is small. */
+  #quiet: { buffer: Uint8Array; offset: number } | undefined;
+  /** What the pending read fills. */
+  #target: Uint8Array = EMPTY;
+  /** Whether that is a frame body's own buffer rather than `#buffer`. */
+  #direct = false;
+
+  /** The space the next read fills. */
+  next(codec: ReadingCodec): Uint8Array {
+    // A large frame body goes straight into its own buffer.
+    const direct = codec.directReadTarget();
+    this.#direct = direct !== undefined;
+    if (direct) return this.#target = direct;
+    const buffer = this.#buffer;
+    const size = nextReadBufferSize(
+      buffer.length,
+      buffer.length - this.#offset,
+      this.#busy,
+      codec.partialFrameSize,
+    );
+    if (size > 0) this.#switch(size);
+    return this.#target = this.#buffer.subarray(this.#offset);
+  }
+
+  /** Takes `count` bytes as read into the last space: they are the chunk. */
+  filled(count: number): Uint8Array {
+    const target = this.#target;
+    this.#busy = count === target.length;
+    // Frames handed out are views into what was read; the next read goes
+    // after it, so they stay intact.
+    if (!this.#direct) this.#offset += count;
+    return target.subarray(0, count);
+  }
+
+  /** Lets go of the space of a read that will not complete. */
+  release(): void {
+    this.#target = EMPTY;
+  }
+
+  #switch(size: number): void {
+    const buffer = this.#buffer;
+    const space = buffer.length - this.#offset;
+    let next: Uint8Array | undefined;
+    if (size > SMALL_READ_BUFFER_SIZE) {
+      if (buffer.length === SMALL_READ_BUFFER_SIZE) {
+        this.#quiet = { buffer, offset: this.#offset };
+      }
+      next = this.#parked?.buffer.deref();
+      this.#offset = next ? this.#parked!.offset : 0;
+      this.#parked = undefined;
+    } else if (buffer.length > size) {
+      if (space >= MIN_READ_SPACE) {
+        this.#parked = { buffer: new WeakRef(buffer), offset: this.#offset };
+      }
+      // Back to the small buffer this burst started in, if it has room.
+      const quiet = this.#quiet;
+      if (quiet && quiet.buffer.length - quiet.offset >= MIN_SMALL_READ_SPACE) {
+        next = quiet.buffer;
+        this.#offset = quiet.offset;
+      }
+      this.#quiet = undefined;
+    }
+    if (!next) this.#offset = 0;
+    // Frames handed out are views into what was read: a buffer is filled
+    // on past them, never from its start again.
+    this.#buffer = next ?? new Uint8Array(size);
+  }
+}
+
+/**
+ * The size of a fresh buffer for the next read, or 0 to read on into the
+ * current one. A busy link moves to a large buffer, a quiet one back to a
+ * small one (the large one goes once no frame points into it), so an idle
+ * link holds as little after a burst as before it.
+ */
+function nextReadBufferSize(
+  length: number,
+  space: number,
+  busy: boolean,
+  partialFrameSize: number,
+): number {
+  const small = length === SMALL_READ_BUFFER_SIZE;
+  // Out of a quiet spell, 64 KiB: 256 KiB only once a stream of large
+  // frames has filled one, as one large message is no stream.
+  const wanted = !busy
+    ? SMALL_READ_BUFFER_SIZE
+    : !small && partialFrameSize >= LARGE_FRAME
+    ? LARGE_READ_BUFFER_SIZE
+    : READ_BUFFER_SIZE;
+  if (small === busy) return wanted;
+  return space < (small ? MIN_SMALL_READ_SPACE : MIN_READ_SPACE) ? wanted : 0;
+}
