@@ -23,8 +23,8 @@ const MAX_BACKLOG_BYTES = 16 * 1024 * 1024;
 
 /**
  * A link over a WebSocket carrying ZWS 2.0: each WebSocket message is one
- * ZMTP frame. Writes wait for the socket to open; a burst of sends goes out
- * at the end of the turn. WebSocket cannot pause reading, so messages that
+ * ZMTP frame. Writes wait for the socket to open; a lone message goes out
+ * at once, the rest of a burst of sends at the end of the turn. WebSocket cannot pause reading, so messages that
  * arrive while the session is paused wait here, in order, until `resume`
  * (up to 16 MiB: past that the peer is dropped with a protocol error).
  *
@@ -51,6 +51,7 @@ export class WebSocketLink implements Link {
   #backlog: Uint8Array[] = [];
   #backlogBytes = 0;
   #flushScheduled = false;
+  #flushedInTurn = false;
   #closedByPeer = false;
   #idleWaiters: (() => void)[] = [];
   #ended!: (end: LinkEnd) => void;
@@ -104,11 +105,17 @@ export class WebSocketLink implements Link {
     this.wake();
   }
 
-  /** Writes what the session has queued, at the end of this turn. */
+  /**
+   * Writes what the session has queued: on the next microtask if the link
+   * sent nothing yet in this turn of the event loop (a lone request or
+   * reply waits for no turn), else once the turn ends, with the rest of
+   * the burst.
+   */
   wake(): void {
     if (this.#flushScheduled || !this.#started || this.#closed) return;
     this.#flushScheduled = true;
-    macrotask(this.#flush);
+    if (this.#flushedInTurn) macrotask(this.#flush);
+    else queueMicrotask(this.#flush);
   }
 
   /** Delivers the messages that waited while the session was paused. */
@@ -170,12 +177,21 @@ export class WebSocketLink implements Link {
       return;
     }
     this.#driver.fill(WRITE_BATCH_BYTES);
-    for (const message of this.#codec.takeOutput()) socket.send(message);
+    const messages = this.#codec.takeOutput();
+    if (messages.length > 0 && !this.#flushedInTurn) {
+      this.#flushedInTurn = true;
+      macrotask(this.#endTurn);
+    }
+    for (const message of messages) socket.send(message);
     if (socket.bufferedAmount > 0 || this.#codec.pendingOutputBytes > 0) {
       this.#retryLater();
     } else {
       for (const resolve of this.#idleWaiters.splice(0)) resolve();
     }
+  };
+
+  #endTurn = (): void => {
+    this.#flushedInTurn = false;
   };
 
   #retryLater(): void {

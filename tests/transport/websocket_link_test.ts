@@ -1,0 +1,101 @@
+/**
+ * The WebSocket link over a fake platform WebSocket, with a ZWS codec of
+ * our own as the peer on the other end.
+ */
+import { assert, assertEquals, assertLessOrEqual } from "@std/assert";
+import { Connection, type ConnectionEvent } from "../../codec/connection.ts";
+import { macrotask } from "../../transport/_macrotask.ts";
+import { WebSocketLink } from "../../transport/websocket_link.ts";
+import { FakeSession, text, texts, within } from "../_fakes.ts";
+
+/**
+ * An open WebSocket whose messages go to a peer codec, and whose peer's
+ * output arrives as message events. Counts the flushes: runs of `send`
+ * calls with no microtask between them.
+ */
+class FakeWebSocket {
+  readonly readyState: number = WebSocket.OPEN;
+  readonly bufferedAmount = 0;
+  binaryType = "blob";
+  onmessage: ((event: { data: unknown }) => void) | null = null;
+  onopen: (() => void) | null = null;
+  onclose: (() => void) | null = null;
+  onerror: (() => void) | null = null;
+  flushes = 0;
+  readonly peerEvents: ConnectionEvent[] = [];
+  #inFlush = false;
+
+  constructor(readonly peer: Connection) {}
+
+  send(message: Uint8Array): void {
+    if (!this.#inFlush) {
+      this.flushes++;
+      this.#inFlush = true;
+      queueMicrotask(() => this.#inFlush = false);
+    }
+    this.peerEvents.push(...this.peer.receive(message.slice()));
+    this.deliverPeerOutput();
+  }
+
+  /** Hands what the peer codec queued to the link, a message each. */
+  deliverPeerOutput(): void {
+    for (const chunk of this.peer.takeOutput()) {
+      this.onmessage?.({ data: chunk.slice().buffer });
+    }
+  }
+
+  close(): void {
+    this.onclose?.();
+  }
+
+  peerMessages(): string[][] {
+    return this.peerEvents.flatMap((event) =>
+      event.type === "message" ? [texts(event.frames)] : []
+    );
+  }
+}
+
+Deno.test("websocket link: a lone message goes out before the turn ends; sends a microtask apart share a flush", async () => {
+  const peer = new Connection({ socketType: "PULL", framing: "zws" });
+  const socket = new FakeWebSocket(peer);
+  const link = new WebSocketLink(
+    socket as unknown as WebSocket,
+    new Connection({ socketType: "PUSH", framing: "zws", now: 0 }),
+  );
+  const session = new FakeSession();
+  link.start(session);
+  socket.deliverPeerOutput();
+  await session.until(() => session.of("ready").length === 1, "our ready");
+  await within(link.whenFlushed(), "the handshake's flush");
+  // A later turn: the link may have sent in this one (the handshake).
+  await new Promise<void>((resolve) => macrotask(resolve));
+
+  const flushesBefore = socket.flushes;
+  let turnEnded = false;
+  macrotask(() => turnEnded = true);
+  session.outgoing.push(text("request"));
+  link.wake();
+  // Microtasks only: a flush that waits for a macrotask cannot come.
+  for (let i = 0; i < 100 && socket.flushes === flushesBefore; i++) {
+    await Promise.resolve();
+  }
+  assertEquals(socket.flushes, flushesBefore + 1, "no flush in the turn");
+  assert(!turnEnded, "the lone message waited for the turn to end");
+
+  const afterLone = socket.flushes;
+  for (let i = 0; i < 100; i++) {
+    session.outgoing.push(text(`m${i}`));
+    link.wake();
+    await Promise.resolve();
+  }
+  await within(link.whenFlushed(), "the burst's flush");
+  assertEquals(socket.peerMessages().length, 101);
+  assertEquals(socket.peerMessages()[100], ["m99"]);
+  const flushes = socket.flushes - afterLone;
+  assertLessOrEqual(flushes, 2, `100 sends took ${flushes} flushes`);
+  link.close();
+  assertEquals(await within(link.done, "the link to end"), {
+    error: undefined,
+    closedByPeer: false,
+  });
+});
