@@ -220,9 +220,10 @@ Deno.test("close() counts what an accepted peer sent and nobody read, though its
   await pull.bind("inproc://unread");
   const push = new Push({ context });
   push.connect("inproc://unread");
-  for (const word of ["one", "two", "three"]) await push.send(word);
+  // Sent in one go, the three cross in one delivery: with "one" read, the
+  // other two wait in the accepted pipe.
+  await Promise.all(["one", "two", "three"].map((word) => push.send(word)));
   assertEquals(decode((await pull.receive(timeout()))[0]), "one");
-  // The three crossed in one batch: with "one" read, the other two wait.
   const { unread } = await pull.close();
   assertEquals(unread, 2);
   await context.close();

@@ -158,6 +158,7 @@ class _InprocLink implements Link, MessageWriter {
   #closed = false;
   #blocked = false;
   #scheduled = false;
+  #deliveredInTurn = false;
   #resolveDone!: (end: LinkEnd) => void;
 
   constructor(info: PeerInfo) {
@@ -216,14 +217,25 @@ class _InprocLink implements Link, MessageWriter {
   wake(): void {
     if (this.#scheduled || this.#closed || !this.#session) return;
     this.#scheduled = true;
-    // Like a stream link: a burst of sends is delivered at the end of the turn.
-    macrotask(() => {
-      this.#scheduled = false;
-      if (!this.#closed && !this.#blocked) {
-        this.#session!.fill(this, Number.MAX_SAFE_INTEGER);
-      }
-    });
+    // Like a stream link: a lone message (a request, a reply) is delivered
+    // on the next microtask, the rest of a burst once the turn ends.
+    if (this.#deliveredInTurn) macrotask(this.#deliver);
+    else queueMicrotask(this.#deliver);
   }
+
+  #deliver = (): void => {
+    this.#scheduled = false;
+    if (this.#closed || this.#blocked) return;
+    if (!this.#deliveredInTurn) {
+      this.#deliveredInTurn = true;
+      macrotask(this.#endTurn);
+    }
+    this.#session!.fill(this, Number.MAX_SAFE_INTEGER);
+  };
+
+  #endTurn = (): void => {
+    this.#deliveredInTurn = false;
+  };
 
   resume(): void {
     // This side's reader made room: the peer may write again.

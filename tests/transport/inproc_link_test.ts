@@ -1,9 +1,15 @@
 /** Inproc links on their own: two fake sessions joined by `linkInproc`. */
-import { assertEquals, assertStrictEquals } from "@std/assert";
+import {
+  assert,
+  assertEquals,
+  assertLessOrEqual,
+  assertStrictEquals,
+} from "@std/assert";
 import type { PeerInfo } from "../../codec/connection.ts";
 import { Metadata } from "../../codec/metadata.ts";
 import type { SocketType } from "../../codec/socket_type.ts";
 import { linkInproc } from "../../transport/inproc.ts";
+import { macrotask } from "../../transport/_macrotask.ts";
 import type { Link } from "../../transport/transport.ts";
 import { expectEvent } from "../_helpers.ts";
 import { FakeSession, text, within } from "../_fakes.ts";
@@ -148,4 +154,31 @@ Deno.test("inproc link: close() before the other side starts ends both, with no 
   await turn();
   assertEquals(sessionA.events, []);
   assertEquals(sessionB.events, []);
+});
+
+Deno.test("inproc link: a lone message arrives before the turn ends; sends a microtask apart share a delivery", async () => {
+  const { linkA, linkB, sessionA, sessionB } = await connected();
+  // A later turn: the handshake may have delivered in this one.
+  await new Promise<void>((resolve) => macrotask(resolve));
+  let turnEnded = false;
+  macrotask(() => turnEnded = true);
+  sessionA.outgoing.push(text("request"));
+  linkA.wake();
+  // Microtasks only: a delivery that waits for a macrotask cannot come.
+  for (let i = 0; i < 100 && sessionB.messages().length === 0; i++) {
+    await Promise.resolve();
+  }
+  assertEquals(sessionB.messages(), [["request"]]);
+  assert(!turnEnded, "the lone message waited for the turn to end");
+
+  const fillsBefore = sessionA.fills;
+  for (let i = 0; i < 100; i++) {
+    sessionA.outgoing.push(text(`m${i}`));
+    linkA.wake();
+    await Promise.resolve();
+  }
+  await sessionB.until(() => sessionB.messages().length === 101, "the burst");
+  const fills = sessionA.fills - fillsBefore;
+  assertLessOrEqual(fills, 2, `100 sends took ${fills} deliveries`);
+  await closeBoth(linkA, linkB);
 });
