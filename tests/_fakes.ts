@@ -1,5 +1,7 @@
 /** Stand-ins for the unit tests of the layers: links, text frames, deadlines. */
+import { assert } from "@std/assert";
 import type { ConnectionEvent } from "../codec/connection.ts";
+import { macrotask } from "../transport/_macrotask.ts";
 import type {
   Link,
   LinkEnd,
@@ -55,6 +57,43 @@ export async function within<T>(
     return await Promise.race([promise, expired]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * In a turn of its own, queues a lone message and wakes `link`, then
+ * checks that it is out (`out()`) within microtasks: before the turn ends.
+ */
+export async function expectLoneMessageAtOnce(
+  session: FakeSession,
+  link: { wake(): void },
+  out: () => boolean,
+): Promise<void> {
+  // A later turn: the link may have written in this one (the handshake).
+  await new Promise<void>((resolve) => macrotask(resolve));
+  let turnEnded = false;
+  macrotask(() => turnEnded = true);
+  session.outgoing.push(text("request"));
+  link.wake();
+  // Microtasks only: what waits for a macrotask cannot come.
+  for (let i = 0; i < 100 && !out(); i++) await Promise.resolve();
+  assert(out(), "the lone message was not out within microtasks");
+  assert(!turnEnded, "the lone message waited for the turn to end");
+}
+
+/**
+ * Queues messages `m0`… a microtask apart, waking `link` for each: as a
+ * loop of `await socket.send()` that settle at once does.
+ */
+export async function sendMicrotaskApart(
+  session: FakeSession,
+  link: { wake(): void },
+  count: number,
+): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    session.outgoing.push(text(`m${i}`));
+    link.wake();
+    await Promise.resolve();
   }
 }
 

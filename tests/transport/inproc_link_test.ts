@@ -1,6 +1,5 @@
 /** Inproc links on their own: two fake sessions joined by `linkInproc`. */
 import {
-  assert,
   assertEquals,
   assertLessOrEqual,
   assertStrictEquals,
@@ -9,10 +8,15 @@ import type { PeerInfo } from "../../codec/connection.ts";
 import { Metadata } from "../../codec/metadata.ts";
 import type { SocketType } from "../../codec/socket_type.ts";
 import { linkInproc } from "../../transport/inproc.ts";
-import { macrotask } from "../../transport/_macrotask.ts";
 import type { Link } from "../../transport/transport.ts";
 import { expectEvent } from "../_helpers.ts";
-import { FakeSession, text, within } from "../_fakes.ts";
+import {
+  expectLoneMessageAtOnce,
+  FakeSession,
+  sendMicrotaskApart,
+  text,
+  within,
+} from "../_fakes.ts";
 
 /**
  * One turn of the event loop: not a synchronisation, the chance for a link
@@ -158,25 +162,13 @@ Deno.test("inproc link: close() before the other side starts ends both, with no 
 
 Deno.test("inproc link: a lone message arrives before the turn ends; sends a microtask apart share a delivery", async () => {
   const { linkA, linkB, sessionA, sessionB } = await connected();
-  // A later turn: the handshake may have delivered in this one.
-  await new Promise<void>((resolve) => macrotask(resolve));
-  let turnEnded = false;
-  macrotask(() => turnEnded = true);
-  sessionA.outgoing.push(text("request"));
-  linkA.wake();
-  // Microtasks only: a delivery that waits for a macrotask cannot come.
-  for (let i = 0; i < 100 && sessionB.messages().length === 0; i++) {
-    await Promise.resolve();
-  }
-  assertEquals(sessionB.messages(), [["request"]]);
-  assert(!turnEnded, "the lone message waited for the turn to end");
-
+  await expectLoneMessageAtOnce(
+    sessionA,
+    linkA,
+    () => sessionB.messages().length === 1,
+  );
   const fillsBefore = sessionA.fills;
-  for (let i = 0; i < 100; i++) {
-    sessionA.outgoing.push(text(`m${i}`));
-    linkA.wake();
-    await Promise.resolve();
-  }
+  await sendMicrotaskApart(sessionA, linkA, 100);
   await sessionB.until(() => sessionB.messages().length === 101, "the burst");
   const fills = sessionA.fills - fillsBefore;
   assertLessOrEqual(fills, 2, `100 sends took ${fills} deliveries`);

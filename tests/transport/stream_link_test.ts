@@ -8,11 +8,17 @@ import { parseCommand, parseError } from "../../codec/command.ts";
 import { FLAG_COMMAND, FrameDecoder } from "../../codec/frame.ts";
 import { GREETING_SIZE, parseGreeting } from "../../codec/greeting.ts";
 import type { SocketType } from "../../codec/socket_type.ts";
-import { macrotask } from "../../transport/_macrotask.ts";
 import { StreamLink } from "../../transport/stream_link.ts";
 import type { ByteStream, LinkEnd } from "../../transport/transport.ts";
 import { expectEvent } from "../_helpers.ts";
-import { FakeSession, text, texts, within } from "../_fakes.ts";
+import {
+  expectLoneMessageAtOnce,
+  FakeSession,
+  sendMicrotaskApart,
+  text,
+  texts,
+  within,
+} from "../_fakes.ts";
 
 /**
  * One end of an in-memory duplex: what one end writes, the other reads.
@@ -297,23 +303,14 @@ Deno.test("stream link: messages both ways; a burst of sends goes out in few wri
 Deno.test("stream link: a lone message is written before the turn ends; sends a microtask apart still share writes", async () => {
   const { ours, link, session, peer, finish } = await connected();
   await link.whenFlushed();
-  // A later turn: the writer may have written in this one (the handshake).
-  await new Promise<void>((resolve) => macrotask(resolve));
   const writesBefore = ours.writes;
-  let turnEnded = false;
-  macrotask(() => turnEnded = true);
-  session.outgoing.push(text("request"));
-  link.wake();
-  await within(ours.writeCalled(writesBefore + 1), "the lone write");
-  assert(!turnEnded, "the lone message waited for the turn to end");
-
-  // As a loop of `await socket.send()` that settle at once does.
+  await expectLoneMessageAtOnce(
+    session,
+    link,
+    () => ours.writes > writesBefore,
+  );
   const afterLone = ours.writes;
-  for (let i = 0; i < 100; i++) {
-    session.outgoing.push(text(`m${i}`));
-    link.wake();
-    await Promise.resolve();
-  }
+  await sendMicrotaskApart(session, link, 100);
   await peer.readUntil(() => peer.messages().length === 101, "101 messages");
   const writes = ours.writes - afterLone;
   assertLessOrEqual(writes, 2, `100 sends took ${writes} writes`);

@@ -2,11 +2,16 @@
  * The WebSocket link over a fake platform WebSocket, with a ZWS codec of
  * our own as the peer on the other end.
  */
-import { assert, assertEquals, assertLessOrEqual } from "@std/assert";
+import { assertEquals, assertLessOrEqual } from "@std/assert";
 import { Connection, type ConnectionEvent } from "../../codec/connection.ts";
-import { macrotask } from "../../transport/_macrotask.ts";
 import { WebSocketLink } from "../../transport/websocket_link.ts";
-import { FakeSession, text, texts, within } from "../_fakes.ts";
+import {
+  expectLoneMessageAtOnce,
+  FakeSession,
+  sendMicrotaskApart,
+  texts,
+  within,
+} from "../_fakes.ts";
 
 /**
  * An open WebSocket whose messages go to a peer codec, and whose peer's
@@ -67,27 +72,14 @@ Deno.test("websocket link: a lone message goes out before the turn ends; sends a
   socket.deliverPeerOutput();
   await session.until(() => session.of("ready").length === 1, "our ready");
   await within(link.whenFlushed(), "the handshake's flush");
-  // A later turn: the link may have sent in this one (the handshake).
-  await new Promise<void>((resolve) => macrotask(resolve));
-
   const flushesBefore = socket.flushes;
-  let turnEnded = false;
-  macrotask(() => turnEnded = true);
-  session.outgoing.push(text("request"));
-  link.wake();
-  // Microtasks only: a flush that waits for a macrotask cannot come.
-  for (let i = 0; i < 100 && socket.flushes === flushesBefore; i++) {
-    await Promise.resolve();
-  }
-  assertEquals(socket.flushes, flushesBefore + 1, "no flush in the turn");
-  assert(!turnEnded, "the lone message waited for the turn to end");
-
+  await expectLoneMessageAtOnce(
+    session,
+    link,
+    () => socket.flushes > flushesBefore,
+  );
   const afterLone = socket.flushes;
-  for (let i = 0; i < 100; i++) {
-    session.outgoing.push(text(`m${i}`));
-    link.wake();
-    await Promise.resolve();
-  }
+  await sendMicrotaskApart(session, link, 100);
   await within(link.whenFlushed(), "the burst's flush");
   assertEquals(socket.peerMessages().length, 101);
   assertEquals(socket.peerMessages()[100], ["m99"]);
