@@ -9,7 +9,7 @@
 import type { ConnectionEvent, PeerInfo } from "../codec/connection.ts";
 import { ProtocolError, ZmqError } from "../codec/errors.ts";
 import { type SocketType, socketTypesMatch } from "../codec/socket_type.ts";
-import { macrotask } from "./_macrotask.ts";
+import { TurnGate } from "./_macrotask.ts";
 import type {
   Link,
   LinkEnd,
@@ -158,7 +158,7 @@ class _InprocLink implements Link, MessageWriter {
   #closed = false;
   #blocked = false;
   #scheduled = false;
-  #deliveredInTurn = false;
+  #turn = new TurnGate();
   #resolveDone!: (end: LinkEnd) => void;
 
   constructor(info: PeerInfo) {
@@ -219,22 +219,14 @@ class _InprocLink implements Link, MessageWriter {
     this.#scheduled = true;
     // Like a stream link: a lone message (a request, a reply) is delivered
     // on the next microtask, the rest of a burst once the turn ends.
-    if (this.#deliveredInTurn) macrotask(this.#deliver);
-    else queueMicrotask(this.#deliver);
+    this.#turn.schedule(this.#deliver);
   }
 
   #deliver = (): void => {
     this.#scheduled = false;
     if (this.#closed || this.#blocked) return;
-    if (!this.#deliveredInTurn) {
-      this.#deliveredInTurn = true;
-      macrotask(this.#endTurn);
-    }
+    this.#turn.use();
     this.#session!.fill(this, Number.MAX_SAFE_INTEGER);
-  };
-
-  #endTurn = (): void => {
-    this.#deliveredInTurn = false;
   };
 
   resume(): void {

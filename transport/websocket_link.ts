@@ -11,7 +11,7 @@ import { CodecDriver } from "./_codec_driver.ts";
 import type { Verdict } from "../codec/authentication.ts";
 import { ProtocolError, ZmqError } from "../codec/errors.ts";
 import { zwsProtocol } from "../codec/websocket_connection.ts";
-import { macrotask } from "./_macrotask.ts";
+import { TurnGate } from "./_macrotask.ts";
 import type { Link, LinkEnd, LinkOptions, Session } from "./transport.ts";
 
 const WRITE_BATCH_BYTES = 128 * 1024;
@@ -24,9 +24,10 @@ const MAX_BACKLOG_BYTES = 16 * 1024 * 1024;
 /**
  * A link over a WebSocket carrying ZWS 2.0: each WebSocket message is one
  * ZMTP frame. Writes wait for the socket to open; a lone message goes out
- * at once, the rest of a burst of sends at the end of the turn. WebSocket cannot pause reading, so messages that
- * arrive while the session is paused wait here, in order, until `resume`
- * (up to 16 MiB: past that the peer is dropped with a protocol error).
+ * at once, the rest of a burst of sends at the end of the turn. WebSocket
+ * cannot pause reading, so messages that arrive while the session is
+ * paused wait here, in order, until `resume` (up to 16 MiB: past that the
+ * peer is dropped with a protocol error).
  *
  * @example
  * ```ts ignore
@@ -51,7 +52,7 @@ export class WebSocketLink implements Link {
   #backlog: Uint8Array[] = [];
   #backlogBytes = 0;
   #flushScheduled = false;
-  #flushedInTurn = false;
+  #turn = new TurnGate();
   #closedByPeer = false;
   #idleWaiters: (() => void)[] = [];
   #ended!: (end: LinkEnd) => void;
@@ -114,8 +115,7 @@ export class WebSocketLink implements Link {
   wake(): void {
     if (this.#flushScheduled || !this.#started || this.#closed) return;
     this.#flushScheduled = true;
-    if (this.#flushedInTurn) macrotask(this.#flush);
-    else queueMicrotask(this.#flush);
+    this.#turn.schedule(this.#flush);
   }
 
   /** Delivers the messages that waited while the session was paused. */
@@ -178,20 +178,13 @@ export class WebSocketLink implements Link {
     }
     this.#driver.fill(WRITE_BATCH_BYTES);
     const messages = this.#codec.takeOutput();
-    if (messages.length > 0 && !this.#flushedInTurn) {
-      this.#flushedInTurn = true;
-      macrotask(this.#endTurn);
-    }
+    if (messages.length > 0) this.#turn.use();
     for (const message of messages) socket.send(message);
     if (socket.bufferedAmount > 0 || this.#codec.pendingOutputBytes > 0) {
       this.#retryLater();
     } else {
       for (const resolve of this.#idleWaiters.splice(0)) resolve();
     }
-  };
-
-  #endTurn = (): void => {
-    this.#flushedInTurn = false;
   };
 
   #retryLater(): void {
