@@ -61,14 +61,27 @@ export async function within<T>(
 }
 
 /**
- * In a turn of its own, queues a lone message and wakes `link`, then
- * checks that it is out (`out()`) within microtasks: before the turn ends.
+ * Checks how a link batches, counting what it does with `sends()` (its
+ * writes, flushes or deliveries). In a turn of its own, a lone message
+ * must be out (`out()`, by default one more send) within microtasks, before
+ * the turn ends. Then come 100 messages `m0`… a microtask apart, waking the
+ * link for each, as a loop of `await socket.send()` that settle at once
+ * does.
+ *
+ * @returns How many sends the 100 took, once `arrived` settles.
  */
-export async function expectLoneMessageAtOnce(
+export async function loneThenBurst(
   session: FakeSession,
   link: { wake(): void },
-  out: () => boolean,
-): Promise<void> {
+  options: {
+    sends: () => number;
+    arrived: () => Promise<void>;
+    out?: () => boolean;
+  },
+): Promise<number> {
+  const { sends, arrived } = options;
+  const before = sends();
+  const out = options.out ?? (() => sends() > before);
   // A later turn: the link may have written in this one (the handshake).
   await new Promise<void>((resolve) => macrotask(resolve));
   let turnEnded = false;
@@ -79,22 +92,15 @@ export async function expectLoneMessageAtOnce(
   for (let i = 0; i < 100 && !out(); i++) await Promise.resolve();
   assert(out(), "the lone message was not out within microtasks");
   assert(!turnEnded, "the lone message waited for the turn to end");
-}
 
-/**
- * Queues messages `m0`… a microtask apart, waking `link` for each: as a
- * loop of `await socket.send()` that settle at once does.
- */
-export async function sendMicrotaskApart(
-  session: FakeSession,
-  link: { wake(): void },
-  count: number,
-): Promise<void> {
-  for (let i = 0; i < count; i++) {
+  const afterLone = sends();
+  for (let i = 0; i < 100; i++) {
     session.outgoing.push(text(`m${i}`));
     link.wake();
     await Promise.resolve();
   }
+  await arrived();
+  return sends() - afterLone;
 }
 
 /** The socket's side, faked: records events, sends what the test queues. */

@@ -10,13 +10,7 @@ import type { SocketType } from "../../codec/socket_type.ts";
 import { linkInproc } from "../../transport/inproc.ts";
 import type { Link } from "../../transport/transport.ts";
 import { expectEvent } from "../_helpers.ts";
-import {
-  expectLoneMessageAtOnce,
-  FakeSession,
-  sendMicrotaskApart,
-  text,
-  within,
-} from "../_fakes.ts";
+import { FakeSession, loneThenBurst, text, within } from "../_fakes.ts";
 
 /**
  * One turn of the event loop: not a synchronisation, the chance for a link
@@ -162,15 +156,12 @@ Deno.test("inproc link: close() before the other side starts ends both, with no 
 
 Deno.test("inproc link: a lone message arrives before the turn ends; sends a microtask apart share a delivery", async () => {
   const { linkA, linkB, sessionA, sessionB } = await connected();
-  await expectLoneMessageAtOnce(
-    sessionA,
-    linkA,
-    () => sessionB.messages().length === 1,
-  );
-  const fillsBefore = sessionA.fills;
-  await sendMicrotaskApart(sessionA, linkA, 100);
-  await sessionB.until(() => sessionB.messages().length === 101, "the burst");
-  const fills = sessionA.fills - fillsBefore;
+  const fills = await loneThenBurst(sessionA, linkA, {
+    sends: () => sessionA.fills,
+    out: () => sessionB.messages().length === 1,
+    arrived: () =>
+      sessionB.until(() => sessionB.messages().length === 101, "the burst"),
+  });
   assertLessOrEqual(fills, 2, `100 sends took ${fills} deliveries`);
   await closeBoth(linkA, linkB);
 });

@@ -11,14 +11,7 @@ import type { SocketType } from "../../codec/socket_type.ts";
 import { StreamLink } from "../../transport/stream_link.ts";
 import type { ByteStream, LinkEnd } from "../../transport/transport.ts";
 import { expectEvent } from "../_helpers.ts";
-import {
-  expectLoneMessageAtOnce,
-  FakeSession,
-  sendMicrotaskApart,
-  text,
-  texts,
-  within,
-} from "../_fakes.ts";
+import { FakeSession, loneThenBurst, text, texts, within } from "../_fakes.ts";
 
 /**
  * One end of an in-memory duplex: what one end writes, the other reads.
@@ -303,16 +296,11 @@ Deno.test("stream link: messages both ways; a burst of sends goes out in few wri
 Deno.test("stream link: a lone message is written before the turn ends; sends a microtask apart still share writes", async () => {
   const { ours, link, session, peer, finish } = await connected();
   await link.whenFlushed();
-  const writesBefore = ours.writes;
-  await expectLoneMessageAtOnce(
-    session,
-    link,
-    () => ours.writes > writesBefore,
-  );
-  const afterLone = ours.writes;
-  await sendMicrotaskApart(session, link, 100);
-  await peer.readUntil(() => peer.messages().length === 101, "101 messages");
-  const writes = ours.writes - afterLone;
+  const writes = await loneThenBurst(session, link, {
+    sends: () => ours.writes,
+    arrived: () =>
+      peer.readUntil(() => peer.messages().length === 101, "101 messages"),
+  });
   assertLessOrEqual(writes, 2, `100 sends took ${writes} writes`);
   assertEquals(await finish(), { error: undefined, closedByPeer: false });
 });

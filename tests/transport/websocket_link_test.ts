@@ -5,13 +5,7 @@
 import { assertEquals, assertLessOrEqual } from "@std/assert";
 import { Connection, type ConnectionEvent } from "../../codec/connection.ts";
 import { WebSocketLink } from "../../transport/websocket_link.ts";
-import {
-  expectLoneMessageAtOnce,
-  FakeSession,
-  sendMicrotaskApart,
-  texts,
-  within,
-} from "../_fakes.ts";
+import { FakeSession, loneThenBurst, texts, within } from "../_fakes.ts";
 
 /**
  * An open WebSocket whose messages go to a peer codec, and whose peer's
@@ -72,18 +66,12 @@ Deno.test("websocket link: a lone message goes out before the turn ends; sends a
   socket.deliverPeerOutput();
   await session.until(() => session.of("ready").length === 1, "our ready");
   await within(link.whenFlushed(), "the handshake's flush");
-  const flushesBefore = socket.flushes;
-  await expectLoneMessageAtOnce(
-    session,
-    link,
-    () => socket.flushes > flushesBefore,
-  );
-  const afterLone = socket.flushes;
-  await sendMicrotaskApart(session, link, 100);
-  await within(link.whenFlushed(), "the burst's flush");
+  const flushes = await loneThenBurst(session, link, {
+    sends: () => socket.flushes,
+    arrived: () => within(link.whenFlushed(), "the burst's flush"),
+  });
   assertEquals(socket.peerMessages().length, 101);
   assertEquals(socket.peerMessages()[100], ["m99"]);
-  const flushes = socket.flushes - afterLone;
   assertLessOrEqual(flushes, 2, `100 sends took ${flushes} flushes`);
   link.close();
   assertEquals(await within(link.done, "the link to end"), {
