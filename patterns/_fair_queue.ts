@@ -8,6 +8,9 @@ import type { Message } from "./message.ts";
 import type { Pipe } from "./_pipe.ts";
 import { Queue } from "./_queue.ts";
 
+/** Stale turns tolerated before a sweep is considered. */
+const _SWEEP_AFTER = 32;
+
 /**
  * The incoming strategy of most sockets: takes messages from the pipes
  * that have some, round-robin, so one busy peer cannot starve the others.
@@ -24,6 +27,13 @@ export class FairQueue {
   #turns = new Queue<Pipe>();
   /** The pipes with an entry in `#turns`, so none ever holds two. */
   #inTurns = new Set<Pipe>();
+  /** Removed pipes still in `#turns`, skipped when their turn comes. */
+  #stale = 0;
+
+  /** How many turns are held, stale ones included: what it costs. */
+  get turns(): number {
+    return this.#turns.length;
+  }
 
   /** Whether no pipe has a message waiting. */
   get empty(): boolean {
@@ -65,10 +75,18 @@ export class FairQueue {
 
   /**
    * Forgets a pipe and drops the messages it still holds. Its turn, if it
-   * had one, is skipped when it comes (finding it empty): no search.
+   * had one, is skipped when it comes (finding it empty): no search. A
+   * socket that never reads (an XPUB whose application ignores it) would
+   * keep every departed peer that way, so once most turns are stale they
+   * are swept, which costs O(1) per removal over time.
    */
   remove(pipe: Pipe): void {
     pipe.inbound.clear();
+    if (!this.#inTurns.has(pipe)) return;
+    this.#stale++;
+    if (this.#stale > _SWEEP_AFTER && this.#stale * 2 > this.#turns.length) {
+      this.#sweep();
+    }
   }
 
   /** The pipe whose turn it is, or `undefined` when none holds a message. */
@@ -76,10 +94,21 @@ export class FairQueue {
     const turns = this.#turns;
     let pipe = turns.peek();
     while (pipe && pipe.inbound.length === 0) {
+      // Emptied by remove(): a pipe read to its end leaves in #shift.
       this.#inTurns.delete(turns.shift()!);
+      if (this.#stale > 0) this.#stale--;
       pipe = turns.peek();
     }
     return pipe;
+  }
+
+  /** Drops the turns of removed pipes, keeping the others in order. */
+  #sweep(): void {
+    for (const pipe of this.#turns.clear()) {
+      if (pipe.inbound.length > 0) this.#turns.push(pipe);
+      else this.#inTurns.delete(pipe);
+    }
+    this.#stale = 0;
   }
 
   /** Takes the first message of `pipe`, the pipe whose turn it is. */

@@ -103,6 +103,31 @@ export async function loneThenBurst(
   return sends() - afterLone;
 }
 
+/**
+ * Runs `turns` turns of a loop the way a program driving itself with
+ * MessagePort messages does (bench/_pub_fanout.ts): `each` runs, then the
+ * loop waits for its own message. Deno runs `setImmediate` callbacks about
+ * once per hundred such turns, so a link waiting for one falls behind.
+ */
+export async function messagePortTurns(
+  turns: number,
+  each: (turn: number) => void,
+): Promise<void> {
+  const channel = new MessageChannel();
+  try {
+    for (let turn = 0; turn < turns; turn++) {
+      each(turn);
+      await new Promise((resolve) => {
+        channel.port1.onmessage = resolve;
+        channel.port2.postMessage(0);
+      });
+    }
+  } finally {
+    channel.port1.close();
+    channel.port2.close();
+  }
+}
+
 /** The socket's side, faked: records events, sends what the test queues. */
 export class FakeSession implements Session {
   readonly events: ConnectionEvent[] = [];

@@ -30,28 +30,3 @@ function _messageChannelMacrotask(): Schedule {
     channel.port2.postMessage(undefined);
   };
 }
-
-/**
- * Whether a link already sent in this turn of the event loop: the first
- * send of a turn goes at once (a lone request or reply waits for nothing),
- * the rest wait for the turn to end and go out together.
- */
-export class TurnGate {
-  #used = false;
-  #reset = (): void => {
-    this.#used = false;
-  };
-
-  /** Runs `send` on the next microtask if the turn is unused, else after it. */
-  schedule(send: () => void): void {
-    if (this.#used) macrotask(send);
-    else queueMicrotask(send);
-  }
-
-  /** Marks the turn as used, until it ends. */
-  use(): void {
-    if (this.#used) return;
-    this.#used = true;
-    macrotask(this.#reset);
-  }
-}

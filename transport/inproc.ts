@@ -9,7 +9,7 @@
 import type { ConnectionEvent, PeerInfo } from "../codec/connection.ts";
 import { ProtocolError, ZmqError } from "../codec/errors.ts";
 import { type SocketType, socketTypesMatch } from "../codec/socket_type.ts";
-import { TurnGate } from "./_macrotask.ts";
+import { Settler } from "./_settle.ts";
 import type {
   Link,
   LinkEnd,
@@ -158,7 +158,7 @@ class _InprocLink implements Link, MessageWriter {
   #closed = false;
   #blocked = false;
   #scheduled = false;
-  #turn = new TurnGate();
+  #settler = new Settler(() => this.#deliver());
   #resolveDone!: (end: LinkEnd) => void;
 
   constructor(info: PeerInfo) {
@@ -215,17 +215,17 @@ class _InprocLink implements Link, MessageWriter {
 
   // Link
   wake(): void {
-    if (this.#scheduled || this.#closed || !this.#session) return;
+    if (this.#closed || !this.#session) return;
+    if (this.#scheduled) return this.#settler.sent();
     this.#scheduled = true;
     // Like a stream link: a lone message (a request, a reply) is delivered
-    // on the next microtask, the rest of a burst once the turn ends.
-    this.#turn.schedule(this.#deliver);
+    // within microtasks, a burst of sends once its senders settle.
+    this.#settler.start();
   }
 
   #deliver = (): void => {
     this.#scheduled = false;
     if (this.#closed || this.#blocked) return;
-    this.#turn.use();
     this.#session!.fill(this, Number.MAX_SAFE_INTEGER);
   };
 

@@ -6,9 +6,9 @@
  * @module
  */
 
-import { macrotask } from "./_macrotask.ts";
 import { CodecDriver, type LinkCodec } from "./_codec_driver.ts";
 import { ReadBuffers } from "./_read_buffers.ts";
+import { Settler } from "./_settle.ts";
 import type { Verdict } from "../codec/authentication.ts";
 import { Connection } from "../codec/connection.ts";
 import type { ConnectionOptions } from "../codec/connection_options.ts";
@@ -96,6 +96,7 @@ export class StreamLink implements Link {
   #readerEnded!: () => void;
   #reading = new ReadBuffers();
   #wokenWhileWriting = false;
+  #settler = new Settler(() => this.#write());
   #idleWaiters: (() => void)[] = [];
   #closedByPeer = false;
   #ended!: (end: LinkEnd) => void;
@@ -162,8 +163,9 @@ export class StreamLink implements Link {
     if (this.#writer === "idle" && this.#started) {
       this.#writer = "scheduled";
       queueMicrotask(this.#write);
-    } else if (this.#writer === "writing") {
+    } else {
       this.#wokenWhileWriting = true;
+      this.#settler.sent();
     }
   }
 
@@ -314,11 +316,11 @@ export class StreamLink implements Link {
 
   #written(): void {
     this.#writer = "scheduled";
-    // Sends during the write: a write often completes at once, while the
-    // senders are still in this turn of the event loop, so the writer lets
-    // the turn end first and takes the rest of their burst in one write,
-    // instead of a message per write.
-    if (this.#wokenWhileWriting) macrotask(this.#write);
+    // Sends during the write: a write often completes at once, on a
+    // microtask, while senders awaiting each send are still at it, so the
+    // writer lets them settle and takes the rest of their burst in one
+    // write, instead of a message per write.
+    if (this.#wokenWhileWriting) this.#settler.start();
     else this.#write();
   }
 

@@ -11,7 +11,7 @@ import { CodecDriver } from "./_codec_driver.ts";
 import type { Verdict } from "../codec/authentication.ts";
 import { ProtocolError, ZmqError } from "../codec/errors.ts";
 import { zwsProtocol } from "../codec/websocket_connection.ts";
-import { TurnGate } from "./_macrotask.ts";
+import { Settler } from "./_settle.ts";
 import type { Link, LinkEnd, LinkOptions, Session } from "./transport.ts";
 
 const WRITE_BATCH_BYTES = 128 * 1024;
@@ -52,7 +52,7 @@ export class WebSocketLink implements Link {
   #backlog: Uint8Array[] = [];
   #backlogBytes = 0;
   #flushScheduled = false;
-  #turn = new TurnGate();
+  #settler = new Settler(() => this.#flush());
   #closedByPeer = false;
   #idleWaiters: (() => void)[] = [];
   #ended!: (end: LinkEnd) => void;
@@ -113,9 +113,10 @@ export class WebSocketLink implements Link {
    * the burst.
    */
   wake(): void {
-    if (this.#flushScheduled || !this.#started || this.#closed) return;
+    if (!this.#started || this.#closed) return;
+    if (this.#flushScheduled) return this.#settler.sent();
     this.#flushScheduled = true;
-    this.#turn.schedule(this.#flush);
+    this.#settler.start();
   }
 
   /** Delivers the messages that waited while the session was paused. */
@@ -178,7 +179,6 @@ export class WebSocketLink implements Link {
     }
     this.#driver.fill(WRITE_BATCH_BYTES);
     const messages = this.#codec.takeOutput();
-    if (messages.length > 0) this.#turn.use();
     for (const message of messages) socket.send(message);
     if (socket.bufferedAmount > 0 || this.#codec.pendingOutputBytes > 0) {
       this.#retryLater();

@@ -166,6 +166,36 @@ Deno.test("scale: a fair queue serves 1,000 pipes with one message each in arriv
   assert(readsOf(pipes) <= 8 * PEERS, `${readsOf(pipes)} reads`);
 });
 
+Deno.test("scale: a fair queue never read (an ignored XPUB) holds few turns of 1,000 departed peers, in O(1) reads each", () => {
+  const queue = new FairQueue();
+  const pipes = many(PEERS);
+  // Every tenth peer stays, with its message unread; the others leave.
+  for (const [i, each] of pipes.entries()) {
+    each.pipe.inbound.push([bytes(name(i))]);
+    queue.arrived(each.pipe);
+    if (i % 10 !== 0) {
+      queue.remove(each.pipe);
+      // The stale turns are swept once they are most: each sweep is paid
+      // for by as many removals, so none piles up.
+      assert(
+        queue.turns <= 2 * (Math.floor(i / 10) + 1) + 33,
+        `${queue.turns} turns held after ${i + 1} peers`,
+      );
+    }
+  }
+  assert(readsOf(pipes) <= 8 * PEERS, `${readsOf(pipes)} reads`);
+  const read: string[] = [];
+  for (let message; (message = queue.receive()) !== undefined;) {
+    read.push(new TextDecoder().decode(message[0]));
+  }
+  // The peers that stayed, in the order their messages came.
+  assertEquals(
+    read,
+    Array.from({ length: PEERS / 10 }, (_, i) => name(10 * i)),
+  );
+  assertEquals(queue.turns, 0);
+});
+
 Deno.test("scale: a PUB with 1,000 subscribers on distinct topics looks only at the one that matches", () => {
   const pipes = many(PEERS);
   const fanOut = new FanOut(hostOf(pipes), true);

@@ -1,5 +1,6 @@
 /** Inproc links on their own: two fake sessions joined by `linkInproc`. */
 import {
+  assert,
   assertEquals,
   assertLessOrEqual,
   assertStrictEquals,
@@ -10,7 +11,13 @@ import type { SocketType } from "../../codec/socket_type.ts";
 import { linkInproc } from "../../transport/inproc.ts";
 import type { Link } from "../../transport/transport.ts";
 import { expectEvent } from "../_helpers.ts";
-import { FakeSession, loneThenBurst, text, within } from "../_fakes.ts";
+import {
+  FakeSession,
+  loneThenBurst,
+  messagePortTurns,
+  text,
+  within,
+} from "../_fakes.ts";
 
 /**
  * One turn of the event loop: not a synchronisation, the chance for a link
@@ -163,5 +170,24 @@ Deno.test("inproc link: a lone message arrives before the turn ends; sends a mic
       sessionB.until(() => sessionB.messages().length === 101, "the burst"),
   });
   assertLessOrEqual(fills, 2, `100 sends took ${fills} deliveries`);
+  await closeBoth(linkA, linkB);
+});
+
+Deno.test("inproc link: a program turning its loop with MessagePort messages still gets a delivery per turn", async () => {
+  const { linkA, linkB, sessionA, sessionB } = await connected();
+  const TURNS = 50;
+  const before = sessionA.fills;
+  await messagePortTurns(TURNS, (turn) => {
+    for (let i = 0; i < 20; i++) {
+      sessionA.outgoing.push(text(`t${turn}m${i}`));
+      linkA.wake();
+    }
+  });
+  const fills = sessionA.fills - before;
+  assert(fills >= TURNS / 2, `${fills} deliveries in ${TURNS} turns`);
+  await sessionB.until(
+    () => sessionB.messages().length === 20 * TURNS,
+    "every message",
+  );
   await closeBoth(linkA, linkB);
 });

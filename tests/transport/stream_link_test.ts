@@ -11,7 +11,14 @@ import type { SocketType } from "../../codec/socket_type.ts";
 import { StreamLink } from "../../transport/stream_link.ts";
 import type { ByteStream, LinkEnd } from "../../transport/transport.ts";
 import { expectEvent } from "../_helpers.ts";
-import { FakeSession, loneThenBurst, text, texts, within } from "../_fakes.ts";
+import {
+  FakeSession,
+  loneThenBurst,
+  messagePortTurns,
+  text,
+  texts,
+  within,
+} from "../_fakes.ts";
 
 /**
  * One end of an in-memory duplex: what one end writes, the other reads.
@@ -302,6 +309,37 @@ Deno.test("stream link: a lone message is written before the turn ends; sends a 
       peer.readUntil(() => peer.messages().length === 101, "101 messages"),
   });
   assertLessOrEqual(writes, 2, `100 sends took ${writes} writes`);
+  assertEquals(await finish(), { error: undefined, closedByPeer: false });
+});
+
+Deno.test("stream link: a program turning its loop with MessagePort messages still gets a write per turn", async () => {
+  // Deno runs setImmediate callbacks about once per hundred such turns: a
+  // writer that waited for one between writes fell behind the sends, and a
+  // PUB's pipes overflowed (bench/_pub_fanout.ts delivered 0% to 1,000 SUBs).
+  const { ours, link, session, peer, finish } = await connected();
+  await link.whenFlushed();
+  // Each write completes in the next turn, as a socket's does under load,
+  // so the sends of that turn come while it is in progress.
+  let completeWrites!: () => void;
+  const nextTurnGate = () =>
+    ours.gate = new Promise((resolve) => completeWrites = resolve);
+  nextTurnGate();
+  const before = ours.writes;
+  const TURNS = 50;
+  await messagePortTurns(TURNS, (turn) => {
+    completeWrites();
+    nextTurnGate();
+    for (let i = 0; i < 20; i++) session.outgoing.push(text(`t${turn}m${i}`));
+    link.wake();
+  });
+  const writes = ours.writes - before;
+  ours.gate = undefined;
+  completeWrites();
+  assert(writes >= TURNS / 2, `${writes} writes in ${TURNS} turns`);
+  await peer.readUntil(
+    () => peer.messages().length === 20 * TURNS,
+    "every message",
+  );
   assertEquals(await finish(), { error: undefined, closedByPeer: false });
 });
 

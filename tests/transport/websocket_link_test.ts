@@ -2,10 +2,17 @@
  * The WebSocket link over a fake platform WebSocket, with a ZWS codec of
  * our own as the peer on the other end.
  */
-import { assertEquals, assertLessOrEqual } from "@std/assert";
+import { assert, assertEquals, assertLessOrEqual } from "@std/assert";
 import { Connection, type ConnectionEvent } from "../../codec/connection.ts";
 import { WebSocketLink } from "../../transport/websocket_link.ts";
-import { FakeSession, loneThenBurst, texts, within } from "../_fakes.ts";
+import {
+  FakeSession,
+  loneThenBurst,
+  messagePortTurns,
+  text,
+  texts,
+  within,
+} from "../_fakes.ts";
 
 /**
  * An open WebSocket whose messages go to a peer codec, and whose peer's
@@ -73,6 +80,37 @@ Deno.test("websocket link: a lone message goes out before the turn ends; sends a
   assertEquals(socket.peerMessages().length, 101);
   assertEquals(socket.peerMessages()[100], ["m99"]);
   assertLessOrEqual(flushes, 2, `100 sends took ${flushes} flushes`);
+  link.close();
+  assertEquals(await within(link.done, "the link to end"), {
+    error: undefined,
+    closedByPeer: false,
+  });
+});
+
+Deno.test("websocket link: a program turning its loop with MessagePort messages still gets a flush per turn", async () => {
+  const peer = new Connection({ socketType: "PULL", framing: "zws" });
+  const socket = new FakeWebSocket(peer);
+  const link = new WebSocketLink(
+    socket as unknown as WebSocket,
+    new Connection({ socketType: "PUSH", framing: "zws", now: 0 }),
+  );
+  const session = new FakeSession();
+  link.start(session);
+  socket.deliverPeerOutput();
+  await session.until(() => session.of("ready").length === 1, "our ready");
+  await within(link.whenFlushed(), "the handshake's flush");
+  const TURNS = 50;
+  const before = socket.flushes;
+  await messagePortTurns(TURNS, (turn) => {
+    for (let i = 0; i < 20; i++) {
+      session.outgoing.push(text(`t${turn}m${i}`));
+      link.wake();
+    }
+  });
+  const flushes = socket.flushes - before;
+  assert(flushes >= TURNS / 2, `${flushes} flushes in ${TURNS} turns`);
+  await within(link.whenFlushed(), "the last flush");
+  assertEquals(socket.peerMessages().length, 20 * TURNS);
   link.close();
   assertEquals(await within(link.done, "the link to end"), {
     error: undefined,
