@@ -31,11 +31,16 @@ export async function shutdown(
 ): Promise<CloseSummary> {
   core.closed = true;
   let unread = core.abandonCallers();
+  // Linger 0 drops what is queued now, before a wait lets a link write it
+  // (links write within microtasks of a send).
+  let dropped = 0;
+  if (linger === 0) {
+    for (const pipe of core.pipes) dropped += pipe.outbound.clear().length;
+  }
   await endpoints.closeListeners();
   if (linger !== 0) await _flush(core, linger);
   const dialers = endpoints.closeDialers();
   // Counted before the links close: an accepted pipe leaves with its link.
-  let dropped = 0;
   for (const pipe of core.pipes) {
     dropped += pipe.outbound.length;
     unread += pipe.inbound.length;

@@ -12,7 +12,7 @@ import {
 } from "../codec/_datagram.ts";
 import { ProtocolError } from "../codec/errors.ts";
 import type { PeerInfo } from "../codec/connection.ts";
-import { macrotask } from "./_macrotask.ts";
+import { Settler } from "./_settle.ts";
 import type { Link, LinkEnd, MessageWriter, Session } from "./transport.ts";
 
 /**
@@ -78,6 +78,7 @@ export class DatagramLink implements Link, MessageWriter {
   #outgoingBytes = 0;
   #writing: Promise<void> | undefined;
   #wakeScheduled = false;
+  #settler = new Settler(() => this.#flush());
   #idleWaiters: (() => void)[] = [];
 
   /**
@@ -111,17 +112,20 @@ export class DatagramLink implements Link, MessageWriter {
   }
 
   wake(): void {
-    if (this.#wakeScheduled || this.#closed || !this.#session) return;
+    if (this.#closed || !this.#session) return;
+    if (this.#wakeScheduled) return this.#settler.sent();
     this.#wakeScheduled = true;
-    // A burst of sends goes out together at the end of the turn.
-    macrotask(() => {
-      this.#wakeScheduled = false;
-      // A loop still sending fills again once its batch is out.
-      if (this.#writing || this.#closed) return;
-      this.#writing = this.#writeLoop().finally(() => {
-        this.#writing = undefined;
-        for (const resolve of this.#idleWaiters.splice(0)) resolve();
-      });
+    // A burst of sends goes out together once its senders settle.
+    this.#settler.start();
+  }
+
+  #flush(): void {
+    this.#wakeScheduled = false;
+    // A loop still sending fills again once its batch is out.
+    if (this.#writing || this.#closed) return;
+    this.#writing = this.#writeLoop().finally(() => {
+      this.#writing = undefined;
+      for (const resolve of this.#idleWaiters.splice(0)) resolve();
     });
   }
 
