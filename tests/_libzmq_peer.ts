@@ -130,12 +130,26 @@ export class LibzmqPeer implements AsyncDisposable {
 export class LibzmqSocket {
   constructor(readonly peer: LibzmqPeer, readonly name: string) {}
 
+  /**
+   * Binds. Where a libzmq socket of this peer just closed, the port may
+   * still be taken for a moment (zmq_close returns before libzmq's reaper
+   * thread closes the listener): EADDRINUSE is tried again for up to 5 s.
+   */
   async bind(endpoint: string): Promise<string> {
-    const reply = await this.peer.request("bind", {
-      socket: this.name,
-      endpoint,
-    });
-    return reply.endpoint as string;
+    const deadline = Date.now() + 5000;
+    while (true) {
+      try {
+        const reply = await this.peer.request("bind", {
+          socket: this.name,
+          endpoint,
+        });
+        return reply.endpoint as string;
+      } catch (error) {
+        const inUse = String(error).includes("Address already in use");
+        if (!inUse || Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
   }
 
   /** Connects; a ROUTER may name the peer (`{ routingId }`). */

@@ -19,24 +19,6 @@ import {
 import { decode, freePort } from "./_helpers.ts";
 import { LibzmqPeer, type LibzmqSocket } from "./_libzmq_peer.ts";
 
-/**
- * Binds where a libzmq socket just closed: zmq_close returns before
- * libzmq's reaper thread has closed the listener, so the port may still be
- * taken for a moment (EADDRINUSE); tried again until it is free, for 5 s.
- */
-async function bindOnceFree(socket: LibzmqSocket, endpoint: string) {
-  const deadline = Date.now() + 5000;
-  while (true) {
-    try {
-      return await socket.bind(endpoint);
-    } catch (error) {
-      const inUse = String(error).includes("Address already in use");
-      if (!inUse || Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  }
-}
-
 const READY = new Uint8Array([PPP_READY]);
 const HEARTBEAT = new Uint8Array([PPP_HEARTBEAT]);
 
@@ -335,7 +317,7 @@ Deno.test("ppworker.ts with a libzmq ROUTER as its queue", async (t) => {
       assertEquals((await first.receive())[1], READY);
       await first.close();
       const second = await peer.open("Router");
-      await bindOnceFree(second, endpoint);
+      await second.bind(endpoint);
       // The old socket may reconnect and heartbeat first; READY comes from
       // the fresh one once the silence has lasted three heartbeats.
       let identity: Uint8Array;

@@ -16,7 +16,7 @@ const SETTLE_HOPS = 1024;
  * Waits until a microtask passes without a send, then runs its callback:
  * senders that await each send are then done with their burst (or have
  * yielded to the event loop), and what they queued goes out in one write,
- * not a message per write. A lone message waits one microtask.
+ * not a message per write. A lone message waits two microtasks.
  *
  * Not a macrotask: Deno runs `setImmediate` callbacks about once per
  * hundred MessagePort messages while those keep coming, so a program
