@@ -8,16 +8,19 @@
 
 /**
  * What a quiet link reads into: the buffer of a pending read stays alive
- * until bytes come, so this is what each idle connection costs.
+ * until bytes come, so this is what each idle connection costs. It grows,
+ * up to the largest, while what arrives after a quiet spell (a request, a
+ * reply) needs more to come in one read, and shrinks back as it needs less.
  */
-const SMALL_READ_BUFFER_SIZE = 8 * 1024;
+const SMALL_READ_BUFFER_SIZE = 2 * 1024;
+const LARGEST_SMALL_READ_BUFFER_SIZE = 8 * 1024;
 /** For a link whose reads keep filling the space they are given. */
 const READ_BUFFER_SIZE = 64 * 1024;
 /** For streams of large frames, so most frames fit whole in one read. */
 const LARGE_READ_BUFFER_SIZE = 256 * 1024;
 const LARGE_FRAME = 16 * 1024;
 const MIN_READ_SPACE = 4 * 1024;
-const MIN_SMALL_READ_SPACE = 1024;
+const MIN_SMALL_READ_SPACE = 256;
 const EMPTY = new Uint8Array(0);
 
 /** What the buffers ask of the codec the bytes go to. */
@@ -32,6 +35,12 @@ export interface ReadingCodec {
 export class ReadBuffers {
   /** The buffer being filled (small or large), never from its start twice. */
   #buffer: Uint8Array = new Uint8Array(SMALL_READ_BUFFER_SIZE);
+  /** The size of the next small buffer: what a quiet spell's end needs. */
+  #smallSize = SMALL_READ_BUFFER_SIZE;
+  /** Bytes read since the last read that came short: the current burst. */
+  #burst = 0;
+  /** The size of the last burst: a small buffer keeps room for one more. */
+  #lastBurst = 0;
   /** Where the next read goes in it. */
   #offset = 0;
   /**
@@ -59,12 +68,16 @@ export class ReadBuffers {
     const direct = codec.directReadTarget();
     this.#direct = direct !== undefined;
     if (direct) return this.#target = direct;
+    // A read that came short between frames ends what arrived together.
+    if (!this.#busy && codec.partialFrameSize === 0) this.#burstEnded();
     const buffer = this.#buffer;
     const size = nextReadBufferSize(
       buffer.length,
       buffer.length - this.#offset,
       this.#busy,
       codec.partialFrameSize,
+      this.#smallSize,
+      this.#lastBurst,
     );
     if (size > 0) this.#switch(size);
     return this.#target = this.#buffer.subarray(this.#offset);
@@ -74,6 +87,7 @@ export class ReadBuffers {
   filled(count: number): Uint8Array {
     const target = this.#target;
     this.#busy = count === target.length;
+    this.#burst += count;
     // Frames handed out are views into what was read; the next read goes
     // after it, so they stay intact.
     if (!this.#direct) this.#offset += count;
@@ -85,24 +99,45 @@ export class ReadBuffers {
     this.#target = EMPTY;
   }
 
+  /**
+   * A burst no larger than the largest small buffer sizes the next small
+   * ones: twice the room it took, so a request or reply of that size comes
+   * in one read; larger bursts are a stream, for large buffers.
+   */
+  #burstEnded(): void {
+    const burst = this.#burst;
+    this.#burst = 0;
+    if (burst > LARGEST_SMALL_READ_BUFFER_SIZE) return;
+    this.#lastBurst = burst;
+    let size = SMALL_READ_BUFFER_SIZE;
+    while (size < burst * 2 && size < LARGEST_SMALL_READ_BUFFER_SIZE) size *= 2;
+    this.#smallSize = size;
+  }
+
   #switch(size: number): void {
     const buffer = this.#buffer;
     const space = buffer.length - this.#offset;
     let next: Uint8Array | undefined;
-    if (size > SMALL_READ_BUFFER_SIZE) {
-      if (buffer.length === SMALL_READ_BUFFER_SIZE) {
+    if (size > LARGEST_SMALL_READ_BUFFER_SIZE) {
+      if (buffer.length <= LARGEST_SMALL_READ_BUFFER_SIZE) {
         this.#quiet = { buffer, offset: this.#offset };
       }
       next = this.#parked?.buffer.deref();
       this.#offset = next ? this.#parked!.offset : 0;
       this.#parked = undefined;
     } else if (buffer.length > size) {
-      if (space >= MIN_READ_SPACE) {
+      if (
+        buffer.length > LARGEST_SMALL_READ_BUFFER_SIZE &&
+        space >= MIN_READ_SPACE
+      ) {
         this.#parked = { buffer: new WeakRef(buffer), offset: this.#offset };
       }
       // Back to the small buffer this burst started in, if it has room.
       const quiet = this.#quiet;
-      if (quiet && quiet.buffer.length - quiet.offset >= MIN_SMALL_READ_SPACE) {
+      if (
+        quiet && quiet.buffer.length === size &&
+        quiet.buffer.length - quiet.offset >= MIN_SMALL_READ_SPACE
+      ) {
         next = quiet.buffer;
         this.#offset = quiet.offset;
       }
@@ -126,15 +161,22 @@ function nextReadBufferSize(
   space: number,
   busy: boolean,
   partialFrameSize: number,
+  smallSize: number,
+  lastBurst: number,
 ): number {
-  const small = length === SMALL_READ_BUFFER_SIZE;
+  const small = length <= LARGEST_SMALL_READ_BUFFER_SIZE;
   // Out of a quiet spell, 64 KiB: 256 KiB only once a stream of large
   // frames has filled one, as one large message is no stream.
   const wanted = !busy
-    ? SMALL_READ_BUFFER_SIZE
+    ? smallSize
     : !small && partialFrameSize >= LARGE_FRAME
     ? LARGE_READ_BUFFER_SIZE
     : READ_BUFFER_SIZE;
   if (small === busy) return wanted;
-  return space < (small ? MIN_SMALL_READ_SPACE : MIN_READ_SPACE) ? wanted : 0;
+  if (small) {
+    // Room for a burst like the last, in a buffer of the size it needs.
+    const room = Math.max(MIN_SMALL_READ_SPACE, Math.min(lastBurst, smallSize));
+    return length !== smallSize || space < room ? wanted : 0;
+  }
+  return space < MIN_READ_SPACE ? wanted : 0;
 }

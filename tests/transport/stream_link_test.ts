@@ -368,6 +368,34 @@ Deno.test("stream link: reads start small, grow while they fill, and an idle lin
   assertEquals(await finish(), { error: undefined, closedByPeer: false });
 });
 
+Deno.test("stream link: an idle link waits with 2 KiB; 3 KiB requests after quiet spells fit the buffer once one has come", async () => {
+  const { ours, session, peer, finish } = await connected();
+  const sizes = () => ours.readBuffers.map((buffer) => buffer.byteLength);
+  assertEquals(sizes().at(-1), 2048, "what an idle connection holds");
+  let received = 0;
+  /** The sizes of the buffers one lone message of `size` bytes was read into. */
+  const lone = async (size: number) => {
+    const before = ours.readBuffers.length;
+    peer.codec.sendMessage([new Uint8Array(size).fill(size & 0xff)]);
+    await peer.flush();
+    received++;
+    await session.until(
+      () => session.of("message").length === received,
+      `the ${size} B message`,
+    );
+    // From the read pending before it to the one before the read pending now.
+    return [...new Set(sizes().slice(before - 1, -1))];
+  };
+  assertEquals(await lone(3000), [2048, 65536], "the first grew to finish");
+  assertEquals(sizes().at(-1), 8192, "room for the next such");
+  assertEquals(await lone(3000), [8192]);
+  assertEquals(await lone(3000), [8192]);
+  assertEquals(await lone(16), [8192]);
+  assertEquals(sizes().at(-1), 2048, "small again once messages are");
+  for (let i = 0; i < 3; i++) assertEquals(await lone(1000), [2048]);
+  assertEquals(await finish(), { error: undefined, closedByPeer: false });
+});
+
 Deno.test("stream link: a session that returns false pauses reading until resume()", async () => {
   const { ours, link, session, peer, finish } = await connected();
   session.acceptMessages = false;
