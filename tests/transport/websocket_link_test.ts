@@ -61,7 +61,8 @@ class FakeWebSocket {
   }
 }
 
-Deno.test("websocket link: a lone message goes out before the turn ends; sends a microtask apart share a flush", async () => {
+/** A PUSH link over a fake WebSocket to a PULL codec, through its handshake. */
+async function connected() {
   const peer = new Connection({ socketType: "PULL", framing: "zws" });
   const socket = new FakeWebSocket(peer);
   const link = new WebSocketLink(
@@ -73,6 +74,20 @@ Deno.test("websocket link: a lone message goes out before the turn ends; sends a
   socket.deliverPeerOutput();
   await session.until(() => session.of("ready").length === 1, "our ready");
   await within(link.whenFlushed(), "the handshake's flush");
+  return { socket, link, session };
+}
+
+/** Closes the link and checks it ended without an error. */
+async function closeCleanly(link: WebSocketLink): Promise<void> {
+  link.close();
+  assertEquals(await within(link.done, "the link to end"), {
+    error: undefined,
+    closedByPeer: false,
+  });
+}
+
+Deno.test("websocket link: a lone message goes out before the turn ends; sends a microtask apart share a flush", async () => {
+  const { socket, link, session } = await connected();
   const flushes = await loneThenBurst(session, link, {
     sends: () => socket.flushes,
     arrived: () => within(link.whenFlushed(), "the burst's flush"),
@@ -80,25 +95,11 @@ Deno.test("websocket link: a lone message goes out before the turn ends; sends a
   assertEquals(socket.peerMessages().length, 101);
   assertEquals(socket.peerMessages()[100], ["m99"]);
   assertLessOrEqual(flushes, 2, `100 sends took ${flushes} flushes`);
-  link.close();
-  assertEquals(await within(link.done, "the link to end"), {
-    error: undefined,
-    closedByPeer: false,
-  });
+  await closeCleanly(link);
 });
 
 Deno.test("websocket link: a program turning its loop with MessagePort messages still gets a flush per turn", async () => {
-  const peer = new Connection({ socketType: "PULL", framing: "zws" });
-  const socket = new FakeWebSocket(peer);
-  const link = new WebSocketLink(
-    socket as unknown as WebSocket,
-    new Connection({ socketType: "PUSH", framing: "zws", now: 0 }),
-  );
-  const session = new FakeSession();
-  link.start(session);
-  socket.deliverPeerOutput();
-  await session.until(() => session.of("ready").length === 1, "our ready");
-  await within(link.whenFlushed(), "the handshake's flush");
+  const { socket, link, session } = await connected();
   const TURNS = 50;
   const before = socket.flushes;
   await messagePortTurns(TURNS, (turn) => {
@@ -111,9 +112,5 @@ Deno.test("websocket link: a program turning its loop with MessagePort messages 
   assert(flushes >= TURNS / 2, `${flushes} flushes in ${TURNS} turns`);
   await within(link.whenFlushed(), "the last flush");
   assertEquals(socket.peerMessages().length, 20 * TURNS);
-  link.close();
-  assertEquals(await within(link.done, "the link to end"), {
-    error: undefined,
-    closedByPeer: false,
-  });
+  await closeCleanly(link);
 });
