@@ -6,9 +6,7 @@
 
 import { ProtocolError } from "./errors.ts";
 import { encodeMetadata, type Metadata, parseMetadata } from "./metadata.ts";
-
-const _encoder = new TextEncoder();
-const _decoder = new TextDecoder();
+import { utf8Bytes, utf8Text } from "./_utf8.ts";
 
 /** A command as read off the wire. */
 export interface Command {
@@ -34,7 +32,7 @@ export interface Command {
  * @returns The frame body.
  */
 export function encodeCommand(name: string, data: Uint8Array): Uint8Array {
-  const nameBytes = _encoder.encode(name);
+  const nameBytes = utf8Bytes(name);
   const out = new Uint8Array(1 + nameBytes.length + data.length);
   out[0] = nameBytes.length;
   out.set(nameBytes, 1);
@@ -63,7 +61,7 @@ export function parseCommand(body: Uint8Array): Command {
     throw new ProtocolError("protocol", "malformed command frame");
   }
   return {
-    name: _decoder.decode(body.subarray(1, 1 + nameLength)),
+    name: utf8Text(body.subarray(1, 1 + nameLength)),
     data: body.subarray(1 + nameLength),
   };
 }
@@ -119,7 +117,7 @@ export function parseReady(data: Uint8Array): Metadata {
  * @returns The frame body.
  */
 export function encodeError(reason: string): Uint8Array {
-  const reasonBytes = _encoder.encode(reason).subarray(0, 255);
+  const reasonBytes = utf8Bytes(reason).subarray(0, 255);
   const data = new Uint8Array(1 + reasonBytes.length);
   data[0] = reasonBytes.length;
   data.set(reasonBytes, 1);
@@ -141,7 +139,7 @@ export function encodeError(reason: string): Uint8Array {
  */
 export function parseError(data: Uint8Array): string {
   const length = Math.min(data[0] ?? 0, data.length - 1);
-  return _decoder.decode(data.subarray(1, 1 + length));
+  return utf8Text(data.subarray(1, 1 + length));
 }
 
 /**

@@ -6,9 +6,7 @@
  */
 
 import { ProtocolError, ZmqError } from "./errors.ts";
-
-const _encoder = new TextEncoder();
-const _decoder = new TextDecoder();
+import { utf8Bytes, utf8Text } from "./_utf8.ts";
 
 /**
  * A peer's metadata properties. Names compare case-insensitively, as ZMTP
@@ -34,7 +32,7 @@ export class Metadata implements Iterable<[string, Uint8Array]> {
     for (const [name, value] of entries) {
       this.#entries.push([
         name,
-        typeof value === "string" ? _encoder.encode(value) : value,
+        typeof value === "string" ? utf8Bytes(value) : value,
       ]);
     }
   }
@@ -61,7 +59,7 @@ export class Metadata implements Iterable<[string, Uint8Array]> {
    */
   getString(name: string): string | undefined {
     const value = this.get(name);
-    return value === undefined ? undefined : _decoder.decode(value);
+    return value === undefined ? undefined : utf8Text(value);
   }
 
   /** The properties as sent, in order. */
@@ -86,28 +84,34 @@ export class Metadata implements Iterable<[string, Uint8Array]> {
  * @throws {ZmqError} `EINVAL` for a name that is empty or over 255 bytes.
  */
 export function encodeMetadata(metadata: Metadata): Uint8Array {
-  const parts: Uint8Array[] = [];
+  const names: Uint8Array[] = [];
   let size = 0;
   for (const [name, value] of metadata) {
-    const nameBytes = _encoder.encode(name);
+    const nameBytes = utf8Bytes(name);
     if (nameBytes.length === 0 || nameBytes.length > 255) {
       throw new ZmqError(
         "EINVAL",
         `metadata name "${name}" must be 1 to 255 bytes long as UTF-8`,
       );
     }
-    const header = new Uint8Array(1 + nameBytes.length + 4);
-    header[0] = nameBytes.length;
-    header.set(nameBytes, 1);
-    new DataView(header.buffer).setUint32(1 + nameBytes.length, value.length);
-    parts.push(header, value);
-    size += header.length + value.length;
+    names.push(nameBytes);
+    size += 1 + nameBytes.length + 4 + value.length;
   }
   const out = new Uint8Array(size);
   let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
+  let index = 0;
+  for (const [, value] of metadata) {
+    const name = names[index++];
+    out[offset] = name.length;
+    out.set(name, offset + 1);
+    offset += 1 + name.length;
+    const length = value.length;
+    out[offset] = length >>> 24;
+    out[offset + 1] = (length >>> 16) & 0xff;
+    out[offset + 2] = (length >>> 8) & 0xff;
+    out[offset + 3] = length & 0xff;
+    out.set(value, offset + 4);
+    offset += 4 + length;
   }
   return out;
 }
@@ -136,9 +140,7 @@ export function parseMetadata(bytes: Uint8Array): Metadata {
     if (nameLength === 0 || offset + 1 + nameLength + 4 > bytes.length) {
       throw new ProtocolError("protocol", "malformed metadata property name");
     }
-    const name = _decoder.decode(
-      bytes.subarray(offset + 1, offset + 1 + nameLength),
-    );
+    const name = utf8Text(bytes.subarray(offset + 1, offset + 1 + nameLength));
     offset += 1 + nameLength;
     const valueLength = view.getUint32(offset);
     offset += 4;

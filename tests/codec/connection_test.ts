@@ -122,6 +122,32 @@ Deno.test("metadata: names are case-insensitive and unknown ones kept", () => {
   );
 });
 
+Deno.test("metadata: names and values beyond ASCII are UTF-8, on the wire and back, like commands' names", () => {
+  const value = "Zürich – 東京";
+  const bytes = codec.encodeMetadata(
+    new codec.Metadata([["Größe", value], ["Socket-Type", "PUB"]]),
+  );
+  const name = new TextEncoder().encode("Größe");
+  assertEquals(bytes[0], name.length, "the name's length in bytes");
+  assertEquals(bytes.subarray(1, 1 + name.length), name);
+  const metadata = codec.parseMetadata(bytes);
+  assertEquals([...metadata].map(([each]) => each), ["Größe", "Socket-Type"]);
+  assertEquals(metadata.getString("größe"), value);
+  assertEquals(metadata.get("GRÖSSE"), undefined, "no Unicode case folding");
+  assertEquals(
+    metadata.get("Größe"),
+    new TextEncoder().encode(value),
+  );
+  // Malformed UTF-8 reads as U+FFFD, as TextDecoder gives it.
+  const odd = codec.parseMetadata(new Uint8Array([1, 0xff, 0, 0, 0, 1, 0xfe]));
+  assertEquals([...odd].map(([each]) => each), ["\ufffd"]);
+  assertEquals(odd.getString("\ufffd"), "\ufffd");
+  const command = codec.parseCommand(
+    codec.encodeCommand("Größe", new TextEncoder().encode(value)),
+  );
+  assertEquals(command.name, "Größe");
+});
+
 Deno.test("connection: NULL handshake then multipart messages both ways", () => {
   const client = new codec.Connection({
     socketType: "REQ",
