@@ -58,6 +58,33 @@ export interface HandshakeOptions {
   noMechanism?: boolean;
 }
 
+/** Our metadata without a routing id, by socket type: one per process. */
+const _sharedMetadata = new Map<SocketType, Metadata>();
+
+/**
+ * Our READY metadata: Socket-Type, and Identity for the types that send
+ * one. Without a routing id it is the same for every connection of a type,
+ * so they share it (a connection's objects are what it costs while idle).
+ */
+function _ourMetadata(
+  socketType: SocketType,
+  routingId?: Uint8Array,
+): Metadata {
+  const shareable = routingId === undefined || routingId.length === 0;
+  const shared = shareable ? _sharedMetadata.get(socketType) : undefined;
+  if (shared) return shared;
+  const properties: [string, string | Uint8Array][] = [[
+    "Socket-Type",
+    socketType,
+  ]];
+  if (_IDENTITY_SENDERS.has(socketType)) {
+    properties.push(["Identity", routingId ?? new Uint8Array()]);
+  }
+  const metadata = new Metadata(properties);
+  if (shareable) _sharedMetadata.set(socketType, metadata);
+  return metadata;
+}
+
 /**
  * A connection's handshake: it queues our greeting and the mechanism's
  * commands on the connection's output, and says when the peer is ready.
@@ -81,14 +108,7 @@ export class Handshake {
     this.#output = output;
     // libzmq speaks to a ZWS peer as to ZMTP 3.0: subscriptions as messages.
     if (options.framing === "zws") this.#peerMinor = 0;
-    const properties: [string, string | Uint8Array][] = [[
-      "Socket-Type",
-      options.socketType,
-    ]];
-    if (_IDENTITY_SENDERS.has(options.socketType)) {
-      properties.push(["Identity", options.routingId ?? new Uint8Array()]);
-    }
-    const metadata = new Metadata(properties);
+    const metadata = _ourMetadata(options.socketType, options.routingId);
     this.mechanism = options.mechanism?.(metadata) ??
       new NullMechanism(metadata);
     output.writeRaw(

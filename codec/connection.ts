@@ -26,6 +26,9 @@ import { checkGroupMessage, SubscriptionCodec } from "./_subscriptions.ts";
 import { type FrameOutput, OutputBuffer } from "./_output_buffer.ts";
 import { parseZwsFrame, WebSocketFrameOutput, ZwsOutput } from "./_zws.ts";
 
+/** Where events go between calls of `receive`: nowhere (none come then). */
+const _NO_EVENTS: ConnectionEvent[] = [];
+
 export type { ConnectionEvent, PeerInfo } from "./connection_event.ts";
 export type { ConnectionOptions } from "./connection_options.ts";
 
@@ -58,7 +61,7 @@ export class Connection {
   #assembler: MessageAssembler;
   #decoder: FrameDecoder;
   /** Where `receive` collects the events of the chunk it was given. */
-  #events: ConnectionEvent[] = [];
+  #events: ConnectionEvent[] = _NO_EVENTS;
   #output: FrameOutput;
   #zws: boolean;
   #state: ConnectionState = "greeting";
@@ -210,6 +213,8 @@ export class Connection {
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
       this.#fail(error, events);
+    } finally {
+      this.#events = _NO_EVENTS; // its frames would pin their read buffer
     }
     return events;
   }

@@ -128,10 +128,12 @@ export function encodeMetadata(metadata: Metadata): Uint8Array {
  * ```
  *
  * @param bytes The encoded properties.
- * @returns The properties; values are views into `bytes`.
+ * @returns The properties; values are views into one copy of `bytes`, so
+ * that keeping them keeps no larger buffer `bytes` may be a view of.
  * @throws {ProtocolError} If a length runs past the end.
  */
 export function parseMetadata(bytes: Uint8Array): Metadata {
+  bytes = bytes.slice();
   const entries: [string, Uint8Array][] = [];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let offset = 0;

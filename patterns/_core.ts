@@ -9,7 +9,7 @@ import type { Credentials, Verdict } from "../codec/authentication.ts";
 import { ZmqError } from "../codec/errors.ts";
 import type { SocketType } from "../codec/socket_type.ts";
 import { macrotask } from "../transport/_macrotask.ts";
-import type { Link } from "../transport/transport.ts";
+import type { Link, LinkEnd } from "../transport/transport.ts";
 import type { Authenticator } from "./authentication.ts";
 import type { SocketEventsController } from "./events.ts";
 import { type Message, type MessageLike, toFrames } from "./message.ts";
@@ -132,32 +132,42 @@ export class SocketCore implements RoutingHost, SessionHost {
     pipe.link = link;
     this.links.set(link, pipe);
     link.start(new SocketSession(this, pipe, link));
-    const serving = link.done.then((end) => {
-      this.links.delete(link);
-      if (pipe.link === link) pipe.link = undefined;
-      if (!pipe.ready && !end.error && end.closedByPeer) {
-        // As libzmq's HANDSHAKE_FAILED_NO_DETAIL: the peer hung up first,
-        // as libzmq does on a mechanism or key it refuses.
-        this.events.push({
-          type: "handshake-failed",
-          endpoint: pipe.endpoint,
-          kind: "peer",
-          reason: "the peer closed the connection during the handshake",
-        });
+    // One callback, no `finally` chained on: what a connection costs while
+    // it lasts is its promises and closures.
+    const serving: Promise<void> = link.done.then((end) => {
+      try {
+        this.#linkEnded(link, pipe, end);
+      } finally {
+        this.#serving.delete(serving);
       }
-      if (pipe.state === "ready") pipe.state = "attached";
-      pipe.control.clear();
-      this.events.push({ type: "disconnected", endpoint: pipe.endpoint });
-      if (pipe.transient) {
-        this.remove(pipe);
-      } else {
-        this.routing.disconnected?.(pipe);
-      }
-      this.progress();
     });
     this.#serving.add(serving);
-    serving.finally(() => this.#serving.delete(serving));
     return serving;
+  }
+
+  /** A link ended: its pipe waits for the next, or leaves. */
+  #linkEnded(link: Link, pipe: Pipe, end: LinkEnd): void {
+    this.links.delete(link);
+    if (pipe.link === link) pipe.link = undefined;
+    if (!pipe.ready && !end.error && end.closedByPeer) {
+      // As libzmq's HANDSHAKE_FAILED_NO_DETAIL: the peer hung up first,
+      // as libzmq does on a mechanism or key it refuses.
+      this.events.push({
+        type: "handshake-failed",
+        endpoint: pipe.endpoint,
+        kind: "peer",
+        reason: "the peer closed the connection during the handshake",
+      });
+    }
+    if (pipe.state === "ready") pipe.state = "attached";
+    pipe.control.clear();
+    this.events.push({ type: "disconnected", endpoint: pipe.endpoint });
+    if (pipe.transient) {
+      this.remove(pipe);
+    } else {
+      this.routing.disconnected?.(pipe);
+    }
+    this.progress();
   }
 
   /** Settles once no link is served any more. */
