@@ -122,6 +122,23 @@ Deno.test("metadata: names are case-insensitive and unknown ones kept", () => {
   );
 });
 
+Deno.test("metadata: parsed values view a copy, not the buffer the bytes came in (a peer's metadata outlives its read buffer)", () => {
+  const encoded = codec.encodeMetadata(
+    new codec.Metadata([["Socket-Type", "DEALER"], ["Identity", "abc"]]),
+  );
+  const readBuffer = new Uint8Array(8192);
+  readBuffer.set(encoded, 100);
+  const metadata = codec.parseMetadata(
+    readBuffer.subarray(100, 100 + encoded.length),
+  );
+  for (const [, value] of metadata) {
+    assert(value.buffer !== readBuffer.buffer, "a view into the read buffer");
+    assert(value.buffer.byteLength <= encoded.length, "more than its bytes");
+  }
+  readBuffer.fill(0);
+  assertEquals(metadata.getString("identity"), "abc");
+});
+
 Deno.test("metadata: names and values beyond ASCII are UTF-8, on the wire and back, like commands' names", () => {
   const value = "Zürich – 東京";
   const bytes = codec.encodeMetadata(
