@@ -9,7 +9,8 @@
  *   that connect, make one round trip each (200 at a time per process, so
  *   the listen queue never overflows into the kernel's SYN retries), a
  *   second round (all at once), then hold their connections while the
- *   server's VmRSS is read. Printed: RSS growth per
+ *   server's VmRSS is read, at once and again after the peers have been
+ *   idle for {@linkcode PeersOptions.idleSeconds}. Printed: RSS growth per
  *   peer over the server's RSS after bind, the time to connect all and
  *   finish the first round, the time of the second round.
  * - PUB to S SUBs (the SUBs in one libzmq process): the publisher (ours:
@@ -50,6 +51,13 @@ export interface PeersOptions {
   subs: number[];
   /** Runs per implementation and row (medians are printed). */
   rounds: number;
+  /**
+   * How long the peers stay idle before the server's RSS is read again (0:
+   * not read again). V8 gives back the young generation it grew during a
+   * burst once its memory reducer sees the heap idle, which it checks about
+   * 30 s after the last full collection here; libzmq's memory does not move.
+   */
+  idleSeconds: number;
 }
 
 type Side = "ours" | "native";
@@ -110,16 +118,28 @@ export async function runPeers(options: PeersOptions): Promise<void> {
       for (let round = 0; round < options.rounds; round++) {
         for (const side of ["ours", "native"] as Side[]) {
           results[side].push(
-            await _guarded(() => _routerRun(binary, side, n, perProcess), {
-              rssPerPeer: NaN,
-              first: NaN,
-              second: NaN,
-            }),
+            await _guarded(
+              () =>
+                _routerRun(binary, side, n, perProcess, options.idleSeconds),
+              {
+                rssPerPeer: NaN,
+                rssIdlePerPeer: NaN,
+                first: NaN,
+                second: NaN,
+              },
+            ),
           );
         }
       }
       const rows: [string, (r: RouterResult) => number, string][] = [
         ["ROUTER RSS per peer", (r) => r.rssPerPeer / 1024, "KiB"],
+        ...(options.idleSeconds > 0
+          ? [[
+            `ROUTER RSS per peer, idle ${options.idleSeconds} s`,
+            (r: RouterResult) => r.rssIdlePerPeer / 1024,
+            "KiB",
+          ] as [string, (r: RouterResult) => number, string]]
+          : []),
         ["ROUTER connect + 1st round trip", (r) => r.first, "ms"],
         ["ROUTER 2nd round trip", (r) => r.second, "ms"],
       ];
@@ -172,6 +192,7 @@ export async function runPeers(options: PeersOptions): Promise<void> {
 
 interface RouterResult {
   rssPerPeer: number;
+  rssIdlePerPeer: number;
   first: number;
   second: number;
 }
@@ -268,6 +289,7 @@ async function _routerRun(
   side: Side,
   n: number,
   perProcess: number,
+  idleSeconds: number,
 ): Promise<RouterResult> {
   const server = _server(binary, side, "router");
   const clients: Child[] = [];
@@ -286,8 +308,14 @@ async function _routerRun(
     );
     // Every peer is connected and idle now: what the server holds for them.
     const held = _rss(server.process.pid);
+    let idle = NaN;
+    if (idleSeconds > 0) {
+      await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000));
+      idle = _rss(server.process.pid);
+    }
     return {
       rssPerPeer: (held - baseline) / n,
+      rssIdlePerPeer: (idle - baseline) / n,
       first: Math.max(...first.map(Number)),
       second: Math.max(...second.map(Number)),
     };

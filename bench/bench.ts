@@ -15,13 +15,15 @@
  * show what interop costs. --without zeromqjs leaves zeromq.js out (its
  * column shows "–"), for quicker runs while working on ours.
  *
- *     deno task bench --only peers [--peers 1000,4000,10000] [--subs 1000] [--rounds N]
+ *     deno task bench --only peers [--peers 1000,4000,10000] [--subs 1000] [--rounds N] [--idle 40]
  *
  * The many-peers case (bench/_peers.ts): our Router and libzmq's ROUTER
  * each with N libzmq DEALERs (RSS per peer, time to connect and make the
  * first round trip, the second round), and our PUB and libzmq's with 1,000
- * libzmq SUBs (deliveries per second). About 30 s at the default counts;
- * a count needing more descriptors than `ulimit -n` allows is skipped with
+ * libzmq SUBs (deliveries per second). The RSS is read again after the
+ * peers have been idle for --idle seconds (0 skips it): V8 gives back what
+ * a burst grew its young generation to only once its heap has been idle a
+ * while. About 5 min at the default counts; a count needing more descriptors than `ulimit -n` allows is skipped with
  * a note (10,000 peers need 10,256 for the server; the C clients raise
  * their own limit to the hard one).
  */
@@ -267,6 +269,7 @@ if (only.includes("peers")) {
     subs: args.subs?.split(",").map(Number) ?? [1000],
     // One round unless told: each 10,000-peer run takes tens of seconds.
     rounds: Number(args.rounds ?? 1),
+    idleSeconds: Number(args.idle ?? 40),
   });
 }
 

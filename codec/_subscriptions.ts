@@ -25,6 +25,8 @@ export class SubscriptionCodec {
   readonly joins: boolean;
   /** A RADIO: it takes JOIN and LEAVE. */
   #acceptsJoins: boolean;
+  /** The ZMTP minor version the peer speaks: a 3.0 peer takes messages. */
+  peerMinor = 1;
 
   constructor(socketType: SocketType) {
     this.asMessages = socketType === "PUB" || socketType === "XPUB";
@@ -36,12 +38,11 @@ export class SubscriptionCodec {
   frame(
     subscribe: boolean,
     topic: Uint8Array,
-    peerMinor: number,
   ): [body: Uint8Array, flags: number] {
     if (this.joins) {
       return [encodeCommand(subscribe ? "JOIN" : "LEAVE", topic), FLAG_COMMAND];
     }
-    if (peerMinor >= 1) {
+    if (this.peerMinor >= 1) {
       const name = subscribe ? "SUBSCRIBE" : "CANCEL";
       return [encodeCommand(name, topic), FLAG_COMMAND];
     }

@@ -56,7 +56,8 @@ export type ConnectionState = "greeting" | "handshake" | "ready" | "failed";
  * ```
  */
 export class Connection {
-  #handshake: Handshake;
+  /** Until ready: an idle connection keeps none of it. */
+  #handshake: Handshake | undefined;
   #mechanism: Mechanism;
   #assembler: MessageAssembler;
   #decoder: FrameDecoder;
@@ -143,10 +144,7 @@ export class Connection {
     return this.#output.pendingBytes;
   }
 
-  /**
-   * The declared size of the frame being received, 0 between frames: a
-   * hint for the transport's read buffer size.
-   */
+  /** The declared size of the frame in progress (0 between frames), to size reads. */
   get partialFrameSize(): number {
     return this.#decoder.partialFrameSize;
   }
@@ -194,11 +192,11 @@ export class Connection {
     try {
       let rest = chunk;
       if (this.#state === "greeting") {
-        const afterGreeting = this.#handshake.receiveGreeting(chunk);
+        const afterGreeting = this.#handshake!.receiveGreeting(chunk);
         if (afterGreeting === undefined) return events;
         rest = afterGreeting;
         this.#state = "handshake";
-        this.#handshake.start();
+        this.#handshake!.start();
       }
       // Over ZWS an empty message is a malformed frame, not an empty read.
       if (rest.length === 0 && !this.#zws) return events;
@@ -318,7 +316,7 @@ export class Connection {
       return events;
     }
     try {
-      if (this.#handshake.authenticated(verdict, events)) this.#onReady();
+      if (this.#handshake!.authenticated(verdict, events)) this.#onReady();
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
       this.#fail(error, events);
@@ -350,11 +348,7 @@ export class Connection {
 
   #sendSubscription(subscribe: boolean, topic: Uint8Array): void {
     this.#assertReady();
-    const [body, flags] = this.#subscriptions.frame(
-      subscribe,
-      topic,
-      this.#handshake.peerMinor,
-    );
+    const [body, flags] = this.#subscriptions.frame(subscribe, topic);
     this.#emit(body, flags);
   }
 
@@ -372,12 +366,14 @@ export class Connection {
   #onFrame = (flags: number, body: Uint8Array): void => {
     if (this.#state === "ready") {
       this.#onTrafficFrame(flags, body, this.#events);
-    } else if (this.#handshake.receiveFrame(flags, body, this.#events)) {
+    } else if (this.#handshake!.receiveFrame(flags, body, this.#events)) {
       this.#onReady();
     }
   };
 
   #onReady(): void {
+    this.#subscriptions.peerMinor = this.#handshake!.peerMinor;
+    this.#handshake = undefined;
     this.#state = "ready";
     this.#sealing = this.#mechanism.seal !== undefined;
     this.#heartbeat.onReady(this.#now);

@@ -129,7 +129,8 @@ const DIRECT_MAX = 4 * 1024 * 1024;
  */
 export class FrameDecoder {
   #maxFrameSize: number;
-  #header = new Uint8Array(9);
+  /** Made when a header first straddles two chunks: most never do. */
+  #header: Uint8Array | undefined;
   #headerLength = 0;
   #flags = 0;
   #size = -1;
@@ -290,7 +291,7 @@ export class FrameDecoder {
   }
 
   #readHeaderSlowly(chunk: Uint8Array, position: number): number {
-    const header = this.#header;
+    const header = this.#header ??= new Uint8Array(9);
     while (position < chunk.length) {
       header[this.#headerLength++] = chunk[position++];
       const flags = header[0];

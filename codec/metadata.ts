@@ -8,6 +8,9 @@
 import { ProtocolError, ZmqError } from "./errors.ts";
 import { utf8Bytes, utf8Text } from "./_utf8.ts";
 
+/** Metadata over validated wire bytes (set by the class's static block). */
+let _fromWire: (wire: Uint8Array) => Metadata;
+
 /**
  * A peer's metadata properties. Names compare case-insensitively, as ZMTP
  * says; the names as sent are kept, and unknown properties stay readable.
@@ -21,7 +24,23 @@ import { utf8Bytes, utf8Text } from "./_utf8.ts";
  * ```
  */
 export class Metadata implements Iterable<[string, Uint8Array]> {
-  #entries: [string, Uint8Array][] = [];
+  /** Entries made by the constructor. */
+  #entries: [string, Uint8Array][] | undefined;
+  /**
+   * Or, for parsed metadata, its validated wire form: read when asked, so a
+   * peer's metadata, kept for every connection, is one buffer, not an array
+   * of arrays, names and views.
+   */
+  #wire: Uint8Array | undefined;
+
+  static {
+    _fromWire = (wire) => {
+      const metadata = new Metadata();
+      metadata.#entries = undefined;
+      metadata.#wire = wire;
+      return metadata;
+    };
+  }
 
   /**
    * Makes metadata from name/value pairs.
@@ -29,6 +48,7 @@ export class Metadata implements Iterable<[string, Uint8Array]> {
    * @param entries Names with string or byte values.
    */
   constructor(entries: Iterable<[string, string | Uint8Array]> = []) {
+    this.#entries = [];
     for (const [name, value] of entries) {
       this.#entries.push([
         name,
@@ -45,7 +65,7 @@ export class Metadata implements Iterable<[string, Uint8Array]> {
    */
   get(name: string): Uint8Array | undefined {
     const wanted = name.toLowerCase();
-    for (const [key, value] of this.#entries) {
+    for (const [key, value] of this) {
       if (key.toLowerCase() === wanted) return value;
     }
     return undefined;
@@ -64,7 +84,7 @@ export class Metadata implements Iterable<[string, Uint8Array]> {
 
   /** The properties as sent, in order. */
   [Symbol.iterator](): Iterator<[string, Uint8Array]> {
-    return this.#entries[Symbol.iterator]();
+    return this.#entries?.[Symbol.iterator]() ?? _wireEntries(this.#wire!);
   }
 }
 
@@ -134,26 +154,44 @@ export function encodeMetadata(metadata: Metadata): Uint8Array {
  */
 export function parseMetadata(bytes: Uint8Array): Metadata {
   bytes = bytes.slice();
-  const entries: [string, Uint8Array][] = [];
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let offset = 0;
   while (offset < bytes.length) {
     const nameLength = bytes[offset];
     if (nameLength === 0 || offset + 1 + nameLength + 4 > bytes.length) {
       throw new ProtocolError("protocol", "malformed metadata property name");
     }
-    const name = utf8Text(bytes.subarray(offset + 1, offset + 1 + nameLength));
     offset += 1 + nameLength;
-    const valueLength = view.getUint32(offset);
+    const valueLength = _readLength(bytes, offset);
     offset += 4;
     if (offset + valueLength > bytes.length) {
+      const name = utf8Text(
+        bytes.subarray(offset - 4 - nameLength, offset - 4),
+      );
       throw new ProtocolError(
         "protocol",
         `metadata property "${name}" runs past the end of its command`,
       );
     }
-    entries.push([name, bytes.subarray(offset, offset + valueLength)]);
     offset += valueLength;
   }
-  return new Metadata(entries);
+  return _fromWire(bytes);
+}
+
+function _readLength(bytes: Uint8Array, offset: number): number {
+  return (bytes[offset] * 0x1000000) + (bytes[offset + 1] << 16) +
+    (bytes[offset + 2] << 8) + bytes[offset + 3];
+}
+
+/** The entries of validated wire bytes, made as they are read. */
+function* _wireEntries(wire: Uint8Array): Generator<[string, Uint8Array]> {
+  let offset = 0;
+  while (offset < wire.length) {
+    const nameLength = wire[offset];
+    const name = utf8Text(wire.subarray(offset + 1, offset + 1 + nameLength));
+    offset += 1 + nameLength;
+    const valueLength = _readLength(wire, offset);
+    offset += 4;
+    yield [name, wire.subarray(offset, offset + valueLength)];
+    offset += valueLength;
+  }
 }

@@ -62,6 +62,8 @@ export class SocketCore implements RoutingHost, SessionHost {
   readonly pipes: Set<Pipe> = new Set();
   /** Every live link, with the pipe it serves. */
   readonly links: Map<Link, Pipe> = new Map();
+  /** Links of accepted peers being served (for `maxConnections`). */
+  acceptedLinks = 0;
   /** Set once the socket starts closing. */
   closed = false;
   #settings: CoreSettings;
@@ -131,6 +133,7 @@ export class SocketCore implements RoutingHost, SessionHost {
     }
     pipe.link = link;
     this.links.set(link, pipe);
+    if (pipe.accepted) this.acceptedLinks++;
     link.start(new SocketSession(this, pipe, link));
     // One callback, no `finally` chained on: what a connection costs while
     // it lasts is its promises and closures.
@@ -148,6 +151,7 @@ export class SocketCore implements RoutingHost, SessionHost {
   /** A link ended: its pipe waits for the next, or leaves. */
   #linkEnded(link: Link, pipe: Pipe, end: LinkEnd): void {
     this.links.delete(link);
+    if (pipe.accepted) this.acceptedLinks--;
     if (pipe.link === link) pipe.link = undefined;
     if (!pipe.ready && !end.error && end.closedByPeer) {
       // As libzmq's HANDSHAKE_FAILED_NO_DETAIL: the peer hung up first,

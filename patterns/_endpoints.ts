@@ -111,8 +111,6 @@ export class Endpoints {
   #mechanism: MechanismFactory;
   #listeners: _Bound[] = [];
   #dialers: _Connected[] = [];
-  /** Peers accepted at any bound endpoint whose links have not ended. */
-  #acceptedLinks = 0;
 
   constructor(
     settings: EndpointSettings,
@@ -166,8 +164,6 @@ export class Endpoints {
   #accept(link: Link, endpoint: string): void {
     // A listener without `admit` (ws) hands over every peer.
     if (!this.#admit(endpoint)) return link.close();
-    this.#acceptedLinks++;
-    link.done.then(() => this.#acceptedLinks--);
     this.#events.push({ type: "accepted", endpoint });
     this.#core.serve(link, this.#core.newPipe(endpoint, true, true));
   }
@@ -175,7 +171,7 @@ export class Endpoints {
   /** Whether one more accepted peer fits under `maxConnections`. */
   #admit(endpoint: string): boolean {
     const maxConnections = this.#settings.maxConnections;
-    if (maxConnections < 0 || this.#acceptedLinks < maxConnections) {
+    if (maxConnections < 0 || this.#core.acceptedLinks < maxConnections) {
       return true;
     }
     this.#events.push({ type: "accept-refused", endpoint, maxConnections });

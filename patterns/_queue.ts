@@ -1,6 +1,6 @@
 /**
  * A FIFO with O(1) push and shift, compacting its array now and then and
- * dropping it when it empties after a burst.
+ * dropping its backing store whenever it empties.
  */
 export class Queue<T> {
   #items: T[] = [];
@@ -23,12 +23,10 @@ export class Queue<T> {
     const item = this.#items[this.#head];
     this.#items[this.#head++] = undefined as T;
     if (this.#head === this.#items.length) {
-      // Empty: an idle queue gives back what a burst grew it to (now and
-      // then, not at each message, so a queue of one does not allocate).
-      if (this.#head > 16) {
-        this.#items = [];
-        this.#head = 0;
-      }
+      // Empty: an idle queue holds no backing store (V8 drops it at length
+      // 0), as thousands of idle peers each have queues.
+      this.#items.length = 0;
+      this.#head = 0;
     } else if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
       this.#items = this.#items.slice(this.#head);
       this.#head = 0;

@@ -10,7 +10,7 @@ import type { Connection, ConnectionEvent } from "../codec/connection.ts";
 import { ProtocolError } from "../codec/errors.ts";
 import type { RawConnection } from "../codec/raw_connection.ts";
 import type { WebSocketConnection } from "../codec/websocket_connection.ts";
-import type { Session } from "./transport.ts";
+import type { Link, Session } from "./transport.ts";
 
 /**
  * A codec a link drives: ZMTP's own, ZWS (inside WebSocket frames or not),
@@ -18,15 +18,17 @@ import type { Session } from "./transport.ts";
  */
 export type LinkCodec = Connection | WebSocketConnection | RawConnection;
 
-/** What the driver asks of its link. */
-export interface DriverHooks {
-  /** Whether the link is closed (no timer then). */
-  closed(): boolean;
-  /** The codec has output to write. */
-  wake(): void;
-  /** The codec failed: write out what it still has (an ERROR), then close. */
-  failed(): void;
-}
+/** The links' default clock: one function for all, not a closure each. */
+export const monotonicNow = (): number => performance.now();
+
+/**
+ * What the driver asks of its link: the link itself, not closures made for
+ * it (each closure and its context is memory every idle connection holds).
+ */
+export type DrivenLink = Pick<
+  Link,
+  "closed" | "wake" | "whenFlushed" | "close"
+>;
 
 /** Drives one codec for one link. */
 export class CodecDriver {
@@ -37,13 +39,13 @@ export class CodecDriver {
   /** Set once the codec refused the peer. */
   error: ProtocolError | undefined;
   #session!: Session;
-  #hooks: DriverHooks;
+  #link: DrivenLink;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(codec: LinkCodec, now: () => number, hooks: DriverHooks) {
+  constructor(codec: LinkCodec, now: () => number, link: DrivenLink) {
     this.codec = codec;
     this.now = now;
-    this.#hooks = hooks;
+    this.#link = link;
   }
 
   /**
@@ -75,7 +77,7 @@ export class CodecDriver {
       return this.#crashed(error);
     }
     const keepReading = this.dispatch(events);
-    if (this.codec.pendingOutputBytes > 0) this.#hooks.wake();
+    if (this.codec.pendingOutputBytes > 0) this.#link.wake();
     // A deadline where there was none: the peer's first PING gave its TTL
     // to a connection that sends no heartbeats of its own.
     if (
@@ -99,9 +101,9 @@ export class CodecDriver {
 
   /** Goes on with a handshake that asked for a verdict on the peer. */
   authenticated(verdict: Verdict): void {
-    if (this.#hooks.closed() || this.error) return;
+    if (this.#link.closed || this.error) return;
     this.dispatch(this.codec.authenticated(verdict));
-    if (this.codec.pendingOutputBytes > 0) this.#hooks.wake();
+    if (this.codec.pendingOutputBytes > 0) this.#link.wake();
   }
 
   /**
@@ -116,7 +118,10 @@ export class CodecDriver {
       if (event.type === "error") {
         this.error = event.error;
         this.#session.handle(event);
-        this.#hooks.failed();
+        // Write out what the codec still has (an ERROR), then close. Wake
+        // first: an idle writer counts as flushed.
+        this.#link.wake();
+        this.#link.whenFlushed().then(() => this.#link.close());
         return false;
       }
       // From the handshake deadline to the heartbeat timers.
@@ -152,11 +157,11 @@ export class CodecDriver {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     const deadline = this.codec.deadline;
-    if (deadline === undefined || this.#hooks.closed()) return;
+    if (deadline === undefined || this.#link.closed) return;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.dispatch(this.codec.tick(this.now()));
-      if (this.codec.pendingOutputBytes > 0) this.#hooks.wake();
+      if (this.codec.pendingOutputBytes > 0) this.#link.wake();
       if (!this.error) this.#arm();
     }, Math.max(0, deadline - this.now()));
   }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { CodecDriver, type LinkCodec } from "./_codec_driver.ts";
+import { CodecDriver, type LinkCodec, monotonicNow } from "./_codec_driver.ts";
 import { ReadBuffers } from "./_read_buffers.ts";
 import { Settler } from "./_settle.ts";
 import type { Verdict } from "../codec/authentication.ts";
@@ -97,8 +97,9 @@ export class StreamLink implements Link {
   #running = 0;
   #reading = new ReadBuffers();
   #wokenWhileWriting = false;
-  #settler = new Settler(() => this.#write());
-  #idleWaiters: (() => void)[] = [];
+  /** Made at the first burst: an idle link holds no closures it needs not. */
+  #settler: Settler | undefined;
+  #idleWaiters: (() => void)[] | undefined;
   #closedByPeer = false;
   #ended!: (end: LinkEnd) => void;
 
@@ -114,15 +115,11 @@ export class StreamLink implements Link {
     stream: ByteStream,
     codec: LinkCodec,
     remoteAddress = "",
-    now: () => number = () => performance.now(),
+    now: () => number = monotonicNow,
   ) {
     this.#stream = stream;
     this.#codec = codec;
-    this.#driver = new CodecDriver(codec, now, {
-      closed: () => this.#closed,
-      wake: () => this.wake(),
-      failed: () => this.#closeAfterFlush(),
-    });
+    this.#driver = new CodecDriver(codec, now, this);
     this.remoteAddress = remoteAddress;
     this.done = new Promise((resolve) => this.#ended = resolve);
   }
@@ -149,7 +146,7 @@ export class StreamLink implements Link {
     if (--this.#running > 0) return;
     queueMicrotask(() => {
       this.#driver.stop();
-      for (const resolve of this.#idleWaiters) resolve();
+      this.#settleIdleWaiters();
       this.#ended({
         error: this.#driver.error,
         closedByPeer: this.#closedByPeer,
@@ -174,7 +171,7 @@ export class StreamLink implements Link {
       queueMicrotask(this.#write);
     } else {
       this.#wokenWhileWriting = true;
-      this.#settler.sent();
+      this.#settler?.sent();
     }
   }
 
@@ -196,7 +193,13 @@ export class StreamLink implements Link {
     ) {
       return Promise.resolve();
     }
-    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+    return new Promise((resolve) => (this.#idleWaiters ??= []).push(resolve));
+  }
+
+  #settleIdleWaiters(): void {
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = undefined;
+    if (waiters) { for (const resolve of waiters) resolve(); }
   }
 
   /**
@@ -222,18 +225,6 @@ export class StreamLink implements Link {
     this.resume();
   }
 
-  #closeAfterFlush(): void {
-    if (
-      this.#codec.pendingOutputBytes === 0 && this.#writer !== "writing"
-    ) {
-      this.close();
-    } else {
-      // Wake first: whenFlushed() counts an idle writer as flushed.
-      this.wake();
-      this.whenFlushed().then(() => this.close());
-    }
-  }
-
   /**
    * Starts the next read: into the current buffer while it has room, else
    * into a fresh one, small while the peer is quiet and large while its
@@ -249,11 +240,13 @@ export class StreamLink implements Link {
     } catch {
       return this.#onRead(null);
     }
-    read.then(this.#onRead, this.#onReadFailed);
+    // One callback for both outcomes: a failed read ends the link as an
+    // end of stream does (one closure fewer per link).
+    read.then(this.#onRead, this.#onRead);
   };
 
-  #onRead = (count: number | null): void => {
-    if (count === null || this.#closed) {
+  #onRead = (count: unknown): void => {
+    if (typeof count !== "number" || this.#closed) {
       if (!this.#closed) this.#closedByPeer = true;
       this.close();
       return this.#endReader();
@@ -267,8 +260,6 @@ export class StreamLink implements Link {
     }
     this.#read();
   };
-
-  #onReadFailed = (): void => this.#onRead(null);
 
   #endReader(): void {
     if (this.#readerStopped) return;
@@ -288,7 +279,7 @@ export class StreamLink implements Link {
     const chunks = this.#codec.takeOutput();
     if (chunks.length === 0) {
       this.#writer = "idle";
-      for (const resolve of this.#idleWaiters.splice(0)) resolve();
+      this.#settleIdleWaiters();
       return;
     }
     this.#writer = "writing";
@@ -331,8 +322,9 @@ export class StreamLink implements Link {
     // microtask, while senders awaiting each send are still at it, so the
     // writer lets them settle and takes the rest of their burst in one
     // write, instead of a message per write.
-    if (this.#wokenWhileWriting) this.#settler.start();
-    else this.#write();
+    if (this.#wokenWhileWriting) {
+      (this.#settler ??= new Settler(this.#write)).start();
+    } else this.#write();
   }
 
   #endWriter(): void {

@@ -7,7 +7,7 @@
  */
 
 import { Connection } from "../codec/connection.ts";
-import { CodecDriver } from "./_codec_driver.ts";
+import { CodecDriver, monotonicNow } from "./_codec_driver.ts";
 import type { Verdict } from "../codec/authentication.ts";
 import { ProtocolError, ZmqError } from "../codec/errors.ts";
 import { zwsProtocol } from "../codec/websocket_connection.ts";
@@ -70,16 +70,11 @@ export class WebSocketLink implements Link {
     socket: WebSocket,
     codec: Connection,
     remoteAddress = "",
-    now: () => number = () => performance.now(),
+    now: () => number = monotonicNow,
   ) {
     this.#socket = socket;
     this.#codec = codec;
-    this.#driver = new CodecDriver(codec, now, {
-      closed: () => this.#closed,
-      wake: () => this.wake(),
-      // Write what the codec still has (an ERROR command), then close.
-      failed: () => void this.whenFlushed().then(() => this.close()),
-    });
+    this.#driver = new CodecDriver(codec, now, this);
     this.remoteAddress = remoteAddress;
     socket.binaryType = "arraybuffer";
     this.done = new Promise((resolve) => this.#ended = resolve);
