@@ -8,6 +8,7 @@
 import type { SocketType } from "../codec/socket_type.ts";
 import type { Authenticator } from "./authentication.ts";
 import { closeZapClient } from "./_zap.ts";
+import { joinInproc, leaveInproc, shareInproc } from "../transport/inproc.ts";
 
 /** Options of a {@linkcode Context}. */
 export interface ContextOptions {
@@ -16,6 +17,22 @@ export interface ContextOptions {
    * `zapDomain`) that has no authenticator of its own.
    */
   authenticate?: Authenticator;
+  /**
+   * Joins the context another isolate shared (see
+   * {@linkcode Context.share}): `inproc://` names are then one namespace
+   * across both.
+   */
+  shared?: SharedContext;
+}
+
+/**
+ * A context's `inproc://` names, to hand to a Worker: post it with its port
+ * in the transfer list, `worker.postMessage(shared, [shared.port])`, and
+ * make the Worker's context with `new Context({ shared })`.
+ */
+export interface SharedContext {
+  /** The port the Worker's context reaches the others through. */
+  readonly port: MessagePort;
 }
 
 /** What closing a socket (or a context) left behind. */
@@ -71,6 +88,28 @@ export class Context implements AsyncDisposable {
    */
   constructor(options: ContextOptions = {}) {
     this.authenticate = options.authenticate;
+    if (options.shared) joinInproc(this, options.shared.port);
+  }
+
+  /**
+   * Shares this context's `inproc://` names with another isolate (a Web
+   * Worker): a socket there can connect to a name bound here, and the
+   * other way round, in any order. Messages cross packed into one
+   * transferred buffer per burst; the frames you send are copied into it,
+   * so you keep yours.
+   *
+   * @example
+   * ```ts ignore
+   * const context = new Context();
+   * const shared = context.share();
+   * worker.postMessage(shared, [shared.port]);
+   * // In the Worker: new Context({ shared: event.data })
+   * ```
+   *
+   * @returns A handle for one isolate (call again for each).
+   */
+  share(): SharedContext {
+    return { port: shareInproc(this) };
   }
 
   /** The context of sockets made without one. */
@@ -94,6 +133,7 @@ export class Context implements AsyncDisposable {
       [...this.#sockets].map((socket) => socket.close()),
     );
     closeZapClient(this, "the context closed");
+    leaveInproc(this);
     return {
       dropped: summaries.reduce((sum, summary) => sum + summary.dropped, 0),
       unread: summaries.reduce((sum, summary) => sum + summary.unread, 0),

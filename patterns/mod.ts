@@ -17,6 +17,7 @@ export {
   Context,
   type ContextMember,
   type ContextOptions,
+  type SharedContext,
 } from "./context.ts";
 export {
   type SocketEvent,

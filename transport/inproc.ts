@@ -10,6 +10,9 @@ import type { ConnectionEvent, PeerInfo } from "../codec/connection.ts";
 import { ProtocolError, ZmqError } from "../codec/errors.ts";
 import { type SocketType, socketTypesMatch } from "../codec/socket_type.ts";
 import { Settler } from "./_settle.ts";
+import { InprocHub } from "./_inproc_hub.ts";
+import { InprocNode } from "./_inproc_node.ts";
+import { PortLink } from "./_port_link.ts";
 import type {
   Link,
   LinkEnd,
@@ -29,6 +32,8 @@ interface _Names {
   bound: Map<string, _Binder>;
   /** Dialers waiting for a name to be bound, as libzmq lets connect come first. */
   waiting: Map<string, Set<(binder: _Binder) => void>>;
+  /** Once the context is shared with other isolates: its way to them. */
+  node?: InprocNode;
 }
 
 const _scopes = new WeakMap<object, _Names>();
@@ -76,12 +81,15 @@ export const inproc: Transport = {
 
   check() {},
 
-  listen(name, options, accept) {
+  async listen(name, options, accept) {
     const names = _names(options.scope);
     if (names.bound.has(name)) {
-      return Promise.reject(
-        new ZmqError("EADDRINUSE", `inproc://${name} is already bound`),
-      );
+      throw new ZmqError("EADDRINUSE", `inproc://${name} is already bound`);
+    }
+    await names.node?.bind(name);
+    if (names.bound.has(name)) {
+      names.node?.unbind(name);
+      throw new ZmqError("EADDRINUSE", `inproc://${name} is already bound`);
     }
     const endpoint = `inproc://${name}`;
     const binder: _Binder = { options, endpoint, accept };
@@ -89,13 +97,16 @@ export const inproc: Transport = {
     const waiting = names.waiting.get(name);
     names.waiting.delete(name);
     for (const notify of waiting ?? []) notify(binder);
-    return Promise.resolve({
+    return {
       endpoint,
       close: () => {
-        if (names.bound.get(name) === binder) names.bound.delete(name);
+        if (names.bound.get(name) === binder) {
+          names.bound.delete(name);
+          names.node?.unbind(name);
+        }
         return Promise.resolve();
       },
-    });
+    };
   },
 
   dial(name, options, signal) {
@@ -107,6 +118,13 @@ export const inproc: Transport = {
     };
     const binder = names.bound.get(name);
     if (binder) return Promise.resolve(link(binder));
+    // Another isolate may bind it: the hub answers with a channel to it.
+    const node = names.node;
+    if (node) {
+      return node.dial(name, signal).then((port) =>
+        new PortLink(port, options.peer)
+      );
+    }
     return new Promise((resolve, reject) => {
       let waiting = names.waiting.get(name);
       if (!waiting) names.waiting.set(name, waiting = new Set());
@@ -123,6 +141,76 @@ export const inproc: Transport = {
     });
   },
 };
+
+/**
+ * A port that joins a context in another isolate (a Worker) to the
+ * `inproc://` names of `scope`: the first call makes this isolate the hub.
+ *
+ * @example
+ * ```ts
+ * import { joinInproc, leaveInproc, shareInproc } from "@zmtp/zmq/transport";
+ *
+ * const main = {};
+ * const port = shareInproc(main); // post it to a Worker, in its transfer list
+ * const worker = {};
+ * joinInproc(worker, port);
+ * leaveInproc(worker);
+ * leaveInproc(main);
+ * ```
+ *
+ * @param scope The context.
+ * @returns A port to transfer to the other isolate.
+ */
+export function shareInproc(scope: object): MessagePort {
+  const names = _names(scope);
+  if (!names.node) {
+    const channel = new MessageChannel();
+    new InprocHub().adopt(channel.port2);
+    names.node = _node(names, channel.port1);
+  }
+  return names.node.share();
+}
+
+/**
+ * Joins `scope` (a context in this isolate) to the context a port came
+ * from (see {@linkcode shareInproc}).
+ *
+ * @param scope The context of this isolate.
+ * @param port The port {@linkcode shareInproc} gave.
+ */
+export function joinInproc(scope: object, port: MessagePort): void {
+  const names = _names(scope);
+  if (names.node) {
+    throw new ZmqError("EINVAL", "this context is already shared or joined");
+  }
+  names.node = _node(names, port);
+}
+
+/**
+ * Leaves the other isolates: the context closed.
+ *
+ * @param scope The context.
+ */
+export function leaveInproc(scope: object): void {
+  const names = _names(scope);
+  names.node?.leave();
+  names.node = undefined;
+}
+
+function _node(names: _Names, port: MessagePort): InprocNode {
+  const node = new InprocNode(port, (name, peerPort) => {
+    const binder = names.bound.get(name);
+    if (!binder) {
+      // Unbound since: the dialer's link ends as if refused.
+      peerPort.postMessage({ t: "x" });
+      return peerPort.close();
+    }
+    binder.accept(new PortLink(peerPort, binder.options.peer), binder.endpoint);
+  });
+  // Names bound before the context was shared are claimed now.
+  for (const name of names.bound.keys()) node.bind(name).catch(() => {});
+  return node;
+}
 
 /**
  * Links two sides of one process, each known to the other by its

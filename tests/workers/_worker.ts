@@ -1,0 +1,61 @@
+/**
+ * A Worker for the cross-isolate inproc tests: told a role, it joins the
+ * context it is given, binds or connects one socket, and reports.
+ *
+ * - `pull`: posts back every message it receives.
+ * - `rep`: echoes every request.
+ * - `push`: sends the messages it is given.
+ *
+ * `{ op: "stop" }` closes its context and answers `{ op: "closed" }`. It
+ * says `{ op: "loaded" }` first: Deno 2.9.6 loses what is posted to a
+ * Worker before its module has run.
+ */
+import { Context, Pull, Push, Reply, type SharedContext } from "../../mod.ts";
+
+interface Start {
+  op: "start";
+  shared: SharedContext;
+  role: "pull" | "rep" | "push";
+  endpoint: string;
+  bind: boolean;
+}
+
+type Command = Start | { op: "send"; message: Uint8Array[] } | { op: "stop" };
+
+const self = globalThis as unknown as {
+  postMessage(message: unknown): void;
+  onmessage: ((event: MessageEvent<Command>) => void) | null;
+};
+
+let context: Context | undefined;
+let push: Push | undefined;
+
+self.onmessage = async (event) => {
+  const command = event.data;
+  if (command.op === "start") {
+    context = new Context({ shared: command.shared });
+    const socket = command.role === "pull"
+      ? new Pull({ context })
+      : command.role === "rep"
+      ? new Reply({ context })
+      : (push = new Push({ context }));
+    if (command.bind) await socket.bind(command.endpoint);
+    else socket.connect(command.endpoint);
+    self.postMessage({ op: "ready" });
+    if (command.role === "pull") {
+      for await (const message of socket as Pull) {
+        self.postMessage({ op: "message", message });
+      }
+    } else if (command.role === "rep") {
+      for await (const message of socket as Reply) {
+        await (socket as Reply).send(message);
+      }
+    }
+  } else if (command.op === "send") {
+    await push!.send(command.message);
+  } else {
+    await context?.close();
+    self.postMessage({ op: "closed" });
+  }
+};
+self.postMessage({ op: "loaded" });

@@ -1,0 +1,142 @@
+/**
+ * `inproc://` across isolates: sockets in the main isolate and in a Web
+ * Worker share one context's names (`Context.share`).
+ */
+import { assertEquals, assertRejects } from "@std/assert";
+import { Context, Pull, Push, Reply, Request, ZmqError } from "../../mod.ts";
+import { within } from "../_fakes.ts";
+
+const encoder = new TextEncoder();
+const bytes = (text: string) => encoder.encode(text);
+
+/** A Worker running tests/workers/_worker.ts, with its replies awaited in order. */
+class TestWorker {
+  #worker = new Worker(new URL("./_worker.ts", import.meta.url), {
+    type: "module",
+  });
+  #replies: { op: string; message?: Uint8Array[] }[] = [];
+  #wake: (() => void) | undefined;
+
+  constructor() {
+    this.#worker.onmessage = (event) => {
+      this.#replies.push(event.data);
+      this.#wake?.();
+    };
+  }
+
+  post(command: unknown, transfer: Transferable[] = []): void {
+    this.#worker.postMessage(command, transfer);
+  }
+
+  async start(
+    context: Context,
+    role: "pull" | "rep" | "push",
+    endpoint: string,
+    bind: boolean,
+  ): Promise<unknown> {
+    await this.next("loaded");
+    const shared = context.share();
+    this.post({ op: "start", shared, role, endpoint, bind }, [shared.port]);
+    return this.next("ready");
+  }
+
+  async next(op: string): Promise<{ op: string; message?: Uint8Array[] }> {
+    for (;;) {
+      const index = this.#replies.findIndex((reply) => reply.op === op);
+      if (index >= 0) return this.#replies.splice(index, 1)[0];
+      await within(
+        new Promise<void>((resolve) => this.#wake = resolve),
+        `the worker's ${op}`,
+        10_000,
+      );
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.post({ op: "stop" });
+    await this.next("closed");
+    this.#worker.terminate();
+  }
+}
+
+const MESSAGES = [
+  [bytes("one")],
+  [bytes("multi"), new Uint8Array(0), bytes("part")],
+  [new Uint8Array(0)],
+  [new Uint8Array(300).fill(7)],
+  [new Uint8Array(1024 * 1024).fill(9)],
+];
+
+for (const workerBinds of [false, true]) {
+  const order = workerBinds ? "the Worker binds" : "the main isolate binds";
+  Deno.test(`inproc across a Worker: PUSH here, PULL there, ${order}`, async () => {
+    const context = new Context();
+    const worker = new TestWorker();
+    const push = new Push({ context });
+    try {
+      if (!workerBinds) await push.bind("inproc://work");
+      await worker.start(context, "pull", "inproc://work", workerBinds);
+      if (workerBinds) push.connect("inproc://work");
+      for (const message of MESSAGES) await push.send(message);
+      for (const message of MESSAGES) {
+        const got = await worker.next("message");
+        assertEquals(got.message, message);
+      }
+    } finally {
+      await worker.stop();
+      await context.close();
+    }
+  });
+
+  Deno.test(`inproc across a Worker: REQ here, REP there, ${order}`, async () => {
+    const context = new Context();
+    const worker = new TestWorker();
+    const request = new Request({ context });
+    try {
+      if (!workerBinds) await request.bind("inproc://echo");
+      await worker.start(context, "rep", "inproc://echo", workerBinds);
+      if (workerBinds) request.connect("inproc://echo");
+      for (const message of MESSAGES) {
+        await request.send(message);
+        assertEquals(await within(request.receive(), "the reply"), message);
+      }
+    } finally {
+      await worker.stop();
+      await context.close();
+    }
+  });
+}
+
+Deno.test("inproc across a Worker: PUSH there, PULL here", async () => {
+  const context = new Context();
+  const worker = new TestWorker();
+  const pull = new Pull({ context });
+  try {
+    await pull.bind("inproc://up");
+    await worker.start(context, "push", "inproc://up", false);
+    for (const message of MESSAGES) worker.post({ op: "send", message });
+    for (const message of MESSAGES) {
+      assertEquals(await within(pull.receive(), "a message"), message);
+    }
+  } finally {
+    await worker.stop();
+    await context.close();
+  }
+});
+
+Deno.test("inproc across a Worker: a name bound in one isolate cannot be bound in another", async () => {
+  const context = new Context();
+  const worker = new TestWorker();
+  const reply = new Reply({ context });
+  try {
+    await worker.start(context, "rep", "inproc://taken", true);
+    const error = await assertRejects(
+      () => reply.bind("inproc://taken"),
+      ZmqError,
+    );
+    assertEquals(error.code, "EADDRINUSE");
+  } finally {
+    await worker.stop();
+    await context.close();
+  }
+});

@@ -1,0 +1,116 @@
+/**
+ * Where `inproc://` names meet across isolates: one hub (in the isolate
+ * that first shared its context) keeps which node binds which name, and
+ * joins a dialer to a binder by handing each one end of a new
+ * `MessageChannel`. A node is a context's presence in one isolate.
+ *
+ * @module
+ */
+
+/** What a node asks of the hub. */
+export type HubRequest =
+  | { op: "bind"; name: string; id: number }
+  | { op: "unbind"; name: string }
+  | { op: "dial"; name: string; id: number }
+  | { op: "abandon"; id: number }
+  /** A new node: the hub serves its other end. */
+  | { op: "adopt"; port: MessagePort }
+  | { op: "leave" };
+
+/** What the hub tells a node. */
+export type HubReply =
+  | { op: "bound"; id: number; ok: boolean }
+  /** A dial is answered: the port's other end is at the binder. */
+  | { op: "dialed"; id: number; port: MessagePort }
+  /** A peer dialed one of our names: the port's other end is at it. */
+  | { op: "accept"; name: string; port: MessagePort };
+
+interface _Dial {
+  node: MessagePort;
+  id: number;
+}
+
+/** The hub: it lives as long as its nodes' ports, in one isolate. */
+export class InprocHub {
+  #nodes = new Set<MessagePort>();
+  #bound = new Map<string, MessagePort>();
+  #waiting = new Map<string, _Dial[]>();
+
+  /** Serves a node's port. */
+  adopt(node: MessagePort): void {
+    this.#nodes.add(node);
+    node.onmessage = (event: MessageEvent<HubRequest>) =>
+      this.#onRequest(node, event.data);
+  }
+
+  #onRequest(node: MessagePort, request: HubRequest): void {
+    switch (request.op) {
+      case "bind": {
+        const ok = !this.#bound.has(request.name);
+        if (ok) this.#bound.set(request.name, node);
+        this.#reply(node, { op: "bound", id: request.id, ok });
+        const waiting = this.#waiting.get(request.name);
+        if (!ok || !waiting) return;
+        this.#waiting.delete(request.name);
+        for (const dial of waiting) this.#join(dial, node, request.name);
+        return;
+      }
+      case "unbind":
+        if (this.#bound.get(request.name) === node) {
+          this.#bound.delete(request.name);
+        }
+        return;
+      case "dial": {
+        const dial = { node, id: request.id };
+        const binder = this.#bound.get(request.name);
+        if (binder) return this.#join(dial, binder, request.name);
+        const waiting = this.#waiting.get(request.name) ?? [];
+        waiting.push(dial);
+        this.#waiting.set(request.name, waiting);
+        return;
+      }
+      case "abandon":
+        for (const [name, waiting] of this.#waiting) {
+          const rest = waiting.filter((dial) =>
+            dial.node !== node || dial.id !== request.id
+          );
+          if (rest.length > 0) this.#waiting.set(name, rest);
+          else this.#waiting.delete(name);
+        }
+        return;
+      case "adopt":
+        return this.adopt(request.port);
+      case "leave":
+        return this.#leave(node);
+    }
+  }
+
+  /** A node left (its context closed): its names and dials go. */
+  #leave(node: MessagePort): void {
+    this.#nodes.delete(node);
+    for (const [name, binder] of this.#bound) {
+      if (binder === node) this.#bound.delete(name);
+    }
+    for (const [name, waiting] of this.#waiting) {
+      const rest = waiting.filter((dial) => dial.node !== node);
+      if (rest.length > 0) this.#waiting.set(name, rest);
+      else this.#waiting.delete(name);
+    }
+    node.onmessage = null;
+    node.close();
+  }
+
+  #join(dial: _Dial, binder: MessagePort, name: string): void {
+    const channel = new MessageChannel();
+    this.#reply(binder, { op: "accept", name, port: channel.port2 }, [
+      channel.port2,
+    ]);
+    this.#reply(dial.node, { op: "dialed", id: dial.id, port: channel.port1 }, [
+      channel.port1,
+    ]);
+  }
+
+  #reply(node: MessagePort, reply: HubReply, transfer: Transferable[] = []) {
+    node.postMessage(reply, transfer);
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * A context's presence in one isolate, for `inproc://` across isolates: it
+ * asks the hub to bind and dial names, and takes the ports of peers that
+ * dialed its names.
+ *
+ * @module
+ */
+
+import { ZmqError } from "../codec/errors.ts";
+import type { HubReply, HubRequest } from "./_inproc_hub.ts";
+
+/** A node's port to the hub, with the requests it has in flight. */
+export class InprocNode {
+  #hub: MessagePort;
+  #nextId = 1;
+  #binds = new Map<number, (answer: boolean | ZmqError) => void>();
+  #dials = new Map<number, (port: MessagePort) => void>();
+  #accept: (name: string, port: MessagePort) => void;
+  #left = false;
+
+  /**
+   * @param hub The port whose other end the hub serves.
+   * @param accept Takes the port of a peer that dialed one of our names.
+   */
+  constructor(
+    hub: MessagePort,
+    accept: (name: string, port: MessagePort) => void,
+  ) {
+    this.#hub = hub;
+    this.#accept = accept;
+    hub.onmessage = (event: MessageEvent<HubReply>) =>
+      this.#onReply(event.data);
+  }
+
+  #onReply(reply: HubReply): void {
+    switch (reply.op) {
+      case "bound": {
+        const resolve = this.#binds.get(reply.id);
+        this.#binds.delete(reply.id);
+        return resolve?.(reply.ok);
+      }
+      case "dialed": {
+        const resolve = this.#dials.get(reply.id);
+        this.#dials.delete(reply.id);
+        if (resolve) return resolve(reply.port);
+        return reply.port.close();
+      }
+      case "accept":
+        return this.#accept(reply.name, reply.port);
+    }
+  }
+
+  #send(request: HubRequest, transfer: Transferable[] = []): void {
+    if (!this.#left) this.#hub.postMessage(request, transfer);
+  }
+
+  /** Claims a name for every isolate of the context. */
+  bind(name: string): Promise<void> {
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#binds.set(id, (answer) => {
+        if (answer === true) return resolve();
+        reject(
+          answer || new ZmqError(
+            "EADDRINUSE",
+            `inproc://${name} is already bound (in another isolate)`,
+          ),
+        );
+      });
+      this.#send({ op: "bind", name, id });
+    });
+  }
+
+  /** Gives a name back. */
+  unbind(name: string): void {
+    this.#send({ op: "unbind", name });
+  }
+
+  /**
+   * Asks for a channel to the isolate that binds `name`, waiting for it to
+   * be bound, as libzmq lets connect come first.
+   */
+  dial(name: string, signal: AbortSignal): Promise<MessagePort> {
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      const abandon = () => {
+        this.#dials.delete(id);
+        this.#send({ op: "abandon", id });
+        reject(signal.reason);
+      };
+      this.#dials.set(id, (port) => {
+        signal.removeEventListener("abort", abandon);
+        resolve(port);
+      });
+      signal.addEventListener("abort", abandon, { once: true });
+      this.#send({ op: "dial", name, id });
+    });
+  }
+
+  /** A new port into the hub, to hand to another isolate. */
+  share(): MessagePort {
+    const channel = new MessageChannel();
+    this.#send({ op: "adopt", port: channel.port2 }, [channel.port2]);
+    return channel.port1;
+  }
+
+  /** Leaves the hub: the context closed. */
+  leave(): void {
+    if (this.#left) return;
+    this.#send({ op: "leave" });
+    this.#left = true;
+    this.#hub.onmessage = null;
+    this.#hub.close();
+    const gone = new ZmqError("ETERM", "the context closed");
+    for (const answer of this.#binds.values()) answer(gone);
+    this.#binds.clear();
+  }
+}

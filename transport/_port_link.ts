@@ -1,0 +1,346 @@
+/**
+ * A link over a `MessagePort`: `inproc://` between isolates (the main one
+ * and Web Workers), moving whole messages, not bytes. Each burst of sends
+ * is packed into one buffer that is transferred, not copied, to the other
+ * side, where frames are views into it. The receiver grants credit as its
+ * socket takes messages, so high-water marks hold across the boundary.
+ *
+ * @module
+ */
+
+import type { ConnectionEvent, PeerInfo } from "../codec/connection.ts";
+import { ProtocolError } from "../codec/errors.ts";
+import { Metadata } from "../codec/metadata.ts";
+import { type SocketType, socketTypesMatch } from "../codec/socket_type.ts";
+import { Settler } from "./_settle.ts";
+import type { Link, LinkEnd, MessageWriter, Session } from "./transport.ts";
+
+/** Messages in flight, sent but not yet taken by the peer's socket, at most. */
+export const PORT_CREDIT_MESSAGES = 1000;
+/** Bytes in flight at most (one message may exceed it, alone). */
+export const PORT_CREDIT_BYTES = 4 * 1024 * 1024;
+/** A packed batch is posted once it holds this many bytes. */
+const BATCH_BYTES = 256 * 1024;
+
+/** What crosses the port. */
+export type PortSignal =
+  /** Hello: who we are; the socket-type check happens on both sides. */
+  | { t: "h"; type: string; id?: Uint8Array; meta: [string, Uint8Array][] }
+  /** Messages, packed (see `packMessages`). */
+  | { t: "m"; b: ArrayBuffer }
+  /** Credit back: the peer's socket took this many messages and bytes. */
+  | { t: "c"; n: number; bytes: number }
+  /** A subscription (`s`) or its cancellation (`u`). */
+  | { t: "s" | "u"; topic: Uint8Array }
+  /** The other side closed; `error` if it refused us. */
+  | { t: "x"; error?: string };
+
+/** What the link needs of a port: `MessagePort` in Deno and browsers. */
+export interface SignalPort {
+  postMessage(message: PortSignal, transfer?: Transferable[]): void;
+  onmessage: ((event: MessageEvent<PortSignal>) => void) | null;
+  close(): void;
+}
+
+/**
+ * Packs messages into one buffer: per message a frame count, then per
+ * frame its length and bytes (32-bit little-endian counts).
+ */
+export function packMessages(messages: readonly Uint8Array[][]): ArrayBuffer {
+  let size = 4;
+  for (const frames of messages) {
+    size += 4;
+    for (const frame of frames) size += 4 + frame.length;
+  }
+  const bytes = new Uint8Array(size);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, messages.length, true);
+  let offset = 4;
+  for (const frames of messages) {
+    view.setUint32(offset, frames.length, true);
+    offset += 4;
+    for (const frame of frames) {
+      view.setUint32(offset, frame.length, true);
+      bytes.set(frame, offset + 4);
+      offset += 4 + frame.length;
+    }
+  }
+  return bytes.buffer;
+}
+
+/** The messages of a packed buffer, their frames views into it. */
+export function unpackMessages(buffer: ArrayBuffer): Uint8Array[][] {
+  const bytes = new Uint8Array(buffer);
+  const view = new DataView(buffer);
+  const messages: Uint8Array[][] = [];
+  const count = view.getUint32(0, true);
+  let offset = 4;
+  for (let m = 0; m < count; m++) {
+    const frames: Uint8Array[] = [];
+    const frameCount = view.getUint32(offset, true);
+    offset += 4;
+    for (let f = 0; f < frameCount; f++) {
+      const length = view.getUint32(offset, true);
+      frames.push(bytes.subarray(offset + 4, offset + 4 + length));
+      offset += 4 + length;
+    }
+    messages.push(frames);
+  }
+  return messages;
+}
+
+function _size(frames: readonly Uint8Array[]): number {
+  let size = 0;
+  for (const frame of frames) size += frame.length;
+  return size;
+}
+
+/**
+ * One side of an inproc link between isolates.
+ *
+ * @example
+ * ```ts ignore
+ * const channel = new MessageChannel();
+ * const ours = new PortLink(channel.port1, pushInfo);
+ * const theirs = new PortLink(channel.port2, pullInfo); // usually in a Worker
+ * ours.start(pushSession);
+ * theirs.start(pullSession);
+ * ```
+ */
+export class PortLink implements Link, MessageWriter {
+  readonly remoteAddress = "";
+  readonly done: Promise<LinkEnd>;
+  #port: SignalPort;
+  #info: PeerInfo;
+  #session: Session | undefined;
+  #ready = false;
+  #closed = false;
+  /** What the peer said before our session started. */
+  #early: PortSignal[] = [];
+  /** Messages sent but not yet credited back. */
+  #inFlight = 0;
+  #inFlightBytes = 0;
+  #batch: Uint8Array[][] = [];
+  #batchBytes = 0;
+  #scheduled = false;
+  #settler = new Settler(() => this.#deliver());
+  /** Received while our socket was full; taken on resume. */
+  #backlog: Uint8Array[][] = [];
+  #paused = false;
+  /** The peer closed while its last messages waited in the backlog. */
+  #endWhenDrained: LinkEnd | undefined;
+  #whenFlushed: (() => void)[] = [];
+  #resolveDone!: (end: LinkEnd) => void;
+
+  /**
+   * Wraps one end of a channel whose other end is the peer's `PortLink`.
+   *
+   * @param port The port.
+   * @param info What this side announces (its socket type and routing id).
+   */
+  constructor(port: SignalPort, info: PeerInfo) {
+    this.#port = port;
+    this.#info = info;
+    this.done = new Promise((resolve) => this.#resolveDone = resolve);
+    port.onmessage = (event) => this.#onSignal(event.data);
+  }
+
+  /** Whether the link has been closed. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Says hello, then moves messages between the port and `session`. */
+  start(session: Session): void {
+    if (this.#session || this.#closed) return;
+    this.#session = session;
+    const info = this.#info;
+    this.#port.postMessage({
+      t: "h",
+      type: info.socketType,
+      id: info.routingId,
+      meta: [...info.metadata],
+    });
+    for (const signal of this.#early.splice(0)) this.#onSignal(signal);
+  }
+
+  #onSignal(signal: PortSignal): void {
+    if (this.#closed) return;
+    if (!this.#session) {
+      this.#early.push(signal);
+      return;
+    }
+    switch (signal.t) {
+      case "h":
+        return this.#hello(signal);
+      case "m":
+        return this.#receive(unpackMessages(signal.b));
+      case "c":
+        this.#inFlight -= signal.n;
+        this.#inFlightBytes -= signal.bytes;
+        return this.wake();
+      case "s":
+      case "u":
+        this.#session.handle({
+          type: signal.t === "s" ? "subscribe" : "cancel",
+          topic: signal.topic,
+        });
+        return;
+      case "x": {
+        const end = signal.error === undefined
+          ? { closedByPeer: true }
+          : { error: new ProtocolError("incompatible", signal.error) };
+        // What the peer sent before it closed is the socket's to read.
+        if (this.#paused) this.#endWhenDrained = end;
+        else this.#end(end, false);
+        return;
+      }
+    }
+  }
+
+  #hello(hello: Extract<PortSignal, { t: "h" }>): void {
+    const ours = this.#info.socketType as SocketType;
+    if (!socketTypesMatch(ours, hello.type)) {
+      const error = new ProtocolError(
+        "incompatible",
+        `a ${ours} socket cannot talk to a ${hello.type}`,
+      );
+      this.#session!.handle({ type: "error", error });
+      return this.#end({ error }, true);
+    }
+    this.#ready = true;
+    const peer: PeerInfo = {
+      socketType: hello.type,
+      minor: 1,
+      metadata: new Metadata(hello.meta),
+    };
+    if (hello.id !== undefined && hello.id.length > 0) {
+      peer.routingId = hello.id;
+    }
+    this.#session!.handle({ type: "ready", peer });
+    this.wake();
+  }
+
+  #receive(messages: Uint8Array[][]): void {
+    if (this.#paused) {
+      for (const frames of messages) this.#backlog.push(frames);
+      return;
+    }
+    this.#handOver(messages, 0);
+  }
+
+  /** Gives messages to the session from `index` on; pauses when it is full. */
+  #handOver(messages: Uint8Array[][], index: number): void {
+    let count = 0;
+    let bytes = 0;
+    while (index < messages.length && !this.#paused) {
+      const frames = messages[index++];
+      count++;
+      bytes += _size(frames);
+      const event: ConnectionEvent = { type: "message", frames };
+      if (!this.#session!.handle(event)) this.#paused = true;
+    }
+    for (; index < messages.length; index++) {
+      this.#backlog.push(messages[index]);
+    }
+    if (count > 0 && !this.#closed) {
+      this.#port.postMessage({ t: "c", n: count, bytes });
+    }
+  }
+
+  // MessageWriter: the session writes our messages into the next batch.
+  /** Infinity while the peer owes us credit: the session then waits. */
+  get pendingOutputBytes(): number {
+    if (
+      this.#inFlight > 0 &&
+      (this.#inFlight >= PORT_CREDIT_MESSAGES ||
+        this.#inFlightBytes >= PORT_CREDIT_BYTES)
+    ) {
+      return Infinity;
+    }
+    return this.#batchBytes;
+  }
+
+  sendMessage(frames: readonly Uint8Array[]): void {
+    this.#batch.push(frames as Uint8Array[]);
+    const size = _size(frames);
+    this.#batchBytes += size + 4 + 4 * frames.length;
+    this.#inFlight++;
+    this.#inFlightBytes += size;
+  }
+
+  sendSubscribe(topic: Uint8Array): void {
+    this.#flush();
+    this.#port.postMessage({ t: "s", topic: topic.slice() });
+  }
+
+  sendCancel(topic: Uint8Array): void {
+    this.#flush();
+    this.#port.postMessage({ t: "u", topic: topic.slice() });
+  }
+
+  #flush(): void {
+    if (this.#batch.length === 0) return;
+    const buffer = packMessages(this.#batch);
+    this.#batch = [];
+    this.#batchBytes = 0;
+    this.#port.postMessage({ t: "m", b: buffer }, [buffer]);
+  }
+
+  // Link
+  /** The session has messages: they go out once its senders settle. */
+  wake(): void {
+    if (this.#closed || !this.#ready) return;
+    if (this.#scheduled) return this.#settler.sent();
+    this.#scheduled = true;
+    this.#settler.start();
+  }
+
+  #deliver(): void {
+    this.#scheduled = false;
+    if (this.#closed) return;
+    this.#session!.fill(this, BATCH_BYTES);
+    const full = this.#batchBytes >= BATCH_BYTES;
+    this.#flush();
+    // A full batch: there may be more, unless credit ran out (the peer's
+    // credit wakes us then).
+    if (full && this.pendingOutputBytes !== Infinity) this.wake();
+    else for (const resolve of this.#whenFlushed.splice(0)) resolve();
+  }
+
+  /** Takes what arrived while the session was full. */
+  resume(): void {
+    if (!this.#paused || this.#closed) return;
+    this.#paused = false;
+    this.#handOver(this.#backlog.splice(0), 0);
+    const end = this.#endWhenDrained;
+    if (end && !this.#paused) this.#end(end, false);
+  }
+
+  /** Settles once the session's queued messages have been posted. */
+  whenFlushed(): Promise<void> {
+    if (this.#closed || !this.#scheduled) return Promise.resolve();
+    return new Promise((resolve) => this.#whenFlushed.push(resolve));
+  }
+
+  /** Closes both ends: the peer's link ends, closed by its peer. */
+  close(): void {
+    this.#end({}, true);
+  }
+
+  #end(end: LinkEnd, tellPeer: boolean): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (tellPeer) {
+      try {
+        this.#port.postMessage({ t: "x", error: end.error?.message });
+      } catch {
+        // The other side is gone.
+      }
+    }
+    this.#port.onmessage = null;
+    this.#port.close();
+    for (const resolve of this.#whenFlushed.splice(0)) resolve();
+    this.#resolveDone(end);
+  }
+}
