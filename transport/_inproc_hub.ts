@@ -7,6 +7,9 @@
  * @module
  */
 
+import { lockName, watchLock } from "./_liveness.ts";
+import type { LinkLocks } from "./_port_link.ts";
+
 /** What a node asks of the hub. */
 export type HubRequest =
   | { op: "bind"; name: string; id: number }
@@ -15,15 +18,17 @@ export type HubRequest =
   | { op: "abandon"; id: number }
   /** A new node: the hub serves its other end. */
   | { op: "adopt"; port: MessagePort }
+  /** The lock the node holds while its isolate lives. */
+  | { op: "live"; lock: string }
   | { op: "leave" };
 
 /** What the hub tells a node. */
 export type HubReply =
   | { op: "bound"; id: number; ok: boolean }
   /** A dial is answered: the port's other end is at the binder. */
-  | { op: "dialed"; id: number; port: MessagePort }
+  | { op: "dialed"; id: number; port: MessagePort; locks: LinkLocks }
   /** A peer dialed one of our names: the port's other end is at it. */
-  | { op: "accept"; name: string; port: MessagePort };
+  | { op: "accept"; name: string; port: MessagePort; locks: LinkLocks };
 
 interface _Dial {
   node: MessagePort;
@@ -80,6 +85,10 @@ export class InprocHub {
         return;
       case "adopt":
         return this.adopt(request.port);
+      case "live":
+        // A terminated Worker says nothing: its lock comes free.
+        watchLock(request.lock, () => this.#leave(node));
+        return;
       case "leave":
         return this.#leave(node);
     }
@@ -87,7 +96,7 @@ export class InprocHub {
 
   /** A node left (its context closed): its names and dials go. */
   #leave(node: MessagePort): void {
-    this.#nodes.delete(node);
+    if (!this.#nodes.delete(node)) return;
     for (const [name, binder] of this.#bound) {
       if (binder === node) this.#bound.delete(name);
     }
@@ -102,12 +111,20 @@ export class InprocHub {
 
   #join(dial: _Dial, binder: MessagePort, name: string): void {
     const channel = new MessageChannel();
-    this.#reply(binder, { op: "accept", name, port: channel.port2 }, [
-      channel.port2,
-    ]);
-    this.#reply(dial.node, { op: "dialed", id: dial.id, port: channel.port1 }, [
-      channel.port1,
-    ]);
+    const dialer = lockName("link");
+    const accepter = lockName("link");
+    this.#reply(binder, {
+      op: "accept",
+      name,
+      port: channel.port2,
+      locks: { own: accepter, peer: dialer },
+    }, [channel.port2]);
+    this.#reply(dial.node, {
+      op: "dialed",
+      id: dial.id,
+      port: channel.port1,
+      locks: { own: dialer, peer: accepter },
+    }, [channel.port1]);
   }
 
   #reply(node: MessagePort, reply: HubReply, transfer: Transferable[] = []) {

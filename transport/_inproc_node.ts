@@ -8,15 +8,24 @@
 
 import { ZmqError } from "../codec/errors.ts";
 import type { HubReply, HubRequest } from "./_inproc_hub.ts";
+import { holdLock, lockName } from "./_liveness.ts";
+import type { LinkLocks } from "./_port_link.ts";
+
+/** One end of a channel to a peer, and the locks that watch both ends. */
+export interface Joined {
+  port: MessagePort;
+  locks: LinkLocks;
+}
 
 /** A node's port to the hub, with the requests it has in flight. */
 export class InprocNode {
   #hub: MessagePort;
   #nextId = 1;
   #binds = new Map<number, (answer: boolean | ZmqError) => void>();
-  #dials = new Map<number, (port: MessagePort) => void>();
-  #accept: (name: string, port: MessagePort) => void;
+  #dials = new Map<number, (joined: Joined) => void>();
+  #accept: (name: string, joined: Joined) => void;
   #left = false;
+  #releaseLock: () => void;
 
   /**
    * @param hub The port whose other end the hub serves.
@@ -24,12 +33,17 @@ export class InprocNode {
    */
   constructor(
     hub: MessagePort,
-    accept: (name: string, port: MessagePort) => void,
+    accept: (name: string, joined: Joined) => void,
   ) {
     this.#hub = hub;
     this.#accept = accept;
     hub.onmessage = (event: MessageEvent<HubReply>) =>
       this.#onReply(event.data);
+    // The hub frees our names once this lock is (our isolate ended).
+    const lock = lockName("node");
+    const [held, release] = holdLock(lock);
+    this.#releaseLock = release;
+    held.then(() => this.#send({ op: "live", lock }));
   }
 
   #onReply(reply: HubReply): void {
@@ -42,11 +56,13 @@ export class InprocNode {
       case "dialed": {
         const resolve = this.#dials.get(reply.id);
         this.#dials.delete(reply.id);
-        if (resolve) return resolve(reply.port);
+        if (resolve) return resolve(reply);
+        // Abandoned meanwhile: the binder's link ends at once.
+        reply.port.postMessage({ t: "x" });
         return reply.port.close();
       }
       case "accept":
-        return this.#accept(reply.name, reply.port);
+        return this.#accept(reply.name, reply);
     }
   }
 
@@ -80,7 +96,7 @@ export class InprocNode {
    * Asks for a channel to the isolate that binds `name`, waiting for it to
    * be bound, as libzmq lets connect come first.
    */
-  dial(name: string, signal: AbortSignal): Promise<MessagePort> {
+  dial(name: string, signal: AbortSignal): Promise<Joined> {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       const abandon = () => {
@@ -88,9 +104,9 @@ export class InprocNode {
         this.#send({ op: "abandon", id });
         reject(signal.reason);
       };
-      this.#dials.set(id, (port) => {
+      this.#dials.set(id, (joined) => {
         signal.removeEventListener("abort", abandon);
-        resolve(port);
+        resolve(joined);
       });
       signal.addEventListener("abort", abandon, { once: true });
       this.#send({ op: "dial", name, id });
@@ -111,6 +127,7 @@ export class InprocNode {
     this.#left = true;
     this.#hub.onmessage = null;
     this.#hub.close();
+    this.#releaseLock();
     const gone = new ZmqError("ETERM", "the context closed");
     for (const answer of this.#binds.values()) answer(gone);
     this.#binds.clear();

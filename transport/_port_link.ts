@@ -12,6 +12,7 @@ import type { ConnectionEvent, PeerInfo } from "../codec/connection.ts";
 import { ProtocolError } from "../codec/errors.ts";
 import { Metadata } from "../codec/metadata.ts";
 import { type SocketType, socketTypesMatch } from "../codec/socket_type.ts";
+import { holdLock, watchLock } from "./_liveness.ts";
 import { Settler } from "./_settle.ts";
 import type { Link, LinkEnd, MessageWriter, Session } from "./transport.ts";
 
@@ -21,6 +22,20 @@ export const PORT_CREDIT_MESSAGES = 1000;
 export const PORT_CREDIT_BYTES = 4 * 1024 * 1024;
 /** A packed batch is posted once it holds this many bytes. */
 const BATCH_BYTES = 256 * 1024;
+/**
+ * Once the peer's lock is free, how long its port must stay quiet before
+ * the link ends: a peer that closed posted its goodbye first, and what it
+ * posted is read before the link ends.
+ */
+const GONE_QUIET_MS = 50;
+
+/** The Web Locks each side of a link holds while it lives (see _liveness.ts). */
+export interface LinkLocks {
+  /** Ours. */
+  own: string;
+  /** The peer's. */
+  peer: string;
+}
 
 /** What crosses the port. */
 export type PortSignal =
@@ -131,16 +146,24 @@ export class PortLink implements Link, MessageWriter {
   #endWhenDrained: LinkEnd | undefined;
   #whenFlushed: (() => void)[] = [];
   #resolveDone!: (end: LinkEnd) => void;
+  #locks: LinkLocks | undefined;
+  #releaseLock: (() => void) | undefined;
+  #stopWatching: (() => void) | undefined;
+  /** Set when the peer's lock came free: its isolate may be gone. */
+  #goneTimer: ReturnType<typeof setTimeout> | undefined;
+  #heardSinceGone = false;
 
   /**
    * Wraps one end of a channel whose other end is the peer's `PortLink`.
    *
    * @param port The port.
    * @param info What this side announces (its socket type and routing id).
+   * @param locks The locks that tell each side the other's isolate is gone.
    */
-  constructor(port: SignalPort, info: PeerInfo) {
+  constructor(port: SignalPort, info: PeerInfo, locks?: LinkLocks) {
     this.#port = port;
     this.#info = info;
+    this.#locks = locks;
     this.done = new Promise((resolve) => this.#resolveDone = resolve);
     port.onmessage = (event) => this.#onSignal(event.data);
   }
@@ -154,6 +177,16 @@ export class PortLink implements Link, MessageWriter {
   start(session: Session): void {
     if (this.#session || this.#closed) return;
     this.#session = session;
+    for (const signal of this.#early.splice(0)) this.#onSignal(signal);
+    if (!this.#locks) return this.#sayHello();
+    // Hello only once our lock is held: the peer watches it from then on.
+    const [held, release] = holdLock(this.#locks.own);
+    this.#releaseLock = release;
+    held.then(() => this.#sayHello());
+  }
+
+  #sayHello(): void {
+    if (this.#closed) return this.#releaseLock?.();
     const info = this.#info;
     this.#port.postMessage({
       t: "h",
@@ -161,11 +194,23 @@ export class PortLink implements Link, MessageWriter {
       id: info.routingId,
       meta: [...info.metadata],
     });
-    for (const signal of this.#early.splice(0)) this.#onSignal(signal);
   }
+
+  /** The peer's lock came free: it ends once its port has gone quiet. */
+  #peerGone = (): void => {
+    this.#goneTimer = undefined;
+    if (this.#closed) return;
+    if (this.#heardSinceGone || this.#paused) {
+      this.#heardSinceGone = false;
+      this.#goneTimer = setTimeout(this.#peerGone, GONE_QUIET_MS);
+      return;
+    }
+    this.#end({ closedByPeer: true }, false);
+  };
 
   #onSignal(signal: PortSignal): void {
     if (this.#closed) return;
+    this.#heardSinceGone = true;
     if (!this.#session) {
       this.#early.push(signal);
       return;
@@ -209,6 +254,12 @@ export class PortLink implements Link, MessageWriter {
       return this.#end({ error }, true);
     }
     this.#ready = true;
+    if (this.#locks) {
+      this.#stopWatching = watchLock(this.#locks.peer, () => {
+        this.#heardSinceGone = false;
+        this.#goneTimer = setTimeout(this.#peerGone, GONE_QUIET_MS);
+      });
+    }
     const peer: PeerInfo = {
       socketType: hello.type,
       minor: 1,
@@ -340,6 +391,9 @@ export class PortLink implements Link, MessageWriter {
     }
     this.#port.onmessage = null;
     this.#port.close();
+    this.#releaseLock?.();
+    this.#stopWatching?.();
+    clearTimeout(this.#goneTimer);
     for (const resolve of this.#whenFlushed.splice(0)) resolve();
     this.#resolveDone(end);
   }

@@ -121,8 +121,8 @@ export const inproc: Transport = {
     // Another isolate may bind it: the hub answers with a channel to it.
     const node = names.node;
     if (node) {
-      return node.dial(name, signal).then((port) =>
-        new PortLink(port, options.peer)
+      return node.dial(name, signal).then(({ port, locks }) =>
+        new PortLink(port, options.peer, locks)
       );
     }
     return new Promise((resolve, reject) => {
@@ -198,14 +198,15 @@ export function leaveInproc(scope: object): void {
 }
 
 function _node(names: _Names, port: MessagePort): InprocNode {
-  const node = new InprocNode(port, (name, peerPort) => {
+  const node = new InprocNode(port, (name, { port, locks }) => {
     const binder = names.bound.get(name);
     if (!binder) {
       // Unbound since: the dialer's link ends as if refused.
-      peerPort.postMessage({ t: "x" });
-      return peerPort.close();
+      port.postMessage({ t: "x" });
+      return port.close();
     }
-    binder.accept(new PortLink(peerPort, binder.options.peer), binder.endpoint);
+    const link = new PortLink(port, binder.options.peer, locks);
+    binder.accept(link, binder.endpoint);
   });
   // Names bound before the context was shared are claimed now.
   for (const name of names.bound.keys()) node.bind(name).catch(() => {});

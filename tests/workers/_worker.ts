@@ -5,6 +5,9 @@
  * - `pull`: posts back every message it receives.
  * - `rep`: echoes every request.
  * - `push`: sends the messages it is given.
+ * - `hold`: a PULL with a receive high-water mark of 5 that reads nothing
+ *   until told `{ op: "read", count }`, then answers `{ op: "read", count }`
+ *   with how many of those came in order.
  *
  * `{ op: "stop" }` closes its context and answers `{ op: "closed" }`. It
  * says `{ op: "loaded" }` first: Deno 2.9.6 loses what is posted to a
@@ -15,12 +18,16 @@ import { Context, Pull, Push, Reply, type SharedContext } from "../../mod.ts";
 interface Start {
   op: "start";
   shared: SharedContext;
-  role: "pull" | "rep" | "push";
+  role: "pull" | "rep" | "push" | "hold";
   endpoint: string;
   bind: boolean;
 }
 
-type Command = Start | { op: "send"; message: Uint8Array[] } | { op: "stop" };
+type Command =
+  | Start
+  | { op: "send"; message: Uint8Array[] }
+  | { op: "read"; count: number }
+  | { op: "stop" };
 
 const self = globalThis as unknown as {
   postMessage(message: unknown): void;
@@ -29,12 +36,15 @@ const self = globalThis as unknown as {
 
 let context: Context | undefined;
 let push: Push | undefined;
+let held: Pull | undefined;
 
 self.onmessage = async (event) => {
   const command = event.data;
   if (command.op === "start") {
     context = new Context({ shared: command.shared });
-    const socket = command.role === "pull"
+    const socket = command.role === "hold"
+      ? (held = new Pull({ context, receiveHighWaterMark: 5 }))
+      : command.role === "pull"
       ? new Pull({ context })
       : command.role === "rep"
       ? new Reply({ context })
@@ -51,6 +61,15 @@ self.onmessage = async (event) => {
         await (socket as Reply).send(message);
       }
     }
+  } else if (command.op === "read") {
+    let inOrder = 0;
+    for (let i = 0; i < command.count; i++) {
+      const [frame] = await held!.receive();
+      if (new DataView(frame.buffer, frame.byteOffset).getUint32(0) === i) {
+        inOrder++;
+      }
+    }
+    self.postMessage({ op: "read", count: inOrder });
   } else if (command.op === "send") {
     await push!.send(command.message);
   } else {

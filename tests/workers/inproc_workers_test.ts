@@ -2,7 +2,13 @@
  * `inproc://` across isolates: sockets in the main isolate and in a Web
  * Worker share one context's names (`Context.share`).
  */
-import { assertEquals, assertRejects } from "@std/assert";
+import {
+  assertEquals,
+  assertGreaterOrEqual,
+  assertLessOrEqual,
+  assertRejects,
+} from "@std/assert";
+import { PORT_CREDIT_MESSAGES } from "../../transport/_port_link.ts";
 import { Context, Pull, Push, Reply, Request, ZmqError } from "../../mod.ts";
 import { within } from "../_fakes.ts";
 
@@ -14,7 +20,7 @@ class TestWorker {
   #worker = new Worker(new URL("./_worker.ts", import.meta.url), {
     type: "module",
   });
-  #replies: { op: string; message?: Uint8Array[] }[] = [];
+  #replies: { op: string; message?: Uint8Array[]; count?: number }[] = [];
   #wake: (() => void) | undefined;
 
   constructor() {
@@ -30,7 +36,7 @@ class TestWorker {
 
   async start(
     context: Context,
-    role: "pull" | "rep" | "push",
+    role: "pull" | "rep" | "push" | "hold",
     endpoint: string,
     bind: boolean,
   ): Promise<unknown> {
@@ -40,7 +46,9 @@ class TestWorker {
     return this.next("ready");
   }
 
-  async next(op: string): Promise<{ op: string; message?: Uint8Array[] }> {
+  async next(
+    op: string,
+  ): Promise<{ op: string; message?: Uint8Array[]; count?: number }> {
     for (;;) {
       const index = this.#replies.findIndex((reply) => reply.op === op);
       if (index >= 0) return this.#replies.splice(index, 1)[0];
@@ -50,6 +58,10 @@ class TestWorker {
         10_000,
       );
     }
+  }
+
+  terminate(): void {
+    this.#worker.terminate();
   }
 
   async stop(): Promise<void> {
@@ -135,6 +147,89 @@ Deno.test("inproc across a Worker: a name bound in one isolate cannot be bound i
       ZmqError,
     );
     assertEquals(error.code, "EADDRINUSE");
+  } finally {
+    await worker.stop();
+    await context.close();
+  }
+});
+
+Deno.test("inproc across a Worker: a terminated Worker ends its peers' pipes", async () => {
+  const context = new Context();
+  const worker = new TestWorker();
+  const pull = new Pull({ context });
+  try {
+    await pull.bind("inproc://from-worker");
+    await worker.start(context, "push", "inproc://from-worker", false);
+    worker.post({ op: "send", message: [bytes("last words")] });
+    assertEquals(await within(pull.receive(), "a message"), [
+      bytes("last words"),
+    ]);
+    const disconnected = pull.events.wait(
+      "disconnected",
+      AbortSignal.timeout(5000),
+    );
+    worker.terminate();
+    await disconnected;
+  } finally {
+    await context.close();
+  }
+});
+
+Deno.test("inproc across a Worker: a name bound in a terminated Worker is free again", async () => {
+  const context = new Context();
+  const worker = new TestWorker();
+  const reply = new Reply({ context });
+  try {
+    await worker.start(context, "rep", "inproc://freed", true);
+    worker.terminate();
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      try {
+        await reply.bind("inproc://freed");
+        break;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        // The hub learns of the Worker's end from its lock: wait for it.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+  } finally {
+    await context.close();
+  }
+});
+
+Deno.test("inproc across a Worker: sends block at the high-water marks plus the credit in transit, and lose nothing", async () => {
+  const context = new Context();
+  const worker = new TestWorker();
+  const push = new Push({
+    context,
+    sendHighWaterMark: 5,
+    sendTimeout: 300,
+  });
+  try {
+    await push.bind("inproc://held");
+    await worker.start(context, "hold", "inproc://held", false);
+    let sent = 0;
+    for (;;) {
+      const frame = new Uint8Array(4);
+      new DataView(frame.buffer).setUint32(0, sent);
+      try {
+        await push.send([frame]);
+      } catch (error) {
+        if (!(error instanceof ZmqError) || error.code !== "EAGAIN") {
+          throw error;
+        }
+        break;
+      }
+      sent++;
+      if (sent > 5000) throw new Error("sends never blocked");
+    }
+    // Our 5, the Worker's 5, and what the link lets be in transit between.
+    assertLessOrEqual(sent, 5 + PORT_CREDIT_MESSAGES + 5);
+    assertGreaterOrEqual(sent, PORT_CREDIT_MESSAGES);
+    worker.post({ op: "read", count: sent });
+    const { count } = await worker.next("read");
+    assertEquals(count, sent, "every message, in order");
   } finally {
     await worker.stop();
     await context.close();

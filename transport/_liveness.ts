@@ -1,0 +1,63 @@
+/**
+ * Knowing that another isolate is gone. A `MessagePort` says nothing when
+ * the Worker at its other end is terminated or crashes (Deno 2.9.6 fires
+ * no `close` event), but a Web Lock held there is released then: each side
+ * holds a lock for as long as it lives, and the other asks for it, which
+ * it is granted once the holder is gone. Where a runtime has no
+ * `navigator.locks`, nothing is known (the other side's `close` still is).
+ *
+ * @module
+ */
+
+interface _Locks {
+  request(
+    name: string,
+    options: { signal?: AbortSignal },
+    callback: () => Promise<void> | void,
+  ): Promise<void>;
+}
+
+function _locks(): _Locks | undefined {
+  return (globalThis.navigator as { locks?: _Locks } | undefined)?.locks;
+}
+
+/** A fresh lock name, unique across isolates. */
+export function lockName(what: string): string {
+  return `@zmtp/zmq ${what} ${crypto.randomUUID()}`;
+}
+
+/**
+ * Holds the lock `name` until released.
+ *
+ * @returns Settles once the lock is held (at once where there are no
+ * locks), and a function that releases it.
+ */
+export function holdLock(name: string): [Promise<void>, () => void] {
+  const locks = _locks();
+  if (!locks) return [Promise.resolve(), () => {}];
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => release = resolve);
+  const held = new Promise<void>((resolve) => {
+    locks.request(name, {}, () => {
+      resolve();
+      return released;
+    }).catch(() => resolve());
+  });
+  return [held, release];
+}
+
+/**
+ * Calls `gone` once the holder of `name` has released it (it ended, or its
+ * isolate did). Ask only once the holder has it.
+ *
+ * @returns A function that stops watching.
+ */
+export function watchLock(name: string, gone: () => void): () => void {
+  const locks = _locks();
+  if (!locks) return () => {};
+  const watching = new AbortController();
+  locks.request(name, { signal: watching.signal }, () => {
+    if (!watching.signal.aborted) gone();
+  }).catch(() => {});
+  return () => watching.abort();
+}
