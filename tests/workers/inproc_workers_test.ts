@@ -235,3 +235,21 @@ Deno.test("inproc across a Worker: sends block at the high-water marks plus the 
     await context.close();
   }
 });
+
+Deno.test("inproc between two Workers, the main isolate only sharing the context", async () => {
+  const context = new Context();
+  const pulling = new TestWorker();
+  const pushing = new TestWorker();
+  try {
+    await pushing.start(context, "push", "inproc://sideways", false);
+    await pulling.start(context, "pull", "inproc://sideways", true);
+    for (const message of MESSAGES) pushing.post({ op: "send", message });
+    for (const message of MESSAGES) {
+      assertEquals((await pulling.next("message")).message, message);
+    }
+  } finally {
+    await pushing.stop();
+    await pulling.stop();
+    await context.close();
+  }
+});

@@ -1,0 +1,67 @@
+/**
+ * A Worker for the socket-pair tests across isolates: told a socket type,
+ * it joins the context it is given, binds or connects, and then either
+ * echoes each message to its sender (`echo`) or posts each one back to the
+ * main isolate (`collect`, subscribing or joining to everything first).
+ * Says `{ op: "loaded" }` first: Deno 2.9.6 loses what is posted to a Worker
+ * before its module has run. `{ op: "stop" }` closes its context.
+ */
+import * as zmq from "../../mod.ts";
+
+export interface PairStart {
+  op: "start";
+  shared: zmq.SharedContext;
+  type: string;
+  mode: "echo" | "collect";
+  endpoint: string;
+  bind: boolean;
+}
+
+const scope = globalThis as unknown as {
+  postMessage(message: unknown): void;
+  onmessage: ((event: MessageEvent<PairStart | { op: "stop" }>) => void) | null;
+};
+
+interface AnySocket {
+  bind(endpoint: string): Promise<void>;
+  connect(endpoint: string): void;
+  send(message: unknown, options?: unknown): Promise<void>;
+  subscribe?(topic: string): void;
+  join?(...groups: string[]): void;
+  [Symbol.asyncIterator](): AsyncIterator<
+    Uint8Array[] & { routingId?: number; group?: string }
+  >;
+}
+
+let context: zmq.Context | undefined;
+
+scope.onmessage = async ({ data }) => {
+  if (data.op === "stop") {
+    await context?.close();
+    scope.postMessage({ op: "closed" });
+    return;
+  }
+  context = new zmq.Context({ shared: data.shared });
+  const Socket = (zmq as unknown as Record<
+    string,
+    new (options: { context: zmq.Context }) => AnySocket
+  >)[data.type];
+  const socket = new Socket({ context });
+  if (data.mode === "collect") {
+    socket.subscribe?.("");
+    socket.join?.("g");
+  }
+  if (data.bind) await socket.bind(data.endpoint);
+  else socket.connect(data.endpoint);
+  scope.postMessage({ op: "ready" });
+  for await (const message of socket) {
+    if (data.mode === "collect") {
+      scope.postMessage({ op: "message", message: [...message] });
+    } else if (message.routingId !== undefined) {
+      await socket.send(message, { routingId: message.routingId });
+    } else {
+      await socket.send(message);
+    }
+  }
+};
+scope.postMessage({ op: "loaded" });

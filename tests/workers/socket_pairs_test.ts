@@ -1,0 +1,160 @@
+/**
+ * Every socket pair across isolates: one socket in the main isolate, its
+ * peer in a Web Worker sharing the context, both bind orders.
+ */
+import { assertEquals } from "@std/assert";
+import * as zmq from "../../mod.ts";
+import { within } from "../_fakes.ts";
+
+const encoder = new TextEncoder();
+const bytes = (text: string) => encoder.encode(text);
+
+interface Reply {
+  op: string;
+  message?: Uint8Array[];
+}
+
+async function withWorker(
+  context: zmq.Context,
+  start: Omit<import("./_pair_worker.ts").PairStart, "op" | "shared">,
+  run: (next: () => Promise<Reply>) => Promise<void>,
+): Promise<void> {
+  const worker = new Worker(new URL("./_pair_worker.ts", import.meta.url), {
+    type: "module",
+  });
+  const replies: Reply[] = [];
+  let wake: (() => void) | undefined;
+  worker.onmessage = (event) => {
+    replies.push(event.data);
+    wake?.();
+  };
+  const next = async (op?: string): Promise<Reply> => {
+    for (;;) {
+      const index = replies.findIndex((reply) => !op || reply.op === op);
+      if (index >= 0) return replies.splice(index, 1)[0];
+      await within(
+        new Promise<void>((resolve) => wake = resolve),
+        `the Worker's ${op ?? "message"}`,
+        10_000,
+      );
+    }
+  };
+  try {
+    await next("loaded");
+    const shared = context.share();
+    worker.postMessage({ op: "start", shared, ...start }, [shared.port]);
+    await next("ready");
+    await run(() => next("message"));
+  } finally {
+    worker.postMessage({ op: "stop" });
+    await next("closed");
+    worker.terminate();
+  }
+}
+
+const MESSAGE = [
+  bytes("multi"),
+  new Uint8Array(0),
+  new Uint8Array(300).fill(1),
+];
+const SINGLE = [new Uint8Array(300).fill(2)];
+
+/** Pairs where the Worker echoes: ours sends, then reads the echo. */
+const ECHOES: [string, string, Uint8Array[]][] = [
+  ["Dealer", "Router", MESSAGE],
+  ["Dealer", "Dealer", MESSAGE],
+  ["Pair", "Pair", MESSAGE],
+  ["Request", "Router", MESSAGE],
+  ["Dealer", "Reply", MESSAGE],
+  ["Client", "Server", SINGLE],
+];
+
+for (const [ours, theirs, message] of ECHOES) {
+  for (const workerBinds of [false, true]) {
+    const order = workerBinds ? "the Worker binds" : "we bind";
+    Deno.test(`across a Worker: ${ours} here, ${theirs} there echoing, ${order}`, async () => {
+      const context = new zmq.Context();
+      const Socket = (zmq as unknown as Record<
+        string,
+        new (options: { context: zmq.Context }) => {
+          bind(endpoint: string): Promise<void>;
+          connect(endpoint: string): void;
+          send(message: Uint8Array[]): Promise<void>;
+          receive(): Promise<Uint8Array[]>;
+        }
+      >)[ours];
+      const socket = new Socket({ context });
+      const endpoint = `inproc://${ours}-${theirs}`;
+      try {
+        if (!workerBinds) await socket.bind(endpoint);
+        await withWorker(
+          context,
+          { type: theirs, mode: "echo", endpoint, bind: workerBinds },
+          async () => {
+            if (workerBinds) socket.connect(endpoint);
+            for (let i = 0; i < 3; i++) {
+              await socket.send(message);
+              const echo = await within(socket.receive(), "the echo");
+              assertEquals([...echo], message);
+            }
+          },
+        );
+      } finally {
+        await context.close();
+      }
+    });
+  }
+}
+
+/** Pairs where the Worker collects: ours sends until the first arrives. */
+const COLLECTS: [string, string, Uint8Array[], object][] = [
+  ["Publisher", "Subscriber", MESSAGE, {}],
+  ["XPublisher", "Subscriber", MESSAGE, {}],
+  ["Publisher", "XSubscriber", MESSAGE, {}],
+  ["Push", "Pull", MESSAGE, {}],
+  ["Scatter", "Gather", SINGLE, {}],
+  ["Radio", "Dish", SINGLE, { group: "g" }],
+];
+
+for (const [ours, theirs, message, sendOptions] of COLLECTS) {
+  for (const workerBinds of [false, true]) {
+    const order = workerBinds ? "the Worker binds" : "we bind";
+    Deno.test(`across a Worker: ${ours} here, ${theirs} there, ${order}`, async () => {
+      const context = new zmq.Context();
+      const Socket = (zmq as unknown as Record<
+        string,
+        new (options: { context: zmq.Context }) => {
+          bind(endpoint: string): Promise<void>;
+          connect(endpoint: string): void;
+          send(message: Uint8Array[], options?: object): Promise<void>;
+        }
+      >)[ours];
+      const socket = new Socket({ context });
+      const endpoint = `inproc://${ours}-${theirs}`;
+      try {
+        if (!workerBinds) await socket.bind(endpoint);
+        await withWorker(
+          context,
+          { type: theirs, mode: "collect", endpoint, bind: workerBinds },
+          async (next) => {
+            if (workerBinds) socket.connect(endpoint);
+            // A subscriber's subscription (a dish's join) travels first:
+            // send until one message is through, as the guide's slow
+            // joiner does, then check what comes.
+            const first = next();
+            let through = false;
+            first.then(() => through = true, () => through = true);
+            const started = Date.now();
+            while (!through && Date.now() - started < 10_000) {
+              await socket.send(message, sendOptions);
+              await new Promise((resolve) => setTimeout(resolve, 5));
+            }
+            assertEquals((await first).message, message);
+          },
+        );
+      } finally {
+        await context.close();
+      }
+    });
+  }
+}
