@@ -9,11 +9,17 @@
  * the ratio ours/theirs (above 1 is better for throughput, below 1 for
  * latency) and each process's peak RSS.
  *
- *     deno task bench [--rounds N] [--mixed] [--only push,curve,pub,dealer,reqrep,peers] [--sizes 16,1024] [--transports tcp,ipc,ws] [--without zeromqjs]
+ *     deno task bench [--rounds N] [--mixed] [--only push,curve,pub,dealer,reqrep,workers,peers] [--sizes 16,1024] [--transports tcp,ipc,ws] [--without zeromqjs]
  *
  * --mixed pairs ours with libzmq instead (ours→theirs and theirs→ours), to
  * show what interop costs. --without zeromqjs leaves zeromq.js out (its
  * column shows "–"), for quicker runs while working on ours.
+ *
+ *     deno task bench --only workers [--sizes 16,1024,65536] [--rounds N]
+ *
+ * inproc:// across Web Workers (bench/_workers.ts): PUSH→PULL between two
+ * Workers over inproc and over tcp, beside zeromq.js's inproc across two
+ * Node worker_threads; and a 1 ms-per-request service in 1 and 2 Workers.
  *
  *     deno task bench --only peers [--peers 1000,4000,10000] [--subs 1000] [--rounds N] [--idle 40]
  *
@@ -30,6 +36,7 @@
 
 import { Lines } from "./_lines.ts";
 import { runPeers } from "./_peers.ts";
+import { runWorkers } from "./_workers.ts";
 
 const RUN_TIMEOUT_MS = 60_000;
 const here = (path: string) => new URL(path, import.meta.url).pathname;
@@ -41,8 +48,10 @@ type Impl = "ours" | "theirs" | "native";
 const args = _parseArgs(Deno.args);
 const rounds = Number(args.rounds ?? 3);
 const only = args.only?.split(",") ??
-  ["push", "curve", "pub", "dealer", "reqrep", "peers"];
-const patterns = only.filter((name) => name !== "peers") as Pattern[];
+  ["push", "curve", "pub", "dealer", "reqrep", "workers", "peers"];
+const patterns = only.filter((name) =>
+  name !== "peers" && name !== "workers"
+) as Pattern[];
 const sizes = args.sizes?.split(",").map(Number) ?? [16, 1024, 65536, 1048576];
 const transports =
   (args.transports?.split(",") ?? ["tcp", "ipc"]) as Transport[];
@@ -263,6 +272,12 @@ if (patterns.length > 0) {
 }
 Deno.removeSync(ipcDir, { recursive: true });
 Deno.removeSync(nativeDir, { recursive: true });
+if (only.includes("workers")) {
+  await runWorkers(
+    args.sizes?.split(",").map(Number) ?? [16, 1024, 65536],
+    rounds,
+  );
+}
 if (only.includes("peers")) {
   await runPeers({
     peers: args.peers?.split(",").map(Number) ?? [1000, 4000, 10000],

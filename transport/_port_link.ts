@@ -23,6 +23,14 @@ export const PORT_CREDIT_BYTES = 4 * 1024 * 1024;
 /** A packed batch is posted once it holds this many bytes. */
 const BATCH_BYTES = 256 * 1024;
 /**
+ * Batches posted and not yet all taken by the peer's socket, at most: the
+ * sends made meanwhile wait for the next batch, so batches grow with the
+ * load (a lone message still goes at once). Posting is cheap and quick to
+ * return, unlike a write to a socket, so without this each message of a
+ * stream of sends went in a batch of its own (47k messages/s at 16 B).
+ */
+const BATCHES_IN_FLIGHT = 2;
+/**
  * Once the peer's lock is free, how long its port must stay quiet before
  * the link ends: a peer that closed posted its goodbye first, and what it
  * posted is read before the link ends.
@@ -43,8 +51,11 @@ export type PortSignal =
   | { t: "h"; type: string; id?: Uint8Array; meta: [string, Uint8Array][] }
   /** Messages, packed (see `packMessages`). */
   | { t: "m"; b: ArrayBuffer }
-  /** Credit back: the peer's socket took this many messages and bytes. */
-  | { t: "c"; n: number; bytes: number }
+  /**
+   * Credit back: the peer's socket took this many messages and bytes, and
+   * all of this many batches.
+   */
+  | { t: "c"; n: number; bytes: number; k: number }
   /** A subscription (`s`) or its cancellation (`u`). */
   | { t: "s" | "u"; topic: Uint8Array }
   /** The other side closed; `error` if it refused us. */
@@ -135,6 +146,9 @@ export class PortLink implements Link, MessageWriter {
   /** Messages sent but not yet credited back. */
   #inFlight = 0;
   #inFlightBytes = 0;
+  #batchesInFlight = 0;
+  /** Batches received and not yet all handed to our session. */
+  #batchesPending = 0;
   #batch: Uint8Array[][] = [];
   #batchBytes = 0;
   #scheduled = false;
@@ -223,6 +237,7 @@ export class PortLink implements Link, MessageWriter {
       case "c":
         this.#inFlight -= signal.n;
         this.#inFlightBytes -= signal.bytes;
+        this.#batchesInFlight -= signal.k;
         return this.wake();
       case "s":
       case "u":
@@ -273,6 +288,7 @@ export class PortLink implements Link, MessageWriter {
   }
 
   #receive(messages: Uint8Array[][]): void {
+    this.#batchesPending++;
     if (this.#paused) {
       for (const frames of messages) this.#backlog.push(frames);
       return;
@@ -294,8 +310,10 @@ export class PortLink implements Link, MessageWriter {
     for (; index < messages.length; index++) {
       this.#backlog.push(messages[index]);
     }
-    if (count > 0 && !this.#closed) {
-      this.#port.postMessage({ t: "c", n: count, bytes });
+    const batches = this.#backlog.length === 0 ? this.#batchesPending : 0;
+    if (batches > 0) this.#batchesPending = 0;
+    if ((count > 0 || batches > 0) && !this.#closed) {
+      this.#port.postMessage({ t: "c", n: count, bytes, k: batches });
     }
   }
 
@@ -307,6 +325,9 @@ export class PortLink implements Link, MessageWriter {
       (this.#inFlight >= PORT_CREDIT_MESSAGES ||
         this.#inFlightBytes >= PORT_CREDIT_BYTES)
     ) {
+      return Infinity;
+    }
+    if (this.#batchBytes === 0 && this.#batchesInFlight >= BATCHES_IN_FLIGHT) {
       return Infinity;
     }
     return this.#batchBytes;
@@ -335,6 +356,7 @@ export class PortLink implements Link, MessageWriter {
     const buffer = packMessages(this.#batch);
     this.#batch = [];
     this.#batchBytes = 0;
+    this.#batchesInFlight++;
     this.#port.postMessage({ t: "m", b: buffer }, [buffer]);
   }
 

@@ -1,0 +1,206 @@
+/**
+ * The workers case of the bench (`deno task bench --only workers`):
+ * `inproc://` across Web Workers, in the same run as
+ *
+ * - PUSH→PULL across two of our Workers over `inproc://` and over tcp
+ *   loopback (the same two Workers' sockets, one process), and zeromq.js's
+ *   PUSH→PULL over `inproc://` across two Node `worker_threads`, at each
+ *   size: messages per second, timed first → last at the PULL;
+ * - a service that spins the CPU for 1 ms per request, as REPs in 1 and 2
+ *   Workers behind a ROUTER/DEALER proxy in the main isolate, driven by
+ *   libzmq REQs (zeromq.js, another process) over tcp: requests per second.
+ *
+ * @module
+ */
+
+import { Context, Dealer, proxy, Router } from "../mod.ts";
+import type { SideCommand } from "./_workers_side.ts";
+
+/** Messages per run, by size: about a second or more of the faster side. */
+const COUNTS: Record<number, number> = {
+  16: 1_000_000,
+  1024: 400_000,
+  65536: 20_000,
+  1048576: 1_000,
+};
+/** How long the service case's clients ask, per run. */
+const SERVICE_MS = 3000;
+/** The service case's clients: enough to keep two Workers busy. */
+const SERVICE_CLIENTS = 16;
+/** A zeromq.js run that takes longer is killed and printed as failed. */
+const ZEROMQJS_TIMEOUT_MS = 60_000;
+
+const here = (path: string) => new URL(path, import.meta.url).pathname;
+
+interface Side {
+  worker: Worker;
+  next(op: string): Promise<Record<string, unknown>>;
+}
+
+async function _side(
+  context: Context,
+  command: Omit<Extract<SideCommand, { op: "start" }>, "op" | "shared">,
+): Promise<Side> {
+  const worker = new Worker(new URL("./_workers_side.ts", import.meta.url), {
+    type: "module",
+  });
+  const replies: Record<string, unknown>[] = [];
+  let wake: (() => void) | undefined;
+  worker.onmessage = (event) => {
+    replies.push(event.data);
+    wake?.();
+  };
+  const next = async (op: string) => {
+    for (;;) {
+      const index = replies.findIndex((reply) => reply.op === op);
+      if (index >= 0) return replies.splice(index, 1)[0];
+      await new Promise<void>((resolve) => wake = resolve);
+    }
+  };
+  await next("loaded");
+  const shared = context.share();
+  worker.postMessage({ op: "start", shared, ...command }, [shared.port]);
+  return { worker, next };
+}
+
+async function _stop(sides: Side[]): Promise<void> {
+  for (const side of sides) side.worker.postMessage({ op: "stop" });
+  await Promise.all(sides.map((side) => side.next("stopped")));
+  for (const side of sides) side.worker.terminate();
+}
+
+/** Ours: PUSH→PULL across two Workers over `endpoint`. */
+async function _oursThroughput(
+  endpoint: string,
+  size: number,
+): Promise<number> {
+  const context = new Context();
+  const count = COUNTS[size] ?? 10_000;
+  const command = { count, size, workMs: 0 };
+  const pull = await _side(context, { role: "pull", endpoint, ...command });
+  const { endpoint: bound } = await pull.next("bound");
+  const push = await _side(context, {
+    role: "push",
+    endpoint: String(bound),
+    ...command,
+  });
+  const { rate } = await pull.next("rate");
+  await _stop([push, pull]);
+  await context.close();
+  return Number(rate);
+}
+
+async function _zeromqjsThroughput(size: number): Promise<number> {
+  const count = COUNTS[size] ?? 10_000;
+  const child = new Deno.Command("node", {
+    args: [here("_zeromqjs_workers.cjs"), String(count), String(size)],
+    stdout: "piped",
+    stderr: "null",
+    signal: AbortSignal.timeout(ZEROMQJS_TIMEOUT_MS),
+  }).spawn();
+  const { stdout, success } = await child.output();
+  const line = new TextDecoder().decode(stdout).trim().split("\n").pop();
+  // A crash (zeromq.js corrupts memory at 1 KiB and up across threads).
+  if (!success || !line) return NaN;
+  return Number(JSON.parse(line).rate);
+}
+
+/** The service behind a proxy, with `replicas` Workers: requests per second. */
+async function _service(replicas: number): Promise<number> {
+  const context = new Context();
+  const clients = new Router({ context });
+  await clients.bind("tcp://127.0.0.1:0");
+  const workers = new Dealer({ context });
+  await workers.bind("inproc://service");
+  const stop = new AbortController();
+  const proxying = proxy(clients, workers, { signal: stop.signal });
+  const sides: Side[] = [];
+  for (let i = 0; i < replicas; i++) {
+    const side = await _side(context, {
+      role: "service",
+      endpoint: "inproc://service",
+      count: 0,
+      size: 0,
+      workMs: 1,
+    });
+    await side.next("bound");
+    sides.push(side);
+  }
+  const { stdout } = await new Deno.Command("node", {
+    args: [
+      here("_zeromqjs_clients.cjs"),
+      clients.lastEndpoint!,
+      String(SERVICE_CLIENTS),
+      String(SERVICE_MS),
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  stop.abort();
+  await proxying;
+  await _stop(sides);
+  await context.close();
+  const line = new TextDecoder().decode(stdout).trim().split("\n").pop()!;
+  return Number(JSON.parse(line).rate);
+}
+
+const _median = (values: number[]) =>
+  values.toSorted((a, b) => a - b)[Math.floor(values.length / 2)];
+
+const _rate = (value: number) =>
+  Number.isNaN(value)
+    ? "crashed"
+    : value >= 1e6
+    ? `${(value / 1e6).toFixed(2)}M msg/s`
+    : `${(value / 1e3).toFixed(0)}k msg/s`;
+
+/**
+ * Runs every row and prints markdown tables.
+ *
+ * @param sizes Message sizes for the PUSH→PULL rows.
+ * @param rounds Runs per cell (medians are printed).
+ * @returns Nothing; the tables go to stdout.
+ * @example
+ * ```ts ignore
+ * await runWorkers([16, 1024, 65536], 3);
+ * ```
+ */
+export async function runWorkers(
+  sizes: number[],
+  rounds: number,
+): Promise<void> {
+  console.log(
+    `\nworkers: PUSH→PULL across two Workers, ${rounds} round(s), medians`,
+  );
+  console.log(
+    "| size | ours, inproc | ours, tcp | zeromq.js, inproc across worker_threads | ours/zeromq.js | inproc/tcp |\n| --- | --- | --- | --- | --- | --- |",
+  );
+  for (const size of sizes) {
+    const inproc: number[] = [];
+    const tcp: number[] = [];
+    const theirs: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      inproc.push(await _oursThroughput("inproc://bench", size));
+      tcp.push(await _oursThroughput("tcp://127.0.0.1:0", size));
+      theirs.push(await _zeromqjsThroughput(size));
+    }
+    const [a, b, c] = [_median(inproc), _median(tcp), _median(theirs)];
+    console.log(
+      `| ${size} B | ${_rate(a)} | ${_rate(b)} | ${_rate(c)} | ${
+        Number.isNaN(c) ? "–" : (a / c).toFixed(2)
+      } | ${(a / b).toFixed(2)} |`,
+    );
+  }
+  const one: number[] = [];
+  const two: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    one.push(await _service(1));
+    two.push(await _service(2));
+  }
+  const [a, b] = [_median(one), _median(two)];
+  console.log(
+    `\nservice: 1 ms of CPU per request, REPs in Workers behind a ROUTER/DEALER proxy, ${SERVICE_CLIENTS} libzmq REQs over tcp\n| Workers | requests/s | against 1 |\n| --- | --- | --- |\n| 1 | ${
+      a.toFixed(0)
+    } | 1.00 |\n| 2 | ${b.toFixed(0)} | ${(b / a).toFixed(2)} |`,
+  );
+}

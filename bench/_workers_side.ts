@@ -1,0 +1,79 @@
+/**
+ * A Web Worker of the workers bench (the driver is _workers.ts): one
+ * socket in a context shared with the main isolate.
+ *
+ * - `pull`: binds, receives `count` messages and posts the rate from the
+ *   first to the last, as libzmq's local_thr times.
+ * - `push`: connects and sends `count` messages of `size` bytes.
+ * - `service`: a REP that spins the CPU for `workMs` per request, then
+ *   answers, as a CPU-bound service does.
+ *
+ * Says `{ op: "loaded" }` first: Deno 2.9.6 loses what is posted to a
+ * Worker before its module has run. `{ op: "stop" }` closes its context.
+ *
+ * @module
+ */
+import {
+  Context,
+  Pull,
+  Push,
+  Reply,
+  type SharedContext,
+  type Socket,
+} from "../mod.ts";
+
+/** What the driver tells a side. */
+export type SideCommand =
+  | {
+    op: "start";
+    shared: SharedContext;
+    role: "pull" | "push" | "service";
+    endpoint: string;
+    count: number;
+    size: number;
+    workMs: number;
+  }
+  | { op: "stop" };
+
+const scope = globalThis as unknown as {
+  postMessage(message: unknown): void;
+  onmessage: ((event: MessageEvent<SideCommand>) => void) | null;
+};
+
+let context: Context | undefined;
+
+scope.onmessage = async ({ data }) => {
+  if (data.op === "stop") {
+    await context?.close();
+    return scope.postMessage({ op: "stopped" });
+  }
+  context = new Context({ shared: data.shared });
+  let socket: Socket;
+  if (data.role === "pull") {
+    socket = new Pull({ context });
+    await socket.bind(data.endpoint);
+    scope.postMessage({ op: "bound", endpoint: socket.lastEndpoint });
+    await socket.receive();
+    const started = performance.now();
+    for (let i = 1; i < data.count; i++) await socket.receive();
+    const seconds = (performance.now() - started) / 1000;
+    scope.postMessage({ op: "rate", rate: (data.count - 1) / seconds });
+  } else if (data.role === "push") {
+    socket = new Push({ context, linger: -1 });
+    socket.connect(data.endpoint);
+    const message = new Uint8Array(data.size).fill(1);
+    for (let i = 0; i < data.count; i++) await socket.send(message);
+  } else {
+    const service = new Reply({ context });
+    service.connect(data.endpoint);
+    scope.postMessage({ op: "bound" });
+    for await (const request of service) {
+      const until = performance.now() + data.workMs;
+      while (performance.now() < until) {
+        // The CPU-bound work a service does per request.
+      }
+      await service.send(request);
+    }
+  }
+};
+scope.postMessage({ op: "loaded" });
