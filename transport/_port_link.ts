@@ -21,7 +21,7 @@ export const PORT_CREDIT_MESSAGES = 1000;
 /** Bytes in flight at most (one message may exceed it, alone). */
 export const PORT_CREDIT_BYTES = 4 * 1024 * 1024;
 /** A packed batch is posted once it holds this many bytes. */
-const BATCH_BYTES = 256 * 1024;
+const BATCH_BYTES = 1024 * 1024;
 /**
  * Batches posted and not yet all taken by the peer's socket, at most: the
  * sends made meanwhile wait for the next batch, so batches grow with the
@@ -72,12 +72,11 @@ export interface SignalPort {
  * Packs messages into one buffer: per message a frame count, then per
  * frame its length and bytes (32-bit little-endian counts).
  */
-export function packMessages(messages: readonly Uint8Array[][]): ArrayBuffer {
-  let size = 4;
-  for (const frames of messages) {
-    size += 4;
-    for (const frame of frames) size += 4 + frame.length;
-  }
+export function packMessages(
+  messages: readonly Uint8Array[][],
+  size = _packedSize(messages),
+): ArrayBuffer {
+  size += 4;
   const bytes = new Uint8Array(size);
   const view = new DataView(bytes.buffer);
   view.setUint32(0, messages.length, true);
@@ -115,10 +114,22 @@ export function unpackMessages(buffer: ArrayBuffer): Uint8Array[][] {
   return messages;
 }
 
-function _size(frames: readonly Uint8Array[]): number {
+/** The packed size of messages, but for the leading count. */
+function _packedSize(messages: readonly Uint8Array[][]): number {
   let size = 0;
-  for (const frame of frames) size += frame.length;
+  for (const frames of messages) {
+    size += 4;
+    for (const frame of frames) size += 4 + frame.length;
+  }
   return size;
+}
+
+/** A batch received, and how far the session has taken it. */
+interface _Received {
+  messages: Uint8Array[][];
+  next: number;
+  /** Its packed size, credited back once it is all taken. */
+  bytes: number;
 }
 
 /**
@@ -147,16 +158,15 @@ export class PortLink implements Link, MessageWriter {
   #inFlight = 0;
   #inFlightBytes = 0;
   #batchesInFlight = 0;
-  /** Batches received and not yet all handed to our session. */
-  #batchesPending = 0;
+  /** Batches received and not yet all handed to our session, oldest first. */
+  #inbox: _Received[] = [];
   #batch: Uint8Array[][] = [];
   #batchBytes = 0;
   #scheduled = false;
   #settler = new Settler(() => this.#deliver());
-  /** Received while our socket was full; taken on resume. */
-  #backlog: Uint8Array[][] = [];
+  /** Set while our socket is full: the inbox waits for resume. */
   #paused = false;
-  /** The peer closed while its last messages waited in the backlog. */
+  /** The peer closed while its last messages waited in the inbox. */
   #endWhenDrained: LinkEnd | undefined;
   #whenFlushed: (() => void)[] = [];
   #resolveDone!: (end: LinkEnd) => void;
@@ -233,7 +243,13 @@ export class PortLink implements Link, MessageWriter {
       case "h":
         return this.#hello(signal);
       case "m":
-        return this.#receive(unpackMessages(signal.b));
+        this.#inbox.push({
+          messages: unpackMessages(signal.b),
+          next: 0,
+          bytes: signal.b.byteLength,
+        });
+        if (!this.#paused) this.#handOver();
+        return;
       case "c":
         this.#inFlight -= signal.n;
         this.#inFlightBytes -= signal.bytes;
@@ -287,32 +303,31 @@ export class PortLink implements Link, MessageWriter {
     this.wake();
   }
 
-  #receive(messages: Uint8Array[][]): void {
-    this.#batchesPending++;
-    if (this.#paused) {
-      for (const frames of messages) this.#backlog.push(frames);
-      return;
-    }
-    this.#handOver(messages, 0);
-  }
-
-  /** Gives messages to the session from `index` on; pauses when it is full. */
-  #handOver(messages: Uint8Array[][], index: number): void {
+  /**
+   * Gives the inbox to the session until it is full, and credits the peer
+   * with what it took: messages, and bytes and batches once whole.
+   */
+  #handOver(): void {
     let count = 0;
     let bytes = 0;
-    while (index < messages.length && !this.#paused) {
-      const frames = messages[index++];
-      count++;
-      bytes += _size(frames);
-      const event: ConnectionEvent = { type: "message", frames };
-      if (!this.#session!.handle(event)) this.#paused = true;
+    let batches = 0;
+    const inbox = this.#inbox;
+    while (inbox.length > 0 && !this.#paused) {
+      const batch = inbox[0];
+      const messages = batch.messages;
+      while (batch.next < messages.length && !this.#paused) {
+        const frames = messages[batch.next++];
+        count++;
+        const event: ConnectionEvent = { type: "message", frames };
+        if (!this.#session!.handle(event)) this.#paused = true;
+      }
+      if (batch.next === messages.length) {
+        inbox.shift();
+        batches++;
+        bytes += batch.bytes;
+      }
     }
-    for (; index < messages.length; index++) {
-      this.#backlog.push(messages[index]);
-    }
-    const batches = this.#backlog.length === 0 ? this.#batchesPending : 0;
-    if (batches > 0) this.#batchesPending = 0;
-    if ((count > 0 || batches > 0) && !this.#closed) {
+    if (count > 0 && !this.#closed) {
       this.#port.postMessage({ t: "c", n: count, bytes, k: batches });
     }
   }
@@ -335,10 +350,10 @@ export class PortLink implements Link, MessageWriter {
 
   sendMessage(frames: readonly Uint8Array[]): void {
     this.#batch.push(frames as Uint8Array[]);
-    const size = _size(frames);
-    this.#batchBytes += size + 4 + 4 * frames.length;
+    let size = 4;
+    for (let i = 0; i < frames.length; i++) size += 4 + frames[i].length;
+    this.#batchBytes += size;
     this.#inFlight++;
-    this.#inFlightBytes += size;
   }
 
   sendSubscribe(topic: Uint8Array): void {
@@ -353,7 +368,8 @@ export class PortLink implements Link, MessageWriter {
 
   #flush(): void {
     if (this.#batch.length === 0) return;
-    const buffer = packMessages(this.#batch);
+    const buffer = packMessages(this.#batch, this.#batchBytes);
+    this.#inFlightBytes += buffer.byteLength;
     this.#batch = [];
     this.#batchBytes = 0;
     this.#batchesInFlight++;
@@ -385,7 +401,7 @@ export class PortLink implements Link, MessageWriter {
   resume(): void {
     if (!this.#paused || this.#closed) return;
     this.#paused = false;
-    this.#handOver(this.#backlog.splice(0), 0);
+    this.#handOver();
     const end = this.#endWhenDrained;
     if (end && !this.#paused) this.#end(end, false);
   }
