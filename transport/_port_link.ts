@@ -150,7 +150,13 @@ export class PortLink implements Link, MessageWriter {
   #port: SignalPort;
   #info: PeerInfo;
   #session: Session | undefined;
+  /** Set once the peer's hello came: it may be sent to. */
   #ready = false;
+  /**
+   * Set once ours went: nothing may go before it (our lock may be granted
+   * after the peer's hello came, and the peer takes no message before ours).
+   */
+  #saidHello = false;
   #closed = false;
   /** What the peer said before our session started. */
   #early: PortSignal[] = [];
@@ -218,6 +224,9 @@ export class PortLink implements Link, MessageWriter {
       id: info.routingId,
       meta: [...info.metadata],
     });
+    this.#saidHello = true;
+    // What our session queued once the peer's hello came goes now.
+    this.wake();
   }
 
   /** The peer's lock came free: it ends once its port has gone quiet. */
@@ -379,7 +388,7 @@ export class PortLink implements Link, MessageWriter {
   // Link
   /** The session has messages: they go out once its senders settle. */
   wake(): void {
-    if (this.#closed || !this.#ready) return;
+    if (this.#closed || !this.#ready || !this.#saidHello) return;
     if (this.#scheduled) return this.#settler.sent();
     this.#scheduled = true;
     this.#settler.start();
