@@ -184,9 +184,16 @@ export async function runWorkers(
       tcp.push(await _oursThroughput("tcp://127.0.0.1:0", size));
       theirs.push(await _zeromqjsThroughput(size));
     }
-    const [a, b, c] = [_median(inproc), _median(tcp), _median(theirs)];
+    // zeromq.js's crashed runs are counted, not medianed.
+    const ran = theirs.filter((rate) => !Number.isNaN(rate));
+    const crashed = theirs.length - ran.length;
+    const [a, b] = [_median(inproc), _median(tcp)];
+    const c = ran.length > 0 ? _median(ran) : NaN;
+    const crashes = crashed > 0 && ran.length > 0
+      ? ` (${crashed} of ${theirs.length} runs crashed)`
+      : "";
     console.log(
-      `| ${size} B | ${_rate(a)} | ${_rate(b)} | ${_rate(c)} | ${
+      `| ${size} B | ${_rate(a)} | ${_rate(b)} | ${_rate(c)}${crashes} | ${
         Number.isNaN(c) ? "–" : (a / c).toFixed(2)
       } | ${(a / b).toFixed(2)} |`,
     );

@@ -9,6 +9,7 @@ import { requestReplyBroker } from "../examples/rrbroker.ts";
 import { killableWorker } from "../examples/taskwork2.ts";
 import { killingSink } from "../examples/tasksink2.ts";
 import { multithreadedServer } from "../examples/mtserver.ts";
+import { relay } from "../examples/mtrelay.ts";
 import { syncPublisher } from "../examples/syncpub.ts";
 import { syncSubscriber } from "../examples/syncsub.ts";
 import { envelopePublisher } from "../examples/psenvpub.ts";
@@ -180,6 +181,16 @@ Deno.test("mtserver.ts serves a libzmq REQ from inproc workers in Web Workers", 
   stop.abort();
   await running;
   await client.close();
+});
+
+Deno.test("mtrelay.ts: three steps in three threads (the main one and two nested Web Workers) signal in turn", async () => {
+  const lines: string[] = [];
+  await relay((line) => lines.push(line));
+  assertEquals(lines, [
+    "Step 1 ready, signaling step 2",
+    "Step 2 ready, signaling step 3",
+    "Test successful!",
+  ]);
 });
 
 Deno.test("syncpub.ts and syncsub.ts with libzmq on the other side", async (t) => {
