@@ -4,7 +4,8 @@
  *
  * - `pull`: posts back every message it receives.
  * - `rep`: echoes every request.
- * - `push`: sends the messages it is given.
+ * - `push`: sends the messages it is given (`{ op: "crash" }` throws an
+ *   uncaught error then).
  * - `hold`: a PULL with a receive high-water mark of 5 that reads nothing
  *   until told `{ op: "read", count }`, then answers `{ op: "read", count }`
  *   with how many of those came in order.
@@ -27,6 +28,7 @@ type Command =
   | Start
   | { op: "send"; message: Uint8Array[] }
   | { op: "read"; count: number }
+  | { op: "crash" }
   | { op: "stop" };
 
 const self = globalThis as unknown as {
@@ -70,6 +72,11 @@ self.onmessage = async (event) => {
       }
     }
     self.postMessage({ op: "read", count: inOrder });
+  } else if (command.op === "crash") {
+    // An uncaught error ends the Worker, as a bug would.
+    setTimeout(() => {
+      throw new Error("a bug in the Worker");
+    });
   } else if (command.op === "send") {
     await push!.send(command.message);
   } else {

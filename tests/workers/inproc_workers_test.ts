@@ -28,6 +28,12 @@ class TestWorker {
       this.#replies.push(event.data);
       this.#wake?.();
     };
+    this.#worker.onerror = (event) => {
+      // A Worker's uncaught error, as the crash test makes: it ends.
+      event.preventDefault();
+      this.#replies.push({ op: "error" });
+      this.#wake?.();
+    };
   }
 
   post(command: unknown, transfer: Transferable[] = []): void {
@@ -251,6 +257,53 @@ Deno.test("inproc between two Workers, the main isolate only sharing the context
   } finally {
     await pushing.stop();
     await pulling.stop();
+    await context.close();
+  }
+});
+
+Deno.test("inproc across a Worker: a Worker whose context closes ends our pipe after its last messages", async () => {
+  const context = new Context();
+  const worker = new TestWorker();
+  const pull = new Pull({ context });
+  try {
+    await pull.bind("inproc://closing");
+    await worker.start(context, "push", "inproc://closing", false);
+    for (const message of MESSAGES) worker.post({ op: "send", message });
+    const disconnected = pull.events.wait(
+      "disconnected",
+      AbortSignal.timeout(5000),
+    );
+    await worker.stop();
+    await disconnected;
+    // What it sent before it closed (within its linger) is here to read.
+    for (const message of MESSAGES) {
+      assertEquals(await within(pull.receive(), "a message"), message);
+    }
+  } finally {
+    await context.close();
+  }
+});
+
+Deno.test("inproc across a Worker: a Worker that crashes ends our pipe", async () => {
+  const context = new Context();
+  const worker = new TestWorker();
+  const pull = new Pull({ context });
+  try {
+    await pull.bind("inproc://crashing");
+    await worker.start(context, "push", "inproc://crashing", false);
+    worker.post({ op: "send", message: [bytes("before")] });
+    assertEquals(await within(pull.receive(), "a message"), [
+      bytes("before"),
+    ]);
+    const disconnected = pull.events.wait(
+      "disconnected",
+      AbortSignal.timeout(5000),
+    );
+    worker.post({ op: "crash" });
+    await worker.next("error");
+    await disconnected;
+  } finally {
+    worker.terminate();
     await context.close();
   }
 });
