@@ -8,7 +8,8 @@
  *   size: messages per second, timed first → last at the PULL;
  * - a service that spins the CPU for 1 ms per request, as REPs in 1 and 2
  *   Workers behind a ROUTER/DEALER proxy in the main isolate, driven by
- *   libzmq REQs (zeromq.js, another process) over tcp: requests per second.
+ *   libzmq clients in another process over tcp (peers.c in C where gcc and
+ *   libzmq3-dev are, else zeromq.js's REQs under Node): requests per second.
  *
  * @module
  */
@@ -106,7 +107,10 @@ async function _zeromqjsThroughput(size: number): Promise<number> {
 }
 
 /** The service behind a proxy, with `replicas` Workers: requests per second. */
-async function _service(replicas: number): Promise<number> {
+async function _service(
+  replicas: number,
+  clientsBinary: string | undefined,
+): Promise<number> {
   const context = new Context();
   const clients = new Router({ context });
   await clients.bind("tcp://127.0.0.1:0");
@@ -126,13 +130,11 @@ async function _service(replicas: number): Promise<number> {
     await side.next("bound");
     sides.push(side);
   }
-  const { stdout } = await new Deno.Command("node", {
-    args: [
-      here("_zeromqjs_clients.cjs"),
-      clients.lastEndpoint!,
-      String(SERVICE_CLIENTS),
-      String(SERVICE_MS),
-    ],
+  const asked = [clients.lastEndpoint!, String(SERVICE_CLIENTS)];
+  const { stdout } = await new Deno.Command(clientsBinary ?? "node", {
+    args: clientsBinary
+      ? ["requesters", ...asked, String(SERVICE_MS)]
+      : [here("_zeromqjs_clients.cjs"), ...asked, String(SERVICE_MS)],
     stdout: "piped",
     stderr: "inherit",
   }).output();
@@ -198,15 +200,29 @@ export async function runWorkers(
       } | ${(a / b).toFixed(2)} |`,
     );
   }
+  const dir = Deno.makeTempDirSync({ prefix: "zmtp-workers-" });
+  const binary = `${dir}/peers`;
+  const built = await new Deno.Command("gcc", {
+    args: ["-O2", "-o", binary, here("peers.c"), "-lzmq"],
+    stdout: "null",
+    stderr: "null",
+  }).output().then((output) => output.success, () => false);
   const one: number[] = [];
   const two: number[] = [];
-  for (let round = 0; round < rounds; round++) {
-    one.push(await _service(1));
-    two.push(await _service(2));
+  try {
+    for (let round = 0; round < rounds; round++) {
+      one.push(await _service(1, built ? binary : undefined));
+      two.push(await _service(2, built ? binary : undefined));
+    }
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
   }
   const [a, b] = [_median(one), _median(two)];
+  const clients = built
+    ? "libzmq DEALERs in C (bench/peers.c)"
+    : "libzmq REQs under Node (zeromq.js; `apt-get install -y libzmq3-dev gcc` for the C ones)";
   console.log(
-    `\nservice: 1 ms of CPU per request, REPs in Workers behind a ROUTER/DEALER proxy, ${SERVICE_CLIENTS} libzmq REQs over tcp\n| Workers | requests/s | against 1 |\n| --- | --- | --- |\n| 1 | ${
+    `\nservice: 1 ms of CPU per request, REPs in Workers behind a ROUTER/DEALER proxy, ${SERVICE_CLIENTS} ${clients} over tcp, each with one request out at a time\n| Workers | requests/s | against 1 |\n| --- | --- | --- |\n| 1 | ${
       a.toFixed(0)
     } | 1.00 |\n| 2 | ${b.toFixed(0)} | ${(b / a).toFixed(2)} |`,
   );

@@ -6,6 +6,8 @@
  *     peers dealers <endpoint> <n>         n DEALERs in one process (the clients)
  *     peers pub <endpoint>                 PUB bound, sending 16 B messages
  *     peers subs <endpoint> <n> <ms>       n SUBs counting deliveries for <ms>
+ *     peers requesters <endpoint> <n> <ms> n DEALERs asking a REP service in
+ *                                          turn for <ms> (the workers bench)
  *
  * Results go to stdout as JSON lines; the driver's commands ("go", "done")
  * come on stdin. High-water marks stay at libzmq's defaults (1000): the
@@ -186,6 +188,47 @@ static void subs(void *context, const char *endpoint, long n, long window_ms) {
   free(items);
 }
 
+/* n DEALERs, each with one request out at a time (REQ's envelope: an empty
+   delimiter, then the body), answered requests counted for ms. */
+static void requesters(void *context, const char *endpoint, long n, long ms) {
+  void **sockets = calloc(n, sizeof *sockets);
+  zmq_pollitem_t *items = calloc(n, sizeof *items);
+  int zero = 0;
+  for (long i = 0; i < n; i++) {
+    sockets[i] = zmq_socket(context, ZMQ_DEALER);
+    check(zmq_setsockopt(sockets[i], ZMQ_LINGER, &zero, sizeof zero), "linger");
+    check(zmq_connect(sockets[i], endpoint), "connect");
+    items[i].socket = sockets[i];
+    items[i].events = ZMQ_POLLIN;
+  }
+  for (long i = 0; i < n; i++) {
+    check(zmq_send(sockets[i], "", 0, ZMQ_SNDMORE), "send");
+    check(zmq_send(sockets[i], "request", 7, 0), "send");
+  }
+  long answered = 0;
+  double started = now_ms();
+  while (now_ms() - started < ms) {
+    if (zmq_poll(items, (int)n, 100) < 0) continue;
+    for (long i = 0; i < n; i++) {
+      if (!(items[i].revents & ZMQ_POLLIN)) continue;
+      char body[64];
+      int more = 1;
+      while (more) {
+        check(zmq_recv(sockets[i], body, sizeof body, 0), "recv");
+        size_t size = sizeof more;
+        zmq_getsockopt(sockets[i], ZMQ_RCVMORE, &more, &size);
+      }
+      answered++;
+      check(zmq_send(sockets[i], "", 0, ZMQ_SNDMORE), "send");
+      check(zmq_send(sockets[i], "request", 7, 0), "send");
+    }
+  }
+  printf("{\"rate\":%f}\n", answered / ((now_ms() - started) / 1e3));
+  for (long i = 0; i < n; i++) zmq_close(sockets[i]);
+  free(items);
+  free(sockets);
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   const char *role = argc > 1 ? argv[1] : "";
@@ -194,7 +237,7 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (argc < 3) {
-    fprintf(stderr, "usage: peers limit | router <endpoint> [backlog] | pub <endpoint> | dealers <endpoint> <n> | subs <endpoint> <n> <ms>\n");
+    fprintf(stderr, "usage: peers limit | router <endpoint> [backlog] | pub <endpoint> | dealers <endpoint> <n> | subs <endpoint> <n> <ms> | requesters <endpoint> <n> <ms>\n");
     return 2;
   }
   void *context = zmq_ctx_new();
@@ -202,6 +245,7 @@ int main(int argc, char **argv) {
   else if (strcmp(role, "pub") == 0) pub(context, argv[2]);
   else if (strcmp(role, "dealers") == 0 && argc == 4) dealers(context, argv[2], atol(argv[3]));
   else if (strcmp(role, "subs") == 0 && argc == 5) subs(context, argv[2], atol(argv[3]), atol(argv[4]));
+  else if (strcmp(role, "requesters") == 0 && argc == 5) requesters(context, argv[2], atol(argv[3]), atol(argv[4]));
   else {
     fprintf(stderr, "unknown role %s\n", role);
     return 2;
