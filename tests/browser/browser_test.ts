@@ -12,9 +12,8 @@
  * @module
  */
 
-import { assertEquals } from "@std/assert";
 import { bundle, ROOT } from "./_bundle.ts";
-import { launchChromium } from "./_chromium.ts";
+import { expectPageOk } from "./_serve.ts";
 
 const ENTRY = Deno.env.get("ZMQ_BROWSER_ENTRY") ?? "mod.ts";
 /** The page's report lines start with this; anything else is diagnostics. */
@@ -132,43 +131,7 @@ Deno.test(`${ENTRY} loads and runs in headless Chromium`, async () => {
       new URL("mod.ts", ROOT).href;
     const html = page(checkContext);
 
-    await using server = Deno.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      onListen() {},
-    }, (request) => {
-      switch (new URL(request.url).pathname) {
-        case "/":
-          return new Response(html, {
-            headers: { "content-type": "text/html; charset=utf-8" },
-          });
-        case "/bundle.js":
-          // Module scripts load only with a JavaScript MIME type.
-          return new Response(script, {
-            headers: { "content-type": "text/javascript; charset=utf-8" },
-          });
-        case "/favicon.ico":
-          // Answered, so a 404 for it does not clutter a failure's log.
-          return new Response(null, { status: 204 });
-        default:
-          return new Response("not found", { status: 404 });
-      }
-    });
-
-    // Declared after the server, so disposed before it: the server's
-    // shutdown then has no keep-alive connection of the browser's to await.
-    await using browser = await launchChromium();
-    const tab = await browser.open(`http://127.0.0.1:${server.addr.port}/`);
-    const report = await tab.waitForConsole(
-      (line) => line.startsWith(REPORT),
-      30_000,
-    );
-    // On failure, the page's error and what the browser logged around it.
-    assertEquals(
-      report,
-      `${REPORT} OK`,
-      `the page failed; it logged:\n${tab.log.join("\n")}`,
-    );
+    await expectPageOk({ "/": html, "/bundle.js": script }, REPORT, 30_000);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

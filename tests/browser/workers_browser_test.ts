@@ -7,9 +7,8 @@
  * @module
  */
 
-import { assertEquals } from "@std/assert";
 import { bundle } from "./_bundle.ts";
-import { launchChromium } from "./_chromium.ts";
+import { expectPageOk } from "./_serve.ts";
 
 const REPORT = "zmq-workers:";
 
@@ -64,37 +63,10 @@ Deno.test("inproc across Web Workers in headless Chromium: REQ in the page, REP 
     const bundlePath = `${dir}/bundle.js`;
     await bundle("mod.ts", bundlePath);
     const script = await Deno.readFile(bundlePath);
-    const javascript = { "content-type": "text/javascript; charset=utf-8" };
-    await using server = Deno.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      onListen() {},
-    }, (request) => {
-      switch (new URL(request.url).pathname) {
-        case "/":
-          return new Response(PAGE, {
-            headers: { "content-type": "text/html; charset=utf-8" },
-          });
-        case "/bundle.js":
-          return new Response(script, { headers: javascript });
-        case "/worker.js":
-          return new Response(WORKER, { headers: javascript });
-        case "/favicon.ico":
-          return new Response(null, { status: 204 });
-        default:
-          return new Response("not found", { status: 404 });
-      }
-    });
-    await using browser = await launchChromium();
-    const tab = await browser.open(`http://127.0.0.1:${server.addr.port}/`);
-    const report = await tab.waitForConsole(
-      (line) => line.startsWith(REPORT),
+    await expectPageOk(
+      { "/": PAGE, "/bundle.js": script, "/worker.js": WORKER },
+      REPORT,
       60_000,
-    );
-    assertEquals(
-      report,
-      `${REPORT} OK`,
-      `the page failed; it logged:\n${tab.log.join("\n")}`,
     );
   } finally {
     await Deno.remove(dir, { recursive: true });

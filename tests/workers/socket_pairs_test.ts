@@ -52,12 +52,66 @@ async function withWorker(
   }
 }
 
+/** The socket one of our classes makes, as these tests use it. */
+interface TestSocket {
+  bind(endpoint: string): Promise<void>;
+  connect(endpoint: string): void;
+  send(message: Uint8Array[], options?: object): Promise<void>;
+  receive(): Promise<Uint8Array[]>;
+}
+
+/** A socket of the class `name` exports, in `context`. */
+function socketOf(name: string, context: zmq.Context): TestSocket {
+  const classes = zmq as unknown as Record<
+    string,
+    new (options: { context: zmq.Context }) => TestSocket
+  >;
+  return new classes[name]({ context });
+}
+
 const MESSAGE = [
   bytes("multi"),
   new Uint8Array(0),
   new Uint8Array(300).fill(1),
 ];
 const SINGLE = [new Uint8Array(300).fill(2)];
+
+/**
+ * Registers a test of `ours` here and `theirs` in a Worker, both bind
+ * orders; `exchange` runs once both are up.
+ */
+function pairTest(
+  ours: string,
+  theirs: string,
+  mode: "echo" | "collect",
+  exchange: (
+    socket: TestSocket,
+    next: () => Promise<Reply>,
+  ) => Promise<void>,
+): void {
+  for (const workerBinds of [false, true]) {
+    const order = workerBinds ? "the Worker binds" : "we bind";
+    const what = mode === "echo" ? " echoing" : "";
+    Deno.test(`across a Worker: ${ours} here, ${theirs} there${what}, ${order}`, async () => {
+      const context = new zmq.Context();
+      const socket = socketOf(ours, context);
+      const endpoint = `inproc://${ours}-${theirs}`;
+      try {
+        if (!workerBinds) await socket.bind(endpoint);
+        await withWorker(
+          context,
+          { type: theirs, mode, endpoint, bind: workerBinds },
+          async (next) => {
+            if (workerBinds) socket.connect(endpoint);
+            await exchange(socket, next);
+          },
+        );
+      } finally {
+        await context.close();
+      }
+    });
+  }
+}
 
 /** Pairs where the Worker echoes: ours sends, then reads the echo. */
 const ECHOES: [string, string, Uint8Array[]][] = [
@@ -70,40 +124,13 @@ const ECHOES: [string, string, Uint8Array[]][] = [
 ];
 
 for (const [ours, theirs, message] of ECHOES) {
-  for (const workerBinds of [false, true]) {
-    const order = workerBinds ? "the Worker binds" : "we bind";
-    Deno.test(`across a Worker: ${ours} here, ${theirs} there echoing, ${order}`, async () => {
-      const context = new zmq.Context();
-      const Socket = (zmq as unknown as Record<
-        string,
-        new (options: { context: zmq.Context }) => {
-          bind(endpoint: string): Promise<void>;
-          connect(endpoint: string): void;
-          send(message: Uint8Array[]): Promise<void>;
-          receive(): Promise<Uint8Array[]>;
-        }
-      >)[ours];
-      const socket = new Socket({ context });
-      const endpoint = `inproc://${ours}-${theirs}`;
-      try {
-        if (!workerBinds) await socket.bind(endpoint);
-        await withWorker(
-          context,
-          { type: theirs, mode: "echo", endpoint, bind: workerBinds },
-          async () => {
-            if (workerBinds) socket.connect(endpoint);
-            for (let i = 0; i < 3; i++) {
-              await socket.send(message);
-              const echo = await within(socket.receive(), "the echo");
-              assertEquals([...echo], message);
-            }
-          },
-        );
-      } finally {
-        await context.close();
-      }
-    });
-  }
+  pairTest(ours, theirs, "echo", async (socket) => {
+    for (let i = 0; i < 3; i++) {
+      await socket.send(message);
+      const echo = await within(socket.receive(), "the echo");
+      assertEquals([...echo], message);
+    }
+  });
 }
 
 /** Pairs where the Worker collects: ours sends until the first arrives. */
@@ -117,44 +144,18 @@ const COLLECTS: [string, string, Uint8Array[], object][] = [
 ];
 
 for (const [ours, theirs, message, sendOptions] of COLLECTS) {
-  for (const workerBinds of [false, true]) {
-    const order = workerBinds ? "the Worker binds" : "we bind";
-    Deno.test(`across a Worker: ${ours} here, ${theirs} there, ${order}`, async () => {
-      const context = new zmq.Context();
-      const Socket = (zmq as unknown as Record<
-        string,
-        new (options: { context: zmq.Context }) => {
-          bind(endpoint: string): Promise<void>;
-          connect(endpoint: string): void;
-          send(message: Uint8Array[], options?: object): Promise<void>;
-        }
-      >)[ours];
-      const socket = new Socket({ context });
-      const endpoint = `inproc://${ours}-${theirs}`;
-      try {
-        if (!workerBinds) await socket.bind(endpoint);
-        await withWorker(
-          context,
-          { type: theirs, mode: "collect", endpoint, bind: workerBinds },
-          async (next) => {
-            if (workerBinds) socket.connect(endpoint);
-            // A subscriber's subscription (a dish's join) travels first:
-            // send until one message is through, as the guide's slow
-            // joiner does, then check what comes.
-            const first = next();
-            let through = false;
-            first.then(() => through = true, () => through = true);
-            const started = Date.now();
-            while (!through && Date.now() - started < 10_000) {
-              await socket.send(message, sendOptions);
-              await new Promise((resolve) => setTimeout(resolve, 5));
-            }
-            assertEquals((await first).message, message);
-          },
-        );
-      } finally {
-        await context.close();
-      }
-    });
-  }
+  pairTest(ours, theirs, "collect", async (socket, next) => {
+    // A subscriber's subscription (a dish's join) travels first: send
+    // until one message is through, as the guide's slow joiner does, then
+    // check what came.
+    const first = next();
+    let through = false;
+    first.then(() => through = true, () => through = true);
+    const started = Date.now();
+    while (!through && Date.now() - started < 10_000) {
+      await socket.send(message, sendOptions);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assertEquals((await first).message, message);
+  });
 }
