@@ -7,6 +7,7 @@
 
 import type { SocketType } from "../codec/socket_type.ts";
 import type { Authenticator } from "./authentication.ts";
+import { ZmqError } from "../codec/errors.ts";
 import { closeZapClient } from "./_zap.ts";
 import { joinInproc, leaveInproc, shareInproc } from "../transport/inproc.ts";
 
@@ -76,6 +77,7 @@ export class Context implements AsyncDisposable {
   /** See {@linkcode ContextOptions.authenticate}. */
   authenticate: Authenticator | undefined;
   #sockets = new Set<ContextMember>();
+  #closed = false;
 
   static {
     _members = (context) => context.#sockets;
@@ -109,6 +111,9 @@ export class Context implements AsyncDisposable {
    * @returns A handle for one isolate (call again for each).
    */
   share(): SharedContext {
+    if (this.#closed) {
+      throw new ZmqError("ETERM", "the context is closed: it shares nothing");
+    }
     return { port: shareInproc(this) };
   }
 
@@ -129,11 +134,17 @@ export class Context implements AsyncDisposable {
    * the messages they dropped and left unread, summed.
    */
   async close(): Promise<CloseSummary> {
-    const summaries = await Promise.all(
-      [...this.#sockets].map((socket) => socket.close()),
-    );
+    this.#closed = true;
+    let summaries: CloseSummary[];
+    try {
+      summaries = await Promise.all(
+        [...this.#sockets].map((socket) => socket.close()),
+      );
+    } finally {
+      // The other isolates hear of it whatever a socket's close did.
+      leaveInproc(this);
+    }
     closeZapClient(this, "the context closed");
-    leaveInproc(this);
     return {
       dropped: summaries.reduce((sum, summary) => sum + summary.dropped, 0),
       unread: summaries.reduce((sum, summary) => sum + summary.unread, 0),

@@ -38,6 +38,8 @@ interface _Dial {
 /** The hub: it lives as long as its nodes' ports, in one isolate. */
 export class InprocHub {
   #nodes = new Set<MessagePort>();
+  /** The lock each node holds while its isolate lives, once it said. */
+  #nodeLocks = new Map<MessagePort, string>();
   #bound = new Map<string, MessagePort>();
   #waiting = new Map<string, _Dial[]>();
 
@@ -87,6 +89,7 @@ export class InprocHub {
         return this.adopt(request.port);
       case "live":
         // A terminated Worker says nothing: its lock comes free.
+        this.#nodeLocks.set(node, request.lock);
         watchLock(request.lock, () => this.#leave(node));
         return;
       case "leave":
@@ -97,6 +100,7 @@ export class InprocHub {
   /** A node left (its context closed): its names and dials go. */
   #leave(node: MessagePort): void {
     if (!this.#nodes.delete(node)) return;
+    this.#nodeLocks.delete(node);
     for (const [name, binder] of this.#bound) {
       if (binder === node) this.#bound.delete(name);
     }
@@ -117,13 +121,21 @@ export class InprocHub {
       op: "accept",
       name,
       port: channel.port2,
-      locks: { own: accepter, peer: dialer },
+      locks: {
+        own: accepter,
+        peer: dialer,
+        peerIsolate: this.#nodeLocks.get(dial.node),
+      },
     }, [channel.port2]);
     this.#reply(dial.node, {
       op: "dialed",
       id: dial.id,
       port: channel.port1,
-      locks: { own: dialer, peer: accepter },
+      locks: {
+        own: dialer,
+        peer: accepter,
+        peerIsolate: this.#nodeLocks.get(binder),
+      },
     }, [channel.port1]);
   }
 

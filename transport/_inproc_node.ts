@@ -26,6 +26,11 @@ export class InprocNode {
   #accept: (name: string, joined: Joined) => void;
   #left = false;
   #releaseLock: () => void;
+  /**
+   * Requests made before the hub knows our lock: a Worker that ended after
+   * binding, before the hub could watch it, would keep its names forever.
+   */
+  #beforeLive: [HubRequest, Transferable[]][] | undefined = [];
 
   /**
    * @param hub The port whose other end the hub serves.
@@ -43,7 +48,12 @@ export class InprocNode {
     const lock = lockName("node");
     const [held, release] = holdLock(lock);
     this.#releaseLock = release;
-    held.then(() => this.#send({ op: "live", lock }));
+    held.then(() => {
+      const queued = this.#beforeLive ?? [];
+      this.#beforeLive = undefined;
+      this.#send({ op: "live", lock });
+      for (const [request, transfer] of queued) this.#send(request, transfer);
+    });
   }
 
   #onReply(reply: HubReply): void {
@@ -67,7 +77,12 @@ export class InprocNode {
   }
 
   #send(request: HubRequest, transfer: Transferable[] = []): void {
-    if (!this.#left) this.#hub.postMessage(request, transfer);
+    if (this.#left) return;
+    if (this.#beforeLive && request.op !== "live" && request.op !== "leave") {
+      this.#beforeLive.push([request, transfer]);
+      return;
+    }
+    this.#hub.postMessage(request, transfer);
   }
 
   /** Claims a name for every isolate of the context. */

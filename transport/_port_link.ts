@@ -13,6 +13,7 @@ import { ProtocolError } from "../codec/errors.ts";
 import { Metadata } from "../codec/metadata.ts";
 import { type SocketType, socketTypesMatch } from "../codec/socket_type.ts";
 import { holdLock, watchLock } from "./_liveness.ts";
+import { packMessages, unpackMessages } from "./_packing.ts";
 import { Settler } from "./_settle.ts";
 import type { Link, LinkEnd, MessageWriter, Session } from "./transport.ts";
 
@@ -43,6 +44,11 @@ export interface LinkLocks {
   own: string;
   /** The peer's. */
   peer: string;
+  /**
+   * The lock the peer's isolate holds while it lives, watched until the
+   * peer's hello comes (it may end before it says hello).
+   */
+  peerIsolate?: string;
 }
 
 /** What crosses the port. */
@@ -66,62 +72,6 @@ export interface SignalPort {
   postMessage(message: PortSignal, transfer?: Transferable[]): void;
   onmessage: ((event: MessageEvent<PortSignal>) => void) | null;
   close(): void;
-}
-
-/**
- * Packs messages into one buffer: per message a frame count, then per
- * frame its length and bytes (32-bit little-endian counts).
- */
-export function packMessages(
-  messages: readonly Uint8Array[][],
-  size = _packedSize(messages),
-): ArrayBuffer {
-  size += 4;
-  const bytes = new Uint8Array(size);
-  const view = new DataView(bytes.buffer);
-  view.setUint32(0, messages.length, true);
-  let offset = 4;
-  for (const frames of messages) {
-    view.setUint32(offset, frames.length, true);
-    offset += 4;
-    for (const frame of frames) {
-      view.setUint32(offset, frame.length, true);
-      bytes.set(frame, offset + 4);
-      offset += 4 + frame.length;
-    }
-  }
-  return bytes.buffer;
-}
-
-/** The messages of a packed buffer, their frames views into it. */
-export function unpackMessages(buffer: ArrayBuffer): Uint8Array[][] {
-  const bytes = new Uint8Array(buffer);
-  const view = new DataView(buffer);
-  const messages: Uint8Array[][] = [];
-  const count = view.getUint32(0, true);
-  let offset = 4;
-  for (let m = 0; m < count; m++) {
-    const frames: Uint8Array[] = [];
-    const frameCount = view.getUint32(offset, true);
-    offset += 4;
-    for (let f = 0; f < frameCount; f++) {
-      const length = view.getUint32(offset, true);
-      frames.push(bytes.subarray(offset + 4, offset + 4 + length));
-      offset += 4 + length;
-    }
-    messages.push(frames);
-  }
-  return messages;
-}
-
-/** The packed size of messages, but for the leading count. */
-function _packedSize(messages: readonly Uint8Array[][]): number {
-  let size = 0;
-  for (const frames of messages) {
-    size += 4;
-    for (const frame of frames) size += 4 + frame.length;
-  }
-  return size;
 }
 
 /** A batch received, and how far the session has taken it. */
@@ -209,6 +159,10 @@ export class PortLink implements Link, MessageWriter {
     this.#session = session;
     for (const signal of this.#early.splice(0)) this.#onSignal(signal);
     if (!this.#locks) return this.#sayHello();
+    const isolate = this.#locks.peerIsolate;
+    if (isolate !== undefined && !this.#ready) {
+      this.#stopWatching = watchLock(isolate, this.#lockFreed);
+    }
     // Hello only once our lock is held: the peer watches it from then on.
     const [held, release] = holdLock(this.#locks.own);
     this.#releaseLock = release;
@@ -229,7 +183,14 @@ export class PortLink implements Link, MessageWriter {
     this.wake();
   }
 
-  /** The peer's lock came free: it ends once its port has gone quiet. */
+  /** The peer's lock (or its isolate's) came free. */
+  #lockFreed = (): void => {
+    if (this.#closed || this.#goneTimer !== undefined) return;
+    this.#heardSinceGone = false;
+    this.#goneTimer = setTimeout(this.#peerGone, GONE_QUIET_MS);
+  };
+
+  /** The peer is gone: the link ends once its port has gone quiet. */
   #peerGone = (): void => {
     this.#goneTimer = undefined;
     if (this.#closed) return;
@@ -295,10 +256,8 @@ export class PortLink implements Link, MessageWriter {
     }
     this.#ready = true;
     if (this.#locks) {
-      this.#stopWatching = watchLock(this.#locks.peer, () => {
-        this.#heardSinceGone = false;
-        this.#goneTimer = setTimeout(this.#peerGone, GONE_QUIET_MS);
-      });
+      this.#stopWatching?.();
+      this.#stopWatching = watchLock(this.#locks.peer, this.#lockFreed);
     }
     const peer: PeerInfo = {
       socketType: hello.type,

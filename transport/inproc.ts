@@ -30,8 +30,12 @@ interface _Binder {
 
 interface _Names {
   bound: Map<string, _Binder>;
-  /** Dialers waiting for a name to be bound, as libzmq lets connect come first. */
-  waiting: Map<string, Set<(binder: _Binder) => void>>;
+  /**
+   * Dialers waiting for a name to be bound, as libzmq lets connect come
+   * first: told the binder, or the node once the context is shared (the
+   * name may then be bound in another isolate).
+   */
+  waiting: Map<string, Set<(target: _Binder | InprocNode) => void>>;
   /** Once the context is shared with other isolates: its way to them. */
   node?: InprocNode;
 }
@@ -86,7 +90,10 @@ export const inproc: Transport = {
     if (names.bound.has(name)) {
       throw new ZmqError("EADDRINUSE", `inproc://${name} is already bound`);
     }
-    await names.node?.bind(name);
+    const node = names.node;
+    await node?.bind(name);
+    // Shared meanwhile: the name is claimed for the other isolates too.
+    if (names.node && names.node !== node) await names.node.bind(name);
     if (names.bound.has(name)) {
       names.node?.unbind(name);
       throw new ZmqError("EADDRINUSE", `inproc://${name} is already bound`);
@@ -119,18 +126,17 @@ export const inproc: Transport = {
     const binder = names.bound.get(name);
     if (binder) return Promise.resolve(link(binder));
     // Another isolate may bind it: the hub answers with a channel to it.
-    const node = names.node;
-    if (node) {
-      return node.dial(name, signal).then(({ port, locks }) =>
+    const through = (node: InprocNode) =>
+      node.dial(name, signal).then(({ port, locks }) =>
         new PortLink(port, options.peer, locks)
       );
-    }
+    if (names.node) return through(names.node);
     return new Promise((resolve, reject) => {
       let waiting = names.waiting.get(name);
       if (!waiting) names.waiting.set(name, waiting = new Set());
-      const notify = (binder: _Binder) => {
+      const notify = (target: _Binder | InprocNode) => {
         signal.removeEventListener("abort", abandon);
-        resolve(link(binder));
+        resolve(target instanceof InprocNode ? through(target) : link(target));
       };
       const abandon = () => {
         waiting.delete(notify);
@@ -208,8 +214,12 @@ function _node(names: _Names, port: MessagePort): InprocNode {
     const link = new PortLink(port, binder.options.peer, locks);
     binder.accept(link, binder.endpoint);
   });
-  // Names bound before the context was shared are claimed now.
+  // Names bound before the context was shared are claimed now, and the
+  // dialers waiting for a name ask the hub.
   for (const name of names.bound.keys()) node.bind(name).catch(() => {});
+  const waiting = [...names.waiting.values()];
+  names.waiting.clear();
+  for (const dialers of waiting) for (const notify of dialers) notify(node);
   return node;
 }
 

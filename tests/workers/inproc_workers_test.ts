@@ -7,6 +7,7 @@ import {
   assertGreater,
   assertLessOrEqual,
   assertRejects,
+  assertThrows,
 } from "@std/assert";
 import { PORT_CREDIT_MESSAGES } from "../../transport/_port_link.ts";
 import { Context, Pull, Push, Reply, Request, ZmqError } from "../../mod.ts";
@@ -306,4 +307,53 @@ Deno.test("inproc across a Worker: a Worker that crashes ends our pipe", async (
     worker.terminate();
     await context.close();
   }
+});
+
+Deno.test("inproc across a Worker: a connect made before the context was shared reaches a name the Worker binds", async () => {
+  const context = new Context();
+  const worker = new TestWorker();
+  const pull = new Pull({ context });
+  try {
+    pull.connect("inproc://early");
+    await worker.start(context, "push", "inproc://early", true);
+    worker.post({ op: "send", message: [bytes("found")] });
+    assertEquals(await within(pull.receive(), "a message"), [bytes("found")]);
+  } finally {
+    await worker.stop();
+    await context.close();
+  }
+});
+
+Deno.test("inproc across a Worker: a bind still in flight when the context is shared is claimed for the Worker too", async () => {
+  const context = new Context();
+  const worker = new TestWorker();
+  const pull = new Pull({ context });
+  try {
+    await worker.next("loaded");
+    const bound = pull.bind("inproc://racing");
+    const shared = context.share();
+    worker.post({
+      op: "start",
+      shared,
+      role: "push",
+      endpoint: "inproc://racing",
+      bind: false,
+    }, [shared.port]);
+    await worker.next("ready");
+    await bound;
+    worker.post({ op: "send", message: [bytes("claimed")] });
+    assertEquals(await within(pull.receive(), "a message"), [
+      bytes("claimed"),
+    ]);
+  } finally {
+    await worker.stop();
+    await context.close();
+  }
+});
+
+Deno.test("a closed context shares nothing (ETERM), and leaves no hub behind", async () => {
+  const context = new Context();
+  await context.close();
+  const error = assertThrows(() => context.share(), ZmqError);
+  assertEquals(error.code, "ETERM");
 });
