@@ -13,7 +13,9 @@ import type { LinkLocks } from "./_port_link.ts";
 
 /** One end of a channel to a peer, and the locks that watch both ends. */
 export interface Joined {
+  /** Ours; the other end is the peer's. */
   port: MessagePort;
+  /** What each side holds while it lives. */
   locks: LinkLocks;
 }
 

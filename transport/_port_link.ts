@@ -95,7 +95,9 @@ interface _Received {
  * ```
  */
 export class PortLink implements Link, MessageWriter {
+  /** No address: the peer is in this process. */
   readonly remoteAddress = "";
+  /** Settles once the link has ended. */
   readonly done: Promise<LinkEnd>;
   #port: SignalPort;
   #info: PeerInfo;
@@ -316,6 +318,7 @@ export class PortLink implements Link, MessageWriter {
     return this.#batchBytes;
   }
 
+  /** Adds a message to the next batch (its frames are copied when packed). */
   sendMessage(frames: readonly Uint8Array[]): void {
     this.#batch.push(frames as Uint8Array[]);
     let size = 4;
@@ -324,11 +327,13 @@ export class PortLink implements Link, MessageWriter {
     this.#inFlight++;
   }
 
+  /** Posts a subscription, after the messages sent before it. */
   sendSubscribe(topic: Uint8Array): void {
     this.#flush();
     this.#port.postMessage({ t: "s", topic: topic.slice() });
   }
 
+  /** Posts a cancellation, after the messages sent before it. */
   sendCancel(topic: Uint8Array): void {
     this.#flush();
     this.#port.postMessage({ t: "u", topic: topic.slice() });
