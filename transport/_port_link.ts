@@ -80,6 +80,8 @@ interface _Received {
   next: number;
   /** Its packed size, credited back once it is all taken. */
   bytes: number;
+  /** Or a subscription, in its place among the messages. */
+  subscription?: ConnectionEvent;
 }
 
 /**
@@ -229,10 +231,18 @@ export class PortLink implements Link, MessageWriter {
         return this.wake();
       case "s":
       case "u":
-        this.#session.handle({
-          type: signal.t === "s" ? "subscribe" : "cancel",
-          topic: signal.topic,
+        // In order with the messages, and waiting while our socket is full,
+        // as a reader that stops reads subscriptions no more over tcp.
+        this.#inbox.push({
+          messages: [],
+          next: 0,
+          bytes: 0,
+          subscription: {
+            type: signal.t === "s" ? "subscribe" : "cancel",
+            topic: signal.topic,
+          },
         });
+        if (!this.#paused) this.#handOver();
         return;
       case "x": {
         const end = signal.error === undefined
@@ -284,6 +294,12 @@ export class PortLink implements Link, MessageWriter {
     const inbox = this.#inbox;
     while (inbox.length > 0 && !this.#paused) {
       const batch = inbox[0];
+      if (batch.subscription) {
+        inbox.shift();
+        count++;
+        if (!this.#session!.handle(batch.subscription)) this.#paused = true;
+        continue;
+      }
       const messages = batch.messages;
       while (batch.next < messages.length && !this.#paused) {
         const frames = messages[batch.next++];
@@ -330,12 +346,14 @@ export class PortLink implements Link, MessageWriter {
   /** Posts a subscription, after the messages sent before it. */
   sendSubscribe(topic: Uint8Array): void {
     this.#flush();
+    this.#inFlight++;
     this.#port.postMessage({ t: "s", topic: topic.slice() });
   }
 
   /** Posts a cancellation, after the messages sent before it. */
   sendCancel(topic: Uint8Array): void {
     this.#flush();
+    this.#inFlight++;
     this.#port.postMessage({ t: "u", topic: topic.slice() });
   }
 
@@ -361,13 +379,18 @@ export class PortLink implements Link, MessageWriter {
   #deliver(): void {
     this.#scheduled = false;
     if (this.#closed) return;
-    this.#session!.fill(this, BATCH_BYTES);
-    const full = this.#batchBytes >= BATCH_BYTES;
-    this.#flush();
-    // A full batch: there may be more, unless credit ran out (the peer's
-    // credit wakes us then).
-    if (full && this.pendingOutputBytes !== Infinity) this.wake();
-    else for (const resolve of this.#whenFlushed.splice(0)) resolve();
+    // Out of credit, the session's messages and subscriptions wait in its
+    // pipe (the peer's credit wakes us), as over tcp when the peer stops
+    // reading.
+    if (this.pendingOutputBytes !== Infinity) {
+      this.#session!.fill(this, BATCH_BYTES);
+      const full = this.#batchBytes >= BATCH_BYTES;
+      this.#flush();
+      // A full batch: there may be more.
+      if (full && this.pendingOutputBytes !== Infinity) return this.wake();
+    }
+    // All the session gave is posted.
+    for (const resolve of this.#whenFlushed.splice(0)) resolve();
   }
 
   /** Takes what arrived while the session was full. */
