@@ -118,6 +118,8 @@ export class PortLink implements Link, MessageWriter {
   #inFlight = 0;
   #inFlightBytes = 0;
   #batchesInFlight = 0;
+  /** Credit the peer has earned and not been sent yet. */
+  #owed = { n: 0, bytes: 0, k: 0 };
   /** Batches received and not yet all handed to our session, oldest first. */
   #inbox: _Received[] = [];
   #batch: Uint8Array[][] = [];
@@ -313,8 +315,16 @@ export class PortLink implements Link, MessageWriter {
         bytes += batch.bytes;
       }
     }
-    if (count > 0 && !this.#closed) {
-      this.#port.postMessage({ t: "c", n: count, bytes, k: batches });
+    // Credit goes back once a batch is whole (or nothing waits): a socket
+    // taking a few at a time from a full queue would otherwise post a
+    // credit for each few.
+    const owed = this.#owed;
+    owed.n += count;
+    owed.bytes += bytes;
+    owed.k += batches;
+    if (owed.n > 0 && (owed.k > 0 || inbox.length === 0) && !this.#closed) {
+      this.#port.postMessage({ t: "c", ...owed });
+      owed.n = owed.bytes = owed.k = 0;
     }
   }
 
