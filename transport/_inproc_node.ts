@@ -80,7 +80,7 @@ export class InprocNode {
 
   #send(request: HubRequest, transfer: Transferable[] = []): void {
     if (this.#left) return;
-    if (this.#beforeLive && request.op !== "live" && request.op !== "leave") {
+    if (this.#beforeLive && request.op !== "leave") {
       this.#beforeLive.push([request, transfer]);
       return;
     }

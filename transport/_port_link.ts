@@ -290,38 +290,32 @@ export class PortLink implements Link, MessageWriter {
    * with what it took: messages, and bytes and batches once whole.
    */
   #handOver(): void {
-    let count = 0;
-    let bytes = 0;
-    let batches = 0;
     const inbox = this.#inbox;
+    const owed = this.#owed;
     while (inbox.length > 0 && !this.#paused) {
       const batch = inbox[0];
       if (batch.subscription) {
         inbox.shift();
-        count++;
+        owed.n++;
         if (!this.#session!.handle(batch.subscription)) this.#paused = true;
         continue;
       }
       const messages = batch.messages;
       while (batch.next < messages.length && !this.#paused) {
         const frames = messages[batch.next++];
-        count++;
+        owed.n++;
         const event: ConnectionEvent = { type: "message", frames };
         if (!this.#session!.handle(event)) this.#paused = true;
       }
       if (batch.next === messages.length) {
         inbox.shift();
-        batches++;
-        bytes += batch.bytes;
+        owed.k++;
+        owed.bytes += batch.bytes;
       }
     }
     // Credit goes back once a batch is whole (or nothing waits): a socket
     // taking a few at a time from a full queue would otherwise post a
     // credit for each few.
-    const owed = this.#owed;
-    owed.n += count;
-    owed.bytes += bytes;
-    owed.k += batches;
     if (owed.n > 0 && (owed.k > 0 || inbox.length === 0) && !this.#closed) {
       this.#port.postMessage({ t: "c", ...owed });
       owed.n = owed.bytes = owed.k = 0;
