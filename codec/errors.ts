@@ -69,7 +69,8 @@ export class ZmqError extends Error {
  * `auth` (the security handshake refused it), `incompatible` (socket types
  * that cannot talk), `version` (a ZMTP 1.0/2.0 peer), `mechanism` (the peers
  * use different security mechanisms), `timeout` (the handshake took too
- * long), `peer` (the peer sent an ERROR command).
+ * long), `peer` (the peer sent an ERROR command), `loss` (multicast data
+ * lost beyond repair: reported, and reading goes on).
  */
 export type ProtocolErrorKind =
   | "protocol"
@@ -78,7 +79,8 @@ export type ProtocolErrorKind =
   | "version"
   | "mechanism"
   | "timeout"
-  | "peer";
+  | "peer"
+  | "loss";
 
 /**
  * Thrown inside the codec when the bytes from a peer break ZMTP; the

@@ -1,0 +1,389 @@
+/**
+ * The receiver side of PGM, sans-I/O: a receive window per source, NAKs
+ * for gaps (backed off, repeated, given up on as OpenPGM does under
+ * libzmq's settings), repairs taken from RDATA, messages read in order
+ * with libzmq's framing, and loss beyond repair reported before the
+ * stream resumes at the next whole message. Time is an input (ms).
+ *
+ * @module
+ */
+
+import { ProtocolError } from "./errors.ts";
+import { PgmFrameDecoder } from "./_pgm_framing.ts";
+import {
+  decodePgm,
+  encodeNak,
+  MAX_NAK_SQNS,
+  PGM_NAK,
+  type PgmPacket,
+  sqnBefore,
+  sqnDistance,
+} from "./_pgm_packet.ts";
+
+/** What a receiver does next: hand up a message, send a NAK, report. */
+export type PgmReceiverEvent =
+  | { type: "message"; frames: Uint8Array[] }
+  /** A datagram for the source at `to` (its address; the port is the data port). */
+  | { type: "transmit"; datagram: Uint8Array; to: string }
+  | { type: "error"; error: ProtocolError };
+
+/** How a receiver is set up: libzmq's settings for OpenPGM by default. */
+export interface PgmReceiverOptions {
+  /** The data-destination port (the endpoint's). */
+  dataPort: number;
+  /** The group's address. */
+  group: string;
+  /** Packets held per source ahead of the next to read (PGM_RXW_SQNS). */
+  windowSqns: number;
+  /** The longest message taken; -1: no limit. */
+  maxMessageSize?: number;
+  /** The time now, in ms. */
+  now: number;
+  /** Random numbers in [0, 1), for NAK back-off. */
+  random?: () => number;
+  /** Sources followed at once; a new one beyond is dropped. Default 64. */
+  maxSources?: number;
+}
+
+/** libzmq's NAK timing (ms) and retries. */
+const NAK_BACKOFF = 50;
+const NAK_REPEAT = 200;
+const NAK_RDATA = 200;
+const NAK_RETRIES = 50;
+/** A source silent this long is forgotten (PGM_PEER_EXPIRY, ms). */
+const PEER_EXPIRY = 300_000;
+/** A source that never sent data is forgotten sooner (ms). */
+const STRANGER_EXPIRY = 30_000;
+const LOST = null;
+
+type _Repair = {
+  state: "backoff" | "ncf" | "data";
+  at: number;
+  ncfRetries: number;
+  dataRetries: number;
+};
+
+type _Source = {
+  gsi: Uint8Array;
+  sourcePort: number;
+  /** Where NAKs go: the SPM's address, else where data came from. */
+  nla: string | undefined;
+  from: string;
+  spmSqn: number | undefined;
+  /** The next sequence number to read; undefined until data or an SPM. */
+  next: number | undefined;
+  highest: number;
+  held: Map<number, Uint8Array | typeof LOST>;
+  repairs: Map<number, _Repair>;
+  heard: number;
+  hadData: boolean;
+  decoder: PgmFrameDecoder;
+};
+
+/** A PGM receiver for one group and port, following every source in it. */
+export class PgmReceiver {
+  #dataPort: number;
+  #group: string;
+  #windowSqns: number;
+  #maxMessageSize: number;
+  #random: () => number;
+  #maxSources: number;
+  #sources = new Map<string, _Source>();
+
+  /** A receiver that knows no source yet. */
+  constructor(options: PgmReceiverOptions) {
+    this.#dataPort = options.dataPort;
+    this.#group = options.group;
+    this.#windowSqns = options.windowSqns;
+    this.#maxMessageSize = options.maxMessageSize ?? -1;
+    this.#random = options.random ?? Math.random;
+    this.#maxSources = options.maxSources ?? 64;
+  }
+
+  /** Sources followed now. */
+  get sources(): number {
+    return this.#sources.size;
+  }
+
+  /**
+   * Takes a datagram read from the group's port.
+   *
+   * @param datagram The UDP payload; frames handed up may be views into it.
+   * @param from The address it came from.
+   * @param now The time, in ms.
+   */
+  receive(datagram: Uint8Array, from: string, now: number): PgmReceiverEvent[] {
+    let packet: PgmPacket;
+    try {
+      packet = decodePgm(datagram);
+    } catch (error) {
+      return [{ type: "error", error: error as ProtocolError }];
+    }
+    if (packet.dataPort !== this.#dataPort) return [];
+    const type = packet.type;
+    if (type !== "spm" && type !== "odata" && type !== "rdata") {
+      if (type === "ncf") this.#confirmed(packet, now);
+      return [];
+    }
+    const events: PgmReceiverEvent[] = [];
+    const source = this.#source(packet.tsi, datagram, from, now, events);
+    if (!source) return events;
+    source.heard = now;
+    if (type === "spm") {
+      if (source.spmSqn !== undefined && sqnBefore(packet.sqn, source.spmSqn)) {
+        return events; // An SPM older than one already seen.
+      }
+      source.spmSqn = packet.sqn;
+      source.nla = packet.nla;
+      if (source.next === undefined) {
+        // Data starts after what the source had sent before we heard it.
+        source.next = (packet.lead + 1) >>> 0;
+        source.highest = packet.lead;
+      } else this.#expect(source, packet.lead, now);
+      this.#trail(source, packet.trail, events);
+      if (packet.fin && source.repairs.size === 0) {
+        this.#sources.delete(packet.tsi);
+      }
+      return events;
+    }
+    source.hadData = true;
+    if (source.next === undefined) {
+      source.next = packet.sqn;
+      source.highest = (packet.sqn - 1) >>> 0;
+    }
+    this.#data(source, packet.sqn, packet.payload, now, events);
+    this.#trail(source, packet.trail, events);
+    return events;
+  }
+
+  /** NAKs due, repairs given up on, and sources forgotten, as of `now`. */
+  poll(now: number): PgmReceiverEvent[] {
+    const events: PgmReceiverEvent[] = [];
+    for (const [tsi, source] of this.#sources) {
+      const expiry = source.hadData ? PEER_EXPIRY : STRANGER_EXPIRY;
+      if (now - source.heard >= expiry) {
+        this.#sources.delete(tsi);
+        continue;
+      }
+      const asked: number[] = [];
+      for (const [sqn, repair] of source.repairs) {
+        if (repair.at > now) continue;
+        if (repair.state === "backoff") {
+          asked.push(sqn);
+          repair.state = "ncf";
+          repair.at = now + NAK_REPEAT;
+        } else if (
+          repair.state === "ncf"
+            ? ++repair.ncfRetries > NAK_RETRIES
+            : ++repair.dataRetries > NAK_RETRIES
+        ) {
+          source.repairs.delete(sqn);
+          source.held.set(sqn, LOST);
+        } else {
+          repair.state = "backoff";
+          repair.at = now + this.#backoff();
+        }
+      }
+      this.#read(source, events);
+      for (let i = 0; i < asked.length; i += MAX_NAK_SQNS) {
+        const to = source.nla ?? source.from;
+        events.push({
+          type: "transmit",
+          to,
+          datagram: encodeNak(
+            {
+              gsi: source.gsi,
+              sourcePort: source.sourcePort,
+              destinationPort: this.#dataPort,
+            },
+            PGM_NAK,
+            asked.slice(i, i + MAX_NAK_SQNS),
+            to,
+            this.#group,
+          ),
+        });
+      }
+    }
+    return events;
+  }
+
+  /** When {@linkcode poll} next has work, in ms. */
+  get deadline(): number {
+    let deadline = Infinity;
+    for (const source of this.#sources.values()) {
+      const expiry = source.hadData ? PEER_EXPIRY : STRANGER_EXPIRY;
+      deadline = Math.min(deadline, source.heard + expiry);
+      for (const repair of source.repairs.values()) {
+        if (repair.at < deadline) deadline = repair.at;
+      }
+    }
+    return deadline;
+  }
+
+  #source(
+    tsi: string,
+    datagram: Uint8Array,
+    from: string,
+    now: number,
+    events: PgmReceiverEvent[],
+  ): _Source | undefined {
+    const known = this.#sources.get(tsi);
+    if (known) return known;
+    if (this.#sources.size >= this.#maxSources) {
+      events.push({
+        type: "error",
+        error: new ProtocolError(
+          "protocol",
+          `a PGM packet from a new source was dropped: ${this.#maxSources} sources are followed already`,
+        ),
+      });
+      return undefined;
+    }
+    const source: _Source = {
+      gsi: datagram.slice(8, 14),
+      sourcePort: (datagram[0] << 8) | datagram[1],
+      nla: undefined,
+      from,
+      spmSqn: undefined,
+      next: undefined,
+      highest: 0,
+      held: new Map(),
+      repairs: new Map(),
+      heard: now,
+      hadData: false,
+      decoder: new PgmFrameDecoder(this.#maxMessageSize),
+    };
+    this.#sources.set(tsi, source);
+    return source;
+  }
+
+  #data(
+    source: _Source,
+    sqn: number,
+    payload: Uint8Array,
+    now: number,
+    events: PgmReceiverEvent[],
+  ): void {
+    const ahead = sqnDistance(source.next!, sqn);
+    if (ahead < 0 || source.held.get(sqn)) return; // Read already, or held.
+    if (ahead >= this.#windowSqns) {
+      // Too far ahead to hold what lies between: the oldest is lost.
+      this.#trail(source, (sqn - this.#windowSqns + 1) >>> 0, events);
+    }
+    this.#expect(source, sqn, now);
+    source.repairs.delete(sqn);
+    source.held.set(sqn, payload);
+    this.#read(source, events);
+  }
+
+  /** Marks what the source sent up to `lead` and we have not seen as missing. */
+  #expect(source: _Source, lead: number, now: number): void {
+    if (!sqnBefore(source.highest, lead)) return;
+    let sqn = (source.highest + 1) >>> 0;
+    if (sqnBefore(sqn, source.next!)) sqn = source.next!;
+    const end = (lead + 1) >>> 0;
+    // Beyond the window nothing is asked for: #trail drops it.
+    const start = sqnDistance(sqn, end) > this.#windowSqns
+      ? (end - this.#windowSqns) >>> 0
+      : sqn;
+    for (let each = start; each !== end; each = (each + 1) >>> 0) {
+      if (!source.held.has(each) && !source.repairs.has(each)) {
+        source.repairs.set(each, {
+          state: "backoff",
+          at: now + this.#backoff(),
+          ncfRetries: 0,
+          dataRetries: 0,
+        });
+      }
+    }
+    source.highest = lead;
+  }
+
+  /** Gives up on what the source can no longer repair (before `trail`). */
+  #trail(source: _Source, trail: number, events: PgmReceiverEvent[]): void {
+    if (!sqnBefore(source.next!, trail)) return;
+    let sqn = source.next!;
+    for (let i = 0; i < this.#windowSqns && sqnBefore(sqn, trail); i++) {
+      if (!source.held.get(sqn)) {
+        source.held.set(sqn, LOST);
+        source.repairs.delete(sqn);
+      }
+      sqn = (sqn + 1) >>> 0;
+    }
+    this.#read(source, events);
+    if (sqnBefore(source.next!, trail)) {
+      // Further behind than a window: skip to the trail.
+      for (const held of source.held.keys()) {
+        if (sqnBefore(held, trail)) source.held.delete(held);
+      }
+      for (const missing of source.repairs.keys()) {
+        if (sqnBefore(missing, trail)) source.repairs.delete(missing);
+      }
+      events.push(_lossEvent(sqnDistance(source.next!, trail)));
+      source.decoder.reset();
+      source.next = trail;
+      this.#read(source, events);
+    }
+    const last = (trail - 1) >>> 0;
+    if (sqnBefore(source.highest, last)) source.highest = last;
+  }
+
+  /** Reads, in order, what is held from the next sequence number on. */
+  #read(source: _Source, events: PgmReceiverEvent[]): void {
+    let lost = 0;
+    for (;;) {
+      const sqn = source.next!;
+      if (!source.held.has(sqn)) break;
+      const payload = source.held.get(sqn);
+      source.held.delete(sqn);
+      source.next = (sqn + 1) >>> 0;
+      if (payload === LOST) {
+        lost++;
+        source.decoder.reset();
+        continue;
+      }
+      let messages: Uint8Array[][];
+      try {
+        messages = source.decoder.push(payload!);
+      } catch (error) {
+        events.push({ type: "error", error: error as ProtocolError });
+        continue;
+      }
+      if (lost > 0) events.push(_lossEvent(lost));
+      lost = 0;
+      for (const frames of messages) events.push({ type: "message", frames });
+    }
+    if (lost > 0) events.push(_lossEvent(lost));
+  }
+
+  #confirmed(
+    packet: PgmPacket & { type: "nak" | "ncf" },
+    now: number,
+  ): void {
+    if (packet.group !== this.#group) return;
+    const source = this.#sources.get(packet.tsi);
+    if (!source) return;
+    for (const sqn of packet.sqns) {
+      const repair = source.repairs.get(sqn);
+      // Someone asked: wait for the repair rather than ask again.
+      if (repair && repair.state !== "data") {
+        repair.state = "data";
+        repair.at = now + NAK_RDATA;
+      }
+    }
+  }
+
+  #backoff(): number {
+    return this.#random() * NAK_BACKOFF;
+  }
+}
+
+function _lossEvent(count: number): PgmReceiverEvent {
+  return {
+    type: "error",
+    error: new ProtocolError(
+      "loss",
+      `${count} PGM packet(s) were lost beyond repair; reading resumes at the next whole message`,
+    ),
+  };
+}

@@ -1,0 +1,300 @@
+/**
+ * The source side of PGM, sans-I/O: numbers TSDUs into ODATA, keeps a
+ * transmit window to repair from, paces to the rate, answers NAKs with an
+ * NCF and RDATA, and keeps receivers told of the window with SPMs — as
+ * OpenPGM does under libzmq's settings. Time is an input (ms); every
+ * packet out goes to the group.
+ *
+ * @module
+ */
+
+import { ProtocolError } from "./errors.ts";
+import {
+  decodePgm,
+  encodeData,
+  encodeNak,
+  encodeSpm,
+  PGM_NCF,
+  PGM_ODATA,
+  PGM_RDATA,
+  type PgmSession,
+  sqnDistance,
+  tsiKey,
+} from "./_pgm_packet.ts";
+
+/** IPv4 and UDP headers: what the rate counts beyond the PGM packet. */
+export const IP_UDP_BYTES = 28;
+/**
+ * What a TPDU holds beyond its TSDU, as OpenPGM reckons it for the largest
+ * TSDU libzmq sends: IP and UDP, the PGM and data headers, and room for
+ * OPT_LENGTH and OPT_FRAGMENT (which libzmq's TSDUs never need).
+ */
+const TPDU_OVERHEAD = IP_UDP_BYTES + 16 + 8 + 20;
+const DATA_HEADER_BYTES = 16 + 8;
+/** SPMs after data, as libzmq sets PGM_HEARTBEAT_SPM (ms). */
+const HEARTBEAT_SPM = [100, 100, 100, 100, 1300, 7000, 16000, 25000, 30000];
+/** An SPM at least this often (libzmq's PGM_AMBIENT_SPM, ms). */
+const AMBIENT_SPM = 30_000;
+/** SPMs sent on start and, with OPT_FIN, on close. */
+const SPM_BURST = 3;
+/** The fewest ms between SPMs sent in answer to SPMRs. */
+const SPMR_ANSWER_INTERVAL = 25;
+
+/** How a PGM source is set up; names and defaults follow libzmq. */
+export interface PgmSenderOptions {
+  /** Our GSI (6 bytes) and ports. */
+  session: PgmSession;
+  /** Our interface's address: where receivers send NAKs. */
+  address: string;
+  /** The group's address. */
+  group: string;
+  /** The largest IP packet, in bytes (ZMQ_MULTICAST_MAXTPDU, 1500). */
+  maxTpdu: number;
+  /** The rate, in kilobits per second (ZMQ_RATE, 100). */
+  rate: number;
+  /** How long data can be repaired, in ms (ZMQ_RECOVERY_IVL, 10000). */
+  recoveryInterval: number;
+  /** The time now, in ms. */
+  now: number;
+}
+
+/**
+ * The largest TSDU libzmq puts in one packet for a TPDU size (1428 for
+ * 1500), its 2-byte message offset included.
+ *
+ * @param maxTpdu The largest IP packet.
+ * @returns The TSDU size.
+ */
+export function pgmMaxTsdu(maxTpdu: number): number {
+  return maxTpdu - TPDU_OVERHEAD;
+}
+
+/**
+ * Sequence numbers a window of `rate` over `interval` holds, as libzmq
+ * sizes OpenPGM's windows (80 for the defaults).
+ *
+ * @param rate Kilobits per second.
+ * @param interval Milliseconds.
+ * @param maxTpdu The largest IP packet.
+ * @returns The window's length in packets, at least 1.
+ */
+export function pgmWindowSqns(
+  rate: number,
+  interval: number,
+  maxTpdu: number,
+): number {
+  return Math.max(1, Math.floor(Math.floor(rate / 8) * interval / maxTpdu));
+}
+
+/** A PGM source. */
+export class PgmSender {
+  #session: PgmSession;
+  #tsi: string;
+  #address: string;
+  #group: string;
+  #maxTsdu: number;
+  /** Bytes per ms, and the bucket of bytes that may go now. */
+  #rate: number;
+  #bucketSize: number;
+  #tokens: number;
+  #tokensAt: number;
+  #windowSqns: number;
+  /** Sent TSDUs by sequence number, oldest (the trail) first. */
+  #window: Uint8Array[] = [];
+  #trail = 0;
+  #lead = -1;
+  #spmSqn = 0;
+  #nextSpm: number;
+  #heartbeat = HEARTBEAT_SPM.length;
+  #lastSpm = -Infinity;
+  #control: Uint8Array[] = [];
+  #repairs: number[] = [];
+
+  /** Starts a session: its first SPMs are due at once. */
+  constructor(options: PgmSenderOptions) {
+    this.#session = options.session;
+    this.#tsi = tsiKey(options.session.gsi, options.session.sourcePort);
+    this.#address = options.address;
+    this.#group = options.group;
+    this.#maxTsdu = pgmMaxTsdu(options.maxTpdu);
+    this.#rate = options.rate / 8; // kbit/s is bytes per ms
+    this.#bucketSize = Math.max(this.#rate * 1000, options.maxTpdu);
+    this.#tokens = this.#bucketSize;
+    this.#tokensAt = options.now;
+    this.#windowSqns = pgmWindowSqns(
+      options.rate,
+      options.recoveryInterval,
+      options.maxTpdu,
+    );
+    for (let i = 0; i < SPM_BURST; i++) this.#control.push(this.#spm(false));
+    this.#lastSpm = options.now;
+    this.#nextSpm = options.now + AMBIENT_SPM;
+  }
+
+  /** The largest TSDU {@linkcode send} takes. */
+  get maxTsdu(): number {
+    return this.#maxTsdu;
+  }
+
+  /** The sequence number the next ODATA gets. */
+  get nextSqn(): number {
+    return (this.#lead + 1) >>> 0;
+  }
+
+  /**
+   * How long until the rate lets a TSDU of `bytes` go, in ms: 0 when it
+   * may go now.
+   */
+  delay(bytes: number, now: number): number {
+    this.#refill(now);
+    const cost = bytes + DATA_HEADER_BYTES + IP_UDP_BYTES;
+    return this.#tokens >= cost ? 0 : (cost - this.#tokens) / this.#rate;
+  }
+
+  /**
+   * Numbers a TSDU, keeps it for repairs and charges the rate for it.
+   *
+   * @returns The ODATA packet to send to the group.
+   */
+  send(tsdu: Uint8Array, now: number): Uint8Array {
+    this.#refill(now);
+    this.#lead = (this.#lead + 1) >>> 0;
+    this.#window.push(tsdu);
+    if (this.#window.length > this.#windowSqns) {
+      this.#window.shift();
+      this.#trail = (this.#trail + 1) >>> 0;
+    }
+    const packet = encodeData(
+      this.#session,
+      PGM_ODATA,
+      this.#lead,
+      this.#trail,
+      tsdu,
+    );
+    this.#tokens -= packet.length + IP_UDP_BYTES;
+    // Receivers learn of a lost tail from the SPMs that follow data.
+    this.#heartbeat = 0;
+    this.#nextSpm = now + HEARTBEAT_SPM[0];
+    return packet;
+  }
+
+  /**
+   * Takes a datagram sent to us: a NAK for our session gets an NCF and
+   * repairs; an SPMR an SPM. Anything else is ignored.
+   *
+   * @returns An error for a packet dropped as malformed or out of place.
+   */
+  receive(datagram: Uint8Array, now: number): ProtocolError | undefined {
+    let packet;
+    try {
+      packet = decodePgm(datagram);
+    } catch (error) {
+      return error as ProtocolError;
+    }
+    if (packet.tsi !== this.#tsi) return undefined;
+    if (packet.dataPort !== this.#session.destinationPort) return undefined;
+    if (packet.type === "spmr") {
+      if (now - this.#lastSpm >= SPMR_ANSWER_INTERVAL) {
+        this.#control.push(this.#spm(false));
+        this.#lastSpm = now;
+      }
+      return undefined;
+    }
+    if (packet.type !== "nak") return undefined;
+    if (packet.source !== this.#address || packet.group !== this.#group) {
+      return new ProtocolError(
+        "protocol",
+        `a NAK for ${packet.source} in ${packet.group} reached the source at ${this.#address} in ${this.#group}: dropped`,
+      );
+    }
+    // Confirmed at once, as OpenPGM does, so other receivers hold theirs.
+    this.#control.push(
+      encodeNak(
+        this.#session,
+        PGM_NCF,
+        packet.sqns,
+        packet.source,
+        packet.group,
+      ),
+    );
+    let outside = 0;
+    for (const sqn of packet.sqns) {
+      const at = sqnDistance(this.#trail, sqn);
+      if (at < 0 || at >= this.#window.length) outside++;
+      else if (!this.#repairs.includes(sqn)) this.#repairs.push(sqn);
+    }
+    if (outside === 0) return undefined;
+    return new ProtocolError(
+      "protocol",
+      `a NAK asked for ${outside} packet(s) outside the transmit window [${this.#trail}, ${this.#lead}]: not repaired`,
+    );
+  }
+
+  /**
+   * The packets due now for the group: NCFs, repairs (charged to the
+   * rate), SPMs.
+   */
+  poll(now: number): Uint8Array[] {
+    const out = this.#control;
+    this.#control = [];
+    for (const sqn of this.#repairs) {
+      const at = sqnDistance(this.#trail, sqn);
+      if (at < 0 || at >= this.#window.length) continue; // Left the window.
+      const packet = encodeData(
+        this.#session,
+        PGM_RDATA,
+        sqn,
+        this.#trail,
+        this.#window[at],
+      );
+      this.#tokens -= packet.length + IP_UDP_BYTES;
+      out.push(packet);
+    }
+    this.#repairs = [];
+    if (now >= this.#nextSpm) {
+      out.push(this.#spm(false));
+      this.#lastSpm = now;
+      const interval = this.#heartbeat < HEARTBEAT_SPM.length
+        ? HEARTBEAT_SPM[this.#heartbeat++]
+        : AMBIENT_SPM;
+      this.#nextSpm = now + interval;
+    }
+    return out;
+  }
+
+  /** When {@linkcode poll} next has packets, in ms. */
+  get deadline(): number {
+    return this.#control.length > 0 || this.#repairs.length > 0
+      ? -Infinity
+      : this.#nextSpm;
+  }
+
+  /** The SPMs that end the session (OPT_FIN). */
+  finish(): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (let i = 0; i < SPM_BURST; i++) out.push(this.#spm(true));
+    return out;
+  }
+
+  #spm(fin: boolean): Uint8Array {
+    const spm = encodeSpm(this.#session, {
+      sqn: this.#spmSqn,
+      trail: this.#trail,
+      lead: this.#lead >>> 0,
+      nla: this.#address,
+      fin,
+    });
+    this.#spmSqn = (this.#spmSqn + 1) >>> 0;
+    return spm;
+  }
+
+  #refill(now: number): void {
+    const elapsed = now - this.#tokensAt;
+    if (elapsed <= 0) return;
+    this.#tokensAt = now;
+    this.#tokens = Math.min(
+      this.#bucketSize,
+      this.#tokens + elapsed * this.#rate,
+    );
+  }
+}

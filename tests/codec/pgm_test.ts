@@ -1,0 +1,322 @@
+import { assert, assertEquals, assertThrows } from "@std/assert";
+import { ProtocolError } from "../../codec/errors.ts";
+import {
+  decodePgm,
+  encodeData,
+  encodeNak,
+  encodeSpm,
+  PGM_NAK,
+  PGM_ODATA,
+} from "../../codec/_pgm_packet.ts";
+import { PgmFrameDecoder, PgmFrameEncoder } from "../../codec/_pgm_framing.ts";
+import { pgmMaxTsdu, PgmSender } from "../../codec/_pgm_sender.ts";
+import {
+  PgmReceiver,
+  type PgmReceiverEvent,
+} from "../../codec/_pgm_receiver.ts";
+
+function hex(text: string): Uint8Array {
+  return new Uint8Array(text.match(/../g)!.map((byte) => parseInt(byte, 16)));
+}
+
+const text = new TextEncoder();
+const utf8 = new TextDecoder();
+
+// Captured from libzmq 4.3.4 + OpenPGM 5.3 (a pyzmq PUB on
+// epgm://127.0.0.1;239.192.1.2:5601): UDP payloads.
+const OPENPGM_SPM = hex(
+  "67b115e10000765db7c6d1bc038a00000000000000000000ffffffff000100007f000001",
+);
+const OPENPGM_ODATA = hex(
+  "67b115e104000d69b7c6d1bc038a0012000000000000000000000601746f70696306016d736720300100",
+);
+const OPENPGM_FIN = hex(
+  "67b115e10001e83ab7c6d1bc038a0000000000080000000000000009000100007f000001000400088e040000",
+);
+const GSI = hex("b7c6d1bc038a");
+const SESSION = { gsi: GSI, sourcePort: 0x67b1, destinationPort: 5601 };
+
+Deno.test("pgm: OpenPGM's SPM, ODATA and closing SPM decode", () => {
+  const spm = decodePgm(OPENPGM_SPM);
+  assertEquals(spm, {
+    tsi: "b7c6d1bc038a.26545",
+    dataPort: 5601,
+    type: "spm",
+    sqn: 0,
+    trail: 0,
+    lead: 0xffffffff,
+    nla: "127.0.0.1",
+    fin: false,
+  });
+  const data = decodePgm(OPENPGM_ODATA);
+  if (data.type !== "odata") throw new Error(data.type);
+  assertEquals([data.sqn, data.trail], [0, 0]);
+  assertEquals(
+    new PgmFrameDecoder().push(data.payload).map((m) =>
+      m.map((f) => utf8.decode(f))
+    ),
+    [["topic", "msg 0", ""]],
+  );
+  const fin = decodePgm(OPENPGM_FIN);
+  assert(fin.type === "spm" && fin.fin && fin.lead === 9 && fin.sqn === 8);
+});
+
+Deno.test("pgm: we encode packets byte for byte as OpenPGM does", () => {
+  assertEquals(
+    encodeSpm(SESSION, {
+      sqn: 0,
+      trail: 0,
+      lead: 0xffffffff,
+      nla: "127.0.0.1",
+    }),
+    OPENPGM_SPM,
+  );
+  const encoder = new PgmFrameEncoder(pgmMaxTsdu(1500));
+  encoder.encode(["topic", "msg 0", ""].map((f) => text.encode(f)));
+  encoder.flush();
+  assertEquals(
+    encodeData(SESSION, PGM_ODATA, 0, 0, encoder.take()!),
+    OPENPGM_ODATA,
+  );
+  assertEquals(
+    encodeSpm(SESSION, {
+      sqn: 8,
+      trail: 0,
+      lead: 9,
+      nla: "127.0.0.1",
+      fin: true,
+    }),
+    OPENPGM_FIN,
+  );
+});
+
+Deno.test("pgm: a NAK goes upstream with its ports swapped and lists up to 63", () => {
+  const nak = encodeNak(
+    SESSION,
+    PGM_NAK,
+    [5, 6, 9],
+    "127.0.0.1",
+    "239.192.1.2",
+  );
+  assertEquals([nak[0] << 8 | nak[1], nak[2] << 8 | nak[3]], [5601, 0x67b1]);
+  assertEquals(decodePgm(nak), {
+    tsi: "b7c6d1bc038a.26545",
+    dataPort: 5601,
+    type: "nak",
+    sqns: [5, 6, 9],
+    source: "127.0.0.1",
+    group: "239.192.1.2",
+  });
+});
+
+Deno.test("pgm: truncated, corrupt or badly optioned packets throw ProtocolError", () => {
+  const corrupt = OPENPGM_ODATA.slice();
+  corrupt[30] ^= 1;
+  const badOptions = OPENPGM_FIN.slice(0, OPENPGM_FIN.length - 4);
+  badOptions[5] = 1;
+  const cases = [
+    OPENPGM_SPM.subarray(0, 10),
+    OPENPGM_SPM.subarray(0, 30),
+    OPENPGM_ODATA.subarray(0, 40),
+    corrupt,
+  ];
+  for (const bytes of cases) {
+    assertThrows(() => decodePgm(bytes), ProtocolError);
+  }
+  // Without a checksum (0), a bad option chain is still found.
+  badOptions[6] = badOptions[7] = 0;
+  assertThrows(() => decodePgm(badOptions), ProtocolError);
+});
+
+Deno.test("pgm framing: messages cut across TSDUs join back; a late joiner starts whole", () => {
+  const encoder = new PgmFrameEncoder(40);
+  const big = new Uint8Array(300).map((_, i) => i);
+  const messages = [
+    [text.encode("a"), big, new Uint8Array(0)],
+    [text.encode("second")],
+    [new Uint8Array(0)],
+    [text.encode("x".repeat(70))],
+    [text.encode("last")],
+  ];
+  for (const message of messages) encoder.encode(message);
+  encoder.flush();
+  const tsdus: Uint8Array[] = [];
+  for (let tsdu; (tsdu = encoder.take());) tsdus.push(tsdu);
+  assert(tsdus.every((tsdu) => tsdu.length <= 40));
+  const decoder = new PgmFrameDecoder();
+  assertEquals(tsdus.flatMap((tsdu) => decoder.push(tsdu)), messages);
+  // Joining at the third TSDU (inside the 300-byte frame): the first
+  // message is skipped, the others read.
+  const late = new PgmFrameDecoder();
+  const read = tsdus.slice(3).flatMap((tsdu) => late.push(tsdu));
+  assertEquals(read, messages.slice(1));
+});
+
+Deno.test("pgm framing: a zero length or a message over the limit is refused", () => {
+  assertThrows(
+    () => new PgmFrameDecoder().push(new Uint8Array([0, 0, 0, 0])),
+    ProtocolError,
+  );
+  const encoder = new PgmFrameEncoder(100);
+  encoder.encode([new Uint8Array(50)]);
+  encoder.flush();
+  const decoder = new PgmFrameDecoder(10);
+  assertThrows(() => decoder.push(encoder.take()!), ProtocolError);
+  assertEquals(decoder.joined, false);
+});
+
+/** A sender and a receiver wired together, with a clock and a lossy wire. */
+function wire(drop: (packet: Uint8Array) => boolean = () => false) {
+  let now = 0;
+  let seed = 1;
+  const sender = new PgmSender({
+    session: SESSION,
+    address: "127.0.0.1",
+    group: "239.192.1.2",
+    maxTpdu: 1500,
+    rate: 100_000,
+    recoveryInterval: 10_000,
+    now,
+  });
+  const receiver = new PgmReceiver({
+    dataPort: 5601,
+    group: "239.192.1.2",
+    windowSqns: 1000,
+    now,
+    random: () => (seed = (seed * 16807) % 2147483647) / 2147483647,
+  });
+  const got: string[][] = [];
+  const errors: ProtocolError[] = [];
+  const take = (events: PgmReceiverEvent[]) => {
+    for (const event of events) {
+      if (event.type === "message") {
+        got.push(event.frames.map((f) => utf8.decode(f)));
+      } else if (event.type === "error") errors.push(event.error);
+      else {errors.push(...[sender.receive(event.datagram, now)].filter((e) =>
+          e !== undefined
+        ));}
+    }
+  };
+  const deliver = (packets: Uint8Array[]) => {
+    for (const packet of packets) {
+      if (!drop(packet)) take(receiver.receive(packet, "127.0.0.1", now));
+    }
+  };
+  const encoder = new PgmFrameEncoder(sender.maxTsdu);
+  return {
+    sender,
+    receiver,
+    got,
+    errors,
+    send(frames: string[]) {
+      encoder.encode(frames.map((f) => text.encode(f)));
+      encoder.flush();
+      for (let tsdu; (tsdu = encoder.take());) {
+        deliver([sender.send(tsdu, now)]);
+      }
+    },
+    /** Runs the clock to `until`, stepping to each deadline. */
+    run(until: number) {
+      for (;;) {
+        deliver(sender.poll(now));
+        take(receiver.poll(now));
+        deliver(sender.poll(now));
+        const next = Math.min(sender.deadline, receiver.deadline);
+        if (next > until) break;
+        now = Math.max(now, next);
+      }
+      now = until;
+    },
+  };
+}
+
+Deno.test("pgm: a gap is NAKed, confirmed and repaired; reading stays in order", () => {
+  let odata = 0;
+  // Drop ODATA 2 and 3 once each.
+  const net = wire((packet) => packet[4] === 4 && [2, 3].includes(odata++));
+  net.run(10);
+  for (let i = 0; i < 6; i++) net.send([`m${i}`]);
+  assertEquals(net.got, [["m0"], ["m1"]]);
+  net.run(1000);
+  assertEquals(net.got, [0, 1, 2, 3, 4, 5].map((i) => [`m${i}`]));
+  assertEquals(net.errors, []);
+});
+
+Deno.test("pgm: a lost tail is found from the SPMs after data", () => {
+  let odata = 0;
+  const net = wire((packet) => packet[4] === 4 && odata++ === 2);
+  net.run(10);
+  for (let i = 0; i < 3; i++) net.send([`m${i}`]);
+  net.run(2000);
+  assertEquals(net.got, [["m0"], ["m1"], ["m2"]]);
+});
+
+Deno.test("pgm: loss beyond repair is reported once and reading resumes whole", () => {
+  // Every copy of ODATA/RDATA 1 is lost: the receiver gives up on it.
+  const net = wire((packet) => {
+    if (packet[4] !== 4 && packet[4] !== 5) return false;
+    return ((packet[16] << 24) | (packet[17] << 16) | (packet[18] << 8) |
+      packet[19]) === 1;
+  });
+  net.run(10);
+  net.send(["a"]);
+  net.send(["b", "lost with its packet"]);
+  net.send(["c"]);
+  net.run(60_000);
+  assertEquals(net.got, [["a"], ["c"]]);
+  assertEquals(net.errors.map((e) => e.kind), ["loss"]);
+});
+
+Deno.test("pgm: duplicates and reordering deliver each message once", () => {
+  const net = wire();
+  net.run(10);
+  const packets: Uint8Array[] = [];
+  const encoder = new PgmFrameEncoder(net.sender.maxTsdu);
+  for (let i = 0; i < 5; i++) {
+    encoder.encode([text.encode(`m${i}`)]);
+    encoder.flush();
+    packets.push(net.sender.send(encoder.take()!, 10));
+  }
+  for (const index of [0, 2, 1, 1, 4, 3, 0, 4]) {
+    for (const event of net.receiver.receive(packets[index], "127.0.0.1", 10)) {
+      if (event.type === "message") {
+        net.got.push(event.frames.map((f) => utf8.decode(f)));
+      }
+    }
+  }
+  assertEquals(net.got, [0, 1, 2, 3, 4].map((i) => [`m${i}`]));
+});
+
+Deno.test("pgm: a NAK outside the window or for another address is dropped with an error", () => {
+  const net = wire();
+  net.send(["only"]);
+  const far = encodeNak(SESSION, PGM_NAK, [500], "127.0.0.1", "239.192.1.2");
+  assertEquals(net.sender.receive(far, 0)?.kind, "protocol");
+  const stranger = encodeNak(SESSION, PGM_NAK, [0], "10.0.0.1", "239.192.1.2");
+  assertEquals(net.sender.receive(stranger, 0)?.kind, "protocol");
+  assertEquals(
+    net.sender.receive(OPENPGM_ODATA.subarray(0, 9), 0)?.kind,
+    "protocol",
+  );
+});
+
+Deno.test("pgm: a flood of SPMs from strangers is bounded and forgotten", () => {
+  const receiver = new PgmReceiver({
+    dataPort: 5601,
+    group: "239.192.1.2",
+    windowSqns: 80,
+    now: 0,
+    maxSources: 8,
+  });
+  let refused = 0;
+  for (let i = 0; i < 1000; i++) {
+    const spm = encodeSpm(
+      { ...SESSION, sourcePort: 1000 + i },
+      { sqn: 0, trail: 0, lead: 5, nla: "127.0.0.1" },
+    );
+    refused += receiver.receive(spm, "127.0.0.1", 0).length;
+  }
+  assertEquals([receiver.sources, refused], [8, 992]);
+  receiver.poll(60_000);
+  assertEquals(receiver.sources, 0);
+});
