@@ -31,7 +31,7 @@ export type {
   PeerInfo,
   SocketType,
 } from "./codec/mod.ts";
-export type { TlsOptions } from "./transport/transport.ts";
+export type { MulticastOptions, TlsOptions } from "./transport/transport.ts";
 export { ProtocolError, ZmqError } from "./codec/errors.ts";
 export type { ProtocolErrorKind, ZmqErrorCode } from "./codec/errors.ts";
 export {

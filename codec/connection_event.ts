@@ -23,6 +23,11 @@ export interface PeerInfo {
   userId?: string;
   /** Properties the authenticator attached to the peer. */
   authMetadata?: Metadata;
+  /**
+   * The peer takes every message: its transport carries no subscriptions
+   * (`epgm`), so a publisher sends it all, and an XPUB is not told.
+   */
+  subscribesToAll?: boolean;
 }
 
 /** What happened on a connection. */

@@ -14,6 +14,7 @@ import { acceptWebSocket } from "../transport/websocket_link.ts";
 import type {
   Link,
   LinkOptions,
+  MulticastOptions,
   TlsOptions,
   Transport,
   TransportListener,
@@ -41,6 +42,7 @@ export interface EndpointSettings {
   readonly heartbeatTimeToLive: number;
   readonly maxConnections: number;
   readonly tls: TlsOptions;
+  readonly multicast: MulticastOptions;
 }
 
 type _ListenerHooks = Pick<LinkOptions, "admit" | "acceptFailed">;
@@ -312,6 +314,7 @@ export class Endpoints {
       ...hooks,
       scope: settings.context,
       tls: settings.tls,
+      multicast: settings.multicast,
       connectionOptions: () => ({
         mechanism,
         socketType: settings.type,

@@ -38,6 +38,12 @@ export class FanOut implements Routing {
     this.#filtered = filtered;
   }
 
+  /** A peer that takes everything (`epgm`) is subscribed to it all at once. */
+  ready(pipe: Pipe): boolean {
+    if (pipe.peer?.subscribesToAll) this.subscribe(pipe, new Uint8Array(0));
+    return true;
+  }
+
   send(frames: Message): boolean {
     if (!this.#filtered) {
       for (const pipe of this.#host.pipes) {

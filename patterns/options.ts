@@ -103,6 +103,16 @@ export interface SocketOptions {
    * certificate no public authority signed; default: the system's roots.
    */
   tlsCaCertificates?: string[];
+  /** The rate an `epgm` publisher sends at, in kilobits per second (ZMQ_RATE). Default 100. */
+  rate?: number;
+  /** How long an `epgm` publisher can repair lost data, in ms (ZMQ_RECOVERY_IVL). Default 10000. */
+  recoveryInterval?: number;
+  /** The IP TTL of multicast: how many routers it crosses (ZMQ_MULTICAST_HOPS). Default 1. */
+  multicastHops?: number;
+  /** Whether multicast we send is heard on this host too (ZMQ_MULTICAST_LOOP). Default true. */
+  multicastLoop?: boolean;
+  /** The largest IP packet `epgm` sends, in bytes (ZMQ_MULTICAST_MAXTPDU). Default 1500. */
+  multicastMaxTpdu?: number;
 }
 
 /** Options of `connect`. */

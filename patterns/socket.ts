@@ -8,7 +8,7 @@
 
 import { ZmqError } from "../codec/errors.ts";
 import type { SocketType } from "../codec/socket_type.ts";
-import type { TlsOptions } from "../transport/transport.ts";
+import type { MulticastOptions, TlsOptions } from "../transport/transport.ts";
 import type { Authenticator } from "./authentication.ts";
 import { type CloseSummary, Context, contextMembers } from "./context.ts";
 import { SocketEvents, type SocketEventsController } from "./events.ts";
@@ -22,7 +22,7 @@ import { closedError, SocketCore } from "./_core.ts";
 import { Endpoints } from "./_endpoints.ts";
 import { shutdown } from "./_linger.ts";
 import { mechanismFactory } from "./_mechanism_factory.ts";
-import { resolveOptions } from "./_resolve_options.ts";
+import { resolveMulticast, resolveOptions } from "./_resolve_options.ts";
 
 /** The options of a call without any: one object, not one per message. */
 const _NO_OPTIONS: OperationOptions = Object.freeze({});
@@ -107,6 +107,12 @@ export abstract class Socket<M extends Message = Message>
    * `tlsKey` and `tlsCaCertificates`; applies to new binds and connects.
    */
   tls: TlsOptions;
+  /**
+   * Multicast settings for `epgm://`: see {@linkcode SocketOptions.rate},
+   * `recoveryInterval`, `multicastHops`, `multicastLoop` and
+   * `multicastMaxTpdu`; applies to new binds and connects.
+   */
+  multicast: MulticastOptions;
   #core: SocketCore;
   #endpoints: Endpoints;
   #events: SocketEventsController;
@@ -148,6 +154,7 @@ export abstract class Socket<M extends Message = Message>
       key: options.tlsKey,
       caCertificates: options.tlsCaCertificates,
     };
+    this.multicast = resolveMulticast(options);
     const mechanism = mechanismFactory(options);
     let events!: SocketEventsController;
     this.events = new SocketEvents((controller) => events = controller);

@@ -105,6 +105,8 @@ class _XPublisherRouting implements Routing {
   }
 
   ready(pipe: Pipe): boolean {
+    // Not a subscription the application hears of, as in libzmq.
+    this.#fanOut.ready(pipe);
     const welcome = this.#socket.xpubWelcomeMessage;
     if (welcome) pipe.write([welcome]);
     return true;

@@ -13,6 +13,7 @@ import {
 import { ProtocolError } from "../codec/errors.ts";
 import type { PeerInfo } from "../codec/connection.ts";
 import { Settler } from "./_settle.ts";
+import type { DatagramSocket } from "./_datagram_socket.ts";
 import type { Link, LinkEnd, MessageWriter, Session } from "./transport.ts";
 
 /**
@@ -25,16 +26,6 @@ const READ_BUFFER_SIZE = 65_536;
 const WRITE_BATCH_BYTES = 64 * 1024;
 /** Errors of a read that leave the socket usable (Deno's error names). */
 const _TRANSIENT = new Set(["ConnectionReset", "ConnectionRefused"]);
-
-/** The part of a UDP socket (`Deno.DatagramConn`) the link uses. */
-export interface DatagramSocket {
-  /** Reads one datagram into `buffer`; rejects once closed. */
-  receive(buffer: Uint8Array): Promise<[Uint8Array, DatagramAddress]>;
-  /** Sends one datagram. */
-  send(datagram: Uint8Array, to: DatagramAddress): Promise<number>;
-  /** Closes the socket; a pending receive rejects. */
-  close(): void;
-}
 
 /** What a datagram means to the socket type on this link. */
 export interface DatagramRole {

@@ -25,4 +25,5 @@ export * from "./ipc.ts";
 export * from "./inproc.ts";
 export * from "./ws.ts";
 export * from "./udp.ts";
+export * from "./epgm.ts";
 export * from "./websocket_link.ts";

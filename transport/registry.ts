@@ -11,11 +11,14 @@ import { inproc } from "./inproc.ts";
 import { ipc } from "./ipc.ts";
 import { tcp } from "./tcp.ts";
 import { udp } from "./udp.ts";
+import { epgm, pgm } from "./epgm.ts";
 import { ws, wss } from "./ws.ts";
 import type { Transport } from "./transport.ts";
 
 const _TRANSPORTS = new Map<string, Transport>(
-  [tcp, ipc, inproc, ws, wss, udp].map((each) => [each.scheme, each]),
+  [tcp, ipc, inproc, ws, wss, udp, epgm, pgm].map((
+    each,
+  ) => [each.scheme, each]),
 );
 
 /**

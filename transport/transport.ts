@@ -106,6 +106,8 @@ export interface LinkOptions {
   readonly peer: PeerInfo;
   /** TLS for transports that use it (`wss`). */
   readonly tls?: TlsOptions;
+  /** Multicast settings for transports that use them (`epgm`). */
+  readonly multicast?: MulticastOptions;
   /**
    * Whether a listener takes one more peer; a refused one is closed at
    * once, so it leaves the kernel's backlog instead of filling it.
@@ -125,6 +127,20 @@ export interface AcceptFailure {
   reason: string;
   /** How long the listener waits before accepting again, in ms. */
   interval: number;
+}
+
+/** Multicast settings, with libzmq's meaning. */
+export interface MulticastOptions {
+  /** The rate a PGM source sends at, in kilobits per second (ZMQ_RATE). */
+  rate: number;
+  /** How long a PGM source can repair data, in ms (ZMQ_RECOVERY_IVL). */
+  recoveryInterval: number;
+  /** How many routers multicast crosses: its IP TTL (ZMQ_MULTICAST_HOPS). */
+  hops: number;
+  /** Whether multicast sent is heard on this host too (ZMQ_MULTICAST_LOOP). */
+  loop: boolean;
+  /** The largest IP packet sent, in bytes (ZMQ_MULTICAST_MAXTPDU). */
+  maxTpdu: number;
 }
 
 /** TLS settings, PEM-encoded. */

@@ -8,7 +8,6 @@
  */
 
 import {
-  type DatagramAddress,
   decodeGroupDatagram,
   encodeGroupDatagram,
   formatDatagramAddress,
@@ -19,11 +18,14 @@ import { ZmqError } from "../codec/errors.ts";
 import { Metadata } from "../codec/metadata.ts";
 import type { SocketType } from "../codec/socket_type.ts";
 import { bindError } from "./_stream_listener.ts";
+import { DatagramLink, type DatagramRole } from "./_datagram_link.ts";
 import {
-  DatagramLink,
-  type DatagramRole,
-  type DatagramSocket,
-} from "./_datagram_link.ts";
+  bindGroup,
+  datagramSocket,
+  type DenoDatagramConn,
+  isMulticast,
+  listenDatagram,
+} from "./_datagram_socket.ts";
 import type { Link, Transport } from "./transport.ts";
 
 /** A `udp://` address. */
@@ -71,7 +73,7 @@ export function parseUdpAddress(address: string): UdpAddress {
     );
   }
   const host = match[1] ?? match[2];
-  const multicast = _isMulticast(host);
+  const multicast = isMulticast(host);
   if (iface !== undefined && (!multicast || !_isInterface(iface))) {
     throw new ZmqError(
       "EINVAL",
@@ -160,7 +162,7 @@ export const udp: Transport = {
 
   check(address, use) {
     const { host, port } = parseUdpAddress(address);
-    _listenDatagram(address); // fail at once, not at every reconnect
+    listenDatagram(`udp://${address}`); // fail at once, not at every reconnect
     if (use === "connect" && (host === "*" || port === 0)) {
       throw new ZmqError(
         "EINVAL",
@@ -182,7 +184,7 @@ export const udp: Transport = {
       host: parsed.multicast ? parsed.host : bound.hostname,
       port: bound.port,
     });
-    const link = new DatagramLink(_socket(conn), _role(type));
+    const link = new DatagramLink(datagramSocket(conn), _role(type));
     accept(link, endpoint);
     return {
       endpoint,
@@ -198,7 +200,7 @@ export const udp: Transport = {
     try {
       const type = options.connectionOptions().socketType;
       checkUdpSocketType(type, "connect");
-      const conn = _listenDatagram(address)({
+      const conn = listenDatagram(`udp://${address}`)({
         transport: "udp",
         hostname: _sendFrom(parsed),
         port: 0,
@@ -207,7 +209,7 @@ export const udp: Transport = {
       });
       const to = { hostname: _target(parsed.host), port: parsed.port };
       return Promise.resolve<Link>(
-        new DatagramLink(_socket(conn), {
+        new DatagramLink(datagramSocket(conn), {
           peer: _peer("DISH"),
           encode: (frames) => {
             const datagram = encodeGroupDatagram(frames[0], frames[1]);
@@ -221,52 +223,20 @@ export const udp: Transport = {
   },
 };
 
-/** The parts of `Deno.DatagramConn` used here (typed here: the API is unstable). */
-interface _DenoDatagramConn {
-  readonly addr: { hostname: string; port: number };
-  receive(buffer: Uint8Array): Promise<[Uint8Array, DatagramAddress]>;
-  send(
-    datagram: Uint8Array,
-    to: DatagramAddress & { transport: "udp" },
-  ): Promise<number>;
-  joinMulticastV4(group: string, networkInterface: string): Promise<unknown>;
-  close(): void;
-}
-
-type _ListenDatagram = (options: {
-  transport: "udp";
-  hostname: string;
-  port: number;
-  reuseAddress?: boolean;
-  loopback?: boolean;
-}) => _DenoDatagramConn;
-
-function _listenDatagram(address: string): _ListenDatagram {
-  const deno = (globalThis as { Deno?: { listenDatagram?: _ListenDatagram } })
-    .Deno;
-  if (typeof deno?.listenDatagram !== "function") {
-    throw new ZmqError(
-      "EPROTONOSUPPORT",
-      deno
-        ? `udp://${address} needs Deno's unstable datagram API: run with --unstable-net (or "unstable": ["net"] in deno.json)`
-        : `udp://${address} needs Deno's network API, which this runtime lacks`,
-    );
-  }
-  return deno.listenDatagram.bind(deno);
-}
-
 async function _bind(
   address: UdpAddress,
   given: string,
-): Promise<_DenoDatagramConn> {
-  const listen = _listenDatagram(given);
-  let conn: _DenoDatagramConn;
+): Promise<DenoDatagramConn> {
+  const listen = listenDatagram(`udp://${given}`);
+  let conn: DenoDatagramConn;
   try {
-    conn = address.multicast ? _bindGroup(listen, address) : listen({
-      transport: "udp",
-      hostname: _bindHost(address.host),
-      port: address.port,
-    });
+    conn = address.multicast
+      ? bindGroup(listen, address.host, address.port)
+      : listen({
+        transport: "udp",
+        hostname: _bindHost(address.host),
+        port: address.port,
+      });
   } catch (error) {
     throw bindError(`udp://${given}`, error);
   }
@@ -288,39 +258,6 @@ async function _bind(
     );
   }
   return conn;
-}
-
-/**
- * A socket for a multicast group: bound to the group itself where the
- * system allows it (then it reads only that group's datagrams), else to
- * every interface, as libzmq binds; shared with other members (libzmq sets
- * SO_REUSEADDR for them too).
- */
-function _bindGroup(
-  listen: _ListenDatagram,
-  address: UdpAddress,
-): _DenoDatagramConn {
-  const options = {
-    transport: "udp" as const,
-    port: address.port,
-    reuseAddress: true,
-  };
-  try {
-    return listen({ ...options, hostname: address.host });
-  } catch {
-    return listen({ ...options, hostname: "0.0.0.0" });
-  }
-}
-
-function _socket(conn: _DenoDatagramConn): DatagramSocket {
-  return {
-    receive: async (buffer) => {
-      const [datagram, from] = await conn.receive(buffer);
-      return [datagram, { hostname: from.hostname, port: from.port }];
-    },
-    send: (datagram, to) => conn.send(datagram, { transport: "udp", ...to }),
-    close: () => conn.close(),
-  };
 }
 
 /** What a bound socket of a type does with datagrams. */
@@ -370,12 +307,6 @@ function _sendFrom(address: UdpAddress): string {
   if (host === "::1") return "::1";
   if (/^127\./.test(host)) return "127.0.0.1";
   return host.includes(":") ? "::" : "0.0.0.0";
-}
-
-function _isMulticast(host: string): boolean {
-  const first = /^(\d{1,3})\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.exec(host);
-  if (first) return Number(first[1]) >= 224 && Number(first[1]) <= 239;
-  return /^ff[0-9a-f]{2}:/i.test(host);
 }
 
 function _isInterface(iface: string): boolean {

@@ -1,0 +1,318 @@
+/**
+ * The PGM link: one `epgm` endpoint as the socket's one peer. A publisher's
+ * link is a PGM source (its TSDUs paced to the rate, NAKs answered from
+ * its window); a subscriber's link follows every source in the group.
+ * The protocol lives in `codec/`; this file moves its datagrams and keeps
+ * its clock.
+ *
+ * @module
+ */
+
+import { Metadata } from "../codec/metadata.ts";
+import type { ProtocolError } from "../codec/errors.ts";
+import { PgmFrameEncoder } from "../codec/_pgm_framing.ts";
+import type { PgmReceiver } from "../codec/_pgm_receiver.ts";
+import type { PgmSender } from "../codec/_pgm_sender.ts";
+import type { DatagramAddress } from "../codec/_datagram.ts";
+import type { DatagramSocket } from "./_datagram_socket.ts";
+import type { Link, LinkEnd, MessageWriter, Session } from "./transport.ts";
+
+/**
+ * Hooks for tests of repair against a real peer: `dropReceived` discards
+ * data we read, `skipSent` data we would send (it is kept for repair).
+ * Each gets the packet's sequence number.
+ */
+export const pgmTestHooks: {
+  dropReceived?: (sqn: number) => boolean;
+  skipSent?: (sqn: number) => boolean;
+} = {};
+
+/** What the link is: a source or a receiver, with its sockets. */
+export type PgmRole =
+  | {
+    kind: "source";
+    sender: PgmSender;
+    /** Bound to the interface and the port: sends, and hears NAKs. */
+    socket: DatagramSocket;
+    group: DatagramAddress;
+  }
+  | {
+    kind: "receiver";
+    receiver: PgmReceiver;
+    /** Bound to the group and port: hears the sources. */
+    groupSocket: DatagramSocket;
+    /** Sends NAKs. */
+    socket: DatagramSocket;
+    port: number;
+  };
+
+/** Messages taken from the session per fill, in bytes. */
+const FILL_BYTES = 64 * 1024;
+const READ_BUFFER_SIZE = 65_536;
+
+/** A {@linkcode Link} over PGM datagrams. */
+export class PgmLink implements Link, MessageWriter {
+  readonly remoteAddress = "";
+  readonly done: Promise<LinkEnd>;
+  #role: PgmRole;
+  #encoder: PgmFrameEncoder | undefined;
+  #session: Session | undefined;
+  #closed = false;
+  #ended!: (end: LinkEnd) => void;
+  #reading: Promise<void>[] = [];
+  #resumeReader: (() => void) | undefined;
+  #outgoing: { datagram: Uint8Array; to: DatagramAddress }[] = [];
+  #writing: Promise<void> | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerAt = Infinity;
+  #idleWaiters: (() => void)[] = [];
+
+  /**
+   * Wraps the sockets of an endpoint; nothing moves until started.
+   *
+   * @param role A source or a receiver, owning its sockets from now on.
+   */
+  constructor(role: PgmRole) {
+    this.#role = role;
+    if (role.kind === "source") {
+      this.#encoder = new PgmFrameEncoder(role.sender.maxTsdu);
+    }
+    this.done = new Promise((resolve) => this.#ended = resolve);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  start(session: Session): void {
+    if (this.#session || this.#closed) return;
+    this.#session = session;
+    const role = this.#role;
+    queueMicrotask(() => {
+      if (this.#closed) return;
+      const peer = {
+        socketType: role.kind === "source" ? "SUB" : "PUB",
+        minor: 1,
+        metadata: new Metadata(),
+        // No subscription travels over PGM: a source sends everything.
+        ...(role.kind === "source" && { subscribesToAll: true }),
+      };
+      if (!session.handle({ type: "ready", peer })) return;
+      if (role.kind === "source") {
+        this.#reading.push(this.#readLoop(role.socket));
+        this.#pump();
+      } else {
+        this.#reading.push(this.#readLoop(role.groupSocket));
+      }
+      this.#service();
+    });
+  }
+
+  wake(): void {
+    if (this.#closed || !this.#session) return;
+    this.#pump();
+  }
+
+  resume(): void {
+    const resume = this.#resumeReader;
+    this.#resumeReader = undefined;
+    resume?.();
+  }
+
+  whenFlushed(): Promise<void> {
+    if (this.#closed || this.#idle()) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    const role = this.#role;
+    this.resume();
+    if (role.kind === "source" && this.#session) {
+      // Receivers learn the session is over (OPT_FIN).
+      for (const datagram of role.sender.finish()) this.#queue(datagram);
+    }
+    for (const resolve of this.#idleWaiters.splice(0)) resolve();
+    const writing = this.#writing ?? Promise.resolve();
+    writing.then(() => {
+      role.socket.close();
+      if (role.kind === "receiver") role.groupSocket.close();
+      return Promise.all(this.#reading);
+    }).then(() => this.#ended({}));
+  }
+
+  // MessageWriter: what the session fills.
+  get pendingOutputBytes(): number {
+    return this.#encoder?.pendingBytes ?? 0;
+  }
+
+  sendMessage(frames: readonly Uint8Array[]): void {
+    this.#encoder?.encode(frames);
+  }
+
+  sendSubscribe(_topic: Uint8Array): void {}
+
+  sendCancel(_topic: Uint8Array): void {}
+
+  #idle(): boolean {
+    return !this.#writing && (this.#encoder?.pendingBytes ?? 0) === 0;
+  }
+
+  /** Sends what the rate allows now, and waits for the rest. */
+  #pump(): void {
+    const role = this.#role;
+    if (this.#closed || role.kind !== "source") return;
+    const encoder = this.#encoder!;
+    const sender = role.sender;
+    for (;;) {
+      if (encoder.pendingBytes === 0) {
+        this.#session!.fill(this, FILL_BYTES);
+        encoder.flush();
+        if (encoder.pendingBytes === 0) break;
+      }
+      const now = performance.now();
+      const delay = sender.delay(encoder.peek()!.length, now);
+      if (delay > 0) {
+        this.#arm(now + delay);
+        break;
+      }
+      const tsdu = encoder.take()!;
+      const sqn = sender.nextSqn;
+      const packet = sender.send(tsdu, now);
+      if (!pgmTestHooks.skipSent?.(sqn)) this.#queue(packet);
+    }
+    this.#service();
+    if (this.#idle()) {
+      for (const resolve of this.#idleWaiters.splice(0)) resolve();
+    }
+  }
+
+  /** Runs the protocol's timers and sends what they produce. */
+  #service(): void {
+    if (this.#closed) return;
+    const role = this.#role;
+    const now = performance.now();
+    if (role.kind === "source") {
+      for (const datagram of role.sender.poll(now)) this.#queue(datagram);
+      this.#arm(role.sender.deadline);
+    } else {
+      this.#take(role.receiver.poll(now));
+      this.#arm(role.receiver.deadline);
+    }
+  }
+
+  #arm(at: number): void {
+    if (this.#closed || at >= this.#timerAt) return;
+    clearTimeout(this.#timer);
+    this.#timerAt = at;
+    if (at === Infinity) return;
+    const delay = Math.max(0, Math.ceil(at - performance.now()));
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#timerAt = Infinity;
+      if (this.#role.kind === "source") this.#pump();
+      else this.#service();
+    }, delay);
+  }
+
+  /** What the receiver made of a datagram or of time passing. */
+  #take(
+    events: ReturnType<PgmReceiver["poll"]>,
+  ): boolean {
+    const role = this.#role;
+    const session = this.#session!;
+    let room = true;
+    for (const event of events) {
+      if (event.type === "message") {
+        room = session.handle({ type: "message", frames: event.frames }) &&
+          room;
+      } else if (event.type === "transmit") {
+        if (role.kind === "receiver") {
+          this.#queue(event.datagram, { hostname: event.to, port: role.port });
+        }
+      } else {
+        session.handle({ type: "error", error: event.error as ProtocolError });
+      }
+    }
+    return room;
+  }
+
+  async #readLoop(socket: DatagramSocket): Promise<void> {
+    const buffer = new Uint8Array(READ_BUFFER_SIZE);
+    const role = this.#role;
+    while (!this.#closed) {
+      let datagram: Uint8Array;
+      let from: DatagramAddress;
+      try {
+        [datagram, from] = await socket.receive(buffer);
+      } catch {
+        if (this.#closed) return;
+        continue; // A late ICMP error: the socket still serves.
+      }
+      if (this.#closed) return;
+      const now = performance.now();
+      if (role.kind === "source") {
+        const error = role.sender.receive(datagram, now);
+        if (error) this.#session!.handle({ type: "error", error });
+        this.#service();
+        continue;
+      }
+      if (_dropped(datagram)) continue;
+      // A copy: frames handed up are views into it.
+      const events = role.receiver.receive(
+        datagram.slice(),
+        from.hostname,
+        now,
+      );
+      const room = this.#take(events);
+      this.#arm(role.receiver.deadline);
+      if (!room && !this.#closed) {
+        await new Promise<void>((resolve) => this.#resumeReader = resolve);
+      }
+    }
+  }
+
+  #queue(datagram: Uint8Array, to?: DatagramAddress): void {
+    const role = this.#role;
+    this.#outgoing.push({
+      datagram,
+      to: to ??
+        (role.kind === "source" ? role.group : { hostname: "", port: 0 }),
+    });
+    if (!this.#writing) {
+      this.#writing = this.#writeLoop().finally(() => {
+        this.#writing = undefined;
+        if (this.#idle()) {
+          for (const resolve of this.#idleWaiters.splice(0)) resolve();
+        }
+      });
+    }
+  }
+
+  async #writeLoop(): Promise<void> {
+    const socket = this.#role.socket;
+    while (this.#outgoing.length > 0) {
+      const batch = this.#outgoing;
+      this.#outgoing = [];
+      for (const { datagram, to } of batch) {
+        try {
+          await socket.send(datagram, to);
+        } catch {
+          // Lost, as a datagram may be; PGM repairs it.
+        }
+      }
+    }
+  }
+}
+
+/** The test hook's verdict on a data packet read. */
+function _dropped(datagram: Uint8Array): boolean {
+  const drop = pgmTestHooks.dropReceived;
+  if (!drop || datagram.length < 24) return false;
+  if (datagram[4] !== 0x04) return false; // Only ODATA: repairs get through.
+  const sqn = ((datagram[16] << 24) | (datagram[17] << 16) |
+    (datagram[18] << 8) | datagram[19]) >>> 0;
+  return drop(sqn);
+}

@@ -1,0 +1,294 @@
+/**
+ * `epgm://`: PUB/SUB over PGM multicast (RFC 3208) encapsulated in UDP,
+ * as libzmq speaks it through OpenPGM. A publisher's endpoint is a PGM
+ * source; a subscriber's hears every source in the group, NAKs what it
+ * missed and takes the repairs. Bind and connect do the same, as in
+ * libzmq. `pgm://` (raw IP) is refused. Needs Deno's unstable datagram
+ * API (`--unstable-net`).
+ *
+ * @module
+ */
+
+import { ZmqError } from "../codec/errors.ts";
+import type { SocketType } from "../codec/socket_type.ts";
+import { PgmReceiver } from "../codec/_pgm_receiver.ts";
+import { PgmSender, pgmWindowSqns } from "../codec/_pgm_sender.ts";
+import {
+  bindGroup,
+  datagramSocket,
+  type DenoDatagramConn,
+  isMulticast,
+  listenDatagram,
+} from "./_datagram_socket.ts";
+import { bindError } from "./_stream_listener.ts";
+import { PgmLink, type PgmRole } from "./_pgm_link.ts";
+import type {
+  Link,
+  LinkOptions,
+  MulticastOptions,
+  Transport,
+} from "./transport.ts";
+
+/** An `epgm://` address: `interface;group:port`. */
+export interface EpgmAddress {
+  /** The interface: an IPv4 address, or a name such as `eth0`. */
+  interface: string;
+  /** The IPv4 multicast group. */
+  group: string;
+  /** The UDP port (and PGM data port). */
+  port: number;
+}
+
+/** libzmq's defaults for {@linkcode MulticastOptions}. */
+export const MULTICAST_DEFAULTS: Readonly<MulticastOptions> = {
+  rate: 100,
+  recoveryInterval: 10_000,
+  hops: 1,
+  loop: true,
+  maxTpdu: 1500,
+};
+
+/**
+ * Parses the address of an `epgm://` endpoint as libzmq does:
+ * `interface;group:port`.
+ *
+ * @example
+ * ```ts
+ * import { parseEpgmAddress } from "@zmtp/zmq/transport";
+ *
+ * console.log(parseEpgmAddress("127.0.0.1;239.192.1.1:5555"));
+ * // { interface: "127.0.0.1", group: "239.192.1.1", port: 5555 }
+ * ```
+ *
+ * @param address What follows `epgm://`.
+ * @returns The interface, group and port.
+ * @throws {ZmqError} `EINVAL` for a malformed address.
+ */
+export function parseEpgmAddress(address: string): EpgmAddress {
+  const match = /^([^;]+);([^:;]+):(\d+)$/.exec(address);
+  const port = Number(match?.[3]);
+  if (!match || port < 1 || port > 65535) {
+    throw new ZmqError(
+      "EINVAL",
+      `"epgm://${address}" needs an interface, a multicast group and a port, such as epgm://127.0.0.1;239.192.1.1:5555 or epgm://eth0;239.192.1.1:5555`,
+    );
+  }
+  const group = match[2];
+  if (!isMulticast(group) || group.includes(":")) {
+    throw new ZmqError(
+      "EINVAL",
+      `in "epgm://${address}", ${group} is not an IPv4 multicast group (224.0.0.0 to 239.255.255.255)`,
+    );
+  }
+  return { interface: match[1], group, port };
+}
+
+/**
+ * libzmq's rule for PGM: PUB and XPUB send, SUB and XSUB receive; no other
+ * type may use it.
+ *
+ * @example
+ * ```ts
+ * import { checkPgmSocketType } from "@zmtp/zmq/transport";
+ *
+ * checkPgmSocketType("SUB"); // fine
+ * ```
+ *
+ * @param type The socket's type.
+ * @throws {ZmqError} `ENOCOMPATPROTO` for any other type.
+ */
+export function checkPgmSocketType(type: SocketType): void {
+  if (["PUB", "XPUB", "SUB", "XSUB"].includes(type)) return;
+  throw new ZmqError(
+    "ENOCOMPATPROTO",
+    `a ${type} socket cannot use epgm://, which carries PUB, XPUB, SUB and XSUB only`,
+  );
+}
+
+/**
+ * The `epgm` transport. Both `bind` and `connect` join the group: a PUB
+ * or XPUB as a PGM source, a SUB or XSUB as a receiver of every source.
+ *
+ * @example
+ * ```ts
+ * import { epgm } from "@zmtp/zmq/transport";
+ *
+ * epgm.check("127.0.0.1;239.192.1.1:5555", "connect"); // fine
+ * ```
+ */
+export const epgm: Transport = {
+  scheme: "epgm",
+
+  checkSocketType: (type) => checkPgmSocketType(type),
+
+  check(address) {
+    parseEpgmAddress(address);
+    listenDatagram(`epgm://${address}`); // fail at once, not at every retry
+  },
+
+  async listen(address, options, accept) {
+    const link = await _open(address, options);
+    accept(link, `epgm://${address}`);
+    // The sockets are the link's: they go when the socket closes it.
+    return { endpoint: `epgm://${address}`, close: () => Promise.resolve() };
+  },
+
+  dial: (address, options) => _open(address, options),
+};
+
+/**
+ * `pgm://` needs raw IP sockets (and root), which Deno has not: it is
+ * refused with a pointer to `epgm://`, which libzmq peers also speak.
+ *
+ * @example
+ * ```ts
+ * import { pgm } from "@zmtp/zmq/transport";
+ *
+ * try {
+ *   pgm.check("eth0;239.192.1.1:5555", "connect");
+ * } catch (error) {
+ *   console.log((error as Error).message);
+ * }
+ * ```
+ */
+export const pgm: Transport = {
+  scheme: "pgm",
+  check(address) {
+    throw new ZmqError(
+      "EPROTONOSUPPORT",
+      `pgm://${address} needs raw IP sockets, which Deno does not offer: use epgm://${address} (PGM over UDP), which libzmq speaks too`,
+    );
+  },
+  listen: (address) => Promise.reject(_refuse(address)),
+  dial: (address) => Promise.reject(_refuse(address)),
+};
+
+function _refuse(address: string): ZmqError {
+  try {
+    pgm.check(address, "connect");
+  } catch (error) {
+    return error as ZmqError;
+  }
+  return new ZmqError("EPROTONOSUPPORT", "pgm://");
+}
+
+async function _open(address: string, options: LinkOptions): Promise<Link> {
+  const parsed = parseEpgmAddress(address);
+  const endpoint = `epgm://${address}`;
+  const listen = listenDatagram(endpoint);
+  const connection = options.connectionOptions();
+  const type = connection.socketType;
+  checkPgmSocketType(type);
+  const multicast = { ...MULTICAST_DEFAULTS, ...options.multicast };
+  const iface = _interfaceAddress(parsed.interface, endpoint);
+  const now = performance.now();
+  const opened: DenoDatagramConn[] = [];
+  try {
+    let role: PgmRole;
+    if (type === "PUB" || type === "XPUB") {
+      // Bound to the interface and the port: NAKs come to that address,
+      // and a socket bound to it takes them before any bound to 0.0.0.0.
+      const conn = listen({
+        transport: "udp",
+        hostname: iface,
+        port: parsed.port,
+        reuseAddress: true,
+        loopback: multicast.loop,
+      });
+      opened.push(conn);
+      if (multicast.hops !== 1) {
+        const membership = await conn.joinMulticastV4(parsed.group, iface);
+        await membership.setTTL(multicast.hops);
+      }
+      const gsi = crypto.getRandomValues(new Uint8Array(6));
+      role = {
+        kind: "source",
+        socket: datagramSocket(conn),
+        group: { hostname: parsed.group, port: parsed.port },
+        sender: new PgmSender({
+          session: {
+            gsi,
+            sourcePort: _sourcePort(parsed.port),
+            destinationPort: parsed.port,
+          },
+          address: iface,
+          group: parsed.group,
+          maxTpdu: multicast.maxTpdu,
+          rate: multicast.rate,
+          recoveryInterval: multicast.recoveryInterval,
+          now,
+        }),
+      };
+    } else {
+      const groupConn = bindGroup(listen, parsed.group, parsed.port);
+      opened.push(groupConn);
+      await groupConn.joinMulticastV4(parsed.group, iface);
+      const conn = listen({ transport: "udp", hostname: iface, port: 0 });
+      opened.push(conn);
+      role = {
+        kind: "receiver",
+        groupSocket: datagramSocket(groupConn),
+        socket: datagramSocket(conn),
+        port: parsed.port,
+        receiver: new PgmReceiver({
+          dataPort: parsed.port,
+          group: parsed.group,
+          windowSqns: pgmWindowSqns(
+            multicast.rate,
+            multicast.recoveryInterval,
+            multicast.maxTpdu,
+          ),
+          maxMessageSize: connection.maxMessageSize,
+          now,
+        }),
+      };
+    }
+    return new PgmLink(role);
+  } catch (error) {
+    for (const conn of opened) conn.close();
+    throw error instanceof ZmqError ? error : bindError(endpoint, error);
+  }
+}
+
+/** A random data-source port other than the data port, as OpenPGM picks. */
+function _sourcePort(dataPort: number): number {
+  for (;;) {
+    const port = 1 + Math.floor(Math.random() * 65535);
+    if (port !== dataPort) return port;
+  }
+}
+
+/** The IPv4 address of an interface given by address or by name. */
+function _interfaceAddress(name: string, endpoint: string): string {
+  if (/^\d{1,3}(?:\.\d{1,3}){3}$/.test(name)) return name;
+  const deno = (globalThis as {
+    Deno?: {
+      networkInterfaces?: () => {
+        name: string;
+        family: string;
+        address: string;
+      }[];
+    };
+  }).Deno;
+  let found: string | undefined;
+  try {
+    found = deno?.networkInterfaces?.().find((each) =>
+      each.name === name && each.family === "IPv4"
+    )?.address;
+  } catch (error) {
+    throw new ZmqError(
+      "EINVAL",
+      `cannot look up the interface "${name}" of ${endpoint} (${
+        (error as Error).message
+      }): give its IPv4 address instead, or allow --allow-sys=networkInterfaces`,
+      { cause: error },
+    );
+  }
+  if (found === undefined) {
+    throw new ZmqError(
+      "EINVAL",
+      `${endpoint}: no interface "${name}" with an IPv4 address`,
+    );
+  }
+  return found;
+}
