@@ -7,16 +7,17 @@
  *
  * @module
  */
-import { Subscriber } from "@zmtp/zmq";
+import { type SocketOptions, Subscriber } from "@zmtp/zmq";
 
 /** Runs the client; returns the average temperature. */
 export async function weatherClient(
   filter = "10001 ",
   endpoint = "tcp://localhost:5556",
   print: (line: string) => void = console.log,
+  socketOptions?: SocketOptions,
 ): Promise<number> {
   print("Collecting updates from weather server…");
-  await using subscriber = new Subscriber();
+  await using subscriber = new Subscriber(socketOptions);
   subscriber.connect(endpoint);
   // Subscribe to zipcode, default is NYC, 10001
   subscriber.subscribe(filter);

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Publisher } from "@zmtp/zmq";
+import { Publisher, type SocketOptions } from "@zmtp/zmq";
 import { catchInterrupt } from "./_interrupt.ts";
 
 /** Options for running the server inside the demo. */
@@ -17,6 +17,8 @@ export interface WeatherServerOptions {
   onBound?: (endpoint: string) => void;
   /** Stops publishing when aborted. Default: never. */
   signal?: AbortSignal;
+  /** Options of the PUB socket (the rate for `epgm://`). */
+  socketOptions?: SocketOptions;
 }
 
 const randomOf = (limit: number) => Math.floor(Math.random() * limit);
@@ -25,7 +27,7 @@ const randomOf = (limit: number) => Math.floor(Math.random() * limit);
 export async function weatherServer(
   options: WeatherServerOptions = {},
 ): Promise<void> {
-  await using publisher = new Publisher();
+  await using publisher = new Publisher(options.socketOptions);
   await publisher.bind(options.endpoint ?? "tcp://*:5556");
   options.onBound?.(publisher.lastEndpoint!);
   while (!options.signal?.aborted) {
