@@ -20,17 +20,26 @@ export class Lines {
   constructor(stream: ReadableStream<Uint8Array>) {
     this.#reader = stream.pipeThrough(new TextDecoderStream()).getReader();
   }
-  /** The next line, parsed. */
+  /** The next line, parsed; lines that are not JSON objects are skipped (OpenPGM warns on stdout). */
   async next(): Promise<Record<string, number | string>> {
-    while (!this.#buffer.includes("\n")) {
-      const { value, done } = await this.#reader.read();
-      if (done) throw new Error("a benchmark process ended early");
-      this.#buffer += value;
+    for (;;) {
+      while (!this.#buffer.includes("\n")) {
+        const { value, done } = await this.#reader.read();
+        if (done) throw new Error("a benchmark process ended early");
+        this.#buffer += value;
+      }
+      const index = this.#buffer.indexOf("\n");
+      const line = this.#buffer.slice(0, index);
+      this.#buffer = this.#buffer.slice(index + 1);
+      if (line.startsWith("{")) return JSON.parse(line);
     }
-    const index = this.#buffer.indexOf("\n");
-    const line = this.#buffer.slice(0, index);
-    this.#buffer = this.#buffer.slice(index + 1);
-    return JSON.parse(line);
+  }
+
+  /** Reads to the end, so the process can exit. */
+  async drain(): Promise<void> {
+    while (!(await this.#reader.read()).done) {
+      // Nothing more is wanted.
+    }
   }
   /** The value of `key` in the next line that has it. */
   async until(key: string): Promise<number | string> {

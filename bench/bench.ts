@@ -32,10 +32,17 @@
  * while. About 5 min at the default counts; a count needing more descriptors than `ulimit -n` allows is skipped with
  * a note (10,000 peers need 10,256 for the server; the C clients raise
  * their own limit to the hard one).
+ *
+ *     deno task bench --only pgm [--rate 10000] [--sizes 16,1024] [--rounds N]
+ *
+ * Multicast (bench/_pgm.ts): our PUB → SUB and libzmq's (Debian's pyzmq,
+ * with OpenPGM) over epgm:// on loopback at the same rate (kbit/s):
+ * messages per second at the SUB, and how many were lost.
  */
 
 import { Lines } from "./_lines.ts";
 import { runPeers } from "./_peers.ts";
+import { runPgm } from "./_pgm.ts";
 import { runWorkers } from "./_workers.ts";
 
 const RUN_TIMEOUT_MS = 60_000;
@@ -48,9 +55,9 @@ type Impl = "ours" | "theirs" | "native";
 const args = _parseArgs(Deno.args);
 const rounds = Number(args.rounds ?? 3);
 const only = args.only?.split(",") ??
-  ["push", "curve", "pub", "dealer", "reqrep", "workers", "peers"];
+  ["push", "curve", "pub", "dealer", "reqrep", "workers", "peers", "pgm"];
 const patterns = only.filter((name) =>
-  name !== "peers" && name !== "workers"
+  name !== "peers" && name !== "workers" && name !== "pgm"
 ) as Pattern[];
 const sizes = args.sizes?.split(",").map(Number) ?? [16, 1024, 65536, 1048576];
 const transports =
@@ -276,6 +283,13 @@ if (only.includes("workers")) {
   await runWorkers(
     args.sizes?.split(",").map(Number) ?? [16, 1024, 65536],
     rounds,
+  );
+}
+if (only.includes("pgm")) {
+  await runPgm(
+    args.sizes?.split(",").map(Number) ?? [16, 1024],
+    rounds,
+    Number(args.rate ?? 10_000),
   );
 }
 if (only.includes("peers")) {

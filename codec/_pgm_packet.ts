@@ -313,7 +313,7 @@ export function encodeNak(
   _writeNla(packet, view, 20, source);
   _writeNla(packet, view, 28, group);
   if (listed > 0) {
-    packet.set([OPT_LENGTH, 4, 0, optionBytes], 36);
+    packet.set([OPT_LENGTH, 4, optionBytes >>> 8, optionBytes & 0xff], 36);
     packet.set([OPT_NAK_LIST | OPT_END, 4 + 4 * listed, 0, 0], 40);
     for (let i = 1; i <= listed; i++) view.setUint32(40 + 4 * i, sqns[i]);
   }

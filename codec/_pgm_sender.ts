@@ -37,6 +37,8 @@ const HEARTBEAT_SPM = [100, 100, 100, 100, 1300, 7000, 16000, 25000, 30000];
 const AMBIENT_SPM = 30_000;
 /** SPMs sent on start and, with OPT_FIN, on close. */
 const SPM_BURST = 3;
+/** The largest burst the rate allows, in bytes. */
+const MAX_BURST_BYTES = 64 * 1024;
 /** The fewest ms between SPMs sent in answer to SPMRs. */
 const SPMR_ANSWER_INTERVAL = 25;
 
@@ -118,7 +120,13 @@ export class PgmSender {
     this.#group = options.group;
     this.#maxTsdu = pgmMaxTsdu(options.maxTpdu);
     this.#rate = options.rate / 8; // kbit/s is bytes per ms
-    this.#bucketSize = Math.max(this.#rate * 1000, options.maxTpdu);
+    // A second of the rate, as OpenPGM allows, but no more than a
+    // receiver's socket buffer holds while it is busy, so that a burst
+    // does not itself cause loss.
+    this.#bucketSize = Math.max(
+      Math.min(this.#rate * 1000, MAX_BURST_BYTES),
+      options.maxTpdu,
+    );
     this.#tokens = this.#bucketSize;
     this.#tokensAt = options.now;
     this.#windowSqns = pgmWindowSqns(

@@ -109,6 +109,14 @@ Deno.test("pgm: a NAK goes upstream with its ports swapped and lists up to 63", 
   });
 });
 
+Deno.test("pgm: a NAK of 63 sequence numbers (options over 255 bytes) decodes", () => {
+  const sqns = Array.from({ length: 63 }, (_, i) => 1000 + 2 * i);
+  const nak = encodeNak(SESSION, PGM_NAK, sqns, "127.0.0.1", "239.192.1.2");
+  const decoded = decodePgm(nak);
+  if (decoded.type !== "nak") throw new Error(decoded.type);
+  assertEquals(decoded.sqns, sqns);
+});
+
 Deno.test("pgm: truncated, corrupt or badly optioned packets throw ProtocolError", () => {
   const corrupt = OPENPGM_ODATA.slice();
   corrupt[30] ^= 1;
