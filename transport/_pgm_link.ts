@@ -15,6 +15,7 @@ import type { PgmReceiver } from "../codec/_pgm_receiver.ts";
 import type { PgmSender } from "../codec/_pgm_sender.ts";
 import type { DatagramAddress } from "../codec/_datagram.ts";
 import type { DatagramSocket } from "./_datagram_socket.ts";
+import { Settler } from "./_settle.ts";
 import type { Link, LinkEnd, MessageWriter, Session } from "./transport.ts";
 
 /**
@@ -66,6 +67,11 @@ export class PgmLink implements Link, MessageWriter {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAt = Infinity;
   #idleWaiters: (() => void)[] = [];
+  #pumpScheduled = false;
+  #settler = new Settler(() => {
+    this.#pumpScheduled = false;
+    this.#pump();
+  });
 
   /**
    * Wraps the sockets of an endpoint; nothing moves until started.
@@ -110,7 +116,11 @@ export class PgmLink implements Link, MessageWriter {
 
   wake(): void {
     if (this.#closed || !this.#session) return;
-    this.#pump();
+    if (this.#pumpScheduled) return this.#settler.sent();
+    this.#pumpScheduled = true;
+    // A burst of sends fills TSDUs together once its senders settle, not
+    // a packet (and its headers' share of the rate) per message.
+    this.#settler.start();
   }
 
   resume(): void {
@@ -157,7 +167,8 @@ export class PgmLink implements Link, MessageWriter {
   sendCancel(_topic: Uint8Array): void {}
 
   #idle(): boolean {
-    return !this.#writing && (this.#encoder?.pendingBytes ?? 0) === 0;
+    return !this.#pumpScheduled && !this.#writing &&
+      (this.#encoder?.pendingBytes ?? 0) === 0;
   }
 
   /** Sends what the rate allows now, and waits for the rest. */
