@@ -9,7 +9,7 @@
  */
 
 import { Metadata } from "../codec/metadata.ts";
-import type { ProtocolError } from "../codec/errors.ts";
+import { ProtocolError } from "../codec/errors.ts";
 import { PgmFrameEncoder } from "../codec/_pgm_framing.ts";
 import type { PgmReceiver } from "../codec/_pgm_receiver.ts";
 import type { PgmSender } from "../codec/_pgm_sender.ts";
@@ -50,6 +50,8 @@ export type PgmRole =
 /** Messages taken from the session per fill, in bytes. */
 const FILL_BYTES = 64 * 1024;
 const READ_BUFFER_SIZE = 65_536;
+/** Errors of a read that leave the socket usable (Deno's error names). */
+const _TRANSIENT = new Set(["ConnectionReset", "ConnectionRefused"]);
 
 /** A {@linkcode Link} over PGM datagrams. */
 export class PgmLink implements Link, MessageWriter {
@@ -244,7 +246,7 @@ export class PgmLink implements Link, MessageWriter {
           this.#queue(event.datagram, { hostname: event.to, port: role.port });
         }
       } else {
-        session.handle({ type: "error", error: event.error as ProtocolError });
+        session.handle({ type: "error", error: event.error });
       }
     }
     return room;
@@ -258,9 +260,20 @@ export class PgmLink implements Link, MessageWriter {
       let from: DatagramAddress;
       try {
         [datagram, from] = await socket.receive(buffer);
-      } catch {
+      } catch (error) {
         if (this.#closed) return;
-        continue; // A late ICMP error: the socket still serves.
+        // A late ICMP error leaves the socket serving; anything else is
+        // said, and ends the link rather than spinning on a dead socket.
+        if (_TRANSIENT.has((error as Error).name)) continue;
+        this.#session!.handle({
+          type: "error",
+          error: new ProtocolError(
+            "peer",
+            `the epgm socket failed to receive: ${(error as Error).message}`,
+          ),
+        });
+        this.close();
+        return;
       }
       if (this.#closed) return;
       const now = performance.now();

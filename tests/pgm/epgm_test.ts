@@ -420,18 +420,8 @@ Deno.test({
     await xsub.send([new Uint8Array([1])]);
     const xpub = new XPublisher({ rate: RATE });
     xpub.connect(`epgm://${address}`);
+    await warmUpOurs(xpub, xsub);
     const signal = deadline();
-    for (;;) {
-      await xpub.send(["warm"]);
-      try {
-        await xsub.receive({
-          signal: AbortSignal.any([signal, AbortSignal.timeout(50)]),
-        });
-        break;
-      } catch (error) {
-        if (signal.aborted) throw error;
-      }
-    }
     await xpub.send(["topic", "data"]);
     for (;;) {
       const got = await xsub.receive({ signal });
@@ -474,6 +464,30 @@ Deno.test({
     );
     stop.abort();
     await server;
+  },
+});
+
+Deno.test({
+  name:
+    "epgm: an interface given by name (lo) is looked up; an unknown one is EINVAL",
+  ignore,
+  async fn() {
+    const [, rest] = randomGroup().split(";");
+    const sub = new Subscriber({ rate: RATE });
+    sub.subscribe();
+    sub.connect(`epgm://lo;${rest}`);
+    const pub = new Publisher({ rate: RATE });
+    pub.connect(`epgm://127.0.0.1;${rest}`);
+    await warmUpOurs(pub, sub);
+    const nowhere = new Subscriber();
+    await assertRejects(
+      () => nowhere.bind(`epgm://no-such-interface;${rest}`),
+      ZmqError,
+      "no interface",
+    );
+    await pub.close();
+    await sub.close();
+    await nowhere.close();
   },
 });
 
