@@ -196,7 +196,8 @@ export function decodePgm(bytes: Uint8Array): PgmPacket {
       return {
         ...base,
         type: code === PGM_NAK ? "nak" : "ncf",
-        sqns: [view.getUint32(16), ...options.naks],
+        // At most what one NAK may list, however many lists it carries.
+        sqns: [view.getUint32(16), ...options.naks].slice(0, MAX_NAK_SQNS),
         source,
         group,
       };

@@ -55,6 +55,7 @@ const PEER_EXPIRY = 300_000;
 /** A source that never sent data is forgotten sooner (ms). */
 const STRANGER_EXPIRY = 30_000;
 const LOST = null;
+const _IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 
 type _Repair = {
   state: "backoff" | "ncf" | "data";
@@ -77,6 +78,8 @@ type _Source = {
   repairs: Map<number, _Repair>;
   heard: number;
   hadData: boolean;
+  /** It sent OPT_FIN: it goes once nothing waits for repair. */
+  fin: boolean;
   decoder: PgmFrameDecoder;
 };
 
@@ -134,14 +137,19 @@ export class PgmReceiver {
         return events; // An SPM older than one already seen.
       }
       source.spmSqn = packet.sqn;
-      source.nla = packet.nla;
+      // NAKs go over IPv4 (the transport's); else to where data came from.
+      if (_IPV4.test(packet.nla)) source.nla = packet.nla;
       if (source.next === undefined) {
         // Data starts after what the source had sent before we heard it.
         source.next = (packet.lead + 1) >>> 0;
         source.highest = packet.lead;
-      } else this.#expect(source, packet.lead, now);
-      this.#trail(source, packet.trail, events);
-      if (packet.fin && source.repairs.size === 0) {
+      } else this.#expect(source, packet.lead, now, events);
+      // A trail past what the source says it sent is not believed.
+      if (!sqnBefore((packet.lead + 1) >>> 0, packet.trail)) {
+        this.#trail(source, packet.trail, events);
+      }
+      source.fin ||= packet.fin;
+      if (source.fin && source.repairs.size === 0) {
         this.#sources.delete(packet.tsi);
       }
       return events;
@@ -152,7 +160,9 @@ export class PgmReceiver {
       source.highest = (packet.sqn - 1) >>> 0;
     }
     this.#data(source, packet.sqn, packet.payload, now, events);
-    this.#trail(source, packet.trail, events);
+    if (!sqnBefore((packet.sqn + 1) >>> 0, packet.trail)) {
+      this.#trail(source, packet.trail, events);
+    }
     return events;
   }
 
@@ -163,6 +173,10 @@ export class PgmReceiver {
       const expiry = source.hadData ? PEER_EXPIRY : STRANGER_EXPIRY;
       if (now - source.heard >= expiry) {
         this.#sources.delete(tsi);
+        continue;
+      }
+      if (source.fin && source.repairs.size === 0) {
+        this.#sources.delete(tsi); // It said it was done.
         continue;
       }
       const asked: number[] = [];
@@ -185,8 +199,9 @@ export class PgmReceiver {
         }
       }
       this.#read(source, events);
+      const to = source.nla ?? source.from;
+      if (!_IPV4.test(to)) continue;
       for (let i = 0; i < asked.length; i += MAX_NAK_SQNS) {
-        const to = source.nla ?? source.from;
         events.push({
           type: "transmit",
           to,
@@ -251,6 +266,7 @@ export class PgmReceiver {
       repairs: new Map(),
       heard: now,
       hadData: false,
+      fin: false,
       decoder: new PgmFrameDecoder(this.#maxMessageSize),
     };
     this.#sources.set(tsi, source);
@@ -270,22 +286,30 @@ export class PgmReceiver {
       // Too far ahead to hold what lies between: the oldest is lost.
       this.#trail(source, (sqn - this.#windowSqns + 1) >>> 0, events);
     }
-    this.#expect(source, sqn, now);
+    this.#expect(source, sqn, now, events);
     source.repairs.delete(sqn);
     source.held.set(sqn, payload);
     this.#read(source, events);
   }
 
   /** Marks what the source sent up to `lead` and we have not seen as missing. */
-  #expect(source: _Source, lead: number, now: number): void {
+  #expect(
+    source: _Source,
+    lead: number,
+    now: number,
+    events: PgmReceiverEvent[],
+  ): void {
     if (!sqnBefore(source.highest, lead)) return;
     let sqn = (source.highest + 1) >>> 0;
     if (sqnBefore(sqn, source.next!)) sqn = source.next!;
     const end = (lead + 1) >>> 0;
-    // Beyond the window nothing is asked for: #trail drops it.
-    const start = sqnDistance(sqn, end) > this.#windowSqns
-      ? (end - this.#windowSqns) >>> 0
-      : sqn;
+    let start = sqn;
+    if (sqnDistance(sqn, end) > this.#windowSqns) {
+      // More than the window holds: what lies before its last part is
+      // given up on now (and reported), not left waiting unasked.
+      start = (end - this.#windowSqns) >>> 0;
+      this.#trail(source, start, events);
+    }
     for (let each = start; each !== end; each = (each + 1) >>> 0) {
       if (!source.held.has(each) && !source.repairs.has(each)) {
         source.repairs.set(each, {

@@ -37,6 +37,8 @@ const HEARTBEAT_SPM = [100, 100, 100, 100, 1300, 7000, 16000, 25000, 30000];
 const AMBIENT_SPM = 30_000;
 /** SPMs sent on start and, with OPT_FIN, on close. */
 const SPM_BURST = 3;
+/** The longest window, in packets (about 1.5 GB of them). */
+const MAX_WINDOW_SQNS = 2 ** 20;
 /** The largest burst the rate allows, in bytes. */
 const MAX_BURST_BYTES = 64 * 1024;
 /** The fewest ms between SPMs sent in answer to SPMRs. */
@@ -85,7 +87,9 @@ export function pgmWindowSqns(
   interval: number,
   maxTpdu: number,
 ): number {
-  return Math.max(1, Math.floor(Math.floor(rate / 8) * interval / maxTpdu));
+  const sqns = Math.floor(Math.floor(rate / 8) * interval / maxTpdu);
+  // Far inside serial arithmetic's half range, and memory a host has.
+  return Math.min(Math.max(1, sqns), MAX_WINDOW_SQNS);
 }
 
 /** A PGM source. */
@@ -106,7 +110,9 @@ export class PgmSender {
   #trail = 0;
   #lead = -1;
   #spmSqn = 0;
-  #nextSpm: number;
+  /** SPMs after data, and ambient ones whatever the data (OpenPGM's two timers). */
+  #nextHeartbeat = Infinity;
+  #nextAmbient: number;
   #heartbeat = HEARTBEAT_SPM.length;
   #lastSpm = -Infinity;
   #control: Uint8Array[] = [];
@@ -136,7 +142,7 @@ export class PgmSender {
     );
     for (let i = 0; i < SPM_BURST; i++) this.#control.push(this.#spm(false));
     this.#lastSpm = options.now;
-    this.#nextSpm = options.now + AMBIENT_SPM;
+    this.#nextAmbient = options.now + AMBIENT_SPM;
   }
 
   /** The largest TSDU {@linkcode send} takes. */
@@ -181,8 +187,8 @@ export class PgmSender {
     );
     this.#tokens -= packet.length + IP_UDP_BYTES;
     // Receivers learn of a lost tail from the SPMs that follow data.
-    this.#heartbeat = 0;
-    this.#nextSpm = now + HEARTBEAT_SPM[0];
+    this.#heartbeat = 1;
+    this.#nextHeartbeat = now + HEARTBEAT_SPM[0];
     return packet;
   }
 
@@ -259,13 +265,15 @@ export class PgmSender {
       out.push(packet);
     }
     this.#repairs = [];
-    if (now >= this.#nextSpm) {
+    if (now >= this.#nextHeartbeat || now >= this.#nextAmbient) {
       out.push(this.#spm(false));
       this.#lastSpm = now;
-      const interval = this.#heartbeat < HEARTBEAT_SPM.length
-        ? HEARTBEAT_SPM[this.#heartbeat++]
-        : AMBIENT_SPM;
-      this.#nextSpm = now + interval;
+      this.#nextAmbient = now + AMBIENT_SPM;
+      if (now >= this.#nextHeartbeat) {
+        this.#nextHeartbeat = this.#heartbeat < HEARTBEAT_SPM.length
+          ? now + HEARTBEAT_SPM[this.#heartbeat++]
+          : Infinity;
+      }
     }
     return out;
   }
@@ -274,7 +282,7 @@ export class PgmSender {
   get deadline(): number {
     return this.#control.length > 0 || this.#repairs.length > 0
       ? -Infinity
-      : this.#nextSpm;
+      : Math.min(this.#nextHeartbeat, this.#nextAmbient);
   }
 
   /** The SPMs that end the session (OPT_FIN). */

@@ -72,7 +72,7 @@ export class PgmLink implements Link, MessageWriter {
   #pumpScheduled = false;
   #settler = new Settler(() => {
     this.#pumpScheduled = false;
-    this.#pump();
+    this.#guarded(() => this.#pump());
   });
 
   /**
@@ -225,9 +225,30 @@ export class PgmLink implements Link, MessageWriter {
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#timerAt = Infinity;
-      if (this.#role.kind === "source") this.#pump();
-      else this.#service();
+      this.#guarded(() =>
+        this.#role.kind === "source" ? this.#pump() : this.#service()
+      );
     }, delay);
+  }
+
+  /**
+   * Runs work outside any caller that could catch it (a timer, a
+   * microtask): a failure is reported and ends the link, not the process.
+   */
+  #guarded(work: () => void): void {
+    try {
+      work();
+    } catch (error) {
+      if (this.#closed) return;
+      this.#session?.handle({
+        type: "error",
+        error: new ProtocolError(
+          "protocol",
+          `the epgm link failed: ${(error as Error).message}`,
+        ),
+      });
+      this.close();
+    }
   }
 
   /** What the receiver made of a datagram or of time passing. */

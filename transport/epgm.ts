@@ -180,6 +180,19 @@ async function _open(address: string, options: LinkOptions): Promise<Link> {
   const type = connection.socketType;
   checkPgmSocketType(type);
   const multicast = { ...MULTICAST_DEFAULTS, ...options.multicast };
+  // Checked again: the socket's settings may have changed since.
+  if (
+    !(multicast.rate >= 8) || !(multicast.recoveryInterval >= 1) ||
+    !(multicast.maxTpdu >= 128 && multicast.maxTpdu <= 65_535) ||
+    !(multicast.hops >= 1 && multicast.hops <= 255)
+  ) {
+    throw new ZmqError(
+      "EINVAL",
+      `${endpoint}: multicast settings out of range: ${
+        JSON.stringify(multicast)
+      }`,
+    );
+  }
   const iface = _interfaceAddress(parsed.interface, endpoint);
   const now = performance.now();
   const opened: DenoDatagramConn[] = [];

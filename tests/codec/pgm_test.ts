@@ -7,6 +7,7 @@ import {
   encodeSpm,
   PGM_NAK,
   PGM_ODATA,
+  PGM_RDATA,
 } from "../../codec/_pgm_packet.ts";
 import { PgmFrameDecoder, PgmFrameEncoder } from "../../codec/_pgm_framing.ts";
 import { pgmMaxTsdu, PgmSender } from "../../codec/_pgm_sender.ts";
@@ -327,4 +328,151 @@ Deno.test("pgm: a flood of SPMs from strangers is bounded and forgotten", () => 
   assertEquals([receiver.sources, refused], [8, 992]);
   receiver.poll(60_000);
   assertEquals(receiver.sources, 0);
+});
+
+function tsduOf(text: string): Uint8Array {
+  const encoder = new PgmFrameEncoder(pgmMaxTsdu(1500));
+  encoder.encode([new TextEncoder().encode(text)]);
+  encoder.flush();
+  return encoder.take()!;
+}
+
+Deno.test("pgm: an SPM naming an IPv6 source makes NAKs go where its data came from, never throws", () => {
+  const receiver = new PgmReceiver({
+    dataPort: 5601,
+    group: "239.192.1.2",
+    windowSqns: 80,
+    now: 0,
+    random: () => 0,
+  });
+  const spm = (sqn: number, lead: number) => {
+    const ipv4 = encodeSpm(SESSION, { sqn, trail: 0, lead, nla: "127.0.0.1" });
+    const ipv6 = new Uint8Array(ipv4.length + 12);
+    ipv6.set(ipv4.subarray(0, 28));
+    ipv6[29] = 2; // AFI 2, and a checksum of 0: none sent
+    ipv6[6] = ipv6[7] = 0;
+    return ipv6;
+  };
+  receiver.receive(spm(0, 0xffffffff), "10.0.0.9", 0);
+  receiver.receive(spm(1, 4), "10.0.0.9", 0);
+  const naks = receiver.poll(100).filter((event) => event.type === "transmit");
+  assertEquals(naks.map((event) => event.type === "transmit" && event.to), [
+    "10.0.0.9",
+  ]);
+});
+
+Deno.test("pgm: a gap wider than the receive window is reported lost at once, and reading goes on", () => {
+  const receiver = new PgmReceiver({
+    dataPort: 5601,
+    group: "239.192.1.2",
+    windowSqns: 4,
+    now: 0,
+    random: () => 0,
+  });
+  const got: string[] = [];
+  const kinds: string[] = [];
+  const take = (events: PgmReceiverEvent[]) => {
+    for (const event of events) {
+      if (event.type === "message") got.push(utf8.decode(event.frames[0]));
+      if (event.type === "error") kinds.push(event.error.kind);
+    }
+  };
+  take(
+    receiver.receive(
+      encodeData(SESSION, PGM_ODATA, 0, 0, tsduOf("m0")),
+      "127.0.0.1",
+      0,
+    ),
+  );
+  // 1..9 lost; an SPM says 9 was sent: 1..5 lie beyond the window of 4.
+  take(
+    receiver.receive(
+      encodeSpm(SESSION, { sqn: 0, trail: 0, lead: 9, nla: "127.0.0.1" }),
+      "127.0.0.1",
+      0,
+    ),
+  );
+  assert(
+    kinds.length > 0 && kinds.every((kind) => kind === "loss"),
+    `${kinds}`,
+  );
+  for (const sqn of [6, 7, 8, 9]) {
+    take(
+      receiver.receive(
+        encodeData(SESSION, PGM_RDATA, sqn, 0, tsduOf(`m${sqn}`)),
+        "127.0.0.1",
+        10,
+      ),
+    );
+  }
+  assertEquals(got, ["m0", "m6", "m7", "m8", "m9"]);
+});
+
+Deno.test("pgm: a trail past the packet itself is not believed", () => {
+  const receiver = new PgmReceiver({
+    dataPort: 5601,
+    group: "239.192.1.2",
+    windowSqns: 80,
+    now: 0,
+  });
+  const got: string[] = [];
+  for (const [sqn, trail] of [[0, 0], [1, 1_000_000], [2, 0]]) {
+    for (
+      const event of receiver.receive(
+        encodeData(SESSION, PGM_ODATA, sqn, trail, tsduOf(`m${sqn}`)),
+        "127.0.0.1",
+        0,
+      )
+    ) {
+      if (event.type === "message") got.push(utf8.decode(event.frames[0]));
+    }
+  }
+  assertEquals(got, ["m0", "m1", "m2"]);
+});
+
+Deno.test("pgm: steady data does not hold back the ambient SPM", () => {
+  const sender = new PgmSender({
+    session: SESSION,
+    address: "127.0.0.1",
+    group: "239.192.1.2",
+    maxTpdu: 1500,
+    rate: 1000,
+    recoveryInterval: 10_000,
+    now: 0,
+  });
+  sender.poll(0);
+  let spms = 0;
+  for (let now = 1; now < 300_000; now += 50) {
+    sender.send(tsduOf("x"), now);
+    for (const packet of sender.poll(now)) if (packet[4] === 0) spms++;
+  }
+  // One every 30 s (OpenPGM's receivers forget a source 300 s after its last).
+  assert(spms >= 9, `${spms}`);
+});
+
+Deno.test("pgm framing: any TSDU size, frames of every length class, flushes anywhere", () => {
+  let seed = 7;
+  const next = (n: number) => (seed = (seed * 16807) % 2147483647) % n;
+  for (let round = 0; round < 200; round++) {
+    const encoder = new PgmFrameEncoder(3 + next(40));
+    const decoder = new PgmFrameDecoder();
+    const sent: number[][] = [];
+    const got: number[][] = [];
+    for (let m = 0; m < 20; m++) {
+      const lengths = Array.from(
+        { length: 1 + next(3) },
+        () => [0, 1, 253, 254, 255, 256, next(600)][next(7)],
+      );
+      encoder.encode(lengths.map((length) => new Uint8Array(length).fill(m)));
+      sent.push(lengths);
+      if (next(3) === 0) encoder.flush();
+    }
+    encoder.flush();
+    for (let tsdu; (tsdu = encoder.take());) {
+      for (const message of decoder.push(tsdu)) {
+        got.push(message.map((frame) => frame.length));
+      }
+    }
+    assertEquals(got, sent);
+  }
 });
