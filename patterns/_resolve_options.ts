@@ -8,6 +8,7 @@
 import { ZmqError } from "../codec/errors.ts";
 import type { SocketType } from "../codec/socket_type.ts";
 import type { MulticastOptions } from "../transport/transport.ts";
+import { checkMulticast, MULTICAST_DEFAULTS } from "../transport/epgm.ts";
 import type { Authenticator } from "./authentication.ts";
 import type { ConnectOptions, SocketOptions } from "./options.ts";
 
@@ -92,27 +93,14 @@ export function resolveOptions(
  */
 export function resolveMulticast(options: SocketOptions): MulticastOptions {
   const multicast = {
-    rate: options.rate ?? 100,
-    recoveryInterval: options.recoveryInterval ?? 10_000,
-    hops: options.multicastHops ?? 1,
-    loop: options.multicastLoop ?? true,
-    maxTpdu: options.multicastMaxTpdu ?? 1500,
+    rate: options.rate ?? MULTICAST_DEFAULTS.rate,
+    recoveryInterval: options.recoveryInterval ??
+      MULTICAST_DEFAULTS.recoveryInterval,
+    hops: options.multicastHops ?? MULTICAST_DEFAULTS.hops,
+    loop: options.multicastLoop ?? MULTICAST_DEFAULTS.loop,
+    maxTpdu: options.multicastMaxTpdu ?? MULTICAST_DEFAULTS.maxTpdu,
   };
-  const ranges: [keyof typeof multicast, string, number, number][] = [
-    ["rate", "rate", 8, 10_000_000],
-    ["recoveryInterval", "recoveryInterval", 1, 2 ** 31 - 1],
-    ["hops", "multicastHops", 1, 255],
-    ["maxTpdu", "multicastMaxTpdu", 128, 65_535],
-  ];
-  for (const [key, name, low, high] of ranges) {
-    const value = multicast[key] as number;
-    if (!Number.isInteger(value) || value < low || value > high) {
-      throw new ZmqError(
-        "EINVAL",
-        `${name} must be a whole number from ${low} to ${high}, not ${value}`,
-      );
-    }
-  }
+  checkMulticast(multicast);
   return multicast;
 }
 

@@ -49,6 +49,37 @@ export const MULTICAST_DEFAULTS: Readonly<MulticastOptions> = {
 };
 
 /**
+ * Checks multicast settings against the ranges libzmq (and OpenPGM) take.
+ *
+ * @example
+ * ```ts
+ * import { checkMulticast, MULTICAST_DEFAULTS } from "@zmtp/zmq/transport";
+ *
+ * checkMulticast({ ...MULTICAST_DEFAULTS, rate: 10_000 }); // fine
+ * ```
+ *
+ * @param multicast The settings.
+ * @throws {ZmqError} `EINVAL`, naming the option out of range.
+ */
+export function checkMulticast(multicast: MulticastOptions): void {
+  const ranges: [keyof MulticastOptions, string, number, number][] = [
+    ["rate", "rate", 8, 10_000_000],
+    ["recoveryInterval", "recoveryInterval", 1, 2 ** 31 - 1],
+    ["hops", "multicastHops", 1, 255],
+    ["maxTpdu", "multicastMaxTpdu", 128, 65_535],
+  ];
+  for (const [key, name, low, high] of ranges) {
+    const value = multicast[key] as number;
+    if (!Number.isInteger(value) || value < low || value > high) {
+      throw new ZmqError(
+        "EINVAL",
+        `${name} must be a whole number from ${low} to ${high}, not ${value}`,
+      );
+    }
+  }
+}
+
+/**
  * Parses the address of an `epgm://` endpoint as libzmq does:
  * `interface;group:port`.
  *
@@ -181,18 +212,7 @@ async function _open(address: string, options: LinkOptions): Promise<Link> {
   checkPgmSocketType(type);
   const multicast = { ...MULTICAST_DEFAULTS, ...options.multicast };
   // Checked again: the socket's settings may have changed since.
-  if (
-    !(multicast.rate >= 8) || !(multicast.recoveryInterval >= 1) ||
-    !(multicast.maxTpdu >= 128 && multicast.maxTpdu <= 65_535) ||
-    !(multicast.hops >= 1 && multicast.hops <= 255)
-  ) {
-    throw new ZmqError(
-      "EINVAL",
-      `${endpoint}: multicast settings out of range: ${
-        JSON.stringify(multicast)
-      }`,
-    );
-  }
+  checkMulticast(multicast);
   const iface = _interfaceAddress(parsed.interface, endpoint);
   const now = performance.now();
   const opened: DenoDatagramConn[] = [];
