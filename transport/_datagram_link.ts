@@ -10,10 +10,10 @@ import {
   type DatagramAddress,
   MAX_DATAGRAM_BYTES,
 } from "../codec/_datagram.ts";
-import { ProtocolError } from "../codec/errors.ts";
+import type { ProtocolError } from "../codec/errors.ts";
 import type { PeerInfo } from "../codec/connection.ts";
 import { Settler } from "./_settle.ts";
-import type { DatagramSocket } from "./_datagram_socket.ts";
+import { type DatagramSocket, receiveFailure } from "./_datagram_socket.ts";
 import type { Link, LinkEnd, MessageWriter, Session } from "./transport.ts";
 
 /**
@@ -24,8 +24,6 @@ import type { Link, LinkEnd, MessageWriter, Session } from "./transport.ts";
 const READ_BUFFER_SIZE = 65_536;
 /** Datagrams taken from the session per batch of writes. */
 const WRITE_BATCH_BYTES = 64 * 1024;
-/** Errors of a read that leave the socket usable (Deno's error names). */
-const _TRANSIENT = new Set(["ConnectionReset", "ConnectionRefused"]);
 
 /** What a datagram means to the socket type on this link. */
 export interface DatagramRole {
@@ -174,17 +172,9 @@ export class DatagramLink implements Link, MessageWriter {
         [datagram, from] = await this.#socket.receive(buffer);
       } catch (error) {
         if (this.#closed) return;
-        // An ICMP error reported late (Windows does, for a datagram sent
-        // earlier) does not end a socket that serves many peers.
-        if (_TRANSIENT.has((error as Error).name)) continue;
-        // Say why the endpoint went deaf, rather than closing in silence.
-        session.handle({
-          type: "error",
-          error: new ProtocolError(
-            "peer",
-            `the udp socket failed to receive: ${(error as Error).message}`,
-          ),
-        });
+        const failure = receiveFailure(error, "udp");
+        if (!failure) continue;
+        session.handle({ type: "error", error: failure });
         this.close();
         return;
       }

@@ -7,7 +7,7 @@
  */
 
 import type { DatagramAddress } from "../codec/_datagram.ts";
-import { ZmqError } from "../codec/errors.ts";
+import { ProtocolError, ZmqError } from "../codec/errors.ts";
 
 /** The parts of `Deno.DatagramConn` used here (typed here: the API is unstable). */
 export interface DenoDatagramConn {
@@ -93,6 +93,29 @@ export function datagramSocket(conn: DenoDatagramConn): DatagramSocket {
     send: (datagram, to) => conn.send(datagram, { transport: "udp", ...to }),
     close: () => conn.close(),
   };
+}
+
+/** Errors of a read that leave the socket usable (Deno's error names). */
+const _TRANSIENT = new Set(["ConnectionReset", "ConnectionRefused"]);
+
+/**
+ * What a failed read of a datagram socket means: nothing (`undefined`) for
+ * an ICMP error reported late (Windows does, for a datagram sent earlier),
+ * which does not end a socket that serves many peers; else the error to
+ * report before closing, so an endpoint never goes deaf in silence.
+ *
+ * @param error What the read threw.
+ * @param scheme Named in the error (`udp`, `epgm`).
+ */
+export function receiveFailure(
+  error: unknown,
+  scheme: string,
+): ProtocolError | undefined {
+  if (_TRANSIENT.has((error as Error).name)) return undefined;
+  return new ProtocolError(
+    "peer",
+    `the ${scheme} socket failed to receive: ${(error as Error).message}`,
+  );
 }
 
 /**

@@ -14,7 +14,7 @@ import { PgmFrameEncoder } from "../codec/_pgm_framing.ts";
 import type { PgmReceiver } from "../codec/_pgm_receiver.ts";
 import type { PgmSender } from "../codec/_pgm_sender.ts";
 import type { DatagramAddress } from "../codec/_datagram.ts";
-import type { DatagramSocket } from "./_datagram_socket.ts";
+import { type DatagramSocket, receiveFailure } from "./_datagram_socket.ts";
 import { Settler } from "./_settle.ts";
 import type { Link, LinkEnd, MessageWriter, Session } from "./transport.ts";
 
@@ -50,8 +50,6 @@ export type PgmRole =
 /** Messages taken from the session per fill, in bytes. */
 const FILL_BYTES = 64 * 1024;
 const READ_BUFFER_SIZE = 65_536;
-/** Errors of a read that leave the socket usable (Deno's error names). */
-const _TRANSIENT = new Set(["ConnectionReset", "ConnectionRefused"]);
 
 /** A {@linkcode Link} over PGM datagrams. */
 export class PgmLink implements Link, MessageWriter {
@@ -144,7 +142,9 @@ export class PgmLink implements Link, MessageWriter {
     this.resume();
     if (role.kind === "source" && this.#session) {
       // Receivers learn the session is over (OPT_FIN).
-      for (const datagram of role.sender.finish()) this.#queue(datagram);
+      for (const datagram of role.sender.finish()) {
+        this.#queue(datagram, role.group);
+      }
     }
     for (const resolve of this.#idleWaiters.splice(0)) resolve();
     const writing = this.#writing ?? Promise.resolve();
@@ -194,7 +194,7 @@ export class PgmLink implements Link, MessageWriter {
       const tsdu = encoder.take()!;
       const sqn = sender.nextSqn;
       const packet = sender.send(tsdu, now);
-      if (!pgmTestHooks.skipSent?.(sqn)) this.#queue(packet);
+      if (!pgmTestHooks.skipSent?.(sqn)) this.#queue(packet, role.group);
     }
     this.#service();
     if (this.#idle()) {
@@ -208,7 +208,9 @@ export class PgmLink implements Link, MessageWriter {
     const role = this.#role;
     const now = performance.now();
     if (role.kind === "source") {
-      for (const datagram of role.sender.poll(now)) this.#queue(datagram);
+      for (const datagram of role.sender.poll(now)) {
+        this.#queue(datagram, role.group);
+      }
       this.#arm(role.sender.deadline);
     } else {
       this.#take(role.receiver.poll(now));
@@ -283,16 +285,9 @@ export class PgmLink implements Link, MessageWriter {
         [datagram, from] = await socket.receive(buffer);
       } catch (error) {
         if (this.#closed) return;
-        // A late ICMP error leaves the socket serving; anything else is
-        // said, and ends the link rather than spinning on a dead socket.
-        if (_TRANSIENT.has((error as Error).name)) continue;
-        this.#session!.handle({
-          type: "error",
-          error: new ProtocolError(
-            "peer",
-            `the epgm socket failed to receive: ${(error as Error).message}`,
-          ),
-        });
+        const failure = receiveFailure(error, "epgm");
+        if (!failure) continue;
+        this.#session!.handle({ type: "error", error: failure });
         this.close();
         return;
       }
@@ -319,13 +314,8 @@ export class PgmLink implements Link, MessageWriter {
     }
   }
 
-  #queue(datagram: Uint8Array, to?: DatagramAddress): void {
-    const role = this.#role;
-    this.#outgoing.push({
-      datagram,
-      to: to ??
-        (role.kind === "source" ? role.group : { hostname: "", port: 0 }),
-    });
+  #queue(datagram: Uint8Array, to: DatagramAddress): void {
+    this.#outgoing.push({ datagram, to });
     if (!this.#writing) {
       this.#writing = this.#writeLoop().finally(() => {
         this.#writing = undefined;
