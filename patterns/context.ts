@@ -108,7 +108,14 @@ export class Context implements AsyncDisposable {
    * // In the Worker: new Context({ shared: event.data })
    * ```
    *
+   * The first isolate to share a context keeps the register of its names
+   * for all of them: should it end (a Worker terminated or crashed), links
+   * already made go on, but binds and connects across isolates fail with
+   * `ETERM` from then on.
+   *
    * @returns A handle for one isolate (call again for each).
+   * @throws {ZmqError} `ETERM` once the context is closed, or the isolate
+   * that first shared it has ended.
    */
   share(): SharedContext {
     if (this.#closed) {

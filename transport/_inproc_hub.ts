@@ -7,7 +7,7 @@
  * @module
  */
 
-import { lockName, watchLock } from "./_liveness.ts";
+import { holdLock, lockName, watchLock } from "./_liveness.ts";
 import type { LinkLocks } from "./_port_link.ts";
 
 /** What a node asks of the hub. */
@@ -28,7 +28,9 @@ export type HubReply =
   /** A dial is answered: the port's other end is at the binder. */
   | { op: "dialed"; id: number; port: MessagePort; locks: LinkLocks }
   /** A peer dialed one of our names: the port's other end is at it. */
-  | { op: "accept"; name: string; port: MessagePort; locks: LinkLocks };
+  | { op: "accept"; name: string; port: MessagePort; locks: LinkLocks }
+  /** The lock the hub holds while its isolate lives and it has nodes. */
+  | { op: "hub"; lock: string };
 
 interface _Dial {
   node: MessagePort;
@@ -38,16 +40,33 @@ interface _Dial {
 /** The hub: it lives as long as its nodes' ports, in one isolate. */
 export class InprocHub {
   #nodes = new Set<MessagePort>();
+  /**
+   * Held while the hub serves: its nodes watch it, as nothing else tells
+   * them that the isolate it lives in ended.
+   */
+  #lock = lockName("hub");
+  #held: Promise<void>;
+  #release: () => void;
   /** The lock each node holds while its isolate lives, once it said. */
   #nodeLocks = new Map<MessagePort, string>();
   #bound = new Map<string, MessagePort>();
   #waiting = new Map<string, _Dial[]>();
+
+  constructor() {
+    [this.#held, this.#release] = holdLock(this.#lock);
+  }
 
   /** Serves a node's port. */
   adopt(node: MessagePort): void {
     this.#nodes.add(node);
     node.onmessage = (event: MessageEvent<HubRequest>) =>
       this.#onRequest(node, event.data);
+    // Once held: a node asking for it earlier would be granted it.
+    this.#held.then(() => {
+      if (this.#nodes.has(node)) {
+        this.#reply(node, { op: "hub", lock: this.#lock });
+      }
+    });
   }
 
   #onRequest(node: MessagePort, request: HubRequest): void {
@@ -111,6 +130,8 @@ export class InprocHub {
     }
     node.onmessage = null;
     node.close();
+    // No node is left to share a port into the hub: it is done.
+    if (this.#nodes.size === 0) this.#release();
   }
 
   #join(dial: _Dial, binder: MessagePort, name: string): void {

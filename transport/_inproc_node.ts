@@ -8,7 +8,7 @@
 
 import { ZmqError } from "../codec/errors.ts";
 import type { HubReply, HubRequest } from "./_inproc_hub.ts";
-import { holdLock, lockName } from "./_liveness.ts";
+import { holdLock, lockName, watchLock } from "./_liveness.ts";
 import type { LinkLocks } from "./_port_link.ts";
 
 /** One end of a channel to a peer, and the locks that watch both ends. */
@@ -24,10 +24,13 @@ export class InprocNode {
   #hub: MessagePort;
   #nextId = 1;
   #binds = new Map<number, (answer: boolean | ZmqError) => void>();
-  #dials = new Map<number, (joined: Joined) => void>();
+  #dials = new Map<number, (joined: Joined | ZmqError) => void>();
   #accept: (name: string, joined: Joined) => void;
   #left = false;
   #releaseLock: () => void;
+  #unwatchHub: (() => void) | undefined;
+  /** Why names cannot be bound or dialed any more: the hub's isolate ended. */
+  #hubLost: ZmqError | undefined;
   /**
    * Requests made before the hub knows our lock: a Worker that ended after
    * binding, before the hub could watch it, would keep its names forever.
@@ -75,7 +78,28 @@ export class InprocNode {
       }
       case "accept":
         return this.#accept(reply.name, reply);
+      case "hub":
+        this.#unwatchHub = watchLock(reply.lock, () => this.#lose());
+        return;
     }
+  }
+
+  /**
+   * The isolate of the hub ended (a Worker that shared its context first,
+   * then was terminated or crashed): links made stay, as they are ports
+   * between the isolates themselves, but no name can be bound or dialed
+   * across isolates any more, so what waits on the hub fails now.
+   */
+  #lose(): void {
+    if (this.#left) return;
+    this.#hubLost = new ZmqError(
+      "ETERM",
+      "the isolate that first shared this context has ended, and with it the register of inproc:// names across isolates",
+    );
+    const waiting = [...this.#binds.values(), ...this.#dials.values()];
+    this.#binds.clear();
+    this.#dials.clear();
+    for (const answer of waiting) answer(this.#hubLost);
   }
 
   #send(request: HubRequest, transfer: Transferable[] = []): void {
@@ -89,6 +113,7 @@ export class InprocNode {
 
   /** Claims a name for every isolate of the context. */
   bind(name: string): Promise<void> {
+    if (this.#hubLost) return Promise.reject(this.#hubLost);
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.#binds.set(id, (answer) => {
@@ -114,6 +139,7 @@ export class InprocNode {
    * be bound, as libzmq lets connect come first.
    */
   dial(name: string, signal: AbortSignal): Promise<Joined> {
+    if (this.#hubLost) return Promise.reject(this.#hubLost);
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       const abandon = () => {
@@ -123,7 +149,8 @@ export class InprocNode {
       };
       this.#dials.set(id, (joined) => {
         signal.removeEventListener("abort", abandon);
-        resolve(joined);
+        if (joined instanceof ZmqError) reject(joined);
+        else resolve(joined);
       });
       signal.addEventListener("abort", abandon, { once: true });
       this.#send({ op: "dial", name, id });
@@ -132,6 +159,7 @@ export class InprocNode {
 
   /** A new port into the hub, to hand to another isolate. */
   share(): MessagePort {
+    if (this.#hubLost) throw this.#hubLost;
     const channel = new MessageChannel();
     this.#send({ op: "adopt", port: channel.port2 }, [channel.port2]);
     return channel.port1;
@@ -145,6 +173,7 @@ export class InprocNode {
     this.#hub.onmessage = null;
     this.#hub.close();
     this.#releaseLock();
+    this.#unwatchHub?.();
     const gone = new ZmqError("ETERM", "the context closed");
     for (const answer of this.#binds.values()) answer(gone);
     this.#binds.clear();

@@ -3,6 +3,8 @@
  * it joins the context it is given, binds or connects, and then either
  * echoes each message to its sender (`echo`) or posts each one back to the
  * main isolate (`collect`, subscribing or joining to everything first).
+ * A PEER that connects says `hello` first, so that its peer learns its
+ * routing id.
  * Says `{ op: "loaded" }` first: Deno 2.9.6 loses what is posted to a Worker
  * before its module has run. `{ op: "stop" }` closes its context.
  */
@@ -24,7 +26,7 @@ const scope = globalThis as unknown as {
 
 interface AnySocket {
   bind(endpoint: string): Promise<void>;
-  connect(endpoint: string): void;
+  connect(endpoint: string): number | void;
   send(message: unknown, options?: unknown): Promise<void>;
   subscribe?(topic: string): void;
   join?(...groups: string[]): void;
@@ -52,7 +54,10 @@ scope.onmessage = async ({ data }) => {
     socket.join?.("g");
   }
   if (data.bind) await socket.bind(data.endpoint);
-  else socket.connect(data.endpoint);
+  else {
+    const routingId = socket.connect(data.endpoint);
+    if (routingId !== undefined) await socket.send("hello", { routingId });
+  }
   scope.postMessage({ op: "ready" });
   for await (const message of socket) {
     if (data.mode === "collect") {

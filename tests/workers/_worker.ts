@@ -10,6 +10,10 @@
  *   until told `{ op: "read", count }`, then answers `{ op: "read", count }`
  *   with how many of those came in order.
  *
+ * `{ op: "host" }` makes a context of its own, the first to be shared, so
+ * the register of names (the hub) lives in this Worker, and answers
+ * `{ op: "hosted", shared }`.
+ *
  * `{ op: "stop" }` closes its context and answers `{ op: "closed" }`. It
  * says `{ op: "loaded" }` first: Deno 2.9.6 loses what is posted to a
  * Worker before its module has run.
@@ -29,10 +33,11 @@ type Command =
   | { op: "send"; message: Uint8Array[] }
   | { op: "read"; count: number }
   | { op: "crash" }
+  | { op: "host" }
   | { op: "stop" };
 
 const self = globalThis as unknown as {
-  postMessage(message: unknown): void;
+  postMessage(message: unknown, transfer?: Transferable[]): void;
   onmessage: ((event: MessageEvent<Command>) => void) | null;
 };
 
@@ -72,6 +77,10 @@ self.onmessage = async (event) => {
       }
     }
     self.postMessage({ op: "read", count: inOrder });
+  } else if (command.op === "host") {
+    context = new Context();
+    const shared = context.share();
+    self.postMessage({ op: "hosted", shared }, [shared.port]);
   } else if (command.op === "crash") {
     // An uncaught error ends the Worker, as a bug would.
     setTimeout(() => {

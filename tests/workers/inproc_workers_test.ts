@@ -10,7 +10,15 @@ import {
   assertThrows,
 } from "@std/assert";
 import { PORT_CREDIT_MESSAGES } from "../../transport/_port_link.ts";
-import { Context, Pull, Push, Reply, Request, ZmqError } from "../../mod.ts";
+import {
+  Context,
+  Pull,
+  Push,
+  Reply,
+  Request,
+  type SharedContext,
+  ZmqError,
+} from "../../mod.ts";
 import { within } from "../_fakes.ts";
 
 const encoder = new TextEncoder();
@@ -178,6 +186,44 @@ Deno.test("inproc across a Worker: a terminated Worker ends its peers' pipes", a
     worker.terminate();
     await disconnected;
   } finally {
+    await context.close();
+  }
+});
+
+Deno.test("inproc across Workers: when the Worker holding the register of names ends, links made go on and binds and connects across isolates fail with ETERM", async () => {
+  const host = new TestWorker();
+  await host.next("loaded");
+  host.post({ op: "host" });
+  const { shared } = await host.next("hosted") as unknown as {
+    shared: SharedContext;
+  };
+  const context = new Context({ shared });
+  const other = new TestWorker();
+  const push = new Push({ context });
+  const dialer = new Push({ context });
+  const late = new Pull({ context });
+  try {
+    await other.start(context, "pull", "inproc://kept", true);
+    push.connect("inproc://kept");
+    await push.send("before");
+    assertEquals((await other.next("message")).message, [bytes("before")]);
+    dialer.connect("inproc://nobody");
+    const retried = dialer.events.wait(
+      "connect-retried",
+      AbortSignal.timeout(5000),
+    );
+    host.terminate();
+    await retried;
+    const error = await assertRejects(
+      () => late.bind("inproc://after"),
+      ZmqError,
+    );
+    assertEquals(error.code, "ETERM");
+    assertEquals(assertThrows(() => context.share(), ZmqError).code, "ETERM");
+    await push.send("after");
+    assertEquals((await other.next("message")).message, [bytes("after")]);
+  } finally {
+    await other.stop();
     await context.close();
   }
 });

@@ -55,9 +55,10 @@ async function withWorker(
 /** The socket one of our classes makes, as these tests use it. */
 interface TestSocket {
   bind(endpoint: string): Promise<void>;
-  connect(endpoint: string): void;
+  /** A PEER's gives the routing id of the peer it connects to. */
+  connect(endpoint: string): number | void;
   send(message: Uint8Array[], options?: object): Promise<void>;
-  receive(): Promise<Uint8Array[]>;
+  receive(): Promise<Uint8Array[] & { routingId?: number }>;
 }
 
 /** A socket of the class `name` exports, in `context`. */
@@ -87,6 +88,7 @@ function pairTest(
   exchange: (
     socket: TestSocket,
     next: () => Promise<Reply>,
+    connected: number | void,
   ) => Promise<void>,
 ): void {
   for (const workerBinds of [false, true]) {
@@ -102,8 +104,10 @@ function pairTest(
           context,
           { type: theirs, mode, endpoint, bind: workerBinds },
           async (next) => {
-            if (workerBinds) socket.connect(endpoint);
-            await exchange(socket, next);
+            const connected = workerBinds
+              ? socket.connect(endpoint)
+              : undefined;
+            await exchange(socket, next, connected);
           },
         );
       } finally {
@@ -121,6 +125,7 @@ const ECHOES: [string, string, Uint8Array[]][] = [
   ["Request", "Router", MESSAGE],
   ["Dealer", "Reply", MESSAGE],
   ["Client", "Server", SINGLE],
+  ["Channel", "Channel", SINGLE],
 ];
 
 for (const [ours, theirs, message] of ECHOES) {
@@ -132,6 +137,19 @@ for (const [ours, theirs, message] of ECHOES) {
     }
   });
 }
+
+// PEER names each peer by a routing id: the side that connects knows it
+// at once and speaks first; the Worker, when it connects, says hello.
+pairTest("Peer", "Peer", "echo", async (socket, _next, connected) => {
+  const peer = connected ??
+    (await within(socket.receive(), "the Worker's hello")).routingId;
+  for (let i = 0; i < 3; i++) {
+    await socket.send(SINGLE, { routingId: peer });
+    const echo = await within(socket.receive(), "the echo");
+    assertEquals([...echo], SINGLE);
+    assertEquals(echo.routingId, peer);
+  }
+});
 
 /** Pairs where the Worker collects: ours sends until the first arrives. */
 const COLLECTS: [string, string, Uint8Array[], object][] = [
