@@ -13,7 +13,8 @@
  *
  * --mixed pairs ours with libzmq instead (ours→theirs and theirs→ours), to
  * show what interop costs. --without zeromqjs leaves zeromq.js out (its
- * column shows "–"), for quicker runs while working on ours.
+ * column shows "–"), for quicker runs while working on ours. --profile DIR
+ * runs our processes with `--cpu-prof` and writes their profiles to DIR.
  *
  *     deno task bench --only workers [--sizes 16,1024,65536] [--rounds N]
  *
@@ -63,6 +64,9 @@ const sizes = args.sizes?.split(",").map(Number) ?? [16, 1024, 65536, 1048576];
 const transports =
   (args.transports?.split(",") ?? ["tcp", "ipc"]) as Transport[];
 const withZeromqjs = args.without !== "zeromqjs";
+const profile = args.profile
+  ? ["--cpu-prof", `--cpu-prof-dir=${args.profile}`]
+  : [];
 
 /**
  * Message counts per size: enough that each run lasts about a second or more
@@ -81,7 +85,10 @@ const native = await _buildNative(`${nativeDir}/native`);
 
 const commands: Record<Impl, { command: string; args: string[] }> = {
   native: { command: `${nativeDir}/native`, args: [] },
-  ours: { command: Deno.execPath(), args: ["run", "-A", here("_ours.ts")] },
+  ours: {
+    command: Deno.execPath(),
+    args: ["run", "-A", ...profile, here("_ours.ts")],
+  },
   theirs: { command: "node", args: [here("_zeromqjs.cjs")] },
 };
 

@@ -242,10 +242,16 @@ export class FrameDecoder {
         continue;
       }
       if (this.#received === 0 && available >= wanted) {
-        const start = position;
+        // A view made by the constructor: V8 makes it in about half the
+        // time of subarray(), which looks up the species first.
+        const body = new Uint8Array(
+          chunk.buffer,
+          chunk.byteOffset + position,
+          wanted,
+        );
         position += wanted;
         this.#size = -1;
-        onFrame(this.#flags, chunk.subarray(start, position));
+        onFrame(this.#flags, body);
         continue;
       }
       const take = Math.min(wanted, available);
