@@ -9,12 +9,18 @@
  * the ratio ours/theirs (above 1 is better for throughput, below 1 for
  * latency) and each process's peak RSS.
  *
- *     deno task bench [--rounds N] [--mixed] [--only push,curve,pub,dealer,reqrep,workers,peers] [--sizes 16,1024] [--transports tcp,ipc,ws] [--without zeromqjs]
+ *     deno task bench [--rounds N] [--mixed] [--only push,curve,pub,dealer,reqrep,floor,workers,peers,pgm] [--sizes 16,1024] [--transports tcp,ipc,ws] [--without zeromqjs]
  *
  * --mixed pairs ours with libzmq instead (ours→theirs and theirs→ours), to
  * show what interop costs. --without zeromqjs leaves zeromq.js out (its
  * column shows "–"), for quicker runs while working on ours. --profile DIR
  * runs our processes with `--cpu-prof` and writes their profiles to DIR.
+ *
+ *     deno task bench --only floor [--rounds N]
+ *
+ * What the runtime allows, without this library (bench/_floor.ts): a bare
+ * tcp round trip in Deno and in C, and how many messages a second a
+ * JavaScript loop awaiting one promise per message can take at best.
  *
  *     deno task bench --only workers [--sizes 16,1024,65536] [--rounds N]
  *
@@ -42,6 +48,7 @@
  */
 
 import { Lines } from "./_lines.ts";
+import { runFloor } from "./_floor.ts";
 import { runPeers } from "./_peers.ts";
 import { runPgm } from "./_pgm.ts";
 import { runWorkers } from "./_workers.ts";
@@ -56,9 +63,19 @@ type Impl = "ours" | "theirs" | "native";
 const args = _parseArgs(Deno.args);
 const rounds = Number(args.rounds ?? 3);
 const only = args.only?.split(",") ??
-  ["push", "curve", "pub", "dealer", "reqrep", "workers", "peers", "pgm"];
+  [
+    "push",
+    "curve",
+    "pub",
+    "dealer",
+    "reqrep",
+    "floor",
+    "workers",
+    "peers",
+    "pgm",
+  ];
 const patterns = only.filter((name) =>
-  name !== "peers" && name !== "workers" && name !== "pgm"
+  !["peers", "workers", "pgm", "floor"].includes(name)
 ) as Pattern[];
 const sizes = args.sizes?.split(",").map(Number) ?? [16, 1024, 65536, 1048576];
 const transports =
@@ -286,6 +303,7 @@ if (patterns.length > 0) {
 }
 Deno.removeSync(ipcDir, { recursive: true });
 Deno.removeSync(nativeDir, { recursive: true });
+if (only.includes("floor")) await runFloor(rounds);
 if (only.includes("workers")) {
   await runWorkers(
     args.sizes?.split(",").map(Number) ?? [16, 1024, 65536],
