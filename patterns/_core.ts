@@ -217,6 +217,15 @@ export class SocketCore implements RoutingHost, SessionHost {
     });
   }
 
+  /**
+   * The next message if one is queued and no receive waits before it, as
+   * `receive` would resolve at once with it; `undefined` otherwise.
+   */
+  takeQueued(): Message | undefined {
+    if (this.closed || this.#receivers.length > 0) return undefined;
+    return this.#take();
+  }
+
   /** See `Socket.readable`. */
   get readable(): boolean {
     if (this.closed) return false;

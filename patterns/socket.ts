@@ -6,7 +6,6 @@
  * @module
  */
 
-import { ZmqError } from "../codec/errors.ts";
 import type { SocketType } from "../codec/socket_type.ts";
 import type { MulticastOptions, TlsOptions } from "../transport/transport.ts";
 import type { Authenticator } from "./authentication.ts";
@@ -20,6 +19,7 @@ import type {
 } from "./options.ts";
 import { closedError, SocketCore } from "./_core.ts";
 import { Endpoints } from "./_endpoints.ts";
+import { iterateMessages } from "./_message_iterator.ts";
 import { shutdown } from "./_linger.ts";
 import { mechanismFactory } from "./_mechanism_factory.ts";
 import { resolveMulticast, resolveOptions } from "./_resolve_options.ts";
@@ -322,19 +322,16 @@ export abstract class Socket<M extends Message = Message>
    * @param options A signal that ends the iteration.
    * @returns The messages, as they arrive.
    */
-  async *messages(
-    options: MessagesOptions = {},
-  ): AsyncGenerator<M, void, undefined> {
-    const signal = options.signal;
-    while (!this.closed && !signal?.aborted) {
-      try {
-        yield await this.receive({ signal });
-      } catch (error) {
-        if (signal?.aborted && error === signal.reason) return;
-        if (error instanceof ZmqError && error.code === "ETERM") return;
-        throw error;
-      }
-    }
+  messages(options: MessagesOptions = {}): AsyncIterableIterator<M> {
+    const core = this.#core;
+    return iterateMessages<M>({
+      get closed() {
+        return core.closed;
+      },
+      receive: (receiveOptions) => this.receive(receiveOptions),
+      // The type's routing makes the messages: what it returns is an M.
+      takeQueued: () => core.takeQueued() as M | undefined,
+    }, options.signal);
   }
 
   /** Receives messages until the socket closes. */

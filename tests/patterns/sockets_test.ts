@@ -66,6 +66,40 @@ Deno.test("sockets that cannot send or receive say so with ENOTSUP", async () =>
   }
 });
 
+Deno.test("iterating a socket: queued and later messages in order, break, a signal or close ends it quietly, ENOTSUP throws", async () => {
+  await using context = new Context();
+  const pull = new Pull({ context });
+  await pull.bind("inproc://iterated");
+  const push = new Push({ context });
+  push.connect("inproc://iterated");
+  for (const text of ["one", "two", "three"]) await push.send(text);
+  const seen: string[] = [];
+  for await (const [frame] of pull) {
+    seen.push(decode(frame));
+    // Queued ones first, then one that arrives while the iterator waits.
+    if (seen.length === 3) setTimeout(() => push.send("four"), 10);
+    if (seen.length === 4) break;
+  }
+  assertEquals(seen, ["one", "two", "three", "four"]);
+
+  const controller = new AbortController();
+  const waiting = pull.messages({ signal: controller.signal }).next();
+  controller.abort();
+  assertEquals(await deadline(waiting, 5000), { value: undefined, done: true });
+
+  const iterator = pull.messages();
+  const pending = iterator.next();
+  await pull.close();
+  assertEquals(await deadline(pending, 5000), { value: undefined, done: true });
+  assertEquals(await iterator.next(), { value: undefined, done: true });
+
+  const error = await assertRejects(
+    () => new Push({ context }).messages().next(),
+    ZmqError,
+  );
+  assertEquals(error.code, "ENOTSUP");
+});
+
 Deno.test("PUSH with no peer waits, then delivers once a peer connects", async () => {
   await using context = new Context();
   const push = new Push({ context });
