@@ -85,8 +85,12 @@ async function _roundTrip(command: string[]): Promise<number> {
     return Number(
       await _once([...command, "client", port, String(ROUND_TRIPS)], "rtt"),
     );
+  } catch (error) {
+    // A server still waiting for its client would never end.
+    server.kill();
+    throw error;
   } finally {
-    await lines.drain();
+    await lines.drain().catch(() => {});
     await server.status;
   }
 }

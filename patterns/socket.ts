@@ -322,7 +322,9 @@ export abstract class Socket<M extends Message = Message>
    * @param options A signal that ends the iteration.
    * @returns The messages, as they arrive.
    */
-  messages(options: MessagesOptions = {}): AsyncIterableIterator<M> {
+  messages(
+    options: MessagesOptions = {},
+  ): AsyncGenerator<M, void, undefined> {
     const core = this.#core;
     return iterateMessages<M>({
       get closed() {

@@ -45,7 +45,7 @@ export class InprocHub {
    * them that the isolate it lives in ended.
    */
   #lock = lockName("hub");
-  #held: Promise<void>;
+  #held: Promise<boolean>;
   #release: () => void;
   /** The lock each node holds while its isolate lives, once it said. */
   #nodeLocks = new Map<MessagePort, string>();
@@ -62,8 +62,8 @@ export class InprocHub {
     node.onmessage = (event: MessageEvent<HubRequest>) =>
       this.#onRequest(node, event.data);
     // Once held: a node asking for it earlier would be granted it.
-    this.#held.then(() => {
-      if (this.#nodes.has(node)) {
+    this.#held.then((held) => {
+      if (held && this.#nodes.has(node)) {
         this.#reply(node, { op: "hub", lock: this.#lock });
       }
     });

@@ -53,10 +53,10 @@ export class InprocNode {
     const lock = lockName("node");
     const [held, release] = holdLock(lock);
     this.#releaseLock = release;
-    held.then(() => {
+    held.then((isHeld) => {
       const queued = this.#beforeLive ?? [];
       this.#beforeLive = undefined;
-      this.#send({ op: "live", lock });
+      if (isHeld) this.#send({ op: "live", lock });
       for (const [request, transfer] of queued) this.#send(request, transfer);
     });
   }

@@ -29,19 +29,21 @@ export function lockName(what: string): string {
 /**
  * Holds the lock `name` until released.
  *
- * @returns Settles once the lock is held (at once where there are no
- * locks), and a function that releases it.
+ * @returns Settles once the lock is held, with `true`, or at once with
+ * `false` where there are no locks or the request failed (then no one may
+ * be told to watch it: they would be granted it at once); and a function
+ * that releases it.
  */
-export function holdLock(name: string): [Promise<void>, () => void] {
+export function holdLock(name: string): [Promise<boolean>, () => void] {
   const locks = _locks();
-  if (!locks) return [Promise.resolve(), () => {}];
+  if (!locks) return [Promise.resolve(false), () => {}];
   let release!: () => void;
   const released = new Promise<void>((resolve) => release = resolve);
-  const held = new Promise<void>((resolve) => {
+  const held = new Promise<boolean>((resolve) => {
     locks.request(name, {}, () => {
-      resolve();
+      resolve(true);
       return released;
-    }).catch(() => resolve());
+    }).catch(() => resolve(false));
   });
   return [held, release];
 }

@@ -82,6 +82,26 @@ Deno.test("iterating a socket: queued and later messages in order, break, a sign
   }
   assertEquals(seen, ["one", "two", "three", "four"]);
 
+  // Overlapping calls of next settle in order, as a generator's do.
+  const overlapping = pull.messages();
+  const first = overlapping.next();
+  const second = overlapping.next();
+  await push.send("five");
+  await push.send("six");
+  const results: IteratorResult<Uint8Array[], void>[] = await deadline(
+    Promise.all([first, second]),
+    5000,
+  );
+  assertEquals(
+    results.map((result) => result.done ? "done" : decode(result.value[0])),
+    ["five", "six"],
+  );
+  // What async generators inherit, `await using` among it.
+  const generator = (async function* () {})();
+  const disposer = (value: object) =>
+    typeof (value as Record<symbol, unknown>)[Symbol.asyncDispose];
+  assertEquals(disposer(overlapping), disposer(generator));
+
   const controller = new AbortController();
   const waiting = pull.messages({ signal: controller.signal }).next();
   controller.abort();
