@@ -204,10 +204,8 @@ export class SocketCore implements RoutingHost, SessionHost {
   receive(options: OperationOptions): Promise<Message> {
     if (this.closed) return Promise.reject(closedError());
     try {
-      if (this.#receivers.length === 0) {
-        const message = this.#take();
-        if (message) return Promise.resolve(message);
-      }
+      const message = this.takeQueued();
+      if (message) return Promise.resolve(message);
     } catch (error) {
       return Promise.reject(error);
     }
