@@ -25,8 +25,6 @@ const _SWEEP_AFTER = 32;
 export class FairQueue {
   /** The pipes holding messages, in turn (and removed ones, now empty). */
   #turns = new Queue<Pipe>();
-  /** The pipes with an entry in `#turns`, so none ever holds two. */
-  #inTurns = new Set<Pipe>();
   /** Removed pipes still in `#turns`, skipped when their turn comes. */
   #stale = 0;
 
@@ -42,8 +40,8 @@ export class FairQueue {
 
   /** Notes that `pipe` just got a message in its inbound queue. */
   arrived(pipe: Pipe): void {
-    if (pipe.inbound.length !== 1 || this.#inTurns.has(pipe)) return;
-    this.#inTurns.add(pipe);
+    if (pipe.inbound.length !== 1 || pipe.inTurn) return;
+    pipe.inTurn = true;
     this.#turns.push(pipe);
   }
 
@@ -82,7 +80,7 @@ export class FairQueue {
    */
   remove(pipe: Pipe): void {
     pipe.inbound.clear();
-    if (!this.#inTurns.has(pipe)) return;
+    if (!pipe.inTurn) return;
     this.#stale++;
     if (this.#stale > _SWEEP_AFTER && this.#stale * 2 > this.#turns.length) {
       this.#sweep();
@@ -95,7 +93,7 @@ export class FairQueue {
     let pipe = turns.peek();
     while (pipe && pipe.inbound.length === 0) {
       // Emptied by remove(): a pipe read to its end leaves in #shift.
-      this.#inTurns.delete(turns.shift()!);
+      turns.shift()!.inTurn = false;
       if (this.#stale > 0) this.#stale--;
       pipe = turns.peek();
     }
@@ -106,7 +104,7 @@ export class FairQueue {
   #sweep(): void {
     for (const pipe of this.#turns.clear()) {
       if (pipe.inbound.length > 0) this.#turns.push(pipe);
-      else this.#inTurns.delete(pipe);
+      else pipe.inTurn = false;
     }
     this.#stale = 0;
   }
@@ -116,7 +114,7 @@ export class FairQueue {
     const turns = this.#turns;
     const message = pipe.inbound.shift()!;
     if (pipe.inbound.length === 0) {
-      this.#inTurns.delete(turns.shift()!);
+      turns.shift()!.inTurn = false;
     } else if (turns.length > 1) {
       turns.shift();
       turns.push(pipe);

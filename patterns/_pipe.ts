@@ -69,6 +69,12 @@ export class Pipe {
   readonly control: Queue<(writer: MessageWriter) => void> = new Queue();
   /** Where the pipe is in its life. */
   state: PipeState = "new";
+  /**
+   * Whether the pipe holds a turn in its socket's fair queue, so that it
+   * never holds two: a flag rather than a set there, as it changes with
+   * each message a quiet peer sends.
+   */
+  inTurn = false;
   /** The current link, while there is one. */
   link: Link | undefined;
   /** What the peer said in its last handshake. */
