@@ -9,7 +9,7 @@
  * the ratio ours/theirs (above 1 is better for throughput, below 1 for
  * latency) and each process's peak RSS.
  *
- *     deno task bench [--rounds N] [--mixed] [--only push,curve,pub,dealer,reqrep,floor,workers,peers,pgm] [--sizes 16,1024] [--transports tcp,ipc,ws] [--without zeromqjs]
+ *     deno task bench [--rounds N] [--mixed] [--only push,curve,pub,dealer,reqrep,floor,loop,workers,peers,pgm] [--sizes 16,1024] [--transports tcp,ipc,ws] [--without zeromqjs]
  *
  * --mixed pairs ours with libzmq instead (ours→theirs and theirs→ours), to
  * show what interop costs. --without zeromqjs leaves zeromq.js out (its
@@ -21,6 +21,12 @@
  * What the runtime allows, without this library (bench/_floor.ts): a bare
  * tcp round trip in Deno and in C, and how many messages a second a
  * JavaScript loop awaiting one promise per message can take at best.
+ *
+ *     deno task bench --only loop [--rounds N]
+ *
+ * Our sockets' own cost, both sides in one isolate over a byte stream in
+ * memory (bench/_loop.ts): steady where the tcp cases are not, so the
+ * figures to compare before and after a change on a hot path.
  *
  *     deno task bench --only workers [--sizes 16,1024,65536] [--rounds N]
  *
@@ -70,12 +76,13 @@ const only = args.only?.split(",") ??
     "dealer",
     "reqrep",
     "floor",
+    "loop",
     "workers",
     "peers",
     "pgm",
   ];
 const patterns = only.filter((name) =>
-  !["peers", "workers", "pgm", "floor"].includes(name)
+  !["peers", "workers", "pgm", "floor", "loop"].includes(name)
 ) as Pattern[];
 const sizes = args.sizes?.split(",").map(Number) ?? [16, 1024, 65536, 1048576];
 const transports =
@@ -304,6 +311,14 @@ if (patterns.length > 0) {
 Deno.removeSync(ipcDir, { recursive: true });
 Deno.removeSync(nativeDir, { recursive: true });
 if (only.includes("floor")) await runFloor(rounds);
+if (only.includes("loop")) {
+  // Its own process: the driver's heap and timers stay out of the figures.
+  await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", here("_loop.ts"), String(Math.max(rounds, 3))],
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+}
 if (only.includes("workers")) {
   await runWorkers(
     args.sizes?.split(",").map(Number) ?? [16, 1024, 65536],
