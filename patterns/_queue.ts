@@ -1,6 +1,7 @@
 /**
  * A FIFO with O(1) push and shift, compacting its array now and then and
- * dropping its backing store whenever it empties.
+ * dropping its backing store when it empties after more than one item (one
+ * that held a lone item keeps a small one).
  */
 export class Queue<T> {
   #items: T[] = [];
