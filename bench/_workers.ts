@@ -2,8 +2,10 @@
  * The workers case of the bench (`deno task bench --only workers`):
  * `inproc://` across Web Workers, in the same run as
  *
- * - PUSH→PULL across two of our Workers over `inproc://` and over tcp
- *   loopback (the same two Workers' sockets, one process), and zeromq.js's
+ * - PUSH→PULL across two of our Workers over `inproc://` (the same bytes
+ *   sent each time, copied across; a fresh buffer per send, copied; and a
+ *   fresh buffer per send, given up and transferred) and over tcp loopback
+ *   (the same two Workers' sockets, one process), and zeromq.js's
  *   PUSH→PULL over `inproc://` across two Node `worker_threads`, at each
  *   size: messages per second, timed first → last at the PULL;
  * - a service that spins the CPU for 1 ms per request, as REPs in 1 and 2
@@ -74,10 +76,13 @@ async function _stop(sides: Side[]): Promise<void> {
 async function _oursThroughput(
   endpoint: string,
   size: number,
+  buffers: "same" | "fresh" | "given up" = "same",
 ): Promise<number> {
   const context = new Context();
   const count = COUNTS[size] ?? 10_000;
-  const command = { count, size, workMs: 0 };
+  const fresh = buffers !== "same";
+  const transfer = buffers === "given up";
+  const command = { count, size, workMs: 0, fresh, transfer };
   const pull = await _side(context, { role: "pull", endpoint, ...command });
   const { endpoint: bound } = await pull.next("bound");
   const push = await _side(context, {
@@ -154,7 +159,9 @@ const _rate = (value: number) =>
     ? "crashed"
     : value >= 1e6
     ? `${(value / 1e6).toFixed(2)}M msg/s`
-    : `${(value / 1e3).toFixed(0)}k msg/s`;
+    : value >= 1e4
+    ? `${(value / 1e3).toFixed(0)}k msg/s`
+    : `${value.toFixed(0)} msg/s`;
 
 /**
  * Runs every row and prints markdown tables.
@@ -177,12 +184,17 @@ export async function runWorkers(
   console.log(
     "| size | ours, inproc | ours, tcp | zeromq.js, inproc across worker_threads | ours/zeromq.js | inproc/tcp |\n| --- | --- | --- | --- | --- | --- |",
   );
+  const rows: [number, number, number, number][] = [];
   for (const size of sizes) {
     const inproc: number[] = [];
+    const fresh: number[] = [];
+    const givenUp: number[] = [];
     const tcp: number[] = [];
     const theirs: number[] = [];
     for (let round = 0; round < rounds; round++) {
       inproc.push(await _oursThroughput("inproc://bench", size));
+      fresh.push(await _oursThroughput("inproc://bench", size, "fresh"));
+      givenUp.push(await _oursThroughput("inproc://bench", size, "given up"));
       tcp.push(await _oursThroughput("tcp://127.0.0.1:0", size));
       theirs.push(await _zeromqjsThroughput(size));
     }
@@ -191,6 +203,7 @@ export async function runWorkers(
     const crashed = theirs.length - ran.length;
     const [a, b] = [_median(inproc), _median(tcp)];
     const c = ran.length > 0 ? _median(ran) : NaN;
+    rows.push([size, _median(fresh), _median(givenUp), c]);
     const crashes = crashed > 0 && ran.length > 0
       ? ` (${crashed} of ${theirs.length} runs crashed)`
       : "";
@@ -198,6 +211,16 @@ export async function runWorkers(
       `| ${size} B | ${_rate(a)} | ${_rate(b)} | ${_rate(c)}${crashes} | ${
         Number.isNaN(c) ? "–" : (a / c).toFixed(2)
       } | ${(a / b).toFixed(2)} |`,
+    );
+  }
+  console.log(
+    "\nthe same, a fresh buffer per send (as zeromq.js's side sends): copied, or given up (`send(…, { transfer: true })`)\n| size | ours, fresh, copied | ours, fresh, given up | given up/copied | zeromq.js | given up/zeromq.js |\n| --- | --- | --- | --- | --- | --- |",
+  );
+  for (const [size, f, g, c] of rows) {
+    console.log(
+      `| ${size} B | ${_rate(f)} | ${_rate(g)} | ${(g / f).toFixed(2)} | ${
+        _rate(c)
+      } | ${Number.isNaN(c) ? "–" : (g / c).toFixed(2)} |`,
     );
   }
   const dir = Deno.makeTempDirSync({ prefix: "zmtp-workers-" });

@@ -4,7 +4,10 @@
  *
  * - `pull`: binds, receives `count` messages and posts the rate from the
  *   first to the last, as libzmq's local_thr times.
- * - `push`: connects and sends `count` messages of `size` bytes.
+ * - `push`: connects and sends `count` messages of `size` bytes: the same
+ *   bytes each time, or with `fresh` a fresh buffer per send, filled, as
+ *   zeromq.js's side makes a fresh `Buffer` per send; with `transfer` too,
+ *   given up (`send(…, { transfer: true })`).
  * - `service`: a REP that spins the CPU for `workMs` per request, then
  *   answers, as a CPU-bound service does.
  *
@@ -33,6 +36,8 @@ export type SideCommand =
     count: number;
     size: number;
     workMs: number;
+    fresh?: boolean;
+    transfer?: boolean;
   }
   | { op: "stop" };
 
@@ -62,8 +67,15 @@ scope.onmessage = async ({ data }) => {
   } else if (data.role === "push") {
     socket = new Push({ context, linger: -1 });
     socket.connect(data.endpoint);
-    const message = new Uint8Array(data.size).fill(1);
-    for (let i = 0; i < data.count; i++) await socket.send(message);
+    if (data.fresh) {
+      const options = { transfer: data.transfer };
+      for (let i = 0; i < data.count; i++) {
+        await socket.send(new Uint8Array(data.size).fill(1), options);
+      }
+    } else {
+      const message = new Uint8Array(data.size).fill(1);
+      for (let i = 0; i < data.count; i++) await socket.send(message);
+    }
   } else {
     const service = new Reply({ context });
     service.connect(data.endpoint);

@@ -13,7 +13,8 @@ import type { Link, LinkEnd } from "../transport/transport.ts";
 import type { Authenticator } from "./authentication.ts";
 import type { SocketEventsController } from "./events.ts";
 import { type Message, type MessageLike, toFrames } from "./message.ts";
-import type { OperationOptions } from "./options.ts";
+import type { OperationOptions, SendOptions } from "./options.ts";
+import { giveUp } from "../transport/_packing.ts";
 import { judge, toRequest } from "./_authenticate.ts";
 import { Pipe } from "./_pipe.ts";
 import { type Routing, routingFactory, type RoutingHost } from "./_routing.ts";
@@ -181,11 +182,13 @@ export class SocketCore implements RoutingHost, SessionHost {
 
   // ---- sending and receiving -----------------------------------------------
 
-  send(message: MessageLike, options: OperationOptions): Promise<void> {
+  send(message: MessageLike, options: SendOptions): Promise<void> {
     if (this.closed) return Promise.reject(closedError());
     let frames: Message;
     try {
       frames = toFrames(message);
+      // A message several peers get is theirs to share: never given up.
+      if (options.transfer && !this.routing.fansOut) giveUp(frames);
       this.routing.check?.(frames);
       if (this.#senders.length === 0 && this.#route(frames)) {
         if (++this.#burst < YIELD_EVERY) return Promise.resolve();

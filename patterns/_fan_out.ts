@@ -23,6 +23,7 @@ import { SubscriberIndex } from "./_subscription_trie.ts";
  * behind.
  */
 export class FanOut implements Routing {
+  readonly fansOut = true;
   #host: RoutingHost;
   #filtered: boolean;
   #index = new SubscriberIndex<Pipe>();

@@ -19,6 +19,7 @@ import { checkSingleFrame } from "./_single_frame.ts";
  * message; `send` never waits.
  */
 export class GroupFanOut implements Routing {
+  readonly fansOut = true;
   /** The peers that joined each group. */
   #members = new Map<string, Set<Pipe>>();
   /** The groups each peer joined. */

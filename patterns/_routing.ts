@@ -31,6 +31,8 @@ export interface Routing {
    * @throws {ZmqError} For a state error (`EFSM`).
    */
   send?(message: Message): boolean;
+  /** Set when a message may go to several peers at once (a fan-out). */
+  readonly fansOut?: boolean;
   /**
    * Takes the next message for the application, if one is there.
    *
@@ -109,8 +111,8 @@ const _hooks = [
  * in order (`check` and `ready` refuse if any part does).
  */
 export function combine(...parts: Routing[]): Routing {
-  const routing: Routing = {};
   const sender = parts.find((part) => part.send);
+  const routing: Routing = sender?.fansOut ? { fansOut: true } : {};
   if (sender) routing.send = sender.send!.bind(sender);
   const receiver = parts.find((part) => part.receive);
   if (receiver) routing.receive = receiver.receive!.bind(receiver);

@@ -28,6 +28,7 @@ export { type Message, type MessageLike, toFrames } from "./message.ts";
 export type {
   ConnectOptions,
   OperationOptions,
+  SendOptions,
   SocketOptions,
 } from "./options.ts";
 export { type MessagesOptions, Socket } from "./socket.ts";

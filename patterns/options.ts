@@ -130,3 +130,27 @@ export interface OperationOptions {
   /** Abandons the operation (rejecting with the signal's reason) when aborted. */
   signal?: AbortSignal;
 }
+
+/**
+ * Options of `send`.
+ *
+ * @example Giving up a large frame to a Worker
+ * ```ts ignore
+ * const frame = new Uint8Array(1024 * 1024); // filled by the caller
+ * await push.send(frame, { transfer: true }); // `frame` is now detached
+ * ```
+ */
+export interface SendOptions extends OperationOptions {
+  /**
+   * Gives up the memory of the message's frames, as `postMessage`'s
+   * transfer list does. Across isolates (`inproc://` to a Worker), each
+   * frame of 16 KiB or more then crosses in its own `ArrayBuffer`,
+   * transferred instead of copied: that buffer, and every view of it, is
+   * detached here once the message leaves (shorter frames are copied, which
+   * costs less than a transfer). Everywhere else, and for a message that
+   * goes to several peers (PUB, XPUB, RADIO), it changes nothing: within
+   * an isolate messages pass by reference, and other transports write
+   * bytes. Do not read or write the frames' buffers after such a send.
+   */
+  transfer?: boolean;
+}

@@ -5,7 +5,7 @@
  */
 
 import type { Message, MessageLike } from "./message.ts";
-import type { OperationOptions, SocketOptions } from "./options.ts";
+import type { SendOptions, SocketOptions } from "./options.ts";
 import { Socket } from "./socket.ts";
 import { Numbered, sendNumbered } from "./_numbered.ts";
 import { defineRouting } from "./_routing.ts";
@@ -20,7 +20,7 @@ export type RoutedMessage = Message & {
 };
 
 /** Options of a {@linkcode Server}'s or a {@linkcode Peer}'s `send`. */
-export interface RoutedSendOptions extends OperationOptions {
+export interface RoutedSendOptions extends SendOptions {
   /** The peer to send to: the `routingId` a receive reported. */
   routingId: number;
 }

@@ -15,6 +15,7 @@ import type { Message, MessageLike } from "./message.ts";
 import type {
   ConnectOptions,
   OperationOptions,
+  SendOptions,
   SocketOptions,
 } from "./options.ts";
 import { closedError, SocketCore } from "./_core.ts";
@@ -274,7 +275,8 @@ export abstract class Socket<M extends Message = Message>
    * in order.
    *
    * @param message A string, bytes, or the frames of a multipart message.
-   * @param options An abort signal.
+   * @param options An abort signal; `transfer` to give up the frames'
+   * memory to a Worker (see {@linkcode SendOptions}).
    * @returns Settles when queued.
    * @throws {ZmqError} `ENOTSUP` if the socket type cannot send, `EFSM` if
    * the pattern forbids sending now, `EAGAIN` after `sendTimeout`, `ETERM`
@@ -282,7 +284,7 @@ export abstract class Socket<M extends Message = Message>
    */
   send(
     message: MessageLike,
-    options: OperationOptions = _NO_OPTIONS,
+    options: SendOptions = _NO_OPTIONS,
   ): Promise<void> {
     return this.#core.send(message, options);
   }

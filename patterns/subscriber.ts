@@ -141,6 +141,7 @@ class SubscriberRouting implements Routing {
  * subscribe and cancel, anything else goes to every publisher.
  */
 class _XSubscriberRouting extends SubscriberRouting {
+  readonly fansOut = true;
   #fanOut: FanOut;
 
   constructor(host: RoutingHost) {

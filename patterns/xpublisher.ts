@@ -82,6 +82,7 @@ export class XPublisher extends Publisher {
  * subscriptions become messages for the application.
  */
 class _XPublisherRouting implements Routing {
+  readonly fansOut = true;
   #socket: XPublisher;
   #host: RoutingHost;
   #fanOut: FanOut;

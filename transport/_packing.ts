@@ -1,18 +1,99 @@
 /**
  * How a burst of messages crosses between isolates: packed into one buffer,
  * which is transferred, not copied; on the other side the frames are views
- * into it.
+ * into it. Frames whose sender gave up their memory (`send` with
+ * `transfer`) cross in their own buffers instead, transferred beside it.
  *
  * @module
  */
 
 /**
+ * Frames this long or longer, when their sender gives them up, cross in
+ * their own transferred buffer; shorter ones are copied into the batch,
+ * which costs less than a transfer does.
+ */
+export const TRANSFER_MIN_BYTES = 16 * 1024;
+/** A frame's entry in a batch when its buffer crosses on its own. */
+const _TRANSFERRED = 0xffff_ffff;
+/** That entry: the marker, the buffer's index, the offset, the length. */
+const _TRANSFERRED_ENTRY = 16;
+
+/**
+ * A frame whose sender gave up its memory: between isolates its
+ * `ArrayBuffer` is transferred (and detached here), not copied.
+ */
+export class TransferredFrame extends Uint8Array {}
+
+/**
+ * Marks the frames of a message its sender gives up: those long enough to
+ * be worth a transfer, over an `ArrayBuffer` (a `SharedArrayBuffer` cannot
+ * be transferred). The array must be the sender's own copy.
+ */
+export function giveUp(frames: Uint8Array[]): void {
+  for (let i = 0; i < frames.length; i++) {
+    const frame = frames[i];
+    if (
+      frame.length >= TRANSFER_MIN_BYTES &&
+      frame.buffer instanceof ArrayBuffer &&
+      !(frame instanceof TransferredFrame)
+    ) {
+      frames[i] = new TransferredFrame(
+        frame.buffer,
+        frame.byteOffset,
+        frame.length,
+      );
+    }
+  }
+}
+
+/**
+ * The frame as an ordinary view: what a receiver in the sender's own
+ * isolate gets, so that passing the message on does not give it up again.
+ */
+export function keptFrame(frame: Uint8Array): Uint8Array {
+  return frame instanceof TransferredFrame
+    ? new Uint8Array(frame.buffer, frame.byteOffset, frame.length)
+    : frame;
+}
+
+/**
+ * The bytes a message takes in a batch, every frame copied: what flow
+ * control counts, however the frames cross.
+ */
+export function packedSize(frames: readonly Uint8Array[]): number {
+  let size = 4;
+  for (let i = 0; i < frames.length; i++) size += 4 + frames[i].length;
+  return size;
+}
+
+/**
+ * The bytes a message takes in the batch buffer itself: less than
+ * {@linkcode packedSize} by what crosses in buffers of its own.
+ */
+export function batchSize(frames: readonly Uint8Array[]): number {
+  let size = 4;
+  for (let i = 0; i < frames.length; i++) {
+    const frame = frames[i];
+    size += frame instanceof TransferredFrame
+      ? _TRANSFERRED_ENTRY
+      : 4 + frame.length;
+  }
+  return size;
+}
+
+/**
  * Packs messages into one buffer: per message a frame count, then per
- * frame its length and bytes (32-bit little-endian counts).
+ * frame its length and bytes (32-bit little-endian counts). With
+ * `transfers`, the buffers of frames given up go there instead (each
+ * once), and their entries name them.
+ *
+ * @param size The messages' {@linkcode batchSize}s summed, or their
+ * {@linkcode packedSize}s without `transfers`.
  */
 export function packMessages(
   messages: readonly Uint8Array[][],
-  size = _packedSize(messages),
+  size: number,
+  transfers?: ArrayBuffer[],
 ): ArrayBuffer {
   size += 4;
   const bytes = new Uint8Array(size);
@@ -23,6 +104,17 @@ export function packMessages(
     view.setUint32(offset, frames.length, true);
     offset += 4;
     for (const frame of frames) {
+      if (transfers && frame instanceof TransferredFrame) {
+        const buffer = frame.buffer as ArrayBuffer;
+        let index = transfers.indexOf(buffer);
+        if (index < 0) index = transfers.push(buffer) - 1;
+        view.setUint32(offset, _TRANSFERRED, true);
+        view.setUint32(offset + 4, index, true);
+        view.setUint32(offset + 8, frame.byteOffset, true);
+        view.setUint32(offset + 12, frame.length, true);
+        offset += _TRANSFERRED_ENTRY;
+        continue;
+      }
       view.setUint32(offset, frame.length, true);
       bytes.set(frame, offset + 4);
       offset += 4 + frame.length;
@@ -31,33 +123,104 @@ export function packMessages(
   return bytes.buffer;
 }
 
-/** The messages of a packed buffer, their frames views into it. */
-export function unpackMessages(buffer: ArrayBuffer): Uint8Array[][] {
+/** A batch packed: what crosses, and what flow control counts of it. */
+export interface PackedBatch {
+  /** The batch, packed. */
+  buffer: ArrayBuffer;
+  /** The buffers of the frames given up, which cross beside it. */
+  transfers: ArrayBuffer[];
+  /** Its {@linkcode packedSize}s summed, and 4: what flow control counts. */
+  bytes: number;
+  /** Packs the same messages again, every frame copied. */
+  copied(): ArrayBuffer;
+}
+
+/** The messages of the next batch, their frames not yet copied. */
+export class Batch {
+  #messages: Uint8Array[][] = [];
+  /** Its size as flow control counts it, every frame copied. */
+  #bytes = 0;
+  /** Its size in the buffer it is packed into: less by the frames given up. */
+  #packed = 0;
+
+  /** The size flow control counts so far, every frame copied. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** How many messages it holds. */
+  get length(): number {
+    return this.#messages.length;
+  }
+
+  /** Adds a message; its frames are read when the batch is packed. */
+  add(frames: readonly Uint8Array[]): void {
+    this.#messages.push(frames as Uint8Array[]);
+    const size = packedSize(frames);
+    this.#bytes += size;
+    // Too short to hold a frame worth transferring: packed whole.
+    this.#packed += size < TRANSFER_MIN_BYTES ? size : batchSize(frames);
+  }
+
+  /** Packs the messages, and starts a new batch. */
+  take(): PackedBatch {
+    const messages = this.#messages;
+    const [bytes, packed] = [this.#bytes, this.#packed];
+    this.#messages = [];
+    this.#bytes = this.#packed = 0;
+    const transfers: ArrayBuffer[] = [];
+    const buffer = packMessages(
+      messages,
+      packed,
+      packed === bytes ? undefined : transfers,
+    );
+    const copied = () => packMessages(messages, bytes);
+    return { buffer, transfers, bytes: bytes + 4, copied };
+  }
+}
+
+/** A batch unpacked. */
+export interface Unpacked {
+  /** The messages, their frames views into the batch or their own buffers. */
+  messages: Uint8Array[][];
+  /** What the sender's flow control counted: {@linkcode packedSize}s summed, and 4. */
+  bytes: number;
+}
+
+/** The messages of a packed buffer and the buffers transferred with it. */
+export function unpackMessages(
+  buffer: ArrayBuffer,
+  transfers: readonly ArrayBuffer[] = [],
+): Unpacked {
   const bytes = new Uint8Array(buffer);
   const view = new DataView(buffer);
   const messages: Uint8Array[][] = [];
   const count = view.getUint32(0, true);
   let offset = 4;
+  let counted = buffer.byteLength;
   for (let m = 0; m < count; m++) {
     const frames: Uint8Array[] = [];
     const frameCount = view.getUint32(offset, true);
     offset += 4;
     for (let f = 0; f < frameCount; f++) {
       const length = view.getUint32(offset, true);
+      if (length === _TRANSFERRED) {
+        const frameLength = view.getUint32(offset + 12, true);
+        frames.push(
+          new Uint8Array(
+            transfers[view.getUint32(offset + 4, true)],
+            view.getUint32(offset + 8, true),
+            frameLength,
+          ),
+        );
+        counted += 4 + frameLength - _TRANSFERRED_ENTRY;
+        offset += _TRANSFERRED_ENTRY;
+        continue;
+      }
       frames.push(bytes.subarray(offset + 4, offset + 4 + length));
       offset += 4 + length;
     }
     messages.push(frames);
   }
-  return messages;
-}
-
-/** The packed size of messages, but for the leading count. */
-function _packedSize(messages: readonly Uint8Array[][]): number {
-  let size = 0;
-  for (const frames of messages) {
-    size += 4;
-    for (const frame of frames) size += 4 + frame.length;
-  }
-  return size;
+  return { messages, bytes: counted };
 }

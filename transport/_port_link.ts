@@ -13,7 +13,7 @@ import { ProtocolError } from "../codec/errors.ts";
 import { Metadata } from "../codec/metadata.ts";
 import { type SocketType, socketTypesMatch } from "../codec/socket_type.ts";
 import { holdLock, watchLock } from "./_liveness.ts";
-import { packMessages, unpackMessages } from "./_packing.ts";
+import { Batch, unpackMessages } from "./_packing.ts";
 import { Settler } from "./_settle.ts";
 import type { Link, LinkEnd, MessageWriter, Session } from "./transport.ts";
 
@@ -55,8 +55,11 @@ export interface LinkLocks {
 export type PortSignal =
   /** Hello: who we are; the socket-type check happens on both sides. */
   | { t: "h"; type: string; id?: Uint8Array; meta: [string, Uint8Array][] }
-  /** Messages, packed (see `packMessages`). */
-  | { t: "m"; b: ArrayBuffer }
+  /**
+   * Messages, packed (see `packMessages`), and the buffers of the frames
+   * their senders gave up, which cross on their own.
+   */
+  | { t: "m"; b: ArrayBuffer; x?: ArrayBuffer[] }
   /**
    * Credit back: the peer's socket took this many messages and bytes, and
    * all of this many batches.
@@ -122,8 +125,7 @@ export class PortLink implements Link, MessageWriter {
   #owed = { n: 0, bytes: 0, k: 0 };
   /** Batches received and not yet all handed to our session, oldest first. */
   #inbox: _Received[] = [];
-  #batch: Uint8Array[][] = [];
-  #batchBytes = 0;
+  #batch = new Batch();
   #scheduled = false;
   #settler = new Settler(() => this.#deliver());
   /** Set while our socket is full: the inbox waits for resume. */
@@ -218,14 +220,12 @@ export class PortLink implements Link, MessageWriter {
     switch (signal.t) {
       case "h":
         return this.#hello(signal);
-      case "m":
-        this.#inbox.push({
-          messages: unpackMessages(signal.b),
-          next: 0,
-          bytes: signal.b.byteLength,
-        });
+      case "m": {
+        const { messages, bytes } = unpackMessages(signal.b, signal.x);
+        this.#inbox.push({ messages, next: 0, bytes });
         if (!this.#paused) this.#handOver();
         return;
+      }
       case "c":
         this.#inFlight -= signal.n;
         this.#inFlightBytes -= signal.bytes;
@@ -332,18 +332,19 @@ export class PortLink implements Link, MessageWriter {
     ) {
       return Infinity;
     }
-    if (this.#batchBytes === 0 && this.#batchesInFlight >= BATCHES_IN_FLIGHT) {
+    const bytes = this.#batch.bytes;
+    if (bytes === 0 && this.#batchesInFlight >= BATCHES_IN_FLIGHT) {
       return Infinity;
     }
-    return this.#batchBytes;
+    return bytes;
   }
 
-  /** Adds a message to the next batch (its frames are copied when packed). */
+  /**
+   * Adds a message to the next batch: its frames are copied when packed,
+   * but for those its sender gave up, whose buffers are transferred.
+   */
   sendMessage(frames: readonly Uint8Array[]): void {
-    this.#batch.push(frames as Uint8Array[]);
-    let size = 4;
-    for (let i = 0; i < frames.length; i++) size += 4 + frames[i].length;
-    this.#batchBytes += size;
+    this.#batch.add(frames);
     this.#inFlight++;
   }
 
@@ -363,12 +364,23 @@ export class PortLink implements Link, MessageWriter {
 
   #flush(): void {
     if (this.#batch.length === 0) return;
-    const buffer = packMessages(this.#batch, this.#batchBytes);
-    this.#inFlightBytes += buffer.byteLength;
-    this.#batch = [];
-    this.#batchBytes = 0;
+    const { buffer, transfers, bytes, copied } = this.#batch.take();
+    this.#inFlightBytes += bytes;
     this.#batchesInFlight++;
-    this.#port.postMessage({ t: "m", b: buffer }, [buffer]);
+    if (transfers.length === 0) {
+      return this.#port.postMessage({ t: "m", b: buffer }, [buffer]);
+    }
+    try {
+      this.#port.postMessage({ t: "m", b: buffer, x: transfers }, [
+        buffer,
+        ...transfers,
+      ]);
+    } catch {
+      // A buffer that cannot be transferred (a WebAssembly memory's, one
+      // already detached): nothing went, and every frame is copied instead.
+      const copy = copied();
+      this.#port.postMessage({ t: "m", b: copy }, [copy]);
+    }
   }
 
   // Link
@@ -388,7 +400,7 @@ export class PortLink implements Link, MessageWriter {
     // reading.
     if (this.pendingOutputBytes !== Infinity) {
       this.#session!.fill(this, BATCH_BYTES);
-      const full = this.#batchBytes >= BATCH_BYTES;
+      const full = this.#batch.bytes >= BATCH_BYTES;
       this.#flush();
       // A full batch: there may be more.
       if (full && this.pendingOutputBytes !== Infinity) return this.wake();

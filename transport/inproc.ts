@@ -9,6 +9,7 @@
 import type { ConnectionEvent, PeerInfo } from "../codec/connection.ts";
 import { ProtocolError, ZmqError } from "../codec/errors.ts";
 import { type SocketType, socketTypesMatch } from "../codec/socket_type.ts";
+import { keptFrame } from "./_packing.ts";
 import { Settler } from "./_settle.ts";
 import { InprocHub } from "./_inproc_hub.ts";
 import { InprocNode } from "./_inproc_node.ts";
@@ -300,7 +301,12 @@ class _InprocLink implements Link, MessageWriter {
   }
 
   sendMessage(frames: readonly Uint8Array[]): void {
-    const event: ConnectionEvent = { type: "message", frames: [...frames] };
+    // Passed by reference: frames given up for a transfer come out as
+    // ordinary views, which passing them on does not give up again.
+    const event: ConnectionEvent = {
+      type: "message",
+      frames: frames.map(keptFrame),
+    };
     if (!this.peer.#session!.handle(event)) this.#blocked = true;
   }
 

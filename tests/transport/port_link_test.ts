@@ -1,8 +1,12 @@
 /** The cross-isolate link on its own: two fake sessions over a MessageChannel. */
-import { assertEquals } from "@std/assert";
+import { assert, assertEquals, assertFalse } from "@std/assert";
 import type { PeerInfo } from "../../codec/connection.ts";
 import { Metadata } from "../../codec/metadata.ts";
-import { PortLink } from "../../transport/_port_link.ts";
+import {
+  TRANSFER_MIN_BYTES,
+  TransferredFrame,
+} from "../../transport/_packing.ts";
+import { PORT_CREDIT_BYTES, PortLink } from "../../transport/_port_link.ts";
 import { FakeSession } from "../_fakes.ts";
 
 /**
@@ -54,5 +58,127 @@ Deno.test("port link: a subscription keeps its place among the messages, and wai
     upstream.close();
     downstream.close();
     await Promise.all([upstream.done, downstream.done]);
+  }
+});
+
+/** Two linked ends over a MessageChannel, ready to send. */
+async function linked(): Promise<{
+  sending: FakeSession;
+  receiving: FakeSession;
+  upstream: PortLink;
+  close(): Promise<void>;
+}> {
+  const channel = new MessageChannel();
+  const upstream = new PortLink(channel.port1, info("PUSH"));
+  const downstream = new PortLink(channel.port2, info("PULL"));
+  const sending = new FakeSession();
+  const receiving = new FakeSession();
+  upstream.start(sending);
+  downstream.start(receiving);
+  await sending.until(() => sending.of("ready").length === 1, "ready");
+  return {
+    sending,
+    receiving,
+    upstream,
+    async close() {
+      upstream.close();
+      downstream.close();
+      await Promise.all([upstream.done, downstream.done]);
+    },
+  };
+}
+
+/** A frame given up for a transfer, over a buffer of its own filled with `fill`. */
+function givenUp(length: number, fill: number): TransferredFrame {
+  return new TransferredFrame(new ArrayBuffer(length)).fill(fill);
+}
+
+Deno.test("port link: frames given up cross in their own buffers, detached here, others copied", async () => {
+  const link = await linked();
+  try {
+    const large = givenUp(64 * 1024, 1);
+    // Two frames over one buffer, which crosses once.
+    const shared = new ArrayBuffer(3 * TRANSFER_MIN_BYTES);
+    const head = new TransferredFrame(shared, 0, TRANSFER_MIN_BYTES).fill(2);
+    const tail = new TransferredFrame(
+      shared,
+      TRANSFER_MIN_BYTES,
+      2 * TRANSFER_MIN_BYTES,
+    )
+      .fill(3);
+    const small = new Uint8Array(100).fill(4);
+    const copied = new Uint8Array(64 * 1024).fill(5);
+    const expected = [large, head, tail, small, copied].map((frame) =>
+      Uint8Array.from(frame)
+    );
+    link.sending.outgoing.push([large, head, small], [tail, copied]);
+    link.upstream.wake();
+    await link.receiving.until(
+      () => link.receiving.of("message").length === 2,
+      "both messages",
+    );
+    const [first, second] = link.receiving.of("message");
+    assertEquals(
+      [...first.frames, ...second.frames].map((frame) =>
+        Uint8Array.from(frame)
+      ),
+      [expected[0], expected[1], expected[3], expected[2], expected[4]],
+    );
+    // The frames given up went: their buffers are detached here.
+    assertEquals(large.buffer.byteLength, 0);
+    assertEquals(shared.byteLength, 0);
+    assertEquals(copied, expected[4]);
+    assertEquals(small, expected[3]);
+    // Over there, the two frames of one buffer share it.
+    assert(first.frames[1].buffer === second.frames[0].buffer);
+  } finally {
+    await link.close();
+  }
+});
+
+Deno.test("port link: a stream of frames given up, three times the bytes the credit allows in flight, all arrive in order", async () => {
+  const link = await linked();
+  try {
+    const size = 1024 * 1024;
+    const count = Math.ceil((3 * PORT_CREDIT_BYTES) / size);
+    for (let i = 0; i < count; i++) {
+      link.sending.outgoing.push([givenUp(size, i)]);
+    }
+    link.upstream.wake();
+    await link.receiving.until(
+      () => link.receiving.of("message").length === count,
+      "every message",
+    );
+    const firsts = link.receiving.of("message").map((event) =>
+      event.frames[0][size - 1]
+    );
+    assertEquals(firsts, Array.from({ length: count }, (_, i) => i));
+  } finally {
+    await link.close();
+  }
+});
+
+Deno.test("port link: a frame given up whose buffer cannot be transferred (a WebAssembly memory's) is copied", async () => {
+  const link = await linked();
+  try {
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    const buffer = memory.buffer as ArrayBuffer;
+    const frame = new TransferredFrame(buffer, 0, 32 * 1024).fill(6);
+    const other = givenUp(32 * 1024, 7);
+    link.sending.outgoing.push([frame, other]);
+    link.upstream.wake();
+    await link.receiving.until(
+      () => link.receiving.of("message").length === 1,
+      "the message",
+    );
+    const [received] = link.receiving.of("message");
+    assertEquals(received.frames[0], new Uint8Array(32 * 1024).fill(6));
+    assertEquals(received.frames[1], new Uint8Array(32 * 1024).fill(7));
+    // Nothing was transferred: both stay here too.
+    assertEquals(memory.buffer.byteLength, 65536);
+    assertEquals(other.length, 32 * 1024);
+    assertFalse(received.frames[0] instanceof TransferredFrame);
+  } finally {
+    await link.close();
   }
 });

@@ -2,10 +2,13 @@
  * A Worker for the cross-isolate inproc tests: told a role, it joins the
  * context it is given, binds or connects one socket, and reports.
  *
- * - `pull`: posts back every message it receives.
+ * - `pull`: posts back every message it receives; `sub` likewise, a SUB
+ *   subscribed to every message.
  * - `rep`: echoes every request.
- * - `push`: sends the messages it is given (`{ op: "crash" }` throws an
- *   uncaught error then).
+ * - `push`: sends the messages it is given, giving up their frames with
+ *   `transfer` (`{ op: "check" }` then answers `{ op: "checked", detached }`,
+ *   whether each frame of the last is detached; `{ op: "crash" }` throws an
+ *   uncaught error).
  * - `hold`: a PULL with a receive high-water mark of 5 that reads nothing
  *   until told `{ op: "read", count }`, then answers `{ op: "read", count }`
  *   with how many of those came in order.
@@ -18,19 +21,27 @@
  * says `{ op: "loaded" }` first: Deno 2.9.6 loses what is posted to a
  * Worker before its module has run.
  */
-import { Context, Pull, Push, Reply, type SharedContext } from "../../mod.ts";
+import {
+  Context,
+  Pull,
+  Push,
+  Reply,
+  type SharedContext,
+  Subscriber,
+} from "../../mod.ts";
 
 interface Start {
   op: "start";
   shared: SharedContext;
-  role: "pull" | "rep" | "push" | "hold";
+  role: "pull" | "rep" | "push" | "hold" | "sub";
   endpoint: string;
   bind: boolean;
 }
 
 type Command =
   | Start
-  | { op: "send"; message: Uint8Array[] }
+  | { op: "send"; message: Uint8Array[]; transfer?: boolean }
+  | { op: "check" }
   | { op: "read"; count: number }
   | { op: "crash" }
   | { op: "host" }
@@ -44,6 +55,7 @@ const self = globalThis as unknown as {
 let context: Context | undefined;
 let push: Push | undefined;
 let held: Pull | undefined;
+let lastSent: Uint8Array[] = [];
 
 self.onmessage = async (event) => {
   const command = event.data;
@@ -53,14 +65,17 @@ self.onmessage = async (event) => {
       ? (held = new Pull({ context, receiveHighWaterMark: 5 }))
       : command.role === "pull"
       ? new Pull({ context })
+      : command.role === "sub"
+      ? new Subscriber({ context })
       : command.role === "rep"
       ? new Reply({ context })
       : (push = new Push({ context }));
+    if (socket instanceof Subscriber) socket.subscribe("");
     if (command.bind) await socket.bind(command.endpoint);
     else socket.connect(command.endpoint);
     self.postMessage({ op: "ready" });
-    if (command.role === "pull") {
-      for await (const message of socket as Pull) {
+    if (command.role === "pull" || command.role === "sub") {
+      for await (const message of socket as Pull | Subscriber) {
         self.postMessage({ op: "message", message });
       }
     } else if (command.role === "rep") {
@@ -87,7 +102,13 @@ self.onmessage = async (event) => {
       throw new Error("a bug in the Worker");
     });
   } else if (command.op === "send") {
-    await push!.send(command.message);
+    lastSent = command.message;
+    await push!.send(command.message, { transfer: command.transfer });
+  } else if (command.op === "check") {
+    const detached = lastSent.map((frame) =>
+      (frame.buffer as ArrayBuffer).detached
+    );
+    self.postMessage({ op: "checked", detached });
   } else {
     await context?.close();
     self.postMessage({ op: "closed" });

@@ -20,71 +20,10 @@ import {
   ZmqError,
 } from "../../mod.ts";
 import { within } from "../_fakes.ts";
+import { TestWorker } from "./_test_worker.ts";
 
 const encoder = new TextEncoder();
 const bytes = (text: string) => encoder.encode(text);
-
-/** A Worker running tests/workers/_worker.ts, with its replies awaited in order. */
-class TestWorker {
-  #worker = new Worker(new URL("./_worker.ts", import.meta.url), {
-    type: "module",
-  });
-  #replies: { op: string; message?: Uint8Array[]; count?: number }[] = [];
-  #wake: (() => void) | undefined;
-
-  constructor() {
-    this.#worker.onmessage = (event) => {
-      this.#replies.push(event.data);
-      this.#wake?.();
-    };
-    this.#worker.onerror = (event) => {
-      // A Worker's uncaught error, as the crash test makes: it ends.
-      event.preventDefault();
-      this.#replies.push({ op: "error" });
-      this.#wake?.();
-    };
-  }
-
-  post(command: unknown, transfer: Transferable[] = []): void {
-    this.#worker.postMessage(command, transfer);
-  }
-
-  async start(
-    context: Context,
-    role: "pull" | "rep" | "push" | "hold",
-    endpoint: string,
-    bind: boolean,
-  ): Promise<unknown> {
-    await this.next("loaded");
-    const shared = context.share();
-    this.post({ op: "start", shared, role, endpoint, bind }, [shared.port]);
-    return this.next("ready");
-  }
-
-  async next(
-    op: string,
-  ): Promise<{ op: string; message?: Uint8Array[]; count?: number }> {
-    for (;;) {
-      const index = this.#replies.findIndex((reply) => reply.op === op);
-      if (index >= 0) return this.#replies.splice(index, 1)[0];
-      await within(
-        new Promise<void>((resolve) => this.#wake = resolve),
-        `the worker's ${op}`,
-        10_000,
-      );
-    }
-  }
-
-  terminate(): void {
-    this.#worker.terminate();
-  }
-
-  async stop(): Promise<void> {
-    this.post({ op: "stop" });
-    await this.next("closed");
-    this.#worker.terminate();
-  }
-}
 
 const MESSAGES = [
   [bytes("one")],

@@ -1,0 +1,112 @@
+/**
+ * `send(…, { transfer: true })`: frames given up cross to a Worker in their
+ * own transferred buffers instead of being copied.
+ */
+import { assertEquals, assertFalse } from "@std/assert";
+import { Context, Publisher, Pull, Push, XPublisher } from "../../mod.ts";
+import { within } from "../_fakes.ts";
+import { TestWorker } from "./_test_worker.ts";
+
+const MiB = 1024 * 1024;
+const detached = (frame: Uint8Array) => (frame.buffer as ArrayBuffer).detached;
+
+Deno.test("transfer: PUSH here gives up its large frames to a PULL in a Worker, which gets them whole; frames not given up stay", async () => {
+  const context = new Context();
+  const worker = new TestWorker();
+  const push = new Push({ context });
+  try {
+    await push.bind("inproc://transfer");
+    await worker.start(context, "pull", "inproc://transfer", false);
+    const given = [new Uint8Array(MiB).fill(1), new Uint8Array(300).fill(2)];
+    const kept = [new Uint8Array(MiB).fill(3)];
+    const expected = [
+      [new Uint8Array(MiB).fill(1), new Uint8Array(300).fill(2)],
+      [new Uint8Array(MiB).fill(3)],
+    ];
+    await push.send(given, { transfer: true });
+    await push.send(kept);
+    for (const message of expected) {
+      assertEquals((await worker.next("message")).message, message);
+    }
+    // The large frame given up is detached here; the short one was copied.
+    assertEquals(given.map(detached), [true, false]);
+    assertEquals(kept.map(detached), [false]);
+  } finally {
+    await worker.stop();
+    await context.close();
+  }
+});
+
+Deno.test("transfer: PUSH in a Worker gives up its large frames to a PULL here", async () => {
+  const context = new Context();
+  const worker = new TestWorker();
+  const pull = new Pull({ context });
+  try {
+    await pull.bind("inproc://transfer-up");
+    await worker.start(context, "push", "inproc://transfer-up", false);
+    const message = [new Uint8Array(64 * 1024).fill(4), new Uint8Array(0)];
+    worker.post({ op: "send", message, transfer: true });
+    assertEquals(await within(pull.receive(), "the message"), message);
+    worker.post({ op: "check" });
+    assertEquals((await worker.next("checked")).detached, [true, false]);
+    worker.post({ op: "send", message });
+    assertEquals(await within(pull.receive(), "the message"), message);
+    worker.post({ op: "check" });
+    assertEquals((await worker.next("checked")).detached, [false, false]);
+  } finally {
+    await worker.stop();
+    await context.close();
+  }
+});
+
+for (const Type of [Publisher, XPublisher]) {
+  Deno.test(`transfer: a ${Type.name} gives up nothing, as a message may go to several subscribers`, async () => {
+    const context = new Context();
+    const worker = new TestWorker();
+    const publisher = new Type({ context });
+    try {
+      await publisher.bind("inproc://transfer-pub");
+      await worker.start(context, "sub", "inproc://transfer-pub", false);
+      const frame = new Uint8Array(MiB).fill(5);
+      // The subscription may still be on its way (the worker's `next`
+      // bounds the wait): send until a message arrives.
+      const arrived = worker.next("message");
+      let got = false;
+      arrived.then(() => got = true);
+      while (!got) {
+        await publisher.send(frame, { transfer: true });
+        await Promise.race([arrived, new Promise((r) => setTimeout(r, 10))]);
+      }
+      assertEquals((await arrived).message, [new Uint8Array(MiB).fill(5)]);
+      assertFalse(detached(frame));
+    } finally {
+      await worker.stop();
+      await context.close();
+    }
+  });
+}
+
+Deno.test("transfer: a message given up to a socket in the same isolate arrives as ordinary views, which a plain send copies on to a Worker", async () => {
+  const context = new Context();
+  const worker = new TestWorker();
+  const push = new Push({ context });
+  const pull = new Pull({ context });
+  const onward = new Push({ context });
+  try {
+    await pull.bind("inproc://here");
+    push.connect("inproc://here");
+    await onward.bind("inproc://onward");
+    await worker.start(context, "pull", "inproc://onward", false);
+    await push.send(new Uint8Array(MiB).fill(6), { transfer: true });
+    const [frame] = await within(pull.receive(), "the message here");
+    assertEquals(frame.constructor, Uint8Array);
+    await onward.send(frame);
+    assertEquals((await worker.next("message")).message, [
+      new Uint8Array(MiB).fill(6),
+    ]);
+    assertFalse(detached(frame));
+  } finally {
+    await worker.stop();
+    await context.close();
+  }
+});
