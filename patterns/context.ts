@@ -98,7 +98,9 @@ export class Context implements AsyncDisposable {
    * Worker): a socket there can connect to a name bound here, and the
    * other way round, in any order. Messages cross packed into one
    * transferred buffer per burst; the frames you send are copied into it,
-   * so you keep yours.
+   * so you keep yours, unless you give them up: frames of 16 KiB or more
+   * sent with `send(…, { transfer: true })` cross in their own buffers,
+   * transferred, not copied, and detached here (see `SendOptions`).
    *
    * @example
    * ```ts ignore
