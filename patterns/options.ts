@@ -144,13 +144,16 @@ export interface SendOptions extends OperationOptions {
   /**
    * Gives up the memory of the message's frames, as `postMessage`'s
    * transfer list does. Across isolates (`inproc://` to a Worker), each
-   * frame of 16 KiB or more then crosses in its own `ArrayBuffer`,
-   * transferred instead of copied: that buffer, and every view of it, is
-   * detached here once the message leaves (shorter frames are copied, which
-   * costs less than a transfer). Everywhere else, and for a message that
-   * goes to several peers (PUB, XPUB, RADIO), it changes nothing: within
-   * an isolate messages pass by reference, and other transports write
-   * bytes. Do not read or write the frames' buffers after such a send.
+   * frame of 16 KiB or more that spans the whole of its `ArrayBuffer` then
+   * crosses in that buffer, transferred instead of copied: the buffer, and
+   * every view of it, is detached here once the message leaves. Other
+   * frames are copied: shorter ones (which costs less than a transfer), and
+   * views into a larger buffer (a frame you received, a slice), as the rest
+   * of that buffer is not yours to give. Everywhere else, and for a message
+   * that goes to several peers (PUB, XPUB, XSUB, RADIO), it changes nothing:
+   * within an isolate messages pass by reference, and other transports
+   * write bytes. Give up memory you made for this one message: do not read,
+   * write or send its buffer again (giving it up twice is `EINVAL`).
    */
   transfer?: boolean;
 }

@@ -7,6 +7,8 @@
  * @module
  */
 
+import { ZmqError } from "../codec/errors.ts";
+
 /**
  * Frames this long or longer, when their sender gives them up, cross in
  * their own transferred buffer; shorter ones are copied into the batch,
@@ -17,6 +19,8 @@ export const TRANSFER_MIN_BYTES = 16 * 1024;
 const _TRANSFERRED = 0xffff_ffff;
 /** That entry: the marker, the buffer's index, the offset, the length. */
 const _TRANSFERRED_ENTRY = 16;
+/** Buffers given up by a send: none may be given up twice. */
+const _givenUp = new WeakSet<ArrayBuffer>();
 
 /**
  * A frame whose sender gave up its memory: between isolates its
@@ -26,23 +30,32 @@ export class TransferredFrame extends Uint8Array {}
 
 /**
  * Marks the frames of a message its sender gives up: those long enough to
- * be worth a transfer, over an `ArrayBuffer` (a `SharedArrayBuffer` cannot
- * be transferred). The array must be the sender's own copy.
+ * be worth a transfer and spanning the whole of an `ArrayBuffer`. A frame
+ * that is a view into a larger buffer (a received frame, a slice) shares
+ * that buffer with other bytes, which a transfer would take too: it is
+ * copied. The array must be the sender's own copy.
+ *
+ * @throws {ZmqError} `EINVAL` if a frame's buffer was given up before.
  */
 export function giveUp(frames: Uint8Array[]): void {
   for (let i = 0; i < frames.length; i++) {
     const frame = frames[i];
+    const buffer = frame.buffer;
     if (
-      frame.length >= TRANSFER_MIN_BYTES &&
-      frame.buffer instanceof ArrayBuffer &&
-      !(frame instanceof TransferredFrame)
+      frame.length < TRANSFER_MIN_BYTES || !(buffer instanceof ArrayBuffer) ||
+      frame.byteOffset !== 0 || frame.byteLength !== buffer.byteLength ||
+      frame instanceof TransferredFrame
     ) {
-      frames[i] = new TransferredFrame(
-        frame.buffer,
-        frame.byteOffset,
-        frame.length,
+      continue;
+    }
+    if (_givenUp.has(buffer)) {
+      throw new ZmqError(
+        "EINVAL",
+        "this frame's buffer was given up by an earlier send: give up each buffer once",
       );
     }
+    _givenUp.add(buffer);
+    frames[i] = new TransferredFrame(buffer, 0, frame.length);
   }
 }
 
@@ -66,17 +79,40 @@ export function packedSize(frames: readonly Uint8Array[]): number {
   return size;
 }
 
+/** Whether a frame crosses in its own buffer, given a transfer list. */
+function _crossesAlone(frame: Uint8Array): boolean {
+  // A frame given up is whole and long enough when sent; a buffer detached
+  // since (given up elsewhere) has no bytes left, and is packed as empty.
+  return frame instanceof TransferredFrame &&
+    frame.length >= TRANSFER_MIN_BYTES;
+}
+
+/** The bytes messages take packed, as their frames are now. */
+function _sizeOf(
+  messages: readonly Uint8Array[][],
+  transfers?: ArrayBuffer[],
+): number {
+  let size = 4;
+  for (const frames of messages) {
+    size += 4;
+    for (const frame of frames) {
+      size += transfers && _crossesAlone(frame)
+        ? _TRANSFERRED_ENTRY
+        : 4 + frame.length;
+    }
+  }
+  return size;
+}
+
 /**
- * The bytes a message takes in the batch buffer itself: less than
+ * The bytes a message takes in a batch with a transfer list: less than
  * {@linkcode packedSize} by what crosses in buffers of its own.
  */
-export function batchSize(frames: readonly Uint8Array[]): number {
+function _batchSize(frames: readonly Uint8Array[]): number {
   let size = 4;
   for (let i = 0; i < frames.length; i++) {
     const frame = frames[i];
-    size += frame instanceof TransferredFrame
-      ? _TRANSFERRED_ENTRY
-      : 4 + frame.length;
+    size += _crossesAlone(frame) ? _TRANSFERRED_ENTRY : 4 + frame.length;
   }
   return size;
 }
@@ -85,17 +121,18 @@ export function batchSize(frames: readonly Uint8Array[]): number {
  * Packs messages into one buffer: per message a frame count, then per
  * frame its length and bytes (32-bit little-endian counts). With
  * `transfers`, the buffers of frames given up go there instead (each
- * once), and their entries name them.
+ * once), and their entries name them. A frame whose buffer was detached
+ * since its send has no bytes left, and packs as empty.
  *
- * @param size The messages' {@linkcode batchSize}s summed, or their
- * {@linkcode packedSize}s without `transfers`.
+ * @param size The packed size, if known; a frame that grew since it was
+ * counted (over a resizable buffer) makes the packing fail with a
+ * `RangeError`, and without `size` the frames are measured as they are.
  */
 export function packMessages(
   messages: readonly Uint8Array[][],
-  size: number,
   transfers?: ArrayBuffer[],
+  size: number = _sizeOf(messages, transfers),
 ): ArrayBuffer {
-  size += 4;
   const bytes = new Uint8Array(size);
   const view = new DataView(bytes.buffer);
   view.setUint32(0, messages.length, true);
@@ -104,7 +141,7 @@ export function packMessages(
     view.setUint32(offset, frames.length, true);
     offset += 4;
     for (const frame of frames) {
-      if (transfers && frame instanceof TransferredFrame) {
+      if (transfers && _crossesAlone(frame)) {
         const buffer = frame.buffer as ArrayBuffer;
         let index = transfers.indexOf(buffer);
         if (index < 0) index = transfers.push(buffer) - 1;
@@ -116,7 +153,7 @@ export function packMessages(
         continue;
       }
       view.setUint32(offset, frame.length, true);
-      bytes.set(frame, offset + 4);
+      if (frame.length > 0) bytes.set(frame, offset + 4);
       offset += 4 + frame.length;
     }
   }
@@ -129,7 +166,7 @@ export interface PackedBatch {
   buffer: ArrayBuffer;
   /** The buffers of the frames given up, which cross beside it. */
   transfers: ArrayBuffer[];
-  /** Its {@linkcode packedSize}s summed, and 4: what flow control counts. */
+  /** Its {@linkcode packedSize}s summed when sent, and 4: what flow control counts. */
   bytes: number;
   /** Packs the same messages again, every frame copied. */
   copied(): ArrayBuffer;
@@ -141,7 +178,7 @@ export class Batch {
   /** Its size as flow control counts it, every frame copied. */
   #bytes = 0;
   /** Its size in the buffer it is packed into: less by the frames given up. */
-  #packed = 0;
+  #packed = 4;
 
   /** The size flow control counts so far, every frame copied. */
   get bytes(): number {
@@ -159,45 +196,41 @@ export class Batch {
     const size = packedSize(frames);
     this.#bytes += size;
     // Too short to hold a frame worth transferring: packed whole.
-    this.#packed += size < TRANSFER_MIN_BYTES ? size : batchSize(frames);
+    this.#packed += size < TRANSFER_MIN_BYTES ? size : _batchSize(frames);
   }
 
   /** Packs the messages, and starts a new batch. */
   take(): PackedBatch {
     const messages = this.#messages;
-    const [bytes, packed] = [this.#bytes, this.#packed];
+    const bytes = this.#bytes + 4;
+    const packed = this.#packed;
     this.#messages = [];
-    this.#bytes = this.#packed = 0;
+    this.#bytes = 0;
+    this.#packed = 4;
     const transfers: ArrayBuffer[] = [];
-    const buffer = packMessages(
-      messages,
-      packed,
-      packed === bytes ? undefined : transfers,
-    );
-    const copied = () => packMessages(messages, bytes);
-    return { buffer, transfers, bytes: bytes + 4, copied };
+    const listed = packed === bytes ? undefined : transfers;
+    let buffer: ArrayBuffer;
+    try {
+      buffer = packMessages(messages, listed, packed);
+    } catch {
+      // A frame grew since it was counted: measured again as it is now.
+      transfers.length = 0;
+      buffer = packMessages(messages, listed);
+    }
+    return { buffer, transfers, bytes, copied: () => packMessages(messages) };
   }
-}
-
-/** A batch unpacked. */
-export interface Unpacked {
-  /** The messages, their frames views into the batch or their own buffers. */
-  messages: Uint8Array[][];
-  /** What the sender's flow control counted: {@linkcode packedSize}s summed, and 4. */
-  bytes: number;
 }
 
 /** The messages of a packed buffer and the buffers transferred with it. */
 export function unpackMessages(
   buffer: ArrayBuffer,
   transfers: readonly ArrayBuffer[] = [],
-): Unpacked {
+): Uint8Array[][] {
   const bytes = new Uint8Array(buffer);
   const view = new DataView(buffer);
   const messages: Uint8Array[][] = [];
   const count = view.getUint32(0, true);
   let offset = 4;
-  let counted = buffer.byteLength;
   for (let m = 0; m < count; m++) {
     const frames: Uint8Array[] = [];
     const frameCount = view.getUint32(offset, true);
@@ -205,15 +238,13 @@ export function unpackMessages(
     for (let f = 0; f < frameCount; f++) {
       const length = view.getUint32(offset, true);
       if (length === _TRANSFERRED) {
-        const frameLength = view.getUint32(offset + 12, true);
         frames.push(
           new Uint8Array(
             transfers[view.getUint32(offset + 4, true)],
             view.getUint32(offset + 8, true),
-            frameLength,
+            view.getUint32(offset + 12, true),
           ),
         );
-        counted += 4 + frameLength - _TRANSFERRED_ENTRY;
         offset += _TRANSFERRED_ENTRY;
         continue;
       }
@@ -222,5 +253,5 @@ export function unpackMessages(
     }
     messages.push(frames);
   }
-  return { messages, bytes: counted };
+  return messages;
 }

@@ -56,10 +56,11 @@ export type PortSignal =
   /** Hello: who we are; the socket-type check happens on both sides. */
   | { t: "h"; type: string; id?: Uint8Array; meta: [string, Uint8Array][] }
   /**
-   * Messages, packed (see `packMessages`), and the buffers of the frames
-   * their senders gave up, which cross on their own.
+   * Messages, packed (see `packMessages`), the buffers of the frames their
+   * senders gave up, which cross on their own, and the bytes flow control
+   * counted of them, to credit back.
    */
-  | { t: "m"; b: ArrayBuffer; x?: ArrayBuffer[] }
+  | { t: "m"; b: ArrayBuffer; x?: ArrayBuffer[]; n: number }
   /**
    * Credit back: the peer's socket took this many messages and bytes, and
    * all of this many batches.
@@ -221,8 +222,8 @@ export class PortLink implements Link, MessageWriter {
       case "h":
         return this.#hello(signal);
       case "m": {
-        const { messages, bytes } = unpackMessages(signal.b, signal.x);
-        this.#inbox.push({ messages, next: 0, bytes });
+        const messages = unpackMessages(signal.b, signal.x);
+        this.#inbox.push({ messages, next: 0, bytes: signal.n });
         if (!this.#paused) this.#handOver();
         return;
       }
@@ -367,19 +368,16 @@ export class PortLink implements Link, MessageWriter {
     const { buffer, transfers, bytes, copied } = this.#batch.take();
     this.#inFlightBytes += bytes;
     this.#batchesInFlight++;
-    if (transfers.length === 0) {
-      return this.#port.postMessage({ t: "m", b: buffer }, [buffer]);
-    }
     try {
-      this.#port.postMessage({ t: "m", b: buffer, x: transfers }, [
+      this.#port.postMessage({ t: "m", b: buffer, x: transfers, n: bytes }, [
         buffer,
         ...transfers,
       ]);
     } catch {
-      // A buffer that cannot be transferred (a WebAssembly memory's, one
-      // already detached): nothing went, and every frame is copied instead.
+      // A buffer that cannot be transferred (a WebAssembly memory's):
+      // nothing went, and every frame is copied instead.
       const copy = copied();
-      this.#port.postMessage({ t: "m", b: copy }, [copy]);
+      this.#port.postMessage({ t: "m", b: copy, n: bytes }, [copy]);
     }
   }
 

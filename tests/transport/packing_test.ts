@@ -1,10 +1,10 @@
 /** How messages are packed to cross between isolates. */
-import { assertEquals, assertStrictEquals } from "@std/assert";
+import { assertEquals, assertStrictEquals, assertThrows } from "@std/assert";
+import { ZmqError } from "../../mod.ts";
 import {
-  batchSize,
+  Batch,
   giveUp,
   keptFrame,
-  packedSize,
   packMessages,
   TRANSFER_MIN_BYTES,
   TransferredFrame,
@@ -13,54 +13,79 @@ import {
 
 const frame = (length: number, fill: number) =>
   new Uint8Array(length).fill(fill);
+const copies = (messages: Uint8Array[][]) =>
+  messages.map((frames) => frames.map((frame) => Uint8Array.from(frame)));
 
-Deno.test("packing: a batch with frames given up unpacks to the same frames, counted as if all were copied", () => {
-  const shared = new ArrayBuffer(2 * TRANSFER_MIN_BYTES);
+Deno.test("packing: frames given up cross in their own buffers, the rest copied, and unpack to the same bytes", () => {
   const messages = [
     [frame(3, 1), frame(0, 0), frame(TRANSFER_MIN_BYTES, 2)],
-    [
-      new Uint8Array(shared, 0, TRANSFER_MIN_BYTES).fill(3),
-      new Uint8Array(shared, TRANSFER_MIN_BYTES).fill(4),
-    ],
+    [frame(2 * TRANSFER_MIN_BYTES, 3)],
     [frame(TRANSFER_MIN_BYTES - 1, 5)],
   ];
-  const expected = messages.map((frames) =>
-    frames.map((frame) => Uint8Array.from(frame))
-  );
+  const expected = copies(messages);
   for (const frames of messages) giveUp(frames);
-  // The frames long enough are marked; the rest stay as they were.
   assertEquals(
     messages.map((frames) =>
       frames.map((frame) => frame instanceof TransferredFrame)
     ),
-    [[false, false, true], [true, true], [false]],
+    [[false, false, true], [true], [false]],
   );
-  const counted = messages.reduce((sum, m) => sum + packedSize(m), 0);
-  const packed = messages.reduce((sum, m) => sum + batchSize(m), 0);
-  const transfers: ArrayBuffer[] = [];
-  const buffer = packMessages(messages, packed, transfers);
-  assertEquals(buffer.byteLength, packed + 4);
-  // Two buffers cross: the one frame's own, and the one two frames share.
+  const batch = new Batch();
+  for (const frames of messages) batch.add(frames);
+  const { buffer, transfers, bytes } = batch.take();
   assertEquals(transfers.length, 2);
-  const unpacked = unpackMessages(buffer, transfers);
+  // Flow control counts every frame as copied, however it crosses.
   assertEquals(
-    unpacked.messages.map((frames) =>
-      frames.map((frame) => Uint8Array.from(frame))
-    ),
-    expected,
+    bytes,
+    4 + (4 + 15 + TRANSFER_MIN_BYTES) +
+      (8 + 2 * TRANSFER_MIN_BYTES) + (8 + TRANSFER_MIN_BYTES - 1),
   );
-  assertEquals(unpacked.bytes, counted + 4);
-  assertStrictEquals(unpacked.messages[1][0].buffer, shared);
+  assertEquals(copies(unpackMessages(buffer, transfers)), expected);
+  assertEquals(batch.length, 0);
+});
+
+Deno.test("packing: a frame that is a view into a larger buffer (a received frame, a slice) is copied, not given up", () => {
+  const shared = new ArrayBuffer(3 * TRANSFER_MIN_BYTES);
+  const frames = [
+    new Uint8Array(shared, 0, TRANSFER_MIN_BYTES).fill(6),
+    new Uint8Array(shared, TRANSFER_MIN_BYTES, 2 * TRANSFER_MIN_BYTES),
+  ];
+  giveUp(frames);
+  assertEquals(frames.map((frame) => frame instanceof TransferredFrame), [
+    false,
+    false,
+  ]);
+  const batch = new Batch();
+  batch.add(frames);
+  assertEquals(batch.take().transfers, []);
+});
+
+Deno.test("packing: a buffer given up twice is EINVAL at the second send", () => {
+  const buffer = frame(TRANSFER_MIN_BYTES, 7);
+  giveUp([buffer]);
+  const error = assertThrows(() => giveUp([buffer]), ZmqError);
+  assertEquals(error.code, "EINVAL");
+});
+
+Deno.test("packing: a frame whose buffer was detached after its send packs as empty, and the batch still crosses", () => {
+  const frames = [frame(100, 8), frame(5, 9)];
+  const batch = new Batch();
+  batch.add(frames);
+  const buffer = frames[0].buffer;
+  structuredClone(buffer, { transfer: [buffer] });
+  const { buffer: packed, transfers, copied } = batch.take();
+  assertEquals(transfers, []);
+  const expected = [[new Uint8Array(0), frame(5, 9)]];
+  assertEquals(copies(unpackMessages(packed)), expected);
+  assertEquals(copies(unpackMessages(copied())), expected);
 });
 
 Deno.test("packing: without a transfer list every frame is copied, given up or not", () => {
   const messages = [[frame(TRANSFER_MIN_BYTES, 6), frame(5, 7)]];
   giveUp(messages[0]);
-  const counted = packedSize(messages[0]);
-  const buffer = packMessages(messages, counted);
-  const unpacked = unpackMessages(buffer);
-  assertEquals(unpacked.bytes, counted + 4);
-  assertEquals(unpacked.messages[0][0], frame(TRANSFER_MIN_BYTES, 6));
+  const unpacked = unpackMessages(packMessages(messages));
+  assertEquals(unpacked[0][0], frame(TRANSFER_MIN_BYTES, 6));
+  assertEquals(unpacked[0][1], frame(5, 7));
 });
 
 Deno.test("packing: a frame kept in the sender's isolate is an ordinary view of the same bytes", () => {
@@ -73,4 +98,15 @@ Deno.test("packing: a frame kept in the sender's isolate is an ordinary view of 
   assertEquals(kept.length, original.length);
   const plain = frame(4, 9);
   assertStrictEquals(keptFrame(plain), plain);
+});
+
+Deno.test("packing: a frame over a resizable buffer that grew after its send packs as it is now", () => {
+  const buffer = new ArrayBuffer(8, { maxByteLength: 64 });
+  const growing = new Uint8Array(buffer).fill(1);
+  const batch = new Batch();
+  batch.add([growing, frame(3, 2)]);
+  buffer.resize(40);
+  growing.fill(3);
+  const { buffer: packed } = batch.take();
+  assertEquals(copies(unpackMessages(packed)), [[frame(40, 3), frame(3, 2)]]);
 });

@@ -2,8 +2,15 @@
  * `send(…, { transfer: true })`: frames given up cross to a Worker in their
  * own transferred buffers instead of being copied.
  */
-import { assertEquals, assertFalse } from "@std/assert";
-import { Context, Publisher, Pull, Push, XPublisher } from "../../mod.ts";
+import { assertEquals, assertFalse, assertRejects } from "@std/assert";
+import {
+  Context,
+  Publisher,
+  Pull,
+  Push,
+  XPublisher,
+  ZmqError,
+} from "../../mod.ts";
 import { within } from "../_fakes.ts";
 import { TestWorker } from "./_test_worker.ts";
 
@@ -107,6 +114,53 @@ Deno.test("transfer: a message given up to a socket in the same isolate arrives 
     assertFalse(detached(frame));
   } finally {
     await worker.stop();
+    await context.close();
+  }
+});
+
+Deno.test("transfer: forwarding received frames with transfer copies them, leaving the other messages of their batch whole", async () => {
+  const context = new Context();
+  const from = new TestWorker();
+  const to = new TestWorker();
+  const pull = new Pull({ context });
+  const onward = new Push({ context });
+  try {
+    await pull.bind("inproc://from");
+    await onward.bind("inproc://to");
+    await from.start(context, "push", "inproc://from", false);
+    await to.start(context, "pull", "inproc://to", false);
+    const first = [new Uint8Array(32 * 1024).fill(1)];
+    const second = [new Uint8Array(32 * 1024).fill(2)];
+    from.post({ op: "send", message: first });
+    from.post({ op: "send", message: second });
+    const [frame] = await within(pull.receive(), "the first message");
+    // Views into the batch they came in: passed on, never given up.
+    await onward.send(frame, { transfer: true });
+    assertEquals((await to.next("message")).message, first);
+    assertEquals(frame, first[0]);
+    assertEquals(await within(pull.receive(), "the second message"), second);
+  } finally {
+    await from.stop();
+    await to.stop();
+    await context.close();
+  }
+});
+
+Deno.test("transfer: giving up a buffer a second time is EINVAL", async () => {
+  const context = new Context();
+  const push = new Push({ context });
+  const pull = new Pull({ context });
+  try {
+    await pull.bind("inproc://twice");
+    push.connect("inproc://twice");
+    const frame = new Uint8Array(MiB);
+    await push.send(frame, { transfer: true });
+    const error = await assertRejects(
+      () => push.send(frame, { transfer: true }),
+      ZmqError,
+    );
+    assertEquals(error.code, "EINVAL");
+  } finally {
     await context.close();
   }
 });
