@@ -153,7 +153,7 @@ export interface SendOptions extends OperationOptions {
    * that goes to several peers (PUB, XPUB, XSUB, RADIO), it changes nothing:
    * within an isolate messages pass by reference, and other transports
    * write bytes. Give up memory you made for this one message: do not read,
-   * write or send its buffer again (giving it up twice is `EINVAL`).
+   * write or send its buffer again (once it has left, it is detached: empty).
    */
   transfer?: boolean;
 }

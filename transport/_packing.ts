@@ -7,8 +7,6 @@
  * @module
  */
 
-import { ZmqError } from "../codec/errors.ts";
-
 /**
  * Frames this long or longer, when their sender gives them up, cross in
  * their own transferred buffer; shorter ones are copied into the batch,
@@ -19,8 +17,6 @@ export const TRANSFER_MIN_BYTES = 16 * 1024;
 const _TRANSFERRED = 0xffff_ffff;
 /** That entry: the marker, the buffer's index, the offset, the length. */
 const _TRANSFERRED_ENTRY = 16;
-/** Buffers given up by a send: none may be given up twice. */
-const _givenUp = new WeakSet<ArrayBuffer>();
 
 /**
  * A frame whose sender gave up its memory: between isolates its
@@ -35,7 +31,9 @@ export class TransferredFrame extends Uint8Array {}
  * that buffer with other bytes, which a transfer would take too: it is
  * copied. The array must be the sender's own copy.
  *
- * @throws {ZmqError} `EINVAL` if a frame's buffer was given up before.
+ * Nothing is recorded: a buffer given up twice goes with the first message
+ * that leaves, and a later send finds it detached, empty, and sends an
+ * empty frame, as for any frame whose buffer is detached.
  */
 export function giveUp(frames: Uint8Array[]): void {
   for (let i = 0; i < frames.length; i++) {
@@ -48,13 +46,6 @@ export function giveUp(frames: Uint8Array[]): void {
     ) {
       continue;
     }
-    if (_givenUp.has(buffer)) {
-      throw new ZmqError(
-        "EINVAL",
-        "this frame's buffer was given up by an earlier send: give up each buffer once",
-      );
-    }
-    _givenUp.add(buffer);
     frames[i] = new TransferredFrame(buffer, 0, frame.length);
   }
 }
