@@ -19,6 +19,11 @@ const pools = new Map<number, Uint8Array<ArrayBuffer>[]>([
 const MAX_POOLED = { [SMALL_BATCH_SIZE]: 64, [BATCH_SIZE]: 8 };
 /** Bodies at least this large go out by reference instead of being copied. */
 const ZERO_COPY_THRESHOLD = 4096;
+/**
+ * Bodies up to this long are copied byte by byte: cheaper than a call to
+ * `set` (measured with `deno task bench --only loop`).
+ */
+const SMALL_COPY = 32;
 /** Spare buffers kept: a take holds a few at most, as a write fills 128 KiB. */
 const MAX_SPARES = 8;
 
@@ -218,14 +223,18 @@ export class OutputBuffer implements FrameOutput {
   writeFrame(body: Uint8Array, flags: number): void {
     const batch = this.#batch;
     const size = body.length;
-    const header = batch.reserve(9);
-    batch.advance(writeFrameHeader(header, batch.end, size, flags));
     if (size >= ZERO_COPY_THRESHOLD) {
-      batch.append(body);
-    } else {
-      batch.reserve(size).set(body, batch.end);
-      batch.advance(size);
+      const header = batch.reserve(9);
+      batch.advance(writeFrameHeader(header, batch.end, size, flags));
+      return batch.append(body);
     }
+    // Header and body in one reservation: the path of every small message.
+    const buffer = batch.reserve(9 + size);
+    const end = batch.end;
+    const at = end + writeFrameHeader(buffer, end, size, flags);
+    if (size > SMALL_COPY) buffer.set(body, at);
+    else for (let i = 0; i < size; i++) buffer[at + i] = body[i];
+    batch.advance(at - end + size);
   }
 
   reserveFrame(size: number, flags: number): Uint8Array {
