@@ -73,26 +73,9 @@ export function packedSize(frames: readonly Uint8Array[]): number {
 /** Whether a frame crosses in its own buffer, given a transfer list. */
 function _crossesAlone(frame: Uint8Array): boolean {
   // A frame given up is whole and long enough when sent; a buffer detached
-  // since (given up elsewhere) has no bytes left, and is packed as empty.
+  // since (given up again, or by its owner) has no bytes left: packed empty.
   return frame instanceof TransferredFrame &&
     frame.length >= TRANSFER_MIN_BYTES;
-}
-
-/** The bytes messages take packed, as their frames are now. */
-function _sizeOf(
-  messages: readonly Uint8Array[][],
-  transfers?: ArrayBuffer[],
-): number {
-  let size = 4;
-  for (const frames of messages) {
-    size += 4;
-    for (const frame of frames) {
-      size += transfers && _crossesAlone(frame)
-        ? _TRANSFERRED_ENTRY
-        : 4 + frame.length;
-    }
-  }
-  return size;
 }
 
 /**
@@ -104,6 +87,18 @@ function _batchSize(frames: readonly Uint8Array[]): number {
   for (let i = 0; i < frames.length; i++) {
     const frame = frames[i];
     size += _crossesAlone(frame) ? _TRANSFERRED_ENTRY : 4 + frame.length;
+  }
+  return size;
+}
+
+/** The bytes messages take packed, as their frames are now. */
+function _sizeOf(
+  messages: readonly Uint8Array[][],
+  transfers?: ArrayBuffer[],
+): number {
+  let size = 4;
+  for (const frames of messages) {
+    size += transfers ? _batchSize(frames) : packedSize(frames);
   }
   return size;
 }
