@@ -6,7 +6,9 @@
  *   sent each time, copied across; a fresh buffer per send, copied; and a
  *   fresh buffer per send, given up and transferred) and over tcp loopback
  *   (the same two Workers' sockets, one process), and zeromq.js's
- *   PUSH→PULL over `inproc://` across two Node `worker_threads`, at each
+ *   PUSH→PULL over `inproc://` across two Node `worker_threads`, and the
+ *   platform's own ceiling, bare `MessageChannel` messages between two
+ *   Workers batched as our link batches (bench/_workers_bare.ts), at each
  *   size: messages per second, timed first → last at the PULL;
  * - a service that spins the CPU for 1 ms per request, as REPs in 1 and 2
  *   Workers behind a ROUTER/DEALER proxy in the main isolate, driven by
@@ -17,6 +19,7 @@
  */
 
 import { Context, Dealer, proxy, Router } from "../mod.ts";
+import type { BareCommand } from "./_workers_bare.ts";
 import type { SideCommand } from "./_workers_side.ts";
 
 /** Messages per run, by size: about a second or more of the faster side. */
@@ -93,6 +96,51 @@ async function _oursThroughput(
   const { rate } = await pull.next("rate");
   await _stop([push, pull]);
   await context.close();
+  return Number(rate);
+}
+
+/**
+ * The platform: bare `MessageChannel` messages between two Workers, batched
+ * as our link batches (bench/_workers_bare.ts).
+ */
+async function _bareThroughput(size: number): Promise<number> {
+  const count = COUNTS[size] ?? 10_000;
+  const start = async (command: BareCommand) => {
+    const worker = new Worker(new URL("./_workers_bare.ts", import.meta.url), {
+      type: "module",
+    });
+    const replies: Record<string, unknown>[] = [];
+    let wake = () => {};
+    worker.onmessage = (event) => {
+      replies.push(event.data);
+      wake();
+    };
+    const next = async (op: string) => {
+      while (!replies.some((reply) => reply.op === op)) {
+        await new Promise<void>((resolve) => wake = resolve);
+      }
+      return replies.find((reply) => reply.op === op)!;
+    };
+    await next("loaded");
+    worker.postMessage(command, [command.port]);
+    return { worker, next };
+  };
+  const channel = new MessageChannel();
+  const receiver = await start({
+    role: "receive",
+    port: channel.port2,
+    count,
+    size,
+  });
+  const sender = await start({
+    role: "send",
+    port: channel.port1,
+    count,
+    size,
+  });
+  const { rate } = await receiver.next("rate");
+  sender.worker.terminate();
+  receiver.worker.terminate();
   return Number(rate);
 }
 
@@ -182,7 +230,7 @@ export async function runWorkers(
     `\nworkers: PUSH→PULL across two Workers, ${rounds} round(s), medians`,
   );
   console.log(
-    "| size | ours, inproc | ours, tcp | zeromq.js, inproc across worker_threads | ours/zeromq.js | inproc/tcp |\n| --- | --- | --- | --- | --- | --- |",
+    "| size | ours, inproc | ours, tcp | zeromq.js, inproc across worker_threads | ours/zeromq.js | inproc/tcp | the platform: bare MessageChannel | inproc/platform |\n| --- | --- | --- | --- | --- | --- | --- | --- |",
   );
   const rows: [number, number, number, number][] = [];
   for (const size of sizes) {
@@ -191,12 +239,14 @@ export async function runWorkers(
     const givenUp: number[] = [];
     const tcp: number[] = [];
     const theirs: number[] = [];
+    const bare: number[] = [];
     for (let round = 0; round < rounds; round++) {
       inproc.push(await _oursThroughput("inproc://bench", size));
       fresh.push(await _oursThroughput("inproc://bench", size, "fresh"));
       givenUp.push(await _oursThroughput("inproc://bench", size, "given up"));
       tcp.push(await _oursThroughput("tcp://127.0.0.1:0", size));
       theirs.push(await _zeromqjsThroughput(size));
+      bare.push(await _bareThroughput(size));
     }
     // zeromq.js's crashed runs are counted, not medianed.
     const ran = theirs.filter((rate) => !Number.isNaN(rate));
@@ -210,7 +260,9 @@ export async function runWorkers(
     console.log(
       `| ${size} B | ${_rate(a)} | ${_rate(b)} | ${_rate(c)}${crashes} | ${
         Number.isNaN(c) ? "–" : (a / c).toFixed(2)
-      } | ${(a / b).toFixed(2)} |`,
+      } | ${(a / b).toFixed(2)} | ${_rate(_median(bare))} | ${
+        (a / _median(bare)).toFixed(2)
+      } |`,
     );
   }
   console.log(
