@@ -6,15 +6,19 @@
  */
 
 import type { MessageLike } from "./message.ts";
-import type { OperationOptions, SocketOptions } from "./options.ts";
+import type { SendOptions, SocketOptions } from "./options.ts";
 import { Socket } from "./socket.ts";
 import { GroupFanOut } from "./_group_fan_out.ts";
 import { toGroup } from "./_groups.ts";
 import { defineRouting } from "./_routing.ts";
 import { sendBehind } from "./_single_frame.ts";
 
-/** Options of {@linkcode Radio.send}. */
-export interface RadioSendOptions extends OperationOptions {
+/**
+ * Options of {@linkcode Radio.send}. `transfer` is accepted, as every
+ * socket's `send` takes it, and changes nothing: a message may go to several
+ * dishes.
+ */
+export interface RadioSendOptions extends SendOptions {
   /**
    * The group the message goes to: at most `codec.MAX_GROUP_BYTES` bytes
    * (UTF-8 for a string), with no NUL byte.
@@ -64,7 +68,8 @@ export class Radio extends Socket {
    * Sends a message to a group.
    *
    * @param message One frame: a string or bytes.
-   * @param options The group, and an abort signal.
+   * @param options The group, and an abort signal (`transfer` changes
+   * nothing here).
    * @returns Settles at once: the message is queued for every member (or
    * dropped for those at their high-water mark).
    * @throws {ZmqError} `EINVAL` for a multipart message, or a group missing,

@@ -37,7 +37,7 @@ export class TestWorker {
 
   async start(
     context: Context,
-    role: "pull" | "rep" | "push" | "hold" | "sub",
+    role: "pull" | "rep" | "push" | "hold" | "sub" | "xpub" | "dish",
     endpoint: string,
     bind: boolean,
   ): Promise<unknown> {

@@ -3,7 +3,9 @@
  * context it is given, binds or connects one socket, and reports.
  *
  * - `pull`: posts back every message it receives; `sub` likewise, a SUB
- *   subscribed to every message.
+ *   subscribed to every message; `xpub` likewise, an XPUB (subscriptions
+ *   and upstream messages alike); `dish` likewise, a DISH that joined the
+ *   group `g`.
  * - `rep`: echoes every request.
  * - `push`: sends the messages it is given, giving up their frames with
  *   `transfer` (`{ op: "check" }` then answers `{ op: "checked", detached }`,
@@ -23,17 +25,19 @@
  */
 import {
   Context,
+  Dish,
   Pull,
   Push,
   Reply,
   type SharedContext,
   Subscriber,
+  XPublisher,
 } from "../../mod.ts";
 
 interface Start {
   op: "start";
   shared: SharedContext;
-  role: "pull" | "rep" | "push" | "hold" | "sub";
+  role: "pull" | "rep" | "push" | "hold" | "sub" | "xpub" | "dish";
   endpoint: string;
   bind: boolean;
 }
@@ -67,16 +71,25 @@ self.onmessage = async (event) => {
       ? new Pull({ context })
       : command.role === "sub"
       ? new Subscriber({ context })
+      : command.role === "xpub"
+      ? new XPublisher({ context })
+      : command.role === "dish"
+      ? new Dish({ context })
       : command.role === "rep"
       ? new Reply({ context })
       : (push = new Push({ context }));
     if (socket instanceof Subscriber) socket.subscribe("");
+    if (socket instanceof Dish) socket.join("g");
     if (command.bind) await socket.bind(command.endpoint);
     else socket.connect(command.endpoint);
     self.postMessage({ op: "ready" });
-    if (command.role === "pull" || command.role === "sub") {
-      for await (const message of socket as Pull | Subscriber) {
-        self.postMessage({ op: "message", message });
+    if (
+      command.role === "pull" || command.role === "sub" ||
+      command.role === "xpub" || command.role === "dish"
+    ) {
+      for await (const message of socket as Pull | Subscriber | Dish) {
+        // A Dish's message carries its group too: frames only cross.
+        self.postMessage({ op: "message", message: [...message] });
       }
     } else if (command.role === "rep") {
       for await (const message of socket as Reply) {

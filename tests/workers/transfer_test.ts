@@ -8,7 +8,9 @@ import {
   Publisher,
   Pull,
   Push,
+  Radio,
   XPublisher,
+  XSubscriber,
   ZmqError,
 } from "../../mod.ts";
 import { within } from "../_fakes.ts";
@@ -92,6 +94,66 @@ for (const Type of [Publisher, XPublisher]) {
     }
   });
 }
+
+/**
+ * Sends `frame` with `send` until the worker reports a message (a
+ * subscription, a join or a connection may still be on its way; the
+ * worker's `next` bounds the wait), and returns that message.
+ */
+async function _sendUntilArrived(
+  worker: TestWorker,
+  send: () => Promise<void>,
+): Promise<Uint8Array[]> {
+  const arrived = worker.next("message");
+  let got = false;
+  arrived.then(() => got = true);
+  while (!got) {
+    await send();
+    await Promise.race([arrived, new Promise((r) => setTimeout(r, 10))]);
+  }
+  return (await arrived).message as Uint8Array[];
+}
+
+Deno.test("transfer: an XSUB gives up nothing, as its upstream messages go to every publisher", async () => {
+  const context = new Context();
+  const worker = new TestWorker();
+  const xsub = new XSubscriber({ context });
+  try {
+    await worker.start(context, "xpub", "inproc://transfer-xsub", true);
+    xsub.connect("inproc://transfer-xsub");
+    // Not 0 or 1 first: a message upstream, not a subscription.
+    const frame = new Uint8Array(MiB).fill(7);
+    const message = await _sendUntilArrived(
+      worker,
+      () => xsub.send(frame, { transfer: true }),
+    );
+    assertEquals(message, [new Uint8Array(MiB).fill(7)]);
+    assertFalse(detached(frame));
+  } finally {
+    await worker.stop();
+    await context.close();
+  }
+});
+
+Deno.test("transfer: a RADIO gives up nothing, as a group may have several dishes", async () => {
+  const context = new Context();
+  const worker = new TestWorker();
+  const radio = new Radio({ context });
+  try {
+    await radio.bind("inproc://transfer-radio");
+    await worker.start(context, "dish", "inproc://transfer-radio", false);
+    const frame = new Uint8Array(MiB).fill(8);
+    const message = await _sendUntilArrived(
+      worker,
+      () => radio.send(frame, { group: "g", transfer: true }),
+    );
+    assertEquals(message, [new Uint8Array(MiB).fill(8)]);
+    assertFalse(detached(frame));
+  } finally {
+    await worker.stop();
+    await context.close();
+  }
+});
 
 Deno.test("transfer: a message given up to a socket in the same isolate arrives as ordinary views, which a plain send copies on to a Worker", async () => {
   const context = new Context();
