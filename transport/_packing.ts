@@ -15,14 +15,37 @@
 export const TRANSFER_MIN_BYTES = 16 * 1024;
 /** A frame's entry in a batch when its buffer crosses on its own. */
 const _TRANSFERRED = 0xffff_ffff;
-/** That entry: the marker, the buffer's index, the offset, the length. */
+/**
+ * That entry: the marker, the buffer's index, and the frame's length as a
+ * 64-bit float (exact to 2^53), from the buffer's start: a frame crosses
+ * alone only when it spans its buffer from there.
+ */
 const _TRANSFERRED_ENTRY = 16;
+/**
+ * The longest frame a batch holds inline: its length is a 32-bit count,
+ * whose largest value marks a frame that crosses alone. A longer frame
+ * (4 GiB) crosses alone too, in a copy of its own if not given up.
+ */
+export const LONGEST_INLINE_BYTES = 0xffff_fffe;
 
 /**
  * A frame whose sender gave up its memory: between isolates its
  * `ArrayBuffer` is transferred (and detached here), not copied.
  */
 export class TransferredFrame extends Uint8Array {}
+
+/**
+ * A copy made of a frame too long to pack inline: ours to transfer, given
+ * up or not, and whatever else the batch may have to copy.
+ */
+class _OwnCopy extends TransferredFrame {}
+
+/** The frame, or an own copy of it if too long to pack inline. */
+function _ownIfLong(frame: Uint8Array, longest: number): Uint8Array {
+  return frame.length > longest && !(frame instanceof TransferredFrame)
+    ? new _OwnCopy(frame.slice().buffer)
+    : frame;
+}
 
 /**
  * Marks the frames of a message its sender gives up: those long enough to
@@ -70,23 +93,31 @@ export function packedSize(frames: readonly Uint8Array[]): number {
   return size;
 }
 
-/** Whether a frame crosses in its own buffer, given a transfer list. */
-function _crossesAlone(frame: Uint8Array): boolean {
+/** Which frames cross in buffers of their own. */
+type _Alone = (frame: Uint8Array) => boolean;
+
+/** With the frames given up: those, and the own copies of long frames. */
+const _crossesAlone: _Alone = (frame) =>
   // A frame given up is whole and long enough when sent; a buffer detached
   // since (given up again, or by its owner) has no bytes left: packed empty.
-  return frame instanceof TransferredFrame &&
-    frame.length >= TRANSFER_MIN_BYTES;
-}
+  frame instanceof _OwnCopy ||
+  (frame instanceof TransferredFrame && frame.length >= TRANSFER_MIN_BYTES);
+
+/** Every frame copied: only the own copies of long frames cross alone. */
+const _ownCopy: _Alone = (frame) => frame instanceof _OwnCopy;
 
 /**
  * The bytes a message takes in a batch with a transfer list: less than
  * {@linkcode packedSize} by what crosses in buffers of its own.
  */
-function _batchSize(frames: readonly Uint8Array[]): number {
+function _batchSize(
+  frames: readonly Uint8Array[],
+  alone: _Alone = _crossesAlone,
+): number {
   let size = 4;
   for (let i = 0; i < frames.length; i++) {
     const frame = frames[i];
-    size += _crossesAlone(frame) ? _TRANSFERRED_ENTRY : 4 + frame.length;
+    size += alone(frame) ? _TRANSFERRED_ENTRY : 4 + frame.length;
   }
   return size;
 }
@@ -94,11 +125,12 @@ function _batchSize(frames: readonly Uint8Array[]): number {
 /** The bytes messages take packed, as their frames are now. */
 function _sizeOf(
   messages: readonly Uint8Array[][],
-  transfers?: ArrayBuffer[],
+  transfers: ArrayBuffer[] | undefined,
+  alone: _Alone,
 ): number {
   let size = 4;
   for (const frames of messages) {
-    size += transfers ? _batchSize(frames) : packedSize(frames);
+    size += transfers ? _batchSize(frames, alone) : packedSize(frames);
   }
   return size;
 }
@@ -110,15 +142,22 @@ function _sizeOf(
  * once), and their entries name them. A frame whose buffer was detached
  * since its send has no bytes left, and packs as empty.
  *
+ * @param transfers Where the buffers that cross alone go.
  * @param size The packed size, if known; a frame that grew since it was
  * counted (over a resizable buffer) makes the packing fail with a
  * `RangeError`, and without `size` the frames are measured as they are.
+ * @param alone Which frames cross alone, given `transfers`: by default
+ * those given up (and own copies of long frames).
+ * @throws {RangeError} For a frame to pack inline that is longer than
+ * {@linkcode LONGEST_INLINE_BYTES}, whose length a batch cannot hold.
  */
 export function packMessages(
   messages: readonly Uint8Array[][],
   transfers?: ArrayBuffer[],
-  size: number = _sizeOf(messages, transfers),
+  size?: number,
+  alone: _Alone = _crossesAlone,
 ): ArrayBuffer {
+  size ??= _sizeOf(messages, transfers, alone);
   const bytes = new Uint8Array(size);
   const view = new DataView(bytes.buffer);
   view.setUint32(0, messages.length, true);
@@ -127,16 +166,18 @@ export function packMessages(
     view.setUint32(offset, frames.length, true);
     offset += 4;
     for (const frame of frames) {
-      if (transfers && _crossesAlone(frame)) {
+      if (transfers && alone(frame)) {
         const buffer = frame.buffer as ArrayBuffer;
         let index = transfers.indexOf(buffer);
         if (index < 0) index = transfers.push(buffer) - 1;
         view.setUint32(offset, _TRANSFERRED, true);
         view.setUint32(offset + 4, index, true);
-        view.setUint32(offset + 8, frame.byteOffset, true);
-        view.setUint32(offset + 12, frame.length, true);
+        view.setFloat64(offset + 8, frame.length, true);
         offset += _TRANSFERRED_ENTRY;
         continue;
+      }
+      if (frame.length > LONGEST_INLINE_BYTES) {
+        throw new RangeError("a frame too long to pack inline");
       }
       view.setUint32(offset, frame.length, true);
       if (frame.length > 0) bytes.set(frame, offset + 4);
@@ -154,17 +195,29 @@ export interface PackedBatch {
   transfers: ArrayBuffer[];
   /** Its {@linkcode packedSize}s summed when sent, and 4: what flow control counts. */
   bytes: number;
-  /** Packs the same messages again, every frame copied. */
-  copied(): ArrayBuffer;
+  /**
+   * Packs the same messages again, every frame copied: into the batch, or
+   * if too long for it, into a buffer of its own, which crosses beside it.
+   */
+  copied(): { buffer: ArrayBuffer; transfers: ArrayBuffer[] };
 }
 
 /** The messages of the next batch, their frames not yet copied. */
 export class Batch {
+  #longest: number;
   #messages: Uint8Array[][] = [];
   /** Its size as flow control counts it, every frame copied. */
   #bytes = 0;
   /** Its size in the buffer it is packed into: less by the frames given up. */
   #packed = 4;
+
+  /**
+   * @param longestInline The longest frame packed inline; longer ones cross
+   * alone ({@linkcode LONGEST_INLINE_BYTES}; less only in tests).
+   */
+  constructor(longestInline: number = LONGEST_INLINE_BYTES) {
+    this.#longest = longestInline;
+  }
 
   /** The size flow control counts so far, every frame copied. */
   get bytes(): number {
@@ -178,11 +231,16 @@ export class Batch {
 
   /** Adds a message; its frames are read when the batch is packed. */
   add(frames: readonly Uint8Array[]): void {
-    this.#messages.push(frames as Uint8Array[]);
     const size = packedSize(frames);
+    const longest = this.#longest;
+    // Only a message this long can hold a frame too long to pack inline.
+    if (size > longest) frames = frames.map((f) => _ownIfLong(f, longest));
+    this.#messages.push(frames as Uint8Array[]);
     this.#bytes += size;
-    // Too short to hold a frame worth transferring: packed whole.
-    this.#packed += size < TRANSFER_MIN_BYTES ? size : _batchSize(frames);
+    // Too short to hold a frame that crosses alone: packed whole.
+    this.#packed += size < TRANSFER_MIN_BYTES && size <= longest
+      ? size
+      : _batchSize(frames);
   }
 
   /** Packs the messages, and starts a new batch. */
@@ -203,7 +261,21 @@ export class Batch {
       transfers.length = 0;
       buffer = packMessages(messages, listed);
     }
-    return { buffer, transfers, bytes, copied: () => packMessages(messages) };
+    const longest = this.#longest;
+    const copied = () => {
+      const own: ArrayBuffer[] = [];
+      // Given up or not, a frame too long for the batch needs its own copy.
+      const copies = messages.map((frames) =>
+        frames.map((frame) =>
+          frame.length > longest && !(frame instanceof _OwnCopy)
+            ? new _OwnCopy(frame.slice().buffer)
+            : frame
+        )
+      );
+      const buffer = packMessages(copies, own, undefined, _ownCopy);
+      return { buffer, transfers: own };
+    };
+    return { buffer, transfers, bytes, copied };
   }
 }
 
@@ -226,8 +298,8 @@ export function unpackMessages(
         frames.push(
           new Uint8Array(
             transfers[view.getUint32(offset + 4, true)],
-            view.getUint32(offset + 8, true),
-            view.getUint32(offset + 12, true),
+            0,
+            view.getFloat64(offset + 8, true),
           ),
         );
         offset += _TRANSFERRED_ENTRY;

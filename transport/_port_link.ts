@@ -376,8 +376,8 @@ export class PortLink implements Link, MessageWriter {
     } catch {
       // A buffer that cannot be transferred (a WebAssembly memory's):
       // nothing went, and every frame is copied instead.
-      const copy = copied();
-      this.#port.postMessage({ t: "m", b: copy, n: bytes }, [copy]);
+      const { buffer: b, transfers: x } = copied();
+      this.#port.postMessage({ t: "m", b, x, n: bytes }, [b, ...x]);
     }
   }
 

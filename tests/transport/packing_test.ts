@@ -1,9 +1,15 @@
 /** How messages are packed to cross between isolates. */
-import { assertEquals, assertStrictEquals } from "@std/assert";
+import {
+  assertEquals,
+  assertFalse,
+  assertStrictEquals,
+  assertThrows,
+} from "@std/assert";
 import {
   Batch,
   giveUp,
   keptFrame,
+  LONGEST_INLINE_BYTES,
   packMessages,
   TRANSFER_MIN_BYTES,
   TransferredFrame,
@@ -69,7 +75,9 @@ Deno.test("packing: a frame whose buffer was detached after its send packs as em
   assertEquals(transfers, []);
   const expected = [[new Uint8Array(0), frame(5, 9)]];
   assertEquals(copies(unpackMessages(packed)), expected);
-  assertEquals(copies(unpackMessages(copied())), expected);
+  const copy = copied();
+  assertEquals(copy.transfers, []);
+  assertEquals(copies(unpackMessages(copy.buffer)), expected);
 });
 
 Deno.test("packing: without a transfer list every frame is copied, given up or not", () => {
@@ -101,4 +109,55 @@ Deno.test("packing: a frame over a resizable buffer that grew after its send pac
   growing.fill(3);
   const { buffer: packed } = batch.take();
   assertEquals(copies(unpackMessages(packed)), [[frame(40, 3), frame(3, 2)]]);
+});
+
+Deno.test("packing: a frame too long to pack inline crosses alone in a copy of its own, and the sender keeps its frame", () => {
+  // A batch whose inline limit is 100 bytes stands in for the 4 GiB one.
+  const batch = new Batch(100);
+  const long = frame(101, 4);
+  const messages = [[frame(3, 1), long], [frame(100, 2)]];
+  for (const frames of messages) batch.add(frames);
+  const { buffer, transfers, bytes, copied } = batch.take();
+  assertEquals(transfers.length, 1);
+  assertFalse(transfers[0] === long.buffer);
+  // Flow control counts it as copied, as any frame.
+  assertEquals(bytes, 4 + (4 + 7 + 105) + (4 + 104));
+  const expected = [[frame(3, 1), frame(101, 4)], [frame(100, 2)]];
+  assertEquals(copies(unpackMessages(buffer, transfers)), expected);
+  // The fallback that copies every frame still sends it alone.
+  const copy = copied();
+  assertEquals(copy.transfers.length, 1);
+  assertEquals(copies(unpackMessages(copy.buffer, copy.transfers)), expected);
+  assertEquals(long, frame(101, 4));
+});
+
+Deno.test("packing: a frame given up that is too long to pack inline crosses alone, and the copying fallback copies it alone", () => {
+  const batch = new Batch(100);
+  const frames = [frame(TRANSFER_MIN_BYTES + 1, 5)];
+  giveUp(frames);
+  batch.add(frames);
+  const { transfers, copied } = batch.take();
+  assertStrictEquals(transfers[0], frames[0].buffer);
+  const copy = copied();
+  assertFalse(copy.transfers[0] === frames[0].buffer);
+  assertEquals(copies(unpackMessages(copy.buffer, copy.transfers)), [
+    [frame(TRANSFER_MIN_BYTES + 1, 5)],
+  ]);
+});
+
+Deno.test("packing: a frame of more than 4 GiB given up keeps its length across (a 64-bit count), and one to pack inline is refused, not cut", () => {
+  // Allocated but never written: the memory is not touched.
+  const length = 2 ** 32 + 16;
+  const frames = [new Uint8Array(length)];
+  giveUp(frames);
+  const batch = new Batch();
+  batch.add(frames);
+  const { buffer, transfers } = batch.take();
+  const [[arrived]] = unpackMessages(buffer, transfers);
+  assertEquals(arrived.length, length);
+  assertStrictEquals(arrived.buffer, frames[0].buffer);
+  assertThrows(
+    () => packMessages([[new Uint8Array(LONGEST_INLINE_BYTES + 1)]]),
+    RangeError,
+  );
 });
