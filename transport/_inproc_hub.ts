@@ -7,8 +7,7 @@
  * @module
  */
 
-import { holdLock, lockName, watchLock } from "./_liveness.ts";
-import type { LinkLocks } from "./_port_link.ts";
+import { holdLock, type LinkLocks, lockName, watchLock } from "./_liveness.ts";
 
 /** What a node asks of the hub. */
 export type HubRequest =

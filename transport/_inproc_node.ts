@@ -8,8 +8,7 @@
 
 import { ZmqError } from "../codec/errors.ts";
 import type { HubReply, HubRequest } from "./_inproc_hub.ts";
-import { holdLock, lockName, watchLock } from "./_liveness.ts";
-import type { LinkLocks } from "./_port_link.ts";
+import { holdLock, type LinkLocks, lockName, watchLock } from "./_liveness.ts";
 
 /** One end of a channel to a peer, and the locks that watch both ends. */
 export interface Joined {

@@ -63,3 +63,16 @@ export function watchLock(name: string, gone: () => void): () => void {
   }).catch(() => {});
   return () => watching.abort();
 }
+
+/** The Web Locks each side of an inproc link between isolates holds while it lives. */
+export interface LinkLocks {
+  /** Ours. */
+  own: string;
+  /** The peer's. */
+  peer: string;
+  /**
+   * The lock the peer's isolate holds while it lives, watched until the
+   * peer's hello comes (it may end before it says hello).
+   */
+  peerIsolate?: string;
+}

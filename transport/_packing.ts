@@ -13,6 +13,18 @@
  * which costs less than a transfer does.
  */
 export const TRANSFER_MIN_BYTES = 16 * 1024;
+/**
+ * The version of this packing, which both ends of a link must share: a
+ * peer isolate that loaded another version of the library is refused.
+ */
+export const PACKING_VERSION = 2;
+
+/** Why a peer that packs as `version` is refused, if it is. */
+export function packingRefusal(version: unknown): string | undefined {
+  return version === PACKING_VERSION
+    ? undefined
+    : `the peer packs messages as version ${version}, not ${PACKING_VERSION}`;
+}
 /** A frame's entry in a batch when its buffer crosses on its own. */
 const _TRANSFERRED = 0xffff_ffff;
 /**
@@ -158,6 +170,8 @@ export function packMessages(
   alone: _Alone = _crossesAlone,
 ): ArrayBuffer {
   size ??= _sizeOf(messages, transfers, alone);
+  // Only a batch this long can hold a frame too long for it.
+  if (size > LONGEST_INLINE_BYTES) _refuseLong(messages, transfers, alone);
   const bytes = new Uint8Array(size);
   const view = new DataView(bytes.buffer);
   view.setUint32(0, messages.length, true);
@@ -175,9 +189,6 @@ export function packMessages(
         view.setFloat64(offset + 8, frame.length, true);
         offset += _TRANSFERRED_ENTRY;
         continue;
-      }
-      if (frame.length > LONGEST_INLINE_BYTES) {
-        throw new RangeError("a frame too long to pack inline");
       }
       view.setUint32(offset, frame.length, true);
       if (frame.length > 0) bytes.set(frame, offset + 4);
@@ -245,7 +256,8 @@ export class Batch {
 
   /** Packs the messages, and starts a new batch. */
   take(): PackedBatch {
-    const messages = this.#messages;
+    const longest = this.#longest;
+    let messages = this.#messages;
     const bytes = this.#bytes + 4;
     const packed = this.#packed;
     this.#messages = [];
@@ -257,11 +269,14 @@ export class Batch {
     try {
       buffer = packMessages(messages, listed, packed);
     } catch {
-      // A frame grew since it was counted: measured again as it is now.
+      // A frame grew since it was counted (over a resizable buffer):
+      // measured again as it is now, copied to cross alone if too long.
       transfers.length = 0;
-      buffer = packMessages(messages, listed);
+      messages = messages.map((frames) =>
+        frames.map((frame) => _ownIfLong(frame, longest))
+      );
+      buffer = packMessages(messages, transfers);
     }
-    const longest = this.#longest;
     const copied = () => {
       const own: ArrayBuffer[] = [];
       // Given up or not, a frame too long for the batch needs its own copy.
@@ -276,6 +291,21 @@ export class Batch {
       return { buffer, transfers: own };
     };
     return { buffer, transfers, bytes, copied };
+  }
+}
+
+/** Throws for a frame that would pack inline and is too long to. */
+function _refuseLong(
+  messages: readonly Uint8Array[][],
+  transfers: ArrayBuffer[] | undefined,
+  alone: _Alone,
+): void {
+  for (const frames of messages) {
+    for (const frame of frames) {
+      if (frame.length > LONGEST_INLINE_BYTES && !(transfers && alone(frame))) {
+        throw new RangeError("a frame too long to pack inline");
+      }
+    }
   }
 }
 

@@ -12,8 +12,13 @@ import type { ConnectionEvent, PeerInfo } from "../codec/connection.ts";
 import { ProtocolError } from "../codec/errors.ts";
 import { Metadata } from "../codec/metadata.ts";
 import { type SocketType, socketTypesMatch } from "../codec/socket_type.ts";
-import { holdLock, watchLock } from "./_liveness.ts";
-import { Batch, unpackMessages } from "./_packing.ts";
+import { holdLock, type LinkLocks, watchLock } from "./_liveness.ts";
+import {
+  Batch,
+  PACKING_VERSION,
+  packingRefusal,
+  unpackMessages,
+} from "./_packing.ts";
 import { Settler } from "./_settle.ts";
 import type { Link, LinkEnd, MessageWriter, Session } from "./transport.ts";
 
@@ -38,23 +43,12 @@ const BATCHES_IN_FLIGHT = 2;
  */
 const GONE_QUIET_MS = 50;
 
-/** The Web Locks each side of a link holds while it lives (see _liveness.ts). */
-export interface LinkLocks {
-  /** Ours. */
-  own: string;
-  /** The peer's. */
-  peer: string;
-  /**
-   * The lock the peer's isolate holds while it lives, watched until the
-   * peer's hello comes (it may end before it says hello).
-   */
-  peerIsolate?: string;
-}
+type _Metadata = [string, Uint8Array][];
 
 /** What crosses the port. */
 export type PortSignal =
   /** Hello: who we are; the socket-type check happens on both sides. */
-  | { t: "h"; type: string; id?: Uint8Array; meta: [string, Uint8Array][] }
+  | { t: "h"; v: number; type: string; id?: Uint8Array; meta: _Metadata }
   /**
    * Messages, packed (see `packMessages`), the buffers of the frames their
    * senders gave up, which cross on their own, and the bytes flow control
@@ -183,6 +177,7 @@ export class PortLink implements Link, MessageWriter {
     const info = this.#info;
     this.#port.postMessage({
       t: "h",
+      v: PACKING_VERSION,
       type: info.socketType,
       id: info.routingId,
       meta: [...info.metadata],
@@ -261,11 +256,12 @@ export class PortLink implements Link, MessageWriter {
 
   #hello(hello: Extract<PortSignal, { t: "h" }>): void {
     const ours = this.#info.socketType as SocketType;
-    if (!socketTypesMatch(ours, hello.type)) {
-      const error = new ProtocolError(
-        "incompatible",
-        `a ${ours} socket cannot talk to a ${hello.type}`,
-      );
+    const refusal = packingRefusal(hello.v) ??
+      (socketTypesMatch(ours, hello.type)
+        ? undefined
+        : `a ${ours} socket cannot talk to a ${hello.type}`);
+    if (refusal) {
+      const error = new ProtocolError("incompatible", refusal);
       this.#session!.handle({ type: "error", error });
       return this.#end({ error }, true);
     }

@@ -123,10 +123,13 @@ Deno.test("packing: a frame too long to pack inline crosses alone in a copy of i
   // Flow control counts it as copied, as any frame.
   assertEquals(bytes, 4 + (4 + 7 + 105) + (4 + 104));
   const expected = [[frame(3, 1), frame(101, 4)], [frame(100, 2)]];
+  // Its entry in the batch, not its bytes: exactly.
+  assertEquals(buffer.byteLength, 4 + (4 + 7 + 16) + (4 + 104));
   assertEquals(copies(unpackMessages(buffer, transfers)), expected);
   // The fallback that copies every frame still sends it alone.
   const copy = copied();
   assertEquals(copy.transfers.length, 1);
+  assertEquals(copy.buffer.byteLength, 4 + (4 + 7 + 16) + (4 + 104));
   assertEquals(copies(unpackMessages(copy.buffer, copy.transfers)), expected);
   assertEquals(long, frame(101, 4));
 });
@@ -156,8 +159,10 @@ Deno.test("packing: a frame of more than 4 GiB given up keeps its length across 
   const [[arrived]] = unpackMessages(buffer, transfers);
   assertEquals(arrived.length, length);
   assertStrictEquals(arrived.buffer, frames[0].buffer);
+  // Refused before the batch is made, for what the frame is.
   assertThrows(
     () => packMessages([[new Uint8Array(LONGEST_INLINE_BYTES + 1)]]),
     RangeError,
+    "too long to pack inline",
   );
 });

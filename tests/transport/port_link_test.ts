@@ -7,7 +7,7 @@ import {
   TransferredFrame,
 } from "../../transport/_packing.ts";
 import { PORT_CREDIT_BYTES, PortLink } from "../../transport/_port_link.ts";
-import { FakeSession } from "../_fakes.ts";
+import { FakeSession, within } from "../_fakes.ts";
 
 /**
  * A few turns of the event loop: not a synchronisation, the chance for a
@@ -170,5 +170,23 @@ Deno.test("port link: a frame given up whose buffer cannot be transferred (a Web
     assertFalse(received.frames[1] instanceof TransferredFrame);
   } finally {
     await link.close();
+  }
+});
+
+Deno.test("port link: a peer that packs messages as another version (another copy of the library) is refused with an error, not misread", async () => {
+  const channel = new MessageChannel();
+  const link = new PortLink(channel.port1, info("PUSH"));
+  const session = new FakeSession();
+  link.start(session);
+  try {
+    channel.port2.postMessage({ t: "h", v: 1, type: "PULL", meta: [] });
+    const end = await within(link.done, "the link's end");
+    assertEquals(end.error?.kind, "incompatible");
+    assert(end.error?.message.includes("version 1"));
+    assertEquals(session.of("error").length, 1);
+    assertEquals(session.of("ready").length, 0);
+  } finally {
+    link.close();
+    channel.port2.close();
   }
 });
