@@ -52,9 +52,16 @@ export class TransferredFrame extends Uint8Array {}
  */
 class _OwnCopy extends TransferredFrame {}
 
-/** The frame, or an own copy of it if too long to pack inline. */
-function _ownIfLong(frame: Uint8Array, longest: number): Uint8Array {
-  return frame.length > longest && !(frame instanceof TransferredFrame)
+/**
+ * The frame, or an own copy of it if too long to pack inline, unless it is
+ * a `crossing` frame, which crosses alone as it is.
+ */
+function _ownIfLong(
+  frame: Uint8Array,
+  longest: number,
+  crossing: typeof TransferredFrame = TransferredFrame,
+): Uint8Array {
+  return frame.length > longest && !(frame instanceof crossing)
     ? new _OwnCopy(frame.slice().buffer)
     : frame;
 }
@@ -281,11 +288,7 @@ export class Batch {
       const own: ArrayBuffer[] = [];
       // Given up or not, a frame too long for the batch needs its own copy.
       const copies = messages.map((frames) =>
-        frames.map((frame) =>
-          frame.length > longest && !(frame instanceof _OwnCopy)
-            ? new _OwnCopy(frame.slice().buffer)
-            : frame
-        )
+        frames.map((frame) => _ownIfLong(frame, longest, _OwnCopy))
       );
       const buffer = packMessages(copies, own, undefined, _ownCopy);
       return { buffer, transfers: own };

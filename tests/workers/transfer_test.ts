@@ -68,37 +68,10 @@ Deno.test("transfer: PUSH in a Worker gives up its large frames to a PULL here",
   }
 });
 
-for (const Type of [Publisher, XPublisher]) {
-  Deno.test(`transfer: a ${Type.name} gives up nothing, as a message may go to several subscribers`, async () => {
-    const context = new Context();
-    const worker = new TestWorker();
-    const publisher = new Type({ context });
-    try {
-      await publisher.bind("inproc://transfer-pub");
-      await worker.start(context, "sub", "inproc://transfer-pub", false);
-      const frame = new Uint8Array(MiB).fill(5);
-      // The subscription may still be on its way (the worker's `next`
-      // bounds the wait): send until a message arrives.
-      const arrived = worker.next("message");
-      let got = false;
-      arrived.then(() => got = true);
-      while (!got) {
-        await publisher.send(frame, { transfer: true });
-        await Promise.race([arrived, new Promise((r) => setTimeout(r, 10))]);
-      }
-      assertEquals((await arrived).message, [new Uint8Array(MiB).fill(5)]);
-      assertFalse(detached(frame));
-    } finally {
-      await worker.stop();
-      await context.close();
-    }
-  });
-}
-
 /**
- * Sends `frame` with `send` until the worker reports a message (a
- * subscription, a join or a connection may still be on its way; the
- * worker's `next` bounds the wait), and returns that message.
+ * Sends with `send` until the worker reports a message (a subscription, a
+ * join or a connection may still be on its way; the worker's `next` bounds
+ * the wait), and returns that message.
  */
 async function _sendUntilArrived(
   worker: TestWorker,
@@ -114,46 +87,93 @@ async function _sendUntilArrived(
   return (await arrived).message as Uint8Array[];
 }
 
-Deno.test("transfer: an XSUB gives up nothing, as its upstream messages go to every publisher", async () => {
-  const context = new Context();
-  const worker = new TestWorker();
-  const xsub = new XSubscriber({ context });
-  try {
-    await worker.start(context, "xpub", "inproc://transfer-xsub", true);
-    xsub.connect("inproc://transfer-xsub");
-    // Not 0 or 1 first: a message upstream, not a subscription.
-    const frame = new Uint8Array(MiB).fill(7);
-    const message = await _sendUntilArrived(
-      worker,
-      () => xsub.send(frame, { transfer: true }),
-    );
-    assertEquals(message, [new Uint8Array(MiB).fill(7)]);
-    assertFalse(detached(frame));
-  } finally {
-    await worker.stop();
-    await context.close();
-  }
-});
+/** A socket that may send one message to several peers, and its send. */
+interface _FanningOut {
+  socket: { bind(endpoint: string): Promise<void>; connect(e: string): void };
+  send(frame: Uint8Array): Promise<void>;
+}
 
-Deno.test("transfer: a RADIO gives up nothing, as a group may have several dishes", async () => {
-  const context = new Context();
-  const worker = new TestWorker();
-  const radio = new Radio({ context });
-  try {
-    await radio.bind("inproc://transfer-radio");
-    await worker.start(context, "dish", "inproc://transfer-radio", false);
-    const frame = new Uint8Array(MiB).fill(8);
-    const message = await _sendUntilArrived(
-      worker,
-      () => radio.send(frame, { group: "g", transfer: true }),
-    );
-    assertEquals(message, [new Uint8Array(MiB).fill(8)]);
-    assertFalse(detached(frame));
-  } finally {
-    await worker.stop();
-    await context.close();
-  }
-});
+const _fanningOut: {
+  title: string;
+  role: "sub" | "xpub" | "dish";
+  open(context: Context): _FanningOut;
+}[] = [
+  {
+    title:
+      "a Publisher gives up nothing, as a message may go to several subscribers",
+    role: "sub",
+    open(context) {
+      const socket = new Publisher({ context });
+      return {
+        socket,
+        send: (frame) => socket.send(frame, { transfer: true }),
+      };
+    },
+  },
+  {
+    title:
+      "an XPublisher gives up nothing, as a message may go to several subscribers",
+    role: "sub",
+    open(context) {
+      const socket = new XPublisher({ context });
+      return {
+        socket,
+        send: (frame) => socket.send(frame, { transfer: true }),
+      };
+    },
+  },
+  {
+    title:
+      "an XSUB gives up nothing, as its upstream messages go to every publisher",
+    role: "xpub",
+    open(context) {
+      const socket = new XSubscriber({ context });
+      // Not 0 or 1 first (the frame is filled with 7s): a message upstream,
+      // not a subscription.
+      return {
+        socket,
+        send: (frame) => socket.send(frame, { transfer: true }),
+      };
+    },
+  },
+  {
+    title: "a RADIO gives up nothing, as a group may have several dishes",
+    role: "dish",
+    open(context) {
+      const socket = new Radio({ context });
+      return {
+        socket,
+        send: (frame) => socket.send(frame, { group: "g", transfer: true }),
+      };
+    },
+  },
+];
+
+for (const { title, role, open } of _fanningOut) {
+  Deno.test(`transfer: ${title}`, async () => {
+    const context = new Context();
+    const worker = new TestWorker();
+    const { socket, send } = open(context);
+    const endpoint = `inproc://transfer-${role}`;
+    try {
+      // The XPUB in the Worker binds; here the others do.
+      if (role === "xpub") {
+        await worker.start(context, role, endpoint, true);
+        socket.connect(endpoint);
+      } else {
+        await socket.bind(endpoint);
+        await worker.start(context, role, endpoint, false);
+      }
+      const frame = new Uint8Array(MiB).fill(7);
+      const message = await _sendUntilArrived(worker, () => send(frame));
+      assertEquals(message, [new Uint8Array(MiB).fill(7)]);
+      assertFalse(detached(frame));
+    } finally {
+      await worker.stop();
+      await context.close();
+    }
+  });
+}
 
 Deno.test("transfer: a message given up to a socket in the same isolate arrives as ordinary views, which a plain send copies on to a Worker", async () => {
   const context = new Context();
