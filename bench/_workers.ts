@@ -47,11 +47,9 @@ interface Side {
   next(op: string): Promise<Record<string, unknown>>;
 }
 
-async function _side(
-  context: Context,
-  command: Omit<Extract<SideCommand, { op: "start" }>, "op" | "shared">,
-): Promise<Side> {
-  const worker = new Worker(new URL("./_workers_side.ts", import.meta.url), {
+/** Starts a Worker of `module` and waits until it says it has loaded. */
+async function _loaded(module: string): Promise<Side> {
+  const worker = new Worker(new URL(module, import.meta.url), {
     type: "module",
   });
   const replies: Record<string, unknown>[] = [];
@@ -68,9 +66,17 @@ async function _side(
     }
   };
   await next("loaded");
-  const shared = context.share();
-  worker.postMessage({ op: "start", shared, ...command }, [shared.port]);
   return { worker, next };
+}
+
+async function _side(
+  context: Context,
+  command: Omit<Extract<SideCommand, { op: "start" }>, "op" | "shared">,
+): Promise<Side> {
+  const side = await _loaded("./_workers_side.ts");
+  const shared = context.share();
+  side.worker.postMessage({ op: "start", shared, ...command }, [shared.port]);
+  return side;
 }
 
 async function _stop(sides: Side[]): Promise<void> {
@@ -110,24 +116,9 @@ async function _oursThroughput(
 async function _bareThroughput(size: number): Promise<number> {
   const count = COUNTS[size] ?? 10_000;
   const start = async (command: BareCommand) => {
-    const worker = new Worker(new URL("./_workers_bare.ts", import.meta.url), {
-      type: "module",
-    });
-    const replies: Record<string, unknown>[] = [];
-    let wake = () => {};
-    worker.onmessage = (event) => {
-      replies.push(event.data);
-      wake();
-    };
-    const next = async (op: string) => {
-      while (!replies.some((reply) => reply.op === op)) {
-        await new Promise<void>((resolve) => wake = resolve);
-      }
-      return replies.find((reply) => reply.op === op)!;
-    };
-    await next("loaded");
-    worker.postMessage(command, [command.port]);
-    return { worker, next };
+    const side = await _loaded("./_workers_bare.ts");
+    side.worker.postMessage(command, [command.port]);
+    return side;
   };
   const channel = new MessageChannel();
   const receiver = await start({
