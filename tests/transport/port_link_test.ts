@@ -177,6 +177,11 @@ Deno.test("port link: a peer that packs messages as another version (another cop
   const channel = new MessageChannel();
   const link = new PortLink(channel.port1, info("PUSH"));
   const session = new FakeSession();
+  const goodbye = new Promise<{ error?: string }>((resolve) => {
+    channel.port2.onmessage = (event) => {
+      if (event.data.t === "x") resolve(event.data);
+    };
+  });
   link.start(session);
   try {
     channel.port2.postMessage({ t: "h", v: 1, type: "PULL", meta: [] });
@@ -185,6 +190,9 @@ Deno.test("port link: a peer that packs messages as another version (another cop
     assert(end.error?.message.includes("version 1"));
     assertEquals(session.of("error").length, 1);
     assertEquals(session.of("ready").length, 0);
+    // The peer is told why, as for a socket type it cannot talk to.
+    const said = await within(goodbye, "the peer's goodbye");
+    assert(said.error?.includes("version 1"));
   } finally {
     link.close();
     channel.port2.close();
