@@ -9,6 +9,7 @@ import {
   Pull,
   Push,
   Radio,
+  type Socket,
   XPublisher,
   XSubscriber,
   ZmqError,
@@ -93,6 +94,12 @@ interface _FanningOut {
   send(frame: Uint8Array): Promise<void>;
 }
 
+/** A socket whose send takes nothing but `transfer`, with that send. */
+const _giving = (socket: Socket): _FanningOut => ({
+  socket,
+  send: (frame) => socket.send(frame, { transfer: true }),
+});
+
 const _fanningOut: {
   title: string;
   role: "sub" | "xpub" | "dish";
@@ -102,39 +109,21 @@ const _fanningOut: {
     title:
       "a Publisher gives up nothing, as a message may go to several subscribers",
     role: "sub",
-    open(context) {
-      const socket = new Publisher({ context });
-      return {
-        socket,
-        send: (frame) => socket.send(frame, { transfer: true }),
-      };
-    },
+    open: (context) => _giving(new Publisher({ context })),
   },
   {
     title:
       "an XPublisher gives up nothing, as a message may go to several subscribers",
     role: "sub",
-    open(context) {
-      const socket = new XPublisher({ context });
-      return {
-        socket,
-        send: (frame) => socket.send(frame, { transfer: true }),
-      };
-    },
+    open: (context) => _giving(new XPublisher({ context })),
   },
   {
     title:
       "an XSUB gives up nothing, as its upstream messages go to every publisher",
     role: "xpub",
-    open(context) {
-      const socket = new XSubscriber({ context });
-      // Not 0 or 1 first (the frame is filled with 7s): a message upstream,
-      // not a subscription.
-      return {
-        socket,
-        send: (frame) => socket.send(frame, { transfer: true }),
-      };
-    },
+    // Not 0 or 1 first (the frame is filled with 7s): a message upstream,
+    // not a subscription.
+    open: (context) => _giving(new XSubscriber({ context })),
   },
   {
     title: "a RADIO gives up nothing, as a group may have several dishes",
