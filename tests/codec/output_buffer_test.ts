@@ -176,6 +176,52 @@ Deno.test("write batch: a batch that outgrows the small buffer goes on in 64 KiB
   assert(chunks.every((chunk) => chunk.every((byte) => byte === 2)));
 });
 
+Deno.test("write batch: a burst of small frames that outgrows the small buffer comes out as one chunk, in order", () => {
+  for (const reuse of [true, false]) {
+    const batch = new WriteBatch(reuse);
+    // 5,000 bytes: past the 4 KiB buffer a burst starts in.
+    for (let i = 0; i < 250; i++) {
+      batch.reserve(20).fill(i, batch.end, batch.end + 20);
+      batch.advance(20);
+    }
+    const chunks = batch.take();
+    assertEquals(chunks.length, 1, `one write, reuse: ${reuse}`);
+    const [chunk] = chunks;
+    assertEquals(chunk.length, 5000);
+    for (let i = 0; i < 250; i++) {
+      assert(chunk.subarray(i * 20, i * 20 + 20).every((byte) => byte === i));
+    }
+  }
+});
+
+Deno.test("write batch: bytes carried to the next buffer leave what was taken before them intact", () => {
+  for (const reuse of [true, false]) {
+    const batch = new WriteBatch(reuse);
+    fill(batch, 1, 3000, 1);
+    const [taken] = batch.take();
+    // Not written yet: the carried bytes and the next go to a new buffer.
+    fill(batch, 1, 1000, 2);
+    fill(batch, 1, 1000, 3);
+    assert(taken.every((byte) => byte === 1), `reuse: ${reuse}`);
+    const [chunk, ...more] = batch.take();
+    assertEquals(more, []);
+    assert(chunk.buffer !== taken.buffer);
+    assertEquals([chunk[0], chunk[999], chunk[1000], chunk[1999]], [
+      2,
+      2,
+      3,
+      3,
+    ]);
+  }
+});
+
+Deno.test("write batch: many bytes not taken yet go out as their own chunk rather than being copied", () => {
+  const batch = new WriteBatch(true);
+  fill(batch, 1, 60_000, 1);
+  fill(batch, 1, 10_000, 2);
+  assertEquals(batch.take().map((chunk) => chunk.length), [60_000, 10_000]);
+});
+
 Deno.test("write batch: an idle batch holds no more after a burst than before it", () => {
   for (const reuse of [true, false]) {
     const batch = new WriteBatch(reuse);
