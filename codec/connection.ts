@@ -412,6 +412,7 @@ export class Connection {
       return;
     }
     if (this.#groupMessages) checkGroupMessage(frames);
+    // An indexed store, which V8 inlines; `push` here was a builtin call.
     events[events.length] = { type: "message", frames };
   }
 
