@@ -1,6 +1,6 @@
 /**
  * What every link over a codec shares: handing the codec's events to the
- * session, and one timer for the codec's next deadline.
+ * session, and scheduling the codec's next deadline.
  *
  * @module
  */
@@ -10,6 +10,7 @@ import type { Connection, ConnectionEvent } from "../codec/connection.ts";
 import { ProtocolError } from "../codec/errors.ts";
 import type { RawConnection } from "../codec/raw_connection.ts";
 import type { WebSocketConnection } from "../codec/websocket_connection.ts";
+import { deadlines, type Due } from "./_deadlines.ts";
 import type { Link, Session } from "./transport.ts";
 
 /**
@@ -31,7 +32,7 @@ export type DrivenLink = Pick<
 >;
 
 /** Drives one codec for one link. */
-export class CodecDriver {
+export class CodecDriver implements Due {
   /** The codec. */
   readonly codec: LinkCodec;
   /** The monotonic clock the codec's deadlines are on, in ms. */
@@ -40,7 +41,8 @@ export class CodecDriver {
   error: ProtocolError | undefined;
   #session!: Session;
   #link: DrivenLink;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Whether the codec's next deadline is scheduled. */
+  #scheduled = false;
 
   constructor(codec: LinkCodec, now: () => number, link: DrivenLink) {
     this.codec = codec;
@@ -62,10 +64,11 @@ export class CodecDriver {
     this.#arm();
   }
 
-  /** Stops the timer. */
+  /** Forgets the codec's deadline. */
   stop(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    if (!this.#scheduled) return;
+    this.#scheduled = false;
+    deadlines.cancel(this);
   }
 
   /** Feeds bytes (or one ZWS message) from the peer. */
@@ -80,10 +83,7 @@ export class CodecDriver {
     if (this.codec.pendingOutputBytes > 0) this.#link.wake();
     // A deadline where there was none: the peer's first PING gave its TTL
     // to a connection that sends no heartbeats of its own.
-    if (
-      this.#timer === undefined && this.codec.deadline !== undefined &&
-      !this.error
-    ) {
+    if (!this.#scheduled && this.codec.deadline !== undefined && !this.error) {
       this.#arm();
     }
     return keepReading;
@@ -148,21 +148,24 @@ export class CodecDriver {
     return false;
   }
 
+  /** The codec's deadline passed: its tick, then the next deadline. */
+  onDeadline(): void {
+    this.#scheduled = false;
+    this.dispatch(this.codec.tick(this.now()));
+    if (this.codec.pendingOutputBytes > 0) this.#link.wake();
+    if (!this.error) this.#arm();
+  }
+
   /**
-   * One timer for the codec's next deadline (handshake, then heartbeats),
-   * re-armed when it fires rather than on every read: traffic only moves
-   * the codec's notion of life, which it checks when the timer fires.
+   * Schedules the codec's next deadline (handshake, then heartbeats) with
+   * the links' shared timer, again when it passes rather than on every
+   * read: traffic only moves the codec's notion of life, which it checks
+   * when the deadline passes.
    */
   #arm(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
     const deadline = this.codec.deadline;
-    if (deadline === undefined || this.#link.closed) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.dispatch(this.codec.tick(this.now()));
-      if (this.codec.pendingOutputBytes > 0) this.#link.wake();
-      if (!this.error) this.#arm();
-    }, Math.max(0, deadline - this.now()));
+    if (deadline === undefined || this.#link.closed) return this.stop();
+    this.#scheduled = true;
+    deadlines.schedule(this, deadline - this.now());
   }
 }

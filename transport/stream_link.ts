@@ -63,8 +63,8 @@ export function streamCodec(options: LinkOptions): LinkCodec {
  * A link over a byte stream: reads into buffers never filled twice (so
  * message frames can be views into them), small while the peer is quiet
  * and large while data keeps coming; writes coalesced batches; enforces
- * the codec's deadlines (handshake, heartbeats) with one timer; and closes
- * the stream when either side ends.
+ * the codec's deadlines (handshake, heartbeats) with the timer all links
+ * share; and closes the stream when either side ends.
  *
  * @example
  * ```ts ignore

@@ -1,0 +1,117 @@
+/**
+ * The links' shared deadlines: one runtime timer for all, the earliest
+ * deadline first, a due's later schedule replacing its earlier one, a
+ * cancelled due never told, and no timer left once no deadline is.
+ */
+import { assert, assertEquals, assertLessOrEqual } from "@std/assert";
+import { Deadlines, type Due } from "../../transport/_deadlines.ts";
+import { within } from "../_fakes.ts";
+
+/** A due that records when it is told, and settles a promise then. */
+class Recorder implements Due {
+  told = 0;
+  #waiters: (() => void)[] = [];
+  constructor(readonly name: string, readonly log: string[]) {}
+  onDeadline(): void {
+    this.told++;
+    this.log.push(this.name);
+    for (const wake of this.#waiters.splice(0)) wake();
+  }
+  /** Settles once it has been told `count` times in all. */
+  toldTimes(count: number): Promise<void> {
+    if (this.told >= count) return Promise.resolve();
+    return new Promise((resolve) =>
+      this.#waiters.push(() => this.told >= count ? resolve() : undefined)
+    );
+  }
+}
+
+Deno.test("deadlines: earliest first, each due told once, and no timer left after", async () => {
+  const deadlines = new Deadlines();
+  const log: string[] = [];
+  const [a, b, c] = ["a", "b", "c"].map((name) => new Recorder(name, log));
+  deadlines.schedule(c, 30);
+  deadlines.schedule(a, 5);
+  deadlines.schedule(b, 15);
+  assertEquals(deadlines.size, 3);
+  assert(deadlines.timerPending);
+  await within(c.toldTimes(1), "the last deadline");
+  assertEquals(log, ["a", "b", "c"]);
+  assertEquals(deadlines.size, 0);
+  assertEquals(deadlines.timerPending, false, "no timer once none is due");
+});
+
+Deno.test("deadlines: scheduling a due again replaces its deadline", async () => {
+  const deadlines = new Deadlines();
+  const log: string[] = [];
+  const again = new Recorder("again", log);
+  const other = new Recorder("other", log);
+  deadlines.schedule(again, 1);
+  deadlines.schedule(again, 40);
+  deadlines.schedule(other, 20);
+  await within(again.toldTimes(1), "the replaced deadline");
+  assertEquals(log, ["other", "again"], "told once, at its later deadline");
+  assertEquals(deadlines.timerPending, false);
+});
+
+Deno.test("deadlines: a cancelled due is never told, and cancelling the last clears the timer", async () => {
+  const deadlines = new Deadlines();
+  const log: string[] = [];
+  const gone = new Recorder("gone", log);
+  const kept = new Recorder("kept", log);
+  deadlines.schedule(gone, 1);
+  deadlines.schedule(kept, 10);
+  deadlines.cancel(gone);
+  deadlines.cancel(gone); // twice is harmless
+  await within(kept.toldTimes(1), "the kept deadline");
+  assertEquals(log, ["kept"]);
+  deadlines.schedule(gone, 60_000);
+  assert(deadlines.timerPending);
+  deadlines.cancel(gone);
+  assertEquals(deadlines.timerPending, false, "the sanitizer sees no timer");
+  assertEquals(deadlines.heapLength, 0);
+});
+
+Deno.test("deadlines: a due told may schedule itself and cancel others", async () => {
+  const deadlines = new Deadlines();
+  const log: string[] = [];
+  const victim = new Recorder("victim", log);
+  let beats = 0;
+  const beating: Due = {
+    onDeadline() {
+      log.push("beat");
+      if (++beats < 3) deadlines.schedule(beating, 1);
+      else deadlines.cancel(victim);
+    },
+  };
+  deadlines.schedule(beating, 0);
+  deadlines.schedule(victim, 500);
+  const done = new Recorder("done", log);
+  deadlines.schedule(done, 100);
+  await within(done.toldTimes(1), "the last due");
+  assertEquals(log, ["beat", "beat", "beat", "done"]);
+  assertEquals(victim.told, 0);
+  assertEquals(deadlines.timerPending, false);
+});
+
+Deno.test("deadlines: cancelled entries do not pile up while others stay due", () => {
+  const deadlines = new Deadlines();
+  const log: string[] = [];
+  const long = new Recorder("long", log);
+  deadlines.schedule(long, 60_000);
+  // A thousand connections that came and went while one stays.
+  for (let i = 0; i < 1000; i++) {
+    const brief = new Recorder(`brief ${i}`, log);
+    deadlines.schedule(brief, 30_000);
+    deadlines.cancel(brief);
+  }
+  // And one due rescheduled a thousand times (a heartbeat's every tick).
+  const beating = new Recorder("beating", log);
+  for (let i = 0; i < 1000; i++) deadlines.schedule(beating, 1000 + i);
+  assertEquals(deadlines.size, 2);
+  assertLessOrEqual(deadlines.heapLength, 2 * 2 + 64 + 1);
+  deadlines.cancel(long);
+  deadlines.cancel(beating);
+  assertEquals(deadlines.timerPending, false);
+  assertEquals(log, []);
+});
