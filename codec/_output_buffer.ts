@@ -279,7 +279,13 @@ export class OutputBuffer implements FrameOutput {
   }
 
   writeRaw(bytes: Uint8Array): void {
-    this.#batch.append(bytes);
+    const batch = this.#batch;
+    if (bytes.length >= ZERO_COPY_THRESHOLD) return batch.append(bytes);
+    // Copied, as a small frame is: the greeting is shared by every
+    // connection, and what a caller does with the chunks it takes must not
+    // reach the next connection's.
+    batch.reserve(bytes.length).set(bytes, batch.end);
+    batch.advance(bytes.length);
   }
 
   take(): Uint8Array[] {

@@ -81,6 +81,22 @@ Deno.test("READY: RFC 23's worked example for a DEALER, byte-exact", () => {
   );
 });
 
+Deno.test("greeting and READY: encoded once for all connections, yet what one connection's caller does to its output reaches no other", () => {
+  const wire = (connection: codec.Connection) => {
+    const greeting = connection.takeOutput();
+    connection.receive(
+      codec.encodeGreeting({ mechanism: "NULL", asServer: false }),
+    );
+    return [...greeting, ...connection.takeOutput()];
+  };
+  const first = wire(new codec.Connection({ socketType: "DEALER" }));
+  const expected = concat(first.map((chunk) => chunk.slice()));
+  for (const chunk of first) chunk.fill(0xee);
+  const second = concat(wire(new codec.Connection({ socketType: "DEALER" })));
+  assertEquals(second, expected);
+  assertEquals(second.length, 64 + 43, "the greeting, then READY");
+});
+
 Deno.test("READY: the RFC's ROUTER reply (no Identity) is accepted", () => {
   const dealer = new codec.Connection({ socketType: "DEALER" });
   dealer.receive(codec.encodeGreeting({ mechanism: "NULL", asServer: false }));
