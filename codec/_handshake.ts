@@ -6,12 +6,7 @@
  */
 
 import type { Verdict } from "./authentication.ts";
-import {
-  type Command,
-  encodeError,
-  encodeReady,
-  parseCommand,
-} from "./command.ts";
+import { type Command, encodeError, parseCommand } from "./command.ts";
 import type { ConnectionEvent } from "./connection_event.ts";
 import { ProtocolError } from "./errors.ts";
 import { FLAG_COMMAND, FLAG_MORE } from "./frame.ts";
@@ -67,13 +62,10 @@ export interface HandshakeOptions {
 /** Our metadata without a routing id, by socket type: one per process. */
 const _sharedMetadata = new Map<SocketType, Metadata>();
 /**
- * Encoded once, not per connection (5,000 connecting peers spent 30 ms
- * encoding the same READY, and made 1.5 KB of garbage each): our greetings
- * by mechanism and role, and the READY of each metadata NULL sends as it
- * is. Both are only ever read: the output copies them or writes them out.
+ * Our greetings by mechanism and role, encoded once, not per connection:
+ * only ever read (the output copies them).
  */
 const _greetings = new Map<string, Uint8Array>();
-const _readyBodies = new WeakMap<Metadata, Uint8Array>();
 
 function _greeting(mechanism: MechanismName, asServer: boolean): Uint8Array {
   const key = asServer ? `${mechanism}:server` : mechanism;
@@ -83,15 +75,6 @@ function _greeting(mechanism: MechanismName, asServer: boolean): Uint8Array {
     _greetings.set(key, greeting);
   }
   return greeting;
-}
-
-function _readyBody(metadata: Metadata): Uint8Array {
-  let body = _readyBodies.get(metadata);
-  if (!body) {
-    body = encodeReady(metadata);
-    _readyBodies.set(metadata, body);
-  }
-  return body;
 }
 
 /**
@@ -133,8 +116,6 @@ export class Handshake {
   #verdict: Verdict | undefined;
   #routingIdOnly: boolean;
   #routingId: Uint8Array | undefined;
-  /** Our READY, shared, when NULL sends it as it is. */
-  #ready: Uint8Array | undefined;
 
   constructor(options: HandshakeOptions, output: FrameOutput) {
     this.#routingIdOnly = options.noMechanism === true;
@@ -144,12 +125,8 @@ export class Handshake {
     // libzmq speaks to a ZWS peer as to ZMTP 3.0: subscriptions as messages.
     if (options.framing === "zws") this.#peerMinor = 0;
     const metadata = _ourMetadata(options.socketType, options.routingId);
-    if (options.mechanism) this.mechanism = options.mechanism(metadata);
-    else {
-      // NULL as it is (no verdict asked for): its READY is the metadata's.
-      this.mechanism = new NullMechanism(metadata);
-      this.#ready = _readyBody(metadata);
-    }
+    this.mechanism = options.mechanism?.(metadata) ??
+      new NullMechanism(metadata);
     output.writeRaw(_greeting(this.mechanism.name, this.mechanism.asServer));
   }
 
@@ -189,7 +166,6 @@ export class Handshake {
       this.#output.writeFrame(this.#routingId ?? new Uint8Array(), 0);
       return;
     }
-    if (this.#ready) return this.#output.writeFrame(this.#ready, FLAG_COMMAND);
     for (const body of this.mechanism.start()) {
       this.#output.writeFrame(body, FLAG_COMMAND);
     }
