@@ -89,23 +89,23 @@ export class Deadlines {
     this.#timer = undefined;
     this.#timerAt = Infinity;
     const now = this.#now();
-    // Read anew each time: a due told may schedule or cancel, and the last
-    // cancel replaces the heap.
-    while (this.#heap.length > 0) {
-      const top = this.#heap[0];
-      if (top.live && top.at > now) break;
-      this.#pop();
-      if (!top.live) continue;
-      top.live = false;
-      this.#entries.delete(top.due);
-      top.due.onDeadline();
+    try {
+      // Read anew each time: a due told may schedule or cancel, and the
+      // last cancel replaces the heap.
+      while (this.#heap.length > 0) {
+        const top = this.#heap[0];
+        if (top.live && top.at > now) break;
+        this.#pop();
+        if (!top.live) continue;
+        top.live = false;
+        this.#entries.delete(top.due);
+        top.due.onDeadline();
+      }
+    } finally {
+      // Even past a due that threw: the others' deadlines still hold.
+      if (this.#entries.size === 0) this.#heap = [];
+      else if (this.#heap[0].at < this.#timerAt) this.#arm(this.#heap[0].at);
     }
-    if (this.#entries.size === 0) {
-      this.#heap = [];
-      return;
-    }
-    const next = this.#heap[0];
-    if (next.at < this.#timerAt) this.#arm(next.at);
   };
 
   #arm(at: number): void {

@@ -115,3 +115,30 @@ Deno.test("deadlines: cancelled entries do not pile up while others stay due", (
   assertEquals(deadlines.timerPending, false);
   assertEquals(log, []);
 });
+
+Deno.test("deadlines: a due that throws still leaves the others their deadlines", async () => {
+  const deadlines = new Deadlines();
+  const log: string[] = [];
+  const errors: unknown[] = [];
+  const onError = (event: ErrorEvent) => {
+    event.preventDefault();
+    errors.push(event.error);
+  };
+  globalThis.addEventListener("error", onError);
+  try {
+    const faulty: Due = {
+      onDeadline() {
+        throw new Error("a bug in a due");
+      },
+    };
+    const later = new Recorder("later", log);
+    deadlines.schedule(faulty, 0);
+    deadlines.schedule(later, 20);
+    await within(later.toldTimes(1), "the deadline after the faulty one");
+  } finally {
+    globalThis.removeEventListener("error", onError);
+  }
+  assertEquals(log, ["later"]);
+  assertEquals((errors[0] as Error).message, "a bug in a due");
+  assertEquals(deadlines.timerPending, false);
+});
