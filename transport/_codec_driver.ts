@@ -41,8 +41,6 @@ export class CodecDriver implements Due {
   error: ProtocolError | undefined;
   #session!: Session;
   #link: DrivenLink;
-  /** Whether the codec's next deadline is scheduled. */
-  #scheduled = false;
 
   constructor(codec: LinkCodec, now: () => number, link: DrivenLink) {
     this.codec = codec;
@@ -66,8 +64,6 @@ export class CodecDriver implements Due {
 
   /** Forgets the codec's deadline. */
   stop(): void {
-    if (!this.#scheduled) return;
-    this.#scheduled = false;
     deadlines.cancel(this);
   }
 
@@ -83,7 +79,9 @@ export class CodecDriver implements Due {
     if (this.codec.pendingOutputBytes > 0) this.#link.wake();
     // A deadline where there was none: the peer's first PING gave its TTL
     // to a connection that sends no heartbeats of its own.
-    if (!this.#scheduled && this.codec.deadline !== undefined && !this.error) {
+    if (
+      this.codec.deadline !== undefined && !this.error && !deadlines.has(this)
+    ) {
       this.#arm();
     }
     return keepReading;
@@ -150,7 +148,6 @@ export class CodecDriver implements Due {
 
   /** The codec's deadline passed: its tick, then the next deadline. */
   onDeadline(): void {
-    this.#scheduled = false;
     this.dispatch(this.codec.tick(this.now()));
     if (this.codec.pendingOutputBytes > 0) this.#link.wake();
     if (!this.error) this.#arm();
@@ -165,7 +162,6 @@ export class CodecDriver implements Due {
   #arm(): void {
     const deadline = this.codec.deadline;
     if (deadline === undefined || this.#link.closed) return this.stop();
-    this.#scheduled = true;
     deadlines.schedule(this, deadline - this.now());
   }
 }

@@ -46,6 +46,11 @@ export class Deadlines {
     return this.#entries.size;
   }
 
+  /** Whether `due` has a deadline pending. */
+  has(due: Due): boolean {
+    return this.#entries.has(due);
+  }
+
   /** Entries in the heap, cancelled ones too: for tests. */
   get heapLength(): number {
     return this.#heap.length;
