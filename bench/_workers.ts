@@ -29,21 +29,13 @@ import type { SideCommand } from "./_workers_side.ts";
  * a third of a second, across Workers read 1.33M msg/s and tcp 1.05M; at
  * 2,000,000, 2.0-2.4M and 1.5-1.7M).
  */
-const COUNTS: Record<number, number> = {
-  16: 4_000_000,
-  1024: 2_000_000,
-  65536: 60_000,
-  1048576: 1_000,
-};
-/**
- * zeromq.js's runs, shorter: its side does 16 B at a tenth of our rate,
- * and at 1 KiB and up it crashes.
- */
-const ZEROMQJS_COUNTS: Record<number, number> = {
-  16: 1_000_000,
-  1024: 400_000,
-  65536: 60_000,
-  1048576: 1_000,
+const COUNTS: Record<number, { ours: number; zeromqjs?: number }> = {
+  // zeromq.js's side does 16 B at a tenth of our rate, and at 1 KiB and up
+  // it crashes: its runs are shorter.
+  16: { ours: 4_000_000, zeromqjs: 1_000_000 },
+  1024: { ours: 2_000_000, zeromqjs: 400_000 },
+  65536: { ours: 60_000 },
+  1048576: { ours: 1_000 },
 };
 /** How long the service case's clients ask, per run. */
 const SERVICE_MS = 3000;
@@ -104,7 +96,7 @@ async function _oursThroughput(
   buffers: "same" | "fresh" | "given up" = "same",
 ): Promise<number> {
   const context = new Context();
-  const count = COUNTS[size] ?? 10_000;
+  const count = COUNTS[size]?.ours ?? 10_000;
   const fresh = buffers !== "same";
   const transfer = buffers === "given up";
   const command = { count, size, workMs: 0, fresh, transfer };
@@ -126,7 +118,7 @@ async function _oursThroughput(
  * as our link batches (bench/_workers_bare.ts).
  */
 async function _bareThroughput(size: number): Promise<number> {
-  const count = COUNTS[size] ?? 10_000;
+  const count = COUNTS[size]?.ours ?? 10_000;
   const start = async (command: BareCommand) => {
     const side = await _loaded("./_workers_bare.ts");
     side.worker.postMessage(command, [command.port]);
@@ -152,7 +144,8 @@ async function _bareThroughput(size: number): Promise<number> {
 }
 
 async function _zeromqjsThroughput(size: number): Promise<number> {
-  const count = ZEROMQJS_COUNTS[size] ?? 10_000;
+  const counts = COUNTS[size];
+  const count = counts?.zeromqjs ?? counts?.ours ?? 10_000;
   const child = new Deno.Command("node", {
     args: [here("_zeromqjs_workers.cjs"), String(count), String(size)],
     stdout: "piped",
