@@ -9,6 +9,7 @@
  * @module
  */
 
+import { type CpuPlacement, pinned, placementNote } from "./_cpus.ts";
 import { Lines } from "./_lines.ts";
 
 /** Round trips per run: as many as the REQ/REP case makes. */
@@ -27,8 +28,12 @@ const here = (path: string) => new URL(path, import.meta.url).pathname;
  * ```
  *
  * @param rounds Runs of each, whose medians are printed.
+ * @param placement Where the server and the client run (see bench/_cpus.ts).
  */
-export async function runFloor(rounds: number): Promise<void> {
+export async function runFloor(
+  rounds: number,
+  placement: CpuPlacement = "free",
+): Promise<void> {
   const dir = Deno.makeTempDirSync({ prefix: "zmtp-floor-" });
   const c = `${dir}/floor`;
   const built = await new Deno.Command("gcc", {
@@ -42,8 +47,8 @@ export async function runFloor(rounds: number): Promise<void> {
   const rates: number[] = [];
   try {
     for (let round = 0; round < rounds; round++) {
-      rtt.deno.push(await _roundTrip(deno));
-      if (built) rtt.c.push(await _roundTrip([c]));
+      rtt.deno.push(await _roundTrip(deno, placement));
+      if (built) rtt.c.push(await _roundTrip([c], placement));
       rates.push(
         Number(await _once([...deno, "await", String(AWAITS)], "rate")),
       );
@@ -57,7 +62,9 @@ export async function runFloor(rounds: number): Promise<void> {
     }`
     : "– | –";
   console.log(
-    `\nfloor: what the runtime allows, without this library; ${rounds} round(s), medians`,
+    `\nfloor: what the runtime allows, without this library; ${rounds} round(s), medians${
+      placementNote(placement)
+    }`,
   );
   console.log("| case | Deno | C | Deno/C |");
   console.log("| --- | --- | --- | --- |");
@@ -74,16 +81,21 @@ export async function runFloor(rounds: number): Promise<void> {
 }
 
 /** One bare round-trip run: a server and a client of the same kind. */
-async function _roundTrip(command: string[]): Promise<number> {
-  const server = new Deno.Command(command[0], {
-    args: [...command.slice(1), "server"],
+async function _roundTrip(
+  command: string[],
+  placement: CpuPlacement,
+): Promise<number> {
+  const [serverCommand, ...serverArgs] = pinned(placement, "a", command);
+  const server = new Deno.Command(serverCommand, {
+    args: [...serverArgs, "server"],
     stdout: "piped",
   }).spawn();
   const lines = new Lines(server.stdout);
   try {
     const port = String(await lines.until("port"));
+    const client = pinned(placement, "b", command);
     return Number(
-      await _once([...command, "client", port, String(ROUND_TRIPS)], "rtt"),
+      await _once([...client, "client", port, String(ROUND_TRIPS)], "rtt"),
     );
   } catch (error) {
     // A server still waiting for its client would never end.

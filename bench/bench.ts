@@ -9,7 +9,13 @@
  * the ratio ours/theirs (above 1 is better for throughput, below 1 for
  * latency) and each process's peak RSS.
  *
- *     deno task bench [--rounds N] [--mixed] [--only push,curve,pub,dealer,reqrep,floor,loop,workers,peers,pgm] [--sizes 16,1024] [--transports tcp,ipc,ws] [--without zeromqjs]
+ *     deno task bench [--rounds N] [--mixed] [--only push,curve,pub,dealer,reqrep,floor,loop,workers,peers,pgm] [--sizes 16,1024] [--transports tcp,ipc,ws] [--without zeromqjs] [--cpus same|split]
+ *
+ * --cpus same runs both processes of each case on core 0, --cpus split
+ * one on core 0 and one on core 1 (Linux, with taskset; bench/_cpus.ts):
+ * a round trip between processes costs mostly waking the other side, which
+ * depends on where the scheduler put it, so unpinned runs of the REQ/REP and
+ * floor cases move with its choice; pinned, they do not.
  *
  * --mixed pairs ours with libzmq instead (ours→theirs and theirs→ours), to
  * show what interop costs. --without zeromqjs leaves zeromq.js out (its
@@ -53,6 +59,7 @@
  * messages per second at the SUB, and how many were lost.
  */
 
+import { cpuPlacement, pinned, placementNote } from "./_cpus.ts";
 import { Lines } from "./_lines.ts";
 import { runFloor } from "./_floor.ts";
 import { runPeers } from "./_peers.ts";
@@ -88,6 +95,7 @@ const sizes = args.sizes?.split(",").map(Number) ?? [16, 1024, 65536, 1048576];
 const transports =
   (args.transports?.split(",") ?? ["tcp", "ipc"]) as Transport[];
 const withZeromqjs = args.without !== "zeromqjs";
+const placement = await cpuPlacement(args.cpus);
 const profile = args.profile
   ? ["--cpu-prof", `--cpu-prof-dir=${args.profile}`]
   : [];
@@ -150,29 +158,23 @@ async function run(
     : transport === "ws"
     ? `ws://127.0.0.1:${anyPort}/bench`
     : `tcp://127.0.0.1:${anyPort}`;
-  const sideA = new Deno.Command(commands[a].command, {
-    args: [
-      ...commands[a].args,
-      pattern,
-      "a",
-      bindTo,
-      String(count),
-      String(size),
-    ],
+  const [commandA, ...argsA] = pinned(placement, "a", [
+    commands[a].command,
+    ...commands[a].args,
+  ]);
+  const sideA = new Deno.Command(commandA, {
+    args: [...argsA, pattern, "a", bindTo, String(count), String(size)],
     stdin: "null",
     stdout: "piped",
   }).spawn();
   const linesA = new Lines(sideA.stdout);
   const endpoint = String(await linesA.until("endpoint"));
-  const sideB = new Deno.Command(commands[b].command, {
-    args: [
-      ...commands[b].args,
-      pattern,
-      "b",
-      endpoint,
-      String(count),
-      String(size),
-    ],
+  const [commandB, ...argsB] = pinned(placement, "b", [
+    commands[b].command,
+    ...commands[b].args,
+  ]);
+  const sideB = new Deno.Command(commandB, {
+    args: [...argsB, pattern, "b", endpoint, String(count), String(size)],
     stdin: "piped",
     stdout: "piped",
   }).spawn();
@@ -251,7 +253,7 @@ if (patterns.length > 0) {
     }, ${navigator.hardwareConcurrency} cores, ` +
       `${rounds} rounds, medians${
         args.mixed !== undefined ? ", mixed pairs" : ""
-      }`,
+      }${placementNote(placement)}`,
   );
   const [[left, , , right]] = pairs;
   // Native libzmq has no ws here (Debian builds it without the draft API),
@@ -319,7 +321,7 @@ if (patterns.length > 0) {
 }
 Deno.removeSync(ipcDir, { recursive: true });
 Deno.removeSync(nativeDir, { recursive: true });
-if (only.includes("floor")) await runFloor(rounds);
+if (only.includes("floor")) await runFloor(rounds, placement);
 if (only.includes("loop")) {
   // Its own process: the driver's heap and timers stay out of the figures.
   await new Deno.Command(Deno.execPath(), {
