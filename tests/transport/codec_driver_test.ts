@@ -84,3 +84,47 @@ Deno.test("codec driver: a session whose fill throws ends the link the same way"
   driver.fill(1024);
   assertEquals(session.of("error").length, 1);
 });
+
+Deno.test("codec driver: a ready link without deadlines reads no clock; a peer's first PING starts its TTL when it comes", async () => {
+  let now = 0;
+  let clockReads = 0;
+  const session = new FakeSession();
+  const ours = new Connection({ socketType: "PULL" });
+  const driver = new CodecDriver(ours, () => (clockReads++, now), {
+    closed: false,
+    wake: () => {},
+    whenFlushed: () => Promise.resolve(),
+    close: () => {},
+  });
+  driver.start(session);
+  // A peer that sends a PING every 5 s asking for 1 s of life (libzmq's
+  // ZMQ_HEARTBEAT_IVL and ZMQ_HEARTBEAT_TTL).
+  const peer = new Connection({
+    socketType: "PUSH",
+    heartbeatInterval: 5000,
+    heartbeatTimeToLive: 1000,
+    now,
+  });
+  const exchange = () => {
+    for (const chunk of ours.takeOutput()) peer.receive(chunk, now);
+    for (const chunk of peer.takeOutput()) driver.receive(chunk);
+  };
+  exchange();
+  exchange();
+  await Promise.resolve();
+  assertEquals([ours.state, ours.deadline], ["ready", undefined]);
+  // Traffic on a link with nothing due does not read the clock.
+  clockReads = 0;
+  peer.sendMessage([new Uint8Array(3)]);
+  exchange();
+  assertEquals(session.of("message").length, 1);
+  assertEquals(clockReads, 0);
+  // Ten quiet seconds, then the PING: its TTL runs from now, not from the
+  // last time the link read the clock.
+  now = 10_000;
+  peer.tick(now);
+  exchange();
+  assertEquals(ours.deadline, 11_000);
+  assertEquals(ours.tick(10_999), [], "alive within the TTL");
+  driver.stop();
+});
