@@ -19,8 +19,6 @@ import type { Link, Session } from "./transport.ts";
  */
 export type LinkCodec = Connection | WebSocketConnection | RawConnection;
 
-const NO_BYTES = new Uint8Array(0);
-
 /** The links' default clock: one function for all, not a closure each. */
 export const monotonicNow = (): number => performance.now();
 
@@ -71,23 +69,19 @@ export class CodecDriver implements Due {
 
   /** Feeds bytes (or one ZWS message) from the peer. */
   receive(chunk: Uint8Array): boolean {
-    const codec = this.codec;
-    // The clock only for a codec that has a deadline or a handshake under
-    // way: reading it is an op, most of a microsecond each read here.
-    const timed = codec.deadline !== undefined || codec.state !== "ready";
     let events: ConnectionEvent[];
     try {
-      events = codec.receive(chunk, timed ? this.now() : undefined);
+      events = this.codec.receive(chunk, this.now());
     } catch (error) {
       return this.#crashed(error);
     }
     const keepReading = this.dispatch(events);
-    if (codec.pendingOutputBytes > 0) this.#link.wake();
+    if (this.codec.pendingOutputBytes > 0) this.#link.wake();
     // A deadline where there was none: the peer's first PING gave its TTL
-    // to a connection that sends no heartbeats of its own. Its TTL runs
-    // from now, so the codec hears now what time it is.
-    if (codec.deadline !== undefined && !this.error && !deadlines.has(this)) {
-      if (!timed) codec.receive(NO_BYTES, this.now());
+    // to a connection that sends no heartbeats of its own.
+    if (
+      this.codec.deadline !== undefined && !this.error && !deadlines.has(this)
+    ) {
       this.#arm();
     }
     return keepReading;
