@@ -77,6 +77,8 @@ export class WebSocketConnection {
   #decoder: WebSocketDecoder;
   #heartbeat: Heartbeat;
   #ready = false;
+  /** The last time given, for a verdict that makes the connection ready. */
+  #now: number;
   #output: Uint8Array[] = [];
   #outputBytes = 0;
 
@@ -103,6 +105,7 @@ export class WebSocketConnection {
       timeout: options.heartbeatTimeout,
       now: options.now,
     });
+    this.#now = options.now ?? 0;
     if (this.#role === "client") {
       this.#key = websocketKey();
       this.#write(encodeUpgradeRequest({
@@ -168,7 +171,10 @@ export class WebSocketConnection {
   receive(chunk: Uint8Array, now?: number): ConnectionEvent[] {
     const events: ConnectionEvent[] = [];
     if (this.#failed || this.#closing) return events;
-    if (now !== undefined) this.#heartbeat.onTraffic(now);
+    if (now !== undefined) {
+      this.#now = now;
+      this.#heartbeat.onTraffic(now);
+    }
     try {
       let rest = chunk;
       if (!this.#upgraded) {
@@ -197,6 +203,7 @@ export class WebSocketConnection {
   /** Tells the time: the handshake deadline, then WebSocket heartbeats. */
   tick(now: number): ConnectionEvent[] {
     if (this.#failed) return [];
+    this.#now = now;
     if (!this.#ready) return this.#fail(this.#inner.tick(now));
     const action = this.#heartbeat.tick(now);
     if (action?.type === "ping") this.#frame(OPCODE.ping, new Uint8Array(0));
@@ -210,7 +217,18 @@ export class WebSocketConnection {
 
   /** See {@linkcode Connection.authenticated}. */
   authenticated(verdict: Verdict): ConnectionEvent[] {
-    return this.#fail(this.#inner.authenticated(verdict));
+    // A mechanism that asks for a verdict (PLAIN, CURVE, ZAP) is ready here,
+    // not on a message: the heartbeats start here too.
+    const events = this.#inner.authenticated(verdict);
+    if (events.some((event) => event.type === "ready")) {
+      this.#onReady(this.#now);
+    }
+    return this.#fail(events);
+  }
+
+  #onReady(now: number): void {
+    this.#ready = true;
+    this.#heartbeat.onReady(now);
   }
 
   /** See {@linkcode Connection.sendMessage}. */
@@ -241,10 +259,7 @@ export class WebSocketConnection {
     switch (message.opcode) {
       case OPCODE.binary:
         for (const event of this.#inner.receive(message.payload, now)) {
-          if (event.type === "ready") {
-            this.#ready = true;
-            this.#heartbeat.onReady(now ?? 0);
-          }
+          if (event.type === "ready") this.#onReady(now ?? this.#now);
           if (event.type === "error") this.#failed = true;
           events.push(event);
         }

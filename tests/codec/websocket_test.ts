@@ -1051,6 +1051,34 @@ Deno.test("WebSocketConnection: heartbeats are WebSocket pings; a silent peer ti
   }
 });
 
+Deno.test("WebSocketConnection: heartbeats start when a verdict makes the server ready (NULL with ZAP, CURVE)", () => {
+  // NULL with ZAP: the server is ready on the verdict, as CURVE's is.
+  const { client, server } = pair({}, {
+    mechanism: (metadata) =>
+      new codec.NullMechanism(metadata, { authenticate: true }),
+    heartbeatInterval: 100,
+    now: 0,
+  });
+  let ready = 0;
+  for (let round = 0; round < 5; round++) {
+    for (const event of pump(client, server, 10)) {
+      if (event.type === "authenticate") {
+        ready += server.authenticated({
+          statusCode: 200,
+          statusText: "",
+          userId: "",
+        }).filter((event) => event.type === "ready").length;
+      }
+    }
+    pump(server, client, 10);
+  }
+  assertEquals([ready, client.state, server.state], [1, "ready", "ready"]);
+  // WebSocket pings from the time the server last heard of, not ZMTP PINGs.
+  assertEquals(server.deadline, 110);
+  assertEquals(server.tick(110), []);
+  assertEquals(concat(server.takeOutput())[0], 0x89);
+});
+
 Deno.test("applyMask: word-at-a-time for long payloads, at any alignment and key offset", () => {
   const naive = (bytes: Uint8Array, offset: number) =>
     bytes.map((byte, i) => byte ^ MASK[(i + offset) & 3]);
