@@ -50,7 +50,12 @@ export async function runFloor(
       rtt.deno.push(await _roundTrip(deno, placement));
       if (built) rtt.c.push(await _roundTrip([c], placement));
       rates.push(
-        Number(await _once([...deno, "await", String(AWAITS)], "rate")),
+        Number(
+          await _once(
+            [...pinned(placement, "a", deno), "await", String(AWAITS)],
+            "rate",
+          ),
+        ),
       );
     }
   } finally {

@@ -11,8 +11,10 @@
  *
  *     deno task bench [--rounds N] [--mixed] [--only push,curve,pub,dealer,reqrep,floor,loop,workers,peers,pgm] [--sizes 16,1024] [--transports tcp,ipc,ws] [--without zeromqjs] [--cpus same|split]
  *
- * --cpus same runs both processes of each case on core 0, --cpus split
- * one on core 0 and one on core 1 (Linux, with taskset; bench/_cpus.ts):
+ * --cpus same runs both processes of each throughput and round-trip case
+ * (and of the floor's round trips) on core 0, --cpus split one on core 0 and
+ * one on core 1 (Linux, with taskset; bench/_cpus.ts; the workers, peers,
+ * pgm and loop cases stay unpinned):
  * a round trip between processes costs mostly waking the other side, which
  * depends on where the scheduler put it, so unpinned runs of the REQ/REP and
  * floor cases move with its choice; pinned, they do not.
