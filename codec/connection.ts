@@ -177,7 +177,8 @@ export class Connection {
    * @param chunk The bytes, in order. Not to be modified afterwards: message
    * frames are views into it, and CURVE decrypts each MESSAGE in place in
    * it, so it no longer holds what was received.
-   * @param now The current time, for the heartbeats (any traffic is life).
+   * @param now The current time, for the heartbeats (any traffic is life);
+   * may be left out while the connection is ready and has no deadline.
    * @returns What the bytes completed. After an `error` event the connection
    * ignores further input; write out its output (it may hold an ERROR
    * command), then close.
@@ -185,10 +186,8 @@ export class Connection {
   receive(chunk: Uint8Array, now?: number): ConnectionEvent[] {
     const events: ConnectionEvent[] = [];
     if (this.#state === "failed") return events;
-    if (now !== undefined) {
-      this.#now = now;
-      this.#heartbeat.onTraffic(now);
-    }
+    if (now !== undefined) this.#now = now;
+    this.#heartbeat.onTraffic(now);
     try {
       let rest = chunk;
       if (this.#state === "greeting") {

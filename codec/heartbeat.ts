@@ -49,6 +49,10 @@ export class Heartbeat {
   #nextPing: number | undefined;
   #pingSentAt: number | undefined;
   #peerTtl = 0;
+  /** The last traffic came without the time. */
+  #untimed = false;
+  /** A PING gave a TTL in traffic that came without the time. */
+  #ttlAwaitsTime = false;
 
   /**
    * Makes the timers; none runs before {@linkcode Heartbeat.onReady}.
@@ -87,7 +91,10 @@ export class Heartbeat {
       if (next === undefined || answerDue < next) next = answerDue;
     }
     if (this.#peerTtl > 0) {
-      const ttlEnds = this.#lastReceived + this.#peerTtl;
+      // Due at once while the TTL waits for a time to run from.
+      const ttlEnds = this.#ttlAwaitsTime
+        ? this.#lastReceived
+        : this.#lastReceived + this.#peerTtl;
       if (next === undefined || ttlEnds < next) next = ttlEnds;
     }
     return next;
@@ -124,10 +131,16 @@ export class Heartbeat {
    * console.log(heartbeat.deadline); // 1500: a second of silence from now
    * ```
    *
-   * @param now The current time in ms.
+   * @param now The current time in ms; left out by a caller that reads its
+   * clock only while a deadline is set (reading it can cost more than the
+   * rest of a small message's work): a PING's TTL then runs from the next
+   * {@linkcode Heartbeat.tick}, which the deadline makes due at once.
    */
-  onTraffic(now: number): void {
+  onTraffic(now?: number): void {
+    this.#untimed = now === undefined;
+    if (now === undefined) return;
     this.#lastReceived = now;
+    this.#ttlAwaitsTime = false;
   }
 
   /**
@@ -147,6 +160,7 @@ export class Heartbeat {
    */
   onPing(ttl: number): void {
     this.#peerTtl = ttl * 100;
+    this.#ttlAwaitsTime = this.#untimed && ttl > 0;
   }
 
   /**
@@ -166,6 +180,7 @@ export class Heartbeat {
    * @returns A PING to send, a timeout, or `undefined` when nothing is due.
    */
   tick(now: number): HeartbeatAction | undefined {
+    if (this.#ttlAwaitsTime) this.onTraffic(now);
     const silentSincePing = this.#silentSincePing();
     if (silentSincePing && now >= this.#pingSentAt! + this.#timeout) {
       return {

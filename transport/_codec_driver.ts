@@ -69,18 +69,24 @@ export class CodecDriver implements Due {
 
   /** Feeds bytes (or one ZWS message) from the peer. */
   receive(chunk: Uint8Array): boolean {
+    const codec = this.codec;
+    // The clock only for a codec with a deadline or a handshake under way:
+    // reading it is an op, most of a microsecond a read here.
+    const timed = codec.deadline !== undefined || codec.state !== "ready";
     let events: ConnectionEvent[];
     try {
-      events = this.codec.receive(chunk, this.now());
+      events = codec.receive(chunk, timed ? this.now() : undefined);
     } catch (error) {
       return this.#crashed(error);
     }
     const keepReading = this.dispatch(events);
-    if (this.codec.pendingOutputBytes > 0) this.#link.wake();
-    // A deadline where there was none: the peer's first PING gave its TTL
-    // to a connection that sends no heartbeats of its own.
+    if (codec.pendingOutputBytes > 0) this.#link.wake();
+    // A deadline where there was none, or one due at once: the peer's PING
+    // gave its TTL to a connection that sends no heartbeats of its own (and
+    // without the time, its tick tells the codec when the TTL started).
     if (
-      this.codec.deadline !== undefined && !this.error && !deadlines.has(this)
+      codec.deadline !== undefined && !this.error &&
+      (!timed || !deadlines.has(this))
     ) {
       this.#arm();
     }

@@ -151,3 +151,21 @@ Deno.test("heartbeat: a connection PINGs with it and fails with its reason", () 
     heartbeatTimeout,
   ]);
 });
+
+Deno.test("heartbeat: a PING's TTL in traffic that came without the time runs from the next tick, due at once", () => {
+  const heartbeat = new codec.Heartbeat({ now: 0 });
+  assertEquals(heartbeat.deadline, undefined);
+  heartbeat.onTraffic();
+  heartbeat.onPing(10);
+  assertEquals(heartbeat.deadline, 0, "due at once");
+  assertEquals(heartbeat.tick(10_000), undefined, "not expired: it starts");
+  assertEquals(heartbeat.deadline, 11_000);
+  assertEquals(heartbeat.tick(10_999), undefined);
+  assertEquals(heartbeat.tick(11_000)?.type, "timeout");
+  // Timed traffic before the tick gives the time itself.
+  const timed = new codec.Heartbeat({ now: 0 });
+  timed.onTraffic();
+  timed.onPing(10);
+  timed.onTraffic(500);
+  assertEquals(timed.deadline, 1500);
+});

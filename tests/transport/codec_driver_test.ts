@@ -5,9 +5,11 @@
  * loop and ends the program.
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { encodePing } from "../../codec/command.ts";
 import { Connection } from "../../codec/connection.ts";
 import type { Mechanism } from "../../codec/mechanism.ts";
 import { CodecDriver } from "../../transport/_codec_driver.ts";
+import { deadlines } from "../../transport/_deadlines.ts";
 import type { MessageWriter } from "../../transport/transport.ts";
 import { FakeSession } from "../_fakes.ts";
 
@@ -84,3 +86,50 @@ Deno.test("codec driver: a session whose fill throws ends the link the same way"
   driver.fill(1024);
   assertEquals(session.of("error").length, 1);
 });
+
+for (const framing of ["zmtp", "zws"] as const) {
+  Deno.test(`codec driver: a ready link without deadlines reads no clock; a peer's first PING starts its TTL when it comes (${framing})`, () => {
+    let now = 0;
+    let clockReads = 0;
+    const session = new FakeSession();
+    const ours = new Connection({ socketType: "PULL", framing });
+    const driver = new CodecDriver(ours, () => (clockReads++, now), {
+      closed: false,
+      wake: () => {},
+      whenFlushed: () => Promise.resolve(),
+      close: () => {},
+    });
+    driver.start(session);
+    const peer = new Connection({ socketType: "PUSH", framing, now });
+    const exchange = () => {
+      for (const chunk of ours.takeOutput()) peer.receive(chunk, now);
+      for (const chunk of peer.takeOutput()) driver.receive(chunk);
+    };
+    exchange();
+    exchange();
+    assertEquals([ours.state, ours.deadline], ["ready", undefined]);
+    // Traffic on a link with nothing due does not read the clock.
+    clockReads = 0;
+    peer.sendMessage([new Uint8Array(3)]);
+    exchange();
+    assertEquals(session.of("message").length, 1);
+    assertEquals(clockReads, 0);
+    // Ten quiet seconds, then a PING asking for 1 s of life (what libzmq's
+    // ZMQ_HEARTBEAT_TTL sends): due at once, so that its tick tells the
+    // codec the time the TTL runs from.
+    now = 10_000;
+    peer.sendCommand(encodePing(10, new Uint8Array()));
+    exchange();
+    assert(ours.deadline! <= now, "due at once");
+    assert(deadlines.has(driver), "and scheduled");
+    driver.onDeadline();
+    assertEquals([ours.deadline, driver.error], [11_000, undefined]);
+    now = 10_999;
+    driver.onDeadline();
+    assertEquals(driver.error, undefined, "alive within the TTL");
+    now = 11_000;
+    driver.onDeadline();
+    assertEquals(driver.error?.kind, "timeout");
+    driver.stop();
+  });
+}
