@@ -131,9 +131,10 @@ export class Heartbeat {
    * console.log(heartbeat.deadline); // 1500: a second of silence from now
    * ```
    *
-   * @param now The current time in ms; left out by a caller that reads its
-   * clock only while a deadline is set (reading it can cost more than the
-   * rest of a small message's work): a PING's TTL then runs from the next
+   * @param now The current time in ms. Only while {@linkcode Heartbeat.deadline}
+   * is `undefined` may it be left out (reading a clock can cost more than the
+   * rest of a small message's work): such traffic then counts for nothing,
+   * as nothing is due, and a PING's TTL in it runs from the next
    * {@linkcode Heartbeat.tick}, which the deadline makes due at once.
    */
   onTraffic(now?: number): void {
@@ -145,7 +146,8 @@ export class Heartbeat {
 
   /**
    * Takes the TTL of a PING from the peer: how long it may stay silent
-   * before we give up on it.
+   * before we give up on it, from the traffic the PING came in (or, if that
+   * came without the time, from the next tick, due at once).
    *
    * @example
    * ```ts

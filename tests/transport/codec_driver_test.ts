@@ -88,7 +88,7 @@ Deno.test("codec driver: a session whose fill throws ends the link the same way"
 });
 
 for (const framing of ["zmtp", "zws"] as const) {
-  Deno.test(`codec driver: a ready link without deadlines reads no clock; a peer's first PING starts its TTL when it comes (${framing})`, () => {
+  Deno.test(`codec driver: a ready link without deadlines reads no clock; a peer's first PING is due at once and its TTL runs from that tick (${framing})`, async () => {
     let now = 0;
     let clockReads = 0;
     const session = new FakeSession();
@@ -108,6 +108,9 @@ for (const framing of ["zmtp", "zws"] as const) {
     exchange();
     exchange();
     assertEquals([ours.state, ours.deadline], ["ready", undefined]);
+    // The ready event's microtask drops the handshake deadline.
+    await Promise.resolve();
+    assert(!deadlines.has(driver), "nothing scheduled once ready");
     // Traffic on a link with nothing due does not read the clock.
     clockReads = 0;
     peer.sendMessage([new Uint8Array(3)]);
