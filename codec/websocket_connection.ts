@@ -217,8 +217,8 @@ export class WebSocketConnection {
 
   /** See {@linkcode Connection.authenticated}. */
   authenticated(verdict: Verdict): ConnectionEvent[] {
-    // A mechanism that asks for a verdict (PLAIN, CURVE, ZAP) is ready here,
-    // not on a message: the heartbeats start here too.
+    // A handshake that ends with the verdict (CURVE, NULL checked by ZAP)
+    // is ready here, not on a message: the heartbeats start here too.
     const events = this.#inner.authenticated(verdict);
     if (events.some((event) => event.type === "ready")) {
       this.#onReady(this.#now);
