@@ -91,7 +91,6 @@ export class Connection {
         options.reuseOutput,
       )
       : new ZwsOutput();
-    // Our greeting goes out first.
     this.#handshake = new Handshake(options, this.#output);
     this.#mechanism = this.#handshake.mechanism;
     const maxMessageSize = options.maxMessageSize ?? -1;
@@ -137,6 +136,11 @@ export class Connection {
     if (this.#state === "failed") return undefined;
     if (this.#state !== "ready") return this.#deadline;
     return this.#heartbeat.deadline;
+  }
+
+  /** The TTL (ms) of the peer's last PING: how long it may stay silent; 0 for none. */
+  get peerTimeToLive(): number {
+    return this.#heartbeat.peerTimeToLive;
   }
 
   /** Bytes of output waiting for {@linkcode Connection.takeOutput}. */

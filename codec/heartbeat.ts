@@ -101,6 +101,24 @@ export class Heartbeat {
   }
 
   /**
+   * How long the peer may stay silent, as its last PING asked (its TTL).
+   *
+   * @example
+   * ```ts
+   * import { codec } from "@zmtp/zmq";
+   *
+   * const heartbeat = new codec.Heartbeat();
+   * heartbeat.onPing(25);
+   * console.log(heartbeat.peerTimeToLive); // 2500
+   * ```
+   *
+   * @returns The TTL in ms; 0 when the peer asked for none.
+   */
+  get peerTimeToLive(): number {
+    return this.#peerTtl;
+  }
+
+  /**
    * Starts the PING schedule: the handshake is done.
    *
    * @example

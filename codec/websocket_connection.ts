@@ -171,10 +171,8 @@ export class WebSocketConnection {
   receive(chunk: Uint8Array, now?: number): ConnectionEvent[] {
     const events: ConnectionEvent[] = [];
     if (this.#failed || this.#closing) return events;
-    if (now !== undefined) {
-      this.#now = now;
-      this.#heartbeat.onTraffic(now);
-    }
+    if (now !== undefined) this.#now = now;
+    this.#heartbeat.onTraffic(now);
     try {
       let rest = chunk;
       if (!this.#upgraded) {
@@ -262,6 +260,11 @@ export class WebSocketConnection {
           if (event.type === "ready") this.#onReady(now ?? this.#now);
           if (event.type === "error") this.#failed = true;
           events.push(event);
+        }
+        // A ZMTP PING's TTL counts WebSocket pings and pongs as traffic too,
+        // which the inner connection never sees: the outer heartbeat keeps it.
+        if (this.#inner.peerTimeToLive !== this.#heartbeat.peerTimeToLive) {
+          this.#heartbeat.onPing(this.#inner.peerTimeToLive / 100);
         }
         return;
       case OPCODE.ping:

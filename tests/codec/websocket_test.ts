@@ -1079,6 +1079,46 @@ Deno.test("WebSocketConnection: heartbeats start when a verdict makes the server
   assertEquals(concat(server.takeOutput())[0], 0x89);
 });
 
+/** A client's masked ZWS command frame holding a ZMTP PING with this TTL (ds). */
+function zmtpPing(ttl: number): Uint8Array {
+  const command = codec.encodePing(ttl, new Uint8Array());
+  const payload = concat([new Uint8Array([0x02]), command]);
+  return concat(codec.encodeWebSocketFrame(OPCODE.binary, payload, MASK));
+}
+
+Deno.test("WebSocketConnection: a ZMTP PING's TTL is enforced, WebSocket pings and pongs counting as traffic", () => {
+  for (const timed of [true, false]) {
+    const { client, server } = pair({}, { now: 0 });
+    handshake(client, server, 10);
+    // No heartbeats of our own: nothing is due, so traffic may come untimed.
+    assertEquals(server.deadline, undefined);
+    // The peer asks to be dropped after 1 s of silence (TTL 10 ds).
+    server.receive(zmtpPing(10), timed ? 100 : undefined);
+    const pong = framesOut(server, false);
+    assertEquals(pong.length, 1);
+    assertEquals(pong[0].payload.subarray(1, 6), text.encode("\x04PONG"));
+    if (!timed) {
+      // Untimed, the TTL runs from the next tick, which is due at once.
+      assertEquals(server.deadline, 10);
+      assertEquals(server.tick(100), []);
+    }
+    assertEquals(server.deadline, 1100, `timed ${timed}`);
+    // A WebSocket ping is life: the TTL runs again from it.
+    const ping = concat(
+      codec.encodeWebSocketFrame(OPCODE.ping, new Uint8Array(0), MASK),
+    );
+    assertEquals(server.receive(ping, 900), []);
+    assertEquals(framesOut(server, false)[0].opcode, OPCODE.pong);
+    assertEquals(server.deadline, 1900);
+    assertEquals(server.tick(1899), []);
+    const events = server.tick(1900);
+    assertEquals(events.length, 1);
+    const error = expectEvent(events[0], "error").error;
+    assertEquals([error.kind, server.state], ["timeout", "failed"]);
+    assertStringIncludes(error.message, "TTL");
+  }
+});
+
 Deno.test("applyMask: word-at-a-time for long payloads, at any alignment and key offset", () => {
   const naive = (bytes: Uint8Array, offset: number) =>
     bytes.map((byte, i) => byte ^ MASK[(i + offset) & 3]);
