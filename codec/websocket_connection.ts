@@ -188,7 +188,11 @@ export class WebSocketConnection {
       } catch (error) {
         decodeError = error;
       }
-      for (const message of messages) this.#onMessage(message, now, events);
+      // Nothing after the first error: one error event, then silence.
+      for (const message of messages) {
+        this.#onMessage(message, now, events);
+        if (this.#failed) return events;
+      }
       if (decodeError) throw decodeError;
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
@@ -215,6 +219,8 @@ export class WebSocketConnection {
 
   /** See {@linkcode Connection.authenticated}. */
   authenticated(verdict: Verdict): ConnectionEvent[] {
+    // A verdict that comes after the WebSocket failed ends nothing more.
+    if (this.#failed) return [];
     // A handshake that ends with the verdict (CURVE, NULL checked by ZAP)
     // is ready here, not on a message: the heartbeats start here too.
     const events = this.#inner.authenticated(verdict);

@@ -152,6 +152,11 @@ export function randomMask(): Uint8Array {
 
 /** Payloads at least this large may be read straight into their own buffer. */
 const DIRECT_READ_BYTES = 16 * 1024;
+/**
+ * Nor larger than this: the buffer is allocated whole, for a length the
+ * peer only declared; a longer payload grows as its bytes come.
+ */
+const DIRECT_READ_MAX = 4 * 1024 * 1024;
 
 /** Options of a {@linkcode WebSocketDecoder}. */
 export interface WebSocketDecoderOptions {
@@ -216,7 +221,10 @@ export class WebSocketDecoder {
    */
   directTarget(): Uint8Array | undefined {
     const remaining = this.#frameLength - this.#payloadRead;
-    if (this.#frameLength < 0 || remaining < DIRECT_READ_BYTES) {
+    if (
+      this.#frameLength < 0 || remaining < DIRECT_READ_BYTES ||
+      this.#frameLength > DIRECT_READ_MAX
+    ) {
       return undefined;
     }
     if (!this.#direct) {

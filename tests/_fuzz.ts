@@ -9,7 +9,8 @@
  * buffer over 4 MiB for a size it was only told of, and must deliver
  * exactly what was sent when nothing was mutated.
  *
- * Used by tests/fuzz_test.ts (bounded) and `deno task fuzz` (large, seeded).
+ * Used by tests/fuzz_test.ts (bounded) and `deno task fuzz` (large, seeded),
+ * with the same over WebSocket (tests/_fuzz_ws.ts).
  */
 import { codec } from "../mod.ts";
 import { CLIENT, SERVER } from "./_keys.ts";
@@ -26,9 +27,22 @@ export function random(seed: number): () => number {
   };
 }
 
-type Mechanism = "NULL" | "PLAIN" | "CURVE";
-const MECHANISMS: Mechanism[] = ["NULL", "PLAIN", "CURVE"];
+/** A security mechanism the fuzzer runs. */
+export type Mechanism = "NULL" | "PLAIN" | "CURVE";
+/** The mechanisms, to pick from. */
+export const MECHANISMS: Mechanism[] = ["NULL", "PLAIN", "CURVE"];
 const MAX_DIRECT = 4 * 1024 * 1024;
+
+/** What the fuzzer drives: a ZMTP connection, or one over WebSocket. */
+export type FuzzedCodec = Pick<
+  codec.Connection,
+  | "state"
+  | "receive"
+  | "tick"
+  | "authenticated"
+  | "directReadTarget"
+  | "takeOutput"
+>;
 
 /** What one case did, for the report. */
 export interface CaseResult {
@@ -66,13 +80,13 @@ function pair(mechanism: Mechanism, maxMessageSize: number) {
 }
 
 /** A side of the conversation, and the checks every event must pass. */
-class Side {
+export class Side {
   failed = false;
   allowAll = false;
   received: string[] = [];
   constructor(
     readonly name: string,
-    readonly connection: codec.Connection,
+    readonly connection: FuzzedCodec,
     readonly next: () => number,
   ) {}
 
@@ -147,14 +161,15 @@ class Side {
   }
 }
 
-function _bytes(next: () => number, length: number): Uint8Array {
+/** Random bytes. */
+export function randomBytes(next: () => number, length: number): Uint8Array {
   const bytes = new Uint8Array(length);
   for (let i = 0; i < length; i++) bytes[i] = Math.floor(next() * 256);
   return bytes;
 }
 
 /** One way of damaging a chunk. */
-function _mutate(chunk: Uint8Array, next: () => number): Uint8Array {
+export function mutate(chunk: Uint8Array, next: () => number): Uint8Array {
   const at = Math.floor(next() * chunk.length);
   const out = Array.from(chunk);
   switch (Math.floor(next() * 7)) {
@@ -168,7 +183,7 @@ function _mutate(chunk: Uint8Array, next: () => number): Uint8Array {
       out.splice(at, 0, ...out.slice(at, at + 1 + Math.floor(next() * 16)));
       break;
     case 3: // insert garbage
-      out.splice(at, 0, ..._bytes(next, 1 + Math.floor(next() * 32)));
+      out.splice(at, 0, ...randomBytes(next, 1 + Math.floor(next() * 32)));
       break;
     case 4: // a huge declared size: a long frame header
       out.splice(at, 0, 0x02, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff);
@@ -183,7 +198,7 @@ function _mutate(chunk: Uint8Array, next: () => number): Uint8Array {
 }
 
 /** All the output, as the pump takes it: batch after batch. */
-function _drain(connection: codec.Connection): Uint8Array[] {
+export function drain(connection: FuzzedCodec): Uint8Array[] {
   const chunks: Uint8Array[] = [];
   for (
     let batch = connection.takeOutput();
@@ -196,7 +211,7 @@ function _drain(connection: codec.Connection): Uint8Array[] {
 }
 
 /** Splits a chunk at random points. */
-function _split(chunk: Uint8Array, next: () => number): Uint8Array[] {
+export function split(chunk: Uint8Array, next: () => number): Uint8Array[] {
   const parts: Uint8Array[] = [];
   let offset = 0;
   while (offset < chunk.length) {
@@ -209,7 +224,8 @@ function _split(chunk: Uint8Array, next: () => number): Uint8Array[] {
   return parts;
 }
 
-const MESSAGES: Uint8Array[][] = [
+/** What the conversations send: multipart, empty, long frames. */
+export const MESSAGES: Uint8Array[][] = [
   [new Uint8Array([1, 2, 3])],
   [new Uint8Array(), new Uint8Array(300).fill(7)],
   [new Uint8Array(40_000).fill(9)],
@@ -242,7 +258,7 @@ export function conversationCase(seed: number): CaseResult {
     for (
       const [from, to] of [["client", "server"], ["server", "client"]] as const
     ) {
-      const source = sides[from].connection;
+      const source = from === "client" ? client : server;
       if (source.state === "ready" && next() < 0.7) {
         const message = MESSAGES[Math.floor(next() * MESSAGES.length)];
         const roll = next();
@@ -263,12 +279,12 @@ export function conversationCase(seed: number): CaseResult {
         const failure = sides[from].tick(round * 1000);
         if (failure) return { failure, errored: true };
       }
-      for (const chunk of _drain(source)) {
+      for (const chunk of drain(source)) {
         let bytes = chunk;
         if (to === victim && next() < rate) {
-          bytes = _mutate(chunk, next);
+          bytes = mutate(chunk, next);
         }
-        for (const part of _split(bytes, next)) {
+        for (const part of split(bytes, next)) {
           const failure = sides[to].feed(part, round * 1000);
           if (failure) return { failure, errored: true };
         }
@@ -308,17 +324,26 @@ export function garbageCase(seed: number): CaseResult {
     asServer: side.name === "client" && mechanism !== "NULL",
   });
   const stream = next() < 0.5
-    ? _bytes(next, Math.floor(next() * 2000))
+    ? randomBytes(next, Math.floor(next() * 2000))
     : new Uint8Array([
       ...peerGreeting,
-      ..._bytes(next, Math.floor(next() * 2000)),
+      ...randomBytes(next, Math.floor(next() * 2000)),
     ]);
-  for (const part of _split(stream, next)) {
+  for (const part of split(stream, next)) {
     const failure = side.feed(part, 0);
     if (failure) return { failure, errored: true };
   }
   return { errored: side.failed };
 }
+
+/** A kind of case: its name, and how to run one from a seed. */
+export type FuzzKind = readonly [string, (seed: number) => CaseResult];
+
+/** The cases of ZMTP over a byte stream. */
+export const ZMTP_KINDS: FuzzKind[] = [
+  ["conversation", conversationCase],
+  ["garbage", garbageCase],
+];
 
 /**
  * Runs `cases` cases of each kind from a seed; returns the failures, each
@@ -327,16 +352,12 @@ export function garbageCase(seed: number): CaseResult {
 export function fuzz(
   seed: number,
   cases: number,
+  kinds: readonly FuzzKind[] = ZMTP_KINDS,
 ): { failures: string[]; errored: number; total: number } {
   const failures: string[] = [];
   let errored = 0;
   for (let i = 0; i < cases; i++) {
-    for (
-      const [name, run] of [["conversation", conversationCase], [
-        "garbage",
-        garbageCase,
-      ]] as const
-    ) {
+    for (const [name, run] of kinds) {
       const caseSeed = (seed + i * 7919) >>> 0;
       const result = run(caseSeed);
       if (result.errored) errored++;
@@ -345,5 +366,5 @@ export function fuzz(
       }
     }
   }
-  return { failures, errored, total: cases * 2 };
+  return { failures, errored, total: cases * kinds.length };
 }

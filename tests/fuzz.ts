@@ -1,8 +1,9 @@
 /**
- * The large codec fuzz run (tests/_fuzz.ts): `deno task fuzz [--seed N]
+ * The large codec fuzz run (tests/_fuzz.ts, tests/_fuzz_ws.ts): `deno task fuzz [--seed N]
  * [--cases N]`. Prints the seed first, so any failure replays with it.
  */
-import { fuzz } from "./_fuzz.ts";
+import { fuzz, ZMTP_KINDS } from "./_fuzz.ts";
+import { WS_KINDS } from "./_fuzz_ws.ts";
 
 const args = Object.fromEntries(
   Deno.args.join(" ").split("--").filter(Boolean).map((arg) =>
@@ -13,7 +14,10 @@ const seed = Number(args.seed ?? Math.floor(Math.random() * 2 ** 32));
 const cases = Number(args.cases ?? 20_000);
 console.log(`fuzz: seed ${seed}, ${cases} cases of each kind`);
 const started = performance.now();
-const { failures, errored, total } = fuzz(seed, cases);
+const { failures, errored, total } = fuzz(seed, cases, [
+  ...ZMTP_KINDS,
+  ...WS_KINDS,
+]);
 console.log(
   `${total} cases in ${((performance.now() - started) / 1000).toFixed(1)} s; ` +
     `${errored} ended in an error event; ${failures.length} failures`,

@@ -1,14 +1,19 @@
 /**
- * A bounded run of the codec fuzzer (tests/_fuzz.ts) with fixed seeds, and
+ * A bounded run of the codec fuzzer (tests/_fuzz.ts, and over WebSocket
+ * tests/_fuzz_ws.ts) with fixed seeds, and
  * the allocation rule on its own. `deno task fuzz` runs many more cases.
  */
 import { assert, assertEquals } from "@std/assert";
 import { codec } from "../mod.ts";
-import { fuzz } from "./_fuzz.ts";
+import { fuzz, ZMTP_KINDS } from "./_fuzz.ts";
+import { WS_KINDS } from "./_fuzz_ws.ts";
 
-Deno.test("fuzz: 600 seeded cases of damaged conversations and garbage, no escape", () => {
+Deno.test("fuzz: 1,200 seeded cases of damaged conversations and garbage, over tcp framing and WebSocket, no escape", () => {
   for (const seed of [1, 20261125, 0xc0ffee]) {
-    const { failures, errored, total } = fuzz(seed, 100);
+    const { failures, errored, total } = fuzz(seed, 100, [
+      ...ZMTP_KINDS,
+      ...WS_KINDS,
+    ]);
     assertEquals(failures, [], `seed ${seed}`);
     // The damage did reach the codec: most cases ended in an error event.
     assert(errored > total / 3, `only ${errored} of ${total} cases errored`);

@@ -41,6 +41,8 @@ export class CodecDriver implements Due {
   error: ProtocolError | undefined;
   #session!: Session;
   #link: DrivenLink;
+  /** The codec's deadline the shared timer was last set for. */
+  #armedFor = Infinity;
 
   constructor(codec: LinkCodec, now: () => number, link: DrivenLink) {
     this.codec = codec;
@@ -83,10 +85,12 @@ export class CodecDriver implements Due {
     if (codec.pendingOutputBytes > 0) this.#link.wake();
     // A deadline where there was none, or one due at once: the peer's PING
     // gave its TTL to a connection that sends no heartbeats of its own (and
-    // without the time, its tick tells the codec when the TTL started).
+    // without the time, its tick tells the codec when the TTL started); or
+    // one earlier than armed: a PING's TTL shorter than what was due.
+    const deadline = codec.deadline;
     if (
-      codec.deadline !== undefined && !this.error &&
-      (!timed || !deadlines.has(this))
+      deadline !== undefined && !this.error &&
+      (!timed || !deadlines.has(this) || deadline < this.#armedFor)
     ) {
       this.#arm();
     }
@@ -168,6 +172,7 @@ export class CodecDriver implements Due {
   #arm(): void {
     const deadline = this.codec.deadline;
     if (deadline === undefined || this.#link.closed) return this.stop();
+    this.#armedFor = deadline;
     deadlines.schedule(this, deadline - this.now());
   }
 }

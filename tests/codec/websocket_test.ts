@@ -971,6 +971,65 @@ Deno.test("WebSocketConnection: a text message, an unmasked client frame and a b
   assertEquals(events.map((e) => e.type), ["message", "error"]);
 });
 
+Deno.test("WebSocketConnection: one error event, however many faults the same chunk holds", () => {
+  const bad = [
+    frame(OPCODE.binary, [0x03, 1], { mask: MASK }), // bad ZWS flags
+    frame(OPCODE.text, [0, 0x62], { mask: MASK }), // a text message
+    new Uint8Array([0xc2, 0x80, ...MASK]), // reserved bits, to the decoder
+  ];
+  for (const [first, second] of [[0, 1], [0, 2], [1, 2], [1, 0]]) {
+    const { client, server } = pair();
+    handshake(client, server);
+    const events = server.receive(concat([bad[first], bad[second]]));
+    assertEquals(events.map((e) => e.type), ["error"], `${first}, ${second}`);
+  }
+});
+
+Deno.test("WebSocketConnection: a verdict that comes after the WebSocket failed changes nothing", () => {
+  const { client, server } = pair({}, {
+    mechanism: (metadata) =>
+      new codec.NullMechanism(metadata, { authenticate: true }),
+  });
+  pump(client, server);
+  pump(server, client);
+  // The client's READY asks for a verdict; a bad frame follows it.
+  const ready = concat(client.takeOutput()).slice();
+  const events = server.receive(
+    concat([ready, new Uint8Array([0xc2, 0x80, ...MASK])]),
+  );
+  assertEquals(events.map((e) => e.type), ["authenticate", "error"]);
+  assertEquals(
+    server.authenticated({ statusCode: 200, statusText: "", userId: "" }),
+    [],
+  );
+  assertEquals([server.state, server.deadline], ["failed", undefined]);
+});
+
+Deno.test("WebSocketConnection: a declared length allocates no buffer over 4 MiB before its bytes come", () => {
+  const cases: [number, boolean][] = [[4 * 1024 * 1024, true], [
+    2 ** 32,
+    false,
+  ]];
+  for (const [length, direct] of cases) {
+    const { client, server } = pair();
+    handshake(client, server);
+    const header = new Uint8Array(14);
+    header.set([0x82, 0xff]);
+    new DataView(header.buffer).setBigUint64(2, BigInt(length));
+    header.set(MASK, 10);
+    assertEquals(server.receive(concat([header, new Uint8Array(100)])), []);
+    const target = server.directReadTarget();
+    assertEquals(
+      target?.length,
+      direct ? length - 100 : undefined,
+      `${length}`,
+    );
+    // Without one, the bytes still come in, as they come.
+    assertEquals(server.receive(new Uint8Array(64 * 1024)), []);
+    assertEquals(server.partialFrameSize, length);
+  }
+});
+
 Deno.test("WebSocketConnection: an empty binary message is refused (ZWS needs a flags byte; libzmq refuses it)", () => {
   const { client, server } = pair();
   handshake(client, server);

@@ -136,3 +136,50 @@ for (const framing of ["zmtp", "zws"] as const) {
     driver.stop();
   });
 }
+
+Deno.test("codec driver: a PING whose TTL ends before the deadline armed re-arms the timer for it", async () => {
+  const now = 0;
+  const session = new FakeSession();
+  // Our own heartbeats every 30 s: the timer is armed for 30 s from ready.
+  const ours = new Connection({
+    socketType: "PULL",
+    heartbeatInterval: 30_000,
+  });
+  const driver = new CodecDriver(ours, () => now, {
+    closed: false,
+    wake: () => {},
+    whenFlushed: () => Promise.resolve(),
+    close: () => {},
+  });
+  const delays: number[] = [];
+  const schedule = deadlines.schedule;
+  deadlines.schedule = (due, delay) => {
+    if (due === driver) delays.push(delay);
+    schedule.call(deadlines, due, delay);
+  };
+  try {
+    driver.start(session);
+    const peer = new Connection({ socketType: "PUSH", now });
+    const exchange = () => {
+      for (const chunk of ours.takeOutput()) peer.receive(chunk, now);
+      for (const chunk of peer.takeOutput()) driver.receive(chunk);
+    };
+    exchange();
+    exchange();
+    await Promise.resolve();
+    assertEquals(ours.state, "ready");
+    assertEquals(delays.at(-1), 30_000);
+    // The peer asks to be dropped after 2 s of silence: armed for 2 s.
+    peer.sendCommand(encodePing(20, new Uint8Array()));
+    exchange();
+    assertEquals([ours.deadline, delays.at(-1)], [2_000, 2_000]);
+    // A longer TTL again moves nothing: the tick at 2 s re-arms.
+    const armed = delays.length;
+    peer.sendCommand(encodePing(50, new Uint8Array()));
+    exchange();
+    assertEquals(delays.length, armed);
+  } finally {
+    deadlines.schedule = schedule;
+    driver.stop();
+  }
+});

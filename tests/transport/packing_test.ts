@@ -111,6 +111,32 @@ Deno.test("packing: a frame over a resizable buffer that grew after its send pac
   assertEquals(copies(unpackMessages(packed)), [[frame(40, 3), frame(3, 2)]]);
 });
 
+Deno.test("packing: a small last frame that grew after its send packs as it is now", () => {
+  // Copied byte by byte, past the batch's end, it must not be cut short.
+  const buffer = new ArrayBuffer(8, { maxByteLength: 64 });
+  const growing = new Uint8Array(buffer).fill(1);
+  const batch = new Batch();
+  batch.add([frame(3, 2), growing]);
+  buffer.resize(20);
+  growing.fill(5);
+  const { buffer: packed } = batch.take();
+  assertEquals(copies(unpackMessages(packed)), [[frame(3, 2), frame(20, 5)]]);
+});
+
+Deno.test("packing: frames of 0 to 40 bytes, views at an offset too, cross whole", () => {
+  const batch = new Batch();
+  const sent: Uint8Array[][] = [];
+  const backing = new Uint8Array(100).map((_, i) => i);
+  for (let length = 0; length <= 40; length++) {
+    const message = [frame(length, length), backing.subarray(7, 7 + length)];
+    sent.push(message.map((part) => part.slice()));
+    batch.add(message);
+  }
+  const received = unpackMessages(batch.take().buffer);
+  assertEquals(copies(received), sent);
+  assertEquals(received.map((frames) => frames.length), sent.map(() => 2));
+});
+
 Deno.test("packing: a frame too long to pack inline crosses alone in a copy of its own, and the sender keeps its frame", () => {
   // A batch whose inline limit is 100 bytes stands in for the 4 GiB one.
   const batch = new Batch(100);

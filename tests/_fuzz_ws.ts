@@ -1,0 +1,214 @@
+/**
+ * The codec fuzzer (tests/_fuzz.ts) over WebSocket: a client and a server
+ * {@linkcode codec.WebSocketConnection} (ZWS 2.0 with NULL, PLAIN or
+ * CURVE) talk through the same damaging wire, with WebSocket damage added
+ * (huge declared lengths, masked or not; text, fragmented and control
+ * frames); or a fresh server, or a client past its upgrade, is fed random
+ * bytes. A ws:// server faces browsers on open networks: whatever comes,
+ * the same rules hold as for ZMTP over tcp.
+ *
+ * @module
+ */
+import { concat } from "@std/bytes";
+import { codec } from "../mod.ts";
+import {
+  type CaseResult,
+  drain,
+  type FuzzKind,
+  type Mechanism,
+  MECHANISMS,
+  MESSAGES,
+  mutate,
+  random,
+  randomBytes,
+  Side,
+  split,
+} from "./_fuzz.ts";
+import { CLIENT, SERVER } from "./_keys.ts";
+
+function pair(mechanism: Mechanism, maxMessageSize: number) {
+  const client = new codec.WebSocketConnection({
+    role: "client",
+    path: "/fuzz",
+    host: "127.0.0.1",
+    socketType: "DEALER",
+    routingId: new TextEncoder().encode("fuzz"),
+    maxMessageSize,
+    mechanism: mechanism === "PLAIN"
+      ? (m) => new codec.PlainClientMechanism(m, "admin", "secret")
+      : mechanism === "CURVE"
+      ? (m) =>
+        new codec.CurveClientMechanism(m, {
+          serverKey: SERVER.publicKey,
+          ...CLIENT,
+        })
+      : undefined,
+  });
+  const server = new codec.WebSocketConnection({
+    role: "server",
+    path: "/fuzz",
+    socketType: "ROUTER",
+    maxMessageSize,
+    mechanism: mechanism === "PLAIN"
+      ? (m) => new codec.PlainServerMechanism(m)
+      : mechanism === "CURVE"
+      ? (m) => new codec.CurveServerMechanism(m, SERVER)
+      : undefined,
+  });
+  return { client, server };
+}
+
+/** WebSocket frame headers and frames that a careless or hostile peer sends. */
+const WS_DAMAGE: number[][] = [
+  [0x82, 0x7f, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], // 2^63 - 1
+  [0x82, 0xff, 0, 0, 0, 0x01, 0, 0, 0, 0, 1, 2, 3, 4], // 4 GiB, masked
+  [0x82, 0xfe, 0xff, 0xff, 1, 2, 3, 4], // 64 KiB, masked
+  [0x81, 0x81, 0, 0, 0, 0, 0x41], // a text frame
+  [0x02, 0x81, 0, 0, 0, 0, 0x00], // a binary fragment without FIN
+  [0x89, 0x84, 0, 0, 0, 0, 1, 2, 3, 4], // a ping
+  [0x89, 0xfe, 0, 200, 0, 0, 0, 0], // a ping over 125 bytes
+  [0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe8], // a close
+  [0x80, 0x80, 0, 0, 0, 0], // a continuation out of the blue
+];
+
+/** Damages a chunk: as over tcp, or with WebSocket damage inserted. */
+function mutateWs(chunk: Uint8Array, next: () => number): Uint8Array {
+  if (next() < 0.6) return mutate(chunk, next);
+  const at = Math.floor(next() * (chunk.length + 1));
+  const damage = WS_DAMAGE[Math.floor(next() * WS_DAMAGE.length)];
+  return concat([
+    chunk.subarray(0, at),
+    new Uint8Array(damage),
+    chunk.subarray(at),
+  ]);
+}
+
+const describe = (frames: Uint8Array[]) =>
+  frames.map((f) => `${f.length}:${f[0] ?? ""}`).join("|");
+
+/**
+ * Runs one case of the conversation fuzz over WebSocket.
+ *
+ * @param seed The case's seed.
+ */
+export function wsConversationCase(seed: number): CaseResult {
+  const next = random(seed);
+  const mechanism = MECHANISMS[Math.floor(next() * MECHANISMS.length)];
+  const maxMessageSize = next() < 0.3 ? 1 + Math.floor(next() * 50_000) : -1;
+  const { client, server } = pair(mechanism, maxMessageSize);
+  const sides = {
+    client: new Side("ws client", client, next),
+    server: new Side("ws server", server, next),
+  };
+  const sockets = { client, server };
+  const victim = next() < 0.15 ? "none" : next() < 0.5 ? "client" : "server";
+  const rate = next() * 0.5;
+  sides.server.allowAll = victim === "none";
+  const sent = { client: [] as string[], server: [] as string[] };
+  for (let round = 0; round < 12; round++) {
+    for (
+      const [from, to] of [["client", "server"], ["server", "client"]] as const
+    ) {
+      const source = sockets[from];
+      if (source.state === "ready" && next() < 0.7) {
+        const message = MESSAGES[Math.floor(next() * MESSAGES.length)];
+        if (next() < 0.8) {
+          source.sendMessage(message);
+          if (maxMessageSize < 0) sent[to].push(describe(message));
+        } else {
+          // ZWS has no greeting to say ZMTP 3.1: a subscription goes as a
+          // message, which a ROUTER or DEALER takes as one.
+          source.sendSubscribe(message[0]);
+          if (maxMessageSize < 0) {
+            sent[to].push(describe([new Uint8Array(message[0].length + 1)]));
+            sent[to][sent[to].length - 1] = `${message[0].length + 1}:1`;
+          }
+        }
+      }
+      if (next() < 0.2) {
+        const failure = sides[from].tick(round * 1000);
+        if (failure) return { failure, errored: true };
+      }
+      for (const chunk of drain(source)) {
+        // The decoder unmasks in place: the wire gives it its own copy.
+        let bytes: Uint8Array = chunk.slice();
+        if (to === victim && next() < rate) bytes = mutateWs(bytes, next);
+        for (const part of split(bytes, next)) {
+          const failure = sides[to].feed(part, round * 1000);
+          if (failure) return { failure, errored: true };
+        }
+      }
+    }
+  }
+  const errored = sides.client.failed || sides.server.failed;
+  if (victim === "none" && maxMessageSize < 0) {
+    for (const to of ["client", "server"] as const) {
+      if (sides[to].failed) {
+        return { failure: `ws ${to} failed on clean input`, errored };
+      }
+      if (sent[to].join() !== sides[to].received.join()) {
+        console.log(
+          "victim",
+          victim,
+          "sent",
+          sent[to],
+          "received",
+          sides[to].received,
+        );
+        return { failure: `ws ${to} received other than was sent`, errored };
+      }
+    }
+  }
+  return { errored };
+}
+
+/**
+ * Runs one case of garbage over WebSocket: random bytes into a fresh
+ * server (some after a valid upgrade request), or into a client after the
+ * server's valid answer.
+ *
+ * @param seed The case's seed.
+ */
+export function wsGarbageCase(seed: number): CaseResult {
+  const next = random(seed);
+  const mechanism = MECHANISMS[Math.floor(next() * MECHANISMS.length)];
+  const { client, server } = pair(mechanism, next() < 0.5 ? 1000 : -1);
+  const request = concat(drain(client));
+  const roll = next();
+  let side: Side;
+  let prefix: Uint8Array;
+  if (roll < 0.3) {
+    side = new Side("ws server", server, next);
+    prefix = new Uint8Array();
+  } else if (roll < 0.65) {
+    side = new Side("ws server", server, next);
+    prefix = request;
+  } else {
+    side = new Side("ws client", client, next);
+    server.receive(request.slice(), 0);
+    // The answer, and the server's greeting in a frame after it.
+    prefix = concat(drain(server));
+  }
+  const tail = next() < 0.5
+    ? randomBytes(next, Math.floor(next() * 2000))
+    : concat(
+      Array.from(
+        { length: 1 + Math.floor(next() * 6) },
+        () =>
+          next() < 0.5
+            ? new Uint8Array(WS_DAMAGE[Math.floor(next() * WS_DAMAGE.length)])
+            : randomBytes(next, Math.floor(next() * 64)),
+      ),
+    );
+  for (const part of split(concat([prefix, tail]), next)) {
+    const failure = side.feed(part, 0);
+    if (failure) return { failure, errored: true };
+  }
+  return { errored: side.failed };
+}
+
+/** The cases of ZMTP over WebSocket. */
+export const WS_KINDS: FuzzKind[] = [
+  ["ws conversation", wsConversationCase],
+  ["ws garbage", wsGarbageCase],
+];
