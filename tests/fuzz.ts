@@ -1,8 +1,9 @@
 /**
- * The large codec fuzz run (tests/_fuzz.ts, tests/_fuzz_ws.ts): `deno task fuzz [--seed N]
+ * The large codec fuzz run (tests/_fuzz.ts, _fuzz_ws.ts, _fuzz_pgm.ts): `deno task fuzz [--seed N]
  * [--cases N]`. Prints the seed first, so any failure replays with it.
  */
 import { fuzz, ZMTP_KINDS } from "./_fuzz.ts";
+import { PGM_KINDS } from "./_fuzz_pgm.ts";
 import { WS_KINDS } from "./_fuzz_ws.ts";
 
 const args = Object.fromEntries(
@@ -17,6 +18,7 @@ const started = performance.now();
 const { failures, errored, total } = fuzz(seed, cases, [
   ...ZMTP_KINDS,
   ...WS_KINDS,
+  ...PGM_KINDS,
 ]);
 console.log(
   `${total} cases in ${((performance.now() - started) / 1000).toFixed(1)} s; ` +

@@ -1,18 +1,20 @@
 /**
- * A bounded run of the codec fuzzer (tests/_fuzz.ts, and over WebSocket
- * tests/_fuzz_ws.ts) with fixed seeds, and
+ * A bounded run of the codec fuzzer (tests/_fuzz.ts; over WebSocket,
+ * tests/_fuzz_ws.ts; PGM, tests/_fuzz_pgm.ts) with fixed seeds, and
  * the allocation rule on its own. `deno task fuzz` runs many more cases.
  */
 import { assert, assertEquals } from "@std/assert";
 import { codec } from "../mod.ts";
 import { fuzz, ZMTP_KINDS } from "./_fuzz.ts";
+import { PGM_KINDS } from "./_fuzz_pgm.ts";
 import { WS_KINDS } from "./_fuzz_ws.ts";
 
-Deno.test("fuzz: 1,200 seeded cases of damaged conversations and garbage, over tcp framing and WebSocket, no escape", () => {
+Deno.test("fuzz: 1,800 seeded cases of damaged conversations and garbage, over tcp framing, WebSocket and PGM, no escape", () => {
   for (const seed of [1, 20261125, 0xc0ffee]) {
     const { failures, errored, total } = fuzz(seed, 100, [
       ...ZMTP_KINDS,
       ...WS_KINDS,
+      ...PGM_KINDS,
     ]);
     assertEquals(failures, [], `seed ${seed}`);
     // The damage did reach the codec: most cases ended in an error event.
