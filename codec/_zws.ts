@@ -43,7 +43,12 @@ export function parseZwsFrame(message: Uint8Array): Frame {
   return {
     flags: (flags & ZWS_MORE ? FLAG_MORE : 0) |
       (flags & ZWS_COMMAND ? FLAG_COMMAND : 0),
-    body: message.subarray(1),
+    // The constructor, not subarray(), which looks up the species first.
+    body: new Uint8Array(
+      message.buffer,
+      message.byteOffset + 1,
+      message.length - 1,
+    ),
   };
 }
 
@@ -88,6 +93,9 @@ function _zwsFlags(flags: number): number {
   return (flags & FLAG_MORE ? ZWS_MORE : 0) |
     (flags & FLAG_COMMAND ? ZWS_COMMAND : 0);
 }
+
+/** A client's bodies up to this long are masked as they are copied. */
+const SMALL_MASKED = 64;
 
 /**
  * Queues frames as ZWS messages inside WebSocket frames, for ZWS over a
@@ -146,7 +154,14 @@ export class WebSocketFrameOutput implements FrameOutput {
       writeWebSocketHeader(buffer, start, OPCODE.binary, size, mask);
     const payload = at;
     buffer[at++] = _zwsFlags(flags);
-    if (copy) {
+    if (mask && body.length <= SMALL_MASKED) {
+      // Copied and masked in one pass: no view, no call to `set`.
+      buffer[payload] ^= mask[0];
+      for (let i = 0, j = 1; i < body.length; i++, j++) {
+        buffer[at + i] = body[i] ^ mask[j & 3];
+      }
+      at += body.length;
+    } else if (copy) {
       buffer.set(body, at);
       at += body.length;
       if (mask) applyMask(buffer.subarray(payload, at), mask);

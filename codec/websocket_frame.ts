@@ -6,6 +6,9 @@
  */
 
 import { ProtocolError } from "./errors.ts";
+import { applyMask } from "./_websocket_mask.ts";
+
+export { applyMask, randomMask } from "./_websocket_mask.ts";
 
 /** WebSocket opcodes. */
 export const OPCODE = {
@@ -84,70 +87,13 @@ export function writeWebSocketHeader(
     at += 8;
   }
   if (mask) {
-    buffer.set(mask, at);
+    buffer[at] = mask[0];
+    buffer[at + 1] = mask[1];
+    buffer[at + 2] = mask[2];
+    buffer[at + 3] = mask[3];
     at += 4;
   }
   return at - start;
-}
-
-const _LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
-/**
- * XORs bytes with a 4-byte mask, in place (masking and unmasking alike).
- *
- * @param bytes The payload, or a part of it.
- * @param mask The frame's masking key.
- * @param offset Where in the payload `bytes` starts, so the key lines up.
- */
-export function applyMask(
-  bytes: Uint8Array,
-  mask: Uint8Array,
-  offset = 0,
-): void {
-  const length = bytes.length;
-  const k0 = mask[offset & 3];
-  const k1 = mask[(offset + 1) & 3];
-  const k2 = mask[(offset + 2) & 3];
-  const k3 = mask[(offset + 3) & 3];
-  let i = 0;
-  if (length >= 64) {
-    // Bytes up to a word boundary, then four bytes per step.
-    const head = (4 - (bytes.byteOffset & 3)) & 3;
-    for (; i < head; i++) bytes[i] ^= i === 0 ? k0 : i === 1 ? k1 : k2;
-    const key = [k0, k1, k2, k3];
-    const b0 = key[i & 3], b1 = key[(i + 1) & 3];
-    const b2 = key[(i + 2) & 3], b3 = key[(i + 3) & 3];
-    const word = _LITTLE_ENDIAN
-      ? (b0 | (b1 << 8) | (b2 << 16) | (b3 << 24))
-      : ((b0 << 24) | (b1 << 16) | (b2 << 8) | b3);
-    const words = new Uint32Array(
-      bytes.buffer,
-      bytes.byteOffset + i,
-      (length - i) >> 2,
-    );
-    for (let w = 0; w < words.length; w++) words[w] ^= word;
-    i += words.length << 2;
-  }
-  for (; i < length; i++) {
-    const j = i & 3;
-    bytes[i] ^= j === 0 ? k0 : j === 1 ? k1 : j === 2 ? k2 : k3;
-  }
-}
-
-/** Client masks come from a pool of random bytes: one call per 1024 frames. */
-const _MASK_POOL_BYTES = 4096;
-let _maskPool = new Uint8Array(0);
-let _maskOffset = 0;
-
-/** A fresh masking key for a client's frame. */
-export function randomMask(): Uint8Array {
-  if (_maskOffset + 4 > _maskPool.length) {
-    _maskPool = crypto.getRandomValues(new Uint8Array(_MASK_POOL_BYTES));
-    _maskOffset = 0;
-  }
-  const mask = _maskPool.subarray(_maskOffset, _maskOffset + 4);
-  _maskOffset += 4;
-  return mask;
 }
 
 /** Payloads at least this large may be read straight into their own buffer. */
@@ -262,6 +208,18 @@ export class WebSocketDecoder {
       if (this.#frameLength < 0) {
         offset = this.#readHeader(chunk, offset);
         if (this.#frameLength < 0) return;
+        // A whole payload in the chunk: a view of it, no parts to join.
+        const length = this.#frameLength;
+        if (length <= chunk.length - offset && !this.#direct) {
+          const payload = new Uint8Array(
+            chunk.buffer,
+            chunk.byteOffset + offset,
+            length,
+          );
+          offset += length;
+          this.#finishFrame(out, payload);
+          continue;
+        }
       }
       const take = Math.min(
         this.#frameLength - this.#payloadRead,
@@ -278,6 +236,20 @@ export class WebSocketDecoder {
 
   #readHeader(chunk: Uint8Array, offset: number): number {
     const header = this.#header;
+    if (this.#headerLength === 0 && chunk.length - offset >= 2) {
+      // The usual case: the whole header in the chunk, sized from its
+      // second byte, copied at once.
+      const second = chunk[offset + 1];
+      const length = second & 0x7f;
+      const size = 2 + (length < 126 ? 0 : length === 126 ? 2 : 8) +
+        (second & 0x80 ? 4 : 0);
+      if (chunk.length - offset >= size) {
+        for (let i = 0; i < size; i++) header[i] = chunk[offset + i];
+        this.#headerLength = size;
+        this.#startFrame();
+        return offset + size;
+      }
+    }
     while (offset < chunk.length) {
       header[this.#headerLength++] = chunk[offset++];
       const needed = this.#headerSize();
@@ -334,7 +306,13 @@ export class WebSocketDecoder {
       at = 10;
     }
     this.#hasMask = masked;
-    if (masked) this.#mask.set(header.subarray(at, at + 4));
+    if (masked) {
+      const mask = this.#mask;
+      mask[0] = header[at];
+      mask[1] = header[at + 1];
+      mask[2] = header[at + 2];
+      mask[3] = header[at + 3];
+    }
     const control = this.#opcode >= 0x8;
     if (control && (length > 125 || !this.#fin)) {
       throw new ProtocolError(
@@ -358,11 +336,12 @@ export class WebSocketDecoder {
     }
   }
 
-  #finishFrame(out: WebSocketMessage[]): void {
-    const payload = this.#direct ?? _join(this.#payload, this.#frameLength);
+  #finishFrame(out: WebSocketMessage[], whole?: Uint8Array): void {
+    const payload = whole ?? this.#direct ??
+      _join(this.#payload, this.#frameLength);
     this.#direct = undefined;
     this.#frameLength = -1;
-    this.#payload = [];
+    if (this.#payload.length > 0) this.#payload = [];
     if (this.#hasMask) applyMask(payload, this.#mask);
     const opcode = this.#opcode;
     if (opcode >= 0x8) {

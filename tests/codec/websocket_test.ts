@@ -679,6 +679,19 @@ Deno.test("WebSocketConnection: messages both ways, multipart, 300 bytes and 70 
   );
 });
 
+Deno.test("WebSocketConnection: a client's frames of 0 to 70 bytes arrive whole (masked as copied, or after)", () => {
+  const { client, server } = pair({}, { socketType: "ROUTER" });
+  handshake(client, server);
+  const sent = Array.from({ length: 71 }, (_, n) => pattern(n, n));
+  for (const body of sent) client.sendMessage([body, body]);
+  const received = pump(client, server).map((event) =>
+    expectEvent(event, "message").frames
+  );
+  assertEquals(received, sent.map((body) => [body, body]));
+  // Bodies sent are left as they were: the mask goes on the copies.
+  assertEquals(sent, Array.from({ length: 71 }, (_, n) => pattern(n, n)));
+});
+
 Deno.test("WebSocketConnection: a SUB's subscription reaches the PUB as a subscribe event", () => {
   const { client, server } = pair({ socketType: "SUB" }, {
     socketType: "PUB",
