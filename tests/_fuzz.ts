@@ -52,31 +52,47 @@ export interface CaseResult {
   errored: boolean;
 }
 
+/**
+ * The options of the fuzzed client (a DEALER) and server (a ROUTER) for a
+ * mechanism, whatever carries them.
+ */
+export function pairOptions(
+  mechanism: Mechanism,
+  maxMessageSize: number,
+): { client: codec.ConnectionOptions; server: codec.ConnectionOptions } {
+  return {
+    client: {
+      socketType: "DEALER",
+      routingId: new TextEncoder().encode("fuzz"),
+      maxMessageSize,
+      mechanism: mechanism === "PLAIN"
+        ? (m) => new codec.PlainClientMechanism(m, "admin", "secret")
+        : mechanism === "CURVE"
+        ? (m) =>
+          new codec.CurveClientMechanism(m, {
+            serverKey: SERVER.publicKey,
+            ...CLIENT,
+          })
+        : undefined,
+    },
+    server: {
+      socketType: "ROUTER",
+      maxMessageSize,
+      mechanism: mechanism === "PLAIN"
+        ? (m) => new codec.PlainServerMechanism(m)
+        : mechanism === "CURVE"
+        ? (m) => new codec.CurveServerMechanism(m, SERVER)
+        : undefined,
+    },
+  };
+}
+
 function pair(mechanism: Mechanism, maxMessageSize: number) {
-  const client = new codec.Connection({
-    socketType: "DEALER",
-    routingId: new TextEncoder().encode("fuzz"),
-    maxMessageSize,
-    mechanism: mechanism === "PLAIN"
-      ? (m) => new codec.PlainClientMechanism(m, "admin", "secret")
-      : mechanism === "CURVE"
-      ? (m) =>
-        new codec.CurveClientMechanism(m, {
-          serverKey: SERVER.publicKey,
-          ...CLIENT,
-        })
-      : undefined,
-  });
-  const server = new codec.Connection({
-    socketType: "ROUTER",
-    maxMessageSize,
-    mechanism: mechanism === "PLAIN"
-      ? (m) => new codec.PlainServerMechanism(m)
-      : mechanism === "CURVE"
-      ? (m) => new codec.CurveServerMechanism(m, SERVER)
-      : undefined,
-  });
-  return { client, server };
+  const options = pairOptions(mechanism, maxMessageSize);
+  return {
+    client: new codec.Connection(options.client),
+    server: new codec.Connection(options.server),
+  };
 }
 
 /** A side of the conversation, and the checks every event must pass. */
@@ -291,16 +307,27 @@ export function conversationCase(seed: number): CaseResult {
       }
     }
   }
+  return controlResult(sides, sent, victim === "none" && maxMessageSize < 0);
+}
+
+/**
+ * How a conversation ended; for the control (nothing damaged, no size
+ * limit), a failure unless everything arrived, in order.
+ */
+export function controlResult(
+  sides: Record<"client" | "server", Side>,
+  sent: Record<"client" | "server", string[]>,
+  control: boolean,
+): CaseResult {
   const errored = sides.client.failed || sides.server.failed;
-  if (victim === "none" && maxMessageSize < 0) {
-    // The control: nothing damaged, so everything arrived, in order.
-    for (const to of ["client", "server"] as const) {
-      if (sides[to].failed) {
-        return { failure: `${to} failed on clean input`, errored };
-      }
-      if (sent[to].join() !== sides[to].received.join()) {
-        return { failure: `${to} received other than was sent`, errored };
-      }
+  if (!control) return { errored };
+  for (const to of ["client", "server"] as const) {
+    const name = sides[to].name;
+    if (sides[to].failed) {
+      return { failure: `${name} failed on clean input`, errored };
+    }
+    if (sent[to].join() !== sides[to].received.join()) {
+      return { failure: `${name} received other than was sent`, errored };
     }
   }
   return { errored };
