@@ -52,11 +52,27 @@ export function applyMask(
 const _MASK_POOL_BYTES = 4096;
 let _maskPool = new Uint8Array(0);
 let _maskOffset = 0;
+const _cryptoFill = (bytes: Uint8Array) => {
+  crypto.getRandomValues(bytes);
+};
+let _fill = _cryptoFill;
+
+/**
+ * Where the masks' bytes come from: a seeded fuzzer's numbers, so that a
+ * case replays, or (without `fill`) `crypto` again, which RFC 6455 asks
+ * for. The pool starts afresh. Tests only: not exported by the library.
+ */
+export function setMaskSource(fill?: (bytes: Uint8Array) => void): void {
+  _fill = fill ?? _cryptoFill;
+  _maskPool = new Uint8Array(0);
+  _maskOffset = 0;
+}
 
 /** A fresh masking key for a client's frame. */
 export function randomMask(): Uint8Array {
   if (_maskOffset + 4 > _maskPool.length) {
-    _maskPool = crypto.getRandomValues(new Uint8Array(_MASK_POOL_BYTES));
+    _maskPool = new Uint8Array(_MASK_POOL_BYTES);
+    _fill(_maskPool);
     _maskOffset = 0;
   }
   // The constructor, not subarray(), which looks up the species first.

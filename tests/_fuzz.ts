@@ -159,7 +159,7 @@ export class Side {
         }
         case "message":
           this.received.push(
-            event.frames.map((f) => `${f.length}:${f[0] ?? ""}`).join("|"),
+            describeMessage(event.frames),
           );
           break;
       }
@@ -240,13 +240,30 @@ export function split(chunk: Uint8Array, next: () => number): Uint8Array[] {
   return parts;
 }
 
+/** Bytes that differ along the frame, so that damage anywhere shows. */
+function patterned(length: number, seed: number): Uint8Array {
+  return Uint8Array.from({ length }, (_, i) => (i * 31 + seed) & 0xff);
+}
+
 /** What the conversations send: multipart, empty, long frames. */
 export const MESSAGES: Uint8Array[][] = [
   [new Uint8Array([1, 2, 3])],
-  [new Uint8Array(), new Uint8Array(300).fill(7)],
-  [new Uint8Array(40_000).fill(9)],
+  [new Uint8Array(), patterned(300, 7)],
+  [patterned(40_000, 9)],
   [new Uint8Array([0]), new Uint8Array([1]), new Uint8Array()],
 ];
+
+/** A message as the controls compare it: each frame's length and bytes' hash. */
+export function describeMessage(frames: readonly Uint8Array[]): string {
+  return frames.map((frame) => {
+    // FNV-1a over every byte.
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < frame.length; i++) {
+      hash = Math.imul(hash ^ frame[i], 0x01000193);
+    }
+    return `${frame.length}:${(hash >>> 0).toString(16)}`;
+  }).join("|");
+}
 
 /**
  * Runs one case of the conversation fuzz.
@@ -282,7 +299,7 @@ export function conversationCase(seed: number): CaseResult {
           source.sendMessage(message);
           if (maxMessageSize < 0) {
             sent[to].push(
-              message.map((f) => `${f.length}:${f[0] ?? ""}`).join("|"),
+              describeMessage(message),
             );
           }
         } else if (roll < 0.85) {

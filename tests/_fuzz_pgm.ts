@@ -16,6 +16,7 @@ import { PgmSender } from "../codec/_pgm_sender.ts";
 import { PgmReceiver, type PgmReceiverEvent } from "../codec/_pgm_receiver.ts";
 import {
   type CaseResult,
+  describeMessage,
   type FuzzKind,
   MESSAGES,
   mutate,
@@ -26,9 +27,6 @@ import {
 const SOURCE = "127.0.0.1";
 const GROUP = "239.192.1.2";
 const PORT = 5601;
-
-const describe = (frames: Uint8Array[]) =>
-  frames.map((f) => `${f.length}:${f[0] ?? ""}`).join("|");
 
 /** A stranger's packet: another session, forged numbers, or noise. */
 function stranger(next: () => number): Uint8Array {
@@ -70,7 +68,7 @@ function check(
     if (event.type === "error" && !(event.error instanceof ProtocolError)) {
       return `an untyped error ${event.error}`;
     }
-    if (event.type === "message") received.push(describe(event.frames));
+    if (event.type === "message") received.push(describeMessage(event.frames));
     if (event.type === "transmit") upstream.push(event.datagram);
   }
   return undefined;
@@ -97,16 +95,19 @@ export function pgmConversationCase(seed: number): CaseResult {
     recoveryInterval: 10_000,
     now,
   });
+  // The control: no damage, no strangers, no limits: it must not err.
+  const control = next() < 0.3;
   const receiver = new PgmReceiver({
     dataPort: PORT,
     group: GROUP,
-    windowSqns: next() < 0.7 ? 1000 : 4,
-    maxMessageSize: next() < 0.3 ? 1 + Math.floor(next() * 500) : -1,
+    windowSqns: control || next() < 0.7 ? 1000 : 4,
+    maxMessageSize: !control && next() < 0.3
+      ? 1 + Math.floor(next() * 500)
+      : -1,
     maxSources: 1 + Math.floor(next() * 4),
     now,
     random: next,
   });
-  const control = next() < 0.3;
   const loss = next() * 0.3;
   const damage = control ? 0 : next() * 0.3;
   const sent: string[] = [];
@@ -149,7 +150,9 @@ export function pgmConversationCase(seed: number): CaseResult {
     let failure = deliver(sender.poll(now));
     if (failure) return failure;
     try {
-      failure = check(receiver.poll(now), received, upstream);
+      const events = receiver.poll(now);
+      if (events.some((event) => event.type === "error")) errored = true;
+      failure = check(events, received, upstream);
     } catch (error) {
       return `poll threw ${error}`;
     }
@@ -187,7 +190,7 @@ export function pgmConversationCase(seed: number): CaseResult {
         frame.subarray(0, 600)
       );
     encoder.encode(message);
-    sent.push(describe(message));
+    sent.push(describeMessage(message));
     if (next() < 0.6) encoder.flush();
     for (let tsdu; (tsdu = encoder.take());) {
       const failure = deliver([sender.send(tsdu, now)]);
@@ -209,7 +212,10 @@ export function pgmConversationCase(seed: number): CaseResult {
     now = Math.max(now + 1, Math.min(sender.deadline, receiver.deadline));
   }
   held.length = 0;
-  if (control && !errored && received.join() !== sent.join()) {
+  if (control && errored) {
+    return { failure: "an error without damage or strangers", errored };
+  }
+  if (control && received.join() !== sent.join()) {
     return { failure: "received other than was sent", errored };
   }
   return { errored };

@@ -11,9 +11,11 @@
  */
 import { concat } from "@std/bytes";
 import { codec } from "../mod.ts";
+import { setMaskSource } from "../codec/_websocket_mask.ts";
 import {
   type CaseResult,
   controlResult,
+  describeMessage,
   drain,
   type FuzzKind,
   type Mechanism,
@@ -69,15 +71,16 @@ function mutateWs(chunk: Uint8Array, next: () => number): Uint8Array {
   ]);
 }
 
-const describe = (frames: Uint8Array[]) =>
-  frames.map((f) => `${f.length}:${f[0] ?? ""}`).join("|");
-
 /**
  * Runs one case of the conversation fuzz over WebSocket.
  *
  * @param seed The case's seed.
  */
 export function wsConversationCase(seed: number): CaseResult {
+  return withSeededMasks(seed, conversation);
+}
+
+function conversation(seed: number): CaseResult {
   const next = random(seed);
   const mechanism = MECHANISMS[Math.floor(next() * MECHANISMS.length)];
   const maxMessageSize = next() < 0.3 ? 1 + Math.floor(next() * 50_000) : -1;
@@ -100,14 +103,14 @@ export function wsConversationCase(seed: number): CaseResult {
         const message = MESSAGES[Math.floor(next() * MESSAGES.length)];
         if (next() < 0.8) {
           source.sendMessage(message);
-          if (maxMessageSize < 0) sent[to].push(describe(message));
+          if (maxMessageSize < 0) sent[to].push(describeMessage(message));
         } else {
           // ZWS has no greeting to say ZMTP 3.1: a subscription goes as a
           // message, which a ROUTER or DEALER takes as one.
           source.sendSubscribe(message[0]);
           if (maxMessageSize < 0) {
-            // 0x01, then the topic: its length and first byte.
-            sent[to].push(`${message[0].length + 1}:1`);
+            const subscription = concat([new Uint8Array([1]), message[0]]);
+            sent[to].push(describeMessage([subscription]));
           }
         }
       }
@@ -137,6 +140,10 @@ export function wsConversationCase(seed: number): CaseResult {
  * @param seed The case's seed.
  */
 export function wsGarbageCase(seed: number): CaseResult {
+  return withSeededMasks(seed, garbage);
+}
+
+function garbage(seed: number): CaseResult {
   const next = random(seed);
   const mechanism = MECHANISMS[Math.floor(next() * MECHANISMS.length)];
   const { client, server } = pair(mechanism, next() < 0.5 ? 1000 : -1);
@@ -172,6 +179,22 @@ export function wsGarbageCase(seed: number): CaseResult {
     if (failure) return { failure, errored: true };
   }
   return { errored: side.failed };
+}
+
+/** Runs a case with the client's masks drawn from its seed: it replays. */
+function withSeededMasks(
+  seed: number,
+  run: (seed: number) => CaseResult,
+): CaseResult {
+  const next = random(~seed);
+  setMaskSource((bytes) => {
+    for (let i = 0; i < bytes.length; i++) bytes[i] = next() * 256;
+  });
+  try {
+    return run(seed);
+  } finally {
+    setMaskSource();
+  }
 }
 
 /** The cases of ZMTP over WebSocket. */
