@@ -181,6 +181,64 @@ function garbage(seed: number): CaseResult {
   return { errored: side.failed };
 }
 
+/**
+ * Runs one case of the conversation fuzz over ZWS messages, as a platform
+ * WebSocket hands them over (`Deno.upgradeWebSocket`, a browser): whole
+ * messages lost, repeated, damaged or empty, never split.
+ *
+ * @param seed The case's seed.
+ */
+export function zwsMessagesCase(seed: number): CaseResult {
+  const next = random(seed);
+  const mechanism = MECHANISMS[Math.floor(next() * MECHANISMS.length)];
+  const maxMessageSize = next() < 0.3 ? 1 + Math.floor(next() * 50_000) : -1;
+  const options = pairOptions(mechanism, maxMessageSize);
+  const client = new codec.Connection({ ...options.client, framing: "zws" });
+  const server = new codec.Connection({ ...options.server, framing: "zws" });
+  const sides = {
+    client: new Side("zws client", client, next),
+    server: new Side("zws server", server, next),
+  };
+  const victim = next() < 0.15 ? "none" : next() < 0.5 ? "client" : "server";
+  const rate = next() * 0.5;
+  sides.server.allowAll = victim === "none";
+  const sent = { client: [] as string[], server: [] as string[] };
+  for (let round = 0; round < 12; round++) {
+    for (
+      const [from, to] of [["client", "server"], ["server", "client"]] as const
+    ) {
+      const source = from === "client" ? client : server;
+      if (source.state === "ready" && next() < 0.7) {
+        const message = MESSAGES[Math.floor(next() * MESSAGES.length)];
+        source.sendMessage(message);
+        if (maxMessageSize < 0) sent[to].push(describeMessage(message));
+      }
+      if (next() < 0.2) {
+        const failure = sides[from].tick(round * 1000);
+        if (failure) return { failure, errored: true };
+      }
+      for (const message of drain(source)) {
+        let copies = [message];
+        if (to === victim && next() < rate) {
+          const roll = next();
+          copies = roll < 0.2
+            ? []
+            : roll < 0.4
+            ? [message, message.slice()]
+            : roll < 0.5
+            ? [new Uint8Array(0)]
+            : [mutate(message, next)];
+        }
+        for (const copy of copies) {
+          const failure = sides[to].feed(copy, round * 1000);
+          if (failure) return { failure, errored: true };
+        }
+      }
+    }
+  }
+  return controlResult(sides, sent, victim === "none" && maxMessageSize < 0);
+}
+
 /** Runs a case with the client's masks drawn from its seed: it replays. */
 function withSeededMasks(
   seed: number,
@@ -201,4 +259,5 @@ function withSeededMasks(
 export const WS_KINDS: FuzzKind[] = [
   ["ws conversation", wsConversationCase],
   ["ws garbage", wsGarbageCase],
+  ["zws messages", zwsMessagesCase],
 ];

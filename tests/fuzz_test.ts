@@ -9,7 +9,7 @@ import { fuzz, ZMTP_KINDS } from "./_fuzz.ts";
 import { PGM_KINDS } from "./_fuzz_pgm.ts";
 import { WS_KINDS } from "./_fuzz_ws.ts";
 
-Deno.test("fuzz: 1,800 seeded cases of damaged conversations and garbage, over tcp framing, WebSocket and PGM, no escape", () => {
+Deno.test("fuzz: 2,100 seeded cases of damaged conversations and garbage, over tcp framing, WebSocket (bytes and whole messages) and PGM, no escape", () => {
   for (const seed of [1, 20261125, 0xc0ffee]) {
     const { failures, errored, total } = fuzz(seed, 100, [
       ...ZMTP_KINDS,
