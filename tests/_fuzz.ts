@@ -274,38 +274,66 @@ export function conversationCase(seed: number): CaseResult {
   const next = random(seed);
   const mechanism = MECHANISMS[Math.floor(next() * MECHANISMS.length)];
   const maxMessageSize = next() < 0.3 ? 1 + Math.floor(next() * 50_000) : -1;
-  const { client, server } = pair(mechanism, maxMessageSize);
+  const ends = pair(mechanism, maxMessageSize);
+  return converse(next, { ...ends, name: "" }, maxMessageSize, {
+    send(source, message, round) {
+      const roll = next();
+      if (roll < 0.7) {
+        source.sendMessage(message);
+        return message;
+      }
+      if (roll < 0.85) {
+        source.sendCommand(codec.encodePing(0, new Uint8Array([round])));
+      } else {
+        source.sendSubscribe(message[0]);
+      }
+      return undefined;
+    },
+    carry: (chunk, damage) => split(damage ? mutate(chunk, next) : chunk, next),
+  });
+}
+
+/** How one kind of conversation sends, and how its wire carries. */
+export interface Carrier<C> {
+  /**
+   * Has a ready end send something made of `message`.
+   *
+   * @returns What the other end receives as a message, if it does.
+   */
+  send(source: C, message: Uint8Array[], round: number): Uint8Array[] | void;
+  /** What the wire hands over of a chunk of output, damaged or not. */
+  carry(chunk: Uint8Array, damage: boolean): Uint8Array[];
+}
+
+/**
+ * Twelve rounds of a client and a server sending to each other, one
+ * direction damaged (or none, the control); see {@linkcode controlResult}.
+ */
+export function converse<C extends FuzzedCodec>(
+  next: () => number,
+  ends: { client: C; server: C; name: string },
+  maxMessageSize: number,
+  carrier: Carrier<C>,
+): CaseResult {
   const sides = {
-    client: new Side("client", client, next),
-    server: new Side("server", server, next),
+    client: new Side(`${ends.name}client`, ends.client, next),
+    server: new Side(`${ends.name}server`, ends.server, next),
   };
   // Mutate one direction (or none, as the control), with this probability per chunk.
   const victim = next() < 0.15 ? "none" : next() < 0.5 ? "client" : "server";
   const rate = next() * 0.5;
   sides.server.allowAll = victim === "none";
-  const sent: Record<"client" | "server", string[]> = {
-    client: [],
-    server: [],
-  };
+  const sent = { client: [] as string[], server: [] as string[] };
   for (let round = 0; round < 12; round++) {
     for (
       const [from, to] of [["client", "server"], ["server", "client"]] as const
     ) {
-      const source = from === "client" ? client : server;
+      const source = ends[from];
       if (source.state === "ready" && next() < 0.7) {
         const message = MESSAGES[Math.floor(next() * MESSAGES.length)];
-        const roll = next();
-        if (roll < 0.7) {
-          source.sendMessage(message);
-          if (maxMessageSize < 0) {
-            sent[to].push(
-              describeMessage(message),
-            );
-          }
-        } else if (roll < 0.85) {
-          source.sendCommand(codec.encodePing(0, new Uint8Array([round])));
-        } else {
-          source.sendSubscribe(message[0]);
+        const expected = carrier.send(source, message, round);
+        if (expected && maxMessageSize < 0) {
+          sent[to].push(describeMessage(expected));
         }
       }
       if (next() < 0.2) {
@@ -313,11 +341,8 @@ export function conversationCase(seed: number): CaseResult {
         if (failure) return { failure, errored: true };
       }
       for (const chunk of drain(source)) {
-        let bytes = chunk;
-        if (to === victim && next() < rate) {
-          bytes = mutate(chunk, next);
-        }
-        for (const part of split(bytes, next)) {
+        const damage = to === victim && next() < rate;
+        for (const part of carrier.carry(chunk, damage)) {
           const failure = sides[to].feed(part, round * 1000);
           if (failure) return { failure, errored: true };
         }

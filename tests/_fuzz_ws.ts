@@ -14,13 +14,11 @@ import { codec } from "../mod.ts";
 import { setMaskSource } from "../codec/_websocket_mask.ts";
 import {
   type CaseResult,
-  controlResult,
-  describeMessage,
+  converse,
   drain,
   type FuzzKind,
   type Mechanism,
   MECHANISMS,
-  MESSAGES,
   mutate,
   pairOptions,
   random,
@@ -84,52 +82,22 @@ function conversation(seed: number): CaseResult {
   const next = random(seed);
   const mechanism = MECHANISMS[Math.floor(next() * MECHANISMS.length)];
   const maxMessageSize = next() < 0.3 ? 1 + Math.floor(next() * 50_000) : -1;
-  const { client, server } = pair(mechanism, maxMessageSize);
-  const sides = {
-    client: new Side("ws client", client, next),
-    server: new Side("ws server", server, next),
-  };
-  const sockets = { client, server };
-  const victim = next() < 0.15 ? "none" : next() < 0.5 ? "client" : "server";
-  const rate = next() * 0.5;
-  sides.server.allowAll = victim === "none";
-  const sent = { client: [] as string[], server: [] as string[] };
-  for (let round = 0; round < 12; round++) {
-    for (
-      const [from, to] of [["client", "server"], ["server", "client"]] as const
-    ) {
-      const source = sockets[from];
-      if (source.state === "ready" && next() < 0.7) {
-        const message = MESSAGES[Math.floor(next() * MESSAGES.length)];
-        if (next() < 0.8) {
-          source.sendMessage(message);
-          if (maxMessageSize < 0) sent[to].push(describeMessage(message));
-        } else {
-          // ZWS has no greeting to say ZMTP 3.1: a subscription goes as a
-          // message, which a ROUTER or DEALER takes as one.
-          source.sendSubscribe(message[0]);
-          if (maxMessageSize < 0) {
-            const subscription = concat([new Uint8Array([1]), message[0]]);
-            sent[to].push(describeMessage([subscription]));
-          }
-        }
+  const ends = pair(mechanism, maxMessageSize);
+  return converse(next, { ...ends, name: "ws " }, maxMessageSize, {
+    send(source, message) {
+      if (next() < 0.8) {
+        source.sendMessage(message);
+        return message;
       }
-      if (next() < 0.2) {
-        const failure = sides[from].tick(round * 1000);
-        if (failure) return { failure, errored: true };
-      }
-      for (const chunk of drain(source)) {
-        // The decoder unmasks in place: the wire gives it its own copy.
-        let bytes: Uint8Array = chunk.slice();
-        if (to === victim && next() < rate) bytes = mutateWs(bytes, next);
-        for (const part of split(bytes, next)) {
-          const failure = sides[to].feed(part, round * 1000);
-          if (failure) return { failure, errored: true };
-        }
-      }
-    }
-  }
-  return controlResult(sides, sent, victim === "none" && maxMessageSize < 0);
+      // ZWS has no greeting to say ZMTP 3.1: a subscription goes as a
+      // message, which a ROUTER or DEALER takes as one.
+      source.sendSubscribe(message[0]);
+      return [concat([new Uint8Array([1]), message[0]])];
+    },
+    // The decoder unmasks in place: the wire gives it its own copy.
+    carry: (chunk, damage) =>
+      split(damage ? mutateWs(chunk.slice(), next) : chunk.slice(), next),
+  });
 }
 
 /**
@@ -193,50 +161,28 @@ export function zwsMessagesCase(seed: number): CaseResult {
   const mechanism = MECHANISMS[Math.floor(next() * MECHANISMS.length)];
   const maxMessageSize = next() < 0.3 ? 1 + Math.floor(next() * 50_000) : -1;
   const options = pairOptions(mechanism, maxMessageSize);
-  const client = new codec.Connection({ ...options.client, framing: "zws" });
-  const server = new codec.Connection({ ...options.server, framing: "zws" });
-  const sides = {
-    client: new Side("zws client", client, next),
-    server: new Side("zws server", server, next),
+  const ends = {
+    client: new codec.Connection({ ...options.client, framing: "zws" }),
+    server: new codec.Connection({ ...options.server, framing: "zws" }),
+    name: "zws ",
   };
-  const victim = next() < 0.15 ? "none" : next() < 0.5 ? "client" : "server";
-  const rate = next() * 0.5;
-  sides.server.allowAll = victim === "none";
-  const sent = { client: [] as string[], server: [] as string[] };
-  for (let round = 0; round < 12; round++) {
-    for (
-      const [from, to] of [["client", "server"], ["server", "client"]] as const
-    ) {
-      const source = from === "client" ? client : server;
-      if (source.state === "ready" && next() < 0.7) {
-        const message = MESSAGES[Math.floor(next() * MESSAGES.length)];
-        source.sendMessage(message);
-        if (maxMessageSize < 0) sent[to].push(describeMessage(message));
-      }
-      if (next() < 0.2) {
-        const failure = sides[from].tick(round * 1000);
-        if (failure) return { failure, errored: true };
-      }
-      for (const message of drain(source)) {
-        let copies = [message];
-        if (to === victim && next() < rate) {
-          const roll = next();
-          copies = roll < 0.2
-            ? []
-            : roll < 0.4
-            ? [message, message.slice()]
-            : roll < 0.5
-            ? [new Uint8Array(0)]
-            : [mutate(message, next)];
-        }
-        for (const copy of copies) {
-          const failure = sides[to].feed(copy, round * 1000);
-          if (failure) return { failure, errored: true };
-        }
-      }
-    }
-  }
-  return controlResult(sides, sent, victim === "none" && maxMessageSize < 0);
+  return converse(next, ends, maxMessageSize, {
+    send(source, message) {
+      source.sendMessage(message);
+      return message;
+    },
+    carry(message, damage) {
+      if (!damage) return [message];
+      const roll = next();
+      return roll < 0.2
+        ? []
+        : roll < 0.4
+        ? [message, message.slice()]
+        : roll < 0.5
+        ? [new Uint8Array(0)]
+        : [mutate(message, next)];
+    },
+  });
 }
 
 /** Runs a case with the client's masks drawn from its seed: it replays. */
