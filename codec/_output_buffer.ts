@@ -24,6 +24,21 @@ const ZERO_COPY_THRESHOLD = 4096;
  * `set` (measured with `deno task bench --only loop`).
  */
 const SMALL_COPY = 32;
+/**
+ * Copies `source` into `target` at `at`: byte by byte up to
+ * {@linkcode SMALL_COPY} bytes, with `set` beyond. Bytes past the end of
+ * `target` are dropped where `set` would throw: callers that can overrun
+ * check the length themselves.
+ */
+export function copyBytes(
+  target: Uint8Array,
+  at: number,
+  source: Uint8Array,
+): void {
+  const length = source.length;
+  if (length > SMALL_COPY) target.set(source, at);
+  else for (let i = 0; i < length; i++) target[at + i] = source[i];
+}
 /** Spare buffers kept: a take holds a few at most, as a write fills 128 KiB. */
 const MAX_SPARES = 8;
 /**
@@ -264,8 +279,7 @@ export class OutputBuffer implements FrameOutput {
     const buffer = batch.reserve(9 + size);
     const end = batch.end;
     const at = end + writeFrameHeader(buffer, end, size, flags);
-    if (size > SMALL_COPY) buffer.set(body, at);
-    else for (let i = 0; i < size; i++) buffer[at + i] = body[i];
+    copyBytes(buffer, at, body);
     batch.advance(at - end + size);
   }
 

@@ -239,10 +239,7 @@ export class WebSocketDecoder {
     if (this.#headerLength === 0 && chunk.length - offset >= 2) {
       // The usual case: the whole header in the chunk, sized from its
       // second byte, copied at once.
-      const second = chunk[offset + 1];
-      const length = second & 0x7f;
-      const size = 2 + (length < 126 ? 0 : length === 126 ? 2 : 8) +
-        (second & 0x80 ? 4 : 0);
+      const size = _headerSize(chunk[offset + 1]);
       if (chunk.length - offset >= size) {
         for (let i = 0; i < size; i++) header[i] = chunk[offset + i];
         this.#headerLength = size;
@@ -263,10 +260,7 @@ export class WebSocketDecoder {
 
   /** The header's size once its first two bytes are known, else 0. */
   #headerSize(): number {
-    if (this.#headerLength < 2) return 0;
-    const length = this.#header[1] & 0x7f;
-    const extra = length < 126 ? 0 : length === 126 ? 2 : 8;
-    return 2 + extra + (this.#header[1] & 0x80 ? 4 : 0);
+    return this.#headerLength < 2 ? 0 : _headerSize(this.#header[1]);
   }
 
   #startFrame(): void {
@@ -394,6 +388,13 @@ export class WebSocketDecoder {
     this.#partsSize = 0;
     this.#fragmentOpcode = -1;
   }
+}
+
+/** A frame header's size, from its second byte (mask bit and length). */
+function _headerSize(second: number): number {
+  const length = second & 0x7f;
+  const extra = length < 126 ? 0 : length === 126 ? 2 : 8;
+  return 2 + extra + (second & 0x80 ? 4 : 0);
 }
 
 function _join(parts: Uint8Array[], size: number): Uint8Array {

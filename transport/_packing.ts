@@ -7,6 +7,8 @@
  * @module
  */
 
+import { copyBytes } from "../codec/_output_buffer.ts";
+
 /**
  * Frames this long or longer, when their sender gives them up, cross in
  * their own transferred buffer; shorter ones are copied into the batch,
@@ -25,8 +27,6 @@ export function packingRefusal(version: unknown): string | undefined {
     ? undefined
     : `the peer packs messages as version ${version}, not ${PACKING_VERSION}`;
 }
-/** Frames up to this long are copied byte by byte: a call to `set` costs more. */
-const SMALL_COPY = 32;
 /** A frame's entry in a batch when its buffer crosses on its own. */
 const _TRANSFERRED = 0xffff_ffff;
 /**
@@ -201,13 +201,7 @@ export function packMessages(
       }
       const length = frame.length;
       view.setUint32(offset, length, true);
-      if (length <= SMALL_COPY) {
-        for (let i = 0, at = offset + 4; i < length; i++) {
-          bytes[at + i] = frame[i];
-        }
-      } else {
-        bytes.set(frame, offset + 4);
-      }
+      copyBytes(bytes, offset + 4, frame);
       offset += 4 + length;
     }
   }
