@@ -116,6 +116,7 @@ export class Handshake {
   #verdict: Verdict | undefined;
   #routingIdOnly: boolean;
   #routingId: Uint8Array | undefined;
+  #started = false;
 
   constructor(options: HandshakeOptions, output: FrameOutput) {
     this.#routingIdOnly = options.noMechanism === true;
@@ -128,6 +129,9 @@ export class Handshake {
     this.mechanism = options.mechanism?.(metadata) ??
       new NullMechanism(metadata);
     output.writeRaw(_greeting(this.mechanism.name, this.mechanism.asServer));
+    // In the same write as the greeting: a round of writes less for each
+    // connection, and the peer has our READY as soon as our greeting.
+    if (this.mechanism.startsWithGreeting) this.start();
   }
 
   /** The ZMTP minor version the peer speaks, from its greeting. */
@@ -160,8 +164,13 @@ export class Handshake {
     return chunk.subarray(take);
   }
 
-  /** Queues the mechanism's first commands, once the greeting is whole. */
+  /**
+   * Queues the mechanism's first commands, once the greeting is whole (or
+   * with our greeting, for a mechanism that starts with it); only once.
+   */
   start(): void {
+    if (this.#started) return;
+    this.#started = true;
     if (this.#routingIdOnly) {
       this.#output.writeFrame(this.#routingId ?? new Uint8Array(), 0);
       return;

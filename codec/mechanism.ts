@@ -49,6 +49,13 @@ export interface Mechanism {
   /** The commands to send once the peer's greeting is accepted. */
   start(): Uint8Array[];
   /**
+   * Whether {@linkcode Mechanism.start}'s commands may go out with our
+   * greeting, before the peer's has come: nothing in the peer's greeting
+   * would change them or make us keep them back (NULL's READY). The
+   * connection then makes one write where it made two.
+   */
+  readonly startsWithGreeting?: boolean;
+  /**
    * Handles one handshake command from the peer.
    *
    * @throws {ProtocolError} When the handshake fails.

@@ -45,6 +45,12 @@ export class NullMechanism implements Mechanism {
   readonly name: MechanismName = "NULL";
   /** NULL has no roles. */
   readonly asServer: boolean = false;
+  /**
+   * Our READY goes out with our greeting: it is the same whatever the
+   * peer's greeting says (with a ZAP verdict to wait for, `start` sends
+   * nothing and the verdict sends it).
+   */
+  readonly startsWithGreeting: boolean = true;
   #metadata: Metadata;
   #authenticate: boolean;
   #peerMetadata: Metadata | undefined;

@@ -156,12 +156,16 @@ export class SocketCore implements RoutingHost, SessionHost {
     if (pipe.link === link) pipe.link = undefined;
     if (!pipe.ready && !end.error && end.closedByPeer) {
       // As libzmq's HANDSHAKE_FAILED_NO_DETAIL: the peer hung up first,
-      // as libzmq does on a mechanism or key it refuses.
+      // as libzmq does on a mechanism or key it refuses, and on a socket
+      // type it cannot talk to (our READY reaches it with our greeting, so
+      // it decides before it would send its own).
       this.events.push({
         type: "handshake-failed",
         endpoint: pipe.endpoint,
         kind: "peer",
-        reason: "the peer closed the connection during the handshake",
+        reason: "the peer closed the connection during the handshake " +
+          "(libzmq does so on a socket type it cannot talk to, or a " +
+          "mechanism or key it refuses)",
       });
     }
     if (pipe.state === "ready") pipe.state = "attached";

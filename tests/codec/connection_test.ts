@@ -51,12 +51,14 @@ Deno.test("greeting: ZMTP 1.0 and 2.0 peers are refused with kind version", () =
   );
 });
 
-Deno.test("READY: RFC 23's worked example for a DEALER, byte-exact", () => {
+Deno.test("READY: RFC 23's worked example for a DEALER, byte-exact, in the greeting's write", () => {
   const connection = new codec.Connection({ socketType: "DEALER" });
-  connection.takeOutput();
-  const peer = new codec.Connection({ socketType: "ROUTER" });
-  connection.receive(concat(peer.takeOutput()));
-  const ready = concat(connection.takeOutput());
+  const first = concat(connection.takeOutput());
+  const ready = first.subarray(codec.GREETING_SIZE);
+  assertEquals(
+    first.subarray(0, codec.GREETING_SIZE),
+    codec.encodeGreeting({ mechanism: "NULL", asServer: false }),
+  );
   assertEquals(
     ready,
     new Uint8Array([
@@ -95,6 +97,38 @@ Deno.test("greeting and READY: encoded once for all connections, yet what one co
   const second = concat(wire(new codec.Connection({ socketType: "DEALER" })));
   assertEquals(second, expected);
   assertEquals(second.length, 64 + 43, "the greeting, then READY");
+});
+
+Deno.test("NULL: READY leaves with the greeting, before the peer's; a ZAP verdict still keeps it back", () => {
+  const dealer = new codec.Connection({ socketType: "DEALER" });
+  const router = new codec.Connection({ socketType: "ROUTER" });
+  // Each side's first output is its greeting and its READY: one write.
+  const fromDealer = dealer.takeOutput();
+  const fromRouter = router.takeOutput();
+  assert(concat(fromDealer).length > codec.GREETING_SIZE);
+  assert(concat(fromRouter).length > codec.GREETING_SIZE);
+  // Nothing more to send once the peer's greeting comes: READY went.
+  const dealerEvents = fromRouter.flatMap((chunk) => dealer.receive(chunk));
+  assertEquals(concat(dealer.takeOutput()).length, 0);
+  const routerEvents = fromDealer.flatMap((chunk) => router.receive(chunk));
+  assertEquals(concat(router.takeOutput()).length, 0);
+  assertEquals(expectEvent(dealerEvents[0], "ready").peer.socketType, "ROUTER");
+  assertEquals(expectEvent(routerEvents[0], "ready").peer.socketType, "DEALER");
+
+  // A server that asks ZAP first sends only its greeting, and READY once
+  // the verdict allows the peer.
+  const checked = new codec.Connection({
+    socketType: "ROUTER",
+    mechanism: (metadata) =>
+      new codec.NullMechanism(metadata, { authenticate: true }),
+  });
+  assertEquals(concat(checked.takeOutput()).length, codec.GREETING_SIZE);
+  const client = new codec.Connection({ socketType: "DEALER" });
+  const events = client.takeOutput().flatMap((chunk) => checked.receive(chunk));
+  assertEquals(events.map((event) => event.type), ["authenticate"]);
+  assertEquals(concat(checked.takeOutput()).length, 0);
+  checked.authenticated({ statusCode: 200, statusText: "", userId: "" });
+  assert(concat(checked.takeOutput()).length > 0, "READY after the verdict");
 });
 
 Deno.test("READY: the RFC's ROUTER reply (no Identity) is accepted", () => {

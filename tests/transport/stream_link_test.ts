@@ -234,24 +234,24 @@ async function connected() {
   return parts;
 }
 
-Deno.test("stream link: writes our greeting on start, not before", async () => {
+Deno.test("stream link: writes our greeting and NULL's READY on start, in one write, not before", async () => {
   const { ours, theirs, link, session, finish } = setup();
   assertEquals(ours.writes, 0);
   assertEquals(theirs.unread, 0, "nothing written before start");
   link.start(session);
   const buffer = new Uint8Array(1024);
   const count = await within(theirs.read(buffer), "our greeting");
-  assertEquals(
-    count,
-    GREETING_SIZE,
-    "the greeting alone: no READY before theirs",
-  );
-  assertEquals(parseGreeting(buffer.subarray(0, count!)), {
+  assertEquals(parseGreeting(buffer.subarray(0, GREETING_SIZE)), {
     major: 3,
     minor: 1,
     mechanism: "NULL",
     asServer: false,
   });
+  const frames = new FrameDecoder().decode(
+    buffer.subarray(GREETING_SIZE, count!),
+  );
+  assertEquals(frames.length, 1, "READY, whole, after the greeting");
+  assertEquals(parseCommand(frames[0].body).name, "READY");
   assertEquals(ours.writes, 1);
   assertEquals(session.events, [], "no event before the peer answers");
   assertEquals(await finish(), { error: undefined, closedByPeer: false });
@@ -447,11 +447,11 @@ Deno.test("stream link: an incompatible peer gets an ERROR command, then the str
     theirs: "PUB",
   });
   link.start(session);
-  // Our greeting first, then the peer's greeting and READY.
-  await peer.readUntil(() => peer.codec.state === "handshake", "our greeting");
+  // The peer's greeting and READY, then all we wrote: our greeting and
+  // READY, and our ERROR once we have read the peer's READY.
   await peer.flush();
-  const rest = await peer.readToEnd("the stream to close");
-  const frames = new FrameDecoder().decode(rest);
+  const written = await peer.readToEnd("the stream to close");
+  const frames = new FrameDecoder().decode(written.subarray(GREETING_SIZE));
   assert(frames.every((frame) => frame.flags & FLAG_COMMAND));
   const commands = frames.map((frame) => parseCommand(frame.body));
   assertEquals(commands.map((command) => command.name), ["READY", "ERROR"]);
@@ -523,6 +523,11 @@ Deno.test("stream link: a handshake that does not finish in time ends the link w
   assertEquals(expectEvent(session.events.at(-1), "error").error, end.error);
   assertEquals(ours.closed, true);
   const written = await peer.readToEnd("the stream to close");
-  assertEquals(written.length, GREETING_SIZE, "only our greeting was sent");
+  const frames = new FrameDecoder().decode(written.subarray(GREETING_SIZE));
+  assertEquals(
+    frames.map((frame) => parseCommand(frame.body).name),
+    ["READY"],
+    "only our greeting and READY were sent",
+  );
   theirs.close();
 });
