@@ -77,7 +77,9 @@ export class Connection {
   #sealing = false;
 
   /**
-   * Makes a connection and queues our greeting for output.
+   * Makes a connection and queues our greeting for output (and after it
+   * the mechanism's first commands, for one that starts with the greeting,
+   * as NULL does).
    *
    * @param options Our socket's type, identity and limits.
    */

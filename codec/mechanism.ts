@@ -46,7 +46,10 @@ export interface Mechanism {
   readonly name: MechanismName;
   /** Whether we take the server role (announced in the greeting). */
   readonly asServer: boolean;
-  /** The commands to send once the peer's greeting is accepted. */
+  /**
+   * The commands to send once the peer's greeting is accepted (or with our
+   * greeting, given {@linkcode Mechanism.startsWithGreeting}).
+   */
   start(): Uint8Array[];
   /**
    * Whether {@linkcode Mechanism.start}'s commands may go out with our

@@ -8,8 +8,8 @@
  * import { codec } from "@zmtp/zmq";
  *
  * const connection = new codec.Connection({ socketType: "PUSH" });
- * const [greeting] = connection.takeOutput();
- * console.log(greeting.length); // 64
+ * const [first] = connection.takeOutput(); // our greeting, then NULL's READY
+ * console.log(codec.parseGreeting(first).mechanism); // "NULL"
  * ```
  *
  * @module

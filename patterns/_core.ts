@@ -163,9 +163,7 @@ export class SocketCore implements RoutingHost, SessionHost {
         type: "handshake-failed",
         endpoint: pipe.endpoint,
         kind: "peer",
-        reason: "the peer closed the connection during the handshake " +
-          "(libzmq does so on a socket type it cannot talk to, or a " +
-          "mechanism or key it refuses)",
+        reason: "the peer closed the connection during the handshake",
       });
     }
     if (pipe.state === "ready") pipe.state = "attached";

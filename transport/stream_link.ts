@@ -50,7 +50,8 @@ export function streamCodecOptions(options: LinkOptions): ConnectionOptions {
  * ```
  *
  * @param options What the socket gives the transport for each link.
- * @returns A fresh codec, its greeting (if any) queued.
+ * @returns A fresh codec, its greeting (if any) queued, and NULL's READY
+ * after it.
  */
 export function streamCodec(options: LinkOptions): LinkCodec {
   const codecOptions = streamCodecOptions(options);

@@ -128,7 +128,10 @@ Deno.test("NULL: READY leaves with the greeting, before the peer's; a ZAP verdic
   assertEquals(events.map((event) => event.type), ["authenticate"]);
   assertEquals(concat(checked.takeOutput()).length, 0);
   checked.authenticated({ statusCode: 200, statusText: "", userId: "" });
-  assert(concat(checked.takeOutput()).length > 0, "READY after the verdict");
+  const [afterVerdict] = new codec.FrameDecoder().decode(
+    concat(checked.takeOutput()),
+  );
+  assertEquals(codec.parseCommand(afterVerdict.body).name, "READY");
 });
 
 Deno.test("READY: the RFC's ROUTER reply (no Identity) is accepted", () => {

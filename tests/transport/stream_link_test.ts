@@ -451,6 +451,10 @@ Deno.test("stream link: an incompatible peer gets an ERROR command, then the str
   // READY, and our ERROR once we have read the peer's READY.
   await peer.flush();
   const written = await peer.readToEnd("the stream to close");
+  assertEquals(
+    parseGreeting(written.subarray(0, GREETING_SIZE)).mechanism,
+    "NULL",
+  );
   const frames = new FrameDecoder().decode(written.subarray(GREETING_SIZE));
   assert(frames.every((frame) => frame.flags & FLAG_COMMAND));
   const commands = frames.map((frame) => parseCommand(frame.body));
