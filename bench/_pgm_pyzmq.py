@@ -40,6 +40,9 @@ else:
     # Timed from the fifth of the way: the steady rate, past a first burst.
     start = count // 5
     received, first, last = 0, 0.0, 0.0
+    # The first message within 10 s of the PUB's start, else none comes:
+    # OpenPGM's receiver can stall on loopback, and a run must still end.
+    socket.setsockopt(zmq.RCVTIMEO, 10000)
     try:
         while received < count:
             socket.recv()
