@@ -77,9 +77,7 @@ export class Connection {
   #sealing = false;
 
   /**
-   * Makes a connection and queues our greeting for output (and after it
-   * the mechanism's first commands, for one that starts with the greeting,
-   * as NULL does).
+   * Makes a connection and queues our greeting (and NULL's READY) for output.
    *
    * @param options Our socket's type, identity and limits.
    */
