@@ -130,8 +130,23 @@ export class Handshake {
       new NullMechanism(metadata);
     output.writeRaw(_greeting(this.mechanism.name, this.mechanism.asServer));
     // In the same write as the greeting: a round of writes less for each
-    // connection, and the peer has our READY as soon as our greeting.
-    if (this.mechanism.startsWithGreeting) this.start();
+    // connection, and the peer has our READY (or CURVE's HELLO) as soon as
+    // our greeting, a round trip sooner.
+    if (this.mechanism.startsWithGreeting) this.#startWithGreeting();
+  }
+
+  /**
+   * A mechanism that cannot start (a CURVE server key that is no usable
+   * point) fails as before, once the peer's greeting is whole: as an error
+   * of the connection, not of its constructor.
+   */
+  #startWithGreeting(): void {
+    try {
+      this.start();
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      this.#started = false;
+    }
   }
 
   /** The ZMTP minor version the peer speaks, from its greeting. */

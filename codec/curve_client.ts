@@ -67,6 +67,11 @@ export interface CurveClientKeys {
 export class CurveClientMechanism extends CurveMechanism {
   /** The client role. */
   readonly asServer: boolean = false;
+  /**
+   * HELLO goes out with our greeting: it depends on nothing the server's
+   * greeting says, and reveals only our short-term public key.
+   */
+  readonly startsWithGreeting: boolean = true;
   #metadata: Metadata;
   #serverKey: Uint8Array;
   #publicKey: Uint8Array;

@@ -54,8 +54,9 @@ export interface Mechanism {
   /**
    * Whether {@linkcode Mechanism.start}'s commands may go out with our
    * greeting, before the peer's has come: nothing in the peer's greeting
-   * would change them or make us keep them back (NULL's READY). The
-   * connection then makes one write where it made two.
+   * would change them or make us keep them back (NULL's READY, a CURVE
+   * client's HELLO). The connection then makes one write where it made
+   * two, and the handshake ends a round trip sooner.
    */
   readonly startsWithGreeting?: boolean;
   /**

@@ -205,3 +205,32 @@ Deno.test("CURVE: a connection whose nonces ran out refuses to seal rather than 
   );
   assertEquals(error.kind, "protocol");
 });
+
+Deno.test("CURVE: the client's HELLO leaves with its greeting; a server key that is no usable point still fails as the connection's error", () => {
+  const { client, server } = curvePair();
+  const first = client.takeOutput();
+  const [hello] = new codec.FrameDecoder().decode(
+    first[0].subarray(codec.GREETING_SIZE),
+  );
+  assertEquals(codec.parseCommand(hello.body).name, "HELLO");
+  // Handshake done as before, HELLO having come with the greeting.
+  const toServer = first.flatMap((chunk) => server.receive(chunk));
+  assertEquals(toServer, []);
+  const events = converse(client, server, () => ALLOW);
+  const ready = (list: codec.ConnectionEvent[]) =>
+    expectEvent(list.find((event) => event.type === "ready"), "ready");
+  assertEquals(ready(events.client).peer.socketType, "REP");
+  assertEquals(ready(events.server).peer.socketType, "REQ");
+
+  // All zeros is a point of small order: no shared key comes of it. The
+  // connection is made, sends its greeting alone, and fails on the peer's.
+  const unusable = curvePair(codec.z85Encode(new Uint8Array(32)));
+  const greetingOnly = unusable.client.takeOutput();
+  assertEquals(greetingOnly.length, 1);
+  assertEquals(greetingOnly[0].length, codec.GREETING_SIZE);
+  const failed = unusable.server.takeOutput().flatMap((chunk) =>
+    unusable.client.receive(chunk)
+  );
+  const error = expectEvent(failed.at(-1), "error").error;
+  assertEquals(error.kind, "auth");
+});
