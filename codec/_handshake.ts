@@ -137,8 +137,9 @@ export class Handshake {
 
   /**
    * A mechanism that cannot start (a CURVE server key that is no usable
-   * point) fails as before, once the peer's greeting is whole: as an error
-   * of the connection, not of its constructor.
+   * point) fails as before: over ZMTP once the peer's greeting is whole, as
+   * an error of the connection (over ZWS the connection's constructor
+   * starts it, and throws, as it did).
    */
   #startWithGreeting(): void {
     try {

@@ -77,7 +77,7 @@ export class Connection {
   #sealing = false;
 
   /**
-   * Makes a connection and queues our greeting (and NULL's READY) for output.
+   * Makes a connection and queues our greeting (and READY or HELLO) for output.
    *
    * @param options Our socket's type, identity and limits.
    */

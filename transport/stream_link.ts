@@ -51,7 +51,7 @@ export function streamCodecOptions(options: LinkOptions): ConnectionOptions {
  *
  * @param options What the socket gives the transport for each link.
  * @returns A fresh codec, its greeting (if any) queued, and NULL's READY
- * after it.
+ * or a CURVE client's HELLO after it.
  */
 export function streamCodec(options: LinkOptions): LinkCodec {
   const codecOptions = streamCodecOptions(options);

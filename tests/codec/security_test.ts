@@ -206,9 +206,10 @@ Deno.test("CURVE: a connection whose nonces ran out refuses to seal rather than 
   assertEquals(error.kind, "protocol");
 });
 
-Deno.test("CURVE: the client's HELLO leaves with its greeting; a server key that is no usable point still fails as the connection's error", () => {
+Deno.test("CURVE over ZMTP: the client's HELLO leaves with its greeting; a server key that is no usable point still fails as the connection's error", () => {
   const { client, server } = curvePair();
   const first = client.takeOutput();
+  assert(first[0].length > codec.GREETING_SIZE, "HELLO after the greeting");
   const [hello] = new codec.FrameDecoder().decode(
     first[0].subarray(codec.GREETING_SIZE),
   );
