@@ -15,7 +15,7 @@ import {
   CurveServerMechanism,
   toCurveKey,
 } from "../codec/curve.ts";
-import { publicKeyOf } from "../codec/_nacl.ts";
+import { precompute, publicKeyOf } from "../codec/_nacl.ts";
 import type { SocketOptions } from "./options.ts";
 
 /** Makes the mechanism of each new connection, given our READY properties. */
@@ -24,7 +24,8 @@ export type MechanismFactory = (metadata: Metadata) => Mechanism;
 /**
  * Picks the mechanism the options ask for, checking keys at once.
  *
- * @throws {ZmqError} `EINVAL` for a missing or malformed key.
+ * @throws {ZmqError} `EINVAL` for a missing or malformed key, or a CURVE
+ * server key that is no usable point (every handshake would fail).
  */
 export function mechanismFactory(
   options: SocketOptions,
@@ -50,6 +51,14 @@ export function mechanismFactory(
     const publicKey = own.publicKey !== undefined
       ? toCurveKey(own.publicKey, "public key")
       : publicKeyOf(secretKey);
+    // A point of small order gives no shared key with any secret: said now,
+    // not as a failed handshake on each connection (over ZWS, a throw).
+    if (!precompute(serverKey, secretKey)) {
+      throw new ZmqError(
+        "EINVAL",
+        "the curveServerKey is not a usable CURVE public key (a point of small order)",
+      );
+    }
     return (metadata) =>
       new CurveClientMechanism(metadata, { serverKey, publicKey, secretKey });
   }

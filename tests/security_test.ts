@@ -1,7 +1,7 @@
 /**
  * PLAIN, CURVE and authentication against libzmq 4.3.5, both directions.
  */
-import { assert, assertEquals } from "@std/assert";
+import { assert, assertEquals, assertThrows } from "@std/assert";
 import {
   codec,
   Context,
@@ -13,6 +13,7 @@ import {
   type Socket,
   type SocketEvent,
   Subscriber,
+  ZmqError,
 } from "../mod.ts";
 import {
   decode,
@@ -324,6 +325,16 @@ for (const [transport, binds] of Object.entries(BINDS)) {
     }
   });
 }
+
+Deno.test("CURVE: a curveServerKey of small order is EINVAL when the socket is made, not a failed handshake per connection", () => {
+  // All zeros is such a point: no secret key shares a key with it.
+  const error = assertThrows(
+    () => new Push({ curveServerKey: codec.z85Encode(new Uint8Array(32)) }),
+    ZmqError,
+    "small order",
+  );
+  assertEquals(error.code, "EINVAL");
+});
 
 Deno.test("CURVE with libzmq: wrong server keys, allow lists, no downgrade", async (t) => {
   await using peer = new LibzmqPeer();
