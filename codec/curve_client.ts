@@ -77,6 +77,8 @@ export class CurveClientMechanism extends CurveMechanism {
   #publicKey: Uint8Array;
   #secretKey: Uint8Array;
   #shortTerm = generateKeyPair();
+  /** The key HELLO was sealed under, which opens WELCOME: computed once. */
+  #toServer: Uint8Array | undefined;
   #state: "welcome" | "ready" | "done" = "welcome";
 
   /**
@@ -102,6 +104,7 @@ export class CurveClientMechanism extends CurveMechanism {
     if (!key) {
       throw new ProtocolError("auth", "the CURVE server key is not usable");
     }
+    this.#toServer = key;
     const signature = sealBox(
       key,
       HELLO_NONCE,
@@ -152,7 +155,10 @@ export class CurveClientMechanism extends CurveMechanism {
     if (welcome.length !== WELCOME_DATA_SIZE) {
       throw new ProtocolError("protocol", "malformed CURVE WELCOME");
     }
-    const toServer = precompute(this.#serverKey, this.#shortTerm.secretKey)!;
+    // Computed by start(), unless a caller of the codec skipped it.
+    const toServer = this.#toServer ??
+      precompute(this.#serverKey, this.#shortTerm.secretKey)!;
+    this.#toServer = undefined;
     const plaintext = openBox(
       toServer,
       WELCOME_NONCE,
