@@ -155,9 +155,11 @@ export class CurveClientMechanism extends CurveMechanism {
     if (welcome.length !== WELCOME_DATA_SIZE) {
       throw new ProtocolError("protocol", "malformed CURVE WELCOME");
     }
-    // Computed by start(), unless a caller of the codec skipped it.
-    const toServer = this.#toServer ??
-      precompute(this.#serverKey, this.#shortTerm.secretKey)!;
+    // Kept by start(): without our HELLO, no WELCOME can be for us.
+    const toServer = this.#toServer;
+    if (!toServer) {
+      throw new ProtocolError("protocol", "a CURVE WELCOME before our HELLO");
+    }
     this.#toServer = undefined;
     const plaintext = openBox(
       toServer,
@@ -165,6 +167,7 @@ export class CurveClientMechanism extends CurveMechanism {
       welcome.subarray(0, LONG_NONCE_SIZE),
       welcome.subarray(LONG_NONCE_SIZE),
     );
+    toServer.fill(0);
     if (!plaintext) {
       throw new ProtocolError(
         "auth",

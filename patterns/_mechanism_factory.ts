@@ -53,12 +53,14 @@ export function mechanismFactory(
       : publicKeyOf(secretKey);
     // A point of small order gives no shared key with any secret: said now,
     // not as a failed handshake on each connection (over ZWS, a throw).
-    if (!precompute(serverKey, secretKey)) {
+    const shared = precompute(serverKey, secretKey);
+    if (!shared) {
       throw new ZmqError(
         "EINVAL",
         "the curveServerKey is not a usable CURVE public key (a point of small order)",
       );
     }
+    shared.fill(0);
     return (metadata) =>
       new CurveClientMechanism(metadata, { serverKey, publicKey, secretKey });
   }

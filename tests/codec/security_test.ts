@@ -235,3 +235,19 @@ Deno.test("CURVE over ZMTP: the client's HELLO leaves with its greeting; a serve
   const error = expectEvent(failed.at(-1), "error").error;
   assertEquals(error.kind, "auth");
 });
+
+Deno.test("CURVE: a WELCOME before our HELLO is a protocol error, not a crash", () => {
+  const client = new codec.CurveClientMechanism(new codec.Metadata(), {
+    serverKey: SERVER.publicKey,
+    ...CLIENT,
+  });
+  // WELCOME's size: a 16-byte nonce, then a box: a 16-byte tag, the
+  // server's short-term key (32) and the cookie (96).
+  const welcome = { name: "WELCOME", data: new Uint8Array(16 + 16 + 128) };
+  const error = assertThrows(
+    () => client.handle(welcome),
+    codec.ProtocolError,
+    "before our HELLO",
+  );
+  assertEquals(error.kind, "protocol");
+});
