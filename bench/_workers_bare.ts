@@ -6,8 +6,8 @@
  *
  * - `send`: packs `count` messages of `size` bytes (each a 4-byte length,
  *   then a copy of the same bytes) into fresh buffers of up to 1 MiB and
- *   512 messages, and transfers each; two batches in flight at most, as
- *   our link's credit allows.
+ *   512 messages, and transfers each; as many in flight as our link's
+ *   credit allows (8,000 messages and 4 MiB).
  * - `receive`: makes a view and a one-frame array per message, as a socket
  *   hands out a message, credits each batch back once read, and posts the
  *   rate from the first batch to the last.
@@ -27,11 +27,11 @@ export interface BareCommand {
 
 /** Bytes of a batch at most, as our link's BATCH_BYTES. */
 const BATCH_BYTES = 1024 * 1024;
-/** Messages of a batch at most: two in flight stay within our link's credit
- * of 1,000 messages. */
+/** Messages of a batch at most. */
 const BATCH_MESSAGES = 512;
-/** Batches posted and not yet read, at most, as our link's. */
-const BATCHES_IN_FLIGHT = 2;
+/** Messages and bytes posted and not yet read, at most, as our link's. */
+const CREDIT_MESSAGES = 8000;
+const CREDIT_BYTES = 4 * 1024 * 1024;
 
 const scope = self as unknown as {
   onmessage: ((event: MessageEvent<BareCommand>) => void) | null;
@@ -45,7 +45,13 @@ function _send({ port, count, size }: BareCommand): void {
     Math.min(BATCH_MESSAGES, Math.floor(BATCH_BYTES / (size + 4))),
   );
   let sent = 0;
-  let credit = BATCHES_IN_FLIGHT;
+  let credit = Math.max(
+    1,
+    Math.min(
+      Math.floor(CREDIT_MESSAGES / perBatch),
+      Math.floor(CREDIT_BYTES / (perBatch * (size + 4))),
+    ),
+  );
   const pump = () => {
     for (; credit > 0 && sent < count; credit--) {
       const messages = Math.min(perBatch, count - sent);
