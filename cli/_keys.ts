@@ -5,6 +5,7 @@
  * @module
  */
 
+import { generateKeyPair, precompute } from "../codec/_nacl.ts";
 import { curveKeyPair, curvePublicKey } from "../codec/curve.ts";
 import { toCurveKey } from "../codec/curve_keys.ts";
 import { ZmqError } from "../codec/errors.ts";
@@ -91,6 +92,36 @@ export async function readKey(
     return _derived(secret, flag);
   }
   throw new CliError(`${flag}: ${path} holds no ${role} key`);
+}
+
+/**
+ * Checks a server key a client will use: a point of small order (all
+ * zeros is one) shares no key with any secret, so every handshake would
+ * fail; said here with the flag that gave it, rather than by the socket,
+ * which names its option.
+ *
+ * @example
+ * ```ts
+ * import { checkServerKey } from "./_keys.ts";
+ *
+ * checkServerKey("rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7", "--curve-server-key");
+ * ```
+ *
+ * @param key The key, as {@linkcode readKey} returned it.
+ * @param flag The flag, for the message.
+ * @throws {CliError} For a key of small order.
+ */
+export function checkServerKey(key: string, flag: string): void {
+  const shared = precompute(
+    toCurveKey(key, "public key"),
+    generateKeyPair().secretKey,
+  );
+  if (!shared) {
+    throw new CliError(
+      `${flag}: not a usable CURVE public key (a point of small order, as all zeros is): no server has it`,
+    );
+  }
+  shared.fill(0);
 }
 
 function _isZ85Key(value: string): boolean {

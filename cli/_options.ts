@@ -7,7 +7,7 @@
 import type { SocketOptions } from "../mod.ts";
 import type { FlagSpec, ParsedFlags } from "./_args.ts";
 import { CliError } from "./_errors.ts";
-import { readKey } from "./_keys.ts";
+import { checkServerKey, readKey } from "./_keys.ts";
 import type { TypeFlag } from "./_sockets.ts";
 
 /** The flags of some types only (see {@linkcode SocketKind.flags}). */
@@ -228,6 +228,7 @@ async function _curve(
     }
     options.curveServer = true;
   } else if (serverKey !== undefined) {
+    checkServerKey(serverKey, "--curve-server-key");
     options.curveServerKey = serverKey;
   } else if (secret !== undefined || ownPublic !== undefined) {
     throw new CliError(

@@ -218,7 +218,6 @@ export class WebSocketLink implements Link {
     );
     this.#backlog = [];
     this.#backlogBytes = 0;
-    this.#backlogBytes = 0;
     this.#driver.dispatch([{ type: "error", error }]);
   }
 
