@@ -19,64 +19,45 @@ import {
   packingRefusal,
   unpackMessages,
 } from "./_packing.ts";
+import type { PortSignal, SignalPort } from "./_port_signal.ts";
 import { Settler } from "./_settle.ts";
 import type { Link, LinkEnd, MessageWriter, Session } from "./transport.ts";
 
 /**
  * Messages in flight, sent but not yet taken by the peer's socket, at most.
- * At 1,000, streams stalled while credit crossed between the threads (1 KiB:
- * 2.5–2.9M messages/s between two Workers, 3.3–3.9M at 8,000).
+ * At 1,000 a stream waited for credit to cross back between the threads
+ * (two Workers: 1 KiB 3.0–3.2M messages/s, 3.4–3.5M at 8,000; 16 B 4.8–4.9M,
+ * 5.4–5.5M).
  */
 export const PORT_CREDIT_MESSAGES = 8000;
 /** Bytes in flight at most (one message may exceed it, alone); twice this
  * measured slower (1 KiB: 2.4M messages/s against 3.3M). */
 export const PORT_CREDIT_BYTES = 4 * 1024 * 1024;
 /** A packed batch is posted once it holds this many bytes. */
-const BATCH_BYTES = 1024 * 1024;
+export const PORT_BATCH_BYTES = 1024 * 1024;
 /**
- * Batches posted and not yet all taken by the peer's socket, at most: the
- * sends made meanwhile wait for the next batch, so batches grow with the
- * load (a lone message still goes at once). Posting is cheap and quick to
- * return, unlike a write to a socket, so without a bound each message of a
- * stream of sends went in a batch of its own (47k messages/s at 16 B).
- * Awaited sends fill a batch until they yield: the credit bounds those.
+ * Batches posted and not yet all taken by the peer's socket past which a
+ * batch waits for credit, taking the sends made meanwhile: batches grow
+ * with the load (a lone message still goes at once). Posting is cheap, so
+ * without this each of a stream of sends went alone (47k messages/s, 16 B).
  */
-const BATCHES_IN_FLIGHT = 32;
+const BATCHES_IN_FLIGHT = 2;
+/**
+ * A batch this large goes at once all the same, up to the most in flight:
+ * else a stream of awaited sends, a batch each time they yield, waited for
+ * credit (1 KiB between two Workers: 2.9–3.1M messages/s with four in
+ * flight at most, 3.3–3.8M so). Small ones still wait: at 32 for all, a
+ * sender yielding after each send sent 16 B at 128–138k/s, 468–516k so.
+ */
+const EAGER_MESSAGES = 256;
+const EAGER_BYTES = 64 * 1024;
+const MOST_BATCHES_IN_FLIGHT = 32;
 /**
  * Once the peer's lock is free, how long its port must stay quiet before
  * the link ends: a peer that closed posted its goodbye first, and what it
  * posted is read before the link ends.
  */
 const GONE_QUIET_MS = 50;
-
-type _Metadata = [string, Uint8Array][];
-
-/** What crosses the port. */
-export type PortSignal =
-  /** Hello: who we are; the socket-type check happens on both sides. */
-  | { t: "h"; v: number; type: string; id?: Uint8Array; meta: _Metadata }
-  /**
-   * Messages, packed (see `packMessages`), the buffers of the frames their
-   * senders gave up, which cross on their own, and the bytes flow control
-   * counted of them, to credit back.
-   */
-  | { t: "m"; b: ArrayBuffer; x?: ArrayBuffer[]; n: number }
-  /**
-   * Credit back: the peer's socket took this many messages and bytes, and
-   * all of this many batches.
-   */
-  | { t: "c"; n: number; bytes: number; k: number }
-  /** A subscription (`s`) or its cancellation (`u`). */
-  | { t: "s" | "u"; topic: Uint8Array }
-  /** The other side closed; `error` if it refused us. */
-  | { t: "x"; error?: string };
-
-/** What the link needs of a port: `MessagePort` in Deno and browsers. */
-export interface SignalPort {
-  postMessage(message: PortSignal, transfer?: Transferable[]): void;
-  onmessage: ((event: MessageEvent<PortSignal>) => void) | null;
-  close(): void;
-}
 
 /** A batch received, and how far the session has taken it. */
 interface _Received {
@@ -336,7 +317,7 @@ export class PortLink implements Link, MessageWriter {
       return Infinity;
     }
     const bytes = this.#batch.bytes;
-    if (bytes === 0 && this.#batchesInFlight >= BATCHES_IN_FLIGHT) {
+    if (bytes === 0 && this.#batchesInFlight >= MOST_BATCHES_IN_FLIGHT) {
       return Infinity;
     }
     return bytes;
@@ -399,12 +380,20 @@ export class PortLink implements Link, MessageWriter {
     // pipe (the peer's credit wakes us), as over tcp when the peer stops
     // reading.
     if (this.pendingOutputBytes !== Infinity) {
-      this.#session!.fill(this, BATCH_BYTES);
-      const full = this.#batch.bytes >= BATCH_BYTES;
-      this.#flush();
-      // A full batch: there may be more.
-      if (full && this.pendingOutputBytes !== Infinity) return this.wake();
+      this.#session!.fill(this, PORT_BATCH_BYTES);
     }
+    // A batch held back goes with the credit that wakes us, or at close.
+    const batch = this.#batch;
+    const inFlight = this.#batchesInFlight;
+    if (
+      this.#whenFlushed.length === 0 && inFlight >= BATCHES_IN_FLIGHT &&
+      (inFlight >= MOST_BATCHES_IN_FLIGHT ||
+        (batch.length < EAGER_MESSAGES && batch.bytes < EAGER_BYTES))
+    ) return;
+    const full = batch.bytes >= PORT_BATCH_BYTES;
+    this.#flush();
+    // A full batch: there may be more.
+    if (full && this.pendingOutputBytes !== Infinity) return this.wake();
     // All the session gave is posted.
     for (const resolve of this.#whenFlushed.splice(0)) resolve();
   }
@@ -420,7 +409,8 @@ export class PortLink implements Link, MessageWriter {
 
   /** Settles once the session's queued messages have been posted. */
   whenFlushed(): Promise<void> {
-    if (this.#closed || !this.#scheduled) return Promise.resolve();
+    if (this.#closed) return Promise.resolve();
+    if (!this.#scheduled) return Promise.resolve(this.#flush());
     return new Promise((resolve) => this.#whenFlushed.push(resolve));
   }
 
@@ -434,6 +424,8 @@ export class PortLink implements Link, MessageWriter {
     this.#closed = true;
     if (tellPeer) {
       try {
+        // A batch held back was sent, as far as our socket is concerned.
+        if (!end.error) this.#flush();
         this.#port.postMessage({ t: "x", error: end.error?.message });
       } catch {
         // The other side is gone.
