@@ -7,7 +7,7 @@
  * - `send`: packs `count` messages of `size` bytes (each a 4-byte length,
  *   then a copy of the same bytes) into fresh buffers of up to 1 MiB and
  *   512 messages, and transfers each; as many in flight as our link's
- *   credit allows (8,000 messages and 4 MiB).
+ *   credit allows (8,000 messages and 4 MiB), or `batchesInFlight`.
  * - `receive`: makes a view and a one-frame array per message, as a socket
  *   hands out a message, credits each batch back once read, and posts the
  *   rate from the first batch to the last.
@@ -23,6 +23,8 @@ export interface BareCommand {
   port: MessagePort;
   count: number;
   size: number;
+  /** Batches in flight at most; by default as many as our link's credit allows. */
+  batchesInFlight?: number;
 }
 
 /** Bytes of a batch at most, as our link's BATCH_BYTES. */
@@ -38,14 +40,16 @@ const scope = self as unknown as {
   postMessage(message: unknown): void;
 };
 
-function _send({ port, count, size }: BareCommand): void {
+function _send(
+  { port, count, size, batchesInFlight }: BareCommand,
+): void {
   const message = new Uint8Array(size).fill(1);
   const perBatch = Math.max(
     1,
     Math.min(BATCH_MESSAGES, Math.floor(BATCH_BYTES / (size + 4))),
   );
   let sent = 0;
-  let credit = Math.max(
+  let credit = batchesInFlight ?? Math.max(
     1,
     Math.min(
       Math.floor(CREDIT_MESSAGES / perBatch),
