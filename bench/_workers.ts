@@ -118,7 +118,7 @@ async function _oursThroughput(
  * as our link batches (bench/_workers_bare.ts), the better of two batches
  * in flight and as many as our link's credit allows: more carry more 16 B
  * messages (16M against 8M a second) but fewer of 1 KiB (3.4M against
- * 4.0–5.2M), whose fresh memory in flight then grows.
+ * 4.0–5.6M), whose fresh memory in flight then grows.
  */
 async function _bareThroughput(size: number): Promise<number> {
   return Math.max(

@@ -272,7 +272,9 @@ export abstract class Socket<M extends Message = Message>
    * Sends a message. Resolves once the message is queued (not delivered),
    * at once when there is room; otherwise it waits, as the pattern says
    * (PUSH with no peer or every peer full), and concurrent sends are served
-   * in order.
+   * in order. Its frames are read when it is written, which may be after
+   * this settles: change no buffer you have sent (send a copy of memory you
+   * will reuse).
    *
    * @param message A string, bytes, or the frames of a multipart message.
    * @param options An abort signal; `transfer` to give up the frames'

@@ -41,7 +41,7 @@ export const PORT_BATCH_BYTES = 1024 * 1024;
  * with the load (a lone message still goes at once). Posting is cheap, so
  * without this each of a stream of sends went alone (47k messages/s, 16 B).
  */
-const BATCHES_IN_FLIGHT = 2;
+export const PORT_BATCHES_IN_FLIGHT = 2;
 /**
  * A batch this large goes at once all the same, up to the most in flight:
  * else a stream of awaited sends, a batch each time they yield, waited for
@@ -49,10 +49,10 @@ const BATCHES_IN_FLIGHT = 2;
  * flight at most, 3.3–3.8M so). Small ones still wait: at 32 for all, a
  * sender yielding after each send sent 16 B at 128–138k/s, 468–516k so.
  */
-const EAGER_MESSAGES = 256;
+export const PORT_EAGER_MESSAGES = 256;
 /** At 64 KiB, 1 KiB sends yielding after each went at 348–395k/s (407–446k). */
 const EAGER_BYTES = 256 * 1024;
-const MOST_BATCHES_IN_FLIGHT = 32;
+export const PORT_MOST_BATCHES_IN_FLIGHT = 32;
 /**
  * Once the peer's lock is free, how long its port must stay quiet before
  * the link ends: a peer that closed posted its goodbye first, and what it
@@ -318,7 +318,7 @@ export class PortLink implements Link, MessageWriter {
       return Infinity;
     }
     const bytes = this.#batch.bytes;
-    if (bytes === 0 && this.#batchesInFlight >= MOST_BATCHES_IN_FLIGHT) {
+    if (bytes === 0 && this.#batchesInFlight >= PORT_MOST_BATCHES_IN_FLIGHT) {
       return Infinity;
     }
     return bytes;
@@ -387,9 +387,9 @@ export class PortLink implements Link, MessageWriter {
     const batch = this.#batch;
     const inFlight = this.#batchesInFlight;
     if (
-      this.#whenFlushed.length === 0 && inFlight >= BATCHES_IN_FLIGHT &&
-      (inFlight >= MOST_BATCHES_IN_FLIGHT ||
-        (batch.length < EAGER_MESSAGES && batch.bytes < EAGER_BYTES))
+      this.#whenFlushed.length === 0 && inFlight >= PORT_BATCHES_IN_FLIGHT &&
+      (inFlight >= PORT_MOST_BATCHES_IN_FLIGHT ||
+        (batch.length < PORT_EAGER_MESSAGES && batch.bytes < EAGER_BYTES))
     ) return;
     const full = batch.bytes >= PORT_BATCH_BYTES;
     this.#flush();
@@ -427,6 +427,10 @@ export class PortLink implements Link, MessageWriter {
       try {
         // A batch held back was sent, as far as our socket is concerned.
         if (!end.error) this.#flush();
+      } catch {
+        // Not to be posted (a frame detached meanwhile): the goodbye still is.
+      }
+      try {
         this.#port.postMessage({ t: "x", error: end.error?.message });
       } catch {
         // The other side is gone.

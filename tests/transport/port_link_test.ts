@@ -15,8 +15,11 @@ import {
 } from "../../transport/_packing.ts";
 import {
   PORT_BATCH_BYTES,
+  PORT_BATCHES_IN_FLIGHT,
   PORT_CREDIT_BYTES,
   PORT_CREDIT_MESSAGES,
+  PORT_EAGER_MESSAGES,
+  PORT_MOST_BATCHES_IN_FLIGHT,
   PortLink,
 } from "../../transport/_port_link.ts";
 import { FakeSession, within } from "../_fakes.ts";
@@ -100,6 +103,18 @@ async function linked(): Promise<{
       await Promise.all([upstream.done, downstream.done]);
     },
   };
+}
+
+/**
+ * Waits until the link holds no batch back (a held batch goes as credit
+ * comes), or fails after a deadline.
+ */
+async function nothingHeld(link: PortLink): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (link.pendingOutputBytes !== 0) {
+    if (Date.now() > deadline) throw new Error("a batch stayed held back");
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
 }
 
 /** A frame given up for a transfer, over a buffer of its own filled with `fill`. */
@@ -272,6 +287,8 @@ Deno.test("port link: a small batch waits while two are in flight and untaken, a
     );
     await send("2");
     await send("3");
+    // Posted, once the first's credit has come: two in flight.
+    await nothingHeld(link.upstream);
     await send("4");
     // Taken from the session, not posted: a batch held back for credit.
     assertEquals(link.sending.outgoing.length, 0);
@@ -285,6 +302,60 @@ Deno.test("port link: a small batch waits while two are in flight and untaken, a
     );
     assertEquals(link.receiving.messages(), [["1"], ["2"], ["3"], ["4"]]);
     assertEquals(await link.downstream.done, { closedByPeer: true });
+  } finally {
+    await link.close();
+  }
+});
+
+Deno.test("port link: while batches are in flight and untaken, one of PORT_EAGER_MESSAGES goes at once, up to PORT_MOST_BATCHES_IN_FLIGHT", async () => {
+  assertEquals(PORT_BATCHES_IN_FLIGHT, 2);
+  const link = await linked();
+  link.receiving.acceptMessages = false;
+  let sent = 0;
+  const send = async (count: number) => {
+    for (let i = 0; i < count; i++) {
+      const frame = new Uint8Array(4);
+      new DataView(frame.buffer).setUint32(0, sent++);
+      link.sending.outgoing.push([frame]);
+    }
+    link.upstream.wake();
+    await turns();
+  };
+  try {
+    // The first is taken (its batch credited back); the socket is full then.
+    await send(1);
+    await link.receiving.until(
+      () => link.receiving.of("message").length === 1,
+      "the first message",
+    );
+    await send(1);
+    await send(1);
+    await nothingHeld(link.upstream);
+    // Two in flight, untaken: each large batch still goes, up to the most.
+    for (let batch = 2; batch < PORT_MOST_BATCHES_IN_FLIGHT; batch++) {
+      await send(PORT_EAGER_MESSAGES);
+      assertEquals(link.sending.outgoing.length, 0, `batch ${batch + 1}`);
+      // Posted, not held: none, or no more taken once the most are out.
+      const pending = link.upstream.pendingOutputBytes;
+      assert(pending === 0 || pending === Infinity, `batch ${batch + 1}`);
+    }
+    // The most are in flight: the next messages wait with the session.
+    await send(PORT_EAGER_MESSAGES);
+    assertEquals(link.sending.outgoing.length, PORT_EAGER_MESSAGES);
+    assertEquals(link.upstream.pendingOutputBytes, Infinity);
+    // All below the message credit: the most in flight is what held it.
+    assertGreater(PORT_CREDIT_MESSAGES, sent);
+    link.receiving.acceptMessages = true;
+    link.downstream.resume();
+    await link.receiving.until(
+      () => link.receiving.of("message").length === sent,
+      "every message",
+    );
+    const order = link.receiving.of("message").map((event) =>
+      new DataView(event.frames[0].buffer, event.frames[0].byteOffset)
+        .getUint32(0)
+    );
+    assertEquals(order, Array.from({ length: sent }, (_, i) => i));
   } finally {
     await link.close();
   }

@@ -196,7 +196,10 @@ Deno.test("inproc across a Worker: sends block at the high-water marks plus the 
   const push = new Push({
     context,
     sendHighWaterMark: 5,
-    sendTimeout: 300,
+    // Long enough for the Worker's first credit to come back on a loaded
+    // machine: until it does, the batches in flight stop the sends short
+    // of the message credit.
+    sendTimeout: 2000,
   });
   try {
     await push.bind("inproc://held");
