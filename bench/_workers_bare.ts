@@ -27,7 +27,7 @@ export interface BareCommand {
   batchesInFlight?: number;
 }
 
-/** Bytes of a batch at most, as our link's BATCH_BYTES. */
+/** Bytes of a batch at most, as our link's PORT_BATCH_BYTES. */
 const BATCH_BYTES = 1024 * 1024;
 /** Messages of a batch at most. */
 const BATCH_MESSAGES = 512;

@@ -52,6 +52,7 @@ export const PORT_BATCHES_IN_FLIGHT = 2;
 export const PORT_EAGER_MESSAGES = 256;
 /** At 64 KiB, 1 KiB sends yielding after each went at 348–395k/s (407–446k). */
 const EAGER_BYTES = 256 * 1024;
+/** Batches in flight at most, however large. */
 export const PORT_MOST_BATCHES_IN_FLIGHT = 32;
 /**
  * Once the peer's lock is free, how long its port must stay quiet before

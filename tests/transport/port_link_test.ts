@@ -106,6 +106,22 @@ async function linked(): Promise<{
 }
 
 /**
+ * Lets the receiving socket take messages again, until it has taken
+ * `count` in all.
+ */
+async function takeAll(
+  link: Awaited<ReturnType<typeof linked>>,
+  count: number,
+): Promise<void> {
+  link.receiving.acceptMessages = true;
+  link.downstream.resume();
+  await link.receiving.until(
+    () => link.receiving.of("message").length === count,
+    "every message",
+  );
+}
+
+/**
  * Waits until the link holds no batch back (a held batch goes as credit
  * comes), or fails after a deadline.
  */
@@ -254,12 +270,7 @@ Deno.test("port link: while the receiving socket is full, what is in transit sto
         assertLessOrEqual(packed, PORT_CREDIT_BYTES + PORT_BATCH_BYTES);
       }
       // Taken by the socket, they are credited back, and the rest follows.
-      link.receiving.acceptMessages = true;
-      link.downstream.resume();
-      await link.receiving.until(
-        () => link.receiving.of("message").length === total,
-        "every message",
-      );
+      await takeAll(link, total);
       const lasts = link.receiving.of("message").map((event) =>
         event.frames[0][size - 1]
       );
@@ -294,12 +305,7 @@ Deno.test("port link: a small batch waits while two are in flight and untaken, a
     assertEquals(link.sending.outgoing.length, 0);
     assertGreater(link.upstream.pendingOutputBytes, 0);
     link.upstream.close();
-    link.receiving.acceptMessages = true;
-    link.downstream.resume();
-    await link.receiving.until(
-      () => link.receiving.of("message").length === 4,
-      "every message",
-    );
+    await takeAll(link, 4);
     assertEquals(link.receiving.messages(), [["1"], ["2"], ["3"], ["4"]]);
     assertEquals(await link.downstream.done, { closedByPeer: true });
   } finally {
@@ -345,12 +351,7 @@ Deno.test("port link: while batches are in flight and untaken, one of PORT_EAGER
     assertEquals(link.upstream.pendingOutputBytes, Infinity);
     // All below the message credit: the most in flight is what held it.
     assertGreater(PORT_CREDIT_MESSAGES, sent);
-    link.receiving.acceptMessages = true;
-    link.downstream.resume();
-    await link.receiving.until(
-      () => link.receiving.of("message").length === sent,
-      "every message",
-    );
+    await takeAll(link, sent);
     const order = link.receiving.of("message").map((event) =>
       new DataView(event.frames[0].buffer, event.frames[0].byteOffset)
         .getUint32(0)
