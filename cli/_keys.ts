@@ -5,7 +5,7 @@
  * @module
  */
 
-import { generateKeyPair, precompute } from "../codec/_nacl.ts";
+import { generateKeyPair, sharesKey } from "../codec/_nacl.ts";
 import { curveKeyPair, curvePublicKey } from "../codec/curve.ts";
 import { toCurveKey } from "../codec/curve_keys.ts";
 import { ZmqError } from "../codec/errors.ts";
@@ -112,16 +112,15 @@ export async function readKey(
  * @throws {CliError} For a key of small order.
  */
 export function checkServerKey(key: string, flag: string): void {
-  const shared = precompute(
-    toCurveKey(key, "public key"),
-    generateKeyPair().secretKey,
-  );
-  if (!shared) {
+  // Any secret tells: a point of small order shares a key with none.
+  const { secretKey } = generateKeyPair();
+  const usable = sharesKey(toCurveKey(key, "public key"), secretKey);
+  secretKey.fill(0);
+  if (!usable) {
     throw new CliError(
       `${flag}: not a usable CURVE public key (a point of small order, as all zeros is): no server has it`,
     );
   }
-  shared.fill(0);
 }
 
 function _isZ85Key(value: string): boolean {

@@ -44,6 +44,20 @@ export function precompute(
   }
 }
 
+/**
+ * Whether the two keys share a key at all: not when the public key is a
+ * point of small order (all zeros is one), whatever the secret. The key
+ * computed to tell is zeroed.
+ */
+export function sharesKey(
+  publicKey: Uint8Array,
+  secretKey: Uint8Array,
+): boolean {
+  const shared = precompute(publicKey, secretKey);
+  shared?.fill(0);
+  return shared !== undefined;
+}
+
 /** Cryptographically random bytes. */
 export function randomBytes(length: number): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(length));

@@ -15,7 +15,7 @@ import {
   CurveServerMechanism,
   toCurveKey,
 } from "../codec/curve.ts";
-import { precompute, publicKeyOf } from "../codec/_nacl.ts";
+import { publicKeyOf, sharesKey } from "../codec/_nacl.ts";
 import type { SocketOptions } from "./options.ts";
 
 /** Makes the mechanism of each new connection, given our READY properties. */
@@ -53,14 +53,12 @@ export function mechanismFactory(
       : publicKeyOf(secretKey);
     // A point of small order gives no shared key with any secret: said now,
     // not as a failed handshake on each connection (over ZWS, a throw).
-    const shared = precompute(serverKey, secretKey);
-    if (!shared) {
+    if (!sharesKey(serverKey, secretKey)) {
       throw new ZmqError(
         "EINVAL",
         "the curveServerKey is not a usable CURVE public key (a point of small order)",
       );
     }
-    shared.fill(0);
     return (metadata) =>
       new CurveClientMechanism(metadata, { serverKey, publicKey, secretKey });
   }
