@@ -1,15 +1,14 @@
 /**
  * The traffic half of CURVE that client and server share: MESSAGE
  * envelopes with strictly increasing nonces, once both sides hold the
- * short-term shared key.
+ * short-term shared key. Each side's mechanism holds one (composition, so
+ * that the public mechanisms expose no protected state).
  *
  * @module
  */
 
-import type { Command } from "./command.ts";
 import { ProtocolError } from "./errors.ts";
-import type { MechanismName } from "./greeting.ts";
-import type { Mechanism, MechanismStep, SealedFrame } from "./mechanism.ts";
+import type { SealedFrame } from "./mechanism.ts";
 import { openInPlace, sealFrame } from "./_secretbox.ts";
 import {
   equal,
@@ -25,28 +24,32 @@ import {
   writeShortNonce,
 } from "./_curve_box.ts";
 
+/** Bytes a MESSAGE adds to the frame it seals. */
+export const CURVE_OVERHEAD: number = MESSAGE_OVERHEAD;
+
 /** What a side of CURVE has once its handshake is done. */
-export abstract class CurveMechanism implements Mechanism {
-  readonly name: MechanismName = "CURVE";
-  abstract readonly asServer: boolean;
-  readonly overhead: number = MESSAGE_OVERHEAD;
+export class CurveTraffic {
   /** The short-term shared key (crypto_box_beforenm of C' and S'). */
-  protected _key: Uint8Array | undefined;
-  /** Our next short nonce; every nonce is used once. */
-  protected _nonce = 1;
+  key: Uint8Array | undefined;
+  /**
+   * Our next short nonce, for the handshake's commands and then every
+   * MESSAGE: each is used once.
+   */
+  nonce = 1;
   /** The peer's last short nonce; the next must be greater. */
-  protected _peerNonce = 0;
+  peerNonce = 0;
   /** The traffic nonces, prefix in place: only the short nonce changes. */
   readonly #sealNonce: Uint8Array;
   readonly #openNonce: Uint8Array;
 
+  /**
+   * @param sealPrefix The prefix of the nonces we seal under.
+   * @param openPrefix The prefix of the nonces the peer seals under.
+   */
   constructor(sealPrefix: Uint8Array, openPrefix: Uint8Array) {
     this.#sealNonce = nonce(sealPrefix, new Uint8Array(SHORT_NONCE_SIZE));
     this.#openNonce = nonce(openPrefix, new Uint8Array(SHORT_NONCE_SIZE));
   }
-
-  abstract start(): Uint8Array[];
-  abstract handle(command: Command): MechanismStep;
 
   /** Seals a frame into a MESSAGE command. */
   seal(frame: SealedFrame): Uint8Array {
@@ -59,16 +62,16 @@ export abstract class CurveMechanism implements Mechanism {
   sealInto(frame: SealedFrame, message: Uint8Array): void {
     const fullNonce = this.#sealNonce;
     // Past 2^53 the counter would stop counting and a nonce repeat.
-    if (this._nonce >= Number.MAX_SAFE_INTEGER) {
+    if (this.nonce >= Number.MAX_SAFE_INTEGER) {
       throw new ProtocolError(
         "protocol",
         "this CURVE connection used up its nonces: reconnect for fresh keys",
       );
     }
-    writeShortNonce(fullNonce, SHORT_NONCE_AT, this._nonce++);
+    writeShortNonce(fullNonce, SHORT_NONCE_AT, this.nonce++);
     // The box is written where it goes, after the name and short nonce.
     sealFrame(
-      this._key!,
+      this.key!,
       fullNonce,
       (frame.more ? 1 : 0) | (frame.command ? 2 : 0),
       frame.body,
@@ -91,16 +94,16 @@ export abstract class CurveMechanism implements Mechanism {
     }
     const shortNonce = body.subarray(MESSAGE_SHORT_NONCE_AT, MESSAGE_BOX_AT);
     const counter = readShortNonce(shortNonce);
-    if (counter <= this._peerNonce) {
+    if (counter <= this.peerNonce) {
       throw new ProtocolError(
         "protocol",
-        `a CURVE MESSAGE reused or reordered its nonce (${counter} after ${this._peerNonce})`,
+        `a CURVE MESSAGE reused or reordered its nonce (${counter} after ${this.peerNonce})`,
       );
     }
     const fullNonce = this.#openNonce;
     fullNonce.set(shortNonce, SHORT_NONCE_AT);
     const plaintext = openInPlace(
-      this._key!,
+      this.key!,
       fullNonce,
       body.subarray(MESSAGE_BOX_AT),
     );
@@ -110,7 +113,7 @@ export abstract class CurveMechanism implements Mechanism {
         "a CURVE MESSAGE failed authentication: tampered with or forged",
       );
     }
-    this._peerNonce = counter;
+    this.peerNonce = counter;
     const flags = plaintext[0];
     return {
       more: (flags & 1) !== 0,

@@ -9,12 +9,13 @@
 
 import { type Command, encodeCommand } from "./command.ts";
 import { ProtocolError } from "./errors.ts";
-import type { MechanismStep } from "./mechanism.ts";
+import type { MechanismName } from "./greeting.ts";
+import type { Mechanism, MechanismStep, SealedFrame } from "./mechanism.ts";
 import { encodeMetadata, type Metadata, parseMetadata } from "./metadata.ts";
 import { toCurveKey } from "./curve_keys.ts";
 import { generateKeyPair, precompute, randomBytes } from "./_nacl.ts";
 import { unexpectedCommand } from "./_refusal.ts";
-import { CurveMechanism } from "./_curve_mechanism.ts";
+import { CURVE_OVERHEAD, CurveTraffic } from "./_curve_mechanism.ts";
 import {
   CLIENT_MESSAGE_NONCE,
   concat,
@@ -64,7 +65,9 @@ export interface CurveClientKeys {
  * console.log(client.start()[0].length); // 200: HELLO, padded against amplification
  * ```
  */
-export class CurveClientMechanism extends CurveMechanism {
+export class CurveClientMechanism implements Mechanism {
+  /** Always `CURVE`. */
+  readonly name: MechanismName = "CURVE";
   /** The client role. */
   readonly asServer: boolean = false;
   /**
@@ -72,6 +75,9 @@ export class CurveClientMechanism extends CurveMechanism {
    * greeting says, and reveals only our short-term public key.
    */
   readonly startsWithGreeting: boolean = true;
+  /** Bytes a MESSAGE adds to the frame it seals: 33. */
+  readonly overhead: number = CURVE_OVERHEAD;
+  #traffic = new CurveTraffic(CLIENT_MESSAGE_NONCE, SERVER_MESSAGE_NONCE);
   #metadata: Metadata;
   #serverKey: Uint8Array;
   #publicKey: Uint8Array;
@@ -90,7 +96,6 @@ export class CurveClientMechanism extends CurveMechanism {
    * 32 bytes.
    */
   constructor(metadata: Metadata, keys: CurveClientKeys) {
-    super(CLIENT_MESSAGE_NONCE, SERVER_MESSAGE_NONCE);
     this.#metadata = metadata;
     this.#serverKey = toCurveKey(keys.serverKey, "server key");
     this.#publicKey = toCurveKey(keys.publicKey, "public key");
@@ -99,7 +104,7 @@ export class CurveClientMechanism extends CurveMechanism {
 
   /** HELLO: our short-term key, and a box only the real server can open. */
   start(): Uint8Array[] {
-    const nonce = shortNonce(this._nonce++);
+    const nonce = shortNonce(this.#traffic.nonce++);
     const key = precompute(this.#serverKey, this.#shortTerm.secretKey);
     if (!key) {
       throw new ProtocolError("auth", "the CURVE server key is not usable");
@@ -136,7 +141,7 @@ export class CurveClientMechanism extends CurveMechanism {
       }
       const nonce = data.subarray(0, SHORT_NONCE_SIZE);
       const metadata = openBox(
-        this._key!,
+        this.#traffic.key!,
         READY_NONCE,
         nonce,
         data.subarray(SHORT_NONCE_SIZE),
@@ -144,7 +149,7 @@ export class CurveClientMechanism extends CurveMechanism {
       if (!metadata) {
         throw new ProtocolError("auth", "the CURVE READY did not open");
       }
-      this._peerNonce = readShortNonce(nonce);
+      this.#traffic.peerNonce = readShortNonce(nonce);
       this.#state = "done";
       return { send: [], peerMetadata: parseMetadata(metadata) };
     }
@@ -183,7 +188,7 @@ export class CurveClientMechanism extends CurveMechanism {
         "the server's short-term key is not usable",
       );
     }
-    this._key = key;
+    this.#traffic.key = key;
     // The vouch: our long-term key speaks for the short-term one.
     const vouchNonce = randomBytes(LONG_NONCE_SIZE);
     const vouch = sealBox(
@@ -192,7 +197,7 @@ export class CurveClientMechanism extends CurveMechanism {
       vouchNonce,
       concat(this.#shortTerm.publicKey, this.#serverKey),
     );
-    const nonce = shortNonce(this._nonce++);
+    const nonce = shortNonce(this.#traffic.nonce++);
     const box = sealBox(
       key,
       INITIATE_NONCE,
@@ -206,5 +211,28 @@ export class CurveClientMechanism extends CurveMechanism {
     );
     this.#state = "ready";
     return encodeCommand("INITIATE", concat(cookie, nonce, box));
+  }
+
+  /** Seals a frame into a MESSAGE command, once the handshake is done. */
+  seal(frame: SealedFrame): Uint8Array {
+    return this.#traffic.seal(frame);
+  }
+
+  /**
+   * Seals a frame into a MESSAGE command written over `message`, exactly
+   * {@linkcode CurveClientMechanism.overhead} bytes longer than its body.
+   */
+  sealInto(frame: SealedFrame, message: Uint8Array): void {
+    this.#traffic.sealInto(frame, message);
+  }
+
+  /**
+   * Opens a MESSAGE command, in place.
+   *
+   * @throws {ProtocolError} For anything else, a nonce replayed or out of
+   * order, or a box tampered with or forged.
+   */
+  open(body: Uint8Array): SealedFrame {
+    return this.#traffic.open(body);
   }
 }

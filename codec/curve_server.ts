@@ -10,12 +10,13 @@
 import type { Verdict } from "./authentication.ts";
 import { type Command, encodeCommand } from "./command.ts";
 import { ProtocolError } from "./errors.ts";
-import type { MechanismStep } from "./mechanism.ts";
+import type { MechanismName } from "./greeting.ts";
+import type { Mechanism, MechanismStep, SealedFrame } from "./mechanism.ts";
 import { encodeMetadata, type Metadata, parseMetadata } from "./metadata.ts";
 import { toCurveKey } from "./curve_keys.ts";
 import { generateKeyPair, precompute, randomBytes } from "./_nacl.ts";
 import { refusal } from "./_refusal.ts";
-import { CurveMechanism } from "./_curve_mechanism.ts";
+import { CURVE_OVERHEAD, CurveTraffic } from "./_curve_mechanism.ts";
 import {
   CLIENT_MESSAGE_NONCE,
   concat,
@@ -70,9 +71,14 @@ export interface CurveServerKeys {
  * console.log(server.start().length); // 0: the client speaks first
  * ```
  */
-export class CurveServerMechanism extends CurveMechanism {
+export class CurveServerMechanism implements Mechanism {
+  /** Always `CURVE`. */
+  readonly name: MechanismName = "CURVE";
   /** The server role. */
   readonly asServer: boolean = true;
+  /** Bytes a MESSAGE adds to the frame it seals: 33. */
+  readonly overhead: number = CURVE_OVERHEAD;
+  #traffic = new CurveTraffic(SERVER_MESSAGE_NONCE, CLIENT_MESSAGE_NONCE);
   #metadata: Metadata;
   #publicKey: Uint8Array;
   #secretKey: Uint8Array;
@@ -91,7 +97,6 @@ export class CurveServerMechanism extends CurveMechanism {
    * 32 bytes.
    */
   constructor(metadata: Metadata, keys: CurveServerKeys) {
-    super(SERVER_MESSAGE_NONCE, CLIENT_MESSAGE_NONCE);
     this.#metadata = metadata;
     this.#publicKey = toCurveKey(keys.publicKey, "public key");
     this.#secretKey = toCurveKey(keys.secretKey, "secret key");
@@ -123,9 +128,9 @@ export class CurveServerMechanism extends CurveMechanism {
     }
     this.#state = "done";
     if (verdict.statusCode !== 200) return refusal(verdict, "client");
-    const nonce = shortNonce(this._nonce++);
+    const nonce = shortNonce(this.#traffic.nonce++);
     const box = sealBox(
-      this._key!,
+      this.#traffic.key!,
       READY_NONCE,
       nonce,
       encodeMetadata(this.#metadata),
@@ -160,7 +165,7 @@ export class CurveServerMechanism extends CurveMechanism {
         "the CURVE HELLO did not open: the client has the wrong server key",
       );
     }
-    this._peerNonce = readShortNonce(nonce);
+    this.#traffic.peerNonce = readShortNonce(nonce);
     this.#clientShortTerm = clientShortTerm;
     this.#shortTerm = generateKeyPair();
     this.#cookieKey = randomBytes(KEY_SIZE);
@@ -205,7 +210,7 @@ export class CurveServerMechanism extends CurveMechanism {
     }
     const nonce = data.subarray(INITIATE_SHORT_NONCE_AT, INITIATE_BOX_AT);
     const counter = readShortNonce(nonce);
-    if (counter <= this._peerNonce) {
+    if (counter <= this.#traffic.peerNonce) {
       throw new ProtocolError(
         "protocol",
         "the CURVE INITIATE reused its nonce",
@@ -240,8 +245,8 @@ export class CurveServerMechanism extends CurveMechanism {
         "the CURVE vouch does not hold: the client's long-term key does not speak for it",
       );
     }
-    this._key = key;
-    this._peerNonce = counter;
+    this.#traffic.key = key;
+    this.#traffic.peerNonce = counter;
     this.#peerMetadata = parseMetadata(
       plaintext.subarray(INITIATE_METADATA_AT),
     );
@@ -250,5 +255,28 @@ export class CurveServerMechanism extends CurveMechanism {
       send: [],
       authenticate: { mechanism: "CURVE", credentials: [clientKey] },
     };
+  }
+
+  /** Seals a frame into a MESSAGE command, once the handshake is done. */
+  seal(frame: SealedFrame): Uint8Array {
+    return this.#traffic.seal(frame);
+  }
+
+  /**
+   * Seals a frame into a MESSAGE command written over `message`, exactly
+   * {@linkcode CurveServerMechanism.overhead} bytes longer than its body.
+   */
+  sealInto(frame: SealedFrame, message: Uint8Array): void {
+    this.#traffic.sealInto(frame, message);
+  }
+
+  /**
+   * Opens a MESSAGE command, in place.
+   *
+   * @throws {ProtocolError} For anything else, a nonce replayed or out of
+   * order, or a box tampered with or forged.
+   */
+  open(body: Uint8Array): SealedFrame {
+    return this.#traffic.open(body);
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Guards of the design: small library files, no Node built-ins, Deno's API
- * only in the transports made for it, no import cycles, and layers that
- * only look down (codec ← transport ← patterns).
+ * only in the transports made for it, no import cycles, layers that only
+ * look down (codec ← transport ← patterns), and documentation linted at
+ * every entry point.
  */
 import { assertEquals } from "@std/assert";
 
@@ -362,4 +363,16 @@ Deno.test("architecture: layers only look down (codec ← transport ← patterns
     }
   }
   assertEquals(upward.sort(), []);
+});
+
+Deno.test("architecture: `deno task test` lints the docs of every entry point the package exports", async () => {
+  const config = JSON.parse(
+    await Deno.readTextFile(new URL("deno.json", root)),
+  ) as { exports: Record<string, string>; tasks: Record<string, string> };
+  const linted = /deno doc --lint ([^&]+)&&/.exec(config.tasks.test)?.[1]
+    .trim().split(/\s+/) ?? [];
+  const entries = Object.values(config.exports).map((path) =>
+    path.replace(/^\.\//, "")
+  );
+  assertEquals(linted.toSorted(), entries.toSorted());
 });

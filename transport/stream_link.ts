@@ -7,6 +7,8 @@
  */
 
 import { CodecDriver, type LinkCodec, monotonicNow } from "./_codec_driver.ts";
+
+export type { LinkCodec };
 import { ReadBuffers } from "./_read_buffers.ts";
 import { Settler } from "./_settle.ts";
 import type { Verdict } from "../codec/authentication.ts";

@@ -4,6 +4,7 @@
  */
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import * as codec from "../../codec/mod.ts";
+import { CURVE_OVERHEAD, CurveTraffic } from "../../codec/_curve_mechanism.ts";
 import { expectEvent } from "./_helpers.ts";
 import { CLIENT, SERVER } from "../_keys.ts";
 
@@ -185,24 +186,19 @@ Deno.test("CURVE: malformed handshake commands are protocol errors", () => {
   ]);
 });
 
-Deno.test("CURVE: a connection whose nonces ran out refuses to seal rather than repeat one", () => {
-  let mechanism: codec.CurveClientMechanism | undefined;
-  const client = new codec.Connection({
-    socketType: "REQ",
-    mechanism: (metadata) =>
-      mechanism = new codec.CurveClientMechanism(metadata, {
-        serverKey: SERVER.publicKey,
-        ...CLIENT,
-      }),
-  });
-  const { server } = curvePair();
-  converse(client, server, () => ALLOW);
-  assertEquals(client.state, "ready");
-  (mechanism as unknown as { _nonce: number })._nonce = Number.MAX_SAFE_INTEGER;
-  const error = assertThrows(
-    () => client.sendMessage([text.encode("one too many")]),
-    codec.ProtocolError,
+Deno.test("CURVE: a side whose nonces ran out refuses to seal rather than repeat one", () => {
+  // Its traffic state is the mechanism's own (no protected field to set):
+  // the shared half, as a connection's mechanism holds it once ready.
+  const traffic = new CurveTraffic(
+    text.encode("CurveZMQMESSAGEC"),
+    text.encode("CurveZMQMESSAGES"),
   );
+  traffic.key = new Uint8Array(32).fill(7);
+  const frame = { more: false, command: false, body: text.encode("one") };
+  const sealed = traffic.seal(frame);
+  assertEquals(sealed.length, CURVE_OVERHEAD + 3);
+  traffic.nonce = Number.MAX_SAFE_INTEGER;
+  const error = assertThrows(() => traffic.seal(frame), codec.ProtocolError);
   assertEquals(error.kind, "protocol");
 });
 
