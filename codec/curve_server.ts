@@ -273,8 +273,8 @@ export class CurveServerMechanism implements Mechanism {
   /**
    * Opens a MESSAGE command, in place.
    *
-   * @throws {ProtocolError} For anything else, a nonce replayed or out of
-   * order, or a box tampered with or forged.
+   * @throws {ProtocolError} For a frame that is not a MESSAGE, a nonce
+   * replayed or out of order, or a box tampered with or forged.
    */
   open(body: Uint8Array): SealedFrame {
     return this.#traffic.open(body);

@@ -7,8 +7,6 @@
  */
 
 import { CodecDriver, type LinkCodec, monotonicNow } from "./_codec_driver.ts";
-
-export type { LinkCodec };
 import { ReadBuffers } from "./_read_buffers.ts";
 import { Settler } from "./_settle.ts";
 import type { Verdict } from "../codec/authentication.ts";
@@ -22,6 +20,8 @@ import type {
   LinkOptions,
   Session,
 } from "./transport.ts";
+
+export type { LinkCodec } from "./_codec_driver.ts";
 
 const WRITE_BATCH_BYTES = 128 * 1024;
 

@@ -5,6 +5,10 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import * as codec from "../../codec/mod.ts";
 import { CURVE_OVERHEAD, CurveTraffic } from "../../codec/_curve_mechanism.ts";
+import {
+  CLIENT_MESSAGE_NONCE,
+  SERVER_MESSAGE_NONCE,
+} from "../../codec/_curve_box.ts";
 import { expectEvent } from "./_helpers.ts";
 import { CLIENT, SERVER } from "../_keys.ts";
 
@@ -189,10 +193,7 @@ Deno.test("CURVE: malformed handshake commands are protocol errors", () => {
 Deno.test("CURVE: a side whose nonces ran out refuses to seal rather than repeat one", () => {
   // Its traffic state is the mechanism's own (no protected field to set):
   // the shared half, as a connection's mechanism holds it once ready.
-  const traffic = new CurveTraffic(
-    text.encode("CurveZMQMESSAGEC"),
-    text.encode("CurveZMQMESSAGES"),
-  );
+  const traffic = new CurveTraffic(CLIENT_MESSAGE_NONCE, SERVER_MESSAGE_NONCE);
   traffic.key = new Uint8Array(32).fill(7);
   const frame = { more: false, command: false, body: text.encode("one") };
   const sealed = traffic.seal(frame);
