@@ -1,4 +1,5 @@
 import { writeFrameHeader } from "./frame.ts";
+import type { Mechanism, SealedFrame } from "./mechanism.ts";
 
 const BATCH_SIZE = 64 * 1024;
 /**
@@ -251,6 +252,27 @@ export class WriteBatch {
 function giveBack(buffer: Uint8Array<ArrayBuffer>): void {
   const pool = pools.get(buffer.length);
   if (pool && pool.length < MAX_POOLED[buffer.length]) pool.push(buffer);
+}
+
+/**
+ * Queues a frame sealed by `mechanism`, as libzmq sends CURVE's MESSAGE: a
+ * plain frame, the flags inside the box. Sealed straight into the output
+ * where both allow it.
+ *
+ * @throws What the mechanism throws, having queued a frame for the box
+ * already in that case.
+ */
+export function writeSealed(
+  output: FrameOutput,
+  mechanism: Mechanism,
+  frame: SealedFrame,
+): void {
+  if (mechanism.sealInto && output.reserveFrame) {
+    const size = frame.body.length + (mechanism.overhead ?? 0);
+    mechanism.sealInto(frame, output.reserveFrame(size, 0));
+  } else {
+    output.writeFrame(mechanism.seal!(frame), 0);
+  }
 }
 
 /** Collects ZMTP frames for one connection, in one {@linkcode WriteBatch}. */

@@ -23,7 +23,11 @@ import type { Mechanism } from "./mechanism.ts";
 import { Handshake } from "./_handshake.ts";
 import { MessageAssembler } from "./_message_assembler.ts";
 import { checkGroupMessage, SubscriptionCodec } from "./_subscriptions.ts";
-import { type FrameOutput, OutputBuffer } from "./_output_buffer.ts";
+import {
+  type FrameOutput,
+  OutputBuffer,
+  writeSealed,
+} from "./_output_buffer.ts";
 import { parseZwsFrame, WebSocketFrameOutput, ZwsOutput } from "./_zws.ts";
 
 /** Where events go between calls of `receive`: nowhere (none come then). */
@@ -329,23 +333,17 @@ export class Connection {
 
   /** Queues a frame, sealed when the mechanism seals (CURVE). */
   #emit(body: Uint8Array, flags: number): void {
-    if (!this.#sealing) {
-      this.#output.writeFrame(body, flags);
-      return;
-    }
-    const frame = {
-      more: (flags & FLAG_MORE) !== 0,
-      command: (flags & FLAG_COMMAND) !== 0,
-      body,
-    };
-    // libzmq sends MESSAGE as a plain frame: its flags are inside the box.
-    const mechanism = this.#mechanism;
-    const output = this.#output;
-    if (mechanism.sealInto && output.reserveFrame) {
-      const size = body.length + (mechanism.overhead ?? 0);
-      mechanism.sealInto(frame, output.reserveFrame(size, 0));
-    } else {
-      output.writeFrame(mechanism.seal!(frame), 0);
+    if (!this.#sealing) return this.#output.writeFrame(body, flags);
+    const more = (flags & FLAG_MORE) !== 0;
+    const command = (flags & FLAG_COMMAND) !== 0;
+    try {
+      writeSealed(this.#output, this.#mechanism, { more, command, body });
+    } catch (error) {
+      // Unable to seal (nonces used up), it can only end: nothing queued
+      // goes out, not the frame reserved for the box nor a message's first.
+      this.#state = "failed";
+      this.#output.take();
+      throw error;
     }
   }
 

@@ -420,6 +420,78 @@ Deno.test("connection: mechanism mismatch, message before READY, unknown command
   assertEquals(c.receive(codec.encodeFrame(text.encode("late"), 0)), []);
 });
 
+Deno.test("connection: a frame its mechanism cannot seal ends the connection, and nothing it queued goes out, half-sealed or not", () => {
+  // A mechanism that seals by prefixing a flags byte, until it refuses (as
+  // CURVE does once its nonces are used up).
+  let sealable = Infinity;
+  const sealInto = (frame: codec.SealedFrame, target: Uint8Array) => {
+    if (sealable-- <= 0) {
+      throw new codec.ProtocolError("protocol", "no nonce left");
+    }
+    target[0] = frame.more ? 1 : 0;
+    target.set(frame.body, 1);
+  };
+  const sealing = (metadata: codec.Metadata): codec.Mechanism => {
+    const handshake = new codec.NullMechanism(metadata);
+    return {
+      name: "NULL",
+      asServer: false,
+      startsWithGreeting: true,
+      start: () => handshake.start(),
+      handle: (command) => handshake.handle(command),
+      overhead: 1,
+      seal: (frame) => {
+        const sealed = new Uint8Array(frame.body.length + 1);
+        sealInto(frame, sealed);
+        return sealed;
+      },
+      sealInto,
+      open: (body) => ({
+        more: body[0] === 1,
+        command: false,
+        body: body.subarray(1),
+      }),
+    };
+  };
+  const client = new codec.Connection({
+    socketType: "PUSH",
+    reuseOutput: true,
+    mechanism: sealing,
+  });
+  const server = new codec.Connection({
+    socketType: "PULL",
+    mechanism: sealing,
+  });
+  handshake(client, server);
+  assertEquals([client.state, server.state], ["ready", "ready"]);
+  client.sendMessage([text.encode("kept")]);
+  sealable = 1;
+  const error = assertThrows(
+    () => client.sendMessage([text.encode("first"), text.encode("second")]),
+    codec.ProtocolError,
+  );
+  assertEquals(error.message, "no nonce left");
+  assertEquals(client.state, "failed");
+  assertEquals(client.takeOutput(), []);
+  assertThrows(() => client.sendMessage([text.encode("x")]), codec.ZmqError);
+  // Until it refuses, the mechanism carries messages whole.
+  const peer = new codec.Connection({ socketType: "PUSH", mechanism: sealing });
+  const other = new codec.Connection({
+    socketType: "PULL",
+    mechanism: sealing,
+  });
+  sealable = Infinity;
+  handshake(peer, other);
+  peer.sendMessage([text.encode("one"), text.encode("two")]);
+  const [event] = pump(peer, other);
+  assertEquals(
+    expectEvent(event, "message").frames.map((f) =>
+      new TextDecoder().decode(f)
+    ),
+    ["one", "two"],
+  );
+});
+
 Deno.test("connection: maxMessageSize drops an oversized multipart message", () => {
   const a = new codec.Connection({ socketType: "PULL", maxMessageSize: 10 });
   const b = new codec.Connection({ socketType: "PUSH" });
