@@ -259,8 +259,8 @@ function giveBack(buffer: Uint8Array<ArrayBuffer>): void {
  * plain frame, the flags inside the box. Sealed straight into the output
  * where both allow it.
  *
- * @throws What the mechanism throws, having queued a frame for the box
- * already in that case.
+ * @throws What the mechanism throws; where it seals into the output, the
+ * box's frame is reserved there already.
  */
 export function writeSealed(
   output: FrameOutput,

@@ -8,7 +8,12 @@
 
 import { ProtocolError } from "./errors.ts";
 import { FLAG_COMMAND, FLAG_MORE, type Frame } from "./frame.ts";
-import { type FrameOutput, WriteBatch } from "./_output_buffer.ts";
+import type { ConnectionOptions } from "./connection_options.ts";
+import {
+  type FrameOutput,
+  OutputBuffer,
+  WriteBatch,
+} from "./_output_buffer.ts";
 import {
   applyMask,
   MAX_HEADER_SIZE,
@@ -185,4 +190,18 @@ export class WebSocketFrameOutput implements FrameOutput {
     this.#unmasked = undefined;
     applyMask(unmasked.payload, unmasked.mask);
   }
+}
+
+/**
+ * Where a connection queues its frames: ZMTP's own framing, or ZWS 2.0's,
+ * in WebSocket frames of its own where the link does not frame them.
+ */
+export function frameOutput(options: ConnectionOptions): FrameOutput {
+  if (options.framing !== "zws") return new OutputBuffer(options.reuseOutput);
+  return options.websocket
+    ? new WebSocketFrameOutput(
+      options.websocket === "client",
+      options.reuseOutput,
+    )
+    : new ZwsOutput();
 }

@@ -23,12 +23,8 @@ import type { Mechanism } from "./mechanism.ts";
 import { Handshake } from "./_handshake.ts";
 import { MessageAssembler } from "./_message_assembler.ts";
 import { checkGroupMessage, SubscriptionCodec } from "./_subscriptions.ts";
-import {
-  type FrameOutput,
-  OutputBuffer,
-  writeSealed,
-} from "./_output_buffer.ts";
-import { parseZwsFrame, WebSocketFrameOutput, ZwsOutput } from "./_zws.ts";
+import { type FrameOutput, writeSealed } from "./_output_buffer.ts";
+import { frameOutput, parseZwsFrame } from "./_zws.ts";
 
 /** Where events go between calls of `receive`: nowhere (none come then). */
 const _NO_EVENTS: ConnectionEvent[] = [];
@@ -87,14 +83,7 @@ export class Connection {
    */
   constructor(options: ConnectionOptions) {
     this.#zws = options.framing === "zws";
-    this.#output = !this.#zws
-      ? new OutputBuffer(options.reuseOutput)
-      : options.websocket
-      ? new WebSocketFrameOutput(
-        options.websocket === "client",
-        options.reuseOutput,
-      )
-      : new ZwsOutput();
+    this.#output = frameOutput(options);
     this.#handshake = new Handshake(options, this.#output);
     this.#mechanism = this.#handshake.mechanism;
     const maxMessageSize = options.maxMessageSize ?? -1;
@@ -187,9 +176,9 @@ export class Connection {
    * it, so it no longer holds what was received.
    * @param now The current time, for the heartbeats (any traffic is life);
    * may be left out while the connection is ready and has no deadline.
-   * @returns What the bytes completed. After an `error` event the connection
-   * ignores further input; write out its output (it may hold an ERROR
-   * command), then close.
+   * @returns What the bytes completed. After an `error` event (or a send
+   * that failed) the connection ignores further input; write out its output
+   * (it may hold an ERROR command), then close.
    */
   receive(chunk: Uint8Array, now?: number): ConnectionEvent[] {
     const events: ConnectionEvent[] = [];
@@ -248,7 +237,13 @@ export class Connection {
     if (action?.type === "timeout") {
       this.#fail(new ProtocolError("timeout", action.reason), events);
     } else if (action?.type === "ping") {
-      this.#emit(encodePing(action.ttl, new Uint8Array()), FLAG_COMMAND);
+      try {
+        this.#emit(encodePing(action.ttl, new Uint8Array()), FLAG_COMMAND);
+      } catch (error) {
+        // A PING it cannot seal ends it, as a PONG does within `receive`.
+        if (!(error instanceof ProtocolError)) throw error;
+        this.#fail(error, events);
+      }
     }
     return events;
   }
@@ -257,7 +252,8 @@ export class Connection {
    * Queues a message for the peer. Only valid once `ready`.
    *
    * @param frames The message's frames (at least one).
-   * @throws {ZmqError} `EFSM` before `ready` or after an `error` event.
+   * @throws {ZmqError} `EFSM` before `ready` or once failed; a `ProtocolError`
+   * if the mechanism cannot seal (CURVE's nonces used up): then it has failed.
    */
   sendMessage(frames: readonly Uint8Array[]): void {
     this.#assertReady();
@@ -280,7 +276,7 @@ export class Connection {
    * with libzmq's JOIN command instead.
    *
    * @param topic The prefix.
-   * @throws {ZmqError} `EFSM` before `ready` or after an `error` event.
+   * @throws {ZmqError} As {@linkcode Connection.sendMessage}.
    */
   sendSubscribe(topic: Uint8Array): void {
     this.#sendSubscription(true, topic);
@@ -291,7 +287,7 @@ export class Connection {
    * peer; a DISH leaves a group with LEAVE).
    *
    * @param topic The prefix.
-   * @throws {ZmqError} `EFSM` before `ready` or after an `error` event.
+   * @throws {ZmqError} As {@linkcode Connection.sendMessage}.
    */
   sendCancel(topic: Uint8Array): void {
     this.#sendSubscription(false, topic);
@@ -301,7 +297,7 @@ export class Connection {
    * Queues a command frame (such as PING).
    *
    * @param body The command body from one of the `encode…` functions.
-   * @throws {ZmqError} `EFSM` before `ready` or after an `error` event.
+   * @throws {ZmqError} As {@linkcode Connection.sendMessage}.
    */
   sendCommand(body: Uint8Array): void {
     this.#assertReady();
@@ -340,9 +336,11 @@ export class Connection {
       writeSealed(this.#output, this.#mechanism, { more, command, body });
     } catch (error) {
       // Unable to seal (nonces used up), it can only end: nothing queued
-      // goes out, not the frame reserved for the box nor a message's first.
+      // goes out, not the frame reserved for the box nor a message's first
+      // (a take of nothing would free buffers the link may be writing).
+      if (this.#output.pendingBytes > 0) this.#output.take();
       this.#state = "failed";
-      this.#output.take();
+      this.#assembler.clear();
       throw error;
     }
   }

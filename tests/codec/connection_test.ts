@@ -492,6 +492,73 @@ Deno.test("connection: a frame its mechanism cannot seal ends the connection, an
   );
 });
 
+Deno.test("connection: a heartbeat or a PONG its mechanism cannot seal ends the connection with an error event, and frees no buffer a write may still hold", () => {
+  // Seals by prefixing a byte, with `seal` only (no `sealInto`), until it
+  // refuses.
+  let sealable = Infinity;
+  const sealing = (metadata: codec.Metadata): codec.Mechanism => {
+    const handshake = new codec.NullMechanism(metadata);
+    return {
+      name: "NULL",
+      asServer: false,
+      startsWithGreeting: true,
+      start: () => handshake.start(),
+      handle: (command) => handshake.handle(command),
+      seal: (frame) => {
+        if (sealable-- <= 0) {
+          throw new codec.ProtocolError("protocol", "no nonce left");
+        }
+        return new Uint8Array([frame.command ? 2 : 0, ...frame.body]);
+      },
+      open: (body) => ({
+        more: false,
+        command: body[0] === 2,
+        body: body.subarray(1),
+      }),
+    };
+  };
+  const pair = (heartbeatInterval?: number) => {
+    const a = new codec.Connection({
+      socketType: "PAIR",
+      reuseOutput: true,
+      mechanism: sealing,
+      heartbeatInterval,
+      now: 0,
+    });
+    const b = new codec.Connection({ socketType: "PAIR", mechanism: sealing });
+    handshake(a, b);
+    assertEquals([a.state, b.state], ["ready", "ready"]);
+    return [a, b];
+  };
+
+  // The heartbeat's PING: an error event from `tick`, which does not throw.
+  const [beating] = pair(100);
+  sealable = 0;
+  const [timedOut] = beating.tick(100);
+  assertEquals(expectEvent(timedOut, "error").error.message, "no nonce left");
+  assertEquals(beating.state, "failed");
+  assertEquals(beating.takeOutput(), []);
+
+  // A PONG, while a write of what was taken before is under way.
+  sealable = Infinity;
+  const [writer, peer] = pair();
+  writer.sendMessage([new Uint8Array(100).fill(0xaa)]);
+  const [writing] = writer.takeOutput();
+  const before = writing.slice();
+  peer.sendCommand(codec.encodePing(0, new Uint8Array()));
+  sealable = 0;
+  const [refused] = pump(peer, writer);
+  assertEquals(expectEvent(refused, "error").error.message, "no nonce left");
+  // Nothing to write; and until its write ends, the link takes nothing.
+  assertEquals(writer.pendingOutputBytes, 0);
+  // Another connection's output does not get the buffer being written.
+  sealable = Infinity;
+  const [other] = pair();
+  other.sendMessage([new Uint8Array(100).fill(0xee)]);
+  other.takeOutput();
+  assertEquals(writing, before);
+});
+
 Deno.test("connection: maxMessageSize drops an oversized multipart message", () => {
   const a = new codec.Connection({ socketType: "PULL", maxMessageSize: 10 });
   const b = new codec.Connection({ socketType: "PUSH" });
