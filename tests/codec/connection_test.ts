@@ -420,18 +420,21 @@ Deno.test("connection: mechanism mismatch, message before READY, unknown command
   assertEquals(c.receive(codec.encodeFrame(text.encode("late"), 0)), []);
 });
 
-Deno.test("connection: a frame its mechanism cannot seal ends the connection, and nothing it queued goes out, half-sealed or not", () => {
-  // A mechanism that seals by prefixing a flags byte, until it refuses (as
-  // CURVE does once its nonces are used up).
-  let sealable = Infinity;
-  const sealInto = (frame: codec.SealedFrame, target: Uint8Array) => {
-    if (sealable-- <= 0) {
-      throw new codec.ProtocolError("protocol", "no nonce left");
-    }
-    target[0] = frame.more ? 1 : 0;
-    target.set(frame.body, 1);
+/**
+ * A mechanism with NULL's handshake that seals a frame by putting its flags
+ * before it, until `refuses` says no more (as CURVE does once its nonces are
+ * used up); sealing into the output too with `into`.
+ */
+function refusingSealer(
+  refuses: () => boolean,
+  into: boolean,
+): (metadata: codec.Metadata) => codec.Mechanism {
+  const flags = (frame: codec.SealedFrame) =>
+    (frame.more ? 1 : 0) | (frame.command ? 2 : 0);
+  const check = () => {
+    if (refuses()) throw new codec.ProtocolError("protocol", "no nonce left");
   };
-  const sealing = (metadata: codec.Metadata): codec.Mechanism => {
+  return (metadata) => {
     const handshake = new codec.NullMechanism(metadata);
     return {
       name: "NULL",
@@ -441,18 +444,28 @@ Deno.test("connection: a frame its mechanism cannot seal ends the connection, an
       handle: (command) => handshake.handle(command),
       overhead: 1,
       seal: (frame) => {
-        const sealed = new Uint8Array(frame.body.length + 1);
-        sealInto(frame, sealed);
-        return sealed;
+        check();
+        return new Uint8Array([flags(frame), ...frame.body]);
       },
-      sealInto,
+      sealInto: into
+        ? (frame, target) => {
+          check();
+          target[0] = flags(frame);
+          target.set(frame.body, 1);
+        }
+        : undefined,
       open: (body) => ({
-        more: body[0] === 1,
-        command: false,
+        more: (body[0] & 1) !== 0,
+        command: (body[0] & 2) !== 0,
         body: body.subarray(1),
       }),
     };
   };
+}
+
+Deno.test("connection: a frame its mechanism cannot seal ends the connection, and nothing it queued goes out, half-sealed or not", () => {
+  let sealable = Infinity;
+  const sealing = refusingSealer(() => sealable-- <= 0, true);
   const client = new codec.Connection({
     socketType: "PUSH",
     reuseOutput: true,
@@ -493,30 +506,9 @@ Deno.test("connection: a frame its mechanism cannot seal ends the connection, an
 });
 
 Deno.test("connection: a heartbeat or a PONG its mechanism cannot seal ends the connection with an error event, and frees no buffer a write may still hold", () => {
-  // Seals by prefixing a byte, with `seal` only (no `sealInto`), until it
-  // refuses.
+  // With `seal` only: nothing is reserved in the output before it refuses.
   let sealable = Infinity;
-  const sealing = (metadata: codec.Metadata): codec.Mechanism => {
-    const handshake = new codec.NullMechanism(metadata);
-    return {
-      name: "NULL",
-      asServer: false,
-      startsWithGreeting: true,
-      start: () => handshake.start(),
-      handle: (command) => handshake.handle(command),
-      seal: (frame) => {
-        if (sealable-- <= 0) {
-          throw new codec.ProtocolError("protocol", "no nonce left");
-        }
-        return new Uint8Array([frame.command ? 2 : 0, ...frame.body]);
-      },
-      open: (body) => ({
-        more: false,
-        command: body[0] === 2,
-        body: body.subarray(1),
-      }),
-    };
-  };
+  const sealing = refusingSealer(() => sealable-- <= 0, false);
   const pair = (heartbeatInterval?: number) => {
     const a = new codec.Connection({
       socketType: "PAIR",
