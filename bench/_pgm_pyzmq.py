@@ -6,15 +6,22 @@ is ours. Prints one JSON line when ready, one with the result.
   sub ENDPOINT RATE COUNT        receives until COUNT, or 2 s of silence
 """
 import json
+import os
 import sys
 import time
 
 import zmq
 
+# Our lines on a descriptor of their own, stdout to /dev/null: OpenPGM
+# prints its warnings on stdout from libzmq's I/O thread, and a line of ours
+# inside one of them would be lost (see tests/pgm/_pyzmq_peer.py).
+_lines = os.fdopen(os.dup(1), "w")
+os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+
 
 def say(value):
-    sys.stdout.write(json.dumps(value) + "\n")
-    sys.stdout.flush()
+    _lines.write(json.dumps(value) + "\n")
+    _lines.flush()
 
 
 role, endpoint, rate = sys.argv[1], sys.argv[2], int(sys.argv[3])

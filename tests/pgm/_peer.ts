@@ -175,8 +175,8 @@ export class PyzmqPeer implements AsyncDisposable {
       while ((newline = buffered.indexOf("\n")) >= 0) {
         const text = buffered.slice(0, newline);
         buffered = buffered.slice(newline + 1);
-        // OpenPGM prints its warnings (lo is not multicast-capable, it
-        // says) on stdout too.
+        // Only the peer's own lines come here (it sends what OpenPGM prints
+        // on stdout to /dev/null); anything else is not for us.
         if (!text.startsWith("{")) continue;
         const line = JSON.parse(text);
         if (line.message) {
@@ -191,12 +191,17 @@ export class PyzmqPeer implements AsyncDisposable {
 
   async #next(
     match: (line: Record<string, unknown>) => boolean,
+    signal: AbortSignal = AbortSignal.timeout(30_000),
   ): Promise<Record<string, unknown>> {
     for (;;) {
       const index = this.#lines.findIndex(match);
       if (index >= 0) return this.#lines.splice(index, 1)[0];
       if (this.#ended) throw new Error("the pyzmq peer exited");
-      await new Promise<void>((resolve) => this.#wake = resolve);
+      if (signal.aborted) throw new Error("the pyzmq peer did not answer");
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+        signal.addEventListener("abort", () => resolve(), { once: true });
+      });
     }
   }
 

@@ -9,16 +9,24 @@ each way.
                       {"message": [frame hex...]}; ends when stdin closes
 """
 import json
+import os
 import select
 import sys
 import time
 
 import zmq
 
+# Our lines go out on a descriptor of their own, and stdout to /dev/null:
+# OpenPGM prints its warnings on stdout from libzmq's I/O thread, and a
+# line of ours that landed inside one of them was lost (a test then waited
+# for "ready" until it was killed, another missed messages).
+_lines = os.fdopen(os.dup(1), "w")
+os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+
 
 def say(value):
-    sys.stdout.write(json.dumps(value) + "\n")
-    sys.stdout.flush()
+    _lines.write(json.dumps(value) + "\n")
+    _lines.flush()
 
 
 def main():
