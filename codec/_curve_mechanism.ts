@@ -24,9 +24,6 @@ import {
   writeShortNonce,
 } from "./_curve_box.ts";
 
-/** Bytes a MESSAGE adds to the frame it seals. */
-export const CURVE_OVERHEAD: number = MESSAGE_OVERHEAD;
-
 /** What a side of CURVE has once its handshake is done. */
 export class CurveTraffic {
   /** The short-term shared key (crypto_box_beforenm of C' and S'). */

@@ -15,7 +15,7 @@ import { encodeMetadata, type Metadata, parseMetadata } from "./metadata.ts";
 import { toCurveKey } from "./curve_keys.ts";
 import { generateKeyPair, precompute, randomBytes } from "./_nacl.ts";
 import { unexpectedCommand } from "./_refusal.ts";
-import { CURVE_OVERHEAD, CurveTraffic } from "./_curve_mechanism.ts";
+import { CurveTraffic } from "./_curve_mechanism.ts";
 import {
   CLIENT_MESSAGE_NONCE,
   concat,
@@ -26,6 +26,7 @@ import {
   INITIATE_NONCE,
   KEY_SIZE,
   LONG_NONCE_SIZE,
+  MESSAGE_OVERHEAD,
   openBox,
   readShortNonce,
   READY_MIN_DATA_SIZE,
@@ -76,7 +77,7 @@ export class CurveClientMechanism implements Mechanism {
    */
   readonly startsWithGreeting: boolean = true;
   /** Bytes a MESSAGE adds to the frame it seals: 33. */
-  readonly overhead: number = CURVE_OVERHEAD;
+  readonly overhead: number = MESSAGE_OVERHEAD;
   #traffic = new CurveTraffic(CLIENT_MESSAGE_NONCE, SERVER_MESSAGE_NONCE);
   #metadata: Metadata;
   #serverKey: Uint8Array;

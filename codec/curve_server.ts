@@ -16,7 +16,7 @@ import { encodeMetadata, type Metadata, parseMetadata } from "./metadata.ts";
 import { toCurveKey } from "./curve_keys.ts";
 import { generateKeyPair, precompute, randomBytes } from "./_nacl.ts";
 import { refusal } from "./_refusal.ts";
-import { CURVE_OVERHEAD, CurveTraffic } from "./_curve_mechanism.ts";
+import { CurveTraffic } from "./_curve_mechanism.ts";
 import {
   CLIENT_MESSAGE_NONCE,
   concat,
@@ -37,6 +37,7 @@ import {
   INITIATE_VOUCH_NONCE_AT,
   KEY_SIZE,
   LONG_NONCE_SIZE,
+  MESSAGE_OVERHEAD,
   openBox,
   readShortNonce,
   READY_NONCE,
@@ -77,7 +78,7 @@ export class CurveServerMechanism implements Mechanism {
   /** The server role. */
   readonly asServer: boolean = true;
   /** Bytes a MESSAGE adds to the frame it seals: 33. */
-  readonly overhead: number = CURVE_OVERHEAD;
+  readonly overhead: number = MESSAGE_OVERHEAD;
   #traffic = new CurveTraffic(SERVER_MESSAGE_NONCE, CLIENT_MESSAGE_NONCE);
   #metadata: Metadata;
   #publicKey: Uint8Array;

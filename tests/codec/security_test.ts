@@ -4,9 +4,10 @@
  */
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import * as codec from "../../codec/mod.ts";
-import { CURVE_OVERHEAD, CurveTraffic } from "../../codec/_curve_mechanism.ts";
+import { CurveTraffic } from "../../codec/_curve_mechanism.ts";
 import {
   CLIENT_MESSAGE_NONCE,
+  MESSAGE_OVERHEAD,
   SERVER_MESSAGE_NONCE,
 } from "../../codec/_curve_box.ts";
 import { expectEvent } from "./_helpers.ts";
@@ -197,7 +198,7 @@ Deno.test("CURVE: a side whose nonces ran out refuses to seal rather than repeat
   traffic.key = new Uint8Array(32).fill(7);
   const frame = { more: false, command: false, body: text.encode("one") };
   const sealed = traffic.seal(frame);
-  assertEquals(sealed.length, CURVE_OVERHEAD + 3);
+  assertEquals(sealed.length, MESSAGE_OVERHEAD + 3);
   traffic.nonce = Number.MAX_SAFE_INTEGER;
   const error = assertThrows(() => traffic.seal(frame), codec.ProtocolError);
   assertEquals(error.kind, "protocol");
