@@ -46,7 +46,9 @@ export class Addressed implements Routing {
   send(frames: Message): boolean {
     const mandatory = this.#settings.routerMandatory;
     const pipe = this.#peers.get(bytesKey(frames[0]));
-    if (!pipe || !pipe.ready) {
+    // A `connect` peer keeps its id while its link is down, and what is
+    // sent to it queues, as in libzmq.
+    if (!pipe || !pipe.attached) {
       if (!mandatory) return true;
       throw new ZmqError(
         "EHOSTUNREACH",
@@ -69,6 +71,10 @@ export class Addressed implements Routing {
   }
 
   ready(pipe: Pipe): boolean {
+    // A `connect` peer that comes back keeps the id it had, whatever it
+    // announces now: libzmq assumes a peer's routing id never changes.
+    const had = pipe.routingId;
+    if (had && this.#peers.get(bytesKey(had)) === pipe) return true;
     const wanted = pipe.assignedRoutingId ?? pipe.peer?.routingId;
     const id = wanted ?? this.#ids.next();
     const existing = wanted && this.#peers.get(bytesKey(wanted));
@@ -90,10 +96,6 @@ export class Addressed implements Routing {
 
   detach(pipe: Pipe): void {
     // What the peer sent before it went stays readable, as in libzmq.
-    this.#forget(pipe);
-  }
-
-  disconnected(pipe: Pipe): void {
     this.#forget(pipe);
   }
 

@@ -122,6 +122,8 @@ export class SocketCore implements RoutingHost, SessionHost {
     pipe.outbound.clear();
     pipe.control.clear();
     this.routing.detach?.(pipe);
+    // A send held back for this peer (XPUB's xpubNoDrop) may go now.
+    this.retrySends();
     this.progress();
   }
 

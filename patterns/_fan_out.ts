@@ -1,5 +1,5 @@
 /**
- * Fan-out: each message to every ready peer, filtered by what each peer
+ * Fan-out: each message to every peer, filtered by what each peer
  * subscribed to.
  *
  * @module
@@ -14,7 +14,9 @@ import { SubscriberIndex } from "./_subscription_trie.ts";
 /**
  * The outgoing strategy of PUB and XPUB (filtered by each subscriber's
  * prefixes) and of XSUB (unfiltered). A peer at its high-water mark misses
- * the message; `send` never waits.
+ * the message; `send` never waits. A `connect` peer whose link is down
+ * keeps its subscriptions and queues what it would get, as in libzmq:
+ * those it sends again when it reconnects are no news.
  *
  * Filtered, the prefixes of every peer are in one trie with the peers at
  * their nodes, so a message costs its topic's length plus the peers that
@@ -48,7 +50,7 @@ export class FanOut implements Routing {
   send(frames: Message): boolean {
     if (!this.#filtered) {
       for (const pipe of this.#host.pipes) {
-        if (pipe.ready && !pipe.full) pipe.write(frames);
+        if (pipe.attached && !pipe.full) pipe.write(frames);
       }
       return true;
     }
@@ -56,7 +58,7 @@ export class FanOut implements Routing {
     return true;
   }
 
-  /** Whether a ready subscriber of this message is at its high-water mark. */
+  /** Whether a subscriber of this message is at its high-water mark. */
   blocked(frames: Message): boolean {
     const found = { blocked: false };
     this.#index.match(frames[0], _findBlocked, found);
@@ -108,11 +110,6 @@ export class FanOut implements Routing {
     return topics;
   }
 
-  disconnected(pipe: Pipe): void {
-    // The subscriber sends its subscriptions again when it reconnects.
-    this.cancelAll(pipe);
-  }
-
   detach(pipe: Pipe): void {
     this.cancelAll(pipe);
   }
@@ -120,10 +117,10 @@ export class FanOut implements Routing {
 
 /** Writes a message to a subscriber that can take it now. */
 function _deliver(pipe: Pipe, frames: Message): void {
-  if (pipe.ready && !pipe.full) pipe.write(frames);
+  if (pipe.attached && !pipe.full) pipe.write(frames);
 }
 
 /** Notes a subscriber that is at its high-water mark. */
 function _findBlocked(pipe: Pipe, found: { blocked: boolean }): void {
-  if (pipe.ready && pipe.full) found.blocked = true;
+  if (pipe.attached && pipe.full) found.blocked = true;
 }

@@ -12,8 +12,9 @@ import { checkSingleFrame } from "./_single_frame.ts";
 
 /**
  * Sends each `[group, body]` message (the group checked by the RADIO's
- * `send`) to every ready peer that joined the
- * group (an exact match, not a prefix), and to every `udp://` destination,
+ * `send`) to every peer that joined the group (an exact match, not a
+ * prefix; a `connect` peer keeps its groups while its link is down, and
+ * what it would get queues), and to every `udp://` destination,
  * which gets every group (libzmq's `subscribe_to_all`: the dishes there
  * filter for themselves). A peer at its high-water mark misses the
  * message; `send` never waits.
@@ -34,7 +35,7 @@ export class GroupFanOut implements Routing {
   send(frames: Message): boolean {
     const [group] = frames;
     for (const pipe of this.#members.get(bytesKey(group)) ?? []) {
-      if (pipe.ready && !pipe.full) pipe.write(frames);
+      if (pipe.attached && !pipe.full) pipe.write(frames);
     }
     for (const pipe of this.#everyGroup) {
       if (!pipe.full) pipe.write(frames);
@@ -66,11 +67,6 @@ export class GroupFanOut implements Routing {
     }
     if (!joined?.delete(key)) return;
     this.#leave(pipe, key);
-  }
-
-  disconnected(pipe: Pipe): void {
-    // A DISH joins its groups again when it reconnects.
-    this.#forget(pipe);
   }
 
   arrived(pipe: Pipe): void {

@@ -19,11 +19,11 @@ import { defineRouting, type Routing, type RoutingHost } from "./_routing.ts";
 export interface XPublisherOptions extends SocketOptions {
   /** Pass on every subscription, not only the first to a prefix (ZMQ_XPUB_VERBOSE). */
   xpubVerbose?: boolean;
-  /** Also pass on every cancellation, not only the last (ZMQ_XPUB_VERBOSER). */
+  /** Pass on every subscription and every cancellation, not only the first and the last (ZMQ_XPUB_VERBOSER). */
   xpubVerboser?: boolean;
   /** Make `send` wait instead of dropping when a subscriber is at its high-water mark (ZMQ_XPUB_NODROP). */
   xpubNoDrop?: boolean;
-  /** A message sent to each subscriber as soon as it connects (ZMQ_XPUB_WELCOME_MSG). */
+  /** A message sent to each subscriber as soon as it connects, once per peer this socket connects to (ZMQ_XPUB_WELCOME_MSG). */
   xpubWelcomeMessage?: string | Uint8Array;
 }
 
@@ -32,7 +32,8 @@ export interface XPublisherOptions extends SocketOptions {
  * followed by the prefix for a new subscription, `0x00` for a cancelled one
  * (by default only the first subscription to a prefix and its last
  * cancellation, as libzmq). A subscriber that leaves cancels its
- * subscriptions. Other messages from XSUB peers are received as they are.
+ * subscriptions; one this socket connected to keeps them while its link
+ * is down, as in libzmq. Other messages from XSUB peers are received as they are.
  *
  * @example
  * ```ts
@@ -89,6 +90,8 @@ class _XPublisherRouting implements Routing {
   #queue = new FairQueue();
   #subscribers = new Map<string, number>();
   #notices = new Queue<Message>();
+  /** Pipes greeted: a `connect` peer gets the welcome once, not at each reconnect. */
+  #welcomed = new WeakSet<Pipe>();
 
   constructor(socket: XPublisher, host: RoutingHost) {
     this.#socket = socket;
@@ -109,7 +112,10 @@ class _XPublisherRouting implements Routing {
     // Not a subscription the application hears of, as in libzmq.
     this.#fanOut.ready(pipe);
     const welcome = this.#socket.xpubWelcomeMessage;
-    if (welcome) pipe.write([welcome]);
+    if (welcome && !this.#welcomed.has(pipe)) {
+      this.#welcomed.add(pipe);
+      pipe.write([welcome]);
+    }
     return true;
   }
 
@@ -120,21 +126,21 @@ class _XPublisherRouting implements Routing {
     if (subscribe) {
       const added = this.#fanOut.subscribe(pipe, topic);
       if (added) this.#subscribers.set(key, count + 1);
-      if ((added && count === 0) || socket.xpubVerbose) this.#notify(1, topic);
+      // ZMQ_XPUB_VERBOSER passes on repeated subscriptions too.
+      const verbose = socket.xpubVerbose || socket.xpubVerboser;
+      if ((added && count === 0) || verbose) this.#notify(1, topic);
     } else {
       const removed = this.#fanOut.cancel(pipe, topic);
       if (!removed) return;
       this.#forget(key, count);
       if (count === 1 || socket.xpubVerboser) this.#notify(0, topic);
+      // A send held back for this peer (xpubNoDrop) may go now.
+      this.#host.retrySends();
     }
   }
 
   arrived(pipe: Pipe): void {
     this.#queue.arrived(pipe);
-  }
-
-  disconnected(pipe: Pipe): void {
-    this.#unsubscribeAll(pipe);
   }
 
   detach(pipe: Pipe): void {

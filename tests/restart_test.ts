@@ -1,15 +1,17 @@
 /**
  * Start order and restarts against libzmq: we connect before libzmq binds,
  * and libzmq's server is closed and bound again while our SUB/PULL keep
- * receiving afterwards (reconnecting and, for SUB, resubscribing).
+ * receiving afterwards (reconnecting and, for SUB, resubscribing), and our
+ * ROUTER and PUB keep what they know of the peer, queueing for it while it
+ * is down, as libzmq's do.
  */
 import { assertEquals } from "@std/assert";
-import { Pull, Subscriber } from "../mod.ts";
+import { Publisher, Pull, Router, Subscriber, XPublisher } from "../mod.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 import { freePort, sendUntilReceived } from "./_helpers.ts";
 
 const text = new TextEncoder();
-const receive = (socket: Pull | Subscriber) =>
+const receive = (socket: Pull | Subscriber | Router) =>
   socket.receive({ signal: AbortSignal.timeout(5000) });
 
 for (const transport of ["tcp", "ipc", "ws"] as const) {
@@ -57,6 +59,85 @@ for (const transport of ["tcp", "ipc", "ws"] as const) {
         }
         await pull.close();
       });
+      await t.step(
+        "ROUTER keeps a DEALER's routing id and queues for it across its restart",
+        async () => {
+          // routerMandatory: a peer that is down is still a peer it knows.
+          const router = new Router({
+            reconnectInterval: 20,
+            routerMandatory: true,
+          });
+          router.connect(endpoint);
+          const first = await peer.open("Dealer");
+          await first.bind(endpoint);
+          await first.send(["hello"]);
+          const [id] = await receive(router);
+          await first.close();
+          await router.events.wait("disconnected", AbortSignal.timeout(5000));
+          await router.send([id, "while down", ""]);
+          const second = await peer.open("Dealer");
+          await second.bind(endpoint);
+          assertEquals(await second.receive(), [
+            text.encode("while down"),
+            new Uint8Array(),
+          ]);
+          await second.send(["back"]);
+          assertEquals(await receive(router), [id, text.encode("back")]);
+          await second.close();
+          await router.close();
+        },
+      );
+      await t.step(
+        "PUB keeps a SUB's subscriptions and queues for it across its restart",
+        async () => {
+          const pub = new Publisher({ reconnectInterval: 20 });
+          pub.connect(endpoint);
+          const first = await peer.open("Subscriber");
+          await first.subscribe("t");
+          await first.bind(endpoint);
+          await sendUntilReceived(() => pub.send(["t", "1"]), first.receive());
+          await first.close();
+          await pub.events.wait("disconnected", AbortSignal.timeout(5000));
+          await pub.send(["t", "while down"]);
+          const second = await peer.open("Subscriber");
+          await second.subscribe("t");
+          await second.bind(endpoint);
+          // Repeats of the first message the first SUB did not take may
+          // still be queued ahead of it.
+          let message: Uint8Array[];
+          do message = await second.receive(); while (message[1]?.[0] === 49);
+          assertEquals(message, ["t", "while down"].map((s) => text.encode(s)));
+          await second.close();
+          await pub.close();
+        },
+      );
+      await t.step(
+        "XPUB welcomes a SUB it connects to once, not at each reconnect",
+        async () => {
+          const xpub = new XPublisher({
+            reconnectInterval: 20,
+            xpubWelcomeMessage: "welcome",
+          });
+          xpub.connect(endpoint);
+          for (const expected of ["welcome", "after"]) {
+            const sub = await peer.open("Subscriber");
+            await sub.subscribe("");
+            await sub.bind(endpoint);
+            await xpub.events.wait(
+              "handshake-succeeded",
+              AbortSignal.timeout(5000),
+            );
+            // What the second SUB gets first: "after", as from libzmq's XPUB.
+            assertEquals(
+              await sendUntilReceived(() => xpub.send("after"), sub.receive()),
+              [text.encode(expected)],
+            );
+            await sub.close();
+            await xpub.events.wait("disconnected", AbortSignal.timeout(5000));
+          }
+          await xpub.close();
+        },
+      );
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
