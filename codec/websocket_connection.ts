@@ -81,6 +81,12 @@ export class WebSocketConnection {
   #now: number;
   #output: Uint8Array[] = [];
   #outputBytes = 0;
+  /**
+   * The pong owed for the latest ping, written with the next output: one
+   * at most, as RFC 6455 allows, so a peer that pings and never reads
+   * costs nothing that grows.
+   */
+  #pong: Uint8Array | undefined;
 
   /**
    * Makes a connection; a client queues its upgrade request.
@@ -131,7 +137,7 @@ export class WebSocketConnection {
 
   /** Bytes of output waiting. */
   get pendingOutputBytes(): number {
-    return this.#outputBytes +
+    return this.#outputBytes + (this.#pong ? this.#pong.length + 2 : 0) +
       (this.#upgraded ? this.#inner.pendingOutputBytes : 0);
   }
 
@@ -152,6 +158,10 @@ export class WebSocketConnection {
 
   /** Takes the bytes to write: the HTTP head, then WebSocket frames. */
   takeOutput(): Uint8Array[] {
+    if (this.#pong && !this.#closing) {
+      this.#frame(OPCODE.pong, this.#pong);
+      this.#pong = undefined;
+    }
     if (this.#upgraded && !this.#closing) {
       // The inner connection writes its frames as WebSocket frames already.
       this.#output.push(...this.#inner.takeOutput());
@@ -274,7 +284,7 @@ export class WebSocketConnection {
         }
         return;
       case OPCODE.ping:
-        this.#frame(OPCODE.pong, message.payload.slice());
+        this.#pong = message.payload.slice();
         return;
       case OPCODE.pong:
         return;

@@ -134,6 +134,12 @@ export class WebSocketDecoder {
   #headerLength = 0;
   #parts: Uint8Array[] = [];
   #partsSize = 0;
+  /**
+   * What the fragments held cost against maxMessageSize: their bytes, each
+   * at least {@linkcode _FRAGMENT_COST}, so that many tiny fragments (each a
+   * view kept) are bounded too.
+   */
+  #partsCost = 0;
   #fragmentOpcode = -1;
   // The frame being read: its opcode, FIN bit, mask and payload so far.
   #frameLength = -1;
@@ -314,7 +320,7 @@ export class WebSocketDecoder {
         "the peer sent a malformed WebSocket control frame",
       );
     }
-    if (!control) this.#checkSize(this.#partsSize + length);
+    if (!control) this.#checkSize(this.#partsCost + length);
     this.#frameLength = length;
     this.#payloadRead = 0;
     if (this.#payload.length > 0) this.#payload = [];
@@ -372,13 +378,17 @@ export class WebSocketDecoder {
         `the peer sent WebSocket opcode ${opcode}`,
       );
     }
-    if (this.#fin && this.#parts.length === 0) {
+    if (this.#fin && opcode !== OPCODE.continuation) {
       out.push({ opcode, payload });
       this.#fragmentOpcode = -1;
       return;
     }
-    this.#parts.push(payload);
-    this.#partsSize += payload.length;
+    // An empty fragment adds nothing: none is kept.
+    if (payload.length > 0) {
+      this.#parts.push(payload);
+      this.#partsSize += payload.length;
+      this.#partsCost += Math.max(payload.length, _FRAGMENT_COST);
+    }
     if (!this.#fin) return;
     out.push({
       opcode: this.#fragmentOpcode,
@@ -386,9 +396,16 @@ export class WebSocketDecoder {
     });
     this.#parts = [];
     this.#partsSize = 0;
+    this.#partsCost = 0;
     this.#fragmentOpcode = -1;
   }
 }
+
+/**
+ * The least a fragment held counts for against maxMessageSize: about what
+ * the view kept for it costs in memory.
+ */
+const _FRAGMENT_COST = 64;
 
 /** A frame header's size, from its second byte (mask bit and length). */
 function _headerSize(second: number): number {

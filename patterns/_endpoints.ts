@@ -274,6 +274,10 @@ export class Endpoints {
     _checkCompatible(this.#settings.type, ws, "bind");
     const url = new URL(request.url);
     const endpoint = `ws://${url.host}${url.pathname}`;
+    // As a bound endpoint counts its peers (the event says why).
+    if (!this.#admit(endpoint)) {
+      return new Response("too many connections\n", { status: 503 });
+    }
     const { response, link, refusal } = acceptWebSocket(
       request,
       this.#linkOptions(),

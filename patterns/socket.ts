@@ -246,7 +246,8 @@ export abstract class Socket<M extends Message = Message>
    * @param request The HTTP request.
    * @param info Where it came from (`Deno.serve`'s second argument), for ZAP.
    * @returns The response to return: 101 when upgraded, else 400 or 426
-   * (with a `handshake-failed` event).
+   * (with a `handshake-failed` event), or 503 beyond `maxConnections`
+   * (with an `accept-refused` event).
    * @throws {ZmqError} `ETERM` if closed.
    */
   upgrade(request: Request, info?: { readonly remoteAddr?: object }): Response {

@@ -6,6 +6,7 @@
 import { assert, assertEquals, assertRejects } from "@std/assert";
 import { Pull, Push, Reply, Request, ZmqError } from "../mod.ts";
 import { timeout } from "./_helpers.ts";
+import { deadline } from "@std/async/deadline";
 
 const fixture = (name: string) =>
   Deno.readTextFileSync(new URL(`./fixtures/${name}`, import.meta.url));
@@ -64,4 +65,26 @@ Deno.test("wss: binding without a certificate fails with EINVAL", async () => {
     ZmqError,
   );
   assertEquals(error.code, "EINVAL");
+});
+
+Deno.test("wss: a server that never answers the TLS handshake costs handshakeInterval, and close does not wait for it", async () => {
+  // Accepts, then says nothing: the kernel completes the connection.
+  const silent = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of silent) held.push(conn);
+  })();
+  try {
+    const push = new Push({ handshakeInterval: 200 });
+    push.connect(`wss://127.0.0.1:${(silent.addr as Deno.NetAddr).port}`);
+    const retried = await push.events.wait("connect-retried", timeout().signal);
+    assert(retried.reason.includes("200 ms"), retried.reason);
+    // A second attempt is under way when the socket closes: it is dropped.
+    await push.events.wait("connect-delayed", timeout().signal);
+    await deadline(push.close(), 2000);
+  } finally {
+    silent.close();
+    await accepting.catch(() => {});
+    for (const conn of held) conn.close();
+  }
 });

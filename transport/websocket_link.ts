@@ -20,6 +20,8 @@ const MAX_BUFFERED_BYTES = 1024 * 1024;
 const BUFFER_POLL_MS = 2;
 /** What may wait here while the session is paused (see `#hold`). */
 const MAX_BACKLOG_BYTES = 16 * 1024 * 1024;
+/** The least a message held there counts for: about what its objects cost. */
+const BACKLOG_MESSAGE_COST = 128;
 
 /**
  * A link over a WebSocket carrying ZWS 2.0: each WebSocket message is one
@@ -150,8 +152,13 @@ export class WebSocketLink implements Link {
     if (this.#closed) return;
     this.#closed = true;
     this.#driver.stop();
-    if (!this.#started) return this.#ended({});
     const socket = this.#socket;
+    if (!this.#started) {
+      // A link dialled and never served still holds its WebSocket.
+      socket.onmessage = socket.onopen = socket.onclose = null;
+      if (socket.readyState !== WebSocket.CLOSED) socket.close();
+      return this.#ended({});
+    }
     socket.onmessage = socket.onopen = socket.onclose = null;
     if (socket.readyState !== WebSocket.CLOSED) socket.close();
     this.#onClose();
@@ -210,7 +217,9 @@ export class WebSocketLink implements Link {
    */
   #hold(message: Uint8Array): void {
     this.#backlog.push(message);
-    this.#backlogBytes += message.length;
+    // Each message held costs its bytes and its objects: counted as at
+    // least BACKLOG_MESSAGE_COST, so a flood of tiny ones is bounded too.
+    this.#backlogBytes += Math.max(message.length, BACKLOG_MESSAGE_COST);
     if (this.#backlogBytes <= MAX_BACKLOG_BYTES) return;
     const error = new ProtocolError(
       "protocol",
@@ -337,7 +346,15 @@ export function acceptWebSocket(
       "mechanism",
     );
   }
-  const { socket, response } = Deno.upgradeWebSocket(request, { protocol });
+  let upgraded: { socket: WebSocket; response: Response };
+  try {
+    upgraded = Deno.upgradeWebSocket(request, { protocol });
+  } catch (error) {
+    // A malformed upgrade (no `Connection: Upgrade`, no key): Deno's
+    // TypeError, answered as the bad request it is.
+    return refuse(400, `not a WebSocket upgrade: ${error}`, "protocol");
+  }
+  const { socket, response } = upgraded;
   const codec = new Connection({
     ...connectionOptions,
     framing: "zws",

@@ -134,8 +134,19 @@ function _webSocketTransport(scheme: "ws" | "wss"): Transport {
           port,
           caCerts: options.tls?.caCertificates,
         });
-        // Fails here, not at the first read, when the certificate is wrong.
-        await tls.handshake();
+        // Fails here, not at the first read, when the certificate is wrong;
+        // a server that never answers costs handshakeInterval at most, and
+        // closing the socket does not wait for it.
+        try {
+          await _bounded(
+            tls.handshake(),
+            signal,
+            options.connectionOptions().handshakeInterval ?? 30_000,
+          );
+        } catch (error) {
+          tls.close();
+          throw error;
+        }
         conn = tls;
       } else {
         conn = await Deno.connect({ hostname, port });
@@ -177,3 +188,36 @@ export const ws: Transport = _webSocketTransport("ws");
  * ```
  */
 export const wss: Transport = _webSocketTransport("wss");
+
+/**
+ * Settles as `promise` does, or rejects once `signal` aborts or `ms` have
+ * passed (0: no time limit).
+ */
+function _bounded<T>(
+  promise: Promise<T>,
+  signal: AbortSignal,
+  ms: number,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const stop = (reason: unknown) => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+      reject(reason);
+    };
+    const onAbort = () => stop(signal.reason);
+    const timer = ms > 0
+      ? setTimeout(
+        () => stop(new Error(`no TLS handshake within ${ms} ms`)),
+        ms,
+      )
+      : undefined;
+    // Handled first: a promise dropped when already aborted still settles.
+    promise.then((value) => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+      resolve(value);
+    }, stop);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort);
+  });
+}

@@ -445,6 +445,52 @@ Deno.test("WebSocketDecoder: fragments that break the rules are refused", () => 
   );
 });
 
+Deno.test("WebSocketDecoder: empty fragments keep nothing; tiny ones count 64 bytes against maxMessageSize", () => {
+  // 10,000 empty fragments between two halves: one message, nothing kept
+  // for them (each kept a view before, past any limit).
+  const empty = frame(OPCODE.continuation, [], { fin: false });
+  const decoder = new codec.WebSocketDecoder({
+    masked: false,
+    maxMessageSize: 300,
+  });
+  const out: codec.WebSocketMessage[] = [];
+  decoder.decode(frame(OPCODE.binary, [0, 1], { fin: false }), out);
+  for (let i = 0; i < 10_000; i++) decoder.decode(empty.slice(), out);
+  decoder.decode(frame(OPCODE.continuation, [2]), out);
+  assertEquals(out, [{
+    opcode: OPCODE.binary,
+    payload: Uint8Array.of(0, 1, 2),
+  }]);
+  // A message of empty fragments only is an empty message.
+  assertEquals(
+    decodeAll(
+      { masked: false },
+      frame(OPCODE.binary, [], { fin: false }),
+      frame(OPCODE.continuation, []),
+    ),
+    [{ opcode: OPCODE.binary, payload: new Uint8Array() }],
+  );
+  // One-byte fragments: five held count 320, past 300 (and the flags
+  // byte), so the sixth is refused from its header.
+  const tiny = frame(OPCODE.continuation, [7], { fin: false });
+  assertRefused(
+    { masked: false, maxMessageSize: 300 },
+    concat([
+      frame(OPCODE.binary, [0], { fin: false }),
+      ...[tiny, tiny, tiny, tiny, tiny],
+    ]),
+    "limit of 300",
+  );
+  assertEquals(
+    decodeAll(
+      { masked: false, maxMessageSize: 300 },
+      concat([frame(OPCODE.binary, [0], { fin: false }), tiny, tiny, tiny]),
+      frame(OPCODE.continuation, [7]),
+    )[0].payload,
+    Uint8Array.of(0, 7, 7, 7, 7),
+  );
+});
+
 Deno.test("WebSocketDecoder: control frames over 125 bytes or fragmented are refused", () => {
   for (const opcode of [OPCODE.ping, OPCODE.pong, OPCODE.close]) {
     // From the header alone: 126 bytes announced, none sent.
@@ -936,6 +982,20 @@ Deno.test("WebSocketConnection: a ping is answered with a pong, each side maskin
     expectEvent(pump(client, server)[0], "message").frames,
     [text.encode("still")],
   );
+});
+
+Deno.test("WebSocketConnection: pings not yet answered are answered once, for the latest", () => {
+  const { client, server } = pair();
+  handshake(client, server);
+  // A client that pings and never reads: one pong waits, whatever it sends.
+  for (let i = 0; i < 1000; i++) {
+    server.receive(frame(OPCODE.ping, text.encode(`p${i}`), { mask: MASK }));
+  }
+  assert(server.pendingOutputBytes < 10);
+  assertEquals(framesOut(server, false), [
+    { opcode: OPCODE.pong, payload: text.encode("p999") },
+  ]);
+  assertEquals(server.takeOutput(), []);
 });
 
 Deno.test("WebSocketConnection: a close is answered with a close, then the connection ends", () => {
