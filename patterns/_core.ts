@@ -116,11 +116,19 @@ export class SocketCore implements RoutingHost, SessionHost {
   }
 
   remove(pipe: Pipe): void {
+    this.retire(pipe);
+    pipe.outbound.clear();
+    pipe.control.clear();
+  }
+
+  /**
+   * Routes nothing more to a pipe, whose link may still write what is
+   * queued (`disconnect` within linger); {@linkcode remove} ends it.
+   */
+  retire(pipe: Pipe): void {
     if (!pipe.attached) return;
     pipe.state = "removed";
     this.pipes.delete(pipe);
-    pipe.outbound.clear();
-    pipe.control.clear();
     this.routing.detach?.(pipe);
     // A send held back for this peer (XPUB's xpubNoDrop) may go now.
     this.retrySends();

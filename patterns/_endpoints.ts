@@ -23,6 +23,7 @@ import { ws } from "../transport/ws.ts";
 import type { SocketEventsController } from "./events.ts";
 import type { ConnectOptions } from "./options.ts";
 import type { SocketCore } from "./_core.ts";
+import { flushPipe } from "./_linger.ts";
 import type { MechanismFactory } from "./_mechanism_factory.ts";
 import type { Pipe } from "./_pipe.ts";
 import { connectRoutingId } from "./_resolve_options.ts";
@@ -41,6 +42,8 @@ export interface EndpointSettings {
   readonly heartbeatTimeout: number;
   readonly heartbeatTimeToLive: number;
   readonly maxConnections: number;
+  /** What `disconnect` waits for what is queued, as close does. */
+  readonly linger: number;
   readonly tls: TlsOptions;
   readonly multicast: MulticastOptions;
 }
@@ -238,6 +241,14 @@ export class Endpoints {
           interval,
           reason: error instanceof Error ? error.message : String(error),
         }),
+      // As libzmq ends the endpoint when it will not reconnect: its pipe
+      // leaves, so nothing more is routed to a peer that cannot come back.
+      // (At once: the dialer's loop has ended, and no link is left.)
+      onGiveUp: () => {
+        const index = this.#dialers.indexOf(entry);
+        if (index >= 0) this.#dialers.splice(index, 1);
+        core.remove(pipe);
+      },
     });
     const entry = { endpoint, dialer, pipe };
     this.#dialers.push(entry);
@@ -256,17 +267,29 @@ export class Endpoints {
         `${endpoint} is not connected on this socket`,
       );
     }
-    await Promise.all(entries.map((entry) => this.#drop(entry)));
+    const linger = this.#settings.linger;
+    await Promise.all(entries.map((entry) => this.#drop(entry, linger)));
   }
 
-  /** Stops dialling one `connect` pipe, closes its link and drops it. */
-  async #drop(entry: _Connected): Promise<void> {
+  /**
+   * Stops dialling one `connect` pipe, closes its link and drops it: with
+   * `linger`, once its link has written what was queued, or after `linger`
+   * ms (-1: however long it takes), as libzmq's `zmq_disconnect`; nothing
+   * more is routed to it meanwhile.
+   */
+  async #drop(entry: _Connected, linger = 0): Promise<void> {
     const index = this.#dialers.indexOf(entry);
     if (index >= 0) this.#dialers.splice(index, 1);
-    const closing = entry.dialer.close();
-    entry.pipe.link?.close();
+    const { dialer, pipe } = entry;
+    // The link it serves goes on (closing a dialer ends its loop only).
+    const closing = dialer.close();
+    if (linger !== 0 && pipe.link) {
+      this.#core.retire(pipe);
+      await flushPipe(this.#core, pipe, linger);
+    }
+    pipe.link?.close();
     await closing;
-    this.#core.remove(entry.pipe);
+    this.#core.remove(pipe);
   }
 
   /** Serves a WebSocket upgrade from an HTTP handler as an accepted peer. */

@@ -15,6 +15,8 @@ import type { Routing } from "./_routing.ts";
  */
 export class Exclusive implements Routing {
   #pipe: Pipe | undefined;
+  /** A peer that left with messages unread: read before the next peer's. */
+  #left: Pipe | undefined;
 
   send(frames: Message): boolean {
     const pipe = this.#pipe;
@@ -24,6 +26,12 @@ export class Exclusive implements Routing {
   }
 
   receive(): Message | undefined {
+    const left = this.#left;
+    if (left) {
+      const message = left.inbound.shift();
+      if (left.inbound.length === 0) this.#left = undefined;
+      if (message) return message;
+    }
     const pipe = this.#pipe;
     const message = pipe?.inbound.shift();
     if (message && !pipe!.inboundFull) pipe!.link?.resume();
@@ -39,7 +47,10 @@ export class Exclusive implements Routing {
   }
 
   detach(pipe: Pipe): void {
-    if (this.#pipe === pipe) this.#pipe = undefined;
+    if (this.#pipe !== pipe) return;
+    this.#pipe = undefined;
+    // What it sent stays readable, as libzmq reads a pipe to its end.
+    if (pipe.inbound.length > 0) this.#left = pipe;
   }
 
   arrived(pipe: Pipe): void {

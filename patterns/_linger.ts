@@ -7,6 +7,7 @@
 
 import type { CloseSummary } from "./context.ts";
 import type { SocketCore } from "./_core.ts";
+import type { Link } from "../transport/transport.ts";
 import type { Pipe } from "./_pipe.ts";
 
 /** The socket's endpoints, as closing needs them. */
@@ -38,7 +39,9 @@ export async function shutdown(
     for (const pipe of core.pipes) dropped += pipe.outbound.clear().length;
   }
   await endpoints.closeListeners();
-  if (linger !== 0) await _flush(core, linger);
+  if (linger !== 0) {
+    await _flush(core, [...core.pipes], () => [...core.links.keys()], linger);
+  }
   const dialers = endpoints.closeDialers();
   // Counted before the links close: an accepted pipe leaves with its link.
   for (const pipe of core.pipes) {
@@ -52,29 +55,54 @@ export async function shutdown(
   return { dropped, unread };
 }
 
-/** Waits until every queued message is written, or `linger` ms (-1: forever). */
-async function _flush(core: SocketCore, linger: number): Promise<void> {
+/**
+ * Waits until what is queued for one pipe (`disconnect`) is written, or
+ * `linger` ms (-1: forever).
+ */
+export function flushPipe(
+  core: SocketCore,
+  pipe: Pipe,
+  linger: number,
+): Promise<void> {
+  const link = pipe.link;
+  if (!link) return Promise.resolve();
+  // A link that ends (the peer left, or the socket closed) wrote all it will.
+  return _flush(core, [pipe], () => [link], linger, link.done);
+}
+
+/**
+ * Waits until every message queued in `pipes` is written, or `linger` ms
+ * (-1: forever), or `until` settles.
+ */
+async function _flush(
+  core: SocketCore,
+  pipes: Pipe[],
+  links: () => Link[],
+  linger: number,
+  until?: Promise<unknown>,
+): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let expired = false;
   const timeout = new Promise<void>((resolve) => {
-    if (linger < 0) return;
-    timer = setTimeout(() => {
+    const expire = () => {
       expired = true;
       resolve();
-    }, linger);
+    };
+    until?.then(expire, expire);
+    if (linger >= 0) timer = setTimeout(expire, linger);
   });
   // Nothing is queued while closing, so a pipe found drained stays so: the
   // list only shrinks, from its end, and each progress looks at O(1) pipes
   // (a scan of every pipe per progress made closing N peers O(N²)).
   const queued = (pipe: Pipe) =>
     pipe.outbound.length > 0 || pipe.control.length > 0;
-  const waiting = [...core.pipes].filter(queued);
+  const waiting = pipes.filter(queued);
   try {
     while (!expired) {
       while (waiting.length > 0 && !queued(waiting.at(-1)!)) waiting.pop();
       if (waiting.length === 0) {
         await Promise.race([
-          Promise.all([...core.links.keys()].map((link) => link.whenFlushed())),
+          Promise.all(links().map((link) => link.whenFlushed())),
           timeout,
         ]);
         return;

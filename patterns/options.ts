@@ -22,7 +22,11 @@ export interface SocketOptions {
    * as long as it takes, 0 drops them at once.
    */
   linger?: number;
-  /** Delay before reconnecting, in ms; -1 turns reconnection off. Default 100. */
+  /**
+   * Delay before reconnecting, in ms; -1 turns reconnection off (a
+   * `connect` whose link ends, or whose one attempt fails, is then dropped
+   * with what is queued for it, as libzmq ends the endpoint). Default 100.
+   */
   reconnectInterval?: number;
   /** Ceiling for the doubling reconnect delay, in ms; 0 keeps it constant. Default 0. */
   reconnectIntervalMax?: number;

@@ -260,7 +260,9 @@ export abstract class Socket<M extends Message = Message>
   }
 
   /**
-   * Stops connecting to an endpoint, dropping its connection and queue.
+   * Stops connecting to an endpoint: nothing more is sent to it, what is
+   * queued for it is written within `linger` (as libzmq's `zmq_disconnect`;
+   * with linger 0, dropped), then its connection closes. Settles then.
    *
    * @param endpoint As given to `connect`.
    * @throws {ZmqError} `ENOENT` if not connected to it.

@@ -7,6 +7,7 @@
 import { assert, assertEquals, assertRejects } from "@std/assert";
 import {
   Context,
+  Pair,
   Publisher,
   Pull,
   Push,
@@ -227,4 +228,67 @@ Deno.test("close() counts what an accepted peer sent and nobody read, though its
   const { unread } = await pull.close();
   assertEquals(unread, 2);
   await context.close();
+});
+
+Deno.test("reconnectInterval -1: a connect whose link ends leaves, and its share goes to the peers left", async () => {
+  await using live = new Pull();
+  await live.bind("tcp://127.0.0.1:0");
+  const gone = new Pull();
+  await gone.bind("tcp://127.0.0.1:0");
+  await using push = new Push({ reconnectInterval: -1 });
+  push.connect(live.lastEndpoint!);
+  push.connect(gone.lastEndpoint!);
+  for (let i = 0; i < 2; i++) {
+    await push.events.wait("handshake-succeeded", timeout().signal);
+  }
+  await gone.close();
+  await push.events.wait("disconnected", timeout().signal);
+  // The endpoint leaves within the microtasks that follow its link's end.
+  await new Promise((resolve) => setTimeout(resolve));
+  for (let i = 0; i < 10; i++) await push.send(`m${i}`, timeout());
+  for (let i = 0; i < 10; i++) {
+    assertEquals((await live.receive(timeout())).map(decode), [`m${i}`]);
+  }
+  await assertRejects(
+    () => push.disconnect(gone.lastEndpoint!),
+    ZmqError,
+    "not connected",
+  );
+});
+
+Deno.test("PAIR: what a peer sent before it left stays readable, as libzmq reads a pipe to its end", async () => {
+  await using bound = new Pair();
+  await bound.bind("tcp://127.0.0.1:0");
+  const peer = new Pair();
+  peer.connect(bound.lastEndpoint!);
+  for (let i = 0; i < 5; i++) await peer.send(`m${i}`, timeout());
+  await peer.close(); // after its linger: all written
+  // The link reads to the end of the stream before it ends.
+  await bound.events.wait("disconnected", timeout().signal);
+  for (let i = 0; i < 5; i++) {
+    assertEquals((await bound.receive(timeout())).map(decode), [`m${i}`]);
+  }
+});
+
+Deno.test("disconnect() writes what is queued within linger, as zmq_disconnect; with linger 0 it drops it", async () => {
+  for (const linger of [5000, 0]) {
+    await using pull = new Pull();
+    await pull.bind("tcp://127.0.0.1:0");
+    await using push = new Push({ linger });
+    push.connect(pull.lastEndpoint!);
+    await push.events.wait("handshake-succeeded", timeout().signal);
+    // 12.5 MiB: more than the kernel's buffers hold, so most still queue.
+    const big = new Uint8Array(64 * 1024);
+    for (let i = 0; i < 200; i++) await push.send(big, timeout());
+    await push.disconnect(pull.lastEndpoint!);
+    let received = 0;
+    if (linger > 0) {
+      for (; received < 200; received++) await pull.receive(timeout());
+    } else {
+      // Its link closed at once: the PULL sees the end after what it got.
+      await pull.events.wait("disconnected", timeout().signal);
+      while (pull.readable) received += (await pull.receive()).length;
+      assert(received < 200, `${received} of 200 arrived`);
+    }
+  }
 });

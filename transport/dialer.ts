@@ -21,6 +21,11 @@ export interface DialerHandlers {
   onAttempt?(): void;
   /** An attempt failed; the next one comes after `delay` ms. */
   onRetry?(delay: number, error: unknown): void;
+  /**
+   * Reconnection is off and the one link it made has ended, or the one
+   * attempt failed: the dialer has stopped for good.
+   */
+  onGiveUp?(): void;
 }
 
 /**
@@ -69,7 +74,8 @@ export class Dialer {
       try {
         link = await handlers.dial(signal);
       } catch (error) {
-        if (signal.aborted || !backoff.enabled) return;
+        if (signal.aborted) return;
+        if (!backoff.enabled) return handlers.onGiveUp?.();
         const delay = backoff.next();
         handlers.onRetry?.(delay, error);
         await sleep(delay, signal);
@@ -81,7 +87,10 @@ export class Dialer {
       }
       backoff.reset();
       await handlers.serve(link);
-      if (!backoff.enabled) return;
+      if (!backoff.enabled) {
+        if (!signal.aborted) handlers.onGiveUp?.();
+        return;
+      }
       await sleep(backoff.next(), signal);
     }
   }
