@@ -33,6 +33,8 @@ export interface FlagSpec {
   readonly help: string;
   /** The smallest integer accepted. */
   readonly min?: number;
+  /** The largest integer accepted. */
+  readonly max?: number;
 }
 
 /**
@@ -178,7 +180,7 @@ export function parseFlags(
       const list = values.get(spec.name) as string[] | undefined;
       values.set(spec.name, [...list ?? [], value]);
     } else if (spec.kind === "integer") {
-      values.set(spec.name, _integer(shown, value, spec.min));
+      values.set(spec.name, _integer(shown, value, spec.min, spec.max));
     } else {
       values.set(spec.name, value);
     }
@@ -248,13 +250,21 @@ export function wrapText(text: string, columns: number): string[] {
   return lines;
 }
 
-function _integer(flag: string, text: string, min = 0): number {
+function _integer(
+  flag: string,
+  text: string,
+  min = 0,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const value = Number(text);
   if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(value)) {
     throw new CliError(`${flag} takes an integer, not "${text}"`);
   }
   if (value < min) {
     throw new CliError(`${flag} is at least ${min}, not ${value}`);
+  }
+  if (value > max) {
+    throw new CliError(`${flag} is at most ${max}, not ${value}`);
   }
   return value;
 }

@@ -102,6 +102,6 @@ function _noArguments(command: string, rest: readonly string[]): void {
 async function _print(io: Io, text: string): Promise<number> {
   const output = new Output(io.stdout);
   await output.write(new TextEncoder().encode(text));
-  await output.flush();
+  await output.end();
   return EXIT_OK;
 }

@@ -75,7 +75,8 @@ A SERVER's or PEER's message starts with the peer's routing id, a RADIO's or
 a DISH's with its group: a field of its own in text and hex, "routingId" or
 "group" in jsonl and msgpack.
 
-Exit status: 0 done, 1 error (one line on stderr), 124 --timeout passed.
+Exit status: 0 done, 1 error (one line on stderr), 124 --timeout passed,
+130 Ctrl-C (a second one ends it at once).
 
 Examples:
   zmq pull --bind tcp://*:5557
@@ -123,7 +124,8 @@ Options:
 ${formatFlags(flags)}
 
 Keys (--curve-*) are 40 Z85 characters, or @FILE: a file holding one, or the
-key pair zmq keygen printed. Exit status: 0 done, 1 error, 124 --timeout.
+key pair zmq keygen printed. Exit status: 0 done, 1 error, 124 --timeout,
+130 Ctrl-C.
 
 Examples:
 ${kind.examples.map((example) => `  ${example}`).join("\n")}
@@ -150,7 +152,8 @@ Usage: zmq proxy FRONT BACK [--capture SOCKET] [options]
 FRONT, BACK and SOCKET are a socket type and its endpoints, as czmq writes
 them: TYPE@EP binds, TYPE>EP connects (quote it: > redirects in a shell),
 and more endpoints follow after commas: router@tcp://*:5559,@ipc:///tmp/front.
-Runs until Ctrl-C.
+FRONT must receive and BACK send (single-frame types cannot be proxied).
+Runs until Ctrl-C (exit status 130; 143 on SIGTERM).
 
 Options:
   --capture SOCKET  also send every message forwarded to this PUB, PUSH or PAIR

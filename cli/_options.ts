@@ -10,6 +10,9 @@ import { CliError } from "./_errors.ts";
 import { checkServerKey, readKey } from "./_keys.ts";
 import type { TypeFlag } from "./_sockets.ts";
 
+/** The longest a timer waits (setTimeout's limit: 2^31 - 1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** The flags of some types only (see {@linkcode SocketKind.flags}). */
 export const TYPE_FLAGS: Readonly<Record<TypeFlag, FlagSpec>> = {
   subscribe: {
@@ -78,6 +81,7 @@ export const COMMON_FLAGS: readonly FlagSpec[] = [
     kind: "integer",
     value: "MS",
     min: 0,
+    max: MAX_TIMER_MS,
     help: "give up (exit 124) when a send or a receive waits over MS ms",
   },
   {
@@ -85,6 +89,7 @@ export const COMMON_FLAGS: readonly FlagSpec[] = [
     kind: "integer",
     value: "MS",
     min: 0,
+    max: MAX_TIMER_MS,
     help: "wait MS ms after binding and connecting, for subscribers to join",
   },
   {
@@ -98,6 +103,7 @@ export const COMMON_FLAGS: readonly FlagSpec[] = [
     kind: "integer",
     value: "MS",
     min: -1,
+    max: MAX_TIMER_MS,
     help:
       "how long to wait at the end for queued messages to go; -1 (default): as long as it takes, or --timeout",
   },
@@ -242,6 +248,15 @@ async function _curve(
 function _plain(flags: ParsedFlags, options: SocketOptions): void {
   const username = flags.string("plain-username");
   const password = flags.string("plain-password");
+  const plain = flags.boolean("plain-server") || username !== undefined ||
+    password !== undefined;
+  if (plain && (options.curveServer || options.curveServerKey)) {
+    // A socket has one mechanism: the other's flags would be ignored, or
+    // (a PLAIN check on CURVE clients) refuse everyone.
+    throw new CliError(
+      "PLAIN and CURVE flags do not go together: a socket speaks one mechanism",
+    );
+  }
   if (flags.boolean("plain-server")) {
     if (username === undefined || password === undefined) {
       throw new CliError(

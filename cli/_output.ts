@@ -40,6 +40,8 @@ export class Output {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = Promise.withResolvers<void>();
   #failed = false;
+  /** Why writing failed, but for a reader that went away. */
+  #error: unknown;
 
   /**
    * Writes to a sink.
@@ -94,6 +96,18 @@ export class Output {
     return this.#writing;
   }
 
+  /**
+   * Writes what is queued, then fails if any write failed for another
+   * reason than a reader that went away (a full disk: output lost).
+   *
+   * @returns Settles once all is written.
+   * @throws What the write failed with.
+   */
+  async end(): Promise<void> {
+    await this.flush();
+    if (this.#error !== undefined) throw this.#error;
+  }
+
   async #writeAll(data: Uint8Array): Promise<void> {
     if (this.#failed) return;
     try {
@@ -102,8 +116,11 @@ export class Output {
       }
     } catch (error) {
       this.#failed = true;
-      if (error instanceof Deno.errors.BrokenPipe) this.#closed.resolve();
-      else this.#closed.reject(error);
+      if (error instanceof Deno.errors.BrokenPipe) {
+        return this.#closed.resolve();
+      }
+      this.#error = error;
+      this.#closed.reject(error);
     }
   }
 }

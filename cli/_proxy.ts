@@ -74,6 +74,45 @@ export function parseSocketSpec(text: string, what: string): SocketSpec {
   return spec;
 }
 
+/** The types whose messages are single frames: no proxy can carry multipart. */
+const _SINGLE_FRAME = new Set([
+  "server",
+  "client",
+  "radio",
+  "dish",
+  "scatter",
+  "gather",
+  "peer",
+  "channel",
+  "dgram",
+]);
+
+/**
+ * Refuses, before any socket is made, a FRONT that cannot receive, a BACK
+ * or a capture socket that cannot send, and single-frame types, which
+ * would fail at the first message (and lose it).
+ */
+function _checkDirections(specs: ReadonlyMap<string, SocketSpec>): void {
+  const what = { front: "FRONT", back: "BACK", capture: "--capture" };
+  for (const [name, { kind }] of specs) {
+    const label = what[name as keyof typeof what];
+    if (_SINGLE_FRAME.has(kind.name)) {
+      throw new CliError(
+        `${label}: a ${kind.name.toUpperCase()} socket carries single frames; a proxy forwards multipart messages`,
+      );
+    }
+    const needs = name === "front" ? "receive" : "send";
+    const other = needs === "receive" ? "send" : "receive";
+    if (kind.role === other) {
+      throw new CliError(
+        `${label}: a ${kind.name.toUpperCase()} socket cannot ${needs}${
+          name === "capture" ? " (use pub, push or pair)" : ""
+        }`,
+      );
+    }
+  }
+}
+
 /**
  * Runs `zmq proxy` with its arguments.
  *
@@ -101,7 +140,7 @@ export async function runProxy(
   if (flags.boolean("help")) {
     const output = new Output(io.stdout);
     await output.write(new TextEncoder().encode(proxyHelp()));
-    await output.flush();
+    await output.end();
     return EXIT_OK;
   }
   if (flags.positionals.length !== 2) {
@@ -117,6 +156,7 @@ export async function runProxy(
   if (capture !== undefined) {
     specs.set("capture", parseSocketSpec(capture, "--capture"));
   }
+  _checkDirections(specs);
   const hwm = flags.integer("hwm");
   const options: SocketOptions = { linger: 0 };
   if (hwm !== undefined) {
@@ -125,12 +165,16 @@ export async function runProxy(
   const stop = new AbortController();
   const sockets = new Map<string, Socket>();
   const watching: Promise<void>[] = [];
-  const interrupt = () => stop.abort();
   // Windows has no SIGTERM to listen to.
   const signals: Deno.Signal[] = Deno.build.os === "windows"
     ? ["SIGINT"]
     : ["SIGINT", "SIGTERM"];
-  for (const signal of signals) Deno.addSignalListener(signal, interrupt);
+  // Ended by a signal: the shell's status for it, 128 + its number.
+  const listeners = signals.map((signal) => {
+    const listener = () => stop.abort(signal === "SIGINT" ? 130 : 143);
+    Deno.addSignalListener(signal, listener);
+    return [signal, listener] as const;
+  });
   try {
     for (const [name, spec] of specs) {
       const socket = spec.kind.make(options);
@@ -151,10 +195,13 @@ export async function runProxy(
       capture: sockets.get("capture"),
       signal: stop.signal,
     });
-    if (stop.signal.reason instanceof CliError) throw stop.signal.reason;
-    return EXIT_OK;
+    const reason = stop.signal.reason;
+    if (reason instanceof CliError) throw reason;
+    return typeof reason === "number" ? reason : EXIT_OK;
   } finally {
-    for (const signal of signals) Deno.removeSignalListener(signal, interrupt);
+    for (const [signal, listener] of listeners) {
+      Deno.removeSignalListener(signal, listener);
+    }
     await Promise.all([...sockets.values()].map((socket) => socket.close()));
     await Promise.all(watching);
   }

@@ -6,7 +6,14 @@
  * @module
  */
 
-import { Dish, Peer, type Socket, Subscriber, ZmqError } from "../mod.ts";
+import {
+  type CloseSummary,
+  Dish,
+  Peer,
+  type Socket,
+  Subscriber,
+  ZmqError,
+} from "../mod.ts";
 import { type ParsedFlags, parseFlags } from "./_args.ts";
 import { CliError, EXIT_ERROR, EXIT_OK, EXIT_TIMEOUT } from "./_errors.ts";
 import { formatNamed } from "./_formats.ts";
@@ -71,7 +78,7 @@ export async function runSocket(
   if (flags.boolean("help")) {
     const output = new Output(io.stdout);
     await output.write(new TextEncoder().encode(socketHelp(kind)));
-    await output.flush();
+    await output.end();
     return EXIT_OK;
   }
   if (flags.positionals.length > 0) {
@@ -138,36 +145,53 @@ class _Run {
       () => this.#stop.abort(_STDOUT_CLOSED),
       (error) => this.#stop.abort(error),
     );
-    // Ctrl-C still closes the socket and prints the --stats totals.
-    const onInterrupt = () => this.#stop.abort(_INTERRUPTED);
+    // Ctrl-C still closes the socket and prints the --stats totals; a
+    // second one ends the process at once (stdout may be what is stuck).
+    let interrupts = 0;
+    const onInterrupt = () => {
+      if (++interrupts > 1) Deno.exit(_EXIT_INTERRUPTED);
+      this.#stop.abort(_INTERRUPTED);
+    };
     Deno.addSignalListener("SIGINT", onInterrupt);
     let failure: unknown;
+    let lost: unknown;
+    let summary: CloseSummary;
     try {
-      await this.#attach();
-      const delay = this.#flags.integer("delay");
-      if (delay) await _sleep(delay, signal);
-      this.#stats?.start();
-      await this.#play();
-    } catch (error) {
-      failure = signal.aborted ? signal.reason : error;
-      this.#socket.linger = 0;
+      try {
+        await this.#attach();
+        const delay = this.#flags.integer("delay");
+        if (delay) await _sleep(delay, signal);
+        this.#stats?.start();
+        await this.#play();
+      } catch (error) {
+        failure = signal.aborted ? signal.reason : error;
+        // What is queued goes within a --linger given, even after Ctrl-C.
+        if (failure !== _INTERRUPTED || !this.#flags.has("linger")) {
+          this.#socket.linger = 0;
+        }
+      }
+      this.#stats?.stop();
+      // What was received before a failure is printed too; output lost to
+      // a failed write (a full disk) is a failure of its own.
+      lost = await this.#output.end().then(() => undefined, (e) => e);
+      summary = await this.#socket.close();
     } finally {
       Deno.removeSignalListener("SIGINT", onInterrupt);
     }
-    this.#stats?.stop();
-    // What was received before a failure is printed too.
-    await this.#output.flush();
-    const summary = await this.#socket.close();
     await watching;
     if (failure === _STDOUT_CLOSED) return EXIT_OK;
-    if (failure === _INTERRUPTED) return _EXIT_INTERRUPTED;
+    if (failure === _INTERRUPTED) {
+      if (summary.dropped > 0) {
+        this.#io.warn(`zmq: ${_neverSent(summary.dropped)} (interrupted)`);
+      }
+      return _EXIT_INTERRUPTED;
+    }
     if (failure !== undefined) throw failure;
+    if (lost !== undefined) throw lost;
     if (summary.dropped > 0) {
       const timeout = this.#flags.integer("timeout");
       throw new CliError(
-        `${summary.dropped} message${
-          summary.dropped === 1 ? " was" : "s were"
-        } never sent: no peer took ${
+        `${_neverSent(summary.dropped)}: no peer took ${
           summary.dropped === 1 ? "it" : "them"
         } within the linger (${this.#socket.linger} ms)`,
         timeout !== undefined && !this.#flags.has("linger")
@@ -367,4 +391,9 @@ function _sleep(ms: number, signal: AbortSignal): Promise<void> {
     const timer = setTimeout(done, ms);
     signal.addEventListener("abort", aborted, { once: true });
   });
+}
+
+/** "3 messages were never sent". */
+function _neverSent(dropped: number): string {
+  return `${dropped} message${dropped === 1 ? " was" : "s were"} never sent`;
 }

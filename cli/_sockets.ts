@@ -292,7 +292,7 @@ export const SOCKET_KINDS: ReadonlyMap<string, SocketKind> = new Map(
       flags: _both,
       examples: [
         "zmq peer --bind tcp://*:5555 --echo",
-        'printf "%s\\thi\\n" "$ID" | zmq peer --connect tcp://localhost:5555 -n 1',
+        "zmq peer --connect tcp://localhost:5555   # then type the routing id it printed, a tab, hi",
       ],
       make: (options) => new Peer(options),
     },

@@ -16,7 +16,8 @@ import { concatBytes, readLines } from "./_stdin.ts";
 
 const _encoder = new TextEncoder();
 const _decoder = new TextDecoder();
-const _strict = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM: a frame's leading U+FEFF is its own, kept (TextDecoder strips it).
+const _strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const _packr = new Packr({ useRecords: false, mapsAsObjects: true });
 
 /** A frame in JSON: its text, or its bytes in base64 when not UTF-8. */

@@ -4,7 +4,7 @@
  * PUB, the draft types, CURVE; and its one-line errors and exit codes.
  */
 import { assert, assertEquals, assertMatch } from "@std/assert";
-import { codec } from "../mod.ts";
+import { codec, curveKeyPair } from "../mod.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 import { decode } from "./_helpers.ts";
 import { type Finished, RunningZmq, zmq } from "./cli/_zmq.ts";
@@ -375,6 +375,36 @@ Deno.test("zmq: bad flags, endpoints and input give one line on stderr and exit 
       ],
       [["server", "--connect", inUse], /not a routing id/, "hello\n"],
       [["client", "--connect", inUse], /single-frame/, "a\tb\n"],
+      [
+        ["pull", "--bind", "tcp://127.0.0.1:0", "-t", "3000000000"],
+        /-t is at most 2147483647/,
+      ],
+      [
+        [
+          "req",
+          "--connect",
+          inUse,
+          "--curve-server-key",
+          curveKeyPair().publicKey,
+          "--plain-username",
+          "u",
+        ],
+        /PLAIN and CURVE flags do not go together/,
+      ],
+      [
+        [
+          "proxy",
+          "pull@tcp://127.0.0.1:0",
+          "push@tcp://127.0.0.1:0",
+          "--capture",
+          "sub@tcp://127.0.0.1:0",
+        ],
+        /--capture: a SUB socket cannot send/,
+      ],
+      [
+        ["proxy", "server@tcp://127.0.0.1:0", "push@tcp://127.0.0.1:0"],
+        /FRONT: a SERVER socket carries single frames/,
+      ],
       // A peer that never answers the greeting takes nothing.
       [
         ["push", "--connect", inUse, "--linger", "100"],

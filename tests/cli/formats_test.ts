@@ -7,6 +7,7 @@ import { assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { Packr } from "msgpackr/pack";
 import { Pull, Push } from "../../mod.ts";
 import { CliError } from "../../cli/_errors.ts";
+import { Output } from "../../cli/_output.ts";
 import { formatNamed } from "../../cli/_formats.ts";
 import type { CliMessage, FormatName } from "../../cli/_message.ts";
 import { unpackStream } from "../../cli/_structured.ts";
@@ -24,6 +25,8 @@ const BINARY: Uint8Array[][] = [
   [new Uint8Array(0), text.encode("after an empty frame")],
   [bytes(0xc3, 0x28), text.encode("ünïcødé ✓"), LONG],
   [LONG.subarray(1)],
+  // A leading U+FEFF is the frame's own: jsonl prints it as text, kept.
+  [bytes(0xef, 0xbb, 0xbf, 0x68, 0x69)],
 ];
 
 /** What each format carries unchanged. */
@@ -182,4 +185,18 @@ Deno.test("zmq: MessagePack values split anywhere across chunks decode whole", a
     }
     assertEquals(decoded, values, `chunks of ${size}`);
   }
+});
+
+Deno.test("zmq: output lost to a failed write fails the command; a reader gone does not", async () => {
+  const full = new Output({
+    write: () =>
+      Promise.reject(new Deno.errors.Busy("No space left on device")),
+  });
+  await full.write(text.encode("lost"));
+  await assertRejects(() => full.end(), Deno.errors.Busy);
+  const gone = new Output({
+    write: () => Promise.reject(new Deno.errors.BrokenPipe("reader gone")),
+  });
+  await gone.write(text.encode("unread"));
+  await gone.end();
 });

@@ -18,7 +18,7 @@ import {
   Scatter,
   Subscriber,
 } from "../../mod.ts";
-import { decode, portOf, timeout } from "../_helpers.ts";
+import { decode, freePort, portOf, timeout } from "../_helpers.ts";
 import { RunningZmq } from "./_zmq.ts";
 
 const text = new TextEncoder();
@@ -266,7 +266,27 @@ Deno.test("zmq proxy forwards PULL to PUSH until stopped", async () => {
     "the proxy",
   ]);
   cli.kill("SIGTERM");
-  assertEquals((await cli.finished()).code, 0);
+  assertEquals((await cli.finished()).code, 143);
+});
+
+Deno.test("zmq: Ctrl-C still sends what is queued within a --linger given, and exits 130", async () => {
+  const port = freePort();
+  await using cli = new RunningZmq([
+    "push",
+    "--connect",
+    `tcp://127.0.0.1:${port}`,
+    "--stats",
+    "--linger",
+    "5000",
+  ]);
+  await cli.write("queued\n");
+  // Taken from stdin and queued: no peer is there yet.
+  await cli.stderrMatch(/stats: in 0 msg\/s 0 B\/s, out 1 msg\/s/);
+  cli.kill("SIGINT");
+  await using pull = new Pull();
+  await pull.bind(`tcp://127.0.0.1:${port}`);
+  assertEquals((await pull.receive(timeout())).map(decode), ["queued"]);
+  assertEquals((await cli.finished()).code, 130);
 });
 
 Deno.test("zmq --monitor and --stats report on stderr; Ctrl-C still prints the totals", async () => {
