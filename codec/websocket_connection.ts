@@ -118,7 +118,11 @@ export class WebSocketConnection {
         path: this.#path,
         host: options.host ?? "localhost",
         key: this.#key,
-        protocols: [this.#protocol],
+        // As libzmq offers: NULL's own name, then ZWS2.0 (no mechanism),
+        // which RFC 45 has every peer speak.
+        protocols: this.#protocol === "ZWS2.0/NULL"
+          ? [this.#protocol, "ZWS2.0"]
+          : [this.#protocol],
       }));
     }
   }
@@ -319,6 +323,11 @@ export class WebSocketConnection {
         );
       }
       const protocol = head.headers.get("sec-websocket-protocol");
+      if (protocol === "ZWS2.0" && this.#protocol === "ZWS2.0/NULL") {
+        // A server that speaks ZWS2.0 only: routing ids, then messages.
+        this.#protocol = protocol;
+        this.#inner = this.#connection(true);
+      }
       if (protocol !== this.#protocol) {
         throw new ProtocolError(
           "mechanism",

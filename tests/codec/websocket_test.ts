@@ -630,7 +630,7 @@ Deno.test("WebSocketConnection: the upgrade, byte by byte where it matters, to r
   assertEquals(requestHead.headers.get("host"), "127.0.0.1:5555");
   assertEquals(
     requestHead.headers.get("sec-websocket-protocol"),
-    "ZWS2.0/NULL",
+    "ZWS2.0/NULL, ZWS2.0",
   );
   assertEquals(afterRequest.length, 0, "nothing before the answer");
   // The server reads the request a byte at a time.
@@ -851,6 +851,26 @@ Deno.test("WebSocketConnection: ZWS2.0 without a mechanism, as a browser asks: r
   client.sendMessage([new TextEncoder().encode("hi")]);
   const [message] = pump(client, server);
   assertEquals(message?.type, "message");
+});
+
+Deno.test("WebSocketConnection: a NULL client offers ZWS2.0/NULL, then ZWS2.0, and talks to a server that speaks ZWS2.0 only", () => {
+  const { client, server } = pair({}, { noMechanism: true });
+  const upgrade = concat(client.takeOutput());
+  const [request] = defined(
+    new codec.HttpHeadReader().push(upgrade.slice()),
+    "whole HTTP head",
+  );
+  assertEquals(
+    request.headers.get("sec-websocket-protocol"),
+    "ZWS2.0/NULL, ZWS2.0",
+  );
+  assertEquals(server.receive(upgrade), []);
+  handshake(client, server);
+  client.sendMessage([text.encode("hello")]);
+  assertEquals(
+    expectEvent(pump(client, server)[0], "message").frames,
+    [text.encode("hello")],
+  );
 });
 
 Deno.test("WebSocketConnection: a PLAIN server refuses ZWS2.0 without a mechanism", () => {
