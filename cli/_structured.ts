@@ -100,29 +100,44 @@ export const msgpack: Format = {
 export async function* unpackStream(
   input: ReadableStream<Uint8Array>,
 ): AsyncGenerator<unknown, void, undefined> {
-  let pending: Uint8Array | undefined;
+  // The bytes not decoded yet, and how many must be there before a value
+  // can be whole: a value's header says how long it is, so a 40 MB frame
+  // in 64 KiB chunks is decoded once, not once per chunk (quadratic).
+  let held: Uint8Array[] = [];
+  let heldBytes = 0;
+  let needed = 0;
   for await (const chunk of input) {
-    const data = pending ? concatBytes([pending, chunk]) : chunk;
+    held.push(chunk);
+    heldBytes += chunk.length;
+    if (heldBytes < needed) continue;
+    const data = held.length === 1 ? held[0] : concatBytes(held);
     const values: unknown[] = [];
     let used = 0;
+    needed = 0;
     try {
       _packr.unpackMultiple(data, (value: unknown, _start, end) => {
         values.push(value);
         used = end ?? data.length;
       });
     } catch (error) {
-      if (!(error as { incomplete?: boolean }).incomplete) {
+      const { incomplete, missingBytes } = error as {
+        incomplete?: boolean;
+        missingBytes?: number;
+      };
+      if (!incomplete) {
         throw new CliError(
           `stdin is not MessagePack: ${(error as Error).message}`,
         );
       }
+      needed = data.length - used + (missingBytes ?? 1);
     }
     yield* values;
-    pending = used < data.length ? data.slice(used) : undefined;
+    held = used < data.length ? [data.slice(used)] : [];
+    heldBytes = data.length - used;
   }
-  if (pending) {
+  if (heldBytes > 0) {
     throw new CliError(
-      `stdin ends inside a MessagePack value (${pending.length} bytes left)`,
+      `stdin ends inside a MessagePack value (${heldBytes} bytes left)`,
     );
   }
 }

@@ -97,10 +97,7 @@ export class Connection {
     const interval = options.handshakeInterval ?? 30_000;
     if (interval > 0) this.#deadline = this.#now + interval;
     this.#heartbeat = new Heartbeat({
-      // Over a byte stream, ZWS's heartbeats are WebSocket pings, which
-      // the WebSocket layer sends; over a platform WebSocket, which cannot
-      // send one, ZMTP's PINGs.
-      interval: this.#zws && options.websocket ? 0 : options.heartbeatInterval,
+      interval: this.#zws ? 0 : options.heartbeatInterval,
       timeout: options.heartbeatTimeout,
       timeToLive: options.heartbeatTimeToLive,
       now: this.#now,

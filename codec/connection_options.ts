@@ -26,8 +26,7 @@ export interface ConnectionOptions {
   /**
    * `zmtp` (default): ZMTP's greeting and frames over a byte stream. `zws`:
    * ZWS 2.0 over WebSocket, each `receive` and each output chunk one
-   * WebSocket message, no greeting; ZMTP heartbeats only without
-   * `websocket` (over a byte stream, WebSocket pings are the heartbeats).
+   * WebSocket message, no greeting, no ZMTP heartbeats (WebSocket has its own).
    */
   framing?: "zmtp" | "zws";
   /**

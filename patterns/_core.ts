@@ -71,7 +71,8 @@ export class SocketCore implements RoutingHost, SessionHost {
   #serving = new Set<Promise<void>>();
   #receivers = new Waiters<Message>();
   #senders = new Waiters<void, Message>();
-  #progress: (() => void) | undefined;
+  /** What waiters of the next progress share (two flushes may wait at once). */
+  #progress: PromiseWithResolvers<void> | undefined;
   #burst = 0;
   /** A message taken from the routing by `readable`, for the next `receive`. */
   #peeked: Message | undefined;
@@ -305,13 +306,14 @@ export class SocketCore implements RoutingHost, SessionHost {
 
   progress(): void {
     const progress = this.#progress;
+    if (progress === undefined) return;
     this.#progress = undefined;
-    progress?.();
+    progress.resolve();
   }
 
   /** Resolves at the next {@linkcode SocketCore.progress}. */
   nextProgress(): Promise<void> {
-    return new Promise((resolve) => this.#progress = resolve);
+    return (this.#progress ??= Promise.withResolvers()).promise;
   }
 
   judge(credentials: Credentials, address: string): Promise<Verdict> {

@@ -46,6 +46,12 @@ export class SocketSession implements Session {
   handle(event: ConnectionEvent): boolean {
     const pipe = this.#pipe;
     const host = this.#host;
+    if (pipe.state === "removed") {
+      // Retired by `disconnect`: its link only writes what was queued, as
+      // libzmq's terminated pipe takes nothing more (reading pauses).
+      if (event.type === "message") return false;
+      if (event.type === "subscribe" || event.type === "cancel") return true;
+    }
     switch (event.type) {
       case "message":
         if (pipe.conflate && pipe.inbound.length > 0) {

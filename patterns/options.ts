@@ -24,8 +24,9 @@ export interface SocketOptions {
   linger?: number;
   /**
    * Delay before reconnecting, in ms; -1 turns reconnection off (a
-   * `connect` whose link ends, or whose one attempt fails, is then dropped
-   * with what is queued for it, as libzmq ends the endpoint). Default 100.
+   * `connect` whose link ends is then dropped with what is queued for it,
+   * as libzmq ends the endpoint; one whose one attempt failed stays, as in
+   * libzmq). Default 100.
    */
   reconnectInterval?: number;
   /** Ceiling for the doubling reconnect delay, in ms; 0 keeps it constant. Default 0. */

@@ -7,10 +7,12 @@
 import { assert, assertEquals, assertRejects } from "@std/assert";
 import {
   Context,
+  Dealer,
   Pair,
   Publisher,
   Pull,
   Push,
+  Router,
   Subscriber,
   ZmqError,
 } from "../mod.ts";
@@ -22,6 +24,7 @@ import {
   timeout,
 } from "./_helpers.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
+import { deadline } from "@std/async/deadline";
 
 function openFiles(): number {
   return [...Deno.readDirSync("/proc/self/fd")].length;
@@ -291,4 +294,48 @@ Deno.test("disconnect() writes what is queued within linger, as zmq_disconnect; 
       assert(received < 200, `${received} of 200 arrived`);
     }
   }
+});
+
+Deno.test("disconnect(): two at once each settle once their queue is written", async () => {
+  await using a = new Pull();
+  await a.bind("tcp://127.0.0.1:0");
+  await using b = new Pull();
+  await b.bind("tcp://127.0.0.1:0");
+  // linger -1: each waits for its own queue, however long that takes.
+  await using push = new Push({ linger: -1 });
+  push.connect(a.lastEndpoint!);
+  push.connect(b.lastEndpoint!);
+  for (let i = 0; i < 2; i++) {
+    await push.events.wait("handshake-succeeded", timeout().signal);
+  }
+  const big = new Uint8Array(1 << 20);
+  for (let i = 0; i < 40; i++) await push.send(big, timeout());
+  const received = [a, b].map(async (pull) => {
+    for (let i = 0; i < 20; i++) await pull.receive(timeout());
+  });
+  await deadline(
+    Promise.all([
+      push.disconnect(a.lastEndpoint!),
+      push.disconnect(b.lastEndpoint!),
+    ]),
+    5000,
+  );
+  await Promise.all(received);
+});
+
+Deno.test("disconnect(): while what is queued drains, the peer's link delivers nothing more", async () => {
+  await using router = new Router({ receiveHighWaterMark: 1 });
+  await router.bind("tcp://127.0.0.1:0");
+  await using dealer = new Dealer({ routingId: "D", linger: 300 });
+  dealer.connect(router.lastEndpoint!);
+  await dealer.send("hello", timeout());
+  assertEquals((await router.receive(timeout())).map(decode), ["D", "hello"]);
+  // More than the kernel holds, to a ROUTER that reads no more: the
+  // disconnect waits out its linger.
+  const big = new Uint8Array(1 << 20);
+  for (let i = 0; i < 32; i++) await dealer.send(big, timeout());
+  const disconnecting = dealer.disconnect(router.lastEndpoint!);
+  await router.send(["D", "late"], timeout());
+  await disconnecting;
+  assertEquals(dealer.readable, false);
 });

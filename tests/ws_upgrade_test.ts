@@ -148,17 +148,55 @@ Deno.test("a dialled WebSocket link closed before it is served closes its WebSoc
   await deadline(serverSawClose.promise, 5000);
 });
 
-Deno.test("upgrade: heartbeats are ZMTP PINGs there; a peer that answers none is dropped", async () => {
-  await using pull = new Pull({ heartbeatInterval: 50, heartbeatTimeout: 150 });
+Deno.test("upgrade: with heartbeats, a peer that answers no ping is dropped (Deno's idleTimeout)", async () => {
+  // 1 s: the least Deno's idleTimeout takes.
+  await using pull = new Pull({
+    heartbeatInterval: 500,
+    heartbeatTimeout: 1000,
+  });
   await using server = serve((request, info) => pull.upgrade(request, info));
-  // A bare WebSocket speaking ZWS2.0: its routing id (empty), then nothing.
-  const socket = new WebSocket(`ws://127.0.0.1:${server.addr.port}/`, [
-    "ZWS2.0",
-  ]);
-  const closed = new Promise((resolve) => socket.onclose = resolve);
-  await new Promise((resolve) => socket.onopen = resolve);
-  socket.send(new Uint8Array([0]));
-  const dropped = await pull.events.wait("protocol-error", timeout().signal);
-  assertEquals(dropped.kind, "timeout");
-  await closed;
+  // A raw client: the upgrade, its routing id (ZWS2.0), then silence, no
+  // pong to any ping (a platform WebSocket would answer them).
+  const conn = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: server.addr.port,
+  });
+  try {
+    await conn.write(text.encode(
+      "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n" +
+        "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n" +
+        `Sec-WebSocket-Key: ${codec.websocketKey()}\r\n` +
+        "Sec-WebSocket-Protocol: ZWS2.0\r\n\r\n",
+    ));
+    await pull.events.wait("disconnected", timeout().signal);
+  } finally {
+    conn.close();
+  }
+});
+
+Deno.test("upgrade: what waits while a reader pauses is counted out as it was counted in", async () => {
+  await using pull = new Pull({ receiveHighWaterMark: 1 });
+  await using server = serve((request, info) => pull.upgrade(request, info));
+  const errors: string[] = [];
+  const watching = (async () => {
+    for await (const event of pull.events) {
+      if (event.type === "protocol-error") errors.push(event.reason);
+    }
+  })();
+  await using push = new Push();
+  push.connect(`ws://127.0.0.1:${server.addr.port}/`);
+  // 140 bursts of 1,000 empty messages, each read whole before the next:
+  // at most 1,000 ever wait, but 140,000 went through the backlog, past
+  // the 16 MiB it holds at 128 bytes each if counted in and never out.
+  const empty = new Uint8Array(0);
+  for (let burst = 0; burst < 140; burst++) {
+    for (let i = 0; i < 1000; i++) await push.send(empty, timeout());
+    // Not a synchronisation: time for the burst to arrive while the reader
+    // is paused (at its mark of 1), so that it waits in the backlog.
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    for (let i = 0; i < 1000; i++) await pull.receive(timeout());
+  }
+  assertEquals(errors, []);
+  await pull.close();
+  await watching;
 });

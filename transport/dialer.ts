@@ -22,8 +22,8 @@ export interface DialerHandlers {
   /** An attempt failed; the next one comes after `delay` ms. */
   onRetry?(delay: number, error: unknown): void;
   /**
-   * Reconnection is off and the one link it made has ended, or the one
-   * attempt failed: the dialer has stopped for good.
+   * Reconnection is off and the one link it made has ended: the dialer has
+   * stopped for good.
    */
   onGiveUp?(): void;
 }
@@ -74,8 +74,9 @@ export class Dialer {
       try {
         link = await handlers.dial(signal);
       } catch (error) {
-        if (signal.aborted) return;
-        if (!backoff.enabled) return handlers.onGiveUp?.();
+        // Reconnection off: the endpoint stays, as libzmq's connecter that
+        // never connected waits with its pipe (only a link that ended gives up).
+        if (signal.aborted || !backoff.enabled) return;
         const delay = backoff.next();
         handlers.onRetry?.(delay, error);
         await sleep(delay, signal);

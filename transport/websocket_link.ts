@@ -23,6 +23,10 @@ const MAX_BACKLOG_BYTES = 16 * 1024 * 1024;
 /** The least a message held there counts for: about what its objects cost. */
 const BACKLOG_MESSAGE_COST = 128;
 
+/** What a message held while paused counts for, in and out alike. */
+const _backlogCost = (message: Uint8Array): number =>
+  Math.max(message.length, BACKLOG_MESSAGE_COST);
+
 /**
  * A link over a WebSocket carrying ZWS 2.0: each WebSocket message is one
  * ZMTP frame. Writes wait for the socket to open; a lone message goes out
@@ -124,7 +128,7 @@ export class WebSocketLink implements Link {
       this.#backlog.length > 0 && !this.#paused && !this.#driver.error
     ) {
       const message = this.#backlog.shift()!;
-      this.#backlogBytes -= message.length;
+      this.#backlogBytes -= _backlogCost(message);
       this.#receive(message);
     }
   }
@@ -219,7 +223,7 @@ export class WebSocketLink implements Link {
     this.#backlog.push(message);
     // Each message held costs its bytes and its objects: counted as at
     // least BACKLOG_MESSAGE_COST, so a flood of tiny ones is bounded too.
-    this.#backlogBytes += Math.max(message.length, BACKLOG_MESSAGE_COST);
+    this.#backlogBytes += _backlogCost(message);
     if (this.#backlogBytes <= MAX_BACKLOG_BYTES) return;
     const error = new ProtocolError(
       "protocol",
@@ -346,9 +350,21 @@ export function acceptWebSocket(
       "mechanism",
     );
   }
+  // The platform's WebSocket cannot send a ping, and libzmq's ws peers
+  // answer none of ZMTP's: Deno pings for us, and drops a peer that does
+  // not answer within idleTimeout (whole seconds; 120 s by default).
+  const { heartbeatInterval = 0, heartbeatTimeout = 0 } = connectionOptions;
+  const idleTimeout = heartbeatInterval > 0
+    ? Math.max(
+      1,
+      Math.ceil(
+        (heartbeatTimeout > 0 ? heartbeatTimeout : heartbeatInterval) / 1000,
+      ),
+    )
+    : undefined;
   let upgraded: { socket: WebSocket; response: Response };
   try {
-    upgraded = Deno.upgradeWebSocket(request, { protocol });
+    upgraded = Deno.upgradeWebSocket(request, { protocol, idleTimeout });
   } catch (error) {
     // A malformed upgrade (no `Connection: Upgrade`, no key): Deno's
     // TypeError, answered as the bad request it is.

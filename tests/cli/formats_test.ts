@@ -168,9 +168,17 @@ Deno.test("zmq: stdin that is not in its format is a one-line error", async () =
 
 Deno.test("zmq: MessagePack values split anywhere across chunks decode whole", async () => {
   const packr = new Packr({ useRecords: false });
-  const values = [{ frames: [LONG] }, "two", [1, 2, 3], {
-    nested: { deep: true },
-  }];
+  // A 64 KiB frame too, which waits for its length, not chunk by chunk.
+  const values = [
+    { frames: [LONG] },
+    "two",
+    [1, 2, 3],
+    {
+      nested: { deep: true },
+    },
+    new Uint8Array(65536).map((_, i) => i % 253),
+    7,
+  ];
   const stream = new Uint8Array(
     values.flatMap((value) => [...packr.pack(value)]),
   );
