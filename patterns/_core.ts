@@ -77,6 +77,9 @@ export class SocketCore implements RoutingHost, SessionHost {
   /** A message taken from the routing by `readable`, for the next `receive`. */
   #peeked: Message | undefined;
   #readableWaiters = new Set<() => void>();
+  /** Pipes that left with messages unread (see {@linkcode departedUnread}). */
+  #departed = new Set<Pipe>();
+  #departedPruneAt = 16;
 
   constructor(settings: CoreSettings, events: SocketEventsController) {
     this.#settings = settings;
@@ -130,6 +133,7 @@ export class SocketCore implements RoutingHost, SessionHost {
     if (!pipe.attached) return;
     pipe.state = "removed";
     this.pipes.delete(pipe);
+    if (pipe.inbound.length > 0) this.#noteDeparted(pipe);
     this.routing.detach?.(pipe);
     // A send held back for this peer (XPUB's xpubNoDrop) may go now.
     this.retrySends();
@@ -335,6 +339,29 @@ export class SocketCore implements RoutingHost, SessionHost {
    *
    * @returns How many received messages were left unread by it.
    */
+  /**
+   * Messages from peers that have left, still unread (the routing reads
+   * them before they go), for close's summary.
+   */
+  departedUnread(): number {
+    let unread = 0;
+    for (const pipe of this.#departed) unread += pipe.inbound.length;
+    return unread;
+  }
+
+  /** Keeps a departed pipe with unread messages in view, pruning the read. */
+  #noteDeparted(pipe: Pipe): void {
+    const departed = this.#departed;
+    // Amortized: pipes read to their end go when the set has doubled.
+    if (departed.size >= this.#departedPruneAt) {
+      for (const each of departed) {
+        if (each.inbound.length === 0) departed.delete(each);
+      }
+      this.#departedPruneAt = Math.max(16, 2 * departed.size);
+    }
+    departed.add(pipe);
+  }
+
   abandonCallers(): number {
     const unread = this.#peeked ? 1 : 0;
     this.#peeked = undefined;

@@ -31,7 +31,7 @@ export async function shutdown(
   linger: number,
 ): Promise<CloseSummary> {
   core.closed = true;
-  let unread = core.abandonCallers();
+  const unread = core.abandonCallers();
   // Linger 0 drops what is queued now, before a wait lets a link write it
   // (links write within microtasks of a send).
   let dropped = 0;
@@ -44,15 +44,14 @@ export async function shutdown(
   }
   const dialers = endpoints.closeDialers();
   // Counted before the links close: an accepted pipe leaves with its link.
-  for (const pipe of core.pipes) {
-    dropped += pipe.outbound.length;
-    unread += pipe.inbound.length;
-  }
+  for (const pipe of core.pipes) dropped += pipe.outbound.length;
   for (const link of core.links.keys()) link.close();
   await dialers;
   await core.whenServed();
   for (const pipe of [...core.pipes]) core.remove(pipe);
-  return { dropped, unread };
+  // Every pipe has left now, each with what nobody read: those that left
+  // before close too.
+  return { dropped, unread: unread + core.departedUnread() };
 }
 
 /**

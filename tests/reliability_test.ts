@@ -233,6 +233,19 @@ Deno.test("close() counts what an accepted peer sent and nobody read, though its
   await context.close();
 });
 
+Deno.test("close() counts what a peer that left before sent and nobody read", async () => {
+  const pull = new Pull();
+  await pull.bind("tcp://127.0.0.1:0");
+  const push = new Push();
+  push.connect(pull.lastEndpoint!);
+  for (let i = 0; i < 5; i++) await push.send(`m${i}`, timeout());
+  await push.close(); // after its linger: all written
+  // The link reads to the end of the stream before it ends.
+  await pull.events.wait("disconnected", timeout().signal);
+  assert(pull.readable); // one taken ahead for the next receive
+  assertEquals(await pull.close(), { dropped: 0, unread: 5 });
+});
+
 Deno.test("reconnectInterval -1: a connect whose link ends leaves, and its share goes to the peers left", async () => {
   await using live = new Pull();
   await live.bind("tcp://127.0.0.1:0");
