@@ -79,6 +79,7 @@ export class SocketCore implements RoutingHost, SessionHost {
   #readableWaiters = new Set<() => void>();
   /** Pipes that left with messages unread (see {@linkcode departedUnread}). */
   #departed = new Set<Pipe>();
+  #closing = new AbortController();
   #departedPruneAt = 16;
 
   constructor(settings: CoreSettings, events: SocketEventsController) {
@@ -201,6 +202,8 @@ export class SocketCore implements RoutingHost, SessionHost {
 
   send(message: MessageLike, options: SendOptions): Promise<void> {
     if (this.closed) return Promise.reject(closedError());
+    // Abandoned before it began: nothing is sent.
+    if (options.signal?.aborted) return Promise.reject(options.signal.reason);
     let frames: Message;
     try {
       frames = toFrames(message);
@@ -223,6 +226,8 @@ export class SocketCore implements RoutingHost, SessionHost {
 
   receive(options: OperationOptions): Promise<Message> {
     if (this.closed) return Promise.reject(closedError());
+    // Abandoned before it began: nothing is taken.
+    if (options.signal?.aborted) return Promise.reject(options.signal.reason);
     try {
       const message = this.takeQueued();
       // Reading the length (a message has a frame at least) shows V8's
@@ -362,7 +367,13 @@ export class SocketCore implements RoutingHost, SessionHost {
     departed.add(pipe);
   }
 
+  /** Aborts when the socket starts closing (a paused proxy watches it). */
+  get closing(): AbortSignal {
+    return this.#closing.signal;
+  }
+
   abandonCallers(): number {
+    this.#closing.abort(closedError());
     const unread = this.#peeked ? 1 : 0;
     this.#peeked = undefined;
     this.#notifyReadable();

@@ -77,6 +77,7 @@ export function resolveOptions(
     authenticate: options.authenticate,
     maxConnections: options.maxConnections ?? -1,
   };
+  _checkRanges(resolved);
   if (resolved.conflate && !_CONFLATING.includes(type)) {
     throw new ZmqError("EINVAL", `a ${type} socket cannot conflate`);
   }
@@ -84,6 +85,53 @@ export function resolveOptions(
     throw new ZmqError("EINVAL", `a ${type} socket cannot probe a router`);
   }
   return resolved;
+}
+
+/** The longest a timer waits: setTimeout's limit (about 24.8 days). */
+const _MAX_MS = 2 ** 31 - 1;
+
+/** Each numeric option's least value (and times' most), as libzmq checks them. */
+const _RANGES: Partial<Record<keyof ResolvedOptions, [number, number]>> = {
+  sendHighWaterMark: [0, 2 ** 31 - 1],
+  receiveHighWaterMark: [0, 2 ** 31 - 1],
+  linger: [-1, _MAX_MS],
+  reconnectInterval: [-1, _MAX_MS],
+  reconnectIntervalMax: [0, _MAX_MS],
+  maxMessageSize: [-1, Number.MAX_SAFE_INTEGER],
+  handshakeInterval: [0, _MAX_MS],
+  heartbeatInterval: [0, _MAX_MS],
+  heartbeatTimeout: [-1, _MAX_MS],
+  heartbeatTimeToLive: [0, 6_553_500],
+  sendTimeout: [-1, _MAX_MS],
+  receiveTimeout: [-1, _MAX_MS],
+  maxConnections: [-1, Number.MAX_SAFE_INTEGER],
+};
+
+/**
+ * Refuses a value libzmq refuses (EINVAL): not an integer, or out of its
+ * range; a routing id of no byte or over 255.
+ */
+function _checkRanges(resolved: ResolvedOptions): void {
+  for (const [name, [least, most]] of Object.entries(_RANGES)) {
+    const value = resolved[name as keyof ResolvedOptions];
+    if (
+      typeof value !== "number" || !Number.isInteger(value) || value < least ||
+      value > most
+    ) {
+      throw new ZmqError(
+        "EINVAL",
+        `${name} is an integer from ${least} to ${most}, not ${String(value)}`,
+      );
+    }
+  }
+  const routingId = resolved.routingId;
+  if (
+    routingId !== undefined &&
+    (!(routingId instanceof Uint8Array) || routingId.length === 0 ||
+      routingId.length > 255)
+  ) {
+    throw new ZmqError("EINVAL", "a routingId is 1 to 255 bytes");
+  }
 }
 
 /**

@@ -65,6 +65,8 @@ export interface RoutingHost {
   retrySends(): void;
   /** Messages may be there: hand them to waiting receivers. */
   retryReceives(): void;
+  /** A message is there: hand it to a waiting receiver, or wake `poll`. */
+  delivered(): void;
 }
 
 /** Makes the routing of one socket. */

@@ -137,6 +137,11 @@ export class Context implements AsyncDisposable {
     return this.#sockets;
   }
 
+  /** Whether {@linkcode Context.close} was called: no socket joins it then. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   /**
    * Closes every socket of the context.
    *
@@ -145,6 +150,8 @@ export class Context implements AsyncDisposable {
    */
   async close(): Promise<CloseSummary> {
     this.#closed = true;
+    // Sockets made without a context from now on join a new default one.
+    if (_default === this) _default = undefined;
     let summaries: CloseSummary[];
     try {
       summaries = await Promise.all(

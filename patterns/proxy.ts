@@ -6,6 +6,7 @@
 
 import { ZmqError } from "../codec/errors.ts";
 import type { Socket } from "./socket.ts";
+import { coreOf } from "./_core.ts";
 
 /**
  * Steers a running {@linkcode proxy}, like `zmq_proxy_steerable`'s PAUSE,
@@ -27,6 +28,8 @@ export class ProxyControl {
   #paused = false;
   #waiters: (() => void)[] = [];
   #abort = new AbortController();
+  /** Aborts at the next pause: a receive under way stops, taking nothing. */
+  #pausing = new AbortController();
 
   /** Whether forwarding is paused. */
   get paused(): boolean {
@@ -40,12 +43,16 @@ export class ProxyControl {
 
   /** Stops forwarding until {@linkcode ProxyControl.resume}. */
   pause(): void {
+    if (this.#paused) return;
     this.#paused = true;
+    this.#pausing.abort();
   }
 
   /** Forwards again. */
   resume(): void {
+    if (!this.#paused) return;
     this.#paused = false;
+    this.#pausing = new AbortController();
     for (const wake of this.#waiters.splice(0)) wake();
   }
 
@@ -55,10 +62,27 @@ export class ProxyControl {
     this.resume();
   }
 
-  /** @internal Settles when not paused. */
-  whenRunning(): Promise<void> {
+  /** @internal Aborts at the next pause. */
+  get pausing(): AbortSignal {
+    return this.#pausing.signal;
+  }
+
+  /** @internal Settles when not paused; rejects if `signal` aborts first. */
+  whenRunning(signal: AbortSignal): Promise<void> {
     if (!this.#paused) return Promise.resolve();
-    return new Promise((resolve) => this.#waiters.push(resolve));
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        this.#waiters = this.#waiters.filter((waiter) => waiter !== wake);
+        reject(signal.reason);
+      };
+      const wake = () => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      };
+      this.#waiters.push(wake);
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
   }
 }
 
@@ -72,8 +96,8 @@ export interface ProxyOptions {
   signal?: AbortSignal;
 }
 
-const _CANNOT_RECEIVE = new Set(["PUB", "PUSH"]);
-const _CANNOT_SEND = new Set(["SUB", "PULL"]);
+const _CANNOT_RECEIVE = new Set(["PUB", "PUSH", "RADIO", "SCATTER"]);
+const _CANNOT_SEND = new Set(["SUB", "PULL", "DISH", "GATHER"]);
 
 /**
  * Forwards messages from `frontend` to `backend` and, where both can, back
@@ -108,23 +132,43 @@ export async function proxy(
   options: ProxyOptions = {},
 ): Promise<void> {
   const { capture, control } = options;
-  // Either direction ending (a socket closed) stops the other one too.
+  // Either direction ending (a socket closed) stops the other one too; a
+  // socket that closes while both are paused, too.
   const stop = new AbortController();
   const signal = AbortSignal.any(
-    [options.signal, control?.signal, stop.signal].filter((s) =>
-      s !== undefined
-    ),
+    [
+      options.signal,
+      control?.signal,
+      stop.signal,
+      ...[frontend, backend, capture].map((socket) =>
+        socket && coreOf(socket).closing
+      ),
+    ].filter((s) => s !== undefined),
   );
+  // A pause stops a receive under way, which then takes nothing: paused,
+  // messages wait in the sockets, and a terminate loses none. Made once per
+  // pause, not per message.
+  let pausing: AbortSignal | undefined;
+  let receiving = signal;
+  const receiveSignal = (): AbortSignal => {
+    if (!control) return signal;
+    if (pausing !== control.pausing) {
+      pausing = control.pausing;
+      receiving = AbortSignal.any([signal, pausing]);
+    }
+    return receiving;
+  };
   const forward = async (from: Socket, to: Socket): Promise<void> => {
     try {
       while (true) {
-        if (control?.paused) await control.whenRunning();
+        if (control?.paused) await control.whenRunning(signal);
         signal.throwIfAborted();
-        const message = await from.receive({ signal });
-        if (control?.paused) {
-          // Paused while waiting: hold this message until resumed.
-          await control.whenRunning();
-          signal.throwIfAborted();
+        let message;
+        try {
+          message = await from.receive({ signal: receiveSignal() });
+        } catch (error) {
+          if (control?.paused && !signal.aborted) continue;
+          throw error;
         }
         if (capture) await capture.send(message, { signal });
         await to.send(message, { signal });

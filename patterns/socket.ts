@@ -6,6 +6,7 @@
  * @module
  */
 
+import { ZmqError } from "../codec/errors.ts";
 import type { SocketType } from "../codec/socket_type.ts";
 import type { MulticastOptions, TlsOptions } from "../transport/transport.ts";
 import type { Authenticator } from "./authentication.ts";
@@ -125,11 +126,16 @@ export abstract class Socket<M extends Message = Message>
    * @param type The ZMTP socket type.
    * @param options Options with libzmq's meaning.
    * @throws {ZmqError} `EINVAL` for an option the type does not take or a
-   * malformed key.
+   * malformed key, `ETERM` if the context is closed.
    */
   constructor(type: SocketType, options: SocketOptions = {}) {
     this.type = type;
     this.context = options.context ?? Context.default;
+    // As zmq_socket on a terminated context: its close would never reach
+    // this socket.
+    if (this.context.closed) {
+      throw new ZmqError("ETERM", "the context is closed; make a new one");
+    }
     const resolved = resolveOptions(type, options);
     this.sendHighWaterMark = resolved.sendHighWaterMark;
     this.receiveHighWaterMark = resolved.receiveHighWaterMark;

@@ -167,7 +167,8 @@ class _XPublisherRouting implements Routing {
     notice[0] = flag;
     notice.set(topic, 1);
     this.#notices.push([notice]);
-    this.#host.retryReceives();
+    // As a message arriving: a receive waiting takes it, or `poll` wakes.
+    this.#host.delivered();
   }
 }
 

@@ -3,7 +3,7 @@
  * wire: immediate, conflate, probeRouter, connect routing ids,
  * routerHandover, maxMessageSize.
  */
-import { assert, assertEquals, assertRejects } from "@std/assert";
+import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { Dealer, Pull, Push, Router, ZmqError } from "../mod.ts";
 import { decode, freePort, timeout } from "./_helpers.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
@@ -321,4 +321,43 @@ Deno.test("events: bind failed, connect delayed and retried with the interval", 
   await push.events.wait("handshake-succeeded", timeout().signal);
   await push.close();
   await other.close();
+});
+
+Deno.test("options out of libzmq's range are EINVAL when the socket is made", async () => {
+  const refused: [string, unknown][] = [
+    ["sendHighWaterMark", -1],
+    ["receiveHighWaterMark", Number.NaN],
+    ["sendHighWaterMark", "10"],
+    ["linger", -5],
+    ["linger", 2 ** 31], // a timer's limit
+    ["reconnectInterval", -7],
+    ["reconnectIntervalMax", -1],
+    ["maxMessageSize", -9],
+    ["handshakeInterval", -1],
+    ["heartbeatInterval", 1.5],
+    ["sendTimeout", -3],
+    ["receiveTimeout", Number.POSITIVE_INFINITY],
+    ["maxConnections", -2],
+    ["routingId", ""],
+    ["routingId", "x".repeat(256)],
+  ];
+  for (const [name, value] of refused) {
+    const error = assertThrows(
+      () => new Push({ [name]: value }),
+      ZmqError,
+      undefined,
+      `${name}: ${String(value)}`,
+    );
+    assertEquals(error.code, "EINVAL", `${name}: ${String(value)}`);
+  }
+  // Their bounds are taken.
+  const push = new Push({
+    sendHighWaterMark: 0,
+    linger: -1,
+    reconnectInterval: -1,
+    maxMessageSize: -1,
+    sendTimeout: 0,
+    routingId: "x".repeat(255),
+  });
+  await push.close();
 });

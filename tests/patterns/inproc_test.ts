@@ -3,6 +3,7 @@ import { assert, assertEquals, assertRejects } from "@std/assert";
 import {
   Context,
   Dealer,
+  Gather,
   Pair,
   proxy,
   ProxyControl,
@@ -12,9 +13,11 @@ import {
   Reply,
   Request,
   Router,
+  Scatter,
   Subscriber,
   ZmqError,
 } from "../../mod.ts";
+import { deadline } from "@std/async/deadline";
 import { decode, sendUntilReceived, timeout } from "../_helpers.ts";
 
 const text = new TextEncoder();
@@ -168,5 +171,48 @@ Deno.test("proxy: a ProxyControl pauses, resumes and terminates it", async () =>
   control.resume();
   assertEquals(decode((await sink.receive(timeout()))[0]), "two");
   control.terminate();
+  await running;
+});
+
+Deno.test("proxy: paused, it stops for an abort, a terminate or a closed socket, and the message it was waiting for stays in the socket", async () => {
+  for (const stop of ["abort", "terminate", "close"] as const) {
+    await using context = new Context();
+    const frontend = new Pull({ context });
+    await frontend.bind("inproc://in");
+    const backend = new Push({ context });
+    await backend.bind("inproc://out");
+    const source = new Push({ context });
+    source.connect("inproc://in");
+    const control = new ProxyControl();
+    const abort = new AbortController();
+    const running = proxy(frontend, backend, { control, signal: abort.signal });
+    control.pause();
+    await source.send("held");
+    if (stop === "abort") abort.abort();
+    else if (stop === "terminate") control.terminate();
+    else await backend.close();
+    await deadline(running, 5000);
+    if (stop !== "close") {
+      // Paused, it took nothing: the message waits in the frontend.
+      assertEquals(decode((await frontend.receive(timeout()))[0]), "held");
+    }
+  }
+});
+
+Deno.test("proxy: GATHER to SCATTER and DISH to RADIO forward one way", async () => {
+  await using context = new Context();
+  const gather = new Gather({ context });
+  await gather.bind("inproc://gather");
+  const scatter = new Scatter({ context });
+  await scatter.bind("inproc://scatter");
+  const source = new Scatter({ context });
+  source.connect("inproc://gather");
+  const sink = new Gather({ context });
+  sink.connect("inproc://scatter");
+  const stop = new AbortController();
+  const running = proxy(gather, scatter, { signal: stop.signal });
+  await source.send("through");
+  assertEquals(decode((await sink.receive(timeout()))[0]), "through");
+  stop.abort();
   await running;
 });

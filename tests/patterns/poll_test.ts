@@ -2,7 +2,8 @@
  * poll(): reading several sockets in one loop, against libzmq senders.
  */
 import { assertEquals } from "@std/assert";
-import { poll, Pull, Subscriber } from "../../mod.ts";
+import { poll, Pull, Subscriber, XPublisher } from "../../mod.ts";
+import { deadline } from "@std/async/deadline";
 import { decode, sendUntilReceived, timeout } from "../_helpers.ts";
 import { LibzmqPeer } from "../_libzmq_peer.ts";
 
@@ -85,4 +86,22 @@ Deno.test("an aborted signal ends a poll loop that is waiting", async () => {
   controller.abort();
   await ended;
   await pull.close();
+});
+
+Deno.test("poll wakes for an XPUB's subscription notices", async () => {
+  const xpub = new XPublisher();
+  await xpub.bind("inproc://poll-xpub");
+  const sub = new Subscriber();
+  sub.connect("inproc://poll-xpub");
+  const controller = new AbortController();
+  const polled = (async () => {
+    for await (const [name, message] of poll({ xpub }, controller)) {
+      controller.abort();
+      return [name, decode(message[0])];
+    }
+  })();
+  sub.subscribe("weather");
+  assertEquals(await deadline(polled, 5000), ["xpub", "\x01weather"]);
+  await sub.close();
+  await xpub.close();
 });

@@ -77,6 +77,7 @@ function hostOf(pipes: Counted[]): RoutingHost {
     sendPending: false,
     retrySends() {},
     retryReceives() {},
+    delivered() {},
   };
 }
 

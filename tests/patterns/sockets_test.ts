@@ -1,5 +1,5 @@
 /** Socket semantics between our own sockets: states, waiting, order, linger, endpoints. */
-import { assert, assertEquals, assertRejects } from "@std/assert";
+import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { deadline } from "@std/async/deadline";
 import {
   Context,
@@ -515,4 +515,40 @@ Deno.test("timeouts and routerMandatory fail with typed errors", async () => {
   const [id] = await router.receive(timeout());
   await router.send([id, "routed"]);
   assertEquals(decode((await dealer.receive(timeout()))[0]), "routed");
+});
+
+Deno.test("an already-aborted signal sends and takes nothing", async () => {
+  await using context = new Context();
+  const pull = new Pull({ context });
+  await pull.bind("inproc://aborted");
+  const push = new Push({ context });
+  push.connect("inproc://aborted");
+  const aborted = AbortSignal.abort(new Error("abandoned"));
+  await assertRejects(
+    () => push.send("dropped", { signal: aborted }),
+    Error,
+    "abandoned",
+  );
+  await push.send("kept");
+  await assertRejects(
+    () => pull.receive({ signal: aborted }),
+    Error,
+    "abandoned",
+  );
+  // The abandoned receive took nothing; the abandoned send sent nothing.
+  assertEquals(decode((await pull.receive(timeout()))[0]), "kept");
+  assertEquals(pull.readable, false);
+});
+
+Deno.test("a closed context takes no new socket (ETERM); the default one is made anew", async () => {
+  const context = new Context();
+  await context.close();
+  assertEquals(context.closed, true);
+  const error = assertThrows(() => new Pull({ context }), ZmqError);
+  assertEquals(error.code, "ETERM");
+  const old = Context.default;
+  await old.close();
+  const fresh = new Pull(); // joins a new default context
+  assert(fresh.context !== old && !fresh.context.closed);
+  await fresh.close();
 });
