@@ -206,6 +206,7 @@ export class Endpoints {
     const closed: Promise<unknown>[] = [];
     for (const [link, pipe] of this.#core.links) {
       if (pipe.accepted && pipe.endpoint === endpoint) {
+        pipe.closedHere = true;
         link.close();
         closed.push(link.done);
       }
@@ -220,7 +221,9 @@ export class Endpoints {
     const { transport, address } = resolveEndpoint(endpoint, "connect");
     _checkCompatible(settings.type, transport, "connect");
     const assignedRoutingId = connectRoutingId(settings.type, options);
-    const immediate = settings.immediate;
+    // As libzmq: a udp pipe is made at connect whatever `immediate` says
+    // (no handshake would ever make it).
+    const immediate = settings.immediate && transport.scheme !== "udp";
     const pipe = core.newPipe(endpoint, false, immediate);
     pipe.assignedRoutingId = assignedRoutingId;
     const linkOptions = this.#linkOptions();
@@ -281,6 +284,7 @@ export class Endpoints {
     const index = this.#dialers.indexOf(entry);
     if (index >= 0) this.#dialers.splice(index, 1);
     const { dialer, pipe } = entry;
+    pipe.closedHere = true;
     // The link it serves goes on (closing a dialer ends its loop only).
     const closing = dialer.close();
     if (linger !== 0 && pipe.link) {

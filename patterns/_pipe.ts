@@ -77,6 +77,11 @@ export class Pipe {
   inTurn = false;
   /** The current link, while there is one. */
   link: Link | undefined;
+  /**
+   * Set when this socket itself ends the pipe's link (`unbind`,
+   * `disconnect`): no peer-gone notice then (STREAM's `[id, ""]`).
+   */
+  closedHere = false;
   /** What the peer said in its last handshake. */
   peer: PeerInfo | undefined;
   /** The routing id a ROUTER knows this peer by. */

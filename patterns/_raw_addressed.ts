@@ -152,6 +152,8 @@ export class RawAddressed implements Routing {
 
   #farewell(pipe: Pipe): void {
     if (!this.#live.delete(pipe) || this.#closed.has(pipe)) return;
+    // Ended by our own unbind or disconnect: libzmq says nothing then.
+    if (pipe.closedHere) return;
     if (!coreOf(this.#socket).closed) this.#notify(pipe);
   }
 

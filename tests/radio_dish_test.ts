@@ -88,6 +88,17 @@ Deno.test("RADIO → DISH (ours) over udp unicast: every group is sent, the DISH
   }
 });
 
+Deno.test("RADIO over udp with immediate: what is sent at once after connect goes, as libzmq's", async () => {
+  await using dish = new Dish();
+  dish.join("g");
+  await dish.bind("udp://127.0.0.1:0");
+  // udp has no handshake to wait for: libzmq makes its pipe at connect.
+  await using radio = new Radio({ immediate: true });
+  radio.connect(dish.lastEndpoint!);
+  await radio.send("first", { group: "g" });
+  assertEquals(decode((await receive(dish))[0]), "first");
+});
+
 Deno.test("RADIO → DISH (ours) over udp multicast on loopback (interface;group:port)", async () => {
   await using dish = new Dish();
   dish.join("TV");

@@ -440,3 +440,25 @@ Deno.test("examples/http_stream.ts runs with --allow-net=127.0.0.1 and prints it
   assertEquals(status.code, 0, stderr);
   assertEquals(rest.trim(), "GET / HTTP/1.1");
 });
+
+Deno.test("STREAM: a connection our own unbind or disconnect ends gets no [id, ''] notice, as libzmq's", async () => {
+  await using bound = new Stream();
+  await bound.bind("tcp://127.0.0.1:0");
+  const client = await connectTo(bound);
+  await bound.receive(timeout()); // [id, ""]: connected
+  await bound.unbind(bound.lastEndpoint!);
+  // The link has ended by now, and said nothing.
+  assertEquals(bound.readable, false);
+  client.close();
+
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const endpoint = `tcp://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`;
+  await using connecting = new Stream();
+  connecting.connect(endpoint);
+  const server = await listener.accept();
+  await connecting.receive(timeout()); // connected
+  await connecting.disconnect(endpoint);
+  assertEquals(connecting.readable, false);
+  server.close();
+  listener.close();
+});
