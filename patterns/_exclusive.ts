@@ -39,7 +39,10 @@ export class Exclusive implements Routing {
   }
 
   attach(pipe: Pipe): void {
-    this.#pipe ??= pipe;
+    // As libzmq's PAIR, which keeps a departed peer's pipe until it is read
+    // to its end: no new peer before, so one peer's unread is all it holds.
+    // (A `connect` pipe, never detached, takes its place all the same.)
+    if (this.#left === undefined || !pipe.transient) this.#pipe ??= pipe;
   }
 
   ready(pipe: Pipe): boolean {

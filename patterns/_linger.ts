@@ -31,7 +31,7 @@ export async function shutdown(
   linger: number,
 ): Promise<CloseSummary> {
   core.closed = true;
-  const unread = core.abandonCallers();
+  let unread = core.abandonCallers();
   // Linger 0 drops what is queued now, before a wait lets a link write it
   // (links write within microtasks of a send).
   let dropped = 0;
@@ -43,15 +43,19 @@ export async function shutdown(
     await _flush(core, [...core.pipes], () => [...core.links.keys()], linger);
   }
   const dialers = endpoints.closeDialers();
-  // Counted before the links close: an accepted pipe leaves with its link.
-  for (const pipe of core.pipes) dropped += pipe.outbound.length;
+  // Counted before the links close (an accepted pipe leaves with its link,
+  // and a routing may drop what a pipe leaving holds): those left already,
+  // then those still here.
+  unread += core.departedUnread();
+  for (const pipe of core.pipes) {
+    dropped += pipe.outbound.length;
+    unread += pipe.inbound.length;
+  }
   for (const link of core.links.keys()) link.close();
   await dialers;
   await core.whenServed();
   for (const pipe of [...core.pipes]) core.remove(pipe);
-  // Every pipe has left now, each with what nobody read: those that left
-  // before close too.
-  return { dropped, unread: unread + core.departedUnread() };
+  return { dropped, unread };
 }
 
 /**

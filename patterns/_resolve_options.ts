@@ -97,33 +97,40 @@ const _RANGES: Partial<Record<keyof ResolvedOptions, [number, number]>> = {
   linger: [-1, _MAX_MS],
   reconnectInterval: [-1, _MAX_MS],
   reconnectIntervalMax: [0, _MAX_MS],
-  maxMessageSize: [-1, Number.MAX_SAFE_INTEGER],
+  // Any negative value: no limit, as libzmq's int64.
+  maxMessageSize: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
   handshakeInterval: [0, _MAX_MS],
   heartbeatInterval: [0, _MAX_MS],
   heartbeatTimeout: [-1, _MAX_MS],
-  heartbeatTimeToLive: [0, 6_553_500],
+  // libzmq keeps it in deciseconds from 0 to 65535, dividing first.
+  heartbeatTimeToLive: [-99, 6_553_599],
   sendTimeout: [-1, _MAX_MS],
   receiveTimeout: [-1, _MAX_MS],
   maxConnections: [-1, Number.MAX_SAFE_INTEGER],
 };
 
 /**
- * Refuses a value libzmq refuses (EINVAL): not an integer, or out of its
- * range; a routing id of no byte or over 255.
+ * Refuses a value libzmq refuses (EINVAL): not a finite number, or out of
+ * its range; a routing id of no byte or over 255. A fraction is cut to
+ * its integer, as zeromq.js does; a TTL to whole deciseconds and any
+ * negative maximum size to -1, as libzmq keeps them.
  */
 function _checkRanges(resolved: ResolvedOptions): void {
+  const numbers = resolved as unknown as Record<string, unknown>;
   for (const [name, [least, most]] of Object.entries(_RANGES)) {
-    const value = resolved[name as keyof ResolvedOptions];
-    if (
-      typeof value !== "number" || !Number.isInteger(value) || value < least ||
-      value > most
-    ) {
+    const given = numbers[name];
+    const value = typeof given === "number" ? Math.trunc(given) : Number.NaN;
+    if (!Number.isFinite(value) || value < least || value > most) {
       throw new ZmqError(
         "EINVAL",
-        `${name} is an integer from ${least} to ${most}, not ${String(value)}`,
+        `${name} is a number from ${least} to ${most}, not ${String(given)}`,
       );
     }
+    numbers[name] = value;
   }
+  resolved.heartbeatTimeToLive =
+    Math.trunc(resolved.heartbeatTimeToLive / 100) * 100 || 0;
+  if (resolved.maxMessageSize < 0) resolved.maxMessageSize = -1;
   const routingId = resolved.routingId;
   if (
     routingId !== undefined &&

@@ -5,6 +5,7 @@
  */
 
 import { ZmqError } from "../codec/errors.ts";
+import type { Message } from "./message.ts";
 import type { Socket } from "./socket.ts";
 import { coreOf } from "./_core.ts";
 
@@ -100,6 +101,21 @@ const _CANNOT_RECEIVE = new Set(["PUB", "PUSH", "RADIO", "SCATTER"]);
 const _CANNOT_SEND = new Set(["SUB", "PULL", "DISH", "GATHER"]);
 
 /**
+ * Sends a message the proxy held when it stopped, if the sockets take it
+ * now (best effort: a full or closed socket loses it, as a stopped proxy
+ * must not wait).
+ */
+async function _lastForward(
+  message: Message,
+  to: Socket,
+  capture: Socket | undefined,
+): Promise<void> {
+  const now = { signal: AbortSignal.timeout(0) };
+  await capture?.send(message, now).catch(() => {});
+  await to.send(message, now).catch(() => {});
+}
+
+/**
  * Forwards messages from `frontend` to `backend` and, where both can, back
  * again, until the signal aborts or a socket closes: XSUB↔XPUB carries
  * subscriptions upstream, ROUTER↔DEALER carries request envelopes both ways,
@@ -163,12 +179,24 @@ export async function proxy(
       while (true) {
         if (control?.paused) await control.whenRunning(signal);
         signal.throwIfAborted();
+        const receiving = receiveSignal();
         let message;
         try {
-          message = await from.receive({ signal: receiveSignal() });
+          message = await from.receive({ signal: receiving });
         } catch (error) {
-          if (control?.paused && !signal.aborted) continue;
+          // Stopped by a pause (maybe resumed since): receive again.
+          if (pausing?.aborted && !signal.aborted) continue;
           throw error;
+        }
+        if (control?.paused) {
+          // Taken as a pause came: held until resumed, nothing forwarded
+          // while paused; if the proxy stops instead, it goes on its way.
+          try {
+            await control.whenRunning(signal);
+          } catch (error) {
+            await _lastForward(message, to, capture);
+            throw error;
+          }
         }
         if (capture) await capture.send(message, { signal });
         await to.send(message, { signal });

@@ -332,9 +332,9 @@ Deno.test("options out of libzmq's range are EINVAL when the socket is made", as
     ["linger", 2 ** 31], // a timer's limit
     ["reconnectInterval", -7],
     ["reconnectIntervalMax", -1],
-    ["maxMessageSize", -9],
     ["handshakeInterval", -1],
-    ["heartbeatInterval", 1.5],
+    ["heartbeatInterval", Number.NaN],
+    ["heartbeatTimeToLive", 6_553_600],
     ["sendTimeout", -3],
     ["receiveTimeout", Number.POSITIVE_INFINITY],
     ["maxConnections", -2],
@@ -350,14 +350,22 @@ Deno.test("options out of libzmq's range are EINVAL when the socket is made", as
     );
     assertEquals(error.code, "EINVAL", `${name}: ${String(value)}`);
   }
-  // Their bounds are taken.
+  // Their bounds are taken, and what libzmq and zeromq.js make of the
+  // rest: fractions cut, any negative size no limit, a TTL in deciseconds.
   const push = new Push({
     sendHighWaterMark: 0,
-    linger: -1,
+    linger: 1.5,
     reconnectInterval: -1,
-    maxMessageSize: -1,
+    maxMessageSize: -9,
+    heartbeatTimeToLive: 6_553_599,
     sendTimeout: 0,
     routingId: "x".repeat(255),
   });
+  assertEquals(
+    [push.linger, push.maxMessageSize, push.heartbeatTimeToLive],
+    [1, -1, 6_553_500],
+  );
+  await using short = new Push({ heartbeatTimeToLive: -99 });
+  assertEquals(short.heartbeatTimeToLive, 0);
   await push.close();
 });

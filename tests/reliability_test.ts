@@ -14,6 +14,8 @@ import {
   Push,
   Router,
   Subscriber,
+  XPublisher,
+  XSubscriber,
   ZmqError,
 } from "../mod.ts";
 import {
@@ -244,6 +246,42 @@ Deno.test("close() counts what a peer that left before sent and nobody read", as
   await pull.events.wait("disconnected", timeout().signal);
   assert(pull.readable); // one taken ahead for the next receive
   assertEquals(await pull.close(), { dropped: 0, unread: 5 });
+});
+
+Deno.test("close() counts what a live XSUB peer sent an XPUB and nobody read", async () => {
+  const context = new Context();
+  const xpub = new XPublisher({ context });
+  await xpub.bind("inproc://xpub-unread");
+  const xsub = new XSubscriber({ context });
+  xsub.connect("inproc://xpub-unread");
+  // Sent in one go, the three cross in one delivery.
+  await Promise.all(["a", "b", "c"].map((word) => xsub.send(word)));
+  while (!xpub.readable) await new Promise((resolve) => setTimeout(resolve));
+  assertEquals(await xpub.close(), { dropped: 0, unread: 3 });
+  await context.close();
+});
+
+Deno.test("PAIR: while a departed peer's messages are unread, a new peer is refused, as libzmq's", async () => {
+  await using bound = new Pair();
+  await bound.bind("tcp://127.0.0.1:0");
+  const first = new Pair();
+  first.connect(bound.lastEndpoint!);
+  await first.send("from the first", timeout());
+  await first.close();
+  await bound.events.wait("disconnected", timeout().signal);
+  await using second = new Pair({ reconnectInterval: 20 });
+  second.connect(bound.lastEndpoint!);
+  // Refused (its link closed) until the first one's message is read.
+  await bound.events.wait("disconnected", timeout().signal);
+  assertEquals((await bound.receive(timeout())).map(decode), [
+    "from the first",
+  ]);
+  // Then taken when it comes back.
+  await bound.events.wait("handshake-succeeded", timeout().signal);
+  await second.send("from the second", timeout());
+  assertEquals((await bound.receive(timeout())).map(decode), [
+    "from the second",
+  ]);
 });
 
 Deno.test("reconnectInterval -1: a connect whose link ends leaves, and its share goes to the peers left", async () => {

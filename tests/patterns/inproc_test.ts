@@ -148,8 +148,8 @@ Deno.test("inproc: a name binds once; incompatible sockets are refused; a rebind
   assertEquals(decode((await second.receive(timeout()))[0]), "to the second");
 });
 
-Deno.test("proxy: a ProxyControl pauses, resumes and terminates it", async () => {
-  await using context = new Context();
+/** A PULL → PUSH streamer's sockets, and a PUSH and a PULL at its ends. */
+async function streamer(context: Context) {
   const frontend = new Pull({ context });
   await frontend.bind("inproc://in");
   const backend = new Push({ context });
@@ -158,6 +158,12 @@ Deno.test("proxy: a ProxyControl pauses, resumes and terminates it", async () =>
   source.connect("inproc://in");
   const sink = new Pull({ context });
   sink.connect("inproc://out");
+  return { frontend, backend, source, sink };
+}
+
+Deno.test("proxy: a ProxyControl pauses, resumes and terminates it", async () => {
+  await using context = new Context();
+  const { frontend, backend, source, sink } = await streamer(context);
   const control = new ProxyControl();
   const running = proxy(frontend, backend, { control });
   await source.send("one");
@@ -177,12 +183,7 @@ Deno.test("proxy: a ProxyControl pauses, resumes and terminates it", async () =>
 Deno.test("proxy: paused, it stops for an abort, a terminate or a closed socket, and the message it was waiting for stays in the socket", async () => {
   for (const stop of ["abort", "terminate", "close"] as const) {
     await using context = new Context();
-    const frontend = new Pull({ context });
-    await frontend.bind("inproc://in");
-    const backend = new Push({ context });
-    await backend.bind("inproc://out");
-    const source = new Push({ context });
-    source.connect("inproc://in");
+    const { frontend, backend, source } = await streamer(context);
     const control = new ProxyControl();
     const abort = new AbortController();
     const running = proxy(frontend, backend, { control, signal: abort.signal });
@@ -199,7 +200,7 @@ Deno.test("proxy: paused, it stops for an abort, a terminate or a closed socket,
   }
 });
 
-Deno.test("proxy: GATHER to SCATTER and DISH to RADIO forward one way", async () => {
+Deno.test("proxy: GATHER to SCATTER forwards one way (a SCATTER cannot receive)", async () => {
   await using context = new Context();
   const gather = new Gather({ context });
   await gather.bind("inproc://gather");
@@ -214,5 +215,29 @@ Deno.test("proxy: GATHER to SCATTER and DISH to RADIO forward one way", async ()
   await source.send("through");
   assertEquals(decode((await sink.receive(timeout()))[0]), "through");
   stop.abort();
+  await running;
+});
+
+Deno.test("proxy: a pause and a resume in one turn leave it running; a message taken as it pauses waits for the resume", async () => {
+  await using context = new Context();
+  const { frontend, backend, source, sink } = await streamer(context);
+  const control = new ProxyControl();
+  const running = proxy(frontend, backend, { control });
+  await new Promise((resolve) => setTimeout(resolve)); // waiting in receive
+  control.pause();
+  control.resume();
+  await source.send("after a blink");
+  assertEquals(decode((await sink.receive(timeout()))[0]), "after a blink");
+  // Queued before the proxy's next receive, which resolves at once: paused
+  // meanwhile, it holds the message instead of forwarding it.
+  await source.send("held");
+  control.pause();
+  const early = await sink.receive({ signal: AbortSignal.timeout(100) }).catch(
+    () => "nothing",
+  );
+  assertEquals(early, "nothing", "paused: nothing is forwarded");
+  control.resume();
+  assertEquals(decode((await sink.receive(timeout()))[0]), "held");
+  control.terminate();
   await running;
 });
