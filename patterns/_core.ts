@@ -116,6 +116,8 @@ export class SocketCore implements RoutingHost, SessionHost {
     if (pipe.state !== "new") return;
     pipe.state = "attached";
     this.pipes.add(pipe);
+    // An `immediate` connect pipe comes back as itself: counted live again.
+    this.#departed.delete(pipe);
     this.routing.attach?.(pipe);
     this.retrySends();
   }

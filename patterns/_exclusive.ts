@@ -15,8 +15,11 @@ import type { Routing } from "./_routing.ts";
  */
 export class Exclusive implements Routing {
   #pipe: Pipe | undefined;
-  /** A peer that left with messages unread: read before the next peer's. */
-  #left: Pipe | undefined;
+  /**
+   * Peers that left with messages unread, read before the next peer's: one
+   * at most but for `connect` pipes dropped by `disconnect`.
+   */
+  #left: Pipe[] = [];
 
   send(frames: Message): boolean {
     const pipe = this.#pipe;
@@ -27,9 +30,9 @@ export class Exclusive implements Routing {
 
   receive(): Message | undefined {
     const left = this.#left;
-    if (left) {
-      const message = left.inbound.shift();
-      if (left.inbound.length === 0) this.#left = undefined;
+    while (left.length > 0) {
+      const message = left[0].inbound.shift();
+      if (left[0].inbound.length === 0) left.shift();
       if (message) return message;
     }
     const pipe = this.#pipe;
@@ -42,7 +45,7 @@ export class Exclusive implements Routing {
     // As libzmq's PAIR, which keeps a departed peer's pipe until it is read
     // to its end: no new peer before, so one peer's unread is all it holds.
     // (A `connect` pipe, never detached, takes its place all the same.)
-    if (this.#left === undefined || !pipe.transient) this.#pipe ??= pipe;
+    if (this.#left.length === 0 || !pipe.transient) this.#pipe ??= pipe;
   }
 
   ready(pipe: Pipe): boolean {
@@ -53,10 +56,10 @@ export class Exclusive implements Routing {
     if (this.#pipe !== pipe) return;
     this.#pipe = undefined;
     // What it sent stays readable, as libzmq reads a pipe to its end.
-    if (pipe.inbound.length > 0) this.#left = pipe;
+    if (pipe.inbound.length > 0) this.#left.push(pipe);
   }
 
   arrived(pipe: Pipe): void {
-    if (pipe !== this.#pipe) pipe.inbound.clear();
+    if (pipe !== this.#pipe && !this.#left.includes(pipe)) pipe.inbound.clear();
   }
 }

@@ -112,14 +112,17 @@ const _RANGES: Partial<Record<keyof ResolvedOptions, [number, number]>> = {
 /**
  * Refuses a value libzmq refuses (EINVAL): not a finite number, or out of
  * its range; a routing id of no byte or over 255. A fraction is cut to
- * its integer, as zeromq.js does; a TTL to whole deciseconds and any
- * negative maximum size to -1, as libzmq keeps them.
+ * its integer, as zeromq.js does; a TTL to whole deciseconds, as libzmq
+ * keeps it (any negative maximum size is no limit, kept as given).
  */
 function _checkRanges(resolved: ResolvedOptions): void {
   const numbers = resolved as unknown as Record<string, unknown>;
   for (const [name, [least, most]] of Object.entries(_RANGES)) {
     const given = numbers[name];
-    const value = typeof given === "number" ? Math.trunc(given) : Number.NaN;
+    // (+ 0: a negative fraction is cut to 0, not -0.)
+    const value = typeof given === "number"
+      ? Math.trunc(given) + 0
+      : Number.NaN;
     if (!Number.isFinite(value) || value < least || value > most) {
       throw new ZmqError(
         "EINVAL",
@@ -130,7 +133,7 @@ function _checkRanges(resolved: ResolvedOptions): void {
   }
   resolved.heartbeatTimeToLive =
     Math.trunc(resolved.heartbeatTimeToLive / 100) * 100 || 0;
-  if (resolved.maxMessageSize < 0) resolved.maxMessageSize = -1;
+
   const routingId = resolved.routingId;
   if (
     routingId !== undefined &&

@@ -110,9 +110,10 @@ async function _lastForward(
   to: Socket,
   capture: Socket | undefined,
 ): Promise<void> {
-  const now = { signal: AbortSignal.timeout(0) };
-  await capture?.send(message, now).catch(() => {});
-  await to.send(message, now).catch(() => {});
+  await to.send(message, { signal: AbortSignal.timeout(0) }).catch(() => {});
+  await capture?.send(message, { signal: AbortSignal.timeout(0) }).catch(
+    () => {},
+  );
 }
 
 /**
@@ -175,33 +176,30 @@ export async function proxy(
     return receiving;
   };
   const forward = async (from: Socket, to: Socket): Promise<void> => {
+    // Taken and not yet forwarded: waits out a pause that came meanwhile,
+    // and goes on its way (best effort) if the proxy stops instead.
+    let held: Message | undefined;
     try {
       while (true) {
-        if (control?.paused) await control.whenRunning(signal);
+        while (control?.paused) await control.whenRunning(signal);
         signal.throwIfAborted();
-        const receiving = receiveSignal();
-        let message;
-        try {
-          message = await from.receive({ signal: receiving });
-        } catch (error) {
-          // Stopped by a pause (maybe resumed since): receive again.
-          if (pausing?.aborted && !signal.aborted) continue;
-          throw error;
-        }
-        if (control?.paused) {
-          // Taken as a pause came: held until resumed, nothing forwarded
-          // while paused; if the proxy stops instead, it goes on its way.
+        if (held === undefined) {
+          const receiving = receiveSignal();
           try {
-            await control.whenRunning(signal);
+            held = await from.receive({ signal: receiving });
           } catch (error) {
-            await _lastForward(message, to, capture);
+            // Stopped by a pause (maybe resumed since): receive again.
+            if (receiving.aborted && !signal.aborted) continue;
             throw error;
           }
+          continue; // a pause may have come as it was taken
         }
-        if (capture) await capture.send(message, { signal });
-        await to.send(message, { signal });
+        if (capture) await capture.send(held, { signal });
+        await to.send(held, { signal });
+        held = undefined;
       }
     } catch (error) {
+      if (held !== undefined) await _lastForward(held, to, capture);
       if (signal.aborted) return;
       if (error instanceof ZmqError && error.code === "ETERM") return;
       throw error;

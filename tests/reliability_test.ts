@@ -390,3 +390,20 @@ Deno.test("disconnect(): while what is queued drains, the peer's link delivers n
   await disconnecting;
   assertEquals(dealer.readable, false);
 });
+
+Deno.test("close() counts an immediate connect's unread once, though its pipe came back", async () => {
+  const pull = new Pull({ immediate: true, reconnectInterval: 20 });
+  const first = new Push();
+  await first.bind("tcp://127.0.0.1:0");
+  const endpoint = first.lastEndpoint!;
+  pull.connect(endpoint);
+  await pull.events.wait("handshake-succeeded", timeout().signal);
+  for (const word of ["a", "b", "c"]) await first.send(word, timeout());
+  await first.close(); // after its linger: all written
+  await pull.events.wait("disconnected", timeout().signal);
+  await using second = new Push();
+  await second.bind(endpoint);
+  // The same pipe, attached again: its unread is live, not departed.
+  await pull.events.wait("handshake-succeeded", timeout().signal);
+  assertEquals(await pull.close(), { dropped: 0, unread: 3 });
+});

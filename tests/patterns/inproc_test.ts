@@ -241,3 +241,44 @@ Deno.test("proxy: a pause and a resume in one turn leave it running; a message t
   control.terminate();
   await running;
 });
+
+Deno.test("proxy: two ways, a pause and a resume in one turn leave it running", async () => {
+  await using context = new Context();
+  const frontend = new Router({ context });
+  await frontend.bind("inproc://front");
+  const backend = new Dealer({ context });
+  await backend.bind("inproc://back");
+  const control = new ProxyControl();
+  const running = proxy(frontend, backend, { control });
+  await new Promise((resolve) => setTimeout(resolve)); // both receiving
+  control.pause();
+  control.resume();
+  const client = new Request({ context });
+  client.connect("inproc://front");
+  const service = new Reply({ context });
+  service.connect("inproc://back");
+  await client.send("ping");
+  await service.send(await service.receive(timeout()));
+  assertEquals(decode((await client.receive(timeout()))[0]), "ping");
+  control.terminate();
+  await running;
+});
+
+Deno.test("proxy: a message held through a pause goes on when a resume and a terminate come in one turn", async () => {
+  await using context = new Context();
+  const { frontend, backend, source, sink } = await streamer(context);
+  const control = new ProxyControl();
+  control.pause();
+  const running = proxy(frontend, backend, { control });
+  await source.send("held");
+  await new Promise((resolve) => setTimeout(resolve));
+  // A blink of running: the message is taken, then held by the pause.
+  control.resume();
+  await Promise.resolve();
+  control.pause();
+  await new Promise((resolve) => setTimeout(resolve));
+  control.resume();
+  control.terminate();
+  await running;
+  assertEquals(decode((await sink.receive(timeout()))[0]), "held");
+});
