@@ -177,12 +177,13 @@ export function encodePing(ttl: number, context: Uint8Array): Uint8Array {
  * ```
  *
  * @param pingData The data of the PING being answered (TTL and context).
- * @returns The frame body, echoing the PING's context.
- * @throws {ProtocolError} If the PING has no TTL or over 16 bytes of context.
+ * @returns The frame body, echoing the PING's context: its first 16 bytes,
+ * as libzmq echoes a longer one.
+ * @throws {ProtocolError} If the PING has no TTL.
  */
 export function encodePong(pingData: Uint8Array): Uint8Array {
-  if (pingData.length < 2 || pingData.length > 18) {
+  if (pingData.length < 2) {
     throw new ProtocolError("protocol", "malformed PING command");
   }
-  return encodeCommand("PONG", pingData.subarray(2));
+  return encodeCommand("PONG", pingData.subarray(2, 18));
 }

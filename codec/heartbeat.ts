@@ -9,7 +9,7 @@
 export interface HeartbeatOptions {
   /** Send a PING this often once ready; 0 (default) sends none. */
   interval?: number;
-  /** How long to wait for any traffic after a PING; -1 (default) means `interval`. */
+  /** How long to wait for any traffic after a PING; -1 (default) means `interval`, 0 never drops the peer (as libzmq). */
   timeout?: number;
   /** The TTL our PINGs ask the peer to apply (sent in deciseconds); 0 (default) asks for none. */
   timeToLive?: number;
@@ -86,7 +86,7 @@ export class Heartbeat {
    */
   get deadline(): number | undefined {
     let next = this.#nextPing;
-    if (this.#silentSincePing()) {
+    if (this.#timeout > 0 && this.#silentSincePing()) {
       const answerDue = this.#pingSentAt! + this.#timeout;
       if (next === undefined || answerDue < next) next = answerDue;
     }
@@ -201,7 +201,8 @@ export class Heartbeat {
    */
   tick(now: number): HeartbeatAction | undefined {
     if (this.#ttlAwaitsTime) this.onTraffic(now);
-    const silentSincePing = this.#silentSincePing();
+    // A timeout of 0 never drops the peer, as in libzmq.
+    const silentSincePing = this.#timeout > 0 && this.#silentSincePing();
     if (silentSincePing && now >= this.#pingSentAt! + this.#timeout) {
       return {
         type: "timeout",
@@ -216,7 +217,7 @@ export class Heartbeat {
     }
     if (this.#nextPing === undefined || now < this.#nextPing) return undefined;
     // A PING sent while one is unanswered must not push its answer back.
-    if (!silentSincePing) this.#pingSentAt = now;
+    if (!this.#silentSincePing()) this.#pingSentAt = now;
     this.#nextPing = now + this.#interval;
     return { type: "ping", ttl: Math.min(Math.round(this.#ttl / 100), 0xffff) };
   }

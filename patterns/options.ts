@@ -23,7 +23,7 @@ export interface SocketOptions {
    */
   linger?: number;
   /**
-   * Delay before reconnecting, in ms; -1 turns reconnection off (a
+   * Delay before reconnecting, in ms; 0 or -1 turns reconnection off (a
    * `connect` whose link ends is then dropped with what is queued for it,
    * as libzmq ends the endpoint; one whose one attempt failed stays, as in
    * libzmq). Default 100.
@@ -39,7 +39,7 @@ export interface SocketOptions {
   handshakeInterval?: number;
   /** Send a ZMTP PING this often, in ms; 0 (default) sends none. Any traffic counts as life. */
   heartbeatInterval?: number;
-  /** Drop a peer silent this long after a PING, in ms; -1 (default) means `heartbeatInterval`. */
+  /** Drop a peer silent this long after a PING, in ms; -1 (default) means `heartbeatInterval`, 0 never (as libzmq). */
   heartbeatTimeout?: number;
   /** Ask the peer to drop us after this long without traffic, in ms (sent in the PING); 0 (default) asks nothing. */
   heartbeatTimeToLive?: number;

@@ -407,3 +407,16 @@ Deno.test("close() counts an immediate connect's unread once, though its pipe ca
   await pull.events.wait("handshake-succeeded", timeout().signal);
   assertEquals(await pull.close(), { dropped: 0, unread: 3 });
 });
+
+Deno.test("a link that ends is followed by a connect-retried event, as libzmq reports every reconnect", async () => {
+  const pull = new Pull();
+  await pull.bind("tcp://127.0.0.1:0");
+  await using push = new Push({ reconnectInterval: 50 });
+  push.connect(pull.lastEndpoint!);
+  await push.events.wait("handshake-succeeded", timeout().signal);
+  await pull.close();
+  await push.events.wait("disconnected", timeout().signal);
+  const retried = await push.events.wait("connect-retried", timeout().signal);
+  assert(retried.interval >= 50, `interval ${retried.interval}`);
+  assertEquals(retried.reason, "the connection ended");
+});

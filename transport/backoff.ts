@@ -47,9 +47,9 @@ export class ReconnectBackoff {
     this.#current = options.reconnectInterval;
   }
 
-  /** Whether reconnection is on at all. */
+  /** Whether reconnection is on at all: an interval of 0 or -1 turns it off, as in libzmq. */
   get enabled(): boolean {
-    return this.#options.reconnectInterval >= 0;
+    return this.#options.reconnectInterval > 0;
   }
 
   /**

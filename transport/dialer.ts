@@ -92,7 +92,11 @@ export class Dialer {
         if (!signal.aborted) handlers.onGiveUp?.();
         return;
       }
-      await sleep(backoff.next(), signal);
+      if (signal.aborted) return;
+      // As libzmq reports every reconnect it schedules.
+      const delay = backoff.next();
+      handlers.onRetry?.(delay, new Error("the connection ended"));
+      await sleep(delay, signal);
     }
   }
 }

@@ -47,6 +47,17 @@ Deno.test("heartbeat: silence after a PING times out", () => {
   });
 });
 
+Deno.test("heartbeat: a timeout of 0 never drops the peer, as libzmq's", () => {
+  const heartbeat = new codec.Heartbeat({ interval: 100, timeout: 0 });
+  heartbeat.onReady(0);
+  assertEquals(heartbeat.tick(100)?.type, "ping");
+  // No answer is due: only the next PING.
+  assertEquals(heartbeat.deadline, 200);
+  assertEquals(heartbeat.tick(150), undefined);
+  assertEquals(heartbeat.tick(200)?.type, "ping");
+  assertEquals(heartbeat.tick(100_000)?.type, "ping");
+});
+
 Deno.test("heartbeat: traffic at the very time of the PING is not an answer", () => {
   const heartbeat = new codec.Heartbeat({ interval: 100, timeout: 50 });
   heartbeat.onReady(0);
