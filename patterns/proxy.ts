@@ -179,6 +179,8 @@ export async function proxy(
     // Taken and not yet forwarded: waits out a pause that came meanwhile,
     // and goes on its way (best effort) if the proxy stops instead.
     let held: Message | undefined;
+    // Whether the capture has it already: it never gets a message twice.
+    let captured = false;
     try {
       while (true) {
         while (control?.paused) await control.whenRunning(signal);
@@ -194,12 +196,18 @@ export async function proxy(
           }
           continue; // a pause may have come as it was taken
         }
-        if (capture) await capture.send(held, { signal });
+        if (capture && !captured) {
+          await capture.send(held, { signal });
+          captured = true;
+        }
         await to.send(held, { signal });
         held = undefined;
+        captured = false;
       }
     } catch (error) {
-      if (held !== undefined) await _lastForward(held, to, capture);
+      if (held !== undefined) {
+        await _lastForward(held, to, captured ? undefined : capture);
+      }
       if (signal.aborted) return;
       if (error instanceof ZmqError && error.code === "ETERM") return;
       throw error;

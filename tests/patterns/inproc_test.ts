@@ -282,3 +282,27 @@ Deno.test("proxy: a message held through a pause goes on when a resume and a ter
   await running;
   assertEquals(decode((await sink.receive(timeout()))[0]), "held");
 });
+
+Deno.test("proxy: stopped while its backend cannot take a message, it gives the capture that message once", async () => {
+  await using context = new Context();
+  const frontend = new Pull({ context });
+  await frontend.bind("inproc://capture-in");
+  const source = new Push({ context });
+  source.connect("inproc://capture-in");
+  // A backend nobody connects to: its send waits.
+  const backend = new Push({ context, linger: 0 });
+  await backend.bind("inproc://capture-out");
+  const capture = new Push({ context });
+  await capture.bind("inproc://capture");
+  const copies = new Pull({ context });
+  copies.connect("inproc://capture");
+  const stop = new AbortController();
+  const running = proxy(frontend, backend, { capture, signal: stop.signal });
+  await source.send("once");
+  assertEquals(decode((await copies.receive(timeout()))[0]), "once");
+  stop.abort();
+  await running;
+  // Whatever reached the capture by now: no second copy.
+  await new Promise((resolve) => setTimeout(resolve));
+  assertEquals(copies.readable, false);
+});
