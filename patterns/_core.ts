@@ -79,8 +79,8 @@ export class SocketCore implements RoutingHost, SessionHost {
   #readableWaiters = new Set<() => void>();
   /** Pipes that left with messages unread (see {@linkcode departedUnread}). */
   #departed = new Set<Pipe>();
-  #closing = new AbortController();
   #departedPruneAt = 16;
+  #closing = new AbortController();
 
   constructor(settings: CoreSettings, events: SocketEventsController) {
     this.#settings = settings;
@@ -342,11 +342,6 @@ export class SocketCore implements RoutingHost, SessionHost {
   }
 
   /**
-   * Fails every waiting caller and forgets a peeked message.
-   *
-   * @returns How many received messages were left unread by it.
-   */
-  /**
    * Messages from peers that have left, still unread (the routing reads
    * them before they go), for close's summary.
    */
@@ -374,6 +369,11 @@ export class SocketCore implements RoutingHost, SessionHost {
     return this.#closing.signal;
   }
 
+  /**
+   * Fails every waiting caller and forgets a peeked message.
+   *
+   * @returns How many received messages were left unread by it.
+   */
   abandonCallers(): number {
     this.#closing.abort(closedError());
     const unread = this.#peeked ? 1 : 0;

@@ -248,8 +248,7 @@ export class Endpoints {
       // leaves, so nothing more is routed to a peer that cannot come back.
       // (At once: the dialer's loop has ended, and no link is left.)
       onGiveUp: () => {
-        const index = this.#dialers.indexOf(entry);
-        if (index >= 0) this.#dialers.splice(index, 1);
+        this.#forget(entry);
         core.remove(pipe);
       },
     });
@@ -281,8 +280,7 @@ export class Endpoints {
    * more is routed to it meanwhile.
    */
   async #drop(entry: _Connected, linger = 0): Promise<void> {
-    const index = this.#dialers.indexOf(entry);
-    if (index >= 0) this.#dialers.splice(index, 1);
+    this.#forget(entry);
     const { dialer, pipe } = entry;
     pipe.closedHere = true;
     // The link it serves goes on (closing a dialer ends its loop only).
@@ -294,6 +292,12 @@ export class Endpoints {
     pipe.link?.close();
     await closing;
     this.#core.remove(pipe);
+  }
+
+  /** Takes a `connect` off the list `disconnect` and close go by. */
+  #forget(entry: _Connected): void {
+    const index = this.#dialers.indexOf(entry);
+    if (index >= 0) this.#dialers.splice(index, 1);
   }
 
   /** Serves a WebSocket upgrade from an HTTP handler as an accepted peer. */

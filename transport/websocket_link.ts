@@ -157,14 +157,10 @@ export class WebSocketLink implements Link {
     this.#closed = true;
     this.#driver.stop();
     const socket = this.#socket;
-    if (!this.#started) {
-      // A link dialled and never served still holds its WebSocket.
-      socket.onmessage = socket.onopen = socket.onclose = null;
-      if (socket.readyState !== WebSocket.CLOSED) socket.close();
-      return this.#ended({});
-    }
     socket.onmessage = socket.onopen = socket.onclose = null;
     if (socket.readyState !== WebSocket.CLOSED) socket.close();
+    // A link dialled and never served ends here (its WebSocket closed too).
+    if (!this.#started) return this.#ended({});
     this.#onClose();
   }
 
