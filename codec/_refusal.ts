@@ -30,10 +30,16 @@ export function unexpectedCommand(
   );
 }
 
-/** The step that refuses a peer after its verdict: ERROR with the status code. */
+/**
+ * The step that refuses a peer after its verdict: ERROR with the status
+ * code, but for a temporary failure (300), which closes in silence, as
+ * libzmq does (and RFC 26 asks).
+ */
 export function refusal(verdict: Verdict, who: string): MechanismStep {
   return {
-    send: [encodeError(String(verdict.statusCode))],
+    send: verdict.statusCode === 300
+      ? []
+      : [encodeError(String(verdict.statusCode))],
     error: new ProtocolError(
       "auth",
       `the ${who} was refused (${verdict.statusCode}${

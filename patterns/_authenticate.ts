@@ -73,10 +73,11 @@ export async function judge(
   authenticate: Authenticator | undefined,
   scope: object,
   request: AuthenticationRequest,
+  ended?: Promise<unknown>,
 ): Promise<Verdict> {
   try {
     if (authenticate) return toVerdict(await authenticate(request));
-    if (hasZapHandler(scope)) return await askZapHandler(scope, request);
+    if (hasZapHandler(scope)) return await askZapHandler(scope, request, ended);
   } catch (error) {
     return {
       statusCode: 500,

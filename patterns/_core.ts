@@ -327,7 +327,11 @@ export class SocketCore implements RoutingHost, SessionHost {
     return (this.#progress ??= Promise.withResolvers()).promise;
   }
 
-  judge(credentials: Credentials, address: string): Promise<Verdict> {
+  judge(
+    credentials: Credentials,
+    address: string,
+    ended?: Promise<unknown>,
+  ): Promise<Verdict> {
     const settings = this.#settings;
     return judge(
       settings.authenticate ?? settings.context.authenticate,
@@ -338,6 +342,7 @@ export class SocketCore implements RoutingHost, SessionHost {
         address,
         settings.routingId ?? new Uint8Array(),
       ),
+      ended,
     );
   }
 

@@ -27,7 +27,12 @@ export interface SessionHost {
   /** Routing may now succeed for waiting sends. */
   retrySends(): void;
   /** Asks the authenticator about a client. */
-  judge(credentials: Credentials, address: string): Promise<Verdict>;
+  /** Asks the authenticator; `ended` settles when the asking link ends. */
+  judge(
+    credentials: Credentials,
+    address: string,
+    ended?: Promise<unknown>,
+  ): Promise<Verdict>;
 }
 
 /** The socket's side of one link serving one pipe. */
@@ -71,7 +76,11 @@ export class SocketSession implements Session {
       case "ready":
         return this.#ready(event.peer);
       case "authenticate":
-        host.judge(event.credentials, this.#link.remoteAddress).then(
+        host.judge(
+          event.credentials,
+          this.#link.remoteAddress,
+          this.#link.done,
+        ).then(
           (verdict) => this.#link.authenticated?.(verdict),
         );
         return true;

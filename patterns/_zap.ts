@@ -28,6 +28,7 @@ export function hasZapHandler(scope: object): boolean {
 export function askZapHandler(
   scope: object,
   request: AuthenticationRequest,
+  ended?: Promise<unknown>,
 ): Promise<Verdict> {
   let client = _clients.get(scope);
   if (!client) {
@@ -36,7 +37,15 @@ export function askZapHandler(
     });
     _clients.set(scope, client = made);
   }
-  return client.ask(request);
+  return client.ask(request, ended);
+}
+
+/**
+ * Requests the scope's ZAP client waits on an answer for: for tests and
+ * diagnostics.
+ */
+export function pendingZapRequests(scope: object): number {
+  return _clients.get(scope)?.pending ?? 0;
 }
 
 /** Ends the scope's ZAP client: pending requests get a 500 verdict. */
@@ -71,13 +80,33 @@ class _ZapClient implements Session {
     }, () => this.close("the ZAP handler went away"));
   }
 
-  ask(request: AuthenticationRequest): Promise<Verdict> {
+  /** Requests waiting on an answer. */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  /**
+   * Asks the handler; `ended` settles when the connection asking has
+   * ended, whose request is then forgotten (a handler that never answers
+   * would otherwise hold every such connection), as libzmq's goes with its
+   * session.
+   */
+  ask(
+    request: AuthenticationRequest,
+    ended?: Promise<unknown>,
+  ): Promise<Verdict> {
     const id = String(this.#nextId++);
     const verdict = new Promise<Verdict>((resolve) =>
       this.#pending.set(id, resolve)
     );
-    this.#requests.push([new Uint8Array(), ..._requestFrames(id, request)]);
+    const frames = [new Uint8Array(), ..._requestFrames(id, request)];
+    this.#requests.push(frames);
     this.#link?.wake();
+    ended?.then(() => {
+      this.#pending.delete(id);
+      const unsent = this.#requests.indexOf(frames);
+      if (unsent >= 0) this.#requests.splice(unsent, 1);
+    });
     return verdict;
   }
 

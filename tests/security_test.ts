@@ -10,6 +10,7 @@ import {
   Push,
   Reply,
   Request,
+  Router,
   type Socket,
   type SocketEvent,
   Subscriber,
@@ -23,6 +24,7 @@ import {
   timeout,
 } from "./_helpers.ts";
 import { LibzmqPeer, type LibzmqSocket } from "./_libzmq_peer.ts";
+import { pendingZapRequests } from "../patterns/_zap.ts";
 import { CLIENT, SERVER } from "./_keys.ts";
 
 const CLIENT_OPTIONS = {
@@ -664,4 +666,30 @@ Deno.test("examples/curve.ts: the README's CURVE example runs", async () => {
     'Server got "Hello" from client-1',
     'Client got "World"',
   ]);
+});
+
+Deno.test("a ZAP handler that never answers holds nothing of a connection that gave up waiting", async () => {
+  await using context = new Context();
+  // Reads each request, answers none.
+  const handler = new Router({ context });
+  await handler.bind("inproc://zeromq.zap.01");
+  const server = new Pull({
+    context,
+    plainServer: true,
+    handshakeInterval: 200,
+  });
+  await server.bind("tcp://127.0.0.1:0");
+  await using client = new Push({
+    plainUsername: "u",
+    plainPassword: "p",
+    reconnectInterval: -1,
+  });
+  client.connect(server.lastEndpoint!);
+  await handler.receive(timeout());
+  assertEquals(pendingZapRequests(context), 1);
+  await server.events.wait("handshake-failed", timeout().signal);
+  await server.events.wait("disconnected", timeout().signal);
+  // Its request goes with it (it held the connection, one per client).
+  await new Promise((resolve) => setTimeout(resolve));
+  assertEquals(pendingZapRequests(context), 0);
 });

@@ -91,6 +91,29 @@ Deno.test("PLAIN: HELLO asks for a verdict; 200 completes, 400 sends ERROR", () 
   }
 });
 
+Deno.test("PLAIN: a 300 verdict (try later) closes in silence, no ERROR, as libzmq", () => {
+  const client = new codec.Connection({
+    socketType: "PUSH",
+    mechanism: (metadata) =>
+      new codec.PlainClientMechanism(metadata, "admin", "secret"),
+  });
+  const server = new codec.Connection({
+    socketType: "PULL",
+    mechanism: (metadata) => new codec.PlainServerMechanism(metadata),
+  });
+  const events = converse(client, server, () => ({
+    statusCode: 300,
+    statusText: "busy",
+    userId: "",
+  }));
+  const failed = expectEvent(events.server.at(-1), "error");
+  assertEquals(failed.error.kind, "auth");
+  assertEquals(server.state, "failed");
+  // The client heard nothing of it: no ERROR came.
+  assertEquals(events.client.filter((event) => event.type === "error"), []);
+  assertEquals(server.takeOutput(), []);
+});
+
 Deno.test("CURVE: the handshake ends with the client's key judged and frames sealed", () => {
   const { client, server } = curvePair();
   let key: Uint8Array | undefined;
