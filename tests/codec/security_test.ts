@@ -45,6 +45,20 @@ function converse(
   return events;
 }
 
+/** A PLAIN client ("admin", "secret") and a PLAIN server. */
+function plainPair() {
+  const client = new codec.Connection({
+    socketType: "PUSH",
+    mechanism: (metadata) =>
+      new codec.PlainClientMechanism(metadata, "admin", "secret"),
+  });
+  const server = new codec.Connection({
+    socketType: "PULL",
+    mechanism: (metadata) => new codec.PlainServerMechanism(metadata),
+  });
+  return { client, server };
+}
+
 function curvePair(serverKey = SERVER.publicKey) {
   const client = new codec.Connection({
     socketType: "REQ",
@@ -60,15 +74,7 @@ function curvePair(serverKey = SERVER.publicKey) {
 
 Deno.test("PLAIN: HELLO asks for a verdict; 200 completes, 400 sends ERROR", () => {
   for (const statusCode of [200, 400] as const) {
-    const client = new codec.Connection({
-      socketType: "PUSH",
-      mechanism: (metadata) =>
-        new codec.PlainClientMechanism(metadata, "admin", "secret"),
-    });
-    const server = new codec.Connection({
-      socketType: "PULL",
-      mechanism: (metadata) => new codec.PlainServerMechanism(metadata),
-    });
+    const { client, server } = plainPair();
     let asked: codec.Credentials | undefined;
     const events = converse(client, server, (credentials) => {
       asked = credentials;
@@ -92,15 +98,7 @@ Deno.test("PLAIN: HELLO asks for a verdict; 200 completes, 400 sends ERROR", () 
 });
 
 Deno.test("PLAIN: a 300 verdict (try later) closes in silence, no ERROR, as libzmq", () => {
-  const client = new codec.Connection({
-    socketType: "PUSH",
-    mechanism: (metadata) =>
-      new codec.PlainClientMechanism(metadata, "admin", "secret"),
-  });
-  const server = new codec.Connection({
-    socketType: "PULL",
-    mechanism: (metadata) => new codec.PlainServerMechanism(metadata),
-  });
+  const { client, server } = plainPair();
   const events = converse(client, server, () => ({
     statusCode: 300,
     statusText: "busy",
