@@ -90,8 +90,24 @@ export function resolveOptions(
 /** The longest a timer waits: setTimeout's limit (about 24.8 days). */
 const _MAX_MS = 2 ** 31 - 1;
 
+/** The numeric options a socket keeps, checked on every assignment. */
+export type NumericOption =
+  | "sendHighWaterMark"
+  | "receiveHighWaterMark"
+  | "linger"
+  | "reconnectInterval"
+  | "reconnectIntervalMax"
+  | "maxMessageSize"
+  | "handshakeInterval"
+  | "heartbeatInterval"
+  | "heartbeatTimeout"
+  | "heartbeatTimeToLive"
+  | "sendTimeout"
+  | "receiveTimeout"
+  | "maxConnections";
+
 /** Each numeric option's least value (and times' most), as libzmq checks them. */
-const _RANGES: Partial<Record<keyof ResolvedOptions, [number, number]>> = {
+const _RANGES: Record<NumericOption, [number, number]> = {
   sendHighWaterMark: [0, 2 ** 31 - 1],
   receiveHighWaterMark: [0, 2 ** 31 - 1],
   linger: [-1, _MAX_MS],
@@ -110,38 +126,50 @@ const _RANGES: Partial<Record<keyof ResolvedOptions, [number, number]>> = {
 };
 
 /**
- * Refuses a value libzmq refuses (EINVAL): not a finite number, or out of
- * its range; a routing id of no byte or over 255. A fraction is cut to
- * its integer, as zeromq.js does; a TTL to whole deciseconds, as libzmq
- * keeps it (any negative maximum size is no limit, kept as given).
+ * The value to keep for a numeric option, as libzmq's setsockopt takes it:
+ * a fraction is cut to its integer, as zeromq.js does; a TTL to whole
+ * deciseconds, as libzmq keeps it (any negative maximum size is no limit,
+ * kept as given).
+ *
+ * @throws {ZmqError} `EINVAL` for what libzmq refuses: not a finite number,
+ * or out of the option's range.
  */
-function _checkRanges(resolved: ResolvedOptions): void {
-  const numbers = resolved as unknown as Record<string, unknown>;
-  for (const [name, [least, most]] of Object.entries(_RANGES)) {
-    const given = numbers[name];
-    // (+ 0: a negative fraction is cut to 0, not -0.)
-    const value = typeof given === "number"
-      ? Math.trunc(given) + 0
-      : Number.NaN;
-    if (!Number.isFinite(value) || value < least || value > most) {
-      throw new ZmqError(
-        "EINVAL",
-        `${name} is a number from ${least} to ${most}, not ${String(given)}`,
-      );
-    }
-    numbers[name] = value;
+export function checkOption(name: NumericOption, given: unknown): number {
+  const [least, most] = _RANGES[name];
+  // (+ 0: a negative fraction is cut to 0, not -0.)
+  const value = typeof given === "number" ? Math.trunc(given) + 0 : Number.NaN;
+  if (!Number.isFinite(value) || value < least || value > most) {
+    throw new ZmqError(
+      "EINVAL",
+      `${name} is a number from ${least} to ${most}, not ${String(given)}`,
+    );
   }
-  resolved.heartbeatTimeToLive =
-    Math.trunc(resolved.heartbeatTimeToLive / 100) * 100 || 0;
+  return name === "heartbeatTimeToLive"
+    ? Math.trunc(value / 100) * 100 || 0
+    : value;
+}
 
-  const routingId = resolved.routingId;
+/**
+ * A routing id as libzmq's setsockopt takes it.
+ *
+ * @throws {ZmqError} `EINVAL` unless bytes, 1 to 255 of them (or none set).
+ */
+export function checkRoutingId(given: unknown): Uint8Array | undefined {
   if (
-    routingId !== undefined &&
-    (!(routingId instanceof Uint8Array) || routingId.length === 0 ||
-      routingId.length > 255)
+    given !== undefined &&
+    (!(given instanceof Uint8Array) || given.length === 0 ||
+      given.length > 255)
   ) {
     throw new ZmqError("EINVAL", "a routingId is 1 to 255 bytes");
   }
+  return given;
+}
+
+function _checkRanges(resolved: ResolvedOptions): void {
+  for (const name of Object.keys(_RANGES) as NumericOption[]) {
+    resolved[name] = checkOption(name, resolved[name]);
+  }
+  resolved.routingId = checkRoutingId(resolved.routingId);
 }
 
 /**

@@ -21,10 +21,16 @@ import type {
 } from "./options.ts";
 import { closedError, SocketCore } from "./_core.ts";
 import { Endpoints } from "./_endpoints.ts";
-import { iterateMessages } from "./_message_iterator.ts";
+import { iterateMessages, type MessageSource } from "./_message_iterator.ts";
 import { shutdown } from "./_linger.ts";
 import { mechanismFactory } from "./_mechanism_factory.ts";
-import { resolveMulticast, resolveOptions } from "./_resolve_options.ts";
+import {
+  checkOption,
+  checkRoutingId,
+  type ResolvedOptions,
+  resolveMulticast,
+  resolveOptions,
+} from "./_resolve_options.ts";
 
 /** The options of a call without any: one object, not one per message. */
 const _NO_OPTIONS: OperationOptions = Object.freeze({});
@@ -67,31 +73,105 @@ export abstract class Socket<M extends Message = Message>
   /** What happens to the socket's connections. */
   readonly events: SocketEvents;
   /** See {@linkcode SocketOptions.sendHighWaterMark}; applies to new peers. */
-  sendHighWaterMark: number;
+  get sendHighWaterMark(): number {
+    return this.#options.sendHighWaterMark;
+  }
+  set sendHighWaterMark(value: number) {
+    this.#options.sendHighWaterMark = checkOption("sendHighWaterMark", value);
+  }
   /** See {@linkcode SocketOptions.receiveHighWaterMark}; applies to new peers. */
-  receiveHighWaterMark: number;
+  get receiveHighWaterMark(): number {
+    return this.#options.receiveHighWaterMark;
+  }
+  set receiveHighWaterMark(value: number) {
+    this.#options.receiveHighWaterMark = checkOption(
+      "receiveHighWaterMark",
+      value,
+    );
+  }
   /** See {@linkcode SocketOptions.linger}. */
-  linger: number;
+  get linger(): number {
+    return this.#options.linger;
+  }
+  set linger(value: number) {
+    this.#options.linger = checkOption("linger", value);
+  }
   /** See {@linkcode SocketOptions.reconnectInterval}; applies to new `connect` calls. */
-  reconnectInterval: number;
+  get reconnectInterval(): number {
+    return this.#options.reconnectInterval;
+  }
+  set reconnectInterval(value: number) {
+    this.#options.reconnectInterval = checkOption("reconnectInterval", value);
+  }
   /** See {@linkcode SocketOptions.reconnectIntervalMax}; applies to new `connect` calls. */
-  reconnectIntervalMax: number;
+  get reconnectIntervalMax(): number {
+    return this.#options.reconnectIntervalMax;
+  }
+  set reconnectIntervalMax(value: number) {
+    this.#options.reconnectIntervalMax = checkOption(
+      "reconnectIntervalMax",
+      value,
+    );
+  }
   /** See {@linkcode SocketOptions.routingId}; applies to new connections. */
-  routingId: Uint8Array | undefined;
+  get routingId(): Uint8Array | undefined {
+    return this.#options.routingId;
+  }
+  set routingId(value: Uint8Array | undefined) {
+    this.#options.routingId = checkRoutingId(value);
+  }
   /** See {@linkcode SocketOptions.maxMessageSize}; applies to new connections. */
-  maxMessageSize: number;
+  get maxMessageSize(): number {
+    return this.#options.maxMessageSize;
+  }
+  set maxMessageSize(value: number) {
+    this.#options.maxMessageSize = checkOption("maxMessageSize", value);
+  }
   /** See {@linkcode SocketOptions.handshakeInterval}; applies to new connections. */
-  handshakeInterval: number;
+  get handshakeInterval(): number {
+    return this.#options.handshakeInterval;
+  }
+  set handshakeInterval(value: number) {
+    this.#options.handshakeInterval = checkOption("handshakeInterval", value);
+  }
   /** See {@linkcode SocketOptions.heartbeatInterval}; applies to new connections. */
-  heartbeatInterval: number;
+  get heartbeatInterval(): number {
+    return this.#options.heartbeatInterval;
+  }
+  set heartbeatInterval(value: number) {
+    this.#options.heartbeatInterval = checkOption("heartbeatInterval", value);
+  }
   /** See {@linkcode SocketOptions.heartbeatTimeout}; applies to new connections. */
-  heartbeatTimeout: number;
+  get heartbeatTimeout(): number {
+    return this.#options.heartbeatTimeout;
+  }
+  set heartbeatTimeout(value: number) {
+    this.#options.heartbeatTimeout = checkOption("heartbeatTimeout", value);
+  }
   /** See {@linkcode SocketOptions.heartbeatTimeToLive}; applies to new connections. */
-  heartbeatTimeToLive: number;
+  get heartbeatTimeToLive(): number {
+    return this.#options.heartbeatTimeToLive;
+  }
+  set heartbeatTimeToLive(value: number) {
+    this.#options.heartbeatTimeToLive = checkOption(
+      "heartbeatTimeToLive",
+      value,
+    );
+  }
   /** See {@linkcode SocketOptions.sendTimeout}. */
-  sendTimeout: number;
+  get sendTimeout(): number {
+    return this.#options.sendTimeout;
+  }
+  set sendTimeout(value: number) {
+    this.#options.sendTimeout = checkOption("sendTimeout", value);
+  }
   /** See {@linkcode SocketOptions.receiveTimeout}. */
-  receiveTimeout: number;
+  get receiveTimeout(): number {
+    return this.#options.receiveTimeout;
+  }
+  set receiveTimeout(value: number) {
+    this.#options.receiveTimeout = checkOption("receiveTimeout", value);
+  }
   /** See {@linkcode SocketOptions.immediate}; applies to new `connect` calls. */
   immediate: boolean;
   /** See {@linkcode SocketOptions.conflate}. */
@@ -103,7 +183,12 @@ export abstract class Socket<M extends Message = Message>
   /** See {@linkcode SocketOptions.authenticate}. */
   authenticate: Authenticator | undefined;
   /** See {@linkcode SocketOptions.maxConnections}; applies to new peers. */
-  maxConnections: number;
+  get maxConnections(): number {
+    return this.#options.maxConnections;
+  }
+  set maxConnections(value: number) {
+    this.#options.maxConnections = checkOption("maxConnections", value);
+  }
   /**
    * TLS for `wss://`: see {@linkcode SocketOptions.tlsCertificate},
    * `tlsKey` and `tlsCaCertificates`; applies to new binds and connects.
@@ -115,6 +200,7 @@ export abstract class Socket<M extends Message = Message>
    * `multicastMaxTpdu`; applies to new binds and connects.
    */
   multicast: MulticastOptions;
+  #options: ResolvedOptions;
   #core: SocketCore;
   #endpoints: Endpoints;
   #events: SocketEventsController;
@@ -137,25 +223,12 @@ export abstract class Socket<M extends Message = Message>
       throw new ZmqError("ETERM", "the context is closed; make a new one");
     }
     const resolved = resolveOptions(type, options);
-    this.sendHighWaterMark = resolved.sendHighWaterMark;
-    this.receiveHighWaterMark = resolved.receiveHighWaterMark;
-    this.linger = resolved.linger;
-    this.reconnectInterval = resolved.reconnectInterval;
-    this.reconnectIntervalMax = resolved.reconnectIntervalMax;
-    this.routingId = resolved.routingId;
-    this.maxMessageSize = resolved.maxMessageSize;
-    this.handshakeInterval = resolved.handshakeInterval;
-    this.heartbeatInterval = resolved.heartbeatInterval;
-    this.heartbeatTimeout = resolved.heartbeatTimeout;
-    this.heartbeatTimeToLive = resolved.heartbeatTimeToLive;
-    this.sendTimeout = resolved.sendTimeout;
-    this.receiveTimeout = resolved.receiveTimeout;
+    this.#options = resolved;
     this.immediate = resolved.immediate;
     this.conflate = resolved.conflate;
     this.probeRouter = resolved.probeRouter;
     this.zapDomain = resolved.zapDomain;
     this.authenticate = resolved.authenticate;
-    this.maxConnections = resolved.maxConnections;
     this.tls = {
       certificate: options.tlsCertificate,
       key: options.tlsKey,
@@ -338,15 +411,9 @@ export abstract class Socket<M extends Message = Message>
   messages(
     options: MessagesOptions = {},
   ): AsyncGenerator<M, void, undefined> {
-    const core = this.#core;
-    return iterateMessages<M>({
-      get closed() {
-        return core.closed;
-      },
-      receive: (receiveOptions) => this.receive(receiveOptions),
-      // The type's routing makes the messages: what it returns is an M.
-      takeQueued: () => core.takeQueued() as M | undefined,
-    }, options.signal);
+    // The type's routing makes the messages: what the core gives is an M.
+    const source = this.#core as unknown as MessageSource<M>;
+    return iterateMessages(source, options.signal);
   }
 
   /** Receives messages until the socket closes. */

@@ -370,3 +370,44 @@ Deno.test("options out of libzmq's range are EINVAL when the socket is made", as
   assertEquals(short.heartbeatTimeToLive, 0);
   await push.close();
 });
+
+Deno.test("options assigned later are checked as libzmq's setsockopt checks them", async () => {
+  await using push = new Push({ linger: 7 });
+  const refused: [string, unknown][] = [
+    ["sendHighWaterMark", -1],
+    ["receiveHighWaterMark", Number.NaN],
+    ["linger", -5], // close() waited forever
+    ["linger", 2 ** 31],
+    ["reconnectInterval", -7],
+    ["reconnectIntervalMax", -1],
+    ["maxMessageSize", Number.POSITIVE_INFINITY],
+    ["handshakeInterval", -1],
+    ["heartbeatInterval", "1000"],
+    ["heartbeatTimeout", -2],
+    ["heartbeatTimeToLive", 6_553_600],
+    ["sendTimeout", -3],
+    ["receiveTimeout", undefined],
+    ["maxConnections", -2],
+    ["routingId", new Uint8Array()],
+    ["routingId", new Uint8Array(256)],
+    ["routingId", "abc"],
+  ];
+  const options = push as unknown as Record<string, unknown>;
+  for (const [name, value] of refused) {
+    const before = options[name];
+    const error = assertThrows(
+      () => options[name] = value,
+      ZmqError,
+      undefined,
+      `${name}: ${String(value)}`,
+    );
+    assertEquals(error.code, "EINVAL", `${name}: ${String(value)}`);
+    assertEquals(options[name], before, `${name} kept`);
+  }
+  push.linger = 2.7;
+  push.heartbeatTimeToLive = 1_234;
+  push.routingId = new Uint8Array([1]);
+  push.routingId = undefined;
+  assertEquals([push.linger, push.heartbeatTimeToLive], [2, 1_200]);
+  assertEquals(push.routingId, undefined);
+});
