@@ -10,6 +10,7 @@
 
 import { ProtocolError } from "./errors.ts";
 import { PgmFrameDecoder } from "./_pgm_framing.ts";
+import { IP_UDP_BYTES } from "./_pgm_sender.ts";
 import {
   decodePgm,
   encodeNak,
@@ -35,6 +36,12 @@ export interface PgmReceiverOptions {
   group: string;
   /** Packets held per source ahead of the next to read (PGM_RXW_SQNS). */
   windowSqns: number;
+  /**
+   * The largest IP packet (ZMQ_MULTICAST_MAXTPDU, 1500): a longer one is
+   * dropped, as OpenPGM's read into a buffer of that size cuts it and its
+   * checksum then fails; so a window holds packets of this size at most.
+   */
+  maxTpdu?: number;
   /** The longest message taken; -1: no limit. */
   maxMessageSize?: number;
   /** The time now, in ms. */
@@ -91,6 +98,7 @@ export class PgmReceiver {
   #maxMessageSize: number;
   #random: () => number;
   #maxSources: number;
+  #maxPacket: number;
   #sources = new Map<string, _Source>();
 
   /** A receiver that knows no source yet. */
@@ -101,6 +109,7 @@ export class PgmReceiver {
     this.#maxMessageSize = options.maxMessageSize ?? -1;
     this.#random = options.random ?? Math.random;
     this.#maxSources = options.maxSources ?? 64;
+    this.#maxPacket = (options.maxTpdu ?? 1500) - IP_UDP_BYTES;
   }
 
   /** Sources followed now. */
@@ -116,6 +125,17 @@ export class PgmReceiver {
    * @param now The time, in ms.
    */
   receive(datagram: Uint8Array, from: string, now: number): PgmReceiverEvent[] {
+    if (datagram.length > this.#maxPacket) {
+      return [{
+        type: "error",
+        error: new ProtocolError(
+          "protocol",
+          `a PGM packet of ${datagram.length} bytes is over maxTpdu (${
+            this.#maxPacket + IP_UDP_BYTES
+          } with its IP and UDP headers): dropped`,
+        ),
+      }];
+    }
     let packet: PgmPacket;
     try {
       packet = decodePgm(datagram);

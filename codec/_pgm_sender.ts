@@ -105,8 +105,13 @@ export class PgmSender {
   #tokens: number;
   #tokensAt: number;
   #windowSqns: number;
-  /** Sent TSDUs by sequence number, oldest (the trail) first. */
-  #window: Uint8Array[] = [];
+  /**
+   * Sent TSDUs by sequence number, the trail's at `#windowStart`: slots
+   * before it are let go, and cut off once a window's worth, so that a
+   * send costs the same whatever the window (`shift()` copied it all).
+   */
+  #window: (Uint8Array | undefined)[] = [];
+  #windowStart = 0;
   #trail = 0;
   #lead = -1;
   #spmSqn = 0;
@@ -174,8 +179,12 @@ export class PgmSender {
     this.#refill(now);
     this.#lead = (this.#lead + 1) >>> 0;
     this.#window.push(tsdu);
-    if (this.#window.length > this.#windowSqns) {
-      this.#window.shift();
+    if (this.#window.length - this.#windowStart > this.#windowSqns) {
+      this.#window[this.#windowStart++] = undefined;
+      if (this.#windowStart >= this.#windowSqns) {
+        this.#window = this.#window.slice(this.#windowStart);
+        this.#windowStart = 0;
+      }
       this.#trail = (this.#trail + 1) >>> 0;
     }
     const packet = encodeData(
@@ -234,7 +243,7 @@ export class PgmSender {
     let outside = 0;
     for (const sqn of packet.sqns) {
       const at = sqnDistance(this.#trail, sqn);
-      if (at < 0 || at >= this.#window.length) outside++;
+      if (at < 0 || at >= this.#window.length - this.#windowStart) outside++;
       else if (!this.#repairs.includes(sqn)) this.#repairs.push(sqn);
     }
     if (outside === 0) return undefined;
@@ -253,13 +262,14 @@ export class PgmSender {
     this.#control = [];
     for (const sqn of this.#repairs) {
       const at = sqnDistance(this.#trail, sqn);
-      if (at < 0 || at >= this.#window.length) continue; // Left the window.
+      // Left the window?
+      if (at < 0 || at >= this.#window.length - this.#windowStart) continue;
       const packet = encodeData(
         this.#session,
         PGM_RDATA,
         sqn,
         this.#trail,
-        this.#window[at],
+        this.#window[this.#windowStart + at]!,
       );
       this.#tokens -= packet.length + IP_UDP_BYTES;
       out.push(packet);

@@ -32,8 +32,8 @@ export type DishMessage = Message & {
  *
  * Over udp a DISH binds: `udp://*:5555` or `udp://127.0.0.1:5555` for
  * unicast, `udp://239.1.1.1:5555` for a multicast group (joined on the
- * default interface), `udp://127.0.0.1;239.1.1.1:5555` to join it on one
- * interface. A datagram that is not a RADIO message is dropped with a
+ * default interface), `udp://127.0.0.1;239.1.1.1:5555` (or `eth0;…`) to
+ * join it on one interface. A datagram that is not a RADIO message is dropped with a
  * `protocol-error` event; one longer than 8192 bytes (no RADIO sends it)
  * is read cut to its first 8192 bytes, as libzmq reads it. A ZMTP peer
  * that sends anything but a group and a one-frame body is dropped, with

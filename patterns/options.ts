@@ -116,7 +116,7 @@ export interface SocketOptions {
   multicastHops?: number;
   /** Whether multicast we send is heard on this host too (ZMQ_MULTICAST_LOOP). Default true. */
   multicastLoop?: boolean;
-  /** The largest IP packet `epgm` sends, in bytes (ZMQ_MULTICAST_MAXTPDU). Default 1500. */
+  /** The largest IP packet `epgm` sends and takes (a longer one is dropped, as OpenPGM does), in bytes (ZMQ_MULTICAST_MAXTPDU). Default 1500. */
   multicastMaxTpdu?: number;
 }
 

@@ -37,7 +37,9 @@ export interface RadioSendOptions extends SendOptions {
  *
  * Over udp a RADIO connects (`udp://127.0.0.1:5555`, or a multicast group
  * `udp://239.1.1.1:5555`, optionally on one interface:
- * `udp://192.168.1.2;239.1.1.1:5555`) and cannot bind.
+ * `udp://192.168.1.2;239.1.1.1:5555` or `udp://eth0;239.1.1.1:5555`) and
+ * cannot bind; its multicast has `multicastHops` as its TTL and
+ * `multicastLoop`, as libzmq's.
  *
  * @example
  * ```ts

@@ -61,7 +61,7 @@ Deno.test("udp addresses: unicast, any, IPv6, and a multicast group on an interf
       "127.0.0.1", // no port
       "127.0.0.1:70000",
       "127.0.0.1;127.0.0.2:5555", // an interface before a unicast address
-      "eth0;239.1.2.3:5555", // an interface by name: Deno cannot say which
+      "eth 0;239.1.2.3:5555", // no interface's name
       "[ff02::1]:5555", // IPv6 multicast
     ]
   ) {

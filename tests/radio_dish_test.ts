@@ -414,3 +414,73 @@ Deno.test("RADIO and DISH against libzmq", async (t) => {
     );
   }
 });
+
+Deno.test("udp multicast: an interface by name, as libzmq takes it (loopback's here); an unknown name is EINVAL", async () => {
+  const loopback =
+    Deno.networkInterfaces().find((each) => each.address === "127.0.0.1")!.name;
+  await using dish = new Dish();
+  dish.join("TV");
+  const group = multicastGroup();
+  await dish.bind(`udp://${loopback};${group}:0`);
+  await using radio = new Radio();
+  radio.connect(`udp://${loopback};${group}:${portOf(dish.lastEndpoint!)}`);
+  await radio.send("by name", { group: "TV" });
+  assertEquals(summary(await receive(dish)), ["TV", text.encode("by name")]);
+  for (const use of ["bind", "connect"] as const) {
+    const error = await assertRejects(
+      async () =>
+        use === "bind"
+          ? await dish.bind(`udp://nosuchnic0;${group}:0`)
+          : radio.connect(`udp://nosuchnic0;${group}:5555`),
+      ZmqError,
+      "no interface",
+    );
+    assertEquals(error.code, "EINVAL");
+  }
+});
+
+/** Prints the IP TTL of the first datagram to the group, as `ttl N`. */
+const TTL_LISTENER = `
+import socket, struct, sys
+IP_RECVTTL, IP_TTL = 12, 2  # Linux's
+group, port = sys.argv[1], int(sys.argv[2])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((group, port))
+s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
+             socket.inet_aton(group) + socket.inet_aton("127.0.0.1"))
+s.setsockopt(socket.IPPROTO_IP, IP_RECVTTL, 1)
+s.settimeout(20)
+print("ready", flush=True)
+data, ancillary, flags, address = s.recvmsg(9000, 64)
+ttls = [struct.unpack("i", d[:4])[0] for (l, t, d) in ancillary if t == IP_TTL]
+print("ttl", ttls[0], flush=True)
+`;
+
+Deno.test("udp multicast: a RADIO's multicastHops is its datagrams' TTL, as libzmq's udp engine sets it", async () => {
+  const group = multicastGroup();
+  const port = freeUdpPort();
+  // Deno reads no TTL: an observer in Python's standard library does.
+  const listener = new Deno.Command("python3", {
+    args: ["-c", TTL_LISTENER, group, String(port)],
+    stdout: "piped",
+  }).spawn();
+  const lines = listener.stdout.pipeThrough(new TextDecoderStream());
+  let heard = "";
+  await using radio = new Radio({ multicastHops: 7 });
+  const read = deadline(
+    (async () => {
+      for await (const chunk of lines) {
+        heard += chunk;
+        if (heard.includes("ready\n") && !radio.lastEndpoint) {
+          radio.connect(`udp://127.0.0.1;${group}:${port}`);
+          await radio.send("hop", { group: "g" });
+        }
+      }
+    })(),
+    20_000,
+  );
+  await read;
+  assertEquals((await listener.status).code, 0);
+  assertEquals(heard, "ready\nttl 7\n");
+});

@@ -20,6 +20,7 @@ import {
   isMulticast,
   listenDatagram,
 } from "./_datagram_socket.ts";
+import { interfaceAddress } from "./_interface_address.ts";
 import { bindError } from "./_stream_listener.ts";
 import { PgmLink, type PgmRole } from "./_pgm_link.ts";
 import type {
@@ -213,7 +214,7 @@ async function _open(address: string, options: LinkOptions): Promise<Link> {
   const multicast = { ...MULTICAST_DEFAULTS, ...options.multicast };
   // Checked again: the socket's settings may have changed since.
   checkMulticast(multicast);
-  const iface = _interfaceAddress(parsed.interface, endpoint);
+  const iface = interfaceAddress(parsed.interface, endpoint);
   const now = performance.now();
   const opened: DenoDatagramConn[] = [];
   try {
@@ -271,6 +272,7 @@ async function _open(address: string, options: LinkOptions): Promise<Link> {
             multicast.recoveryInterval,
             multicast.maxTpdu,
           ),
+          maxTpdu: multicast.maxTpdu,
           maxMessageSize: connection.maxMessageSize,
           now,
         }),
@@ -289,39 +291,4 @@ function _sourcePort(dataPort: number): number {
     const port = 1 + Math.floor(Math.random() * 65535);
     if (port !== dataPort) return port;
   }
-}
-
-/** The IPv4 address of an interface given by address or by name. */
-function _interfaceAddress(name: string, endpoint: string): string {
-  if (/^\d{1,3}(?:\.\d{1,3}){3}$/.test(name)) return name;
-  const deno = (globalThis as {
-    Deno?: {
-      networkInterfaces?: () => {
-        name: string;
-        family: string;
-        address: string;
-      }[];
-    };
-  }).Deno;
-  let found: string | undefined;
-  try {
-    found = deno?.networkInterfaces?.().find((each) =>
-      each.name === name && each.family === "IPv4"
-    )?.address;
-  } catch (error) {
-    throw new ZmqError(
-      "EINVAL",
-      `cannot look up the interface "${name}" of ${endpoint} (${
-        (error as Error).message
-      }): give its IPv4 address instead, or allow --allow-sys=networkInterfaces`,
-      { cause: error },
-    );
-  }
-  if (found === undefined) {
-    throw new ZmqError(
-      "EINVAL",
-      `${endpoint}: no interface "${name}" with an IPv4 address`,
-    );
-  }
-  return found;
 }

@@ -18,6 +18,7 @@ import { ZmqError } from "../codec/errors.ts";
 import { Metadata } from "../codec/metadata.ts";
 import type { SocketType } from "../codec/socket_type.ts";
 import { bindError } from "./_stream_listener.ts";
+import { interfaceAddress } from "./_interface_address.ts";
 import { DatagramLink, type DatagramRole } from "./_datagram_link.ts";
 import {
   bindGroup,
@@ -26,13 +27,13 @@ import {
   isMulticast,
   listenDatagram,
 } from "./_datagram_socket.ts";
-import type { Link, Transport } from "./transport.ts";
+import type { Transport } from "./transport.ts";
 
 /** A `udp://` address. */
 export interface UdpAddress {
   /**
-   * The local interface (an IPv4 address, or `*`) before a `;`: where a
-   * multicast group is joined and multicast is sent from.
+   * The local interface (its IPv4 address or its name, or `*`) before a
+   * `;`: where a multicast group is joined and multicast is sent from.
    */
   interface?: string;
   /** The host (without brackets), or `*` for every interface (bind only). */
@@ -77,7 +78,7 @@ export function parseUdpAddress(address: string): UdpAddress {
   if (iface !== undefined && (!multicast || !_isInterface(iface))) {
     throw new ZmqError(
       "EINVAL",
-      `in "udp://${address}", what comes before ";" is the IPv4 address of the interface (or *) on which to join a multicast group (224.0.0.0/4)`,
+      `in "udp://${address}", what comes before ";" is the interface (its IPv4 address or name, or *) on which to join a multicast group (224.0.0.0/4)`,
     );
   }
   if (multicast && host.includes(":")) {
@@ -161,8 +162,11 @@ export const udp: Transport = {
   checkSocketType: checkUdpSocketType,
 
   check(address, use) {
-    const { host, port } = parseUdpAddress(address);
-    listenDatagram(`udp://${address}`); // fail at once, not at every reconnect
+    const parsed = parseUdpAddress(address);
+    const { host, port } = parsed;
+    // Fail at once, not at every reconnect.
+    listenDatagram(`udp://${address}`);
+    _interfaceOf(parsed, `udp://${address}`);
     if (use === "connect" && (host === "*" || port === 0)) {
       throw new ZmqError(
         "EINVAL",
@@ -195,31 +199,40 @@ export const udp: Transport = {
     };
   },
 
-  dial(address, options) {
+  async dial(address, options) {
     const parsed = parseUdpAddress(address);
-    try {
-      const type = options.connectionOptions().socketType;
-      checkUdpSocketType(type, "connect");
-      const conn = listenDatagram(`udp://${address}`)({
-        transport: "udp",
-        hostname: _sendFrom(parsed),
-        port: 0,
-        // libzmq's ZMQ_MULTICAST_LOOP is on by default: local members hear.
-        loopback: true,
-      });
-      const to = { hostname: _target(parsed.host), port: parsed.port };
-      return Promise.resolve<Link>(
-        new DatagramLink(datagramSocket(conn), {
-          peer: _peer("DISH"),
-          encode: (frames) => {
-            const datagram = encodeGroupDatagram(frames[0], frames[1]);
-            return datagram && { datagram, to };
-          },
-        }),
-      );
-    } catch (error) {
-      return Promise.reject(error);
+    const type = options.connectionOptions().socketType;
+    checkUdpSocketType(type, "connect");
+    const conn = listenDatagram(`udp://${address}`)({
+      transport: "udp",
+      hostname: _sendFrom(parsed, `udp://${address}`),
+      port: 0,
+      // ZMQ_MULTICAST_LOOP, on by default: local members hear.
+      loopback: options.multicast?.loop ?? true,
+    });
+    // ZMQ_MULTICAST_HOPS, as libzmq's udp engine sets it: Deno sets a
+    // multicast TTL only through a membership of the group.
+    const hops = options.multicast?.hops ?? 1;
+    if (parsed.multicast && hops !== 1) {
+      try {
+        const membership = await conn.joinMulticastV4(
+          parsed.host,
+          conn.addr.hostname,
+        );
+        await membership.setTTL(hops);
+      } catch (error) {
+        conn.close();
+        throw error;
+      }
     }
+    const to = { hostname: _target(parsed.host), port: parsed.port };
+    return new DatagramLink(datagramSocket(conn), {
+      peer: _peer("DISH"),
+      encode: (frames) => {
+        const datagram = encodeGroupDatagram(frames[0], frames[1]);
+        return datagram && { datagram, to };
+      },
+    });
   },
 };
 
@@ -241,14 +254,14 @@ async function _bind(
     throw bindError(`udp://${given}`, error);
   }
   if (!address.multicast) return conn;
-  const iface = address.interface;
   try {
     await conn.joinMulticastV4(
       address.host,
-      iface === undefined || iface === "*" ? "0.0.0.0" : iface,
+      _interfaceOf(address, `udp://${given}`) ?? "0.0.0.0",
     );
   } catch (error) {
     conn.close();
+    if (error instanceof ZmqError) throw error;
     throw new ZmqError(
       "EINVAL",
       `cannot join the multicast group of udp://${given}: ${
@@ -300,15 +313,27 @@ function _target(host: string): string {
  * sends the group's datagrams out of it); loopback for a loopback peer, so
  * nothing else listens; else any address of the target's family.
  */
-function _sendFrom(address: UdpAddress): string {
-  const iface = address.interface;
-  if (iface !== undefined && iface !== "*") return iface;
+function _sendFrom(address: UdpAddress, endpoint: string): string {
+  const iface = _interfaceOf(address, endpoint);
+  if (iface !== undefined) return iface;
   const host = _target(address.host);
   if (host === "::1") return "::1";
   if (/^127\./.test(host)) return "127.0.0.1";
   return host.includes(":") ? "::" : "0.0.0.0";
 }
 
+/** An IPv4 address, a name (`eth0`, `lo`) or `*`, as libzmq takes. */
 function _isInterface(iface: string): boolean {
-  return iface === "*" || /^\d{1,3}(?:\.\d{1,3}){3}$/.test(iface);
+  return iface === "*" || /^[\w.@-]+$/.test(iface);
+}
+
+/** The interface's IPv4 address (a name looked up); none for none or `*`. */
+function _interfaceOf(
+  address: UdpAddress,
+  endpoint: string,
+): string | undefined {
+  const iface = address.interface;
+  return iface === undefined || iface === "*"
+    ? undefined
+    : interfaceAddress(iface, endpoint);
 }

@@ -476,3 +476,61 @@ Deno.test("pgm framing: any TSDU size, frames of every length class, flushes any
     assertEquals(got, sent);
   }
 });
+
+Deno.test("pgm: a source repairs each sequence number from its own packet as its window moves on", () => {
+  // 80 packets of window (rate 100, 10 s); 500 sends move it on six times.
+  const sender = new PgmSender({
+    session: SESSION,
+    address: "127.0.0.1",
+    group: "239.192.1.2",
+    maxTpdu: 1500,
+    rate: 100,
+    recoveryInterval: 10_000,
+    now: 0,
+  });
+  for (let i = 0; i < 500; i++) {
+    sender.send(new Uint8Array([0, 0, i >> 8, i & 0xff]), 0);
+  }
+  sender.poll(0);
+  const asked = [420, 421, 459, 460, 499];
+  const nak = encodeNak(SESSION, PGM_NAK, asked, "127.0.0.1", "239.192.1.2");
+  assertEquals(sender.receive(nak, 1), undefined);
+  const repaired = sender.poll(1).map((packet) => decodePgm(packet))
+    .flatMap((packet) =>
+      packet.type === "rdata"
+        ? [[packet.sqn, packet.trail, [...packet.payload]]]
+        : []
+    );
+  assertEquals(
+    repaired,
+    asked.map((sqn) => [sqn, 420, [0, 0, sqn >> 8, sqn & 0xff]]),
+  );
+  const gone = encodeNak(SESSION, PGM_NAK, [419], "127.0.0.1", "239.192.1.2");
+  assertEquals(sender.receive(gone, 2)?.kind, "protocol");
+});
+
+Deno.test("pgm: a packet over maxTpdu is dropped with an error, as OpenPGM cuts it", () => {
+  const receiver = new PgmReceiver({
+    dataPort: 5601,
+    group: "239.192.1.2",
+    windowSqns: 80,
+    maxTpdu: 1500,
+    now: 0,
+  });
+  const packet = (length: number) => {
+    const overhead = encodeData(SESSION, PGM_ODATA, 0, 0, new Uint8Array(2))
+      .length - 2;
+    // An offset of 0xffff: no message starts in it, so it is only held.
+    const tsdu = new Uint8Array(length - overhead).fill(0xff);
+    return encodeData(SESSION, PGM_ODATA, 7, 0, tsdu);
+  };
+  // 1500 bytes of IP packet: 1472 of PGM after the IP and UDP headers.
+  const over = receiver.receive(packet(1473), "127.0.0.1", 0);
+  assertEquals(over.map((event) => event.type), ["error"]);
+  assert(
+    over[0].type === "error" && /over maxTpdu/.test(over[0].error.message),
+  );
+  assertEquals(receiver.sources, 0);
+  assertEquals(receiver.receive(packet(1472), "127.0.0.1", 0), []);
+  assertEquals(receiver.sources, 1);
+});
