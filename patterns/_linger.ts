@@ -51,7 +51,10 @@ export async function shutdown(
     dropped += pipe.outbound.length;
     unread += pipe.inbound.length;
   }
-  for (const link of core.links.keys()) link.close();
+  for (const link of core.links.keys()) {
+    unread += link.unread ?? 0;
+    link.close();
+  }
   await dialers;
   await core.whenServed();
   for (const pipe of [...core.pipes]) core.remove(pipe);

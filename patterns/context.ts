@@ -86,7 +86,10 @@ export class Context implements AsyncDisposable {
   /**
    * Makes a context.
    *
-   * @param options An authenticator for its server sockets.
+   * @param options An authenticator for its server sockets; the handle
+   * of a context another isolate shared, to join it.
+   * @throws {ZmqError} `EINVAL` for a handle that joined a context already
+   * (share one for each).
    */
   constructor(options: ContextOptions = {}) {
     this.authenticate = options.authenticate;

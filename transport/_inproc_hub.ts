@@ -26,10 +26,17 @@ export type HubReply =
   | { op: "bound"; id: number; ok: boolean }
   /** A dial is answered: the port's other end is at the binder. */
   | { op: "dialed"; id: number; port: MessagePort; locks: LinkLocks }
+  /** A dial is answered: the name is bound in the dialer's own isolate. */
+  | { op: "local"; id: number }
   /** A peer dialed one of our names: the port's other end is at it. */
   | { op: "accept"; name: string; port: MessagePort; locks: LinkLocks }
   /** The lock the hub holds while its isolate lives and it has nodes. */
-  | { op: "hub"; lock: string };
+  | { op: "hub"; lock: string }
+  /**
+   * The node's leave is done: it may let its lock go (which, sooner,
+   * could drop what it posted before its leave, such as ports it shared).
+   */
+  | { op: "left" };
 
 interface _Dial {
   node: MessagePort;
@@ -40,32 +47,26 @@ interface _Dial {
 export class InprocHub {
   #nodes = new Set<MessagePort>();
   /**
-   * Held while the hub serves: its nodes watch it, as nothing else tells
-   * them that the isolate it lives in ended.
+   * Held while the hub serves a node that lives: they watch it, as nothing
+   * else tells them that the isolate it lives in ended. Not while it only
+   * has handles that never joined: a held lock keeps a process alive.
    */
   #lock = lockName("hub");
-  #held: Promise<boolean>;
-  #release: () => void;
+  #hold: [held: Promise<boolean>, release: () => void] | undefined;
   /** The lock each node holds while its isolate lives, once it said. */
   #nodeLocks = new Map<MessagePort, string>();
   #bound = new Map<string, MessagePort>();
   #waiting = new Map<string, _Dial[]>();
-
-  constructor() {
-    [this.#held, this.#release] = holdLock(this.#lock);
-  }
 
   /** Serves a node's port. */
   adopt(node: MessagePort): void {
     this.#nodes.add(node);
     node.onmessage = (event: MessageEvent<HubRequest>) =>
       this.#onRequest(node, event.data);
-    // Once held: a node asking for it earlier would be granted it.
-    this.#held.then((held) => {
-      if (held && this.#nodes.has(node)) {
-        this.#reply(node, { op: "hub", lock: this.#lock });
-      }
-    });
+    // A handle never joined (its Worker crashed first, or it was never
+    // posted) must not keep this process alive: a node that joined does,
+    // once it says it lives (Deno's ports have ref and unref).
+    _refable(node).unref?.();
   }
 
   #onRequest(node: MessagePort, request: HubRequest): void {
@@ -106,11 +107,20 @@ export class InprocHub {
       case "adopt":
         return this.adopt(request.port);
       case "live":
+        _refable(node).ref?.();
         // A terminated Worker says nothing: its lock comes free.
         this.#nodeLocks.set(node, request.lock);
         watchLock(request.lock, () => this.#leave(node));
+        // Once held: a node asking for it earlier would be granted it.
+        this.#hold ??= holdLock(this.#lock);
+        this.#hold[0].then((held) => {
+          if (held && this.#nodes.has(node)) {
+            this.#reply(node, { op: "hub", lock: this.#lock });
+          }
+        });
         return;
       case "leave":
+        this.#reply(node, { op: "left" });
         return this.#leave(node);
     }
   }
@@ -129,11 +139,18 @@ export class InprocHub {
     }
     node.onmessage = null;
     node.close();
-    // No node is left to share a port into the hub: it is done.
-    if (this.#nodes.size === 0) this.#release();
+    // No node lives to watch it (handles not joined yet may come later).
+    if (this.#nodeLocks.size === 0) {
+      this.#hold?.[1]();
+      this.#hold = undefined;
+    }
   }
 
   #join(dial: _Dial, binder: MessagePort, name: string): void {
+    // Within one isolate messages pass by reference, not through a port.
+    if (dial.node === binder) {
+      return this.#reply(binder, { op: "local", id: dial.id });
+    }
     const channel = new MessageChannel();
     const dialer = lockName("link");
     const accepter = lockName("link");
@@ -162,4 +179,8 @@ export class InprocHub {
   #reply(node: MessagePort, reply: HubReply, transfer: Transferable[] = []) {
     node.postMessage(reply, transfer);
   }
+}
+
+function _refable(port: MessagePort): { ref?(): void; unref?(): void } {
+  return port as { ref?(): void; unref?(): void };
 }

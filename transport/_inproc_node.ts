@@ -23,9 +23,10 @@ export class InprocNode {
   #hub: MessagePort;
   #nextId = 1;
   #binds = new Map<number, (answer: boolean | ZmqError) => void>();
-  #dials = new Map<number, (joined: Joined | ZmqError) => void>();
+  #dials = new Map<number, (joined: Joined | "local" | ZmqError) => void>();
   #accept: (name: string, joined: Joined) => void;
   #left = false;
+  #hubClosed = false;
   #releaseLock: () => void;
   #unwatchHub: (() => void) | undefined;
   /** Why names cannot be bound or dialed any more: the hub's isolate ended. */
@@ -55,8 +56,10 @@ export class InprocNode {
     held.then((isHeld) => {
       const queued = this.#beforeLive ?? [];
       this.#beforeLive = undefined;
-      if (isHeld) this.#send({ op: "live", lock });
-      for (const [request, transfer] of queued) this.#send(request, transfer);
+      if (isHeld) this.#hub.postMessage({ op: "live", lock });
+      for (const [request, transfer] of queued) {
+        this.#hub.postMessage(request, transfer);
+      }
     });
   }
 
@@ -75,11 +78,18 @@ export class InprocNode {
         reply.port.postMessage({ t: "x" });
         return reply.port.close();
       }
+      case "local": {
+        const resolve = this.#dials.get(reply.id);
+        this.#dials.delete(reply.id);
+        return resolve?.("local");
+      }
       case "accept":
         return this.#accept(reply.name, reply);
       case "hub":
         this.#unwatchHub = watchLock(reply.lock, () => this.#lose());
         return;
+      case "left":
+        return this.#closeHub();
     }
   }
 
@@ -90,7 +100,7 @@ export class InprocNode {
    * across isolates any more, so what waits on the hub fails now.
    */
   #lose(): void {
-    if (this.#left) return;
+    if (this.#left) return this.#closeHub();
     this.#hubLost = new ZmqError(
       "ETERM",
       "the isolate that first shared this context has ended, and with it the register of inproc:// names across isolates",
@@ -103,11 +113,8 @@ export class InprocNode {
 
   #send(request: HubRequest, transfer: Transferable[] = []): void {
     if (this.#left) return;
-    if (this.#beforeLive && request.op !== "leave") {
-      this.#beforeLive.push([request, transfer]);
-      return;
-    }
-    this.#hub.postMessage(request, transfer);
+    if (this.#beforeLive) this.#beforeLive.push([request, transfer]);
+    else this.#hub.postMessage(request, transfer);
   }
 
   /** Claims a name for every isolate of the context. */
@@ -135,9 +142,10 @@ export class InprocNode {
 
   /**
    * Asks for a channel to the isolate that binds `name`, waiting for it to
-   * be bound, as libzmq lets connect come first.
+   * be bound, as libzmq lets connect come first; `"local"` when that is
+   * this isolate.
    */
-  dial(name: string, signal: AbortSignal): Promise<Joined> {
+  dial(name: string, signal: AbortSignal): Promise<Joined | "local"> {
     if (this.#hubLost) return Promise.reject(this.#hubLost);
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
@@ -164,15 +172,23 @@ export class InprocNode {
     return channel.port1;
   }
 
-  /** Leaves the hub: the context closed. */
-  leave(): void {
-    if (this.#left) return;
-    this.#send({ op: "leave" });
-    this.#left = true;
+  #closeHub(): void {
+    if (this.#hubClosed) return;
+    this.#hubClosed = true;
     this.#hub.onmessage = null;
     this.#hub.close();
     this.#releaseLock();
     this.#unwatchHub?.();
+  }
+
+  /** Leaves the hub: the context closed. */
+  leave(): void {
+    if (this.#left) return;
+    // After what is queued: ports shared just before still reach the hub,
+    // which answers once it has them all.
+    this.#send({ op: "leave" });
+    this.#left = true;
+    if (this.#hubLost) this.#closeHub();
     const gone = new ZmqError("ETERM", "the context closed");
     for (const answer of this.#binds.values()) answer(gone);
     this.#binds.clear();

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { ConnectionEvent, PeerInfo } from "../codec/connection.ts";
+import type { PeerInfo } from "../codec/connection.ts";
 import { ProtocolError } from "../codec/errors.ts";
 import { Metadata } from "../codec/metadata.ts";
 import { type SocketType, socketTypesMatch } from "../codec/socket_type.ts";
@@ -19,6 +19,7 @@ import {
   packingRefusal,
   unpackMessages,
 } from "./_packing.ts";
+import { PortInbox } from "./_port_inbox.ts";
 import type { PortSignal, SignalPort } from "./_port_signal.ts";
 import { Settler } from "./_settle.ts";
 import type { Link, LinkEnd, MessageWriter, Session } from "./transport.ts";
@@ -61,16 +62,6 @@ export const PORT_MOST_BATCHES_IN_FLIGHT = 32;
  */
 const GONE_QUIET_MS = 50;
 
-/** A batch received, and how far the session has taken it. */
-interface _Received {
-  messages: Uint8Array[][];
-  next: number;
-  /** Its packed size, credited back once it is all taken. */
-  bytes: number;
-  /** Or a subscription, in its place among the messages. */
-  subscription?: ConnectionEvent;
-}
-
 /**
  * One side of an inproc link between isolates.
  *
@@ -105,16 +96,18 @@ export class PortLink implements Link, MessageWriter {
   #inFlight = 0;
   #inFlightBytes = 0;
   #batchesInFlight = 0;
-  /** Credit the peer has earned and not been sent yet. */
-  #owed = { n: 0, bytes: 0, k: 0 };
-  /** Batches received and not yet all handed to our session, oldest first. */
-  #inbox: _Received[] = [];
+  /** What came and our session has not taken yet, and the credit owed. */
+  #inbox = new PortInbox();
   #batch = new Batch();
   #scheduled = false;
   #settler = new Settler(() => this.#deliver());
   /** Set while our socket is full: the inbox waits for resume. */
   #paused = false;
-  /** The peer closed while its last messages waited in the inbox. */
+  /**
+   * The peer closed or is gone while its last messages waited in the
+   * inbox: nothing more goes to it (what our session queues stays in its
+   * pipe, for the next peer), and the link ends once they are taken.
+   */
   #endWhenDrained: LinkEnd | undefined;
   #whenFlushed: (() => void)[] = [];
   #resolveDone!: (end: LinkEnd) => void;
@@ -187,13 +180,19 @@ export class PortLink implements Link, MessageWriter {
   #peerGone = (): void => {
     this.#goneTimer = undefined;
     if (this.#closed) return;
-    if (this.#heardSinceGone || this.#paused) {
+    if (this.#heardSinceGone) {
       this.#heardSinceGone = false;
       this.#goneTimer = setTimeout(this.#peerGone, GONE_QUIET_MS);
       return;
     }
-    this.#end({ closedByPeer: true }, false);
+    this.#peerLeft({ closedByPeer: true });
   };
+
+  /** Ends the link, or, while our socket is full, once it took the inbox. */
+  #peerLeft(end: LinkEnd): void {
+    if (this.#paused) this.#endWhenDrained = end;
+    else this.#end(end, false);
+  }
 
   #onSignal(signal: PortSignal): void {
     if (this.#closed) return;
@@ -205,12 +204,10 @@ export class PortLink implements Link, MessageWriter {
     switch (signal.t) {
       case "h":
         return this.#hello(signal);
-      case "m": {
-        const messages = unpackMessages(signal.b, signal.x);
-        this.#inbox.push({ messages, next: 0, bytes: signal.n });
+      case "m":
+        this.#inbox.addBatch(unpackMessages(signal.b, signal.x), signal.n);
         if (!this.#paused) this.#handOver();
         return;
-      }
       case "c":
         this.#inFlight -= signal.n;
         this.#inFlightBytes -= signal.bytes;
@@ -220,25 +217,22 @@ export class PortLink implements Link, MessageWriter {
       case "u":
         // In order with the messages, and waiting while our socket is full,
         // as a reader that stops reads subscriptions no more over tcp.
-        this.#inbox.push({
-          messages: [],
-          next: 0,
-          bytes: 0,
-          subscription: {
-            type: signal.t === "s" ? "subscribe" : "cancel",
-            topic: signal.topic,
-          },
+        this.#inbox.addSubscription({
+          type: signal.t === "s" ? "subscribe" : "cancel",
+          topic: signal.topic,
         });
         if (!this.#paused) this.#handOver();
         return;
       case "x": {
-        const end = signal.error === undefined
-          ? { closedByPeer: true }
-          : { error: new ProtocolError("incompatible", signal.error) };
-        // What the peer sent before it closed is the socket's to read.
-        if (this.#paused) this.#endWhenDrained = end;
-        else this.#end(end, false);
-        return;
+        if (signal.error === undefined) {
+          // What the peer sent before it closed is the socket's to read.
+          return this.#peerLeft({ closedByPeer: true });
+        }
+        // The peer refused us in its handshake: ours fails, as it does
+        // when we refuse.
+        const error = new ProtocolError("incompatible", signal.error);
+        this.#session!.handle({ type: "error", error });
+        return this.#end({ error }, false);
       }
     }
   }
@@ -276,41 +270,20 @@ export class PortLink implements Link, MessageWriter {
    * with what it took: messages, and bytes and batches once whole.
    */
   #handOver(): void {
-    const inbox = this.#inbox;
-    const owed = this.#owed;
-    while (inbox.length > 0 && !this.#paused) {
-      const batch = inbox[0];
-      if (batch.subscription) {
-        inbox.shift();
-        owed.n++;
-        if (!this.#session!.handle(batch.subscription)) this.#paused = true;
-        continue;
-      }
-      const messages = batch.messages;
-      while (batch.next < messages.length && !this.#paused) {
-        const frames = messages[batch.next++];
-        owed.n++;
-        const event: ConnectionEvent = { type: "message", frames };
-        if (!this.#session!.handle(event)) this.#paused = true;
-      }
-      if (batch.next === messages.length) {
-        inbox.shift();
-        owed.k++;
-        owed.bytes += batch.bytes;
-      }
-    }
-    // Credit goes back once a batch is whole (or nothing waits): a socket
-    // taking a few at a time from a full queue would otherwise post a
-    // credit for each few.
-    if (owed.n > 0 && (owed.k > 0 || inbox.length === 0) && !this.#closed) {
-      this.#port.postMessage({ t: "c", ...owed });
-      owed.n = owed.bytes = owed.k = 0;
-    }
+    if (!this.#inbox.handOver(this.#session!)) this.#paused = true;
+    const credit = this.#inbox.takeCredit();
+    if (credit && !this.#closed) this.#port.postMessage({ t: "c", ...credit });
+  }
+
+  /** Messages that came and our socket has not taken: its unread too. */
+  get unread(): number {
+    return this.#inbox.unread;
   }
 
   // MessageWriter: the session writes our messages into the next batch.
   /** Infinity while the peer owes us credit: the session then waits. */
   get pendingOutputBytes(): number {
+    if (this.#endWhenDrained) return Infinity;
     if (
       this.#inFlight > 0 &&
       (this.#inFlight >= PORT_CREDIT_MESSAGES ||
@@ -370,6 +343,7 @@ export class PortLink implements Link, MessageWriter {
   /** The session has messages: they go out once its senders settle. */
   wake(): void {
     if (this.#closed || !this.#ready || !this.#saidHello) return;
+    if (this.#endWhenDrained) return;
     if (this.#scheduled) return this.#settler.sent();
     this.#scheduled = true;
     this.#settler.start();

@@ -124,13 +124,18 @@ export const inproc: Transport = {
       binder.accept(theirs, binder.endpoint);
       return ours;
     };
+    // Another isolate may bind it: the hub answers with a channel to it,
+    // or says it is bound here (since), where it links directly.
+    const through = (node: InprocNode): Promise<Link> =>
+      node.dial(name, signal).then((joined) => {
+        if (joined !== "local") {
+          return new PortLink(joined.port, options.peer, joined.locks);
+        }
+        const binder = names.bound.get(name);
+        return binder ? link(binder) : through(node);
+      });
     const binder = names.bound.get(name);
     if (binder) return Promise.resolve(link(binder));
-    // Another isolate may bind it: the hub answers with a channel to it.
-    const through = (node: InprocNode) =>
-      node.dial(name, signal).then(({ port, locks }) =>
-        new PortLink(port, options.peer, locks)
-      );
     if (names.node) return through(names.node);
     return new Promise((resolve, reject) => {
       let waiting = names.waiting.get(name);
@@ -184,14 +189,26 @@ export function shareInproc(scope: object): MessagePort {
  *
  * @param scope The context of this isolate.
  * @param port The port {@linkcode shareInproc} gave.
+ * @throws {ZmqError} `EINVAL` if the context is shared or joined already,
+ * or the port joined another.
  */
 export function joinInproc(scope: object, port: MessagePort): void {
   const names = _names(scope);
   if (names.node) {
     throw new ZmqError("EINVAL", "this context is already shared or joined");
   }
+  // A second context on one port would take the first's replies.
+  if (_joined.has(port)) {
+    throw new ZmqError(
+      "EINVAL",
+      "this handle has joined a context already: share() one per context",
+    );
+  }
+  _joined.add(port);
   names.node = _node(names, port);
 }
+
+const _joined = new WeakSet<MessagePort>();
 
 /**
  * Leaves the other isolates: the context closed.

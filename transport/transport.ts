@@ -88,6 +88,11 @@ export interface Link {
   close(): void;
   /** Goes on with a handshake that asked for a verdict on the peer. */
   authenticated?(verdict: Verdict): void;
+  /**
+   * Messages received that the link holds itself until the session has
+   * room (inproc between isolates), which close counts as unread.
+   */
+  readonly unread?: number;
 }
 
 /** What a socket gives a transport for each link it makes. */

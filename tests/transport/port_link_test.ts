@@ -361,3 +361,73 @@ Deno.test("port link: while batches are in flight and untaken, one of PORT_EAGER
     await link.close();
   }
 });
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+
+/** Polls `check` each macrotask: for state no event announces. */
+async function until(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`no ${what} within 5 s`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+for (const how of ["closes", "is gone"] as const) {
+  Deno.test(`port link: a peer that ${how} while our socket is full gets nothing more; our socket's queue waits for the next peer, and close counts the inbox unread`, async () => {
+    const channel = new MessageChannel();
+    // Each holds its lock while it lives, and watches the other's.
+    const [a, b] = [`ours-${Math.random()}`, `theirs-${Math.random()}`];
+    const ours = new PortLink(channel.port1, info("DEALER"), {
+      own: a,
+      peer: b,
+    });
+    const theirs = new PortLink(channel.port2, info("DEALER"), {
+      own: b,
+      peer: a,
+    });
+    const session = new FakeSession();
+    const peer = new FakeSession();
+    session.acceptMessages = false;
+    ours.start(session);
+    theirs.start(peer);
+    await peer.until(() => peer.of("ready").length === 1, "ready");
+    peer.outgoing.push(...["a", "b", "c"].map((text) => [bytes(text)]));
+    theirs.wake();
+    await until(() => ours.unread === 2, "the peer's messages");
+    // Gone, its goodbye never comes: only its lock, freed, tells (as a
+    // terminated Worker's does).
+    if (how === "is gone") channel.port2.close();
+    theirs.close();
+    await until(() => ours.pendingOutputBytes === Infinity, "the goodbye");
+    session.outgoing.push([bytes("for the next peer")]);
+    ours.wake();
+    await turns();
+    assertEquals(session.outgoing.length, 1, "kept in our socket's queue");
+    assertEquals(ours.unread, 2);
+    session.acceptMessages = true;
+    ours.resume();
+    assertEquals(await ours.done, { closedByPeer: true });
+    assertEquals(session.messages(), [["a"], ["b"], ["c"]]);
+    assertEquals(ours.unread, 0);
+    await theirs.done;
+  });
+}
+
+Deno.test("port link: a peer that refuses us in its handshake fails ours, with the reason", async () => {
+  const channel = new MessageChannel();
+  const ours = new PortLink(channel.port1, info("PUSH"));
+  const session = new FakeSession();
+  ours.start(session);
+  // Its refusal, before its hello (which waits for its lock).
+  channel.port2.postMessage({
+    t: "x",
+    error: "a PUSH socket cannot talk to a PUSH",
+  });
+  const end = await ours.done;
+  assertEquals(end.error?.kind, "incompatible");
+  assertEquals(session.of("error").map((event) => event.error.message), [
+    "a PUSH socket cannot talk to a PUSH",
+  ]);
+  channel.port2.close();
+});

@@ -1,6 +1,9 @@
 /** A Worker of the cross-isolate tests, driven from the test's isolate. */
-import type { Context } from "../../mod.ts";
+import type { Context, SharedContext } from "../../mod.ts";
 import { within } from "../_fakes.ts";
+
+/** What a Worker of tests/workers/_worker.ts plays. */
+type Role = "pull" | "rep" | "push" | "hold" | "sub" | "xpub" | "dish";
 
 /** What a Worker of tests/workers/_worker.ts answers. */
 export interface WorkerReply {
@@ -35,14 +38,23 @@ export class TestWorker {
     this.#worker.postMessage(command, transfer);
   }
 
-  async start(
+  start(
     context: Context,
-    role: "pull" | "rep" | "push" | "hold" | "sub" | "xpub" | "dish",
+    role: Role,
+    endpoint: string,
+    bind: boolean,
+  ): Promise<unknown> {
+    return this.startWith(context.share(), role, endpoint, bind);
+  }
+
+  /** Starts with a handle shared already. */
+  async startWith(
+    shared: SharedContext,
+    role: Role,
     endpoint: string,
     bind: boolean,
   ): Promise<unknown> {
     await this.next("loaded");
-    const shared = context.share();
     this.post({ op: "start", shared, role, endpoint, bind }, [shared.port]);
     return this.next("ready");
   }

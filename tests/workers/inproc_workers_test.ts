@@ -19,6 +19,7 @@ import {
   type SharedContext,
   ZmqError,
 } from "../../mod.ts";
+import { coreOf } from "../../patterns/_core.ts";
 import { within } from "../_fakes.ts";
 import { TestWorker } from "./_test_worker.ts";
 
@@ -346,4 +347,122 @@ Deno.test("a closed context shares nothing (ETERM), and leaves no hub behind", a
   await context.close();
   const error = assertThrows(() => context.share(), ZmqError);
   assertEquals(error.code, "ETERM");
+});
+
+Deno.test("inproc across a Worker: close() counts as unread what waits in the link for a full socket", async () => {
+  const context = new Context();
+  const worker = new TestWorker();
+  const pull = new Pull({ context, receiveHighWaterMark: 5 });
+  try {
+    await pull.bind("inproc://unread");
+    await worker.start(context, "push", "inproc://unread", false);
+    for (let i = 0; i < 50; i++) {
+      worker.post({ op: "send", message: [bytes(`m${i}`)] });
+    }
+    // 5 in the socket's queue, the rest held by its link.
+    const held = () =>
+      [...coreOf(pull).links.keys()].reduce(
+        (sum, link) => sum + (link.unread ?? 0),
+        0,
+      );
+    const deadline = Date.now() + 10_000;
+    while (held() < 45) {
+      if (Date.now() > deadline) throw new Error(`only ${held()} held`);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    assertEquals(await pull.close(), { dropped: 0, unread: 50 });
+  } finally {
+    await worker.stop();
+    await context.close();
+  }
+});
+
+Deno.test("inproc in a shared context: a connect made before a bind in its own isolate links directly, by reference, within the high-water marks", async () => {
+  const context = new Context();
+  const shared = context.share(); // for a Worker that has not joined yet
+  const push = new Push({ context, sendHighWaterMark: 5, linger: 0 });
+  const pull = new Pull({ context, receiveHighWaterMark: 5 });
+  try {
+    push.connect("inproc://here");
+    await pull.bind("inproc://here");
+    const frame = new Uint8Array(64 * 1024);
+    await push.send(frame, { transfer: true });
+    const [received] = await within(pull.receive(), "the message");
+    // Not through a port: not given up, and the very buffer.
+    assertEquals((frame.buffer as ArrayBuffer).detached, false);
+    assertEquals(received.buffer, frame.buffer);
+    // And the high-water marks hold as in one isolate: 5 + 5, no credit.
+    push.sendTimeout = 0;
+    let sent = 0;
+    while (sent <= 10) {
+      const error = await push.send("x").then(() => undefined, (e) => e);
+      if (error) {
+        assertEquals(error.code, "EAGAIN");
+        break;
+      }
+      sent++;
+    }
+    assertEquals(sent, 10);
+  } finally {
+    shared.port.close();
+    await context.close();
+  }
+});
+
+Deno.test("a shared handle joins one context: a second is EINVAL, and the first goes on", async () => {
+  const context = new Context();
+  const shared = context.share();
+  const joined = new Context({ shared });
+  const error = assertThrows(() => new Context({ shared }), ZmqError);
+  assertEquals(error.code, "EINVAL");
+  const pull = new Pull({ context: joined });
+  const push = new Push({ context });
+  try {
+    await within(pull.bind("inproc://joined-once"), "the bind");
+    push.connect("inproc://joined-once");
+    await push.send("across");
+    assertEquals(await within(pull.receive(), "the message"), [
+      bytes("across"),
+    ]);
+  } finally {
+    await joined.close();
+    await context.close();
+  }
+});
+
+Deno.test("inproc between two Workers: a context closed at once after sharing still joins them", async () => {
+  const context = new Context();
+  const pulling = new TestWorker();
+  const pushing = new TestWorker();
+  const forPull = context.share();
+  const forPush = context.share();
+  const closing = context.close();
+  try {
+    await pulling.startWith(forPull, "pull", "inproc://after-close", true);
+    await pushing.startWith(forPush, "push", "inproc://after-close", false);
+    pushing.post({ op: "send", message: [bytes("still")] });
+    assertEquals((await pulling.next("message")).message, [bytes("still")]);
+  } finally {
+    await pushing.stop();
+    await pulling.stop();
+    await closing;
+  }
+});
+
+Deno.test("a handle shared and never joined does not keep the process alive", async () => {
+  const mod = new URL("../../mod.ts", import.meta.url).href;
+  const { code } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      `import { Context } from "${mod}";
+       const context = new Context();
+       context.share(); // for a Worker that crashed before it joined
+       await context.close();`,
+    ],
+    cwd: new URL("../..", import.meta.url),
+    stdout: "null",
+    stderr: "null",
+    signal: AbortSignal.timeout(30_000),
+  }).output();
+  assertEquals(code, 0);
 });

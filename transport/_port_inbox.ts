@@ -1,0 +1,98 @@
+/**
+ * What a link between isolates has received and its socket not yet taken:
+ * batches of messages and subscriptions, in order, and the credit owed to
+ * the peer for what the socket took.
+ *
+ * @module
+ */
+
+import type { ConnectionEvent } from "../codec/connection.ts";
+import type { Session } from "./transport.ts";
+
+/** Credit for the peer: messages taken, and bytes and batches wholly taken. */
+export interface PortCredit {
+  n: number;
+  bytes: number;
+  k: number;
+}
+
+/** A batch received, and how far the session has taken it. */
+interface _Received {
+  messages: Uint8Array[][];
+  next: number;
+  /** Its packed size, credited back once it is all taken. */
+  bytes: number;
+  /** Or a subscription, in its place among the messages. */
+  subscription?: ConnectionEvent;
+}
+
+/** The inbox of a `PortLink`. */
+export class PortInbox {
+  #received: _Received[] = [];
+  #owed: PortCredit = { n: 0, bytes: 0, k: 0 };
+
+  /** Adds a batch of messages, `bytes` long as packed. */
+  addBatch(messages: Uint8Array[][], bytes: number): void {
+    this.#received.push({ messages, next: 0, bytes });
+  }
+
+  /** Adds a subscription or a cancellation, after what came before it. */
+  addSubscription(subscription: ConnectionEvent): void {
+    this.#received.push({ messages: [], next: 0, bytes: 0, subscription });
+  }
+
+  /** Messages received and not yet handed over: the socket's unread too. */
+  get unread(): number {
+    let unread = 0;
+    for (const batch of this.#received) {
+      unread += batch.messages.length - batch.next;
+    }
+    return unread;
+  }
+
+  /**
+   * Hands what waits to `session` until it is full.
+   *
+   * @returns Whether the session has room still.
+   */
+  handOver(session: Session): boolean {
+    const received = this.#received;
+    const owed = this.#owed;
+    let room = true;
+    while (received.length > 0 && room) {
+      const batch = received[0];
+      if (batch.subscription) {
+        received.shift();
+        owed.n++;
+        room = session.handle(batch.subscription);
+        continue;
+      }
+      const messages = batch.messages;
+      while (batch.next < messages.length && room) {
+        const frames = messages[batch.next++];
+        owed.n++;
+        room = session.handle({ type: "message", frames });
+      }
+      if (batch.next === messages.length) {
+        received.shift();
+        owed.k++;
+        owed.bytes += batch.bytes;
+      }
+    }
+    return room;
+  }
+
+  /**
+   * The credit to post now, if any: once a batch is whole (or nothing
+   * waits), as a socket taking a few at a time from a full queue would
+   * otherwise post a credit for each few.
+   */
+  takeCredit(): PortCredit | undefined {
+    const owed = this.#owed;
+    if (owed.n === 0 || (owed.k === 0 && this.#received.length > 0)) {
+      return undefined;
+    }
+    this.#owed = { n: 0, bytes: 0, k: 0 };
+    return owed;
+  }
+}
