@@ -13,11 +13,11 @@ export async function helloClient(
   endpoint = "tcp://localhost:5555",
   print: (line: string) => void = console.log,
 ): Promise<void> {
-  print("Connecting to hello world server…");
+  print("Connecting to hello world server...");
   await using requester = new Request();
   requester.connect(endpoint);
   for (let requestNumber = 0; requestNumber !== 10; requestNumber++) {
-    print(`Sending Hello ${requestNumber}…`);
+    print(`Sending Hello ${requestNumber}...`);
     await requester.send("Hello");
     await requester.receive();
     print(`Received World ${requestNumber}`);

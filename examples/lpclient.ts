@@ -30,7 +30,7 @@ export async function lazyClient(
 ): Promise<number> {
   const print = options.print ?? console.log;
   const retries = options.retries ?? 3;
-  print("I: connecting to server…");
+  print("I: connecting to server...");
   await using client = new Request({
     requestRelaxed: true,
     requestCorrelate: true,
@@ -63,9 +63,9 @@ export async function lazyClient(
           print("E: server seems to be offline, abandoning");
           return answered;
         }
-        print("W: no response from server, retrying…");
+        print("W: no response from server, retrying...");
         // Relaxed: the same socket sends again; its reconnects are automatic.
-        print("I: reconnecting to server…");
+        print("I: reconnecting to server...");
         await client.send(String(sequence));
       }
     }

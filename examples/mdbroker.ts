@@ -116,7 +116,7 @@ export async function majordomoBroker(
   } catch (error) {
     if (!signal?.aborted) throw error;
   }
-  print("W: interrupt received, shutting down…");
+  print("W: interrupt received, shutting down...");
 }
 
 class _Broker {

@@ -87,7 +87,7 @@ export class MajordomoClient implements AsyncDisposable {
     const socket = new Request({ receiveTimeout: this.timeout, linger: 0 });
     socket.connect(this.broker);
     if (this.#verbose) {
-      this.#print(`I: connecting to broker at ${this.broker}…`);
+      this.#print(`I: connecting to broker at ${this.broker}...`);
     }
     return socket;
   }
@@ -159,7 +159,7 @@ export class MajordomoClient implements AsyncDisposable {
         }
       }
       if (retriesLeft > 1) {
-        if (this.#verbose) this.#print("W: no reply, reconnecting…");
+        if (this.#verbose) this.#print("W: no reply, reconnecting...");
         await this.#reconnect();
       }
     }

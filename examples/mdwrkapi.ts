@@ -145,7 +145,7 @@ export class MajordomoWorker implements AsyncDisposable {
     this.#socket.connect(this.broker);
     await old?.close();
     if (this.#verbose) {
-      this.#print(`I: connecting to broker at ${this.broker}…`);
+      this.#print(`I: connecting to broker at ${this.broker}...`);
     }
     await this.#send(Command.READY, bytes(this.service));
     this.#brokerExpiry = Date.now() +
@@ -223,7 +223,7 @@ export class MajordomoWorker implements AsyncDisposable {
         this.#print("E: invalid input message from broker");
       } else if (Date.now() >= this.#brokerExpiry) {
         if (this.#verbose) {
-          this.#print("W: disconnected from broker - retrying…");
+          this.#print("W: disconnected from broker - retrying...");
         }
         await this.#pause(signal);
         await this.#connect();

@@ -43,7 +43,7 @@ export async function ventilator(
   await using sink = new Push();
   sink.connect(options.sinkEndpoint ?? "tcp://localhost:5558");
   await (options.workersReady ?? _waitForEnter)(sender);
-  print("Sending tasks to workers…");
+  print("Sending tasks to workers...");
   // The first message is "0" and signals start of batch
   await sink.send("0");
   // Send 100 tasks

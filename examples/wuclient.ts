@@ -16,7 +16,7 @@ export async function weatherClient(
   print: (line: string) => void = console.log,
   socketOptions?: SocketOptions,
 ): Promise<number> {
-  print("Collecting updates from weather server…");
+  print("Collecting updates from weather server...");
   await using subscriber = new Subscriber(socketOptions);
   subscriber.connect(endpoint);
   // Subscribe to zipcode, default is NYC, 10001

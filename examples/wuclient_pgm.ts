@@ -4,6 +4,9 @@
  * same group). It collects 100 updates for a zip code prefix (argument,
  * default "10001 ") and prints the average temperature. Over PGM every
  * update reaches every client; the SUB keeps only what it subscribed to.
+ * At the server's 10 Mbit/s (about 75,000 updates a second, one zip code
+ * in 100,000) the 100 updates take about two minutes: give a shorter
+ * prefix (`1`) to see an average sooner.
  *
  *     deno run --allow-net --unstable-net examples/wuclient_pgm.ts [zipcode] [interface]
  *

@@ -35,11 +35,10 @@ export interface ResolvedOptions {
   maxConnections: number;
 }
 
+/** The types libzmq conflates for (it ignores the option on the others). */
 const _CONFLATING: readonly SocketType[] = [
   "PUB",
   "SUB",
-  "XPUB",
-  "XSUB",
   "PUSH",
   "PULL",
   "DEALER",

@@ -56,7 +56,9 @@ export interface SocketOptions {
   /**
    * Keep only the newest message in each peer's queue, both ways, ignoring
    * the high-water marks (ZMQ_CONFLATE): for the latest state, not a stream.
-   * PUB, SUB, XPUB, XSUB, PUSH, PULL and DEALER only. Default false.
+   * PUB, SUB, PUSH, PULL and DEALER only, as libzmq conflates for no
+   * other type (it ignores the option there; here it is EINVAL). Default
+   * false.
    */
   conflate?: boolean;
   /**

@@ -223,7 +223,7 @@ Deno.test("ppqueue.ts with libzmq DEALER workers and REQ clients", async (t) => 
       await survivor.send([READY]);
       await survivor.echo(); // replies, and answers heartbeats with theirs
       assertEquals(await client, 2);
-      assert(lines.includes("W: no response from server, retrying…"));
+      assert(lines.includes("W: no response from server, retrying..."));
       assertEquals(lines.slice(-2), [
         "I: server replied OK (1)",
         "I: server replied OK (2)",
@@ -403,7 +403,7 @@ Deno.test("lpclient.ts through ppqueue.ts to two ppworker.ts, one of which crash
   });
   assertEquals(answered, 10);
   assert(crashing.includes("I: simulating a crash"));
-  assert(lines.includes("W: no response from server, retrying…"));
+  assert(lines.includes("W: no response from server, retrying..."));
   assertEquals(lines.at(-1), "I: server replied OK (10)");
   stopWorkers.abort();
   await Promise.all([queue.stop(), ...workers]);

@@ -40,9 +40,9 @@ Deno.test("examples against libzmq", async (t) => {
     await rep.echo();
     const lines: string[] = [];
     await helloClient(endpoint, (line) => lines.push(line));
-    const expected = ["Connecting to hello world server…"];
+    const expected = ["Connecting to hello world server..."];
     for (let i = 0; i < 10; i++) {
-      expected.push(`Sending Hello ${i}…`, `Received World ${i}`);
+      expected.push(`Sending Hello ${i}...`, `Received World ${i}`);
     }
     assertEquals(lines, expected);
     await rep.close();
@@ -82,7 +82,7 @@ Deno.test("examples against libzmq", async (t) => {
     }
     assertEquals(await client, 50);
     assertEquals(lines, [
-      "Collecting updates from weather server…",
+      "Collecting updates from weather server...",
       "Average temperature for zipcode '10001 ' was 50F",
     ]);
     await pub.close();

@@ -295,7 +295,7 @@ Deno.test("Majordomo (RFC 7, RFC 8)", async (t) => {
       const [id3, ...ready3] = await nextCommand(router);
       assertEquals(ready3, [EMPTY, MDPW, READY, encode("echo")]);
       assertNotEquals(id3, id2);
-      assert(lines.all.includes("W: disconnected from broker - retrying…"));
+      assert(lines.all.includes("W: disconnected from broker - retrying..."));
 
       await router.send([id3, "", MDPW, REQUEST, "C2", "", ""]);
       assertEquals(await second, [EMPTY]);
@@ -338,7 +338,7 @@ Deno.test("Majordomo (RFC 7, RFC 8)", async (t) => {
       assertNotEquals(retry, lost);
       await router.send([retry, "", MDPC, "echo", "fresh"]);
       assertEquals((await again).map(decode), ["fresh"]);
-      assert(lines.all.includes("W: no reply, reconnecting…"));
+      assert(lines.all.includes("W: no reply, reconnecting..."));
 
       // A reply naming another service is not the answer: try again.
       const checked = client.send("echo", "checked");
@@ -436,7 +436,7 @@ Deno.test("Majordomo (RFC 7, RFC 8)", async (t) => {
         printed += chunk.value;
       }
       assertEquals((await child.status).code, 0);
-      assert(printed.endsWith("W: interrupt received, shutting down…\n"));
+      assert(printed.endsWith("W: interrupt received, shutting down...\n"));
       await Promise.all([worker.close(), req.close()]);
     },
   );

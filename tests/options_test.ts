@@ -4,7 +4,15 @@
  * routerHandover, maxMessageSize.
  */
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
-import { Dealer, Pull, Push, Router, ZmqError } from "../mod.ts";
+import {
+  Dealer,
+  Pull,
+  Push,
+  Router,
+  XPublisher,
+  XSubscriber,
+  ZmqError,
+} from "../mod.ts";
 import { decode, freePort, timeout } from "./_helpers.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 
@@ -122,15 +130,17 @@ Deno.test("conflate keeps only the newest message, both ways, with libzmq", asyn
       await pull.close();
     },
   );
-  await t.step("a socket type that cannot conflate says so", () => {
-    const error = (() => {
-      try {
-        new Router({ conflate: true });
-      } catch (error) {
-        return error;
-      }
-    })();
-    assert(error instanceof ZmqError && error.code === "EINVAL");
+  await t.step("a socket type libzmq does not conflate for says so", () => {
+    for (const make of [Router, XPublisher, XSubscriber]) {
+      const error = (() => {
+        try {
+          new make({ conflate: true });
+        } catch (error) {
+          return error;
+        }
+      })();
+      assert(error instanceof ZmqError && error.code === "EINVAL", make.name);
+    }
   });
 });
 

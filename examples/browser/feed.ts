@@ -5,7 +5,7 @@
  *
  *     deno task bundle
  *     deno run --allow-net --allow-read examples/browser/feed.ts
- *     # then open http://127.0.0.1:8000/
+ *     # then open the URL it prints (http://127.0.0.1:8000/?feed=ws://…)
  *
  * @module
  */
