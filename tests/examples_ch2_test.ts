@@ -16,6 +16,7 @@ import { envelopePublisher } from "../examples/psenvpub.ts";
 import { envelopeSubscriber } from "../examples/psenvsub.ts";
 import { identityCheck } from "../examples/identity.ts";
 import { routerToDealer } from "../examples/rtdealer.ts";
+import { routerToRequest } from "../examples/rtreq.ts";
 import { deadline } from "@std/async/deadline";
 import { decode, sendUntilReceived } from "./_helpers.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
@@ -330,6 +331,39 @@ Deno.test("rtdealer.ts hands out work to its DEALERs and a libzmq one, then fire
     await worker.send(["", "Hi Boss"]);
     const [delimiter, workload] = (await worker.receive()).map(decode);
     assertEquals(delimiter, "");
+    if (workload === "Fired!") break;
+    assertEquals(workload, "Work harder");
+    total++;
+  }
+  const totals = await running;
+  assert(total > 0);
+  assertEquals(totals.length, 3);
+  assertEquals(
+    lines.toSorted(),
+    totals.map((n) => `Completed: ${n} tasks`).toSorted(),
+  );
+  await worker.close();
+});
+
+Deno.test("rtreq.ts hands out work to its REQs and a libzmq one, then fires them", async () => {
+  await using peer = new LibzmqPeer();
+  const bound = Promise.withResolvers<string>();
+  const lines: string[] = [];
+  const running = routerToRequest({
+    endpoint: "tcp://127.0.0.1:0",
+    workers: 3,
+    fire: 4,
+    runMs: 200,
+    maxWorkMs: 10,
+    onBound: bound.resolve,
+    print: (line) => lines.push(line),
+  });
+  const worker = await peer.open("Request", { routingId: "LIBZMQ-1" });
+  await worker.connect(await bound.promise);
+  let total = 0;
+  while (true) {
+    await worker.send(["Hi Boss"]);
+    const [workload] = (await worker.receive()).map(decode);
     if (workload === "Fired!") break;
     assertEquals(workload, "Work harder");
     total++;
