@@ -1,11 +1,12 @@
 /**
  * The chapter-3 examples (the load-balancing broker, the asynchronous
- * client-server) on their own and against libzmq peers, with the C
+ * client-server, the brokers' state flow) on their own and against libzmq peers, with the C
  * originals' behaviour and printed lines.
  */
 import { assertEquals, assertMatch } from "@std/assert";
 import { loadBalancingBroker } from "../examples/lbbroker.ts";
 import { asyncClient, asyncServer } from "../examples/asyncsrv.ts";
+import { peeringStateFlow } from "../examples/peering1.ts";
 import { decode } from "./_helpers.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 
@@ -246,4 +247,57 @@ Deno.test("asyncsrv.ts with libzmq on the other side", async (t) => {
       await server.close();
     },
   );
+});
+
+Deno.test("peering1.ts: two brokers and a libzmq one hear each other's state over ipc", async () => {
+  await using peer = new LibzmqPeer();
+  const dir = await Deno.makeTempDir();
+  const stateEndpoint = (name: string) => `ipc://${dir}/${name}-state.ipc`;
+  const stop = new AbortController();
+  const heard = { DC1: [] as string[], DC2: [] as string[] };
+  const options = (name: "DC1" | "DC2") => ({
+    stateEndpoint,
+    heartbeatMs: 20,
+    random: () => 0.42,
+    print: (line: string) => heard[name].push(line),
+    signal: stop.signal,
+  });
+  // libzmq's DC3 publishes first: the others connect to it as to any peer.
+  const dc3 = await peer.open("Publisher");
+  await dc3.bind(stateEndpoint("DC3"));
+  const brokers = [
+    peeringStateFlow("DC1", ["DC2", "DC3"], options("DC1")),
+    peeringStateFlow("DC2", ["DC1"], options("DC2")),
+  ];
+  const listener = await peer.open("Subscriber");
+  await listener.subscribe("");
+  await listener.connect(stateEndpoint("DC1"));
+  try {
+    const deadline = Date.now() + 10_000;
+    while (!heard.DC1.includes("DC3 - 7 workers free")) {
+      if (Date.now() > deadline) throw new Error("DC1 never heard DC3");
+      await dc3.send(["DC3", "7"]);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assertEquals((await listener.receive()).map(decode), ["DC1", "4"]);
+    for (const [who, line] of [["DC2", "DC1"], ["DC1", "DC2"]] as const) {
+      while (!heard[who].includes(`${line} - 4 workers free`)) {
+        if (Date.now() > deadline) {
+          throw new Error(`${who} never heard ${line}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+    assertEquals(heard.DC1.slice(0, 3), [
+      "I: preparing broker at DC1...",
+      "I: connecting to state backend at 'DC2'",
+      "I: connecting to state backend at 'DC3'",
+    ]);
+  } finally {
+    stop.abort();
+    await Promise.all(brokers);
+    await listener.close();
+    await dc3.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });
