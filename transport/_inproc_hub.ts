@@ -31,12 +31,10 @@ export type HubReply =
   /** A peer dialed one of our names: the port's other end is at it. */
   | { op: "accept"; name: string; port: MessagePort; locks: LinkLocks }
   /** The lock the hub holds while its isolate lives and it has nodes. */
-  | { op: "hub"; lock: string }
-  /**
-   * The node's leave is done: it may let its lock go (which, sooner,
-   * could drop what it posted before its leave, such as ports it shared).
-   */
-  | { op: "left" };
+  | { op: "hub"; lock: string };
+
+/** How long a gone node's port must stay quiet before it is let go, in ms. */
+const GONE_QUIET_MS = 50;
 
 interface _Dial {
   node: MessagePort;
@@ -56,13 +54,18 @@ export class InprocHub {
   /** The lock each node holds while its isolate lives, once it said. */
   #nodeLocks = new Map<MessagePort, string>();
   #bound = new Map<string, MessagePort>();
+  /** Requests heard from each node, to tell when a gone one's went quiet. */
+  #heard = new Map<MessagePort, number>();
+  #quietTimers = new Map<MessagePort, ReturnType<typeof setTimeout>>();
   #waiting = new Map<string, _Dial[]>();
 
   /** Serves a node's port. */
   adopt(node: MessagePort): void {
     this.#nodes.add(node);
-    node.onmessage = (event: MessageEvent<HubRequest>) =>
+    node.onmessage = (event: MessageEvent<HubRequest>) => {
+      this.#heard.set(node, (this.#heard.get(node) ?? 0) + 1);
       this.#onRequest(node, event.data);
+    };
     // A handle never joined (its Worker crashed first, or it was never
     // posted) must not keep this process alive: a node that joined does,
     // once it says it lives (Deno's ports have ref and unref).
@@ -110,7 +113,7 @@ export class InprocHub {
         _refable(node).ref?.();
         // A terminated Worker says nothing: its lock comes free.
         this.#nodeLocks.set(node, request.lock);
-        watchLock(request.lock, () => this.#leave(node));
+        watchLock(request.lock, () => this.#whenQuiet(node));
         // Once held: a node asking for it earlier would be granted it.
         this.#hold ??= holdLock(this.#lock);
         this.#hold[0].then((held) => {
@@ -120,13 +123,34 @@ export class InprocHub {
         });
         return;
       case "leave":
-        this.#reply(node, { op: "left" });
         return this.#leave(node);
     }
   }
 
+  /**
+   * A node's lock came free: its isolate ended, or its context closed. It
+   * leaves once its port has gone quiet: what it posted before (its leave,
+   * ports it shared just before) may still be on the way, and the lock's
+   * news can come first.
+   */
+  #whenQuiet(node: MessagePort): void {
+    if (!this.#nodes.has(node)) return;
+    const heard = this.#heard.get(node);
+    this.#quietTimers.set(
+      node,
+      setTimeout(() => {
+        this.#quietTimers.delete(node);
+        if (this.#heard.get(node) === heard) this.#leave(node);
+        else this.#whenQuiet(node);
+      }, GONE_QUIET_MS),
+    );
+  }
+
   /** A node left (its context closed): its names and dials go. */
   #leave(node: MessagePort): void {
+    clearTimeout(this.#quietTimers.get(node));
+    this.#quietTimers.delete(node);
+    this.#heard.delete(node);
     if (!this.#nodes.delete(node)) return;
     this.#nodeLocks.delete(node);
     for (const [name, binder] of this.#bound) {

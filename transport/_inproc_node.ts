@@ -60,6 +60,8 @@ export class InprocNode {
       for (const [request, transfer] of queued) {
         this.#hub.postMessage(request, transfer);
       }
+      // Left meanwhile: its leave was the last of them.
+      if (this.#left) this.#closeHub();
     });
   }
 
@@ -88,8 +90,6 @@ export class InprocNode {
       case "hub":
         this.#unwatchHub = watchLock(reply.lock, () => this.#lose());
         return;
-      case "left":
-        return this.#closeHub();
     }
   }
 
@@ -100,7 +100,7 @@ export class InprocNode {
    * across isolates any more, so what waits on the hub fails now.
    */
   #lose(): void {
-    if (this.#left) return this.#closeHub();
+    if (this.#left) return;
     this.#hubLost = new ZmqError(
       "ETERM",
       "the isolate that first shared this context has ended, and with it the register of inproc:// names across isolates",
@@ -184,11 +184,11 @@ export class InprocNode {
   /** Leaves the hub: the context closed. */
   leave(): void {
     if (this.#left) return;
-    // After what is queued: ports shared just before still reach the hub,
-    // which answers once it has them all.
+    // After what is queued: ports shared just before still reach the hub
+    // (which reads what a node posted before letting it go).
     this.#send({ op: "leave" });
     this.#left = true;
-    if (this.#hubLost) this.#closeHub();
+    if (!this.#beforeLive) this.#closeHub();
     const gone = new ZmqError("ETERM", "the context closed");
     for (const answer of this.#binds.values()) answer(gone);
     this.#binds.clear();

@@ -466,3 +466,14 @@ Deno.test("a handle shared and never joined does not keep the process alive", as
   }).output();
   assertEquals(code, 0);
 });
+
+Deno.test("a context that joined a hub ended before it answered still lets the process exit", async () => {
+  const { code } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "tests/workers/_orphan.ts"],
+    cwd: new URL("../..", import.meta.url),
+    stdout: "null",
+    stderr: "null",
+    signal: AbortSignal.timeout(30_000),
+  }).output();
+  assertEquals(code, 0);
+});
