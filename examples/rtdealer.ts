@@ -8,44 +8,25 @@
  *
  * @module
  */
-import { Dealer, Router } from "@zmtp/zmq";
+import { Dealer } from "@zmtp/zmq";
+import { printableId } from "./_printable_id.ts";
+import {
+  randomWork,
+  routerBroker,
+  type RouterBrokerOptions,
+} from "./_rt_broker.ts";
 
 /** Options for running the example inside a test. */
-export interface RouterDealerOptions {
-  /** Where the broker binds. Default: the guide's tcp://*:5671. */
-  endpoint?: string;
-  /** How many workers to start here. Default 10, as in the C original. */
-  workers?: number;
-  /** How many workers to fire (some may run elsewhere). Default: `workers`. */
-  fire?: number;
-  /** How long to run before firing, in ms. Default 5000. */
-  runMs?: number;
-  /** The longest random work per task, in ms. Default 500. */
-  maxWorkMs?: number;
-  /** Called once bound, with the real endpoint. */
-  onBound?: (endpoint: string) => void;
-  /** Where lines go. */
-  print?: (line: string) => void;
-}
+export type RouterDealerOptions = RouterBrokerOptions;
 
 const decoder = new TextDecoder();
-
-/** A printable random identity, as the guide's s_set_id. */
-function randomIdentity(): string {
-  const hex = () =>
-    Math.floor(Math.random() * 0x10000).toString(16).toUpperCase().padStart(
-      4,
-      "0",
-    );
-  return `${hex()}-${hex()}`;
-}
 
 async function workerTask(
   endpoint: string,
   options: RouterDealerOptions,
 ): Promise<number> {
   const print = options.print ?? console.log;
-  await using worker = new Dealer({ routingId: randomIdentity() });
+  await using worker = new Dealer({ routingId: printableId() });
   worker.connect(endpoint);
   let total = 0;
   while (true) {
@@ -59,40 +40,15 @@ async function workerTask(
     }
     total++;
     // Do some random work
-    const workMs = Math.floor(Math.random() * (options.maxWorkMs ?? 500)) + 1;
-    await new Promise((resolve) => setTimeout(resolve, workMs));
+    await randomWork(options.maxWorkMs);
   }
 }
 
 /** Runs the broker and its workers; returns each worker's task count. */
-export async function routerToDealer(
+export function routerToDealer(
   options: RouterDealerOptions = {},
 ): Promise<number[]> {
-  await using broker = new Router();
-  await broker.bind(options.endpoint ?? "tcp://*:5671");
-  options.onBound?.(broker.lastEndpoint!);
-  // The workers connect as the C ones do: to localhost, on the bound port.
-  const local = `tcp://localhost:${broker.lastEndpoint!.split(":").at(-1)}`;
-  const workers = [];
-  for (let n = 0; n < (options.workers ?? 10); n++) {
-    workers.push(workerTask(local, options));
-  }
-  // Run for five seconds and then tell workers to end
-  const endTime = Date.now() + (options.runMs ?? 5000);
-  const toFire = options.fire ?? options.workers ?? 10;
-  let workersFired = 0;
-  while (workersFired < toFire) {
-    // Next message gives us least recently used worker
-    const [identity] = await broker.receive();
-    // Encourage workers until it's time to fire them
-    if (Date.now() < endTime) {
-      await broker.send([identity, "", "Work harder"]);
-    } else {
-      await broker.send([identity, "", "Fired!"]);
-      workersFired++;
-    }
-  }
-  return await Promise.all(workers);
+  return routerBroker(options, (endpoint) => workerTask(endpoint, options));
 }
 
 if (import.meta.main) await routerToDealer();

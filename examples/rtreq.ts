@@ -8,32 +8,19 @@
  *
  * @module
  */
-import { Request, Router } from "@zmtp/zmq";
+import { Request } from "@zmtp/zmq";
 import { printableId } from "./_printable_id.ts";
-
-/** Options for running the example inside a test. */
-export interface RouterRequestOptions {
-  /** Where the broker binds. Default: the guide's tcp://*:5671. */
-  endpoint?: string;
-  /** How many workers to start here. Default 10, as in the C original. */
-  workers?: number;
-  /** How many workers to fire (some may run elsewhere). Default: `workers`. */
-  fire?: number;
-  /** How long to run before firing, in ms. Default 5000. */
-  runMs?: number;
-  /** The longest random work per task, in ms. Default 500. */
-  maxWorkMs?: number;
-  /** Called once bound, with the real endpoint. */
-  onBound?: (endpoint: string) => void;
-  /** Where lines go. */
-  print?: (line: string) => void;
-}
+import {
+  randomWork,
+  routerBroker,
+  type RouterBrokerOptions,
+} from "./_rt_broker.ts";
 
 const decoder = new TextDecoder();
 
 async function workerTask(
   endpoint: string,
-  options: RouterRequestOptions,
+  options: RouterBrokerOptions,
 ): Promise<number> {
   const print = options.print ?? console.log;
   await using worker = new Request({ routingId: printableId() });
@@ -50,40 +37,15 @@ async function workerTask(
     }
     total++;
     // Do some random work
-    const workMs = Math.floor(Math.random() * (options.maxWorkMs ?? 500)) + 1;
-    await new Promise((resolve) => setTimeout(resolve, workMs));
+    await randomWork(options.maxWorkMs);
   }
 }
 
 /** Runs the broker and its workers; returns each worker's task count. */
-export async function routerToRequest(
-  options: RouterRequestOptions = {},
+export function routerToRequest(
+  options: RouterBrokerOptions = {},
 ): Promise<number[]> {
-  await using broker = new Router();
-  await broker.bind(options.endpoint ?? "tcp://*:5671");
-  options.onBound?.(broker.lastEndpoint!);
-  // The workers connect as the C ones do: to localhost, on the bound port.
-  const local = `tcp://localhost:${broker.lastEndpoint!.split(":").at(-1)}`;
-  const workers = [];
-  for (let n = 0; n < (options.workers ?? 10); n++) {
-    workers.push(workerTask(local, options));
-  }
-  // Run for five seconds and then tell workers to end
-  const endTime = Date.now() + (options.runMs ?? 5000);
-  const toFire = options.fire ?? options.workers ?? 10;
-  let workersFired = 0;
-  while (workersFired < toFire) {
-    // Next message gives us least recently used worker: [id, "", request]
-    const [identity] = await broker.receive();
-    // Encourage workers until it's time to fire them
-    if (Date.now() < endTime) {
-      await broker.send([identity, "", "Work harder"]);
-    } else {
-      await broker.send([identity, "", "Fired!"]);
-      workersFired++;
-    }
-  }
-  return await Promise.all(workers);
+  return routerBroker(options, (endpoint) => workerTask(endpoint, options));
 }
 
 if (import.meta.main) await routerToRequest();

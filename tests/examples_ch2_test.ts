@@ -311,72 +311,49 @@ Deno.test("identity.ts prints what the ROUTER sees, as the C original", async ()
   ]);
 });
 
-Deno.test("rtdealer.ts hands out work to its DEALERs and a libzmq one, then fires them", async () => {
-  await using peer = new LibzmqPeer();
-  const bound = Promise.withResolvers<string>();
-  const lines: string[] = [];
-  const running = routerToDealer({
-    endpoint: "tcp://127.0.0.1:0",
-    workers: 3,
-    fire: 4,
-    runMs: 200,
-    maxWorkMs: 10,
-    onBound: bound.resolve,
-    print: (line) => lines.push(line),
+for (
+  const [file, run, type] of [
+    ["rtdealer.ts", routerToDealer, "Dealer"],
+    ["rtreq.ts", routerToRequest, "Request"],
+  ] as const
+) {
+  Deno.test(`${file} hands out work to its workers and a libzmq ${type}, then fires them`, async () => {
+    await using peer = new LibzmqPeer();
+    const bound = Promise.withResolvers<string>();
+    const lines: string[] = [];
+    const running = run({
+      endpoint: "tcp://127.0.0.1:0",
+      workers: 3,
+      fire: 4,
+      runMs: 200,
+      maxWorkMs: 10,
+      onBound: bound.resolve,
+      print: (line) => lines.push(line),
+    });
+    const worker = await peer.open(type, { routingId: "LIBZMQ-1" });
+    await worker.connect(await bound.promise);
+    // A DEALER writes the delimiter a REQ adds, and reads it back.
+    const envelope = type === "Dealer" ? [""] : [];
+    let total = 0;
+    while (true) {
+      await worker.send([...envelope, "Hi Boss"]);
+      const reply = (await worker.receive()).map(decode);
+      assertEquals(reply.slice(0, envelope.length), envelope);
+      const workload = reply.at(-1);
+      if (workload === "Fired!") break;
+      assertEquals(workload, "Work harder");
+      total++;
+    }
+    const totals = await running;
+    assert(total > 0);
+    assertEquals(totals.length, 3);
+    assertEquals(
+      lines.toSorted(),
+      totals.map((n) => `Completed: ${n} tasks`).toSorted(),
+    );
+    await worker.close();
   });
-  const worker = await peer.open("Dealer", { routingId: "LIBZMQ-1" });
-  await worker.connect(await bound.promise);
-  let total = 0;
-  while (true) {
-    await worker.send(["", "Hi Boss"]);
-    const [delimiter, workload] = (await worker.receive()).map(decode);
-    assertEquals(delimiter, "");
-    if (workload === "Fired!") break;
-    assertEquals(workload, "Work harder");
-    total++;
-  }
-  const totals = await running;
-  assert(total > 0);
-  assertEquals(totals.length, 3);
-  assertEquals(
-    lines.toSorted(),
-    totals.map((n) => `Completed: ${n} tasks`).toSorted(),
-  );
-  await worker.close();
-});
-
-Deno.test("rtreq.ts hands out work to its REQs and a libzmq one, then fires them", async () => {
-  await using peer = new LibzmqPeer();
-  const bound = Promise.withResolvers<string>();
-  const lines: string[] = [];
-  const running = routerToRequest({
-    endpoint: "tcp://127.0.0.1:0",
-    workers: 3,
-    fire: 4,
-    runMs: 200,
-    maxWorkMs: 10,
-    onBound: bound.resolve,
-    print: (line) => lines.push(line),
-  });
-  const worker = await peer.open("Request", { routingId: "LIBZMQ-1" });
-  await worker.connect(await bound.promise);
-  let total = 0;
-  while (true) {
-    await worker.send(["Hi Boss"]);
-    const [workload] = (await worker.receive()).map(decode);
-    if (workload === "Fired!") break;
-    assertEquals(workload, "Work harder");
-    total++;
-  }
-  const totals = await running;
-  assert(total > 0);
-  assertEquals(totals.length, 3);
-  assertEquals(
-    lines.toSorted(),
-    totals.map((n) => `Completed: ${n} tasks`).toSorted(),
-  );
-  await worker.close();
-});
+}
 
 Deno.test("interrupt.ts: Ctrl-C ends the blocking receive and closes cleanly", async () => {
   await using peer = new LibzmqPeer();

@@ -449,31 +449,30 @@ Deno.test("inproc between two Workers: a context closed at once after sharing st
   }
 });
 
-Deno.test("a handle shared and never joined does not keep the process alive", async () => {
-  const mod = new URL("../../mod.ts", import.meta.url).href;
+/** How a Deno program with these arguments exits (killed after 30 s). */
+async function exitCode(args: string[]): Promise<number> {
   const { code } = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "eval",
-      `import { Context } from "${mod}";
-       const context = new Context();
-       context.share(); // for a Worker that crashed before it joined
-       await context.close();`,
-    ],
+    args,
     cwd: new URL("../..", import.meta.url),
     stdout: "null",
     stderr: "null",
     signal: AbortSignal.timeout(30_000),
   }).output();
+  return code;
+}
+
+Deno.test("a handle shared and never joined does not keep the process alive", async () => {
+  const mod = new URL("../../mod.ts", import.meta.url).href;
+  const code = await exitCode([
+    "eval",
+    `import { Context } from "${mod}";
+     const context = new Context();
+     context.share(); // for a Worker that crashed before it joined
+     await context.close();`,
+  ]);
   assertEquals(code, 0);
 });
 
 Deno.test("a context that joined a hub ended before it answered still lets the process exit", async () => {
-  const { code } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "tests/workers/_orphan.ts"],
-    cwd: new URL("../..", import.meta.url),
-    stdout: "null",
-    stderr: "null",
-    signal: AbortSignal.timeout(30_000),
-  }).output();
-  assertEquals(code, 0);
+  assertEquals(await exitCode(["run", "-A", "tests/workers/_orphan.ts"]), 0);
 });
