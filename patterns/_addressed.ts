@@ -76,7 +76,9 @@ export class Addressed implements Routing {
     const had = pipe.routingId;
     if (had && this.#peers.get(bytesKey(had)) === pipe) return true;
     const wanted = pipe.assignedRoutingId ?? pipe.peer?.routingId;
-    const id = wanted ?? this.#ids.next();
+    // A generated id is never one a peer announced (libzmq asserts there).
+    const inUse = (id: Uint8Array) => this.#peers.has(bytesKey(id));
+    const id = wanted ?? this.#ids.next(inUse);
     const existing = wanted && this.#peers.get(bytesKey(wanted));
     if (existing && existing !== pipe) {
       // libzmq refuses a second peer with a routing id already in use,
@@ -84,7 +86,7 @@ export class Addressed implements Routing {
       // a generated id, and its connection is dropped.
       if (!this.#settings.routerHandover) return false;
       this.#forget(existing);
-      existing.routingId = this.#ids.next();
+      existing.routingId = this.#ids.next(inUse);
       this.#peers.set(bytesKey(existing.routingId), existing);
       existing.link?.close();
     }

@@ -83,8 +83,12 @@ class SubscriberRouting implements Routing {
   #queue = new FairQueue();
   #subscriptions = new SubscriptionTrie();
 
-  constructor(host: RoutingHost) {
+  /** Whether what arrives is matched here too: not by an XSUB, as libzmq's. */
+  #filters: boolean;
+
+  constructor(host: RoutingHost, filters = true) {
     this.#host = host;
+    this.#filters = filters;
   }
 
   subscribe(topics: Uint8Array[]): void {
@@ -114,7 +118,9 @@ class SubscriberRouting implements Routing {
       const message = this.#queue.receive();
       if (!message) return undefined;
       // The publisher filters too, but may send before a cancel reaches it.
-      if (this.#subscriptions.matches(message[0])) return message;
+      if (!this.#filters || this.#subscriptions.matches(message[0])) {
+        return message;
+      }
     }
   }
 
@@ -145,7 +151,7 @@ class _XSubscriberRouting extends SubscriberRouting {
   #fanOut: FanOut;
 
   constructor(host: RoutingHost) {
-    super(host);
+    super(host, false);
     this.#fanOut = new FanOut(host, false);
   }
 

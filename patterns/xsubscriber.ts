@@ -10,7 +10,9 @@ import { Subscriber } from "./subscriber.ts";
 /**
  * A SUB that subscribes by sending messages: `0x01` followed by the prefix
  * subscribes, `0x00` followed by the prefix cancels, as libzmq's XSUB. Any
- * other message goes to every connected publisher. Put it opposite an
+ * other message goes to every connected publisher. What arrives is not
+ * matched here (publishers filter), as libzmq's XSUB: a publisher that
+ * sends more is heard. Put it opposite an
  * {@linkcode XPublisher} in a {@linkcode proxy} to forward subscriptions
  * upstream.
  *

@@ -209,3 +209,19 @@ Deno.test("clear() forgets every prefix and every count", () => {
     assertEquals(trie.size, 0);
   }
 });
+
+Deno.test("topics() gives prefixes as long as a frame may be, beside their branches", () => {
+  const trie = new SubscriptionTrie();
+  const long = new Uint8Array(100_000).fill(7);
+  trie.add(long);
+  trie.add(long.subarray(0, 3));
+  trie.add(Uint8Array.of(7, 7, 8));
+  assertEquals(
+    [...trie.topics()].map((topic) => topic.length).sort((a, b) => a - b),
+    [3, 3, 100_000],
+  );
+  assertEquals(topics(trie).filter((topic) => topic.length === 3), [
+    [7, 7, 7],
+    [7, 7, 8],
+  ]);
+});

@@ -1,0 +1,82 @@
+/**
+ * Socket types' rules where a review found ours apart from libzmq 4.3.5's:
+ * REQ's stale replies, XSUB's unfiltered reads, ROUTER's generated ids.
+ */
+import { assertEquals, assertNotEquals } from "@std/assert";
+import { Dealer, Request, Router, XSubscriber } from "../mod.ts";
+import { coreOf } from "../patterns/_core.ts";
+import { decode } from "./_helpers.ts";
+import { RawPeer } from "./_draft_helpers.ts";
+import { LibzmqPeer } from "./_libzmq_peer.ts";
+
+/** A receive that fails in time instead of hanging. */
+const soon = () => ({ signal: AbortSignal.timeout(5000) });
+
+/** Polls `check` each macrotask: for state no event announces. */
+async function until(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`no ${what} within 5 s`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+Deno.test("REQ: a reply that came and was not read is dropped when the next request goes, as libzmq's", async () => {
+  await using peer = new LibzmqPeer();
+  const router = await peer.open("Router");
+  const endpoint = await router.bind("tcp://127.0.0.1:0");
+  await using request = new Request();
+  request.connect(endpoint);
+  const queued = () =>
+    [...coreOf(request).pipes].reduce((n, pipe) => n + pipe.inbound.length, 0);
+  for (const body of ["r1", "r2", "r3"]) {
+    await request.send(body);
+    // A peer that answers twice: the second is stale once read past.
+    const [id, empty, got] = await router.receive();
+    await router.send([id, empty, `${decode(got)}-a`]);
+    await router.send([id, empty, `${decode(got)}-b`]);
+    assertEquals(decode((await request.receive(soon()))[0]), `${body}-a`);
+    await until(() => queued() === 1, "second reply");
+  }
+  await router.close();
+});
+
+Deno.test("XSUB: takes whatever its publisher sends, unfiltered, as libzmq's (a SUB filters)", async () => {
+  await using xsub = new XSubscriber();
+  await xsub.bind("tcp://127.0.0.1:0");
+  using publisher = await RawPeer.to(xsub, "XPUB");
+  await publisher.handshake();
+  await xsub.send(new Uint8Array([1, 0x41])); // subscribe "A"
+  await publisher.next("subscribe");
+  await publisher.send(["A1"], ["B1"], ["A2"]);
+  const got = [];
+  for (let i = 0; i < 3; i++) got.push(decode((await xsub.receive(soon()))[0]));
+  assertEquals(got, ["A1", "B1", "A2"]);
+});
+
+Deno.test("ROUTER: a generated routing id is never one a peer announced", async () => {
+  await using router = new Router();
+  await router.bind("tcp://127.0.0.1:0");
+  const endpoint = router.lastEndpoint!;
+  await using a = new Dealer();
+  a.connect(endpoint);
+  await a.send("anonymous");
+  const [idA] = await router.receive();
+  // B announces the id the next anonymous peer would get.
+  const next = idA.slice();
+  const view = new DataView(next.buffer);
+  view.setUint32(1, view.getUint32(1) + 1);
+  await using b = new Dealer({ routingId: next });
+  b.connect(endpoint);
+  await b.send("named");
+  assertEquals((await router.receive(soon()))[0], next);
+  await using c = new Dealer();
+  c.connect(endpoint);
+  await c.send("anonymous too");
+  const [idC] = await router.receive();
+  assertNotEquals(idC, next);
+  await router.send([next, "for B"]);
+  await router.send([idC, "for C"]);
+  assertEquals(decode((await b.receive(soon()))[0]), "for B");
+  assertEquals(decode((await c.receive(soon()))[0]), "for C");
+});
