@@ -1,9 +1,10 @@
 /**
  * Socket types' rules where a review found ours apart from libzmq 4.3.5's:
- * REQ's stale replies, XSUB's unfiltered reads, ROUTER's generated ids.
+ * REQ's stale replies, XSUB's unfiltered reads, ROUTER's generated ids;
+ * and ipc's abstract names.
  */
 import { assertEquals, assertNotEquals } from "@std/assert";
-import { Dealer, Request, Router, XSubscriber } from "../mod.ts";
+import { Dealer, Pull, Push, Request, Router, XSubscriber } from "../mod.ts";
 import { coreOf } from "../patterns/_core.ts";
 import { decode } from "./_helpers.ts";
 import { RawPeer } from "./_draft_helpers.ts";
@@ -79,4 +80,25 @@ Deno.test("ROUTER: a generated routing id is never one a peer announced", async 
   await router.send([idC, "for C"]);
   assertEquals(decode((await b.receive(soon()))[0]), "for B");
   assertEquals(decode((await c.receive(soon()))[0]), "for C");
+});
+
+Deno.test("ipc://@name is in the abstract namespace, both ways with libzmq, and makes no file", async () => {
+  await using peer = new LibzmqPeer();
+  const name = `@zmtp-test-${crypto.randomUUID()}`;
+  await using pull = new Pull();
+  await pull.bind(`ipc://${name}`);
+  const push = await peer.open("Push");
+  await push.connect(`ipc://${name}`);
+  await push.send(["to ours"]);
+  assertEquals(decode((await pull.receive(soon()))[0]), "to ours");
+  const theirs = await peer.open("Pull");
+  await theirs.bind(`ipc://${name}-theirs`);
+  await using ours = new Push();
+  ours.connect(`ipc://${name}-theirs`);
+  await ours.send("to libzmq");
+  assertEquals((await theirs.receive()).map(decode), ["to libzmq"]);
+  const files = [...Deno.readDirSync(".")].map((entry) => entry.name);
+  assertEquals(files.filter((file) => file.startsWith("@zmtp-test")), []);
+  await push.close();
+  await theirs.close();
 });

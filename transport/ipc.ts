@@ -12,7 +12,8 @@ import type { Transport } from "./transport.ts";
 /**
  * The `ipc` transport: a unix socket at a path. Binding removes a socket
  * file left by a process that died (and refuses one still in use);
- * closing removes the file.
+ * closing removes the file. `ipc://@name` is a name in Linux's abstract
+ * namespace, as libzmq reads it: no file.
  *
  * @example
  * ```ts
@@ -29,10 +30,11 @@ export const ipc: Transport = {
   async listen(path, options, accept) {
     requireDeno("ipc");
     const endpoint = `ipc://${path}`;
+    const abstract = _isAbstract(path);
     let listener: Deno.UnixListener;
     try {
-      await _removeStaleSocket(path);
-      listener = Deno.listen({ transport: "unix", path });
+      if (!abstract) await _removeStaleSocket(path);
+      listener = Deno.listen({ transport: "unix", path: _socketPath(path) });
     } catch (error) {
       throw bindError(endpoint, error);
     }
@@ -41,13 +43,16 @@ export const ipc: Transport = {
       endpoint,
       options,
       accept,
-      () => Deno.remove(path).catch(() => {}),
+      abstract ? undefined : () => Deno.remove(path).catch(() => {}),
     );
   },
 
   async dial(path, options) {
     requireDeno("ipc");
-    const conn = await Deno.connect({ transport: "unix", path });
+    const conn = await Deno.connect({
+      transport: "unix",
+      path: _socketPath(path),
+    });
     return new StreamLink(conn, streamCodec(options));
   },
 };
@@ -71,4 +76,13 @@ async function _removeStaleSocket(path: string): Promise<void> {
     // Nobody listens: a socket file left behind by a process that died.
     await Deno.remove(path).catch(() => {});
   }
+}
+
+function _isAbstract(path: string): boolean {
+  return path.startsWith("@");
+}
+
+/** The path as the system takes it: `@name` is `\0name`, no file. */
+function _socketPath(path: string): string {
+  return _isAbstract(path) ? `\0${path.slice(1)}` : path;
 }

@@ -111,7 +111,7 @@ export const tcp: Transport = {
     );
   },
 
-  async dial(address, options) {
+  async dial(address, options, signal) {
     const { host, port } = parseTcpAddress(address);
     requireDeno("tcp");
     // The guide's C servers listen on IPv4 only, so "localhost" tries IPv4 first.
@@ -119,7 +119,9 @@ export const tcp: Transport = {
     let lastError: unknown;
     for (const hostname of hosts) {
       try {
-        const conn = await Deno.connect({ hostname, port });
+        // Aborted by close() or disconnect(): a connect to a host that
+        // never answers would hold them for the kernel's SYN timeout.
+        const conn = await Deno.connect({ hostname, port, signal });
         conn.setNoDelay(true);
         const remote = conn.remoteAddr as Deno.NetAddr;
         return new StreamLink(
@@ -128,6 +130,7 @@ export const tcp: Transport = {
           remote.hostname,
         );
       } catch (error) {
+        if (signal.aborted) throw error;
         lastError = error;
       }
     }

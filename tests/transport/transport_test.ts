@@ -1,4 +1,4 @@
-import { assertEquals, assertThrows } from "@std/assert";
+import { assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { ZmqError } from "../../mod.ts";
 import {
   formatTcpEndpoint,
@@ -6,7 +6,9 @@ import {
   ReconnectBackoff,
   resolveEndpoint,
   splitEndpoint,
+  tcp,
 } from "../../transport/mod.ts";
+import type { LinkOptions } from "../../transport/transport.ts";
 
 Deno.test("endpoints parse and format back", () => {
   assertEquals(splitEndpoint("tcp://127.0.0.1:5555"), {
@@ -86,5 +88,18 @@ Deno.test("reconnect backoff: constant by default, doubling up to the max, with 
         .enabled,
       false,
     );
+  }
+});
+
+Deno.test("tcp: a dial stops when its signal aborts (close and disconnect do not wait out the kernel's connect timeout)", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const { port } = listener.addr as Deno.NetAddr;
+    const error = await assertRejects(() =>
+      tcp.dial(`127.0.0.1:${port}`, {} as LinkOptions, AbortSignal.abort())
+    );
+    assertEquals((error as Error).name, "AbortError");
+  } finally {
+    listener.close();
   }
 });
