@@ -112,7 +112,8 @@ class _XPublisherRouting implements Routing {
     // Not a subscription the application hears of, as in libzmq.
     this.#fanOut.ready(pipe);
     const welcome = this.#socket.xpubWelcomeMessage;
-    if (welcome && !this.#welcomed.has(pipe)) {
+    // An empty one is none, as libzmq sends a welcome only when it has bytes.
+    if (welcome?.length && !this.#welcomed.has(pipe)) {
       this.#welcomed.add(pipe);
       pipe.write([welcome]);
     }

@@ -1,7 +1,7 @@
 /**
  * Socket types' rules where a review found ours apart from libzmq 4.3.5's:
  * REQ's stale replies, XSUB's unfiltered reads, ROUTER's generated ids;
- * and ipc's abstract names.
+ * and ipc's abstract names and tcp's interface names.
  */
 import { assertEquals, assertNotEquals } from "@std/assert";
 import { Dealer, Pull, Push, Request, Router, XSubscriber } from "../mod.ts";
@@ -101,4 +101,18 @@ Deno.test("ipc://@name is in the abstract namespace, both ways with libzmq, and 
   assertEquals(files.filter((file) => file.startsWith("@zmtp-test")), []);
   await push.close();
   await theirs.close();
+});
+
+Deno.test("tcp: a bind may name an interface (loopback's here), as libzmq's; a libzmq peer reaches it", async () => {
+  await using peer = new LibzmqPeer();
+  const loopback =
+    Deno.networkInterfaces().find((each) => each.address === "127.0.0.1")!.name;
+  await using pull = new Pull();
+  await pull.bind(`tcp://${loopback}:0`);
+  assertEquals(pull.lastEndpoint!.startsWith("tcp://127.0.0.1:"), true);
+  const push = await peer.open("Push");
+  await push.connect(pull.lastEndpoint!);
+  await push.send(["by name"]);
+  assertEquals(decode((await pull.receive(soon()))[0]), "by name");
+  await push.close();
 });

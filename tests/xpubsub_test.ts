@@ -14,7 +14,7 @@ import {
   XSubscriber,
   ZmqError,
 } from "../mod.ts";
-import { sendUntilReceived } from "./_helpers.ts";
+import { decode, sendUntilReceived } from "./_helpers.ts";
 import { link } from "./_draft_helpers.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 
@@ -246,3 +246,16 @@ for (const leaves of ["closes", "unsubscribes"]) {
     await xpub.close();
   });
 }
+
+Deno.test("XPUB: an empty welcome message is none, as libzmq's (a libzmq SUB hears only the data)", async () => {
+  await using peer = new LibzmqPeer();
+  await using xpub = new XPublisher({ xpubWelcomeMessage: "" });
+  await xpub.bind("tcp://127.0.0.1:0");
+  const sub = await peer.open("Subscriber");
+  await sub.subscribe("");
+  await sub.connect(xpub.lastEndpoint!);
+  assertEquals(await receive(xpub), notice(1, ""));
+  await xpub.send("data");
+  assertEquals((await sub.receive()).map((frame) => decode(frame)), ["data"]);
+  await sub.close();
+});

@@ -6,6 +6,7 @@
 
 import { ZmqError } from "../codec/errors.ts";
 import { streamCodec, StreamLink } from "./stream_link.ts";
+import { interfaceAddress } from "./_interface_address.ts";
 import { bindError, requireDeno, StreamListener } from "./_stream_listener.ts";
 import type { Transport } from "./transport.ts";
 
@@ -97,7 +98,10 @@ export const tcp: Transport = {
     requireDeno("tcp");
     let listener: Deno.TcpListener;
     try {
-      listener = Deno.listen({ hostname: _bindHost(host), port });
+      listener = Deno.listen({
+        hostname: _bindHost(host, `tcp://${address}`),
+        port,
+      });
     } catch (error) {
       return Promise.reject(bindError(`tcp://${address}`, error));
     }
@@ -138,8 +142,29 @@ export const tcp: Transport = {
   },
 };
 
-function _bindHost(host: string): string {
+function _bindHost(host: string, endpoint: string): string {
   if (host === "*") return "0.0.0.0";
   if (host === "localhost") return "127.0.0.1";
+  // An interface's name (`tcp://eth0:5555`) binds its IPv4 address, as in
+  // libzmq, where we may read them without asking (no prompt); any other
+  // name is a host's.
+  if (/^[A-Za-z][\w-]*$/.test(host) && _mayReadInterfaces()) {
+    try {
+      return interfaceAddress(host, endpoint);
+    } catch {
+      // No such interface: a host name.
+    }
+  }
   return host;
+}
+
+function _mayReadInterfaces(): boolean {
+  try {
+    return Deno.permissions.querySync({
+      name: "sys",
+      kind: "networkInterfaces",
+    }).state === "granted";
+  } catch {
+    return false;
+  }
 }
