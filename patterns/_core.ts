@@ -257,6 +257,10 @@ export class SocketCore implements RoutingHost, SessionHost {
     return this.#take();
   }
 
+  dropSetAside(): void {
+    this.#peeked = undefined;
+  }
+
   /** See `Socket.readable`. */
   get readable(): boolean {
     if (this.closed) return false;

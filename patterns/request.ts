@@ -102,8 +102,10 @@ class _RequestRouting implements Routing {
     const envelope = id ? [id, _DELIMITER] : [_DELIMITER];
     if (!this.#balancer.send([...envelope, ...frames])) return false;
     // What came and was not read is stale now: dropped, as libzmq drops it
-    // (a second reply to the last request would pass for this one's).
+    // (a second reply to the last request would pass for this one's), and
+    // so is a reply `readable` set aside.
     while (this.#queue.take());
+    this.#host.dropSetAside();
     if (id) this.#requestId = (this.#requestId + 1) >>> 0;
     this.#awaitingReply = true;
     this.#target = this.#balancer.last;

@@ -3,8 +3,16 @@
  * REQ's stale replies, XSUB's unfiltered reads, ROUTER's generated ids;
  * and ipc's abstract names and tcp's interface names.
  */
-import { assertEquals, assertNotEquals } from "@std/assert";
-import { Dealer, Pull, Push, Request, Router, XSubscriber } from "../mod.ts";
+import { assertEquals, assertNotEquals, assertRejects } from "@std/assert";
+import {
+  Dealer,
+  Pull,
+  Push,
+  Request,
+  Router,
+  XSubscriber,
+  ZmqError,
+} from "../mod.ts";
 import { coreOf } from "../patterns/_core.ts";
 import { decode } from "./_helpers.ts";
 import { RawPeer } from "./_draft_helpers.ts";
@@ -97,6 +105,8 @@ Deno.test("ipc://@name is in the abstract namespace, both ways with libzmq, and 
   ours.connect(`ipc://${name}-theirs`);
   await ours.send("to libzmq");
   assertEquals((await theirs.receive()).map(decode), ["to libzmq"]);
+  const empty = await assertRejects(() => pull.bind("ipc://@"), ZmqError);
+  assertEquals(empty.code, "EINVAL");
   const files = [...Deno.readDirSync(".")].map((entry) => entry.name);
   assertEquals(files.filter((file) => file.startsWith("@zmtp-test")), []);
   await push.close();
@@ -115,4 +125,24 @@ Deno.test("tcp: a bind may name an interface (loopback's here), as libzmq's; a l
   await push.send(["by name"]);
   assertEquals(decode((await pull.receive(soon()))[0]), "by name");
   await push.close();
+});
+
+Deno.test("REQ: a reply readable set aside is dropped too when the next request goes (relaxed), as libzmq's", async () => {
+  await using peer = new LibzmqPeer();
+  const router = await peer.open("Router");
+  const endpoint = await router.bind("tcp://127.0.0.1:0");
+  await using request = new Request({
+    requestRelaxed: true,
+    requestCorrelate: true,
+  });
+  request.connect(endpoint);
+  await request.send("req1");
+  const [id, correlation, empty] = await router.receive();
+  await router.send([id, correlation, empty, "reply-to-req1"]);
+  await until(() => request.readable, "the first reply");
+  await request.send("req2");
+  const [id2, correlation2, empty2] = await router.receive();
+  await router.send([id2, correlation2, empty2, "reply-to-req2"]);
+  assertEquals(decode((await request.receive(soon()))[0]), "reply-to-req2");
+  await router.close();
 });

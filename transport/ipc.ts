@@ -25,7 +25,11 @@ import type { Transport } from "./transport.ts";
 export const ipc: Transport = {
   scheme: "ipc",
 
-  check() {},
+  check(path) {
+    if (path === "@") {
+      throw new ZmqError("EINVAL", "ipc://@ names no abstract socket");
+    }
+  },
 
   async listen(path, options, accept) {
     requireDeno("ipc");

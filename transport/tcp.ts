@@ -123,9 +123,13 @@ export const tcp: Transport = {
     let lastError: unknown;
     for (const hostname of hosts) {
       try {
-        // Aborted by close() or disconnect(): a connect to a host that
-        // never answers would hold them for the kernel's SYN timeout.
-        const conn = await Deno.connect({ hostname, port, signal });
+        // Given up when close() or disconnect() aborts: a connect to a host
+        // that never answers would hold them for the kernel's SYN timeout.
+        signal.throwIfAborted();
+        const conn = await _unlessAborted(
+          Deno.connect({ hostname, port }),
+          signal,
+        );
         conn.setNoDelay(true);
         const remote = conn.remoteAddr as Deno.NetAddr;
         return new StreamLink(
@@ -141,6 +145,29 @@ export const tcp: Transport = {
     throw lastError;
   },
 };
+
+/**
+ * The connection, or the signal's reason once it aborts; one made after is
+ * closed. (Deno.connect's own `signal` loses a connection made just as it
+ * aborts: it throws without closing it.)
+ */
+function _unlessAborted(
+  connecting: Promise<Deno.TcpConn>,
+  signal: AbortSignal,
+): Promise<Deno.TcpConn> {
+  return new Promise((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    signal.addEventListener("abort", abort, { once: true });
+    connecting.then((conn) => {
+      signal.removeEventListener("abort", abort);
+      if (signal.aborted) conn.close();
+      else resolve(conn);
+    }, (error) => {
+      signal.removeEventListener("abort", abort);
+      reject(error);
+    });
+  });
+}
 
 function _bindHost(host: string, endpoint: string): string {
   if (host === "*") return "0.0.0.0";
