@@ -257,6 +257,10 @@ export class SocketCore implements RoutingHost, SessionHost {
     return this.#take();
   }
 
+  get setAside(): boolean {
+    return this.#peeked !== undefined;
+  }
+
   dropSetAside(): void {
     this.#peeked = undefined;
   }

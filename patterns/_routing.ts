@@ -67,6 +67,8 @@ export interface RoutingHost {
   retryReceives(): void;
   /** A message is there: hand it to a waiting receiver, or wake `poll`. */
   delivered(): void;
+  /** Whether `readable` set a message aside for the next receive. */
+  readonly setAside: boolean;
   /** Drops a message `readable` set aside: a REQ's next request made it stale. */
   dropSetAside(): void;
 }

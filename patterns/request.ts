@@ -88,7 +88,9 @@ class _RequestRouting implements Routing {
 
   send(frames: Message): boolean {
     const socket = this.#socket;
-    if (this.#awaitingReply && !socket.requestRelaxed) {
+    // A reply `readable` set aside is not read yet either, as in libzmq.
+    const unread = this.#awaitingReply || this.#host.setAside;
+    if (unread && !socket.requestRelaxed) {
       throw new ZmqError(
         "EFSM",
         "a REQ socket must receive the reply before it sends another request (or set requestRelaxed)",

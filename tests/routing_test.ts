@@ -146,3 +146,19 @@ Deno.test("REQ: a reply readable set aside is dropped too when the next request 
   assertEquals(decode((await request.receive(soon()))[0]), "reply-to-req2");
   await router.close();
 });
+
+Deno.test("REQ (strict): a reply readable set aside is still owed a receive: the next send is EFSM, as libzmq's", async () => {
+  await using peer = new LibzmqPeer();
+  const router = await peer.open("Router");
+  const endpoint = await router.bind("tcp://127.0.0.1:0");
+  await using request = new Request();
+  request.connect(endpoint);
+  await request.send("req1");
+  const [id, empty] = await router.receive();
+  await router.send([id, empty, "reply-to-req1"]);
+  await until(() => request.readable, "the reply");
+  const error = await assertRejects(() => request.send("req2"), ZmqError);
+  assertEquals(error.code, "EFSM");
+  assertEquals(decode((await request.receive(soon()))[0]), "reply-to-req1");
+  await router.close();
+});

@@ -126,10 +126,7 @@ export const tcp: Transport = {
         // Given up when close() or disconnect() aborts: a connect to a host
         // that never answers would hold them for the kernel's SYN timeout.
         signal.throwIfAborted();
-        const conn = await _unlessAborted(
-          Deno.connect({ hostname, port }),
-          signal,
-        );
+        const conn = await _connect(hostname, port, signal);
         conn.setNoDelay(true);
         const remote = conn.remoteAddr as Deno.NetAddr;
         return new StreamLink(
@@ -146,24 +143,40 @@ export const tcp: Transport = {
   },
 };
 
+/** How long a connect given up may still complete before it is cancelled. */
+const CANCEL_AFTER_MS = 50;
+
 /**
- * The connection, or the signal's reason once it aborts; one made after is
- * closed. (Deno.connect's own `signal` loses a connection made just as it
- * aborts: it throws without closing it.)
+ * The connection, or the signal's reason at once when it aborts. The
+ * connect itself is cancelled a moment later, unless it completed (and was
+ * closed) meanwhile: Deno.connect's `signal`, aborted as the connect
+ * completes, loses the connection unclosed, and a connect left to run to a
+ * host that never answers holds a socket (and the process) for minutes.
  */
-function _unlessAborted(
-  connecting: Promise<Deno.TcpConn>,
+function _connect(
+  hostname: string,
+  port: number,
   signal: AbortSignal,
 ): Promise<Deno.TcpConn> {
+  const cancel = new AbortController();
+  const connecting = Deno.connect({ hostname, port, signal: cancel.signal });
   return new Promise((resolve, reject) => {
-    const abort = () => reject(signal.reason);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const abort = () => {
+      reject(signal.reason);
+      timer = setTimeout(() => cancel.abort(), CANCEL_AFTER_MS);
+    };
+    const settle = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", abort);
+    };
     signal.addEventListener("abort", abort, { once: true });
     connecting.then((conn) => {
-      signal.removeEventListener("abort", abort);
+      settle();
       if (signal.aborted) conn.close();
       else resolve(conn);
     }, (error) => {
-      signal.removeEventListener("abort", abort);
+      settle();
       reject(error);
     });
   });

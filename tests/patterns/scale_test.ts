@@ -78,6 +78,7 @@ function hostOf(pipes: Counted[]): RoutingHost {
     retrySends() {},
     retryReceives() {},
     delivered() {},
+    setAside: false,
     dropSetAside() {},
   };
 }
