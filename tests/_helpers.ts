@@ -54,6 +54,22 @@ export function portOf(endpoint: string): number {
 export const decode = (frame: Uint8Array): string =>
   new TextDecoder().decode(frame);
 
+/**
+ * Polls `check` each macrotask until it holds, for state no event
+ * announces; fails after `ms` instead of hanging.
+ */
+export async function until(
+  check: () => boolean,
+  what: string,
+  ms = 5000,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`no ${what} within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
 /** Options for a `send`/`receive` that fails a broken test instead of hanging it. */
 export const timeout = (): { signal: AbortSignal } => ({
   signal: AbortSignal.timeout(5000),

@@ -14,21 +14,9 @@ import {
   ZmqError,
 } from "../mod.ts";
 import { coreOf } from "../patterns/_core.ts";
-import { decode } from "./_helpers.ts";
+import { decode, timeout, until } from "./_helpers.ts";
 import { RawPeer } from "./_draft_helpers.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
-
-/** A receive that fails in time instead of hanging. */
-const soon = () => ({ signal: AbortSignal.timeout(5000) });
-
-/** Polls `check` each macrotask: for state no event announces. */
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`no ${what} within 5 s`);
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-}
 
 Deno.test("REQ: a reply that came and was not read is dropped when the next request goes, as libzmq's", async () => {
   await using peer = new LibzmqPeer();
@@ -44,7 +32,7 @@ Deno.test("REQ: a reply that came and was not read is dropped when the next requ
     const [id, empty, got] = await router.receive();
     await router.send([id, empty, `${decode(got)}-a`]);
     await router.send([id, empty, `${decode(got)}-b`]);
-    assertEquals(decode((await request.receive(soon()))[0]), `${body}-a`);
+    assertEquals(decode((await request.receive(timeout()))[0]), `${body}-a`);
     await until(() => queued() === 1, "second reply");
   }
   await router.close();
@@ -59,7 +47,9 @@ Deno.test("XSUB: takes whatever its publisher sends, unfiltered, as libzmq's (a 
   await publisher.next("subscribe");
   await publisher.send(["A1"], ["B1"], ["A2"]);
   const got = [];
-  for (let i = 0; i < 3; i++) got.push(decode((await xsub.receive(soon()))[0]));
+  for (let i = 0; i < 3; i++) {
+    got.push(decode((await xsub.receive(timeout()))[0]));
+  }
   assertEquals(got, ["A1", "B1", "A2"]);
 });
 
@@ -78,7 +68,7 @@ Deno.test("ROUTER: a generated routing id is never one a peer announced", async 
   await using b = new Dealer({ routingId: next });
   b.connect(endpoint);
   await b.send("named");
-  assertEquals((await router.receive(soon()))[0], next);
+  assertEquals((await router.receive(timeout()))[0], next);
   await using c = new Dealer();
   c.connect(endpoint);
   await c.send("anonymous too");
@@ -86,8 +76,8 @@ Deno.test("ROUTER: a generated routing id is never one a peer announced", async 
   assertNotEquals(idC, next);
   await router.send([next, "for B"]);
   await router.send([idC, "for C"]);
-  assertEquals(decode((await b.receive(soon()))[0]), "for B");
-  assertEquals(decode((await c.receive(soon()))[0]), "for C");
+  assertEquals(decode((await b.receive(timeout()))[0]), "for B");
+  assertEquals(decode((await c.receive(timeout()))[0]), "for C");
 });
 
 Deno.test("ipc://@name is in the abstract namespace, both ways with libzmq, and makes no file", async () => {
@@ -98,7 +88,7 @@ Deno.test("ipc://@name is in the abstract namespace, both ways with libzmq, and 
   const push = await peer.open("Push");
   await push.connect(`ipc://${name}`);
   await push.send(["to ours"]);
-  assertEquals(decode((await pull.receive(soon()))[0]), "to ours");
+  assertEquals(decode((await pull.receive(timeout()))[0]), "to ours");
   const theirs = await peer.open("Pull");
   await theirs.bind(`ipc://${name}-theirs`);
   await using ours = new Push();
@@ -123,7 +113,7 @@ Deno.test("tcp: a bind may name an interface (loopback's here), as libzmq's; a l
   const push = await peer.open("Push");
   await push.connect(pull.lastEndpoint!);
   await push.send(["by name"]);
-  assertEquals(decode((await pull.receive(soon()))[0]), "by name");
+  assertEquals(decode((await pull.receive(timeout()))[0]), "by name");
   await push.close();
 });
 
@@ -143,7 +133,7 @@ Deno.test("REQ: a reply readable set aside is dropped too when the next request 
   await request.send("req2");
   const [id2, correlation2, empty2] = await router.receive();
   await router.send([id2, correlation2, empty2, "reply-to-req2"]);
-  assertEquals(decode((await request.receive(soon()))[0]), "reply-to-req2");
+  assertEquals(decode((await request.receive(timeout()))[0]), "reply-to-req2");
   await router.close();
 });
 
@@ -159,6 +149,6 @@ Deno.test("REQ (strict): a reply readable set aside is still owed a receive: the
   await until(() => request.readable, "the reply");
   const error = await assertRejects(() => request.send("req2"), ZmqError);
   assertEquals(error.code, "EFSM");
-  assertEquals(decode((await request.receive(soon()))[0]), "reply-to-req1");
+  assertEquals(decode((await request.receive(timeout()))[0]), "reply-to-req1");
   await router.close();
 });

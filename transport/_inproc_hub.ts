@@ -7,7 +7,13 @@
  * @module
  */
 
-import { holdLock, type LinkLocks, lockName, watchLock } from "./_liveness.ts";
+import {
+  GONE_QUIET_MS,
+  holdLock,
+  type LinkLocks,
+  lockName,
+  watchLock,
+} from "./_liveness.ts";
 
 /** What a node asks of the hub. */
 export type HubRequest =
@@ -32,9 +38,6 @@ export type HubReply =
   | { op: "accept"; name: string; port: MessagePort; locks: LinkLocks }
   /** The lock the hub holds while its isolate lives and it has nodes. */
   | { op: "hub"; lock: string };
-
-/** How long a gone node's port must stay quiet before it is let go, in ms. */
-const GONE_QUIET_MS = 50;
 
 interface _Dial {
   node: MessagePort;

@@ -21,6 +21,13 @@ function _locks(): _Locks | undefined {
   return (globalThis.navigator as { locks?: _Locks } | undefined)?.locks;
 }
 
+/**
+ * Once a peer's lock is free, how long its port must stay quiet before it
+ * is let go, in ms: what it posted before it went (a goodbye, ports it
+ * shared) may still be on the way, and the lock's news can come first.
+ */
+export const GONE_QUIET_MS = 50;
+
 /** A fresh lock name, unique across isolates. */
 export function lockName(what: string): string {
   return `@zmtp/zmq ${what} ${crypto.randomUUID()}`;

@@ -12,7 +12,12 @@ import type { PeerInfo } from "../codec/connection.ts";
 import { ProtocolError } from "../codec/errors.ts";
 import { Metadata } from "../codec/metadata.ts";
 import { type SocketType, socketTypesMatch } from "../codec/socket_type.ts";
-import { holdLock, type LinkLocks, watchLock } from "./_liveness.ts";
+import {
+  GONE_QUIET_MS,
+  holdLock,
+  type LinkLocks,
+  watchLock,
+} from "./_liveness.ts";
 import {
   Batch,
   PACKING_VERSION,
@@ -55,12 +60,6 @@ export const PORT_EAGER_MESSAGES = 256;
 const EAGER_BYTES = 256 * 1024;
 /** Batches in flight at most, however large. */
 export const PORT_MOST_BATCHES_IN_FLIGHT = 32;
-/**
- * Once the peer's lock is free, how long its port must stay quiet before
- * the link ends: a peer that closed posted its goodbye first, and what it
- * posted is read before the link ends.
- */
-const GONE_QUIET_MS = 50;
 
 /**
  * One side of an inproc link between isolates.

@@ -23,6 +23,7 @@ import {
   PortLink,
 } from "../../transport/_port_link.ts";
 import { FakeSession, within } from "../_fakes.ts";
+import { until } from "../_helpers.ts";
 
 /**
  * A few turns of the event loop: not a synchronisation, the chance for a
@@ -125,12 +126,8 @@ async function takeAll(
  * Waits until the link holds no batch back (a held batch goes as credit
  * comes), or fails after a deadline.
  */
-async function nothingHeld(link: PortLink): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (link.pendingOutputBytes !== 0) {
-    if (Date.now() > deadline) throw new Error("a batch stayed held back");
-    await new Promise((resolve) => setTimeout(resolve, 0));
-  }
+function nothingHeld(link: PortLink): Promise<void> {
+  return until(() => link.pendingOutputBytes === 0, "held batch sent");
 }
 
 /** A frame given up for a transfer, over a buffer of its own filled with `fill`. */
@@ -363,15 +360,6 @@ Deno.test("port link: while batches are in flight and untaken, one of PORT_EAGER
 });
 
 const bytes = (text: string) => new TextEncoder().encode(text);
-
-/** Polls `check` each macrotask: for state no event announces. */
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`no ${what} within 5 s`);
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-}
 
 for (const how of ["closes", "is gone"] as const) {
   Deno.test(`port link: a peer that ${how} while our socket is full gets nothing more; our socket's queue waits for the next peer, and close counts the inbox unread`, async () => {

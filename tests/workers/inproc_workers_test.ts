@@ -21,6 +21,7 @@ import {
 } from "../../mod.ts";
 import { coreOf } from "../../patterns/_core.ts";
 import { within } from "../_fakes.ts";
+import { until } from "../_helpers.ts";
 import { TestWorker } from "./_test_worker.ts";
 
 const encoder = new TextEncoder();
@@ -365,11 +366,7 @@ Deno.test("inproc across a Worker: close() counts as unread what waits in the li
         (sum, link) => sum + (link.unread ?? 0),
         0,
       );
-    const deadline = Date.now() + 10_000;
-    while (held() < 45) {
-      if (Date.now() > deadline) throw new Error(`only ${held()} held`);
-      await new Promise((resolve) => setTimeout(resolve, 1));
-    }
+    await until(() => held() >= 45, "45 messages held", 10_000);
     assertEquals(await pull.close(), { dropped: 0, unread: 50 });
   } finally {
     await worker.stop();
