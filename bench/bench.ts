@@ -47,7 +47,8 @@
  * The many-peers case (bench/_peers.ts): our Router and libzmq's ROUTER
  * each with N libzmq DEALERs (RSS per peer, time to connect and make the
  * first round trip, the second round), and our PUB and libzmq's with 1,000
- * libzmq SUBs (deliveries per second). The RSS is read again after the
+ * libzmq SUBs (deliveries per second); a count of 0 leaves its case out
+ * (`--subs 0`). The RSS is read again after the
  * peers have been idle for --idle seconds (0 skips it): V8 gives back what
  * a burst grew its young generation to only once its heap has been idle a
  * while. About 5 min at the default counts; a count needing more descriptors than `ulimit -n` allows is skipped with
@@ -347,12 +348,18 @@ if (only.includes("pgm")) {
 }
 if (only.includes("peers")) {
   await runPeers({
-    peers: args.peers?.split(",").map(Number) ?? [1000, 4000, 10000],
-    subs: args.subs?.split(",").map(Number) ?? [1000],
+    // A count of 0 leaves that case out (`--subs 0`: no PUB run).
+    peers: _counts(args.peers, [1000, 4000, 10000]),
+    subs: _counts(args.subs, [1000]),
     // One round unless told: each 10,000-peer run takes tens of seconds.
     rounds: Number(args.rounds ?? 1),
     idleSeconds: Number(args.idle ?? 40),
   });
+}
+
+/** The counts a comma-separated argument names, but zeros. */
+function _counts(text: string | undefined, otherwise: number[]): number[] {
+  return text?.split(",").map(Number).filter((n) => n > 0) ?? otherwise;
 }
 
 /**

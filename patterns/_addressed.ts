@@ -44,6 +44,8 @@ export class Addressed implements Routing {
   }
 
   send(frames: Message): boolean {
+    // A routing id alone is no message: libzmq drops it, mandatory or not.
+    if (frames.length < 2) return true;
     const mandatory = this.#settings.routerMandatory;
     const pipe = this.#peers.get(bytesKey(frames[0]));
     // A `connect` peer keeps its id while its link is down, and what is
@@ -57,7 +59,6 @@ export class Addressed implements Routing {
         }; the first frame must name a connected peer`,
       );
     }
-    if (frames.length < 2) return true;
     if (!pipe.full) {
       pipe.write(frames.slice(1));
       return true;
@@ -68,6 +69,17 @@ export class Addressed implements Routing {
 
   receive(): Message | undefined {
     return this.#queue.receiveAddressed();
+  }
+
+  attach(pipe: Pipe): void {
+    // As libzmq, the peer of a `connect` given a routing id is known by it
+    // from the start: what is sent to it queues until its link is up. (An
+    // id in use waits for the handshake, which refuses or hands over.)
+    const id = pipe.assignedRoutingId;
+    if (id && !this.#peers.has(bytesKey(id))) {
+      pipe.routingId = id;
+      this.#peers.set(bytesKey(id), pipe);
+    }
   }
 
   ready(pipe: Pipe): boolean {

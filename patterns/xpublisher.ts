@@ -9,7 +9,6 @@ import type { Message } from "./message.ts";
 import type { SocketOptions } from "./options.ts";
 import { Publisher } from "./publisher.ts";
 import { bytesKey } from "./_bytes_key.ts";
-import { FairQueue } from "./_fair_queue.ts";
 import { FanOut } from "./_fan_out.ts";
 import type { Pipe } from "./_pipe.ts";
 import { Queue } from "./_queue.ts";
@@ -79,17 +78,22 @@ export class XPublisher extends Publisher {
 }
 
 /**
- * Fan-out filtered by subscription, fair-queued in, and XPUB's rule:
- * subscriptions become messages for the application.
+ * Fan-out filtered by subscription, and XPUB's rule: subscriptions become
+ * messages for the application, in line with what XSUB peers send.
  */
 class _XPublisherRouting implements Routing {
   readonly fansOut = true;
   #socket: XPublisher;
   #host: RoutingHost;
   #fanOut: FanOut;
-  #queue = new FairQueue();
   #subscribers = new Map<string, number>();
-  #notices = new Queue<Message>();
+  /**
+   * What the application reads, in the order it came, as libzmq's single
+   * queue: a notice, or a pipe whose next inbound message comes now (the
+   * message stays in its pipe, which counts it against the high-water
+   * mark; a notice is not a peer's message and is never held back).
+   */
+  #arrivals = new Queue<Message | Pipe>();
   /** Pipes greeted: a `connect` peer gets the welcome once, not at each reconnect. */
   #welcomed = new WeakSet<Pipe>();
 
@@ -105,7 +109,15 @@ class _XPublisherRouting implements Routing {
   }
 
   receive(): Message | undefined {
-    return this.#notices.shift() ?? this.#queue.receive();
+    let next;
+    while ((next = this.#arrivals.shift()) !== undefined) {
+      if (Array.isArray(next)) return next;
+      const message = next.inbound.shift();
+      if (message === undefined) continue;
+      if (!next.inboundFull) next.link?.resume();
+      return message;
+    }
+    return undefined;
   }
 
   ready(pipe: Pipe): boolean {
@@ -141,12 +153,12 @@ class _XPublisherRouting implements Routing {
   }
 
   arrived(pipe: Pipe): void {
-    this.#queue.arrived(pipe);
+    this.#arrivals.push(pipe);
   }
 
   detach(pipe: Pipe): void {
+    // What a departed XSUB sent stays readable, ahead of its cancellations.
     this.#unsubscribeAll(pipe);
-    this.#queue.remove(pipe);
   }
 
   #unsubscribeAll(pipe: Pipe): void {
@@ -167,7 +179,7 @@ class _XPublisherRouting implements Routing {
     const notice = new Uint8Array(topic.length + 1);
     notice[0] = flag;
     notice.set(topic, 1);
-    this.#notices.push([notice]);
+    this.#arrivals.push([notice]);
     // As a message arriving: a receive waiting takes it, or `poll` wakes.
     this.#host.delivered();
   }

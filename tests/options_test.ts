@@ -195,6 +195,41 @@ Deno.test("probeRouter and connect routing ids, ROUTER to ROUTER with libzmq", a
       await server.close();
     },
   );
+  await t.step(
+    "our ROUTER routes to the peer it names at connect before the handshake",
+    async () => {
+      const server = await peer.open("Dealer");
+      const endpoint = await server.bind("tcp://127.0.0.1:*");
+      const client = new Router({ routerMandatory: true });
+      client.connect(endpoint, { routingId: "server" });
+      // Queued at once, as libzmq's: no EHOSTUNREACH, nothing dropped.
+      await client.send(["server", "early", "x".repeat(300), ""], timeout());
+      assertEquals((await server.receive()).map(decode), [
+        "early",
+        "x".repeat(300),
+        "",
+      ]);
+      await client.close();
+      await server.close();
+    },
+  );
+  await t.step(
+    "a libzmq ROUTER routes to the peer it names at connect at once",
+    async () => {
+      const server = new Dealer();
+      await server.bind("tcp://127.0.0.1:0");
+      const client = await peer.open("Router", { mandatory: true });
+      await client.connect(server.lastEndpoint!, { routingId: "server" });
+      await client.send(["server", "early", "x".repeat(300), ""]);
+      assertEquals((await server.receive(timeout())).map(decode), [
+        "early",
+        "x".repeat(300),
+        "",
+      ]);
+      await client.close();
+      await server.close();
+    },
+  );
   await t.step("a libzmq ROUTER names our ROUTER it connects to", async () => {
     const server = new Router({ routingId: "server", probeRouter: true });
     await server.bind("tcp://127.0.0.1:0");
@@ -233,6 +268,33 @@ Deno.test("probeRouter and connect routing ids, ROUTER to ROUTER with libzmq", a
     },
   );
 });
+
+Deno.test("routerMandatory: a lone routing id is ignored, a message for no peer is EHOSTUNREACH, as libzmq's", async () => {
+  // zeromq.js waits on a lone frame of its own accord; libzmq's
+  // router_t::xsend drops it. Debian's pyzmq calls libzmq directly.
+  const native = await new Deno.Command("/usr/bin/python3", {
+    args: ["-c", ROUTER_MANDATORY_PY],
+    stdout: "piped",
+  }).output();
+  assertEquals(decode(native.stdout).trim(), "ignored; Host unreachable");
+  const ours = new Router({ routerMandatory: true });
+  await ours.send(["nobody"], timeout());
+  const error = await assertRejects(() => ours.send(["nobody", "x"]), ZmqError);
+  assertEquals(error.code, "EHOSTUNREACH");
+  await ours.close();
+});
+
+const ROUTER_MANDATORY_PY = `
+import zmq
+router = zmq.Context().socket(zmq.ROUTER)
+router.setsockopt(zmq.ROUTER_MANDATORY, 1)
+router.send(b"nobody")
+try:
+    router.send_multipart([b"nobody", b"x"])
+except zmq.ZMQError as error:
+    print("ignored;", error)
+router.close(0)
+`;
 
 Deno.test("routerHandover: a peer reusing a routing id takes it over", async (t) => {
   await using peer = new LibzmqPeer();

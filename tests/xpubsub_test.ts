@@ -259,3 +259,40 @@ Deno.test("XPUB: an empty welcome message is none, as libzmq's (a libzmq SUB hea
   assertEquals((await sub.receive()).map((frame) => decode(frame)), ["data"]);
   await sub.close();
 });
+
+Deno.test("XPUB: subscriptions come in line with what an XSUB sends, and a departed XSUB's messages stay readable, as libzmq's", async (t) => {
+  await using peer = new LibzmqPeer();
+  const sent = [text.encode("a"), notice(1, "t")[0], text.encode("b")];
+  const expected = [["a"], [1, "t"], ["b"], [0, "t"]];
+  const read = (message: Message) =>
+    message[0][0] <= 1
+      ? [message[0][0], decode(message[0].subarray(1))]
+      : [decode(message[0])];
+  await t.step("libzmq's XPUB, from our XSUB", async () => {
+    const xpub = await peer.open("XPublisher");
+    const xsub = new XSubscriber();
+    xsub.connect(await xpub.bind("tcp://127.0.0.1:*"));
+    await xsub.events.wait("handshake-succeeded", AbortSignal.timeout(5000));
+    for (const frame of sent) await xsub.send([frame]);
+    await xsub.close();
+    const got = [];
+    for (let i = 0; i < expected.length; i++) got.push(await xpub.receive());
+    assertEquals(got.map(read), expected);
+    await xpub.close();
+  });
+  await t.step("our XPUB, from libzmq's XSUB", async () => {
+    const xpub = new XPublisher();
+    await xpub.bind("tcp://127.0.0.1:0");
+    const xsub = await peer.open("XSubscriber", { linger: 5000 });
+    await xsub.connect(xpub.lastEndpoint!);
+    for (const frame of sent) await xsub.send([frame]);
+    await xsub.close();
+    // Every byte is read before the link's end is known.
+    await xpub.events.wait("disconnected", AbortSignal.timeout(5000));
+    const got = [];
+    for (let i = 0; i < expected.length; i++) got.push(await receive(xpub));
+    assertEquals(got.map(read), expected);
+    assertEquals(xpub.readable, false);
+    await xpub.close();
+  });
+});
