@@ -389,12 +389,8 @@ export class Connection {
       flags = (frame.more ? FLAG_MORE : 0) | (frame.command ? FLAG_COMMAND : 0);
     }
     if (flags & FLAG_COMMAND) {
-      if (this.#assembler.partial) {
-        throw new ProtocolError(
-          "protocol",
-          "the peer sent a command in the middle of a multipart message",
-        );
-      }
+      // Between the frames of a message too: libzmq's heartbeats go out
+      // wherever its encoder stands, and the message goes on after them.
       this.#onCommand(parseCommand(body), events);
       return;
     }
@@ -429,13 +425,10 @@ export class Connection {
           `the peer closed with ERROR: ${parseError(command.data)}`,
         );
     }
+    // Any other command is ignored, as libzmq's session ignores it: a peer
+    // speaking a later ZMTP is not cut off for what it adds.
     const subscription = this.#subscriptions.event(command);
     if (subscription) events.push(subscription);
-    if (subscription !== undefined) return;
-    throw new ProtocolError(
-      "protocol",
-      `the peer sent an unknown command: ${command.name}`,
-    );
   }
 
   #fail(error: ProtocolError, events: ConnectionEvent[]): void {

@@ -90,9 +90,12 @@ export class NullMechanism implements Mechanism {
       return { send: [], authenticate: { mechanism: "NULL", credentials: [] } };
     }
     if (command.name === "ERROR") {
+      const reason = parseError(command.data);
+      // A ZAP status (300, 400, 500) is an authentication failure, as
+      // libzmq's mechanism_t::handle_error_reason reports it.
       throw new ProtocolError(
-        "peer",
-        `the peer refused the handshake: ${parseError(command.data)}`,
+        /^[345]00$/.test(reason) ? "auth" : "peer",
+        `the peer refused the handshake: ${reason}`,
       );
     }
     throw new ProtocolError(

@@ -68,7 +68,7 @@ export class SocketCore implements RoutingHost, SessionHost {
   /** Set once the socket starts closing. */
   closed = false;
   #settings: CoreSettings;
-  #serving = new Set<Promise<void>>();
+  #serving = new Set<Promise<unknown>>();
   #receivers = new Waiters<Message>();
   #senders = new Waiters<void, Message>();
   /** What waiters of the next progress share (two flushes may wait at once). */
@@ -144,7 +144,7 @@ export class SocketCore implements RoutingHost, SessionHost {
   }
 
   /** Serves a pipe with a link until the link ends. */
-  serve(link: Link, pipe: Pipe): Promise<void> {
+  serve(link: Link, pipe: Pipe): Promise<LinkEnd> {
     // An `immediate` connect pipe leaves with each link and comes back with
     // the next one its dialer makes.
     if (pipe.state === "removed" && pipe.transient && !this.closed) {
@@ -156,12 +156,13 @@ export class SocketCore implements RoutingHost, SessionHost {
     link.start(new SocketSession(this, pipe, link));
     // One callback, no `finally` chained on: what a connection costs while
     // it lasts is its promises and closures.
-    const serving: Promise<void> = link.done.then((end) => {
+    const serving: Promise<LinkEnd> = link.done.then((end) => {
       try {
         this.#linkEnded(link, pipe, end);
       } finally {
         this.#serving.delete(serving);
       }
+      return end;
     });
     this.#serving.add(serving);
     return serving;

@@ -13,7 +13,8 @@ import {
   XSubscriber,
   ZmqError,
 } from "../mod.ts";
-import { decode, freePort, timeout } from "./_helpers.ts";
+import { decode, freePort, timeout, until } from "./_helpers.ts";
+import { coreOf } from "../patterns/_core.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 
 Deno.test("immediate: messages go only to peers whose handshake is done", async (t) => {
@@ -355,9 +356,15 @@ Deno.test("maxMessageSize drops a libzmq peer that sends more, before buffering 
       const error = await pull.events.wait("protocol-error", timeout().signal);
       assertEquals(error.kind, "protocol");
       assert(error.reason.includes("limit of 1000"), error.reason);
-      await pull.events.wait("handshake-succeeded", timeout().signal);
-      await push.send(["after"]);
-      assertEquals((await pull.receive(timeout())).map(decode), ["after"]);
+      if (weBind) {
+        // The libzmq PUSH, cut off, connects again.
+        await pull.events.wait("handshake-succeeded", timeout().signal);
+        await push.send(["after"]);
+        assertEquals((await pull.receive(timeout())).map(decode), ["after"]);
+      } else {
+        // A protocol error ends a connect's endpoint, as in libzmq.
+        await until(() => coreOf(pull).pipes.size === 0, "the endpoint ended");
+      }
       await pull.close();
       await push.close();
     });

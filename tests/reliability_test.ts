@@ -24,7 +24,9 @@ import {
   handshakeAs,
   sendUntilReceived,
   timeout,
+  until,
 } from "./_helpers.ts";
+import { coreOf } from "../patterns/_core.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 import { deadline } from "@std/async/deadline";
 
@@ -419,4 +421,27 @@ Deno.test("a link that ends is followed by a connect-retried event, as libzmq re
   const retried = await push.events.wait("connect-retried", timeout().signal);
   assert(retried.interval >= 50, `interval ${retried.interval}`);
   assertEquals(retried.reason, "the connection ended");
+});
+
+Deno.test("a connect refused at its handshake is not dialled again, as libzmq ends the endpoint on a protocol error", async () => {
+  // libzmq's session_base_t::engine_error reconnects on a connection or
+  // timeout error only: a refused password, key, mechanism or socket type
+  // ends the endpoint, so a misconfigured client does not knock forever.
+  await using peer = new LibzmqPeer();
+  await peer.zapHandler({ users: { admin: "secret" } });
+  const pull = await peer.open("Pull", { plainServer: true });
+  const endpoint = await pull.bind("tcp://127.0.0.1:*");
+  await using push = new Push({
+    plainUsername: "admin",
+    plainPassword: "guess",
+    reconnectInterval: 10,
+  });
+  push.connect(endpoint);
+  const failed = await push.events.wait("handshake-failed", timeout().signal);
+  assertEquals(failed.kind, "auth");
+  await until(() => coreOf(push).pipes.size === 0, "the endpoint ended");
+  const error = await assertRejects(() => push.disconnect(endpoint), ZmqError);
+  assertEquals(error.code, "ENOENT");
+  assertEquals((await peer.zapLog()).length, 1);
+  await pull.close();
 });

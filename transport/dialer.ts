@@ -6,24 +6,25 @@
 
 import { sleep } from "./_abortable_sleep.ts";
 import { ReconnectBackoff, type ReconnectOptions } from "./backoff.ts";
-import type { Link } from "./transport.ts";
+import type { Link, LinkEnd } from "./transport.ts";
 
 /** What a {@linkcode Dialer} does, and is told. */
 export interface DialerHandlers {
   /** Makes one link; rejects when the peer is not there. */
   dial(signal: AbortSignal): Promise<Link>;
   /**
-   * Serves a new link; the promise settles when the link has ended, after
-   * which the dialer waits and dials again.
+   * Serves a new link; the promise settles with how the link ended, after
+   * which the dialer waits and dials again, unless the peer was refused.
    */
-  serve(link: Link): Promise<void>;
+  serve(link: Link): Promise<LinkEnd | void>;
   /** An attempt is starting and has not completed yet. */
   onAttempt?(): void;
   /** An attempt failed; the next one comes after `delay` ms. */
   onRetry?(delay: number, error: unknown): void;
   /**
-   * Reconnection is off and the one link it made has ended: the dialer has
-   * stopped for good.
+   * The dialer has stopped for good: reconnection is off and the one link
+   * it made has ended, or the peer was refused for breaking ZMTP or failing
+   * the security handshake.
    */
   onGiveUp?(): void;
 }
@@ -32,6 +33,9 @@ export interface DialerHandlers {
  * Keeps one link to an endpoint alive, whatever the transport: dials (the
  * peer need not be up yet), hands the link over, and when it ends waits
  * `reconnectInterval` (growing to `reconnectIntervalMax`) and dials again.
+ * A link that ended with a protocol error (but a timeout) is not followed
+ * by another, as libzmq's session ends its endpoint then: a peer that
+ * refuses us, or that we refuse, is not dialled again every interval.
  *
  * @example
  * ```ts ignore
@@ -87,8 +91,8 @@ export class Dialer {
         return;
       }
       backoff.reset();
-      await handlers.serve(link);
-      if (!backoff.enabled) {
+      const end = await handlers.serve(link);
+      if (!backoff.enabled || _refused(end)) {
         if (!signal.aborted) handlers.onGiveUp?.();
         return;
       }
@@ -99,4 +103,17 @@ export class Dialer {
       await sleep(delay, signal);
     }
   }
+}
+
+/**
+ * Whether a link ended with the peer refused, one way or the other:
+ * libzmq's protocol_error, on which its session_base_t::engine_error ends
+ * the endpoint. A timeout (the handshake's, the heartbeats') or the peer's
+ * own goodbye (an ERROR after the handshake, a WebSocket close) reconnects,
+ * as a connection that drops does.
+ */
+function _refused(end: LinkEnd | void): boolean {
+  const kind = end?.error?.kind;
+  return kind !== undefined && kind !== "timeout" && kind !== "peer" &&
+    kind !== "loss";
 }
