@@ -18,8 +18,14 @@ export type ZmqErrorCode =
   | "EINVAL"
   /** The address is already bound. */
   | "EADDRINUSE"
-  /** The endpoint is not bound or connected on this socket. */
+  /** The endpoint is not bound or connected on this socket; or, binding, an ipc path's directory does not exist. */
   | "ENOENT"
+  /** Binding: the address is not one of this host's. */
+  | "EADDRNOTAVAIL"
+  /** Binding: no interface, nor any host, has that name. */
+  | "ENODEV"
+  /** Binding: an ipc path longer than a unix socket takes (107 bytes). */
+  | "ENAMETOOLONG"
   /** The socket or its context is closed. */
   | "ETERM"
   /** The transport is unknown (not tcp, ipc or inproc). */

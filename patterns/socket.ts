@@ -268,9 +268,9 @@ export abstract class Socket<M extends Message = Message>
    *
    * @param endpoint `tcp://host:port` (`*` for every interface, port 0 for
    * an ephemeral one, read back from {@linkcode Socket.lastEndpoint}),
-   * `ipc:///path` or `inproc://name`.
+   * `ipc:///path` (`ipc://*`: a fresh temporary one) or `inproc://name`.
    * @returns Resolves once listening.
-   * @throws {ZmqError} `EADDRINUSE`, `EINVAL`, `EPROTONOSUPPORT`, `ETERM`.
+   * @throws {ZmqError} `EADDRINUSE`, `EADDRNOTAVAIL`, `ENOENT`, `ENAMETOOLONG`, `EINVAL`, `EPROTONOSUPPORT`, `ETERM`.
    */
   async bind(endpoint: string): Promise<void> {
     if (this.closed) throw closedError();

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { ZmqError } from "../codec/errors.ts";
+import { ZmqError, type ZmqErrorCode } from "../codec/errors.ts";
 import { streamCodec, StreamLink } from "./stream_link.ts";
 import { sleep } from "./_abortable_sleep.ts";
 import type { LinkCodec } from "./_codec_driver.ts";
@@ -121,19 +121,36 @@ function _errorCode(error: unknown): string {
   return "EIO";
 }
 
-/** The ZmqError for a failed `Deno.listen`, with the Deno error as cause. */
+/**
+ * The ZmqError for a failed `Deno.listen`, with the Deno error as cause,
+ * coded as libzmq's `zmq_bind` fails.
+ */
 export function bindError(endpoint: string, error: unknown): ZmqError {
   if (error instanceof ZmqError) return error;
+  const [code, why] = _bindFailure(error);
+  return new ZmqError(code, `cannot bind ${endpoint}: ${why}`, {
+    cause: error,
+  });
+}
+
+function _bindFailure(error: unknown): [ZmqErrorCode, string] {
+  const message = (error as Error).message;
   if (error instanceof Deno.errors.AddrInUse) {
-    return new ZmqError("EADDRINUSE", `${endpoint} is already in use`, {
-      cause: error,
-    });
+    return ["EADDRINUSE", "the address is already in use"];
   }
-  return new ZmqError(
-    "EINVAL",
-    `cannot bind ${endpoint}: ${(error as Error).message}`,
-    { cause: error },
-  );
+  if (error instanceof Deno.errors.AddrNotAvailable) {
+    return ["EADDRNOTAVAIL", "not an address of this host"];
+  }
+  if (error instanceof Deno.errors.NotFound) {
+    return ["ENOENT", "no such directory"];
+  }
+  if (/SUN_LEN/.test(message)) {
+    return ["ENAMETOOLONG", "the path is longer than a unix socket takes"];
+  }
+  if (/failed to lookup address/.test(message)) {
+    return ["ENODEV", "no interface or host has that name"];
+  }
+  return ["EINVAL", message];
 }
 
 /** Throws when the runtime has no sockets (a browser, a worker). */

@@ -12,8 +12,10 @@ import type { Transport } from "./transport.ts";
 /**
  * The `ipc` transport: a unix socket at a path. Binding removes a socket
  * file left by a process that died (and refuses one still in use);
- * closing removes the file. `ipc://@name` is a name in Linux's abstract
- * namespace, as libzmq reads it: no file.
+ * closing removes the file. `ipc://*` binds a socket in a new temporary
+ * directory (the bound endpoint names it; closing removes both), and
+ * `ipc://@name` is a name in Linux's abstract namespace, as libzmq reads
+ * them: no file.
  *
  * @example
  * ```ts
@@ -31,23 +33,36 @@ export const ipc: Transport = {
     }
   },
 
-  async listen(path, options, accept) {
+  async listen(given, options, accept) {
     requireDeno("ipc");
-    const endpoint = `ipc://${path}`;
-    const abstract = _isAbstract(path);
+    const abstract = _isAbstract(given);
     let listener: Deno.UnixListener;
+    let path = given;
+    let directory: string | undefined;
     try {
-      if (!abstract) await _removeStaleSocket(path);
+      // `ipc://*`: a socket of our own in a fresh temporary directory, as
+      // libzmq makes one; the bound endpoint names it.
+      if (given.startsWith("*")) {
+        directory = await Deno.makeTempDir({ prefix: "tmp" });
+        path = `${directory}/socket`;
+      } else if (!abstract) {
+        await _removeStaleSocket(path);
+      }
       listener = Deno.listen({ transport: "unix", path: _socketPath(path) });
     } catch (error) {
-      throw bindError(endpoint, error);
+      if (directory) await Deno.remove(directory).catch(() => {});
+      throw bindError(`ipc://${given}`, error);
     }
+    const removeFile = async () => {
+      await Deno.remove(path).catch(() => {});
+      if (directory) await Deno.remove(directory).catch(() => {});
+    };
     return new StreamListener(
       listener,
-      endpoint,
+      `ipc://${path}`,
       options,
       accept,
-      abstract ? undefined : () => Deno.remove(path).catch(() => {}),
+      abstract ? undefined : removeFile,
     );
   },
 

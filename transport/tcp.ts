@@ -26,14 +26,24 @@ export interface TcpAddress {
  * import { parseTcpAddress } from "@zmtp/zmq/transport";
  *
  * console.log(parseTcpAddress("[::1]:5555")); // { host: "::1", port: 5555 }
+ * console.log(parseTcpAddress("::1:5555")); // { host: "::1", port: 5555 }
  * ```
  *
  * @param address What follows `tcp://`.
  * @returns The host and port.
- * @throws {ZmqError} `EINVAL` for a malformed address.
+ * @throws {ZmqError} `EINVAL` for a malformed address, or one with a source
+ * address (`tcp://source;host:port`, which Deno cannot honour).
  */
 export function parseTcpAddress(address: string): TcpAddress {
-  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d+|\*)$/.exec(address);
+  if (address.includes(";")) {
+    throw new ZmqError(
+      "EINVAL",
+      `"tcp://${address}" names a source address, which Deno cannot choose for a connection: give only the host and port`,
+    );
+  }
+  // The port follows the last colon, as libzmq reads it: an IPv6 address
+  // may go without brackets (tcp://::1:5555).
+  const match = /^(?:\[([^\]]+)\]|([^[\]]+)):(\d+|\*)$/.exec(address);
   if (!match) {
     throw new ZmqError(
       "EINVAL",

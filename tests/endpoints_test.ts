@@ -1,0 +1,102 @@
+/**
+ * tcp and ipc endpoints written as libzmq 4.3.5 takes them: `ipc://*`, an
+ * IPv6 address without brackets, and bind failures with libzmq's codes.
+ */
+import {
+  assert,
+  assertEquals,
+  assertNotEquals,
+  assertRejects,
+  assertThrows,
+} from "@std/assert";
+import { Pull, Push, ZmqError } from "../mod.ts";
+import { decode, timeout } from "./_helpers.ts";
+import { LibzmqPeer } from "./_libzmq_peer.ts";
+
+Deno.test("ipc://* binds a fresh temporary path, as libzmq's; a libzmq peer reaches it, and close removes it", async () => {
+  await using peer = new LibzmqPeer();
+  const pull = new Pull();
+  await pull.bind("ipc://*");
+  await using other = new Pull();
+  await other.bind("ipc://*");
+  assertNotEquals(pull.lastEndpoint, other.lastEndpoint);
+  const path = pull.lastEndpoint!.slice("ipc://".length);
+  assert(path.endsWith("/socket"), path);
+  assert(Deno.statSync(path).isSocket);
+  const push = await peer.open("Push");
+  await push.connect(pull.lastEndpoint!);
+  await push.send(["to a wildcard"]);
+  assertEquals(decode((await pull.receive(timeout()))[0]), "to a wildcard");
+  await push.close();
+  await pull.close();
+  const directory = path.slice(0, -"/socket".length);
+  await assertRejects(() => Deno.stat(directory), Deno.errors.NotFound);
+});
+
+Deno.test("tcp: an IPv6 address may go without brackets, the port after its last colon, as libzmq reads it", async () => {
+  await using peer = new LibzmqPeer();
+  await using pull = new Pull();
+  await pull.bind("tcp://::1:0");
+  const port = pull.lastEndpoint!.split(":").at(-1);
+  assertEquals(pull.lastEndpoint, `tcp://[::1]:${port}`);
+  const push = await peer.open("Push", { ipv6: true });
+  await push.connect(`tcp://::1:${port}`);
+  await push.send(["unbracketed"]);
+  assertEquals(decode((await pull.receive(timeout()))[0]), "unbracketed");
+  const theirs = await peer.open("Pull", { ipv6: true });
+  const endpoint = await theirs.bind("tcp://[::1]:*");
+  await using ours = new Push();
+  ours.connect(`tcp://::1:${endpoint.split(":").at(-1)}`);
+  await ours.send("back", timeout());
+  assertEquals((await theirs.receive()).map(decode), ["back"]);
+  await push.close();
+  await theirs.close();
+});
+
+Deno.test("tcp: a source address (tcp://source;host:port) is EINVAL: Deno cannot choose a connection's own address", async () => {
+  await using push = new Push();
+  const error = assertThrows(
+    () => push.connect("tcp://127.0.0.1:0;127.0.0.1:5555"),
+    ZmqError,
+  );
+  assertEquals(error.code, "EINVAL");
+  assert(error.message.includes("source address"), error.message);
+});
+
+/** Each endpoint's bind failure, as Debian's libzmq reports it. */
+const BIND_FAILURES_PY = `
+import errno, sys, zmq
+context = zmq.Context()
+for endpoint in sys.argv[1:]:
+    socket = context.socket(zmq.PULL)
+    try:
+        socket.bind(endpoint)
+        print("bound")
+    except zmq.ZMQError as error:
+        print(errno.errorcode[error.errno])
+    socket.close(0)
+`;
+
+Deno.test("bind failures carry libzmq's codes: ENAMETOOLONG, ENOENT, EADDRNOTAVAIL", async () => {
+  const directory = Deno.makeTempDirSync();
+  const endpoints = [
+    `ipc://${directory}/${"x".repeat(120)}`,
+    `ipc://${directory}/no-such-directory/socket`,
+    // TEST-NET-1 (RFC 5737): no host has it.
+    "tcp://192.0.2.1:0",
+  ];
+  const native = await new Deno.Command("/usr/bin/python3", {
+    args: ["-c", BIND_FAILURES_PY, ...endpoints],
+    stdout: "piped",
+  }).output();
+  const expected = ["ENAMETOOLONG", "ENOENT", "EADDRNOTAVAIL"];
+  assertEquals(decode(native.stdout).trim().split("\n"), expected);
+  const ours = [];
+  for (const endpoint of endpoints) {
+    await using pull = new Pull();
+    const error = await assertRejects(() => pull.bind(endpoint), ZmqError);
+    ours.push(error.code);
+  }
+  assertEquals(ours, expected);
+  Deno.removeSync(directory);
+});
