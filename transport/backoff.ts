@@ -1,7 +1,7 @@
 /**
- * The reconnect schedule, as libzmq computes it: the current interval plus
- * a random jitter below the base interval, the interval doubling up to
- * `reconnectIntervalMax` when that is set.
+ * The reconnect schedule, as libzmq 4.3.5 computes it: with
+ * `reconnectIntervalMax` set, the interval, doubling up to that maximum;
+ * otherwise the interval plus a random jitter below it.
  *
  * @module
  */
@@ -33,7 +33,8 @@ export interface ReconnectOptions {
 export class ReconnectBackoff {
   #options: ReconnectOptions;
   #random: () => number;
-  #current: number;
+  /** The last delay of a doubling schedule; -1 before the first. */
+  #current = -1;
 
   /**
    * Makes a schedule.
@@ -44,7 +45,6 @@ export class ReconnectBackoff {
   constructor(options: ReconnectOptions, random: () => number = Math.random) {
     this.#options = options;
     this.#random = random;
-    this.#current = options.reconnectInterval;
   }
 
   /** Whether reconnection is on at all: an interval of 0 or -1 turns it off, as in libzmq. */
@@ -59,16 +59,20 @@ export class ReconnectBackoff {
    */
   next(): number {
     const { reconnectInterval, reconnectIntervalMax } = this.#options;
-    const jitter = Math.floor(this.#random() * reconnectInterval);
-    const delay = this.#current + jitter;
-    if (reconnectIntervalMax > reconnectInterval) {
-      this.#current = Math.min(this.#current * 2, reconnectIntervalMax);
+    if (reconnectIntervalMax > 0) {
+      // libzmq's stream_connecter_base_t: no jitter, and the maximum wins
+      // even over a larger interval.
+      const candidate = this.#current < 0
+        ? reconnectInterval
+        : this.#current * 2;
+      this.#current = Math.min(candidate, reconnectIntervalMax);
+      return this.#current;
     }
-    return delay;
+    return reconnectInterval + Math.floor(this.#random() * reconnectInterval);
   }
 
   /** Starts the schedule over, after a successful connection. */
   reset(): void {
-    this.#current = this.#options.reconnectInterval;
+    this.#current = -1;
   }
 }

@@ -58,15 +58,15 @@ Deno.test("endpoints parse and format back", () => {
   );
 });
 
-Deno.test("reconnect backoff: constant by default, doubling up to the max, with jitter below the interval", () => {
+Deno.test("reconnect backoff as libzmq 4.3.5's: the interval with jitter below it, or doubling up to the max without", () => {
   const constant = new ReconnectBackoff({
     reconnectInterval: 100,
     reconnectIntervalMax: 0,
-  }, () => 0);
+  }, () => 0.5);
   assertEquals([constant.next(), constant.next(), constant.next()], [
-    100,
-    100,
-    100,
+    150,
+    150,
+    150,
   ]);
   const growing = new ReconnectBackoff({
     reconnectInterval: 100,
@@ -78,9 +78,15 @@ Deno.test("reconnect backoff: constant by default, doubling up to the max, with 
     growing.next(),
     growing.next(),
     growing.next(),
-  ], [150, 250, 450, 850, 1050]);
+  ], [100, 200, 400, 800, 1000]);
   growing.reset();
-  assertEquals(growing.next(), 150);
+  assertEquals(growing.next(), 100);
+  // A maximum below the interval wins, as in libzmq.
+  const capped = new ReconnectBackoff({
+    reconnectInterval: 500,
+    reconnectIntervalMax: 200,
+  });
+  assertEquals([capped.next(), capped.next()], [200, 200]);
   // Off at 0 too, as libzmq reconnects only for an interval over 0.
   for (const reconnectInterval of [-1, 0]) {
     assertEquals(
