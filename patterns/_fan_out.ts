@@ -32,13 +32,21 @@ export class FanOut implements Routing {
   /** Each subscribed peer's prefixes (as {@linkcode bytesKey}s). */
   #topics = new Map<Pipe, Set<string>>();
 
+  #settings: FanOutSettings;
+
   /**
    * @param host The socket's pipes.
    * @param filtered Whether peers get only what they subscribed to.
+   * @param settings The publisher's options, read live.
    */
-  constructor(host: RoutingHost, filtered: boolean) {
+  constructor(
+    host: RoutingHost,
+    filtered: boolean,
+    settings: FanOutSettings = _PLAIN,
+  ) {
     this.#host = host;
     this.#filtered = filtered;
+    this.#settings = settings;
   }
 
   /** A peer that takes everything (`epgm`) is subscribed to it all at once. */
@@ -54,15 +62,37 @@ export class FanOut implements Routing {
       }
       return true;
     }
-    this.#index.match(frames[0], _deliver, frames);
+    if (this.#settings.invertMatching) {
+      for (const pipe of this.#unmatched(frames)) _deliver(pipe, frames);
+    } else {
+      this.#index.match(frames[0], _deliver, frames);
+    }
     return true;
   }
 
   /** Whether a subscriber of this message is at its high-water mark. */
   blocked(frames: Message): boolean {
+    if (this.#settings.invertMatching) {
+      for (const pipe of this.#unmatched(frames)) {
+        if (pipe.attached && pipe.full) return true;
+      }
+      return false;
+    }
     const found = { blocked: false };
     this.#index.match(frames[0], _findBlocked, found);
     return found.blocked;
+  }
+
+  /**
+   * The peers none of whose prefixes match (ZMQ_INVERT_MATCHING): a look at
+   * every peer, as libzmq's distributor takes.
+   */
+  *#unmatched(frames: Message): Iterable<Pipe> {
+    const matched = new Set<Pipe>();
+    this.#index.match(frames[0], _add, matched);
+    for (const pipe of this.#host.pipes) {
+      if (!matched.has(pipe)) yield pipe;
+    }
   }
 
   subscription(pipe: Pipe, topic: Uint8Array, subscribe: boolean): void {
@@ -113,6 +143,18 @@ export class FanOut implements Routing {
   detach(pipe: Pipe): void {
     this.cancelAll(pipe);
   }
+}
+
+/** The publisher options fan-out reads, live. */
+export interface FanOutSettings {
+  /** Send to the peers whose prefixes do not match instead. */
+  readonly invertMatching: boolean;
+}
+
+const _PLAIN: FanOutSettings = { invertMatching: false };
+
+function _add(pipe: Pipe, set: Set<Pipe>): void {
+  set.add(pipe);
 }
 
 /** Writes a message to a subscriber that can take it now. */

@@ -11,6 +11,12 @@ import { FanOut } from "./_fan_out.ts";
 import type { Pipe } from "./_pipe.ts";
 import { combine, defineRouting } from "./_routing.ts";
 
+/** Options of a {@linkcode Publisher}, with libzmq's meaning. */
+export interface PublisherOptions extends SocketOptions {
+  /** Send each message to the subscribers none of whose subscriptions match it, instead (ZMQ_INVERT_MATCHING; their SUBs must invert too). */
+  invertMatching?: boolean;
+}
+
 /**
  * Sends each message to every subscriber whose subscriptions match its
  * first frame (filtering happens here, at the publisher). A subscriber at
@@ -29,19 +35,25 @@ import { combine, defineRouting } from "./_routing.ts";
 export class Publisher extends Socket {
   /** The ZMTP socket type a subclass announces (XPUB for {@linkcode XPublisher}). */
   static readonly socketType: SocketType = "PUB";
+  /** See {@linkcode PublisherOptions.invertMatching}. */
+  invertMatching: boolean;
 
   /**
    * Makes a PUB socket.
    *
-   * @param options Socket options.
+   * @param options Socket and PUB options.
    */
-  constructor(options: SocketOptions = {}) {
+  constructor(options: PublisherOptions = {}) {
     super((new.target as typeof Publisher).socketType, options);
+    this.invertMatching = options.invertMatching ?? false;
   }
 }
 
-defineRouting("PUB", (_socket, host) =>
-  combine(new FanOut(host, true), {
-    // A PUB has no use for messages from its subscribers: drop them.
-    arrived: (pipe: Pipe) => pipe.inbound.clear(),
-  }));
+defineRouting<Publisher>(
+  "PUB",
+  (socket, host) =>
+    combine(new FanOut(host, true, socket), {
+      // A PUB has no use for messages from its subscribers: drop them.
+      arrived: (pipe: Pipe) => pipe.inbound.clear(),
+    }),
+);

@@ -19,6 +19,12 @@ import { SubscriptionTrie } from "./_subscription_trie.ts";
 
 const _encoder = new TextEncoder();
 
+/** Options of a {@linkcode Subscriber}, with libzmq's meaning. */
+export interface SubscriberOptions extends SocketOptions {
+  /** Receive only the messages none of the subscriptions match (ZMQ_INVERT_MATCHING; for a PUB that inverts too). An XSUB does not filter, so it takes no notice. */
+  invertMatching?: boolean;
+}
+
 /**
  * Receives the messages whose first frame starts with one of its
  * subscriptions. Subscriptions are counted (subscribe twice, cancel twice)
@@ -41,14 +47,17 @@ const _encoder = new TextEncoder();
 export class Subscriber extends Socket {
   /** The ZMTP socket type a subclass announces (XSUB for {@linkcode XSubscriber}). */
   static readonly socketType: SocketType = "SUB";
+  /** See {@linkcode SubscriberOptions.invertMatching}. */
+  invertMatching: boolean;
 
   /**
    * Makes a SUB socket.
    *
-   * @param options Socket options.
+   * @param options Socket and SUB options.
    */
-  constructor(options: SocketOptions = {}) {
+  constructor(options: SubscriberOptions = {}) {
     super((new.target as typeof Subscriber).socketType, options);
+    this.invertMatching = options.invertMatching ?? false;
   }
 
   /**
@@ -58,7 +67,9 @@ export class Subscriber extends Socket {
    * @param prefixes Strings (UTF-8) or bytes.
    */
   subscribe(...prefixes: (string | Uint8Array)[]): void {
-    (coreOf(this).routing as SubscriberRouting).subscribe(_topics(prefixes));
+    (coreOf(this).routing as SubscriberRouting).subscribe(
+      prefixBytes(prefixes),
+    );
   }
 
   /**
@@ -69,7 +80,7 @@ export class Subscriber extends Socket {
    */
   unsubscribe(...prefixes: (string | Uint8Array)[]): void {
     (coreOf(this).routing as SubscriberRouting).unsubscribe(
-      _topics(prefixes),
+      prefixBytes(prefixes),
     );
   }
 }
@@ -80,13 +91,15 @@ export class Subscriber extends Socket {
  */
 class SubscriberRouting implements Routing {
   #host: RoutingHost;
+  #socket: Subscriber;
   #queue = new FairQueue();
   #subscriptions = new SubscriptionTrie();
 
   /** Whether what arrives is matched here too: not by an XSUB, as libzmq's. */
   #filters: boolean;
 
-  constructor(host: RoutingHost, filters = true) {
+  constructor(socket: Subscriber, host: RoutingHost, filters = true) {
+    this.#socket = socket;
     this.#host = host;
     this.#filters = filters;
   }
@@ -118,7 +131,10 @@ class SubscriberRouting implements Routing {
       const message = this.#queue.receive();
       if (!message) return undefined;
       // The publisher filters too, but may send before a cancel reaches it.
-      if (!this.#filters || this.#subscriptions.matches(message[0])) {
+      if (
+        !this.#filters ||
+        this.#subscriptions.matches(message[0]) !== this.#socket.invertMatching
+      ) {
         return message;
       }
     }
@@ -150,8 +166,8 @@ class _XSubscriberRouting extends SubscriberRouting {
   readonly fansOut = true;
   #fanOut: FanOut;
 
-  constructor(host: RoutingHost) {
-    super(host, false);
+  constructor(socket: Subscriber, host: RoutingHost) {
+    super(socket, host, false);
     this.#fanOut = new FanOut(host, false);
   }
 
@@ -167,10 +183,17 @@ class _XSubscriberRouting extends SubscriberRouting {
   }
 }
 
-defineRouting("SUB", (_socket, host) => new SubscriberRouting(host));
-defineRouting("XSUB", (_socket, host) => new _XSubscriberRouting(host));
+defineRouting<Subscriber>(
+  "SUB",
+  (socket, host) => new SubscriberRouting(socket, host),
+);
+defineRouting<Subscriber>(
+  "XSUB",
+  (socket, host) => new _XSubscriberRouting(socket, host),
+);
 
-function _topics(prefixes: (string | Uint8Array)[]): Uint8Array[] {
+/** Prefixes as bytes (strings in UTF-8); none is the empty prefix, every message. */
+export function prefixBytes(prefixes: (string | Uint8Array)[]): Uint8Array[] {
   if (prefixes.length === 0) return [new Uint8Array()];
   return prefixes.map((prefix) =>
     typeof prefix === "string" ? _encoder.encode(prefix) : prefix

@@ -6,16 +6,18 @@
 
 import type { SocketType } from "../codec/socket_type.ts";
 import type { Message } from "./message.ts";
-import type { SocketOptions } from "./options.ts";
-import { Publisher } from "./publisher.ts";
+import { Publisher, type PublisherOptions } from "./publisher.ts";
 import { bytesKey } from "./_bytes_key.ts";
 import { FanOut } from "./_fan_out.ts";
 import type { Pipe } from "./_pipe.ts";
 import { Queue } from "./_queue.ts";
 import { defineRouting, type Routing, type RoutingHost } from "./_routing.ts";
+import { coreOf } from "./_core.ts";
+import { prefixBytes } from "./subscriber.ts";
+import { ZmqError } from "../codec/errors.ts";
 
 /** Options of an {@linkcode XPublisher}, with libzmq's meaning. */
-export interface XPublisherOptions extends SocketOptions {
+export interface XPublisherOptions extends PublisherOptions {
   /** Pass on every subscription, not only the first to a prefix (ZMQ_XPUB_VERBOSE). */
   xpubVerbose?: boolean;
   /** Pass on every subscription and every cancellation, not only the first and the last (ZMQ_XPUB_VERBOSER). */
@@ -24,6 +26,8 @@ export interface XPublisherOptions extends SocketOptions {
   xpubNoDrop?: boolean;
   /** A message sent to each subscriber as soon as it connects, once per peer this socket connects to (ZMQ_XPUB_WELCOME_MSG). */
   xpubWelcomeMessage?: string | Uint8Array;
+  /** Pass on every subscription and cancellation and apply none: the application applies them with {@linkcode XPublisher.subscribe} and {@linkcode XPublisher.unsubscribe} (ZMQ_XPUB_MANUAL). */
+  xpubManual?: boolean;
 }
 
 /**
@@ -60,6 +64,8 @@ export class XPublisher extends Publisher {
   xpubNoDrop: boolean;
   /** See {@linkcode XPublisherOptions.xpubWelcomeMessage}. */
   xpubWelcomeMessage: Uint8Array | undefined;
+  /** See {@linkcode XPublisherOptions.xpubManual}. */
+  xpubManual: boolean;
 
   /**
    * Makes an XPUB socket.
@@ -74,7 +80,73 @@ export class XPublisher extends Publisher {
     this.xpubWelcomeMessage = typeof options.xpubWelcomeMessage === "string"
       ? new TextEncoder().encode(options.xpubWelcomeMessage)
       : options.xpubWelcomeMessage;
+    this.xpubManual = options.xpubManual ?? false;
   }
+
+  /**
+   * With {@linkcode XPublisherOptions.xpubManual}: subscribes the peer
+   * whose subscription or cancellation was received last to each prefix
+   * (with none, to every message), as ZMQ_SUBSCRIBE on libzmq's XPUB.
+   * Nothing happens once that peer has left.
+   *
+   * @example
+   * ```ts
+   * import { Subscriber, XPublisher } from "@zmtp/zmq";
+   *
+   * const xpub = new XPublisher({ xpubManual: true });
+   * await xpub.bind("tcp://127.0.0.1:0");
+   * const sub = new Subscriber();
+   * sub.subscribe("alerts");
+   * sub.connect(xpub.lastEndpoint!);
+   * await xpub.receive(); // [0x01, ..."alerts"], applied to nothing yet
+   * xpub.subscribe("alerts/critical"); // what that subscriber gets instead
+   * await sub.close();
+   * await xpub.close();
+   * ```
+   *
+   * @param prefixes Strings (UTF-8) or bytes.
+   * @throws {ZmqError} `EINVAL` without `xpubManual`, as libzmq.
+   */
+  subscribe(...prefixes: (string | Uint8Array)[]): void {
+    _routingOf(this).apply(true, prefixBytes(prefixes));
+  }
+
+  /**
+   * With {@linkcode XPublisherOptions.xpubManual}: cancels a subscription
+   * of the peer whose subscription or cancellation was received last to
+   * each prefix, as ZMQ_UNSUBSCRIBE on libzmq's XPUB.
+   *
+   * @example
+   * ```ts
+   * import { XPublisher } from "@zmtp/zmq";
+   *
+   * const xpub = new XPublisher({ xpubManual: true });
+   * xpub.unsubscribe("alerts"); // no peer heard from yet: nothing
+   * await xpub.close();
+   * ```
+   *
+   * @param prefixes Strings (UTF-8) or bytes.
+   * @throws {ZmqError} `EINVAL` without `xpubManual`, as libzmq.
+   */
+  unsubscribe(...prefixes: (string | Uint8Array)[]): void {
+    _routingOf(this).apply(false, prefixBytes(prefixes));
+  }
+}
+
+function _routingOf(xpub: XPublisher): _XPublisherRouting {
+  if (!xpub.xpubManual) {
+    throw new ZmqError(
+      "EINVAL",
+      "an XPublisher applies subscriptions itself unless made with xpubManual",
+    );
+  }
+  return coreOf(xpub).routing as _XPublisherRouting;
+}
+
+/** A subscription notice, with the peer it came from (xpubManual). */
+interface _Notice {
+  frames: Message;
+  from: Pipe | undefined;
 }
 
 /**
@@ -93,14 +165,18 @@ class _XPublisherRouting implements Routing {
    * message stays in its pipe, which counts it against the high-water
    * mark; a notice is not a peer's message and is never held back).
    */
-  #arrivals = new Queue<Message | Pipe>();
+  #arrivals = new Queue<_Notice | Pipe>();
+  /** xpubManual: the peer whose notice was read last, what `apply` is for. */
+  #last: Pipe | undefined;
+  /** xpubManual: each peer's prefixes, for the cancellations its leaving makes. */
+  #held = new Map<Pipe, Map<string, Uint8Array>>();
   /** Pipes greeted: a `connect` peer gets the welcome once, not at each reconnect. */
   #welcomed = new WeakSet<Pipe>();
 
   constructor(socket: XPublisher, host: RoutingHost) {
     this.#socket = socket;
     this.#host = host;
-    this.#fanOut = new FanOut(host, true);
+    this.#fanOut = new FanOut(host, true, socket);
   }
 
   send(frames: Message): boolean {
@@ -111,7 +187,10 @@ class _XPublisherRouting implements Routing {
   receive(): Message | undefined {
     let next;
     while ((next = this.#arrivals.shift()) !== undefined) {
-      if (Array.isArray(next)) return next;
+      if ("frames" in next) {
+        if (this.#socket.xpubManual) this.#last = next.from;
+        return next.frames;
+      }
       const message = next.inbound.shift();
       if (message === undefined) continue;
       if (!next.inboundFull) next.link?.resume();
@@ -135,6 +214,17 @@ class _XPublisherRouting implements Routing {
   subscription(pipe: Pipe, topic: Uint8Array, subscribe: boolean): void {
     const socket = this.#socket;
     const key = bytesKey(topic);
+    if (socket.xpubManual) {
+      // Each one told and none applied: the application applies them.
+      let held = this.#held.get(pipe);
+      if (subscribe) {
+        if (!held) this.#held.set(pipe, held = new Map());
+        held.set(key, topic);
+      } else {
+        held?.delete(key);
+      }
+      return this.#notify(subscribe ? 1 : 0, topic, pipe);
+    }
     const count = this.#subscribers.get(key) ?? 0;
     if (subscribe) {
       const added = this.#fanOut.subscribe(pipe, topic);
@@ -158,7 +248,29 @@ class _XPublisherRouting implements Routing {
 
   detach(pipe: Pipe): void {
     // What a departed XSUB sent stays readable, ahead of its cancellations.
+    if (this.#socket.xpubManual) {
+      // xpubManual: what it subscribed to is cancelled, each prefix told.
+      const held = this.#held.get(pipe);
+      this.#held.delete(pipe);
+      if (this.#last === pipe) this.#last = undefined;
+      this.#fanOut.cancelAll(pipe);
+      for (const topic of held?.values() ?? []) this.#notify(0, topic);
+      this.#host.retrySends();
+      return;
+    }
     this.#unsubscribeAll(pipe);
+  }
+
+  /** xpubManual: applies prefixes to the peer whose notice was read last. */
+  apply(subscribe: boolean, topics: Uint8Array[]): void {
+    const pipe = this.#last;
+    if (!pipe) return;
+    for (const topic of topics) {
+      if (subscribe) this.#fanOut.subscribe(pipe, topic);
+      else this.#fanOut.cancel(pipe, topic);
+    }
+    // A send held back for this peer (xpubNoDrop) may go now.
+    if (!subscribe) this.#host.retrySends();
   }
 
   #unsubscribeAll(pipe: Pipe): void {
@@ -175,11 +287,11 @@ class _XPublisherRouting implements Routing {
     else this.#subscribers.set(key, count - 1);
   }
 
-  #notify(flag: number, topic: Uint8Array): void {
+  #notify(flag: number, topic: Uint8Array, from?: Pipe): void {
     const notice = new Uint8Array(topic.length + 1);
     notice[0] = flag;
     notice.set(topic, 1);
-    this.#arrivals.push([notice]);
+    this.#arrivals.push({ frames: [notice], from });
     // As a message arriving: a receive waiting takes it, or `poll` wakes.
     this.#host.delivered();
   }

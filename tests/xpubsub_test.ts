@@ -3,7 +3,7 @@
  * both ways, and the guide's brokers carrying subscriptions upstream and
  * request envelopes both ways.
  */
-import { assertEquals, assertInstanceOf } from "@std/assert";
+import { assertEquals, assertInstanceOf, assertThrows } from "@std/assert";
 import {
   Dealer,
   type Message,
@@ -15,7 +15,7 @@ import {
   ZmqError,
 } from "../mod.ts";
 import { decode, sendUntilReceived } from "./_helpers.ts";
-import { link } from "./_draft_helpers.ts";
+import { link, RawPeer } from "./_draft_helpers.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 
 const text = new TextEncoder();
@@ -295,4 +295,93 @@ Deno.test("XPUB: subscriptions come in line with what an XSUB sends, and a depar
     assertEquals(xpub.readable, false);
     await xpub.close();
   });
+});
+
+Deno.test("invertMatching: our XPUB sends what a subscriber's prefixes do not match, to libzmq SUB and XSUB", async () => {
+  await using peer = new LibzmqPeer();
+  const xpub = new XPublisher({ invertMatching: true, xpubVerbose: true });
+  await xpub.bind("tcp://127.0.0.1:0");
+  const sub = await peer.open("Subscriber", { invertMatching: true });
+  await sub.subscribe("A");
+  await sub.connect(xpub.lastEndpoint!);
+  assertEquals(
+    await sendUntilReceived(() => sub.touch(), receive(xpub)),
+    notice(1, "A"),
+  );
+  // An XSUB does not filter: what it gets is what we sent it.
+  const xsub = await peer.open("XSubscriber");
+  await xsub.connect(xpub.lastEndpoint!);
+  await xsub.send(notice(1, "A"));
+  assertEquals(
+    await sendUntilReceived(() => xsub.touch(), receive(xpub)),
+    notice(1, "A"),
+  );
+  for (const message of [["A", "not for them"], ["C", "for them"], ["END"]]) {
+    await xpub.send(message);
+  }
+  for (const receiver of [sub, xsub]) {
+    assertEquals((await receiver.receive()).map(decode), ["C", "for them"]);
+    assertEquals((await receiver.receive()).map(decode), ["END"]);
+  }
+  await sub.close();
+  await xsub.close();
+  await xpub.close();
+});
+
+Deno.test("invertMatching: our SUB takes what its prefixes do not match, from libzmq's PUB and from a PUB that sends it all", async (t) => {
+  await t.step("libzmq's PUB, inverting too", async () => {
+    await using peer = new LibzmqPeer();
+    const pub = await peer.open("Publisher", { invertMatching: true });
+    const sub = new Subscriber({ invertMatching: true });
+    sub.subscribe("A");
+    sub.connect(await pub.bind("tcp://127.0.0.1:*"));
+    await sendUntilReceived(() => pub.send(["B"]), receive(sub));
+    await pub.send(["A", "not for us"]);
+    await pub.send(["C", "for us"]);
+    let got;
+    while ((got = (await receive(sub)).map(decode))[0] === "B");
+    assertEquals(got, ["C", "for us"]);
+    await sub.close();
+    await pub.close();
+  });
+  await t.step("a PUB that filters nothing", async () => {
+    const sub = new Subscriber({ invertMatching: true });
+    sub.subscribe("A");
+    await sub.bind("tcp://127.0.0.1:0");
+    using raw = await RawPeer.to(sub, "PUB");
+    await raw.handshake();
+    await raw.send(["A", "not for us"], ["C", "for us"], ["END"]);
+    assertEquals((await receive(sub)).map(decode), ["C", "for us"]);
+    assertEquals((await receive(sub)).map(decode), ["END"]);
+    await sub.close();
+  });
+});
+
+Deno.test("xpubManual: every notice told, none applied; the application subscribes the last peer heard, as libzmq's ZMQ_XPUB_MANUAL", async () => {
+  await using peer = new LibzmqPeer();
+  const xpub = new XPublisher({ xpubManual: true });
+  await xpub.bind("tcp://127.0.0.1:0");
+  const xsub = await peer.open("XSubscriber");
+  await xsub.connect(xpub.lastEndpoint!);
+  await xsub.send(notice(1, "A"));
+  await xsub.send(notice(1, "A")); // told again: nothing is deduplicated
+  assertEquals(
+    await sendUntilReceived(() => xsub.touch(), receive(xpub)),
+    notice(1, "A"),
+  );
+  assertEquals(await receive(xpub), notice(1, "A"));
+  // Not applied: "A" reaches nobody; "B", applied to that peer, does.
+  xpub.subscribe("B");
+  for (const topic of ["A", "B1", "A", "B2"]) await xpub.send([topic]);
+  assertEquals((await xsub.receive()).map(decode), ["B1"]);
+  assertEquals((await xsub.receive()).map(decode), ["B2"]);
+  // Leaving, the peer cancels what it asked for (not what we applied).
+  await xsub.close();
+  assertEquals(await receive(xpub), notice(0, "A"));
+  xpub.subscribe("late"); // no peer heard from: nothing happens
+  await xpub.close();
+  const automatic = new XPublisher();
+  const error = assertThrows(() => automatic.subscribe("A"), ZmqError);
+  assertEquals(error.code, "EINVAL");
+  await automatic.close();
 });
