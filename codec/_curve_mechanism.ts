@@ -61,7 +61,7 @@ export class CurveTraffic {
     // Past 2^53 the counter would stop counting and a nonce repeat.
     if (this.nonce >= Number.MAX_SAFE_INTEGER) {
       throw new ProtocolError(
-        "protocol",
+        "local",
         "this CURVE connection used up its nonces: reconnect for fresh keys",
       );
     }

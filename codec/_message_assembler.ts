@@ -1,18 +1,22 @@
 /**
- * Gathers received frames into whole messages, within the size limit.
+ * Gathers received frames into whole messages, each frame within the size
+ * limit.
  *
  * @module
  */
 
 import { ProtocolError } from "./errors.ts";
 
-/** The frames of the message being received, and their total size. */
+/** The frames of the message being received. */
 export class MessageAssembler {
   readonly #maxSize: number;
   #frames: Uint8Array[] = [];
-  #size = 0;
 
-  /** @param maxSize The largest message accepted, in bytes; -1 for no limit. */
+  /**
+   * @param maxSize The largest frame accepted, in bytes; -1 for no limit.
+   * Per frame, as libzmq's ZMQ_MAXMSGSIZE: a message of many frames, each
+   * within it, is a message libzmq's peers send and take.
+   */
   constructor(maxSize: number) {
     this.#maxSize = maxSize;
   }
@@ -26,14 +30,13 @@ export class MessageAssembler {
    * Adds a frame.
    *
    * @returns The whole message after its last frame; `undefined` before.
-   * @throws {ProtocolError} When the message grows over the limit.
+   * @throws {ProtocolError} For a frame over the limit.
    */
   add(body: Uint8Array, more: boolean): Uint8Array[] | undefined {
-    this.#size += body.length;
-    if (this.#maxSize >= 0 && this.#size > this.#maxSize) {
+    if (this.#maxSize >= 0 && body.length > this.#maxSize) {
       throw new ProtocolError(
         "protocol",
-        `the peer sent a message over the limit of ${this.#maxSize} bytes`,
+        `the peer sent a frame over the limit of ${this.#maxSize} bytes`,
       );
     }
     if (more) {
@@ -49,7 +52,6 @@ export class MessageAssembler {
       frames.push(body);
       this.#frames = [];
     }
-    this.#size = 0;
     return frames;
   }
 

@@ -19,7 +19,7 @@ export interface ConnectionOptions {
    * Default: NULL.
    */
   mechanism?: (metadata: Metadata) => Mechanism;
-  /** The largest message accepted, in bytes; -1 for no limit (default). */
+  /** The largest frame accepted, in bytes (each frame of a message alone, as libzmq's ZMQ_MAXMSGSIZE); -1 for no limit (default). */
   maxMessageSize?: number;
   /** How long the greeting and handshake may take, in ms; 0 for no limit. Default 30000. */
   handshakeInterval?: number;

@@ -75,8 +75,13 @@ export class ZmqError extends Error {
  * `auth` (the security handshake refused it), `incompatible` (socket types
  * that cannot talk), `version` (a ZMTP 1.0/2.0 peer), `mechanism` (the peers
  * use different security mechanisms), `timeout` (the handshake took too
- * long), `peer` (the peer sent an ERROR command), `loss` (multicast data
- * lost beyond repair: reported, and reading goes on).
+ * long, or the peer fell silent), `peer` (the peer said goodbye: an ERROR
+ * command, a WebSocket close, an HTTP "not now" to our upgrade), `local` (a
+ * limit or fault on our side: a backlog overrun, CURVE nonces used up, a
+ * link's failure), `loss` (multicast data lost beyond repair: reported, and
+ * reading goes on). A `connect` dials again after `timeout`, `peer` and
+ * `local`, and not after the others, as libzmq ends an endpoint on a
+ * protocol error.
  */
 export type ProtocolErrorKind =
   | "protocol"
@@ -86,6 +91,7 @@ export type ProtocolErrorKind =
   | "mechanism"
   | "timeout"
   | "peer"
+  | "local"
   | "loss";
 
 /**

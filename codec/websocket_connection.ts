@@ -309,8 +309,11 @@ export class WebSocketConnection {
   #upgrade(head: HttpHead): void {
     if (this.#role === "client") {
       if (!/^HTTP\/1\.1 101\b/.test(head.line)) {
+        // "Not now" (a server at maxConnections, a proxy without a backend)
+        // is a goodbye to come back from; any other answer, a refusal.
+        const later = /^HTTP\/1\.1 (429|502|503|504)\b/.test(head.line);
         throw new ProtocolError(
-          "protocol",
+          later ? "peer" : "protocol",
           `the server refused the WebSocket upgrade: ${head.line}`,
         );
       }

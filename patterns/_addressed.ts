@@ -33,6 +33,12 @@ export class Addressed implements Routing {
   #queue = new FairQueue();
   #peers = new Map<string, Pipe>();
   #ids = new RoutingIdGenerator();
+  /**
+   * Peers whose routing id another has (no handover): connected but never
+   * addressed, what they send dropped, as libzmq keeps them anonymous
+   * rather than have them reconnect every interval.
+   */
+  #anonymous = new WeakSet<Pipe>();
 
   constructor(settings: AddressedSettings) {
     this.#settings = settings;
@@ -93,16 +99,21 @@ export class Addressed implements Routing {
     const id = wanted ?? this.#ids.next(inUse);
     const existing = wanted && this.#peers.get(bytesKey(wanted));
     if (existing && existing !== pipe) {
-      // libzmq refuses a second peer with a routing id already in use,
+      // libzmq ignores a second peer with a routing id already in use,
       // unless handing over: the old peer keeps its unread messages under
       // a generated id, and its connection is dropped.
-      if (!this.#settings.routerHandover) return false;
+      if (!this.#settings.routerHandover) {
+        this.#forget(pipe);
+        this.#anonymous.add(pipe);
+        return true;
+      }
       this.#forget(existing);
       existing.routingId = this.#ids.next(inUse);
       this.#peers.set(bytesKey(existing.routingId), existing);
       existing.link?.close();
     }
     this.#forget(pipe);
+    this.#anonymous.delete(pipe);
     pipe.routingId = id;
     this.#peers.set(bytesKey(id), pipe);
     return true;
@@ -114,7 +125,8 @@ export class Addressed implements Routing {
   }
 
   arrived(pipe: Pipe): void {
-    this.#queue.arrived(pipe);
+    if (this.#anonymous.has(pipe)) pipe.inbound.clear();
+    else this.#queue.arrived(pipe);
   }
 
   #forget(pipe: Pipe): void {

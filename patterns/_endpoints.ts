@@ -246,9 +246,11 @@ export class Endpoints {
         }),
       // As libzmq ends the endpoint when it will not reconnect: its pipe
       // leaves, so nothing more is routed to a peer that cannot come back.
-      // (At once: the dialer's loop has ended, and no link is left.)
-      onGiveUp: () => {
-        this.#forget(entry);
+      // (At once: the dialer's loop has ended, and no link is left.) Ended
+      // by a protocol error, the endpoint stays listed (`disconnect` of it
+      // succeeds), as libzmq's session terminates without forgetting it.
+      onGiveUp: (refused) => {
+        if (!refused) this.#forget(entry);
         core.remove(pipe);
       },
     });

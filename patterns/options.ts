@@ -33,7 +33,7 @@ export interface SocketOptions {
   reconnectIntervalMax?: number;
   /** The routing id peers (a ROUTER) know this socket by. */
   routingId?: string | Uint8Array;
-  /** Largest message accepted, in bytes; a peer sending more is dropped. Default -1 (no limit). */
+  /** Largest frame accepted, in bytes, as libzmq's ZMQ_MAXMSGSIZE counts it (each frame of a message alone); a peer sending more is dropped. Default -1 (no limit). */
   maxMessageSize?: number;
   /** How long a peer may take for the ZMTP handshake, in ms; 0 for no limit. Default 30000. */
   handshakeInterval?: number;

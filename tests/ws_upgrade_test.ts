@@ -81,7 +81,7 @@ Deno.test("upgrade: a malformed upgrade is a 400 with an event, not a thrown Typ
   assertEquals(failed.kind, "protocol");
 });
 
-Deno.test("upgrade: maxConnections holds as for bind (503 and an event beyond it)", async () => {
+Deno.test("upgrade: maxConnections holds as for bind (503 and an event beyond it); the client refused comes back once there is room", async () => {
   await using pull = new Pull({ maxConnections: 1 });
   await using server = serve((request, info) => pull.upgrade(request, info));
   const endpoint = `ws://127.0.0.1:${server.addr.port}/`;
@@ -94,8 +94,13 @@ Deno.test("upgrade: maxConnections holds as for bind (503 and an event beyond it
   assertEquals(refused.maxConnections, 1);
   const failed = await second.events.wait("handshake-failed", timeout().signal);
   assert(failed.reason.includes("503"), failed.reason);
+  assertEquals(failed.kind, "peer"); // "not now": dialled again
   await first.send("served", timeout());
   assertEquals(await pull.receive(timeout()), [text.encode("served")]);
+  await first.close();
+  await second.events.wait("handshake-succeeded", timeout().signal);
+  await second.send("served next", timeout());
+  assertEquals(await pull.receive(timeout()), [text.encode("served next")]);
 });
 
 Deno.test("upgrade: a flood of tiny messages against a stopped reader is bounded too", async () => {

@@ -149,7 +149,7 @@ export class CodecDriver implements Due {
     this.dispatch([{
       type: "error",
       error: error instanceof ProtocolError ? error : new ProtocolError(
-        "protocol",
+        "local",
         `the connection failed inside this library: ${reason}`,
       ),
     }]);

@@ -245,7 +245,7 @@ export class PgmLink implements Link, MessageWriter {
       this.#session?.handle({
         type: "error",
         error: new ProtocolError(
-          "protocol",
+          "local",
           `the epgm link failed: ${(error as Error).message}`,
         ),
       });

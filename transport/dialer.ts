@@ -22,11 +22,11 @@ export interface DialerHandlers {
   /** An attempt failed; the next one comes after `delay` ms. */
   onRetry?(delay: number, error: unknown): void;
   /**
-   * The dialer has stopped for good: reconnection is off and the one link
-   * it made has ended, or the peer was refused for breaking ZMTP or failing
-   * the security handshake.
+   * The dialer has stopped for good: the peer was refused for breaking
+   * ZMTP or failing the security handshake (`refused`), or reconnection is
+   * off and the one link it made has ended.
    */
-  onGiveUp?(): void;
+  onGiveUp?(refused: boolean): void;
 }
 
 /**
@@ -92,8 +92,9 @@ export class Dialer {
       }
       backoff.reset();
       const end = await handlers.serve(link);
-      if (!backoff.enabled || _refused(end)) {
-        if (!signal.aborted) handlers.onGiveUp?.();
+      const refused = _refused(end);
+      if (!backoff.enabled || refused) {
+        if (!signal.aborted) handlers.onGiveUp?.(refused);
         return;
       }
       if (signal.aborted) return;
@@ -108,12 +109,12 @@ export class Dialer {
 /**
  * Whether a link ended with the peer refused, one way or the other:
  * libzmq's protocol_error, on which its session_base_t::engine_error ends
- * the endpoint. A timeout (the handshake's, the heartbeats') or the peer's
- * own goodbye (an ERROR after the handshake, a WebSocket close) reconnects,
- * as a connection that drops does.
+ * the endpoint. A timeout (the handshake's, the heartbeats'), the peer's
+ * own goodbye (an ERROR after the handshake, a WebSocket close, a 503) or
+ * a limit of ours reconnects, as a connection that drops does.
  */
 function _refused(end: LinkEnd | void): boolean {
   const kind = end?.error?.kind;
   return kind !== undefined && kind !== "timeout" && kind !== "peer" &&
-    kind !== "loss";
+    kind !== "local" && kind !== "loss";
 }

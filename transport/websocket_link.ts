@@ -222,7 +222,7 @@ export class WebSocketLink implements Link {
     this.#backlogBytes += _backlogCost(message);
     if (this.#backlogBytes <= MAX_BACKLOG_BYTES) return;
     const error = new ProtocolError(
-      "protocol",
+      "local",
       `the peer sent ${this.#backlogBytes} bytes past the receive high-water mark, over a WebSocket that cannot pause`,
     );
     this.#backlog = [];

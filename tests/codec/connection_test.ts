@@ -573,11 +573,16 @@ Deno.test("connection: a heartbeat or a PONG its mechanism cannot seal ends the 
   assertEquals(writing, before);
 });
 
-Deno.test("connection: maxMessageSize drops an oversized multipart message", () => {
+Deno.test("connection: maxMessageSize bounds each frame, as libzmq's: a multipart message of frames within it passes", () => {
   const a = new codec.Connection({ socketType: "PULL", maxMessageSize: 10 });
   const b = new codec.Connection({ socketType: "PUSH" });
   handshake(a, b);
-  b.sendMessage([new Uint8Array(6), new Uint8Array(6)]);
+  b.sendMessage([new Uint8Array(6), new Uint8Array(10)]);
+  assertEquals(pump(b, a), [{
+    type: "message",
+    frames: [new Uint8Array(6), new Uint8Array(10)],
+  }]);
+  b.sendMessage([new Uint8Array(6), new Uint8Array(11)]);
   const events = pump(b, a);
   assertEquals(events.length, 1);
   assert(events[0].type === "error");
