@@ -272,7 +272,7 @@ export class SocketCore implements RoutingHost, SessionHost {
     if (this.#peeked) return true;
     if (this.#receivers.length > 0) return false;
     try {
-      this.#peeked = this.#pull();
+      this.#peeked = this.#pull(true);
     } catch {
       return false;
     }
@@ -409,7 +409,7 @@ export class SocketCore implements RoutingHost, SessionHost {
     return routing.send(frames);
   }
 
-  #pull(): Message | undefined {
+  #pull(aside = false): Message | undefined {
     const routing = this.routing;
     if (!routing.receive) {
       throw new ZmqError(
@@ -417,13 +417,14 @@ export class SocketCore implements RoutingHost, SessionHost {
         `a ${this.#settings.type} socket cannot receive`,
       );
     }
-    return routing.receive();
+    return aside && routing.peek ? routing.peek() : routing.receive();
   }
 
   #take(): Message | undefined {
     const peeked = this.#peeked;
     if (!peeked) return this.#pull();
     this.#peeked = undefined;
+    this.routing.tookAside?.();
     return peeked;
   }
 

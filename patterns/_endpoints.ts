@@ -184,8 +184,11 @@ export class Endpoints {
   }
 
   async unbind(endpoint: string): Promise<void> {
+    // A wildcard (`ipc://*`, port 0 or `*`) names no one listener: only
+    // the endpoint it was bound at does, as in libzmq.
+    const named = !/^ipc:\/\/\*|:(0|\*)$/.test(endpoint);
     const index = this.#listeners.findIndex(({ given, listener }) =>
-      given === endpoint || listener.endpoint === endpoint
+      (named && given === endpoint) || listener.endpoint === endpoint
     );
     if (index < 0) {
       throw new ZmqError("ENOENT", `${endpoint} is not bound on this socket`);

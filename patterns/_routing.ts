@@ -39,6 +39,14 @@ export interface Routing {
    * @throws {ZmqError} For a state error (`EFSM`).
    */
   receive?(): Message | undefined;
+  /**
+   * Takes the next message for `readable` to set aside, where the routing
+   * must know when a message reaches the application (an XPUB's manual
+   * subscriptions); `receive` serves otherwise.
+   */
+  peek?(): Message | undefined;
+  /** The message `peek` took has reached the application. */
+  tookAside?(): void;
   /** A pipe joins the routing (a `connect` pipe at once, an accepted or `immediate` one after its handshake). */
   attach?(pipe: Pipe): void;
   /** A pipe leaves the routing. */

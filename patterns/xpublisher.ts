@@ -143,10 +143,15 @@ function _routingOf(xpub: XPublisher): _XPublisherRouting {
   return coreOf(xpub).routing as _XPublisherRouting;
 }
 
-/** A subscription notice, with the peer it came from (xpubManual). */
+/**
+ * A subscription notice, with the peer it came from while that peer's
+ * link was the one it is (xpubManual): `attachment` tells a peer gone and
+ * back from the one that sent it.
+ */
 interface _Notice {
   frames: Message;
   from: Pipe | undefined;
+  attachment: number;
 }
 
 /**
@@ -168,6 +173,10 @@ class _XPublisherRouting implements Routing {
   #arrivals = new Queue<_Notice | Pipe>();
   /** xpubManual: the peer whose notice was read last, what `apply` is for. */
   #last: Pipe | undefined;
+  /** xpubManual: the notice `readable` set aside, read once it is taken. */
+  #aside: _Notice | undefined;
+  /** How often each peer has left: a notice from before is from no one. */
+  #departures = new WeakMap<Pipe, number>();
   /** xpubManual: each peer's prefixes, for the cancellations its leaving makes. */
   #held = new Map<Pipe, Map<string, Uint8Array>>();
   /** Pipes greeted: a `connect` peer gets the welcome once, not at each reconnect. */
@@ -185,10 +194,33 @@ class _XPublisherRouting implements Routing {
   }
 
   receive(): Message | undefined {
+    return this.#next(false);
+  }
+
+  peek(): Message | undefined {
+    return this.#next(true);
+  }
+
+  tookAside(): void {
+    if (this.#aside) this.#last = this.#sender(this.#aside);
+    this.#aside = undefined;
+  }
+
+  /** As libzmq's xrecv: a notice whose peer has gone since names no one. */
+  #sender(notice: _Notice): Pipe | undefined {
+    const from = notice.from;
+    return from && this.#host.pipes.has(from) &&
+        (this.#departures.get(from) ?? 0) === notice.attachment
+      ? from
+      : undefined;
+  }
+
+  #next(aside: boolean): Message | undefined {
     let next;
     while ((next = this.#arrivals.shift()) !== undefined) {
       if ("frames" in next) {
-        if (this.#socket.xpubManual) this.#last = next.from;
+        if (aside) this.#aside = next;
+        else this.#last = this.#sender(next);
         return next.frames;
       }
       const message = next.inbound.shift();
@@ -232,6 +264,8 @@ class _XPublisherRouting implements Routing {
       // ZMQ_XPUB_VERBOSER passes on repeated subscriptions too.
       const verbose = socket.xpubVerbose || socket.xpubVerboser;
       if ((added && count === 0) || verbose) this.#notify(1, topic);
+      // Inverted, a subscription can take a full peer out of a send's way.
+      if (socket.invertMatching) this.#host.retrySends();
     } else {
       const removed = this.#fanOut.cancel(pipe, topic);
       if (!removed) return;
@@ -247,6 +281,7 @@ class _XPublisherRouting implements Routing {
   }
 
   detach(pipe: Pipe): void {
+    this.#departures.set(pipe, (this.#departures.get(pipe) ?? 0) + 1);
     // What a departed XSUB sent stays readable, ahead of its cancellations.
     if (this.#socket.xpubManual) {
       // xpubManual: what it subscribed to is cancelled, each prefix told.
@@ -264,13 +299,14 @@ class _XPublisherRouting implements Routing {
   /** xpubManual: applies prefixes to the peer whose notice was read last. */
   apply(subscribe: boolean, topics: Uint8Array[]): void {
     const pipe = this.#last;
-    if (!pipe) return;
+    if (!pipe || !this.#host.pipes.has(pipe)) return;
     for (const topic of topics) {
       if (subscribe) this.#fanOut.subscribe(pipe, topic);
       else this.#fanOut.cancel(pipe, topic);
     }
-    // A send held back for this peer (xpubNoDrop) may go now.
-    if (!subscribe) this.#host.retrySends();
+    // A send held back for this peer (xpubNoDrop) may go now, as may one
+    // for a peer an inverted subscription takes out of its way.
+    this.#host.retrySends();
   }
 
   #unsubscribeAll(pipe: Pipe): void {
@@ -291,7 +327,8 @@ class _XPublisherRouting implements Routing {
     const notice = new Uint8Array(topic.length + 1);
     notice[0] = flag;
     notice.set(topic, 1);
-    this.#arrivals.push({ frames: [notice], from });
+    const attachment = from ? this.#departures.get(from) ?? 0 : 0;
+    this.#arrivals.push({ frames: [notice], from, attachment });
     // As a message arriving: a receive waiting takes it, or `poll` wakes.
     this.#host.delivered();
   }

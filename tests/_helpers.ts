@@ -55,6 +55,22 @@ export const decode = (frame: Uint8Array): string =>
   new TextDecoder().decode(frame);
 
 /**
+ * What a script prints under Debian's python3, whose pyzmq calls native
+ * libzmq (4.3.4) directly: the reference where zeromq.js adds a rule of
+ * its own.
+ */
+export async function runPython(
+  script: string,
+  ...args: string[]
+): Promise<string> {
+  const { stdout } = await new Deno.Command("/usr/bin/python3", {
+    args: ["-c", script, ...args],
+    stdout: "piped",
+  }).output();
+  return decode(stdout).trim();
+}
+
+/**
  * Polls `check` each macrotask until it holds, for state no event
  * announces; fails after `ms` instead of hanging.
  */

@@ -10,7 +10,7 @@ import {
   assertThrows,
 } from "@std/assert";
 import { Pull, Push, ZmqError } from "../mod.ts";
-import { decode, timeout } from "./_helpers.ts";
+import { decode, runPython, timeout } from "./_helpers.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 
 Deno.test("ipc://* binds a fresh temporary path, as libzmq's; a libzmq peer reaches it, and close removes it", async () => {
@@ -31,6 +31,14 @@ Deno.test("ipc://* binds a fresh temporary path, as libzmq's; a libzmq peer reac
   await pull.close();
   const directory = path.slice(0, -"/socket".length);
   await assertRejects(() => Deno.stat(directory), Deno.errors.NotFound);
+  // The wildcard names no one listener: only its endpoint unbinds it, as
+  // in libzmq (a port 0 likewise).
+  const error = await assertRejects(() => other.unbind("ipc://*"), ZmqError);
+  assertEquals(error.code, "ENOENT");
+  await other.unbind(other.lastEndpoint!);
+  await using tcp = new Pull();
+  await tcp.bind("tcp://127.0.0.1:0");
+  await assertRejects(() => tcp.unbind("tcp://127.0.0.1:0"), ZmqError);
 });
 
 Deno.test("tcp: an IPv6 address may go without brackets, the port after its last colon, as libzmq reads it", async () => {
@@ -85,12 +93,9 @@ Deno.test("bind failures carry libzmq's codes: ENAMETOOLONG, ENOENT, EADDRNOTAVA
     // TEST-NET-1 (RFC 5737): no host has it.
     "tcp://192.0.2.1:0",
   ];
-  const native = await new Deno.Command("/usr/bin/python3", {
-    args: ["-c", BIND_FAILURES_PY, ...endpoints],
-    stdout: "piped",
-  }).output();
+  const native = await runPython(BIND_FAILURES_PY, ...endpoints);
   const expected = ["ENAMETOOLONG", "ENOENT", "EADDRNOTAVAIL"];
-  assertEquals(decode(native.stdout).trim().split("\n"), expected);
+  assertEquals(native.split("\n"), expected);
   const ours = [];
   for (const endpoint of endpoints) {
     await using pull = new Pull();

@@ -13,7 +13,7 @@ import {
   XSubscriber,
   ZmqError,
 } from "../mod.ts";
-import { decode, freePort, timeout, until } from "./_helpers.ts";
+import { decode, freePort, runPython, timeout, until } from "./_helpers.ts";
 import { coreOf } from "../patterns/_core.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 
@@ -273,11 +273,10 @@ Deno.test("probeRouter and connect routing ids, ROUTER to ROUTER with libzmq", a
 Deno.test("routerMandatory: a lone routing id is ignored, a message for no peer is EHOSTUNREACH, as libzmq's", async () => {
   // zeromq.js waits on a lone frame of its own accord; libzmq's
   // router_t::xsend drops it. Debian's pyzmq calls libzmq directly.
-  const native = await new Deno.Command("/usr/bin/python3", {
-    args: ["-c", ROUTER_MANDATORY_PY],
-    stdout: "piped",
-  }).output();
-  assertEquals(decode(native.stdout).trim(), "ignored; Host unreachable");
+  assertEquals(
+    await runPython(ROUTER_MANDATORY_PY),
+    "ignored; Host unreachable",
+  );
   const ours = new Router({ routerMandatory: true });
   await ours.send(["nobody"], timeout());
   const error = await assertRejects(() => ours.send(["nobody", "x"]), ZmqError);

@@ -3,8 +3,14 @@
  * both ways, and the guide's brokers carrying subscriptions upstream and
  * request envelopes both ways.
  */
-import { assertEquals, assertInstanceOf, assertThrows } from "@std/assert";
 import {
+  assert,
+  assertEquals,
+  assertInstanceOf,
+  assertThrows,
+} from "@std/assert";
+import {
+  Context,
   Dealer,
   type Message,
   proxy,
@@ -14,7 +20,8 @@ import {
   XSubscriber,
   ZmqError,
 } from "../mod.ts";
-import { decode, sendUntilReceived } from "./_helpers.ts";
+import { decode, sendUntilReceived, timeout, until } from "./_helpers.ts";
+import { deadline } from "@std/async/deadline";
 import { link, RawPeer } from "./_draft_helpers.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 
@@ -384,4 +391,93 @@ Deno.test("xpubManual: every notice told, none applied; the application subscrib
   const error = assertThrows(() => automatic.subscribe("A"), ZmqError);
   assertEquals(error.code, "EINVAL");
   await automatic.close();
+});
+
+Deno.test("xpubManual: readable sets a notice aside without making its peer the one subscribe() applies to, as libzmq's poll", async () => {
+  await using peer = new LibzmqPeer();
+  const xpub = new XPublisher({ xpubManual: true });
+  await xpub.bind("tcp://127.0.0.1:0");
+  const [a, b] = [
+    await peer.open("XSubscriber"),
+    await peer.open("XSubscriber"),
+  ];
+  await a.connect(xpub.lastEndpoint!);
+  await a.send(notice(1, "a"));
+  assertEquals(
+    await sendUntilReceived(() => a.touch(), receive(xpub)),
+    notice(1, "a"),
+  );
+  await b.connect(xpub.lastEndpoint!);
+  await b.send(notice(1, "b"));
+  await sendUntilReceived(
+    () => b.touch(),
+    until(() => xpub.readable, "b's notice"),
+  );
+  // b's notice is set aside, not read: "x" is for a.
+  xpub.subscribe("x");
+  await xpub.send(["x"]);
+  assertEquals((await a.receive()).map(decode), ["x"]);
+  assertEquals(await receive(xpub), notice(1, "b"));
+  xpub.subscribe("for b");
+  await xpub.send(["for b"]);
+  assertEquals((await b.receive()).map(decode), ["for b"]);
+  await a.close();
+  await b.close();
+  await xpub.close();
+});
+
+Deno.test("xpubManual: a notice read after its peer left names no one, even once the peer's pipe is back (immediate)", async () => {
+  const first = new XSubscriber();
+  await first.bind("tcp://127.0.0.1:0");
+  const endpoint = first.lastEndpoint!;
+  const xpub = new XPublisher({ xpubManual: true, immediate: true });
+  xpub.connect(endpoint);
+  await first.events.wait("handshake-succeeded", timeout().signal);
+  await first.send(notice(1, "a"));
+  await first.close(); // the notice is read before the link's end is known
+  await xpub.events.wait("disconnected", timeout().signal);
+  const second = new XSubscriber();
+  await second.bind(endpoint);
+  await xpub.events.wait("handshake-succeeded", timeout().signal);
+  // The same pipe, back with another peer: the notice is still the first's.
+  assertEquals(await receive(xpub), notice(1, "a"));
+  xpub.subscribe("a");
+  assertEquals(await receive(xpub), notice(0, "a")); // its leaving told
+  await second.send(notice(1, "end"));
+  assertEquals(await receive(xpub), notice(1, "end"));
+  xpub.subscribe("end");
+  await xpub.send(["a", "not for the newcomer"]);
+  await xpub.send(["end"]);
+  assertEquals((await receive(second)).map(decode), ["end"]);
+  await second.close();
+  await xpub.close();
+});
+
+Deno.test("invertMatching with xpubNoDrop: a subscription that takes the full peer out of a send's way lets the send go", async () => {
+  await using context = new Context();
+  const xpub = new XPublisher({
+    context,
+    invertMatching: true,
+    xpubNoDrop: true,
+    sendHighWaterMark: 1,
+  });
+  await xpub.bind("inproc://invert-nodrop");
+  const xsub = new XSubscriber({ context, receiveHighWaterMark: 1 });
+  xsub.connect("inproc://invert-nodrop");
+  await xsub.events.wait("handshake-succeeded", timeout().signal);
+  // It subscribes to nothing: inverted, it takes everything, until full.
+  let held: Promise<void> | undefined;
+  for (let i = 0; !held && i < 100; i++) {
+    const sending = xpub.send(["y"]);
+    const settled = await Promise.race([
+      sending.then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 20)),
+    ]);
+    if (!settled) held = sending;
+  }
+  assert(held, "a send was held back");
+  await xsub.send(notice(1, "y"));
+  await deadline(held, 5000);
+  await xsub.close();
+  await xpub.close();
 });
