@@ -185,8 +185,9 @@ export class Endpoints {
 
   async unbind(endpoint: string): Promise<void> {
     // A wildcard (`ipc://*`, port 0 or `*`) names no one listener: only
-    // the endpoint it was bound at does, as in libzmq.
-    const named = !/^ipc:\/\/\*|:(0|\*)$/.test(endpoint);
+    // the endpoint it was bound at does, as in libzmq. (A `*` host with a
+    // port names one: kept, where libzmq asks for the bound endpoint.)
+    const named = !/^ipc:\/\/\*|:(0|\*)(\/|$)/.test(endpoint);
     const index = this.#listeners.findIndex(({ given, listener }) =>
       (named && given === endpoint) || listener.endpoint === endpoint
     );

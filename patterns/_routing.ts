@@ -130,6 +130,11 @@ export function combine(...parts: Routing[]): Routing {
   if (sender) routing.send = sender.send!.bind(sender);
   const receiver = parts.find((part) => part.receive);
   if (receiver) routing.receive = receiver.receive!.bind(receiver);
+  // The receiver's own way to set a message aside goes with it.
+  if (receiver?.peek) routing.peek = receiver.peek.bind(receiver);
+  if (receiver?.tookAside) {
+    routing.tookAside = receiver.tookAside.bind(receiver);
+  }
   for (const hook of _hooks) {
     const takers = parts.filter((part) => part[hook]);
     if (takers.length === 0) continue;

@@ -280,7 +280,7 @@ export abstract class Socket<M extends Message = Message>
   /**
    * Stops listening on an endpoint and drops the peers accepted there.
    *
-   * @param endpoint As given to `bind`, or as read from `lastEndpoint`.
+   * @param endpoint As read from `lastEndpoint`, or as given to `bind` unless a wildcard (`ipc://*`, port 0).
    * @throws {ZmqError} `ENOENT` if the endpoint is not bound.
    */
   unbind(endpoint: string): Promise<void> {

@@ -268,7 +268,9 @@ class _XPublisherRouting implements Routing {
       if (socket.invertMatching) this.#host.retrySends();
     } else {
       const removed = this.#fanOut.cancel(pipe, topic);
-      if (!removed) return;
+      // A cancel of what this peer never subscribed to is passed on, as
+      // libzmq's mtrie answers not_found and its XPUB notifies then.
+      if (!removed) return this.#notify(0, topic);
       this.#forget(key, count);
       if (count === 1 || socket.xpubVerboser) this.#notify(0, topic);
       // A send held back for this peer (xpubNoDrop) may go now.
@@ -287,7 +289,9 @@ class _XPublisherRouting implements Routing {
       // xpubManual: what it subscribed to is cancelled, each prefix told.
       const held = this.#held.get(pipe);
       this.#held.delete(pipe);
-      if (this.#last === pipe) this.#last = undefined;
+      // libzmq forgets the peer heard last whenever a peer's leaving
+      // cancels something (its send_unsubscription), and when it leaves.
+      if (this.#last === pipe || held?.size) this.#last = undefined;
       this.#fanOut.cancelAll(pipe);
       for (const topic of held?.values() ?? []) this.#notify(0, topic);
       this.#host.retrySends();

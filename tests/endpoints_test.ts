@@ -39,6 +39,10 @@ Deno.test("ipc://* binds a fresh temporary path, as libzmq's; a libzmq peer reac
   await using tcp = new Pull();
   await tcp.bind("tcp://127.0.0.1:0");
   await assertRejects(() => tcp.unbind("tcp://127.0.0.1:0"), ZmqError);
+  await using ws = new Pull();
+  await ws.bind("ws://127.0.0.1:0/feed");
+  await assertRejects(() => ws.unbind("ws://127.0.0.1:0/feed"), ZmqError);
+  await ws.unbind(ws.lastEndpoint!);
 });
 
 Deno.test("tcp: an IPv6 address may go without brackets, the port after its last colon, as libzmq reads it", async () => {

@@ -20,7 +20,13 @@ import {
   XSubscriber,
   ZmqError,
 } from "../mod.ts";
-import { decode, sendUntilReceived, timeout, until } from "./_helpers.ts";
+import {
+  decode,
+  portOf,
+  sendUntilReceived,
+  timeout,
+  until,
+} from "./_helpers.ts";
 import { deadline } from "@std/async/deadline";
 import { link, RawPeer } from "./_draft_helpers.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
@@ -479,5 +485,52 @@ Deno.test("invertMatching with xpubNoDrop: a subscription that takes the full pe
   await xsub.send(notice(1, "y"));
   await deadline(held, 5000);
   await xsub.close();
+  await xpub.close();
+});
+
+Deno.test("XPUB: a cancel of a prefix the peer never subscribed to is passed on, as libzmq's XPUB passes it", async () => {
+  await using peer = new LibzmqPeer();
+  const theirs = await peer.open("XPublisher");
+  const endpoint = await theirs.bind("tcp://127.0.0.1:*");
+  const toTheirs = new RawPeer(
+    await Deno.connect({ hostname: "127.0.0.1", port: portOf(endpoint) }),
+    "XSUB",
+  );
+  await toTheirs.handshake();
+  await toTheirs.send(["\x00never"]);
+  assertEquals(await theirs.receive(), notice(0, "never"));
+  toTheirs.close();
+  await theirs.close();
+  const ours = new XPublisher();
+  await ours.bind("tcp://127.0.0.1:0");
+  using toOurs = await RawPeer.to(ours, "XSUB");
+  await toOurs.handshake();
+  await toOurs.send(["\x00never"]);
+  assertEquals(await receive(ours), notice(0, "never"));
+  await ours.close();
+});
+
+Deno.test("xpubManual: a peer with subscriptions leaving makes subscribe() apply to no one, as libzmq's send_unsubscription", async () => {
+  await using context = new Context();
+  const xpub = new XPublisher({ context, xpubManual: true });
+  await xpub.bind("inproc://manual-leaving");
+  const [a, b] = [new XSubscriber({ context }), new XSubscriber({ context })];
+  b.connect("inproc://manual-leaving");
+  await b.send(notice(1, "b"));
+  assertEquals(await receive(xpub), notice(1, "b"));
+  a.connect("inproc://manual-leaving");
+  await a.send(notice(1, "a"));
+  assertEquals(await receive(xpub), notice(1, "a"));
+  await b.close();
+  await xpub.events.wait("disconnected", timeout().signal);
+  xpub.subscribe("x"); // not a's: b's leaving came between
+  await xpub.send(["x"]);
+  assertEquals(await receive(xpub), notice(0, "b"));
+  await a.send(notice(1, "a2"));
+  assertEquals(await receive(xpub), notice(1, "a2"));
+  xpub.subscribe("end");
+  await xpub.send(["end"]);
+  assertEquals((await receive(a)).map(decode), ["end"]);
+  await a.close();
   await xpub.close();
 });
