@@ -21,11 +21,6 @@ export class MessageAssembler {
     this.#maxSize = maxSize;
   }
 
-  /** Whether a multipart message is half received. */
-  get partial(): boolean {
-    return this.#frames.length > 0;
-  }
-
   /**
    * Adds a frame.
    *

@@ -80,7 +80,8 @@ export class Addressed implements Routing {
   attach(pipe: Pipe): void {
     // As libzmq, the peer of a `connect` given a routing id is known by it
     // from the start: what is sent to it queues until its link is up. (An
-    // id in use waits for the handshake, which refuses or hands over.)
+    // id in use waits for the handshake, which hands it over or leaves
+    // the newcomer unaddressed.)
     const id = pipe.assignedRoutingId;
     if (id && !this.#peers.has(bytesKey(id))) {
       pipe.routingId = id;

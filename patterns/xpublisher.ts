@@ -4,17 +4,17 @@
  * @module
  */
 
+import { ZmqError } from "../codec/errors.ts";
 import type { SocketType } from "../codec/socket_type.ts";
 import type { Message } from "./message.ts";
 import { Publisher, type PublisherOptions } from "./publisher.ts";
+import { prefixBytes } from "./subscriber.ts";
 import { bytesKey } from "./_bytes_key.ts";
+import { coreOf } from "./_core.ts";
 import { FanOut } from "./_fan_out.ts";
 import type { Pipe } from "./_pipe.ts";
 import { Queue } from "./_queue.ts";
 import { defineRouting, type Routing, type RoutingHost } from "./_routing.ts";
-import { coreOf } from "./_core.ts";
-import { prefixBytes } from "./subscriber.ts";
-import { ZmqError } from "../codec/errors.ts";
 
 /** Options of an {@linkcode XPublisher}, with libzmq's meaning. */
 export interface XPublisherOptions extends PublisherOptions {
