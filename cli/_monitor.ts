@@ -6,6 +6,7 @@
  */
 
 import type { Socket, SocketEvent } from "../mod.ts";
+import { endsConnect } from "../transport/dialer.ts";
 import { CliError } from "./_errors.ts";
 import { toHex } from "./_message.ts";
 
@@ -56,13 +57,20 @@ export async function watchEvents(
 ): Promise<void> {
   for await (const event of socket.events) {
     if (options.print) options.warn(describeEvent(event));
-    if (
-      event.type === "handshake-failed" &&
-      options.connects.has(event.endpoint)
-    ) {
+    if (!("endpoint" in event) || !options.connects.has(event.endpoint)) {
+      continue;
+    }
+    if (event.type === "handshake-failed") {
       options.onFatal(
         new CliError(
           `the handshake with ${event.endpoint} failed (${event.kind}): ${event.reason}`,
+        ),
+      );
+    } else if (event.type === "protocol-error" && endsConnect(event.kind)) {
+      // That connect is given up, as libzmq gives it up: nothing will come.
+      options.onFatal(
+        new CliError(
+          `${event.endpoint} broke the protocol (${event.kind}): ${event.reason}`,
         ),
       );
     }

@@ -179,6 +179,9 @@ class _Run {
       Deno.removeSignalListener("SIGINT", onInterrupt);
     }
     await watching;
+    // A refusal that came while the socket closed (a push's linger) fails
+    // the command too: what was sent never left.
+    if (failure === undefined && signal.aborted) failure = signal.reason;
     if (failure === _STDOUT_CLOSED) return EXIT_OK;
     if (failure === _INTERRUPTED) {
       if (summary.dropped > 0) {

@@ -80,6 +80,8 @@ export class SocketCore implements RoutingHost, SessionHost {
   /** Pipes that left with messages unread (see {@linkcode departedUnread}). */
   #departed = new Set<Pipe>();
   #departedPruneAt = 16;
+  /** Messages sent and never written, of pipes removed before close. */
+  #droppedByLeaving = 0;
   #closing = new AbortController();
 
   constructor(settings: CoreSettings, events: SocketEventsController) {
@@ -124,7 +126,7 @@ export class SocketCore implements RoutingHost, SessionHost {
 
   remove(pipe: Pipe): void {
     this.retire(pipe);
-    pipe.outbound.clear();
+    this.#droppedByLeaving += pipe.outbound.clear().length;
     pipe.control.clear();
   }
 
@@ -353,6 +355,14 @@ export class SocketCore implements RoutingHost, SessionHost {
       ),
       ended,
     );
+  }
+
+  /**
+   * Messages sent to peers that have left and never written to them (a
+   * connect given up, a disconnect past its linger), for close's summary.
+   */
+  get departedDropped(): number {
+    return this.#droppedByLeaving;
   }
 
   /**

@@ -6,7 +6,7 @@
 import { assert, assertEquals, assertMatch } from "@std/assert";
 import { codec, curveKeyPair } from "../mod.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
-import { decode } from "./_helpers.ts";
+import { decode, handshakeAs } from "./_helpers.ts";
 import { type Finished, RunningZmq, zmq } from "./cli/_zmq.ts";
 
 const LONG = "x".repeat(300);
@@ -306,6 +306,25 @@ Deno.test("zmq against libzmq", async (t) => {
         bad.stderr,
         /^zmq: the handshake with tcp:\/\/\S+ failed [^\n]*\n$/,
       );
+      // A push refused while it lingers fails too: its message never left
+      // (the connect is given up, as libzmq gives it up).
+      const pull = await peer.open("Pull", { plainServer: true });
+      const pullEndpoint = await pull.bind("tcp://127.0.0.1:*");
+      const push = await zmq([
+        "push",
+        "--connect",
+        pullEndpoint,
+        "--plain-username",
+        "admin",
+        "--plain-password",
+        "guess",
+      ], "hi\n");
+      assertEquals(push.code, 1);
+      assertMatch(
+        push.stderr,
+        /^zmq: the handshake with tcp:\/\/\S+ failed [^\n]*\n$/,
+      );
+      await pull.close();
       await rep.close();
     },
   );
@@ -336,6 +355,28 @@ Deno.test("zmq against libzmq", async (t) => {
       await req.close();
     },
   );
+});
+
+Deno.test("zmq sub: a publisher that breaks the protocol ends its connect, and the command, with exit 1", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const endpoint = `tcp://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`;
+  // --timeout: without the fix it would wait for ever (exit 124).
+  const sub = zmq([
+    "sub",
+    "--connect",
+    endpoint,
+    "-n",
+    "1",
+    "--timeout",
+    "20000",
+  ]);
+  const conn = await listener.accept();
+  await handshakeAs(conn, "PUB");
+  await conn.write(new Uint8Array([0x40, 1, 0])); // reserved flag bits
+  const { code, stderr } = await sub;
+  assertEquals(code, 1);
+  assertMatch(stderr, /^zmq: tcp:\/\/\S+ broke the protocol \(protocol\)/);
+  conn.close();
 });
 
 Deno.test("zmq: bad flags, endpoints and input give one line on stderr and exit 1; a timeout exits 124", async () => {

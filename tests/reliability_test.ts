@@ -431,12 +431,13 @@ Deno.test("a connect refused at its handshake is not dialled again, as libzmq en
   await peer.zapHandler({ users: { admin: "secret" } });
   const pull = await peer.open("Pull", { plainServer: true });
   const endpoint = await pull.bind("tcp://127.0.0.1:*");
-  await using push = new Push({
+  const push = new Push({
     plainUsername: "admin",
     plainPassword: "guess",
     reconnectInterval: 10,
   });
   push.connect(endpoint);
+  await push.send("never leaves", timeout()); // queued for the refused peer
   const failed = await push.events.wait("handshake-failed", timeout().signal);
   assertEquals(failed.kind, "auth");
   await until(() => coreOf(push).pipes.size === 0, "the endpoint ended");
@@ -445,5 +446,7 @@ Deno.test("a connect refused at its handshake is not dialled again, as libzmq en
   await push.disconnect(endpoint);
   const error = await assertRejects(() => push.disconnect(endpoint), ZmqError);
   assertEquals(error.code, "ENOENT");
+  // What was sent to it is counted as dropped when the socket closes.
+  assertEquals(await push.close(), { dropped: 1, unread: 0 });
   await pull.close();
 });

@@ -6,6 +6,7 @@
 
 import { sleep } from "./_abortable_sleep.ts";
 import { ReconnectBackoff, type ReconnectOptions } from "./backoff.ts";
+import type { ProtocolErrorKind } from "../codec/errors.ts";
 import type { Link, LinkEnd } from "./transport.ts";
 
 /** What a {@linkcode Dialer} does, and is told. */
@@ -107,14 +108,29 @@ export class Dialer {
 }
 
 /**
- * Whether a link ended with the peer refused, one way or the other:
- * libzmq's protocol_error, on which its session_base_t::engine_error ends
- * the endpoint. A timeout (the handshake's, the heartbeats'), the peer's
- * own goodbye (an ERROR after the handshake, a WebSocket close, a 503) or
- * a limit of ours reconnects, as a connection that drops does.
+ * Whether a `connect` whose link ended with an error of this kind is given
+ * up: the peer was refused, one way or the other (libzmq's protocol_error,
+ * on which its session_base_t::engine_error ends the endpoint). A timeout
+ * (the handshake's, the heartbeats'), the peer's own goodbye (an ERROR
+ * after the handshake, a WebSocket close, a 503) or a limit of ours
+ * reconnects, as a connection that drops does.
+ *
+ * @example
+ * ```ts
+ * import { endsConnect } from "@zmtp/zmq/transport";
+ *
+ * console.log(endsConnect("auth"), endsConnect("timeout")); // true false
+ * ```
+ *
+ * @param kind Why the link ended.
+ * @returns `true` when no other link is dialled.
  */
+export function endsConnect(kind: ProtocolErrorKind): boolean {
+  return kind !== "timeout" && kind !== "peer" && kind !== "local" &&
+    kind !== "loss";
+}
+
 function _refused(end: LinkEnd | void): boolean {
   const kind = end?.error?.kind;
-  return kind !== undefined && kind !== "timeout" && kind !== "peer" &&
-    kind !== "local" && kind !== "loss";
+  return kind !== undefined && endsConnect(kind);
 }
