@@ -361,7 +361,7 @@ export class SocketCore implements RoutingHost, SessionHost {
    * Messages sent to peers that have left and never written to them (a
    * connect given up, a disconnect past its linger), for close's summary.
    */
-  get departedDropped(): number {
+  departedDropped(): number {
     return this.#droppedByLeaving;
   }
 

@@ -47,7 +47,7 @@ export async function shutdown(
   // and a routing may drop what a pipe leaving holds): those left already,
   // then those still here.
   unread += core.departedUnread();
-  dropped += core.departedDropped;
+  dropped += core.departedDropped();
   for (const pipe of core.pipes) {
     dropped += pipe.outbound.length;
     unread += pipe.inbound.length;
