@@ -6,7 +6,6 @@
  */
 
 import type { Socket, SocketEvent } from "../mod.ts";
-import { endsConnect } from "../transport/dialer.ts";
 import { CliError } from "./_errors.ts";
 import { toHex } from "./_message.ts";
 
@@ -66,12 +65,10 @@ export async function watchEvents(
           `the handshake with ${event.endpoint} failed (${event.kind}): ${event.reason}`,
         ),
       );
-    } else if (event.type === "protocol-error" && endsConnect(event.kind)) {
-      // That connect is given up, as libzmq gives it up: nothing will come.
+    } else if (event.type === "connect-abandoned") {
+      // Given up, as libzmq gives it up: nothing will come from there.
       options.onFatal(
-        new CliError(
-          `${event.endpoint} broke the protocol (${event.kind}): ${event.reason}`,
-        ),
+        new CliError(`${event.endpoint} broke the protocol: ${event.reason}`),
       );
     }
   }
@@ -97,6 +94,8 @@ export function describeEvent(event: SocketEvent): string {
       return `monitor: bind-failed ${event.endpoint} ${event.code}: ${event.reason}`;
     case "connect-retried":
       return `monitor: connect-retried ${event.endpoint} in ${event.interval} ms: ${event.reason}`;
+    case "connect-abandoned":
+      return `monitor: connect-abandoned ${event.endpoint}: ${event.reason}`;
     case "accept-failed":
       return `monitor: accept-failed ${event.endpoint} ${event.code}, retrying in ${event.interval} ms: ${event.reason}`;
     case "accept-refused":

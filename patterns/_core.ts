@@ -124,9 +124,15 @@ export class SocketCore implements RoutingHost, SessionHost {
     this.retrySends();
   }
 
-  remove(pipe: Pipe): void {
+  /**
+   * Drops a pipe and its queue, which close's summary counts as dropped
+   * for a connect given up or disconnected (`countDropped`), not for a
+   * peer that left: a PUB drops what it had for it as at its HWM.
+   */
+  remove(pipe: Pipe, countDropped = false): void {
     this.retire(pipe);
-    this.#droppedByLeaving += pipe.outbound.clear().length;
+    const dropped = pipe.outbound.clear().length;
+    if (countDropped) this.#droppedByLeaving += dropped;
     pipe.control.clear();
   }
 

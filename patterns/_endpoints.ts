@@ -254,8 +254,16 @@ export class Endpoints {
       // by a protocol error, the endpoint stays listed (`disconnect` of it
       // succeeds), as libzmq's session terminates without forgetting it.
       onGiveUp: (refused) => {
-        if (!refused) this.#forget(entry);
-        core.remove(pipe);
+        if (refused) {
+          events.push({
+            type: "connect-abandoned",
+            endpoint,
+            reason: refused.message,
+          });
+        } else {
+          this.#forget(entry);
+        }
+        core.remove(pipe, true);
       },
     });
     const entry = { endpoint, dialer, pipe };
@@ -297,7 +305,8 @@ export class Endpoints {
     }
     pipe.link?.close();
     await closing;
-    this.#core.remove(pipe);
+    // What a disconnect could not write counts as dropped at close.
+    this.#core.remove(pipe, true);
   }
 
   /** Takes a `connect` off the list `disconnect` and close go by. */

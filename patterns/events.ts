@@ -59,6 +59,12 @@ export type SocketEvent =
     reason: string;
   }
   /**
+   * A `connect` endpoint is not dialled again: its peer was refused, or
+   * refused us, for a protocol error (`reason`), as libzmq ends the
+   * endpoint then. It stays listed until `disconnect`.
+   */
+  | { type: "connect-abandoned"; endpoint: string; reason: string }
+  /**
    * The ZMTP handshake with a peer completed: `peer` says what it
    * announced and, if it was authenticated, who it is (`userId`); a ROUTER
    * gives the `routingId` it knows the peer by.

@@ -423,6 +423,20 @@ Deno.test("a link that ends is followed by a connect-retried event, as libzmq re
   assertEquals(retried.reason, "the connection ended");
 });
 
+Deno.test("what a PUB had queued for a subscriber that left is not counted as dropped at close: dropped as at its high-water mark", async () => {
+  await using context = new Context();
+  const pub = new Publisher({ context, sendHighWaterMark: 5 });
+  await pub.bind("inproc://pub-departed");
+  const sub = new Subscriber({ context, receiveHighWaterMark: 1 });
+  sub.subscribe();
+  sub.connect("inproc://pub-departed");
+  await sub.events.wait("handshake-succeeded", timeout().signal);
+  for (let i = 0; i < 20; i++) await pub.send(`m${i}`, timeout());
+  await sub.close();
+  await pub.events.wait("disconnected", timeout().signal);
+  assertEquals((await pub.close()).dropped, 0);
+});
+
 Deno.test("a connect refused at its handshake is not dialled again, as libzmq ends the endpoint on a protocol error", async () => {
   // libzmq's session_base_t::engine_error reconnects on a connection or
   // timeout error only: a refused password, key, mechanism or socket type
@@ -440,6 +454,11 @@ Deno.test("a connect refused at its handshake is not dialled again, as libzmq en
   await push.send("never leaves", timeout()); // queued for the refused peer
   const failed = await push.events.wait("handshake-failed", timeout().signal);
   assertEquals(failed.kind, "auth");
+  const abandoned = await push.events.wait(
+    "connect-abandoned",
+    timeout().signal,
+  );
+  assertEquals(abandoned.endpoint, endpoint);
   await until(() => coreOf(push).pipes.size === 0, "the endpoint ended");
   assertEquals((await peer.zapLog()).length, 1);
   // Still listed, as in libzmq: disconnect succeeds, then it is gone.

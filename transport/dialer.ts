@@ -6,7 +6,7 @@
 
 import { sleep } from "./_abortable_sleep.ts";
 import { ReconnectBackoff, type ReconnectOptions } from "./backoff.ts";
-import type { ProtocolErrorKind } from "../codec/errors.ts";
+import type { ProtocolError, ProtocolErrorKind } from "../codec/errors.ts";
 import type { Link, LinkEnd } from "./transport.ts";
 
 /** What a {@linkcode Dialer} does, and is told. */
@@ -24,10 +24,10 @@ export interface DialerHandlers {
   onRetry?(delay: number, error: unknown): void;
   /**
    * The dialer has stopped for good: the peer was refused for breaking
-   * ZMTP or failing the security handshake (`refused`), or reconnection is
-   * off and the one link it made has ended.
+   * ZMTP or failing the security handshake (`refused`, the error), or
+   * reconnection is off and the one link it made has ended.
    */
-  onGiveUp?(refused: boolean): void;
+  onGiveUp?(refused: ProtocolError | undefined): void;
 }
 
 /**
@@ -93,7 +93,7 @@ export class Dialer {
       }
       backoff.reset();
       const end = await handlers.serve(link);
-      const refused = _refused(end);
+      const refused = _refusal(end);
       if (!backoff.enabled || refused) {
         if (!signal.aborted) handlers.onGiveUp?.(refused);
         return;
@@ -130,7 +130,7 @@ export function endsConnect(kind: ProtocolErrorKind): boolean {
     kind !== "loss";
 }
 
-function _refused(end: LinkEnd | void): boolean {
-  const kind = end?.error?.kind;
-  return kind !== undefined && endsConnect(kind);
+function _refusal(end: LinkEnd | void): ProtocolError | undefined {
+  const error = end?.error;
+  return error && endsConnect(error.kind) ? error : undefined;
 }
