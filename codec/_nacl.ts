@@ -1,47 +1,95 @@
 /**
- * X25519 for CurveZMQ's keys and handshake, from libsodium itself (its
- * WebAssembly build, libsodium-wrappers, by libsodium's author): it embeds
- * its module, so it needs no file, FFI or network permission and loads in
- * browsers too. The boxes themselves (XSalsa20-Poly1305) are our own
- * SIMD build, _secretbox.ts, about three times as fast on large frames.
+ * X25519 for CurveZMQ's keys and handshake, and NaCl's crypto_box_beforenm,
+ * in our own WebAssembly module (_wasm/x25519.c, beside the boxes of
+ * _wasm/secretbox.c): the same results as libsodium's crypto_box_keypair,
+ * crypto_scalarmult_base and crypto_box_beforenm, which the tests check
+ * it against, with nothing else to load (libsodium's WebAssembly build
+ * took 22 MiB and 20 ms of every isolate that imported the library).
  *
  * @module
  */
 
-import sodium from "libsodium-wrappers";
+import { cryptoHeap, cryptoModule } from "./_crypto_module.ts";
 
-// The WebAssembly module compiles once, when the codec is first imported.
-await sodium.ready;
+const _scalarAt = cryptoModule.x25519_io();
+const _pointAt = _scalarAt + 32;
+const _resultAt = _pointAt + 32;
+/** The base point's u-coordinate, 9. */
+const _BASE = new Uint8Array(32);
+_BASE[0] = 9;
+
+/** Checks a 32-byte key. */
+function _check(key: Uint8Array, what: string): void {
+  if (!(key instanceof Uint8Array) || key.length !== 32) {
+    throw new TypeError(`${what} must be a Uint8Array of 32 bytes`);
+  }
+}
+
+/**
+ * Runs `operation` on the scalar and the point, and takes its result:
+ * `undefined` if it refused (-1). The secret is wiped from the module.
+ */
+function _compute(
+  operation: () => number,
+  scalar: Uint8Array,
+  point: Uint8Array,
+): Uint8Array | undefined {
+  _check(scalar, "a secret key");
+  _check(point, "a public key");
+  cryptoHeap.set(scalar, _scalarAt);
+  cryptoHeap.set(point, _pointAt);
+  const refused = operation() !== 0;
+  const result = cryptoHeap.slice(_resultAt, _resultAt + 32);
+  cryptoHeap.fill(0, _scalarAt, _resultAt + 32);
+  return refused ? undefined : result;
+}
+
+/**
+ * RFC 7748's X25519 of a scalar and a u-coordinate.
+ *
+ * @returns The result, or `undefined` if it is all zero (a point of small
+ * order), as libsodium's crypto_scalarmult refuses it.
+ */
+export function x25519(
+  scalar: Uint8Array,
+  point: Uint8Array,
+): Uint8Array | undefined {
+  return _compute(cryptoModule.x25519, scalar, point);
+}
 
 /** A fresh X25519 key pair. */
 export function generateKeyPair(): {
   publicKey: Uint8Array;
   secretKey: Uint8Array;
 } {
-  const { publicKey, privateKey } = sodium.crypto_box_keypair();
-  return { publicKey, secretKey: privateKey };
+  const secretKey = randomBytes(32);
+  return { publicKey: publicKeyOf(secretKey), secretKey };
 }
 
 /** The public key of a secret key. */
 export function publicKeyOf(secretKey: Uint8Array): Uint8Array {
-  return sodium.crypto_scalarmult_base(secretKey);
+  return _compute(_base, secretKey, _BASE)!;
+}
+
+/** X25519 of the base point, which has prime order: never refused. */
+function _base(): number {
+  cryptoModule.x25519_base();
+  return 0;
 }
 
 /**
  * crypto_box_beforenm: the key two parties share, computed once per pair.
  *
  * @returns The key, or `undefined` for a public key that is not a usable
- * curve point (libsodium refuses small-order points).
+ * curve point (one of small order, as libsodium refuses) or either key
+ * not 32 bytes long (a peer's malformed command).
  */
 export function precompute(
   publicKey: Uint8Array,
   secretKey: Uint8Array,
 ): Uint8Array | undefined {
-  try {
-    return sodium.crypto_box_beforenm(publicKey, secretKey);
-  } catch {
-    return undefined;
-  }
+  if (publicKey?.length !== 32 || secretKey?.length !== 32) return undefined;
+  return _compute(cryptoModule.beforenm, secretKey, publicKey);
 }
 
 /**

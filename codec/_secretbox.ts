@@ -7,49 +7,21 @@
  * (which the tests check it against): boxes are in the "easy" layout, the
  * tag then the ciphertext.
  *
- * The module is embedded (base64) and compiled asynchronously, so loading
- * needs no file read, no FFI, and works on a browser's main thread. Its
- * memory is fixed (128 KiB, which it cannot grow): boxes of any length go
- * through a 64 KiB window, so no frame a peer sends costs the module memory.
+ * The module (_crypto_module.ts) has a fixed memory: boxes of any length
+ * go through a 64 KiB window, so no frame a peer sends costs it memory.
  * Boxes of up to 64 KiB and 224 bytes take one call into it.
  *
  * @module
  */
 
-import { SECRETBOX_WASM } from "./_secretbox_wasm.ts";
-
-/** What the module exports: see _wasm/secretbox.c. */
-interface _Exports {
-  memory: WebAssembly.Memory;
-  /** Where the key (32 bytes), then the nonce (24), go. */
-  params(): number;
-  /** Where the tag goes, then the first window. */
-  buffer(): number;
-  /** Message bytes of a window after the first. */
-  window(): number;
-  /** Seals a window in place; the last writes the tag at buffer(). */
-  seal(length: number, first: number, last: number): void;
-  /** Opens a window in place; the last returns 0 if genuine, 1 if forged. */
-  open(length: number, first: number, last: number): number;
-}
+import { cryptoHeap, cryptoModule } from "./_crypto_module.ts";
 
 const _MAC = 16;
 /** Message bytes in Salsa20's first four blocks, after Poly1305's key:
  * the first window holds them ahead of its 256-byte groups. */
 const _HEAD = 224;
 
-/** The module's bytes, from base64. */
-function _decode(base64: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(base64);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
-
-// Asynchronous: browsers refuse to compile modules over 4 KB synchronously
-// on their main thread.
-const { instance } = await WebAssembly.instantiate(_decode(SECRETBOX_WASM));
-const _wasm = instance.exports as unknown as _Exports;
+const _wasm = cryptoModule;
 const _params = _wasm.params();
 const _nonceAt = _params + 32;
 /** The tag, then the first window's message bytes, then later windows'. */
@@ -58,9 +30,7 @@ const _firstAt = _tagAt + _MAC;
 const _laterAt = _firstAt + _HEAD;
 const _window = _wasm.window();
 const _firstWindow = _HEAD + _window;
-/** The memory's bytes: its size is fixed (the module declares its
- * maximum), so this view is never detached. */
-const _heap = new Uint8Array(_wasm.memory.buffer);
+const _heap = cryptoHeap;
 
 /**
  * Message bytes in each window after the first, which holds 224 more: a box

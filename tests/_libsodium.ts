@@ -1,6 +1,6 @@
 /**
  * libsodium itself (libsodium-wrappers, its WebAssembly build), as the
- * reference our own XSalsa20-Poly1305 is checked against.
+ * reference our own XSalsa20-Poly1305 and X25519 are checked against.
  */
 import sodium from "libsodium-wrappers";
 
@@ -50,4 +50,21 @@ export function openBoxed(
   box: Uint8Array,
 ): Uint8Array | undefined {
   return box.length < 16 ? undefined : open(key, nonce, box);
+}
+
+/** crypto_scalarmult_base: the public key of a secret key. */
+export function scalarmultBase(secretKey: Uint8Array): Uint8Array {
+  return sodium.crypto_scalarmult_base(secretKey);
+}
+
+/** crypto_box_beforenm; `undefined` where libsodium refuses the key. */
+export function beforenm(
+  publicKey: Uint8Array,
+  secretKey: Uint8Array,
+): Uint8Array | undefined {
+  try {
+    return sodium.crypto_box_beforenm(publicKey, secretKey);
+  } catch {
+    return undefined;
+  }
 }

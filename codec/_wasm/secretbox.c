@@ -129,6 +129,27 @@ static inline v128_t xor16(const u8 *a, const u8 *b) {
   return wasm_v128_xor(wasm_v128_load(a), wasm_v128_load(b));
 }
 
+/* HSalsa20: the rounds on the key and a 16-byte input, and the diagonal
+ * and the input's words out, without the final addition. */
+static void hsalsa20_words(u32 k[8], const u8 key[32], const u8 input[16]) {
+  u32 x[16] = {SIGMA0, load32(key), load32(key + 4),
+               load32(key + 8), load32(key + 12), SIGMA1,
+               load32(input), load32(input + 4),
+               load32(input + 8), load32(input + 12), SIGMA2,
+               load32(key + 16), load32(key + 20),
+               load32(key + 24), load32(key + 28), SIGMA3};
+  rounds(x);
+  k[0] = x[0], k[1] = x[5], k[2] = x[10], k[3] = x[15];
+  k[4] = x[6], k[5] = x[7], k[6] = x[8], k[7] = x[9];
+}
+
+/* HSalsa20 as bytes, for x25519.c's beforenm. */
+void hsalsa20(u8 out[32], const u8 key[32], const u8 input[16]) {
+  u32 k[8];
+  hsalsa20_words(k, key, input);
+  for (int i = 0; i < 8; i++) store32(out + 4 * i, k[i]);
+}
+
 /* The Salsa20 input of XSalsa20's second stage: the subkey, the nonce's
  * last 8 bytes, and the block counter (words 8 and 9) at 0. */
 static void setup(u32 in[16]) {
@@ -138,18 +159,7 @@ static void setup(u32 in[16]) {
                                 xor16(io.key + 16, io.derived_from + 16));
   changed = wasm_v128_or(changed, xor16(io.prefix, io.nonce));
   if (!io.subkey_ready || wasm_v128_any_true(changed)) {
-    /* HSalsa20: the rounds on key and the nonce's first 16 bytes, and
-     * the diagonal and the nonce words out, without the final addition. */
-    u32 x[16] = {SIGMA0, load32(io.key), load32(io.key + 4),
-                 load32(io.key + 8), load32(io.key + 12), SIGMA1,
-                 load32(io.nonce), load32(io.nonce + 4),
-                 load32(io.nonce + 8), load32(io.nonce + 12), SIGMA2,
-                 load32(io.key + 16), load32(io.key + 20),
-                 load32(io.key + 24), load32(io.key + 28), SIGMA3};
-    rounds(x);
-    u32 *k = io.subkey;
-    k[0] = x[0], k[1] = x[5], k[2] = x[10], k[3] = x[15];
-    k[4] = x[6], k[5] = x[7], k[6] = x[8], k[7] = x[9];
+    hsalsa20_words(io.subkey, io.key, io.nonce);
     __builtin_memcpy(io.prefix, io.nonce, 16);
     __builtin_memcpy(io.derived_from, io.key, 32);
     io.subkey_ready = 1;

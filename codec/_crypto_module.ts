@@ -1,0 +1,58 @@
+/**
+ * CURVE's WebAssembly module, built from _wasm/secretbox.c and
+ * _wasm/x25519.c, instantiated once for _secretbox.ts (the MESSAGE boxes)
+ * and _nacl.ts (X25519 and crypto_box_beforenm).
+ *
+ * It is embedded (base64) and compiled asynchronously, so loading needs no
+ * file read, no FFI, and works on a browser's main thread. Its memory is
+ * fixed (128 KiB, which it cannot grow): no frame a peer sends costs the
+ * module memory.
+ *
+ * @module
+ */
+
+import { CRYPTO_WASM } from "./_crypto_wasm.ts";
+
+/** What the module exports: see _wasm/secretbox.c and _wasm/x25519.c. */
+export interface CryptoExports {
+  memory: WebAssembly.Memory;
+  /** Where the key (32 bytes), then the nonce (24), go. */
+  params(): number;
+  /** Where the tag goes, then the first window. */
+  buffer(): number;
+  /** Message bytes of a window after the first. */
+  window(): number;
+  /** Seals a window in place; the last writes the tag at buffer(). */
+  seal(length: number, first: number, last: number): void;
+  /** Opens a window in place; the last returns 0 if genuine, 1 if forged. */
+  open(length: number, first: number, last: number): number;
+  /** Where the scalar (32 bytes), the point (32) and the result (32) go. */
+  x25519_io(): number;
+  /** The result of X25519; 0, or -1 if it is all zero. */
+  x25519(): number;
+  /** The result of X25519 of the scalar and the base point (u = 9). */
+  x25519_base(): void;
+  /** crypto_box_beforenm as the result; 0, or -1 if nothing is shared. */
+  beforenm(): number;
+}
+
+/** The module's bytes, from base64. */
+function _decode(base64: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(base64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+// Asynchronous: browsers refuse to compile modules over 4 KB synchronously
+// on their main thread.
+const { instance } = await WebAssembly.instantiate(_decode(CRYPTO_WASM));
+
+/** The module's exports. */
+export const cryptoModule = instance.exports as unknown as CryptoExports;
+
+/** The module's memory: its size is fixed (the module declares its
+ * maximum), so this view is never detached. */
+export const cryptoHeap: Uint8Array = new Uint8Array(
+  cryptoModule.memory.buffer,
+);
