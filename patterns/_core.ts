@@ -131,9 +131,9 @@ export class SocketCore implements RoutingHost, SessionHost {
    */
   remove(pipe: Pipe, countDropped = false): void {
     this.retire(pipe);
-    const dropped = pipe.outbound.clear().length;
+    const dropped = pipe.dropOutbound();
     if (countDropped) this.#droppedByLeaving += dropped;
-    pipe.control.clear();
+    pipe.dropControl();
   }
 
   /**
@@ -194,7 +194,7 @@ export class SocketCore implements RoutingHost, SessionHost {
       });
     }
     if (pipe.state === "ready") pipe.state = "attached";
-    pipe.control.clear();
+    pipe.dropControl();
     this.events.push({ type: "disconnected", endpoint: pipe.endpoint });
     if (pipe.transient) {
       this.remove(pipe);

@@ -36,7 +36,7 @@ export async function shutdown(
   // (links write within microtasks of a send).
   let dropped = 0;
   if (linger === 0) {
-    for (const pipe of core.pipes) dropped += pipe.outbound.clear().length;
+    for (const pipe of core.pipes) dropped += pipe.dropOutbound();
   }
   await endpoints.closeListeners();
   if (linger !== 0) {
@@ -102,7 +102,7 @@ async function _flush(
   // list only shrinks, from its end, and each progress looks at O(1) pipes
   // (a scan of every pipe per progress made closing N peers O(N²)).
   const queued = (pipe: Pipe) =>
-    pipe.outbound.length > 0 || pipe.control.length > 0;
+    pipe.outbound.length > 0 || pipe.controlPending;
   const waiting = pipes.filter(queued);
   try {
     while (!expired) {

@@ -65,8 +65,8 @@ export class Pipe {
   readonly outbound: Queue<Message> = new Queue();
   /** Messages received and not yet read. */
   readonly inbound: Queue<Message> = new Queue();
-  /** Control actions (subscriptions) to write before messages. */
-  readonly control: Queue<(writer: MessageWriter) => void> = new Queue();
+  /** Control actions to write before messages: a new link's subscriptions. */
+  readonly control: Queue<_Control> = new Queue();
   /** Where the pipe is in its life. */
   state: PipeState = "new";
   /**
@@ -91,6 +91,14 @@ export class Pipe {
   readonly #sendHighWaterMark: number;
   readonly #receiveHighWaterMark: number;
   #subscriptions: SubscriptionTrie | undefined;
+  /**
+   * Control actions to write in line with the messages (an XSUB's
+   * subscriptions, as libzmq's go down its pipe with the data), each after
+   * the message it followed: due once `after` messages have been taken.
+   */
+  readonly #inLine: Queue<{ after: number; action: _Control }> = new Queue();
+  /** Messages taken off the outbound queue while in-line actions wait. */
+  #taken = 0;
 
   /**
    * Makes an empty pipe.
@@ -144,14 +152,78 @@ export class Pipe {
 
   /** Queues a message for the peer and wakes the link. */
   write(message: Message): void {
-    if (this.conflate) this.outbound.clear();
+    if (this.conflate) this.dropOutbound();
     this.outbound.push(message);
     this.link?.wake();
   }
 
-  /** Queues a control action and wakes the link. */
-  writeControl(action: (writer: MessageWriter) => void): void {
+  /** Queues a control action, to go before any message, and wakes the link. */
+  writeControl(action: _Control): void {
     this.control.push(action);
     this.link?.wake();
   }
+
+  /** Queues a control action after the messages queued, and wakes the link. */
+  writeInLine(action: _Control): void {
+    if (this.outbound.length === 0 && this.#inLine.length === 0) {
+      return this.writeControl(action);
+    }
+    const after = this.#taken + this.outbound.length;
+    this.#inLine.push({ after, action });
+    this.link?.wake();
+  }
+
+  /** Whether control actions wait to be written. */
+  get controlPending(): boolean {
+    return this.control.length > 0 || this.#inLine.length > 0;
+  }
+
+  /**
+   * Writes the control actions, then messages while the writer holds less
+   * than `batchBytes`, each in-line action after the messages before it.
+   * Without control actions a session writes the messages itself: the
+   * round trip's path, a call shorter.
+   */
+  writeWithControl(writer: MessageWriter, batchBytes: number): void {
+    const control = this.control;
+    while (control.length > 0) control.shift()!(writer);
+    const outbound = this.outbound;
+    const inLine = this.#inLine;
+    for (;;) {
+      while (inLine.length > 0 && inLine.peek()!.after <= this.#taken) {
+        inLine.shift()!.action(writer);
+      }
+      if (inLine.length === 0) this.#taken = 0;
+      if (outbound.length === 0 || writer.pendingOutputBytes >= batchBytes) {
+        return;
+      }
+      writer.sendMessage(outbound.shift()!);
+      if (inLine.length > 0) this.#taken++;
+    }
+  }
+
+  /**
+   * Drops the messages queued outbound (the in-line actions behind them
+   * are due at once).
+   *
+   * @returns How many were dropped.
+   */
+  dropOutbound(): number {
+    const dropped = this.outbound.clear().length;
+    if (this.#inLine.length > 0) this.#taken += dropped;
+    return dropped;
+  }
+
+  /**
+   * Drops the control actions queued, in line too: a link that ends takes
+   * them with it, as the next one is told every subscription afresh.
+   */
+  dropControl(): void {
+    this.control.clear();
+    this.#inLine.clear();
+    this.#taken = 0;
+  }
 }
+
+/** A control action: what it writes to the link (a subscription). */
+type _Control = (writer: MessageWriter) => void;

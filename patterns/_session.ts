@@ -106,18 +106,20 @@ export class SocketSession implements Session {
   fill(writer: MessageWriter, batchBytes: number): void {
     if (!this.#handshaken) return;
     const pipe = this.#pipe;
-    const control = pipe.control;
-    while (control.length > 0) control.shift()!(writer);
-    const outbound = pipe.outbound;
     const wasFull = pipe.full;
-    while (outbound.length > 0 && writer.pendingOutputBytes < batchBytes) {
-      writer.sendMessage(outbound.shift()!);
+    if (pipe.controlPending) {
+      pipe.writeWithControl(writer, batchBytes);
+    } else {
+      const outbound = pipe.outbound;
+      while (outbound.length > 0 && writer.pendingOutputBytes < batchBytes) {
+        writer.sendMessage(outbound.shift()!);
+      }
     }
     if (wasFull && !pipe.full) {
       this.#host.routing.drained?.(pipe);
       this.#host.retrySends();
     }
-    if (outbound.length === 0) this.#host.progress();
+    if (pipe.outbound.length === 0) this.#host.progress();
   }
 
   #ready(peer: PeerInfo): boolean {

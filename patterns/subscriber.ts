@@ -151,9 +151,10 @@ class SubscriberRouting implements Routing {
     this.#queue.arrived(pipe);
   }
 
+  /** In line with what an XSUB sends: after the messages queued before. */
   #tellPublishers(action: (writer: MessageWriter) => void): void {
     for (const pipe of this.#host.pipes) {
-      if (pipe.ready) pipe.writeControl(action);
+      if (pipe.ready) pipe.writeInLine(action);
     }
   }
 }

@@ -30,6 +30,7 @@ import {
 import { deadline } from "@std/async/deadline";
 import { link, RawPeer } from "./_draft_helpers.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
+import { TestWorker } from "./workers/_test_worker.ts";
 
 const text = new TextEncoder();
 const receive = (
@@ -533,4 +534,76 @@ Deno.test("xpubManual: a peer with subscriptions leaving makes subscribe() apply
   assertEquals((await receive(a)).map(decode), ["end"]);
   await a.close();
   await xpub.close();
+});
+
+Deno.test("XSUB: a subscription sent behind queued messages goes after them, as in libzmq's pipe", async (t) => {
+  await using peer = new LibzmqPeer();
+  // Sent back to back, none awaited: all three wait in the pipe together.
+  const sent = [text.encode("a"), notice(1, "t")[0], text.encode("b")];
+  const expected = [["a"], [1, "t"], ["b"]];
+  const read = (message: Message) =>
+    message[0][0] <= 1
+      ? [message[0][0], decode(message[0].subarray(1))]
+      : [decode(message[0])];
+  const sendAll = (xsub: XSubscriber) =>
+    Promise.all(sent.map((frame) => xsub.send([frame])));
+  await t.step("to libzmq's XPUB, which binds", async () => {
+    const xpub = await peer.open("XPublisher");
+    const xsub = new XSubscriber();
+    xsub.connect(await xpub.bind("tcp://127.0.0.1:*"));
+    await xsub.events.wait("handshake-succeeded", AbortSignal.timeout(5000));
+    await sendAll(xsub);
+    const got = [];
+    for (let i = 0; i < expected.length; i++) got.push(await xpub.receive());
+    assertEquals(got.map(read), expected);
+    await xsub.close();
+    await xpub.close();
+  });
+  await t.step("to libzmq's XPUB, which connects", async () => {
+    const xsub = new XSubscriber();
+    await xsub.bind("tcp://127.0.0.1:0");
+    const xpub = await peer.open("XPublisher");
+    await xpub.connect(xsub.lastEndpoint!);
+    await xsub.events.wait("handshake-succeeded", AbortSignal.timeout(5000));
+    await sendAll(xsub);
+    const got = [];
+    for (let i = 0; i < expected.length; i++) got.push(await xpub.receive());
+    assertEquals(got.map(read), expected);
+    await xsub.close();
+    await xpub.close();
+  });
+  for (const endpoint of ["inproc://xsub-order", "ws://127.0.0.1:0"]) {
+    await t.step(`to our XPUB, over ${endpoint.split(":")[0]}`, async () => {
+      const xpub = new XPublisher();
+      await xpub.bind(endpoint);
+      const xsub = new XSubscriber();
+      xsub.connect(xpub.lastEndpoint!);
+      await xsub.events.wait("handshake-succeeded", AbortSignal.timeout(5000));
+      await sendAll(xsub);
+      const got = [];
+      for (let i = 0; i < expected.length; i++) got.push(await receive(xpub));
+      assertEquals(got.map(read), expected);
+      await xsub.close();
+      await xpub.close();
+    });
+  }
+  await t.step("to our XPUB in a Worker", async () => {
+    const context = new Context();
+    const worker = new TestWorker();
+    try {
+      await worker.start(context, "xpub", "inproc://xsub-order", true);
+      const xsub = new XSubscriber({ context });
+      xsub.connect("inproc://xsub-order");
+      await xsub.events.wait("handshake-succeeded", AbortSignal.timeout(5000));
+      await sendAll(xsub);
+      const got = [];
+      for (let i = 0; i < expected.length; i++) {
+        got.push((await worker.next("message")).message!);
+      }
+      assertEquals(got.map(read), expected);
+    } finally {
+      await worker.stop();
+      await context.close();
+    }
+  });
 });
