@@ -11,7 +11,10 @@
  * @module
  */
 
-import { CRYPTO_WASM } from "./_crypto_wasm.ts";
+import { CRYPTO_STACK_BYTES, CRYPTO_WASM } from "./_crypto_wasm.ts";
+
+/** The module's stack: the first bytes of its memory, this many. */
+export const STACK_BYTES: number = CRYPTO_STACK_BYTES;
 
 /** What the module exports: see _wasm/secretbox.c and _wasm/x25519.c. */
 export interface CryptoExports {
@@ -32,6 +35,8 @@ export interface CryptoExports {
   x25519(): number;
   /** The result of X25519 of the scalar and the base point (u = 9). */
   x25519_base(): void;
+  /** The point reduced mod p, as the result: for the tests. */
+  x25519_canonical(): void;
   /** crypto_box_beforenm as the result; 0, or -1 if nothing is shared. */
   beforenm(): number;
 }

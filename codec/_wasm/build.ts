@@ -22,6 +22,8 @@ const _LINE = 72;
 /** The module's memory, fixed: two 64 KiB pages (wasm-ld fails if the
  * stack and data outgrow it). */
 const _MEMORY = 2 * 65536;
+/** The stack, first in memory: the host wipes it after X25519. */
+const _STACK = 4096;
 
 /** Runs a command, failing on a non-zero exit. */
 async function _run(command: string, args: string[]): Promise<void> {
@@ -59,7 +61,7 @@ try {
     // deepest path, X25519's, measured 1.1 KiB (tests/codec/x25519_test.ts
     // checks it stays under 2 KiB); 4 KiB leaves nearly four times that.
     "-Wl,--stack-first",
-    "-Wl,-z,stack-size=4096",
+    `-Wl,-z,stack-size=${_STACK}`,
     // A fixed memory, which no frame can grow: the stack, the state and the
     // window (64 KiB and 240 bytes) fit two pages, and a maximum of the
     // same makes the module's own memory.grow fail too.
@@ -85,6 +87,9 @@ try {
       "export const CRYPTO_WASM: string = [",
       ...lines,
       '].join("");',
+      "",
+      "/** The module's stack: the first bytes of its memory, this many. */",
+      `export const CRYPTO_STACK_BYTES = ${_STACK};`,
       "",
     ].join("\n"),
   );

@@ -1,12 +1,16 @@
 /**
  * Our X25519 and crypto_box_beforenm (codec/_nacl.ts, from
  * codec/_wasm/x25519.c) give RFC 7748's test vectors and exactly what
- * libsodium gives, refuse the points libsodium refuses, wipe the scalar
- * from the module's memory, and stay within the module's stack.
+ * libsodium gives, refuse the points libsodium refuses, reduce to canonical
+ * bytes, stay within the module's stack, and leave no secret in it.
  */
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import * as ours from "../../codec/_nacl.ts";
-import { cryptoHeap, cryptoModule } from "../../codec/_crypto_module.ts";
+import {
+  cryptoHeap,
+  cryptoModule,
+  STACK_BYTES,
+} from "../../codec/_crypto_module.ts";
 import * as sodium from "../_libsodium.ts";
 
 const hex = (bytes: Uint8Array | undefined): string | undefined =>
@@ -140,18 +144,65 @@ Deno.test("x25519: keys of the wrong length", () => {
   assertEquals(ours.precompute(random(), new Uint8Array(0)), undefined);
 });
 
-Deno.test("x25519: the scalar and the result are wiped from the module, and its stack holds", () => {
+Deno.test("x25519: a field element reduces to its canonical bytes, from p up too", () => {
+  // Outputs of p or more come once in 2^250 ladders: the reduction alone.
   const io = cryptoModule.x25519_io();
-  // The stack is the first 4 KiB of memory (build.ts), growing down.
-  const stackSize = 4096;
-  assert(io >= stackSize);
-  cryptoHeap.fill(0xaa, 0, stackSize);
+  const cases = [
+    [0n, 0n],
+    [1n, 1n],
+    [P - 1n, P - 1n],
+    [P, 0n],
+    [P + 1n, 1n],
+    [P + 18n, 18n],
+    [(1n << 255n) - 1n, 18n],
+    [(1n << 256n) - 1n, 18n], // the top bit, ignored
+  ];
+  for (const [u, reduced] of cases) {
+    cryptoHeap.set(littleEndian(u), io + 32);
+    cryptoModule.x25519_canonical();
+    assertEquals(
+      hex(cryptoHeap.slice(io + 64, io + 96)),
+      hex(littleEndian(reduced)),
+      `u = ${u}`,
+    );
+  }
+  cryptoHeap.fill(0, io, io + 96);
+});
+
+Deno.test("x25519: the module's stack holds the ladder, and no secret stays in the module", () => {
+  const io = cryptoModule.x25519_io();
+  // The stack is the first bytes of memory (build.ts), growing down.
+  assert(io >= STACK_BYTES);
   const secret = random();
-  ours.precompute(ours.publicKeyOf(random()), secret);
-  ours.publicKeyOf(secret);
-  assert(cryptoHeap.subarray(io, io + 96).every((byte) => byte === 0));
+  const peer = ours.publicKeyOf(random());
+  // The module's own calls, measured before anything wipes the stack.
+  cryptoHeap.set(secret, io);
+  cryptoHeap.set(peer, io + 32);
+  cryptoHeap.fill(0xaa, 0, STACK_BYTES);
+  cryptoModule.beforenm();
+  cryptoModule.x25519_base();
   let lowest = 0;
   while (cryptoHeap[lowest] === 0xaa) lowest++;
-  const used = stackSize - lowest;
-  assert(used < stackSize / 2, `${used} bytes of stack`);
+  const used = STACK_BYTES - lowest;
+  assert(used < STACK_BYTES / 2, `${used} bytes of stack`);
+  // The clamped scalar was left on it, which the calls of _nacl.ts wipe.
+  const clamped = secret.slice();
+  clamped[0] &= 248;
+  clamped[31] = (clamped[31] & 127) | 64;
+  const stack = cryptoHeap.subarray(0, STACK_BYTES);
+  const holds = (bytes: Uint8Array) =>
+    stack.some((_, at) => bytes.every((byte, i) => stack[at + i] === byte));
+  assert(holds(clamped));
+  ours.precompute(peer, secret);
+  ours.x25519(secret, random());
+  ours.publicKeyOf(secret);
+  assert(stack.every((byte) => byte === 0));
+  assert(cryptoHeap.subarray(io, io + 96).every((byte) => byte === 0));
+});
+
+Deno.test("x25519: keys that are not Uint8Arrays", () => {
+  const array = Array.from(random()) as unknown as Uint8Array;
+  assertEquals(ours.precompute(array, random()), undefined);
+  assertEquals(ours.sharesKey(random(), array), false);
+  assertThrows(() => ours.publicKeyOf(array), TypeError);
 });
