@@ -14,6 +14,7 @@ import {
   checkGreetingPrefix,
   encodeGreeting,
   GREETING_SIZE,
+  GREETING_VERSION_SIZE,
   type MechanismName,
   parseGreeting,
 } from "./greeting.ts";
@@ -57,6 +58,8 @@ export interface HandshakeOptions {
   framing?: "zmtp" | "zws";
   /** ZWS 2.0 without a mechanism: the routing id each way, nothing else. */
   noMechanism?: boolean;
+  /** Our greeting in libzmq's steps (ConnectionOptions.greetingInSteps). */
+  greetingInSteps?: boolean;
 }
 
 /** Our metadata without a routing id, by socket type: one per process. */
@@ -117,6 +120,9 @@ export class Handshake {
   #routingIdOnly: boolean;
   #routingId: Uint8Array | undefined;
   #started = false;
+  /** Our greeting, and how much of it has gone (in steps, or all at once). */
+  #ours: Uint8Array;
+  #sent: number;
 
   constructor(options: HandshakeOptions, output: FrameOutput) {
     this.#routingIdOnly = options.noMechanism === true;
@@ -128,11 +134,35 @@ export class Handshake {
     const metadata = _ourMetadata(options.socketType, options.routingId);
     this.mechanism = options.mechanism?.(metadata) ??
       new NullMechanism(metadata);
-    output.writeRaw(_greeting(this.mechanism.name, this.mechanism.asServer));
+    this.#ours = _greeting(this.mechanism.name, this.mechanism.asServer);
+    if (options.greetingInSteps && options.framing !== "zws") {
+      this.#sent = 0;
+      this.#sendStep();
+      return;
+    }
+    this.#sent = GREETING_SIZE;
+    output.writeRaw(this.#ours);
     // In the same write as the greeting: a round of writes less for each
     // connection, and the peer has our READY (or CURVE's HELLO) as soon as
     // our greeting, a round trip sooner.
     if (this.mechanism.startsWithGreeting) this.#startWithGreeting();
+  }
+
+  /**
+   * Sends what of our greeting is due, in libzmq's steps: the signature at
+   * once, the major version once the peer's signature is in, the rest once
+   * its version is.
+   */
+  #sendStep(): void {
+    const received = this.#greetingLength;
+    const due = received >= GREETING_VERSION_SIZE
+      ? GREETING_SIZE
+      : received >= GREETING_VERSION_SIZE - 1
+      ? GREETING_VERSION_SIZE
+      : GREETING_VERSION_SIZE - 1;
+    if (due <= this.#sent) return;
+    this.#output.writeRaw(this.#ours.subarray(this.#sent, due));
+    this.#sent = due;
   }
 
   /**
@@ -166,6 +196,7 @@ export class Handshake {
     this.#greeting.set(chunk.subarray(0, take), this.#greetingLength);
     this.#greetingLength += take;
     checkGreetingPrefix(this.#greeting.subarray(0, this.#greetingLength));
+    if (this.#sent < GREETING_SIZE) this.#sendStep();
     if (this.#greetingLength < GREETING_SIZE) return undefined;
     const greeting = parseGreeting(this.#greeting);
     if (greeting.mechanism !== this.mechanism.name) {

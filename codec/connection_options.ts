@@ -24,6 +24,17 @@ export interface ConnectionOptions {
   /** How long the greeting and handshake may take, in ms; 0 for no limit. Default 30000. */
   handshakeInterval?: number;
   /**
+   * Sends our greeting in libzmq's steps, as a connecting libzmq socket
+   * does: the signature, then the major version once the peer's signature
+   * is in, then the rest once its version is, and the mechanism's first
+   * command once its greeting is whole. A libzmq peer then sends all of its
+   * greeting, and its READY, before it reads our mechanism and our socket
+   * type, so a refusal of either is seen here as one (a mechanism or
+   * incompatible error), not as a hang-up. Costs a round trip. Default
+   * false: the greeting and the first command at once.
+   */
+  greetingInSteps?: boolean;
+  /**
    * `zmtp` (default): ZMTP's greeting and frames over a byte stream. `zws`:
    * ZWS 2.0 over WebSocket, each `receive` and each output chunk one
    * WebSocket message, no greeting, no ZMTP heartbeats (WebSocket has its own).

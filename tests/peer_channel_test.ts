@@ -310,10 +310,13 @@ Deno.test("CHANNEL (ours) ↔ CHANNEL (libzmq): we bind and libzmq binds, empty 
   );
 });
 
-Deno.test("libzmq's CLIENT refuses our PEER, and libzmq's SERVER our PEER", async () => {
-  // Our READY goes with our greeting, so libzmq reads our Socket-Type
-  // before it would send its own READY, and hangs up: we see the peer end
-  // the handshake (as libzmq's own sockets do on its refusals).
+Deno.test("libzmq's CLIENT refuses our PEER, and our PEER libzmq's SERVER", async () => {
+  // Bound, our READY goes with our greeting, so libzmq's CLIENT reads our
+  // Socket-Type before it would send its own READY, and hangs up: we see
+  // the peer end the handshake (as libzmq's own sockets do on its
+  // refusals). Connecting, we greet in libzmq's steps, so libzmq's SERVER
+  // sends its READY before it reads ours: we refuse its type, as a libzmq
+  // CLIENT would, and do not dial it again.
   await using peer = new LibzmqPeer();
   await using context = new Context();
   const ours = new Peer({ context });
@@ -325,13 +328,25 @@ Deno.test("libzmq's CLIENT refuses our PEER, and libzmq's SERVER our PEER", asyn
   // with CHANNEL) show that the type is what it refused.
   assertEquals(refused.kind, "peer");
   const server = await peer.open("Server");
-  const connecting = new Peer({ context, reconnectInterval: -1 });
+  const connecting = new Peer({ context, reconnectInterval: 10 });
+  const failures: { kind: string; reason: string }[] = [];
+  const watching = (async () => {
+    for await (const event of connecting.events) {
+      if (event.type === "handshake-failed") {
+        failures.push({ kind: event.kind, reason: event.reason });
+      }
+      if (event.type === "connect-abandoned") return;
+    }
+  })();
   connecting.connect(await server.bind("tcp://127.0.0.1:*"));
-  const failed = await connecting.events.wait(
-    "handshake-failed",
-    timeout().signal,
-  );
-  assertEquals(failed.kind, "peer");
+  await deadline(watching, 5000);
+  // A try before may meet a hang-up, as a libzmq client's may (README,
+  // "Hostile bytes"): that one is tried again.
+  assertEquals(failures.at(-1), {
+    kind: "incompatible",
+    reason: "a PEER socket cannot talk to a SERVER",
+  });
+  assertEquals(failures.slice(0, -1).filter((f) => f.kind !== "peer"), []);
   await client.close();
   await server.close();
 });

@@ -423,6 +423,63 @@ Deno.test("a link that ends is followed by a connect-retried event, as libzmq re
   assertEquals(retried.reason, "the connection ended");
 });
 
+Deno.test("a libzmq server that refuses our mechanism or socket type is told from one going down, and not dialled again, as a libzmq client does", async (t) => {
+  // libzmq reads a greeting and READY that come at once in one go, and
+  // hangs up before its own greeting's rest leaves: a connect greets in
+  // its steps instead, so that libzmq's greeting and READY come first.
+  await using peer = new LibzmqPeer();
+  const cases = [
+    {
+      title: "PLAIN against NULL",
+      server: "Pull",
+      client: () =>
+        new Push({
+          plainUsername: "u",
+          plainPassword: "p",
+          reconnectInterval: 10,
+        }),
+      kind: "mechanism",
+    },
+    {
+      title: "PUSH against REP",
+      server: "Reply",
+      client: () => new Push({ reconnectInterval: 10 }),
+      kind: "incompatible",
+    },
+  ] as const;
+  for (const { title, server, client, kind } of cases) {
+    for (const transport of ["tcp", "ipc"]) {
+      await t.step(`${title}, over ${transport}`, async () => {
+        const theirs = await peer.open(server);
+        const endpoint = await theirs.bind(
+          transport === "tcp" ? "tcp://127.0.0.1:*" : "ipc://*",
+        );
+        const ours = client();
+        const seen: { type: string; kind?: string }[] = [];
+        const watching = (async () => {
+          for await (const event of ours.events) {
+            seen.push(event);
+            if (event.type === "connect-abandoned") return;
+          }
+        })();
+        ours.connect(endpoint);
+        await deadline(watching, 5000);
+        // As for a libzmq client, a server may read two of our steps at once
+        // (when two of its own came together) and hang up: that connect
+        // tries again, as on any hang-up, and is told on a later try.
+        const kinds = seen.filter((event) => event.type === "handshake-failed")
+          .map((event) => event.kind);
+        assertEquals(kinds.at(-1), kind);
+        assertEquals(kinds.slice(0, -1).filter((k) => k !== "peer"), []);
+        const connected = seen.filter((event) => event.type === "connected");
+        assertEquals(connected.length, kinds.length);
+        await ours.close();
+        await theirs.close();
+      });
+    }
+  }
+});
+
 Deno.test("what a PUB had queued for a subscriber that left is not counted as dropped at close: dropped as at its high-water mark", async () => {
   await using context = new Context();
   const pub = new Publisher({ context, sendHighWaterMark: 5 });

@@ -72,7 +72,7 @@ export const ipc: Transport = {
       transport: "unix",
       path: _socketPath(path),
     });
-    return new StreamLink(conn, streamCodec(options));
+    return new StreamLink(conn, streamCodec(options, true));
   },
 };
 

@@ -28,9 +28,19 @@ const WRITE_BATCH_BYTES = 128 * 1024;
 /**
  * The codec options of a stream link's connection: the link writes out each
  * batch before it takes the next, so the codec may fill its buffers again.
+ *
+ * @param options What the socket gives the transport for each link.
+ * @param dialed Whether this side connected: it then greets in libzmq's steps.
+ * @returns The options for the link's codec.
  */
-export function streamCodecOptions(options: LinkOptions): ConnectionOptions {
-  return { ...options.connectionOptions(), reuseOutput: true };
+export function streamCodecOptions(
+  options: LinkOptions,
+  dialed = false,
+): ConnectionOptions {
+  const codecOptions = options.connectionOptions();
+  // A connect greets as libzmq's does, so that a libzmq server's refusal
+  // (another mechanism or socket type) is told, not a hang-up.
+  return { ...codecOptions, reuseOutput: true, greetingInSteps: dialed };
 }
 
 /**
@@ -52,11 +62,13 @@ export function streamCodecOptions(options: LinkOptions): ConnectionOptions {
  * ```
  *
  * @param options What the socket gives the transport for each link.
+ * @param dialed Whether this side connected: it then greets in libzmq's
+ * steps ({@linkcode ConnectionOptions.greetingInSteps}).
  * @returns A fresh codec, its greeting (if any) queued, and NULL's READY
- * or a CURVE client's HELLO after it.
+ * or a CURVE client's HELLO after it (in steps if dialed).
  */
-export function streamCodec(options: LinkOptions): LinkCodec {
-  const codecOptions = streamCodecOptions(options);
+export function streamCodec(options: LinkOptions, dialed = false): LinkCodec {
+  const codecOptions = streamCodecOptions(options, dialed);
   return codecOptions.socketType === "STREAM"
     ? new RawConnection(codecOptions)
     : new Connection(codecOptions);

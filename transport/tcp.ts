@@ -141,7 +141,7 @@ export const tcp: Transport = {
         const remote = conn.remoteAddr as Deno.NetAddr;
         return new StreamLink(
           conn,
-          streamCodec(options),
+          streamCodec(options, true),
           remote.hostname,
         );
       } catch (error) {

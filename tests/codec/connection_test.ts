@@ -134,6 +134,51 @@ Deno.test("NULL: READY leaves with the greeting, before the peer's; a ZAP verdic
   assertEquals(codec.parseCommand(afterVerdict.body).name, "READY");
 });
 
+Deno.test("greetingInSteps: the signature, the version once the peer's signature is in, the rest once its version is, READY once its greeting is whole, as libzmq greets", () => {
+  const dealer = new codec.Connection({
+    socketType: "DEALER",
+    greetingInSteps: true,
+  });
+  const ours = codec.encodeGreeting({ mechanism: "NULL", asServer: false });
+  const theirs = codec.encodeGreeting({ mechanism: "NULL", asServer: false });
+  const sent = () => concat(dealer.takeOutput());
+  assertEquals(sent(), ours.subarray(0, 10));
+  assertEquals(dealer.receive(theirs.subarray(0, 9)), []);
+  assertEquals(sent().length, 0);
+  dealer.receive(theirs.subarray(9, 10));
+  assertEquals(sent(), ours.subarray(10, 11));
+  dealer.receive(theirs.subarray(10, 11));
+  assertEquals(sent(), ours.subarray(11));
+  dealer.receive(theirs.subarray(11, 63));
+  assertEquals(sent().length, 0);
+  dealer.receive(theirs.subarray(63));
+  const [ready] = new codec.FrameDecoder().decode(sent());
+  assertEquals(codec.parseCommand(ready.body).name, "READY");
+
+  // A peer whose whole greeting comes at once has all of ours at once, then
+  // READY: and a peer of another mechanism, our whole greeting, then the
+  // refusal, as libzmq tells it.
+  const router = new codec.Connection({ socketType: "ROUTER" });
+  const client = new codec.Connection({
+    socketType: "DEALER",
+    greetingInSteps: true,
+  });
+  const events = handshake(client, router);
+  assertEquals(events.map((event) => event.type), ["ready", "ready"]);
+  const plain = new codec.Connection({
+    socketType: "DEALER",
+    greetingInSteps: true,
+    mechanism: (metadata) => new codec.PlainClientMechanism(metadata, "u", "p"),
+  });
+  plain.takeOutput();
+  const refused = plain.receive(theirs);
+  assertEquals(expectEvent(refused[0], "error").error.kind, "mechanism");
+  assertEquals(
+    concat(plain.takeOutput()),
+    codec.encodeGreeting({ mechanism: "PLAIN", asServer: false }).subarray(10),
+  );
+});
+
 Deno.test("READY: the RFC's ROUTER reply (no Identity) is accepted", () => {
   const dealer = new codec.Connection({ socketType: "DEALER" });
   dealer.receive(codec.encodeGreeting({ mechanism: "NULL", asServer: false }));
