@@ -46,6 +46,13 @@ const _IDENTITY_SENDERS: ReadonlySet<SocketType> = new Set([
   "ROUTER",
 ]);
 
+/**
+ * How long a connect may hold its NULL READY back (see
+ * {@linkcode Handshake.afterGreeting}): a libzmq server's READY comes
+ * within a round trip; a server that waits for ours has it then.
+ */
+export const READY_HOLD_MS = 20;
+
 /** What the handshake needs of a connection's options. */
 export interface HandshakeOptions {
   /** Our socket type, sent as Socket-Type and checked against the peer's. */
@@ -123,6 +130,12 @@ export class Handshake {
   /** Our greeting, and how much of it has gone (in steps, or all at once). */
   #ours: Uint8Array;
   #sent: number;
+  /** Whether our greeting goes in libzmq's steps (a connect's). */
+  #stepped = false;
+  /** Set when the peer's greeting came in pieces, as a libzmq peer's does. */
+  #inPieces = false;
+  /** Until when our greeting's rest or first command is held (see #sendStep, afterGreeting). */
+  #heldUntil: number | undefined;
 
   constructor(options: HandshakeOptions, output: FrameOutput) {
     this.#routingIdOnly = options.noMechanism === true;
@@ -136,8 +149,9 @@ export class Handshake {
       new NullMechanism(metadata);
     this.#ours = _greeting(this.mechanism.name, this.mechanism.asServer);
     if (options.greetingInSteps && options.framing !== "zws") {
+      this.#stepped = true;
       this.#sent = 0;
-      this.#sendStep();
+      this.#send(GREETING_VERSION_SIZE - 1);
       return;
     }
     this.#sent = GREETING_SIZE;
@@ -150,16 +164,25 @@ export class Handshake {
 
   /**
    * Sends what of our greeting is due, in libzmq's steps: the signature at
-   * once, the major version once the peer's signature is in, the rest once
-   * its version is.
+   * once, the major version once the peer's signature is in, and the rest
+   * once the peer's whole greeting is (libzmq sends its rest once it has
+   * our version): a libzmq server that read our version and rest at once
+   * would hang up on a mechanism it refuses before its own rest leaves.
+   * After {@linkcode READY_HOLD_MS}, our rest goes all the same, for a
+   * peer that waits for it.
    */
-  #sendStep(): void {
+  #sendStep(now: number): void {
     const received = this.#greetingLength;
-    const due = received >= GREETING_VERSION_SIZE
-      ? GREETING_SIZE
-      : received >= GREETING_VERSION_SIZE - 1
-      ? GREETING_VERSION_SIZE
-      : GREETING_VERSION_SIZE - 1;
+    if (received >= GREETING_SIZE) return this.#send(GREETING_SIZE);
+    if (received < GREETING_VERSION_SIZE - 1) return;
+    this.#send(GREETING_VERSION_SIZE);
+    if (received >= GREETING_VERSION_SIZE) {
+      this.#heldUntil ??= now + READY_HOLD_MS;
+    }
+  }
+
+  /** Sends our greeting up to `due` bytes. */
+  #send(due: number): void {
     if (due <= this.#sent) return;
     this.#output.writeRaw(this.#ours.subarray(this.#sent, due));
     this.#sent = due;
@@ -191,12 +214,13 @@ export class Handshake {
    * @returns What follows the greeting once it is whole (the mechanism's
    * first commands are then queued); `undefined` while it is not.
    */
-  receiveGreeting(chunk: Uint8Array): Uint8Array | undefined {
+  receiveGreeting(chunk: Uint8Array, now = 0): Uint8Array | undefined {
+    this.#inPieces = this.#greetingLength > 0;
     const take = Math.min(GREETING_SIZE - this.#greetingLength, chunk.length);
     this.#greeting.set(chunk.subarray(0, take), this.#greetingLength);
     this.#greetingLength += take;
     checkGreetingPrefix(this.#greeting.subarray(0, this.#greetingLength));
-    if (this.#sent < GREETING_SIZE) this.#sendStep();
+    if (this.#sent < GREETING_SIZE) this.#sendStep(now);
     if (this.#greetingLength < GREETING_SIZE) return undefined;
     const greeting = parseGreeting(this.#greeting);
     if (greeting.mechanism !== this.mechanism.name) {
@@ -211,11 +235,42 @@ export class Handshake {
     return chunk.subarray(take);
   }
 
+  /** Until when our first command is held, if it is. */
+  get heldUntil(): number | undefined {
+    return this.#heldUntil;
+  }
+
+  /**
+   * The mechanism's first commands, once the peer's greeting is whole. A
+   * connect's NULL READY waits for the peer's first frame (or for
+   * {@linkcode READY_HOLD_MS}) when the peer's greeting came in pieces, as a
+   * libzmq server's does: it sends its READY once it has read our greeting,
+   * and one that read our rest and READY at once would hang up on a socket
+   * type it refuses before its own READY leaves. A greeting that comes
+   * whole (ours, most others) is answered at once.
+   */
+  afterGreeting(now: number): void {
+    this.#heldUntil = undefined;
+    if (!this.#stepped || !this.#inPieces || this.mechanism.name !== "NULL") {
+      return this.start();
+    }
+    this.#heldUntil = now + READY_HOLD_MS;
+  }
+
+  /** Sends what was held, once its time has come. */
+  tick(now: number): void {
+    if (this.#heldUntil === undefined || now < this.#heldUntil) return;
+    if (this.#sent === GREETING_SIZE) return this.start();
+    this.#heldUntil = undefined;
+    this.#send(GREETING_SIZE);
+  }
+
   /**
    * Queues the mechanism's first commands, once the greeting is whole (or
    * with our greeting, for a mechanism that starts with it); only once.
    */
   start(): void {
+    this.#heldUntil = undefined;
     if (this.#started) return;
     this.#started = true;
     if (this.#routingIdOnly) {
@@ -237,6 +292,8 @@ export class Handshake {
     body: Uint8Array,
     events: ConnectionEvent[],
   ): boolean {
+    // What was held goes before the peer's first frame is taken.
+    if (this.#heldUntil !== undefined) this.start();
     if (this.#routingIdOnly && !(flags & (FLAG_COMMAND | FLAG_MORE))) {
       return this.#readyWithRoutingId(body, events);
     }

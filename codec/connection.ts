@@ -127,8 +127,9 @@ export class Connection {
    */
   get deadline(): number | undefined {
     if (this.#state === "failed") return undefined;
-    if (this.#state !== "ready") return this.#deadline;
-    return this.#heartbeat.deadline;
+    if (this.#state === "ready") return this.#heartbeat.deadline;
+    const held = this.#handshake!.heldUntil ?? Infinity;
+    return held < (this.#deadline ?? Infinity) ? held : this.#deadline;
   }
 
   /** The TTL (ms) of the peer's last PING: how long it may stay silent; 0 for none. */
@@ -188,11 +189,14 @@ export class Connection {
     try {
       let rest = chunk;
       if (this.#state === "greeting") {
-        const afterGreeting = this.#handshake!.receiveGreeting(chunk);
+        const afterGreeting = this.#handshake!.receiveGreeting(
+          chunk,
+          this.#now,
+        );
         if (afterGreeting === undefined) return events;
         rest = afterGreeting;
         this.#state = "handshake";
-        this.#handshake!.start();
+        this.#handshake!.afterGreeting(this.#now);
       }
       // Over ZWS an empty message is a malformed frame, not an empty read.
       if (rest.length === 0 && !this.#zws) return events;
@@ -225,6 +229,7 @@ export class Connection {
     const events: ConnectionEvent[] = [];
     if (this.#state === "failed") return events;
     if (this.#state !== "ready") {
+      this.#handshake!.tick(now);
       if (this.#deadline !== undefined && now >= this.#deadline) {
         this.#fail(
           new ProtocolError("timeout", "the handshake did not finish in time"),

@@ -103,9 +103,10 @@ export class SubscriptionTrie {
   }
 
   /**
-   * Every subscribed prefix, once each. Walked with a stack of its own, and
-   * one path for all: a prefix may be as long as any frame (a recursion per
-   * byte overflowed the call stack at about 2,600 bytes).
+   * Every subscribed prefix, once each, in byte order, as libzmq's trie
+   * resends them. Walked with a stack of its own, and one path for all: a
+   * prefix may be as long as any frame (a recursion per byte overflowed the
+   * call stack at about 2,600 bytes).
    */
   *topics(): Generator<Uint8Array> {
     const prefix: number[] = [];
@@ -117,7 +118,9 @@ export class SubscriptionTrie {
       prefix.length = depth;
       if (byte >= 0) prefix.push(byte);
       if (node.count > 0) yield new Uint8Array(prefix);
-      for (const [next, child] of node.children) {
+      // Pushed highest byte first, so that the lowest is walked first.
+      const children = [...node.children].sort(([a], [b]) => b - a);
+      for (const [next, child] of children) {
         stack.push([prefix.length, next, child]);
       }
     }

@@ -140,22 +140,37 @@ class SubscriberRouting implements Routing {
     }
   }
 
-  ready(pipe: Pipe): boolean {
+  /**
+   * Every subscription, to a pipe that joins (a connect's at once, before
+   * what is sent to it), and again after each link it loses (the link took
+   * what it had not written), in line with what is queued: as libzmq's
+   * XSUB at xattach_pipe and at each hiccup.
+   */
+  attach(pipe: Pipe): void {
+    this.#tellAll(pipe);
+  }
+
+  disconnected(pipe: Pipe): void {
+    this.#tellAll(pipe);
+  }
+
+  #tellAll(pipe: Pipe): void {
     for (const topic of this.#subscriptions.topics()) {
-      pipe.writeControl((writer) => writer.sendSubscribe(topic));
+      pipe.writeInLine((writer) => writer.sendSubscribe(topic));
     }
-    return true;
   }
 
   arrived(pipe: Pipe): void {
     this.#queue.arrived(pipe);
   }
 
-  /** In line with what an XSUB sends: after the messages queued before. */
+  /**
+   * In line with what an XSUB sends, after the messages queued before, to
+   * every pipe attached: connected or not (a pipe between links writes it
+   * to the next).
+   */
   #tellPublishers(action: (writer: MessageWriter) => void): void {
-    for (const pipe of this.#host.pipes) {
-      if (pipe.ready) pipe.writeInLine(action);
-    }
+    for (const pipe of this.#host.pipes) pipe.writeInLine(action);
   }
 }
 

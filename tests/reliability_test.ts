@@ -464,13 +464,15 @@ Deno.test("a libzmq server that refuses our mechanism or socket type is told fro
         })();
         ours.connect(endpoint);
         await deadline(watching, 5000);
-        // As for a libzmq client, a server may read two of our steps at once
-        // (when two of its own came together) and hang up: that connect
-        // tries again, as on any hang-up, and is told on a later try.
+        // Our rest and READY wait for libzmq's (or 20 ms, for a peer that
+        // waits for them): a try may still meet a hang-up on a machine so
+        // loaded that libzmq answers later, and is tried again. (Sent in
+        // libzmq's own steps, three tries in four met one here.)
         const kinds = seen.filter((event) => event.type === "handshake-failed")
           .map((event) => event.kind);
         assertEquals(kinds.at(-1), kind);
         assertEquals(kinds.slice(0, -1).filter((k) => k !== "peer"), []);
+        assert(kinds.length <= 3, `${kinds.length - 1} hang-ups first`);
         const connected = seen.filter((event) => event.type === "connected");
         assertEquals(connected.length, kinds.length);
         await ours.close();

@@ -545,18 +545,20 @@ Deno.test("XSUB: a subscription sent behind queued messages goes after them, as 
     message[0][0] <= 1
       ? [message[0][0], decode(message[0].subarray(1))]
       : [decode(message[0])];
-  const sendAll = (xsub: XSubscriber) =>
-    Promise.all(sent.map((frame) => xsub.send([frame])));
+  /** Sends the three once the XSUB is connected, and checks what came. */
+  const check = async (xsub: XSubscriber, next: () => Promise<Message>) => {
+    await xsub.events.wait("handshake-succeeded", AbortSignal.timeout(5000));
+    await Promise.all(sent.map((frame) => xsub.send([frame])));
+    const got = [];
+    for (let i = 0; i < expected.length; i++) got.push(await next());
+    assertEquals(got.map(read), expected);
+    await xsub.close();
+  };
   await t.step("to libzmq's XPUB, which binds", async () => {
     const xpub = await peer.open("XPublisher");
     const xsub = new XSubscriber();
     xsub.connect(await xpub.bind("tcp://127.0.0.1:*"));
-    await xsub.events.wait("handshake-succeeded", AbortSignal.timeout(5000));
-    await sendAll(xsub);
-    const got = [];
-    for (let i = 0; i < expected.length; i++) got.push(await xpub.receive());
-    assertEquals(got.map(read), expected);
-    await xsub.close();
+    await check(xsub, () => xpub.receive());
     await xpub.close();
   });
   await t.step("to libzmq's XPUB, which connects", async () => {
@@ -564,12 +566,7 @@ Deno.test("XSUB: a subscription sent behind queued messages goes after them, as 
     await xsub.bind("tcp://127.0.0.1:0");
     const xpub = await peer.open("XPublisher");
     await xpub.connect(xsub.lastEndpoint!);
-    await xsub.events.wait("handshake-succeeded", AbortSignal.timeout(5000));
-    await sendAll(xsub);
-    const got = [];
-    for (let i = 0; i < expected.length; i++) got.push(await xpub.receive());
-    assertEquals(got.map(read), expected);
-    await xsub.close();
+    await check(xsub, () => xpub.receive());
     await xpub.close();
   });
   for (const endpoint of ["inproc://xsub-order", "ws://127.0.0.1:0"]) {
@@ -578,12 +575,7 @@ Deno.test("XSUB: a subscription sent behind queued messages goes after them, as 
       await xpub.bind(endpoint);
       const xsub = new XSubscriber();
       xsub.connect(xpub.lastEndpoint!);
-      await xsub.events.wait("handshake-succeeded", AbortSignal.timeout(5000));
-      await sendAll(xsub);
-      const got = [];
-      for (let i = 0; i < expected.length; i++) got.push(await receive(xpub));
-      assertEquals(got.map(read), expected);
-      await xsub.close();
+      await check(xsub, () => receive(xpub));
       await xpub.close();
     });
   }
@@ -594,16 +586,63 @@ Deno.test("XSUB: a subscription sent behind queued messages goes after them, as 
       await worker.start(context, "xpub", "inproc://xsub-order", true);
       const xsub = new XSubscriber({ context });
       xsub.connect("inproc://xsub-order");
-      await xsub.events.wait("handshake-succeeded", AbortSignal.timeout(5000));
-      await sendAll(xsub);
-      const got = [];
-      for (let i = 0; i < expected.length; i++) {
-        got.push((await worker.next("message")).message!);
-      }
-      assertEquals(got.map(read), expected);
+      await check(xsub, async () => (await worker.next("message")).message!);
     } finally {
       await worker.stop();
       await context.close();
     }
   });
+});
+
+Deno.test("XSUB: subscriptions keep their place in line before the handshake and across a reconnect, as libzmq's attach and hiccup put them", async (t) => {
+  await using peer = new LibzmqPeer();
+  const read = (message: Message) =>
+    message[0][0] <= 1
+      ? `${message[0][0]}${decode(message[0].subarray(1))}`
+      : decode(message[0]);
+  const sendThree = (xsub: XSubscriber) =>
+    Promise.all(
+      [text.encode("a"), notice(1, "t")[0], text.encode("b")].map((frame) =>
+        xsub.send([frame])
+      ),
+    );
+  const take = async (xpub: { receive(): Promise<Message> }, n: number) => {
+    const got = [];
+    for (let i = 0; i < n; i++) got.push(read(await xpub.receive()));
+    return got;
+  };
+  await t.step(
+    "sent before the handshake: every subscription first, then the rest in order",
+    async () => {
+      const xpub = await peer.open("XPublisher");
+      const endpoint = await xpub.bind("tcp://127.0.0.1:*");
+      const xsub = new XSubscriber();
+      // Told in byte order, as libzmq's trie walks them.
+      xsub.subscribe("old", "new");
+      xsub.connect(endpoint);
+      await sendThree(xsub);
+      assertEquals(await take(xpub, 5), ["1new", "1old", "a", "1t", "b"]);
+      await xsub.close();
+      await xpub.close();
+    },
+  );
+  await t.step(
+    "sent while reconnecting: every subscription at the link's end, then the rest in order",
+    async () => {
+      const first = await peer.open("XPublisher");
+      const endpoint = await first.bind("tcp://127.0.0.1:*");
+      const xsub = new XSubscriber({ reconnectInterval: 10 });
+      xsub.connect(endpoint);
+      await xsub.send([notice(1, "old")[0]]);
+      assertEquals(await take(first, 1), ["1old"]);
+      await first.close();
+      await xsub.events.wait("disconnected", timeout().signal);
+      await sendThree(xsub);
+      const second = await peer.open("XPublisher");
+      await second.bind(endpoint);
+      assertEquals(await take(second, 4), ["1old", "a", "1t", "b"]);
+      await xsub.close();
+      await second.close();
+    },
+  );
 });

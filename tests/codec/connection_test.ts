@@ -134,37 +134,81 @@ Deno.test("NULL: READY leaves with the greeting, before the peer's; a ZAP verdic
   assertEquals(codec.parseCommand(afterVerdict.body).name, "READY");
 });
 
-Deno.test("greetingInSteps: the signature, the version once the peer's signature is in, the rest once its version is, READY once its greeting is whole, as libzmq greets", () => {
+Deno.test("greetingInSteps: the signature, the version once the peer's signature is in, the rest once its version is, as libzmq greets; READY once the peer's READY comes or 20 ms pass", () => {
   const dealer = new codec.Connection({
     socketType: "DEALER",
     greetingInSteps: true,
   });
   const ours = codec.encodeGreeting({ mechanism: "NULL", asServer: false });
   const theirs = codec.encodeGreeting({ mechanism: "NULL", asServer: false });
+  const theirReady = codec.encodeFrame(
+    codec.encodeReady(
+      new codec.Metadata([["Socket-Type", text.encode("ROUTER")]]),
+    ),
+    codec.FLAG_COMMAND,
+  );
   const sent = () => concat(dealer.takeOutput());
+  const commands = (bytes: Uint8Array) =>
+    new codec.FrameDecoder().decode(bytes).map((frame) =>
+      codec.parseCommand(frame.body).name
+    );
   assertEquals(sent(), ours.subarray(0, 10));
-  assertEquals(dealer.receive(theirs.subarray(0, 9)), []);
+  assertEquals(dealer.receive(theirs.subarray(0, 9), 0), []);
   assertEquals(sent().length, 0);
-  dealer.receive(theirs.subarray(9, 10));
+  dealer.receive(theirs.subarray(9, 10), 0);
   assertEquals(sent(), ours.subarray(10, 11));
-  dealer.receive(theirs.subarray(10, 11));
-  assertEquals(sent(), ours.subarray(11));
-  dealer.receive(theirs.subarray(11, 63));
+  // The rest once the peer's rest is in (libzmq's follows our version), so
+  // that a libzmq server reads ours apart from our version.
+  dealer.receive(theirs.subarray(10, 11), 0);
+  dealer.receive(theirs.subarray(11, 63), 0);
   assertEquals(sent().length, 0);
-  dealer.receive(theirs.subarray(63));
-  const [ready] = new codec.FrameDecoder().decode(sent());
-  assertEquals(codec.parseCommand(ready.body).name, "READY");
+  // A greeting in pieces is a libzmq peer's: our READY waits for its READY,
+  // which it sends once it has read our greeting, so that it reads ours
+  // apart from our rest.
+  dealer.receive(theirs.subarray(63), 0);
+  assertEquals(sent(), ours.subarray(11));
+  assertEquals(dealer.deadline, 20);
+  const events = dealer.receive(theirReady, 1);
+  assertEquals(commands(sent()), ["READY"]);
+  assertEquals(events.map((event) => event.type), ["ready"]);
 
-  // A peer whose whole greeting comes at once has all of ours at once, then
-  // READY: and a peer of another mechanism, our whole greeting, then the
-  // refusal, as libzmq tells it.
+  // A peer that waits for our READY has it after 20 ms.
+  const waited = new codec.Connection({
+    socketType: "DEALER",
+    greetingInSteps: true,
+  });
+  waited.takeOutput();
+  waited.receive(theirs.subarray(0, 10), 0);
+  waited.receive(theirs.subarray(10), 0);
+  assertEquals(concat(waited.takeOutput()), ours.subarray(10));
+  assertEquals(waited.tick(19), []);
+  assertEquals(concat(waited.takeOutput()).length, 0);
+  waited.tick(20);
+  assertEquals(commands(concat(waited.takeOutput())), ["READY"]);
+
+  // Our rest goes once 20 ms have passed, to a peer that waits for it.
+  const stalled = new codec.Connection({
+    socketType: "DEALER",
+    greetingInSteps: true,
+  });
+  stalled.takeOutput();
+  stalled.receive(theirs.subarray(0, 11), 0);
+  stalled.takeOutput();
+  stalled.tick(20);
+  assertEquals(concat(stalled.takeOutput()), ours.subarray(11));
+
+  // A peer whose whole greeting comes at once (ours) has our rest and
+  // READY at once; a peer of another mechanism, our whole greeting, then
+  // the refusal, as libzmq tells it.
   const router = new codec.Connection({ socketType: "ROUTER" });
   const client = new codec.Connection({
     socketType: "DEALER",
     greetingInSteps: true,
   });
-  const events = handshake(client, router);
-  assertEquals(events.map((event) => event.type), ["ready", "ready"]);
+  assertEquals(handshake(client, router).map((event) => event.type), [
+    "ready",
+    "ready",
+  ]);
   const plain = new codec.Connection({
     socketType: "DEALER",
     greetingInSteps: true,

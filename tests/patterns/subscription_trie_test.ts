@@ -225,3 +225,14 @@ Deno.test("topics() gives prefixes as long as a frame may be, beside their branc
     [7, 7, 8],
   ]);
 });
+
+Deno.test("topics() walks in byte order, as libzmq's trie resends subscriptions", () => {
+  const trie = new SubscriptionTrie();
+  for (const topic of ["c", "ab", "b", "a", "", "\xff", "a\x00"]) {
+    trie.add(new Uint8Array([...topic].map((c) => c.charCodeAt(0))));
+  }
+  assertEquals(
+    [...trie.topics()].map((topic) => [...topic]),
+    [[], [97], [97, 0], [97, 98], [98], [99], [255]],
+  );
+});
