@@ -67,6 +67,8 @@ export interface HandshakeOptions {
   noMechanism?: boolean;
   /** Our greeting in libzmq's steps (ConnectionOptions.greetingInSteps). */
   greetingInSteps?: boolean;
+  /** How long the handshake may take, in ms (0: no limit): bounds the holds. */
+  handshakeInterval?: number;
 }
 
 /** Our metadata without a routing id, by socket type: one per process. */
@@ -132,6 +134,11 @@ export class Handshake {
   #sent: number;
   /** Whether our greeting goes in libzmq's steps (a connect's). */
   #stepped = false;
+  /**
+   * How long each hold lasts: {@linkcode READY_HOLD_MS}, or a quarter of a
+   * shorter handshake's time, so that the two holds leave half of it.
+   */
+  #hold = READY_HOLD_MS;
   /** Set when the peer's greeting came in pieces, as a libzmq peer's does. */
   #inPieces = false;
   /** Until when our greeting's rest or first command is held (see #sendStep, afterGreeting). */
@@ -150,6 +157,8 @@ export class Handshake {
     this.#ours = _greeting(this.mechanism.name, this.mechanism.asServer);
     if (options.greetingInSteps && options.framing !== "zws") {
       this.#stepped = true;
+      const interval = options.handshakeInterval ?? 30_000;
+      if (interval > 0) this.#hold = Math.min(READY_HOLD_MS, interval / 4);
       this.#sent = 0;
       this.#send(GREETING_VERSION_SIZE - 1);
       return;
@@ -177,7 +186,7 @@ export class Handshake {
     if (received < GREETING_VERSION_SIZE - 1) return;
     this.#send(GREETING_VERSION_SIZE);
     if (received >= GREETING_VERSION_SIZE) {
-      this.#heldUntil ??= now + READY_HOLD_MS;
+      this.#heldUntil ??= now + this.#hold;
     }
   }
 
@@ -254,7 +263,7 @@ export class Handshake {
     if (!this.#stepped || !this.#inPieces || this.mechanism.name !== "NULL") {
       return this.start();
     }
-    this.#heldUntil = now + READY_HOLD_MS;
+    this.#heldUntil = now + this.#hold;
   }
 
   /** Sends what was held, once its time has come. */

@@ -173,6 +173,11 @@ export class Pipe {
     this.link?.wake();
   }
 
+  /** How many control actions wait in line with the messages. */
+  get inLineLength(): number {
+    return this.#inLine.length;
+  }
+
   /** Whether control actions wait to be written. */
   get controlPending(): boolean {
     return this.control.length > 0 || this.#inLine.length > 0;

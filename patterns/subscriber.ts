@@ -85,6 +85,9 @@ export class Subscriber extends Socket {
   }
 }
 
+/** Subscriptions in line with a pipe's messages at most, before a snapshot replaces them. */
+const _IN_LINE_MOST = 1024;
+
 /**
  * Fair-queued in, and SUB's rule: keep only what matches a subscription,
  * and tell every publisher the subscriptions (again after a reconnect).
@@ -167,10 +170,21 @@ class SubscriberRouting implements Routing {
   /**
    * In line with what an XSUB sends, after the messages queued before, to
    * every pipe attached: connected or not (a pipe between links writes it
-   * to the next).
+   * to the next). Bounded: a pipe with no link and nothing queued, or with
+   * {@linkcode _IN_LINE_MOST} actions waiting, gets the subscriptions as
+   * they are now instead of one more action (the trie has this one), as
+   * libzmq's pipe holds at most its high-water mark of them.
    */
   #tellPublishers(action: (writer: MessageWriter) => void): void {
-    for (const pipe of this.#host.pipes) pipe.writeInLine(action);
+    for (const pipe of this.#host.pipes) {
+      const idle = !pipe.ready && pipe.outbound.length === 0;
+      if (idle || pipe.inLineLength >= _IN_LINE_MOST) {
+        pipe.dropControl();
+        this.#tellAll(pipe);
+      } else {
+        pipe.writeInLine(action);
+      }
+    }
   }
 }
 

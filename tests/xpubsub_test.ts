@@ -22,6 +22,7 @@ import {
 } from "../mod.ts";
 import {
   decode,
+  freePort,
   portOf,
   sendUntilReceived,
   timeout,
@@ -31,6 +32,7 @@ import { deadline } from "@std/async/deadline";
 import { link, RawPeer } from "./_draft_helpers.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 import { TestWorker } from "./workers/_test_worker.ts";
+import { coreOf } from "../patterns/_core.ts";
 
 const text = new TextEncoder();
 const receive = (
@@ -645,4 +647,53 @@ Deno.test("XSUB: subscriptions keep their place in line before the handshake and
       await second.close();
     },
   );
+});
+
+Deno.test("SUB and XSUB: subscriptions made while the publisher is away stay bounded, and the last state reaches it", async () => {
+  await using peer = new LibzmqPeer();
+  const port = freePort();
+  const endpoint = `tcp://127.0.0.1:${port}`;
+  const sub = new Subscriber({ reconnectInterval: 10 });
+  const xsub = new XSubscriber({ reconnectInterval: 10 });
+  sub.connect(endpoint);
+  xsub.connect(endpoint);
+  await xsub.send("queued", timeout()); // waits in the pipe, ahead of what follows
+  sub.subscribe("keep");
+  await xsub.send([notice(1, "keep")[0]], timeout());
+  for (let i = 0; i < 3000; i++) {
+    sub.subscribe("t");
+    sub.unsubscribe("t");
+    await xsub.send([notice(1, "t")[0]], timeout());
+    await xsub.send([notice(0, "t")[0]], timeout());
+  }
+  const [subPipe] = coreOf(sub).pipes;
+  const [xsubPipe] = coreOf(xsub).pipes;
+  // libzmq's pipe would hold its high-water mark of them at most.
+  assertEquals(subPipe.control.length + subPipe.inLineLength, 1);
+  assert(xsubPipe.control.length + xsubPipe.inLineLength <= 1025);
+  await xsub.send("end", timeout());
+  const xpub = await peer.open("XPublisher");
+  await xpub.bind(endpoint);
+  const seen: string[] = [];
+  while (!seen.includes("end")) {
+    const [frame] = await xpub.receive();
+    seen.push(
+      frame[0] <= 1 ? `${frame[0]}${decode(frame.subarray(1))}` : decode(frame),
+    );
+  }
+  // Both kept "keep" (libzmq's XPUB tells it once), the XSUB's message
+  // went, then the marker sent after its subscriptions.
+  assertEquals(seen.filter((s) => s === "1keep" || s === "queued").sort(), [
+    "1keep",
+    "queued",
+  ]);
+  // Every notice about "t" ends cancelled.
+  const t = seen.filter((s) => s === "1t" || s === "0t");
+  assertEquals(
+    t.filter((s) => s === "1t").length,
+    t.filter((s) => s === "0t").length,
+  );
+  await sub.close();
+  await xsub.close();
+  await xpub.close();
 });

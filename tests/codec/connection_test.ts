@@ -186,6 +186,20 @@ Deno.test("greetingInSteps: the signature, the version once the peer's signature
   waited.tick(20);
   assertEquals(commands(concat(waited.takeOutput())), ["READY"]);
 
+  // A handshake shorter than 80 ms holds each for a quarter of it, so
+  // that the two holds leave half of it.
+  const brief = new codec.Connection({
+    socketType: "DEALER",
+    greetingInSteps: true,
+    handshakeInterval: 10,
+  });
+  brief.takeOutput();
+  brief.receive(theirs.subarray(0, 11), 0);
+  assertEquals(brief.deadline, 2.5);
+  brief.tick(2.5);
+  brief.receive(theirs.subarray(11), 3);
+  assertEquals(brief.deadline, 5.5);
+
   // Our rest goes once 20 ms have passed, to a peer that waits for it.
   const stalled = new codec.Connection({
     socketType: "DEALER",
