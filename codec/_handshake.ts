@@ -244,7 +244,7 @@ export class Handshake {
     return chunk.subarray(take);
   }
 
-  /** Until when our first command is held, if it is. */
+  /** Until when our greeting's rest or first command is held, if either is. */
   get heldUntil(): number | undefined {
     return this.#heldUntil;
   }
