@@ -256,10 +256,15 @@ export class Handshake {
    * libzmq server's does: it sends its READY once it has read our greeting,
    * and one that read our rest and READY at once would hang up on a socket
    * type it refuses before its own READY leaves. A greeting that comes
-   * whole (ours, most others) is answered at once.
+   * whole (ours, most others) is answered at once. A verdict the mechanism
+   * can ask for already is asked for here (an `authenticate` event).
    */
-  afterGreeting(now: number): void {
+  afterGreeting(now: number, events: ConnectionEvent[]): void {
     this.#heldUntil = undefined;
+    const authenticate = this.mechanism.authenticateNow?.();
+    if (authenticate) {
+      events.push({ type: "authenticate", credentials: authenticate });
+    }
     if (!this.#stepped || !this.#inPieces || this.mechanism.name !== "NULL") {
       return this.start();
     }

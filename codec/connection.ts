@@ -196,7 +196,7 @@ export class Connection {
         if (afterGreeting === undefined) return events;
         rest = afterGreeting;
         this.#state = "handshake";
-        this.#handshake!.afterGreeting(this.#now);
+        this.#handshake!.afterGreeting(this.#now, events);
       }
       // Over ZWS an empty message is a malformed frame, not an empty read.
       if (rest.length === 0 && !this.#zws) return events;

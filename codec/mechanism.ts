@@ -66,6 +66,15 @@ export interface Mechanism {
    */
   handle(command: Command): MechanismStep;
   /**
+   * Asks for the verdict on the peer as soon as its greeting is accepted,
+   * before any command of the peer's, for a mechanism whose question needs
+   * nothing the peer sends (NULL with ZAP: libzmq asks at once, and a peer
+   * that holds its READY until it has ours is not kept waiting). Called
+   * once; `undefined` when there is nothing to ask yet. What it returns is
+   * what a later step's `authenticate` would have asked.
+   */
+  authenticateNow?(): Credentials | undefined;
+  /**
    * Continues a server's handshake with the verdict on the client's
    * credentials. Only for mechanisms that ask (`authenticate`).
    */

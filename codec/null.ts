@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Verdict } from "./authentication.ts";
+import type { Credentials, Verdict } from "./authentication.ts";
 import {
   type Command,
   encodeReady,
@@ -54,6 +54,9 @@ export class NullMechanism implements Mechanism {
   #metadata: Metadata;
   #authenticate: boolean;
   #peerMetadata: Metadata | undefined;
+  /** Whether the verdict was asked for, and whether it allowed the peer. */
+  #asked = false;
+  #allowed = false;
 
   /**
    * Makes the mechanism.
@@ -72,6 +75,17 @@ export class NullMechanism implements Mechanism {
     return this.#authenticate ? [] : [this.#ready()];
   }
 
+  /**
+   * The verdict's question, once the peer's greeting is in: it carries
+   * nothing of the peer's READY (libzmq's does not either), so the verdict
+   * and the READY may come in either order.
+   */
+  authenticateNow(): Credentials | undefined {
+    if (!this.#authenticate || this.#asked) return undefined;
+    this.#asked = true;
+    return { mechanism: "NULL", credentials: [] };
+  }
+
   #ready(): Uint8Array {
     let body = _readyBodies.get(this.#metadata);
     if (!body) {
@@ -85,9 +99,13 @@ export class NullMechanism implements Mechanism {
   handle(command: Command): MechanismStep {
     if (command.name === "READY" && !this.#peerMetadata) {
       const peerMetadata = parseReady(command.data);
-      if (!this.#authenticate) return { send: [], peerMetadata };
+      if (!this.#authenticate || this.#allowed) {
+        return { send: [], peerMetadata };
+      }
       this.#peerMetadata = peerMetadata;
-      return { send: [], authenticate: { mechanism: "NULL", credentials: [] } };
+      // Over ZWS nobody asked at the greeting: the READY asks.
+      const authenticate = this.authenticateNow();
+      return authenticate ? { send: [], authenticate } : { send: [] };
     }
     if (command.name === "ERROR") {
       const reason = parseError(command.data);
@@ -106,15 +124,12 @@ export class NullMechanism implements Mechanism {
 
   /** Our READY for an allowed peer; ERROR with the status code otherwise. */
   authenticated(verdict: Verdict): MechanismStep {
-    if (!this.#peerMetadata) {
+    if (!this.#asked || this.#allowed) {
       throw new ProtocolError("protocol", "no NULL verdict was asked for");
     }
-    if (verdict.statusCode === 200) {
-      return {
-        send: [this.#ready()],
-        peerMetadata: this.#peerMetadata,
-      };
-    }
-    return refusal(verdict, "peer");
+    if (verdict.statusCode !== 200) return refusal(verdict, "peer");
+    this.#allowed = true;
+    // Ready now if the peer's READY came first; else when it comes.
+    return { send: [this.#ready()], peerMetadata: this.#peerMetadata };
   }
 }

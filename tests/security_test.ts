@@ -2,6 +2,7 @@
  * PLAIN, CURVE and authentication against libzmq 4.3.5, both directions.
  */
 import { assert, assertEquals, assertThrows } from "@std/assert";
+import { concat } from "@std/bytes";
 import {
   codec,
   Context,
@@ -22,6 +23,7 @@ import {
   freePort,
   sendUntilReceived,
   timeout,
+  until,
 } from "./_helpers.ts";
 import { LibzmqPeer, type LibzmqSocket } from "./_libzmq_peer.ts";
 import { pendingZapRequests } from "../patterns/_zap.ts";
@@ -568,6 +570,79 @@ Deno.test("authentication: the classic ZAP handler on inproc, and NULL with a do
       assertEquals(asked[0], "global/NULL/127.0.0.1");
       await client.close();
       await server.close();
+    },
+  );
+  await t.step(
+    "a NULL server with a zapDomain lets libzmq's PUSH in, with a verdict given at once or 50 ms later (the order of verdict and READY is free)",
+    async () => {
+      for (const late of [false, true]) {
+        const server = new Pull({
+          zapDomain: "global",
+          authenticate: async () => {
+            if (late) await new Promise((resolve) => setTimeout(resolve, 50));
+            return { allow: true, userId: "judged" };
+          },
+        });
+        await server.bind("tcp://127.0.0.1:0");
+        const client = await peer.open("Push");
+        await client.connect(server.lastEndpoint!);
+        await client.send(["allowed", "x".repeat(300)]);
+        assertEquals(
+          (await server.receive(timeout())).map((f) => f.length),
+          [7, 300],
+        );
+        const ready = await server.events.wait(
+          "handshake-succeeded",
+          timeout().signal,
+        );
+        assertEquals(ready.peer?.userId, "judged");
+        await client.close();
+        await server.close();
+      }
+    },
+  );
+  await t.step(
+    "a NULL server with a zapDomain asks at the client's greeting and sends READY on the verdict, before the client's READY, as libzmq",
+    async () => {
+      let asked: string | undefined;
+      const server = new Pull({
+        zapDomain: "global",
+        authenticate: ({ mechanism }) => {
+          asked = mechanism;
+          return { allow: true };
+        },
+      });
+      await server.bind("tcp://127.0.0.1:0");
+      // A client that sends its greeting and holds its READY until it has
+      // the server's (as ours does when a proxy splits the greeting).
+      const conn = await Deno.connect({
+        hostname: "127.0.0.1",
+        port: Number(server.lastEndpoint!.split(":").at(-1)),
+      });
+      try {
+        await conn.write(
+          codec.encodeGreeting({ mechanism: "NULL", asServer: false }),
+        );
+        await until(() => asked !== undefined, "ZAP request at the greeting");
+        assertEquals(asked, "NULL");
+        let received = new Uint8Array(0);
+        let frames: codec.Frame[] = [];
+        while (frames.length === 0) {
+          const buffer = new Uint8Array(256);
+          const count = await conn.read(buffer);
+          if (count === null) throw new Error("the server hung up");
+          received = concat([received, buffer.subarray(0, count)]);
+          if (received.length > codec.GREETING_SIZE) {
+            frames = new codec.FrameDecoder().decode(
+              received.subarray(codec.GREETING_SIZE),
+            );
+          }
+        }
+        assertEquals(codec.parseCommand(frames[0].body).name, "READY");
+      } finally {
+        conn.close();
+        await server.close();
+      }
     },
   );
 });

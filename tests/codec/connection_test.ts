@@ -134,6 +134,74 @@ Deno.test("NULL: READY leaves with the greeting, before the peer's; a ZAP verdic
   assertEquals(codec.parseCommand(afterVerdict.body).name, "READY");
 });
 
+Deno.test("NULL with ZAP asks for its verdict once the peer's greeting is in, before its READY, as libzmq does; READY and verdict in either order", () => {
+  const server = () =>
+    new codec.Connection({
+      socketType: "ROUTER",
+      mechanism: (metadata) =>
+        new codec.NullMechanism(metadata, { authenticate: true }),
+    });
+  const client = () => new codec.Connection({ socketType: "DEALER" });
+  const allow: codec.Verdict = { statusCode: 200, statusText: "", userId: "" };
+  const commands = (connection: codec.Connection) =>
+    new codec.FrameDecoder().decode(concat(connection.takeOutput())).map((
+      frame,
+    ) => codec.parseCommand(frame.body).name);
+  const split = (connection: codec.Connection) => {
+    const bytes = concat(connection.takeOutput());
+    return [
+      bytes.subarray(0, codec.GREETING_SIZE),
+      bytes.subarray(codec.GREETING_SIZE),
+    ];
+  };
+
+  // The verdict first: asked at the greeting, our READY on it, ready at theirs.
+  let checked = server();
+  checked.takeOutput();
+  let [greeting, ready] = split(client());
+  assertEquals(checked.receive(greeting).map((e) => e.type), ["authenticate"]);
+  assertEquals(checked.authenticated(allow), []);
+  assertEquals(commands(checked), ["READY"]);
+  const events = checked.receive(ready);
+  assertEquals(expectEvent(events[0], "ready").peer.socketType, "DEALER");
+  assertEquals(checked.state, "ready");
+
+  // Their READY first: still asked once, at the greeting; ready at the verdict.
+  checked = server();
+  checked.takeOutput();
+  [greeting, ready] = split(client());
+  assertEquals(checked.receive(greeting).map((e) => e.type), ["authenticate"]);
+  assertEquals(checked.receive(ready), []);
+  assertEquals(
+    checked.authenticated(allow).map((e) => e.type),
+    ["ready"],
+  );
+  assertEquals(commands(checked), ["READY"]);
+
+  // Refused before their READY: ERROR with the status code, then failed.
+  checked = server();
+  checked.takeOutput();
+  [greeting] = split(client());
+  checked.receive(greeting);
+  const refused = checked.authenticated({ ...allow, statusCode: 400 });
+  assertEquals(expectEvent(refused[0], "error").error.kind, "auth");
+  assertEquals(commands(checked), ["ERROR"]);
+  assertEquals(checked.state, "failed");
+
+  // The mechanism alone: a second verdict is refused.
+  const mechanism = new codec.NullMechanism(
+    new codec.Metadata([["Socket-Type", "ROUTER"]]),
+    { authenticate: true },
+  );
+  assertEquals(mechanism.authenticateNow(), {
+    mechanism: "NULL",
+    credentials: [],
+  });
+  assertEquals(mechanism.authenticateNow(), undefined);
+  mechanism.authenticated(allow);
+  assertThrows(() => mechanism.authenticated(allow), codec.ProtocolError);
+});
+
 Deno.test("greetingInSteps: the signature, the version once the peer's signature is in, the rest once its version is, as libzmq greets; READY once the peer's READY comes or 20 ms pass", () => {
   const dealer = new codec.Connection({
     socketType: "DEALER",
