@@ -13,6 +13,7 @@ import {
   type FrameOutput,
   OutputBuffer,
   WriteBatch,
+  ZERO_COPY_THRESHOLD,
 } from "./_output_buffer.ts";
 import {
   applyMask,
@@ -21,9 +22,6 @@ import {
   randomMask,
   writeWebSocketHeader,
 } from "./websocket_frame.ts";
-
-/** A server's bodies at least this large go out by reference, not copied. */
-const ZERO_COPY_THRESHOLD = 4096;
 
 /** ZWS flag bits: not ZMTP's (there, COMMAND is 0x04). */
 const ZWS_MORE = 0x01;

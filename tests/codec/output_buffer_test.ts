@@ -21,7 +21,7 @@ function fill(batch: WriteBatch, count: number, size: number, value: number) {
 
 Deno.test("write batch: small writes share a buffer, large bodies go by reference", () => {
   const output = new OutputBuffer();
-  const large = new Uint8Array(8192).fill(7);
+  const large = new Uint8Array(128 * 1024).fill(7);
   output.writeFrame(new Uint8Array([1, 2, 3]), 0);
   output.writeFrame(large, codec.FLAG_MORE);
   output.writeFrame(new Uint8Array([4]), 0);
@@ -39,14 +39,27 @@ Deno.test("write batch: small writes share a buffer, large bodies go by referenc
     0,
     0,
     0,
+    2,
     0,
-    0x20,
     0,
   ]);
   assertEquals(chunks[1], large, "the body itself, not a copy");
   assert(chunks[1] === large);
   assertEquals([...chunks[2]], [0, 1, 4]);
   assertEquals(output.pendingBytes, 0);
+});
+
+Deno.test("write batch: bodies under 128 KiB go beside their headers, several 64 KiB frames to a write", () => {
+  const output = new OutputBuffer(true);
+  const body = new Uint8Array(64 * 1024).fill(9);
+  for (let i = 0; i < 3; i++) output.writeFrame(body, 0);
+  const chunks = output.take();
+  // One chunk for all three: a write each for header and body was six.
+  assertEquals(chunks.map((chunk) => chunk.length), [3 * (9 + 64 * 1024)]);
+  const frames = new codec.FrameDecoder().decode(chunks[0]);
+  assertEquals(frames.length, 3);
+  for (const frame of frames) assertEquals(frame.body, body);
+  assert(frames.every((frame) => frame.body.buffer !== body.buffer));
 });
 
 Deno.test("write batch with reuse: what was taken stays intact until the next take, then its buffers fill again", () => {
@@ -217,9 +230,9 @@ Deno.test("write batch: bytes carried to the next buffer leave what was taken be
 
 Deno.test("write batch: many bytes not taken yet go out as their own chunk rather than being copied", () => {
   const batch = new WriteBatch(true);
-  fill(batch, 1, 60_000, 1);
+  fill(batch, 1, 255_000, 1);
   fill(batch, 1, 10_000, 2);
-  assertEquals(batch.take().map((chunk) => chunk.length), [60_000, 10_000]);
+  assertEquals(batch.take().map((chunk) => chunk.length), [255_000, 10_000]);
 });
 
 Deno.test("write batch: an idle batch holds no more after a burst than before it", () => {
