@@ -39,6 +39,14 @@ export class Addressed implements Routing {
    * rather than have them reconnect every interval.
    */
   #anonymous = new WeakSet<Pipe>();
+  /**
+   * Peers a newcomer took the routing id of (handover): still connected,
+   * as libzmq only ends the old pipe, not its connection (closed, the old
+   * peer would reconnect with its id and take it back, every reconnect
+   * interval). What they sent before stays readable under a generated id;
+   * nothing more from them is delivered, nothing is sent to them.
+   */
+  #handedOver = new WeakSet<Pipe>();
 
   constructor(settings: AddressedSettings) {
     this.#settings = settings;
@@ -56,7 +64,7 @@ export class Addressed implements Routing {
     const pipe = this.#peers.get(bytesKey(frames[0]));
     // A `connect` peer keeps its id while its link is down, and what is
     // sent to it queues, as in libzmq.
-    if (!pipe || !pipe.attached) {
+    if (!pipe || !pipe.attached || this.#handedOver.has(pipe)) {
       if (!mandatory) return true;
       throw new ZmqError(
         "EHOSTUNREACH",
@@ -102,7 +110,7 @@ export class Addressed implements Routing {
     if (existing && existing !== pipe) {
       // libzmq ignores a second peer with a routing id already in use,
       // unless handing over: the old peer keeps its unread messages under
-      // a generated id, and its connection is dropped.
+      // a generated id, and is heard no more.
       if (!this.#settings.routerHandover) {
         this.#forget(pipe);
         this.#anonymous.add(pipe);
@@ -111,7 +119,7 @@ export class Addressed implements Routing {
       this.#forget(existing);
       existing.routingId = this.#ids.next(inUse);
       this.#peers.set(bytesKey(existing.routingId), existing);
-      existing.link?.close();
+      this.#handedOver.add(existing);
     }
     this.#forget(pipe);
     this.#anonymous.delete(pipe);
@@ -127,6 +135,7 @@ export class Addressed implements Routing {
 
   arrived(pipe: Pipe): void {
     if (this.#anonymous.has(pipe)) pipe.inbound.clear();
+    else if (this.#handedOver.has(pipe)) pipe.inbound.pop();
     else this.#queue.arrived(pipe);
   }
 

@@ -129,13 +129,15 @@ export class FanOut implements Routing {
   /**
    * A peer cancels everything (it left, or its link ended).
    *
-   * @returns The prefixes it had subscribed to, in the order it did.
+   * @returns The prefixes it had subscribed to, in byte order, as
+   * libzmq's trie walks them when an XPUB tells their cancellations.
    */
   cancelAll(pipe: Pipe): Uint8Array[] {
     const keys = this.#topics.get(pipe);
     if (!keys) return [];
     this.#topics.delete(pipe);
-    const topics = Array.from(keys, keyBytes);
+    // A key has a char per byte: its code-unit order is the bytes' order.
+    const topics = Array.from(keys).sort().map(keyBytes);
     for (const topic of topics) this.#index.remove(topic, pipe);
     return topics;
   }

@@ -99,7 +99,9 @@ class _RequestRouting implements Routing {
     let id: Uint8Array | undefined;
     if (socket.requestCorrelate) {
       id = new Uint8Array(4);
-      new DataView(id.buffer).setUint32(0, this.#requestId);
+      // In host order, as libzmq copies its counter: little-endian on x86
+      // and ARM, so a broker that reads it as a number sees it count.
+      new DataView(id.buffer).setUint32(0, this.#requestId, true);
     }
     const envelope = id ? [id, _DELIMITER] : [_DELIMITER];
     if (!this.#balancer.send([...envelope, ...frames])) return false;

@@ -19,10 +19,12 @@ export interface RouterOptions extends SocketOptions {
    */
   routerMandatory?: boolean;
   /**
-   * When a peer announces a routing id already in use, give it the id and
-   * drop the peer that had it, instead of refusing the newcomer
-   * (ZMQ_ROUTER_HANDOVER): for clients that reconnect faster than the old
-   * connection is noticed dead.
+   * When a peer announces a routing id already in use, give it the id
+   * instead of ignoring the newcomer (ZMQ_ROUTER_HANDOVER): for clients that
+   * reconnect faster than the old connection is noticed dead. As libzmq,
+   * the old peer's unread messages stay readable under a generated id, and
+   * its connection stays open but unheard (dropped, a live old peer would
+   * reconnect and take the id back, every reconnect interval).
    */
   routerHandover?: boolean;
 }
