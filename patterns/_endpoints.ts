@@ -116,6 +116,8 @@ export class Endpoints {
   #mechanism: MechanismFactory;
   #listeners: _Bound[] = [];
   #dialers: _Connected[] = [];
+  /** Dialers of `disconnect`s still connecting for what is queued. */
+  #leaving = new Set<Dialer>();
 
   constructor(
     settings: EndpointSettings,
@@ -297,14 +299,23 @@ export class Endpoints {
     this.#forget(entry);
     const { dialer, pipe } = entry;
     pipe.closedHere = true;
-    // The link it serves goes on (closing a dialer ends its loop only).
-    const closing = dialer.close();
-    if (linger !== 0 && pipe.link) {
+    // With no link up yet, the dialer goes on connecting for what is
+    // queued, as libzmq's session does within linger; with one, the link
+    // it serves goes on (closing a dialer ends its loop only).
+    const connecting = linger !== 0 && !pipe.link &&
+      (pipe.outbound.length > 0 || pipe.controlPending);
+    const closing = connecting ? undefined : dialer.close();
+    if (linger !== 0 && (pipe.link || connecting)) {
       this.#core.retire(pipe);
-      await flushPipe(this.#core, pipe, linger);
+      this.#leaving.add(dialer);
+      try {
+        await flushPipe(this.#core, pipe, linger);
+      } finally {
+        this.#leaving.delete(dialer);
+      }
     }
     pipe.link?.close();
-    await closing;
+    await (closing ?? dialer.close());
     // What a disconnect could not write counts as dropped at close.
     this.#core.remove(pipe, true);
   }
@@ -349,8 +360,8 @@ export class Endpoints {
   }
 
   async closeDialers(): Promise<void> {
-    const dialers = this.#dialers.splice(0);
-    await Promise.all(dialers.map(({ dialer }) => dialer.close()));
+    const dialers = this.#dialers.splice(0).map(({ dialer }) => dialer);
+    await Promise.all([...dialers, ...this.#leaving].map((d) => d.close()));
   }
 
   /**

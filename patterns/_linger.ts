@@ -72,9 +72,20 @@ export function flushPipe(
   linger: number,
 ): Promise<void> {
   const link = pipe.link;
-  if (!link) return Promise.resolve();
   // A link that ends (the peer left, or the socket closed) wrote all it will.
-  return _flush(core, [pipe], () => [link], linger, link.done);
+  if (link) return _flush(core, [pipe], () => [link], linger, link.done);
+  // No link yet: the pipe's dialer goes on, and its links write it out;
+  // closing the socket ends the wait.
+  const closing = core.closing;
+  let closed!: () => void;
+  const until = new Promise<void>((resolve) => {
+    closed = resolve;
+    closing.addEventListener("abort", closed, { once: true });
+  });
+  const links = () => (pipe.link ? [pipe.link] : []);
+  return _flush(core, [pipe], links, linger, until).finally(() =>
+    closing.removeEventListener("abort", closed)
+  );
 }
 
 /**

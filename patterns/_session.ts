@@ -63,6 +63,7 @@ export class SocketSession implements Session {
         // sent on the way out is nobody's (and its pipe may hold what a
         // peer before it left unread).
         if (!this.#handshaken) return false;
+        if (pipe.closedHere) return true;
         if (pipe.conflate && pipe.inbound.length > 0) {
           // Already queued for reading: replace, do not announce again.
           pipe.inbound.clear();
@@ -126,6 +127,13 @@ export class SocketSession implements Session {
     const pipe = this.#pipe;
     const host = this.#host;
     pipe.peer = peer;
+    if (pipe.closedHere) {
+      // Disconnected while it connected: it writes out what it holds, and
+      // nothing more is routed to it or read from it.
+      this.#handshaken = true;
+      this.#link.wake();
+      return true;
+    }
     if (pipe.transient) host.attach(pipe);
     if (host.probeRouter) {
       pipe.writeControl((writer) => writer.sendMessage([new Uint8Array(0)]));

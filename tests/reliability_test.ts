@@ -349,6 +349,60 @@ Deno.test("disconnect() writes what is queued within linger, as zmq_disconnect; 
   }
 });
 
+Deno.test("disconnect() before the connection is up keeps connecting within linger for what is queued, as zmq_disconnect; the peer gets it", async (t) => {
+  await using peer = new LibzmqPeer();
+  const words = ["a", "b".repeat(300), ""];
+  await t.step(
+    "the peer is there: connect, send, disconnect at once",
+    async () => {
+      const pull = await peer.open("Pull");
+      const endpoint = await pull.bind("tcp://127.0.0.1:*");
+      const push = new Push();
+      push.connect(endpoint);
+      for (const word of words) await push.send(word, timeout());
+      await push.disconnect(endpoint);
+      for (const word of words) {
+        assertEquals((await pull.receive()).map(decode), [word]);
+      }
+      assertEquals(await push.close(), { dropped: 0, unread: 0 });
+      await pull.close();
+    },
+  );
+  await t.step("the peer comes while the disconnect waits", async () => {
+    const endpoint = `tcp://127.0.0.1:${freePort()}`;
+    const push = new Push({ linger: 10_000, reconnectInterval: 20 });
+    push.connect(endpoint);
+    for (const word of words) await push.send(word, timeout());
+    const leaving = push.disconnect(endpoint);
+    const pull = await peer.open("Pull");
+    await pull.bind(endpoint);
+    await deadline(leaving, 5000);
+    for (const word of words) {
+      assertEquals((await pull.receive()).map(decode), [word]);
+    }
+    assertEquals(await push.close(), { dropped: 0, unread: 0 });
+    await pull.close();
+  });
+  await t.step("no peer comes: dropped once linger has passed", async () => {
+    const endpoint = `tcp://127.0.0.1:${freePort()}`;
+    const push = new Push({ linger: 50, reconnectInterval: 20 });
+    push.connect(endpoint);
+    for (const word of words) await push.send(word, timeout());
+    await deadline(push.disconnect(endpoint), 5000);
+    assertEquals(await push.close(), { dropped: 3, unread: 0 });
+  });
+  await t.step("closing the socket ends a disconnect's wait", async () => {
+    const endpoint = `tcp://127.0.0.1:${freePort()}`;
+    const push = new Push({ linger: -1, reconnectInterval: 20 });
+    push.connect(endpoint);
+    for (const word of words) await push.send(word, timeout());
+    const leaving = push.disconnect(endpoint);
+    push.linger = 0;
+    await deadline(push.close(), 5000);
+    await deadline(leaving, 5000);
+  });
+});
+
 Deno.test("disconnect(): two at once each settle once their queue is written", async () => {
   await using a = new Pull();
   await a.bind("tcp://127.0.0.1:0");
