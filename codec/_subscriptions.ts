@@ -19,7 +19,7 @@ export type SubscriptionEvent = {
 
 /** How one socket type's subscriptions are written and read. */
 export class SubscriptionCodec {
-  /** A PUB or XPUB: one-frame messages starting with 0x01/0x00 subscribe. */
+  /** A PUB or XPUB: frames starting with 0x01/0x00 subscribe (see readMessage). */
   readonly asMessages: boolean;
   /** A DISH: it joins groups, and each message is a group and a body. */
   readonly joins: boolean;
@@ -50,6 +50,35 @@ export class SubscriptionCodec {
     body[0] = subscribe ? 1 : 0;
     body.set(topic, 1);
     return [body, 0];
+  }
+
+  /**
+   * Reads a data message to a PUB or XPUB as libzmq's XPUB does: each frame
+   * that starts with 0x01 or 0x00 subscribes or cancels (libzmq looks at
+   * every frame of a message, ZMQ_ONLY_FIRST_SUBSCRIBE being off), in frame
+   * order; the other frames stay a message.
+   *
+   * @returns The frames that are not subscriptions (`frames` itself when
+   * none is), maybe none.
+   */
+  readMessage(
+    frames: Uint8Array[],
+    events: { push(event: SubscriptionEvent): unknown },
+  ): Uint8Array[] {
+    let rest: Uint8Array[] | undefined;
+    for (let i = 0; i < frames.length; i++) {
+      const frame = frames[i];
+      if (frame.length === 0 || frame[0] > 1) {
+        rest?.push(frame);
+        continue;
+      }
+      rest ??= frames.slice(0, i);
+      events.push({
+        type: frame[0] === 1 ? "subscribe" : "cancel",
+        topic: frame.subarray(1),
+      });
+    }
+    return rest ?? frames;
   }
 
   /**

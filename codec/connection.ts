@@ -399,17 +399,11 @@ export class Connection {
       this.#onCommand(parseCommand(body), events);
       return;
     }
-    const frames = this.#assembler.add(body, (flags & FLAG_MORE) !== 0);
+    let frames = this.#assembler.add(body, (flags & FLAG_MORE) !== 0);
     if (!frames) return;
-    if (
-      this.#subscriptionsAsMessages && frames.length === 1 &&
-      body.length > 0 && body[0] <= 1
-    ) {
-      events.push({
-        type: body[0] === 1 ? "subscribe" : "cancel",
-        topic: body.subarray(1),
-      });
-      return;
+    if (this.#subscriptionsAsMessages) {
+      frames = this.#subscriptions.readMessage(frames, events);
+      if (frames.length === 0) return;
     }
     if (this.#groupMessages) checkGroupMessage(frames);
     // An indexed store, which V8 inlines; `push` here was a builtin call.

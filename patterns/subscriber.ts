@@ -202,14 +202,22 @@ class _XSubscriberRouting extends SubscriberRouting {
   }
 
   override send(frames: Message): boolean {
-    const [first] = frames;
-    if (frames.length === 1 && first.length > 0 && first[0] <= 1) {
-      const topic = first.subarray(1);
-      if (first[0] === 1) this.subscribe([topic]);
+    // Each frame that starts with 0x01 or 0x00 subscribes or cancels, as
+    // libzmq's XSUB reads every frame of a message (kept for its resends);
+    // the others go on as a message. Sending never waits here.
+    let rest: Uint8Array[] | undefined;
+    for (let i = 0; i < frames.length; i++) {
+      const frame = frames[i];
+      if (frame.length === 0 || frame[0] > 1) {
+        rest?.push(frame);
+        continue;
+      }
+      rest ??= frames.slice(0, i);
+      const topic = frame.subarray(1);
+      if (frame[0] === 1) this.subscribe([topic]);
       else this.unsubscribe([topic]);
-      return true;
     }
-    return this.#fanOut.send(frames);
+    return (rest ?? frames).length === 0 || this.#fanOut.send(rest ?? frames);
   }
 }
 

@@ -36,7 +36,10 @@ export interface XPublisherOptions extends PublisherOptions {
  * (by default only the first subscription to a prefix and its last
  * cancellation, as libzmq). A subscriber that leaves cancels its
  * subscriptions; one this socket connected to keeps them while its link
- * is down, as in libzmq. Other messages from XSUB peers are received as they are.
+ * is down, as in libzmq. As libzmq's XPUB, every frame of an XSUB peer's
+ * message that starts with 0x01 or 0x00 is a subscription or cancellation
+ * (ZMQ_ONLY_FIRST_SUBSCRIBE is off); its other frames are received as a
+ * message.
  *
  * @example
  * ```ts
