@@ -197,7 +197,7 @@ export class SocketCore implements RoutingHost, SessionHost {
     pipe.dropControl();
     this.events.push({ type: "disconnected", endpoint: pipe.endpoint });
     if (pipe.transient) {
-      this.remove(pipe);
+      this.remove(pipe, pipe.closedHere); // ours (unbind) counts as dropped
     } else {
       this.routing.disconnected?.(pipe);
     }

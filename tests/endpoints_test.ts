@@ -13,6 +13,33 @@ import { Pull, Push, ZmqError } from "../mod.ts";
 import { decode, runPython, timeout } from "./_helpers.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 
+Deno.test("ipc: a path a listener answers on is EADDRINUSE, this socket's or another's; a socket file nobody answers on is taken over", async () => {
+  const directory = Deno.makeTempDirSync();
+  const endpoint = `ipc://${directory}/in-use`;
+  try {
+    const pull = new Pull();
+    await pull.bind(endpoint);
+    for (const socket of [pull, new Pull()]) {
+      const error = await assertRejects(() => socket.bind(endpoint), ZmqError);
+      assertEquals(error.code, "EADDRINUSE");
+      assert(error.message.includes("a listener answers there"));
+      if (socket !== pull) await socket.close();
+    }
+    // A file left by a listener that is gone (a process that died).
+    const stale = Deno.listen({
+      transport: "unix",
+      path: `${directory}/stale`,
+    });
+    stale.close();
+    const push = new Push();
+    await push.bind(`ipc://${directory}/stale`);
+    await push.close();
+    await pull.close();
+  } finally {
+    Deno.removeSync(directory, { recursive: true });
+  }
+});
+
 Deno.test("ipc://* binds a fresh temporary path, as libzmq's; a libzmq peer reaches it, and close removes it", async () => {
   await using peer = new LibzmqPeer();
   const pull = new Pull();

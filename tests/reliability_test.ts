@@ -349,6 +349,30 @@ Deno.test("disconnect() writes what is queued within linger, as zmq_disconnect; 
   }
 });
 
+Deno.test("unbind: what was queued for the peers it cuts off counts as dropped in close's summary, as disconnect's does", async () => {
+  const push = new Push({ sendHighWaterMark: 10, sendTimeout: 0 });
+  await push.bind("tcp://127.0.0.1:0");
+  await using pull = new Pull({ receiveHighWaterMark: 1 });
+  pull.connect(push.lastEndpoint!);
+  await push.events.wait("handshake-succeeded", timeout().signal);
+  // Until the pipe is full: the kernel's buffers and the peer's, then ten.
+  const big = new Uint8Array(64 * 1024);
+  for (let refused = 0; refused < 20;) {
+    try {
+      await push.send(big);
+      refused = 0;
+    } catch (error) {
+      assertEquals((error as ZmqError).code, "EAGAIN");
+      refused++;
+      await new Promise((resolve) => setTimeout(resolve));
+    }
+  }
+  const queued = [...coreOf(push).pipes][0].outbound.length;
+  assert(queued > 0, "queued");
+  await push.unbind(push.lastEndpoint!);
+  assertEquals(await push.close(), { dropped: queued, unread: 0 });
+});
+
 Deno.test("disconnect() before the connection is up keeps connecting within linger for what is queued, as zmq_disconnect; the peer gets it", async (t) => {
   await using peer = new LibzmqPeer();
   const words = ["a", "b".repeat(300), ""];

@@ -88,7 +88,7 @@ async function _removeStaleSocket(path: string): Promise<void> {
     probe.close();
     throw new ZmqError(
       "EADDRINUSE",
-      `ipc://${path} is in use by another process`,
+      `ipc://${path} is in use: a listener answers there (this socket's, another socket's or another process's); libzmq would take the path over, which strands that listener's peers`,
     );
   } catch (error) {
     if (error instanceof ZmqError) throw error;
