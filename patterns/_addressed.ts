@@ -101,7 +101,13 @@ export class Addressed implements Routing {
     // A `connect` peer that comes back keeps the id it had, whatever it
     // announces now: libzmq assumes a peer's routing id never changes.
     const had = pipe.routingId;
-    if (had && this.#peers.get(bytesKey(had)) === pipe) return true;
+    if (
+      had && this.#peers.get(bytesKey(had)) === pipe &&
+      !this.#handedOver.has(pipe)
+    ) return true;
+    // One handed over that connects again is a new peer, as libzmq's new
+    // pipe is: it announces its id afresh, and may take it back.
+    this.#handedOver.delete(pipe);
     const wanted = pipe.assignedRoutingId ?? pipe.peer?.routingId;
     // A generated id is never one a peer announced (libzmq asserts there).
     const inUse = (id: Uint8Array) => this.#peers.has(bytesKey(id));

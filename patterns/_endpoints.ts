@@ -116,8 +116,8 @@ export class Endpoints {
   #mechanism: MechanismFactory;
   #listeners: _Bound[] = [];
   #dialers: _Connected[] = [];
-  /** Dialers of `disconnect`s still connecting for what is queued. */
-  #leaving = new Set<Dialer>();
+  /** The dialers and pipes of `disconnect`s still writing what is queued. */
+  #leaving = new Map<Dialer, Pipe>();
 
   constructor(
     settings: EndpointSettings,
@@ -307,12 +307,11 @@ export class Endpoints {
     const closing = connecting ? undefined : dialer.close();
     if (linger !== 0 && (pipe.link || connecting)) {
       this.#core.retire(pipe);
-      this.#leaving.add(dialer);
-      try {
-        await flushPipe(this.#core, pipe, linger);
-      } finally {
-        this.#leaving.delete(dialer);
-      }
+      this.#leaving.set(dialer, pipe);
+      await flushPipe(this.#core, pipe, linger);
+      // Closing the socket took it over: its linger, dialers and links.
+      if (this.#core.closed) return;
+      this.#leaving.delete(dialer);
     }
     pipe.link?.close();
     await (closing ?? dialer.close());
@@ -361,7 +360,13 @@ export class Endpoints {
 
   async closeDialers(): Promise<void> {
     const dialers = this.#dialers.splice(0).map(({ dialer }) => dialer);
-    await Promise.all([...dialers, ...this.#leaving].map((d) => d.close()));
+    const leaving = [...this.#leaving.keys()];
+    this.#leaving.clear();
+    await Promise.all([...dialers, ...leaving].map((d) => d.close()));
+  }
+
+  leavingPipes(): Pipe[] {
+    return [...this.#leaving.values()];
   }
 
   /**

@@ -16,6 +16,12 @@ export interface ClosableEndpoints {
   closeListeners(): Promise<void>;
   /** Stops dialling; settles when no attempt or timer is left. */
   closeDialers(): Promise<void>;
+  /**
+   * The pipes of `disconnect`s still writing out what is queued: closing
+   * takes them over (they flush within its linger, and what they could
+   * not write counts as dropped).
+   */
+  leavingPipes(): Pipe[];
 }
 
 /**
@@ -35,13 +41,17 @@ export async function shutdown(
   // Linger 0 drops what is queued now, before a wait lets a link write it
   // (links write within microtasks of a send).
   let dropped = 0;
+  const leaving = endpoints.leavingPipes();
   if (linger === 0) {
     for (const pipe of core.pipes) dropped += pipe.dropOutbound();
+    for (const pipe of leaving) dropped += pipe.dropOutbound();
   }
   await endpoints.closeListeners();
   if (linger !== 0) {
-    await _flush(core, [...core.pipes], () => [...core.links.keys()], linger);
+    const pipes = [...core.pipes, ...leaving];
+    await _flush(core, pipes, () => [...core.links.keys()], linger);
   }
+  for (const pipe of leaving) dropped += pipe.dropOutbound();
   const dialers = endpoints.closeDialers();
   // Counted before the links close (an accepted pipe leaves with its link,
   // and a routing may drop what a pipe leaving holds): those left already,
@@ -75,7 +85,7 @@ export function flushPipe(
   // A link that ends (the peer left, or the socket closed) wrote all it will.
   if (link) return _flush(core, [pipe], () => [link], linger, link.done);
   // No link yet: the pipe's dialer goes on, and its links write it out;
-  // closing the socket ends the wait.
+  // closing the socket ends the wait (and takes the pipe over).
   const closing = core.closing;
   let closed!: () => void;
   const until = new Promise<void>((resolve) => {

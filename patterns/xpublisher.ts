@@ -38,8 +38,9 @@ export interface XPublisherOptions extends PublisherOptions {
  * subscriptions; one this socket connected to keeps them while its link
  * is down, as in libzmq. As libzmq's XPUB, every frame of an XSUB peer's
  * message that starts with 0x01 or 0x00 is a subscription or cancellation
- * (ZMQ_ONLY_FIRST_SUBSCRIBE is off); its other frames are received as a
- * message.
+ * (ZMQ_ONLY_FIRST_SUBSCRIBE is off); its other frames are received as one
+ * message, after the notices (libzmq splits a message around a notice
+ * between its frames: `[d1, 0x01A, d2]` comes as `[d1, 0x01A]`, `[d2]`).
  *
  * @example
  * ```ts
@@ -296,7 +297,9 @@ class _XPublisherRouting implements Routing {
       // cancels something (its send_unsubscription), and when it leaves.
       if (this.#last === pipe || held?.size) this.#last = undefined;
       this.#fanOut.cancelAll(pipe);
-      for (const topic of held?.values() ?? []) this.#notify(0, topic);
+      // In byte order (a key has a char per byte), as libzmq's trie.
+      const keys = [...held?.keys() ?? []].sort();
+      for (const key of keys) this.#notify(0, held!.get(key)!);
       this.#host.retrySends();
       return;
     }

@@ -374,6 +374,41 @@ Deno.test("routerHandover: a peer reusing a routing id takes it over", async (t)
   }
 });
 
+Deno.test("routerHandover: a connect peer handed over that comes back announces its id afresh and takes it back, as libzmq's new pipe does", async () => {
+  await using peer = new LibzmqPeer();
+  const router = new Router({ routerHandover: true, reconnectInterval: 20 });
+  const first = await peer.open("Dealer", { routingId: "X" });
+  const firstEndpoint = await first.bind("tcp://127.0.0.1:*");
+  router.connect(firstEndpoint);
+  await first.send(["from the first"]);
+  assertEquals((await router.receive(timeout())).map(decode), [
+    "X",
+    "from the first",
+  ]);
+  const second = await peer.open("Dealer", { routingId: "X" });
+  router.connect(await second.bind("tcp://127.0.0.1:*"));
+  await second.send(["from the second"]);
+  assertEquals((await router.receive(timeout())).map(decode), [
+    "X",
+    "from the second",
+  ]);
+  // The first goes; another with the same id comes where it was.
+  await first.close();
+  await router.events.wait("disconnected", timeout().signal);
+  const again = await peer.open("Dealer", { routingId: "X" });
+  await again.bind(firstEndpoint);
+  await again.send(["from the one back"]);
+  assertEquals((await router.receive(timeout())).map(decode), [
+    "X",
+    "from the one back",
+  ]);
+  await router.send(["X", "to the one back"], timeout());
+  assertEquals((await again.receive()).map(decode), ["to the one back"]);
+  await router.close();
+  await second.close();
+  await again.close();
+});
+
 Deno.test("maxMessageSize drops a libzmq peer that sends more, before buffering it", async (t) => {
   await using peer = new LibzmqPeer();
   for (const weBind of [true, false]) {

@@ -415,16 +415,42 @@ Deno.test("disconnect() before the connection is up keeps connecting within ling
     await deadline(push.disconnect(endpoint), 5000);
     assertEquals(await push.close(), { dropped: 3, unread: 0 });
   });
-  await t.step("closing the socket ends a disconnect's wait", async () => {
-    const endpoint = `tcp://127.0.0.1:${freePort()}`;
-    const push = new Push({ linger: -1, reconnectInterval: 20 });
-    push.connect(endpoint);
-    for (const word of words) await push.send(word, timeout());
-    const leaving = push.disconnect(endpoint);
-    push.linger = 0;
-    await deadline(push.close(), 5000);
-    await deadline(leaving, 5000);
-  });
+  await t.step(
+    "closing the socket ends a disconnect's wait, and counts what it held",
+    async () => {
+      const endpoint = `tcp://127.0.0.1:${freePort()}`;
+      const push = new Push({ linger: -1, reconnectInterval: 20 });
+      push.connect(endpoint);
+      for (const word of words) await push.send(word, timeout());
+      const leaving = push.disconnect(endpoint);
+      push.linger = 0;
+      assertEquals(await deadline(push.close(), 5000), {
+        dropped: 3,
+        unread: 0,
+      });
+      await deadline(leaving, 5000);
+    },
+  );
+  await t.step(
+    "closing the socket takes a waiting disconnect over, within its own linger",
+    async () => {
+      const endpoint = `tcp://127.0.0.1:${freePort()}`;
+      const push = new Push({ linger: -1, reconnectInterval: 20 });
+      push.connect(endpoint);
+      for (const word of words) await push.send(word, timeout());
+      const leaving = push.disconnect(endpoint);
+      push.linger = 10_000;
+      const closing = push.close();
+      const pull = await peer.open("Pull");
+      await pull.bind(endpoint);
+      assertEquals(await deadline(closing, 5000), { dropped: 0, unread: 0 });
+      await deadline(leaving, 5000);
+      for (const word of words) {
+        assertEquals((await pull.receive()).map(decode), [word]);
+      }
+      await pull.close();
+    },
+  );
 });
 
 Deno.test("disconnect(): two at once each settle once their queue is written", async () => {

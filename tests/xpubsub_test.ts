@@ -472,6 +472,26 @@ Deno.test("xpubManual: every notice told, none applied; the application subscrib
   await automatic.close();
 });
 
+Deno.test("xpubManual: a leaving libzmq XSUB's cancellations are told in byte order, as libzmq's manual trie", async () => {
+  await using peer = new LibzmqPeer();
+  const xpub = new XPublisher({ xpubManual: true });
+  await xpub.bind("tcp://127.0.0.1:0");
+  const xsub = await peer.open("XSubscriber");
+  await xsub.connect(xpub.lastEndpoint!);
+  await xsub.send(notice(1, "B"));
+  assertEquals(
+    await sendUntilReceived(() => xsub.touch(), receive(xpub)),
+    notice(1, "B"),
+  );
+  await xsub.send(notice(1, "A"));
+  assertEquals(await receive(xpub), notice(1, "A"));
+  await xsub.close();
+  // Subscribed B then A: told A then B (ours told B then A).
+  assertEquals(await receive(xpub), notice(0, "A"));
+  assertEquals(await receive(xpub), notice(0, "B"));
+  await xpub.close();
+});
+
 Deno.test("xpubManual: readable sets a notice aside without making its peer the one subscribe() applies to, as libzmq's poll", async () => {
   await using peer = new LibzmqPeer();
   const xpub = new XPublisher({ xpubManual: true });
