@@ -34,7 +34,7 @@ import {
 export interface WebSocketConnectionOptions extends ConnectionOptions {
   /** The client sends the upgrade request and masks its frames. */
   role: "client" | "server";
-  /** The HTTP path: asked for by a client, the only one a server serves. */
+  /** The HTTP path a client asks for (a server serves any, as libzmq). */
   path: string;
   /** The client's `Host` header. */
   host?: string;
@@ -346,7 +346,9 @@ export class WebSocketConnection {
   }
 
   #answer(head: HttpHead): void {
-    const [method, path] = head.line.split(" ");
+    // Any path is served, as libzmq's ws engine never compares it: a
+    // client that asks for another path than the one bound reaches us.
+    const [method] = head.line.split(" ");
     const key = head.headers.get("sec-websocket-key");
     const refuse = (
       status: 400 | 404 | 426,
@@ -363,12 +365,6 @@ export class WebSocketConnection {
       throw refuse(
         426,
         "a ZeroMQ endpoint: connect with ZWS 2.0 over WebSocket",
-      );
-    }
-    if (path !== this.#path) {
-      throw refuse(
-        404,
-        `no ZeroMQ endpoint at ${path}; this one is at ${this.#path}`,
       );
     }
     const offered = (head.headers.get("sec-websocket-protocol") ?? "")

@@ -33,20 +33,6 @@ export class Addressed implements Routing {
   #queue = new FairQueue();
   #peers = new Map<string, Pipe>();
   #ids = new RoutingIdGenerator();
-  /**
-   * Peers whose routing id another has (no handover): connected but never
-   * addressed, what they send dropped, as libzmq keeps them anonymous
-   * rather than have them reconnect every interval.
-   */
-  #anonymous = new WeakSet<Pipe>();
-  /**
-   * Peers a newcomer took the routing id of (handover): still connected,
-   * as libzmq only ends the old pipe, not its connection (closed, the old
-   * peer would reconnect with its id and take it back, every reconnect
-   * interval). What they sent before stays readable under a generated id;
-   * nothing more from them is delivered, nothing is sent to them.
-   */
-  #handedOver = new WeakSet<Pipe>();
 
   constructor(settings: AddressedSettings) {
     this.#settings = settings;
@@ -64,7 +50,7 @@ export class Addressed implements Routing {
     const pipe = this.#peers.get(bytesKey(frames[0]));
     // A `connect` peer keeps its id while its link is down, and what is
     // sent to it queues, as in libzmq.
-    if (!pipe || !pipe.attached || this.#handedOver.has(pipe)) {
+    if (!pipe || !pipe.attached || pipe.unheard === "handedOver") {
       if (!mandatory) return true;
       throw new ZmqError(
         "EHOSTUNREACH",
@@ -103,11 +89,10 @@ export class Addressed implements Routing {
     const had = pipe.routingId;
     if (
       had && this.#peers.get(bytesKey(had)) === pipe &&
-      !this.#handedOver.has(pipe)
+      pipe.unheard !== "handedOver"
     ) return true;
     // One handed over that connects again is a new peer, as libzmq's new
     // pipe is: it announces its id afresh, and may take it back.
-    this.#handedOver.delete(pipe);
     const wanted = pipe.assignedRoutingId ?? pipe.peer?.routingId;
     // A generated id is never one a peer announced (libzmq asserts there).
     const inUse = (id: Uint8Array) => this.#peers.has(bytesKey(id));
@@ -119,16 +104,16 @@ export class Addressed implements Routing {
       // a generated id, and is heard no more.
       if (!this.#settings.routerHandover) {
         this.#forget(pipe);
-        this.#anonymous.add(pipe);
+        pipe.unheard = "anonymous";
         return true;
       }
       this.#forget(existing);
       existing.routingId = this.#ids.next(inUse);
       this.#peers.set(bytesKey(existing.routingId), existing);
-      this.#handedOver.add(existing);
+      existing.unheard = "handedOver";
     }
     this.#forget(pipe);
-    this.#anonymous.delete(pipe);
+    pipe.unheard = undefined;
     pipe.routingId = id;
     this.#peers.set(bytesKey(id), pipe);
     return true;
@@ -140,9 +125,10 @@ export class Addressed implements Routing {
   }
 
   arrived(pipe: Pipe): void {
-    if (this.#anonymous.has(pipe)) pipe.inbound.clear();
-    else if (this.#handedOver.has(pipe)) pipe.inbound.pop();
-    else this.#queue.arrived(pipe);
+    const unheard = pipe.unheard;
+    if (unheard === undefined) this.#queue.arrived(pipe);
+    else if (unheard === "anonymous") pipe.inbound.clear();
+    else pipe.inbound.pop();
   }
 
   #forget(pipe: Pipe): void {

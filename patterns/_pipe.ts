@@ -88,6 +88,15 @@ export class Pipe {
   routingId: Uint8Array | undefined;
   /** The routing id a ROUTER gives this peer whatever it announces (`connect` with `routingId`). */
   assignedRoutingId: Uint8Array | undefined;
+  /**
+   * A ROUTER peer connected but not heard, as libzmq keeps it rather than
+   * have it reconnect every interval: `anonymous`, a newcomer whose routing
+   * id another has (no handover), what it sends dropped; `handedOver`, the
+   * old holder of an id a newcomer took, what it sent before still
+   * readable, nothing more, and nothing sent to it. A field, not a set: a
+   * ROUTER looks at it for each message.
+   */
+  unheard: "anonymous" | "handedOver" | undefined;
   readonly #sendHighWaterMark: number;
   readonly #receiveHighWaterMark: number;
   #subscriptions: SubscriptionTrie | undefined;

@@ -20,8 +20,13 @@ import { defineRouting, type Routing, type RoutingHost } from "./_routing.ts";
 
 /** A message a {@linkcode Dish} received: its one frame, and its group. */
 export type DishMessage = Message & {
-  /** The group it was sent to (UTF-8). */
+  /** The group it was sent to, decoded as UTF-8. */
   group: string;
+  /**
+   * The group's bytes, as sent: what tells groups apart that are not UTF-8
+   * (they decode alike), as libzmq hands out the group.
+   */
+  groupBytes: Uint8Array;
 };
 
 /**
@@ -137,7 +142,10 @@ class _DishRouting implements Routing {
       const [group, body] = message;
       // A radio sends what was joined; udp and a leave on its way do not.
       if (!this.#groups.has(bytesKey(group))) continue;
-      return Object.assign([body], { group: groupText(group) });
+      return Object.assign([body], {
+        group: groupText(group),
+        groupBytes: group,
+      });
     }
   }
 

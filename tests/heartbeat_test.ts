@@ -37,6 +37,55 @@ Deno.test("heartbeats drop a peer that completed its handshake and then fell sil
   }
 });
 
+Deno.test("a peer that stops reading is dropped though our writes to it wait: on a heartbeat timeout at once, on another error within a second, as libzmq closes", async (t) => {
+  for (const ending of ["heartbeat", "protocol"] as const) {
+    await t.step(ending, async () => {
+      const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      const push = new Push({
+        heartbeatInterval: 100,
+        heartbeatTimeout: 300,
+        sendTimeout: 0,
+        reconnectInterval: -1,
+      });
+      push.connect(`tcp://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`);
+      const raw = await listener.accept();
+      try {
+        // A PULL that says hello, then reads nothing (a hung process).
+        await deadline(handshakeAs(raw, "PULL"), 5000);
+        await push.events.wait("handshake-succeeded", timeout().signal);
+        // Until the kernel's buffers are full and the writer waits on them.
+        const big = new Uint8Array(256 * 1024);
+        let refused = 0;
+        while (refused < 20) {
+          try {
+            await push.send(big);
+            refused = 0;
+          } catch {
+            refused++;
+            await new Promise((resolve) => setTimeout(resolve));
+          }
+        }
+        // A frame with reserved flag bits: a protocol error, not a timeout.
+        if (ending === "protocol") await raw.write(new Uint8Array([0xf0, 0]));
+        const failed = await push.events.wait(
+          "protocol-error",
+          timeout().signal,
+        );
+        assertEquals(
+          failed.kind,
+          ending === "heartbeat" ? "timeout" : "protocol",
+        );
+        // Before, the link waited for its writes for ever: no disconnect.
+        await push.events.wait("disconnected", timeout().signal);
+      } finally {
+        raw.close();
+        listener.close();
+        await push.close();
+      }
+    });
+  }
+});
+
 // Between the sockets sits a relay that counts the PINGs and PONGs: the
 // window the link must survive is measured in answered PINGs, and each is
 // several times shorter than the timeout that would end the link, so that a

@@ -256,3 +256,24 @@ for (const transport of ["tcp", "ipc", "ws"] as const) {
     }
   });
 }
+
+Deno.test("ws: a bound socket serves any path, as libzmq's ws engine never compares it; a libzmq REQ that asks for another is answered", async () => {
+  await using peer = new LibzmqPeer();
+  const reply = new Reply();
+  await reply.bind("ws://127.0.0.1:0/right");
+  const port = new URL(reply.lastEndpoint!.replace("ws:", "http:")).port;
+  for (const path of ["/wrong", ""]) {
+    const request = await peer.open("Request");
+    await request.connect(`ws://127.0.0.1:${port}${path}`);
+    await request.send(["hello", "x".repeat(300)]);
+    const asked = await reply.receive({ signal: AbortSignal.timeout(5000) });
+    assertEquals(asked.map((f) => f.length), [5, 300]);
+    await reply.send(["world"]);
+    assertEquals(
+      (await request.receive()).map((f) => new TextDecoder().decode(f)),
+      ["world"],
+    );
+    await request.close();
+  }
+  await reply.close();
+});

@@ -321,6 +321,30 @@ Deno.test("RADIO and DISH against libzmq", async (t) => {
       }
       await dish.close();
     });
+    await t.step(
+      `RADIO (libzmq) → DISH (ours): groups that are not UTF-8 come as their bytes, ${how}`,
+      async () => {
+        const radio = await peer.open("Radio");
+        await using dish = new Dish();
+        const groups = [
+          new Uint8Array([0xff]),
+          new Uint8Array([0xfe]),
+        ];
+        dish.join(...groups);
+        await link(dish, radio, weBind);
+        const first = await sendUntilReceived(
+          () => radio.send(["a"], { group: groups[0] }),
+          receive(dish),
+        );
+        await radio.send(["b"], { group: groups[1] });
+        const second = await receive(dish);
+        // Both decode to the same text; their bytes tell them apart.
+        assertEquals(first.group, second.group);
+        assertEquals([first.groupBytes, second.groupBytes], groups);
+        assertEquals([decode(first[0]), decode(second[0])], ["a", "b"]);
+        await radio.close();
+      },
+    );
     await t.step(`RADIO (libzmq) → DISH (ours) over tcp, ${how}`, async () => {
       const radio = await peer.open("Radio");
       await using dish = new Dish();

@@ -216,14 +216,6 @@ const CASES: Case[] = [
     kind: "protocol",
   },
   {
-    name: "a wrong path",
-    bytes: (port) => upgradeRequest(port, { path: "/other" }),
-    status: "HTTP/1.1 404 Not Found",
-    event: "handshake-failed",
-    kind: "protocol",
-    reason: "/other",
-  },
-  {
     name: "a wrong Sec-WebSocket-Protocol",
     bytes: (port) => upgradeRequest(port, { protocol: "ZWS2.0/CURVE" }),
     status: "HTTP/1.1 400 Bad Request",

@@ -23,6 +23,13 @@ export type LinkCodec = Connection | WebSocketConnection | RawConnection;
 export const monotonicNow = (): number => performance.now();
 
 /**
+ * How long a failed connection may take to write out what it still has (an
+ * ERROR) before it closes all the same: a peer that reads nothing more (a
+ * hung process) must not keep it, its descriptor and its queue.
+ */
+export const ERROR_FLUSH_MS = 1000;
+
+/**
  * What the driver asks of its link: the link itself, not closures made for
  * it (each closure and its context is memory every idle connection holds).
  */
@@ -126,10 +133,21 @@ export class CodecDriver implements Due {
       if (event.type === "error") {
         this.error = event.error;
         this.#session.handle(event);
-        // Write out what the codec still has (an ERROR), then close. Wake
-        // first: an idle writer counts as flushed.
+        // A peer that timed out (heartbeats, TTL, handshake) is taken for
+        // gone, as libzmq closes at once: nothing more is written to it.
+        if (event.error.kind === "timeout") {
+          this.#link.close();
+          return false;
+        }
+        // Write out what the codec still has (an ERROR), then close, within
+        // ERROR_FLUSH_MS. Wake first: an idle writer counts as flushed.
         this.#link.wake();
-        this.#link.whenFlushed().then(() => this.#link.close());
+        const link = this.#link;
+        const timer = setTimeout(() => link.close(), ERROR_FLUSH_MS);
+        link.whenFlushed().then(() => {
+          clearTimeout(timer);
+          link.close();
+        });
         return false;
       }
       // From the handshake deadline to the heartbeat timers.
