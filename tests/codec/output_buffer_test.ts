@@ -21,7 +21,7 @@ function fill(batch: WriteBatch, count: number, size: number, value: number) {
 
 Deno.test("write batch: small writes share a buffer, large bodies go by reference", () => {
   const output = new OutputBuffer();
-  const large = new Uint8Array(128 * 1024).fill(7);
+  const large = new Uint8Array(8192).fill(7);
   output.writeFrame(new Uint8Array([1, 2, 3]), 0);
   output.writeFrame(large, codec.FLAG_MORE);
   output.writeFrame(new Uint8Array([4]), 0);
@@ -39,8 +39,8 @@ Deno.test("write batch: small writes share a buffer, large bodies go by referenc
     0,
     0,
     0,
-    2,
     0,
+    0x20,
     0,
   ]);
   assertEquals(chunks[1], large, "the body itself, not a copy");
@@ -49,17 +49,27 @@ Deno.test("write batch: small writes share a buffer, large bodies go by referenc
   assertEquals(output.pendingBytes, 0);
 });
 
-Deno.test("write batch: bodies under 128 KiB go beside their headers, several 64 KiB frames to a write", () => {
+Deno.test("write batch: with reuse, two or more bodies by reference in one take go out joined, a lone one by reference", () => {
   const output = new OutputBuffer(true);
   const body = new Uint8Array(64 * 1024).fill(9);
+  output.writeFrame(body, 0);
+  // A lone one: its header, then the body itself (a copy costs more).
+  let chunks = output.take();
+  assertEquals(chunks.map((chunk) => chunk.length), [9, 64 * 1024]);
+  assert(chunks[1] === body);
+  // Three in one take: one chunk, one write, where six were.
   for (let i = 0; i < 3; i++) output.writeFrame(body, 0);
-  const chunks = output.take();
-  // One chunk for all three: a write each for header and body was six.
+  chunks = output.take();
   assertEquals(chunks.map((chunk) => chunk.length), [3 * (9 + 64 * 1024)]);
   const frames = new codec.FrameDecoder().decode(chunks[0]);
   assertEquals(frames.length, 3);
   for (const frame of frames) assertEquals(frame.body, body);
-  assert(frames.every((frame) => frame.body.buffer !== body.buffer));
+  // The next take joins into the same buffer: the last was written.
+  const first = chunks[0].buffer;
+  for (let i = 0; i < 2; i++) output.writeFrame(body, 0);
+  assert(output.take()[0].buffer === first);
+  // Idle: nothing held.
+  assertEquals(output.take(), []);
 });
 
 Deno.test("write batch with reuse: what was taken stays intact until the next take, then its buffers fill again", () => {
