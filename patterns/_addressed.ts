@@ -89,10 +89,11 @@ export class Addressed implements Routing {
     const had = pipe.routingId;
     if (
       had && this.#peers.get(bytesKey(had)) === pipe &&
-      pipe.unheard !== "handedOver"
+      pipe.unheard === undefined
     ) return true;
-    // One handed over that connects again is a new peer, as libzmq's new
-    // pipe is: it announces its id afresh, and may take it back.
+    // One unheard (handed over, or anonymous and given its connect id back
+    // at attach) that connects again is a new peer, as libzmq's new pipe
+    // is: it announces its id afresh, and may take it back.
     const wanted = pipe.assignedRoutingId ?? pipe.peer?.routingId;
     // A generated id is never one a peer announced (libzmq asserts there).
     const inUse = (id: Uint8Array) => this.#peers.has(bytesKey(id));

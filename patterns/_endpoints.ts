@@ -22,7 +22,7 @@ import type {
 import { ws } from "../transport/ws.ts";
 import type { SocketEventsController } from "./events.ts";
 import type { ConnectOptions } from "./options.ts";
-import type { SocketCore } from "./_core.ts";
+import { closedError, type SocketCore } from "./_core.ts";
 import { flushPipe } from "./_linger.ts";
 import type { MechanismFactory } from "./_mechanism_factory.ts";
 import type { Pipe } from "./_pipe.ts";
@@ -276,6 +276,8 @@ export class Endpoints {
   }
 
   async disconnect(endpoint: string): Promise<void> {
+    // Closing took every pipe over (and counts what they hold).
+    if (this.#core.closed) throw closedError();
     const entries = this.#dialers.filter((entry) =>
       entry.endpoint === endpoint
     );
@@ -308,15 +310,18 @@ export class Endpoints {
     if (linger !== 0 && (pipe.link || connecting)) {
       this.#core.retire(pipe);
       this.#leaving.set(dialer, pipe);
+      // Its own linger holds while the socket closes too (as libzmq's
+      // session keeps it): close drops what is left at its own.
       await flushPipe(this.#core, pipe, linger);
-      // Closing the socket took it over: its linger, dialers and links.
-      if (this.#core.closed) return;
       this.#leaving.delete(dialer);
     }
     pipe.link?.close();
-    await (closing ?? dialer.close());
-    // What a disconnect could not write counts as dropped at close.
+    // What a disconnect could not write counts as dropped at close: now,
+    // so that a close starting meanwhile finds it counted, and its wait
+    // for what this pipe held ends.
     this.#core.remove(pipe, true);
+    this.#core.progress();
+    await (closing ?? dialer.close());
   }
 
   /** Takes a `connect` off the list `disconnect` and close go by. */

@@ -45,6 +45,7 @@ export async function shutdown(
   if (linger === 0) {
     for (const pipe of core.pipes) dropped += pipe.dropOutbound();
     for (const pipe of leaving) dropped += pipe.dropOutbound();
+    core.progress(); // a disconnect waiting for those ends its wait
   }
   await endpoints.closeListeners();
   if (linger !== 0) {
@@ -52,6 +53,7 @@ export async function shutdown(
     await _flush(core, pipes, () => [...core.links.keys()], linger);
   }
   for (const pipe of leaving) dropped += pipe.dropOutbound();
+  core.progress();
   const dialers = endpoints.closeDialers();
   // Counted before the links close (an accepted pipe leaves with its link,
   // and a routing may drop what a pipe leaving holds): those left already,
@@ -84,18 +86,9 @@ export function flushPipe(
   const link = pipe.link;
   // A link that ends (the peer left, or the socket closed) wrote all it will.
   if (link) return _flush(core, [pipe], () => [link], linger, link.done);
-  // No link yet: the pipe's dialer goes on, and its links write it out;
-  // closing the socket ends the wait (and takes the pipe over).
-  const closing = core.closing;
-  let closed!: () => void;
-  const until = new Promise<void>((resolve) => {
-    closed = resolve;
-    closing.addEventListener("abort", closed, { once: true });
-  });
-  const links = () => (pipe.link ? [pipe.link] : []);
-  return _flush(core, [pipe], links, linger, until).finally(() =>
-    closing.removeEventListener("abort", closed)
-  );
+  // No link yet: the pipe's dialer goes on, and its links write it out
+  // (closing the socket drops what is left at its own linger).
+  return _flush(core, [pipe], () => (pipe.link ? [pipe.link] : []), linger);
 }
 
 /**

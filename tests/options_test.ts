@@ -409,6 +409,42 @@ Deno.test("routerHandover: a connect peer handed over that comes back announces 
   await again.close();
 });
 
+Deno.test("routerHandover off: an immediate connect peer left anonymous (its id in use) is heard again once it reconnects after its rival left", async () => {
+  await using peer = new LibzmqPeer();
+  const router = new Router({ immediate: true, reconnectInterval: 20 });
+  await router.bind("tcp://127.0.0.1:0");
+  const ready = () => [...coreOf(router).pipes].filter((p) => p.ready).length;
+  const rival = await peer.open("Dealer", { routingId: "X" });
+  await rival.connect(router.lastEndpoint!);
+  await rival.send(["from the rival"]);
+  assertEquals((await router.receive(timeout())).map(decode), [
+    "X",
+    "from the rival",
+  ]);
+  // Ours connects naming its peer X too: X is taken, it stays anonymous.
+  const first = await peer.open("Dealer");
+  const endpoint = await first.bind("tcp://127.0.0.1:*");
+  router.connect(endpoint, { routingId: "X" });
+  await until(() => ready() === 2, "both peers connected");
+  await rival.close();
+  await until(() => ready() === 1, "the rival gone");
+  await first.close();
+  await until(() => ready() === 0, "the first peer gone");
+  const again = await peer.open("Dealer");
+  await again.bind(endpoint);
+  await until(() => ready() === 1, "the peer back");
+  await router.send(["X", "ping"], timeout());
+  assertEquals((await again.receive()).map(decode), ["ping"]);
+  await again.send(["from the one back"]);
+  // Before, it stayed anonymous: what it sent was dropped.
+  assertEquals((await router.receive(timeout())).map(decode), [
+    "X",
+    "from the one back",
+  ]);
+  await router.close();
+  await again.close();
+});
+
 Deno.test("maxMessageSize drops a libzmq peer that sends more, before buffering it", async (t) => {
   await using peer = new LibzmqPeer();
   for (const weBind of [true, false]) {

@@ -432,6 +432,71 @@ Deno.test("disconnect() before the connection is up keeps connecting within ling
     },
   );
   await t.step(
+    "a disconnect's own linger holds while the socket closes with a longer one, as libzmq's session",
+    async () => {
+      const endpoint = `tcp://127.0.0.1:${freePort()}`;
+      const push = new Push({ linger: 100, reconnectInterval: 20 });
+      push.connect(endpoint);
+      for (const word of words) await push.send(word, timeout());
+      const leaving = push.disconnect(endpoint);
+      push.linger = -1;
+      // Before, close waited for ever for what the disconnect held.
+      assertEquals(await deadline(push.close(), 5000), {
+        dropped: 3,
+        unread: 0,
+      });
+      await deadline(leaving, 5000);
+    },
+  );
+  await t.step(
+    "disconnect() while the socket closes is ETERM; close counts what it held",
+    async () => {
+      const endpoint = `tcp://127.0.0.1:${freePort()}`;
+      const push = new Push({ linger: 200, reconnectInterval: 20 });
+      push.connect(endpoint);
+      for (const word of words) await push.send(word, timeout());
+      const closing = push.close();
+      const error = await assertRejects(() => push.disconnect(endpoint));
+      assertEquals((error as ZmqError).code, "ETERM");
+      assertEquals(await deadline(closing, 5000), { dropped: 3, unread: 0 });
+    },
+  );
+  await t.step(
+    "a close that starts as a disconnect's linger ends counts what it held",
+    async () => {
+      // A peer that accepts and never greets: a link, and no handshake.
+      const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      const accepted: Deno.Conn[] = [];
+      const accepting = (async () => {
+        for await (const conn of listener) accepted.push(conn);
+      })();
+      try {
+        const endpoint = `tcp://127.0.0.1:${
+          (listener.addr as Deno.NetAddr).port
+        }`;
+        for (let run = 0; run < 3; run++) {
+          const push = new Push({ linger: 100, reconnectInterval: 20 });
+          push.connect(endpoint);
+          await push.events.wait("connected", timeout().signal);
+          for (const word of words) await push.send(word, timeout());
+          const leaving = push.disconnect(endpoint);
+          const summary = await new Promise((resolve) =>
+            setTimeout(() => {
+              push.linger = 0;
+              resolve(push.close());
+            }, 100)
+          );
+          assertEquals(summary, { dropped: 3, unread: 0 }, `run ${run}`);
+          await deadline(leaving, 5000);
+        }
+      } finally {
+        listener.close();
+        await accepting.catch(() => {});
+        for (const conn of accepted) conn.close();
+      }
+    },
+  );
+  await t.step(
     "closing the socket takes a waiting disconnect over, within its own linger",
     async () => {
       const endpoint = `tcp://127.0.0.1:${freePort()}`;
