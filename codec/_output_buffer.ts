@@ -229,9 +229,15 @@ export class WriteBatch {
     // still goes by reference, as its copy costs more than a write (a
     // 64 KiB round trip: 138-142 µs by reference, 152-163 copied).
     if (appended < 2 || pending > LARGE_BATCH_SIZE) return chunks;
-    // The last take's, if it joined: written by now.
-    const joined = this.#joined ??= pools.get(LARGE_BATCH_SIZE)!.pop() ??
-      new Uint8Array(LARGE_BATCH_SIZE);
+    // The last take's, if it joined and is of the size wanted: written by
+    // now. Sized by what is joined: a burst of small bodies to many peers
+    // takes 64 KiB each, not 256.
+    const size = pending <= BATCH_SIZE ? BATCH_SIZE : LARGE_BATCH_SIZE;
+    let joined = this.#joined;
+    if (joined?.length !== size) {
+      if (joined) giveBack(joined);
+      joined = this.#joined = pools.get(size)!.pop() ?? new Uint8Array(size);
+    }
     let at = 0;
     for (const chunk of chunks) {
       joined.set(chunk, at);

@@ -65,20 +65,9 @@ export class SubscriptionCodec {
     frames: Uint8Array[],
     events: { push(event: SubscriptionEvent): unknown },
   ): Uint8Array[] {
-    let rest: Uint8Array[] | undefined;
-    for (let i = 0; i < frames.length; i++) {
-      const frame = frames[i];
-      if (frame.length === 0 || frame[0] > 1) {
-        rest?.push(frame);
-        continue;
-      }
-      rest ??= frames.slice(0, i);
-      events.push({
-        type: frame[0] === 1 ? "subscribe" : "cancel",
-        topic: frame.subarray(1),
-      });
-    }
-    return rest ?? frames;
+    return splitSubscriptions(frames, (subscribe, topic) => {
+      events.push({ type: subscribe ? "subscribe" : "cancel", topic });
+    });
   }
 
   /**
@@ -111,6 +100,33 @@ export class SubscriptionCodec {
     }
     return { type: subscribe ? "subscribe" : "cancel", topic: command.data };
   }
+}
+
+/**
+ * Walks a message as libzmq's XPUB and XSUB read one (ZMQ_ONLY_FIRST_SUBSCRIBE
+ * off): each frame that starts with 0x01 or 0x00 subscribes or cancels,
+ * in frame order; the other frames stay a message.
+ *
+ * @param frames The message.
+ * @param each Called for each subscription (`true`) or cancellation frame.
+ * @returns The frames that are neither (`frames` itself when all are such),
+ * maybe none.
+ */
+export function splitSubscriptions(
+  frames: Uint8Array[],
+  each: (subscribe: boolean, topic: Uint8Array) => void,
+): Uint8Array[] {
+  let rest: Uint8Array[] | undefined;
+  for (let i = 0; i < frames.length; i++) {
+    const frame = frames[i];
+    if (frame.length === 0 || frame[0] > 1) {
+      rest?.push(frame);
+      continue;
+    }
+    rest ??= frames.slice(0, i);
+    each(frame[0] === 1, frame.subarray(1));
+  }
+  return rest ?? frames;
 }
 
 /**

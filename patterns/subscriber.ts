@@ -5,6 +5,7 @@
  */
 
 import { ZmqError } from "../codec/errors.ts";
+import { splitSubscriptions } from "../codec/_subscriptions.ts";
 import type { SocketType } from "../codec/socket_type.ts";
 import type { MessageWriter } from "../transport/transport.ts";
 import type { Message } from "./message.ts";
@@ -205,19 +206,11 @@ class _XSubscriberRouting extends SubscriberRouting {
     // Each frame that starts with 0x01 or 0x00 subscribes or cancels, as
     // libzmq's XSUB reads every frame of a message (kept for its resends);
     // the others go on as a message. Sending never waits here.
-    let rest: Uint8Array[] | undefined;
-    for (let i = 0; i < frames.length; i++) {
-      const frame = frames[i];
-      if (frame.length === 0 || frame[0] > 1) {
-        rest?.push(frame);
-        continue;
-      }
-      rest ??= frames.slice(0, i);
-      const topic = frame.subarray(1);
-      if (frame[0] === 1) this.subscribe([topic]);
+    const rest = splitSubscriptions(frames, (subscribe, topic) => {
+      if (subscribe) this.subscribe([topic]);
       else this.unsubscribe([topic]);
-    }
-    return (rest ?? frames).length === 0 || this.#fanOut.send(rest ?? frames);
+    });
+    return rest.length === 0 || this.#fanOut.send(rest);
   }
 }
 

@@ -68,6 +68,13 @@ Deno.test("write batch: with reuse, two or more bodies by reference in one take 
   const first = chunks[0].buffer;
   for (let i = 0; i < 2; i++) output.writeFrame(body, 0);
   assert(output.take()[0].buffer === first);
+  // Two 4 KiB bodies: joined into 64 KiB, not 256 (a burst to many peers
+  // takes one each).
+  const small = new Uint8Array(4096).fill(3);
+  for (let i = 0; i < 2; i++) output.writeFrame(small, 0);
+  const [joinedSmall] = output.take();
+  assertEquals(joinedSmall.buffer.byteLength, 64 * 1024);
+  assertEquals(joinedSmall.length, 2 * (9 + 4096));
   // Idle: nothing held.
   assertEquals(output.take(), []);
 });
