@@ -9,9 +9,10 @@ import type { Pipe } from "./_pipe.ts";
 import type { Routing } from "./_routing.ts";
 
 /**
- * PAIR's routing: the first pipe is the peer; any other is refused at its
- * handshake and what it sent is dropped. `send` waits while there is no
- * peer or its queue is full.
+ * PAIR's routing: the first pipe is the peer; any other stays connected but
+ * unheard, what it sends dropped, as libzmq's PAIR ends only that pipe, not
+ * its connection (refused, it would knock again every reconnect interval).
+ * `send` waits while there is no peer or its queue is full.
  */
 export class Exclusive implements Routing {
   #pipe: Pipe | undefined;
@@ -46,10 +47,6 @@ export class Exclusive implements Routing {
     // to its end: no new peer before, so one peer's unread is all it holds.
     // (A `connect` pipe, never detached, takes its place all the same.)
     if (this.#left.length === 0 || !pipe.transient) this.#pipe ??= pipe;
-  }
-
-  ready(pipe: Pipe): boolean {
-    return this.#pipe === pipe;
   }
 
   detach(pipe: Pipe): void {

@@ -58,7 +58,13 @@ export { Radio, type RadioSendOptions } from "./radio.ts";
 export { Dish, type DishMessage } from "./dish.ts";
 export { Datagram } from "./datagram.ts";
 export { version } from "./version.ts";
-export { proxy, ProxyControl, type ProxyOptions } from "./proxy.ts";
+export {
+  proxy,
+  ProxyControl,
+  type ProxyOptions,
+  type ProxySocketStatistics,
+  type ProxyStatistics,
+} from "./proxy.ts";
 export { poll, type PollOptions } from "./poll.ts";
 export type {
   AuthenticationRequest,

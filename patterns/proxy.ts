@@ -10,9 +10,40 @@ import type { Socket } from "./socket.ts";
 import { coreOf } from "./_core.ts";
 
 /**
+ * What a {@linkcode proxy} forwarded through one of its sockets, counted as
+ * `zmq_proxy_steerable`'s STATISTICS counts: whole messages, and the bytes
+ * of their frames (a capture's copies not counted).
+ */
+export interface ProxySocketStatistics {
+  /** Messages received on this socket and forwarded. */
+  messagesIn: number;
+  /** Their bytes. */
+  bytesIn: number;
+  /** Messages forwarded out of this socket. */
+  messagesOut: number;
+  /** Their bytes. */
+  bytesOut: number;
+}
+
+/** {@linkcode ProxySocketStatistics} of both sockets of a proxy. */
+export interface ProxyStatistics {
+  /** The socket facing clients. */
+  frontend: ProxySocketStatistics;
+  /** The socket facing services. */
+  backend: ProxySocketStatistics;
+}
+
+const _noStatistics = (): ProxySocketStatistics => ({
+  messagesIn: 0,
+  bytesIn: 0,
+  messagesOut: 0,
+  bytesOut: 0,
+});
+
+/**
  * Steers a running {@linkcode proxy}, like `zmq_proxy_steerable`'s PAUSE,
- * RESUME and TERMINATE: while paused nothing is forwarded and messages wait
- * in the sockets (up to their high-water marks).
+ * RESUME, TERMINATE and STATISTICS: while paused nothing is forwarded and
+ * messages wait in the sockets (up to their high-water marks).
  *
  * @example
  * ```ts
@@ -22,11 +53,16 @@ import { coreOf } from "./_core.ts";
  * control.pause();
  * console.log(control.paused); // true
  * control.resume();
+ * console.log(control.statistics().frontend.messagesIn); // 0
  * control.terminate(); // the proxy using it returns
  * ```
  */
 export class ProxyControl {
   #paused = false;
+  #statistics: ProxyStatistics = {
+    frontend: _noStatistics(),
+    backend: _noStatistics(),
+  };
   #waiters: (() => void)[] = [];
   #abort = new AbortController();
   /** Aborts at the next pause: a receive under way stops, taking nothing. */
@@ -55,6 +91,24 @@ export class ProxyControl {
     this.#paused = false;
     this.#pausing = new AbortController();
     for (const wake of this.#waiters.splice(0)) wake();
+  }
+
+  /** What was forwarded so far, a copy (as STATISTICS answers). */
+  statistics(): ProxyStatistics {
+    const { frontend, backend } = this.#statistics;
+    return { frontend: { ...frontend }, backend: { ...backend } };
+  }
+
+  /** @internal Counts a message forwarded from one socket to the other. */
+  counted(from: "frontend" | "backend", message: Message): void {
+    let bytes = 0;
+    for (const frame of message) bytes += frame.length;
+    const into = this.#statistics[from];
+    const out = this.#statistics[from === "frontend" ? "backend" : "frontend"];
+    into.messagesIn++;
+    into.bytesIn += bytes;
+    out.messagesOut++;
+    out.bytesOut += bytes;
   }
 
   /** Stops the proxy for good. */
@@ -175,7 +229,11 @@ export async function proxy(
     }
     return receiving;
   };
-  const forward = async (from: Socket, to: Socket): Promise<void> => {
+  const forward = async (
+    from: Socket,
+    to: Socket,
+    side: "frontend" | "backend",
+  ): Promise<void> => {
     // Taken and not yet forwarded: waits out a pause that came meanwhile,
     // and goes on its way (best effort) if the proxy stops instead.
     let held: Message | undefined;
@@ -201,6 +259,7 @@ export async function proxy(
           captured = true;
         }
         await to.send(held, { signal });
+        control?.counted(side, held);
         held = undefined;
         captured = false;
       }
@@ -215,9 +274,9 @@ export async function proxy(
       stop.abort();
     }
   };
-  const directions = [forward(frontend, backend)];
+  const directions = [forward(frontend, backend, "frontend")];
   if (!_CANNOT_RECEIVE.has(backend.type) && !_CANNOT_SEND.has(frontend.type)) {
-    directions.push(forward(backend, frontend));
+    directions.push(forward(backend, frontend, "backend"));
   }
   await Promise.all(directions);
 }

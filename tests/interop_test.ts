@@ -20,6 +20,7 @@ import {
 } from "../mod.ts";
 import { LibzmqPeer, type LibzmqSocket } from "./_libzmq_peer.ts";
 import { freePort, sendUntilReceived } from "./_helpers.ts";
+import { coreOf } from "../patterns/_core.ts";
 
 const text = new TextEncoder();
 const TIMEOUT = 5000;
@@ -276,4 +277,34 @@ Deno.test("ws: a bound socket serves any path, as libzmq's ws engine never compa
     await request.close();
   }
   await reply.close();
+});
+
+Deno.test("PAIR: a second libzmq PAIR stays connected but unheard, as libzmq's PAIR keeps it (refused, it reconnected every interval)", async () => {
+  await using peer = new LibzmqPeer();
+  const pair = new Pair();
+  await pair.bind("tcp://127.0.0.1:0");
+  const decode = (f: Uint8Array) => new TextDecoder().decode(f);
+  const first = await peer.open("Pair");
+  await first.connect(pair.lastEndpoint!);
+  await first.send(["one"]);
+  assertEquals(
+    (await pair.receive({ signal: AbortSignal.timeout(5000) })).map(decode),
+    ["one"],
+  );
+  const second = await peer.open("Pair");
+  await second.connect(pair.lastEndpoint!);
+  await pair.events.wait("handshake-succeeded", AbortSignal.timeout(5000));
+  await second.send(["unheard"]);
+  await first.send(["two"]);
+  assertEquals(
+    (await pair.receive({ signal: AbortSignal.timeout(5000) })).map(decode),
+    ["two"],
+  );
+  await pair.send(["back"]);
+  assertEquals((await first.receive()).map(decode), ["back"]);
+  const ready = [...coreOf(pair).pipes].filter((pipe) => pipe.ready);
+  assertEquals(ready.length, 2);
+  await first.close();
+  await second.close();
+  await pair.close();
 });

@@ -14,6 +14,7 @@ import {
   Dealer,
   type Message,
   proxy,
+  ProxyControl,
   Router,
   Subscriber,
   XPublisher,
@@ -786,4 +787,32 @@ Deno.test("SUB and XSUB: subscriptions made while the publisher is away stay bou
   await sub.close();
   await xsub.close();
   await xpub.close();
+});
+
+Deno.test("proxy: statistics() counts whole messages and their bytes as libzmq's steerable proxy (pyzmq's STATISTICS for this exchange: 1,4,1,5,1,5,1,4)", async () => {
+  await using peer = new LibzmqPeer();
+  const frontend = new Router();
+  await frontend.bind("tcp://127.0.0.1:0");
+  const backend = new Dealer();
+  await backend.bind("tcp://127.0.0.1:0");
+  const control = new ProxyControl();
+  const running = proxy(frontend, backend, { control });
+  const worker = await peer.open("Reply");
+  await worker.connect(backend.lastEndpoint!);
+  const client = await peer.open("Request", { routingId: "C1" });
+  await client.connect(frontend.lastEndpoint!);
+  await client.send(["a", "b"]);
+  assertEquals((await worker.receive()).map(decode), ["a", "b"]);
+  await worker.send(["x", "y", "z"]);
+  assertEquals((await client.receive()).map(decode), ["x", "y", "z"]);
+  // Frontend in: [C1, "", a, b], 4 bytes; backend in: [C1, "", x, y, z], 5.
+  assertEquals(control.statistics(), {
+    frontend: { messagesIn: 1, bytesIn: 4, messagesOut: 1, bytesOut: 5 },
+    backend: { messagesIn: 1, bytesIn: 5, messagesOut: 1, bytesOut: 4 },
+  });
+  control.terminate();
+  await running;
+  await Promise.all([client.close(), worker.close()]);
+  await frontend.close();
+  await backend.close();
 });

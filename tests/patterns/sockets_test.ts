@@ -15,6 +15,7 @@ import {
   ZmqError,
 } from "../../mod.ts";
 import { decode, sendUntilReceived, timeout } from "../_helpers.ts";
+import { coreOf } from "../../patterns/_core.ts";
 
 Deno.test("REQ: a second send, or a receive before sending, fails at once with EFSM", async () => {
   await using context = new Context();
@@ -258,7 +259,7 @@ Deno.test("ROUTER drops unroutable messages; DEALER talks to it by routing id", 
   assertEquals(decode((await dealer.receive(timeout()))[0]), "back");
 });
 
-Deno.test("PAIR refuses a second peer", async () => {
+Deno.test("PAIR keeps a second peer connected but unheard, as libzmq's PAIR", async () => {
   await using context = new Context();
   const pair = new Pair({ context });
   await pair.bind("tcp://127.0.0.1:0");
@@ -266,11 +267,20 @@ Deno.test("PAIR refuses a second peer", async () => {
   first.connect(pair.lastEndpoint!);
   await first.send("one", timeout());
   assertEquals(decode((await pair.receive(timeout()))[0]), "one");
-  const second = new Pair({ context, reconnectInterval: -1 });
+  const second = new Pair({ context });
   second.connect(pair.lastEndpoint!);
-  await second.events.wait("disconnected", timeout().signal);
+  await second.events.wait("handshake-succeeded", timeout().signal);
+  await second.send("unheard", timeout());
   await first.send("still one", timeout());
   assertEquals(decode((await pair.receive(timeout()))[0]), "still one");
+  await pair.send("to the first", timeout());
+  assertEquals(decode((await first.receive(timeout()))[0]), "to the first");
+  // Refused, it reconnected every interval; kept, it stays put.
+  assertEquals(
+    [...coreOf(pair).pipes].filter((pipe) => pipe.ready).length,
+    2,
+  );
+  assert(!pair.readable);
 });
 
 Deno.test("close() flushes queued messages within linger", async () => {
