@@ -32,14 +32,16 @@ export function unexpectedCommand(
 
 /**
  * The step that refuses a peer after its verdict: ERROR with the status
- * code, but for a temporary failure (300), which closes in silence, as
- * libzmq does (and RFC 26 asks).
+ * code. A temporary failure (300, "try later") says nothing and ends
+ * nothing, as libzmq's mechanisms then wait: the handshake's deadline
+ * (handshakeInterval) ends it, so the client tries again that much later,
+ * not every reconnect interval with a verdict asked each time. One that
+ * says `hangUp` ends the connection without an ERROR.
  */
 export function refusal(verdict: Verdict, who: string): MechanismStep {
+  if (verdict.statusCode === 300 && !verdict.hangUp) return { send: [] };
   return {
-    send: verdict.statusCode === 300
-      ? []
-      : [encodeError(String(verdict.statusCode))],
+    send: verdict.hangUp ? [] : [encodeError(String(verdict.statusCode))],
     error: new ProtocolError(
       "auth",
       `the ${who} was refused (${verdict.statusCode}${

@@ -29,4 +29,10 @@ export interface Verdict {
   userId: string;
   /** Properties the authenticator attaches to the client. */
   metadata?: Metadata;
+  /**
+   * Refuse by hanging up, without an ERROR, so that the client tries again
+   * after its reconnect interval: what libzmq's server does when no ZAP
+   * handler is there to ask.
+   */
+  hangUp?: boolean;
 }

@@ -88,10 +88,13 @@ export async function judge(
     };
   }
   if (request.mechanism === "PLAIN") {
+    // As libzmq's server with no ZAP handler: it hangs up (no ERROR), and
+    // the client tries again, to find one set by then.
     return {
-      statusCode: 400,
+      statusCode: 500,
       statusText: "PLAIN needs an authenticator, and none is set",
       userId: "",
+      hangUp: true,
     };
   }
   return { statusCode: 200, statusText: "", userId: "" };

@@ -72,6 +72,7 @@ export function mechanismFactory(
     return (metadata) =>
       new PlainClientMechanism(metadata, plainUsername, plainPassword);
   }
-  const authenticate = options.zapDomain !== undefined;
+  // An empty domain is none, as libzmq's zap_required() reads it.
+  const authenticate = !!options.zapDomain;
   return (metadata) => new NullMechanism(metadata, { authenticate });
 }

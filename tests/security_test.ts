@@ -27,6 +27,7 @@ import {
 } from "./_helpers.ts";
 import { LibzmqPeer, type LibzmqSocket } from "./_libzmq_peer.ts";
 import { pendingZapRequests } from "../patterns/_zap.ts";
+import { coreOf } from "../patterns/_core.ts";
 import { CLIENT, SERVER } from "./_keys.ts";
 
 const CLIENT_OPTIONS = {
@@ -121,6 +122,37 @@ Deno.test("PLAIN with libzmq over ws: both as client and as server", async (t) =
   });
 });
 
+Deno.test("a 300 verdict (try later) keeps a libzmq client's connection open and silent, as libzmq's server does: no reconnect storm, no verdict asked again", async () => {
+  await using peer = new LibzmqPeer();
+  let asked = 0;
+  const server = new Pull({
+    plainServer: true,
+    authenticate: () => {
+      asked++;
+      return { allow: false, statusCode: 300, reason: "try later" };
+    },
+  });
+  await server.bind("tcp://127.0.0.1:0");
+  const client = await peer.open("Push", {
+    plainUsername: "admin",
+    plainPassword: "secret",
+    reconnectInterval: 20,
+  });
+  await client.connect(server.lastEndpoint!);
+  await until(() => asked > 0, "the verdict asked for");
+  // Not a wait for an event: a window in which a closed connection would
+  // have been dialled again some fifty times (reconnectInterval 20 ms).
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  assertEquals(asked, 1);
+  assertEquals(
+    [...coreOf(server).links.keys()].length,
+    1,
+    "the connection is still open",
+  );
+  await client.close();
+  await server.close();
+});
+
 Deno.test("PLAIN with libzmq: right password in, wrong one out, user id seen", async (t) => {
   await using peer = new LibzmqPeer();
   await peer.zapHandler({ users: { admin: "secret" } });
@@ -198,16 +230,35 @@ Deno.test("PLAIN with libzmq: right password in, wrong one out, user id seen", a
   );
 
   await t.step(
-    "our PLAIN server with no authenticator refuses everyone, as libzmq",
+    "our PLAIN server with no authenticator hangs up on everyone without an ERROR, so libzmq's client tries again, as against libzmq's",
     async () => {
       const server = new Pull({ plainServer: true });
       await server.bind("tcp://127.0.0.1:0");
       const client = await peer.open("Push", {
         plainUsername: "a",
         plainPassword: "b",
+        reconnectInterval: 20,
       });
       await client.connect(server.lastEndpoint!);
       assertEquals((await failed(server)).kind, "auth");
+      // Before, an ERROR 400 made it give up: no second try came.
+      assertEquals((await failed(server)).kind, "auth");
+      await client.close();
+      await server.close();
+    },
+  );
+  await t.step(
+    "a NULL server with an empty zapDomain asks nobody, as libzmq reads an empty domain as none",
+    async () => {
+      const server = new Pull({
+        zapDomain: "",
+        authenticate: () => false,
+      });
+      await server.bind("tcp://127.0.0.1:0");
+      const client = await peer.open("Push");
+      await client.connect(server.lastEndpoint!);
+      await client.send(["in"]);
+      assertEquals((await server.receive(timeout())).map(decode), ["in"]);
       await client.close();
       await server.close();
     },
