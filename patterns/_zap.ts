@@ -157,30 +157,33 @@ function _requestFrames(
   ];
 }
 
-/** A verdict from the frames of a ZAP reply (after the delimiter). */
+/**
+ * A malformed reply refuses the client by hanging up (no ERROR), as libzmq
+ * takes it for a protocol error and closes: the client tries again.
+ */
+function _malformed(why: string): Verdict {
+  return { statusCode: 500, statusText: why, userId: "", hangUp: true };
+}
+
+/**
+ * A verdict from the frames of a ZAP reply (after the delimiter): exactly
+ * six, version 1.0, a status of 200, 300, 400 or 500, as libzmq checks.
+ */
 function _replyVerdict(frames: Message): Verdict {
   const [version, , statusCode, statusText, userId, metadata] = frames;
   const code = Number(_decoder.decode(statusCode ?? new Uint8Array()));
   if (
-    _decoder.decode(version ?? new Uint8Array()) !== "1.0" ||
+    frames.length !== 6 || _decoder.decode(version) !== "1.0" ||
     ![200, 300, 400, 500].includes(code)
   ) {
-    return {
-      statusCode: 500,
-      statusText: "malformed ZAP reply",
-      userId: "",
-    };
+    return _malformed("malformed ZAP reply");
   }
   let properties: Metadata | undefined;
   if (metadata?.length) {
     try {
       properties = parseMetadata(metadata);
     } catch {
-      return {
-        statusCode: 500,
-        statusText: "malformed ZAP metadata",
-        userId: "",
-      };
+      return _malformed("malformed ZAP metadata");
     }
   }
   return {

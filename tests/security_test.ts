@@ -819,3 +819,28 @@ Deno.test("a ZAP handler that never answers holds nothing of a connection that g
   await new Promise((resolve) => setTimeout(resolve));
   assertEquals(pendingZapRequests(context), 0);
 });
+
+Deno.test("a malformed ZAP reply (three frames) hangs up on a libzmq client without an ERROR, so it tries again, as libzmq takes it for a protocol error", async () => {
+  await using peer = new LibzmqPeer();
+  await using context = new Context();
+  const handler = new Reply({ context });
+  await handler.bind("inproc://zeromq.zap.01");
+  const server = new Pull({ context, plainServer: true });
+  await server.bind("tcp://127.0.0.1:0");
+  const client = await peer.open("Push", {
+    plainUsername: "u",
+    plainPassword: "p",
+    reconnectInterval: 20,
+  });
+  await client.connect(server.lastEndpoint!);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    // Before, ERROR 500 went back and libzmq's client gave up: one request.
+    const [version, id] = await handler.receive(timeout());
+    await handler.send([version, id, "200"]);
+    const refused = await failed(server);
+    assertEquals(refused.reason.includes("malformed ZAP reply"), true);
+  }
+  await client.close();
+  await server.close();
+  await handler.close();
+});
