@@ -56,7 +56,7 @@ export class Exclusive implements Routing {
     if (pipe.inbound.length > 0) this.#left.push(pipe);
   }
 
-  arrived(pipe: Pipe): void {
-    if (pipe !== this.#pipe && !this.#left.includes(pipe)) pipe.inbound.clear();
+  heard(pipe: Pipe): boolean {
+    return pipe === this.#pipe || this.#left.includes(pipe);
   }
 }

@@ -53,6 +53,8 @@ export interface Routing {
   detach?(pipe: Pipe): void;
   /** A pipe completed a handshake (after each reconnect too); `false` refuses the peer. */
   ready?(pipe: Pipe): boolean;
+  /** Whether a pipe's messages are taken; `false` pauses its reading. */
+  heard?(pipe: Pipe): boolean;
   /** A message arrived in a pipe's inbound queue. */
   arrived?(pipe: Pipe): void;
   /** A peer subscribed or cancelled (publisher side). */
@@ -150,6 +152,10 @@ export function combine(...parts: Routing[]): Routing {
         (part[hook] as (...args: unknown[]) => void).apply(part, args);
       }
     }) as never;
+  }
+  const hearers = parts.filter((part) => part.heard);
+  if (hearers.length > 0) {
+    routing.heard = (pipe) => hearers.every((part) => part.heard!(pipe));
   }
   const readies = parts.filter((part) => part.ready);
   if (readies.length > 0) {

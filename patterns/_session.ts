@@ -59,11 +59,14 @@ export class SocketSession implements Session {
     }
     switch (event.type) {
       case "message":
-        // Refused at its handshake (PAIR's second peer): what its link
+        // Refused at its handshake (DGRAM's second bind): what its link
         // sent on the way out is nobody's (and its pipe may hold what a
         // peer before it left unread).
         if (!this.#handshaken) return false;
         if (pipe.closedHere) return true;
+        // Unheard (PAIR's second peer): read no more, as libzmq's session
+        // without a pipe stops its engine's input.
+        if (host.routing.heard && !host.routing.heard(pipe)) return false;
         if (pipe.conflate && pipe.inbound.length > 0) {
           // Already queued for reading: replace, do not announce again.
           pipe.inbound.clear();

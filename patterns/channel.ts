@@ -12,8 +12,8 @@ import { singleFrameRouting } from "./_single_frame.ts";
 
 /**
  * Talks to exactly one CHANNEL peer, in single-frame messages; a second
- * peer is refused. `send` waits while there is no peer or its queue is
- * full. A multipart send fails with `EINVAL`; a multipart message from the
+ * stays connected but unheard, as libzmq's. `send` waits while there is no
+ * peer or its queue is full. A multipart send fails with `EINVAL`; a multipart message from the
  * peer is dropped. (libzmq's CHANNEL is a thread-safe PAIR; every socket
  * here is safe to share between the tasks of one thread.)
  *

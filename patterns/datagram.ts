@@ -13,6 +13,7 @@ import type { Message } from "./message.ts";
 import type { SocketOptions } from "./options.ts";
 import { Socket } from "./socket.ts";
 import { Exclusive } from "./_exclusive.ts";
+import type { Pipe } from "./_pipe.ts";
 import { combine, defineRouting } from "./_routing.ts";
 
 /**
@@ -79,8 +80,11 @@ function _checkDatagram(frames: Message): void {
   }
 }
 
-// One bound udp pipe, as PAIR's.
-defineRouting(
-  "DGRAM",
-  () => combine({ check: _checkDatagram }, new Exclusive()),
-);
+// One bound udp pipe, as PAIR's; the link of a second bind is closed at
+// once, so that it holds no port (a PAIR keeps a second peer, unheard).
+defineRouting("DGRAM", () => {
+  const exclusive = new Exclusive();
+  return combine({ check: _checkDatagram }, exclusive, {
+    ready: (pipe: Pipe) => exclusive.heard(pipe),
+  });
+});

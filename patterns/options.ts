@@ -81,7 +81,7 @@ export interface SocketOptions {
   curveSecretKey?: string | Uint8Array;
   /** Be a CURVE client of the server with this public key. Without our own keys, a fresh pair is made. */
   curveServerKey?: string | Uint8Array;
-  /** The ZAP domain our authenticator is told; on a NULL server, setting it turns authentication on. */
+  /** The ZAP domain our authenticator is told; on a NULL server, a non-empty one turns authentication on (as libzmq). */
   zapDomain?: string;
   /**
    * Judges our clients (as a server: PLAIN, CURVE, or NULL with a

@@ -10,7 +10,8 @@ import { Exclusive } from "./_exclusive.ts";
 import { defineRouting } from "./_routing.ts";
 
 /**
- * Talks to exactly one peer; a second peer is refused. `send` waits while
+ * Talks to exactly one peer; a second stays connected but unheard, as
+ * libzmq's PAIR keeps it (what it sends is not read). `send` waits while
  * there is no peer or its queue is full.
  *
  * @example

@@ -13,7 +13,7 @@ import {
   udp,
   type UdpAddress,
 } from "../transport/udp.ts";
-import { decode, freeUdpPort, sendUntilReceived } from "./_helpers.ts";
+import { decode, freeUdpPort, sendUntilReceived, until } from "./_helpers.ts";
 import { assertRefusedAhead, LONG } from "./_draft_helpers.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 
@@ -254,4 +254,22 @@ Deno.test("DGRAM against libzmq: ours sends first, and libzmq does", async (t) =
     },
   );
   await theirs.close();
+});
+
+Deno.test("DGRAM: a second bind's socket is closed at once, its port free again (one udp pipe, as PAIR's peer)", async () => {
+  const dgram = new Datagram();
+  await dgram.bind("udp://127.0.0.1:0");
+  await dgram.bind("udp://127.0.0.1:0");
+  const port = Number(dgram.lastEndpoint!.split(":").at(-1));
+  const free = () => {
+    try {
+      Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port })
+        .close();
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  await until(free, "the second bind's port free");
+  await dgram.close();
 });

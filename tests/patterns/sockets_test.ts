@@ -283,6 +283,40 @@ Deno.test("PAIR keeps a second peer connected but unheard, as libzmq's PAIR", as
   assert(!pair.readable);
 });
 
+Deno.test("PAIR: an unheard second peer feels backpressure, as libzmq's session stops reading it: its sends stop at its high-water mark", async () => {
+  await using context = new Context();
+  const pair = new Pair({ context });
+  await pair.bind("inproc://unheard");
+  const first = new Pair({ context });
+  first.connect("inproc://unheard");
+  await first.send("one", timeout());
+  assertEquals(decode((await pair.receive(timeout()))[0]), "one");
+  const second = new Pair({
+    context,
+    sendHighWaterMark: 10,
+    sendTimeout: 0,
+    linger: 0,
+  });
+  second.connect("inproc://unheard");
+  await second.events.wait("handshake-succeeded", timeout().signal);
+  // Until refused twenty times in a row, a turn of the loop apart: a peer
+  // that reads drains the queue meanwhile, one that does not, not.
+  let sent = 0;
+  for (let refused = 0; refused < 20 && sent < 10_000;) {
+    try {
+      await second.send("unheard");
+      sent++;
+      refused = 0;
+    } catch (error) {
+      assertEquals((error as ZmqError).code, "EAGAIN");
+      refused++;
+      await new Promise((resolve) => setTimeout(resolve));
+    }
+  }
+  // Read and dropped, it went on for ever (186,171 sends in a second).
+  assert(sent < 100, `${sent} sends went through`);
+});
+
 Deno.test("close() flushes queued messages within linger", async () => {
   await using context = new Context();
   const pull = new Pull({ context });
