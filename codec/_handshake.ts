@@ -357,6 +357,7 @@ export class Handshake {
       this.#output.writeFrame(command, FLAG_COMMAND);
     }
     if (step.error) throw step.error;
+    if (step.refused) events.push({ type: "refused", error: step.refused });
     if (step.authenticate) {
       events.push({ type: "authenticate", credentials: step.authenticate });
     }

@@ -39,14 +39,17 @@ export function unexpectedCommand(
  * says `hangUp` ends the connection without an ERROR.
  */
 export function refusal(verdict: Verdict, who: string): MechanismStep {
-  if (verdict.statusCode === 300 && !verdict.hangUp) return { send: [] };
+  const error = new ProtocolError(
+    "auth",
+    `the ${who} was refused (${verdict.statusCode}${
+      verdict.statusText ? `: ${verdict.statusText}` : ""
+    })`,
+  );
+  if (verdict.statusCode === 300 && !verdict.hangUp) {
+    return { send: [], refused: error };
+  }
   return {
     send: verdict.hangUp ? [] : [encodeError(String(verdict.statusCode))],
-    error: new ProtocolError(
-      "auth",
-      `the ${who} was refused (${verdict.statusCode}${
-        verdict.statusText ? `: ${verdict.statusText}` : ""
-      })`,
-    ),
+    error,
   };
 }

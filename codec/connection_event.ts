@@ -45,5 +45,11 @@ export type ConnectionEvent =
   | { type: "subscribe"; topic: Uint8Array }
   /** The peer cancelled a subscription. */
   | { type: "cancel"; topic: Uint8Array }
+  /**
+   * A verdict refused the peer for now (a ZAP 300, "try later"): the
+   * connection stays, silent, until the handshake's deadline ends it, as
+   * libzmq's does; reported now, as libzmq reports it.
+   */
+  | { type: "refused"; error: ProtocolError }
   /** The connection failed and must be closed once its output is written. */
   | { type: "error"; error: ProtocolError };

@@ -25,6 +25,11 @@ export interface MechanismStep {
   authenticate?: Credentials;
   /** Set when the handshake failed after `send` (an ERROR) is written. */
   error?: ProtocolError;
+  /**
+   * Set when a verdict refused the peer for now (300) and the handshake
+   * waits on, silent, for its deadline: reported, not ended.
+   */
+  refused?: ProtocolError;
 }
 
 /** A frame as it travels inside an encrypting mechanism's envelope. */

@@ -41,6 +41,8 @@ export class SocketSession implements Session {
   #pipe: Pipe;
   #link: Link;
   #handshaken = false;
+  /** Set once a verdict refused the peer for now: told then, not again. */
+  #refused = false;
 
   constructor(host: SessionHost, pipe: Pipe, link: Link) {
     this.#host = host;
@@ -96,7 +98,19 @@ export class SocketSession implements Session {
           event.type === "subscribe",
         );
         return true;
+      case "refused":
+        this.#refused = true;
+        host.events.push({
+          type: "handshake-failed",
+          endpoint: pipe.endpoint,
+          kind: event.error.kind,
+          reason: event.error.message,
+        });
+        return true;
       case "error":
+        // Refused already (a 300): its deadline ends it in silence, as
+        // libzmq tells only the disconnect then.
+        if (this.#refused) return false;
         host.events.push({
           type: this.#handshaken ? "protocol-error" : "handshake-failed",
           endpoint: pipe.endpoint,

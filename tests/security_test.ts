@@ -132,6 +132,12 @@ Deno.test("a 300 verdict (try later) keeps a libzmq client's connection open and
       return { allow: false, statusCode: 300, reason: "try later" };
     },
   });
+  const told: string[] = [];
+  (async () => {
+    for await (const event of server.events) {
+      if (event.type === "handshake-failed") told.push(event.kind);
+    }
+  })();
   await server.bind("tcp://127.0.0.1:0");
   const client = await peer.open("Push", {
     plainUsername: "admin",
@@ -149,6 +155,39 @@ Deno.test("a 300 verdict (try later) keeps a libzmq client's connection open and
     1,
     "the connection is still open",
   );
+  // Told once, at the verdict, as libzmq's HANDSHAKE_FAILED_AUTH 300.
+  assertEquals(told, ["auth"]);
+  await client.close();
+  await server.close();
+});
+
+Deno.test("a 300 verdict is told at once; the handshake's deadline then ends the connection with a disconnect only, as libzmq's", async () => {
+  const events: string[] = [];
+  const server = new Pull({
+    plainServer: true,
+    handshakeInterval: 200,
+    authenticate: () => ({ allow: false, statusCode: 300 }),
+  });
+  (async () => {
+    for await (const event of server.events) {
+      if (event.type === "handshake-failed" || event.type === "disconnected") {
+        events.push(
+          event.type === "handshake-failed"
+            ? `${event.type}:${event.kind}`
+            : event.type,
+        );
+      }
+    }
+  })();
+  await server.bind("tcp://127.0.0.1:0");
+  const client = new Push({
+    plainUsername: "u",
+    plainPassword: "p",
+    reconnectInterval: -1,
+  });
+  client.connect(server.lastEndpoint!);
+  await until(() => events.includes("disconnected"), "the disconnect");
+  assertEquals(events, ["handshake-failed:auth", "disconnected"]);
   await client.close();
   await server.close();
 });

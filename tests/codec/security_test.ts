@@ -114,7 +114,12 @@ Deno.test("PLAIN: a 300 verdict (try later) says nothing and ends nothing; the h
     statusText: "busy",
     userId: "",
   }));
-  assertEquals(events.server.map((event) => event.type), ["authenticate"]);
+  // Told at once (as libzmq tells HANDSHAKE_FAILED_AUTH), not ended.
+  assertEquals(events.server.map((event) => event.type), [
+    "authenticate",
+    "refused",
+  ]);
+  assertEquals(expectEvent(events.server[1], "refused").error.kind, "auth");
   assertEquals(events.client, []);
   assertEquals([server.state, client.state], ["handshake", "handshake"]);
   assertEquals(server.takeOutput(), []);
