@@ -181,7 +181,7 @@ export class SocketCore implements RoutingHost, SessionHost {
     this.links.delete(link);
     if (pipe.accepted) this.acceptedLinks--;
     if (pipe.link === link) pipe.link = undefined;
-    if (!pipe.ready && !end.error && end.closedByPeer) {
+    if (!pipe.ready && !end.error && end.closedByPeer && !pipe.refused) {
       // As libzmq's HANDSHAKE_FAILED_NO_DETAIL: the peer hung up first,
       // as libzmq does on a mechanism or key it refuses, and on a socket
       // type it cannot talk to (our READY reaches it with our greeting, so

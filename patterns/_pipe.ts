@@ -97,6 +97,12 @@ export class Pipe {
    * ROUTER looks at it for each message.
    */
   unheard: "anonymous" | "handedOver" | undefined;
+  /**
+   * Set when a verdict refused the peer of the current link for now (a ZAP
+   * 300): told once, so its end is told no more (as libzmq's
+   * HANDSHAKE_FAILED_AUTH, then only DISCONNECTED).
+   */
+  refused = false;
   readonly #sendHighWaterMark: number;
   readonly #receiveHighWaterMark: number;
   #subscriptions: SubscriptionTrie | undefined;

@@ -41,13 +41,17 @@ export class SocketSession implements Session {
   #pipe: Pipe;
   #link: Link;
   #handshaken = false;
-  /** Set once a verdict refused the peer for now: told then, not again. */
-  #refused = false;
 
   constructor(host: SessionHost, pipe: Pipe, link: Link) {
     this.#host = host;
     this.#pipe = pipe;
     this.#link = link;
+    pipe.refused = false;
+  }
+
+  heard(): boolean {
+    const routing = this.#host.routing;
+    return !routing.heard || routing.heard(this.#pipe);
   }
 
   handle(event: ConnectionEvent): boolean {
@@ -99,7 +103,7 @@ export class SocketSession implements Session {
         );
         return true;
       case "refused":
-        this.#refused = true;
+        pipe.refused = true;
         host.events.push({
           type: "handshake-failed",
           endpoint: pipe.endpoint,
@@ -110,7 +114,7 @@ export class SocketSession implements Session {
       case "error":
         // Refused already (a 300): its deadline ends it in silence, as
         // libzmq tells only the disconnect then.
-        if (this.#refused) return false;
+        if (pipe.refused) return false;
         host.events.push({
           type: this.#handshaken ? "protocol-error" : "handshake-failed",
           endpoint: pipe.endpoint,

@@ -883,3 +883,31 @@ Deno.test("a malformed ZAP reply (three frames) hangs up on a libzmq client with
   await server.close();
   await handler.close();
 });
+
+Deno.test("a 300 verdict is told once also when the client hangs up before the handshake's deadline, as libzmq's", async () => {
+  const events: string[] = [];
+  const server = new Pull({
+    plainServer: true,
+    authenticate: () => ({ allow: false, statusCode: 300 }),
+  });
+  (async () => {
+    for await (const event of server.events) {
+      if (event.type === "handshake-failed") {
+        events.push(`handshake-failed:${event.kind}`);
+      } else if (event.type === "disconnected") events.push(event.type);
+    }
+  })();
+  await server.bind("tcp://127.0.0.1:0");
+  const client = new Push({
+    plainUsername: "u",
+    plainPassword: "p",
+    reconnectInterval: -1,
+  });
+  client.connect(server.lastEndpoint!);
+  await until(() => events.length > 0, "the verdict told");
+  await client.close();
+  await until(() => events.includes("disconnected"), "the disconnect");
+  // Before, the hang-up was told too ("closed during the handshake").
+  assertEquals(events, ["handshake-failed:auth", "disconnected"]);
+  await server.close();
+});

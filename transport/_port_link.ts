@@ -189,8 +189,9 @@ export class PortLink implements Link, MessageWriter {
 
   /** Ends the link, or, while our socket is full, once it took the inbox. */
   #peerLeft(end: LinkEnd): void {
-    if (this.#paused) this.#endWhenDrained = end;
-    else this.#end(end, false);
+    if (this.#paused && this.#session?.heard?.() !== false) {
+      this.#endWhenDrained = end;
+    } else this.#end(end, false);
   }
 
   #onSignal(signal: PortSignal): void {

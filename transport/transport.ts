@@ -54,6 +54,12 @@ export interface Session {
    * `pendingOutputBytes` reaches `batchBytes`.
    */
   fill(writer: MessageWriter, batchBytes: number): void;
+  /**
+   * Whether the socket takes this link's messages at all: `false` (a
+   * PAIR's second peer) pauses it for good, so a peer that leaves ends it
+   * at once instead of once its messages are taken.
+   */
+  heard?(): boolean;
 }
 
 /** How a link ended. */

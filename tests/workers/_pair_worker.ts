@@ -14,7 +14,8 @@ export interface PairStart {
   op: "start";
   shared: zmq.SharedContext;
   type: string;
-  mode: "echo" | "collect";
+  /** `send`: twenty messages once connected, then `{ op: "message" }`. */
+  mode: "echo" | "collect" | "send";
   endpoint: string;
   bind: boolean;
 }
@@ -59,6 +60,11 @@ scope.onmessage = async ({ data }) => {
     if (routingId !== undefined) await socket.send("hello", { routingId });
   }
   scope.postMessage({ op: "ready" });
+  if (data.mode === "send") {
+    for (let i = 0; i < 20; i++) await socket.send(`m${i}`);
+    scope.postMessage({ op: "message", message: [] });
+    return;
+  }
   for await (const message of socket) {
     if (data.mode === "collect") {
       scope.postMessage({ op: "message", message: [...message] });

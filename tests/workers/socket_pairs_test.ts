@@ -5,6 +5,8 @@
 import { assertEquals } from "@std/assert";
 import * as zmq from "../../mod.ts";
 import { within } from "../_fakes.ts";
+import { until } from "../_helpers.ts";
+import { coreOf } from "../../patterns/_core.ts";
 
 const encoder = new TextEncoder();
 const bytes = (text: string) => encoder.encode(text);
@@ -177,3 +179,30 @@ for (const [ours, theirs, message, sendOptions] of COLLECTS) {
     assertEquals((await first).message, message);
   });
 }
+
+Deno.test("across a Worker: a PAIR's unheard second peer that leaves ends its link at once, though it was paused and never read", async () => {
+  await using context = new zmq.Context();
+  const pair = new zmq.Pair({ context, linger: 0 });
+  await pair.bind("inproc://unheard-worker");
+  const first = new zmq.Pair({ context });
+  first.connect("inproc://unheard-worker");
+  await first.send("one");
+  const [one] = await pair.receive({ signal: AbortSignal.timeout(5000) });
+  assertEquals(new TextDecoder().decode(one), "one");
+  await withWorker(context, {
+    type: "Pair",
+    mode: "send",
+    endpoint: "inproc://unheard-worker",
+    bind: false,
+  }, async (next) => {
+    await next(); // its twenty sent, the first of them pausing its link
+  });
+  // The Worker closed its context: before, the link waited for ever for
+  // its messages to be taken, which nobody would.
+  await until(
+    () => coreOf(pair).links.size === 1,
+    "the Worker's link to end",
+  );
+  await first.close();
+  await pair.close();
+});
