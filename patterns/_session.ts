@@ -72,7 +72,7 @@ export class SocketSession implements Session {
         if (pipe.closedHere) return true;
         // Unheard (PAIR's second peer): read no more, as libzmq's session
         // without a pipe stops its engine's input.
-        if (host.routing.heard && !host.routing.heard(pipe)) return false;
+        if (!this.heard()) return false;
         if (pipe.conflate && pipe.inbound.length > 0) {
           // Already queued for reading: replace, do not announce again.
           pipe.inbound.clear();
