@@ -10,8 +10,9 @@ import type { Routing } from "./_routing.ts";
 
 /**
  * PAIR's routing: the first pipe is the peer; any other stays connected but
- * unheard, what it sends dropped, as libzmq's PAIR ends only that pipe, not
- * its connection (refused, it would knock again every reconnect interval).
+ * unheard (its reading paused, see heard), as libzmq's PAIR ends only that
+ * pipe, not its connection (refused, it would knock again every reconnect
+ * interval).
  * `send` waits while there is no peer or its queue is full.
  */
 export class Exclusive implements Routing {
@@ -56,6 +57,7 @@ export class Exclusive implements Routing {
     if (pipe.inbound.length > 0) this.#left.push(pipe);
   }
 
+  /** The peer, or a departed one whose messages are still being read. */
   heard(pipe: Pipe): boolean {
     return pipe === this.#pipe || this.#left.includes(pipe);
   }
