@@ -125,11 +125,15 @@ export class Addressed implements Routing {
     this.#forget(pipe);
   }
 
+  heard(pipe: Pipe): boolean {
+    // An unheard peer is read no more, as libzmq's session without a pipe
+    // stops its engine: it feels backpressure rather than sending into
+    // nothing. What it sent before (handed over) stays readable.
+    return pipe.unheard === undefined;
+  }
+
   arrived(pipe: Pipe): void {
-    const unheard = pipe.unheard;
-    if (unheard === undefined) this.#queue.arrived(pipe);
-    else if (unheard === "anonymous") pipe.inbound.clear();
-    else pipe.inbound.pop();
+    this.#queue.arrived(pipe);
   }
 
   #forget(pipe: Pipe): void {

@@ -82,6 +82,8 @@ export class SocketCore implements RoutingHost, SessionHost {
   #departedPruneAt = 16;
   /** Messages sent and never written, of pipes removed before close. */
   #droppedByLeaving = 0;
+  /** Messages read from unheard peers before their reading paused. */
+  withheld = 0;
   #closing = new AbortController();
 
   constructor(settings: CoreSettings, events: SocketEventsController) {
@@ -373,10 +375,10 @@ export class SocketCore implements RoutingHost, SessionHost {
 
   /**
    * Messages from peers that have left, still unread (the routing reads
-   * them before they go), for close's summary.
+   * them before they go), and those withheld, for close's summary.
    */
   departedUnread(): number {
-    let unread = 0;
+    let unread = this.withheld;
     for (const pipe of this.#departed) unread += pipe.inbound.length;
     return unread;
   }
@@ -399,11 +401,7 @@ export class SocketCore implements RoutingHost, SessionHost {
     return this.#closing.signal;
   }
 
-  /**
-   * Fails every waiting caller and forgets a peeked message.
-   *
-   * @returns How many received messages were left unread by it.
-   */
+  /** Fails every waiting caller; returns how many received went unread. */
   abandonCallers(): number {
     this.#closing.abort(closedError());
     const unread = this.#peeked ? 1 : 0;

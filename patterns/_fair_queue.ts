@@ -119,7 +119,8 @@ export class FairQueue {
       turns.shift();
       turns.push(pipe);
     }
-    if (!pipe.inboundFull) pipe.link?.resume();
+    // A ROUTER's unheard peer stays paused while its old messages are read.
+    if (!pipe.inboundFull && !pipe.unheard) pipe.link?.resume();
     return message;
   }
 }

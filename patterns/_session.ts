@@ -26,7 +26,8 @@ export interface SessionHost {
   progress(): void;
   /** Routing may now succeed for waiting sends. */
   retrySends(): void;
-  /** Asks the authenticator about a client. */
+  /** Messages read from unheard peers, never delivered: unread at close. */
+  withheld: number;
   /** Asks the authenticator; `ended` settles when the asking link ends. */
   judge(
     credentials: Credentials,
@@ -72,7 +73,10 @@ export class SocketSession implements Session {
         if (pipe.closedHere) return true;
         // Unheard (PAIR's second peer): read no more, as libzmq's session
         // without a pipe stops its engine's input.
-        if (!this.heard()) return false;
+        if (!this.heard()) {
+          host.withheld++;
+          return false;
+        }
         if (pipe.conflate && pipe.inbound.length > 0) {
           // Already queued for reading: replace, do not announce again.
           pipe.inbound.clear();

@@ -23,8 +23,10 @@ export interface RouterOptions extends SocketOptions {
    * instead of ignoring the newcomer (ZMQ_ROUTER_HANDOVER): for clients that
    * reconnect faster than the old connection is noticed dead. As libzmq,
    * the old peer's unread messages stay readable under a generated id, and
-   * its connection stays open but unheard (dropped, a live old peer would
-   * reconnect and take the id back, every reconnect interval).
+   * its connection stays open but unheard: read no more, so it feels
+   * backpressure (dropped, a live old peer would reconnect and take the id
+   * back, every reconnect interval). Without handover, the newcomer is the
+   * one kept unheard.
    */
   routerHandover?: boolean;
 }

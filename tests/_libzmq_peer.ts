@@ -173,6 +173,24 @@ export class LibzmqSocket {
     });
   }
 
+  /**
+   * Sends `size`-byte messages until one waits `wait` ms in vain (the peer
+   * stopped reading: `blocked`) or `limit` went.
+   */
+  async sendUntilBlocked(
+    size: number,
+    limit: number,
+    wait: number,
+  ): Promise<{ sent: number; blocked: boolean }> {
+    const reply = await this.peer.request("sendUntilBlocked", {
+      socket: this.name,
+      size,
+      limit,
+      wait,
+    });
+    return { sent: reply.sent as number, blocked: reply.blocked as boolean };
+  }
+
   /** Sends; a Server names the peer (`routingId`), a Radio the `group`. */
   async send(
     frames: (string | Uint8Array)[],

@@ -19,7 +19,7 @@ import {
   Subscriber,
 } from "../mod.ts";
 import { LibzmqPeer, type LibzmqSocket } from "./_libzmq_peer.ts";
-import { freePort, sendUntilReceived } from "./_helpers.ts";
+import { freePort, sendUntilReceived, until } from "./_helpers.ts";
 import { coreOf } from "../patterns/_core.ts";
 
 const text = new TextEncoder();
@@ -304,7 +304,9 @@ Deno.test("PAIR: a second libzmq PAIR stays connected but unheard, as libzmq's P
   assertEquals((await first.receive()).map(decode), ["back"]);
   const ready = [...coreOf(pair).pipes].filter((pipe) => pipe.ready);
   assertEquals(ready.length, 2);
+  // Read before its reading paused, never delivered: counted at close.
+  await until(() => coreOf(pair).withheld === 1, "the unheard message read");
   await first.close();
   await second.close();
-  await pair.close();
+  assertEquals((await pair.close()).unread, 1);
 });

@@ -374,6 +374,44 @@ Deno.test("routerHandover: a peer reusing a routing id takes it over", async (t)
   }
 });
 
+Deno.test("ROUTER: the unheard peer of a routing id in use is read no more (backpressure, as libzmq), the other is served", async (t) => {
+  await using peer = new LibzmqPeer();
+  for (const handover of [true, false]) {
+    await t.step(`routerHandover ${handover}`, async () => {
+      const router = new Router({ routerHandover: handover });
+      await router.bind("tcp://127.0.0.1:0");
+      const first = await peer.open("Dealer", { routingId: "worker" });
+      await first.connect(router.lastEndpoint!);
+      await first.send(["from first"]);
+      await router.receive(timeout());
+      const second = await peer.open("Dealer", { routingId: "worker" });
+      await second.connect(router.lastEndpoint!);
+      await until(
+        () => [...coreOf(router).pipes].filter((p) => p.ready).length === 2,
+        "both peers connected",
+      );
+      const [heard, unheard] = handover ? [second, first] : [first, second];
+      // Read and dropped, it never blocked (2,000 went); paused, libzmq's
+      // sends stop once its queue and the kernel's buffers are full.
+      const flood = await unheard.sendUntilBlocked(65536, 2000, 500);
+      assert(flood.blocked, `${flood.sent} sent without blocking`);
+      await heard.send(["heard"]);
+      assertEquals((await router.receive(timeout())).map(decode), [
+        "worker",
+        "heard",
+      ]);
+      await router.send(["worker", "to the heard one"], timeout());
+      assertEquals((await heard.receive()).map(decode), ["to the heard one"]);
+      assert(!router.readable);
+      // What was read before reading paused is counted, never delivered.
+      const summary = await router.close();
+      assert(summary.unread > 0, `unread ${summary.unread}`);
+      await first.close();
+      await second.close();
+    });
+  }
+});
+
 Deno.test("routerHandover: a connect peer handed over that comes back announces its id afresh and takes it back, as libzmq's new pipe does", async () => {
   await using peer = new LibzmqPeer();
   const router = new Router({ routerHandover: true, reconnectInterval: 20 });

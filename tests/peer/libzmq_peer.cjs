@@ -69,6 +69,24 @@ const handlers = {
     for (let i = 1; i <= count; i++) await s.send(`${prefix}${i}`);
     return {};
   },
+  // Sends `size`-byte messages until one waits `wait` ms in vain (EAGAIN:
+  // the peer stopped reading) or `limit` went.
+  async sendUntilBlocked({ socket, size, limit, wait }) {
+    const s = sockets.get(socket);
+    s.sendTimeout = wait;
+    const body = Buffer.alloc(size, 0x61);
+    let sent = 0;
+    try {
+      while (sent < limit) {
+        await s.send(body);
+        sent++;
+      }
+    } catch (error) {
+      if (error.code !== "EAGAIN") throw error;
+      return { sent, blocked: true };
+    }
+    return { sent, blocked: false };
+  },
   // `routingId` (Server) and `group` (Radio) go with the message.
   async send({ socket, frames, routingId, group }) {
     const s = sockets.get(socket);
