@@ -134,6 +134,12 @@ export class Endpoints {
   async bind(endpoint: string): Promise<void> {
     const core = this.#core;
     let listener: TransportListener;
+    // Links accepted while binding (inproc dialers waiting for the name,
+    // udp's one link) are told after "listening", as any other.
+    const early: [Link, string][] = [];
+    let accept = (link: Link, bound: string): void => {
+      early.push([link, bound]);
+    };
     try {
       const { transport, address } = resolveEndpoint(endpoint, "bind");
       _checkCompatible(this.#settings.type, transport, "bind");
@@ -144,7 +150,7 @@ export class Endpoints {
           acceptFailed: (failure) =>
             this.#events.push({ type: "accept-failed", ...failure }),
         }),
-        (link, bound) => this.#accept(link, bound),
+        (link, bound) => accept(link, bound),
       );
     } catch (error) {
       this.#events.push({
@@ -155,7 +161,9 @@ export class Endpoints {
       });
       throw error;
     }
+    accept = (link, bound) => this.#accept(link, bound);
     if (core.closed) {
+      for (const [link, bound] of early) this.#accept(link, bound);
       await listener.close();
       // Accepted after close() closed every link: a udp link is the
       // address itself.
@@ -165,6 +173,7 @@ export class Endpoints {
     this.#listeners.push({ given: endpoint, listener });
     this.last = listener.endpoint;
     this.#events.push({ type: "listening", endpoint: listener.endpoint });
+    for (const [link, bound] of early) this.#accept(link, bound);
   }
 
   /** Serves a peer accepted at a bound endpoint, unless there are too many. */
@@ -198,6 +207,7 @@ export class Endpoints {
     }
     const [{ listener }] = this.#listeners.splice(index, 1);
     await listener.close();
+    if (listener.keepsLinks) return;
     // Released once they have ended (udp's link holds the address).
     await Promise.all(this.#closeAccepted(listener.endpoint));
   }

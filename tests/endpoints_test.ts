@@ -40,6 +40,28 @@ Deno.test("ipc: a path a listener answers on is EADDRINUSE, this socket's or ano
   }
 });
 
+Deno.test("ipc: closing leaves a path another process took over (libzmq unlinks and binds it), whose peers still reach it", async () => {
+  await using peer = new LibzmqPeer();
+  const directory = Deno.makeTempDirSync();
+  const endpoint = `ipc://${directory}/taken`;
+  try {
+    const ours = new Pull();
+    await ours.bind(endpoint);
+    const theirs = await peer.open("Pull");
+    await theirs.bind(endpoint);
+    await ours.close();
+    assert(Deno.lstatSync(`${directory}/taken`).isSocket);
+    const push = new Push();
+    push.connect(endpoint);
+    await push.send("to the new owner", timeout());
+    assertEquals(decode((await theirs.receive())[0]), "to the new owner");
+    await push.close();
+    await theirs.close();
+  } finally {
+    Deno.removeSync(directory, { recursive: true });
+  }
+});
+
 Deno.test("ipc://* binds a fresh temporary path, as libzmq's; a libzmq peer reaches it, and close removes it", async () => {
   await using peer = new LibzmqPeer();
   const pull = new Pull();

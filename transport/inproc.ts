@@ -107,6 +107,7 @@ export const inproc: Transport = {
     for (const notify of waiting ?? []) notify(binder);
     return {
       endpoint,
+      keepsLinks: true,
       close: () => {
         if (names.bound.get(name) === binder) {
           names.bound.delete(name);

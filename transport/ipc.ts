@@ -12,10 +12,10 @@ import type { Transport } from "./transport.ts";
 /**
  * The `ipc` transport: a unix socket at a path. Binding removes a socket
  * file left by a process that died (and refuses one still in use);
- * closing removes the file. `ipc://*` binds a socket in a new temporary
- * directory (the bound endpoint names it; closing removes both), and
- * `ipc://@name` is a name in Linux's abstract namespace, as libzmq reads
- * them: no file.
+ * closing removes the file, unless another process bound the path since.
+ * `ipc://*` binds a socket in a new temporary directory (the bound endpoint
+ * names it; closing removes both), and `ipc://@name` is a name in Linux's
+ * abstract namespace, as libzmq reads them: no file.
  *
  * @example
  * ```ts
@@ -48,13 +48,20 @@ export const ipc: Transport = {
       } else if (!abstract) {
         await _removeStaleSocket(path);
       }
-      listener = Deno.listen({ transport: "unix", path: _socketPath(path) });
+      listener = abstract
+        ? Deno.listen({ transport: "unix", path: _socketPath(path) })
+        : await _listenAt(path);
     } catch (error) {
       if (directory) await Deno.remove(directory).catch(() => {});
       throw bindError(`ipc://${given}`, error);
     }
+    // The file as bound: one another process has bound since (libzmq
+    // unlinks and takes a path over) is its own, and stays.
+    const bound = abstract ? undefined : await _fileId(path);
     const removeFile = async () => {
-      await Deno.remove(path).catch(() => {});
+      if (bound !== undefined && (await _fileId(path)) === bound) {
+        await Deno.remove(path).catch(() => {});
+      }
       if (directory) await Deno.remove(directory).catch(() => {});
     };
     return new StreamListener(
@@ -94,6 +101,43 @@ async function _removeStaleSocket(path: string): Promise<void> {
     if (error instanceof ZmqError) throw error;
     // Nobody listens: a socket file left behind by a process that died.
     await Deno.remove(path).catch(() => {});
+  }
+}
+
+/**
+ * Listens at a path. Deno's listener unlinks the path it was bound to when
+ * it closes, even a file another process bound there since (as libzmq
+ * does, unlinking ours): bound under a name of its own in the same
+ * directory and renamed into place, it unlinks only that name, and close
+ * removes the path only while it is still this socket's file.
+ */
+async function _listenAt(path: string): Promise<Deno.UnixListener> {
+  const slash = path.lastIndexOf("/");
+  const directory = slash >= 0 ? path.slice(0, slash) : ".";
+  const own = `${directory}/.zmq-${crypto.randomUUID().slice(0, 8)}`;
+  // Either too long for a socket's name (107 bytes): bound where it is,
+  // which refuses a path too long.
+  const bytes = (text: string) => new TextEncoder().encode(text).length;
+  if (bytes(path) > 107 || bytes(own) > 107) {
+    return Deno.listen({ transport: "unix", path });
+  }
+  const listener = Deno.listen({ transport: "unix", path: own });
+  try {
+    await Deno.rename(own, path);
+  } catch (error) {
+    listener.close();
+    throw error;
+  }
+  return listener;
+}
+
+/** The device and inode of the file at `path`, if there is one. */
+async function _fileId(path: string): Promise<string | undefined> {
+  try {
+    const info = await Deno.lstat(path);
+    return `${info.dev}:${info.ino}`;
+  } catch {
+    return undefined;
   }
 }
 

@@ -169,6 +169,11 @@ export interface TransportListener {
   /** The endpoint as bound, with the real port (never 0 or `*`). */
   readonly endpoint: string;
   /**
+   * Set when the links accepted outlive an unbind (inproc: as libzmq's
+   * pipes, unbinding only frees the name); otherwise unbind closes them.
+   */
+  readonly keepsLinks?: boolean;
+  /**
    * Stops accepting and releases the address; where the address is the
    * socket of the one link accepted (`udp`), it goes when that link is
    * closed, so that the socket's linger decides what queued data is sent.

@@ -148,6 +148,29 @@ Deno.test("inproc: a name binds once; incompatible sockets are refused; a rebind
   assertEquals(decode((await second.receive(timeout()))[0]), "to the second");
 });
 
+Deno.test("inproc: unbind frees the name and keeps the peers connected, as libzmq's pipes; a dialer waiting for the name is accepted after listening", async () => {
+  await using context = new Context();
+  await using pull = new Pull({ context });
+  await using early = new Push({ context });
+  early.connect("inproc://kept");
+  await pull.bind("inproc://kept");
+  const seen: string[] = [];
+  for await (const event of pull.events) {
+    seen.push(event.type);
+    if (event.type === "handshake-succeeded") break;
+  }
+  assertEquals(seen, ["listening", "accepted", "handshake-succeeded"]);
+  await pull.unbind("inproc://kept");
+  await early.send("after the unbind", timeout());
+  assertEquals(decode((await pull.receive(timeout()))[0]), "after the unbind");
+  // The name is free: another binds it, and the kept peer stays with us.
+  await using other = new Pull({ context });
+  await other.bind("inproc://kept");
+  await early.send("still ours", timeout());
+  assertEquals(decode((await pull.receive(timeout()))[0]), "still ours");
+  assert(!other.readable);
+});
+
 /** A PULL → PUSH streamer's sockets, and a PUSH and a PULL at its ends. */
 async function streamer(context: Context) {
   const frontend = new Pull({ context });
