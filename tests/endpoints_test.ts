@@ -62,6 +62,46 @@ Deno.test("ipc: closing leaves a path another process took over (libzmq unlinks 
   }
 });
 
+Deno.test("ipc: a program allowed the socket's path alone binds it (no name of its own beside it), and close removes it", async () => {
+  const directory = Deno.makeTempDirSync();
+  const path = `${directory}/narrow.sock`;
+  const script = `
+    import { Pull, Push } from "${new URL("../mod.ts", import.meta.url).href}";
+    const pull = new Pull();
+    await pull.bind("ipc://${path}");
+    const push = new Push();
+    push.connect("ipc://${path}");
+    await push.send("narrow");
+    const [frame] = await pull.receive();
+    await push.close();
+    await pull.close();
+    console.log(new TextDecoder().decode(frame));
+  `;
+  try {
+    // `deno eval` would allow everything.
+    Deno.writeTextFileSync(`${directory}/narrow.ts`, script);
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--config",
+        new URL("../deno.json", import.meta.url).pathname,
+        `--allow-net=unix:${path}`,
+        `--allow-read=${path}`,
+        `--allow-write=${path}`,
+        `${directory}/narrow.ts`,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const decoder = new TextDecoder();
+    assertEquals(code, 0, decoder.decode(stderr));
+    assertEquals(decoder.decode(stdout).trim(), "narrow");
+    await assertRejects(() => Deno.lstat(path), Deno.errors.NotFound);
+  } finally {
+    Deno.removeSync(directory, { recursive: true });
+  }
+});
+
 Deno.test("ipc://* binds a fresh temporary path, as libzmq's; a libzmq peer reaches it, and close removes it", async () => {
   await using peer = new LibzmqPeer();
   const pull = new Pull();

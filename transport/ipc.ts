@@ -121,7 +121,15 @@ async function _listenAt(path: string): Promise<Deno.UnixListener> {
   if (bytes(path) > 107 || bytes(own) > 107) {
     return Deno.listen({ transport: "unix", path });
   }
-  const listener = Deno.listen({ transport: "unix", path: own });
+  let listener: Deno.UnixListener;
+  try {
+    listener = Deno.listen({ transport: "unix", path: own });
+  } catch (error) {
+    // Permissions granted for the path alone: bound where it is (and
+    // Deno's close unlinks the path, whoever bound it since).
+    if (!(error instanceof Deno.errors.NotCapable)) throw error;
+    return Deno.listen({ transport: "unix", path });
+  }
   try {
     await Deno.rename(own, path);
   } catch (error) {
