@@ -23,6 +23,7 @@ import type { Mechanism } from "./mechanism.ts";
 import { Handshake } from "./_handshake.ts";
 import { MessageAssembler } from "./_message_assembler.ts";
 import { checkGroupMessage, SubscriptionCodec } from "./_subscriptions.ts";
+import { checkReply } from "./_reply_rule.ts";
 import { type FrameOutput, writeSealed } from "./_output_buffer.ts";
 import { frameOutput, parseZwsFrame } from "./_zws.ts";
 
@@ -72,7 +73,8 @@ export class Connection {
   #subscriptions: SubscriptionCodec;
   /** Cached from `#subscriptions`: read for every message. */
   #subscriptionsAsMessages: boolean;
-  #groupMessages: boolean;
+  /** The shape the socket type takes messages in (DISH, REQ), if any. */
+  #checkMessage: ((frames: Uint8Array[]) => void) | undefined;
   /** Set once ready when the mechanism seals every frame (CURVE). */
   #sealing = false;
 
@@ -104,7 +106,11 @@ export class Connection {
     });
     this.#subscriptions = new SubscriptionCodec(options.socketType);
     this.#subscriptionsAsMessages = this.#subscriptions.asMessages;
-    this.#groupMessages = this.#subscriptions.joins;
+    this.#checkMessage = this.#subscriptions.joins
+      ? checkGroupMessage
+      : options.socketType === "REQ"
+      ? checkReply
+      : undefined;
     if (this.#zws) {
       this.#state = "handshake";
       this.#handshake.start();
@@ -405,7 +411,7 @@ export class Connection {
       frames = this.#subscriptions.readMessage(frames, events);
       if (frames.length === 0) return;
     }
-    if (this.#groupMessages) checkGroupMessage(frames);
+    if (this.#checkMessage) this.#checkMessage(frames);
     // An indexed store, which V8 inlines; `push` here was a builtin call.
     events[events.length] = { type: "message", frames };
   }

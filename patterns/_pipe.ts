@@ -104,6 +104,11 @@ export class Pipe {
    * HANDSHAKE_FAILED_AUTH, then only DISCONNECTED).
    */
   refused = false;
+  /**
+   * Set once ZMQ_PROBE_ROUTER's empty message was written: once per pipe,
+   * as libzmq writes it when the pipe is made, not on each reconnect.
+   */
+  probed = false;
   readonly #sendHighWaterMark: number;
   readonly #receiveHighWaterMark: number;
   #subscriptions: SubscriptionTrie | undefined;

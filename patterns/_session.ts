@@ -160,7 +160,9 @@ export class SocketSession implements Session {
       return true;
     }
     if (pipe.transient) host.attach(pipe);
-    if (host.probeRouter) {
+    // A transient pipe stands for libzmq's new pipe of each connection.
+    if (host.probeRouter && (!pipe.probed || pipe.transient)) {
+      pipe.probed = true;
       pipe.writeControl((writer) => writer.sendMessage([new Uint8Array(0)]));
     }
     pipe.state = "ready";

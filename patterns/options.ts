@@ -63,8 +63,10 @@ export interface SocketOptions {
   conflate?: boolean;
   /**
    * Send an empty message to each new peer as soon as its handshake is done,
-   * so a ROUTER learns of us at once (ZMQ_PROBE_ROUTER). ROUTER, DEALER and
-   * REQ only. Default false.
+   * so a ROUTER learns of us at once (ZMQ_PROBE_ROUTER): once for each
+   * `connect`, not again on a reconnect, as libzmq writes it when the pipe
+   * is made (once for each link with `immediate`). ROUTER, DEALER and REQ
+   * only. Default false.
    */
   probeRouter?: boolean;
   /** Be a PLAIN server: clients present a username and password (RFC 24). */

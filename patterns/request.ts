@@ -34,7 +34,10 @@ export interface RequestOptions extends SocketOptions {
 /**
  * Sends a request, then receives its reply, strictly in turn. Requests go
  * round-robin to the peers, behind an empty delimiter frame; only the
- * reply from the peer that got the request is accepted.
+ * reply from the peer that got the request is accepted (from any peer once
+ * that one has left, as libzmq). A peer that sends a message without the
+ * delimiter is dropped with a protocol error and, for a `connect`, not
+ * dialled again, as libzmq's.
  *
  * @example
  * ```ts
@@ -130,7 +133,8 @@ class _RequestRouting implements Routing {
       const [pipe, message] = item;
       // A reply from another peer, to another request, or without the
       // delimiter, is stale or malformed: drop it.
-      if (pipe !== this.#target) continue;
+      // (None once the peer asked left: any may answer, as libzmq's.)
+      if (this.#target && pipe !== this.#target) continue;
       const expected = this.#expectedId;
       const skip = expected ? 2 : 1;
       if (message.length <= skip || message[skip - 1].length > 0) continue;
@@ -149,6 +153,7 @@ class _RequestRouting implements Routing {
   detach(pipe: Pipe): void {
     // What the peer sent before it went stays readable, as in libzmq.
     this.#balancer.detach(pipe);
+    if (pipe === this.#target) this.#target = undefined;
   }
 
   arrived(pipe: Pipe): void {

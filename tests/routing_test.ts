@@ -3,7 +3,12 @@
  * REQ's stale replies, XSUB's unfiltered reads, ROUTER's generated ids;
  * and ipc's abstract names and tcp's interface names.
  */
-import { assertEquals, assertNotEquals, assertRejects } from "@std/assert";
+import {
+  assert,
+  assertEquals,
+  assertNotEquals,
+  assertRejects,
+} from "@std/assert";
 import {
   Dealer,
   Pull,
@@ -14,7 +19,7 @@ import {
   ZmqError,
 } from "../mod.ts";
 import { coreOf } from "../patterns/_core.ts";
-import { decode, timeout, until } from "./_helpers.ts";
+import { decode, sendUntilReceived, timeout, until } from "./_helpers.ts";
 import { RawPeer } from "./_draft_helpers.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 
@@ -151,4 +156,63 @@ Deno.test("REQ (strict): a reply readable set aside is still owed a receive: the
   assertEquals(error.code, "EFSM");
   assertEquals(decode((await request.receive(timeout()))[0]), "reply-to-req1");
   await router.close();
+});
+
+Deno.test("probeRouter: the empty message goes once a connect, not on each reconnect, as libzmq writes it when the pipe is made; a libzmq REQ that drops the link over it is then served", async () => {
+  await using peer = new LibzmqPeer();
+  const request = await peer.open("Request");
+  const endpoint = await request.bind("tcp://127.0.0.1:0");
+  await using router = new Router({ probeRouter: true, reconnectInterval: 20 });
+  router.connect(endpoint);
+  // libzmq's REQ takes the probe for a malformed reply and hangs up; our
+  // reconnect, without a probe, stays.
+  await router.events.wait("disconnected", timeout().signal);
+  await router.events.wait("handshake-succeeded", timeout().signal);
+  await request.send(["hello"]);
+  const [id, empty, body] = await router.receive(timeout());
+  assertEquals([empty.length, decode(body)], [0, "hello"]);
+  await router.send([id, "", "world"], timeout());
+  assertEquals((await request.receive()).map(decode), ["world"]);
+  await request.close();
+});
+
+Deno.test("REQ: a message without the delimiter (a probeRouter's empty one) is a protocol error that ends the connect, as libzmq's req_session", async () => {
+  await using peer = new LibzmqPeer();
+  const router = await peer.open("Router", { probeRouter: true });
+  const endpoint = await router.bind("tcp://127.0.0.1:0");
+  await using request = new Request({ reconnectInterval: 20 });
+  request.connect(endpoint);
+  // libzmq takes a new peer in (and probes it) when its socket is next
+  // called, once its handshake is done.
+  const { reason } = await sendUntilReceived(
+    () => router.touch(),
+    request.events.wait("protocol-error", timeout().signal),
+  );
+  assert(reason.includes("delimiter"), reason);
+  await request.events.wait("connect-abandoned", timeout().signal);
+  assertEquals(coreOf(request).pipes.size, 0);
+  await router.close();
+});
+
+Deno.test("REQ: bound, once the peer it asked leaves, another peer's reply is taken, as libzmq's (it waited for the departed one)", async () => {
+  await using peer = new LibzmqPeer();
+  await using request = new Request({ routingId: "req" });
+  await request.bind("tcp://127.0.0.1:0");
+  const asked = await peer.open("Router");
+  await asked.connect(request.lastEndpoint!);
+  await request.events.wait("handshake-succeeded", timeout().signal);
+  await request.send("question");
+  assertEquals((await asked.receive()).map(decode), ["req", "", "question"]);
+  const other = await peer.open("Router");
+  await other.connect(request.lastEndpoint!);
+  await request.events.wait("handshake-succeeded", timeout().signal);
+  await asked.close();
+  await request.events.wait("disconnected", timeout().signal);
+  // Until libzmq has taken the new peer in, it drops what is sent to it.
+  const [reply] = await sendUntilReceived(
+    () => other.send(["req", "", "from another"]),
+    request.receive(timeout()),
+  );
+  assertEquals(decode(reply), "from another");
+  await other.close();
 });
