@@ -9,7 +9,7 @@ import { ZmqError } from "../codec/errors.ts";
 import { Metadata } from "../codec/metadata.ts";
 import type { SocketType } from "../codec/socket_type.ts";
 import { Dialer } from "../transport/dialer.ts";
-import { resolveEndpoint } from "../transport/registry.ts";
+import { findTransport, resolveEndpoint } from "../transport/registry.ts";
 import { acceptWebSocket } from "../transport/websocket_link.ts";
 import type {
   Link,
@@ -198,6 +198,7 @@ export class Endpoints {
     // A wildcard (`ipc://*`, port 0 or `*`) names no one listener: only
     // the endpoint it was bound at does, as in libzmq. (A `*` host with a
     // port names one: kept, where libzmq asks for the bound endpoint.)
+    findTransport(endpoint); // as libzmq: EINVAL, EPROTONOSUPPORT
     const named = !/^ipc:\/\/\*|:(0|\*)(\/|$)/.test(endpoint);
     const index = this.#listeners.findIndex(({ given, listener }) =>
       (named && given === endpoint) || listener.endpoint === endpoint
@@ -288,6 +289,7 @@ export class Endpoints {
   async disconnect(endpoint: string): Promise<void> {
     // Closing took every pipe over (and counts what they hold).
     if (this.#core.closed) throw closedError();
+    findTransport(endpoint); // as libzmq: EINVAL, EPROTONOSUPPORT
     const entries = this.#dialers.filter((entry) =>
       entry.endpoint === endpoint
     );

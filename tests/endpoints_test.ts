@@ -198,3 +198,39 @@ Deno.test("bind failures carry libzmq's codes: ENAMETOOLONG, ENOENT, EADDRNOTAVA
   assertEquals(ours, expected);
   Deno.removeSync(directory);
 });
+
+const MALFORMED_PY = `
+import errno, zmq
+context = zmq.Context()
+socket = context.socket(zmq.PULL)
+for call in (socket.unbind, socket.disconnect, socket.bind, socket.connect):
+    for endpoint in ("bogus", "TCP://127.0.0.1:5555"):
+        try:
+            call(endpoint)
+            print("ok")
+        except zmq.ZMQError as error:
+            print(errno.errorcode[error.errno])
+socket.close(0)
+`;
+
+Deno.test("unbind and disconnect of no endpoint at all are EINVAL, and an upper-case scheme is a transport not supported, as libzmq's", async () => {
+  const native = (await runPython(MALFORMED_PY)).split("\n");
+  await using pull = new Pull();
+  const ours: string[] = [];
+  for (
+    const call of [
+      (endpoint: string) => pull.unbind(endpoint),
+      (endpoint: string) => pull.disconnect(endpoint),
+      (endpoint: string) => pull.bind(endpoint),
+      // connect throws at once: made a rejection to be compared alike.
+      (endpoint: string) =>
+        new Promise<void>((resolve) => resolve(pull.connect(endpoint))),
+    ]
+  ) {
+    for (const endpoint of ["bogus", "TCP://127.0.0.1:5555"]) {
+      const error = await assertRejects(() => call(endpoint), ZmqError);
+      ours.push(error.code);
+    }
+  }
+  assertEquals(ours, native);
+});

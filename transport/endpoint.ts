@@ -30,7 +30,8 @@ export interface EndpointParts {
  * @throws {ZmqError} `EINVAL` when it is not `scheme://address`.
  */
 export function splitEndpoint(endpoint: string): EndpointParts {
-  const match = /^([a-z][a-z0-9+.-]*):\/\/(.+)$/.exec(endpoint);
+  // Any case: libzmq reads `TCP://` as a transport it lacks, not as junk.
+  const match = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/(.+)$/.exec(endpoint);
   if (!match) {
     throw new ZmqError(
       "EINVAL",

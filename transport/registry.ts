@@ -58,6 +58,30 @@ export function resolveEndpoint(
   endpoint: string,
   use: "bind" | "connect",
 ): { transport: Transport; address: string } {
+  const { transport, address } = findTransport(endpoint);
+  transport.check(address, use);
+  return { transport, address };
+}
+
+/**
+ * Finds the transport of an endpoint without checking its address, as
+ * `unbind` and `disconnect` name endpoints (a wildcard among them).
+ *
+ * @example
+ * ```ts
+ * import { findTransport } from "@zmtp/zmq/transport";
+ *
+ * console.log(findTransport("tcp://*:0").transport.scheme); // "tcp"
+ * ```
+ *
+ * @param endpoint `scheme://address`.
+ * @returns The transport and the address for it.
+ * @throws {ZmqError} `EINVAL` for no endpoint at all, `EPROTONOSUPPORT`
+ * for an unknown scheme.
+ */
+export function findTransport(
+  endpoint: string,
+): { transport: Transport; address: string } {
   const { scheme, address } = splitEndpoint(endpoint);
   const transport = _TRANSPORTS.get(scheme);
   if (!transport) {
@@ -68,6 +92,5 @@ export function resolveEndpoint(
       }`,
     );
   }
-  transport.check(address, use);
   return { transport, address };
 }
