@@ -11,8 +11,9 @@ import type { MessageWriter } from "../transport/transport.ts";
 import type { Message } from "./message.ts";
 import type { SocketOptions } from "./options.ts";
 import { Socket } from "./socket.ts";
-import { coreOf } from "./_core.ts";
+import { closedError, coreOf } from "./_core.ts";
 import { FairQueue } from "./_fair_queue.ts";
+import { bytesKey } from "./_bytes_key.ts";
 import { FanOut } from "./_fan_out.ts";
 import type { Pipe } from "./_pipe.ts";
 import { defineRouting, type Routing, type RoutingHost } from "./_routing.ts";
@@ -66,11 +67,10 @@ export class Subscriber extends Socket {
    * every message.
    *
    * @param prefixes Strings (UTF-8) or bytes.
+   * @throws {ZmqError} `ETERM` once the socket is closed.
    */
   subscribe(...prefixes: (string | Uint8Array)[]): void {
-    (coreOf(this).routing as SubscriberRouting).subscribe(
-      prefixBytes(prefixes),
-    );
+    _routingOf(this).subscribe(prefixBytes(prefixes));
   }
 
   /**
@@ -78,12 +78,18 @@ export class Subscriber extends Socket {
    * subscription to every message.
    *
    * @param prefixes Strings (UTF-8) or bytes.
+   * @throws {ZmqError} `ETERM` once the socket is closed.
    */
   unsubscribe(...prefixes: (string | Uint8Array)[]): void {
-    (coreOf(this).routing as SubscriberRouting).unsubscribe(
-      prefixBytes(prefixes),
-    );
+    _routingOf(this).unsubscribe(prefixBytes(prefixes));
   }
+}
+
+function _routingOf(socket: Subscriber): SubscriberRouting {
+  const core = coreOf(socket);
+  // As libzmq's setsockopt on a closed socket (ENOTSOCK), and our send.
+  if (core.closed) throw closedError();
+  return core.routing as SubscriberRouting;
 }
 
 /** Subscriptions in line with a pipe's messages at most, before a snapshot replaces them. */
@@ -111,14 +117,14 @@ class SubscriberRouting implements Routing {
   subscribe(topics: Uint8Array[]): void {
     for (const topic of topics) {
       this.#subscriptions.add(topic);
-      this.#tellPublishers((writer) => writer.sendSubscribe(topic));
+      this.#tellPublishers(_told(topic, true));
     }
   }
 
   unsubscribe(topics: Uint8Array[]): void {
     for (const topic of topics) {
       if (this.#subscriptions.remove(topic)) {
-        this.#tellPublishers((writer) => writer.sendCancel(topic));
+        this.#tellPublishers(_told(topic, false));
       }
     }
   }
@@ -179,14 +185,48 @@ class SubscriberRouting implements Routing {
   #tellPublishers(action: (writer: MessageWriter) => void): void {
     for (const pipe of this.#host.pipes) {
       const idle = !pipe.ready && pipe.outbound.length === 0;
-      if (idle || pipe.inLineLength >= _IN_LINE_MOST) {
+      if (idle) {
+        // Its next link starts afresh.
         pipe.dropControl();
+        this.#tellAll(pipe);
+      } else if (pipe.inLineLength >= _IN_LINE_MOST) {
+        // The peer may hold what a cancel among them takes away: the
+        // topics whose last word was a cancel are cancelled still.
+        const last = new Map<string, _Told>();
+        for (const each of [...pipe.dropControl(), action]) {
+          const told = _tolds.get(each);
+          if (told) last.set(bytesKey(told.topic), told);
+        }
+        for (const { topic, subscribe } of last.values()) {
+          if (!subscribe) pipe.writeInLine(_told(topic, false));
+        }
         this.#tellAll(pipe);
       } else {
         pipe.writeInLine(action);
       }
     }
   }
+}
+
+/** A subscription or cancellation told to a publisher. */
+interface _Told {
+  topic: Uint8Array;
+  subscribe: boolean;
+}
+
+/** What each action made by {@linkcode _told} tells. */
+const _tolds = new WeakMap<(writer: MessageWriter) => void, _Told>();
+
+/** The action that tells a publisher of a subscription or cancellation. */
+function _told(
+  topic: Uint8Array,
+  subscribe: boolean,
+): (writer: MessageWriter) => void {
+  const action = subscribe
+    ? (writer: MessageWriter) => writer.sendSubscribe(topic)
+    : (writer: MessageWriter) => writer.sendCancel(topic);
+  _tolds.set(action, { topic, subscribe });
+  return action;
 }
 
 /**

@@ -10,7 +10,7 @@ import type { Message } from "./message.ts";
 import { Publisher, type PublisherOptions } from "./publisher.ts";
 import { prefixBytes } from "./subscriber.ts";
 import { bytesKey } from "./_bytes_key.ts";
-import { coreOf } from "./_core.ts";
+import { closedError, coreOf } from "./_core.ts";
 import { FanOut } from "./_fan_out.ts";
 import type { Pipe } from "./_pipe.ts";
 import { Queue } from "./_queue.ts";
@@ -24,7 +24,7 @@ export interface XPublisherOptions extends PublisherOptions {
   xpubVerboser?: boolean;
   /** Make `send` wait instead of dropping when a subscriber is at its high-water mark (ZMQ_XPUB_NODROP). */
   xpubNoDrop?: boolean;
-  /** A message sent to each subscriber as soon as it connects, once per peer this socket connects to (ZMQ_XPUB_WELCOME_MSG). */
+  /** A message sent to each subscriber as soon as it connects, once per peer this socket connects to (each link with `immediate`), ahead of what is sent before its handshake (ZMQ_XPUB_WELCOME_MSG). */
   xpubWelcomeMessage?: string | Uint8Array;
   /** Pass on every subscription and cancellation and apply none: the application applies them with {@linkcode XPublisher.subscribe} and {@linkcode XPublisher.unsubscribe} (ZMQ_XPUB_MANUAL). */
   xpubManual?: boolean;
@@ -60,16 +60,14 @@ export interface XPublisherOptions extends PublisherOptions {
 export class XPublisher extends Publisher {
   /** Announced as XPUB. */
   static override readonly socketType: SocketType = "XPUB";
-  /** See {@linkcode XPublisherOptions.xpubVerbose}. */
-  xpubVerbose: boolean;
-  /** See {@linkcode XPublisherOptions.xpubVerboser}. */
-  xpubVerboser: boolean;
   /** See {@linkcode XPublisherOptions.xpubNoDrop}. */
   xpubNoDrop: boolean;
   /** See {@linkcode XPublisherOptions.xpubWelcomeMessage}. */
   xpubWelcomeMessage: Uint8Array | undefined;
   /** See {@linkcode XPublisherOptions.xpubManual}. */
   xpubManual: boolean;
+  #everySubscription: boolean;
+  #everyCancel: boolean;
 
   /**
    * Makes an XPUB socket.
@@ -78,13 +76,43 @@ export class XPublisher extends Publisher {
    */
   constructor(options: XPublisherOptions = {}) {
     super(options);
-    this.xpubVerbose = options.xpubVerbose ?? false;
-    this.xpubVerboser = options.xpubVerboser ?? false;
+    this.#everyCancel = options.xpubVerboser ?? false;
+    this.#everySubscription = (options.xpubVerbose ?? false) ||
+      this.#everyCancel;
     this.xpubNoDrop = options.xpubNoDrop ?? false;
     this.xpubWelcomeMessage = typeof options.xpubWelcomeMessage === "string"
       ? new TextEncoder().encode(options.xpubWelcomeMessage)
       : options.xpubWelcomeMessage;
     this.xpubManual = options.xpubManual ?? false;
+  }
+
+  /**
+   * Whether every subscription is passed on (see
+   * {@linkcode XPublisherOptions.xpubVerbose}; also set by `xpubVerboser`).
+   * Setting it, as libzmq's ZMQ_XPUB_VERBOSE, passes cancellations on as
+   * by default again: the last option set wins.
+   */
+  get xpubVerbose(): boolean {
+    return this.#everySubscription;
+  }
+
+  set xpubVerbose(on: boolean) {
+    this.#everySubscription = on;
+    this.#everyCancel = false;
+  }
+
+  /**
+   * Whether every subscription and every cancellation are passed on (see
+   * {@linkcode XPublisherOptions.xpubVerboser}). Setting it sets both, as
+   * libzmq's ZMQ_XPUB_VERBOSER (`false`: neither).
+   */
+  get xpubVerboser(): boolean {
+    return this.#everyCancel;
+  }
+
+  set xpubVerboser(on: boolean) {
+    this.#everySubscription = on;
+    this.#everyCancel = on;
   }
 
   /**
@@ -109,7 +137,8 @@ export class XPublisher extends Publisher {
    * ```
    *
    * @param prefixes Strings (UTF-8) or bytes.
-   * @throws {ZmqError} `EINVAL` without `xpubManual`, as libzmq.
+   * @throws {ZmqError} `EINVAL` without `xpubManual`, as libzmq; `ETERM` once
+   * the socket is closed.
    */
   subscribe(...prefixes: (string | Uint8Array)[]): void {
     _routingOf(this).apply(true, prefixBytes(prefixes));
@@ -130,7 +159,8 @@ export class XPublisher extends Publisher {
    * ```
    *
    * @param prefixes Strings (UTF-8) or bytes.
-   * @throws {ZmqError} `EINVAL` without `xpubManual`, as libzmq.
+   * @throws {ZmqError} `EINVAL` without `xpubManual`, as libzmq; `ETERM` once
+   * the socket is closed.
    */
   unsubscribe(...prefixes: (string | Uint8Array)[]): void {
     _routingOf(this).apply(false, prefixBytes(prefixes));
@@ -138,6 +168,7 @@ export class XPublisher extends Publisher {
 }
 
 function _routingOf(xpub: XPublisher): _XPublisherRouting {
+  if (coreOf(xpub).closed) throw closedError();
   if (!xpub.xpubManual) {
     throw new ZmqError(
       "EINVAL",
@@ -183,8 +214,6 @@ class _XPublisherRouting implements Routing {
   #departures = new WeakMap<Pipe, number>();
   /** xpubManual: each peer's prefixes, for the cancellations its leaving makes. */
   #held = new Map<Pipe, Map<string, Uint8Array>>();
-  /** Pipes greeted: a `connect` peer gets the welcome once, not at each reconnect. */
-  #welcomed = new WeakSet<Pipe>();
 
   constructor(socket: XPublisher, host: RoutingHost) {
     this.#socket = socket;
@@ -235,15 +264,18 @@ class _XPublisherRouting implements Routing {
     return undefined;
   }
 
+  attach(pipe: Pipe): void {
+    // When the pipe is made, as libzmq's xattach_pipe writes it: ahead of
+    // what is sent before the handshake, once a `connect` (not at each
+    // reconnect), once a link when accepted or `immediate`. An empty one
+    // is none, as libzmq sends a welcome only when it has bytes.
+    const welcome = this.#socket.xpubWelcomeMessage;
+    if (welcome?.length) pipe.write([welcome]);
+  }
+
   ready(pipe: Pipe): boolean {
     // Not a subscription the application hears of, as in libzmq.
     this.#fanOut.ready(pipe);
-    const welcome = this.#socket.xpubWelcomeMessage;
-    // An empty one is none, as libzmq sends a welcome only when it has bytes.
-    if (welcome?.length && !this.#welcomed.has(pipe)) {
-      this.#welcomed.add(pipe);
-      pipe.write([welcome]);
-    }
     return true;
   }
 
@@ -266,7 +298,7 @@ class _XPublisherRouting implements Routing {
       const added = this.#fanOut.subscribe(pipe, topic);
       if (added) this.#subscribers.set(key, count + 1);
       // ZMQ_XPUB_VERBOSER passes on repeated subscriptions too.
-      const verbose = socket.xpubVerbose || socket.xpubVerboser;
+      const verbose = socket.xpubVerbose;
       if ((added && count === 0) || verbose) this.#notify(1, topic);
       // Inverted, a subscription can take a full peer out of a send's way.
       if (socket.invertMatching) this.#host.retrySends();

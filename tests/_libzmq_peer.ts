@@ -252,6 +252,14 @@ export class LibzmqSocket {
     });
   }
 
+  async unsubscribe(topic: string | Uint8Array = ""): Promise<void> {
+    const bytes = typeof topic === "string" ? _encoder.encode(topic) : topic;
+    await this.peer.request("unsubscribe", {
+      socket: this.name,
+      topic: _toBase64(bytes),
+    });
+  }
+
   async subscribe(topic: string | Uint8Array = ""): Promise<void> {
     const bytes = typeof topic === "string" ? _encoder.encode(topic) : topic;
     await this.peer.request("subscribe", {

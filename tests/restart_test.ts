@@ -138,6 +138,33 @@ for (const transport of ["tcp", "ipc", "ws"] as const) {
           await xpub.close();
         },
       );
+      await t.step(
+        "XPUB with immediate welcomes a SUB it connects to at each link, as libzmq makes a pipe for each",
+        async () => {
+          const xpub = new XPublisher({
+            reconnectInterval: 20,
+            xpubWelcomeMessage: "welcome",
+            immediate: true,
+          });
+          xpub.connect(endpoint);
+          for (let i = 0; i < 2; i++) {
+            const sub = await peer.open("Subscriber");
+            await sub.subscribe("");
+            await sub.bind(endpoint);
+            await xpub.events.wait(
+              "handshake-succeeded",
+              AbortSignal.timeout(5000),
+            );
+            assertEquals(
+              await sendUntilReceived(() => xpub.send("after"), sub.receive()),
+              [text.encode("welcome")],
+            );
+            await sub.close();
+            await xpub.events.wait("disconnected", AbortSignal.timeout(5000));
+          }
+          await xpub.close();
+        },
+      );
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
