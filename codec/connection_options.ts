@@ -10,7 +10,12 @@ import type { SocketType } from "./socket_type.ts";
 
 /** Options of a `Connection`. */
 export interface ConnectionOptions {
-  /** Our socket type, sent as Socket-Type and checked against the peer's. */
+  /**
+   * Our socket type, sent as Socket-Type and checked against the peer's.
+   * A DISH and a REQ also check each message's shape (a group and a body;
+   * an envelope): a peer that breaks it fails with a protocol error, as
+   * libzmq's dish and req sessions.
+   */
   socketType: SocketType;
   /** Our routing id, sent as Identity (REQ, DEALER, ROUTER only, as libzmq). */
   routingId?: Uint8Array;

@@ -11,7 +11,7 @@ import type { Message } from "./message.ts";
 import { bytesKey } from "./_bytes_key.ts";
 import { FairQueue } from "./_fair_queue.ts";
 import type { Pipe } from "./_pipe.ts";
-import type { Routing } from "./_routing.ts";
+import type { Routing, RoutingHost } from "./_routing.ts";
 import { hexRoutingId, RoutingIdGenerator } from "./_routing_id.ts";
 
 /** The ROUTER options addressed routing reads, live. */
@@ -30,12 +30,14 @@ export interface AddressedSettings {
  */
 export class Addressed implements Routing {
   #settings: AddressedSettings;
+  #host: RoutingHost;
   #queue = new FairQueue();
   #peers = new Map<string, Pipe>();
   #ids = new RoutingIdGenerator();
 
-  constructor(settings: AddressedSettings) {
+  constructor(settings: AddressedSettings, host: RoutingHost) {
     this.#settings = settings;
+    this.#host = host;
   }
 
   /** What the peer with a routing id announced, if it is connected. */
@@ -114,6 +116,8 @@ export class Addressed implements Routing {
       existing.unheard = "handedOver";
     }
     this.#forget(pipe);
+    // Heard from now on: what it sent while unheard is not heard after.
+    if (pipe.unheard === "anonymous") this.#drop(pipe);
     pipe.unheard = undefined;
     pipe.routingId = id;
     this.#peers.set(bytesKey(id), pipe);
@@ -121,19 +125,29 @@ export class Addressed implements Routing {
   }
 
   detach(pipe: Pipe): void {
-    // What the peer sent before it went stays readable, as in libzmq.
+    // What the peer sent before it went stays readable, as in libzmq; an
+    // anonymous one's, never readable, goes with it.
+    if (pipe.unheard === "anonymous") this.#drop(pipe);
     this.#forget(pipe);
   }
 
   heard(pipe: Pipe): boolean {
-    // An unheard peer is read no more, as libzmq's session without a pipe
-    // stops its engine: it feels backpressure rather than sending into
-    // nothing. What it sent before (handed over) stays readable.
-    return pipe.unheard === undefined;
+    // As libzmq: an anonymous peer's pipe lives on unread, so its messages
+    // fill it to the high-water mark (its hang-up still seen before); a
+    // handed-over one's pipe ended, so its session stops reading at once.
+    // Either feels backpressure rather than sending into nothing.
+    const unheard = pipe.unheard;
+    return unheard === undefined ||
+      (unheard === "anonymous" && !pipe.inboundFull);
   }
 
   arrived(pipe: Pipe): void {
-    this.#queue.arrived(pipe);
+    if (pipe.unheard === undefined) this.#queue.arrived(pipe);
+  }
+
+  /** Drops what an anonymous peer's pipe holds, counted as withheld. */
+  #drop(pipe: Pipe): void {
+    this.#host.withheld += pipe.inbound.clear().length;
   }
 
   #forget(pipe: Pipe): void {

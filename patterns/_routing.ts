@@ -81,6 +81,8 @@ export interface RoutingHost {
   readonly setAside: boolean;
   /** Drops a message `readable` set aside: a REQ's next request made it stale. */
   dropSetAside(): void;
+  /** Messages read from peers not heard and never delivered: unread at close. */
+  withheld: number;
 }
 
 /** Makes the routing of one socket. */

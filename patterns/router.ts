@@ -77,4 +77,7 @@ export class Router extends Socket {
   }
 }
 
-defineRouting<Router>("ROUTER", (socket) => new Addressed(socket));
+defineRouting<Router>(
+  "ROUTER",
+  (socket, host) => new Addressed(socket, host),
+);

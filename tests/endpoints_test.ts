@@ -62,6 +62,39 @@ Deno.test("ipc: closing leaves a path another process took over (libzmq unlinks 
   }
 });
 
+Deno.test("ipc: a bind leaves a file that is no socket alone (EADDRINUSE), and of two binds of one path at once only one succeeds", async () => {
+  const directory = Deno.makeTempDirSync();
+  try {
+    const file = `${directory}/precious`;
+    Deno.writeTextFileSync(file, "keep me");
+    await using pull = new Pull();
+    const error = await assertRejects(
+      () => pull.bind(`ipc://${file}`),
+      ZmqError,
+    );
+    assertEquals(error.code, "EADDRINUSE");
+    assertEquals(Deno.readTextFileSync(file), "keep me");
+    await using first = new Pull();
+    await using second = new Pull();
+    const endpoint = `ipc://${directory}/raced`;
+    const results = await Promise.allSettled([
+      first.bind(endpoint),
+      second.bind(endpoint),
+    ]);
+    assertEquals(results.map((r) => r.status).sort(), [
+      "fulfilled",
+      "rejected",
+    ]);
+    const failed = results.find((r) => r.status === "rejected");
+    assertEquals(
+      ((failed as PromiseRejectedResult).reason as ZmqError).code,
+      "EADDRINUSE",
+    );
+  } finally {
+    Deno.removeSync(directory, { recursive: true });
+  }
+});
+
 Deno.test("ipc: a program allowed the socket's path alone binds it (no name of its own beside it), and close removes it", async () => {
   const directory = Deno.makeTempDirSync();
   const path = `${directory}/narrow.sock`;

@@ -108,13 +108,15 @@ async function _removeStaleSocket(path: string): Promise<void> {
  * Listens at a path. Deno's listener unlinks the path it was bound to when
  * it closes, even a file another process bound there since (as libzmq
  * does, unlinking ours): bound under a name of its own in the same
- * directory and renamed into place, it unlinks only that name, and close
- * removes the path only while it is still this socket's file.
+ * directory and linked into place, it unlinks only that name, and close
+ * removes the path only while it is still this socket's file. A link,
+ * not a rename: it takes no path that exists (a file that is no socket, a
+ * listener that bound it meanwhile), as binding there would not.
  */
 async function _listenAt(path: string): Promise<Deno.UnixListener> {
   const slash = path.lastIndexOf("/");
   const directory = slash >= 0 ? path.slice(0, slash) : ".";
-  const own = `${directory}/.zmq-${crypto.randomUUID().slice(0, 8)}`;
+  const own = `${directory}/.z${crypto.randomUUID().slice(0, 8)}`;
   // Either too long for a socket's name (107 bytes): bound where it is,
   // which refuses a path too long.
   const bytes = (text: string) => new TextEncoder().encode(text).length;
@@ -131,10 +133,16 @@ async function _listenAt(path: string): Promise<Deno.UnixListener> {
     return Deno.listen({ transport: "unix", path });
   }
   try {
-    await Deno.rename(own, path);
+    await Deno.link(own, path);
   } catch (error) {
     listener.close();
-    throw error;
+    if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+    throw new ZmqError(
+      "EADDRINUSE",
+      `ipc://${path} is in use: a file that is no socket is there, or a listener bound it meanwhile`,
+    );
+  } finally {
+    await Deno.remove(own).catch(() => {});
   }
   return listener;
 }

@@ -80,6 +80,7 @@ function hostOf(pipes: Counted[]): RoutingHost {
     delivered() {},
     setAside: false,
     dropSetAside() {},
+    withheld: 0,
   };
 }
 
@@ -249,11 +250,11 @@ Deno.test("scale: subscription matching walks the topic's bytes, not the subscri
 });
 
 Deno.test("scale: a ROUTER with 1,000 peers routes to one of them looking at it alone", () => {
-  const router = new Addressed({
-    routerMandatory: true,
-    routerHandover: false,
-  });
   const pipes = many(PEERS);
+  const router = new Addressed(
+    { routerMandatory: true, routerHandover: false },
+    hostOf(pipes),
+  );
   for (const [i, each] of pipes.entries()) {
     each.pipe.peer = {
       socketType: "DEALER",
