@@ -267,3 +267,43 @@ Deno.test("unbind and disconnect of no endpoint at all are EINVAL, and an upper-
   }
   assertEquals(ours, native);
 });
+
+const CONNECT_CHECK_PY = `
+import errno, sys, zmq
+context = zmq.Context()
+socket = context.socket(zmq.PUSH)
+for endpoint in sys.argv[1:]:
+    try:
+        socket.connect(endpoint)
+        print("ok")
+    except zmq.ZMQError as error:
+        print(errno.errorcode[error.errno])
+socket.close(0)
+`;
+
+Deno.test("connect refuses a tcp host no lookup could resolve at once (EINVAL), as libzmq's sanity check; others are dialled", async () => {
+  const endpoints = [
+    "tcp://-foo:5555",
+    "tcp://ho st:5555",
+    "tcp://_x:5555",
+    "tcp://a_b.example:5555",
+    "tcp://[::1]:5555",
+    "tcp://::1:5555",
+    "tcp://localhost:5555",
+    "tcp://127.0.0.1:5555",
+    "tcp://exa$mple:5555",
+  ];
+  const native = (await runPython(CONNECT_CHECK_PY, ...endpoints)).split("\n");
+  const ours = [];
+  for (const endpoint of endpoints) {
+    const push = new Push({ reconnectInterval: -1 });
+    try {
+      push.connect(endpoint);
+      ours.push("ok");
+    } catch (error) {
+      ours.push((error as ZmqError).code);
+    }
+    await push.close();
+  }
+  assertEquals(ours, native);
+});

@@ -101,6 +101,17 @@ export const tcp: Transport = {
         `cannot connect to tcp://${address}: name a host and a port`,
       );
     }
+    // libzmq's sanity check of a connect's host: a letter, digit, `[` or
+    // `:` first, then those, `.`, `-`, `%`, `]`, `_` or `*` (a name no
+    // lookup could resolve is refused at once, not retried for ever).
+    if (
+      use === "connect" && !/^[A-Za-z0-9[:][A-Za-z0-9.\-:%[\]_*]*$/.test(host)
+    ) {
+      throw new ZmqError(
+        "EINVAL",
+        `cannot connect to tcp://${address}: "${host}" is no host name or address`,
+      );
+    }
   },
 
   listen(address, options, accept) {
