@@ -243,14 +243,11 @@ export class Pipe {
   /**
    * Drops the control actions queued, in line too: a link that ends takes
    * them with it, as the next one is told every subscription afresh.
-   *
-   * @returns The actions dropped, in order.
    */
-  dropControl(): _Control[] {
-    const dropped = this.control.clear();
-    for (const { action } of this.#inLine.clear()) dropped.push(action);
+  dropControl(): void {
+    this.control.clear();
+    this.#inLine.clear();
     this.#taken = 0;
-    return dropped;
   }
 }
 

@@ -14,7 +14,7 @@ export interface SocketOptions {
   context?: Context;
   /** Messages queued per peer before sending blocks or drops. Default 1000; 0 for no limit. */
   sendHighWaterMark?: number;
-  /** Messages received per peer and not read before reading from it pauses. Default 1000; 0 for no limit (reading still pauses 65,536 messages ahead, which drops nothing). */
+  /** Messages received per peer and not read before reading from it pauses. Default 1000; 0 for no limit (reading still pauses 8,192 messages ahead, which drops nothing: the sender waits, where libzmq would queue without bound). */
   receiveHighWaterMark?: number;
   /**
    * How long `close()` waits for queued messages to be written, in ms.
@@ -57,8 +57,9 @@ export interface SocketOptions {
    * Keep only the newest message in each peer's queue, both ways, ignoring
    * the high-water marks (ZMQ_CONFLATE): for the latest state, not a stream.
    * PUB, SUB, PUSH, PULL and DEALER only, as libzmq conflates for no
-   * other type (it ignores the option there; here it is EINVAL). Default
-   * false.
+   * other type (it ignores the option there; here it is EINVAL). A
+   * multipart message is kept whole, where libzmq, which does not support
+   * them with conflate, keeps its last frame. Default false.
    */
   conflate?: boolean;
   /**

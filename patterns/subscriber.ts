@@ -104,6 +104,12 @@ class SubscriberRouting implements Routing {
   #socket: Subscriber;
   #queue = new FairQueue();
   #subscriptions = new SubscriptionTrie();
+  /**
+   * What each pipe's current peer holds: the subscriptions written to its
+   * link and not cancelled since (a publisher keeps a set per peer), for
+   * the cancels a snapshot must still send.
+   */
+  #held = new WeakMap<Pipe, Map<string, Uint8Array>>();
 
   /** Whether what arrives is matched here too: not by an XSUB, as libzmq's. */
   #filters: boolean;
@@ -117,14 +123,14 @@ class SubscriberRouting implements Routing {
   subscribe(topics: Uint8Array[]): void {
     for (const topic of topics) {
       this.#subscriptions.add(topic);
-      this.#tellPublishers(_told(topic, true));
+      this.#tellPublishers(topic, true);
     }
   }
 
   unsubscribe(topics: Uint8Array[]): void {
     for (const topic of topics) {
       if (this.#subscriptions.remove(topic)) {
-        this.#tellPublishers(_told(topic, false));
+        this.#tellPublishers(topic, false);
       }
     }
   }
@@ -157,17 +163,38 @@ class SubscriberRouting implements Routing {
    * XSUB at xattach_pipe and at each hiccup.
    */
   attach(pipe: Pipe): void {
+    this.#held.delete(pipe); // a new peer (`immediate`'s each link too)
     this.#tellAll(pipe);
   }
 
   disconnected(pipe: Pipe): void {
+    this.#held.delete(pipe);
     this.#tellAll(pipe);
   }
 
   #tellAll(pipe: Pipe): void {
     for (const topic of this.#subscriptions.topics()) {
-      pipe.writeInLine((writer) => writer.sendSubscribe(topic));
+      pipe.writeInLine(this.#told(pipe, topic, true));
     }
+  }
+
+  /** Tells a pipe's peer of a subscription or cancellation, noting it. */
+  #told(
+    pipe: Pipe,
+    topic: Uint8Array,
+    subscribe: boolean,
+  ): (writer: MessageWriter) => void {
+    return (writer) => {
+      let held = this.#held.get(pipe);
+      if (!held) this.#held.set(pipe, held = new Map());
+      if (subscribe) {
+        writer.sendSubscribe(topic);
+        held.set(bytesKey(topic), topic);
+      } else {
+        writer.sendCancel(topic);
+        held.delete(bytesKey(topic));
+      }
+    };
   }
 
   arrived(pipe: Pipe): void {
@@ -178,55 +205,37 @@ class SubscriberRouting implements Routing {
    * In line with what an XSUB sends, after the messages queued before, to
    * every pipe attached: connected or not (a pipe between links writes it
    * to the next). Bounded: a pipe with no link and nothing queued, or with
-   * {@linkcode _IN_LINE_MOST} actions waiting, gets the subscriptions as
-   * they are now instead of one more action (the trie has this one), as
-   * libzmq's pipe holds at most its high-water mark of them.
+   * {@linkcode _IN_LINE_MOST} actions waiting (or twice what its snapshot
+   * would be), gets a snapshot instead of one more action (the trie has
+   * this one): a cancel of each prefix its peer holds that is gone, then
+   * the subscriptions as they are now, as libzmq's pipe holds at most its
+   * high-water mark of them.
    */
-  #tellPublishers(action: (writer: MessageWriter) => void): void {
+  #tellPublishers(topic: Uint8Array, subscribe: boolean): void {
+    const subscriptions = this.#subscriptions;
     for (const pipe of this.#host.pipes) {
+      const held = this.#held.get(pipe);
       const idle = !pipe.ready && pipe.outbound.length === 0;
-      if (idle) {
-        // Its next link starts afresh.
-        pipe.dropControl();
-        this.#tellAll(pipe);
-      } else if (pipe.inLineLength >= _IN_LINE_MOST) {
-        // The peer may hold what a cancel among them takes away: the
-        // topics whose last word was a cancel are cancelled still.
-        const last = new Map<string, _Told>();
-        for (const each of [...pipe.dropControl(), action]) {
-          const told = _tolds.get(each);
-          if (told) last.set(bytesKey(told.topic), told);
-        }
-        for (const { topic, subscribe } of last.values()) {
-          if (!subscribe) pipe.writeInLine(_told(topic, false));
-        }
-        this.#tellAll(pipe);
-      } else {
-        pipe.writeInLine(action);
+      const most = Math.max(
+        _IN_LINE_MOST,
+        2 * ((held?.size ?? 0) + subscriptions.size),
+      );
+      if (!idle && pipe.inLineLength < most) {
+        pipe.writeInLine(this.#told(pipe, topic, subscribe));
+        continue;
       }
+      pipe.dropControl();
+      // (Idle, its next link starts afresh: it holds nothing then.)
+      if (!idle && held && held.size > 0) {
+        const now = new Set<string>();
+        for (const each of subscriptions.topics()) now.add(bytesKey(each));
+        for (const [key, gone] of held) {
+          if (!now.has(key)) pipe.writeInLine(this.#told(pipe, gone, false));
+        }
+      }
+      this.#tellAll(pipe);
     }
   }
-}
-
-/** A subscription or cancellation told to a publisher. */
-interface _Told {
-  topic: Uint8Array;
-  subscribe: boolean;
-}
-
-/** What each action made by {@linkcode _told} tells. */
-const _tolds = new WeakMap<(writer: MessageWriter) => void, _Told>();
-
-/** The action that tells a publisher of a subscription or cancellation. */
-function _told(
-  topic: Uint8Array,
-  subscribe: boolean,
-): (writer: MessageWriter) => void {
-  const action = subscribe
-    ? (writer: MessageWriter) => writer.sendSubscribe(topic)
-    : (writer: MessageWriter) => writer.sendCancel(topic);
-  _tolds.set(action, { topic, subscribe });
-  return action;
 }
 
 /**

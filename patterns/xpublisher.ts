@@ -24,7 +24,7 @@ export interface XPublisherOptions extends PublisherOptions {
   xpubVerboser?: boolean;
   /** Make `send` wait instead of dropping when a subscriber is at its high-water mark (ZMQ_XPUB_NODROP). */
   xpubNoDrop?: boolean;
-  /** A message sent to each subscriber as soon as it connects, once per peer this socket connects to (each link with `immediate`), ahead of what is sent before its handshake (ZMQ_XPUB_WELCOME_MSG). */
+  /** A message sent to each subscriber as soon as it connects, once per peer this socket connects to (each link with `immediate`), ahead of what is sent before its handshake; until then it waits in that peer's queue as if sent (close's linger waits for it) (ZMQ_XPUB_WELCOME_MSG). */
   xpubWelcomeMessage?: string | Uint8Array;
   /** Pass on every subscription and cancellation and apply none: the application applies them with {@linkcode XPublisher.subscribe} and {@linkcode XPublisher.unsubscribe} (ZMQ_XPUB_MANUAL). */
   xpubManual?: boolean;
