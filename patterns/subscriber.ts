@@ -110,6 +110,8 @@ class SubscriberRouting implements Routing {
    * the cancels a snapshot must still send.
    */
   #held = new WeakMap<Pipe, Map<string, Uint8Array>>();
+  /** The snapshot each pipe has waiting, if any (see #queueSnapshot). */
+  #snapshots = new WeakMap<Pipe, _Snapshot>();
 
   /** Whether what arrives is matched here too: not by an XSUB, as libzmq's. */
   #filters: boolean;
@@ -122,6 +124,7 @@ class SubscriberRouting implements Routing {
 
   subscribe(topics: Uint8Array[]): void {
     for (const topic of topics) {
+      this.#freezeSnapshots();
       this.#subscriptions.add(topic);
       this.#tellPublishers(topic, true);
     }
@@ -129,6 +132,7 @@ class SubscriberRouting implements Routing {
 
   unsubscribe(topics: Uint8Array[]): void {
     for (const topic of topics) {
+      this.#freezeSnapshots();
       if (this.#subscriptions.remove(topic)) {
         this.#tellPublishers(topic, false);
       }
@@ -164,17 +168,61 @@ class SubscriberRouting implements Routing {
    */
   attach(pipe: Pipe): void {
     this.#held.delete(pipe); // a new peer (`immediate`'s each link too)
-    this.#tellAll(pipe);
+    this.#queueSnapshot(pipe);
   }
 
   disconnected(pipe: Pipe): void {
     this.#held.delete(pipe);
-    this.#tellAll(pipe);
+    this.#queueSnapshot(pipe);
   }
 
-  #tellAll(pipe: Pipe): void {
-    for (const topic of this.#subscriptions.topics()) {
-      pipe.writeInLine(this.#told(pipe, topic, true));
+  arrived(pipe: Pipe): void {
+    this.#queue.arrived(pipe);
+  }
+
+  /**
+   * In line with what an XSUB sends, after the messages queued before, to
+   * every pipe attached: connected or not (a pipe between links writes it
+   * to the next). Bounded, as libzmq's pipe holds at most its high-water
+   * mark of them: a pipe with no link and nothing queued, or with
+   * {@linkcode _IN_LINE_MOST} actions waiting (or as many as its peer holds
+   * and the socket has), gets a snapshot instead of one more action (the
+   * trie has this one), written as the subscriptions are then.
+   */
+  #tellPublishers(topic: Uint8Array, subscribe: boolean): void {
+    for (const pipe of this.#host.pipes) {
+      const queued = pipe.control.length + pipe.inLineLength;
+      if (!pipe.ready && pipe.outbound.length === 0) {
+        // Its next link is told the subscriptions as they are then: one
+        // snapshot waiting covers every change meanwhile.
+        const waiting = this.#snapshots.get(pipe)?.action;
+        if (queued !== 1 || pipe.control.peek() !== waiting) {
+          pipe.dropControl();
+          this.#queueSnapshot(pipe);
+        }
+        continue;
+      }
+      const held = this.#held.get(pipe)?.size ?? 0;
+      const most = Math.max(_IN_LINE_MOST, held + this.#subscriptions.size);
+      if (queued < most) {
+        pipe.writeInLine(this.#told(pipe, topic, subscribe));
+      } else {
+        pipe.dropControl();
+        this.#queueSnapshot(pipe).freeze(); // this change is in it
+      }
+    }
+  }
+
+  /**
+   * Fixes what the snapshots waiting for pipes that are not idle say, before
+   * a change that goes in line behind them: written as the subscriptions
+   * are later, a snapshot would tell the change too, ahead of the messages
+   * it follows (and a cancel after it would find nothing to cancel).
+   */
+  #freezeSnapshots(): void {
+    for (const pipe of this.#host.pipes) {
+      if (!pipe.ready && pipe.outbound.length === 0) continue;
+      this.#snapshots.get(pipe)?.freeze();
     }
   }
 
@@ -185,57 +233,74 @@ class SubscriberRouting implements Routing {
     subscribe: boolean,
   ): (writer: MessageWriter) => void {
     return (writer) => {
-      let held = this.#held.get(pipe);
-      if (!held) this.#held.set(pipe, held = new Map());
+      const held = this.#heldBy(pipe);
+      const key = bytesKey(topic);
       if (subscribe) {
         writer.sendSubscribe(topic);
-        held.set(bytesKey(topic), topic);
-      } else {
+        held.set(key, topic);
+      } else if (held.delete(key)) {
+        // (None for what the peer does not hold: its XPUB would pass the
+        // cancel on, to a proxy's publisher too.)
         writer.sendCancel(topic);
-        held.delete(bytesKey(topic));
       }
     };
   }
 
-  arrived(pipe: Pipe): void {
-    this.#queue.arrived(pipe);
+  /**
+   * Queues one action that brings the peer's subscriptions to the
+   * socket's: a cancel of each it holds that is gone, then each it lacks,
+   * as they are when written, or when frozen if something was queued
+   * behind it since.
+   */
+  #queueSnapshot(pipe: Pipe): _Snapshot {
+    let frozen: Map<string, Uint8Array> | undefined;
+    const current = () => {
+      const now = new Map<string, Uint8Array>();
+      for (const topic of this.#subscriptions.topics()) {
+        now.set(bytesKey(topic), topic);
+      }
+      return now;
+    };
+    const snapshot: _Snapshot = {
+      freeze: () => {
+        frozen ??= current();
+      },
+      action: (writer) => {
+        if (this.#snapshots.get(pipe) === snapshot) {
+          this.#snapshots.delete(pipe);
+        }
+        const held = this.#heldBy(pipe);
+        const now = frozen ?? current();
+        for (const [key, topic] of held) {
+          if (now.has(key)) continue;
+          writer.sendCancel(topic);
+          held.delete(key);
+        }
+        for (const [key, topic] of now) {
+          if (held.has(key)) continue;
+          writer.sendSubscribe(topic);
+          held.set(key, topic);
+        }
+      },
+    };
+    this.#snapshots.set(pipe, snapshot);
+    pipe.writeInLine(snapshot.action);
+    return snapshot;
   }
 
-  /**
-   * In line with what an XSUB sends, after the messages queued before, to
-   * every pipe attached: connected or not (a pipe between links writes it
-   * to the next). Bounded: a pipe with no link and nothing queued, or with
-   * {@linkcode _IN_LINE_MOST} actions waiting (or twice what its snapshot
-   * would be), gets a snapshot instead of one more action (the trie has
-   * this one): a cancel of each prefix its peer holds that is gone, then
-   * the subscriptions as they are now, as libzmq's pipe holds at most its
-   * high-water mark of them.
-   */
-  #tellPublishers(topic: Uint8Array, subscribe: boolean): void {
-    const subscriptions = this.#subscriptions;
-    for (const pipe of this.#host.pipes) {
-      const held = this.#held.get(pipe);
-      const idle = !pipe.ready && pipe.outbound.length === 0;
-      const most = Math.max(
-        _IN_LINE_MOST,
-        2 * ((held?.size ?? 0) + subscriptions.size),
-      );
-      if (!idle && pipe.inLineLength < most) {
-        pipe.writeInLine(this.#told(pipe, topic, subscribe));
-        continue;
-      }
-      pipe.dropControl();
-      // (Idle, its next link starts afresh: it holds nothing then.)
-      if (!idle && held && held.size > 0) {
-        const now = new Set<string>();
-        for (const each of subscriptions.topics()) now.add(bytesKey(each));
-        for (const [key, gone] of held) {
-          if (!now.has(key)) pipe.writeInLine(this.#told(pipe, gone, false));
-        }
-      }
-      this.#tellAll(pipe);
-    }
+  #heldBy(pipe: Pipe): Map<string, Uint8Array> {
+    let held = this.#held.get(pipe);
+    if (!held) this.#held.set(pipe, held = new Map());
+    return held;
   }
+}
+
+/** A pipe's snapshot of the subscriptions, waiting to be written. */
+interface _Snapshot {
+  /** Writes it. */
+  action: (writer: MessageWriter) => void;
+  /** Fixes it to the subscriptions as they are now. */
+  freeze(): void;
 }
 
 /**

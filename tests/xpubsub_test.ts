@@ -920,3 +920,32 @@ Deno.test("subscribe and unsubscribe on a closed SUB, XSUB or manual XPUB are ET
     }
   }
 });
+
+Deno.test("XSUB: with nothing else queued, subscription changes for a publisher that stopped reading stay bounded too (they grew without limit)", async () => {
+  await using peer = new LibzmqPeer();
+  const xpub = await peer.open("XPublisher", {
+    verbosity: "allSubs",
+    receiveHighWaterMark: 2,
+  });
+  const endpoint = await xpub.bind("tcp://127.0.0.1:0");
+  await using xsub = new XSubscriber();
+  xsub.connect(endpoint);
+  await xsub.events.wait("handshake-succeeded", timeout().signal);
+  // Long topics fill libzmq's queue and both kernel buffers; the changes
+  // after them wait in ours, with no message queued.
+  const long = "x".repeat(60_000);
+  const [pipe] = coreOf(xsub).pipes;
+  for (let i = 0; pipe.control.length === 0 && i < 1000; i++) {
+    xsub.subscribe(`${long}${i}`);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  assert(pipe.control.length > 0, "the publisher never stopped reading");
+  for (let i = 0; i < 5000; i++) {
+    xsub.subscribe("t");
+    xsub.unsubscribe("t");
+  }
+  assert(
+    pipe.control.length + pipe.inLineLength <= 1025,
+    `${pipe.control.length} queued`,
+  );
+});
