@@ -19,7 +19,9 @@ export interface SocketOptions {
   /**
    * How long `close()` waits for queued messages to be written, in ms.
    * Default 1000 (libzmq waits forever by default; we never hang). -1 waits
-   * as long as it takes, 0 drops them at once.
+   * as long as it takes, 0 drops them at once. What is queued for an
+   * `inproc://` peer is the peer's already, as in libzmq's one pipe: close
+   * hands it over at once, whatever the linger.
    */
   linger?: number;
   /**

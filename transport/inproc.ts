@@ -275,6 +275,8 @@ class _InprocLink implements Link, MessageWriter {
   #session: Session | undefined;
   #closed = false;
   #blocked = false;
+  /** Set while surrendering: the peer takes everything. */
+  #surrendering = false;
   #scheduled = false;
   #settler = new Settler(() => this.#deliver());
   #resolveDone!: (end: LinkEnd) => void;
@@ -315,7 +317,7 @@ class _InprocLink implements Link, MessageWriter {
 
   // MessageWriter: what this side's session writes lands at the peer's.
   get pendingOutputBytes(): number {
-    return this.#blocked ? Infinity : 0;
+    return this.#blocked && !this.#surrendering ? Infinity : 0;
   }
 
   sendMessage(frames: readonly Uint8Array[]): void {
@@ -337,6 +339,16 @@ class _InprocLink implements Link, MessageWriter {
   }
 
   // Link
+  surrender(): void {
+    if (this.#closed || !this.#session || !this.peer.#session) return;
+    this.#surrendering = true;
+    try {
+      this.#session.fill(this, Number.MAX_SAFE_INTEGER);
+    } finally {
+      this.#surrendering = false;
+    }
+  }
+
   wake(): void {
     if (this.#closed || !this.#session) return;
     if (this.#scheduled) return this.#settler.sent();

@@ -99,6 +99,12 @@ export interface Link {
    * room (inproc between isolates), which close counts as unread.
    */
   readonly unread?: number;
+  /**
+   * Hands everything the session has queued to the peer at once, past the
+   * peer's high-water mark, where the two queues stand for one pipe
+   * (inproc: libzmq's, whose messages a close never drops); for `close`.
+   */
+  surrender?(): void;
 }
 
 /** What a socket gives a transport for each link it makes. */

@@ -18,7 +18,7 @@ import {
   ZmqError,
 } from "../../mod.ts";
 import { deadline } from "@std/async/deadline";
-import { decode, sendUntilReceived, timeout } from "../_helpers.ts";
+import { decode, runPython, sendUntilReceived, timeout } from "../_helpers.ts";
 
 const text = new TextEncoder();
 
@@ -328,4 +328,43 @@ Deno.test("proxy: stopped while its backend cannot take a message, it gives the 
   // Whatever reached the capture by now: no second copy.
   await new Promise((resolve) => setTimeout(resolve));
   assertEquals(copies.readable, false);
+});
+
+const INPROC_CLOSE_PY = `
+import sys, zmq
+linger = int(sys.argv[1])
+context = zmq.Context()
+pull = context.socket(zmq.PULL)
+pull.set_hwm(10)
+pull.bind("inproc://close")
+push = context.socket(zmq.PUSH)
+push.set_hwm(10)
+push.connect("inproc://close")
+for i in range(20):
+    push.send(b"m%d" % i, zmq.NOBLOCK)
+push.close(linger)
+got = 0
+while pull.poll(200):
+    pull.recv()
+    got += 1
+print(got)
+`;
+
+Deno.test("inproc: what a closing socket queued for its peer is the peer's, whatever the linger, as in libzmq's one pipe (linger 0 dropped what the peer had no room for)", async () => {
+  for (const linger of [0, 100]) {
+    const native = Number(await runPython(INPROC_CLOSE_PY, String(linger)));
+    await using context = new Context();
+    await using pull = new Pull({ context, receiveHighWaterMark: 10 });
+    await pull.bind("inproc://close");
+    const push = new Push({ context, sendHighWaterMark: 10, linger });
+    push.connect("inproc://close");
+    for (let i = 0; i < 20; i++) await push.send(`m${i}`, timeout());
+    assertEquals((await push.close()).dropped, 0);
+    let got = 0;
+    while (pull.readable) {
+      assertEquals(decode((await pull.receive())[0]), `m${got}`);
+      got++;
+    }
+    assertEquals([linger, got], [linger, native]);
+  }
 });
