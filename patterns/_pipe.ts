@@ -242,7 +242,8 @@ export class Pipe {
 
   /**
    * Drops the control actions queued, in line too: a link that ends takes
-   * them with it, as the next one is told every subscription afresh.
+   * them with it, as the next one is told every subscription afresh (and a
+   * SUB's snapshot replaces those it no longer needs).
    */
   dropControl(): void {
     this.control.clear();

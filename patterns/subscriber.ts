@@ -123,7 +123,10 @@ class SubscriberRouting implements Routing {
   }
 
   subscribe(topics: Uint8Array[]): void {
-    for (const topic of topics) {
+    for (const given of topics) {
+      // Copied, as libzmq's setsockopt copies: what is told later, and
+      // what a peer holds, must not change with the caller's buffer.
+      const topic = given.slice();
       this.#freezeSnapshots();
       this.#subscriptions.add(topic);
       this.#tellPublishers(topic, true);
@@ -131,7 +134,8 @@ class SubscriberRouting implements Routing {
   }
 
   unsubscribe(topics: Uint8Array[]): void {
-    for (const topic of topics) {
+    for (const given of topics) {
+      const topic = given.slice();
       this.#freezeSnapshots();
       if (this.#subscriptions.remove(topic)) {
         this.#tellPublishers(topic, false);

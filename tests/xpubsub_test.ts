@@ -949,3 +949,26 @@ Deno.test("XSUB: with nothing else queued, subscription changes for a publisher 
     `${pipe.control.length} queued`,
   );
 });
+
+Deno.test("SUB and XSUB: a subscription's bytes are copied, as libzmq's setsockopt copies: the caller's buffer reused at once changes nothing told", async () => {
+  await using peer = new LibzmqPeer();
+  const xpub = await peer.open("XPublisher", { verbosity: "allSubs" });
+  const endpoint = await xpub.bind("tcp://127.0.0.1:0");
+  const notice = async () => {
+    const [frame] = await xpub.receive();
+    return `${frame[0]}${decode(frame.subarray(1))}`;
+  };
+  await using sub = new Subscriber();
+  await using xsub = new XSubscriber();
+  for (const socket of [sub, xsub]) {
+    socket.connect(endpoint);
+    await socket.events.wait("handshake-succeeded", timeout().signal);
+    const reused = new TextEncoder().encode("\x01A");
+    if (socket === sub) socket.subscribe(reused.subarray(1));
+    else await xsub.send(reused);
+    reused.set(new TextEncoder().encode("\x01B"));
+    if (socket === sub) socket.unsubscribe("A");
+    else await xsub.send("\x00A");
+    assertEquals([await notice(), await notice()], ["1A", "0A"]);
+  }
+});
