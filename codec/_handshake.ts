@@ -59,6 +59,8 @@ export interface HandshakeOptions {
   socketType: SocketType;
   /** Our routing id, sent as Identity (REQ, DEALER, ROUTER only, as libzmq). */
   routingId?: Uint8Array;
+  /** Properties of our own sent after those (libzmq's ZMQ_METADATA). */
+  properties?: readonly (readonly [string, string | Uint8Array])[];
   /** Makes the security mechanism, given our READY properties; NULL if unset. */
   mechanism?: (metadata: Metadata) => Mechanism;
   /** ZMTP's own framing (default), or ZWS 2.0's (WebSocket, no greeting). */
@@ -97,8 +99,10 @@ function _greeting(mechanism: MechanismName, asServer: boolean): Uint8Array {
 function _ourMetadata(
   socketType: SocketType,
   routingId?: Uint8Array,
+  own: readonly (readonly [string, string | Uint8Array])[] = [],
 ): Metadata {
-  const shareable = routingId === undefined || routingId.length === 0;
+  const shareable = (routingId === undefined || routingId.length === 0) &&
+    own.length === 0;
   const shared = shareable ? _sharedMetadata.get(socketType) : undefined;
   if (shared) return shared;
   const properties: [string, string | Uint8Array][] = [[
@@ -108,6 +112,7 @@ function _ourMetadata(
   if (_IDENTITY_SENDERS.has(socketType)) {
     properties.push(["Identity", routingId ?? new Uint8Array()]);
   }
+  for (const [name, value] of own) properties.push([name, value]);
   const metadata = new Metadata(properties);
   if (shareable) _sharedMetadata.set(socketType, metadata);
   return metadata;
@@ -151,7 +156,11 @@ export class Handshake {
     this.#output = output;
     // libzmq speaks to a ZWS peer as to ZMTP 3.0: subscriptions as messages.
     if (options.framing === "zws") this.#peerMinor = 0;
-    const metadata = _ourMetadata(options.socketType, options.routingId);
+    const metadata = _ourMetadata(
+      options.socketType,
+      options.routingId,
+      options.properties,
+    );
     this.mechanism = options.mechanism?.(metadata) ??
       new NullMechanism(metadata);
     this.#ours = _greeting(this.mechanism.name, this.mechanism.asServer);

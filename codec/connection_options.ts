@@ -19,6 +19,8 @@ export interface ConnectionOptions {
   socketType: SocketType;
   /** Our routing id, sent as Identity (REQ, DEALER, ROUTER only, as libzmq). */
   routingId?: Uint8Array;
+  /** Properties of our own sent after those (libzmq's ZMQ_METADATA). */
+  properties?: readonly (readonly [string, string | Uint8Array])[];
   /**
    * Makes the security mechanism, given our READY properties.
    * Default: NULL.

@@ -46,6 +46,7 @@ export interface EndpointSettings {
   readonly linger: number;
   readonly tls: TlsOptions;
   readonly multicast: MulticastOptions;
+  readonly metadata: Readonly<Record<string, string>>;
 }
 
 type _ListenerHooks = Pick<LinkOptions, "admit" | "acceptFailed">;
@@ -312,6 +313,7 @@ export class Endpoints {
   async #drop(entry: _Connected, linger = 0): Promise<void> {
     this.#forget(entry);
     const { dialer, pipe } = entry;
+    pipe.link?.surrender?.(); // inproc's: the peer's already, as in libzmq
     pipe.closedHere = true;
     // With no link up yet, the dialer goes on connecting for what is
     // queued, as libzmq's session does within linger; with one, the link
@@ -402,6 +404,7 @@ export class Endpoints {
         mechanism,
         socketType: settings.type,
         routingId: settings.routingId,
+        properties: Object.entries(settings.metadata),
         maxMessageSize: settings.maxMessageSize,
         handshakeInterval: settings.handshakeInterval,
         heartbeatInterval: settings.heartbeatInterval,
@@ -415,7 +418,10 @@ export class Endpoints {
           socketType: settings.type,
           routingId: routingId?.length ? routingId : undefined,
           minor: 1,
-          metadata: new Metadata([["Socket-Type", settings.type]]),
+          metadata: new Metadata([
+            ["Socket-Type", settings.type],
+            ...Object.entries(settings.metadata),
+          ]),
         };
       },
     };

@@ -38,8 +38,8 @@ export async function shutdown(
 ): Promise<CloseSummary> {
   core.closed = true;
   let unread = core.abandonCallers();
-  // What an inproc peer has room for or not is already its, as in libzmq's
-  // one pipe: no linger drops it.
+  // What is queued for an inproc peer is already its, as in libzmq's one
+  // pipe: no linger drops it.
   for (const link of core.links.keys()) link.surrender?.();
   // Linger 0 drops what is queued now, before a wait lets a link write it
   // (links write within microtasks of a send).

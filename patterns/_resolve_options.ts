@@ -7,7 +7,7 @@
 
 import { ZmqError } from "../codec/errors.ts";
 import type { SocketType } from "../codec/socket_type.ts";
-import type { MulticastOptions } from "../transport/transport.ts";
+import type { MulticastOptions, TlsOptions } from "../transport/transport.ts";
 import { checkMulticast, MULTICAST_DEFAULTS } from "../transport/epgm.ts";
 import type { Authenticator } from "./authentication.ts";
 import type { ConnectOptions, SocketOptions } from "./options.ts";
@@ -187,6 +187,39 @@ export function resolveMulticast(options: SocketOptions): MulticastOptions {
   };
   checkMulticast(multicast);
   return multicast;
+}
+
+/** The TLS settings for `wss://`. */
+export function resolveTls(options: SocketOptions): TlsOptions {
+  return {
+    certificate: options.tlsCertificate,
+    key: options.tlsKey,
+    caCertificates: options.tlsCaCertificates,
+  };
+}
+
+/**
+ * Our own handshake properties, checked as libzmq's ZMQ_METADATA.
+ *
+ * @throws {ZmqError} `EINVAL` for a name not starting with `X-` or over
+ * 255 bytes, or an empty value.
+ */
+export function resolveMetadata(
+  options: SocketOptions,
+): Readonly<Record<string, string>> {
+  const metadata = { ...options.metadata };
+  for (const [name, value] of Object.entries(metadata)) {
+    if (
+      !name.startsWith("X-") || new TextEncoder().encode(name).length > 255 ||
+      typeof value !== "string" || value.length === 0
+    ) {
+      throw new ZmqError(
+        "EINVAL",
+        `metadata "${name}": a name starts with X- (255 bytes at most), and a value is a string not empty, as libzmq's ZMQ_METADATA`,
+      );
+    }
+  }
+  return Object.freeze(metadata);
 }
 
 /**

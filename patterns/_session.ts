@@ -55,6 +55,12 @@ export class SocketSession implements Session {
     return !routing.heard || routing.heard(this.#pipe);
   }
 
+  keeps(): boolean {
+    const pipe = this.#pipe;
+    return this.#handshaken && pipe.state !== "removed" && !pipe.closedHere &&
+      !pipe.unheard && this.heard();
+  }
+
   handle(event: ConnectionEvent): boolean {
     const pipe = this.#pipe;
     const host = this.#host;

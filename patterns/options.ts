@@ -20,8 +20,9 @@ export interface SocketOptions {
    * How long `close()` waits for queued messages to be written, in ms.
    * Default 1000 (libzmq waits forever by default; we never hang). -1 waits
    * as long as it takes, 0 drops them at once. What is queued for an
-   * `inproc://` peer is the peer's already, as in libzmq's one pipe: close
-   * hands it over at once, whatever the linger.
+   * `inproc://` peer in the same isolate is the peer's already, as in
+   * libzmq's one pipe: close (and disconnect) hand it over at once,
+   * whatever the linger.
    */
   linger?: number;
   /**
@@ -35,6 +36,13 @@ export interface SocketOptions {
   reconnectIntervalMax?: number;
   /** The routing id peers (a ROUTER) know this socket by. */
   routingId?: string | Uint8Array;
+  /**
+   * Properties of our own sent to each peer in the handshake, beside
+   * Socket-Type and Identity (ZMQ_METADATA): names start with `X-` (at
+   * most 255 bytes), values are not empty. A libzmq peer reads them as
+   * message properties (`zmq_msg_gets`), ours in its peer's `metadata`.
+   */
+  metadata?: Record<string, string>;
   /** Largest frame accepted, in bytes, as libzmq's ZMQ_MAXMSGSIZE counts it (each frame of a message alone); a peer sending more is dropped. Default -1 (no limit). */
   maxMessageSize?: number;
   /** How long a peer may take for the ZMTP handshake, in ms; 0 for no limit. Default 30000. */

@@ -67,7 +67,10 @@ export class Router extends Socket {
 
   /**
    * What a connected peer announced, and who it is if it was authenticated
-   * (`userId`): the way to act on who sent a message.
+   * (`userId`): the way to act on who sent a message. It describes the
+   * peer that holds the routing id now: a message read after its sender
+   * left (and another took its id) is not described by it, where libzmq's
+   * properties travel with each message.
    *
    * @param routingId The first frame of a message received from the peer.
    * @returns The peer, or `undefined` if no peer has that routing id now.

@@ -28,8 +28,10 @@ import {
   checkOption,
   checkRoutingId,
   type ResolvedOptions,
+  resolveMetadata,
   resolveMulticast,
   resolveOptions,
+  resolveTls,
 } from "./_resolve_options.ts";
 
 /** The options of a call without any: one object, not one per message. */
@@ -200,6 +202,8 @@ export abstract class Socket<M extends Message = Message>
    * `multicastMaxTpdu`; applies to new binds and connects.
    */
   multicast: MulticastOptions;
+  /** See {@linkcode SocketOptions.metadata}. */
+  readonly metadata: Readonly<Record<string, string>>;
   #options: ResolvedOptions;
   #core: SocketCore;
   #endpoints: Endpoints;
@@ -217,8 +221,7 @@ export abstract class Socket<M extends Message = Message>
   constructor(type: SocketType, options: SocketOptions = {}) {
     this.type = type;
     this.context = options.context ?? Context.default;
-    // As zmq_socket on a terminated context: its close would never reach
-    // this socket.
+    // As zmq_socket on a terminated context (whose close would miss us).
     if (this.context.closed) {
       throw new ZmqError("ETERM", "the context is closed; make a new one");
     }
@@ -229,11 +232,8 @@ export abstract class Socket<M extends Message = Message>
     this.probeRouter = resolved.probeRouter;
     this.zapDomain = resolved.zapDomain;
     this.authenticate = resolved.authenticate;
-    this.tls = {
-      certificate: options.tlsCertificate,
-      key: options.tlsKey,
-      caCertificates: options.tlsCaCertificates,
-    };
+    this.tls = resolveTls(options);
+    this.metadata = resolveMetadata(options);
     this.multicast = resolveMulticast(options);
     const mechanism = mechanismFactory(options);
     let events!: SocketEventsController;

@@ -4,7 +4,7 @@
  * path other than /), with multipart
  * messages, empty frames, a 300-byte frame and a 1 MiB message.
  */
-import { assertEquals } from "@std/assert";
+import { assertEquals, assertThrows } from "@std/assert";
 import {
   Dealer,
   type Message,
@@ -17,9 +17,10 @@ import {
   Router,
   type Socket,
   Subscriber,
+  ZmqError,
 } from "../mod.ts";
 import { LibzmqPeer, type LibzmqSocket } from "./_libzmq_peer.ts";
-import { freePort, sendUntilReceived, until } from "./_helpers.ts";
+import { freePort, runPython, sendUntilReceived, until } from "./_helpers.ts";
 import { coreOf } from "../patterns/_core.ts";
 
 const text = new TextEncoder();
@@ -309,4 +310,34 @@ Deno.test("PAIR: a second libzmq PAIR stays connected but unheard, as libzmq's P
   await first.close();
   await second.close();
   assertEquals((await pair.close()).unread, 1);
+});
+
+const METADATA_PY = `
+import sys, zmq
+context = zmq.Context()
+dealer = context.socket(zmq.DEALER)
+dealer.setsockopt(zmq.METADATA, b"X-Foo:from libzmq")
+dealer.connect(sys.argv[1])
+dealer.send(b"hi")
+if not dealer.poll(5000):
+    sys.exit("no reply")
+frame = dealer.recv(copy=False)
+print(frame.get("X-Bar"))
+dealer.close(0)
+`;
+
+Deno.test("metadata: our own properties go in the handshake and libzmq reads them as message properties (ZMQ_METADATA), and theirs reach our peer's metadata", async () => {
+  await using router = new Router({ metadata: { "X-Bar": "from ours" } });
+  await router.bind("tcp://127.0.0.1:0");
+  const native = runPython(METADATA_PY, router.lastEndpoint!);
+  const [id, hi] = await router.receive({ signal: AbortSignal.timeout(5000) });
+  assertEquals(new TextDecoder().decode(hi), "hi");
+  assertEquals(
+    router.peer(id)?.metadata.getString("X-Foo"),
+    "from libzmq",
+  );
+  await router.send([id, "back"]);
+  assertEquals(await native, "from ours");
+  assertThrows(() => new Router({ metadata: { "Bar": "x" } }), ZmqError);
+  assertThrows(() => new Router({ metadata: { "X-Bar": "" } }), ZmqError);
 });

@@ -108,8 +108,6 @@ export class PortLink implements Link, MessageWriter {
    * pipe, for the next peer), and the link ends once they are taken.
    */
   #endWhenDrained: LinkEnd | undefined;
-  /** Set while surrendering: everything goes, credit or not. */
-  #surrendering = false;
   #whenFlushed: (() => void)[] = [];
   #resolveDone!: (end: LinkEnd) => void;
   #locks: LinkLocks | undefined;
@@ -285,7 +283,6 @@ export class PortLink implements Link, MessageWriter {
   // MessageWriter: the session writes our messages into the next batch.
   /** Infinity while the peer owes us credit: the session then waits. */
   get pendingOutputBytes(): number {
-    if (this.#surrendering) return this.#batch.bytes;
     if (this.#endWhenDrained) return Infinity;
     if (
       this.#inFlight > 0 &&
@@ -375,21 +372,6 @@ export class PortLink implements Link, MessageWriter {
     if (full && this.pendingOutputBytes !== Infinity) return this.wake();
     // All the session gave is posted.
     for (const resolve of this.#whenFlushed.splice(0)) resolve();
-  }
-
-  /** Posts everything the session has queued, credit or not. */
-  surrender(): void {
-    if (this.#closed || !this.#ready || !this.#saidHello) return;
-    if (this.#endWhenDrained) return; // the peer is gone
-    this.#surrendering = true;
-    try {
-      do {
-        this.#flush();
-        this.#session!.fill(this, PORT_BATCH_BYTES);
-      } while (this.#batch.length > 0);
-    } finally {
-      this.#surrendering = false;
-    }
   }
 
   /** Takes what arrived while the session was full. */

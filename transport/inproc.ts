@@ -275,8 +275,10 @@ class _InprocLink implements Link, MessageWriter {
   #session: Session | undefined;
   #closed = false;
   #blocked = false;
-  /** Set while surrendering: the peer takes everything. */
+  /** Set while surrendering: the peer takes everything it keeps. */
   #surrendering = false;
+  /** Set once the handshake ran (on both sides). */
+  #greeted = false;
   #scheduled = false;
   #settler = new Settler(() => this.#deliver());
   #resolveDone!: (end: LinkEnd) => void;
@@ -298,7 +300,8 @@ class _InprocLink implements Link, MessageWriter {
 
   #handshake(): void {
     const peer = this.peer;
-    if (this.#closed) return;
+    if (this.#closed || this.#greeted) return;
+    this.#greeted = peer.#greeted = true;
     const ours = this.#info.socketType as SocketType;
     const theirs = peer.#info.socketType;
     if (!socketTypesMatch(ours, theirs)) {
@@ -317,7 +320,9 @@ class _InprocLink implements Link, MessageWriter {
 
   // MessageWriter: what this side's session writes lands at the peer's.
   get pendingOutputBytes(): number {
-    return this.#blocked && !this.#surrendering ? Infinity : 0;
+    if (!this.#blocked) return 0;
+    // Surrendering, past the peer's high-water mark, while it keeps them.
+    return this.#surrendering && this.peer.#session?.keeps?.() ? 0 : Infinity;
   }
 
   sendMessage(frames: readonly Uint8Array[]): void {
@@ -341,6 +346,9 @@ class _InprocLink implements Link, MessageWriter {
   // Link
   surrender(): void {
     if (this.#closed || !this.#session || !this.peer.#session) return;
+    // A handshake still in its microtask: done now, so what was sent
+    // before it goes too.
+    if (!this.#greeted) this.#handshake();
     this.#surrendering = true;
     try {
       this.#session.fill(this, Number.MAX_SAFE_INTEGER);

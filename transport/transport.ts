@@ -60,6 +60,12 @@ export interface Session {
    * at once instead of once its messages are taken.
    */
   heard?(): boolean;
+  /**
+   * Whether a message handed over now is kept, past the high-water mark if
+   * need be (see {@linkcode Link.surrender}): not when the socket retired
+   * the pipe, ended the link itself or does not hear it.
+   */
+  keeps?(): boolean;
 }
 
 /** How a link ended. */
@@ -102,7 +108,8 @@ export interface Link {
   /**
    * Hands everything the session has queued to the peer at once, past the
    * peer's high-water mark, where the two queues stand for one pipe
-   * (inproc: libzmq's, whose messages a close never drops); for `close`.
+   * (inproc within an isolate: libzmq's, whose messages neither a close
+   * nor a disconnect drops); what the peer does not keep stays queued.
    */
   surrender?(): void;
 }

@@ -368,3 +368,47 @@ Deno.test("inproc: what a closing socket queued for its peer is the peer's, what
     assertEquals([linger, got], [linger, native]);
   }
 });
+
+const INPROC_DISCONNECT_PY = `
+import sys, zmq
+linger = int(sys.argv[1])
+context = zmq.Context()
+pull = context.socket(zmq.PULL)
+pull.set_hwm(10)
+pull.bind("inproc://gone")
+push = context.socket(zmq.PUSH)
+push.set_hwm(10)
+push.setsockopt(zmq.LINGER, linger)
+push.connect("inproc://gone")
+for i in range(20):
+    push.send(b"m%d" % i, zmq.NOBLOCK)
+push.disconnect("inproc://gone")
+got = 0
+while pull.poll(200):
+    pull.recv()
+    got += 1
+print(got)
+push.close(0)
+`;
+
+Deno.test("inproc: a disconnect hands what is queued to the peer too, as libzmq's ends its one pipe (it dropped what the peer had no room for)", async () => {
+  for (const linger of [0, 100]) {
+    const native = Number(
+      await runPython(INPROC_DISCONNECT_PY, String(linger)),
+    );
+    await using context = new Context();
+    await using pull = new Pull({ context, receiveHighWaterMark: 10 });
+    await pull.bind("inproc://gone");
+    await using push = new Push({ context, sendHighWaterMark: 10, linger });
+    push.connect("inproc://gone");
+    for (let i = 0; i < 20; i++) await push.send(`m${i}`, timeout());
+    await push.disconnect("inproc://gone");
+    let got = 0;
+    while (pull.readable) {
+      assertEquals(decode((await pull.receive())[0]), `m${got}`);
+      got++;
+    }
+    assertEquals([linger, got], [linger, native]);
+    assertEquals((await push.close()).dropped, 0);
+  }
+});
