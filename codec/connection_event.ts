@@ -24,6 +24,11 @@ export interface PeerInfo {
   /** Properties the authenticator attached to the peer. */
   authMetadata?: Metadata;
   /**
+   * The peer's address as ZAP carries it, set by the socket: its IP over
+   * tcp and ws, empty elsewhere (libzmq's Peer-Address property).
+   */
+  address?: string;
+  /**
    * The peer takes every message: its transport carries no subscriptions
    * (`epgm`), so a publisher sends it all, and an XPUB is not told.
    */

@@ -157,6 +157,7 @@ export class SocketSession implements Session {
   #ready(peer: PeerInfo): boolean {
     const pipe = this.#pipe;
     const host = this.#host;
+    peer.address = this.#link.remoteAddress;
     pipe.peer = peer;
     if (pipe.closedHere) {
       // Disconnected while it connected: it writes out what it holds, and

@@ -326,7 +326,7 @@ print(frame.get("X-Bar"))
 dealer.close(0)
 `;
 
-Deno.test("metadata: our own properties go in the handshake and libzmq reads them as message properties (ZMQ_METADATA), and theirs reach our peer's metadata", async () => {
+Deno.test("metadata: our own properties go in the handshake and libzmq reads them as message properties (ZMQ_METADATA), and theirs reach our peer's metadata, with its address (Peer-Address)", async () => {
   await using router = new Router({ metadata: { "X-Bar": "from ours" } });
   await router.bind("tcp://127.0.0.1:0");
   const native = runPython(METADATA_PY, router.lastEndpoint!);
@@ -336,6 +336,8 @@ Deno.test("metadata: our own properties go in the handshake and libzmq reads the
     router.peer(id)?.metadata.getString("X-Foo"),
     "from libzmq",
   );
+  // libzmq's Peer-Address property.
+  assertEquals(router.peer(id)?.address, "127.0.0.1");
   await router.send([id, "back"]);
   assertEquals(await native, "from ours");
   assertThrows(() => new Router({ metadata: { "Bar": "x" } }), ZmqError);
