@@ -313,8 +313,12 @@ export class Endpoints {
   async #drop(entry: _Connected, linger = 0): Promise<void> {
     this.#forget(entry);
     const { dialer, pipe } = entry;
-    pipe.link?.surrender?.(); // inproc's: the peer's already, as in libzmq
     pipe.closedHere = true;
+    // Out of the routing first, so that sends waiting for room go to the
+    // other peers, not into this pipe as it empties; then inproc's queue
+    // goes to its peer, whose it is already, as in libzmq.
+    this.#core.retire(pipe);
+    pipe.link?.surrender?.();
     // With no link up yet, the dialer goes on connecting for what is
     // queued, as libzmq's session does within linger; with one, the link
     // it serves goes on (closing a dialer ends its loop only).

@@ -18,7 +18,14 @@ import {
   ZmqError,
 } from "../../mod.ts";
 import { deadline } from "@std/async/deadline";
-import { decode, runPython, sendUntilReceived, timeout } from "../_helpers.ts";
+import {
+  decode,
+  runPython,
+  sendUntilReceived,
+  timeout,
+  until,
+} from "../_helpers.ts";
+import { coreOf } from "../../patterns/_core.ts";
 
 const text = new TextEncoder();
 
@@ -409,6 +416,93 @@ Deno.test("inproc: a disconnect hands what is queued to the peer too, as libzmq'
       got++;
     }
     assertEquals([linger, got], [linger, native]);
+    assertEquals((await push.close()).dropped, 0);
+  }
+});
+
+const INPROC_DISCONNECT_WAITING_PY = `
+import sys, zmq, threading, time
+context = zmq.Context()
+pulls = []
+for name in ("inproc://one", "inproc://two"):
+    pull = context.socket(zmq.PULL)
+    pull.set_hwm(10)
+    pull.bind(name)
+    pulls.append(pull)
+push = context.socket(zmq.PUSH)
+push.set_hwm(10)
+push.setsockopt(zmq.LINGER, int(sys.argv[1]))
+push.connect("inproc://one")
+push.connect("inproc://two")
+sent = 0
+while True:
+    try:
+        push.send(b"m", zmq.NOBLOCK)
+        sent += 1
+    except zmq.Again:
+        break
+# The rest wait for room in a thread, as our sends wait.
+waiting = threading.Thread(target=lambda: [push.send(b"m") for _ in range(10)])
+waiting.start()
+time.sleep(0.2)
+push.disconnect("inproc://one")
+got = []
+for pull in pulls:
+    n = 0
+    while pull.poll(200):
+        pull.recv()
+        n += 1
+    got.append(n)
+waiting.join(2)
+print(sent, got[0], got[1])
+push.close(0)
+`;
+
+Deno.test("inproc: sends waiting for room when a peer is disconnected go to the other peers, as libzmq's (they went into the leaving pipe and were dropped)", async () => {
+  for (const linger of [0, 100]) {
+    const native = await runPython(
+      INPROC_DISCONNECT_WAITING_PY,
+      String(linger),
+    );
+    await using context = new Context();
+    await using one = new Pull({ context, receiveHighWaterMark: 10 });
+    await one.bind("inproc://one");
+    await using two = new Pull({ context, receiveHighWaterMark: 10 });
+    await two.bind("inproc://two");
+    const push = new Push({ context, sendHighWaterMark: 10, linger });
+    push.connect("inproc://one");
+    push.connect("inproc://two");
+    await until(
+      () => [...coreOf(push).pipes].filter((pipe) => pipe.ready).length === 2,
+      "both peers",
+    );
+    let sent = 0;
+    while (!coreOf(push).sendPending) {
+      push.send("m").then(() => {}, () => {});
+      sent++;
+    }
+    sent--; // the last one waits
+    const waiting = [];
+    for (let i = 1; i < 10; i++) waiting.push(push.send("m"));
+    await push.disconnect("inproc://one");
+    await Promise.all(waiting);
+    const count = async (pull: Pull) => {
+      let n = 0;
+      while (pull.readable) {
+        await pull.receive();
+        n++;
+      }
+      return n;
+    };
+    // What each peer got beyond its half of what went at once (libzmq's
+    // goes at once as far as both high-water marks, ours as far as ours).
+    const beyond = (line: string) => {
+      const [all, first, second] = line.split(" ").map(Number);
+      return [first - all / 2, second - all / 2];
+    };
+    const got = beyond(`${sent} ${await count(one)} ${await count(two)}`);
+    assertEquals([linger, got], [linger, beyond(native)]);
+    assertEquals(got, [0, 10]);
     assertEquals((await push.close()).dropped, 0);
   }
 });
