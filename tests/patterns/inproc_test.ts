@@ -337,86 +337,52 @@ Deno.test("proxy: stopped while its backend cannot take a message, it gives the 
   assertEquals(copies.readable, false);
 });
 
-const INPROC_CLOSE_PY = `
+/** libzmq's inproc: 20 sent to a PULL that has room for 10, then the PUSH closes or disconnects (argv: linger, "close" or "disconnect"). */
+const INPROC_LEAVE_PY = `
 import sys, zmq
-linger = int(sys.argv[1])
+linger, how = int(sys.argv[1]), sys.argv[2]
 context = zmq.Context()
 pull = context.socket(zmq.PULL)
 pull.set_hwm(10)
-pull.bind("inproc://close")
-push = context.socket(zmq.PUSH)
-push.set_hwm(10)
-push.connect("inproc://close")
-for i in range(20):
-    push.send(b"m%d" % i, zmq.NOBLOCK)
-push.close(linger)
-got = 0
-while pull.poll(200):
-    pull.recv()
-    got += 1
-print(got)
-`;
-
-Deno.test("inproc: what a closing socket queued for its peer is the peer's, whatever the linger, as in libzmq's one pipe (linger 0 dropped what the peer had no room for)", async () => {
-  for (const linger of [0, 100]) {
-    const native = Number(await runPython(INPROC_CLOSE_PY, String(linger)));
-    await using context = new Context();
-    await using pull = new Pull({ context, receiveHighWaterMark: 10 });
-    await pull.bind("inproc://close");
-    const push = new Push({ context, sendHighWaterMark: 10, linger });
-    push.connect("inproc://close");
-    for (let i = 0; i < 20; i++) await push.send(`m${i}`, timeout());
-    assertEquals((await push.close()).dropped, 0);
-    let got = 0;
-    while (pull.readable) {
-      assertEquals(decode((await pull.receive())[0]), `m${got}`);
-      got++;
-    }
-    assertEquals([linger, got], [linger, native]);
-  }
-});
-
-const INPROC_DISCONNECT_PY = `
-import sys, zmq
-linger = int(sys.argv[1])
-context = zmq.Context()
-pull = context.socket(zmq.PULL)
-pull.set_hwm(10)
-pull.bind("inproc://gone")
+pull.bind("inproc://leave")
 push = context.socket(zmq.PUSH)
 push.set_hwm(10)
 push.setsockopt(zmq.LINGER, linger)
-push.connect("inproc://gone")
+push.connect("inproc://leave")
 for i in range(20):
     push.send(b"m%d" % i, zmq.NOBLOCK)
-push.disconnect("inproc://gone")
+if how == "close":
+    push.close()
+else:
+    push.disconnect("inproc://leave")
 got = 0
 while pull.poll(200):
     pull.recv()
     got += 1
 print(got)
-push.close(0)
 `;
 
-Deno.test("inproc: a disconnect hands what is queued to the peer too, as libzmq's ends its one pipe (it dropped what the peer had no room for)", async () => {
-  for (const linger of [0, 100]) {
-    const native = Number(
-      await runPython(INPROC_DISCONNECT_PY, String(linger)),
-    );
-    await using context = new Context();
-    await using pull = new Pull({ context, receiveHighWaterMark: 10 });
-    await pull.bind("inproc://gone");
-    await using push = new Push({ context, sendHighWaterMark: 10, linger });
-    push.connect("inproc://gone");
-    for (let i = 0; i < 20; i++) await push.send(`m${i}`, timeout());
-    await push.disconnect("inproc://gone");
-    let got = 0;
-    while (pull.readable) {
-      assertEquals(decode((await pull.receive())[0]), `m${got}`);
-      got++;
+Deno.test("inproc: what a socket queued for its peer is the peer's when it closes or disconnects, whatever the linger, as in libzmq's one pipe (linger 0 dropped what the peer had no room for)", async () => {
+  for (const how of ["close", "disconnect"]) {
+    for (const linger of [0, 100]) {
+      const native = Number(
+        await runPython(INPROC_LEAVE_PY, String(linger), how),
+      );
+      await using context = new Context();
+      await using pull = new Pull({ context, receiveHighWaterMark: 10 });
+      await pull.bind("inproc://leave");
+      await using push = new Push({ context, sendHighWaterMark: 10, linger });
+      push.connect("inproc://leave");
+      for (let i = 0; i < 20; i++) await push.send(`m${i}`, timeout());
+      if (how === "disconnect") await push.disconnect("inproc://leave");
+      assertEquals((await push.close()).dropped, 0);
+      let got = 0;
+      while (pull.readable) {
+        assertEquals(decode((await pull.receive())[0]), `m${got}`);
+        got++;
+      }
+      assertEquals([how, linger, got], [how, linger, native]);
     }
-    assertEquals([linger, got], [linger, native]);
-    assertEquals((await push.close()).dropped, 0);
   }
 });
 
