@@ -19,7 +19,10 @@ export interface ConnectionOptions {
   socketType: SocketType;
   /** Our routing id, sent as Identity (REQ, DEALER, ROUTER only, as libzmq). */
   routingId?: Uint8Array;
-  /** Properties of our own sent after those (libzmq's ZMQ_METADATA). */
+  /**
+   * Properties of our own sent after those (libzmq's ZMQ_METADATA), as
+   * given: not checked here (a socket's `metadata` option is).
+   */
   properties?: readonly (readonly [string, string | Uint8Array])[];
   /**
    * Makes the security mechanism, given our READY properties.

@@ -107,6 +107,9 @@ export class Addressed implements Routing {
       // a generated id, and is heard no more.
       if (!this.#settings.routerHandover) {
         this.#forget(pipe);
+        // Each link stands for libzmq's new pipe: what an anonymous link
+        // before it left unread is not this one's to fill its queue with.
+        if (pipe.unheard === "anonymous") this.#drop(pipe);
         pipe.unheard = "anonymous";
         return true;
       }

@@ -196,10 +196,10 @@ export class Endpoints {
   }
 
   async unbind(endpoint: string): Promise<void> {
+    findTransport(endpoint); // as libzmq: EINVAL, EPROTONOSUPPORT
     // A wildcard (`ipc://*`, port 0 or `*`) names no one listener: only
     // the endpoint it was bound at does, as in libzmq. (A `*` host with a
     // port names one: kept, where libzmq asks for the bound endpoint.)
-    findTransport(endpoint); // as libzmq: EINVAL, EPROTONOSUPPORT
     const named = !/^ipc:\/\/\*|:(0|\*)(\/|$)/.test(endpoint);
     const index = this.#listeners.findIndex(({ given, listener }) =>
       (named && given === endpoint) || listener.endpoint === endpoint
@@ -326,7 +326,6 @@ export class Endpoints {
       (pipe.outbound.length > 0 || pipe.controlPending);
     const closing = connecting ? undefined : dialer.close();
     if (linger !== 0 && (pipe.link || connecting)) {
-      this.#core.retire(pipe);
       this.#leaving.set(dialer, pipe);
       // Its own linger holds while the socket closes too (as libzmq's
       // session keeps it): close drops what is left at its own.

@@ -22,7 +22,8 @@ export interface SocketOptions {
    * as long as it takes, 0 drops them at once. What is queued for an
    * `inproc://` peer in the same isolate is the peer's already, as in
    * libzmq's one pipe: close (and disconnect) hand it over at once,
-   * whatever the linger.
+   * whatever the linger, as far as the peer keeps it (not a peer that is
+   * itself leaving: what it refuses waits for the linger as usual).
    */
   linger?: number;
   /**

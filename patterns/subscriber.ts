@@ -87,12 +87,15 @@ export class Subscriber extends Socket {
 
 function _routingOf(socket: Subscriber): SubscriberRouting {
   const core = coreOf(socket);
-  // As libzmq's setsockopt on a closed socket (ENOTSOCK), and our send.
+  // ETERM, as our send on a closed socket (libzmq's setsockopt: ENOTSOCK).
   if (core.closed) throw closedError();
   return core.routing as SubscriberRouting;
 }
 
-/** Subscriptions in line with a pipe's messages at most, before a snapshot replaces them. */
+/**
+ * Subscription changes waiting for a pipe at least (or as many as its peer
+ * holds and the socket has, if more), before a snapshot replaces them.
+ */
 const _IN_LINE_MOST = 1024;
 
 /**
@@ -188,7 +191,8 @@ class SubscriberRouting implements Routing {
    * In line with what an XSUB sends, after the messages queued before, to
    * every pipe attached: connected or not (a pipe between links writes it
    * to the next). Bounded, as libzmq's pipe holds at most its high-water
-   * mark of them: a pipe with no link and nothing queued, or with
+   * mark of them: a pipe not ready (no link, or one in its handshake) with
+   * nothing queued, or with
    * {@linkcode _IN_LINE_MOST} actions waiting (or as many as its peer holds
    * and the socket has), gets a snapshot instead of one more action (the
    * trie has this one), written as the subscriptions are then.

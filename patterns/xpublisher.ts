@@ -297,9 +297,8 @@ class _XPublisherRouting implements Routing {
     if (subscribe) {
       const added = this.#fanOut.subscribe(pipe, topic);
       if (added) this.#subscribers.set(key, count + 1);
-      // ZMQ_XPUB_VERBOSER passes on repeated subscriptions too.
-      const verbose = socket.xpubVerbose;
-      if ((added && count === 0) || verbose) this.#notify(1, topic);
+      // Verbose (set by xpubVerboser too): repeated subscriptions as well.
+      if ((added && count === 0) || socket.xpubVerbose) this.#notify(1, topic);
       // Inverted, a subscription can take a full peer out of a send's way.
       if (socket.invertMatching) this.#host.retrySends();
     } else {

@@ -37,6 +37,7 @@ export const ipc: Transport = {
     requireDeno("ipc");
     const abstract = _isAbstract(given);
     let listener: Deno.UnixListener;
+    let bound: string | undefined;
     let path = given;
     let directory: string | undefined;
     try {
@@ -48,16 +49,17 @@ export const ipc: Transport = {
       } else if (!abstract) {
         await _removeStaleSocket(path);
       }
-      listener = abstract
-        ? Deno.listen({ transport: "unix", path: _socketPath(path) })
-        : await _listenAt(path);
+      if (abstract) {
+        listener = Deno.listen({ transport: "unix", path: _socketPath(path) });
+      } else {
+        ({ listener, file: bound } = await _listenAt(path));
+      }
     } catch (error) {
       if (directory) await Deno.remove(directory).catch(() => {});
       throw bindError(`ipc://${given}`, error);
     }
     // The file as bound: one another process has bound since (libzmq
     // unlinks and takes a path over) is its own, and stays.
-    const bound = abstract ? undefined : await _fileId(path);
     const removeFile = async () => {
       if (bound !== undefined && (await _fileId(path)) === bound) {
         await Deno.remove(path).catch(() => {});
@@ -113,16 +115,18 @@ async function _removeStaleSocket(path: string): Promise<void> {
  * not a rename: it takes no path that exists (a file that is no socket, a
  * listener that bound it meanwhile), as binding there would not.
  */
-async function _listenAt(path: string): Promise<Deno.UnixListener> {
+async function _listenAt(path: string): Promise<_Listening> {
   const slash = path.lastIndexOf("/");
   const directory = slash >= 0 ? path.slice(0, slash) : ".";
   const own = `${directory}/.z${crypto.randomUUID().slice(0, 8)}`;
+  const inPlace = async (): Promise<_Listening> => {
+    const listener = Deno.listen({ transport: "unix", path });
+    return { listener, file: await _fileId(path) };
+  };
   // Either too long for a socket's name (107 bytes): bound where it is,
   // which refuses a path too long.
   const bytes = (text: string) => new TextEncoder().encode(text).length;
-  if (bytes(path) > 107 || bytes(own) > 107) {
-    return Deno.listen({ transport: "unix", path });
-  }
+  if (bytes(path) > 107 || bytes(own) > 107) return inPlace();
   let listener: Deno.UnixListener;
   try {
     listener = Deno.listen({ transport: "unix", path: own });
@@ -130,21 +134,32 @@ async function _listenAt(path: string): Promise<Deno.UnixListener> {
     // Permissions granted for the path alone: bound where it is (and
     // Deno's close unlinks the path, whoever bound it since).
     if (!(error instanceof Deno.errors.NotCapable)) throw error;
-    return Deno.listen({ transport: "unix", path });
+    return inPlace();
   }
   try {
     await Deno.link(own, path);
+    // Read from our own name: the path could be another's by now.
+    return { listener, file: await _fileId(own) };
   } catch (error) {
     listener.close();
-    if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
-    throw new ZmqError(
-      "EADDRINUSE",
-      `ipc://${path} is in use: a file that is no socket is there, or a listener bound it meanwhile`,
-    );
+    if (error instanceof Deno.errors.AlreadyExists) {
+      throw new ZmqError(
+        "EADDRINUSE",
+        `ipc://${path} is in use: a file that is no socket is there, or a listener bound it meanwhile`,
+      );
+    }
+    // No hard links here (a file system without them): bound in place.
+    if (error instanceof Deno.errors.NotFound) throw error;
+    return inPlace();
   } finally {
     await Deno.remove(own).catch(() => {});
   }
-  return listener;
+}
+
+/** A listener at a path, and its file (device and inode) as bound. */
+interface _Listening {
+  listener: Deno.UnixListener;
+  file: string | undefined;
 }
 
 /** The device and inode of the file at `path`, if there is one. */

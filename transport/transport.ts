@@ -55,9 +55,10 @@ export interface Session {
    */
   fill(writer: MessageWriter, batchBytes: number): void;
   /**
-   * Whether the socket takes this link's messages at all: `false` (a
-   * PAIR's second peer) pauses it for good, so a peer that leaves ends it
-   * at once instead of once its messages are taken.
+   * Whether the socket takes this link's messages: `false` (a PAIR's
+   * second peer; a ROUTER's handed-over peer, or an anonymous one once its
+   * queue is full) pauses it for good, so a peer that leaves ends it at
+   * once instead of once its messages are taken.
    */
   heard?(): boolean;
   /**
