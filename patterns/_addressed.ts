@@ -107,9 +107,8 @@ export class Addressed implements Routing {
       // a generated id, and is heard no more.
       if (!this.#settings.routerHandover) {
         this.#forget(pipe);
-        // Each link stands for libzmq's new pipe: what an anonymous link
-        // before it left unread is not this one's to fill its queue with.
-        if (pipe.unheard === "anonymous") this.#drop(pipe);
+        // Each link stands for libzmq's new pipe, read afresh.
+        pipe.anonymousRead = 0;
         pipe.unheard = "anonymous";
         return true;
       }
@@ -119,8 +118,6 @@ export class Addressed implements Routing {
       existing.unheard = "handedOver";
     }
     this.#forget(pipe);
-    // Heard from now on: what it sent while unheard is not heard after.
-    if (pipe.unheard === "anonymous") this.#drop(pipe);
     pipe.unheard = undefined;
     pipe.routingId = id;
     this.#peers.set(bytesKey(id), pipe);
@@ -128,29 +125,27 @@ export class Addressed implements Routing {
   }
 
   detach(pipe: Pipe): void {
-    // What the peer sent before it went stays readable, as in libzmq; an
-    // anonymous one's, never readable, goes with it.
-    if (pipe.unheard === "anonymous") this.#drop(pipe);
+    // What the peer sent before it went stays readable, as in libzmq.
     this.#forget(pipe);
   }
 
   heard(pipe: Pipe): boolean {
-    // As libzmq: an anonymous peer's pipe lives on unread, so its messages
-    // fill it to the high-water mark (its hang-up still seen before); a
+    // As libzmq: an anonymous peer's pipe lives on unread, so its link is
+    // read up to the high-water mark (its hang-up still seen before); a
     // handed-over one's pipe ended, so its session stops reading at once.
     // Either feels backpressure rather than sending into nothing.
     const unheard = pipe.unheard;
     return unheard === undefined ||
-      (unheard === "anonymous" && !pipe.inboundFull);
+      (unheard === "anonymous" && pipe.anonymousRead < pipe.receiveLimit);
   }
 
   arrived(pipe: Pipe): void {
-    if (pipe.unheard === undefined) this.#queue.arrived(pipe);
-  }
-
-  /** Drops what an anonymous peer's pipe holds, counted as withheld. */
-  #drop(pipe: Pipe): void {
-    this.#host.withheld += pipe.inbound.clear().length;
+    if (pipe.unheard === undefined) return this.#queue.arrived(pipe);
+    // Anonymous: never delivered, so not kept (what the pipe holds from
+    // before is readable still, in its turn), counted unread at close.
+    pipe.inbound.pop();
+    pipe.anonymousRead++;
+    this.#host.withheld++;
   }
 
   #forget(pipe: Pipe): void {

@@ -109,6 +109,8 @@ export class Pipe {
    * as libzmq writes it when the pipe is made, not on each reconnect.
    */
   probed = false;
+  /** Messages read from this link of an anonymous ROUTER peer (dropped). */
+  anonymousRead = 0;
   readonly #sendHighWaterMark: number;
   readonly #receiveHighWaterMark: number;
   #subscriptions: SubscriptionTrie | undefined;
@@ -165,10 +167,14 @@ export class Pipe {
    * is not read waits in the kernel and the sender, lost by no one.
    */
   get inboundFull(): boolean {
-    const limit = this.#receiveHighWaterMark > 0
+    return !this.conflate && this.inbound.length >= this.receiveLimit;
+  }
+
+  /** The receive high-water mark or, with none, {@linkcode READ_AHEAD}. */
+  get receiveLimit(): number {
+    return this.#receiveHighWaterMark > 0
       ? this.#receiveHighWaterMark
       : READ_AHEAD;
-    return !this.conflate && this.inbound.length >= limit;
   }
 
   /** Queues a message for the peer and wakes the link. */

@@ -47,6 +47,11 @@ export class Queue<T> {
     return item;
   }
 
+  /** Takes the last item back (one just pushed), if any. */
+  pop(): T | undefined {
+    return this.length > 0 ? this.#items.pop() : undefined;
+  }
+
   clear(): T[] {
     const rest = this.#items.slice(this.#head);
     this.#items = [];

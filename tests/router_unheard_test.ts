@@ -102,3 +102,47 @@ Deno.test("ROUTER: a connect left anonymous reads afresh on each link, as libzmq
   assert(!router.readable);
   await holder.close();
 });
+
+Deno.test("ROUTER: what an immediate connect's peer sent while heard stays readable under its id, and its next link, anonymous, is never delivered with it", async () => {
+  await using peer = new LibzmqPeer();
+  await using router = new Router({
+    immediate: true,
+    reconnectInterval: 20,
+    reconnectIntervalMax: 20,
+  });
+  await router.bind("tcp://127.0.0.1:0");
+  const bound = router.lastEndpoint!;
+  const free = new Router();
+  await free.bind("tcp://127.0.0.1:0");
+  const endpoint = free.lastEndpoint!;
+  await free.close();
+  const first = await peer.open("Dealer", { routingId: "x" });
+  await first.bind(endpoint);
+  router.connect(endpoint);
+  await router.events.wait("handshake-succeeded", timeout().signal);
+  for (const body of ["m1", "m2", "m3"]) await first.send([body]);
+  const core = coreOf(router);
+  const held = () =>
+    [...core.pipes].reduce((n, pipe) => n + pipe.inbound.length, 0) +
+    core.departedUnread();
+  await until(() => held() === 3, "the three unread");
+  await first.close();
+  await router.events.wait("disconnected", timeout().signal);
+  // Another takes the id, so the connect's next link is anonymous.
+  const holder = await peer.open("Dealer", { routingId: "x" });
+  await holder.connect(bound);
+  await router.events.wait("handshake-succeeded", timeout().signal);
+  const second = await peer.open("Dealer", { routingId: "x" });
+  await second.bind(endpoint);
+  await router.events.wait("handshake-succeeded", timeout().signal);
+  await second.send(["from the anonymous link"]);
+  // (Counted kept or withheld: departedUnread holds what was withheld.)
+  await until(() => held() === 4, "the anonymous one read");
+  const read: string[] = [];
+  while (router.readable) {
+    read.push((await router.receive()).map(decode).join("|"));
+  }
+  assertEquals(read, ["x|m1", "x|m2", "x|m3"]);
+  await second.close();
+  await holder.close();
+});

@@ -148,9 +148,10 @@ async function _listenAt(path: string): Promise<_Listening> {
         `ipc://${path} is in use: a file that is no socket is there, or a listener bound it meanwhile`,
       );
     }
-    // No hard links here (a file system without them): bound in place.
+    // No hard links here (a file system without them): bound in place,
+    // awaited here, so that its failure is this bind's.
     if (error instanceof Deno.errors.NotFound) throw error;
-    return inPlace();
+    return await inPlace();
   } finally {
     await Deno.remove(own).catch(() => {});
   }
