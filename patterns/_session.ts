@@ -92,6 +92,9 @@ export class SocketSession implements Session {
           host.routing.arrived?.(pipe);
         }
         host.delivered();
+        // An anonymous ROUTER peer's messages are not kept: what its pipe
+        // holds from before does not pause this link (its routing says).
+        if (pipe.unheard) return this.heard();
         return !pipe.inboundFull;
       case "ready":
         return this.#ready(event.peer);

@@ -4,7 +4,7 @@
  * to leave, and each link of an anonymous connect a new pipe.
  */
 import { assert, assertEquals } from "@std/assert";
-import { Router } from "../mod.ts";
+import { codec, Dealer, Router } from "../mod.ts";
 import { coreOf } from "../patterns/_core.ts";
 import { decode, timeout, until } from "./_helpers.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
@@ -138,11 +138,63 @@ Deno.test("ROUTER: what an immediate connect's peer sent while heard stays reada
   await second.send(["from the anonymous link"]);
   // (Counted kept or withheld: departedUnread holds what was withheld.)
   await until(() => held() === 4, "the anonymous one read");
+  await second.close();
+  await router.events.wait("disconnected", timeout().signal);
   const read: string[] = [];
   while (router.readable) {
     read.push((await router.receive()).map(decode).join("|"));
   }
   assertEquals(read, ["x|m1", "x|m2", "x|m3"]);
-  await second.close();
   await holder.close();
+});
+
+Deno.test("ROUTER: an anonymous link reads on, and sees its peer leave, though what its pipe holds from while heard fills the queue", async () => {
+  await using router = new Router({
+    immediate: true,
+    reconnectInterval: 20,
+    reconnectIntervalMax: 20,
+    receiveHighWaterMark: 3,
+  });
+  await router.bind("tcp://127.0.0.1:0");
+  const bound = router.lastEndpoint!;
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  router.connect(`tcp://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`);
+  const text = new TextEncoder();
+  const asX = async (raw: Deno.Conn) => {
+    const fake = new codec.Connection({
+      socketType: "DEALER",
+      routingId: text.encode("x"),
+    });
+    for (const chunk of fake.takeOutput()) await raw.write(chunk);
+    const buffer = new Uint8Array(4096);
+    while (fake.state !== "ready") {
+      fake.receive(buffer.slice(0, (await raw.read(buffer))!));
+    }
+  };
+  const message = (body: string) =>
+    new Uint8Array([0, body.length, ...text.encode(body)]);
+  // The first link, heard as x, fills the queue, then asks for a 500 ms
+  // TTL and goes quiet: paused, its end comes from that TTL.
+  const first = await listener.accept();
+  await asX(first);
+  await router.events.wait("handshake-succeeded", timeout().signal);
+  const ping = new Uint8Array([4, 7, 4, ...text.encode("PING"), 0, 5]);
+  await first.write(new Uint8Array([...message("m0"), ...message("m1")]));
+  await first.write(new Uint8Array([...ping, ...message("m2")]));
+  await router.events.wait("disconnected", timeout().signal);
+  first.close();
+  await using holder = new Dealer({ routingId: "x" });
+  holder.connect(bound);
+  await router.events.wait("handshake-succeeded", timeout().signal);
+  // The next link announces x too: anonymous. It sends and hangs up.
+  const second = await listener.accept();
+  await asX(second);
+  await second.write(message("anon"));
+  second.close();
+  await router.events.wait("disconnected", timeout().signal);
+  const read: string[] = [];
+  while (router.readable) {
+    read.push((await router.receive()).map(decode).join("|"));
+  }
+  assertEquals(read, ["x|m0", "x|m1", "x|m2"]);
 });
