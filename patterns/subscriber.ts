@@ -191,16 +191,15 @@ class SubscriberRouting implements Routing {
    * In line with what an XSUB sends, after the messages queued before, to
    * every pipe attached: connected or not (a pipe between links writes it
    * to the next). Bounded, as libzmq's pipe holds at most its high-water
-   * mark of them: a pipe not ready (no link, or one in its handshake) with
-   * nothing queued, or with
-   * {@linkcode _IN_LINE_MOST} actions waiting (or as many as its peer holds
-   * and the socket has), gets a snapshot instead of one more action (the
-   * trie has this one), written as the subscriptions are then.
+   * mark of them: an idle pipe, or one with {@linkcode _IN_LINE_MOST}
+   * actions waiting (or as many as its peer holds and the socket has),
+   * gets a snapshot instead of one more action (the trie has this one),
+   * written as the subscriptions are then.
    */
   #tellPublishers(topic: Uint8Array, subscribe: boolean): void {
     for (const pipe of this.#host.pipes) {
       const queued = pipe.control.length + pipe.inLineLength;
-      if (!pipe.ready && pipe.outbound.length === 0) {
+      if (_idle(pipe)) {
         // Its next link is told the subscriptions as they are then: one
         // snapshot waiting covers every change meanwhile.
         const waiting = this.#snapshots.get(pipe)?.action;
@@ -229,8 +228,7 @@ class SubscriberRouting implements Routing {
    */
   #freezeSnapshots(): void {
     for (const pipe of this.#host.pipes) {
-      if (!pipe.ready && pipe.outbound.length === 0) continue;
-      this.#snapshots.get(pipe)?.freeze();
+      if (!_idle(pipe)) this.#snapshots.get(pipe)?.freeze();
     }
   }
 
@@ -301,6 +299,14 @@ class SubscriberRouting implements Routing {
     if (!held) this.#held.set(pipe, held = new Map());
     return held;
   }
+}
+
+/**
+ * Whether a pipe is idle: not ready (no link, or one in its handshake) and
+ * nothing queued, so its next link is told the subscriptions afresh.
+ */
+function _idle(pipe: Pipe): boolean {
+  return !pipe.ready && pipe.outbound.length === 0;
 }
 
 /** A pipe's snapshot of the subscriptions, waiting to be written. */
