@@ -36,6 +36,7 @@ export interface EndpointSettings {
   readonly immediate: boolean;
   readonly reconnectInterval: number;
   readonly reconnectIntervalMax: number;
+  readonly connectTimeout: number;
   readonly maxMessageSize: number;
   readonly handshakeInterval: number;
   readonly heartbeatInterval: number;
@@ -106,6 +107,9 @@ function _checkCompatible(
     );
   }
 }
+
+/** Types whose `connect` to an endpoint they hold already does nothing. */
+const _SINGLE_CONNECT = new Set<SocketType>(["DEALER", "REQ", "SUB", "PUB"]);
 
 /** Where a socket listens and what it connects to. */
 export class Endpoints {
@@ -239,6 +243,12 @@ export class Endpoints {
     const { transport, address } = resolveEndpoint(endpoint, "connect");
     _checkCompatible(settings.type, transport, "connect");
     const assignedRoutingId = connectRoutingId(settings.type, options);
+    // As libzmq: a second pipe to one peer would duplicate or split what
+    // goes between them (inproc aside, as libzmq's).
+    if (
+      _SINGLE_CONNECT.has(settings.type) && transport.scheme !== "inproc" &&
+      this.#holds(endpoint)
+    ) return;
     // As libzmq: a udp pipe is made at connect whatever `immediate` says
     // (no handshake would ever make it).
     const immediate = settings.immediate && transport.scheme !== "udp";
@@ -285,6 +295,12 @@ export class Endpoints {
     _drops.set(pipe, () => void this.#drop(entry));
     this.last = endpoint;
     if (!immediate) core.attach(pipe);
+  }
+
+  /** Whether `endpoint` is connected, or bound (as bind resolved it). */
+  #holds(endpoint: string): boolean {
+    return this.#dialers.some((entry) => entry.endpoint === endpoint) ||
+      this.#listeners.some(({ listener }) => listener.endpoint === endpoint);
   }
 
   async disconnect(endpoint: string): Promise<void> {
@@ -401,6 +417,7 @@ export class Endpoints {
     return {
       ...hooks,
       scope: settings.context,
+      connectTimeout: settings.connectTimeout,
       tls: settings.tls,
       multicast: settings.multicast,
       connectionOptions: () => ({

@@ -19,6 +19,7 @@ export interface ResolvedOptions {
   linger: number;
   reconnectInterval: number;
   reconnectIntervalMax: number;
+  connectTimeout: number;
   routingId: Uint8Array | undefined;
   maxMessageSize: number;
   handshakeInterval: number;
@@ -61,6 +62,7 @@ export function resolveOptions(
     linger: options.linger ?? 1000,
     reconnectInterval: options.reconnectInterval ?? 100,
     reconnectIntervalMax: options.reconnectIntervalMax ?? 0,
+    connectTimeout: options.connectTimeout ?? 0,
     routingId: _toBytes(options.routingId),
     maxMessageSize: options.maxMessageSize ?? -1,
     handshakeInterval: options.handshakeInterval ?? 30_000,
@@ -96,6 +98,7 @@ export type NumericOption =
   | "linger"
   | "reconnectInterval"
   | "reconnectIntervalMax"
+  | "connectTimeout"
   | "maxMessageSize"
   | "handshakeInterval"
   | "heartbeatInterval"
@@ -112,6 +115,7 @@ const _RANGES: Record<NumericOption, [number, number]> = {
   linger: [-1, _MAX_MS],
   reconnectInterval: [-1, _MAX_MS],
   reconnectIntervalMax: [0, _MAX_MS],
+  connectTimeout: [0, _MAX_MS],
   // Any negative value: no limit, as libzmq's int64.
   maxMessageSize: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
   handshakeInterval: [0, _MAX_MS],

@@ -115,6 +115,13 @@ export abstract class Socket<M extends Message = Message>
       value,
     );
   }
+  /** See {@linkcode SocketOptions.connectTimeout}; applies to new `connect` calls. */
+  get connectTimeout(): number {
+    return this.#options.connectTimeout;
+  }
+  set connectTimeout(value: number) {
+    this.#options.connectTimeout = checkOption("connectTimeout", value);
+  }
   /** See {@linkcode SocketOptions.routingId}; applies to new connections. */
   get routingId(): Uint8Array | undefined {
     return this.#options.routingId;
@@ -191,16 +198,9 @@ export abstract class Socket<M extends Message = Message>
   set maxConnections(value: number) {
     this.#options.maxConnections = checkOption("maxConnections", value);
   }
-  /**
-   * TLS for `wss://`: see {@linkcode SocketOptions.tlsCertificate},
-   * `tlsKey` and `tlsCaCertificates`; applies to new binds and connects.
-   */
+  /** TLS for `wss://` ({@linkcode SocketOptions.tlsCertificate}, `tlsKey`, `tlsCaCertificates`); applies to new binds and connects. */
   tls: TlsOptions;
-  /**
-   * Multicast settings for `epgm://`: see {@linkcode SocketOptions.rate},
-   * `recoveryInterval`, `multicastHops`, `multicastLoop` and
-   * `multicastMaxTpdu`; applies to new binds and connects.
-   */
+  /** Multicast settings for `epgm://` ({@linkcode SocketOptions.rate}, `recoveryInterval`, `multicastHops`, `multicastLoop`, `multicastMaxTpdu`); applies to new binds and connects. */
   multicast: MulticastOptions;
   /** See {@linkcode SocketOptions.metadata}. */
   readonly metadata: Readonly<Record<string, string>>;
@@ -290,13 +290,13 @@ export abstract class Socket<M extends Message = Message>
   /**
    * Connects to an endpoint, in the background: returns at once, connects
    * when the peer is there, and reconnects whenever the connection drops.
-   * Messages sent meanwhile queue (up to the high-water mark).
+   * Messages sent meanwhile queue (up to the high-water mark). A DEALER,
+   * REQ, SUB or PUB ignores an endpoint it holds (not inproc), as libzmq.
    *
    * @param endpoint `tcp://host:port`, `ipc:///path` or `inproc://name`.
    * @param options The routing id a ROUTER gives this peer.
-   * @throws {ZmqError} `EINVAL` for a malformed endpoint or an option the
-   * socket type does not take, `EPROTONOSUPPORT` for an unknown transport,
-   * `ETERM` if closed.
+   * @throws {ZmqError} `EINVAL` (a malformed endpoint, an option the type
+   * does not take), `EPROTONOSUPPORT`, `ETERM` if closed.
    */
   connect(endpoint: string, options: ConnectOptions = {}): void {
     if (this.closed) throw closedError();

@@ -11,6 +11,7 @@ const LAYERS = ["codec", "transport", "patterns"] as const;
 const MAX_LINES = 450;
 const DENO_ALLOWED = new Set([
   "transport/tcp.ts",
+  "transport/_tcp_connect.ts",
   "transport/ipc.ts",
   "transport/_stream_listener.ts",
   "transport/ws.ts",

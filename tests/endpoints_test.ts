@@ -1,6 +1,7 @@
 /**
  * tcp and ipc endpoints written as libzmq 4.3.5 takes them: `ipc://*`, an
- * IPv6 address without brackets, and bind failures with libzmq's codes.
+ * IPv6 address without brackets, bind failures with libzmq's codes, and
+ * the types that connect once to an endpoint.
  */
 import {
   assert,
@@ -9,8 +10,17 @@ import {
   assertRejects,
   assertThrows,
 } from "@std/assert";
-import { Pull, Push, ZmqError } from "../mod.ts";
-import { decode, runPython, timeout } from "./_helpers.ts";
+import {
+  Dealer,
+  Publisher,
+  Pull,
+  Push,
+  Request,
+  Subscriber,
+  ZmqError,
+} from "../mod.ts";
+import { coreOf } from "../patterns/_core.ts";
+import { decode, runPython, sendUntilReceived, timeout } from "./_helpers.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 
 Deno.test("ipc: a path a listener answers on is EADDRINUSE, this socket's or another's; a socket file nobody answers on is taken over", async () => {
@@ -306,4 +316,59 @@ Deno.test("connect refuses a tcp host no lookup could resolve at once (EINVAL), 
     await push.close();
   }
   assertEquals(ours, native);
+});
+
+Deno.test("a DEALER, REQ, SUB or PUB connects once to an endpoint it holds, as libzmq's: its libzmq peer hears one peer; a PUSH, and inproc, connect twice", async () => {
+  await using peer = new LibzmqPeer();
+  const router = await peer.open("Router");
+  const routerEndpoint = await router.bind("tcp://127.0.0.1:*");
+  await using dealer = new Dealer();
+  dealer.connect(routerEndpoint);
+  dealer.connect(routerEndpoint);
+  assertEquals(coreOf(dealer).pipes.size, 1);
+  // Two pipes would take turns: two routing ids at the ROUTER.
+  for (let i = 0; i < 4; i++) await dealer.send(`d${i}`);
+  const ids = new Set<string>();
+  for (let i = 0; i < 4; i++) {
+    const [id, body] = await router.receive();
+    ids.add(id.join(","));
+    assertEquals(decode(body), `d${i}`);
+  }
+  assertEquals(ids.size, 1);
+
+  const publisher = await peer.open("Publisher");
+  const publisherEndpoint = await publisher.bind("tcp://127.0.0.1:*");
+  await using subscriber = new Subscriber();
+  subscriber.connect(publisherEndpoint);
+  subscriber.connect(publisherEndpoint);
+  subscriber.subscribe("");
+  assertEquals(coreOf(subscriber).pipes.size, 1);
+  await sendUntilReceived(
+    () => publisher.send(["hello"]),
+    subscriber.receive(timeout()),
+  );
+  await publisher.send(["last"]);
+  let message: Uint8Array[];
+  do message = await subscriber.receive(timeout()); while (
+    decode(message[0]) === "hello"
+  );
+  assertEquals(decode(message[0]), "last");
+
+  const bound = new Publisher();
+  await bound.bind("tcp://127.0.0.1:0");
+  bound.connect(bound.lastEndpoint!);
+  assertEquals(coreOf(bound).pipes.size, 0);
+  await bound.close();
+  await using request = new Request();
+  request.connect(routerEndpoint);
+  request.connect(routerEndpoint);
+  assertEquals(coreOf(request).pipes.size, 1);
+  await using push = new Push();
+  push.connect(routerEndpoint);
+  push.connect(routerEndpoint);
+  assertEquals(coreOf(push).pipes.size, 2);
+  await using inproc = new Dealer();
+  inproc.connect("inproc://twice");
+  inproc.connect("inproc://twice");
+  assertEquals(coreOf(inproc).pipes.size, 2);
 });

@@ -7,6 +7,7 @@
 import { ZmqError } from "../codec/errors.ts";
 import { streamCodec, StreamLink } from "./stream_link.ts";
 import { interfaceAddress } from "./_interface_address.ts";
+import { connectTcp } from "./_tcp_connect.ts";
 import { bindError, requireDeno, StreamListener } from "./_stream_listener.ts";
 import type { Transport } from "./transport.ts";
 
@@ -147,7 +148,12 @@ export const tcp: Transport = {
         // Given up when close() or disconnect() aborts: a connect to a host
         // that never answers would hold them for the kernel's SYN timeout.
         signal.throwIfAborted();
-        const conn = await _connect(hostname, port, signal);
+        const conn = await connectTcp(
+          hostname,
+          port,
+          signal,
+          options.connectTimeout ?? 0,
+        );
         conn.setNoDelay(true);
         const remote = conn.remoteAddr as Deno.NetAddr;
         return new StreamLink(
@@ -163,45 +169,6 @@ export const tcp: Transport = {
     throw lastError;
   },
 };
-
-/** How long a connect given up may still complete before it is cancelled. */
-const CANCEL_AFTER_MS = 50;
-
-/**
- * The connection, or the signal's reason at once when it aborts. The
- * connect itself is cancelled a moment later, unless it completed (and was
- * closed) meanwhile: Deno.connect's `signal`, aborted as the connect
- * completes, loses the connection unclosed, and a connect left to run to a
- * host that never answers holds a socket (and the process) for minutes.
- */
-function _connect(
-  hostname: string,
-  port: number,
-  signal: AbortSignal,
-): Promise<Deno.TcpConn> {
-  const cancel = new AbortController();
-  const connecting = Deno.connect({ hostname, port, signal: cancel.signal });
-  return new Promise((resolve, reject) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const abort = () => {
-      reject(signal.reason);
-      timer = setTimeout(() => cancel.abort(), CANCEL_AFTER_MS);
-    };
-    const settle = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", abort);
-    };
-    signal.addEventListener("abort", abort, { once: true });
-    connecting.then((conn) => {
-      settle();
-      if (signal.aborted) conn.close();
-      else resolve(conn);
-    }, (error) => {
-      settle();
-      reject(error);
-    });
-  });
-}
 
 function _bindHost(host: string, endpoint: string): string {
   if (host === "*") return "0.0.0.0";

@@ -129,6 +129,11 @@ export interface LinkOptions {
   connectionOptions(): ConnectionOptions;
   /** What a peer that skips the ZMTP handshake (inproc) learns of us. */
   readonly peer: PeerInfo;
+  /**
+   * How long a connect over TCP (tcp, ws) may take before it is given up
+   * and retried, in ms; 0 or absent for the system's own limit.
+   */
+  readonly connectTimeout?: number;
   /** TLS for transports that use it (`wss`). */
   readonly tls?: TlsOptions;
   /** Multicast settings for transports that use them (`epgm`). */

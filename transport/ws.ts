@@ -10,6 +10,7 @@ import { ZmqError } from "../codec/errors.ts";
 import { WebSocketConnection } from "../codec/websocket_connection.ts";
 import { streamCodecOptions, StreamLink } from "./stream_link.ts";
 import { dialWebSocket } from "./websocket_link.ts";
+import { connectTcp } from "./_tcp_connect.ts";
 import { bindError, requireDeno, StreamListener } from "./_stream_listener.ts";
 import type { LinkOptions, Transport } from "./transport.ts";
 
@@ -149,7 +150,12 @@ function _webSocketTransport(scheme: "ws" | "wss"): Transport {
         }
         conn = tls;
       } else {
-        conn = await Deno.connect({ hostname, port });
+        conn = await connectTcp(
+          hostname,
+          port,
+          signal,
+          options.connectTimeout ?? 0,
+        );
         conn.setNoDelay(true);
       }
       return new StreamLink(
