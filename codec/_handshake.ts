@@ -19,6 +19,7 @@ import {
   parseGreeting,
 } from "./greeting.ts";
 import type { Mechanism, MechanismStep } from "./mechanism.ts";
+import { LIBZMQ_PLAIN_ERROR_NAME } from "./_refusal.ts";
 import { Metadata } from "./metadata.ts";
 import { NullMechanism } from "./null.ts";
 import type { FrameOutput } from "./_output_buffer.ts";
@@ -29,11 +30,10 @@ import { type SocketType, socketTypesMatch } from "./socket_type.ts";
  * "\x05ERROR", which C reads as "\x5E" "RROR": the length byte is lost
  * and the name is "^RROR". Read that as the ERROR it means.
  */
-const _LIBZMQ_PLAIN_ERROR = [0x5e, 0x52, 0x52, 0x4f, 0x52];
-
 function _parseHandshakeCommand(body: Uint8Array): Command {
   if (
-    body.length >= 6 && _LIBZMQ_PLAIN_ERROR.every((byte, i) => body[i] === byte)
+    body.length >= 6 &&
+    LIBZMQ_PLAIN_ERROR_NAME.every((byte, i) => body[i] === byte)
   ) {
     return { name: "ERROR", data: body.subarray(5) };
   }

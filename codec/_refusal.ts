@@ -10,6 +10,15 @@ import { ProtocolError } from "./errors.ts";
 import type { MechanismStep } from "./mechanism.ts";
 
 /**
+ * The ZAP status code an ERROR's reason is (300, 400 or 500), as libzmq's
+ * mechanism_base_t::handle_error_reason reads one; `undefined` for any
+ * other reason.
+ */
+export function zapStatus(reason: string): number | undefined {
+  return /^[345]00$/.test(reason) ? Number(reason) : undefined;
+}
+
+/**
  * The error for a command a client did not expect: the server's ERROR
  * means it refused us; anything else breaks the protocol.
  */
@@ -19,9 +28,11 @@ export function unexpectedCommand(
   expected: string,
 ): ProtocolError {
   if (command.name === "ERROR") {
+    const reason = parseError(command.data);
     return new ProtocolError(
       "auth",
-      `the server refused us: ${parseError(command.data)}`,
+      `the server refused us: ${reason}`,
+      zapStatus(reason),
     );
   }
   return new ProtocolError(
@@ -36,20 +47,57 @@ export function unexpectedCommand(
  * nothing, as libzmq's mechanisms then wait: the handshake's deadline
  * (handshakeInterval) ends it, so the client tries again that much later,
  * not every reconnect interval with a verdict asked each time. One that
- * says `hangUp` ends the connection without an ERROR.
+ * says `hangUp` ends the connection without an ERROR. `encode` writes the
+ * ERROR (PLAIN's is libzmq's own: {@linkcode libzmqPlainError}).
  */
-export function refusal(verdict: Verdict, who: string): MechanismStep {
+export function refusal(
+  verdict: Verdict,
+  who: string,
+  encode: (reason: string) => Uint8Array = encodeError,
+): MechanismStep {
   const error = new ProtocolError(
     "auth",
     `the ${who} was refused (${verdict.statusCode}${
       verdict.statusText ? `: ${verdict.statusText}` : ""
     })`,
+    verdict.statusCode,
   );
   if (verdict.statusCode === 300 && !verdict.hangUp) {
     return { send: [], refused: error };
   }
   return {
-    send: verdict.hangUp ? [] : [encodeError(String(verdict.statusCode))],
+    send: verdict.hangUp ? [] : [encode(String(verdict.statusCode))],
     error,
   };
+}
+
+/** "^RROR": libzmq's "\x05ERROR" as C reads it (see _handshake.ts). */
+export const LIBZMQ_PLAIN_ERROR_NAME: readonly number[] = [
+  0x5e,
+  0x52,
+  0x52,
+  0x4f,
+  0x52,
+];
+
+/**
+ * An ERROR as libzmq's PLAIN server writes it, the only one its PLAIN
+ * client reads as a refusal: the name "^RROR" (no length byte), then the
+ * status code with its length. A libzmq client refused by ours then
+ * reports an authentication failure with the code (its
+ * ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, 400), not a protocol error; our client
+ * reads this form and RFC 37's alike.
+ *
+ * @param statusCode The ZAP status code, 3 digits.
+ * @returns The command's body.
+ */
+export function libzmqPlainError(statusCode: string): Uint8Array {
+  const code = new TextEncoder().encode(statusCode);
+  const body = new Uint8Array(
+    LIBZMQ_PLAIN_ERROR_NAME.length + 1 + code.length,
+  );
+  body.set(LIBZMQ_PLAIN_ERROR_NAME);
+  body[LIBZMQ_PLAIN_ERROR_NAME.length] = code.length;
+  body.set(code, LIBZMQ_PLAIN_ERROR_NAME.length + 1);
+  return body;
 }

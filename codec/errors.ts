@@ -113,16 +113,24 @@ export type ProtocolErrorKind =
 export class ProtocolError extends ZmqError {
   /** Which rule the peer broke. */
   readonly kind: ProtocolErrorKind;
+  /**
+   * For a refusal (kind `auth`), the ZAP status code (300, 400, 500): the
+   * verdict's where we refused, the peer's ERROR's where it refused us;
+   * libzmq's ZMQ_EVENT_HANDSHAKE_FAILED_AUTH carries it as its value.
+   */
+  readonly statusCode?: number;
 
   /**
    * Makes a protocol error.
    *
    * @param kind Which rule the peer broke.
    * @param message A sentence a person can act on.
+   * @param statusCode The ZAP status code of a refusal.
    */
-  constructor(kind: ProtocolErrorKind, message: string) {
+  constructor(kind: ProtocolErrorKind, message: string, statusCode?: number) {
     super("EPROTO", message);
     this.name = "ProtocolError";
     this.kind = kind;
+    if (statusCode !== undefined) this.statusCode = statusCode;
   }
 }

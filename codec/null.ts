@@ -16,7 +16,7 @@ import { ProtocolError } from "./errors.ts";
 import type { MechanismName } from "./greeting.ts";
 import type { Mechanism, MechanismStep } from "./mechanism.ts";
 import type { Metadata } from "./metadata.ts";
-import { refusal } from "./_refusal.ts";
+import { refusal, zapStatus } from "./_refusal.ts";
 
 /**
  * READY bodies by the metadata they carry, encoded once: a socket's
@@ -111,9 +111,11 @@ export class NullMechanism implements Mechanism {
       const reason = parseError(command.data);
       // A ZAP status (300, 400, 500) is an authentication failure, as
       // libzmq's mechanism_t::handle_error_reason reports it.
+      const status = zapStatus(reason);
       throw new ProtocolError(
-        /^[345]00$/.test(reason) ? "auth" : "peer",
+        status === undefined ? "peer" : "auth",
         `the peer refused the handshake: ${reason}`,
+        status,
       );
     }
     throw new ProtocolError(

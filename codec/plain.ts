@@ -8,7 +8,7 @@
 
 import type { Verdict } from "./authentication.ts";
 import { type Command, encodeCommand, parseReady } from "./command.ts";
-import { refusal, unexpectedCommand } from "./_refusal.ts";
+import { libzmqPlainError, refusal, unexpectedCommand } from "./_refusal.ts";
 import { ProtocolError, ZmqError } from "./errors.ts";
 import type { MechanismName } from "./greeting.ts";
 import type { Mechanism, MechanismStep } from "./mechanism.ts";
@@ -175,6 +175,6 @@ export class PlainServerMechanism implements Mechanism {
       return { send: [encodeCommand("WELCOME", _EMPTY)] };
     }
     this.#state = "done";
-    return refusal(verdict, "client");
+    return refusal(verdict, "client", libzmqPlainError);
   }
 }

@@ -8,7 +8,8 @@
 import type { Credentials, Verdict } from "../codec/authentication.ts";
 import type { ConnectionEvent, PeerInfo } from "../codec/connection.ts";
 import type { Link, MessageWriter, Session } from "../transport/transport.ts";
-import type { SocketEventsController } from "./events.ts";
+import type { ProtocolError } from "../codec/errors.ts";
+import type { SocketEvent, SocketEventsController } from "./events.ts";
 import type { Pipe } from "./_pipe.ts";
 import type { Routing } from "./_routing.ts";
 
@@ -117,23 +118,19 @@ export class SocketSession implements Session {
         return true;
       case "refused":
         pipe.refused = true;
-        host.events.push({
-          type: "handshake-failed",
-          endpoint: pipe.endpoint,
-          kind: event.error.kind,
-          reason: event.error.message,
-        });
+        host.events.push(_failure("handshake-failed", pipe, event.error));
         return true;
       case "error":
         // Refused already (a 300): its deadline ends it in silence, as
         // libzmq tells only the disconnect then.
         if (pipe.refused) return false;
-        host.events.push({
-          type: this.#handshaken ? "protocol-error" : "handshake-failed",
-          endpoint: pipe.endpoint,
-          kind: event.error.kind,
-          reason: event.error.message,
-        });
+        host.events.push(
+          _failure(
+            this.#handshaken ? "protocol-error" : "handshake-failed",
+            pipe,
+            event.error,
+          ),
+        );
         return false;
     }
   }
@@ -192,4 +189,18 @@ export class SocketSession implements Session {
     this.#link.wake();
     return true;
   }
+}
+
+/** A failure's event; a refusal's carries its ZAP status code. */
+function _failure(
+  type: "handshake-failed" | "protocol-error",
+  pipe: Pipe,
+  error: ProtocolError,
+): SocketEvent {
+  const { kind, message: reason, statusCode } = error;
+  const endpoint = pipe.endpoint;
+  if (type === "protocol-error" || statusCode === undefined) {
+    return { type, endpoint, kind, reason };
+  }
+  return { type, endpoint, kind, reason, statusCode };
 }

@@ -81,6 +81,8 @@ export type SocketEvent =
     endpoint: string;
     kind: ProtocolErrorKind;
     reason: string;
+    /** A refusal's ZAP status code (300, 400, 500), as libzmq's event value. */
+    statusCode?: number;
   }
   /** A peer that had completed its handshake broke the protocol and was dropped. */
   | {

@@ -1,0 +1,65 @@
+/**
+ * How a refusal of ours reads at a libzmq peer: its monitor reports an
+ * authentication failure with the ZAP status code, as for libzmq's own.
+ */
+import { assertEquals } from "@std/assert";
+import { Reply, Request } from "../mod.ts";
+import { runPython, timeout } from "./_helpers.ts";
+import { LibzmqPeer } from "./_libzmq_peer.ts";
+
+/** A pyzmq PLAIN client's first handshake failure, as its monitor says it. */
+const PLAIN_CLIENT_PY = `
+import sys, zmq
+from zmq.utils.monitor import recv_monitor_message
+context = zmq.Context()
+client = context.socket(zmq.REQ)
+client.plain_username = b"admin"
+client.plain_password = b"guess"
+monitor = client.get_monitor_socket()
+client.connect(sys.argv[1])
+names = {
+    zmq.EVENT_HANDSHAKE_FAILED_AUTH: "auth",
+    zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL: "protocol",
+    zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL: "other",
+    zmq.EVENT_HANDSHAKE_SUCCEEDED: "succeeded",
+}
+if not monitor.poll(5000):
+    print("none")
+while monitor.poll(5000):
+    event = recv_monitor_message(monitor)
+    if event["event"] in names:
+        print(names[event["event"]], event["value"])
+        break
+client.close(0)
+monitor.close(0)
+context.term()
+`;
+
+Deno.test("PLAIN: a libzmq client our server refuses reports an authentication failure with the status code (libzmq's ERROR bytes), not a protocol error", async () => {
+  await using server = new Reply({
+    plainServer: true,
+    authenticate: ({ password }) => password === "secret",
+  });
+  await server.bind("tcp://127.0.0.1:0");
+  const failing = server.events.wait("handshake-failed", timeout().signal);
+  const seen = await runPython(PLAIN_CLIENT_PY, server.lastEndpoint!);
+  assertEquals(seen, "auth 400");
+  const failed = await failing;
+  assertEquals([failed.kind, failed.statusCode], ["auth", 400]);
+});
+
+Deno.test("a refusal's handshake-failed event carries the ZAP status code as a number, as libzmq's event value: a libzmq PLAIN server's 400", async () => {
+  await using peer = new LibzmqPeer();
+  await peer.zapHandler({ users: { admin: "secret" } });
+  const server = await peer.open("Reply", { plainServer: true });
+  const endpoint = await server.bind("tcp://127.0.0.1:*");
+  await using intruder = new Request({
+    plainUsername: "admin",
+    plainPassword: "guess",
+  });
+  const failing = intruder.events.wait("handshake-failed", timeout().signal);
+  intruder.connect(endpoint);
+  const failed = await failing;
+  assertEquals([failed.kind, failed.statusCode], ["auth", 400]);
+  await server.close();
+});
