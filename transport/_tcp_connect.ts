@@ -42,6 +42,7 @@ export function connectTcp(
     };
     const abort = () => giveUp(signal.reason);
     signal.addEventListener("abort", abort, { once: true });
+    if (signal.aborted) abort();
     if (timeout > 0) {
       deadline = setTimeout(() =>
         giveUp(

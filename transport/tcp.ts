@@ -142,8 +142,13 @@ export const tcp: Transport = {
     requireDeno("tcp");
     // The guide's C servers listen on IPv4 only, so "localhost" tries IPv4 first.
     const hosts = host === "localhost" ? ["127.0.0.1", "::1"] : [host];
+    // One connectTimeout for the attempt, whichever addresses it tries.
+    const timeout = options.connectTimeout ?? 0;
+    const until = performance.now() + timeout;
     let lastError: unknown;
     for (const hostname of hosts) {
+      const left = Math.ceil(until - performance.now());
+      if (timeout > 0 && left <= 0) break;
       try {
         // Given up when close() or disconnect() aborts: a connect to a host
         // that never answers would hold them for the kernel's SYN timeout.
@@ -152,7 +157,7 @@ export const tcp: Transport = {
           hostname,
           port,
           signal,
-          options.connectTimeout ?? 0,
+          timeout > 0 ? left : 0,
         );
         conn.setNoDelay(true);
         const remote = conn.remoteAddr as Deno.NetAddr;

@@ -130,7 +130,7 @@ export interface LinkOptions {
   /** What a peer that skips the ZMTP handshake (inproc) learns of us. */
   readonly peer: PeerInfo;
   /**
-   * How long a connect over TCP (tcp, ws) may take before it is given up
+   * How long a connect over TCP (tcp, ws, wss) may take before it is given up
    * and retried, in ms; 0 or absent for the system's own limit.
    */
   readonly connectTimeout?: number;

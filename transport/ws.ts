@@ -128,11 +128,19 @@ function _webSocketTransport(scheme: "ws" | "wss"): Transport {
         return dialWebSocket(`${scheme}://${address}`, options, signal);
       }
       const hostname = host === "localhost" && !secure ? "127.0.0.1" : host;
-      let conn: Deno.TcpConn | Deno.TlsConn;
+      // Given up at close, or after connectTimeout (Deno.connectTls takes
+      // no signal: TLS starts on a connection of ours).
+      const tcp = await connectTcp(
+        hostname,
+        port,
+        signal,
+        options.connectTimeout ?? 0,
+      );
+      tcp.setNoDelay(true);
+      let conn: Deno.TcpConn | Deno.TlsConn = tcp;
       if (secure) {
-        const tls = await Deno.connectTls({
+        const tls = await Deno.startTls(tcp, {
           hostname,
-          port,
           caCerts: options.tls?.caCertificates,
         });
         // Fails here, not at the first read, when the certificate is wrong;
@@ -149,14 +157,6 @@ function _webSocketTransport(scheme: "ws" | "wss"): Transport {
           throw error;
         }
         conn = tls;
-      } else {
-        conn = await connectTcp(
-          hostname,
-          port,
-          signal,
-          options.connectTimeout ?? 0,
-        );
-        conn.setNoDelay(true);
       }
       return new StreamLink(
         conn,
