@@ -112,6 +112,8 @@ class _Run {
   #io: Io;
   #output: Output;
   #stats: Stats | undefined;
+  /** What a line of stdin that cannot be sent threw (its earlier lines go). */
+  #badInput: unknown;
   #stop = new AbortController();
   #limit: number;
   #count = 0;
@@ -165,10 +167,12 @@ class _Run {
         await this.#play();
       } catch (error) {
         failure = signal.aborted ? signal.reason : error;
-        // What is queued goes within a --linger given, even after Ctrl-C.
-        if (failure !== _INTERRUPTED || !this.#flags.has("linger")) {
-          this.#socket.linger = 0;
-        }
+        // What is queued goes within a --linger given, even after Ctrl-C,
+        // and the lines before one that cannot be sent go as at stdin's end.
+        const keep = failure === _INTERRUPTED
+          ? this.#flags.has("linger")
+          : failure === this.#badInput;
+        if (!keep) this.#socket.linger = 0;
       }
       this.#stats?.stop();
       // What was received before a failure is printed too; output lost to
@@ -273,11 +277,16 @@ class _Run {
       : undefined;
     const messages = this.#format.read(this.#io.stdin, leading);
     const iterator = messages[Symbol.asyncIterator]();
-    if (group === undefined) return iterator;
     return {
       next: async () => {
-        const next = await iterator.next();
-        if (!next.done) next.value.group = group;
+        let next: IteratorResult<CliMessage>;
+        try {
+          next = await iterator.next();
+        } catch (error) {
+          this.#badInput = error;
+          throw error;
+        }
+        if (!next.done && group !== undefined) next.value.group = group;
         return next;
       },
     };

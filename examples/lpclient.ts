@@ -1,8 +1,9 @@
 /**
  * Lazy Pirate client (the guide's lpclient.c): reliable request-reply over
- * a REQ socket. Where the C original closes and reopens its socket after a
- * timeout, this one sets `requestRelaxed` and `requestCorrelate` and simply
- * sends the request again: a late reply to the abandoned try is dropped.
+ * a REQ socket. After a timeout, as the C original, it closes its socket
+ * and sends the request again on a new one, so that the requests on the
+ * wire are a plain REQ's ([empty, body]) that the guide's queues and
+ * workers in any language take (ppworker.c checks for exactly that).
  *
  *     deno run --allow-net examples/lpclient.ts
  *
@@ -31,46 +32,57 @@ export async function lazyClient(
   const print = options.print ?? console.log;
   const retries = options.retries ?? 3;
   print("I: connecting to server...");
-  await using client = new Request({
-    requestRelaxed: true,
-    requestCorrelate: true,
-    receiveTimeout: options.timeoutMs ?? 2500,
-    linger: 0,
-  });
-  client.connect(options.endpoint ?? "tcp://localhost:5555");
+  const endpoint = options.endpoint ?? "tcp://localhost:5555";
+  const connect = (): Request => {
+    const socket = new Request({
+      receiveTimeout: options.timeoutMs ?? 2500,
+      linger: 0,
+    });
+    socket.connect(endpoint);
+    return socket;
+  };
+  let client = connect();
   let answered = 0;
-  for (
-    let sequence = 1;
-    sequence <= (options.requests ?? Infinity);
-    sequence++
-  ) {
-    await client.send(String(sequence));
-    for (let retriesLeft = retries;;) {
-      try {
-        const [reply] = await client.receive();
-        const text = new TextDecoder().decode(reply);
-        if (Number(text) === sequence) {
-          print(`I: server replied OK (${text})`);
-          answered++;
-          break;
+  try {
+    for (
+      let sequence = 1;
+      sequence <= (options.requests ?? Infinity);
+      sequence++
+    ) {
+      const request = String(sequence);
+      await client.send(request);
+      for (let retriesLeft = retries;;) {
+        try {
+          const [reply] = await client.receive();
+          const text = new TextDecoder().decode(reply);
+          if (Number(text) === sequence) {
+            print(`I: server replied OK (${text})`);
+            answered++;
+            break;
+          }
+          print(`E: malformed reply from server: ${text}`);
+        } catch (error) {
+          if (
+            !(error instanceof ZmqError && error.code === "EAGAIN")
+          ) throw error;
+          if (--retriesLeft === 0) {
+            print("E: server seems to be offline, abandoning");
+            return answered;
+          }
+          print("W: no response from server, retrying...");
+          // The old socket waits for a reply that may never come: close it
+          // and send the request again on a new one.
+          await client.close();
+          print("I: reconnecting to server...");
+          client = connect();
+          await client.send(request);
         }
-        print(`E: malformed reply from server: ${text}`);
-      } catch (error) {
-        if (
-          !(error instanceof ZmqError && error.code === "EAGAIN")
-        ) throw error;
-        if (--retriesLeft === 0) {
-          print("E: server seems to be offline, abandoning");
-          return answered;
-        }
-        print("W: no response from server, retrying...");
-        // Relaxed: the same socket sends again; its reconnects are automatic.
-        print("I: reconnecting to server...");
-        await client.send(String(sequence));
       }
     }
+    return answered;
+  } finally {
+    await client.close();
   }
-  return answered;
 }
 
 if (import.meta.main) await lazyClient();

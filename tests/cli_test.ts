@@ -66,6 +66,26 @@ Deno.test("zmq against libzmq", async (t) => {
   );
 
   await t.step(
+    "a line zmq push cannot send ends it with exit 1, once the lines before it reached a libzmq PULL",
+    async () => {
+      const pull = await peer.open("Pull");
+      const endpoint = await pull.bind("tcp://127.0.0.1:*");
+      const { code, stderr } = await zmq(
+        ["push", "--connect", endpoint, "--format", "hex"],
+        lines("a1", "a2\t", "zz"),
+      );
+      assertEquals(code, 1);
+      assertMatch(stderr, /stdin line 3: "zz" is not hexadecimal/);
+      assertEquals(await pull.receive(), [new Uint8Array([0xa1])]);
+      assertEquals(await pull.receive(), [
+        new Uint8Array([0xa2]),
+        new Uint8Array(),
+      ]);
+      await pull.close();
+    },
+  );
+
+  await t.step(
     "echo | zmq push reaches a libzmq PULL, then exits",
     async () => {
       const pull = await peer.open("Pull");
@@ -410,7 +430,7 @@ Deno.test("zmq: bad flags, endpoints and input give one line on stderr and exit 
         /cannot read/,
       ],
       [
-        ["push", "--connect", inUse, "--format", "jsonl"],
+        ["push", "--connect", inUse, "--format", "jsonl", "--linger", "100"],
         /stdin line 2: not JSON/,
         '"ok"\nnot json\n',
       ],

@@ -1,8 +1,9 @@
 /**
  * REQ with requestRelaxed and requestCorrelate against libzmq, and the Lazy
- * Pirate examples recovering from a libzmq server that dies mid-request.
+ * Pirate examples: the client's requests as a libzmq ROUTER sees them, and
+ * recovering from a libzmq server that dies mid-request.
  */
-import { assertEquals } from "@std/assert";
+import { assertEquals, assertNotEquals } from "@std/assert";
 import { Request, Router } from "../mod.ts";
 import { lazyClient } from "../examples/lpclient.ts";
 import { lazyServer } from "../examples/lpserver.ts";
@@ -68,6 +69,29 @@ Deno.test("Lazy Pirate against libzmq", async (t) => {
       assertEquals(view(twoId), (view(oneId) + 1) >>> 0);
       await theirs.close();
       await ours.close();
+    },
+  );
+
+  await t.step(
+    "lpclient.ts sends a plain REQ's requests, [id, empty, body] at a libzmq ROUTER, on a new socket when it retries (the guide's ppworker.c takes exactly that)",
+    async () => {
+      const router = await peer.open("Router");
+      const endpoint = await router.bind("tcp://127.0.0.1:*");
+      const client = lazyClient({
+        endpoint,
+        timeoutMs: 300,
+        requests: 1,
+        print: () => {},
+      });
+      const [first, ...request] = await router.receive();
+      assertEquals(request.map(decode), ["", "1"]);
+      // Unanswered: the retry comes from another socket, as in the guide.
+      const [second, ...again] = await router.receive();
+      assertEquals(again.map(decode), ["", "1"]);
+      assertNotEquals(first, second);
+      await router.send([second, "", "1"]);
+      assertEquals(await client, 1);
+      await router.close();
     },
   );
 
