@@ -60,7 +60,9 @@ export function refusal(
     `the ${who} was refused (${verdict.statusCode}${
       verdict.statusText ? `: ${verdict.statusText}` : ""
     })`,
-    verdict.statusCode,
+    // A hang-up (no authenticator, a malformed ZAP reply) is no ZAP status,
+    // as libzmq reports no code for it.
+    verdict.hangUp ? undefined : verdict.statusCode,
   );
   if (verdict.statusCode === 300 && !verdict.hangUp) {
     return { send: [], refused: error };

@@ -108,3 +108,28 @@ Deno.test("connectTimeout leaves a connect that completes alone: a libzmq PULL g
   assertEquals(decode(first), "through");
   assertEquals(second.length, 300);
 });
+
+Deno.test("wss: a host name TLS refuses (127.1) ends each attempt with its connection closed, none left open", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of listener) accepted.push(conn);
+  })();
+  try {
+    const push = new Push();
+    push.connect(`wss://127.1:${(listener.addr as Deno.NetAddr).port}`);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      await push.events.wait("connect-retried", timeout().signal);
+    }
+    await push.close();
+    // Each connection the attempts made was closed by them: EOF here.
+    for (const conn of accepted) {
+      assertEquals(await deadline(conn.read(new Uint8Array(1)), 2000), null);
+    }
+    assert(accepted.length > 0);
+  } finally {
+    listener.close();
+    await accepting.catch(() => {});
+    for (const conn of accepted) conn.close();
+  }
+});

@@ -3,7 +3,7 @@
  * authentication failure with the ZAP status code, as for libzmq's own.
  */
 import { assertEquals } from "@std/assert";
-import { Reply, Request } from "../mod.ts";
+import { Pull, Reply, Request } from "../mod.ts";
 import { runPython, timeout } from "./_helpers.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 
@@ -62,4 +62,19 @@ Deno.test("a refusal's handshake-failed event carries the ZAP status code as a n
   const failed = await failing;
   assertEquals([failed.kind, failed.statusCode], ["auth", 400]);
   await server.close();
+});
+
+Deno.test("a hang-up is no ZAP status: our PLAIN server with no authenticator refuses a libzmq client with no statusCode, as libzmq reports none", async () => {
+  await using peer = new LibzmqPeer();
+  await using server = new Pull({ plainServer: true });
+  await server.bind("tcp://127.0.0.1:0");
+  const failing = server.events.wait("handshake-failed", timeout().signal);
+  const client = await peer.open("Push", {
+    plainUsername: "admin",
+    plainPassword: "secret",
+  });
+  await client.connect(server.lastEndpoint!);
+  const failed = await failing;
+  assertEquals([failed.kind, "statusCode" in failed], ["auth", false]);
+  await client.close();
 });

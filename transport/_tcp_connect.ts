@@ -28,6 +28,7 @@ export function connectTcp(
   signal: AbortSignal,
   timeout: number,
 ): Promise<Deno.TcpConn> {
+  if (signal.aborted) return Promise.reject(signal.reason);
   const cancel = new AbortController();
   const connecting = Deno.connect({ hostname, port, signal: cancel.signal });
   return new Promise((resolve, reject) => {
@@ -42,7 +43,6 @@ export function connectTcp(
     };
     const abort = () => giveUp(signal.reason);
     signal.addEventListener("abort", abort, { once: true });
-    if (signal.aborted) abort();
     if (timeout > 0) {
       deadline = setTimeout(() =>
         giveUp(

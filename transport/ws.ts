@@ -139,10 +139,22 @@ function _webSocketTransport(scheme: "ws" | "wss"): Transport {
       tcp.setNoDelay(true);
       let conn: Deno.TcpConn | Deno.TlsConn = tcp;
       if (secure) {
-        const tls = await Deno.startTls(tcp, {
-          hostname,
-          caCerts: options.tls?.caCertificates,
-        });
+        let tls: Deno.TlsConn;
+        try {
+          tls = await Deno.startTls(tcp, {
+            hostname,
+            caCerts: options.tls?.caCertificates,
+          });
+        } catch (error) {
+          // Refused before TLS took the connection over (a host name TLS
+          // cannot check): ours to close.
+          try {
+            tcp.close();
+          } catch {
+            // Taken over, and closed with it.
+          }
+          throw error;
+        }
         // Fails here, not at the first read, when the certificate is wrong;
         // a server that never answers costs handshakeInterval at most, and
         // closing the socket does not wait for it.
