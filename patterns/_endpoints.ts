@@ -57,11 +57,7 @@ interface _Bound {
   listener: TransportListener;
 }
 
-interface _Connected {
-  endpoint: string;
-  dialer: Dialer;
-  pipe: Pipe;
-}
+type _Connected = { endpoint: string; dialer: Dialer; pipe: Pipe };
 
 /** The transports a raw socket (STREAM) speaks over: byte streams. */
 const _RAW_SCHEMES: ReadonlySet<string> = new Set(["tcp", "ipc"]);
@@ -182,11 +178,14 @@ export class Endpoints {
   }
 
   /** Serves a peer accepted at a bound endpoint, unless there are too many. */
-  #accept(link: Link, endpoint: string): void {
+  #accept(link: Link, bound: string): void {
     // A listener without `admit` (ws) hands over every peer.
-    if (!this.#admit(endpoint)) return link.close();
+    if (!this.#admit(bound)) return link.close();
+    const endpoint = link.localEndpoint ?? bound; // where it reached us
     this.#events.push({ type: "accepted", endpoint });
-    this.#core.serve(link, this.#core.newPipe(endpoint, true, true));
+    const pipe = this.#core.newPipe(endpoint, true, true);
+    pipe.boundAt = bound;
+    this.#core.serve(link, pipe);
   }
 
   /** Whether one more accepted peer fits under `maxConnections`. */
@@ -227,7 +226,7 @@ export class Endpoints {
   #closeAccepted(endpoint: string): Promise<unknown>[] {
     const closed: Promise<unknown>[] = [];
     for (const [link, pipe] of this.#core.links) {
-      if (pipe.accepted && pipe.endpoint === endpoint) {
+      if (pipe.accepted && pipe.boundAt === endpoint) {
         pipe.closedHere = true;
         link.close();
         closed.push(link.done);

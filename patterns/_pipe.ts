@@ -53,8 +53,13 @@ export interface PipeOptions {
  * before the first link and across reconnects, as in libzmq.
  */
 export class Pipe {
-  /** The endpoint this pipe belongs to. */
+  /**
+   * The endpoint this pipe belongs to, as its events name it: an accepted
+   * peer's is where it reached us (see {@linkcode boundAt}).
+   */
   readonly endpoint: string;
+  /** For an accepted peer, the endpoint of the listener it came by. */
+  boundAt: string | undefined = undefined;
   /** Whether the pipe came from a bound endpoint. */
   readonly accepted: boolean;
   /** Whether the pipe ends with its link. */

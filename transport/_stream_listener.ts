@@ -16,6 +16,9 @@ const _FIRST_RETRY = 10;
 /** The longest wait between failed accepts, in ms. */
 const _LAST_RETRY = 1000;
 
+/** An endpoint bound on every interface: scheme, host, then port onwards. */
+const _WILDCARD = /^([a-z]+:\/\/)(0\.0\.0\.0|\[::\])(:.*)$/;
+
 /**
  * Accepts connections on a Deno listener until closed, each as a
  * {@linkcode StreamLink}. When accepting fails (out of file descriptors) it
@@ -28,6 +31,8 @@ export class StreamListener implements TransportListener {
   #onClose: () => Promise<void>;
   #codec: (options: LinkOptions) => LinkCodec;
   #closing = new AbortController();
+  /** The endpoint's parts around its wildcard host, if it has one. */
+  #wildcard: RegExpExecArray | undefined;
 
   constructor(
     listener: Deno.Listener,
@@ -40,8 +45,16 @@ export class StreamListener implements TransportListener {
     this.#codec = codec;
     this.#listener = listener;
     this.endpoint = endpoint;
+    this.#wildcard = _WILDCARD.exec(endpoint) ?? undefined;
     this.#onClose = onClose;
     this.#acceptLoop = this.#accept(options, accept);
+  }
+
+  /** This endpoint with the address a peer reached in place of `*`. */
+  #reachedAt(local: Deno.Addr): string {
+    const [, scheme, , rest] = this.#wildcard!;
+    const host = (local as Deno.NetAddr).hostname;
+    return `${scheme}${host.includes(":") ? `[${host}]` : host}${rest}`;
   }
 
   async close(): Promise<void> {
@@ -103,10 +116,9 @@ export class StreamListener implements TransportListener {
         if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
         address = conn.remoteAddr.hostname;
       }
-      accept(
-        new StreamLink(conn, this.#codec(options), address),
-        this.endpoint,
-      );
+      const link = new StreamLink(conn, this.#codec(options), address);
+      if (this.#wildcard) link.localEndpoint = this.#reachedAt(conn.localAddr);
+      accept(link, this.endpoint);
     }
   }
 }

@@ -95,6 +95,8 @@ export class StreamLink implements Link {
   readonly done: Promise<LinkEnd>;
   /** The peer's IP address for tcp, "" otherwise. */
   readonly remoteAddress: string;
+  /** See {@linkcode Link.localEndpoint}: set by the listener that accepted it. */
+  localEndpoint: string | undefined;
   #stream: ByteStream;
   #driver: CodecDriver;
   #codec: LinkCodec;

@@ -85,6 +85,12 @@ export interface LinkEnd {
 export interface Link {
   /** The peer's address as ZAP carries it: its IP over tcp, else "". */
   readonly remoteAddress: string;
+  /**
+   * Where an accepted peer reached us, when that is not its listener's
+   * endpoint (a wildcard bind: the address it connected to), as libzmq
+   * names an accepted connection in its events.
+   */
+  readonly localEndpoint?: string;
   /** Settles once the link is closed. */
   readonly done: Promise<LinkEnd>;
   /** Whether the link has been closed. */
