@@ -15,7 +15,13 @@ import {
   ZmqError,
 } from "../mod.ts";
 import { type ParsedFlags, parseFlags } from "./_args.ts";
-import { CliError, EXIT_ERROR, EXIT_OK, EXIT_TIMEOUT } from "./_errors.ts";
+import {
+  CliError,
+  describeFailure,
+  EXIT_ERROR,
+  EXIT_OK,
+  EXIT_TIMEOUT,
+} from "./_errors.ts";
 import { formatNamed } from "./_formats.ts";
 import { socketHelp } from "./_help.ts";
 import type { CliMessage, Format, LeadingField } from "./_message.ts";
@@ -114,6 +120,8 @@ class _Run {
   #stats: Stats | undefined;
   /** What a line of stdin that cannot be sent threw (its earlier lines go). */
   #badInput: unknown;
+  /** Messages taken from stdin so far. */
+  #taken = 0;
   #stop = new AbortController();
   #limit: number;
   #count = 0;
@@ -141,7 +149,11 @@ class _Run {
       print: this.#flags.boolean("monitor"),
       connects: new Set(this.#flags.list("connect")),
       warn: this.#io.warn,
-      onFatal: (error) => this.#stop.abort(this.#hinted(error)),
+      onFatal: (error) => {
+        // A close waiting to deliver to that peer waits no more.
+        this.#socket.linger = 0;
+        this.#stop.abort(this.#hinted(error));
+      },
     });
     this.#output.closed.then(
       () => this.#stop.abort(_STDOUT_CLOSED),
@@ -192,6 +204,13 @@ class _Run {
         this.#io.warn(`zmq: ${_neverSent(summary.dropped)} (interrupted)`);
       }
       return _EXIT_INTERRUPTED;
+    }
+    if (failure !== undefined && failure === this.#badInput) {
+      // One line still: what went before it and was never sent, if any.
+      const { line, exitCode } = describeFailure(failure);
+      const dropped = summary.dropped;
+      this.#io.warn(dropped > 0 ? `${line}; ${_neverSent(dropped)}` : line);
+      return exitCode;
     }
     if (failure !== undefined) throw failure;
     if (lost !== undefined) throw lost;
@@ -286,7 +305,9 @@ class _Run {
           this.#badInput = error;
           throw error;
         }
-        if (!next.done && group !== undefined) next.value.group = group;
+        if (next.done) return next;
+        this.#taken++;
+        if (group !== undefined) next.value.group = group;
         return next;
       },
     };
@@ -310,7 +331,7 @@ class _Run {
     while (!sendOnly || this.#count < this.#limit) {
       const next = await this.#next(input);
       if (next.done) return;
-      await this.#send(next.value);
+      await this.#sendInput(next.value);
       if (sendOnly) this.#count++;
     }
   }
@@ -331,7 +352,7 @@ class _Run {
     while (this.#count < this.#limit) {
       const next = await this.#next(input);
       if (next.done) return;
-      await this.#send(next.value);
+      await this.#sendInput(next.value);
       await this.#receive();
       await this.#output.flush();
       this.#count++;
@@ -349,7 +370,7 @@ class _Run {
       }
       const next = await this.#next(input);
       if (next.done) return;
-      await this.#send(next.value);
+      await this.#sendInput(next.value);
     }
   }
 
@@ -375,6 +396,24 @@ class _Run {
       throw _timedOut(error, "no peer took a message", this.#flags);
     }
     this.#stats?.sent(message);
+  }
+
+  /** Sends a message of stdin: one the type cannot send is bad input. */
+  async #sendInput(message: CliMessage): Promise<void> {
+    try {
+      await this.#send(message);
+    } catch (error) {
+      if (
+        error instanceof CliError ||
+        error instanceof ZmqError && error.code === "EINVAL"
+      ) {
+        this.#badInput = new CliError(
+          `stdin message ${this.#taken}: ${error.message}`,
+        );
+        throw this.#badInput;
+      }
+      throw error;
+    }
   }
 }
 

@@ -33,15 +33,18 @@ export async function lazyClient(
   const retries = options.retries ?? 3;
   print("I: connecting to server...");
   const endpoint = options.endpoint ?? "tcp://localhost:5555";
-  const connect = (): Request => {
-    const socket = new Request({
-      receiveTimeout: options.timeoutMs ?? 2500,
-      linger: 0,
-    });
-    socket.connect(endpoint);
+  const timeoutMs = options.timeoutMs ?? 2500;
+  const connect = async (): Promise<Request> => {
+    const socket = new Request({ receiveTimeout: timeoutMs, linger: 0 });
+    try {
+      socket.connect(endpoint);
+    } catch (error) {
+      await socket.close();
+      throw error;
+    }
     return socket;
   };
-  let client = connect();
+  let client = await connect();
   let answered = 0;
   try {
     for (
@@ -61,22 +64,25 @@ export async function lazyClient(
             break;
           }
           print(`E: malformed reply from server: ${text}`);
+          // As the C original, whose poll then waits out the timeout: no
+          // other reply comes to a REQ that has had one.
+          await new Promise((resolve) => setTimeout(resolve, timeoutMs));
         } catch (error) {
           if (
             !(error instanceof ZmqError && error.code === "EAGAIN")
           ) throw error;
-          if (--retriesLeft === 0) {
-            print("E: server seems to be offline, abandoning");
-            return answered;
-          }
-          print("W: no response from server, retrying...");
-          // The old socket waits for a reply that may never come: close it
-          // and send the request again on a new one.
-          await client.close();
-          print("I: reconnecting to server...");
-          client = connect();
-          await client.send(request);
         }
+        if (--retriesLeft === 0) {
+          print("E: server seems to be offline, abandoning");
+          return answered;
+        }
+        print("W: no response from server, retrying...");
+        // The old socket waits for a reply that may never come: close it
+        // and send the request again on a new one.
+        await client.close();
+        print("I: reconnecting to server...");
+        client = await connect();
+        await client.send(request);
       }
     }
     return answered;

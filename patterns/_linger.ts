@@ -24,6 +24,25 @@ export interface ClosableEndpoints {
   leavingPipes(): Pipe[];
 }
 
+/** Each closing socket's way to end its linger early. */
+const _cuts = new WeakMap<SocketCore, PromiseWithResolvers<void>>();
+
+function _cut(core: SocketCore): PromiseWithResolvers<void> {
+  let cut = _cuts.get(core);
+  if (!cut) _cuts.set(core, cut = Promise.withResolvers());
+  return cut;
+}
+
+/**
+ * Ends the linger of a close under way (linger set to 0 while closing):
+ * what is still queued is dropped, as linger 0 would have.
+ *
+ * @param core The socket's core.
+ */
+export function cutLinger(core: SocketCore): void {
+  _cut(core).resolve();
+}
+
 /**
  * Closes a socket's machinery: fails waiting callers, stops listening,
  * waits up to `linger` ms for queued messages to be written, stops
@@ -53,7 +72,13 @@ export async function shutdown(
   await endpoints.closeListeners();
   if (linger !== 0) {
     const pipes = [...core.pipes, ...leaving];
-    await _flush(core, pipes, () => [...core.links.keys()], linger);
+    await _flush(
+      core,
+      pipes,
+      () => [...core.links.keys()],
+      linger,
+      _cut(core).promise,
+    );
   }
   for (const pipe of leaving) dropped += pipe.dropOutbound();
   core.progress();

@@ -24,6 +24,7 @@ export interface SocketOptions {
    * libzmq's one pipe: close (and disconnect) hand it over at once,
    * whatever the linger, as far as the peer keeps it (not a peer that is
    * itself leaving: what it refuses waits for the linger as usual).
+   * Set to 0 while `close()` waits, it ends the wait (dropping the rest).
    */
   linger?: number;
   /**

@@ -22,7 +22,7 @@ import type {
 import { closedError, SocketCore } from "./_core.ts";
 import { Endpoints } from "./_endpoints.ts";
 import { iterateMessages, type MessageSource } from "./_message_iterator.ts";
-import { shutdown } from "./_linger.ts";
+import { cutLinger, shutdown } from "./_linger.ts";
 import { mechanismFactory } from "./_mechanism_factory.ts";
 import {
   checkOption,
@@ -97,6 +97,7 @@ export abstract class Socket<M extends Message = Message>
   }
   set linger(value: number) {
     this.#options.linger = checkOption("linger", value);
+    if (value === 0 && this.closed) cutLinger(this.#core);
   }
   /** See {@linkcode SocketOptions.reconnectInterval}; applies to new `connect` calls. */
   get reconnectInterval(): number {
@@ -324,9 +325,8 @@ export abstract class Socket<M extends Message = Message>
    *
    * @param request The HTTP request.
    * @param info Where it came from (`Deno.serve`'s second argument), for ZAP.
-   * @returns The response to return: 101 when upgraded, else 400 or 426
-   * (with a `handshake-failed` event), or 503 beyond `maxConnections`
-   * (with an `accept-refused` event).
+   * @returns The response: 101 when upgraded, else 400 or 426 (with a
+   * `handshake-failed` event), or 503 past `maxConnections` (`accept-refused`).
    * @throws {ZmqError} `ETERM` if closed.
    */
   upgrade(request: Request, info?: { readonly remoteAddr?: object }): Response {

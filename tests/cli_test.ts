@@ -203,6 +203,23 @@ Deno.test("zmq against libzmq", async (t) => {
   });
 
   await t.step(
+    "a message zmq client cannot send (two frames) ends it with exit 1 naming it, once the one before reached a libzmq SERVER",
+    async () => {
+      const server = await peer.open("Server");
+      const endpoint = await server.bind("tcp://127.0.0.1:*");
+      const { code, stderr } = await zmq(
+        ["client", "--connect", endpoint],
+        lines("first", "a\tb"),
+      );
+      assertEquals(code, 1);
+      assertMatch(stderr, /^zmq: stdin message 2: .*single-frame/);
+      const request = await server.receiveWith();
+      assertEquals(request.frames.map(decode), ["first"]);
+      await server.close();
+    },
+  );
+
+  await t.step(
     "zmq dish prints a libzmq RADIO's group; zmq radio reaches a libzmq DISH",
     async () => {
       const radio = await peer.open("Radio");
@@ -305,6 +322,28 @@ Deno.test("zmq against libzmq", async (t) => {
         wrong.stderr,
         /^zmq: the handshake with tcp:\/\/\S+ failed .*--curve-server-key.*\n$/,
       );
+      // A push whose close waits to deliver to a server that refuses it
+      // (it redials, as libzmq's does) ends there too, its message unsent.
+      const libzmqPull = await peer.open("Pull", {
+        curveServer: true,
+        curveSecretKey: server.secretKey,
+      });
+      const pushed = await zmq(
+        [
+          "push",
+          "--connect",
+          await libzmqPull.bind("tcp://127.0.0.1:*"),
+          "--curve-server-key",
+          codec.curveKeyPair().publicKey,
+        ],
+        "secret\n",
+      );
+      assertEquals(pushed.code, 1);
+      assertMatch(
+        pushed.stderr,
+        /^zmq: the handshake with tcp:\/\/\S+ failed .*--curve-server-key.*\n$/,
+      );
+      await libzmqPull.close();
       await libzmqRep.close();
     },
   );

@@ -96,6 +96,36 @@ Deno.test("Lazy Pirate against libzmq", async (t) => {
   );
 
   await t.step(
+    "lpclient.ts takes a wrong reply as none: after the timeout it resends on a new socket, as lpclient.c",
+    async () => {
+      const router = await peer.open("Router");
+      const endpoint = await router.bind("tcp://127.0.0.1:*");
+      const lines: string[] = [];
+      const client = lazyClient({
+        endpoint,
+        timeoutMs: 300,
+        requests: 1,
+        print: (line) => lines.push(line),
+      });
+      const [first] = await router.receive();
+      await router.send([first, "", "99"]);
+      const [second, ...again] = await router.receive();
+      assertEquals(again.map(decode), ["", "1"]);
+      assertNotEquals(first, second);
+      await router.send([second, "", "1"]);
+      assertEquals(await client, 1);
+      assertEquals(lines, [
+        "I: connecting to server...",
+        "E: malformed reply from server: 99",
+        "W: no response from server, retrying...",
+        "I: reconnecting to server...",
+        "I: server replied OK (1)",
+      ]);
+      await router.close();
+    },
+  );
+
+  await t.step(
     "lpclient.ts recovers when its libzmq server dies mid-request",
     async () => {
       const endpoint = `tcp://127.0.0.1:${freePort()}`;

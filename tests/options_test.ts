@@ -4,6 +4,7 @@
  * routerHandover, maxMessageSize.
  */
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
+import { deadline } from "@std/async/deadline";
 import {
   Dealer,
   Pull,
@@ -605,4 +606,14 @@ Deno.test("options assigned later are checked as libzmq's setsockopt checks them
   push.routingId = undefined;
   assertEquals([push.linger, push.heartbeatTimeToLive], [2, 1_200]);
   assertEquals(push.routingId, undefined);
+});
+
+Deno.test("linger set to 0 while close() waits ends the wait: what is still queued is dropped and counted", async () => {
+  const push = new Push({ linger: -1 });
+  push.connect(`tcp://127.0.0.1:${freePort()}`); // nobody there
+  for (const body of ["a", "b", "c"]) await push.send(body);
+  const closing = push.close();
+  push.linger = 0;
+  const summary = await deadline(closing, 2000);
+  assertEquals(summary.dropped, 3);
 });
