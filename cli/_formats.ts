@@ -15,6 +15,7 @@ import {
   type LeadingField,
   parseRoutingId,
   toHex,
+  whereFrom,
 } from "./_message.ts";
 import { concatBytes, readAll, readLines } from "./_stdin.ts";
 import { jsonl, msgpack } from "./_structured.ts";
@@ -161,6 +162,7 @@ async function* _readFields(
     }
     if (fields.length === 0) fields.push(new Uint8Array(0));
     message.frames = fields.map((field) => frame(field, where));
+    whereFrom.set(message, where);
     yield message;
   }
 }

@@ -20,6 +20,12 @@ export interface CliMessage {
   group?: string;
 }
 
+/**
+ * Where in stdin each message read came from (`stdin line 3`), for an
+ * error about it later: beside the message, not in it.
+ */
+export const whereFrom: WeakMap<CliMessage, string> = new WeakMap();
+
 /** What an input message must say besides its frames. */
 export type LeadingField = "routingId" | "group";
 

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { SocketOptions } from "../mod.ts";
+import { codec, type SocketOptions } from "../mod.ts";
 import type { FlagSpec, ParsedFlags } from "./_args.ts";
 import { CliError } from "./_errors.ts";
 import { checkServerKey, readKey } from "./_keys.ts";
@@ -205,6 +205,7 @@ export async function socketOptions(
   }
   const identity = flags.string("identity");
   if (identity !== undefined) options.routingId = identity;
+  _checkGroup(flags.string("group"));
   await _curve(flags, options);
   _plain(flags, options);
   return options;
@@ -276,5 +277,16 @@ function _plain(flags: ParsedFlags, options: SocketOptions): void {
   if (username !== undefined) {
     options.plainUsername = username;
     options.plainPassword = password ?? "";
+  }
+}
+
+/** A --group is checked at once, not blamed on the first message sent. */
+function _checkGroup(group: string | undefined): void {
+  if (group === undefined) return;
+  const bytes = new TextEncoder().encode(group);
+  if (bytes.length > codec.MAX_GROUP_BYTES || bytes.includes(0)) {
+    throw new CliError(
+      `--group: a group is at most ${codec.MAX_GROUP_BYTES} bytes, without a NUL (${bytes.length} given)`,
+    );
   }
 }

@@ -24,7 +24,12 @@ import {
 } from "./_errors.ts";
 import { formatNamed } from "./_formats.ts";
 import { socketHelp } from "./_help.ts";
-import type { CliMessage, Format, LeadingField } from "./_message.ts";
+import {
+  type CliMessage,
+  type Format,
+  type LeadingField,
+  whereFrom,
+} from "./_message.ts";
 import { watchEvents } from "./_monitor.ts";
 import { COMMON_FLAGS, socketOptions, TYPE_FLAGS } from "./_options.ts";
 import { type ByteSink, Output } from "./_output.ts";
@@ -331,7 +336,7 @@ class _Run {
     while (!sendOnly || this.#count < this.#limit) {
       const next = await this.#next(input);
       if (next.done) return;
-      await this.#sendInput(next.value);
+      await this.#send(next.value, true);
       if (sendOnly) this.#count++;
     }
   }
@@ -352,7 +357,7 @@ class _Run {
     while (this.#count < this.#limit) {
       const next = await this.#next(input);
       if (next.done) return;
-      await this.#sendInput(next.value);
+      await this.#send(next.value, true);
       await this.#receive();
       await this.#output.flush();
       this.#count++;
@@ -370,7 +375,7 @@ class _Run {
       }
       const next = await this.#next(input);
       if (next.done) return;
-      await this.#sendInput(next.value);
+      await this.#send(next.value, true);
     }
   }
 
@@ -389,31 +394,22 @@ class _Run {
     return message;
   }
 
-  async #send(message: CliMessage): Promise<void> {
+  /** Sends a message: one of stdin the type cannot send is bad input. */
+  async #send(message: CliMessage, fromStdin = false): Promise<void> {
     try {
       await sendAs(this.#socket, message, this.#stop.signal);
     } catch (error) {
+      if (
+        fromStdin && !this.#stop.signal.aborted &&
+        (error instanceof CliError ||
+          error instanceof ZmqError && error.code === "EINVAL")
+      ) {
+        const where = whereFrom.get(message) ?? `stdin message ${this.#taken}`;
+        throw this.#badInput = new CliError(`${where}: ${error.message}`);
+      }
       throw _timedOut(error, "no peer took a message", this.#flags);
     }
     this.#stats?.sent(message);
-  }
-
-  /** Sends a message of stdin: one the type cannot send is bad input. */
-  async #sendInput(message: CliMessage): Promise<void> {
-    try {
-      await this.#send(message);
-    } catch (error) {
-      if (
-        error instanceof CliError ||
-        error instanceof ZmqError && error.code === "EINVAL"
-      ) {
-        this.#badInput = new CliError(
-          `stdin message ${this.#taken}: ${error.message}`,
-        );
-        throw this.#badInput;
-      }
-      throw error;
-    }
   }
 }
 

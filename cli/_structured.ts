@@ -11,7 +11,12 @@
 // and loads a native addon).
 import { Packr } from "msgpackr/pack";
 import { CliError } from "./_errors.ts";
-import { type CliMessage, type Format, fromHex } from "./_message.ts";
+import {
+  type CliMessage,
+  type Format,
+  fromHex,
+  whereFrom,
+} from "./_message.ts";
 import { concatBytes, readLines } from "./_stdin.ts";
 
 const _encoder = new TextEncoder();
@@ -51,7 +56,9 @@ export const jsonl: Format = {
       } catch (error) {
         throw new CliError(`${where}: not JSON: ${(error as Error).message}`);
       }
-      yield toCliMessage(value, where);
+      const message = toCliMessage(value, where);
+      whereFrom.set(message, where);
+      yield message;
     }
   },
 };
@@ -73,7 +80,10 @@ export const msgpack: Format = {
   async *read(input) {
     let number = 0;
     for await (const value of unpackStream(input)) {
-      yield toCliMessage(value, `stdin message ${++number}`);
+      const where = `stdin message ${++number}`;
+      const message = toCliMessage(value, where);
+      whereFrom.set(message, where);
+      yield message;
     }
   },
 };

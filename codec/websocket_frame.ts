@@ -60,6 +60,19 @@ export const MAX_HEADER_SIZE = 14;
 /**
  * Writes a final frame's header (with the masking key, if any) at `at`.
  *
+ * @example A binary frame of 300 bytes, unmasked
+ * ```ts
+ * import { writeWebSocketHeader } from "@zmtp/zmq/codec";
+ *
+ * const header = new Uint8Array(14);
+ * console.log(writeWebSocketHeader(header, 0, 0x2, 300)); // 4
+ * ```
+ *
+ * @param buffer Where the header goes.
+ * @param at Its offset there.
+ * @param opcode The frame's opcode (0x2: binary).
+ * @param size The payload's length.
+ * @param mask The 4-byte masking key a client frame carries.
  * @returns The header's length.
  */
 export function writeWebSocketHeader(

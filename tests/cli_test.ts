@@ -212,7 +212,7 @@ Deno.test("zmq against libzmq", async (t) => {
         lines("first", "a\tb"),
       );
       assertEquals(code, 1);
-      assertMatch(stderr, /^zmq: stdin message 2: .*single-frame/);
+      assertMatch(stderr, /^zmq: stdin line 2: .*single-frame/);
       const request = await server.receiveWith();
       assertEquals(request.frames.map(decode), ["first"]);
       await server.close();
@@ -476,6 +476,15 @@ Deno.test("zmq: bad flags, endpoints and input give one line on stderr and exit 
       [["server", "--connect", inUse], /not a routing id/, "hello\n"],
       [["client", "--connect", inUse], /single-frame/, "a\tb\n"],
       [
+        ["client", "--connect", inUse, "--format", "jsonl", "--linger", "0"],
+        /^zmq: stdin line 4: .*single-frame/,
+        '\n"a"\n\n["a","b"]\n',
+      ],
+      [
+        ["radio", "--connect", inUse, "--group", "g".repeat(256)],
+        /^zmq: --group: a group is at most 255 bytes/,
+      ],
+      [
         ["pull", "--bind", "tcp://127.0.0.1:0", "-t", "3000000000"],
         /-t is at most 2147483647/,
       ],
@@ -542,6 +551,15 @@ Deno.test("zmq: bad flags, endpoints and input give one line on stderr and exit 
       timeout.stderr,
       "zmq: no message arrived within 200 ms (--timeout)\n",
     );
+    // A send that waited past --timeout is a timeout, not bad input.
+    const blocked = await zmq(
+      ["push", "--bind", "tcp://127.0.0.1:0", "--timeout", "200"],
+      "hi\n",
+    );
+    assertEquals([blocked.code, blocked.stderr], [
+      124,
+      "zmq: no peer took a message within 200 ms (--timeout)\n",
+    ]);
   } finally {
     listener.close();
   }

@@ -3,8 +3,8 @@
  * case (pyzmq's `get_monitor_socket`, libzmq 4.3.4).
  */
 import { assertEquals } from "@std/assert";
-import { Pull, type SocketEvent } from "../mod.ts";
-import { runPython, timeout } from "./_helpers.ts";
+import { Pull, Push, type SocketEvent } from "../mod.ts";
+import { decode, runPython, timeout } from "./_helpers.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 
 /** A libzmq PULL bound at `tcp://*:0`, a PUSH connected to 127.0.0.1: the
@@ -55,4 +55,23 @@ Deno.test("events: a peer accepted on a wildcard bind is named by the address it
   await pull.unbind(pull.lastEndpoint!);
   assertEquals(await dropped, accepted);
   await push.close();
+});
+
+Deno.test("events: an ipc path that reads like a wildcard (ipc://0.0.0.0:7, relative) is no wildcard: its peers are named by it", async () => {
+  const directory = await Deno.makeTempDir();
+  const cwd = Deno.cwd();
+  Deno.chdir(directory);
+  try {
+    await using pull = new Pull();
+    await pull.bind("ipc://0.0.0.0:7");
+    await using push = new Push();
+    push.connect(`ipc://${directory}/0.0.0.0:7`);
+    const accepted = await pull.events.wait("accepted", timeout().signal);
+    assertEquals(accepted.endpoint, "ipc://0.0.0.0:7");
+    await push.send("in");
+    assertEquals(decode((await pull.receive(timeout()))[0]), "in");
+  } finally {
+    Deno.chdir(cwd);
+    await Deno.remove(directory, { recursive: true });
+  }
 });

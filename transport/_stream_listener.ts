@@ -16,8 +16,8 @@ const _FIRST_RETRY = 10;
 /** The longest wait between failed accepts, in ms. */
 const _LAST_RETRY = 1000;
 
-/** An endpoint bound on every interface: scheme, host, then port onwards. */
-const _WILDCARD = /^([a-z]+:\/\/)(0\.0\.0\.0|\[::\])(:.*)$/;
+/** A TCP endpoint bound on every interface: scheme, host, port onwards. */
+const _WILDCARD = /^((?:tcp|wss?):\/\/)(0\.0\.0\.0|\[::\])(:.*)$/;
 
 /**
  * Accepts connections on a Deno listener until closed, each as a
@@ -51,9 +51,9 @@ export class StreamListener implements TransportListener {
   }
 
   /** This endpoint with the address a peer reached in place of `*`. */
-  #reachedAt(local: Deno.Addr): string {
+  #reachedAt(local: Deno.NetAddr): string {
     const [, scheme, , rest] = this.#wildcard!;
-    const host = (local as Deno.NetAddr).hostname;
+    const host = local.hostname;
     return `${scheme}${host.includes(":") ? `[${host}]` : host}${rest}`;
   }
 
@@ -117,7 +117,9 @@ export class StreamListener implements TransportListener {
         address = conn.remoteAddr.hostname;
       }
       const link = new StreamLink(conn, this.#codec(options), address);
-      if (this.#wildcard) link.localEndpoint = this.#reachedAt(conn.localAddr);
+      if (this.#wildcard && conn.localAddr.transport === "tcp") {
+        link.localEndpoint = this.#reachedAt(conn.localAddr);
+      }
       accept(link, this.endpoint);
     }
   }

@@ -188,6 +188,13 @@ export function shareInproc(scope: object): MessagePort {
  * Joins `scope` (a context in this isolate) to the context a port came
  * from (see {@linkcode shareInproc}).
  *
+ * @example In a Worker, with the port the main isolate posted
+ * ```ts ignore
+ * import { joinInproc } from "@zmtp/zmq/transport";
+ *
+ * self.onmessage = ({ data }) => joinInproc(workerContext, data.port);
+ * ```
+ *
  * @param scope The context of this isolate.
  * @param port The port {@linkcode shareInproc} gave.
  * @throws {ZmqError} `EINVAL` if the context is shared or joined already,
@@ -213,6 +220,15 @@ const _joined = new WeakSet<MessagePort>();
 
 /**
  * Leaves the other isolates: the context closed.
+ *
+ * @example
+ * ```ts
+ * import { leaveInproc, shareInproc } from "@zmtp/zmq/transport";
+ *
+ * const context = {};
+ * shareInproc(context).close();
+ * leaveInproc(context);
+ * ```
  *
  * @param scope The context.
  */

@@ -29,6 +29,11 @@ const WRITE_BATCH_BYTES = 128 * 1024;
  * The codec options of a stream link's connection: the link writes out each
  * batch before it takes the next, so the codec may fill its buffers again.
  *
+ * @example A transport's dial, making the codec of its link
+ * ```ts ignore
+ * const codec = new Connection(streamCodecOptions(options, true));
+ * ```
+ *
  * @param options What the socket gives the transport for each link.
  * @param dialed Whether this side connected: it then greets in libzmq's steps.
  * @returns The options for the link's codec.

@@ -252,6 +252,15 @@ export class WebSocketLink implements Link {
  * ask for `ZWS2.0` (a `/` is not allowed in a sub-protocol name), ZWS
  * without a mechanism, so only NULL security.
  *
+ * @example What the ws transport does in a browser
+ * ```ts ignore
+ * const link = await dialWebSocket("ws://127.0.0.1:8080/zmq", options, signal);
+ * ```
+ *
+ * @param url The server's `ws://` or `wss://` URL.
+ * @param options What the socket gives the transport for the link.
+ * @param signal Gives the attempt up.
+ * @returns The link, once the WebSocket is open.
  * @throws {ZmqError} `EPROTONOSUPPORT` for PLAIN or CURVE.
  */
 export function dialWebSocket(
@@ -305,6 +314,18 @@ export interface WebSocketAcceptance {
  * Answers one HTTP request with `Deno.upgradeWebSocket` when it asks for a
  * ZWS sub-protocol we speak: our mechanism's, or `ZWS2.0` (what browsers
  * send) for NULL. For a route of an app's own `Deno.serve`.
+ *
+ * @example What `socket.upgrade(request)` does
+ * ```ts ignore
+ * const { response, link } = acceptWebSocket(request, options, "127.0.0.1");
+ * if (link) accept(link, "ws://127.0.0.1:8080/zmq");
+ * return response;
+ * ```
+ *
+ * @param request The HTTP request.
+ * @param options What the socket gives the transport for the link.
+ * @param remoteAddress The peer's address, as ZAP carries it.
+ * @returns The response, and the link when upgraded.
  */
 export function acceptWebSocket(
   request: Request,
