@@ -103,6 +103,7 @@ export class Connection {
       timeout: options.heartbeatTimeout,
       timeToLive: options.heartbeatTimeToLive,
       now: this.#now,
+      writtenLater: options.reuseOutput,
     });
     this.#subscriptions = new SubscriptionCodec(options.socketType);
     this.#subscriptionsAsMessages = this.#subscriptions.asMessages;
@@ -169,10 +170,13 @@ export class Connection {
    * Takes the bytes to write to the peer, in order. Small frames come
    * coalesced in one chunk; large bodies come as their own chunks, uncopied.
    *
+   * @param now The time in ms (else the last given), for the heartbeats.
    * @returns The chunks; empty when there is nothing to send.
    */
-  takeOutput(): Uint8Array[] {
-    return this.#output.take();
+  takeOutput(now?: number): Uint8Array[] {
+    const chunks = this.#output.take();
+    this.#heartbeat.onOutputTaken(now ?? this.#now, chunks.length > 0);
+    return chunks;
   }
 
   /**

@@ -15,6 +15,11 @@ export interface HeartbeatOptions {
   timeToLive?: number;
   /** The current time: the peer counts as heard from now. Default 0. */
   now?: number;
+  /**
+   * Whether output taken is written before the next take (a link over a
+   * stream): a PING counts as written at the take after it, else at its own.
+   */
+  writtenLater?: boolean;
 }
 
 /** What {@linkcode Heartbeat.tick} asks of the connection. */
@@ -48,6 +53,9 @@ export class Heartbeat {
   #lastReceived: number;
   #nextPing: number | undefined;
   #pingSentAt: number | undefined;
+  /** Our PING, until it is written: queued, then taken to be written. */
+  #ping: "queued" | "taken" | undefined;
+  #writtenLater: boolean;
   #peerTtl = 0;
   /** The last traffic came without the time. */
   #untimed = false;
@@ -66,6 +74,7 @@ export class Heartbeat {
       : this.#interval;
     this.#ttl = options.timeToLive ?? 0;
     this.#lastReceived = options.now ?? 0;
+    this.#writtenLater = options.writtenLater ?? false;
   }
 
   /**
@@ -216,10 +225,51 @@ export class Heartbeat {
       };
     }
     if (this.#nextPing === undefined || now < this.#nextPing) return undefined;
+    this.#nextPing = now + this.#interval;
+    // One PING waits to be written at most: writes are stuck behind others.
+    if (this.#ping !== undefined) return undefined;
+    this.#ping = "queued";
+    return { type: "ping", ttl: Math.min(Math.round(this.#ttl / 100), 0xffff) };
+  }
+
+  /**
+   * Notes output taken to be written. Our PING's answer is awaited from
+   * when it is written, not queued, as libzmq makes its PING only once its
+   * earlier output is out: a peer that stops reading while a large message
+   * goes (a slow consumer at its high-water mark) is not dropped for it.
+   *
+   * @example
+   * ```ts
+   * import { codec } from "@zmtp/zmq";
+   *
+   * const heartbeat = new codec.Heartbeat({
+   *   interval: 100,
+   *   timeout: 30,
+   *   writtenLater: true,
+   * });
+   * heartbeat.onReady(0);
+   * heartbeat.tick(100); // a PING to queue
+   * heartbeat.onOutputTaken(100, true); // taken with what went before
+   * console.log(heartbeat.deadline); // 200: the next PING; no answer awaited
+   * heartbeat.onOutputTaken(150, false); // written by the next take
+   * console.log(heartbeat.deadline); // 180: its answer's
+   * ```
+   *
+   * @param now The current time in ms.
+   * @param took Whether any output was taken.
+   */
+  onOutputTaken(now: number, took: boolean): void {
+    if (this.#ping === "taken") this.#written(now);
+    if (this.#ping === "queued" && took) {
+      if (this.#writtenLater) this.#ping = "taken";
+      else this.#written(now);
+    }
+  }
+
+  #written(now: number): void {
+    this.#ping = undefined;
     // A PING sent while one is unanswered must not push its answer back.
     if (!this.#silentSincePing()) this.#pingSentAt = now;
-    this.#nextPing = now + this.#interval;
-    return { type: "ping", ttl: Math.min(Math.round(this.#ttl / 100), 0xffff) };
   }
 
   #silentSincePing(): boolean {

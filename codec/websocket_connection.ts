@@ -110,6 +110,7 @@ export class WebSocketConnection {
       interval: options.heartbeatInterval,
       timeout: options.heartbeatTimeout,
       now: options.now,
+      writtenLater: options.reuseOutput,
     });
     this.#now = options.now ?? 0;
     if (this.#role === "client") {
@@ -160,19 +161,25 @@ export class WebSocketConnection {
       : undefined;
   }
 
-  /** Takes the bytes to write: the HTTP head, then WebSocket frames. */
-  takeOutput(): Uint8Array[] {
+  /**
+   * Takes the bytes to write: the HTTP head, then WebSocket frames.
+   *
+   * @param now The current time in ms, for the heartbeats.
+   * @returns The chunks; empty when there is nothing to send.
+   */
+  takeOutput(now?: number): Uint8Array[] {
     if (this.#pong && !this.#closing) {
       this.#frame(OPCODE.pong, this.#pong);
       this.#pong = undefined;
     }
     if (this.#upgraded && !this.#closing) {
       // The inner connection writes its frames as WebSocket frames already.
-      this.#output.push(...this.#inner.takeOutput());
+      this.#output.push(...this.#inner.takeOutput(now));
     }
     const output = this.#output;
     this.#output = [];
     this.#outputBytes = 0;
+    this.#heartbeat.onOutputTaken(now ?? this.#now, output.length > 0);
     return output;
   }
 

@@ -104,6 +104,21 @@ export class CodecDriver implements Due {
     return keepReading;
   }
 
+  /**
+   * The codec's output to write. With heartbeats, it is told the time: a
+   * PING written by now awaits its answer, whose deadline may come first.
+   */
+  takeOutput(): Uint8Array[] {
+    const codec = this.codec;
+    if (codec.deadline === undefined) return codec.takeOutput();
+    const chunks = codec.takeOutput(this.now());
+    const deadline = codec.deadline;
+    if (deadline !== undefined && deadline < this.#armedFor && !this.error) {
+      this.#arm();
+    }
+    return chunks;
+  }
+
   /** Has the session queue up to `bytes` of messages into the codec. */
   fill(bytes: number): void {
     if (this.codec.state !== "ready" || this.error) return;

@@ -298,7 +298,7 @@ export class StreamLink implements Link {
   #write = (): void => {
     if (this.#closed) return this.#endWriter();
     this.#driver.fill(WRITE_BATCH_BYTES);
-    const chunks = this.#codec.takeOutput();
+    const chunks = this.#driver.takeOutput();
     if (chunks.length === 0) {
       this.#writer = "idle";
       this.#settleIdleWaiters();
