@@ -137,6 +137,8 @@ export class FrameDecoder {
   #parts: Uint8Array[] = [];
   #received = 0;
   #direct: Uint8Array | undefined;
+  /** The frame in progress is larger than memory could hold at once. */
+  #unallocatable = false;
 
   /**
    * Makes a decoder.
@@ -268,11 +270,12 @@ export class FrameDecoder {
   }
 
   /**
-   * Where to read the rest (32 KiB or more) of a large frame body (up to 4 MiB) straight
+   * Where to read the rest (32 KiB or more) of a large frame body straight
    * into, so it is neither joined from pieces nor copied again. Bytes read
    * into it must then be passed to {@linkcode FrameDecoder.decode} as a view
-   * of this same buffer. The body buffer is allocated when this is called,
-   * never for frames over 4 MiB, whose bytes are gathered as they arrive.
+   * of this same buffer. The body buffer is allocated when this is called;
+   * for a frame over 4 MiB only once 4 MiB of it have come (its bytes are
+   * gathered until then), as a size only declared must cost the peer.
    *
    * @returns The unfilled rest of the body, or `undefined` when reading
    * into a fresh buffer is better (between frames, small frames).
@@ -280,11 +283,23 @@ export class FrameDecoder {
   directBodyTarget(): Uint8Array | undefined {
     const size = this.#size;
     // For a short rest, one more read into a shared buffer beats a tiny read.
-    if (size - this.#received < DIRECT_MIN || size > DIRECT_MAX) {
+    // Over 4 MiB, a size only declared allocates nothing: 4 MiB must come
+    // first (then the body is read in place, not joined: half the peak).
+    if (
+      size - this.#received < DIRECT_MIN ||
+      size > DIRECT_MAX && (this.#received < DIRECT_MAX || this.#unallocatable)
+    ) {
       return undefined;
     }
     if (!this.#direct) {
-      const body = new Uint8Array(size);
+      let body: Uint8Array;
+      try {
+        body = new Uint8Array(size);
+      } catch {
+        // More than memory holds: gathered on, the join fails the same way.
+        this.#unallocatable = true;
+        return undefined;
+      }
       let offset = 0;
       for (const part of this.#parts) {
         body.set(part, offset);
@@ -340,6 +355,7 @@ export class FrameDecoder {
     }
     this.#parts = [];
     this.#received = 0;
+    this.#unallocatable = false;
     return body;
   }
 }

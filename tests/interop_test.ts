@@ -20,7 +20,13 @@ import {
   ZmqError,
 } from "../mod.ts";
 import { LibzmqPeer, type LibzmqSocket } from "./_libzmq_peer.ts";
-import { freePort, runPython, sendUntilReceived, until } from "./_helpers.ts";
+import {
+  decode,
+  freePort,
+  runPython,
+  sendUntilReceived,
+  until,
+} from "./_helpers.ts";
 import { coreOf } from "../patterns/_core.ts";
 
 const text = new TextEncoder();
@@ -342,4 +348,37 @@ Deno.test("metadata: our own properties go in the handshake and libzmq reads the
   assertEquals(await native, "from ours");
   assertThrows(() => new Router({ metadata: { "Bar": "x" } }), ZmqError);
   assertThrows(() => new Router({ metadata: { "X-Bar": "" } }), ZmqError);
+});
+
+Deno.test("frames over 4 MiB from libzmq (pyzmq) arrive whole, over tcp and ipc: read in place once 4 MiB of each have come", async () => {
+  const size = 12 * 1024 * 1024;
+  const expected = new Uint8Array(size).map((_, i) => i % 251);
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const endpoint of ["tcp://127.0.0.1:0", `ipc://${dir}/big`]) {
+      await using pull = new Pull();
+      await pull.bind(endpoint);
+      const sending = runPython(
+        `
+import sys, zmq
+context = zmq.Context()
+push = context.socket(zmq.PUSH)
+push.connect(sys.argv[1])
+big = (bytes(range(251)) * (${size} // 251 + 1))[:${size}]
+push.send_multipart([b"head", big, b""])
+push.close(linger=5000)
+context.term()
+`,
+        pull.lastEndpoint!,
+      );
+      const [head, body, tail] = await pull.receive({
+        signal: AbortSignal.timeout(15000),
+      });
+      await sending;
+      assertEquals([decode(head), body.length, tail.length], ["head", size, 0]);
+      assertEquals(body, expected);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
