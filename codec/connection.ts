@@ -175,7 +175,7 @@ export class Connection {
    */
   takeOutput(now?: number): Uint8Array[] {
     const chunks = this.#output.take();
-    this.#heartbeat.onOutputTaken(now ?? this.#now, chunks.length > 0);
+    this.#heartbeat.onOutputTaken(now ?? this.#now, chunks);
     return chunks;
   }
 

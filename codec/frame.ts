@@ -112,9 +112,10 @@ const DIRECT_MAX = 4 * 1024 * 1024;
  * An incremental frame decoder: feed it chunks of any size, get whole frames.
  *
  * A frame that lies inside one chunk is returned as a view into that chunk
- * (no copy); only a frame split across chunks is joined, and its buffer is
- * allocated once its last byte has arrived, so a huge declared size costs
- * nothing until the bytes are really there.
+ * (no copy); a frame split across chunks is joined once its last byte has
+ * arrived, or read in place (see {@linkcode FrameDecoder.directBodyTarget}:
+ * over 4 MiB, once 4 MiB of it have come), so a huge declared size costs
+ * little until the bytes are really there.
  *
  * @example
  * ```ts

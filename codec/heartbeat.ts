@@ -5,6 +5,13 @@
  * @module
  */
 
+/**
+ * A body longer than this is written as its own chunk, uncopied (the
+ * output's largest batch is 256 KiB), and can take many writes: a PING
+ * behind it waits for it, as libzmq's waits for a body it writes.
+ */
+const LARGE_BODY = 256 * 1024;
+
 /** Options of a {@linkcode Heartbeat}, all in ms. */
 export interface HeartbeatOptions {
   /** Send a PING this often once ready; 0 (default) sends none. */
@@ -17,7 +24,7 @@ export interface HeartbeatOptions {
   now?: number;
   /**
    * Whether output taken is written before the next take (a link over a
-   * stream): a PING counts as written at the take after it, else at its own.
+   * stream): a PING behind a large body then counts from the next take.
    */
   writtenLater?: boolean;
 }
@@ -53,8 +60,10 @@ export class Heartbeat {
   #lastReceived: number;
   #nextPing: number | undefined;
   #pingSentAt: number | undefined;
-  /** Our PING, until it is written: queued, then taken to be written. */
-  #ping: "queued" | "taken" | undefined;
+  /** Our PING waits behind a large body being written: not yet counted. */
+  #pingHeld = false;
+  /** The output being written holds a large body (see `writtenLater`). */
+  #largeInFlight = false;
   #writtenLater: boolean;
   #peerTtl = 0;
   /** The last traffic came without the time. */
@@ -226,17 +235,21 @@ export class Heartbeat {
     }
     if (this.#nextPing === undefined || now < this.#nextPing) return undefined;
     this.#nextPing = now + this.#interval;
-    // One PING waits to be written at most: writes are stuck behind others.
-    if (this.#ping !== undefined) return undefined;
-    this.#ping = "queued";
+    // One PING waits behind a large body at most.
+    if (this.#pingHeld) return undefined;
+    if (this.#largeInFlight) this.#pingHeld = true;
+    else this.#sent(now);
     return { type: "ping", ttl: Math.min(Math.round(this.#ttl / 100), 0xffff) };
   }
 
   /**
-   * Notes output taken to be written. Our PING's answer is awaited from
-   * when it is written, not queued, as libzmq makes its PING only once its
-   * earlier output is out: a peer that stops reading while a large message
-   * goes (a slow consumer at its high-water mark) is not dropped for it.
+   * Notes output taken to be written. As libzmq makes its PING only once
+   * the body it is writing is out (its small frames go in 8 KiB batches the
+   * kernel takes whole), a PING that comes while a large body is being
+   * written is counted from when that body is out, not from when it was
+   * queued: a peer that stops reading while a large message goes (a slow
+   * consumer at its high-water mark) is not dropped for it, where one that
+   * freezes while small messages go is.
    *
    * @example
    * ```ts
@@ -248,26 +261,28 @@ export class Heartbeat {
    *   writtenLater: true,
    * });
    * heartbeat.onReady(0);
-   * heartbeat.tick(100); // a PING to queue
-   * heartbeat.onOutputTaken(100, true); // taken with what went before
+   * heartbeat.onOutputTaken(50, [new Uint8Array(1 << 20)]); // a large body
+   * heartbeat.tick(100); // a PING, behind it
    * console.log(heartbeat.deadline); // 200: the next PING; no answer awaited
-   * heartbeat.onOutputTaken(150, false); // written by the next take
-   * console.log(heartbeat.deadline); // 180: its answer's
+   * heartbeat.onOutputTaken(150, []); // the body is out by the next take
+   * console.log(heartbeat.deadline); // 180: the answer's
    * ```
    *
    * @param now The current time in ms.
-   * @param took Whether any output was taken.
+   * @param chunks What was taken.
    */
-  onOutputTaken(now: number, took: boolean): void {
-    if (this.#ping === "taken") this.#written(now);
-    if (this.#ping === "queued" && took) {
-      if (this.#writtenLater) this.#ping = "taken";
-      else this.#written(now);
+  onOutputTaken(now: number, chunks: readonly Uint8Array[]): void {
+    if (this.#pingHeld) {
+      this.#pingHeld = false;
+      this.#sent(now);
     }
+    if (!this.#writtenLater) return;
+    let large = false;
+    for (const chunk of chunks) large ||= chunk.length > LARGE_BODY;
+    this.#largeInFlight = large;
   }
 
-  #written(now: number): void {
-    this.#ping = undefined;
+  #sent(now: number): void {
     // A PING sent while one is unanswered must not push its answer back.
     if (!this.#silentSincePing()) this.#pingSentAt = now;
   }

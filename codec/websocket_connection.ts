@@ -179,7 +179,7 @@ export class WebSocketConnection {
     const output = this.#output;
     this.#output = [];
     this.#outputBytes = 0;
-    this.#heartbeat.onOutputTaken(now ?? this.#now, output.length > 0);
+    this.#heartbeat.onOutputTaken(now ?? this.#now, output);
     return output;
   }
 

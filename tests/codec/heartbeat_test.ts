@@ -8,39 +8,29 @@ import { expectEvent } from "./_helpers.ts";
 const heartbeatTimeout = "the peer did not answer our heartbeat in time";
 const ttlTimeout = "no traffic from the peer within the TTL it asked for";
 
-/** A tick whose PING is written at once (its answer awaited from then). */
-function tick(
-  heartbeat: codec.Heartbeat,
-  now: number,
-): codec.HeartbeatAction | undefined {
-  const action = heartbeat.tick(now);
-  if (action?.type === "ping") heartbeat.onOutputTaken(now, true);
-  return action;
-}
-
 Deno.test("heartbeat: nothing is due before ready, nor without an interval", () => {
   const idle = new codec.Heartbeat({ interval: 100 });
   assertEquals(idle.deadline, undefined);
-  assertEquals(tick(idle, 1_000_000), undefined);
+  assertEquals(idle.tick(1_000_000), undefined);
   const none = new codec.Heartbeat();
   none.onReady(0);
   assertEquals(none.deadline, undefined);
-  assertEquals(tick(none, 1_000_000), undefined);
+  assertEquals(none.tick(1_000_000), undefined);
 });
 
 Deno.test("heartbeat: PINGs every interval while the peer answers", () => {
   const heartbeat = new codec.Heartbeat({ interval: 100, timeout: 50 });
   heartbeat.onReady(10);
   assertEquals(heartbeat.deadline, 110);
-  assertEquals(tick(heartbeat, 109), undefined);
-  assertEquals(tick(heartbeat, 110), { type: "ping", ttl: 0 });
+  assertEquals(heartbeat.tick(109), undefined);
+  assertEquals(heartbeat.tick(110), { type: "ping", ttl: 0 });
   // The answer is due before the next PING.
   assertEquals(heartbeat.deadline, 160);
   heartbeat.onTraffic(130);
   assertEquals(heartbeat.deadline, 210);
-  assertEquals(tick(heartbeat, 160), undefined);
+  assertEquals(heartbeat.tick(160), undefined);
   // A late tick sends the PING late and schedules from then.
-  assertEquals(tick(heartbeat, 225), { type: "ping", ttl: 0 });
+  assertEquals(heartbeat.tick(225), { type: "ping", ttl: 0 });
   assertEquals(heartbeat.deadline, 275);
   heartbeat.onTraffic(226);
   assertEquals(heartbeat.deadline, 325);
@@ -49,9 +39,9 @@ Deno.test("heartbeat: PINGs every interval while the peer answers", () => {
 Deno.test("heartbeat: silence after a PING times out", () => {
   const heartbeat = new codec.Heartbeat({ interval: 100, timeout: 50 });
   heartbeat.onReady(0);
-  assertEquals(tick(heartbeat, 100)?.type, "ping");
-  assertEquals(tick(heartbeat, 149), undefined);
-  assertEquals(tick(heartbeat, 150), {
+  assertEquals(heartbeat.tick(100)?.type, "ping");
+  assertEquals(heartbeat.tick(149), undefined);
+  assertEquals(heartbeat.tick(150), {
     type: "timeout",
     reason: heartbeatTimeout,
   });
@@ -60,19 +50,19 @@ Deno.test("heartbeat: silence after a PING times out", () => {
 Deno.test("heartbeat: a timeout of 0 never drops the peer, as libzmq's", () => {
   const heartbeat = new codec.Heartbeat({ interval: 100, timeout: 0 });
   heartbeat.onReady(0);
-  assertEquals(tick(heartbeat, 100)?.type, "ping");
+  assertEquals(heartbeat.tick(100)?.type, "ping");
   // No answer is due: only the next PING.
   assertEquals(heartbeat.deadline, 200);
-  assertEquals(tick(heartbeat, 150), undefined);
-  assertEquals(tick(heartbeat, 200)?.type, "ping");
-  assertEquals(tick(heartbeat, 100_000)?.type, "ping");
+  assertEquals(heartbeat.tick(150), undefined);
+  assertEquals(heartbeat.tick(200)?.type, "ping");
+  assertEquals(heartbeat.tick(100_000)?.type, "ping");
 });
 
 Deno.test("heartbeat: traffic at the very time of the PING is not an answer", () => {
   const heartbeat = new codec.Heartbeat({ interval: 100, timeout: 50 });
   heartbeat.onReady(0);
   heartbeat.onTraffic(100);
-  assertEquals(tick(heartbeat, 100)?.type, "ping");
+  assertEquals(heartbeat.tick(100)?.type, "ping");
   assertEquals(heartbeat.deadline, 150);
   heartbeat.onTraffic(101);
   assertEquals(heartbeat.deadline, 200);
@@ -82,21 +72,21 @@ Deno.test("heartbeat: the timeout defaults to the interval", () => {
   for (const timeout of [undefined, -1]) {
     const heartbeat = new codec.Heartbeat({ interval: 100, timeout });
     heartbeat.onReady(0);
-    assertEquals(tick(heartbeat, 100)?.type, "ping");
+    assertEquals(heartbeat.tick(100)?.type, "ping");
     // The next PING and the answer's end coincide: the timeout wins.
     assertEquals(heartbeat.deadline, 200);
-    assertEquals(tick(heartbeat, 200)?.type, "timeout");
+    assertEquals(heartbeat.tick(200)?.type, "timeout");
   }
 });
 
 Deno.test("heartbeat: a PING while one is unanswered does not move its deadline", () => {
   const heartbeat = new codec.Heartbeat({ interval: 100, timeout: 250 });
   heartbeat.onReady(0);
-  assertEquals(tick(heartbeat, 100)?.type, "ping");
-  assertEquals(tick(heartbeat, 200)?.type, "ping");
-  assertEquals(tick(heartbeat, 300)?.type, "ping");
+  assertEquals(heartbeat.tick(100)?.type, "ping");
+  assertEquals(heartbeat.tick(200)?.type, "ping");
+  assertEquals(heartbeat.tick(300)?.type, "ping");
   assertEquals(heartbeat.deadline, 350);
-  assertEquals(tick(heartbeat, 350), {
+  assertEquals(heartbeat.tick(350), {
     type: "timeout",
     reason: heartbeatTimeout,
   });
@@ -106,7 +96,7 @@ Deno.test("heartbeat: our TTL goes out in deciseconds, rounded and capped", () =
   const ttlOf = (timeToLive: number) => {
     const heartbeat = new codec.Heartbeat({ interval: 10, timeToLive });
     heartbeat.onReady(0);
-    return expectEvent(tick(heartbeat, 10), "ping").ttl;
+    return expectEvent(heartbeat.tick(10), "ping").ttl;
   };
   assertEquals(ttlOf(0), 0);
   assertEquals(ttlOf(3000), 30);
@@ -121,8 +111,8 @@ Deno.test("heartbeat: the peer's TTL drops it when it falls silent", () => {
   heartbeat.onTraffic(1000);
   heartbeat.onPing(5);
   assertEquals(heartbeat.deadline, 1500);
-  assertEquals(tick(heartbeat, 1499), undefined);
-  assertEquals(tick(heartbeat, 1500), { type: "timeout", reason: ttlTimeout });
+  assertEquals(heartbeat.tick(1499), undefined);
+  assertEquals(heartbeat.tick(1500), { type: "timeout", reason: ttlTimeout });
 });
 
 Deno.test("heartbeat: any traffic renews the peer's TTL; a TTL of 0 ends it", () => {
@@ -132,10 +122,10 @@ Deno.test("heartbeat: any traffic renews the peer's TTL; a TTL of 0 ends it", ()
   assertEquals(heartbeat.deadline, 1000);
   heartbeat.onTraffic(900);
   assertEquals(heartbeat.deadline, 1900);
-  assertEquals(tick(heartbeat, 1899), undefined);
+  assertEquals(heartbeat.tick(1899), undefined);
   heartbeat.onPing(0);
   assertEquals(heartbeat.deadline, undefined);
-  assertEquals(tick(heartbeat, 1_000_000), undefined);
+  assertEquals(heartbeat.tick(1_000_000), undefined);
 });
 
 Deno.test("heartbeat: the earliest of PING, answer and TTL is the deadline", () => {
@@ -145,10 +135,10 @@ Deno.test("heartbeat: the earliest of PING, answer and TTL is the deadline", () 
   assertEquals(heartbeat.deadline, 300);
   heartbeat.onTraffic(800);
   assertEquals(heartbeat.deadline, 1000);
-  assertEquals(tick(heartbeat, 1000)?.type, "ping");
+  assertEquals(heartbeat.tick(1000)?.type, "ping");
   // 1100: the TTL, before the answer (1400) and the next PING (2000).
   assertEquals(heartbeat.deadline, 1100);
-  assertEquals(tick(heartbeat, 1100), { type: "timeout", reason: ttlTimeout });
+  assertEquals(heartbeat.tick(1100), { type: "timeout", reason: ttlTimeout });
 });
 
 Deno.test("heartbeat: a connection PINGs with it and fails with its reason", () => {
@@ -179,10 +169,10 @@ Deno.test("heartbeat: a PING's TTL in traffic that came without the time runs fr
   heartbeat.onTraffic();
   heartbeat.onPing(10);
   assertEquals(heartbeat.deadline, 0, "due at once");
-  assertEquals(tick(heartbeat, 10_000), undefined, "not expired: it starts");
+  assertEquals(heartbeat.tick(10_000), undefined, "not expired: it starts");
   assertEquals(heartbeat.deadline, 11_000);
-  assertEquals(tick(heartbeat, 10_999), undefined);
-  assertEquals(tick(heartbeat, 11_000)?.type, "timeout");
+  assertEquals(heartbeat.tick(10_999), undefined);
+  assertEquals(heartbeat.tick(11_000)?.type, "timeout");
   // Timed traffic before the tick gives the time itself.
   const timed = new codec.Heartbeat({ now: 0 });
   timed.onTraffic();
@@ -191,24 +181,27 @@ Deno.test("heartbeat: a PING's TTL in traffic that came without the time runs fr
   assertEquals(timed.deadline, 1500);
 });
 
-Deno.test("heartbeat: a PING's answer is awaited from when it is written, as libzmq makes its PING only when its earlier output is out", () => {
+Deno.test("heartbeat: a PING behind a large body being written counts from when that body is out, as libzmq makes its PING then; behind small output, at once", () => {
   const heartbeat = new codec.Heartbeat({
     interval: 100,
     timeout: 50,
     writtenLater: true,
   });
   heartbeat.onReady(0);
+  // Small frames in flight: the PING counts when queued.
+  heartbeat.onOutputTaken(90, [new Uint8Array(64 * 1024)]);
   assertEquals(heartbeat.tick(100)?.type, "ping");
-  // Queued behind a large message that the peer is slow to read: nothing
-  // is awaited, and no second PING queues behind the first.
-  assertEquals(heartbeat.tick(150), undefined);
-  assertEquals(heartbeat.tick(200), undefined);
-  heartbeat.onOutputTaken(210, true); // taken, with what went before it
+  assertEquals(heartbeat.deadline, 150);
+  heartbeat.onTraffic(120);
+  // A large body in flight (a slow consumer): nothing is awaited, and no
+  // second PING queues behind the first.
+  heartbeat.onOutputTaken(130, [new Uint8Array(1024 * 1024)]);
+  assertEquals(heartbeat.tick(200)?.type, "ping");
   assertEquals(heartbeat.deadline, 300);
   assertEquals(heartbeat.tick(300), undefined);
-  heartbeat.onOutputTaken(1000, false); // written: the next take came
-  // The next PING is overdue; the answer to this one, 50 ms from now.
-  assertEquals(heartbeat.tick(1000)?.type, "ping");
+  assertEquals(heartbeat.tick(400), undefined);
+  heartbeat.onOutputTaken(1000, []); // the body is out: the next take came
+  assertEquals(heartbeat.tick(1000)?.type, "ping"); // the next one, overdue
   assertEquals(heartbeat.deadline, 1050);
   assertEquals(heartbeat.tick(1050), {
     type: "timeout",
