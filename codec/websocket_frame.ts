@@ -157,6 +157,8 @@ export class WebSocketDecoder {
   // The frame being read: its opcode, FIN bit, mask and payload so far.
   #frameLength = -1;
   #payloadRead = 0;
+  /** The frame in progress is larger than memory could hold at once. */
+  #unallocatable = false;
   #payload: Uint8Array[] = [];
   #opcode = 0;
   #fin = false;
@@ -186,14 +188,22 @@ export class WebSocketDecoder {
    */
   directTarget(): Uint8Array | undefined {
     const remaining = this.#frameLength - this.#payloadRead;
+    // Over 4 MiB, once 4 MiB have come (as FrameDecoder.directBodyTarget).
     if (
       this.#frameLength < 0 || remaining < DIRECT_READ_BYTES ||
-      this.#frameLength > DIRECT_READ_MAX
+      this.#frameLength > DIRECT_READ_MAX &&
+        (this.#payloadRead < DIRECT_READ_MAX || this.#unallocatable)
     ) {
       return undefined;
     }
     if (!this.#direct) {
-      const direct = new Uint8Array(this.#frameLength);
+      let direct: Uint8Array;
+      try {
+        direct = new Uint8Array(this.#frameLength);
+      } catch { // more than memory holds: gathered on, as the join would fail
+        this.#unallocatable = true;
+        return undefined;
+      }
       let at = 0;
       for (const part of this.#payload) {
         direct.set(part, at);
@@ -354,6 +364,7 @@ export class WebSocketDecoder {
       _join(this.#payload, this.#frameLength);
     this.#direct = undefined;
     this.#frameLength = -1;
+    this.#unallocatable = false;
     if (this.#payload.length > 0) this.#payload = [];
     if (this.#hasMask) applyMask(payload, this.#mask);
     const opcode = this.#opcode;

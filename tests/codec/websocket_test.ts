@@ -1293,3 +1293,24 @@ Deno.test("WebSocketDecoder: a large payload is read straight into its own buffe
   assertEquals(decoder.partialFrameSize, 0);
   assertEquals(decoder.directTarget(), undefined);
 });
+
+Deno.test("WebSocketDecoder: a payload over 4 MiB is read in place once 4 MiB of it have come, not joined at its end", () => {
+  const size = 6 * 1024 * 1024;
+  const payload = pattern(size, 3);
+  const wire = frame(OPCODE.binary, payload, { mask: MASK });
+  const decoder = new codec.WebSocketDecoder({ masked: true });
+  const out: codec.WebSocketMessage[] = [];
+  const step = 256 * 1024;
+  let at = 0;
+  for (; decoder.directTarget() === undefined; at += step) {
+    decoder.decode(wire.subarray(at, at + step), out);
+    assert(at < 4 * 1024 * 1024 + 14, "gathered past 4 MiB");
+  }
+  const target = decoder.directTarget()!;
+  assertEquals(target.length, wire.length - at);
+  target.set(wire.subarray(at));
+  decoder.decode(target, out);
+  assertEquals(out.length, 1);
+  assertEquals(out[0].payload, payload);
+  assertEquals(out[0].payload.buffer, target.buffer);
+});
