@@ -6,9 +6,9 @@
  */
 
 /**
- * A body longer than this is written as its own chunk, uncopied (the
- * output's largest batch is 256 KiB), and can take many writes: a PING
- * behind it waits for it, as libzmq's waits for a body it writes.
+ * A chunk longer than this (the output's largest batch of small frames is
+ * 256 KiB) is a large body of its own, as taken, sealed or masked, and can
+ * take many writes: a PING behind it waits for it.
  */
 const LARGE_BODY = 256 * 1024;
 
@@ -243,13 +243,13 @@ export class Heartbeat {
   }
 
   /**
-   * Notes output taken to be written. As libzmq makes its PING only once
-   * the body it is writing is out (its small frames go in 8 KiB batches the
-   * kernel takes whole), a PING that comes while a large body is being
-   * written is counted from when that body is out, not from when it was
-   * queued: a peer that stops reading while a large message goes (a slow
-   * consumer at its high-water mark) is not dropped for it, where one that
-   * freezes while small messages go is.
+   * Notes output taken to be written. A PING that comes while a large
+   * body is being written is counted from when that body is out, not from
+   * when it was queued (libzmq holds its PING behind any output it could
+   * not write yet; ours only behind a large body): a peer that stops
+   * reading while a large message goes (a slow consumer at its high-water
+   * mark) is not dropped for it, where one that freezes while small
+   * messages go is.
    *
    * @example
    * ```ts
