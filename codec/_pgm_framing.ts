@@ -122,9 +122,8 @@ export class PgmFrameDecoder {
   #flags = 0;
   #pieces: Uint8Array[] = [];
   #frames: Uint8Array[] = [];
-  #messageBytes = 0;
 
-  /** @param maxMessageSize The longest message taken; -1: no limit. */
+  /** @param maxMessageSize The longest frame taken (each frame of a message alone, as libzmq's); -1: no limit. */
   constructor(maxMessageSize = -1) {
     this.#maxMessageSize = maxMessageSize;
   }
@@ -141,7 +140,6 @@ export class PgmFrameDecoder {
     this.#bodyLeft = -1;
     this.#pieces = [];
     this.#frames = [];
-    this.#messageBytes = 0;
   }
 
   /**
@@ -207,12 +205,10 @@ export class PgmFrameDecoder {
       this.#flags = header[need - 1];
       this.#headerFill = 0;
       const size = length - 1;
-      this.#messageBytes += size;
-      if (
-        this.#maxMessageSize >= 0 && this.#messageBytes > this.#maxMessageSize
-      ) {
+      // Each frame alone, as libzmq's v1_decoder_t checks ZMQ_MAXMSGSIZE.
+      if (this.#maxMessageSize >= 0 && size > this.#maxMessageSize) {
         _broken(
-          `a message longer than maxMessageSize (${this.#maxMessageSize} bytes)`,
+          `a frame longer than maxMessageSize (${this.#maxMessageSize} bytes)`,
         );
       }
       this.#bodyLeft = size;
@@ -241,7 +237,6 @@ export class PgmFrameDecoder {
     if (this.#flags & MORE) return undefined;
     const message = this.#frames;
     this.#frames = [];
-    this.#messageBytes = 0;
     return message;
   }
 }

@@ -133,7 +133,7 @@ export interface SocketOptions {
   recoveryInterval?: number;
   /** The IP TTL of multicast: how many routers it crosses (ZMQ_MULTICAST_HOPS). Default 1. */
   multicastHops?: number;
-  /** Whether multicast we send is heard on this host too (ZMQ_MULTICAST_LOOP). Default true. */
+  /** Whether multicast we send is heard on this host too (ZMQ_MULTICAST_LOOP). Default true. libzmq's PGM never loops back, whatever it says (OpenPGM's loop is off); set it false for that over `epgm`. */
   multicastLoop?: boolean;
   /** The largest IP packet `epgm` sends and takes (a longer one is dropped, as OpenPGM does), in bytes (ZMQ_MULTICAST_MAXTPDU). Default 1500. */
   multicastMaxTpdu?: number;

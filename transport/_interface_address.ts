@@ -41,3 +41,27 @@ export function interfaceAddress(name: string, endpoint: string): string {
   }
   return found;
 }
+
+/**
+ * Whether the interfaces may be listed without a permission prompt: only
+ * then is a name looked up before a connection needs it.
+ */
+export function mayReadInterfaces(): boolean {
+  const deno = (globalThis as {
+    Deno?: {
+      permissions?: {
+        querySync?: (descriptor: { name: "sys"; kind: string }) => {
+          state: string;
+        };
+      };
+    };
+  }).Deno;
+  try {
+    return deno?.permissions?.querySync?.({
+      name: "sys",
+      kind: "networkInterfaces",
+    }).state === "granted";
+  } catch {
+    return false;
+  }
+}

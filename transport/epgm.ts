@@ -154,8 +154,11 @@ export const epgm: Transport = {
   checkSocketType: (type) => checkPgmSocketType(type),
 
   check(address) {
-    parseEpgmAddress(address);
+    const parsed = parseEpgmAddress(address);
     listenDatagram(`epgm://${address}`); // fail at once, not at every retry
+    // An interface no lookup finds is EINVAL at once, as in libzmq (and as
+    // a bind says it), not a connect retried for ever.
+    interfaceAddress(parsed.interface, `epgm://${address}`);
   },
 
   async listen(address, options, accept) {

@@ -6,7 +6,7 @@
 
 import { ZmqError } from "../codec/errors.ts";
 import { streamCodec, StreamLink } from "./stream_link.ts";
-import { interfaceAddress } from "./_interface_address.ts";
+import { interfaceAddress, mayReadInterfaces } from "./_interface_address.ts";
 import { connectTcp } from "./_tcp_connect.ts";
 import { bindError, requireDeno, StreamListener } from "./_stream_listener.ts";
 import type { Transport } from "./transport.ts";
@@ -181,7 +181,7 @@ function _bindHost(host: string, endpoint: string): string {
   // An interface's name (`tcp://eth0:5555`) binds its IPv4 address, as in
   // libzmq, where we may read them without asking (no prompt); any other
   // name is a host's.
-  if (/^[A-Za-z][\w-]*$/.test(host) && _mayReadInterfaces()) {
+  if (/^[A-Za-z][\w-]*$/.test(host) && mayReadInterfaces()) {
     try {
       return interfaceAddress(host, endpoint);
     } catch {
@@ -189,15 +189,4 @@ function _bindHost(host: string, endpoint: string): string {
     }
   }
   return host;
-}
-
-function _mayReadInterfaces(): boolean {
-  try {
-    return Deno.permissions.querySync({
-      name: "sys",
-      kind: "networkInterfaces",
-    }).state === "granted";
-  } catch {
-    return false;
-  }
 }

@@ -161,7 +161,15 @@ Deno.test("pgm framing: messages cut across TSDUs join back; a late joiner start
   assertEquals(read, messages.slice(1));
 });
 
-Deno.test("pgm framing: a zero length or a message over the limit is refused", () => {
+Deno.test("pgm framing: maxMessageSize bounds each frame alone, as libzmq's decoder: two frames within it pass", () => {
+  const encoder = new PgmFrameEncoder(1000);
+  encoder.encode([new Uint8Array(300), new Uint8Array(300)]);
+  encoder.flush();
+  const [message] = new PgmFrameDecoder(301).push(encoder.take()!);
+  assertEquals(message.map((frame) => frame.length), [300, 300]);
+});
+
+Deno.test("pgm framing: a zero length or a frame over the limit is refused", () => {
   assertThrows(
     () => new PgmFrameDecoder().push(new Uint8Array([0, 0, 0, 0])),
     ProtocolError,

@@ -152,6 +152,29 @@ Deno.test({
 
 Deno.test({
   name:
+    "epgm: maxMessageSize bounds each frame alone, as libzmq's: a pyzmq PUB's messages of two 300-byte frames reach our SUB limited to 301",
+  ignore,
+  async fn() {
+    const address = randomGroup();
+    const sub = new Subscriber({ rate: RATE, maxMessageSize: 301 });
+    sub.subscribe();
+    sub.connect(`epgm://${address}`);
+    await event(sub, "handshake-succeeded");
+    await using peer = await PyzmqPeer.start("pub", address, RATE);
+    await peer.send([["warm"]]);
+    const sent = Array.from(
+      { length: 10 },
+      (_, i) => [new Uint8Array(300).fill(i), new Uint8Array(300).fill(i)],
+    );
+    const receiving = receiveAfterWarmUp(sub, sent.length);
+    await peer.send(sent);
+    assertEquals(await receiving, sent);
+    await sub.close();
+  },
+});
+
+Deno.test({
+  name:
     "epgm: our PUB → pyzmq SUB, 3,000 paced messages in order, multipart, empty, long and 60 KiB",
   ignore,
   async fn() {
@@ -469,7 +492,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "epgm: an interface given by name (lo) is looked up; an unknown one is EINVAL",
+    "epgm: an interface given by name (lo) is looked up; an unknown one is EINVAL, at bind and at connect",
   ignore,
   async fn() {
     const [, rest] = randomGroup().split(";");
@@ -485,6 +508,13 @@ Deno.test({
       ZmqError,
       "no interface",
     );
+    // A connect is refused at once too, as libzmq's (not retried for ever).
+    const error = assertThrows(
+      () => nowhere.connect(`epgm://no-such-interface;${rest}`),
+      ZmqError,
+      "no interface",
+    );
+    assertEquals(error.code, "EINVAL");
     await pub.close();
     await sub.close();
     await nowhere.close();
