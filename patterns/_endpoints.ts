@@ -9,7 +9,7 @@ import { ZmqError } from "../codec/errors.ts";
 import { Metadata } from "../codec/metadata.ts";
 import type { SocketType } from "../codec/socket_type.ts";
 import { Dialer } from "../transport/dialer.ts";
-import { findTransport, resolveEndpoint } from "../transport/registry.ts";
+import { findTransport } from "../transport/registry.ts";
 import { acceptWebSocket } from "../transport/websocket_link.ts";
 import type {
   Link,
@@ -142,8 +142,10 @@ export class Endpoints {
       early.push([link, bound]);
     };
     try {
-      const { transport, address } = resolveEndpoint(endpoint, "bind");
+      // As libzmq: the socket type before the address (check_protocol).
+      const { transport, address } = findTransport(endpoint);
       _checkCompatible(this.#settings.type, transport, "bind");
+      transport.check(address, "bind");
       listener = await transport.listen(
         address,
         this.#linkOptions({
@@ -179,8 +181,7 @@ export class Endpoints {
 
   /** Serves a peer accepted at a bound endpoint, unless there are too many. */
   #accept(link: Link, bound: string): void {
-    // A listener without `admit` (ws) hands over every peer.
-    if (!this.#admit(bound)) return link.close();
+    if (!this.#admit(bound)) return link.close(); // (ws has no `admit`)
     const endpoint = link.localEndpoint ?? bound; // where it reached us
     this.#events.push({ type: "accepted", endpoint });
     const pipe = this.#core.newPipe(endpoint, true, true);
@@ -239,8 +240,9 @@ export class Endpoints {
     const settings = this.#settings;
     const core = this.#core;
     const events = this.#events;
-    const { transport, address } = resolveEndpoint(endpoint, "connect");
+    const { transport, address } = findTransport(endpoint);
     _checkCompatible(settings.type, transport, "connect");
+    transport.check(address, "connect");
     const assignedRoutingId = connectRoutingId(settings.type, options);
     // As libzmq: a second pipe to one peer would duplicate or split what
     // goes between them (inproc aside, as libzmq's).

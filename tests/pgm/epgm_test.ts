@@ -543,6 +543,15 @@ Deno.test("epgm: pgm:// is refused for epgm://, and only PUB, SUB, XPUB and XSUB
     () => request.bind("epgm://127.0.0.1;239.192.1.1:5555"),
     ZmqError,
   );
+  // The socket type first, as libzmq's check_protocol: no interface lookup
+  // (nor its permission prompt) for a type epgm refuses.
+  assertEquals(
+    assertThrows(
+      () => request.connect("epgm://no-such-interface;239.192.1.1:5555"),
+      ZmqError,
+    ).code,
+    "ENOCOMPATPROTO",
+  );
   assertThrows(() => new Publisher({ multicastHops: 0 }), ZmqError);
   assertThrows(() => new Publisher({ rate: 0 }), ZmqError);
   await request.close();
