@@ -81,7 +81,9 @@ const raw: Format = {
         }`,
       );
     }
-    yield { frames: [await readAll(input)] };
+    const message: CliMessage = { frames: [await readAll(input)] };
+    whereFrom.set(message, "stdin");
+    yield message;
   },
 };
 

@@ -284,9 +284,12 @@ function _plain(flags: ParsedFlags, options: SocketOptions): void {
 function _checkGroup(group: string | undefined): void {
   if (group === undefined) return;
   const bytes = new TextEncoder().encode(group);
-  if (bytes.length > codec.MAX_GROUP_BYTES || bytes.includes(0)) {
+  if (bytes.length > codec.MAX_GROUP_BYTES) {
     throw new CliError(
-      `--group: a group is at most ${codec.MAX_GROUP_BYTES} bytes, without a NUL (${bytes.length} given)`,
+      `--group: a group is at most ${codec.MAX_GROUP_BYTES} bytes, not ${bytes.length}`,
     );
+  }
+  if (bytes.includes(0)) {
+    throw new CliError("--group: a group cannot hold a NUL byte");
   }
 }

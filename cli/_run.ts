@@ -125,8 +125,6 @@ class _Run {
   #stats: Stats | undefined;
   /** What a line of stdin that cannot be sent threw (its earlier lines go). */
   #badInput: unknown;
-  /** Messages taken from stdin so far. */
-  #taken = 0;
   #stop = new AbortController();
   #limit: number;
   #count = 0;
@@ -311,7 +309,6 @@ class _Run {
           throw error;
         }
         if (next.done) return next;
-        this.#taken++;
         if (group !== undefined) next.value.group = group;
         return next;
       },
@@ -404,7 +401,7 @@ class _Run {
         (error instanceof CliError ||
           error instanceof ZmqError && error.code === "EINVAL")
       ) {
-        const where = whereFrom.get(message) ?? `stdin message ${this.#taken}`;
+        const where = whereFrom.get(message) ?? "stdin";
         throw this.#badInput = new CliError(`${where}: ${error.message}`);
       }
       throw _timedOut(error, "no peer took a message", this.#flags);

@@ -42,7 +42,7 @@ export interface PgmReceiverOptions {
    * checksum then fails; so a window holds packets of this size at most.
    */
   maxTpdu?: number;
-  /** The longest message taken; -1: no limit. */
+  /** The longest frame taken (each frame alone, as libzmq's); -1: no limit. */
   maxMessageSize?: number;
   /** The time now, in ms. */
   now: number;

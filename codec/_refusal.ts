@@ -85,10 +85,10 @@ export const LIBZMQ_PLAIN_ERROR_NAME: readonly number[] = [
 /**
  * An ERROR as libzmq's PLAIN server writes it, the only one its PLAIN
  * client reads as a refusal: the name "^RROR" (no length byte), then the
- * status code with its length. A libzmq client refused by ours then
- * reports an authentication failure with the code (its
- * ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, 400), not a protocol error; our client
- * reads this form and RFC 37's alike.
+ * status code with its length. A libzmq client (4.3 on) refused by ours
+ * then reports an authentication failure with the code (its
+ * ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, e.g. 400), not a protocol error; our
+ * client reads this form and RFC 37's alike.
  *
  * @param statusCode The ZAP status code, 3 digits.
  * @returns The command's body.

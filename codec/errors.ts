@@ -131,6 +131,6 @@ export class ProtocolError extends ZmqError {
     super("EPROTO", message);
     this.name = "ProtocolError";
     this.kind = kind;
-    if (statusCode !== undefined) this.statusCode = statusCode;
+    this.statusCode = statusCode;
   }
 }

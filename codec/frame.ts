@@ -259,6 +259,14 @@ export class FrameDecoder {
       }
       const take = Math.min(wanted, available);
       if (take === 0) break;
+      // As libzmq, whose allocation at the header fails: the connection
+      // ends, rather than gather what could never be delivered.
+      if (this.#unallocatable) {
+        throw new ProtocolError(
+          "protocol",
+          `the peer sent a frame of ${this.#size} bytes, more than memory holds`,
+        );
+      }
       this.#parts.push(chunk.subarray(position, position + take));
       this.#received += take;
       position += take;
@@ -297,7 +305,7 @@ export class FrameDecoder {
       try {
         body = new Uint8Array(size);
       } catch {
-        // More than memory holds: gathered on, the join fails the same way.
+        // More than memory holds: the next bytes end the connection.
         this.#unallocatable = true;
         return undefined;
       }

@@ -24,7 +24,8 @@ export interface HeartbeatOptions {
   now?: number;
   /**
    * Whether output taken is written before the next take (a link over a
-   * stream): a PING behind a large body then counts from the next take.
+   * stream; the connection's `reuseOutput` says it): a PING behind a large
+   * body then counts from the next take.
    */
   writtenLater?: boolean;
 }

@@ -110,7 +110,7 @@ export class NullMechanism implements Mechanism {
     if (command.name === "ERROR") {
       const reason = parseError(command.data);
       // A ZAP status (300, 400, 500) is an authentication failure, as
-      // libzmq's mechanism_t::handle_error_reason reports it.
+      // libzmq's mechanism_base_t::handle_error_reason reports it.
       const status = zapStatus(reason);
       throw new ProtocolError(
         status === undefined ? "peer" : "auth",

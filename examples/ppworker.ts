@@ -77,9 +77,7 @@ export async function paranoidWorker(
       });
       if (signal?.aborted) break;
       if (next !== undefined) {
-        // An envelope and content is a request; 1 part, a heartbeat. (The C
-        // original expects exactly 3 parts; lpclient.ts's REQ adds a request
-        // id to the envelope.)
+        // An envelope and content is a request; 1 part, a heartbeat.
         const [, message] = next;
         if (message.length > 1) {
           // Simulate problems, once the architecture is up and running

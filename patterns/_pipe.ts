@@ -58,7 +58,7 @@ export class Pipe {
    * peer's is where it reached us (see {@linkcode boundAt}).
    */
   readonly endpoint: string;
-  /** For an accepted peer, the endpoint of the listener it came by. */
+  /** For an accepted peer, the endpoint of the listener it came by (none for `upgrade()`'s). */
   boundAt: string | undefined = undefined;
   /** Whether the pipe came from a bound endpoint. */
   readonly accepted: boolean;

@@ -41,8 +41,9 @@ export interface CloseSummary {
   /**
    * Messages queued to send and never written, because linger ran out or no
    * peer took them: those still in the socket's queues. What a connection
-   * had already taken to write (a stream's last batch, up to 128 KiB; an
-   * `epgm` publisher's rate-paced window, up to 64 KiB) is not counted.
+   * had already taken to write (a stream's last batch: about 128 KiB of
+   * messages, or one larger message; an `epgm` publisher's rate-paced
+   * window, up to 64 KiB) is not counted.
    */
   dropped: number;
   /** Messages received and never read. */

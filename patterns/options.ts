@@ -36,7 +36,7 @@ export interface SocketOptions {
   reconnectInterval?: number;
   /** Ceiling for the doubling reconnect delay, in ms; 0 keeps it constant. Default 0. */
   reconnectIntervalMax?: number;
-  /** How long a tcp, ws or wss connect attempt may take before it is given up and retried, in ms (ZMQ_CONNECT_TIMEOUT); 0 (default) leaves it to the system (minutes for a host that never answers). In a browser or worker, ws uses the platform's WebSocket and its own timeout. */
+  /** How long a tcp, ws or wss connect attempt may take before it is given up and retried, in ms (ZMQ_CONNECT_TIMEOUT); 0 (default) leaves it to the system (minutes for a host that never answers). In a browser or web worker, ws uses the platform's WebSocket and its own timeout. */
   connectTimeout?: number;
   /** The routing id peers (a ROUTER) know this socket by. */
   routingId?: string | Uint8Array;

@@ -44,7 +44,7 @@ export function interfaceAddress(name: string, endpoint: string): string {
 
 /**
  * Whether the interfaces may be listed without a permission prompt: only
- * then is a name looked up before a connection needs it.
+ * then is a bare name in a tcp bind tried as an interface (else a host's).
  */
 export function mayReadInterfaces(): boolean {
   const deno = (globalThis as {

@@ -51,7 +51,7 @@ export class StreamListener implements TransportListener {
   }
 
   /** This endpoint with the address a peer reached in place of `*`. */
-  #reachedAt(local: Deno.NetAddr): string {
+  #localEndpoint(local: Deno.NetAddr): string {
     const [, scheme, , rest] = this.#wildcard!;
     const host = local.hostname;
     return `${scheme}${host.includes(":") ? `[${host}]` : host}${rest}`;
@@ -118,7 +118,7 @@ export class StreamListener implements TransportListener {
       }
       const link = new StreamLink(conn, this.#codec(options), address);
       if (this.#wildcard && conn.localAddr.transport === "tcp") {
-        link.localEndpoint = this.#reachedAt(conn.localAddr);
+        link.localEndpoint = this.#localEndpoint(conn.localAddr);
       }
       accept(link, this.endpoint);
     }

@@ -180,7 +180,7 @@ export class WebSocketLink implements Link {
       return;
     }
     this.#driver.fill(WRITE_BATCH_BYTES);
-    const messages = this.#codec.takeOutput();
+    const messages = this.#driver.takeOutput();
     for (const message of messages) socket.send(message);
     if (socket.bufferedAmount > 0 || this.#codec.pendingOutputBytes > 0) {
       this.#retryLater();

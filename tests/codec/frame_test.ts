@@ -135,10 +135,15 @@ Deno.test("frame: a body over 4 MiB is read in place once 4 MiB of it have come,
   const [frame] = decoder.decode(target);
   assertEquals(frame.body, body);
   assertEquals(frame.body.buffer, target.buffer);
-  // A size that no memory holds is gathered on (its join fails as libzmq's
-  // allocation does): not thrown at the reader.
+  // A size that no memory holds is not thrown at the reader; the next
+  // bytes end the connection, as libzmq's failed allocation does.
   const impossible = new codec.FrameDecoder();
   impossible.decode(new Uint8Array([2, 0, 0, 0x10, 0, 0, 0, 0, 0]));
   impossible.decode(new Uint8Array(4 * 1024 * 1024 + 1));
   assertEquals(impossible.directBodyTarget(), undefined);
+  assertThrows(
+    () => impossible.decode(new Uint8Array(100)),
+    codec.ProtocolError,
+    "more than memory holds",
+  );
 });
