@@ -357,13 +357,9 @@ export class WebSocketConnection {
     // client that asks for another path than the one bound reaches us.
     const [method] = head.line.split(" ");
     const key = head.headers.get("sec-websocket-key");
-    const refuse = (
-      status: 400 | 404 | 426,
-      reason: string,
-      kind: "protocol" | "mechanism" = "protocol",
-    ) => {
+    const refuse = (status: 400 | 404 | 426, reason: string) => {
       this.#write(encodeHttpRefusal(status, reason));
-      return new ProtocolError(kind, reason);
+      return new ProtocolError("protocol", reason);
     };
     if (
       method !== "GET" ||
@@ -386,12 +382,14 @@ export class WebSocketConnection {
       this.#inner = this.#connection(true);
     }
     if (!offered.includes(this.#protocol)) {
-      throw refuse(
-        400,
+      // No answer, as libzmq's server gives none: a libzmq client takes an
+      // HTTP refusal for a protocol error and stops for good, a hang-up it
+      // retries (reaching a server restarted with its mechanism).
+      throw new ProtocolError(
+        "mechanism",
         `the client offers ${
           offered.join(", ") || "no sub-protocol"
         }; this endpoint speaks ${this.#protocol}`,
-        "mechanism",
       );
     }
     this.#write(encodeUpgradeResponse(key, this.#protocol));

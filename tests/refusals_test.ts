@@ -78,3 +78,22 @@ Deno.test("a hang-up is no ZAP status: our PLAIN server with no authenticator re
   assertEquals([failed.kind, "statusCode" in failed], ["auth", false]);
   await client.close();
 });
+
+Deno.test("ws: a libzmq client whose mechanism our server does not speak is closed without an answer, as libzmq's server closes it, so it retries (an HTTP refusal would stop it for good)", async () => {
+  await using peer = new LibzmqPeer();
+  await using server = new Pull();
+  await server.bind("ws://127.0.0.1:0/zmq");
+  const client = await peer.open("Push", {
+    plainUsername: "admin",
+    plainPassword: "secret",
+  });
+  await client.connect(server.lastEndpoint!);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const failed = await server.events.wait(
+      "handshake-failed",
+      timeout().signal,
+    );
+    assertEquals(failed.kind, "mechanism");
+  }
+  await client.close();
+});
