@@ -357,7 +357,7 @@ export class WebSocketConnection {
     // client that asks for another path than the one bound reaches us.
     const [method] = head.line.split(" ");
     const key = head.headers.get("sec-websocket-key");
-    const refuse = (status: 400 | 404 | 426, reason: string) => {
+    const refuse = (status: 426, reason: string) => {
       this.#write(encodeHttpRefusal(status, reason));
       return new ProtocolError("protocol", reason);
     };

@@ -183,12 +183,11 @@ export class WebSocketDecoder {
   }
 
   /**
-   * Where the rest of a large payload may be read directly, then passed to
-   * `decode` as is; `undefined` when there is none.
+   * Where the rest of a large payload may be read directly (over 4 MiB, once
+   * 4 MiB have come), then passed to `decode` as is; else `undefined`.
    */
   directTarget(): Uint8Array | undefined {
     const remaining = this.#frameLength - this.#payloadRead;
-    // Over 4 MiB, once 4 MiB have come (as FrameDecoder.directBodyTarget).
     if (
       this.#frameLength < 0 || remaining < DIRECT_READ_BYTES ||
       this.#frameLength > DIRECT_READ_MAX &&
@@ -200,7 +199,7 @@ export class WebSocketDecoder {
       let direct: Uint8Array;
       try {
         direct = new Uint8Array(this.#frameLength);
-      } catch { // more than memory holds: gathered on, as the join would fail
+      } catch { // more than memory holds: its next bytes end the connection
         this.#unallocatable = true;
         return undefined;
       }
@@ -256,7 +255,8 @@ export class WebSocketDecoder {
       );
       const part = chunk.subarray(offset, offset + take);
       if (this.#direct) this.#direct.set(part, this.#payloadRead);
-      else this.#payload.push(part);
+      else if (!this.#unallocatable) this.#payload.push(part);
+      else throw new ProtocolError("protocol", "a frame beyond memory");
       this.#payloadRead += take;
       offset += take;
       if (this.#payloadRead === this.#frameLength) this.#finishFrame(out);

@@ -1318,3 +1318,18 @@ Deno.test("WebSocketDecoder: a payload over 4 MiB is read in place once 4 MiB of
   assertEquals(out[0].payload, payload);
   assertEquals(out[0].payload.buffer, target.buffer);
 });
+
+Deno.test("WebSocketDecoder: a payload whose declared length no memory holds ends the connection at its next bytes, as libzmq's failed allocation", () => {
+  const decoder = new codec.WebSocketDecoder({ masked: false });
+  const out: codec.WebSocketMessage[] = [];
+  // A binary frame declaring 2^50 bytes, then 4 MiB of them.
+  const header = new Uint8Array([0x82, 127, 0, 4, 0, 0, 0, 0, 0, 0]);
+  decoder.decode(header, out);
+  decoder.decode(new Uint8Array(4 * 1024 * 1024), out);
+  assertEquals(decoder.directTarget(), undefined);
+  assertThrows(
+    () => decoder.decode(new Uint8Array(100), out),
+    codec.ProtocolError,
+    "beyond memory",
+  );
+});
