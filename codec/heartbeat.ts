@@ -277,7 +277,8 @@ export class Heartbeat {
       this.#pingHeld = false;
       this.#sent(now);
     }
-    if (!this.#writtenLater) return;
+    // Without PINGs of ours, nothing is held: no chunk need be looked at.
+    if (!this.#writtenLater || this.#interval === 0) return;
     let large = false;
     for (const chunk of chunks) large ||= chunk.length > LARGE_BODY;
     this.#largeInFlight = large;
