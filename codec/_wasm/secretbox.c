@@ -15,8 +15,8 @@
  * state kept between windows. The host writes the key and nonce at
  * params(), each window at buffer(), and calls seal() or open() on it.
  *
- * Speed: Salsa20 runs two blocks at once, each block's diagonals in four
- * SIMD vectors (see VDOUBLE_ROUND). Poly1305 is scalar, 26-bit limbs
+ * Speed: Salsa20 runs four blocks at once, a word of each block per SIMD
+ * vector (see SALSA4). Poly1305 is scalar, 26-bit limbs
  * whose 32x32-bit products fit 64 bits (WebAssembly has no wider
  * multiply), and runs interleaved with the Salsa20 rounds, integer units
  * beside SIMD units: the MAC then costs little more than the cipher.
@@ -181,70 +181,64 @@ static void block1(u8 out[64], const u32 in[16], u32 counter) {
 }
 
 /*
- * Salsa20 on SIMD, a block in four vectors, its diagonals: a = words 0 5
- * 10 15, b = 4 9 14 3, c = 8 13 2 7, d = 12 1 6 11. Lane i of the four is
- * then column i's quarter-round, and, once the lanes of b, c and d are
- * rotated, row i's. Two blocks at a time: their eight vectors and the
- * temporaries fit x64's sixteen SIMD registers. Four blocks, a word of
- * each per vector, did not: V8 spilled them, and took 10% longer at
- * 64 KiB (measured here, seal and open alike).
+ * Salsa20 on SIMD: four blocks at once, a word of each per vector, so
+ * that a double round is DOUBLE_ROUND on vectors, lane i block i's.
+ *
+ * Why four blocks, and why so: a quarter-round is a chain of sixteen
+ * dependent instructions, and two blocks' chains left the vector units
+ * of an AMD EPYC (2.6 GHz, four vector pipes) waiting: XSalsa20-Poly1305
+ * sealed 64 KiB in 74 us with two blocks, each block's diagonals in four
+ * vectors (the layout before 2026-12-05), 49 with four blocks so, and 43
+ * with four a word per vector, which needs no lane rotations between
+ * rounds (measured here, 2026-12-05). Sixteen vectors outgrow x64's
+ * sixteen SIMD registers and V8 spills some: on a Xeon, whose three
+ * vector ports two blocks nearly filled, an earlier session measured the
+ * word layout 10% slower than two blocks in diagonals.
  */
-#define LANES(v, a, b, c, d) wasm_i32x4_shuffle(v, v, a, b, c, d)
 
-#define VDOUBLE_ROUND(a, b, c, d)                                            \
-  (VQUARTER(a, b, c, d), b = LANES(b, 3, 0, 1, 2), c = LANES(c, 2, 3, 0, 1), \
-   d = LANES(d, 1, 2, 3, 0), VQUARTER(a, d, c, b), b = LANES(b, 1, 2, 3, 0), \
-   c = LANES(c, 2, 3, 0, 1), d = LANES(d, 3, 0, 1, 2))
-
-/* Salsa20's input as diagonals; block k's counter goes into c's lane 0. */
-typedef struct {
-  v128_t a, b, c, d;
-} diagonals;
-
-static inline diagonals diagonal_input(const u32 in[16]) {
-  return (diagonals){wasm_i32x4_make(in[0], in[5], in[10], in[15]),
-                     wasm_i32x4_make(in[4], in[9], in[14], in[3]),
-                     wasm_i32x4_make(in[8], in[13], in[2], in[7]),
-                     wasm_i32x4_make(in[12], in[1], in[6], in[11])};
-}
-
-/* A block's diagonals after the rounds, plus its input (c_in: the input's
- * c with the block's counter), in order, XORed into the 64 bytes at o. */
-#define XOR_BLOCK(o, in, va, vb, vc, vd, c_in)                                   \
+/* Words 4k to 4k + 3 of four blocks, a word per vector and a block per
+ * lane, turned into each block's 16 bytes and XORed into o's four blocks. */
+#define TRANSPOSE_XOR(o, k, w0, w1, w2, w3)                                  \
   do {                                                                       \
-    v128_t a_ = wasm_i32x4_add(va, (in).a), b_ = wasm_i32x4_add(vb, (in).b); \
-    v128_t c_ = wasm_i32x4_add(vc, c_in), d_ = wasm_i32x4_add(vd, (in).d);   \
-    v128_t ad = wasm_i32x4_shuffle(a_, d_, 0, 5, 2, 7);                      \
-    v128_t cb = wasm_i32x4_shuffle(c_, b_, 0, 5, 2, 7);                      \
-    v128_t ba = wasm_i32x4_shuffle(b_, a_, 0, 5, 2, 7);                      \
-    v128_t dc = wasm_i32x4_shuffle(d_, c_, 0, 5, 2, 7);                      \
-    v128_t row[4] = {wasm_i32x4_shuffle(ad, cb, 0, 1, 6, 7),                 \
-                     wasm_i32x4_shuffle(ba, dc, 0, 1, 6, 7),                 \
-                     wasm_i32x4_shuffle(cb, ad, 0, 1, 6, 7),                 \
-                     wasm_i32x4_shuffle(dc, ba, 0, 1, 6, 7)};                \
-    for (int w_ = 0; w_ < 4; w_++) {                                         \
-      v128_t m_ = wasm_v128_load((o) + 16 * w_);                             \
-      wasm_v128_store((o) + 16 * w_, wasm_v128_xor(m_, row[w_]));            \
+    v128_t t0 = wasm_i32x4_shuffle(w0, w1, 0, 4, 1, 5);                      \
+    v128_t t1 = wasm_i32x4_shuffle(w2, w3, 0, 4, 1, 5);                      \
+    v128_t t2 = wasm_i32x4_shuffle(w0, w1, 2, 6, 3, 7);                      \
+    v128_t t3 = wasm_i32x4_shuffle(w2, w3, 2, 6, 3, 7);                      \
+    v128_t block_[4] = {wasm_i32x4_shuffle(t0, t1, 0, 1, 4, 5),              \
+                        wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7),              \
+                        wasm_i32x4_shuffle(t2, t3, 0, 1, 4, 5),              \
+                        wasm_i32x4_shuffle(t2, t3, 2, 3, 6, 7)};             \
+    for (int j_ = 0; j_ < 4; j_++) {                                         \
+      u8 *at_ = (o) + 64 * j_ + 16 * (k);                                    \
+      wasm_v128_store(at_, wasm_v128_xor(wasm_v128_load(at_), block_[j_]));  \
     }                                                                        \
   } while (0)
 
-/* Blocks `first` and first + 1 after the input's counter, XORed into the
- * 128 bytes at o; MAC_STEP runs after each double round, with i its
- * number, so that Poly1305's integer work overlaps the SIMD work. The
- * input's counter is a multiple of 4: adding up to 3 carries nowhere. */
-#define SALSA2(o, in, first, MAC_STEP)                                       \
+/* The four blocks from in's counter (a multiple of 4: adding up to 3
+ * carries nowhere), XORed into the 256 bytes at o; MAC_STEP runs after
+ * each double round, with i its number, so that Poly1305's integer work
+ * overlaps the SIMD work. */
+#define SALSA4(o, in, MAC_STEP)                                              \
   do {                                                                       \
-    v128_t c0_ = wasm_i32x4_add((in).c, wasm_i32x4_make(first, 0, 0, 0));    \
-    v128_t c1_ = wasm_i32x4_add((in).c, wasm_i32x4_make(first + 1, 0, 0, 0)); \
-    v128_t a0 = (in).a, b0 = (in).b, c0 = c0_, d0 = (in).d;                  \
-    v128_t a1 = (in).a, b1 = (in).b, c1 = c1_, d1 = (in).d;                  \
+    v128_t y[16];                                                            \
+    for (int k_ = 0; k_ < 16; k_++) y[k_] = wasm_i32x4_splat((in)[k_]);      \
+    y[8] = wasm_i32x4_add(y[8], wasm_i32x4_make(0, 1, 2, 3));                \
+    v128_t x0 = y[0], x1 = y[1], x2 = y[2], x3 = y[3], x4 = y[4], x5 = y[5], \
+           x6 = y[6], x7 = y[7], x8 = y[8], x9 = y[9], x10 = y[10],          \
+           x11 = y[11], x12 = y[12], x13 = y[13], x14 = y[14], x15 = y[15];  \
     for (u32 i = 0; i < 10; i++) {                                           \
-      VDOUBLE_ROUND(a0, b0, c0, d0);                                         \
-      VDOUBLE_ROUND(a1, b1, c1, d1);                                         \
+      DOUBLE_ROUND(VQUARTER);                                                \
       MAC_STEP;                                                              \
     }                                                                        \
-    XOR_BLOCK(o, in, a0, b0, c0, d0, c0_);                                   \
-    XOR_BLOCK((o) + 64, in, a1, b1, c1, d1, c1_);                            \
+    TRANSPOSE_XOR(o, 0, wasm_i32x4_add(x0, y[0]), wasm_i32x4_add(x1, y[1]),  \
+                  wasm_i32x4_add(x2, y[2]), wasm_i32x4_add(x3, y[3]));       \
+    TRANSPOSE_XOR(o, 1, wasm_i32x4_add(x4, y[4]), wasm_i32x4_add(x5, y[5]),  \
+                  wasm_i32x4_add(x6, y[6]), wasm_i32x4_add(x7, y[7]));       \
+    TRANSPOSE_XOR(o, 2, wasm_i32x4_add(x8, y[8]), wasm_i32x4_add(x9, y[9]),  \
+                  wasm_i32x4_add(x10, y[10]), wasm_i32x4_add(x11, y[11]));   \
+    TRANSPOSE_XOR(o, 3, wasm_i32x4_add(x12, y[12]),                          \
+                  wasm_i32x4_add(x13, y[13]), wasm_i32x4_add(x14, y[14]),    \
+                  wasm_i32x4_add(x15, y[15]));                               \
   } while (0)
 
 /* Keystream from in's counter on into ks, enough for `bytes` (at most
@@ -256,9 +250,7 @@ static void keystream(u8 ks[256], const u32 in[16], u32 bytes) {
     if (bytes > 64) block1(ks + 64, in, in[8] + 1);
   } else {
     __builtin_memset(ks, 0, 256);
-    diagonals v = diagonal_input(in);
-    SALSA2(ks, v, 0, (void)0);
-    SALSA2(ks + 128, v, 2, (void)0);
+    SALSA4(ks, in, (void)0);
   }
 }
 
@@ -370,9 +362,9 @@ static struct {
 /*
  * XORs `groups` whole groups at p with the keystream from run's counter,
  * advancing it, and with each group MACs the ciphertext from *mac up to
- * `lag` bytes past the group's start, a Poly1305 block per double round,
+ * `lag` bytes past the group's start, two Poly1305 blocks per double round,
  * so that the integer units run Poly1305 while the SIMD units run Salsa20.
- * Sealing MACs what it has encrypted so far (lag 0); opening MACs the half
+ * Sealing MACs what it has encrypted so far (lag 0); opening MACs the
  * group it is about to decrypt (lag 256), before the decryption overwrites
  * it.
  */
@@ -380,19 +372,16 @@ static void crypt_groups(u8 *p, u32 groups, const u8 **mac, u32 lag) {
   u32 *in = run.in;
   POLY_LOAD(&run.st);
   const u8 *q = *mac;
-  diagonals v = diagonal_input(in);
   for (; groups; groups--, p += GROUP) {
-    /* 0 or 8: a block per double round, 16 in the group's two halves. */
+    /* 7 (the head's 224 bytes), 8 or 0: two blocks per double round. */
     u32 pairs = (u32)(p + lag - q) / 32;
-    for (u32 half = 0; half < 2; half++) {
-      SALSA2(p + 128 * half, v, 2 * half, if (i < pairs) {
-        POLY_BLOCK(q, 1ull << 24);
-        q += 16;
-      });
-    }
-    v.c = wasm_i32x4_add(v.c, wasm_i32x4_make(4, 0, 0, 0));
+    SALSA4(p, in, if (i < pairs) {
+      POLY_BLOCK(q, 1ull << 24);
+      POLY_BLOCK(q + 16, 1ull << 24);
+      q += 32;
+    });
     /* Past 2^32 blocks (256 GiB) the counter carries into word 9. */
-    if ((in[8] += 4) == 0) v.b = wasm_i32x4_replace_lane(v.b, 1, ++in[9]);
+    if ((in[8] += 4) == 0) ++in[9];
   }
   POLY_STORE(&run.st);
   *mac = q;
