@@ -65,6 +65,9 @@ export class Metadata implements Iterable<[string, Uint8Array]> {
    */
   get(name: string): Uint8Array | undefined {
     const wanted = name.toLowerCase();
+    // A peer's metadata is read this way during every handshake: its wire
+    // form is searched without making a string or a view per property.
+    if (this.#wire) return _wireValue(this.#wire, wanted);
     for (const [key, value] of this) {
       if (key.toLowerCase() === wanted) return value;
     }
@@ -180,6 +183,52 @@ export function parseMetadata(bytes: Uint8Array): Metadata {
 function _readLength(bytes: Uint8Array, offset: number): number {
   return (bytes[offset] * 0x1000000) + (bytes[offset + 1] << 16) +
     (bytes[offset + 2] << 8) + bytes[offset + 3];
+}
+
+/**
+ * The value of the property named `wanted` (lower case) in validated wire
+ * bytes. ASCII names are compared byte by byte, folding case; a name with
+ * other characters is decoded and lowered as {@linkcode Metadata.get} does.
+ */
+function _wireValue(
+  wire: Uint8Array,
+  wanted: string,
+): Uint8Array | undefined {
+  let offset = 0;
+  while (offset < wire.length) {
+    const nameLength = wire[offset];
+    const nameAt = offset + 1;
+    offset = nameAt + nameLength;
+    const valueLength = _readLength(wire, offset);
+    offset += 4;
+    if (_nameIs(wire, nameAt, nameLength, wanted)) {
+      return wire.subarray(offset, offset + valueLength);
+    }
+    offset += valueLength;
+  }
+  return undefined;
+}
+
+/** Whether the name at `at` of `length` bytes, lowered, is `wanted`. */
+function _nameIs(
+  wire: Uint8Array,
+  at: number,
+  length: number,
+  wanted: string,
+): boolean {
+  for (let i = 0; i < length; i++) {
+    if (wire[at + i] > 0x7f) {
+      const name = utf8Text(wire.subarray(at, at + length));
+      return name.toLowerCase() === wanted;
+    }
+  }
+  if (length !== wanted.length) return false;
+  for (let i = 0; i < length; i++) {
+    const byte = wire[at + i];
+    const lower = byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte;
+    if (lower !== wanted.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 /** The entries of validated wire bytes, made as they are read. */

@@ -24,6 +24,7 @@ import type {
 export type { LinkCodec } from "./_codec_driver.ts";
 
 const WRITE_BATCH_BYTES = 128 * 1024;
+const _NO_CHUNKS: Uint8Array[] = [];
 
 /**
  * The codec options of a stream link's connection: the link writes out each
@@ -124,6 +125,10 @@ export class StreamLink implements Link {
   #idleWaiters: (() => void)[] | undefined;
   #closedByPeer = false;
   #ended!: (end: LinkEnd) => void;
+  /** The batch being written: its chunks, which one, and how far into it. */
+  #chunks: Uint8Array[] = _NO_CHUNKS;
+  #chunkIndex = 0;
+  #chunkOffset = 0;
 
   /**
    * Wraps a stream; nothing moves until {@linkcode StreamLink.start}.
@@ -306,34 +311,45 @@ export class StreamLink implements Link {
     }
     this.#writer = "writing";
     this.#wokenWhileWriting = false;
-    this.#writeChunks(chunks, 0, 0);
+    this.#chunks = chunks;
+    this.#chunkIndex = 0;
+    this.#chunkOffset = 0;
+    this.#writeChunk();
   };
 
-  #writeChunks(chunks: Uint8Array[], index: number, offset: number): void {
-    const chunk = chunks[index];
+  /** Writes the rest of the chunk under way: in fields, not closures, as
+   * each hop of a round trip passes here. */
+  #writeChunk(): void {
+    const chunk = this.#chunks[this.#chunkIndex];
+    const offset = this.#chunkOffset;
     let write: Promise<number>;
     try {
       write = this.#stream.write(offset === 0 ? chunk : chunk.subarray(offset));
     } catch {
       return this.#writeFailed();
     }
-    write.then(
-      (count) => {
-        if (this.#closed) return this.#endWriter();
-        offset += count;
-        if (offset < chunk.length) {
-          return this.#writeChunks(chunks, index, offset);
-        }
-        if (index + 1 < chunks.length) {
-          return this.#writeChunks(chunks, index + 1, 0);
-        }
-        this.#written();
-      },
-      () => this.#writeFailed(),
-    );
+    write.then(this.#onWritten, this.#onWritten);
   }
 
+  /** One callback for both outcomes: a failed write is no count. */
+  #onWritten = (count: unknown): void => {
+    if (typeof count !== "number") return this.#writeFailed();
+    if (this.#closed) return this.#endWriter();
+    const chunks = this.#chunks;
+    this.#chunkOffset += count;
+    if (this.#chunkOffset < chunks[this.#chunkIndex].length) {
+      return this.#writeChunk();
+    }
+    if (++this.#chunkIndex < chunks.length) {
+      this.#chunkOffset = 0;
+      return this.#writeChunk();
+    }
+    this.#chunks = _NO_CHUNKS;
+    this.#written();
+  };
+
   #writeFailed(): void {
+    this.#chunks = _NO_CHUNKS;
     this.close();
     this.#endWriter();
   }
