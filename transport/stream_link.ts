@@ -349,7 +349,6 @@ export class StreamLink implements Link {
   };
 
   #writeFailed(): void {
-    this.#chunks = _NO_CHUNKS;
     this.close();
     this.#endWriter();
   }
@@ -366,6 +365,8 @@ export class StreamLink implements Link {
   }
 
   #endWriter(): void {
+    // However it ended (closed mid-write too), the batch is not kept.
+    this.#chunks = _NO_CHUNKS;
     if (this.#writer === "ended") return;
     this.#writer = "ended";
     this.#stopped();
