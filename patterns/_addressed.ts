@@ -103,8 +103,10 @@ export class Addressed implements Routing {
     const existing = wanted && this.#peers.get(bytesKey(wanted));
     if (existing && existing !== pipe) {
       // libzmq ignores a second peer with a routing id already in use,
-      // unless handing over: the old peer keeps its unread messages under
-      // a generated id, and is heard no more.
+      // unless handing over: the old peer moves to a generated id, and is
+      // heard no more. Its pipe is terminated there, and reads nothing
+      // more: what it sent and was not read yet is dropped (counted unread
+      // at close).
       if (!this.#settings.routerHandover) {
         this.#forget(pipe);
         // Each link stands for libzmq's new pipe, read afresh.
@@ -113,6 +115,8 @@ export class Addressed implements Routing {
         return true;
       }
       this.#forget(existing);
+      this.#host.withheld += existing.inbound.length;
+      existing.inbound.clear();
       existing.routingId = this.#ids.next(inUse);
       this.#peers.set(bytesKey(existing.routingId), existing);
       existing.unheard = "handedOver";

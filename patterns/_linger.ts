@@ -60,11 +60,13 @@ export async function shutdown(
   // What is queued for an inproc peer is already its, as in libzmq's one
   // pipe: no linger drops it.
   for (const link of core.links.keys()) link.surrender?.();
-  // Linger 0 drops what is queued now, before a wait lets a link write it
-  // (links write within microtasks of a send).
   let dropped = 0;
   const leaving = endpoints.leavingPipes();
   if (linger === 0) {
+    // What the links write without waiting for a peer goes first, as
+    // libzmq's I/O thread has moved a live peer's messages to the kernel
+    // by the time its socket closes; the rest is dropped.
+    await _writeWithoutWaiting(core, [...core.pipes, ...leaving]);
     for (const pipe of core.pipes) dropped += pipe.dropOutbound();
     for (const pipe of leaving) dropped += pipe.dropOutbound();
     core.progress(); // a disconnect waiting for those ends its wait
@@ -100,6 +102,26 @@ export async function shutdown(
   await core.whenServed();
   for (const pipe of [...core.pipes]) core.remove(pipe);
   return { dropped, unread };
+}
+
+/**
+ * Gives the links a turn of the event loop, if anything is queued: a write
+ * under way settles, and what the pipes hold goes in the next, which the
+ * kernel takes at once unless the peer is slow. Never waits for a peer.
+ */
+async function _writeWithoutWaiting(
+  core: SocketCore,
+  pipes: Pipe[],
+): Promise<void> {
+  if (!pipes.some((pipe) => pipe.outbound.length > 0)) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const turn = new Promise<void>((resolve) => timer = setTimeout(resolve, 0));
+  const links = [...core.links.keys()];
+  await Promise.race([
+    Promise.all(links.map((link) => link.whenFlushed())),
+    turn,
+  ]);
+  clearTimeout(timer);
 }
 
 /**

@@ -116,8 +116,8 @@ export class Pipe {
   probed = false;
   /** Messages read from this link of an anonymous ROUTER peer (dropped). */
   anonymousRead = 0;
-  readonly #sendHighWaterMark: number;
-  readonly #receiveHighWaterMark: number;
+  #sendHighWaterMark: number;
+  #receiveHighWaterMark: number;
   #subscriptions: SubscriptionTrie | undefined;
   /**
    * Control actions to write in line with the messages (an XSUB's
@@ -158,6 +158,15 @@ export class Pipe {
   /** Whether the socket routes messages to this pipe. */
   get attached(): boolean {
     return this.state === "attached" || this.state === "ready";
+  }
+
+  /**
+   * Changes both marks, as the socket's options changed: what is queued
+   * stays, a lower mark only stops more from coming.
+   */
+  setHighWaterMarks(send: number, receive: number): void {
+    this.#sendHighWaterMark = send;
+    this.#receiveHighWaterMark = receive;
   }
 
   /** Whether the outbound queue is at its high-water mark. */

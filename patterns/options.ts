@@ -19,7 +19,10 @@ export interface SocketOptions {
   /**
    * How long `close()` waits for queued messages to be written, in ms.
    * Default 1000 (libzmq waits forever by default; we never hang). -1 waits
-   * as long as it takes, 0 drops them at once. What is queued for an
+   * as long as it takes, 0 waits for no peer: what the kernel takes at once
+   * still goes (messages sent just before `close()` reach a live peer, as
+   * libzmq's I/O thread has written them by then), the rest is dropped.
+   * What is queued for an
    * `inproc://` peer in the same isolate is the peer's already, as in
    * libzmq's one pipe: close (and disconnect) hand it over at once,
    * whatever the linger, as far as the peer keeps it (not a peer that is

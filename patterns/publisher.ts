@@ -5,6 +5,7 @@
  */
 
 import type { SocketType } from "../codec/socket_type.ts";
+import type { Message } from "./message.ts";
 import type { SocketOptions } from "./options.ts";
 import { Socket } from "./socket.ts";
 import { FanOut } from "./_fan_out.ts";
@@ -15,12 +16,15 @@ import { combine, defineRouting } from "./_routing.ts";
 export interface PublisherOptions extends SocketOptions {
   /** Send each message to the subscribers none of whose subscriptions match it, instead (ZMQ_INVERT_MATCHING; their SUBs must invert too). */
   invertMatching?: boolean;
+  /** Make `send` wait instead of dropping when a subscriber is at its high-water mark (ZMQ_XPUB_NODROP, which libzmq takes on a PUB too). */
+  xpubNoDrop?: boolean;
 }
 
 /**
  * Sends each message to every subscriber whose subscriptions match its
  * first frame (filtering happens here, at the publisher). A subscriber at
- * its high-water mark misses the message; `send` never waits.
+ * its high-water mark misses the message; `send` never waits, unless
+ * {@linkcode PublisherOptions.xpubNoDrop} is set.
  *
  * @example
  * ```ts
@@ -37,6 +41,8 @@ export class Publisher extends Socket {
   static readonly socketType: SocketType = "PUB";
   /** See {@linkcode PublisherOptions.invertMatching}. */
   invertMatching: boolean;
+  /** See {@linkcode PublisherOptions.xpubNoDrop}. */
+  xpubNoDrop: boolean;
 
   /**
    * Makes a PUB socket.
@@ -46,14 +52,25 @@ export class Publisher extends Socket {
   constructor(options: PublisherOptions = {}) {
     super((new.target as typeof Publisher).socketType, options);
     this.invertMatching = options.invertMatching ?? false;
+    this.xpubNoDrop = options.xpubNoDrop ?? false;
   }
 }
 
-defineRouting<Publisher>(
-  "PUB",
-  (socket, host) =>
-    combine(new FanOut(host, true, socket), {
+defineRouting<Publisher>("PUB", (socket, host) => {
+  const fanOut = new FanOut(host, true, socket);
+  return combine(
+    {
+      fansOut: true,
+      // xpubNoDrop: a send waits for a full subscriber of its message.
+      send: (frames: Message) =>
+        !(socket.xpubNoDrop && fanOut.blocked(frames)) && fanOut.send(frames),
+    },
+    fanOut,
+    {
       // A PUB has no use for messages from its subscribers: drop them.
       arrived: (pipe: Pipe) => pipe.inbound.clear(),
-    }),
-);
+      // A cancel may take a full subscriber out of a waiting send's way.
+      subscription: () => host.retrySends(),
+    },
+  );
+});

@@ -22,8 +22,8 @@ export interface RouterOptions extends SocketOptions {
    * When a peer announces a routing id already in use, give it the id
    * instead of ignoring the newcomer (ZMQ_ROUTER_HANDOVER): for clients that
    * reconnect faster than the old connection is noticed dead. As libzmq,
-   * the old peer's unread messages stay readable under a generated id, and
-   * its connection stays open but unheard: read no more, so it feels
+   * the old peer's messages not read yet are dropped (libzmq terminates its
+   * pipe), and its connection stays open but unheard: read no more, so it feels
    * backpressure (dropped, a live old peer would reconnect and take the id
    * back, every reconnect interval). Without handover, the newcomer is the
    * one kept unheard.

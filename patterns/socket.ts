@@ -23,6 +23,7 @@ import { closedError, SocketCore } from "./_core.ts";
 import { Endpoints } from "./_endpoints.ts";
 import { iterateMessages, type MessageSource } from "./_message_iterator.ts";
 import { cutLinger, shutdown } from "./_linger.ts";
+import { setHighWaterMark } from "./_high_water_marks.ts";
 import { mechanismFactory } from "./_mechanism_factory.ts";
 import {
   checkOption,
@@ -74,22 +75,19 @@ export abstract class Socket<M extends Message = Message>
   readonly context: Context;
   /** What happens to the socket's connections. */
   readonly events: SocketEvents;
-  /** See {@linkcode SocketOptions.sendHighWaterMark}; applies to new peers. */
+  /** See {@linkcode SocketOptions.sendHighWaterMark}; applies to every peer. */
   get sendHighWaterMark(): number {
     return this.#options.sendHighWaterMark;
   }
   set sendHighWaterMark(value: number) {
-    this.#options.sendHighWaterMark = checkOption("sendHighWaterMark", value);
+    setHighWaterMark(this.#core, this.#options, "sendHighWaterMark", value);
   }
-  /** See {@linkcode SocketOptions.receiveHighWaterMark}; applies to new peers. */
+  /** See {@linkcode SocketOptions.receiveHighWaterMark}; applies to every peer. */
   get receiveHighWaterMark(): number {
     return this.#options.receiveHighWaterMark;
   }
   set receiveHighWaterMark(value: number) {
-    this.#options.receiveHighWaterMark = checkOption(
-      "receiveHighWaterMark",
-      value,
-    );
+    setHighWaterMark(this.#core, this.#options, "receiveHighWaterMark", value);
   }
   /** See {@linkcode SocketOptions.linger}. */
   get linger(): number {

@@ -22,8 +22,6 @@ export interface XPublisherOptions extends PublisherOptions {
   xpubVerbose?: boolean;
   /** Pass on every subscription and every cancellation, not only the first and the last (ZMQ_XPUB_VERBOSER). */
   xpubVerboser?: boolean;
-  /** Make `send` wait instead of dropping when a subscriber is at its high-water mark (ZMQ_XPUB_NODROP). */
-  xpubNoDrop?: boolean;
   /** A message sent to each subscriber as soon as it connects, once per peer this socket connects to (each link with `immediate`), ahead of what is sent before its handshake; until then it waits in that peer's queue as if sent (close's linger waits for it) (ZMQ_XPUB_WELCOME_MSG). */
   xpubWelcomeMessage?: string | Uint8Array;
   /** Pass on every subscription and cancellation and apply none: the application applies them with {@linkcode XPublisher.subscribe} and {@linkcode XPublisher.unsubscribe} (ZMQ_XPUB_MANUAL). */
@@ -60,8 +58,6 @@ export interface XPublisherOptions extends PublisherOptions {
 export class XPublisher extends Publisher {
   /** Announced as XPUB. */
   static override readonly socketType: SocketType = "XPUB";
-  /** See {@linkcode XPublisherOptions.xpubNoDrop}. */
-  xpubNoDrop: boolean;
   /** See {@linkcode XPublisherOptions.xpubWelcomeMessage}. */
   xpubWelcomeMessage: Uint8Array | undefined;
   /** See {@linkcode XPublisherOptions.xpubManual}. */
@@ -79,7 +75,6 @@ export class XPublisher extends Publisher {
     this.#everyCancel = options.xpubVerboser ?? false;
     this.#everySubscription = (options.xpubVerbose ?? false) ||
       this.#everyCancel;
-    this.xpubNoDrop = options.xpubNoDrop ?? false;
     this.xpubWelcomeMessage = typeof options.xpubWelcomeMessage === "string"
       ? new TextEncoder().encode(options.xpubWelcomeMessage)
       : options.xpubWelcomeMessage;
