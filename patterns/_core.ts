@@ -120,8 +120,12 @@ export class SocketCore implements RoutingHost, SessionHost {
     if (pipe.state !== "new") return;
     pipe.state = "attached";
     this.pipes.add(pipe);
-    // An `immediate` connect pipe comes back as itself: counted live again.
+    // An `immediate` connect pipe comes back as itself: counted live again,
+    // with the marks set while it was away (libzmq makes its pipe anew).
     this.#departed.delete(pipe);
+    const { sendHighWaterMark: send, receiveHighWaterMark: receive } =
+      this.#settings;
+    pipe.setHighWaterMarks(send, receive);
     this.routing.attach?.(pipe);
     this.retrySends();
   }
@@ -138,10 +142,7 @@ export class SocketCore implements RoutingHost, SessionHost {
     pipe.dropControl();
   }
 
-  /**
-   * Routes nothing more to a pipe, whose link may still write what is
-   * queued (`disconnect` within linger); {@linkcode remove} ends it.
-   */
+  /** Routes nothing more to a pipe, whose link may still write its queue. */
   retire(pipe: Pipe): void {
     if (!pipe.attached) return;
     pipe.state = "removed";
@@ -259,10 +260,7 @@ export class SocketCore implements RoutingHost, SessionHost {
     });
   }
 
-  /**
-   * The next message if one is queued and no receive waits before it, as
-   * `receive` would resolve at once with it; `undefined` otherwise.
-   */
+  /** The next message if one is queued and no receive waits before it. */
   takeQueued(): Message | undefined {
     if (this.closed || this.#receivers.length > 0) return undefined;
     return this.#take();

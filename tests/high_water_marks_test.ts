@@ -4,17 +4,21 @@
  * (libzmq 4.3.4 and 4.3.5, in the same scenarios: 5 sends after 1000 → 5,
  * 50 after 5 → 50, no limit after 5 → 0).
  */
-import { assertEquals, assertRejects } from "@std/assert";
+import { assert, assertEquals, assertRejects } from "@std/assert";
 import { Pull, Push, ZmqError } from "../mod.ts";
 import { coreOf } from "../patterns/_core.ts";
 import { freePort, timeout, until } from "./_helpers.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 
 /** Sends until EAGAIN (at most `most`), with a send timeout of 0: how many went. */
-async function sendsUntilFull(push: Push, most: number): Promise<number> {
+async function sendsUntilFull(
+  push: Push,
+  most: number,
+  body: string | Uint8Array = "m",
+): Promise<number> {
   for (let sent = 0; sent < most; sent++) {
     try {
-      await push.send("m");
+      await push.send(body);
     } catch (error) {
       if (error instanceof ZmqError && error.code === "EAGAIN") return sent;
       throw error;
@@ -79,4 +83,24 @@ Deno.test("a raised receiveHighWaterMark lets a link paused at the old mark read
   for (let i = 1; i <= count; i++) {
     assertEquals(new TextDecoder().decode((await pull.receive())[0]), `m${i}`);
   }
+});
+
+Deno.test("a mark set while an immediate connect waits for its peer applies once the peer comes, a libzmq PULL that reads nothing", async () => {
+  await using peer = new LibzmqPeer();
+  const port = freePort();
+  await using push = new Push({
+    immediate: true,
+    sendHighWaterMark: 1000,
+    linger: 0,
+  });
+  push.connect(`tcp://127.0.0.1:${port}`);
+  push.sendHighWaterMark = 5;
+  const pull = await peer.open("Pull", { receiveHighWaterMark: 1 });
+  await pull.bind(`tcp://127.0.0.1:${port}`);
+  await push.events.wait("handshake-succeeded", timeout().signal);
+  push.sendTimeout = 0;
+  // The kernel's buffers take a few 64 KiB messages whatever the mark; at
+  // the old mark of 1000, over a thousand went.
+  const sent = await sendsUntilFull(push, 3000, new Uint8Array(64 * 1024));
+  assert(sent < 100, `${sent} sends before EAGAIN`);
 });
