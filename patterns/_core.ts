@@ -149,7 +149,7 @@ export class SocketCore implements RoutingHost, SessionHost {
     this.pipes.delete(pipe);
     if (pipe.inbound.length > 0) this.#noteDeparted(pipe);
     this.routing.detach?.(pipe);
-    // A send held back for this peer (XPUB's xpubNoDrop) may go now.
+    // A send held back for this peer (xpubNoDrop) may go now.
     this.retrySends();
     this.progress();
   }

@@ -324,8 +324,8 @@ export class Endpoints {
   /**
    * Stops dialling one `connect` pipe, closes its link and drops it: with
    * `linger`, once its link has written what was queued, or after `linger`
-   * ms (-1: however long it takes), as libzmq's `zmq_disconnect`; nothing
-   * more is routed to it meanwhile.
+   * ms (-1: however long it takes; 0: what it writes without waiting), as
+   * libzmq's `zmq_disconnect`; nothing more is routed to it meanwhile.
    */
   async #drop(entry: _Connected, linger = 0): Promise<void> {
     this.#forget(entry);
@@ -342,7 +342,7 @@ export class Endpoints {
     const connecting = linger !== 0 && !pipe.link &&
       (pipe.outbound.length > 0 || pipe.controlPending);
     const closing = connecting ? undefined : dialer.close();
-    if (linger !== 0 && (pipe.link || connecting)) {
+    if (pipe.link || connecting) {
       this.#leaving.set(dialer, pipe);
       // Its own linger holds while the socket closes too (as libzmq's
       // session keeps it): close drops what is left at its own.

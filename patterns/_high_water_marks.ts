@@ -34,7 +34,9 @@ export function setHighWaterMark(
     const wasFull = pipe.full;
     pipe.setHighWaterMarks(send, receive);
     if (wasFull && !pipe.full) core.routing.drained?.(pipe);
-    if (!pipe.inboundFull && !pipe.unheard) pipe.link?.resume();
+    // Only a link paused at the mark: not one unheard, or being dropped.
+    const heard = core.routing.heard?.(pipe) ?? true;
+    if (pipe.attached && heard && !pipe.inboundFull) pipe.link?.resume();
   }
   core.retrySends();
 }

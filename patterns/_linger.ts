@@ -104,29 +104,24 @@ export async function shutdown(
   return { dropped, unread };
 }
 
+/** Whether a pipe has messages or control actions waiting to be written. */
+const _queued = (pipe: Pipe): boolean =>
+  pipe.outbound.length > 0 || pipe.controlPending;
+
 /**
- * Gives the links a turn of the event loop, if anything is queued: a write
- * under way settles, and what the pipes hold goes in the next, which the
- * kernel takes at once unless the peer is slow. Never waits for a peer.
+ * Gives the links a turn of the event loop, if anything is queued (a flush
+ * at linger 0): a write under way settles, and what the pipes hold goes in
+ * the next, which the kernel takes at once unless the peer is slow.
  */
-async function _writeWithoutWaiting(
-  core: SocketCore,
-  pipes: Pipe[],
-): Promise<void> {
-  if (!pipes.some((pipe) => pipe.outbound.length > 0)) return;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const turn = new Promise<void>((resolve) => timer = setTimeout(resolve, 0));
-  const links = [...core.links.keys()];
-  await Promise.race([
-    Promise.all(links.map((link) => link.whenFlushed())),
-    turn,
-  ]);
-  clearTimeout(timer);
+function _writeWithoutWaiting(core: SocketCore, pipes: Pipe[]): Promise<void> {
+  if (!pipes.some(_queued)) return Promise.resolve();
+  return _flush(core, pipes, () => [...core.links.keys()], 0);
 }
 
 /**
  * Waits until what is queued for one pipe (`disconnect`) is written, or
- * `linger` ms (-1: forever).
+ * `linger` ms (-1: forever; 0: a turn of the event loop, for what its link
+ * writes without waiting).
  */
 export function flushPipe(
   core: SocketCore,
@@ -165,12 +160,10 @@ async function _flush(
   // Nothing is queued while closing, so a pipe found drained stays so: the
   // list only shrinks, from its end, and each progress looks at O(1) pipes
   // (a scan of every pipe per progress made closing N peers O(N²)).
-  const queued = (pipe: Pipe) =>
-    pipe.outbound.length > 0 || pipe.controlPending;
-  const waiting = pipes.filter(queued);
+  const waiting = pipes.filter(_queued);
   try {
     while (!expired) {
-      while (waiting.length > 0 && !queued(waiting.at(-1)!)) waiting.pop();
+      while (waiting.length > 0 && !_queued(waiting.at(-1)!)) waiting.pop();
       if (waiting.length === 0) {
         await Promise.race([
           Promise.all(links().map((link) => link.whenFlushed())),

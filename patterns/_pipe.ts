@@ -97,8 +97,8 @@ export class Pipe {
    * A ROUTER peer connected but not heard, as libzmq keeps it rather than
    * have it reconnect every interval: `anonymous`, a newcomer whose routing
    * id another has (no handover); `handedOver`, the old holder of an id a
-   * newcomer took, what it sent before still readable, and nothing sent to
-   * it. Either is read no more (backpressure), as libzmq's session without
+   * newcomer took, what it sent and was not read dropped, and nothing sent
+   * to it. Either is read no more (backpressure), as libzmq's session without
    * a pipe stops its engine. A field, not a set: a ROUTER looks at it for
    * each message sent.
    */

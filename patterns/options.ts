@@ -22,11 +22,11 @@ export interface SocketOptions {
    * as long as it takes, 0 waits for no peer: what the kernel takes at once
    * still goes (messages sent just before `close()` reach a live peer, as
    * libzmq's I/O thread has written them by then), the rest is dropped.
-   * What is queued for an
-   * `inproc://` peer in the same isolate is the peer's already, as in
-   * libzmq's one pipe: close (and disconnect) hand it over at once,
-   * whatever the linger, as far as the peer keeps it (not a peer that is
-   * itself leaving: what it refuses waits for the linger as usual).
+   * What is queued for an `inproc://` peer in the same isolate is the
+   * peer's already, as in libzmq's one pipe: close (and disconnect) hand it
+   * over at once, whatever the linger, as far as the peer keeps it (not a
+   * peer that is itself leaving: what it refuses waits for the linger as
+   * usual).
    * Set to 0 while `close()` waits, it ends the wait (dropping the rest).
    */
   linger?: number;

@@ -339,7 +339,7 @@ export abstract class Socket<M extends Message = Message>
   /**
    * Stops connecting to an endpoint: nothing more is sent to it, what is
    * queued for it is written within `linger` (as libzmq's `zmq_disconnect`;
-   * with linger 0, dropped), then its connection closes. Settles then.
+   * with linger 0, what goes without waiting), then its connection closes.
    *
    * @param endpoint As given to `connect`.
    * @throws {ZmqError} `ENOENT` if not connected to it.

@@ -57,7 +57,7 @@ Deno.test("a send waiting at the send mark goes through once the mark is raised"
   await push.send("first", timeout());
   let waited = true;
   const second = push.send("second", timeout()).then(() => waited = false);
-  await Promise.resolve();
+  await new Promise((resolve) => setTimeout(resolve));
   assertEquals(waited, true, "sent past the mark");
   push.sendHighWaterMark = 2;
   await second;

@@ -31,9 +31,11 @@ for (const ours of ["connects", "binds"] as const) {
         for (let i = 0; i < 10; i++) {
           await push.send([`${round}.${i}`, "", LONG], timeout());
         }
-      } finally {
-        assertEquals((await push.close()).dropped, 0, `round ${round}`);
+      } catch (error) {
+        await push.close();
+        throw error;
       }
+      assertEquals((await push.close()).dropped, 0, `round ${round}`);
       for (let i = 0; i < 10; i++) {
         const frames = (await pull.receive()).map(decode);
         assertEquals(frames, [`${round}.${i}`, "", LONG]);
@@ -41,6 +43,25 @@ for (const ours of ["connects", "binds"] as const) {
     }
   });
 }
+
+Deno.test("linger 0: what our PUSH sent just before disconnect() reaches a libzmq PULL, as libzmq's zmq_disconnect delivers it", async () => {
+  await using peer = new LibzmqPeer();
+  const pull = await peer.open("Pull");
+  const endpoint = await pull.bind("tcp://127.0.0.1:0");
+  await using push = new Push({ linger: 0 });
+  for (let round = 0; round < 3; round++) {
+    push.connect(endpoint);
+    await push.events.wait("handshake-succeeded", timeout().signal);
+    for (let i = 0; i < 10; i++) {
+      await push.send([`${round}.${i}`, "", LONG], timeout());
+    }
+    await push.disconnect(endpoint);
+    for (let i = 0; i < 10; i++) {
+      const frames = (await pull.receive()).map(decode);
+      assertEquals(frames, [`${round}.${i}`, "", LONG]);
+    }
+  }
+});
 
 Deno.test("linger 0: a close waits for no libzmq PULL that stopped reading; what the kernel did not take is dropped and counted, and what came is whole and in order", async () => {
   await using peer = new LibzmqPeer();

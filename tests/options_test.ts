@@ -329,7 +329,8 @@ Deno.test("routerHandover: a peer reusing a routing id takes it over", async (t)
         assert(!router.readable, "the old peer's unread message was kept");
         // The old peer moved to a generated id, as libzmq's.
         const old = [...coreOf(router).pipes].find((p) => p.unheard);
-        const id = old!.routingId!;
+        const id = old?.routingId;
+        if (!id) throw new Error("no peer was handed over");
         assertEquals([id.length, id[0]], [5, 0]);
         await second.send(["from second"]);
         assertEquals((await router.receive(timeout())).map(decode), [
@@ -373,7 +374,9 @@ Deno.test("routerHandover: a peer reusing a routing id takes it over", async (t)
       }
       await first.close();
       await second.close();
-      await router.close();
+      const { unread } = await router.close();
+      // The old peer's dropped message counts as unread, as libzmq's.
+      if (handover) assert(unread >= 1, `${unread} unread`);
     });
   }
 });

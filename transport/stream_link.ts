@@ -317,8 +317,10 @@ export class StreamLink implements Link {
     this.#writeChunk();
   };
 
-  /** Writes the rest of the chunk under way: in fields, not closures, as
-   * each hop of a round trip passes here. */
+  /**
+   * Writes the rest of the chunk under way: in fields, not closures, as
+   * each hop of a round trip passes here.
+   */
   #writeChunk(): void {
     const chunk = this.#chunks[this.#chunkIndex];
     const offset = this.#chunkOffset;
