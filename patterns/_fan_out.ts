@@ -56,6 +56,7 @@ export class FanOut implements Routing {
   }
 
   send(frames: Message): boolean {
+    if (this.#settings.xpubNoDrop && this.blocked(frames)) return false;
     if (!this.#filtered) {
       for (const pipe of this.#host.pipes) {
         if (pipe.attached && !pipe.full) pipe.write(frames);
@@ -151,9 +152,11 @@ export class FanOut implements Routing {
 export interface FanOutSettings {
   /** Send to the peers whose prefixes do not match instead. */
   readonly invertMatching: boolean;
+  /** Wait (refuse the send) while a subscriber of the message is full. */
+  readonly xpubNoDrop: boolean;
 }
 
-const _PLAIN: FanOutSettings = { invertMatching: false };
+const _PLAIN: FanOutSettings = { invertMatching: false, xpubNoDrop: false };
 
 function _add(pipe: Pipe, set: Set<Pipe>): void {
   set.add(pipe);

@@ -34,7 +34,8 @@ export function setHighWaterMark(
     const wasFull = pipe.full;
     pipe.setHighWaterMarks(send, receive);
     if (wasFull && !pipe.full) core.routing.drained?.(pipe);
-    // Only a link paused at the mark: not one unheard, or being dropped.
+    // Only a link paused at the mark: not one its routing reads no more (a
+    // ROUTER peer handed over), nor one whose pipe is being dropped.
     const heard = core.routing.heard?.(pipe) ?? true;
     if (pipe.attached && heard && !pipe.inboundFull) pipe.link?.resume();
   }

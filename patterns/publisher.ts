@@ -5,7 +5,6 @@
  */
 
 import type { SocketType } from "../codec/socket_type.ts";
-import type { Message } from "./message.ts";
 import type { SocketOptions } from "./options.ts";
 import { Socket } from "./socket.ts";
 import { FanOut } from "./_fan_out.ts";
@@ -56,21 +55,14 @@ export class Publisher extends Socket {
   }
 }
 
-defineRouting<Publisher>("PUB", (socket, host) => {
-  const fanOut = new FanOut(host, true, socket);
-  return combine(
-    {
-      fansOut: true,
-      // xpubNoDrop: a send waits for a full subscriber of its message.
-      send: (frames: Message) =>
-        !(socket.xpubNoDrop && fanOut.blocked(frames)) && fanOut.send(frames),
-    },
-    fanOut,
-    {
+defineRouting<Publisher>(
+  "PUB",
+  (socket, host) =>
+    combine(new FanOut(host, true, socket), {
       // A PUB has no use for messages from its subscribers: drop them.
       arrived: (pipe: Pipe) => pipe.inbound.clear(),
-      // A cancel may take a full subscriber out of a waiting send's way.
+      // A cancel may take a full subscriber out of a waiting send's way
+      // (xpubNoDrop).
       subscription: () => host.retrySends(),
-    },
-  );
-});
+    }),
+);

@@ -217,7 +217,6 @@ class _XPublisherRouting implements Routing {
   }
 
   send(frames: Message): boolean {
-    if (this.#socket.xpubNoDrop && this.#fanOut.blocked(frames)) return false;
     return this.#fanOut.send(frames);
   }
 
