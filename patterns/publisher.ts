@@ -10,6 +10,7 @@ import { Socket } from "./socket.ts";
 import { FanOut } from "./_fan_out.ts";
 import type { Pipe } from "./_pipe.ts";
 import { combine, defineRouting } from "./_routing.ts";
+import { defineOptionNames } from "./_option_names.ts";
 
 /** Options of a {@linkcode Publisher}, with libzmq's meaning. */
 export interface PublisherOptions extends SocketOptions {
@@ -65,4 +66,12 @@ defineRouting<Publisher>(
       // (xpubNoDrop).
       subscription: () => host.retrySends(),
     }),
+);
+
+defineOptionNames(
+  Publisher,
+  ["invertMatching", "xpubNoDrop"] satisfies Exclude<
+    keyof PublisherOptions,
+    keyof SocketOptions
+  >[],
 );

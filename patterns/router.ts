@@ -10,6 +10,7 @@ import { Socket } from "./socket.ts";
 import { Addressed } from "./_addressed.ts";
 import { coreOf } from "./_core.ts";
 import { defineRouting } from "./_routing.ts";
+import { defineOptionNames } from "./_option_names.ts";
 
 /** Options of a {@linkcode Router}. */
 export interface RouterOptions extends SocketOptions {
@@ -83,4 +84,12 @@ export class Router extends Socket {
 defineRouting<Router>(
   "ROUTER",
   (socket, host) => new Addressed(socket, host),
+);
+
+defineOptionNames(
+  Router,
+  ["routerMandatory", "routerHandover"] satisfies Exclude<
+    keyof RouterOptions,
+    keyof SocketOptions
+  >[],
 );

@@ -24,6 +24,7 @@ import { Endpoints } from "./_endpoints.ts";
 import { iterateMessages, type MessageSource } from "./_message_iterator.ts";
 import { cutLinger, shutdown } from "./_linger.ts";
 import { setHighWaterMark } from "./_high_water_marks.ts";
+import { checkOptionNames } from "./_option_names.ts";
 import { mechanismFactory } from "./_mechanism_factory.ts";
 import {
   checkOption,
@@ -218,6 +219,7 @@ export abstract class Socket<M extends Message = Message>
    * malformed key, `ETERM` if the context is closed.
    */
   constructor(type: SocketType, options: SocketOptions = {}) {
+    checkOptionNames(new.target, options);
     this.type = type;
     this.context = options.context ?? Context.default;
     // As zmq_socket on a terminated context (whose close would miss us).

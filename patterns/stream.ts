@@ -10,6 +10,7 @@ import { Socket } from "./socket.ts";
 import { coreOf } from "./_core.ts";
 import { RawAddressed } from "./_raw_addressed.ts";
 import { defineRouting } from "./_routing.ts";
+import { defineOptionNames } from "./_option_names.ts";
 
 /** Options of a {@linkcode Stream}. */
 export interface StreamOptions extends SocketOptions {
@@ -109,3 +110,11 @@ export class Stream extends Socket {
 }
 
 defineRouting<Stream>("STREAM", (socket) => new RawAddressed(socket));
+
+defineOptionNames(
+  Stream,
+  ["streamNotify"] satisfies Exclude<
+    keyof StreamOptions,
+    keyof SocketOptions
+  >[],
+);

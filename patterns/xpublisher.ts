@@ -15,6 +15,7 @@ import { FanOut } from "./_fan_out.ts";
 import type { Pipe } from "./_pipe.ts";
 import { Queue } from "./_queue.ts";
 import { defineRouting, type Routing, type RoutingHost } from "./_routing.ts";
+import { defineOptionNames } from "./_option_names.ts";
 
 /** Options of an {@linkcode XPublisher}, with libzmq's meaning. */
 export interface XPublisherOptions extends PublisherOptions {
@@ -372,4 +373,17 @@ class _XPublisherRouting implements Routing {
 defineRouting<XPublisher>(
   "XPUB",
   (socket, host) => new _XPublisherRouting(socket, host),
+);
+
+defineOptionNames(
+  XPublisher,
+  [
+    "xpubVerbose",
+    "xpubVerboser",
+    "xpubWelcomeMessage",
+    "xpubManual",
+  ] satisfies Exclude<
+    keyof XPublisherOptions,
+    keyof PublisherOptions
+  >[],
 );

@@ -7,9 +7,13 @@ import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { deadline } from "@std/async/deadline";
 import {
   Dealer,
+  Publisher,
   Pull,
   Push,
+  Request,
   Router,
+  type SocketOptions,
+  Stream,
   XPublisher,
   XSubscriber,
   ZmqError,
@@ -523,6 +527,44 @@ Deno.test("events: bind failed, connect delayed and retried with the interval", 
   await push.events.wait("handshake-succeeded", timeout().signal);
   await push.close();
   await other.close();
+});
+
+Deno.test("an option name the socket does not take is EINVAL, as libzmq's setsockopt and zeromq.js's constructor refuse it", async () => {
+  const refused: [string, () => unknown][] = [
+    // zeromq.js's name for xpubNoDrop: ignored in silence before.
+    ["noDrop", () => new Publisher({ noDrop: true } as SocketOptions)],
+    ["sendHwm", () => new Push({ sendHwm: 5 } as SocketOptions)],
+    // Another type's option.
+    [
+      "invertMatching",
+      () => new Push({ invertMatching: true } as SocketOptions),
+    ],
+    [
+      "routerMandatory",
+      () => new Dealer({ routerMandatory: true } as SocketOptions),
+    ],
+    [
+      "xpubVerbose",
+      () => new Publisher({ xpubVerbose: true } as SocketOptions),
+    ],
+  ];
+  for (const [name, make] of refused) {
+    const error = assertThrows(make, ZmqError, name);
+    assertEquals((error as ZmqError).code, "EINVAL", name);
+  }
+  // A class takes what the classes it extends take.
+  const taken = [
+    new XPublisher({
+      invertMatching: true,
+      xpubNoDrop: true,
+      xpubVerbose: true,
+    }),
+    new XSubscriber({ invertMatching: true }),
+    new Router({ routerMandatory: true, routerHandover: true, linger: 0 }),
+    new Request({ requestRelaxed: true, requestCorrelate: true }),
+    new Stream({ streamNotify: false }),
+  ];
+  for (const socket of taken) await socket.close();
 });
 
 Deno.test("options out of libzmq's range are EINVAL when the socket is made", async () => {

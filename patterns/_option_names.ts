@@ -1,0 +1,100 @@
+/**
+ * The option names each socket class takes, so that a name it does not
+ * take is refused, as libzmq's setsockopt refuses an unknown option
+ * (EINVAL) and zeromq.js's constructor throws for one: a misspelt option,
+ * or another binding's name for it, would otherwise change nothing, in
+ * silence (TypeScript catches it in an object literal, JavaScript not).
+ *
+ * @module
+ */
+
+import { ZmqError } from "../codec/errors.ts";
+import type { SocketOptions } from "./options.ts";
+
+const _BASE = [
+  "context",
+  "sendHighWaterMark",
+  "receiveHighWaterMark",
+  "linger",
+  "reconnectInterval",
+  "reconnectIntervalMax",
+  "connectTimeout",
+  "routingId",
+  "metadata",
+  "maxMessageSize",
+  "handshakeInterval",
+  "heartbeatInterval",
+  "heartbeatTimeout",
+  "heartbeatTimeToLive",
+  "sendTimeout",
+  "receiveTimeout",
+  "immediate",
+  "conflate",
+  "probeRouter",
+  "plainServer",
+  "plainUsername",
+  "plainPassword",
+  "curveServer",
+  "curvePublicKey",
+  "curveSecretKey",
+  "curveServerKey",
+  "zapDomain",
+  "authenticate",
+  "maxConnections",
+  "tlsCertificate",
+  "tlsKey",
+  "tlsCaCertificates",
+  "rate",
+  "recoveryInterval",
+  "multicastHops",
+  "multicastLoop",
+  "multicastMaxTpdu",
+] as const satisfies readonly (keyof SocketOptions)[];
+
+/** Fails to compile while a name of SocketOptions is missing above. */
+const _everyName: Exclude<keyof SocketOptions, typeof _BASE[number]> extends
+  never ? true : never = true;
+void _everyName;
+
+const _base: ReadonlySet<string> = new Set(_BASE);
+const _extras = new WeakMap<object, readonly string[]>();
+
+/**
+ * Declares the options a socket class adds to {@linkcode SocketOptions}
+ * (a class it extends adds its own).
+ *
+ * @param socketClass The class.
+ * @param names The names of its own options.
+ */
+export function defineOptionNames(
+  socketClass: object,
+  names: readonly string[],
+): void {
+  _extras.set(socketClass, names);
+}
+
+/**
+ * Refuses an option name neither {@linkcode SocketOptions} nor the class
+ * (or a class it extends) takes.
+ *
+ * @param socketClass The class being made (`new.target`).
+ * @param options The options given.
+ * @throws {ZmqError} `EINVAL` naming the first unknown option.
+ */
+export function checkOptionNames(socketClass: object, options: object): void {
+  for (const name of Object.keys(options)) {
+    if (_base.has(name)) continue;
+    let known = false;
+    for (
+      let owner: object | null = socketClass;
+      owner && !known;
+      owner = Object.getPrototypeOf(owner)
+    ) {
+      known = _extras.get(owner)?.includes(name) ?? false;
+    }
+    if (!known) {
+      const type = (socketClass as { name?: string }).name ?? "this socket";
+      throw new ZmqError("EINVAL", `${type} takes no option "${name}"`);
+    }
+  }
+}
