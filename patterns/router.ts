@@ -10,7 +10,7 @@ import { Socket } from "./socket.ts";
 import { Addressed } from "./_addressed.ts";
 import { coreOf } from "./_core.ts";
 import { defineRouting } from "./_routing.ts";
-import { defineOptionNames } from "./_option_names.ts";
+import { defineOptionNames, ownOptionNames } from "./_option_names.ts";
 
 /** Options of a {@linkcode Router}. */
 export interface RouterOptions extends SocketOptions {
@@ -88,8 +88,8 @@ defineRouting<Router>(
 
 defineOptionNames(
   Router,
-  ["routerMandatory", "routerHandover"] satisfies Exclude<
-    keyof RouterOptions,
-    keyof SocketOptions
-  >[],
+  ownOptionNames<RouterOptions, SocketOptions>()([
+    "routerMandatory",
+    "routerHandover",
+  ]),
 );

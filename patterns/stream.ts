@@ -10,7 +10,7 @@ import { Socket } from "./socket.ts";
 import { coreOf } from "./_core.ts";
 import { RawAddressed } from "./_raw_addressed.ts";
 import { defineRouting } from "./_routing.ts";
-import { defineOptionNames } from "./_option_names.ts";
+import { defineOptionNames, ownOptionNames } from "./_option_names.ts";
 
 /** Options of a {@linkcode Stream}. */
 export interface StreamOptions extends SocketOptions {
@@ -113,8 +113,5 @@ defineRouting<Stream>("STREAM", (socket) => new RawAddressed(socket));
 
 defineOptionNames(
   Stream,
-  ["streamNotify"] satisfies Exclude<
-    keyof StreamOptions,
-    keyof SocketOptions
-  >[],
+  ownOptionNames<StreamOptions, SocketOptions>()(["streamNotify"]),
 );

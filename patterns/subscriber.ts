@@ -18,7 +18,7 @@ import { FanOut } from "./_fan_out.ts";
 import type { Pipe } from "./_pipe.ts";
 import { defineRouting, type Routing, type RoutingHost } from "./_routing.ts";
 import { SubscriptionTrie } from "./_subscription_trie.ts";
-import { defineOptionNames } from "./_option_names.ts";
+import { defineOptionNames, ownOptionNames } from "./_option_names.ts";
 
 const _encoder = new TextEncoder();
 
@@ -362,8 +362,5 @@ export function prefixBytes(prefixes: (string | Uint8Array)[]): Uint8Array[] {
 
 defineOptionNames(
   Subscriber,
-  ["invertMatching"] satisfies Exclude<
-    keyof SubscriberOptions,
-    keyof SocketOptions
-  >[],
+  ownOptionNames<SubscriberOptions, SocketOptions>()(["invertMatching"]),
 );

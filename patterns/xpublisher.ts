@@ -15,7 +15,7 @@ import { FanOut } from "./_fan_out.ts";
 import type { Pipe } from "./_pipe.ts";
 import { Queue } from "./_queue.ts";
 import { defineRouting, type Routing, type RoutingHost } from "./_routing.ts";
-import { defineOptionNames } from "./_option_names.ts";
+import { defineOptionNames, ownOptionNames } from "./_option_names.ts";
 
 /** Options of an {@linkcode XPublisher}, with libzmq's meaning. */
 export interface XPublisherOptions extends PublisherOptions {
@@ -377,13 +377,10 @@ defineRouting<XPublisher>(
 
 defineOptionNames(
   XPublisher,
-  [
+  ownOptionNames<XPublisherOptions, PublisherOptions>()([
     "xpubVerbose",
     "xpubVerboser",
     "xpubWelcomeMessage",
     "xpubManual",
-  ] satisfies Exclude<
-    keyof XPublisherOptions,
-    keyof PublisherOptions
-  >[],
+  ]),
 );
