@@ -60,35 +60,24 @@ const _base: ReadonlySet<string> = new Set(_BASE);
 const _extras = new WeakMap<object, readonly string[]>();
 
 /**
- * The names an options type `O` adds to the type `P` it extends, checked
- * when compiled: a name `O` lacks fails, and so does a list missing one of
- * its own (which would refuse an option the class takes).
+ * Declares the options a socket class adds to the options type `P` its
+ * parent takes (a class it extends adds its own), from its options type
+ * `O`. Checked when compiled: a name `O` lacks fails, and so does a list
+ * missing one of its own (which would refuse an option the class takes).
  *
- * @returns A function that takes the names and gives them back.
+ * @returns A function that takes the class and the names of its own options.
  */
-export function ownOptionNames<O, P>(): <
+export function defineOptionNames<O, P>(): <
   const N extends readonly Exclude<keyof O, keyof P>[],
 >(
+  socketClass: object,
   names:
     & N
     & ([Exclude<keyof O, keyof P | N[number]>] extends [never] ? unknown
       : "every option of the class must be listed"),
-) => readonly string[] {
-  return (names) => names as readonly string[];
-}
-
-/**
- * Declares the options a socket class adds to {@linkcode SocketOptions}
- * (a class it extends adds its own).
- *
- * @param socketClass The class.
- * @param names The names of its own options.
- */
-export function defineOptionNames(
-  socketClass: object,
-  names: readonly string[],
-): void {
-  _extras.set(socketClass, names);
+) => void {
+  return (socketClass, names) =>
+    void _extras.set(socketClass, names as readonly string[]);
 }
 
 /**

@@ -10,7 +10,7 @@ import { Socket } from "./socket.ts";
 import { FanOut } from "./_fan_out.ts";
 import type { Pipe } from "./_pipe.ts";
 import { combine, defineRouting } from "./_routing.ts";
-import { defineOptionNames, ownOptionNames } from "./_option_names.ts";
+import { defineOptionNames } from "./_option_names.ts";
 
 /** Options of a {@linkcode Publisher}, with libzmq's meaning. */
 export interface PublisherOptions extends SocketOptions {
@@ -68,10 +68,7 @@ defineRouting<Publisher>(
     }),
 );
 
-defineOptionNames(
-  Publisher,
-  ownOptionNames<PublisherOptions, SocketOptions>()([
-    "invertMatching",
-    "xpubNoDrop",
-  ]),
-);
+defineOptionNames<PublisherOptions, SocketOptions>()(Publisher, [
+  "invertMatching",
+  "xpubNoDrop",
+]);

@@ -12,7 +12,7 @@ import { FairQueue } from "./_fair_queue.ts";
 import { LoadBalancer } from "./_load_balancer.ts";
 import type { Pipe } from "./_pipe.ts";
 import { defineRouting, type Routing, type RoutingHost } from "./_routing.ts";
-import { defineOptionNames, ownOptionNames } from "./_option_names.ts";
+import { defineOptionNames } from "./_option_names.ts";
 
 const _DELIMITER = new Uint8Array(0);
 
@@ -175,10 +175,7 @@ function _sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
-defineOptionNames(
-  Request,
-  ownOptionNames<RequestOptions, SocketOptions>()([
-    "requestRelaxed",
-    "requestCorrelate",
-  ]),
-);
+defineOptionNames<RequestOptions, SocketOptions>()(Request, [
+  "requestRelaxed",
+  "requestCorrelate",
+]);

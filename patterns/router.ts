@@ -10,7 +10,7 @@ import { Socket } from "./socket.ts";
 import { Addressed } from "./_addressed.ts";
 import { coreOf } from "./_core.ts";
 import { defineRouting } from "./_routing.ts";
-import { defineOptionNames, ownOptionNames } from "./_option_names.ts";
+import { defineOptionNames } from "./_option_names.ts";
 
 /** Options of a {@linkcode Router}. */
 export interface RouterOptions extends SocketOptions {
@@ -86,10 +86,7 @@ defineRouting<Router>(
   (socket, host) => new Addressed(socket, host),
 );
 
-defineOptionNames(
-  Router,
-  ownOptionNames<RouterOptions, SocketOptions>()([
-    "routerMandatory",
-    "routerHandover",
-  ]),
-);
+defineOptionNames<RouterOptions, SocketOptions>()(Router, [
+  "routerMandatory",
+  "routerHandover",
+]);

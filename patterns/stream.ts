@@ -10,7 +10,7 @@ import { Socket } from "./socket.ts";
 import { coreOf } from "./_core.ts";
 import { RawAddressed } from "./_raw_addressed.ts";
 import { defineRouting } from "./_routing.ts";
-import { defineOptionNames, ownOptionNames } from "./_option_names.ts";
+import { defineOptionNames } from "./_option_names.ts";
 
 /** Options of a {@linkcode Stream}. */
 export interface StreamOptions extends SocketOptions {
@@ -111,7 +111,4 @@ export class Stream extends Socket {
 
 defineRouting<Stream>("STREAM", (socket) => new RawAddressed(socket));
 
-defineOptionNames(
-  Stream,
-  ownOptionNames<StreamOptions, SocketOptions>()(["streamNotify"]),
-);
+defineOptionNames<StreamOptions, SocketOptions>()(Stream, ["streamNotify"]);

@@ -18,7 +18,7 @@ import { FanOut } from "./_fan_out.ts";
 import type { Pipe } from "./_pipe.ts";
 import { defineRouting, type Routing, type RoutingHost } from "./_routing.ts";
 import { SubscriptionTrie } from "./_subscription_trie.ts";
-import { defineOptionNames, ownOptionNames } from "./_option_names.ts";
+import { defineOptionNames } from "./_option_names.ts";
 
 const _encoder = new TextEncoder();
 
@@ -360,7 +360,6 @@ export function prefixBytes(prefixes: (string | Uint8Array)[]): Uint8Array[] {
   );
 }
 
-defineOptionNames(
-  Subscriber,
-  ownOptionNames<SubscriberOptions, SocketOptions>()(["invertMatching"]),
-);
+defineOptionNames<SubscriberOptions, SocketOptions>()(Subscriber, [
+  "invertMatching",
+]);

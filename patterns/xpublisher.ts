@@ -15,7 +15,7 @@ import { FanOut } from "./_fan_out.ts";
 import type { Pipe } from "./_pipe.ts";
 import { Queue } from "./_queue.ts";
 import { defineRouting, type Routing, type RoutingHost } from "./_routing.ts";
-import { defineOptionNames, ownOptionNames } from "./_option_names.ts";
+import { defineOptionNames } from "./_option_names.ts";
 
 /** Options of an {@linkcode XPublisher}, with libzmq's meaning. */
 export interface XPublisherOptions extends PublisherOptions {
@@ -375,12 +375,9 @@ defineRouting<XPublisher>(
   (socket, host) => new _XPublisherRouting(socket, host),
 );
 
-defineOptionNames(
-  XPublisher,
-  ownOptionNames<XPublisherOptions, PublisherOptions>()([
-    "xpubVerbose",
-    "xpubVerboser",
-    "xpubWelcomeMessage",
-    "xpubManual",
-  ]),
-);
+defineOptionNames<XPublisherOptions, PublisherOptions>()(XPublisher, [
+  "xpubVerbose",
+  "xpubVerboser",
+  "xpubWelcomeMessage",
+  "xpubManual",
+]);
