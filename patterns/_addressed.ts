@@ -69,6 +69,20 @@ export class Addressed implements Routing {
     return !mandatory;
   }
 
+  /**
+   * Always, but with routerMandatory: then while a peer has room, as
+   * libzmq's router xhas_out (a send to a full one waits all the same).
+   */
+  writable(): boolean {
+    if (!this.#settings.routerMandatory) return true;
+    for (const pipe of this.#peers.values()) {
+      if (pipe.attached && pipe.unheard !== "handedOver" && !pipe.full) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   receive(): Message | undefined {
     return this.#queue.receiveAddressed();
   }

@@ -30,6 +30,11 @@ export class Exclusive implements Routing {
     return true;
   }
 
+  writable(): boolean {
+    const pipe = this.#pipe;
+    return pipe !== undefined && !pipe.full;
+  }
+
   receive(): Message | undefined {
     const left = this.#left;
     while (left.length > 0) {

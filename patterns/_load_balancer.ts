@@ -96,6 +96,19 @@ export class LoadBalancer {
     return false;
   }
 
+  /** Whether `send` would queue a message now (libzmq's lb has_out). */
+  writable(): boolean {
+    const pipes = this.#pipes;
+    if (this.#active === 0 && !this.#reported) this.#recheck();
+    while (this.#active > 0) {
+      if (!pipes[this.#current].full) return true;
+      // Out of the rotation until drained, as `send` would leave it.
+      this.#swap(this.#current, --this.#active);
+      if (this.#current === this.#active) this.#current = 0;
+    }
+    return false;
+  }
+
   /** Takes back into the rotation the full pipes that have room now. */
   #recheck(): void {
     const pipes = this.#pipes;

@@ -152,6 +152,15 @@ export function checkOption(name: NumericOption, given: unknown): number {
     : value;
 }
 
+/** Sets a numeric option, checked as {@linkcode checkOption} checks it. */
+export function setOption(
+  options: ResolvedOptions,
+  name: Exclude<NumericOption, "sendHighWaterMark" | "receiveHighWaterMark">,
+  value: unknown,
+): void {
+  options[name] = checkOption(name, value);
+}
+
 /**
  * A routing id as libzmq's setsockopt takes it.
  *

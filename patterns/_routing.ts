@@ -31,6 +31,12 @@ export interface Routing {
    * @throws {ZmqError} For a state error (`EFSM`).
    */
   send?(message: Message): boolean;
+  /**
+   * Whether `send` would route a message now, as libzmq's `ZMQ_POLLOUT`
+   * (the type's `xhas_out`); without it, a type that sends always can (it
+   * drops or refuses rather than wait: a fan-out, an addressed type).
+   */
+  writable?(): boolean;
   /** Set when a message may go to several peers at once (a fan-out). */
   readonly fansOut?: boolean;
   /**
@@ -85,6 +91,20 @@ export interface RoutingHost {
   withheld: number;
 }
 
+/**
+ * Whether a send would be queued at once: not on a closed socket, nor
+ * behind sends already waiting, nor on a type that cannot send; else as
+ * the routing says.
+ */
+export function routesNow(core: {
+  readonly routing: Routing;
+  readonly closed: boolean;
+  readonly sendPending: boolean;
+}): boolean {
+  if (core.closed || core.sendPending || !core.routing.send) return false;
+  return core.routing.writable?.() ?? true;
+}
+
 /** Makes the routing of one socket. */
 export type RoutingFactory<S extends object = object> = (
   socket: S,
@@ -132,6 +152,7 @@ export function combine(...parts: Routing[]): Routing {
   const sender = parts.find((part) => part.send);
   const routing: Routing = sender?.fansOut ? { fansOut: true } : {};
   if (sender) routing.send = sender.send!.bind(sender);
+  if (sender?.writable) routing.writable = sender.writable.bind(sender);
   const receiver = parts.find((part) => part.receive);
   if (receiver) routing.receive = receiver.receive!.bind(receiver);
   // The receiver's own way to set a message aside goes with it.

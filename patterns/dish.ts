@@ -123,6 +123,11 @@ class _DishRouting implements Routing {
     }
   }
 
+  /** A DISH never sends (libzmq's reports POLLOUT, for its joins). */
+  writable(): boolean {
+    return false;
+  }
+
   send(_frames: Message): boolean {
     throw new ZmqError(
       "ENOTSUP",

@@ -65,6 +65,11 @@ class _ReplyRouting implements Routing {
     }
   }
 
+  /** Only with a request to answer (libzmq's rep xhas_out). */
+  writable(): boolean {
+    return this.#envelope !== undefined;
+  }
+
   send(frames: Message): boolean {
     const envelope = this.#envelope;
     const pipe = this.#from;

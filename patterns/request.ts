@@ -90,6 +90,13 @@ class _RequestRouting implements Routing {
     this.#host = host;
   }
 
+  /** Not while a strict REQ owes a receive (libzmq's req xhas_out). */
+  writable(): boolean {
+    const unread = this.#awaitingReply || this.#host.setAside;
+    return (!unread || this.#socket.requestRelaxed) &&
+      this.#balancer.writable();
+  }
+
   send(frames: Message): boolean {
     const socket = this.#socket;
     // A reply `readable` set aside is not read yet either, as in libzmq.

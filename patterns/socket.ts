@@ -25,15 +25,16 @@ import { iterateMessages, type MessageSource } from "./_message_iterator.ts";
 import { cutLinger, shutdown } from "./_linger.ts";
 import { setHighWaterMark } from "./_high_water_marks.ts";
 import { checkOptionNames } from "./_option_names.ts";
+import { routesNow } from "./_routing.ts";
 import { mechanismFactory } from "./_mechanism_factory.ts";
 import {
-  checkOption,
   checkRoutingId,
   type ResolvedOptions,
   resolveMetadata,
   resolveMulticast,
   resolveOptions,
   resolveTls,
+  setOption,
 } from "./_resolve_options.ts";
 
 /** The options of a call without any: one object, not one per message. */
@@ -95,7 +96,7 @@ export abstract class Socket<M extends Message = Message>
     return this.#options.linger;
   }
   set linger(value: number) {
-    this.#options.linger = checkOption("linger", value);
+    setOption(this.#options, "linger", value);
     if (value === 0 && this.closed) cutLinger(this.#core);
   }
   /** See {@linkcode SocketOptions.reconnectInterval}; applies to new `connect` calls. */
@@ -103,24 +104,21 @@ export abstract class Socket<M extends Message = Message>
     return this.#options.reconnectInterval;
   }
   set reconnectInterval(value: number) {
-    this.#options.reconnectInterval = checkOption("reconnectInterval", value);
+    setOption(this.#options, "reconnectInterval", value);
   }
   /** See {@linkcode SocketOptions.reconnectIntervalMax}; applies to new `connect` calls. */
   get reconnectIntervalMax(): number {
     return this.#options.reconnectIntervalMax;
   }
   set reconnectIntervalMax(value: number) {
-    this.#options.reconnectIntervalMax = checkOption(
-      "reconnectIntervalMax",
-      value,
-    );
+    setOption(this.#options, "reconnectIntervalMax", value);
   }
   /** See {@linkcode SocketOptions.connectTimeout}; applies to new `connect` calls. */
   get connectTimeout(): number {
     return this.#options.connectTimeout;
   }
   set connectTimeout(value: number) {
-    this.#options.connectTimeout = checkOption("connectTimeout", value);
+    setOption(this.#options, "connectTimeout", value);
   }
   /** See {@linkcode SocketOptions.routingId}; applies to new connections. */
   get routingId(): Uint8Array | undefined {
@@ -134,52 +132,49 @@ export abstract class Socket<M extends Message = Message>
     return this.#options.maxMessageSize;
   }
   set maxMessageSize(value: number) {
-    this.#options.maxMessageSize = checkOption("maxMessageSize", value);
+    setOption(this.#options, "maxMessageSize", value);
   }
   /** See {@linkcode SocketOptions.handshakeInterval}; applies to new connections. */
   get handshakeInterval(): number {
     return this.#options.handshakeInterval;
   }
   set handshakeInterval(value: number) {
-    this.#options.handshakeInterval = checkOption("handshakeInterval", value);
+    setOption(this.#options, "handshakeInterval", value);
   }
   /** See {@linkcode SocketOptions.heartbeatInterval}; applies to new connections. */
   get heartbeatInterval(): number {
     return this.#options.heartbeatInterval;
   }
   set heartbeatInterval(value: number) {
-    this.#options.heartbeatInterval = checkOption("heartbeatInterval", value);
+    setOption(this.#options, "heartbeatInterval", value);
   }
   /** See {@linkcode SocketOptions.heartbeatTimeout}; applies to new connections. */
   get heartbeatTimeout(): number {
     return this.#options.heartbeatTimeout;
   }
   set heartbeatTimeout(value: number) {
-    this.#options.heartbeatTimeout = checkOption("heartbeatTimeout", value);
+    setOption(this.#options, "heartbeatTimeout", value);
   }
   /** See {@linkcode SocketOptions.heartbeatTimeToLive}; applies to new connections. */
   get heartbeatTimeToLive(): number {
     return this.#options.heartbeatTimeToLive;
   }
   set heartbeatTimeToLive(value: number) {
-    this.#options.heartbeatTimeToLive = checkOption(
-      "heartbeatTimeToLive",
-      value,
-    );
+    setOption(this.#options, "heartbeatTimeToLive", value);
   }
   /** See {@linkcode SocketOptions.sendTimeout}. */
   get sendTimeout(): number {
     return this.#options.sendTimeout;
   }
   set sendTimeout(value: number) {
-    this.#options.sendTimeout = checkOption("sendTimeout", value);
+    setOption(this.#options, "sendTimeout", value);
   }
   /** See {@linkcode SocketOptions.receiveTimeout}. */
   get receiveTimeout(): number {
     return this.#options.receiveTimeout;
   }
   set receiveTimeout(value: number) {
-    this.#options.receiveTimeout = checkOption("receiveTimeout", value);
+    setOption(this.#options, "receiveTimeout", value);
   }
   /** See {@linkcode SocketOptions.immediate}; applies to new `connect` calls. */
   immediate: boolean;
@@ -196,7 +191,7 @@ export abstract class Socket<M extends Message = Message>
     return this.#options.maxConnections;
   }
   set maxConnections(value: number) {
-    this.#options.maxConnections = checkOption("maxConnections", value);
+    setOption(this.#options, "maxConnections", value);
   }
   /** TLS for `wss://` ({@linkcode SocketOptions.tlsCertificate}, `tlsKey`, `tlsCaCertificates`); applies to new binds and connects. */
   tls: TlsOptions;
@@ -262,6 +257,15 @@ export abstract class Socket<M extends Message = Message>
    */
   get readable(): boolean {
     return this.#core.readable;
+  }
+
+  /**
+   * Whether `send()` would queue at once (libzmq's `ZMQ_POLLOUT`, zeromq.js's
+   * `writable`): not on a type that cannot send, a REQ owing a receive, a REP
+   * owing no reply, nor while every peer that could take it is full or gone.
+   */
+  get writable(): boolean {
+    return routesNow(this.#core);
   }
 
   /**
@@ -331,11 +335,9 @@ export abstract class Socket<M extends Message = Message>
    */
   upgrade(request: Request, info?: { readonly remoteAddr?: object }): Response {
     if (this.closed) throw closedError();
-    const address = info?.remoteAddr as { hostname?: unknown } | undefined;
-    return this.#endpoints.upgrade(
-      request,
-      typeof address?.hostname === "string" ? address.hostname : "",
-    );
+    const { hostname } = (info?.remoteAddr ?? {}) as { hostname?: unknown };
+    const address = typeof hostname === "string" ? hostname : "";
+    return this.#endpoints.upgrade(request, address);
   }
 
   /**
@@ -408,9 +410,7 @@ export abstract class Socket<M extends Message = Message>
    * @param options A signal that ends the iteration.
    * @returns The messages, as they arrive.
    */
-  messages(
-    options: MessagesOptions = {},
-  ): AsyncGenerator<M, void, undefined> {
+  messages(options: MessagesOptions = {}): AsyncGenerator<M, void, undefined> {
     // The type's routing makes the messages: what the core gives is an M.
     const source = this.#core as unknown as MessageSource<M>;
     return iterateMessages(source, options.signal);

@@ -147,6 +147,10 @@ class SubscriberRouting implements Routing {
     }
   }
 
+  writable(): boolean {
+    return false;
+  }
+
   send(_frames: Message): boolean {
     throw new ZmqError(
       "ENOTSUP",
@@ -329,6 +333,11 @@ class _XSubscriberRouting extends SubscriberRouting {
   constructor(socket: Subscriber, host: RoutingHost) {
     super(socket, host, false);
     this.#fanOut = new FanOut(host, false);
+  }
+
+  /** Sending never waits, as libzmq's XSUB always reports POLLOUT. */
+  override writable(): boolean {
+    return true;
   }
 
   override send(frames: Message): boolean {

@@ -8,7 +8,7 @@ export { expectEvent } from "./codec/_helpers.ts";
  * waits at most 10 ms for the receive; the receive's own deadline bounds it.
  */
 export async function sendUntilReceived<T>(
-  send: () => Promise<void>,
+  send: () => Promise<unknown>,
   receiving: Promise<T>,
 ): Promise<T> {
   let done = false;

@@ -273,9 +273,16 @@ export class LibzmqSocket {
     await this.peer.request("echo", { socket: this.name });
   }
 
-  /** Makes libzmq process pending commands, such as attaching a new peer. */
-  async touch(): Promise<void> {
-    await this.peer.request("touch", { socket: this.name });
+  /**
+   * Makes libzmq process pending commands, such as attaching a new peer,
+   * reading ZMQ_EVENTS: zeromq.js's `readable` and `writable`.
+   */
+  async touch(): Promise<{ readable: boolean; writable: boolean }> {
+    const reply = await this.peer.request("touch", { socket: this.name });
+    return {
+      readable: reply.readable as boolean,
+      writable: reply.writable as boolean,
+    };
   }
 
   async close(): Promise<void> {

@@ -174,7 +174,8 @@ const handlers = {
   // libzmq attaches a new peer (a bound SUB sends it its subscriptions) only
   // when the application thread next uses the socket; reading ZMQ_EVENTS does.
   touch({ socket }) {
-    return { readable: sockets.get(socket).readable };
+    const s = sockets.get(socket);
+    return { readable: s.readable, writable: s.writable };
   },
   // A libzmq option zeromq.js has no property for, as bytes (ZMQ_HELLO_MSG
   // 110: a message the socket sends each new peer).

@@ -1,0 +1,176 @@
+/**
+ * `writable`: whether a send would be queued at once, as libzmq's
+ * ZMQ_POLLOUT and zeromq.js's `writable` (read here from zeromq.js 6.8.0,
+ * libzmq 4.3.5, in the same states).
+ */
+import { assert, assertEquals } from "@std/assert";
+import * as zmq from "../mod.ts";
+import type { Socket } from "../mod.ts";
+import { freePort, timeout, until } from "./_helpers.ts";
+import { LibzmqPeer } from "./_libzmq_peer.ts";
+
+/** Our classes by zeromq.js's names, with their draft types. */
+const _TYPES: [string, () => Socket][] = [
+  ["Push", () => new zmq.Push()],
+  ["Pull", () => new zmq.Pull()],
+  ["Dealer", () => new zmq.Dealer()],
+  ["Router", () => new zmq.Router()],
+  ["Request", () => new zmq.Request()],
+  ["Reply", () => new zmq.Reply()],
+  ["Pair", () => new zmq.Pair()],
+  ["Publisher", () => new zmq.Publisher()],
+  ["Subscriber", () => new zmq.Subscriber()],
+  ["XPublisher", () => new zmq.XPublisher()],
+  ["XSubscriber", () => new zmq.XSubscriber()],
+  ["Stream", () => new zmq.Stream()],
+  ["Client", () => new zmq.Client()],
+  ["Server", () => new zmq.Server()],
+  ["Radio", () => new zmq.Radio()],
+  ["Scatter", () => new zmq.Scatter()],
+  ["Gather", () => new zmq.Gather()],
+];
+
+Deno.test("writable is libzmq's POLLOUT for every type, before and after connect (a DISH aside)", async () => {
+  await using peer = new LibzmqPeer();
+  const nobody = `tcp://127.0.0.1:${freePort()}`;
+  for (const [name, make] of _TYPES) {
+    const theirs = await peer.open(name, { linger: 0 });
+    await using ours = make();
+    ours.linger = 0;
+    assertEquals(
+      ours.writable,
+      (await theirs.touch()).writable,
+      `${name} before connect`,
+    );
+    // Nobody listens there: a type that queues for a peer has a pipe.
+    ours.connect(nobody);
+    await theirs.connect(nobody);
+    assertEquals(
+      ours.writable,
+      (await theirs.touch()).writable,
+      `${name} connected`,
+    );
+    await theirs.close();
+  }
+  // libzmq's DISH reports POLLOUT (its joins may go any time) though it
+  // sends no message; ours says what a send would do: fail.
+  const dish = await peer.open("Dish");
+  assert((await dish.touch()).writable);
+  await using ours = new zmq.Dish();
+  assert(!ours.writable);
+});
+
+Deno.test("writable with routerMandatory: only while a peer has room, as libzmq's ROUTER", async () => {
+  await using peer = new LibzmqPeer();
+  const theirs = await peer.open("Router", { mandatory: true });
+  await using ours = new zmq.Router({ routerMandatory: true });
+  assertEquals([ours.writable, (await theirs.touch()).writable], [
+    false,
+    false,
+  ]);
+  await ours.bind("tcp://127.0.0.1:0");
+  const dealer = await peer.open("Dealer", { routingId: "d" });
+  await dealer.connect(ours.lastEndpoint!);
+  await ours.events.wait("handshake-succeeded", AbortSignal.timeout(5000));
+  assert(ours.writable);
+  await ours.send(["d", "to the dealer"]);
+  assertEquals(
+    (await dealer.receive()).map((f) => new TextDecoder().decode(f)),
+    [
+      "to the dealer",
+    ],
+  );
+});
+
+Deno.test("writable on REQ and REP follows their alternation, as zeromq.js's against ours and ours against libzmq", async () => {
+  await using peer = new LibzmqPeer();
+  for (const requestRelaxed of [false, true]) {
+    // Our REQ, libzmq's REP answering.
+    const rep = await peer.open("Reply");
+    const endpoint = await rep.bind("tcp://127.0.0.1:0");
+    await rep.echo();
+    await using req = new zmq.Request({ requestRelaxed, linger: 0 });
+    req.connect(endpoint);
+    const ourSequence = [req.writable];
+    await req.send("hello", timeout());
+    ourSequence.push(req.writable);
+    await req.receive(timeout());
+    ourSequence.push(req.writable);
+
+    // libzmq's REQ, our REP.
+    await using reply = new zmq.Reply();
+    await reply.bind("tcp://127.0.0.1:0");
+    const theirReq = await peer.open("Request", { relaxed: requestRelaxed });
+    await theirReq.connect(reply.lastEndpoint!);
+    const theirSequence = [(await theirReq.touch()).writable];
+    const replySequence = [reply.writable];
+    await theirReq.send(["hello"]);
+    theirSequence.push((await theirReq.touch()).writable);
+    await reply.receive(timeout());
+    replySequence.push(reply.writable);
+    await reply.send("world", timeout());
+    replySequence.push(reply.writable);
+    await theirReq.receive();
+    theirSequence.push((await theirReq.touch()).writable);
+
+    assertEquals(ourSequence, theirSequence, `relaxed ${requestRelaxed}`);
+    assertEquals(ourSequence, [true, requestRelaxed, true]);
+    assertEquals(replySequence, [false, true, false]);
+    await rep.close();
+    await theirReq.close();
+  }
+});
+
+Deno.test("writable turns false when a PUSH fills its mark toward a stopped libzmq PULL, and true once it reads again", async () => {
+  await using peer = new LibzmqPeer();
+  const pull = await peer.open("Pull", { receiveHighWaterMark: 1 });
+  const endpoint = await pull.bind("tcp://127.0.0.1:0");
+  await using push = new zmq.Push({
+    sendHighWaterMark: 2,
+    sendTimeout: 0,
+    linger: 0,
+  });
+  assert(!push.writable, "no peer yet");
+  push.connect(endpoint);
+  await push.events.wait("handshake-succeeded", AbortSignal.timeout(5000));
+  peer.kill("SIGSTOP");
+  try {
+    // Large enough that the kernel's buffers fill within a few messages.
+    const body = new Uint8Array(256 * 1024);
+    for (let sent = 0;; sent++) {
+      if (sent > 1000) throw new Error("never full");
+      const writable = push.writable;
+      // With sendTimeout 0, a send that would wait fails (after a turn).
+      const went = await push.send(body).then(() => true, (error) => {
+        if (error instanceof zmq.ZmqError && error.code === "EAGAIN") {
+          return false;
+        }
+        throw error;
+      });
+      if (writable) assert(went, `send ${sent} waited while writable`);
+      if (!went) break;
+    }
+    assert(!push.writable, "writable with the mark full");
+  } finally {
+    peer.kill("SIGCONT");
+  }
+  await until(() => push.writable, "room again");
+  // Reading what came makes room for more: the mark holds two.
+  await push.send("after", timeout());
+});
+
+Deno.test("writable is false on a closed socket and while sends wait", async () => {
+  const push = new zmq.Push({ sendHighWaterMark: 1, linger: 0 });
+  push.connect(`tcp://127.0.0.1:${freePort()}`);
+  assert(push.writable);
+  await push.send("fills the mark", timeout());
+  assert(!push.writable);
+  const waiting = push.send("waits", { signal: AbortSignal.timeout(10) })
+    .catch(() => "gave up");
+  // A bigger mark makes room, but the send already waiting goes first.
+  push.sendHighWaterMark = 3;
+  assert(push.writable);
+  assertEquals(await waiting, undefined);
+  await push.close();
+  assert(!push.writable);
+});
