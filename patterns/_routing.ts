@@ -32,9 +32,10 @@ export interface Routing {
    */
   send?(message: Message): boolean;
   /**
-   * Whether `send` would route a message now, as libzmq's `ZMQ_POLLOUT`
-   * (the type's `xhas_out`); without it, a type that sends always can (it
-   * drops or refuses rather than wait: a fan-out, an addressed type).
+   * Whether `send` can route a message now, as libzmq's `ZMQ_POLLOUT` (the
+   * type's `xhas_out`); without it, a type that sends says yes whatever its
+   * peers, as libzmq's fan-outs and addressed types do, though a send to a
+   * full peer may wait there (xpubNoDrop, routerMandatory, SERVER, STREAM).
    */
   writable?(): boolean;
   /** Set when a message may go to several peers at once (a fan-out). */

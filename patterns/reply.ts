@@ -10,7 +10,7 @@ import type { SocketOptions } from "./options.ts";
 import { Socket } from "./socket.ts";
 import { FairQueue } from "./_fair_queue.ts";
 import type { Pipe } from "./_pipe.ts";
-import { defineRouting, type Routing } from "./_routing.ts";
+import { defineRouting, type Routing, type RoutingHost } from "./_routing.ts";
 
 /**
  * Receives a request, then sends its reply, strictly in turn. The
@@ -41,9 +41,14 @@ export class Reply extends Socket {
 
 /** Fair-queued in, and REP's rule: reply to the sender, with its envelope. */
 class _ReplyRouting implements Routing {
+  #host: RoutingHost;
   #queue = new FairQueue();
   #envelope: Uint8Array[] | undefined;
   #from: Pipe | undefined;
+
+  constructor(host: RoutingHost) {
+    this.#host = host;
+  }
 
   receive(): Message | undefined {
     if (this.#envelope) {
@@ -65,15 +70,18 @@ class _ReplyRouting implements Routing {
     }
   }
 
-  /** Only with a request to answer (libzmq's rep xhas_out). */
+  /**
+   * Only with a request received to answer (libzmq's rep xhas_out): one
+   * that `readable` set aside has not reached the application yet.
+   */
   writable(): boolean {
-    return this.#envelope !== undefined;
+    return this.#envelope !== undefined && !this.#host.setAside;
   }
 
   send(frames: Message): boolean {
     const envelope = this.#envelope;
     const pipe = this.#from;
-    if (!envelope || !pipe) {
+    if (!envelope || !pipe || this.#host.setAside) {
       throw new ZmqError(
         "EFSM",
         "a REP socket must receive a request before it sends a reply",
@@ -91,4 +99,4 @@ class _ReplyRouting implements Routing {
   }
 }
 
-defineRouting("REP", () => new _ReplyRouting());
+defineRouting("REP", (_socket, host) => new _ReplyRouting(host));

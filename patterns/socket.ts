@@ -260,9 +260,9 @@ export abstract class Socket<M extends Message = Message>
   }
 
   /**
-   * Whether `send()` would queue at once (libzmq's `ZMQ_POLLOUT`, zeromq.js's
-   * `writable`): not on a type that cannot send, a REQ owing a receive, a REP
-   * owing no reply, nor while every peer that could take it is full or gone.
+   * Whether a `send()` can go now, as libzmq's `ZMQ_POLLOUT` (zeromq.js's
+   * `writable`): while a peer has room, but never on a REQ owing a receive or
+   * a REP owing no reply, and always on a ROUTER, SERVER, PEER, STREAM or PUB.
    */
   get writable(): boolean {
     return routesNow(this.#core);
