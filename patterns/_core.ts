@@ -198,7 +198,10 @@ export class SocketCore implements RoutingHost, SessionHost {
     }
     if (pipe.state === "ready") pipe.state = "attached";
     pipe.dropControl();
-    this.events.push({ type: "disconnected", endpoint: pipe.endpoint });
+    // As libzmq's DISCONNECTED: a connection lost, not one we ended.
+    if (!this.closed && !pipe.closedHere) {
+      this.events.push({ type: "disconnected", endpoint: pipe.endpoint });
+    }
     if (pipe.transient) {
       this.remove(pipe, pipe.closedHere); // ours (unbind) counts as dropped
     } else {

@@ -133,6 +133,8 @@ export class RawAddressed implements Routing {
    * must not hold its connection open forever.
    */
   #close(pipe: Pipe): void {
+    // Ended by us, not lost: no `disconnected`, as libzmq's monitor.
+    pipe.closedHere = true;
     this.#forget(pipe);
     this.#closed.add(pipe);
     const link = pipe.link;

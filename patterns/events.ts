@@ -91,7 +91,11 @@ export type SocketEvent =
     kind: ProtocolErrorKind;
     reason: string;
   }
-  /** A connection ended. */
+  /**
+   * A connection was lost: the peer went, or a fault ended it. As libzmq's
+   * monitor, none for one the socket ends itself (`close`, `disconnect`,
+   * `unbind`, a STREAM's `[id, ""]`).
+   */
   | { type: "disconnected"; endpoint: string }
   /**
    * The socket is closed; no events follow. `dropped` messages were queued

@@ -2,9 +2,11 @@
  * What our events name, beside what libzmq's monitor names in the same
  * case (pyzmq's `get_monitor_socket`, libzmq 4.3.4).
  */
-import { assertEquals } from "@std/assert";
-import { Pull, Push, type SocketEvent } from "../mod.ts";
-import { decode, runPython, timeout } from "./_helpers.ts";
+import { assert, assertEquals } from "@std/assert";
+import { deadline } from "@std/async/deadline";
+import { Pull, Push, type Socket, type SocketEvent } from "../mod.ts";
+import { coreOf } from "../patterns/_core.ts";
+import { decode, runPython, timeout, until } from "./_helpers.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 
 /** A libzmq PULL bound at `tcp://*:0`, a PUSH connected to 127.0.0.1: the
@@ -50,11 +52,67 @@ Deno.test("events: a peer accepted on a wildcard bind is named by the address it
   await push.connect(`tcp://127.0.0.1:${port}`);
   assertEquals(await named("accepted"), accepted);
   assertEquals(await named("handshake-succeeded"), accepted);
-  // Unbinding drops the peers that came by it, whatever they are named.
-  const dropped = named("disconnected");
+  // Unbinding drops the peers that came by it, whatever they are named (and
+  // tells no `disconnected` for them: see below).
   await pull.unbind(pull.lastEndpoint!);
-  assertEquals(await dropped, accepted);
+  await until(() => coreOf(pull).links.size === 0, "the peer dropped");
   await push.close();
+});
+
+/** The types of the events up to the next of type `until`, which ends it. */
+function typesUntil(
+  socket: Socket,
+  until: SocketEvent["type"],
+): Promise<string[]> {
+  const collect = async () => {
+    const types: string[] = [];
+    for await (const event of socket.events) {
+      types.push(event.type);
+      if (event.type === until) break;
+    }
+    return types;
+  };
+  return deadline(collect(), 5000);
+}
+
+Deno.test("events: disconnected tells a connection lost, not one we end (disconnect, unbind, close), as libzmq's monitor", async () => {
+  await using peer = new LibzmqPeer();
+  // Lost: libzmq's PULL closes.
+  const pull = await peer.open("Pull");
+  const endpoint = await pull.bind("tcp://127.0.0.1:0");
+  await using push = new Push({ linger: 0 });
+  push.connect(endpoint);
+  await push.events.wait("handshake-succeeded", timeout().signal);
+  await pull.close();
+  await push.events.wait("disconnected", timeout().signal);
+  // Ended by us: disconnect(); a bind after it marks the end of what it told.
+  const other = await peer.open("Pull");
+  const otherEndpoint = await other.bind("tcp://127.0.0.1:0");
+  push.connect(otherEndpoint);
+  await push.events.wait("handshake-succeeded", timeout().signal);
+  await push.disconnect(otherEndpoint);
+  await push.bind("tcp://127.0.0.1:0");
+  assert(!(await typesUntil(push, "listening")).includes("disconnected"));
+  // unbind(), on the side that bound.
+  await using bound = new Pull();
+  await bound.bind("tcp://127.0.0.1:0");
+  const pusher = await peer.open("Push");
+  await pusher.connect(bound.lastEndpoint!);
+  await bound.events.wait("handshake-succeeded", timeout().signal);
+  await bound.unbind(bound.lastEndpoint!);
+  await bound.bind("tcp://127.0.0.1:0");
+  assert(!(await typesUntil(bound, "listening")).includes("disconnected"));
+  // close(), with a peer connected: its events end with `closed`.
+  const closing = new Pull();
+  await closing.bind("tcp://127.0.0.1:0");
+  await pusher.connect(closing.lastEndpoint!);
+  await closing.events.wait("handshake-succeeded", timeout().signal);
+  await closing.close();
+  const last = await typesUntil(closing, "closed");
+  assertEquals(last.at(-1), "closed");
+  assert(!last.includes("disconnected"), `${last}`);
+  await other.close();
+  await pusher.close();
 });
 
 Deno.test("events: an ipc path that reads like a wildcard (ipc://0.0.0.0:7, relative) is no wildcard: its peers are named by it", async () => {
