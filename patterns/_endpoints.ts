@@ -278,16 +278,12 @@ export class Endpoints {
       // (At once: the dialer's loop has ended, and no link is left.) Ended
       // by a protocol error, the endpoint stays listed (`disconnect` of it
       // succeeds), as libzmq's session terminates without forgetting it.
-      onGiveUp: (refused) => {
-        if (refused) {
-          events.push({
-            type: "connect-abandoned",
-            endpoint,
-            reason: refused.message,
-          });
-        } else {
-          this.#forget(entry);
-        }
+      onGiveUp: (refused, failed) => {
+        const reason = refused?.message ?? `${failed ?? "the link ended"}; ` +
+            "reconnection is off (reconnectInterval)";
+        events.push({ type: "connect-abandoned", endpoint, reason });
+        if (failed !== undefined) return; // its pipe stays, as libzmq's
+        if (!refused) this.#forget(entry);
         core.remove(pipe, true);
       },
     });

@@ -61,7 +61,10 @@ export type SocketEvent =
   /**
    * A `connect` endpoint is not dialled again: its peer was refused, or
    * refused us, for a protocol error (`reason`), as libzmq ends the
-   * endpoint then. It stays listed until `disconnect`.
+   * endpoint then (it stays listed until `disconnect`); or, with
+   * reconnection off, its connection ended (it leaves) or its attempt
+   * failed (its queue stays until `disconnect`, as libzmq's; libzmq's
+   * monitor tells the closing of the attempt's socket).
    */
   | { type: "connect-abandoned"; endpoint: string; reason: string }
   /**

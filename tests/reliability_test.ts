@@ -302,8 +302,11 @@ Deno.test("reconnectInterval -1: a connect whose link ends leaves, and its share
   }
   await gone.close();
   await push.events.wait("disconnected", timeout().signal);
-  // The endpoint leaves within the microtasks that follow its link's end.
-  await new Promise((resolve) => setTimeout(resolve));
+  const abandoned = await push.events.wait(
+    "connect-abandoned",
+    timeout().signal,
+  );
+  assertEquals(abandoned.endpoint, gone.lastEndpoint);
   for (let i = 0; i < 10; i++) await push.send(`m${i}`, timeout());
   for (let i = 0; i < 10; i++) {
     assertEquals((await live.receive(timeout())).map(decode), [`m${i}`]);
@@ -313,6 +316,27 @@ Deno.test("reconnectInterval -1: a connect whose link ends leaves, and its share
     ZmqError,
     "not connected",
   );
+});
+
+Deno.test("reconnectInterval -1: a failed attempt is not tried again, which an event tells (libzmq's monitor tells the attempt's socket closed), and its queue stays until disconnect", async () => {
+  await using push = new Push({ reconnectInterval: -1 });
+  const endpoint = `tcp://127.0.0.1:${freePort()}`; // nobody listens
+  push.connect(endpoint);
+  const types: string[] = [];
+  for await (const event of push.events) {
+    types.push(event.type);
+    if (event.type === "connect-abandoned") {
+      assertEquals(event.endpoint, endpoint);
+      assert(event.reason.includes("reconnection is off"), event.reason);
+      break;
+    }
+  }
+  assertEquals(types, ["connect-delayed", "connect-abandoned"]);
+  // Its queue stays, as libzmq's connecter that never connected keeps its
+  // pipe, until disconnect.
+  assert(push.writable, "its queue stays");
+  await push.disconnect(endpoint);
+  assert(!push.writable, "no peer left to queue for");
 });
 
 Deno.test("PAIR: what a peer sent before it left stays readable, as libzmq reads a pipe to its end", async () => {

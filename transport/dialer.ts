@@ -25,9 +25,11 @@ export interface DialerHandlers {
   /**
    * The dialer has stopped for good: the peer was refused for breaking
    * ZMTP or failing the security handshake (`refused`, the error), or
-   * reconnection is off and the one link it made has ended.
+   * reconnection is off and the one link it made has ended, or its attempt
+   * failed (`failed`, why: the endpoint stays then, as libzmq's connecter
+   * that never connected keeps its pipe).
    */
-  onGiveUp?(refused: ProtocolError | undefined): void;
+  onGiveUp?(refused: ProtocolError | undefined, failed?: string): void;
 }
 
 /**
@@ -79,9 +81,11 @@ export class Dialer {
       try {
         link = await handlers.dial(signal);
       } catch (error) {
-        // Reconnection off: the endpoint stays, as libzmq's connecter that
-        // never connected waits with its pipe (only a link that ended gives up).
-        if (signal.aborted || !backoff.enabled) return;
+        if (signal.aborted) return;
+        if (!backoff.enabled) {
+          const why = error instanceof Error ? error.message : String(error);
+          return handlers.onGiveUp?.(undefined, why);
+        }
         const delay = backoff.next();
         handlers.onRetry?.(delay, error);
         await sleep(delay, signal);
