@@ -138,6 +138,7 @@ export class SocketEvents implements AsyncIterable<SocketEvent> {
   #buffer: SocketEvent[] = [];
   #waiters: ((result: IteratorResult<SocketEvent>) => void)[] = [];
   #ended = false;
+  #listeners = new Map<string, Set<(event: never) => void>>();
 
   /**
    * Makes an event stream; `start` receives the controller that feeds it,
@@ -176,6 +177,46 @@ export class SocketEvents implements AsyncIterable<SocketEvent> {
     }
   }
 
+  /**
+   * Calls `listener` with each event of a type from now on, in a microtask
+   * of its own, as zeromq.js's `socket.events.on(type, listener)`; iteration
+   * and `wait` still see every event.
+   *
+   * @example
+   * ```ts
+   * import { Pull } from "@zmtp/zmq";
+   *
+   * const pull = new Pull();
+   * pull.events.on("listening", (event) => console.log(event.endpoint));
+   * await pull.bind("tcp://127.0.0.1:0");
+   * await pull.close();
+   * ```
+   *
+   * @param type The event type.
+   * @param listener Called with each event of that type.
+   */
+  on<T extends SocketEvent["type"]>(
+    type: T,
+    listener: (event: Extract<SocketEvent, { type: T }>) => void,
+  ): void {
+    let listeners = this.#listeners.get(type);
+    if (!listeners) this.#listeners.set(type, listeners = new Set());
+    listeners.add(listener);
+  }
+
+  /**
+   * Stops calling a listener that {@linkcode SocketEvents.on} added.
+   *
+   * @param type The event type it was added for.
+   * @param listener The listener.
+   */
+  off<T extends SocketEvent["type"]>(
+    type: T,
+    listener: (event: Extract<SocketEvent, { type: T }>) => void,
+  ): void {
+    this.#listeners.get(type)?.delete(listener);
+  }
+
   /** Iterates over events as they come. */
   [Symbol.asyncIterator](): AsyncIterator<SocketEvent> {
     return { next: () => this.#next() };
@@ -183,6 +224,15 @@ export class SocketEvents implements AsyncIterable<SocketEvent> {
 
   #push(event: SocketEvent): void {
     if (this.#ended) return;
+    const listeners = this.#listeners.get(event.type);
+    // Not within the socket's own work: a listener may call it back.
+    if (listeners?.size) {
+      for (const listener of [...listeners]) {
+        queueMicrotask(() => {
+          if (listeners.has(listener)) listener(event as never);
+        });
+      }
+    }
     const waiter = this.#waiters.shift();
     if (waiter) return waiter({ value: event, done: false });
     this.#buffer.push(event);

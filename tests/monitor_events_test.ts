@@ -6,7 +6,7 @@ import { assert, assertEquals } from "@std/assert";
 import { deadline } from "@std/async/deadline";
 import { Pull, Push, type Socket, type SocketEvent } from "../mod.ts";
 import { coreOf } from "../patterns/_core.ts";
-import { decode, runPython, timeout, until } from "./_helpers.ts";
+import { decode, freePort, runPython, timeout, until } from "./_helpers.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 
 /** A libzmq PULL bound at `tcp://*:0`, a PUSH connected to 127.0.0.1: the
@@ -132,4 +132,35 @@ Deno.test("events: an ipc path that reads like a wildcard (ipc://0.0.0.0:7, rela
     Deno.chdir(cwd);
     await Deno.remove(directory, { recursive: true });
   }
+});
+
+Deno.test("events.on and off, as zeromq.js's Observer: each event of the type from then on, after the socket's own work, beside iteration", async () => {
+  await using pull = new Pull();
+  const heard: string[] = [];
+  const listener = (event: { endpoint: string }) => heard.push(event.endpoint);
+  pull.events.on("listening", listener);
+  await pull.bind("tcp://127.0.0.1:0");
+  await until(() => heard.length === 1, "the listener called");
+  assertEquals(heard, [pull.lastEndpoint]);
+  // Iteration still sees it.
+  const listening = await pull.events.wait("listening", timeout().signal);
+  assertEquals(listening.endpoint, pull.lastEndpoint);
+  pull.events.off("listening", listener);
+  await pull.bind("tcp://127.0.0.1:0");
+  await pull.events.wait("listening", timeout().signal);
+  assertEquals(heard.length, 1, "not after off");
+  // A listener added for one type hears no other.
+  const closed: number[] = [];
+  pull.events.on("closed", (event) => closed.push(event.dropped));
+  await pull.close();
+  await until(() => closed.length === 1, "closed heard");
+  assertEquals(closed, [0]);
+  // connect() tells connect-delayed within its call: the listener runs after.
+  await using push = new Push({ linger: 0 });
+  const delayed: string[] = [];
+  push.events.on("connect-delayed", (event) => delayed.push(event.endpoint));
+  push.connect(`tcp://127.0.0.1:${freePort()}`);
+  assertEquals(delayed, [], "not within connect()");
+  await Promise.resolve();
+  assertEquals(delayed.length, 1, "in the microtask after");
 });
