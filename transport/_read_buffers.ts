@@ -8,20 +8,11 @@
 
 /**
  * What a quiet link reads into: the buffer of a pending read stays alive
- * until bytes come, so this is what each idle connection costs (a greeting,
- * a READY and a few small messages fit). It grows, up to the largest, while
- * what arrives after a quiet spell (a request, a reply) needs more to come
- * in one read, and shrinks back once {@linkcode SHRINK_AFTER} such bursts
- * in a row needed less.
+ * until bytes come, so this is what each idle connection costs. It grows,
+ * up to the largest, while what arrives after a quiet spell (a request, a
+ * reply) needs more to come in one read, and shrinks back as it needs less.
  */
-const SMALL_READ_BUFFER_SIZE = 512;
-/**
- * Bursts in a row that a smaller buffer would have held before the small
- * buffers shrink: a link whose messages alternate small and large keeps
- * room for the large, which would otherwise take two reads and a large
- * buffer each time.
- */
-const SHRINK_AFTER = 8;
+const SMALL_READ_BUFFER_SIZE = 2 * 1024;
 const LARGEST_SMALL_READ_BUFFER_SIZE = 8 * 1024;
 /** For a link whose reads keep filling the space they are given. */
 const READ_BUFFER_SIZE = 64 * 1024;
@@ -50,9 +41,6 @@ export class ReadBuffers {
   #burst = 0;
   /** The size of the last burst: a small buffer keeps room for one more. */
   #lastBurst = 0;
-  /** Bursts in a row that a smaller buffer would have held, and the size. */
-  #smallerBursts = 0;
-  #shrinkTo = 0;
   /** Where the next read goes in it. */
   #offset = 0;
   /**
@@ -114,9 +102,7 @@ export class ReadBuffers {
   /**
    * A burst no larger than the largest small buffer sizes the next small
    * ones: twice the room it took, so a request or reply of that size comes
-   * in one read, at once if that is more room, after {@linkcode SHRINK_AFTER}
-   * such bursts in a row if less; larger bursts are a stream, for large
-   * buffers.
+   * in one read; larger bursts are a stream, for large buffers.
    */
   #burstEnded(): void {
     const burst = this.#burst;
@@ -125,17 +111,7 @@ export class ReadBuffers {
     this.#lastBurst = burst;
     let size = SMALL_READ_BUFFER_SIZE;
     while (size < burst * 2 && size < LARGEST_SMALL_READ_BUFFER_SIZE) size *= 2;
-    if (size >= this.#smallSize) {
-      this.#smallSize = size;
-      this.#smallerBursts = 0;
-      this.#shrinkTo = 0;
-      return;
-    }
-    this.#shrinkTo = Math.max(this.#shrinkTo, size);
-    if (++this.#smallerBursts < SHRINK_AFTER) return;
-    this.#smallSize = this.#shrinkTo;
-    this.#smallerBursts = 0;
-    this.#shrinkTo = 0;
+    this.#smallSize = size;
   }
 
   #switch(size: number): void {
