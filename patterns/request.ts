@@ -107,6 +107,15 @@ class _RequestRouting implements Routing {
         "a REQ socket must receive the reply before it sends another request (or set requestRelaxed)",
       );
     }
+    if (unread) {
+      // Relaxed: the owed reply is given up as this send starts, whether
+      // or not it goes (libzmq's req xsend): should it fail, a receive is
+      // EFSM, and a late reply to the old request is dropped.
+      this.#awaitingReply = false;
+      this.#target = undefined;
+      this.#expectedId = undefined;
+      this.#host.dropSetAside();
+    }
     let id: Uint8Array | undefined;
     if (socket.requestCorrelate) {
       id = new Uint8Array(4);

@@ -3,11 +3,11 @@
  * Pirate examples: the client's requests as a libzmq ROUTER sees them, and
  * recovering from a libzmq server that dies mid-request.
  */
-import { assertEquals, assertNotEquals } from "@std/assert";
-import { Request, Router } from "../mod.ts";
+import { assert, assertEquals, assertNotEquals } from "@std/assert";
+import { Reply, Request, Router, type ZmqError } from "../mod.ts";
 import { lazyClient } from "../examples/lpclient.ts";
 import { lazyServer } from "../examples/lpserver.ts";
-import { freePort, timeout } from "./_helpers.ts";
+import { freePort, runPython, timeout, until } from "./_helpers.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 
 const text = new TextEncoder();
@@ -186,4 +186,63 @@ Deno.test("Lazy Pirate against libzmq", async (t) => {
       await req.close();
     },
   );
+});
+
+const RELAXED_FAILED_SEND_PY = `
+import time, zmq
+ctx = zmq.Context()
+req = ctx.socket(zmq.REQ)
+req.setsockopt(zmq.REQ_RELAXED, 1)
+req.setsockopt(zmq.REQ_CORRELATE, 1)
+req.linger = 0
+port = req.bind_to_random_port("tcp://127.0.0.1")
+rep = ctx.socket(zmq.REP)
+rep.linger = 0
+rep.connect("tcp://127.0.0.1:%d" % port)
+req.send(b"q0")
+rep.recv()
+rep.close()
+# Until the REQ has no peer left to send to (POLLOUT off), 5 s at most.
+deadline = time.time() + 5
+while req.getsockopt(zmq.EVENTS) & zmq.POLLOUT:
+    if time.time() > deadline:
+        raise SystemExit("the peer never left")
+    time.sleep(0.001)
+def outcome(call):
+    try:
+        call()
+        return "ok"
+    except zmq.ZMQError as e:
+        return {zmq.EAGAIN: "EAGAIN", zmq.EFSM: "EFSM"}.get(e.errno, str(e.errno))
+req.sndtimeo = 100
+req.rcvtimeo = 1000
+print(outcome(lambda: req.send(b"q1")), outcome(lambda: req.recv()))
+req.close()
+ctx.term()
+`;
+
+Deno.test("a relaxed REQ whose next request cannot go has given up the owed reply, as libzmq's: receive is EFSM at once", async () => {
+  const native = await runPython(RELAXED_FAILED_SEND_PY);
+  await using req = new Request({
+    requestRelaxed: true,
+    requestCorrelate: true,
+    linger: 0,
+  });
+  await req.bind("tcp://127.0.0.1:0");
+  const rep = new Reply({ linger: 0 });
+  rep.connect(req.lastEndpoint!);
+  await req.send("q0", timeout());
+  await rep.receive(timeout()); // taken, never answered
+  await rep.close();
+  await until(() => !req.writable, "no peer left to send to");
+  req.sendTimeout = 100;
+  req.receiveTimeout = 1000;
+  const outcome = (promise: Promise<unknown>) =>
+    promise.then(() => "ok", (error) => (error as ZmqError).code);
+  const sent = await outcome(req.send("q1"));
+  const started = Date.now();
+  const received = await outcome(req.receive());
+  assertEquals(`${sent} ${received}`, native);
+  assertEquals(native, "EAGAIN EFSM");
+  assert(Date.now() - started < 500, "not after the receive timeout");
 });
