@@ -184,11 +184,12 @@ export class SocketCore implements RoutingHost, SessionHost {
     this.links.delete(link);
     if (pipe.accepted) this.acceptedLinks--;
     if (pipe.link === link) pipe.link = undefined;
-    if (!pipe.ready && !end.error && end.closedByPeer && !pipe.refused) {
-      // As libzmq's HANDSHAKE_FAILED_NO_DETAIL: the peer hung up first,
-      // as libzmq does on a mechanism or key it refuses, and on a socket
-      // type it cannot talk to (our READY reaches it with our greeting, so
-      // it decides before it would send its own).
+    const lost = end.error !== undefined || end.closedByPeer === true;
+    // As libzmq's HANDSHAKE_FAILED_NO_DETAIL: the peer hung up first, as it
+    // does on a mechanism, key or socket type it refuses (our READY reaches
+    // it with our greeting, so it decides before it would send its own).
+    const unready = !pipe.ready && !pipe.refused && !pipe.closedHere;
+    if (unready && !end.error && end.closedByPeer) {
       this.events.push({
         type: "handshake-failed",
         endpoint: pipe.endpoint,
@@ -198,8 +199,8 @@ export class SocketCore implements RoutingHost, SessionHost {
     }
     if (pipe.state === "ready") pipe.state = "attached";
     pipe.dropControl();
-    // As libzmq's DISCONNECTED: a connection lost, not one we ended.
-    if (!this.closed && !pipe.closedHere) {
+    // As libzmq's DISCONNECTED: lost (even while we let it go), not ended.
+    if (lost || (!this.closed && !pipe.closedHere)) {
       this.events.push({ type: "disconnected", endpoint: pipe.endpoint });
     }
     if (pipe.transient) {

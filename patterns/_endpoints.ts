@@ -279,12 +279,16 @@ export class Endpoints {
       // by a protocol error, the endpoint stays listed (`disconnect` of it
       // succeeds), as libzmq's session terminates without forgetting it.
       onGiveUp: (refused, failed) => {
-        const reason = refused?.message ?? `${failed ?? "the link ended"}; ` +
-            "reconnection is off (reconnectInterval)";
-        events.push({ type: "connect-abandoned", endpoint, reason });
-        if (failed !== undefined) return; // its pipe stays, as libzmq's
+        // Let go of already (disconnect, close): told nothing; its wait ends.
+        if (!core.closed && !pipe.closedHere) {
+          const reason = refused?.message ??
+            `${failed ?? "the link ended"}; reconnection is off`;
+          events.push({ type: "connect-abandoned", endpoint, reason });
+          if (failed !== undefined) return; // its pipe stays, as libzmq's
+        }
         if (!refused) this.#forget(entry);
         core.remove(pipe, true);
+        core.progress();
       },
     });
     const entry = { endpoint, dialer, pipe };
@@ -335,7 +339,7 @@ export class Endpoints {
     // With no link up yet, the dialer goes on connecting for what is
     // queued, as libzmq's session does within linger; with one, the link
     // it serves goes on (closing a dialer ends its loop only).
-    const connecting = linger !== 0 && !pipe.link &&
+    const connecting = linger !== 0 && !pipe.link && dialer.dialling &&
       (pipe.outbound.length > 0 || pipe.controlPending);
     const closing = connecting ? undefined : dialer.close();
     if (pipe.link || connecting) {

@@ -95,9 +95,9 @@ export type SocketEvent =
     reason: string;
   }
   /**
-   * A connection was lost: the peer went, or a fault ended it. As libzmq's
-   * monitor, none for one the socket ends itself (`close`, `disconnect`,
-   * `unbind`, a STREAM's `[id, ""]`).
+   * A connection was lost: the peer went, or a fault ended it, even while
+   * the socket let it go (a linger). As libzmq's monitor, none for one it
+   * ends by `close`, `disconnect`, `unbind` or a STREAM's `[id, ""]`.
    */
   | { type: "disconnected"; endpoint: string }
   /**

@@ -144,6 +144,9 @@ class _RequestRouting implements Routing {
         "a REQ socket must send a request before it receives",
       );
     }
+    // The request is still waiting to go: what came is stale (its send
+    // empties the queue), not a reply to it.
+    if (!this.#awaitingReply) return undefined;
     while (true) {
       const item = this.#queue.take();
       if (!item) return undefined;

@@ -164,3 +164,22 @@ Deno.test("events.on and off, as zeromq.js's Observer: each event of the type fr
   await Promise.resolve();
   assertEquals(delayed.length, 1, "in the microtask after");
 });
+
+Deno.test("events: a peer lost while disconnect() lets its connection go is told disconnected, with no handshake-failed, as libzmq's", async () => {
+  await using peer = new LibzmqPeer();
+  const pull = await peer.open("Pull", { receiveHighWaterMark: 1 });
+  const endpoint = await pull.bind("tcp://127.0.0.1:0");
+  await using push = new Push({ linger: 10_000 });
+  push.connect(endpoint);
+  await push.events.wait("handshake-succeeded", timeout().signal);
+  // More than the kernel's buffers hold: the disconnect's linger waits.
+  const body = new Uint8Array(1024 * 1024);
+  for (let i = 0; i < 40; i++) await push.send(body, timeout());
+  const disconnecting = push.disconnect(endpoint);
+  await pull.close();
+  await deadline(disconnecting, 5000);
+  await push.bind("tcp://127.0.0.1:0");
+  const types = await typesUntil(push, "listening");
+  assert(types.includes("disconnected"), `${types}`);
+  assert(!types.includes("handshake-failed"), `${types}`);
+});

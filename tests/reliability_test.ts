@@ -339,6 +339,42 @@ Deno.test("reconnectInterval -1: a failed attempt is not tried again, which an e
   assert(!push.writable, "no peer left to queue for");
 });
 
+Deno.test("reconnectInterval -1: a connect let go of (disconnect, close) while or after its attempt fails is told nothing more, and the disconnect ends whatever its linger", async () => {
+  /** The types of the events up to the next `until` one. */
+  const typesUntil = (socket: Push, until: string) =>
+    deadline(
+      (async () => {
+        const types: string[] = [];
+        for await (const event of socket.events) {
+          types.push(event.type);
+          if (event.type === until) break;
+        }
+        return types;
+      })(),
+      5000,
+    );
+  for (const failedFirst of [false, true]) {
+    await using push = new Push({ reconnectInterval: -1, linger: -1 });
+    const endpoint = `tcp://127.0.0.1:${freePort()}`; // nobody listens
+    push.connect(endpoint);
+    await push.send("never goes", timeout());
+    if (failedFirst) {
+      await push.events.wait("connect-abandoned", timeout().signal);
+    }
+    // The attempt is still under way unless it failed first.
+    await deadline(push.disconnect(endpoint), 5000);
+    await push.bind("tcp://127.0.0.1:0");
+    const types = await typesUntil(push, "listening");
+    assert(!types.includes("connect-abandoned"), `${failedFirst}: ${types}`);
+  }
+  const closing = new Push({ reconnectInterval: -1, linger: 0 });
+  closing.connect(`tcp://127.0.0.1:${freePort()}`);
+  await closing.close();
+  const types = await typesUntil(closing, "closed");
+  assertEquals(types.at(-1), "closed");
+  assert(!types.includes("connect-abandoned"), `${types}`);
+});
+
 Deno.test("PAIR: what a peer sent before it left stays readable, as libzmq reads a pipe to its end", async () => {
   await using bound = new Pair();
   await bound.bind("tcp://127.0.0.1:0");

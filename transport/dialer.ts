@@ -52,6 +52,7 @@ export interface DialerHandlers {
 export class Dialer {
   #abort = new AbortController();
   #loop: Promise<void>;
+  #stopped = false;
 
   /**
    * Starts dialling at once.
@@ -60,7 +61,14 @@ export class Dialer {
    * @param handlers How to dial, and what to do with each link.
    */
   constructor(options: ReconnectOptions, handlers: DialerHandlers) {
-    this.#loop = this.#run(options, handlers);
+    this.#loop = this.#run(options, handlers).finally(() => {
+      this.#stopped = true;
+    });
+  }
+
+  /** Whether it still dials (it stops on close, and when it gives up). */
+  get dialling(): boolean {
+    return !this.#stopped;
   }
 
   /** Stops dialling; resolves once no attempt or timer is left. */
