@@ -350,7 +350,9 @@ export class StreamLink implements Link {
     this.#written();
   };
 
+  /** A write failed (the peer reset the connection): lost, as a read's end. */
   #writeFailed(): void {
+    if (!this.#closed) this.#closedByPeer = true;
     this.close();
     this.#endWriter();
   }
