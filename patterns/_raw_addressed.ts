@@ -44,8 +44,6 @@ export class RawAddressed implements Routing {
   #peers = new Map<string, Pipe>();
   /** Pipes whose connection was announced and whose end was not yet. */
   #live = new Set<Pipe>();
-  /** Pipes the application closed: no farewell, no new connection. */
-  #closed = new WeakSet<Pipe>();
   #ids = new RoutingIdGenerator();
 
   /** @param socket The socket, for its options and its machinery. */
@@ -106,7 +104,7 @@ export class RawAddressed implements Routing {
   }
 
   ready(pipe: Pipe): boolean {
-    if (this.#closed.has(pipe)) return false;
+    if (pipe.closedHere) return false;
     this.#live.add(pipe);
     this.#notify(pipe);
     return true;
@@ -133,10 +131,10 @@ export class RawAddressed implements Routing {
    * must not hold its connection open forever.
    */
   #close(pipe: Pipe): void {
-    // Ended by us, not lost: no `disconnected`, as libzmq's monitor.
+    // Ended by us, not lost: no farewell, no new connection for it, and no
+    // `disconnected` (as libzmq's monitor).
     pipe.closedHere = true;
     this.#forget(pipe);
-    this.#closed.add(pipe);
     const link = pipe.link;
     const linger = this.#socket.linger;
     if (!pipe.ready || !link || linger === 0) return hangUp(pipe);
@@ -153,9 +151,8 @@ export class RawAddressed implements Routing {
   }
 
   #farewell(pipe: Pipe): void {
-    if (!this.#live.delete(pipe) || this.#closed.has(pipe)) return;
-    // Ended by our own unbind or disconnect: libzmq says nothing then.
-    if (pipe.closedHere) return;
+    // Ended by us (closed, unbound, disconnected): libzmq says nothing then.
+    if (!this.#live.delete(pipe) || pipe.closedHere) return;
     if (!coreOf(this.#socket).closed) this.#notify(pipe);
   }
 

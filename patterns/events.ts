@@ -227,7 +227,7 @@ export class SocketEvents implements AsyncIterable<SocketEvent> {
     const listeners = this.#listeners.get(event.type);
     // Not within the socket's own work: a listener may call it back.
     if (listeners?.size) {
-      for (const listener of [...listeners]) {
+      for (const listener of listeners) {
         queueMicrotask(() => {
           if (listeners.has(listener)) listener(event as never);
         });

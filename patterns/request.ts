@@ -112,8 +112,6 @@ class _RequestRouting implements Routing {
       // or not it goes (libzmq's req xsend): should it fail, a receive is
       // EFSM, and a late reply to the old request is dropped.
       this.#awaitingReply = false;
-      this.#target = undefined;
-      this.#expectedId = undefined;
       this.#host.dropSetAside();
     }
     let id: Uint8Array | undefined;
@@ -126,10 +124,9 @@ class _RequestRouting implements Routing {
     const envelope = id ? [id, _DELIMITER] : [_DELIMITER];
     if (!this.#balancer.send([...envelope, ...frames])) return false;
     // What came and was not read is stale now: dropped, as libzmq drops it
-    // (a second reply to the last request would pass for this one's), and
-    // so is a reply `readable` set aside.
+    // (a second reply to the last request would pass for this one's); a
+    // reply `readable` set aside went as the send started.
     while (this.#queue.take());
-    this.#host.dropSetAside();
     if (id) this.#requestId = (this.#requestId + 1) >>> 0;
     this.#awaitingReply = true;
     this.#target = this.#balancer.last;
