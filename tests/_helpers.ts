@@ -1,4 +1,5 @@
-import { codec } from "../mod.ts";
+import { deadline } from "@std/async/deadline";
+import { codec, type Socket, type SocketEvent } from "../mod.ts";
 
 export { expectEvent } from "./codec/_helpers.ts";
 
@@ -279,4 +280,23 @@ export class ZmtpRelay implements AsyncDisposable {
     // Tasks started while closing are awaited too.
     for (let i = 0; i < this.#tasks.length; i++) await this.#tasks[i];
   }
+}
+
+/**
+ * The types of a socket's events up to the next of type `until`, which ends
+ * the list; fails after 5 s instead of hanging.
+ */
+export function typesUntil(
+  socket: Socket,
+  until: SocketEvent["type"],
+): Promise<string[]> {
+  const collect = async () => {
+    const types: string[] = [];
+    for await (const event of socket.events) {
+      types.push(event.type);
+      if (event.type === until) break;
+    }
+    return types;
+  };
+  return deadline(collect(), 5000);
 }

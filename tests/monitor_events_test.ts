@@ -4,9 +4,16 @@
  */
 import { assert, assertEquals } from "@std/assert";
 import { deadline } from "@std/async/deadline";
-import { Pull, Push, type Socket, type SocketEvent } from "../mod.ts";
+import { Pull, Push, type SocketEvent } from "../mod.ts";
 import { coreOf } from "../patterns/_core.ts";
-import { decode, freePort, runPython, timeout, until } from "./_helpers.ts";
+import {
+  decode,
+  freePort,
+  runPython,
+  timeout,
+  typesUntil,
+  until,
+} from "./_helpers.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 
 /** A libzmq PULL bound at `tcp://*:0`, a PUSH connected to 127.0.0.1: the
@@ -58,22 +65,6 @@ Deno.test("events: a peer accepted on a wildcard bind is named by the address it
   await until(() => coreOf(pull).links.size === 0, "the peer dropped");
   await push.close();
 });
-
-/** The types of the events up to the next of type `until`, which ends it. */
-function typesUntil(
-  socket: Socket,
-  until: SocketEvent["type"],
-): Promise<string[]> {
-  const collect = async () => {
-    const types: string[] = [];
-    for await (const event of socket.events) {
-      types.push(event.type);
-      if (event.type === until) break;
-    }
-    return types;
-  };
-  return deadline(collect(), 5000);
-}
 
 Deno.test("events: disconnected tells a connection lost, not one we end (disconnect, unbind, close), as libzmq's monitor", async () => {
   await using peer = new LibzmqPeer();

@@ -24,6 +24,7 @@ import {
   handshakeAs,
   sendUntilReceived,
   timeout,
+  typesUntil,
   until,
 } from "./_helpers.ts";
 import { coreOf } from "../patterns/_core.ts";
@@ -340,19 +341,6 @@ Deno.test("reconnectInterval -1: a failed attempt is not tried again, which an e
 });
 
 Deno.test("reconnectInterval -1: a connect let go of (disconnect, close) while or after its attempt fails is told nothing more, and the disconnect ends whatever its linger", async () => {
-  /** The types of the events up to the next `until` one. */
-  const typesUntil = (socket: Push, until: string) =>
-    deadline(
-      (async () => {
-        const types: string[] = [];
-        for await (const event of socket.events) {
-          types.push(event.type);
-          if (event.type === until) break;
-        }
-        return types;
-      })(),
-      5000,
-    );
   for (const failedFirst of [false, true]) {
     await using push = new Push({ reconnectInterval: -1, linger: -1 });
     const endpoint = `tcp://127.0.0.1:${freePort()}`; // nobody listens
