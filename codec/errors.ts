@@ -72,16 +72,18 @@ export class ZmqError extends Error {
 
 /**
  * Why a ZMTP connection was given up: `protocol` (the peer broke ZMTP),
- * `auth` (the security handshake refused it), `incompatible` (socket types
- * that cannot talk), `version` (a ZMTP 1.0/2.0 peer), `mechanism` (the peers
- * use different security mechanisms), `timeout` (the handshake took too
- * long, or the peer fell silent), `peer` (the peer said goodbye: an ERROR
- * command, a WebSocket close, an HTTP "not now" to our upgrade), `local` (a
- * limit or fault on our side: a backlog overrun, CURVE nonces used up, a
- * link's failure), `loss` (multicast data lost beyond repair: reported, and
- * reading goes on). A `connect` dials again after `timeout`, `peer` and
- * `local`, and not after the others, as libzmq ends an endpoint on a
- * protocol error.
+ * `auth` (the security handshake refused it: a ZAP or PLAIN verdict, with
+ * its status code, or a CURVE box that did not open, which libzmq's
+ * monitor tells as a protocol failure, ZMTP_CRYPTOGRAPHIC), `incompatible`
+ * (socket types that cannot talk), `version` (a ZMTP 1.0/2.0 peer),
+ * `mechanism` (the peers use different security mechanisms), `timeout`
+ * (the handshake took too long, or the peer fell silent), `peer` (the peer
+ * said goodbye: an ERROR command, a WebSocket close, an HTTP "not now" to
+ * our upgrade), `local` (a limit or fault on our side: a backlog overrun,
+ * CURVE nonces used up, a link's failure), `loss` (multicast data lost
+ * beyond repair: reported, and reading goes on). A `connect` dials again
+ * after `timeout`, `peer` and `local`, and not after the others, as libzmq
+ * ends an endpoint on a protocol error.
  */
 export type ProtocolErrorKind =
   | "protocol"

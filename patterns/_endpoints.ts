@@ -168,8 +168,7 @@ export class Endpoints {
     if (core.closed) {
       for (const [link, bound] of early) this.#accept(link, bound);
       await listener.close();
-      // Accepted after close() closed every link: a udp link is the
-      // address itself.
+      // Accepted after close() closed every link (udp's is the address).
       await Promise.all(this.#closeAccepted(listener.endpoint));
       throw new ZmqError("ETERM", "the socket was closed while binding");
     }
@@ -200,6 +199,7 @@ export class Endpoints {
   }
 
   async unbind(endpoint: string): Promise<void> {
+    if (this.#core.closed) throw closedError();
     findTransport(endpoint); // as libzmq: EINVAL, EPROTONOSUPPORT
     // A wildcard (`ipc://*`, port 0 or `*`) names no one listener: only
     // the endpoint it was bound at does, as in libzmq. (A `*` host with a

@@ -2,9 +2,9 @@
  * Bad bytes from a raw TCP peer: each drops that peer with an event, and
  * the socket keeps serving a good peer (libzmq), with no unhandled rejection.
  */
-import { assertEquals } from "@std/assert";
+import { assert, assertEquals } from "@std/assert";
 import { concat } from "@std/bytes";
-import { codec, Pull, type SocketEvent } from "../mod.ts";
+import { codec, Pull, Push, type SocketEvent, ZmqError } from "../mod.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 import { decode, handshakeAs, timeout } from "./_helpers.ts";
 import { CLIENT, SERVER } from "./_keys.ts";
@@ -292,4 +292,36 @@ Deno.test("an unknown command, and a PING between the frames of a message, are t
     raw.close();
     await pull.close();
   });
+});
+
+Deno.test("a send of frames that are not bytes is refused with EINVAL, and the connection to libzmq goes on", async () => {
+  await using peer = new LibzmqPeer();
+  const pull = await peer.open("Pull");
+  const endpoint = await pull.bind("tcp://127.0.0.1:0");
+  await using push = new Push({ linger: 0 });
+  push.connect(endpoint);
+  const bad: unknown[] = [
+    [1, 2],
+    ["a", 42],
+    [null],
+    [undefined],
+    [["a"]],
+    [new ArrayBuffer(3)],
+    [new Float32Array(2)],
+    new Uint16Array(2),
+    42,
+    null,
+    { length: 1 },
+  ];
+  for (const [i, message] of bad.entries()) {
+    const error = await push.send(message as string).then(
+      () => undefined,
+      (error) => error,
+    );
+    assert(error instanceof ZmqError, `case ${i}: ${error}`);
+    assertEquals(error.code, "EINVAL", `case ${i}`);
+    // Nothing of it went: the next message is the first the peer gets.
+    await push.send(["good", `${i}`], timeout());
+    assertEquals((await pull.receive()).map(decode), ["good", `${i}`]);
+  }
 });

@@ -318,6 +318,54 @@ Deno.test("connect refuses a tcp host no lookup could resolve at once (EINVAL), 
   assertEquals(ours, native);
 });
 
+Deno.test("connect to an ipc path longer than a unix socket takes is ENAMETOOLONG at once, as libzmq's, not dialled forever", async () => {
+  // No file needed: libzmq checks the length before it dials.
+  const endpoints = [
+    `ipc:///tmp/${"x".repeat(102)}`, // 107 bytes: the longest
+    `ipc:///tmp/${"x".repeat(103)}`,
+    `ipc:///tmp/${"é".repeat(51)}`, // 107 bytes in UTF-8
+    `ipc:///tmp/${"é".repeat(52)}`,
+    `ipc://@${"y".repeat(106)}`,
+    `ipc://@${"y".repeat(107)}`,
+  ];
+  const native = (await runPython(CONNECT_CHECK_PY, ...endpoints)).split("\n");
+  assertEquals(native, [
+    "ok",
+    "ENAMETOOLONG",
+    "ok",
+    "ENAMETOOLONG",
+    "ok",
+    "ENAMETOOLONG",
+  ]);
+  const ours = [];
+  for (const endpoint of endpoints) {
+    const push = new Push({ reconnectInterval: -1, linger: 0 });
+    try {
+      push.connect(endpoint);
+      ours.push("ok");
+    } catch (error) {
+      ours.push((error as ZmqError).code);
+    }
+    await push.close();
+  }
+  assertEquals(ours, native);
+});
+
+Deno.test("every endpoint call on a closed socket is ETERM, unbind too", async () => {
+  const push = new Push();
+  await push.bind("tcp://127.0.0.1:0");
+  const bound = push.lastEndpoint!;
+  await push.close();
+  const code = (error: unknown) => (error as ZmqError).code;
+  assertEquals(
+    code(await push.bind("tcp://127.0.0.1:0").catch((e) => e)),
+    "ETERM",
+  );
+  assertEquals(code(await push.unbind(bound).catch((e) => e)), "ETERM");
+  assertEquals(code(assertThrows(() => push.connect(bound))), "ETERM");
+  assertEquals(code(await push.disconnect(bound).catch((e) => e)), "ETERM");
+});
+
 Deno.test("a DEALER, REQ, SUB or PUB connects once to an endpoint it holds, as libzmq's: its libzmq peer hears one peer; a PUSH, and inproc, connect twice", async () => {
   await using peer = new LibzmqPeer();
   const router = await peer.open("Router");

@@ -9,6 +9,10 @@ import { streamCodec, StreamLink } from "./stream_link.ts";
 import { bindError, requireDeno, StreamListener } from "./_stream_listener.ts";
 import type { Transport } from "./transport.ts";
 
+/** The longest path a unix socket takes: `sun_path` less its final zero. */
+const MAX_PATH_BYTES = 107;
+const _encoder = new TextEncoder();
+
 /**
  * The `ipc` transport: a unix socket at a path. Binding removes a socket
  * file left by a process that died (and refuses one still in use);
@@ -30,6 +34,14 @@ export const ipc: Transport = {
   check(path) {
     if (path === "@") {
       throw new ZmqError("EINVAL", "ipc://@ names no abstract socket");
+    }
+    // As libzmq's ipc_address_t::resolve, at connect as at bind: a path
+    // the system cannot take would be dialled, and fail, forever.
+    if (_encoder.encode(path).length > MAX_PATH_BYTES) {
+      throw new ZmqError(
+        "ENAMETOOLONG",
+        `ipc://${path} is longer than a unix socket takes (${MAX_PATH_BYTES} bytes)`,
+      );
     }
   },
 
@@ -125,8 +137,10 @@ async function _listenAt(path: string): Promise<_Listening> {
   };
   // Either too long for a socket's name (107 bytes): bound where it is,
   // which refuses a path too long.
-  const bytes = (text: string) => new TextEncoder().encode(text).length;
-  if (bytes(path) > 107 || bytes(own) > 107) return inPlace();
+  const bytes = (text: string) => _encoder.encode(text).length;
+  if (bytes(path) > MAX_PATH_BYTES || bytes(own) > MAX_PATH_BYTES) {
+    return inPlace();
+  }
   let listener: Deno.UnixListener;
   try {
     listener = Deno.listen({ transport: "unix", path: own });
