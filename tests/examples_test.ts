@@ -183,27 +183,40 @@ Deno.test("chapter 2 brokers and proxies with libzmq clients and services", asyn
   await t.step(
     "msgqueue.ts between rrclient.ts / a libzmq REQ and rrworker.ts / a libzmq REP",
     async () => {
-      const stop = new AbortController();
-      const bound = Promise.withResolvers<[string, string]>();
-      const broker = messageQueue({
-        frontend: "tcp://127.0.0.1:0",
-        backend: "tcp://127.0.0.1:0",
-        onBound: (frontend, backend) => bound.resolve([frontend, backend]),
-        signal: stop.signal,
-      });
-      const [frontend, backend] = await bound.promise;
+      // A broker of its own for each half: one that still held the libzmq
+      // worker's pipe, its hang-up not read yet, could hand it the second
+      // half's request, lost with it (as libzmq's DEALER would).
+      const startBroker = async () => {
+        const stop = new AbortController();
+        const bound = Promise.withResolvers<[string, string]>();
+        const running = messageQueue({
+          frontend: "tcp://127.0.0.1:0",
+          backend: "tcp://127.0.0.1:0",
+          onBound: (frontend, backend) => bound.resolve([frontend, backend]),
+          signal: stop.signal,
+        });
+        const [frontend, backend] = await bound.promise;
+        const stopBroker = async () => {
+          stop.abort();
+          await running;
+        };
+        return { frontend, backend, stopBroker };
+      };
       // Our client, a libzmq worker (it echoes, so the reply is "Hello").
+      const first = await startBroker();
       const libzmqWorker = await peer.open("Reply");
-      await libzmqWorker.connect(backend);
+      await libzmqWorker.connect(first.backend);
       await libzmqWorker.echo();
       const lines: string[] = [];
-      await brokerClient(frontend, (line) => lines.push(line));
+      await brokerClient(first.frontend, (line) => lines.push(line));
       assertEquals(
         lines,
         Array.from({ length: 10 }, (_, i) => `Received reply ${i} [Hello]`),
       );
       await libzmqWorker.close();
+      await first.stopBroker();
       // A libzmq client, our worker.
+      const { frontend, backend, stopBroker } = await startBroker();
       const stopWorker = new AbortController();
       const workerLines: string[] = [];
       const running = brokerWorker({
@@ -220,8 +233,7 @@ Deno.test("chapter 2 brokers and proxies with libzmq clients and services", asyn
       stopWorker.abort();
       await running;
       await client.close();
-      stop.abort();
-      await broker;
+      await stopBroker();
     },
   );
 

@@ -8,6 +8,7 @@ import { Reply, Request, Router, type ZmqError } from "../mod.ts";
 import { lazyClient } from "../examples/lpclient.ts";
 import { lazyServer } from "../examples/lpserver.ts";
 import { freePort, runPython, timeout, until } from "./_helpers.ts";
+import { coreOf } from "../patterns/_core.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 
 const text = new TextEncoder();
@@ -245,4 +246,37 @@ Deno.test("a relaxed REQ whose next request cannot go has given up the owed repl
   assertEquals(`${sent} ${received}`, native);
   assertEquals(native, "EAGAIN EFSM");
   assert(Date.now() - started < 500, "not after the receive timeout");
+});
+
+Deno.test("a relaxed REQ's receive, started while its next request waits to go, does not take a late reply to the last one", async () => {
+  await using router = new Router({ receiveHighWaterMark: 1, linger: 0 });
+  await router.bind("inproc://late-reply");
+  await using req = new Request({
+    requestRelaxed: true,
+    sendHighWaterMark: 1,
+    linger: 0,
+  });
+  req.connect("inproc://late-reply");
+  await req.send("first", timeout());
+  const [id] = await router.receive(timeout());
+  // The router reads no more: one request waits at it (its high-water
+  // mark), one in our pipe (ours), and the next one cannot go.
+  const [pipe] = coreOf(req).pipes;
+  await req.send("filler 0", timeout());
+  await until(() => pipe.outbound.length === 0, "the filler at the router");
+  await req.send("filler 1", timeout());
+  let sent = false;
+  const sending = req.send("second", timeout()).then(() => sent = true);
+  let settled = false;
+  const receiving = req.receive(timeout()).finally(() => settled = true);
+  await router.send([id, "", "late reply to first"], timeout());
+  await until(() => pipe.inbound.length === 1, "the late reply at the REQ");
+  assert(!sent, "the request went: the pipe was not full");
+  assert(!settled, "the late reply was taken while the request waited");
+  assertEquals(decode((await router.receive(timeout())).at(-1)!), "filler 0");
+  assertEquals(decode((await router.receive(timeout())).at(-1)!), "filler 1");
+  assertEquals(decode((await router.receive(timeout())).at(-1)!), "second");
+  await sending;
+  await router.send([id, "", "reply to second"], timeout());
+  assertEquals((await receiving).map(decode), ["reply to second"]);
 });
