@@ -6,8 +6,8 @@
 
 import { ZmqError } from "../codec/errors.ts";
 import { MAX_GROUP_BYTES } from "../codec/socket_type.ts";
+import { asBytes } from "./_as_bytes.ts";
 
-const _encoder = new TextEncoder();
 const _decoder = new TextDecoder();
 
 /**
@@ -24,7 +24,7 @@ export function toGroup(group: string | Uint8Array | undefined): Uint8Array {
       "a RADIO message goes to a group: send(message, { group })",
     );
   }
-  const bytes = typeof group === "string" ? _encoder.encode(group) : group;
+  const bytes = asBytes(group, "the group");
   if (bytes.length > MAX_GROUP_BYTES) {
     throw new ZmqError(
       "EINVAL",

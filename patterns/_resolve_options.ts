@@ -11,6 +11,7 @@ import type { MulticastOptions, TlsOptions } from "../transport/transport.ts";
 import { checkMulticast, MULTICAST_DEFAULTS } from "../transport/epgm.ts";
 import type { Authenticator } from "./authentication.ts";
 import type { ConnectOptions, SocketOptions } from "./options.ts";
+import { asBytes } from "./_as_bytes.ts";
 
 /** The options a socket keeps as properties, resolved to their defaults. */
 export interface ResolvedOptions {
@@ -63,7 +64,9 @@ export function resolveOptions(
     reconnectInterval: options.reconnectInterval ?? 100,
     reconnectIntervalMax: options.reconnectIntervalMax ?? 0,
     connectTimeout: options.connectTimeout ?? 0,
-    routingId: _toBytes(options.routingId),
+    routingId: options.routingId === undefined
+      ? undefined
+      : asBytes(options.routingId, "the routingId"),
     maxMessageSize: options.maxMessageSize ?? -1,
     handshakeInterval: options.handshakeInterval ?? 30_000,
     heartbeatInterval: options.heartbeatInterval ?? 0,
@@ -251,17 +254,9 @@ export function connectRoutingId(
       `only a ROUTER or a STREAM names its peers; a ${type} socket cannot connect with a routingId`,
     );
   }
-  const routingId = _toBytes(options.routingId)!;
+  const routingId = asBytes(options.routingId, "the routingId");
   if (routingId.length === 0) {
     throw new ZmqError("EINVAL", "a routingId cannot be empty");
   }
   return routingId;
-}
-
-const _encoder = new TextEncoder();
-
-function _toBytes(
-  value: string | Uint8Array | undefined,
-): Uint8Array | undefined {
-  return typeof value === "string" ? _encoder.encode(value) : value;
 }

@@ -14,6 +14,7 @@ export type MessageLike =
   | readonly (string | Uint8Array)[];
 
 import { ZmqError } from "../codec/errors.ts";
+import { asBytes } from "./_as_bytes.ts";
 
 const _encoder = new TextEncoder();
 
@@ -36,7 +37,7 @@ const _encoder = new TextEncoder();
 export function toFrames(message: MessageLike): Uint8Array[] {
   if (typeof message === "string") return [_encoder.encode(message)];
   if (message instanceof Uint8Array) return [message];
-  if (!Array.isArray(message)) return [_bytes(message, undefined)];
+  if (!Array.isArray(message)) return [asBytes(message, "the message")];
   const count = message.length;
   if (count === 0) {
     throw new ZmqError("EINVAL", "a message needs at least one frame");
@@ -44,39 +45,12 @@ export function toFrames(message: MessageLike): Uint8Array[] {
   const frames: Uint8Array[] = new Array(count);
   for (let i = 0; i < count; i++) {
     const frame = message[i];
+    // Strings and bytes without a call: the error's words only when due.
     frames[i] = typeof frame === "string"
       ? _encoder.encode(frame)
       : frame instanceof Uint8Array
       ? frame
-      : _bytes(frame, i);
+      : asBytes(frame, `frame ${i}`);
   }
   return frames;
-}
-
-/**
- * A frame that is not a string nor one of this realm's `Uint8Array`s: one
- * from another realm (an iframe's) is bytes all the same, viewed from
- * here; anything else would go out as garbage, or break the connection it
- * is written to, so the send is refused.
- */
-function _bytes(frame: unknown, index: number | undefined): Uint8Array {
-  if (
-    ArrayBuffer.isView(frame) &&
-    Object.prototype.toString.call(frame) === "[object Uint8Array]"
-  ) return new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength);
-  const name = frame === null || frame === undefined
-    ? String(frame)
-    : ArrayBuffer.isView(frame) || frame instanceof ArrayBuffer
-    ? frame.constructor.name
-    : Array.isArray(frame)
-    ? "array"
-    : typeof frame;
-  const what = frame == null
-    ? name
-    : `${/^[aeio]/i.test(name) ? "an" : "a"} ${name}`;
-  const which = index === undefined ? "the message" : `frame ${index}`;
-  throw new ZmqError(
-    "EINVAL",
-    `${which} is ${what}: a frame is a string or a Uint8Array (wrap other bytes in one: new Uint8Array(buffer))`,
-  );
 }

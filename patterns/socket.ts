@@ -286,7 +286,7 @@ export abstract class Socket<M extends Message = Message>
    * Stops listening on an endpoint and drops the peers accepted there.
    *
    * @param endpoint As read from `lastEndpoint`, or as given to `bind` unless a wildcard (`ipc://*`, port 0).
-   * @throws {ZmqError} `ENOENT` if the endpoint is not bound.
+   * @throws {ZmqError} `ENOENT` if the endpoint is not bound, `ETERM` if closed.
    */
   unbind(endpoint: string): Promise<void> {
     return this.#endpoints.unbind(endpoint);
@@ -301,7 +301,7 @@ export abstract class Socket<M extends Message = Message>
    * @param endpoint `tcp://host:port`, `ipc:///path` or `inproc://name`.
    * @param options The routing id a ROUTER gives this peer.
    * @throws {ZmqError} `EINVAL` (a malformed endpoint, an option the type
-   * does not take), `EPROTONOSUPPORT`, `ETERM` if closed.
+   * does not take), `EPROTONOSUPPORT`, `ENAMETOOLONG` (an ipc path), `ETERM`.
    */
   connect(endpoint: string, options: ConnectOptions = {}): void {
     if (this.closed) throw closedError();
@@ -365,8 +365,8 @@ export abstract class Socket<M extends Message = Message>
    * memory to a Worker (see {@linkcode SendOptions}).
    * @returns Settles when queued.
    * @throws {ZmqError} `ENOTSUP` if the socket type cannot send, `EFSM` if
-   * the pattern forbids sending now, `EAGAIN` after `sendTimeout`, `ETERM`
-   * once closed.
+   * the pattern forbids sending now, `EINVAL` for a frame not bytes nor a
+   * string, `EAGAIN` after `sendTimeout`, `ETERM` once closed.
    */
   send(
     message: MessageLike,

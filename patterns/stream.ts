@@ -11,6 +11,7 @@ import { coreOf } from "./_core.ts";
 import { RawAddressed } from "./_raw_addressed.ts";
 import { defineRouting } from "./_routing.ts";
 import { defineOptionNames } from "./_option_names.ts";
+import { asBytes } from "./_as_bytes.ts";
 
 /** Options of a {@linkcode Stream}. */
 export interface StreamOptions extends SocketOptions {
@@ -20,8 +21,6 @@ export interface StreamOptions extends SocketOptions {
    */
   streamNotify?: boolean;
 }
-
-const _encoder = new TextEncoder();
 
 /**
  * Talks to peers that speak no ZeroMQ (HTTP clients and servers, telnet,
@@ -97,7 +96,7 @@ export class Stream extends Socket {
           'a STREAM socket with immediate set cannot name a connect peer: leave routingId out and take the id from [routingId, ""] on connection, or turn immediate off',
         );
       }
-      const id = typeof wanted === "string" ? _encoder.encode(wanted) : wanted;
+      const id = asBytes(wanted, "the routingId");
       if ((coreOf(this).routing as RawAddressed).has(id)) {
         throw new ZmqError(
           "EINVAL",

@@ -19,8 +19,7 @@ import type { Pipe } from "./_pipe.ts";
 import { defineRouting, type Routing, type RoutingHost } from "./_routing.ts";
 import { SubscriptionTrie } from "./_subscription_trie.ts";
 import { defineOptionNames } from "./_option_names.ts";
-
-const _encoder = new TextEncoder();
+import { asBytes } from "./_as_bytes.ts";
 
 /** Options of a {@linkcode Subscriber}, with libzmq's meaning. */
 export interface SubscriberOptions extends SocketOptions {
@@ -364,8 +363,9 @@ defineRouting<Subscriber>(
 /** Prefixes as bytes (strings in UTF-8); none is the empty prefix, every message. */
 export function prefixBytes(prefixes: (string | Uint8Array)[]): Uint8Array[] {
   if (prefixes.length === 0) return [new Uint8Array()];
-  return prefixes.map((prefix) =>
-    typeof prefix === "string" ? _encoder.encode(prefix) : prefix
+  // All checked before any is applied.
+  return prefixes.map((prefix, i) =>
+    asBytes(prefix, prefixes.length > 1 ? `prefix ${i}` : "the prefix")
   );
 }
 

@@ -16,6 +16,7 @@ import type { Pipe } from "./_pipe.ts";
 import { Queue } from "./_queue.ts";
 import { defineRouting, type Routing, type RoutingHost } from "./_routing.ts";
 import { defineOptionNames } from "./_option_names.ts";
+import { asBytes } from "./_as_bytes.ts";
 
 /** Options of an {@linkcode XPublisher}, with libzmq's meaning. */
 export interface XPublisherOptions extends PublisherOptions {
@@ -76,9 +77,10 @@ export class XPublisher extends Publisher {
     this.#everyCancel = options.xpubVerboser ?? false;
     this.#everySubscription = (options.xpubVerbose ?? false) ||
       this.#everyCancel;
-    this.xpubWelcomeMessage = typeof options.xpubWelcomeMessage === "string"
-      ? new TextEncoder().encode(options.xpubWelcomeMessage)
-      : options.xpubWelcomeMessage;
+    const welcome = options.xpubWelcomeMessage;
+    this.xpubWelcomeMessage = welcome === undefined
+      ? undefined
+      : asBytes(welcome, "xpubWelcomeMessage");
     this.xpubManual = options.xpubManual ?? false;
   }
 

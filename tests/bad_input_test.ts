@@ -2,9 +2,22 @@
  * Bad bytes from a raw TCP peer: each drops that peer with an event, and
  * the socket keeps serving a good peer (libzmq), with no unhandled rejection.
  */
-import { assert, assertEquals } from "@std/assert";
+import { assert, assertEquals, assertThrows } from "@std/assert";
 import { concat } from "@std/bytes";
-import { codec, Pull, Push, type SocketEvent, ZmqError } from "../mod.ts";
+import {
+  codec,
+  Dish,
+  Pull,
+  Push,
+  Radio,
+  Router,
+  type SocketEvent,
+  Stream,
+  Subscriber,
+  XPublisher,
+  ZmqError,
+} from "../mod.ts";
+import { coreOf } from "../patterns/_core.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 import { decode, handshakeAs, timeout } from "./_helpers.ts";
 import { CLIENT, SERVER } from "./_keys.ts";
@@ -324,4 +337,51 @@ Deno.test("a send of frames that are not bytes is refused with EINVAL, and the c
     await push.send(["good", `${i}`], timeout());
     assertEquals((await pull.receive()).map(decode), ["good", `${i}`]);
   }
+});
+
+Deno.test("topics, groups, connect routing ids and a welcome message that are not bytes are EINVAL, and nothing of the call is applied", async () => {
+  const bad = [42, null, [104, 105], new Uint16Array([0x6968]), {}];
+  const refused = (call: () => unknown) => {
+    const error = assertThrows(call, ZmqError);
+    assertEquals(error.code, "EINVAL", error.message);
+  };
+  // A SUB: the valid prefix before a bad one is not subscribed either, as
+  // a libzmq XPUB hears.
+  await using peer = new LibzmqPeer();
+  const xpub = await peer.open("XPublisher");
+  await using sub = new Subscriber({ linger: 0 });
+  sub.connect(await xpub.bind("tcp://127.0.0.1:0"));
+  for (const topic of bad) {
+    refused(() => sub.subscribe("a", topic as string));
+    refused(() => sub.unsubscribe(topic as string));
+  }
+  sub.subscribe("b");
+  assertEquals(await xpub.receive(), [text.encode("\x01b")]);
+  // An XPUB's own (manual) subscription: 42 had no length, and matched all.
+  await using manual = new XPublisher({ xpubManual: true, linger: 0 });
+  for (const topic of bad) refused(() => manual.subscribe(topic as string));
+  for (const welcome of bad) {
+    refused(() =>
+      new XPublisher({ xpubWelcomeMessage: welcome as string, linger: 0 })
+    );
+  }
+  await using dish = new Dish({ linger: 0 });
+  await using radio = new Radio({ linger: 0 });
+  for (const group of bad) {
+    refused(() => dish.join("g", group as string));
+    const error = await radio.send("x", { group: group as string }).then(
+      () => undefined,
+      (error) => error,
+    );
+    assert(error instanceof ZmqError && error.code === "EINVAL");
+    assert(error.message.startsWith("the group is"), error.message);
+  }
+  await using router = new Router({ linger: 0 });
+  await using stream = new Stream({ linger: 0 });
+  for (const routingId of bad) {
+    const options = { routingId: routingId as string };
+    refused(() => router.connect("tcp://127.0.0.1:5555", options));
+    refused(() => stream.connect("tcp://127.0.0.1:5555", options));
+  }
+  assertEquals(coreOf(router).pipes.size + coreOf(stream).pipes.size, 0);
 });

@@ -9,8 +9,14 @@ import { streamCodec, StreamLink } from "./stream_link.ts";
 import { bindError, requireDeno, StreamListener } from "./_stream_listener.ts";
 import type { Transport } from "./transport.ts";
 
-/** The longest path a unix socket takes: `sun_path` less its final zero. */
-const MAX_PATH_BYTES = 107;
+/**
+ * The longest path a unix socket takes: `sun_path` less its final zero,
+ * 108 bytes on Linux, 104 on macOS and the BSDs.
+ */
+function _maxPathBytes(): number {
+  const os = (globalThis as { Deno?: typeof Deno }).Deno?.build.os;
+  return os === "darwin" || os === "freebsd" || os === "netbsd" ? 103 : 107;
+}
 const _encoder = new TextEncoder();
 
 /**
@@ -37,10 +43,11 @@ export const ipc: Transport = {
     }
     // As libzmq's ipc_address_t::resolve, at connect as at bind: a path
     // the system cannot take would be dialled, and fail, forever.
-    if (_encoder.encode(path).length > MAX_PATH_BYTES) {
+    const most = _maxPathBytes();
+    if (_encoder.encode(path).length > most) {
       throw new ZmqError(
         "ENAMETOOLONG",
-        `ipc://${path} is longer than a unix socket takes (${MAX_PATH_BYTES} bytes)`,
+        `ipc://${path} is longer than a unix socket takes (${most} bytes)`,
       );
     }
   },
@@ -135,12 +142,10 @@ async function _listenAt(path: string): Promise<_Listening> {
     const listener = Deno.listen({ transport: "unix", path });
     return { listener, file: await _fileId(path) };
   };
-  // Either too long for a socket's name (107 bytes): bound where it is,
-  // which refuses a path too long.
-  const bytes = (text: string) => _encoder.encode(text).length;
-  if (bytes(path) > MAX_PATH_BYTES || bytes(own) > MAX_PATH_BYTES) {
-    return inPlace();
-  }
+  // Our own name too long for a socket (a path near the limit, or
+  // `ipc://*` in a long TMPDIR): bound where it is, which refuses a path
+  // too long.
+  if (_encoder.encode(own).length > _maxPathBytes()) return inPlace();
   let listener: Deno.UnixListener;
   try {
     listener = Deno.listen({ transport: "unix", path: own });
