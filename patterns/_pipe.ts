@@ -169,18 +169,10 @@ export class Pipe {
     this.#receiveHighWaterMark = receive;
   }
 
-  /**
-   * Whether the outbound queue is at its high-water mark, once a link
-   * that can hands the peer what it has room for (inproc: the peer's mark
-   * counts too, as in libzmq's one pipe, even within a burst).
-   */
+  /** Whether the outbound queue is at its high-water mark. */
   get full(): boolean {
-    const mark = this.#sendHighWaterMark;
-    if (this.conflate || mark <= 0 || this.outbound.length < mark) {
-      return false;
-    }
-    this.link?.deliverNow?.();
-    return this.outbound.length >= mark;
+    return !this.conflate && this.#sendHighWaterMark > 0 &&
+      this.outbound.length >= this.#sendHighWaterMark;
   }
 
   /**

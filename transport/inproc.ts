@@ -296,7 +296,6 @@ class _InprocLink implements Link, MessageWriter {
   /** Set once the handshake ran (on both sides). */
   #greeted = false;
   #scheduled = false;
-  #filling = false;
   #settler = new Settler(() => this.#deliver());
   #resolveDone!: (end: LinkEnd) => void;
 
@@ -385,24 +384,9 @@ class _InprocLink implements Link, MessageWriter {
 
   #deliver = (): void => {
     this.#scheduled = false;
-    this.#fill();
+    if (this.#closed || this.#blocked) return;
+    this.#session!.fill(this, Number.MAX_SAFE_INTEGER);
   };
-
-  deliverNow(): void {
-    // Not before the handshake: the peer takes nothing until it is ready.
-    if (this.#greeted && this.#session) this.#fill();
-  }
-
-  #fill(): void {
-    // A peer that reads as it takes may write back, and find us full.
-    if (this.#closed || this.#blocked || this.#filling) return;
-    this.#filling = true;
-    try {
-      this.#session!.fill(this, Number.MAX_SAFE_INTEGER);
-    } finally {
-      this.#filling = false;
-    }
-  }
 
   resume(): void {
     // This side's reader made room: the peer may write again.

@@ -119,13 +119,6 @@ export interface Link {
    * nor a disconnect drops); what the peer does not keep stays queued.
    */
   surrender?(): void;
-  /**
-   * Hands what the session has queued to the peer now, up to the peer's
-   * high-water mark, where the two queues stand for one pipe (inproc
-   * within an isolate): a burst that fills ours spills into the peer's at
-   * once, as libzmq's one pipe holds both marks.
-   */
-  deliverNow?(): void;
 }
 
 /** What a socket gives a transport for each link it makes. */
