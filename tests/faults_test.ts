@@ -16,7 +16,13 @@ import {
   Subscriber,
   ZmqError,
 } from "../mod.ts";
-import { decode, freePort, sendUntilReceived, timeout } from "./_helpers.ts";
+import {
+  decode,
+  freePort,
+  runPython,
+  sendUntilReceived,
+  timeout,
+} from "./_helpers.ts";
 import { LibzmqPeer, type LibzmqSocket } from "./_libzmq_peer.ts";
 
 /** A libzmq process with one socket bound to `endpoint`. */
@@ -301,4 +307,39 @@ Deno.test("our own process killed and restarted: the libzmq peer recovers", asyn
       await sub.close();
     },
   );
+});
+
+const RESETS_THEN_ROUND_TRIP_PY = `
+import socket, struct, sys, zmq
+host, port = sys.argv[1].split("//")[1].rsplit(":", 1)
+for i in range(50):
+    # Reset at once (SO_LINGER 0): gone before it is accepted, or just after.
+    c = socket.create_connection((host, int(port)))
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    c.close()
+ctx = zmq.Context()
+dealer = ctx.socket(zmq.DEALER)
+dealer.rcvtimeo = 5000
+dealer.connect(sys.argv[1])
+dealer.send(b"ping")
+print(dealer.recv().decode())
+dealer.close(0)
+ctx.term()
+`;
+
+Deno.test("peers that reset before they are accepted cost the listener nothing: no accept-failed, no backing off, the next libzmq peer is served at once", async () => {
+  await using router = new Router({ linger: 0 });
+  await router.bind("tcp://127.0.0.1:0");
+  const failures: string[] = [];
+  router.events.on("accept-failed", (event) => failures.push(event.code));
+  const echo = (async () => {
+    for await (const message of router) await router.send(message);
+  })();
+  assertEquals(
+    await runPython(RESETS_THEN_ROUND_TRIP_PY, router.lastEndpoint!),
+    "ping",
+  );
+  assertEquals(failures, []);
+  await router.close();
+  await echo;
 });

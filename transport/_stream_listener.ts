@@ -84,10 +84,12 @@ export class StreamListener implements TransportListener {
         ) {
           return;
         }
-        // A peer that reset before we took it costs nothing: go on at once.
+        // A peer that reset before we took it costs nothing: go on at once
+        // (its address unread, Deno says NotConnected: ENOTCONN).
         if (
           error instanceof Deno.errors.ConnectionAborted ||
-          error instanceof Deno.errors.ConnectionReset
+          error instanceof Deno.errors.ConnectionReset ||
+          error instanceof Deno.errors.NotConnected
         ) {
           continue;
         }

@@ -2,7 +2,8 @@
  * poll(): reading several sockets in one loop, against libzmq senders.
  */
 import { assertEquals } from "@std/assert";
-import { poll, Pull, Subscriber, XPublisher } from "../../mod.ts";
+import { poll, Pull, Push, Subscriber, XPublisher } from "../../mod.ts";
+import { coreOf } from "../../patterns/_core.ts";
 import { deadline } from "@std/async/deadline";
 import { decode, sendUntilReceived, timeout } from "../_helpers.ts";
 import { LibzmqPeer } from "../_libzmq_peer.ts";
@@ -104,4 +105,24 @@ Deno.test("poll wakes for an XPUB's subscription notices", async () => {
   assertEquals(await deadline(polled, 5000), ["xpub", "\x01weather"]);
   await sub.close();
   await xpub.close();
+});
+
+Deno.test("poll leaves no waiter behind on the sockets it woke on: a long-running loop costs nothing per wake-up", async () => {
+  await using pull = new Pull({ linger: 0 });
+  await pull.bind("inproc://poll-waiters");
+  await using other = new Pull({ linger: 0 });
+  await using push = new Push({ linger: 0 });
+  push.connect("inproc://poll-waiters");
+  for (let round = 0; round < 50; round++) {
+    // poll waits (nothing is readable), then a message wakes it.
+    const polling = (async () => {
+      for await (const [, [frame]] of poll({ pull, other }, timeout())) {
+        return decode(frame);
+      }
+    })();
+    await push.send(`m${round}`, timeout());
+    assertEquals(await polling, `m${round}`);
+  }
+  assertEquals(coreOf(pull).readableWaiters, 0);
+  assertEquals(coreOf(other).readableWaiters, 0);
 });
