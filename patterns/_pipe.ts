@@ -169,10 +169,20 @@ export class Pipe {
     this.#receiveHighWaterMark = receive;
   }
 
-  /** Whether the outbound queue is at its high-water mark. */
+  /**
+   * Whether the outbound queue is at its high-water mark, once a link
+   * that can hands the peer what it has room for (inproc: the peer's mark
+   * counts too, as in libzmq's one pipe, even within a burst). So reading
+   * it may move messages to the peer; the routing hears of the room made
+   * only after the decision it reads it in.
+   */
   get full(): boolean {
-    return !this.conflate && this.#sendHighWaterMark > 0 &&
-      this.outbound.length >= this.#sendHighWaterMark;
+    const mark = this.#sendHighWaterMark;
+    if (this.conflate || mark <= 0 || this.outbound.length < mark) {
+      return false;
+    }
+    this.link?.deliverNow?.();
+    return this.outbound.length >= mark;
   }
 
   /**

@@ -135,7 +135,7 @@ export class SocketSession implements Session {
     }
   }
 
-  fill(writer: MessageWriter, batchBytes: number): void {
+  fill(writer: MessageWriter, batchBytes: number, deferred = false): void {
     if (!this.#handshaken) return;
     const pipe = this.#pipe;
     const wasFull = pipe.full;
@@ -148,8 +148,15 @@ export class SocketSession implements Session {
       }
     }
     if (wasFull && !pipe.full) {
-      this.#host.routing.drained?.(pipe);
-      this.#host.retrySends();
+      const drained = () => {
+        if (pipe.full) return; // filled again meanwhile: told when it drains
+        this.#host.routing.drained?.(pipe);
+        this.#host.retrySends();
+      };
+      // From inside a routing decision (a pipe found full hands its queue
+      // over at once): the routing is told after it, not in its middle.
+      if (deferred) queueMicrotask(drained);
+      else drained();
     }
     if (pipe.outbound.length === 0) this.#host.progress();
   }

@@ -5,7 +5,8 @@
  */
 import { assert, assertEquals } from "@std/assert";
 import { Publisher, Subscriber, ZmqError } from "../mod.ts";
-import { decode, sendUntilReceived, timeout } from "./_helpers.ts";
+import { decode, sendUntilReceived, timeout, until } from "./_helpers.ts";
+import { coreOf } from "../patterns/_core.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 
 /** Sends until EAGAIN (sendTimeout 0), at most `most`: how many went. */
@@ -95,4 +96,46 @@ Deno.test("PUB: a send held back by xpubNoDrop goes on once the full subscriber 
   assertEquals(sent, false);
   sub.unsubscribe("");
   await held;
+});
+
+Deno.test("xpubNoDrop over inproc: sends that waited go once each, in order, to every subscriber, as a subscription and room come meanwhile", async () => {
+  await using pub = new Publisher({
+    xpubNoDrop: true,
+    sendHighWaterMark: 2,
+    linger: 0,
+  });
+  await pub.bind("inproc://nodrop-once");
+  await using slow = new Subscriber({ receiveHighWaterMark: 2, linger: 0 });
+  await using fast = new Subscriber({ linger: 0 });
+  for (const sub of [slow, fast]) {
+    sub.subscribe("");
+    sub.connect("inproc://nodrop-once");
+    await sendUntilReceived(() => pub.send("ping"), sub.receive(timeout()));
+  }
+  const pipes = [...coreOf(pub).pipes];
+  await until(() => pipes.every((pipe) => pipe.outbound.length === 0), "pings");
+  for (const sub of [slow, fast]) while (sub.readable) await sub.receive();
+  const sends = [1, 2, 3, 4, 5].map((i) => pub.send(`m${i}`, timeout()));
+  // Settled: the slow one holds two and its pipe two, m5 waits for room.
+  await until(
+    () =>
+      coreOf(pub).sendPending &&
+      pipes.every((p) => p.outbound.length === (p === pipes[0] ? 2 : 0)),
+    "a send waiting",
+  );
+  fast.subscribe("zzz"); // the subscription retries the waiting send
+  await slow.receive(timeout());
+  await slow.receive(timeout());
+  await Promise.all(sends);
+  await pub.send("end", timeout());
+  const rest = async (sub: Subscriber) => {
+    const got: string[] = [];
+    for (;;) {
+      const [frame] = await sub.receive(timeout());
+      if (decode(frame) === "end") return got;
+      got.push(decode(frame));
+    }
+  };
+  assertEquals(await rest(slow), ["m3", "m4", "m5"]);
+  assertEquals(await rest(fast), ["m1", "m2", "m3", "m4", "m5"]);
 });

@@ -296,6 +296,7 @@ class _InprocLink implements Link, MessageWriter {
   /** Set once the handshake ran (on both sides). */
   #greeted = false;
   #scheduled = false;
+  #filling = false;
   #settler = new Settler(() => this.#deliver());
   #resolveDone!: (end: LinkEnd) => void;
 
@@ -384,9 +385,24 @@ class _InprocLink implements Link, MessageWriter {
 
   #deliver = (): void => {
     this.#scheduled = false;
-    if (this.#closed || this.#blocked) return;
-    this.#session!.fill(this, Number.MAX_SAFE_INTEGER);
+    this.#fill();
   };
+
+  deliverNow(): void {
+    // Not before the handshake: the peer takes nothing until it is ready.
+    if (this.#greeted && this.#session) this.#fill(true);
+  }
+
+  #fill(deferred = false): void {
+    // A peer that reads as it takes may write back, and find us full.
+    if (this.#closed || this.#blocked || this.#filling) return;
+    this.#filling = true;
+    try {
+      this.#session!.fill(this, Number.MAX_SAFE_INTEGER, deferred);
+    } finally {
+      this.#filling = false;
+    }
+  }
 
   resume(): void {
     // This side's reader made room: the peer may write again.

@@ -51,9 +51,11 @@ export interface Session {
   handle(event: ConnectionEvent): boolean;
   /**
    * Moves queued outgoing messages into the writer, stopping once its
-   * `pendingOutputBytes` reaches `batchBytes`.
+   * `pendingOutputBytes` reaches `batchBytes`; `deferred` when called from
+   * inside a routing decision (see {@linkcode Link.deliverNow}), whose
+   * routing hears of the room made only after it.
    */
-  fill(writer: MessageWriter, batchBytes: number): void;
+  fill(writer: MessageWriter, batchBytes: number, deferred?: boolean): void;
   /**
    * Whether the socket takes this link's messages: `false` (a PAIR's
    * second peer; a ROUTER's handed-over peer, or an anonymous one once its
@@ -119,6 +121,13 @@ export interface Link {
    * nor a disconnect drops); what the peer does not keep stays queued.
    */
   surrender?(): void;
+  /**
+   * Hands what the session has queued to the peer now, up to the peer's
+   * high-water mark, where the two queues stand for one pipe (inproc
+   * within an isolate): a burst that fills ours spills into the peer's at
+   * once, as libzmq's one pipe holds both marks.
+   */
+  deliverNow?(): void;
 }
 
 /** What a socket gives a transport for each link it makes. */
