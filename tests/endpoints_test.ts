@@ -291,6 +291,22 @@ for endpoint in sys.argv[1:]:
 socket.close(0)
 `;
 
+/** What `connect` says of each endpoint, as CONNECT_CHECK_PY prints it. */
+async function connectOutcomes(endpoints: string[]): Promise<string[]> {
+  const outcomes = [];
+  for (const endpoint of endpoints) {
+    const push = new Push({ reconnectInterval: -1, linger: 0 });
+    try {
+      push.connect(endpoint);
+      outcomes.push("ok");
+    } catch (error) {
+      outcomes.push((error as ZmqError).code);
+    }
+    await push.close();
+  }
+  return outcomes;
+}
+
 Deno.test("connect refuses a tcp host no lookup could resolve at once (EINVAL), as libzmq's sanity check; others are dialled", async () => {
   const endpoints = [
     "tcp://-foo:5555",
@@ -304,18 +320,7 @@ Deno.test("connect refuses a tcp host no lookup could resolve at once (EINVAL), 
     "tcp://exa$mple:5555",
   ];
   const native = (await runPython(CONNECT_CHECK_PY, ...endpoints)).split("\n");
-  const ours = [];
-  for (const endpoint of endpoints) {
-    const push = new Push({ reconnectInterval: -1 });
-    try {
-      push.connect(endpoint);
-      ours.push("ok");
-    } catch (error) {
-      ours.push((error as ZmqError).code);
-    }
-    await push.close();
-  }
-  assertEquals(ours, native);
+  assertEquals(await connectOutcomes(endpoints), native);
 });
 
 Deno.test("connect to an ipc path longer than a unix socket takes is ENAMETOOLONG at once, as libzmq's, not dialled forever", async () => {
@@ -337,18 +342,7 @@ Deno.test("connect to an ipc path longer than a unix socket takes is ENAMETOOLON
     "ok",
     "ENAMETOOLONG",
   ]);
-  const ours = [];
-  for (const endpoint of endpoints) {
-    const push = new Push({ reconnectInterval: -1, linger: 0 });
-    try {
-      push.connect(endpoint);
-      ours.push("ok");
-    } catch (error) {
-      ours.push((error as ZmqError).code);
-    }
-    await push.close();
-  }
-  assertEquals(ours, native);
+  assertEquals(await connectOutcomes(endpoints), native);
 });
 
 Deno.test("every endpoint call on a closed socket is ETERM, unbind too", async () => {
