@@ -7,7 +7,7 @@
 import { ZmqError } from "../codec/errors.ts";
 import type { ConnectOptions, SocketOptions } from "./options.ts";
 import { Socket } from "./socket.ts";
-import { coreOf } from "./_core.ts";
+import { closedError, coreOf } from "./_core.ts";
 import { RawAddressed } from "./_raw_addressed.ts";
 import { defineRouting } from "./_routing.ts";
 import { defineOptionNames } from "./_option_names.ts";
@@ -86,6 +86,7 @@ export class Stream extends Socket {
    * transport other than tcp or ipc; `ETERM` if closed.
    */
   override connect(endpoint: string, options: ConnectOptions = {}): void {
+    if (this.closed) throw closedError();
     const wanted = options.routingId;
     if (wanted !== undefined) {
       // An `immediate` peer joins only once connected, too late to hold

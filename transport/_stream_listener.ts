@@ -10,7 +10,6 @@ import { sleep } from "./_abortable_sleep.ts";
 import type { LinkCodec } from "./_codec_driver.ts";
 import type { Link, LinkOptions, TransportListener } from "./transport.ts";
 
-/** A failed accept that will be tried again after `interval` ms. */
 /** The first wait after a failed accept, in ms; it doubles while accepts fail. */
 const _FIRST_RETRY = 10;
 /** The longest wait between failed accepts, in ms. */

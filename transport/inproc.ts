@@ -366,11 +366,13 @@ class _InprocLink implements Link, MessageWriter {
     // A handshake still in its microtask: done now, so what was sent
     // before it goes too.
     if (!this.#greeted) this.#handshake();
-    this.#surrendering = true;
+    // Not through #fill, which a blocked link skips; guarded as it is, so
+    // the fill's own reads of a full pipe hand nothing over twice.
+    this.#surrendering = this.#filling = true;
     try {
       this.#session.fill(this, Number.MAX_SAFE_INTEGER);
     } finally {
-      this.#surrendering = false;
+      this.#surrendering = this.#filling = false;
     }
   }
 

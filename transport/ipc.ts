@@ -13,11 +13,14 @@ import type { Transport } from "./transport.ts";
  * The longest path a unix socket takes: `sun_path` less its final zero,
  * 108 bytes on Linux, 104 on macOS and the BSDs.
  */
-function _maxPathBytes(): number {
-  const os = (globalThis as { Deno?: typeof Deno }).Deno?.build.os;
-  return os === "darwin" || os === "freebsd" || os === "netbsd" ? 103 : 107;
-}
+const _os = (globalThis as { Deno?: typeof Deno }).Deno?.build.os;
+const MAX_PATH_BYTES = _os === "darwin" || _os === "freebsd" ||
+    _os === "netbsd"
+  ? 103
+  : 107;
 const _encoder = new TextEncoder();
+const _tooLong = (path: string) =>
+  _encoder.encode(path).length > MAX_PATH_BYTES;
 
 /**
  * The `ipc` transport: a unix socket at a path. Binding removes a socket
@@ -43,11 +46,10 @@ export const ipc: Transport = {
     }
     // As libzmq's ipc_address_t::resolve, at connect as at bind: a path
     // the system cannot take would be dialled, and fail, forever.
-    const most = _maxPathBytes();
-    if (_encoder.encode(path).length > most) {
+    if (_tooLong(path)) {
       throw new ZmqError(
         "ENAMETOOLONG",
-        `ipc://${path} is longer than a unix socket takes (${most} bytes)`,
+        `ipc://${path} is longer than a unix socket takes (${MAX_PATH_BYTES} bytes)`,
       );
     }
   },
@@ -145,7 +147,7 @@ async function _listenAt(path: string): Promise<_Listening> {
   // Our own name too long for a socket (a path near the limit, or
   // `ipc://*` in a long TMPDIR): bound where it is, which refuses a path
   // too long.
-  if (_encoder.encode(own).length > _maxPathBytes()) return inPlace();
+  if (_tooLong(own)) return inPlace();
   let listener: Deno.UnixListener;
   try {
     listener = Deno.listen({ transport: "unix", path: own });

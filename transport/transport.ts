@@ -51,9 +51,9 @@ export interface Session {
   handle(event: ConnectionEvent): boolean;
   /**
    * Moves queued outgoing messages into the writer, stopping once its
-   * `pendingOutputBytes` reaches `batchBytes`; `deferred` when called from
-   * inside a routing decision (see {@linkcode Link.deliverNow}), whose
-   * routing hears of the room made only after it.
+   * `pendingOutputBytes` reaches `batchBytes`; `deferred` when called
+   * through a read of a full pipe (see {@linkcode Link.deliverNow}), maybe
+   * inside a routing decision, which hears of the room made only after.
    */
   fill(writer: MessageWriter, batchBytes: number, deferred?: boolean): void;
   /**
