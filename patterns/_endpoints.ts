@@ -6,16 +6,12 @@
  */
 
 import { ZmqError } from "../codec/errors.ts";
-import { Metadata } from "../codec/metadata.ts";
 import type { SocketType } from "../codec/socket_type.ts";
 import { Dialer } from "../transport/dialer.ts";
 import { findTransport } from "../transport/registry.ts";
 import { acceptWebSocket } from "../transport/websocket_link.ts";
 import type {
   Link,
-  LinkOptions,
-  MulticastOptions,
-  TlsOptions,
   Transport,
   TransportListener,
 } from "../transport/transport.ts";
@@ -25,32 +21,9 @@ import type { ConnectOptions } from "./options.ts";
 import { closedError, type SocketCore } from "./_core.ts";
 import { flushPipe } from "./_linger.ts";
 import type { MechanismFactory } from "./_mechanism_factory.ts";
+import { type EndpointSettings, linkOptions } from "./_link_options.ts";
 import type { Pipe } from "./_pipe.ts";
 import { connectRoutingId } from "./_resolve_options.ts";
-
-/** The options the endpoints read, live, from their socket. */
-export interface EndpointSettings {
-  readonly type: SocketType;
-  readonly context: object;
-  readonly routingId: Uint8Array | undefined;
-  readonly immediate: boolean;
-  readonly reconnectInterval: number;
-  readonly reconnectIntervalMax: number;
-  readonly connectTimeout: number;
-  readonly maxMessageSize: number;
-  readonly handshakeInterval: number;
-  readonly heartbeatInterval: number;
-  readonly heartbeatTimeout: number;
-  readonly heartbeatTimeToLive: number;
-  readonly maxConnections: number;
-  /** What `disconnect` waits for what is queued, as close does. */
-  readonly linger: number;
-  readonly tls: TlsOptions;
-  readonly multicast: MulticastOptions;
-  readonly metadata: Readonly<Record<string, string>>;
-}
-
-type _ListenerHooks = Pick<LinkOptions, "admit" | "acceptFailed">;
 
 interface _Bound {
   given: string;
@@ -148,7 +121,7 @@ export class Endpoints {
       transport.check(address, "bind");
       listener = await transport.listen(
         address,
-        this.#linkOptions({
+        linkOptions(this.#settings, this.#mechanism, {
           admit: (bound) => this.#admit(bound),
           acceptFailed: (failure) =>
             this.#events.push({ type: "accept-failed", ...failure }),
@@ -255,12 +228,17 @@ export class Endpoints {
     const immediate = settings.immediate && transport.scheme !== "udp";
     const pipe = core.newPipe(endpoint, false, immediate);
     pipe.assignedRoutingId = assignedRoutingId;
-    const linkOptions = this.#linkOptions();
+    const links = linkOptions(this.#settings, this.#mechanism);
+    this.last = endpoint;
+    // Attached before dialling: a peer there already (inproc's bound
+    // name) is linked within this call, as libzmq's connect makes its pipe.
+    if (!immediate) core.attach(pipe);
     const dialer = new Dialer({
       reconnectInterval: settings.reconnectInterval,
       reconnectIntervalMax: settings.reconnectIntervalMax,
     }, {
-      dial: (signal) => transport.dial(address, linkOptions, signal),
+      dial: (signal) => transport.dial(address, links, signal),
+      dialNow: transport.dialNow && (() => transport.dialNow!(address, links)),
       serve: (link) => {
         events.push({ type: "connected", endpoint });
         return core.serve(link, pipe);
@@ -278,6 +256,7 @@ export class Endpoints {
       // (At once: the dialer's loop has ended, and no link is left.) Ended
       // by a protocol error, the endpoint stays listed (`disconnect` of it
       // succeeds), as libzmq's session terminates without forgetting it.
+      // (Never within `new Dialer`: a link served at once ends later.)
       onGiveUp: (refused, failed) => {
         // Let go of already (disconnect, close): told nothing; its wait ends.
         if (!core.closed && !pipe.closedHere) {
@@ -294,8 +273,6 @@ export class Endpoints {
     const entry = { endpoint, dialer, pipe };
     this.#dialers.push(entry);
     _drops.set(pipe, () => void this.#drop(entry));
-    this.last = endpoint;
-    if (!immediate) core.attach(pipe);
   }
 
   /** Whether `endpoint` is connected, or bound (as bind resolved it). */
@@ -375,7 +352,7 @@ export class Endpoints {
     }
     const { response, link, refusal } = acceptWebSocket(
       request,
-      this.#linkOptions(),
+      linkOptions(this.#settings, this.#mechanism),
       remoteAddress,
     );
     if (!link) {
@@ -406,45 +383,5 @@ export class Endpoints {
 
   leavingPipes(): Pipe[] {
     return [...this.#leaving.values()];
-  }
-
-  /**
-   * What a transport needs to make this socket's links, and a listener to
-   * report to it (`hooks`).
-   */
-  #linkOptions(hooks?: _ListenerHooks): LinkOptions {
-    const settings = this.#settings;
-    const mechanism = this.#mechanism;
-    return {
-      ...hooks,
-      scope: settings.context,
-      connectTimeout: settings.connectTimeout,
-      tls: settings.tls,
-      multicast: settings.multicast,
-      connectionOptions: () => ({
-        mechanism,
-        socketType: settings.type,
-        routingId: settings.routingId,
-        properties: Object.entries(settings.metadata),
-        maxMessageSize: settings.maxMessageSize,
-        handshakeInterval: settings.handshakeInterval,
-        heartbeatInterval: settings.heartbeatInterval,
-        heartbeatTimeout: settings.heartbeatTimeout,
-        heartbeatTimeToLive: settings.heartbeatTimeToLive,
-        now: performance.now(),
-      }),
-      get peer() {
-        const routingId = settings.routingId;
-        return {
-          socketType: settings.type,
-          routingId: routingId?.length ? routingId : undefined,
-          minor: 1,
-          metadata: new Metadata([
-            ["Socket-Type", settings.type],
-            ...Object.entries(settings.metadata),
-          ]),
-        };
-      },
-    };
   }
 }

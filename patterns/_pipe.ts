@@ -208,10 +208,15 @@ export class Pipe {
     this.link?.wake();
   }
 
-  /** Queues a control action, to go before any message, and wakes the link. */
+  /**
+   * Queues a control action, to go before any message, and wakes the link;
+   * an inproc peer has it at once, as libzmq's reads its pipe's commands
+   * before its next send (a subscription, then the PUB's next message).
+   */
   writeControl(action: _Control): void {
     this.control.push(action);
     this.link?.wake();
+    this.link?.deliverNow?.();
   }
 
   /** Queues a control action after the messages queued, and wakes the link. */
@@ -222,6 +227,7 @@ export class Pipe {
     const after = this.#taken + this.outbound.length;
     this.#inLine.push({ after, action });
     this.link?.wake();
+    this.link?.deliverNow?.();
   }
 
   /** How many control actions wait in line with the messages. */

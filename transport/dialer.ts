@@ -14,6 +14,11 @@ export interface DialerHandlers {
   /** Makes one link; rejects when the peer is not there. */
   dial(signal: AbortSignal): Promise<Link>;
   /**
+   * A link made at once, if the peer is there already: served within the
+   * call that dials (the constructor's first attempt), not a microtask on.
+   */
+  dialNow?(): Link | undefined;
+  /**
    * Serves a new link; the promise settles with how the link ended, after
    * which the dialer waits and dials again, unless the peer was refused.
    */
@@ -84,20 +89,22 @@ export class Dialer {
     const signal = this.#abort.signal;
     const backoff = new ReconnectBackoff(options);
     while (!signal.aborted) {
-      let link: Link;
       handlers.onAttempt?.();
-      try {
-        link = await handlers.dial(signal);
-      } catch (error) {
-        if (signal.aborted) return;
-        if (!backoff.enabled) {
-          const why = error instanceof Error ? error.message : String(error);
-          return handlers.onGiveUp?.(undefined, why);
+      let link = handlers.dialNow?.();
+      if (!link) {
+        try {
+          link = await handlers.dial(signal);
+        } catch (error) {
+          if (signal.aborted) return;
+          if (!backoff.enabled) {
+            const why = error instanceof Error ? error.message : String(error);
+            return handlers.onGiveUp?.(undefined, why);
+          }
+          const delay = backoff.next();
+          handlers.onRetry?.(delay, error);
+          await sleep(delay, signal);
+          continue;
         }
-        const delay = backoff.next();
-        handlers.onRetry?.(delay, error);
-        await sleep(delay, signal);
-        continue;
       }
       if (signal.aborted) {
         link.close();

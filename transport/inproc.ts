@@ -118,13 +118,14 @@ export const inproc: Transport = {
     };
   },
 
+  dialNow(name, options) {
+    const binder = _names(options.scope).bound.get(name);
+    return binder && _linkTo(binder, options);
+  },
+
   dial(name, options, signal) {
     const names = _names(options.scope);
-    const link = (binder: _Binder): Link => {
-      const [ours, theirs] = linkInproc(options.peer, binder.options.peer);
-      binder.accept(theirs, binder.endpoint);
-      return ours;
-    };
+    const link = (binder: _Binder): Link => _linkTo(binder, options);
     // Another isolate may bind it: the hub answers with a channel to it,
     // or says it is bound here (since), where it links directly.
     const through = (node: InprocNode): Promise<Link> =>
@@ -154,6 +155,13 @@ export const inproc: Transport = {
     });
   },
 };
+
+/** Links a dialer to the socket bound here: the binder's side is accepted. */
+function _linkTo(binder: _Binder, options: LinkOptions): Link {
+  const [ours, theirs] = linkInproc(options.peer, binder.options.peer);
+  binder.accept(theirs, binder.endpoint);
+  return ours;
+}
 
 /**
  * A port that joins a context in another isolate (a Worker) to the
@@ -260,9 +268,9 @@ function _node(names: _Names, port: MessagePort): InprocNode {
 
 /**
  * Links two sides of one process, each known to the other by its
- * {@linkcode PeerInfo}. Once both links are started, the handshake (the
- * `ready` events, or an `incompatible` error for socket types that cannot
- * talk) happens in a microtask.
+ * {@linkcode PeerInfo}. The second link's `start` makes the handshake
+ * (the `ready` events, or an `incompatible` error for socket types that
+ * cannot talk) and hands each peer what the other queued meanwhile.
  *
  * @example
  * ```ts ignore
@@ -295,6 +303,8 @@ class _InprocLink implements Link, MessageWriter {
   #surrendering = false;
   /** Set once the handshake ran (on both sides). */
   #greeted = false;
+  /** Set once both sessions took the handshake: each takes messages. */
+  #up = false;
   #scheduled = false;
   #filling = false;
   #settler = new Settler(() => this.#deliver());
@@ -312,7 +322,9 @@ class _InprocLink implements Link, MessageWriter {
   start(session: Session): void {
     if (this.#session) return;
     this.#session = session;
-    if (this.peer.#session) queueMicrotask(() => this.#handshake());
+    // Within the call, as libzmq's inproc connect attaches both ends of
+    // its pipe: a PUB sending next reaches a SUB that connected just now.
+    if (this.peer.#session) this.#handshake();
   }
 
   #handshake(): void {
@@ -333,6 +345,12 @@ class _InprocLink implements Link, MessageWriter {
     }
     this.#session!.handle({ type: "ready", peer: peer.#info });
     peer.#session!.handle({ type: "ready", peer: this.#info });
+    if (this.#closed) return; // refused by a routing (a PAIR's second peer)
+    this.#up = peer.#up = true;
+    // What each queued meanwhile (a connect's subscriptions, sends before
+    // the bind) is at its peer now, as in libzmq's one pipe.
+    this.#fill(true);
+    peer.#fill(true);
   }
 
   // MessageWriter: what this side's session writes lands at the peer's.
@@ -363,9 +381,6 @@ class _InprocLink implements Link, MessageWriter {
   // Link
   surrender(): void {
     if (this.#closed || !this.#session || !this.peer.#session) return;
-    // A handshake still in its microtask: done now, so what was sent
-    // before it goes too.
-    if (!this.#greeted) this.#handshake();
     // Not through #fill, which a blocked link skips; guarded as it is, so
     // the fill's own reads of a full pipe hand nothing over twice.
     this.#surrendering = this.#filling = true;
@@ -392,7 +407,7 @@ class _InprocLink implements Link, MessageWriter {
 
   deliverNow(): void {
     // Not before the handshake: the peer takes nothing until it is ready.
-    if (this.#greeted && this.#session) this.#fill(true);
+    if (this.#up) this.#fill(true);
   }
 
   #fill(deferred = false): void {

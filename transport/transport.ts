@@ -271,4 +271,11 @@ export interface Transport {
     options: LinkOptions,
     signal: AbortSignal,
   ): Promise<Link>;
+  /**
+   * A link made within the call, where the peer is there already and
+   * nothing is on the way (inproc's bound name, as libzmq's connect makes
+   * the pipe at once); `undefined` otherwise, and {@linkcode dial} is
+   * asked.
+   */
+  dialNow?(address: string, options: LinkOptions): Link | undefined;
 }
