@@ -244,13 +244,23 @@ export class Endpoints {
         return core.serve(link, pipe);
       },
       onAttempt: () => events.push({ type: "connect-delayed", endpoint }),
-      onRetry: (interval, error) =>
+      onRetry: (interval, error) => {
+        // No peer can come any more (an inproc name unbound as its context
+        // closes): what is queued for it goes, as libzmq's context end
+        // drops it, instead of holding the close for the linger.
+        if (
+          core.closed && error instanceof ZmqError && error.code === "ETERM"
+        ) {
+          core.remove(pipe, true);
+          core.progress();
+        }
         events.push({
           type: "connect-retried",
           endpoint,
           interval,
           reason: error instanceof Error ? error.message : String(error),
-        }),
+        });
+      },
       // As libzmq ends the endpoint when it will not reconnect: its pipe
       // leaves, so nothing more is routed to a peer that cannot come back.
       // (At once: the dialer's loop has ended, and no link is left.) Ended

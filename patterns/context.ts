@@ -9,7 +9,12 @@ import type { SocketType } from "../codec/socket_type.ts";
 import type { Authenticator } from "./authentication.ts";
 import { ZmqError } from "../codec/errors.ts";
 import { closeZapClient } from "./_zap.ts";
-import { joinInproc, leaveInproc, shareInproc } from "../transport/inproc.ts";
+import {
+  closeInproc,
+  joinInproc,
+  leaveInproc,
+  shareInproc,
+} from "../transport/inproc.ts";
 
 /** Options of a {@linkcode Context}. */
 export interface ContextOptions {
@@ -163,9 +168,11 @@ export class Context implements AsyncDisposable {
     if (_default === this) _default = undefined;
     let summaries: CloseSummary[];
     try {
-      summaries = await Promise.all(
-        [...this.#sockets].map((socket) => socket.close()),
-      );
+      const closing = [...this.#sockets].map((socket) => socket.close());
+      // As libzmq's context end: a connect waiting for a name no socket
+      // bound ends, and what it queued is dropped, whatever its linger.
+      closeInproc(this);
+      summaries = await Promise.all(closing);
     } finally {
       // The other isolates hear of it whatever a socket's close did.
       leaveInproc(this);

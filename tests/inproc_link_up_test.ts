@@ -3,7 +3,9 @@
  * connect to a bound name makes the pipe at once, and a bind attaches the
  * connects waiting for it, so what a PUB sends right after a SUB connects
  * and subscribes reaches it. Each sequence runs with no wait between its
- * calls, here and in pyzmq (libzmq 4.3.4), which must agree.
+ * calls, here and in pyzmq (libzmq 4.3.4), which must agree. And a link
+ * that cannot come up any more (its context closed before the name was
+ * bound) holds no close.
  */
 import { assertEquals } from "@std/assert";
 import {
@@ -17,6 +19,7 @@ import {
   XPublisher,
 } from "../mod.ts";
 import { decode, runPython, timeout } from "./_helpers.ts";
+import { within } from "./_fakes.ts";
 
 const SEQUENCES_PY = `
 import zmq
@@ -126,3 +129,37 @@ Deno.test("inproc: a DISH that connects and joins gets what its RADIO sends next
   await publish((body) => radio.send(body, { group: "g", ...timeout() }));
   assertEquals(await received(() => dish.receive(timeout())), 10);
 });
+
+const NEVER_BOUND_PY = `
+import time, zmq
+ctx = zmq.Context()
+push = ctx.socket(zmq.PUSH); push.setsockopt(zmq.LINGER, -1)
+push.connect("inproc://never-bound")
+push.send(b"queued", zmq.NOBLOCK)
+push.close()
+start = time.time(); ctx.term()
+print("ended" if time.time() - start < 5 else "waited")
+`;
+
+for (const shared of [false, true]) {
+  Deno.test(`inproc${shared ? " in a shared context" : ""}: closing the context ends a connect to a name never bound and drops what it queued, linger -1 and all, as libzmq's context end`, async () => {
+    assertEquals(await runPython(NEVER_BOUND_PY), "ended");
+    const context = new Context();
+    const handle = shared ? context.share() : undefined;
+    try {
+      const push = new Push({ context, linger: -1 });
+      push.connect("inproc://never-bound");
+      await push.send("queued", timeout());
+      // A connect that has its peer still writes what it queued.
+      const pull = new Pull({ context, linger: -1 });
+      await pull.bind("inproc://bound");
+      const linked = new Push({ context, linger: -1 });
+      linked.connect("inproc://bound");
+      await linked.send("kept", timeout());
+      const summary = await within(context.close(), "the context's close");
+      assertEquals(summary, { dropped: 1, unread: 1 });
+    } finally {
+      handle?.port.close();
+    }
+  });
+}

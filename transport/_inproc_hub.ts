@@ -25,6 +25,11 @@ export type HubRequest =
   | { op: "adopt"; port: MessagePort }
   /** The lock the node holds while its isolate lives. */
   | { op: "live"; lock: string }
+  /**
+   * The node's context is closing: its dials waiting for a name end now,
+   * and later ones at once unless the name is bound.
+   */
+  | { op: "closing" }
   | { op: "leave" };
 
 /** What the hub tells a node. */
@@ -34,6 +39,8 @@ export type HubReply =
   | { op: "dialed"; id: number; port: MessagePort; locks: LinkLocks }
   /** A dial is answered: the name is bound in the dialer's own isolate. */
   | { op: "local"; id: number }
+  /** A dial ends: the dialer's context closed before the name was bound. */
+  | { op: "ended"; id: number }
   /** A peer dialed one of our names: the port's other end is at it. */
   | { op: "accept"; name: string; port: MessagePort; locks: LinkLocks }
   /** The lock the hub holds while its isolate lives and it has nodes. */
@@ -61,6 +68,8 @@ export class InprocHub {
   #heard = new Map<MessagePort, number>();
   #quietTimers = new Map<MessagePort, ReturnType<typeof setTimeout>>();
   #waiting = new Map<string, _Dial[]>();
+  /** Nodes whose context is closing: no binder comes for them any more. */
+  #closing = new Set<MessagePort>();
 
   /** Serves a node's port. */
   adopt(node: MessagePort): void {
@@ -96,6 +105,9 @@ export class InprocHub {
         const dial = { node, id: request.id };
         const binder = this.#bound.get(request.name);
         if (binder) return this.#join(dial, binder, request.name);
+        if (this.#closing.has(node)) {
+          return this.#reply(node, { op: "ended", id: request.id });
+        }
         const waiting = this.#waiting.get(request.name) ?? [];
         waiting.push(dial);
         this.#waiting.set(request.name, waiting);
@@ -124,6 +136,17 @@ export class InprocHub {
             this.#reply(node, { op: "hub", lock: this.#lock });
           }
         });
+        return;
+      case "closing":
+        this.#closing.add(node);
+        for (const [name, waiting] of this.#waiting) {
+          for (const dial of waiting) {
+            if (dial.node === node) {
+              this.#reply(node, { op: "ended", id: dial.id });
+            }
+          }
+          this.#dropDials(name, waiting, node);
+        }
         return;
       case "leave":
         return this.#leave(node);
@@ -156,13 +179,12 @@ export class InprocHub {
     this.#heard.delete(node);
     if (!this.#nodes.delete(node)) return;
     this.#nodeLocks.delete(node);
+    this.#closing.delete(node);
     for (const [name, binder] of this.#bound) {
       if (binder === node) this.#bound.delete(name);
     }
     for (const [name, waiting] of this.#waiting) {
-      const rest = waiting.filter((dial) => dial.node !== node);
-      if (rest.length > 0) this.#waiting.set(name, rest);
-      else this.#waiting.delete(name);
+      this.#dropDials(name, waiting, node);
     }
     node.onmessage = null;
     node.close();
@@ -171,6 +193,13 @@ export class InprocHub {
       this.#hold?.[1]();
       this.#hold = undefined;
     }
+  }
+
+  /** Forgets a node's dials waiting for a name. */
+  #dropDials(name: string, waiting: _Dial[], node: MessagePort): void {
+    const rest = waiting.filter((dial) => dial.node !== node);
+    if (rest.length > 0) this.#waiting.set(name, rest);
+    else this.#waiting.delete(name);
   }
 
   #join(dial: _Dial, binder: MessagePort, name: string): void {

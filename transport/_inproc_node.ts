@@ -85,6 +85,11 @@ export class InprocNode {
         this.#dials.delete(reply.id);
         return resolve?.("local");
       }
+      case "ended": {
+        const resolve = this.#dials.get(reply.id);
+        this.#dials.delete(reply.id);
+        return resolve?.(contextClosed());
+      }
       case "accept":
         return this.#accept(reply.name, reply);
       case "hub":
@@ -181,6 +186,14 @@ export class InprocNode {
     this.#unwatchHub?.();
   }
 
+  /**
+   * The context is closing: the hub ends the dials waiting for a name no
+   * one bound (none can come now), and those made later unless bound.
+   */
+  closing(): void {
+    this.#send({ op: "closing" });
+  }
+
   /** Leaves the hub: the context closed. */
   leave(): void {
     if (this.#left) return;
@@ -193,4 +206,12 @@ export class InprocNode {
     for (const answer of this.#binds.values()) answer(gone);
     this.#binds.clear();
   }
+}
+
+/** Why a connect waiting for a name ends when its context closes. */
+export function contextClosed(): ZmqError {
+  return new ZmqError(
+    "ETERM",
+    "the context closed before the inproc:// name was bound",
+  );
 }

@@ -3,7 +3,15 @@ import type { Context, SharedContext } from "../../mod.ts";
 import { within } from "../_fakes.ts";
 
 /** What a Worker of tests/workers/_worker.ts plays. */
-type Role = "pull" | "rep" | "push" | "hold" | "sub" | "xpub" | "dish";
+type Role =
+  | "pull"
+  | "rep"
+  | "push"
+  | "stray"
+  | "hold"
+  | "sub"
+  | "xpub"
+  | "dish";
 
 /** What a Worker of tests/workers/_worker.ts answers. */
 export interface WorkerReply {

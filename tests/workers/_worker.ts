@@ -11,6 +11,8 @@
  *   `transfer` (`{ op: "check" }` then answers `{ op: "checked", detached }`,
  *   whether each frame of the last is detached; `{ op: "crash" }` throws an
  *   uncaught error).
+ * - `stray`: a PUSH with a linger of -1 (waits for ever to write what is
+ *   queued), for a name no one binds; it sends what it is given, as `push`.
  * - `hold`: a PULL with a receive high-water mark of 5 that reads nothing
  *   until told `{ op: "read", count }`, then answers `{ op: "read", count }`
  *   with how many of those came in order.
@@ -19,7 +21,8 @@
  * the register of names (the hub) lives in this Worker, and answers
  * `{ op: "hosted", shared }`.
  *
- * `{ op: "stop" }` closes its context and answers `{ op: "closed" }`. It
+ * `{ op: "stop" }` closes its context and answers `{ op: "closed", count }`,
+ * with how many messages its sockets dropped. It
  * says `{ op: "loaded" }` first: Deno 2.9.6 loses what is posted to a
  * Worker before its module has run.
  */
@@ -37,7 +40,7 @@ import {
 interface Start {
   op: "start";
   shared: SharedContext;
-  role: "pull" | "rep" | "push" | "hold" | "sub" | "xpub" | "dish";
+  role: "pull" | "rep" | "push" | "stray" | "hold" | "sub" | "xpub" | "dish";
   endpoint: string;
   bind: boolean;
 }
@@ -77,6 +80,8 @@ self.onmessage = async (event) => {
       ? new Dish({ context })
       : command.role === "rep"
       ? new Reply({ context })
+      : command.role === "stray"
+      ? (push = new Push({ context, linger: -1 }))
       : (push = new Push({ context }));
     if (socket instanceof Subscriber) socket.subscribe("");
     if (socket instanceof Dish) socket.join("g");
@@ -123,8 +128,8 @@ self.onmessage = async (event) => {
     );
     self.postMessage({ op: "checked", detached });
   } else {
-    await context?.close();
-    self.postMessage({ op: "closed" });
+    const summary = await context?.close();
+    self.postMessage({ op: "closed", count: summary?.dropped });
   }
 };
 self.postMessage({ op: "loaded" });

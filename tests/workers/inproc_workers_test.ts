@@ -277,6 +277,20 @@ Deno.test("inproc across a Worker: a Worker whose context closes ends our pipe a
   }
 });
 
+Deno.test("inproc across a Worker: a Worker's context closing ends its connect to a name no isolate bound, and drops what it queued, linger -1 and all (libzmq's context end)", async () => {
+  const context = new Context();
+  const worker = new TestWorker();
+  try {
+    await worker.start(context, "stray", "inproc://nobody", false);
+    worker.post({ op: "send", message: [bytes("never read")] });
+    worker.post({ op: "stop" });
+    assertEquals((await worker.next("closed")).count, 1);
+  } finally {
+    worker.terminate();
+    await context.close();
+  }
+});
+
 Deno.test("inproc across a Worker: a Worker that crashes ends our pipe", async () => {
   const context = new Context();
   const worker = new TestWorker();
