@@ -6,6 +6,7 @@
  */
 
 import type { Credentials, Verdict } from "../codec/authentication.ts";
+import { ZmqError } from "../codec/errors.ts";
 import { Metadata } from "../codec/metadata.ts";
 import { z85Encode } from "../codec/z85.ts";
 import type {
@@ -13,6 +14,7 @@ import type {
   AuthenticationResult,
   Authenticator,
 } from "./authentication.ts";
+import { asBytes } from "./_as_bytes.ts";
 import { askZapHandler, hasZapHandler } from "./_zap.ts";
 
 const _decoder = new TextDecoder();
@@ -47,12 +49,26 @@ export function toVerdict(result: AuthenticationResult): Verdict {
     return { statusCode: 400, statusText: "denied", userId: "" };
   }
   if (result.allow) {
+    // Checked as the application's bytes are: what the server reads back
+    // must be what the types say (a number would be handed out as bytes).
+    const { userId = "", metadata } = result;
+    if (typeof userId !== "string") {
+      throw new ZmqError(
+        "EINVAL",
+        `the userId is a ${typeof userId}: give a string`,
+      );
+    }
     return {
       statusCode: 200,
       statusText: "",
-      userId: result.userId ?? "",
-      metadata: result.metadata
-        ? new Metadata(Object.entries(result.metadata))
+      userId,
+      metadata: metadata
+        ? new Metadata(
+          Object.entries(metadata).map(([name, value]) => [
+            name,
+            asBytes(value, `the metadata property "${name}"`),
+          ]),
+        )
         : undefined,
     };
   }

@@ -4,6 +4,7 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import { concat } from "@std/bytes";
 import {
+  type AuthenticationResult,
   codec,
   Context,
   Publisher,
@@ -419,6 +420,56 @@ for (const [transport, binds] of Object.entries(BINDS)) {
     }
   });
 }
+
+Deno.test("an authenticator's metadata is read back from the handshake as bytes; a value that is not a string or bytes, or a userId that is not a string, refuses the libzmq client with 500 naming it, and the server goes on", async () => {
+  await using peer = new LibzmqPeer();
+  const answers: unknown[] = [
+    { allow: true, metadata: { n: 42 } },
+    { allow: true, userId: 7 },
+    {
+      allow: true,
+      userId: "u",
+      metadata: { role: "admin", raw: new Uint8Array([1, 2]) },
+    },
+  ];
+  const server = new Pull({
+    plainServer: true,
+    authenticate: () => answers.shift() as AuthenticationResult,
+  });
+  await server.bind("tcp://127.0.0.1:0");
+  for (
+    const why of [
+      'the metadata property "n" is a number: give a string or a Uint8Array',
+      "the userId is a number: give a string",
+    ]
+  ) {
+    const refused = failed(server);
+    const client = await peer.open("Push", {
+      plainUsername: "u",
+      plainPassword: "p",
+    });
+    await client.connect(server.lastEndpoint!);
+    const { kind, reason } = await refused;
+    assertEquals([kind, reason], [
+      "auth",
+      `the client was refused (500: the authenticator failed: ${why})`,
+    ]);
+    await client.close();
+  }
+  const ready = server.events.wait("handshake-succeeded", timeout().signal);
+  const client = await peer.open("Push", {
+    plainUsername: "u",
+    plainPassword: "p",
+  });
+  await client.connect(server.lastEndpoint!);
+  await client.send(FRAMES);
+  assertEquals(lengths(await server.receive(timeout())), EXPECTED);
+  const metadata = (await ready).peer!.authMetadata!;
+  assertEquals(metadata.getString("role"), "admin");
+  assertEquals(metadata.get("raw"), new Uint8Array([1, 2]));
+  await client.close();
+  await server.close();
+});
 
 Deno.test("CURVE: a curveServerKey of small order is EINVAL when the socket is made, not a failed handshake per connection", () => {
   // All zeros is such a point: no secret key shares a key with it.
