@@ -66,8 +66,12 @@ function _idFrame(type: SocketType, routingId: unknown): Uint8Array {
  * while that pipe is full.
  */
 export class Numbered implements Routing {
-  /** The routing id given to the pipe that joined last (a PEER's `connect`). */
-  lastAttached = 0;
+  /**
+   * The routing id given to the `connect` pipe that joined last (a PEER's
+   * `connect` returns it): not an accepted one, which an inproc connect to
+   * a name this socket bound joins within the same call.
+   */
+  lastConnected = 0;
   #type: SocketType;
   #host: RoutingHost;
   #queue = new FairQueue();
@@ -119,7 +123,7 @@ export class Numbered implements Routing {
     const routingId = this.#newId();
     this.#pipes.set(routingId, pipe);
     this.#ids.set(pipe, routingId);
-    this.lastAttached = routingId;
+    if (!pipe.accepted) this.lastConnected = routingId;
   }
 
   detach(pipe: Pipe): void {

@@ -180,7 +180,9 @@ export class SocketEvents implements AsyncIterable<SocketEvent> {
   /**
    * Calls `listener` with each event of a type from now on, in a microtask
    * of its own, as zeromq.js's `socket.events.on(type, listener)`; iteration
-   * and `wait` still see every event.
+   * and `wait` still see every event. Events of the current turn count as
+   * from now on: `socket.connect(…)` then `events.on("connected", …)`
+   * hears that connect, made within the call as inproc's is.
    *
    * @example
    * ```ts
@@ -224,19 +226,32 @@ export class SocketEvents implements AsyncIterable<SocketEvent> {
 
   #push(event: SocketEvent): void {
     if (this.#ended) return;
-    const listeners = this.#listeners.get(event.type);
-    // Not within the socket's own work: a listener may call it back.
-    if (listeners?.size) {
-      for (const listener of listeners) {
-        queueMicrotask(() => {
-          if (listeners.has(listener)) listener(event as never);
-        });
-      }
-    }
+    // Not within the socket's own work (a listener may call it back), and
+    // to listeners added since, in the same turn: `connect(); events.on(…)`
+    // hears what the connect did (an inproc one links within the call), as
+    // zeromq.js's monitor tells it later.
+    queueMicrotask(() => this.#tell(event));
     const waiter = this.#waiters.shift();
     if (waiter) return waiter({ value: event, done: false });
     this.#buffer.push(event);
     if (this.#buffer.length > MAX_BUFFERED) this.#buffer.shift();
+  }
+
+  #tell(event: SocketEvent): void {
+    const listeners = this.#listeners.get(event.type);
+    if (!listeners?.size) return;
+    for (const listener of [...listeners]) {
+      // One taken off by another listener of this event is not called.
+      if (!listeners.has(listener)) continue;
+      try {
+        listener(event as never);
+      } catch (error) {
+        // Uncaught, as from a microtask of its own: the others still run.
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
   }
 
   #end(): void {

@@ -73,7 +73,7 @@ export class Peer extends Socket<RoutedMessage> {
       );
     }
     super.connect(endpoint, options);
-    return (coreOf(this).routing as Numbered).lastAttached;
+    return (coreOf(this).routing as Numbered).lastConnected;
   }
 
   /**

@@ -4,7 +4,7 @@
  */
 import { assert, assertEquals } from "@std/assert";
 import { deadline } from "@std/async/deadline";
-import { Pull, Push, type SocketEvent } from "../mod.ts";
+import { Context, Pull, Push, type SocketEvent } from "../mod.ts";
 import { coreOf } from "../patterns/_core.ts";
 import {
   decode,
@@ -154,6 +154,21 @@ Deno.test("events.on and off, as zeromq.js's Observer: each event of the type fr
   assertEquals(delayed, [], "not within connect()");
   await Promise.resolve();
   assertEquals(delayed.length, 1, "in the microtask after");
+  // A listener added just after the call hears what it did: an inproc
+  // connect to a bound name links within it.
+  await using context = new Context();
+  await using bound = new Pull({ context, linger: 0 });
+  await bound.bind("inproc://heard");
+  await using inproc = new Push({ context, linger: 0 });
+  inproc.connect("inproc://heard");
+  const heardAfter: string[] = [];
+  inproc.events.on("connected", (event) => heardAfter.push(event.type));
+  inproc.events.on(
+    "handshake-succeeded",
+    (event) => heardAfter.push(event.type),
+  );
+  await Promise.resolve();
+  assertEquals(heardAfter, ["connected", "handshake-succeeded"]);
 });
 
 Deno.test("events: a peer lost while disconnect() lets its connection go is told disconnected, with no handshake-failed, as libzmq's", async () => {

@@ -67,6 +67,22 @@ Deno.test("PEER ↔ PEER (ours), as libzmq's test_peer: connect returns the rout
   assertEquals(reply.routingId, firstId);
 });
 
+Deno.test("PEER: connect to an inproc name the same socket bound returns the connect pipe's routing id, though the accepted end joins within the call, as libzmq's", async () => {
+  await using context = new Context();
+  const peer = new Peer({ context, linger: 0 });
+  await peer.bind("inproc://itself");
+  const id = peer.connect("inproc://itself");
+  await peer.send("out", { routingId: id, ...timeout() });
+  const arrived = await peer.receive(timeout());
+  assertEquals(arrived.map(decode), ["out"]);
+  // It came in at the accepted end, numbered next (ids count up, skipping
+  // 0): the connect pipe was numbered first, at connect, as libzmq's.
+  assertEquals(arrived.routingId, (id % 0xffff_ffff) + 1);
+  await peer.send("back", { routingId: arrived.routingId, ...timeout() });
+  const back = await peer.receive(timeout());
+  assertEquals([back.map(decode), back.routingId], [["back"], id]);
+});
+
 Deno.test("PEER and CHANNEL (ours) over ipc, inproc and ws", async (t) => {
   await overTransports(t, async (endpoint) => {
     await using context = new Context();

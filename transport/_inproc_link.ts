@@ -89,9 +89,12 @@ class _InprocLink implements Link, MessageWriter {
       this.end(error);
       return;
     }
+    // A routing may refuse the peer at `ready` (closing the link): the
+    // other side is not told ready then, and nothing is handed over.
     this.#session!.handle({ type: "ready", peer: peer.#info });
+    if (this.#closed) return;
     peer.#session!.handle({ type: "ready", peer: this.#info });
-    if (this.#closed) return; // refused by a routing (a PAIR's second peer)
+    if (this.#closed) return;
     this.#up = peer.#up = true;
     // What each queued meanwhile (a connect's subscriptions, sends before
     // the bind) is at its peer now, as in libzmq's one pipe.

@@ -14,8 +14,9 @@ export interface DialerHandlers {
   /** Makes one link; rejects when the peer is not there. */
   dial(signal: AbortSignal): Promise<Link>;
   /**
-   * A link made at once, if the peer is there already: served within the
-   * call that dials (the constructor's first attempt), not a microtask on.
+   * A link made at once, if the peer is there already, asked first at each
+   * attempt: the constructor's first one is served within the call, not a
+   * microtask on.
    */
   dialNow?(): Link | undefined;
   /**

@@ -120,7 +120,6 @@ export const inproc: Transport = {
 
   dial(name, options, signal) {
     const names = _names(options.scope);
-    const link = (binder: _Binder): Link => _linkTo(binder, options);
     // Another isolate may bind it: the hub answers with a channel to it,
     // or says it is bound here (since), where it links directly.
     const through = (node: InprocNode): Promise<Link> =>
@@ -129,10 +128,10 @@ export const inproc: Transport = {
           return new PortLink(joined.port, options.peer, joined.locks);
         }
         const binder = names.bound.get(name);
-        return binder ? link(binder) : through(node);
+        return binder ? _linkTo(binder, options) : through(node);
       });
     const binder = names.bound.get(name);
-    if (binder) return Promise.resolve(link(binder));
+    if (binder) return Promise.resolve(_linkTo(binder, options));
     if (names.node) return through(names.node);
     if (names.closing) return Promise.reject(contextClosed());
     return new Promise((resolve, reject) => {
@@ -142,7 +141,7 @@ export const inproc: Transport = {
         signal.removeEventListener("abort", abandon);
         if (target instanceof ZmqError) reject(target);
         else if (target instanceof InprocNode) resolve(through(target));
-        else resolve(link(target));
+        else resolve(_linkTo(target, options));
       };
       const abandon = () => {
         waiting.delete(notify);
