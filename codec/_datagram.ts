@@ -39,8 +39,9 @@ const _decoder = new TextDecoder();
  * @param group The group, at most {@linkcode MAX_GROUP_BYTES} bytes.
  * @param body The message.
  * @returns The datagram, or `undefined` when it would be longer than
- * {@linkcode MAX_DATAGRAM_BYTES} (libzmq drops such a message on udp), or
- * its group longer than 127 bytes (which libzmq 4.3.5 cannot read).
+ * {@linkcode MAX_DATAGRAM_BYTES} (libzmq 4.3.5 writes such a message past
+ * its 8 KiB buffer, and a DISH reads it cut: not sent), or its group
+ * longer than 127 bytes (which libzmq 4.3.5 cannot read).
  */
 export function encodeGroupDatagram(
   group: Uint8Array,

@@ -115,3 +115,34 @@ export async function judge(
   }
   return { statusCode: 200, statusText: "", userId: "" };
 }
+
+/** What a socket's judging reads of its settings. */
+export interface JudgeSettings {
+  readonly context: { readonly authenticate?: Authenticator };
+  readonly authenticate: Authenticator | undefined;
+  readonly zapDomain: string;
+  readonly routingId: Uint8Array | undefined;
+}
+
+/**
+ * Judges a client of a socket: its authenticator or its context's, with
+ * the request made from the credentials and the socket's ZAP domain.
+ */
+export function judgeFor(
+  settings: JudgeSettings,
+  credentials: Credentials,
+  address: string,
+  ended?: Promise<unknown>,
+): Promise<Verdict> {
+  return judge(
+    settings.authenticate ?? settings.context.authenticate,
+    settings.context,
+    toRequest(
+      credentials,
+      settings.zapDomain,
+      address,
+      settings.routingId ?? new Uint8Array(),
+    ),
+    ended,
+  );
+}

@@ -15,7 +15,8 @@ import type { SocketEventsController } from "./events.ts";
 import { type Message, type MessageLike, toFrames } from "./message.ts";
 import type { OperationOptions, SendOptions } from "./options.ts";
 import { giveUp } from "../transport/_packing.ts";
-import { judge, toRequest } from "./_authenticate.ts";
+import { judgeFor } from "./_authenticate.ts";
+import { Departed } from "./_departed.ts";
 import { Pipe } from "./_pipe.ts";
 import { type Routing, routingFactory, type RoutingHost } from "./_routing.ts";
 import { type SessionHost, SocketSession } from "./_session.ts";
@@ -34,6 +35,10 @@ export interface CoreSettings {
   readonly routingId: Uint8Array | undefined;
   readonly zapDomain: string;
   readonly authenticate: Authenticator | undefined;
+  /** See `HelloMessageOptions` and the others: draft, on some types. */
+  readonly helloMessage?: Uint8Array;
+  readonly disconnectMessage?: Uint8Array;
+  readonly hiccupMessage?: Uint8Array;
 }
 
 /**
@@ -77,11 +82,7 @@ export class SocketCore implements RoutingHost, SessionHost {
   /** A message taken from the routing by `readable`, for the next `receive`. */
   #peeked: Message | undefined;
   #readableWaiters = new Set<() => void>();
-  /** Pipes that left with messages unread (see {@linkcode departedUnread}). */
-  #departed = new Set<Pipe>();
-  #departedPruneAt = 16;
-  /** Messages sent and never written, of pipes removed before close. */
-  #droppedByLeaving = 0;
+  #departed = new Departed();
   /** Messages read from unheard peers before their reading paused. */
   withheld = 0;
   #closing = new AbortController();
@@ -95,6 +96,10 @@ export class SocketCore implements RoutingHost, SessionHost {
 
   get probeRouter(): boolean {
     return this.#settings.probeRouter;
+  }
+
+  get helloMessage(): Uint8Array | undefined {
+    return this.#settings.helloMessage;
   }
 
   get sendPending(): boolean {
@@ -121,7 +126,7 @@ export class SocketCore implements RoutingHost, SessionHost {
     pipe.state = "attached";
     this.pipes.add(pipe);
     // An `immediate` pipe comes back as itself, live, with today's marks.
-    this.#departed.delete(pipe);
+    this.#departed.forget(pipe);
     const { sendHighWaterMark: send, receiveHighWaterMark: receive } =
       this.#settings;
     pipe.setHighWaterMarks(send, receive);
@@ -137,7 +142,7 @@ export class SocketCore implements RoutingHost, SessionHost {
   remove(pipe: Pipe, countDropped = false): void {
     this.retire(pipe);
     const dropped = pipe.dropOutbound();
-    if (countDropped) this.#droppedByLeaving += dropped;
+    if (countDropped) this.#departed.dropped += dropped;
     pipe.dropControl();
   }
 
@@ -146,7 +151,7 @@ export class SocketCore implements RoutingHost, SessionHost {
     if (!pipe.attached) return;
     pipe.state = "removed";
     this.pipes.delete(pipe);
-    if (pipe.inbound.length > 0) this.#noteDeparted(pipe);
+    if (pipe.inbound.length > 0) this.#departed.note(pipe);
     this.routing.detach?.(pipe);
     // A send held back for this peer (xpubNoDrop) may go now.
     this.retrySends();
@@ -193,6 +198,7 @@ export class SocketCore implements RoutingHost, SessionHost {
         reason: "the peer closed the connection during the handshake",
       });
     }
+    if (pipe.ready) this.#farewell(pipe);
     if (pipe.state === "ready") pipe.state = "attached";
     pipe.dropControl();
     // As libzmq's DISCONNECTED: lost (even while we let it go), not ended.
@@ -205,6 +211,26 @@ export class SocketCore implements RoutingHost, SessionHost {
       this.routing.disconnected?.(pipe);
     }
     this.progress();
+  }
+
+  /**
+   * A peer lost after its handshake, as libzmq's session tells its socket
+   * when its engine fails: an accepted one's end is received as the
+   * disconnect message, a connect's as the hiccup message (not inproc's,
+   * which has no session), each as if that peer sent it.
+   */
+  #farewell(pipe: Pipe): void {
+    if (pipe.closedHere || this.closed) return;
+    const settings = this.#settings;
+    const farewell = pipe.accepted
+      ? settings.disconnectMessage
+      : pipe.endpoint.startsWith("inproc://")
+      ? undefined
+      : settings.hiccupMessage;
+    if (!farewell) return;
+    pipe.inbound.push([farewell]);
+    this.routing.arrived?.(pipe);
+    this.delivered();
   }
 
   /** Settles once no link is served any more. */
@@ -345,18 +371,7 @@ export class SocketCore implements RoutingHost, SessionHost {
     address: string,
     ended?: Promise<unknown>,
   ): Promise<Verdict> {
-    const settings = this.#settings;
-    return judge(
-      settings.authenticate ?? settings.context.authenticate,
-      settings.context,
-      toRequest(
-        credentials,
-        settings.zapDomain,
-        address,
-        settings.routingId ?? new Uint8Array(),
-      ),
-      ended,
-    );
+    return judgeFor(this.#settings, credentials, address, ended);
   }
 
   /**
@@ -364,7 +379,7 @@ export class SocketCore implements RoutingHost, SessionHost {
    * connect given up, a disconnect past its linger), for close's summary.
    */
   departedDropped(): number {
-    return this.#droppedByLeaving;
+    return this.#departed.dropped;
   }
 
   /**
@@ -372,22 +387,7 @@ export class SocketCore implements RoutingHost, SessionHost {
    * them before they go), and those withheld, for close's summary.
    */
   departedUnread(): number {
-    let unread = this.withheld;
-    for (const pipe of this.#departed) unread += pipe.inbound.length;
-    return unread;
-  }
-
-  /** Keeps a departed pipe with unread messages in view, pruning the read. */
-  #noteDeparted(pipe: Pipe): void {
-    const departed = this.#departed;
-    // Amortized: pipes read to their end go when the set has doubled.
-    if (departed.size >= this.#departedPruneAt) {
-      for (const each of departed) {
-        if (each.inbound.length === 0) departed.delete(each);
-      }
-      this.#departedPruneAt = Math.max(16, 2 * departed.size);
-    }
-    departed.add(pipe);
+    return this.withheld + this.#departed.unread();
   }
 
   /** Aborts when the socket starts closing (a paused proxy watches it). */

@@ -253,6 +253,7 @@ export class Endpoints {
         ) {
           core.remove(pipe, true);
           core.progress();
+          void dialer.close(); // nothing is to link to it any more
         }
         events.push({
           type: "connect-retried",

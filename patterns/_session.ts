@@ -19,6 +19,8 @@ export interface SessionHost {
   readonly events: SocketEventsController;
   /** Whether to greet each new peer with an empty message (ZMQ_PROBE_ROUTER). */
   readonly probeRouter: boolean;
+  /** A message to send each new link first (ZMQ_HELLO_MSG, draft). */
+  readonly helloMessage?: Uint8Array;
   /** A transient pipe joins the routing at its handshake. */
   attach(pipe: Pipe): void;
   /** A message was queued for reading. */
@@ -174,6 +176,9 @@ export class SocketSession implements Session {
       return true;
     }
     if (pipe.transient) host.attach(pipe);
+    // Ahead of all, for each link, as libzmq's session pulls it first.
+    const hello = host.helloMessage;
+    if (hello) pipe.writeControl((writer) => writer.sendMessage([hello]));
     // A transient pipe stands for libzmq's new pipe of each connection.
     if (host.probeRouter && (!pipe.probed || pipe.transient)) {
       pipe.probed = true;

@@ -4,12 +4,22 @@
  * @module
  */
 
-import type { SocketOptions } from "./options.ts";
+import type {
+  HelloMessageOptions,
+  HiccupMessageOptions,
+  SocketOptions,
+} from "./options.ts";
 import { Socket } from "./socket.ts";
 import { FairQueue } from "./_fair_queue.ts";
 import { LoadBalancer } from "./_load_balancer.ts";
+import { defineOptionNames } from "./_option_names.ts";
+import { peerMessage } from "./_peer_messages.ts";
 import { defineRouting } from "./_routing.ts";
 import { singleFrameRouting } from "./_single_frame.ts";
+
+/** Options of a {@linkcode Client}. */
+export interface ClientOptions
+  extends SocketOptions, HelloMessageOptions, HiccupMessageOptions {}
 
 /**
  * Sends single-frame messages round-robin to its SERVER peers and receives
@@ -35,13 +45,37 @@ import { singleFrameRouting } from "./_single_frame.ts";
  * ```
  */
 export class Client extends Socket {
+  #hello: Uint8Array | undefined;
+  #hiccup: Uint8Array | undefined;
   /**
    * Makes a CLIENT socket.
    *
    * @param options Socket options.
    */
-  constructor(options: SocketOptions = {}) {
+  constructor(options: ClientOptions = {}) {
+    const hello = peerMessage(options.helloMessage, "helloMessage");
+    const hiccup = peerMessage(options.hiccupMessage, "hiccupMessage");
     super("CLIENT", options);
+    this.#hello = hello;
+    this.#hiccup = hiccup;
+  }
+
+  /** See {@linkcode HelloMessageOptions.helloMessage}. */
+  get helloMessage(): Uint8Array | undefined {
+    return this.#hello;
+  }
+
+  set helloMessage(value: string | Uint8Array | undefined) {
+    this.#hello = peerMessage(value, "helloMessage");
+  }
+
+  /** See {@linkcode HiccupMessageOptions.hiccupMessage}. */
+  get hiccupMessage(): Uint8Array | undefined {
+    return this.#hiccup;
+  }
+
+  set hiccupMessage(value: string | Uint8Array | undefined) {
+    this.#hiccup = peerMessage(value, "hiccupMessage");
   }
 }
 
@@ -49,3 +83,8 @@ defineRouting(
   "CLIENT",
   () => singleFrameRouting("CLIENT", new LoadBalancer(), new FairQueue()),
 );
+
+defineOptionNames<ClientOptions, SocketOptions>()(Client, [
+  "helloMessage",
+  "hiccupMessage",
+]);

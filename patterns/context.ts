@@ -157,7 +157,10 @@ export class Context implements AsyncDisposable {
   }
 
   /**
-   * Closes every socket of the context.
+   * Closes every socket of the context. A connect waiting for an
+   * `inproc://` name that no socket bound ends at once, what it queued
+   * dropped whatever its linger (in this isolate; libzmq's context end
+   * does so too), as no binder can come.
    *
    * @returns Settles when all are closed (each within its linger), with
    * the messages they dropped and left unread, summed.

@@ -4,11 +4,21 @@
  * @module
  */
 
-import type { SocketOptions } from "./options.ts";
+import type {
+  HelloMessageOptions,
+  HiccupMessageOptions,
+  SocketOptions,
+} from "./options.ts";
 import { Socket } from "./socket.ts";
 import { FairQueue } from "./_fair_queue.ts";
 import { LoadBalancer } from "./_load_balancer.ts";
+import { defineOptionNames } from "./_option_names.ts";
+import { peerMessage } from "./_peer_messages.ts";
 import { combine, defineRouting } from "./_routing.ts";
+
+/** Options of a {@linkcode Dealer}. */
+export interface DealerOptions
+  extends SocketOptions, HelloMessageOptions, HiccupMessageOptions {}
 
 /**
  * Sends round-robin to its peers and receives from all, fair-queued, with
@@ -32,14 +42,43 @@ import { combine, defineRouting } from "./_routing.ts";
  * ```
  */
 export class Dealer extends Socket {
+  #hello: Uint8Array | undefined;
+  #hiccup: Uint8Array | undefined;
   /**
    * Makes a DEALER socket.
    *
    * @param options Socket options.
    */
-  constructor(options: SocketOptions = {}) {
+  constructor(options: DealerOptions = {}) {
+    const hello = peerMessage(options.helloMessage, "helloMessage");
+    const hiccup = peerMessage(options.hiccupMessage, "hiccupMessage");
     super("DEALER", options);
+    this.#hello = hello;
+    this.#hiccup = hiccup;
+  }
+
+  /** See {@linkcode HelloMessageOptions.helloMessage}. */
+  get helloMessage(): Uint8Array | undefined {
+    return this.#hello;
+  }
+
+  set helloMessage(value: string | Uint8Array | undefined) {
+    this.#hello = peerMessage(value, "helloMessage");
+  }
+
+  /** See {@linkcode HiccupMessageOptions.hiccupMessage}. */
+  get hiccupMessage(): Uint8Array | undefined {
+    return this.#hiccup;
+  }
+
+  set hiccupMessage(value: string | Uint8Array | undefined) {
+    this.#hiccup = peerMessage(value, "hiccupMessage");
   }
 }
 
 defineRouting("DEALER", () => combine(new LoadBalancer(), new FairQueue()));
+
+defineOptionNames<DealerOptions, SocketOptions>()(Dealer, [
+  "helloMessage",
+  "hiccupMessage",
+]);

@@ -27,6 +27,9 @@ export {
 export { type Message, type MessageLike, toFrames } from "./message.ts";
 export type {
   ConnectOptions,
+  DisconnectMessageOptions,
+  HelloMessageOptions,
+  HiccupMessageOptions,
   OperationOptions,
   SendOptions,
   SocketOptions,
@@ -34,7 +37,7 @@ export type {
 export { type MessagesOptions, Socket } from "./socket.ts";
 export { Request, type RequestOptions } from "./request.ts";
 export { Reply } from "./reply.ts";
-export { Dealer } from "./dealer.ts";
+export { Dealer, type DealerOptions } from "./dealer.ts";
 export { Router, type RouterOptions } from "./router.ts";
 export { Publisher, type PublisherOptions } from "./publisher.ts";
 export { Subscriber, type SubscriberOptions } from "./subscriber.ts";
@@ -48,11 +51,12 @@ export {
   type RoutedMessage,
   type RoutedSendOptions,
   Server,
+  type ServerOptions,
 } from "./server.ts";
-export { Client } from "./client.ts";
+export { Client, type ClientOptions } from "./client.ts";
 export { Scatter } from "./scatter.ts";
 export { Gather } from "./gather.ts";
-export { Peer } from "./peer.ts";
+export { Peer, type PeerOptions } from "./peer.ts";
 export { Channel } from "./channel.ts";
 export { Radio, type RadioSendOptions } from "./radio.ts";
 export { Dish, type DishMessage } from "./dish.ts";

@@ -184,3 +184,46 @@ export interface SendOptions extends OperationOptions {
    */
   transfer?: boolean;
 }
+
+/**
+ * A message a DEALER, ROUTER, CLIENT, SERVER or PEER sends each peer first
+ * (libzmq 4.3.5's draft ZMQ_HELLO_MSG).
+ */
+export interface HelloMessageOptions {
+  /**
+   * Sent to each peer as soon as its connection is made, ahead of anything
+   * queued, and again on each reconnect (a heartbeat-free "I am here" for
+   * the other side); empty or unset, none (ZMQ_HELLO_MSG).
+   */
+  helloMessage?: string | Uint8Array;
+}
+
+/**
+ * A message a ROUTER, SERVER or PEER receives for a peer that leaves
+ * (libzmq 4.3.5's draft ZMQ_DISCONNECT_MSG).
+ */
+export interface DisconnectMessageOptions {
+  /**
+   * Received as if sent by a peer that connected to this socket's `bind`,
+   * when its connection ends after the handshake for another reason than
+   * this socket's own close or unbind (it left, broke the protocol or went
+   * quiet past the heartbeat): the way a server hears a client is gone;
+   * empty or unset, none (ZMQ_DISCONNECT_MSG).
+   */
+  disconnectMessage?: string | Uint8Array;
+}
+
+/**
+ * A message a DEALER, CLIENT or PEER receives when a peer it connected to
+ * drops (libzmq 4.3.5's draft ZMQ_HICCUP_MSG).
+ */
+export interface HiccupMessageOptions {
+  /**
+   * Received as if sent by a peer this socket connected to, each time that
+   * connection ends after the handshake for another reason than this
+   * socket's own close or disconnect (it reconnects: what was in flight
+   * may be lost, so a client can send again); not over `inproc://`, which
+   * has no connection to lose; empty or unset, none (ZMQ_HICCUP_MSG).
+   */
+  hiccupMessage?: string | Uint8Array;
+}

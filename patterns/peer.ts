@@ -6,12 +6,28 @@
 
 import { ZmqError } from "../codec/errors.ts";
 import type { MessageLike } from "./message.ts";
-import type { ConnectOptions, SocketOptions } from "./options.ts";
+import type {
+  ConnectOptions,
+  DisconnectMessageOptions,
+  HelloMessageOptions,
+  HiccupMessageOptions,
+  SocketOptions,
+} from "./options.ts";
 import type { RoutedMessage, RoutedSendOptions } from "./server.ts";
 import { Socket } from "./socket.ts";
 import { coreOf } from "./_core.ts";
 import { Numbered, sendNumbered } from "./_numbered.ts";
+import { defineOptionNames } from "./_option_names.ts";
+import { peerMessage } from "./_peer_messages.ts";
 import { defineRouting } from "./_routing.ts";
+
+/** Options of a {@linkcode Peer}. */
+export interface PeerOptions
+  extends
+    SocketOptions,
+    HelloMessageOptions,
+    DisconnectMessageOptions,
+    HiccupMessageOptions {}
 
 /**
  * A SERVER that also connects: talks to any number of PEER peers, each
@@ -43,13 +59,25 @@ import { defineRouting } from "./_routing.ts";
  * ```
  */
 export class Peer extends Socket<RoutedMessage> {
+  #hello: Uint8Array | undefined;
+  #disconnect: Uint8Array | undefined;
+  #hiccup: Uint8Array | undefined;
   /**
    * Makes a PEER socket.
    *
    * @param options Socket options.
    */
-  constructor(options: SocketOptions = {}) {
+  constructor(options: PeerOptions = {}) {
+    const hello = peerMessage(options.helloMessage, "helloMessage");
+    const disconnect = peerMessage(
+      options.disconnectMessage,
+      "disconnectMessage",
+    );
+    const hiccup = peerMessage(options.hiccupMessage, "hiccupMessage");
     super("PEER", options);
+    this.#hello = hello;
+    this.#disconnect = disconnect;
+    this.#hiccup = hiccup;
   }
 
   /**
@@ -98,6 +126,39 @@ export class Peer extends Socket<RoutedMessage> {
       (frames) => super.send(frames, options),
     );
   }
+
+  /** See {@linkcode HelloMessageOptions.helloMessage}. */
+  get helloMessage(): Uint8Array | undefined {
+    return this.#hello;
+  }
+
+  set helloMessage(value: string | Uint8Array | undefined) {
+    this.#hello = peerMessage(value, "helloMessage");
+  }
+
+  /** See {@linkcode DisconnectMessageOptions.disconnectMessage}. */
+  get disconnectMessage(): Uint8Array | undefined {
+    return this.#disconnect;
+  }
+
+  set disconnectMessage(value: string | Uint8Array | undefined) {
+    this.#disconnect = peerMessage(value, "disconnectMessage");
+  }
+
+  /** See {@linkcode HiccupMessageOptions.hiccupMessage}. */
+  get hiccupMessage(): Uint8Array | undefined {
+    return this.#hiccup;
+  }
+
+  set hiccupMessage(value: string | Uint8Array | undefined) {
+    this.#hiccup = peerMessage(value, "hiccupMessage");
+  }
 }
 
 defineRouting<Peer>("PEER", (_socket, host) => new Numbered("PEER", host));
+
+defineOptionNames<PeerOptions, SocketOptions>()(Peer, [
+  "helloMessage",
+  "disconnectMessage",
+  "hiccupMessage",
+]);

@@ -5,15 +5,21 @@
  */
 
 import type { PeerInfo } from "../codec/connection.ts";
-import type { SocketOptions } from "./options.ts";
+import type {
+  DisconnectMessageOptions,
+  HelloMessageOptions,
+  SocketOptions,
+} from "./options.ts";
 import { Socket } from "./socket.ts";
 import { Addressed } from "./_addressed.ts";
 import { coreOf } from "./_core.ts";
 import { defineRouting } from "./_routing.ts";
 import { defineOptionNames } from "./_option_names.ts";
+import { peerMessage } from "./_peer_messages.ts";
 
 /** Options of a {@linkcode Router}. */
-export interface RouterOptions extends SocketOptions {
+export interface RouterOptions
+  extends SocketOptions, HelloMessageOptions, DisconnectMessageOptions {
   /**
    * Fail a send to an unknown peer with `EHOSTUNREACH`, and wait when the
    * peer is at its high-water mark, instead of dropping (ZMQ_ROUTER_MANDATORY).
@@ -50,6 +56,8 @@ export interface RouterOptions extends SocketOptions {
  * ```
  */
 export class Router extends Socket {
+  #hello: Uint8Array | undefined;
+  #disconnect: Uint8Array | undefined;
   /** See {@linkcode RouterOptions.routerMandatory}. */
   routerMandatory: boolean;
   /** See {@linkcode RouterOptions.routerHandover}. */
@@ -61,7 +69,14 @@ export class Router extends Socket {
    * @param options Socket options.
    */
   constructor(options: RouterOptions = {}) {
+    const hello = peerMessage(options.helloMessage, "helloMessage");
+    const disconnect = peerMessage(
+      options.disconnectMessage,
+      "disconnectMessage",
+    );
     super("ROUTER", options);
+    this.#hello = hello;
+    this.#disconnect = disconnect;
     this.routerMandatory = options.routerMandatory ?? false;
     this.routerHandover = options.routerHandover ?? false;
   }
@@ -79,6 +94,24 @@ export class Router extends Socket {
   peer(routingId: Uint8Array): PeerInfo | undefined {
     return (coreOf(this).routing as Addressed).peer(routingId);
   }
+
+  /** See {@linkcode HelloMessageOptions.helloMessage}. */
+  get helloMessage(): Uint8Array | undefined {
+    return this.#hello;
+  }
+
+  set helloMessage(value: string | Uint8Array | undefined) {
+    this.#hello = peerMessage(value, "helloMessage");
+  }
+
+  /** See {@linkcode DisconnectMessageOptions.disconnectMessage}. */
+  get disconnectMessage(): Uint8Array | undefined {
+    return this.#disconnect;
+  }
+
+  set disconnectMessage(value: string | Uint8Array | undefined) {
+    this.#disconnect = peerMessage(value, "disconnectMessage");
+  }
 }
 
 defineRouting<Router>(
@@ -89,4 +122,6 @@ defineRouting<Router>(
 defineOptionNames<RouterOptions, SocketOptions>()(Router, [
   "routerMandatory",
   "routerHandover",
+  "helloMessage",
+  "disconnectMessage",
 ]);

@@ -5,9 +5,16 @@
  */
 
 import type { Message, MessageLike } from "./message.ts";
-import type { SendOptions, SocketOptions } from "./options.ts";
+import type {
+  DisconnectMessageOptions,
+  HelloMessageOptions,
+  SendOptions,
+  SocketOptions,
+} from "./options.ts";
 import { Socket } from "./socket.ts";
 import { Numbered, sendNumbered } from "./_numbered.ts";
+import { defineOptionNames } from "./_option_names.ts";
+import { peerMessage } from "./_peer_messages.ts";
 import { defineRouting } from "./_routing.ts";
 
 /**
@@ -24,6 +31,10 @@ export interface RoutedSendOptions extends SendOptions {
   /** The peer to send to: the `routingId` a receive reported. */
   routingId: number;
 }
+
+/** Options of a {@linkcode Server}. */
+export interface ServerOptions
+  extends SocketOptions, HelloMessageOptions, DisconnectMessageOptions {}
 
 /**
  * Receives single-frame messages from all its CLIENT peers, fair-queued,
@@ -53,13 +64,22 @@ export interface RoutedSendOptions extends SendOptions {
  * ```
  */
 export class Server extends Socket<RoutedMessage> {
+  #hello: Uint8Array | undefined;
+  #disconnect: Uint8Array | undefined;
   /**
    * Makes a SERVER socket.
    *
    * @param options Socket options.
    */
-  constructor(options: SocketOptions = {}) {
+  constructor(options: ServerOptions = {}) {
+    const hello = peerMessage(options.helloMessage, "helloMessage");
+    const disconnect = peerMessage(
+      options.disconnectMessage,
+      "disconnectMessage",
+    );
     super("SERVER", options);
+    this.#hello = hello;
+    this.#disconnect = disconnect;
   }
 
   /**
@@ -83,9 +103,32 @@ export class Server extends Socket<RoutedMessage> {
       (frames) => super.send(frames, options),
     );
   }
+
+  /** See {@linkcode HelloMessageOptions.helloMessage}. */
+  get helloMessage(): Uint8Array | undefined {
+    return this.#hello;
+  }
+
+  set helloMessage(value: string | Uint8Array | undefined) {
+    this.#hello = peerMessage(value, "helloMessage");
+  }
+
+  /** See {@linkcode DisconnectMessageOptions.disconnectMessage}. */
+  get disconnectMessage(): Uint8Array | undefined {
+    return this.#disconnect;
+  }
+
+  set disconnectMessage(value: string | Uint8Array | undefined) {
+    this.#disconnect = peerMessage(value, "disconnectMessage");
+  }
 }
 
 defineRouting<Server>(
   "SERVER",
   (_socket, host) => new Numbered("SERVER", host),
 );
+
+defineOptionNames<ServerOptions, SocketOptions>()(Server, [
+  "helloMessage",
+  "disconnectMessage",
+]);

@@ -27,7 +27,10 @@ export interface StreamOptions extends SocketOptions {
  * anything over TCP), over `tcp://` or `ipc://`. Each connection is a peer
  * with a routing id; a receive gives `[routingId, data]`, `data` being
  * whatever bytes one read brought (a message boundary means nothing to
- * TCP). A send of `[routingId, data]` writes `data` to that peer, and
+ * TCP), up to 64 KiB where libzmq's reads are 8 KiB: the receive
+ * high-water mark counts these, so a peer not read may hold up to 64 MiB
+ * at the default of 1000 (libzmq's, 8 MiB); lower it for many slow peers.
+ * A send of `[routingId, data]` writes `data` to that peer, and
  * `[routingId, ""]` closes its connection once what was sent before is
  * written, or after `linger` ms if the peer does not read it (libzmq drops
  * it at once; `linger: 0` does too); a send to a peer that is gone rejects

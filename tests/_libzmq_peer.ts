@@ -164,6 +164,19 @@ export class LibzmqSocket {
     });
   }
 
+  /** Sets a libzmq option zeromq.js has no property for, as bytes. */
+  async setBytesOption(
+    option: number,
+    value: string | Uint8Array,
+  ): Promise<void> {
+    const bytes = typeof value === "string" ? _encoder.encode(value) : value;
+    await this.peer.request("setBytesOption", {
+      socket: this.name,
+      option,
+      value: _toBase64(bytes),
+    });
+  }
+
   /** Sends `${prefix}${i}` for i from 1 to `count`, as fast as libzmq takes them. */
   async sendSequence(prefix: string, count: number): Promise<void> {
     await this.peer.request("sendSequence", {
