@@ -17,6 +17,7 @@ import type { OperationOptions, SendOptions } from "./options.ts";
 import { giveUp } from "../transport/_packing.ts";
 import { judgeFor } from "./_authenticate.ts";
 import { Departed } from "./_departed.ts";
+import { sayFarewell } from "./_peer_messages.ts";
 import { Pipe } from "./_pipe.ts";
 import { type Routing, routingFactory, type RoutingHost } from "./_routing.ts";
 import { type SessionHost, SocketSession } from "./_session.ts";
@@ -198,7 +199,7 @@ export class SocketCore implements RoutingHost, SessionHost {
         reason: "the peer closed the connection during the handshake",
       });
     }
-    if (pipe.ready) this.#farewell(pipe);
+    if (pipe.ready) sayFarewell(this, this.#settings, pipe);
     if (pipe.state === "ready") pipe.state = "attached";
     pipe.dropControl();
     // As libzmq's DISCONNECTED: lost (even while we let it go), not ended.
@@ -211,26 +212,6 @@ export class SocketCore implements RoutingHost, SessionHost {
       this.routing.disconnected?.(pipe);
     }
     this.progress();
-  }
-
-  /**
-   * A peer lost after its handshake, as libzmq's session tells its socket
-   * when its engine fails: an accepted one's end is received as the
-   * disconnect message, a connect's as the hiccup message (not inproc's,
-   * which has no session), each as if that peer sent it.
-   */
-  #farewell(pipe: Pipe): void {
-    if (pipe.closedHere || this.closed) return;
-    const settings = this.#settings;
-    const farewell = pipe.accepted
-      ? settings.disconnectMessage
-      : pipe.endpoint.startsWith("inproc://")
-      ? undefined
-      : settings.hiccupMessage;
-    if (!farewell) return;
-    pipe.inbound.push([farewell]);
-    this.routing.arrived?.(pipe);
-    this.delivered();
   }
 
   /** Settles once no link is served any more. */

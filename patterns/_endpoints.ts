@@ -107,6 +107,7 @@ export class Endpoints {
 
   async bind(endpoint: string): Promise<void> {
     const core = this.#core;
+    if (core.closed) throw closedError();
     let listener: TransportListener;
     // Links accepted while binding (inproc dialers waiting for the name,
     // udp's one link) are told after "listening", as any other.
@@ -213,6 +214,7 @@ export class Endpoints {
     const settings = this.#settings;
     const core = this.#core;
     const events = this.#events;
+    if (core.closed) throw closedError();
     const { transport, address } = findTransport(endpoint);
     _checkCompatible(settings.type, transport, "connect");
     transport.check(address, "connect");
@@ -254,6 +256,7 @@ export class Endpoints {
           core.remove(pipe, true);
           core.progress();
           void dialer.close(); // nothing is to link to it any more
+          return;
         }
         events.push({
           type: "connect-retried",
@@ -353,7 +356,13 @@ export class Endpoints {
   }
 
   /** Serves a WebSocket upgrade from an HTTP handler as an accepted peer. */
-  upgrade(request: Request, remoteAddress: string): Response {
+  upgrade(
+    request: Request,
+    info?: { readonly remoteAddr?: object },
+  ): Response {
+    if (this.#core.closed) throw closedError();
+    const { hostname } = (info?.remoteAddr ?? {}) as { hostname?: unknown };
+    const remoteAddress = typeof hostname === "string" ? hostname : "";
     _checkCompatible(this.#settings.type, ws, "bind");
     const url = new URL(request.url);
     const endpoint = `ws://${url.host}${url.pathname}`;

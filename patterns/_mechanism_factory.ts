@@ -22,13 +22,15 @@ import type { SocketOptions } from "./options.ts";
 export type MechanismFactory = (metadata: Metadata) => Mechanism;
 
 /**
- * Picks the mechanism the options ask for, checking keys at once.
+ * Picks the mechanism the options ask for, checking keys at once; NULL
+ * authenticates while the socket's `zapDomain` is set.
  *
  * @throws {ZmqError} `EINVAL` for a missing or malformed key, or a CURVE
  * server key that is no usable point (every handshake would fail).
  */
 export function mechanismFactory(
   options: SocketOptions,
+  live: { readonly zapDomain: string },
 ): MechanismFactory {
   if (options.curveServer) {
     if (options.curveSecretKey === undefined) {
@@ -72,7 +74,8 @@ export function mechanismFactory(
     return (metadata) =>
       new PlainClientMechanism(metadata, plainUsername, plainPassword);
   }
-  // An empty domain is none, as libzmq's zap_required() reads it.
-  const authenticate = !!options.zapDomain;
-  return (metadata) => new NullMechanism(metadata, { authenticate });
+  // An empty domain is none, as libzmq's zap_required() reads it; read
+  // for each connection, as the domain may be set after the socket is made.
+  return (metadata) =>
+    new NullMechanism(metadata, { authenticate: live.zapDomain !== "" });
 }

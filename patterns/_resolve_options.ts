@@ -77,7 +77,7 @@ export function resolveOptions(
     immediate: options.immediate ?? false,
     conflate: options.conflate ?? false,
     probeRouter: options.probeRouter ?? false,
-    zapDomain: options.zapDomain ?? "",
+    zapDomain: checkZapDomain(options.zapDomain ?? ""),
     authenticate: options.authenticate,
     maxConnections: options.maxConnections ?? -1,
   };
@@ -169,7 +169,11 @@ export function setOption(
  *
  * @throws {ZmqError} `EINVAL` unless bytes, 1 to 255 of them (or none set).
  */
-export function checkRoutingId(given: unknown): Uint8Array | undefined {
+export function checkRoutingId(value: unknown): Uint8Array | undefined {
+  // A string, as the option takes one (zeromq.js's property too).
+  const given = typeof value === "string"
+    ? asBytes(value, "the routingId")
+    : value;
   if (
     given !== undefined &&
     (!(given instanceof Uint8Array) || given.length === 0 ||
@@ -178,6 +182,23 @@ export function checkRoutingId(given: unknown): Uint8Array | undefined {
     throw new ZmqError("EINVAL", "a routingId is 1 to 255 bytes");
   }
   return given;
+}
+
+/**
+ * A ZAP domain, at most 255 bytes as libzmq's setsockopt takes it.
+ *
+ * @throws {ZmqError} `EINVAL` for a longer one, or one not a string.
+ */
+export function checkZapDomain(value: unknown): string {
+  if (
+    typeof value !== "string" || asBytes(value, "the zapDomain").length > 255
+  ) {
+    throw new ZmqError(
+      "EINVAL",
+      "a zapDomain is a string of at most 255 bytes",
+    );
+  }
+  return value;
 }
 
 function _checkRanges(resolved: ResolvedOptions): void {

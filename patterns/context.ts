@@ -100,9 +100,16 @@ export class Context implements AsyncDisposable {
    * @param options An authenticator for its server sockets; the handle
    * of a context another isolate shared, to join it.
    * @throws {ZmqError} `EINVAL` for a handle that joined a context already
-   * (share one for each).
+   * (share one for each), or an option it does not take.
    */
   constructor(options: ContextOptions = {}) {
+    // As a socket's: a name it does not take would change nothing, silently
+    // (libzmq's ioThreads, maxSockets: a zeromq.js context takes them).
+    for (const name of Object.keys(options)) {
+      if (name !== "authenticate" && name !== "shared") {
+        throw new ZmqError("EINVAL", `Context takes no option "${name}"`);
+      }
+    }
     this.authenticate = options.authenticate;
     if (options.shared) joinInproc(this, options.shared.port);
   }

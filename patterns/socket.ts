@@ -19,7 +19,7 @@ import type {
   SendOptions,
   SocketOptions,
 } from "./options.ts";
-import { closedError, SocketCore } from "./_core.ts";
+import { SocketCore } from "./_core.ts";
 import { Endpoints } from "./_endpoints.ts";
 import { iterateMessages, type MessageSource } from "./_message_iterator.ts";
 import { cutLinger, shutdown } from "./_linger.ts";
@@ -29,6 +29,7 @@ import { routesNow } from "./_routing.ts";
 import { mechanismFactory } from "./_mechanism_factory.ts";
 import {
   checkRoutingId,
+  checkZapDomain,
   type ResolvedOptions,
   resolveMetadata,
   resolveMulticast,
@@ -124,7 +125,7 @@ export abstract class Socket<M extends Message = Message>
   get routingId(): Uint8Array | undefined {
     return this.#options.routingId;
   }
-  set routingId(value: Uint8Array | undefined) {
+  set routingId(value: string | Uint8Array | undefined) {
     this.#options.routingId = checkRoutingId(value);
   }
   /** See {@linkcode SocketOptions.maxMessageSize}; applies to new connections. */
@@ -182,8 +183,13 @@ export abstract class Socket<M extends Message = Message>
   readonly conflate: boolean;
   /** See {@linkcode SocketOptions.probeRouter}; applies to new connections. */
   probeRouter: boolean;
-  /** See {@linkcode SocketOptions.zapDomain}. */
-  zapDomain: string;
+  /** See {@linkcode SocketOptions.zapDomain}; applies to new connections. */
+  get zapDomain(): string {
+    return this.#options.zapDomain;
+  }
+  set zapDomain(value: string) {
+    this.#options.zapDomain = checkZapDomain(value);
+  }
   /** See {@linkcode SocketOptions.authenticate}. */
   authenticate: Authenticator | undefined;
   /** See {@linkcode SocketOptions.maxConnections}; applies to new peers. */
@@ -226,12 +232,11 @@ export abstract class Socket<M extends Message = Message>
     this.immediate = resolved.immediate;
     this.conflate = resolved.conflate;
     this.probeRouter = resolved.probeRouter;
-    this.zapDomain = resolved.zapDomain;
     this.authenticate = resolved.authenticate;
     this.tls = resolveTls(options);
     this.metadata = resolveMetadata(options);
     this.multicast = resolveMulticast(options);
-    const mechanism = mechanismFactory(options);
+    const mechanism = mechanismFactory(options, this);
     let events!: SocketEventsController;
     this.events = new SocketEvents((controller) => events = controller);
     this.#events = events;
@@ -277,9 +282,8 @@ export abstract class Socket<M extends Message = Message>
    * @returns Resolves once listening.
    * @throws {ZmqError} `EADDRINUSE`, `EADDRNOTAVAIL`, `ENOENT`, `ENAMETOOLONG`, `EINVAL`, `EPROTONOSUPPORT`, `ETERM`.
    */
-  async bind(endpoint: string): Promise<void> {
-    if (this.closed) throw closedError();
-    await this.#endpoints.bind(endpoint);
+  bind(endpoint: string): Promise<void> {
+    return this.#endpoints.bind(endpoint);
   }
 
   /**
@@ -304,7 +308,6 @@ export abstract class Socket<M extends Message = Message>
    * does not take), `EPROTONOSUPPORT`, `ENAMETOOLONG` (an ipc path), `ETERM`.
    */
   connect(endpoint: string, options: ConnectOptions = {}): void {
-    if (this.closed) throw closedError();
     this.#endpoints.connect(endpoint, options);
   }
 
@@ -334,10 +337,7 @@ export abstract class Socket<M extends Message = Message>
    * @throws {ZmqError} `ETERM` if closed.
    */
   upgrade(request: Request, info?: { readonly remoteAddr?: object }): Response {
-    if (this.closed) throw closedError();
-    const { hostname } = (info?.remoteAddr ?? {}) as { hostname?: unknown };
-    const address = typeof hostname === "string" ? hostname : "";
-    return this.#endpoints.upgrade(request, address);
+    return this.#endpoints.upgrade(request, info);
   }
 
   /**

@@ -60,8 +60,7 @@ export interface XPublisherOptions extends PublisherOptions {
 export class XPublisher extends Publisher {
   /** Announced as XPUB. */
   static override readonly socketType: SocketType = "XPUB";
-  /** See {@linkcode XPublisherOptions.xpubWelcomeMessage}. */
-  xpubWelcomeMessage: Uint8Array | undefined;
+  #welcome: Uint8Array | undefined;
   /** See {@linkcode XPublisherOptions.xpubManual}. */
   xpubManual: boolean;
   #everySubscription: boolean;
@@ -77,11 +76,20 @@ export class XPublisher extends Publisher {
     this.#everyCancel = options.xpubVerboser ?? false;
     this.#everySubscription = (options.xpubVerbose ?? false) ||
       this.#everyCancel;
-    const welcome = options.xpubWelcomeMessage;
-    this.xpubWelcomeMessage = welcome === undefined
-      ? undefined
-      : asBytes(welcome, "xpubWelcomeMessage");
+    this.xpubWelcomeMessage = options.xpubWelcomeMessage;
     this.xpubManual = options.xpubManual ?? false;
+  }
+
+  /** See {@linkcode XPublisherOptions.xpubWelcomeMessage}. */
+  get xpubWelcomeMessage(): Uint8Array | undefined {
+    return this.#welcome;
+  }
+
+  set xpubWelcomeMessage(value: string | Uint8Array | undefined) {
+    // Checked as at construction: a string set here is sent too.
+    this.#welcome = value === undefined
+      ? undefined
+      : asBytes(value, "xpubWelcomeMessage");
   }
 
   /**

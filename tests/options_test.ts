@@ -6,6 +6,8 @@
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { deadline } from "@std/async/deadline";
 import {
+  Context,
+  type ContextOptions,
   Dealer,
   Publisher,
   Pull,
@@ -634,7 +636,9 @@ Deno.test("options assigned later are checked as libzmq's setsockopt checks them
     ["maxConnections", -2],
     ["routingId", new Uint8Array()],
     ["routingId", new Uint8Array(256)],
-    ["routingId", "abc"],
+    ["routingId", 42],
+    ["zapDomain", "d".repeat(256)], // libzmq's limit: 255 bytes
+    ["zapDomain", 1],
   ];
   const options = push as unknown as Record<string, unknown>;
   for (const [name, value] of refused) {
@@ -654,6 +658,61 @@ Deno.test("options assigned later are checked as libzmq's setsockopt checks them
   push.routingId = undefined;
   assertEquals([push.linger, push.heartbeatTimeToLive], [2, 1_200]);
   assertEquals(push.routingId, undefined);
+  // A string, as the constructor and zeromq.js's property take one.
+  push.routingId = "abc";
+  assertEquals(push.routingId, new TextEncoder().encode("abc"));
+  assertEquals(
+    assertThrows(() => new Push({ zapDomain: "d".repeat(256) }), ZmqError)
+      .code,
+    "EINVAL",
+  );
+  // A Context's too (zeromq.js's ioThreads, maxSockets: nothing here).
+  const error = assertThrows(
+    () => new Context({ ioThreads: 4 } as ContextOptions),
+    ZmqError,
+    "ioThreads",
+  );
+  assertEquals(error.code, "EINVAL");
+});
+
+Deno.test("zapDomain set after the socket is made turns authentication on for a NULL server, as libzmq's before bind: a libzmq client is judged, and refused", async () => {
+  await using peer = new LibzmqPeer();
+  const asked: string[] = [];
+  await using pull = new Pull({
+    authenticate: ({ domain, address }) => {
+      asked.push(domain);
+      return address === "nobody";
+    },
+    linger: 0,
+  });
+  pull.zapDomain = "global";
+  await pull.bind("tcp://127.0.0.1:0");
+  const push = await peer.open("Push", { linger: 0 });
+  await push.connect(pull.lastEndpoint!);
+  const refused = await pull.events.wait("handshake-failed", timeout().signal);
+  // Asked for each attempt of the client's (it reconnects after a 400).
+  assertEquals([refused.kind, asked[0]], ["auth", "global"]);
+  assertEquals(pull.readable, false);
+  await push.close();
+});
+
+Deno.test("xpubWelcomeMessage set later, as a string, is sent as at construction", async () => {
+  await using peer = new LibzmqPeer();
+  await using xpub = new XPublisher({ linger: 0 });
+  xpub.xpubWelcomeMessage = "WELCOME";
+  assertEquals(xpub.xpubWelcomeMessage, new TextEncoder().encode("WELCOME"));
+  await xpub.bind("tcp://127.0.0.1:0");
+  const sub = await peer.open("Subscriber", { linger: 0 });
+  await sub.subscribe("WEL");
+  await sub.connect(xpub.lastEndpoint!);
+  assertEquals((await sub.receive()).map(decode), ["WELCOME"]);
+  await sub.close();
+  assertEquals(
+    assertThrows(() => {
+      xpub.xpubWelcomeMessage = 7 as unknown as string;
+    }, ZmqError).code,
+    "EINVAL",
+  );
 });
 
 Deno.test("linger set to 0 while close() waits ends the wait: what is still queued is dropped and counted", async () => {

@@ -16,7 +16,8 @@ import {
   Server,
   ZmqError,
 } from "../mod.ts";
-import { decode, timeout } from "./_helpers.ts";
+import { decode, timeout, until } from "./_helpers.ts";
+import { coreOf } from "../patterns/_core.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 
 const ZMQ_HELLO_MSG = 110;
@@ -213,4 +214,57 @@ Deno.test("helloMessage, disconnectMessage, hiccupMessage: bytes or a string, em
   }
   void dealer.close();
   void router.close();
+});
+
+Deno.test("farewells: a conflating DEALER's hiccup replaces what is unread, and a ROUTER's unheard peer (a rival for its routing id) leaves no disconnect message, as libzmq's", async () => {
+  await using peer = new LibzmqPeer();
+  const libzmqRouter = await peer.open("Router", { linger: 0 });
+  const endpoint = await libzmqRouter.bind("tcp://127.0.0.1:*");
+  const dealer = new Dealer({
+    routingId: "D",
+    conflate: true,
+    hiccupMessage: "OOPS",
+    linger: 0,
+  });
+  dealer.connect(endpoint);
+  await dealer.send("here", timeout());
+  assertEquals((await libzmqRouter.receive()).map(decode), ["D", "here"]);
+  await libzmqRouter.send(["D", "m1"]);
+  await libzmqRouter.send(["D", "m2"]);
+  const [pipe] = coreOf(dealer).pipes;
+  await until(() => pipe.inbound.length > 0, "m2");
+  const dropped = dealer.events.wait("disconnected", timeout().signal);
+  await libzmqRouter.close();
+  await dropped;
+  assertEquals((await dealer.receive(timeout())).map(decode), ["OOPS"]);
+  assertEquals(dealer.readable, false);
+  await dealer.close();
+
+  // Rivals for a routing id, ours: the newcomer unheard, or (handover) the
+  // old holder; each that leaves is no one's to hear of.
+  for (const routerHandover of [false, true]) {
+    await using context = new Context();
+    const router = new Router({
+      context,
+      routerHandover,
+      disconnectMessage: "BYE",
+      linger: 0,
+    });
+    await router.bind("inproc://rivals");
+    let holder = new Dealer({ context, routingId: "X", linger: 0 });
+    holder.connect("inproc://rivals");
+    for (let i = 0; i < 3; i++) {
+      const rival = new Dealer({ context, routingId: "X", linger: 0 });
+      rival.connect("inproc://rivals");
+      if (routerHandover) {
+        await holder.close();
+        holder = rival;
+      } else {
+        await rival.close();
+      }
+    }
+    await holder.close();
+    assertEquals((await router.receive(timeout())).map(decode), ["X", "BYE"]);
+    assertEquals(await router.close(), { dropped: 0, unread: 0 });
+  }
 });
