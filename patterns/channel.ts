@@ -39,6 +39,7 @@ export class Channel extends Socket {
    */
   constructor(options: SocketOptions = {}) {
     super("CHANNEL", options);
+    if (new.target === Channel) Object.preventExtensions(this);
   }
 }
 

@@ -58,6 +58,7 @@ export class Client extends Socket {
     super("CLIENT", options);
     this.#hello = hello;
     this.#hiccup = hiccup;
+    if (new.target === Client) Object.preventExtensions(this);
   }
 
   /** See {@linkcode HelloMessageOptions.helloMessage}. */

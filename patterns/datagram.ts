@@ -53,6 +53,7 @@ export class Datagram extends Socket {
    */
   constructor(options: SocketOptions = {}) {
     super("DGRAM", options);
+    if (new.target === Datagram) Object.preventExtensions(this);
   }
 }
 

@@ -55,6 +55,7 @@ export class Dealer extends Socket {
     super("DEALER", options);
     this.#hello = hello;
     this.#hiccup = hiccup;
+    if (new.target === Dealer) Object.preventExtensions(this);
   }
 
   /** See {@linkcode HelloMessageOptions.helloMessage}. */

@@ -66,6 +66,7 @@ export class Dish extends Socket<DishMessage> {
    */
   constructor(options: SocketOptions = {}) {
     super("DISH", options);
+    if (new.target === Dish) Object.preventExtensions(this);
   }
 
   /**

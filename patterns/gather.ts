@@ -37,6 +37,7 @@ export class Gather extends Socket {
    */
   constructor(options: SocketOptions = {}) {
     super("GATHER", options);
+    if (new.target === Gather) Object.preventExtensions(this);
   }
 }
 

@@ -36,6 +36,7 @@ export class Pair extends Socket {
    */
   constructor(options: SocketOptions = {}) {
     super("PAIR", options);
+    if (new.target === Pair) Object.preventExtensions(this);
   }
 }
 

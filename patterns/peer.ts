@@ -78,6 +78,7 @@ export class Peer extends Socket<RoutedMessage> {
     this.#hello = hello;
     this.#disconnect = disconnect;
     this.#hiccup = hiccup;
+    if (new.target === Peer) Object.preventExtensions(this);
   }
 
   /**

@@ -53,6 +53,7 @@ export class Publisher extends Socket {
     super((new.target as typeof Publisher).socketType, options);
     this.invertMatching = options.invertMatching ?? false;
     this.xpubNoDrop = options.xpubNoDrop ?? false;
+    if (new.target === Publisher) Object.preventExtensions(this);
   }
 }
 

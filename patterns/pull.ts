@@ -31,6 +31,7 @@ export class Pull extends Socket {
    */
   constructor(options: SocketOptions = {}) {
     super("PULL", options);
+    if (new.target === Pull) Object.preventExtensions(this);
   }
 }
 

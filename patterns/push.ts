@@ -35,6 +35,7 @@ export class Push extends Socket {
    */
   constructor(options: SocketOptions = {}) {
     super("PUSH", options);
+    if (new.target === Push) Object.preventExtensions(this);
   }
 }
 

@@ -64,6 +64,7 @@ export class Radio extends Socket {
    */
   constructor(options: SocketOptions = {}) {
     super("RADIO", options);
+    if (new.target === Radio) Object.preventExtensions(this);
   }
 
   /**

@@ -36,6 +36,7 @@ export class Reply extends Socket {
    */
   constructor(options: SocketOptions = {}) {
     super("REP", options);
+    if (new.target === Reply) Object.preventExtensions(this);
   }
 }
 

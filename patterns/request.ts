@@ -71,6 +71,7 @@ export class Request extends Socket {
     super("REQ", options);
     this.requestRelaxed = options.requestRelaxed ?? false;
     this.requestCorrelate = options.requestCorrelate ?? false;
+    if (new.target === Request) Object.preventExtensions(this);
   }
 }
 

@@ -79,6 +79,7 @@ export class Router extends Socket {
     this.#disconnect = disconnect;
     this.routerMandatory = options.routerMandatory ?? false;
     this.routerHandover = options.routerHandover ?? false;
+    if (new.target === Router) Object.preventExtensions(this);
   }
 
   /**

@@ -37,6 +37,7 @@ export class Scatter extends Socket {
    */
   constructor(options: SocketOptions = {}) {
     super("SCATTER", options);
+    if (new.target === Scatter) Object.preventExtensions(this);
   }
 }
 

@@ -80,6 +80,7 @@ export class Server extends Socket<RoutedMessage> {
     super("SERVER", options);
     this.#hello = hello;
     this.#disconnect = disconnect;
+    if (new.target === Server) Object.preventExtensions(this);
   }
 
   /**

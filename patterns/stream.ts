@@ -74,6 +74,7 @@ export class Stream extends Socket {
   constructor(options: StreamOptions = {}) {
     super("STREAM", options);
     this.streamNotify = options.streamNotify ?? true;
+    if (new.target === Stream) Object.preventExtensions(this);
   }
 
   /**

@@ -60,6 +60,7 @@ export class Subscriber extends Socket {
   constructor(options: SubscriberOptions = {}) {
     super((new.target as typeof Subscriber).socketType, options);
     this.invertMatching = options.invertMatching ?? false;
+    if (new.target === Subscriber) Object.preventExtensions(this);
   }
 
   /**

@@ -78,6 +78,7 @@ export class XPublisher extends Publisher {
       this.#everyCancel;
     this.xpubWelcomeMessage = options.xpubWelcomeMessage;
     this.xpubManual = options.xpubManual ?? false;
+    if (new.target === XPublisher) Object.preventExtensions(this);
   }
 
   /** See {@linkcode XPublisherOptions.xpubWelcomeMessage}. */

@@ -5,7 +5,7 @@
  */
 
 import type { SocketType } from "../codec/socket_type.ts";
-import { Subscriber } from "./subscriber.ts";
+import { Subscriber, type SubscriberOptions } from "./subscriber.ts";
 
 /**
  * A SUB that subscribes by sending messages: `0x01` followed by the prefix
@@ -28,4 +28,14 @@ import { Subscriber } from "./subscriber.ts";
 export class XSubscriber extends Subscriber {
   /** Announced as XSUB. */
   static override readonly socketType: SocketType = "XSUB";
+
+  /**
+   * Makes an XSUB socket.
+   *
+   * @param options Socket options.
+   */
+  constructor(options: SubscriberOptions = {}) {
+    super(options);
+    if (new.target === XSubscriber) Object.preventExtensions(this);
+  }
 }

@@ -567,6 +567,19 @@ Deno.test("an option name the socket does not take is EINVAL, as libzmq's setsoc
     new Stream({ streamNotify: false }),
   ];
   for (const socket of taken) await socket.close();
+  // Nor a property it does not have, as zeromq.js's sockets are not
+  // extensible: another name (zeromq.js's own) would change nothing.
+  await using router = new Router({ linger: 0 });
+  const loose = router as unknown as Record<string, unknown>;
+  for (const name of ["mandatory", "handover", "ipv6", "backlog"]) {
+    assertThrows(() => loose[name] = true, TypeError, undefined, name);
+  }
+  // A class of the application's own that extends one takes its own.
+  class Named extends Router {
+    label = "mine";
+  }
+  await using named = new Named({ linger: 0 });
+  assertEquals(named.label, "mine");
 });
 
 Deno.test("options out of libzmq's range are EINVAL when the socket is made", async () => {
