@@ -76,7 +76,7 @@ export function sayFarewell(
   // Conflating, it replaces what is unread, as a message arriving does.
   const queued = pipe.conflate && pipe.inbound.length > 0;
   if (queued) pipe.inbound.clear();
-  pipe.inbound.push([farewell]);
+  pipe.inbound.push([farewell.slice()]); // the application's to change
   if (!queued) routing.arrived?.(pipe);
   host.delivered();
 }

@@ -170,15 +170,11 @@ export function setOption(
  * @throws {ZmqError} `EINVAL` unless bytes, 1 to 255 of them (or none set).
  */
 export function checkRoutingId(value: unknown): Uint8Array | undefined {
-  // A string, as the option takes one (zeromq.js's property too).
-  const given = typeof value === "string"
-    ? asBytes(value, "the routingId")
-    : value;
-  if (
-    given !== undefined &&
-    (!(given instanceof Uint8Array) || given.length === 0 ||
-      given.length > 255)
-  ) {
+  if (value === undefined) return undefined;
+  // Bytes or a string (zeromq.js's property takes one too), copied as
+  // libzmq's setsockopt copies: the caller's buffer may change after.
+  const given = new Uint8Array(asBytes(value, "the routingId"));
+  if (given.length === 0 || given.length > 255) {
     throw new ZmqError("EINVAL", "a routingId is 1 to 255 bytes");
   }
   return given;

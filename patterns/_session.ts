@@ -178,7 +178,10 @@ export class SocketSession implements Session {
     if (pipe.transient) host.attach(pipe);
     // Ahead of all, for each link, as libzmq's session pulls it first.
     const hello = host.helloMessage;
-    if (hello) pipe.writeControl((writer) => writer.sendMessage([hello]));
+    // A copy each: an inproc peer gets the frame itself.
+    if (hello) {
+      pipe.writeControl((writer) => writer.sendMessage([hello.slice()]));
+    }
     // A transient pipe stands for libzmq's new pipe of each connection.
     if (host.probeRouter && (!pipe.probed || pipe.transient)) {
       pipe.probed = true;

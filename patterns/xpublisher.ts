@@ -90,7 +90,7 @@ export class XPublisher extends Publisher {
     // Checked as at construction: a string set here is sent too.
     this.#welcome = value === undefined
       ? undefined
-      : asBytes(value, "xpubWelcomeMessage");
+      : new Uint8Array(asBytes(value, "xpubWelcomeMessage"));
   }
 
   /**
@@ -276,7 +276,8 @@ class _XPublisherRouting implements Routing {
     // reconnect), once a link when accepted or `immediate`. An empty one
     // is none, as libzmq sends a welcome only when it has bytes.
     const welcome = this.#socket.xpubWelcomeMessage;
-    if (welcome?.length) pipe.write([welcome]);
+    // A copy each: an inproc peer gets the frame itself.
+    if (welcome?.length) pipe.write([welcome.slice()]);
   }
 
   ready(pipe: Pipe): boolean {

@@ -674,6 +674,11 @@ Deno.test("options assigned later are checked as libzmq's setsockopt checks them
   // A string, as the constructor and zeromq.js's property take one.
   push.routingId = "abc";
   assertEquals(push.routingId, new TextEncoder().encode("abc"));
+  // Bytes copied, as libzmq's setsockopt copies them.
+  const given = new Uint8Array([7]);
+  push.routingId = given;
+  given[0] = 8;
+  assertEquals(push.routingId, new Uint8Array([7]));
   assertEquals(
     assertThrows(() => new Push({ zapDomain: "d".repeat(256) }), ZmqError)
       .code,
