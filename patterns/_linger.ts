@@ -46,7 +46,8 @@ export function cutLinger(core: SocketCore): void {
 /**
  * Closes a socket's machinery: fails waiting callers, stops listening,
  * waits up to `linger` ms for queued messages to be written, stops
- * dialling, closes every link and drops the pipes.
+ * dialling, closes every link and drops the pipes; tells `closed` and
+ * ends the events.
  *
  * @returns What was dropped and left unread.
  */
@@ -101,7 +102,10 @@ export async function shutdown(
   await dialers;
   await core.whenServed();
   for (const pipe of [...core.pipes]) core.remove(pipe);
-  return { dropped, unread };
+  const summary = { dropped, unread };
+  core.events.push({ type: "closed", ...summary });
+  core.events.end();
+  return summary;
 }
 
 /** Whether a pipe has messages or control actions waiting to be written. */

@@ -156,6 +156,27 @@ export function checkOption(name: NumericOption, given: unknown): number {
 }
 
 /** Sets a numeric option, checked as {@linkcode checkOption} checks it. */
+/**
+ * Sets `immediate` or `probeRouter`, checked as at construction: a boolean,
+ * and `probeRouter` only on the types that probe.
+ *
+ * @throws {ZmqError} `EINVAL` otherwise, the option unchanged.
+ */
+export function setFlag(
+  options: ResolvedOptions,
+  name: "immediate" | "probeRouter",
+  value: unknown,
+  type: SocketType,
+): void {
+  if (typeof value !== "boolean") {
+    throw new ZmqError("EINVAL", `${name} is true or false`);
+  }
+  if (name === "probeRouter" && value && !_PROBING.includes(type)) {
+    throw new ZmqError("EINVAL", `a ${type} socket cannot probe a router`);
+  }
+  options[name] = value;
+}
+
 export function setOption(
   options: ResolvedOptions,
   name: Exclude<NumericOption, "sendHighWaterMark" | "receiveHighWaterMark">,

@@ -34,7 +34,8 @@ export type {
   SendOptions,
   SocketOptions,
 } from "./options.ts";
-export { type MessagesOptions, Socket } from "./socket.ts";
+export { Socket } from "./socket.ts";
+export type { MessagesOptions } from "./_message_iterator.ts";
 export { Request, type RequestOptions } from "./request.ts";
 export { Reply } from "./reply.ts";
 export { Dealer, type DealerOptions } from "./dealer.ts";

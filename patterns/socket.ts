@@ -21,7 +21,11 @@ import type {
 } from "./options.ts";
 import { SocketCore } from "./_core.ts";
 import { Endpoints } from "./_endpoints.ts";
-import { iterateMessages, type MessageSource } from "./_message_iterator.ts";
+import {
+  iterateMessages,
+  type MessagesOptions,
+  type MessageSource,
+} from "./_message_iterator.ts";
 import { cutLinger, shutdown } from "./_linger.ts";
 import { setHighWaterMark } from "./_high_water_marks.ts";
 import { checkOptionNames } from "./_option_names.ts";
@@ -35,23 +39,16 @@ import {
   resolveMulticast,
   resolveOptions,
   resolveTls,
+  setFlag,
   setOption,
 } from "./_resolve_options.ts";
 
 /** The options of a call without any: one object, not one per message. */
 const _NO_OPTIONS: OperationOptions = Object.freeze({});
 
-/** Options of {@linkcode Socket.messages}. */
-export interface MessagesOptions {
-  /** Ends the iteration, quietly, when aborted. */
-  signal?: AbortSignal;
-}
-
 /**
- * What all sockets share. Use one of the socket classes: {@linkcode Request},
- * {@linkcode Reply}, {@linkcode Dealer}, {@linkcode Router},
- * {@linkcode Publisher}, {@linkcode Subscriber}, {@linkcode Push},
- * {@linkcode Pull}, {@linkcode Pair}.
+ * What all sockets share; use a socket class ({@linkcode Request},
+ * {@linkcode Router}, {@linkcode Push}, {@linkcode Subscriber}…).
  *
  * @example
  * ```ts
@@ -178,11 +175,21 @@ export abstract class Socket<M extends Message = Message>
     setOption(this.#options, "receiveTimeout", value);
   }
   /** See {@linkcode SocketOptions.immediate}; applies to new `connect` calls. */
-  immediate: boolean;
+  get immediate(): boolean {
+    return this.#options.immediate;
+  }
+  set immediate(value: boolean) {
+    setFlag(this.#options, "immediate", value, this.type);
+  }
   /** See {@linkcode SocketOptions.conflate}. */
   readonly conflate: boolean;
   /** See {@linkcode SocketOptions.probeRouter}; applies to new connections. */
-  probeRouter: boolean;
+  get probeRouter(): boolean {
+    return this.#options.probeRouter;
+  }
+  set probeRouter(value: boolean) {
+    setFlag(this.#options, "probeRouter", value, this.type);
+  }
   /** See {@linkcode SocketOptions.zapDomain}; applies to new connections. */
   get zapDomain(): string {
     return this.#options.zapDomain;
@@ -208,7 +215,6 @@ export abstract class Socket<M extends Message = Message>
   #options: ResolvedOptions;
   #core: SocketCore;
   #endpoints: Endpoints;
-  #events: SocketEventsController;
   #closing: Promise<CloseSummary> | undefined;
 
   /**
@@ -227,11 +233,8 @@ export abstract class Socket<M extends Message = Message>
     if (this.context.closed) {
       throw new ZmqError("ETERM", "the context is closed; make a new one");
     }
-    const resolved = resolveOptions(type, options);
-    this.#options = resolved;
-    this.immediate = resolved.immediate;
+    const resolved = this.#options = resolveOptions(type, options);
     this.conflate = resolved.conflate;
-    this.probeRouter = resolved.probeRouter;
     this.authenticate = resolved.authenticate;
     this.tls = resolveTls(options);
     this.metadata = resolveMetadata(options);
@@ -239,7 +242,6 @@ export abstract class Socket<M extends Message = Message>
     const mechanism = mechanismFactory(options, this);
     let events!: SocketEventsController;
     this.events = new SocketEvents((controller) => events = controller);
-    this.#events = events;
     this.#core = new SocketCore(this, events);
     this.#endpoints = new Endpoints(this, this.#core, events, mechanism);
     contextMembers(this.context).add(this);
@@ -442,8 +444,6 @@ export abstract class Socket<M extends Message = Message>
 
   async #close(): Promise<CloseSummary> {
     const summary = await shutdown(this.#core, this.#endpoints, this.linger);
-    this.#events.push({ type: "closed", ...summary });
-    this.#events.end();
     contextMembers(this.context).delete(this);
     return summary;
   }

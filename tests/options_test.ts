@@ -652,6 +652,9 @@ Deno.test("options assigned later are checked as libzmq's setsockopt checks them
     ["routingId", 42],
     ["zapDomain", "d".repeat(256)], // libzmq's limit: 255 bytes
     ["zapDomain", 1],
+    ["immediate", "yes"], // kept as truthy, and used so, before
+    ["probeRouter", true], // a PUSH does not probe, as at construction
+    ["probeRouter", 1],
   ];
   const options = push as unknown as Record<string, unknown>;
   for (const [name, value] of refused) {
@@ -674,6 +677,10 @@ Deno.test("options assigned later are checked as libzmq's setsockopt checks them
   // A string, as the constructor and zeromq.js's property take one.
   push.routingId = "abc";
   assertEquals(push.routingId, new TextEncoder().encode("abc"));
+  push.immediate = true;
+  await using dealer = new Dealer({ linger: 0 });
+  dealer.probeRouter = true;
+  assertEquals([push.immediate, dealer.probeRouter], [true, true]);
   // Bytes copied, as libzmq's setsockopt copies them.
   const given = new Uint8Array([7]);
   push.routingId = given;
