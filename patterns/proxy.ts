@@ -155,19 +155,19 @@ const _CANNOT_RECEIVE = new Set(["PUB", "PUSH", "RADIO", "SCATTER"]);
 const _CANNOT_SEND = new Set(["SUB", "PULL", "DISH", "GATHER"]);
 
 /**
- * Sends a message the proxy held when it stopped, if the sockets take it
- * now (best effort: a full or closed socket loses it, as a stopped proxy
- * must not wait).
+ * Leaves a message the proxy held when it stopped queued on its way: the
+ * proxy returns at once, and the message goes when the socket has room, as
+ * libzmq's proxy, which takes a message only when it can pass it on, loses
+ * none (a socket closed meanwhile drops it, as its own sends).
  */
-async function _lastForward(
+function _lastForward(
   message: Message,
   to: Socket,
   capture: Socket | undefined,
-): Promise<void> {
-  await to.send(message, { signal: AbortSignal.timeout(0) }).catch(() => {});
-  await capture?.send(message, { signal: AbortSignal.timeout(0) }).catch(
-    () => {},
-  );
+  counted: () => void,
+): void {
+  capture?.send(message).catch(() => {});
+  to.send(message).then(counted, () => {});
 }
 
 /**
@@ -195,13 +195,23 @@ async function _lastForward(
  * @param frontend The socket facing clients.
  * @param backend The socket facing services.
  * @param options A capture socket and an abort signal.
- * @returns Settles when the proxy stops (signal aborted or a socket closed).
+ * @returns Settles when the proxy stops (signal aborted or a socket closed);
+ * a message taken and not yet passed on stays queued on its way.
+ * @throws {ZmqError} `ENOTSUP` (rejected, before anything is taken) for a
+ * frontend that cannot receive or a backend that cannot send.
  */
 export async function proxy(
   frontend: Socket,
   backend: Socket,
   options: ProxyOptions = {},
 ): Promise<void> {
+  // Before taking anything: a message read could go nowhere.
+  if (_CANNOT_RECEIVE.has(frontend.type) || _CANNOT_SEND.has(backend.type)) {
+    throw new ZmqError(
+      "ENOTSUP",
+      `a proxy forwards from its frontend to its backend: a ${frontend.type} frontend cannot receive, or a ${backend.type} backend cannot send`,
+    );
+  }
   const { capture, control } = options;
   // Either direction ending (a socket closed) stops the other one too; a
   // socket that closes while both are paused, too.
@@ -264,8 +274,14 @@ export async function proxy(
         captured = false;
       }
     } catch (error) {
-      if (held !== undefined) {
-        await _lastForward(held, to, captured ? undefined : capture);
+      const last = held;
+      if (last !== undefined) {
+        _lastForward(
+          last,
+          to,
+          captured ? undefined : capture,
+          () => control?.counted(side, last),
+        );
       }
       if (signal.aborted) return;
       if (error instanceof ZmqError && error.code === "ETERM") return;

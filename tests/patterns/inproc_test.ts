@@ -18,7 +18,8 @@ import {
   ZmqError,
 } from "../../mod.ts";
 import { deadline } from "@std/async/deadline";
-import { decode, sendUntilReceived, timeout } from "../_helpers.ts";
+import { decode, sendUntilReceived, timeout, until } from "../_helpers.ts";
+import { coreOf } from "../../patterns/_core.ts";
 
 const text = new TextEncoder();
 
@@ -305,4 +306,52 @@ Deno.test("proxy: stopped while its backend cannot take a message, it gives the 
   // Whatever reached the capture by now: no second copy.
   await new Promise((resolve) => setTimeout(resolve));
   assertEquals(copies.readable, false);
+});
+
+Deno.test("proxy: stopped while its backend is full, the message it took stays queued there, so a next proxy passes every message on, in order (libzmq's takes none it cannot pass on)", async () => {
+  await using context = new Context();
+  const frontend = new Pull({ context, receiveHighWaterMark: 1 });
+  await frontend.bind("inproc://full-in");
+  const backend = new Push({ context, sendHighWaterMark: 1 });
+  await backend.bind("inproc://full-out");
+  const source = new Push({ context, sendHighWaterMark: 1 });
+  source.connect("inproc://full-in");
+  const sink = new Pull({ context, receiveHighWaterMark: 1 });
+  sink.connect("inproc://full-out");
+  const first = new ProxyControl();
+  const running = proxy(frontend, backend, { control: first });
+  const sending = (async () => {
+    for (let i = 0; i < 20; i++) await source.send(String(i));
+  })();
+  await until(
+    () => coreOf(backend).sendPending,
+    "the proxy held at its backend",
+  );
+  first.terminate();
+  await deadline(running, 5000);
+  const second = new ProxyControl();
+  const again = proxy(frontend, backend, { control: second });
+  const got: string[] = [];
+  for (let i = 0; i < 20; i++) {
+    got.push(decode((await sink.receive(timeout()))[0]));
+  }
+  assertEquals(got, [...Array(20).keys()].map(String));
+  await sending;
+  second.terminate();
+  await again;
+});
+
+Deno.test("proxy: a frontend that cannot receive or a backend that cannot send is ENOTSUP before anything is taken", async () => {
+  await using context = new Context();
+  const pull = new Pull({ context });
+  await pull.bind("inproc://nowhere");
+  const push = new Push({ context });
+  push.connect("inproc://nowhere");
+  await push.send("kept");
+  const other = new Pull({ context });
+  for (const [frontend, backend] of [[pull, other], [push, other]] as const) {
+    const error = await assertRejects(() => proxy(frontend, backend), ZmqError);
+    assertEquals(error.code, "ENOTSUP");
+  }
+  assertEquals(decode((await pull.receive(timeout()))[0]), "kept");
 });
