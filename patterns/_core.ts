@@ -51,6 +51,12 @@ const YIELD_EVERY = 256;
 
 const _cores = new WeakMap<object, SocketCore>();
 
+/**
+ * The options of a send that waits for room whatever the socket's
+ * `sendTimeout` (a stopped proxy's last message): this object itself.
+ */
+export const UNTIMED_SEND: SendOptions = Object.freeze({});
+
 /** The machinery of a socket. */
 export function coreOf(socket: object): SocketCore {
   return _cores.get(socket)!;
@@ -241,7 +247,7 @@ export class SocketCore implements RoutingHost, SessionHost {
     }
     return this.#senders.wait(frames, {
       signal: options.signal,
-      timeout: this.#settings.sendTimeout,
+      timeout: options === UNTIMED_SEND ? -1 : this.#settings.sendTimeout,
     });
   }
 

@@ -74,9 +74,9 @@ export function resolveOptions(
     heartbeatTimeToLive: options.heartbeatTimeToLive ?? 0,
     sendTimeout: options.sendTimeout ?? -1,
     receiveTimeout: options.receiveTimeout ?? -1,
-    immediate: options.immediate ?? false,
-    conflate: options.conflate ?? false,
-    probeRouter: options.probeRouter ?? false,
+    immediate: _flag("immediate", options.immediate),
+    conflate: _flag("conflate", options.conflate),
+    probeRouter: _flag("probeRouter", options.probeRouter),
     zapDomain: checkZapDomain(options.zapDomain ?? ""),
     authenticate: options.authenticate,
     maxConnections: options.maxConnections ?? -1,
@@ -85,9 +85,7 @@ export function resolveOptions(
   if (resolved.conflate && !_CONFLATING.includes(type)) {
     throw new ZmqError("EINVAL", `a ${type} socket cannot conflate`);
   }
-  if (resolved.probeRouter && !_PROBING.includes(type)) {
-    throw new ZmqError("EINVAL", `a ${type} socket cannot probe a router`);
-  }
+  if (resolved.probeRouter) _checkProbing(type);
   return resolved;
 }
 
@@ -155,7 +153,6 @@ export function checkOption(name: NumericOption, given: unknown): number {
     : value;
 }
 
-/** Sets a numeric option, checked as {@linkcode checkOption} checks it. */
 /**
  * Sets `immediate` or `probeRouter`, checked as at construction: a boolean,
  * and `probeRouter` only on the types that probe.
@@ -168,15 +165,27 @@ export function setFlag(
   value: unknown,
   type: SocketType,
 ): void {
+  const flag = _flag(name, value);
+  if (name === "probeRouter" && flag) _checkProbing(type);
+  options[name] = flag;
+}
+
+/** A boolean option as given: `false` unset, as zeromq.js takes only these. */
+function _flag(name: string, value: unknown): boolean {
+  if (value === undefined) return false;
   if (typeof value !== "boolean") {
     throw new ZmqError("EINVAL", `${name} is true or false`);
   }
-  if (name === "probeRouter" && value && !_PROBING.includes(type)) {
-    throw new ZmqError("EINVAL", `a ${type} socket cannot probe a router`);
-  }
-  options[name] = value;
+  return value;
 }
 
+function _checkProbing(type: SocketType): void {
+  if (!_PROBING.includes(type)) {
+    throw new ZmqError("EINVAL", `a ${type} socket cannot probe a router`);
+  }
+}
+
+/** Sets a numeric option, checked as {@linkcode checkOption} checks it. */
 export function setOption(
   options: ResolvedOptions,
   name: Exclude<NumericOption, "sendHighWaterMark" | "receiveHighWaterMark">,

@@ -178,8 +178,9 @@ export class SocketEvents implements AsyncIterable<SocketEvent> {
   }
 
   /**
-   * Calls `listener` with each event of a type from now on, in a microtask
-   * of its own, as zeromq.js's `socket.events.on(type, listener)`; iteration
+   * Calls `listener` with each event of a type from now on, a microtask
+   * after the event (every listener of its type in that one; one that
+   * throws stops no other), as zeromq.js's `socket.events.on(type, listener)`; iteration
    * and `wait` still see every event. Events of the current turn count as
    * from now on: `socket.connect(…)` then `events.on("connected", …)`
    * hears that connect, made within the call as inproc's is.

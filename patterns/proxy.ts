@@ -7,7 +7,7 @@
 import { ZmqError } from "../codec/errors.ts";
 import type { Message } from "./message.ts";
 import type { Socket } from "./socket.ts";
-import { coreOf } from "./_core.ts";
+import { coreOf, UNTIMED_SEND } from "./_core.ts";
 
 /**
  * What a {@linkcode proxy} forwarded through one of its sockets, counted as
@@ -158,7 +158,8 @@ const _CANNOT_SEND = new Set(["SUB", "PULL", "DISH", "GATHER"]);
  * Leaves a message the proxy held when it stopped queued on its way: the
  * proxy returns at once, and the message goes when the socket has room, as
  * libzmq's proxy, which takes a message only when it can pass it on, loses
- * none (a socket closed meanwhile drops it, as its own sends).
+ * none (a socket closed meanwhile drops it, as its own sends; its
+ * `sendTimeout` does not).
  */
 function _lastForward(
   message: Message,
@@ -166,8 +167,9 @@ function _lastForward(
   capture: Socket | undefined,
   counted: () => void,
 ): void {
-  capture?.send(message).catch(() => {});
-  to.send(message).then(counted, () => {});
+  // Past the sockets' sendTimeout too: only a close drops it.
+  capture?.send(message, UNTIMED_SEND).catch(() => {});
+  to.send(message, UNTIMED_SEND).then(counted, () => {});
 }
 
 /**
@@ -198,7 +200,7 @@ function _lastForward(
  * @returns Settles when the proxy stops (signal aborted or a socket closed);
  * a message taken and not yet passed on stays queued on its way.
  * @throws {ZmqError} `ENOTSUP` (rejected, before anything is taken) for a
- * frontend that cannot receive or a backend that cannot send.
+ * frontend that cannot receive, or a backend or capture that cannot send.
  */
 export async function proxy(
   frontend: Socket,
@@ -206,11 +208,19 @@ export async function proxy(
   options: ProxyOptions = {},
 ): Promise<void> {
   // Before taking anything: a message read could go nowhere.
-  if (_CANNOT_RECEIVE.has(frontend.type) || _CANNOT_SEND.has(backend.type)) {
-    throw new ZmqError(
-      "ENOTSUP",
-      `a proxy forwards from its frontend to its backend: a ${frontend.type} frontend cannot receive, or a ${backend.type} backend cannot send`,
-    );
+  for (
+    const [socket, role, cannot, what] of [
+      [frontend, "frontend", _CANNOT_RECEIVE, "receive"],
+      [backend, "backend", _CANNOT_SEND, "send"],
+      [options.capture, "capture", _CANNOT_SEND, "send"],
+    ] as const
+  ) {
+    if (socket && cannot.has(socket.type)) {
+      throw new ZmqError(
+        "ENOTSUP",
+        `a proxy's ${role} must ${what}: a ${socket.type} socket cannot`,
+      );
+    }
   }
   const { capture, control } = options;
   // Either direction ending (a socket closed) stops the other one too; a
@@ -245,7 +255,7 @@ export async function proxy(
     side: "frontend" | "backend",
   ): Promise<void> => {
     // Taken and not yet forwarded: waits out a pause that came meanwhile,
-    // and goes on its way (best effort) if the proxy stops instead.
+    // and is left queued on `to` if the proxy stops instead.
     let held: Message | undefined;
     // Whether the capture has it already: it never gets a message twice.
     let captured = false;

@@ -89,8 +89,8 @@ export class DatagramLink implements Link, MessageWriter {
   start(session: Session): void {
     if (this.#session || this.#closed) return;
     this.#session = session;
-    // Ready on the next microtask, as inproc: the socket has finished
-    // serving the link by then.
+    // Ready on the next microtask: the socket has finished serving the
+    // link by then (inproc's peers are ready within the second start).
     queueMicrotask(() => {
       if (
         this.#closed ||

@@ -312,7 +312,8 @@ Deno.test("proxy: stopped while its backend is full, the message it took stays q
   await using context = new Context();
   const frontend = new Pull({ context, receiveHighWaterMark: 1 });
   await frontend.bind("inproc://full-in");
-  const backend = new Push({ context, sendHighWaterMark: 1 });
+  // Its sendTimeout passes before the sink reads: the held message waits on.
+  const backend = new Push({ context, sendHighWaterMark: 1, sendTimeout: 20 });
   await backend.bind("inproc://full-out");
   const source = new Push({ context, sendHighWaterMark: 1 });
   source.connect("inproc://full-in");
@@ -329,6 +330,7 @@ Deno.test("proxy: stopped while its backend is full, the message it took stays q
   );
   first.terminate();
   await deadline(running, 5000);
+  await new Promise((resolve) => setTimeout(resolve, 50)); // past sendTimeout
   const second = new ProxyControl();
   const again = proxy(frontend, backend, { control: second });
   const got: string[] = [];
@@ -349,8 +351,18 @@ Deno.test("proxy: a frontend that cannot receive or a backend that cannot send i
   push.connect("inproc://nowhere");
   await push.send("kept");
   const other = new Pull({ context });
-  for (const [frontend, backend] of [[pull, other], [push, other]] as const) {
-    const error = await assertRejects(() => proxy(frontend, backend), ZmqError);
+  const sub = new Subscriber({ context });
+  for (
+    const [frontend, backend, capture] of [
+      [pull, other, undefined],
+      [push, other, undefined],
+      [pull, new Push({ context, linger: 0 }), sub], // a capture cannot send
+    ] as const
+  ) {
+    const error = await assertRejects(
+      () => proxy(frontend, backend, { capture }),
+      ZmqError,
+    );
     assertEquals(error.code, "ENOTSUP");
   }
   assertEquals(decode((await pull.receive(timeout()))[0]), "kept");
