@@ -7,8 +7,22 @@
  */
 import { assertEquals } from "@std/assert";
 import { Publisher, Pull, Router, Subscriber, XPublisher } from "../mod.ts";
-import { LibzmqPeer } from "./_libzmq_peer.ts";
+import { LibzmqPeer, type LibzmqSocket } from "./_libzmq_peer.ts";
 import { freePort, sendUntilReceived } from "./_helpers.ts";
+
+/** Resolves once nothing listens at a unix socket path any more. */
+async function _refused(path: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    try {
+      (await Deno.connect({ transport: "unix", path })).close();
+    } catch {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`something still listens at ${path}`);
+}
 
 const text = new TextEncoder();
 const receive = (socket: Pull | Subscriber | Router) =>
@@ -22,6 +36,14 @@ for (const transport of ["tcp", "ipc", "ws"] as const) {
     const endpoint = transport === "ipc"
       ? `ipc://${dir}/restart.sock`
       : `${transport}://127.0.0.1:${port}${transport === "ws" ? "/zmq" : ""}`;
+    // libzmq's reaper closes a listener after zmq_close returns: over ipc,
+    // where the next libzmq socket binds the same path at once (unlinking
+    // it), a reconnect of ours could meanwhile reach the closed socket and
+    // stay with it. Closed when a connect is refused.
+    const closeLibzmq = async (socket: LibzmqSocket) => {
+      await socket.close();
+      if (transport === "ipc") await _refused(`${dir}/restart.sock`);
+    };
     try {
       await t.step(
         "SUB keeps its subscription across a PUB restart",
@@ -37,7 +59,7 @@ for (const transport of ["tcp", "ipc", "ws"] as const) {
               await sendUntilReceived(() => pub.send(frames), receive(sub)),
               frames.map((s) => text.encode(s)),
             );
-            await pub.close();
+            await closeLibzmq(pub);
             await sub.events.wait("disconnected", AbortSignal.timeout(5000));
           }
           await sub.close();
@@ -54,7 +76,7 @@ for (const transport of ["tcp", "ipc", "ws"] as const) {
             text.encode(`life ${life}`),
             new Uint8Array(),
           ]);
-          await push.close();
+          await closeLibzmq(push);
           await pull.events.wait("disconnected", AbortSignal.timeout(5000));
         }
         await pull.close();
@@ -72,7 +94,7 @@ for (const transport of ["tcp", "ipc", "ws"] as const) {
           await first.bind(endpoint);
           await first.send(["hello"]);
           const [id] = await receive(router);
-          await first.close();
+          await closeLibzmq(first);
           await router.events.wait("disconnected", AbortSignal.timeout(5000));
           await router.send([id, "while down", ""]);
           const second = await peer.open("Dealer");
@@ -83,7 +105,7 @@ for (const transport of ["tcp", "ipc", "ws"] as const) {
           ]);
           await second.send(["back"]);
           assertEquals(await receive(router), [id, text.encode("back")]);
-          await second.close();
+          await closeLibzmq(second);
           await router.close();
         },
       );
@@ -96,7 +118,7 @@ for (const transport of ["tcp", "ipc", "ws"] as const) {
           await first.subscribe("t");
           await first.bind(endpoint);
           await sendUntilReceived(() => pub.send(["t", "1"]), first.receive());
-          await first.close();
+          await closeLibzmq(first);
           await pub.events.wait("disconnected", AbortSignal.timeout(5000));
           await pub.send(["t", "while down"]);
           const second = await peer.open("Subscriber");
@@ -107,7 +129,7 @@ for (const transport of ["tcp", "ipc", "ws"] as const) {
           let message: Uint8Array[];
           do message = await second.receive(); while (message[1]?.[0] === 49);
           assertEquals(message, ["t", "while down"].map((s) => text.encode(s)));
-          await second.close();
+          await closeLibzmq(second);
           await pub.close();
         },
       );
@@ -143,7 +165,7 @@ for (const transport of ["tcp", "ipc", "ws"] as const) {
                 ),
                 [text.encode(first)],
               );
-              await sub.close();
+              await closeLibzmq(sub);
               await xpub.events.wait(
                 "disconnected",
                 AbortSignal.timeout(5000),
