@@ -47,8 +47,8 @@ const _IDENTITY_SENDERS: ReadonlySet<SocketType> = new Set([
 ]);
 
 /**
- * How long a connect may hold its NULL READY back (see
- * {@linkcode Handshake.afterGreeting}): a libzmq server's READY comes
+ * How long a connect may hold the rest of its greeting back (see
+ * {@linkcode Handshake.afterGreeting}): a libzmq server's rest comes
  * within a round trip; a server that waits for ours has it then.
  */
 export const READY_HOLD_MS = 20;
@@ -140,10 +140,15 @@ export class Handshake {
   /** Whether our greeting goes in libzmq's steps (a connect's). */
   #stepped = false;
   /**
-   * How long each hold lasts: {@linkcode READY_HOLD_MS}, or a quarter of a
-   * shorter handshake's time, so that the two holds leave half of it.
+   * How long the greeting's rest is held: {@linkcode READY_HOLD_MS}, or a
+   * quarter of a shorter handshake's time.
    */
   #hold = READY_HOLD_MS;
+  /**
+   * How long NULL's READY is held: the handshake's time (30 s when it has
+   * no limit), as a libzmq server's READY waits for its ZAP verdict.
+   */
+  #readyHold = 30_000;
   /** Set when the peer's greeting came in pieces, as a libzmq peer's does. */
   #inPieces = false;
   /** Until when our greeting's rest or first command is held (see #sendStep, afterGreeting). */
@@ -168,6 +173,7 @@ export class Handshake {
       this.#stepped = true;
       const interval = options.handshakeInterval ?? 30_000;
       if (interval > 0) this.#hold = Math.min(READY_HOLD_MS, interval / 4);
+      if (interval > 0) this.#readyHold = interval;
       this.#sent = 0;
       this.#send(GREETING_VERSION_SIZE - 1);
       return;
@@ -260,12 +266,17 @@ export class Handshake {
 
   /**
    * The mechanism's first commands, once the peer's greeting is whole. A
-   * connect's NULL READY waits for the peer's first frame (or for
-   * {@linkcode READY_HOLD_MS}) when the peer's greeting came in pieces, as a
-   * libzmq server's does: it sends its READY once it has read our greeting,
-   * and one that read our rest and READY at once would hang up on a socket
-   * type it refuses before its own READY leaves. A greeting that comes
-   * whole (ours, most others) is answered at once. A verdict the mechanism
+   * connect's NULL READY waits for the peer's first frame (within the
+   * handshake's time, or 30 s without one) when the peer's greeting came in
+   * pieces, as a libzmq server's does: it sends its READY once it has read
+   * our greeting (and had its ZAP verdict, if it asks for one), and one
+   * that read our rest and READY at once would hang up on a socket type it
+   * refuses before its own READY leaves. Not sent sooner: one whose verdict
+   * was 300 (try later) says nothing, and takes a READY that comes after
+   * the verdict for a protocol error (so a client would be hung up on and
+   * dial again at once), where one that came before waits with it for the
+   * handshake's end; libzmq's client, whose READY goes at once, waits so.
+   * A greeting that comes whole (ours, most others) is answered at once. A verdict the mechanism
    * can ask for already is asked for here (an `authenticate` event).
    */
   afterGreeting(now: number, events: ConnectionEvent[]): void {
@@ -277,7 +288,7 @@ export class Handshake {
     if (!this.#stepped || !this.#inPieces || this.mechanism.name !== "NULL") {
       return this.start();
     }
-    this.#heldUntil = now + this.#hold;
+    this.#heldUntil = now + this.#readyHold;
   }
 
   /** Sends what was held, once its time has come. */

@@ -117,10 +117,31 @@ class _ZapClient implements Session {
     } else if (event.type === "message") {
       const [, ...reply] = event.frames;
       const id = _decoder.decode(reply[1] ?? new Uint8Array());
-      this.#pending.get(id)?.(_replyVerdict(reply));
-      this.#pending.delete(id);
+      const asked = this.#pending.get(id);
+      if (asked) {
+        this.#pending.delete(id);
+        asked(_replyVerdict(reply));
+      } else if (!this.#issued(id)) this.#refuseOldest();
     }
     return true;
+  }
+
+  /** Whether we asked with this id (its asker may be gone since). */
+  #issued(id: string): boolean {
+    return /^[1-9][0-9]*$/.test(id) && Number(id) < this.#nextId;
+  }
+
+  /**
+   * A reply with an id we never gave: libzmq's session, whose ZAP pipe is
+   * its own, hangs up on the client that asked (ZAP_BAD_REQUEST_ID). Ours
+   * share one, so the oldest still waiting is taken for the asker, as a
+   * handler on a REP socket answers in order.
+   */
+  #refuseOldest(): void {
+    for (const [id, asked] of this.#pending) {
+      this.#pending.delete(id);
+      return asked(_malformed("ZAP reply with a bad request id"));
+    }
   }
 
   fill(writer: MessageWriter): void {

@@ -103,7 +103,13 @@ export class LibzmqPeer implements AsyncDisposable {
    * the username).
    */
   async zapHandler(
-    allow: { users?: Record<string, string>; keys?: string[]; userId?: string },
+    allow: {
+      users?: Record<string, string>;
+      keys?: string[];
+      userId?: string;
+      /** A status code to answer every request with ("300", say). */
+      status?: string;
+    },
   ): Promise<void> {
     await this.request("zapHandler", allow);
   }

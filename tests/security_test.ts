@@ -193,6 +193,23 @@ Deno.test("a 300 verdict is told at once; the handshake's deadline then ends the
   await server.close();
 });
 
+Deno.test("a NULL client holds its READY while a libzmq server waits for its ZAP verdict: a 300 keeps it silent until its handshakeInterval, as libzmq's client, not hung up on and dialled again at once", async () => {
+  // libzmq's NULL server takes a READY that comes after a 300 for a
+  // protocol error (null_mechanism.cpp: an error "sent" and a command
+  // received): a READY sent after a short hold met it, and the client
+  // dialled again every reconnectInterval, asking the handler each time.
+  await using peer = new LibzmqPeer();
+  await peer.zapHandler({ status: "300" });
+  const pull = await peer.open("Pull", { zapDomain: "global" });
+  const endpoint = await pull.bind("tcp://127.0.0.1:*");
+  const push = new Push({ handshakeInterval: 1500, reconnectInterval: 20 });
+  push.connect(endpoint);
+  const failed = await push.events.wait("handshake-failed", timeout().signal);
+  assertEquals(failed.kind, "timeout");
+  assertEquals((await peer.zapLog()).length, 1);
+  await push.close();
+});
+
 Deno.test("PLAIN with libzmq: right password in, wrong one out, user id seen", async (t) => {
   await using peer = new LibzmqPeer();
   await peer.zapHandler({ users: { admin: "secret" } });
@@ -930,6 +947,45 @@ Deno.test("a malformed ZAP reply (three frames) hangs up on a libzmq client with
     const refused = await failed(server);
     assertEquals(refused.reason.includes("malformed ZAP reply"), true);
   }
+  await client.close();
+  await server.close();
+  await handler.close();
+});
+
+Deno.test("a ZAP reply with a request id never asked hangs up on the client waiting longest, as libzmq's session on its own; a late reply to a client gone refuses no one", async () => {
+  // Before, it was dropped, and the client waited out handshakeInterval.
+  await using peer = new LibzmqPeer();
+  await using context = new Context();
+  const handler = new Router({ context });
+  await handler.bind("inproc://zeromq.zap.01");
+  const server = new Pull({ context, plainServer: true });
+  const judged: string[] = [];
+  (async () => {
+    for await (const event of server.events) {
+      if (event.type === "handshake-failed") judged.push(event.reason);
+      if (event.type === "handshake-succeeded") judged.push("in");
+    }
+  })();
+  await server.bind("tcp://127.0.0.1:0");
+  const client = await peer.open("Push", {
+    plainUsername: "u",
+    plainPassword: "p",
+    reconnectInterval: 20,
+  });
+  await client.connect(server.lastEndpoint!);
+  const reply = (asked: Uint8Array[], id: Uint8Array | string, code: string) =>
+    handler.send([asked[0], "", asked[2], id, code, "", "u", ""], timeout());
+  const first = await handler.receive(timeout());
+  await reply(first, "not-an-id", "200");
+  await until(() => judged.length > 0, "the refusal");
+  assert(judged[0].includes("bad request id"), judged[0]);
+  // Tried again: a reply to the first ask, whose connection is gone,
+  // refuses nothing; the second ask's own reply lets the client in.
+  const second = await handler.receive(timeout());
+  await reply(second, first[3], "400");
+  await reply(second, second[3], "200");
+  await until(() => judged.length > 1, "the second verdict");
+  assertEquals(judged.slice(1), ["in"]);
   await client.close();
   await server.close();
   await handler.close();

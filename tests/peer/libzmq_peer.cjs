@@ -136,8 +136,8 @@ const handlers = {
   },
   // A ZAP handler (RFC 27) on inproc://zeromq.zap.01 in zeromq.js's
   // context: allows the PLAIN users and CURVE keys (Z85) it is given, and
-  // logs every request it judges.
-  async zapHandler({ users, keys, userId }) {
+  // logs every request it judges; with `status`, answers every one so.
+  async zapHandler({ users, keys, userId, status }) {
     const handler = new zmq.Reply();
     await handler.bind("inproc://zeromq.zap.01");
     sockets.set("zap", handler);
@@ -158,6 +158,10 @@ const handlers = {
           allowed = true;
         }
         zapLog.push(entry);
+        if (status) {
+          await handler.send([version, id, status, "judged", "", ""]);
+          continue;
+        }
         await handler.send([
           version,
           id,
