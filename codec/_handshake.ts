@@ -40,6 +40,14 @@ function _parseHandshakeCommand(body: Uint8Array): Command {
   return parseCommand(body);
 }
 
+const _ERROR_NAME = new TextEncoder().encode("\x05ERROR");
+
+/** Whether a frame is an ERROR command (in RFC 37's form). */
+function _isError(flags: number, body: Uint8Array): boolean {
+  return (flags & FLAG_COMMAND) !== 0 && body.length >= 6 &&
+    _ERROR_NAME.every((byte, i) => body[i] === byte);
+}
+
 const _IDENTITY_SENDERS: ReadonlySet<SocketType> = new Set([
   "REQ",
   "DEALER",
@@ -47,9 +55,10 @@ const _IDENTITY_SENDERS: ReadonlySet<SocketType> = new Set([
 ]);
 
 /**
- * How long a connect may hold the rest of its greeting back (see
- * {@linkcode Handshake.afterGreeting}): a libzmq server's rest comes
- * within a round trip; a server that waits for ours has it then.
+ * How long a connect may hold the rest of its greeting, or NULL's READY to
+ * a peer not of libzmq's kind, back (see {@linkcode Handshake.afterGreeting}):
+ * a libzmq server's rest and READY come within a round trip; a server that
+ * waits for ours has it then.
  */
 export const READY_HOLD_MS = 20;
 
@@ -71,6 +80,8 @@ export interface HandshakeOptions {
   greetingInSteps?: boolean;
   /** How long the handshake may take, in ms (0: no limit): bounds the holds. */
   handshakeInterval?: number;
+  /** The time at the start, in ms, on the clock of the `now`s that follow. */
+  now?: number;
 }
 
 /** Our metadata without a routing id, by socket type: one per process. */
@@ -145,12 +156,19 @@ export class Handshake {
    */
   #hold = READY_HOLD_MS;
   /**
-   * How long NULL's READY is held: the handshake's time (30 s when it has
-   * no limit), as a libzmq server's READY waits for its ZAP verdict.
+   * How long NULL's READY is held from a libzmq server: the handshake's time
+   * (30 s when it has no limit), as its READY waits for its ZAP verdict.
    */
   #readyHold = 30_000;
   /** Set when the peer's greeting came in pieces, as a libzmq peer's does. */
   #inPieces = false;
+  /**
+   * Set when the peer's signature came alone before ours left: it waits
+   * for ours before its version, as libzmq (and its ports) do; a peer that
+   * sends its signature and version at once (Kzmq) may wait for our READY
+   * before its own.
+   */
+  #signatureAlone = false;
   /** Until when our greeting's rest or first command is held (see #sendStep, afterGreeting). */
   #heldUntil: number | undefined;
 
@@ -175,7 +193,7 @@ export class Handshake {
       if (interval > 0) this.#hold = Math.min(READY_HOLD_MS, interval / 4);
       if (interval > 0) this.#readyHold = interval;
       this.#sent = 0;
-      this.#send(GREETING_VERSION_SIZE - 1);
+      this.#heldUntil = (options.now ?? 0) + this.#hold;
       return;
     }
     this.#sent = GREETING_SIZE;
@@ -187,8 +205,10 @@ export class Handshake {
   }
 
   /**
-   * Sends what of our greeting is due, in libzmq's steps: the signature at
-   * once, the major version once the peer's signature is in, and the rest
+   * Sends what of our greeting is due, in libzmq's steps: the signature and
+   * major version once the peer's signature is in (a libzmq server sends
+   * its signature at once and its version once it has ours, so what came
+   * before ours left tells whether it waits so), and the rest
    * once the peer's whole greeting is (libzmq sends its rest once it has
    * our version): a libzmq server that read our version and rest at once
    * would hang up on a mechanism it refuses before its own rest leaves.
@@ -199,6 +219,10 @@ export class Handshake {
     const received = this.#greetingLength;
     if (received >= GREETING_SIZE) return this.#send(GREETING_SIZE);
     if (received < GREETING_VERSION_SIZE - 1) return;
+    if (this.#sent === 0) {
+      this.#signatureAlone = received === GREETING_VERSION_SIZE - 1;
+      this.#heldUntil = undefined;
+    }
     this.#send(GREETING_VERSION_SIZE);
     if (received >= GREETING_VERSION_SIZE) {
       this.#heldUntil ??= now + this.#hold;
@@ -266,17 +290,20 @@ export class Handshake {
 
   /**
    * The mechanism's first commands, once the peer's greeting is whole. A
-   * connect's NULL READY waits for the peer's first frame (within the
-   * handshake's time, or 30 s without one) when the peer's greeting came in
-   * pieces, as a libzmq server's does: it sends its READY once it has read
-   * our greeting (and had its ZAP verdict, if it asks for one), and one
-   * that read our rest and READY at once would hang up on a socket type it
-   * refuses before its own READY leaves. Not sent sooner: one whose verdict
-   * was 300 (try later) says nothing, and takes a READY that comes after
-   * the verdict for a protocol error (so a client would be hung up on and
-   * dial again at once), where one that came before waits with it for the
-   * handshake's end; libzmq's client, whose READY goes at once, waits so.
-   * A greeting that comes whole (ours, most others) is answered at once. A verdict the mechanism
+   * connect's NULL READY waits for the peer's first frame when the peer's
+   * greeting came in pieces, as a libzmq server's does: it sends its READY
+   * once it has read our greeting (and had its ZAP verdict, if it asks for
+   * one), and one that read our rest and READY at once would hang up on a
+   * socket type it refuses before its own READY leaves. From a peer whose
+   * signature came alone (libzmq's kind) it waits all the handshake's time
+   * (30 s with no limit): one whose verdict was 300 (try later) says
+   * nothing, and takes a READY that comes after the verdict for a protocol
+   * error (so a client would be hung up on and dial again at once), where
+   * one that came before waits with it for the handshake's end; libzmq's
+   * client, whose READY goes at once, waits so. From other peers in pieces
+   * (Kzmq's server waits for our READY) it goes after
+   * {@linkcode READY_HOLD_MS}. A greeting that comes whole (ours, most
+   * others) is answered at once. A verdict the mechanism
    * can ask for already is asked for here (an `authenticate` event).
    */
   afterGreeting(now: number, events: ConnectionEvent[]): void {
@@ -288,15 +315,21 @@ export class Handshake {
     if (!this.#stepped || !this.#inPieces || this.mechanism.name !== "NULL") {
       return this.start();
     }
-    this.#heldUntil = now + this.#readyHold;
+    this.#heldUntil = now +
+      (this.#signatureAlone ? this.#readyHold : this.#hold);
   }
 
-  /** Sends what was held, once its time has come. */
-  tick(now: number): void {
+  /**
+   * Sends what was held, once its time has come (not once the handshake's
+   * has: `deadline` passed, nothing more goes).
+   */
+  tick(now: number, deadline = Infinity): void {
     if (this.#heldUntil === undefined || now < this.#heldUntil) return;
+    if (now >= deadline) return;
     if (this.#sent === GREETING_SIZE) return this.start();
     this.#heldUntil = undefined;
-    this.#send(GREETING_SIZE);
+    // Our signature, to a peer that waits for it; or our rest.
+    this.#send(this.#sent === 0 ? GREETING_VERSION_SIZE - 1 : GREETING_SIZE);
   }
 
   /**
@@ -326,8 +359,12 @@ export class Handshake {
     body: Uint8Array,
     events: ConnectionEvent[],
   ): boolean {
-    // What was held goes before the peer's first frame is taken.
-    if (this.#heldUntil !== undefined) this.start();
+    // What was held goes before the peer's first frame is taken, unless
+    // that is an ERROR: the peer ends it, and a READY would be for nothing.
+    if (this.#heldUntil !== undefined) {
+      if (_isError(flags, body)) this.#heldUntil = undefined;
+      else this.start();
+    }
     if (this.#routingIdOnly && !(flags & (FLAG_COMMAND | FLAG_MORE))) {
       return this.#readyWithRoutingId(body, events);
     }

@@ -239,7 +239,7 @@ export class Connection {
     const events: ConnectionEvent[] = [];
     if (this.#state === "failed") return events;
     if (this.#state !== "ready") {
-      this.#handshake!.tick(now);
+      this.#handshake!.tick(now, this.#deadline);
       if (this.#deadline !== undefined && now >= this.#deadline) {
         this.#fail(
           new ProtocolError("timeout", "the handshake did not finish in time"),

@@ -53,11 +53,19 @@ export function closeZapClient(scope: object, reason: string): void {
   _clients.get(scope)?.close(reason);
 }
 
+/** Requests sent and unanswered whose ids are kept, at most. */
+const _MOST_UNANSWERED = 10_000;
+
 class _ZapClient implements Session {
   #link: Link | undefined;
   #ready = false;
   #requests: Message[] = [];
   #pending = new Map<string, (verdict: Verdict) => void>();
+  /**
+   * The ids of the requests sent, oldest first, until answered (an asker
+   * gone since included): what a reply that names none was meant for.
+   */
+  #unanswered: string[] = [];
   #nextId = 1;
   #abort = new AbortController();
   #onEnd: () => void;
@@ -115,38 +123,48 @@ class _ZapClient implements Session {
       this.#ready = true;
       this.#link?.wake();
     } else if (event.type === "message") {
-      const [, ...reply] = event.frames;
-      const id = _decoder.decode(reply[1] ?? new Uint8Array());
-      const asked = this.#pending.get(id);
+      const [delimiter, ...reply] = event.frames;
+      const id = delimiter.length === 0
+        ? _decoder.decode(reply[1] ?? new Uint8Array())
+        : undefined;
+      const at = id === undefined ? -1 : this.#unanswered.indexOf(id);
+      if (at >= 0) this.#unanswered.splice(at, 1);
+      const asked = id === undefined ? undefined : this.#pending.get(id);
       if (asked) {
-        this.#pending.delete(id);
+        this.#pending.delete(id!);
         asked(_replyVerdict(reply));
-      } else if (!this.#issued(id)) this.#refuseOldest();
+      } else if (at < 0 && !this.#issued(id)) this.#refuseOldest(id);
     }
     return true;
   }
 
-  /** Whether we asked with this id (its asker may be gone since). */
-  #issued(id: string): boolean {
-    return /^[1-9][0-9]*$/.test(id) && Number(id) < this.#nextId;
+  /** Whether we asked with this id (answered since, or its asker gone). */
+  #issued(id: string | undefined): boolean {
+    return id !== undefined && /^[1-9][0-9]*$/.test(id) &&
+      Number(id) < this.#nextId;
   }
 
   /**
-   * A reply with an id we never gave: libzmq's session, whose ZAP pipe is
-   * its own, hangs up on the client that asked (ZAP_BAD_REQUEST_ID). Ours
-   * share one, so the oldest still waiting is taken for the asker, as a
-   * handler on a REP socket answers in order.
+   * A reply that names no request (no delimiter, or an id we never gave;
+   * one to a request answered already is dropped): libzmq's session, whose ZAP pipe is its own, hangs up on the
+   * client that asked (ZAP_BAD_REQUEST_ID). Ours share one, so it is taken
+   * for the oldest request unanswered, as a handler on a REP socket answers
+   * in order: that client is refused, if it still waits.
    */
-  #refuseOldest(): void {
-    for (const [id, asked] of this.#pending) {
-      this.#pending.delete(id);
-      return asked(_malformed("ZAP reply with a bad request id"));
-    }
+  #refuseOldest(id: string | undefined): void {
+    const oldest = this.#unanswered.shift();
+    if (oldest === undefined) return;
+    const asked = this.#pending.get(oldest);
+    this.#pending.delete(oldest);
+    asked?.(_malformed(`ZAP reply with a bad request id (${id ?? "none"})`));
   }
 
   fill(writer: MessageWriter): void {
     if (!this.#ready) return;
     for (const request of this.#requests.splice(0)) {
+      this.#unanswered.push(_decoder.decode(request[2]));
+      // A handler that leaves requests unanswered keeps only the newest.
+      if (this.#unanswered.length > _MOST_UNANSWERED) this.#unanswered.shift();
       writer.sendMessage(request);
     }
   }

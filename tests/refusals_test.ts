@@ -3,7 +3,7 @@
  * authentication failure with the ZAP status code, as for libzmq's own.
  */
 import { assertEquals } from "@std/assert";
-import { Pull, Reply, Request } from "../mod.ts";
+import { codec, Pull, Push, Reply, Request } from "../mod.ts";
 import { runPython, timeout } from "./_helpers.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 
@@ -96,4 +96,27 @@ Deno.test("ws: a libzmq client whose mechanism our server does not speak is clos
     assertEquals(failed.kind, "mechanism");
   }
   await client.close();
+});
+
+Deno.test("a NULL server that sends its signature and version at once, then waits for the client's READY before its own (Kzmq's), has it after a moment: only a peer whose signature came alone, as libzmq's, is waited for all the handshake's time", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  const push = new Push({ handshakeInterval: 3000 });
+  push.connect(`tcp://127.0.0.1:${port}`);
+  const conn = await listener.accept();
+  const greeting = codec.encodeGreeting({ mechanism: "NULL", asServer: true });
+  await conn.write(greeting.subarray(0, 11));
+  const buffer = new Uint8Array(1024);
+  let received = 0;
+  while (received < 11) received += (await conn.read(buffer)) ?? Infinity;
+  await conn.write(greeting.subarray(11));
+  // The client's rest, then its READY: more than a greeting.
+  while (received <= 64) received += (await conn.read(buffer)) ?? Infinity;
+  const ready = codec.encodeReady(
+    new codec.Metadata([["Socket-Type", "PULL"]]),
+  );
+  await conn.write(codec.encodeFrame(ready, codec.FLAG_COMMAND));
+  await push.events.wait("handshake-succeeded", timeout().signal);
+  await push.close();
+  conn.close();
 });

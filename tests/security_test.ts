@@ -991,6 +991,56 @@ Deno.test("a ZAP reply with a request id never asked hangs up on the client wait
   await handler.close();
 });
 
+Deno.test("a ZAP reply that names no request is taken for the oldest unanswered: a client gone since is refused for it, not the next one; one with no delimiter names none", async () => {
+  await using context = new Context();
+  const handler = new Router({ context });
+  await handler.bind("inproc://zeromq.zap.01");
+  const server = new Pull({ context, plainServer: true });
+  const judged: string[] = [];
+  (async () => {
+    for await (const event of server.events) {
+      if (event.type === "handshake-failed") judged.push(event.reason);
+      if (event.type === "handshake-succeeded") judged.push("in");
+      if (event.type === "disconnected") judged.push("gone");
+    }
+  })();
+  await server.bind("tcp://127.0.0.1:0");
+  const client = (name: string) => {
+    const push = new Push({
+      plainUsername: name,
+      plainPassword: "p",
+      reconnectInterval: -1,
+    });
+    push.connect(server.lastEndpoint!);
+    return push;
+  };
+  const reply = (asked: Uint8Array[], frames: (string | Uint8Array)[]) =>
+    handler.send([asked[0], ...frames], timeout());
+  const gone = client("gone");
+  const first = await handler.receive(timeout());
+  await gone.close();
+  await until(() => judged.includes("gone"), "the first client's end");
+  let seen = judged.length;
+  const next = client("next");
+  const second = await handler.receive(timeout());
+  await reply(first, ["", first[2], "bogus", "200", "OK", "u", ""]);
+  await reply(second, ["", second[2], second[3], "200", "OK", "u", ""]);
+  await until(() => judged.length > seen, "the second verdict");
+  assertEquals(judged.slice(seen), ["in"]);
+  await next.close();
+  await until(() => judged.at(-1) === "gone", "the second client's end");
+  seen = judged.length;
+  // No delimiter: the reply is shifted, its status read as its id.
+  const third = client("third");
+  const asked = await handler.receive(timeout());
+  await reply(asked, [asked[2], asked[3], "200", "OK", "u", ""]);
+  await until(() => judged.length > seen, "the third verdict");
+  assert(judged[seen].includes("bad request id (none)"), judged[seen]);
+  await third.close();
+  await server.close();
+  await handler.close();
+});
+
 Deno.test("a 300 verdict is told once also when the client hangs up before the handshake's deadline, as libzmq's", async () => {
   const events: string[] = [];
   const server = new Pull({
