@@ -55,10 +55,10 @@ const _IDENTITY_SENDERS: ReadonlySet<SocketType> = new Set([
 ]);
 
 /**
- * How long a connect may hold the rest of its greeting, or NULL's READY to
- * a peer not of libzmq's kind, back (see {@linkcode Handshake.afterGreeting}):
- * a libzmq server's rest and READY come within a round trip; a server that
- * waits for ours has it then.
+ * How long a connect may hold its signature, the rest of its greeting, or
+ * NULL's READY to a peer not of libzmq's kind back (see
+ * {@linkcode Handshake.afterGreeting}): a server that waits for ours has
+ * it then.
  */
 export const READY_HOLD_MS = 20;
 
@@ -163,10 +163,9 @@ export class Handshake {
   /** Set when the peer's greeting came in pieces, as a libzmq peer's does. */
   #inPieces = false;
   /**
-   * Set when the peer's signature came alone before ours left: it waits
-   * for ours before its version, as libzmq (and its ports) do; a peer that
-   * sends its signature and version at once (Kzmq) may wait for our READY
-   * before its own.
+   * Set when the peer's signature came alone: it waits for ours before its
+   * version, as libzmq (and its ports) do; a peer that sends its signature
+   * and version at once (Kzmq) may wait for our READY before its own.
    */
   #signatureAlone = false;
   /** Until when our greeting's rest or first command is held (see #sendStep, afterGreeting). */
@@ -205,10 +204,11 @@ export class Handshake {
   }
 
   /**
-   * Sends what of our greeting is due, in libzmq's steps: the signature and
-   * major version once the peer's signature is in (a libzmq server sends
-   * its signature at once and its version once it has ours, so what came
-   * before ours left tells whether it waits so), and the rest
+   * Sends what of our greeting is due, in libzmq's steps: the signature
+   * once the peer's signature is in (or after {@linkcode READY_HOLD_MS}),
+   * so that a libzmq server's, which sends its version only once it has
+   * ours, comes alone; the major version once the peer's signature is in;
+   * and the rest
    * once the peer's whole greeting is (libzmq sends its rest once it has
    * our version): a libzmq server that read our version and rest at once
    * would hang up on a mechanism it refuses before its own rest leaves.
@@ -219,10 +219,7 @@ export class Handshake {
     const received = this.#greetingLength;
     if (received >= GREETING_SIZE) return this.#send(GREETING_SIZE);
     if (received < GREETING_VERSION_SIZE - 1) return;
-    if (this.#sent === 0) {
-      this.#signatureAlone = received === GREETING_VERSION_SIZE - 1;
-      this.#heldUntil = undefined;
-    }
+    if (this.#sent === 0) this.#heldUntil = undefined;
     this.#send(GREETING_VERSION_SIZE);
     if (received >= GREETING_VERSION_SIZE) {
       this.#heldUntil ??= now + this.#hold;
@@ -267,6 +264,12 @@ export class Handshake {
     const take = Math.min(GREETING_SIZE - this.#greetingLength, chunk.length);
     this.#greeting.set(chunk.subarray(0, take), this.#greetingLength);
     this.#greetingLength += take;
+    // Its version did not come with it: a libzmq server sends its version
+    // only once it has our signature, which waits for its own (or, on a
+    // link slower than that wait, reaches it after its signature left).
+    if (this.#greetingLength === GREETING_VERSION_SIZE - 1) {
+      this.#signatureAlone = true;
+    }
     checkGreetingPrefix(this.#greeting.subarray(0, this.#greetingLength));
     if (this.#sent < GREETING_SIZE) this.#sendStep(now);
     if (this.#greetingLength < GREETING_SIZE) return undefined;
