@@ -55,10 +55,9 @@ const _IDENTITY_SENDERS: ReadonlySet<SocketType> = new Set([
 ]);
 
 /**
- * How long a connect may hold its signature, the rest of its greeting, or
- * NULL's READY to a peer not of libzmq's kind back (see
- * {@linkcode Handshake.afterGreeting}): a server that waits for ours has
- * it then.
+ * How long at most (a quarter of a shorter handshake's time) a connect
+ * holds back its signature, its greeting's rest, or NULL's READY to a peer
+ * not of libzmq's kind: a server that waits for ours has it then.
  */
 export const READY_HOLD_MS = 20;
 
@@ -212,8 +211,8 @@ export class Handshake {
    * once the peer's whole greeting is (libzmq sends its rest once it has
    * our version): a libzmq server that read our version and rest at once
    * would hang up on a mechanism it refuses before its own rest leaves.
-   * After {@linkcode READY_HOLD_MS}, our rest goes all the same, for a
-   * peer that waits for it.
+   * {@linkcode READY_HOLD_MS} after the peer's version, our rest goes all
+   * the same, for a peer that waits for it.
    */
   #sendStep(now: number): void {
     const received = this.#greetingLength;

@@ -37,15 +37,16 @@ export interface ConnectionOptions {
    * Sends our greeting in libzmq's steps, as a connecting libzmq socket
    * does: the signature once the peer's signature is in (or after 20 ms),
    * the major version once the peer's signature is in, then the rest once
-   * its version is, and the mechanism's first command once its greeting is
+   * its whole greeting is (or 20 ms after its version), and the mechanism's
+   * first command once its greeting is
    * whole (NULL's READY once its READY is: from a peer whose signature came
    * alone, as a libzmq server's, for up to `handshakeInterval`, as its READY
    * waits for its ZAP verdict; else for up to 20 ms). A libzmq peer then
    * sends all of its greeting, and its READY, before it reads our mechanism
    * and our socket type, so a refusal of either is seen here as one (a
    * mechanism or incompatible error), not as a hang-up. Costs a round trip
-   * (and 20 ms with a peer that waits for our signature). Default false:
-   * the greeting and the first command at once.
+   * (and up to 20 ms more with a peer that waits for our signature, rest or
+   * READY). Default false: the greeting and the first command at once.
    */
   greetingInSteps?: boolean;
   /**
