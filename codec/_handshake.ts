@@ -150,8 +150,9 @@ export class Handshake {
   /** Whether our greeting goes in libzmq's steps (a connect's). */
   #stepped = false;
   /**
-   * How long the greeting's rest is held: {@linkcode READY_HOLD_MS}, or a
-   * quarter of a shorter handshake's time.
+   * How long our signature, our greeting's rest, or NULL's READY to a peer
+   * not of libzmq's kind is held: {@linkcode READY_HOLD_MS}, or a quarter
+   * of a shorter handshake's time.
    */
   #hold = READY_HOLD_MS;
   /**
@@ -167,7 +168,7 @@ export class Handshake {
    * and version at once (Kzmq) may wait for our READY before its own.
    */
   #signatureAlone = false;
-  /** Until when our greeting's rest or first command is held (see #sendStep, afterGreeting). */
+  /** Until when our signature, greeting's rest or first command is held (see #sendStep, afterGreeting). */
   #heldUntil: number | undefined;
 
   constructor(options: HandshakeOptions, output: FrameOutput) {
@@ -207,12 +208,11 @@ export class Handshake {
    * once the peer's signature is in (or after {@linkcode READY_HOLD_MS}),
    * so that a libzmq server's, which sends its version only once it has
    * ours, comes alone; the major version once the peer's signature is in;
-   * and the rest
-   * once the peer's whole greeting is (libzmq sends its rest once it has
-   * our version): a libzmq server that read our version and rest at once
-   * would hang up on a mechanism it refuses before its own rest leaves.
-   * {@linkcode READY_HOLD_MS} after the peer's version, our rest goes all
-   * the same, for a peer that waits for it.
+   * and the rest once the peer's whole greeting is (libzmq sends its rest
+   * once it has our version): a libzmq server that read our version and
+   * rest at once would hang up on a mechanism it refuses before its own
+   * rest leaves. {@linkcode READY_HOLD_MS} after the peer's version, our
+   * rest goes all the same, for a peer that waits for it.
    */
   #sendStep(now: number): void {
     const received = this.#greetingLength;
@@ -305,8 +305,8 @@ export class Handshake {
    * client, whose READY goes at once, waits so. From other peers in pieces
    * (Kzmq's server waits for our READY) it goes after
    * {@linkcode READY_HOLD_MS}. A greeting that comes whole (ours, most
-   * others) is answered at once. A verdict the mechanism
-   * can ask for already is asked for here (an `authenticate` event).
+   * others) is answered at once. A verdict the mechanism can ask for
+   * already is asked for here (an `authenticate` event).
    */
   afterGreeting(now: number, events: ConnectionEvent[]): void {
     this.#heldUntil = undefined;

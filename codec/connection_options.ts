@@ -38,10 +38,10 @@ export interface ConnectionOptions {
    * does: the signature once the peer's signature is in (or after 20 ms),
    * the major version once the peer's signature is in, then the rest once
    * its whole greeting is (or 20 ms after its version), and the mechanism's
-   * first command once its greeting is
-   * whole (NULL's READY once its READY is: from a peer whose signature came
-   * alone, as a libzmq server's, for up to `handshakeInterval`, as its READY
-   * waits for its ZAP verdict; else for up to 20 ms). A libzmq peer then
+   * first command once its greeting is whole (NULL's READY once its READY
+   * is: from a peer whose signature came alone, as a libzmq server's, for
+   * up to `handshakeInterval`, as its READY waits for its ZAP verdict; else
+   * for up to 20 ms). A libzmq peer then
    * sends all of its greeting, and its READY, before it reads our mechanism
    * and our socket type, so a refusal of either is seen here as one (a
    * mechanism or incompatible error), not as a hang-up. Costs a round trip

@@ -146,10 +146,11 @@ class _ZapClient implements Session {
 
   /**
    * A reply that names no request (no delimiter, or an id we never gave;
-   * one to a request answered already is dropped): libzmq's session, whose ZAP pipe is its own, hangs up on the
-   * client that asked (ZAP_BAD_REQUEST_ID). Ours share one, so it is taken
-   * for the oldest request unanswered, as a handler on a REP socket answers
-   * in order: that client is refused, if it still waits.
+   * one to a request answered already is dropped): libzmq's session, whose
+   * ZAP pipe is its own, hangs up on the client that asked
+   * (ZAP_BAD_REQUEST_ID). Ours share one, so it is taken for the oldest
+   * request unanswered, as a handler on a REP socket answers in order:
+   * that client is refused, if it still waits.
    */
   #refuseOldest(id: string | undefined): void {
     const oldest = this.#unanswered.shift();
