@@ -8,11 +8,14 @@
 
 /**
  * What a quiet link reads into: the buffer of a pending read stays alive
- * until bytes come, so this is what each idle connection costs. It grows,
- * up to the largest, while what arrives after a quiet spell (a request, a
- * reply) needs more to come in one read, and shrinks back as it needs less.
+ * until bytes come, so this is what each idle connection costs (libzmq's
+ * is 8 KiB). A read that fills it goes on in a buffer that holds the
+ * frame it ended in, if a small one does, so a request larger than the
+ * messages before it takes one read more, not a large buffer; what such
+ * requests need after a quiet spell sizes the next small buffers, which
+ * halve back, a burst at a time, as they need less.
  */
-const SMALL_READ_BUFFER_SIZE = 2 * 1024;
+const SMALL_READ_BUFFER_SIZE = 256;
 const LARGEST_SMALL_READ_BUFFER_SIZE = 8 * 1024;
 /** For a link whose reads keep filling the space they are given. */
 const READ_BUFFER_SIZE = 64 * 1024;
@@ -20,7 +23,7 @@ const READ_BUFFER_SIZE = 64 * 1024;
 const LARGE_READ_BUFFER_SIZE = 256 * 1024;
 const LARGE_FRAME = 16 * 1024;
 const MIN_READ_SPACE = 4 * 1024;
-const MIN_SMALL_READ_SPACE = 256;
+const MIN_SMALL_READ_SPACE = 64;
 const EMPTY = new Uint8Array(0);
 
 /** What the buffers ask of the codec the bytes go to. */
@@ -78,6 +81,7 @@ export class ReadBuffers {
       codec.partialFrameSize,
       this.#smallSize,
       this.#lastBurst,
+      this.#burst,
     );
     if (size > 0) this.#switch(size);
     return this.#target = this.#buffer.subarray(this.#offset);
@@ -102,16 +106,15 @@ export class ReadBuffers {
   /**
    * A burst no larger than the largest small buffer sizes the next small
    * ones: twice the room it took, so a request or reply of that size comes
-   * in one read; larger bursts are a stream, for large buffers.
+   * in one read, or half the last size if more; larger bursts are a
+   * stream, for large buffers.
    */
   #burstEnded(): void {
     const burst = this.#burst;
     this.#burst = 0;
     if (burst > LARGEST_SMALL_READ_BUFFER_SIZE) return;
     this.#lastBurst = burst;
-    let size = SMALL_READ_BUFFER_SIZE;
-    while (size < burst * 2 && size < LARGEST_SMALL_READ_BUFFER_SIZE) size *= 2;
-    this.#smallSize = size;
+    this.#smallSize = Math.max(smallBufferFor(burst * 2), this.#smallSize / 2);
   }
 
   #switch(size: number): void {
@@ -163,8 +166,20 @@ function nextReadBufferSize(
   partialFrameSize: number,
   smallSize: number,
   lastBurst: number,
+  burst: number,
 ): number {
   const small = length <= LARGEST_SMALL_READ_BUFFER_SIZE;
+  // A small buffer filled in the middle of a frame, early in a burst that
+  // a small buffer still holds with the rest of that frame: the frame goes
+  // on in one, twice as large at least (most often a request larger than
+  // the messages before it; a stream soon outgrows the small ones).
+  const needed = partialFrameSize + MIN_SMALL_READ_SPACE;
+  if (
+    small && busy && partialFrameSize > 0 &&
+    burst + needed <= LARGEST_SMALL_READ_BUFFER_SIZE
+  ) {
+    return smallBufferFor(Math.max(needed, 2 * length));
+  }
   // Out of a quiet spell, 64 KiB: 256 KiB only once a stream of large
   // frames has filled one, as one large message is no stream.
   const wanted = !busy
@@ -179,4 +194,11 @@ function nextReadBufferSize(
     return length !== smallSize || space < room ? wanted : 0;
   }
   return space < MIN_READ_SPACE ? wanted : 0;
+}
+
+/** The size of the smallest small buffer with room for `bytes`. */
+function smallBufferFor(bytes: number): number {
+  let size = SMALL_READ_BUFFER_SIZE;
+  while (size < bytes && size < LARGEST_SMALL_READ_BUFFER_SIZE) size *= 2;
+  return size;
 }

@@ -368,10 +368,10 @@ Deno.test("stream link: reads start small, grow while they fill, and an idle lin
   assertEquals(await finish(), { error: undefined, closedByPeer: false });
 });
 
-Deno.test("stream link: an idle link waits with 2 KiB; 3 KiB requests after quiet spells fit the buffer once one has come", async () => {
+Deno.test("stream link: an idle link waits with 256 B; a larger request goes on in a small buffer that holds it, and sizes the next ones", async () => {
   const { ours, session, peer, finish } = await connected();
   const sizes = () => ours.readBuffers.map((buffer) => buffer.byteLength);
-  assertEquals(sizes().at(-1), 2048, "what an idle connection holds");
+  assertEquals(sizes().at(-1), 256, "what an idle connection holds");
   let received = 0;
   /** The sizes of the buffers one lone message of `size` bytes was read into. */
   const lone = async (size: number) => {
@@ -386,13 +386,30 @@ Deno.test("stream link: an idle link waits with 2 KiB; 3 KiB requests after quie
     // From the read pending before it to the one before the read pending now.
     return [...new Set(sizes().slice(before - 1, -1))];
   };
-  assertEquals(await lone(3000), [2048, 65536], "the first grew to finish");
+  assertEquals(await lone(3000), [256, 4096], "one read more, no 64 KiB");
   assertEquals(sizes().at(-1), 8192, "room for the next such");
   assertEquals(await lone(3000), [8192]);
   assertEquals(await lone(3000), [8192]);
   assertEquals(await lone(16), [8192]);
-  assertEquals(sizes().at(-1), 2048, "small again once messages are");
-  for (let i = 0; i < 3; i++) assertEquals(await lone(1000), [2048]);
+  assertEquals(sizes().at(-1), 4096, "halved once messages are small");
+  assertEquals(await lone(1000), [4096]);
+  for (let i = 0; i < 2; i++) assertEquals(await lone(1000), [2048]);
+  for (let i = 0; i < 3; i++) await lone(16);
+  assertEquals(sizes().at(-1), 256, "back to what an idle connection holds");
+  assertEquals(await finish(), { error: undefined, closedByPeer: false });
+});
+
+Deno.test("stream link: a stream of 1 KiB messages outgrows the small buffers within a few reads", async () => {
+  const { ours, session, peer, finish } = await connected();
+  const before = ours.readBuffers.length;
+  const body = new Uint8Array(1024).fill(7);
+  for (let i = 0; i < 512; i++) peer.codec.sendMessage([body]);
+  await peer.flush();
+  await session.until(() => session.of("message").length === 512, "512");
+  const reads = ours.readBuffers.slice(before).map((b) => b.byteLength);
+  const small = reads.filter((size) => size <= 8192).length;
+  assert(reads.includes(65536), `into 64 KiB buffers: ${reads}`);
+  assertLessOrEqual(small, 6, `${small} reads into small buffers: ${reads}`);
   assertEquals(await finish(), { error: undefined, closedByPeer: false });
 });
 
