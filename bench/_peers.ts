@@ -3,7 +3,9 @@
  * beside native libzmq in the same run:
  *
  * - ROUTER with N DEALERs: a server process (ours: _peers_server.ts, one
- *   Router echoing; native: a libzmq ROUTER in peers.c) and N libzmq
+ *   Router echoing; native: a libzmq ROUTER in peers.c; the floor:
+ *   _peers_bare.ts, Deno with no library, what any server in Deno costs at
+ *   least) and N libzmq
  *   DEALERs (peers.c, split over processes of at most
  *   {@linkcode DEALERS_PER_PROCESS}, each socket taking two descriptors)
  *   that connect, make one round trip each (200 at a time per process, so
@@ -60,7 +62,8 @@ export interface PeersOptions {
   idleSeconds: number;
 }
 
-type Side = "ours" | "native";
+/** Whose server: ours, libzmq's, or Deno's floor (_peers_bare.ts). */
+type Side = "ours" | "native" | "bare";
 
 const here = (path: string) => new URL(path, import.meta.url).pathname;
 
@@ -101,22 +104,28 @@ export async function runPeers(options: PeersOptions): Promise<void> {
       Math.floor((clientLimit - 64) / 2),
     );
     console.log(
-      `\nmany peers: libzmq DEALER/SUB clients in C, descriptor limit ${limit}, ${options.rounds} round(s), medians; ours/native below 1 is better for RSS and times, above 1 for deliveries`,
+      `\nmany peers: libzmq DEALER/SUB clients in C, descriptor limit ${limit}, ${options.rounds} round(s), medians; ours/native below 1 is better for RSS and times, above 1 for deliveries; the floor: a bare Deno server of no library that answers the DEALERs' handshake with fixed bytes and echoes what they send (bench/_peers_bare.ts)`,
     );
     console.log(
-      "| case | peers | ours | native libzmq | ours/native |\n| --- | --- | --- | --- | --- |",
+      "| case | peers | ours | native libzmq | ours/native | the floor: bare Deno | floor/native |\n| --- | --- | --- | --- | --- | --- | --- |",
     );
     for (const n of options.peers) {
       // The server holds one descriptor per peer besides its own.
       if (n + 256 > limit) {
         console.log(
-          `| ROUTER | ${n} | skipped: needs \`ulimit -n\` ≥ ${n + 256} | | |`,
+          `| ROUTER | ${n} | skipped: needs \`ulimit -n\` ≥ ${
+            n + 256
+          } | | | | |`,
         );
         continue;
       }
-      const results: Record<Side, RouterResult[]> = { ours: [], native: [] };
+      const results: Record<Side, RouterResult[]> = {
+        ours: [],
+        native: [],
+        bare: [],
+      };
       for (let round = 0; round < options.rounds; round++) {
-        for (const side of ["ours", "native"] as Side[]) {
+        for (const side of ["ours", "native", "bare"] as Side[]) {
           results[side].push(
             await _guarded(
               () =>
@@ -146,10 +155,13 @@ export async function runPeers(options: PeersOptions): Promise<void> {
       for (const [name, pick, unit] of rows) {
         const ours = _median(results.ours.map(pick));
         const native = _median(results.native.map(pick));
+        const bare = _median(results.bare.map(pick));
         console.log(
           `| ${name} | ${n} | ${_format(ours, unit)} | ${
             _format(native, unit)
-          } | ${(ours / native).toFixed(2)} |`,
+          } | ${(ours / native).toFixed(2)} | ${_format(bare, unit)} | ${
+            (bare / native).toFixed(2)
+          } |`,
         );
       }
     }
@@ -158,13 +170,16 @@ export async function runPeers(options: PeersOptions): Promise<void> {
         console.log(
           `| PUB→SUB | ${n} | skipped: needs \`ulimit -n\` ≥ ${
             2 * n + 64
-          } | | |`,
+          } | | | | |`,
         );
         continue;
       }
-      const results: Record<Side, FanoutResult[]> = { ours: [], native: [] };
+      const results: Record<"ours" | "native", FanoutResult[]> = {
+        ours: [],
+        native: [],
+      };
       for (let round = 0; round < options.rounds; round++) {
-        for (const side of ["ours", "native"] as Side[]) {
+        for (const side of ["ours", "native"] as const) {
           results[side].push(
             await _guarded(() => _fanoutRun(binary, side, n), {
               rate: NaN,
@@ -182,7 +197,7 @@ export async function runPeers(options: PeersOptions): Promise<void> {
           _format(ours, "/s")
         } (${share(results.ours)}) | ${_format(native, "/s")} (${
           share(results.native)
-        }) | ${(ours / native).toFixed(2)} |`,
+        }) | ${(ours / native).toFixed(2)} | | |`,
       );
     }
   } finally {
@@ -259,6 +274,9 @@ function _start(command: string, args: string[]): Child {
 }
 
 function _server(binary: string, side: Side, role: string): Child {
+  if (side === "bare") {
+    return _start(Deno.execPath(), ["run", "-A", here("_peers_bare.ts")]);
+  }
   return side === "ours"
     ? _start(Deno.execPath(), [
       "run",

@@ -44,6 +44,8 @@ export class ReadBuffers {
   #burst = 0;
   /** The size of the last burst: a small buffer keeps room for one more. */
   #lastBurst = 0;
+  /** Whether the last burst outgrew the small buffers: a stream, likely again. */
+  #lastBurstLarge = false;
   /** Where the next read goes in it. */
   #offset = 0;
   /**
@@ -73,16 +75,7 @@ export class ReadBuffers {
     if (direct) return this.#target = direct;
     // A read that came short between frames ends what arrived together.
     if (!this.#busy && codec.partialFrameSize === 0) this.#burstEnded();
-    const buffer = this.#buffer;
-    const size = nextReadBufferSize(
-      buffer.length,
-      buffer.length - this.#offset,
-      this.#busy,
-      codec.partialFrameSize,
-      this.#smallSize,
-      this.#lastBurst,
-      this.#burst,
-    );
+    const size = this.#nextSize(codec.partialFrameSize);
     if (size > 0) this.#switch(size);
     return this.#target = this.#buffer.subarray(this.#offset);
   }
@@ -112,9 +105,64 @@ export class ReadBuffers {
   #burstEnded(): void {
     const burst = this.#burst;
     this.#burst = 0;
-    if (burst > LARGEST_SMALL_READ_BUFFER_SIZE) return;
+    this.#lastBurstLarge = burst > LARGEST_SMALL_READ_BUFFER_SIZE;
+    if (this.#lastBurstLarge) return;
     this.#lastBurst = burst;
     this.#smallSize = Math.max(smallBufferFor(burst * 2), this.#smallSize / 2);
+  }
+
+  /**
+   * The size of a fresh buffer for the next read, or 0 to read on into the
+   * current one. A busy link moves to a large buffer, a quiet one back to a
+   * small one (the large one goes once no frame points into it), so an idle
+   * link holds as little after a burst as before it.
+   */
+  #nextSize(partialFrameSize: number): number {
+    const length = this.#buffer.length;
+    const space = length - this.#offset;
+    const busy = this.#busy;
+    const small = length <= LARGEST_SMALL_READ_BUFFER_SIZE;
+    const needed = partialFrameSize + MIN_SMALL_READ_SPACE;
+    const fitsSmall = partialFrameSize > 0 &&
+      needed <= LARGEST_SMALL_READ_BUFFER_SIZE;
+    if (small && busy) {
+      // The first read of a burst filled a small buffer in the middle of a
+      // frame larger than half of it (a request larger than the messages
+      // before it): the frame goes on in a small buffer that holds it,
+      // unless the last burst was a stream. Anything else that fills a
+      // small buffer is a stream: 64 KiB.
+      const request = fitsSmall && this.#burst <= length &&
+        partialFrameSize * 2 > length && !this.#lastBurstLarge;
+      return request
+        ? smallBufferFor(Math.max(needed, 2 * length))
+        : READ_BUFFER_SIZE;
+    }
+    if (small && partialFrameSize > 0) {
+      // A frame arriving in pieces goes on where it started while there is
+      // room, or in a small buffer that holds it.
+      if (space >= MIN_SMALL_READ_SPACE) return 0;
+      return fitsSmall ? smallBufferFor(needed) : READ_BUFFER_SIZE;
+    }
+    if (small) {
+      // Out of a quiet spell: room for a burst like the last, in a buffer
+      // of the size it needs.
+      const room = Math.max(
+        MIN_SMALL_READ_SPACE,
+        Math.min(this.#lastBurst, this.#smallSize),
+      );
+      return length !== this.#smallSize || space < room ? this.#smallSize : 0;
+    }
+    // A large buffer: read on into while a burst fills it or a frame is
+    // still coming, and it has room, else a fresh one (256 KiB once a
+    // stream of large frames fills one, as one large message is no
+    // stream); after a short read between frames, back to a small one.
+    if (busy || partialFrameSize > 0) {
+      if (space >= MIN_READ_SPACE) return 0;
+      return busy && partialFrameSize >= LARGE_FRAME
+        ? LARGE_READ_BUFFER_SIZE
+        : READ_BUFFER_SIZE;
+    }
+    return this.#smallSize;
   }
 
   #switch(size: number): void {
@@ -151,49 +199,6 @@ export class ReadBuffers {
     // on past them, never from its start again.
     this.#buffer = next ?? new Uint8Array(size);
   }
-}
-
-/**
- * The size of a fresh buffer for the next read, or 0 to read on into the
- * current one. A busy link moves to a large buffer, a quiet one back to a
- * small one (the large one goes once no frame points into it), so an idle
- * link holds as little after a burst as before it.
- */
-function nextReadBufferSize(
-  length: number,
-  space: number,
-  busy: boolean,
-  partialFrameSize: number,
-  smallSize: number,
-  lastBurst: number,
-  burst: number,
-): number {
-  const small = length <= LARGEST_SMALL_READ_BUFFER_SIZE;
-  // A small buffer filled in the middle of a frame, early in a burst that
-  // a small buffer still holds with the rest of that frame: the frame goes
-  // on in one, twice as large at least (most often a request larger than
-  // the messages before it; a stream soon outgrows the small ones).
-  const needed = partialFrameSize + MIN_SMALL_READ_SPACE;
-  if (
-    small && busy && partialFrameSize > 0 &&
-    burst + needed <= LARGEST_SMALL_READ_BUFFER_SIZE
-  ) {
-    return smallBufferFor(Math.max(needed, 2 * length));
-  }
-  // Out of a quiet spell, 64 KiB: 256 KiB only once a stream of large
-  // frames has filled one, as one large message is no stream.
-  const wanted = !busy
-    ? smallSize
-    : !small && partialFrameSize >= LARGE_FRAME
-    ? LARGE_READ_BUFFER_SIZE
-    : READ_BUFFER_SIZE;
-  if (small === busy) return wanted;
-  if (small) {
-    // Room for a burst like the last, in a buffer of the size it needs.
-    const room = Math.max(MIN_SMALL_READ_SPACE, Math.min(lastBurst, smallSize));
-    return length !== smallSize || space < room ? wanted : 0;
-  }
-  return space < MIN_READ_SPACE ? wanted : 0;
 }
 
 /** The size of the smallest small buffer with room for `bytes`. */

@@ -10,7 +10,7 @@ import { GREETING_SIZE, parseGreeting } from "../../codec/greeting.ts";
 import type { SocketType } from "../../codec/socket_type.ts";
 import { StreamLink } from "../../transport/stream_link.ts";
 import type { ByteStream, LinkEnd } from "../../transport/transport.ts";
-import { expectEvent } from "../_helpers.ts";
+import { expectEvent, until } from "../_helpers.ts";
 import {
   FakeSession,
   loneThenBurst,
@@ -396,6 +396,53 @@ Deno.test("stream link: an idle link waits with 256 B; a larger request goes on 
   for (let i = 0; i < 2; i++) assertEquals(await lone(1000), [2048]);
   for (let i = 0; i < 3; i++) await lone(16);
   assertEquals(sizes().at(-1), 256, "back to what an idle connection holds");
+  const before = ours.readBuffers.length;
+  for (let i = 0; i < 6; i++) await lone(16);
+  const buffers = new Set(ours.readBuffers.slice(before - 1)).size;
+  assertLessOrEqual(buffers, 2, `6 small messages took ${buffers} buffers`);
+  assertEquals(await finish(), { error: undefined, closedByPeer: false });
+});
+
+Deno.test("stream link: a multipart request over 8 KiB steps through one small buffer once, then goes to 64 KiB at once, as a burst of small messages does", async () => {
+  const { ours, session, peer, finish } = await connected();
+  let received = 0;
+  /** The size of the buffer of each read the messages took. */
+  const reads = async (messages: Uint8Array[][]) => {
+    const before = ours.readBuffers.length;
+    for (const frames of messages) peer.codec.sendMessage(frames);
+    await peer.flush();
+    received += messages.length;
+    await session.until(
+      () => session.of("message").length === received,
+      `${received} messages`,
+    );
+    return ours.readBuffers.slice(before - 1, -1).map((b) => b.byteLength);
+  };
+  const request = [Array.from({ length: 3 }, () => new Uint8Array(3000))];
+  assertEquals(await reads(request), [256, 4096, 65536], "one step, once");
+  assertEquals(await reads(request), [256, 65536], "a stream, likely again");
+  // A small message between: the last burst is no stream any more.
+  assertEquals(await reads([[new Uint8Array(16)]]), [256]);
+  const burst = Array.from({ length: 600 }, () => [new Uint8Array(16)]);
+  assertEquals(await reads(burst), [256, 65536], "frames of 16 B: a stream");
+  assertEquals(await finish(), { error: undefined, closedByPeer: false });
+});
+
+Deno.test("stream link: a request arriving in pieces goes on in the buffer it went on in", async () => {
+  const { ours, theirs, session, finish } = await connected();
+  const before = ours.readBuffers.length;
+  // One 3,000-byte frame (long form: flags, 8-byte size), in TCP-sized pieces.
+  const wire = new Uint8Array(9 + 3000).fill(5);
+  wire[0] = 0x02;
+  new DataView(wire.buffer).setBigUint64(1, 3000n);
+  for (let at = 0; at < wire.length; at += 1448) {
+    await theirs.write(wire.subarray(at, at + 1448));
+    await until(() => ours.unread === 0 && ours.reading, "the piece read");
+  }
+  await session.until(() => session.of("message").length === 1, "it");
+  const reads = ours.readBuffers.slice(before - 1, -1);
+  assertEquals(reads.map((b) => b.byteLength), [256, 4096, 4096, 4096]);
+  assertEquals(new Set(reads).size, 2, "one small buffer, then one for it");
   assertEquals(await finish(), { error: undefined, closedByPeer: false });
 });
 
