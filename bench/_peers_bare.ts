@@ -5,8 +5,8 @@
  * peer's greeting and READY are read and not checked, and every byte after
  * them is written back as it was read, which for a DEALER's one-frame
  * requests is the reply a ROUTER echoing them sends. One read buffer per
- * connection of our idle size (256 B). Prints `{"endpoint": ...}`; ends
- * when stdin closes.
+ * connection of our idle size (256 B; larger only while a READY does not
+ * fit it). Prints `{"endpoint": ...}`; ends when stdin closes.
  *
  *     deno run -A bench/_peers_bare.ts
  *
@@ -38,34 +38,56 @@ function _hello(): Uint8Array {
 const HELLO = _hello();
 
 /**
- * Where the peer's handshake ends in what has come, or -1 while it has not
- * all come (its READY is a short command; the bench's clients' is).
+ * Where the peer's handshake (greeting, then its READY, a short or long
+ * command) ends in what has come, or -1 while it has not all come.
  */
 function _handshakeEnd(bytes: Uint8Array, length: number): number {
-  if (length < GREETING_SIZE + 2) return -1;
-  const end = GREETING_SIZE + 2 + bytes[GREETING_SIZE + 1];
+  const flags = bytes[GREETING_SIZE];
+  const header = flags & 0x02 ? 9 : 2;
+  if (length < GREETING_SIZE + header) return -1;
+  const size = header === 9
+    ? Number(
+      new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(
+        GREETING_SIZE + 1,
+      ),
+    )
+    : bytes[GREETING_SIZE + 1];
+  const end = GREETING_SIZE + header + size;
   return length >= end ? end : -1;
+}
+
+/** Writes all of `bytes` (a write may take part of them). */
+async function _writeAll(conn: Deno.TcpConn, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.length;) {
+    at += await conn.write(bytes.subarray(at));
+  }
 }
 
 async function _serve(conn: Deno.TcpConn): Promise<void> {
   try {
     conn.setNoDelay(true);
-    await conn.write(HELLO);
-    const buffer = new Uint8Array(READ_BUFFER_SIZE);
+    await _writeAll(conn, HELLO);
+    let buffer = new Uint8Array(READ_BUFFER_SIZE);
     let length = 0;
     let end = -1;
     while (end < 0) {
-      if (length === buffer.length) return;
+      // A READY with more metadata than the idle buffer holds.
+      if (length === buffer.length) {
+        const larger = new Uint8Array(2 * buffer.length);
+        larger.set(buffer);
+        buffer = larger;
+      }
       const count = await conn.read(buffer.subarray(length));
       if (count === null) return;
       length += count;
       end = _handshakeEnd(buffer, length);
     }
-    if (length > end) await conn.write(buffer.slice(end, length));
+    if (length > end) await _writeAll(conn, buffer.slice(end, length));
+    buffer = new Uint8Array(READ_BUFFER_SIZE);
     for (;;) {
       const count = await conn.read(buffer);
       if (count === null) return;
-      await conn.write(buffer.subarray(0, count));
+      await _writeAll(conn, buffer.subarray(0, count));
     }
   } catch {
     // A peer gone mid-write: its connection ends here.

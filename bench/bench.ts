@@ -46,7 +46,8 @@
  *
  * The many-peers case (bench/_peers.ts): our Router and libzmq's ROUTER
  * each with N libzmq DEALERs (RSS per peer, time to connect and make the
- * first round trip, the second round), and our PUB and libzmq's with 1,000
+ * first round trip, the second round), beside the floor (a bare Deno server
+ * with no library, bench/_peers_bare.ts), and our PUB and libzmq's with 1,000
  * libzmq SUBs (deliveries per second); a count of 0 leaves its case out
  * (`--subs 0`). The RSS is read again after the
  * peers have been idle for --idle seconds (0 skips it): V8 gives back what

@@ -9,9 +9,10 @@
 /**
  * What a quiet link reads into: the buffer of a pending read stays alive
  * until bytes come, so this is what each idle connection costs (libzmq's
- * is 8 KiB). A read that fills it goes on in a buffer that holds the
- * frame it ended in, if a small one does, so a request larger than the
- * messages before it takes one read more, not a large buffer; what such
+ * is 8 KiB). When the first read of a burst fills it in the middle of a
+ * frame larger than half of it, and the last burst was no stream, the
+ * frame goes on in a small buffer that holds it: a request larger than the
+ * messages before it takes one read more, not a 64 KiB buffer. What such
  * requests need after a quiet spell sizes the next small buffers, which
  * halve back, a burst at a time, as they need less.
  */
@@ -133,9 +134,7 @@ export class ReadBuffers {
       // small buffer is a stream: 64 KiB.
       const request = fitsSmall && this.#burst <= length &&
         partialFrameSize * 2 > length && !this.#lastBurstLarge;
-      return request
-        ? smallBufferFor(Math.max(needed, 2 * length))
-        : READ_BUFFER_SIZE;
+      return request ? smallBufferFor(needed) : READ_BUFFER_SIZE;
     }
     if (small && partialFrameSize > 0) {
       // A frame arriving in pieces goes on where it started while there is
@@ -158,6 +157,10 @@ export class ReadBuffers {
     // stream); after a short read between frames, back to a small one.
     if (busy || partialFrameSize > 0) {
       if (space >= MIN_READ_SPACE) return 0;
+      // A frame still coming after a short read: a small buffer for it, if
+      // one holds it (the link may be stalled; its partial frame keeps the
+      // large one already).
+      if (!busy && fitsSmall) return smallBufferFor(needed);
       return busy && partialFrameSize >= LARGE_FRAME
         ? LARGE_READ_BUFFER_SIZE
         : READ_BUFFER_SIZE;

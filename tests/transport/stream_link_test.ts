@@ -423,8 +423,31 @@ Deno.test("stream link: a multipart request over 8 KiB steps through one small b
   assertEquals(await reads(request), [256, 65536], "a stream, likely again");
   // A small message between: the last burst is no stream any more.
   assertEquals(await reads([[new Uint8Array(16)]]), [256]);
+  assertEquals(await reads(request), [256, 4096, 65536], "a request again");
   const burst = Array.from({ length: 600 }, () => [new Uint8Array(16)]);
   assertEquals(await reads(burst), [256, 65536], "frames of 16 B: a stream");
+  assertEquals(await finish(), { error: undefined, closedByPeer: false });
+});
+
+Deno.test("stream link: a stream arriving in pieces is read on into the buffer it fills, small or large", async () => {
+  const { ours, theirs, session, finish } = await connected();
+  const before = ours.readBuffers.length;
+  // 200 frames of 1 KiB (2-byte headers: flags and size 255 at most, so
+  // long form), in TCP-sized pieces, each read before the next is written.
+  const frame = new Uint8Array(9 + 1024).fill(6);
+  frame[0] = 0x02;
+  new DataView(frame.buffer).setBigUint64(1, 1024n);
+  const wire = new Uint8Array(200 * frame.length);
+  for (let i = 0; i < 200; i++) wire.set(frame, i * frame.length);
+  for (let at = 0; at < wire.length; at += 1448) {
+    await theirs.write(wire.subarray(at, at + 1448));
+    await until(() => ours.unread === 0 && ours.reading, "the piece read");
+  }
+  await session.until(() => session.of("message").length === 200, "200");
+  const buffers = new Set(ours.readBuffers.slice(before - 1, -1)).size;
+  const reads = ours.readBuffers.length - before;
+  // A buffer per piece would be about 140.
+  assertLessOrEqual(buffers, 16, `${buffers} buffers for ${reads} reads`);
   assertEquals(await finish(), { error: undefined, closedByPeer: false });
 });
 
