@@ -429,20 +429,33 @@ Deno.test("stream link: a multipart request over 8 KiB steps through one small b
   assertEquals(await finish(), { error: undefined, closedByPeer: false });
 });
 
-Deno.test("stream link: a stream arriving in pieces is read on into the buffer it fills, small or large", async () => {
-  const { ours, theirs, session, finish } = await connected();
-  const before = ours.readBuffers.length;
-  // 200 frames of 1 KiB (2-byte headers: flags and size 255 at most, so
-  // long form), in TCP-sized pieces, each read before the next is written.
-  const frame = new Uint8Array(9 + 1024).fill(6);
-  frame[0] = 0x02;
-  new DataView(frame.buffer).setBigUint64(1, 1024n);
-  const wire = new Uint8Array(200 * frame.length);
-  for (let i = 0; i < 200; i++) wire.set(frame, i * frame.length);
+/** A frame of `size` bytes in the long form (flags, then an 8-byte size). */
+function longFrame(size: number, fill: number): Uint8Array {
+  const wire = new Uint8Array(9 + size).fill(fill);
+  wire[0] = 0x02;
+  new DataView(wire.buffer).setBigUint64(1, BigInt(size));
+  return wire;
+}
+
+/** Writes `wire` in TCP-sized pieces, each read before the next is written. */
+async function writeInPieces(
+  theirs: MemoryStream,
+  ours: MemoryStream,
+  wire: Uint8Array,
+): Promise<void> {
   for (let at = 0; at < wire.length; at += 1448) {
     await theirs.write(wire.subarray(at, at + 1448));
     await until(() => ours.unread === 0 && ours.reading, "the piece read");
   }
+}
+
+Deno.test("stream link: a stream arriving in pieces is read on into the buffer it fills, small or large", async () => {
+  const { ours, theirs, session, finish } = await connected();
+  const before = ours.readBuffers.length;
+  const frame = longFrame(1024, 6);
+  const wire = new Uint8Array(200 * frame.length);
+  for (let i = 0; i < 200; i++) wire.set(frame, i * frame.length);
+  await writeInPieces(theirs, ours, wire);
   await session.until(() => session.of("message").length === 200, "200");
   const buffers = new Set(ours.readBuffers.slice(before - 1, -1)).size;
   const reads = ours.readBuffers.length - before;
@@ -454,14 +467,7 @@ Deno.test("stream link: a stream arriving in pieces is read on into the buffer i
 Deno.test("stream link: a request arriving in pieces goes on in the buffer it went on in", async () => {
   const { ours, theirs, session, finish } = await connected();
   const before = ours.readBuffers.length;
-  // One 3,000-byte frame (long form: flags, 8-byte size), in TCP-sized pieces.
-  const wire = new Uint8Array(9 + 3000).fill(5);
-  wire[0] = 0x02;
-  new DataView(wire.buffer).setBigUint64(1, 3000n);
-  for (let at = 0; at < wire.length; at += 1448) {
-    await theirs.write(wire.subarray(at, at + 1448));
-    await until(() => ours.unread === 0 && ours.reading, "the piece read");
-  }
+  await writeInPieces(theirs, ours, longFrame(3000, 5));
   await session.until(() => session.of("message").length === 1, "it");
   const reads = ours.readBuffers.slice(before - 1, -1);
   assertEquals(reads.map((b) => b.byteLength), [256, 4096, 4096, 4096]);
