@@ -57,6 +57,25 @@ const _everyName: Exclude<keyof SocketOptions, typeof _BASE[number]> extends
 void _everyName;
 
 const _base: ReadonlySet<string> = new Set(_BASE);
+/** The options, of every type, that are switches: checked up front. */
+const _FLAGS: ReadonlySet<string> = new Set([
+  "immediate",
+  "conflate",
+  "probeRouter",
+  "plainServer",
+  "curveServer",
+  "multicastLoop",
+  "routerMandatory",
+  "routerHandover",
+  "invertMatching",
+  "xpubNoDrop",
+  "requestRelaxed",
+  "requestCorrelate",
+  "streamNotify",
+  "xpubVerbose",
+  "xpubVerboser",
+  "xpubManual",
+]);
 const _extras = new WeakMap<object, readonly string[]>();
 
 /**
@@ -82,14 +101,16 @@ export function defineOptionNames<O, P>(): <
 
 /**
  * Refuses an option name neither {@linkcode SocketOptions} nor the class
- * (or a class it extends) takes.
+ * (or a class it extends) takes, and a switch that is not a boolean:
+ * before the socket is made, so a refused one is nowhere.
  *
  * @param socketClass The class being made (`new.target`).
  * @param options The options given.
- * @throws {ZmqError} `EINVAL` naming the first unknown option.
+ * @throws {ZmqError} `EINVAL` naming the first unknown option or bad switch.
  */
 export function checkOptionNames(socketClass: object, options: object): void {
-  for (const name of Object.keys(options)) {
+  for (const [name, value] of Object.entries(options)) {
+    if (_FLAGS.has(name)) checkFlag(name, value);
     if (_base.has(name)) continue;
     let known = false;
     for (
@@ -104,4 +125,23 @@ export function checkOptionNames(socketClass: object, options: object): void {
       throw new ZmqError("EINVAL", `${type} takes no option "${name}"`);
     }
   }
+}
+
+/**
+ * A boolean option as given, `fallback` unset: only `true` or `false`, as
+ * zeromq.js takes (libzmq's 0 or 1), so a string such as "false" from a
+ * configuration is refused rather than read as on.
+ *
+ * @throws {ZmqError} `EINVAL` for anything else.
+ */
+export function checkFlag(
+  name: string,
+  value: unknown,
+  fallback = false,
+): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== "boolean") {
+    throw new ZmqError("EINVAL", `${name} is true or false`);
+  }
+  return value;
 }

@@ -12,6 +12,7 @@ import { checkMulticast, MULTICAST_DEFAULTS } from "../transport/epgm.ts";
 import type { Authenticator } from "./authentication.ts";
 import type { ConnectOptions, SocketOptions } from "./options.ts";
 import { asBytes } from "./_as_bytes.ts";
+import { checkFlag } from "./_option_names.ts";
 
 /** The options a socket keeps as properties, resolved to their defaults. */
 export interface ResolvedOptions {
@@ -74,9 +75,9 @@ export function resolveOptions(
     heartbeatTimeToLive: options.heartbeatTimeToLive ?? 0,
     sendTimeout: options.sendTimeout ?? -1,
     receiveTimeout: options.receiveTimeout ?? -1,
-    immediate: _flag("immediate", options.immediate),
-    conflate: _flag("conflate", options.conflate),
-    probeRouter: _flag("probeRouter", options.probeRouter),
+    immediate: checkFlag("immediate", options.immediate),
+    conflate: checkFlag("conflate", options.conflate),
+    probeRouter: checkFlag("probeRouter", options.probeRouter),
     zapDomain: checkZapDomain(options.zapDomain ?? ""),
     authenticate: options.authenticate,
     maxConnections: options.maxConnections ?? -1,
@@ -165,18 +166,9 @@ export function setFlag(
   value: unknown,
   type: SocketType,
 ): void {
-  const flag = _flag(name, value);
+  const flag = checkFlag(name, value);
   if (name === "probeRouter" && flag) _checkProbing(type);
   options[name] = flag;
-}
-
-/** A boolean option as given: `false` unset, as zeromq.js takes only these. */
-function _flag(name: string, value: unknown): boolean {
-  if (value === undefined) return false;
-  if (typeof value !== "boolean") {
-    throw new ZmqError("EINVAL", `${name} is true or false`);
-  }
-  return value;
 }
 
 function _checkProbing(type: SocketType): void {

@@ -16,6 +16,7 @@ import type { Pipe } from "./_pipe.ts";
 import { Queue } from "./_queue.ts";
 import { defineRouting, type Routing, type RoutingHost } from "./_routing.ts";
 import { defineOptionNames } from "./_option_names.ts";
+import { checkFlag } from "./_option_names.ts";
 import { asBytes } from "./_as_bytes.ts";
 
 /** Options of an {@linkcode XPublisher}, with libzmq's meaning. */
@@ -104,7 +105,7 @@ export class XPublisher extends Publisher {
   }
 
   set xpubVerbose(on: boolean) {
-    this.#everySubscription = on;
+    this.#everySubscription = checkFlag("xpubVerbose", on);
     this.#everyCancel = false;
   }
 
@@ -118,8 +119,7 @@ export class XPublisher extends Publisher {
   }
 
   set xpubVerboser(on: boolean) {
-    this.#everySubscription = on;
-    this.#everyCancel = on;
+    this.#everySubscription = this.#everyCancel = checkFlag("xpubVerboser", on);
   }
 
   /**

@@ -16,12 +16,14 @@ import {
   Router,
   type SocketOptions,
   Stream,
+  Subscriber,
   XPublisher,
   XSubscriber,
   ZmqError,
 } from "../mod.ts";
 import { decode, freePort, runPython, timeout, until } from "./_helpers.ts";
 import { coreOf } from "../patterns/_core.ts";
+import { contextMembers } from "../patterns/context.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 
 Deno.test("immediate: messages go only to peers whose handshake is done", async (t) => {
@@ -631,6 +633,58 @@ Deno.test("options out of libzmq's range are EINVAL when the socket is made", as
   await using short = new Push({ heartbeatTimeToLive: -99 });
   assertEquals(short.heartbeatTimeToLive, 0);
   await push.close();
+});
+
+Deno.test("each type's own switches, and plainServer, curveServer and multicastLoop, take only true or false: a configuration's \"false\" is EINVAL, not on", async () => {
+  // As zeromq.js takes only booleans (libzmq's setsockopt only 0 or 1): a
+  // string "false" was truthy, and turned the switch on.
+  const refused: [string, () => unknown][] = [
+    [
+      "routerMandatory",
+      () => new Router({ routerMandatory: "false" as never }),
+    ],
+    ["routerHandover", () => new Router({ routerHandover: 1 as never })],
+    ["invertMatching", () => new Publisher({ invertMatching: "no" as never })],
+    ["xpubNoDrop", () => new Publisher({ xpubNoDrop: "false" as never })],
+    ["invertMatching", () => new Subscriber({ invertMatching: 0 as never })],
+    ["requestRelaxed", () => new Request({ requestRelaxed: "false" as never })],
+    ["requestCorrelate", () => new Request({ requestCorrelate: 1 as never })],
+    ["streamNotify", () => new Stream({ streamNotify: "false" as never })],
+    ["xpubVerbose", () => new XPublisher({ xpubVerbose: "false" as never })],
+    ["xpubVerboser", () => new XPublisher({ xpubVerboser: 1 as never })],
+    ["xpubManual", () => new XPublisher({ xpubManual: "yes" as never })],
+    ["plainServer", () => new Push({ plainServer: "false" as never })],
+    ["curveServer", () => new Push({ curveServer: "false" as never })],
+    ["multicastLoop", () => new Push({ multicastLoop: "false" as never })],
+  ];
+  for (const [name, make] of refused) {
+    const error = assertThrows(make, ZmqError, `${name} is true or false`);
+    assertEquals(error.code, "EINVAL", name);
+  }
+  // Refused before the socket is made: its context never holds it.
+  const context = new Context();
+  assertThrows(() => new Router({ context, routerMandatory: "no" as never }));
+  assertEquals(contextMembers(context).size, 0);
+  await context.close();
+  await using xpub = new XPublisher();
+  for (const name of ["xpubVerbose", "xpubVerboser"] as const) {
+    assertThrows(
+      () => xpub[name] = "false" as never,
+      ZmqError,
+      `${name} is true or false`,
+    );
+    assertEquals(xpub[name], false, `${name} unchanged`);
+  }
+  // The booleans themselves, and the defaults, as before.
+  await using stream = new Stream({ streamNotify: false });
+  await using router = new Router({ routerMandatory: true });
+  await using request = new Request();
+  assertEquals(
+    [stream.streamNotify, router.routerMandatory, request.requestRelaxed],
+    [false, true, false],
+  );
+  xpub.xpubVerboser = true;
+  assertEquals([xpub.xpubVerbose, xpub.xpubVerboser], [true, true]);
 });
 
 Deno.test("options assigned later are checked as libzmq's setsockopt checks them", async () => {
