@@ -3,7 +3,8 @@
  * take is refused, as libzmq's setsockopt refuses an unknown option
  * (EINVAL) and zeromq.js's constructor throws for one: a misspelt option,
  * or another binding's name for it, would otherwise change nothing, in
- * silence (TypeScript catches it in an object literal, JavaScript not).
+ * silence (TypeScript catches it in an object literal, JavaScript not);
+ * and the switches, which take only booleans.
  *
  * @module
  */
@@ -109,8 +110,7 @@ export function defineOptionNames<O, P>(): <
  * @throws {ZmqError} `EINVAL` naming the first unknown option or bad switch.
  */
 export function checkOptionNames(socketClass: object, options: object): void {
-  for (const [name, value] of Object.entries(options)) {
-    if (_FLAGS.has(name)) checkFlag(name, value);
+  for (const name of Object.keys(options)) {
     if (_base.has(name)) continue;
     let known = false;
     for (
@@ -125,21 +125,20 @@ export function checkOptionNames(socketClass: object, options: object): void {
       throw new ZmqError("EINVAL", `${type} takes no option "${name}"`);
     }
   }
+  // Read as the classes read them, inherited ones too.
+  const given = options as Record<string, unknown>;
+  for (const name of _FLAGS) checkFlag(name, given[name]);
 }
 
 /**
- * A boolean option as given, `fallback` unset: only `true` or `false`, as
- * zeromq.js takes (libzmq's 0 or 1), so a string such as "false" from a
+ * A boolean option as given, `false` unset: only `true` or `false`, as
+ * zeromq.js takes (libzmq's an int), so a string such as "false" from a
  * configuration is refused rather than read as on.
  *
  * @throws {ZmqError} `EINVAL` for anything else.
  */
-export function checkFlag(
-  name: string,
-  value: unknown,
-  fallback = false,
-): boolean {
-  if (value === undefined) return fallback;
+export function checkFlag(name: string, value: unknown): boolean {
+  if (value === undefined) return false;
   if (typeof value !== "boolean") {
     throw new ZmqError("EINVAL", `${name} is true or false`);
   }

@@ -15,8 +15,7 @@ import { FanOut } from "./_fan_out.ts";
 import type { Pipe } from "./_pipe.ts";
 import { Queue } from "./_queue.ts";
 import { defineRouting, type Routing, type RoutingHost } from "./_routing.ts";
-import { defineOptionNames } from "./_option_names.ts";
-import { checkFlag } from "./_option_names.ts";
+import { checkFlag, defineOptionNames } from "./_option_names.ts";
 import { asBytes } from "./_as_bytes.ts";
 
 /** Options of an {@linkcode XPublisher}, with libzmq's meaning. */

@@ -661,6 +661,18 @@ Deno.test("each type's own switches, and plainServer, curveServer and multicastL
     const error = assertThrows(make, ZmqError, `${name} is true or false`);
     assertEquals(error.code, "EINVAL", name);
   }
+  // Inherited, as the classes read them too; and a name the type does
+  // not take is said to be that first.
+  assertThrows(
+    () => new Push(Object.create({ plainServer: "false" })),
+    ZmqError,
+    "plainServer is true or false",
+  );
+  assertThrows(
+    () => new Push({ routerMandatory: "x" } as never),
+    ZmqError,
+    'Push takes no option "routerMandatory"',
+  );
   // Refused before the socket is made: its context never holds it.
   const context = new Context();
   assertThrows(() => new Router({ context, routerMandatory: "no" as never }));
