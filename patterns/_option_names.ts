@@ -58,8 +58,11 @@ const _everyName: Exclude<keyof SocketOptions, typeof _BASE[number]> extends
 void _everyName;
 
 const _base: ReadonlySet<string> = new Set(_BASE);
-/** The options, of every type, that are switches: checked up front. */
-const _FLAGS: ReadonlySet<string> = new Set([
+/**
+ * The options, of every type, that are switches: checked up front (a test
+ * checks when compiled that every boolean option of a socket is here).
+ */
+export const SWITCHES = [
   "immediate",
   "conflate",
   "probeRouter",
@@ -76,7 +79,7 @@ const _FLAGS: ReadonlySet<string> = new Set([
   "xpubVerbose",
   "xpubVerboser",
   "xpubManual",
-]);
+] as const;
 const _extras = new WeakMap<object, readonly string[]>();
 
 /**
@@ -127,7 +130,7 @@ export function checkOptionNames(socketClass: object, options: object): void {
   }
   // Read as the classes read them, inherited ones too.
   const given = options as Record<string, unknown>;
-  for (const name of _FLAGS) checkFlag(name, given[name]);
+  for (const name of SWITCHES) checkFlag(name, given[name]);
 }
 
 /**

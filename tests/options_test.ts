@@ -6,24 +6,35 @@
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { deadline } from "@std/async/deadline";
 import {
+  type ClientOptions,
   Context,
   type ContextOptions,
   Dealer,
+  type DealerOptions,
+  type PeerOptions,
   Publisher,
+  type PublisherOptions,
   Pull,
   Push,
   Request,
+  type RequestOptions,
   Router,
+  type RouterOptions,
+  type ServerOptions,
   type SocketOptions,
   Stream,
+  type StreamOptions,
   Subscriber,
+  type SubscriberOptions,
   XPublisher,
+  type XPublisherOptions,
   XSubscriber,
   ZmqError,
 } from "../mod.ts";
 import { decode, freePort, runPython, timeout, until } from "./_helpers.ts";
 import { coreOf } from "../patterns/_core.ts";
 import { contextMembers } from "../patterns/context.ts";
+import type { SWITCHES } from "../patterns/_option_names.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 
 Deno.test("immediate: messages go only to peers whose handshake is done", async (t) => {
@@ -634,6 +645,31 @@ Deno.test("options out of libzmq's range are EINVAL when the socket is made", as
   assertEquals(short.heartbeatTimeToLive, 0);
   await push.close();
 });
+
+/** The boolean options of an options type. */
+type Switches<T> = {
+  [K in keyof T]-?: [NonNullable<T[K]>] extends [boolean] ? K : never;
+}[keyof T];
+/** Every socket type's options: a boolean among them not in SWITCHES fails to compile. */
+type EveryOption =
+  & SocketOptions
+  & ClientOptions
+  & DealerOptions
+  & PeerOptions
+  & PublisherOptions
+  & RequestOptions
+  & RouterOptions
+  & ServerOptions
+  & StreamOptions
+  & SubscriberOptions
+  & XPublisherOptions;
+const _everySwitch:
+  Exclude<Switches<EveryOption>, typeof SWITCHES[number]> extends never ? true
+    : never = true;
+const _onlySwitches:
+  Exclude<typeof SWITCHES[number], Switches<EveryOption>> extends never ? true
+    : never = true;
+void _everySwitch, _onlySwitches;
 
 Deno.test("each type's own switches, and plainServer, curveServer and multicastLoop, take only true or false: a configuration's \"false\" is EINVAL, not on", async () => {
   // As zeromq.js takes only booleans (libzmq's setsockopt only 0 or 1): a
