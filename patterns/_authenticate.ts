@@ -83,13 +83,15 @@ export function toVerdict(result: AuthenticationResult): Verdict {
  * Asks whoever judges clients in this socket's world: its own
  * authenticator, else its context's, else a ZAP handler bound to
  * inproc://zeromq.zap.01 in the scope (the context). With none of them,
- * libzmq's rule: CURVE and NULL clients are allowed, PLAIN ones refused.
+ * libzmq's rule: CURVE and NULL clients are allowed, PLAIN ones refused,
+ * and all of them with `enforceDomain` (ZMQ_ZAP_ENFORCE_DOMAIN).
  */
 export async function judge(
   authenticate: Authenticator | undefined,
   scope: object,
   request: AuthenticationRequest,
   ended?: Promise<unknown>,
+  enforceDomain = false,
 ): Promise<Verdict> {
   try {
     if (authenticate) return toVerdict(await authenticate(request));
@@ -103,16 +105,22 @@ export async function judge(
       userId: "",
     };
   }
-  if (request.mechanism === "PLAIN") {
+  if (request.mechanism === "PLAIN" || enforceDomain) {
     // As libzmq's server with no ZAP handler: it hangs up (no ERROR), and
     // the client tries again, to find one set by then.
     return {
       statusCode: 500,
-      statusText: "PLAIN needs an authenticator, and none is set",
+      statusText: request.mechanism === "PLAIN"
+        ? "PLAIN needs an authenticator, and none is set"
+        : "zapEnforceDomain is set, and no authenticator is",
       userId: "",
       hangUp: true,
     };
   }
+  return _allowed();
+}
+
+function _allowed(): Verdict {
   return { statusCode: 200, statusText: "", userId: "" };
 }
 
@@ -121,6 +129,7 @@ export interface JudgeSettings {
   readonly context: { readonly authenticate?: Authenticator };
   readonly authenticate: Authenticator | undefined;
   readonly zapDomain: string;
+  readonly zapEnforceDomain: boolean;
   readonly routingId: Uint8Array | undefined;
 }
 
@@ -134,6 +143,14 @@ export function judgeFor(
   address: string,
   ended?: Promise<unknown>,
 ): Promise<Verdict> {
+  const enforce = settings.zapEnforceDomain;
+  // As libzmq's CURVE server under ZMQ_ZAP_ENFORCE_DOMAIN: without a
+  // domain, no one is asked (encryption without authentication).
+  if (
+    enforce && settings.zapDomain === "" && credentials.mechanism === "CURVE"
+  ) {
+    return Promise.resolve(_allowed());
+  }
   return judge(
     settings.authenticate ?? settings.context.authenticate,
     settings.context,
@@ -144,5 +161,6 @@ export function judgeFor(
       settings.routingId ?? new Uint8Array(),
     ),
     ended,
+    enforce,
   );
 }

@@ -35,6 +35,7 @@ export interface CoreSettings {
   readonly probeRouter: boolean;
   readonly routingId: Uint8Array | undefined;
   readonly zapDomain: string;
+  readonly zapEnforceDomain: boolean;
   readonly authenticate: Authenticator | undefined;
   /** See `HelloMessageOptions` and the others: draft, on some types. */
   readonly helloMessage?: Uint8Array;

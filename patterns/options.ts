@@ -104,6 +104,15 @@ export interface SocketOptions {
   /** The ZAP domain our authenticator is told; on a NULL server, a non-empty one turns authentication on (as libzmq). */
   zapDomain?: string;
   /**
+   * ZAP as RFC 27 says, a domain always set (libzmq's draft
+   * ZMQ_ZAP_ENFORCE_DOMAIN, zeromq.js's `zapEnforceDomain`): a NULL or
+   * CURVE server with a `zapDomain` refuses its clients while nobody judges
+   * them (no authenticator, none in the context, no ZAP handler), where by
+   * default they are let in; a CURVE server without a `zapDomain` asks
+   * nobody, as libzmq's (encryption without authentication). Default false.
+   */
+  zapEnforceDomain?: boolean;
+  /**
    * Judges our clients (as a server: PLAIN, CURVE, or NULL with a
    * `zapDomain`); default: the context's, then a ZAP handler bound to
    * `inproc://zeromq.zap.01`. With none, CURVE and NULL clients are all

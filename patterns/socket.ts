@@ -197,6 +197,8 @@ export abstract class Socket<M extends Message = Message>
   set zapDomain(value: string) {
     this.#options.zapDomain = checkZapDomain(value);
   }
+  /** See {@linkcode SocketOptions.zapEnforceDomain}; applies to new connections. */
+  zapEnforceDomain: boolean;
   /** See {@linkcode SocketOptions.authenticate}. */
   authenticate: Authenticator | undefined;
   /** See {@linkcode SocketOptions.maxConnections}; applies to new peers. */
@@ -236,6 +238,7 @@ export abstract class Socket<M extends Message = Message>
     const resolved = this.#options = resolveOptions(type, options);
     this.conflate = resolved.conflate;
     this.authenticate = resolved.authenticate;
+    this.zapEnforceDomain = options.zapEnforceDomain ?? false;
     this.tls = resolveTls(options);
     this.metadata = resolveMetadata(options);
     this.multicast = resolveMulticast(options);
@@ -433,18 +436,12 @@ export abstract class Socket<M extends Message = Message>
    * read (also in the `closed` event).
    */
   close(): Promise<CloseSummary> {
-    this.#closing ??= this.#close();
-    return this.#closing;
+    return this.#closing ??= shutdown(this.#core, this.#endpoints, this.linger)
+      .finally(() => contextMembers(this.context).delete(this));
   }
 
   /** Closes the socket, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
-  }
-
-  async #close(): Promise<CloseSummary> {
-    const summary = await shutdown(this.#core, this.#endpoints, this.linger);
-    contextMembers(this.context).delete(this);
-    return summary;
   }
 }
