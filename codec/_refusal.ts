@@ -46,8 +46,9 @@ export function unexpectedCommand(
  * code. A temporary failure (300, "try later") says nothing and ends
  * nothing, as libzmq's mechanisms then wait: the handshake's deadline
  * (handshakeInterval) ends it, so the client tries again that much later,
- * not every reconnect interval with a verdict asked each time. One that
- * says `hangUp` ends the connection without an ERROR. `encode` writes the
+ * not every reconnect interval with a verdict asked each time; so does one
+ * that says `stall`. One that says `hangUp` ends the connection without an
+ * ERROR. `encode` writes the
  * ERROR (PLAIN's is libzmq's own: {@linkcode libzmqPlainError}).
  */
 export function refusal(
@@ -60,11 +61,11 @@ export function refusal(
     `the ${who} was refused (${verdict.statusCode}${
       verdict.statusText ? `: ${verdict.statusText}` : ""
     })`,
-    // A hang-up (no authenticator, a malformed ZAP reply) is no ZAP status,
-    // as libzmq reports no code for it.
-    verdict.hangUp ? undefined : verdict.statusCode,
+    // A hang-up (no authenticator, a malformed ZAP reply) or a stall is no
+    // ZAP status, as libzmq reports no code for it.
+    verdict.hangUp || verdict.stall ? undefined : verdict.statusCode,
   );
-  if (verdict.statusCode === 300 && !verdict.hangUp) {
+  if ((verdict.statusCode === 300 || verdict.stall) && !verdict.hangUp) {
     return { send: [], refused: error };
   }
   return {

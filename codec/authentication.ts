@@ -35,4 +35,10 @@ export interface Verdict {
    * handler is there to ask.
    */
   hangUp?: boolean;
+  /**
+   * Refuse by saying nothing until the handshake's deadline ends the
+   * connection, with no ZAP status: what libzmq's NULL server does under
+   * ZMQ_ZAP_ENFORCE_DOMAIN with no ZAP handler to ask.
+   */
+  stall?: boolean;
 }

@@ -107,14 +107,15 @@ export async function judge(
   }
   if (request.mechanism === "PLAIN" || enforceDomain) {
     // As libzmq's server with no ZAP handler: it hangs up (no ERROR), and
-    // the client tries again, to find one set by then.
+    // the client tries again, to find one set by then; its NULL server
+    // under ZMQ_ZAP_ENFORCE_DOMAIN stalls instead, until the deadline.
     return {
       statusCode: 500,
       statusText: request.mechanism === "PLAIN"
         ? "PLAIN needs an authenticator, and none is set"
         : "zapEnforceDomain is set, and no authenticator is",
       userId: "",
-      hangUp: true,
+      ...(request.mechanism === "NULL" ? { stall: true } : { hangUp: true }),
     };
   }
   return _allowed();
@@ -145,9 +146,11 @@ export function judgeFor(
 ): Promise<Verdict> {
   const enforce = settings.zapEnforceDomain;
   // As libzmq's CURVE server under ZMQ_ZAP_ENFORCE_DOMAIN: without a
-  // domain, no one is asked (encryption without authentication).
+  // domain, no ZAP (encryption without authentication). A socket's own
+  // authenticator, set on purpose, is asked all the same.
   if (
-    enforce && settings.zapDomain === "" && credentials.mechanism === "CURVE"
+    enforce && settings.zapDomain === "" && credentials.mechanism === "CURVE" &&
+    !settings.authenticate
   ) {
     return Promise.resolve(_allowed());
   }

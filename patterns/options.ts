@@ -105,11 +105,15 @@ export interface SocketOptions {
   zapDomain?: string;
   /**
    * ZAP as RFC 27 says, a domain always set (libzmq's draft
-   * ZMQ_ZAP_ENFORCE_DOMAIN, zeromq.js's `zapEnforceDomain`): a NULL or
-   * CURVE server with a `zapDomain` refuses its clients while nobody judges
-   * them (no authenticator, none in the context, no ZAP handler), where by
-   * default they are let in; a CURVE server without a `zapDomain` asks
-   * nobody, as libzmq's (encryption without authentication). Default false.
+   * ZMQ_ZAP_ENFORCE_DOMAIN, zeromq.js's `zapEnforceDomain`). While nobody
+   * judges its clients (no authenticator, none in the context, no ZAP
+   * handler), a NULL server with a `zapDomain` keeps each one waiting,
+   * unanswered, until `handshakeInterval` ends it, and a CURVE server with
+   * one hangs up on it, as libzmq's do; by default both let them in. A
+   * CURVE server without a `zapDomain` asks no ZAP handler nor its
+   * context's authenticator (encryption without authentication, as
+   * libzmq's), only an `authenticate` of its own. PLAIN is not changed
+   * (libzmq's asserts without a domain). Default false.
    */
   zapEnforceDomain?: boolean;
   /**

@@ -3,15 +3,21 @@
  * with libzmq clients.
  */
 
-import { assertEquals } from "@std/assert";
-import { Context, Pull } from "../mod.ts";
+import { assert, assertEquals } from "@std/assert";
+import { type Authenticator, Context, Pull } from "../mod.ts";
 import { CLIENT, SERVER } from "./_keys.ts";
-import { decode, timeout } from "./_helpers.ts";
+import { decode, timeout, typesUntil } from "./_helpers.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 
-/** A server alone in its context: no authenticator, no ZAP handler. */
-async function lonePull(options: ConstructorParameters<typeof Pull>[0]) {
-  const context = new Context();
+/**
+ * A server alone in its context: no ZAP handler, and no authenticator but
+ * the context's `authenticate`, if given.
+ */
+async function lonePull(
+  options: ConstructorParameters<typeof Pull>[0],
+  authenticate?: Authenticator,
+) {
+  const context = new Context({ authenticate });
   const server = new Pull({ context, ...options });
   await server.bind("tcp://127.0.0.1:0");
   return {
@@ -23,20 +29,29 @@ async function lonePull(options: ConstructorParameters<typeof Pull>[0]) {
   };
 }
 
-Deno.test("zapEnforceDomain: a NULL server with a zapDomain and nobody to judge hangs up on a libzmq client, which is let in without the option", async () => {
+Deno.test("zapEnforceDomain: a NULL server with a zapDomain and nobody to judge keeps a libzmq client waiting, unanswered, until its handshakeInterval, as libzmq's does; without the option it is let in", async () => {
   await using peer = new LibzmqPeer();
   await using enforced = await lonePull({
     zapDomain: "global",
     zapEnforceDomain: true,
+    handshakeInterval: 1000,
   });
+  const events = typesUntil(enforced.server, "disconnected");
+  const started = performance.now();
   const client = await peer.open("Push");
   await client.connect(enforced.server.lastEndpoint!);
   await client.send(["knocking"]);
-  const failed = await enforced.server.events.wait(
+  // One connection, refused once and kept until its deadline: a hang-up
+  // would have the client dial again every reconnect interval (100 ms).
+  assertEquals(await events, [
+    "listening",
+    "accepted",
     "handshake-failed",
-    timeout().signal,
-  );
-  assertEquals(failed.kind, "auth");
+    "disconnected",
+  ]);
+  // Not a wait: the least a stall takes (a hang-up takes milliseconds).
+  const kept = performance.now() - started;
+  assert(kept >= 900, `the connection ended after ${kept} ms`);
   assertEquals(enforced.server.readable, false, "nothing came through");
   await client.close();
 
@@ -51,23 +66,24 @@ Deno.test("zapEnforceDomain: a NULL server with a zapDomain and nobody to judge 
   await other.close();
 });
 
-Deno.test("zapEnforceDomain: a CURVE server without a zapDomain asks nobody, its authenticator neither; with one and nobody to judge, it hangs up", async () => {
+Deno.test("zapEnforceDomain: a CURVE server without a zapDomain asks no ZAP handler nor its context's authenticator, only its own; with a zapDomain and nobody to judge, it hangs up", async () => {
   await using peer = new LibzmqPeer();
   const curveClient = {
     curveServerKey: SERVER.publicKey,
     curvePublicKey: CLIENT.publicKey,
     curveSecretKey: CLIENT.secretKey,
   };
-  let asked = 0;
-  await using stonehouse = await lonePull({
+  const asked: string[] = [];
+  const refuse = (who: string): Authenticator => () => {
+    asked.push(who);
+    return false;
+  };
+  const curveServer = {
     curveServer: true,
     curveSecretKey: SERVER.secretKey,
     zapEnforceDomain: true,
-    authenticate: () => {
-      asked++;
-      return false;
-    },
-  });
+  };
+  await using stonehouse = await lonePull(curveServer, refuse("context"));
   const client = await peer.open("Push", curveClient);
   await client.connect(stonehouse.server.lastEndpoint!);
   await client.send(["encrypted, not judged"]);
@@ -75,14 +91,27 @@ Deno.test("zapEnforceDomain: a CURVE server without a zapDomain asks nobody, its
     (await stonehouse.server.receive(timeout())).map(decode),
     ["encrypted, not judged"],
   );
-  assertEquals(asked, 0);
+  assertEquals(asked, [], "the context's authenticator is not asked");
   await client.close();
 
+  await using own = await lonePull({
+    ...curveServer,
+    authenticate: refuse("socket"),
+  });
+  const judged = await peer.open("Push", curveClient);
+  await judged.connect(own.server.lastEndpoint!);
+  await judged.send(["knocking"]);
+  const denied = await own.server.events.wait(
+    "handshake-failed",
+    timeout().signal,
+  );
+  assertEquals([denied.kind, denied.statusCode], ["auth", 400]);
+  assertEquals(asked[0], "socket", "its own authenticator, set on purpose");
+  await judged.close();
+
   await using enforced = await lonePull({
-    curveServer: true,
-    curveSecretKey: SERVER.secretKey,
+    ...curveServer,
     zapDomain: "global",
-    zapEnforceDomain: true,
   });
   const refused = await peer.open("Push", curveClient);
   await refused.connect(enforced.server.lastEndpoint!);
@@ -91,7 +120,7 @@ Deno.test("zapEnforceDomain: a CURVE server without a zapDomain asks nobody, its
     "handshake-failed",
     timeout().signal,
   );
-  assertEquals(failed.kind, "auth");
+  assertEquals([failed.kind, failed.statusCode], ["auth", undefined]);
   assertEquals(enforced.server.readable, false, "nothing came through");
   await refused.close();
 });
