@@ -4,9 +4,10 @@
  */
 
 import { assert, assertEquals } from "@std/assert";
-import { type Authenticator, Context, Pull } from "../mod.ts";
+import { deadline } from "@std/async/deadline";
+import { type Authenticator, Context, Pull, type SocketEvent } from "../mod.ts";
 import { CLIENT, SERVER } from "./_keys.ts";
-import { decode, timeout, typesUntil } from "./_helpers.ts";
+import { decode, timeout } from "./_helpers.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 
 /**
@@ -29,6 +30,22 @@ async function lonePull(
   };
 }
 
+/** A socket's event, with when it came. */
+type Seen = { event: SocketEvent; at: number };
+
+/** A socket's events with when each came, up to the first of `type`. */
+function until(socket: Pull, type: SocketEvent["type"]): Promise<Seen[]> {
+  const collect = async () => {
+    const seen: Seen[] = [];
+    for await (const event of socket.events) {
+      seen.push({ event, at: performance.now() });
+      if (event.type === type) break;
+    }
+    return seen;
+  };
+  return deadline(collect(), 5000);
+}
+
 Deno.test("zapEnforceDomain: a NULL server with a zapDomain and nobody to judge keeps a libzmq client waiting, unanswered, until its handshakeInterval, as libzmq's does; without the option it is let in", async () => {
   await using peer = new LibzmqPeer();
   await using enforced = await lonePull({
@@ -36,22 +53,27 @@ Deno.test("zapEnforceDomain: a NULL server with a zapDomain and nobody to judge 
     zapEnforceDomain: true,
     handshakeInterval: 1000,
   });
-  const events = typesUntil(enforced.server, "disconnected");
-  const started = performance.now();
+  const events = until(enforced.server, "disconnected");
   const client = await peer.open("Push");
   await client.connect(enforced.server.lastEndpoint!);
   await client.send(["knocking"]);
   // One connection, refused once and kept until its deadline: a hang-up
   // would have the client dial again every reconnect interval (100 ms).
-  assertEquals(await events, [
+  const seen = await events;
+  assertEquals(seen.map(({ event }) => event.type), [
     "listening",
     "accepted",
     "handshake-failed",
     "disconnected",
   ]);
+  const failed = seen[2].event as Extract<
+    SocketEvent,
+    { type: "handshake-failed" }
+  >;
+  assertEquals([failed.kind, failed.statusCode], ["auth", undefined]);
   // Not a wait: the least a stall takes (a hang-up takes milliseconds).
-  const kept = performance.now() - started;
-  assert(kept >= 900, `the connection ended after ${kept} ms`);
+  const kept = seen[3].at - seen[1].at;
+  assert(kept >= 900, `the connection ended ${kept} ms after it came`);
   assertEquals(enforced.server.readable, false, "nothing came through");
   await client.close();
 
