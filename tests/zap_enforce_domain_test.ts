@@ -46,6 +46,23 @@ function until(socket: Pull, type: SocketEvent["type"]): Promise<Seen[]> {
   return deadline(collect(), 5000);
 }
 
+/**
+ * The refusal a libzmq PUSH with these options meets at `server`: it
+ * connects and sends, and our server's first handshake failure is told.
+ */
+async function refusedClient(
+  peer: LibzmqPeer,
+  server: Pull,
+  options: Record<string, unknown>,
+): Promise<Extract<SocketEvent, { type: "handshake-failed" }>> {
+  const client = await peer.open("Push", options);
+  await client.connect(server.lastEndpoint!);
+  await client.send(["knocking"]);
+  const failed = await server.events.wait("handshake-failed", timeout().signal);
+  await client.close();
+  return failed;
+}
+
 Deno.test("zapEnforceDomain: a NULL server with a zapDomain and nobody to judge keeps a libzmq client waiting, unanswered, until its handshakeInterval, as libzmq's does; without the option it is let in", async () => {
   await using peer = new LibzmqPeer();
   await using enforced = await lonePull({
@@ -120,29 +137,15 @@ Deno.test("zapEnforceDomain: a CURVE server without a zapDomain asks no ZAP hand
     ...curveServer,
     authenticate: refuse("socket"),
   });
-  const judged = await peer.open("Push", curveClient);
-  await judged.connect(own.server.lastEndpoint!);
-  await judged.send(["knocking"]);
-  const denied = await own.server.events.wait(
-    "handshake-failed",
-    timeout().signal,
-  );
+  const denied = await refusedClient(peer, own.server, curveClient);
   assertEquals([denied.kind, denied.statusCode], ["auth", 400]);
   assertEquals(asked[0], "socket", "its own authenticator, set on purpose");
-  await judged.close();
 
   await using enforced = await lonePull({
     ...curveServer,
     zapDomain: "global",
   });
-  const refused = await peer.open("Push", curveClient);
-  await refused.connect(enforced.server.lastEndpoint!);
-  await refused.send(["knocking"]);
-  const failed = await enforced.server.events.wait(
-    "handshake-failed",
-    timeout().signal,
-  );
+  const failed = await refusedClient(peer, enforced.server, curveClient);
   assertEquals([failed.kind, failed.statusCode], ["auth", undefined]);
   assertEquals(enforced.server.readable, false, "nothing came through");
-  await refused.close();
 });
