@@ -83,8 +83,9 @@ export function toVerdict(result: AuthenticationResult): Verdict {
  * Asks whoever judges clients in this socket's world: its own
  * authenticator, else its context's, else a ZAP handler bound to
  * inproc://zeromq.zap.01 in the scope (the context). With none of them,
- * libzmq's rule: CURVE and NULL clients are allowed, PLAIN ones refused,
- * and all of them with `enforceDomain` (ZMQ_ZAP_ENFORCE_DOMAIN).
+ * libzmq's rule: CURVE and NULL clients are allowed, PLAIN ones refused;
+ * with `enforceDomain` (ZMQ_ZAP_ENFORCE_DOMAIN) all are refused, NULL ones
+ * by a stall, as libzmq's NULL server stops writing.
  */
 export async function judge(
   authenticate: Authenticator | undefined,
