@@ -10,9 +10,10 @@
  *   {@linkcode DEALERS_PER_PROCESS}, each socket taking two descriptors)
  *   that connect, make one round trip each (200 at a time per process, so
  *   the listen queue never overflows into the kernel's SYN retries), a
- *   second round (all at once), then hold their connections while the
- *   server's VmRSS is read, at once and again after the peers have been
- *   idle for {@linkcode PeersOptions.idleSeconds}. Printed: RSS growth per
+ *   second round (all at once, every process starting it together), then
+ *   hold their connections while the server's VmRSS is read, at once and
+ *   again after the peers have been idle for
+ *   {@linkcode PeersOptions.idleSeconds}. Printed: RSS growth per
  *   peer over the server's RSS after bind, the time to connect all and
  *   finish the first round, the time of the second round.
  * - PUB to S SUBs (the SUBs in one libzmq process): the publisher (ours:
@@ -321,6 +322,9 @@ async function _routerRun(
     const baseline = _rss(server.process.pid);
     await Promise.all(clients.map((c) => c.say("go")));
     const first = await Promise.all(clients.map((c) => c.lines.until("first")));
+    // The second round starts in every client process at once, so the
+    // server meets all the requests together, not a process's at a time.
+    await Promise.all(clients.map((c) => c.say("again")));
     const second = await Promise.all(
       clients.map((c) => c.lines.until("second")),
     );

@@ -114,6 +114,9 @@ static void dealers(void *context, const char *endpoint, long n) {
     round_trip(sockets + i, batch, message);
   }
   printf("{\"first\":%f}\n", now_ms() - started);
+  /* Every client process starts the second round together: the server
+     meets all n requests at once, whenever each process ended its first. */
+  wait_line("again");
   started = now_ms();
   round_trip(sockets, n, message);
   printf("{\"second\":%f}\n", now_ms() - started);
