@@ -220,6 +220,23 @@ Deno.test("greetingInSteps: the signature and version once the peer's signature 
     new codec.FrameDecoder().decode(bytes).map((frame) =>
       codec.parseCommand(frame.body).name
     );
+  /** A stepped DEALER past what it sends before hearing anything. */
+  const stepped = (handshakeInterval?: number) => {
+    const connection = new codec.Connection({
+      socketType: "DEALER",
+      greetingInSteps: true,
+      handshakeInterval,
+    });
+    connection.takeOutput();
+    return connection;
+  };
+  /** One that then has the peer's greeting in two reads, split at `at`. */
+  const greeted = (at: number, handshakeInterval?: number) => {
+    const connection = stepped(handshakeInterval);
+    connection.receive(theirs.subarray(0, at), 0);
+    connection.receive(theirs.subarray(at), 0);
+    return connection;
+  };
   // Nothing until the peer's signature is in: a libzmq server sends its
   // version only once it has ours, so its signature comes alone.
   assertEquals(sent().length, 0);
@@ -246,14 +263,7 @@ Deno.test("greetingInSteps: the signature and version once the peer's signature 
   // (try later) takes a READY that comes after it for a protocol error:
   // ours waits for the peer's READY all the handshake's time (30 s with
   // none), and goes then only to a peer with no limit on it.
-  const waited = new codec.Connection({
-    socketType: "DEALER",
-    greetingInSteps: true,
-    handshakeInterval: 0,
-  });
-  waited.takeOutput();
-  waited.receive(theirs.subarray(0, 10), 0);
-  waited.receive(theirs.subarray(10), 0);
+  const waited = greeted(10, 0);
   assertEquals(concat(waited.takeOutput()), ours);
   assertEquals(waited.tick(29_999), []);
   assertEquals(concat(waited.takeOutput()).length, 0);
@@ -264,36 +274,18 @@ Deno.test("greetingInSteps: the signature and version once the peer's signature 
   // kind: Kzmq's server does so, and waits for our READY, which goes after
   // 20 ms; a hold never outlasts the handshake's time, at whose end nothing
   // more goes (an application writes out what is left after an error).
-  const kzmq = new codec.Connection({
-    socketType: "DEALER",
-    greetingInSteps: true,
-  });
-  kzmq.takeOutput();
-  kzmq.receive(theirs.subarray(0, 11), 0);
-  kzmq.receive(theirs.subarray(11), 0);
+  const kzmq = greeted(11);
   kzmq.takeOutput();
   kzmq.tick(20);
   assertEquals(commands(concat(kzmq.takeOutput())), ["READY"]);
-  const late = new codec.Connection({
-    socketType: "DEALER",
-    greetingInSteps: true,
-    handshakeInterval: 100,
-  });
-  late.takeOutput();
-  late.receive(theirs.subarray(0, 10), 0);
-  late.receive(theirs.subarray(10), 0);
+  const late = greeted(10, 100);
   late.takeOutput();
   assertEquals(late.tick(100).map((event) => event.type), ["error"]);
   assertEquals(concat(late.takeOutput()).length, 0);
 
   // A handshake shorter than 80 ms holds each for a quarter of it (here
   // the READY to a peer whose signature and version came at once).
-  const brief = new codec.Connection({
-    socketType: "DEALER",
-    greetingInSteps: true,
-    handshakeInterval: 10,
-  });
-  brief.takeOutput();
+  const brief = stepped(10);
   brief.receive(theirs.subarray(0, 11), 0);
   assertEquals(brief.deadline, 2.5);
   brief.tick(2.5);
@@ -301,11 +293,7 @@ Deno.test("greetingInSteps: the signature and version once the peer's signature 
   assertEquals(brief.deadline, 5.5);
 
   // Our rest goes once 20 ms have passed, to a peer that waits for it.
-  const stalled = new codec.Connection({
-    socketType: "DEALER",
-    greetingInSteps: true,
-  });
-  stalled.takeOutput();
+  const stalled = stepped();
   stalled.receive(theirs.subarray(0, 11), 0);
   stalled.takeOutput();
   stalled.tick(20);
