@@ -10,7 +10,8 @@ import { ProtocolError } from "./errors.ts";
 /** The frames of the message being received. */
 export class MessageAssembler {
   readonly #maxSize: number;
-  #frames: Uint8Array[] = [];
+  /** Made at a message's first frame of more: none while idle. */
+  #frames: Uint8Array[] | undefined;
 
   /**
    * @param maxSize The largest frame accepted, in bytes; -1 for no limit.
@@ -35,23 +36,19 @@ export class MessageAssembler {
       );
     }
     if (more) {
-      this.#frames.push(body);
+      (this.#frames ??= []).push(body);
       return undefined;
     }
-    let frames: Uint8Array[];
+    const frames = this.#frames;
     // A single-frame message, the common case, allocates one array only.
-    if (this.#frames.length === 0) {
-      frames = [body];
-    } else {
-      frames = this.#frames;
-      frames.push(body);
-      this.#frames = [];
-    }
+    if (!frames) return [body];
+    frames.push(body);
+    this.#frames = undefined;
     return frames;
   }
 
   /** Drops the frames of a message the connection will never finish. */
   clear(): void {
-    this.#frames = [];
+    this.#frames = undefined;
   }
 }

@@ -82,6 +82,11 @@ export interface FrameOutput {
   take(): Uint8Array[];
 }
 
+/** A batch's list of buffers while it holds none. */
+const NO_BUFFERS: Uint8Array<ArrayBuffer>[] = Object.freeze(
+  [],
+) as unknown as Uint8Array<ArrayBuffer>[];
+
 /**
  * Bytes to write, in order: small writes are copied into a shared buffer
  * (many frames, one write), large bodies appended by reference between
@@ -108,12 +113,15 @@ export class WriteBatch {
   /** Where takes join what they hold (see take), kept while busy. */
   #joined: Uint8Array<ArrayBuffer> | undefined;
   readonly #reuse: boolean;
+  // The three lists are the shared empty one (frozen: a push would
+  // throw) until they hold a buffer, and again once they are emptied: an
+  // idle connection holds no arrays, as thousands of peers each have one.
   /** Buffers sliced into chunks not taken yet. */
-  #queued: Uint8Array<ArrayBuffer>[] = [];
+  #queued: Uint8Array<ArrayBuffer>[] = NO_BUFFERS;
   /** Buffers sliced into the chunks of the last take, maybe being written. */
-  #taken: Uint8Array<ArrayBuffer>[] = [];
+  #taken: Uint8Array<ArrayBuffer>[] = NO_BUFFERS;
   /** Buffers free to fill again. */
-  #spare: Uint8Array<ArrayBuffer>[] = [];
+  #spare: Uint8Array<ArrayBuffer>[] = NO_BUFFERS;
 
   /** @param reuse Whether taken chunks are written by the next `take`. */
   constructor(reuse = false) {
@@ -179,7 +187,7 @@ export class WriteBatch {
       this.#reuse && !this.#queued.includes(buffer) &&
       !this.#taken.includes(buffer) && this.#spare.length < MAX_SPARES
     ) {
-      this.#spare.push(buffer);
+      this.#spared(buffer);
     }
   }
 
@@ -217,11 +225,11 @@ export class WriteBatch {
         buffer !== this.#buffer && !this.#queued.includes(buffer) &&
         this.#spare.length < MAX_SPARES
       ) {
-        this.#spare.push(buffer);
+        this.#spared(buffer);
       }
     }
     this.#taken = this.#queued;
-    this.#queued = [];
+    this.#queued = NO_BUFFERS;
     // Deno writes one buffer a call: a body by reference costs a write, and
     // its header another. Two or more in one take (a stream of large
     // messages) go out joined in one buffer, one write (64 KiB messages:
@@ -258,8 +266,8 @@ export class WriteBatch {
     const buffer = this.#buffer;
     const taken = this.#taken;
     const spare = this.#spare;
-    if (taken.length > 0) this.#taken = [];
-    if (spare.length > 0) this.#spare = [];
+    if (taken.length > 0) this.#taken = NO_BUFFERS;
+    if (spare.length > 0) this.#spare = NO_BUFFERS;
     if (!this.#reuse && buffer.length <= SMALL_BATCH_SIZE) return;
     this.#buffer = NO_BUFFER;
     this.#start = 0;
@@ -278,13 +286,20 @@ export class WriteBatch {
       this.#chunks.push(this.#buffer.subarray(this.#start, this.#end));
       this.#start = this.#end;
       if (this.#reuse && this.#queued.at(-1) !== this.#buffer) {
+        if (this.#queued === NO_BUFFERS) this.#queued = [];
         this.#queued.push(this.#buffer);
       }
     }
   }
 
+  #spared(buffer: Uint8Array<ArrayBuffer>): void {
+    if (this.#spare === NO_BUFFERS) this.#spare = [];
+    this.#spare.push(buffer);
+  }
+
   /** A spare buffer of `bytes` or more; smaller spares are dropped. */
   #spareBuffer(bytes: number): Uint8Array<ArrayBuffer> | undefined {
+    if (this.#spare.length === 0) return undefined;
     let buffer = this.#spare.pop();
     while (buffer && buffer.length < bytes) buffer = this.#spare.pop();
     return buffer;

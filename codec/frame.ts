@@ -107,6 +107,8 @@ export interface FrameDecoderOptions {
 const COMMAND_ALLOWANCE = 64 * 1024;
 const DIRECT_MIN = 32 * 1024;
 const DIRECT_MAX = 4 * 1024 * 1024;
+/** A decoder's pieces while it holds none (frozen: a push would throw). */
+const _NO_PARTS: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
 
 /**
  * An incremental frame decoder: feed it chunks of any size, get whole frames.
@@ -135,7 +137,8 @@ export class FrameDecoder {
   #headerLength = 0;
   #flags = 0;
   #size = -1;
-  #parts: Uint8Array[] = [];
+  /** The pieces of a frame split across reads: none held while idle. */
+  #parts: Uint8Array[] = _NO_PARTS;
   #received = 0;
   #direct: Uint8Array | undefined;
   /** The frame in progress is larger than memory could hold at once. */
@@ -267,6 +270,7 @@ export class FrameDecoder {
           `the peer sent a frame of ${this.#size} bytes, more than memory holds`,
         );
       }
+      if (this.#parts === _NO_PARTS) this.#parts = [];
       this.#parts.push(chunk.subarray(position, position + take));
       this.#received += take;
       position += take;
@@ -314,7 +318,7 @@ export class FrameDecoder {
         body.set(part, offset);
         offset += part.length;
       }
-      this.#parts = [];
+      this.#parts = _NO_PARTS;
       this.#direct = body;
     }
     return this.#direct.subarray(this.#received);
@@ -362,7 +366,7 @@ export class FrameDecoder {
         offset += part.length;
       }
     }
-    this.#parts = [];
+    this.#parts = _NO_PARTS;
     this.#received = 0;
     this.#unallocatable = false;
     return body;

@@ -70,8 +70,6 @@ export class Pipe {
   readonly outbound: Queue<Message> = new Queue();
   /** Messages received and not yet read. */
   readonly inbound: Queue<Message> = new Queue();
-  /** Control actions to write before messages: a new link's subscriptions. */
-  readonly control: Queue<_Control> = new Queue();
   /** Where the pipe is in its life. */
   state: PipeState = "new";
   /**
@@ -124,7 +122,13 @@ export class Pipe {
    * subscriptions, as libzmq's go down its pipe with the data), each after
    * the message it followed: due once `after` messages have been taken.
    */
-  readonly #inLine: Queue<{ after: number; action: _Control }> = new Queue();
+  #inLine: Queue<{ after: number; action: _Control }> | undefined;
+  /**
+   * Control actions to write before messages: a new link's subscriptions.
+   * This queue and the one in line are made at first use: most pipes never
+   * hold an action, and thousands of peers each have a pipe.
+   */
+  #control: Queue<_Control> | undefined;
   /** Messages taken off the outbound queue while in-line actions wait. */
   #taken = 0;
 
@@ -214,30 +218,40 @@ export class Pipe {
    * before its next send (a subscription, then the PUB's next message).
    */
   writeControl(action: _Control): void {
-    this.control.push(action);
+    (this.#control ??= new Queue()).push(action);
     this.link?.wake();
     this.link?.deliverNow?.();
   }
 
   /** Queues a control action after the messages queued, and wakes the link. */
   writeInLine(action: _Control): void {
-    if (this.outbound.length === 0 && this.#inLine.length === 0) {
+    if (this.outbound.length === 0 && this.inLineLength === 0) {
       return this.writeControl(action);
     }
     const after = this.#taken + this.outbound.length;
-    this.#inLine.push({ after, action });
+    (this.#inLine ??= new Queue()).push({ after, action });
     this.link?.wake();
     this.link?.deliverNow?.();
   }
 
+  /** How many control actions wait to go before any message. */
+  get controlLength(): number {
+    return this.#control?.length ?? 0;
+  }
+
+  /** The first of the control actions to go before any message. */
+  get firstControl(): _Control | undefined {
+    return this.#control?.peek();
+  }
+
   /** How many control actions wait in line with the messages. */
   get inLineLength(): number {
-    return this.#inLine.length;
+    return this.#inLine?.length ?? 0;
   }
 
   /** Whether control actions wait to be written. */
   get controlPending(): boolean {
-    return this.control.length > 0 || this.#inLine.length > 0;
+    return this.controlLength > 0 || this.inLineLength > 0;
   }
 
   /**
@@ -247,20 +261,27 @@ export class Pipe {
    * round trip's path, a call shorter.
    */
   writeWithControl(writer: MessageWriter, batchBytes: number): void {
-    const control = this.control;
-    while (control.length > 0) control.shift()!(writer);
+    // Read afresh each time: an action may make the queues.
+    for (
+      let control = this.#control;
+      control?.length;
+      control = this.#control
+    ) {
+      control.shift()!(writer);
+    }
     const outbound = this.outbound;
-    const inLine = this.#inLine;
     for (;;) {
-      while (inLine.length > 0 && inLine.peek()!.after <= this.#taken) {
+      const inLine = this.#inLine;
+      while (inLine?.length && inLine.peek()!.after <= this.#taken) {
         inLine.shift()!.action(writer);
       }
-      if (inLine.length === 0) this.#taken = 0;
+      const waiting = (inLine?.length ?? 0) > 0;
+      if (!waiting) this.#taken = 0;
       if (outbound.length === 0 || writer.pendingOutputBytes >= batchBytes) {
         return;
       }
       writer.sendMessage(outbound.shift()!);
-      if (inLine.length > 0) this.#taken++;
+      if (waiting) this.#taken++;
     }
   }
 
@@ -272,7 +293,7 @@ export class Pipe {
    */
   dropOutbound(): number {
     const dropped = this.outbound.clear().length;
-    if (this.#inLine.length > 0) this.#taken += dropped;
+    if (this.inLineLength > 0) this.#taken += dropped;
     return dropped;
   }
 
@@ -282,8 +303,8 @@ export class Pipe {
    * SUB's snapshot replaces those it no longer needs).
    */
   dropControl(): void {
-    this.control.clear();
-    this.#inLine.clear();
+    this.#control = undefined;
+    this.#inLine = undefined;
     this.#taken = 0;
   }
 }

@@ -7,10 +7,14 @@
 
 /**
  * Generates routing ids as libzmq does: 5 bytes, a zero and then a 32-bit
- * counter, which starts at random and wraps.
+ * counter, which starts at random and wraps. Each is a view into a block
+ * shared by the next ones: a buffer of its own cost about 200 bytes more
+ * and a microsecond, for each of thousands of peers.
  */
 export class RoutingIdGenerator {
   #next = (Math.random() * 0x1_0000_0000) >>> 0;
+  #block = _NO_BLOCK;
+  #at = 0;
 
   /**
    * The next routing id.
@@ -20,13 +24,29 @@ export class RoutingIdGenerator {
   next(inUse?: (id: Uint8Array) => boolean): Uint8Array {
     let id: Uint8Array;
     do {
-      id = new Uint8Array(5);
-      new DataView(id.buffer).setUint32(1, this.#next);
-      this.#next = (this.#next + 1) >>> 0;
+      if (this.#at === this.#block.length) {
+        this.#block = new Uint8Array(_BLOCK_IDS * _ID_BYTES);
+        this.#at = 0;
+      }
+      id = this.#block.subarray(this.#at, this.#at += _ID_BYTES);
+      const next = this.#next;
+      id[1] = next >>> 24;
+      id[2] = (next >>> 16) & 0xff;
+      id[3] = (next >>> 8) & 0xff;
+      id[4] = next & 0xff;
+      this.#next = (next + 1) >>> 0;
     } while (inUse?.(id));
     return id;
   }
 }
+
+const _ID_BYTES = 5;
+/**
+ * Ids a block holds: a block lives while any of its ids does, so a few
+ * long-lived peers among many short-lived ones keep little.
+ */
+const _BLOCK_IDS = 64;
+const _NO_BLOCK = new Uint8Array(0);
 
 /** A routing id in hex, for an error message. */
 export function hexRoutingId(id: Uint8Array): string {

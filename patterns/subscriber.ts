@@ -203,12 +203,12 @@ class SubscriberRouting implements Routing {
    */
   #tellPublishers(topic: Uint8Array, subscribe: boolean): void {
     for (const pipe of this.#host.pipes) {
-      const queued = pipe.control.length + pipe.inLineLength;
+      const queued = pipe.controlLength + pipe.inLineLength;
       if (_idle(pipe)) {
         // Its next link is told the subscriptions as they are then: one
         // snapshot waiting covers every change meanwhile.
         const waiting = this.#snapshots.get(pipe)?.action;
-        if (queued !== 1 || pipe.control.peek() !== waiting) {
+        if (queued !== 1 || pipe.firstControl !== waiting) {
           pipe.dropControl();
           this.#queueSnapshot(pipe);
         }

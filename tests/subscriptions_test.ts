@@ -126,18 +126,18 @@ Deno.test("XSUB: with nothing else queued, subscription changes for a publisher 
   // after them wait in ours, with no message queued.
   const long = "x".repeat(60_000);
   const [pipe] = coreOf(xsub).pipes;
-  for (let i = 0; pipe.control.length === 0 && i < 1000; i++) {
+  for (let i = 0; pipe.controlLength === 0 && i < 1000; i++) {
     xsub.subscribe(`${long}${i}`);
     await new Promise((resolve) => setTimeout(resolve, 0));
   }
-  assert(pipe.control.length > 0, "the publisher never stopped reading");
+  assert(pipe.controlLength > 0, "the publisher never stopped reading");
   for (let i = 0; i < 5000; i++) {
     xsub.subscribe("t");
     xsub.unsubscribe("t");
   }
   assert(
-    pipe.control.length + pipe.inLineLength <= 1025,
-    `${pipe.control.length} queued`,
+    pipe.controlLength + pipe.inLineLength <= 1025,
+    `${pipe.controlLength} queued`,
   );
 });
 

@@ -760,8 +760,8 @@ Deno.test("SUB and XSUB: subscriptions made while the publisher is away stay bou
   const [subPipe] = coreOf(sub).pipes;
   const [xsubPipe] = coreOf(xsub).pipes;
   // libzmq's pipe would hold its high-water mark of them at most.
-  assertEquals(subPipe.control.length + subPipe.inLineLength, 1);
-  assert(xsubPipe.control.length + xsubPipe.inLineLength <= 1025);
+  assertEquals(subPipe.controlLength + subPipe.inLineLength, 1);
+  assert(xsubPipe.controlLength + xsubPipe.inLineLength <= 1025);
   await xsub.send("end", timeout());
   const xpub = await peer.open("XPublisher");
   await xpub.bind(endpoint);

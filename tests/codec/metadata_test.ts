@@ -1,0 +1,59 @@
+import { assert, assertEquals, assertStrictEquals } from "@std/assert";
+import * as codec from "../../codec/mod.ts";
+import { expectEvent } from "./_helpers.ts";
+
+const encode = (entries: [string, string][]) =>
+  codec.encodeMetadata(new codec.Metadata(entries));
+
+Deno.test("metadata: the same small properties parse to one shared object, so thousands of like peers keep one", () => {
+  const bytes = encode([["Socket-Type", "DEALER"], ["Identity", ""]]);
+  const first = codec.parseMetadata(bytes);
+  // Met again in another buffer (each peer's READY is read into its own).
+  const readBuffer = new Uint8Array(300);
+  readBuffer.set(bytes, 17);
+  const again = codec.parseMetadata(readBuffer.subarray(17, 17 + bytes.length));
+  assertStrictEquals(again, first);
+  readBuffer.fill(0);
+  assertEquals(again.getString("socket-type"), "DEALER");
+  const other = codec.parseMetadata(encode([["Socket-Type", "REQ"]]));
+  assert(other !== first);
+  assertEquals(other.getString("Socket-Type"), "REQ");
+});
+
+Deno.test("metadata: long properties are parsed afresh each time, and a full cache starts over with every value still right", () => {
+  const long = encode([["Socket-Type", "DEALER"], ["X-Long", "x".repeat(300)]]);
+  const a = codec.parseMetadata(long);
+  const b = codec.parseMetadata(long);
+  assert(a !== b, "metadata over 256 bytes shared");
+  assertEquals(b.getString("x-long"), "x".repeat(300));
+  // Peers that each announce an Identity: more than the cache holds.
+  const parsed = Array.from(
+    { length: 200 },
+    (_, i) => codec.parseMetadata(encode([["Identity", `peer-${i}`]])),
+  );
+  parsed.forEach((metadata, i) =>
+    assertEquals(metadata.getString("identity"), `peer-${i}`)
+  );
+  const last = encode([["Identity", "peer-199"]]);
+  assertStrictEquals(codec.parseMetadata(last), parsed[199]);
+});
+
+Deno.test("metadata: two servers' connections from like clients share the clients' metadata object", () => {
+  const peers = [0, 1].map(() => {
+    const client = new codec.Connection({ socketType: "DEALER" });
+    const server = new codec.Connection({
+      socketType: "ROUTER",
+    });
+    const events = [client, server, client, server].flatMap((from) => {
+      const to = from === client ? server : client;
+      return from.takeOutput().flatMap((chunk) => to.receive(chunk.slice()));
+    });
+    const ready = events.filter((event) =>
+      event.type === "ready" && event.peer.socketType === "DEALER"
+    );
+    assertEquals(ready.length, 1);
+    return expectEvent(ready[0], "ready").peer;
+  });
+  assertStrictEquals(peers[0].metadata, peers[1].metadata);
+  assertEquals(peers[1].metadata.getString("Socket-Type"), "DEALER");
+});

@@ -1,0 +1,34 @@
+import { assert, assertEquals, assertStrictEquals } from "@std/assert";
+import { RoutingIdGenerator } from "../../patterns/_routing_id.ts";
+
+const counter = (id: Uint8Array) =>
+  new DataView(id.buffer, id.byteOffset, id.byteLength).getUint32(1);
+
+Deno.test("routing ids: libzmq's 5 bytes, a zero then a counter, 64 to a shared block rather than a buffer each", () => {
+  const ids = new RoutingIdGenerator();
+  const made = Array.from({ length: 130 }, () => ids.next());
+  for (const [i, id] of made.entries()) {
+    assertEquals(id.length, 5);
+    assertEquals(id[0], 0);
+    if (i > 0) assertEquals(counter(id), (counter(made[i - 1]) + 1) >>> 0);
+  }
+  for (let i = 1; i < 64; i++) {
+    assertStrictEquals(made[i].buffer, made[0].buffer);
+  }
+  assertEquals(made[0].buffer.byteLength, 64 * 5);
+  assert(made[64].buffer !== made[0].buffer, "a block of more than 64");
+  assertStrictEquals(made[129].buffer, made[128].buffer);
+  // Writing over the block's later ids does not reach an earlier one.
+  made[1].fill(0xff);
+  assertEquals(made[0][0], 0);
+  assertEquals(counter(made[2]), (counter(made[0]) + 2) >>> 0);
+});
+
+Deno.test("routing ids: ids in use are skipped", () => {
+  const ids = new RoutingIdGenerator();
+  const taken = new Set<number>();
+  const first = ids.next();
+  for (let n = 1; n <= 70; n++) taken.add((counter(first) + n) >>> 0);
+  const next = ids.next((id) => taken.has(counter(id)));
+  assertEquals(counter(next), (counter(first) + 71) >>> 0);
+});
