@@ -437,7 +437,7 @@ export class Handshake {
       type: "ready",
       peer: {
         socketType,
-        routingId: identity?.length ? identity.slice() : undefined,
+        routingId: identity?.length ? identity : undefined,
         minor: this.#peerMinor,
         metadata,
         userId: this.#verdict?.userId,

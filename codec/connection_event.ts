@@ -17,7 +17,10 @@ export interface PeerInfo {
   routingId?: Uint8Array;
   /** ZMTP minor version the peer speaks: 0 or 1. */
   minor: number;
-  /** All the peer's properties. */
+  /**
+   * All the peer's properties: the same object for peers that sent the
+   * same (small) properties, so key nothing per peer by it.
+   */
   metadata: Metadata;
   /** Who the authenticator said the peer is (PLAIN, CURVE, or NULL with ZAP). */
   userId?: string;

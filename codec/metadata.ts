@@ -61,14 +61,20 @@ export class Metadata implements Iterable<[string, Uint8Array]> {
    * The value of a property, or `undefined`.
    *
    * @param name The property's name, in any case.
-   * @returns The raw value.
+   * @returns The raw value: for a peer's metadata, a copy of its own (the
+   * bytes received may be shared by every peer that sent the same).
    */
   get(name: string): Uint8Array | undefined {
+    return this.#wire ? this.#view(name)?.slice() : this.#view(name);
+  }
+
+  /** The value, as kept: a view into the wire form, for a peer's. */
+  #view(name: string): Uint8Array | undefined {
     const wanted = name.toLowerCase();
     // A peer's metadata is read this way during every handshake: its wire
     // form is searched without making a string or a view per property.
     if (this.#wire) return _wireValue(this.#wire, wanted);
-    for (const [key, value] of this) {
+    for (const [key, value] of this.#entries!) {
       if (key.toLowerCase() === wanted) return value;
     }
     return undefined;
@@ -81,7 +87,7 @@ export class Metadata implements Iterable<[string, Uint8Array]> {
    * @returns The decoded value.
    */
   getString(name: string): string | undefined {
-    const value = this.get(name);
+    const value = this.#view(name);
     return value === undefined ? undefined : utf8Text(value);
   }
 
@@ -154,7 +160,7 @@ export function encodeMetadata(metadata: Metadata): Uint8Array {
  * @returns The properties; values are views into one copy of `bytes`, so
  * that keeping them keeps no larger buffer `bytes` may be a view of. Small
  * metadata met before (every peer of one kind sends the same) is that of
- * the last time, the same object: read its values, never write them.
+ * the last time, the same object, whose values are read as copies.
  * @throws {ProtocolError} If a length runs past the end.
  */
 export function parseMetadata(bytes: Uint8Array): Metadata {
@@ -267,7 +273,7 @@ function* _wireEntries(wire: Uint8Array): Generator<[string, Uint8Array]> {
     offset += 1 + nameLength;
     const valueLength = _readLength(wire, offset);
     offset += 4;
-    yield [name, wire.subarray(offset, offset + valueLength)];
+    yield [name, wire.slice(offset, offset + valueLength)];
     offset += valueLength;
   }
 }

@@ -15,6 +15,10 @@ Deno.test("metadata: the same small properties parse to one shared object, so th
   assertStrictEquals(again, first);
   readBuffer.fill(0);
   assertEquals(again.getString("socket-type"), "DEALER");
+  // Values come out as copies: a peer's cannot be changed for the others.
+  first.get("Socket-Type")!.fill(0x41);
+  [...first][0][1].fill(0x41);
+  assertEquals(again.getString("Socket-Type"), "DEALER");
   const other = codec.parseMetadata(encode([["Socket-Type", "REQ"]]));
   assert(other !== first);
   assertEquals(other.getString("Socket-Type"), "REQ");
@@ -36,6 +40,9 @@ Deno.test("metadata: long properties are parsed afresh each time, and a full cac
   );
   const last = encode([["Identity", "peer-199"]]);
   assertStrictEquals(codec.parseMetadata(last), parsed[199]);
+  // The cache holds 64: one parsed 64 others ago was let go.
+  const early = encode([["Identity", "peer-100"]]);
+  assert(codec.parseMetadata(early) !== parsed[100], "the cache only grows");
 });
 
 Deno.test("metadata: two servers' connections from like clients share the clients' metadata object", () => {
