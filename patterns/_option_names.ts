@@ -143,7 +143,16 @@ export function checkOptionNames(socketClass: object, options: object): void {
  * @throws {ZmqError} `EINVAL` for anything else.
  */
 export function checkFlag(name: string, value: unknown): boolean {
-  if (value === undefined) return false;
+  return value === undefined ? false : checkSwitch(name, value);
+}
+
+/**
+ * A boolean option assigned to a socket: only `true` or `false`, not even
+ * `undefined` (a setting read from nowhere), as zeromq.js's setters.
+ *
+ * @throws {ZmqError} `EINVAL` for anything else.
+ */
+export function checkSwitch(name: string, value: unknown): boolean {
   if (typeof value !== "boolean") {
     throw new ZmqError("EINVAL", `${name} is true or false`);
   }

@@ -12,7 +12,7 @@ import { checkMulticast, MULTICAST_DEFAULTS } from "../transport/epgm.ts";
 import type { Authenticator } from "./authentication.ts";
 import type { ConnectOptions, SocketOptions } from "./options.ts";
 import { asBytes } from "./_as_bytes.ts";
-import { checkFlag } from "./_option_names.ts";
+import { checkFlag, checkSwitch } from "./_option_names.ts";
 
 /** The options a socket keeps as properties, resolved to their defaults. */
 export interface ResolvedOptions {
@@ -34,6 +34,7 @@ export interface ResolvedOptions {
   conflate: boolean;
   probeRouter: boolean;
   zapDomain: string;
+  zapEnforceDomain: boolean;
   authenticate: Authenticator | undefined;
   maxConnections: number;
 }
@@ -79,6 +80,7 @@ export function resolveOptions(
     conflate: checkFlag("conflate", options.conflate),
     probeRouter: checkFlag("probeRouter", options.probeRouter),
     zapDomain: checkZapDomain(options.zapDomain ?? ""),
+    zapEnforceDomain: checkFlag("zapEnforceDomain", options.zapEnforceDomain),
     authenticate: options.authenticate,
     maxConnections: options.maxConnections ?? -1,
   };
@@ -155,18 +157,18 @@ export function checkOption(name: NumericOption, given: unknown): number {
 }
 
 /**
- * Sets `immediate` or `probeRouter`, checked as at construction: a boolean,
- * and `probeRouter` only on the types that probe.
+ * Sets `immediate`, `probeRouter` or `zapEnforceDomain`, checked as at
+ * construction: a boolean, and `probeRouter` only on the types that probe.
  *
  * @throws {ZmqError} `EINVAL` otherwise, the option unchanged.
  */
 export function setFlag(
   options: ResolvedOptions,
-  name: "immediate" | "probeRouter",
+  name: "immediate" | "probeRouter" | "zapEnforceDomain",
   value: unknown,
   type: SocketType,
 ): void {
-  const flag = checkFlag(name, value);
+  const flag = checkSwitch(name, value);
   if (name === "probeRouter" && flag) _checkProbing(type);
   options[name] = flag;
 }

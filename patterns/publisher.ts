@@ -10,7 +10,7 @@ import { Socket } from "./socket.ts";
 import { FanOut } from "./_fan_out.ts";
 import type { Pipe } from "./_pipe.ts";
 import { combine, defineRouting } from "./_routing.ts";
-import { defineOptionNames } from "./_option_names.ts";
+import { checkSwitch, defineOptionNames } from "./_option_names.ts";
 
 /** Options of a {@linkcode Publisher}, with libzmq's meaning. */
 export interface PublisherOptions extends SocketOptions {
@@ -39,10 +39,22 @@ export interface PublisherOptions extends SocketOptions {
 export class Publisher extends Socket {
   /** The ZMTP socket type a subclass announces (XPUB for {@linkcode XPublisher}). */
   static readonly socketType: SocketType = "PUB";
+  #invertMatching = false;
   /** See {@linkcode PublisherOptions.invertMatching}. */
-  invertMatching: boolean;
+  get invertMatching(): boolean {
+    return this.#invertMatching;
+  }
+  set invertMatching(on: boolean) {
+    this.#invertMatching = checkSwitch("invertMatching", on);
+  }
+  #xpubNoDrop = false;
   /** See {@linkcode PublisherOptions.xpubNoDrop}. */
-  xpubNoDrop: boolean;
+  get xpubNoDrop(): boolean {
+    return this.#xpubNoDrop;
+  }
+  set xpubNoDrop(on: boolean) {
+    this.#xpubNoDrop = checkSwitch("xpubNoDrop", on);
+  }
 
   /**
    * Makes a PUB socket.

@@ -12,7 +12,7 @@ import { FairQueue } from "./_fair_queue.ts";
 import { LoadBalancer } from "./_load_balancer.ts";
 import type { Pipe } from "./_pipe.ts";
 import { defineRouting, type Routing, type RoutingHost } from "./_routing.ts";
-import { defineOptionNames } from "./_option_names.ts";
+import { checkSwitch, defineOptionNames } from "./_option_names.ts";
 
 const _DELIMITER = new Uint8Array(0);
 
@@ -57,10 +57,22 @@ export interface RequestOptions extends SocketOptions {
  * ```
  */
 export class Request extends Socket {
+  #requestRelaxed = false;
   /** See {@linkcode RequestOptions.requestRelaxed}. */
-  requestRelaxed: boolean;
+  get requestRelaxed(): boolean {
+    return this.#requestRelaxed;
+  }
+  set requestRelaxed(on: boolean) {
+    this.#requestRelaxed = checkSwitch("requestRelaxed", on);
+  }
+  #requestCorrelate = false;
   /** See {@linkcode RequestOptions.requestCorrelate}. */
-  requestCorrelate: boolean;
+  get requestCorrelate(): boolean {
+    return this.#requestCorrelate;
+  }
+  set requestCorrelate(on: boolean) {
+    this.#requestCorrelate = checkSwitch("requestCorrelate", on);
+  }
 
   /**
    * Makes a REQ socket.

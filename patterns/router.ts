@@ -14,7 +14,7 @@ import { Socket } from "./socket.ts";
 import { Addressed } from "./_addressed.ts";
 import { coreOf } from "./_core.ts";
 import { defineRouting } from "./_routing.ts";
-import { defineOptionNames } from "./_option_names.ts";
+import { checkSwitch, defineOptionNames } from "./_option_names.ts";
 import { peerMessage } from "./_peer_messages.ts";
 
 /** Options of a {@linkcode Router}. */
@@ -58,10 +58,22 @@ export interface RouterOptions
 export class Router extends Socket {
   #hello: Uint8Array | undefined;
   #disconnect: Uint8Array | undefined;
+  #routerMandatory = false;
   /** See {@linkcode RouterOptions.routerMandatory}. */
-  routerMandatory: boolean;
+  get routerMandatory(): boolean {
+    return this.#routerMandatory;
+  }
+  set routerMandatory(on: boolean) {
+    this.#routerMandatory = checkSwitch("routerMandatory", on);
+  }
+  #routerHandover = false;
   /** See {@linkcode RouterOptions.routerHandover}. */
-  routerHandover: boolean;
+  get routerHandover(): boolean {
+    return this.#routerHandover;
+  }
+  set routerHandover(on: boolean) {
+    this.#routerHandover = checkSwitch("routerHandover", on);
+  }
 
   /**
    * Makes a ROUTER socket.

@@ -1,7 +1,6 @@
 /**
- * The socket: what every socket type shares — endpoints, options as
- * properties, the async send/receive API, iteration and close. The type's
- * routing does the rest.
+ * The socket every type shares: endpoints, options as properties, the async
+ * send/receive API, iteration and close; the type's routing does the rest.
  *
  * @module
  */
@@ -198,7 +197,12 @@ export abstract class Socket<M extends Message = Message>
     this.#options.zapDomain = checkZapDomain(value);
   }
   /** See {@linkcode SocketOptions.zapEnforceDomain}; applies to new connections. */
-  zapEnforceDomain: boolean;
+  get zapEnforceDomain(): boolean {
+    return this.#options.zapEnforceDomain;
+  }
+  set zapEnforceDomain(value: boolean) {
+    setFlag(this.#options, "zapEnforceDomain", value, this.type);
+  }
   /** See {@linkcode SocketOptions.authenticate}. */
   authenticate: Authenticator | undefined;
   /** See {@linkcode SocketOptions.maxConnections}; applies to new peers. */
@@ -238,7 +242,6 @@ export abstract class Socket<M extends Message = Message>
     const resolved = this.#options = resolveOptions(type, options);
     this.conflate = resolved.conflate;
     this.authenticate = resolved.authenticate;
-    this.zapEnforceDomain = options.zapEnforceDomain ?? false;
     this.tls = resolveTls(options);
     this.metadata = resolveMetadata(options);
     this.multicast = resolveMulticast(options);

@@ -10,7 +10,7 @@ import { Socket } from "./socket.ts";
 import { closedError, coreOf } from "./_core.ts";
 import { RawAddressed } from "./_raw_addressed.ts";
 import { defineRouting } from "./_routing.ts";
-import { defineOptionNames } from "./_option_names.ts";
+import { checkSwitch, defineOptionNames } from "./_option_names.ts";
 import { asBytes } from "./_as_bytes.ts";
 
 /** Options of a {@linkcode Stream}. */
@@ -63,8 +63,14 @@ export interface StreamOptions extends SocketOptions {
  * ```
  */
 export class Stream extends Socket {
+  #streamNotify = false;
   /** See {@linkcode StreamOptions.streamNotify}. */
-  streamNotify: boolean;
+  get streamNotify(): boolean {
+    return this.#streamNotify;
+  }
+  set streamNotify(on: boolean) {
+    this.#streamNotify = checkSwitch("streamNotify", on);
+  }
 
   /**
    * Makes a STREAM socket.

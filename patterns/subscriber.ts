@@ -18,7 +18,7 @@ import { FanOut } from "./_fan_out.ts";
 import type { Pipe } from "./_pipe.ts";
 import { defineRouting, type Routing, type RoutingHost } from "./_routing.ts";
 import { SubscriptionTrie } from "./_subscription_trie.ts";
-import { defineOptionNames } from "./_option_names.ts";
+import { checkSwitch, defineOptionNames } from "./_option_names.ts";
 import { asBytes } from "./_as_bytes.ts";
 
 /** Options of a {@linkcode Subscriber}, with libzmq's meaning. */
@@ -49,8 +49,14 @@ export interface SubscriberOptions extends SocketOptions {
 export class Subscriber extends Socket {
   /** The ZMTP socket type a subclass announces (XSUB for {@linkcode XSubscriber}). */
   static readonly socketType: SocketType = "SUB";
+  #invertMatching = false;
   /** See {@linkcode SubscriberOptions.invertMatching}. */
-  invertMatching: boolean;
+  get invertMatching(): boolean {
+    return this.#invertMatching;
+  }
+  set invertMatching(on: boolean) {
+    this.#invertMatching = checkSwitch("invertMatching", on);
+  }
 
   /**
    * Makes a SUB socket.

@@ -15,7 +15,7 @@ import { FanOut } from "./_fan_out.ts";
 import type { Pipe } from "./_pipe.ts";
 import { Queue } from "./_queue.ts";
 import { defineRouting, type Routing, type RoutingHost } from "./_routing.ts";
-import { checkFlag, defineOptionNames } from "./_option_names.ts";
+import { checkSwitch, defineOptionNames } from "./_option_names.ts";
 import { asBytes } from "./_as_bytes.ts";
 
 /** Options of an {@linkcode XPublisher}, with libzmq's meaning. */
@@ -61,8 +61,14 @@ export class XPublisher extends Publisher {
   /** Announced as XPUB. */
   static override readonly socketType: SocketType = "XPUB";
   #welcome: Uint8Array | undefined;
+  #xpubManual = false;
   /** See {@linkcode XPublisherOptions.xpubManual}. */
-  xpubManual: boolean;
+  get xpubManual(): boolean {
+    return this.#xpubManual;
+  }
+  set xpubManual(on: boolean) {
+    this.#xpubManual = checkSwitch("xpubManual", on);
+  }
   #everySubscription: boolean;
   #everyCancel: boolean;
 
@@ -104,7 +110,7 @@ export class XPublisher extends Publisher {
   }
 
   set xpubVerbose(on: boolean) {
-    this.#everySubscription = checkFlag("xpubVerbose", on);
+    this.#everySubscription = checkSwitch("xpubVerbose", on);
     this.#everyCancel = false;
   }
 
@@ -118,7 +124,10 @@ export class XPublisher extends Publisher {
   }
 
   set xpubVerboser(on: boolean) {
-    this.#everySubscription = this.#everyCancel = checkFlag("xpubVerboser", on);
+    this.#everySubscription = this.#everyCancel = checkSwitch(
+      "xpubVerboser",
+      on,
+    );
   }
 
   /**

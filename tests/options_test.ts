@@ -735,6 +735,46 @@ Deno.test("each type's own switches, and plainServer, curveServer and multicastL
   assertEquals([xpub.xpubVerbose, xpub.xpubVerboser], [true, true]);
 });
 
+Deno.test("switches assigned after the socket is made take only true or false, as at construction: EINVAL, and the switch as it was", async () => {
+  await using router = new Router({ routerHandover: true });
+  await using publisher = new Publisher();
+  await using subscriber = new Subscriber({ invertMatching: true });
+  await using request = new Request();
+  await using stream = new Stream();
+  await using xpub = new XPublisher();
+  await using push = new Push();
+  const sockets: [Record<string, unknown>, string[]][] = [
+    [router as never, [
+      "routerMandatory",
+      "routerHandover",
+      "zapEnforceDomain",
+    ]],
+    [publisher as never, ["invertMatching", "xpubNoDrop"]],
+    [subscriber as never, ["invertMatching"]],
+    [request as never, ["requestRelaxed", "requestCorrelate"]],
+    [stream as never, ["streamNotify"]],
+    [xpub as never, ["xpubManual", "invertMatching", "xpubNoDrop"]],
+    [push as never, ["immediate", "zapEnforceDomain"]],
+  ];
+  for (const [socket, names] of sockets) {
+    for (const name of names) {
+      const was = socket[name];
+      assertEquals(typeof was, "boolean", name);
+      for (const value of ["false", 1, 0, null, undefined, "true"]) {
+        const error = assertThrows(
+          () => socket[name] = value,
+          ZmqError,
+          `${name} is true or false`,
+        );
+        assertEquals(error.code, "EINVAL");
+        assertEquals(socket[name], was, `${name} unchanged by ${value}`);
+      }
+      socket[name] = !was;
+      assertEquals(socket[name], !was, name);
+    }
+  }
+});
+
 Deno.test("options assigned later are checked as libzmq's setsockopt checks them", async () => {
   await using push = new Push({ linger: 7 });
   const refused: [string, unknown][] = [
