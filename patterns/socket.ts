@@ -180,8 +180,8 @@ export abstract class Socket<M extends Message = Message>
   set immediate(value: boolean) {
     setFlag(this.#options, "immediate", value, this.type);
   }
-  /** See {@linkcode SocketOptions.conflate}. */
-  readonly conflate: boolean;
+  /** See {@linkcode SocketOptions.conflate}; read-only, as made. */
+  declare readonly conflate: boolean;
   /** See {@linkcode SocketOptions.probeRouter}; applies to new connections. */
   get probeRouter(): boolean {
     return this.#options.probeRouter;
@@ -240,7 +240,7 @@ export abstract class Socket<M extends Message = Message>
       throw new ZmqError("ETERM", "the context is closed; make a new one");
     }
     const resolved = this.#options = resolveOptions(type, options);
-    this.conflate = resolved.conflate;
+    Object.defineProperty(this, "conflate", { value: resolved.conflate });
     this.authenticate = resolved.authenticate;
     this.tls = resolveTls(options);
     this.metadata = resolveMetadata(options);

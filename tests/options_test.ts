@@ -743,6 +743,7 @@ Deno.test("switches assigned after the socket is made take only true or false, a
   await using stream = new Stream();
   await using xpub = new XPublisher();
   await using push = new Push();
+  await using dealer = new Dealer();
   const sockets: [Record<string, unknown>, string[]][] = [
     [router as never, [
       "routerMandatory",
@@ -753,8 +754,15 @@ Deno.test("switches assigned after the socket is made take only true or false, a
     [subscriber as never, ["invertMatching"]],
     [request as never, ["requestRelaxed", "requestCorrelate"]],
     [stream as never, ["streamNotify"]],
-    [xpub as never, ["xpubManual", "invertMatching", "xpubNoDrop"]],
+    [xpub as never, [
+      "xpubManual",
+      "invertMatching",
+      "xpubNoDrop",
+      "xpubVerbose",
+      "xpubVerboser",
+    ]],
     [push as never, ["immediate", "zapEnforceDomain"]],
+    [dealer as never, ["probeRouter"]],
   ];
   for (const [socket, names] of sockets) {
     for (const name of names) {
@@ -773,6 +781,13 @@ Deno.test("switches assigned after the socket is made take only true or false, a
       assertEquals(socket[name], !was, name);
     }
   }
+  // conflate is made once: no assignment changes it.
+  await using pull = new Pull({ conflate: false });
+  assertThrows(
+    () => (pull as { conflate: unknown }).conflate = "false",
+    TypeError,
+  );
+  assertEquals(pull.conflate, false);
 });
 
 Deno.test("options assigned later are checked as libzmq's setsockopt checks them", async () => {
