@@ -219,8 +219,12 @@ export class WriteBatch {
     this.#pendingBytes = 0;
     this.#appended = 0;
     if (!this.#reuse) return chunks;
-    // What the last take returned has been written by now.
-    for (const buffer of this.#taken) {
+    // What the last take returned has been written by now. (Index loops
+    // here: `for…of` made an iterator a call until the code was optimized,
+    // 300 bytes a connection while thousands connect.)
+    const written = this.#taken;
+    for (let i = 0; i < written.length; i++) {
+      const buffer = written[i];
       if (
         buffer !== this.#buffer && !this.#queued.includes(buffer) &&
         this.#spare.length < MAX_SPARES
@@ -277,8 +281,12 @@ export class WriteBatch {
     if (this.#joined) giveBack(this.#joined);
     this.#joined = undefined;
     // A buffer is in one of these lists at most, and maybe also current.
-    for (const held of taken) if (held !== buffer) giveBack(held);
-    for (const held of spare) if (held !== buffer) giveBack(held);
+    for (let i = 0; i < taken.length; i++) {
+      if (taken[i] !== buffer) giveBack(taken[i]);
+    }
+    for (let i = 0; i < spare.length; i++) {
+      if (spare[i] !== buffer) giveBack(spare[i]);
+    }
   }
 
   #seal(): void {
