@@ -43,7 +43,7 @@ import {
 } from "./_resolve_options.ts";
 
 /** The options of a call without any: one object, not one per message. */
-const _NO_OPTIONS: OperationOptions = Object.freeze({});
+const _NONE: OperationOptions = Object.freeze({});
 
 /**
  * What all sockets share; use a socket class ({@linkcode Request},
@@ -216,8 +216,8 @@ export abstract class Socket<M extends Message = Message>
   tls: TlsOptions;
   /** Multicast settings for `epgm://` ({@linkcode SocketOptions.rate}, `recoveryInterval`, `multicastHops`, `multicastLoop`, `multicastMaxTpdu`); applies to new binds and connects. */
   multicast: MulticastOptions;
-  /** See {@linkcode SocketOptions.metadata}. */
-  readonly metadata: Readonly<Record<string, string>>;
+  /** See {@linkcode SocketOptions.metadata}; read-only, as made. */
+  declare readonly metadata: Readonly<Record<string, string>>;
   #options: ResolvedOptions;
   #core: SocketCore;
   #endpoints: Endpoints;
@@ -240,10 +240,12 @@ export abstract class Socket<M extends Message = Message>
       throw new ZmqError("ETERM", "the context is closed; make a new one");
     }
     const resolved = this.#options = resolveOptions(type, options);
-    Object.defineProperty(this, "conflate", { value: resolved.conflate });
     this.authenticate = resolved.authenticate;
     this.tls = resolveTls(options);
-    this.metadata = resolveMetadata(options);
+    Object.defineProperties(this, {
+      conflate: { value: resolved.conflate },
+      metadata: { value: resolveMetadata(options) },
+    });
     this.multicast = resolveMulticast(options);
     const mechanism = mechanismFactory(options, this);
     let events!: SocketEventsController;
@@ -376,10 +378,7 @@ export abstract class Socket<M extends Message = Message>
    * the pattern forbids sending now, `EINVAL` for a frame not bytes nor a
    * string, `EAGAIN` after `sendTimeout`, `ETERM` once closed.
    */
-  send(
-    message: MessageLike,
-    options: SendOptions = _NO_OPTIONS,
-  ): Promise<void> {
+  send(message: MessageLike, options: SendOptions = _NONE): Promise<void> {
     return this.#core.send(message, options);
   }
 
@@ -394,7 +393,7 @@ export abstract class Socket<M extends Message = Message>
    * if the pattern forbids receiving now, `EAGAIN` after `receiveTimeout`,
    * `ETERM` once closed.
    */
-  receive(options: OperationOptions = _NO_OPTIONS): Promise<M> {
+  receive(options: OperationOptions = _NONE): Promise<M> {
     // The type's routing makes the messages: what it returns is an M.
     return this.#core.receive(options) as Promise<M>;
   }

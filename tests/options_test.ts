@@ -16,6 +16,7 @@ import {
   type PublisherOptions,
   Pull,
   Push,
+  Radio,
   Request,
   type RequestOptions,
   Router,
@@ -31,7 +32,15 @@ import {
   XSubscriber,
   ZmqError,
 } from "../mod.ts";
-import { decode, freePort, runPython, timeout, until } from "./_helpers.ts";
+import {
+  decode,
+  freePort,
+  freeUdpPort,
+  runPython,
+  timeout,
+  until,
+} from "./_helpers.ts";
+import { checkMulticast, MULTICAST_DEFAULTS } from "../transport/mod.ts";
 import { coreOf } from "../patterns/_core.ts";
 import { contextMembers } from "../patterns/context.ts";
 import type { SWITCHES } from "../patterns/_option_names.ts";
@@ -781,13 +790,41 @@ Deno.test("switches assigned after the socket is made take only true or false, a
       assertEquals(socket[name], !was, name);
     }
   }
-  // conflate is made once: no assignment changes it.
-  await using pull = new Pull({ conflate: false });
+  // conflate and metadata are made once: no assignment changes them.
+  await using pull = new Pull({ conflate: false, metadata: { "X-A": "a" } });
   assertThrows(
     () => (pull as { conflate: unknown }).conflate = "false",
     TypeError,
   );
-  assertEquals(pull.conflate, false);
+  assertThrows(
+    () => (pull as { metadata: unknown }).metadata = { Y: 5 },
+    TypeError,
+  );
+  assertThrows(() => (pull.metadata as Record<string, string>).Y = "b");
+  assertEquals([pull.conflate, pull.metadata], [false, { "X-A": "a" }]);
+});
+
+Deno.test("multicast.loop changed after the socket is made to other than true or false is EINVAL when next used, not a loop turned on", async () => {
+  const wrong = { ...MULTICAST_DEFAULTS, loop: "false" as never };
+  assertThrows(
+    () => checkMulticast(wrong),
+    ZmqError,
+    "multicastLoop is true or false",
+  );
+  // udp reads only the loop and the hops: its connect fails, and retries.
+  await using radio = new Radio();
+  radio.multicast.loop = "false" as never;
+  const port = freeUdpPort();
+  const retried = (async () => {
+    for await (const event of radio.events) {
+      if (event.type === "connect-retried") return event.reason;
+    }
+  })();
+  radio.connect(`udp://127.0.0.1:${port}`);
+  assertEquals(
+    await deadline(retried, 5000),
+    "multicastLoop is true or false",
+  );
 });
 
 Deno.test("options assigned later are checked as libzmq's setsockopt checks them", async () => {

@@ -60,7 +60,8 @@ export const MULTICAST_DEFAULTS: Readonly<MulticastOptions> = {
  * ```
  *
  * @param multicast The settings.
- * @throws {ZmqError} `EINVAL`, naming the option out of range.
+ * @throws {ZmqError} `EINVAL`, naming the option out of range (or `loop`
+ * not a boolean).
  */
 export function checkMulticast(multicast: MulticastOptions): void {
   const ranges: [keyof MulticastOptions, string, number, number][] = [
@@ -77,6 +78,11 @@ export function checkMulticast(multicast: MulticastOptions): void {
         `${name} must be a whole number from ${low} to ${high}, not ${value}`,
       );
     }
+  }
+  // `socket.multicast` can be changed after the socket is made: a string
+  // "false" there would reach the datagram socket as on.
+  if (typeof multicast.loop !== "boolean") {
+    throw new ZmqError("EINVAL", "multicastLoop is true or false");
   }
 }
 

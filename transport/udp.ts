@@ -203,12 +203,16 @@ export const udp: Transport = {
     const parsed = parseUdpAddress(address);
     const type = options.connectionOptions().socketType;
     checkUdpSocketType(type, "connect");
+    const loop = options.multicast?.loop ?? true;
+    if (typeof loop !== "boolean") {
+      throw new ZmqError("EINVAL", "multicastLoop is true or false");
+    }
     const conn = listenDatagram(`udp://${address}`)({
       transport: "udp",
       hostname: _sendFrom(parsed, `udp://${address}`),
       port: 0,
       // ZMQ_MULTICAST_LOOP, on by default: local members hear.
-      loopback: options.multicast?.loop ?? true,
+      loopback: loop,
     });
     // ZMQ_MULTICAST_HOPS, as libzmq's udp engine sets it: Deno sets a
     // multicast TTL only through a membership of the group.
