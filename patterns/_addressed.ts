@@ -93,18 +93,15 @@ export class Addressed implements Routing {
     // id in use waits for the handshake, which hands it over or leaves
     // the newcomer unaddressed.)
     const id = pipe.assignedRoutingId;
-    if (id && !this.#peers.has(bytesKey(id))) {
-      pipe.routingId = id;
-      this.#peers.set(bytesKey(id), pipe);
-    }
+    if (id && !this.#peers.has(bytesKey(id))) this.#name(pipe, id);
   }
 
   ready(pipe: Pipe): boolean {
     // A `connect` peer that comes back keeps the id it had, whatever it
     // announces now: libzmq assumes a peer's routing id never changes.
-    const had = pipe.routingId;
+    const had = pipe.routingKey;
     if (
-      had && this.#peers.get(bytesKey(had)) === pipe &&
+      had !== undefined && this.#peers.get(had) === pipe &&
       pipe.unheard === undefined
     ) return true;
     // One unheard (handed over, or anonymous and given its connect id back
@@ -131,14 +128,12 @@ export class Addressed implements Routing {
       this.#forget(existing);
       this.#host.withheld += existing.inbound.length;
       existing.inbound.clear();
-      existing.routingId = this.#ids.next(inUse);
-      this.#peers.set(bytesKey(existing.routingId), existing);
+      this.#name(existing, this.#ids.next(inUse));
       existing.unheard = "handedOver";
     }
     this.#forget(pipe);
     pipe.unheard = undefined;
-    pipe.routingId = id;
-    this.#peers.set(bytesKey(id), pipe);
+    this.#name(pipe, id);
     return true;
   }
 
@@ -166,9 +161,17 @@ export class Addressed implements Routing {
     this.#host.withheld++;
   }
 
+  /** Gives the peer a routing id, in the table by its bytes. */
+  #name(pipe: Pipe, id: Uint8Array): void {
+    pipe.routingId = id;
+    pipe.routingKey = bytesKey(id);
+    this.#peers.set(pipe.routingKey, pipe);
+  }
+
   #forget(pipe: Pipe): void {
-    if (pipe.routingId && this.#peers.get(bytesKey(pipe.routingId)) === pipe) {
-      this.#peers.delete(bytesKey(pipe.routingId));
+    const key = pipe.routingKey;
+    if (key !== undefined && this.#peers.get(key) === pipe) {
+      this.#peers.delete(key);
     }
   }
 }

@@ -89,6 +89,12 @@ export class Pipe {
   peer: PeerInfo | undefined;
   /** The routing id a ROUTER knows this peer by. */
   routingId: Uint8Array | undefined;
+  /**
+   * Its bytes as the key of the routing table, kept: a routing id handed
+   * out in a message can have its buffer transferred away (emptied), and
+   * the table must still let go of the peer.
+   */
+  routingKey: string | undefined;
   /** The routing id a ROUTER gives this peer whatever it announces (`connect` with `routingId`). */
   assignedRoutingId: Uint8Array | undefined;
   /**

@@ -100,7 +100,8 @@ export class RawAddressed implements Routing {
       ? wanted
       : this.#ids.next((id) => this.has(id));
     pipe.routingId = id;
-    this.#peers.set(bytesKey(id), pipe);
+    pipe.routingKey = bytesKey(id);
+    this.#peers.set(pipe.routingKey, pipe);
   }
 
   ready(pipe: Pipe): boolean {
@@ -165,8 +166,9 @@ export class RawAddressed implements Routing {
   }
 
   #forget(pipe: Pipe): void {
-    if (pipe.routingId && this.#peers.get(bytesKey(pipe.routingId)) === pipe) {
-      this.#peers.delete(bytesKey(pipe.routingId));
+    const key = pipe.routingKey;
+    if (key !== undefined && this.#peers.get(key) === pipe) {
+      this.#peers.delete(key);
     }
   }
 }

@@ -1,5 +1,8 @@
 import { assert, assertEquals, assertStrictEquals } from "@std/assert";
+import { deadline } from "@std/async/deadline";
+import { Dealer, Router } from "../../mod.ts";
 import { RoutingIdGenerator } from "../../patterns/_routing_id.ts";
+import { decode, until } from "../_helpers.ts";
 
 const counter = (id: Uint8Array) =>
   new DataView(id.buffer, id.byteOffset, id.byteLength).getUint32(1);
@@ -31,4 +34,29 @@ Deno.test("routing ids: ids in use are skipped", () => {
   for (let n = 1; n <= 70; n++) taken.add((counter(first) + n) >>> 0);
   const next = ids.next((id) => taken.has(counter(id)));
   assertEquals(counter(next), (counter(first) + 71) >>> 0);
+});
+
+Deno.test("routing ids: a ROUTER lets go of peers whose id's buffer the app transferred away (64 share it), and routes by copies made before", async () => {
+  await using router = new Router();
+  await router.bind("inproc://routing-id-transfer");
+  const dealers = [new Dealer(), new Dealer()];
+  const ids: Uint8Array[] = [];
+  for (const dealer of dealers) {
+    dealer.connect("inproc://routing-id-transfer");
+    await dealer.send("hi");
+    const [id] = await deadline(router.receive(), 5000);
+    ids.push(id);
+  }
+  assertStrictEquals(ids[0].buffer, ids[1].buffer, "not in one block");
+  const copies = ids.map((id) => id.slice());
+  structuredClone(ids[0].buffer, { transfer: [ids[0].buffer as ArrayBuffer] });
+  assertEquals([ids[0].length, ids[1].length], [0, 0]);
+  await router.send([copies[1], "still yours"]);
+  const [reply] = await deadline(dealers[1].receive(), 5000);
+  assertEquals(decode(reply), "still yours");
+  for (const dealer of dealers) await dealer.close();
+  await until(
+    () => copies.every((id) => router.peer(id) === undefined),
+    "table without the closed peers",
+  );
 });
