@@ -157,10 +157,10 @@ export function encodeMetadata(metadata: Metadata): Uint8Array {
  * ```
  *
  * @param bytes The encoded properties.
- * @returns The properties; values are views into one copy of `bytes`, so
- * that keeping them keeps no larger buffer `bytes` may be a view of. Small
- * metadata met before (every peer of one kind sends the same) is that of
- * the last time, the same object, whose values are read as copies.
+ * @returns The properties, kept as one copy of `bytes` (no larger buffer
+ * `bytes` may be a view of is kept), their values read out as copies.
+ * Small metadata met before (every peer of one kind sends the same) is
+ * that of the last time, the same object.
  * @throws {ProtocolError} If a length runs past the end.
  */
 export function parseMetadata(bytes: Uint8Array): Metadata {

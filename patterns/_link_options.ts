@@ -76,7 +76,8 @@ export function linkOptions(
       const routingId = settings.routingId;
       return {
         socketType: settings.type,
-        routingId: routingId?.length ? routingId : undefined,
+        // A copy: an inproc peer in this isolate hands it to its app.
+        routingId: routingId?.length ? routingId.slice() : undefined,
         minor: 1,
         metadata: new Metadata([
           ["Socket-Type", settings.type],

@@ -295,7 +295,8 @@ export function connectRoutingId(
       `only a ROUTER or a STREAM names its peers; a ${type} socket cannot connect with a routingId`,
     );
   }
-  const routingId = asBytes(options.routingId, "the routingId");
+  // Copied, as libzmq's setsockopt copies: the caller's buffer may change.
+  const routingId = new Uint8Array(asBytes(options.routingId, "the routingId"));
   if (routingId.length === 0) {
     throw new ZmqError("EINVAL", "a routingId cannot be empty");
   }

@@ -24,7 +24,9 @@ export class RoutingIdGenerator {
   next(inUse?: (id: Uint8Array) => boolean): Uint8Array {
     let id: Uint8Array;
     do {
-      if (this.#at === this.#block.length) {
+      // (A block the app emptied by transferring an id's buffer has length
+      // 0: a fresh one.)
+      if (this.#at >= this.#block.length) {
         this.#block = new Uint8Array(_BLOCK_IDS * _ID_BYTES);
         this.#at = 0;
       }

@@ -54,9 +54,44 @@ Deno.test("routing ids: a ROUTER lets go of peers whose id's buffer the app tran
   await router.send([copies[1], "still yours"]);
   const [reply] = await deadline(dealers[1].receive(), 5000);
   assertEquals(decode(reply), "still yours");
+  // Its next message comes with its id again, made from the table's key.
+  await dealers[1].send("again");
+  const [id] = await deadline(router.receive(), 5000);
+  assertEquals(id, copies[1]);
+  // A newcomer gets an id from a fresh block, not from the emptied one.
+  dealers.push(new Dealer());
+  dealers[2].connect("inproc://routing-id-transfer");
+  await dealers[2].send("new");
+  const [newcomer] = await deadline(router.receive(), 5000);
+  assertEquals(newcomer.length, 5);
+  copies.push(newcomer.slice());
   for (const dealer of dealers) await dealer.close();
   await until(
     () => copies.every((id) => router.peer(id) === undefined),
     "table without the closed peers",
   );
+});
+
+Deno.test("routing ids: a connect's routingId and an inproc DEALER's own are copied, as libzmq's setsockopt copies: the app's buffer is its own", async () => {
+  await using dealer = new Dealer();
+  await dealer.bind("inproc://routing-id-copies");
+  await using router = new Router();
+  const name = new TextEncoder().encode("Q");
+  router.connect("inproc://routing-id-copies", { routingId: name });
+  name.fill(0x52); // "R"
+  await dealer.send("hi");
+  const [id] = await deadline(router.receive(), 5000);
+  assertEquals(decode(id), "Q");
+  await router.send(["Q", "back"]);
+  const [back] = await deadline(dealer.receive(), 5000);
+  assertEquals(decode(back), "back");
+  // The other way: a DEALER's routingId reaches the ROUTER as a copy.
+  await using named = new Dealer({ routingId: "D" });
+  named.connect("inproc://routing-id-copies-2");
+  await using other = new Router();
+  await other.bind("inproc://routing-id-copies-2");
+  await named.send("x");
+  const [given] = await deadline(other.receive(), 5000);
+  structuredClone(given.buffer, { transfer: [given.buffer as ArrayBuffer] });
+  assertEquals(decode(named.routingId!), "D");
 });
