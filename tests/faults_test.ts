@@ -5,6 +5,7 @@
  * Each test says what the pattern may lose, and checks nothing else is.
  */
 import { assert, assertEquals } from "@std/assert";
+import { deadline } from "@std/async/deadline";
 import {
   Dealer,
   Publisher,
@@ -342,4 +343,31 @@ Deno.test("peers that reset before they are accepted cost the listener nothing: 
   assertEquals(failures, []);
   await router.close();
   await echo;
+});
+
+Deno.test("an app that transfers away a received frame's buffer (the link's read buffer) ends that connection with a protocol-error event, not the process; the peer reconnects and delivers", async () => {
+  await using pull = new Pull();
+  await pull.bind("tcp://127.0.0.1:0");
+  await using push = new Push();
+  push.connect(pull.lastEndpoint!);
+  await push.send("one");
+  const [frame] = await pull.receive(timeout());
+  assertEquals(decode(frame), "one");
+  const ended = (async () => {
+    for await (const event of pull.events) {
+      if (event.type === "protocol-error") return event;
+    }
+  })();
+  structuredClone(frame.buffer, { transfer: [frame.buffer as ArrayBuffer] });
+  // The link's pending read went into the buffer transferred: what comes
+  // next is lost with it, and the connection ends.
+  await push.send("lost");
+  const event = await deadline(ended, 5000);
+  assertEquals(event?.kind, "local");
+  assert(event?.reason.includes("transferred away a read buffer"));
+  const [after] = await sendUntilReceived(
+    () => push.send("after"),
+    pull.receive(timeout()),
+  );
+  assertEquals(decode(after), "after");
 });

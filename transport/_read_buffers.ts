@@ -74,6 +74,11 @@ export class ReadBuffers {
     const direct = codec.directReadTarget();
     this.#direct = direct !== undefined;
     if (direct) return this.#target = direct;
+    // Emptied: the app transferred it away (a received frame's `buffer`).
+    if (this.#buffer.length === 0) {
+      this.#buffer = new Uint8Array(this.#smallSize);
+      this.#offset = 0;
+    }
     // A read that came short between frames ends what arrived together.
     if (!this.#busy && codec.partialFrameSize === 0) this.#burstEnded();
     const size = this.#nextSize(codec.partialFrameSize);
@@ -81,9 +86,14 @@ export class ReadBuffers {
     return this.#target = this.#buffer.subarray(this.#offset);
   }
 
-  /** Takes `count` bytes as read into the last space: they are the chunk. */
-  filled(count: number): Uint8Array {
+  /**
+   * Takes `count` bytes as read into the last space: they are the chunk;
+   * `undefined` if the app transferred that space away meanwhile (a
+   * received frame's `buffer`), and the bytes with it.
+   */
+  filled(count: number): Uint8Array | undefined {
     const target = this.#target;
+    if (target.length === 0) return undefined;
     this.#busy = count === target.length;
     this.#burst += count;
     // Frames handed out are views into what was read; the next read goes
@@ -177,6 +187,7 @@ export class ReadBuffers {
         this.#quiet = { buffer, offset: this.#offset };
       }
       next = this.#parked?.buffer.deref();
+      if (next?.length === 0) next = undefined; // transferred away
       this.#offset = next ? this.#parked!.offset : 0;
       this.#parked = undefined;
     } else if (buffer.length > size) {

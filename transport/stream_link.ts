@@ -11,6 +11,7 @@ import { ReadBuffers } from "./_read_buffers.ts";
 import { Settler } from "./_settle.ts";
 import type { Verdict } from "../codec/authentication.ts";
 import { Connection } from "../codec/connection.ts";
+import { ProtocolError } from "../codec/errors.ts";
 import type { ConnectionOptions } from "../codec/connection_options.ts";
 import { RawConnection } from "../codec/raw_connection.ts";
 import type {
@@ -279,6 +280,7 @@ export class StreamLink implements Link {
       return this.#endReader();
     }
     const chunk = this.#reading.filled(count);
+    if (!chunk) return this.#readLost();
     const keepReading = this.#driver.receive(chunk);
     if (this.#driver.error) return this.#endReader();
     if (!keepReading && !this.#closed) {
@@ -287,6 +289,18 @@ export class StreamLink implements Link {
     }
     this.#read();
   };
+
+  /** The stream lost bytes to the app: it cannot go on. */
+  #readLost(): void {
+    this.#driver.dispatch([{
+      type: "error",
+      error: new ProtocolError(
+        "local",
+        "the app transferred away a read buffer (a received frame's buffer): the bytes read into it are lost, and the connection with them",
+      ),
+    }]);
+    this.#endReader();
+  }
 
   #endReader(): void {
     if (this.#readerStopped) return;
