@@ -12,7 +12,12 @@ import { bytesKey } from "./_bytes_key.ts";
 import { FairQueue } from "./_fair_queue.ts";
 import type { Pipe } from "./_pipe.ts";
 import type { Routing, RoutingHost } from "./_routing.ts";
-import { hexRoutingId, RoutingIdGenerator } from "./_routing_id.ts";
+import {
+  forgetRoute,
+  hexRoutingId,
+  nameRoute,
+  RoutingIdGenerator,
+} from "./_routing_id.ts";
 
 /** The ROUTER options addressed routing reads, live. */
 export interface AddressedSettings {
@@ -93,7 +98,7 @@ export class Addressed implements Routing {
     // id in use waits for the handshake, which hands it over or leaves
     // the newcomer unaddressed.)
     const id = pipe.assignedRoutingId;
-    if (id && !this.#peers.has(bytesKey(id))) this.#name(pipe, id);
+    if (id && !this.#peers.has(bytesKey(id))) nameRoute(this.#peers, pipe, id);
   }
 
   ready(pipe: Pipe): boolean {
@@ -119,27 +124,27 @@ export class Addressed implements Routing {
       // more: what it sent and was not read yet is dropped (counted unread
       // at close).
       if (!this.#settings.routerHandover) {
-        this.#forget(pipe);
+        forgetRoute(this.#peers, pipe);
         // Each link stands for libzmq's new pipe, read afresh.
         pipe.anonymousRead = 0;
         pipe.unheard = "anonymous";
         return true;
       }
-      this.#forget(existing);
+      forgetRoute(this.#peers, existing);
       this.#host.withheld += existing.inbound.length;
       existing.inbound.clear();
-      this.#name(existing, this.#ids.next(inUse));
+      nameRoute(this.#peers, existing, this.#ids.next(inUse));
       existing.unheard = "handedOver";
     }
-    this.#forget(pipe);
+    forgetRoute(this.#peers, pipe);
     pipe.unheard = undefined;
-    this.#name(pipe, id);
+    nameRoute(this.#peers, pipe, id);
     return true;
   }
 
   detach(pipe: Pipe): void {
     // What the peer sent before it went stays readable, as in libzmq.
-    this.#forget(pipe);
+    forgetRoute(this.#peers, pipe);
   }
 
   heard(pipe: Pipe): boolean {
@@ -159,19 +164,5 @@ export class Addressed implements Routing {
     pipe.inbound.pop();
     pipe.anonymousRead++;
     this.#host.withheld++;
-  }
-
-  /** Gives the peer a routing id, in the table by its bytes. */
-  #name(pipe: Pipe, id: Uint8Array): void {
-    pipe.routingId = id;
-    pipe.routingKey = bytesKey(id);
-    this.#peers.set(pipe.routingKey, pipe);
-  }
-
-  #forget(pipe: Pipe): void {
-    const key = pipe.routingKey;
-    if (key !== undefined && this.#peers.get(key) === pipe) {
-      this.#peers.delete(key);
-    }
   }
 }

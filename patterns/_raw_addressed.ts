@@ -13,7 +13,12 @@ import { hangUp } from "./_endpoints.ts";
 import { FairQueue } from "./_fair_queue.ts";
 import type { Pipe } from "./_pipe.ts";
 import type { Routing } from "./_routing.ts";
-import { hexRoutingId, RoutingIdGenerator } from "./_routing_id.ts";
+import {
+  forgetRoute,
+  hexRoutingId,
+  nameRoute,
+  RoutingIdGenerator,
+} from "./_routing_id.ts";
 
 /** The STREAM options the routing reads, live. */
 export interface RawAddressedSettings {
@@ -99,9 +104,7 @@ export class RawAddressed implements Routing {
     const id = wanted && !this.has(wanted)
       ? wanted
       : this.#ids.next((id) => this.has(id));
-    pipe.routingId = id;
-    pipe.routingKey = bytesKey(id);
-    this.#peers.set(pipe.routingKey, pipe);
+    nameRoute(this.#peers, pipe, id);
   }
 
   ready(pipe: Pipe): boolean {
@@ -122,7 +125,7 @@ export class RawAddressed implements Routing {
   detach(pipe: Pipe): void {
     // What the peer sent before it went stays readable, and then its end.
     this.#farewell(pipe);
-    this.#forget(pipe);
+    forgetRoute(this.#peers, pipe);
   }
 
   /**
@@ -135,7 +138,7 @@ export class RawAddressed implements Routing {
     // Ended by us, not lost: no farewell, no new connection for it, and no
     // `disconnected` (as libzmq's monitor).
     pipe.closedHere = true;
-    this.#forget(pipe);
+    forgetRoute(this.#peers, pipe);
     const link = pipe.link;
     const linger = this.#socket.linger;
     if (!pipe.ready || !link || linger === 0) return hangUp(pipe);
@@ -163,12 +166,5 @@ export class RawAddressed implements Routing {
     pipe.inbound.push([_NOTHING]);
     this.#queue.arrived(pipe);
     coreOf(this.#socket).delivered();
-  }
-
-  #forget(pipe: Pipe): void {
-    const key = pipe.routingKey;
-    if (key !== undefined && this.#peers.get(key) === pipe) {
-      this.#peers.delete(key);
-    }
   }
 }

@@ -1,9 +1,13 @@
 /**
  * Byte routing ids (ROUTER, STREAM): the ones libzmq generates for peers
- * that bring none, and how an error message shows one.
+ * that bring none, the table of peers by id, and how an error message
+ * shows one.
  *
  * @module
  */
+
+import { bytesKey } from "./_bytes_key.ts";
+import type { Pipe } from "./_pipe.ts";
 
 /**
  * Generates routing ids as libzmq does: 5 bytes, a zero and then a 32-bit
@@ -49,6 +53,27 @@ const _ID_BYTES = 5;
  */
 const _BLOCK_IDS = 64;
 const _NO_BLOCK = new Uint8Array(0);
+
+/**
+ * Gives a peer a routing id, in `peers` by its bytes. The key is kept on the
+ * pipe with the id: a routing id handed out in a message can have its
+ * buffer transferred away (emptied), and the table must still find it.
+ */
+export function nameRoute(
+  peers: Map<string, Pipe>,
+  pipe: Pipe,
+  id: Uint8Array,
+): void {
+  pipe.routingId = id;
+  pipe.routingKey = bytesKey(id);
+  peers.set(pipe.routingKey, pipe);
+}
+
+/** Takes a peer out of `peers`, if it holds its routing id there. */
+export function forgetRoute(peers: Map<string, Pipe>, pipe: Pipe): void {
+  const key = pipe.routingKey;
+  if (key !== undefined && peers.get(key) === pipe) peers.delete(key);
+}
 
 /** A routing id in hex, for an error message. */
 export function hexRoutingId(id: Uint8Array): string {
