@@ -23,7 +23,9 @@
  *   in a {@linkcode FANOUT_WINDOW_MS} window starting 500 ms after the
  *   first: deliveries per second, summed over all SUBs.
  *
- * Needs gcc and libzmq3-dev (for the clients of both columns).
+ * Both over tcp, and with {@linkcode PeersOptions.transports} over ws too
+ * (the floor is tcp only). Needs gcc and libzmq3-dev (for the clients of
+ * both columns).
  *
  * @module
  */
@@ -61,7 +63,16 @@ export interface PeersOptions {
    * 30 s after the last full collection here; libzmq's memory does not move.
    */
   idleSeconds: number;
+  /**
+   * Which transports the rows run over: `tcp`, and `ws` (ZWS 2.0, as a
+   * browser-facing socket has a peer per open page; Debian's libzmq
+   * speaks it, and the floor does not).
+   */
+  transports?: PeerTransport[];
 }
+
+/** The transports of the many-peers rows. */
+export type PeerTransport = "tcp" | "ws";
 
 /** Whose server: ours, libzmq's, or Deno's floor (_peers_bare.ts). */
 type Side = "ours" | "native" | "bare";
@@ -110,100 +121,143 @@ export async function runPeers(options: PeersOptions): Promise<void> {
     console.log(
       "| case | peers | ours | native libzmq | ours/native | the floor: bare Deno | floor/native |\n| --- | --- | --- | --- | --- | --- | --- |",
     );
-    for (const n of options.peers) {
-      // The server holds one descriptor per peer besides its own.
-      if (n + 256 > limit) {
-        console.log(
-          `| ROUTER | ${n} | skipped: needs \`ulimit -n\` ≥ ${
-            n + 256
-          } | | | | |`,
-        );
-        continue;
-      }
-      const results: Record<Side, RouterResult[]> = {
-        ours: [],
-        native: [],
-        bare: [],
-      };
-      for (let round = 0; round < options.rounds; round++) {
-        for (const side of ["ours", "native", "bare"] as Side[]) {
-          results[side].push(
-            await _guarded(
-              () =>
-                _routerRun(binary, side, n, perProcess, options.idleSeconds),
-              {
-                rssPerPeer: NaN,
-                rssIdlePerPeer: NaN,
-                first: NaN,
-                second: NaN,
-              },
-            ),
-          );
-        }
-      }
-      const rows: [string, (r: RouterResult) => number, string][] = [
-        ["ROUTER RSS per peer", (r) => r.rssPerPeer / 1024, "KiB"],
-        ...(options.idleSeconds > 0
-          ? [[
-            `ROUTER RSS per peer, idle ${options.idleSeconds} s`,
-            (r: RouterResult) => r.rssIdlePerPeer / 1024,
-            "KiB",
-          ] as [string, (r: RouterResult) => number, string]]
-          : []),
-        ["ROUTER connect + 1st round trip", (r) => r.first, "ms"],
-        ["ROUTER 2nd round trip", (r) => r.second, "ms"],
-      ];
-      for (const [name, pick, unit] of rows) {
-        const ours = _median(results.ours.map(pick));
-        const native = _median(results.native.map(pick));
-        const bare = _median(results.bare.map(pick));
-        console.log(
-          `| ${name} | ${n} | ${_format(ours, unit)} | ${
-            _format(native, unit)
-          } | ${(ours / native).toFixed(2)} | ${_format(bare, unit)} | ${
-            (bare / native).toFixed(2)
-          } |`,
-        );
+    const transports = options.transports ?? ["tcp"];
+    for (const transport of transports) {
+      for (const n of options.peers) {
+        await _routerRows(binary, transport, n, limit, perProcess, options);
       }
     }
-    for (const n of options.subs) {
-      if (n + 256 > limit || 2 * n + 64 > clientLimit) {
-        console.log(
-          `| PUB→SUB | ${n} | skipped: needs \`ulimit -n\` ≥ ${
-            2 * n + 64
-          } | | | | |`,
-        );
-        continue;
+    for (const transport of transports) {
+      for (const n of options.subs) {
+        await _fanoutRow(binary, transport, n, limit, clientLimit, options);
       }
-      const results: Record<"ours" | "native", FanoutResult[]> = {
-        ours: [],
-        native: [],
-      };
-      for (let round = 0; round < options.rounds; round++) {
-        for (const side of ["ours", "native"] as const) {
-          results[side].push(
-            await _guarded(() => _fanoutRun(binary, side, n), {
-              rate: NaN,
-              sent: NaN,
-            }),
-          );
-        }
-      }
-      const ours = _median(results.ours.map((r) => r.rate));
-      const native = _median(results.native.map((r) => r.rate));
-      const share = (r: FanoutResult[]) =>
-        `${(_median(r.map((x) => x.rate / (x.sent * n))) * 100).toFixed(0)}%`;
-      console.log(
-        `| PUB→SUB deliveries/s (16 B, delivered of sent) | ${n} | ${
-          _format(ours, "/s")
-        } (${share(results.ours)}) | ${_format(native, "/s")} (${
-          share(results.native)
-        }) | ${(ours / native).toFixed(2)} | | |`,
-      );
     }
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
+}
+
+/** What a row's case is called: over tcp plainly, else with its transport. */
+function _caseName(name: string, transport: PeerTransport): string {
+  return transport === "tcp" ? name : `${name} (${transport})`;
+}
+
+async function _routerRows(
+  binary: string,
+  transport: PeerTransport,
+  n: number,
+  limit: number,
+  perProcess: number,
+  options: PeersOptions,
+): Promise<void> {
+  // The server holds one descriptor per peer besides its own.
+  if (n + 256 > limit) {
+    console.log(
+      `| ${
+        _caseName("ROUTER", transport)
+      } | ${n} | skipped: needs \`ulimit -n\` ≥ ${n + 256} | | | | |`,
+    );
+    return;
+  }
+  // The floor speaks ZMTP over tcp only.
+  const sides: Side[] = transport === "tcp"
+    ? ["ours", "native", "bare"]
+    : ["ours", "native"];
+  const results: Record<Side, RouterResult[]> = {
+    ours: [],
+    native: [],
+    bare: [],
+  };
+  for (let round = 0; round < options.rounds; round++) {
+    for (const side of sides) {
+      results[side].push(
+        await _guarded(
+          () =>
+            _routerRun(
+              binary,
+              side,
+              transport,
+              n,
+              perProcess,
+              options.idleSeconds,
+            ),
+          { rssPerPeer: NaN, rssIdlePerPeer: NaN, first: NaN, second: NaN },
+        ),
+      );
+    }
+  }
+  const router = _caseName("ROUTER", transport);
+  const rows: [string, (r: RouterResult) => number, string][] = [
+    [`${router} RSS per peer`, (r) => r.rssPerPeer / 1024, "KiB"],
+    ...(options.idleSeconds > 0
+      ? [[
+        `${router} RSS per peer, idle ${options.idleSeconds} s`,
+        (r: RouterResult) => r.rssIdlePerPeer / 1024,
+        "KiB",
+      ] as [string, (r: RouterResult) => number, string]]
+      : []),
+    [`${router} connect + 1st round trip`, (r) => r.first, "ms"],
+    [`${router} 2nd round trip`, (r) => r.second, "ms"],
+  ];
+  for (const [name, pick, unit] of rows) {
+    const ours = _median(results.ours.map(pick));
+    const native = _median(results.native.map(pick));
+    const bare = sides.includes("bare")
+      ? _median(results.bare.map(pick))
+      : undefined;
+    const floor = bare === undefined
+      ? "– | –"
+      : `${_format(bare, unit)} | ${(bare / native).toFixed(2)}`;
+    console.log(
+      `| ${name} | ${n} | ${_format(ours, unit)} | ${_format(native, unit)} | ${
+        (ours / native).toFixed(2)
+      } | ${floor} |`,
+    );
+  }
+}
+
+async function _fanoutRow(
+  binary: string,
+  transport: PeerTransport,
+  n: number,
+  limit: number,
+  clientLimit: number,
+  options: PeersOptions,
+): Promise<void> {
+  const name = _caseName("PUB→SUB", transport);
+  if (n + 256 > limit || 2 * n + 64 > clientLimit) {
+    console.log(
+      `| ${name} | ${n} | skipped: needs \`ulimit -n\` ≥ ${
+        2 * n + 64
+      } | | | | |`,
+    );
+    return;
+  }
+  const results: Record<"ours" | "native", FanoutResult[]> = {
+    ours: [],
+    native: [],
+  };
+  for (let round = 0; round < options.rounds; round++) {
+    for (const side of ["ours", "native"] as const) {
+      results[side].push(
+        await _guarded(() => _fanoutRun(binary, side, transport, n), {
+          rate: NaN,
+          sent: NaN,
+        }),
+      );
+    }
+  }
+  const ours = _median(results.ours.map((r) => r.rate));
+  const native = _median(results.native.map((r) => r.rate));
+  const share = (r: FanoutResult[]) =>
+    `${(_median(r.map((x) => x.rate / (x.sent * n))) * 100).toFixed(0)}%`;
+  console.log(
+    `| ${name} deliveries/s (16 B, delivered of sent) | ${n} | ${
+      _format(ours, "/s")
+    } (${share(results.ours)}) | ${_format(native, "/s")} (${
+      share(results.native)
+    }) | ${(ours / native).toFixed(2)} | | |`,
+  );
 }
 
 interface RouterResult {
@@ -274,7 +328,12 @@ function _start(command: string, args: string[]): Child {
   return child;
 }
 
-function _server(binary: string, side: Side, role: string): Child {
+function _server(
+  binary: string,
+  side: Side,
+  role: string,
+  transport: PeerTransport,
+): Child {
   if (side === "bare") {
     return _start(Deno.execPath(), ["run", "-A", here("_peers_bare.ts")]);
   }
@@ -283,11 +342,11 @@ function _server(binary: string, side: Side, role: string): Child {
       "run",
       "-A",
       here(role === "router" ? "_peers_server.ts" : "_pub_fanout.ts"),
-      "tcp://127.0.0.1:0",
+      `${transport}://127.0.0.1:0`,
     ])
     : _start(binary, [
       role,
-      "tcp://127.0.0.1:*",
+      `${transport}://127.0.0.1:*`,
       ...(role === "router" ? [String(NATIVE_BACKLOG)] : []),
     ]);
 }
@@ -306,11 +365,12 @@ function _rss(pid: number): number {
 async function _routerRun(
   binary: string,
   side: Side,
+  transport: PeerTransport,
   n: number,
   perProcess: number,
   idleSeconds: number,
 ): Promise<RouterResult> {
-  const server = _server(binary, side, "router");
+  const server = _server(binary, side, "router", transport);
   const clients: Child[] = [];
   try {
     const endpoint = String(await server.lines.until("endpoint"));
@@ -349,9 +409,10 @@ async function _routerRun(
 async function _fanoutRun(
   binary: string,
   side: Side,
+  transport: PeerTransport,
   n: number,
 ): Promise<FanoutResult> {
-  const publisher = _server(binary, side, "pub");
+  const publisher = _server(binary, side, "pub", transport);
   let subscribers: Child | undefined;
   try {
     const endpoint = String(await publisher.lines.until("endpoint"));

@@ -42,14 +42,15 @@
  * Workers over inproc and over tcp, beside zeromq.js's inproc across two
  * Node worker_threads; and a 1 ms-per-request service in 1 and 2 Workers.
  *
- *     deno task bench --only peers [--peers 1000,4000,10000] [--subs 1000] [--rounds N] [--idle 40]
+ *     deno task bench --only peers [--peers 1000,4000,10000] [--subs 1000] [--transports tcp,ws] [--rounds N] [--idle 40]
  *
  * The many-peers case (bench/_peers.ts): our Router and libzmq's ROUTER
  * each with N libzmq DEALERs (RSS per peer, time to connect and make the
  * first round trip, the second round), beside the floor (a bare Deno server
  * with no library, bench/_peers_bare.ts), and our PUB and libzmq's with 1,000
  * libzmq SUBs (deliveries per second); a count of 0 leaves its case out
- * (`--subs 0`). The RSS is read again after the
+ * (`--subs 0`). Over tcp unless told: `--transports tcp,ws` adds the same
+ * rows over ws (ZWS 2.0, which Debian's libzmq speaks; the floor does not). The RSS is read again after the
  * peers have been idle for --idle seconds (0 skips it): V8 gives back what
  * a burst grew its young generation to only once its heap has been idle a
  * while. About 5 min at the default counts; a count needing more descriptors than `ulimit -n` allows is skipped with
@@ -66,7 +67,7 @@
 import { cpuPlacement, pinned, placementNote } from "./_cpus.ts";
 import { Lines } from "./_lines.ts";
 import { runFloor } from "./_floor.ts";
-import { runPeers } from "./_peers.ts";
+import { type PeerTransport, runPeers } from "./_peers.ts";
 import { runPgm } from "./_pgm.ts";
 import { runWorkers } from "./_workers.ts";
 
@@ -355,7 +356,22 @@ if (only.includes("peers")) {
     // One round unless told: each 10,000-peer run takes tens of seconds.
     rounds: Number(args.rounds ?? 1),
     idleSeconds: Number(args.idle ?? 40),
+    transports: _peerTransports(args.transports),
   });
+}
+
+/** The transports `--transports` names for the peers case: tcp unless told. */
+function _peerTransports(text: string | undefined): PeerTransport[] {
+  if (text === undefined) return ["tcp"];
+  const names = text.split(",").map((name) => name.trim());
+  const left = names.filter((name) => name !== "tcp" && name !== "ws");
+  // Other cases take ipc too, in the same run: said, not refused.
+  if (left.length > 0) {
+    console.error(`the peers case runs over tcp and ws: ${left} left out`);
+  }
+  return names.filter((name): name is PeerTransport =>
+    name === "tcp" || name === "ws"
+  );
 }
 
 /** The counts a comma-separated argument names, but zeros. */

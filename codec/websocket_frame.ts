@@ -143,7 +143,7 @@ export interface WebSocketDecoderOptions {
 export class WebSocketDecoder {
   #masked: boolean;
   #maxMessageSize: number;
-  #header = new Uint8Array(14);
+  #header = new Uint8Array(18);
   #headerLength = 0;
   #parts: Uint8Array[] = [];
   #partsSize = 0;
@@ -163,7 +163,7 @@ export class WebSocketDecoder {
   #opcode = 0;
   #fin = false;
   #hasMask = false;
-  #mask = new Uint8Array(4);
+  #mask = this.#header.subarray(14); // past the 14 bytes a header takes
   /** A large payload's own buffer, which the transport may read into. */
   #direct: Uint8Array | undefined;
 

@@ -637,7 +637,13 @@ Deno.test("WebSocketConnection: the upgrade, byte by byte where it matters, to r
   for (let i = 0; i < request.length; i++) {
     assertEquals(server.receive(request.slice(i, i + 1)), []);
   }
-  const [responseHead, afterResponse] = headOut(server);
+  // The answer and the READY go out as one chunk: one write, as over tcp.
+  const answer = server.takeOutput();
+  assertEquals(answer.length, 1, "one chunk");
+  const [responseHead, afterResponse] = defined(
+    new codec.HttpHeadReader().push(answer[0].slice()),
+    "whole HTTP head in the answer",
+  );
   assertEquals(responseHead.line, "HTTP/1.1 101 Switching Protocols");
   assertEquals(
     responseHead.headers.get("sec-websocket-accept"),
@@ -676,6 +682,29 @@ Deno.test("WebSocketConnection: the upgrade, byte by byte where it matters, to r
     "DEALER",
   );
   assertEquals([client.state, server.state], ["ready", "ready"]);
+});
+
+Deno.test("WebSocketConnection: a PONG and the frames queued with it go as one chunk, apart once over 4 KiB", () => {
+  const { client, server } = pair();
+  handshake(client, server);
+  const ping = frame(OPCODE.ping, text.encode("still there?"), { mask: MASK });
+  assertEquals(server.receive(ping.slice()), []);
+  server.sendMessage([text.encode("yes")]);
+  const together = server.takeOutput();
+  assertEquals(together.length, 1, "one chunk");
+  assertEquals(decodeAll({ masked: false }, together[0]).map((m) => m.opcode), [
+    OPCODE.pong,
+    OPCODE.binary,
+  ]);
+  assertEquals(server.receive(ping.slice()), []);
+  const large = pattern(5000);
+  server.sendMessage([large]);
+  const apart = server.takeOutput();
+  assert(apart.length > 1, "the PONG and the large frame apart");
+  const messages = decodeAll({ masked: false }, concat(apart));
+  assertEquals(messages.map((m) => m.opcode), [OPCODE.pong, OPCODE.binary]);
+  assertEquals(messages[0].payload, text.encode("still there?"));
+  assertEquals(messages[1].payload.subarray(1), large);
 });
 
 Deno.test("WebSocketConnection: messages both ways, multipart, 300 bytes and 70 KiB", () => {
