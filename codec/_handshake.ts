@@ -394,11 +394,12 @@ export class Handshake {
     return this.#applyStep(this.mechanism.authenticated!(verdict), events);
   }
 
-  /**
-   * ZWS2.0 without a mechanism: the peer's routing id is its whole
-   * handshake; it announces no socket type, so none is checked.
-   */
+  /** ZWS2.0 without a mechanism: the peer's routing id (255 bytes at most,
+   * as libzmq's) is its handshake; it announces no socket type to check. */
   #readyWithRoutingId(body: Uint8Array, events: ConnectionEvent[]): true {
+    if (body.length > 255) {
+      throw new ProtocolError("protocol", "the peer's routing id is too long");
+    }
     events.push({
       type: "ready",
       peer: {

@@ -423,8 +423,10 @@ export class Connection {
   #onCommand(command: Command, events: ConnectionEvent[]): void {
     switch (command.name) {
       case "PING":
-        this.#emit(encodePong(command.data), FLAG_COMMAND);
-        this.#heartbeat.onPing((command.data[0] << 8) | command.data[1]);
+        // One PONG waits at most (see Heartbeat.onPing), as libzmq's one.
+        if (this.#heartbeat.onPing((command.data[0] << 8) | command.data[1])) {
+          this.#emit(encodePong(command.data), FLAG_COMMAND);
+        }
         return;
       case "PONG":
         return;

@@ -5,6 +5,7 @@
  */
 
 import { ProtocolError } from "./errors.ts";
+import { COMMAND_ALLOWANCE } from "./_limits.ts";
 
 /** More frames of the same message follow this one. */
 export const FLAG_MORE = 0x01;
@@ -102,9 +103,6 @@ export interface FrameDecoderOptions {
   maxFrameSize?: number;
 }
 
-// Commands (READY with metadata, and encrypted messages later) get some room
-// above the message limit, so a small maxMessageSize cannot break a handshake.
-const COMMAND_ALLOWANCE = 64 * 1024;
 const DIRECT_MIN = 32 * 1024;
 const DIRECT_MAX = 4 * 1024 * 1024;
 /** A decoder's pieces while it holds none (frozen: a push would throw). */

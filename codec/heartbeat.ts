@@ -63,6 +63,8 @@ export class Heartbeat {
   #pingSentAt: number | undefined;
   /** Our PING waits behind a large body being written: not yet counted. */
   #pingHeld = false;
+  /** A PONG of ours is in the output, not yet taken. */
+  #pongWaits = false;
   /** The output being written holds a large body (see `writtenLater`). */
   #largeInFlight = false;
   #writtenLater: boolean;
@@ -191,15 +193,26 @@ export class Heartbeat {
    * import { codec } from "@zmtp/zmq";
    *
    * const heartbeat = new codec.Heartbeat({ now: 1000 });
-   * heartbeat.onPing(5);
+   * console.log(heartbeat.onPing(5)); // true: answer it
    * console.log(heartbeat.deadline); // 1500
+   * console.log(heartbeat.onPing(5)); // false: the first PONG is not out yet
+   * heartbeat.onOutputTaken(1000, []);
+   * console.log(heartbeat.onPing(5)); // true
    * ```
    *
    * @param ttl The PING's TTL field, in deciseconds; 0 for none.
+   * @returns Whether to answer it with a PONG: not while an answer waits in
+   * the output, not yet taken ({@linkcode Heartbeat.onOutputTaken}), as
+   * libzmq keeps one PONG at most: a peer that pings and never reads costs
+   * no more. The answer waiting carries the first PING's context (libzmq's
+   * the last's): either is life to the peer.
    */
-  onPing(ttl: number): void {
+  onPing(ttl: number): boolean {
     this.#peerTtl = ttl * 100;
     this.#ttlAwaitsTime = this.#untimed && ttl > 0;
+    if (this.#pongWaits) return false;
+    this.#pongWaits = true;
+    return true;
   }
 
   /**
@@ -273,6 +286,7 @@ export class Heartbeat {
    * @param chunks What was taken.
    */
   onOutputTaken(now: number, chunks: readonly Uint8Array[]): void {
+    this.#pongWaits = false;
     if (this.#pingHeld) {
       this.#pingHeld = false;
       this.#sent(now);

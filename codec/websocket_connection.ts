@@ -13,6 +13,7 @@ import type { ConnectionEvent } from "./connection_event.ts";
 import type { ConnectionOptions } from "./connection_options.ts";
 import { ProtocolError } from "./errors.ts";
 import { Heartbeat } from "./heartbeat.ts";
+import { COMMAND_ALLOWANCE } from "./_limits.ts";
 import {
   encodeHttpRefusal,
   encodeUpgradeRequest,
@@ -105,6 +106,9 @@ export class WebSocketConnection {
     this.#decoder = new WebSocketDecoder({
       masked: options.role === "server",
       maxMessageSize: options.maxMessageSize,
+      // Commands pass the limit, as over tcp, and ZWS flags follow this
+      // header: the inner connection holds messages to the limit itself.
+      allowance: 1 + COMMAND_ALLOWANCE,
     });
     // libzmq heartbeats a WebSocket with its PING and PONG frames.
     this.#heartbeat = new Heartbeat({
@@ -423,10 +427,8 @@ export class WebSocketConnection {
 }
 
 /**
- * Our own bytes (the HTTP head, a PONG) and the inner connection's frames
- * go out as one chunk when together they are this small: a write costs
- * microseconds, a copy of this much far less, and a server's answer to the
- * upgrade and its READY took two writes (one more per peer than over tcp).
+ * Our bytes (HTTP head, PONG) and the inner frames go as one chunk up to
+ * this size: a write costs microseconds, such a copy far less.
  */
 const JOIN_BYTES = 4096;
 

@@ -111,18 +111,18 @@ export function writeWebSocketHeader(
 
 /** Payloads at least this large may be read straight into their own buffer. */
 const DIRECT_READ_BYTES = 16 * 1024;
-/**
- * Nor larger than this: the buffer is allocated whole, for a length the
- * peer only declared; a longer payload grows as its bytes come.
- */
+/** Nor larger: allocated whole for a length only declared (longer ones grow). */
 const DIRECT_READ_MAX = 4 * 1024 * 1024;
 
 /** Options of a {@linkcode WebSocketDecoder}. */
 export interface WebSocketDecoderOptions {
   /** Whether frames must be masked (a server reading a client) or must not. */
   masked: boolean;
-  /** The largest message accepted, in bytes; -1 for no limit. */
+  /** The message size limit, in bytes; -1 for none. */
   maxMessageSize?: number;
+  /** Bytes a message may run past it (default 1: a ZWS body's flags byte);
+   * a caller that allows more holds messages to the limit once decoded. */
+  allowance?: number;
 }
 
 /**
@@ -143,6 +143,7 @@ export interface WebSocketDecoderOptions {
 export class WebSocketDecoder {
   #masked: boolean;
   #maxMessageSize: number;
+  #allowance: number;
   #header = new Uint8Array(18);
   #headerLength = 0;
   #parts: Uint8Array[] = [];
@@ -175,6 +176,7 @@ export class WebSocketDecoder {
   constructor(options: WebSocketDecoderOptions) {
     this.#masked = options.masked;
     this.#maxMessageSize = options.maxMessageSize ?? -1;
+    this.#allowance = options.allowance ?? 1;
   }
 
   /** The declared size of the frame being read, 0 between frames. */
@@ -350,8 +352,8 @@ export class WebSocketDecoder {
   }
 
   #checkSize(size: number): void {
-    // One byte of flags precedes the ZMTP body in each ZWS message.
-    if (this.#maxMessageSize >= 0 && size > this.#maxMessageSize + 1) {
+    const max = this.#maxMessageSize;
+    if (max >= 0 && size > max + this.#allowance) {
       throw new ProtocolError(
         "protocol",
         `the peer sent a message over the limit of ${this.#maxMessageSize} bytes`,
@@ -425,10 +427,7 @@ export class WebSocketDecoder {
   }
 }
 
-/**
- * The least a fragment held counts for against maxMessageSize: about what
- * the view kept for it costs in memory.
- */
+/** What a fragment held counts at least, against the limit: its view's cost. */
 const _FRAGMENT_COST = 64;
 
 /** A frame header's size, from its second byte (mask bit and length). */

@@ -9,6 +9,7 @@ import {
   type ClientOptions,
   Context,
   type ContextOptions,
+  curveKeyPair,
   Dealer,
   type DealerOptions,
   type PeerOptions,
@@ -480,45 +481,90 @@ Deno.test("routerHandover off: an immediate connect peer left anonymous (its id 
   await again.close();
 });
 
-Deno.test("maxMessageSize drops a libzmq peer that sends more, before buffering it", async (t) => {
-  await using peer = new LibzmqPeer();
-  for (const weBind of [true, false]) {
-    await t.step(weBind ? "we bind" : "we connect", async () => {
-      const pull = new Pull({ maxMessageSize: 1000, reconnectInterval: 20 });
-      const push = await peer.open("Push", { reconnectInterval: 20 });
-      if (weBind) {
-        await pull.bind("tcp://127.0.0.1:0");
-        await push.connect(pull.lastEndpoint!);
-      } else {
-        pull.connect(await push.bind("tcp://127.0.0.1:*"));
-      }
-      await push.send(["fits", "x".repeat(990)]);
-      assertEquals((await pull.receive(timeout())).map((f) => f.length), [
-        4,
-        990,
-      ]);
-      // Per frame, as libzmq counts: two frames of 600 bytes pass.
-      await push.send(["y".repeat(600), "z".repeat(600)]);
-      assertEquals((await pull.receive(timeout())).map((f) => f.length), [
-        600,
-        600,
-      ]);
-      await push.send(["too", "x".repeat(1001)]);
-      const error = await pull.events.wait("protocol-error", timeout().signal);
-      assertEquals(error.kind, "protocol");
-      assert(error.reason.includes("limit of 1000"), error.reason);
-      if (weBind) {
-        // The libzmq PUSH, cut off, connects again.
-        await pull.events.wait("handshake-succeeded", timeout().signal);
-        await push.send(["after"]);
-        assertEquals((await pull.receive(timeout())).map(decode), ["after"]);
-      } else {
-        // A protocol error ends a connect's endpoint, as in libzmq.
-        await until(() => coreOf(pull).pipes.size === 0, "the endpoint ended");
-      }
-      await pull.close();
-      await push.close();
+Deno.test("maxMessageSize over ws: a CURVE message of the limit arrives, and a limit below a READY still connects, as over tcp", async () => {
+  const server = curveKeyPair();
+  const client = curveKeyPair();
+  for (
+    const [curve, limit, size] of [[true, 1000, 1000], [false, 10, 2]] as const
+  ) {
+    const pull = new Pull({
+      maxMessageSize: limit,
+      ...(curve ? { curveServer: true, curveSecretKey: server.secretKey } : {}),
     });
+    await pull.bind("ws://127.0.0.1:0");
+    const push = new Push(
+      curve
+        ? {
+          curveServerKey: server.publicKey,
+          curvePublicKey: client.publicKey,
+          curveSecretKey: client.secretKey,
+        }
+        : {},
+    );
+    push.connect(pull.lastEndpoint!);
+    await push.send(new Uint8Array(size), timeout());
+    const [frame] = await pull.receive(timeout());
+    assertEquals(frame.length, size);
+    await push.close();
+    await pull.close();
+  }
+});
+
+Deno.test("maxMessageSize drops a libzmq peer that sends more, over tcp and ws", async (t) => {
+  await using peer = new LibzmqPeer();
+  for (
+    const [scheme, weBind] of [
+      ["tcp", true],
+      ["tcp", false],
+      ["ws", true],
+      ["ws", false],
+    ] as const
+  ) {
+    await t.step(
+      `${scheme}, ${weBind ? "we bind" : "we connect"}`,
+      async () => {
+        const pull = new Pull({ maxMessageSize: 1000, reconnectInterval: 20 });
+        const push = await peer.open("Push", { reconnectInterval: 20 });
+        if (weBind) {
+          await pull.bind(`${scheme}://127.0.0.1:0`);
+          await push.connect(pull.lastEndpoint!);
+        } else {
+          pull.connect(await push.bind(`${scheme}://127.0.0.1:*`));
+        }
+        await push.send(["fits", "x".repeat(990)]);
+        assertEquals((await pull.receive(timeout())).map((f) => f.length), [
+          4,
+          990,
+        ]);
+        // Per frame, as libzmq counts: two frames of 600 bytes pass.
+        await push.send(["y".repeat(600), "z".repeat(600)]);
+        assertEquals((await pull.receive(timeout())).map((f) => f.length), [
+          600,
+          600,
+        ]);
+        await push.send(["too", "x".repeat(1001)]);
+        const error = await pull.events.wait(
+          "protocol-error",
+          timeout().signal,
+        );
+        assertEquals(error.kind, "protocol");
+        assert(error.reason.includes("limit of 1000"), error.reason);
+        if (weBind) {
+          // The libzmq PUSH, cut off, connects again.
+          await pull.events.wait("handshake-succeeded", timeout().signal);
+          await push.send(["after"]);
+          assertEquals((await pull.receive(timeout())).map(decode), ["after"]);
+        } else {
+          // A protocol error ends a connect's endpoint, as in libzmq.
+          await until(
+            () => coreOf(pull).pipes.size === 0,
+            "the endpoint ended",
+          );
+        }
+        await pull.close();
+        await push.close();
+      },
+    );
   }
 });
 

@@ -205,3 +205,20 @@ Deno.test("upgrade: what waits while a reader pauses is counted out as it was co
   await pull.close();
   await watching;
 });
+
+Deno.test("upgrade: what a peer sent before it closed, while the reader was paused, is all read", async () => {
+  await using pull = new Pull({ receiveHighWaterMark: 10 });
+  await using server = serve((request, info) => pull.upgrade(request, info));
+  const push = new Push();
+  push.connect(`ws://127.0.0.1:${server.addr.port}/`);
+  const disconnected = pull.events.wait("disconnected", timeout().signal);
+  for (let i = 0; i < 50; i++) await push.send(`m${i}`, timeout());
+  // Its linger writes all 50, then the WebSocket closes: 40 of them wait in
+  // the link for the paused reader when the close comes.
+  await push.close();
+  await disconnected;
+  for (let i = 0; i < 50; i++) {
+    const [frame] = await pull.receive(timeout());
+    assertEquals(new TextDecoder().decode(frame), `m${i}`);
+  }
+});

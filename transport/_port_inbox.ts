@@ -83,6 +83,23 @@ export class PortInbox {
   }
 
   /**
+   * Hands everything that waits to `session`, past its high-water mark: the
+   * peer is gone, and what it sent is the socket's to read.
+   */
+  handOverAll(session: Session): void {
+    // Emptied first: a session that reads as it is handed may ask again.
+    const received = this.#received;
+    this.#received = [];
+    for (const batch of received) {
+      if (batch.subscription) session.handle(batch.subscription);
+      const messages = batch.messages;
+      for (let i = batch.next; i < messages.length; i++) {
+        session.handle({ type: "message", frames: messages[i] });
+      }
+    }
+  }
+
+  /**
    * The credit to post now, if any: once a batch is whole (or nothing
    * waits), as a socket taking a few at a time from a full queue would
    * otherwise post a credit for each few.

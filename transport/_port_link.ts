@@ -102,12 +102,6 @@ export class PortLink implements Link, MessageWriter {
   #settler = new Settler(() => this.#deliver());
   /** Set while our socket is full: the inbox waits for resume. */
   #paused = false;
-  /**
-   * The peer closed or is gone while its last messages waited in the
-   * inbox: nothing more goes to it (what our session queues stays in its
-   * pipe, for the next peer), and the link ends once they are taken.
-   */
-  #endWhenDrained: LinkEnd | undefined;
   #whenFlushed: (() => void)[] = [];
   #resolveDone!: (end: LinkEnd) => void;
   #locks: LinkLocks | undefined;
@@ -187,11 +181,18 @@ export class PortLink implements Link, MessageWriter {
     this.#peerLeft({ closedByPeer: true });
   };
 
-  /** Ends the link, or, while our socket is full, once it took the inbox. */
+  /**
+   * The peer closed or is gone: what it sent and our socket has not taken
+   * goes into its queue past the high-water mark, as libzmq's pipe keeps
+   * what a peer wrote before it left, and the link ends at once, so that
+   * the socket routes nothing more to the peer (to others, or it waits).
+   */
   #peerLeft(end: LinkEnd): void {
-    if (this.#paused && this.#session?.heard?.() !== false) {
-      this.#endWhenDrained = end;
-    } else this.#end(end, false);
+    const session = this.#session;
+    if (session && session.keeps?.() !== false) {
+      this.#inbox.handOverAll(session);
+    }
+    this.#end(end, false);
   }
 
   #onSignal(signal: PortSignal): void {
@@ -283,7 +284,6 @@ export class PortLink implements Link, MessageWriter {
   // MessageWriter: the session writes our messages into the next batch.
   /** Infinity while the peer owes us credit: the session then waits. */
   get pendingOutputBytes(): number {
-    if (this.#endWhenDrained) return Infinity;
     if (
       this.#inFlight > 0 &&
       (this.#inFlight >= PORT_CREDIT_MESSAGES ||
@@ -343,7 +343,6 @@ export class PortLink implements Link, MessageWriter {
   /** The session has messages: they go out once its senders settle. */
   wake(): void {
     if (this.#closed || !this.#ready || !this.#saidHello) return;
-    if (this.#endWhenDrained) return;
     if (this.#scheduled) return this.#settler.sent();
     this.#scheduled = true;
     this.#settler.start();
@@ -379,8 +378,6 @@ export class PortLink implements Link, MessageWriter {
     if (!this.#paused || this.#closed) return;
     this.#paused = false;
     this.#handOver();
-    const end = this.#endWhenDrained;
-    if (end && !this.#paused) this.#end(end, false);
   }
 
   /** Settles once the session's queued messages have been posted. */

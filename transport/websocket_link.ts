@@ -235,7 +235,19 @@ export class WebSocketLink implements Link {
   }
 
   #onClose(): void {
-    if (!this.#closed) this.#closedByPeer = true;
+    if (!this.#closed) {
+      this.#closedByPeer = true;
+      // What came while the session was full is the socket's to read, past
+      // its high-water mark, as libzmq's pipe is read to its end.
+      const backlog = this.#backlog;
+      this.#backlog = [];
+      if (this.#session?.keeps?.() !== false) {
+        for (const message of backlog) {
+          if (this.#driver.error) break;
+          this.#driver.receive(message);
+        }
+      }
+    }
     this.#closed = true;
     this.#driver.stop();
     this.#backlog = [];

@@ -501,6 +501,32 @@ Deno.test("connection: PING is answered with a PONG echoing its context", () => 
   });
 });
 
+Deno.test("connection: a flood of PINGs from a peer that never reads is owed one PONG, not one each, as libzmq's", () => {
+  const a = new codec.Connection({ socketType: "PAIR" });
+  const b = new codec.Connection({ socketType: "PAIR" });
+  handshake(a, b);
+  for (let i = 0; i < 10_000; i++) {
+    a.sendCommand(codec.encodePing(0, text.encode(`ctx${i}`)));
+  }
+  const flood = concat(a.takeOutput());
+  assertEquals(b.receive(flood), []);
+  // Nothing taken meanwhile (the link's write waits on the peer): one PONG.
+  const [pong] = b.takeOutput();
+  const frames = new codec.FrameDecoder().decode(pong);
+  assertEquals(frames.length, 1);
+  assertEquals(codec.parseCommand(frames[0].body), {
+    name: "PONG",
+    data: text.encode("ctx0"),
+  });
+  // Once taken, the next PING is answered again, and a message still goes.
+  a.sendCommand(codec.encodePing(0, text.encode("again")));
+  b.sendMessage([text.encode("hello")]);
+  assertEquals(pump(a, b), []);
+  const after = new codec.FrameDecoder().decode(concat(b.takeOutput()));
+  assertEquals(after.map((frame) => frame.flags), [0, codec.FLAG_COMMAND]);
+  assertEquals(codec.parseCommand(after[1].body).name, "PONG");
+});
+
 Deno.test("connection: a PING with over 16 bytes of context is answered with its first 16, as libzmq's", () => {
   const a = new codec.Connection({ socketType: "PAIR" });
   const b = new codec.Connection({ socketType: "PAIR" });

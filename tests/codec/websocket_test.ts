@@ -865,6 +865,33 @@ Deno.test("WebSocketConnection: ZWS2.0 without a mechanism, as a browser asks: r
   assertEquals(message?.type, "message");
 });
 
+Deno.test("WebSocketConnection: a ZWS2.0 routing id over 255 bytes is refused, whatever maxMessageSize allows", () => {
+  for (const [length, refused] of [[255, false], [256, true]] as const) {
+    const client = new codec.WebSocketConnection({
+      socketType: "DEALER",
+      routingId: new Uint8Array(length).fill(7),
+      role: "client",
+      path: "/",
+      host: "x",
+      noMechanism: true,
+    });
+    const server = new codec.WebSocketConnection({
+      socketType: "ROUTER",
+      role: "server",
+      path: "/",
+      maxMessageSize: 1000,
+    });
+    const pump = (
+      from: codec.WebSocketConnection,
+      to: codec.WebSocketConnection,
+    ) => from.takeOutput().flatMap((chunk) => to.receive(chunk.slice()));
+    assertEquals(pump(client, server), []);
+    assertEquals(pump(server, client).map((e) => e.type), ["ready"]);
+    const [event] = pump(client, server);
+    assertEquals(event?.type, refused ? "error" : "ready", `${length} bytes`);
+  }
+});
+
 Deno.test("WebSocketConnection: a NULL client offers ZWS2.0/NULL, then ZWS2.0, and talks to a server that speaks ZWS2.0 only", () => {
   const { client, server } = pair({}, { noMechanism: true });
   const upgrade = concat(client.takeOutput());
@@ -1146,10 +1173,10 @@ Deno.test("WebSocketConnection: an empty binary message is refused (ZWS needs a 
   assertEquals(events.map((e) => e.type), ["error"]);
 });
 
-Deno.test("WebSocketConnection: maxMessageSize refuses an oversize frame from its header", () => {
+Deno.test("WebSocketConnection: maxMessageSize holds messages to it once decoded, lets commands pass it by 64 KiB as over tcp, and refuses a frame past that from its header", () => {
   const { client, server } = pair({}, { maxMessageSize: 100 });
   handshake(client, server);
-  // A 101-byte message (flags + 100) passes.
+  // 100 bytes (after the flags byte) pass.
   const fine = concat([new Uint8Array([0]), pattern(100)]);
   assertEquals(
     expectEvent(
@@ -1158,11 +1185,31 @@ Deno.test("WebSocketConnection: maxMessageSize refuses an oversize frame from it
     ).frames[0].length,
     100,
   );
-  // A header announcing 102 bytes is enough.
-  const events = server.receive(
-    new Uint8Array([0x82, 0x80 | 102, ...MASK]),
+  // A command of 300 bytes (one libzmq does not know, ignored) passes, as a
+  // READY with properties over a small limit must.
+  const command = concat([
+    new Uint8Array([0x02, 4]),
+    text.encode("XTRA"),
+    pattern(295),
+  ]);
+  assertEquals(
+    server.receive(frame(OPCODE.binary, command, { mask: MASK })),
+    [],
   );
-  assertEquals(expectEvent(events[0], "error").error.kind, "protocol");
+  // A frame announcing more than the limit, the flags and 64 KiB: refused
+  // from its header, before its payload comes.
+  const header = new Uint8Array(14);
+  header.set([0x82, 0x80 | 127]);
+  new DataView(header.buffer).setBigUint64(2, BigInt(100 + 1 + 64 * 1024 + 1));
+  header.set(MASK, 10);
+  const early = server.receive(header);
+  assertEquals(expectEvent(early[0], "error").error.kind, "protocol");
+  // A message of 101 bytes: refused once decoded.
+  const other = pair({}, { maxMessageSize: 100 });
+  handshake(other.client, other.server);
+  const over = concat([new Uint8Array([0]), pattern(101)]);
+  const late = other.server.receive(frame(OPCODE.binary, over, { mask: MASK }));
+  assertEquals(expectEvent(late[0], "error").error.kind, "protocol");
 });
 
 Deno.test("WebSocketConnection: the handshake deadline", () => {

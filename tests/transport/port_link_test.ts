@@ -362,7 +362,7 @@ Deno.test("port link: while batches are in flight and untaken, one of PORT_EAGER
 const bytes = (text: string) => new TextEncoder().encode(text);
 
 for (const how of ["closes", "is gone"] as const) {
-  Deno.test(`port link: a peer that ${how} while our socket is full gets nothing more; our socket's queue waits for the next peer, and close counts the inbox unread`, async () => {
+  Deno.test(`port link: a peer that ${how} while our socket is full: what it sent goes to our socket past its high-water mark, and the link ends at once, so nothing more goes to it`, async () => {
     const channel = new MessageChannel();
     // Each holds its lock while it lives, and watches the other's.
     const [a, b] = [`ours-${Math.random()}`, `theirs-${Math.random()}`];
@@ -387,17 +387,17 @@ for (const how of ["closes", "is gone"] as const) {
     // terminated Worker's does).
     if (how === "is gone") channel.port2.close();
     theirs.close();
-    await until(() => ours.pendingOutputBytes === Infinity, "the goodbye");
+    // libzmq's pipe refuses writes once its peer's end came, and is read
+    // to the end: the socket then routes to others (or waits for the next).
+    assertEquals(await within(ours.done, "the link's end"), {
+      closedByPeer: true,
+    });
+    assertEquals(session.messages(), [["a"], ["b"], ["c"]]);
+    assertEquals(ours.unread, 0);
     session.outgoing.push([bytes("for the next peer")]);
     ours.wake();
     await turns();
     assertEquals(session.outgoing.length, 1, "kept in our socket's queue");
-    assertEquals(ours.unread, 2);
-    session.acceptMessages = true;
-    ours.resume();
-    assertEquals(await ours.done, { closedByPeer: true });
-    assertEquals(session.messages(), [["a"], ["b"], ["c"]]);
-    assertEquals(ours.unread, 0);
     await theirs.done;
   });
 }

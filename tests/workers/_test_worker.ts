@@ -7,6 +7,7 @@ type Role =
   | "pull"
   | "rep"
   | "push"
+  | "dealer"
   | "stray"
   | "hold"
   | "sub"

@@ -11,6 +11,8 @@
  *   `transfer` (`{ op: "check" }` then answers `{ op: "checked", detached }`,
  *   whether each frame of the last is detached; `{ op: "crash" }` throws an
  *   uncaught error).
+ * - `dealer`: a DEALER that sends what it is given, as `push`, and posts
+ *   back what it receives, as `pull`.
  * - `stray`: a PUSH with a linger of -1 (waits for ever to write what is
  *   queued), for a name no one binds; it sends what it is given, as `push`.
  * - `hold`: a PULL with a receive high-water mark of 5 that reads nothing
@@ -28,6 +30,7 @@
  */
 import {
   Context,
+  Dealer,
   Dish,
   Pull,
   Push,
@@ -40,7 +43,16 @@ import {
 interface Start {
   op: "start";
   shared: SharedContext;
-  role: "pull" | "rep" | "push" | "stray" | "hold" | "sub" | "xpub" | "dish";
+  role:
+    | "pull"
+    | "rep"
+    | "push"
+    | "dealer"
+    | "stray"
+    | "hold"
+    | "sub"
+    | "xpub"
+    | "dish";
   endpoint: string;
   bind: boolean;
 }
@@ -60,7 +72,7 @@ const self = globalThis as unknown as {
 };
 
 let context: Context | undefined;
-let push: Push | undefined;
+let push: Push | Dealer | undefined;
 let held: Pull | undefined;
 let lastSent: Uint8Array[] = [];
 
@@ -80,6 +92,8 @@ self.onmessage = async (event) => {
       ? new Dish({ context })
       : command.role === "rep"
       ? new Reply({ context })
+      : command.role === "dealer"
+      ? (push = new Dealer({ context }))
       : command.role === "stray"
       ? (push = new Push({ context, linger: -1 }))
       : (push = new Push({ context }));
@@ -90,7 +104,8 @@ self.onmessage = async (event) => {
     self.postMessage({ op: "ready" });
     if (
       command.role === "pull" || command.role === "sub" ||
-      command.role === "xpub" || command.role === "dish"
+      command.role === "xpub" || command.role === "dish" ||
+      command.role === "dealer"
     ) {
       for await (const message of socket as Pull | Subscriber | Dish) {
         // A Dish's message carries its group too: frames only cross.

@@ -12,6 +12,7 @@ import {
 import { PORT_CREDIT_MESSAGES } from "../../transport/_port_link.ts";
 import {
   Context,
+  Dealer,
   Pull,
   Push,
   Reply,
@@ -287,6 +288,41 @@ Deno.test("inproc across a Worker: a Worker's context closing ends its connect t
     assertEquals((await worker.next("closed")).count, 1);
   } finally {
     worker.terminate();
+    await context.close();
+  }
+});
+
+Deno.test("inproc across a Worker: a peer that leaves while our socket is full gets nothing more: our sends go to the peer that stays, and what it sent is read", async () => {
+  const context = new Context();
+  const [leaving, staying] = [new TestWorker(), new TestWorker()];
+  const dealer = new Dealer({ context, receiveHighWaterMark: 2 });
+  try {
+    await dealer.bind("inproc://leaving");
+    await staying.start(context, "dealer", "inproc://leaving", false);
+    await leaving.start(context, "dealer", "inproc://leaving", false);
+    const sent = Array.from({ length: 10 }, (_, i) => [bytes(`from A ${i}`)]);
+    for (const message of sent) leaving.post({ op: "send", message });
+    // Its messages wait for our full socket; then it leaves.
+    await until(() => dealer.readable, "the leaving peer's messages");
+    const disconnected = dealer.events.wait(
+      "disconnected",
+      AbortSignal.timeout(5000),
+    );
+    await leaving.stop();
+    await disconnected;
+    for (let i = 0; i < 10; i++) {
+      await within(dealer.send(`to B ${i}`), "a send");
+    }
+    for (let i = 0; i < 10; i++) {
+      const { message } = await staying.next("message");
+      assertEquals(message, [bytes(`to B ${i}`)]);
+    }
+    // What the peer that left sent is still ours to read, in order.
+    for (const message of sent) {
+      assertEquals(await within(dealer.receive(), "a message"), message);
+    }
+  } finally {
+    await staying.stop();
     await context.close();
   }
 });
