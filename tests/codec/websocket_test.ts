@@ -835,24 +835,19 @@ Deno.test("WebSocketConnection: the server serves any path, as libzmq's ws engin
   assertEquals(client.state, "failed");
 });
 
+/** A DEALER asking ZWS2.0 without a mechanism, as a browser does, and a ROUTER. */
+function browserPair(
+  routingId: Uint8Array,
+  server: Partial<codec.WebSocketConnectionOptions> = {},
+): { client: Ws; server: Ws } {
+  return pair(
+    { routingId, path: "/", host: "x", noMechanism: true },
+    { path: "/", ...server },
+  );
+}
+
 Deno.test("WebSocketConnection: ZWS2.0 without a mechanism, as a browser asks: routing ids, then messages", () => {
-  const client = new codec.WebSocketConnection({
-    socketType: "DEALER",
-    routingId: new TextEncoder().encode("browser-1"),
-    role: "client",
-    path: "/",
-    host: "x",
-    noMechanism: true,
-  });
-  const server = new codec.WebSocketConnection({
-    socketType: "ROUTER",
-    role: "server",
-    path: "/",
-  });
-  const pump = (
-    from: codec.WebSocketConnection,
-    to: codec.WebSocketConnection,
-  ) => from.takeOutput().flatMap((chunk) => to.receive(chunk.slice()));
+  const { client, server } = browserPair(text.encode("browser-1"));
   assertEquals(pump(client, server), []);
   const [ready] = pump(server, client);
   assertEquals(ready?.type, "ready");
@@ -867,24 +862,9 @@ Deno.test("WebSocketConnection: ZWS2.0 without a mechanism, as a browser asks: r
 
 Deno.test("WebSocketConnection: a ZWS2.0 routing id over 255 bytes is refused, whatever maxMessageSize allows", () => {
   for (const [length, refused] of [[255, false], [256, true]] as const) {
-    const client = new codec.WebSocketConnection({
-      socketType: "DEALER",
-      routingId: new Uint8Array(length).fill(7),
-      role: "client",
-      path: "/",
-      host: "x",
-      noMechanism: true,
-    });
-    const server = new codec.WebSocketConnection({
-      socketType: "ROUTER",
-      role: "server",
-      path: "/",
+    const { client, server } = browserPair(new Uint8Array(length).fill(7), {
       maxMessageSize: 1000,
     });
-    const pump = (
-      from: codec.WebSocketConnection,
-      to: codec.WebSocketConnection,
-    ) => from.takeOutput().flatMap((chunk) => to.receive(chunk.slice()));
     assertEquals(pump(client, server), []);
     assertEquals(pump(server, client).map((e) => e.type), ["ready"]);
     const [event] = pump(client, server);

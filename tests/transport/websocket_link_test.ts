@@ -114,3 +114,63 @@ Deno.test("websocket link: a program turning its loop with MessagePort messages 
   assertEquals(socket.peerMessages().length, 20 * TURNS);
   await closeCleanly(link);
 });
+
+/** An open WebSocket whose peer reads nothing: its buffer stays full. */
+class StalledWebSocket {
+  readonly readyState: number = WebSocket.OPEN;
+  bufferedAmount = 2 * 1024 * 1024;
+  binaryType = "blob";
+  onmessage: ((event: { data: unknown }) => void) | null = null;
+  onopen: (() => void) | null = null;
+  onclose: (() => void) | null = null;
+  onerror: (() => void) | null = null;
+  send(): void {}
+  close(): void {}
+}
+
+Deno.test("websocket link: a peer that takes nothing is looked at half as often each time, down to 4 times a second, and soon again once it takes some", async () => {
+  const realSetTimeout = globalThis.setTimeout;
+  const delays: number[] = [];
+  // The link's looks, recorded and run at the next turn instead of waited.
+  globalThis.setTimeout = ((callback: () => void, ms = 0) => {
+    if (ms >= 1000) return realSetTimeout(callback, ms);
+    delays.push(ms);
+    return realSetTimeout(callback, 0);
+  }) as typeof setTimeout;
+  const socket = new StalledWebSocket();
+  const link = new WebSocketLink(
+    socket as unknown as WebSocket,
+    new Connection({ socketType: "PUSH", framing: "zws", now: 0 }),
+  );
+  const looks = async (count: number) => {
+    const until = delays.length + count;
+    while (delays.length < until) {
+      await new Promise((resolve) => realSetTimeout(resolve, 1));
+    }
+  };
+  try {
+    link.start(new FakeSession());
+    await looks(10);
+    assertEquals(delays.slice(0, 10), [
+      2,
+      4,
+      8,
+      16,
+      32,
+      64,
+      128,
+      250,
+      250,
+      250,
+    ]);
+    // It took a byte: the next look comes soon, then they space out again.
+    socket.bufferedAmount--;
+    const from = delays.length;
+    await looks(3);
+    assertEquals(delays.slice(from, from + 3), [2, 4, 8]);
+  } finally {
+    link.close();
+    globalThis.setTimeout = realSetTimeout;
+  }
+  await within(link.done, "the link to end");
+});
