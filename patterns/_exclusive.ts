@@ -51,8 +51,12 @@ export class Exclusive implements Routing {
   attach(pipe: Pipe): void {
     // As libzmq's PAIR, which keeps a departed peer's pipe until it is read
     // to its end: no new peer before, so one peer's unread is all it holds.
-    // (A `connect` pipe, never detached, takes its place all the same.)
-    if (this.#left.length === 0 || !pipe.transient) this.#pipe ??= pipe;
+    // (A `connect` pipe, never detached, takes its place all the same, and
+    // so does any once those left were ours to end, as libzmq's unbind ends
+    // a pipe at once: a DGRAM bound again elsewhere.)
+    if (!pipe.transient || this.#left.every((left) => left.closedHere)) {
+      this.#pipe ??= pipe;
+    }
   }
 
   detach(pipe: Pipe): void {

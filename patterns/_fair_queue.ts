@@ -87,6 +87,8 @@ export class FairQueue {
    * are swept, which costs O(1) per removal over time.
    */
   remove(pipe: Pipe): void {
+    // Empty, it left its turn, or was removed already and counted stale.
+    if (pipe.inbound.length === 0) return;
     pipe.inbound.clear();
     if (!pipe.inTurn) return;
     this.#stale++;

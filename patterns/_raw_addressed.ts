@@ -139,6 +139,9 @@ export class RawAddressed implements Routing {
     // `disconnected` (as libzmq's monitor).
     pipe.closedHere = true;
     forgetRoute(this.#peers, pipe);
+    // What it sent and was not read goes with it, as libzmq's pipe ends: it
+    // would come under an id no longer known.
+    this.#queue.remove(pipe);
     const link = pipe.link;
     const linger = this.#socket.linger;
     if (!pipe.ready || !link || linger === 0) return hangUp(pipe);

@@ -13,9 +13,16 @@ import {
   udp,
   type UdpAddress,
 } from "../transport/udp.ts";
-import { decode, freeUdpPort, sendUntilReceived, until } from "./_helpers.ts";
+import {
+  decode,
+  freeUdpPort,
+  sendUntilReceived,
+  timeout,
+  until,
+} from "./_helpers.ts";
 import { assertRefusedAhead, LONG } from "./_draft_helpers.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
+import { coreOf } from "../patterns/_core.ts";
 
 const text = new TextEncoder();
 const BODIES = [
@@ -90,6 +97,32 @@ Deno.test("DGRAM ↔ DGRAM (ours): each body reaches the address, and the reply 
     await bob.send([from, received]);
     assertEquals(await receive(alice), [text.encode(addressOf(bob)), body]);
   }
+});
+
+Deno.test("DGRAM: bound again elsewhere after an unbind that left a datagram unread, it takes datagrams at the new address, after the unread one", async () => {
+  await using alice = new Datagram();
+  await alice.bind("udp://127.0.0.1:0");
+  const first = alice.lastEndpoint!;
+  await using bob = new Datagram();
+  await bob.bind("udp://127.0.0.1:0");
+  await bob.send([first.slice("udp://".length), "unread"]);
+  // In its pipe, unread (not peeked: `readable` would take it out).
+  await until(
+    () => [...coreOf(alice).pipes].some((pipe) => pipe.inbound.length > 0),
+    "the datagram",
+  );
+  await alice.unbind(first);
+  await alice.bind("udp://127.0.0.1:0");
+  await bob.send([addressOf(alice), "to the second address"]);
+  assertEquals(decode((await receive(alice))[1]), "unread");
+  const [from, body] = await receive(alice);
+  assertEquals([decode(from), decode(body)], [
+    addressOf(bob),
+    "to the second address",
+  ]);
+  // And it sends, where its sends waited for a pipe for ever.
+  await alice.send([addressOf(bob), "back"], timeout());
+  assertEquals(decode((await receive(bob))[1]), "back");
 });
 
 Deno.test("DGRAM: a datagram sent just before close still goes out (linger)", async () => {

@@ -162,6 +162,24 @@ Deno.test("STREAM: [id, ''] closes the peer once what was sent before is written
   assertEquals(server.readable, false);
 });
 
+Deno.test("STREAM: [id, ''] drops what the peer sent and was not read, as libzmq: it would come under an unknown id", async () => {
+  await using server = new Stream();
+  await server.bind("tcp://127.0.0.1:0");
+  const client = await connectTo(server);
+  const [id] = await server.receive(timeout());
+  const [pipe] = coreOf(server).pipes;
+  await client.write(text.encode("first"));
+  await until(() => pipe.inbound.length === 1, "the first chunk");
+  await client.write(text.encode("second"));
+  await until(() => pipe.inbound.length === 2, "the second chunk");
+  assertEquals(decode((await server.receive(timeout()))[1]), "first");
+  await server.send([id, ""]);
+  assertEquals(await readToEnd(client), new Uint8Array());
+  client.close();
+  await linksGone(server);
+  assertEquals(server.readable, false);
+});
+
 Deno.test("STREAM: [id, ''] closes a peer that stops reading once linger has passed", async () => {
   await using server = new Stream({ linger: 50 });
   await server.bind("tcp://127.0.0.1:0");
