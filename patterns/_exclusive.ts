@@ -22,6 +22,17 @@ export class Exclusive implements Routing {
    * at most but for `connect` pipes dropped by `disconnect`.
    */
   #left: Pipe[] = [];
+  #ownEndsGiveWay: boolean;
+
+  /**
+   * @param ownEndsGiveWay Whether a peer that left unread but was ended by
+   * us (`unbind`) lets the next take its place at once: a DGRAM's, whose
+   * one bound socket is its only pipe. libzmq's PAIR keeps the place until
+   * it is read, whoever ended it.
+   */
+  constructor(ownEndsGiveWay = false) {
+    this.#ownEndsGiveWay = ownEndsGiveWay;
+  }
 
   send(frames: Message): boolean {
     const pipe = this.#pipe;
@@ -51,12 +62,13 @@ export class Exclusive implements Routing {
   attach(pipe: Pipe): void {
     // As libzmq's PAIR, which keeps a departed peer's pipe until it is read
     // to its end: no new peer before, so one peer's unread is all it holds.
-    // (A `connect` pipe, never detached, takes its place all the same, and
-    // so does any once those left were ours to end, as libzmq's unbind ends
-    // a pipe at once: a DGRAM bound again elsewhere.)
-    if (!pipe.transient || this.#left.every((left) => left.closedHere)) {
-      this.#pipe ??= pipe;
-    }
+    // (A `connect` pipe, never detached, takes its place all the same; and
+    // with `ownEndsGiveWay` any does once those left were ended by us: a
+    // DGRAM bound again elsewhere after an unbind.)
+    if (
+      !pipe.transient || this.#left.length === 0 ||
+      (this.#ownEndsGiveWay && this.#left.every((left) => left.closedHere))
+    ) this.#pipe ??= pipe;
   }
 
   detach(pipe: Pipe): void {

@@ -12,7 +12,7 @@ import { coreOf } from "./_core.ts";
 import { hangUp } from "./_endpoints.ts";
 import { FairQueue } from "./_fair_queue.ts";
 import type { Pipe } from "./_pipe.ts";
-import type { Routing } from "./_routing.ts";
+import type { Routing, RoutingHost } from "./_routing.ts";
 import {
   forgetRoute,
   hexRoutingId,
@@ -45,15 +45,23 @@ const _NOTHING = new Uint8Array(0);
  */
 export class RawAddressed implements Routing {
   #socket: RawAddressedSettings;
+  #host: Pick<RoutingHost, "withheld">;
   #queue = new FairQueue();
   #peers = new Map<string, Pipe>();
   /** Pipes whose connection was announced and whose end was not yet. */
   #live = new Set<Pipe>();
   #ids = new RoutingIdGenerator();
 
-  /** @param socket The socket, for its options and its machinery. */
-  constructor(socket: RawAddressedSettings) {
+  /**
+   * @param socket The socket, for its options and its machinery.
+   * @param host What counts the messages dropped unread.
+   */
+  constructor(
+    socket: RawAddressedSettings,
+    host: Pick<RoutingHost, "withheld">,
+  ) {
     this.#socket = socket;
+    this.#host = host;
   }
 
   /** Whether a peer has this routing id now. */
@@ -140,7 +148,8 @@ export class RawAddressed implements Routing {
     pipe.closedHere = true;
     forgetRoute(this.#peers, pipe);
     // What it sent and was not read goes with it, as libzmq's pipe ends: it
-    // would come under an id no longer known.
+    // would come under an id no longer known (close counts it unread).
+    this.#host.withheld += pipe.inbound.length;
     this.#queue.remove(pipe);
     const link = pipe.link;
     const linger = this.#socket.linger;

@@ -119,6 +119,9 @@ export class Stream extends Socket {
   }
 }
 
-defineRouting<Stream>("STREAM", (socket) => new RawAddressed(socket));
+defineRouting<Stream>(
+  "STREAM",
+  (socket, host) => new RawAddressed(socket, host),
+);
 
 defineOptionNames<StreamOptions, SocketOptions>()(Stream, ["streamNotify"]);

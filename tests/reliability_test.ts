@@ -290,6 +290,34 @@ Deno.test("PAIR: a peer that comes while a departed one's messages are unread is
   );
 });
 
+Deno.test("PAIR: an unbind does not free the place of a peer whose messages are unread: a peer at the next bind is unheard, as libzmq's", async () => {
+  await using bound = new Pair({ sendTimeout: 0 });
+  await bound.bind("tcp://127.0.0.1:0");
+  await using first = new Pair();
+  first.connect(bound.lastEndpoint!);
+  await first.send("a1", timeout());
+  await first.send("a2", timeout());
+  await until(
+    () => [...coreOf(bound).pipes].some((pipe) => pipe.inbound.length === 2),
+    "the first peer's messages, unread",
+  );
+  await bound.unbind(bound.lastEndpoint!);
+  await until(() => coreOf(bound).pipes.size === 0, "the first peer's end");
+  await bound.bind("tcp://127.0.0.1:0");
+  await using second = new Pair();
+  second.connect(bound.lastEndpoint!);
+  await second.send("b1", timeout());
+  await until(
+    () => [...coreOf(bound).pipes].some((pipe) => pipe.ready),
+    "the second peer's handshake",
+  );
+  const error = await assertRejects(() => bound.send("to whom?"));
+  assertEquals((error as ZmqError).code, "EAGAIN");
+  assertEquals((await bound.receive(timeout())).map(decode), ["a1"]);
+  assertEquals((await bound.receive(timeout())).map(decode), ["a2"]);
+  assertEquals(bound.readable, false);
+});
+
 Deno.test("reconnectInterval -1: a connect whose link ends leaves, and its share goes to the peers left", async () => {
   await using live = new Pull();
   await live.bind("tcp://127.0.0.1:0");

@@ -178,6 +178,8 @@ Deno.test("STREAM: [id, ''] drops what the peer sent and was not read, as libzmq
   client.close();
   await linksGone(server);
   assertEquals(server.readable, false);
+  // Dropped, and counted so.
+  assertEquals((await server.close()).unread, 1);
 });
 
 Deno.test("STREAM: [id, ''] closes a peer that stops reading once linger has passed", async () => {
