@@ -9,6 +9,8 @@
 import { ProtocolError } from "./errors.ts";
 import { FLAG_COMMAND, FLAG_MORE, type Frame } from "./frame.ts";
 import type { ConnectionOptions } from "./connection_options.ts";
+import { Metadata } from "./metadata.ts";
+import { NullMechanism } from "./null.ts";
 import {
   type FrameOutput,
   OutputBuffer,
@@ -202,4 +204,15 @@ export function frameOutput(options: ConnectionOptions): FrameOutput {
       options.reuseOutput,
     )
     : new ZwsOutput();
+}
+
+/**
+ * Whether a server takes a peer that asks for ZWS2.0 without a mechanism,
+ * as a browser must: not while its NULL authenticates (a domain is set),
+ * since such a peer has no handshake a verdict could be asked of, and
+ * would come in unasked (libzmq's ws engine lets it).
+ */
+export function takesZwsWithoutMechanism(options: ConnectionOptions): boolean {
+  const mechanism = options.mechanism?.(new Metadata());
+  return !(mechanism instanceof NullMechanism && mechanism.authenticates);
 }

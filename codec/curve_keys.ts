@@ -89,5 +89,6 @@ export function toCurveKey(key: string | Uint8Array, what: string): Uint8Array {
       `a CURVE ${what} is 40 Z85 characters or 32 bytes; got ${key.length} bytes`,
     );
   }
-  return key;
+  // Ours, as libzmq's setsockopt copies it: a caller may wipe its own.
+  return key.slice();
 }

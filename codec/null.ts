@@ -70,6 +70,21 @@ export class NullMechanism implements Mechanism {
     this.#authenticate = options.authenticate ?? false;
   }
 
+  /**
+   * Whether it asks for a verdict on the peer (a ZAP domain is set).
+   *
+   * @example
+   * ```ts
+   * import { codec } from "@zmtp/zmq";
+   *
+   * const mechanism = new codec.NullMechanism(new codec.Metadata(), { authenticate: true });
+   * console.log(mechanism.authenticates); // true
+   * ```
+   */
+  get authenticates(): boolean {
+    return this.#authenticate;
+  }
+
   /** Our READY, unless it waits for a verdict. */
   start(): Uint8Array[] {
     return this.#authenticate ? [] : [this.#ready()];

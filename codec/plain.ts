@@ -81,6 +81,10 @@ export class PlainClientMechanism implements Mechanism {
       if (command.name !== "WELCOME") {
         throw unexpectedCommand(command, "PLAIN", "WELCOME");
       }
+      // As libzmq's: a WELCOME is its name alone.
+      if (command.data.length > 0) {
+        throw new ProtocolError("protocol", "malformed PLAIN WELCOME");
+      }
       this.#state = "ready";
       return {
         send: [encodeCommand("INITIATE", encodeMetadata(this.#metadata))],

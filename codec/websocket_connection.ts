@@ -13,6 +13,7 @@ import type { ConnectionEvent } from "./connection_event.ts";
 import type { ConnectionOptions } from "./connection_options.ts";
 import { ProtocolError } from "./errors.ts";
 import { Heartbeat } from "./heartbeat.ts";
+import { takesZwsWithoutMechanism } from "./_zws.ts";
 import { COMMAND_ALLOWANCE } from "./_limits.ts";
 import {
   encodeHttpRefusal,
@@ -383,7 +384,7 @@ export class WebSocketConnection {
       .split(",").map((protocol) => protocol.trim());
     if (
       !offered.includes(this.#protocol) && this.#protocol === "ZWS2.0/NULL" &&
-      offered.includes("ZWS2.0")
+      offered.includes("ZWS2.0") && takesZwsWithoutMechanism(this.#options)
     ) {
       // A browser's WebSocket cannot ask for ZWS2.0/NULL: the '/' is not
       // a token character. ZWS2.0 without a mechanism is what it can say.

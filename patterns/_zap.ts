@@ -17,6 +17,7 @@ import type { Message } from "./message.ts";
 const _ZAP_NAME = "zeromq.zap.01";
 const _encoder = new TextEncoder();
 const _decoder = new TextDecoder();
+const _exactDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
 const _clients = new WeakMap<object, _ZapClient>();
 
 /** Whether a ZAP handler is bound in the scope (the context). */
@@ -209,15 +210,22 @@ function _malformed(why: string): Verdict {
  * A verdict from the frames of a ZAP reply (after the delimiter): exactly
  * six, version 1.0, a status of 200, 300, 400 or 500, as libzmq checks.
  */
+/** A frame's text, a BOM kept (as bytes it is not "1.0"); "" for none. */
+function _textOf(frame: Uint8Array | undefined): string {
+  return frame ? _exactDecoder.decode(frame) : "";
+}
+
 function _replyVerdict(frames: Message): Verdict {
   const [version, , statusCode, statusText, userId, metadata] = frames;
-  const code = Number(_decoder.decode(statusCode ?? new Uint8Array()));
+  // Byte for byte, as libzmq's: "200 ", "2e2" or a BOM are not it.
+  const code = _textOf(statusCode);
   if (
-    frames.length !== 6 || _decoder.decode(version) !== "1.0" ||
-    ![200, 300, 400, 500].includes(code)
+    frames.length !== 6 || _textOf(version) !== "1.0" ||
+    !/^[2-5]00$/.test(code)
   ) {
     return _malformed("malformed ZAP reply");
   }
+  const status = Number(code);
   let properties: Metadata | undefined;
   if (metadata?.length) {
     try {
@@ -227,7 +235,7 @@ function _replyVerdict(frames: Message): Verdict {
     }
   }
   return {
-    statusCode: code as Verdict["statusCode"],
+    statusCode: status as Verdict["statusCode"],
     statusText: _decoder.decode(statusText ?? new Uint8Array()),
     userId: _decoder.decode(userId ?? new Uint8Array()),
     metadata: properties,

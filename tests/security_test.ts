@@ -1068,3 +1068,104 @@ Deno.test("a 300 verdict is told once also when the client hangs up before the h
   assertEquals(events, ["handshake-failed:auth", "disconnected"]);
   await server.close();
 });
+
+Deno.test("a ZAP reply's status is read byte for byte, as libzmq's: '200 ', '2e2', '+200' and a version with a BOM refuse the client", async () => {
+  for (
+    const [version, status, allowed] of [
+      ["1.0", "200", true],
+      ["1.0", "200 ", false],
+      ["1.0", "2e2", false],
+      ["1.0", "+200", false],
+      ["\ufeff1.0", "200", false],
+    ] as const
+  ) {
+    await using context = new Context();
+    await using handler = new Router({ context });
+    await handler.bind("inproc://zeromq.zap.01");
+    const answering = (async () => {
+      for await (const request of handler) {
+        // [routing id, "", "1.0", request id, …]: the reply keeps the id.
+        await handler.send([
+          request[0],
+          "",
+          version,
+          request[3],
+          status,
+          "OK",
+          "admin",
+          "",
+        ]);
+      }
+    })().catch(() => {});
+    await using server = new Pull({ context, plainServer: true });
+    await server.bind("tcp://127.0.0.1:0");
+    await using client = new Push({
+      plainUsername: "admin",
+      plainPassword: "secret",
+    });
+    client.connect(server.lastEndpoint!);
+    const event = await Promise.race([
+      server.events.wait("handshake-succeeded", timeout().signal),
+      server.events.wait("handshake-failed", timeout().signal),
+    ]);
+    assertEquals(
+      event.type,
+      allowed ? "handshake-succeeded" : "handshake-failed",
+      `${JSON.stringify(version)} ${JSON.stringify(status)}`,
+    );
+    await handler.close();
+    await answering;
+  }
+});
+
+Deno.test("a CURVE key given as bytes is the socket's own: wiping the caller's array after does not break later handshakes, as libzmq copies it", async () => {
+  const secret = codec.z85Decode(SERVER.secretKey);
+  await using server = new Pull({ curveServer: true, curveSecretKey: secret });
+  await server.bind("tcp://127.0.0.1:0");
+  secret.fill(0);
+  await using client = new Push({
+    curveServerKey: SERVER.publicKey,
+    curvePublicKey: CLIENT.publicKey,
+    curveSecretKey: CLIENT.secretKey,
+  });
+  client.connect(server.lastEndpoint!);
+  await client.send("after the wipe", timeout());
+  assertEquals((await server.receive(timeout())).map(decode), [
+    "after the wipe",
+  ]);
+});
+
+Deno.test("ws: a NULL endpoint that authenticates (a zapDomain) refuses ZWS2.0 without a mechanism, which has no handshake to ask about, on a bind and on a route", async () => {
+  let asked = 0;
+  const options = {
+    zapDomain: "secure",
+    authenticate: () => {
+      asked++;
+      return false;
+    },
+  };
+  await using bound = new Pull(options);
+  await bound.bind("ws://127.0.0.1:0/zmq");
+  await using routed = new Pull(options);
+  await using server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    (request, info) => routed.upgrade(request, info),
+  );
+  for (
+    const [socket, url] of [
+      [bound, bound.lastEndpoint!],
+      [routed, `ws://127.0.0.1:${server.addr.port}/zmq`],
+    ] as const
+  ) {
+    const refused = socket.events.wait("handshake-failed", timeout().signal);
+    const ws = new WebSocket(url, ["ZWS2.0"]);
+    const opened = await new Promise<boolean>((resolve) => {
+      ws.onopen = () => resolve(true);
+      ws.onerror = () => resolve(false);
+    });
+    ws.close();
+    assertEquals(opened, false, url);
+    assertEquals((await refused).kind, "mechanism");
+  }
+  assertEquals(asked, 0);
+});

@@ -11,6 +11,7 @@ import { CodecDriver, monotonicNow } from "./_codec_driver.ts";
 import type { Verdict } from "../codec/authentication.ts";
 import { ProtocolError, ZmqError } from "../codec/errors.ts";
 import { zwsProtocol } from "../codec/websocket_connection.ts";
+import { takesZwsWithoutMechanism } from "../codec/_zws.ts";
 import { Settler } from "./_settle.ts";
 import type { Link, LinkEnd, LinkOptions, Session } from "./transport.ts";
 
@@ -389,7 +390,8 @@ export function acceptWebSocket(
     .split(", ");
   const protocol = offered.includes(ours)
     ? ours
-    : ours === "ZWS2.0/NULL" && offered.includes("ZWS2.0")
+    : ours === "ZWS2.0/NULL" && offered.includes("ZWS2.0") &&
+        takesZwsWithoutMechanism(connectionOptions)
     ? "ZWS2.0"
     : undefined;
   if (!protocol) {

@@ -288,3 +288,27 @@ Deno.test("CURVE: a WELCOME before our HELLO is a protocol error, not a crash", 
   );
   assertEquals(error.kind, "protocol");
 });
+
+Deno.test("PLAIN: a client refuses a WELCOME that carries data, as libzmq's (a WELCOME is its name alone)", () => {
+  const client = new codec.PlainClientMechanism(
+    new codec.Metadata(),
+    "admin",
+    "secret",
+  );
+  client.start();
+  assertThrows(
+    () => client.handle({ name: "WELCOME", data: new Uint8Array(18) }),
+    codec.ProtocolError,
+    "malformed PLAIN WELCOME",
+  );
+  const again = new codec.PlainClientMechanism(
+    new codec.Metadata(),
+    "admin",
+    "secret",
+  );
+  again.start();
+  assertEquals(
+    again.handle({ name: "WELCOME", data: new Uint8Array() }).send.length,
+    1,
+  );
+});
