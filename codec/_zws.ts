@@ -10,7 +10,6 @@ import { ProtocolError } from "./errors.ts";
 import { FLAG_COMMAND, FLAG_MORE, type Frame } from "./frame.ts";
 import type { ConnectionOptions } from "./connection_options.ts";
 import { Metadata } from "./metadata.ts";
-import { NullMechanism } from "./null.ts";
 import {
   type FrameOutput,
   OutputBuffer,
@@ -213,6 +212,9 @@ export function frameOutput(options: ConnectionOptions): FrameOutput {
  * would come in unasked (libzmq's ws engine lets it).
  */
 export function takesZwsWithoutMechanism(options: ConnectionOptions): boolean {
-  const mechanism = options.mechanism?.(new Metadata());
-  return !(mechanism instanceof NullMechanism && mechanism.authenticates);
+  // Asked of the mechanism itself (NullMechanism's), however it was made.
+  const mechanism = options.mechanism?.(new Metadata()) as
+    | { authenticates?: boolean }
+    | undefined;
+  return mechanism?.authenticates !== true;
 }

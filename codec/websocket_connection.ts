@@ -72,6 +72,8 @@ export class WebSocketConnection {
   #path: string;
   #key = "";
   #protocol: string;
+  /** NULL's name, and ZWS2.0 without it too: not while NULL authenticates. */
+  #bare: boolean;
   #upgraded = false;
   #closing = false;
   #failed = false;
@@ -104,6 +106,8 @@ export class WebSocketConnection {
     this.#protocol = options.noMechanism
       ? "ZWS2.0"
       : zwsProtocol(this.#inner.mechanism);
+    this.#bare = this.#protocol === "ZWS2.0/NULL" &&
+      takesZwsWithoutMechanism(options);
     this.#decoder = new WebSocketDecoder({
       masked: options.role === "server",
       maxMessageSize: options.maxMessageSize,
@@ -125,11 +129,8 @@ export class WebSocketConnection {
         path: this.#path,
         host: options.host ?? "localhost",
         key: this.#key,
-        // As libzmq offers: NULL's own name, then ZWS2.0 (no mechanism),
-        // which RFC 45 has every peer speak.
-        protocols: this.#protocol === "ZWS2.0/NULL"
-          ? [this.#protocol, "ZWS2.0"]
-          : [this.#protocol],
+        // As libzmq's: NULL's name, then ZWS2.0, which RFC 45 has all speak.
+        protocols: this.#bare ? [this.#protocol, "ZWS2.0"] : [this.#protocol],
       }));
     }
   }
@@ -343,7 +344,7 @@ export class WebSocketConnection {
         );
       }
       const protocol = head.headers.get("sec-websocket-protocol");
-      if (protocol === "ZWS2.0" && this.#protocol === "ZWS2.0/NULL") {
+      if (protocol === "ZWS2.0" && this.#bare) {
         // A server that speaks ZWS2.0 only: routing ids, then messages.
         this.#protocol = protocol;
         this.#inner = this.#connection(true);
@@ -383,11 +384,10 @@ export class WebSocketConnection {
     const offered = (head.headers.get("sec-websocket-protocol") ?? "")
       .split(",").map((protocol) => protocol.trim());
     if (
-      !offered.includes(this.#protocol) && this.#protocol === "ZWS2.0/NULL" &&
-      offered.includes("ZWS2.0") && takesZwsWithoutMechanism(this.#options)
+      !offered.includes(this.#protocol) && this.#bare &&
+      offered.includes("ZWS2.0")
     ) {
-      // A browser's WebSocket cannot ask for ZWS2.0/NULL: the '/' is not
-      // a token character. ZWS2.0 without a mechanism is what it can say.
+      // What a browser can ask ('/' is no token character): no mechanism.
       this.#protocol = "ZWS2.0";
       this.#inner = this.#connection(true);
     }

@@ -206,15 +206,15 @@ function _malformed(why: string): Verdict {
   return { statusCode: 500, statusText: why, userId: "", hangUp: true };
 }
 
-/**
- * A verdict from the frames of a ZAP reply (after the delimiter): exactly
- * six, version 1.0, a status of 200, 300, 400 or 500, as libzmq checks.
- */
 /** A frame's text, a BOM kept (as bytes it is not "1.0"); "" for none. */
 function _textOf(frame: Uint8Array | undefined): string {
   return frame ? _exactDecoder.decode(frame) : "";
 }
 
+/**
+ * A verdict from the frames of a ZAP reply (after the delimiter): exactly
+ * six, version 1.0, a status of 200, 300, 400 or 500, as libzmq checks.
+ */
 function _replyVerdict(frames: Message): Verdict {
   const [version, , statusCode, statusText, userId, metadata] = frames;
   // Byte for byte, as libzmq's: "200 ", "2e2" or a BOM are not it.

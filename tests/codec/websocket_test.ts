@@ -1389,3 +1389,22 @@ Deno.test("WebSocketDecoder: a payload whose declared length no memory holds end
     "beyond memory",
   );
 });
+
+Deno.test("WebSocketConnection: a NULL client that authenticates offers ZWS2.0/NULL alone, and refuses a server that answers ZWS2.0 (nothing to judge it by)", () => {
+  const client = new codec.WebSocketConnection({
+    socketType: "DEALER",
+    role: "client",
+    path: "/",
+    host: "x",
+    mechanism: (metadata) =>
+      new codec.NullMechanism(metadata, { authenticate: true }),
+  });
+  const [head] = defined(
+    new codec.HttpHeadReader().push(concat(client.takeOutput())),
+    "the upgrade request",
+  );
+  assertEquals(head.headers.get("sec-websocket-protocol"), "ZWS2.0/NULL");
+  const key = defined(head.headers.get("sec-websocket-key"), "the key");
+  const events = client.receive(codec.encodeUpgradeResponse(key, "ZWS2.0"));
+  assertEquals(expectEvent(events[0], "error").error.kind, "mechanism");
+});
