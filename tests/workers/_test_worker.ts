@@ -1,18 +1,10 @@
 /** A Worker of the cross-isolate tests, driven from the test's isolate. */
 import type { Context, SharedContext } from "../../mod.ts";
+import type { Start } from "./_worker.ts";
 import { within } from "../_fakes.ts";
 
 /** What a Worker of tests/workers/_worker.ts plays. */
-type Role =
-  | "pull"
-  | "rep"
-  | "push"
-  | "dealer"
-  | "stray"
-  | "hold"
-  | "sub"
-  | "xpub"
-  | "dish";
+type Role = Start["role"];
 
 /** What a Worker of tests/workers/_worker.ts answers. */
 export interface WorkerReply {

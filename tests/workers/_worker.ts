@@ -40,7 +40,8 @@ import {
   XPublisher,
 } from "../../mod.ts";
 
-interface Start {
+/** What the driver tells a Worker to play. */
+export interface Start {
   op: "start";
   shared: SharedContext;
   role:
