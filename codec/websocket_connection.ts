@@ -72,8 +72,6 @@ export class WebSocketConnection {
   #path: string;
   #key = "";
   #protocol: string;
-  /** NULL's name, and ZWS2.0 without it too: not while NULL authenticates. */
-  #bare: boolean;
   #upgraded = false;
   #closing = false;
   #failed = false;
@@ -106,8 +104,6 @@ export class WebSocketConnection {
     this.#protocol = options.noMechanism
       ? "ZWS2.0"
       : zwsProtocol(this.#inner.mechanism);
-    this.#bare = this.#protocol === "ZWS2.0/NULL" &&
-      takesZwsWithoutMechanism(options);
     this.#decoder = new WebSocketDecoder({
       masked: options.role === "server",
       maxMessageSize: options.maxMessageSize,
@@ -130,7 +126,7 @@ export class WebSocketConnection {
         host: options.host ?? "localhost",
         key: this.#key,
         // As libzmq's: NULL's name, then ZWS2.0, which RFC 45 has all speak.
-        protocols: this.#bare ? [this.#protocol, "ZWS2.0"] : [this.#protocol],
+        protocols: this.#bare() ? [this.#protocol, "ZWS2.0"] : [this.#protocol],
       }));
     }
   }
@@ -311,8 +307,7 @@ export class WebSocketConnection {
       case OPCODE.pong:
         return;
       case OPCODE.close:
-        // Answer, then close the stream (a server must close first, and a
-        // browser waits for it), as libzmq does.
+        // Answer, then close the stream (a server closes first), as libzmq.
         this.#frame(OPCODE.close, message.payload.slice(0, 2));
         this.#closing = true;
         throw new ProtocolError("peer", "the peer closed the WebSocket");
@@ -344,7 +339,7 @@ export class WebSocketConnection {
         );
       }
       const protocol = head.headers.get("sec-websocket-protocol");
-      if (protocol === "ZWS2.0" && this.#bare) {
+      if (protocol === "ZWS2.0" && this.#bare()) {
         // A server that speaks ZWS2.0 only: routing ids, then messages.
         this.#protocol = protocol;
         this.#inner = this.#connection(true);
@@ -364,8 +359,7 @@ export class WebSocketConnection {
   }
 
   #answer(head: HttpHead): void {
-    // Any path is served, as libzmq's ws engine never compares it: a
-    // client that asks for another path than the one bound reaches us.
+    // Any path is served, as libzmq's ws engine never compares it.
     const [method] = head.line.split(" ");
     const key = head.headers.get("sec-websocket-key");
     const refuse = (status: 426, reason: string) => {
@@ -384,8 +378,8 @@ export class WebSocketConnection {
     const offered = (head.headers.get("sec-websocket-protocol") ?? "")
       .split(",").map((protocol) => protocol.trim());
     if (
-      !offered.includes(this.#protocol) && this.#bare &&
-      offered.includes("ZWS2.0")
+      !offered.includes(this.#protocol) && offered.includes("ZWS2.0") &&
+      this.#bare()
     ) {
       // What a browser can ask ('/' is no token character): no mechanism.
       this.#protocol = "ZWS2.0";
@@ -403,6 +397,12 @@ export class WebSocketConnection {
       );
     }
     this.#write(encodeUpgradeResponse(key, this.#protocol));
+  }
+
+  /** ZWS2.0 spoken too, not while NULL authenticates (asked where needed). */
+  #bare(): boolean {
+    return this.#protocol === "ZWS2.0/NULL" &&
+      takesZwsWithoutMechanism(this.#options);
   }
 
   #connection(noMechanism: boolean): Connection {

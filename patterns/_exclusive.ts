@@ -25,13 +25,13 @@ export class Exclusive implements Routing {
   #ownEndsGiveWay: boolean;
 
   /**
-   * @param ownEndsGiveWay Whether a peer that left unread but was ended by
-   * us (`unbind`) lets the next take its place at once: a DGRAM's, whose
-   * one bound socket is its only pipe. libzmq's PAIR keeps the place until
-   * it is read, whoever ended it.
+   * @param options `ownEndsGiveWay`: whether a peer that left unread but was
+   * ended by us (`unbind`) lets the next take its place at once: a DGRAM's,
+   * whose one bound socket is its only pipe. libzmq's PAIR keeps the place
+   * until it is read, whoever ended it.
    */
-  constructor(ownEndsGiveWay = false) {
-    this.#ownEndsGiveWay = ownEndsGiveWay;
+  constructor(options: { ownEndsGiveWay?: boolean } = {}) {
+    this.#ownEndsGiveWay = options.ownEndsGiveWay ?? false;
   }
 
   send(frames: Message): boolean {

@@ -84,7 +84,7 @@ function _checkDatagram(frames: Message): void {
 // One bound udp pipe, as PAIR's; the link of a second bind is closed at
 // once, so that it holds no port (a PAIR keeps a second peer, unheard).
 defineRouting("DGRAM", () => {
-  const exclusive = new Exclusive(true);
+  const exclusive = new Exclusive({ ownEndsGiveWay: true });
   return combine({ check: _checkDatagram }, exclusive, {
     ready: (pipe: Pipe) => exclusive.heard(pipe),
   });
