@@ -85,10 +85,7 @@ export interface HandshakeOptions {
 
 /** Our metadata without a routing id, by socket type: one per process. */
 const _sharedMetadata = new Map<SocketType, Metadata>();
-/**
- * Our greetings by mechanism and role, encoded once, not per connection:
- * only ever read (the output copies them).
- */
+/** Our greetings by mechanism and role, encoded once; only ever read. */
 const _greetings = new Map<string, Uint8Array>();
 
 function _greeting(mechanism: MechanismName, asServer: boolean): Uint8Array {
@@ -413,18 +410,10 @@ export class Handshake {
   }
 
   #applyStep(step: MechanismStep, events: ConnectionEvent[]): boolean {
-    for (const command of step.send) {
-      this.#output.writeFrame(command, FLAG_COMMAND);
-    }
-    if (step.error) throw step.error;
-    if (step.refused) events.push({ type: "refused", error: step.refused });
-    if (step.authenticate) {
-      events.push({ type: "authenticate", credentials: step.authenticate });
-    }
-    if (!step.peerMetadata) return false;
+    // Checked before a READY or a verdict answers a peer we refuse.
     const metadata = step.peerMetadata;
-    const socketType = metadata.getString("Socket-Type") ?? "";
-    if (!socketTypesMatch(this.#socketType, socketType)) {
+    const socketType = metadata?.getString("Socket-Type") ?? "";
+    if (metadata && !socketTypesMatch(this.#socketType, socketType)) {
       this.#output.writeFrame(encodeError("Invalid socket type"), FLAG_COMMAND);
       throw new ProtocolError(
         "incompatible",
@@ -433,6 +422,16 @@ export class Handshake {
         }`,
       );
     }
+    for (const command of step.send) {
+      this.#output.writeFrame(command, FLAG_COMMAND);
+    }
+    if (step.error) throw step.error;
+    if (step.refused) events.push({ type: "refused", error: step.refused });
+    if (step.authenticate) {
+      events.push({ type: "authenticate", credentials: step.authenticate });
+      return false;
+    }
+    if (!metadata) return false;
     const identity = metadata.get("Identity");
     events.push({
       type: "ready",

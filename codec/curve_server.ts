@@ -254,6 +254,7 @@ export class CurveServerMechanism implements Mechanism {
     this.#state = "verdict";
     return {
       send: [],
+      peerMetadata: this.#peerMetadata,
       authenticate: { mechanism: "CURVE", credentials: [clientKey] },
     };
   }

@@ -16,7 +16,12 @@ import type { Metadata } from "./metadata.ts";
 export interface MechanismStep {
   /** Command bodies to send to the peer, in order. */
   send: Uint8Array[];
-  /** Set when the handshake is complete: the peer's properties. */
+  /**
+   * The peer's properties, once they are known: the handshake is complete
+   * when they come without `authenticate`. With it, they come before the
+   * verdict so that the peer's socket type is checked first (libzmq's CURVE
+   * server checks it at INITIATE).
+   */
   peerMetadata?: Metadata;
   /**
    * Set when the mechanism needs a verdict on the client before going on;

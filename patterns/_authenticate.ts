@@ -72,8 +72,10 @@ export function toVerdict(result: AuthenticationResult): Verdict {
         : undefined,
     };
   }
+  // A refusal stays one whatever a caller without types puts in it.
+  const { statusCode } = result;
   return {
-    statusCode: result.statusCode ?? 400,
+    statusCode: statusCode === 300 || statusCode === 500 ? statusCode : 400,
     statusText: result.reason ?? "denied",
     userId: "",
   };

@@ -28,6 +28,7 @@ import {
 } from "./_helpers.ts";
 import { LibzmqPeer, type LibzmqSocket } from "./_libzmq_peer.ts";
 import { pendingZapRequests } from "../patterns/_zap.ts";
+import { toVerdict } from "../patterns/_authenticate.ts";
 import { coreOf } from "../patterns/_core.ts";
 import { CLIENT, SERVER } from "./_keys.ts";
 
@@ -1168,4 +1169,13 @@ Deno.test("ws: a NULL endpoint that authenticates (a zapDomain) refuses ZWS2.0 w
     assertEquals((await refused).kind, "mechanism");
   }
   assertEquals(asked, 0);
+});
+
+Deno.test("a refusal stays a refusal whatever status a caller without types gives it: only 300 and 500 are kept, anything else is 400", () => {
+  const refuse = (statusCode: unknown) =>
+    toVerdict({ allow: false, statusCode } as AuthenticationResult).statusCode;
+  assertEquals(
+    [200, "200", 300, 500, 404, undefined].map(refuse),
+    [400, 400, 300, 500, 400, 400],
+  );
 });

@@ -312,3 +312,39 @@ Deno.test("PLAIN: a client refuses a WELCOME that carries data, as libzmq's (a W
     1,
   );
 });
+
+Deno.test("CURVE and PLAIN servers refuse a client of the wrong socket type before a verdict or a READY (libzmq's CURVE server checks at INITIATE)", () => {
+  const curveClient = new codec.Connection({
+    socketType: "PUSH",
+    mechanism: (metadata) =>
+      new codec.CurveClientMechanism(metadata, {
+        serverKey: SERVER.publicKey,
+        ...CLIENT,
+      }),
+  });
+  const { server: curveServer } = curvePair();
+  const { client: plainClient } = plainPair();
+  const plainServer = new codec.Connection({
+    socketType: "REP",
+    mechanism: (metadata) => new codec.PlainServerMechanism(metadata),
+  });
+  for (
+    const [client, server, judged] of [
+      [curveClient, curveServer, 0],
+      [plainClient, plainServer, 1],
+    ] as const
+  ) {
+    const events = converse(client, server, () => ALLOW);
+    const asked = events.server.filter((e) => e.type === "authenticate");
+    // PLAIN's verdict is asked at HELLO, before the properties come.
+    assertEquals(asked.length, judged);
+    const refused = expectEvent(events.server.at(-1), "error");
+    assertEquals(refused.error.kind, "incompatible");
+    // The client reads the server's ERROR, not a READY it refuses itself.
+    const ended = expectEvent(events.client.at(-1), "error");
+    assert(
+      ended.error.message.includes("Invalid socket type"),
+      ended.error.message,
+    );
+  }
+});
