@@ -146,16 +146,12 @@ export class Handshake {
   #sent: number;
   /** Whether our greeting goes in libzmq's steps (a connect's). */
   #stepped = false;
-  /**
-   * How long our signature, our greeting's rest, or NULL's READY to a peer
-   * not of libzmq's kind is held: {@linkcode READY_HOLD_MS}, or a quarter
-   * of a shorter handshake's time.
-   */
+  /** How long our signature, greeting's rest, or NULL's READY to a peer
+   * not of libzmq's kind is held: READY_HOLD_MS, or a quarter of a shorter
+   * handshake's time. */
   #hold = READY_HOLD_MS;
-  /**
-   * How long NULL's READY is held from a libzmq server: the handshake's time
-   * (30 s when it has no limit), as its READY waits for its ZAP verdict.
-   */
+  /** How long NULL's READY is held from a libzmq server: the handshake's
+   * time (30 s with no limit), as its READY waits for its ZAP verdict. */
   #readyHold = 30_000;
   /** Set when the peer's greeting came in pieces, as a libzmq peer's does. */
   #inPieces = false;
@@ -167,6 +163,8 @@ export class Handshake {
   #signatureAlone = false;
   /** Until when our signature, greeting's rest or first command is held (see #sendStep, afterGreeting). */
   #heldUntil: number | undefined;
+  /** Whether a verdict asked for has not come: not ready before it. */
+  #awaitingVerdict = false;
 
   constructor(options: HandshakeOptions, output: FrameOutput) {
     this.#routingIdOnly = options.noMechanism === true;
@@ -309,6 +307,7 @@ export class Handshake {
     this.#heldUntil = undefined;
     const authenticate = this.mechanism.authenticateNow?.();
     if (authenticate) {
+      this.#awaitingVerdict = true;
       events.push({ type: "authenticate", credentials: authenticate });
     }
     if (!this.#stepped || !this.#inPieces || this.mechanism.name !== "NULL") {
@@ -388,6 +387,7 @@ export class Handshake {
    */
   authenticated(verdict: Verdict, events: ConnectionEvent[]): boolean {
     this.#verdict = verdict;
+    this.#awaitingVerdict = false;
     return this.#applyStep(this.mechanism.authenticated!(verdict), events);
   }
 
@@ -428,10 +428,10 @@ export class Handshake {
     if (step.error) throw step.error;
     if (step.refused) events.push({ type: "refused", error: step.refused });
     if (step.authenticate) {
+      this.#awaitingVerdict = true;
       events.push({ type: "authenticate", credentials: step.authenticate });
-      return false;
     }
-    if (!metadata) return false;
+    if (!metadata || this.#awaitingVerdict) return false;
     const identity = metadata.get("Identity");
     events.push({
       type: "ready",

@@ -18,9 +18,10 @@ export interface MechanismStep {
   send: Uint8Array[];
   /**
    * The peer's properties, once they are known: the handshake is complete
-   * when they come without `authenticate`. With it, they come before the
-   * verdict so that the peer's socket type is checked first (libzmq's CURVE
-   * server checks it at INITIATE).
+   * once they have come and no verdict asked for is pending. They may come
+   * before the verdict, so that the peer's socket type is checked first (a
+   * peer of the wrong type is refused without asking, where libzmq asks
+   * and then refuses).
    */
   peerMetadata?: Metadata;
   /**

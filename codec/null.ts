@@ -120,7 +120,9 @@ export class NullMechanism implements Mechanism {
       this.#peerMetadata = peerMetadata;
       // Over ZWS nobody asked at the greeting: the READY asks.
       const authenticate = this.authenticateNow();
-      return authenticate ? { send: [], authenticate } : { send: [] };
+      return authenticate
+        ? { send: [], peerMetadata, authenticate }
+        : { send: [], peerMetadata };
     }
     if (command.name === "ERROR") {
       const reason = parseError(command.data);

@@ -13,7 +13,7 @@ import type { Link, LinkEnd } from "../transport/transport.ts";
 import type { Authenticator } from "./authentication.ts";
 import type { SocketEventsController } from "./events.ts";
 import { type Message, type MessageLike, toFrames } from "./message.ts";
-import type { OperationOptions, SendOptions } from "./options.ts";
+import type { SendOptions } from "./options.ts";
 import { giveUp } from "../transport/_packing.ts";
 import { judgeFor } from "./_authenticate.ts";
 import { Departed } from "./_departed.ts";
@@ -53,10 +53,14 @@ const YIELD_EVERY = 256;
 const _cores = new WeakMap<object, SocketCore>();
 
 /**
- * The options of a send that waits for room whatever the socket's
- * `sendTimeout` (a stopped proxy's last message): this object itself.
+ * Marks the options of a send or receive that waits whatever the socket's
+ * `sendTimeout` or `receiveTimeout`: the proxy's, as libzmq's proxy polls
+ * and never meets them. Not a public option.
  */
-export const UNTIMED_SEND: SendOptions = Object.freeze({});
+export const UNTIMED: unique symbol = Symbol("untimed");
+
+/** Options of a send or receive that may be {@linkcode UNTIMED}. */
+export type CoreOptions = SendOptions & { readonly [UNTIMED]?: true };
 
 /** The machinery of a socket. */
 export function coreOf(socket: object): SocketCore {
@@ -228,7 +232,7 @@ export class SocketCore implements RoutingHost, SessionHost {
 
   // ---- sending and receiving -----------------------------------------------
 
-  send(message: MessageLike, options: SendOptions): Promise<void> {
+  send(message: MessageLike, options: CoreOptions): Promise<void> {
     if (this.closed) return Promise.reject(closedError());
     // Abandoned before it began: nothing is sent.
     if (options.signal?.aborted) return Promise.reject(options.signal.reason);
@@ -248,11 +252,11 @@ export class SocketCore implements RoutingHost, SessionHost {
     }
     return this.#senders.wait(frames, {
       signal: options.signal,
-      timeout: options === UNTIMED_SEND ? -1 : this.#settings.sendTimeout,
+      timeout: options[UNTIMED] ? -1 : this.#settings.sendTimeout,
     });
   }
 
-  receive(options: OperationOptions): Promise<Message> {
+  receive(options: CoreOptions): Promise<Message> {
     if (this.closed) return Promise.reject(closedError());
     // Abandoned before it began: nothing is taken.
     if (options.signal?.aborted) return Promise.reject(options.signal.reason);
@@ -269,7 +273,7 @@ export class SocketCore implements RoutingHost, SessionHost {
     }
     return this.#receivers.wait(undefined, {
       signal: options.signal,
-      timeout: this.#settings.receiveTimeout,
+      timeout: options[UNTIMED] ? -1 : this.#settings.receiveTimeout,
     });
   }
 

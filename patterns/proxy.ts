@@ -7,20 +7,25 @@
 import { ZmqError } from "../codec/errors.ts";
 import type { Message } from "./message.ts";
 import type { Socket } from "./socket.ts";
-import { coreOf, UNTIMED_SEND } from "./_core.ts";
+import { coreOf, type CoreOptions, UNTIMED } from "./_core.ts";
 
 /**
- * What a {@linkcode proxy} forwarded through one of its sockets, counted as
- * `zmq_proxy_steerable`'s STATISTICS counts: whole messages, and the bytes
- * of their frames (a capture's copies not counted).
+ * What a {@linkcode proxy} forwarded through one of its sockets (a
+ * capture's copies not counted), as `zmq_proxy_steerable`'s STATISTICS
+ * counts: libzmq 4.3.4 counts whole messages, 4.3.5 each frame; both are
+ * here.
  */
 export interface ProxySocketStatistics {
   /** Messages received on this socket and forwarded. */
   messagesIn: number;
+  /** Their frames. */
+  framesIn: number;
   /** Their bytes. */
   bytesIn: number;
   /** Messages forwarded out of this socket. */
   messagesOut: number;
+  /** Their frames. */
+  framesOut: number;
   /** Their bytes. */
   bytesOut: number;
 }
@@ -35,8 +40,10 @@ export interface ProxyStatistics {
 
 const _noStatistics = (): ProxySocketStatistics => ({
   messagesIn: 0,
+  framesIn: 0,
   bytesIn: 0,
   messagesOut: 0,
+  framesOut: 0,
   bytesOut: 0,
 });
 
@@ -106,8 +113,10 @@ export class ProxyControl {
     const into = this.#statistics[from];
     const out = this.#statistics[from === "frontend" ? "backend" : "frontend"];
     into.messagesIn++;
+    into.framesIn += message.length;
     into.bytesIn += bytes;
     out.messagesOut++;
+    out.framesOut += message.length;
     out.bytesOut += bytes;
   }
 
@@ -168,8 +177,16 @@ function _lastForward(
   counted: () => void,
 ): void {
   // Past the sockets' sendTimeout too: only a close drops it.
-  capture?.send(message, UNTIMED_SEND).catch(() => {});
-  to.send(message, UNTIMED_SEND).then(counted, () => {});
+  const untimed: CoreOptions = { [UNTIMED]: true };
+  capture?.send(message, untimed).catch(() => {});
+  to.send(message, _withGroup(message, untimed)).then(counted, () => {});
+}
+
+/** A DISH's message goes on in its group (to a RADIO), as libzmq's message
+ * carries its group. */
+function _withGroup(message: Message, options: CoreOptions): CoreOptions {
+  const group = (message as { groupBytes?: Uint8Array }).groupBytes;
+  return group ? { ...options, group } as CoreOptions : options;
 }
 
 /**
@@ -249,6 +266,9 @@ export async function proxy(
     }
     return receiving;
   };
+  // libzmq's proxy takes a message when its socket has one and passes it
+  // on when the other has room: the sockets' timeouts never stop it.
+  const sending: CoreOptions = { signal, [UNTIMED]: true };
   const forward = async (
     from: Socket,
     to: Socket,
@@ -266,7 +286,8 @@ export async function proxy(
         if (held === undefined) {
           const receiving = receiveSignal();
           try {
-            held = await from.receive({ signal: receiving });
+            const options: CoreOptions = { signal: receiving, [UNTIMED]: true };
+            held = await from.receive(options);
           } catch (error) {
             // Stopped by a pause (maybe resumed since): receive again.
             if (receiving.aborted && !signal.aborted) continue;
@@ -278,7 +299,7 @@ export async function proxy(
           await capture.send(held, { signal });
           captured = true;
         }
-        await to.send(held, { signal });
+        await to.send(held, _withGroup(held, sending));
         control?.counted(side, held);
         held = undefined;
         captured = false;

@@ -92,6 +92,9 @@ class _ReplyRouting implements Routing {
     this.#from = undefined;
     // A reply to a peer that left (or is over its limit) is dropped, as libzmq does.
     if (pipe.attached && !pipe.full) pipe.write([...envelope, ...frames]);
+    // A request that came meanwhile can be read now: a poll waiting is told
+    // (zeromq.js triggers its poller after a send, for this).
+    this.#host.delivered();
     return true;
   }
 

@@ -348,3 +348,45 @@ Deno.test("CURVE and PLAIN servers refuse a client of the wrong socket type befo
     );
   }
 });
+
+Deno.test("a NULL server that asks for verdicts refuses a client of the wrong socket type at its READY, over ZMTP and ZWS: not asked again, not held by a 300 until the deadline", () => {
+  for (const framing of ["zmtp", "zws"] as const) {
+    const connect = (socketType: codec.SocketType, asServer: boolean) => {
+      const options = {
+        socketType,
+        mechanism: asServer
+          ? (metadata: codec.Metadata) =>
+            new codec.NullMechanism(metadata, { authenticate: true })
+          : undefined,
+      };
+      return framing === "zmtp"
+        ? new codec.Connection(options)
+        : new codec.WebSocketConnection({
+          ...options,
+          role: asServer ? "server" : "client",
+          path: "/",
+          host: "x",
+        });
+    };
+    const client = connect("PUSH", false);
+    const server = connect("REP", true);
+    const events: codec.ConnectionEvent[] = [];
+    for (let round = 0; round < 4; round++) {
+      events.push(
+        ...client.takeOutput().flatMap((chunk) => server.receive(chunk)),
+      );
+      server.takeOutput().forEach((chunk) => client.receive(chunk));
+    }
+    // Over ZMTP the verdict is asked at the greeting, as libzmq's; over
+    // ZWS the READY would ask, and does not.
+    assertEquals(
+      events.map((event) => event.type),
+      framing === "zmtp" ? ["authenticate", "error"] : ["error"],
+    );
+    assertEquals(
+      expectEvent(events.at(-1), "error").error.kind,
+      "incompatible",
+      framing,
+    );
+  }
+});

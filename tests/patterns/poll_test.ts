@@ -2,10 +2,18 @@
  * poll(): reading several sockets in one loop, against libzmq senders.
  */
 import { assertEquals } from "@std/assert";
-import { poll, Pull, Push, Subscriber, XPublisher } from "../../mod.ts";
+import {
+  poll,
+  Pull,
+  Push,
+  Reply,
+  Request,
+  Subscriber,
+  XPublisher,
+} from "../../mod.ts";
 import { coreOf } from "../../patterns/_core.ts";
 import { deadline } from "@std/async/deadline";
-import { decode, sendUntilReceived, timeout } from "../_helpers.ts";
+import { decode, sendUntilReceived, timeout, until } from "../_helpers.ts";
 import { LibzmqPeer } from "../_libzmq_peer.ts";
 
 Deno.test("poll reads a PULL and a SUB fed by libzmq, each in order", async () => {
@@ -125,4 +133,42 @@ Deno.test("poll leaves no waiter behind on the sockets it woke on: a long-runnin
   }
   assertEquals(coreOf(pull).readableWaiters, 0);
   assertEquals(coreOf(other).readableWaiters, 0);
+});
+
+Deno.test("poll wakes for a REP whose queued request becomes readable when it sends its reply later (zeromq.js triggers its poller after a send)", async () => {
+  const rep = new Reply();
+  await rep.bind("tcp://127.0.0.1:0");
+  const first = new Request();
+  first.connect(rep.lastEndpoint!);
+  const second = new Request();
+  second.connect(rep.lastEndpoint!);
+  const stop = new AbortController();
+  const seen: string[] = [];
+  let owed: string | undefined;
+  const loop = (async () => {
+    for await (const [, [frame]] of poll({ rep }, { signal: stop.signal })) {
+      seen.push(decode(frame));
+      owed = decode(frame); // answered outside the loop, which waits again
+    }
+  })();
+  await first.send("one");
+  await until(() => owed === "one", "the first request");
+  await second.send("two");
+  // The second request is queued while the first reply is owed, and the
+  // loop waits on the socket.
+  await until(
+    () =>
+      [...coreOf(rep).pipes].some((pipe) => pipe.inbound.length > 0) &&
+      coreOf(rep).readableWaiters > 0,
+    "the second request queued, the poll waiting",
+  );
+  await rep.send(`re:${owed}`);
+  await until(() => owed === "two", "the poll woken for the second request");
+  await rep.send(`re:${owed}`);
+  assertEquals(decode((await first.receive(timeout()))[0]), "re:one");
+  assertEquals(decode((await second.receive(timeout()))[0]), "re:two");
+  assertEquals(seen, ["one", "two"]);
+  stop.abort();
+  await loop;
+  for (const socket of [rep, first, second]) await socket.close();
 });

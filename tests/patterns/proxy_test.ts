@@ -1,0 +1,72 @@
+/** proxy(): what its sockets' options must not change, and what it carries. */
+import { assertEquals } from "@std/assert";
+import { Context, Dish, proxy, Pull, Push, Radio } from "../../mod.ts";
+import { decode, sendUntilReceived, timeout } from "../_helpers.ts";
+
+/** Whether a promise has settled, after the tasks queued before it ran. */
+async function settled(promise: Promise<unknown>): Promise<boolean> {
+  const pending = Symbol();
+  const first = await Promise.race([
+    promise.then(() => undefined, () => undefined),
+    new Promise((resolve) => setTimeout(() => resolve(pending), 0)),
+  ]);
+  return first !== pending;
+}
+
+/** A window in which a 1 ms timeout would have fired many times over. */
+const window = () => new Promise((resolve) => setTimeout(resolve, 50));
+
+Deno.test("proxy: the sockets' receiveTimeout and sendTimeout do not stop it, as libzmq's proxy polls and never meets them", async () => {
+  await using context = new Context();
+  const frontend = new Pull({ context, receiveTimeout: 1 });
+  await frontend.bind("inproc://in");
+  const backend = new Push({ context, sendTimeout: 1 });
+  await backend.bind("inproc://out");
+  const source = new Push({ context });
+  source.connect("inproc://in");
+  const stop = new AbortController();
+  const running = proxy(frontend, backend, { signal: stop.signal });
+  // Idle, past the frontend's receiveTimeout.
+  await window();
+  assertEquals(await settled(running), false);
+  // Taken, with nobody to pass it to, past the backend's sendTimeout.
+  for (const n of [0, 1, 2]) await source.send(`m${n}`);
+  await window();
+  assertEquals(await settled(running), false);
+  const sink = new Pull({ context });
+  sink.connect("inproc://out");
+  const got: string[] = [];
+  for (const _ of [0, 1, 2]) {
+    got.push(decode((await sink.receive(timeout()))[0]));
+  }
+  assertEquals(got, ["m0", "m1", "m2"]);
+  stop.abort();
+  await running;
+});
+
+Deno.test("proxy: a DISH's messages go on to a RADIO in their groups, as libzmq's message carries its group", async () => {
+  const upstream = new Radio();
+  await upstream.bind("tcp://127.0.0.1:0");
+  const frontend = new Dish();
+  frontend.connect(upstream.lastEndpoint!);
+  frontend.join("weather", "news");
+  const backend = new Radio();
+  await backend.bind("tcp://127.0.0.1:0");
+  const sink = new Dish();
+  sink.connect(backend.lastEndpoint!);
+  sink.join("news");
+  const stop = new AbortController();
+  const running = proxy(frontend, backend, { signal: stop.signal });
+  // RADIO drops what no DISH has joined yet: send until the sink hears.
+  const first = await sendUntilReceived(async () => {
+    await upstream.send("rain", { group: "weather" });
+    await upstream.send("news", { group: "news" });
+  }, sink.receive(timeout()));
+  assertEquals(first.group, "news");
+  assertEquals(decode(first[0]), "news");
+  stop.abort();
+  await running;
+  for (const socket of [upstream, frontend, backend, sink]) {
+    await socket.close();
+  }
+});
