@@ -12,10 +12,8 @@ import { ProtocolError } from "./errors.ts";
 import { FLAG_COMMAND, FLAG_MORE } from "./frame.ts";
 import {
   checkGreetingPrefix,
-  encodeGreeting,
   GREETING_SIZE,
   GREETING_VERSION_SIZE,
-  type MechanismName,
   parseGreeting,
 } from "./greeting.ts";
 import type { Mechanism, MechanismStep } from "./mechanism.ts";
@@ -23,6 +21,7 @@ import { LIBZMQ_PLAIN_ERROR_NAME } from "./_refusal.ts";
 import { Metadata } from "./metadata.ts";
 import { NullMechanism } from "./null.ts";
 import type { FrameOutput } from "./_output_buffer.ts";
+import { ourGreeting, ourMetadata } from "./_shared_handshake.ts";
 import { type SocketType, socketTypesMatch } from "./socket_type.ts";
 
 /**
@@ -47,12 +46,6 @@ function _isError(flags: number, body: Uint8Array): boolean {
   return (flags & FLAG_COMMAND) !== 0 && body.length >= 6 &&
     _ERROR_NAME.every((byte, i) => body[i] === byte);
 }
-
-const _IDENTITY_SENDERS: ReadonlySet<SocketType> = new Set([
-  "REQ",
-  "DEALER",
-  "ROUTER",
-]);
 
 /**
  * How long at most (a quarter of a shorter handshake's time) a connect
@@ -81,48 +74,6 @@ export interface HandshakeOptions {
   handshakeInterval?: number;
   /** The time at the start, in ms, on the clock of the `now`s that follow. */
   now?: number;
-}
-
-/** Our metadata without a routing id, by socket type: one per process. */
-const _sharedMetadata = new Map<SocketType, Metadata>();
-/** Our greetings by mechanism and role, encoded once; only ever read. */
-const _greetings = new Map<string, Uint8Array>();
-
-function _greeting(mechanism: MechanismName, asServer: boolean): Uint8Array {
-  const key = asServer ? `${mechanism}:server` : mechanism;
-  let greeting = _greetings.get(key);
-  if (!greeting) {
-    greeting = encodeGreeting({ mechanism, asServer });
-    _greetings.set(key, greeting);
-  }
-  return greeting;
-}
-
-/**
- * Our READY metadata: Socket-Type, and Identity for the types that send
- * one. Without a routing id it is the same for every connection of a type,
- * so they share it (a connection's objects are what it costs while idle).
- */
-function _ourMetadata(
-  socketType: SocketType,
-  routingId?: Uint8Array,
-  own: readonly (readonly [string, string | Uint8Array])[] = [],
-): Metadata {
-  const shareable = (routingId === undefined || routingId.length === 0) &&
-    own.length === 0;
-  const shared = shareable ? _sharedMetadata.get(socketType) : undefined;
-  if (shared) return shared;
-  const properties: [string, string | Uint8Array][] = [[
-    "Socket-Type",
-    socketType,
-  ]];
-  if (_IDENTITY_SENDERS.has(socketType)) {
-    properties.push(["Identity", routingId ?? new Uint8Array()]);
-  }
-  for (const [name, value] of own) properties.push([name, value]);
-  const metadata = new Metadata(properties);
-  if (shareable) _sharedMetadata.set(socketType, metadata);
-  return metadata;
 }
 
 /**
@@ -163,8 +114,9 @@ export class Handshake {
   #signatureAlone = false;
   /** Until when our signature, greeting's rest or first command is held (see #sendStep, afterGreeting). */
   #heldUntil: number | undefined;
-  /** Whether a verdict asked for has not come: not ready before it. */
-  #awaitingVerdict = false;
+  /** Set while a verdict asked for has not come, and for good once one
+   * refused (300): the peer is not made ready then, whatever comes. */
+  #withheld = false;
 
   constructor(options: HandshakeOptions, output: FrameOutput) {
     this.#routingIdOnly = options.noMechanism === true;
@@ -173,14 +125,14 @@ export class Handshake {
     this.#output = output;
     // libzmq speaks to a ZWS peer as to ZMTP 3.0: subscriptions as messages.
     if (options.framing === "zws") this.#peerMinor = 0;
-    const metadata = _ourMetadata(
+    const metadata = ourMetadata(
       options.socketType,
       options.routingId,
       options.properties,
     );
     this.mechanism = options.mechanism?.(metadata) ??
       new NullMechanism(metadata);
-    this.#ours = _greeting(this.mechanism.name, this.mechanism.asServer);
+    this.#ours = ourGreeting(this.mechanism.name, this.mechanism.asServer);
     if (options.greetingInSteps && options.framing !== "zws") {
       this.#stepped = true;
       const interval = options.handshakeInterval ?? 30_000;
@@ -307,7 +259,7 @@ export class Handshake {
     this.#heldUntil = undefined;
     const authenticate = this.mechanism.authenticateNow?.();
     if (authenticate) {
-      this.#awaitingVerdict = true;
+      this.#withheld = true;
       events.push({ type: "authenticate", credentials: authenticate });
     }
     if (!this.#stepped || !this.#inPieces || this.mechanism.name !== "NULL") {
@@ -387,7 +339,7 @@ export class Handshake {
    */
   authenticated(verdict: Verdict, events: ConnectionEvent[]): boolean {
     this.#verdict = verdict;
-    this.#awaitingVerdict = false;
+    this.#withheld = false;
     return this.#applyStep(this.mechanism.authenticated!(verdict), events);
   }
 
@@ -426,12 +378,15 @@ export class Handshake {
       this.#output.writeFrame(command, FLAG_COMMAND);
     }
     if (step.error) throw step.error;
-    if (step.refused) events.push({ type: "refused", error: step.refused });
+    if (step.refused) {
+      this.#withheld = true;
+      events.push({ type: "refused", error: step.refused });
+    }
     if (step.authenticate) {
-      this.#awaitingVerdict = true;
+      this.#withheld = true;
       events.push({ type: "authenticate", credentials: step.authenticate });
     }
-    if (!metadata || this.#awaitingVerdict) return false;
+    if (!metadata || this.#withheld) return false;
     const identity = metadata.get("Identity");
     events.push({
       type: "ready",

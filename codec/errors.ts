@@ -26,6 +26,8 @@ export type ZmqErrorCode =
   | "ENODEV"
   /** Binding: an ipc path longer than a unix socket takes (107 bytes). */
   | "ENAMETOOLONG"
+  /** Binding: the system refused (a port below 1024, a directory not writable). */
+  | "EACCES"
   /** The socket or its context is closed. */
   | "ETERM"
   /** The transport is unknown (not tcp, ipc or inproc). */

@@ -54,9 +54,11 @@ export class NullMechanism implements Mechanism {
   #metadata: Metadata;
   #authenticate: boolean;
   #peerMetadata: Metadata | undefined;
-  /** Whether the verdict was asked for, and whether it allowed the peer. */
+  /** Whether the verdict was asked for, and whether it allowed the peer or
+   * refused it. */
   #asked = false;
   #allowed = false;
+  #refused = false;
 
   /**
    * Makes the mechanism.
@@ -120,9 +122,9 @@ export class NullMechanism implements Mechanism {
       this.#peerMetadata = peerMetadata;
       // Over ZWS nobody asked at the greeting: the READY asks.
       const authenticate = this.authenticateNow();
-      return authenticate
-        ? { send: [], peerMetadata, authenticate }
-        : { send: [], peerMetadata };
+      if (authenticate) return { send: [], peerMetadata, authenticate };
+      // Refused (a 300 waits for the deadline): nothing more is looked at.
+      return this.#refused ? { send: [] } : { send: [], peerMetadata };
     }
     if (command.name === "ERROR") {
       const reason = parseError(command.data);
@@ -146,7 +148,10 @@ export class NullMechanism implements Mechanism {
     if (!this.#asked || this.#allowed) {
       throw new ProtocolError("protocol", "no NULL verdict was asked for");
     }
-    if (verdict.statusCode !== 200) return refusal(verdict, "peer");
+    if (verdict.statusCode !== 200) {
+      this.#refused = true;
+      return refusal(verdict, "peer");
+    }
     this.#allowed = true;
     // Ready now if the peer's READY came first; else when it comes.
     return { send: [this.#ready()], peerMetadata: this.#peerMetadata };

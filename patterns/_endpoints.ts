@@ -179,8 +179,9 @@ export class Endpoints {
     // the endpoint it was bound at does, as in libzmq. (A `*` host with a
     // port names one: kept, where libzmq asks for the bound endpoint.)
     const named = !/^ipc:\/\/\*|:(0|\*)(\/|$)/.test(endpoint);
+    const spellings = _spellings(endpoint);
     const index = this.#listeners.findIndex(({ given, listener }) =>
-      (named && given === endpoint) || listener.endpoint === endpoint
+      (named && given === endpoint) || spellings.includes(listener.endpoint)
     );
     if (index < 0) {
       throw new ZmqError("ENOENT", `${endpoint} is not bound on this socket`);
@@ -245,7 +246,9 @@ export class Endpoints {
         events.push({ type: "connected", endpoint });
         return core.serve(link, pipe);
       },
-      onAttempt: () => events.push({ type: "connect-delayed", endpoint }),
+      onAttempt: transport.dialTakesTime
+        ? () => events.push({ type: "connect-delayed", endpoint })
+        : undefined,
       onRetry: (interval, error) => {
         // No peer can come any more (an inproc name unbound as its context
         // closes): what is queued for it goes, as libzmq's context end
@@ -299,8 +302,9 @@ export class Endpoints {
     // Closing took every pipe over (and counts what they hold).
     if (this.#core.closed) throw closedError();
     findTransport(endpoint); // as libzmq: EINVAL, EPROTONOSUPPORT
+    const spellings = _spellings(endpoint);
     const entries = this.#dialers.filter((entry) =>
-      entry.endpoint === endpoint
+      spellings.includes(entry.endpoint)
     );
     if (entries.length === 0) {
       throw new ZmqError(
@@ -404,4 +408,16 @@ export class Endpoints {
   leavingPipes(): Pipe[] {
     return [...this.#leaving.values()];
   }
+}
+
+/**
+ * The endpoint, and the same address as libzmq's term_endpoint resolves
+ * it when the string itself is not found: `localhost` is 127.0.0.1.
+ */
+function _spellings(endpoint: string): string[] {
+  const resolved = endpoint.replace(
+    /^(tcp|wss?):\/\/localhost(?=:)/,
+    "$1://127.0.0.1",
+  );
+  return resolved === endpoint ? [endpoint] : [endpoint, resolved];
 }

@@ -44,7 +44,8 @@ export type SocketEvent =
    * `maxConnections` accepted peers, and was closed at once.
    */
   | { type: "accept-refused"; endpoint: string; maxConnections: number }
-  /** A connection attempt to a `connect` endpoint started and is in progress. */
+  /** A connection attempt to a `connect` endpoint started and is in progress
+   * (over tcp and ws, as libzmq: an ipc connect is done at once). */
   | { type: "connect-delayed"; endpoint: string }
   /** A connection to a `connect` endpoint was made. */
   | { type: "connected"; endpoint: string }

@@ -178,12 +178,12 @@ function _lastForward(
 ): void {
   // Past the sockets' sendTimeout too: only a close drops it.
   const untimed: CoreOptions = { [UNTIMED]: true };
-  capture?.send(message, untimed).catch(() => {});
+  capture?.send(message, _withGroup(message, untimed)).catch(() => {});
   to.send(message, _withGroup(message, untimed)).then(counted, () => {});
 }
 
-/** A DISH's message goes on in its group (to a RADIO), as libzmq's message
- * carries its group. */
+/** A DISH's message goes on in its group (to a RADIO, as output or capture),
+ * as libzmq's message carries its group. */
 function _withGroup(message: Message, options: CoreOptions): CoreOptions {
   const group = (message as { groupBytes?: Uint8Array }).groupBytes;
   return group ? { ...options, group } as CoreOptions : options;
@@ -296,7 +296,7 @@ export async function proxy(
           continue; // a pause may have come as it was taken
         }
         if (capture && !captured) {
-          await capture.send(held, { signal });
+          await capture.send(held, _withGroup(held, { signal }));
           captured = true;
         }
         await to.send(held, _withGroup(held, sending));

@@ -290,7 +290,7 @@ export abstract class Socket<M extends Message = Message>
    * an ephemeral one, read back from {@linkcode Socket.lastEndpoint}),
    * `ipc:///path` (`ipc://*`: a fresh temporary one) or `inproc://name`.
    * @returns Resolves once listening.
-   * @throws {ZmqError} `EADDRINUSE`, `EADDRNOTAVAIL`, `ENOENT`, `ENAMETOOLONG`, `EINVAL`, `EPROTONOSUPPORT`, `ETERM`.
+   * @throws {ZmqError} `EADDRINUSE`, `EADDRNOTAVAIL`, `EACCES`, `ENOENT`, `ENAMETOOLONG`, `EINVAL`, `EPROTONOSUPPORT`, `ETERM`.
    */
   bind(endpoint: string): Promise<void> {
     return this.#endpoints.bind(endpoint);

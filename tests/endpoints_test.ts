@@ -21,7 +21,14 @@ import {
   ZmqError,
 } from "../mod.ts";
 import { coreOf } from "../patterns/_core.ts";
-import { decode, runPython, sendUntilReceived, timeout } from "./_helpers.ts";
+import {
+  decode,
+  portOf,
+  runPython,
+  sendUntilReceived,
+  timeout,
+  typesUntil,
+} from "./_helpers.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 
 Deno.test("ipc: a path a listener answers on is EADDRINUSE, this socket's or another's; a socket file nobody answers on is taken over", async () => {
@@ -46,6 +53,26 @@ Deno.test("ipc: a path a listener answers on is EADDRINUSE, this socket's or ano
     await push.bind(`ipc://${directory}/stale`);
     await push.close();
     await pull.close();
+  } finally {
+    Deno.removeSync(directory, { recursive: true });
+  }
+});
+
+Deno.test("ipc: a bind refused at a path a socket of this process holds is not seen by that socket (no probe comes and goes as a peer)", async () => {
+  const directory = Deno.makeTempDirSync();
+  const endpoint = `ipc://${directory}/held`;
+  try {
+    const pull = new Pull();
+    await pull.bind(endpoint);
+    const seen = typesUntil(pull, "handshake-succeeded");
+    const other = new Pull();
+    const error = await assertRejects(() => other.bind(endpoint), ZmqError);
+    assertEquals(error.code, "EADDRINUSE");
+    // A real peer after the refusal: what came before it would be the probe.
+    const push = new Push();
+    push.connect(endpoint);
+    assertEquals(await seen, ["listening", "accepted", "handshake-succeeded"]);
+    for (const socket of [push, other, pull]) await socket.close();
   } finally {
     Deno.removeSync(directory, { recursive: true });
   }
@@ -428,4 +455,22 @@ Deno.test("a DEALER, REQ, SUB or PUB connects once to an endpoint it holds, as l
   inproc.connect("inproc://twice");
   inproc.connect("inproc://twice");
   assertEquals(coreOf(inproc).pipes.size, 2);
+});
+
+Deno.test("unbind and disconnect find tcp://localhost:P where 127.0.0.1 was bound or connected, as libzmq's term_endpoint resolves the address", async () => {
+  const pull = new Pull();
+  await pull.bind("tcp://127.0.0.1:0");
+  const port = portOf(pull.lastEndpoint!);
+  await pull.unbind(`tcp://localhost:${port}`);
+  const push = new Push({ linger: 0 });
+  push.connect(`tcp://127.0.0.1:${port}`);
+  await push.disconnect(`tcp://localhost:${port}`);
+  // Another address is another endpoint.
+  const error = await assertRejects(
+    () => push.disconnect(`tcp://127.0.0.2:${port}`),
+    ZmqError,
+  );
+  assertEquals(error.code, "ENOENT");
+  await push.close();
+  await pull.close();
 });

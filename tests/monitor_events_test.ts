@@ -189,3 +189,25 @@ Deno.test("events: a peer lost while disconnect() lets its connection go is told
   assert(types.includes("disconnected"), `${types}`);
   assert(!types.includes("handshake-failed"), `${types}`);
 });
+
+Deno.test("connect-delayed is told for a tcp attempt, not for ipc, whose connect is done at once (as libzmq's ipc_connecter)", async () => {
+  const directory = Deno.makeTempDirSync();
+  try {
+    for (
+      const [endpoint, expected] of [
+        [`tcp://127.0.0.1:${freePort()}`, [
+          "connect-delayed",
+          "connect-retried",
+        ]],
+        [`ipc://${directory}/nobody`, ["connect-retried"]],
+      ] as const
+    ) {
+      await using push = new Push({ linger: 0 });
+      const seen = typesUntil(push, "connect-retried");
+      push.connect(endpoint);
+      assertEquals(await seen, [...expected], endpoint);
+    }
+  } finally {
+    Deno.removeSync(directory, { recursive: true });
+  }
+});

@@ -790,7 +790,7 @@ Deno.test("SUB and XSUB: subscriptions made while the publisher is away stay bou
   await xpub.close();
 });
 
-Deno.test("proxy: statistics() counts as libzmq's steerable proxy: whole messages as 4.3.4 (pyzmq's STATISTICS for this exchange: 1,4,1,5,1,5,1,4), frames as 4.3.5 (4,4,5,5,5,5,4,4)", async () => {
+Deno.test("proxy: statistics() counts as libzmq's steerable proxy: whole messages as 4.3.4 (pyzmq's STATISTICS for an exchange of 2 and 3 frames: 1,4,1,5,1,5,1,4), frames as 4.3.5 (4,4,5,5,5,5,4,4)", async () => {
   await using peer = new LibzmqPeer();
   const frontend = new Router();
   await frontend.bind("tcp://127.0.0.1:0");
@@ -802,23 +802,23 @@ Deno.test("proxy: statistics() counts as libzmq's steerable proxy: whole message
   await worker.connect(backend.lastEndpoint!);
   const client = await peer.open("Request", { routingId: "C1" });
   await client.connect(frontend.lastEndpoint!);
-  await client.send(["a", "b"]);
-  assertEquals((await worker.receive()).map(decode), ["a", "b"]);
-  await worker.send(["x", "y", "z"]);
-  assertEquals((await client.receive()).map(decode), ["x", "y", "z"]);
-  // Frontend in: [C1, "", a, b], 4 bytes; backend in: [C1, "", x, y, z], 5.
-  const side = (into: number, out: number) => ({
+  await client.send(["aa", "b"]);
+  assertEquals((await worker.receive()).map(decode), ["aa", "b"]);
+  await worker.send(["x", "y", "zz"]);
+  assertEquals((await client.receive()).map(decode), ["x", "y", "zz"]);
+  // Frontend in: [C1, "", aa, b], 4 frames, 5 bytes; backend in:
+  // [C1, "", x, y, zz], 5 frames, 6 bytes.
+  const side = (framesIn: number, bytesIn: number, out: [number, number]) => ({
     messagesIn: 1,
-    framesIn: into,
-    bytesIn: into,
+    framesIn,
+    bytesIn,
     messagesOut: 1,
-    framesOut: out,
-    bytesOut: out,
+    framesOut: out[0],
+    bytesOut: out[1],
   });
-  // Here each side's frames and bytes happen to be the same numbers.
   assertEquals(control.statistics(), {
-    frontend: side(4, 5),
-    backend: side(5, 4),
+    frontend: side(4, 5, [5, 6]),
+    backend: side(5, 6, [4, 5]),
   });
   control.terminate();
   await running;

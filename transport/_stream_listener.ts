@@ -159,6 +159,9 @@ function _bindFailure(error: unknown): [ZmqErrorCode, string] {
   if (error instanceof Deno.errors.NotFound) {
     return ["ENOENT", "no such directory"];
   }
+  if (error instanceof Deno.errors.PermissionDenied) {
+    return ["EACCES", `the system refused: ${message}`];
+  }
   if (/SUN_LEN/.test(message)) {
     return ["ENAMETOOLONG", "the path is longer than a unix socket takes"];
   }

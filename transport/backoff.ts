@@ -6,6 +6,9 @@
  * @module
  */
 
+/** The longest delay a timer takes (setTimeout's limit, libzmq's INT_MAX). */
+const MAX_DELAY_MS = 2 ** 31 - 1;
+
 /** Reconnect settings, in ms, with libzmq's meaning. */
 export interface ReconnectOptions {
   /** The first delay; -1 turns reconnection off. libzmq's default: 100. */
@@ -68,7 +71,12 @@ export class ReconnectBackoff {
       this.#current = Math.min(candidate, reconnectIntervalMax);
       return this.#current;
     }
-    return reconnectInterval + Math.floor(this.#random() * reconnectInterval);
+    // At most what a timer takes, as libzmq caps it at INT_MAX: a longer
+    // delay fires at once, and reconnecting would spin.
+    return Math.min(
+      reconnectInterval + Math.floor(this.#random() * reconnectInterval),
+      MAX_DELAY_MS,
+    );
   }
 
   /** Starts the schedule over, after a successful connection. */

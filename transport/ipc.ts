@@ -81,7 +81,9 @@ export const ipc: Transport = {
     }
     // The file as bound: one another process has bound since (libzmq
     // unlinks and takes a path over) is its own, and stays.
+    if (bound !== undefined) _boundHere.add(bound);
     const removeFile = async () => {
+      if (bound !== undefined) _boundHere.delete(bound);
       if (bound !== undefined && (await _fileId(path)) === bound) {
         await Deno.remove(path).catch(() => {});
       }
@@ -106,25 +108,36 @@ export const ipc: Transport = {
   },
 };
 
+/**
+ * The files (device and inode) our listeners hold: a bind there is refused
+ * without a probe, which their sockets would take for a peer that came and
+ * went (a STREAM would read it as two messages).
+ */
+const _boundHere = new Set<string>();
+
 async function _removeStaleSocket(path: string): Promise<void> {
+  let ours: boolean;
   try {
     const info = await Deno.lstat(path);
     if (!info.isSocket) return;
+    ours = _boundHere.has(`${info.dev}:${info.ino}`);
   } catch {
     return;
   }
-  try {
-    const probe = await Deno.connect({ transport: "unix", path });
-    probe.close();
-    throw new ZmqError(
-      "EADDRINUSE",
-      `ipc://${path} is in use: a listener answers there (this socket's, another socket's or another process's); libzmq would take the path over, which strands that listener's peers`,
-    );
-  } catch (error) {
-    if (error instanceof ZmqError) throw error;
-    // Nobody listens: a socket file left behind by a process that died.
-    await Deno.remove(path).catch(() => {});
+  if (!ours) {
+    try {
+      const probe = await Deno.connect({ transport: "unix", path });
+      probe.close();
+    } catch {
+      // Nobody listens: a socket file left behind by a process that died.
+      await Deno.remove(path).catch(() => {});
+      return;
+    }
   }
+  throw new ZmqError(
+    "EADDRINUSE",
+    `ipc://${path} is in use: a listener answers there (this socket's, another socket's or another process's); libzmq would take the path over, which strands that listener's peers`,
+  );
 }
 
 /**

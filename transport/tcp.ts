@@ -93,6 +93,7 @@ export function formatTcpEndpoint(address: TcpAddress): string {
  */
 export const tcp: Transport = {
   scheme: "tcp",
+  dialTakesTime: true,
 
   check(address, use) {
     const { host, port } = parseTcpAddress(address);

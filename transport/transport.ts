@@ -278,4 +278,10 @@ export interface Transport {
    * asked.
    */
   dialNow?(address: string, options: LinkOptions): Link | undefined;
+  /**
+   * Whether a dial is under way for a while (a TCP connect in progress):
+   * each attempt is told as `connect-delayed`, as libzmq tells it for tcp
+   * (and ws over it), never for ipc, whose connect is done at once.
+   */
+  readonly dialTakesTime?: boolean;
 }

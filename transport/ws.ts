@@ -73,6 +73,7 @@ function _webSocketTransport(scheme: "ws" | "wss"): Transport {
   const secure = scheme === "wss";
   return {
     scheme,
+    dialTakesTime: true,
 
     check(address, use) {
       const { host, port } = parseWsAddress(address, scheme);

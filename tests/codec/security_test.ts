@@ -3,6 +3,7 @@
  * without sockets, so every step, and every forgery, is visible.
  */
 import { assert, assertEquals, assertThrows } from "@std/assert";
+import { concat } from "@std/bytes";
 import * as codec from "../../codec/mod.ts";
 import { CurveTraffic } from "../../codec/_curve_mechanism.ts";
 import {
@@ -388,5 +389,39 @@ Deno.test("a NULL server that asks for verdicts refuses a client of the wrong so
       "incompatible",
       framing,
     );
+  }
+});
+
+Deno.test("a NULL server that asks for verdicts makes the client ready once, on a 200 only, whether the verdict comes before or after the client's READY (a 300 then a READY leaves it waiting, refused)", () => {
+  for (const statusCode of [200, 300, 400] as const) {
+    for (const readyFirst of [true, false]) {
+      const client = new codec.Connection({ socketType: "PUSH" });
+      const server = new codec.Connection({
+        socketType: "PULL",
+        mechanism: (metadata) =>
+          new codec.NullMechanism(metadata, { authenticate: true }),
+      });
+      const bytes = concat(client.takeOutput());
+      const types: string[] = [];
+      const tell = (events: codec.ConnectionEvent[]) => {
+        for (const event of events) {
+          types.push(event.type);
+          if (event.type === "ready") assertEquals(event.peer.userId, "bob");
+        }
+      };
+      tell(server.receive(bytes.subarray(0, codec.GREETING_SIZE)));
+      const verdict = { statusCode, statusText: "", userId: "bob" };
+      const ready = () => server.receive(bytes.subarray(codec.GREETING_SIZE));
+      const judge = () => server.authenticated(verdict);
+      if (readyFirst) tell([...ready(), ...judge()]);
+      else tell([...judge(), ...ready()]);
+      const expected = {
+        200: [["authenticate", "ready"], "ready"],
+        300: [["authenticate", "refused"], "handshake"],
+        400: [["authenticate", "error"], "failed"],
+      }[statusCode];
+      const order = `${statusCode}, READY ${readyFirst ? "first" : "last"}`;
+      assertEquals([types, server.state], expected, order);
+    }
   }
 });

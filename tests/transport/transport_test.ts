@@ -9,6 +9,7 @@ import {
   tcp,
 } from "../../transport/mod.ts";
 import type { LinkOptions } from "../../transport/transport.ts";
+import { bindError } from "../../transport/_stream_listener.ts";
 
 Deno.test("endpoints parse and format back", () => {
   assertEquals(splitEndpoint("tcp://127.0.0.1:5555"), {
@@ -87,6 +88,13 @@ Deno.test("reconnect backoff as libzmq 4.3.5's: the interval with jitter below i
     reconnectIntervalMax: 200,
   });
   assertEquals([capped.next(), capped.next()], [200, 200]);
+  // No longer than a timer takes (libzmq caps at INT_MAX): a longer delay
+  // fires at once, and reconnecting would spin.
+  const longest = new ReconnectBackoff({
+    reconnectInterval: 2 ** 31 - 1,
+    reconnectIntervalMax: 0,
+  }, () => 0.9);
+  assertEquals(longest.next(), 2 ** 31 - 1);
   // Off at 0 too, as libzmq reconnects only for an interval over 0.
   for (const reconnectInterval of [-1, 0]) {
     assertEquals(
@@ -108,4 +116,16 @@ Deno.test("tcp: a dial stops when its signal aborts (close and disconnect do not
   } finally {
     listener.close();
   }
+});
+
+Deno.test("a bind the system refuses is EACCES, as libzmq's zmq_bind passes the errno on (a port below 1024, a directory not writable: root never meets it, so the error is made here)", () => {
+  const refused = bindError(
+    "tcp://127.0.0.1:80",
+    new Deno.errors.PermissionDenied("Permission denied (os error 13)"),
+  );
+  assertEquals(refused.code, "EACCES");
+  assertEquals(
+    refused.message,
+    "cannot bind tcp://127.0.0.1:80: the system refused: Permission denied (os error 13)",
+  );
 });
