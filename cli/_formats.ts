@@ -26,9 +26,10 @@ const _encoder = new TextEncoder();
 const _decoder = new TextDecoder();
 
 /**
- * A message per line, its frames separated by tabs, as bytes: anything but
- * a tab or a newline passes through unchanged (UTF-8 text, usually). A
- * routing id (decimal) or a group leads, as a field of its own.
+ * A message per line, its frames separated by tabs, as bytes, unescaped:
+ * anything but a tab, a newline, or a carriage return ending the line
+ * (read as a CRLF line end) passes through unchanged (UTF-8 text, usually).
+ * A routing id (decimal) or a group leads, as a field of its own.
  */
 const text: Format = {
   name: "text",

@@ -31,7 +31,7 @@ const _ROLE_HELP: Record<Role, string> = {
   request:
     "Sends each message of stdin as a request and prints the reply; exits at the end of stdin.",
   reply:
-    "Prints each request and replies with the next message of stdin (with the request itself under --echo).",
+    "Prints each request and replies with the next message of stdin (with the request itself under --echo); once stdin has ended, takes no request it could not answer, and exits.",
 };
 
 /**
@@ -124,7 +124,10 @@ Options:
 ${formatFlags(flags)}
 
 Keys (--curve-*) are 40 Z85 characters, or @FILE: a file holding one, or the
-key pair zmq keygen printed. Exit status: 0 done, 1 error, 124 --timeout,
+key pair zmq keygen printed. @FILE reads FILE whenever it exists; a public key
+starting with @ is taken as written only when no such file exists, a secret
+key never (give it in a file). --curve-public-key needs --curve-secret-key,
+and must be its public key. Exit status: 0 done, 1 error, 124 --timeout,
 130 Ctrl-C.
 
 Examples:
@@ -152,7 +155,8 @@ Usage: zmq proxy FRONT BACK [--capture SOCKET] [options]
 FRONT, BACK and SOCKET are a socket type and its endpoints, as czmq writes
 them: TYPE@EP binds, TYPE>EP connects (quote it: > redirects in a shell),
 and more endpoints follow after commas: router@tcp://*:5559,@ipc:///tmp/front.
-FRONT must receive and BACK send (single-frame types cannot be proxied).
+FRONT must receive and BACK send; single-frame types cannot be proxied, nor
+REQ and REP, which must alternate (use dealer and router).
 Runs until Ctrl-C (exit status 130; 143 on SIGTERM).
 
 Options:

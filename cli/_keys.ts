@@ -48,6 +48,9 @@ export function keygenText(
  * Reads a key flag's value: 40 Z85 characters, or `@path` to a file that
  * holds them, or 32 raw bytes, or a certificate with `public-key`/
  * `secret-key` lines (a secret-key certificate also gives its public key).
+ * `@path` reads the file whenever it exists; a public key starting with
+ * `@` is taken as written only when no such file exists, a secret key
+ * never.
  *
  * @example
  * ```ts
@@ -68,17 +71,26 @@ export async function readKey(
   role: KeyRole,
   flag: string,
 ): Promise<string> {
-  // Z85 has "@" in its alphabet: a 40-character key may start with it.
-  if (!value.startsWith("@") || _isZ85Key(value)) {
-    return _checked(value, role, flag);
-  }
+  if (!value.startsWith("@")) return _checked(value, role, flag);
   const path = value.slice(1);
   let bytes: Uint8Array;
   try {
     bytes = await Deno.readFile(path);
   } catch (error) {
+    // Z85 has "@" in its alphabet, so a key may start with it; but a path
+    // is Z85 too, and a mistyped one taken for a secret key would be a
+    // secret anyone could read off the command line. Only a public key
+    // falls back: a wrong one fails the handshake, it weakens nothing.
+    const missing = error instanceof Deno.errors.NotFound;
+    if (missing && role === "public" && _isZ85Key(value)) {
+      return _checked(value, role, flag);
+    }
     throw new CliError(
-      `${flag}: cannot read ${path}: ${(error as Error).message}`,
+      `${flag}: cannot read ${path}: ${(error as Error).message}${
+        missing && role === "secret" && _isZ85Key(value)
+          ? " (a secret key starting with @ is read from a file only)"
+          : ""
+      }`,
     );
   }
   if (bytes.length === 32) return _checked(bytes, role, flag);

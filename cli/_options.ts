@@ -136,7 +136,8 @@ export const COMMON_FLAGS: readonly FlagSpec[] = [
     name: "curve-public-key",
     kind: "string",
     value: "KEY",
-    help: "our CURVE public key (default: derived from the secret key)",
+    help:
+      "our CURVE public key: needs --curve-secret-key, and must match it (default: derived from it)",
   },
   {
     name: "plain-server",
@@ -242,8 +243,31 @@ async function _curve(
       "CURVE keys need --curve-server (to be a server) or --curve-server-key (to be a client)",
     );
   }
+  _checkOwnPublic(ownPublic, secret);
   if (secret !== undefined) options.curveSecretKey = secret;
   if (ownPublic !== undefined) options.curvePublicKey = ownPublic;
+}
+
+/**
+ * Our public key only names the secret one: alone, a client would make a
+ * key pair of its own and drop it unsaid; with the wrong secret, every
+ * handshake would fail with no word of why.
+ */
+function _checkOwnPublic(
+  ownPublic: string | undefined,
+  secret: string | undefined,
+): void {
+  if (ownPublic === undefined) return;
+  if (secret === undefined) {
+    throw new CliError(
+      "--curve-public-key needs --curve-secret-key, whose public key it is (or leave both out: a client makes a key pair)",
+    );
+  }
+  if (codec.curvePublicKey(secret) !== ownPublic) {
+    throw new CliError(
+      "--curve-public-key is not the public key of --curve-secret-key (leave it out: it is derived from the secret key)",
+    );
+  }
 }
 
 function _plain(flags: ParsedFlags, options: SocketOptions): void {

@@ -89,8 +89,9 @@ const _SINGLE_FRAME = new Set([
 
 /**
  * Refuses, before any socket is made, a FRONT that cannot receive, a BACK
- * or a capture socket that cannot send, and single-frame types, which
- * would fail at the first message (and lose it).
+ * or a capture socket that cannot send, single-frame types, which would
+ * fail at the first message (and lose it), and REQ and REP, which would
+ * fail at the second: a proxy does not alternate sending and receiving.
  */
 function _checkDirections(specs: ReadonlyMap<string, SocketSpec>): void {
   const what = { front: "FRONT", back: "BACK", capture: "--capture" };
@@ -99,6 +100,16 @@ function _checkDirections(specs: ReadonlyMap<string, SocketSpec>): void {
     if (_SINGLE_FRAME.has(kind.name)) {
       throw new CliError(
         `${label}: a ${kind.name.toUpperCase()} socket carries single frames; a proxy forwards multipart messages`,
+      );
+    }
+    if (kind.role === "request" || kind.role === "reply") {
+      const instead = name === "capture"
+        ? "pub, push or pair"
+        : kind.role === "request"
+        ? "dealer"
+        : "router";
+      throw new CliError(
+        `${label}: a ${kind.name.toUpperCase()} socket must alternate sending and receiving, which a proxy does not do (use ${instead})`,
       );
     }
     const needs = name === "front" ? "receive" : "send";

@@ -14,6 +14,7 @@ import {
   Subscriber,
   ZmqError,
 } from "../mod.ts";
+import { sleepUnlessAborted, unlessAborted } from "./_abortable.ts";
 import { type ParsedFlags, parseFlags } from "./_args.ts";
 import {
   CliError,
@@ -167,6 +168,9 @@ class _Run {
     let interrupts = 0;
     const onInterrupt = () => {
       if (++interrupts > 1) Deno.exit(_EXIT_INTERRUPTED);
+      // Stdin may have ended already, the close waiting for a peer: only a
+      // --linger given keeps it waiting.
+      if (!this.#flags.has("linger")) this.#socket.linger = 0;
       this.#stop.abort(_INTERRUPTED);
     };
     Deno.addSignalListener("SIGINT", onInterrupt);
@@ -177,7 +181,7 @@ class _Run {
       try {
         await this.#attach();
         const delay = this.#flags.integer("delay");
-        if (delay) await _sleep(delay, signal);
+        if (delay) await sleepUnlessAborted(delay, signal);
         this.#stats?.start();
         await this.#play();
       } catch (error) {
@@ -319,13 +323,7 @@ class _Run {
   #next(input: AsyncIterator<CliMessage>): Promise<IteratorResult<CliMessage>> {
     const signal = this.#stop.signal;
     signal.throwIfAborted();
-    return new Promise((resolve, reject) => {
-      const onAbort = () => reject(signal.reason);
-      signal.addEventListener("abort", onAbort, { once: true });
-      input.next().then(resolve, reject).finally(() =>
-        signal.removeEventListener("abort", onAbort)
-      );
-    });
+    return unlessAborted(input.next(), signal);
   }
 
   async #sendAll(input: AsyncIterator<CliMessage>): Promise<void> {
@@ -363,25 +361,43 @@ class _Run {
 
   async #reply(input: AsyncIterator<CliMessage> | undefined): Promise<void> {
     while (this.#count < this.#limit) {
-      const request = await this.#receive();
+      // Stdin's next reply is read while the request comes, not after: a
+      // request taken once stdin has ended would go unanswered.
+      const stdinOver = new AbortController();
+      const reply = input && this.#next(input);
+      reply?.then(
+        (next) => next.done ? stdinOver.abort() : undefined,
+        () => stdinOver.abort(),
+      );
+      let request: CliMessage;
+      try {
+        request = await this.#receive(reply && stdinOver.signal);
+      } catch (error) {
+        if (!reply || !stdinOver.signal.aborted) throw error;
+        await reply; // a line that cannot be read fails the run
+        return;
+      }
       await this.#output.flush();
       this.#count++;
-      if (!input) {
+      if (!reply) {
         await this.#send(request);
         continue;
       }
-      const next = await this.#next(input);
+      const next = await reply;
       if (next.done) return;
       await this.#send(next.value, true);
     }
   }
 
-  /** Receives a message and prints it. */
-  async #receive(): Promise<CliMessage> {
+  /** Receives a message and prints it, unless the run or `until` stops. */
+  async #receive(until?: AbortSignal): Promise<CliMessage> {
+    const stop = this.#stop.signal;
     let message: CliMessage;
     try {
       message = fromReceived(
-        await this.#socket.receive({ signal: this.#stop.signal }),
+        await this.#socket.receive({
+          signal: until ? AbortSignal.any([stop, until]) : stop,
+        }),
       );
     } catch (error) {
       throw _timedOut(error, "no message arrived", this.#flags);
@@ -419,22 +435,6 @@ function _timedOut(error: unknown, what: string, flags: ParsedFlags): unknown {
     );
   }
   return error;
-}
-
-function _sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", aborted);
-      resolve();
-    };
-    const aborted = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", aborted, { once: true });
-  });
 }
 
 /** "3 messages were never sent". */

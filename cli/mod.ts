@@ -20,6 +20,7 @@
  */
 
 import { run } from "./_commands.ts";
+import { stderrWarn } from "./_stderr.ts";
 
 /**
  * Runs the `zmq` command on the process's standard streams.
@@ -36,14 +37,13 @@ import { run } from "./_commands.ts";
  * when a `--timeout` passed, 130 after Ctrl-C.
  */
 export function main(args: readonly string[]): Promise<number> {
-  const encoder = new TextEncoder();
   return run(args, {
     // Taken only by a command that reads stdin.
     get stdin() {
       return Deno.stdin.readable;
     },
     stdout: Deno.stdout,
-    warn: (line) => Deno.stderr.writeSync(encoder.encode(`${line}\n`)),
+    warn: stderrWarn(Deno.stderr),
   });
 }
 

@@ -500,6 +500,34 @@ Deno.test("zmq: bad flags, endpoints and input give one line on stderr and exit 
         ],
         /PLAIN and CURVE flags do not go together/,
       ],
+      // Our public key alone would be dropped for a key pair of the
+      // client's own; with a secret it does not match, no handshake works.
+      [
+        [
+          "req",
+          "--connect",
+          inUse,
+          "--curve-server-key",
+          curveKeyPair().publicKey,
+          "--curve-public-key",
+          curveKeyPair().publicKey,
+        ],
+        /--curve-public-key needs --curve-secret-key/,
+      ],
+      [
+        [
+          "req",
+          "--connect",
+          inUse,
+          "--curve-server-key",
+          curveKeyPair().publicKey,
+          "--curve-public-key",
+          curveKeyPair().publicKey,
+          "--curve-secret-key",
+          curveKeyPair().secretKey,
+        ],
+        /--curve-public-key is not the public key of --curve-secret-key/,
+      ],
       [
         [
           "proxy",
@@ -513,6 +541,25 @@ Deno.test("zmq: bad flags, endpoints and input give one line on stderr and exit 
       [
         ["proxy", "server@tcp://127.0.0.1:0", "push@tcp://127.0.0.1:0"],
         /FRONT: a SERVER socket carries single frames/,
+      ],
+      // A REQ or a REP would fail at the second message, not the first.
+      [
+        [
+          "proxy",
+          "pull@tcp://127.0.0.1:0",
+          "push@tcp://127.0.0.1:0",
+          "--capture",
+          "req@tcp://127.0.0.1:0",
+        ],
+        /--capture: a REQ socket must alternate sending and receiving.*\(use pub, push or pair\)/,
+      ],
+      [
+        ["proxy", "rep@tcp://127.0.0.1:0", "dealer@tcp://127.0.0.1:0"],
+        /FRONT: a REP socket must alternate .*\(use router\)/,
+      ],
+      [
+        ["proxy", "router@tcp://127.0.0.1:0", "req@tcp://127.0.0.1:0"],
+        /BACK: a REQ socket must alternate .*\(use dealer\)/,
       ],
       // A peer that never answers the greeting takes nothing.
       [

@@ -95,6 +95,27 @@ async function roundTrip(
   return { written, read };
 }
 
+Deno.test("zmq text: frames pass unescaped, so a tab, a newline or a line's last \\r does not come back as sent (README)", async () => {
+  const decode = (frames: Uint8Array[]) =>
+    frames.map((frame) => new TextDecoder().decode(frame));
+  const sent = { frames: [text.encode("a\tb"), text.encode("c\r")] };
+  assertEquals(
+    (await roundTrip("text", sent)).read.map((m) => decode(m.frames)),
+    [["a", "b", "c"]],
+  );
+  const newline = { frames: [text.encode("d\ne")] };
+  assertEquals(
+    (await roundTrip("text", newline)).read.map((m) => decode(m.frames)),
+    [["d"], ["e"]],
+  );
+  // What the README says round-trips exactly.
+  for (const format of ["jsonl", "msgpack", "hex"] as const) {
+    for (const message of [sent, newline]) {
+      assertEquals((await roundTrip(format, message)).read, [message], format);
+    }
+  }
+});
+
 Deno.test("zmq: a routing id or a group leads each line, and reads back", async () => {
   const routed = { routingId: 7, frames: [text.encode("hi")] };
   const grouped = { group: "weather", frames: [text.encode("sunny")] };

@@ -14,6 +14,7 @@ import {
   Publisher,
   Pull,
   Push,
+  Request,
   Router,
   Scatter,
   Subscriber,
@@ -249,6 +250,26 @@ Deno.test("zmq TYPE talks to our sockets of the peer type", async (t) => {
   );
 });
 
+Deno.test("zmq rep < replies answers a request per reply, and takes none once stdin has ended", async () => {
+  await using cli = new RunningZmq([
+    "rep",
+    "--bind",
+    "tcp://127.0.0.1:0",
+    "--monitor",
+  ]);
+  await cli.write("r1\nr2\n");
+  await cli.closeStdin();
+  await using request = new Request();
+  request.connect(await cli.bound());
+  for (const [question, answer] of [["q1", "r1"], ["q2", "r2"]]) {
+    await request.send(question, timeout());
+    assertEquals((await request.receive(timeout())).map(decode), [answer]);
+  }
+  // No third request is waited for: it could not be answered.
+  const { code, text } = await cli.finished();
+  assertEquals([code, text], [0, "q1\nq2\n"]);
+});
+
 Deno.test("zmq proxy forwards PULL to PUSH until stopped", async () => {
   await using cli = new RunningZmq(
     ["proxy", "pull@tcp://127.0.0.1:0", "push@tcp://127.0.0.1:0", "--monitor"],
@@ -289,6 +310,29 @@ Deno.test("zmq: Ctrl-C still sends what is queued within a --linger given, and e
   assertEquals((await cli.finished()).code, 130);
 });
 
+Deno.test("zmq: Ctrl-C once stdin ended drops what waits for a peer, says so, and exits 130", async () => {
+  // A unix socket path nobody listens on: the message waits in the close.
+  const dir = await Deno.makeTempDir();
+  try {
+    await using cli = new RunningZmq([
+      "push",
+      "--connect",
+      `ipc://${dir}/nobody`,
+      "--stats",
+    ]);
+    await cli.write("queued\n");
+    await cli.closeStdin();
+    // The totals come as stdin's end stops the run, just before the close.
+    await cli.stderrMatch(/stats: in 0 messages, 0 B; out 1 message/);
+    cli.kill("SIGINT");
+    const { code, stderr } = await cli.finished();
+    assertEquals(code, 130);
+    assertMatch(stderr, /\nzmq: 1 message was never sent \(interrupted\)\n$/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("zmq --monitor and --stats report on stderr; Ctrl-C still prints the totals", async () => {
   await using push = new Push();
   await push.bind("tcp://127.0.0.1:0");
@@ -306,4 +350,55 @@ Deno.test("zmq --monitor and --stats report on stderr; Ctrl-C still prints the t
   assertMatch(stderr, /monitor: handshake-succeeded tcp:\S+ peer PUSH\n/);
   assertMatch(stderr, /stats: in 3 messages, 30 B \(/);
   assert(stderr.endsWith("\n"));
+});
+
+Deno.test("zmq --monitor: stderr's reader gone, the events are dropped and the command goes on", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "cli/mod.ts",
+      "pull",
+      "--bind",
+      "tcp://127.0.0.1:0",
+      "--monitor",
+      "-n",
+      "3",
+    ],
+    cwd: new URL("../../", import.meta.url),
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  // Whatever hangs or fails, the child goes, and every wait below ends.
+  const deadline = setTimeout(() => child.kill("SIGKILL"), 15_000);
+  const stdout = new Response(child.stdout).text();
+  const stderr = child.stderr.getReader();
+  let code: number;
+  let text: string;
+  try {
+    // Read up to the endpoint, then go, as `2> >(head -1)` does: every
+    // event after that meets a broken pipe.
+    let seen = "";
+    let match: RegExpMatchArray | null;
+    while (!(match = seen.match(/monitor: listening (\S+)\n/))) {
+      const { value, done } = await stderr.read();
+      assert(!done, `zmq exited first; stderr: ${seen}`);
+      seen += new TextDecoder().decode(value);
+    }
+    await stderr.cancel();
+    await using push = new Push();
+    push.connect(match[1]);
+    for (const body of ["1", "2", "3"]) await push.send(body, timeout());
+    [{ code }, text] = await Promise.all([child.status, stdout]);
+  } finally {
+    clearTimeout(deadline);
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Exited already.
+    }
+    await Promise.all([child.status, stdout, stderr.cancel()]);
+  }
+  assertEquals([code, text], [0, "1\n2\n3\n"]);
 });
