@@ -45,6 +45,8 @@ export interface Io {
   readonly stdout: ByteSink;
   /** Writes a line to standard error. */
   readonly warn: (line: string) => void;
+  /** Whether stdin is typed: a REP prints a request before its reply. */
+  readonly stdinIsTerminal?: boolean;
 }
 
 /** The reason a run stops early without failing: stdout was closed. */
@@ -361,10 +363,15 @@ class _Run {
 
   async #reply(input: AsyncIterator<CliMessage> | undefined): Promise<void> {
     while (this.#count < this.#limit) {
-      // Stdin's next reply is read while the request comes, not after: a
-      // request taken once stdin has ended would go unanswered.
+      // A request taken once stdin has ended would go unanswered: from a
+      // file or a pipe the reply is read first; typed, while it comes.
+      let reply = input && this.#next(input);
+      if (reply && !this.#io.stdinIsTerminal) {
+        const next = await reply;
+        if (next.done) return;
+        reply = Promise.resolve(next);
+      }
       const stdinOver = new AbortController();
-      const reply = input && this.#next(input);
       reply?.then(
         (next) => next.done ? stdinOver.abort() : undefined,
         () => stdinOver.abort(),

@@ -44,6 +44,7 @@ export function main(args: readonly string[]): Promise<number> {
     },
     stdout: Deno.stdout,
     warn: stderrWarn(Deno.stderr),
+    stdinIsTerminal: Deno.stdin.isTerminal(),
   });
 }
 

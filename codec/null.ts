@@ -145,7 +145,7 @@ export class NullMechanism implements Mechanism {
 
   /** Our READY for an allowed peer; ERROR with the status code otherwise. */
   authenticated(verdict: Verdict): MechanismStep {
-    if (!this.#asked || this.#allowed) {
+    if (!this.#asked || this.#allowed || this.#refused) {
       throw new ProtocolError("protocol", "no NULL verdict was asked for");
     }
     if (verdict.statusCode !== 200) {

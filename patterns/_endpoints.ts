@@ -179,11 +179,13 @@ export class Endpoints {
     // the endpoint it was bound at does, as in libzmq. (A `*` host with a
     // port names one: kept, where libzmq asks for the bound endpoint.)
     const named = !/^ipc:\/\/\*|:(0|\*)(\/|$)/.test(endpoint);
-    const spellings = _spellings(endpoint);
-    const index = this.#listeners.findIndex(({ given, listener }) =>
-      (named && given === endpoint) || spellings.includes(listener.endpoint)
-    );
-    if (index < 0) {
+    const index = _lookUp(endpoint, (spelling) => {
+      const at = this.#listeners.findIndex(({ given, listener }) =>
+        (named && given === spelling) || listener.endpoint === spelling
+      );
+      return at < 0 ? undefined : at;
+    });
+    if (index === undefined) {
       throw new ZmqError("ENOENT", `${endpoint} is not bound on this socket`);
     }
     const [{ listener }] = this.#listeners.splice(index, 1);
@@ -302,11 +304,13 @@ export class Endpoints {
     // Closing took every pipe over (and counts what they hold).
     if (this.#core.closed) throw closedError();
     findTransport(endpoint); // as libzmq: EINVAL, EPROTONOSUPPORT
-    const spellings = _spellings(endpoint);
-    const entries = this.#dialers.filter((entry) =>
-      spellings.includes(entry.endpoint)
-    );
-    if (entries.length === 0) {
+    const entries = _lookUp(endpoint, (spelling) => {
+      const found = this.#dialers.filter((entry) =>
+        entry.endpoint === spelling
+      );
+      return found.length > 0 ? found : undefined;
+    });
+    if (!entries) {
       throw new ZmqError(
         "ENOENT",
         `${endpoint} is not connected on this socket`,
@@ -411,13 +415,17 @@ export class Endpoints {
 }
 
 /**
- * The endpoint, and the same address as libzmq's term_endpoint resolves
- * it when the string itself is not found: `localhost` is 127.0.0.1.
+ * Looks an endpoint up as given, then (found nowhere) as libzmq's
+ * term_endpoint resolves a tcp address: `localhost` as 127.0.0.1.
  */
-function _spellings(endpoint: string): string[] {
+function _lookUp<T>(
+  endpoint: string,
+  find: (spelling: string) => T | undefined,
+): T | undefined {
   const resolved = endpoint.replace(
-    /^(tcp|wss?):\/\/localhost(?=:)/,
-    "$1://127.0.0.1",
+    /^tcp:\/\/localhost(?=:)/,
+    "tcp://127.0.0.1",
   );
-  return resolved === endpoint ? [endpoint] : [endpoint, resolved];
+  return find(endpoint) ??
+    (resolved === endpoint ? undefined : find(resolved));
 }

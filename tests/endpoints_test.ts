@@ -73,6 +73,14 @@ Deno.test("ipc: a bind refused at a path a socket of this process holds is not s
     push.connect(endpoint);
     assertEquals(await seen, ["listening", "accepted", "handshake-succeeded"]);
     for (const socket of [push, other, pull]) await socket.close();
+    // Unbound, the path is free at once, before the unbind settles.
+    const first = new Pull();
+    await first.bind(endpoint);
+    const unbinding = first.unbind(endpoint);
+    const next = new Pull();
+    await next.bind(endpoint);
+    await unbinding;
+    for (const socket of [first, next]) await socket.close();
   } finally {
     Deno.removeSync(directory, { recursive: true });
   }
@@ -465,6 +473,11 @@ Deno.test("unbind and disconnect find tcp://localhost:P where 127.0.0.1 was boun
   const push = new Push({ linger: 0 });
   push.connect(`tcp://127.0.0.1:${port}`);
   await push.disconnect(`tcp://localhost:${port}`);
+  // The string as given first: connected both ways, each goes alone.
+  push.connect(`tcp://127.0.0.1:${port}`);
+  push.connect(`tcp://localhost:${port}`);
+  await push.disconnect(`tcp://localhost:${port}`);
+  await push.disconnect(`tcp://127.0.0.1:${port}`);
   // Another address is another endpoint.
   const error = await assertRejects(
     () => push.disconnect(`tcp://127.0.0.2:${port}`),

@@ -63,8 +63,11 @@ export class StreamListener implements TransportListener {
     } catch {
       // Already closed.
     }
+    // Begun now, not once the accept loop is done: a bind of the same ipc
+    // path right after an unbind finds the path released.
+    const released = this.#onClose();
     await this.#acceptLoop;
-    await this.#onClose();
+    await released;
   }
 
   async #accept(

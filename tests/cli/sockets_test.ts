@@ -270,6 +270,31 @@ Deno.test("zmq rep < replies answers a request per reply, and takes none once st
   assertEquals([code, text], [0, "q1\nq2\n"]);
 });
 
+Deno.test("zmq rep < replies takes no request queued once its replies ran out: two queued, one reply, one request printed", async () => {
+  // --delay holds the REP back until both requests wait in its queue.
+  await using cli = new RunningZmq([
+    "rep",
+    "--bind",
+    "tcp://127.0.0.1:0",
+    "--monitor",
+    "--delay",
+    "2000",
+  ]);
+  const endpoint = await cli.bound();
+  await cli.write("r1\n");
+  await cli.closeStdin();
+  await using first = new Request({ linger: 0 });
+  await using second = new Request({ linger: 0 });
+  for (const request of [first, second]) {
+    request.connect(endpoint);
+    await request.send(`q${request === first ? "a" : "b"}`, timeout());
+  }
+  await cli.stderrMatch(/handshake-succeeded[^]*handshake-succeeded/);
+  const { code, text } = await cli.finished();
+  assertEquals(code, 0);
+  assert(["qa\n", "qb\n"].includes(text), JSON.stringify(text));
+});
+
 Deno.test("zmq proxy forwards PULL to PUSH until stopped", async () => {
   await using cli = new RunningZmq(
     ["proxy", "pull@tcp://127.0.0.1:0", "push@tcp://127.0.0.1:0", "--monitor"],
