@@ -69,6 +69,15 @@ export function mechanismFactory(
   }
   if (options.plainUsername !== undefined) {
     const { plainUsername, plainPassword = "" } = options;
+    // Not made text here: a null from a configuration is no user "null".
+    if (
+      typeof plainUsername !== "string" || typeof plainPassword !== "string"
+    ) {
+      throw new ZmqError(
+        "EINVAL",
+        "plainUsername and plainPassword are strings",
+      );
+    }
     // Checks the lengths now rather than at the first connection.
     new PlainClientMechanism(new Metadata(), plainUsername, plainPassword);
     return (metadata) =>

@@ -60,29 +60,29 @@ export function resolveOptions(
   options: SocketOptions,
 ): ResolvedOptions {
   const resolved: ResolvedOptions = {
-    sendHighWaterMark: options.sendHighWaterMark ?? 1000,
-    receiveHighWaterMark: options.receiveHighWaterMark ?? 1000,
-    linger: options.linger ?? 1000,
-    reconnectInterval: options.reconnectInterval ?? 100,
-    reconnectIntervalMax: options.reconnectIntervalMax ?? 0,
-    connectTimeout: options.connectTimeout ?? 0,
+    sendHighWaterMark: _or(options.sendHighWaterMark, 1000),
+    receiveHighWaterMark: _or(options.receiveHighWaterMark, 1000),
+    linger: _or(options.linger, 1000),
+    reconnectInterval: _or(options.reconnectInterval, 100),
+    reconnectIntervalMax: _or(options.reconnectIntervalMax, 0),
+    connectTimeout: _or(options.connectTimeout, 0),
     routingId: options.routingId === undefined
       ? undefined
       : asBytes(options.routingId, "the routingId"),
-    maxMessageSize: options.maxMessageSize ?? -1,
-    handshakeInterval: options.handshakeInterval ?? 30_000,
-    heartbeatInterval: options.heartbeatInterval ?? 0,
-    heartbeatTimeout: options.heartbeatTimeout ?? -1,
-    heartbeatTimeToLive: options.heartbeatTimeToLive ?? 0,
-    sendTimeout: options.sendTimeout ?? -1,
-    receiveTimeout: options.receiveTimeout ?? -1,
+    maxMessageSize: _or(options.maxMessageSize, -1),
+    handshakeInterval: _or(options.handshakeInterval, 30_000),
+    heartbeatInterval: _or(options.heartbeatInterval, 0),
+    heartbeatTimeout: _or(options.heartbeatTimeout, -1),
+    heartbeatTimeToLive: _or(options.heartbeatTimeToLive, 0),
+    sendTimeout: _or(options.sendTimeout, -1),
+    receiveTimeout: _or(options.receiveTimeout, -1),
     immediate: checkFlag("immediate", options.immediate),
     conflate: checkFlag("conflate", options.conflate),
     probeRouter: checkFlag("probeRouter", options.probeRouter),
-    zapDomain: checkZapDomain(options.zapDomain ?? ""),
+    zapDomain: checkZapDomain(_or(options.zapDomain, "")),
     zapEnforceDomain: checkFlag("zapEnforceDomain", options.zapEnforceDomain),
     authenticate: options.authenticate,
-    maxConnections: options.maxConnections ?? -1,
+    maxConnections: _or(options.maxConnections, -1),
   };
   _checkRanges(resolved);
   if (resolved.conflate && !_CONFLATING.includes(type)) {
@@ -90,6 +90,14 @@ export function resolveOptions(
   }
   if (resolved.probeRouter) _checkProbing(type);
   return resolved;
+}
+
+/**
+ * The default for an option left out; a `null` given is kept, for the check
+ * to refuse as the setter does.
+ */
+function _or<T>(given: T | undefined, otherwise: T): T {
+  return given === undefined ? otherwise : given;
 }
 
 /** The longest a timer waits: setTimeout's limit (about 24.8 days). */
@@ -264,6 +272,13 @@ export function resolveTls(options: SocketOptions): TlsOptions {
 export function resolveMetadata(
   options: SocketOptions,
 ): Readonly<Record<string, string>> {
+  const given: unknown = options.metadata;
+  if (given !== undefined && (typeof given !== "object" || given === null)) {
+    throw new ZmqError(
+      "EINVAL",
+      `metadata is an object of X- names to strings, not ${String(given)}`,
+    );
+  }
   const metadata = { ...options.metadata };
   for (const [name, value] of Object.entries(metadata)) {
     if (

@@ -60,7 +60,7 @@ export class Dealer extends Socket {
 
   /** See {@linkcode HelloMessageOptions.helloMessage}. */
   get helloMessage(): Uint8Array | undefined {
-    return this.#hello;
+    return this.#hello?.slice();
   }
 
   set helloMessage(value: string | Uint8Array | undefined) {
@@ -69,7 +69,7 @@ export class Dealer extends Socket {
 
   /** See {@linkcode HiccupMessageOptions.hiccupMessage}. */
   get hiccupMessage(): Uint8Array | undefined {
-    return this.#hiccup;
+    return this.#hiccup?.slice();
   }
 
   set hiccupMessage(value: string | Uint8Array | undefined) {

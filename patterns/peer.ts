@@ -130,7 +130,7 @@ export class Peer extends Socket<RoutedMessage> {
 
   /** See {@linkcode HelloMessageOptions.helloMessage}. */
   get helloMessage(): Uint8Array | undefined {
-    return this.#hello;
+    return this.#hello?.slice();
   }
 
   set helloMessage(value: string | Uint8Array | undefined) {
@@ -139,7 +139,7 @@ export class Peer extends Socket<RoutedMessage> {
 
   /** See {@linkcode DisconnectMessageOptions.disconnectMessage}. */
   get disconnectMessage(): Uint8Array | undefined {
-    return this.#disconnect;
+    return this.#disconnect?.slice();
   }
 
   set disconnectMessage(value: string | Uint8Array | undefined) {
@@ -148,7 +148,7 @@ export class Peer extends Socket<RoutedMessage> {
 
   /** See {@linkcode HiccupMessageOptions.hiccupMessage}. */
   get hiccupMessage(): Uint8Array | undefined {
-    return this.#hiccup;
+    return this.#hiccup?.slice();
   }
 
   set hiccupMessage(value: string | Uint8Array | undefined) {

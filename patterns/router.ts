@@ -110,7 +110,7 @@ export class Router extends Socket {
 
   /** See {@linkcode HelloMessageOptions.helloMessage}. */
   get helloMessage(): Uint8Array | undefined {
-    return this.#hello;
+    return this.#hello?.slice();
   }
 
   set helloMessage(value: string | Uint8Array | undefined) {
@@ -119,7 +119,7 @@ export class Router extends Socket {
 
   /** See {@linkcode DisconnectMessageOptions.disconnectMessage}. */
   get disconnectMessage(): Uint8Array | undefined {
-    return this.#disconnect;
+    return this.#disconnect?.slice();
   }
 
   set disconnectMessage(value: string | Uint8Array | undefined) {

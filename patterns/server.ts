@@ -107,7 +107,7 @@ export class Server extends Socket<RoutedMessage> {
 
   /** See {@linkcode HelloMessageOptions.helloMessage}. */
   get helloMessage(): Uint8Array | undefined {
-    return this.#hello;
+    return this.#hello?.slice();
   }
 
   set helloMessage(value: string | Uint8Array | undefined) {
@@ -116,7 +116,7 @@ export class Server extends Socket<RoutedMessage> {
 
   /** See {@linkcode DisconnectMessageOptions.disconnectMessage}. */
   get disconnectMessage(): Uint8Array | undefined {
-    return this.#disconnect;
+    return this.#disconnect?.slice();
   }
 
   set disconnectMessage(value: string | Uint8Array | undefined) {

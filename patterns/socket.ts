@@ -94,7 +94,7 @@ export abstract class Socket<M extends Message = Message>
   }
   set linger(value: number) {
     setOption(this.#options, "linger", value);
-    if (value === 0 && this.closed) cutLinger(this.#core);
+    if (this.#options.linger === 0 && this.closed) cutLinger(this.#core);
   }
   /** See {@linkcode SocketOptions.reconnectInterval}; applies to new `connect` calls. */
   get reconnectInterval(): number {
@@ -119,7 +119,7 @@ export abstract class Socket<M extends Message = Message>
   }
   /** See {@linkcode SocketOptions.routingId}; applies to new connections. */
   get routingId(): Uint8Array | undefined {
-    return this.#options.routingId;
+    return this.#options.routingId?.slice();
   }
   set routingId(value: string | Uint8Array | undefined) {
     this.#options.routingId = checkRoutingId(value);

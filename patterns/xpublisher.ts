@@ -89,7 +89,7 @@ export class XPublisher extends Publisher {
 
   /** See {@linkcode XPublisherOptions.xpubWelcomeMessage}. */
   get xpubWelcomeMessage(): Uint8Array | undefined {
-    return this.#welcome;
+    return this.#welcome?.slice();
   }
 
   set xpubWelcomeMessage(value: string | Uint8Array | undefined) {

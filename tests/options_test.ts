@@ -670,6 +670,14 @@ Deno.test("options out of libzmq's range are EINVAL when the socket is made", as
     // A boolean, as zeromq.js takes one: "yes" was kept, and read as true.
     ["immediate", "yes"],
     ["conflate", 1],
+    // null is no default: refused as the setters refuse it.
+    ["linger", null],
+    ["sendHighWaterMark", null],
+    ["zapDomain", null],
+    ["metadata", true],
+    // A null from a configuration is no user "null".
+    ["plainUsername", null],
+    ["plainUsername", 5],
   ];
   for (const [name, value] of refused) {
     const error = assertThrows(
@@ -984,11 +992,25 @@ Deno.test("xpubWelcomeMessage set later, as a string, is sent as at construction
 });
 
 Deno.test("linger set to 0 while close() waits ends the wait: what is still queued is dropped and counted", async () => {
-  const push = new Push({ linger: -1 });
-  push.connect(`tcp://127.0.0.1:${freePort()}`); // nobody there
-  for (const body of ["a", "b", "c"]) await push.send(body);
-  const closing = push.close();
-  push.linger = 0;
-  const summary = await deadline(closing, 2000);
-  assertEquals(summary.dropped, 3);
+  // 0.5 is kept as 0, so it ends the wait too.
+  for (const linger of [0, 0.5]) {
+    const push = new Push({ linger: -1 });
+    push.connect(`tcp://127.0.0.1:${freePort()}`); // nobody there
+    for (const body of ["a", "b", "c"]) await push.send(body);
+    const closing = push.close();
+    push.linger = linger;
+    const summary = await deadline(closing, 2000);
+    assertEquals(summary.dropped, 3);
+  }
+});
+
+Deno.test("the bytes an option getter gives are a copy, as libzmq's getsockopt copies: changing them changes nothing", async () => {
+  await using dealer = new Dealer({ routingId: "alice", helloMessage: "hi" });
+  dealer.routingId![0] = 0x6d;
+  dealer.helloMessage![0] = 0x4a;
+  assertEquals(decode(dealer.routingId!), "alice");
+  assertEquals(decode(dealer.helloMessage!), "hi");
+  await using xpub = new XPublisher({ xpubWelcomeMessage: "welcome" });
+  xpub.xpubWelcomeMessage![0] = 0;
+  assertEquals(decode(xpub.xpubWelcomeMessage!), "welcome");
 });
