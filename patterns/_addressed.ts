@@ -139,6 +139,9 @@ export class Addressed implements Routing {
     forgetRoute(this.#peers, pipe);
     pipe.unheard = undefined;
     nameRoute(this.#peers, pipe, id);
+    // A send waiting on the old holder's full pipe goes to the new one, as
+    // libzmq's send tries again once the new pipe is bound.
+    if (existing && existing !== pipe) this.#host.retrySends();
     return true;
   }
 

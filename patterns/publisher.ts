@@ -7,6 +7,7 @@
 import type { SocketType } from "../codec/socket_type.ts";
 import type { SocketOptions } from "./options.ts";
 import { Socket } from "./socket.ts";
+import { coreOf } from "./_core.ts";
 import { FanOut } from "./_fan_out.ts";
 import type { Pipe } from "./_pipe.ts";
 import { combine, defineRouting } from "./_routing.ts";
@@ -54,6 +55,8 @@ export class Publisher extends Socket {
   }
   set xpubNoDrop(on: boolean) {
     this.#xpubNoDrop = checkSwitch("xpubNoDrop", on);
+    // A send that waited for it goes now, dropped as the switch is off.
+    coreOf(this).retrySends();
   }
 
   /**

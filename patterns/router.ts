@@ -65,6 +65,8 @@ export class Router extends Socket {
   }
   set routerMandatory(on: boolean) {
     this.#routerMandatory = checkSwitch("routerMandatory", on);
+    // A send that waited for it goes now, dropped as the switch is off.
+    coreOf(this).retrySends();
   }
   #routerHandover = false;
   /** See {@linkcode RouterOptions.routerHandover}. */

@@ -10,14 +10,18 @@ import {
   assertRejects,
 } from "@std/assert";
 import {
+  Context,
   Dealer,
+  Publisher,
   Pull,
   Push,
   Request,
   Router,
+  Subscriber,
   XSubscriber,
   ZmqError,
 } from "../mod.ts";
+import { deadline } from "@std/async/deadline";
 import { coreOf } from "../patterns/_core.ts";
 import { decode, sendUntilReceived, timeout, until } from "./_helpers.ts";
 import { RawPeer } from "./_draft_helpers.ts";
@@ -215,4 +219,62 @@ Deno.test("REQ: bound, once the peer it asked leaves, another peer's reply is ta
   );
   assertEquals(decode(reply), "from another");
   await other.close();
+});
+
+Deno.test("a send waiting on a full peer goes once its wait ends otherwise: to the peer that took its routing id over (routerHandover), or dropped as xpubNoDrop turns off, as libzmq's send tries again", async () => {
+  await using context = new Context();
+  const router = new Router({
+    context,
+    routerMandatory: true,
+    routerHandover: true,
+    sendHighWaterMark: 1,
+  });
+  await router.bind("inproc://handover");
+  const holder = new Dealer({
+    context,
+    routingId: "X",
+    receiveHighWaterMark: 1,
+  });
+  holder.connect("inproc://handover");
+  await holder.send("hello");
+  await router.receive(timeout());
+  while (router.writable) await router.send(["X", "filler"]);
+  const waiting = router.send(["X", "last"]);
+  const taker = new Dealer({ context, routingId: "X" });
+  taker.connect("inproc://handover");
+  await taker.send("i am X now");
+  assertEquals((await router.receive(timeout())).map(decode), [
+    "X",
+    "i am X now",
+  ]);
+  await deadline(waiting, 2000);
+  assertEquals(decode((await taker.receive(timeout()))[0]), "last");
+
+  const publisher = new Publisher({
+    context,
+    xpubNoDrop: true,
+    sendHighWaterMark: 1,
+  });
+  await publisher.bind("inproc://nodrop");
+  const subscriber = new Subscriber({ context, receiveHighWaterMark: 1 });
+  subscriber.subscribe("");
+  subscriber.connect("inproc://nodrop");
+  await until(() => coreOf(publisher).pipes.size === 1, "the subscriber");
+  await sendUntilReceived(() => publisher.send("first"), subscriber.receive());
+  // A nodrop PUB is always writable, as libzmq's: send until one waits.
+  let held: Promise<void>;
+  const waits = Symbol("waits");
+  do {
+    held = publisher.send("filler");
+  } while (
+    await Promise.race([
+      held,
+      new Promise((resolve) => setTimeout(() => resolve(waits), 0)),
+    ]) !== waits
+  );
+  publisher.xpubNoDrop = false;
+  await deadline(held, 2000);
+  for (const socket of [router, holder, taker, publisher, subscriber]) {
+    socket.linger = 0;
+  }
 });
