@@ -45,8 +45,8 @@ export interface Io {
   readonly stdout: ByteSink;
   /** Writes a line to standard error. */
   readonly warn: (line: string) => void;
-  /** Whether stdin is typed: a REP prints a request before its reply. */
-  readonly stdinIsTerminal?: boolean;
+  /** Whether stdin is a file: a REP reads each reply before its request. */
+  readonly stdinIsFile?: boolean;
 }
 
 /** The reason a run stops early without failing: stdout was closed. */
@@ -363,10 +363,10 @@ class _Run {
 
   async #reply(input: AsyncIterator<CliMessage> | undefined): Promise<void> {
     while (this.#count < this.#limit) {
-      // A request taken once stdin has ended would go unanswered: from a
-      // file or a pipe the reply is read first; typed, while it comes.
+      // From a file the reply is read first (a request taken once stdin
+      // ended goes unanswered); a pipe's writer may answer what is printed.
       let reply = input && this.#next(input);
-      if (reply && !this.#io.stdinIsTerminal) {
+      if (reply && this.#io.stdinIsFile) {
         const next = await reply;
         if (next.done) return;
         reply = Promise.resolve(next);

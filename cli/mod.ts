@@ -44,8 +44,17 @@ export function main(args: readonly string[]): Promise<number> {
     },
     stdout: Deno.stdout,
     warn: stderrWarn(Deno.stderr),
-    stdinIsTerminal: Deno.stdin.isTerminal(),
+    stdinIsFile: _stdinIsFile(),
   });
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));
+
+/** Whether stdin is a file (`< replies.txt`), not a pipe or a terminal. */
+function _stdinIsFile(): boolean {
+  try {
+    return Deno.statSync("/dev/stdin").isFile;
+  } catch {
+    return false; // no such path here, or not allowed to look
+  }
+}

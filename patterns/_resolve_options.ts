@@ -243,12 +243,14 @@ function _checkRanges(resolved: ResolvedOptions): void {
  */
 export function resolveMulticast(options: SocketOptions): MulticastOptions {
   const multicast = {
-    rate: options.rate ?? MULTICAST_DEFAULTS.rate,
-    recoveryInterval: options.recoveryInterval ??
+    rate: _or(options.rate, MULTICAST_DEFAULTS.rate),
+    recoveryInterval: _or(
+      options.recoveryInterval,
       MULTICAST_DEFAULTS.recoveryInterval,
-    hops: options.multicastHops ?? MULTICAST_DEFAULTS.hops,
-    loop: options.multicastLoop ?? MULTICAST_DEFAULTS.loop,
-    maxTpdu: options.multicastMaxTpdu ?? MULTICAST_DEFAULTS.maxTpdu,
+    ),
+    hops: _or(options.multicastHops, MULTICAST_DEFAULTS.hops),
+    loop: _or(options.multicastLoop, MULTICAST_DEFAULTS.loop),
+    maxTpdu: _or(options.multicastMaxTpdu, MULTICAST_DEFAULTS.maxTpdu),
   };
   checkMulticast(multicast);
   return multicast;
@@ -273,7 +275,9 @@ export function resolveMetadata(
   options: SocketOptions,
 ): Readonly<Record<string, string>> {
   const given: unknown = options.metadata;
-  if (given !== undefined && (typeof given !== "object" || given === null)) {
+  const plain = typeof given === "object" && given !== null &&
+    [Object.prototype, null].includes(Object.getPrototypeOf(given));
+  if (given !== undefined && !plain) {
     throw new ZmqError(
       "EINVAL",
       `metadata is an object of X- names to strings, not ${String(given)}`,

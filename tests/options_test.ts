@@ -675,6 +675,8 @@ Deno.test("options out of libzmq's range are EINVAL when the socket is made", as
     ["sendHighWaterMark", null],
     ["zapDomain", null],
     ["metadata", true],
+    ["metadata", new Map([["X-A", "b"]])],
+    ["rate", null],
     // A null from a configuration is no user "null".
     ["plainUsername", null],
     ["plainUsername", 5],

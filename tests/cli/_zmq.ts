@@ -24,11 +24,26 @@ export interface Finished {
 }
 
 /** The arguments that run the command under the repository's deno.json. */
-function _command(args: string[], stdin: "piped" | "null"): Deno.Command {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "cli/mod.ts", ...args],
+function _command(
+  args: string[],
+  stdin: "piped" | "null",
+  stdinFile?: string,
+): Deno.Command {
+  const run = ["run", "-A", "cli/mod.ts", ...args];
+  // A file as stdin (`< replies.txt`) takes a shell: Deno.Command pipes.
+  const [command, commandArgs] = stdinFile === undefined
+    ? [Deno.execPath(), run]
+    : ["/bin/sh", [
+      "-c",
+      'exec "$0" "$@" < "$ZMQ_STDIN"',
+      Deno.execPath(),
+      ...run,
+    ]];
+  return new Deno.Command(command, {
+    args: commandArgs,
     cwd: _root,
-    stdin,
+    env: stdinFile === undefined ? undefined : { ZMQ_STDIN: stdinFile },
+    stdin: stdinFile === undefined ? stdin : "null",
     stdout: "piped",
     stderr: "piped",
   });
@@ -68,10 +83,12 @@ export class RunningZmq implements AsyncDisposable {
    *
    * @param args The arguments.
    * @param noStdin Start with stdin closed (as `< /dev/null`).
+   * @param stdinFile A file to read stdin from (as `< FILE`).
    */
-  constructor(args: string[], noStdin = false) {
-    this.#child = _command(args, noStdin ? "null" : "piped").spawn();
-    if (!noStdin) this.#stdin = this.#child.stdin.getWriter();
+  constructor(args: string[], noStdin = false, stdinFile?: string) {
+    const piped = !noStdin && stdinFile === undefined;
+    this.#child = _command(args, piped ? "piped" : "null", stdinFile).spawn();
+    if (piped) this.#stdin = this.#child.stdin.getWriter();
     this.#reading = Promise.all([
       this.#collect(this.#child.stdout, (chunk) => this.#stdout.push(chunk)),
       this.#collect(this.#child.stderr, (chunk) => {

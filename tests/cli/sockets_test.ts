@@ -270,29 +270,59 @@ Deno.test("zmq rep < replies answers a request per reply, and takes none once st
   assertEquals([code, text], [0, "q1\nq2\n"]);
 });
 
-Deno.test("zmq rep < replies takes no request queued once its replies ran out: two queued, one reply, one request printed", async () => {
-  // --delay holds the REP back until both requests wait in its queue.
+Deno.test("zmq rep < replies (a file) takes no request queued once its replies ran out: two queued, one reply, one request printed", async () => {
+  const replies = Deno.makeTempFileSync();
+  Deno.writeTextFileSync(replies, "r1\n");
+  try {
+    // --delay holds the REP back until both requests wait in its queue.
+    await using cli = new RunningZmq(
+      [
+        "rep",
+        "--bind",
+        "tcp://127.0.0.1:0",
+        "--monitor",
+        "--delay",
+        "2000",
+      ],
+      false,
+      replies,
+    );
+    const endpoint = await cli.bound();
+    await using first = new Request({ linger: 0 });
+    await using second = new Request({ linger: 0 });
+    for (const request of [first, second]) {
+      request.connect(endpoint);
+      await request.send(`q${request === first ? "a" : "b"}`, timeout());
+    }
+    await cli.stderrMatch(/handshake-succeeded[^]*handshake-succeeded/);
+    const { code, text } = await cli.finished();
+    assertEquals(code, 0);
+    assert(["qa\n", "qb\n"].includes(text), JSON.stringify(text));
+  } finally {
+    Deno.removeSync(replies);
+  }
+});
+
+Deno.test("zmq rep with a pipe for stdin prints each request before its reply is read: a program at the pipe's other end answers what it reads", async () => {
   await using cli = new RunningZmq([
     "rep",
     "--bind",
     "tcp://127.0.0.1:0",
     "--monitor",
-    "--delay",
-    "2000",
   ]);
-  const endpoint = await cli.bound();
-  await cli.write("r1\n");
-  await cli.closeStdin();
-  await using first = new Request({ linger: 0 });
-  await using second = new Request({ linger: 0 });
-  for (const request of [first, second]) {
-    request.connect(endpoint);
-    await request.send(`q${request === first ? "a" : "b"}`, timeout());
+  await using request = new Request({ linger: 0 });
+  request.connect(await cli.bound());
+  for (const question of ["q1", "q2"]) {
+    await request.send(question, timeout());
+    assertEquals(await cli.stdoutLine(), question);
+    await cli.write(`re ${question}\n`);
+    assertEquals(
+      decode((await request.receive(timeout()))[0]),
+      `re ${question}`,
+    );
   }
-  await cli.stderrMatch(/handshake-succeeded[^]*handshake-succeeded/);
-  const { code, text } = await cli.finished();
-  assertEquals(code, 0);
-  assert(["qa\n", "qb\n"].includes(text), JSON.stringify(text));
+  await cli.closeStdin();
+  assertEquals((await cli.finished()).code, 0);
 });
 
 Deno.test("zmq proxy forwards PULL to PUSH until stopped", async () => {
