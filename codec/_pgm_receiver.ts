@@ -20,6 +20,7 @@ import {
   sqnBefore,
   sqnDistance,
 } from "./_pgm_packet.ts";
+import { NakTimers, type PgmRepair } from "./_pgm_nak_timers.ts";
 
 /** What a receiver does next: hand up a message, send a NAK, report. */
 export type PgmReceiverEvent =
@@ -52,26 +53,23 @@ export interface PgmReceiverOptions {
   maxSources?: number;
 }
 
-/** libzmq's NAK timing (ms) and retries. */
-const NAK_BACKOFF = 50;
-const NAK_REPEAT = 200;
-const NAK_RDATA = 200;
-const NAK_RETRIES = 50;
 /** A source silent this long is forgotten (PGM_PEER_EXPIRY, ms). */
 const PEER_EXPIRY = 300_000;
 /** A source that never sent data is forgotten sooner (ms). */
 const STRANGER_EXPIRY = 30_000;
+/**
+ * Packets of a source asked for at once: the rest of a wider gap waits its
+ * turn, so that one SPM (or a burst of loss) costs bounded work and NAKs,
+ * as OpenPGM's receive window bounds its own.
+ */
+const MAX_ASKING = 4096;
 const LOST = null;
 const _IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 
-type _Repair = {
-  state: "backoff" | "ncf" | "data";
-  at: number;
-  ncfRetries: number;
-  dataRetries: number;
-};
+type _Repair = PgmRepair<_Source>;
 
 type _Source = {
+  tsi: string;
   gsi: Uint8Array;
   sourcePort: number;
   /** Where NAKs go: the SPM's address, else where data came from. */
@@ -81,6 +79,9 @@ type _Source = {
   /** The next sequence number to read; undefined until data or an SPM. */
   next: number | undefined;
   highest: number;
+  /** Where the missing packets not asked for yet start (they run to
+   * `highest`, among those held): see {@linkcode MAX_ASKING}. */
+  unasked: number;
   held: Map<number, Uint8Array | typeof LOST>;
   repairs: Map<number, _Repair>;
   heard: number;
@@ -88,6 +89,8 @@ type _Source = {
   /** It sent OPT_FIN: it goes once nothing waits for repair. */
   fin: boolean;
   decoder: PgmFrameDecoder;
+  /** Forgotten: its timers are stale. */
+  gone: boolean;
 };
 
 /** A PGM receiver for one group and port, following every source in it. */
@@ -96,10 +99,10 @@ export class PgmReceiver {
   #group: string;
   #windowSqns: number;
   #maxMessageSize: number;
-  #random: () => number;
   #maxSources: number;
   #maxPacket: number;
   #sources = new Map<string, _Source>();
+  #naks: NakTimers<_Source>;
 
   /** A receiver that knows no source yet. */
   constructor(options: PgmReceiverOptions) {
@@ -107,7 +110,7 @@ export class PgmReceiver {
     this.#group = options.group;
     this.#windowSqns = options.windowSqns;
     this.#maxMessageSize = options.maxMessageSize ?? -1;
-    this.#random = options.random ?? Math.random;
+    this.#naks = new NakTimers(options.random ?? Math.random);
     this.#maxSources = options.maxSources ?? 64;
     this.#maxPacket = (options.maxTpdu ?? 1500) - IP_UDP_BYTES;
   }
@@ -115,6 +118,11 @@ export class PgmReceiver {
   /** Sources followed now. */
   get sources(): number {
     return this.#sources.size;
+  }
+
+  /** Packets of every source asked for, or to be, and not come yet. */
+  get repairs(): number {
+    return [...this.#sources.values()].reduce((n, s) => n + s.repairs.size, 0);
   }
 
   /**
@@ -161,67 +169,65 @@ export class PgmReceiver {
       if (_IPV4.test(packet.nla)) source.nla = packet.nla;
       if (source.next === undefined) {
         // Data starts after what the source had sent before we heard it.
-        source.next = (packet.lead + 1) >>> 0;
+        source.next = source.unasked = (packet.lead + 1) >>> 0;
         source.highest = packet.lead;
-      } else this.#expect(source, packet.lead, now, events);
+      } else this.#expect(source, packet.lead, events);
       // A trail past what the source says it sent is not believed.
       if (!sqnBefore((packet.lead + 1) >>> 0, packet.trail)) {
         this.#trail(source, packet.trail, events);
       }
+      this.#ask(source, now);
       source.fin ||= packet.fin;
-      if (source.fin && source.repairs.size === 0) {
-        this.#sources.delete(packet.tsi);
-      }
+      if (source.fin && !this.#owes(source)) this.#forget(source);
       return events;
     }
     source.hadData = true;
     if (source.next === undefined) {
-      source.next = packet.sqn;
+      source.next = source.unasked = packet.sqn;
       source.highest = (packet.sqn - 1) >>> 0;
     }
-    this.#data(source, packet.sqn, packet.payload, now, events);
+    this.#data(source, packet.sqn, packet.payload, events);
     if (!sqnBefore((packet.sqn + 1) >>> 0, packet.trail)) {
       this.#trail(source, packet.trail, events);
     }
+    // What it made missing, or room to ask for more.
+    this.#ask(source, now);
     return events;
   }
 
   /** NAKs due, repairs given up on, and sources forgotten, as of `now`. */
   poll(now: number): PgmReceiverEvent[] {
     const events: PgmReceiverEvent[] = [];
-    for (const [tsi, source] of this.#sources) {
+    const asked = new Map<_Source, number[]>();
+    const gaveUp = new Set<_Source>();
+    for (let repair; (repair = this.#naks.take(now));) {
+      const source = repair.source;
+      if (repair.state === "ncf") {
+        let sqns = asked.get(source);
+        if (!sqns) asked.set(source, sqns = []);
+        sqns.push(repair.sqn);
+      } else if (repair.state === "lost") {
+        source.repairs.delete(repair.sqn);
+        source.held.set(repair.sqn, LOST);
+        gaveUp.add(source);
+      }
+    }
+    for (const source of this.#sources.values()) {
       const expiry = source.hadData ? PEER_EXPIRY : STRANGER_EXPIRY;
-      if (now - source.heard >= expiry) {
-        this.#sources.delete(tsi);
-        continue;
+      // Silent too long, or it said it was done.
+      if (now - source.heard >= expiry || (source.fin && !this.#owes(source))) {
+        this.#forget(source);
       }
-      if (source.fin && source.repairs.size === 0) {
-        this.#sources.delete(tsi); // It said it was done.
-        continue;
-      }
-      const asked: number[] = [];
-      for (const [sqn, repair] of source.repairs) {
-        if (repair.at > now) continue;
-        if (repair.state === "backoff") {
-          asked.push(sqn);
-          repair.state = "ncf";
-          repair.at = now + NAK_REPEAT;
-        } else if (
-          repair.state === "ncf"
-            ? ++repair.ncfRetries > NAK_RETRIES
-            : ++repair.dataRetries > NAK_RETRIES
-        ) {
-          source.repairs.delete(sqn);
-          source.held.set(sqn, LOST);
-        } else {
-          repair.state = "backoff";
-          repair.at = now + this.#backoff();
-        }
-      }
+    }
+    for (const source of gaveUp) {
+      if (source.gone) continue;
+      this.#ask(source, now);
       this.#read(source, events);
+    }
+    for (const [source, sqns] of asked) {
       const to = source.nla ?? source.from;
-      if (!_IPV4.test(to)) continue;
-      for (let i = 0; i < asked.length; i += MAX_NAK_SQNS) {
+      if (source.gone || !_IPV4.test(to)) continue;
+      for (let i = 0; i < sqns.length; i += MAX_NAK_SQNS) {
         events.push({
           type: "transmit",
           to,
@@ -232,7 +238,7 @@ export class PgmReceiver {
               destinationPort: this.#dataPort,
             },
             PGM_NAK,
-            asked.slice(i, i + MAX_NAK_SQNS),
+            sqns.slice(i, i + MAX_NAK_SQNS),
             to,
             this.#group,
           ),
@@ -244,15 +250,23 @@ export class PgmReceiver {
 
   /** When {@linkcode poll} next has work, in ms. */
   get deadline(): number {
-    let deadline = Infinity;
+    let deadline = this.#naks.next;
     for (const source of this.#sources.values()) {
       const expiry = source.hadData ? PEER_EXPIRY : STRANGER_EXPIRY;
       deadline = Math.min(deadline, source.heard + expiry);
-      for (const repair of source.repairs.values()) {
-        if (repair.at < deadline) deadline = repair.at;
-      }
     }
     return deadline;
+  }
+
+  /** Whether a source still has packets to get or give up on. */
+  #owes(source: _Source): boolean {
+    return source.repairs.size > 0 ||
+      (source.next !== undefined && !sqnBefore(source.highest, source.unasked));
+  }
+
+  #forget(source: _Source): void {
+    source.gone = true;
+    this.#sources.delete(source.tsi);
   }
 
   #source(
@@ -275,6 +289,7 @@ export class PgmReceiver {
       return undefined;
     }
     const source: _Source = {
+      tsi,
       gsi: datagram.slice(8, 14),
       sourcePort: (datagram[0] << 8) | datagram[1],
       nla: undefined,
@@ -282,12 +297,14 @@ export class PgmReceiver {
       spmSqn: undefined,
       next: undefined,
       highest: 0,
+      unasked: 0,
       held: new Map(),
       repairs: new Map(),
       heard: now,
       hadData: false,
       fin: false,
       decoder: new PgmFrameDecoder(this.#maxMessageSize),
+      gone: false,
     };
     this.#sources.set(tsi, source);
     return source;
@@ -297,7 +314,6 @@ export class PgmReceiver {
     source: _Source,
     sqn: number,
     payload: Uint8Array,
-    now: number,
     events: PgmReceiverEvent[],
   ): void {
     const ahead = sqnDistance(source.next!, sqn);
@@ -306,41 +322,47 @@ export class PgmReceiver {
       // Too far ahead to hold what lies between: the oldest is lost.
       this.#trail(source, (sqn - this.#windowSqns + 1) >>> 0, events);
     }
-    this.#expect(source, sqn, now, events);
     source.repairs.delete(sqn);
+    // Held first: what it shows missing before it is asked for, not it.
     source.held.set(sqn, payload);
+    this.#expect(source, sqn, events);
     this.#read(source, events);
   }
 
-  /** Marks what the source sent up to `lead` and we have not seen as missing. */
+  /**
+   * Marks what the source sent up to `lead` and we have not seen as
+   * missing: {@linkcode #ask} asks for it.
+   */
   #expect(
     source: _Source,
     lead: number,
-    now: number,
     events: PgmReceiverEvent[],
   ): void {
     if (!sqnBefore(source.highest, lead)) return;
     let sqn = (source.highest + 1) >>> 0;
     if (sqnBefore(sqn, source.next!)) sqn = source.next!;
     const end = (lead + 1) >>> 0;
-    let start = sqn;
     if (sqnDistance(sqn, end) > this.#windowSqns) {
       // More than the window holds: what lies before its last part is
       // given up on now (and reported), not left waiting unasked.
-      start = (end - this.#windowSqns) >>> 0;
-      this.#trail(source, start, events);
-    }
-    for (let each = start; each !== end; each = (each + 1) >>> 0) {
-      if (!source.held.has(each) && !source.repairs.has(each)) {
-        source.repairs.set(each, {
-          state: "backoff",
-          at: now + this.#backoff(),
-          ncfRetries: 0,
-          dataRetries: 0,
-        });
-      }
+      this.#trail(source, (end - this.#windowSqns) >>> 0, events);
     }
     source.highest = lead;
+  }
+
+  /** Asks for what is missing, oldest first, up to {@linkcode MAX_ASKING}. */
+  #ask(source: _Source, now: number): void {
+    if (sqnBefore(source.unasked, source.next!)) source.unasked = source.next!;
+    while (
+      source.repairs.size < MAX_ASKING &&
+      !sqnBefore(source.highest, source.unasked)
+    ) {
+      const sqn = source.unasked;
+      source.unasked = (sqn + 1) >>> 0;
+      if (source.held.has(sqn)) continue;
+      const repair = this.#naks.add(source, sqn, now);
+      source.repairs.set(sqn, repair);
+    }
   }
 
   /** Gives up on what the source can no longer repair (before `trail`). */
@@ -370,6 +392,7 @@ export class PgmReceiver {
     }
     const last = (trail - 1) >>> 0;
     if (sqnBefore(source.highest, last)) source.highest = last;
+    if (sqnBefore(source.unasked, trail)) source.unasked = trail;
   }
 
   /** Reads, in order, what is held from the next sequence number on. */
@@ -410,15 +433,8 @@ export class PgmReceiver {
     for (const sqn of packet.sqns) {
       const repair = source.repairs.get(sqn);
       // Someone asked: wait for the repair rather than ask again.
-      if (repair && repair.state !== "data") {
-        repair.state = "data";
-        repair.at = now + NAK_RDATA;
-      }
+      if (repair) this.#naks.confirmed(repair, now);
     }
-  }
-
-  #backoff(): number {
-    return this.#random() * NAK_BACKOFF;
   }
 }
 

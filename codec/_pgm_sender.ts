@@ -2,8 +2,10 @@
  * The source side of PGM, sans-I/O: numbers TSDUs into ODATA, keeps a
  * transmit window to repair from, paces to the rate, answers NAKs with an
  * NCF and RDATA, and keeps receivers told of the window with SPMs — as
- * OpenPGM does under libzmq's settings. Time is an input (ms); every
- * packet out goes to the group.
+ * OpenPGM does under libzmq's settings. Repairs are paced to the rate in
+ * a bucket of their own: libzmq limits only ODATA (PGM_ODATA_MAX_RTE), so
+ * NAKs never hold new data back, and no storm of them floods the group.
+ * Time is an input (ms); every packet out goes to the group.
  *
  * @module
  */
@@ -21,6 +23,8 @@ import {
   sqnDistance,
   tsiKey,
 } from "./_pgm_packet.ts";
+import { TokenBucket } from "./_pgm_rate.ts";
+import { RepairQueue } from "./_pgm_repair_queue.ts";
 
 /** IPv4 and UDP headers: what the rate counts beyond the PGM packet. */
 export const IP_UDP_BYTES = 28;
@@ -99,11 +103,9 @@ export class PgmSender {
   #address: string;
   #group: string;
   #maxTsdu: number;
-  /** Bytes per ms, and the bucket of bytes that may go now. */
-  #rate: number;
-  #bucketSize: number;
-  #tokens: number;
-  #tokensAt: number;
+  /** The rate of ODATA, and that of RDATA (the same, apart). */
+  #odata: TokenBucket;
+  #rdata: TokenBucket;
   #windowSqns: number;
   /**
    * Sent TSDUs by sequence number, the trail's at `#windowStart`: slots
@@ -121,7 +123,7 @@ export class PgmSender {
   #heartbeat = HEARTBEAT_SPM.length;
   #lastSpm = -Infinity;
   #control: Uint8Array[] = [];
-  #repairs: number[] = [];
+  #repairs = new RepairQueue();
 
   /** Starts a session: its first SPMs are due at once. */
   constructor(options: PgmSenderOptions) {
@@ -130,16 +132,16 @@ export class PgmSender {
     this.#address = options.address;
     this.#group = options.group;
     this.#maxTsdu = pgmMaxTsdu(options.maxTpdu);
-    this.#rate = options.rate / 8; // kbit/s is bytes per ms
+    const rate = options.rate / 8; // kbit/s is bytes per ms
     // A second of the rate, as OpenPGM allows, but no more than a
     // receiver's socket buffer holds while it is busy, so that a burst
     // does not itself cause loss.
-    this.#bucketSize = Math.max(
-      Math.min(this.#rate * 1000, MAX_BURST_BYTES),
+    const burst = Math.max(
+      Math.min(rate * 1000, MAX_BURST_BYTES),
       options.maxTpdu,
     );
-    this.#tokens = this.#bucketSize;
-    this.#tokensAt = options.now;
+    this.#odata = new TokenBucket(rate, burst, options.now);
+    this.#rdata = new TokenBucket(rate, burst, options.now);
     this.#windowSqns = pgmWindowSqns(
       options.rate,
       options.recoveryInterval,
@@ -165,9 +167,7 @@ export class PgmSender {
    * may go now.
    */
   delay(bytes: number, now: number): number {
-    this.#refill(now);
-    const cost = bytes + DATA_HEADER_BYTES + IP_UDP_BYTES;
-    return this.#tokens >= cost ? 0 : (cost - this.#tokens) / this.#rate;
+    return this.#odata.delay(bytes + DATA_HEADER_BYTES + IP_UDP_BYTES, now);
   }
 
   /**
@@ -176,7 +176,6 @@ export class PgmSender {
    * @returns The ODATA packet to send to the group.
    */
   send(tsdu: Uint8Array, now: number): Uint8Array {
-    this.#refill(now);
     this.#lead = (this.#lead + 1) >>> 0;
     this.#window.push(tsdu);
     if (this.#window.length - this.#windowStart > this.#windowSqns) {
@@ -194,7 +193,7 @@ export class PgmSender {
       this.#trail,
       tsdu,
     );
-    this.#tokens -= packet.length + IP_UDP_BYTES;
+    this.#odata.take(packet.length + IP_UDP_BYTES, now);
     // Receivers learn of a lost tail from the SPMs that follow data.
     this.#heartbeat = 1;
     this.#nextHeartbeat = now + HEARTBEAT_SPM[0];
@@ -244,7 +243,7 @@ export class PgmSender {
     for (const sqn of packet.sqns) {
       const at = sqnDistance(this.#trail, sqn);
       if (at < 0 || at >= this.#window.length - this.#windowStart) outside++;
-      else if (!this.#repairs.includes(sqn)) this.#repairs.push(sqn);
+      else this.#repairs.push(sqn); // merged with one owed already
     }
     if (outside === 0) return undefined;
     return new ProtocolError(
@@ -254,27 +253,27 @@ export class PgmSender {
   }
 
   /**
-   * The packets due now for the group: NCFs, repairs (charged to the
-   * rate), SPMs.
+   * The packets due now for the group: NCFs, the repairs their rate
+   * allows, SPMs.
    */
   poll(now: number): Uint8Array[] {
     const out = this.#control;
     this.#control = [];
-    for (const sqn of this.#repairs) {
-      const at = sqnDistance(this.#trail, sqn);
-      // Left the window?
-      if (at < 0 || at >= this.#window.length - this.#windowStart) continue;
+    for (let sqn; (sqn = this.#repairs.peek()) !== undefined;) {
+      const tsdu = this.#windowed(sqn);
+      if (tsdu && this.#rdata.delay(this.#rdataCost(tsdu), now) > 0) break;
+      this.#repairs.shift();
+      if (!tsdu) continue; // It left the window meanwhile.
       const packet = encodeData(
         this.#session,
         PGM_RDATA,
         sqn,
         this.#trail,
-        this.#window[this.#windowStart + at]!,
+        tsdu,
       );
-      this.#tokens -= packet.length + IP_UDP_BYTES;
+      this.#rdata.take(packet.length + IP_UDP_BYTES, now);
       out.push(packet);
     }
-    this.#repairs = [];
     if (now >= this.#nextHeartbeat || now >= this.#nextAmbient) {
       out.push(this.#spm(false));
       this.#lastSpm = now;
@@ -290,9 +289,27 @@ export class PgmSender {
 
   /** When {@linkcode poll} next has packets, in ms. */
   get deadline(): number {
-    return this.#control.length > 0 || this.#repairs.length > 0
-      ? -Infinity
-      : Math.min(this.#nextHeartbeat, this.#nextAmbient);
+    if (this.#control.length > 0) return -Infinity;
+    const spm = Math.min(this.#nextHeartbeat, this.#nextAmbient);
+    const sqn = this.#repairs.peek();
+    if (sqn === undefined) return spm;
+    const tsdu = this.#windowed(sqn);
+    if (!tsdu) return -Infinity;
+    return Math.min(spm, this.#rdata.readyAt(this.#rdataCost(tsdu)));
+  }
+
+  /** What the rate counts for a repair of `tsdu`. */
+  #rdataCost(tsdu: Uint8Array): number {
+    return tsdu.length + DATA_HEADER_BYTES + IP_UDP_BYTES;
+  }
+
+  /** The TSDU sent as `sqn`, if the window still holds it. */
+  #windowed(sqn: number): Uint8Array | undefined {
+    const at = sqnDistance(this.#trail, sqn);
+    if (at < 0 || at >= this.#window.length - this.#windowStart) {
+      return undefined;
+    }
+    return this.#window[this.#windowStart + at];
   }
 
   /** The SPMs that end the session (OPT_FIN). */
@@ -312,15 +329,5 @@ export class PgmSender {
     });
     this.#spmSqn = (this.#spmSqn + 1) >>> 0;
     return spm;
-  }
-
-  #refill(now: number): void {
-    const elapsed = now - this.#tokensAt;
-    if (elapsed <= 0) return;
-    this.#tokensAt = now;
-    this.#tokens = Math.min(
-      this.#bucketSize,
-      this.#tokens + elapsed * this.#rate,
-    );
   }
 }

@@ -8,6 +8,7 @@
 
 import type { DatagramAddress } from "../codec/_datagram.ts";
 import { ProtocolError, ZmqError } from "../codec/errors.ts";
+import { ipv4Octets } from "./_interface_address.ts";
 
 /** The parts of `Deno.DatagramConn` used here (typed here: the API is unstable). */
 export interface DenoDatagramConn {
@@ -124,7 +125,7 @@ export function receiveFailure(
  * @param host An address.
  */
 export function isMulticast(host: string): boolean {
-  const first = /^(\d{1,3})\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.exec(host);
-  if (first) return Number(first[1]) >= 224 && Number(first[1]) <= 239;
+  const octets = ipv4Octets(host);
+  if (octets) return octets[0] >= 224 && octets[0] <= 239;
   return /^ff[0-9a-f]{2}:/i.test(host);
 }

@@ -7,21 +7,28 @@
 
 import { ZmqError } from "../codec/errors.ts";
 
-/** The IPv4 address of an interface given by address or by name. */
+/**
+ * The four numbers of a dotted-quad IPv4 address, or `undefined` for
+ * anything else (a number over 255 among them).
+ */
+export function ipv4Octets(text: string): number[] | undefined {
+  if (!/^\d{1,3}(?:\.\d{1,3}){3}$/.test(text)) return undefined;
+  const octets = text.split(".").map(Number);
+  return octets.every((octet) => octet <= 255) ? octets : undefined;
+}
+
+/**
+ * The IPv4 address of an interface given by address (as written, in its
+ * plain form) or by name.
+ *
+ * @throws {ZmqError} `EINVAL` for a name no interface has.
+ */
 export function interfaceAddress(name: string, endpoint: string): string {
-  if (/^\d{1,3}(?:\.\d{1,3}){3}$/.test(name)) return name;
-  const deno = (globalThis as {
-    Deno?: {
-      networkInterfaces?: () => {
-        name: string;
-        family: string;
-        address: string;
-      }[];
-    };
-  }).Deno;
+  const octets = ipv4Octets(name);
+  if (octets) return octets.join(".");
   let found: string | undefined;
   try {
-    found = deno?.networkInterfaces?.().find((each) =>
+    found = _interfaces()?.find((each) =>
       each.name === name && each.family === "IPv4"
     )?.address;
   } catch (error) {
@@ -40,6 +47,36 @@ export function interfaceAddress(name: string, endpoint: string): string {
     );
   }
   return found;
+}
+
+/**
+ * Whether an IPv4 address is one of this host's interfaces'; `undefined`
+ * where they cannot be listed without a permission prompt.
+ */
+export function isInterfaceAddress(address: string): boolean | undefined {
+  if (!mayReadInterfaces()) return undefined;
+  try {
+    return _interfaces()?.some((each) =>
+      each.family === "IPv4" && each.address === address
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+function _interfaces():
+  | { name: string; family: string; address: string }[]
+  | undefined {
+  const deno = (globalThis as {
+    Deno?: {
+      networkInterfaces?: () => {
+        name: string;
+        family: string;
+        address: string;
+      }[];
+    };
+  }).Deno;
+  return deno?.networkInterfaces?.();
 }
 
 /**

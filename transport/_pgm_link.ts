@@ -36,6 +36,8 @@ export type PgmRole =
     /** Bound to the interface and the port: sends, and hears NAKs. */
     socket: DatagramSocket;
     group: DatagramAddress;
+    /** Settles when the socket may send (its TTL set); none: at once. */
+    prepared?: Promise<unknown>;
   }
   | {
     kind: "receiver";
@@ -64,6 +66,8 @@ export class PgmLink implements Link, MessageWriter {
   #resumeReader: (() => void) | undefined;
   #outgoing: { datagram: Uint8Array; to: DatagramAddress }[] = [];
   #writing: Promise<void> | undefined;
+  /** The socket's preparation, and why it failed. */
+  #prepared: Promise<Error | undefined> | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAt = Infinity;
   #idleWaiters: (() => void)[] = [];
@@ -82,6 +86,10 @@ export class PgmLink implements Link, MessageWriter {
     this.#role = role;
     if (role.kind === "source") {
       this.#encoder = new PgmFrameEncoder(role.sender.maxTsdu);
+      this.#prepared = role.prepared?.then(
+        () => undefined,
+        (error) => error instanceof Error ? error : new Error(String(error)),
+      );
     }
     this.done = new Promise((resolve) => this.#ended = resolve);
   }
@@ -94,24 +102,25 @@ export class PgmLink implements Link, MessageWriter {
     if (this.#session || this.#closed) return;
     this.#session = session;
     const role = this.#role;
-    queueMicrotask(() => {
-      if (this.#closed) return;
-      const peer = {
-        socketType: role.kind === "source" ? "SUB" : "PUB",
-        minor: 1,
-        metadata: new Metadata(),
-        // No subscription travels over PGM: a source sends everything.
-        ...(role.kind === "source" && { subscribesToAll: true }),
-      };
-      if (!session.handle({ type: "ready", peer })) return;
-      if (role.kind === "source") {
-        this.#reading.push(this.#readLoop(role.socket));
-        this.#pump();
-      } else {
-        this.#reading.push(this.#readLoop(role.groupSocket));
-      }
-      this.#service();
-    });
+    // Ready within the call: a publisher's link made within `connect`
+    // has its pipe take everything before the next send (libzmq's
+    // subscribe_to_all), as no handshake stands in the way.
+    const peer = {
+      socketType: role.kind === "source" ? "SUB" : "PUB",
+      minor: 1,
+      metadata: new Metadata(),
+      // No subscription travels over PGM: a source sends everything.
+      ...(role.kind === "source" && { subscribesToAll: true }),
+    };
+    if (!session.handle({ type: "ready", peer }) || this.#closed) return;
+    if (role.kind === "source") {
+      this.#reading.push(this.#readLoop(role.socket));
+    } else {
+      this.#reading.push(this.#readLoop(role.groupSocket));
+    }
+    // The first SPMs, and what was queued meanwhile, once the senders
+    // settle (as any send).
+    this.wake();
   }
 
   wake(): void {
@@ -176,7 +185,17 @@ export class PgmLink implements Link, MessageWriter {
   /** Sends what the rate allows now, and waits for the rest. */
   #pump(): void {
     const role = this.#role;
-    if (this.#closed || role.kind !== "source") return;
+    if (this.#closed) return;
+    if (role.kind === "receiver") {
+      // Nothing a receiver's socket queues travels over PGM (its
+      // subscriptions, an XSUB's messages): dropped, as libzmq's
+      // pgm_receiver drops them, so that closing has nothing to wait for.
+      this.#session!.fill(this, Infinity);
+      if (this.#idle()) {
+        for (const resolve of this.#idleWaiters.splice(0)) resolve();
+      }
+      return;
+    }
     const encoder = this.#encoder!;
     const sender = role.sender;
     for (;;) {
@@ -328,6 +347,20 @@ export class PgmLink implements Link, MessageWriter {
 
   async #writeLoop(): Promise<void> {
     const socket = this.#role.socket;
+    const failed = await this.#prepared;
+    if (failed) {
+      this.#outgoing = [];
+      if (this.#closed) return;
+      this.#session?.handle({
+        type: "error",
+        error: new ProtocolError(
+          "local",
+          `the epgm socket could not be set up: ${failed.message}`,
+        ),
+      });
+      this.close();
+      return;
+    }
     while (this.#outgoing.length > 0) {
       const batch = this.#outgoing;
       this.#outgoing = [];

@@ -18,11 +18,16 @@ import {
   datagramSocket,
   type DenoDatagramConn,
   isMulticast,
+  type ListenDatagram,
   listenDatagram,
 } from "./_datagram_socket.ts";
-import { interfaceAddress } from "./_interface_address.ts";
+import {
+  interfaceAddress,
+  ipv4Octets,
+  isInterfaceAddress,
+} from "./_interface_address.ts";
 import { bindError } from "./_stream_listener.ts";
-import { PgmLink, type PgmRole } from "./_pgm_link.ts";
+import { PgmLink } from "./_pgm_link.ts";
 import type {
   Link,
   LinkOptions,
@@ -111,14 +116,16 @@ export function parseEpgmAddress(address: string): EpgmAddress {
       `"epgm://${address}" needs an interface, a multicast group and a port, such as epgm://127.0.0.1;239.192.1.1:5555 or epgm://eth0;239.192.1.1:5555`,
     );
   }
-  const group = match[2];
-  if (!isMulticast(group) || group.includes(":")) {
+  const group = ipv4Octets(match[2]);
+  if (!group || !isMulticast(match[2])) {
     throw new ZmqError(
       "EINVAL",
-      `in "epgm://${address}", ${group} is not an IPv4 multicast group (224.0.0.0 to 239.255.255.255)`,
+      `in "epgm://${address}", ${
+        match[2]
+      } is not an IPv4 multicast group (224.0.0.0 to 239.255.255.255)`,
     );
   }
-  return { interface: match[1], group, port };
+  return { interface: match[1], group: group.join("."), port };
 }
 
 /**
@@ -161,10 +168,9 @@ export const epgm: Transport = {
 
   check(address) {
     const parsed = parseEpgmAddress(address);
-    listenDatagram(`epgm://${address}`); // fail at once, not at every retry
-    // An interface no lookup finds is EINVAL at once, as in libzmq (and as
-    // a bind says it), not a connect retried for ever.
-    interfaceAddress(parsed.interface, `epgm://${address}`);
+    const endpoint = `epgm://${address}`;
+    // Fail at once, not at every retry.
+    _interface(parsed, endpoint, listenDatagram(endpoint));
   },
 
   async listen(address, options, accept) {
@@ -175,6 +181,19 @@ export const epgm: Transport = {
   },
 
   dial: (address, options) => _open(address, options),
+
+  // A publisher's link is made within `connect`, and its pipe is ready
+  // (subscribed to everything) before the first send, as libzmq's connect
+  // makes the pipe with subscribe_to_all: nothing sent at once is dropped.
+  // A receiver joins the group first, which takes a while.
+  dialNow(address, options) {
+    if (!_sends(options)) return undefined;
+    try {
+      return _source(_setup(address, options));
+    } catch {
+      return undefined; // dial says why, and retries
+    }
+  },
 };
 
 /**
@@ -213,85 +232,160 @@ function _refuse(address: string): ZmqError {
   return new ZmqError("EPROTONOSUPPORT", "pgm://");
 }
 
-async function _open(address: string, options: LinkOptions): Promise<Link> {
+/** An endpoint's settings, checked, and what its sockets are made with. */
+interface _Setup {
+  parsed: EpgmAddress;
+  endpoint: string;
+  listen: ListenDatagram;
+  /** The interface's IPv4 address. */
+  iface: string;
+  multicast: MulticastOptions;
+  maxMessageSize: number;
+}
+
+function _setup(address: string, options: LinkOptions): _Setup {
   const parsed = parseEpgmAddress(address);
   const endpoint = `epgm://${address}`;
   const listen = listenDatagram(endpoint);
   const connection = options.connectionOptions();
-  const type = connection.socketType;
-  checkPgmSocketType(type);
+  checkPgmSocketType(connection.socketType);
   const multicast = { ...MULTICAST_DEFAULTS, ...options.multicast };
   // Checked again: the socket's settings may have changed since.
   checkMulticast(multicast);
-  const iface = interfaceAddress(parsed.interface, endpoint);
+  const iface = _interface(parsed, endpoint, listen);
+  const maxMessageSize = connection.maxMessageSize ?? -1;
+  return { parsed, endpoint, listen, iface, multicast, maxMessageSize };
+}
+
+function _sends(options: LinkOptions): boolean {
+  const type = options.connectionOptions().socketType;
+  return type === "PUB" || type === "XPUB";
+}
+
+async function _open(address: string, options: LinkOptions): Promise<Link> {
+  const setup = _setup(address, options);
+  return _sends(options) ? _source(setup) : await _receiver(setup);
+}
+
+/**
+ * A source's link, made within the call: nothing on the network is waited
+ * for (a TTL other than 1 is set before its first datagram goes).
+ */
+function _source(setup: _Setup): PgmLink {
+  const { parsed, endpoint, iface, multicast } = setup;
+  let conn: DenoDatagramConn;
+  try {
+    // Bound to the interface and the port: NAKs come to that address,
+    // and a socket bound to it takes them before any bound to 0.0.0.0.
+    conn = setup.listen({
+      transport: "udp",
+      hostname: iface,
+      port: parsed.port,
+      reuseAddress: true,
+      loopback: multicast.loop,
+    });
+  } catch (error) {
+    throw error instanceof ZmqError ? error : bindError(endpoint, error);
+  }
+  // Deno sets a TTL only through a membership of the group.
+  const prepared = multicast.hops === 1 ? undefined : conn
+    .joinMulticastV4(parsed.group, iface)
+    .then((membership) => membership.setTTL(multicast.hops));
   const now = performance.now();
+  return new PgmLink({
+    kind: "source",
+    socket: datagramSocket(conn),
+    group: { hostname: parsed.group, port: parsed.port },
+    prepared,
+    sender: new PgmSender({
+      session: {
+        gsi: crypto.getRandomValues(new Uint8Array(6)),
+        sourcePort: _sourcePort(parsed.port),
+        destinationPort: parsed.port,
+      },
+      address: iface,
+      group: parsed.group,
+      maxTpdu: multicast.maxTpdu,
+      rate: multicast.rate,
+      recoveryInterval: multicast.recoveryInterval,
+      now,
+    }),
+  });
+}
+
+/** A receiver's link, once it has joined the group. */
+async function _receiver(setup: _Setup): Promise<PgmLink> {
+  const { parsed, endpoint, listen, iface, multicast } = setup;
   const opened: DenoDatagramConn[] = [];
   try {
-    let role: PgmRole;
-    if (type === "PUB" || type === "XPUB") {
-      // Bound to the interface and the port: NAKs come to that address,
-      // and a socket bound to it takes them before any bound to 0.0.0.0.
-      const conn = listen({
-        transport: "udp",
-        hostname: iface,
-        port: parsed.port,
-        reuseAddress: true,
-        loopback: multicast.loop,
-      });
-      opened.push(conn);
-      if (multicast.hops !== 1) {
-        const membership = await conn.joinMulticastV4(parsed.group, iface);
-        await membership.setTTL(multicast.hops);
-      }
-      const gsi = crypto.getRandomValues(new Uint8Array(6));
-      role = {
-        kind: "source",
-        socket: datagramSocket(conn),
-        group: { hostname: parsed.group, port: parsed.port },
-        sender: new PgmSender({
-          session: {
-            gsi,
-            sourcePort: _sourcePort(parsed.port),
-            destinationPort: parsed.port,
-          },
-          address: iface,
-          group: parsed.group,
-          maxTpdu: multicast.maxTpdu,
-          rate: multicast.rate,
-          recoveryInterval: multicast.recoveryInterval,
-          now,
-        }),
-      };
-    } else {
-      const groupConn = bindGroup(listen, parsed.group, parsed.port);
-      opened.push(groupConn);
-      await groupConn.joinMulticastV4(parsed.group, iface);
-      const conn = listen({ transport: "udp", hostname: iface, port: 0 });
-      opened.push(conn);
-      role = {
-        kind: "receiver",
-        groupSocket: datagramSocket(groupConn),
-        socket: datagramSocket(conn),
-        port: parsed.port,
-        receiver: new PgmReceiver({
-          dataPort: parsed.port,
-          group: parsed.group,
-          windowSqns: pgmWindowSqns(
-            multicast.rate,
-            multicast.recoveryInterval,
-            multicast.maxTpdu,
-          ),
-          maxTpdu: multicast.maxTpdu,
-          maxMessageSize: connection.maxMessageSize,
-          now,
-        }),
-      };
-    }
-    return new PgmLink(role);
+    const groupConn = bindGroup(listen, parsed.group, parsed.port);
+    opened.push(groupConn);
+    await groupConn.joinMulticastV4(parsed.group, iface);
+    const conn = listen({ transport: "udp", hostname: iface, port: 0 });
+    opened.push(conn);
+    return new PgmLink({
+      kind: "receiver",
+      groupSocket: datagramSocket(groupConn),
+      socket: datagramSocket(conn),
+      port: parsed.port,
+      receiver: new PgmReceiver({
+        dataPort: parsed.port,
+        group: parsed.group,
+        windowSqns: pgmWindowSqns(
+          multicast.rate,
+          multicast.recoveryInterval,
+          multicast.maxTpdu,
+        ),
+        maxTpdu: multicast.maxTpdu,
+        maxMessageSize: setup.maxMessageSize,
+        now: performance.now(),
+      }),
+    });
   } catch (error) {
     for (const conn of opened) conn.close();
     throw error instanceof ZmqError ? error : bindError(endpoint, error);
   }
+}
+
+/**
+ * The interface's IPv4 address, which must be one of this host's, as
+ * OpenPGM takes it: an interface no lookup finds is EINVAL at once, as in
+ * libzmq, not a connect retried for ever; so is 0.0.0.0, which names none
+ * (and would be the address SPMs tell receivers to send NAKs to).
+ */
+function _interface(
+  parsed: EpgmAddress,
+  endpoint: string,
+  listen: ListenDatagram,
+): string {
+  const iface = interfaceAddress(parsed.interface, endpoint);
+  if (iface === "0.0.0.0") {
+    throw new ZmqError(
+      "EINVAL",
+      `${endpoint}: 0.0.0.0 names no interface; give one's address or name`,
+    );
+  }
+  if (!(isInterfaceAddress(iface) ?? _bindable(iface, listen))) {
+    throw new ZmqError(
+      "EINVAL",
+      `${endpoint}: ${iface} is the address of no interface of this host`,
+    );
+  }
+  return iface;
+}
+
+/**
+ * Whether a socket binds to an address: the system's word on it where the
+ * interfaces cannot be listed (no permission to), or it refused for
+ * another reason (which the endpoint's own bind reports).
+ */
+function _bindable(address: string, listen: ListenDatagram): boolean {
+  try {
+    listen({ transport: "udp", hostname: address, port: 0 }).close();
+  } catch (error) {
+    return (error as Error).name !== "AddrNotAvailable";
+  }
+  return true;
 }
 
 /** A random data-source port other than the data port, as OpenPGM picks. */

@@ -10,7 +10,11 @@ import {
   PGM_RDATA,
 } from "../../codec/_pgm_packet.ts";
 import { PgmFrameDecoder, PgmFrameEncoder } from "../../codec/_pgm_framing.ts";
-import { pgmMaxTsdu, PgmSender } from "../../codec/_pgm_sender.ts";
+import {
+  pgmMaxTsdu,
+  PgmSender,
+  pgmWindowSqns,
+} from "../../codec/_pgm_sender.ts";
 import {
   PgmReceiver,
   type PgmReceiverEvent,
@@ -515,6 +519,124 @@ Deno.test("pgm: a source repairs each sequence number from its own packet as its
   );
   const gone = encodeNak(SESSION, PGM_NAK, [419], "127.0.0.1", "239.192.1.2");
   assertEquals(sender.receive(gone, 2)?.kind, "protocol");
+});
+
+Deno.test("pgm: a storm of NAKs never holds new data back; each packet owed is repaired once, paced to the rate", () => {
+  let now = 0;
+  const sender = new PgmSender({
+    session: SESSION,
+    address: "127.0.0.1",
+    group: "239.192.1.2",
+    maxTpdu: 1500,
+    rate: 1000, // 125 bytes per ms
+    recoveryInterval: 10_000,
+    now,
+  });
+  sender.poll(now);
+  const tsdu = new Uint8Array(sender.maxTsdu);
+  for (let i = 0; i < 63; i++) {
+    now += sender.delay(tsdu.length, now);
+    sender.send(tsdu, now);
+  }
+  const start = now;
+  const wait = sender.delay(tsdu.length, now);
+  const repairs: number[] = [];
+  let bytes = 0;
+  const take = (packets: Uint8Array[]) => {
+    for (const packet of packets) {
+      const decoded = decodePgm(packet);
+      if (decoded.type !== "rdata") continue;
+      repairs.push(decoded.sqn);
+      bytes += packet.length + 28;
+    }
+    // A bucket's worth at once, then the rate (IP and UDP counted).
+    assert(bytes <= 65_536 + (now - start) * 125, `${bytes} by ${now}`);
+  };
+  const all = Array.from({ length: 63 }, (_, i) => i);
+  for (let i = 0; i < 100; i++) {
+    const nak = encodeNak(SESSION, PGM_NAK, all, "127.0.0.1", "239.192.1.2");
+    assertEquals(sender.receive(nak, now), undefined);
+    take(sender.poll(now));
+  }
+  assertEquals(sender.delay(tsdu.length, now), wait);
+  while (repairs.length < all.length && now < start + 10_000) {
+    now = Math.max(now, sender.deadline);
+    take(sender.poll(now));
+  }
+  assertEquals(repairs, all);
+  // The rest of the window's worth followed within the time it takes.
+  assert(now - start < (63 * 1500 - 65_536) / 125 + 10, `${now - start}`);
+  assertEquals(sender.delay(tsdu.length, now), 0);
+});
+
+/** The sequence numbers the NAKs among `events` ask for. */
+function nakked(events: PgmReceiverEvent[]): number[] {
+  return events.flatMap((event) => {
+    if (event.type !== "transmit") return [];
+    const nak = decodePgm(event.datagram);
+    return nak.type === "nak" ? nak.sqns : [];
+  });
+}
+
+Deno.test("pgm: a gap of 10,000 packets is asked for 4,096 at a time, the rest as repairs come, and read whole in order", () => {
+  const receiver = new PgmReceiver({
+    dataPort: 5601,
+    group: "239.192.1.2",
+    windowSqns: 20_000,
+    now: 0,
+    random: () => 0,
+  });
+  const spm = (sqn: number, lead: number) =>
+    encodeSpm(SESSION, { sqn, trail: 0, lead, nla: "127.0.0.1" });
+  receiver.receive(spm(0, 0xffffffff), "127.0.0.1", 0);
+  receiver.receive(spm(1, 9_999), "127.0.0.1", 0);
+  const got: string[] = [];
+  const asked: number[] = [];
+  let now = 0;
+  for (let round = 0; got.length < 10_000 && round < 10; round++) {
+    const sqns = nakked(receiver.poll(now));
+    assert(sqns.length <= 4096, `${sqns.length} asked at once`);
+    asked.push(...sqns);
+    for (const sqn of sqns) {
+      const rdata = encodeData(SESSION, PGM_RDATA, sqn, 0, tsduOf(`m${sqn}`));
+      for (const event of receiver.receive(rdata, "127.0.0.1", now)) {
+        if (event.type === "message") got.push(utf8.decode(event.frames[0]));
+      }
+    }
+    now += 10;
+  }
+  assertEquals(asked, Array.from({ length: 10_000 }, (_, i) => i));
+  assertEquals(got, Array.from({ length: 10_000 }, (_, i) => `m${i}`));
+  // Nothing left to ask for: only the source's expiry.
+  assert(receiver.deadline >= 300_000, `${receiver.deadline}`);
+});
+
+Deno.test("pgm: with a window of 833,333 packets (1 Gbit/s), one SPM of a far lead makes bounded work: 4,096 packets asked for, the next deadline read as before", () => {
+  const receiver = new PgmReceiver({
+    dataPort: 5601,
+    group: "239.192.1.2",
+    windowSqns: pgmWindowSqns(1_000_000, 10_000, 1500),
+    now: 0,
+  });
+  const far = { ...SESSION, sourcePort: 1 };
+  const other = { ...SESSION, sourcePort: 2 };
+  for (const lead of [0xffffffff, 833_332]) {
+    const spm = encodeSpm(far, { sqn: 0, trail: 0, lead, nla: "127.0.0.1" });
+    receiver.receive(spm, "127.0.0.1", 1);
+  }
+  const payload = tsduOf("x");
+  let deadline = Infinity;
+  for (let sqn = 0; sqn < 1000; sqn++) {
+    const odata = encodeData(other, PGM_ODATA, sqn, 0, payload);
+    receiver.receive(odata, "127.0.0.1", 2);
+    deadline = receiver.deadline; // as the link reads it after each
+  }
+  assert(deadline <= 51, `${deadline}`);
+  // Counted, not timed: each packet of the gap was a repair up front
+  // (833,332, each walked per datagram).
+  assertEquals(receiver.repairs, 4096);
+  const asked = nakked(receiver.poll(deadline));
+  assert(asked.length > 0 && asked.length <= 4096, `${asked.length} asked`);
 });
 
 Deno.test("pgm: a packet over maxTpdu is dropped with an error, as OpenPGM cuts it", () => {

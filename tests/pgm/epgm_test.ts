@@ -126,6 +126,24 @@ function reasons(
   return all.promise;
 }
 
+/** Settles as `promise` does, or rejects once `ms` pass without it. */
+async function within<T>(promise: Promise<T>, ms: number, what: string) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`${what} took over ${ms} ms`)),
+          ms,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function afterWarmUp(messages: Uint8Array[][]): Uint8Array[][] {
   return messages.filter((m) => utf8.decode(m[0]) !== "warm");
 }
@@ -262,6 +280,55 @@ Deno.test({
 
 Deno.test({
   name:
+    "epgm: a PUB or XPUB that connects takes its first sends at once, as libzmq's: a pyzmq SUB and ours get them (immediate, multicastHops 2 too)",
+  ignore,
+  async fn() {
+    const address = randomGroup();
+    await using peer = await PyzmqPeer.start("sub", address, RATE);
+    const sub = new Subscriber({ rate: RATE });
+    sub.subscribe();
+    sub.connect(`epgm://${address}`);
+    await event(sub, "handshake-succeeded");
+    // Both SUBs have joined the group once they hear a source.
+    const warm = new Publisher({ rate: RATE });
+    warm.connect(`epgm://${address}`);
+    await warmUp(warm, peer);
+    await warmUpOurs(warm, sub);
+    await warm.close();
+    const publishers = [
+      () => new Publisher({ rate: RATE }),
+      () => new XPublisher({ rate: RATE }),
+      () => new Publisher({ rate: RATE, immediate: true }),
+      () => new Publisher({ rate: RATE, multicastHops: 2 }),
+    ];
+    const signal = deadline();
+    for (const [i, make] of publishers.entries()) {
+      const pub = make();
+      const heard = peer.messages.length;
+      pub.connect(`epgm://${address}`);
+      const sent = ["first", "second", "third"].map((word) => [`${i} ${word}`]);
+      for (const message of sent) await pub.send(message);
+      let theirs: string[][] = [];
+      for (let count = heard + 1; theirs.length < sent.length; count++) {
+        await peer.received(count, signal);
+        theirs = afterWarmUp(peer.messages.slice(heard))
+          .map(([frame]) => [utf8.decode(frame)]);
+      }
+      assertEquals(theirs, sent);
+      const ours: string[][] = [];
+      while (ours.length < sent.length) {
+        const [frame] = await sub.receive({ signal });
+        if (utf8.decode(frame) !== "warm") ours.push([utf8.decode(frame)]);
+      }
+      assertEquals(ours, sent);
+      await pub.close();
+    }
+    await sub.close();
+  },
+});
+
+Deno.test({
+  name:
     "epgm repair: our SUB, made to discard some ODATA, NAKs and gets libzmq's RDATA",
   ignore,
   async fn() {
@@ -330,6 +397,81 @@ Deno.test({
     } finally {
       delete pgmTestHooks.skipSent;
     }
+  },
+});
+
+Deno.test({
+  name:
+    "epgm repair: a storm of NAKs does not hold our PUB's new messages back (repairs have a rate of their own); a pyzmq SUB gets them at once",
+  ignore,
+  async fn() {
+    const address = randomGroup();
+    const [group, port] = address.split(";")[1].split(":");
+    const rate = 1000; // 125 bytes per ms: the storm's repairs take seconds
+    await using peer = await PyzmqPeer.start("sub", address, rate);
+    const listener = Deno.listenDatagram({
+      transport: "udp",
+      hostname: group,
+      port: Number(port),
+      reuseAddress: true,
+    });
+    await listener.joinMulticastV4(group, "127.0.0.1");
+    const pub = new Publisher({ rate });
+    pub.connect(`epgm://${address}`);
+    // Its session and a sequence number, read off an ODATA; then the NCFs
+    // that tell the storm has reached it (many are lost among the repairs
+    // without the rate: a tenth tells enough).
+    let odata: Uint8Array | undefined;
+    let confirmed = 0;
+    const storm = 100;
+    const heard = Promise.withResolvers<void>();
+    const listening = (async () => {
+      while (confirmed < storm / 10) {
+        const [datagram] = await listener.receive();
+        if (datagram[4] === 0x04) odata ??= datagram;
+        if (datagram[4] === 0x0a && ++confirmed === storm / 10) {
+          heard.resolve();
+        }
+      }
+    })();
+    await warmUp(pub, peer);
+    const fill = new Uint8Array(1400);
+    for (let i = 0; i < 62; i++) await pub.send(["fill", fill]);
+    const filled = peer.messages.length + 62;
+    await peer.received(filled, deadline());
+    const first = new DataView(odata!.buffer).getUint32(16);
+    const nak = encodeNak(
+      {
+        gsi: odata!.slice(8, 14),
+        sourcePort: (odata![0] << 8) | odata![1],
+        destinationPort: Number(port),
+      },
+      PGM_NAK,
+      Array.from({ length: 63 }, (_, i) => first + i),
+      "127.0.0.1",
+      group,
+    );
+    const stranger = Deno.listenDatagram({
+      transport: "udp",
+      hostname: "127.0.0.1",
+      port: 0,
+    });
+    for (let i = 0; i < storm; i++) {
+      await stranger.send(nak, {
+        transport: "udp",
+        hostname: "127.0.0.1",
+        port: Number(port),
+      });
+    }
+    stranger.close();
+    await within(heard.promise, 10_000, "the NCFs of the storm");
+    await listening;
+    listener.close();
+    await pub.send("after");
+    // The storm's repairs charged to the data's rate held this for a minute.
+    await peer.received(filled + 1, AbortSignal.timeout(5000));
+    assertEquals(utf8.decode(peer.messages.at(-1)![0]), "after");
+    await pub.close();
   },
 });
 
@@ -460,6 +602,38 @@ Deno.test({
 
 Deno.test({
   name:
+    "epgm: a SUB or XSUB closes and disconnects at once whatever its linger (-1 too): what it queues never travels over PGM, as libzmq's pgm_receiver drops it",
+  ignore,
+  async fn() {
+    const address = randomGroup();
+    for (const linger of [-1, 60_000]) {
+      const sub = new Subscriber({ linger });
+      sub.subscribe("weather");
+      sub.connect(`epgm://${address}`);
+      await event(sub, "handshake-succeeded");
+      sub.subscribe("more"); // queued for the link, once it is up
+      await within(sub.close(), 5000, `closing a SUB of linger ${linger}`);
+    }
+    const xsub = new XSubscriber({ linger: -1 });
+    await xsub.bind(`epgm://${address}`);
+    await xsub.send([new Uint8Array([1]), text.encode("topic")]);
+    await xsub.send([text.encode("a message to no one")]);
+    const connected = new XSubscriber({ linger: -1 });
+    connected.connect(`epgm://${address}`);
+    await event(connected, "handshake-succeeded");
+    await connected.send([new Uint8Array([1])]);
+    await within(
+      connected.disconnect(`epgm://${address}`),
+      5000,
+      "disconnecting an XSUB",
+    );
+    await within(xsub.close(), 5000, "closing an XSUB");
+    await within(connected.close(), 5000, "closing the other XSUB");
+  },
+});
+
+Deno.test({
+  name:
     "epgm: the weather feed (wuserver_pgm.ts, wuclient_pgm.ts) over multicast, and to a pyzmq SUB",
   ignore,
   async fn() {
@@ -518,6 +692,66 @@ Deno.test({
     await pub.close();
     await sub.close();
     await nowhere.close();
+  },
+});
+
+/** The code of what `connect` and `bind` of a PUB and a SUB throw. */
+async function refusals(address: string): Promise<string[]> {
+  const codes: string[] = [];
+  for (const socket of [new Publisher(), new Subscriber()]) {
+    const events: string[] = [];
+    const watching = (async () => {
+      for await (const each of socket.events) events.push(each.type);
+    })();
+    codes.push(
+      assertThrows(() => socket.connect(`epgm://${address}`), ZmqError).code,
+    );
+    const error = await assertRejects(() => socket.bind(`epgm://${address}`));
+    codes.push((error as ZmqError).code);
+    await socket.close();
+    await watching;
+    assertEquals(events, ["bind-failed", "closed"]);
+  }
+  return codes;
+}
+
+const REFUSED = [
+  "10.9.9.9;239.192.7.7:5555", // on no interface of this host
+  "127.0.0.300;239.192.7.7:5555",
+  "0.0.0.0;239.192.7.7:5555", // names none (and SPMs would name it)
+  "127.0.0.1;239.300.1.1:5555",
+];
+
+Deno.test("epgm: an interface not of this host, 0.0.0.0, or an octet over 255 is EINVAL at once, at connect and bind, as libzmq's", async () => {
+  for (const address of REFUSED) {
+    assertEquals(await refusals(address), Array(4).fill("EINVAL"), address);
+  }
+  // As libzmq reads it, as a plain address.
+  const pub = new Publisher({ linger: 0 });
+  pub.connect(`epgm://127.0.0.01;${randomGroup().split(";")[1]}`);
+  await event(pub, "handshake-succeeded");
+  await pub.close();
+});
+
+Deno.test({
+  name:
+    "epgm: without leave to list the interfaces, the system says whether a socket binds to the address: 10.9.9.9 is still EINVAL at once",
+  permissions: {
+    net: true,
+    read: true,
+    env: true,
+    sys: false,
+    run: false,
+    write: false,
+  },
+  async fn() {
+    for (const address of REFUSED) {
+      assertEquals(await refusals(address), Array(4).fill("EINVAL"), address);
+    }
+    const pub = new Publisher({ linger: 0 });
+    pub.connect(`epgm://${randomGroup()}`);
+    await event(pub, "handshake-succeeded");
+    await pub.close();
   },
 });
 
