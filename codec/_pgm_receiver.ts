@@ -212,17 +212,18 @@ export class PgmReceiver {
         gaveUp.add(source);
       }
     }
+    // Read past what was given up before a source that said it was done
+    // is forgotten: what it held behind the gap is its last messages.
+    for (const source of gaveUp) {
+      this.#ask(source, now);
+      this.#read(source, events);
+    }
     for (const source of this.#sources.values()) {
       const expiry = source.hadData ? PEER_EXPIRY : STRANGER_EXPIRY;
       // Silent too long, or it said it was done.
       if (now - source.heard >= expiry || (source.fin && !this.#owes(source))) {
         this.#forget(source);
       }
-    }
-    for (const source of gaveUp) {
-      if (source.gone) continue;
-      this.#ask(source, now);
-      this.#read(source, events);
     }
     for (const [source, sqns] of asked) {
       const to = source.nla ?? source.from;

@@ -9,10 +9,14 @@ import { ZmqError } from "../codec/errors.ts";
 
 /**
  * The four numbers of a dotted-quad IPv4 address, or `undefined` for
- * anything else (a number over 255 among them).
+ * anything else: a number over 255, or one with a leading zero, which
+ * libzmq (inet_aton) reads as octal: 010 is 8 there, and a group we read
+ * otherwise would be another group.
  */
 export function ipv4Octets(text: string): number[] | undefined {
-  if (!/^\d{1,3}(?:\.\d{1,3}){3}$/.test(text)) return undefined;
+  if (!/^(?:0|[1-9]\d{0,2})(?:\.(?:0|[1-9]\d{0,2})){3}$/.test(text)) {
+    return undefined;
+  }
   const octets = text.split(".").map(Number);
   return octets.every((octet) => octet <= 255) ? octets : undefined;
 }

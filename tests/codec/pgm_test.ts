@@ -664,3 +664,48 @@ Deno.test("pgm: a packet over maxTpdu is dropped with an error, as OpenPGM cuts 
   assertEquals(receiver.receive(packet(1472), "127.0.0.1", 0), []);
   assertEquals(receiver.sources, 1);
 });
+
+Deno.test("pgm: a source that said it was done and whose last gap is given up has what followed the gap read, with a loss event, before it is forgotten", () => {
+  const receiver = new PgmReceiver({
+    dataPort: 5601,
+    group: "239.192.1.2",
+    windowSqns: 80,
+    now: 0,
+    random: () => 0.5,
+  });
+  const seen: string[] = [];
+  const tell = (events: PgmReceiverEvent[]) => {
+    for (const event of events) {
+      if (event.type === "message") seen.push(utf8.decode(event.frames[0]));
+      if (event.type === "error") seen.push(event.error.kind);
+    }
+  };
+  tell(
+    receiver.receive(
+      encodeData(SESSION, PGM_ODATA, 0, 0, tsduOf("m0")),
+      "127.0.0.1",
+      0,
+    ),
+  );
+  // 1 is lost, and its publisher is gone: nobody repairs it.
+  tell(
+    receiver.receive(
+      encodeData(SESSION, PGM_ODATA, 2, 0, tsduOf("m2")),
+      "127.0.0.1",
+      0,
+    ),
+  );
+  const fin = encodeSpm(SESSION, {
+    sqn: 5,
+    trail: 0,
+    lead: 2,
+    nla: "127.0.0.1",
+    fin: true,
+  });
+  tell(receiver.receive(fin, "127.0.0.1", 0));
+  for (let now = 0; receiver.sources > 0 && now < 100_000;) {
+    now = Math.max(now + 1, receiver.deadline);
+    tell(receiver.poll(now));
+  }
+  assertEquals(seen, ["m0", "loss", "m2"]);
+});

@@ -720,17 +720,15 @@ const REFUSED = [
   "127.0.0.300;239.192.7.7:5555",
   "0.0.0.0;239.192.7.7:5555", // names none (and SPMs would name it)
   "127.0.0.1;239.300.1.1:5555",
+  // libzmq reads a leading zero as octal (239.192.8.1): refused, not
+  // read as another group.
+  "127.0.0.1;239.192.010.1:5555",
 ];
 
-Deno.test("epgm: an interface not of this host, 0.0.0.0, or an octet over 255 is EINVAL at once, at connect and bind, as libzmq's", async () => {
+Deno.test("epgm: an interface not of this host, 0.0.0.0, an octet over 255 or with a leading zero is EINVAL at once, at connect and bind", async () => {
   for (const address of REFUSED) {
     assertEquals(await refusals(address), Array(4).fill("EINVAL"), address);
   }
-  // As libzmq reads it, as a plain address.
-  const pub = new Publisher({ linger: 0 });
-  pub.connect(`epgm://127.0.0.01;${randomGroup().split(";")[1]}`);
-  await event(pub, "handshake-succeeded");
-  await pub.close();
 });
 
 Deno.test({
