@@ -70,6 +70,9 @@ Deno.test("udp addresses: unicast, any, IPv6, and a multicast group on an interf
       "127.0.0.1;127.0.0.2:5555", // an interface before a unicast address
       "eth 0;239.1.2.3:5555", // no interface's name
       "[ff02::1]:5555", // IPv6 multicast
+      // A leading zero, octal to libzmq (239.1.2.8): not another group.
+      "239.1.2.010:5555",
+      "127.0.0.1;239.01.2.3:5555",
     ]
   ) {
     assertEquals(
