@@ -89,6 +89,7 @@ export function toCurveKey(key: string | Uint8Array, what: string): Uint8Array {
       `a CURVE ${what} is 40 Z85 characters or 32 bytes; got ${key.length} bytes`,
     );
   }
-  // Ours, as libzmq's setsockopt copies it: a caller may wipe its own.
-  return key.slice();
+  // Ours, as libzmq's setsockopt copies it: a caller may wipe its own (a
+  // copy whatever the view: a Node Buffer's slice() shares its memory).
+  return new Uint8Array(key);
 }

@@ -11,3 +11,12 @@ export function keyBytes(key: string): Uint8Array {
   for (let i = 0; i < key.length; i++) bytes[i] = key.charCodeAt(i);
   return bytes;
 }
+
+/** Whether bytes are still those a {@linkcode bytesKey} was made from. */
+export function sameAsKey(bytes: Uint8Array, key: string): boolean {
+  if (bytes.length !== key.length) return false;
+  for (let i = 0; i < key.length; i++) {
+    if (bytes[i] !== key.charCodeAt(i)) return false;
+  }
+  return true;
+}

@@ -7,7 +7,7 @@
 import type { Message } from "./message.ts";
 import type { Pipe } from "./_pipe.ts";
 import { Queue } from "./_queue.ts";
-import { keyBytes } from "./_bytes_key.ts";
+import { keyBytes, sameAsKey } from "./_bytes_key.ts";
 
 /** Stale turns tolerated before a sweep is considered. */
 const _SWEEP_AFTER = 32;
@@ -70,10 +70,11 @@ export class FairQueue {
   receiveAddressed(): Message | undefined {
     const pipe = this.#next();
     if (!pipe) return undefined;
-    // An id whose buffer the app transferred away (emptied) is made again
-    // from the routing table's key, so the peer can still be answered.
+    // An id the app wrote into, or whose buffer it transferred away
+    // (emptied), is made again from the routing table's key: later
+    // messages name the peer as it is, and it can still be answered.
     const key = pipe.routingKey;
-    if (key !== undefined && pipe.routingId!.length !== key.length) {
+    if (key !== undefined && !sameAsKey(pipe.routingId!, key)) {
       pipe.routingId = keyBytes(key);
     }
     return [pipe.routingId!, ...this.#shift(pipe)];

@@ -64,7 +64,9 @@ export function nameRoute(
   pipe: Pipe,
   id: Uint8Array,
 ): void {
-  pipe.routingId = id;
+  // Its own bytes: the id a `connect` was given is kept apart from the one
+  // handed out in messages, which the app may write into.
+  pipe.routingId = id === pipe.assignedRoutingId ? id.slice() : id;
   pipe.routingKey = bytesKey(id);
   peers.set(pipe.routingKey, pipe);
 }

@@ -111,14 +111,18 @@ class _DishRouting implements Routing {
   }
 
   join(groups: Uint8Array[]): void {
-    for (const group of this.#changing(groups, false)) {
+    for (const given of this.#changing(groups, false)) {
+      // Copied, as zmq_join copies: JOINs sent on later connections must
+      // not change with the caller's buffer.
+      const group = new Uint8Array(given);
       this.#groups.set(bytesKey(group), group);
       this.#tellRadios((writer) => writer.sendSubscribe(group));
     }
   }
 
   leave(groups: Uint8Array[]): void {
-    for (const group of this.#changing(groups, true)) {
+    for (const given of this.#changing(groups, true)) {
+      const group = new Uint8Array(given);
       this.#groups.delete(bytesKey(group));
       this.#tellRadios((writer) => writer.sendCancel(group));
     }

@@ -135,8 +135,9 @@ class SubscriberRouting implements Routing {
   subscribe(topics: Uint8Array[]): void {
     for (const given of topics) {
       // Copied, as libzmq's setsockopt copies: what is told later, and
-      // what a peer holds, must not change with the caller's buffer.
-      const topic = given.slice();
+      // what a peer holds, must not change with the caller's buffer (not
+      // with slice(), which a Node Buffer answers with a view).
+      const topic = new Uint8Array(given);
       this.#freezeSnapshots();
       this.#subscriptions.add(topic);
       this.#tellPublishers(topic, true);
@@ -145,7 +146,7 @@ class SubscriberRouting implements Routing {
 
   unsubscribe(topics: Uint8Array[]): void {
     for (const given of topics) {
-      const topic = given.slice();
+      const topic = new Uint8Array(given);
       this.#freezeSnapshots();
       if (this.#subscriptions.remove(topic)) {
         this.#tellPublishers(topic, false);
