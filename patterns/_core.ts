@@ -88,6 +88,8 @@ export class SocketCore implements RoutingHost, SessionHost {
   #serving = new Set<Promise<unknown>>();
   #receivers = new Waiters<Message>();
   #senders = new Waiters<void, Message>();
+  /** Sends waiting {@linkcode UNTIMED}: a proxy's messages. */
+  heldSends = 0;
   /** What waiters of the next progress share (two flushes may wait at once). */
   #progress: PromiseWithResolvers<void> | undefined;
   #burst = 0;
@@ -218,7 +220,9 @@ export class SocketCore implements RoutingHost, SessionHost {
       this.events.push({ type: "disconnected", endpoint: pipe.endpoint });
     }
     if (pipe.transient) {
-      this.remove(pipe, pipe.closedHere); // ours (unbind) counts as dropped
+      // Ours (unbind), or an `immediate` connect's queue, counts as dropped,
+      // as a connect's does when it gives up.
+      this.remove(pipe, pipe.closedHere || !pipe.accepted);
     } else {
       this.routing.disconnected?.(pipe);
     }
@@ -250,10 +254,14 @@ export class SocketCore implements RoutingHost, SessionHost {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#senders.wait(frames, {
-      signal: options.signal,
-      timeout: options[UNTIMED] ? -1 : this.#settings.sendTimeout,
-    });
+    const timeout = options[UNTIMED] ? -1 : this.#settings.sendTimeout;
+    const waiting = this.#senders.wait(frames, { ...options, timeout });
+    if (!options[UNTIMED]) return waiting;
+    // The proxy's, which nobody hears fail: counted dropped at close.
+    const settled = () => void this.heldSends--;
+    this.heldSends++;
+    waiting.then(settled, settled);
+    return waiting;
   }
 
   receive(options: CoreOptions): Promise<Message> {

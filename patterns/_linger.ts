@@ -57,11 +57,11 @@ export async function shutdown(
   linger: number,
 ): Promise<CloseSummary> {
   core.closed = true;
+  let dropped = core.heldSends;
   let unread = core.abandonCallers();
   // What is queued for an inproc peer is already its, as in libzmq's one
   // pipe: no linger drops it.
   for (const link of core.links.keys()) link.surrender?.();
-  let dropped = 0;
   const leaving = endpoints.leavingPipes();
   if (linger === 0) {
     // What the links write without waiting for a peer goes first, as
@@ -89,7 +89,7 @@ export async function shutdown(
   // Counted before the links close (an accepted pipe leaves with its link,
   // and a routing may drop what a pipe leaving holds): those left already,
   // then those still here.
-  unread += core.departedUnread();
+  unread += core.departedUnread() + (core.routing.unread?.() ?? 0);
   dropped += core.departedDropped();
   for (const pipe of core.pipes) {
     dropped += pipe.outbound.length;

@@ -46,6 +46,8 @@ export interface Routing {
    * @throws {ZmqError} For a state error (`EFSM`).
    */
   receive?(): Message | undefined;
+  /** Messages it holds itself, in no pipe (XPUB's notices): unread at close. */
+  unread?(): number;
   /**
    * Takes the next message for `readable` to set aside, where the routing
    * must know when a message reaches the application (an XPUB's manual

@@ -221,6 +221,8 @@ class _XPublisherRouting implements Routing {
    * mark; a notice is not a peer's message and is never held back).
    */
   #arrivals = new Queue<_Notice | Pipe>();
+  /** The notices among the arrivals. */
+  #notices = 0;
   /** xpubManual: the peer whose notice was read last, what `apply` is for. */
   #last: Pipe | undefined;
   /** xpubManual: the notice `readable` set aside, read once it is taken. */
@@ -266,6 +268,7 @@ class _XPublisherRouting implements Routing {
     let next;
     while ((next = this.#arrivals.shift()) !== undefined) {
       if ("frames" in next) {
+        this.#notices--;
         if (aside) this.#aside = next;
         else this.#last = this.#sender(next);
         return next.frames;
@@ -276,6 +279,10 @@ class _XPublisherRouting implements Routing {
       return message;
     }
     return undefined;
+  }
+
+  unread(): number {
+    return this.#notices;
   }
 
   attach(pipe: Pipe): void {
@@ -385,6 +392,7 @@ class _XPublisherRouting implements Routing {
     notice.set(topic, 1);
     const attachment = from ? this.#departures.get(from) ?? 0 : 0;
     this.#arrivals.push({ frames: [notice], from, attachment });
+    this.#notices++;
     // As a message arriving: a receive waiting takes it, or `poll` wakes.
     this.#host.delivered();
   }

@@ -102,6 +102,24 @@ Deno.test("immediate: messages go only to peers whose handshake is done", async 
     },
   );
   await t.step(
+    "what its queue held when its peer left is counted dropped at close, as a connect's that gives up",
+    async () => {
+      const pull = new Pull({ receiveHighWaterMark: 1, linger: 0 });
+      await pull.bind("tcp://127.0.0.1:0");
+      const push = new Push({ immediate: true, linger: 0 });
+      push.connect(pull.lastEndpoint!);
+      await push.events.wait("handshake-succeeded", timeout().signal);
+      const big = new Uint8Array(1 << 20);
+      for (let i = 0; i < 100; i++) await push.send(big, timeout());
+      const left = push.events.wait("disconnected", timeout().signal);
+      await pull.close();
+      await left;
+      // At most a few MiB were in the kernel's buffers or read.
+      const { dropped } = await push.close();
+      assert(dropped > 50, `${dropped} dropped`);
+    },
+  );
+  await t.step(
     "without it, the absent peer takes its share in a queue",
     async () => {
       const pull = await peer.open("Pull");

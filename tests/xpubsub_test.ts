@@ -32,8 +32,8 @@ import {
 import { deadline } from "@std/async/deadline";
 import { link, RawPeer } from "./_draft_helpers.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
-import { TestWorker } from "./workers/_test_worker.ts";
 import { coreOf } from "../patterns/_core.ts";
+import { TestWorker } from "./workers/_test_worker.ts";
 
 const text = new TextEncoder();
 const receive = (
@@ -825,4 +825,25 @@ Deno.test("proxy: statistics() counts as libzmq's steerable proxy: whole message
   await Promise.all([client.close(), worker.close()]);
   await frontend.close();
   await backend.close();
+});
+
+Deno.test("an XPUB's unread subscription notices count as unread at close, with its upstream messages, as libzmq's are received messages", async () => {
+  await using context = new Context();
+  const xpub = new XPublisher({ context });
+  await xpub.bind("inproc://notices");
+  const sub = new Subscriber({ context });
+  sub.subscribe("a", "b", "c");
+  sub.connect("inproc://notices");
+  const xsub = new XSubscriber({ context });
+  xsub.connect("inproc://notices");
+  await xsub.send("\x01zz");
+  await xsub.send("upstream");
+  const core = coreOf(xpub);
+  await until(
+    () =>
+      core.routing.unread?.() === 4 &&
+      [...core.pipes].some((pipe) => pipe.inbound.length === 1),
+    "four notices and a message",
+  );
+  assertEquals(await xpub.close(), { dropped: 0, unread: 5 });
 });

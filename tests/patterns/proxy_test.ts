@@ -1,7 +1,8 @@
 /** proxy(): what its sockets' options must not change, and what it carries. */
 import { assertEquals } from "@std/assert";
 import { Context, Dish, proxy, Pull, Push, Radio } from "../../mod.ts";
-import { decode, sendUntilReceived, timeout } from "../_helpers.ts";
+import { decode, sendUntilReceived, timeout, until } from "../_helpers.ts";
+import { coreOf } from "../../patterns/_core.ts";
 
 /** Whether a promise has settled, after the tasks queued before it ran. */
 async function settled(promise: Promise<unknown>): Promise<boolean> {
@@ -69,4 +70,22 @@ Deno.test("proxy: a DISH's messages go on to a RADIO in their groups, as libzmq'
   for (const socket of [upstream, frontend, backend, sink]) {
     await socket.close();
   }
+});
+
+Deno.test("proxy: a message it took and could not pass on when stopped is counted dropped when its output socket closes", async () => {
+  await using context = new Context();
+  const frontend = new Pull({ context });
+  await frontend.bind("inproc://front");
+  const backend = new Push({ context, linger: 0 });
+  await backend.bind("inproc://back"); // nobody connects
+  const source = new Push({ context });
+  source.connect("inproc://front");
+  for (const n of [1, 2, 3, 4, 5]) await source.send(`m${n}`);
+  const stop = new AbortController();
+  const running = proxy(frontend, backend, { signal: stop.signal });
+  await until(() => coreOf(backend).heldSends === 1, "one message taken");
+  stop.abort();
+  await running;
+  assertEquals(await backend.close(), { dropped: 1, unread: 0 });
+  assertEquals(await frontend.close(), { dropped: 0, unread: 4 });
 });
