@@ -120,7 +120,11 @@ export interface SocketEventsController {
 /**
  * The socket's events as an async iterable. Events are buffered (the last
  * 1000) until read, so none is missed between starting an action and
- * starting to read; iteration ends when the socket closes.
+ * starting to read; iteration ends when the socket closes. It is one
+ * queue, as zeromq.js's observer: each event goes to one reader, so two
+ * loops (or a loop and a `wait`) share them out, and a `wait` left
+ * running without a signal goes on taking them. For several listeners,
+ * use {@linkcode SocketEvents.on}, which tells each of them every event.
  *
  * @example
  * ```ts
