@@ -133,12 +133,12 @@ export class Addressed implements Routing {
       forgetRoute(this.#peers, existing);
       this.#host.withheld += existing.inbound.length;
       existing.inbound.clear();
-      nameRoute(this.#peers, existing, this.#ids.next(inUse));
+      nameRoute(this.#peers, existing, this.#ids.next(inUse), true);
       existing.unheard = "handedOver";
     }
     forgetRoute(this.#peers, pipe);
     pipe.unheard = undefined;
-    nameRoute(this.#peers, pipe, id);
+    nameRoute(this.#peers, pipe, id, wanted === undefined);
     // A send waiting on the old holder's full pipe goes to the new one, as
     // libzmq's send tries again once the new pipe is bound.
     if (existing && existing !== pipe) this.#host.retrySends();

@@ -88,8 +88,8 @@ export class SocketCore implements RoutingHost, SessionHost {
   #serving = new Set<Promise<unknown>>();
   #receivers = new Waiters<Message>();
   #senders = new Waiters<void, Message>();
-  /** Sends waiting {@linkcode UNTIMED}: a proxy's messages. */
-  heldSends = 0;
+  /** Messages of sends waiting {@linkcode UNTIMED}: a proxy's. */
+  #untimed = new WeakSet<Message>();
   /** What waiters of the next progress share (two flushes may wait at once). */
   #progress: PromiseWithResolvers<void> | undefined;
   #burst = 0;
@@ -150,8 +150,9 @@ export class SocketCore implements RoutingHost, SessionHost {
 
   /**
    * Drops a pipe and its queue, which close's summary counts as dropped
-   * for a connect given up or disconnected (`countDropped`), not for a
-   * peer that left: a PUB drops what it had for it as at its HWM.
+   * for a connect given up, disconnected or `immediate` (`countDropped`),
+   * not for an accepted peer that left, nor a fan-out's: a PUB drops what
+   * it had for one as at its HWM.
    */
   remove(pipe: Pipe, countDropped = false): void {
     this.retire(pipe);
@@ -220,9 +221,8 @@ export class SocketCore implements RoutingHost, SessionHost {
       this.events.push({ type: "disconnected", endpoint: pipe.endpoint });
     }
     if (pipe.transient) {
-      // Ours (unbind), or an `immediate` connect's queue, counts as dropped,
-      // as a connect's does when it gives up.
-      this.remove(pipe, pipe.closedHere || !pipe.accepted);
+      const ours = !pipe.accepted && !this.routing.fansOut; // see remove()
+      this.remove(pipe, pipe.closedHere || ours);
     } else {
       this.routing.disconnected?.(pipe);
     }
@@ -254,14 +254,12 @@ export class SocketCore implements RoutingHost, SessionHost {
     } catch (error) {
       return Promise.reject(error);
     }
-    const timeout = options[UNTIMED] ? -1 : this.#settings.sendTimeout;
-    const waiting = this.#senders.wait(frames, { ...options, timeout });
-    if (!options[UNTIMED]) return waiting;
     // The proxy's, which nobody hears fail: counted dropped at close.
-    const settled = () => void this.heldSends--;
-    this.heldSends++;
-    waiting.then(settled, settled);
-    return waiting;
+    if (options[UNTIMED]) this.#untimed.add(frames);
+    return this.#senders.wait(frames, {
+      signal: options.signal,
+      timeout: options[UNTIMED] ? -1 : this.#settings.sendTimeout,
+    });
   }
 
   receive(options: CoreOptions): Promise<Message> {
@@ -395,15 +393,17 @@ export class SocketCore implements RoutingHost, SessionHost {
     return this.#closing.signal;
   }
 
-  /** Fails every waiting caller; returns how many received went unread. */
-  abandonCallers(): number {
+  /** Fails every waiting caller; says what went unread (one set aside)
+   * and what is dropped (a proxy's sends, which nobody hears fail). */
+  abandonCallers(): { unread: number; dropped: number } {
     this.#closing.abort(closedError());
     const unread = this.#peeked ? 1 : 0;
     this.#peeked = undefined;
     this.#notifyReadable();
     this.#receivers.rejectAll(closedError());
-    this.#senders.rejectAll(closedError());
-    return unread;
+    const abandoned = this.#senders.rejectAll(closedError());
+    const dropped = abandoned.filter((frames) => this.#untimed.has(frames));
+    return { unread, dropped: dropped.length };
   }
 
   #route(frames: Message): boolean {

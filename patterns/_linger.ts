@@ -57,8 +57,7 @@ export async function shutdown(
   linger: number,
 ): Promise<CloseSummary> {
   core.closed = true;
-  let dropped = core.heldSends;
-  let unread = core.abandonCallers();
+  let { unread, dropped } = core.abandonCallers();
   // What is queued for an inproc peer is already its, as in libzmq's one
   // pipe: no linger drops it.
   for (const link of core.links.keys()) link.surrender?.();

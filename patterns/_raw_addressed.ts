@@ -112,7 +112,7 @@ export class RawAddressed implements Routing {
     const id = wanted && !this.has(wanted)
       ? wanted
       : this.#ids.next((id) => this.has(id));
-    nameRoute(this.#peers, pipe, id);
+    nameRoute(this.#peers, pipe, id, id !== wanted);
   }
 
   ready(pipe: Pipe): boolean {

@@ -58,15 +58,16 @@ const _NO_BLOCK = new Uint8Array(0);
  * Gives a peer a routing id, in `peers` by its bytes. The key is kept on the
  * pipe with the id: a routing id handed out in a message can have its
  * buffer transferred away (emptied), and the table must still find it.
+ * The id handed out is bytes of its own (a copy, unless `generated` here),
+ * apart from the peer's announced or `connect` id: the app may write in it.
  */
 export function nameRoute(
   peers: Map<string, Pipe>,
   pipe: Pipe,
   id: Uint8Array,
+  generated = false,
 ): void {
-  // Its own bytes: the id a `connect` was given is kept apart from the one
-  // handed out in messages, which the app may write into.
-  pipe.routingId = id === pipe.assignedRoutingId ? id.slice() : id;
+  pipe.routingId = generated ? id : id.slice();
   pipe.routingKey = bytesKey(id);
   peers.set(pipe.routingKey, pipe);
 }

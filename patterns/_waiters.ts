@@ -110,9 +110,11 @@ export class Waiters<T, D = undefined> {
     this.#queue.shift()?.reject(error);
   }
 
-  /** Rejects every waiter. */
-  rejectAll(error: unknown): void {
-    for (const waiter of this.#queue.clear()) waiter.reject(error);
+  /** Rejects every waiter; returns what each waited with. */
+  rejectAll(error: unknown): D[] {
+    const waiters = this.#queue.clear();
+    for (const waiter of waiters) waiter.reject(error);
+    return waiters.map((waiter) => waiter.data);
   }
 
   #remove(waiter: _Waiter<T, D>): void {

@@ -38,6 +38,7 @@ import {
   freePort,
   freeUdpPort,
   runPython,
+  sendUntilReceived,
   timeout,
   until,
 } from "./_helpers.ts";
@@ -117,6 +118,20 @@ Deno.test("immediate: messages go only to peers whose handshake is done", async 
       // At most a few MiB were in the kernel's buffers or read.
       const { dropped } = await push.close();
       assert(dropped > 50, `${dropped} dropped`);
+      // A fan-out's, as a PUB drops for a peer at its HWM, is not counted,
+      // whichever side connected.
+      const sub = new Subscriber({ receiveHighWaterMark: 1, linger: 0 });
+      sub.subscribe();
+      await sub.bind("tcp://127.0.0.1:0");
+      const pub = new Publisher({ immediate: true, linger: 0 });
+      pub.connect(sub.lastEndpoint!);
+      // Its subscription come: what is sent now is queued for it.
+      await sendUntilReceived(() => pub.send("warm"), sub.receive(timeout()));
+      for (let i = 0; i < 100; i++) await pub.send(big, timeout());
+      const gone = pub.events.wait("disconnected", timeout().signal);
+      await sub.close();
+      await gone;
+      assertEquals((await pub.close()).dropped, 0);
     },
   );
   await t.step(

@@ -35,6 +35,8 @@ Deno.test("a routing id received from a ROUTER may be written into: the next mes
   const [id] = await router.receive(timeout());
   id.fill(0x78);
   assertEquals(decode((await router.receive(timeout()))[0]), "alice");
+  // What the peer announced is kept apart from what messages hand out.
+  assertEquals(decode(router.peer(text.encode("alice"))!.routingId!), "alice");
   await router.send(["alice", "still alice"]);
   assertEquals(decode((await dealer.receive(timeout()))[0]), "still alice");
 

@@ -30,6 +30,12 @@ export function ipv4Octets(text: string): number[] | undefined {
 export function interfaceAddress(name: string, endpoint: string): string {
   const octets = ipv4Octets(name);
   if (octets) return octets.join(".");
+  if (/^\d+(?:\.\d+){3}$/.test(name)) {
+    throw new ZmqError(
+      "EINVAL",
+      `the interface ${name} of ${endpoint}: an IPv4 address is four numbers of 0 to 255, without leading zeros (libzmq would read 010 as 8)`,
+    );
+  }
   let found: string | undefined;
   try {
     found = _interfaces()?.find((each) =>

@@ -83,9 +83,34 @@ Deno.test("proxy: a message it took and could not pass on when stopped is counte
   for (const n of [1, 2, 3, 4, 5]) await source.send(`m${n}`);
   const stop = new AbortController();
   const running = proxy(frontend, backend, { signal: stop.signal });
-  await until(() => coreOf(backend).heldSends === 1, "one message taken");
+  await until(() => coreOf(backend).sendPending, "one message taken");
   stop.abort();
   await running;
   assertEquals(await backend.close(), { dropped: 1, unread: 0 });
   assertEquals(await frontend.close(), { dropped: 0, unread: 4 });
+});
+
+Deno.test("proxy: a held send that goes as its output closes (room made in the same turn) is delivered, not counted dropped", async () => {
+  await using context = new Context();
+  const frontend = new Pull({ context });
+  await frontend.bind("inproc://front");
+  const backend = new Push({ context, sendHighWaterMark: 1 });
+  await backend.bind("inproc://back");
+  const sink = new Pull({ context, receiveHighWaterMark: 1 });
+  sink.connect("inproc://back");
+  const source = new Push({ context });
+  source.connect("inproc://front");
+  for (const n of [1, 2, 3, 4, 5]) await source.send(`m${n}`);
+  const stop = new AbortController();
+  const running = proxy(frontend, backend, { signal: stop.signal });
+  await until(() => coreOf(backend).sendPending, "the output full");
+  stop.abort();
+  await running;
+  backend.sendHighWaterMark = 100; // the held send goes now
+  const { dropped } = await backend.close();
+  assertEquals(dropped, 0);
+  const got: string[] = [];
+  while (sink.readable) got.push(decode((await sink.receive())[0]));
+  assertEquals(got, ["m1", "m2", "m3"]);
+  await frontend.close();
 });
