@@ -52,11 +52,9 @@ const YIELD_EVERY = 256;
 
 const _cores = new WeakMap<object, SocketCore>();
 
-/**
- * Marks the options of a send or receive that waits whatever the socket's
- * `sendTimeout` or `receiveTimeout`: the proxy's, as libzmq's proxy polls
- * and never meets them. Not a public option.
- */
+/** Marks the options of a send or receive that waits whatever the
+ * socket's `sendTimeout` or `receiveTimeout`: the proxy's, as libzmq's
+ * polls and never meets them. Not a public option. */
 export const UNTIMED: unique symbol = Symbol("untimed");
 
 /** Options of a send or receive that may be {@linkcode UNTIMED}. */
@@ -396,12 +394,13 @@ export class SocketCore implements RoutingHost, SessionHost {
   /** Fails every waiting caller; says what went unread (one set aside)
    * and what is dropped (a proxy's sends, which nobody hears fail). */
   abandonCallers(): { unread: number; dropped: number } {
+    // Before the closing signal, which withdraws a proxy's send uncounted.
+    const abandoned = this.#senders.rejectAll(closedError());
     this.#closing.abort(closedError());
     const unread = this.#peeked ? 1 : 0;
     this.#peeked = undefined;
     this.#notifyReadable();
     this.#receivers.rejectAll(closedError());
-    const abandoned = this.#senders.rejectAll(closedError());
     const dropped = abandoned.filter((frames) => this.#untimed.has(frames));
     return { unread, dropped: dropped.length };
   }

@@ -198,7 +198,7 @@ export class SocketSession implements Session {
       type: "handshake-succeeded",
       endpoint: pipe.endpoint,
       peer,
-      routingId: pipe.routingId,
+      routingId: pipe.routingId?.slice(), // the app's to write into
     });
     host.progress();
     this.#link.wake();

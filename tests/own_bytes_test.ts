@@ -28,6 +28,7 @@ Deno.test("a routing id received from a ROUTER may be written into: the next mes
   await using context = new Context();
   const router = new Router({ context, routerMandatory: true });
   await router.bind("inproc://ids");
+  const shaken = router.events.wait("handshake-succeeded", timeout().signal);
   const dealer = new Dealer({ context, routingId: "alice" });
   dealer.connect("inproc://ids");
   await dealer.send("one");
@@ -35,8 +36,10 @@ Deno.test("a routing id received from a ROUTER may be written into: the next mes
   const [id] = await router.receive(timeout());
   id.fill(0x78);
   assertEquals(decode((await router.receive(timeout()))[0]), "alice");
-  // What the peer announced is kept apart from what messages hand out.
+  // What the peer announced, and its event, are apart from what messages
+  // hand out.
   assertEquals(decode(router.peer(text.encode("alice"))!.routingId!), "alice");
+  assertEquals(decode((await shaken).routingId!), "alice");
   await router.send(["alice", "still alice"]);
   assertEquals(decode((await dealer.receive(timeout()))[0]), "still alice");
 

@@ -88,6 +88,19 @@ Deno.test("proxy: a message it took and could not pass on when stopped is counte
   await running;
   assertEquals(await backend.close(), { dropped: 1, unread: 0 });
   assertEquals(await frontend.close(), { dropped: 0, unread: 4 });
+
+  // Its output closed while it runs: the message it held is counted too.
+  const output = new Push({ context, linger: 0 });
+  await output.bind("inproc://back2");
+  const input = new Pull({ context });
+  await input.bind("inproc://front2");
+  const feeder = new Push({ context });
+  feeder.connect("inproc://front2");
+  await feeder.send("held");
+  const running2 = proxy(input, output);
+  await until(() => coreOf(output).sendPending, "the message taken");
+  assertEquals(await output.close(), { dropped: 1, unread: 0 });
+  await running2;
 });
 
 Deno.test("proxy: a held send that goes as its output closes (room made in the same turn) is delivered, not counted dropped", async () => {
