@@ -364,13 +364,17 @@ export class Handshake {
   #applyStep(step: MechanismStep, events: ConnectionEvent[]): boolean {
     // Checked before a READY or a verdict answers a peer we refuse.
     const metadata = step.peerMetadata;
-    const socketType = metadata?.getString("Socket-Type") ?? "";
-    if (metadata && !socketTypesMatch(this.#socketType, socketType)) {
+    // A peer that names none is taken, as libzmq's (RFC 37: it SHOULD).
+    const socketType = metadata?.getString("Socket-Type");
+    if (
+      socketType !== undefined &&
+      !socketTypesMatch(this.#socketType, socketType)
+    ) {
       this.#output.writeFrame(encodeError("Invalid socket type"), FLAG_COMMAND);
       throw new ProtocolError(
         "incompatible",
         `a ${this.#socketType} socket cannot talk to a ${
-          socketType || "peer with no Socket-Type"
+          socketType || "peer with an empty Socket-Type"
         }`,
       );
     }
@@ -391,7 +395,7 @@ export class Handshake {
     events.push({
       type: "ready",
       peer: {
-        socketType,
+        socketType: socketType ?? "",
         routingId: identity?.length ? identity : undefined,
         minor: this.#peerMinor,
         metadata,

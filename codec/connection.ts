@@ -11,7 +11,6 @@ import {
   encodePing,
   encodePong,
   parseCommand,
-  parseError,
 } from "./command.ts";
 import type { ConnectionEvent } from "./connection_event.ts";
 import type { ConnectionOptions } from "./connection_options.ts";
@@ -430,14 +429,10 @@ export class Connection {
         return;
       case "PONG":
         return;
-      case "ERROR":
-        throw new ProtocolError(
-          "peer",
-          `the peer closed with ERROR: ${parseError(command.data)}`,
-        );
     }
-    // Any other command is ignored, as libzmq's session ignores it: a peer
-    // speaking a later ZMTP is not cut off for what it adds.
+    // Any other command (ERROR too, which RFC 37 has only in the handshake)
+    // is ignored, as libzmq's session ignores it: a peer speaking a later
+    // ZMTP is not cut off for what it adds.
     const subscription = this.#subscriptions.event(command);
     if (subscription) events.push(subscription);
   }

@@ -113,8 +113,13 @@ export function parseGreeting(bytes: Uint8Array): Greeting {
   checkGreetingPrefix(bytes);
   let end = 12;
   while (end < 32 && bytes[end] !== 0) end++;
+  // The name is the whole field, padded with zeros: one with bytes after
+  // its padding matches none (RFC 23/37: exactly; libzmq compares all 20).
+  const padded = bytes.subarray(end, 32).every((byte) => byte === 0);
   let mechanism = "";
-  for (let i = 12; i < end; i++) mechanism += String.fromCharCode(bytes[i]);
+  for (let i = 12; i < (padded ? end : 32); i++) {
+    mechanism += String.fromCharCode(bytes[i]);
+  }
   return {
     major: bytes[10],
     minor: bytes[10] > 3 ? 1 : Math.min(bytes[11], 1),

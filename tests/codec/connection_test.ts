@@ -674,6 +674,39 @@ Deno.test("connection: mechanism mismatch, message before READY; an unknown comm
   ]);
 });
 
+Deno.test("connection: as libzmq's engine: a mechanism name with bytes after its padding matches none, a READY without Socket-Type is taken (an empty one is not), an ERROR after the handshake is ignored", () => {
+  const greeting = codec.encodeGreeting({ mechanism: "NULL", asServer: false });
+  greeting.set(ascii("XY"), 17); // "NULL\0XY\0…"
+  const [mismatch] = new codec.Connection({ socketType: "PAIR" }).receive(
+    greeting,
+  );
+  assert(mismatch.type === "error" && mismatch.error.kind === "mechanism");
+
+  const plain = codec.encodeGreeting({ mechanism: "NULL", asServer: false });
+  const ready = (properties: [string, string][]) =>
+    codec.encodeFrame(
+      codec.encodeReady(new codec.Metadata(properties)),
+      codec.FLAG_COMMAND,
+    );
+  const unnamed = new codec.Connection({ socketType: "PAIR" });
+  unnamed.receive(plain);
+  const [taken] = unnamed.receive(ready([["X-Note", "no type"]]));
+  assertEquals(expectEvent(taken, "ready").peer.socketType, "");
+  const empty = new codec.Connection({ socketType: "PAIR" });
+  empty.receive(plain);
+  const [refused] = empty.receive(ready([["Socket-Type", ""]]));
+  assertEquals(expectEvent(refused, "error").error.kind, "incompatible");
+
+  const error = codec.encodeFrame(
+    codec.encodeError("500"),
+    codec.FLAG_COMMAND,
+  );
+  assertEquals(unnamed.receive(error), []);
+  assertEquals(unnamed.receive(codec.encodeFrame(text.encode("m"), 0)), [
+    { type: "message", frames: [text.encode("m")] },
+  ]);
+});
+
 /**
  * A mechanism with NULL's handshake that seals a frame by putting its flags
  * before it, until `refuses` says no more (as CURVE does once its nonces are
