@@ -402,9 +402,38 @@ async function _buildNative(out: string): Promise<boolean> {
 }
 
 function _parseArgs(list: string[]): Record<string, string | undefined> {
+  // The flags the header comment describes: any other is a mistake.
+  const known = [
+    "rounds",
+    "mixed",
+    "only",
+    "sizes",
+    "transports",
+    "without",
+    "cpus",
+    "profile",
+    "peers",
+    "subs",
+    "idle",
+    "rate",
+  ];
   const parsed: Record<string, string | undefined> = {};
   for (let i = 0; i < list.length; i++) {
     const name = list[i].replace(/^--/, "");
+    if (name === "help" || name === "h") {
+      // The usage is the header comment's, whose lines start with " * ".
+      const source = Deno.readTextFileSync(new URL(import.meta.url));
+      const header = source.slice(0, source.indexOf("*/"));
+      console.log(header.replace(/^\/\*\*\n/, "").replace(/^ \* ?/gm, ""));
+      Deno.exit(0);
+    }
+    // A mistyped flag (--round 1) would start the whole run, minutes long.
+    if (!list[i].startsWith("--") || !known.includes(name)) {
+      console.error(
+        `bench: unknown argument "${list[i]}"; deno task bench --help`,
+      );
+      Deno.exit(2);
+    }
     const value = list[i + 1]?.startsWith("--") === false ? list[++i] : "";
     parsed[name] = value;
   }

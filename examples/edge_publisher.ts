@@ -1,7 +1,10 @@
 /**
  * An edge publisher, as on Deno Deploy: no listening, no files, only an
  * outbound TCP connection. PUB connects out to a SUB that binds elsewhere
- * and publishes a few ticks.
+ * and publishes a few ticks, 100 ms apart. As any PUB, it drops what it
+ * sends before the SUB's subscription reaches it: the handshake comes
+ * first, so the first tick may be lost (libzmq's PUB does the same; an
+ * XPublisher that waits for the subscription loses none).
  *
  *     deno run --allow-net=127.0.0.1 examples/edge_publisher.ts tcp://127.0.0.1:5563
  *

@@ -1,13 +1,14 @@
 /**
  * Handling Ctrl-C cleanly (the guide's interrupt.c): a REP server on
- * tcp://*:5555 whose blocking receive ends when Ctrl-C is pressed; it says
- * so, and `await using` closes the socket before the process exits.
+ * tcp://*:5555 that says "W: recv" for each request (and, as the C one,
+ * sends nothing back) until Ctrl-C or SIGTERM ends its blocking receive; it
+ * says so, and `await using` closes the socket before the process exits.
  *
  *     deno run --allow-net examples/interrupt.ts [endpoint]
  *
  * @module
  */
-import { Reply } from "@zmtp/zmq";
+import { poll, Reply } from "@zmtp/zmq";
 import { catchInterrupt } from "./_interrupt.ts";
 
 /** Options for running the server inside a test. */
@@ -22,7 +23,7 @@ export interface InterruptOptions {
   print?: (line: string) => void;
 }
 
-/** Answers requests until the signal aborts. */
+/** Takes requests until the signal aborts. */
 export async function interruptibleServer(
   options: InterruptOptions,
 ): Promise<void> {
@@ -30,11 +31,15 @@ export async function interruptibleServer(
   await using socket = new Reply();
   await socket.bind(options.endpoint ?? "tcp://*:5555");
   options.onBound?.(socket.lastEndpoint!);
-  // Blocking read will block until interrupted
-  for await (const _request of socket.messages({ signal: options.signal })) {
-    await socket.send("World");
+  // Blocking read will block until interrupted: as the C one's zmq_poll,
+  // the REP reads no more while it owes a reply.
+  for await (const _request of poll({ socket }, { signal: options.signal })) {
+    print("W: recv");
+    // Now send message back.
+    // ...
   }
   print("W: interrupt received, killing server...");
+  print("W: cleaning up");
 }
 
 if (import.meta.main) {

@@ -5,7 +5,7 @@
  * to the weather server (tcp://localhost:5556, zip code 10001). See
  * mspoller.ts for the right way. Ctrl-C stops it.
  *
- *     deno run --allow-net examples/msreader.ts
+ *     deno run --allow-net examples/msreader.ts [ventilator] [weather]
  *
  * @module
  */
@@ -41,9 +41,14 @@ export async function multipleSocketReader(
   // We prioritize traffic from the task ventilator
   while (!options.signal?.aborted) {
     // `readable` is the DONTWAIT of the C original: nothing waits.
-    while (receiver.readable) options.onTask?.(await receiver.receive());
+    // Each message is read, whoever is told of it.
+    while (receiver.readable) {
+      const task = await receiver.receive();
+      options.onTask?.(task);
+    }
     while (subscriber.readable) {
-      options.onUpdate?.(await subscriber.receive());
+      const update = await subscriber.receive();
+      options.onUpdate?.(update);
     }
     // No activity, so sleep for 1 msec
     await new Promise((resolve) => setTimeout(resolve, 1));
@@ -52,5 +57,9 @@ export async function multipleSocketReader(
 
 if (import.meta.main) {
   using interrupt = catchInterrupt();
-  await multipleSocketReader({ signal: interrupt.signal });
+  await multipleSocketReader({
+    ventilator: Deno.args[0],
+    weather: Deno.args[1],
+    signal: interrupt.signal,
+  });
 }

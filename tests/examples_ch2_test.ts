@@ -18,7 +18,9 @@ import { identityCheck } from "../examples/identity.ts";
 import { routerToDealer } from "../examples/rtdealer.ts";
 import { routerToRequest } from "../examples/rtreq.ts";
 import { deadline } from "@std/async/deadline";
-import { decode, sendUntilReceived } from "./_helpers.ts";
+import { decode, sendUntilReceived, until } from "./_helpers.ts";
+import { Publisher, Push } from "../mod.ts";
+import { coreOf } from "../patterns/_core.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
 
 Deno.test("msreader.ts and mspoller.ts read a libzmq ventilator and weather server", async (t) => {
@@ -355,7 +357,7 @@ for (
   });
 }
 
-Deno.test("interrupt.ts: Ctrl-C ends the blocking receive and closes cleanly", async () => {
+Deno.test("interrupt.ts: as interrupt.c, it says W: recv for a request, and Ctrl-C or SIGTERM ends the blocking receive and closes cleanly", async () => {
   await using peer = new LibzmqPeer();
   const child = new Deno.Command(Deno.execPath(), {
     args: [
@@ -380,16 +382,76 @@ Deno.test("interrupt.ts: Ctrl-C ends the blocking receive and closes cleanly", a
   const client = await peer.open("Request");
   await client.connect(endpoint);
   await client.send(["Hello"]);
-  assertEquals((await client.receive()).map(decode), ["World"]);
-  child.kill("SIGINT");
-  const [status, stdout] = await Promise.all([
+  // As the C one, it says it took the request and sends nothing back.
+  const stdout = child.stdout.getReader();
+  let printed = "";
+  while (!printed.includes("W: recv\n")) {
+    const { value, done } = await stdout.read();
+    if (done) throw new Error(`stdout ended: ${printed}`);
+    printed += new TextDecoder().decode(value);
+  }
+  child.kill("SIGTERM"); // as Ctrl-C: the guide's s_catch_signals takes both
+  const [status] = await Promise.all([
     child.status,
-    new Response(child.stdout).text(),
+    (async () => {
+      for (let read; !(read = await stdout.read()).done;) {
+        printed += new TextDecoder().decode(read.value);
+      }
+    })(),
     (async () => {
       while (!(await stderr.read()).done);
     })(),
   ]);
-  assertEquals(stdout, "W: interrupt received, killing server...\n");
+  assertEquals(
+    printed,
+    "W: recv\nW: interrupt received, killing server...\nW: cleaning up\n",
+  );
   assertEquals(status.code, 0);
   await client.close();
+});
+
+Deno.test("msreader.ts run as a program reads each message and stops at SIGTERM (it spun without reading when nobody was told of them)", async () => {
+  const ventilator = new Push();
+  await ventilator.bind("tcp://127.0.0.1:0");
+  const weather = new Publisher();
+  await weather.bind("tcp://127.0.0.1:0");
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--no-prompt",
+      "--allow-net=127.0.0.1",
+      "examples/msreader.ts",
+      ventilator.lastEndpoint!,
+      weather.lastEndpoint!,
+    ],
+    cwd: new URL("..", import.meta.url).pathname,
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  try {
+    await ventilator.send("task", { signal: AbortSignal.timeout(10_000) });
+    // Written to the reader, which then spun on it without reading.
+    const core = coreOf(ventilator);
+    await until(
+      () =>
+        core.links.size > 0 &&
+        [...core.pipes].every((pipe) => pipe.outbound.length === 0),
+      "the task sent",
+    );
+    // Not a wait for an event: a window in which the reader gets the task
+    // (a broken one then spins for good and never hears the SIGTERM).
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    child.kill("SIGTERM");
+    const status = await deadline(child.status, 10_000);
+    assertEquals(status.code, 0);
+  } finally {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Gone already.
+    }
+    await child.status;
+    await ventilator.close();
+    await weather.close();
+  }
 });
