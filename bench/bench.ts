@@ -420,7 +420,7 @@ function _parseArgs(list: string[]): Record<string, string | undefined> {
   const parsed: Record<string, string | undefined> = {};
   for (let i = 0; i < list.length; i++) {
     const name = list[i].replace(/^--/, "");
-    if (name === "help" || name === "h") {
+    if (list[i] === "--help" || list[i] === "-h") {
       // The usage is the header comment's, whose lines start with " * ".
       const source = Deno.readTextFileSync(new URL(import.meta.url));
       const header = source.slice(0, source.indexOf("*/"));

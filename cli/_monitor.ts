@@ -103,7 +103,7 @@ export function describeEvent(event: SocketEvent): string {
     case "handshake-succeeded": {
       const peer = event.peer;
       const details = [
-        peer ? `peer ${peer.socketType}` : "",
+        peer?.socketType ? `peer ${peer.socketType}` : "",
         peer?.userId ? `user ${peer.userId}` : "",
         event.routingId ? `routing id ${toHex(event.routingId)}` : "",
       ].filter((part) => part !== "");

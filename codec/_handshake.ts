@@ -221,11 +221,13 @@ export class Handshake {
     if (this.#greetingLength < GREETING_SIZE) return undefined;
     const greeting = parseGreeting(this.#greeting);
     if (greeting.mechanism !== this.mechanism.name) {
+      // A name with bytes after its padding shows them escaped.
+      const theirs = /[^\x20-\x7e]/.test(greeting.mechanism)
+        ? JSON.stringify(greeting.mechanism)
+        : greeting.mechanism || "(empty)";
       throw new ProtocolError(
         "mechanism",
-        `the peer uses the ${
-          greeting.mechanism || "(empty)"
-        } mechanism, we use ${this.mechanism.name}`,
+        `the peer uses the ${theirs} mechanism, we use ${this.mechanism.name}`,
       );
     }
     this.#peerMinor = greeting.minor;

@@ -11,7 +11,7 @@ import type { Metadata } from "./metadata.ts";
 
 /** What the connection learnt about its peer in the handshake. */
 export interface PeerInfo {
-  /** The peer's Socket-Type. */
+  /** The peer's Socket-Type; `""` when it named none (as libzmq, taken). */
   socketType: string;
   /** The peer's Identity property, if it sent a non-empty one. */
   routingId?: Uint8Array;

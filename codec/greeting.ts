@@ -20,7 +20,8 @@ export interface Greeting {
   major: number;
   /** ZMTP minor version: 0 or 1 (a newer minor is spoken as 3.1). */
   minor: number;
-  /** The security mechanism, without its NUL padding. */
+  /** The security mechanism, without its NUL padding (the whole field
+   * when bytes follow the padding: a name no mechanism has). */
   mechanism: string;
   /** Whether the peer takes the server role of the mechanism (PLAIN, CURVE). */
   asServer: boolean;

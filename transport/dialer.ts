@@ -131,9 +131,9 @@ export class Dialer {
  * Whether a `connect` whose link ended with an error of this kind is given
  * up: the peer was refused, one way or the other (libzmq's protocol_error,
  * on which its session_base_t::engine_error ends the endpoint). A timeout
- * (the handshake's, the heartbeats'), the peer's own goodbye (an ERROR
- * after the handshake, a WebSocket close, a 503) or a limit of ours
- * reconnects, as a connection that drops does.
+ * (the handshake's, the heartbeats'), the peer's own goodbye (a WebSocket
+ * close, a 503) or a limit of ours reconnects, as a connection that drops
+ * does.
  *
  * @example
  * ```ts
