@@ -27,11 +27,14 @@ export class SubscriptionCodec {
   #acceptsJoins: boolean;
   /** The ZMTP minor version the peer speaks: a 3.0 peer takes messages. */
   peerMinor = 1;
+  /** The largest SUBSCRIBE or CANCEL frame taken (maxMessageSize; -1: any). */
+  #maxFrame: number;
 
-  constructor(socketType: SocketType) {
+  constructor(socketType: SocketType, maxMessageSize = -1) {
     this.asMessages = socketType === "PUB" || socketType === "XPUB";
     this.joins = socketType === "DISH";
     this.#acceptsJoins = socketType === "RADIO";
+    this.#maxFrame = maxMessageSize;
   }
 
   /** The frame body and flags that subscribe (or cancel) to a peer. */
@@ -84,6 +87,18 @@ export class SubscriptionCodec {
       case "SUBSCRIBE":
       case "CANCEL":
         if (!this.asMessages) return null;
+        // Held to maxMessageSize, as libzmq holds every frame (commands
+        // have room above it only for the handshake's): a peer's topics
+        // cost memory as they are kept.
+        if (
+          this.#maxFrame >= 0 &&
+          1 + command.name.length + command.data.length > this.#maxFrame
+        ) {
+          throw new ProtocolError(
+            "protocol",
+            `the peer sent a ${command.name} of ${command.data.length} bytes, over the maxMessageSize of ${this.#maxFrame}`,
+          );
+        }
         break;
       case "JOIN":
       case "LEAVE":

@@ -104,7 +104,10 @@ export class Connection {
       now: this.#now,
       writtenLater: options.reuseOutput,
     });
-    this.#subscriptions = new SubscriptionCodec(options.socketType);
+    this.#subscriptions = new SubscriptionCodec(
+      options.socketType,
+      maxMessageSize,
+    );
     this.#subscriptionsAsMessages = this.#subscriptions.asMessages;
     this.#checkMessage = this.#subscriptions.joins
       ? checkGroupMessage

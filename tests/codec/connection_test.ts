@@ -924,3 +924,15 @@ Deno.test("connection: a NULL peer's ERROR with a ZAP status is an auth failure,
   });
   assertEquals(kinds, ["auth", "auth", "auth", "peer"]);
 });
+
+Deno.test("connection: a SUBSCRIBE over maxMessageSize ends the connection, as libzmq holds every frame to it (a peer's topics are kept: memory)", () => {
+  const pub = new codec.Connection({ socketType: "PUB", maxMessageSize: 100 });
+  const sub = new codec.Connection({ socketType: "SUB" });
+  handshake(pub, sub);
+  sub.sendSubscribe(new Uint8Array(80));
+  assertEquals(pump(sub, pub).map((event) => event.type), ["subscribe"]);
+  sub.sendSubscribe(new Uint8Array(200));
+  const [ended] = pump(sub, pub);
+  assertEquals(expectEvent(ended, "error").error.kind, "protocol");
+  assertEquals(pub.state, "failed");
+});
