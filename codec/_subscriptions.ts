@@ -90,13 +90,11 @@ export class SubscriptionCodec {
         // Held to maxMessageSize, as libzmq holds every frame (commands
         // have room above it only for the handshake's): a peer's topics
         // cost memory as they are kept.
-        if (
-          this.#maxFrame >= 0 &&
-          1 + command.name.length + command.data.length > this.#maxFrame
-        ) {
+        const frame = 1 + command.name.length + command.data.length;
+        if (this.#maxFrame >= 0 && frame > this.#maxFrame) {
           throw new ProtocolError(
             "protocol",
-            `the peer sent a ${command.name} of ${command.data.length} bytes, over the maxMessageSize of ${this.#maxFrame}`,
+            `the peer sent a ${command.name} frame of ${frame} bytes, over the maxMessageSize of ${this.#maxFrame}`,
           );
         }
         break;

@@ -929,9 +929,15 @@ Deno.test("connection: a SUBSCRIBE over maxMessageSize ends the connection, as l
   const pub = new codec.Connection({ socketType: "PUB", maxMessageSize: 100 });
   const sub = new codec.Connection({ socketType: "SUB" });
   handshake(pub, sub);
-  sub.sendSubscribe(new Uint8Array(80));
-  assertEquals(pump(sub, pub).map((event) => event.type), ["subscribe"]);
-  sub.sendSubscribe(new Uint8Array(200));
+  // The frame is 1 + "SUBSCRIBE" (or "CANCEL") + the topic: 90 bytes of
+  // topic make a SUBSCRIBE of 100.
+  sub.sendSubscribe(new Uint8Array(90));
+  sub.sendCancel(new Uint8Array(93));
+  assertEquals(pump(sub, pub).map((event) => event.type), [
+    "subscribe",
+    "cancel",
+  ]);
+  sub.sendSubscribe(new Uint8Array(91));
   const [ended] = pump(sub, pub);
   assertEquals(expectEvent(ended, "error").error.kind, "protocol");
   assertEquals(pub.state, "failed");
