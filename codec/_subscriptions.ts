@@ -85,7 +85,7 @@ export class SubscriptionCodec {
     const subscribe = command.name === "SUBSCRIBE" || command.name === "JOIN";
     switch (command.name) {
       case "SUBSCRIBE":
-      case "CANCEL":
+      case "CANCEL": {
         if (!this.asMessages) return null;
         // Held to maxMessageSize, as libzmq holds every frame (commands
         // have room above it only for the handshake's): a peer's topics
@@ -98,6 +98,7 @@ export class SubscriptionCodec {
           );
         }
         break;
+      }
       case "JOIN":
       case "LEAVE":
         if (!this.#acceptsJoins) return undefined;
