@@ -22,6 +22,21 @@ export function ipv4Octets(text: string): number[] | undefined {
 }
 
 /**
+ * Refuses four numbers that are no IPv4 address as we read one (a number
+ * over 255, a leading zero), rather than take them for a name.
+ *
+ * @throws {ZmqError} `EINVAL`, naming `what` (the interface, the host…).
+ */
+export function checkDottedQuad(text: string, what: string): void {
+  if (/^\d+(?:\.\d+){3}$/.test(text) && !ipv4Octets(text)) {
+    throw new ZmqError(
+      "EINVAL",
+      `${what}: an IPv4 address is four numbers of 0 to 255, without leading zeros (libzmq would read 010 as 8)`,
+    );
+  }
+}
+
+/**
  * The IPv4 address of an interface given by address (as written, in its
  * plain form) or by name.
  *
@@ -30,12 +45,7 @@ export function ipv4Octets(text: string): number[] | undefined {
 export function interfaceAddress(name: string, endpoint: string): string {
   const octets = ipv4Octets(name);
   if (octets) return octets.join(".");
-  if (/^\d+(?:\.\d+){3}$/.test(name)) {
-    throw new ZmqError(
-      "EINVAL",
-      `the interface ${name} of ${endpoint}: an IPv4 address is four numbers of 0 to 255, without leading zeros (libzmq would read 010 as 8)`,
-    );
-  }
+  checkDottedQuad(name, `the interface ${name} of ${endpoint}`);
   let found: string | undefined;
   try {
     found = _interfaces()?.find((each) =>

@@ -18,7 +18,7 @@ import { ZmqError } from "../codec/errors.ts";
 import { Metadata } from "../codec/metadata.ts";
 import type { SocketType } from "../codec/socket_type.ts";
 import { bindError } from "./_stream_listener.ts";
-import { interfaceAddress, ipv4Octets } from "./_interface_address.ts";
+import { checkDottedQuad, interfaceAddress } from "./_interface_address.ts";
 import { DatagramLink, type DatagramRole } from "./_datagram_link.ts";
 import {
   bindGroup,
@@ -75,12 +75,7 @@ export function parseUdpAddress(address: string): UdpAddress {
   }
   const host = match[1] ?? match[2];
   // A number over 255, or a leading zero, which libzmq reads as octal.
-  if (/^\d+(?:\.\d+){3}$/.test(host) && !ipv4Octets(host)) {
-    throw new ZmqError(
-      "EINVAL",
-      `"udp://${address}": an IPv4 address is four numbers of 0 to 255, without leading zeros (libzmq would read 010 as 8)`,
-    );
-  }
+  checkDottedQuad(host, `"udp://${address}"`);
   const multicast = isMulticast(host);
   if (iface !== undefined && (!multicast || !_isInterface(iface))) {
     throw new ZmqError(
