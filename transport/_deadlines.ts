@@ -9,6 +9,8 @@
  * @module
  */
 
+import { MinHeap } from "../codec/_min_heap.ts";
+
 /** What has a deadline: told when it passed. */
 export interface Due {
   /** The deadline passed; it may schedule another. */
@@ -28,7 +30,7 @@ interface _Entry {
  * has one deadline at most: scheduling it again replaces the last.
  */
 export class Deadlines {
-  #heap: _Entry[] = [];
+  #heap = new MinHeap<_Entry>((a, b) => a.at < b.at);
   /** Each due's live entry. */
   #entries = new Map<Due, _Entry>();
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -53,7 +55,7 @@ export class Deadlines {
 
   /** Entries in the heap, cancelled ones too: for tests. */
   get heapLength(): number {
-    return this.#heap.length;
+    return this.#heap.size;
   }
 
   /** Whether a runtime timer is pending. */
@@ -71,10 +73,12 @@ export class Deadlines {
       live: true,
     };
     this.#entries.set(due, entry);
-    this.#push(entry);
+    this.#heap.push(entry);
     // Cancelled entries are dropped once they outnumber the live ones, so
     // a connection that closed is not held until its deadline would have.
-    if (this.#heap.length > 2 * this.#entries.size + 64) this.#compact();
+    if (this.#heap.size > 2 * this.#entries.size + 64) {
+      this.#heap.retain((entry) => entry.live);
+    }
     if (entry.at < this.#timerAt) this.#arm(entry.at);
   }
 
@@ -85,7 +89,7 @@ export class Deadlines {
     entry.live = false;
     this.#entries.delete(due);
     if (this.#entries.size === 0) {
-      this.#heap = [];
+      this.#heap.clear();
       this.#disarm();
     }
   }
@@ -96,11 +100,10 @@ export class Deadlines {
     const now = this.#now();
     try {
       // Read anew each time: a due told may schedule or cancel, and the
-      // last cancel replaces the heap.
-      while (this.#heap.length > 0) {
-        const top = this.#heap[0];
+      // last cancel clears the heap.
+      for (let top; (top = this.#heap.peek()) !== undefined;) {
         if (top.live && top.at > now) break;
-        this.#pop();
+        this.#heap.pop();
         if (!top.live) continue;
         top.live = false;
         this.#entries.delete(top.due);
@@ -108,8 +111,9 @@ export class Deadlines {
       }
     } finally {
       // Even past a due that threw: the others' deadlines still hold.
-      if (this.#entries.size === 0) this.#heap = [];
-      else if (this.#heap[0].at < this.#timerAt) this.#arm(this.#heap[0].at);
+      const next = this.#heap.peek();
+      if (this.#entries.size === 0) this.#heap.clear();
+      else if (next && next.at < this.#timerAt) this.#arm(next.at);
     }
   };
 
@@ -129,47 +133,6 @@ export class Deadlines {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#timerAt = Infinity;
-  }
-
-  #compact(): void {
-    const live = this.#heap.filter((entry) => entry.live);
-    this.#heap = [];
-    for (const entry of live) this.#push(entry);
-  }
-
-  #push(entry: _Entry): void {
-    const heap = this.#heap;
-    let at = heap.length;
-    heap[at] = entry;
-    while (at > 0) {
-      const parent = (at - 1) >> 1;
-      if (heap[parent].at <= entry.at) break;
-      heap[at] = heap[parent];
-      heap[parent] = entry;
-      at = parent;
-    }
-  }
-
-  #pop(): _Entry {
-    const heap = this.#heap;
-    const top = heap[0];
-    const last = heap.pop()!;
-    if (heap.length === 0) return top;
-    heap[0] = last;
-    let at = 0;
-    for (;;) {
-      const left = 2 * at + 1;
-      if (left >= heap.length) break;
-      const right = left + 1;
-      const child = right < heap.length && heap[right].at < heap[left].at
-        ? right
-        : left;
-      if (heap[child].at >= last.at) break;
-      heap[at] = heap[child];
-      heap[child] = last;
-      at = child;
-    }
-    return top;
   }
 }
 
