@@ -48,7 +48,8 @@ export interface CloseSummary {
    * peer took them: those still in the socket's queues. What a connection
    * had already taken to write (a stream's last batch: about 128 KiB of
    * messages, or one larger message; an `epgm` publisher's rate-paced
-   * window, up to 64 KiB) is not counted.
+   * window, up to 64 KiB) is not counted. Counted too: messages that were
+   * crossing to an `inproc://` peer in another isolate when it closed.
    */
   dropped: number;
   /** Messages received and never read. */

@@ -93,6 +93,9 @@ export class PortLink implements Link, MessageWriter {
   #early: PortSignal[] = [];
   /** Messages sent but not yet credited back. */
   #inFlight = 0;
+  /** Messages given to batches, and those the peer's batches brought. */
+  #sent = 0;
+  #got = 0;
   #inFlightBytes = 0;
   #batchesInFlight = 0;
   /** What came and our session has not taken yet, and the credit owed. */
@@ -205,10 +208,13 @@ export class PortLink implements Link, MessageWriter {
     switch (signal.t) {
       case "h":
         return this.#hello(signal);
-      case "m":
-        this.#inbox.addBatch(unpackMessages(signal.b, signal.x), signal.n);
+      case "m": {
+        const messages = unpackMessages(signal.b, signal.x);
+        this.#got += messages.length;
+        this.#inbox.addBatch(messages, signal.n);
         if (!this.#paused) this.#handOver();
         return;
+      }
       case "c":
         this.#inFlight -= signal.n;
         this.#inFlightBytes -= signal.bytes;
@@ -226,8 +232,11 @@ export class PortLink implements Link, MessageWriter {
         return;
       case "x": {
         if (signal.error === undefined) {
-          // What the peer sent before it closed is the socket's to read.
-          return this.#peerLeft({ closedByPeer: true });
+          // What the peer sent before it closed is the socket's to read;
+          // what we sent and its batches had not brought is lost.
+          const lost = this.#sent - (signal.got ?? this.#sent);
+          const end = lost > 0 ? { closedByPeer: true, lost } : undefined;
+          return this.#peerLeft(end ?? { closedByPeer: true });
         }
         // The peer refused us in its handshake: ours fails, as it does
         // when we refuse.
@@ -305,6 +314,7 @@ export class PortLink implements Link, MessageWriter {
   sendMessage(frames: readonly Uint8Array[]): void {
     this.#batch.add(frames);
     this.#inFlight++;
+    this.#sent++;
   }
 
   /** Posts a subscription, after the messages sent before it. */
@@ -403,7 +413,8 @@ export class PortLink implements Link, MessageWriter {
         // Not to be posted (a frame detached meanwhile): the goodbye still is.
       }
       try {
-        this.#port.postMessage({ t: "x", error: end.error?.message });
+        const error = end.error?.message;
+        this.#port.postMessage({ t: "x", error, got: this.#got });
       } catch {
         // The other side is gone.
       }

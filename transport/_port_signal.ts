@@ -24,8 +24,11 @@ export type PortSignal =
   | { t: "c"; n: number; bytes: number; k: number }
   /** A subscription (`s`) or its cancellation (`u`). */
   | { t: "s" | "u"; topic: Uint8Array }
-  /** The other side closed; `error` if it refused us. */
-  | { t: "x"; error?: string };
+  /**
+   * The other side closed; `error` if it refused us. `got`: the messages
+   * its batches brought it, which its socket counts (read or unread).
+   */
+  | { t: "x"; error?: string; got?: number };
 
 /** What the link needs of a port: `MessagePort` in Deno and browsers. */
 export interface SignalPort {

@@ -77,6 +77,11 @@ export interface LinkEnd {
   error?: ProtocolError;
   /** Whether the peer ended the link (rather than we, or an error). */
   closedByPeer?: boolean;
+  /**
+   * Messages sent that the peer's socket never got: it closed while they
+   * crossed to it (inproc between isolates). Close counts them dropped.
+   */
+  lost?: number;
 }
 
 /**

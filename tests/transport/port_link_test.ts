@@ -419,3 +419,31 @@ Deno.test("port link: a peer that refuses us in its handshake fails ours, with t
   ]);
   channel.port2.close();
 });
+
+Deno.test("port link: what the peer closed before its batches brought it ends our link as lost, for close to count dropped; what they brought is the peer's to count", async () => {
+  const link = await linked();
+  const send = (count: number) => {
+    for (let i = 0; i < count; i++) {
+      link.sending.outgoing.push([new TextEncoder().encode(`m${i}`)]);
+    }
+    link.upstream.wake();
+    return link.upstream.whenFlushed();
+  };
+  try {
+    // Two taken, three held in the link for a full socket: the peer's.
+    await send(2);
+    await link.receiving.until(
+      () => link.receiving.of("message").length === 2,
+      "two messages",
+    );
+    link.receiving.acceptMessages = false;
+    await send(4);
+    await until(() => link.downstream.unread === 3, "three held");
+    // Posted, and the peer closes before the batch can come: lost.
+    await send(5);
+    link.downstream.close();
+    assertEquals(await link.upstream.done, { closedByPeer: true, lost: 5 });
+  } finally {
+    await link.close();
+  }
+});

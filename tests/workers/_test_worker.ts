@@ -11,6 +11,7 @@ export interface WorkerReply {
   op: string;
   message?: Uint8Array[];
   count?: number;
+  unread?: number;
   detached?: boolean[];
 }
 
@@ -72,6 +73,11 @@ export class TestWorker {
         10_000,
       );
     }
+  }
+
+  /** How many replies of `op` have come and are not yet taken. */
+  waiting(op: string): number {
+    return this.#replies.filter((reply) => reply.op === op).length;
   }
 
   terminate(): void {

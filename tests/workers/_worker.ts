@@ -23,8 +23,9 @@
  * the register of names (the hub) lives in this Worker, and answers
  * `{ op: "hosted", shared }`.
  *
- * `{ op: "stop" }` closes its context and answers `{ op: "closed", count }`,
- * with how many messages its sockets dropped. It
+ * `{ op: "stop" }` closes its context and answers
+ * `{ op: "closed", count, unread }`, with how many messages its sockets
+ * dropped and left unread. It
  * says `{ op: "loaded" }` first: Deno 2.9.6 loses what is posted to a
  * Worker before its module has run.
  */
@@ -145,7 +146,11 @@ self.onmessage = async (event) => {
     self.postMessage({ op: "checked", detached });
   } else {
     const summary = await context?.close();
-    self.postMessage({ op: "closed", count: summary?.dropped });
+    self.postMessage({
+      op: "closed",
+      count: summary?.dropped,
+      unread: summary?.unread,
+    });
   }
 };
 self.postMessage({ op: "loaded" });

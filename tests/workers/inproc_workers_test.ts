@@ -278,6 +278,46 @@ Deno.test("inproc across a Worker: a Worker whose context closes ends our pipe a
   }
 });
 
+Deno.test("inproc across a Worker: a Worker that closes in the middle of a stream: every message sent was read there, left unread there, or is dropped here", async () => {
+  const context = new Context();
+  const worker = new TestWorker();
+  const push = new Push({ context, linger: 0 });
+  try {
+    await worker.start(context, "pull", "inproc://midstream", true);
+    push.connect("inproc://midstream");
+    const disconnected = push.events.wait(
+      "disconnected",
+      AbortSignal.timeout(10_000),
+    );
+    let sent = 0;
+    let stopping = false;
+    const frame = new Uint8Array(100);
+    const sending = (async () => {
+      while (!stopping) {
+        try {
+          await push.send(frame);
+        } catch {
+          return; // the close fails a send still waiting: never sent
+        }
+        sent++;
+      }
+    })();
+    await until(() => worker.waiting("message") >= 1000, "a stream");
+    // Closed while batches cross to it: those are in no count of its own.
+    worker.post({ op: "stop" });
+    const { count, unread } = await worker.next("closed");
+    await disconnected;
+    stopping = true;
+    const { dropped } = await push.close();
+    await sending;
+    const read = worker.waiting("message");
+    assertEquals(read + unread! + count! + dropped, sent);
+  } finally {
+    worker.terminate();
+    await context.close();
+  }
+});
+
 Deno.test("inproc across a Worker: a Worker's context closing ends its connect to a name no isolate bound, and drops what it queued, linger -1 and all (libzmq's context end)", async () => {
   const context = new Context();
   const worker = new TestWorker();
