@@ -12,7 +12,7 @@ import type { Message } from "./message.ts";
 import type { SocketOptions } from "./options.ts";
 import { Socket } from "./socket.ts";
 import { bytesKey } from "./_bytes_key.ts";
-import { coreOf } from "./_core.ts";
+import { closedError, coreOf } from "./_core.ts";
 import { FairQueue } from "./_fair_queue.ts";
 import { groupText, toGroup } from "./_groups.ts";
 import type { Pipe } from "./_pipe.ts";
@@ -75,10 +75,10 @@ export class Dish extends Socket<DishMessage> {
    * @param groups Strings (UTF-8) or bytes, each at most
    * `codec.MAX_GROUP_BYTES` bytes.
    * @throws {ZmqError} `EINVAL` for a group joined already, too long, or
-   * holding a NUL byte; then no group is joined.
+   * holding a NUL byte; then no group is joined. `ETERM` once closed.
    */
   join(...groups: (string | Uint8Array)[]): void {
-    (coreOf(this).routing as _DishRouting).join(groups.map(toGroup));
+    _routingOf(this).join(groups.map(toGroup));
   }
 
   /**
@@ -86,11 +86,18 @@ export class Dish extends Socket<DishMessage> {
    *
    * @param groups As given to `join`.
    * @throws {ZmqError} `EINVAL` for a group not joined; then no group is
-   * left.
+   * left. `ETERM` once closed.
    */
   leave(...groups: (string | Uint8Array)[]): void {
-    (coreOf(this).routing as _DishRouting).leave(groups.map(toGroup));
+    _routingOf(this).leave(groups.map(toGroup));
   }
+}
+
+function _routingOf(dish: Dish): _DishRouting {
+  const core = coreOf(dish);
+  // ETERM, as a Subscriber's subscribe (libzmq's setsockopt: ENOTSOCK).
+  if (core.closed) throw closedError();
+  return core.routing as _DishRouting;
 }
 
 /**

@@ -25,7 +25,8 @@ import {
   type MessagesOptions,
   type MessageSource,
 } from "./_message_iterator.ts";
-import { cutLinger, shutdown } from "./_linger.ts";
+import { cutLinger } from "./_linger.ts";
+import { closeSocket } from "./_close.ts";
 import { setHighWaterMark } from "./_high_water_marks.ts";
 import { checkOptionNames } from "./_option_names.ts";
 import { routesNow } from "./_routing.ts";
@@ -438,8 +439,7 @@ export abstract class Socket<M extends Message = Message>
    * read (also in the `closed` event).
    */
   close(): Promise<CloseSummary> {
-    return this.#closing ??= shutdown(this.#core, this.#endpoints, this.linger)
-      .finally(() => contextMembers(this.context).delete(this));
+    return this.#closing ??= closeSocket(this, this.#core, this.#endpoints);
   }
 
   /** Closes the socket, for `await using`. */

@@ -6,23 +6,34 @@
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { deadline } from "@std/async/deadline";
 import {
+  Channel,
+  Client,
   type ClientOptions,
   Context,
   type ContextOptions,
   curveKeyPair,
+  Datagram,
   Dealer,
   type DealerOptions,
+  Dish,
+  Gather,
+  Pair,
+  Peer,
   type PeerOptions,
   Publisher,
   type PublisherOptions,
   Pull,
   Push,
   Radio,
+  Reply,
   Request,
   type RequestOptions,
   Router,
   type RouterOptions,
+  Scatter,
+  Server,
   type ServerOptions,
+  type Socket,
   type SocketOptions,
   Stream,
   type StreamOptions,
@@ -1048,4 +1059,71 @@ Deno.test("the bytes an option getter gives are a copy, as libzmq's getsockopt c
   await using xpub = new XPublisher({ xpubWelcomeMessage: "welcome" });
   xpub.xpubWelcomeMessage![0] = 0;
   assertEquals(decode(xpub.xpubWelcomeMessage!), "welcome");
+});
+
+Deno.test("every option set on a closed socket is ETERM (zeromq.js: ENOTSOCK), not taken and never used; reading one still works, and so does setting linger while close() waits", async () => {
+  const sockets: Socket[] = [
+    new Channel(),
+    new Client(),
+    new Datagram(),
+    new Dealer(),
+    new Dish(),
+    new Gather(),
+    new Pair(),
+    new Peer(),
+    new Publisher(),
+    new Pull(),
+    new Push(),
+    new Radio(),
+    new Reply(),
+    new Request(),
+    new Router(),
+    new Scatter(),
+    new Server(),
+    new Stream(),
+    new Subscriber(),
+    new XPublisher(),
+    new XSubscriber(),
+  ];
+  for (const socket of sockets) {
+    const options: string[] = [];
+    for (
+      let proto = Object.getPrototypeOf(socket);
+      proto !== Object.prototype;
+      proto = Object.getPrototypeOf(proto)
+    ) {
+      for (
+        const [name, property] of Object.entries(
+          Object.getOwnPropertyDescriptors(proto),
+        )
+      ) {
+        if (property.set && !options.includes(name)) options.push(name);
+      }
+    }
+    options.push("authenticate", "tls", "multicast");
+    const record = socket as unknown as Record<string, unknown>;
+    const before = options.map((name) => record[name]);
+    // Open, each takes its own value back.
+    for (const [i, name] of options.entries()) record[name] = before[i];
+    const closing = socket.close();
+    socket.linger = 0;
+    await closing;
+    for (const [i, name] of options.entries()) {
+      assertEquals(record[name], name === "linger" ? 0 : before[i], name);
+      const error = assertThrows(() => {
+        record[name] = before[i];
+      }, ZmqError);
+      assertEquals(error.code, "ETERM", `${socket.type} ${name}`);
+    }
+  }
+  const dish = new Dish();
+  dish.join("a");
+  await dish.close();
+  for (const call of [() => dish.join("b"), () => dish.leave("a")]) {
+    assertEquals(assertThrows(call, ZmqError).code, "ETERM");
+  }
+  // Another socket of a class seen closed is not refused while open.
+  await using open = new Dealer();
+  open.linger = 5;
+  assertEquals(open.linger, 5);
 });

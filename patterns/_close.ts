@@ -1,0 +1,89 @@
+/**
+ * Closing a socket: its machinery shut down, its context told, and its
+ * options refused from then on (`ETERM`, as its `connect` and `send` are),
+ * where they were taken and never used: zeromq.js throws there too, and
+ * libzmq's `zmq_setsockopt` on a closed socket fails.
+ *
+ * @module
+ */
+
+import {
+  type CloseSummary,
+  type Context,
+  type ContextMember,
+  contextMembers,
+} from "./context.ts";
+import { closedError, type SocketCore } from "./_core.ts";
+import { type ClosableEndpoints, shutdown } from "./_linger.ts";
+
+/**
+ * Closes `socket`: see `Socket.close`.
+ *
+ * @returns What was dropped and left unread.
+ */
+export function closeSocket(
+  socket: ContextMember & {
+    readonly context: Context;
+    readonly linger: number;
+  },
+  core: SocketCore,
+  endpoints: ClosableEndpoints,
+): Promise<CloseSummary> {
+  const closing = shutdown(core, endpoints, socket.linger)
+    .finally(() => contextMembers(socket.context).delete(socket));
+  return refuseOptions(socket, closing);
+}
+
+/** Sockets whose close has begun, and those whose close has settled. */
+const _closing = new WeakSet<object>();
+const _closed = new WeakSet<object>();
+/** Prototypes whose setters check those already. */
+const _guarded = new WeakSet<object>();
+
+/**
+ * Makes every option of `socket` refuse to be set from now on: the setters
+ * of its classes, and the options it holds as plain properties, whose
+ * values stay readable. `linger` is refused only once `closing` settles:
+ * set while the close waits, it shortens the wait.
+ *
+ * @returns `closing`.
+ */
+function refuseOptions<T>(socket: object, closing: Promise<T>): Promise<T> {
+  _closing.add(socket);
+  closing.then(() => _closed.add(socket), () => _closed.add(socket));
+  for (
+    let proto = Object.getPrototypeOf(socket);
+    proto !== null && proto !== Object.prototype && !_guarded.has(proto);
+    proto = Object.getPrototypeOf(proto)
+  ) {
+    _guarded.add(proto);
+    for (const name of Reflect.ownKeys(proto)) {
+      const property = Object.getOwnPropertyDescriptor(proto, name)!;
+      const set = property.set;
+      if (!set || !property.get) continue;
+      Object.defineProperty(proto, name, {
+        ...property,
+        set(this: object, value: unknown) {
+          if (_closing.has(this) && (name !== "linger" || _closed.has(this))) {
+            throw closedError();
+          }
+          set.call(this, value);
+        },
+      });
+    }
+  }
+  // An own property may be redefined on a socket that takes no new ones.
+  for (const name of Reflect.ownKeys(socket)) {
+    const property = Object.getOwnPropertyDescriptor(socket, name)!;
+    if (!property.writable || typeof property.value === "function") continue;
+    Object.defineProperty(socket, name, {
+      get: () => property.value,
+      set() {
+        throw closedError();
+      },
+      enumerable: property.enumerable,
+      configurable: true,
+    });
+  }
+  return closing;
+}
