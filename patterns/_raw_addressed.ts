@@ -137,10 +137,11 @@ export class RawAddressed implements Routing {
   }
 
   /**
-   * Closes a peer the application is done with, after what was queued for
-   * it is written or `linger` ms, whichever comes first (libzmq drops it
-   * at once); its id is unknown from now on, so a peer that stops reading
-   * must not hold its connection open forever.
+   * Closes a peer the application is done with once what was queued for it
+   * is written, however long the peer takes to read it, whatever the
+   * linger: libzmq ends the pipe behind its messages, and its raw engine
+   * writes them all first. Its id is unknown from now on; a peer that
+   * never reads keeps its connection until the socket closes, as there.
    */
   #close(pipe: Pipe): void {
     // Ended by us, not lost: no farewell, no new connection for it, and no
@@ -152,18 +153,10 @@ export class RawAddressed implements Routing {
     this.#host.withheld += pipe.inbound.length;
     this.#queue.remove(pipe);
     const link = pipe.link;
-    const linger = this.#socket.linger;
-    if (!pipe.ready || !link || linger === 0) return hangUp(pipe);
+    if (!pipe.ready || !link) return hangUp(pipe);
     // Woken, the link counts as flushed only once the pipe's queue is out.
     link.wake();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const expired = new Promise<void>((resolve) => {
-      if (linger > 0) timer = setTimeout(resolve, linger);
-    });
-    Promise.race([link.whenFlushed(), expired]).then(() => {
-      clearTimeout(timer);
-      hangUp(pipe);
-    });
+    link.whenFlushed().then(() => hangUp(pipe));
   }
 
   #farewell(pipe: Pipe): void {

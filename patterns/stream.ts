@@ -32,8 +32,9 @@ export interface StreamOptions extends SocketOptions {
  * at the default of 1000 (libzmq's, 8 MiB); lower it for many slow peers.
  * A send of `[routingId, data]` writes `data` to that peer, and
  * `[routingId, ""]` closes its connection once what was sent before is
- * written, or after `linger` ms if the peer does not read it (libzmq drops
- * it at once; `linger: 0` does too); a send to a peer that is gone rejects
+ * written, however long the peer takes and whatever the linger, as libzmq
+ * does (a peer that never reads keeps it until the socket closes); a send
+ * to a peer that is gone rejects
  * with `EHOSTUNREACH`. A peer's connection and its end each arrive as
  * `[routingId, ""]`, unless {@linkcode StreamOptions.streamNotify} is off.
  *
