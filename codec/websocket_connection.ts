@@ -14,6 +14,8 @@ import type { ConnectionOptions } from "./connection_options.ts";
 import { ProtocolError } from "./errors.ts";
 import { Heartbeat } from "./heartbeat.ts";
 import { takesZwsWithoutMechanism } from "./_zws.ts";
+import { answerClose } from "./_websocket_close.ts";
+import { readUpgradeRequest } from "./_websocket_upgrade.ts";
 import { COMMAND_ALLOWANCE } from "./_limits.ts";
 import {
   encodeHttpRefusal,
@@ -306,11 +308,13 @@ export class WebSocketConnection {
         return;
       case OPCODE.pong:
         return;
-      case OPCODE.close:
+      case OPCODE.close: {
         // Answer, then close the stream (a server closes first), as libzmq.
-        this.#frame(OPCODE.close, message.payload.slice(0, 2));
+        const { answer, error } = answerClose(message.payload);
+        this.#frame(OPCODE.close, answer);
         this.#closing = true;
-        throw new ProtocolError("peer", "the peer closed the WebSocket");
+        throw error;
+      }
       default:
         throw new ProtocolError(
           "protocol",
@@ -360,23 +364,12 @@ export class WebSocketConnection {
 
   #answer(head: HttpHead): void {
     // Any path is served, as libzmq's ws engine never compares it.
-    const [method] = head.line.split(" ");
-    const key = head.headers.get("sec-websocket-key");
-    const refuse = (status: 426, reason: string) => {
-      this.#write(encodeHttpRefusal(status, reason));
-      return new ProtocolError("protocol", reason);
-    };
-    if (
-      method !== "GET" ||
-      head.headers.get("upgrade")?.toLowerCase() !== "websocket" || !key
-    ) {
-      throw refuse(
-        426,
-        "a ZeroMQ endpoint: connect with ZWS 2.0 over WebSocket",
-      );
+    const request = readUpgradeRequest(head);
+    if ("status" in request) {
+      this.#write(encodeHttpRefusal(request.status, request.reason));
+      throw new ProtocolError("protocol", request.reason);
     }
-    const offered = (head.headers.get("sec-websocket-protocol") ?? "")
-      .split(",").map((protocol) => protocol.trim());
+    const { key, offered } = request;
     if (
       !offered.includes(this.#protocol) && offered.includes("ZWS2.0") &&
       this.#bare()

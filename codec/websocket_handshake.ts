@@ -129,7 +129,9 @@ export function encodeHttpRefusal(
     `HTTP/1.1 ${status} ${reason}\r\n` +
       "Content-Type: text/plain\r\n" +
       `Content-Length: ${body.length}\r\n` +
-      (status === 426 ? "Upgrade: websocket\r\n" : "") +
+      (status === 426
+        ? "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+        : "") +
       "Connection: close\r\n\r\n" + _decoder.decode(body),
   );
 }

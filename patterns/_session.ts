@@ -126,6 +126,9 @@ export class SocketSession implements Session {
         // Refused already (a 300): its deadline ends it in silence, as
         // libzmq tells only the disconnect then.
         if (pipe.refused) return false;
+        // A goodbye once ready (a WebSocket close) ends the connection as a
+        // hang-up does: `disconnected` alone, as libzmq's monitor tells it.
+        if (this.#handshaken && event.error.kind === "peer") return false;
         host.events.push(
           _failure(
             this.#handshaken ? "protocol-error" : "handshake-failed",

@@ -222,3 +222,18 @@ Deno.test("upgrade: what a peer sent before it closed, while the reader was paus
     assertEquals(new TextDecoder().decode(frame), `m${i}`);
   }
 });
+
+Deno.test("upgrade: a route's socket that closes ends our ws client's connection with `disconnected` alone, as a hang-up (a WebSocket close is a goodbye, not a protocol-error)", async () => {
+  const push = new Push();
+  await using server = serve((request, info) => push.upgrade(request, info));
+  await using pull = new Pull();
+  pull.connect(`ws://127.0.0.1:${server.addr.port}/zmq`);
+  await pull.events.wait("handshake-succeeded", timeout().signal);
+  await push.close();
+  const seen: string[] = [];
+  for await (const event of pull.events) {
+    seen.push(event.type);
+    if (event.type === "disconnected") break;
+  }
+  assertEquals(seen.includes("protocol-error"), false, seen.join(", "));
+});

@@ -121,6 +121,7 @@ Deno.test("encodeUpgradeResponse and encodeHttpRefusal: byte-exact", () => {
       "Content-Type: text/plain\r\n" +
       "Content-Length: 7\r\n" +
       "Upgrade: websocket\r\n" +
+      "Sec-WebSocket-Version: 13\r\n" +
       "Connection: close\r\n\r\n" +
       "use ws\n",
   );
@@ -966,6 +967,52 @@ Deno.test("WebSocketConnection: the server refuses a request without an upgrade 
   );
 });
 
+Deno.test("WebSocketConnection: the server refuses two keys, another WebSocket version and a request without Connection: Upgrade, as RFC 6455 asks (libzmq took them)", () => {
+  const request = (headers: string) =>
+    `GET /zmq HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n${headers}` +
+    "Sec-WebSocket-Protocol: ZWS2.0/NULL\r\n\r\n";
+  const good = `Connection: Upgrade\r\nSec-WebSocket-Key: ${SAMPLE_KEY}\r\n`;
+  refusal(
+    request(
+      `${good}Sec-WebSocket-Key: ${SAMPLE_KEY}\r\nSec-WebSocket-Version: 13\r\n`,
+    ),
+    "400",
+    "protocol",
+  );
+  refusal(
+    request(`${good}Sec-WebSocket-Version: 8\r\n`),
+    "426",
+    "protocol",
+  );
+  refusal(
+    request(
+      `Sec-WebSocket-Key: ${SAMPLE_KEY}\r\nSec-WebSocket-Version: 13\r\n`,
+    ),
+    "400",
+    "protocol",
+  );
+  // A 426 names the version spoken; a list of connection tokens is read.
+  const server = new codec.WebSocketConnection({
+    socketType: "PULL",
+    role: "server",
+    path: "/zmq",
+  });
+  server.receive(text.encode(request(`${good}Sec-WebSocket-Version: 7\r\n`)));
+  assertEquals(headOut(server)[0].headers.get("sec-websocket-version"), "13");
+  const taken = new codec.WebSocketConnection({
+    socketType: "PULL",
+    role: "server",
+    path: "/zmq",
+  });
+  assertEquals(
+    taken.receive(text.encode(request(
+      `Connection: keep-alive, Upgrade\r\nSec-WebSocket-Key: ${SAMPLE_KEY}\r\nSec-WebSocket-Version: 13\r\n`,
+    ))),
+    [],
+  );
+  assertEquals(headOut(taken)[0].line, "HTTP/1.1 101 Switching Protocols");
+});
+
 Deno.test("WebSocketConnection: the client refuses a bad accept key, a non-101 answer and the wrong sub-protocol", () => {
   const answers: [string, Uint8Array, codec.ProtocolErrorKind][] = [
     [
@@ -1060,6 +1107,27 @@ Deno.test("WebSocketConnection: a close is answered with a close, then the conne
     server.receive(frame(OPCODE.binary, [0, 1], { mask: MASK })),
     [],
   );
+});
+
+Deno.test("WebSocketConnection: a malformed close is answered 1002 (a 1-byte body, a code no peer may send) or 1007 (a reason that is no UTF-8) and is a protocol error; a good one is echoed, kind peer (libzmq echoes all)", () => {
+  const cases: [number[], number[], codec.ProtocolErrorKind][] = [
+    [[], [], "peer"],
+    [[0x03, 0xe8, 0x62, 0x79, 0x65], [0x03, 0xe8], "peer"], // 1000 "bye"
+    [[0x0f, 0xa0], [0x0f, 0xa0], "peer"], // 4000, an app's
+    [[0x03], [0x03, 0xea], "protocol"],
+    [[0x03, 0xed], [0x03, 0xea], "protocol"], // 1005: never on the wire
+    [[0x03, 0xe7], [0x03, 0xea], "protocol"], // 999
+    [[0x03, 0xe8, 0xff, 0xfe], [0x03, 0xef], "protocol"], // 1007
+  ];
+  for (const [body, answer, kind] of cases) {
+    const { client, server } = pair();
+    handshake(client, server);
+    const [ended] = server.receive(frame(OPCODE.close, body, { mask: MASK }));
+    assertEquals(expectEvent(ended, "error").error.kind, kind, `${body}`);
+    assertEquals(framesOut(server, false), [
+      { opcode: OPCODE.close, payload: new Uint8Array(answer) },
+    ]);
+  }
 });
 
 Deno.test("WebSocketConnection: a text message, an unmasked client frame and a bad ZWS flags byte are errors", () => {
