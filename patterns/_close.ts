@@ -15,6 +15,7 @@ import {
 } from "./context.ts";
 import { closedError, type SocketCore } from "./_core.ts";
 import { type ClosableEndpoints, shutdown } from "./_linger.ts";
+import { optionNamesOf } from "./_option_names.ts";
 
 /**
  * Closes `socket`: see `Socket.close`.
@@ -42,9 +43,11 @@ const _guarded = new WeakSet<object>();
 
 /**
  * Makes every option of `socket` refuse to be set from now on: the setters
- * of its classes, and the options it holds as plain properties, whose
- * values stay readable. `linger` is refused only once `closing` settles:
- * set while the close waits, it shortens the wait.
+ * of its classes named as options, and the options it holds as plain
+ * properties (`authenticate`, `tls`, `multicast`), whose values stay
+ * readable; what a subclass of the app's own adds is left alone. `linger`
+ * is refused only once `closing` settles: set to 0 while the close waits,
+ * it ends the wait.
  *
  * @returns `closing`.
  */
@@ -57,10 +60,11 @@ function refuseOptions<T>(socket: object, closing: Promise<T>): Promise<T> {
     proto = Object.getPrototypeOf(proto)
   ) {
     _guarded.add(proto);
-    for (const name of Reflect.ownKeys(proto)) {
+    const options = optionNamesOf(proto.constructor);
+    for (const name of Object.getOwnPropertyNames(proto)) {
       const property = Object.getOwnPropertyDescriptor(proto, name)!;
       const set = property.set;
-      if (!set || !property.get) continue;
+      if (!set || !options.has(name)) continue;
       Object.defineProperty(proto, name, {
         ...property,
         set(this: object, value: unknown) {
@@ -73,9 +77,9 @@ function refuseOptions<T>(socket: object, closing: Promise<T>): Promise<T> {
     }
   }
   // An own property may be redefined on a socket that takes no new ones.
-  for (const name of Reflect.ownKeys(socket)) {
-    const property = Object.getOwnPropertyDescriptor(socket, name)!;
-    if (!property.writable || typeof property.value === "function") continue;
+  for (const name of _HELD_OPTIONS) {
+    const property = Object.getOwnPropertyDescriptor(socket, name);
+    if (!property?.writable) continue;
     Object.defineProperty(socket, name, {
       get: () => property.value,
       set() {
@@ -87,3 +91,6 @@ function refuseOptions<T>(socket: object, closing: Promise<T>): Promise<T> {
   }
   return closing;
 }
+
+/** The options a socket holds as plain properties. */
+const _HELD_OPTIONS = ["authenticate", "tls", "multicast"];

@@ -199,7 +199,7 @@ export class SocketCore implements RoutingHost, SessionHost {
     this.links.delete(link);
     if (pipe.accepted) this.acceptedLinks--;
     if (pipe.link === link) pipe.link = undefined;
-    this.#departed.dropped += end.lost ?? 0; // crossing to a peer that closed
+    if (!this.routing.fansOut) this.#departed.dropped += end.lost ?? 0;
     const lost = end.error !== undefined || end.closedByPeer === true;
     // As libzmq's HANDSHAKE_FAILED_NO_DETAIL: the peer hung up first, as on
     // a mechanism, key or type it refuses (it has our READY with our greeting).

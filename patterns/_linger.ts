@@ -96,7 +96,7 @@ export async function shutdown(
   }
   for (const link of core.links.keys()) {
     unread += link.unread ?? 0;
-    link.close();
+    link.close(true);
   }
   await dialers;
   await core.whenServed();

@@ -105,6 +105,19 @@ export function defineOptionNames<O, P>(): <
     void _extras.set(socketClass, names as readonly string[]);
 }
 
+/** Every option name a socket class takes: its own, and its ancestors'. */
+export function optionNamesOf(socketClass: object): Set<string> {
+  const names = new Set<string>(_BASE);
+  for (
+    let owner: object | null = socketClass;
+    owner;
+    owner = Object.getPrototypeOf(owner)
+  ) {
+    for (const name of _extras.get(owner) ?? []) names.add(name);
+  }
+  return names;
+}
+
 /**
  * Refuses an option name neither {@linkcode SocketOptions} nor the class
  * (or a class it extends) takes, and a switch that is not a boolean:

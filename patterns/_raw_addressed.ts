@@ -24,11 +24,6 @@ import {
 export interface RawAddressedSettings {
   /** Tell the application of each connection and disconnection. */
   readonly streamNotify: boolean;
-  /**
-   * How long, in ms, a peer closed with `[id, ""]` may take to be written
-   * what was queued for it (-1: as long as it takes, 0: not at all).
-   */
-  readonly linger: number;
 }
 
 /** The data of a connect or disconnect notification. */
@@ -40,14 +35,15 @@ const _NOTHING = new Uint8Array(0);
  * `connect`, else 5 bytes: a zero, then a 32-bit counter); a connection and
  * its end each arrive as `[id, ""]`, in order with the data; a send names
  * the peer in its first frame and writes the rest raw; `[id, ""]` closes
- * the connection once what was sent before it is written, or once the
- * socket's `linger` has passed.
+ * the connection once what was sent before it is written, a second at once.
  */
 export class RawAddressed implements Routing {
   #socket: RawAddressedSettings;
   #host: Pick<RoutingHost, "withheld">;
   #queue = new FairQueue();
   #peers = new Map<string, Pipe>();
+  /** Peers closed with `[id, ""]` whose queue is still being written. */
+  #closing = new Map<string, Pipe>();
   /** Pipes whose connection was announced and whose end was not yet. */
   #live = new Set<Pipe>();
   #ids = new RoutingIdGenerator();
@@ -79,7 +75,14 @@ export class RawAddressed implements Routing {
   }
 
   send(frames: Message): boolean {
-    const pipe = this.#peers.get(bytesKey(frames[0]));
+    const key = bytesKey(frames[0]);
+    const pipe = this.#peers.get(key);
+    const closing = pipe ? undefined : this.#closing.get(key);
+    // `[id, ""]` again: what is still queued for it goes too.
+    if (closing && frames.length === 2 && frames[1].length === 0) {
+      hangUp(closing);
+      return true;
+    }
     if (!pipe) {
       throw new ZmqError(
         "EHOSTUNREACH",
@@ -134,19 +137,23 @@ export class RawAddressed implements Routing {
     // What the peer sent before it went stays readable, and then its end.
     this.#farewell(pipe);
     forgetRoute(this.#peers, pipe);
+    forgetRoute(this.#closing, pipe);
   }
 
   /**
    * Closes a peer the application is done with once what was queued for it
    * is written, however long the peer takes to read it, whatever the
    * linger: libzmq ends the pipe behind its messages, and its raw engine
-   * writes them all first. Its id is unknown from now on; a peer that
-   * never reads keeps its connection until the socket closes, as there.
+   * writes them all first. Its id takes no more data; a second `[id, ""]`
+   * cuts it off at once (a peer that never reads would keep its connection
+   * until the socket closes, as there, where nothing can cut it).
    */
   #close(pipe: Pipe): void {
     // Ended by us, not lost: no farewell, no new connection for it, and no
     // `disconnected` (as libzmq's monitor).
     pipe.closedHere = true;
+    const key = pipe.routingKey;
+    if (key !== undefined) this.#closing.set(key, pipe);
     forgetRoute(this.#peers, pipe);
     // What it sent and was not read goes with it, as libzmq's pipe ends: it
     // would come under an id no longer known (close counts it unread).

@@ -33,8 +33,9 @@ export interface StreamOptions extends SocketOptions {
  * A send of `[routingId, data]` writes `data` to that peer, and
  * `[routingId, ""]` closes its connection once what was sent before is
  * written, however long the peer takes and whatever the linger, as libzmq
- * does (a peer that never reads keeps it until the socket closes); a send
- * to a peer that is gone rejects
+ * does, and a second `[routingId, ""]` at once (a peer that never reads
+ * would keep it until the socket closes); a send to a peer that is gone
+ * rejects
  * with `EHOSTUNREACH`. A peer's connection and its end each arrive as
  * `[routingId, ""]`, unless {@linkcode StreamOptions.streamNotify} is off.
  *

@@ -1126,4 +1126,23 @@ Deno.test("every option set on a closed socket is ETERM (zeromq.js: ENOTSOCK), n
   await using open = new Dealer();
   open.linger = 5;
   assertEquals(open.linger, 5);
+  // What a subclass of the app's own adds is its own business.
+  class Tracked extends Dealer {
+    state = "open";
+    #note = "";
+    get note(): string {
+      return this.#note;
+    }
+    set note(value: string) {
+      this.#note = value;
+    }
+  }
+  const tracked = new Tracked();
+  await tracked.close();
+  tracked.state = "closed";
+  tracked.note = "done";
+  assertEquals([tracked.state, tracked.note], ["closed", "done"]);
+  assertThrows(() => {
+    tracked.linger = 0;
+  }, ZmqError);
 });

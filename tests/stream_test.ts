@@ -206,7 +206,21 @@ Deno.test("STREAM: [id, ''] closes a peer once all sent before it is written, ho
   }
 });
 
-Deno.test("STREAM: a peer closed with [id, ''] that never reads is cut off when the socket closes, within its linger", async () => {
+Deno.test("STREAM: a peer closed with [id, ''] that never reads is cut off by a second [id, ''] at once, or by the socket's close within its linger", async () => {
+  {
+    await using server = new Stream({ linger: -1 });
+    await server.bind("tcp://127.0.0.1:0");
+    using _client = await connectTo(server); // never reads
+    const [id] = await server.receive(timeout());
+    // More than the kernel buffers on both sides hold.
+    await server.send([id, new Uint8Array(8 * 1024 * 1024)]);
+    await server.send([id, ""]);
+    await assertCode(server.send([id, "more"]), "EHOSTUNREACH");
+    assertEquals(coreOf(server).links.size, 1);
+    await server.send([id, ""]);
+    await linksGone(server);
+    await assertCode(server.send([id, ""]), "EHOSTUNREACH");
+  }
   const server = new Stream({ linger: 50 });
   await server.bind("tcp://127.0.0.1:0");
   using _client = await connectTo(server); // never reads
@@ -518,4 +532,24 @@ Deno.test("STREAM: a connection our own unbind or disconnect ends gets no [id, '
   assertEquals(connecting.readable, false);
   server.close();
   listener.close();
+});
+
+Deno.test("STREAM: a connect peer sent a burst as soon as it is connected gets it whole and in order (two writers ran at once and the link threw)", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  await using stream = new Stream();
+  stream.connect(`tcp://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`);
+  const [id] = await stream.receive(timeout());
+  const chunk = 64 * 1024;
+  const count = 64;
+  const sending = (async () => {
+    for (let i = 0; i < count; i++) {
+      await stream.send([id, new Uint8Array(chunk).fill(i)]);
+    }
+  })();
+  using conn = await listener.accept();
+  const bytes = await readBytes(conn, chunk * count);
+  await sending;
+  for (let i = 0; i < count; i++) {
+    assertEquals([bytes[i * chunk], bytes[i * chunk + chunk - 1]], [i, i]);
+  }
 });

@@ -96,6 +96,7 @@ export class PortLink implements Link, MessageWriter {
   /** Messages given to batches, and those the peer's batches brought. */
   #sent = 0;
   #got = 0;
+  #socketClosing = false;
   #inFlightBytes = 0;
   #batchesInFlight = 0;
   /** What came and our session has not taken yet, and the credit owed. */
@@ -397,8 +398,13 @@ export class PortLink implements Link, MessageWriter {
     return new Promise((resolve) => this.#whenFlushed.push(resolve));
   }
 
-  /** Closes both ends: the peer's link ends, closed by its peer. */
-  close(): void {
+  /**
+   * Closes both ends: the peer's link ends, closed by its peer. Closed
+   * with its socket, it tells the peer how many messages came, all counted
+   * by the socket (read or unread): the rest the peer counts as lost.
+   */
+  close(socketClosing = false): void {
+    this.#socketClosing = socketClosing;
     this.#end({}, true);
   }
 
@@ -414,7 +420,8 @@ export class PortLink implements Link, MessageWriter {
       }
       try {
         const error = end.error?.message;
-        this.#port.postMessage({ t: "x", error, got: this.#got });
+        const got = this.#socketClosing ? this.#got : undefined;
+        this.#port.postMessage({ t: "x", error, got });
       } catch {
         // The other side is gone.
       }

@@ -316,6 +316,9 @@ export class StreamLink implements Link {
    */
   #write = (): void => {
     if (this.#closed) return this.#endWriter();
+    // One writer at a time: a turn queued by a wake that came while start()
+    // wrote (a raw peer is ready at once) is not another.
+    if (this.#writer !== "scheduled") return;
     this.#driver.fill(WRITE_BATCH_BYTES);
     const chunks = this.#driver.takeOutput();
     if (chunks.length === 0) {

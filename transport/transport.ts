@@ -79,7 +79,8 @@ export interface LinkEnd {
   closedByPeer?: boolean;
   /**
    * Messages sent that the peer's socket never got: it closed while they
-   * crossed to it (inproc between isolates). Close counts them dropped.
+   * crossed to it (inproc between isolates). Close counts them dropped,
+   * but for a type that fans out, as a PUB drops for a peer at its HWM.
    */
   lost?: number;
 }
@@ -110,8 +111,11 @@ export interface Link {
   resume(): void;
   /** Settles once everything queued has been written. */
   whenFlushed(): Promise<void>;
-  /** Closes the link at once. */
-  close(): void;
+  /**
+   * Closes the link at once; `socketClosing` when its socket closes (a
+   * link between isolates then tells its peer what came, for its count).
+   */
+  close(socketClosing?: boolean): void;
   /** Goes on with a handshake that asked for a verdict on the peer. */
   authenticated?(verdict: Verdict): void;
   /**

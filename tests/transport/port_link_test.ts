@@ -420,7 +420,7 @@ Deno.test("port link: a peer that refuses us in its handshake fails ours, with t
   channel.port2.close();
 });
 
-Deno.test("port link: what the peer closed before its batches brought it ends our link as lost, for close to count dropped; what they brought is the peer's to count", async () => {
+Deno.test("port link: what the peer's socket closed before its batches brought it ends our link as lost, for close to count dropped; what they brought is the peer's to count", async () => {
   const link = await linked();
   const send = (count: number) => {
     for (let i = 0; i < count; i++) {
@@ -439,10 +439,23 @@ Deno.test("port link: what the peer closed before its batches brought it ends ou
     link.receiving.acceptMessages = false;
     await send(4);
     await until(() => link.downstream.unread === 3, "three held");
-    // Posted, and the peer closes before the batch can come: lost.
+    // Posted, and the peer's socket closes before the batch can come: lost.
     await send(5);
-    link.downstream.close();
+    link.downstream.close(true);
     assertEquals(await link.upstream.done, { closedByPeer: true, lost: 5 });
+  } finally {
+    await link.close();
+  }
+});
+
+Deno.test("port link: a peer that closes its link but not its socket (a disconnect) says nothing of what came: nothing is lost", async () => {
+  const link = await linked();
+  try {
+    link.sending.outgoing.push([new TextEncoder().encode("m")]);
+    link.upstream.wake();
+    await link.upstream.whenFlushed();
+    link.downstream.close();
+    assertEquals(await link.upstream.done, { closedByPeer: true });
   } finally {
     await link.close();
   }

@@ -13,11 +13,13 @@ import { PORT_CREDIT_MESSAGES } from "../../transport/_port_link.ts";
 import {
   Context,
   Dealer,
+  Publisher,
   Pull,
   Push,
   Reply,
   Request,
   type SharedContext,
+  Subscriber,
   ZmqError,
 } from "../../mod.ts";
 import { coreOf } from "../../patterns/_core.ts";
@@ -562,4 +564,38 @@ Deno.test("a handle shared and never joined does not keep the process alive", as
 
 Deno.test("a context that joined a hub ended before it answered still lets the process exit", async () => {
   assertEquals(await exitCode(["run", "-A", "tests/workers/_orphan.ts"]), 0);
+});
+
+Deno.test("inproc between two contexts sharing a handle (a MessagePort link, as across Workers): sent = unread + dropped when the PULL closes with batches in transit; a PUB drops what crossed to a SUB that left uncounted, as at its HWM", async () => {
+  const a = new Context();
+  const b = new Context({ shared: a.share() });
+  try {
+    const push = new Push({ context: a, linger: 0 });
+    const pull = new Pull({ context: b });
+    await pull.bind("inproc://transit");
+    push.connect("inproc://transit");
+    await push.events.wait("handshake-succeeded", AbortSignal.timeout(5000));
+    for (let i = 0; i < 500; i++) await push.send("m");
+    const [link] = coreOf(push).links.keys();
+    await link.whenFlushed();
+    const { unread } = await pull.close();
+    await push.events.wait("disconnected", AbortSignal.timeout(5000));
+    const { dropped } = await push.close();
+    assertEquals(unread + dropped, 500);
+
+    const pub = new Publisher({ context: a, linger: 0 });
+    const sub = new Subscriber({ context: b });
+    sub.subscribe("");
+    await pub.bind("inproc://fan");
+    sub.connect("inproc://fan");
+    await pub.events.wait("handshake-succeeded", AbortSignal.timeout(5000));
+    for (let i = 0; i < 500; i++) await pub.send("m");
+    await [...coreOf(pub).links.keys()][0].whenFlushed();
+    await sub.close();
+    await pub.events.wait("disconnected", AbortSignal.timeout(5000));
+    assertEquals((await pub.close()).dropped, 0);
+  } finally {
+    await b.close();
+    await a.close();
+  }
 });
