@@ -7,7 +7,7 @@
 import type { Message } from "./message.ts";
 import { bytesKey } from "./_bytes_key.ts";
 import type { Pipe } from "./_pipe.ts";
-import type { Routing } from "./_routing.ts";
+import type { Routing, RoutingHost } from "./_routing.ts";
 import { checkSingleFrame } from "./_single_frame.ts";
 
 /**
@@ -17,10 +17,12 @@ import { checkSingleFrame } from "./_single_frame.ts";
  * what it would get queues), and to every `udp://` destination,
  * which gets every group (libzmq's `subscribe_to_all`: the dishes there
  * filter for themselves). A peer at its high-water mark misses the
- * message; `send` never waits.
+ * message, or with `xpubNoDrop` the send waits for it.
  */
 export class GroupFanOut implements Routing {
   readonly fansOut = true;
+  #settings: { readonly xpubNoDrop: boolean };
+  #host: Pick<RoutingHost, "retrySends">;
   /** The peers that joined each group. */
   #members = new Map<string, Set<Pipe>>();
   /** The groups each peer joined. */
@@ -28,19 +30,41 @@ export class GroupFanOut implements Routing {
   /** The udp destinations: every group goes to them, ready or not yet. */
   #everyGroup = new Set<Pipe>();
 
+  /**
+   * @param settings The RADIO's switch, read live.
+   * @param host Told when a leave may let a waiting send go.
+   */
+  constructor(
+    settings: { readonly xpubNoDrop: boolean },
+    host: Pick<RoutingHost, "retrySends">,
+  ) {
+    this.#settings = settings;
+    this.#host = host;
+  }
+
   check(frames: Message): void {
     checkSingleFrame("RADIO", frames, 1);
   }
 
   send(frames: Message): boolean {
-    const [group] = frames;
-    for (const pipe of this.#members.get(bytesKey(group)) ?? []) {
+    const members = this.#members.get(bytesKey(frames[0]));
+    if (this.#settings.xpubNoDrop && this.#blocked(members)) return false;
+    for (const pipe of members ?? []) {
       if (pipe.attached && !pipe.full) pipe.write(frames);
     }
     for (const pipe of this.#everyGroup) {
       if (!pipe.full) pipe.write(frames);
     }
     return true;
+  }
+
+  /** Whether a peer the message goes to is at its high-water mark. */
+  #blocked(members: Set<Pipe> | undefined): boolean {
+    for (const pipe of members ?? []) {
+      if (pipe.attached && pipe.full) return true;
+    }
+    for (const pipe of this.#everyGroup) if (pipe.full) return true;
+    return false;
   }
 
   attach(pipe: Pipe): void {
@@ -67,6 +91,8 @@ export class GroupFanOut implements Routing {
     }
     if (!joined?.delete(key)) return;
     this.#leave(pipe, key);
+    // A full member out of a waiting send's way (xpubNoDrop).
+    this.#host.retrySends();
   }
 
   arrived(pipe: Pipe): void {

@@ -42,7 +42,8 @@ export type DishMessage = Message & {
  * `protocol-error` event; one longer than 8192 bytes (no RADIO sends it)
  * is read cut to its first 8192 bytes, as libzmq reads it. A ZMTP peer
  * that sends anything but a group and a one-frame body is dropped, with
- * the same event.
+ * the same event. Its `linger` is 0 unless given, as libzmq's DISH sets it
+ * (joins and leaves still queued are not waited for at close).
  *
  * @example
  * ```ts
@@ -65,7 +66,7 @@ export class Dish extends Socket<DishMessage> {
    * @param options Socket options.
    */
   constructor(options: SocketOptions = {}) {
-    super("DISH", options);
+    super("DISH", { ...options, linger: options.linger ?? 0 });
     if (new.target === Dish) Object.preventExtensions(this);
   }
 

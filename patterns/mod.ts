@@ -59,7 +59,7 @@ export { Scatter } from "./scatter.ts";
 export { Gather } from "./gather.ts";
 export { Peer, type PeerOptions } from "./peer.ts";
 export { Channel } from "./channel.ts";
-export { Radio, type RadioSendOptions } from "./radio.ts";
+export { Radio, type RadioOptions, type RadioSendOptions } from "./radio.ts";
 export { Dish, type DishMessage } from "./dish.ts";
 export { Datagram } from "./datagram.ts";
 export { version } from "./version.ts";

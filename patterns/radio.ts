@@ -8,10 +8,18 @@
 import type { MessageLike } from "./message.ts";
 import type { SendOptions, SocketOptions } from "./options.ts";
 import { Socket } from "./socket.ts";
+import { coreOf } from "./_core.ts";
 import { GroupFanOut } from "./_group_fan_out.ts";
 import { toGroup } from "./_groups.ts";
+import { checkSwitch, defineOptionNames } from "./_option_names.ts";
 import { defineRouting } from "./_routing.ts";
 import { sendBehind } from "./_single_frame.ts";
+
+/** Options of a {@linkcode Radio}, with libzmq's meaning. */
+export interface RadioOptions extends SocketOptions {
+  /** Make `send` wait instead of dropping when a member of the group (or a `udp://` destination) is at its high-water mark (ZMQ_XPUB_NODROP, which libzmq's RADIO takes). */
+  xpubNoDrop?: boolean;
+}
 
 /**
  * Options of {@linkcode Radio.send}. `transfer` is accepted, as every
@@ -31,9 +39,10 @@ export interface RadioSendOptions extends SendOptions {
  * here, for ZMTP peers) and to every `udp://` destination it connected to,
  * unicast or multicast (one datagram per message; the dishes there filter).
  * Messages are single-frame. A peer at its high-water mark misses the
- * message, and a message too long for one datagram (8192 bytes with its
- * group) is not sent over udp, as in libzmq, nor one whose group is over
- * 127 bytes (libzmq 4.3.5 aborts on it); `send` never waits.
+ * message (unless {@linkcode RadioOptions.xpubNoDrop}: then `send` waits),
+ * and a message too long for one datagram (8192 bytes with its group) is
+ * not sent over udp, as in libzmq, nor one whose group is over 127 bytes
+ * (libzmq 4.3.5 aborts on it).
  *
  * Over udp a RADIO connects (`udp://127.0.0.1:5555`, or a multicast group
  * `udp://239.1.1.1:5555`, optionally on one interface:
@@ -57,13 +66,25 @@ export interface RadioSendOptions extends SendOptions {
  * ```
  */
 export class Radio extends Socket {
+  #xpubNoDrop = false;
+  /** See {@linkcode RadioOptions.xpubNoDrop}. */
+  get xpubNoDrop(): boolean {
+    return this.#xpubNoDrop;
+  }
+  set xpubNoDrop(on: boolean) {
+    this.#xpubNoDrop = checkSwitch("xpubNoDrop", on);
+    // A send that waited for it goes now, dropped as the switch is off.
+    coreOf(this).retrySends();
+  }
+
   /**
    * Makes a RADIO socket.
    *
-   * @param options Socket options.
+   * @param options Socket and RADIO options.
    */
-  constructor(options: SocketOptions = {}) {
+  constructor(options: RadioOptions = {}) {
     super("RADIO", options);
+    this.xpubNoDrop = options.xpubNoDrop ?? false;
     if (new.target === Radio) Object.preventExtensions(this);
   }
 
@@ -90,4 +111,9 @@ export class Radio extends Socket {
   }
 }
 
-defineRouting("RADIO", () => new GroupFanOut());
+defineRouting<Radio>(
+  "RADIO",
+  (socket, host) => new GroupFanOut(socket, host),
+);
+
+defineOptionNames<RadioOptions, SocketOptions>()(Radio, ["xpubNoDrop"]);

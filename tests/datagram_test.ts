@@ -73,6 +73,7 @@ Deno.test("udp addresses: unicast, any, IPv6, and a multicast group on an interf
       // A leading zero, octal to libzmq (239.1.2.8): not another group.
       "239.1.2.010:5555",
       "127.0.0.1;239.01.2.3:5555",
+      "239.255.9.9;239.1.2.3:5555", // a group as the source (libzmq: EINVAL)
     ]
   ) {
     assertEquals(

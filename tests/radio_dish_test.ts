@@ -508,3 +508,40 @@ Deno.test("udp multicast: a RADIO's multicastHops is its datagrams' TTL, as libz
   assertEquals((await listener.status).code, 0);
   assertEquals(heard, "ready\nttl 7\n");
 });
+
+Deno.test("a RADIO with xpubNoDrop waits for a member at its high-water mark (libzmq's RADIO takes ZMQ_XPUB_NODROP), until it reads or leaves; a DISH's linger is 0 unless given, as libzmq's", async () => {
+  await using dish = new Dish({ receiveHighWaterMark: 1 });
+  const given = new Dish({ linger: 5 });
+  assertEquals([dish.linger, given.linger], [0, 5]);
+  await given.close();
+  dish.join("g");
+  await dish.bind("inproc://nodrop");
+  await using radio = new Radio({ sendHighWaterMark: 1, xpubNoDrop: true });
+  assertEquals(radio.xpubNoDrop, true);
+  radio.connect("inproc://nodrop");
+  await sendUntilReceived(
+    () => radio.send("probe", { group: "g" }),
+    receive(dish),
+  );
+  const turns = async () => {
+    for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
+  };
+  // Fill the pipe (both marks: inproc's one pipe), then a send waits.
+  let settled = 0;
+  const sends: Promise<void>[] = [];
+  for (let i = 0; i < 4; i++) {
+    sends.push(radio.send(`m${i}`, { group: "g" }).then(() => void settled++));
+  }
+  await turns();
+  assertEquals(settled < 4, true, `${settled} of 4 settled`);
+  // Read, and what waited goes: nothing was dropped.
+  const bodies: string[] = [];
+  for (let i = 0; i < 4; i++) bodies.push(decode((await receive(dish))[0]));
+  await Promise.all(sends);
+  assertEquals(bodies, ["m0", "m1", "m2", "m3"]);
+  // A member that leaves lets a waiting send go (dropped for it).
+  for (let i = 0; i < 4; i++) sends.push(radio.send("x", { group: "g" }));
+  dish.leave("g");
+  await deadline(Promise.all(sends), 5000);
+  radio.xpubNoDrop = false;
+});

@@ -330,7 +330,8 @@ function _sendFrom(address: UdpAddress, endpoint: string): string {
 
 /** An IPv4 address, a name (`eth0`, `lo`) or `*`, as libzmq takes. */
 function _isInterface(iface: string): boolean {
-  return iface === "*" || /^[\w.@-]+$/.test(iface);
+  // A group is no source (libzmq: "a multicast address as a source" is EINVAL).
+  return iface === "*" || (/^[\w.@-]+$/.test(iface) && !isMulticast(iface));
 }
 
 /** The interface's IPv4 address (a name looked up); none for none or `*`. */
