@@ -85,7 +85,7 @@ export class SocketCore implements RoutingHost, SessionHost {
   #settings: CoreSettings;
   #serving = new Set<Promise<unknown>>();
   #receivers = new Waiters<Message>();
-  #senders = new Waiters<void, Message>();
+  #senders = new Waiters<void, Message>(() => this.retryReceives());
   /** Messages of sends waiting {@linkcode UNTIMED}: a proxy's. */
   #untimed = new WeakSet<Message>();
   /** What waiters of the next progress share (two flushes may wait at once). */

@@ -80,6 +80,16 @@ interface _Waiter<T, D> {
  */
 export class Waiters<T, D = undefined> {
   #queue = new Queue<_Waiter<T, D>>();
+  #onLeave: (() => void) | undefined;
+
+  /**
+   * @param onLeave Told when a waiter leaves unserved (timed out, aborted
+   * or rejected, not at {@linkcode Waiters.rejectAll}): a REQ's receive
+   * that waited on its send has nothing to wait for then.
+   */
+  constructor(onLeave?: () => void) {
+    this.#onLeave = onLeave;
+  }
 
   /** How many wait. */
   get length(): number {
@@ -108,6 +118,7 @@ export class Waiters<T, D = undefined> {
   /** Rejects the first waiter. */
   rejectFirst(error: unknown): void {
     this.#queue.shift()?.reject(error);
+    this.#onLeave?.();
   }
 
   /** Rejects every waiter; returns what each waited with. */
@@ -122,5 +133,6 @@ export class Waiters<T, D = undefined> {
     for (const other of this.#queue.clear()) {
       if (other !== waiter) this.#queue.push(other);
     }
+    this.#onLeave?.();
   }
 }

@@ -45,6 +45,29 @@ Deno.test("REQ: a second send, or a receive before sending, fails at once with E
   await req.send("three", timeout()); // alternation restored
 });
 
+Deno.test("REQ: a receive waiting on a send that times out or is aborted fails with EFSM (it waited for ever), and so does the next", async () => {
+  for (const relaxed of [false, true]) {
+    for (const how of ["timeout", "abort"]) {
+      await using request = new Request({
+        sendTimeout: how === "timeout" ? 50 : -1,
+        requestRelaxed: relaxed,
+      });
+      const abort = new AbortController();
+      const sending = request.send("x", { signal: abort.signal }); // no peer
+      const receiving = request.receive();
+      if (how === "abort") abort.abort();
+      await assertRejects(() => deadline(sending, 5000));
+      const error = await assertRejects(
+        () => deadline(receiving, 5000),
+        ZmqError,
+      );
+      assertEquals(error.code, "EFSM", `${how}, relaxed ${relaxed}`);
+      const next = await assertRejects(() => request.receive(), ZmqError);
+      assertEquals(next.code, "EFSM");
+    }
+  }
+});
+
 Deno.test("REP: sending before receiving fails with EFSM", async () => {
   await using context = new Context();
   const rep = new Reply({ context });
