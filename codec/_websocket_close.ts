@@ -1,8 +1,9 @@
 /**
  * The WebSocket closing handshake (RFC 6455 §5.5.1, §7.4): a peer's close
  * frame is answered with its own status code, and the connection ends as
- * a hang-up does; a malformed one is answered 1002 (or 1007 for a reason
- * that is no UTF-8) and fails it, as the RFC asks.
+ * a hang-up does (a goodbye); a malformed one is answered 1002 (or 1007
+ * for a reason that is no UTF-8) and fails it, as the RFC asks, still of
+ * kind `peer`: a client dials again, as libzmq's does.
  *
  * @module
  */
@@ -21,10 +22,17 @@ function _status(code: number): Uint8Array {
   return new Uint8Array([code >> 8, code & 0xff]);
 }
 
+/** The errors that are a well-formed close: a goodbye, not a fault. */
+const _goodbyes = new WeakSet<ProtocolError>();
+
+/** Whether the connection ended with a well-formed WebSocket close. */
+export function isGoodbye(error: ProtocolError): boolean {
+  return _goodbyes.has(error);
+}
+
 /**
  * What to answer a peer's close frame with, and why the connection ends:
- * kind `peer` for a well-formed close (a goodbye, not a fault), `protocol`
- * for a malformed one.
+ * a goodbye (see {@linkcode isGoodbye}), or a malformed close.
  */
 export function answerClose(
   payload: Uint8Array,
@@ -38,7 +46,7 @@ export function answerClose(
     return {
       answer: _status(1002),
       error: new ProtocolError(
-        "protocol",
+        "peer",
         `the peer closed the WebSocket with ${what}, which RFC 6455 does not allow`,
       ),
     };
@@ -49,7 +57,7 @@ export function answerClose(
     return {
       answer: _status(1007),
       error: new ProtocolError(
-        "protocol",
+        "peer",
         "the peer closed the WebSocket with a reason that is no UTF-8",
       ),
     };
@@ -58,5 +66,10 @@ export function answerClose(
 }
 
 function _goodbye(how: string): ProtocolError {
-  return new ProtocolError("peer", `the peer closed the WebSocket ${how}`);
+  const error = new ProtocolError(
+    "peer",
+    `the peer closed the WebSocket ${how}`,
+  );
+  _goodbyes.add(error);
+  return error;
 }

@@ -9,6 +9,7 @@ import type { Credentials, Verdict } from "../codec/authentication.ts";
 import type { ConnectionEvent, PeerInfo } from "../codec/connection.ts";
 import type { Link, MessageWriter, Session } from "../transport/transport.ts";
 import type { ProtocolError } from "../codec/errors.ts";
+import { isGoodbye } from "../codec/_websocket_close.ts";
 import type { SocketEvent, SocketEventsController } from "./events.ts";
 import type { Pipe } from "./_pipe.ts";
 import type { Routing } from "./_routing.ts";
@@ -128,7 +129,7 @@ export class SocketSession implements Session {
         if (pipe.refused) return false;
         // A goodbye once ready (a WebSocket close) ends the connection as a
         // hang-up does: `disconnected` alone, as libzmq's monitor tells it.
-        if (this.#handshaken && event.error.kind === "peer") return false;
+        if (this.#handshaken && isGoodbye(event.error)) return false;
         host.events.push(
           _failure(
             this.#handshaken ? "protocol-error" : "handshake-failed",

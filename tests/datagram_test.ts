@@ -6,6 +6,7 @@
 import { assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { type Message, type MessageLike, ZmqError } from "../mod.ts";
 import { Datagram } from "../patterns/datagram.ts";
+import { Dish } from "../patterns/dish.ts";
 import { Radio } from "../patterns/radio.ts";
 import {
   formatUdpEndpoint,
@@ -306,4 +307,41 @@ Deno.test("DGRAM: a second bind's socket is closed at once, its port free again 
   };
   await until(free, "the second bind's port free");
   await dgram.close();
+});
+
+Deno.test("a udp socket whose receive fails says so with a protocol-error (a WebSocket goodbye is the only end told as a hang-up)", async () => {
+  const deno = Deno as unknown as {
+    listenDatagram(options: unknown): Deno.DatagramConn;
+  };
+  const real = deno.listenDatagram;
+  let fail: (error: Error) => void = () => {};
+  const failing = new Promise<never>((_, reject) => fail = reject);
+  failing.catch(() => {});
+  deno.listenDatagram = (options) => {
+    const conn = real.call(Deno, options);
+    return new Proxy(conn, {
+      get(target, name) {
+        if (name === "receive") {
+          return (buffer?: Uint8Array) =>
+            Promise.race([target.receive(buffer), failing]);
+        }
+        const value = Reflect.get(target, name);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  };
+  try {
+    await using dish = new Dish();
+    await dish.bind("udp://127.0.0.1:0");
+    const failed = dish.events.wait(
+      "protocol-error",
+      AbortSignal.timeout(5000),
+    );
+    const error = new Error("network is down");
+    error.name = "NetworkDown";
+    fail(error);
+    assertEquals((await failed).reason.includes("network is down"), true);
+  } finally {
+    deno.listenDatagram = real;
+  }
 });
