@@ -13,7 +13,6 @@ import type { Link, LinkEnd } from "../transport/transport.ts";
 import type { Authenticator } from "./authentication.ts";
 import type { SocketEventsController } from "./events.ts";
 import { type Message, type MessageLike, toFrames } from "./message.ts";
-import type { SendOptions } from "./options.ts";
 import { giveUp } from "../transport/_packing.ts";
 import { judgeFor } from "./_authenticate.ts";
 import { Departed } from "./_departed.ts";
@@ -21,7 +20,15 @@ import { sayFarewell } from "./_peer_messages.ts";
 import { Pipe } from "./_pipe.ts";
 import { type Routing, routingFactory, type RoutingHost } from "./_routing.ts";
 import { type SessionHost, SocketSession } from "./_session.ts";
-import { wait, Waiters } from "./_waiters.ts";
+import { passesWaiting, retryInOrder } from "./_send_order.ts";
+import {
+  closedError,
+  type CoreOptions,
+  UNTIMED,
+  wait,
+  Waiters,
+} from "./_waiters.ts";
+export { closedError, type CoreOptions, UNTIMED };
 
 /** The options the machinery reads, live, from its socket. */
 export interface CoreSettings {
@@ -52,22 +59,9 @@ const YIELD_EVERY = 256;
 
 const _cores = new WeakMap<object, SocketCore>();
 
-/** Marks the options of a send or receive that waits whatever the
- * socket's `sendTimeout` or `receiveTimeout`: the proxy's, as libzmq's
- * polls and never meets them. Not a public option. */
-export const UNTIMED: unique symbol = Symbol("untimed");
-
-/** Options of a send or receive that may be {@linkcode UNTIMED}. */
-export type CoreOptions = SendOptions & { readonly [UNTIMED]?: true };
-
 /** The machinery of a socket. */
 export function coreOf(socket: object): SocketCore {
   return _cores.get(socket)!;
-}
-
-/** The error of any operation on a closed socket. */
-export function closedError(): ZmqError {
-  return new ZmqError("ETERM", "the socket is closed");
 }
 
 /** Pipes, links, routing and waiting callers of one socket. */
@@ -245,7 +239,9 @@ export class SocketCore implements RoutingHost, SessionHost {
       // A message several peers get is theirs to share: never given up.
       if (options.transfer && !this.routing.fansOut) giveUp(frames);
       this.routing.check?.(frames);
-      if (this.#senders.length === 0 && this.#route(frames)) {
+      const free = this.#senders.length === 0 ||
+        passesWaiting(this.#senders, this.routing, frames);
+      if (free && this.#route(frames)) {
         if (++this.#burst < YIELD_EVERY) return Promise.resolve();
         this.#burst = 0;
         return new Promise((resolve) => macrotask(resolve));
@@ -319,17 +315,7 @@ export class SocketCore implements RoutingHost, SessionHost {
   }
 
   retrySends(): void {
-    while (this.#senders.length > 0) {
-      let sent: boolean;
-      try {
-        sent = this.#route(this.#senders.peek()!);
-      } catch (error) {
-        this.#senders.rejectFirst(error);
-        continue;
-      }
-      if (!sent) return;
-      this.#senders.resolveFirst();
-    }
+    retryInOrder(this.#senders, this.routing, this.#tryRoute);
   }
 
   retryReceives(): void {
@@ -405,6 +391,8 @@ export class SocketCore implements RoutingHost, SessionHost {
     const dropped = abandoned.filter((frames) => this.#untimed.has(frames));
     return { unread, dropped: dropped.length };
   }
+
+  #tryRoute = (frames: Message): boolean => this.#route(frames);
 
   #route(frames: Message): boolean {
     const routing = this.routing;

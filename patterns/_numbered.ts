@@ -89,12 +89,13 @@ export class Numbered implements Routing {
     checkSingleFrame(this.#type, frames, 1);
   }
 
+  sendKey(frames: Message): number {
+    return new DataView(frames[0].buffer, frames[0].byteOffset, 4)
+      .getUint32(0);
+  }
+
   send(frames: Message): boolean {
-    const routingId = new DataView(
-      frames[0].buffer,
-      frames[0].byteOffset,
-      4,
-    ).getUint32(0);
+    const routingId = this.sendKey(frames);
     const pipe = this.#pipes.get(routingId);
     if (!pipe) {
       throw new ZmqError(

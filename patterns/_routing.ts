@@ -32,6 +32,13 @@ export interface Routing {
    */
   send?(message: Message): boolean;
   /**
+   * The peer a message goes to, for a type whose sends wait per peer
+   * (SERVER, PEER: libzmq's thread-safe sockets, where a send blocked on
+   * one peer leaves other threads' sends to others free): a send waits
+   * only behind earlier sends to the same peer. Without it, in order.
+   */
+  sendKey?(message: Message): unknown;
+  /**
    * Whether `send` can route a message now, as libzmq's `ZMQ_POLLOUT` (the
    * type's `xhas_out`); without it, a type that sends says yes whatever its
    * peers, as libzmq's fan-outs and addressed types do, though a send to a

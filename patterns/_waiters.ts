@@ -6,6 +6,7 @@
  */
 
 import { ZmqError } from "../codec/errors.ts";
+import type { SendOptions } from "./options.ts";
 import { Queue } from "./_queue.ts";
 
 /** How long a wait may last. */
@@ -60,6 +61,19 @@ export function wait<T>(
   });
 }
 
+/** The error of any operation on a closed socket. */
+export function closedError(): ZmqError {
+  return new ZmqError("ETERM", "the socket is closed");
+}
+
+/** Marks the options of a send or receive that waits whatever the
+ * socket's `sendTimeout` or `receiveTimeout`: the proxy's, as libzmq's
+ * polls and never meets them. Not a public option. */
+export const UNTIMED: unique symbol = Symbol("untimed");
+
+/** Options of a send or receive that may be {@linkcode UNTIMED}. */
+export type CoreOptions = SendOptions & { readonly [UNTIMED]?: true };
+
 /** The error of a send or receive that ran out of time. */
 export function timeoutError(): ZmqError {
   return new ZmqError(
@@ -108,6 +122,64 @@ export class Waiters<T, D = undefined> {
       this.#queue.push(waiter);
       return () => this.#remove(waiter);
     });
+  }
+
+  /**
+   * Offers the waiters' data to `attempt`, in order: one that went is
+   * resolved, one whose attempt throws is rejected, one that `waits` stays
+   * in its place while the walk goes on; `stop` ends the walk. A walk
+   * asked for while one is under way (an attempt's side effect) follows it.
+   */
+  serve(attempt: (data: D) => "went" | "waits" | "stop"): void {
+    if (this.#serving) {
+      this.#again = true;
+      return;
+    }
+    this.#serving = true;
+    try {
+      do {
+        this.#again = false;
+        this.#walk(attempt);
+      } while (this.#again);
+    } finally {
+      this.#serving = false;
+    }
+  }
+
+  #serving = false;
+  #again = false;
+
+  #walk(attempt: (data: D) => "went" | "waits" | "stop"): void {
+    const queue = this.#queue;
+    let waiting: _Waiter<T, D>[] | undefined;
+    while (queue.length > 0) {
+      const waiter = queue.peek()!;
+      let outcome: "went" | "waits" | "stop";
+      try {
+        outcome = attempt(waiter.data);
+      } catch (error) {
+        queue.shift();
+        waiter.reject(error);
+        this.#onLeave?.();
+        continue;
+      }
+      if (outcome === "stop") break;
+      queue.shift();
+      if (outcome === "went") waiter.resolve(undefined as T);
+      else (waiting ??= []).push(waiter);
+    }
+    if (!waiting) return;
+    // Those that wait go back first, in their order.
+    const rest = queue.clear();
+    for (const waiter of waiting) queue.push(waiter);
+    for (const waiter of rest) queue.push(waiter);
+  }
+
+  /** Whether some waiter's data passes `test`. */
+  some(test: (data: D) => boolean): boolean {
+    const all = this.#queue.clear();
+    for (const waiter of all) this.#queue.push(waiter);
+    return all.some((waiter) => test(waiter.data));
   }
 
   /** Settles the first waiter with a value. */

@@ -38,7 +38,8 @@ export interface PeerOptions
  * multipart message from a peer is dropped.
  *
  * A send to a routing id no peer has fails with `EHOSTUNREACH`; to a peer
- * whose queue is full, it waits. Messages to a `connect` peer queue until
+ * whose queue is full, it waits, holding back later sends to that peer
+ * only. Messages to a `connect` peer queue until
  * it is connected, and across reconnects.
  *
  * @example

@@ -43,7 +43,8 @@ export interface ServerOptions
  * first id, then counting up, never 0.
  *
  * A send to a peer that is not connected fails with `EHOSTUNREACH`; to a
- * peer whose queue is full, it waits (`sendTimeout` bounds the wait). A
+ * peer whose queue is full, it waits (`sendTimeout` bounds the wait),
+ * holding back later sends to that peer only, as libzmq's threads. A
  * multipart send fails with `EINVAL`; a multipart message from a peer is
  * dropped.
  *

@@ -8,6 +8,7 @@ import { deadline } from "@std/async/deadline";
 import {
   Client,
   Context,
+  Peer,
   type RoutedSendOptions,
   Server,
   ZmqError,
@@ -190,4 +191,46 @@ Deno.test("CLIENT drops a multipart message a SERVER sends; the next message arr
   await client.bind("tcp://127.0.0.1:0");
   using _raw = await sendMultipartThenSingle(client, "SERVER");
   assertEquals((await client.receive(timeout())).map(decode), ["single"]);
+});
+
+Deno.test("SERVER and PEER: a send waiting on a full peer holds back only later sends to that peer, as libzmq's thread-safe sockets (every send of the socket waited behind it)", async () => {
+  await using server = new Server({ sendHighWaterMark: 2 });
+  await server.bind("inproc://per-peer");
+  await using slow = new Client({ receiveHighWaterMark: 2 });
+  await using fast = new Client();
+  slow.connect("inproc://per-peer");
+  fast.connect("inproc://per-peer");
+  await slow.send("slow");
+  await fast.send("fast");
+  const ids = new Map<string, number>();
+  for (let i = 0; i < 2; i++) {
+    const message = await server.receive(timeout());
+    ids.set(decode(message[0]), message.routingId);
+  }
+  // The slow client reads nothing: its sends fill both marks, then wait.
+  const toSlow: Promise<void>[] = [];
+  let settled = 0;
+  for (let i = 0; i < 8; i++) {
+    const sending = server.send(`s${i}`, { routingId: ids.get("slow")! });
+    toSlow.push(sending.then(() => void settled++));
+  }
+  await server.send("f", { routingId: ids.get("fast")! });
+  assertEquals(decode((await fast.receive(timeout()))[0]), "f");
+  await assertRejects(() => server.send("x", { routingId: 12345 }));
+  assert(settled < 8, `${settled} of 8 settled`);
+  // Read, and the slow client's go, in order.
+  const got: string[] = [];
+  for (let i = 0; i < 8; i++) got.push(decode((await slow.receive())[0]));
+  await deadline(Promise.all(toSlow), 5000);
+  assertEquals(got, ["s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7"]);
+
+  await using peer = new Peer({ sendHighWaterMark: 1, linger: 0 });
+  const dead = peer.connect("inproc://nobody-here");
+  await using other = new Peer();
+  await other.bind("inproc://peer-live");
+  const live = peer.connect("inproc://peer-live");
+  const waiting = [0, 1, 2].map((i) => peer.send(`d${i}`, { routingId: dead }));
+  waiting.forEach((sending) => sending.catch(() => {}));
+  await deadline(peer.send("to live", { routingId: live }), 5000);
+  assertEquals(decode((await other.receive(timeout()))[0]), "to live");
 });

@@ -1,0 +1,41 @@
+/**
+ * The order waiting sends go in: the order they were made, or for a type
+ * whose routing keys its sends by peer (SERVER, PEER), that order per
+ * peer, so that a send waiting on one peer leaves sends to others free,
+ * as libzmq's thread-safe sockets leave other threads' sends free.
+ *
+ * @module
+ */
+
+import type { Message } from "./message.ts";
+import type { Routing } from "./_routing.ts";
+import type { Waiters } from "./_waiters.ts";
+
+/** Routes what waits, in order (per peer where keyed), as far as it goes. */
+export function retryInOrder(
+  senders: Waiters<void, Message>,
+  routing: Routing,
+  route: (frames: Message) => boolean,
+): void {
+  if (senders.length === 0) return;
+  const blocked = new Set<unknown>();
+  senders.serve((frames) => {
+    const key = routing.sendKey?.(frames);
+    if (key !== undefined && blocked.has(key)) return "waits";
+    if (route(frames)) return "went";
+    if (key === undefined) return "stop";
+    blocked.add(key);
+    return "waits";
+  });
+}
+
+/** Whether a new send may go before those waiting: to another peer. */
+export function passesWaiting(
+  senders: Waiters<void, Message>,
+  routing: Routing,
+  frames: Message,
+): boolean {
+  if (!routing.sendKey) return false;
+  const own = routing.sendKey(frames);
+  return !senders.some((waiting) => routing.sendKey!(waiting) === own);
+}
