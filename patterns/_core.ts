@@ -97,6 +97,7 @@ export class SocketCore implements RoutingHost, SessionHost {
     this.#settings = settings;
     this.events = events;
     this.routing = routingFactory(settings.type)(settings, this);
+    this.#senders.keyBy(this.routing.sendKey?.bind(this.routing));
     _cores.set(settings, this);
   }
 
@@ -315,7 +316,7 @@ export class SocketCore implements RoutingHost, SessionHost {
   }
 
   retrySends(): void {
-    retryInOrder(this.#senders, this.routing, this.#tryRoute);
+    retryInOrder(this.#senders, this.#tryRoute);
   }
 
   retryReceives(): void {

@@ -111,8 +111,11 @@ export function routesNow(core: {
   readonly closed: boolean;
   readonly sendPending: boolean;
 }): boolean {
-  if (core.closed || core.sendPending || !core.routing.send) return false;
-  return core.routing.writable?.() ?? true;
+  const routing = core.routing;
+  // Sends that wait on one peer leave others free where keyed by peer.
+  const held = core.sendPending && !routing.sendKey;
+  if (core.closed || held || !routing.send) return false;
+  return routing.writable?.() ?? true;
 }
 
 /** Makes the routing of one socket. */

@@ -14,18 +14,19 @@ import type { Waiters } from "./_waiters.ts";
 /** Routes what waits, in order (per peer where keyed), as far as it goes. */
 export function retryInOrder(
   senders: Waiters<void, Message>,
-  routing: Routing,
   route: (frames: Message) => boolean,
 ): void {
   if (senders.length === 0) return;
-  const blocked = new Set<unknown>();
-  senders.serve((frames) => {
-    const key = routing.sendKey?.(frames);
-    if (key !== undefined && blocked.has(key)) return "waits";
-    if (route(frames)) return "went";
-    if (key === undefined) return "stop";
-    blocked.add(key);
-    return "waits";
+  senders.serve(() => {
+    const blocked = new Set<unknown>();
+    return (frames, key) => {
+      if (key !== undefined && blocked.has(key)) return "waits";
+      if (route(frames)) return "went";
+      if (key === undefined) return "stop";
+      blocked.add(key);
+      // Every peer that has sends waiting is full: none of them goes now.
+      return blocked.size === senders.keyCount ? "stop" : "waits";
+    };
   });
 }
 
@@ -35,7 +36,6 @@ export function passesWaiting(
   routing: Routing,
   frames: Message,
 ): boolean {
-  if (!routing.sendKey) return false;
-  const own = routing.sendKey(frames);
-  return !senders.some((waiting) => routing.sendKey!(waiting) === own);
+  return routing.sendKey !== undefined &&
+    !senders.hasKey(routing.sendKey(frames));
 }

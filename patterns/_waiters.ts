@@ -84,9 +84,14 @@ export function timeoutError(): ZmqError {
 
 interface _Waiter<T, D> {
   data: D;
+  /** Its key (a send's peer), when the waiters are keyed. */
+  key: unknown;
   resolve(value: T): void;
   reject(error: unknown): void;
 }
+
+/** What an attempt on a waiter's data says: it went, it waits, or stop. */
+export type Outcome = "went" | "waits" | "stop";
 
 /**
  * Callers waiting in order (concurrent sends, or receives), each with its
@@ -118,19 +123,54 @@ export class Waiters<T, D = undefined> {
   /** Joins the end of the queue until settled, aborted or timed out. */
   wait(data: D, options: WaitOptions): Promise<T> {
     return wait<T>(options, (resolve, reject) => {
-      const waiter = { data, resolve, reject };
+      const key = this.#keyOf?.(data);
+      const waiter = { data, key, resolve, reject };
       this.#queue.push(waiter);
+      if (key !== undefined) {
+        this.#keys.set(key, (this.#keys.get(key) ?? 0) + 1);
+      }
       return () => this.#remove(waiter);
     });
   }
 
   /**
-   * Offers the waiters' data to `attempt`, in order: one that went is
-   * resolved, one whose attempt throws is rejected, one that `waits` stays
-   * in its place while the walk goes on; `stop` ends the walk. A walk
-   * asked for while one is under way (an attempt's side effect) follows it.
+   * Keys each waiter by `keyOf(data)` from now on, counting the waiters of
+   * each key (see {@linkcode Waiters.hasKey}).
    */
-  serve(attempt: (data: D) => "went" | "waits" | "stop"): void {
+  keyBy(keyOf: ((data: D) => unknown) | undefined): void {
+    this.#keyOf = keyOf;
+  }
+
+  /** Whether a waiter has this key. */
+  hasKey(key: unknown): boolean {
+    return this.#keys.has(key);
+  }
+
+  /** How many keys the waiters have. */
+  get keyCount(): number {
+    return this.#keys.size;
+  }
+
+  #keyOf: ((data: D) => unknown) | undefined;
+  #keys = new Map<unknown, number>();
+
+  /** A waiter leaves: its key is counted out. */
+  #left(waiter: _Waiter<T, D>): void {
+    const key = waiter.key;
+    if (key === undefined) return;
+    const count = this.#keys.get(key)! - 1;
+    if (count === 0) this.#keys.delete(key);
+    else this.#keys.set(key, count);
+  }
+
+  /**
+   * Offers the waiters' data (and key) to the attempts `start` makes, one
+   * per walk, in order: one that went is resolved, one whose attempt
+   * throws is rejected, one that `waits` stays in its place while the walk
+   * goes on; `stop` ends the walk. A walk asked for while one is under way
+   * (an attempt's side effect) follows it, with an attempt of its own.
+   */
+  serve(start: () => (data: D, key: unknown) => Outcome): void {
     if (this.#serving) {
       this.#again = true;
       return;
@@ -139,7 +179,7 @@ export class Waiters<T, D = undefined> {
     try {
       do {
         this.#again = false;
-        this.#walk(attempt);
+        this.#walk(start());
       } while (this.#again);
     } finally {
       this.#serving = false;
@@ -149,24 +189,27 @@ export class Waiters<T, D = undefined> {
   #serving = false;
   #again = false;
 
-  #walk(attempt: (data: D) => "went" | "waits" | "stop"): void {
+  #walk(attempt: (data: D, key: unknown) => Outcome): void {
     const queue = this.#queue;
     let waiting: _Waiter<T, D>[] | undefined;
     while (queue.length > 0) {
       const waiter = queue.peek()!;
-      let outcome: "went" | "waits" | "stop";
+      let outcome: Outcome;
       try {
-        outcome = attempt(waiter.data);
+        outcome = attempt(waiter.data, waiter.key);
       } catch (error) {
         queue.shift();
+        this.#left(waiter);
         waiter.reject(error);
         this.#onLeave?.();
         continue;
       }
       if (outcome === "stop") break;
       queue.shift();
-      if (outcome === "went") waiter.resolve(undefined as T);
-      else (waiting ??= []).push(waiter);
+      if (outcome === "went") {
+        this.#left(waiter);
+        waiter.resolve(undefined as T);
+      } else (waiting ??= []).push(waiter);
     }
     if (!waiting) return;
     // Those that wait go back first, in their order.
@@ -175,27 +218,27 @@ export class Waiters<T, D = undefined> {
     for (const waiter of rest) queue.push(waiter);
   }
 
-  /** Whether some waiter's data passes `test`. */
-  some(test: (data: D) => boolean): boolean {
-    const all = this.#queue.clear();
-    for (const waiter of all) this.#queue.push(waiter);
-    return all.some((waiter) => test(waiter.data));
-  }
-
   /** Settles the first waiter with a value. */
   resolveFirst(value: T): void {
-    this.#queue.shift()?.resolve(value);
+    const waiter = this.#queue.shift();
+    if (!waiter) return;
+    this.#left(waiter);
+    waiter.resolve(value);
   }
 
   /** Rejects the first waiter. */
   rejectFirst(error: unknown): void {
-    this.#queue.shift()?.reject(error);
+    const waiter = this.#queue.shift();
+    if (!waiter) return;
+    this.#left(waiter);
+    waiter.reject(error);
     this.#onLeave?.();
   }
 
   /** Rejects every waiter; returns what each waited with. */
   rejectAll(error: unknown): D[] {
     const waiters = this.#queue.clear();
+    this.#keys.clear();
     for (const waiter of waiters) waiter.reject(error);
     return waiters.map((waiter) => waiter.data);
   }
@@ -205,6 +248,7 @@ export class Waiters<T, D = undefined> {
     for (const other of this.#queue.clear()) {
       if (other !== waiter) this.#queue.push(other);
     }
+    this.#left(waiter);
     this.#onLeave?.();
   }
 }

@@ -14,6 +14,8 @@ import { LoadBalancer } from "../../patterns/_load_balancer.ts";
 import { Pipe } from "../../patterns/_pipe.ts";
 import type { RoutingHost } from "../../patterns/_routing.ts";
 import { SubscriberIndex } from "../../patterns/_subscription_trie.ts";
+import { Numbered } from "../../patterns/_numbered.ts";
+import { Client, Server } from "../../mod.ts";
 
 const PEERS = 1_000;
 const encoder = new TextEncoder();
@@ -302,4 +304,44 @@ Deno.test("fan-out: subscribe and cancel say whether they changed anything; canc
   assertEquals(fanOut.cancelAll(a.pipe), []);
   assert(fanOut.send([bytes("xyz")]));
   assertEquals(a.pipe.outbound.length, 1, "nothing more once cancelled");
+});
+
+Deno.test("scale: a SERVER's sends waiting on one full peer are looked at about once each as it drains, and a send to another peer looks at none of them", async () => {
+  // Counted: each look at a waiting send's peer (its key).
+  const proto = Numbered.prototype;
+  const sendKey = proto.sendKey;
+  let looks = 0;
+  proto.sendKey = function (frames) {
+    looks++;
+    return sendKey.call(this, frames);
+  };
+  try {
+    await using server = new Server({ sendHighWaterMark: 1, linger: 0 });
+    await server.bind("inproc://scale-waiting");
+    await using slow = new Client({ receiveHighWaterMark: 1, linger: 0 });
+    await using fast = new Client({ linger: 0 });
+    slow.connect("inproc://scale-waiting");
+    fast.connect("inproc://scale-waiting");
+    await slow.send("slow");
+    await fast.send("fast");
+    const ids = new Map<string, number>();
+    for (let i = 0; i < 2; i++) {
+      const message = await server.receive();
+      ids.set(new TextDecoder().decode(message[0]), message.routingId);
+    }
+    const waiting = 2000;
+    const sends: Promise<void>[] = [];
+    for (let i = 0; i < waiting; i++) {
+      sends.push(server.send("s", { routingId: ids.get("slow")! }));
+    }
+    looks = 0;
+    await server.send("f", { routingId: ids.get("fast")! });
+    assert(looks <= 2, `${looks} looks for a send to another peer`);
+    looks = 0;
+    for (let i = 0; i < waiting; i++) await slow.receive();
+    await Promise.all(sends);
+    assert(looks <= 3 * waiting, `${looks} looks for ${waiting} sends`);
+  } finally {
+    proto.sendKey = sendKey;
+  }
 });
