@@ -109,8 +109,8 @@ Deno.test("upgrade: a flood of tiny messages against a stopped reader is bounded
   await using push = new Push({ sendHighWaterMark: 0 });
   push.connect(`ws://127.0.0.1:${server.addr.port}/`);
   const dropped = pull.events.wait("protocol-error", timeout().signal);
-  // 200,000 empty messages: each held one counts 128 bytes, so the 16 MiB
-  // backlog is full at 131,072 (counted by their bytes, none was).
+  // 200,000 empty messages: each held one counts 384 bytes, so the 16 MiB
+  // backlog is full at 43,691 (counted by their bytes, none was).
   const empty = new Uint8Array(0);
   let sent = 0;
   const sending = (async () => {
@@ -192,7 +192,7 @@ Deno.test("upgrade: what waits while a reader pauses is counted out as it was co
   push.connect(`ws://127.0.0.1:${server.addr.port}/`);
   // 140 bursts of 1,000 empty messages, each read whole before the next:
   // at most 1,000 ever wait, but 140,000 went through the backlog, past
-  // the 16 MiB it holds at 128 bytes each if counted in and never out.
+  // the 16 MiB it holds at 384 bytes each if counted in and never out.
   const empty = new Uint8Array(0);
   for (let burst = 0; burst < 140; burst++) {
     for (let i = 0; i < 1000; i++) await push.send(empty, timeout());

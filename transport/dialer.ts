@@ -6,7 +6,11 @@
 
 import { sleep } from "./_abortable_sleep.ts";
 import { ReconnectBackoff, type ReconnectOptions } from "./backoff.ts";
-import type { ProtocolError, ProtocolErrorKind } from "../codec/errors.ts";
+import {
+  type ProtocolError,
+  type ProtocolErrorKind,
+  ZmqError,
+} from "../codec/errors.ts";
 import type { Link, LinkEnd } from "./transport.ts";
 
 /** What a {@linkcode Dialer} does, and is told. */
@@ -97,7 +101,12 @@ export class Dialer {
           link = await handlers.dial(signal);
         } catch (error) {
           if (signal.aborted) return;
-          if (!backoff.enabled) {
+          // A transport this runtime lacks (tcp:// in a page, CURVE over
+          // the page's WebSocket) comes no nearer: given up, as libzmq's
+          // zmq_connect refuses it (EPROTONOSUPPORT) at once.
+          const unsupported = error instanceof ZmqError &&
+            error.code === "EPROTONOSUPPORT";
+          if (!backoff.enabled || unsupported) {
             const why = error instanceof Error ? error.message : String(error);
             return handlers.onGiveUp?.(undefined, why);
           }

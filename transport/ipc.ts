@@ -41,6 +41,7 @@ export const ipc: Transport = {
   scheme: "ipc",
 
   check(path) {
+    requireDeno("ipc"); // as zmq_connect: EPROTONOSUPPORT at once
     if (path === "@") {
       throw new ZmqError("EINVAL", "ipc://@ names no abstract socket");
     }

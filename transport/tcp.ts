@@ -97,6 +97,7 @@ export const tcp: Transport = {
 
   check(address, use) {
     const { host, port } = parseTcpAddress(address);
+    requireDeno("tcp"); // as zmq_connect: EPROTONOSUPPORT at once
     if (use === "connect" && (host === "*" || port === 0)) {
       throw new ZmqError(
         "EINVAL",

@@ -1,9 +1,10 @@
 import { assertEquals, assertRejects, assertThrows } from "@std/assert";
-import { ZmqError } from "../../mod.ts";
+import { Push, ZmqError } from "../../mod.ts";
 import {
   formatTcpEndpoint,
   parseTcpAddress,
   ReconnectBackoff,
+  registerTransport,
   resolveEndpoint,
   splitEndpoint,
   tcp,
@@ -128,4 +129,21 @@ Deno.test("a bind the system refuses is EACCES, as libzmq's zmq_bind passes the 
     refused.message,
     "cannot bind tcp://127.0.0.1:80: the system refused: Permission denied (os error 13)",
   );
+});
+
+Deno.test("a connect whose transport this runtime lacks (tcp:// in a page, CURVE over a page's WebSocket: EPROTONOSUPPORT from its dial) is given up at once with connect-abandoned, not retried for ever", async () => {
+  registerTransport({
+    scheme: "lacking",
+    check() {},
+    listen: () => Promise.reject(new ZmqError("EPROTONOSUPPORT", "no")),
+    dial: () =>
+      Promise.reject(new ZmqError("EPROTONOSUPPORT", "not in this runtime")),
+  });
+  await using push = new Push({ reconnectInterval: 10 });
+  push.connect("lacking://somewhere");
+  const abandoned = await push.events.wait(
+    "connect-abandoned",
+    AbortSignal.timeout(5000),
+  );
+  assertEquals(abandoned.reason, "not in this runtime");
 });
