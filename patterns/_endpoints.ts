@@ -279,11 +279,8 @@ export class Endpoints {
       onGiveUp: (refused, failed) => {
         // Let go of already (disconnect, close): told nothing; its wait ends.
         if (!core.closed && !pipe.closedHere) {
-          const off = settings.reconnectInterval <= 0;
-          const reason = refused?.message ??
-            (off
-              ? `${failed ?? "the link ended"}; reconnection is off`
-              : failed!);
+          const reason = refused?.message ?? failed ??
+            "the link ended; reconnection is off";
           events.push({ type: "connect-abandoned", endpoint, reason });
           if (failed !== undefined) return; // its pipe stays, as libzmq's
         }

@@ -86,6 +86,8 @@ interface _Waiter<T, D> {
   data: D;
   /** Its key (a send's peer), when the waiters are keyed. */
   key: unknown;
+  /** Set once it left: it stays in the queue until reached, and is skipped. */
+  gone: boolean;
   resolve(value: T): void;
   reject(error: unknown): void;
 }
@@ -95,11 +97,19 @@ export type Outcome = "went" | "waits" | "stop";
 
 /**
  * Callers waiting in order (concurrent sends, or receives), each with its
- * data (the message a send carries).
+ * data (the message a send carries). One that times out or is aborted is
+ * marked gone and skipped when reached: thousands timing out together cost
+ * each its own leaving, not a pass over all the others.
  */
 export class Waiters<T, D = undefined> {
   #queue = new Queue<_Waiter<T, D>>();
+  /** Waiters not gone. */
+  #live = 0;
   #onLeave: (() => void) | undefined;
+  #keyOf: ((data: D) => unknown) | undefined;
+  #keys = new Map<unknown, number>();
+  #serving = false;
+  #again = false;
 
   /**
    * @param onLeave Told when a waiter leaves unserved (timed out, aborted
@@ -112,24 +122,23 @@ export class Waiters<T, D = undefined> {
 
   /** How many wait. */
   get length(): number {
-    return this.#queue.length;
-  }
-
-  /** The data of the first waiter. */
-  peek(): D | undefined {
-    return this.#queue.peek()?.data;
+    return this.#live;
   }
 
   /** Joins the end of the queue until settled, aborted or timed out. */
   wait(data: D, options: WaitOptions): Promise<T> {
     return wait<T>(options, (resolve, reject) => {
       const key = this.#keyOf?.(data);
-      const waiter = { data, key, resolve, reject };
+      const waiter = { data, key, gone: false, resolve, reject };
       this.#queue.push(waiter);
+      this.#live++;
       if (key !== undefined) {
         this.#keys.set(key, (this.#keys.get(key) ?? 0) + 1);
       }
-      return () => this.#remove(waiter);
+      return () => {
+        this.#leave(waiter);
+        this.#onLeave?.();
+      };
     });
   }
 
@@ -149,18 +158,6 @@ export class Waiters<T, D = undefined> {
   /** How many keys the waiters have. */
   get keyCount(): number {
     return this.#keys.size;
-  }
-
-  #keyOf: ((data: D) => unknown) | undefined;
-  #keys = new Map<unknown, number>();
-
-  /** A waiter leaves: its key is counted out. */
-  #left(waiter: _Waiter<T, D>): void {
-    const key = waiter.key;
-    if (key === undefined) return;
-    const count = this.#keys.get(key)! - 1;
-    if (count === 0) this.#keys.delete(key);
-    else this.#keys.set(key, count);
   }
 
   /**
@@ -186,30 +183,24 @@ export class Waiters<T, D = undefined> {
     }
   }
 
-  #serving = false;
-  #again = false;
-
   #walk(attempt: (data: D, key: unknown) => Outcome): void {
     const queue = this.#queue;
     let waiting: _Waiter<T, D>[] | undefined;
-    while (queue.length > 0) {
-      const waiter = queue.peek()!;
+    for (let waiter = this.#first(); waiter; waiter = this.#first()) {
       let outcome: Outcome;
       try {
         outcome = attempt(waiter.data, waiter.key);
       } catch (error) {
-        queue.shift();
-        this.#left(waiter);
+        // Left meanwhile (its attempt aborted it): nothing more to do.
+        if (!this.#leave(waiter)) continue;
         waiter.reject(error);
         this.#onLeave?.();
         continue;
       }
       if (outcome === "stop") break;
       queue.shift();
-      if (outcome === "went") {
-        this.#left(waiter);
-        waiter.resolve(undefined as T);
-      } else (waiting ??= []).push(waiter);
+      if (outcome === "waits") (waiting ??= []).push(waiter);
+      else if (this.#leave(waiter)) waiter.resolve(undefined as T);
     }
     if (!waiting) return;
     // Those that wait go back first, in their order.
@@ -220,35 +211,62 @@ export class Waiters<T, D = undefined> {
 
   /** Settles the first waiter with a value. */
   resolveFirst(value: T): void {
-    const waiter = this.#queue.shift();
-    if (!waiter) return;
-    this.#left(waiter);
+    const waiter = this.#first();
+    if (!waiter || !this.#leave(waiter)) return;
     waiter.resolve(value);
   }
 
   /** Rejects the first waiter. */
   rejectFirst(error: unknown): void {
-    const waiter = this.#queue.shift();
-    if (!waiter) return;
-    this.#left(waiter);
+    const waiter = this.#first();
+    if (!waiter || !this.#leave(waiter)) return;
     waiter.reject(error);
     this.#onLeave?.();
   }
 
   /** Rejects every waiter; returns what each waited with. */
   rejectAll(error: unknown): D[] {
-    const waiters = this.#queue.clear();
+    const waiters = this.#queue.clear().filter((waiter) => !waiter.gone);
     this.#keys.clear();
-    for (const waiter of waiters) waiter.reject(error);
+    this.#live = 0;
+    for (const waiter of waiters) {
+      waiter.gone = true;
+      waiter.reject(error);
+    }
     return waiters.map((waiter) => waiter.data);
   }
 
-  #remove(waiter: _Waiter<T, D>): void {
-    // Leave the queue in order: drop just this waiter.
-    for (const other of this.#queue.clear()) {
-      if (other !== waiter) this.#queue.push(other);
+  /** The first waiter not gone, those gone before it dropped. */
+  #first(): _Waiter<T, D> | undefined {
+    const queue = this.#queue;
+    let waiter = queue.peek();
+    while (waiter?.gone) {
+      queue.shift();
+      waiter = queue.peek();
     }
-    this.#left(waiter);
-    this.#onLeave?.();
+    return waiter;
+  }
+
+  /**
+   * Marks a waiter gone and counts it out (its key too); the first to ask
+   * is told `true`, later ones `false`. The queue drops it when reached.
+   */
+  #leave(waiter: _Waiter<T, D>): boolean {
+    if (waiter.gone) return false;
+    waiter.gone = true;
+    this.#live--;
+    // Those gone are dropped as they are reached, or here once they are
+    // most of the queue: a loop of receives that time out leaves none.
+    const queue = this.#queue;
+    if (queue.length > 2 * this.#live + 32) {
+      for (const kept of queue.clear()) if (!kept.gone) queue.push(kept);
+    }
+    const key = waiter.key;
+    if (key !== undefined) {
+      const count = this.#keys.get(key)! - 1;
+      if (count === 0) this.#keys.delete(key);
+      else this.#keys.set(key, count);
+    }
+    return true;
   }
 }

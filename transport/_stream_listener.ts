@@ -174,9 +174,20 @@ function _bindFailure(error: unknown): [ZmqErrorCode, string] {
   return ["EINVAL", message];
 }
 
-/** Throws when the runtime has no sockets (a browser, a worker). */
-export function requireDeno(scheme: string): void {
-  if (typeof Deno === "undefined" || typeof Deno.listen !== "function") {
+/**
+ * Throws when the runtime has no sockets to bind or to connect (a browser,
+ * a worker; one that can connect but not listen, as Deno Deploy, binds not).
+ */
+export function requireDeno(
+  scheme: string,
+  use: "bind" | "connect" = "bind",
+): void {
+  const api = typeof Deno === "undefined"
+    ? undefined
+    : use === "bind"
+    ? Deno.listen
+    : Deno.connect;
+  if (typeof api !== "function") {
     throw new ZmqError(
       "EPROTONOSUPPORT",
       `${scheme}:// needs Deno's network API, which this runtime lacks`,

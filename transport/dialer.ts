@@ -108,7 +108,8 @@ export class Dialer {
             error.code === "EPROTONOSUPPORT";
           if (!backoff.enabled || unsupported) {
             const why = error instanceof Error ? error.message : String(error);
-            return handlers.onGiveUp?.(undefined, why);
+            const off = unsupported ? "" : "; reconnection is off";
+            return handlers.onGiveUp?.(undefined, why + off);
           }
           const delay = backoff.next();
           handlers.onRetry?.(delay, error);

@@ -40,8 +40,8 @@ const _tooLong = (path: string) =>
 export const ipc: Transport = {
   scheme: "ipc",
 
-  check(path) {
-    requireDeno("ipc"); // as zmq_connect: EPROTONOSUPPORT at once
+  check(path, use) {
+    requireDeno("ipc", use); // as zmq_connect: EPROTONOSUPPORT at once
     if (path === "@") {
       throw new ZmqError("EINVAL", "ipc://@ names no abstract socket");
     }
@@ -100,7 +100,7 @@ export const ipc: Transport = {
   },
 
   async dial(path, options) {
-    requireDeno("ipc");
+    requireDeno("ipc", "connect");
     const conn = await Deno.connect({
       transport: "unix",
       path: _socketPath(path),

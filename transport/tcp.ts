@@ -97,7 +97,7 @@ export const tcp: Transport = {
 
   check(address, use) {
     const { host, port } = parseTcpAddress(address);
-    requireDeno("tcp"); // as zmq_connect: EPROTONOSUPPORT at once
+    requireDeno("tcp", use); // as zmq_connect: EPROTONOSUPPORT at once
     if (use === "connect" && (host === "*" || port === 0)) {
       throw new ZmqError(
         "EINVAL",
@@ -141,7 +141,7 @@ export const tcp: Transport = {
 
   async dial(address, options, signal) {
     const { host, port } = parseTcpAddress(address);
-    requireDeno("tcp");
+    requireDeno("tcp", "connect");
     // The guide's C servers listen on IPv4 only, so "localhost" tries IPv4 first.
     const hosts = host === "localhost" ? ["127.0.0.1", "::1"] : [host];
     // One connectTimeout for the attempt, whichever addresses it tries.

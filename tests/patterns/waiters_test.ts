@@ -1,0 +1,64 @@
+/** Waiters on their own: counts by key on every way a waiter leaves. */
+import { assertEquals } from "@std/assert";
+import { Waiters } from "../../patterns/_waiters.ts";
+
+/** Waiters keyed by their data's first letter ("u": no key). */
+function keyed(): Waiters<void, string> {
+  const waiters = new Waiters<void, string>();
+  waiters.keyBy((data) => data[0] === "u" ? undefined : data[0]);
+  return waiters;
+}
+
+const outcome = (waiting: Promise<unknown>) =>
+  waiting.then(
+    () => "ok",
+    (error) =>
+      error instanceof DOMException ? error.name : String(error?.code ?? error),
+  );
+
+Deno.test("waiters: each way out (abort, timeout, a walk's went or throw, first resolved or rejected, all rejected) counts the waiter and its key out once", async () => {
+  const waiters = keyed();
+  const abort = new AbortController();
+  const a1 = outcome(waiters.wait("A1", { signal: abort.signal }));
+  const a2 = outcome(waiters.wait("A2", { timeout: 5 }));
+  const b1 = outcome(waiters.wait("B1", {}));
+  const u1 = outcome(waiters.wait("u1", {}));
+  assertEquals([waiters.length, waiters.keyCount], [4, 2]);
+  abort.abort();
+  assertEquals(await a1, "AbortError");
+  assertEquals([waiters.length, waiters.keyCount], [3, 2]);
+  assertEquals(await a2, "EAGAIN");
+  assertEquals([waiters.length, waiters.keyCount], [2, 1]);
+  waiters.serve(() => (data) => {
+    if (data === "B1") throw new Error("refused");
+    return "went";
+  });
+  assertEquals([await b1, await u1], ["Error: refused", "ok"]);
+  assertEquals([waiters.length, waiters.keyCount], [0, 0]);
+  const c1 = outcome(waiters.wait("C1", {}));
+  waiters.resolveFirst();
+  assertEquals(await c1, "ok");
+  const d1 = outcome(waiters.wait("D1", {}));
+  waiters.rejectFirst(new Error("no"));
+  assertEquals(await d1, "Error: no");
+  const rest = [waiters.wait("E1", {}), waiters.wait("E2", {})].map(outcome);
+  assertEquals(waiters.rejectAll(new Error("closed")), ["E1", "E2"]);
+  await Promise.all(rest);
+  assertEquals([waiters.length, waiters.keyCount], [0, 0]);
+});
+
+Deno.test("waiters: one set aside in a walk and aborted meanwhile is not served later, and its key is counted out", async () => {
+  const waiters = keyed();
+  const abort = new AbortController();
+  const a1 = outcome(waiters.wait("A1", { signal: abort.signal }));
+  const b1 = outcome(waiters.wait("B1", {}));
+  waiters.serve(() => (data) => {
+    if (data === "A1") return "waits";
+    abort.abort(); // a side effect of B1's attempt
+    return "went";
+  });
+  assertEquals([await a1, await b1], ["AbortError", "ok"]);
+  let served = 0;
+  waiters.serve(() => () => (served++, "went"));
+  assertEquals([served, waiters.length, waiters.hasKey("A")], [0, 0, false]);
+});
