@@ -191,6 +191,7 @@ export class Waiters<T, D = undefined> {
       try {
         outcome = attempt(waiter.data, waiter.key);
       } catch (error) {
+        queue.shift();
         // Left meanwhile (its attempt aborted it): nothing more to do.
         if (!this.#leave(waiter)) continue;
         waiter.reject(error);
@@ -211,17 +212,26 @@ export class Waiters<T, D = undefined> {
 
   /** Settles the first waiter with a value. */
   resolveFirst(value: T): void {
-    const waiter = this.#first();
-    if (!waiter || !this.#leave(waiter)) return;
-    waiter.resolve(value);
+    const waiter = this.#takeFirst();
+    if (waiter && this.#leave(waiter)) waiter.resolve(value);
   }
 
   /** Rejects the first waiter. */
   rejectFirst(error: unknown): void {
-    const waiter = this.#first();
+    const waiter = this.#takeFirst();
     if (!waiter || !this.#leave(waiter)) return;
     waiter.reject(error);
     this.#onLeave?.();
+  }
+
+  /**
+   * The first waiter not gone, taken out of the queue: a queue that holds
+   * one waiter at a time (each hop of a round trip) keeps its small store.
+   */
+  #takeFirst(): _Waiter<T, D> | undefined {
+    const waiter = this.#first();
+    if (waiter) this.#queue.shift();
+    return waiter;
   }
 
   /** Rejects every waiter; returns what each waited with. */
