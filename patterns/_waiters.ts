@@ -183,15 +183,18 @@ export class Waiters<T, D = undefined> {
     }
   }
 
+  /** Those a walk set aside (they wait): back first when it ends. */
+  #aside: _Waiter<T, D>[] = [];
+
   #walk(attempt: (data: D, key: unknown) => Outcome): void {
     const queue = this.#queue;
-    let waiting: _Waiter<T, D>[] | undefined;
     for (let waiter = this.#first(); waiter; waiter = this.#first()) {
       let outcome: Outcome;
       try {
         outcome = attempt(waiter.data, waiter.key);
       } catch (error) {
-        queue.shift();
+        // Compacted away if its attempt withdrew it: not another's place.
+        if (queue.peek() === waiter) queue.shift();
         // Left meanwhile (its attempt aborted it): nothing more to do.
         if (!this.#leave(waiter)) continue;
         waiter.reject(error);
@@ -199,14 +202,16 @@ export class Waiters<T, D = undefined> {
         continue;
       }
       if (outcome === "stop") break;
-      queue.shift();
-      if (outcome === "waits") (waiting ??= []).push(waiter);
+      if (queue.peek() === waiter) queue.shift();
+      if (outcome === "waits") this.#aside.push(waiter);
       else if (this.#leave(waiter)) waiter.resolve(undefined as T);
     }
-    if (!waiting) return;
+    const aside = this.#aside;
+    if (aside.length === 0) return;
+    this.#aside = [];
     // Those that wait go back first, in their order.
     const rest = queue.clear();
-    for (const waiter of waiting) queue.push(waiter);
+    for (const waiter of aside) if (!waiter.gone) queue.push(waiter);
     for (const waiter of rest) queue.push(waiter);
   }
 
@@ -236,7 +241,10 @@ export class Waiters<T, D = undefined> {
 
   /** Rejects every waiter; returns what each waited with. */
   rejectAll(error: unknown): D[] {
-    const waiters = this.#queue.clear().filter((waiter) => !waiter.gone);
+    // With those a walk has set aside (a close inside a send's routing).
+    const waiters = [...this.#aside, ...this.#queue.clear()]
+      .filter((waiter) => !waiter.gone);
+    this.#aside = [];
     this.#keys.clear();
     this.#live = 0;
     for (const waiter of waiters) {

@@ -62,3 +62,41 @@ Deno.test("waiters: one set aside in a walk and aborted meanwhile is not served 
   waiters.serve(() => () => (served++, "went"));
   assertEquals([served, waiters.length, waiters.hasKey("A")], [0, 0, false]);
 });
+
+Deno.test("waiters: an attempt that withdraws its own waiter, the queue compacted by it, takes no other's place; a rejectAll inside a walk rejects those it set aside too", async () => {
+  for (const answer of ["went", "waits", "throw"] as const) {
+    const waiters = keyed();
+    const abort = new AbortController();
+    const head = outcome(waiters.wait("H", { signal: abort.signal }));
+    const behind = outcome(waiters.wait("Y", {}));
+    // Withdrawn ones behind, enough that H's leaving compacts the queue.
+    for (let i = 0; i < 33; i++) {
+      const gone = new AbortController();
+      waiters.wait(`g${i}`, { signal: gone.signal }).catch(() => {});
+      gone.abort();
+    }
+    const seen: string[] = [];
+    waiters.serve(() => (data) => {
+      seen.push(data);
+      if (data !== "H") return "went";
+      abort.abort();
+      if (answer === "throw") throw new Error("refused");
+      return answer;
+    });
+    assertEquals(seen, ["H", "Y"], answer);
+    assertEquals([await head, await behind], ["AbortError", "ok"]);
+    assertEquals(waiters.length, 0);
+  }
+  const waiters = keyed();
+  const a1 = outcome(waiters.wait("A1", {}));
+  const b1 = outcome(waiters.wait("B1", {}));
+  let rejected: string[] = [];
+  waiters.serve(() => (data) => {
+    if (data === "A1") return "waits";
+    rejected = waiters.rejectAll(new Error("closed"));
+    return "waits";
+  });
+  assertEquals(rejected, ["A1", "B1"]);
+  assertEquals([await a1, await b1], ["Error: closed", "Error: closed"]);
+  assertEquals([waiters.length, waiters.keyCount], [0, 0]);
+});
