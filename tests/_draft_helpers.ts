@@ -6,10 +6,12 @@
 import { assertEquals, assertRejects } from "@std/assert";
 import { deadline } from "@std/async/deadline";
 import {
+  Client,
   codec,
   Context,
   type MessageLike,
   type PeerInfo,
+  Server,
   type Socket,
   ZmqError,
 } from "../mod.ts";
@@ -213,4 +215,44 @@ export class RawPeer implements Disposable {
       await this.#conn.write(chunk).catch(() => {}); // refused: closed
     }
   }
+}
+
+/**
+ * A SERVER bound on an inproc `name` (send high-water mark `mark`) and two
+ * CLIENTs that have said hello to it: `slow` (receive high-water mark
+ * `mark`, for a test that leaves it unread) and `fast`, with their routing
+ * ids there. All linger 0; disposing closes the three.
+ */
+export async function slowAndFastClients(name: string, mark: number): Promise<{
+  server: Server;
+  slow: Client;
+  fast: Client;
+  slowId: number;
+  fastId: number;
+  [Symbol.asyncDispose](): Promise<void>;
+}> {
+  const endpoint = `inproc://${name}`;
+  const server = new Server({ sendHighWaterMark: mark, linger: 0 });
+  await server.bind(endpoint);
+  const slow = new Client({ receiveHighWaterMark: mark, linger: 0 });
+  const fast = new Client({ linger: 0 });
+  slow.connect(endpoint);
+  fast.connect(endpoint);
+  await slow.send("slow");
+  await fast.send("fast");
+  const ids = new Map<string, number>();
+  for (let i = 0; i < 2; i++) {
+    const message = await deadline(server.receive(), 5000);
+    ids.set(new TextDecoder().decode(message[0]), message.routingId);
+  }
+  return {
+    server,
+    slow,
+    fast,
+    slowId: ids.get("slow")!,
+    fastId: ids.get("fast")!,
+    async [Symbol.asyncDispose]() {
+      await Promise.all([server.close(), slow.close(), fast.close()]);
+    },
+  };
 }

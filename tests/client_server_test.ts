@@ -21,6 +21,7 @@ import {
   overTransports,
   PAYLOADS,
   sendMultipartThenSingle,
+  slowAndFastClients,
 } from "./_draft_helpers.ts";
 
 Deno.test("CLIENT (ours) ↔ SERVER (libzmq): we bind and libzmq binds, empty and 300-byte messages, both ways", async (t) => {
@@ -194,27 +195,16 @@ Deno.test("CLIENT drops a multipart message a SERVER sends; the next message arr
 });
 
 Deno.test("SERVER and PEER: a send waiting on a full peer holds back only later sends to that peer, as libzmq's thread-safe sockets (every send of the socket waited behind it)", async () => {
-  await using server = new Server({ sendHighWaterMark: 2 });
-  await server.bind("inproc://per-peer");
-  await using slow = new Client({ receiveHighWaterMark: 2 });
-  await using fast = new Client();
-  slow.connect("inproc://per-peer");
-  fast.connect("inproc://per-peer");
-  await slow.send("slow");
-  await fast.send("fast");
-  const ids = new Map<string, number>();
-  for (let i = 0; i < 2; i++) {
-    const message = await server.receive(timeout());
-    ids.set(decode(message[0]), message.routingId);
-  }
+  await using clients = await slowAndFastClients("per-peer", 2);
+  const { server, slow, fast } = clients;
   // The slow client reads nothing: its sends fill both marks, then wait.
   const toSlow: Promise<void>[] = [];
   let settled = 0;
   for (let i = 0; i < 8; i++) {
-    const sending = server.send(`s${i}`, { routingId: ids.get("slow")! });
+    const sending = server.send(`s${i}`, { routingId: clients.slowId });
     toSlow.push(sending.then(() => void settled++));
   }
-  await server.send("f", { routingId: ids.get("fast")! });
+  await server.send("f", { routingId: clients.fastId });
   assertEquals(decode((await fast.receive(timeout()))[0]), "f");
   await assertRejects(() => server.send("x", { routingId: 12345 }));
   assert(settled < 8, `${settled} of 8 settled`);

@@ -15,7 +15,7 @@ import { Pipe } from "../../patterns/_pipe.ts";
 import type { RoutingHost } from "../../patterns/_routing.ts";
 import { SubscriberIndex } from "../../patterns/_subscription_trie.ts";
 import { Numbered } from "../../patterns/_numbered.ts";
-import { Client, Server } from "../../mod.ts";
+import { slowAndFastClients } from "../_draft_helpers.ts";
 
 const PEERS = 1_000;
 const encoder = new TextEncoder();
@@ -316,26 +316,15 @@ Deno.test("scale: a SERVER's sends waiting on one full peer are looked at about 
     return sendKey.call(this, frames);
   };
   try {
-    await using server = new Server({ sendHighWaterMark: 1, linger: 0 });
-    await server.bind("inproc://scale-waiting");
-    await using slow = new Client({ receiveHighWaterMark: 1, linger: 0 });
-    await using fast = new Client({ linger: 0 });
-    slow.connect("inproc://scale-waiting");
-    fast.connect("inproc://scale-waiting");
-    await slow.send("slow");
-    await fast.send("fast");
-    const ids = new Map<string, number>();
-    for (let i = 0; i < 2; i++) {
-      const message = await server.receive();
-      ids.set(new TextDecoder().decode(message[0]), message.routingId);
-    }
+    await using clients = await slowAndFastClients("scale-waiting", 1);
+    const { server, slow } = clients;
     const waiting = 2000;
     const sends: Promise<void>[] = [];
     for (let i = 0; i < waiting; i++) {
-      sends.push(server.send("s", { routingId: ids.get("slow")! }));
+      sends.push(server.send("s", { routingId: clients.slowId }));
     }
     looks = 0;
-    await server.send("f", { routingId: ids.get("fast")! });
+    await server.send("f", { routingId: clients.fastId });
     assert(looks <= 2, `${looks} looks for a send to another peer`);
     looks = 0;
     for (let i = 0; i < waiting; i++) await slow.receive();
