@@ -23,6 +23,7 @@ import { NullMechanism } from "./null.ts";
 import type { FrameOutput } from "./_output_buffer.ts";
 import { ourGreeting, ourMetadata } from "./_shared_handshake.ts";
 import { type SocketType, socketTypesMatch } from "./socket_type.ts";
+import { utf8Text } from "./_utf8.ts";
 
 /**
  * libzmq 4.3's PLAIN server writes its ERROR name as the C string
@@ -363,15 +364,11 @@ export class Handshake {
     return true;
   }
 
-  #applyStep(step: MechanismStep, events: ConnectionEvent[]): boolean {
-    // Checked before a READY or a verdict answers a peer we refuse.
-    const metadata = step.peerMetadata;
-    // A peer that names none is taken, as libzmq's (RFC 37: it SHOULD).
-    const socketType = metadata?.getString("Socket-Type");
-    if (
-      socketType !== undefined &&
-      !socketTypesMatch(this.#socketType, socketType)
-    ) {
+  /** Every Socket-Type the peer names must match ours, as libzmq checks. */
+  #checkSocketTypes(metadata: Metadata): void {
+    for (const value of metadata.getAll("Socket-Type")) {
+      const socketType = utf8Text(value);
+      if (socketTypesMatch(this.#socketType, socketType)) continue;
       this.#output.writeFrame(encodeError("Invalid socket type"), FLAG_COMMAND);
       throw new ProtocolError(
         "incompatible",
@@ -380,6 +377,14 @@ export class Handshake {
         }`,
       );
     }
+  }
+
+  #applyStep(step: MechanismStep, events: ConnectionEvent[]): boolean {
+    // Checked before a READY or a verdict answers a peer we refuse.
+    const metadata = step.peerMetadata;
+    // A peer that names none is taken, as libzmq's (RFC 37: it SHOULD).
+    const socketType = metadata?.getString("Socket-Type");
+    if (socketType !== undefined) this.#checkSocketTypes(metadata!);
     for (const command of step.send) {
       this.#output.writeFrame(command, FLAG_COMMAND);
     }

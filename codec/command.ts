@@ -4,7 +4,7 @@
  * @module
  */
 
-import { ProtocolError } from "./errors.ts";
+import { ProtocolError, ZmqError } from "./errors.ts";
 import { encodeMetadata, type Metadata, parseMetadata } from "./metadata.ts";
 import { utf8Bytes, utf8Text } from "./_utf8.ts";
 
@@ -30,9 +30,17 @@ export interface Command {
  * @param name The command name (1 to 255 ASCII bytes).
  * @param data The command data.
  * @returns The frame body.
+ * @throws {ZmqError} `EINVAL` for a name that is empty or over 255 bytes,
+ * which its 1-byte length cannot say.
  */
 export function encodeCommand(name: string, data: Uint8Array): Uint8Array {
   const nameBytes = utf8Bytes(name);
+  if (nameBytes.length === 0 || nameBytes.length > 255) {
+    throw new ZmqError(
+      "EINVAL",
+      `command name "${name}" must be 1 to 255 bytes long as UTF-8`,
+    );
+  }
   const out = new Uint8Array(1 + nameBytes.length + data.length);
   out[0] = nameBytes.length;
   out.set(nameBytes, 1);
@@ -156,8 +164,22 @@ export function parseError(data: Uint8Array): string {
  * @param ttl How long the peer may wait for traffic before giving up, in deciseconds.
  * @param context Up to 16 bytes the peer echoes in its PONG.
  * @returns The frame body.
+ * @throws {ZmqError} `EINVAL` for a TTL that is not a whole number from 0 to
+ * 65535 (its 16 bits), or a context over 16 bytes.
  */
 export function encodePing(ttl: number, context: Uint8Array): Uint8Array {
+  if (!Number.isInteger(ttl) || ttl < 0 || ttl > 0xffff) {
+    throw new ZmqError(
+      "EINVAL",
+      `a PING's TTL is 0 to 65535 deciseconds, not ${ttl}`,
+    );
+  }
+  if (context.length > 16) {
+    throw new ZmqError(
+      "EINVAL",
+      `a PING's context is 16 bytes at most, not ${context.length}`,
+    );
+  }
   const data = new Uint8Array(2 + context.length);
   data[0] = ttl >>> 8;
   data[1] = ttl;

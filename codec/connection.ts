@@ -269,12 +269,14 @@ export class Connection {
    * Queues a message for the peer. Only valid once `ready`.
    *
    * @param frames The message's frames (at least one).
-   * @throws {ZmqError} `EFSM` before `ready` or once failed; a `ProtocolError`
-   * if the mechanism cannot seal (CURVE's nonces used up): then it has failed.
+   * @throws {ZmqError} `EFSM` before `ready` or once failed; `EINVAL` for no
+   * frames; a `ProtocolError` if the mechanism cannot seal (CURVE's nonces
+   * used up): then it has failed.
    */
   sendMessage(frames: readonly Uint8Array[]): void {
     this.#assertReady();
     const last = frames.length - 1;
+    if (last < 0) throw new ZmqError("EINVAL", "no frames to send");
     if (this.#sealing) {
       for (let i = 0; i <= last; i++) {
         this.#emit(frames[i], i < last ? FLAG_MORE : 0);

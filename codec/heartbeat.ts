@@ -61,6 +61,12 @@ export class Heartbeat {
   #lastReceived: number;
   #nextPing: number | undefined;
   #pingSentAt: number | undefined;
+  /**
+   * Traffic came after our last PING: it is answered. By order, not by
+   * time, as libzmq's (any message decoded cancels the wait): on a coarse
+   * clock the answer can bear the PING's own time.
+   */
+  #heardSincePing = false;
   /** Our PING waits behind a large body being written: not yet counted. */
   #pingHeld = false;
   /** A PONG of ours is in the output, not yet taken. */
@@ -180,6 +186,7 @@ export class Heartbeat {
     this.#untimed = now === undefined;
     if (now === undefined) return;
     this.#lastReceived = now;
+    this.#heardSincePing = true;
     this.#ttlAwaitsTime = false;
   }
 
@@ -253,7 +260,8 @@ export class Heartbeat {
     if (this.#pingHeld) return undefined;
     if (this.#largeInFlight) this.#pingHeld = true;
     else this.#sent(now);
-    return { type: "ping", ttl: Math.min(Math.round(this.#ttl / 100), 0xffff) };
+    // Truncated, as libzmq's ZMQ_HEARTBEAT_TTL: under 100 ms is no TTL.
+    return { type: "ping", ttl: Math.min(Math.trunc(this.#ttl / 100), 0xffff) };
   }
 
   /**
@@ -300,11 +308,12 @@ export class Heartbeat {
 
   #sent(now: number): void {
     // A PING sent while one is unanswered must not push its answer back.
-    if (!this.#silentSincePing()) this.#pingSentAt = now;
+    if (this.#silentSincePing()) return;
+    this.#pingSentAt = now;
+    this.#heardSincePing = false;
   }
 
   #silentSincePing(): boolean {
-    return this.#pingSentAt !== undefined &&
-      this.#lastReceived <= this.#pingSentAt;
+    return this.#pingSentAt !== undefined && !this.#heardSincePing;
   }
 }

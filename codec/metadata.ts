@@ -68,6 +68,33 @@ export class Metadata implements Iterable<[string, Uint8Array]> {
     return this.#wire ? this.#view(name)?.slice() : this.#view(name);
   }
 
+  /**
+   * Every value of a property, in order: a peer may name one twice, and
+   * libzmq checks each Socket-Type it announces.
+   *
+   * @example
+   * ```ts
+   * import { codec } from "@zmtp/zmq";
+   *
+   * const metadata = new codec.Metadata([["X-Tag", "a"], ["x-tag", "b"]]);
+   * console.log(metadata.getAll("X-Tag").length); // 2
+   * console.log(metadata.getString("X-Tag")); // "a": the first
+   * ```
+   *
+   * @param name The property's name, in any case.
+   * @returns The raw values (for a peer's metadata, copies), none if absent.
+   */
+  getAll(name: string): Uint8Array[] {
+    const wanted = name.toLowerCase();
+    if (this.#wire) {
+      const views: Uint8Array[] = [];
+      _wireValue(this.#wire, wanted, views);
+      return views.map((view) => view.slice());
+    }
+    return this.#entries!.filter(([key]) => key.toLowerCase() === wanted)
+      .map(([, value]) => value);
+  }
+
   /** The value, as kept: a view into the wire form, for a peer's. */
   #view(name: string): Uint8Array | undefined {
     const wanted = name.toLowerCase();
@@ -220,12 +247,13 @@ function _readLength(bytes: Uint8Array, offset: number): number {
 
 /**
  * The value of the property named `wanted` (lower case) in validated wire
- * bytes. ASCII names are compared byte by byte, folding case; a name with
+ * bytes, or with `all`, every value, there. ASCII names are compared byte by byte, folding case; a name with
  * other characters is decoded and lowered as {@linkcode Metadata.get} does.
  */
 function _wireValue(
   wire: Uint8Array,
   wanted: string,
+  all?: Uint8Array[],
 ): Uint8Array | undefined {
   let offset = 0;
   while (offset < wire.length) {
@@ -235,7 +263,9 @@ function _wireValue(
     const valueLength = _readLength(wire, offset);
     offset += 4;
     if (_nameIs(wire, nameAt, nameLength, wanted)) {
-      return wire.subarray(offset, offset + valueLength);
+      const value = wire.subarray(offset, offset + valueLength);
+      if (!all) return value;
+      all.push(value);
     }
     offset += valueLength;
   }

@@ -707,6 +707,51 @@ Deno.test("connection: as libzmq's engine: a mechanism name with bytes after its
   ]);
 });
 
+Deno.test("connection: every Socket-Type a peer names is checked, as libzmq's: an incompatible second one is refused, a compatible repeat taken", () => {
+  const ready = (...types: string[]) =>
+    codec.encodeFrame(
+      codec.encodeReady(
+        new codec.Metadata(types.map((type) => ["Socket-Type", type])),
+      ),
+      codec.FLAG_COMMAND,
+    );
+  const greeting = codec.encodeGreeting({ mechanism: "NULL", asServer: false });
+  const pull = new codec.Connection({ socketType: "PULL" });
+  pull.receive(greeting);
+  const [refused] = pull.receive(ready("PUSH", "REQ"));
+  const error = expectEvent(refused, "error").error;
+  assertEquals([error.kind, pull.state], ["incompatible", "failed"]);
+  assert(error.message.includes("REQ"), error.message);
+
+  const again = new codec.Connection({ socketType: "PULL" });
+  again.receive(greeting);
+  const [taken] = again.receive(ready("PUSH", "PUSH"));
+  assertEquals(expectEvent(taken, "ready").peer.socketType, "PUSH");
+});
+
+Deno.test("connection: a codec call it cannot encode is EINVAL: a message of no frames, a command name of 0 or 256 bytes, a PING's TTL past 16 bits or context past 16 bytes", () => {
+  const a = new codec.Connection({ socketType: "PAIR" });
+  handshake(a, new codec.Connection({ socketType: "PAIR" }));
+  const einval = (call: () => unknown) =>
+    assertEquals(
+      (assertThrows(call, codec.ZmqError) as codec.ZmqError).code,
+      "EINVAL",
+    );
+  einval(() => a.sendMessage([]));
+  // Still usable.
+  a.takeOutput();
+  a.sendMessage([text.encode("ok")]);
+  assertEquals(concat(a.takeOutput()), new Uint8Array([0, 2, 111, 107]));
+  einval(() => codec.encodeCommand("", new Uint8Array()));
+  einval(() => codec.encodeCommand("N".repeat(256), new Uint8Array()));
+  assertEquals(codec.encodeCommand("N".repeat(255), new Uint8Array())[0], 255);
+  einval(() => codec.encodePing(0x10000, new Uint8Array()));
+  einval(() => codec.encodePing(-1, new Uint8Array()));
+  einval(() => codec.encodePing(1.5, new Uint8Array()));
+  einval(() => codec.encodePing(0, new Uint8Array(17)));
+  assertEquals(codec.encodePing(0xffff, new Uint8Array(16)).length, 23);
+});
+
 /**
  * A mechanism with NULL's handshake that seals a frame by putting its flags
  * before it, until `refuses` says no more (as CURVE does once its nonces are

@@ -68,6 +68,18 @@ Deno.test("heartbeat: traffic at the very time of the PING is not an answer", ()
   assertEquals(heartbeat.deadline, 200);
 });
 
+Deno.test("heartbeat: traffic after the PING answers it, though it bears its very time", () => {
+  // By order, as libzmq's: on a whole-millisecond clock a fast peer's
+  // PONG comes in the millisecond of the PING.
+  const heartbeat = new codec.Heartbeat({ interval: 100, timeout: 50 });
+  heartbeat.onReady(0);
+  assertEquals(heartbeat.tick(100)?.type, "ping");
+  heartbeat.onTraffic(100);
+  assertEquals(heartbeat.deadline, 200);
+  assertEquals(heartbeat.tick(150), undefined);
+  assertEquals(heartbeat.tick(200)?.type, "ping");
+});
+
 Deno.test("heartbeat: the timeout defaults to the interval", () => {
   for (const timeout of [undefined, -1]) {
     const heartbeat = new codec.Heartbeat({ interval: 100, timeout });
@@ -92,7 +104,7 @@ Deno.test("heartbeat: a PING while one is unanswered does not move its deadline"
   });
 });
 
-Deno.test("heartbeat: our TTL goes out in deciseconds, rounded and capped", () => {
+Deno.test("heartbeat: our TTL goes out in deciseconds, truncated and capped, as libzmq's", () => {
   const ttlOf = (timeToLive: number) => {
     const heartbeat = new codec.Heartbeat({ interval: 10, timeToLive });
     heartbeat.onReady(0);
@@ -100,8 +112,10 @@ Deno.test("heartbeat: our TTL goes out in deciseconds, rounded and capped", () =
   };
   assertEquals(ttlOf(0), 0);
   assertEquals(ttlOf(3000), 30);
+  assertEquals(ttlOf(50), 0);
   assertEquals(ttlOf(149), 1);
-  assertEquals(ttlOf(150), 2);
+  assertEquals(ttlOf(150), 1);
+  assertEquals(ttlOf(299), 2);
   assertEquals(ttlOf(10_000_000), 0xffff);
 });
 

@@ -64,3 +64,26 @@ Deno.test("metadata: two servers' connections from like clients share the client
   assertStrictEquals(peers[0].metadata, peers[1].metadata);
   assertEquals(peers[1].metadata.getString("Socket-Type"), "DEALER");
 });
+
+Deno.test("metadata: getAll gives every value of a name in order, in any case, as copies of a peer's", () => {
+  const entries: [string, string][] = [
+    ["Socket-Type", "PUSH"],
+    ["X-Tag", "a"],
+    ["socket-type", "REQ"],
+  ];
+  const text = new TextDecoder();
+  for (
+    const metadata of [
+      new codec.Metadata(entries),
+      codec.parseMetadata(encode(entries)),
+    ]
+  ) {
+    const all = metadata.getAll("SOCKET-TYPE");
+    assertEquals(all.map((v) => text.decode(v)), ["PUSH", "REQ"]);
+    assertEquals(metadata.getString("Socket-Type"), "PUSH");
+    assertEquals(metadata.getAll("X-None"), []);
+    all[0].fill(0x41);
+  }
+  const parsed = codec.parseMetadata(encode(entries));
+  assertEquals(parsed.getString("Socket-Type"), "PUSH");
+});
