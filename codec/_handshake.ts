@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Verdict } from "./authentication.ts";
+import type { Credentials, Verdict } from "./authentication.ts";
 import { type Command, encodeError, parseCommand } from "./command.ts";
 import type { ConnectionEvent } from "./connection_event.ts";
 import { ProtocolError } from "./errors.ts";
@@ -118,6 +118,10 @@ export class Handshake {
   /** Set while a verdict asked for has not come, and for good once one
    * refused (300): the peer is not made ready then, whatever comes. */
   #withheld = false;
+  /** Over ZWS: a verdict the mechanism can ask for is asked at the first output. */
+  #asksAtOutput: boolean;
+  /** That verdict, asked for, not told yet. */
+  #asking: Credentials | undefined;
 
   constructor(options: HandshakeOptions, output: FrameOutput) {
     this.#routingIdOnly = options.noMechanism === true;
@@ -126,6 +130,7 @@ export class Handshake {
     this.#output = output;
     // libzmq speaks to a ZWS peer as to ZMTP 3.0: subscriptions as messages.
     if (options.framing === "zws") this.#peerMinor = 0;
+    this.#asksAtOutput = options.framing === "zws";
     const metadata = ourMetadata(
       options.socketType,
       options.routingId,
@@ -273,10 +278,36 @@ export class Handshake {
   }
 
   /**
+   * Output was taken. Over ZWS, which has no greeting, the first take asks
+   * for the verdict the mechanism can ask for already, as libzmq's NULL
+   * asks before any READY once its engine first wants output (held until
+   * the verdict, ours waits for it: two such peers would each wait for the
+   * other's READY). Told at the next tick, due at once, or frame: a take
+   * has no events to give. Over ZMTP, the greeting asks.
+   */
+  outputTaken(now: number): void {
+    if (!this.#asksAtOutput) return;
+    this.#asksAtOutput = false;
+    this.#asking = this.mechanism.authenticateNow?.();
+    if (!this.#asking) return;
+    this.#withheld = true;
+    this.#heldUntil = now;
+  }
+
+  /** Tells the verdict asked for at the start, if not yet told. */
+  #tellAsking(events: ConnectionEvent[]): void {
+    if (!this.#asking) return;
+    events.push({ type: "authenticate", credentials: this.#asking });
+    this.#asking = undefined;
+    this.#heldUntil = undefined;
+  }
+
+  /**
    * Sends what was held, once its time has come (not once the handshake's
    * has: `deadline` passed, nothing more goes).
    */
-  tick(now: number, deadline = Infinity): void {
+  tick(now: number, deadline: number, events: ConnectionEvent[]): void {
+    this.#tellAsking(events);
     if (this.#heldUntil === undefined || now < this.#heldUntil) return;
     if (now >= deadline) return;
     if (this.#sent === GREETING_SIZE) return this.start();
@@ -312,6 +343,9 @@ export class Handshake {
     body: Uint8Array,
     events: ConnectionEvent[],
   ): boolean {
+    // A frame before any output: the READY asks, if it must (see NULL's).
+    this.#asksAtOutput = false;
+    this.#tellAsking(events);
     // What was held goes before the peer's first frame is taken, unless
     // that is an ERROR: the peer ends it, and a READY would be for nothing.
     if (this.#heldUntil !== undefined) {

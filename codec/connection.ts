@@ -177,6 +177,7 @@ export class Connection {
    */
   takeOutput(now?: number): Uint8Array[] {
     const chunks = this.#output.take();
+    if (this.#state === "handshake") this.#handshake!.outputTaken(this.#now);
     this.#heartbeat.onOutputTaken(now ?? this.#now, chunks);
     return chunks;
   }
@@ -241,7 +242,7 @@ export class Connection {
     const events: ConnectionEvent[] = [];
     if (this.#state === "failed") return events;
     if (this.#state !== "ready") {
-      this.#handshake!.tick(now, this.#deadline);
+      this.#handshake!.tick(now, this.#deadline ?? Infinity, events);
       if (this.#deadline !== undefined && now >= this.#deadline) {
         this.#fail(
           new ProtocolError("timeout", "the handshake did not finish in time"),
@@ -269,9 +270,8 @@ export class Connection {
    * Queues a message for the peer. Only valid once `ready`.
    *
    * @param frames The message's frames (at least one).
-   * @throws {ZmqError} `EFSM` before `ready` or once failed; `EINVAL` for no
-   * frames; a `ProtocolError` if the mechanism cannot seal (CURVE's nonces
-   * used up): then it has failed.
+   * @throws {ZmqError} `EFSM` before `ready` or once failed, `EINVAL` for no
+   * frames; a `ProtocolError` if the mechanism cannot seal: then it failed.
    */
   sendMessage(frames: readonly Uint8Array[]): void {
     this.#assertReady();

@@ -85,8 +85,8 @@ class _ZapClient implements Session {
     }, this.#abort.signal).then((link) => {
       this.#link = link;
       link.start(this);
-      link.done.then(() => this.close("the ZAP handler went away"));
-    }, () => this.close("the ZAP handler went away"));
+      link.done.then(() => this.close("the ZAP handler went away", true));
+    }, () => this.close("the ZAP handler went away", true));
   }
 
   /** Requests waiting on an answer. */
@@ -171,12 +171,19 @@ class _ZapClient implements Session {
     }
   }
 
-  close(reason: string): void {
+  /**
+   * Ends the client. Requests pending get a 500, or with `stall` (the
+   * handler went away) no answer, as libzmq's session then forgets its ZAP
+   * pipe and the mechanism waits: the handshake's deadline ends the
+   * connection and the client tries again, where an ERROR would end its
+   * endpoint for good.
+   */
+  close(reason: string, stall = false): void {
     this.#onEnd();
     this.#abort.abort();
     this.#link?.close();
     for (const resolve of this.#pending.values()) {
-      resolve({ statusCode: 500, statusText: reason, userId: "" });
+      resolve({ statusCode: 500, statusText: reason, userId: "", stall });
     }
     this.#pending.clear();
   }

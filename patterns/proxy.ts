@@ -322,7 +322,13 @@ export async function proxy(
     }
   };
   const directions = [forward(frontend, backend, "frontend")];
-  if (!_CANNOT_RECEIVE.has(backend.type) && !_CANNOT_SEND.has(frontend.type)) {
+  // One socket at both ends (an echo) is one direction, as libzmq's
+  // frontend_equal_to_backend: a second would share its messages, and
+  // count them as the backend's.
+  if (
+    frontend !== backend && !_CANNOT_RECEIVE.has(backend.type) &&
+    !_CANNOT_SEND.has(frontend.type)
+  ) {
     directions.push(forward(backend, frontend, "backend"));
   }
   await Promise.all(directions);

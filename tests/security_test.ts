@@ -124,6 +124,59 @@ Deno.test("PLAIN with libzmq over ws: both as client and as server", async (t) =
   });
 });
 
+Deno.test("NULL with a zapDomain at both ends over ws: each asks its verdict before any READY, as libzmq's, so neither waits for the other's; with libzmq both ways, and ours to ours", async (t) => {
+  // Before, ours asked only once the peer's READY came, which a peer that
+  // holds its own READY for its verdict never sends: the handshake timed
+  // out, again and again.
+  await using peer = new LibzmqPeer();
+  await peer.zapHandler({});
+  const asked: string[] = [];
+  const authenticated = (name: string) => ({
+    zapDomain: "d",
+    authenticate: ({ mechanism }: { mechanism: string }) => {
+      asked.push(`${name} ${mechanism}`);
+      return true;
+    },
+  });
+  const nulls = async () =>
+    (await peer.zapLog()).filter((entry) => entry.mechanism === "NULL");
+  await t.step("our client, a libzmq server", async () => {
+    const server = await peer.open("Pull", { zapDomain: "d" });
+    const endpoint = await server.bind(BINDS.ws.theirs());
+    const client = new Push(authenticated("client"));
+    client.connect(endpoint);
+    await client.send(FRAMES, timeout());
+    assertEquals(lengths(await server.receive()), EXPECTED);
+    assertEquals(asked, ["client NULL"]);
+    assertEquals((await nulls()).length, 1);
+    await client.close();
+    await server.close();
+  });
+  await t.step("a libzmq client, our server", async () => {
+    const server = new Pull(authenticated("server"));
+    await server.bind(BINDS.ws.ours);
+    const client = await peer.open("Push", { zapDomain: "d" });
+    await client.connect(server.lastEndpoint!);
+    await client.send(FRAMES);
+    assertEquals(lengths(await server.receive(timeout())), EXPECTED);
+    assertEquals(asked.slice(1), ["server NULL"]);
+    assertEquals((await nulls()).length, 2);
+    await client.close();
+    await server.close();
+  });
+  await t.step("ours to ours", async () => {
+    const server = new Pull(authenticated("server"));
+    await server.bind(BINDS.ws.ours);
+    const client = new Push(authenticated("client"));
+    client.connect(server.lastEndpoint!);
+    await client.send("in", timeout());
+    assertEquals((await server.receive(timeout())).map(decode), ["in"]);
+    assertEquals(asked.slice(2).sort(), ["client NULL", "server NULL"]);
+    await client.close();
+    await server.close();
+  });
+});
+
 Deno.test("a 300 verdict (try later) keeps a libzmq client's connection open and silent, as libzmq's server does: no reconnect storm, no verdict asked again", async () => {
   await using peer = new LibzmqPeer();
   let asked = 0;
@@ -951,6 +1004,37 @@ Deno.test("a malformed ZAP reply (three frames) hangs up on a libzmq client with
   await client.close();
   await server.close();
   await handler.close();
+});
+
+Deno.test("a ZAP handler gone with a request pending leaves that client unanswered until the handshake's deadline, not refused with an ERROR: a libzmq client tries again and gets in once a handler is back, as libzmq's session forgets its ZAP pipe", async () => {
+  await using peer = new LibzmqPeer();
+  await using context = new Context();
+  const gone = new Router({ context });
+  await gone.bind("inproc://zeromq.zap.01");
+  const server = new Pull({
+    context,
+    plainServer: true,
+    handshakeInterval: 200,
+  });
+  await server.bind("tcp://127.0.0.1:0");
+  const client = await peer.open("Push", {
+    plainUsername: "u",
+    plainPassword: "p",
+    reconnectInterval: 20,
+  });
+  await client.connect(server.lastEndpoint!);
+  await client.send(["in"]);
+  await gone.receive(timeout());
+  await gone.close();
+  // Before, ERROR 500 went back, and libzmq's client gave up for good.
+  const back = new Router({ context });
+  await back.bind("inproc://zeromq.zap.01");
+  const asked = await back.receive(timeout());
+  await back.send([asked[0], "", asked[2], asked[3], "200", "", "u", ""]);
+  assertEquals((await server.receive(timeout())).map(decode), ["in"]);
+  await client.close();
+  await server.close();
+  await back.close();
 });
 
 /**

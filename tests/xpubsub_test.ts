@@ -827,6 +827,47 @@ Deno.test("proxy: statistics() counts as libzmq's steerable proxy: whole message
   await backend.close();
 });
 
+Deno.test("proxy: one socket as frontend and backend (an echo) forwards one way and counts every message as the frontend's in and the backend's out, as libzmq's (pyzmq's STATISTICS for 4 messages of 2 bytes: 4,8,0,0,0,0,4,8)", async () => {
+  // Before, two loops each took some of the messages, and counted them on
+  // their own side: 2,4,2,4 and 2,4,2,4.
+  await using peer = new LibzmqPeer();
+  const echo = new Dealer();
+  await echo.bind("tcp://127.0.0.1:0");
+  const control = new ProxyControl();
+  const running = proxy(echo, echo, { control });
+  const client = await peer.open("Dealer");
+  await client.connect(echo.lastEndpoint!);
+  for (let i = 0; i < 4; i++) await client.send([`m${i}`]);
+  for (let i = 0; i < 4; i++) {
+    assertEquals((await client.receive()).map(decode), [`m${i}`]);
+  }
+  const counts = (messages: number, bytes: number) => ({
+    messagesIn: messages,
+    framesIn: messages,
+    bytesIn: bytes,
+    messagesOut: messages,
+    framesOut: messages,
+    bytesOut: bytes,
+  });
+  const { frontend, backend } = control.statistics();
+  assertEquals(frontend, {
+    ...counts(4, 8),
+    messagesOut: 0,
+    framesOut: 0,
+    bytesOut: 0,
+  });
+  assertEquals(backend, {
+    ...counts(4, 8),
+    messagesIn: 0,
+    framesIn: 0,
+    bytesIn: 0,
+  });
+  control.terminate();
+  await running;
+  await client.close();
+  await echo.close();
+});
+
 Deno.test("an XPUB's unread subscription notices count as unread at close, with its upstream messages, as libzmq's are received messages", async () => {
   await using context = new Context();
   const xpub = new XPublisher({ context });

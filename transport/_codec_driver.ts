@@ -107,13 +107,18 @@ export class CodecDriver implements Due {
   /**
    * The codec's output to write. With heartbeats, it is told the time: a
    * PING written by now awaits its answer, whose deadline may come first.
+   * A deadline may come with the take where there was none: over ZWS the
+   * first asks for a verdict, told at a tick due at once.
    */
   takeOutput(): Uint8Array[] {
     const codec = this.codec;
-    if (codec.deadline === undefined) return codec.takeOutput();
-    const chunks = codec.takeOutput(this.now());
+    const timed = codec.deadline !== undefined;
+    const chunks = timed ? codec.takeOutput(this.now()) : codec.takeOutput();
     const deadline = codec.deadline;
-    if (deadline !== undefined && deadline < this.#armedFor && !this.error) {
+    if (
+      deadline !== undefined && !this.error &&
+      (!timed || deadline < this.#armedFor)
+    ) {
       this.#arm();
     }
     return chunks;
