@@ -130,7 +130,7 @@ export class Handshake {
     this.#output = output;
     // libzmq speaks to a ZWS peer as to ZMTP 3.0: subscriptions as messages.
     if (options.framing === "zws") this.#peerMinor = 0;
-    this.#asksAtOutput = options.framing === "zws";
+    this.#asksAtOutput = options.framing === "zws" && !this.#routingIdOnly;
     const metadata = ourMetadata(
       options.socketType,
       options.routingId,
@@ -307,7 +307,8 @@ export class Handshake {
    * has: `deadline` passed, nothing more goes).
    */
   tick(now: number, deadline: number, events: ConnectionEvent[]): void {
-    this.#tellAsking(events);
+    // Not to a connection whose time is up: no verdict is due for it.
+    if (now < deadline) this.#tellAsking(events);
     if (this.#heldUntil === undefined || now < this.#heldUntil) return;
     if (now >= deadline) return;
     if (this.#sent === GREETING_SIZE) return this.start();

@@ -90,7 +90,8 @@ export class Heartbeat {
     this.#timeout = options.timeout !== undefined && options.timeout >= 0
       ? options.timeout
       : this.#interval;
-    this.#ttl = options.timeToLive ?? 0;
+    // What no PING can carry (negative, NaN) is no TTL.
+    this.#ttl = Math.max(0, options.timeToLive ?? 0) || 0;
     this.#lastReceived = options.now ?? 0;
     this.#writtenLater = options.writtenLater ?? false;
   }

@@ -247,8 +247,9 @@ function _readLength(bytes: Uint8Array, offset: number): number {
 
 /**
  * The value of the property named `wanted` (lower case) in validated wire
- * bytes, or with `all`, every value, there. ASCII names are compared byte by byte, folding case; a name with
- * other characters is decoded and lowered as {@linkcode Metadata.get} does.
+ * bytes; with `all`, every such value is put there instead. ASCII names
+ * are compared byte by byte, folding case; a name with other characters
+ * is decoded and lowered as {@linkcode Metadata.get} does.
  */
 function _wireValue(
   wire: Uint8Array,

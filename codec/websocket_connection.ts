@@ -360,6 +360,10 @@ export class WebSocketConnection {
       this.#answer(head);
     }
     this.#upgraded = true;
+    // An empty take, as libzmq's ws engine wants output once upgraded: a
+    // client may have none (NULL holds its READY for its verdict), and the
+    // first take asks for that verdict.
+    if (this.#inner.pendingOutputBytes === 0) this.#inner.takeOutput(this.#now);
   }
 
   #answer(head: HttpHead): void {

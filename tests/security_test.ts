@@ -175,6 +175,34 @@ Deno.test("NULL with a zapDomain at both ends over ws: each asks its verdict bef
     await client.close();
     await server.close();
   });
+  await t.step(
+    "ours to ours: the client asks once upgraded, not at the server's READY, which here waits for that ask",
+    async () => {
+      const clientAsked = Promise.withResolvers<void>();
+      const server = new Pull({
+        zapDomain: "d",
+        handshakeInterval: 2000,
+        authenticate: async () => {
+          await clientAsked.promise;
+          return true;
+        },
+      });
+      await server.bind(BINDS.ws.ours);
+      const client = new Push({
+        zapDomain: "d",
+        handshakeInterval: 2000,
+        authenticate: () => {
+          clientAsked.resolve();
+          return true;
+        },
+      });
+      client.connect(server.lastEndpoint!);
+      await client.send("in", timeout());
+      assertEquals((await server.receive(timeout())).map(decode), ["in"]);
+      await client.close();
+      await server.close();
+    },
+  );
 });
 
 Deno.test("a 300 verdict (try later) keeps a libzmq client's connection open and silent, as libzmq's server does: no reconnect storm, no verdict asked again", async () => {

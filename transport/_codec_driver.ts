@@ -196,7 +196,14 @@ export class CodecDriver implements Due {
 
   /** The codec's deadline passed: its tick, then the next deadline. */
   onDeadline(): void {
-    this.dispatch(this.codec.tick(this.now()));
+    let events: ConnectionEvent[];
+    try {
+      events = this.codec.tick(this.now());
+    } catch (error) {
+      this.#crashed(error);
+      return;
+    }
+    this.dispatch(events);
     if (this.codec.pendingOutputBytes > 0) this.#link.wake();
     if (!this.error) this.#arm();
   }

@@ -58,7 +58,7 @@ Deno.test("heartbeat: a timeout of 0 never drops the peer, as libzmq's", () => {
   assertEquals(heartbeat.tick(100_000)?.type, "ping");
 });
 
-Deno.test("heartbeat: traffic at the very time of the PING is not an answer", () => {
+Deno.test("heartbeat: traffic just before the PING, in its very millisecond, is not its answer", () => {
   const heartbeat = new codec.Heartbeat({ interval: 100, timeout: 50 });
   heartbeat.onReady(0);
   heartbeat.onTraffic(100);
@@ -117,6 +117,8 @@ Deno.test("heartbeat: our TTL goes out in deciseconds, truncated and capped, as 
   assertEquals(ttlOf(150), 1);
   assertEquals(ttlOf(299), 2);
   assertEquals(ttlOf(10_000_000), 0xffff);
+  // What no PING can carry is none, not a PING that fails to encode.
+  assertEquals([ttlOf(-1000), ttlOf(NaN)], [0, 0]);
 });
 
 Deno.test("heartbeat: the peer's TTL drops it when it falls silent", () => {

@@ -392,6 +392,22 @@ Deno.test("a NULL server that asks for verdicts refuses a client of the wrong so
   }
 });
 
+Deno.test("ZWS2.0 without a mechanism asks for no verdict, whatever its mechanism would, as libzmq's ws engine has none to ask", () => {
+  const connection = new codec.Connection({
+    socketType: "PULL",
+    framing: "zws",
+    noMechanism: true,
+    mechanism: (metadata) =>
+      new codec.NullMechanism(metadata, { authenticate: true }),
+  });
+  connection.takeOutput(0);
+  const events = [
+    ...connection.tick(0),
+    ...connection.receive(new Uint8Array([0, 0]), 0),
+  ];
+  assertEquals(events.map((event) => event.type), ["ready"]);
+});
+
 Deno.test("a NULL server that asks for verdicts makes the client ready once, on a 200 only, whether the verdict comes before or after the client's READY (a 300 then a READY leaves it waiting, refused)", () => {
   for (const statusCode of [200, 300, 400] as const) {
     for (const readyFirst of [true, false]) {

@@ -62,6 +62,26 @@ Deno.test("codec driver: a codec that throws a non-protocol error ends the link 
   assert(event.error === driver.error, "the session saw the same error");
 });
 
+Deno.test("codec driver: a codec whose tick throws ends the link the same way, not the shared timer's callback", async () => {
+  class FaultyTick extends Connection {
+    override tick(_now: number): never {
+      throw new RangeError("a bug in the tick");
+    }
+  }
+  const session = new FakeSession();
+  const { driver, calls } = driven(
+    new FaultyTick({ socketType: "PUSH" }),
+    session,
+  );
+  driver.onDeadline();
+  driver.stop();
+  assertEquals(driver.error?.kind, "local");
+  assertStringIncludes(driver.error!.message, "a bug in the tick");
+  await Promise.resolve();
+  assertEquals(calls.closed, 1, "the link was told to close");
+  assertEquals(session.of("error").length, 1);
+});
+
 Deno.test("codec driver: a session whose fill throws ends the link the same way", async () => {
   class FaultySession extends FakeSession {
     override fill(_writer: MessageWriter, _batchBytes: number): void {
