@@ -415,17 +415,19 @@ export class Endpoints {
 }
 
 /**
- * Looks an endpoint up as given, then (found nowhere) as libzmq's
- * term_endpoint resolves a tcp address: `localhost` as 127.0.0.1.
+ * Looks an endpoint up as given, then (found nowhere) in its transport's
+ * canonical spelling, as libzmq's term_endpoint resolves a tcp address
+ * (`localhost` as 127.0.0.1, an IPv6 host in brackets).
  */
 function _lookUp<T>(
   endpoint: string,
   find: (spelling: string) => T | undefined,
 ): T | undefined {
-  const resolved = endpoint.replace(
-    /^tcp:\/\/localhost(?=:)/,
-    "tcp://127.0.0.1",
-  );
-  return find(endpoint) ??
-    (resolved === endpoint ? undefined : find(resolved));
+  const found = find(endpoint);
+  if (found !== undefined) return found;
+  const { transport, address } = findTransport(endpoint);
+  const canonical = transport.canonical?.(address);
+  return canonical === undefined || canonical === endpoint
+    ? undefined
+    : find(canonical);
 }

@@ -58,6 +58,57 @@ Deno.test("ipc: a path a listener answers on is EADDRINUSE, this socket's or ano
   }
 });
 
+Deno.test("ipc: a listener whose backlog is full still holds its path: EADDRINUSE, its file kept (a probe it cannot queue is no proof that nobody listens)", async () => {
+  // Before, the probe's EAGAIN was taken for a stale file: removed, and
+  // the path bound over the live listener, whose peers lost it.
+  const directory = Deno.makeTempDirSync();
+  const path = `${directory}/busy`;
+  const listener = new Deno.Command("/usr/bin/python3", {
+    args: [
+      "-c",
+      `
+import socket, sys
+listener = socket.socket(socket.AF_UNIX)
+listener.bind(sys.argv[1])
+listener.listen(0)
+queued = []
+for _ in range(4):
+    client = socket.socket(socket.AF_UNIX)
+    client.setblocking(False)
+    try:
+        client.connect(sys.argv[1])
+    except BlockingIOError:
+        pass
+    queued.append(client)
+print("full", flush=True)
+sys.stdin.read()
+`,
+      path,
+    ],
+    stdin: "piped",
+    stdout: "piped",
+  }).spawn();
+  try {
+    const reader = listener.stdout.getReader();
+    assertEquals(decode((await reader.read()).value!).trim(), "full");
+    reader.releaseLock();
+    const inode = Deno.lstatSync(path).ino;
+    const pull = new Pull();
+    const error = await assertRejects(
+      () => pull.bind(`ipc://${path}`),
+      ZmqError,
+    );
+    assertEquals(error.code, "EADDRINUSE");
+    assertEquals(Deno.lstatSync(path).ino, inode);
+    await pull.close();
+  } finally {
+    await listener.stdin.close();
+    await listener.stdout.cancel();
+    await listener.status;
+    Deno.removeSync(directory, { recursive: true });
+  }
+});
+
 Deno.test("ipc: a bind refused at a path a socket of this process holds is not seen by that socket (no probe comes and goes as a peer)", async () => {
   const directory = Deno.makeTempDirSync();
   const endpoint = `ipc://${directory}/held`;
@@ -481,6 +532,25 @@ Deno.test("unbind and disconnect find tcp://localhost:P where 127.0.0.1 was boun
   // Another address is another endpoint.
   const error = await assertRejects(
     () => push.disconnect(`tcp://127.0.0.2:${port}`),
+    ZmqError,
+  );
+  assertEquals(error.code, "ENOENT");
+  await push.close();
+  await pull.close();
+});
+
+Deno.test("unbind and disconnect find tcp://[::1]:P however it is written (tcp://::1:P, a port with zeros before it), as libzmq's term_endpoint resolves the address", async () => {
+  const pull = new Pull();
+  await pull.bind("tcp://[::1]:0");
+  const port = portOf(pull.lastEndpoint!);
+  await pull.unbind(`tcp://::1:${port}`);
+  await pull.bind(`tcp://[::1]:${port}`);
+  await pull.unbind(`tcp://[::1]:0${port}`);
+  const push = new Push({ linger: 0 });
+  push.connect(`tcp://[::1]:${port}`);
+  await push.disconnect(`tcp://::1:${port}`);
+  const error = await assertRejects(
+    () => push.disconnect(`tcp://[::1]:${port}`),
     ZmqError,
   );
   assertEquals(error.code, "ENOENT");

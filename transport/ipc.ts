@@ -129,10 +129,17 @@ async function _removeStaleSocket(path: string): Promise<void> {
     try {
       const probe = await Deno.connect({ transport: "unix", path });
       probe.close();
-    } catch {
-      // Nobody listens: a socket file left behind by a process that died.
-      await Deno.remove(path).catch(() => {});
-      return;
+    } catch (error) {
+      // Refused: nobody listens, a socket file left behind by a process
+      // that died. Anything else (a listener whose backlog is full, a file
+      // we may not use) is no proof of that: the path is in use.
+      if (
+        error instanceof Deno.errors.ConnectionRefused ||
+        error instanceof Deno.errors.NotFound
+      ) {
+        await Deno.remove(path).catch(() => {});
+        return;
+      }
     }
   }
   throw new ZmqError(

@@ -117,6 +117,20 @@ export const tcp: Transport = {
     }
   },
 
+  canonical(address) {
+    try {
+      const { host, port } = parseTcpAddress(address);
+      // As libzmq resolves it: localhost is 127.0.0.1, a port has no zeros
+      // before it, an IPv6 host has brackets.
+      return formatTcpEndpoint({
+        host: host === "localhost" ? "127.0.0.1" : host,
+        port,
+      });
+    } catch {
+      return undefined;
+    }
+  },
+
   listen(address, options, accept) {
     const { host, port } = parseTcpAddress(address);
     requireDeno("tcp");

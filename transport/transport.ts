@@ -288,6 +288,13 @@ export interface Transport {
    */
   dialNow?(address: string, options: LinkOptions): Link | undefined;
   /**
+   * The address in the one spelling a bound or dialled endpoint is known
+   * by, for `unbind` and `disconnect` to find it however it was written,
+   * as libzmq's term_endpoint resolves a tcp address (`tcp://::1:5555` is
+   * `tcp://[::1]:5555`); `undefined` where there is no other.
+   */
+  canonical?(address: string): string | undefined;
+  /**
    * Whether a dial is under way for a while (a TCP connect in progress):
    * each attempt is told as `connect-delayed`, as libzmq tells it for tcp
    * (and ws over it), never for ipc, whose connect is done at once.
