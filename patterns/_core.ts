@@ -216,7 +216,8 @@ export class SocketCore implements RoutingHost, SessionHost {
     }
     if (pipe.transient) {
       const ours = !pipe.accepted && !this.routing.fansOut; // see remove()
-      this.remove(pipe, pipe.closedHere || ours);
+      // Closing: what it held was the close's to deliver, and is dropped.
+      this.remove(pipe, pipe.closedHere || ours || this.closed);
     } else {
       this.routing.disconnected?.(pipe);
     }

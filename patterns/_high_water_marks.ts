@@ -1,7 +1,9 @@
 /**
  * A high-water mark set on a socket that has peers: libzmq's setsockopt
  * applies it to every pipe the socket has (update_pipe_options), not only
- * to peers that come later, and so do we.
+ * to peers that come later, and so do we. One difference: a send waiting
+ * at the old mark goes as soon as it is raised, where libzmq's full pipe
+ * waits for its peer to read before it takes more.
  *
  * @module
  */

@@ -196,6 +196,25 @@ Deno.test("a PULL that stops reading blocks its PUSH instead of growing a queue"
   await pull.close();
 });
 
+Deno.test("close counts as dropped what a bound PUSH held for a libzmq PULL that connected and leaves during the linger wait, as for one it connected to", async () => {
+  // Before, the accepted pipe left with its link, and its queue uncounted:
+  // dropped 0 of the 30 MiB still queued.
+  await using peer = new LibzmqPeer();
+  const push = new Push({ linger: 10_000, sendHighWaterMark: 1000 });
+  await push.bind("tcp://127.0.0.1:0");
+  const pull = await peer.open("Pull", { receiveHighWaterMark: 1 });
+  await pull.connect(push.lastEndpoint!);
+  await push.events.wait("handshake-succeeded", timeout().signal);
+  const body = new Uint8Array(1 << 20);
+  const count = 30;
+  for (let i = 0; i < count; i++) await push.send(body, timeout());
+  const closing = push.close();
+  await pull.close();
+  const { dropped } = await deadline(closing, 5000);
+  // The kernel's buffers and the PULL's queue take a few MiB at most.
+  assert(dropped >= count / 2 && dropped <= count, `${dropped} dropped`);
+});
+
 Deno.test("Context.close() during a full-speed stream resolves within linger and says what it dropped", async () => {
   await using peer = new LibzmqPeer();
   const pull = await peer.open("Pull", { receiveHighWaterMark: 1 });
