@@ -24,6 +24,19 @@ const _TAB = 0x09;
 const _NEWLINE = 0x0a;
 const _encoder = new TextEncoder();
 const _decoder = new TextDecoder();
+const _strictDecoder = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * A group's bytes as the text the library takes: refused if they are not
+ * UTF-8, which a lenient decoding would send as other bytes (U+FFFD).
+ */
+function _group(bytes: Uint8Array, where: string): string {
+  try {
+    return _strictDecoder.decode(bytes);
+  } catch {
+    throw new CliError(`${where}: a group is UTF-8 text`);
+  }
+}
 
 /**
  * A message per line, its frames separated by tabs, as bytes, unescaped:
@@ -40,7 +53,7 @@ const text: Format = {
       input,
       leading,
       (field) => field,
-      (field) => _decoder.decode(field),
+      (field, where) => _group(field, where),
     ),
 };
 
@@ -61,7 +74,7 @@ const hex: Format = {
       input,
       leading,
       (field, where) => fromHex(_decoder.decode(field), where),
-      (field, where) => _decoder.decode(fromHex(_decoder.decode(field), where)),
+      (field, where) => _group(fromHex(_decoder.decode(field), where), where),
     ),
 };
 

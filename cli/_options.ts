@@ -112,6 +112,7 @@ export const COMMON_FLAGS: readonly FlagSpec[] = [
     kind: "integer",
     value: "COUNT",
     min: 0,
+    max: 2 ** 31 - 1,
     help:
       "messages queued per peer, each way, before sending waits or drops (default 1000; 0: no limit)",
   },
@@ -205,7 +206,15 @@ export async function socketOptions(
     options.receiveHighWaterMark = hwm;
   }
   const identity = flags.string("identity");
-  if (identity !== undefined) options.routingId = identity;
+  if (identity !== undefined) {
+    const bytes = new TextEncoder().encode(identity).length;
+    if (bytes < 1 || bytes > 255) {
+      throw new CliError(
+        `--identity: a routing id is 1 to 255 bytes, not ${bytes}`,
+      );
+    }
+    options.routingId = identity;
+  }
   _checkGroup(flags.string("group"));
   await _curve(flags, options);
   _plain(flags, options);

@@ -16,7 +16,14 @@ import { SOCKET_KINDS, type SocketKind } from "./_sockets.ts";
 
 const _FLAGS: readonly FlagSpec[] = [
   { name: "capture", kind: "string", value: "SOCKET", help: "" },
-  { name: "hwm", kind: "integer", value: "COUNT", min: 0, help: "" },
+  {
+    name: "hwm",
+    kind: "integer",
+    value: "COUNT",
+    min: 0,
+    max: 2 ** 31 - 1,
+    help: "",
+  },
   { name: "monitor", kind: "boolean", help: "" },
   { name: "help", short: "h", kind: "boolean", help: "" },
 ];

@@ -22,6 +22,7 @@ interface _Tally {
  *
  * const lines: string[] = [];
  * const stats = new Stats((line) => lines.push(line));
+ * stats.start();
  * stats.received({ frames: [new Uint8Array(1000)] });
  * stats.stop();
  * console.log(lines[0].startsWith("stats: in 1 message, 1.0 kB")); // true
@@ -62,9 +63,14 @@ export class Stats {
     _count(this.#out, message);
   }
 
-  /** Stops the ticks and prints the totals. */
+  /**
+   * Stops the ticks and prints the totals, if it started: a command that
+   * failed before its first message prints its error alone.
+   */
   stop(): void {
+    if (this.#timer === undefined) return;
     clearInterval(this.#timer);
+    this.#timer = undefined;
     const seconds = (performance.now() - this.#started) / 1000;
     const total = (tally: _Tally) =>
       `${_number(tally.messages)} message${tally.messages === 1 ? "" : "s"}, ${

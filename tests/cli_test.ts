@@ -488,6 +488,34 @@ Deno.test("zmq: bad flags, endpoints and input give one line on stderr and exit 
         ["pull", "--bind", "tcp://127.0.0.1:0", "-t", "3000000000"],
         /-t is at most 2147483647/,
       ],
+      // Named by their flags, not the library's options they set.
+      [
+        ["pull", "--bind", "tcp://127.0.0.1:0", "--hwm", "99999999999"],
+        /^zmq: --hwm is at most 2147483647/,
+      ],
+      [
+        [
+          "proxy",
+          "pull@tcp://127.0.0.1:0",
+          "push@tcp://127.0.0.1:0",
+          "--hwm",
+          "99999999999",
+        ],
+        /^zmq: --hwm is at most 2147483647/,
+      ],
+      [
+        ["dealer", "--connect", inUse, "--identity", "x".repeat(256)],
+        /^zmq: --identity: a routing id is 1 to 255 bytes, not 256/,
+      ],
+      // The error alone: no totals of a run that never started.
+      [["pull", "--bind", inUse, "--stats"], /in use/],
+      // A group is text: hex that is no UTF-8 is refused, not sent as
+      // other bytes (U+FFFD).
+      [
+        ["radio", "--connect", inUse, "--format", "hex", "--linger", "0"],
+        /^zmq: stdin line 1: a group is UTF-8 text/,
+        "ff\t00\n",
+      ],
       [
         [
           "req",
