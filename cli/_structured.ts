@@ -20,9 +20,9 @@ import {
 import { concatBytes, readLines } from "./_stdin.ts";
 
 const _encoder = new TextEncoder();
-const _decoder = new TextDecoder();
 // ignoreBOM: a frame's leading U+FEFF is its own, kept (TextDecoder strips it).
 const _strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const _strictLine = new TextDecoder("utf-8", { fatal: true });
 const _packr = new Packr({ useRecords: false, mapsAsObjects: true });
 
 /** A frame in JSON: its text, or its bytes in base64 when not UTF-8. */
@@ -48,7 +48,13 @@ export const jsonl: Format = {
     let number = 0;
     for await (const line of readLines(input)) {
       const where = `stdin line ${++number}`;
-      const text = _decoder.decode(line);
+      // Not UTF-8 is no JSON: a lenient decoding would send other bytes.
+      let text: string;
+      try {
+        text = _strictLine.decode(line);
+      } catch {
+        throw new CliError(`${where}: not JSON: not UTF-8`);
+      }
       if (text.trim() === "") continue;
       let value: unknown;
       try {
@@ -213,7 +219,7 @@ export function toCliMessage(value: unknown, where: string): CliMessage {
     if (typeof group !== "string") {
       throw new CliError(`${where}: "group" is a string`);
     }
-    message.group = group;
+    message.group = _wellFormed(group, where);
   }
   return message;
 }
@@ -225,8 +231,21 @@ function _frames(values: unknown[], where: string): Uint8Array[] {
   return values.map((value) => _frame(value, where));
 }
 
+/**
+ * A string that UTF-8 can hold: one with a lone surrogate (`"\udcff"` in
+ * JSON) would be sent as other bytes (U+FFFD), so it is refused.
+ */
+function _wellFormed(text: string, where: string): string {
+  if (text.isWellFormed()) return text;
+  throw new CliError(
+    `${where}: a string with a lone surrogate is no UTF-8 text (give bytes as {"hex": "..."})`,
+  );
+}
+
 function _frame(value: unknown, where: string): Uint8Array {
-  if (typeof value === "string") return _encoder.encode(value);
+  if (typeof value === "string") {
+    return _encoder.encode(_wellFormed(value, where));
+  }
   if (value instanceof Uint8Array) return value;
   if (typeof value === "object" && value !== null) {
     const { base64, hex } = value as { base64?: unknown; hex?: unknown };

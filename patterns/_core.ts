@@ -144,8 +144,9 @@ export class SocketCore implements RoutingHost, SessionHost {
   /**
    * Drops a pipe and its queue, which close's summary counts as dropped
    * for a connect given up, disconnected or `immediate` (`countDropped`),
-   * not for an accepted peer that left, nor a fan-out's: a PUB drops what
-   * it had for one as at its HWM.
+   * and for any peer leaving while the socket closes; not for an accepted
+   * peer that left before, nor a fan-out's: a PUB drops what it had for
+   * one as at its HWM.
    */
   remove(pipe: Pipe, countDropped = false): void {
     this.retire(pipe);

@@ -89,6 +89,8 @@ export class Endpoints {
   #events: SocketEventsController;
   #mechanism: MechanismFactory;
   #listeners: _Bound[] = [];
+  /** Binds under way, settled or not: close waits for their listeners. */
+  #binding = new Set<Promise<unknown>>();
   #dialers: _Connected[] = [];
   /** The dialers and pipes of `disconnect`s still writing what is queued. */
   #leaving = new Map<Dialer, Pipe>();
@@ -105,7 +107,15 @@ export class Endpoints {
     this.#mechanism = mechanism;
   }
 
-  async bind(endpoint: string): Promise<void> {
+  bind(endpoint: string): Promise<void> {
+    const bound = this.#bind(endpoint);
+    const settled = bound.catch(() => {});
+    this.#binding.add(settled);
+    settled.then(() => this.#binding.delete(settled));
+    return bound;
+  }
+
+  async #bind(endpoint: string): Promise<void> {
     const core = this.#core;
     if (core.closed) throw closedError();
     let listener: TransportListener;
@@ -398,6 +408,8 @@ export class Endpoints {
   }
 
   async closeListeners(): Promise<void> {
+    // A bind under way holds its port already; closed, it lets it go.
+    await Promise.all(this.#binding);
     const listeners = this.#listeners.splice(0);
     await Promise.all(listeners.map(({ listener }) => listener.close()));
   }
@@ -427,7 +439,12 @@ function _lookUp<T>(
   if (found !== undefined) return found;
   const { transport, address } = findTransport(endpoint);
   const canonical = transport.canonical?.(address);
-  return canonical === undefined || canonical === endpoint
+  // In the caller's scheme: a transport registered under another name
+  // (tcp4) is another endpoint.
+  const spelled = canonical === undefined
     ? undefined
-    : find(canonical);
+    : `${transport.scheme}://${canonical}`;
+  return spelled === undefined || spelled === endpoint
+    ? undefined
+    : find(spelled);
 }

@@ -12,6 +12,7 @@ import { checkMulticast, MULTICAST_DEFAULTS } from "../transport/epgm.ts";
 import type { Authenticator } from "./authentication.ts";
 import type { ConnectOptions, SocketOptions } from "./options.ts";
 import { asBytes } from "./_as_bytes.ts";
+import { Context } from "./context.ts";
 import { checkFlag, checkSwitch } from "./_option_names.ts";
 
 /** The options a socket keeps as properties, resolved to their defaults. */
@@ -59,6 +60,13 @@ export function resolveOptions(
   type: SocketType,
   options: SocketOptions,
 ): ResolvedOptions {
+  // What is no Context is EINVAL, as any malformed option (null too; none
+  // is the default one).
+  if (
+    options.context !== undefined && !(options.context instanceof Context)
+  ) {
+    throw new ZmqError("EINVAL", "the context option is a Context");
+  }
   const resolved: ResolvedOptions = {
     sendHighWaterMark: _or(options.sendHighWaterMark, 1000),
     receiveHighWaterMark: _or(options.receiveHighWaterMark, 1000),

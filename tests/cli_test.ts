@@ -442,7 +442,7 @@ Deno.test("zmq: bad flags, endpoints and input give one line on stderr and exit 
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const inUse = `tcp://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`;
   try {
-    const cases: [string[], RegExp, string?][] = [
+    const cases: [string[], RegExp, (string | Uint8Array)?][] = [
       [[], /name a socket type/],
       [["frob"], /"frob" is no socket type/],
       [["pull", "--bogus"], /unknown flag --bogus for zmq pull/],
@@ -515,6 +515,16 @@ Deno.test("zmq: bad flags, endpoints and input give one line on stderr and exit 
         ["radio", "--connect", inUse, "--format", "hex", "--linger", "0"],
         /^zmq: stdin line 1: a group is UTF-8 text/,
         "ff\t00\n",
+      ],
+      [
+        ["radio", "--connect", inUse, "--format", "jsonl", "--linger", "0"],
+        /^zmq: stdin line 1: a string with a lone surrogate/,
+        '{"group":"\\udcff","frames":["x"]}\n',
+      ],
+      [
+        ["push", "--connect", inUse, "--format", "jsonl", "--linger", "0"],
+        /^zmq: stdin line 1: not JSON: not UTF-8/,
+        new Uint8Array([0x22, 0xff, 0x22, 0x0a]),
       ],
       [
         [

@@ -11,6 +11,7 @@ import {
   assertThrows,
 } from "@std/assert";
 import {
+  Context,
   Dealer,
   Publisher,
   Pull,
@@ -21,8 +22,10 @@ import {
   ZmqError,
 } from "../mod.ts";
 import { coreOf } from "../patterns/_core.ts";
+import { registerTransport, tcp } from "../transport/mod.ts";
 import {
   decode,
+  freePort,
   portOf,
   runPython,
   sendUntilReceived,
@@ -438,6 +441,31 @@ Deno.test({
   assertEquals(await connectOutcomes(endpoints), native);
 });
 
+Deno.test("close and Context.close wait for a bind under way: its port is free once they settle, over tcp and ws, as libzmq's bind is done before its close", async () => {
+  // Before, they settled with the listener still open: a bind of the port
+  // right after was EADDRINUSE.
+  for (const scheme of ["tcp", "ws"]) {
+    for (const closer of ["socket", "context"] as const) {
+      const port = freePort();
+      const endpoint = `${scheme}://127.0.0.1:${port}${
+        scheme === "ws" ? "/zmq" : ""
+      }`;
+      const context = new Context();
+      const pull = new Pull({ context });
+      const binding = pull.bind(endpoint).then(
+        () => "bound",
+        (error: ZmqError) => error.code,
+      );
+      await (closer === "socket" ? pull.close() : context.close());
+      const again = new Pull();
+      await again.bind(endpoint);
+      await again.close();
+      assertEquals(await binding, "ETERM");
+      await context.close();
+    }
+  }
+});
+
 Deno.test("every endpoint call on a closed socket is ETERM, unbind too", async () => {
   const push = new Push();
   await push.bind("tcp://127.0.0.1:0");
@@ -535,6 +563,26 @@ Deno.test("unbind and disconnect find tcp://localhost:P where 127.0.0.1 was boun
     ZmqError,
   );
   assertEquals(error.code, "ENOENT");
+  // A wildcard port names no one endpoint, however it is written.
+  const other = new Pull();
+  await other.bind("tcp://127.0.0.1:0");
+  for (const wildcard of ["tcp://127.0.0.1:0", "tcp://127.0.0.1:00"]) {
+    const { code } = await assertRejects(
+      () => other.unbind(wildcard),
+      ZmqError,
+    );
+    assertEquals(code, "ENOENT", wildcard);
+  }
+  // Another scheme is another endpoint, its transport tcp's or not.
+  registerTransport({ ...tcp, scheme: "tcp4" });
+  push.connect(`tcp://127.0.0.1:${port}`);
+  const { code } = await assertRejects(
+    () => push.disconnect(`tcp4://localhost:${port}`),
+    ZmqError,
+  );
+  assertEquals(code, "ENOENT");
+  await push.disconnect(`tcp://127.0.0.1:${port}`);
+  await other.close();
   await push.close();
   await pull.close();
 });

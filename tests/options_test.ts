@@ -718,6 +718,10 @@ Deno.test("options out of libzmq's range are EINVAL when the socket is made", as
     ["linger", null],
     ["sendHighWaterMark", null],
     ["zapDomain", null],
+    // Not a raw TypeError from the context's insides.
+    ["context", {}],
+    ["context", "default"],
+    ["context", null],
     ["metadata", true],
     ["metadata", new Map([["X-A", "b"]])],
     ["rate", null],

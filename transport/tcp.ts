@@ -118,17 +118,18 @@ export const tcp: Transport = {
   },
 
   canonical(address) {
+    let host: string, port: number;
     try {
-      const { host, port } = parseTcpAddress(address);
-      // As libzmq resolves it: localhost is 127.0.0.1, a port has no zeros
-      // before it, an IPv6 host has brackets.
-      return formatTcpEndpoint({
-        host: host === "localhost" ? "127.0.0.1" : host,
-        port,
-      });
+      ({ host, port } = parseTcpAddress(address));
     } catch {
       return undefined;
     }
+    // A wildcard port (0, 00, *) names no one endpoint.
+    if (port === 0) return undefined;
+    // As libzmq resolves it: localhost is 127.0.0.1, a port has no zeros
+    // before it, an IPv6 host has brackets.
+    if (host === "localhost") host = "127.0.0.1";
+    return `${host.includes(":") ? `[${host}]` : host}:${port}`;
   },
 
   listen(address, options, accept) {

@@ -288,10 +288,11 @@ export interface Transport {
    */
   dialNow?(address: string, options: LinkOptions): Link | undefined;
   /**
-   * The address in the one spelling a bound or dialled endpoint is known
-   * by, for `unbind` and `disconnect` to find it however it was written,
-   * as libzmq's term_endpoint resolves a tcp address (`tcp://::1:5555` is
-   * `tcp://[::1]:5555`); `undefined` where there is no other.
+   * The address (after `://`) in the one spelling a bound or dialled
+   * endpoint is known by, for `unbind` and `disconnect` to find it however
+   * it was written, as libzmq's term_endpoint resolves a tcp address
+   * (`::1:5555` is `[::1]:5555`); `undefined` where there is none, or no
+   * one endpoint (a wildcard).
    */
   canonical?(address: string): string | undefined;
   /**
