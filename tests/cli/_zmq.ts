@@ -8,6 +8,14 @@ const _root = new URL("../../", import.meta.url);
 const _encoder = new TextEncoder();
 const _decoder = new TextDecoder();
 
+/**
+ * What Deno itself prints while another of the tests' commands sets up the
+ * repository's node_modules (they start by the dozen at once): the
+ * runtime's, not the command's, and no line of its stderr.
+ */
+const _LOCK_WAIT =
+  /^Blocking waiting for file lock on node_modules directory\n/m;
+
 /** How long a test waits for the command, at most. */
 const _DEADLINE_MS = 15_000;
 
@@ -92,7 +100,8 @@ export class RunningZmq implements AsyncDisposable {
     this.#reading = Promise.all([
       this.#collect(this.#child.stdout, (chunk) => this.#stdout.push(chunk)),
       this.#collect(this.#child.stderr, (chunk) => {
-        this.#stderr += _decoder.decode(chunk, { stream: true });
+        this.#stderr = (this.#stderr + _decoder.decode(chunk, { stream: true }))
+          .replace(_LOCK_WAIT, "");
       }),
     ]).then(() => {});
     this.#status = this.#child.status;
