@@ -238,7 +238,7 @@ function _frames(values: unknown[], where: string): Uint8Array[] {
 function _wellFormed(text: string, where: string): string {
   if (text.isWellFormed()) return text;
   throw new CliError(
-    `${where}: a string with a lone surrogate is no UTF-8 text (give bytes as {"hex": "..."})`,
+    `${where}: a string with a lone surrogate is no UTF-8 text (give such bytes as bytes: {"hex": "..."} in JSON, bin in MessagePack)`,
   );
 }
 

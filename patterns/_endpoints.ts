@@ -25,10 +25,7 @@ import { type EndpointSettings, linkOptions } from "./_link_options.ts";
 import type { Pipe } from "./_pipe.ts";
 import { connectRoutingId } from "./_resolve_options.ts";
 
-interface _Bound {
-  given: string;
-  listener: TransportListener;
-}
+type _Bound = { given: string; listener: TransportListener };
 
 type _Connected = { endpoint: string; dialer: Dialer; pipe: Pipe };
 
@@ -89,8 +86,8 @@ export class Endpoints {
   #events: SocketEventsController;
   #mechanism: MechanismFactory;
   #listeners: _Bound[] = [];
-  /** Binds under way, settled or not: close waits for their listeners. */
-  #binding = new Set<Promise<unknown>>();
+  /** Binds under way (not inproc's): close waits for their listeners. */
+  #binding = new Set<Promise<void>>();
   #dialers: _Connected[] = [];
   /** The dialers and pipes of `disconnect`s still writing what is queued. */
   #leaving = new Map<Dialer, Pipe>();
@@ -107,12 +104,14 @@ export class Endpoints {
     this.#mechanism = mechanism;
   }
 
-  bind(endpoint: string): Promise<void> {
+  async bind(endpoint: string): Promise<void> {
+    // inproc holds no port, and may wait on a hub only Context.close frees.
+    if (endpoint.startsWith("inproc://")) return await this.#bind(endpoint);
     const bound = this.#bind(endpoint);
-    const settled = bound.catch(() => {});
+    const settled = bound.then(() => {}, () => {});
     this.#binding.add(settled);
     settled.then(() => this.#binding.delete(settled));
-    return bound;
+    await bound; // a failure the caller's, as ever: its promise rejects
   }
 
   async #bind(endpoint: string): Promise<void> {
@@ -188,7 +187,7 @@ export class Endpoints {
     // A wildcard (`ipc://*`, port 0 or `*`) names no one listener: only
     // the endpoint it was bound at does, as in libzmq. (A `*` host with a
     // port names one: kept, where libzmq asks for the bound endpoint.)
-    const named = !/^ipc:\/\/\*|:(0|\*)(\/|$)/.test(endpoint);
+    const named = !/^ipc:\/\/\*|:(0+|\*)(\/|$)/.test(endpoint);
     const index = _lookUp(endpoint, (spelling) => {
       const at = this.#listeners.findIndex(({ given, listener }) =>
         (named && given === spelling) || listener.endpoint === spelling

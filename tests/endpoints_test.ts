@@ -466,6 +466,22 @@ Deno.test("close and Context.close wait for a bind under way: its port is free o
   }
 });
 
+Deno.test("a failing bind nobody awaits is still an unhandled rejection: close's wait for binds under way swallows none", async () => {
+  const mod = new URL("../mod.ts", import.meta.url).href;
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      `import { Pull } from "${mod}";
+       new Pull().bind("tcp://256.0.0.1:5555");
+       await new Promise((resolve) => setTimeout(resolve, 200));`,
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  assertEquals(code, 1);
+  assert(decode(stderr).includes("Uncaught (in promise)"), decode(stderr));
+});
+
 Deno.test("every endpoint call on a closed socket is ETERM, unbind too", async () => {
   const push = new Push();
   await push.bind("tcp://127.0.0.1:0");
@@ -565,7 +581,7 @@ Deno.test("unbind and disconnect find tcp://localhost:P where 127.0.0.1 was boun
   assertEquals(error.code, "ENOENT");
   // A wildcard port names no one endpoint, however it is written.
   const other = new Pull();
-  await other.bind("tcp://127.0.0.1:0");
+  await other.bind("tcp://127.0.0.1:00");
   for (const wildcard of ["tcp://127.0.0.1:0", "tcp://127.0.0.1:00"]) {
     const { code } = await assertRejects(
       () => other.unbind(wildcard),

@@ -131,15 +131,13 @@ async function _removeStaleSocket(path: string): Promise<void> {
       probe.close();
     } catch (error) {
       // Refused: nobody listens, a socket file left behind by a process
-      // that died (reset: a listener closing as we came). A file we may
-      // not use is taken over as libzmq takes any. Anything else (a
-      // listener whose backlog is full, a datagram socket bound there) is
-      // someone there: the path is in use.
+      // that died (reset: a listener closing as we came). Anything else (a
+      // listener whose backlog is full, a file we may not use, a datagram
+      // socket bound there) is no proof of that: the path is in use.
       if (
         error instanceof Deno.errors.ConnectionRefused ||
         error instanceof Deno.errors.ConnectionReset ||
-        error instanceof Deno.errors.NotFound ||
-        error instanceof Deno.errors.PermissionDenied
+        error instanceof Deno.errors.NotFound
       ) {
         await Deno.remove(path).catch(() => {});
         return;
