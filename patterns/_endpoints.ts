@@ -106,7 +106,7 @@ export class Endpoints {
 
   async bind(endpoint: string): Promise<void> {
     // inproc holds no port, and may wait on a hub only Context.close frees.
-    if (endpoint.startsWith("inproc://")) return await this.#bind(endpoint);
+    if (/^inproc:\/\//.test(endpoint)) return await this.#bind(endpoint);
     const bound = this.#bind(endpoint);
     const settled = bound.then(() => {}, () => {});
     this.#binding.add(settled);

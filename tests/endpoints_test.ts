@@ -366,6 +366,14 @@ Deno.test("unbind and disconnect of no endpoint at all are EINVAL, and an upper-
     }
   }
   assertEquals(ours, native);
+  // What is no string, from a caller without types, is EINVAL too.
+  for (const endpoint of [undefined, 5555]) {
+    const error = await assertRejects(
+      () => pull.bind(endpoint as unknown as string),
+      ZmqError,
+    );
+    assertEquals(error.code, "EINVAL");
+  }
 });
 
 const CONNECT_CHECK_PY = `

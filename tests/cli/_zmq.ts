@@ -11,10 +11,11 @@ const _decoder = new TextDecoder();
 /**
  * What Deno itself prints while another of the tests' commands sets up the
  * repository's node_modules (they start by the dozen at once): the
- * runtime's, not the command's, and no line of its stderr.
+ * runtime's, not the command's, and no line of its stderr (in colour
+ * unless NO_COLOR is set).
  */
 const _LOCK_WAIT =
-  /^Blocking waiting for file lock on node_modules directory\n/m;
+  /^\S*Blocking\S* waiting for file lock on node_modules directory\n/m;
 
 /** How long a test waits for the command, at most. */
 const _DEADLINE_MS = 15_000;
@@ -50,7 +51,8 @@ function _command(
   return new Deno.Command(command, {
     args: commandArgs,
     cwd: _root,
-    env: stdinFile === undefined ? undefined : { ZMQ_STDIN: stdinFile },
+    // Deno's own lines plain (see _LOCK_WAIT), whatever the terminal.
+    env: { NO_COLOR: "1", ...(stdinFile ? { ZMQ_STDIN: stdinFile } : {}) },
     stdin: stdinFile === undefined ? stdin : "null",
     stdout: "piped",
     stderr: "piped",
