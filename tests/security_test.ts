@@ -983,9 +983,11 @@ Deno.test("examples/curve.ts: the README's CURVE example runs", async () => {
   ]);
 });
 
-Deno.test("a ZAP handler that never answers holds nothing of a connection that gave up waiting", async () => {
-  await using context = new Context();
-  // Reads each request, answers none.
+/**
+ * A PLAIN server whose handshakes end after 200 ms, and its ZAP handler: a
+ * ROUTER on inproc://zeromq.zap.01 that answers only what a test sends.
+ */
+async function plainServerBehindRouter(context: Context) {
   const handler = new Router({ context });
   await handler.bind("inproc://zeromq.zap.01");
   const server = new Pull({
@@ -994,6 +996,13 @@ Deno.test("a ZAP handler that never answers holds nothing of a connection that g
     handshakeInterval: 200,
   });
   await server.bind("tcp://127.0.0.1:0");
+  return { handler, server };
+}
+
+Deno.test("a ZAP handler that never answers holds nothing of a connection that gave up waiting", async () => {
+  await using context = new Context();
+  // Reads each request, answers none.
+  const { handler, server } = await plainServerBehindRouter(context);
   await using client = new Push({
     plainUsername: "u",
     plainPassword: "p",
@@ -1037,14 +1046,7 @@ Deno.test("a malformed ZAP reply (three frames) hangs up on a libzmq client with
 Deno.test("a ZAP handler gone with a request pending leaves that client unanswered until the handshake's deadline, not refused with an ERROR: a libzmq client tries again and gets in once a handler is back, as libzmq's session forgets its ZAP pipe", async () => {
   await using peer = new LibzmqPeer();
   await using context = new Context();
-  const gone = new Router({ context });
-  await gone.bind("inproc://zeromq.zap.01");
-  const server = new Pull({
-    context,
-    plainServer: true,
-    handshakeInterval: 200,
-  });
-  await server.bind("tcp://127.0.0.1:0");
+  const { handler: gone, server } = await plainServerBehindRouter(context);
   const client = await peer.open("Push", {
     plainUsername: "u",
     plainPassword: "p",
