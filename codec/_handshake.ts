@@ -294,7 +294,7 @@ export class Handshake {
     this.#heldUntil = now;
   }
 
-  /** Tells the verdict asked for at the start, if not yet told. */
+  /** Tells the verdict asked for at the first output, if not yet told. */
   #tellAsking(events: ConnectionEvent[]): void {
     if (!this.#asking) return;
     events.push({ type: "authenticate", credentials: this.#asking });
