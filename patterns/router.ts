@@ -13,6 +13,7 @@ import type {
 import { Socket } from "./socket.ts";
 import { Addressed } from "./_addressed.ts";
 import { coreOf } from "./_core.ts";
+import { asBytes } from "./_as_bytes.ts";
 import { defineRouting } from "./_routing.ts";
 import { checkSwitch, defineOptionNames } from "./_option_names.ts";
 import { peerMessage } from "./_peer_messages.ts";
@@ -103,11 +104,14 @@ export class Router extends Socket {
    * left (and another took its id) is not described by it, where libzmq's
    * properties travel with each message.
    *
-   * @param routingId The first frame of a message received from the peer.
+   * @param routingId The first frame of a message received from the peer,
+   * or the id as a string, as `send` takes it.
    * @returns The peer, or `undefined` if no peer has that routing id now.
+   * @throws {ZmqError} `EINVAL` for an id that is neither.
    */
-  peer(routingId: Uint8Array): PeerInfo | undefined {
-    return (coreOf(this).routing as Addressed).peer(routingId);
+  peer(routingId: Uint8Array | string): PeerInfo | undefined {
+    const id = asBytes(routingId, "a routing id");
+    return (coreOf(this).routing as Addressed).peer(id);
   }
 
   /** See {@linkcode HelloMessageOptions.helloMessage}. */

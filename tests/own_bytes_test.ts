@@ -39,6 +39,8 @@ Deno.test("a routing id received from a ROUTER may be written into: the next mes
   // What the peer announced, and its event, are apart from what messages
   // hand out.
   assertEquals(decode(router.peer(text.encode("alice"))!.routingId!), "alice");
+  // By the id as a string too, as send takes it.
+  assertEquals(decode(router.peer("alice")!.routingId!), "alice");
   assertEquals(decode((await shaken).routingId!), "alice");
   await router.send(["alice", "still alice"]);
   assertEquals(decode((await dealer.receive(timeout()))[0]), "still alice");
