@@ -433,7 +433,7 @@ export class Handshake {
       events.push({ type: "authenticate", credentials: step.authenticate });
     }
     if (!metadata || this.#withheld) return false;
-    const identity = metadata.get("Identity");
+    const identity = metadata.getAll("Identity").pop(); // the last, as libzmq
     events.push({
       type: "ready",
       peer: {

@@ -611,6 +611,19 @@ Deno.test("unbind and disconnect find tcp://localhost:P where 127.0.0.1 was boun
   await pull.close();
 });
 
+Deno.test("unbind finds tcp://[::1]:P written in full (0:0:0:0:0:0:0:1) or in capitals, as libzmq's term_endpoint resolves the address to the spelling its bind gave", async () => {
+  const pull = new Pull();
+  await pull.bind("tcp://[0:0:0:0:0:0:0:1]:0");
+  const port = portOf(pull.lastEndpoint!);
+  assertEquals(pull.lastEndpoint, `tcp://[::1]:${port}`);
+  await pull.unbind(`tcp://[0:0:0:0:0:0:0:1]:${port}`);
+  await pull.bind(`tcp://[::1]:${port}`);
+  await pull.unbind(`tcp://[0000:0::0001]:${port}`);
+  await pull.bind(`tcp://[::ffff:127.0.0.1]:${port}`);
+  await pull.unbind(`tcp://[::FFFF:7F00:1]:${port}`);
+  await pull.close();
+});
+
 Deno.test("unbind and disconnect find tcp://[::1]:P however it is written (tcp://::1:P, a port with zeros before it), as libzmq's term_endpoint resolves the address", async () => {
   const pull = new Pull();
   await pull.bind("tcp://[::1]:0");

@@ -129,7 +129,8 @@ export const tcp: Transport = {
     // As libzmq resolves it: localhost is 127.0.0.1, a port has no zeros
     // before it, an IPv6 host has brackets.
     if (host === "localhost") host = "127.0.0.1";
-    return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+    if (!host.includes(":")) return `${host}:${port}`;
+    return `[${_ipv6Spelling(host)}]:${port}`;
   },
 
   listen(address, options, accept) {
@@ -206,4 +207,69 @@ function _bindHost(host: string, endpoint: string): string {
     }
   }
   return host;
+}
+
+/**
+ * An IPv6 address as Deno spells a bound one (RFC 5952: lower case, no
+ * leading zeros, the longest run of two or more zero groups as `::`, an
+ * IPv4-mapped address ending in dotted decimal), so that one written
+ * `0:0:0:0:0:0:0:1` finds `[::1]`; anything else as it is.
+ */
+function _ipv6Spelling(host: string): string {
+  const zone = host.indexOf("%");
+  const address = zone < 0 ? host : host.slice(0, zone);
+  const groups = _ipv6Groups(address);
+  if (!groups) return host;
+  let text: string;
+  if (
+    groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff
+  ) {
+    const [high, low] = [groups[6], groups[7]];
+    text = `::ffff:${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`;
+  } else {
+    let start = -1, length = 0;
+    for (let i = 0; i < 8;) {
+      let j = i;
+      while (j < 8 && groups[j] === 0) j++;
+      if (j - i > length && j - i >= 2) [start, length] = [i, j - i];
+      i = j > i ? j : i + 1;
+    }
+    const hex = groups.map((group) => group.toString(16));
+    text = start < 0
+      ? hex.join(":")
+      : `${hex.slice(0, start).join(":")}::${
+        hex.slice(start + length).join(":")
+      }`;
+  }
+  return zone < 0 ? text : text + host.slice(zone);
+}
+
+/** The eight 16-bit groups of an IPv6 address, or `undefined` if it is none. */
+function _ipv6Groups(address: string): number[] | undefined {
+  const halves = address.split("::");
+  if (halves.length > 2) return undefined;
+  const parse = (half: string): number[] | undefined => {
+    if (half === "") return [];
+    const groups: number[] = [];
+    const parts = half.split(":");
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i];
+      const dotted = i === parts.length - 1 &&
+        /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(part);
+      if (dotted) {
+        const bytes = dotted.slice(1).map(Number);
+        if (bytes.some((byte) => byte > 255)) return undefined;
+        groups.push(bytes[0] << 8 | bytes[1], bytes[2] << 8 | bytes[3]);
+      } else if (/^[0-9a-fA-F]{1,4}$/.test(part)) {
+        groups.push(parseInt(part, 16));
+      } else return undefined;
+    }
+    return groups;
+  };
+  const head = parse(halves[0]);
+  const tail = halves.length === 2 ? parse(halves[1]) : [];
+  if (!head || !tail) return undefined;
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined;
+  return [...head, ...new Array(missing).fill(0), ...tail];
 }

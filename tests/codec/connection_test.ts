@@ -729,6 +729,30 @@ Deno.test("connection: every Socket-Type a peer names is checked, as libzmq's: a
   assertEquals(expectEvent(taken, "ready").peer.socketType, "PUSH");
 });
 
+Deno.test("connection: a peer naming Identity twice has the last as its routing id, as libzmq's parse_metadata sets it at each", () => {
+  const greeting = codec.encodeGreeting({ mechanism: "NULL", asServer: false });
+  const ready = (...ids: string[]) =>
+    codec.encodeFrame(
+      codec.encodeReady(
+        new codec.Metadata([
+          ["Socket-Type", "DEALER"],
+          ...ids.map((id): [string, string] => ["Identity", id]),
+        ]),
+      ),
+      codec.FLAG_COMMAND,
+    );
+  const routingId = (...ids: string[]) => {
+    const router = new codec.Connection({ socketType: "ROUTER" });
+    router.receive(greeting);
+    const [event] = router.receive(ready(...ids));
+    const id = expectEvent(event, "ready").peer.routingId;
+    return id && new TextDecoder().decode(id);
+  };
+  assertEquals(routingId("first", "last"), "last");
+  assertEquals(routingId("first", ""), undefined);
+  assertEquals(routingId("only"), "only");
+});
+
 Deno.test("connection: a codec call it cannot encode is EINVAL: a message of no frames, a command name of 0 or 256 bytes, a PING's TTL past 16 bits or context past 16 bytes", () => {
   const a = new codec.Connection({ socketType: "PAIR" });
   handshake(a, new codec.Connection({ socketType: "PAIR" }));
