@@ -43,6 +43,8 @@ const SERVICE_MS = 3000;
 const SERVICE_CLIENTS = 16;
 /** A zeromq.js run that takes longer is killed and printed as failed. */
 const ZEROMQJS_TIMEOUT_MS = 60_000;
+/** A run of ours that takes longer has lost a message: the bench stops. */
+const OURS_TIMEOUT_MS = 120_000;
 
 const here = (path: string) => new URL(path, import.meta.url).pathname;
 
@@ -107,7 +109,29 @@ async function _oursThroughput(
     endpoint: String(bound),
     ...command,
   });
-  const { rate } = await pull.next("rate");
+  // A message lost would leave the PULL waiting: told, not a hang.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const { rate, wrong } = await Promise.race([
+    pull.next("rate"),
+    new Promise<never>((_, reject) =>
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `ours over ${endpoint}, ${size} B (${buffers}): ${count} messages did not all arrive in ${
+                OURS_TIMEOUT_MS / 1000
+              } s`,
+            ),
+          ),
+        OURS_TIMEOUT_MS,
+      )
+    ),
+  ]).finally(() => clearTimeout(timer));
+  if (wrong !== 0) {
+    throw new Error(
+      `ours over ${endpoint}, ${size} B (${buffers}): ${wrong} of ${count} messages arrived not as sent`,
+    );
+  }
   await _stop([push, pull]);
   await context.close();
   return Number(rate);

@@ -3,11 +3,12 @@
  * socket in a context shared with the main isolate.
  *
  * - `pull`: binds, receives `count` messages and posts the rate from the
- *   first to the last, as libzmq's local_thr times.
+ *   first to the last, as libzmq's local_thr times, and how many were not
+ *   as sent (another length, or with `fresh` out of their numbered order).
  * - `push`: connects and sends `count` messages of `size` bytes: the same
  *   bytes each time, or with `fresh` a fresh buffer per send, filled, as
- *   zeromq.js's side makes a fresh `Buffer` per send; with `transfer` too,
- *   given up (`send(…, { transfer: true })`).
+ *   zeromq.js's side makes a fresh `Buffer` per send, and numbered; with
+ *   `transfer` too, given up (`send(…, { transfer: true })`).
  * - `service`: a REP that spins the CPU for `workMs` per request, then
  *   answers, as a CPU-bound service does.
  *
@@ -59,18 +60,27 @@ scope.onmessage = async ({ data }) => {
     socket = new Pull({ context });
     await socket.bind(data.endpoint);
     scope.postMessage({ op: "bound", endpoint: socket.lastEndpoint });
-    await socket.receive();
+    let wrong = 0;
+    const check = ([frame]: Uint8Array[], index: number) => {
+      if (
+        frame.length !== data.size ||
+        (data.fresh && data.size >= 4 && _numberOf(frame) !== index)
+      ) wrong++;
+    };
+    check(await socket.receive(), 0);
     const started = performance.now();
-    for (let i = 1; i < data.count; i++) await socket.receive();
+    for (let i = 1; i < data.count; i++) check(await socket.receive(), i);
     const seconds = (performance.now() - started) / 1000;
-    scope.postMessage({ op: "rate", rate: (data.count - 1) / seconds });
+    scope.postMessage({ op: "rate", rate: (data.count - 1) / seconds, wrong });
   } else if (data.role === "push") {
     socket = new Push({ context, linger: -1 });
     socket.connect(data.endpoint);
     if (data.fresh) {
       const options = { transfer: data.transfer };
       for (let i = 0; i < data.count; i++) {
-        await socket.send(new Uint8Array(data.size).fill(1), options);
+        const frame = new Uint8Array(data.size).fill(1);
+        if (data.size >= 4) new DataView(frame.buffer).setUint32(0, i);
+        await socket.send(frame, options);
       }
     } else {
       const message = new Uint8Array(data.size).fill(1);
@@ -95,3 +105,7 @@ scope.onmessage = async ({ data }) => {
   }
 };
 scope.postMessage({ op: "loaded" });
+
+function _numberOf(frame: Uint8Array): number {
+  return new DataView(frame.buffer, frame.byteOffset).getUint32(0);
+}

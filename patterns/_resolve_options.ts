@@ -9,6 +9,7 @@ import { ZmqError } from "../codec/errors.ts";
 import type { SocketType } from "../codec/socket_type.ts";
 import type { MulticastOptions, TlsOptions } from "../transport/transport.ts";
 import { checkMulticast, MULTICAST_DEFAULTS } from "../transport/epgm.ts";
+import { defaultMaxConnections } from "../transport/_descriptor_limit.ts";
 import type { Authenticator } from "./authentication.ts";
 import type { ConnectOptions, SocketOptions } from "./options.ts";
 import { asBytes } from "./_as_bytes.ts";
@@ -90,7 +91,7 @@ export function resolveOptions(
     zapDomain: checkZapDomain(_or(options.zapDomain, "")),
     zapEnforceDomain: checkFlag("zapEnforceDomain", options.zapEnforceDomain),
     authenticate: options.authenticate,
-    maxConnections: _or(options.maxConnections, -1),
+    maxConnections: _or(options.maxConnections, defaultMaxConnections()),
   };
   _checkRanges(resolved);
   if (resolved.conflate && !_CONFLATING.includes(type)) {

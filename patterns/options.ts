@@ -18,7 +18,8 @@ export interface SocketOptions {
   receiveHighWaterMark?: number;
   /**
    * How long `close()` waits for queued messages to be written, in ms.
-   * Default 1000 (libzmq waits forever by default; we never hang). -1 waits
+   * Default 1000 (libzmq waits forever by default; we never hang), 0 for
+   * SUB, XSUB and DISH, as libzmq sets for those. -1 waits
    * as long as it takes, 0 waits for no peer: what the kernel takes at once
    * still goes (messages sent just before `close()` reach a live peer, as
    * libzmq's I/O thread has written them by then), the rest is dropped.
@@ -129,9 +130,10 @@ export interface SocketOptions {
    * (a libzmq peer retries after its reconnect interval). Set it below the
    * process's file-descriptor limit (`ulimit -n`) minus the descriptors
    * the rest of the program needs, so that accepting peers never takes the
-   * last one. Default -1: no limit (reading the process's limit would need
-   * a permission); accepts that fail for want of descriptors wait and
-   * retry, with `accept-failed` events.
+   * last one. Default: that limit less an eighth of it (at least 32) where
+   * the program may read the limit without asking (Linux, run with every
+   * permission: `-A`), else -1, no limit; accepts that fail for want of
+   * descriptors wait and retry, with `accept-failed` events.
    */
   maxConnections?: number;
   /** The certificate chain (PEM) a `wss://` bind presents. */

@@ -29,13 +29,20 @@ class ServerProcess implements AsyncDisposable {
   #change: Promise<void>;
   #exited = false;
 
-  constructor(maxConnections?: number) {
+  /**
+   * @param maxConnections The Router's, or `default` for none given (run
+   * with every permission then, which lets it read the process's limit).
+   */
+  constructor(maxConnections?: number | "default") {
     const deno = Deno.execPath().replaceAll("'", "'\\''");
     const args = maxConnections === undefined ? "" : ` ${maxConnections}`;
+    const allowed = maxConnections === "default"
+      ? "-A"
+      : "--allow-net=127.0.0.1";
     this.#child = new Deno.Command("bash", {
       args: [
         "-c",
-        `ulimit -n ${DESCRIPTORS} && exec '${deno}' run --no-prompt --allow-net=127.0.0.1 tests/emfile/server.ts${args}`,
+        `ulimit -n ${DESCRIPTORS} && exec '${deno}' run --no-prompt ${allowed} tests/emfile/server.ts${args}`,
       ],
       cwd: new URL("..", import.meta.url).pathname,
       stdout: "piped",
@@ -243,6 +250,25 @@ Deno.test("emfile: maxConnections refuses peers beyond it at once, so the proces
   assert(ended);
   await roundTrip(first, "at the limit");
   assertEquals(server.count("accepted"), 40);
+  assertEquals(server.count("accept-failed"), 0);
+  assert(server.alive);
+});
+
+Deno.test("emfile: by default, with the limit readable (every permission), a socket accepts up to the limit less an eighth (at least 32) and refuses the rest at once", async () => {
+  await using server = new ServerProcess("default");
+  const { line: bound } = await server.next((line) => line.type === "bound");
+  const endpoint = bound.endpoint as string;
+  const expected = DESCRIPTORS - 32;
+  using _raw = await RawClients.connect(portOf(endpoint), expected + 10);
+  const { line: refused } = await server.next((line) =>
+    line.type === "accept-refused"
+  );
+  assertEquals(refused, {
+    type: "accept-refused",
+    endpoint,
+    maxConnections: expected,
+  });
+  assertEquals(server.count("accepted"), expected);
   assertEquals(server.count("accept-failed"), 0);
   assert(server.alive);
 });

@@ -158,7 +158,7 @@ Deno.test("taskwork2.ts and tasksink2.ts: the KILL signal with libzmq", async (t
   );
 });
 
-Deno.test("mtserver.ts serves a libzmq REQ from inproc workers in Web Workers", async () => {
+Deno.test("mtserver.ts serves libzmq REQs, four at once, from inproc workers in Web Workers", async () => {
   await using peer = new LibzmqPeer();
   const stop = new AbortController();
   const bound = Promise.withResolvers<string>();
@@ -171,19 +171,24 @@ Deno.test("mtserver.ts serves a libzmq REQ from inproc workers in Web Workers", 
     signal: stop.signal,
     print: (line) => lines.push(line),
   });
-  const client = await peer.open("Request");
-  await client.connect(await bound.promise);
-  for (let i = 0; i < 3; i++) {
-    await client.send(["Hello"]);
-    // The first waits for a Worker to start (`deno test` type-checks its
-    // module then).
-    const reply = await client.receive(i === 0 ? 60_000 : 5000);
-    assertEquals(reply.map(decode), ["World"]);
-  }
-  assertEquals(lines, Array(3).fill("Received request: [Hello]"));
+  const endpoint = await bound.promise;
+  const clients = await Promise.all(
+    Array.from({ length: 4 }, () => peer.open("Request")),
+  );
+  await Promise.all(clients.map((client) => client.connect(endpoint)));
+  await Promise.all(clients.map(async (client) => {
+    for (let i = 0; i < 3; i++) {
+      await client.send(["Hello"]);
+      // The first waits for a Worker to start (`deno test` type-checks its
+      // module then).
+      const reply = await client.receive(i === 0 ? 60_000 : 5000);
+      assertEquals(reply.map(decode), ["World"]);
+    }
+  }));
+  assertEquals(lines, Array(12).fill("Received request: [Hello]"));
   stop.abort();
   await running;
-  await client.close();
+  await Promise.all(clients.map((client) => client.close()));
 });
 
 Deno.test("mtrelay.ts: three steps in three threads (the main one and two nested Web Workers) signal in turn", async () => {

@@ -4,7 +4,13 @@
  * it does not hold; XPUB's welcome and verbosity.
  */
 import { assert, assertEquals, assertThrows } from "@std/assert";
-import { Subscriber, XPublisher, XSubscriber, ZmqError } from "../mod.ts";
+import {
+  Publisher,
+  Subscriber,
+  XPublisher,
+  XSubscriber,
+  ZmqError,
+} from "../mod.ts";
 import { coreOf } from "../patterns/_core.ts";
 import { decode, timeout } from "./_helpers.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
@@ -162,4 +168,24 @@ Deno.test("SUB and XSUB: a subscription's bytes are copied, as libzmq's setsocko
     else await xsub.send("\x00A");
     assertEquals([await notice(), await notice()], ["1A", "0A"]);
   }
+});
+
+Deno.test("SUB and XSUB linger 0 unless given, as libzmq's XSUB sets (a close does not wait for subscriptions to reach a peer); PUB keeps the default", async () => {
+  const sub = new Subscriber();
+  const xsub = new XSubscriber();
+  const given = new Subscriber({ linger: 5 });
+  const pub = new Publisher();
+  assertEquals(
+    [sub.linger, xsub.linger, given.linger, pub.linger],
+    [0, 0, 5, 1000],
+  );
+  // Queued for a peer that never answers (the kernel accepts for it):
+  // close drops it, and waits for nothing.
+  using silent = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  sub.connect(`tcp://127.0.0.1:${silent.addr.port}`);
+  sub.subscribe("topic");
+  await sub.close();
+  await xsub.close();
+  await given.close();
+  await pub.close();
 });

@@ -3,7 +3,7 @@
  * prints `{"type":"bound","endpoint":…}`, then its accept events, one JSON
  * line each.
  *
- * Usage: `deno run --allow-net=127.0.0.1 tests/emfile/server.ts [maxConnections]`
+ * Usage: `deno run --allow-net=127.0.0.1 tests/emfile/server.ts [maxConnections | default]`
  *
  * @module
  */
@@ -17,8 +17,10 @@ const noop = (): void => {};
 Deno.addSignalListener("SIGTERM", noop);
 Deno.removeSignalListener("SIGTERM", noop);
 
-const maxConnections = Deno.args[0] === undefined ? -1 : Number(Deno.args[0]);
-const router = new Router({ maxConnections });
+// "default": none given, as a program that sets none.
+const given = Deno.args[0];
+const maxConnections = given === undefined ? -1 : Number(given);
+const router = new Router(given === "default" ? {} : { maxConnections });
 await router.bind("tcp://127.0.0.1:0");
 const print = (line: object): void => console.log(JSON.stringify(line));
 const reported = new Set(["accepted", "accept-failed", "accept-refused"]);

@@ -1,0 +1,49 @@
+/**
+ * The process's limit of open file descriptors, where a program can read
+ * it without asking, and the peers a socket accepts by default below it.
+ *
+ * @module
+ */
+
+/**
+ * Descriptors a socket's accepts leave to the rest of the program by
+ * default: an eighth of the limit, and at least this many.
+ */
+const LEAVE_AT_LEAST = 32;
+
+let _limit: number | null | undefined;
+
+/**
+ * The soft limit (`ulimit -n`), read once from Linux's /proc/self/limits
+ * where read access is granted already (Deno lets only a program with
+ * every permission read it): never a prompt. `undefined` elsewhere (no
+ * permission, another system, a browser) or if it is unlimited.
+ */
+export function descriptorLimit(): number | undefined {
+  if (_limit === undefined) _limit = _readLimit() ?? null;
+  return _limit ?? undefined;
+}
+
+function _readLimit(): number | undefined {
+  const deno = (globalThis as { Deno?: typeof Deno }).Deno;
+  const path = "/proc/self/limits";
+  try {
+    const state = deno?.permissions?.querySync?.({ name: "read", path }).state;
+    if (state !== "granted") return undefined;
+    const soft = /^Max open files\s+(\d+)/m.exec(deno!.readTextFileSync(path));
+    return soft ? Number(soft[1]) : undefined;
+  } catch {
+    return undefined; // Not Linux, or a read Deno allows only with -A.
+  }
+}
+
+/**
+ * `maxConnections` when not given: the limit less an eighth of it (at
+ * least 32), so that accepting peers never takes the last descriptors;
+ * -1 (no limit) where the limit cannot be read.
+ */
+export function defaultMaxConnections(): number {
+  const limit = descriptorLimit();
+  if (limit === undefined) return -1;
+  return Math.max(1, limit - Math.max(LEAVE_AT_LEAST, Math.ceil(limit / 8)));
+}
