@@ -51,6 +51,9 @@ const _CONFLATING: readonly SocketType[] = [
 ];
 const _PROBING: readonly SocketType[] = ["ROUTER", "DEALER", "REQ"];
 
+/** The types whose linger is 0 unless given, as in libzmq. */
+const _LINGER_ZERO: readonly string[] = ["SUB", "XSUB", "DISH"];
+
 /**
  * Applies libzmq's defaults (and ours for `linger`) and checks the options
  * the socket type cannot take.
@@ -71,7 +74,9 @@ export function resolveOptions(
   const resolved: ResolvedOptions = {
     sendHighWaterMark: _or(options.sendHighWaterMark, 1000),
     receiveHighWaterMark: _or(options.receiveHighWaterMark, 1000),
-    linger: _or(options.linger, 1000),
+    // 0 where libzmq sets it (its XSUB, so SUB, and DISH): their close
+    // waits for no subscription or join to reach a peer.
+    linger: _or(options.linger, _LINGER_ZERO.includes(type) ? 0 : 1000),
     reconnectInterval: _or(options.reconnectInterval, 100),
     reconnectIntervalMax: _or(options.reconnectIntervalMax, 0),
     connectTimeout: _or(options.connectTimeout, 0),

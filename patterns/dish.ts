@@ -66,7 +66,7 @@ export class Dish extends Socket<DishMessage> {
    * @param options Socket options.
    */
   constructor(options: SocketOptions = {}) {
-    super("DISH", { ...options, linger: options.linger ?? 0 });
+    super("DISH", options);
     if (new.target === Dish) Object.preventExtensions(this);
   }
 

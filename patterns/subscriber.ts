@@ -64,12 +64,7 @@ export class Subscriber extends Socket {
    * @param options Socket and SUB options.
    */
   constructor(options: SubscriberOptions = {}) {
-    // linger 0 unless given, as libzmq's XSUB (and so SUB) sets: its close
-    // does not wait for subscriptions to reach a peer.
-    super((new.target as typeof Subscriber).socketType, {
-      ...options,
-      linger: options.linger ?? 0,
-    });
+    super((new.target as typeof Subscriber).socketType, options);
     this.invertMatching = options.invertMatching ?? false;
     if (new.target === Subscriber) Object.preventExtensions(this);
   }

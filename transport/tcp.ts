@@ -241,7 +241,8 @@ function _ipv6Spelling(host: string): string {
         hex.slice(start + length).join(":")
       }`;
   }
-  return zone < 0 ? text : text + host.slice(zone);
+  // Deno's spelling of a bound address has no zone.
+  return text;
 }
 
 /** The eight 16-bit groups of an IPv6 address, or `undefined` if it is none. */
