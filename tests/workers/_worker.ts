@@ -51,6 +51,7 @@ export interface Start {
     | "push"
     | "dealer"
     | "stray"
+    | "flood"
     | "hold"
     | "sub"
     | "xpub"
@@ -64,6 +65,7 @@ type Command =
   | { op: "send"; message: Uint8Array[]; transfer?: boolean }
   | { op: "check" }
   | { op: "read"; count: number }
+  | { op: "flood" }
   | { op: "crash" }
   | { op: "host" }
   | { op: "stop" };
@@ -98,6 +100,9 @@ self.onmessage = async (event) => {
       ? (push = new Dealer({ context }))
       : command.role === "stray"
       ? (push = new Push({ context, linger: -1 }))
+      : command.role === "flood"
+      // Long enough for the first credit to come back on a loaded machine.
+      ? (push = new Push({ context, sendHighWaterMark: 5, sendTimeout: 2000 }))
       : (push = new Push({ context }));
     if (socket instanceof Subscriber) socket.subscribe("");
     if (socket instanceof Dish) socket.join("g");
@@ -127,6 +132,20 @@ self.onmessage = async (event) => {
       }
     }
     self.postMessage({ op: "read", count: inOrder });
+  } else if (command.op === "flood") {
+    // Numbered sends until one times out (EAGAIN): how many went.
+    let sent = 0;
+    for (;;) {
+      const frame = new Uint8Array(4);
+      new DataView(frame.buffer).setUint32(0, sent);
+      try {
+        await push!.send([frame]);
+      } catch {
+        break;
+      }
+      sent++;
+    }
+    self.postMessage({ op: "flooded", count: sent });
   } else if (command.op === "host") {
     context = new Context();
     const shared = context.share();

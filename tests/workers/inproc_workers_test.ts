@@ -239,6 +239,31 @@ Deno.test("inproc across a Worker: sends block at the high-water marks plus the 
   }
 });
 
+Deno.test("inproc across a Worker: its sends to us block at the high-water marks plus the credit in transit, and lose nothing (the other way)", async () => {
+  const context = new Context();
+  const worker = new TestWorker();
+  const pull = new Pull({ context, receiveHighWaterMark: 5 });
+  try {
+    await pull.bind("inproc://flooded");
+    await worker.start(context, "flood", "inproc://flooded", false);
+    worker.post({ op: "flood" });
+    const { count: sent } = await worker.next("flooded");
+    assertLessOrEqual(sent!, 5 + PORT_CREDIT_MESSAGES + 5);
+    assertGreaterOrEqual(sent!, PORT_CREDIT_MESSAGES);
+    for (let i = 0; i < sent!; i++) {
+      const [frame] = await pull.receive();
+      assertEquals(
+        new DataView(frame.buffer, frame.byteOffset).getUint32(0),
+        i,
+      );
+    }
+    assertEquals(pull.readable, false);
+  } finally {
+    await worker.stop();
+    await context.close();
+  }
+});
+
 Deno.test("inproc between two Workers, the main isolate only sharing the context", async () => {
   const context = new Context();
   const pulling = new TestWorker();
