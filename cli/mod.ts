@@ -44,7 +44,10 @@ export function main(args: readonly string[]): Promise<number> {
     },
     stdout: Deno.stdout,
     warn: stderrWarn(Deno.stderr),
-    stdinIsFile: _stdinIsFile(),
+    // Looked at only by a command that answers from stdin.
+    get stdinIsFile() {
+      return _stdinIsFile();
+    },
   });
 }
 
@@ -52,8 +55,13 @@ if (import.meta.main) Deno.exit(await main(Deno.args));
 
 /** Whether stdin is a file (`< replies.txt`), not a pipe or a terminal. */
 function _stdinIsFile(): boolean {
+  const path = "/dev/stdin";
+  // Never a prompt: a program not allowed to look takes stdin for a pipe.
+  if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") {
+    return false;
+  }
   try {
-    return Deno.statSync("/dev/stdin").isFile;
+    return Deno.statSync(path).isFile;
   } catch {
     return false; // no such path here, or not allowed to look
   }

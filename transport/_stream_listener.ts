@@ -165,6 +165,9 @@ function _bindFailure(error: unknown): [ZmqErrorCode, string] {
   if (error instanceof Deno.errors.PermissionDenied) {
     return ["EACCES", `the system refused: ${message}`];
   }
+  if (error instanceof Deno.errors.NotCapable) {
+    return ["EACCES", `Deno's permissions refused: ${message}`];
+  }
   if (/SUN_LEN/.test(message)) {
     return ["ENAMETOOLONG", "the path is longer than a unix socket takes"];
   }

@@ -103,9 +103,10 @@ export class Dialer {
           if (signal.aborted) return;
           // A transport this runtime lacks (tcp:// in a page, CURVE over
           // the page's WebSocket) comes no nearer: given up, as libzmq's
-          // zmq_connect refuses it (EPROTONOSUPPORT) at once.
-          const unsupported = error instanceof ZmqError &&
-            error.code === "EPROTONOSUPPORT";
+          // zmq_connect refuses it (EPROTONOSUPPORT) at once. So does what
+          // Deno's permissions refuse (a denial holds for the process).
+          const unsupported = (error instanceof ZmqError &&
+            error.code === "EPROTONOSUPPORT") || _notCapable(error);
           if (!backoff.enabled || unsupported) {
             const why = error instanceof Error ? error.message : String(error);
             const off = unsupported ? "" : "; reconnection is off";
@@ -163,4 +164,13 @@ export function endsConnect(kind: ProtocolErrorKind): boolean {
 function _refusal(end: LinkEnd | void): ProtocolError | undefined {
   const error = end?.error;
   return error && endsConnect(error.kind) ? error : undefined;
+}
+
+/** Whether Deno's permissions refused it (`Deno.errors.NotCapable`). */
+function _notCapable(error: unknown): boolean {
+  for (let at = error, depth = 0; at instanceof Error && depth < 3; depth++) {
+    if (at.name === "NotCapable") return true;
+    at = at.cause;
+  }
+  return false;
 }

@@ -171,12 +171,16 @@ async function _listenAt(path: string): Promise<_Listening> {
   // `ipc://*` in a long TMPDIR): bound where it is, which refuses a path
   // too long.
   if (_tooLong(own)) return inPlace();
+  // Permissions granted for the path alone: bound where it is (and Deno's
+  // close unlinks the path, whoever bound it since), asking no prompt for
+  // our own name.
+  const granted = (name: "read" | "write") =>
+    Deno.permissions.querySync({ name, path: own }).state === "granted";
+  if (!granted("read") || !granted("write")) return inPlace();
   let listener: Deno.UnixListener;
   try {
     listener = Deno.listen({ transport: "unix", path: own });
   } catch (error) {
-    // Permissions granted for the path alone: bound where it is (and
-    // Deno's close unlinks the path, whoever bound it since).
     if (!(error instanceof Deno.errors.NotCapable)) throw error;
     return inPlace();
   }

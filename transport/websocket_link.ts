@@ -76,6 +76,7 @@ export class WebSocketLink implements Link {
   #closedByPeer = false;
   #idleWaiters: (() => void)[] = [];
   #ended!: (end: LinkEnd) => void;
+  #early: unknown[] | undefined;
 
   /**
    * Wraps a WebSocket (open or still connecting); nothing moves until
@@ -97,6 +98,10 @@ export class WebSocketLink implements Link {
     this.#driver = new CodecDriver(codec, now, this);
     this.remoteAddress = remoteAddress;
     socket.binaryType = "arraybuffer";
+    // A message may come before start() (a server's first, in the turn the
+    // dial opened): kept for it, not lost.
+    const early: unknown[] = this.#early = [];
+    socket.onmessage = (event) => early.push(event.data);
     this.done = new Promise((resolve) => this.#ended = resolve);
   }
 
@@ -118,6 +123,9 @@ export class WebSocketLink implements Link {
     socket.onerror = () => {};
     if (this.#closed) return this.#onClose();
     this.#driver.start(session);
+    const early = this.#early!;
+    this.#early = undefined;
+    for (const data of early) this.#onMessage(data);
     this.wake();
   }
 

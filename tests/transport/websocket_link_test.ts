@@ -174,3 +174,18 @@ Deno.test("websocket link: a peer that takes nothing is looked at half as often 
   }
   await within(link.done, "the link to end");
 });
+
+Deno.test("websocket link: a peer's message that comes before start (a server's first, in the turn the dial opened) is kept for it, not lost", async () => {
+  const peer = new Connection({ socketType: "PULL", framing: "zws" });
+  const socket = new FakeWebSocket(peer);
+  const link = new WebSocketLink(
+    socket as unknown as WebSocket,
+    new Connection({ socketType: "PUSH", framing: "zws", now: 0 }),
+  );
+  socket.deliverPeerOutput();
+  const session = new FakeSession();
+  link.start(session);
+  await session.until(() => session.of("ready").length === 1, "our ready");
+  link.close();
+  await within(link.done, "the link's end");
+});
