@@ -36,7 +36,9 @@ export class MessageAssembler {
       );
     }
     if (more) {
-      (this.#frames ??= []).push(body);
+      // A list of one, not a push onto `[]` (room for 17).
+      if (this.#frames) this.#frames.push(body);
+      else this.#frames = [body];
       return undefined;
     }
     const frames = this.#frames;

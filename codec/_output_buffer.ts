@@ -82,6 +82,12 @@ export interface FrameOutput {
   take(): Uint8Array[];
 }
 
+/**
+ * A batch's chunks while it has none: the first is put in a list of one,
+ * as a push onto an empty array makes room for 17 (a list per message).
+ */
+const NO_CHUNKS: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
+
 /** A batch's list of buffers while it holds none. */
 const NO_BUFFERS: Uint8Array<ArrayBuffer>[] = Object.freeze(
   [],
@@ -106,7 +112,7 @@ export class WriteBatch {
   #buffer: Uint8Array<ArrayBuffer> = NO_BUFFER;
   #start = 0;
   #end = 0;
-  #chunks: Uint8Array[] = [];
+  #chunks: Uint8Array[] = NO_CHUNKS;
   #pendingBytes = 0;
   /** Bodies appended by reference since the last take. */
   #appended = 0;
@@ -200,7 +206,7 @@ export class WriteBatch {
   /** Appends bytes by reference, after what is in the buffer so far. */
   append(bytes: Uint8Array): void {
     this.#seal();
-    this.#chunks.push(bytes);
+    this.#addChunk(bytes);
     this.#pendingBytes += bytes.length;
     this.#appended++;
   }
@@ -211,9 +217,9 @@ export class WriteBatch {
     const chunks = this.#chunks;
     if (chunks.length === 0) {
       this.#idle();
-      return chunks;
+      return [];
     }
-    this.#chunks = [];
+    this.#chunks = NO_CHUNKS;
     const pending = this.#pendingBytes;
     const appended = this.#appended;
     this.#pendingBytes = 0;
@@ -291,13 +297,18 @@ export class WriteBatch {
 
   #seal(): void {
     if (this.#end > this.#start) {
-      this.#chunks.push(this.#buffer.subarray(this.#start, this.#end));
+      this.#addChunk(this.#buffer.subarray(this.#start, this.#end));
       this.#start = this.#end;
       if (this.#reuse && this.#queued.at(-1) !== this.#buffer) {
-        if (this.#queued === NO_BUFFERS) this.#queued = [];
-        this.#queued.push(this.#buffer);
+        if (this.#queued === NO_BUFFERS) this.#queued = [this.#buffer];
+        else this.#queued.push(this.#buffer);
       }
     }
+  }
+
+  #addChunk(chunk: Uint8Array): void {
+    if (this.#chunks === NO_CHUNKS) this.#chunks = [chunk];
+    else this.#chunks.push(chunk);
   }
 
   #spared(buffer: Uint8Array<ArrayBuffer>): void {

@@ -195,19 +195,16 @@ export class Connection {
    * (it may hold an ERROR command), then close.
    */
   receive(chunk: Uint8Array, now?: number): ConnectionEvent[] {
-    const events: ConnectionEvent[] = [];
+    let events: ConnectionEvent[] = [];
     if (this.#state === "failed") return events;
     if (now !== undefined) this.#now = now;
     this.#heartbeat.onTraffic(now);
     try {
       let rest = chunk;
       if (this.#state === "greeting") {
-        const afterGreeting = this.#handshake!.receiveGreeting(
-          chunk,
-          this.#now,
-        );
-        if (afterGreeting === undefined) return events;
-        rest = afterGreeting;
+        const after = this.#handshake!.receiveGreeting(chunk, this.#now);
+        if (after === undefined) return events;
+        rest = after;
         this.#state = "handshake";
         this.#handshake!.afterGreeting(this.#now, events);
       }
@@ -223,8 +220,9 @@ export class Connection {
       }
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
-      this.#fail(error, events);
+      this.#fail(error, this.#events === _NO_EVENTS ? events : this.#events);
     } finally {
+      if (this.#events !== _NO_EVENTS) events = this.#events;
       this.#events = _NO_EVENTS; // its frames would pin their read buffer
     }
     return events;
@@ -420,8 +418,9 @@ export class Connection {
       if (frames.length === 0) return;
     }
     if (this.#checkMessage) this.#checkMessage(frames);
-    // An indexed store, which V8 inlines; `push` here was a builtin call.
-    events[events.length] = { type: "message", frames };
+    // A list of one: `[]` grows room for 17 at a first store.
+    if (events.length === 0) this.#events = [{ type: "message", frames }];
+    else events[events.length] = { type: "message", frames };
   }
 
   #onCommand(command: Command, events: ConnectionEvent[]): void {
