@@ -37,6 +37,7 @@ import { stderrWarn } from "./_stderr.ts";
  * when a `--timeout` passed, 130 after Ctrl-C.
  */
 export function main(args: readonly string[]): Promise<number> {
+  let stdinIsFile: boolean | undefined;
   return run(args, {
     // Taken only by a command that reads stdin.
     get stdin() {
@@ -44,9 +45,9 @@ export function main(args: readonly string[]): Promise<number> {
     },
     stdout: Deno.stdout,
     warn: stderrWarn(Deno.stderr),
-    // Looked at only by a command that answers from stdin.
+    // Looked at only by a command that answers from stdin, once.
     get stdinIsFile() {
-      return _stdinIsFile();
+      return stdinIsFile ??= _stdinIsFile();
     },
   });
 }

@@ -174,9 +174,18 @@ async function _listenAt(path: string): Promise<_Listening> {
   // Permissions granted for the path alone: bound where it is (and Deno's
   // close unlinks the path, whoever bound it since), asking no prompt for
   // our own name.
-  const granted = (name: "read" | "write") =>
-    Deno.permissions.querySync({ name, path: own }).state === "granted";
-  if (!granted("read") || !granted("write")) return inPlace();
+  const granted = (descriptor: Deno.PermissionDescriptor) => {
+    try {
+      return Deno.permissions.querySync(descriptor).state === "granted";
+    } catch {
+      return false; // a descriptor this runtime does not know
+    }
+  };
+  if (
+    !granted({ name: "read", path: own }) ||
+    !granted({ name: "write", path: own }) ||
+    !granted({ name: "net", host: `unix:${own}` })
+  ) return inPlace();
   let listener: Deno.UnixListener;
   try {
     listener = Deno.listen({ transport: "unix", path: own });

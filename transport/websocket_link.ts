@@ -99,9 +99,14 @@ export class WebSocketLink implements Link {
     this.remoteAddress = remoteAddress;
     socket.binaryType = "arraybuffer";
     // A message may come before start() (a server's first, in the turn the
-    // dial opened): kept for it, not lost.
+    // dial opened): kept for it, not lost, and bounded as a paused link's.
     const early: unknown[] = this.#early = [];
-    socket.onmessage = (event) => early.push(event.data);
+    let earlyBytes = 0;
+    socket.onmessage = ({ data }) => {
+      earlyBytes += Math.max(data?.byteLength ?? 0, BACKLOG_MESSAGE_COST);
+      if (earlyBytes <= MAX_BACKLOG_BYTES) early.push(data);
+      else this.close();
+    };
     this.done = new Promise((resolve) => this.#ended = resolve);
   }
 
@@ -180,6 +185,7 @@ export class WebSocketLink implements Link {
     this.#driver.stop();
     const socket = this.#socket;
     socket.onmessage = socket.onopen = socket.onclose = null;
+    this.#early = undefined;
     if (socket.readyState !== WebSocket.CLOSED) socket.close();
     // A link dialled and never served ends here (its WebSocket closed too).
     if (!this.#started) return this.#ended({});

@@ -189,3 +189,19 @@ Deno.test("websocket link: a peer's message that comes before start (a server's 
   link.close();
   await within(link.done, "the link's end");
 });
+
+Deno.test("websocket link: what comes before start is bounded as a paused link's backlog: past 16 MiB the link closes", async () => {
+  const peer = new Connection({ socketType: "PULL", framing: "zws" });
+  const socket = new FakeWebSocket(peer);
+  const link = new WebSocketLink(
+    socket as unknown as WebSocket,
+    new Connection({ socketType: "PUSH", framing: "zws", now: 0 }),
+  );
+  for (let i = 0; i < 16 && !link.closed; i++) {
+    socket.onmessage?.({ data: new ArrayBuffer(1024 * 1024) });
+  }
+  assertEquals(link.closed, false);
+  socket.onmessage?.({ data: new ArrayBuffer(1024 * 1024) });
+  assertEquals(link.closed, true);
+  await within(link.done, "the link's end");
+});

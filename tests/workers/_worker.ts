@@ -66,6 +66,7 @@ type Command =
   | { op: "check" }
   | { op: "read"; count: number }
   | { op: "flood" }
+  | { op: "stream" }
   | { op: "crash" }
   | { op: "host" }
   | { op: "stop" };
@@ -146,6 +147,13 @@ self.onmessage = async (event) => {
       sent++;
     }
     self.postMessage({ op: "flooded", count: sent });
+  } else if (command.op === "stream") {
+    // Numbered sends without end: until the Worker is terminated.
+    for (let i = 0;; i++) {
+      const frame = new Uint8Array(100);
+      new DataView(frame.buffer).setUint32(0, i);
+      await push!.send([frame]);
+    }
   } else if (command.op === "host") {
     context = new Context();
     const shared = context.share();
