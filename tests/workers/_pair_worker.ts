@@ -17,6 +17,8 @@ export interface PairStart {
   op: "start";
   shared: zmq.SharedContext;
   type: string;
+  /** More options for the socket (a ROUTER's routingId). */
+  options?: object;
   /** `send`: twenty messages once connected, then `{ op: "message" }`. */
   mode: "echo" | "collect" | "send" | "ask" | "pump";
   /** What `ask` and `pump` send, and with which options. */
@@ -69,7 +71,7 @@ scope.onmessage = async ({ data }) => {
     string,
     new (options: { context: zmq.Context }) => AnySocket
   >)[data.type];
-  const socket = new Socket({ context });
+  const socket = new Socket({ ...data.options, context });
   if (data.mode === "collect") {
     socket.subscribe?.(data.topic ?? "");
     socket.join?.("g");

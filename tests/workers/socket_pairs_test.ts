@@ -153,6 +153,40 @@ pairTest("Peer", "Peer", "echo", async (socket, _next, connected) => {
   }
 });
 
+// ROUTER to ROUTER: each names itself, and ours speaks first, to the
+// Worker's name, once its link is up.
+for (const workerBinds of [false, true]) {
+  const order = workerBinds ? "the Worker binds" : "we bind";
+  Deno.test(`across a Worker: Router here, Router there echoing, ${order}`, async () => {
+    const context = new zmq.Context();
+    const router = new zmq.Router({ context, routingId: "here" });
+    const up = router.events.wait(
+      "handshake-succeeded",
+      AbortSignal.timeout(10_000),
+    );
+    const endpoint = "inproc://Router-Router";
+    try {
+      if (!workerBinds) await router.bind(endpoint);
+      await withWorker(context, {
+        type: "Router",
+        mode: "echo",
+        endpoint,
+        bind: workerBinds,
+        options: { routingId: "there" },
+      }, async () => {
+        if (workerBinds) router.connect(endpoint);
+        const message = [bytes("there"), ...MESSAGE];
+        await up;
+        await router.send(message);
+        const echo = await within(router.receive(), "the echo");
+        assertEquals([...echo], message);
+      });
+    } finally {
+      await context.close();
+    }
+  });
+}
+
 /** Pairs where the Worker collects: ours sends until the first arrives. */
 const COLLECTS: [string, string, Uint8Array[], object][] = [
   ["Publisher", "Subscriber", MESSAGE, {}],
