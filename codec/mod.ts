@@ -8,7 +8,7 @@
  * import { codec } from "@zmtp/zmq";
  *
  * const connection = new codec.Connection({ socketType: "PUSH" });
- * const [first] = connection.takeOutput(); // our greeting, then NULL's READY
+ * const [first] = connection.takeOutput(); // one chunk: greeting, then READY
  * console.log(codec.parseGreeting(first).mechanism); // "NULL"
  * ```
  *

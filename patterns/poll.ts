@@ -29,17 +29,22 @@ export interface PollOptions {
  *
  * @example Reading tasks and weather updates together (the guide's mspoller)
  * ```ts
- * import { poll, Pull, Subscriber } from "@zmtp/zmq";
+ * import { poll, Pull, Push, Subscriber } from "@zmtp/zmq";
  *
  * const receiver = new Pull();
- * receiver.connect("tcp://127.0.0.1:5557");
+ * await receiver.bind("tcp://127.0.0.1:0");
  * const subscriber = new Subscriber();
- * subscriber.connect("tcp://127.0.0.1:5556");
+ * subscriber.connect("tcp://127.0.0.1:5556"); // no publisher here: quiet
  * subscriber.subscribe("10001 ");
+ * const ventilator = new Push();
+ * ventilator.connect(receiver.lastEndpoint!);
+ * await ventilator.send("task");
  *
- * for await (const [from, message] of poll({ receiver, subscriber }, { signal: AbortSignal.timeout(100) })) {
- *   console.log(from, message.length); // "receiver" or "subscriber"
+ * for await (const [from, message] of poll({ receiver, subscriber }, { signal: AbortSignal.timeout(1000) })) {
+ *   console.log(from, message.length); // "receiver" 1
+ *   break;
  * }
+ * await ventilator.close();
  * await receiver.close();
  * await subscriber.close();
  * ```
