@@ -98,7 +98,9 @@ export async function judge(
 ): Promise<Verdict> {
   try {
     if (authenticate) return toVerdict(await authenticate(request));
-    if (hasZapHandler(scope)) return await askZapHandler(scope, request, ended);
+    if (await hasZapHandler(scope)) {
+      return await askZapHandler(scope, request, ended);
+    }
   } catch (error) {
     return {
       statusCode: 500,

@@ -9,7 +9,7 @@
 import type { ConnectionEvent } from "../codec/connection.ts";
 import type { Verdict } from "../codec/authentication.ts";
 import { Metadata, parseMetadata } from "../codec/metadata.ts";
-import { inproc, isInprocBound } from "../transport/inproc.ts";
+import { inproc, isInprocBoundInContext } from "../transport/inproc.ts";
 import type { Link, MessageWriter, Session } from "../transport/transport.ts";
 import type { AuthenticationRequest } from "./authentication.ts";
 import type { Message } from "./message.ts";
@@ -20,9 +20,12 @@ const _decoder = new TextDecoder();
 const _exactDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
 const _clients = new WeakMap<object, _ZapClient>();
 
-/** Whether a ZAP handler is bound in the scope (the context). */
-export function hasZapHandler(scope: object): boolean {
-  return isInprocBound(scope, _ZAP_NAME);
+/**
+ * Whether a ZAP handler is bound in the scope (the context), in this
+ * isolate or another that shares it.
+ */
+export function hasZapHandler(scope: object): Promise<boolean> {
+  return isInprocBoundInContext(scope, _ZAP_NAME);
 }
 
 /** Asks the scope's ZAP handler for a verdict; replies match by request id. */

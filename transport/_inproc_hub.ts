@@ -19,6 +19,8 @@ import {
 export type HubRequest =
   | { op: "bind"; name: string; id: number }
   | { op: "unbind"; name: string }
+  /** Whether a name is bound, in any isolate (the ZAP handler's). */
+  | { op: "lookup"; name: string; id: number }
   | { op: "dial"; name: string; id: number }
   | { op: "abandon"; id: number }
   /** A new node: the hub serves its other end. */
@@ -35,6 +37,7 @@ export type HubRequest =
 /** What the hub tells a node. */
 export type HubReply =
   | { op: "bound"; id: number; ok: boolean }
+  | { op: "found"; id: number; bound: boolean }
   /** A dial is answered: the port's other end is at the binder. */
   | { op: "dialed"; id: number; port: MessagePort; locks: LinkLocks }
   /** A dial is answered: the name is bound in the dialer's own isolate. */
@@ -96,6 +99,12 @@ export class InprocHub {
         for (const dial of waiting) this.#join(dial, node, request.name);
         return;
       }
+      case "lookup":
+        return this.#reply(node, {
+          op: "found",
+          id: request.id,
+          bound: this.#bound.has(request.name),
+        });
       case "unbind":
         if (this.#bound.get(request.name) === node) {
           this.#bound.delete(request.name);

@@ -24,6 +24,7 @@ export class InprocNode {
   #nextId = 1;
   #binds = new Map<number, (answer: boolean | ZmqError) => void>();
   #dials = new Map<number, (joined: Joined | "local" | ZmqError) => void>();
+  #lookups = new Map<number, (bound: boolean) => void>();
   #accept: (name: string, joined: Joined) => void;
   #left = false;
   #hubClosed = false;
@@ -80,6 +81,11 @@ export class InprocNode {
         reply.port.postMessage({ t: "x" });
         return reply.port.close();
       }
+      case "found": {
+        const resolve = this.#lookups.get(reply.id);
+        this.#lookups.delete(reply.id);
+        return resolve?.(reply.bound);
+      }
       case "local": {
         const resolve = this.#dials.get(reply.id);
         this.#dials.delete(reply.id);
@@ -114,6 +120,13 @@ export class InprocNode {
     this.#binds.clear();
     this.#dials.clear();
     for (const answer of waiting) answer(this.#hubLost);
+    this.#endLookups();
+  }
+
+  /** Lookups left unanswered find nothing: no other isolate can be asked. */
+  #endLookups(): void {
+    for (const answer of this.#lookups.values()) answer(false);
+    this.#lookups.clear();
   }
 
   #send(request: HubRequest, transfer: Transferable[] = []): void {
@@ -137,6 +150,16 @@ export class InprocNode {
         );
       });
       this.#send({ op: "bind", name, id });
+    });
+  }
+
+  /** Whether `name` is bound in any isolate of the context. */
+  isBound(name: string): Promise<boolean> {
+    if (this.#hubLost || this.#left) return Promise.resolve(false);
+    const id = this.#nextId++;
+    return new Promise((resolve) => {
+      this.#lookups.set(id, resolve);
+      this.#send({ op: "lookup", name, id });
     });
   }
 
@@ -205,6 +228,7 @@ export class InprocNode {
     const gone = new ZmqError("ETERM", "the context closed");
     for (const answer of this.#binds.values()) answer(gone);
     this.#binds.clear();
+    this.#endLookups();
   }
 }
 

@@ -66,6 +66,32 @@ export function isInprocBound(scope: object, name: string): boolean {
 }
 
 /**
+ * Whether a name is bound in the context, in this isolate or, once the
+ * context is shared, in any other (the register of names is asked), as
+ * libzmq's context serves every thread: the ZAP client asks it of
+ * `inproc://zeromq.zap.01`.
+ *
+ * @example
+ * ```ts
+ * import { isInprocBoundInContext } from "@zmtp/zmq/transport";
+ *
+ * console.log(await isInprocBoundInContext({}, "zeromq.zap.01")); // false
+ * ```
+ *
+ * @param scope The scope the socket's link options give.
+ * @param name The name after `inproc://`.
+ * @returns Whether a socket of the context has bound it.
+ */
+export function isInprocBoundInContext(
+  scope: object,
+  name: string,
+): Promise<boolean> {
+  const names = _names(scope);
+  if (names.bound.has(name)) return Promise.resolve(true);
+  return names.node?.isBound(name) ?? Promise.resolve(false);
+}
+
+/**
  * The `inproc` transport: names live in the socket's context; a connect
  * before the bind waits for it.
  *
