@@ -25,6 +25,8 @@ const _clients = new WeakMap<object, _ZapClient>();
  * isolate or another that shares it.
  */
 export function hasZapHandler(scope: object): Promise<boolean> {
+  // A handler we are linked to is there, whatever the register can say.
+  if (_clients.get(scope)?.linked) return Promise.resolve(true);
   return isInprocBoundInContext(scope, _ZAP_NAME);
 }
 
@@ -90,6 +92,11 @@ class _ZapClient implements Session {
       link.start(this);
       link.done.then(() => this.close("the ZAP handler went away", true));
     }, () => this.close("the ZAP handler went away", true));
+  }
+
+  /** Whether its link to the handler is up. */
+  get linked(): boolean {
+    return this.#link !== undefined && !this.#link.closed;
   }
 
   /** Requests waiting on an answer. */

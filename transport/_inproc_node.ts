@@ -24,7 +24,7 @@ export class InprocNode {
   #nextId = 1;
   #binds = new Map<number, (answer: boolean | ZmqError) => void>();
   #dials = new Map<number, (joined: Joined | "local" | ZmqError) => void>();
-  #lookups = new Map<number, (bound: boolean) => void>();
+  #lookups = new Map<number, (bound: boolean | ZmqError) => void>();
   #accept: (name: string, joined: Joined) => void;
   #left = false;
   #hubClosed = false;
@@ -123,9 +123,13 @@ export class InprocNode {
     this.#endLookups();
   }
 
-  /** Lookups left unanswered find nothing: no other isolate can be asked. */
+  /**
+   * Lookups left unanswered: with the register lost, whether a name is
+   * bound elsewhere cannot be known (an error, so that a ZAP lookup fails
+   * closed); with the context left, none is.
+   */
   #endLookups(): void {
-    for (const answer of this.#lookups.values()) answer(false);
+    for (const answer of this.#lookups.values()) answer(this.#hubLost ?? false);
     this.#lookups.clear();
   }
 
@@ -155,10 +159,14 @@ export class InprocNode {
 
   /** Whether `name` is bound in any isolate of the context. */
   isBound(name: string): Promise<boolean> {
-    if (this.#hubLost || this.#left) return Promise.resolve(false);
+    if (this.#hubLost) return Promise.reject(this.#hubLost);
+    if (this.#left) return Promise.resolve(false);
     const id = this.#nextId++;
-    return new Promise((resolve) => {
-      this.#lookups.set(id, resolve);
+    return new Promise((resolve, reject) => {
+      this.#lookups.set(id, (bound) => {
+        if (bound instanceof ZmqError) reject(bound);
+        else resolve(bound);
+      });
       this.#send({ op: "lookup", name, id });
     });
   }

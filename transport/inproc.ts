@@ -47,8 +47,8 @@ function _names(scope: object): _Names {
 }
 
 /**
- * Whether a name is bound in a scope (the context), as the ZAP client asks
- * of `inproc://zeromq.zap.01`.
+ * Whether a name is bound in a scope (the context) in this isolate; see
+ * {@linkcode isInprocBoundInContext} for every isolate that shares it.
  *
  * @example
  * ```ts
@@ -81,6 +81,9 @@ export function isInprocBound(scope: object, name: string): boolean {
  * @param scope The scope the socket's link options give.
  * @param name The name after `inproc://`.
  * @returns Whether a socket of the context has bound it.
+ * @throws {ZmqError} `ETERM` once the isolate that first shared the
+ * context has ended, with the register of names: whether another isolate
+ * binds the name cannot be known then.
  */
 export function isInprocBoundInContext(
   scope: object,
