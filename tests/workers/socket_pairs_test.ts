@@ -6,6 +6,7 @@ import { assertEquals } from "@std/assert";
 import * as zmq from "../../mod.ts";
 import { within } from "../_fakes.ts";
 import { until } from "../_helpers.ts";
+import { WorkerReplies } from "./_worker_replies.ts";
 import { coreOf } from "../../patterns/_core.ts";
 
 const encoder = new TextEncoder();
@@ -21,36 +22,15 @@ async function withWorker(
   start: Omit<import("./_pair_worker.ts").PairStart, "op" | "shared">,
   run: (next: () => Promise<Reply>) => Promise<void>,
 ): Promise<void> {
-  const worker = new Worker(new URL("./_pair_worker.ts", import.meta.url), {
-    type: "module",
-  });
-  const replies: Reply[] = [];
-  let wake: (() => void) | undefined;
-  worker.onmessage = (event) => {
-    replies.push(event.data);
-    wake?.();
-  };
-  const next = async (op?: string): Promise<Reply> => {
-    for (;;) {
-      const index = replies.findIndex((reply) => !op || reply.op === op);
-      if (index >= 0) return replies.splice(index, 1)[0];
-      await within(
-        new Promise<void>((resolve) => wake = resolve),
-        `the Worker's ${op ?? "message"}`,
-        10_000,
-      );
-    }
-  };
+  const worker = new WorkerReplies<Reply>("./_pair_worker.ts");
   try {
-    await next("loaded");
+    await worker.next("loaded");
     const shared = context.share();
-    worker.postMessage({ op: "start", shared, ...start }, [shared.port]);
-    await next("ready");
-    await run(() => next("message"));
+    worker.post({ op: "start", shared, ...start }, [shared.port]);
+    await worker.next("ready");
+    await run(() => worker.next("message"));
   } finally {
-    worker.postMessage({ op: "stop" });
-    await next("closed");
-    worker.terminate();
+    await worker.stop();
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import { assert, assertEquals } from "@std/assert";
 import { Context } from "../../mod.ts";
-import { within } from "../_fakes.ts";
+import { WorkerReplies } from "./_worker_replies.ts";
 import type { PairStart } from "./_pair_worker.ts";
 
 const encoder = new TextEncoder();
@@ -17,31 +17,9 @@ interface Reply {
 }
 
 /** A Worker of _pair_worker.ts, its replies awaited in order. */
-class PairWorker {
-  #worker = new Worker(new URL("./_pair_worker.ts", import.meta.url), {
-    type: "module",
-  });
-  #replies: Reply[] = [];
-  #wake: (() => void) | undefined;
-
+class PairWorker extends WorkerReplies<Reply> {
   constructor() {
-    this.#worker.onmessage = (event) => {
-      this.#replies.push(event.data);
-      this.#wake?.();
-    };
-  }
-
-  /** The next reply `op`, within `ms` (its module's check comes first). */
-  async next(op: string, ms = 10_000): Promise<Reply> {
-    for (;;) {
-      const index = this.#replies.findIndex((reply) => reply.op === op);
-      if (index >= 0) return this.#replies.splice(index, 1)[0];
-      await within(
-        new Promise<void>((resolve) => this.#wake = resolve),
-        `the Worker's ${op}`,
-        ms,
-      );
-    }
+    super("./_pair_worker.ts");
   }
 
   async start(
@@ -50,18 +28,8 @@ class PairWorker {
   ): Promise<void> {
     await this.next("loaded", 60_000);
     const shared = context.share();
-    this.#worker.postMessage({ op: "start", shared, ...start }, [shared.port]);
+    this.post({ op: "start", shared, ...start }, [shared.port]);
     await this.next("ready");
-  }
-
-  post(command: unknown): void {
-    this.#worker.postMessage(command);
-  }
-
-  async stop(): Promise<void> {
-    this.post({ op: "stop" });
-    await this.next("closed");
-    this.#worker.terminate();
   }
 }
 

@@ -8,41 +8,28 @@
 import { assertEquals } from "@std/assert";
 import { Context, Pull, Reply } from "../../mod.ts";
 import { within } from "../_fakes.ts";
+import { WorkerReplies } from "./_worker_replies.ts";
 import { LibzmqPeer } from "../_libzmq_peer.ts";
 import { CLIENT, SERVER } from "../_keys.ts";
 import type { ZapWorkerCommand } from "./_zap_worker.ts";
 
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
-/** A Worker of _zap_worker.ts, its replies awaited in order. */
+/** What a Worker of _zap_worker.ts posts. */
+interface ZapReply {
+  op: string;
+  endpoint?: string;
+  mechanism?: string;
+  text?: string;
+}
+
+/** A Worker of _zap_worker.ts in `role`, started. */
 async function zapWorker(
   context: Context,
   role: "server" | "handler",
-): Promise<{
-  next(op: string): Promise<Record<string, string>>;
-  stop(): Promise<void>;
-}> {
-  const worker = new Worker(new URL("./_zap_worker.ts", import.meta.url), {
-    type: "module",
-  });
-  const replies: Record<string, string>[] = [];
-  let wake: (() => void) | undefined;
-  worker.onmessage = (event) => {
-    replies.push(event.data);
-    wake?.();
-  };
-  const next = async (op: string, ms = 10_000) => {
-    for (;;) {
-      const index = replies.findIndex((reply) => reply.op === op);
-      if (index >= 0) return replies.splice(index, 1)[0];
-      await within(
-        new Promise<void>((resolve) => wake = resolve),
-        `the Worker's ${op}`,
-        ms,
-      );
-    }
-  };
-  await next("loaded", 60_000);
+): Promise<WorkerReplies<ZapReply>> {
+  const worker = new WorkerReplies<ZapReply>("./_zap_worker.ts");
+  await worker.next("loaded", 60_000);
   const shared = context.share();
   const start: ZapWorkerCommand = {
     op: "start",
@@ -50,13 +37,8 @@ async function zapWorker(
     role,
     secretKey: SERVER.secretKey,
   };
-  worker.postMessage(start, [shared.port]);
-  const stop = async () => {
-    worker.postMessage({ op: "stop" });
-    await next("closed");
-    worker.terminate();
-  };
-  return { next, stop };
+  worker.post(start, [shared.port]);
+  return worker;
 }
 
 const CLIENT_OPTIONS = {
@@ -74,7 +56,7 @@ Deno.test("ZAP across isolates: a handler bound here judges the libzmq CURVE cli
   try {
     const { endpoint } = await server.next("bound");
     const client = await peer.open("Push", CLIENT_OPTIONS);
-    await client.connect(endpoint);
+    await client.connect(endpoint!);
     const [version, id, domain, , , mechanism] = await within(
       handler.receive(),
       "the ZAP request",
