@@ -21,6 +21,7 @@
 
 import { run } from "./_commands.ts";
 import { stderrWarn } from "./_stderr.ts";
+import { granted } from "../transport/_permission.ts";
 
 /**
  * Runs the `zmq` command on the process's standard streams.
@@ -58,9 +59,7 @@ if (import.meta.main) Deno.exit(await main(Deno.args));
 function _stdinIsFile(): boolean {
   const path = "/dev/stdin";
   // Never a prompt: a program not allowed to look takes stdin for a pipe.
-  if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") {
-    return false;
-  }
+  if (!granted({ name: "read", path })) return false;
   try {
     return Deno.statSync(path).isFile;
   } catch {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { granted } from "./_permission.ts";
 
 /**
  * Descriptors a socket's accepts leave to the rest of the program by
@@ -25,11 +26,10 @@ export function descriptorLimit(): number | undefined {
 }
 
 function _readLimit(): number | undefined {
-  const deno = (globalThis as { Deno?: typeof Deno }).Deno;
   const path = "/proc/self/limits";
+  if (!granted({ name: "read", path })) return undefined;
   try {
-    const state = deno?.permissions?.querySync?.({ name: "read", path }).state;
-    if (state !== "granted") return undefined;
+    const deno = (globalThis as { Deno?: typeof Deno }).Deno;
     const soft = /^Max open files\s+(\d+)/m.exec(deno!.readTextFileSync(path));
     return soft ? Number(soft[1]) : undefined;
   } catch {

@@ -4,8 +4,8 @@
  *
  * @module
  */
-
 import { ZmqError } from "../codec/errors.ts";
+import { granted } from "./_permission.ts";
 
 /**
  * The four numbers of a dotted-quad IPv4 address, or `undefined` for
@@ -104,21 +104,5 @@ function _interfaces():
  * then is a bare name in a tcp bind tried as an interface (else a host's).
  */
 export function mayReadInterfaces(): boolean {
-  const deno = (globalThis as {
-    Deno?: {
-      permissions?: {
-        querySync?: (descriptor: { name: "sys"; kind: string }) => {
-          state: string;
-        };
-      };
-    };
-  }).Deno;
-  try {
-    return deno?.permissions?.querySync?.({
-      name: "sys",
-      kind: "networkInterfaces",
-    }).state === "granted";
-  } catch {
-    return false;
-  }
+  return granted({ name: "sys", kind: "networkInterfaces" });
 }

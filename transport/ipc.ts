@@ -8,6 +8,7 @@ import { ZmqError } from "../codec/errors.ts";
 import { streamCodec, StreamLink } from "./stream_link.ts";
 import { bindError, requireDeno, StreamListener } from "./_stream_listener.ts";
 import type { Transport } from "./transport.ts";
+import { granted } from "./_permission.ts";
 
 /**
  * The longest path a unix socket takes: `sun_path` less its final zero,
@@ -174,13 +175,6 @@ async function _listenAt(path: string): Promise<_Listening> {
   // Permissions granted for the path alone: bound where it is (and Deno's
   // close unlinks the path, whoever bound it since), asking no prompt for
   // our own name.
-  const granted = (descriptor: Deno.PermissionDescriptor) => {
-    try {
-      return Deno.permissions.querySync(descriptor).state === "granted";
-    } catch {
-      return false; // a descriptor this runtime does not know
-    }
-  };
   if (
     !granted({ name: "read", path: own }) ||
     !granted({ name: "write", path: own }) ||
