@@ -3,7 +3,9 @@
  * main isolate it plays a CURVE server bound on tcp (`server`: posts its
  * endpoint, then each message it gets) or a ZAP handler on
  * `inproc://zeromq.zap.01` that refuses every client (`handler`: posts
- * each request's mechanism).
+ * each request's mechanism), or holds the context it shares first (`hub`:
+ * posts the handle, `{ op: "shared", shared }`, so that its isolate keeps
+ * the register of names).
  * Says `{ op: "loaded" }` first: Deno 2.9.6 loses what is posted to a Worker
  * before its module has run. `{ op: "stop" }` closes its context.
  */
@@ -17,10 +19,11 @@ export type ZapWorkerCommand =
     role: "server" | "handler";
     secretKey?: string;
   }
+  | { op: "hub" }
   | { op: "stop" };
 
 const scope = globalThis as unknown as {
-  postMessage(message: unknown): void;
+  postMessage(message: unknown, transfer?: Transferable[]): void;
   onmessage: ((event: MessageEvent<ZapWorkerCommand>) => void) | null;
 };
 
@@ -30,6 +33,11 @@ scope.onmessage = async ({ data }) => {
   if (data.op === "stop") {
     await context?.close();
     return scope.postMessage({ op: "closed" });
+  }
+  if (data.op === "hub") {
+    context = new zmq.Context();
+    const shared = context.share();
+    return scope.postMessage({ op: "shared", shared }, [shared.port]);
   }
   context = new zmq.Context({ shared: data.shared });
   try {

@@ -5,8 +5,9 @@
  * zap_connect finds the handler whichever thread bound it). The clients
  * are libzmq's.
  */
-import { assertEquals } from "@std/assert";
-import { Context, Pull, Reply } from "../../mod.ts";
+import { assert, assertEquals } from "@std/assert";
+import { Context, Pull, Reply, type SharedContext } from "../../mod.ts";
+import { isInprocBoundInContext } from "../../transport/inproc.ts";
 import { within } from "../_fakes.ts";
 import { WorkerReplies } from "./_worker_replies.ts";
 import { LibzmqPeer } from "../_libzmq_peer.ts";
@@ -18,9 +19,43 @@ const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 /** What a Worker of _zap_worker.ts posts. */
 interface ZapReply {
   op: string;
+  shared?: SharedContext;
   endpoint?: string;
   mechanism?: string;
   text?: string;
+}
+
+/**
+ * A context joined through a Worker that shares its own first, so that the
+ * register of names lives in that Worker's isolate.
+ */
+async function contextOfHub(): Promise<{
+  context: Context;
+  hub: WorkerReplies<ZapReply>;
+}> {
+  const hub = new WorkerReplies<ZapReply>("./_zap_worker.ts");
+  await hub.next("loaded", 60_000);
+  hub.post({ op: "hub" });
+  const { shared } = await hub.next("shared");
+  return { context: new Context({ shared: shared! }), hub };
+}
+
+/** Terminates the hub's Worker and waits until `context` has noticed. */
+async function loseHub(
+  context: Context,
+  hub: WorkerReplies<ZapReply>,
+): Promise<void> {
+  hub.terminate();
+  const deadline = Date.now() + 10_000;
+  while (
+    await isInprocBoundInContext(context, "zeromq.zap.01").then(
+      () => true,
+      () => false,
+    )
+  ) {
+    if (Date.now() > deadline) throw new Error("the hub's end went unnoticed");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 /** A Worker of _zap_worker.ts in `role`, started. */
@@ -92,5 +127,54 @@ Deno.test("ZAP across isolates: a handler bound in a Worker judges the libzmq CU
     await server.close();
     await handler.stop();
     await context.close();
+  }
+});
+
+Deno.test("ZAP across isolates fails closed once the isolate holding the register of names ends: a handler linked already is still asked, and with none linked a client is refused (500), not let in", async (t) => {
+  await using peer = new LibzmqPeer();
+  for (const linked of [true, false]) {
+    await t.step(linked ? "linked" : "not linked", async () => {
+      const { context, hub } = await contextOfHub();
+      const handler = await zapWorker(context, "handler");
+      await handler.next("bound");
+      const server = new Pull({
+        context,
+        curveServer: true,
+        curveSecretKey: SERVER.secretKey,
+        zapDomain: "test",
+      });
+      try {
+        await server.bind("tcp://127.0.0.1:0");
+        const connect = async () => {
+          const client = await peer.open("Push", CLIENT_OPTIONS);
+          await client.connect(server.lastEndpoint!);
+          return client;
+        };
+        if (linked) {
+          const first = await connect();
+          await handler.next("asked");
+          await first.close();
+        }
+        await loseHub(context, hub);
+        const failed = server.events.wait(
+          "handshake-failed",
+          AbortSignal.timeout(10_000),
+        );
+        const client = await connect();
+        if (linked) {
+          assertEquals((await handler.next("asked")).mechanism, "CURVE");
+        } else {
+          const { kind, reason } = await failed;
+          assertEquals(kind, "auth");
+          assert(reason.includes("first shared this context"), reason);
+          assertEquals(handler.waiting("asked"), 0);
+        }
+        await client.close();
+      } finally {
+        await server.close();
+        await handler.stop();
+        await context.close();
+      }
+    });
   }
 });
