@@ -61,14 +61,20 @@ class FakeWebSocket {
   }
 }
 
-/** A PUSH link over a fake WebSocket to a PULL codec, through its handshake. */
-async function connected() {
+/** A PUSH link over a fake WebSocket to a PULL codec, not started. */
+function unstarted() {
   const peer = new Connection({ socketType: "PULL", framing: "zws" });
   const socket = new FakeWebSocket(peer);
   const link = new WebSocketLink(
     socket as unknown as WebSocket,
     new Connection({ socketType: "PUSH", framing: "zws", now: 0 }),
   );
+  return { socket, link };
+}
+
+/** A PUSH link over a fake WebSocket to a PULL codec, through its handshake. */
+async function connected() {
+  const { socket, link } = unstarted();
   const session = new FakeSession();
   link.start(session);
   socket.deliverPeerOutput();
@@ -176,12 +182,7 @@ Deno.test("websocket link: a peer that takes nothing is looked at half as often 
 });
 
 Deno.test("websocket link: a peer's message that comes before start (a server's first, in the turn the dial opened) is kept for it, not lost", async () => {
-  const peer = new Connection({ socketType: "PULL", framing: "zws" });
-  const socket = new FakeWebSocket(peer);
-  const link = new WebSocketLink(
-    socket as unknown as WebSocket,
-    new Connection({ socketType: "PUSH", framing: "zws", now: 0 }),
-  );
+  const { socket, link } = unstarted();
   socket.deliverPeerOutput();
   const session = new FakeSession();
   link.start(session);
@@ -191,12 +192,7 @@ Deno.test("websocket link: a peer's message that comes before start (a server's 
 });
 
 Deno.test("websocket link: what comes before start is bounded as a paused link's backlog: past 16 MiB the link closes", async () => {
-  const peer = new Connection({ socketType: "PULL", framing: "zws" });
-  const socket = new FakeWebSocket(peer);
-  const link = new WebSocketLink(
-    socket as unknown as WebSocket,
-    new Connection({ socketType: "PUSH", framing: "zws", now: 0 }),
-  );
+  const { socket, link } = unstarted();
   for (let i = 0; i < 16 && !link.closed; i++) {
     socket.onmessage?.({ data: new ArrayBuffer(1024 * 1024) });
   }

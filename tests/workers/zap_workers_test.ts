@@ -76,6 +76,16 @@ async function zapWorker(
   return worker;
 }
 
+/** A CURVE server here whose clients its context's ZAP handler judges. */
+function curveServer(context: Context): Pull {
+  return new Pull({
+    context,
+    curveServer: true,
+    curveSecretKey: SERVER.secretKey,
+    zapDomain: "test",
+  });
+}
+
 const CLIENT_OPTIONS = {
   curveServerKey: SERVER.publicKey,
   curvePublicKey: CLIENT.publicKey,
@@ -110,12 +120,7 @@ Deno.test("ZAP across isolates: a handler bound in a Worker judges the libzmq CU
   const context = new Context();
   const handler = await zapWorker(context, "handler");
   await handler.next("bound");
-  const server = new Pull({
-    context,
-    curveServer: true,
-    curveSecretKey: SERVER.secretKey,
-    zapDomain: "test",
-  });
+  const server = curveServer(context);
   try {
     await server.bind("tcp://127.0.0.1:0");
     const client = await peer.open("Push", CLIENT_OPTIONS);
@@ -137,12 +142,7 @@ Deno.test("ZAP across isolates fails closed once the isolate holding the registe
       const { context, hub } = await contextOfHub();
       const handler = await zapWorker(context, "handler");
       await handler.next("bound");
-      const server = new Pull({
-        context,
-        curveServer: true,
-        curveSecretKey: SERVER.secretKey,
-        zapDomain: "test",
-      });
+      const server = curveServer(context);
       try {
         await server.bind("tcp://127.0.0.1:0");
         const connect = async () => {
