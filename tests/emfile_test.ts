@@ -1,15 +1,16 @@
 /**
  * Running out of file descriptors: a ROUTER in a child process under a low
  * `ulimit -n` (tests/emfile/server.ts) flooded with raw TCP connections
- * stays up, waits instead of spinning, serves the peers it has, and
- * accepts again once descriptors free up; `maxConnections` keeps it clear
- * of the limit.
+ * or libzmq DEALERs stays up, waits instead of spinning, serves the peers
+ * it has, and accepts again once descriptors free up; `maxConnections`
+ * keeps it clear of the limit.
  *
  * @module
  */
 
 import { assert, assertEquals } from "@std/assert";
 import { Dealer } from "../mod.ts";
+import { LibzmqPeer } from "./_libzmq_peer.ts";
 import { decode, portOf, timeout } from "./_helpers.ts";
 
 type Line = Record<string, unknown> & { type: string };
@@ -270,5 +271,38 @@ Deno.test("emfile: by default, with the limit readable (every permission), a soc
   });
   assertEquals(server.count("accepted"), expected);
   assertEquals(server.count("accept-failed"), 0);
+  assert(server.alive);
+});
+
+Deno.test("emfile: libzmq DEALERs beyond the limit wait in the queue and are each answered, none lost, as served ones leave", async () => {
+  await using server = new ServerProcess();
+  const { line: bound } = await server.next((line) => line.type === "bound");
+  const endpoint = bound.endpoint as string;
+  await using peer = new LibzmqPeer();
+  // More than the server's descriptors hold, fewer than the listen queue.
+  const count = 150;
+  const dealers = [];
+  for (let i = 0; i < count; i++) {
+    const dealer = await peer.open("Dealer", { linger: 0 });
+    await dealer.connect(endpoint);
+    // Queued in libzmq until its connection is accepted and handshaken.
+    await dealer.send([`request ${i}`]);
+    dealers.push(dealer);
+  }
+  const { index } = await server.next((line) =>
+    line.type === "accept-failed" && line.code === "EMFILE"
+  );
+  // Each leaves once answered, and frees a descriptor for one waiting.
+  const answers = await Promise.all(dealers.map(async (dealer, i) => {
+    const [reply] = await dealer.receive(30_000);
+    await dealer.close();
+    return decode(reply) === `request ${i}`;
+  }));
+  assertEquals(answers.filter(Boolean).length, count);
+  assert(server.count("accepted") >= count);
+  // Some were accepted only after the listener had run out.
+  assert(
+    server.lines.slice(index).some((line) => line.type === "accepted"),
+  );
   assert(server.alive);
 });
