@@ -152,8 +152,19 @@ export class ProxyControl {
 
 /** Options of {@linkcode proxy}. */
 export interface ProxyOptions {
-  /** Pauses, resumes or terminates the proxy while it runs. */
-  control?: ProxyControl;
+  /**
+   * Pauses, resumes or terminates the proxy while it runs: a
+   * {@linkcode ProxyControl}, or, as `zmq_proxy_steerable`'s control
+   * socket, a REP or PAIR socket (bound on inproc, say, for a proxy in a
+   * Worker steered from another isolate) that takes the one-frame commands
+   * PAUSE, RESUME, TERMINATE and STATISTICS. STATISTICS is answered with
+   * eight frames of a little-endian uint64 each, as libzmq's: frames and
+   * bytes received by the frontend, frames and bytes it sent, then the
+   * same of the backend. A REP answers every other command (an unknown
+   * one too) with an empty message, a PAIR not at all. The control
+   * socket closing stops the proxy, as its other sockets' do.
+   */
+  control?: ProxyControl | Socket;
   /** Every message forwarded, either way, is also sent here (a PUB, PUSH or PAIR). */
   capture?: Socket;
   /** Stops the proxy when aborted. */
@@ -161,6 +172,8 @@ export interface ProxyOptions {
 }
 
 const _CANNOT_RECEIVE = new Set(["PUB", "PUSH", "RADIO", "SCATTER"]);
+/** The control sockets libzmq documents: both receive and answer. */
+const _CONTROLS = new Set(["REP", "PAIR"]);
 const _CANNOT_SEND = new Set(["SUB", "PULL", "DISH", "GATHER"]);
 
 /**
@@ -211,13 +224,34 @@ function _withGroup(message: Message, options: CoreOptions): CoreOptions {
  * await backend.close();
  * ```
  *
+ * @example Steered through a control socket, as zmq_proxy_steerable
+ * ```ts
+ * import { Pair, proxy, Pull, Push } from "@zmtp/zmq";
+ *
+ * const frontend = new Pull();
+ * await frontend.bind("inproc://steered-in");
+ * const backend = new Push();
+ * await backend.bind("inproc://steered-out");
+ * const control = new Pair();
+ * await control.bind("inproc://steered-control");
+ * const running = proxy(frontend, backend, { control });
+ * const steer = new Pair();
+ * steer.connect("inproc://steered-control");
+ * await steer.send("STATISTICS");
+ * console.log((await steer.receive()).length); // 8
+ * await steer.send("TERMINATE");
+ * await running;
+ * for (const socket of [frontend, backend, control, steer]) await socket.close();
+ * ```
+ *
  * @param frontend The socket facing clients.
  * @param backend The socket facing services.
- * @param options A capture socket and an abort signal.
+ * @param options A capture socket, a control and an abort signal.
  * @returns Settles when the proxy stops (signal aborted or a socket closed);
  * a message taken and not yet passed on stays queued on its way.
  * @throws {ZmqError} `ENOTSUP` (rejected, before anything is taken) for a
- * frontend that cannot receive, or a backend or capture that cannot send.
+ * frontend that cannot receive, a backend or capture that cannot send, or
+ * a control socket other than a REP or PAIR.
  */
 export async function proxy(
   frontend: Socket,
@@ -239,7 +273,19 @@ export async function proxy(
       );
     }
   }
-  const { capture, control } = options;
+  const steering = options.control instanceof ProxyControl
+    ? undefined
+    : options.control;
+  if (steering && !_CONTROLS.has(steering.type)) {
+    throw new ZmqError(
+      "ENOTSUP",
+      `a proxy's control socket must be a REP or PAIR, as libzmq's: not a ${steering.type}`,
+    );
+  }
+  const { capture } = options;
+  const control = steering ? new ProxyControl() : options.control as
+    | ProxyControl
+    | undefined;
   // Either direction ending (a socket closed) stops the other one too; a
   // socket that closes while both are paused, too.
   const stop = new AbortController();
@@ -248,7 +294,7 @@ export async function proxy(
       options.signal,
       control?.signal,
       stop.signal,
-      ...[frontend, backend, capture].map((socket) =>
+      ...[frontend, backend, capture, steering].map((socket) =>
         socket && coreOf(socket).closing
       ),
     ].filter((s) => s !== undefined),
@@ -331,5 +377,60 @@ export async function proxy(
   ) {
     directions.push(forward(backend, frontend, "backend"));
   }
+  if (steering) directions.push(_steer(steering, control!, signal));
   await Promise.all(directions);
+}
+
+/**
+ * Takes commands on a control socket until the proxy stops, as
+ * `zmq_proxy_steerable`'s (libzmq's current one: 4.3.5 swaps PAUSE and
+ * RESUME, and answers a PAIR too).
+ */
+async function _steer(
+  socket: Socket,
+  control: ProxyControl,
+  signal: AbortSignal,
+): Promise<void> {
+  const answering = socket.type === "REP";
+  // As the proxy's other sockets: the socket's own timeouts never stop it.
+  const untimed: CoreOptions = { signal, [UNTIMED]: true };
+  try {
+    while (true) {
+      const message = await socket.receive(untimed);
+      const command = message.length === 1 ? _text(message[0]) : undefined;
+      if (command === "STATISTICS") {
+        await socket.send(_statisticsFrames(control), untimed);
+        continue;
+      }
+      if (command === "PAUSE") control.pause();
+      else if (command === "RESUME") control.resume();
+      // Answered before the proxy stops, as libzmq's.
+      if (answering) await socket.send([new Uint8Array()], untimed);
+      if (command === "TERMINATE") return control.terminate();
+    }
+  } catch (error) {
+    if (signal.aborted) return;
+    if (error instanceof ZmqError && error.code === "ETERM") return;
+    throw error;
+  }
+}
+
+/** A command's text, if it is ASCII and short enough to be one. */
+function _text(frame: Uint8Array): string | undefined {
+  if (frame.length > 10) return undefined;
+  return String.fromCharCode(...frame);
+}
+
+/** STATISTICS's answer: libzmq's eight counts, each frame counted. */
+function _statisticsFrames(control: ProxyControl): Uint8Array[] {
+  const { frontend, backend } = control.statistics();
+  return [frontend, backend].flatMap((side) =>
+    [side.framesIn, side.bytesIn, side.framesOut, side.bytesOut].map(
+      (count) => {
+        const frame = new Uint8Array(8);
+        new DataView(frame.buffer).setBigUint64(0, BigInt(count), true);
+        return frame;
+      },
+    )
+  );
 }

@@ -19,6 +19,11 @@
  *   until told `{ op: "read", count }`, then answers `{ op: "read", count }`
  *   with how many of those came in order.
  *
+ * - `proxy`: binds a PULL at `<endpoint>/in`, a PUSH at `<endpoint>/out`
+ *   and a PAIR at `<endpoint>/control`, runs a proxy from the first to the
+ *   second steered by the third, and says `{ op: "proxied" }` when it
+ *   returns.
+ *
  * `{ op: "host" }` makes a context of its own, the first to be shared, so
  * the register of names (the hub) lives in this Worker, and answers
  * `{ op: "hosted", shared }`.
@@ -33,6 +38,8 @@ import {
   Context,
   Dealer,
   Dish,
+  Pair,
+  proxy,
   Pull,
   Push,
   Reply,
@@ -55,7 +62,8 @@ export interface Start {
     | "hold"
     | "sub"
     | "xpub"
-    | "dish";
+    | "dish"
+    | "proxy";
   endpoint: string;
   bind: boolean;
 }
@@ -83,7 +91,18 @@ let lastSent: Uint8Array[] = [];
 
 self.onmessage = async (event) => {
   const command = event.data;
-  if (command.op === "start") {
+  if (command.op === "start" && command.role === "proxy") {
+    context = new Context({ shared: command.shared });
+    const frontend = new Pull({ context });
+    const backend = new Push({ context });
+    const control = new Pair({ context });
+    await frontend.bind(`${command.endpoint}/in`);
+    await backend.bind(`${command.endpoint}/out`);
+    await control.bind(`${command.endpoint}/control`);
+    self.postMessage({ op: "ready" });
+    await proxy(frontend, backend, { control });
+    self.postMessage({ op: "proxied" });
+  } else if (command.op === "start") {
     context = new Context({ shared: command.shared });
     const socket = command.role === "hold"
       ? (held = new Pull({ context, receiveHighWaterMark: 5 }))
