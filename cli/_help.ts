@@ -150,17 +150,19 @@ ${kind.examples.map((example) => `  ${example}`).join("\n")}
 export function proxyHelp(): string {
   return `zmq proxy: forwards messages from FRONT to BACK and, where both can, back.
 
-Usage: zmq proxy FRONT BACK [--capture SOCKET] [options]
+Usage: zmq proxy FRONT BACK [--capture SOCKET] [--control SOCKET] [options]
 
 FRONT, BACK and SOCKET are a socket type and its endpoints, as czmq writes
 them: TYPE@EP binds, TYPE>EP connects (quote it: > redirects in a shell),
 and more endpoints follow after commas: router@tcp://*:5559,@ipc:///tmp/front.
 FRONT must receive and BACK send; single-frame types cannot be proxied, nor
 REQ and REP, which must alternate (use dealer and router).
-Runs until Ctrl-C (exit status 130; 143 on SIGTERM).
+Runs until Ctrl-C (exit status 130; 143 on SIGTERM), or TERMINATE (status 0).
 
 Options:
   --capture SOCKET  also send every message forwarded to this PUB, PUSH or PAIR
+  --control SOCKET  a REP or PAIR (or SUB, PULL, DEALER) that takes PAUSE,
+                    RESUME, TERMINATE and STATISTICS, as zmq_proxy_steerable's
   --hwm COUNT       messages queued per peer, each way (default 1000)
   --monitor         print both sockets' events on stderr
   -h, --help        print this help
@@ -169,6 +171,8 @@ Examples:
   zmq proxy router@tcp://*:5559 dealer@tcp://*:5560            # the guide's rrbroker
   zmq proxy 'xsub>tcp://localhost:5556' xpub@tcp://*:8100      # the guide's wuproxy
   zmq proxy pull@tcp://*:5557 push@tcp://*:5558 --capture pub@tcp://*:5570
+  zmq proxy pull@tcp://*:5557 push@tcp://*:5558 --control rep@tcp://*:5571
+  echo PAUSE | zmq req --connect tcp://localhost:5571          # pauses it
 `;
 }
 

@@ -1,6 +1,7 @@
 /**
  * `zmq proxy FRONT BACK`: forwards messages between two sockets, as
- * `zmq_proxy` does, until Ctrl-C.
+ * `zmq_proxy` does, until Ctrl-C (or TERMINATE on its `--control` socket,
+ * as `zmq_proxy_steerable`'s).
  *
  * @module
  */
@@ -16,6 +17,7 @@ import { SOCKET_KINDS, type SocketKind } from "./_sockets.ts";
 
 const _FLAGS: readonly FlagSpec[] = [
   { name: "capture", kind: "string", value: "SOCKET", help: "" },
+  { name: "control", kind: "string", value: "SOCKET", help: "" },
   {
     name: "hwm",
     kind: "integer",
@@ -81,6 +83,9 @@ export function parseSocketSpec(text: string, what: string): SocketSpec {
   return spec;
 }
 
+/** The control sockets proxy() takes (see ProxyOptions.control). */
+const _CONTROLS = new Set(["rep", "pair", "sub", "pull", "dealer"]);
+
 /** The types whose messages are single frames: no proxy can carry multipart. */
 const _SINGLE_FRAME = new Set([
   "server",
@@ -103,6 +108,12 @@ const _SINGLE_FRAME = new Set([
 function _checkDirections(specs: ReadonlyMap<string, SocketSpec>): void {
   const what = { front: "FRONT", back: "BACK", capture: "--capture" };
   for (const [name, { kind }] of specs) {
+    if (name === "control") {
+      if (_CONTROLS.has(kind.name)) continue;
+      throw new CliError(
+        `--control: a proxy takes each command as a message of one frame, on a REP, PAIR, SUB, PULL or DEALER socket, not a ${kind.name.toUpperCase()}`,
+      );
+    }
     const label = what[name as keyof typeof what];
     if (_SINGLE_FRAME.has(kind.name)) {
       throw new CliError(
@@ -147,7 +158,7 @@ function _checkDirections(specs: ReadonlyMap<string, SocketSpec>): void {
  *
  * @param args The arguments after `proxy`.
  * @param io The standard streams.
- * @returns The exit code, once interrupted.
+ * @returns The exit code, once interrupted or terminated.
  * @throws {CliError} For bad arguments; `ZmqError` from the sockets.
  */
 export async function runProxy(
@@ -170,9 +181,9 @@ export async function runProxy(
     ["front", parseSocketSpec(flags.positionals[0], "FRONT")],
     ["back", parseSocketSpec(flags.positionals[1], "BACK")],
   ]);
-  const capture = flags.string("capture");
-  if (capture !== undefined) {
-    specs.set("capture", parseSocketSpec(capture, "--capture"));
+  for (const name of ["capture", "control"]) {
+    const text = flags.string(name);
+    if (text !== undefined) specs.set(name, parseSocketSpec(text, `--${name}`));
   }
   _checkDirections(specs);
   const hwm = flags.integer("hwm");
@@ -211,6 +222,7 @@ export async function runProxy(
     }
     await proxy(sockets.get("front")!, sockets.get("back")!, {
       capture: sockets.get("capture"),
+      control: sockets.get("control"),
       signal: stop.signal,
     });
     const reason = stop.signal.reason;

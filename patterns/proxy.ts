@@ -8,6 +8,7 @@ import { ZmqError } from "../codec/errors.ts";
 import type { Message } from "./message.ts";
 import type { Socket } from "./socket.ts";
 import { coreOf, type CoreOptions, UNTIMED } from "./_core.ts";
+import { steer } from "./_proxy_steering.ts";
 
 /**
  * What a {@linkcode proxy} forwarded through one of its sockets (a
@@ -155,14 +156,16 @@ export interface ProxyOptions {
   /**
    * Pauses, resumes or terminates the proxy while it runs: a
    * {@linkcode ProxyControl}, or, as `zmq_proxy_steerable`'s control
-   * socket, a REP or PAIR socket (bound on inproc, say, for a proxy in a
-   * Worker steered from another isolate) that takes the one-frame commands
-   * PAUSE, RESUME, TERMINATE and STATISTICS. STATISTICS is answered with
-   * eight frames of a little-endian uint64 each, as libzmq's: frames and
-   * bytes received by the frontend, frames and bytes it sent, then the
-   * same of the backend. A REP answers every other command (an unknown
-   * one too) with an empty message, a PAIR not at all. The control
-   * socket closing stops the proxy, as its other sockets' do.
+   * socket, a REP or PAIR (or SUB, PULL, DEALER) socket, bound on inproc,
+   * say, for a proxy in a Worker steered from another isolate, that takes
+   * the commands PAUSE, RESUME, TERMINATE and STATISTICS, each a message
+   * of one frame (others are ignored). STATISTICS is answered with eight
+   * frames of a little-endian uint64 each, as libzmq's: frames and bytes
+   * received by the frontend, frames and bytes it sent, then the same of
+   * the backend (not by a SUB or PULL, which cannot send). A REP answers
+   * every other command (an unknown one too) with an empty message, the
+   * others not at all. The control socket closing or failing stops the
+   * proxy, as its other sockets' do.
    */
   control?: ProxyControl | Socket;
   /** Every message forwarded, either way, is also sent here (a PUB, PUSH or PAIR). */
@@ -172,8 +175,11 @@ export interface ProxyOptions {
 }
 
 const _CANNOT_RECEIVE = new Set(["PUB", "PUSH", "RADIO", "SCATTER"]);
-/** The control sockets libzmq documents: both receive and answer. */
-const _CONTROLS = new Set(["REP", "PAIR"]);
+/**
+ * Control sockets: those libzmq documents (REP, PAIR; SUB in 4.3.4's
+ * example), and the others that take a command as a message of one frame.
+ */
+const _CONTROLS = new Set(["REP", "PAIR", "SUB", "PULL", "DEALER"]);
 const _CANNOT_SEND = new Set(["SUB", "PULL", "DISH", "GATHER"]);
 
 /**
@@ -251,7 +257,8 @@ function _withGroup(message: Message, options: CoreOptions): CoreOptions {
  * a message taken and not yet passed on stays queued on its way.
  * @throws {ZmqError} `ENOTSUP` (rejected, before anything is taken) for a
  * frontend that cannot receive, a backend or capture that cannot send, or
- * a control socket other than a REP or PAIR.
+ * a control socket of another type than those {@linkcode ProxyOptions}
+ * names.
  */
 export async function proxy(
   frontend: Socket,
@@ -279,7 +286,7 @@ export async function proxy(
   if (steering && !_CONTROLS.has(steering.type)) {
     throw new ZmqError(
       "ENOTSUP",
-      `a proxy's control socket must be a REP or PAIR, as libzmq's: not a ${steering.type}`,
+      `a proxy's control socket takes each command as a message of one frame: a REP, PAIR, SUB, PULL or DEALER, not a ${steering.type}`,
     );
   }
   const { capture } = options;
@@ -377,60 +384,16 @@ export async function proxy(
   ) {
     directions.push(forward(backend, frontend, "backend"));
   }
-  if (steering) directions.push(_steer(steering, control!, signal));
-  await Promise.all(directions);
-}
-
-/**
- * Takes commands on a control socket until the proxy stops, as
- * `zmq_proxy_steerable`'s (libzmq's current one: 4.3.5 swaps PAUSE and
- * RESUME, and answers a PAIR too).
- */
-async function _steer(
-  socket: Socket,
-  control: ProxyControl,
-  signal: AbortSignal,
-): Promise<void> {
-  const answering = socket.type === "REP";
-  // As the proxy's other sockets: the socket's own timeouts never stop it.
-  const untimed: CoreOptions = { signal, [UNTIMED]: true };
-  try {
-    while (true) {
-      const message = await socket.receive(untimed);
-      const command = message.length === 1 ? _text(message[0]) : undefined;
-      if (command === "STATISTICS") {
-        await socket.send(_statisticsFrames(control), untimed);
-        continue;
-      }
-      if (command === "PAUSE") control.pause();
-      else if (command === "RESUME") control.resume();
-      // Answered before the proxy stops, as libzmq's.
-      if (answering) await socket.send([new Uint8Array()], untimed);
-      if (command === "TERMINATE") return control.terminate();
-    }
-  } catch (error) {
-    if (signal.aborted) return;
-    if (error instanceof ZmqError && error.code === "ETERM") return;
-    throw error;
+  if (steering) {
+    // The steering ending for good (its socket failing) stops the proxy,
+    // as libzmq's returns.
+    directions.push(
+      steer(steering, control!, signal).finally(() => stop.abort()),
+    );
   }
-}
-
-/** A command's text, if it is ASCII and short enough to be one. */
-function _text(frame: Uint8Array): string | undefined {
-  if (frame.length > 10) return undefined;
-  return String.fromCharCode(...frame);
-}
-
-/** STATISTICS's answer: libzmq's eight counts, each frame counted. */
-function _statisticsFrames(control: ProxyControl): Uint8Array[] {
-  const { frontend, backend } = control.statistics();
-  return [frontend, backend].flatMap((side) =>
-    [side.framesIn, side.bytesIn, side.framesOut, side.bytesOut].map(
-      (count) => {
-        const frame = new Uint8Array(8);
-        new DataView(frame.buffer).setBigUint64(0, BigInt(count), true);
-        return frame;
-      },
-    )
+  // Settled all before it returns: one failing stops the others first.
+  const failed = (await Promise.allSettled(directions)).find((result) =>
+    result.status === "rejected"
   );
+  if (failed) throw failed.reason;
 }

@@ -345,6 +345,58 @@ Deno.test("zmq proxy forwards PULL to PUSH until stopped", async () => {
   assertEquals((await cli.finished()).code, 143);
 });
 
+Deno.test("zmq proxy --control: a REQ steers it as zmq_proxy_steerable's control socket, and TERMINATE ends it with status 0", async () => {
+  await using cli = new RunningZmq(
+    [
+      "proxy",
+      "pull@tcp://127.0.0.1:0",
+      "push@tcp://127.0.0.1:0",
+      "--control",
+      "rep@tcp://127.0.0.1:0",
+      "--monitor",
+    ],
+    true,
+  );
+  const [, front] = await cli.stderrMatch(/monitor front: listening (\S+)/);
+  const [, back] = await cli.stderrMatch(/monitor back: listening (\S+)/);
+  const [, control] = await cli.stderrMatch(
+    /monitor control: listening (\S+)/,
+  );
+  await using push = new Push();
+  push.connect(front);
+  await using pull = new Pull();
+  pull.connect(back);
+  await using request = new Request();
+  request.connect(control);
+  const ask = async (command: string) => {
+    await request.send(command, timeout());
+    return await request.receive(timeout());
+  };
+  assertEquals((await ask("PAUSE")).map(decode), [""]);
+  await push.send("held");
+  assertEquals((await ask("RESUME")).map(decode), [""]);
+  assertEquals(decode((await pull.receive(timeout()))[0]), "held");
+  const counts = (await ask("STATISTICS")).map((frame) =>
+    Number(new DataView(frame.buffer, frame.byteOffset).getBigUint64(0, true))
+  );
+  assertEquals(counts, [1, 4, 0, 0, 0, 0, 1, 4]);
+  assertEquals((await ask("TERMINATE")).map(decode), [""]);
+  assertEquals((await cli.finished()).code, 0);
+});
+
+Deno.test("zmq proxy --control takes no socket that cannot take a one-frame command (a ROUTER)", async () => {
+  await using cli = new RunningZmq([
+    "proxy",
+    "pull@tcp://127.0.0.1:0",
+    "push@tcp://127.0.0.1:0",
+    "--control",
+    "router@tcp://127.0.0.1:0",
+  ]);
+  const { code, stderr } = await cli.finished();
+  assertEquals(code, 1);
+  assertMatch(stderr, /--control: .*DEALER socket, not a ROUTER/);
+});
+
 Deno.test("zmq: Ctrl-C still sends what is queued within a --linger given, and exits 130", async () => {
   const port = freePort();
   await using cli = new RunningZmq([

@@ -11,6 +11,8 @@ import {
   Pull,
   Push,
   Reply,
+  Request,
+  Router,
   Subscriber,
   ZmqError,
 } from "../../mod.ts";
@@ -84,7 +86,7 @@ Deno.test("proxy: a REP control socket takes PAUSE, RESUME, STATISTICS and TERMI
   }
 });
 
-Deno.test("proxy: a PAIR control socket answers STATISTICS only, and closing it stops the proxy", async () => {
+Deno.test("proxy: a PAIR control socket answers STATISTICS only; paused, the proxy takes nothing, and TERMINATE leaves what waits in the frontend", async () => {
   await using context = new Context();
   const { frontend, backend, source, sink } = await streamer(context, "pair");
   const steering = new Pair({ context });
@@ -92,42 +94,84 @@ Deno.test("proxy: a PAIR control socket answers STATISTICS only, and closing it 
   const driver = new Pair({ context });
   driver.connect("inproc://pair-control");
   const running = proxy(frontend, backend, { control: steering });
+  const statistics = async () => {
+    await driver.send("STATISTICS", timeout());
+    return counts(await driver.receive(timeout()));
+  };
   await driver.send("PAUSE", timeout());
   // Answered after the PAUSE before it: nothing else came back.
-  await driver.send("STATISTICS", timeout());
-  assertEquals(counts(await driver.receive(timeout())), [
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-  ]);
+  assertEquals(await statistics(), [0, 0, 0, 0, 0, 0, 0, 0]);
   await source.send("held");
   await driver.send("RESUME", timeout());
   assertEquals(decode((await sink.receive(timeout()))[0]), "held");
-  await driver.send("STATISTICS", timeout());
-  assertEquals(counts(await driver.receive(timeout())), [
-    1,
-    4,
-    0,
-    0,
-    0,
-    0,
-    1,
-    4,
-  ]);
+  assertEquals(await statistics(), [1, 4, 0, 0, 0, 0, 1, 4]);
+  await driver.send("PAUSE", timeout());
+  // Its answer says the PAUSE before it was taken.
+  assertEquals(await statistics(), [1, 4, 0, 0, 0, 0, 1, 4]);
+  await source.send("kept");
+  await driver.send("TERMINATE", timeout());
+  await running;
+  assertEquals(decode((await frontend.receive(timeout()))[0]), "kept");
+});
+
+Deno.test("proxy: closing its PAIR control socket stops it", async () => {
+  await using context = new Context();
+  const { frontend, backend } = await streamer(context, "pair-close");
+  const steering = new Pair({ context });
+  const running = proxy(frontend, backend, { control: steering });
   await steering.close();
   await running;
 });
 
-Deno.test("proxy: a control socket other than REP or PAIR is ENOTSUP, before anything is taken", async () => {
+Deno.test("proxy: a SUB control socket takes commands from libzmq, as libzmq 4.3.4's example steers it; STATISTICS, which it cannot answer, is passed over", async () => {
+  await using peer = new LibzmqPeer();
+  await using context = new Context();
+  const { frontend, backend, source, sink } = await streamer(context, "sub");
+  const steering = new Subscriber({ context });
+  steering.subscribe("");
+  // An XPUB: its subscription coming back says what it sends gets through.
+  const publisher = await peer.open("XPublisher");
+  steering.connect(await publisher.bind("tcp://127.0.0.1:*"));
+  const running = proxy(frontend, backend, { control: steering });
+  assertEquals([...(await publisher.receive())[0]], [1]);
+  await publisher.send(["STATISTICS"]);
+  await source.send("one");
+  assertEquals(decode((await sink.receive(timeout()))[0]), "one");
+  await publisher.send(["TERMINATE"]);
+  await running;
+  await source.send("after");
+  assertEquals(decode((await frontend.receive(timeout()))[0]), "after");
+  await publisher.close();
+});
+
+Deno.test("proxy: a REP control socket that owes a reply fails it (EFSM), and it stops forwarding", async () => {
+  await using context = new Context();
+  const { frontend, backend, source, sink } = await streamer(context, "efsm");
+  const steering = new Reply({ context });
+  await steering.bind("inproc://efsm-control");
+  const request = new Request({ context });
+  request.connect("inproc://efsm-control");
+  await request.send("a request the app takes itself", timeout());
+  await steering.receive(timeout());
+  const error = await assertRejects(
+    () => proxy(frontend, backend, { control: steering }),
+    ZmqError,
+  );
+  assertEquals(error.code, "EFSM");
+  // Stopped: what comes now stays in the frontend.
+  await source.send("after");
+  assertEquals(decode((await frontend.receive(timeout()))[0]), "after");
+  assertEquals(
+    await sink.receive({ signal: AbortSignal.timeout(0) }).catch(() => "none"),
+    "none",
+  );
+});
+
+Deno.test("proxy: a control socket that cannot take a one-frame command (a ROUTER) is ENOTSUP, before anything is taken", async () => {
   await using context = new Context();
   const { frontend, backend } = await streamer(context, "enotsup");
   const error = await assertRejects(
-    () => proxy(frontend, backend, { control: new Subscriber({ context }) }),
+    () => proxy(frontend, backend, { control: new Router({ context }) }),
     ZmqError,
   );
   assertEquals(error.code, "ENOTSUP");
@@ -161,8 +205,23 @@ Deno.test("proxy: in a Worker, steered from the main isolate through a PAIR over
     await source.send("held");
     await driver.send("RESUME", timeout());
     assertEquals(decode((await sink.receive(timeout()))[0]), "held");
+    await driver.send("PAUSE", timeout());
+    await driver.send("STATISTICS", timeout());
+    assertEquals(counts(await driver.receive(timeout())), [
+      2,
+      7,
+      0,
+      0,
+      0,
+      0,
+      2,
+      7,
+    ]);
+    await source.send("kept");
     await driver.send("TERMINATE", timeout());
-    await worker.next("proxied");
+    // Paused, it took nothing: the message waited in the Worker's frontend.
+    const { message } = await worker.next("proxied");
+    assertEquals(message?.map(decode), ["kept"]);
   } finally {
     await worker.stop();
     await context.close();

@@ -21,8 +21,9 @@
  *
  * - `proxy`: binds a PULL at `<endpoint>/in`, a PUSH at `<endpoint>/out`
  *   and a PAIR at `<endpoint>/control`, runs a proxy from the first to the
- *   second steered by the third, and says `{ op: "proxied" }` when it
- *   returns.
+ *   second steered by the third, and says `{ op: "proxied", message }`
+ *   when it returns, with the first message left in its frontend (waited
+ *   for up to 5 s).
  *
  * `{ op: "host" }` makes a context of its own, the first to be shared, so
  * the register of names (the hub) lives in this Worker, and answers
@@ -101,7 +102,10 @@ self.onmessage = async (event) => {
     await control.bind(`${command.endpoint}/control`);
     self.postMessage({ op: "ready" });
     await proxy(frontend, backend, { control });
-    self.postMessage({ op: "proxied" });
+    // What the proxy left in its frontend: the first message, if any.
+    const left = await frontend.receive({ signal: AbortSignal.timeout(5000) })
+      .catch(() => undefined);
+    self.postMessage({ op: "proxied", message: left && [...left] });
   } else if (command.op === "start") {
     context = new Context({ shared: command.shared });
     const socket = command.role === "hold"
