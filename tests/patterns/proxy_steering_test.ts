@@ -30,6 +30,12 @@ function counts(frames: Uint8Array[]): number[] {
   });
 }
 
+/** Asks a PAIR's proxy for STATISTICS: its answer also says the commands before it were taken. */
+async function statistics(driver: Pair): Promise<number[]> {
+  await driver.send("STATISTICS", timeout());
+  return counts(await driver.receive(timeout()));
+}
+
 /** A PULL → PUSH streamer over inproc, with its source and sink. */
 async function streamer(context: Context, name: string) {
   const frontend = new Pull({ context });
@@ -94,20 +100,16 @@ Deno.test("proxy: a PAIR control socket answers STATISTICS only; paused, the pro
   const driver = new Pair({ context });
   driver.connect("inproc://pair-control");
   const running = proxy(frontend, backend, { control: steering });
-  const statistics = async () => {
-    await driver.send("STATISTICS", timeout());
-    return counts(await driver.receive(timeout()));
-  };
   await driver.send("PAUSE", timeout());
   // Answered after the PAUSE before it: nothing else came back.
-  assertEquals(await statistics(), [0, 0, 0, 0, 0, 0, 0, 0]);
+  assertEquals(await statistics(driver), [0, 0, 0, 0, 0, 0, 0, 0]);
   await source.send("held");
   await driver.send("RESUME", timeout());
   assertEquals(decode((await sink.receive(timeout()))[0]), "held");
-  assertEquals(await statistics(), [1, 4, 0, 0, 0, 0, 1, 4]);
+  assertEquals(await statistics(driver), [1, 4, 0, 0, 0, 0, 1, 4]);
   await driver.send("PAUSE", timeout());
   // Its answer says the PAUSE before it was taken.
-  assertEquals(await statistics(), [1, 4, 0, 0, 0, 0, 1, 4]);
+  assertEquals(await statistics(driver), [1, 4, 0, 0, 0, 0, 1, 4]);
   await source.send("kept");
   await driver.send("TERMINATE", timeout());
   await running;
@@ -191,32 +193,12 @@ Deno.test("proxy: in a Worker, steered from the main isolate through a PAIR over
     await source.send("one");
     assertEquals(decode((await sink.receive(timeout()))[0]), "one");
     await driver.send("PAUSE", timeout());
-    await driver.send("STATISTICS", timeout());
-    assertEquals(counts(await driver.receive(timeout())), [
-      1,
-      3,
-      0,
-      0,
-      0,
-      0,
-      1,
-      3,
-    ]);
+    assertEquals(await statistics(driver), [1, 3, 0, 0, 0, 0, 1, 3]);
     await source.send("held");
     await driver.send("RESUME", timeout());
     assertEquals(decode((await sink.receive(timeout()))[0]), "held");
     await driver.send("PAUSE", timeout());
-    await driver.send("STATISTICS", timeout());
-    assertEquals(counts(await driver.receive(timeout())), [
-      2,
-      7,
-      0,
-      0,
-      0,
-      0,
-      2,
-      7,
-    ]);
+    assertEquals(await statistics(driver), [2, 7, 0, 0, 0, 0, 2, 7]);
     await source.send("kept");
     await driver.send("TERMINATE", timeout());
     // Paused, it took nothing: the message waited in the Worker's frontend.
