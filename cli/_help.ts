@@ -164,7 +164,8 @@ Options:
   --control SOCKET  a REP or PAIR (or SUB, PULL, DEALER) that takes PAUSE,
                     RESUME, TERMINATE and STATISTICS, as zmq_proxy_steerable's
   --hwm COUNT       messages queued per peer, each way (default 1000)
-  --monitor         print both sockets' events on stderr
+  --monitor         print each socket's events on stderr (front, back, capture,
+                    control)
   -h, --help        print this help
 
 Examples:
