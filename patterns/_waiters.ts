@@ -88,6 +88,8 @@ interface _Waiter<T, D> {
   key: unknown;
   /** Set once it left: it stays in the queue until reached, and is skipped. */
   gone: boolean;
+  /** When it came, among all keys: which of the keys' firsts is first. */
+  order: number;
   resolve(value: T): void;
   reject(error: unknown): void;
 }
@@ -107,9 +109,19 @@ export class Waiters<T, D = undefined> {
   #live = 0;
   #onLeave: (() => void) | undefined;
   #keyOf: ((data: D) => unknown) | undefined;
+  /** How many waiters not gone each key has. */
   #keys = new Map<unknown, number>();
+  /**
+   * Keyed waiters (see {@linkcode Waiters.keyBy}), a queue per key: a walk
+   * tries each key's first and goes on to the next key once one waits, so
+   * it costs a look per key, not one per waiter (thousands of sends
+   * waiting on hundreds of full peers were walked whole at every retry).
+   */
+  #byKey = new Map<unknown, Queue<_Waiter<T, D>>>();
   #serving = false;
   #again = false;
+  /** Waiters made so far: the next one's order. */
+  #made = 0;
 
   /**
    * @param onLeave Told when a waiter leaves unserved (timed out, aborted
@@ -129,11 +141,15 @@ export class Waiters<T, D = undefined> {
   wait(data: D, options: WaitOptions): Promise<T> {
     return wait<T>(options, (resolve, reject) => {
       const key = this.#keyOf?.(data);
-      const waiter = { data, key, gone: false, resolve, reject };
-      this.#queue.push(waiter);
+      const order = this.#made++;
+      const waiter = { data, key, gone: false, order, resolve, reject };
       this.#live++;
-      if (key !== undefined) {
+      if (key === undefined) this.#queue.push(waiter);
+      else {
         this.#keys.set(key, (this.#keys.get(key) ?? 0) + 1);
+        let queue = this.#byKey.get(key);
+        if (!queue) this.#byKey.set(key, queue = new Queue());
+        queue.push(waiter);
       }
       return () => {
         this.#leave(waiter);
@@ -164,8 +180,9 @@ export class Waiters<T, D = undefined> {
    * Offers the waiters' data (and key) to the attempts `start` makes, one
    * per walk, in order: one that went is resolved, one whose attempt
    * throws is rejected, one that `waits` stays in its place while the walk
-   * goes on; `stop` ends the walk. A walk asked for while one is under way
-   * (an attempt's side effect) follows it, with an attempt of its own.
+   * goes on (keyed, with the next key: those after it of its key wait
+   * behind it); `stop` ends the walk. A walk asked for while one is under
+   * way (an attempt's side effect) follows it, with an attempt of its own.
    */
   serve(start: () => (data: D, key: unknown) => Outcome): void {
     if (this.#serving) {
@@ -176,7 +193,9 @@ export class Waiters<T, D = undefined> {
     try {
       do {
         this.#again = false;
-        this.#walk(start());
+        const attempt = start();
+        this.#walk(attempt);
+        if (this.#byKey.size > 0) this.#walkKeys(attempt);
       } while (this.#again);
     } finally {
       this.#serving = false;
@@ -215,6 +234,33 @@ export class Waiters<T, D = undefined> {
     for (const waiter of rest) queue.push(waiter);
   }
 
+  /** Each key's waiters in order, until one waits or the attempt stops. */
+  #walkKeys(attempt: (data: D, key: unknown) => Outcome): void {
+    for (const [key, queue] of this.#byKey) {
+      for (let waiter = _first(queue); waiter; waiter = _first(queue)) {
+        let outcome: Outcome;
+        try {
+          outcome = attempt(waiter.data, key);
+        } catch (error) {
+          if (queue.peek() === waiter) queue.shift();
+          if (!this.#leave(waiter)) continue;
+          waiter.reject(error);
+          this.#onLeave?.();
+          continue;
+        }
+        if (outcome === "stop") return;
+        if (outcome === "waits") break;
+        if (queue.peek() === waiter) queue.shift();
+        if (this.#leave(waiter)) waiter.resolve(undefined as T);
+      }
+      // Emptied (unless a send made meanwhile gave the key a new queue):
+      // deleting the entry being visited is safe in a Map's iteration.
+      if (_first(queue) === undefined && this.#byKey.get(key) === queue) {
+        this.#byKey.delete(key);
+      }
+    }
+  }
+
   /** Settles the first waiter with a value. */
   resolveFirst(value: T): void {
     const waiter = this.#takeFirst();
@@ -234,18 +280,34 @@ export class Waiters<T, D = undefined> {
    * one waiter at a time (each hop of a round trip) keeps its small store.
    */
   #takeFirst(): _Waiter<T, D> | undefined {
-    const waiter = this.#first();
-    if (waiter) this.#queue.shift();
+    let queue = this.#queue;
+    let waiter = _first(queue);
+    // Keyed: the first to come of the keys' firsts (a look per key). A
+    // receive, each hop of a round trip, has none: no iterator made.
+    if (this.#byKey.size > 0) {
+      for (const keyed of this.#byKey.values()) {
+        const candidate = _first(keyed);
+        if (candidate && (!waiter || candidate.order < waiter.order)) {
+          waiter = candidate;
+          queue = keyed;
+        }
+      }
+    }
+    if (waiter) queue.shift();
     return waiter;
   }
 
   /** Rejects every waiter; returns what each waited with. */
   rejectAll(error: unknown): D[] {
     // With those a walk has set aside (a close inside a send's routing).
-    const waiters = [...this.#aside, ...this.#queue.clear()]
-      .filter((waiter) => !waiter.gone);
+    const waiters = [
+      ...this.#aside,
+      ...this.#queue.clear(),
+      ...[...this.#byKey.values()].flatMap((queue) => queue.clear()),
+    ].filter((waiter) => !waiter.gone);
     this.#aside = [];
     this.#keys.clear();
+    this.#byKey.clear();
     this.#live = 0;
     for (const waiter of waiters) {
       waiter.gone = true;
@@ -256,13 +318,7 @@ export class Waiters<T, D = undefined> {
 
   /** The first waiter not gone, those gone before it dropped. */
   #first(): _Waiter<T, D> | undefined {
-    const queue = this.#queue;
-    let waiter = queue.peek();
-    while (waiter?.gone) {
-      queue.shift();
-      waiter = queue.peek();
-    }
-    return waiter;
+    return _first(this.#queue);
   }
 
   /**
@@ -275,16 +331,42 @@ export class Waiters<T, D = undefined> {
     this.#live--;
     // Those gone are dropped as they are reached, or here once they are
     // most of the queue: a loop of receives that time out leaves none.
-    const queue = this.#queue;
-    if (queue.length > 2 * this.#live + 32) {
-      for (const kept of queue.clear()) if (!kept.gone) queue.push(kept);
-    }
     const key = waiter.key;
-    if (key !== undefined) {
-      const count = this.#keys.get(key)! - 1;
-      if (count === 0) this.#keys.delete(key);
-      else this.#keys.set(key, count);
+    if (key === undefined) {
+      _compact(this.#queue, this.#live);
+      return true;
     }
+    const count = this.#keys.get(key)! - 1;
+    if (count > 0) {
+      this.#keys.set(key, count);
+      const queue = this.#byKey.get(key);
+      if (queue) _compact(queue, count);
+      return true;
+    }
+    // The key's last: its queue holds only those gone (or the one being
+    // served, out of it already).
+    this.#keys.delete(key);
+    this.#byKey.delete(key);
     return true;
+  }
+}
+
+/** The first waiter of `queue` not gone, those gone before it dropped. */
+function _first<W extends { gone: boolean }>(queue: Queue<W>): W | undefined {
+  let waiter = queue.peek();
+  while (waiter?.gone) {
+    queue.shift();
+    waiter = queue.peek();
+  }
+  return waiter;
+}
+
+/** Drops the gone once they are most of a queue of `live` waiters. */
+function _compact<W extends { gone: boolean }>(
+  queue: Queue<W>,
+  live: number,
+): void {
+  if (queue.length > 2 * live + 32) {
+    for (const kept of queue.clear()) if (!kept.gone) queue.push(kept);
   }
 }

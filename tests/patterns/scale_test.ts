@@ -15,6 +15,7 @@ import { Pipe } from "../../patterns/_pipe.ts";
 import type { RoutingHost } from "../../patterns/_routing.ts";
 import { SubscriberIndex } from "../../patterns/_subscription_trie.ts";
 import { Numbered } from "../../patterns/_numbered.ts";
+import { Waiters } from "../../patterns/_waiters.ts";
 import { slowAndFastClients } from "../_draft_helpers.ts";
 
 const PEERS = 1_000;
@@ -333,4 +334,41 @@ Deno.test("scale: a SERVER's sends waiting on one full peer are looked at about 
   } finally {
     proto.sendKey = sendKey;
   }
+});
+
+Deno.test("scale: sends waiting on 1,000 full peers, 10 each: a retry after one peer drains looks at each peer's first send once, not at all 10,000", async () => {
+  const waiters = new Waiters<void, number>();
+  // A send's data is its number; its peer (key), the number modulo PEERS.
+  waiters.keyBy((data) => data % PEERS);
+  const sends = Array.from(
+    { length: 10 * PEERS },
+    (_, i) => waiters.wait(i, {}),
+  );
+  let looks = 0;
+  const went: number[] = [];
+  // Peer 7 has room for two messages; the others none.
+  waiters.serve(() => {
+    let room = 2;
+    return (data, key) => {
+      looks++;
+      if (key !== 7 || room === 0) return "waits";
+      room--;
+      went.push(data);
+      return "went";
+    };
+  });
+  assert(looks <= PEERS + 2, `${looks} looks`);
+  // Peer 7's, in the order they were made.
+  assertEquals(went, [7, PEERS + 7]);
+  await sends[7];
+  await sends[PEERS + 7];
+  assertEquals(waiters.length, 10 * PEERS - 2);
+  assert(waiters.hasKey(7) && waiters.keyCount === PEERS);
+  const error = new Error("closed");
+  assertEquals(waiters.rejectAll(error).length, 10 * PEERS - 2);
+  const settled = await Promise.allSettled(sends);
+  assertEquals(
+    settled.filter((s) => s.status === "rejected").length,
+    10 * PEERS - 2,
+  );
 });
