@@ -5,6 +5,7 @@
  * @module
  */
 
+import { acceptedInIsolate } from "../transport/_descriptor_limit.ts";
 import type { Credentials, Verdict } from "../codec/authentication.ts";
 import { ZmqError } from "../codec/errors.ts";
 import type { SocketType } from "../codec/socket_type.ts";
@@ -175,7 +176,10 @@ export class SocketCore implements RoutingHost, SessionHost {
     }
     pipe.link = link;
     this.links.set(link, pipe);
-    if (pipe.accepted) this.acceptedLinks++;
+    if (pipe.accepted) {
+      this.acceptedLinks++;
+      acceptedInIsolate.count++;
+    }
     link.start(new SocketSession(this, pipe, link));
     // One callback, no `finally`: a connection costs its promises, closures.
     const serving: Promise<LinkEnd> = link.done.then((end) => {
@@ -193,7 +197,10 @@ export class SocketCore implements RoutingHost, SessionHost {
   /** A link ended: its pipe waits for the next, or leaves. */
   #linkEnded(link: Link, pipe: Pipe, end: LinkEnd): void {
     this.links.delete(link);
-    if (pipe.accepted) this.acceptedLinks--;
+    if (pipe.accepted) {
+      this.acceptedLinks--;
+      acceptedInIsolate.count--;
+    }
     if (pipe.link === link) pipe.link = undefined;
     if (!this.routing.fansOut) this.#departed.dropped += end.lost ?? 0;
     const lost = end.error !== undefined || end.closedByPeer === true;

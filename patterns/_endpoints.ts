@@ -5,6 +5,7 @@
  * @module
  */
 
+import { admitsAnother } from "../transport/_descriptor_limit.ts";
 import { ZmqError } from "../codec/errors.ts";
 import type { SocketType } from "../codec/socket_type.ts";
 import { Dialer } from "../transport/dialer.ts";
@@ -174,9 +175,7 @@ export class Endpoints {
   /** Whether one more accepted peer fits under `maxConnections`. */
   #admit(endpoint: string): boolean {
     const maxConnections = this.#settings.maxConnections;
-    if (maxConnections < 0 || this.#core.acceptedLinks < maxConnections) {
-      return true;
-    }
+    if (admitsAnother(maxConnections, this.#core.acceptedLinks)) return true;
     this.#events.push({ type: "accept-refused", endpoint, maxConnections });
     return false;
   }

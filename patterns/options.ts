@@ -132,8 +132,10 @@ export interface SocketOptions {
    * the rest of the program needs, so that accepting peers never takes the
    * last one. Default: that limit less an eighth of it (at least 32) where
    * the program may read the limit without asking (Linux, run with every
-   * permission: `-A`), else -1, no limit; accepts that fail for want of
-   * descriptors wait and retry, with `accept-failed` events.
+   * permission: `-A`), counting the peers every socket of this isolate
+   * accepted (those at the default together take no more descriptors than
+   * one), else -1, no limit; accepts that fail for want of descriptors
+   * wait and retry, with `accept-failed` events.
    */
   maxConnections?: number;
   /** The certificate chain (PEM) a `wss://` bind presents. */

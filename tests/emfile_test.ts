@@ -34,10 +34,10 @@ class ServerProcess implements AsyncDisposable {
    * @param maxConnections The Router's, or `default` for none given (run
    * with every permission then, which lets it read the process's limit).
    */
-  constructor(maxConnections?: number | "default") {
+  constructor(maxConnections?: number | "default" | "default-two") {
     const deno = Deno.execPath().replaceAll("'", "'\\''");
     const args = maxConnections === undefined ? "" : ` ${maxConnections}`;
-    const allowed = maxConnections === "default"
+    const allowed = typeof maxConnections === "string"
       ? "-A"
       : "--allow-net=127.0.0.1";
     this.#child = new Deno.Command("bash", {
@@ -269,6 +269,32 @@ Deno.test("emfile: by default, with the limit readable (every permission), a soc
     endpoint,
     maxConnections: expected,
   });
+  assertEquals(server.count("accepted"), expected);
+  assertEquals(server.count("accept-failed"), 0);
+  assert(server.alive);
+});
+
+Deno.test("emfile: by default, two sockets together accept up to the limit less an eighth, not each of them: the default bounds the process's accepts", async () => {
+  await using server = new ServerProcess("default-two");
+  const { line: first, index } = await server.next((line) =>
+    line.type === "bound"
+  );
+  const { line: second } = await server.next(
+    (line) => line.type === "bound",
+    index + 1,
+  );
+  const expected = DESCRIPTORS - 32;
+  using _first = await RawClients.connect(portOf(String(first.endpoint)), 60);
+  using _second = await RawClients.connect(portOf(String(second.endpoint)), 60);
+  // 120 peers, 96 taken: 24 refused, whichever socket they reached.
+  let from = 0;
+  for (let refused = 0; refused < 120 - expected; refused++) {
+    ({ index: from } = await server.next(
+      (line) => line.type === "accept-refused",
+      from,
+    ));
+    from++;
+  }
   assertEquals(server.count("accepted"), expected);
   assertEquals(server.count("accept-failed"), 0);
   assert(server.alive);

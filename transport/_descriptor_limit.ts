@@ -47,3 +47,29 @@ export function defaultMaxConnections(): number {
   if (limit === undefined) return -1;
   return Math.max(1, limit - Math.max(LEAVE_AT_LEAST, Math.ceil(limit / 8)));
 }
+
+/**
+ * Accepted peers being served by every socket of this isolate (the sockets
+ * count them): what the default `maxConnections` bounds, all together.
+ */
+export const acceptedInIsolate = { count: 0 };
+
+/**
+ * Whether one more accepted peer fits under `maxConnections`: a socket's
+ * own peers under its own, or this isolate's under the default, which
+ * bounds every socket together, as the descriptors are the process's (two
+ * sockets at the default take no more of them than one).
+ *
+ * @param maxConnections The socket's; -1 for no limit.
+ * @param accepted The socket's accepted peers being served.
+ */
+export function admitsAnother(
+  maxConnections: number,
+  accepted: number,
+): boolean {
+  if (maxConnections < 0) return true;
+  const counted = maxConnections === defaultMaxConnections()
+    ? acceptedInIsolate.count
+    : accepted;
+  return counted < maxConnections;
+}
