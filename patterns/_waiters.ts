@@ -137,6 +137,17 @@ export class Waiters<T, D = undefined> {
     return this.#live;
   }
 
+  /**
+   * What the queues hold: those that wait, and those gone but not dropped
+   * yet (each with its data): about twice those that wait, at most, plus
+   * 32, and 2 a key.
+   */
+  get held(): number {
+    let held = this.#queue.length + this.#aside.length;
+    for (const queue of this.#byKey.values()) held += queue.length;
+    return held;
+  }
+
   /** Joins the end of the queue until settled, aborted or timed out. */
   wait(data: D, options: WaitOptions): Promise<T> {
     return wait<T>(options, (resolve, reject) => {
@@ -194,8 +205,8 @@ export class Waiters<T, D = undefined> {
       do {
         this.#again = false;
         const attempt = start();
-        this.#walk(attempt);
-        if (this.#byKey.size > 0) this.#walkKeys(attempt);
+        const stopped = this.#walk(attempt);
+        if (!stopped && this.#byKey.size > 0) this.#walkKeys(attempt);
       } while (this.#again);
     } finally {
       this.#serving = false;
@@ -205,8 +216,10 @@ export class Waiters<T, D = undefined> {
   /** Those a walk set aside (they wait): back first when it ends. */
   #aside: _Waiter<T, D>[] = [];
 
-  #walk(attempt: (data: D, key: unknown) => Outcome): void {
+  /** Walks the unkeyed waiters; tells whether the attempt stopped it. */
+  #walk(attempt: (data: D, key: unknown) => Outcome): boolean {
     const queue = this.#queue;
+    let stopped = false;
     for (let waiter = this.#first(); waiter; waiter = this.#first()) {
       let outcome: Outcome;
       try {
@@ -220,18 +233,22 @@ export class Waiters<T, D = undefined> {
         this.#onLeave?.();
         continue;
       }
-      if (outcome === "stop") break;
+      if (outcome === "stop") {
+        stopped = true;
+        break;
+      }
       if (queue.peek() === waiter) queue.shift();
       if (outcome === "waits") this.#aside.push(waiter);
       else if (this.#leave(waiter)) waiter.resolve(undefined as T);
     }
     const aside = this.#aside;
-    if (aside.length === 0) return;
+    if (aside.length === 0) return stopped;
     this.#aside = [];
     // Those that wait go back first, in their order.
     const rest = queue.clear();
     for (const waiter of aside) if (!waiter.gone) queue.push(waiter);
     for (const waiter of rest) queue.push(waiter);
+    return stopped;
   }
 
   /** Each key's waiters in order, until one waits or the attempt stops. */
@@ -333,14 +350,16 @@ export class Waiters<T, D = undefined> {
     // most of the queue: a loop of receives that time out leaves none.
     const key = waiter.key;
     if (key === undefined) {
-      _compact(this.#queue, this.#live);
+      _compact(this.#queue, this.#live, 32);
       return true;
     }
     const count = this.#keys.get(key)! - 1;
     if (count > 0) {
       this.#keys.set(key, count);
+      // No slack per key: each gone one holds its message, and thousands
+      // of stuck peers with 32 each held gigabytes.
       const queue = this.#byKey.get(key);
-      if (queue) _compact(queue, count);
+      if (queue) _compact(queue, count, 2);
       return true;
     }
     // The key's last: its queue holds only those gone (or the one being
@@ -361,12 +380,16 @@ function _first<W extends { gone: boolean }>(queue: Queue<W>): W | undefined {
   return waiter;
 }
 
-/** Drops the gone once they are most of a queue of `live` waiters. */
+/**
+ * Drops the gone once they are most of a queue of `live` waiters (and more
+ * than `slack`): each gone one dropped pays for its share of the pass.
+ */
 function _compact<W extends { gone: boolean }>(
   queue: Queue<W>,
   live: number,
+  slack: number,
 ): void {
-  if (queue.length > 2 * live + 32) {
+  if (queue.length > 2 * live + slack) {
     for (const kept of queue.clear()) if (!kept.gone) queue.push(kept);
   }
 }

@@ -1,5 +1,5 @@
 /** Waiters on their own: counts by key on every way a waiter leaves. */
-import { assertEquals } from "@std/assert";
+import { assert, assertEquals } from "@std/assert";
 import { Waiters } from "../../patterns/_waiters.ts";
 
 /** Waiters keyed by their data's first letter ("u": no key). */
@@ -99,4 +99,38 @@ Deno.test("waiters: an attempt that withdraws its own waiter, the queue compacte
   assertEquals(rejected, ["A1", "B1"]);
   assertEquals([await a1, await b1], ["Error: closed", "Error: closed"]);
   assertEquals([waiters.length, waiters.keyCount], [0, 0]);
+});
+
+Deno.test("waiters: sends given up behind a stuck one are let go a key at a time: 1,000 stuck peers with 33 given up each hold about 4 each, not 34", async () => {
+  const waiters = new Waiters<void, number>();
+  waiters.keyBy((data) => data % 1000);
+  const stuck = Array.from({ length: 1000 }, (_, i) => waiters.wait(i, {}));
+  for (let round = 1; round <= 33; round++) {
+    for (let peer = 0; peer < 1000; peer++) {
+      const abort = new AbortController();
+      const given = waiters.wait(round * 1000 + peer, { signal: abort.signal });
+      abort.abort();
+      await given.catch(() => {});
+    }
+  }
+  assertEquals(waiters.length, 1000);
+  // Each gone one holds its message: before, 32 a key were kept.
+  const held = waiters.held;
+  assert(held <= 4 * 1000, `${held} held`);
+  waiters.rejectAll(new Error("closed"));
+  await Promise.allSettled(stuck);
+});
+
+Deno.test("waiters: an attempt that stops the walk stops it for the keyed waiters too", async () => {
+  const waiters = keyed();
+  const u1 = outcome(waiters.wait("u1", {}));
+  const a1 = outcome(waiters.wait("A1", {}));
+  const seen: string[] = [];
+  waiters.serve(() => (data) => {
+    seen.push(data);
+    return "stop";
+  });
+  assertEquals(seen, ["u1"]);
+  waiters.rejectAll(new Error("closed"));
+  assertEquals([await u1, await a1], ["Error: closed", "Error: closed"]);
 });
