@@ -139,7 +139,7 @@ export class SocketCore implements RoutingHost, SessionHost {
       this.#settings;
     pipe.setHighWaterMarks(send, receive);
     this.routing.attach?.(pipe);
-    this.retrySends();
+    this.retrySends(pipe);
   }
 
   /**
@@ -164,7 +164,7 @@ export class SocketCore implements RoutingHost, SessionHost {
     if (pipe.inbound.length > 0) this.#departed.note(pipe);
     this.routing.detach?.(pipe);
     // A send held back for this peer (xpubNoDrop) may go now.
-    this.retrySends();
+    this.retrySends(pipe);
     this.progress();
   }
 
@@ -324,8 +324,9 @@ export class SocketCore implements RoutingHost, SessionHost {
     }).catch(() => {});
   }
 
-  retrySends(): void {
-    retryInOrder(this.#senders, this.#tryRoute);
+  retrySends(pipe?: Pipe): void {
+    const key = pipe && this.routing.pipeKey?.(pipe);
+    retryInOrder(this.#senders, this.#tryRoute, key);
   }
 
   retryReceives(): void {

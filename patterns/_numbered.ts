@@ -94,6 +94,10 @@ export class Numbered implements Routing {
       .getUint32(0);
   }
 
+  pipeKey(pipe: Pipe): number | undefined {
+    return this.#ids.get(pipe);
+  }
+
   send(frames: Message): boolean {
     const routingId = this.sendKey(frames);
     const pipe = this.#pipes.get(routingId);
@@ -132,7 +136,7 @@ export class Numbered implements Routing {
     if (routingId === undefined || this.#pipes.get(routingId) !== pipe) return;
     this.#pipes.delete(routingId);
     // A send waiting for this pipe's room now fails with EHOSTUNREACH.
-    this.#host.retrySends();
+    this.#host.retrySends(pipe);
   }
 
   arrived(pipe: Pipe): void {

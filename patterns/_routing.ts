@@ -38,6 +38,8 @@ export interface Routing {
    * only behind earlier sends to the same peer. Without it, in order.
    */
   sendKey?(message: Message): unknown;
+  /** The key (see `sendKey`) of the sends `pipe` takes, once attached. */
+  pipeKey?(pipe: Pipe): unknown;
   /**
    * Whether `send` can route a message now, as libzmq's `ZMQ_POLLOUT` (the
    * type's `xhas_out`); without it, a type that sends says yes whatever its
@@ -87,8 +89,11 @@ export interface RoutingHost {
   readonly pipes: ReadonlySet<Pipe>;
   /** Whether sends are waiting for room (so a REQ may expect a reply). */
   readonly sendPending: boolean;
-  /** Routing may now succeed: hand waiting sends to `send` again. */
-  retrySends(): void;
+  /**
+   * Routing may now succeed: hand waiting sends to `send` again (with a
+   * pipe, of a keyed routing, only those for it).
+   */
+  retrySends(pipe?: Pipe): void;
   /** Messages may be there: hand them to waiting receivers. */
   retryReceives(): void;
   /** A message is there: hand it to a waiting receiver, or wake `poll`. */

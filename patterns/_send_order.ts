@@ -11,10 +11,14 @@ import type { Message } from "./message.ts";
 import type { Routing } from "./_routing.ts";
 import type { Waiters } from "./_waiters.ts";
 
-/** Routes what waits, in order (per peer where keyed), as far as it goes. */
+/**
+ * Routes what waits, in order (per peer where keyed), as far as it goes:
+ * with a `key`, only what waits for that peer (keyed).
+ */
 export function retryInOrder(
   senders: Waiters<void, Message>,
   route: (frames: Message) => boolean,
+  key?: unknown,
 ): void {
   if (senders.length === 0) return;
   senders.serve(() => {
@@ -27,7 +31,7 @@ export function retryInOrder(
       // Every peer that has sends waiting is full: none of them goes now.
       return blocked.size === senders.keyCount ? "stop" : "waits";
     };
-  });
+  }, key);
 }
 
 /** Whether a new send may go before those waiting: to another peer. */

@@ -28,8 +28,8 @@ export interface SessionHost {
   delivered(): void;
   /** Queues drained or a peer came: what `close` waits on may have changed. */
   progress(): void;
-  /** Routing may now succeed for waiting sends. */
-  retrySends(): void;
+  /** Routing may now succeed for waiting sends (those for `pipe`, keyed). */
+  retrySends(pipe?: Pipe): void;
   /** Messages read from unheard peers, never delivered: unread at close. */
   withheld: number;
   /** Asks the authenticator; `ended` settles when the asking link ends. */
@@ -157,7 +157,7 @@ export class SocketSession implements Session {
       const drained = () => {
         if (pipe.full) return; // filled again meanwhile: told when it drains
         this.#host.routing.drained?.(pipe);
-        this.#host.retrySends();
+        this.#host.retrySends(pipe);
       };
       // From inside a routing decision (a pipe found full hands its queue
       // over at once): the routing is told after it, not in its middle.

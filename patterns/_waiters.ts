@@ -119,7 +119,10 @@ export class Waiters<T, D = undefined> {
    */
   #byKey = new Map<unknown, Queue<_Waiter<T, D>>>();
   #serving = false;
-  #again = false;
+  /** A walk of all asked for during one: it follows. */
+  #againAll = false;
+  /** Walks of these keys asked for during one: they follow. */
+  #againKeys = new Set<unknown>();
   /** Waiters made so far: the next one's order. */
   #made = 0;
 
@@ -194,20 +197,36 @@ export class Waiters<T, D = undefined> {
    * goes on (keyed, with the next key: those after it of its key wait
    * behind it); `stop` ends the walk. A walk asked for while one is under
    * way (an attempt's side effect) follows it, with an attempt of its own.
+   * Given a `key` (keyed waiters), only that key's: a peer that drained
+   * concerns its own sends, and looking at every peer's each time was a
+   * scan of all peers per drain.
    */
-  serve(start: () => (data: D, key: unknown) => Outcome): void {
+  serve(
+    start: () => (data: D, key: unknown) => Outcome,
+    key?: unknown,
+  ): void {
+    // A walk of one key (keyed waiters only), or of all.
+    const one = key !== undefined && this.#keyOf !== undefined;
     if (this.#serving) {
-      this.#again = true;
+      if (one) this.#againKeys.add(key);
+      else this.#againAll = true;
       return;
     }
     this.#serving = true;
     try {
-      do {
-        this.#again = false;
+      let keys: unknown[] | undefined = one ? [key] : undefined;
+      for (;;) {
         const attempt = start();
-        const stopped = this.#walk(attempt);
-        if (!stopped && this.#byKey.size > 0) this.#walkKeys(attempt);
-      } while (this.#again);
+        if (keys) this.#walkKeys(attempt, keys);
+        else if (!this.#walk(attempt) && this.#byKey.size > 0) {
+          this.#walkKeys(attempt, this.#byKey.keys());
+        }
+        if (this.#againAll) keys = undefined;
+        else if (this.#againKeys.size > 0) keys = [...this.#againKeys];
+        else break;
+        this.#againAll = false;
+        this.#againKeys.clear();
+      }
     } finally {
       this.#serving = false;
     }
@@ -252,8 +271,13 @@ export class Waiters<T, D = undefined> {
   }
 
   /** Each key's waiters in order, until one waits or the attempt stops. */
-  #walkKeys(attempt: (data: D, key: unknown) => Outcome): void {
-    for (const [key, queue] of this.#byKey) {
+  #walkKeys(
+    attempt: (data: D, key: unknown) => Outcome,
+    keys: Iterable<unknown>,
+  ): void {
+    for (const key of keys) {
+      const queue = this.#byKey.get(key);
+      if (!queue) continue;
       for (let waiter = _first(queue); waiter; waiter = _first(queue)) {
         let outcome: Outcome;
         try {

@@ -17,6 +17,7 @@ import { SubscriberIndex } from "../../patterns/_subscription_trie.ts";
 import { Numbered } from "../../patterns/_numbered.ts";
 import { Waiters } from "../../patterns/_waiters.ts";
 import { slowAndFastClients } from "../_draft_helpers.ts";
+import { Client, Server } from "../../mod.ts";
 
 const PEERS = 1_000;
 const encoder = new TextEncoder();
@@ -371,4 +372,39 @@ Deno.test("scale: sends waiting on 1,000 full peers, 10 each: a retry after one 
     settled.filter((s) => s.status === "rejected").length,
     10 * PEERS - 2,
   );
+});
+
+Deno.test("scale: a SERVER's peer that drains has its own waiting sends tried, not every peer's: one of 100 stuck CLIENTs reading 5 messages costs a few tries, not 100 each", async () => {
+  const proto = Numbered.prototype;
+  const send = proto.send;
+  let tries = 0;
+  proto.send = function (frames) {
+    tries++;
+    return send.call(this, frames);
+  };
+  const endpoint = "inproc://scale-drain-one";
+  const server = new Server({ sendHighWaterMark: 1, linger: 0 });
+  const clients = Array.from(
+    { length: 100 },
+    () => new Client({ receiveHighWaterMark: 1, linger: 0 }),
+  );
+  try {
+    await server.bind(endpoint);
+    const ids: number[] = [];
+    for (const client of clients) {
+      client.connect(endpoint);
+      await client.send("hello");
+      ids.push((await server.receive()).routingId);
+    }
+    const sends = ids.flatMap((routingId) =>
+      Array.from({ length: 5 }, () => server.send("m", { routingId }))
+    );
+    for (const sent of sends) sent.catch(() => {});
+    tries = 0;
+    for (let i = 0; i < 5; i++) await clients[0].receive();
+    assert(tries <= 20, `${tries} tries for one peer's 5 messages`);
+  } finally {
+    proto.send = send;
+    await Promise.all([server.close(), ...clients.map((c) => c.close())]);
+  }
 });

@@ -134,3 +134,26 @@ Deno.test("waiters: an attempt that stops the walk stops it for the keyed waiter
   waiters.rejectAll(new Error("closed"));
   assertEquals([await u1, await a1], ["Error: closed", "Error: closed"]);
 });
+
+Deno.test("waiters: a walk of one key asked for during another walk follows it, and one of all during a walk of one key follows as one of all", async () => {
+  const waiters = keyed();
+  const settled = ["A1", "B1", "C1"].map((data) =>
+    outcome(waiters.wait(data, {}))
+  );
+  const seen: string[] = [];
+  let nested = 0;
+  waiters.serve(() => (data) => {
+    seen.push(data);
+    // The first walk (of A) asks for B's, then for all.
+    if (nested === 0) {
+      nested++;
+      waiters.serve(() => () => "waits", "B");
+      waiters.serve(() => () => "waits");
+      return "waits";
+    }
+    return "went";
+  }, "A");
+  // A alone, then all of them (A, B, C) with a fresh attempt each walk.
+  assertEquals(seen, ["A1", "A1", "B1", "C1"]);
+  assertEquals(await Promise.all(settled), ["ok", "ok", "ok"]);
+});
