@@ -240,25 +240,15 @@ export class Waiters<T, D = undefined> {
     const queue = this.#queue;
     let stopped = false;
     for (let waiter = this.#first(); waiter; waiter = this.#first()) {
-      let outcome: Outcome;
-      try {
-        outcome = attempt(waiter.data, waiter.key);
-      } catch (error) {
-        // Compacted away if its attempt withdrew it: not another's place.
-        if (queue.peek() === waiter) queue.shift();
-        // Left meanwhile (its attempt aborted it): nothing more to do.
-        if (!this.#leave(waiter)) continue;
-        waiter.reject(error);
-        this.#onLeave?.();
-        continue;
-      }
+      const outcome = this.#offer(queue, waiter, attempt, waiter.key);
       if (outcome === "stop") {
         stopped = true;
         break;
       }
-      if (queue.peek() === waiter) queue.shift();
-      if (outcome === "waits") this.#aside.push(waiter);
-      else if (this.#leave(waiter)) waiter.resolve(undefined as T);
+      if (outcome === "waits") {
+        if (queue.peek() === waiter) queue.shift();
+        this.#aside.push(waiter);
+      }
     }
     const aside = this.#aside;
     if (aside.length === 0) return stopped;
@@ -270,6 +260,37 @@ export class Waiters<T, D = undefined> {
     return stopped;
   }
 
+  /**
+   * Offers `waiter`, the first of `queue`, to the attempt. One that went is
+   * resolved, one whose attempt throws is rejected, and either leaves the
+   * queue ("went" for both); one that waits stays where it is.
+   */
+  #offer(
+    queue: Queue<_Waiter<T, D>>,
+    waiter: _Waiter<T, D>,
+    attempt: (data: D, key: unknown) => Outcome,
+    key: unknown,
+  ): Outcome {
+    let outcome: Outcome;
+    try {
+      outcome = attempt(waiter.data, key);
+    } catch (error) {
+      // Compacted away if its attempt withdrew it: not another's place.
+      if (queue.peek() === waiter) queue.shift();
+      // Left meanwhile (its attempt aborted it): nothing more to do.
+      if (this.#leave(waiter)) {
+        waiter.reject(error);
+        this.#onLeave?.();
+      }
+      return "went";
+    }
+    if (outcome === "went") {
+      if (queue.peek() === waiter) queue.shift();
+      if (this.#leave(waiter)) waiter.resolve(undefined as T);
+    }
+    return outcome;
+  }
+
   /** Each key's waiters in order, until one waits or the attempt stops. */
   #walkKeys(
     attempt: (data: D, key: unknown) => Outcome,
@@ -279,20 +300,9 @@ export class Waiters<T, D = undefined> {
       const queue = this.#byKey.get(key);
       if (!queue) continue;
       for (let waiter = _first(queue); waiter; waiter = _first(queue)) {
-        let outcome: Outcome;
-        try {
-          outcome = attempt(waiter.data, key);
-        } catch (error) {
-          if (queue.peek() === waiter) queue.shift();
-          if (!this.#leave(waiter)) continue;
-          waiter.reject(error);
-          this.#onLeave?.();
-          continue;
-        }
+        const outcome = this.#offer(queue, waiter, attempt, key);
         if (outcome === "stop") return;
         if (outcome === "waits") break;
-        if (queue.peek() === waiter) queue.shift();
-        if (this.#leave(waiter)) waiter.resolve(undefined as T);
       }
       // Emptied (unless a send made meanwhile gave the key a new queue):
       // deleting the entry being visited is safe in a Map's iteration.
