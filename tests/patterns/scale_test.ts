@@ -17,7 +17,7 @@ import { SubscriberIndex } from "../../patterns/_subscription_trie.ts";
 import { Numbered } from "../../patterns/_numbered.ts";
 import { Waiters } from "../../patterns/_waiters.ts";
 import { slowAndFastClients } from "../_draft_helpers.ts";
-import { Client, Server } from "../../mod.ts";
+import { Client, type Message, Server } from "../../mod.ts";
 
 const PEERS = 1_000;
 const encoder = new TextEncoder();
@@ -308,33 +308,43 @@ Deno.test("fan-out: subscribe and cancel say whether they changed anything; canc
   assertEquals(a.pipe.outbound.length, 1, "nothing more once cancelled");
 });
 
+/** Counts the calls of a method of SERVER's and PEER's routing until disposed. */
+function counting(name: "send" | "sendKey"): { calls: number } & Disposable {
+  const proto = Numbered.prototype;
+  const original = proto[name] as (this: Numbered, frames: Message) => never;
+  const counter = {
+    calls: 0,
+    [Symbol.dispose]() {
+      proto[name] = original;
+    },
+  };
+  proto[name] = function (this: Numbered, frames: Message) {
+    counter.calls++;
+    return original.call(this, frames);
+  };
+  return counter;
+}
+
 Deno.test("scale: a SERVER's sends waiting on one full peer are looked at about once each as it drains, and a send to another peer looks at none of them", async () => {
   // Counted: each look at a waiting send's peer (its key).
-  const proto = Numbered.prototype;
-  const sendKey = proto.sendKey;
-  let looks = 0;
-  proto.sendKey = function (frames) {
-    looks++;
-    return sendKey.call(this, frames);
-  };
-  try {
-    await using clients = await slowAndFastClients("scale-waiting", 1);
-    const { server, slow } = clients;
-    const waiting = 2000;
-    const sends: Promise<void>[] = [];
-    for (let i = 0; i < waiting; i++) {
-      sends.push(server.send("s", { routingId: clients.slowId }));
-    }
-    looks = 0;
-    await server.send("f", { routingId: clients.fastId });
-    assert(looks <= 2, `${looks} looks for a send to another peer`);
-    looks = 0;
-    for (let i = 0; i < waiting; i++) await slow.receive();
-    await Promise.all(sends);
-    assert(looks <= 3 * waiting, `${looks} looks for ${waiting} sends`);
-  } finally {
-    proto.sendKey = sendKey;
+  using looks = counting("sendKey");
+  await using clients = await slowAndFastClients("scale-waiting", 1);
+  const { server, slow } = clients;
+  const waiting = 2000;
+  const sends: Promise<void>[] = [];
+  for (let i = 0; i < waiting; i++) {
+    sends.push(server.send("s", { routingId: clients.slowId }));
   }
+  looks.calls = 0;
+  await server.send("f", { routingId: clients.fastId });
+  assert(looks.calls <= 2, `${looks.calls} looks for a send to another peer`);
+  looks.calls = 0;
+  for (let i = 0; i < waiting; i++) await slow.receive();
+  await Promise.all(sends);
+  assert(
+    looks.calls <= 3 * waiting,
+    `${looks.calls} looks for ${waiting} sends`,
+  );
 });
 
 Deno.test("scale: sends waiting on 1,000 full peers, 10 each: a retry after one peer drains looks at each peer's first send once, not at all 10,000", async () => {
@@ -375,13 +385,7 @@ Deno.test("scale: sends waiting on 1,000 full peers, 10 each: a retry after one 
 });
 
 Deno.test("scale: a SERVER's peer that drains has its own waiting sends tried, not every peer's: one of 100 stuck CLIENTs reading 5 messages costs a few tries, not 100 each", async () => {
-  const proto = Numbered.prototype;
-  const send = proto.send;
-  let tries = 0;
-  proto.send = function (frames) {
-    tries++;
-    return send.call(this, frames);
-  };
+  using tries = counting("send");
   const endpoint = "inproc://scale-drain-one";
   const server = new Server({ sendHighWaterMark: 1, linger: 0 });
   const clients = Array.from(
@@ -400,11 +404,10 @@ Deno.test("scale: a SERVER's peer that drains has its own waiting sends tried, n
       Array.from({ length: 5 }, () => server.send("m", { routingId }))
     );
     for (const sent of sends) sent.catch(() => {});
-    tries = 0;
+    tries.calls = 0;
     for (let i = 0; i < 5; i++) await clients[0].receive();
-    assert(tries <= 20, `${tries} tries for one peer's 5 messages`);
+    assert(tries.calls <= 20, `${tries.calls} tries for one peer's 5 messages`);
   } finally {
-    proto.send = send;
     await Promise.all([server.close(), ...clients.map((c) => c.close())]);
   }
 });
