@@ -66,6 +66,11 @@ export class InprocHub {
   #hold: [held: Promise<boolean>, release: () => void] | undefined;
   /** The lock each node holds while its isolate lives, once it said. */
   #nodeLocks = new Map<MessagePort, string>();
+  /**
+   * Stops watching a node's lock: a node frees it as it leaves, most often
+   * before its leave is read, so this only tidies up a watch left waiting.
+   */
+  #unwatchNodes = new Map<MessagePort, () => void>();
   #bound = new Map<string, MessagePort>();
   /** Requests heard from each node, to tell when a gone one's went quiet. */
   #heard = new Map<MessagePort, number>();
@@ -137,7 +142,10 @@ export class InprocHub {
         _refable(node).ref?.();
         // A terminated Worker says nothing: its lock comes free.
         this.#nodeLocks.set(node, request.lock);
-        watchLock(request.lock, () => this.#whenQuiet(node));
+        this.#unwatchNodes.set(
+          node,
+          watchLock(request.lock, () => this.#whenQuiet(node)),
+        );
         // Once held: a node asking for it earlier would be granted it.
         this.#hold ??= holdLock(this.#lock);
         this.#hold[0].then((held) => {
@@ -187,6 +195,8 @@ export class InprocHub {
     this.#quietTimers.delete(node);
     this.#heard.delete(node);
     if (!this.#nodes.delete(node)) return;
+    this.#unwatchNodes.get(node)?.();
+    this.#unwatchNodes.delete(node);
     this.#nodeLocks.delete(node);
     this.#closing.delete(node);
     for (const [name, binder] of this.#bound) {

@@ -214,7 +214,6 @@ export class InprocNode {
     this.#hub.onmessage = null;
     this.#hub.close();
     this.#releaseLock();
-    this.#unwatchHub?.();
   }
 
   /**
@@ -228,6 +227,10 @@ export class InprocNode {
   /** Leaves the hub: the context closed. */
   leave(): void {
     if (this.#left) return;
+    // Before the hub can see us go and free its lock: a watch still
+    // waiting then is granted it, and a Worker terminated before it takes
+    // the grant holds it for good (Deno 2.9.6).
+    this.#unwatchHub?.();
     // After what is queued: ports shared just before still reach the hub
     // (which reads what a node posted before letting it go).
     this.#send({ op: "leave" });

@@ -140,6 +140,9 @@ export class PortLink implements Link, MessageWriter {
     if (this.#session || this.#closed) return;
     this.#session = session;
     for (const signal of this.#early.splice(0)) this.#onSignal(signal);
+    // Ended by what came before (a goodbye, a refused hello): a watch
+    // started now would never be stopped.
+    if (this.#closed) return;
     if (!this.#locks) return this.#sayHello();
     const isolate = this.#locks.peerIsolate;
     if (isolate !== undefined && !this.#ready) {
@@ -411,6 +414,11 @@ export class PortLink implements Link, MessageWriter {
   #end(end: LinkEnd, tellPeer: boolean): void {
     if (this.#closed) return;
     this.#closed = true;
+    // Before the goodbye: the peer frees its lock once it reads it, and a
+    // watch of ours still waiting then would be granted the lock, which a
+    // Worker terminated before taking the grant holds for good (Deno
+    // 2.9.6).
+    this.#stopWatching?.();
     if (tellPeer) {
       try {
         // A batch held back was sent, as far as our socket is concerned.
@@ -429,7 +437,6 @@ export class PortLink implements Link, MessageWriter {
     this.#port.onmessage = null;
     this.#port.close();
     this.#releaseLock?.();
-    this.#stopWatching?.();
     clearTimeout(this.#goneTimer);
     for (const resolve of this.#whenFlushed.splice(0)) resolve();
     this.#resolveDone(end);

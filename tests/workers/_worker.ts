@@ -143,8 +143,13 @@ self.onmessage = async (event) => {
         self.postMessage({ op: "message", message: [...message] });
       }
     } else if (command.role === "rep") {
-      for await (const message of socket as Reply) {
-        await (socket as Reply).send(message);
+      try {
+        for await (const message of socket as Reply) {
+          await (socket as Reply).send(message);
+        }
+      } catch (error) {
+        // A reply cut off by stop.
+        if (!socket.closed) throw error;
       }
     }
   } else if (command.op === "read") {
