@@ -4,6 +4,7 @@
  * @module
  */
 
+import { Gathered } from "./_gathered.ts";
 import { ProtocolError } from "./errors.ts";
 import { COMMAND_ALLOWANCE } from "./_limits.ts";
 
@@ -105,17 +106,17 @@ export interface FrameDecoderOptions {
 
 const DIRECT_MIN = 32 * 1024;
 const DIRECT_MAX = 4 * 1024 * 1024;
-/** A decoder's pieces while it holds none (frozen: a push would throw). */
-const _NO_PARTS: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
 
 /**
  * An incremental frame decoder: feed it chunks of any size, get whole frames.
  *
  * A frame that lies inside one chunk is returned as a view into that chunk
- * (no copy); a frame split across chunks is joined once its last byte has
- * arrived, or read in place (see {@linkcode FrameDecoder.directBodyTarget}:
- * over 4 MiB, once 4 MiB of it have come), so a huge declared size costs
- * little until the bytes are really there.
+ * (no copy); a frame split across chunks is gathered (a few pieces as
+ * views, then copied into one buffer that doubles as they come) and joined
+ * once its last byte has arrived, or read in place (see
+ * {@linkcode FrameDecoder.directBodyTarget}: over 4 MiB, once 4 MiB of it
+ * have come), so a huge declared size costs little until the bytes are
+ * really there, and bytes sent one at a time cost no object each.
  *
  * @example
  * ```ts
@@ -135,8 +136,8 @@ export class FrameDecoder {
   #headerLength = 0;
   #flags = 0;
   #size = -1;
-  /** The pieces of a frame split across reads: none held while idle. */
-  #parts: Uint8Array[] = _NO_PARTS;
+  /** The body of a frame split across reads, made at the first split. */
+  #gathered: Gathered | undefined;
   #received = 0;
   #direct: Uint8Array | undefined;
   /** The frame in progress is larger than memory could hold at once. */
@@ -268,8 +269,10 @@ export class FrameDecoder {
           `the peer sent a frame of ${this.#size} bytes, more than memory holds`,
         );
       }
-      if (this.#parts === _NO_PARTS) this.#parts = [];
-      this.#parts.push(chunk.subarray(position, position + take));
+      (this.#gathered ??= new Gathered()).add(
+        chunk.subarray(position, position + take),
+        this.#size,
+      );
       this.#received += take;
       position += take;
       if (this.#received === this.#size) {
@@ -311,12 +314,7 @@ export class FrameDecoder {
         this.#unallocatable = true;
         return undefined;
       }
-      let offset = 0;
-      for (const part of this.#parts) {
-        body.set(part, offset);
-        offset += part.length;
-      }
-      this.#parts = _NO_PARTS;
+      this.#gathered?.moveInto(body);
       this.#direct = body;
     }
     return this.#direct.subarray(this.#received);
@@ -355,16 +353,7 @@ export class FrameDecoder {
   }
 
   #joinParts(): Uint8Array {
-    const parts = this.#parts;
-    const body = parts.length === 1 ? parts[0] : new Uint8Array(this.#size);
-    if (parts.length > 1) {
-      let offset = 0;
-      for (const part of parts) {
-        body.set(part, offset);
-        offset += part.length;
-      }
-    }
-    this.#parts = _NO_PARTS;
+    const body = this.#gathered!.take(this.#size);
     this.#received = 0;
     this.#unallocatable = false;
     return body;

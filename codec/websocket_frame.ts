@@ -5,6 +5,7 @@
  * @module
  */
 
+import { Gathered } from "./_gathered.ts";
 import { ProtocolError } from "./errors.ts";
 import { applyMask } from "./_websocket_mask.ts";
 
@@ -160,7 +161,8 @@ export class WebSocketDecoder {
   #payloadRead = 0;
   /** The frame in progress is larger than memory could hold at once. */
   #unallocatable = false;
-  #payload: Uint8Array[] = [];
+  /** The payload of a frame split across reads, made at the first split. */
+  #gathered: Gathered | undefined;
   #opcode = 0;
   #fin = false;
   #hasMask = false;
@@ -205,12 +207,7 @@ export class WebSocketDecoder {
         this.#unallocatable = true;
         return undefined;
       }
-      let at = 0;
-      for (const part of this.#payload) {
-        direct.set(part, at);
-        at += part.length;
-      }
-      this.#payload = [];
+      this.#gathered?.moveInto(direct);
       this.#direct = direct;
     }
     return this.#direct.subarray(this.#payloadRead);
@@ -257,8 +254,9 @@ export class WebSocketDecoder {
       );
       const part = chunk.subarray(offset, offset + take);
       if (this.#direct) this.#direct.set(part, this.#payloadRead);
-      else if (!this.#unallocatable) this.#payload.push(part);
-      else throw new ProtocolError("protocol", "a frame beyond memory");
+      else if (!this.#unallocatable) {
+        (this.#gathered ??= new Gathered()).add(part, this.#frameLength);
+      } else throw new ProtocolError("protocol", "a frame beyond memory");
       this.#payloadRead += take;
       offset += take;
       if (this.#payloadRead === this.#frameLength) this.#finishFrame(out);
@@ -348,7 +346,6 @@ export class WebSocketDecoder {
     if (!control) this.#checkSize(this.#partsCost + length);
     this.#frameLength = length;
     this.#payloadRead = 0;
-    if (this.#payload.length > 0) this.#payload = [];
   }
 
   #checkSize(size: number): void {
@@ -363,11 +360,10 @@ export class WebSocketDecoder {
 
   #finishFrame(out: WebSocketMessage[], whole?: Uint8Array): void {
     const payload = whole ?? this.#direct ??
-      _join(this.#payload, this.#frameLength);
+      this.#gathered!.take(this.#frameLength);
     this.#direct = undefined;
     this.#frameLength = -1;
     this.#unallocatable = false;
-    if (this.#payload.length > 0) this.#payload = [];
     if (this.#hasMask) applyMask(payload, this.#mask);
     const opcode = this.#opcode;
     if (opcode >= 0x8) {

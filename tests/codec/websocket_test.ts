@@ -1480,3 +1480,21 @@ Deno.test("WebSocketConnection: a NULL client that authenticates offers ZWS2.0/N
   const events = client.receive(codec.encodeUpgradeResponse(key, "ZWS2.0"));
   assertEquals(expectEvent(events[0], "error").error.kind, "mechanism");
 });
+
+Deno.test("WebSocketDecoder: a payload sent a byte at a time costs its bytes, not an object per read (a peer could make 1 MB of wire hold 100 MB)", () => {
+  const decoder = new codec.WebSocketDecoder({ masked: true });
+  const out: codec.WebSocketMessage[] = [];
+  // A masked binary frame of 64 MiB, declared: under 4 MiB come, the
+  // payload is gathered from its reads.
+  decoder.decode(
+    new Uint8Array([0x82, 0x80 | 127, 0, 0, 0, 0, 4, 0, 0, 0, ...MASK]),
+    out,
+  );
+  const byte = new Uint8Array([7]);
+  const before = Deno.memoryUsage().heapUsed;
+  for (let i = 0; i < 1_000_000; i++) decoder.decode(byte, out);
+  const grown = Deno.memoryUsage().heapUsed - before;
+  // A view per read held 70 MB and more; the copy is outside the heap.
+  assert(grown < 32 * 1024 * 1024, `heap grew ${grown} bytes`);
+  assertEquals(out, []);
+});
