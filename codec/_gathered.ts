@@ -10,6 +10,12 @@
  * across reads come in two or three.
  */
 const MAX_VIEWS = 8;
+/**
+ * Past them, pieces this large on average are still kept as views: a view
+ * (about 100 bytes of heap) is then a few hundredths of what it holds, and
+ * the 256 KiB reads of a frame over 4 MiB are not copied twice.
+ */
+const LARGE_PIECE_BYTES = 4096;
 /** The first copy's size at least, for a body that long. */
 const FIRST_COPY_BYTES = 4096;
 /** No views held (frozen: a push would throw). */
@@ -17,8 +23,8 @@ const _NO_VIEWS: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
 
 /**
  * A body gathered from its pieces. A few pieces are held as views (no
- * copy); past them, the bytes are copied into one buffer that doubles as
- * they come, never past the body's size. A peer that sends a body a few
+ * copy), and large ones; past them, the bytes are copied into one buffer
+ * that doubles as they come, never past the body's size. A peer that sends a body a few
  * bytes at a time so costs at most twice what it sent, not a view object
  * (about 100 bytes of heap) for every read, as libzmq's decoders fill one
  * buffer.
@@ -33,11 +39,18 @@ export class Gathered {
     return this.#length;
   }
 
-  /** Adds the next piece of a body of `size` bytes in all. */
+  /**
+   * Adds the next piece of a body of `size` bytes in all (`Infinity` for
+   * one whose size is known only at its end).
+   */
   add(piece: Uint8Array, size: number): void {
     const length = this.#length + piece.length;
     let copy = this.#copy;
-    if (!copy && this.#views.length < MAX_VIEWS) {
+    const views = this.#views.length;
+    if (
+      !copy &&
+      (views < MAX_VIEWS || length >= (views + 1) * LARGE_PIECE_BYTES)
+    ) {
       if (this.#views === _NO_VIEWS) this.#views = [];
       this.#views.push(piece);
       this.#length = length;
@@ -64,7 +77,8 @@ export class Gathered {
 
   /** The whole body of `size` bytes, every one gathered, and forgets it. */
   take(size: number): Uint8Array {
-    let body = this.#copy;
+    const copy = this.#copy;
+    let body = copy && copy.length > size ? copy.subarray(0, size) : copy;
     if (!body) {
       const views = this.#views;
       body = views.length === 1 ? views[0] : new Uint8Array(size);

@@ -147,12 +147,12 @@ export class WebSocketDecoder {
   #allowance: number;
   #header = new Uint8Array(18);
   #headerLength = 0;
-  #parts: Uint8Array[] = [];
-  #partsSize = 0;
+  /** The fragments of a message so far, made at the first. */
+  #fragments: Gathered | undefined;
   /**
    * What the fragments held cost against maxMessageSize: their bytes, each
-   * at least {@linkcode _FRAGMENT_COST}, so that many tiny fragments (each a
-   * view kept) are bounded too.
+   * at least {@linkcode _FRAGMENT_COST}, so that many tiny fragments are
+   * bounded too.
    */
   #partsCost = 0;
   #fragmentOpcode = -1;
@@ -405,25 +405,25 @@ export class WebSocketDecoder {
       this.#fragmentOpcode = -1;
       return;
     }
+    // Gathered as a payload split across reads is: a peer sending its
+    // message a byte a fragment holds twice what it sent, not a view each.
+    const fragments = this.#fragments ??= new Gathered();
     // An empty fragment adds nothing: none is kept.
     if (payload.length > 0) {
-      this.#parts.push(payload);
-      this.#partsSize += payload.length;
+      fragments.add(payload, Infinity);
       this.#partsCost += Math.max(payload.length, _FRAGMENT_COST);
     }
     if (!this.#fin) return;
     out.push({
       opcode: this.#fragmentOpcode,
-      payload: _join(this.#parts, this.#partsSize),
+      payload: fragments.take(fragments.length),
     });
-    this.#parts = [];
-    this.#partsSize = 0;
     this.#partsCost = 0;
     this.#fragmentOpcode = -1;
   }
 }
 
-/** What a fragment held counts at least, against the limit: its view's cost. */
+/** What a fragment held counts at least, against the limit (a view's cost). */
 const _FRAGMENT_COST = 64;
 
 /** A frame header's size, from its second byte (mask bit and length). */
@@ -431,15 +431,4 @@ function _headerSize(second: number): number {
   const length = second & 0x7f;
   const extra = length < 126 ? 0 : length === 126 ? 2 : 8;
   return 2 + extra + (second & 0x80 ? 4 : 0);
-}
-
-function _join(parts: Uint8Array[], size: number): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const joined = new Uint8Array(size);
-  let at = 0;
-  for (const part of parts) {
-    joined.set(part, at);
-    at += part.length;
-  }
-  return joined;
 }

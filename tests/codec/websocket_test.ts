@@ -1498,3 +1498,39 @@ Deno.test("WebSocketDecoder: a payload sent a byte at a time costs its bytes, no
   assert(grown < 32 * 1024 * 1024, `heap grew ${grown} bytes`);
   assertEquals(out, []);
 });
+
+Deno.test("WebSocketDecoder: a message sent a byte a fragment costs its bytes, not an object per fragment, where no limit is set", () => {
+  // 300,000 one-byte masked fragments, read 64 KiB at a time.
+  const count = 300_000;
+  const one = frame(OPCODE.continuation, [7], { mask: MASK, fin: false });
+  const wire = new Uint8Array(one.length * count);
+  for (let i = 0; i < count; i++) wire.set(one, i * one.length);
+  wire[0] = 0x02; // the first begins a binary message
+  wire[wire.length - one.length] |= 0x80; // the last ends it
+  const decoder = new codec.WebSocketDecoder({ masked: true });
+  const out: codec.WebSocketMessage[] = [];
+  const before = Deno.memoryUsage().heapUsed;
+  let grown = 0;
+  for (let at = 0; at < wire.length; at += 65536) {
+    decoder.decode(wire.subarray(at, at + 65536), out);
+    if (out.length === 0) grown = Deno.memoryUsage().heapUsed - before;
+  }
+  // A view per fragment held 30 MB and more; the copy is outside the heap.
+  assert(grown < 16 * 1024 * 1024, `heap grew ${grown} bytes`);
+  assertEquals(out.length, 1);
+  assertEquals(out[0].payload, new Uint8Array(count).fill(7));
+});
+
+Deno.test("WebSocketDecoder: a payload in pieces of 1 to 3,000 bytes decodes the same", () => {
+  const payload = pattern(100 * 1024, 5);
+  const wire = frame(OPCODE.binary, payload, { mask: MASK });
+  const decoder = new codec.WebSocketDecoder({ masked: true });
+  const out: codec.WebSocketMessage[] = [];
+  const steps = [1, 2, 5, 17, 300, 3000];
+  for (let at = 0, i = 0; at < wire.length; i++) {
+    const step = steps[i % steps.length];
+    decoder.decode(wire.slice(at, at + step), out);
+    at += step;
+  }
+  assertEquals(out, [{ opcode: OPCODE.binary, payload }]);
+});
