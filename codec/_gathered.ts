@@ -24,10 +24,10 @@ const _NO_VIEWS: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
 /**
  * A body gathered from its pieces. A few pieces are held as views (no
  * copy), and large ones; past them, the bytes are copied into one buffer
- * that doubles as they come, never past the body's size. A peer that sends a body a few
- * bytes at a time so costs at most twice what it sent, not a view object
- * (about 100 bytes of heap) for every read, as libzmq's decoders fill one
- * buffer.
+ * that doubles as they come, never past the body's size. A peer that sends
+ * a body a few bytes at a time so costs at most twice what it sent, not a
+ * view object (about 100 bytes of heap) for every read, as libzmq's
+ * decoders fill one buffer.
  */
 export class Gathered {
   #views: Uint8Array[] = _NO_VIEWS;
