@@ -183,17 +183,20 @@ class _ZapClient implements Session {
 
   /**
    * Ends the client. Requests pending get a 500, or with `stall` (the
-   * handler went away) no answer, as libzmq's session then forgets its ZAP
-   * pipe and the mechanism waits: the handshake's deadline ends the
-   * connection and the client tries again, where an ERROR would end its
+   * handler went away) never an answer, as libzmq's session then forgets
+   * its ZAP pipe and the mechanism waits: the handshake's deadline ends
+   * the connection (told as a timeout, as libzmq tells it, not as a
+   * refusal) and the client tries again, where an ERROR would end its
    * endpoint for good.
    */
   close(reason: string, stall = false): void {
     this.#onEnd();
     this.#abort.abort();
     this.#link?.close();
-    for (const resolve of this.#pending.values()) {
-      resolve({ statusCode: 500, statusText: reason, userId: "", stall });
+    if (!stall) {
+      for (const resolve of this.#pending.values()) {
+        resolve({ statusCode: 500, statusText: reason, userId: "" });
+      }
     }
     this.#pending.clear();
   }

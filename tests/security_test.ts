@@ -1067,6 +1067,33 @@ Deno.test("a ZAP handler gone with a request pending leaves that client unanswer
   await back.close();
 });
 
+Deno.test("a ZAP handler gone with a request pending is told as libzmq tells it: nothing then, a handshake timeout at the deadline, then the disconnect", async () => {
+  await using context = new Context();
+  const { handler: gone, server } = await plainServerBehindRouter(context);
+  const events: string[] = [];
+  const telling = (async () => {
+    for await (const event of server.events) {
+      if (event.type === "handshake-failed") {
+        events.push(`handshake-failed:${event.kind}`);
+      } else if (event.type === "disconnected") events.push(event.type);
+    }
+  })();
+  await using client = new Push({
+    plainUsername: "u",
+    plainPassword: "p",
+    reconnectInterval: -1,
+  });
+  client.connect(server.lastEndpoint!);
+  await gone.receive(timeout());
+  await gone.close();
+  await until(() => events.includes("disconnected"), "the disconnect");
+  // Before, a refusal was told at once ("refused (500: the ZAP handler
+  // went away)", kind auth), though the client was never refused.
+  assertEquals(events, ["handshake-failed:timeout", "disconnected"]);
+  await server.close();
+  await telling;
+});
+
 /**
  * A PLAIN server whose ZAP handler is a ROUTER on inproc://zeromq.zap.01,
  * and what it tells: each refusal's reason, "in", and "gone" at each end.
