@@ -987,13 +987,16 @@ Deno.test("examples/curve.ts: the README's CURVE example runs", async () => {
  * A PLAIN server whose handshakes end after 200 ms, and its ZAP handler: a
  * ROUTER on inproc://zeromq.zap.01 that answers only what a test sends.
  */
-async function plainServerBehindRouter(context: Context) {
+async function plainServerBehindRouter(
+  context: Context,
+  handshakeInterval = 200,
+) {
   const handler = new Router({ context });
   await handler.bind("inproc://zeromq.zap.01");
   const server = new Pull({
     context,
     plainServer: true,
-    handshakeInterval: 200,
+    handshakeInterval,
   });
   await server.bind("tcp://127.0.0.1:0");
   return { handler, server };
@@ -1069,7 +1072,11 @@ Deno.test("a ZAP handler gone with a request pending leaves that client unanswer
 
 Deno.test("a ZAP handler gone with a request pending is told as libzmq tells it: nothing then, a handshake timeout at the deadline, then the disconnect", async () => {
   await using context = new Context();
-  const { handler: gone, server } = await plainServerBehindRouter(context);
+  // Long enough that the handler is gone well before the deadline.
+  const { handler: gone, server } = await plainServerBehindRouter(
+    context,
+    2000,
+  );
   const events: string[] = [];
   const telling = (async () => {
     for await (const event of server.events) {
@@ -1085,8 +1092,12 @@ Deno.test("a ZAP handler gone with a request pending is told as libzmq tells it:
   });
   client.connect(server.lastEndpoint!);
   await gone.receive(timeout());
+  assertEquals(pendingZapRequests(context), 1);
   await gone.close();
-  await until(() => events.includes("disconnected"), "the disconnect");
+  // Forgotten, not answered: nothing is told until the deadline.
+  assertEquals(pendingZapRequests(context), 0);
+  assertEquals(events, []);
+  await until(() => events.includes("disconnected"), "the disconnect", 10_000);
   // Before, a refusal was told at once ("refused (500: the ZAP handler
   // went away)", kind auth), though the client was never refused.
   assertEquals(events, ["handshake-failed:timeout", "disconnected"]);
