@@ -1077,14 +1077,7 @@ Deno.test("a ZAP handler gone with a request pending is told as libzmq tells it:
     context,
     2000,
   );
-  const events: string[] = [];
-  const telling = (async () => {
-    for await (const event of server.events) {
-      if (event.type === "handshake-failed") {
-        events.push(`handshake-failed:${event.kind}`);
-      } else if (event.type === "disconnected") events.push(event.type);
-    }
-  })();
+  const { events, telling } = handshakeStory(server);
   await using client = new Push({
     plainUsername: "u",
     plainPassword: "p",
@@ -1104,6 +1097,24 @@ Deno.test("a ZAP handler gone with a request pending is told as libzmq tells it:
   await server.close();
   await telling;
 });
+
+/**
+ * What a server tells of its handshakes, in order: `handshake-failed:<kind>`
+ * and `disconnected`; `telling` settles when its events end (at close).
+ */
+function handshakeStory(
+  server: Socket,
+): { events: string[]; telling: Promise<void> } {
+  const events: string[] = [];
+  const telling = (async () => {
+    for await (const event of server.events) {
+      if (event.type === "handshake-failed") {
+        events.push(`handshake-failed:${event.kind}`);
+      } else if (event.type === "disconnected") events.push(event.type);
+    }
+  })();
+  return { events, telling };
+}
 
 /**
  * A PLAIN server whose ZAP handler is a ROUTER on inproc://zeromq.zap.01,
@@ -1195,18 +1206,11 @@ Deno.test("a ZAP reply that names no request is taken for the oldest unanswered:
 });
 
 Deno.test("a 300 verdict is told once also when the client hangs up before the handshake's deadline, as libzmq's", async () => {
-  const events: string[] = [];
   const server = new Pull({
     plainServer: true,
     authenticate: () => ({ allow: false, statusCode: 300 }),
   });
-  (async () => {
-    for await (const event of server.events) {
-      if (event.type === "handshake-failed") {
-        events.push(`handshake-failed:${event.kind}`);
-      } else if (event.type === "disconnected") events.push(event.type);
-    }
-  })();
+  const { events } = handshakeStory(server);
   await server.bind("tcp://127.0.0.1:0");
   const client = new Push({
     plainUsername: "u",
