@@ -65,7 +65,12 @@ const _MOST_UNANSWERED = 10_000;
 class _ZapClient implements Session {
   #link: Link | undefined;
   #ready = false;
-  #requests: Message[] = [];
+  /**
+   * Requests not sent yet, by id: a connection that ends forgets its own by
+   * id, so that nothing of what it asked (a PLAIN password) stays held
+   * until then.
+   */
+  #requests = new Map<string, Message>();
   #pending = new Map<string, (verdict: Verdict) => void>();
   /**
    * The ids of the requests sent, oldest first, until answered (an asker
@@ -118,13 +123,11 @@ class _ZapClient implements Session {
     const verdict = new Promise<Verdict>((resolve) =>
       this.#pending.set(id, resolve)
     );
-    const frames = [new Uint8Array(), ..._requestFrames(id, request)];
-    this.#requests.push(frames);
+    this.#requests.set(id, [new Uint8Array(), ..._requestFrames(id, request)]);
     this.#link?.wake();
     ended?.then(() => {
       this.#pending.delete(id);
-      const unsent = this.#requests.indexOf(frames);
-      if (unsent >= 0) this.#requests.splice(unsent, 1);
+      this.#requests.delete(id);
     });
     return verdict;
   }
@@ -173,8 +176,10 @@ class _ZapClient implements Session {
 
   fill(writer: MessageWriter): void {
     if (!this.#ready) return;
-    for (const request of this.#requests.splice(0)) {
-      this.#unanswered.push(_decoder.decode(request[2]));
+    const requests = this.#requests;
+    this.#requests = new Map();
+    for (const [id, request] of requests) {
+      this.#unanswered.push(id);
       // A handler that leaves requests unanswered keeps only the newest.
       if (this.#unanswered.length > _MOST_UNANSWERED) this.#unanswered.shift();
       writer.sendMessage(request);
