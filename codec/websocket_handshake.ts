@@ -157,8 +157,14 @@ export interface HttpHead {
  * ```
  */
 export class HttpHeadReader {
-  /** What came of a head not yet whole; shared empty between heads. */
+  /**
+   * What came of a head not yet whole (its first `#length` bytes), in a
+   * buffer that doubles as it fills: a head trickled in a byte at a time
+   * is copied a few times over, not once per byte. Shared empty between
+   * heads.
+   */
   #bytes = _NO_BYTES;
+  #length = 0;
 
   /**
    * Takes bytes; once the head is whole, returns it and what followed it.
@@ -166,15 +172,19 @@ export class HttpHeadReader {
    * @throws {ProtocolError} When the head is over 8 KiB or malformed.
    */
   push(chunk: Uint8Array): [HttpHead, Uint8Array] | undefined {
-    const bytes = new Uint8Array(this.#bytes.length + chunk.length);
-    bytes.set(this.#bytes);
-    bytes.set(chunk, this.#bytes.length);
-    const end = _findHeadEnd(bytes, Math.max(0, this.#bytes.length - 3));
+    const had = this.#length;
+    // While nothing waits, the chunk is searched where it is.
+    let bytes = chunk;
+    if (had > 0) {
+      this.#append(chunk);
+      bytes = this.#bytes.subarray(0, this.#length);
+    }
+    const end = _findHeadEnd(bytes, Math.max(0, had - 3));
     if (end < 0 || end + 4 > MAX_HEADER_BYTES) {
       if (bytes.length > MAX_HEADER_BYTES) {
         throw new ProtocolError("protocol", "the peer's HTTP head is too long");
       }
-      this.#bytes = bytes;
+      if (had === 0) this.#append(chunk);
       return undefined;
     }
     const [line, ...fields] = _decoder.decode(bytes.subarray(0, end)).split(
@@ -195,9 +205,26 @@ export class HttpHeadReader {
       headers.set(name, before === undefined ? value : `${before}, ${value}`);
     }
     this.#bytes = _NO_BYTES;
+    this.#length = 0;
     return [{ line, headers }, bytes.subarray(end + 4)];
   }
+
+  #append(chunk: Uint8Array): void {
+    const length = this.#length + chunk.length;
+    if (length > this.#bytes.length) {
+      const grown = new Uint8Array(
+        Math.max(2 * this.#bytes.length, length, _FIRST_BYTES),
+      );
+      grown.set(this.#bytes.subarray(0, this.#length));
+      this.#bytes = grown;
+    }
+    this.#bytes.set(chunk, this.#length);
+    this.#length = length;
+  }
 }
+
+/** The buffer a head in pieces starts in: a browser's is about 500 B. */
+const _FIRST_BYTES = 512;
 
 /** No bytes: one for every idle reader, as each empty array costs ~200 B. */
 const _NO_BYTES = new Uint8Array(0);

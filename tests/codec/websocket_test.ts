@@ -183,6 +183,39 @@ Deno.test("HttpHeadReader: split at every byte, the bytes after the head returne
   assertEquals(last[1].length, 0);
 });
 
+Deno.test("HttpHeadReader: a long head in pieces of every size, kept as its own copy; a whole one read where it is", () => {
+  const head = codec.encodeUpgradeRequest({
+    path: "/zmq",
+    host: "h:1",
+    key: SAMPLE_KEY,
+    protocols: ["ZWS2.0/NULL"],
+  });
+  // Past the reader's first buffer and its doublings, under 8 KiB.
+  const long = concat([
+    head.subarray(0, head.length - 2),
+    new TextEncoder().encode(`X-Pad: ${"p".repeat(7000)}\r\n\r\n`),
+  ]);
+  const after = new Uint8Array([0x82, 0x80, 1, 2, 3, 4]);
+  const stream = concat([long, after]);
+  for (const size of [1, 3, 511, 512, 513, 1000, 4096]) {
+    const reader = new codec.HttpHeadReader();
+    let result: [codec.HttpHead, Uint8Array] | undefined;
+    for (let at = 0; at < stream.length && !result; at += size) {
+      // The caller's buffer, reused for its next read: the reader copies.
+      const chunk = stream.slice(at, at + size);
+      result = reader.push(chunk);
+      chunk.fill(0);
+    }
+    const [parsed] = defined(result, `pieces of ${size}`);
+    assertEquals(parsed.headers.get("x-pad"), "p".repeat(7000));
+    assertEquals(parsed.headers.get("sec-websocket-key"), SAMPLE_KEY);
+  }
+  // Whole in one chunk: nothing copied, the rest a view into the chunk.
+  const [, rest] = defined(new codec.HttpHeadReader().push(stream), "head");
+  assertEquals(rest, after);
+  assert(rest.buffer === stream.buffer);
+});
+
 Deno.test("HttpHeadReader: names in lower case, values trimmed, repeated headers joined", () => {
   const reader = new codec.HttpHeadReader();
   const result = defined(
