@@ -132,7 +132,11 @@ export class PlainServerMechanism implements Mechanism {
     return [];
   }
 
-  /** HELLO (asks for a verdict), then INITIATE (answered with READY). */
+  /**
+   * HELLO (asks for a verdict), then INITIATE (answered with READY). The
+   * password's bytes in the HELLO are zeroed once copied into the
+   * credentials.
+   */
   handle(command: Command): MechanismStep {
     if (this.#state === "hello" && command.name === "HELLO") {
       const data = command.data;
@@ -145,15 +149,16 @@ export class PlainServerMechanism implements Mechanism {
         throw new ProtocolError("protocol", "malformed PLAIN HELLO");
       }
       this.#state = "verdict";
+      const credentials = [
+        data.slice(1, passwordAt),
+        data.slice(passwordAt + 1),
+      ];
+      // The password copied out is the verdict's; what came stays in a
+      // read buffer, which a connection may hold while it lives.
+      data.fill(0, passwordAt + 1);
       return {
         send: [],
-        authenticate: {
-          mechanism: "PLAIN",
-          credentials: [
-            data.slice(1, passwordAt),
-            data.slice(passwordAt + 1),
-          ],
-        },
+        authenticate: { mechanism: "PLAIN", credentials },
       };
     }
     if (this.#state === "initiate" && command.name === "INITIATE") {

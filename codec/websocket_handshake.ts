@@ -182,11 +182,16 @@ export class HttpHeadReader {
     const end = _findHeadEnd(bytes, Math.max(0, had - 3));
     if (end < 0 || end + 4 > MAX_HEADER_BYTES) {
       if (bytes.length > MAX_HEADER_BYTES) {
+        this.#bytes = _NO_BYTES;
+        this.#length = 0;
         throw new ProtocolError("protocol", "the peer's HTTP head is too long");
       }
       if (had === 0) this.#append(chunk);
       return undefined;
     }
+    // Whole (or refused below): the reader is ready for the next head.
+    this.#bytes = _NO_BYTES;
+    this.#length = 0;
     const [line, ...fields] = _decoder.decode(bytes.subarray(0, end)).split(
       "\r\n",
     );
@@ -204,17 +209,21 @@ export class HttpHeadReader {
       const before = headers.get(name);
       headers.set(name, before === undefined ? value : `${before}, ${value}`);
     }
-    this.#bytes = _NO_BYTES;
-    this.#length = 0;
     return [{ line, headers }, bytes.subarray(end + 4)];
   }
 
   #append(chunk: Uint8Array): void {
     const length = this.#length + chunk.length;
     if (length > this.#bytes.length) {
-      const grown = new Uint8Array(
-        Math.max(2 * this.#bytes.length, length, _FIRST_BYTES),
-      );
+      // No more room than the longest head takes, but for a last piece
+      // that brings its end and what follows it.
+      const grown = new Uint8Array(Math.max(
+        length,
+        Math.min(
+          Math.max(2 * this.#bytes.length, _FIRST_BYTES),
+          MAX_HEADER_BYTES,
+        ),
+      ));
       grown.set(this.#bytes.subarray(0, this.#length));
       this.#bytes = grown;
     }

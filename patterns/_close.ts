@@ -54,8 +54,32 @@ const _guarded = new WeakSet<object>();
 function refuseOptions<T>(socket: object, closing: Promise<T>): Promise<T> {
   _closing.add(socket);
   closing.then(() => _closed.add(socket), () => _closed.add(socket));
+  _guardSetters(Object.getPrototypeOf(socket));
+  // An own property may be redefined on a socket that takes no new ones.
+  for (const name of _HELD_OPTIONS) {
+    const property = Object.getOwnPropertyDescriptor(socket, name);
+    if (!property?.writable) continue;
+    Object.defineProperty(socket, name, {
+      get: () => property.value,
+      set() {
+        throw closedError();
+      },
+      enumerable: property.enumerable,
+      configurable: true,
+    });
+  }
+  return closing;
+}
+
+/**
+ * Makes the option setters of `proto` and the classes above it refuse on a
+ * closed socket. Apart from any socket: the setters live as long as their
+ * classes, and closures made where a socket is in scope would keep the
+ * first socket closed (and all it still held) for as long.
+ */
+function _guardSetters(proto: object | null): void {
   for (
-    let proto = Object.getPrototypeOf(socket);
+    ;
     proto !== null && proto !== Object.prototype && !_guarded.has(proto);
     proto = Object.getPrototypeOf(proto)
   ) {
@@ -76,20 +100,6 @@ function refuseOptions<T>(socket: object, closing: Promise<T>): Promise<T> {
       });
     }
   }
-  // An own property may be redefined on a socket that takes no new ones.
-  for (const name of _HELD_OPTIONS) {
-    const property = Object.getOwnPropertyDescriptor(socket, name);
-    if (!property?.writable) continue;
-    Object.defineProperty(socket, name, {
-      get: () => property.value,
-      set() {
-        throw closedError();
-      },
-      enumerable: property.enumerable,
-      configurable: true,
-    });
-  }
-  return closing;
 }
 
 /** The options a socket holds as plain properties. */

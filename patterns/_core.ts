@@ -89,7 +89,11 @@ export class SocketCore implements RoutingHost, SessionHost {
   /** A message taken from the routing by `readable`, for the next `receive`. */
   #peeked: Message | undefined;
   #readableWaiters = new Set<() => void>();
-  #departed = new Departed();
+  /**
+   * Pipes gone with messages unread, and what left unwritten: for close's
+   * summary, then forgotten.
+   */
+  readonly departed: Departed = new Departed();
   /** Messages read from unheard peers before their reading paused. */
   withheld = 0;
   #closing = new AbortController();
@@ -134,7 +138,7 @@ export class SocketCore implements RoutingHost, SessionHost {
     pipe.state = "attached";
     this.pipes.add(pipe);
     // An `immediate` pipe comes back as itself, live, with today's marks.
-    this.#departed.forget(pipe);
+    this.departed.forget(pipe);
     const { sendHighWaterMark: send, receiveHighWaterMark: receive } =
       this.#settings;
     pipe.setHighWaterMarks(send, receive);
@@ -152,7 +156,7 @@ export class SocketCore implements RoutingHost, SessionHost {
   remove(pipe: Pipe, countDropped = false): void {
     this.retire(pipe);
     const dropped = pipe.dropOutbound();
-    if (countDropped) this.#departed.dropped += dropped;
+    if (countDropped) this.departed.dropped += dropped;
     pipe.dropControl();
   }
 
@@ -161,7 +165,7 @@ export class SocketCore implements RoutingHost, SessionHost {
     if (!pipe.attached) return;
     pipe.state = "removed";
     this.pipes.delete(pipe);
-    if (pipe.inbound.length > 0) this.#departed.note(pipe);
+    if (pipe.inbound.length > 0) this.departed.note(pipe);
     this.routing.detach?.(pipe);
     // A send held back for this peer (xpubNoDrop) may go now.
     this.retrySends(pipe);
@@ -202,7 +206,7 @@ export class SocketCore implements RoutingHost, SessionHost {
       acceptedInIsolate.count--;
     }
     if (pipe.link === link) pipe.link = undefined;
-    if (!this.routing.fansOut) this.#departed.dropped += end.lost ?? 0;
+    if (!this.routing.fansOut) this.departed.dropped += end.lost ?? 0;
     const lost = end.error !== undefined || end.closedByPeer === true;
     // As libzmq's HANDSHAKE_FAILED_NO_DETAIL: the peer hung up first, as on
     // a mechanism, key or type it refuses (it has our READY with our greeting).
@@ -366,22 +370,6 @@ export class SocketCore implements RoutingHost, SessionHost {
     ended?: Promise<unknown>,
   ): Promise<Verdict> {
     return judgeFor(this.#settings, credentials, address, ended);
-  }
-
-  /**
-   * Messages sent to peers that have left and never written to them (a
-   * connect given up, a disconnect past its linger), for close's summary.
-   */
-  departedDropped(): number {
-    return this.#departed.dropped;
-  }
-
-  /**
-   * Messages from peers that have left, still unread (the routing reads
-   * them before they go), and those withheld, for close's summary.
-   */
-  departedUnread(): number {
-    return this.withheld + this.#departed.unread();
   }
 
   /** Aborts when the socket starts closing (a paused proxy watches it). */

@@ -32,6 +32,15 @@ export class Departed {
     this.#pipes.delete(pipe);
   }
 
+  /**
+   * Drops the messages departed pipes hold unread, and forgets the pipes:
+   * a routing may still hold a pipe, waiting for its turn to be read.
+   */
+  dropUnread(): void {
+    for (const pipe of this.#pipes) pipe.inbound.clear();
+    this.#pipes = new Set();
+  }
+
   /** Messages of departed pipes still unread. */
   unread(): number {
     let unread = 0;

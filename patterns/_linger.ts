@@ -88,8 +88,9 @@ export async function shutdown(
   // Counted before the links close (an accepted pipe leaves with its link,
   // and a routing may drop what a pipe leaving holds): those left already,
   // then those still here.
-  unread += core.departedUnread() + (core.routing.unread?.() ?? 0);
-  dropped += core.departedDropped();
+  unread += core.withheld + core.departed.unread() +
+    (core.routing.unread?.() ?? 0);
+  dropped += core.departed.dropped;
   for (const pipe of core.pipes) {
     dropped += pipe.outbound.length;
     unread += pipe.inbound.length;
@@ -101,6 +102,8 @@ export async function shutdown(
   await dialers;
   await core.whenServed();
   for (const pipe of [...core.pipes]) core.remove(pipe);
+  // Counted: a closed socket the app still holds keeps none of its messages.
+  core.departed.dropUnread();
   const summary = { dropped, unread };
   core.events.push({ type: "closed", ...summary });
   core.events.end();

@@ -204,6 +204,8 @@ class _ZapClient implements Session {
       }
     }
     this.#pending.clear();
+    // Never to be sent: nothing of them is kept until their askers end.
+    this.#requests.clear();
   }
 }
 

@@ -124,7 +124,7 @@ Deno.test("ROUTER: what an immediate connect's peer sent while heard stays reada
   const core = coreOf(router);
   const held = () =>
     [...core.pipes].reduce((n, pipe) => n + pipe.inbound.length, 0) +
-    core.departedUnread();
+    core.withheld + core.departed.unread();
   await until(() => held() === 3, "the three unread");
   await first.close();
   await router.events.wait("disconnected", timeout().signal);
@@ -136,7 +136,7 @@ Deno.test("ROUTER: what an immediate connect's peer sent while heard stays reada
   await second.bind(endpoint);
   await router.events.wait("handshake-succeeded", timeout().signal);
   await second.send(["from the anonymous link"]);
-  // (Counted kept or withheld: departedUnread holds what was withheld.)
+  // (Counted kept or withheld: withheld counts what was withheld.)
   await until(() => held() === 4, "the anonymous one read");
   await second.close();
   await router.events.wait("disconnected", timeout().signal);

@@ -1021,29 +1021,6 @@ Deno.test("a ZAP handler that never answers holds nothing of a connection that g
   assertEquals(pendingZapRequests(context), 0);
 });
 
-Deno.test("a PLAIN password asked of a ZAP handler is not held by the socket once answered, while its client stays connected", async () => {
-  // With gc exposed, so that what is unreachable is gone when checked.
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--no-prompt",
-      "--allow-net=127.0.0.1",
-      "--v8-flags=--expose-gc",
-      new URL("./retention/zap_password.ts", import.meta.url).pathname,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(30_000),
-  });
-  const { code, stdout, stderr } = await child.output();
-  const decoder = new TextDecoder();
-  assertEquals(code, 0, decoder.decode(stderr));
-  assertEquals(JSON.parse(decoder.decode(stdout)), {
-    asked: true,
-    held: false,
-  });
-});
-
 Deno.test("a malformed ZAP reply (three frames) hangs up on a libzmq client without an ERROR, so it tries again, as libzmq takes it for a protocol error", async () => {
   await using peer = new LibzmqPeer();
   await using context = new Context();

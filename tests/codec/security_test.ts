@@ -98,6 +98,31 @@ Deno.test("PLAIN: HELLO asks for a verdict; 200 completes, 400 sends ERROR", () 
   }
 });
 
+Deno.test("PLAIN: the server zeroes the password in the HELLO it read once the credentials hold a copy of it", () => {
+  const server = new codec.PlainServerMechanism(new codec.Metadata());
+  const user = text.encode("admin");
+  const password = text.encode("secret");
+  // As it came: a view into the bytes read, which outlive the handshake.
+  const read = concat([
+    [0xaa],
+    [user.length],
+    user,
+    [password.length],
+    password,
+    [0xbb],
+  ]);
+  const data = read.subarray(1, read.length - 1);
+  const step = server.handle({ name: "HELLO", data });
+  const credentials = step.authenticate?.credentials ?? [];
+  assertEquals(credentials, [user, password]);
+  assertEquals(
+    read,
+    concat([[0xaa, user.length], user, [password.length], new Uint8Array(6), [
+      0xbb,
+    ]]),
+  );
+});
+
 Deno.test("PLAIN: a 300 verdict (try later) says nothing and ends nothing; the handshake's deadline ends it, as libzmq's mechanism waits", () => {
   const client = new codec.Connection({
     socketType: "PUSH",

@@ -1,8 +1,8 @@
 /**
- * Run by security_test.ts with `--v8-flags=--expose-gc`: a PLAIN client is
- * let in by a ZAP handler and stays connected; prints whether the password
- * frame the handler was asked with is still held by anything once the
- * handler has let go of it.
+ * Run by tests/retention_test.ts with `--v8-flags=--expose-gc`: a PLAIN
+ * client is let in by a ZAP handler and stays connected; prints whether
+ * the password frame the handler was asked with is still held by anything
+ * once the handler has let go of it.
  *
  * @module
  */
