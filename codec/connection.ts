@@ -186,8 +186,9 @@ export class Connection {
    * Feeds bytes received from the peer.
    *
    * @param chunk The bytes, in order. Not to be modified afterwards: message
-   * frames are views into it, and CURVE decrypts each MESSAGE in place in
-   * it, so it no longer holds what was received.
+   * frames are views into it, CURVE decrypts each MESSAGE in place in it
+   * and a PLAIN server zeroes the password of the HELLO in it, so it no
+   * longer holds what was received.
    * @param now The current time, for the heartbeats (any traffic is life);
    * may be left out while the connection is ready and has no deadline.
    * @returns What the bytes completed. After an `error` event (or a send

@@ -192,7 +192,8 @@ export class WebSocketConnection {
   }
 
   /**
-   * Feeds bytes from the peer; the chunk is not to be modified afterwards.
+   * Feeds bytes from the peer; the chunk is not to be modified afterwards,
+   * and no longer holds all that was received (see `Connection.receive`).
    *
    * @returns What the bytes completed; after an `error`, write out the
    * output and close.

@@ -104,6 +104,7 @@ export async function shutdown(
   for (const pipe of [...core.pipes]) core.remove(pipe);
   // Counted: a closed socket the app still holds keeps none of its messages.
   core.departed.dropUnread();
+  core.routing.dropUnread?.();
   const summary = { dropped, unread };
   core.events.push({ type: "closed", ...summary });
   core.events.end();

@@ -57,6 +57,8 @@ export interface Routing {
   receive?(): Message | undefined;
   /** Messages it holds itself, in no pipe (XPUB's notices): unread at close. */
   unread?(): number;
+  /** Drops those, and takes no more: the close has counted them. */
+  dropUnread?(): void;
   /**
    * Takes the next message for `readable` to set aside, where the routing
    * must know when a message reaches the application (an XPUB's manual

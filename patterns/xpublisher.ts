@@ -231,6 +231,8 @@ class _XPublisherRouting implements Routing {
   #departures = new WeakMap<Pipe, number>();
   /** xpubManual: each peer's prefixes, for the cancellations its leaving makes. */
   #held = new Map<Pipe, Map<string, Uint8Array>>();
+  /** Set once the socket's close has counted the notices: none is kept. */
+  #closed = false;
 
   constructor(socket: XPublisher, host: RoutingHost) {
     this.#socket = socket;
@@ -283,6 +285,15 @@ class _XPublisherRouting implements Routing {
 
   unread(): number {
     return this.#notices;
+  }
+
+  dropUnread(): void {
+    this.#closed = true;
+    this.#arrivals = new Queue();
+    this.#notices = 0;
+    this.#aside = undefined;
+    this.#last = undefined;
+    this.#held.clear();
   }
 
   attach(pipe: Pipe): void {
@@ -387,6 +398,7 @@ class _XPublisherRouting implements Routing {
   }
 
   #notify(flag: number, topic: Uint8Array, from?: Pipe): void {
+    if (this.#closed) return;
     const notice = new Uint8Array(topic.length + 1);
     notice[0] = flag;
     notice.set(topic, 1);

@@ -888,3 +888,23 @@ Deno.test("an XPUB's unread subscription notices count as unread at close, with 
   );
   assertEquals(await xpub.close(), { dropped: 0, unread: 5 });
 });
+
+Deno.test("a closed XPUB the app still holds keeps none of its notices: those unread, the one `readable` set aside, and those its peers' leaving makes as it closes", async () => {
+  await using context = new Context();
+  const xpub = new XPublisher({ context, xpubVerboser: true });
+  await xpub.bind("inproc://notices-dropped");
+  const xsub = new XSubscriber({ context });
+  xsub.connect("inproc://notices-dropped");
+  await xsub.send("\x01a");
+  await xsub.send("\x01b");
+  const core = coreOf(xpub);
+  await until(() => core.routing.unread?.() === 2, "two notices");
+  // `readable` sets the first aside, for the next receive.
+  assert(xpub.readable);
+  assertEquals(await xpub.close(), { dropped: 0, unread: 2 });
+  assertEquals(core.routing.unread?.(), 0);
+  assertEquals(core.routing.receive?.(), undefined);
+  // The peer's cancellations, when it leaves now, are not kept either.
+  await xsub.close();
+  assertEquals(core.routing.receive?.(), undefined);
+});
