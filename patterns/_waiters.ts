@@ -94,6 +94,9 @@ interface _Waiter<T, D> {
   reject(error: unknown): void;
 }
 
+/** A waiter's callbacks until it joins a queue. */
+const _unset = (): void => {};
+
 /** What an attempt on a waiter's data says: it went, it waits, or stop. */
 export type Outcome = "went" | "waits" | "stop";
 
@@ -142,7 +145,7 @@ export class Waiters<T, D = undefined> {
 
   /**
    * What the queues hold: those that wait, and those gone but not dropped
-   * yet (each with its data): about twice those that wait, at most, plus
+   * yet (their data let go): about twice those that wait, at most, plus
    * 32, and 2 a key.
    */
   get held(): number {
@@ -153,10 +156,21 @@ export class Waiters<T, D = undefined> {
 
   /** Joins the end of the queue until settled, aborted or timed out. */
   wait(data: D, options: WaitOptions): Promise<T> {
+    // Made out here: the closures below hold the waiter, not `data`, which
+    // a waiter that leaves lets go of.
+    const waiter: _Waiter<T, D> = {
+      data,
+      key: undefined,
+      gone: false,
+      order: 0,
+      resolve: _unset,
+      reject: _unset,
+    };
     return wait<T>(options, (resolve, reject) => {
-      const key = this.#keyOf?.(data);
-      const order = this.#made++;
-      const waiter = { data, key, gone: false, order, resolve, reject };
+      const key = waiter.key = this.#keyOf?.(waiter.data);
+      waiter.order = this.#made++;
+      waiter.resolve = resolve;
+      waiter.reject = reject;
       this.#live++;
       if (key === undefined) this.#queue.push(waiter);
       else {
@@ -379,6 +393,9 @@ export class Waiters<T, D = undefined> {
   #leave(waiter: _Waiter<T, D>): boolean {
     if (waiter.gone) return false;
     waiter.gone = true;
+    // Nothing reads a gone waiter's data: a send's message is let go now,
+    // not when the queue reaches its place.
+    waiter.data = undefined as D;
     this.#live--;
     // Those gone are dropped as they are reached, or here once they are
     // most of the queue: a loop of receives that time out leaves none.

@@ -39,3 +39,10 @@ Deno.test("a closed socket the app still holds keeps no message it left unread, 
     socketHeld: false,
   });
 });
+
+Deno.test("a send abandoned while it waits for a peer (timed out, aborted) lets its message go at once, while another send still waits", async () => {
+  assertEquals(await retained("abandoned_send.ts"), {
+    abandoned: ["EAGAIN", "TimeoutError"],
+    held: 0,
+  });
+});
