@@ -136,7 +136,10 @@ export class FrameDecoder {
   #headerLength = 0;
   #flags = 0;
   #size = -1;
-  /** The body of a frame split across reads, made at the first split. */
+  /**
+   * The body of a frame split across reads, made at each such frame and
+   * let go with it: an idle connection holds none after a burst.
+   */
   #gathered: Gathered | undefined;
   #received = 0;
   #direct: Uint8Array | undefined;
@@ -315,6 +318,7 @@ export class FrameDecoder {
         return undefined;
       }
       this.#gathered?.moveInto(body);
+      this.#gathered = undefined;
       this.#direct = body;
     }
     return this.#direct.subarray(this.#received);
@@ -354,6 +358,7 @@ export class FrameDecoder {
 
   #joinParts(): Uint8Array {
     const body = this.#gathered!.take(this.#size);
+    this.#gathered = undefined;
     this.#received = 0;
     this.#unallocatable = false;
     return body;

@@ -208,6 +208,7 @@ export class WebSocketDecoder {
         return undefined;
       }
       this.#gathered?.moveInto(direct);
+      this.#gathered = undefined;
       this.#direct = direct;
     }
     return this.#direct.subarray(this.#payloadRead);
@@ -361,6 +362,8 @@ export class WebSocketDecoder {
   #finishFrame(out: WebSocketMessage[], whole?: Uint8Array): void {
     const payload = whole ?? this.#direct ??
       this.#gathered!.take(this.#frameLength);
+    // Made again at the next split: an idle connection holds none.
+    this.#gathered = undefined;
     this.#direct = undefined;
     this.#frameLength = -1;
     this.#unallocatable = false;
@@ -418,6 +421,7 @@ export class WebSocketDecoder {
       opcode: this.#fragmentOpcode,
       payload: fragments.take(fragments.length),
     });
+    this.#fragments = undefined;
     this.#partsCost = 0;
     this.#fragmentOpcode = -1;
   }

@@ -323,6 +323,8 @@ export class StreamLink implements Link {
     const chunks = this.#driver.takeOutput();
     if (chunks.length === 0) {
       this.#writer = "idle";
+      // Made again by the next burst: an idle connection holds none.
+      this.#settler = undefined;
       this.#settleIdleWaiters();
       return;
     }
