@@ -9,7 +9,6 @@
  */
 
 import { ProtocolError } from "./errors.ts";
-import { PgmFrameDecoder } from "./_pgm_framing.ts";
 import { IP_UDP_BYTES } from "./_pgm_sender.ts";
 import {
   decodePgm,
@@ -20,7 +19,14 @@ import {
   sqnBefore,
   sqnDistance,
 } from "./_pgm_packet.ts";
-import { NakTimers, type PgmRepair } from "./_pgm_nak_timers.ts";
+import { NakTimers } from "./_pgm_nak_timers.ts";
+import {
+  expiresAt,
+  giveWay,
+  LOST,
+  newSource,
+  type PgmSource as _Source,
+} from "./_pgm_sources.ts";
 
 /** What a receiver does next: hand up a message, send a NAK, report. */
 export type PgmReceiverEvent =
@@ -49,49 +55,22 @@ export interface PgmReceiverOptions {
   now: number;
   /** Random numbers in [0, 1), for NAK back-off. */
   random?: () => number;
-  /** Sources followed at once; a new one beyond is dropped. Default 64. */
+  /**
+   * Sources followed at once (libzmq's OpenPGM has no limit). When a new
+   * one comes beyond it, the longest silent source that sent no data yet,
+   * or else one silent for two of a libzmq source's ambient SPM intervals,
+   * gives way to it; with none such, the new one is dropped. Default 256.
+   */
   maxSources?: number;
 }
 
-/** A source silent this long is forgotten (PGM_PEER_EXPIRY, ms). */
-const PEER_EXPIRY = 300_000;
-/** A source that never sent data is forgotten sooner (ms). */
-const STRANGER_EXPIRY = 30_000;
 /**
  * Packets of a source asked for at once: the rest of a wider gap waits its
  * turn, so that one SPM (or a burst of loss) costs bounded work and NAKs,
  * as OpenPGM's receive window bounds its own.
  */
 const MAX_ASKING = 4096;
-const LOST = null;
 const _IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
-
-type _Repair = PgmRepair<_Source>;
-
-type _Source = {
-  tsi: string;
-  gsi: Uint8Array;
-  sourcePort: number;
-  /** Where NAKs go: the SPM's address, else where data came from. */
-  nla: string | undefined;
-  from: string;
-  spmSqn: number | undefined;
-  /** The next sequence number to read; undefined until data or an SPM. */
-  next: number | undefined;
-  highest: number;
-  /** Where the missing packets not asked for yet start (they run to
-   * `highest`, among those held): see {@linkcode MAX_ASKING}. */
-  unasked: number;
-  held: Map<number, Uint8Array | typeof LOST>;
-  repairs: Map<number, _Repair>;
-  heard: number;
-  hadData: boolean;
-  /** It sent OPT_FIN: it goes once nothing waits for repair. */
-  fin: boolean;
-  decoder: PgmFrameDecoder;
-  /** Forgotten: its timers are stale. */
-  gone: boolean;
-};
 
 /** A PGM receiver for one group and port, following every source in it. */
 export class PgmReceiver {
@@ -111,7 +90,7 @@ export class PgmReceiver {
     this.#windowSqns = options.windowSqns;
     this.#maxMessageSize = options.maxMessageSize ?? -1;
     this.#naks = new NakTimers(options.random ?? Math.random);
-    this.#maxSources = options.maxSources ?? 64;
+    this.#maxSources = options.maxSources ?? 256;
     this.#maxPacket = (options.maxTpdu ?? 1500) - IP_UDP_BYTES;
   }
 
@@ -219,9 +198,8 @@ export class PgmReceiver {
       this.#read(source, events);
     }
     for (const source of this.#sources.values()) {
-      const expiry = source.hadData ? PEER_EXPIRY : STRANGER_EXPIRY;
       // Silent too long, or it said it was done.
-      if (now - source.heard >= expiry || (source.fin && !this.#owes(source))) {
+      if (now >= expiresAt(source) || (source.fin && !this.#owes(source))) {
         this.#forget(source);
       }
     }
@@ -253,8 +231,7 @@ export class PgmReceiver {
   get deadline(): number {
     let deadline = this.#naks.next;
     for (const source of this.#sources.values()) {
-      const expiry = source.hadData ? PEER_EXPIRY : STRANGER_EXPIRY;
-      deadline = Math.min(deadline, source.heard + expiry);
+      deadline = Math.min(deadline, expiresAt(source));
     }
     return deadline;
   }
@@ -280,33 +257,20 @@ export class PgmReceiver {
     const known = this.#sources.get(tsi);
     if (known) return known;
     if (this.#sources.size >= this.#maxSources) {
-      events.push({
-        type: "error",
-        error: new ProtocolError(
-          "protocol",
-          `a PGM packet from a new source was dropped: ${this.#maxSources} sources are followed already`,
-        ),
-      });
-      return undefined;
+      const victim = giveWay(this.#sources.values(), now);
+      if (!victim) {
+        events.push({
+          type: "error",
+          error: new ProtocolError(
+            "protocol",
+            `a PGM packet from a new source was dropped: ${this.#maxSources} sources are followed already, and none has been silent long`,
+          ),
+        });
+        return undefined;
+      }
+      this.#forget(victim);
     }
-    const source: _Source = {
-      tsi,
-      gsi: datagram.slice(8, 14),
-      sourcePort: (datagram[0] << 8) | datagram[1],
-      nla: undefined,
-      from,
-      spmSqn: undefined,
-      next: undefined,
-      highest: 0,
-      unasked: 0,
-      held: new Map(),
-      repairs: new Map(),
-      heard: now,
-      hadData: false,
-      fin: false,
-      decoder: new PgmFrameDecoder(this.#maxMessageSize),
-      gone: false,
-    };
+    const source = newSource(tsi, datagram, from, now, this.#maxMessageSize);
     this.#sources.set(tsi, source);
     return source;
   }

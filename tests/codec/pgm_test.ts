@@ -321,7 +321,7 @@ Deno.test("pgm: a NAK outside the window or for another address is dropped with 
   );
 });
 
-Deno.test("pgm: a flood of SPMs from strangers is bounded and forgotten", () => {
+Deno.test("pgm: a flood of SPMs from strangers is bounded and forgotten, each giving way to the next", () => {
   const receiver = new PgmReceiver({
     dataPort: 5601,
     group: "239.192.1.2",
@@ -337,9 +337,40 @@ Deno.test("pgm: a flood of SPMs from strangers is bounded and forgotten", () => 
     );
     refused += receiver.receive(spm, "127.0.0.1", 0).length;
   }
-  assertEquals([receiver.sources, refused], [8, 992]);
+  assertEquals([receiver.sources, refused], [8, 0]);
   receiver.poll(60_000);
   assertEquals(receiver.sources, 0);
+});
+
+Deno.test("pgm: with every source followed sending data, a new one is dropped; one silent for a minute (ended without a FIN) gives way, as libzmq's OpenPGM follows any number", () => {
+  const receiver = new PgmReceiver({
+    dataPort: 5601,
+    group: "239.192.1.2",
+    windowSqns: 80,
+    now: 0,
+    maxSources: 4,
+  });
+  const from = (sourcePort: number, sqn: number) =>
+    encodeData({ ...SESSION, sourcePort }, PGM_ODATA, sqn, 0, tsduOf("m"));
+  const messages = (events: { type: string }[]) =>
+    events.filter((event) => event.type === "message").length;
+  for (let port = 1; port <= 4; port++) {
+    assertEquals(messages(receiver.receive(from(port, 0), "127.0.0.1", 0)), 1);
+  }
+  // Four alive: a stranger's data is dropped, told as an error.
+  const dropped = receiver.receive(from(5, 0), "127.0.0.1", 30_000);
+  assertEquals(dropped.map((event) => event.type), ["error"]);
+  // Three of them go on; the first falls silent for a minute.
+  for (let port = 2; port <= 4; port++) {
+    receiver.receive(from(port, 1), "127.0.0.1", 40_000);
+  }
+  assertEquals(
+    messages(receiver.receive(from(5, 1), "127.0.0.1", 60_000)),
+    1,
+  );
+  assertEquals(receiver.sources, 4);
+  // The others were kept: their next data is read in order.
+  assertEquals(messages(receiver.receive(from(2, 2), "127.0.0.1", 60_000)), 1);
 });
 
 function tsduOf(text: string): Uint8Array {

@@ -477,7 +477,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "epgm bad input: junk, broken checksums, a stranger's SPM flood and far NAKs are dropped with events; the stream goes on",
+    "epgm bad input: junk, broken checksums and far NAKs are dropped with events, a flood of strangers' SPMs pushes out none but strangers; the stream goes on",
   ignore,
   async fn() {
     const address = randomGroup();
@@ -488,11 +488,7 @@ Deno.test({
     await event(sub, "handshake-succeeded");
     const pub = new Publisher({ rate: RATE });
     pub.connect(`epgm://${address}`);
-    const subDropped = reasons(sub, [
-      "checksum",
-      "5 bytes",
-      "sources are followed",
-    ]);
+    const subDropped = reasons(sub, ["checksum", "5 bytes"]);
     const pubDropped = reasons(pub, ["outside the transmit window"]);
     await warmUpOurs(pub, sub);
     const stranger = Deno.listenDatagram({
@@ -516,7 +512,9 @@ Deno.test({
       }).map((byte, i) => i === 20 ? byte ^ 0xff : byte),
     ];
     for (const datagram of junk) await stranger.send(datagram, toGroup);
-    for (let i = 0; i < 200; i++) {
+    // More strangers than a SUB follows (256): each gives way to the next,
+    // and none to our PUB, whose data keeps it followed.
+    for (let i = 0; i < 300; i++) {
       const spm = encodeSpm({
         gsi,
         sourcePort: 1000 + i,
