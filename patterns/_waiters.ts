@@ -407,8 +407,9 @@ export class Waiters<T, D = undefined> {
     const count = this.#keys.get(key)! - 1;
     if (count > 0) {
       this.#keys.set(key, count);
-      // No slack per key: each gone one holds its message, and thousands
-      // of stuck peers with 32 each held gigabytes.
+      // No slack per key: thousands of stuck peers with 32 gone ones each
+      // held gigabytes when a gone one kept its message, and cost memory
+      // still.
       const queue = this.#byKey.get(key);
       if (queue) _compact(queue, count, 2);
       return true;

@@ -321,14 +321,30 @@ Deno.test("pgm: a NAK outside the window or for another address is dropped with 
   );
 });
 
-Deno.test("pgm: a flood of SPMs from strangers is bounded and forgotten, each giving way to the next", () => {
+Deno.test("pgm: a flood of SPMs from strangers is bounded and forgotten, each giving way to the next, none to a source that sent data", () => {
   const receiver = new PgmReceiver({
     dataPort: 5601,
     group: "239.192.1.2",
     windowSqns: 80,
     now: 0,
     maxSources: 8,
+    random: () => 0,
   });
+  const texts = (events: PgmReceiverEvent[]) =>
+    events.flatMap((event) =>
+      event.type === "message" ? [utf8.decode(event.frames[0])] : []
+    );
+  // A source that sent data, with a gap waiting for its repair.
+  receiver.receive(
+    encodeData(SESSION, PGM_ODATA, 0, 0, tsduOf("m0")),
+    "127.0.0.1",
+    0,
+  );
+  receiver.receive(
+    encodeData(SESSION, PGM_ODATA, 2, 0, tsduOf("m2")),
+    "127.0.0.1",
+    0,
+  );
   let refused = 0;
   for (let i = 0; i < 1000; i++) {
     const spm = encodeSpm(
@@ -338,8 +354,15 @@ Deno.test("pgm: a flood of SPMs from strangers is bounded and forgotten, each gi
     refused += receiver.receive(spm, "127.0.0.1", 0).length;
   }
   assertEquals([receiver.sources, refused], [8, 0]);
+  // Its repair fills the gap it had: what it held is read on.
+  const repaired = receiver.receive(
+    encodeData(SESSION, PGM_RDATA, 1, 0, tsduOf("m1")),
+    "127.0.0.1",
+    1,
+  );
+  assertEquals(texts(repaired), ["m1", "m2"]);
   receiver.poll(60_000);
-  assertEquals(receiver.sources, 0);
+  assertEquals(receiver.sources, 1);
 });
 
 Deno.test("pgm: with every source followed sending data, a new one is dropped; one silent for a minute (ended without a FIN) gives way, as libzmq's OpenPGM follows any number", () => {
