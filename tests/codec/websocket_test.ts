@@ -141,13 +141,18 @@ Deno.test("encodeUpgradeResponse and encodeHttpRefusal: byte-exact", () => {
   );
 });
 
-Deno.test("HttpHeadReader: split at every byte, the bytes after the head returned", () => {
-  const head = codec.encodeUpgradeRequest({
+/** A client's upgrade request, as the head readers below are given it. */
+function sampleHead(): Uint8Array {
+  return codec.encodeUpgradeRequest({
     path: "/zmq",
     host: "h:1",
     key: SAMPLE_KEY,
     protocols: ["ZWS2.0/NULL"],
   });
+}
+
+Deno.test("HttpHeadReader: split at every byte, the bytes after the head returned", () => {
+  const head = sampleHead();
   const after = new Uint8Array([0x82, 0x85, 1, 2, 3, 4, 13, 10, 13, 10]);
   const stream = concat([head, after]);
   const check = (
@@ -184,12 +189,7 @@ Deno.test("HttpHeadReader: split at every byte, the bytes after the head returne
 });
 
 Deno.test("HttpHeadReader: a long head in pieces of every size, kept as its own copy; a whole one read where it is", () => {
-  const head = codec.encodeUpgradeRequest({
-    path: "/zmq",
-    host: "h:1",
-    key: SAMPLE_KEY,
-    protocols: ["ZWS2.0/NULL"],
-  });
+  const head = sampleHead();
   // Past the reader's first buffer and its doublings, under 8 KiB.
   const long = concat([
     head.subarray(0, head.length - 2),
