@@ -18,6 +18,7 @@ import {
 import {
   PgmReceiver,
   type PgmReceiverEvent,
+  type PgmReceiverOptions,
 } from "../../codec/_pgm_receiver.ts";
 
 function hex(text: string): Uint8Array {
@@ -40,6 +41,13 @@ const OPENPGM_FIN = hex(
 );
 const GSI = hex("b7c6d1bc038a");
 const SESSION = { gsi: GSI, sourcePort: 0x67b1, destinationPort: 5601 };
+
+/** A receiver of SESSION's group and data port, as the tests below use. */
+function groupReceiver(
+  options: Omit<PgmReceiverOptions, "dataPort" | "group">,
+): PgmReceiver {
+  return new PgmReceiver({ dataPort: 5601, group: "239.192.1.2", ...options });
+}
 
 Deno.test("pgm: OpenPGM's SPM, ODATA and closing SPM decode", () => {
   const spm = decodePgm(OPENPGM_SPM);
@@ -199,9 +207,7 @@ function wire(drop: (packet: Uint8Array) => boolean = () => false) {
     recoveryInterval: 10_000,
     now,
   });
-  const receiver = new PgmReceiver({
-    dataPort: 5601,
-    group: "239.192.1.2",
+  const receiver = groupReceiver({
     windowSqns: 1000,
     now,
     random: () => (seed = (seed * 16807) % 2147483647) / 2147483647,
@@ -322,9 +328,7 @@ Deno.test("pgm: a NAK outside the window or for another address is dropped with 
 });
 
 Deno.test("pgm: a flood of SPMs from strangers is bounded and forgotten, each giving way to the next, none to a source that sent data", () => {
-  const receiver = new PgmReceiver({
-    dataPort: 5601,
-    group: "239.192.1.2",
+  const receiver = groupReceiver({
     windowSqns: 80,
     now: 0,
     maxSources: 8,
@@ -366,9 +370,7 @@ Deno.test("pgm: a flood of SPMs from strangers is bounded and forgotten, each gi
 });
 
 Deno.test("pgm: with every source followed sending data, a new one is dropped; one silent for a minute (ended without a FIN) gives way, as libzmq's OpenPGM follows any number", () => {
-  const receiver = new PgmReceiver({
-    dataPort: 5601,
-    group: "239.192.1.2",
+  const receiver = groupReceiver({
     windowSqns: 80,
     now: 0,
     maxSources: 4,
@@ -404,9 +406,7 @@ function tsduOf(text: string): Uint8Array {
 }
 
 Deno.test("pgm: an SPM naming an IPv6 source makes NAKs go where its data came from, never throws", () => {
-  const receiver = new PgmReceiver({
-    dataPort: 5601,
-    group: "239.192.1.2",
+  const receiver = groupReceiver({
     windowSqns: 80,
     now: 0,
     random: () => 0,
@@ -428,9 +428,7 @@ Deno.test("pgm: an SPM naming an IPv6 source makes NAKs go where its data came f
 });
 
 Deno.test("pgm: a gap wider than the receive window is reported lost at once, and reading goes on", () => {
-  const receiver = new PgmReceiver({
-    dataPort: 5601,
-    group: "239.192.1.2",
+  const receiver = groupReceiver({
     windowSqns: 4,
     now: 0,
     random: () => 0,
@@ -475,9 +473,7 @@ Deno.test("pgm: a gap wider than the receive window is reported lost at once, an
 });
 
 Deno.test("pgm: a trail past the packet itself is not believed", () => {
-  const receiver = new PgmReceiver({
-    dataPort: 5601,
-    group: "239.192.1.2",
+  const receiver = groupReceiver({
     windowSqns: 80,
     now: 0,
   });
@@ -633,9 +629,7 @@ function nakked(events: PgmReceiverEvent[]): number[] {
 }
 
 Deno.test("pgm: a gap of 10,000 packets is asked for 4,096 at a time, the rest as repairs come, and read whole in order", () => {
-  const receiver = new PgmReceiver({
-    dataPort: 5601,
-    group: "239.192.1.2",
+  const receiver = groupReceiver({
     windowSqns: 20_000,
     now: 0,
     random: () => 0,
@@ -666,9 +660,7 @@ Deno.test("pgm: a gap of 10,000 packets is asked for 4,096 at a time, the rest a
 });
 
 Deno.test("pgm: with a window of 833,333 packets (1 Gbit/s), one SPM of a far lead makes bounded work: 4,096 packets asked for, the next deadline read as before", () => {
-  const receiver = new PgmReceiver({
-    dataPort: 5601,
-    group: "239.192.1.2",
+  const receiver = groupReceiver({
     windowSqns: pgmWindowSqns(1_000_000, 10_000, 1500),
     now: 0,
   });
@@ -694,9 +686,7 @@ Deno.test("pgm: with a window of 833,333 packets (1 Gbit/s), one SPM of a far le
 });
 
 Deno.test("pgm: a packet over maxTpdu is dropped with an error, as OpenPGM cuts it", () => {
-  const receiver = new PgmReceiver({
-    dataPort: 5601,
-    group: "239.192.1.2",
+  const receiver = groupReceiver({
     windowSqns: 80,
     maxTpdu: 1500,
     now: 0,
@@ -720,9 +710,7 @@ Deno.test("pgm: a packet over maxTpdu is dropped with an error, as OpenPGM cuts 
 });
 
 Deno.test("pgm: a source that said it was done and whose last gap is given up has what followed the gap read, with a loss event, before it is forgotten", () => {
-  const receiver = new PgmReceiver({
-    dataPort: 5601,
-    group: "239.192.1.2",
+  const receiver = groupReceiver({
     windowSqns: 80,
     now: 0,
     random: () => 0.5,
