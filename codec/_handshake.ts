@@ -6,7 +6,7 @@
  */
 
 import type { Credentials, Verdict } from "./authentication.ts";
-import { type Command, encodeError, parseCommand } from "./command.ts";
+import { encodeError } from "./command.ts";
 import type { ConnectionEvent } from "./connection_event.ts";
 import { ProtocolError } from "./errors.ts";
 import { FLAG_COMMAND, FLAG_MORE } from "./frame.ts";
@@ -17,36 +17,14 @@ import {
   parseGreeting,
 } from "./greeting.ts";
 import type { Mechanism, MechanismStep } from "./mechanism.ts";
-import { LIBZMQ_PLAIN_ERROR_NAME } from "./_refusal.ts";
+import { isErrorCommand, parseHandshakeCommand } from "./_refusal.ts";
 import { Metadata } from "./metadata.ts";
+import { metadataViews } from "./_metadata_views.ts";
 import { NullMechanism } from "./null.ts";
 import type { FrameOutput } from "./_output_buffer.ts";
 import { ourGreeting, ourMetadata } from "./_shared_handshake.ts";
 import { type SocketType, socketTypesMatch } from "./socket_type.ts";
 import { utf8Text } from "./_utf8.ts";
-
-/**
- * libzmq 4.3's PLAIN server writes its ERROR name as the C string
- * "\x05ERROR", which C reads as "\x5E" "RROR": the length byte is lost
- * and the name is "^RROR". Read that as the ERROR it means.
- */
-function _parseHandshakeCommand(body: Uint8Array): Command {
-  if (
-    body.length >= 6 &&
-    LIBZMQ_PLAIN_ERROR_NAME.every((byte, i) => body[i] === byte)
-  ) {
-    return { name: "ERROR", data: body.subarray(5) };
-  }
-  return parseCommand(body);
-}
-
-const _ERROR_NAME = new TextEncoder().encode("\x05ERROR");
-
-/** Whether a frame is an ERROR command (in RFC 37's form). */
-function _isError(flags: number, body: Uint8Array): boolean {
-  return (flags & FLAG_COMMAND) !== 0 && body.length >= 6 &&
-    _ERROR_NAME.every((byte, i) => body[i] === byte);
-}
 
 /**
  * How long at most (a quarter of a shorter handshake's time) a connect
@@ -350,7 +328,7 @@ export class Handshake {
     // What was held goes before the peer's first frame is taken, unless
     // that is an ERROR: the peer ends it, and a READY would be for nothing.
     if (this.#heldUntil !== undefined) {
-      if (_isError(flags, body)) this.#heldUntil = undefined;
+      if (isErrorCommand(flags, body)) this.#heldUntil = undefined;
       else this.start();
     }
     if (this.#routingIdOnly && !(flags & (FLAG_COMMAND | FLAG_MORE))) {
@@ -365,7 +343,7 @@ export class Handshake {
       );
     }
     return this.#applyStep(
-      this.mechanism.handle(_parseHandshakeCommand(body)),
+      this.mechanism.handle(parseHandshakeCommand(body)),
       events,
     );
   }
@@ -401,7 +379,7 @@ export class Handshake {
 
   /** Every Socket-Type the peer names must match ours, as libzmq checks. */
   #checkSocketTypes(metadata: Metadata): void {
-    for (const value of metadata.getAll("Socket-Type")) {
+    for (const value of metadataViews(metadata, "Socket-Type")) {
       const socketType = utf8Text(value);
       if (socketTypesMatch(this.#socketType, socketType)) continue;
       this.#output.writeFrame(encodeError("Invalid socket type"), FLAG_COMMAND);
@@ -433,16 +411,19 @@ export class Handshake {
       events.push({ type: "authenticate", credentials: step.authenticate });
     }
     if (!metadata || this.#withheld) return false;
-    const identity = metadata.getAll("Identity").pop(); // the last, as libzmq
+    // The last, as libzmq; copied, as the peer's bytes may be shared.
+    const identity = metadataViews(metadata, "Identity").pop();
     events.push({
       type: "ready",
       peer: {
         socketType: socketType ?? "",
-        routingId: identity?.length ? identity : undefined,
+        routingId: identity?.length ? identity.slice() : undefined,
         minor: this.#peerMinor,
         metadata,
         userId: this.#verdict?.userId,
         authMetadata: this.#verdict?.metadata,
+        // Set by the socket: here, so that it lives in the object itself.
+        address: undefined,
       },
     });
     return true;

@@ -1,11 +1,18 @@
 /**
- * How a security handshake says no, shared by the mechanisms.
+ * How a security handshake says no, shared by the mechanisms, and how a
+ * handshake reads the ERROR a peer may send (libzmq's PLAIN misspells it).
  *
  * @module
  */
 
 import type { Verdict } from "./authentication.ts";
-import { type Command, encodeError, parseError } from "./command.ts";
+import {
+  type Command,
+  encodeError,
+  parseCommand,
+  parseError,
+} from "./command.ts";
+import { FLAG_COMMAND } from "./frame.ts";
 import { ProtocolError } from "./errors.ts";
 import type { MechanismStep } from "./mechanism.ts";
 
@@ -103,4 +110,27 @@ export function libzmqPlainError(statusCode: string): Uint8Array {
   body[LIBZMQ_PLAIN_ERROR_NAME.length] = code.length;
   body.set(code, LIBZMQ_PLAIN_ERROR_NAME.length + 1);
   return body;
+}
+
+/**
+ * libzmq 4.3's PLAIN server writes its ERROR name as the C string
+ * "\x05ERROR", which C reads as "\x5E" "RROR": the length byte is lost
+ * and the name is "^RROR". Read that as the ERROR it means.
+ */
+export function parseHandshakeCommand(body: Uint8Array): Command {
+  if (
+    body.length >= 6 &&
+    LIBZMQ_PLAIN_ERROR_NAME.every((byte, i) => body[i] === byte)
+  ) {
+    return { name: "ERROR", data: body.subarray(5) };
+  }
+  return parseCommand(body);
+}
+
+const _ERROR_NAME = new TextEncoder().encode("\x05ERROR");
+
+/** Whether a frame is an ERROR command (in RFC 37's form). */
+export function isErrorCommand(flags: number, body: Uint8Array): boolean {
+  return (flags & FLAG_COMMAND) !== 0 && body.length >= 6 &&
+    _ERROR_NAME.every((byte, i) => body[i] === byte);
 }

@@ -7,6 +7,7 @@
 
 import { ProtocolError, ZmqError } from "./errors.ts";
 import { utf8Bytes, utf8Text } from "./_utf8.ts";
+import { provideMetadataViews } from "./_metadata_views.ts";
 
 /** Metadata over validated wire bytes (set by the class's static block). */
 let _fromWire: (wire: Uint8Array) => Metadata;
@@ -40,6 +41,9 @@ export class Metadata implements Iterable<[string, Uint8Array]> {
       metadata.#wire = wire;
       return metadata;
     };
+    provideMetadataViews((metadata, name) =>
+      (metadata as Metadata).#views(name)
+    );
   }
 
   /**
@@ -85,11 +89,17 @@ export class Metadata implements Iterable<[string, Uint8Array]> {
    * @returns The raw values (for a peer's metadata, copies), none if absent.
    */
   getAll(name: string): Uint8Array[] {
+    const views = this.#views(name);
+    return this.#wire ? views.map((view) => view.slice()) : views;
+  }
+
+  /** Every value as kept: views into the wire form, for a peer's. */
+  #views(name: string): Uint8Array[] {
     const wanted = name.toLowerCase();
     if (this.#wire) {
       const views: Uint8Array[] = [];
       _wireValue(this.#wire, wanted, views);
-      return views.map((view) => view.slice());
+      return views;
     }
     return this.#entries!.filter(([key]) => key.toLowerCase() === wanted)
       .map(([, value]) => value);

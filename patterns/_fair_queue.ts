@@ -77,7 +77,12 @@ export class FairQueue {
     if (key !== undefined && !sameAsKey(pipe.routingId!, key)) {
       pipe.routingId = keyBytes(key);
     }
-    return [pipe.routingId!, ...this.#shift(pipe)];
+    const frames = this.#shift(pipe);
+    // Literals of the exact size: a spread grew its array from empty (room
+    // for 17), per message a ROUTER reads.
+    if (frames.length === 1) return [pipe.routingId!, frames[0]];
+    if (frames.length === 2) return [pipe.routingId!, frames[0], frames[1]];
+    return [pipe.routingId!, ...frames];
   }
 
   /**

@@ -1,4 +1,9 @@
-import { assert, assertEquals, assertThrows } from "@std/assert";
+import {
+  assert,
+  assertEquals,
+  assertStrictEquals,
+  assertThrows,
+} from "@std/assert";
 import * as codec from "../../codec/mod.ts";
 import { concat } from "@std/bytes";
 import { expectEvent } from "./_helpers.ts";
@@ -751,6 +756,27 @@ Deno.test("connection: a peer naming Identity twice has the last as its routing 
   assertEquals(routingId("first", "last"), "last");
   assertEquals(routingId("first", ""), undefined);
   assertEquals(routingId("only"), "only");
+});
+
+Deno.test("connection: the routing id a peer announces is the connection's own copy: writing in it changes nothing of the metadata like peers share", () => {
+  const greeting = codec.encodeGreeting({ mechanism: "NULL", asServer: false });
+  const ready = codec.encodeFrame(
+    codec.encodeReady(
+      new codec.Metadata([["Socket-Type", "DEALER"], ["Identity", "peer"]]),
+    ),
+    codec.FLAG_COMMAND,
+  );
+  const peers = [0, 1].map(() => {
+    const router = new codec.Connection({ socketType: "ROUTER" });
+    router.receive(greeting);
+    return expectEvent(router.receive(ready.slice())[0], "ready").peer;
+  });
+  // Like READYs parse to one metadata object, whose bytes both peers share.
+  assertStrictEquals(peers[0].metadata, peers[1].metadata);
+  peers[0].routingId!.fill(0x41);
+  const text = new TextDecoder();
+  assertEquals(text.decode(peers[1].routingId), "peer");
+  assertEquals(peers[1].metadata.getString("Identity"), "peer");
 });
 
 Deno.test("connection: a codec call it cannot encode is EINVAL: a message of no frames, a command name of 0 or 256 bytes, a PING's TTL past 16 bits or context past 16 bytes", () => {
