@@ -144,6 +144,8 @@ export class SocketEvents implements AsyncIterable<SocketEvent> {
   #waiters: ((result: IteratorResult<SocketEvent>) => void)[] = [];
   #ended = false;
   #listeners = new Map<string, Set<(event: never) => void>>();
+  /** Events pushed this turn, told to listeners together a microtask on. */
+  #untold: SocketEvent[] = [];
 
   /**
    * Makes an event stream; `start` receives the controller that feeds it,
@@ -236,12 +238,22 @@ export class SocketEvents implements AsyncIterable<SocketEvent> {
     // to listeners added since, in the same turn: `connect(); events.on(…)`
     // hears what the connect did (an inproc one links within the call), as
     // zeromq.js's monitor tells it later.
-    queueMicrotask(() => this.#tell(event));
+    // One microtask for all of a turn's events, not a closure each: a
+    // connection pushes two or three as it comes.
+    if (this.#untold.length === 0) queueMicrotask(this.#tellUntold);
+    this.#untold.push(event);
     const waiter = this.#waiters.shift();
     if (waiter) return waiter({ value: event, done: false });
     this.#buffer.push(event);
     if (this.#buffer.length > MAX_BUFFERED) this.#buffer.shift();
   }
+
+  #tellUntold = (): void => {
+    const events = this.#untold;
+    // Events a listener causes are told in a microtask of their own.
+    this.#untold = [];
+    for (const event of events) this.#tell(event);
+  };
 
   #tell(event: SocketEvent): void {
     const listeners = this.#listeners.get(event.type);
