@@ -211,3 +211,45 @@ Deno.test("connect-delayed is told for a tcp attempt, not for ipc, whose connect
     Deno.removeSync(directory, { recursive: true });
   }
 });
+
+Deno.test("events.on: a listener that throws stops none of the others, and an event a listener causes is told after those of its turn, in order", async () => {
+  await using context = new Context();
+  await using bound = new Pull({ context, linger: 0 });
+  await bound.bind("inproc://told");
+  await using push = new Push({ context, linger: 0 });
+  const heard: string[] = [];
+  const errors: unknown[] = [];
+  const onError = (event: ErrorEvent) => {
+    event.preventDefault();
+    errors.push(event.error);
+  };
+  globalThis.addEventListener("error", onError);
+  let bound2: Promise<void> | undefined;
+  try {
+    push.events.on("connected", () => {
+      heard.push("connected");
+      throw new Error("a bug in a listener");
+    });
+    push.events.on("connected", () => heard.push("connected, again"));
+    push.events.on("handshake-succeeded", () => {
+      heard.push("handshake-succeeded");
+      // Its listening is told within this call: heard after the turn's.
+      bound2 = push.bind("inproc://caused");
+    });
+    push.events.on("listening", () => heard.push("listening"));
+    // Connected and handshaken within the call, over inproc: one turn.
+    push.connect("inproc://told");
+    await until(() => heard.length === 4, "the events told");
+    await bound2;
+  } finally {
+    globalThis.removeEventListener("error", onError);
+  }
+  assertEquals(heard, [
+    "connected",
+    "connected, again",
+    "handshake-succeeded",
+    "listening",
+  ]);
+  assertEquals(errors.length, 1);
+  assertEquals((errors[0] as Error).message, "a bug in a listener");
+});
