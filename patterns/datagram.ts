@@ -23,7 +23,11 @@ import { combine, defineRouting } from "./_routing.ts";
  * libzmq ends a received address with a NUL byte; ours do not, and `send`
  * takes both. A body sent is at most 8192 bytes, the most libzmq reads; a
  * longer datagram from another sender is received cut to its first 8192
- * bytes, silently, as libzmq receives it.
+ * bytes, silently, as libzmq receives it. An address of the other family
+ * than the bind's (IPv6 from a socket bound on IPv4, or the other way
+ * round) is well formed, so `send` takes it, but the datagram reaches
+ * nobody: it is lost, as a datagram may be (libzmq reads IPv4 addresses
+ * only, and drops any other as silently).
  *
  * A DGRAM binds one `udp://` address (libzmq keeps one: the socket of a
  * second bind is closed at once) and cannot connect; `send` waits until

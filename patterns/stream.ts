@@ -30,8 +30,11 @@ export interface StreamOptions extends SocketOptions {
  * TCP), up to 64 KiB where libzmq's reads are 8 KiB: the receive
  * high-water mark counts these, so a peer not read may hold up to 64 MiB
  * at the default of 1000 (libzmq's, 8 MiB); lower it for many slow peers.
- * A send of `[routingId, data]` writes `data` to that peer, and
- * `[routingId, ""]` closes its connection once what was sent before is
+ * A send of `[routingId, data]` writes `data` to that peer (frames after
+ * `data` are written after it, where libzmq would take the third frame as
+ * the next message's routing id and fall out of step), and
+ * `[routingId, ""]` (every frame after the id empty) closes its
+ * connection once what was sent before is
  * written, however long the peer takes and whatever the linger, as libzmq
  * does, and a second `[routingId, ""]` at once (a peer that never reads
  * would keep it until the socket closes); a send to a peer that is gone

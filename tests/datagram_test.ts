@@ -104,6 +104,18 @@ Deno.test("DGRAM ↔ DGRAM (ours): each body reaches the address, and the reply 
   }
 });
 
+Deno.test("DGRAM: an address of the other family than the bind's is taken, and the datagram reaches nobody; the socket goes on", async () => {
+  await using alice = new Datagram();
+  await alice.bind("udp://127.0.0.1:0");
+  await using bob = new Datagram();
+  await bob.bind("udp://127.0.0.1:0");
+  // Well formed, so sent; an IPv4 socket has no way to it.
+  await alice.send(["[::1]:5555", "lost"], timeout());
+  await alice.send([addressOf(bob), "next"], timeout());
+  const [from, body] = await receive(bob);
+  assertEquals([decode(from), decode(body)], [addressOf(alice), "next"]);
+});
+
 Deno.test("DGRAM: bound again elsewhere after an unbind that left a datagram unread, it takes datagrams at the new address, after the unread one", async () => {
   await using alice = new Datagram();
   await alice.bind("udp://127.0.0.1:0");
