@@ -74,8 +74,9 @@ export function describeFailure(
     };
   }
   // Not foreseen: the error's kind helps a bug report.
+  // A plain Error (what Deno throws for ENOSPC) says enough by its message.
   const message = error instanceof Error
-    ? `${error.name}: ${error.message}`
+    ? error.name === "Error" ? error.message : `${error.name}: ${error.message}`
     : String(error);
   return { line: `zmq: ${oneLine(message)}`, exitCode: EXIT_ERROR };
 }
@@ -83,4 +84,38 @@ export function describeFailure(
 /** The text on one line, so a script reading stderr gets one. */
 function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, " ");
+}
+
+/**
+ * A socket timeout as the command line says it; other errors as they are.
+ *
+ * @example
+ * ```ts ignore
+ * throw timedOut(error, "no message arrived", 500);
+ * ```
+ */
+export function timedOut(
+  error: unknown,
+  what: string,
+  timeoutMs: number | undefined,
+): unknown {
+  if (error instanceof ZmqError && error.code === "EAGAIN") {
+    return new CliError(
+      `${what} within ${timeoutMs} ms (--timeout)`,
+      EXIT_TIMEOUT,
+    );
+  }
+  return error;
+}
+
+/**
+ * "1 message was never sent", "3 messages were never sent".
+ *
+ * @example
+ * ```ts ignore
+ * neverSent(3); // "3 messages were never sent"
+ * ```
+ */
+export function neverSent(dropped: number): string {
+  return `${dropped} message${dropped === 1 ? " was" : "s were"} never sent`;
 }

@@ -76,7 +76,7 @@ a DISH's with its group: a field of its own in text and hex, "routingId" or
 "group" in jsonl and msgpack.
 
 Exit status: 0 done, 1 error (one line on stderr), 124 --timeout passed,
-130 Ctrl-C (a second one ends it at once).
+130 Ctrl-C, 143 SIGTERM (a second signal ends it at once).
 
 Examples:
   zmq pull --bind tcp://*:5557
@@ -128,7 +128,7 @@ key pair zmq keygen printed. @FILE reads FILE whenever it exists; a public key
 starting with @ is taken as written only when no such file exists, a secret
 key never (give it in a file). --curve-public-key needs --curve-secret-key,
 and must be its public key. Exit status: 0 done, 1 error, 124 --timeout,
-130 Ctrl-C.
+130 Ctrl-C, 143 SIGTERM.
 
 Examples:
 ${kind.examples.map((example) => `  ${example}`).join("\n")}

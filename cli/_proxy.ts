@@ -14,6 +14,7 @@ import { watchEvents } from "./_monitor.ts";
 import { Output } from "./_output.ts";
 import type { Io } from "./_run.ts";
 import { SOCKET_KINDS, type SocketKind } from "./_sockets.ts";
+import { onEndingSignals, signalStatus } from "./_signals.ts";
 
 const _FLAGS: readonly FlagSpec[] = [
   { name: "capture", kind: "string", value: "SOCKET", help: "" },
@@ -194,16 +195,10 @@ export async function runProxy(
   const stop = new AbortController();
   const sockets = new Map<string, Socket>();
   const watching: Promise<void>[] = [];
-  // Windows has no SIGTERM to listen to.
-  const signals: Deno.Signal[] = Deno.build.os === "windows"
-    ? ["SIGINT"]
-    : ["SIGINT", "SIGTERM"];
-  // Ended by a signal: the shell's status for it, 128 + its number.
-  const listeners = signals.map((signal) => {
-    const listener = () => stop.abort(signal === "SIGINT" ? 130 : 143);
-    Deno.addSignalListener(signal, listener);
-    return [signal, listener] as const;
-  });
+  // Ended by a signal: the shell's status for it.
+  const stopListening = onEndingSignals((signal) =>
+    stop.abort(signalStatus(signal))
+  );
   try {
     for (const [name, spec] of specs) {
       const socket = spec.kind.make(options);
@@ -229,9 +224,7 @@ export async function runProxy(
     if (reason instanceof CliError) throw reason;
     return typeof reason === "number" ? reason : EXIT_OK;
   } finally {
-    for (const [signal, listener] of listeners) {
-      Deno.removeSignalListener(signal, listener);
-    }
+    stopListening();
     await Promise.all([...sockets.values()].map((socket) => socket.close()));
     await Promise.all(watching);
   }

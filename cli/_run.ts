@@ -22,6 +22,8 @@ import {
   EXIT_ERROR,
   EXIT_OK,
   EXIT_TIMEOUT,
+  neverSent,
+  timedOut,
 } from "./_errors.ts";
 import { formatNamed } from "./_formats.ts";
 import { socketHelp } from "./_help.ts";
@@ -36,6 +38,7 @@ import { COMMON_FLAGS, socketOptions, TYPE_FLAGS } from "./_options.ts";
 import { type ByteSink, Output } from "./_output.ts";
 import { fromReceived, sendAs, type SocketKind } from "./_sockets.ts";
 import { Stats } from "./_stats.ts";
+import { onEndingSignals, signalStatus } from "./_signals.ts";
 
 /** What a command uses of the process: its standard streams. */
 export interface Io {
@@ -51,10 +54,8 @@ export interface Io {
 
 /** The reason a run stops early without failing: stdout was closed. */
 const _STDOUT_CLOSED = Symbol("stdout closed");
-/** The reason a run stops at Ctrl-C. */
+/** The reason a run stops at Ctrl-C or SIGTERM. */
 const _INTERRUPTED = Symbol("interrupted");
-/** The shell's exit code for a process ended by SIGINT. */
-const _EXIT_INTERRUPTED = 130;
 
 /**
  * Runs `zmq TYPE` with its arguments.
@@ -165,17 +166,17 @@ class _Run {
       () => this.#stop.abort(_STDOUT_CLOSED),
       (error) => this.#stop.abort(error),
     );
-    // Ctrl-C still closes the socket and prints the --stats totals; a
-    // second one ends the process at once (stdout may be what is stuck).
-    let interrupts = 0;
-    const onInterrupt = () => {
-      if (++interrupts > 1) Deno.exit(_EXIT_INTERRUPTED);
+    // Ctrl-C (or SIGTERM) still closes the socket and prints the --stats
+    // totals; a second ends the process at once (stdout may be stuck).
+    let ending: Deno.Signal | undefined;
+    const stopListening = onEndingSignals((signal) => {
+      if (ending) Deno.exit(signalStatus(signal));
+      ending = signal;
       // Stdin may have ended already, the close waiting for a peer: only a
       // --linger given keeps it waiting.
       if (!this.#flags.has("linger")) this.#socket.linger = 0;
       this.#stop.abort(_INTERRUPTED);
-    };
-    Deno.addSignalListener("SIGINT", onInterrupt);
+    });
     let failure: unknown;
     let lost: unknown;
     let summary: CloseSummary;
@@ -201,7 +202,7 @@ class _Run {
       lost = await this.#output.end().then(() => undefined, (e) => e);
       summary = await this.#socket.close();
     } finally {
-      Deno.removeSignalListener("SIGINT", onInterrupt);
+      stopListening();
     }
     await watching;
     // A refusal that came while the socket closed (a push's linger) fails
@@ -209,16 +210,20 @@ class _Run {
     if (failure === undefined && signal.aborted) failure = signal.reason;
     if (failure === _STDOUT_CLOSED) return EXIT_OK;
     if (failure === _INTERRUPTED) {
+      const how = ending === "SIGINT" ? "interrupted" : "terminated";
       if (summary.dropped > 0) {
-        this.#io.warn(`zmq: ${_neverSent(summary.dropped)} (interrupted)`);
+        this.#io.warn(`zmq: ${neverSent(summary.dropped)} (${how})`);
       }
-      return _EXIT_INTERRUPTED;
+      return signalStatus(ending!);
     }
-    if (failure !== undefined && failure === this.#badInput) {
-      // One line still: what went before it and was never sent, if any.
+    // One line still, and what was never sent: after bad input, or a
+    // --timeout (a REQ's request that no peer took, a PUSH's queue).
+    const timedOut = failure instanceof CliError &&
+      failure.exitCode === EXIT_TIMEOUT;
+    if (timedOut || (failure !== undefined && failure === this.#badInput)) {
       const { line, exitCode } = describeFailure(failure);
       const dropped = summary.dropped;
-      this.#io.warn(dropped > 0 ? `${line}; ${_neverSent(dropped)}` : line);
+      this.#io.warn(dropped > 0 ? `${line}; ${neverSent(dropped)}` : line);
       return exitCode;
     }
     if (failure !== undefined) throw failure;
@@ -226,7 +231,7 @@ class _Run {
     if (summary.dropped > 0) {
       const timeout = this.#flags.integer("timeout");
       throw new CliError(
-        `${_neverSent(summary.dropped)}: no peer took ${
+        `${neverSent(summary.dropped)}: no peer took ${
           summary.dropped === 1 ? "it" : "them"
         } within the linger (${this.#socket.linger} ms)`,
         timeout !== undefined && !this.#flags.has("linger")
@@ -407,7 +412,11 @@ class _Run {
         }),
       );
     } catch (error) {
-      throw _timedOut(error, "no message arrived", this.#flags);
+      throw timedOut(
+        error,
+        "no message arrived",
+        this.#flags.integer("timeout"),
+      );
     }
     this.#stats?.received(message);
     await this.#output.write(this.#format.write(message));
@@ -427,24 +436,12 @@ class _Run {
         const where = whereFrom.get(message) ?? "stdin";
         throw this.#badInput = new CliError(`${where}: ${error.message}`);
       }
-      throw _timedOut(error, "no peer took a message", this.#flags);
+      throw timedOut(
+        error,
+        "no peer took a message",
+        this.#flags.integer("timeout"),
+      );
     }
     this.#stats?.sent(message);
   }
-}
-
-/** A socket timeout as the command line says it; other errors as they are. */
-function _timedOut(error: unknown, what: string, flags: ParsedFlags): unknown {
-  if (error instanceof ZmqError && error.code === "EAGAIN") {
-    return new CliError(
-      `${what} within ${flags.integer("timeout")} ms (--timeout)`,
-      EXIT_TIMEOUT,
-    );
-  }
-  return error;
-}
-
-/** "3 messages were never sent". */
-function _neverSent(dropped: number): string {
-  return `${dropped} message${dropped === 1 ? " was" : "s were"} never sent`;
 }

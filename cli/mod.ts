@@ -35,7 +35,7 @@ import { granted } from "../transport/_permission.ts";
  *
  * @param args The arguments: `Deno.args` when run as a program.
  * @returns The exit code: 0 done, 1 error (after one line on stderr), 124
- * when a `--timeout` passed, 130 after Ctrl-C.
+ * when a `--timeout` passed, 130 after Ctrl-C, 143 after SIGTERM.
  */
 export function main(args: readonly string[]): Promise<number> {
   let stdinIsFile: boolean | undefined;

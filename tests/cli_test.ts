@@ -655,6 +655,15 @@ Deno.test("zmq: bad flags, endpoints and input give one line on stderr and exit 
       124,
       "zmq: no peer took a message within 200 ms (--timeout)\n",
     ]);
+    // A request no peer took: the timeout says it never left.
+    const unanswered = await zmq(
+      ["req", "--connect", "tcp://127.0.0.1:1", "--timeout", "200"],
+      "hi\n",
+    );
+    assertEquals([unanswered.code, unanswered.stderr], [
+      124,
+      "zmq: no message arrived within 200 ms (--timeout); 1 message was never sent\n",
+    ]);
   } finally {
     listener.close();
   }

@@ -417,6 +417,37 @@ Deno.test("zmq: Ctrl-C still sends what is queued within a --linger given, and e
   assertEquals((await cli.finished()).code, 130);
 });
 
+Deno.test("zmq: SIGTERM ends a command as Ctrl-C does: what is queued goes within a --linger given, and it exits 143; without one, it says what was never sent", async () => {
+  const port = freePort();
+  await using cli = new RunningZmq([
+    "push",
+    "--connect",
+    `tcp://127.0.0.1:${port}`,
+    "--stats",
+    "--linger",
+    "5000",
+  ]);
+  await cli.write("queued\n");
+  await cli.stderrMatch(/stats: in 0 msg\/s 0 B\/s, out 1 msg\/s/);
+  cli.kill("SIGTERM");
+  await using pull = new Pull();
+  await pull.bind(`tcp://127.0.0.1:${port}`);
+  assertEquals((await pull.receive(timeout())).map(decode), ["queued"]);
+  assertEquals((await cli.finished()).code, 143);
+  await using dropping = new RunningZmq([
+    "push",
+    "--connect",
+    `tcp://127.0.0.1:${freePort()}`,
+    "--stats",
+  ]);
+  await dropping.write("queued\n");
+  await dropping.stderrMatch(/stats: in 0 msg\/s 0 B\/s, out 1 msg\/s/);
+  dropping.kill("SIGTERM");
+  const { code, stderr } = await dropping.finished();
+  assertEquals(code, 143);
+  assertMatch(stderr, /\nzmq: 1 message was never sent \(terminated\)\n$/);
+});
+
 Deno.test("zmq: Ctrl-C once stdin ended drops what waits for a peer, says so, and exits 130", async () => {
   // A unix socket path nobody listens on: the message waits in the close.
   const dir = await Deno.makeTempDir();
