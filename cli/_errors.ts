@@ -76,7 +76,9 @@ export function describeFailure(
   // Not foreseen: the error's kind helps a bug report.
   // A plain Error (what Deno throws for ENOSPC) says enough by its message.
   const message = error instanceof Error
-    ? error.name === "Error" ? error.message : `${error.name}: ${error.message}`
+    ? error.name === "Error" && error.message
+      ? error.message
+      : `${error.name}: ${error.message}`
     : String(error);
   return { line: `zmq: ${oneLine(message)}`, exitCode: EXIT_ERROR };
 }

@@ -218,9 +218,9 @@ class _Run {
     }
     // One line still, and what was never sent: after bad input, or a
     // --timeout (a REQ's request that no peer took, a PUSH's queue).
-    const timedOut = failure instanceof CliError &&
+    const isTimeout = failure instanceof CliError &&
       failure.exitCode === EXIT_TIMEOUT;
-    if (timedOut || (failure !== undefined && failure === this.#badInput)) {
+    if (isTimeout || (failure !== undefined && failure === this.#badInput)) {
       const { line, exitCode } = describeFailure(failure);
       const dropped = summary.dropped;
       this.#io.warn(dropped > 0 ? `${line}; ${neverSent(dropped)}` : line);

@@ -10,6 +10,7 @@ import {
   ZmqError,
   type ZmqErrorCode,
 } from "../codec/errors.ts";
+import { Queue } from "./_queue.ts";
 import { wait } from "./_waiters.ts";
 
 /** Something that happened to a socket's endpoints or connections. */
@@ -144,8 +145,8 @@ export class SocketEvents implements AsyncIterable<SocketEvent> {
   #waiters: ((result: IteratorResult<SocketEvent>) => void)[] = [];
   #ended = false;
   #listeners = new Map<string, Set<(event: never) => void>>();
-  /** Events pushed this turn, told to listeners together a microtask on. */
-  #untold: SocketEvent[] = [];
+  /** Events pushed and not yet told to listeners, oldest first. */
+  #untold = new Queue<SocketEvent>();
 
   /**
    * Makes an event stream; `start` receives the controller that feeds it,
@@ -238,21 +239,21 @@ export class SocketEvents implements AsyncIterable<SocketEvent> {
     // to listeners added since, in the same turn: `connect(); events.on(…)`
     // hears what the connect did (an inproc one links within the call), as
     // zeromq.js's monitor tells it later.
-    // One microtask for all of a turn's events, not a closure each: a
-    // connection pushes two or three as it comes.
-    if (this.#untold.length === 0) queueMicrotask(this.#tellUntold);
+    // A microtask each, as each event is told at its own place in the
+    // turn; one shared callback, not a closure per event (a connection
+    // pushes two or three as it comes).
     this.#untold.push(event);
+    queueMicrotask(this.#tellNext);
     const waiter = this.#waiters.shift();
     if (waiter) return waiter({ value: event, done: false });
     this.#buffer.push(event);
     if (this.#buffer.length > MAX_BUFFERED) this.#buffer.shift();
   }
 
-  #tellUntold = (): void => {
-    const events = this.#untold;
-    // Events a listener causes are told in a microtask of their own.
-    this.#untold = [];
-    for (const event of events) this.#tell(event);
+  /** Microtasks run in order: the one each push queued tells its event. */
+  #tellNext = (): void => {
+    const event = this.#untold.shift();
+    if (event) this.#tell(event);
   };
 
   #tell(event: SocketEvent): void {

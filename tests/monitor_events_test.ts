@@ -5,6 +5,10 @@
 import { assert, assertEquals } from "@std/assert";
 import { deadline } from "@std/async/deadline";
 import { Context, Pull, Push, type SocketEvent } from "../mod.ts";
+import {
+  SocketEvents,
+  type SocketEventsController,
+} from "../patterns/events.ts";
 import { coreOf } from "../patterns/_core.ts";
 import {
   decode,
@@ -212,10 +216,12 @@ Deno.test("connect-delayed is told for a tcp attempt, not for ipc, whose connect
   }
 });
 
-Deno.test("events.on: a listener that throws stops none of the others, and an event a listener causes is told after those of its turn, in order", async () => {
+Deno.test("events.on: a listener that throws stops none of the others, and events a listener causes are told after those of its turn, in order", async () => {
   await using context = new Context();
-  await using bound = new Pull({ context, linger: 0 });
-  await bound.bind("inproc://told");
+  await using first = new Pull({ context, linger: 0 });
+  await first.bind("inproc://told");
+  await using second = new Pull({ context, linger: 0 });
+  await second.bind("inproc://caused");
   await using push = new Push({ context, linger: 0 });
   const heard: string[] = [];
   const errors: unknown[] = [];
@@ -224,32 +230,55 @@ Deno.test("events.on: a listener that throws stops none of the others, and an ev
     errors.push(event.error);
   };
   globalThis.addEventListener("error", onError);
-  let bound2: Promise<void> | undefined;
   try {
-    push.events.on("connected", () => {
-      heard.push("connected");
+    push.events.on("connected", (event) => {
+      heard.push(`connected ${event.endpoint}`);
       throw new Error("a bug in a listener");
     });
-    push.events.on("connected", () => heard.push("connected, again"));
-    push.events.on("handshake-succeeded", () => {
-      heard.push("handshake-succeeded");
-      // Its listening is told within this call: heard after the turn's.
-      bound2 = push.bind("inproc://caused");
+    push.events.on("connected", (event) => {
+      heard.push(`connected, again ${event.endpoint}`);
+      // An inproc connect links within the call: its events are pushed
+      // now, and told after the handshake-succeeded of this turn.
+      if (event.endpoint === "inproc://told") push.connect("inproc://caused");
     });
-    push.events.on("listening", () => heard.push("listening"));
+    push.events.on("handshake-succeeded", (event) => {
+      heard.push(`handshake-succeeded ${event.endpoint}`);
+    });
     // Connected and handshaken within the call, over inproc: one turn.
     push.connect("inproc://told");
-    await until(() => heard.length === 4, "the events told");
-    await bound2;
+    await until(() => heard.length === 6, "the events told");
   } finally {
     globalThis.removeEventListener("error", onError);
   }
   assertEquals(heard, [
-    "connected",
-    "connected, again",
-    "handshake-succeeded",
-    "listening",
+    "connected inproc://told",
+    "connected, again inproc://told",
+    "handshake-succeeded inproc://told",
+    "connected inproc://caused",
+    "connected, again inproc://caused",
+    "handshake-succeeded inproc://caused",
   ]);
-  assertEquals(errors.length, 1);
+  assertEquals(errors.length, 2);
   assertEquals((errors[0] as Error).message, "a bug in a listener");
+});
+
+Deno.test("events.on: each event is told at its own place in the turn: a listener added after an await hears an event pushed after that await", async () => {
+  let controller: SocketEventsController | undefined;
+  const events = new SocketEvents((c) => controller = c);
+  const heard: string[] = [];
+  // The socket's own work queued before the first push, pushing later.
+  queueMicrotask(() =>
+    controller!.push({ type: "handshake-succeeded", endpoint: "inproc://x" })
+  );
+  controller!.push({ type: "connected", endpoint: "inproc://x" });
+  events.on("connected", (event) => heard.push(event.type));
+  // The app adds a listener one microtask on.
+  const added = (async () => {
+    await null;
+    events.on("handshake-succeeded", (event) => heard.push(event.type));
+  })();
+  await added;
+  await until(() => heard.length === 2, "both told");
+  assertEquals(heard, ["connected", "handshake-succeeded"]);
+  controller!.end();
 });

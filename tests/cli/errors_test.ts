@@ -16,6 +16,10 @@ Deno.test("zmq's failure line: a plain Error (Deno's for a full disk) by its mes
       exitCode: EXIT_ERROR,
     },
   );
+  assertEquals(describeFailure(new Error()), {
+    line: "zmq: Error: ",
+    exitCode: EXIT_ERROR,
+  });
   assertEquals(describeFailure(new TypeError("x is not a function")), {
     line: "zmq: TypeError: x is not a function",
     exitCode: EXIT_ERROR,
