@@ -300,3 +300,28 @@ export function typesUntil(
   };
   return deadline(collect(), 5000);
 }
+
+/**
+ * Collects what is thrown uncaught (in a microtask or a timer of its own)
+ * while in scope, instead of failing the test with it: for code that
+ * reports a caller's exception that way, as a listener's or a due's.
+ *
+ * @example
+ * ```ts ignore
+ * using uncaught = collectUncaught();
+ * await somethingThatThrowsInAMicrotask();
+ * assertEquals(uncaught.errors.length, 1);
+ * ```
+ */
+export function collectUncaught(): { errors: unknown[] } & Disposable {
+  const errors: unknown[] = [];
+  const onError = (event: ErrorEvent) => {
+    event.preventDefault();
+    errors.push(event.error);
+  };
+  globalThis.addEventListener("error", onError);
+  return {
+    errors,
+    [Symbol.dispose]: () => globalThis.removeEventListener("error", onError),
+  };
+}

@@ -626,44 +626,35 @@ Deno.test("zmq: bad flags, endpoints and input give one line on stderr and exit 
       assertMatch(stderr, pattern);
       assertEquals(text, "");
     });
-    const unsent = await zmq(
-      ["push", "--connect", inUse, "--timeout", "100"],
-      "hi\n",
-    );
-    assertEquals([unsent.code, unsent.stderr], [
-      124,
-      "zmq: 1 message was never sent: no peer took it within the linger (100 ms)\n",
-    ]);
-    const timeout = await zmq([
-      "pull",
-      "--bind",
-      "tcp://127.0.0.1:0",
-      "--timeout",
-      "200",
-    ]);
-    assertEquals(timeout.code, 124);
-    assertEquals(
-      timeout.stderr,
-      "zmq: no message arrived within 200 ms (--timeout)\n",
-    );
-    // A send that waited past --timeout is a timeout, not bad input.
-    const blocked = await zmq(
-      ["push", "--bind", "tcp://127.0.0.1:0", "--timeout", "200"],
-      "hi\n",
-    );
-    assertEquals([blocked.code, blocked.stderr], [
-      124,
-      "zmq: no peer took a message within 200 ms (--timeout)\n",
-    ]);
-    // A request no peer took: the timeout says it never left.
-    const unanswered = await zmq(
-      ["req", "--connect", "tcp://127.0.0.1:1", "--timeout", "200"],
-      "hi\n",
-    );
-    assertEquals([unanswered.code, unanswered.stderr], [
-      124,
-      "zmq: no message arrived within 200 ms (--timeout); 1 message was never sent\n",
-    ]);
+    // Timeouts exit 124, saying what was never sent.
+    const timeouts: [string[], string | undefined, string][] = [
+      [
+        ["push", "--connect", inUse, "--timeout", "100"],
+        "hi\n",
+        "1 message was never sent: no peer took it within the linger (100 ms)",
+      ],
+      [
+        ["pull", "--bind", "tcp://127.0.0.1:0", "--timeout", "200"],
+        undefined,
+        "no message arrived within 200 ms (--timeout)",
+      ],
+      // A send that waited past --timeout is a timeout, not bad input.
+      [
+        ["push", "--bind", "tcp://127.0.0.1:0", "--timeout", "200"],
+        "hi\n",
+        "no peer took a message within 200 ms (--timeout)",
+      ],
+      // A request no peer took: the timeout says it never left.
+      [
+        ["req", "--connect", "tcp://127.0.0.1:1", "--timeout", "200"],
+        "hi\n",
+        "no message arrived within 200 ms (--timeout); 1 message was never sent",
+      ],
+    ];
+    for (const [args, stdin, line] of timeouts) {
+      const { code, stderr } = await zmq(args, stdin);
+      assertEquals([code, stderr], [124, `zmq: ${line}\n`], args.join(" "));
+    }
   } finally {
     listener.close();
   }

@@ -11,6 +11,7 @@ import {
 } from "../patterns/events.ts";
 import { coreOf } from "../patterns/_core.ts";
 import {
+  collectUncaught,
   decode,
   freePort,
   runPython,
@@ -224,13 +225,9 @@ Deno.test("events.on: a listener that throws stops none of the others, and event
   await second.bind("inproc://caused");
   await using push = new Push({ context, linger: 0 });
   const heard: string[] = [];
-  const errors: unknown[] = [];
-  const onError = (event: ErrorEvent) => {
-    event.preventDefault();
-    errors.push(event.error);
-  };
-  globalThis.addEventListener("error", onError);
-  try {
+  let errors: unknown[];
+  {
+    using uncaught = collectUncaught();
     push.events.on("connected", (event) => {
       heard.push(`connected ${event.endpoint}`);
       throw new Error("a bug in a listener");
@@ -247,8 +244,7 @@ Deno.test("events.on: a listener that throws stops none of the others, and event
     // Connected and handshaken within the call, over inproc: one turn.
     push.connect("inproc://told");
     await until(() => heard.length === 6, "the events told");
-  } finally {
-    globalThis.removeEventListener("error", onError);
+    errors = uncaught.errors;
   }
   assertEquals(heard, [
     "connected inproc://told",

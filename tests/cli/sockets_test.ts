@@ -397,75 +397,57 @@ Deno.test("zmq proxy --control takes no socket that cannot take a one-frame comm
   assertMatch(stderr, /--control: .*DEALER socket, not a ROUTER/);
 });
 
-Deno.test("zmq: Ctrl-C still sends what is queued within a --linger given, and exits 130", async () => {
-  const port = freePort();
-  await using cli = new RunningZmq([
-    "push",
-    "--connect",
-    `tcp://127.0.0.1:${port}`,
-    "--stats",
-    "--linger",
-    "5000",
-  ]);
-  await cli.write("queued\n");
-  // Taken from stdin and queued: no peer is there yet.
-  await cli.stderrMatch(/stats: in 0 msg\/s 0 B\/s, out 1 msg\/s/);
-  cli.kill("SIGINT");
-  await using pull = new Pull();
-  await pull.bind(`tcp://127.0.0.1:${port}`);
-  assertEquals((await pull.receive(timeout())).map(decode), ["queued"]);
-  assertEquals((await cli.finished()).code, 130);
-});
+/** How each ending signal ends a command: its status, and its word. */
+const ENDINGS: [Deno.Signal, number, string][] = [
+  ["SIGINT", 130, "interrupted"],
+  ["SIGTERM", 143, "terminated"],
+];
 
-Deno.test("zmq: SIGTERM ends a command as Ctrl-C does: what is queued goes within a --linger given, and it exits 143; without one, it says what was never sent", async () => {
-  const port = freePort();
-  await using cli = new RunningZmq([
-    "push",
-    "--connect",
-    `tcp://127.0.0.1:${port}`,
-    "--stats",
-    "--linger",
-    "5000",
-  ]);
-  await cli.write("queued\n");
-  await cli.stderrMatch(/stats: in 0 msg\/s 0 B\/s, out 1 msg\/s/);
-  cli.kill("SIGTERM");
-  await using pull = new Pull();
-  await pull.bind(`tcp://127.0.0.1:${port}`);
-  assertEquals((await pull.receive(timeout())).map(decode), ["queued"]);
-  assertEquals((await cli.finished()).code, 143);
-  await using dropping = new RunningZmq([
-    "push",
-    "--connect",
-    `tcp://127.0.0.1:${freePort()}`,
-    "--stats",
-  ]);
-  await dropping.write("queued\n");
-  await dropping.stderrMatch(/stats: in 0 msg\/s 0 B\/s, out 1 msg\/s/);
-  dropping.kill("SIGTERM");
-  const { code, stderr } = await dropping.finished();
-  assertEquals(code, 143);
-  assertMatch(stderr, /\nzmq: 1 message was never sent \(terminated\)\n$/);
-});
-
-Deno.test("zmq: Ctrl-C once stdin ended drops what waits for a peer, says so, and exits 130", async () => {
-  // A unix socket path nobody listens on: the message waits in the close.
-  const dir = await Deno.makeTempDir();
-  try {
+Deno.test("zmq: Ctrl-C, or SIGTERM, still sends what is queued within a --linger given, and exits 130 (143)", async () => {
+  for (const [signal, status] of ENDINGS) {
+    const port = freePort();
     await using cli = new RunningZmq([
       "push",
       "--connect",
-      `ipc://${dir}/nobody`,
+      `tcp://127.0.0.1:${port}`,
       "--stats",
+      "--linger",
+      "5000",
     ]);
     await cli.write("queued\n");
-    await cli.closeStdin();
-    // The totals come as stdin's end stops the run, just before the close.
-    await cli.stderrMatch(/stats: in 0 messages, 0 B; out 1 message/);
-    cli.kill("SIGINT");
-    const { code, stderr } = await cli.finished();
-    assertEquals(code, 130);
-    assertMatch(stderr, /\nzmq: 1 message was never sent \(interrupted\)\n$/);
+    // Taken from stdin and queued: no peer is there yet.
+    await cli.stderrMatch(/stats: in 0 msg\/s 0 B\/s, out 1 msg\/s/);
+    cli.kill(signal);
+    await using pull = new Pull();
+    await pull.bind(`tcp://127.0.0.1:${port}`);
+    assertEquals((await pull.receive(timeout())).map(decode), ["queued"]);
+    assertEquals((await cli.finished()).code, status, signal);
+  }
+});
+
+Deno.test("zmq: Ctrl-C, or SIGTERM, once stdin ended drops what waits for a peer, says so, and exits 130 (143)", async () => {
+  // A unix socket path nobody listens on: the message waits in the close.
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const [signal, status, word] of ENDINGS) {
+      await using cli = new RunningZmq([
+        "push",
+        "--connect",
+        `ipc://${dir}/nobody`,
+        "--stats",
+      ]);
+      await cli.write("queued\n");
+      await cli.closeStdin();
+      // The totals come as stdin's end stops the run, just before the close.
+      await cli.stderrMatch(/stats: in 0 messages, 0 B; out 1 message/);
+      cli.kill(signal);
+      const { code, stderr } = await cli.finished();
+      assertEquals(code, status);
+      assertEquals(
+        stderr.slice(stderr.lastIndexOf("\nzmq: ")),
+        `\nzmq: 1 message was never sent (${word})\n`,
+      );
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

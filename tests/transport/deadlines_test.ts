@@ -6,6 +6,7 @@
 import { assert, assertEquals, assertLessOrEqual } from "@std/assert";
 import { Deadlines, type Due } from "../../transport/_deadlines.ts";
 import { within } from "../_fakes.ts";
+import { collectUncaught } from "../_helpers.ts";
 
 /** A due that records when it is told, and settles a promise then. */
 class Recorder implements Due {
@@ -119,13 +120,8 @@ Deno.test("deadlines: cancelled entries do not pile up while others stay due", (
 Deno.test("deadlines: a due that throws still leaves the others their deadlines", async () => {
   const deadlines = new Deadlines();
   const log: string[] = [];
-  const errors: unknown[] = [];
-  const onError = (event: ErrorEvent) => {
-    event.preventDefault();
-    errors.push(event.error);
-  };
-  globalThis.addEventListener("error", onError);
-  try {
+  {
+    using uncaught = collectUncaught();
     const faulty: Due = {
       onDeadline() {
         throw new Error("a bug in a due");
@@ -135,10 +131,8 @@ Deno.test("deadlines: a due that throws still leaves the others their deadlines"
     deadlines.schedule(faulty, 0);
     deadlines.schedule(later, 20);
     await within(later.toldTimes(1), "the deadline after the faulty one");
-  } finally {
-    globalThis.removeEventListener("error", onError);
+    assertEquals((uncaught.errors[0] as Error).message, "a bug in a due");
   }
   assertEquals(log, ["later"]);
-  assertEquals((errors[0] as Error).message, "a bug in a due");
   assertEquals(deadlines.timerPending, false);
 });
