@@ -423,7 +423,9 @@ class _Run {
     return message;
   }
 
-  /** Sends a message: one of stdin the type cannot send is bad input. */
+  /**
+   * Sends a message: one of stdin it cannot send, or to no peer, is bad input.
+   */
   async #send(message: CliMessage, fromStdin = false): Promise<void> {
     try {
       await sendAs(this.#socket, message, this.#stop.signal);
@@ -431,7 +433,8 @@ class _Run {
       if (
         fromStdin && !this.#stop.signal.aborted &&
         (error instanceof CliError ||
-          error instanceof ZmqError && error.code === "EINVAL")
+          error instanceof ZmqError &&
+            (error.code === "EINVAL" || error.code === "EHOSTUNREACH"))
       ) {
         const where = whereFrom.get(message) ?? "stdin";
         throw this.#badInput = new CliError(`${where}: ${error.message}`);

@@ -28,9 +28,10 @@ export function toGroup(group: string | Uint8Array | undefined): Uint8Array {
   if (bytes.length > MAX_GROUP_BYTES) {
     throw new ZmqError(
       "EINVAL",
+      // Its start names it: all of it would make the message the group.
       `the group "${
-        _decoder.decode(bytes)
-      }" is ${bytes.length} bytes; a group is at most ${MAX_GROUP_BYTES}`,
+        _decoder.decode(bytes.subarray(0, 32))
+      }…" is ${bytes.length} bytes; a group is at most ${MAX_GROUP_BYTES}`,
     );
   }
   if (bytes.includes(0)) {

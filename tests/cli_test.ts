@@ -609,6 +609,18 @@ Deno.test("zmq: bad flags, endpoints and input give one line on stderr and exit 
         ["proxy", "router@tcp://127.0.0.1:0", "req@tcp://127.0.0.1:0"],
         /BACK: a REQ socket must alternate .*\(use dealer\)/,
       ],
+      // A line for a peer the socket does not have is bad input too.
+      [
+        ["server", "--bind", "tcp://127.0.0.1:0"],
+        /^zmq: stdin line 1: no peer of this SERVER socket has the routing id 12345;/,
+        "12345\treply\n",
+      ],
+      // A long group is named by its start, on one short line.
+      [
+        ["radio", "--bind", "tcp://127.0.0.1:0"],
+        /^zmq: stdin line 1: the group "g{32}…" is 300 bytes; a group is at most 255\n$/,
+        `${"g".repeat(300)}\tx\n`,
+      ],
       // A peer that never answers the greeting takes nothing.
       [
         ["push", "--connect", inUse, "--linger", "100"],
