@@ -192,7 +192,11 @@ export class Handshake {
   receiveGreeting(chunk: Uint8Array, now = 0): Uint8Array | undefined {
     this.#inPieces = this.#greetingLength > 0;
     const take = Math.min(GREETING_SIZE - this.#greetingLength, chunk.length);
-    this.#greeting.set(chunk.subarray(0, take), this.#greetingLength);
+    const received = this.#greeting;
+    // 64 bytes at most: copied in a loop, not through a view per connection.
+    for (let i = 0, at = this.#greetingLength; i < take; i++) {
+      received[at + i] = chunk[i];
+    }
     this.#greetingLength += take;
     // Its version did not come with it: a libzmq server sends its version
     // only once it has our signature, which waits for its own (or, on a
@@ -200,10 +204,14 @@ export class Handshake {
     if (this.#greetingLength === GREETING_VERSION_SIZE - 1) {
       this.#signatureAlone = true;
     }
-    checkGreetingPrefix(this.#greeting.subarray(0, this.#greetingLength));
+    checkGreetingPrefix(
+      this.#greetingLength === GREETING_SIZE
+        ? received
+        : received.subarray(0, this.#greetingLength),
+    );
     if (this.#sent < GREETING_SIZE) this.#sendStep(now);
     if (this.#greetingLength < GREETING_SIZE) return undefined;
-    const greeting = parseGreeting(this.#greeting);
+    const greeting = parseGreeting(received);
     if (greeting.mechanism !== this.mechanism.name) {
       // A name with bytes after its padding shows them escaped.
       const theirs = /[^\x20-\x7e]/.test(greeting.mechanism)

@@ -116,7 +116,8 @@ export function parseGreeting(bytes: Uint8Array): Greeting {
   while (end < 32 && bytes[end] !== 0) end++;
   // The name is the whole field, padded with zeros: one with bytes after
   // its padding matches none (RFC 23/37: exactly; libzmq compares all 20).
-  const padded = bytes.subarray(end, 32).every((byte) => byte === 0);
+  let padded = true;
+  for (let i = end; i < 32 && padded; i++) padded = bytes[i] === 0;
   let mechanism = "";
   for (let i = 12; i < (padded ? end : 32); i++) {
     mechanism += String.fromCharCode(bytes[i]);
