@@ -235,13 +235,12 @@ export class SocketEvents implements AsyncIterable<SocketEvent> {
 
   #push(event: SocketEvent): void {
     if (this.#ended) return;
-    // Not within the socket's own work (a listener may call it back), and
-    // to listeners added since, in the same turn: `connect(); events.on(…)`
-    // hears what the connect did (an inproc one links within the call), as
-    // zeromq.js's monitor tells it later.
-    // A microtask each, as each event is told at its own place in the
-    // turn; one shared callback, not a closure per event (a connection
-    // pushes two or three as it comes).
+    // Told a microtask on, each event at its own place in the turn: not
+    // within the socket's own work (a listener may call it back), and to
+    // listeners added since: `connect(); events.on(…)` hears what the
+    // connect did (an inproc one links within the call), as zeromq.js's
+    // monitor tells it later. One shared callback, not a closure per event:
+    // a connection pushes two or three as it comes.
     this.#untold.push(event);
     queueMicrotask(this.#tellNext);
     const waiter = this.#waiters.shift();

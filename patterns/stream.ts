@@ -34,12 +34,11 @@ export interface StreamOptions extends SocketOptions {
  * `data` are written after it, where libzmq would take the third frame as
  * the next message's routing id and fall out of step), and
  * `[routingId, ""]` (every frame after the id empty) closes its
- * connection once what was sent before is
- * written, however long the peer takes and whatever the linger, as libzmq
- * does, and a second `[routingId, ""]` at once (a peer that never reads
- * would keep it until the socket closes); a send to a peer that is gone
- * rejects
- * with `EHOSTUNREACH`. A peer's connection and its end each arrive as
+ * connection once what was sent before is written, however long the peer
+ * takes and whatever the linger, as libzmq does, and a second
+ * `[routingId, ""]` at once (a peer that never reads would keep it until
+ * the socket closes); a send to a peer that is gone rejects with
+ * `EHOSTUNREACH`. A peer's connection and its end each arrive as
  * `[routingId, ""]`, unless {@linkcode StreamOptions.streamNotify} is off.
  *
  * A `connect` peer gets its routing id at once (the one given as
