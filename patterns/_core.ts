@@ -18,6 +18,7 @@ import { giveUp } from "../transport/_packing.ts";
 import { judgeFor } from "./_authenticate.ts";
 import { Departed } from "./_departed.ts";
 import { sayFarewell } from "./_peer_messages.ts";
+import { withResolvers } from "./_with_resolvers.ts";
 import { Pipe } from "./_pipe.ts";
 import { type Routing, routingFactory, type RoutingHost } from "./_routing.ts";
 import { type SessionHost, SocketSession } from "./_session.ts";
@@ -361,7 +362,7 @@ export class SocketCore implements RoutingHost, SessionHost {
 
   /** Resolves at the next {@linkcode SocketCore.progress}. */
   nextProgress(): Promise<void> {
-    return (this.#progress ??= Promise.withResolvers()).promise;
+    return (this.#progress ??= withResolvers()).promise;
   }
 
   judge(

@@ -9,6 +9,7 @@ import type { CloseSummary } from "./context.ts";
 import type { SocketCore } from "./_core.ts";
 import type { Link } from "../transport/transport.ts";
 import type { Pipe } from "./_pipe.ts";
+import { withResolvers } from "./_with_resolvers.ts";
 
 /** The socket's endpoints, as closing needs them. */
 export interface ClosableEndpoints {
@@ -29,7 +30,7 @@ const _cuts = new WeakMap<SocketCore, PromiseWithResolvers<void>>();
 
 function _cut(core: SocketCore): PromiseWithResolvers<void> {
   let cut = _cuts.get(core);
-  if (!cut) _cuts.set(core, cut = Promise.withResolvers());
+  if (!cut) _cuts.set(core, cut = withResolvers());
   return cut;
 }
 

@@ -1,8 +1,9 @@
 /**
- * Guards of the design: small library files, no Node built-ins, Deno's API
- * only in the transports made for it, no import cycles, layers that only
- * look down (codec ← transport ← patterns), and documentation linted at
- * every entry point.
+ * Guards of the design: small library files, no Node built-ins, no builtin
+ * newer than the runtimes the library runs on, Deno's API only in the
+ * transports made for it, no import cycles, layers that only look down
+ * (codec ← transport ← patterns), and documentation linted at every entry
+ * point.
  */
 import { assertEquals } from "@std/assert";
 
@@ -280,6 +281,41 @@ Deno.test("architecture: no node: import in the library", async () => {
     }
   }
   assertEquals(imports, []);
+});
+
+/**
+ * Builtins newer than the runtimes the library runs on (Node 20 among them,
+ * and browsers of 2023): ES2024 and later, and the proposals since. A use
+ * needs a fallback of ours, as `withResolvers` is.
+ */
+const TOO_NEW = new RegExp(
+  String.raw`\b(?:Promise\.(?:withResolvers|try)|(?:Object|Map)\.groupBy|` +
+    String.raw`Array\.fromAsync|Iterator\.from|RegExp\.escape|Error\.isError|` +
+    String
+      .raw`Math\.sumPrecise|Float16Array|Uint8Array\.from(?:Base64|Hex))\b|` +
+    String.raw`\.(?:union|intersection|symmetricDifference|isSubsetOf|` +
+    String.raw`isSupersetOf|isDisjointFrom|transferToFixedLength|toBase64|` +
+    String
+      .raw`toHex|setFromBase64|setFromHex|getOrInsert|getOrInsertComputed)\(|` +
+    String.raw`\b(?:await\s+)?using\s+[\w$]+\s*=`,
+);
+
+Deno.test("architecture: no builtin newer than the runtimes the library runs on", async () => {
+  const uses: string[] = [];
+  for (const file of await libraryFiles()) {
+    const lines = stripComments(await read(file)).split("\n");
+    lines.forEach((line, i) => {
+      if (TOO_NEW.test(line)) uses.push(`${file}:${i + 1}: ${line.trim()}`);
+    });
+  }
+  assertEquals(uses, [], "use a fallback that older runtimes have");
+  // The pattern finds what it names.
+  assertEquals(
+    TOO_NEW.test("const { promise } = Promise.withResolvers();"),
+    true,
+  );
+  assertEquals(TOO_NEW.test("await using socket = new Push();"), true);
+  assertEquals(TOO_NEW.test("const both = mine.union(theirs);"), true);
 });
 
 Deno.test("architecture: Deno's API only in the tcp, ipc, ws and listener transports", async () => {
