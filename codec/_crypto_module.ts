@@ -6,12 +6,16 @@
  * It is embedded (base64) and compiled asynchronously, so loading needs no
  * file read, no FFI, and works on a browser's main thread. Its memory is
  * fixed (128 KiB, which it cannot grow): no frame a peer sends costs the
- * module memory.
+ * module memory. Where WebAssembly may not be compiled from bytes (a page
+ * whose Content-Security-Policy lacks `'wasm-unsafe-eval'`, Cloudflare's
+ * workerd, V8 without a JIT) the library loads all the same, and CURVE is
+ * refused with `ENOTSUP` where it is asked for.
  *
  * @module
  */
 
 import { CRYPTO_STACK_BYTES, CRYPTO_WASM } from "./_crypto_wasm.ts";
+import { ZmqError } from "./errors.ts";
 
 /** The module's stack: the first bytes of its memory, this many. */
 export const STACK_BYTES: number = CRYPTO_STACK_BYTES;
@@ -49,12 +53,54 @@ function _decode(base64: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-// Asynchronous: browsers refuse to compile modules over 4 KB synchronously
-// on their main thread.
-const { instance } = await WebAssembly.instantiate(_decode(CRYPTO_WASM));
+/** Why the module could not be had here, if it could not. */
+let _refusal: string | undefined;
 
-/** The module's exports. */
-export const cryptoModule = instance.exports as unknown as CryptoExports;
+/** Calls that need the module, when there is none: each refuses. */
+function _refuse(): never {
+  throw new ZmqError(
+    "ENOTSUP",
+    `CURVE needs WebAssembly compiled from bytes, which this runtime refused (${_refusal})`,
+  );
+}
+
+/** In place of the module where it was refused: no memory, no operations. */
+const _NONE: CryptoExports = {
+  memory: { buffer: new ArrayBuffer(0) } as WebAssembly.Memory,
+  params: () => 0,
+  buffer: () => 0,
+  window: () => 0,
+  seal: _refuse,
+  open: _refuse,
+  x25519_io: () => 0,
+  x25519: _refuse,
+  x25519_base: _refuse,
+  x25519_canonical: _refuse,
+  beforenm: _refuse,
+};
+
+async function _instantiate(): Promise<CryptoExports> {
+  try {
+    // Asynchronous: browsers refuse to compile modules over 4 KB
+    // synchronously on their main thread.
+    const { instance } = await WebAssembly.instantiate(_decode(CRYPTO_WASM));
+    return instance.exports as unknown as CryptoExports;
+  } catch (error) {
+    _refusal = error instanceof Error ? error.message : String(error);
+    return _NONE;
+  }
+}
+
+/** The module's exports (where it was refused, layout only: see above). */
+export const cryptoModule: CryptoExports = await _instantiate();
+
+/**
+ * Refuses, with `ENOTSUP`, where the module could not be had: called first
+ * by whatever would use it.
+ */
+export function requireCryptoModule(): void {
+  if (_refusal !== undefined) _refuse();
+}
 
 /** The module's memory: its size is fixed (the module declares its
  * maximum), so this view is never detached. */

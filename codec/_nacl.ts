@@ -9,7 +9,12 @@
  * @module
  */
 
-import { cryptoHeap, cryptoModule, STACK_BYTES } from "./_crypto_module.ts";
+import {
+  cryptoHeap,
+  cryptoModule,
+  requireCryptoModule,
+  STACK_BYTES,
+} from "./_crypto_module.ts";
 
 const _scalarAt = cryptoModule.x25519_io();
 const _pointAt = _scalarAt + 32;
@@ -42,6 +47,7 @@ function _compute(
   scalar: Uint8Array,
   point: Uint8Array,
 ): Uint8Array | undefined {
+  requireCryptoModule();
   _check(scalar, "a secret key");
   _check(point, "a public key");
   cryptoHeap.set(scalar, _scalarAt);

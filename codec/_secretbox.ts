@@ -14,7 +14,11 @@
  * @module
  */
 
-import { cryptoHeap, cryptoModule } from "./_crypto_module.ts";
+import {
+  cryptoHeap,
+  cryptoModule,
+  requireCryptoModule,
+} from "./_crypto_module.ts";
 
 const _MAC = 16;
 /** Message bytes in Salsa20's first four blocks, after Poly1305's key:
@@ -51,6 +55,7 @@ export function moduleMemoryBytes(): number {
 
 /** Puts the key and the nonce in the module, after checking both. */
 function _load(key: Uint8Array, nonce: Uint8Array): void {
+  requireCryptoModule();
   if (!(key instanceof Uint8Array) || key.length !== 32) {
     throw new TypeError("a secretbox key must be a Uint8Array of 32 bytes");
   }

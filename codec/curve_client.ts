@@ -94,7 +94,7 @@ export class CurveClientMechanism implements Mechanism {
    * @param metadata Our properties (Socket-Type, Identity).
    * @param keys The server's public key and our key pair.
    * @throws {ZmqError} `EINVAL` for a key that is not 40 Z85 characters or
-   * 32 bytes.
+   * 32 bytes; `ENOTSUP` where the runtime refused CURVE's WebAssembly.
    */
   constructor(metadata: Metadata, keys: CurveClientKeys) {
     this.#metadata = metadata;

@@ -33,6 +33,8 @@ export interface CurveKeyPair {
  * ```
  *
  * @returns The keys as Z85 text.
+ * @throws {ZmqError} `ENOTSUP` where the runtime refused CURVE's
+ * WebAssembly (as zmq_curve_keypair in a libzmq built without CURVE).
  */
 export function curveKeyPair(): CurveKeyPair {
   const { publicKey, secretKey } = generateKeyPair();
@@ -52,6 +54,8 @@ export function curveKeyPair(): CurveKeyPair {
  *
  * @param secretKey 40 Z85 characters or 32 bytes.
  * @returns The public key as Z85 text.
+ * @throws {ZmqError} `EINVAL` for a key that is not 40 Z85 characters or
+ * 32 bytes; `ENOTSUP` where the runtime refused CURVE's WebAssembly.
  */
 export function curvePublicKey(secretKey: string | Uint8Array): string {
   return z85Encode(publicKeyOf(toCurveKey(secretKey, "secret key")));

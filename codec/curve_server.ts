@@ -16,6 +16,7 @@ import { encodeMetadata, type Metadata, parseMetadata } from "./metadata.ts";
 import { toCurveKey } from "./curve_keys.ts";
 import { generateKeyPair, precompute, randomBytes } from "./_nacl.ts";
 import { refusal } from "./_refusal.ts";
+import { requireCryptoModule } from "./_crypto_module.ts";
 import { CurveTraffic } from "./_curve_mechanism.ts";
 import {
   CLIENT_MESSAGE_NONCE,
@@ -95,9 +96,10 @@ export class CurveServerMechanism implements Mechanism {
    * @param metadata Our properties (Socket-Type, Identity).
    * @param keys Our long-term key pair.
    * @throws {ZmqError} `EINVAL` for a key that is not 40 Z85 characters or
-   * 32 bytes.
+   * 32 bytes; `ENOTSUP` where the runtime refused CURVE's WebAssembly.
    */
   constructor(metadata: Metadata, keys: CurveServerKeys) {
+    requireCryptoModule();
     this.#metadata = metadata;
     this.#publicKey = toCurveKey(keys.publicKey, "public key");
     this.#secretKey = toCurveKey(keys.secretKey, "secret key");

@@ -18,7 +18,7 @@ import { giveUp } from "../transport/_packing.ts";
 import { judgeFor } from "./_authenticate.ts";
 import { Departed } from "./_departed.ts";
 import { sayFarewell } from "./_peer_messages.ts";
-import { withResolvers } from "./_with_resolvers.ts";
+import { withResolvers } from "./_fallbacks.ts";
 import { Pipe } from "./_pipe.ts";
 import { type Routing, routingFactory, type RoutingHost } from "./_routing.ts";
 import { type SessionHost, SocketSession } from "./_session.ts";

@@ -9,7 +9,7 @@ import type { CloseSummary } from "./context.ts";
 import type { SocketCore } from "./_core.ts";
 import type { Link } from "../transport/transport.ts";
 import type { Pipe } from "./_pipe.ts";
-import { withResolvers } from "./_with_resolvers.ts";
+import { withResolvers } from "./_fallbacks.ts";
 
 /** The socket's endpoints, as closing needs them. */
 export interface ClosableEndpoints {

@@ -16,6 +16,7 @@ import {
   toCurveKey,
 } from "../codec/curve.ts";
 import { publicKeyOf, sharesKey } from "../codec/_nacl.ts";
+import { requireCryptoModule } from "../codec/_crypto_module.ts";
 import type { SocketOptions } from "./options.ts";
 
 /** Makes the mechanism of each new connection, given our READY properties. */
@@ -26,13 +27,15 @@ export type MechanismFactory = (metadata: Metadata) => Mechanism;
  * authenticates while the socket's `zapDomain` is set.
  *
  * @throws {ZmqError} `EINVAL` for a missing or malformed key, or a CURVE
- * server key that is no usable point (every handshake would fail).
+ * server key that is no usable point (every handshake would fail);
+ * `ENOTSUP` for CURVE where the runtime refused its WebAssembly.
  */
 export function mechanismFactory(
   options: SocketOptions,
   live: { readonly zapDomain: string },
 ): MechanismFactory {
   if (options.curveServer) {
+    requireCryptoModule();
     if (options.curveSecretKey === undefined) {
       throw new ZmqError("EINVAL", "a CURVE server needs its curveSecretKey");
     }
@@ -44,6 +47,7 @@ export function mechanismFactory(
       new CurveServerMechanism(metadata, { publicKey, secretKey });
   }
   if (options.curveServerKey !== undefined) {
+    requireCryptoModule();
     const serverKey = toCurveKey(options.curveServerKey, "server key");
     const own = options.curveSecretKey === undefined ? curveKeyPair() : {
       secretKey: options.curveSecretKey,

@@ -9,6 +9,7 @@ import type { Message } from "./message.ts";
 import type { Socket } from "./socket.ts";
 import { coreOf, type CoreOptions, UNTIMED } from "./_core.ts";
 import { steer } from "./_proxy_steering.ts";
+import { anySignal } from "./_fallbacks.ts";
 
 /**
  * What a {@linkcode proxy} forwarded through one of its sockets (a
@@ -296,7 +297,7 @@ export async function proxy(
   // Either direction ending (a socket closed) stops the other one too; a
   // socket that closes while both are paused, too.
   const stop = new AbortController();
-  const signal = AbortSignal.any(
+  const signal = anySignal(
     [
       options.signal,
       control?.signal,
@@ -315,7 +316,7 @@ export async function proxy(
     if (!control) return signal;
     if (pausing !== control.pausing) {
       pausing = control.pausing;
-      receiving = AbortSignal.any([signal, pausing]);
+      receiving = anySignal([signal, pausing]);
     }
     return receiving;
   };

@@ -28,9 +28,17 @@ function _locks(): _Locks | undefined {
  */
 export const GONE_QUIET_MS = 50;
 
-/** A fresh lock name, unique across isolates. */
+/**
+ * A fresh lock name, unique across isolates: 128 random bits, from
+ * `getRandomValues`, which a page that is not a secure context has too
+ * (`randomUUID` it has not).
+ */
 export function lockName(what: string): string {
-  return `@zmtp/zmq ${what} ${crypto.randomUUID()}`;
+  let hex = "";
+  for (const byte of crypto.getRandomValues(new Uint8Array(16))) {
+    hex += byte.toString(16).padStart(2, "0");
+  }
+  return `@zmtp/zmq ${what} ${hex}`;
 }
 
 /**

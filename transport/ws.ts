@@ -83,6 +83,16 @@ function _webSocketTransport(scheme: "ws" | "wss"): Transport {
           `cannot connect to ${scheme}://${address}: name a host and a port`,
         );
       }
+      if (
+        use === "connect" && typeof WebSocket !== "function" &&
+        (typeof Deno === "undefined" || typeof Deno.connect !== "function")
+      ) {
+        // As zmq_connect: at once, not a dial that fails forever.
+        throw new ZmqError(
+          "EPROTONOSUPPORT",
+          `${scheme}:// needs Deno's network API or a WebSocket, which this runtime lacks (Node 20: --experimental-websocket)`,
+        );
+      }
     },
 
     listen(address, options, accept) {

@@ -20,11 +20,14 @@ const TYPES = {
  * not clutter a failure's log), anything else is a 404.
  *
  * @param files The page (`/`) and scripts by path, as text or bytes.
+ * @param pageHeaders Headers of the page's response besides its type (a
+ * Content-Security-Policy, say).
  * @returns The server: dispose of it after the browser, so that its
  * shutdown has no keep-alive connection of the browser's to await.
  */
 export function serveFiles(
   files: Record<string, string | Uint8Array<ArrayBuffer>>,
+  pageHeaders: Record<string, string> = {},
 ): Deno.HttpServer<Deno.NetAddr> {
   return Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (
     request,
@@ -34,7 +37,9 @@ export function serveFiles(
     const body = files[path];
     if (body === undefined) return new Response("not found", { status: 404 });
     return new Response(body, {
-      headers: { "content-type": path === "/" ? TYPES.html : TYPES.js },
+      headers: path === "/"
+        ? { ...pageHeaders, "content-type": TYPES.html }
+        : { "content-type": TYPES.js },
     });
   });
 }
@@ -46,13 +51,15 @@ export function serveFiles(
  * @param files As {@linkcode serveFiles} takes them.
  * @param prefix What the page's report line starts with.
  * @param ms How long the page has.
+ * @param pageHeaders As {@linkcode serveFiles} takes them.
  */
 export async function expectPageOk(
   files: Record<string, string | Uint8Array<ArrayBuffer>>,
   prefix: string,
   ms: number,
+  pageHeaders: Record<string, string> = {},
 ): Promise<void> {
-  await using server = serveFiles(files);
+  await using server = serveFiles(files, pageHeaders);
   // Declared after the server, so disposed before it: the server's
   // shutdown then has no keep-alive connection of the browser's to await.
   await using browser = await launchChromium();

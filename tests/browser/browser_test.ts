@@ -136,3 +136,67 @@ Deno.test(`${ENTRY} loads and runs in headless Chromium`, async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/**
+ * A page whose Content-Security-Policy allows its scripts but not compiling
+ * WebAssembly (no `'wasm-unsafe-eval'`): the library loads all the same,
+ * sockets run over inproc, and CURVE, whose boxes are WebAssembly, is
+ * refused with `ENOTSUP` where it is asked for.
+ */
+const CSP_PAGE = `<!doctype html>
+<meta charset="utf-8">
+<title>@zmtp/zmq under a CSP without WebAssembly</title>
+<script type="module">
+const report = (text) => console.log(${JSON.stringify(REPORT)} + " " + text);
+try {
+  const zmq = await import("./bundle.js");
+  const context = new zmq.Context();
+  const pull = new zmq.Pull({ context });
+  await pull.bind("inproc://csp");
+  const push = new zmq.Push({ context });
+  push.connect("inproc://csp");
+  await push.send(["", "x".repeat(300)]);
+  const [empty, long] = await pull.receive({ signal: AbortSignal.timeout(5000) });
+  if (empty.length !== 0 || long.length !== 300) throw new Error("inproc");
+  await context.close();
+  const refusals = [
+    () => zmq.curveKeyPair(),
+    () => new zmq.Push({ curveServerKey: "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7" }),
+    () => new zmq.Pull({ curveServer: true, curveSecretKey: "JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6" }),
+  ].map((attempt) => {
+    try {
+      attempt();
+      return "allowed";
+    } catch (error) {
+      return error instanceof zmq.ZmqError ? error.code : String(error);
+    }
+  });
+  if (refusals.join() !== "ENOTSUP,ENOTSUP,ENOTSUP") {
+    throw new Error("CURVE: " + refusals.join());
+  }
+  report("OK");
+} catch (e) {
+  report("FAIL " + (e?.stack ?? e));
+}
+</script>
+`;
+
+if (ENTRY === "mod.ts") {
+  Deno.test("mod.ts loads under a CSP that forbids WebAssembly: inproc runs, CURVE is refused with ENOTSUP", async () => {
+    const dir = await Deno.makeTempDir({ prefix: "zmq_browser_" });
+    try {
+      await bundle(ENTRY, `${dir}/bundle.js`);
+      const script = await Deno.readFile(`${dir}/bundle.js`);
+      await expectPageOk(
+        { "/": CSP_PAGE, "/bundle.js": script },
+        REPORT,
+        30_000,
+        {
+          "content-security-policy": "script-src 'self' 'unsafe-inline'",
+        },
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
