@@ -19,7 +19,11 @@ export function withResolvers<T>(): PromiseWithResolvers<T> {
 
 /**
  * A signal that aborts when the first of `signals` does, with its reason
- * (`AbortSignal.any`). The fallback listens to each until one aborts.
+ * (`AbortSignal.any`). The fallback listens to each until one aborts, so it
+ * aborts from that signal's abort event: after the listeners added to it
+ * before, where the builtin's is aborted already (one of those that aborts
+ * another of `signals` then wins). Give it signals that abort at the end of
+ * their use, or its listeners stay on them until they do.
  */
 export function anySignal(signals: AbortSignal[]): AbortSignal {
   if (typeof AbortSignal.any === "function") return AbortSignal.any(signals);

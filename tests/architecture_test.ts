@@ -288,7 +288,7 @@ Deno.test("architecture: no node: import in the library", async () => {
  * 2023, a page that is not a secure context): ES2024 and later, the
  * proposals since, the web's of 2024, and what only secure contexts have. A
  * use needs a fallback of ours (patterns/_fallbacks.ts), except in the
- * Deno transports, which run in Deno only.
+ * transports that run in Deno only.
  */
 const TOO_NEW = new RegExp(
   [
@@ -311,17 +311,26 @@ const TOO_NEW = new RegExp(
   ].join("|"),
 );
 const FALLBACKS = "patterns/_fallbacks.ts";
+/** The transports that run in Deno only: ws's run in browsers too. */
+const DENO_ONLY = new Set(
+  [...DENO_ALLOWED].filter((file) =>
+    !/\/(?:ws|websocket_link)\.ts$/.test(file)
+  ),
+);
 
 Deno.test("architecture: no builtin that a runtime the library runs on lacks, but through a fallback", async () => {
   const uses: string[] = [];
   for (const file of await libraryFiles()) {
-    if (DENO_ALLOWED.has(file) || file === FALLBACKS) continue;
+    if (DENO_ONLY.has(file) || file === FALLBACKS) continue;
     const lines = stripComments(await read(file)).split("\n");
     lines.forEach((line, i) => {
       if (TOO_NEW.test(line)) uses.push(`${file}:${i + 1}: ${line.trim()}`);
     });
   }
   assertEquals(uses, [], "use a fallback that older runtimes have");
+  // ws runs outside Deno too (the platform's WebSocket): it is checked.
+  assertEquals(DENO_ONLY.has("transport/websocket_link.ts"), false);
+  assertEquals(DENO_ONLY.has("transport/tcp.ts"), true);
   // The pattern finds what it names.
   for (
     const line of [

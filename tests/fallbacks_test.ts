@@ -46,17 +46,35 @@ Deno.test("fallbacks: without AbortSignal.any, a combined signal aborts with the
   });
 });
 
+/** `promise`, or a failure after `ms`: @std's deadline needs AbortSignal.any. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`not within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function streamer(context: Context) {
+  const frontend = new Pull({ context });
+  await frontend.bind("inproc://in");
+  const backend = new Push({ context });
+  await backend.bind("inproc://out");
+  const source = new Push({ context });
+  source.connect("inproc://in");
+  const sink = new Pull({ context });
+  sink.connect("inproc://out");
+  return { frontend, backend, source, sink };
+}
+
 Deno.test("fallbacks: without AbortSignal.any, a ProxyControl pauses, resumes and terminates a proxy", async () => {
   await without(AbortSignal, "any", async () => {
     await using context = new Context();
-    const frontend = new Pull({ context });
-    await frontend.bind("inproc://in");
-    const backend = new Push({ context });
-    await backend.bind("inproc://out");
-    const source = new Push({ context });
-    source.connect("inproc://in");
-    const sink = new Pull({ context });
-    sink.connect("inproc://out");
+    const { frontend, backend, source, sink } = await streamer(context);
     const control = new ProxyControl();
     const running = proxy(frontend, backend, { control });
     await source.send(["one", "", "x".repeat(300)]);
@@ -71,6 +89,30 @@ Deno.test("fallbacks: without AbortSignal.any, a ProxyControl pauses, resumes an
     assertEquals(decode((await sink.receive(timeout()))[0]), "two");
     control.terminate();
     await running;
+  });
+});
+
+Deno.test("fallbacks: without AbortSignal.any, a paused proxy stops for each of its signals (an abort, a terminate, a closed socket), the message it waited for left in the socket", async () => {
+  await without(AbortSignal, "any", async () => {
+    for (const stop of ["abort", "terminate", "close"] as const) {
+      await using context = new Context();
+      const { frontend, backend, source } = await streamer(context);
+      const control = new ProxyControl();
+      const abort = new AbortController();
+      const running = proxy(frontend, backend, {
+        control,
+        signal: abort.signal,
+      });
+      control.pause();
+      await source.send("held");
+      if (stop === "abort") abort.abort();
+      else if (stop === "terminate") control.terminate();
+      else await backend.close();
+      await within(running, 5000);
+      if (stop !== "close") {
+        assertEquals(decode((await frontend.receive(timeout()))[0]), "held");
+      }
+    }
   });
 });
 
