@@ -140,7 +140,8 @@ export class Context implements AsyncDisposable {
    *
    * @returns A handle for one isolate (call again for each).
    * @throws {ZmqError} `ETERM` once the context is closed, or the isolate
-   * that first shared it has ended.
+   * that first shared it has ended; `ENOTSUP` where a `MessagePort` cannot
+   * transfer (Cloudflare's workerd, which has no Workers either).
    */
   share(): SharedContext {
     if (this.#closed) {

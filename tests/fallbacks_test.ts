@@ -154,3 +154,26 @@ Deno.test("fallbacks: with neither Deno's connect nor a WebSocket, a ws connect 
     await request.close();
   }
 });
+
+Deno.test("fallbacks: where a MessagePort cannot transfer (Cloudflare's workerd), share() is ENOTSUP, not a bind that never settles", async () => {
+  const post = MessagePort.prototype.postMessage;
+  await without(MessagePort.prototype, "postMessage", async () => {
+    Object.defineProperty(MessagePort.prototype, "postMessage", {
+      configurable: true,
+      value(this: MessagePort, message: unknown, transfer?: unknown) {
+        const list = Array.isArray(transfer)
+          ? transfer
+          : (transfer as StructuredSerializeOptions | undefined)?.transfer;
+        if (list?.length) throw new Error("Transfer list is not supported");
+        return post.call(this, message);
+      },
+    });
+    const context = new Context();
+    try {
+      const error = assertThrows(() => context.share(), ZmqError);
+      assertEquals(error.code, "ENOTSUP");
+    } finally {
+      await context.close();
+    }
+  });
+});

@@ -190,6 +190,27 @@ function _linkTo(binder: _Binder, options: LinkOptions): Link {
 }
 
 /**
+ * Refuses where ports cannot transfer: said when sharing, where the
+ * links' first transfer would fail unheard and leave a bind unsettled.
+ */
+function _requireTransfer(): void {
+  const probe = new MessageChannel();
+  try {
+    probe.port1.postMessage(null, [new ArrayBuffer(0)]);
+  } catch (error) {
+    throw new ZmqError(
+      "ENOTSUP",
+      `a context cannot be shared here: this runtime's MessagePort cannot transfer (${
+        error instanceof Error ? error.message : error
+      })`,
+    );
+  } finally {
+    probe.port1.close();
+    probe.port2.close();
+  }
+}
+
+/**
  * A port that joins a context in another isolate (a Worker) to the
  * `inproc://` names of `scope`: the first call makes this isolate the hub.
  *
@@ -207,10 +228,13 @@ function _linkTo(binder: _Binder, options: LinkOptions): Link {
  *
  * @param scope The context.
  * @returns A port to transfer to the other isolate.
+ * @throws {ZmqError} `ENOTSUP` where a `MessagePort` cannot transfer
+ * (Cloudflare's workerd), which links between isolates need.
  */
 export function shareInproc(scope: object): MessagePort {
   const names = _names(scope);
   if (!names.node) {
+    _requireTransfer();
     const channel = new MessageChannel();
     new InprocHub().adopt(channel.port2);
     names.node = _node(names, channel.port1);
