@@ -42,6 +42,8 @@ export interface WebSocketConnectionOptions extends ConnectionOptions {
   path: string;
   /** The client's `Host` header. */
   host?: string;
+  /** The origins (lower case) whose pages a server serves; by default all. */
+  origins?: readonly string[];
 }
 
 /** The ZWS sub-protocol of a mechanism, as libzmq names it. */
@@ -71,7 +73,6 @@ export class WebSocketConnection {
   #inner: Connection;
   #options: WebSocketConnectionOptions;
   #role: "client" | "server";
-  #path: string;
   #key = "";
   #protocol: string;
   #upgraded = false;
@@ -102,7 +103,6 @@ export class WebSocketConnection {
     this.#options = options;
     this.#role = options.role;
     this.#inner = this.#connection(options.noMechanism === true);
-    this.#path = options.path;
     this.#protocol = options.noMechanism
       ? "ZWS2.0"
       : zwsProtocol(this.#inner.mechanism);
@@ -124,7 +124,7 @@ export class WebSocketConnection {
     if (this.#role === "client") {
       this.#key = websocketKey();
       this.#write(encodeUpgradeRequest({
-        path: this.#path,
+        path: options.path,
         host: options.host ?? "localhost",
         key: this.#key,
         // As libzmq's: NULL's name, then ZWS2.0, which RFC 45 has all speak.
@@ -369,10 +369,11 @@ export class WebSocketConnection {
 
   #answer(head: HttpHead): void {
     // Any path is served, as libzmq's ws engine never compares it.
-    const request = readUpgradeRequest(head);
+    const request = readUpgradeRequest(head, this.#options.origins);
     if ("status" in request) {
       this.#write(encodeHttpRefusal(request.status, request.reason));
-      throw new ProtocolError("protocol", request.reason);
+      const kind = request.status === 403 ? "auth" : "protocol";
+      throw new ProtocolError(kind, request.reason);
     }
     const { key, offered } = request;
     if (

@@ -117,13 +117,15 @@ export function encodeUpgradeResponse(
  * ```
  */
 export function encodeHttpRefusal(
-  status: 400 | 404 | 426,
+  status: 400 | 403 | 404 | 426,
   text: string,
 ): Uint8Array {
-  const reason =
-    { 400: "Bad Request", 404: "Not Found", 426: "Upgrade Required" }[
-      status
-    ];
+  const reason = {
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    426: "Upgrade Required",
+  }[status];
   const body = _encoder.encode(`${text}\n`);
   return _encoder.encode(
     `HTTP/1.1 ${status} ${reason}\r\n` +

@@ -10,7 +10,7 @@ import { ZmqError } from "../codec/errors.ts";
 import type { SocketType } from "../codec/socket_type.ts";
 import { Dialer } from "../transport/dialer.ts";
 import { findTransport } from "../transport/registry.ts";
-import { acceptWebSocket } from "../transport/websocket_link.ts";
+import { acceptWebSocket } from "../transport/websocket_accept.ts";
 import type {
   Link,
   Transport,

@@ -32,6 +32,7 @@ export interface EndpointSettings {
   /** What `disconnect` waits for what is queued, as close does. */
   readonly linger: number;
   readonly tls: TlsOptions;
+  readonly wsOrigins: readonly string[] | undefined;
   readonly multicast: MulticastOptions;
   readonly metadata: Readonly<Record<string, string>>;
 }
@@ -59,6 +60,7 @@ export function linkOptions(
     scope: settings.context,
     connectTimeout: settings.connectTimeout,
     tls: settings.tls,
+    origins: settings.wsOrigins,
     multicast: settings.multicast,
     connectionOptions: () => ({
       mechanism,

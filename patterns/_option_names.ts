@@ -46,6 +46,7 @@ const _BASE = [
   "tlsCertificate",
   "tlsKey",
   "tlsCaCertificates",
+  "wsOrigins",
   "rate",
   "recoveryInterval",
   "multicastHops",

@@ -313,6 +313,71 @@ export function resolveMetadata(
 }
 
 /**
+ * The origins whose pages a socket's ws binds serve, serialized as
+ * browsers send them in `Origin` (lower case, no default port, no path).
+ *
+ * @throws {ZmqError} `EINVAL` for a list that is not an array, or an entry
+ * that is not an origin (`https://app.example`, `http://host:8080`, `null`).
+ */
+export function resolveOrigins(
+  options: SocketOptions,
+): readonly string[] | undefined {
+  const origins: unknown = options.wsOrigins;
+  if (origins === undefined) return undefined;
+  if (!Array.isArray(origins)) {
+    throw new ZmqError(
+      "EINVAL",
+      `wsOrigins is an array of origins, such as ["https://app.example"], not ${
+        String(origins)
+      }`,
+    );
+  }
+  return Object.freeze(origins.map(_origin));
+}
+
+function _origin(origin: unknown): string {
+  // The origin of a page with none of its own (a file, a sandboxed frame).
+  if (origin === "null") return origin;
+  let url: URL | undefined;
+  try {
+    url = typeof origin === "string" ? new URL(origin) : undefined;
+  } catch {
+    url = undefined;
+  }
+  // A path, a query or credentials would never match an Origin header:
+  // said now, not as pages refused for no reason they could see.
+  if (
+    !url || url.origin === "null" || url.pathname !== "/" || url.search ||
+    url.hash || url.username || url.password
+  ) {
+    throw new ZmqError(
+      "EINVAL",
+      `wsOrigins: ${
+        JSON.stringify(origin)
+      } is not an origin; write scheme://host or scheme://host:port, such as https://app.example`,
+    );
+  }
+  return url.origin;
+}
+
+/**
+ * The options a socket keeps as made, as its read-only properties'
+ * descriptors.
+ *
+ * @throws {ZmqError} `EINVAL` for malformed metadata or origins.
+ */
+export function readOnlyOptions(
+  resolved: ResolvedOptions,
+  options: SocketOptions,
+): PropertyDescriptorMap {
+  return {
+    conflate: { value: resolved.conflate },
+    metadata: { value: resolveMetadata(options) },
+    wsOrigins: { value: resolveOrigins(options) },
+  };
+}
+
+/**
  * The routing id a ROUTER or a STREAM gives the peer of a `connect`.
  *
  * @throws {ZmqError} `EINVAL` on any other socket type, or when empty.

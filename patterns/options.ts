@@ -147,6 +147,17 @@ export interface SocketOptions {
    * certificate no public authority signed; default: the system's roots.
    */
   tlsCaCertificates?: string[];
+  /**
+   * The origins whose web pages may connect to this socket's `ws://` and
+   * `wss://` binds and `upgrade` routes, such as `["https://app.example"]`:
+   * a page of another origin is refused (HTTP 403, and a `handshake-failed`
+   * event of kind `auth`). Programs (libzmq, Deno) send no `Origin` and are
+   * served. By default pages of any origin may connect, as to libzmq's ws:
+   * any site a user visits could then reach a ws endpoint on their machine
+   * or network, and a page can only speak NULL security. Read-only once
+   * the socket is made.
+   */
+  wsOrigins?: string[];
   /** The rate an `epgm` publisher sends at, in kilobits per second (ZMQ_RATE). Default 100. */
   rate?: number;
   /** How long an `epgm` publisher can repair lost data, in ms (ZMQ_RECOVERY_IVL). Default 10000. */

@@ -34,8 +34,8 @@ import { mechanismFactory } from "./_mechanism_factory.ts";
 import {
   checkRoutingId,
   checkZapDomain,
+  readOnlyOptions,
   type ResolvedOptions,
-  resolveMetadata,
   resolveMulticast,
   resolveOptions,
   resolveTls,
@@ -219,6 +219,8 @@ export abstract class Socket<M extends Message = Message>
   multicast: MulticastOptions;
   /** See {@linkcode SocketOptions.metadata}; read-only, as made. */
   declare readonly metadata: Readonly<Record<string, string>>;
+  /** See {@linkcode SocketOptions.wsOrigins}; read-only, as made. */
+  declare readonly wsOrigins: readonly string[] | undefined;
   #options: ResolvedOptions;
   #core: SocketCore;
   #endpoints: Endpoints;
@@ -243,10 +245,7 @@ export abstract class Socket<M extends Message = Message>
     const resolved = this.#options = resolveOptions(type, options);
     this.authenticate = resolved.authenticate;
     this.tls = resolveTls(options);
-    Object.defineProperties(this, {
-      conflate: { value: resolved.conflate },
-      metadata: { value: resolveMetadata(options) },
-    });
+    Object.defineProperties(this, readOnlyOptions(resolved, options));
     this.multicast = resolveMulticast(options);
     const mechanism = mechanismFactory(options, this);
     let events!: SocketEventsController;

@@ -16,7 +16,7 @@ const DENO_ALLOWED = new Set([
   "transport/ipc.ts",
   "transport/_stream_listener.ts",
   "transport/ws.ts",
-  "transport/websocket_link.ts",
+  "transport/websocket_accept.ts",
   "transport/udp.ts",
 ]);
 
@@ -311,11 +311,9 @@ const TOO_NEW = new RegExp(
   ].join("|"),
 );
 const FALLBACKS = "patterns/_fallbacks.ts";
-/** The transports that run in Deno only: ws's run in browsers too. */
+/** The transports that run in Deno only: ws.ts runs in browsers too. */
 const DENO_ONLY = new Set(
-  [...DENO_ALLOWED].filter((file) =>
-    !/\/(?:ws|websocket_link)\.ts$/.test(file)
-  ),
+  [...DENO_ALLOWED].filter((file) => file !== "transport/ws.ts"),
 );
 
 Deno.test("architecture: no builtin that a runtime the library runs on lacks, but through a fallback", async () => {
@@ -329,7 +327,7 @@ Deno.test("architecture: no builtin that a runtime the library runs on lacks, bu
   }
   assertEquals(uses, [], "use a fallback that older runtimes have");
   // ws runs outside Deno too (the platform's WebSocket): it is checked.
-  assertEquals(DENO_ONLY.has("transport/websocket_link.ts"), false);
+  assertEquals(DENO_ONLY.has("transport/ws.ts"), false);
   assertEquals(DENO_ONLY.has("transport/tcp.ts"), true);
   // The pattern finds what it names.
   for (

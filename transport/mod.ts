@@ -27,3 +27,4 @@ export * from "./ws.ts";
 export * from "./udp.ts";
 export * from "./epgm.ts";
 export * from "./websocket_link.ts";
+export * from "./websocket_accept.ts";

@@ -160,6 +160,11 @@ export interface LinkOptions {
   readonly connectTimeout?: number;
   /** TLS for transports that use it (`wss`). */
   readonly tls?: TlsOptions;
+  /**
+   * The origins (serialized, lower case) whose web pages a WebSocket
+   * server serves; absent, all. Requests without an `Origin` are served.
+   */
+  readonly origins?: readonly string[];
   /** Multicast settings for transports that use them (`epgm`). */
   readonly multicast?: MulticastOptions;
   /**

@@ -66,6 +66,7 @@ function _codec(
     role,
     path,
     host,
+    origins: options.origins,
   });
 }
 

@@ -30,8 +30,6 @@ export async function browserFeed(
   options: BrowserFeedOptions = {},
 ): Promise<void> {
   const page = await Deno.readFile(new URL("./index.html", import.meta.url));
-  await using publisher = new Publisher();
-  await publisher.bind(options.endpoint ?? "ws://127.0.0.1:8001/feed");
   await using server = Deno.serve({
     hostname: "127.0.0.1",
     port: options.pagePort ?? 8000,
@@ -50,8 +48,14 @@ export async function browserFeed(
         return new Response("not found", { status: 404 });
     }
   });
+  const origin = `http://127.0.0.1:${server.addr.port}`;
+  // This page's, and no other site's the browser visits, may subscribe.
+  await using publisher = new Publisher({
+    wsOrigins: [origin, `http://localhost:${server.addr.port}`],
+  });
+  await publisher.bind(options.endpoint ?? "ws://127.0.0.1:8001/feed");
   const feed = encodeURIComponent(publisher.lastEndpoint!);
-  const url = `http://127.0.0.1:${server.addr.port}/?feed=${feed}`;
+  const url = `${origin}/?feed=${feed}`;
   (options.onListening ?? ((url) => console.log(`open ${url}`)))(url);
   for (let tick = 1; !options.signal?.aborted; tick++) {
     await publisher.send(`tick ${tick} at ${new Date().toISOString()}`);

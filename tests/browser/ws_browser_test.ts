@@ -158,3 +158,98 @@ Deno.test("a browser page talks ZeroMQ over ws to libzmq, to a bound socket of o
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/** The page of the wsOrigins test: pushes to each endpoint it is given. */
+function originsPage(endpoints: Record<string, string>): string {
+  return `<!doctype html>
+<meta charset="utf-8">
+<script type="module">
+const report = (text) => console.log(${JSON.stringify(REPORT)} + " " + text);
+try {
+  const zmq = await import("./bundle.js");
+  const at = ${JSON.stringify(endpoints)};
+  const soon = () => ({ signal: AbortSignal.timeout(10000) });
+  for (const name of ["bound", "route"]) {
+    const push = new zmq.Push();
+    push.connect(at[name]);
+    await push.send([name, "", new Uint8Array(300)], soon());
+  }
+  // Refused: the page never hears why (a browser's WebSocket says only
+  // that it closed), the server tells its socket.
+  new zmq.Push().connect(at.refused);
+  report("OK");
+} catch (e) {
+  report("FAIL " + (e?.stack ?? e));
+}
+</script>
+`;
+}
+
+Deno.test("wsOrigins in a browser: a page of a listed origin reaches a ws bind and a route; one of another origin is refused, with an auth event", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "zmq_ws_browser_" });
+  try {
+    await bundle("mod.ts", `${dir}/bundle.js`);
+    const script = await Deno.readFile(`${dir}/bundle.js`);
+    const at: { route?: Pull } = {};
+    let endpoints: Record<string, string> = {};
+    await using server: Deno.HttpServer<Deno.NetAddr> = Deno.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      onListen() {},
+    }, (request, info): Response => {
+      switch (new URL(request.url).pathname) {
+        case "/":
+          return new Response(originsPage(endpoints), {
+            headers: { "content-type": "text/html; charset=utf-8" },
+          });
+        case "/bundle.js":
+          return new Response(script, {
+            headers: { "content-type": "text/javascript; charset=utf-8" },
+          });
+        case "/zmq":
+          return at.route!.upgrade(request, info);
+        default:
+          return new Response(null, { status: 404 });
+      }
+    });
+    // The page's origin, as Chromium sends it.
+    const origin = `http://127.0.0.1:${server.addr.port}`;
+    await using bound = new Pull({ wsOrigins: [origin] });
+    await using viaRoute = new Pull({ wsOrigins: [origin] });
+    await using refused = new Pull({ wsOrigins: ["https://app.example"] });
+    at.route = viaRoute;
+    await bound.bind("ws://127.0.0.1:0/zmq");
+    await refused.bind("ws://127.0.0.1:0/zmq");
+    endpoints = {
+      bound: bound.lastEndpoint!,
+      route: `ws://127.0.0.1:${server.addr.port}/zmq`,
+      refused: refused.lastEndpoint!,
+    };
+    const failed = refused.events.wait(
+      "handshake-failed",
+      AbortSignal.timeout(20_000),
+    );
+    await using browser = await launchChromium();
+    const tab = await browser.open(`${origin}/`);
+    const report = await tab.waitForConsole(
+      (line) => line === `${REPORT} OK` || line.startsWith(`${REPORT} FAIL`),
+      20_000,
+    );
+    assertEquals(report, `${REPORT} OK`, tab.log.join("\n"));
+    for (
+      const [name, pull] of [["bound", bound], ["route", viaRoute]] as const
+    ) {
+      const [tag, empty, long] = await pull.receive({
+        signal: AbortSignal.timeout(5000),
+      });
+      assertEquals(
+        [new TextDecoder().decode(tag), empty.length, long.length],
+        [name, 0, 300],
+      );
+    }
+    const event = await failed;
+    assertEquals([event.kind, event.reason.includes(origin)], ["auth", true]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
