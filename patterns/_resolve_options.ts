@@ -317,7 +317,8 @@ export function resolveMetadata(
  * browsers send them in `Origin` (lower case, no default port, no path).
  *
  * @throws {ZmqError} `EINVAL` for a list that is not an array, or an entry
- * that is not an origin (`https://app.example`, `http://host:8080`, `null`).
+ * that is not an origin (`https://app.example`, `http://host:8080`,
+ * `chrome-extension://id`; not `null`, which a page of any site may send).
  */
 export function resolveOrigins(
   options: SocketOptions,
@@ -336,28 +337,33 @@ export function resolveOrigins(
 }
 
 function _origin(origin: unknown): string {
-  // The origin of a page with none of its own (a file, a sandboxed frame).
-  if (origin === "null") return origin;
   let url: URL | undefined;
   try {
     url = typeof origin === "string" ? new URL(origin) : undefined;
   } catch {
     url = undefined;
   }
+  // An app's own scheme (chrome-extension://id, tauri://localhost) has an
+  // origin browsers send as scheme://host, which URL calls "null".
+  const serialized = url?.origin !== "null"
+    ? url?.origin
+    : url.host && `${url.protocol}//${url.host}`.toLowerCase();
   // A path, a query or credentials would never match an Origin header:
-  // said now, not as pages refused for no reason they could see.
+  // said now, not as pages refused for no reason they could see. "null",
+  // which a page of any site sends from a sandboxed frame, would let in
+  // every site.
   if (
-    !url || url.origin === "null" || url.pathname !== "/" || url.search ||
-    url.hash || url.username || url.password
+    !url || !serialized || (url.pathname !== "/" && url.pathname !== "") ||
+    url.search || url.hash || url.username || url.password
   ) {
     throw new ZmqError(
       "EINVAL",
       `wsOrigins: ${
         JSON.stringify(origin)
-      } is not an origin; write scheme://host or scheme://host:port, such as https://app.example`,
+      } is not an origin; write scheme://host or scheme://host:port, such as https://app.example (pages of any site can say "null": leave wsOrigins out to let every page in)`,
     );
   }
-  return url.origin;
+  return serialized;
 }
 
 /**

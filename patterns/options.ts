@@ -154,10 +154,11 @@ export interface SocketOptions {
    * event of kind `auth`). Programs (libzmq, Deno) send no `Origin` and are
    * served. By default pages of any origin may connect, as to libzmq's ws:
    * any site a user visits could then reach a ws endpoint on their machine
-   * or network, and a page can only speak NULL security. Read-only once
-   * the socket is made.
+   * or network, and a page can only speak NULL security. It keeps other
+   * sites' pages out; it authenticates nobody, as any program may send any
+   * `Origin` or none. Read-only once the socket is made.
    */
-  wsOrigins?: string[];
+  wsOrigins?: readonly string[];
   /** The rate an `epgm` publisher sends at, in kilobits per second (ZMQ_RATE). Default 100. */
   rate?: number;
   /** How long an `epgm` publisher can repair lost data, in ms (ZMQ_RECOVERY_IVL). Default 10000. */

@@ -41,19 +41,31 @@ async function upgradeFrom(
 
 Deno.test("wsOrigins: origins are kept as browsers send them, and what is not an origin is EINVAL", async () => {
   await using pull = new Pull({
-    wsOrigins: ["https://App.Example:443/", "http://127.0.0.1:8080", "null"],
+    wsOrigins: [
+      "https://App.Example:443/",
+      "http://127.0.0.1:8080",
+      "tauri://localhost",
+      "chrome-extension://AbCd/",
+    ],
   });
   assertEquals(pull.wsOrigins, [
     "https://app.example",
     "http://127.0.0.1:8080",
-    "null",
+    "tauri://localhost",
+    "chrome-extension://abcd",
   ]);
   assertEquals(new Pull().wsOrigins, undefined);
   for (
     const wsOrigins of [
       ["https://app.example/page"],
+      ["https://app.example/?query"],
+      ["https://app.example/#part"],
       ["app.example"],
       ["https://user@app.example"],
+      // A page of any site sends "null" from a sandboxed frame, and so do
+      // files: listed, they would let every site in.
+      ["null"],
+      ["file:///"],
       [42],
       "https://app.example",
     ]
@@ -77,6 +89,8 @@ Deno.test("wsOrigins: a ws bind refuses a page of another origin with 403 and an
   );
   const event = await failed;
   assertEquals(event.kind, "auth");
+  // A sandboxed frame of any site says "null": refused too.
+  assertEquals(await upgradeFrom(endpoint, "null"), "HTTP/1.1 403 Forbidden");
   assertEquals(
     await upgradeFrom(endpoint, "HTTP://GOOD.example"),
     "HTTP/1.1 101 Switching Protocols",

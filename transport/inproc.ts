@@ -190,13 +190,15 @@ function _linkTo(binder: _Binder, options: LinkOptions): Link {
 }
 
 /**
- * Refuses where ports cannot transfer: said when sharing, where the
+ * Refuses where a port cannot transfer a port: said when sharing, where the
  * links' first transfer would fail unheard and leave a bind unsettled.
  */
 function _requireTransfer(): void {
   const probe = new MessageChannel();
+  // A port, as a link's first transfer is.
+  const carried = new MessageChannel();
   try {
-    probe.port1.postMessage(null, [new ArrayBuffer(0)]);
+    probe.port1.postMessage(null, [carried.port1]);
   } catch (error) {
     throw new ZmqError(
       "ENOTSUP",
@@ -207,6 +209,8 @@ function _requireTransfer(): void {
   } finally {
     probe.port1.close();
     probe.port2.close();
+    carried.port1.close();
+    carried.port2.close();
   }
 }
 
