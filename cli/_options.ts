@@ -9,6 +9,7 @@ import type { FlagSpec, ParsedFlags } from "./_args.ts";
 import { CliError } from "./_errors.ts";
 import { checkServerKey, readKey } from "./_keys.ts";
 import type { TypeFlag } from "./_sockets.ts";
+import { resolveOrigins } from "../patterns/_resolve_options.ts";
 
 /** The longest a timer waits (setTimeout's limit: 2^31 - 1 ms, about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -159,6 +160,13 @@ export const COMMON_FLAGS: readonly FlagSpec[] = [
     help: "a PLAIN client's password (or the server's one user's)",
   },
   {
+    name: "ws-origin",
+    kind: "list",
+    value: "ORIGIN",
+    help:
+      "let web pages of ORIGIN (https://app.example) connect to a ws:// bind, and no other site's (repeatable; default: any page)",
+  },
+  {
     name: "monitor",
     kind: "boolean",
     help: "print the socket's events on stderr (connected, handshakes…)",
@@ -214,6 +222,17 @@ export async function socketOptions(
       );
     }
     options.routingId = identity;
+  }
+  const origins = flags.list("ws-origin");
+  if (origins.length > 0) {
+    try {
+      resolveOrigins({ wsOrigins: origins });
+    } catch (error) {
+      throw new CliError(
+        `--ws-origin: ${(error as Error).message.replace(/^wsOrigins: /, "")}`,
+      );
+    }
+    options.wsOrigins = origins;
   }
   _checkGroup(flags.string("group"));
   await _curve(flags, options);

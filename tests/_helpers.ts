@@ -325,3 +325,33 @@ export function collectUncaught(): { errors: unknown[] } & Disposable {
     [Symbol.dispose]: () => globalThis.removeEventListener("error", onError),
   };
 }
+
+/** Sends a browser's upgrade from a page of `origin`; returns the status line. */
+export async function upgradeFrom(
+  endpoint: string,
+  origin: string | undefined,
+): Promise<string> {
+  const { hostname, port, pathname } = new URL(endpoint);
+  using conn = await Deno.connect({ hostname, port: Number(port) });
+  const head = [
+    `GET ${pathname} HTTP/1.1`,
+    `Host: ${hostname}:${port}`,
+    "Upgrade: websocket",
+    "Connection: Upgrade",
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+    "Sec-WebSocket-Version: 13",
+    "Sec-WebSocket-Protocol: ZWS2.0",
+    ...(origin === undefined ? [] : [`Origin: ${origin}`]),
+    "",
+    "",
+  ].join("\r\n");
+  await conn.write(new TextEncoder().encode(head));
+  const buffer = new Uint8Array(1024);
+  let text = "";
+  while (!text.includes("\r\n")) {
+    const n = await conn.read(buffer);
+    if (n === null) break;
+    text += new TextDecoder().decode(buffer.subarray(0, n));
+  }
+  return text.split("\r\n")[0];
+}

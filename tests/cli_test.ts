@@ -514,6 +514,10 @@ Deno.test("zmq: bad flags, endpoints and input give one line on stderr and exit 
         /^zmq: --hwm is at most 2147483647/,
       ],
       [
+        ["pub", "--bind", "ws://127.0.0.1:0", "--ws-origin", "null"],
+        /^zmq: --ws-origin: "null" is not an origin/,
+      ],
+      [
         ["dealer", "--connect", inUse, "--identity", "x".repeat(256)],
         /^zmq: --identity: a routing id is 1 to 255 bytes, not 256/,
       ],

@@ -6,38 +6,8 @@
  */
 import { assertEquals, assertThrows } from "@std/assert";
 import { Pull, ZmqError } from "../mod.ts";
-import { decode, timeout } from "./_helpers.ts";
+import { decode, timeout, upgradeFrom } from "./_helpers.ts";
 import { LibzmqPeer } from "./_libzmq_peer.ts";
-
-/** Sends a browser's upgrade from a page of `origin`; returns the status line. */
-async function upgradeFrom(
-  endpoint: string,
-  origin: string | undefined,
-): Promise<string> {
-  const { hostname, port, pathname } = new URL(endpoint);
-  using conn = await Deno.connect({ hostname, port: Number(port) });
-  const head = [
-    `GET ${pathname} HTTP/1.1`,
-    `Host: ${hostname}:${port}`,
-    "Upgrade: websocket",
-    "Connection: Upgrade",
-    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
-    "Sec-WebSocket-Version: 13",
-    "Sec-WebSocket-Protocol: ZWS2.0",
-    ...(origin === undefined ? [] : [`Origin: ${origin}`]),
-    "",
-    "",
-  ].join("\r\n");
-  await conn.write(new TextEncoder().encode(head));
-  const buffer = new Uint8Array(1024);
-  let text = "";
-  while (!text.includes("\r\n")) {
-    const n = await conn.read(buffer);
-    if (n === null) break;
-    text += new TextDecoder().decode(buffer.subarray(0, n));
-  }
-  return text.split("\r\n")[0];
-}
 
 Deno.test("wsOrigins: origins are kept as browsers send them, and what is not an origin is EINVAL", async () => {
   await using pull = new Pull({

@@ -19,7 +19,7 @@ import {
   Scatter,
   Subscriber,
 } from "../../mod.ts";
-import { decode, freePort, portOf, timeout } from "../_helpers.ts";
+import { decode, freePort, portOf, timeout, upgradeFrom } from "../_helpers.ts";
 import { RunningZmq } from "./_zmq.ts";
 
 const text = new TextEncoder();
@@ -521,4 +521,26 @@ Deno.test("zmq --monitor: stderr's reader gone, the events are dropped and the c
     await Promise.all([child.status, stdout, stderr.cancel()]);
   }
   assertEquals([code, text], [0, "1\n2\n3\n"]);
+});
+
+Deno.test("zmq pull --ws-origin: a page of another origin is refused, a program is served", async () => {
+  await using cli = new RunningZmq([
+    "pull",
+    "--bind",
+    "ws://127.0.0.1:0/zmq",
+    "--ws-origin",
+    "https://app.example",
+    "--monitor",
+    "-n",
+    "1",
+  ], true);
+  const endpoint = await cli.bound();
+  assertEquals(
+    await upgradeFrom(endpoint, "https://elsewhere.example"),
+    "HTTP/1.1 403 Forbidden",
+  );
+  await using push = new Push();
+  push.connect(endpoint);
+  await push.send("served");
+  assertEquals((await cli.finished()).text, "served\n");
 });
