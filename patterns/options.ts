@@ -146,7 +146,7 @@ export interface SocketOptions {
    * The certificates (PEM) a `wss://` connect trusts, for a server whose
    * certificate no public authority signed; default: the system's roots.
    */
-  tlsCaCertificates?: string[];
+  tlsCaCertificates?: readonly string[];
   /**
    * The origins whose web pages may connect to this socket's `ws://` and
    * `wss://` binds and `upgrade` routes, such as `["https://app.example"]`:

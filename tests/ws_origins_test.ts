@@ -25,6 +25,15 @@ Deno.test("wsOrigins: origins are kept as browsers send them, and what is not an
     "chrome-extension://abcd",
   ]);
   assertEquals(new Pull().wsOrigins, undefined);
+  // Read-only arrays are taken (a type check: `as const`, another's list).
+  const ORIGINS = ["https://app.example"] as const;
+  const NO_CERTIFICATES: readonly string[] = [];
+  await using again = new Pull({
+    wsOrigins: pull.wsOrigins,
+    tlsCaCertificates: NO_CERTIFICATES,
+  });
+  await using constant = new Pull({ wsOrigins: ORIGINS });
+  assertEquals([again.wsOrigins?.length, constant.wsOrigins], [4, ORIGINS]);
   for (
     const wsOrigins of [
       ["https://app.example/page"],

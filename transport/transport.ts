@@ -209,7 +209,7 @@ export interface TlsOptions {
   /** The server's private key. */
   key?: string;
   /** The certificates a client trusts; default: the system's roots. */
-  caCertificates?: string[];
+  caCertificates?: readonly string[];
 }
 
 /** A bound endpoint, accepting links until closed. */
