@@ -390,10 +390,10 @@ export class Connection {
 
   #onReady(): void {
     this.#subscriptions.peerMinor = this.#handshake!.peerMinor;
+    this.#heartbeat.onReady(this.#now, this.#handshake!.peerMinor);
     this.#handshake = undefined;
     this.#state = "ready";
     this.#sealing = this.#mechanism.seal !== undefined;
-    this.#heartbeat.onReady(this.#now);
   }
 
   #onTrafficFrame(

@@ -159,9 +159,14 @@ export class Heartbeat {
    * ```
    *
    * @param now The current time in ms.
+   * @param peerMinor The ZMTP minor version the peer speaks: a ZMTP 3.0
+   * peer (libzmq 4.1, Go's zmq4) gets no PING, which is 3.1's: it would
+   * never answer one, or would take it for a message.
    */
-  onReady(now: number): void {
-    if (this.#interval > 0) this.#nextPing = now + this.#interval;
+  onReady(now: number, peerMinor = 1): void {
+    if (this.#interval > 0 && peerMinor >= 1) {
+      this.#nextPing = now + this.#interval;
+    }
   }
 
   /**

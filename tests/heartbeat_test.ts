@@ -3,7 +3,7 @@
  */
 import { assertEquals, assertRejects } from "@std/assert";
 import { deadline } from "@std/async/deadline";
-import { Pull, Push, type SocketEvent } from "../mod.ts";
+import { codec, Pull, Push, type SocketEvent } from "../mod.ts";
 import {
   decode,
   freePort,
@@ -278,5 +278,62 @@ Deno.test("heartbeats keep a libzmq PULL that stops reading at its high-water ma
   for (let i = 0; i < 8; i++) {
     const [body] = await pull.receive();
     assertEquals([body.length, body[0]], [big, i]);
+  }
+});
+
+Deno.test("a ZMTP 3.0 peer (libzmq 4.1, Go's zmq4) gets no PING, which is 3.1's, and stays; a 3.1 peer beside it gets them", async () => {
+  const pull = new Pull({ heartbeatInterval: 50, heartbeatTimeout: 100 });
+  await pull.bind("tcp://127.0.0.1:0");
+  const port = portOf(pull.lastEndpoint!);
+  const dropped: SocketEvent[] = [];
+  pull.events.on("disconnected", (event) => dropped.push(event));
+  const old = await Deno.connect({ hostname: "127.0.0.1", port });
+  const current = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    // The 3.0 peer: a PUSH whose greeting says minor version 0.
+    const fake = new codec.Connection({ socketType: "PUSH" });
+    const output = fake.takeOutput().map((chunk) => chunk.slice());
+    output[0][11] = 0;
+    for (const chunk of output) await old.write(chunk);
+    const buffer = new Uint8Array(4096);
+    while (fake.state !== "ready") {
+      const count = await deadline(old.read(buffer), 5000);
+      if (count === null) throw new Error("closed during the handshake");
+      fake.receive(buffer.slice(0, count));
+    }
+    for (const chunk of fake.takeOutput()) await old.write(chunk);
+    // Whatever we send the 3.0 peer from now on is read here.
+    let heard = 0;
+    const reading = (async () => {
+      const bytes = new Uint8Array(4096);
+      while (true) {
+        const count = await old.read(bytes).catch(() => null);
+        if (count === null) return;
+        heard += count;
+      }
+    })();
+    // The 3.1 peer answers six PINGs: six intervals and more than the
+    // timeout, in which the 3.0 peer would have had its PING and its drop.
+    const peer = await deadline(handshakeAs(current, "PUSH"), 5000);
+    for (let pongs = 0; pongs < 6;) {
+      const count = await deadline(current.read(buffer), 5000);
+      if (count === null) throw new Error("the 3.1 peer was dropped");
+      peer.receive(buffer.slice(0, count));
+      for (const chunk of peer.takeOutput()) {
+        await current.write(chunk);
+        pongs++;
+      }
+    }
+    assertEquals([heard, dropped], [0, []]);
+    old.close();
+    await reading;
+  } finally {
+    try {
+      old.close();
+    } catch {
+      // Closed above, once its reader was done.
+    }
+    current.close();
+    await pull.close();
   }
 });
