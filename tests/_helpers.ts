@@ -355,3 +355,33 @@ export async function upgradeFrom(
   }
   return text.split("\r\n")[0];
 }
+
+/** Runs `body` with `owner[name]` gone, then puts it back. */
+export async function without<T extends object>(
+  owner: T,
+  name: string,
+  body: () => Promise<void> | void,
+): Promise<void> {
+  const own = Object.getOwnPropertyDescriptor(owner, name);
+  // Shadowed where it is inherited (crypto's methods are its prototype's).
+  Object.defineProperty(owner, name, { value: undefined, configurable: true });
+  try {
+    await body();
+  } finally {
+    delete (owner as Record<string, unknown>)[name];
+    if (own) Object.defineProperty(owner, name, own);
+  }
+}
+
+/** `promise`, or a failure after `ms`: @std's deadline needs AbortSignal.any. */
+export async function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`not within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

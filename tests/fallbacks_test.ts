@@ -1,37 +1,14 @@
 /**
  * What runs where a builtin is missing: the runtimes the library runs on
  * that lack one (Node 20, Safari before 17.4, a page that is not a secure
- * context) are played here by taking it away for the test's length.
+ * context) are played here by taking it away for the test's length. The
+ * proxy, whose signals go through `anySignal`, is tested both ways in
+ * tests/patterns/inproc_test.ts.
  */
 import { assertEquals, assertThrows } from "@std/assert";
-import {
-  Context,
-  proxy,
-  ProxyControl,
-  Pull,
-  Push,
-  Request,
-  ZmqError,
-} from "../mod.ts";
+import { Context, Pull, Push, Request, ZmqError } from "../mod.ts";
 import { anySignal } from "../patterns/_fallbacks.ts";
-import { decode, timeout } from "./_helpers.ts";
-
-/** Runs `body` with `owner[name]` gone, then puts it back. */
-async function without<T extends object>(
-  owner: T,
-  name: string,
-  body: () => Promise<void> | void,
-): Promise<void> {
-  const own = Object.getOwnPropertyDescriptor(owner, name);
-  // Shadowed where it is inherited (crypto's methods are its prototype's).
-  Object.defineProperty(owner, name, { value: undefined, configurable: true });
-  try {
-    await body();
-  } finally {
-    delete (owner as Record<string, unknown>)[name];
-    if (own) Object.defineProperty(owner, name, own);
-  }
-}
+import { timeout, without } from "./_helpers.ts";
 
 Deno.test("fallbacks: without AbortSignal.any, a combined signal aborts with the first reason, at once for one already aborted", async () => {
   await without(AbortSignal, "any", () => {
@@ -43,76 +20,6 @@ Deno.test("fallbacks: without AbortSignal.any, a combined signal aborts with the
     assertEquals([both.aborted, both.reason], [true, "b first"]);
     const late = anySignal([a.signal, new AbortController().signal]);
     assertEquals([late.aborted, late.reason], [true, "a later"]);
-  });
-});
-
-/** `promise`, or a failure after `ms`: @std's deadline needs AbortSignal.any. */
-async function within<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`not within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function streamer(context: Context) {
-  const frontend = new Pull({ context });
-  await frontend.bind("inproc://in");
-  const backend = new Push({ context });
-  await backend.bind("inproc://out");
-  const source = new Push({ context });
-  source.connect("inproc://in");
-  const sink = new Pull({ context });
-  sink.connect("inproc://out");
-  return { frontend, backend, source, sink };
-}
-
-Deno.test("fallbacks: without AbortSignal.any, a ProxyControl pauses, resumes and terminates a proxy", async () => {
-  await without(AbortSignal, "any", async () => {
-    await using context = new Context();
-    const { frontend, backend, source, sink } = await streamer(context);
-    const control = new ProxyControl();
-    const running = proxy(frontend, backend, { control });
-    await source.send(["one", "", "x".repeat(300)]);
-    const [one, empty, long] = await sink.receive(timeout());
-    assertEquals([decode(one), empty.length, long.length], ["one", 0, 300]);
-    control.pause();
-    await source.send("two");
-    const early = await sink.receive({ signal: AbortSignal.timeout(100) })
-      .catch(() => "nothing");
-    assertEquals(early, "nothing", "paused: nothing is forwarded");
-    control.resume();
-    assertEquals(decode((await sink.receive(timeout()))[0]), "two");
-    control.terminate();
-    await running;
-  });
-});
-
-Deno.test("fallbacks: without AbortSignal.any, a paused proxy stops for each of its signals (an abort, a terminate, a closed socket), the message it waited for left in the socket", async () => {
-  await without(AbortSignal, "any", async () => {
-    for (const stop of ["abort", "terminate", "close"] as const) {
-      await using context = new Context();
-      const { frontend, backend, source } = await streamer(context);
-      const control = new ProxyControl();
-      const abort = new AbortController();
-      const running = proxy(frontend, backend, {
-        control,
-        signal: abort.signal,
-      });
-      control.pause();
-      await source.send("held");
-      if (stop === "abort") abort.abort();
-      else if (stop === "terminate") control.terminate();
-      else await backend.close();
-      await within(running, 5000);
-      if (stop !== "close") {
-        assertEquals(decode((await frontend.receive(timeout()))[0]), "held");
-      }
-    }
   });
 });
 
