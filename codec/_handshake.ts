@@ -6,7 +6,6 @@
  */
 
 import type { Credentials, Verdict } from "./authentication.ts";
-import { encodeError } from "./command.ts";
 import type { ConnectionEvent } from "./connection_event.ts";
 import { ProtocolError } from "./errors.ts";
 import { FLAG_COMMAND, FLAG_MORE } from "./frame.ts";
@@ -18,13 +17,13 @@ import {
 } from "./greeting.ts";
 import type { Mechanism, MechanismStep } from "./mechanism.ts";
 import { isErrorCommand, parseHandshakeCommand } from "./_refusal.ts";
-import { Metadata } from "./metadata.ts";
+import type { Metadata } from "./metadata.ts";
 import { metadataViews } from "./_metadata_views.ts";
+import { checkSocketTypes, readyWithRoutingId } from "./_peer_checks.ts";
 import { NullMechanism } from "./null.ts";
 import type { FrameOutput } from "./_output_buffer.ts";
 import { ourGreeting, ourMetadata } from "./_shared_handshake.ts";
-import { type SocketType, socketTypesMatch } from "./socket_type.ts";
-import { utf8Text } from "./_utf8.ts";
+import type { SocketType } from "./socket_type.ts";
 
 /**
  * How long at most (a quarter of a shorter handshake's time) a connect
@@ -93,6 +92,10 @@ export class Handshake {
   #signatureAlone = false;
   /** Until when our signature, greeting's rest or first command is held (see #sendStep, afterGreeting). */
   #heldUntil: number | undefined;
+  /** When the handshake's time is up; both relative to the clock's start until it has started. */
+  #deadline: number | undefined;
+  /** Whether a time was given: `options.now`, or the first given since. */
+  #clockStarted: boolean;
   /** Set while a verdict asked for has not come, and for good once one
    * refused (300): the peer is not made ready then, whatever comes. */
   #withheld = false;
@@ -100,8 +103,13 @@ export class Handshake {
   #asksAtOutput: boolean;
   /** That verdict, asked for, not told yet. */
   #asking: Credentials | undefined;
+  /** Set while an `authenticate` event told has had no verdict. */
+  #verdictDue = false;
 
   constructor(options: HandshakeOptions, output: FrameOutput) {
+    this.#clockStarted = options.now !== undefined;
+    const interval = options.handshakeInterval ?? 30_000;
+    if (interval > 0) this.#deadline = (options.now ?? 0) + interval;
     this.#routingIdOnly = options.noMechanism === true;
     this.#routingId = options.routingId;
     this.#socketType = options.socketType;
@@ -119,7 +127,6 @@ export class Handshake {
     this.#ours = ourGreeting(this.mechanism.name, this.mechanism.asServer);
     if (options.greetingInSteps && options.framing !== "zws") {
       this.#stepped = true;
-      const interval = options.handshakeInterval ?? 30_000;
       if (interval > 0) this.#hold = Math.min(READY_HOLD_MS, interval / 4);
       if (interval > 0) this.#readyHold = interval;
       this.#sent = 0;
@@ -132,6 +139,28 @@ export class Handshake {
     // connection, and the peer has our READY (or CURVE's HELLO) as soon as
     // our greeting, a round trip sooner.
     if (this.mechanism.startsWithGreeting) this.#startWithGreeting();
+  }
+
+  /**
+   * Takes the time given. The first, without `options.now`, starts the
+   * clock: the handshake's time runs from there, whatever the clock's
+   * origin (from 0, a connection made after 30 s of uptime timed out).
+   */
+  time(now: number): void {
+    if (this.#clockStarted) return;
+    this.#clockStarted = true;
+    if (this.#deadline !== undefined) this.#deadline += now;
+    if (this.#heldUntil !== undefined) this.#heldUntil += now;
+  }
+
+  /**
+   * When `tick` is due: once what is held may go, or the time is up;
+   * nothing is due on a clock that has not started.
+   */
+  get deadline(): number | undefined {
+    if (!this.#clockStarted) return undefined;
+    const held = this.#heldUntil ?? Infinity;
+    return held < (this.#deadline ?? Infinity) ? held : this.#deadline;
   }
 
   /**
@@ -226,11 +255,6 @@ export class Handshake {
     return chunk.subarray(take);
   }
 
-  /** Until when our greeting's rest or first command is held, if either is. */
-  get heldUntil(): number | undefined {
-    return this.#heldUntil;
-  }
-
   /**
    * The mechanism's first commands, once the peer's greeting is whole. A
    * connect's NULL READY waits for the peer's first frame when the peer's
@@ -254,6 +278,7 @@ export class Handshake {
     const authenticate = this.mechanism.authenticateNow?.();
     if (authenticate) {
       this.#withheld = true;
+      this.#verdictDue = true;
       events.push({ type: "authenticate", credentials: authenticate });
     }
     if (!this.#stepped || !this.#inPieces || this.mechanism.name !== "NULL") {
@@ -283,21 +308,28 @@ export class Handshake {
   /** Tells the verdict asked for at the first output, if not yet told. */
   #tellAsking(events: ConnectionEvent[]): void {
     if (!this.#asking) return;
+    this.#verdictDue = true;
     events.push({ type: "authenticate", credentials: this.#asking });
     this.#asking = undefined;
     this.#heldUntil = undefined;
   }
 
   /**
-   * Sends what was held, once its time has come (not once the handshake's
-   * has: `deadline` passed, nothing more goes).
+   * Sends what was held, once its time has come, unless the handshake's
+   * time is up: nothing more goes then, no verdict is asked for.
+   *
+   * @returns The error that ends the connection when its time is up.
    */
-  tick(now: number, deadline: number, events: ConnectionEvent[]): void {
-    // Not to a connection whose time is up: no verdict is due for it.
-    if (now < deadline) this.#tellAsking(events);
+  tick(now: number, events: ConnectionEvent[]): ProtocolError | undefined {
+    if (now >= (this.#deadline ?? Infinity)) {
+      return new ProtocolError(
+        "timeout",
+        "the handshake did not finish in time",
+      );
+    }
+    this.#tellAsking(events);
     if (this.#heldUntil === undefined || now < this.#heldUntil) return;
-    if (now >= deadline) return;
-    if (this.#sent === GREETING_SIZE) return this.start();
+    if (this.#sent === GREETING_SIZE) return void this.start();
     this.#heldUntil = undefined;
     // Our signature, to a peer that waits for it; or our rest.
     this.#send(this.#sent === 0 ? GREETING_VERSION_SIZE - 1 : GREETING_SIZE);
@@ -340,7 +372,8 @@ export class Handshake {
       else this.start();
     }
     if (this.#routingIdOnly && !(flags & (FLAG_COMMAND | FLAG_MORE))) {
-      return this.#readyWithRoutingId(body, events);
+      events.push(readyWithRoutingId(body, this.#peerMinor));
+      return true;
     }
     if (!(flags & FLAG_COMMAND) || this.#routingIdOnly) {
       throw new ProtocolError(
@@ -357,47 +390,17 @@ export class Handshake {
   }
 
   /**
-   * Goes on with the verdict a server mechanism asked for.
+   * Goes on with the verdict a server mechanism asked for; one not asked
+   * for, or given already, is the caller's and ignored.
    *
    * @returns Whether the handshake is done (a `ready` event was pushed).
    */
   authenticated(verdict: Verdict, events: ConnectionEvent[]): boolean {
+    if (!this.#verdictDue) return false;
+    this.#verdictDue = false;
     this.#verdict = verdict;
     this.#withheld = false;
     return this.#applyStep(this.mechanism.authenticated!(verdict), events);
-  }
-
-  /** ZWS2.0 without a mechanism: the peer's routing id (255 bytes at most,
-   * as libzmq's) is its handshake; it announces no socket type to check. */
-  #readyWithRoutingId(body: Uint8Array, events: ConnectionEvent[]): true {
-    if (body.length > 255) {
-      throw new ProtocolError("protocol", "the peer's routing id is too long");
-    }
-    events.push({
-      type: "ready",
-      peer: {
-        socketType: "",
-        routingId: body.length ? body.slice() : undefined,
-        minor: this.#peerMinor,
-        metadata: new Metadata(),
-      },
-    });
-    return true;
-  }
-
-  /** Every Socket-Type the peer names must match ours, as libzmq checks. */
-  #checkSocketTypes(metadata: Metadata): void {
-    for (const value of metadataViews(metadata, "Socket-Type")) {
-      const socketType = utf8Text(value);
-      if (socketTypesMatch(this.#socketType, socketType)) continue;
-      this.#output.writeFrame(encodeError("Invalid socket type"), FLAG_COMMAND);
-      throw new ProtocolError(
-        "incompatible",
-        `a ${this.#socketType} socket cannot talk to a ${
-          socketType || "peer with an empty Socket-Type"
-        }`,
-      );
-    }
   }
 
   #applyStep(step: MechanismStep, events: ConnectionEvent[]): boolean {
@@ -405,7 +408,9 @@ export class Handshake {
     const metadata = step.peerMetadata;
     // A peer that names none is taken, as libzmq's (RFC 37: it SHOULD).
     const socketType = metadata?.getString("Socket-Type");
-    if (socketType !== undefined) this.#checkSocketTypes(metadata!);
+    if (socketType !== undefined) {
+      checkSocketTypes(this.#socketType, metadata!, this.#output);
+    }
     for (const command of step.send) {
       this.#output.writeFrame(command, FLAG_COMMAND);
     }
@@ -416,6 +421,7 @@ export class Handshake {
     }
     if (step.authenticate) {
       this.#withheld = true;
+      this.#verdictDue = true;
       events.push({ type: "authenticate", credentials: step.authenticate });
     }
     if (!metadata || this.#withheld) return false;

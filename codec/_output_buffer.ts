@@ -1,4 +1,4 @@
-import { writeFrameHeader } from "./frame.ts";
+import { FLAG_COMMAND, FLAG_MORE, writeFrameHeader } from "./frame.ts";
 import type { Mechanism, SealedFrame } from "./mechanism.ts";
 
 const BATCH_SIZE = 64 * 1024;
@@ -336,19 +336,33 @@ function giveBack(buffer: Uint8Array<ArrayBuffer>): void {
  * plain frame, the flags inside the box. Sealed straight into the output
  * where both allow it.
  *
- * @throws What the mechanism throws; where it seals into the output, the
- * box's frame is reserved there already.
+ * @throws What the mechanism throws (its nonces used up), having dropped
+ * all the output queued: the connection can only end, and nothing queued
+ * may go, not the frame reserved for the box nor a message's first (a take
+ * of nothing would free buffers the link may be writing).
  */
 export function writeSealed(
   output: FrameOutput,
   mechanism: Mechanism,
-  frame: SealedFrame,
+  body: Uint8Array,
+  flags: number,
 ): void {
-  if (mechanism.sealInto && output.reserveFrame) {
-    const size = frame.body.length + (mechanism.overhead ?? 0);
-    mechanism.sealInto(frame, output.reserveFrame(size, 0));
-  } else {
-    output.writeFrame(mechanism.seal!(frame), 0);
+  const more = (flags & FLAG_MORE) !== 0;
+  const frame: SealedFrame = {
+    more,
+    command: (flags & FLAG_COMMAND) !== 0,
+    body,
+  };
+  try {
+    if (mechanism.sealInto && output.reserveFrame) {
+      const size = body.length + (mechanism.overhead ?? 0);
+      mechanism.sealInto(frame, output.reserveFrame(size, 0));
+    } else {
+      output.writeFrame(mechanism.seal!(frame), 0);
+    }
+  } catch (error) {
+    if (output.pendingBytes > 0) output.take();
+    throw error;
   }
 }
 

@@ -218,3 +218,35 @@ export function takesZwsWithoutMechanism(options: ConnectionOptions): boolean {
     | undefined;
   return mechanism?.authenticates !== true;
 }
+
+/**
+ * A WebSocket's own bytes (HTTP head, PONG) and its inner frames go as one
+ * chunk up to this size: a write costs microseconds, such a copy far less.
+ */
+const JOIN_BYTES = 4096;
+
+/**
+ * `ours` then `inner`, as one chunk if small enough.
+ *
+ * @example
+ * ```ts ignore
+ * const [chunk] = joinChunks([head], frames);
+ * ```
+ */
+export function joinChunks(
+  ours: Uint8Array[],
+  inner: Uint8Array[],
+): Uint8Array[] {
+  if (inner.length === 0 && ours.length === 1) return ours;
+  let size = 0;
+  for (const chunk of ours) size += chunk.length;
+  for (const chunk of inner) size += chunk.length;
+  if (size > JOIN_BYTES) return [...ours, ...inner];
+  const joined = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of [...ours, ...inner]) {
+    joined.set(chunk, at);
+    at += chunk.length;
+  }
+  return [joined];
+}

@@ -12,7 +12,7 @@ import {
   encodePong,
   parseCommand,
 } from "./command.ts";
-import type { ConnectionEvent } from "./connection_event.ts";
+import type { ConnectionEvent, ConnectionState } from "./connection_event.ts";
 import type { ConnectionOptions } from "./connection_options.ts";
 import { ProtocolError, ZmqError } from "./errors.ts";
 import { FLAG_COMMAND, FLAG_MORE, FrameDecoder } from "./frame.ts";
@@ -29,11 +29,12 @@ import { frameOutput, parseZwsFrame } from "./_zws.ts";
 /** Where events go between calls of `receive`: nowhere (none come then). */
 const _NO_EVENTS: ConnectionEvent[] = [];
 
-export type { ConnectionEvent, PeerInfo } from "./connection_event.ts";
+export type {
+  ConnectionEvent,
+  ConnectionState,
+  PeerInfo,
+} from "./connection_event.ts";
 export type { ConnectionOptions } from "./connection_options.ts";
-
-/** Where the connection is in its life. */
-export type ConnectionState = "greeting" | "handshake" | "ready" | "failed";
 
 /**
  * A ZMTP 3.1 connection (speaking 3.0 framing to a 3.0 peer).
@@ -66,7 +67,6 @@ export class Connection {
   #output: FrameOutput;
   #zws: boolean;
   #state: ConnectionState = "greeting";
-  #deadline: number | undefined;
   #heartbeat: Heartbeat;
   #now = 0;
   #subscriptions: SubscriptionCodec;
@@ -95,8 +95,6 @@ export class Connection {
         : undefined,
     });
     this.#now = options.now ?? 0;
-    const interval = options.handshakeInterval ?? 30_000;
-    if (interval > 0) this.#deadline = this.#now + interval;
     this.#heartbeat = new Heartbeat({
       interval: this.#zws ? 0 : options.heartbeatInterval,
       timeout: options.heartbeatTimeout,
@@ -137,8 +135,7 @@ export class Connection {
   get deadline(): number | undefined {
     if (this.#state === "failed") return undefined;
     if (this.#state === "ready") return this.#heartbeat.deadline;
-    const held = this.#handshake!.heldUntil ?? Infinity;
-    return held < (this.#deadline ?? Infinity) ? held : this.#deadline;
+    return this.#handshake!.deadline;
   }
 
   /** The TTL (ms) of the peer's last PING: how long it may stay silent; 0 for none. */
@@ -158,13 +155,13 @@ export class Connection {
 
   /**
    * Where the transport may read the next bytes directly: the rest of a
-   * large frame body in progress (see {@linkcode FrameDecoder.directBodyTarget}).
+   * large frame body in progress (see {@linkcode FrameDecoder.directReadTarget}).
    *
    * @returns A buffer to read into, then pass to `receive` as is; or `undefined`.
    */
   directReadTarget(): Uint8Array | undefined {
     return this.#state === "handshake" || this.#state === "ready"
-      ? this.#decoder.directBodyTarget()
+      ? this.#decoder.directReadTarget()
       : undefined;
   }
 
@@ -176,6 +173,7 @@ export class Connection {
    * @returns The chunks; empty when there is nothing to send.
    */
   takeOutput(now?: number): Uint8Array[] {
+    if (now !== undefined) this.#time(now);
     const chunks = this.#output.take();
     if (this.#state === "handshake") this.#handshake!.outputTaken(this.#now);
     this.#heartbeat.onOutputTaken(now ?? this.#now, chunks);
@@ -198,7 +196,7 @@ export class Connection {
   receive(chunk: Uint8Array, now?: number): ConnectionEvent[] {
     let events: ConnectionEvent[] = [];
     if (this.#state === "failed") return events;
-    if (now !== undefined) this.#now = now;
+    if (now !== undefined) this.#time(now);
     this.#heartbeat.onTraffic(now);
     try {
       let rest = chunk;
@@ -237,17 +235,12 @@ export class Connection {
    * @returns An `error` event (kind `timeout`) if time ran out.
    */
   tick(now: number): ConnectionEvent[] {
-    this.#now = now;
+    this.#time(now);
     const events: ConnectionEvent[] = [];
     if (this.#state === "failed") return events;
     if (this.#state !== "ready") {
-      this.#handshake!.tick(now, this.#deadline ?? Infinity, events);
-      if (this.#deadline !== undefined && now >= this.#deadline) {
-        this.#fail(
-          new ProtocolError("timeout", "the handshake did not finish in time"),
-          events,
-        );
-      }
+      const timeout = this.#handshake!.tick(now, events);
+      if (timeout) this.#fail(timeout, events);
       return events;
     }
     const action = this.#heartbeat.tick(now);
@@ -329,7 +322,8 @@ export class Connection {
    * @param verdict What the authenticator said.
    * @returns `ready` if the client was allowed and the handshake is done,
    * `error` if it was refused (write out the output, which holds an ERROR,
-   * then close).
+   * then close). None for a verdict not asked for, or given already: it is
+   * ignored.
    */
   authenticated(verdict: Verdict): ConnectionEvent[] {
     const events: ConnectionEvent[] = [];
@@ -345,18 +339,18 @@ export class Connection {
     return events;
   }
 
+  /** Takes the time given; the first starts the handshake's clock. */
+  #time(now: number): void {
+    this.#now = now;
+    this.#handshake?.time(now);
+  }
+
   /** Queues a frame, sealed when the mechanism seals (CURVE). */
   #emit(body: Uint8Array, flags: number): void {
     if (!this.#sealing) return this.#output.writeFrame(body, flags);
-    const more = (flags & FLAG_MORE) !== 0;
-    const command = (flags & FLAG_COMMAND) !== 0;
     try {
-      writeSealed(this.#output, this.#mechanism, { more, command, body });
+      writeSealed(this.#output, this.#mechanism, body, flags);
     } catch (error) {
-      // Unable to seal (nonces used up), it can only end: nothing queued
-      // goes out, not the frame reserved for the box nor a message's first
-      // (a take of nothing would free buffers the link may be writing).
-      if (this.#output.pendingBytes > 0) this.#output.take();
       this.#state = "failed";
       this.#assembler.clear();
       throw error;

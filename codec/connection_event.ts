@@ -9,6 +9,9 @@ import type { Credentials } from "./authentication.ts";
 import type { ProtocolError } from "./errors.ts";
 import type { Metadata } from "./metadata.ts";
 
+/** Where the connection is in its life. */
+export type ConnectionState = "greeting" | "handshake" | "ready" | "failed";
+
 /** What the connection learnt about its peer in the handshake. */
 export interface PeerInfo {
   /** The peer's Socket-Type; `""` when it named none (as libzmq, taken). */
@@ -38,26 +41,28 @@ export interface PeerInfo {
   subscribesToAll?: boolean;
 }
 
-/** What happened on a connection. */
+/**
+ * What happened on a connection, by `type`:
+ *
+ * - `ready`: the handshake is complete, and messages may flow; `peer` is
+ *   what the handshake learnt of the peer.
+ * - `authenticate`: the server mechanism needs a verdict on the client's
+ *   `credentials`: answer with `Connection.authenticated`.
+ * - `message`: a whole message: its `frames`, views into the bytes received.
+ * - `subscribe`, `cancel`: the peer subscribed to the prefix `topic`, or
+ *   cancelled it (SUBSCRIBE and CANCEL commands, or a 3.0 peer's messages
+ *   starting with 0x01 and 0x00; a DISH's JOIN and LEAVE).
+ * - `refused`: a verdict refused the peer for now (a ZAP 300, "try
+ *   later"): the connection stays, silent, until the handshake's deadline
+ *   ends it, as libzmq's does; reported now, as libzmq reports it.
+ * - `error`: the connection failed (`error.kind` says how): write out its
+ *   output (it may hold an ERROR command for the peer), then close.
+ */
 export type ConnectionEvent =
-  /** The handshake is complete: messages may flow. */
   | { type: "ready"; peer: PeerInfo }
-  /**
-   * The server mechanism needs a verdict on the client's credentials;
-   * answer with {@linkcode Connection.authenticated}.
-   */
   | { type: "authenticate"; credentials: Credentials }
-  /** A whole message: its frames, views into the bytes received. */
   | { type: "message"; frames: Uint8Array[] }
-  /** The peer subscribed to a prefix (SUBSCRIBE command or a 0x01 message). */
   | { type: "subscribe"; topic: Uint8Array }
-  /** The peer cancelled a subscription. */
   | { type: "cancel"; topic: Uint8Array }
-  /**
-   * A verdict refused the peer for now (a ZAP 300, "try later"): the
-   * connection stays, silent, until the handshake's deadline ends it, as
-   * libzmq's does; reported now, as libzmq reports it.
-   */
   | { type: "refused"; error: ProtocolError }
-  /** The connection failed and must be closed once its output is written. */
   | { type: "error"; error: ProtocolError };

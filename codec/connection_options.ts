@@ -74,7 +74,12 @@ export interface ConnectionOptions {
    * test hands them straight to another connection's `receive`.
    */
   reuseOutput?: boolean;
-  /** The current time in ms, for the handshake deadline. Default 0. */
+  /**
+   * The current time in ms, on the clock of the times given later, for the
+   * handshake deadline. Default: the first time given to `takeOutput`,
+   * `receive` or `tick`; until one is, nothing is due (the connection's
+   * `deadline` is `undefined`).
+   */
   now?: number;
   /** Send a PING this often once ready, in ms; 0 (default) sends none. */
   heartbeatInterval?: number;

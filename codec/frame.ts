@@ -41,7 +41,9 @@ export interface Frame {
  * @param target Where to write; needs 9 free bytes at `offset`.
  * @param offset The index of the flags byte.
  * @param size The body's length in bytes.
- * @param flags {@linkcode FLAG_MORE} and/or {@linkcode FLAG_COMMAND}.
+ * @param flags {@linkcode FLAG_MORE} and/or {@linkcode FLAG_COMMAND}; other
+ * bits are left out ({@linkcode FLAG_LONG} follows from `size`), so the
+ * header is always well formed.
  * @returns The number of bytes written: 2 or 9.
  */
 export function writeFrameHeader(
@@ -50,6 +52,7 @@ export function writeFrameHeader(
   size: number,
   flags: number,
 ): number {
+  flags &= FLAG_MORE | FLAG_COMMAND;
   if (size <= 255) {
     target[offset] = flags;
     target[offset + 1] = size;
@@ -82,7 +85,8 @@ export function writeFrameHeader(
  * ```
  *
  * @param body The payload.
- * @param flags {@linkcode FLAG_MORE} and/or {@linkcode FLAG_COMMAND}.
+ * @param flags {@linkcode FLAG_MORE} and/or {@linkcode FLAG_COMMAND}; other
+ * bits are left out, as by {@linkcode writeFrameHeader}.
  * @returns Header and body in one buffer.
  */
 export function encodeFrame(body: Uint8Array, flags: number): Uint8Array {
@@ -114,7 +118,7 @@ const DIRECT_MAX = 4 * 1024 * 1024;
  * (no copy); a frame split across chunks is gathered (a few pieces as
  * views, then copied into one buffer that doubles as they come) and joined
  * once its last byte has arrived, or read in place (see
- * {@linkcode FrameDecoder.directBodyTarget}: over 4 MiB, once 4 MiB of it
+ * {@linkcode FrameDecoder.directReadTarget}: over 4 MiB, once 4 MiB of it
  * have come), so a huge declared size costs little until the bytes are
  * really there, and bytes sent one at a time cost no object each.
  *
@@ -236,7 +240,7 @@ export class FrameDecoder {
       if (direct) {
         const take = Math.min(wanted, available);
         if (take === 0) break;
-        // A read straight into the body buffer (see directBodyTarget) needs no copy.
+        // A read straight into the body buffer (see directReadTarget) needs no copy.
         if (
           buffer !== direct.buffer ||
           byteOffset + position !== this.#received
@@ -297,7 +301,7 @@ export class FrameDecoder {
    * @returns The unfilled rest of the body, or `undefined` when reading
    * into a fresh buffer is better (between frames, small frames).
    */
-  directBodyTarget(): Uint8Array | undefined {
+  directReadTarget(): Uint8Array | undefined {
     const size = this.#size;
     // For a short rest, one more read into a shared buffer beats a tiny read.
     // Over 4 MiB, a size only declared allocates nothing: 4 MiB must come

@@ -109,9 +109,17 @@ export function checkGreetingPrefix(bytes: Uint8Array): void {
  * @param bytes At least {@linkcode GREETING_SIZE} bytes.
  * @returns The peer's version, mechanism and role.
  * @throws {ProtocolError} If the signature or version is not ZMTP 3.x.
+ * @throws {RangeError} For fewer than {@linkcode GREETING_SIZE} bytes: a
+ * greeting not yet whole (see {@linkcode checkGreetingPrefix} for its
+ * first bytes).
  */
 export function parseGreeting(bytes: Uint8Array): Greeting {
   checkGreetingPrefix(bytes);
+  if (bytes.length < GREETING_SIZE) {
+    throw new RangeError(
+      `a greeting is ${GREETING_SIZE} bytes; ${bytes.length} given`,
+    );
+  }
   let end = 12;
   while (end < 32 && bytes[end] !== 0) end++;
   // The name is the whole field, padded with zeros: one with bytes after

@@ -13,7 +13,7 @@ import type { ConnectionEvent } from "./connection_event.ts";
 import type { ConnectionOptions } from "./connection_options.ts";
 import { ProtocolError } from "./errors.ts";
 import { Heartbeat } from "./heartbeat.ts";
-import { takesZwsWithoutMechanism } from "./_zws.ts";
+import { joinChunks, takesZwsWithoutMechanism } from "./_zws.ts";
 import { answerClose } from "./_websocket_close.ts";
 import { readUpgradeRequest } from "./_websocket_upgrade.ts";
 import { COMMAND_ALLOWANCE } from "./_limits.ts";
@@ -85,6 +85,8 @@ export class WebSocketConnection {
   #ready = false;
   /** The last time given, for a verdict that makes the connection ready. */
   #now: number;
+  /** Whether a time was given: `options.now`, or the first given since. */
+  #timed: boolean;
   #output: Uint8Array[] = [];
   #outputBytes = 0;
   /**
@@ -102,6 +104,8 @@ export class WebSocketConnection {
   constructor(options: WebSocketConnectionOptions) {
     this.#options = options;
     this.#role = options.role;
+    this.#timed = options.now !== undefined;
+    this.#now = options.now ?? 0;
     this.#inner = this.#connection(options.noMechanism === true);
     this.#protocol = options.noMechanism
       ? "ZWS2.0"
@@ -120,7 +124,6 @@ export class WebSocketConnection {
       now: options.now,
       writtenLater: options.reuseOutput,
     });
-    this.#now = options.now ?? 0;
     if (this.#role === "client") {
       this.#key = websocketKey();
       this.#write(encodeUpgradeRequest({
@@ -162,7 +165,7 @@ export class WebSocketConnection {
    */
   directReadTarget(): Uint8Array | undefined {
     return this.#upgraded && !this.#failed && !this.#closing
-      ? this.#decoder.directTarget()
+      ? this.#decoder.directReadTarget()
       : undefined;
   }
 
@@ -173,6 +176,7 @@ export class WebSocketConnection {
    * @returns The chunks; empty when there is nothing to send.
    */
   takeOutput(now?: number): Uint8Array[] {
+    if (now !== undefined) this.#time(now);
     if (this.#pong && !this.#closing) {
       this.#frame(OPCODE.pong, this.#pong);
       this.#pong = undefined;
@@ -182,7 +186,7 @@ export class WebSocketConnection {
     if (this.#upgraded && !this.#closing) {
       // The inner connection writes its frames as WebSocket frames already.
       const inner = this.#inner.takeOutput(now);
-      output = ours.length === 0 ? inner : _joined(ours, inner);
+      output = ours.length === 0 ? inner : joinChunks(ours, inner);
     }
     // Ours, when empty and not handed out, serves again.
     if (ours.length > 0 || output === ours) this.#output = [];
@@ -201,7 +205,7 @@ export class WebSocketConnection {
   receive(chunk: Uint8Array, now?: number): ConnectionEvent[] {
     const events: ConnectionEvent[] = [];
     if (this.#failed || this.#closing) return events;
-    if (now !== undefined) this.#now = now;
+    if (now !== undefined) this.#time(now);
     this.#heartbeat.onTraffic(now);
     try {
       let rest = chunk;
@@ -237,6 +241,7 @@ export class WebSocketConnection {
   tick(now: number): ConnectionEvent[] {
     if (this.#failed) return [];
     this.#now = now;
+    this.#timed = true;
     if (!this.#ready) return this.#fail(this.#inner.tick(now));
     const action = this.#heartbeat.tick(now);
     if (action?.type === "ping") this.#frame(OPCODE.ping, new Uint8Array(0));
@@ -259,6 +264,18 @@ export class WebSocketConnection {
       this.#onReady(this.#now);
     }
     return this.#fail(events);
+  }
+
+  /**
+   * Takes the time given. The first, without `options.now`, starts the
+   * handshake's clock, which a tick of the inner connection starts before
+   * the upgrade (it has nothing else to do then); after, it is told.
+   */
+  #time(now: number): void {
+    this.#now = now;
+    if (this.#timed) return;
+    this.#timed = true;
+    if (!this.#upgraded) this.#inner.tick(now);
   }
 
   #onReady(now: number): void {
@@ -364,7 +381,9 @@ export class WebSocketConnection {
     // An empty take, as libzmq's ws engine wants output once upgraded: a
     // client may have none (NULL holds its READY for its verdict), and the
     // first take asks for that verdict.
-    if (this.#inner.pendingOutputBytes === 0) this.#inner.takeOutput(this.#now);
+    if (this.#inner.pendingOutputBytes === 0) {
+      this.#inner.takeOutput(this.#timed ? this.#now : undefined);
+    }
   }
 
   #answer(head: HttpHead): void {
@@ -407,6 +426,7 @@ export class WebSocketConnection {
   #connection(noMechanism: boolean): Connection {
     return new Connection({
       ...this.#options,
+      now: this.#timed ? this.#now : undefined,
       framing: "zws",
       websocket: this.#role,
       noMechanism,
@@ -424,26 +444,4 @@ export class WebSocketConnection {
     this.#output.push(bytes);
     this.#outputBytes += bytes.length;
   }
-}
-
-/**
- * Our bytes (HTTP head, PONG) and the inner frames go as one chunk up to
- * this size: a write costs microseconds, such a copy far less.
- */
-const JOIN_BYTES = 4096;
-
-/** `ours` then `inner`, as one chunk if small enough. */
-function _joined(ours: Uint8Array[], inner: Uint8Array[]): Uint8Array[] {
-  if (inner.length === 0 && ours.length === 1) return ours;
-  let size = 0;
-  for (const chunk of ours) size += chunk.length;
-  for (const chunk of inner) size += chunk.length;
-  if (size > JOIN_BYTES) return [...ours, ...inner];
-  const joined = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of [...ours, ...inner]) {
-    joined.set(chunk, at);
-    at += chunk.length;
-  }
-  return [joined];
 }

@@ -190,7 +190,7 @@ export class WebSocketDecoder {
    * Where the rest of a large payload may be read directly (over 4 MiB, once
    * 4 MiB have come), then passed to `decode` as is; else `undefined`.
    */
-  directTarget(): Uint8Array | undefined {
+  directReadTarget(): Uint8Array | undefined {
     const remaining = this.#frameLength - this.#payloadRead;
     if (
       this.#frameLength < 0 || remaining < DIRECT_READ_BYTES ||

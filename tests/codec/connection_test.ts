@@ -309,6 +309,9 @@ Deno.test("greetingInSteps: the signature and version once the peer's signature 
     socketType: "DEALER",
     greetingInSteps: true,
   });
+  // Its clock starts at the first time given (no `now` in its options).
+  assertEquals(mute.deadline, undefined);
+  assertEquals(mute.takeOutput(0), []);
   assertEquals(mute.deadline, 20);
   mute.tick(20);
   assertEquals(concat(mute.takeOutput()), ours.subarray(0, 10));

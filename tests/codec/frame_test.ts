@@ -93,27 +93,27 @@ Deno.test("frame: a large body read straight into its own buffer is not copied a
   for (const firstChunk of [9, 1000, 50_000]) {
     const decoder = new codec.FrameDecoder();
     assertEquals(decoder.decode(wire.subarray(0, firstChunk)), []);
-    const target = decoder.directBodyTarget()!;
+    const target = decoder.directReadTarget()!;
     assertEquals(target.length, 100_009 - firstChunk);
     // Fill it in two reads, as a socket would.
     target.set(wire.subarray(firstChunk, firstChunk + 10));
     assertEquals(decoder.decode(target.subarray(0, 10)), []);
-    const rest = decoder.directBodyTarget()!;
+    const rest = decoder.directReadTarget()!;
     assertEquals(rest.buffer, target.buffer);
     rest.set(wire.subarray(firstChunk + 10));
     const [frame] = decoder.decode(rest);
     assertEquals(frame.body, body);
     assertEquals(frame.body.buffer, target.buffer);
-    assertEquals(decoder.directBodyTarget(), undefined);
+    assertEquals(decoder.directReadTarget(), undefined);
   }
   // Small frames gather their bytes instead, and frames over 4 MiB until 4
   // MiB of them have come: a size only declared allocates nothing.
   const small = new codec.FrameDecoder();
   small.decode(codec.encodeFrame(new Uint8Array(1000), 0).subarray(0, 20));
-  assertEquals(small.directBodyTarget(), undefined);
+  assertEquals(small.directReadTarget(), undefined);
   const huge = new codec.FrameDecoder();
   huge.decode(new Uint8Array([2, 0, 0, 0, 0, 0x10, 0, 0, 0]));
-  assertEquals(huge.directBodyTarget(), undefined);
+  assertEquals(huge.directReadTarget(), undefined);
 });
 
 Deno.test("frame: a body over 4 MiB is read in place once 4 MiB of it have come, not joined from pieces at its end (half the peak)", () => {
@@ -124,12 +124,12 @@ Deno.test("frame: a body over 4 MiB is read in place once 4 MiB of it have come,
   const step = 256 * 1024;
   let at = 0;
   // Gathered in reads of its own until 4 MiB have come.
-  for (; decoder.directBodyTarget() === undefined; at += step) {
+  for (; decoder.directReadTarget() === undefined; at += step) {
     assertEquals(decoder.decode(wire.subarray(at, at + step)), []);
     assert(at < 9 + 4 * 1024 * 1024, "gathered past 4 MiB");
   }
   assert(at >= 4 * 1024 * 1024);
-  const target = decoder.directBodyTarget()!;
+  const target = decoder.directReadTarget()!;
   assertEquals(target.length, wire.length - at);
   target.set(wire.subarray(at));
   const [frame] = decoder.decode(target);
@@ -140,7 +140,7 @@ Deno.test("frame: a body over 4 MiB is read in place once 4 MiB of it have come,
   const impossible = new codec.FrameDecoder();
   impossible.decode(new Uint8Array([2, 0, 0, 0x10, 0, 0, 0, 0, 0]));
   impossible.decode(new Uint8Array(4 * 1024 * 1024 + 1));
-  assertEquals(impossible.directBodyTarget(), undefined);
+  assertEquals(impossible.directReadTarget(), undefined);
   assertThrows(
     () => impossible.decode(new Uint8Array(100)),
     codec.ProtocolError,

@@ -1444,7 +1444,7 @@ Deno.test("WebSocketDecoder: a large payload is read straight into its own buffe
   assertEquals(decoder.partialFrameSize, 100_000);
   let at = 1000;
   while (at < wire.length) {
-    const target = decoder.directTarget();
+    const target = decoder.directReadTarget();
     if (!target) break;
     const n = Math.min(30_000, target.length, wire.length - at);
     target.set(wire.subarray(at, at + n));
@@ -1456,7 +1456,7 @@ Deno.test("WebSocketDecoder: a large payload is read straight into its own buffe
   assertEquals(out.length, 1);
   assertEquals(out[0].payload, payload);
   assertEquals(decoder.partialFrameSize, 0);
-  assertEquals(decoder.directTarget(), undefined);
+  assertEquals(decoder.directReadTarget(), undefined);
 });
 
 Deno.test("WebSocketDecoder: a payload over 4 MiB is read in place once 4 MiB of it have come, not joined at its end", () => {
@@ -1467,11 +1467,11 @@ Deno.test("WebSocketDecoder: a payload over 4 MiB is read in place once 4 MiB of
   const out: codec.WebSocketMessage[] = [];
   const step = 256 * 1024;
   let at = 0;
-  for (; decoder.directTarget() === undefined; at += step) {
+  for (; decoder.directReadTarget() === undefined; at += step) {
     decoder.decode(wire.subarray(at, at + step), out);
     assert(at < 4 * 1024 * 1024 + 14, "gathered past 4 MiB");
   }
-  const target = decoder.directTarget()!;
+  const target = decoder.directReadTarget()!;
   assertEquals(target.length, wire.length - at);
   target.set(wire.subarray(at));
   decoder.decode(target, out);
@@ -1487,7 +1487,7 @@ Deno.test("WebSocketDecoder: a payload whose declared length no memory holds end
   const header = new Uint8Array([0x82, 127, 0, 4, 0, 0, 0, 0, 0, 0]);
   decoder.decode(header, out);
   decoder.decode(new Uint8Array(4 * 1024 * 1024), out);
-  assertEquals(decoder.directTarget(), undefined);
+  assertEquals(decoder.directReadTarget(), undefined);
   assertThrows(
     () => decoder.decode(new Uint8Array(100), out),
     codec.ProtocolError,
