@@ -130,7 +130,8 @@ export class Connection {
 
   /**
    * When {@linkcode Connection.tick} must next be called (ms, on the clock
-   * given as `now`): the handshake deadline, then the heartbeat timers.
+   * given as `now`): the handshake deadline, then the heartbeat timers;
+   * `undefined` until a time is given (see `ConnectionOptions.now`).
    */
   get deadline(): number | undefined {
     if (this.#state === "failed") return undefined;
@@ -169,7 +170,8 @@ export class Connection {
    * Takes the bytes to write to the peer, in order. Small frames come
    * coalesced in one chunk; large bodies come as their own chunks, uncopied.
    *
-   * @param now The time in ms (else the last given), for the heartbeats.
+   * @param now The time in ms (else the last given), for the heartbeats;
+   * the first time given starts the handshake's clock.
    * @returns The chunks; empty when there is nothing to send.
    */
   takeOutput(now?: number): Uint8Array[] {

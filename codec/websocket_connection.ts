@@ -85,8 +85,9 @@ export class WebSocketConnection {
   #ready = false;
   /** The last time given, for a verdict that makes the connection ready. */
   #now: number;
-  /** Whether a time was given: `options.now`, or the first given since. */
-  #timed: boolean;
+  /** When the handshake's clock started (`options.now`, or the first time
+   * given since): an inner connection re-made at the upgrade keeps it. */
+  #start: number | undefined;
   #output: Uint8Array[] = [];
   #outputBytes = 0;
   /**
@@ -104,7 +105,7 @@ export class WebSocketConnection {
   constructor(options: WebSocketConnectionOptions) {
     this.#options = options;
     this.#role = options.role;
-    this.#timed = options.now !== undefined;
+    this.#start = options.now;
     this.#now = options.now ?? 0;
     this.#inner = this.#connection(options.noMechanism === true);
     this.#protocol = options.noMechanism
@@ -142,7 +143,7 @@ export class WebSocketConnection {
     return this.#upgraded ? this.#inner.state : "greeting";
   }
 
-  /** When {@linkcode WebSocketConnection.tick} must next be called. */
+  /** When {@linkcode WebSocketConnection.tick} must next be called; `undefined` until a time is given. */
   get deadline(): number | undefined {
     if (this.#failed) return undefined;
     return this.#ready ? this.#heartbeat.deadline : this.#inner.deadline;
@@ -172,7 +173,7 @@ export class WebSocketConnection {
   /**
    * Takes the bytes to write: the HTTP head, then WebSocket frames.
    *
-   * @param now The current time in ms, for the heartbeats.
+   * @param now The current time in ms, for the heartbeats (the first starts the handshake's clock).
    * @returns The chunks; empty when there is nothing to send.
    */
   takeOutput(now?: number): Uint8Array[] {
@@ -241,7 +242,7 @@ export class WebSocketConnection {
   tick(now: number): ConnectionEvent[] {
     if (this.#failed) return [];
     this.#now = now;
-    this.#timed = true;
+    this.#start ??= now;
     if (!this.#ready) return this.#fail(this.#inner.tick(now));
     const action = this.#heartbeat.tick(now);
     if (action?.type === "ping") this.#frame(OPCODE.ping, new Uint8Array(0));
@@ -273,8 +274,8 @@ export class WebSocketConnection {
    */
   #time(now: number): void {
     this.#now = now;
-    if (this.#timed) return;
-    this.#timed = true;
+    if (this.#start !== undefined) return;
+    this.#start = now;
     if (!this.#upgraded) this.#inner.tick(now);
   }
 
@@ -382,7 +383,7 @@ export class WebSocketConnection {
     // client may have none (NULL holds its READY for its verdict), and the
     // first take asks for that verdict.
     if (this.#inner.pendingOutputBytes === 0) {
-      this.#inner.takeOutput(this.#timed ? this.#now : undefined);
+      this.#inner.takeOutput(this.#start === undefined ? undefined : this.#now);
     }
   }
 
@@ -426,7 +427,7 @@ export class WebSocketConnection {
   #connection(noMechanism: boolean): Connection {
     return new Connection({
       ...this.#options,
-      now: this.#timed ? this.#now : undefined,
+      now: this.#start,
       framing: "zws",
       websocket: this.#role,
       noMechanism,

@@ -51,6 +51,19 @@ Deno.test("a connection made with no `now` times its handshake from the first ti
   assertEquals(server.tick(UPTIME + 5), []);
   assertEquals([client.state, server.state], ["ready", "ready"]);
 
+  // What a connection greeting in libzmq's steps holds is held from there
+  // too: its signature 20 ms after the first time, not from 0.
+  const stepped = new codec.Connection({
+    socketType: "DEALER",
+    greetingInSteps: true,
+  });
+  assertEquals(stepped.takeOutput(UPTIME), []);
+  assertEquals(stepped.deadline, UPTIME + 20);
+  stepped.tick(UPTIME + 1);
+  assertEquals(stepped.pendingOutputBytes, 0);
+  stepped.tick(UPTIME + 20);
+  assertEquals(stepped.pendingOutputBytes, 10);
+
   // Given at the start, `now` is where the clock starts: a later first
   // time moves nothing.
   const timed = new codec.Connection({ socketType: "DEALER", now: 5 });
@@ -92,6 +105,48 @@ Deno.test("a WebSocket connection made with no `now` times its upgrade and hands
   assertEquals(client.tick(UPTIME + 5), []);
   assertEquals(server.tick(UPTIME + 5), []);
   assertEquals([client.state, server.state], ["ready", "ready"]);
+  // A pair upgraded before any time is given (a NULL server asking ZAP):
+  // the first tick, after 40 s of uptime, starts its time, and asks.
+  const untimed = made();
+  const zapped = new codec.WebSocketConnection({
+    socketType: "PULL",
+    role: "server",
+    path: "/",
+    mechanism: (metadata) =>
+      new codec.NullMechanism(metadata, { authenticate: true }),
+  });
+  for (const chunk of untimed.client.takeOutput()) zapped.receive(chunk);
+  for (const chunk of zapped.takeOutput()) untimed.client.receive(chunk);
+  const asked = zapped.tick(UPTIME);
+  assertEquals(asked.map((event) => event.type), ["authenticate"]);
+  assertEquals(zapped.deadline, UPTIME + 30_000);
+
+  // A server whose clock started at 0 keeps its deadline when a client
+  // offering ZWS2.0 alone (a browser's) makes it start over without a
+  // mechanism at 29 s: 30 s from its start, as for any other client.
+  for (const noMechanism of [false, true]) {
+    const server = new codec.WebSocketConnection({
+      socketType: "PULL",
+      role: "server",
+      path: "/",
+      now: 0,
+    });
+    const client = new codec.WebSocketConnection({
+      socketType: "PUSH",
+      role: "client",
+      path: "/",
+      host: "x",
+      now: 0,
+      noMechanism,
+    });
+    for (const chunk of client.takeOutput(29_000)) {
+      server.receive(chunk, 29_000);
+    }
+    assertEquals(server.deadline, 30_000, `noMechanism: ${noMechanism}`);
+    const [late] = server.tick(30_000);
+    assertEquals(expectEvent(late, "error").error.kind, "timeout");
+  }
+
   // Its first time may come with the peer's first bytes.
   const { client: late } = made();
   late.takeOutput();
