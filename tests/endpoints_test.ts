@@ -195,6 +195,33 @@ Deno.test("ipc: a bind leaves a file that is no socket alone (EADDRINUSE), and o
   }
 });
 
+Deno.test("ipc: binds ask Deno the same permission questions whatever their path, as it keeps each answer for good (one about a name of our own each time grew it a kilobyte a bind)", async () => {
+  const directory = Deno.makeTempDirSync();
+  const asked = new Set<string>();
+  const permissions = Deno.permissions;
+  const querySync = permissions.querySync;
+  // Shadowed on the object, its prototype's kept.
+  permissions.querySync = (descriptor) => {
+    asked.add(JSON.stringify(descriptor));
+    return querySync.call(permissions, descriptor);
+  };
+  const bind = async (name: string) => {
+    await using pull = new Pull();
+    await pull.bind(`ipc://${directory}/${name}`);
+  };
+  try {
+    await bind("first");
+    await bind("second");
+    const questions = asked.size;
+    for (let i = 0; i < 8; i++) await bind(`more-${i}`);
+    assertEquals(asked.size, questions, [...asked].join("\n"));
+  } finally {
+    delete (permissions as { querySync?: unknown }).querySync;
+    Deno.removeSync(directory, { recursive: true });
+  }
+  assertEquals(Deno.permissions.querySync, querySync);
+});
+
 Deno.test("ipc: a program allowed the socket's path alone binds it (no name of its own beside it), and close removes it", async () => {
   const directory = Deno.makeTempDirSync();
   const path = `${directory}/narrow.sock`;

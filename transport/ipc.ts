@@ -174,11 +174,14 @@ async function _listenAt(path: string): Promise<_Listening> {
   if (_tooLong(own)) return inPlace();
   // Permissions granted for the path alone: bound where it is (and Deno's
   // close unlinks the path, whoever bound it since), asking no prompt for
-  // our own name.
+  // our own name. Asked of the directory and of all net, which grant our
+  // name as only they can (no one lists a random name): Deno keeps the
+  // answer to each question asked, for good, and a bind a second asked
+  // three about a name of its own (about 1 KB each bind, never freed).
   if (
-    !granted({ name: "read", path: own }) ||
-    !granted({ name: "write", path: own }) ||
-    !granted({ name: "net", host: `unix:${own}` })
+    !granted({ name: "read", path: directory }) ||
+    !granted({ name: "write", path: directory }) ||
+    !granted({ name: "net" })
   ) return inPlace();
   let listener: Deno.UnixListener;
   try {
