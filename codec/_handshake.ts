@@ -278,8 +278,7 @@ export class Handshake {
     const authenticate = this.mechanism.authenticateNow?.();
     if (authenticate) {
       this.#withheld = true;
-      this.#verdictDue = true;
-      events.push({ type: "authenticate", credentials: authenticate });
+      this.#ask(authenticate, events);
     }
     if (!this.#stepped || !this.#inPieces || this.mechanism.name !== "NULL") {
       return this.start();
@@ -308,8 +307,7 @@ export class Handshake {
   /** Tells the verdict asked for at the first output, if not yet told. */
   #tellAsking(events: ConnectionEvent[]): void {
     if (!this.#asking) return;
-    this.#verdictDue = true;
-    events.push({ type: "authenticate", credentials: this.#asking });
+    this.#ask(this.#asking, events);
     this.#asking = undefined;
     this.#heldUntil = undefined;
   }
@@ -389,6 +387,12 @@ export class Handshake {
     );
   }
 
+  /** Asks the caller for a verdict: the one `authenticated` then takes. */
+  #ask(credentials: Credentials, events: ConnectionEvent[]): void {
+    this.#verdictDue = true;
+    events.push({ type: "authenticate", credentials });
+  }
+
   /**
    * Goes on with the verdict a server mechanism asked for; one not asked
    * for, or given already, is the caller's and ignored.
@@ -421,8 +425,7 @@ export class Handshake {
     }
     if (step.authenticate) {
       this.#withheld = true;
-      this.#verdictDue = true;
-      events.push({ type: "authenticate", credentials: step.authenticate });
+      this.#ask(step.authenticate, events);
     }
     if (!metadata || this.#withheld) return false;
     // The last, as libzmq; copied, as the peer's bytes may be shared.

@@ -178,7 +178,7 @@ export class Connection {
     if (now !== undefined) this.#time(now);
     const chunks = this.#output.take();
     if (this.#state === "handshake") this.#handshake!.outputTaken(this.#now);
-    this.#heartbeat.onOutputTaken(now ?? this.#now, chunks);
+    this.#heartbeat.onOutputTaken(this.#now, chunks);
     return chunks;
   }
 

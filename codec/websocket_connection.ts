@@ -192,7 +192,7 @@ export class WebSocketConnection {
     // Ours, when empty and not handed out, serves again.
     if (ours.length > 0 || output === ours) this.#output = [];
     this.#outputBytes = 0;
-    this.#heartbeat.onOutputTaken(now ?? this.#now, output);
+    this.#heartbeat.onOutputTaken(this.#now, output);
     return output;
   }
 
