@@ -215,6 +215,27 @@ Deno.test("ipc: binds ask Deno the same permission questions whatever their path
     const questions = asked.size;
     for (let i = 0; i < 8; i++) await bind(`more-${i}`);
     assertEquals(asked.size, questions, [...asked].join("\n"));
+    // A path at the root asks about "/", not about "" (which Deno answers
+    // only when all is granted, and throws for otherwise). Its listen
+    // refused, so that the test makes no file there.
+    asked.clear();
+    const listen = Deno.listen;
+    Object.assign(Deno, {
+      listen: () => {
+        throw new Deno.errors.NotCapable("refused by the test");
+      },
+    });
+    try {
+      await assertRejects(async () => {
+        await using pull = new Pull();
+        await pull.bind("ipc:///zmq-root-test.sock");
+      });
+    } finally {
+      Object.assign(Deno, { listen });
+    }
+    const paths = [...asked].map((question) => JSON.parse(question).path);
+    assert(paths.includes("/"), [...asked].join("\n"));
+    assert(!paths.includes(""), [...asked].join("\n"));
   } finally {
     delete (permissions as { querySync?: unknown }).querySync;
     Deno.removeSync(directory, { recursive: true });

@@ -162,8 +162,10 @@ async function _removeStaleSocket(path: string): Promise<void> {
  */
 async function _listenAt(path: string): Promise<_Listening> {
   const slash = path.lastIndexOf("/");
-  const directory = slash >= 0 ? path.slice(0, slash) : ".";
-  const own = `${directory}/.z${crypto.randomUUID().slice(0, 8)}`;
+  const directory = slash > 0 ? path.slice(0, slash) : slash === 0 ? "/" : ".";
+  const own = `${path.slice(0, slash + 1) || "./"}.z${
+    crypto.randomUUID().slice(0, 8)
+  }`;
   const inPlace = async (): Promise<_Listening> => {
     const listener = Deno.listen({ transport: "unix", path });
     return { listener, file: await _fileId(path) };
