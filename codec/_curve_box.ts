@@ -145,13 +145,44 @@ export function writeShortNonce(
   into[at + 7] = low & 0xff;
 }
 
-/** Reads a short nonce's counter. */
-export function readShortNonce(bytes: Uint8Array): number {
-  const high = ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) |
-    bytes[3]) >>> 0;
-  const low = ((bytes[4] << 24) | (bytes[5] << 16) | (bytes[6] << 8) |
-    bytes[7]) >>> 0;
-  return high * 0x1_0000_0000 + low;
+/**
+ * A peer's last short nonce, as its high and low 32 bits: a counter may
+ * start anywhere below 2^64 (RFC 26 fixes no start), and a number loses
+ * the order of neighbours past 2^53.
+ */
+export class PeerNonce {
+  #high = 0;
+  #low = 0;
+
+  /** Whether `bytes`, a short nonce, comes after the last one recorded. */
+  isBefore(bytes: Uint8Array): boolean {
+    const high = _word(bytes, 0);
+    return high > this.#high ||
+      (high === this.#high && _word(bytes, 4) > this.#low);
+  }
+
+  /** Records `bytes`, a short nonce, as the peer's last. */
+  record(bytes: Uint8Array): void {
+    this.#high = _word(bytes, 0);
+    this.#low = _word(bytes, 4);
+  }
+
+  /** The last recorded, in decimal: for messages. */
+  toString(): string {
+    return ((BigInt(this.#high) << 32n) | BigInt(this.#low)).toString();
+  }
+}
+
+/** A short nonce in decimal, exactly: for messages. */
+export function shortNonceText(bytes: Uint8Array): string {
+  return ((BigInt(_word(bytes, 0)) << 32n) | BigInt(_word(bytes, 4)))
+    .toString();
+}
+
+/** The big-endian 32-bit word at `at`. */
+function _word(bytes: Uint8Array, at: number): number {
+  return ((bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) |
+    bytes[at + 3]) >>> 0;
 }
 
 /** Seals a box under the nonce `prefix` + `tail`. */

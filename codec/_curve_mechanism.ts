@@ -18,9 +18,10 @@ import {
   MESSAGE_OVERHEAD,
   MESSAGE_SHORT_NONCE_AT,
   nonce,
-  readShortNonce,
+  PeerNonce,
   SHORT_NONCE_AT,
   SHORT_NONCE_SIZE,
+  shortNonceText,
   writeShortNonce,
 } from "./_curve_box.ts";
 
@@ -34,7 +35,7 @@ export class CurveTraffic {
    */
   nonce = 1;
   /** The peer's last short nonce; the next must be greater. */
-  peerNonce = 0;
+  readonly peerNonce: PeerNonce = new PeerNonce();
   /** The traffic nonces, prefix in place: only the short nonce changes. */
   readonly #sealNonce: Uint8Array;
   readonly #openNonce: Uint8Array;
@@ -90,11 +91,12 @@ export class CurveTraffic {
       );
     }
     const shortNonce = body.subarray(MESSAGE_SHORT_NONCE_AT, MESSAGE_BOX_AT);
-    const counter = readShortNonce(shortNonce);
-    if (counter <= this.peerNonce) {
+    if (!this.peerNonce.isBefore(shortNonce)) {
       throw new ProtocolError(
         "protocol",
-        `a CURVE MESSAGE reused or reordered its nonce (${counter} after ${this.peerNonce})`,
+        `a CURVE MESSAGE reused or reordered its nonce (${
+          shortNonceText(shortNonce)
+        } after ${this.peerNonce})`,
       );
     }
     const fullNonce = this.#openNonce;
@@ -110,7 +112,7 @@ export class CurveTraffic {
         "a CURVE MESSAGE failed authentication: tampered with or forged",
       );
     }
-    this.peerNonce = counter;
+    this.peerNonce.record(shortNonce);
     const flags = plaintext[0];
     return {
       more: (flags & 1) !== 0,

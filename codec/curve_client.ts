@@ -28,7 +28,6 @@ import {
   LONG_NONCE_SIZE,
   MESSAGE_OVERHEAD,
   openBox,
-  readShortNonce,
   READY_MIN_DATA_SIZE,
   READY_NONCE,
   sealBox,
@@ -150,7 +149,7 @@ export class CurveClientMechanism implements Mechanism {
       if (!metadata) {
         throw new ProtocolError("auth", "the CURVE READY did not open");
       }
-      this.#traffic.peerNonce = readShortNonce(nonce);
+      this.#traffic.peerNonce.record(nonce);
       this.#state = "done";
       return { send: [], peerMetadata: parseMetadata(metadata) };
     }

@@ -40,7 +40,6 @@ import {
   LONG_NONCE_SIZE,
   MESSAGE_OVERHEAD,
   openBox,
-  readShortNonce,
   READY_NONCE,
   sealBox,
   SERVER_MESSAGE_NONCE,
@@ -168,7 +167,7 @@ export class CurveServerMechanism implements Mechanism {
         "the CURVE HELLO did not open: the client has the wrong server key",
       );
     }
-    this.#traffic.peerNonce = readShortNonce(nonce);
+    this.#traffic.peerNonce.record(nonce);
     this.#clientShortTerm = clientShortTerm;
     this.#shortTerm = generateKeyPair();
     this.#cookieKey = randomBytes(KEY_SIZE);
@@ -212,8 +211,7 @@ export class CurveServerMechanism implements Mechanism {
       throw new ProtocolError("auth", "the CURVE cookie is not ours");
     }
     const nonce = data.subarray(INITIATE_SHORT_NONCE_AT, INITIATE_BOX_AT);
-    const counter = readShortNonce(nonce);
-    if (counter <= this.#traffic.peerNonce) {
+    if (!this.#traffic.peerNonce.isBefore(nonce)) {
       throw new ProtocolError(
         "protocol",
         "the CURVE INITIATE reused its nonce",
@@ -249,7 +247,7 @@ export class CurveServerMechanism implements Mechanism {
       );
     }
     this.#traffic.key = key;
-    this.#traffic.peerNonce = counter;
+    this.#traffic.peerNonce.record(nonce);
     this.#peerMetadata = parseMetadata(
       plaintext.subarray(INITIATE_METADATA_AT),
     );

@@ -86,8 +86,8 @@ export function toVerdict(result: AuthenticationResult): Verdict {
  * authenticator, else its context's, else a ZAP handler bound to
  * inproc://zeromq.zap.01 in the scope (the context). With none of them,
  * libzmq's rule: CURVE and NULL clients are allowed, PLAIN ones refused;
- * with `enforceDomain` (ZMQ_ZAP_ENFORCE_DOMAIN) all are refused, NULL ones
- * by a stall, as libzmq's NULL server stops writing.
+ * with `enforceDomain` (ZMQ_ZAP_ENFORCE_DOMAIN) all are refused, NULL and
+ * CURVE ones by a stall, as libzmq's NULL and CURVE servers stop there.
  */
 export async function judge(
   authenticate: Authenticator | undefined,
@@ -111,16 +111,18 @@ export async function judge(
     };
   }
   if (request.mechanism === "PLAIN" || enforceDomain) {
-    // As libzmq's server with no ZAP handler: it hangs up (no ERROR), and
-    // the client tries again, to find one set by then; its NULL server
-    // under ZMQ_ZAP_ENFORCE_DOMAIN stalls instead, until the deadline.
+    // As libzmq's PLAIN server with no ZAP handler: it hangs up (no ERROR),
+    // and the client tries again, to find one set by then; its NULL and
+    // CURVE servers under ZMQ_ZAP_ENFORCE_DOMAIN stall instead, until the
+    // deadline (a hang-up would have the client dial, and do a CURVE
+    // handshake, every reconnect interval).
     return {
       statusCode: 500,
       statusText: request.mechanism === "PLAIN"
         ? "PLAIN needs an authenticator, and none is set"
         : "zapEnforceDomain is set, and no authenticator is",
       userId: "",
-      ...(request.mechanism === "NULL" ? { stall: true } : { hangUp: true }),
+      ...(request.mechanism === "PLAIN" ? { hangUp: true } : { stall: true }),
     };
   }
   return _allowed();

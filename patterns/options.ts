@@ -108,9 +108,9 @@ export interface SocketOptions {
    * ZAP as RFC 27 says, a domain always set (libzmq's draft
    * ZMQ_ZAP_ENFORCE_DOMAIN, zeromq.js's `zapEnforceDomain`). While nobody
    * judges its clients (no authenticator, none in the context, no ZAP
-   * handler), a NULL server with a `zapDomain` keeps each one waiting,
-   * unanswered, until `handshakeInterval` ends it, and a CURVE server with
-   * one hangs up on it, as libzmq's do; by default both let them in. A
+   * handler), a NULL or CURVE server with a `zapDomain` keeps each one
+   * waiting, unanswered, until `handshakeInterval` ends it, as libzmq's
+   * do; by default both let them in. A
    * CURVE server without a `zapDomain` asks no ZAP handler nor its
    * context's authenticator (encryption without authentication, as
    * libzmq's), only an `authenticate` of its own. PLAIN is not changed

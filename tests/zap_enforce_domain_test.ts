@@ -63,19 +63,22 @@ async function refusedClient(
   return failed;
 }
 
-Deno.test("zapEnforceDomain: a NULL server with a zapDomain and nobody to judge keeps a libzmq client waiting, unanswered, until its handshakeInterval, as libzmq's does; without the option it is let in", async () => {
-  await using peer = new LibzmqPeer();
-  await using enforced = await lonePull({
-    zapDomain: "global",
-    zapEnforceDomain: true,
-    handshakeInterval: 1000,
-  });
-  const events = until(enforced.server, "disconnected");
-  const client = await peer.open("Push");
-  await client.connect(enforced.server.lastEndpoint!);
+/**
+ * A libzmq PUSH with these options connects to `server` and sends: it is
+ * refused once, unanswered, and kept until the server's handshakeInterval
+ * (at least 900 ms of the 1000 the callers give), as libzmq's server keeps
+ * it. A hang-up would have the client dial again every reconnect interval
+ * (100 ms).
+ */
+async function assertStalled(
+  peer: LibzmqPeer,
+  server: Pull,
+  options: Record<string, unknown> = {},
+): Promise<void> {
+  const events = until(server, "disconnected");
+  const client = await peer.open("Push", options);
+  await client.connect(server.lastEndpoint!);
   await client.send(["knocking"]);
-  // One connection, refused once and kept until its deadline: a hang-up
-  // would have the client dial again every reconnect interval (100 ms).
   const seen = await events;
   assertEquals(seen.map(({ event }) => event.type), [
     "listening",
@@ -91,8 +94,18 @@ Deno.test("zapEnforceDomain: a NULL server with a zapDomain and nobody to judge 
   // Not a wait: the least a stall takes (a hang-up takes milliseconds).
   const kept = seen[3].at - seen[1].at;
   assert(kept >= 900, `the connection ended ${kept} ms after it came`);
-  assertEquals(enforced.server.readable, false, "nothing came through");
+  assertEquals(server.readable, false, "nothing came through");
   await client.close();
+}
+
+Deno.test("zapEnforceDomain: a NULL server with a zapDomain and nobody to judge keeps a libzmq client waiting, unanswered, until its handshakeInterval, as libzmq's does; without the option it is let in", async () => {
+  await using peer = new LibzmqPeer();
+  await using enforced = await lonePull({
+    zapDomain: "global",
+    zapEnforceDomain: true,
+    handshakeInterval: 1000,
+  });
+  await assertStalled(peer, enforced.server);
 
   await using lenient = await lonePull({ zapDomain: "global" });
   const other = await peer.open("Push");
@@ -105,7 +118,7 @@ Deno.test("zapEnforceDomain: a NULL server with a zapDomain and nobody to judge 
   await other.close();
 });
 
-Deno.test("zapEnforceDomain: a CURVE server without a zapDomain asks no ZAP handler nor its context's authenticator, only its own; with a zapDomain and nobody to judge, it hangs up", async () => {
+Deno.test("zapEnforceDomain: a CURVE server without a zapDomain asks no ZAP handler nor its context's authenticator, only its own; with a zapDomain and nobody to judge, it keeps a libzmq client waiting, unanswered, until its handshakeInterval, as libzmq's does", async () => {
   await using peer = new LibzmqPeer();
   const curveClient = {
     curveServerKey: SERVER.publicKey,
@@ -144,8 +157,7 @@ Deno.test("zapEnforceDomain: a CURVE server without a zapDomain asks no ZAP hand
   await using enforced = await lonePull({
     ...curveServer,
     zapDomain: "global",
+    handshakeInterval: 1000,
   });
-  const failed = await refusedClient(peer, enforced.server, curveClient);
-  assertEquals([failed.kind, failed.statusCode], ["auth", undefined]);
-  assertEquals(enforced.server.readable, false, "nothing came through");
+  await assertStalled(peer, enforced.server, curveClient);
 });

@@ -8,9 +8,13 @@ import * as codec from "../../codec/mod.ts";
 import { CurveTraffic } from "../../codec/_curve_mechanism.ts";
 import {
   CLIENT_MESSAGE_NONCE,
+  MESSAGE_NAME,
   MESSAGE_OVERHEAD,
+  MESSAGE_SHORT_NONCE_AT,
+  nonce,
   SERVER_MESSAGE_NONCE,
 } from "../../codec/_curve_box.ts";
+import { sealFrame } from "../../codec/_secretbox.ts";
 import { expectEvent } from "./_helpers.ts";
 import { CLIENT, SERVER } from "../_keys.ts";
 
@@ -267,6 +271,48 @@ Deno.test("CURVE: a side whose nonces ran out refuses to seal rather than repeat
   const error = assertThrows(() => traffic.seal(frame), codec.ProtocolError);
   // A limit of ours: the connection is made again, with fresh keys.
   assertEquals(error.kind, "local");
+});
+
+Deno.test("CURVE: a peer's short nonces are ordered exactly up to 2^64 - 1, as libzmq's 64-bit counters (RFC 26 fixes no start): neighbours past 2^53 are told apart, a repeat is still refused", () => {
+  const key = new Uint8Array(32).fill(7);
+  const server = new CurveTraffic(SERVER_MESSAGE_NONCE, CLIENT_MESSAGE_NONCE);
+  server.key = key;
+  // A client whose counter is where ours never goes: sealed by hand.
+  const sealedAt = (high: number, low: number, body: string) => {
+    const short = new Uint8Array(8);
+    new DataView(short.buffer).setUint32(0, high);
+    new DataView(short.buffer).setUint32(4, low);
+    const bytes = text.encode(body);
+    const message = new Uint8Array(MESSAGE_OVERHEAD + bytes.length);
+    sealFrame(key, nonce(CLIENT_MESSAGE_NONCE, short), 0, bytes, message);
+    message.set(MESSAGE_NAME);
+    message.set(short, MESSAGE_SHORT_NONCE_AT);
+    return message;
+  };
+  const read = (high: number, low: number, body: string) =>
+    new TextDecoder().decode(server.open(sealedAt(high, low, body)).body);
+  assertEquals(read(0x20_0000, 0, "2^53"), "2^53");
+  assertEquals(read(0x20_0000, 1, "2^53 + 1"), "2^53 + 1");
+  assertEquals(read(0x8000_0000, 0, "2^63"), "2^63");
+  assertEquals(read(0x8000_0000, 1, "2^63 + 1"), "2^63 + 1");
+  assertEquals(read(0xffff_ffff, 0xffff_fffe, "2^64 - 2"), "2^64 - 2");
+  assertEquals(read(0xffff_ffff, 0xffff_ffff, "2^64 - 1"), "2^64 - 1");
+  const repeated = assertThrows(
+    () => read(0xffff_ffff, 0xffff_ffff, "again"),
+    codec.ProtocolError,
+  );
+  assertEquals(
+    repeated.message,
+    "a CURVE MESSAGE reused or reordered its nonce (18446744073709551615 after 18446744073709551615)",
+  );
+  const fresh = new CurveTraffic(SERVER_MESSAGE_NONCE, CLIENT_MESSAGE_NONCE);
+  fresh.key = key;
+  fresh.peerNonce.record(new Uint8Array([0, 0x20, 0, 0, 0, 0, 0, 1]));
+  assertThrows(
+    () => fresh.open(sealedAt(0x20_0000, 0, "backwards")),
+    codec.ProtocolError,
+    "(9007199254740992 after 9007199254740993)",
+  );
 });
 
 Deno.test("CURVE over ZMTP: the client's HELLO leaves with its greeting; a server key that is no usable point still fails as the connection's error", () => {
