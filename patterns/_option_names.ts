@@ -120,6 +120,25 @@ export function optionNamesOf(socketClass: object): Set<string> {
 }
 
 /**
+ * zeromq.js's names for options that are named here as libzmq names them
+ * (ZMQ_ROUTER_MANDATORY is `routerMandatory`): the refusal says which, as
+ * a port from zeromq.js meets them first.
+ */
+const _ZEROMQ_JS_NAMES: ReadonlyMap<string, string> = new Map([
+  ["reconnectMaxInterval", '"reconnectIntervalMax"'],
+  ["mandatory", '"routerMandatory"'],
+  ["handover", '"routerHandover"'],
+  ["noDrop", '"xpubNoDrop"'],
+  ["manual", '"xpubManual"'],
+  ["welcomeMessage", '"xpubWelcomeMessage"'],
+  ["verbosity", '"xpubVerbose" or "xpubVerboser"'],
+  ["correlate", '"requestCorrelate"'],
+  ["relaxed", '"requestRelaxed"'],
+  ["notify", '"streamNotify"'],
+  ["multicastMaxTransportDataUnit", '"multicastMaxTpdu"'],
+]);
+
+/**
  * Refuses an option name neither {@linkcode SocketOptions} nor the class
  * (or a class it extends) takes, and a switch that is not a boolean:
  * before the socket is made, so a refused one is nowhere.
@@ -141,7 +160,13 @@ export function checkOptionNames(socketClass: object, options: object): void {
     }
     if (!known) {
       const type = (socketClass as { name?: string }).name ?? "this socket";
-      throw new ZmqError("EINVAL", `${type} takes no option "${name}"`);
+      const ours = _ZEROMQ_JS_NAMES.get(name);
+      throw new ZmqError(
+        "EINVAL",
+        `${type} takes no option "${name}"${
+          ours ? ` (zeromq.js's name: here ${ours})` : ""
+        }`,
+      );
     }
   }
   // Read as the classes read them, inherited ones too.

@@ -110,6 +110,56 @@ export type SocketEvent =
 
 const MAX_BUFFERED = 1000;
 
+/**
+ * Every event type, so that another name is refused: a listener for it
+ * would never be called, nor a `wait` for it end.
+ */
+const _TYPES: Readonly<Record<SocketEvent["type"], true>> = {
+  "listening": true,
+  "bind-failed": true,
+  "accepted": true,
+  "accept-failed": true,
+  "accept-refused": true,
+  "connect-delayed": true,
+  "connected": true,
+  "connect-retried": true,
+  "connect-abandoned": true,
+  "handshake-succeeded": true,
+  "handshake-failed": true,
+  "protocol-error": true,
+  "disconnected": true,
+  "closed": true,
+};
+
+/** zeromq.js's event names, for the refusal, as a port meets them first. */
+const _ZEROMQ_JS_TYPES: ReadonlyMap<string, SocketEvent["type"]> = new Map([
+  ["bind", "listening"],
+  ["bind:error", "bind-failed"],
+  ["accept", "accepted"],
+  ["accept:error", "accept-failed"],
+  ["connect", "connected"],
+  ["connect:delay", "connect-delayed"],
+  ["connect:retry", "connect-retried"],
+  ["handshake", "handshake-succeeded"],
+  ["handshake:error:protocol", "handshake-failed"],
+  ["handshake:error:auth", "handshake-failed"],
+  ["handshake:error:other", "handshake-failed"],
+  ["disconnect", "disconnected"],
+  ["end", "closed"],
+]);
+
+/** Refuses a name that is no event type, with `EINVAL`. */
+function _checkType(type: string): void {
+  if (Object.hasOwn(_TYPES, type)) return;
+  const ours = _ZEROMQ_JS_TYPES.get(type);
+  throw new ZmqError(
+    "EINVAL",
+    `no socket event is called "${type}"${
+      ours ? ` (zeromq.js's name: here "${ours}")` : ""
+    }`,
+  );
+}
+
 /** What feeds a {@linkcode SocketEvents}: the socket, as it works. */
 export interface SocketEventsController {
   /** Records an event for the readers. */
@@ -165,12 +215,14 @@ export class SocketEvents implements AsyncIterable<SocketEvent> {
    * @param signal Gives up (rejecting with its reason) when aborted; the
    * events it would have taken stay for the next reader.
    * @returns The event.
-   * @throws {ZmqError} `ETERM` if the socket closes first.
+   * @throws {ZmqError} `ETERM` if the socket closes first; `EINVAL` for a
+   * name that is no event type (zeromq.js's names among them).
    */
   async wait<T extends SocketEvent["type"]>(
     type: T,
     signal?: AbortSignal,
   ): Promise<Extract<SocketEvent, { type: T }>> {
+    _checkType(type);
     while (true) {
       const next = await this.#next(signal);
       if (next.done) {
@@ -205,11 +257,14 @@ export class SocketEvents implements AsyncIterable<SocketEvent> {
    *
    * @param type The event type.
    * @param listener Called with each event of that type.
+   * @throws {ZmqError} `EINVAL` for a name that is no event type
+   * (zeromq.js's, such as `"connect"`, among them).
    */
   on<T extends SocketEvent["type"]>(
     type: T,
     listener: (event: Extract<SocketEvent, { type: T }>) => void,
   ): void {
+    _checkType(type);
     let listeners = this.#listeners.get(type);
     if (!listeners) this.#listeners.set(type, listeners = new Set());
     listeners.add(listener);
@@ -220,11 +275,13 @@ export class SocketEvents implements AsyncIterable<SocketEvent> {
    *
    * @param type The event type it was added for.
    * @param listener The listener.
+   * @throws {ZmqError} `EINVAL` for a name that is no event type.
    */
   off<T extends SocketEvent["type"]>(
     type: T,
     listener: (event: Extract<SocketEvent, { type: T }>) => void,
   ): void {
+    _checkType(type);
     this.#listeners.get(type)?.delete(listener);
   }
 

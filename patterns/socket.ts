@@ -277,7 +277,8 @@ export abstract class Socket<M extends Message = Message>
   /**
    * Whether a `send()` can go now, as libzmq's `ZMQ_POLLOUT` (zeromq.js's
    * `writable`): while a peer has room, but never on a REQ owing a receive or
-   * a REP owing no reply, and always on a ROUTER, SERVER, PEER, STREAM or PUB.
+   * a REP owing no reply, and always on a SERVER, PEER, STREAM, PUB or a
+   * ROUTER without `routerMandatory`.
    */
   get writable(): boolean {
     return routesNow(this.#core);

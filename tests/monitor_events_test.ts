@@ -2,9 +2,9 @@
  * What our events name, beside what libzmq's monitor names in the same
  * case (pyzmq's `get_monitor_socket`, libzmq 4.3.4).
  */
-import { assert, assertEquals } from "@std/assert";
+import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { deadline } from "@std/async/deadline";
-import { Context, Pull, Push, type SocketEvent } from "../mod.ts";
+import { Context, Pull, Push, type SocketEvent, ZmqError } from "../mod.ts";
 import {
   SocketEvents,
   type SocketEventsController,
@@ -174,6 +174,42 @@ Deno.test("events.on and off, as zeromq.js's Observer: each event of the type fr
   );
   await Promise.resolve();
   assertEquals(heardAfter, ["connected", "handshake-succeeded"]);
+});
+
+Deno.test("events: a name that is no event type is EINVAL for on, off and wait, saying ours for zeromq.js's (a listener for it would never be called)", async () => {
+  await using pull = new Pull();
+  const events = pull.events as unknown as {
+    on(type: string, listener: () => void): void;
+    off(type: string, listener: () => void): void;
+    wait(type: string): Promise<unknown>;
+  };
+  const ignore = () => {};
+  const connect = assertThrows(() => events.on("connect", ignore), ZmqError);
+  assertEquals([connect.code, connect.message], [
+    "EINVAL",
+    `no socket event is called "connect" (zeromq.js's name: here "connected")`,
+  ]);
+  assertThrows(
+    () => events.off("handshake:error:auth", ignore),
+    ZmqError,
+    `(zeromq.js's name: here "handshake-failed")`,
+  );
+  const end = await assertRejects(() => events.wait("end"), ZmqError);
+  assertEquals(
+    end.message,
+    `no socket event is called "end" (zeromq.js's name: here "closed")`,
+  );
+  assertThrows(
+    () => events.on("toString", ignore),
+    ZmqError,
+    `no socket event is called "toString"`,
+  );
+  // Ours are taken, and the refusals took no event from the queue.
+  events.on("listening", ignore);
+  events.off("listening", ignore);
+  await pull.bind("tcp://127.0.0.1:0");
+  const listening = await pull.events.wait("listening", timeout().signal);
+  assertEquals(listening.endpoint, pull.lastEndpoint);
 });
 
 Deno.test("events: a peer lost while disconnect() lets its connection go is told disconnected, with no handshake-failed, as libzmq's", async () => {

@@ -666,6 +666,28 @@ Deno.test("an option name the socket does not take is EINVAL, as libzmq's setsoc
     const error = assertThrows(make, ZmqError, name);
     assertEquals((error as ZmqError).code, "EINVAL", name);
   }
+  // zeromq.js's names are refused saying ours, as a port meets them first.
+  assertThrows(
+    () => new Router({ mandatory: true } as SocketOptions),
+    ZmqError,
+    `Router takes no option "mandatory" (zeromq.js's name: here "routerMandatory")`,
+  );
+  assertThrows(
+    () => new Dealer({ reconnectMaxInterval: 500 } as SocketOptions),
+    ZmqError,
+    `(zeromq.js's name: here "reconnectIntervalMax")`,
+  );
+  assertThrows(
+    () => new XPublisher({ verbosity: "allSubs" } as SocketOptions),
+    ZmqError,
+    `(zeromq.js's name: here "xpubVerbose" or "xpubVerboser")`,
+  );
+  // Only for zeromq.js's names: nothing is made up for another.
+  const other = assertThrows(
+    () => new Dealer({ toString: 1 } as SocketOptions),
+    ZmqError,
+  );
+  assertEquals(other.message, 'Dealer takes no option "toString"');
   // A class takes what the classes it extends take.
   const taken = [
     new XPublisher({
