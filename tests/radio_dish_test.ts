@@ -88,6 +88,51 @@ Deno.test("RADIO → DISH (ours) over udp unicast: every group is sent, the DISH
   }
 });
 
+Deno.test("RADIO over udp to a name: looked up once at connect, as libzmq's udp connect (not for each datagram); a name with no address is retried with an event, never connected", async () => {
+  const asked: string[] = [];
+  const original = Deno.resolveDns;
+  // The name server as a stand-in: the test machine's may be anywhere.
+  Deno.resolveDns = ((name: string, type: string) => {
+    asked.push(`${name} ${type}`);
+    return name === "dish.test" && type === "A"
+      ? Promise.resolve(["127.0.0.1"])
+      : Promise.reject(new Deno.errors.NotFound(`no records for ${name}`));
+  }) as typeof Deno.resolveDns;
+  try {
+    await using dish = new Dish();
+    dish.join("g");
+    await dish.bind("udp://127.0.0.1:0");
+    await using radio = new Radio();
+    radio.connect(`udp://dish.test:${portOf(dish.lastEndpoint!)}`);
+    for (const body of ["one", "two", "three"]) {
+      await radio.send(body, { group: "g" });
+      assertEquals(decode((await receive(dish))[0]), body);
+    }
+    assertEquals(asked, ["dish.test A"], "looked up once");
+
+    await using lost = new Radio();
+    const seen: string[] = [];
+    const retried = deadline(
+      (async () => {
+        for await (const event of lost.events) {
+          seen.push(event.type);
+          if (event.type === "connect-retried") return event;
+        }
+      })(),
+      5000,
+    );
+    lost.connect("udp://nosuch.test:5555");
+    const event = await retried;
+    assertEquals(seen.includes("connected"), false, seen.join());
+    assertEquals(
+      event?.reason,
+      'udp://nosuch.test:5555: "nosuch.test" has no address (no records for nosuch.test)',
+    );
+  } finally {
+    Deno.resolveDns = original;
+  }
+});
+
 Deno.test("RADIO over udp with immediate: what is sent at once after connect goes, as libzmq's", async () => {
   await using dish = new Dish();
   dish.join("g");
