@@ -34,6 +34,7 @@ export interface EndpointSettings {
   readonly tls: TlsOptions;
   readonly wsOrigins: readonly string[] | undefined;
   readonly multicast: MulticastOptions;
+  readonly ipv6: boolean;
   readonly metadata: Readonly<Record<string, string>>;
 }
 
@@ -62,6 +63,7 @@ export function linkOptions(
     tls: settings.tls,
     origins: settings.wsOrigins,
     multicast: settings.multicast,
+    ipv6: settings.ipv6,
     connectionOptions: () => ({
       mechanism,
       socketType: settings.type,

@@ -380,6 +380,7 @@ export function readOnlyOptions(
     conflate: { value: resolved.conflate },
     metadata: { value: resolveMetadata(options) },
     wsOrigins: { value: resolveOrigins(options) },
+    ipv6: { value: checkFlag("ipv6", options.ipv6) },
   };
 }
 

@@ -159,6 +159,14 @@ export interface SocketOptions {
    * `Origin` or none. Read-only once the socket is made.
    */
   wsOrigins?: readonly string[];
+  /**
+   * Whether a `*` host (`tcp://*:5555`, and ws and udp) binds every IPv6
+   * interface, `::`, as libzmq's ZMQ_IPV6 (and IPv4's too where the system
+   * maps them, as Linux does), rather than every IPv4 one. An IPv6 address
+   * needs no switch here (`tcp://[::1]:5555`), where libzmq's refuses one
+   * without it. Read-only once the socket is made. Default false.
+   */
+  ipv6?: boolean;
   /** The rate an `epgm` publisher sends at, in kilobits per second (ZMQ_RATE). Default 100. */
   rate?: number;
   /** How long an `epgm` publisher can repair lost data, in ms (ZMQ_RECOVERY_IVL). Default 10000. */

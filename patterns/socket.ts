@@ -221,6 +221,8 @@ export abstract class Socket<M extends Message = Message>
   declare readonly metadata: Readonly<Record<string, string>>;
   /** See {@linkcode SocketOptions.wsOrigins}; read-only, as made. */
   declare readonly wsOrigins: readonly string[] | undefined;
+  /** See {@linkcode SocketOptions.ipv6}; read-only, as made. */
+  declare readonly ipv6: boolean;
   #options: ResolvedOptions;
   #core: SocketCore;
   #endpoints: Endpoints;
@@ -266,9 +268,8 @@ export abstract class Socket<M extends Message = Message>
   }
 
   /**
-   * Whether `receive()` would resolve at once. A message found here is set
-   * aside for the next `receive()` (so a REQ that finds its reply expects
-   * no other). Polling several sockets is {@linkcode poll}'s job.
+   * Whether `receive()` would resolve at once; a message found here is kept
+   * for the next `receive()` (a REQ that finds its reply expects no other).
    */
   get readable(): boolean {
     return this.#core.readable;

@@ -690,3 +690,39 @@ Deno.test("unbind and disconnect find tcp://[::1]:P however it is written (tcp:/
   await push.close();
   await pull.close();
 });
+
+Deno.test("ipv6: a * host binds every IPv6 interface, as libzmq's ZMQ_IPV6 (tcp://[::]:P, ws too), where libzmq peers reach it over ::1 and over 127.0.0.1 (mapped); without it, every IPv4 one", async () => {
+  await using peer = new LibzmqPeer();
+  await using pull = new Pull({ ipv6: true });
+  assertEquals(pull.ipv6, true);
+  await pull.bind("tcp://*:0");
+  const tcp = pull.lastEndpoint!;
+  assert(tcp.startsWith("tcp://[::]:"), tcp);
+  await pull.bind("ws://*:0/zmq");
+  const ws = pull.lastEndpoint!;
+  assert(/^ws:\/\/\[::\]:\d+\/zmq$/.test(ws), ws);
+  const wsPort = ws.slice("ws://[::]:".length, -"/zmq".length);
+  for (
+    const endpoint of [
+      `tcp://[::1]:${portOf(tcp)}`,
+      `tcp://127.0.0.1:${portOf(tcp)}`,
+      `ws://[::1]:${wsPort}/zmq`,
+      `ws://127.0.0.1:${wsPort}/zmq`,
+    ]
+  ) {
+    const push = await peer.open("Push", { ipv6: true });
+    await push.connect(endpoint);
+    await push.send([endpoint]);
+    assertEquals(decode((await pull.receive(timeout()))[0]), endpoint);
+    await push.close();
+  }
+  await using plain = new Pull();
+  assertEquals(plain.ipv6, false);
+  await plain.bind("tcp://*:0");
+  assert(plain.lastEndpoint!.startsWith("tcp://0.0.0.0:"), plain.lastEndpoint);
+  assertThrows(
+    () => new Pull({ ipv6: "true" as never }),
+    ZmqError,
+    "ipv6 is true or false",
+  );
+});

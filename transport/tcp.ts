@@ -139,7 +139,7 @@ export const tcp: Transport = {
     let listener: Deno.TcpListener;
     try {
       listener = Deno.listen({
-        hostname: _bindHost(host, `tcp://${address}`),
+        hostname: _bindHost(host, `tcp://${address}`, options.ipv6),
         port,
       });
     } catch (error) {
@@ -193,8 +193,8 @@ export const tcp: Transport = {
   },
 };
 
-function _bindHost(host: string, endpoint: string): string {
-  if (host === "*") return "0.0.0.0";
+function _bindHost(host: string, endpoint: string, ipv6 = false): string {
+  if (host === "*") return ipv6 ? "::" : "0.0.0.0";
   if (host === "localhost") return "127.0.0.1";
   // An interface's name (`tcp://eth0:5555`) binds its IPv4 address, as in
   // libzmq, where we may read them without asking (no prompt); any other

@@ -168,6 +168,11 @@ export interface LinkOptions {
   /** Multicast settings for transports that use them (`epgm`). */
   readonly multicast?: MulticastOptions;
   /**
+   * A `*` host binds every IPv6 interface (`::`, and IPv4's too where the
+   * system maps them), not every IPv4 one (ZMQ_IPV6).
+   */
+  readonly ipv6?: boolean;
+  /**
    * Whether a listener takes one more peer; a refused one is closed at
    * once, so it leaves the kernel's backlog instead of filling it.
    */

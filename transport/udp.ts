@@ -186,7 +186,7 @@ export const udp: Transport = {
     const parsed = parseUdpAddress(address);
     const type = options.connectionOptions().socketType;
     checkUdpSocketType(type, "bind");
-    const conn = await _bind(parsed, address);
+    const conn = await _bind(parsed, address, options.ipv6);
     const bound = conn.addr;
     const endpoint = formatUdpEndpoint({
       ...parsed,
@@ -251,6 +251,7 @@ export const udp: Transport = {
 async function _bind(
   address: UdpAddress,
   given: string,
+  ipv6 = false,
 ): Promise<DenoDatagramConn> {
   const listen = listenDatagram(`udp://${given}`);
   let conn: DenoDatagramConn;
@@ -259,7 +260,7 @@ async function _bind(
       ? bindGroup(listen, address.host, address.port)
       : listen({
         transport: "udp",
-        hostname: _bindHost(address.host),
+        hostname: _bindHost(address.host, ipv6),
         port: address.port,
       });
   } catch (error) {
@@ -310,8 +311,8 @@ function _peer(socketType: SocketType): PeerInfo {
   return { socketType, minor: 1, metadata: new Metadata() };
 }
 
-function _bindHost(host: string): string {
-  if (host === "*") return "0.0.0.0";
+function _bindHost(host: string, ipv6: boolean): string {
+  if (host === "*") return ipv6 ? "::" : "0.0.0.0";
   if (host === "localhost") return "127.0.0.1";
   return host;
 }

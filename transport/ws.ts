@@ -99,7 +99,7 @@ function _webSocketTransport(scheme: "ws" | "wss"): Transport {
     listen(address, options, accept) {
       const { host, port, path } = parseWsAddress(address, scheme);
       requireDeno(scheme);
-      const hostname = host === "*" ? "0.0.0.0" : host;
+      const hostname = host !== "*" ? host : options.ipv6 ? "::" : "0.0.0.0";
       let listener: Deno.Listener;
       try {
         if (secure) {
