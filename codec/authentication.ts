@@ -37,8 +37,8 @@ export interface Verdict {
   hangUp?: boolean;
   /**
    * Refuse by saying nothing until the handshake's deadline ends the
-   * connection, with no ZAP status: what libzmq's NULL server does under
-   * ZMQ_ZAP_ENFORCE_DOMAIN with no ZAP handler to ask.
+   * connection, with no ZAP status: what libzmq's NULL and CURVE servers
+   * do under ZMQ_ZAP_ENFORCE_DOMAIN with no ZAP handler to ask.
    */
   stall?: boolean;
 }

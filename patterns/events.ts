@@ -132,20 +132,24 @@ const _TYPES: Readonly<Record<SocketEvent["type"], true>> = {
 };
 
 /** zeromq.js's event names, for the refusal, as a port meets them first. */
-const _ZEROMQ_JS_TYPES: ReadonlyMap<string, SocketEvent["type"]> = new Map([
-  ["bind", "listening"],
-  ["bind:error", "bind-failed"],
-  ["accept", "accepted"],
-  ["accept:error", "accept-failed"],
-  ["connect", "connected"],
-  ["connect:delay", "connect-delayed"],
-  ["connect:retry", "connect-retried"],
-  ["handshake", "handshake-succeeded"],
-  ["handshake:error:protocol", "handshake-failed"],
-  ["handshake:error:auth", "handshake-failed"],
-  ["handshake:error:other", "handshake-failed"],
-  ["disconnect", "disconnected"],
-  ["end", "closed"],
+const _ZEROMQ_JS_TYPES: ReadonlyMap<string, string> = new Map([
+  ["bind", 'here "listening"'],
+  ["bind:error", 'here "bind-failed"'],
+  ["accept", 'here "accepted"'],
+  ["accept:error", 'here "accept-failed"'],
+  ["connect", 'here "connected"'],
+  ["connect:delay", 'here "connect-delayed"'],
+  ["connect:retry", 'here "connect-retried"'],
+  ["handshake", 'here "handshake-succeeded"'],
+  ["handshake:error:protocol", 'here "handshake-failed"'],
+  ["handshake:error:auth", 'here "handshake-failed"'],
+  ["handshake:error:other", 'here "handshake-failed"'],
+  ["disconnect", 'here "disconnected"'],
+  ["end", 'here "closed"'],
+  // libzmq's ZMQ_EVENT_CLOSED, a listener's or an attempt's descriptor.
+  ["close", 'no counterpart; the socket\'s own close is "closed"'],
+  ["close:error", "no counterpart"],
+  ["unknown", "no counterpart"],
 ]);
 
 /** Refuses a name that is no event type, with `EINVAL`. */
@@ -155,7 +159,7 @@ function _checkType(type: string): void {
   throw new ZmqError(
     "EINVAL",
     `no socket event is called "${type}"${
-      ours ? ` (zeromq.js's name: here "${ours}")` : ""
+      ours ? ` (zeromq.js's name: ${ours})` : ""
     }`,
   );
 }

@@ -13,9 +13,11 @@ import {
 import {
   Context,
   Dealer,
+  Dish,
   Publisher,
   Pull,
   Push,
+  Radio,
   Request,
   Stream,
   Subscriber,
@@ -691,7 +693,7 @@ Deno.test("unbind and disconnect find tcp://[::1]:P however it is written (tcp:/
   await pull.close();
 });
 
-Deno.test("ipv6: a * host binds every IPv6 interface, as libzmq's ZMQ_IPV6 (tcp://[::]:P, ws too), where libzmq peers reach it over ::1 and over 127.0.0.1 (mapped); without it, every IPv4 one", async () => {
+Deno.test("ipv6: a * host binds every IPv6 interface, as libzmq's ZMQ_IPV6 (tcp://[::]:P, ws and udp too), where libzmq peers reach it over ::1 and over 127.0.0.1 (mapped); without it, every IPv4 one", async () => {
   await using peer = new LibzmqPeer();
   await using pull = new Pull({ ipv6: true });
   assertEquals(pull.ipv6, true);
@@ -715,6 +717,17 @@ Deno.test("ipv6: a * host binds every IPv6 interface, as libzmq's ZMQ_IPV6 (tcp:
     await push.send([endpoint]);
     assertEquals(decode((await pull.receive(timeout()))[0]), endpoint);
     await push.close();
+  }
+  await using dish = new Dish({ ipv6: true });
+  dish.join("g");
+  await dish.bind("udp://*:0");
+  assert(dish.lastEndpoint!.startsWith("udp://[::]:"), dish.lastEndpoint);
+  for (const host of ["[::1]", "127.0.0.1"]) {
+    await using radio = new Radio();
+    radio.connect(`udp://${host}:${portOf(dish.lastEndpoint!)}`);
+    await radio.send(host, { group: "g" });
+    const message = await dish.receive(timeout());
+    assertEquals(decode(message[0]), host);
   }
   await using plain = new Pull();
   assertEquals(plain.ipv6, false);

@@ -200,6 +200,11 @@ Deno.test("events: a name that is no event type is EINVAL for on, off and wait, 
     `no socket event is called "end" (zeromq.js's name: here "closed")`,
   );
   assertThrows(
+    () => events.on("close", ignore),
+    ZmqError,
+    `(zeromq.js's name: no counterpart; the socket's own close is "closed")`,
+  );
+  assertThrows(
     () => events.on("toString", ignore),
     ZmqError,
     `no socket event is called "toString"`,

@@ -88,14 +88,17 @@ Deno.test("RADIO → DISH (ours) over udp unicast: every group is sent, the DISH
   }
 });
 
-Deno.test("RADIO over udp to a name: looked up once at connect, as libzmq's udp connect (not for each datagram); a name with no address is retried with an event, never connected", async () => {
+Deno.test("RADIO over udp to a name: looked up once at connect, as libzmq's udp connect (not for each datagram); an IPv6 one is sent to from IPv6; a name with no address is retried with an event, never connected", async () => {
   const asked: string[] = [];
   const original = Deno.resolveDns;
   // The name server as a stand-in: the test machine's may be anywhere.
   Deno.resolveDns = ((name: string, type: string) => {
     asked.push(`${name} ${type}`);
-    return name === "dish.test" && type === "A"
-      ? Promise.resolve(["127.0.0.1"])
+    const found = { "dish.test A": "127.0.0.1", "six.test AAAA": "::1" }[
+      `${name} ${type}` as "dish.test A"
+    ];
+    return found
+      ? Promise.resolve([found])
       : Promise.reject(new Deno.errors.NotFound(`no records for ${name}`));
   }) as typeof Deno.resolveDns;
   try {
@@ -109,6 +112,15 @@ Deno.test("RADIO over udp to a name: looked up once at connect, as libzmq's udp 
       assertEquals(decode((await receive(dish))[0]), body);
     }
     assertEquals(asked, ["dish.test A"], "looked up once");
+
+    // A name with an IPv6 address only: sent from IPv6, as an address is.
+    await using six = new Dish();
+    six.join("g");
+    await six.bind("udp://[::1]:0");
+    await using sixRadio = new Radio();
+    sixRadio.connect(`udp://six.test:${portOf(six.lastEndpoint!)}`);
+    await sixRadio.send("over IPv6", { group: "g" });
+    assertEquals(decode((await receive(six))[0]), "over IPv6");
 
     await using lost = new Radio();
     const seen: string[] = [];

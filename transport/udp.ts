@@ -217,7 +217,7 @@ export const udp: Transport = {
     }
     const conn = listenDatagram(`udp://${address}`)({
       transport: "udp",
-      hostname: _sendFrom(parsed, `udp://${address}`),
+      hostname: _sendFrom(parsed, target, `udp://${address}`),
       port: 0,
       // ZMQ_MULTICAST_LOOP, on by default: local members hear.
       loopback: loop,
@@ -361,12 +361,17 @@ async function _lookUp(
 /**
  * Where a RADIO sends from: the interface named for multicast (Linux then
  * sends the group's datagrams out of it); loopback for a loopback peer, so
- * nothing else listens; else any address of the target's family.
+ * nothing else listens; else any address of the target's family (`target`:
+ * the address a name was looked up as).
  */
-function _sendFrom(address: UdpAddress, endpoint: string): string {
+function _sendFrom(
+  address: UdpAddress,
+  target: string,
+  endpoint: string,
+): string {
   const iface = _interfaceOf(address, endpoint);
   if (iface !== undefined) return iface;
-  const host = _target(address.host);
+  const host = target;
   if (host === "::1") return "::1";
   if (/^127\./.test(host)) return "127.0.0.1";
   return host.includes(":") ? "::" : "0.0.0.0";

@@ -315,6 +315,49 @@ Deno.test("CURVE: a peer's short nonces are ordered exactly up to 2^64 - 1, as l
   );
 });
 
+Deno.test("CURVE: an INITIATE that reuses the HELLO's short nonce, and a server MESSAGE that reuses the READY's, are refused as replays before any box is opened", () => {
+  /** `bytes` with the 8-byte short nonce after `name` (and `skip` bytes) set to 1. */
+  const withNonceOne = (bytes: Uint8Array, name: string, skip: number) => {
+    const copy = bytes.slice();
+    const marker = text.encode(name);
+    let at = 0;
+    while (!marker.every((byte, i) => copy[at + i] === byte)) at++;
+    const nonceAt = at + marker.length + skip;
+    copy.fill(0, nonceAt, nonceAt + 8);
+    copy[nonceAt + 7] = 1;
+    return copy;
+  };
+  // The client's HELLO went under short nonce 1: its INITIATE (after the
+  // cookie) made to go under 1 again.
+  const first = curvePair();
+  const hello = concat(first.client.takeOutput());
+  first.server.receive(hello);
+  first.client.receive(concat(first.server.takeOutput()));
+  const initiate = concat(first.client.takeOutput());
+  const events = first.server.receive(
+    withNonceOne(initiate, "\x08INITIATE", 96),
+  );
+  const error = expectEvent(events[0], "error");
+  assertEquals([error.error.kind, error.error.message], [
+    "protocol",
+    "the CURVE INITIATE reused its nonce",
+  ]);
+
+  // The server's READY went under 1: a MESSAGE made to go under 1 again.
+  const second = curvePair();
+  converse(second.client, second.server, () => ALLOW);
+  second.server.sendMessage([text.encode("reply")]);
+  const message = concat(second.server.takeOutput());
+  const replayed = second.client.receive(
+    withNonceOne(message, "\x07MESSAGE", 0),
+  );
+  const refused = expectEvent(replayed[0], "error");
+  assertEquals([refused.error.kind, refused.error.message], [
+    "protocol",
+    "a CURVE MESSAGE reused or reordered its nonce (1 after 1)",
+  ]);
+});
+
 Deno.test("CURVE over ZMTP: the client's HELLO leaves with its greeting; a server key that is no usable point still fails as the connection's error", () => {
   const { client, server } = curvePair();
   const first = client.takeOutput();
