@@ -68,7 +68,7 @@ export interface PeersOptions {
    * browser-facing socket has a peer per open page; Debian's libzmq
    * speaks it, and the floor does not).
    */
-  transports?: PeerTransport[];
+  transports?: PeerTransport[] | undefined;
 }
 
 /** The transports of the many-peers rows. */

@@ -24,7 +24,7 @@ export interface BareCommand {
   count: number;
   size: number;
   /** Batches in flight at most; by default as many as our link's credit allows. */
-  batchesInFlight?: number;
+  batchesInFlight?: number | undefined;
 }
 
 /** Bytes of a batch at most, as our link's PORT_BATCH_BYTES. */

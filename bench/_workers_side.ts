@@ -37,8 +37,8 @@ export type SideCommand =
     count: number;
     size: number;
     workMs: number;
-    fresh?: boolean;
-    transfer?: boolean;
+    fresh?: boolean | undefined;
+    transfer?: boolean | undefined;
   }
   | { op: "stop" };
 

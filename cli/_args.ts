@@ -24,17 +24,17 @@ export interface FlagSpec {
   /** The long name, without `--`. */
   readonly name: string;
   /** A one-letter alias, without `-`. */
-  readonly short?: string;
+  readonly short?: string | undefined;
   /** What it takes. */
   readonly kind: FlagKind;
   /** The value's name in the help (`EP`, `MS`…). */
-  readonly value?: string;
+  readonly value?: string | undefined;
   /** One line of help. */
   readonly help: string;
   /** The smallest integer accepted. */
-  readonly min?: number;
+  readonly min?: number | undefined;
   /** The largest integer accepted. */
-  readonly max?: number;
+  readonly max?: number | undefined;
 }
 
 /**

@@ -15,9 +15,9 @@ export interface CliMessage {
   /** The frames. */
   frames: Uint8Array[];
   /** The peer's routing id (SERVER, PEER). */
-  routingId?: number;
+  routingId?: number | undefined;
   /** The group (RADIO, DISH). */
-  group?: string;
+  group?: string | undefined;
 }
 
 /**

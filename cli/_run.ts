@@ -49,7 +49,7 @@ export interface Io {
   /** Writes a line to standard error. */
   readonly warn: (line: string) => void;
   /** Whether stdin is a file: a REP reads each reply before its request. */
-  readonly stdinIsFile?: boolean;
+  readonly stdinIsFile?: boolean | undefined;
 }
 
 /** The reason a run stops early without failing: stdout was closed. */

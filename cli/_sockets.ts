@@ -57,7 +57,7 @@ export interface SocketKind {
   /** One line for the help. */
   readonly summary: string;
   /** What each input message leads with, beside its frames. */
-  readonly leading?: LeadingField;
+  readonly leading?: LeadingField | undefined;
   /** The flags of its own it takes. */
   readonly flags: readonly TypeFlag[];
   /** Command lines for the help. */

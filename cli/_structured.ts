@@ -137,8 +137,8 @@ export async function* unpackStream(
       });
     } catch (error) {
       const { incomplete, missingBytes } = error as {
-        incomplete?: boolean;
-        missingBytes?: number;
+        incomplete?: boolean | undefined;
+        missingBytes?: number | undefined;
       };
       if (!incomplete) {
         throw new CliError(

@@ -37,21 +37,21 @@ export interface HandshakeOptions {
   /** Our socket type, sent as Socket-Type and checked against the peer's. */
   socketType: SocketType;
   /** Our routing id, sent as Identity (REQ, DEALER, ROUTER only, as libzmq). */
-  routingId?: Uint8Array;
+  routingId?: Uint8Array | undefined;
   /** Properties of our own sent after those (libzmq's ZMQ_METADATA). */
-  properties?: readonly (readonly [string, string | Uint8Array])[];
+  properties?: readonly (readonly [string, string | Uint8Array])[] | undefined;
   /** Makes the security mechanism, given our READY properties; NULL if unset. */
-  mechanism?: (metadata: Metadata) => Mechanism;
+  mechanism?: ((metadata: Metadata) => Mechanism) | undefined;
   /** ZMTP's own framing (default), or ZWS 2.0's (WebSocket, no greeting). */
-  framing?: "zmtp" | "zws";
+  framing?: "zmtp" | "zws" | undefined;
   /** ZWS 2.0 without a mechanism: the routing id each way, nothing else. */
-  noMechanism?: boolean;
+  noMechanism?: boolean | undefined;
   /** Our greeting in libzmq's steps (ConnectionOptions.greetingInSteps). */
-  greetingInSteps?: boolean;
+  greetingInSteps?: boolean | undefined;
   /** How long the handshake may take, in ms (0: no limit): bounds the holds. */
-  handshakeInterval?: number;
+  handshakeInterval?: number | undefined;
   /** The time at the start, in ms, on the clock of the `now`s that follow. */
-  now?: number;
+  now?: number | undefined;
 }
 
 /**

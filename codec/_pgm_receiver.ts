@@ -48,20 +48,20 @@ export interface PgmReceiverOptions {
    * dropped, as OpenPGM's read into a buffer of that size cuts it and its
    * checksum then fails; so a window holds packets of this size at most.
    */
-  maxTpdu?: number;
+  maxTpdu?: number | undefined;
   /** The longest frame taken (each frame alone, as libzmq's); -1: no limit. */
-  maxMessageSize?: number;
+  maxMessageSize?: number | undefined;
   /** The time now, in ms. */
   now: number;
   /** Random numbers in [0, 1), for NAK back-off. */
-  random?: () => number;
+  random?: (() => number) | undefined;
   /**
    * Sources followed at once (libzmq's OpenPGM has no limit). When a new
    * one comes beyond it, the longest silent source that sent no data yet,
    * or else one silent for two of a libzmq source's ambient SPM intervals,
    * gives way to it; with none such, the new one is dropped. Default 256.
    */
-  maxSources?: number;
+  maxSources?: number | undefined;
 }
 
 /**

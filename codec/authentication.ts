@@ -28,17 +28,17 @@ export interface Verdict {
   /** Who the client is, for an allowed client ("" when not said). */
   userId: string;
   /** Properties the authenticator attaches to the client. */
-  metadata?: Metadata;
+  metadata?: Metadata | undefined;
   /**
    * Refuse by hanging up, without an ERROR, so that the client tries again
    * after its reconnect interval: what libzmq's server does when no ZAP
    * handler is there to ask.
    */
-  hangUp?: boolean;
+  hangUp?: boolean | undefined;
   /**
    * Refuse by saying nothing until the handshake's deadline ends the
    * connection, with no ZAP status: what libzmq's NULL and CURVE servers
    * do under ZMQ_ZAP_ENFORCE_DOMAIN with no ZAP handler to ask.
    */
-  stall?: boolean;
+  stall?: boolean | undefined;
 }

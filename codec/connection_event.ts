@@ -17,7 +17,7 @@ export interface PeerInfo {
   /** The peer's Socket-Type; `""` when it named none (as libzmq, taken). */
   socketType: string;
   /** The peer's Identity property, if it sent a non-empty one. */
-  routingId?: Uint8Array;
+  routingId?: Uint8Array | undefined;
   /** ZMTP minor version the peer speaks: 0 or 1. */
   minor: number;
   /**
@@ -26,19 +26,19 @@ export interface PeerInfo {
    */
   metadata: Metadata;
   /** Who the authenticator said the peer is (PLAIN, CURVE, or NULL with ZAP). */
-  userId?: string;
+  userId?: string | undefined;
   /** Properties the authenticator attached to the peer. */
-  authMetadata?: Metadata;
+  authMetadata?: Metadata | undefined;
   /**
    * The peer's address as ZAP carries it, set by the socket: its IP over
    * tcp and ws, empty elsewhere (libzmq's Peer-Address property).
    */
-  address?: string;
+  address?: string | undefined;
   /**
    * The peer takes every message: its transport carries no subscriptions
    * (`epgm`), so a publisher sends it all, and an XPUB is not told.
    */
-  subscribesToAll?: boolean;
+  subscribesToAll?: boolean | undefined;
 }
 
 /**

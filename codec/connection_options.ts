@@ -18,21 +18,21 @@ export interface ConnectionOptions {
    */
   socketType: SocketType;
   /** Our routing id, sent as Identity (REQ, DEALER, ROUTER only, as libzmq). */
-  routingId?: Uint8Array;
+  routingId?: Uint8Array | undefined;
   /**
    * Properties of our own sent after those (libzmq's ZMQ_METADATA), as
    * given: not checked here (a socket's `metadata` option is).
    */
-  properties?: readonly (readonly [string, string | Uint8Array])[];
+  properties?: readonly (readonly [string, string | Uint8Array])[] | undefined;
   /**
    * Makes the security mechanism, given our READY properties.
    * Default: NULL.
    */
-  mechanism?: (metadata: Metadata) => Mechanism;
+  mechanism?: ((metadata: Metadata) => Mechanism) | undefined;
   /** The largest frame accepted, in bytes (each frame of a message alone, as libzmq's ZMQ_MAXMSGSIZE); -1 for no limit (default). */
-  maxMessageSize?: number;
+  maxMessageSize?: number | undefined;
   /** How long the greeting and handshake may take, in ms; 0 for no limit. Default 30000. */
-  handshakeInterval?: number;
+  handshakeInterval?: number | undefined;
   /**
    * Sends our greeting in libzmq's steps, as a connecting libzmq socket
    * does: the signature once the peer's signature is in (or after 20 ms),
@@ -48,24 +48,24 @@ export interface ConnectionOptions {
    * (and up to 20 ms more with a peer that waits for our signature, rest or
    * READY). Default false: the greeting and the first command at once.
    */
-  greetingInSteps?: boolean;
+  greetingInSteps?: boolean | undefined;
   /**
    * `zmtp` (default): ZMTP's greeting and frames over a byte stream. `zws`:
    * ZWS 2.0 over WebSocket, each `receive` and each output chunk one
    * WebSocket message, no greeting, no ZMTP heartbeats (WebSocket has its own).
    */
-  framing?: "zmtp" | "zws";
+  framing?: "zmtp" | "zws" | undefined;
   /**
    * With `framing: "zws"` over a byte stream: each ZWS message goes out in
    * a WebSocket frame, masked as a `client`'s must be.
    */
-  websocket?: "client" | "server";
+  websocket?: "client" | "server" | undefined;
   /**
    * With `framing: "zws"`: the `ZWS2.0` sub-protocol, without a mechanism
    * (the one a browser's WebSocket can ask for). Each side's first message
    * is its routing id; no security, and no socket type to check.
    */
-  noMechanism?: boolean;
+  noMechanism?: boolean | undefined;
   /**
    * Whether the caller writes out every chunk `takeOutput` returns before it
    * calls `takeOutput` again (as a link over a stream does): the buffers
@@ -73,18 +73,18 @@ export interface ConnectionOptions {
    * (CURVE) traffic. Default false: chunks stay intact for good, as when a
    * test hands them straight to another connection's `receive`.
    */
-  reuseOutput?: boolean;
+  reuseOutput?: boolean | undefined;
   /**
    * The current time in ms, on the clock of the times given later, for the
    * handshake deadline. Default: the first time given to `takeOutput`,
    * `receive` or `tick`; until one is, nothing is due (the connection's
    * `deadline` is `undefined`).
    */
-  now?: number;
+  now?: number | undefined;
   /** Send a PING this often once ready, in ms; 0 (default) sends none. */
-  heartbeatInterval?: number;
+  heartbeatInterval?: number | undefined;
   /** How long to wait for any traffic after a PING before giving up, in ms; -1 (default) means `heartbeatInterval`. */
-  heartbeatTimeout?: number;
+  heartbeatTimeout?: number | undefined;
   /** The TTL our PINGs ask the peer to apply (ms, sent in deciseconds); 0 (default) asks for none. */
-  heartbeatTimeToLive?: number;
+  heartbeatTimeToLive?: number | undefined;
 }

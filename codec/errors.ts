@@ -122,7 +122,7 @@ export class ProtocolError extends ZmqError {
    * verdict's where we refused, the peer's ERROR's where it refused us;
    * libzmq's ZMQ_EVENT_HANDSHAKE_FAILED_AUTH carries it as its value.
    */
-  readonly statusCode?: number;
+  readonly statusCode?: number | undefined;
 
   /**
    * Makes a protocol error.

@@ -105,7 +105,7 @@ export interface FrameDecoderOptions {
    * protocol error raised before any of its body is buffered. Default: no
    * limit beyond what a JavaScript array can hold.
    */
-  maxFrameSize?: number;
+  maxFrameSize?: number | undefined;
 }
 
 const DIRECT_MIN = 32 * 1024;

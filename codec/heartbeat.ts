@@ -15,19 +15,19 @@ const LARGE_BODY = 256 * 1024;
 /** Options of a {@linkcode Heartbeat}, all in ms. */
 export interface HeartbeatOptions {
   /** Send a PING this often once ready; 0 (default) sends none. */
-  interval?: number;
+  interval?: number | undefined;
   /** How long to wait for any traffic after a PING; -1 (default) means `interval`, 0 never drops the peer (as libzmq). */
-  timeout?: number;
+  timeout?: number | undefined;
   /** The TTL our PINGs ask the peer to apply (sent in deciseconds); 0 (default) asks for none. */
-  timeToLive?: number;
+  timeToLive?: number | undefined;
   /** The current time: the peer counts as heard from now. Default 0. */
-  now?: number;
+  now?: number | undefined;
   /**
    * Whether output taken is written before the next take (a link over a
    * stream; the connection's `reuseOutput` says it): a PING behind a large
    * body then counts from the next take.
    */
-  writtenLater?: boolean;
+  writtenLater?: boolean | undefined;
 }
 
 /** What {@linkcode Heartbeat.tick} asks of the connection. */

@@ -23,19 +23,19 @@ export interface MechanismStep {
    * peer of the wrong type is refused without asking, where libzmq asks
    * and then refuses).
    */
-  peerMetadata?: Metadata;
+  peerMetadata?: Metadata | undefined;
   /**
    * Set when the mechanism needs a verdict on the client before going on;
    * give it to {@linkcode Mechanism.authenticated}.
    */
-  authenticate?: Credentials;
+  authenticate?: Credentials | undefined;
   /** Set when the handshake failed after `send` (an ERROR) is written. */
-  error?: ProtocolError;
+  error?: ProtocolError | undefined;
   /**
    * Set when a verdict refused the peer for now (300) and the handshake
    * waits on, silent, for its deadline: reported, not ended.
    */
-  refused?: ProtocolError;
+  refused?: ProtocolError | undefined;
 }
 
 /** A frame as it travels inside an encrypting mechanism's envelope. */
@@ -69,7 +69,7 @@ export interface Mechanism {
    * client's HELLO). The connection then makes one write where it made
    * two, and the handshake ends a round trip sooner.
    */
-  readonly startsWithGreeting?: boolean;
+  readonly startsWithGreeting?: boolean | undefined;
   /**
    * Handles one handshake command from the peer.
    *
@@ -91,7 +91,7 @@ export interface Mechanism {
    */
   authenticated?(verdict: Verdict): MechanismStep;
   /** Bytes a sealed frame adds to its body (CURVE: 33). */
-  readonly overhead?: number;
+  readonly overhead?: number | undefined;
   /**
    * Seals a frame for the wire once the handshake is done (CURVE's
    * MESSAGE). Mechanisms without `seal` send frames as they are.
@@ -102,7 +102,7 @@ export interface Mechanism {
    * body: where the connection's output lets it, the box is written
    * straight into the write batch instead of memory of its own.
    */
-  sealInto?(frame: SealedFrame, target: Uint8Array): void;
+  sealInto?: ((frame: SealedFrame, target: Uint8Array) => void) | undefined;
   /**
    * Opens a frame the peer sealed, in place if it likes: `body` is the
    * frame's own, and the frame returned may be a view into it.

@@ -23,13 +23,13 @@ export interface RawConnectionOptions {
    * The current time in ms: the connection is due for its first
    * {@linkcode RawConnection.tick} at once. Default 0.
    */
-  now?: number;
+  now?: number | undefined;
   /**
    * Whether the caller writes out every chunk `takeOutput` returns before
    * it calls `takeOutput` again, so the buffers behind them may be filled
    * again (as `ConnectionOptions.reuseOutput`). Default false.
    */
-  reuseOutput?: boolean;
+  reuseOutput?: boolean | undefined;
 }
 
 /**

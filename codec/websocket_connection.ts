@@ -41,9 +41,9 @@ export interface WebSocketConnectionOptions extends ConnectionOptions {
   /** The HTTP path a client asks for (a server serves any, as libzmq). */
   path: string;
   /** The client's `Host` header. */
-  host?: string;
+  host?: string | undefined;
   /** The origins (lower case) whose pages a server serves; by default all. */
-  origins?: readonly string[];
+  origins?: readonly string[] | undefined;
 }
 
 /** The ZWS sub-protocol of a mechanism, as libzmq names it. */

@@ -120,10 +120,10 @@ export interface WebSocketDecoderOptions {
   /** Whether frames must be masked (a server reading a client) or must not. */
   masked: boolean;
   /** The message size limit, in bytes; -1 for none. */
-  maxMessageSize?: number;
+  maxMessageSize?: number | undefined;
   /** Bytes a message may run past it (default 1: a ZWS body's flags byte);
    * a caller that allows more holds messages to the limit once decoded. */
-  allowance?: number;
+  allowance?: number | undefined;
 }
 
 /**

@@ -10,9 +10,9 @@ import { type Message, poll, type Socket } from "@zmtp/zmq";
 /** Options of {@linkcode pollOnce}. */
 export interface PollOnceOptions {
   /** Gives up at once when aborted (Ctrl-C). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Gives up after this many ms; default: waits as long as it takes. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 /**

@@ -10,19 +10,19 @@ import { Router } from "@zmtp/zmq";
 /** Options for running either example inside a test. */
 export interface RouterBrokerOptions {
   /** Where the broker binds. Default: the guide's tcp://*:5671. */
-  endpoint?: string;
+  endpoint?: string | undefined;
   /** How many workers to start here. Default 10, as in the C originals. */
-  workers?: number;
+  workers?: number | undefined;
   /** How many workers to fire (some may run elsewhere). Default: `workers`. */
-  fire?: number;
+  fire?: number | undefined;
   /** How long to run before firing, in ms. Default 5000. */
-  runMs?: number;
+  runMs?: number | undefined;
   /** The longest random work per task, in ms. Default 500. */
-  maxWorkMs?: number;
+  maxWorkMs?: number | undefined;
   /** Called once bound, with the real endpoint. */
-  onBound?: (endpoint: string) => void;
+  onBound?: ((endpoint: string) => void) | undefined;
   /** Where lines go. */
-  print?: (line: string) => void;
+  print?: ((line: string) => void) | undefined;
 }
 
 /**

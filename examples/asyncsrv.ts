@@ -19,17 +19,17 @@ import { sleep } from "./_sleep.ts";
 /** Options for running a client inside a test. */
 export interface AsyncClientOptions {
   /** The server. Default: the guide's tcp://localhost:5570. */
-  endpoint?: string;
+  endpoint?: string | undefined;
   /** The client's identity. Default: random, such as "0F3A-B2C4". */
-  identity?: string;
+  identity?: string | undefined;
   /** Time between requests, in ms. Default 1000, as in the C original. */
-  intervalMs?: number;
+  intervalMs?: number | undefined;
   /** Requests to send; default: until the signal aborts. */
-  requests?: number;
+  requests?: number | undefined;
   /** Stops the client when aborted. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Where lines go. */
-  print?: (line: string) => void;
+  print?: ((line: string) => void) | undefined;
 }
 
 /**
@@ -61,17 +61,17 @@ export async function asyncClient(
 /** Options for running the server inside a test. */
 export interface AsyncServerOptions {
   /** Where clients connect. Default: the guide's tcp://*:5570. */
-  endpoint?: string;
+  endpoint?: string | undefined;
   /** Workers in the pool. Default 5. */
-  workers?: number;
+  workers?: number | undefined;
   /** The longest pause before a reply, in ms. Default 1000. */
-  maxPauseMs?: number;
+  maxPauseMs?: number | undefined;
   /** Returns a number in [0, 1); replies and pauses are drawn from it. */
-  random?: () => number;
+  random?: (() => number) | undefined;
   /** Called once bound, with the real endpoint. */
-  onBound?: (endpoint: string) => void;
+  onBound?: ((endpoint: string) => void) | undefined;
   /** Stops the server when aborted. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** Serves until the signal aborts. */

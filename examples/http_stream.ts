@@ -18,15 +18,15 @@ import { catchInterrupt } from "./_interrupt.ts";
 /** Options for running the server inside a test or another program. */
 export interface HttpStreamOptions {
   /** Where to bind. Default: tcp://127.0.0.1:0 (any free port). */
-  endpoint?: string;
+  endpoint?: string | undefined;
   /** Stop after answering this many requests. Default: never. */
-  requests?: number;
+  requests?: number | undefined;
   /** Called once bound, with the page's URL. */
-  onBound?: (url: string) => void;
+  onBound?: ((url: string) => void) | undefined;
   /** Stops the server when aborted (Ctrl-C when run alone). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Where lines go. */
-  print?: (line: string) => void;
+  print?: ((line: string) => void) | undefined;
 }
 
 const _encoder = new TextEncoder();

@@ -12,17 +12,17 @@ import { catchInterrupt } from "./_interrupt.ts";
 /** Options for running the server inside the demo. */
 export interface HelloServerOptions {
   /** Where to bind. Default: the guide's tcp://*:5555. */
-  endpoint?: string;
+  endpoint?: string | undefined;
   /** Simulated work per request, in ms. Default 1000, as in the C original. */
-  workMs?: number;
+  workMs?: number | undefined;
   /** Stop after this many requests. Default: never. */
-  requests?: number;
+  requests?: number | undefined;
   /** Called once bound, with the real endpoint. */
-  onBound?: (endpoint: string) => void;
+  onBound?: ((endpoint: string) => void) | undefined;
   /** Stops the server when aborted (Ctrl-C when run alone). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Where lines go. */
-  print?: (line: string) => void;
+  print?: ((line: string) => void) | undefined;
 }
 
 /** Runs the server. */

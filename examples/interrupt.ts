@@ -14,13 +14,13 @@ import { catchInterrupt } from "./_interrupt.ts";
 /** Options for running the server inside a test. */
 export interface InterruptOptions {
   /** Where to bind. Default: the guide's tcp://*:5555. */
-  endpoint?: string;
+  endpoint?: string | undefined;
   /** Called once bound, with the real endpoint. */
-  onBound?: (endpoint: string) => void;
+  onBound?: ((endpoint: string) => void) | undefined;
   /** Aborted by Ctrl-C. */
   signal: AbortSignal;
   /** Where lines go. */
-  print?: (line: string) => void;
+  print?: ((line: string) => void) | undefined;
 }
 
 /** Takes requests until the signal aborts. */

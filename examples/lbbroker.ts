@@ -18,24 +18,24 @@ import { printableId } from "./_printable_id.ts";
 /** Options for running the broker inside a test. */
 export interface LoadBalancingBrokerOptions {
   /** Where clients connect. Default inproc://frontend. */
-  frontend?: string;
+  frontend?: string | undefined;
   /** Where workers connect. Default inproc://backend. */
-  backend?: string;
+  backend?: string | undefined;
   /** In-program clients to start. Default 10, as in the C original. */
-  clients?: number;
+  clients?: number | undefined;
   /** In-program workers to start. Default 3, as in the C original. */
-  workers?: number;
+  workers?: number | undefined;
   /**
    * Replies to route before stopping, counting every in-program client's.
    * Default: one per in-program client.
    */
-  replies?: number;
+  replies?: number | undefined;
   /** Called once both are bound, with the real endpoints. */
-  onBound?: (frontend: string, backend: string) => void;
+  onBound?: ((frontend: string, backend: string) => void) | undefined;
   /** Stops the broker when aborted (Ctrl-C when run alone). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Where lines go. */
-  print?: (line: string) => void;
+  print?: ((line: string) => void) | undefined;
 }
 
 const _decoder = new TextDecoder();

@@ -14,15 +14,15 @@ import { Request, ZmqError } from "@zmtp/zmq";
 /** Options for running the client inside a test. */
 export interface LazyClientOptions {
   /** The server. Default: the guide's tcp://localhost:5555. */
-  endpoint?: string;
+  endpoint?: string | undefined;
   /** How long to wait for a reply, in ms. Default 2500, as in the C original. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Tries before giving up. Default 3. */
-  retries?: number;
+  retries?: number | undefined;
   /** Requests to send; default: until the server seems offline. */
-  requests?: number;
+  requests?: number | undefined;
   /** Where lines go. */
-  print?: (line: string) => void;
+  print?: ((line: string) => void) | undefined;
 }
 
 /** Runs the client; returns how many requests got their reply. */

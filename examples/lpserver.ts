@@ -13,17 +13,17 @@ import { catchInterrupt } from "./_interrupt.ts";
 /** Options for running the server inside a test. */
 export interface LazyServerOptions {
   /** Where to bind. Default: the guide's tcp://*:5555. */
-  endpoint?: string;
+  endpoint?: string | undefined;
   /** Returns a number in [0, 1); the problems are drawn from it. */
-  random?: () => number;
+  random?: (() => number) | undefined;
   /** Simulated work per request, in ms. Default 1000. */
-  workMs?: number;
+  workMs?: number | undefined;
   /** Called once bound, with the real endpoint. */
-  onBound?: (endpoint: string) => void;
+  onBound?: ((endpoint: string) => void) | undefined;
   /** Stops the server when aborted (Ctrl-C when run alone). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Where lines go. */
-  print?: (line: string) => void;
+  print?: ((line: string) => void) | undefined;
 }
 
 /** Serves until it simulates a crash. */

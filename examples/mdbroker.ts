@@ -31,19 +31,19 @@ import {
 /** Options of {@linkcode majordomoBroker}. */
 export interface MajordomoBrokerOptions {
   /** Where to bind. Default: the guide's port 5555, on loopback. */
-  endpoint?: string;
+  endpoint?: string | undefined;
   /** Heartbeat interval in ms; workers must use the same. Default 2500. */
-  heartbeatInterval?: number;
+  heartbeatInterval?: number | undefined;
   /** Missed heartbeats before a worker is dead. Default 3. */
-  heartbeatLiveness?: number;
+  heartbeatLiveness?: number | undefined;
   /** Print what the broker does, as the C original's `-v`. */
-  verbose?: boolean;
+  verbose?: boolean | undefined;
   /** Called once bound, with the real endpoint. */
-  onBound?: (endpoint: string) => void;
+  onBound?: ((endpoint: string) => void) | undefined;
   /** Stops the broker when aborted (Ctrl-C when run alone). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Where lines go. */
-  print?: (line: string) => void;
+  print?: ((line: string) => void) | undefined;
 }
 
 interface _Request {
@@ -63,7 +63,7 @@ interface _Worker {
   id: Uint8Array;
   key: string;
   /** Unset until READY. */
-  service?: _Service;
+  service?: _Service | undefined;
   /** When it is dead unless heard from (a `Date.now()` time). */
   expiry: number;
 }

@@ -20,13 +20,13 @@ import { bytes, MDPC_CLIENT, sameBytes } from "./_mdp.ts";
 /** Options of a {@linkcode MajordomoClient}. */
 export interface MajordomoClientOptions {
   /** How long to wait for each reply, in ms. Default 2500, as mdcliapi.c. */
-  timeout?: number;
+  timeout?: number | undefined;
   /** Tries before giving up. Default 3. */
-  retries?: number;
+  retries?: number | undefined;
   /** Print what the client does, as the C original's verbose mode. */
-  verbose?: boolean;
+  verbose?: boolean | undefined;
   /** Where lines go. */
-  print?: (line: string) => void;
+  print?: ((line: string) => void) | undefined;
 }
 
 /**

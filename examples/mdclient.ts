@@ -14,17 +14,17 @@ import { MajordomoClient } from "./mdcliapi.ts";
 /** Options of {@linkcode echoClient}. */
 export interface EchoClientOptions {
   /** The broker. Default: the guide's port 5555, on loopback. */
-  endpoint?: string;
+  endpoint?: string | undefined;
   /** Requests to send. Default 100,000, as the C original. */
-  requests?: number;
+  requests?: number | undefined;
   /** How long to wait for each reply, in ms. Default 2500. */
-  timeout?: number;
+  timeout?: number | undefined;
   /** Print what the client does. */
-  verbose?: boolean;
+  verbose?: boolean | undefined;
   /** Stops early when aborted (Ctrl-C when run alone). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Where lines go. */
-  print?: (line: string) => void;
+  print?: ((line: string) => void) | undefined;
 }
 
 /** Sends the requests, stopping at the first that gets no reply. */

@@ -12,9 +12,9 @@ import { MajordomoWorker, type MajordomoWorkerOptions } from "./mdwrkapi.ts";
 /** Options of {@linkcode echoWorker}: the worker's, plus where and how long. */
 export interface EchoWorkerOptions extends MajordomoWorkerOptions {
   /** The broker. Default: the guide's port 5555, on loopback. */
-  endpoint?: string;
+  endpoint?: string | undefined;
   /** Stops the worker when aborted (Ctrl-C when run alone). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** Echoes requests until the signal aborts. */

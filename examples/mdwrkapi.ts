@@ -34,15 +34,15 @@ import {
 /** Options of a {@linkcode MajordomoWorker}. */
 export interface MajordomoWorkerOptions {
   /** Heartbeat interval in ms; the broker must use the same. Default 2500. */
-  heartbeatInterval?: number;
+  heartbeatInterval?: number | undefined;
   /** Missed heartbeats before the broker is dead. Default 3. */
-  heartbeatLiveness?: number;
+  heartbeatLiveness?: number | undefined;
   /** How long to wait before reconnecting to a dead broker, in ms. Default 2500. */
-  reconnectInterval?: number;
+  reconnectInterval?: number | undefined;
   /** Print what the worker does, as the C original's verbose mode. */
-  verbose?: boolean;
+  verbose?: boolean | undefined;
   /** Where lines go. */
-  print?: (line: string) => void;
+  print?: ((line: string) => void) | undefined;
 }
 
 /** What a request handler given to {@linkcode MajordomoWorker.serve} returns. */

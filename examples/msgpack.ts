@@ -62,13 +62,13 @@ export function decodeRecord(bytes: Uint8Array): WeatherRecord {
 /** Options of {@linkcode publishRecords}. */
 export interface PublishOptions {
   /** Where to bind. Default: tcp://*:5556. */
-  endpoint?: string;
+  endpoint?: string | undefined;
   /** Called once bound, with the real endpoint. */
-  onBound?: (endpoint: string) => void;
+  onBound?: ((endpoint: string) => void) | undefined;
   /** Pause between records, in ms. Default 100. */
-  intervalMs?: number;
+  intervalMs?: number | undefined;
   /** Stops publishing when aborted. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 const _randomOf = (limit: number) => Math.floor(Math.random() * limit);
@@ -103,11 +103,11 @@ export async function publishRecords(
 /** Options of {@linkcode subscribeRecords}. */
 export interface SubscribeOptions {
   /** Where to connect. Default: tcp://localhost:5556. */
-  endpoint?: string;
+  endpoint?: string | undefined;
   /** How many records to receive. Default 10. */
-  count?: number;
+  count?: number | undefined;
   /** Where each record goes. Default: printed as JSON. */
-  print?: (line: string) => void;
+  print?: ((line: string) => void) | undefined;
 }
 
 /** Receives records and prints each; returns them. */

@@ -13,13 +13,13 @@ import { catchInterrupt } from "./_interrupt.ts";
 /** Options for running the broker inside a test or the demo. */
 export interface QueueOptions {
   /** Where clients connect. Default: the guide's tcp://*:5559. */
-  frontend?: string;
+  frontend?: string | undefined;
   /** Where services connect. Default: the guide's tcp://*:5560. */
-  backend?: string;
+  backend?: string | undefined;
   /** Called once both are bound, with the real endpoints. */
-  onBound?: (frontend: string, backend: string) => void;
+  onBound?: ((frontend: string, backend: string) => void) | undefined;
   /** Stops the broker when aborted. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** Runs the broker until the signal aborts. */

@@ -15,15 +15,15 @@ import { catchInterrupt } from "./_interrupt.ts";
 /** Options for running the reader inside a test. */
 export interface ReaderOptions {
   /** The ventilator. Default: the guide's tcp://localhost:5557. */
-  ventilator?: string;
+  ventilator?: string | undefined;
   /** The weather server. Default: the guide's tcp://localhost:5556. */
-  weather?: string;
+  weather?: string | undefined;
   /** Process task. */
-  onTask?: (task: Uint8Array[]) => void;
+  onTask?: ((task: Uint8Array[]) => void) | undefined;
   /** Process weather update. */
-  onUpdate?: (update: Uint8Array[]) => void;
+  onUpdate?: ((update: Uint8Array[]) => void) | undefined;
   /** Stops the reader when aborted. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** Reads both sockets until the signal aborts. */

@@ -24,7 +24,7 @@ const STEP_1 = "mtrelay step 1";
 const STEP_2 = "mtrelay step 2";
 
 const scope = globalThis as unknown as {
-  name?: string;
+  name?: string | undefined;
   postMessage(message: ThreadMessage): void;
   onmessage: ((event: MessageEvent<ThreadMessage>) => void) | null;
 };

@@ -17,17 +17,17 @@ import { catchInterrupt } from "./_interrupt.ts";
 /** Options for running the server inside a test. */
 export interface MultithreadedServerOptions {
   /** Where clients connect. Default: the guide's tcp://*:5555. */
-  endpoint?: string;
+  endpoint?: string | undefined;
   /** Called once bound, with the real endpoint. */
-  onBound?: (endpoint: string) => void;
+  onBound?: ((endpoint: string) => void) | undefined;
   /** Simulated work per request, in ms. Default 1000, as in the C original. */
-  workMs?: number;
+  workMs?: number | undefined;
   /** Worker threads. Default 5, as in the C original. */
-  threads?: number;
+  threads?: number | undefined;
   /** Stops the server when aborted. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Where lines go. */
-  print?: (line: string) => void;
+  print?: ((line: string) => void) | undefined;
 }
 
 /** What the main thread and a worker thread say to each other. */

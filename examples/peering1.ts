@@ -17,15 +17,15 @@ import { catchInterrupt } from "./_interrupt.ts";
 /** Options for running the example inside a test. */
 export interface PeeringOptions {
   /** A broker's state endpoint. Default: the guide's `ipc://NAME-state.ipc`. */
-  stateEndpoint?: (name: string) => string;
+  stateEndpoint?: ((name: string) => string) | undefined;
   /** How long without news before it sends its own state, in ms. Default 1000. */
-  heartbeatMs?: number;
+  heartbeatMs?: number | undefined;
   /** Returns a number in [0, 1), for the worker counts. */
-  random?: () => number;
+  random?: (() => number) | undefined;
   /** Where lines go. */
-  print?: (line: string) => void;
+  print?: ((line: string) => void) | undefined;
   /** Ends the broker (Ctrl-C when run alone). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 const decoder = new TextDecoder();

@@ -22,19 +22,19 @@ export const PPP_HEARTBEAT = 0x02;
 /** Options for running the queue inside a test. */
 export interface ParanoidQueueOptions {
   /** Where clients connect. Default: the guide's tcp://*:5555. */
-  frontend?: string;
+  frontend?: string | undefined;
   /** Where workers connect. Default: the guide's tcp://*:5556. */
-  backend?: string;
+  backend?: string | undefined;
   /** Time between heartbeats, in ms. Default 1000. */
-  heartbeatIntervalMs?: number;
+  heartbeatIntervalMs?: number | undefined;
   /** Heartbeats a worker may miss before it is forgotten. Default 3. */
-  liveness?: number;
+  liveness?: number | undefined;
   /** Called once both are bound, with the real endpoints. */
-  onBound?: (frontend: string, backend: string) => void;
+  onBound?: ((frontend: string, backend: string) => void) | undefined;
   /** Stops the queue when aborted. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Where lines go. */
-  print?: (line: string) => void;
+  print?: ((line: string) => void) | undefined;
 }
 
 /** An idle worker, and when the queue gives up on it. */

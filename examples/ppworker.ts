@@ -20,23 +20,23 @@ import { PPP_HEARTBEAT, PPP_READY } from "./ppqueue.ts";
 /** Options for running the worker inside a test. */
 export interface ParanoidWorkerOptions {
   /** The queue. Default: the guide's tcp://localhost:5556. */
-  endpoint?: string;
+  endpoint?: string | undefined;
   /** Time between heartbeats, in ms. Default 1000. */
-  heartbeatIntervalMs?: number;
+  heartbeatIntervalMs?: number | undefined;
   /** Heartbeats the queue may miss before the worker reconnects. Default 3. */
-  liveness?: number;
+  liveness?: number | undefined;
   /** The first wait before reconnecting, in ms. Default 1000. */
-  reconnectMs?: number;
+  reconnectMs?: number | undefined;
   /** The longest, after doubling. Default 32000. */
-  reconnectMaxMs?: number;
+  reconnectMaxMs?: number | undefined;
   /** Simulated work after each reply, in ms. Default 1000. */
-  workMs?: number;
+  workMs?: number | undefined;
   /** Returns a number in [0, 1); the problems are drawn from it. */
-  random?: () => number;
+  random?: (() => number) | undefined;
   /** Stops the worker when aborted (Ctrl-C when run alone). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Where lines go. */
-  print?: (line: string) => void;
+  print?: ((line: string) => void) | undefined;
 }
 
 /** Works until it simulates a crash or the signal aborts. */

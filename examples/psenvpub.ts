@@ -13,13 +13,13 @@ import { catchInterrupt } from "./_interrupt.ts";
 /** Options for running the publisher inside a test. */
 export interface EnvelopePublisherOptions {
   /** Where to bind. Default: the guide's tcp://*:5563. */
-  endpoint?: string;
+  endpoint?: string | undefined;
   /** Called once bound, with the real endpoint. */
-  onBound?: (endpoint: string) => void;
+  onBound?: ((endpoint: string) => void) | undefined;
   /** Pause between rounds, in ms. Default 1000, as in the C original. */
-  intervalMs?: number;
+  intervalMs?: number | undefined;
   /** Stops the publisher when aborted. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** Publishes until the signal aborts. */

@@ -13,13 +13,13 @@ import { catchInterrupt } from "./_interrupt.ts";
 /** Options for running the subscriber inside a test. */
 export interface EnvelopeSubscriberOptions {
   /** The publisher. Default: the guide's tcp://localhost:5563. */
-  endpoint?: string;
+  endpoint?: string | undefined;
   /** Stops after this many messages. Default: runs until the signal aborts. */
-  count?: number;
+  count?: number | undefined;
   /** Stops the subscriber when aborted. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Where lines go. */
-  print?: (line: string) => void;
+  print?: ((line: string) => void) | undefined;
 }
 
 /** Prints messages until the signal aborts (or `count` came). */

@@ -12,13 +12,13 @@ import { catchInterrupt } from "./_interrupt.ts";
 /** Options for running the worker inside a test or the demo. */
 export interface BrokerWorkerOptions {
   /** The broker's backend. Default: the guide's tcp://localhost:5560. */
-  endpoint?: string;
+  endpoint?: string | undefined;
   /** Simulated work per request, in ms. Default 1000, as in the C original. */
-  workMs?: number;
+  workMs?: number | undefined;
   /** Stops the worker when aborted. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Where lines go. */
-  print?: (line: string) => void;
+  print?: ((line: string) => void) | undefined;
 }
 
 /** Answers "World" to every request until the signal aborts. */

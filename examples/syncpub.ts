@@ -12,17 +12,17 @@ import { Publisher, Reply } from "@zmtp/zmq";
 /** Options for running the publisher inside a test. */
 export interface SyncPublisherOptions {
   /** Where updates go. Default: the guide's tcp://*:5561. */
-  publish?: string;
+  publish?: string | undefined;
   /** Where subscribers check in. Default: the guide's tcp://*:5562. */
-  sync?: string;
+  sync?: string | undefined;
   /** Called once both are bound, with the real endpoints. */
-  onBound?: (publish: string, sync: string) => void;
+  onBound?: ((publish: string, sync: string) => void) | undefined;
   /** How many subscribers to wait for. Default 10, as in the C original. */
-  subscribers?: number;
+  subscribers?: number | undefined;
   /** How many updates to send. Default 1,000,000. */
-  updates?: number;
+  updates?: number | undefined;
   /** Where lines go. */
-  print?: (line: string) => void;
+  print?: ((line: string) => void) | undefined;
 }
 
 /** Waits for the subscribers, then broadcasts. */

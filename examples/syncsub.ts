@@ -12,11 +12,11 @@ import { Request, Subscriber } from "@zmtp/zmq";
 /** Options for running the subscriber inside a test. */
 export interface SyncSubscriberOptions {
   /** The publisher. Default: the guide's tcp://localhost:5561. */
-  publish?: string;
+  publish?: string | undefined;
   /** Its sync service. Default: the guide's tcp://localhost:5562. */
-  sync?: string;
+  sync?: string | undefined;
   /** Where lines go. */
-  print?: (line: string) => void;
+  print?: ((line: string) => void) | undefined;
 }
 
 /** Subscribes, synchronizes, and returns how many updates came. */

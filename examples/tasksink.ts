@@ -12,11 +12,11 @@ import { Pull } from "@zmtp/zmq";
 /** Options for running the sink inside the demo. */
 export interface SinkOptions {
   /** Where to bind. Default: the guide's tcp://*:5558. */
-  endpoint?: string;
+  endpoint?: string | undefined;
   /** Called once bound, with the real endpoint. */
-  onBound?: (endpoint: string) => void;
+  onBound?: ((endpoint: string) => void) | undefined;
   /** Where progress goes. */
-  write?: (text: string) => void;
+  write?: ((text: string) => void) | undefined;
 }
 
 /** Runs the sink; returns the elapsed time in ms. */

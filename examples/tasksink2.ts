@@ -13,9 +13,9 @@ import type { SinkOptions } from "./tasksink.ts";
 /** Options of the sink that kills its workers. */
 export interface KillingSinkOptions extends SinkOptions {
   /** Where the controller binds. Default: the guide's tcp://*:5559. */
-  controller?: string;
+  controller?: string | undefined;
   /** Called once both are bound, with the real endpoints. */
-  onControllerBound?: (endpoint: string) => void;
+  onControllerBound?: ((endpoint: string) => void) | undefined;
 }
 
 /** Runs the sink, then kills the workers; returns the elapsed time in ms. */

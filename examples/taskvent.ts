@@ -12,13 +12,13 @@ import { Push } from "@zmtp/zmq";
 /** Options for running the ventilator inside the demo. */
 export interface VentilatorOptions {
   /** Where workers connect. Default: the guide's tcp://*:5557. */
-  endpoint?: string;
+  endpoint?: string | undefined;
   /** The sink. Default: the guide's tcp://localhost:5558. */
-  sinkEndpoint?: string;
+  sinkEndpoint?: string | undefined;
   /** Called once bound; resolves when the workers are ready. Default: waits for Enter. */
-  workersReady?: (sender: Push) => Promise<void>;
+  workersReady?: ((sender: Push) => Promise<void>) | undefined;
   /** Where lines go. */
-  print?: (text: string) => void;
+  print?: ((text: string) => void) | undefined;
 }
 
 async function _waitForEnter(): Promise<void> {

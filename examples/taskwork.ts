@@ -13,13 +13,13 @@ import { catchInterrupt } from "./_interrupt.ts";
 /** Options for running a worker inside the demo. */
 export interface WorkerOptions {
   /** The ventilator. Default: the guide's tcp://localhost:5557. */
-  ventilator?: string;
+  ventilator?: string | undefined;
   /** The sink. Default: the guide's tcp://localhost:5558. */
-  sink?: string;
+  sink?: string | undefined;
   /** Stops the worker when aborted. Default: runs forever. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Where progress goes. */
-  write?: (text: string) => void;
+  write?: ((text: string) => void) | undefined;
 }
 
 /** Runs a worker until its signal aborts. */

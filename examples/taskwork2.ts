@@ -14,7 +14,7 @@ import type { WorkerOptions } from "./taskwork.ts";
 /** Options of the worker that can be killed. */
 export interface KillableWorkerOptions extends WorkerOptions {
   /** The sink's controller. Default: the guide's tcp://localhost:5559. */
-  controller?: string;
+  controller?: string | undefined;
 }
 
 /** Runs a worker until the controller says KILL (or the signal aborts). */

@@ -13,13 +13,13 @@ import { catchInterrupt } from "./_interrupt.ts";
 /** Options for running the proxy inside a test or the demo. */
 export interface WeatherProxyOptions {
   /** The weather server. Default: tcp://localhost:5556. */
-  frontend?: string;
+  frontend?: string | undefined;
   /** Where subscribers connect. Default: tcp://127.0.0.1:8100. */
-  backend?: string;
+  backend?: string | undefined;
   /** Called once bound, with the real backend endpoint. */
-  onBound?: (backend: string) => void;
+  onBound?: ((backend: string) => void) | undefined;
   /** Stops the proxy when aborted. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** Runs the proxy until the signal aborts. */

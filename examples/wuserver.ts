@@ -12,13 +12,13 @@ import { catchInterrupt } from "./_interrupt.ts";
 /** Options for running the server inside the demo. */
 export interface WeatherServerOptions {
   /** Where to bind. Default: the guide's tcp://*:5556. */
-  endpoint?: string;
+  endpoint?: string | undefined;
   /** Called once bound, with the real endpoint. */
-  onBound?: (endpoint: string) => void;
+  onBound?: ((endpoint: string) => void) | undefined;
   /** Stops publishing when aborted. Default: never. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Options of the PUB socket (the rate for `epgm://`). */
-  socketOptions?: SocketOptions;
+  socketOptions?: SocketOptions | undefined;
 }
 
 const randomOf = (limit: number) => Math.floor(Math.random() * limit);

@@ -134,7 +134,7 @@ function _allowed(): Verdict {
 
 /** What a socket's judging reads of its settings. */
 export interface JudgeSettings {
-  readonly context: { readonly authenticate?: Authenticator };
+  readonly context: { readonly authenticate?: Authenticator | undefined };
   readonly authenticate: Authenticator | undefined;
   readonly zapDomain: string;
   readonly zapEnforceDomain: boolean;

@@ -64,7 +64,7 @@ function refuseOptions<T>(socket: object, closing: Promise<T>): Promise<T> {
       set() {
         throw closedError();
       },
-      enumerable: property.enumerable,
+      enumerable: property.enumerable === true,
       configurable: true,
     });
   }

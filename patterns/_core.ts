@@ -35,7 +35,7 @@ export { closedError, type CoreOptions, UNTIMED };
 /** The options the machinery reads, live, from its socket. */
 export interface CoreSettings {
   readonly type: SocketType;
-  readonly context: { readonly authenticate?: Authenticator };
+  readonly context: { readonly authenticate?: Authenticator | undefined };
   readonly sendHighWaterMark: number;
   readonly receiveHighWaterMark: number;
   readonly sendTimeout: number;
@@ -47,9 +47,9 @@ export interface CoreSettings {
   readonly zapEnforceDomain: boolean;
   readonly authenticate: Authenticator | undefined;
   /** See `HelloMessageOptions` and the others: draft, on some types. */
-  readonly helloMessage?: Uint8Array;
-  readonly disconnectMessage?: Uint8Array;
-  readonly hiccupMessage?: Uint8Array;
+  readonly helloMessage?: Uint8Array | undefined;
+  readonly disconnectMessage?: Uint8Array | undefined;
+  readonly hiccupMessage?: Uint8Array | undefined;
 }
 
 /**

@@ -105,17 +105,17 @@ export class Endpoints {
     this.#mechanism = mechanism;
   }
 
-  async bind(endpoint: string): Promise<void> {
+  async bind(endpoint: string): Promise<string> {
     // inproc holds no port, and may wait on a hub only Context.close frees.
     if (/^inproc:\/\//.test(endpoint)) return await this.#bind(endpoint);
     const bound = this.#bind(endpoint);
     const settled = bound.then(() => {}, () => {});
     this.#binding.add(settled);
     settled.then(() => this.#binding.delete(settled));
-    await bound; // a failure the caller's, as ever: its promise rejects
+    return await bound; // a failure the caller's, as ever: its promise rejects
   }
 
-  async #bind(endpoint: string): Promise<void> {
+  async #bind(endpoint: string): Promise<string> {
     const core = this.#core;
     if (core.closed) throw closedError();
     let listener: TransportListener;
@@ -160,6 +160,7 @@ export class Endpoints {
     this.last = listener.endpoint;
     this.#events.push({ type: "listening", endpoint: listener.endpoint });
     for (const [link, bound] of early) this.#accept(link, bound);
+    return listener.endpoint;
   }
 
   /** Serves a peer accepted at a bound endpoint, unless there are too many. */

@@ -11,7 +11,7 @@ import { ZmqError } from "../codec/errors.ts";
 /** Options of `Socket.messages`. */
 export interface MessagesOptions {
   /** Ends the iteration, quietly, when aborted. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** What the iterator needs of its socket. */
@@ -19,7 +19,7 @@ export interface MessageSource<M> {
   /** Whether the socket is closed: the iteration ends. */
   readonly closed: boolean;
   /** Receives as `Socket.receive` does. */
-  receive(options: { signal?: AbortSignal }): Promise<M>;
+  receive(options: { signal?: AbortSignal | undefined }): Promise<M>;
   /**
    * The next message if one is queued and no receive waits before it;
    * `undefined` otherwise.

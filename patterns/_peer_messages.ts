@@ -43,8 +43,8 @@ export interface FarewellHost {
 
 /** The farewell messages a socket was given, if any. */
 export interface Farewells {
-  readonly disconnectMessage?: Uint8Array;
-  readonly hiccupMessage?: Uint8Array;
+  readonly disconnectMessage?: Uint8Array | undefined;
+  readonly hiccupMessage?: Uint8Array | undefined;
 }
 
 /**

@@ -48,7 +48,7 @@ export interface Routing {
    */
   writable?(): boolean;
   /** Set when a message may go to several peers at once (a fan-out). */
-  readonly fansOut?: boolean;
+  readonly fansOut?: boolean | undefined;
   /**
    * Takes the next message for the application, if one is there.
    *

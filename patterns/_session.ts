@@ -21,7 +21,7 @@ export interface SessionHost {
   /** Whether to greet each new peer with an empty message (ZMQ_PROBE_ROUTER). */
   readonly probeRouter: boolean;
   /** A message to send each new link first (ZMQ_HELLO_MSG, draft). */
-  readonly helloMessage?: Uint8Array;
+  readonly helloMessage?: Uint8Array | undefined;
   /** A transient pipe joins the routing at its handshake. */
   attach(pipe: Pipe): void;
   /** A message was queued for reading. */

@@ -12,9 +12,9 @@ import { Queue } from "./_queue.ts";
 /** How long a wait may last. */
 export interface WaitOptions {
   /** Abandons the wait, rejecting with the signal's reason. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Milliseconds before rejecting with `EAGAIN`; -1 or none waits forever, 0 fails at once. */
-  timeout?: number;
+  timeout?: number | undefined;
 }
 
 /**

@@ -19,11 +19,11 @@ export interface AuthenticationRequest {
   /** The mechanism the client used. */
   mechanism: MechanismName;
   /** PLAIN: the username. */
-  username?: string;
+  username?: string | undefined;
   /** PLAIN: the password. */
-  password?: string;
+  password?: string | undefined;
   /** CURVE: the client's long-term public key, as Z85. */
-  publicKey?: string;
+  publicKey?: string | undefined;
   /** The raw credentials, as ZAP carries them. */
   credentials: Uint8Array[];
 }
@@ -38,16 +38,16 @@ export type AuthenticationResult =
   | {
     allow: true;
     /** Who the client is; readable on the server through its events. */
-    userId?: string;
+    userId?: string | undefined;
     /** Properties attached to the client. */
-    metadata?: Record<string, string | Uint8Array>;
+    metadata?: Record<string, string | Uint8Array> | undefined;
   }
   | {
     allow: false;
     /** The ZAP status code. Default 400. */
-    statusCode?: 300 | 400 | 500;
+    statusCode?: 300 | 400 | 500 | undefined;
     /** Why, for the server's events. */
-    reason?: string;
+    reason?: string | undefined;
   };
 
 /** A function that judges clients. */

@@ -22,13 +22,13 @@ export interface ContextOptions {
    * Judges the clients of every server socket (PLAIN, CURVE, or NULL with a
    * `zapDomain`) that has no authenticator of its own.
    */
-  authenticate?: Authenticator;
+  authenticate?: Authenticator | undefined;
   /**
    * Joins the context another isolate shared (see
    * {@linkcode Context.share}): `inproc://` names are then one namespace
    * across both.
    */
-  shared?: SharedContext;
+  shared?: SharedContext | undefined;
 }
 
 /**

@@ -77,8 +77,8 @@ export type SocketEvent =
   | {
     type: "handshake-succeeded";
     endpoint: string;
-    peer?: PeerInfo;
-    routingId?: Uint8Array;
+    peer: PeerInfo;
+    routingId?: Uint8Array | undefined;
   }
   /** The peer was refused: it broke ZMTP, failed security, or does not match. */
   | {
@@ -87,7 +87,7 @@ export type SocketEvent =
     kind: ProtocolErrorKind;
     reason: string;
     /** A refusal's ZAP status code (300, 400, 500), as libzmq's event value. */
-    statusCode?: number;
+    statusCode?: number | undefined;
   }
   /** A peer that had completed its handshake broke the protocol and was dropped. */
   | {

@@ -70,7 +70,7 @@ export {
   type ProxySocketStatistics,
   type ProxyStatistics,
 } from "./proxy.ts";
-export { poll, type PollOptions } from "./poll.ts";
+export { poll, type Polled, type PollOptions } from "./poll.ts";
 export type {
   AuthenticationRequest,
   AuthenticationResult,

@@ -11,11 +11,11 @@ import type { Context } from "./context.ts";
 /** Options every socket takes; names and defaults follow libzmq's. */
 export interface SocketOptions {
   /** The context that tracks the socket. Default: {@linkcode Context.default}. */
-  context?: Context;
+  context?: Context | undefined;
   /** Messages queued per peer before sending blocks or drops. Default 1000; 0 for no limit. */
-  sendHighWaterMark?: number;
+  sendHighWaterMark?: number | undefined;
   /** Messages received per peer and not read before reading from it pauses. Default 1000; 0 for no limit (reading still pauses 8,192 messages ahead, which drops nothing: the sender waits, where libzmq would queue without bound). */
-  receiveHighWaterMark?: number;
+  receiveHighWaterMark?: number | undefined;
   /**
    * How long `close()` waits for queued messages to be written, in ms.
    * Default 1000 (libzmq waits forever by default; we never hang), 0 for
@@ -30,47 +30,47 @@ export interface SocketOptions {
    * usual).
    * Set to 0 while `close()` waits, it ends the wait (dropping the rest).
    */
-  linger?: number;
+  linger?: number | undefined;
   /**
    * Delay before reconnecting, in ms; 0 or -1 turns reconnection off (a
    * `connect` whose link ends is then dropped with what is queued for it,
    * as libzmq ends the endpoint; one whose one attempt failed stays, as in
    * libzmq). Default 100.
    */
-  reconnectInterval?: number;
+  reconnectInterval?: number | undefined;
   /** Ceiling for the doubling reconnect delay, in ms; 0 keeps it constant. Default 0. */
-  reconnectIntervalMax?: number;
+  reconnectIntervalMax?: number | undefined;
   /** How long a tcp, ws or wss connect attempt may take before it is given up and retried, in ms (ZMQ_CONNECT_TIMEOUT); 0 (default) leaves it to the system (minutes for a host that never answers). In a browser or web worker, ws uses the platform's WebSocket and its own timeout. */
-  connectTimeout?: number;
+  connectTimeout?: number | undefined;
   /** The routing id peers (a ROUTER) know this socket by. */
-  routingId?: string | Uint8Array;
+  routingId?: string | Uint8Array | undefined;
   /**
    * Properties of our own sent to each peer in the handshake, beside
    * Socket-Type and Identity (ZMQ_METADATA): names start with `X-` (at
    * most 255 bytes), values are not empty. A libzmq peer reads them as
    * message properties (`zmq_msg_gets`), ours in its peer's `metadata`.
    */
-  metadata?: Record<string, string>;
+  metadata?: Record<string, string> | undefined;
   /** Largest frame accepted, in bytes, as libzmq's ZMQ_MAXMSGSIZE counts it (each frame of a message alone); a peer sending more is dropped. Default -1 (no limit). */
-  maxMessageSize?: number;
+  maxMessageSize?: number | undefined;
   /** How long a peer may take for the ZMTP handshake, in ms; 0 for no limit. Default 30000. */
-  handshakeInterval?: number;
+  handshakeInterval?: number | undefined;
   /** Send a ZMTP PING this often, in ms; 0 (default) sends none. Any traffic counts as life. */
-  heartbeatInterval?: number;
+  heartbeatInterval?: number | undefined;
   /** Drop a peer silent this long after a PING, in ms; -1 (default) means `heartbeatInterval`, 0 never (as libzmq). */
-  heartbeatTimeout?: number;
+  heartbeatTimeout?: number | undefined;
   /** Ask the peer to drop us after this long without traffic, in ms (sent in the PING); 0 (default) asks nothing. */
-  heartbeatTimeToLive?: number;
+  heartbeatTimeToLive?: number | undefined;
   /** How long `send` may wait, in ms, before rejecting with `EAGAIN`; -1 (default) waits as long as it takes. */
-  sendTimeout?: number;
+  sendTimeout?: number | undefined;
   /** How long `receive` may wait, in ms, before rejecting with `EAGAIN`; -1 (default) waits as long as it takes. */
-  receiveTimeout?: number;
+  receiveTimeout?: number | undefined;
   /**
    * Route messages only to `connect` peers whose handshake is done, instead
    * of queueing them for peers not there yet; a peer's queue goes when its
    * connection does (ZMQ_IMMEDIATE). Default false.
    */
-  immediate?: boolean;
+  immediate?: boolean | undefined;
   /**
    * Keep only the newest message in each peer's queue, both ways, ignoring
    * the high-water marks (ZMQ_CONFLATE): for the latest state, not a stream.
@@ -79,7 +79,7 @@ export interface SocketOptions {
    * multipart message is kept whole, where libzmq, which does not support
    * them with conflate, keeps its last frame. Default false.
    */
-  conflate?: boolean;
+  conflate?: boolean | undefined;
   /**
    * Send an empty message to each new peer as soon as its handshake is done,
    * so a ROUTER learns of us at once (ZMQ_PROBE_ROUTER): once for each
@@ -87,23 +87,23 @@ export interface SocketOptions {
    * is made (once for each link with `immediate`). ROUTER, DEALER and REQ
    * only. Default false.
    */
-  probeRouter?: boolean;
+  probeRouter?: boolean | undefined;
   /** Be a PLAIN server: clients present a username and password (RFC 24). */
-  plainServer?: boolean;
+  plainServer?: boolean | undefined;
   /** Be a PLAIN client with this username. */
-  plainUsername?: string;
+  plainUsername?: string | undefined;
   /** The PLAIN client's password. */
-  plainPassword?: string;
+  plainPassword?: string | undefined;
   /** Be a CURVE server (RFC 26); needs `curveSecretKey`. */
-  curveServer?: boolean;
+  curveServer?: boolean | undefined;
   /** Our long-term CURVE public key (40 Z85 characters or 32 bytes); derived from the secret key when left out. */
-  curvePublicKey?: string | Uint8Array;
+  curvePublicKey?: string | Uint8Array | undefined;
   /** Our long-term CURVE secret key (40 Z85 characters or 32 bytes). */
-  curveSecretKey?: string | Uint8Array;
+  curveSecretKey?: string | Uint8Array | undefined;
   /** Be a CURVE client of the server with this public key. Without our own keys, a fresh pair is made. */
-  curveServerKey?: string | Uint8Array;
+  curveServerKey?: string | Uint8Array | undefined;
   /** The ZAP domain our authenticator is told; on a NULL server, a non-empty one turns authentication on (as libzmq). */
-  zapDomain?: string;
+  zapDomain?: string | undefined;
   /**
    * ZAP as RFC 27 says, a domain always set (libzmq's draft
    * ZMQ_ZAP_ENFORCE_DOMAIN, zeromq.js's `zapEnforceDomain`). While nobody
@@ -116,14 +116,14 @@ export interface SocketOptions {
    * libzmq's), only an `authenticate` of its own. PLAIN is not changed
    * (libzmq's asserts without a domain). Default false.
    */
-  zapEnforceDomain?: boolean;
+  zapEnforceDomain?: boolean | undefined;
   /**
    * Judges our clients (as a server: PLAIN, CURVE, or NULL with a
    * `zapDomain`); default: the context's, then a ZAP handler bound to
    * `inproc://zeromq.zap.01`. With none, CURVE and NULL clients are all
    * allowed, as libzmq does, and PLAIN clients refused.
    */
-  authenticate?: Authenticator;
+  authenticate?: Authenticator | undefined;
   /**
    * Peers this socket accepts at once over all its bound endpoints; one
    * more is closed as soon as it connects, with an `accept-refused` event
@@ -137,16 +137,16 @@ export interface SocketOptions {
    * one), else -1, no limit; accepts that fail for want of descriptors
    * wait and retry, with `accept-failed` events.
    */
-  maxConnections?: number;
+  maxConnections?: number | undefined;
   /** The certificate chain (PEM) a `wss://` bind presents. */
-  tlsCertificate?: string;
+  tlsCertificate?: string | undefined;
   /** The private key (PEM) of `tlsCertificate`. */
-  tlsKey?: string;
+  tlsKey?: string | undefined;
   /**
    * The certificates (PEM) a `wss://` connect trusts, for a server whose
    * certificate no public authority signed; default: the system's roots.
    */
-  tlsCaCertificates?: readonly string[];
+  tlsCaCertificates?: readonly string[] | undefined;
   /**
    * The origins whose web pages may connect to this socket's `ws://` and
    * `wss://` binds and `upgrade` routes, such as `["https://app.example"]`:
@@ -158,7 +158,7 @@ export interface SocketOptions {
    * sites' pages out; it authenticates nobody, as any program may send any
    * `Origin` or none. Read-only once the socket is made.
    */
-  wsOrigins?: readonly string[];
+  wsOrigins?: readonly string[] | undefined;
   /**
    * Whether a `*` host (`tcp://*:5555`, and ws and udp) binds every IPv6
    * interface, `::`, as libzmq's ZMQ_IPV6 (and IPv4's too where the system
@@ -166,17 +166,17 @@ export interface SocketOptions {
    * needs no switch here (`tcp://[::1]:5555`), where libzmq's refuses one
    * without it. Read-only once the socket is made. Default false.
    */
-  ipv6?: boolean;
+  ipv6?: boolean | undefined;
   /** The rate an `epgm` publisher sends at, in kilobits per second (ZMQ_RATE). Default 100. */
-  rate?: number;
+  rate?: number | undefined;
   /** How long an `epgm` publisher can repair lost data, in ms (ZMQ_RECOVERY_IVL). Default 10000. */
-  recoveryInterval?: number;
+  recoveryInterval?: number | undefined;
   /** The IP TTL of multicast: how many routers it crosses (ZMQ_MULTICAST_HOPS). Default 1. */
-  multicastHops?: number;
+  multicastHops?: number | undefined;
   /** Whether multicast we send is heard on this host too (ZMQ_MULTICAST_LOOP). Default true. libzmq's PGM never loops back, whatever it says (OpenPGM's loop is off); set it false for that over `epgm`. */
-  multicastLoop?: boolean;
+  multicastLoop?: boolean | undefined;
   /** The largest IP packet `epgm` sends and takes (a longer one is dropped, as OpenPGM does), in bytes (ZMQ_MULTICAST_MAXTPDU). Default 1500. */
-  multicastMaxTpdu?: number;
+  multicastMaxTpdu?: number | undefined;
 }
 
 /** Options of `connect`. */
@@ -186,13 +186,13 @@ export interface ConnectOptions {
    * whatever the peer announces (ZMQ_CONNECT_ROUTING_ID). ROUTER and STREAM
    * only.
    */
-  routingId?: string | Uint8Array;
+  routingId?: string | Uint8Array | undefined;
 }
 
 /** Options of `send` and `receive`. */
 export interface OperationOptions {
   /** Abandons the operation (rejecting with the signal's reason) when aborted. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -219,7 +219,7 @@ export interface SendOptions extends OperationOptions {
    * write bytes. Give up memory you made for this one message: do not read,
    * write or send its buffer again (once it has left, it is detached: empty).
    */
-  transfer?: boolean;
+  transfer?: boolean | undefined;
 }
 
 /**
@@ -232,7 +232,7 @@ export interface HelloMessageOptions {
    * queued, and again on each reconnect (a heartbeat-free "I am here" for
    * the other side); empty or unset, none (ZMQ_HELLO_MSG).
    */
-  helloMessage?: string | Uint8Array;
+  helloMessage?: string | Uint8Array | undefined;
 }
 
 /**
@@ -247,7 +247,7 @@ export interface DisconnectMessageOptions {
    * quiet past the heartbeat): the way a server hears a client is gone;
    * empty or unset, none (ZMQ_DISCONNECT_MSG).
    */
-  disconnectMessage?: string | Uint8Array;
+  disconnectMessage?: string | Uint8Array | undefined;
 }
 
 /**
@@ -262,5 +262,5 @@ export interface HiccupMessageOptions {
    * may be lost, so a client can send again); not over `inproc://`, which
    * has no connection to lose; empty or unset, none (ZMQ_HICCUP_MSG).
    */
-  hiccupMessage?: string | Uint8Array;
+  hiccupMessage?: string | Uint8Array | undefined;
 }

@@ -12,8 +12,19 @@ import { coreOf } from "./_core.ts";
 /** Options of {@linkcode poll}. */
 export interface PollOptions {
   /** Ends the iteration when aborted. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
+
+/**
+ * What {@linkcode poll} yields for sockets `S`: a socket's name and a
+ * message of its type, a union that narrows on the name (a `Server`'s
+ * message has its `routingId`).
+ *
+ * @typeParam S The sockets, by name.
+ */
+export type Polled<S> = {
+  [K in keyof S & string]: [K, S[K] extends Socket<infer M> ? M : Message];
+}[keyof S & string];
 
 /**
  * Receives from several sockets as their messages arrive, yielding each
@@ -49,16 +60,16 @@ export interface PollOptions {
  * await subscriber.close();
  * ```
  *
- * @typeParam K The names of the sockets.
+ * @typeParam S The sockets, by name.
  * @param sockets The sockets to read, by name.
  * @param options A signal that ends the iteration.
  * @returns The messages, each with the name of its socket.
  */
-export async function* poll<K extends string>(
-  sockets: Readonly<Record<K, Socket>>,
+export async function* poll<S extends Readonly<Record<string, Socket>>>(
+  sockets: S,
   options: PollOptions = {},
-): AsyncGenerator<[K, Message], void, undefined> {
-  const entries = Object.entries(sockets) as [K, Socket][];
+): AsyncGenerator<Polled<S>, void, undefined> {
+  const entries = Object.entries(sockets) as [string, Socket][];
   const signal = options.signal;
   let turn = 0;
   while (!signal?.aborted) {
@@ -76,7 +87,8 @@ export async function* poll<K extends string>(
         if (error instanceof ZmqError && error.code === "ETERM") continue;
         throw error;
       }
-      yield [name, message];
+      // The message is of its socket's type, the name its key.
+      yield [name, message] as Polled<S>;
       continue;
     }
     await _anyReadable(open.map(([, socket]) => socket), signal);

@@ -168,11 +168,11 @@ export interface ProxyOptions {
    * others not at all. The control socket closing or failing stops the
    * proxy, as its other sockets' do.
    */
-  control?: ProxyControl | Socket;
+  control?: ProxyControl | Socket | undefined;
   /** Every message forwarded, either way, is also sent here (a PUB, PUSH or PAIR). */
-  capture?: Socket;
+  capture?: Socket | undefined;
   /** Stops the proxy when aborted. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 const _CANNOT_RECEIVE = new Set(["PUB", "PUSH", "RADIO", "SCATTER"]);

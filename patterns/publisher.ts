@@ -16,9 +16,9 @@ import { checkSwitch, defineOptionNames } from "./_option_names.ts";
 /** Options of a {@linkcode Publisher}, with libzmq's meaning. */
 export interface PublisherOptions extends SocketOptions {
   /** Send each message to the subscribers none of whose subscriptions match it, instead (ZMQ_INVERT_MATCHING; their SUBs must invert too). */
-  invertMatching?: boolean;
+  invertMatching?: boolean | undefined;
   /** Make `send` wait instead of dropping when a subscriber is at its high-water mark (ZMQ_XPUB_NODROP, which libzmq takes on a PUB too). */
-  xpubNoDrop?: boolean;
+  xpubNoDrop?: boolean | undefined;
 }
 
 /**

@@ -18,7 +18,7 @@ import { sendBehind } from "./_single_frame.ts";
 /** Options of a {@linkcode Radio}, with libzmq's meaning. */
 export interface RadioOptions extends SocketOptions {
   /** Make `send` wait instead of dropping when a member of the group (or a `udp://` destination) is at its high-water mark (ZMQ_XPUB_NODROP, which libzmq's RADIO takes). */
-  xpubNoDrop?: boolean;
+  xpubNoDrop?: boolean | undefined;
 }
 
 /**

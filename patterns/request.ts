@@ -23,13 +23,13 @@ export interface RequestOptions extends SocketOptions {
    * the old request is given up, so a client recovers from a server that
    * died mid-request. Use with `requestCorrelate`.
    */
-  requestRelaxed?: boolean;
+  requestRelaxed?: boolean | undefined;
   /**
    * Prefix each request with a 4-byte request id and accept only the reply
    * that carries it back (ZMQ_REQ_CORRELATE), so a late reply to an
    * abandoned request is dropped.
    */
-  requestCorrelate?: boolean;
+  requestCorrelate?: boolean | undefined;
 }
 
 /**

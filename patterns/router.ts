@@ -25,7 +25,7 @@ export interface RouterOptions
    * Fail a send to an unknown peer with `EHOSTUNREACH`, and wait when the
    * peer is at its high-water mark, instead of dropping (ZMQ_ROUTER_MANDATORY).
    */
-  routerMandatory?: boolean;
+  routerMandatory?: boolean | undefined;
   /**
    * When a peer announces a routing id already in use, give it the id
    * instead of ignoring the newcomer (ZMQ_ROUTER_HANDOVER): for clients that
@@ -36,7 +36,7 @@ export interface RouterOptions
    * back, every reconnect interval). Without handover, the newcomer is the
    * one kept unheard.
    */
-  routerHandover?: boolean;
+  routerHandover?: boolean | undefined;
 }
 
 /**

@@ -291,10 +291,10 @@ export abstract class Socket<M extends Message = Message>
    * @param endpoint `tcp://host:port` (`*` for every interface, port 0 for
    * an ephemeral one, read back from {@linkcode Socket.lastEndpoint}),
    * `ipc:///path` (`ipc://*`: a fresh temporary one) or `inproc://name`.
-   * @returns Resolves once listening.
+   * @returns Once listening, the endpoint bound (the real port), as `lastEndpoint`.
    * @throws {ZmqError} `EADDRINUSE`, `EADDRNOTAVAIL`, `EACCES`, `ENOENT`, `ENAMETOOLONG`, `EINVAL`, `EPROTONOSUPPORT`, `ETERM`.
    */
-  bind(endpoint: string): Promise<void> {
+  bind(endpoint: string): Promise<string> {
     return this.#endpoints.bind(endpoint);
   }
 
@@ -420,7 +420,6 @@ export abstract class Socket<M extends Message = Message>
    * @returns The messages, as they arrive.
    */
   messages(options: MessagesOptions = {}): AsyncGenerator<M, void, undefined> {
-    // The type's routing makes the messages: what the core gives is an M.
     const source = this.#core as unknown as MessageSource<M>;
     return iterateMessages(source, options.signal);
   }

@@ -19,7 +19,7 @@ export interface StreamOptions extends SocketOptions {
    * Receive `[routingId, ""]` when a peer connects and again when it
    * disconnects (ZMQ_STREAM_NOTIFY). Default true.
    */
-  streamNotify?: boolean;
+  streamNotify?: boolean | undefined;
 }
 
 /**

@@ -24,7 +24,7 @@ import { asBytes } from "./_as_bytes.ts";
 /** Options of a {@linkcode Subscriber}, with libzmq's meaning. */
 export interface SubscriberOptions extends SocketOptions {
   /** Receive only the messages none of the subscriptions match (ZMQ_INVERT_MATCHING; for a PUB that inverts too). An XSUB does not filter, so it takes no notice. */
-  invertMatching?: boolean;
+  invertMatching?: boolean | undefined;
 }
 
 /**

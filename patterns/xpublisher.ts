@@ -21,13 +21,13 @@ import { asBytes } from "./_as_bytes.ts";
 /** Options of an {@linkcode XPublisher}, with libzmq's meaning. */
 export interface XPublisherOptions extends PublisherOptions {
   /** Pass on every subscription, not only the first to a prefix (ZMQ_XPUB_VERBOSE). */
-  xpubVerbose?: boolean;
+  xpubVerbose?: boolean | undefined;
   /** Pass on every subscription and every cancellation, not only the first and the last (ZMQ_XPUB_VERBOSER). */
-  xpubVerboser?: boolean;
+  xpubVerboser?: boolean | undefined;
   /** A message sent to each subscriber as soon as it connects, once per peer this socket connects to (each link with `immediate`), ahead of what is sent before its handshake; until then it waits in that peer's queue as if sent (close's linger waits for it) (ZMQ_XPUB_WELCOME_MSG). */
-  xpubWelcomeMessage?: string | Uint8Array;
+  xpubWelcomeMessage?: string | Uint8Array | undefined;
   /** Pass on every subscription and cancellation and apply none: the application applies them with {@linkcode XPublisher.subscribe} and {@linkcode XPublisher.unsubscribe} (ZMQ_XPUB_MANUAL). */
-  xpubManual?: boolean;
+  xpubManual?: boolean | undefined;
 }
 
 /**

@@ -76,7 +76,7 @@ export async function loneThenBurst(
   options: {
     sends: () => number;
     arrived: () => Promise<void>;
-    out?: () => boolean;
+    out?: (() => boolean) | undefined;
   },
 ): Promise<number> {
   const { sends, arrived } = options;

@@ -47,7 +47,7 @@ export type FuzzedCodec = Pick<
 /** What one case did, for the report. */
 export interface CaseResult {
   /** Why the case failed, or undefined. */
-  failure?: string;
+  failure?: string | undefined;
   /** Whether some connection ended with an error event. */
   errored: boolean;
 }

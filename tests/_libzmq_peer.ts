@@ -24,7 +24,7 @@ function _fromBase64(text: string): Uint8Array {
 type Reply = {
   id: number;
   ok: boolean;
-  error?: string;
+  error?: string | undefined;
   [key: string]: unknown;
 };
 
@@ -104,11 +104,11 @@ export class LibzmqPeer implements AsyncDisposable {
    */
   async zapHandler(
     allow: {
-      users?: Record<string, string>;
-      keys?: string[];
-      userId?: string;
+      users?: Record<string, string> | undefined;
+      keys?: string[] | undefined;
+      userId?: string | undefined;
       /** A status code to answer every request with ("300", say). */
-      status?: string;
+      status?: string | undefined;
     },
   ): Promise<void> {
     await this.request("zapHandler", allow);
@@ -213,7 +213,10 @@ export class LibzmqSocket {
   /** Sends; a Server names the peer (`routingId`), a Radio the `group`. */
   async send(
     frames: (string | Uint8Array)[],
-    options: { routingId?: number; group?: string | Uint8Array } = {},
+    options: {
+      routingId?: number | undefined;
+      group?: string | Uint8Array | undefined;
+    } = {},
   ): Promise<void> {
     const bytes = frames.map((f) =>
       typeof f === "string" ? _encoder.encode(f) : f
@@ -239,7 +242,13 @@ export class LibzmqSocket {
    */
   async receiveWith(
     timeout = 5000,
-  ): Promise<{ frames: Uint8Array[]; routingId?: number; group?: Uint8Array }> {
+  ): Promise<
+    {
+      frames: Uint8Array[];
+      routingId?: number | undefined;
+      group?: Uint8Array | undefined;
+    }
+  > {
     const reply = await this.peer.request("receive", {
       socket: this.name,
       timeout,

@@ -247,7 +247,9 @@ Deno.test("zmq against libzmq", async (t) => {
         "--connect",
         dishEndpoint,
       ]);
-      let received: { frames: Uint8Array[]; group?: Uint8Array } | undefined;
+      let received:
+        | { frames: Uint8Array[]; group?: Uint8Array | undefined }
+        | undefined;
       while (!received) {
         await ourRadio.write("news\tlate edition\n");
         received = await libzmqDish.receiveWith(100).catch(() => undefined);

@@ -10,6 +10,7 @@ import {
   type SocketEventsController,
 } from "../patterns/events.ts";
 import { coreOf } from "../patterns/_core.ts";
+import { Metadata } from "../codec/metadata.ts";
 import {
   collectUncaught,
   decode,
@@ -305,7 +306,11 @@ Deno.test("events.on: each event is told at its own place in the turn: a listene
   const heard: string[] = [];
   // The socket's own work queued before the first push, pushing later.
   queueMicrotask(() =>
-    controller!.push({ type: "handshake-succeeded", endpoint: "inproc://x" })
+    controller!.push({
+      type: "handshake-succeeded",
+      endpoint: "inproc://x",
+      peer: { socketType: "PAIR", minor: 1, metadata: new Metadata() },
+    })
   );
   controller!.push({ type: "connected", endpoint: "inproc://x" });
   events.on("connected", (event) => heard.push(event.type));

@@ -30,8 +30,8 @@ export type ListenDatagram = (options: {
   transport: "udp";
   hostname: string;
   port: number;
-  reuseAddress?: boolean;
-  loopback?: boolean;
+  reuseAddress?: boolean | undefined;
+  loopback?: boolean | undefined;
 }) => DenoDatagramConn;
 
 /** A datagram socket as the links use it. */

@@ -89,5 +89,5 @@ export interface LinkLocks {
    * The lock the peer's isolate holds while it lives, watched until the
    * peer's hello comes (it may end before it says hello).
    */
-  peerIsolate?: string;
+  peerIsolate?: string | undefined;
 }

@@ -8,9 +8,9 @@
 /** A permission, as Deno's `permissions.querySync` takes one. */
 export interface PermissionAsked {
   name: "read" | "write" | "net" | "sys";
-  path?: string;
-  host?: string;
-  kind?: string;
+  path?: string | undefined;
+  host?: string | undefined;
+  kind?: string | undefined;
 }
 
 /** Whether `descriptor` is granted; never prompts, never throws. */
@@ -18,7 +18,9 @@ export function granted(descriptor: PermissionAsked): boolean {
   const deno = (globalThis as {
     Deno?: {
       permissions?: {
-        querySync?: (descriptor: PermissionAsked) => { state: string };
+        querySync?:
+          | ((descriptor: PermissionAsked) => { state: string })
+          | undefined;
       };
     };
   }).Deno;

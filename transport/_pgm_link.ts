@@ -24,8 +24,8 @@ import type { Link, LinkEnd, MessageWriter, Session } from "./transport.ts";
  * Each gets the packet's sequence number.
  */
 export const pgmTestHooks: {
-  dropReceived?: (sqn: number) => boolean;
-  skipSent?: (sqn: number) => boolean;
+  dropReceived?: ((sqn: number) => boolean) | undefined;
+  skipSent?: ((sqn: number) => boolean) | undefined;
 } = {};
 
 /** What the link is: a source or a receiver, with its sockets. */
@@ -37,7 +37,7 @@ export type PgmRole =
     socket: DatagramSocket;
     group: DatagramAddress;
     /** Settles when the socket may send (its TTL set); none: at once. */
-    prepared?: Promise<unknown>;
+    prepared?: Promise<unknown> | undefined;
   }
   | {
     kind: "receiver";

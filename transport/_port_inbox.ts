@@ -23,7 +23,7 @@ interface _Received {
   /** Its packed size, credited back once it is all taken. */
   bytes: number;
   /** Or a subscription, in its place among the messages. */
-  subscription?: ConnectionEvent;
+  subscription?: ConnectionEvent | undefined;
 }
 
 /** The inbox of a `PortLink`. */

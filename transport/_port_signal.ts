@@ -10,7 +10,13 @@ type _Metadata = [string, Uint8Array][];
 /** What crosses the port. */
 export type PortSignal =
   /** Hello: who we are; the socket-type check happens on both sides. */
-  | { t: "h"; v: number; type: string; id?: Uint8Array; meta: _Metadata }
+  | {
+    t: "h";
+    v: number;
+    type: string;
+    id?: Uint8Array | undefined;
+    meta: _Metadata;
+  }
   /**
    * Messages, packed (see `packMessages`), the buffers of the frames their
    * senders gave up, which cross on their own, and the bytes flow control
@@ -28,7 +34,7 @@ export type PortSignal =
    * The other side closed; `error` if it refused us. `got`: the messages
    * its batches brought it, which its socket counts (read or unread).
    */
-  | { t: "x"; error?: string; got?: number };
+  | { t: "x"; error?: string | undefined; got?: number | undefined };
 
 /** What the link needs of a port: `MessagePort` in Deno and browsers. */
 export interface SignalPort {

@@ -22,14 +22,14 @@ export interface DialerHandlers {
    * attempt: the constructor's first one is served within the call, not a
    * microtask on.
    */
-  dialNow?(): Link | undefined;
+  dialNow?: (() => Link | undefined) | undefined;
   /**
    * Serves a new link; the promise settles with how the link ended, after
    * which the dialer waits and dials again, unless the peer was refused.
    */
   serve(link: Link): Promise<LinkEnd | void>;
   /** An attempt is starting and has not completed yet. */
-  onAttempt?(): void;
+  onAttempt?: (() => void) | undefined;
   /** An attempt failed; the next one comes after `delay` ms. */
   onRetry?(delay: number, error: unknown): void;
   /**

@@ -31,9 +31,9 @@ interface _Names {
     Set<(target: _Binder | InprocNode | ZmqError) => void>
   >;
   /** Set once the context closes: no binder comes for a name any more. */
-  closing?: boolean;
+  closing?: boolean | undefined;
   /** Once the context is shared with other isolates: its way to them. */
-  node?: InprocNode;
+  node?: InprocNode | undefined;
 }
 
 const _scopes = new WeakMap<object, _Names>();

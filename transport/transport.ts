@@ -74,15 +74,15 @@ export interface Session {
 /** How a link ended. */
 export interface LinkEnd {
   /** Set when the codec refused the peer. */
-  error?: ProtocolError;
+  error?: ProtocolError | undefined;
   /** Whether the peer ended the link (rather than we, or an error). */
-  closedByPeer?: boolean;
+  closedByPeer?: boolean | undefined;
   /**
    * Messages sent that the peer's socket never got: it closed while they
    * crossed to it (inproc between isolates). Close counts them dropped,
    * but for a type that fans out, as a PUB drops for a peer at its HWM.
    */
-  lost?: number;
+  lost?: number | undefined;
 }
 
 /**
@@ -98,7 +98,7 @@ export interface Link {
    * endpoint (a wildcard bind: the address it connected to), as libzmq
    * names an accepted connection in its events.
    */
-  readonly localEndpoint?: string;
+  readonly localEndpoint?: string | undefined;
   /** Settles once the link is closed. */
   readonly done: Promise<LinkEnd>;
   /** Whether the link has been closed. */
@@ -122,7 +122,7 @@ export interface Link {
    * Messages received that the link holds itself until the session has
    * room (inproc between isolates), which close counts as unread.
    */
-  readonly unread?: number;
+  readonly unread?: number | undefined;
   /**
    * Hands everything the session has queued to the peer at once, past the
    * peer's high-water mark, where the two queues stand for one pipe
@@ -157,28 +157,28 @@ export interface LinkOptions {
    * How long a connect over TCP (tcp, ws, wss) may take before it is given up
    * and retried, in ms; 0 or absent for the system's own limit.
    */
-  readonly connectTimeout?: number;
+  readonly connectTimeout?: number | undefined;
   /** TLS for transports that use it (`wss`). */
-  readonly tls?: TlsOptions;
+  readonly tls?: TlsOptions | undefined;
   /**
    * The origins (serialized, lower case) whose web pages a WebSocket
    * server serves; absent, all. Requests without an `Origin` are served.
    */
-  readonly origins?: readonly string[];
+  readonly origins?: readonly string[] | undefined;
   /** Multicast settings for transports that use them (`epgm`). */
-  readonly multicast?: MulticastOptions;
+  readonly multicast?: MulticastOptions | undefined;
   /**
    * A `*` host binds every IPv6 interface (`::`, and IPv4's too where the
    * system maps them), not every IPv4 one (ZMQ_IPV6).
    */
-  readonly ipv6?: boolean;
+  readonly ipv6?: boolean | undefined;
   /**
    * Whether a listener takes one more peer; a refused one is closed at
    * once, so it leaves the kernel's backlog instead of filling it.
    */
-  readonly admit?: (endpoint: string) => boolean;
+  readonly admit?: ((endpoint: string) => boolean) | undefined;
   /** Accepting failed (out of descriptors); the listener waits, then tries again. */
-  readonly acceptFailed?: (failure: AcceptFailure) => void;
+  readonly acceptFailed?: ((failure: AcceptFailure) => void) | undefined;
 }
 
 /** A failed accept, as a listener reports it before waiting to try again. */
@@ -210,11 +210,11 @@ export interface MulticastOptions {
 /** TLS settings, PEM-encoded. */
 export interface TlsOptions {
   /** The certificate chain a server presents. */
-  certificate?: string;
+  certificate?: string | undefined;
   /** The server's private key. */
-  key?: string;
+  key?: string | undefined;
   /** The certificates a client trusts; default: the system's roots. */
-  caCertificates?: readonly string[];
+  caCertificates?: readonly string[] | undefined;
 }
 
 /** A bound endpoint, accepting links until closed. */
@@ -225,7 +225,7 @@ export interface TransportListener {
    * Set when the links accepted outlive an unbind (inproc: as libzmq's
    * pipes, unbinding only frees the name); otherwise unbind closes them.
    */
-  readonly keepsLinks?: boolean;
+  readonly keepsLinks?: boolean | undefined;
   /**
    * Stops accepting and releases the address; where the address is the
    * socket of the one link accepted (`udp`), it goes when that link is
@@ -310,5 +310,5 @@ export interface Transport {
    * each attempt is told as `connect-delayed`, as libzmq tells it for tcp
    * (and ws over it), never for ipc, whose connect is done at once.
    */
-  readonly dialTakesTime?: boolean;
+  readonly dialTakesTime?: boolean | undefined;
 }

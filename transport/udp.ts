@@ -40,7 +40,7 @@ export interface UdpAddress {
    * The local interface (its IPv4 address or its name, or `*`) before a
    * `;`: where a multicast group is joined and multicast is sent from.
    */
-  interface?: string;
+  interface?: string | undefined;
   /** The host (without brackets), or `*` for every interface (bind only). */
   host: string;
   /** The port; 0 (or `*`) binds an ephemeral one. */

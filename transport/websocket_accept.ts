@@ -18,9 +18,9 @@ export interface WebSocketAcceptance {
   /** The response to return from the HTTP handler. */
   response: Response;
   /** The link, when the request was a ZWS upgrade we speak. */
-  link?: Link;
+  link?: Link | undefined;
   /** Why the request was refused, when it was. */
-  refusal?: ProtocolError;
+  refusal?: ProtocolError | undefined;
 }
 
 /**
@@ -98,7 +98,10 @@ export function acceptWebSocket(
     : undefined;
   let upgraded: { socket: WebSocket; response: Response };
   try {
-    upgraded = Deno.upgradeWebSocket(request, { protocol, idleTimeout });
+    upgraded = Deno.upgradeWebSocket(request, {
+      protocol,
+      ...(idleTimeout !== undefined && { idleTimeout }),
+    });
   } catch (error) {
     // A malformed upgrade (no `Connection: Upgrade`, no key): Deno's
     // TypeError, answered as the bad request it is.

@@ -155,8 +155,8 @@ function _webSocketTransport(scheme: "ws" | "wss"): Transport {
         try {
           tls = await Deno.startTls(tcp, {
             hostname,
-            caCerts: options.tls?.caCertificates &&
-              [...options.tls.caCertificates],
+            ...(options.tls?.caCertificates &&
+              { caCerts: [...options.tls.caCertificates] }),
           });
         } catch (error) {
           // Refused before TLS took the connection over (a host name TLS

@@ -16,13 +16,13 @@ import zmqBundle from "./zmq_bundle.ts";
 /** Options for running the feed. */
 export interface BrowserFeedOptions {
   /** The page's port. Default 8000; 0 for any. */
-  pagePort?: number;
+  pagePort?: number | undefined;
   /** Where the publisher binds. Default ws://127.0.0.1:8001/feed. */
-  endpoint?: string;
+  endpoint?: string | undefined;
   /** Called once both listen: the page's URL, with the feed's endpoint. */
-  onListening?: (pageUrl: string) => void;
+  onListening?: ((pageUrl: string) => void) | undefined;
   /** Stops the feed when aborted. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** Runs the feed until the signal aborts. */

@@ -48,12 +48,12 @@ export async function withDeadline<T>(
 
 /** One CDP message from the browser: a reply (with `id`) or an event. */
 interface CdpMessage {
-  id?: number;
-  method?: string;
-  params?: Record<string, unknown>;
-  result?: Record<string, unknown>;
-  error?: { message: string };
-  sessionId?: string;
+  id?: number | undefined;
+  method?: string | undefined;
+  params?: Record<string, unknown> | undefined;
+  result?: Record<string, unknown> | undefined;
+  error?: { message: string } | undefined;
+  sessionId?: string | undefined;
 }
 
 /** A CDP client over one WebSocket; pending calls fail when it closes. */
@@ -279,8 +279,8 @@ export async function launchChromium(
         const params = message.params ?? {};
         if (message.method === "Runtime.consoleAPICalled") {
           const args = params.args as {
-            value?: unknown;
-            description?: string;
+            value?: unknown | undefined;
+            description?: string | undefined;
           }[];
           record(
             args.map((a) => String(a.value ?? a.description ?? "")).join(" "),
@@ -289,7 +289,7 @@ export async function launchChromium(
         } else if (message.method === "Runtime.exceptionThrown") {
           const details = params.exceptionDetails as {
             text: string;
-            exception?: { description?: string };
+            exception?: { description?: string } | undefined;
           };
           record(
             `uncaught: ${details.exception?.description ?? details.text}`,

@@ -31,7 +31,7 @@ function pattern(length: number, seed = 0): Uint8Array {
 function frame(
   opcode: number,
   payload: Uint8Array | number[],
-  options: { mask?: Uint8Array; fin?: boolean } = {},
+  options: { mask?: Uint8Array | undefined; fin?: boolean | undefined } = {},
 ): Uint8Array {
   const [header, body] = codec.encodeWebSocketFrame(
     opcode,

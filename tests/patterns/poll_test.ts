@@ -3,11 +3,14 @@
  */
 import { assertEquals } from "@std/assert";
 import {
+  Client,
+  Context,
   poll,
   Pull,
   Push,
   Reply,
   Request,
+  Server,
   Subscriber,
   XPublisher,
 } from "../../mod.ts";
@@ -171,4 +174,35 @@ Deno.test("poll wakes for a REP whose queued request becomes readable when it se
   stop.abort();
   await loop;
   for (const socket of [rep, first, second]) await socket.close();
+});
+
+Deno.test("poll yields each socket's own message type, narrowed by its name: a Server's has its routingId; bind resolves with the endpoint bound", async () => {
+  await using context = new Context();
+  await using server = new Server({ context });
+  const serverEndpoint = await server.bind("inproc://polled-server");
+  assertEquals(serverEndpoint, server.lastEndpoint);
+  await using pull = new Pull({ context });
+  const pullEndpoint = await pull.bind("tcp://127.0.0.1:0");
+  assertEquals(pullEndpoint, pull.lastEndpoint);
+  assertEquals(pullEndpoint.startsWith("tcp://127.0.0.1:"), true);
+  await using client = new Client({ context });
+  client.connect(serverEndpoint);
+  await using push = new Push({ context });
+  push.connect(pullEndpoint);
+  await client.send("request");
+  await push.send("task");
+  const seen: string[] = [];
+  for await (const [from, message] of poll({ server, pull }, timeout())) {
+    if (from === "server") {
+      // Compiles only if the name narrows the message to a Server's.
+      const routingId: number = message.routingId;
+      seen.push(`server ${decode(message[0])} ${routingId > 0}`);
+      await server.send("reply", { routingId });
+    } else {
+      seen.push(`pull ${decode(message[0])}`);
+    }
+    if (seen.length === 2) break;
+  }
+  assertEquals(seen.sort(), ["pull task", "server request true"]);
+  assertEquals(decode((await client.receive(timeout()))[0]), "reply");
 });

@@ -18,16 +18,16 @@ export interface PairStart {
   shared: zmq.SharedContext;
   type: string;
   /** More options for the socket (a ROUTER's routingId). */
-  options?: object;
+  options?: object | undefined;
   /** `send`: twenty messages once connected, then `{ op: "message" }`. */
   mode: "echo" | "collect" | "send" | "ask" | "pump";
   /** What `ask` and `pump` send, and with which options. */
-  message?: Uint8Array[];
-  sendOptions?: object;
+  message?: Uint8Array[] | undefined;
+  sendOptions?: object | undefined;
   /** What `pump` sends after each `message` too. */
-  also?: Uint8Array[];
+  also?: Uint8Array[] | undefined;
   /** What `collect` subscribes to (all by default). */
-  topic?: string;
+  topic?: string | undefined;
   endpoint: string;
   bind: boolean;
 }

@@ -9,10 +9,10 @@ type Role = Start["role"];
 /** What a Worker of tests/workers/_worker.ts answers. */
 export interface WorkerReply {
   op: string;
-  message?: Uint8Array[];
-  count?: number;
-  unread?: number;
-  detached?: boolean[];
+  message?: Uint8Array[] | undefined;
+  count?: number | undefined;
+  unread?: number | undefined;
+  detached?: boolean[] | undefined;
 }
 
 /** A Worker running tests/workers/_worker.ts, with its replies awaited in order. */

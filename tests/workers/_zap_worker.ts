@@ -17,7 +17,7 @@ export type ZapWorkerCommand =
     op: "start";
     shared: zmq.SharedContext;
     role: "server" | "handler";
-    secretKey?: string;
+    secretKey?: string | undefined;
   }
   | { op: "hub" }
   | { op: "stop" };

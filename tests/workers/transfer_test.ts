@@ -90,7 +90,10 @@ async function _sendUntilArrived(
 
 /** A socket that may send one message to several peers, and its send. */
 interface _FanningOut {
-  socket: { bind(endpoint: string): Promise<void>; connect(e: string): void };
+  socket: {
+    bind(endpoint: string): Promise<unknown>;
+    connect(e: string): void;
+  };
   send(frame: Uint8Array): Promise<void>;
 }
 
