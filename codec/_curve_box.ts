@@ -169,14 +169,18 @@ export class PeerNonce {
 
   /** The last recorded, in decimal: for messages. */
   toString(): string {
-    return ((BigInt(this.#high) << 32n) | BigInt(this.#low)).toString();
+    return _decimal(this.#high, this.#low);
   }
 }
 
 /** A short nonce in decimal, exactly: for messages. */
 export function shortNonceText(bytes: Uint8Array): string {
-  return ((BigInt(_word(bytes, 0)) << 32n) | BigInt(_word(bytes, 4)))
-    .toString();
+  return _decimal(_word(bytes, 0), _word(bytes, 4));
+}
+
+/** A 64-bit counter, from its high and low 32 bits, in decimal. */
+function _decimal(high: number, low: number): string {
+  return ((BigInt(high) << 32n) | BigInt(low)).toString();
 }
 
 /** The big-endian 32-bit word at `at`. */

@@ -84,19 +84,19 @@ export interface Mechanism {
    * once; `undefined` when there is nothing to ask yet. What it returns is
    * what a later step's `authenticate` would have asked.
    */
-  authenticateNow?(): Credentials | undefined;
+  authenticateNow?: (() => Credentials | undefined) | undefined;
   /**
    * Continues a server's handshake with the verdict on the client's
    * credentials. Only for mechanisms that ask (`authenticate`).
    */
-  authenticated?(verdict: Verdict): MechanismStep;
+  authenticated?: ((verdict: Verdict) => MechanismStep) | undefined;
   /** Bytes a sealed frame adds to its body (CURVE: 33). */
   readonly overhead?: number | undefined;
   /**
    * Seals a frame for the wire once the handshake is done (CURVE's
    * MESSAGE). Mechanisms without `seal` send frames as they are.
    */
-  seal?(frame: SealedFrame): Uint8Array;
+  seal?: ((frame: SealedFrame) => Uint8Array) | undefined;
   /**
    * Seals a frame into `target`, exactly `overhead` bytes longer than the
    * body: where the connection's output lets it, the box is written
@@ -109,5 +109,5 @@ export interface Mechanism {
    *
    * @throws {ProtocolError} For a malformed, replayed or forged frame.
    */
-  open?(body: Uint8Array): SealedFrame;
+  open?: ((body: Uint8Array) => SealedFrame) | undefined;
 }

@@ -23,8 +23,11 @@ export interface PollOptions {
  * @typeParam S The sockets, by name.
  */
 export type Polled<S> = {
-  [K in keyof S & string]: [K, S[K] extends Socket<infer M> ? M : Message];
-}[keyof S & string];
+  [K in keyof S & (string | number)]: [
+    K extends number ? `${K}` : K,
+    S[K] extends Socket<infer M> ? M : Message,
+  ];
+}[keyof S & (string | number)];
 
 /**
  * Receives from several sockets as their messages arrive, yielding each

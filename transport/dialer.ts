@@ -31,7 +31,7 @@ export interface DialerHandlers {
   /** An attempt is starting and has not completed yet. */
   onAttempt?: (() => void) | undefined;
   /** An attempt failed; the next one comes after `delay` ms. */
-  onRetry?(delay: number, error: unknown): void;
+  onRetry?: ((delay: number, error: unknown) => void) | undefined;
   /**
    * The dialer has stopped for good: the peer was refused for breaking
    * ZMTP or failing the security handshake (`refused`, the error), or
@@ -39,7 +39,9 @@ export interface DialerHandlers {
    * failed (`failed`, why: the endpoint stays then, as libzmq's connecter
    * that never connected keeps its pipe).
    */
-  onGiveUp?(refused: ProtocolError | undefined, failed?: string): void;
+  onGiveUp?:
+    | ((refused: ProtocolError | undefined, failed?: string) => void)
+    | undefined;
 }
 
 /**

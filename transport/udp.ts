@@ -361,17 +361,16 @@ async function _lookUp(
 /**
  * Where a RADIO sends from: the interface named for multicast (Linux then
  * sends the group's datagrams out of it); loopback for a loopback peer, so
- * nothing else listens; else any address of the target's family (`target`:
- * the address a name was looked up as).
+ * nothing else listens; else any address of the target's family (`host`:
+ * the target's address, a name as it was looked up).
  */
 function _sendFrom(
   address: UdpAddress,
-  target: string,
+  host: string,
   endpoint: string,
 ): string {
   const iface = _interfaceOf(address, endpoint);
   if (iface !== undefined) return iface;
-  const host = target;
   if (host === "::1") return "::1";
   if (/^127\./.test(host)) return "127.0.0.1";
   return host.includes(":") ? "::" : "0.0.0.0";

@@ -5,7 +5,9 @@ import { assertEquals } from "@std/assert";
 import {
   Client,
   Context,
+  type Message,
   poll,
+  type Polled,
   Pull,
   Push,
   Reply,
@@ -205,4 +207,12 @@ Deno.test("poll yields each socket's own message type, narrowed by its name: a S
   }
   assertEquals(seen.sort(), ["pull task", "server request true"]);
   assertEquals(decode((await client.receive(timeout()))[0]), "reply");
+  // A number-like key comes as its string, as Object.entries gives it
+  // (compiles only if the type is exactly that: not `never`).
+  const exactly: Same<Polled<{ 1: Pull }>, ["1", Message]> = true;
+  assertEquals(exactly, true);
 });
+
+/** Whether two types are the same (`never` is no other type). */
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends
+  (<T>() => T extends B ? 1 : 2) ? true : false;
