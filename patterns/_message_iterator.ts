@@ -8,12 +8,6 @@
 
 import { ZmqError } from "../codec/errors.ts";
 
-/** Options of `Socket.messages`. */
-export interface MessagesOptions {
-  /** Ends the iteration, quietly, when aborted. */
-  signal?: AbortSignal | undefined;
-}
-
 /** What the iterator needs of its socket. */
 export interface MessageSource<M> {
   /** Whether the socket is closed: the iteration ends. */

@@ -30,12 +30,12 @@ export type {
   DisconnectMessageOptions,
   HelloMessageOptions,
   HiccupMessageOptions,
+  MessagesOptions,
   OperationOptions,
   SendOptions,
   SocketOptions,
 } from "./options.ts";
 export { Socket } from "./socket.ts";
-export type { MessagesOptions } from "./_message_iterator.ts";
 export { Request, type RequestOptions } from "./request.ts";
 export { Reply } from "./reply.ts";
 export { Dealer, type DealerOptions } from "./dealer.ts";

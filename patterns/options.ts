@@ -195,6 +195,12 @@ export interface OperationOptions {
   signal?: AbortSignal | undefined;
 }
 
+/** Options of `Socket.messages`. */
+export interface MessagesOptions {
+  /** Ends the iteration, quietly, when aborted. */
+  signal?: AbortSignal | undefined;
+}
+
 /**
  * Options of `send`.
  *

@@ -14,17 +14,14 @@ import { SocketEvents, type SocketEventsController } from "./events.ts";
 import type { Message, MessageLike } from "./message.ts";
 import type {
   ConnectOptions,
+  MessagesOptions,
   OperationOptions,
   SendOptions,
   SocketOptions,
 } from "./options.ts";
 import { SocketCore } from "./_core.ts";
 import { Endpoints } from "./_endpoints.ts";
-import {
-  iterateMessages,
-  type MessagesOptions,
-  type MessageSource,
-} from "./_message_iterator.ts";
+import { iterateMessages, type MessageSource } from "./_message_iterator.ts";
 import { cutLinger } from "./_linger.ts";
 import { closeSocket } from "./_close.ts";
 import { setHighWaterMark } from "./_high_water_marks.ts";
