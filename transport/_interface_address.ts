@@ -106,3 +106,11 @@ function _interfaces():
 export function mayReadInterfaces(): boolean {
   return granted({ name: "sys", kind: "networkInterfaces" });
 }
+
+/**
+ * The address a `*` host binds: every IPv4 interface, or with `ipv6`
+ * (ZMQ_IPV6) every IPv6 one, and IPv4's too where the system maps them.
+ */
+export function everyInterface(ipv6 = false): string {
+  return ipv6 ? "::" : "0.0.0.0";
+}

@@ -6,7 +6,11 @@
 
 import { ZmqError } from "../codec/errors.ts";
 import { streamCodec, StreamLink } from "./stream_link.ts";
-import { interfaceAddress, mayReadInterfaces } from "./_interface_address.ts";
+import {
+  everyInterface,
+  interfaceAddress,
+  mayReadInterfaces,
+} from "./_interface_address.ts";
 import { connectTcp } from "./_tcp_connect.ts";
 import { bindError, requireDeno, StreamListener } from "./_stream_listener.ts";
 import type { Transport } from "./transport.ts";
@@ -194,7 +198,7 @@ export const tcp: Transport = {
 };
 
 function _bindHost(host: string, endpoint: string, ipv6 = false): string {
-  if (host === "*") return ipv6 ? "::" : "0.0.0.0";
+  if (host === "*") return everyInterface(ipv6);
   if (host === "localhost") return "127.0.0.1";
   // An interface's name (`tcp://eth0:5555`) binds its IPv4 address, as in
   // libzmq, where we may read them without asking (no prompt); any other

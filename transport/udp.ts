@@ -20,6 +20,7 @@ import type { SocketType } from "../codec/socket_type.ts";
 import { bindError } from "./_stream_listener.ts";
 import {
   checkDottedQuad,
+  everyInterface,
   interfaceAddress,
   ipv4Octets,
 } from "./_interface_address.ts";
@@ -312,7 +313,7 @@ function _peer(socketType: SocketType): PeerInfo {
 }
 
 function _bindHost(host: string, ipv6: boolean): string {
-  if (host === "*") return ipv6 ? "::" : "0.0.0.0";
+  if (host === "*") return everyInterface(ipv6);
   if (host === "localhost") return "127.0.0.1";
   return host;
 }

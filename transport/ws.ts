@@ -11,6 +11,7 @@ import { WebSocketConnection } from "../codec/websocket_connection.ts";
 import { streamCodecOptions, StreamLink } from "./stream_link.ts";
 import { dialWebSocket } from "./websocket_link.ts";
 import { connectTcp } from "./_tcp_connect.ts";
+import { everyInterface } from "./_interface_address.ts";
 import { bindError, requireDeno, StreamListener } from "./_stream_listener.ts";
 import type { LinkOptions, Transport } from "./transport.ts";
 
@@ -99,7 +100,7 @@ function _webSocketTransport(scheme: "ws" | "wss"): Transport {
     listen(address, options, accept) {
       const { host, port, path } = parseWsAddress(address, scheme);
       requireDeno(scheme);
-      const hostname = host !== "*" ? host : options.ipv6 ? "::" : "0.0.0.0";
+      const hostname = host === "*" ? everyInterface(options.ipv6) : host;
       let listener: Deno.Listener;
       try {
         if (secure) {
