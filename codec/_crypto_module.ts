@@ -3,8 +3,12 @@
  * _wasm/x25519.c, instantiated once for _secretbox.ts (the MESSAGE boxes)
  * and _nacl.ts (X25519 and crypto_box_beforenm).
  *
- * It is embedded (base64) and compiled asynchronously, so loading needs no
- * file read, no FFI, and works on a browser's main thread. Its memory is
+ * It is embedded (base64) and compiled synchronously at import, so loading
+ * needs no file read, no FFI and no top-level `await` (which bundlers
+ * refuse for an IIFE, a CommonJS wrapper or a target before ES2022), and
+ * works on a browser's main thread: the 4 KB limit Chrome once set there
+ * on synchronous compiles went in Chrome 114, and other browsers had none
+ * (the module is 23 KB). Its memory is
  * fixed (128 KiB, which it cannot grow): no frame a peer sends costs the
  * module memory. Where WebAssembly may not be compiled from bytes (a page
  * whose Content-Security-Policy lacks `'wasm-unsafe-eval'`, Cloudflare's
@@ -79,12 +83,10 @@ const _NONE: CryptoExports = {
   beforenm: _refuse,
 };
 
-async function _instantiate(): Promise<CryptoExports> {
+function _instantiate(): CryptoExports {
   try {
-    // Asynchronous: browsers refuse to compile modules over 4 KB
-    // synchronously on their main thread.
-    const { instance } = await WebAssembly.instantiate(_decode(CRYPTO_WASM));
-    return instance.exports as unknown as CryptoExports;
+    const module = new WebAssembly.Module(_decode(CRYPTO_WASM));
+    return new WebAssembly.Instance(module).exports as unknown as CryptoExports;
   } catch (error) {
     _refusal = error instanceof Error ? error.message : String(error);
     return _NONE;
@@ -92,7 +94,7 @@ async function _instantiate(): Promise<CryptoExports> {
 }
 
 /** The module's exports (where it was refused, layout only: see above). */
-export const cryptoModule: CryptoExports = await _instantiate();
+export const cryptoModule: CryptoExports = _instantiate();
 
 /**
  * Refuses, with `ENOTSUP`, where the module could not be had: called first

@@ -331,6 +331,7 @@ export class Handshake {
     this.#heldUntil = undefined;
     // Our signature, to a peer that waits for it; or our rest.
     this.#send(this.#sent === 0 ? GREETING_VERSION_SIZE - 1 : GREETING_SIZE);
+    return undefined;
   }
 
   /**

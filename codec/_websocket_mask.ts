@@ -52,7 +52,7 @@ export function applyMask(
 const _MASK_POOL_BYTES = 4096;
 let _maskPool = new Uint8Array(0);
 let _maskOffset = 0;
-const _cryptoFill = (bytes: Uint8Array) => {
+const _cryptoFill = (bytes: Uint8Array<ArrayBuffer>) => {
   crypto.getRandomValues(bytes);
 };
 let _fill = _cryptoFill;

@@ -8,6 +8,8 @@ import { assertEquals } from "@std/assert";
 import { bundle, ROOT } from "./browser/_bundle.ts";
 
 const SCRIPT = new URL("./peer/bundle_in_node.mjs", import.meta.url).pathname;
+const CLASSIC = new URL("./peer/classic_script_in_node.cjs", import.meta.url)
+  .pathname;
 
 /** Node's major version, to know whether its WebSocket needs a flag. */
 async function nodeMajor(): Promise<number> {
@@ -44,6 +46,32 @@ Deno.test("any runtime: the bundle runs in Node, over inproc, over ws to libzmq,
       inprocClose: { dropped: 0, unread: 0 },
       ws: whole,
       curve: { states: ["ready", "ready"], opened: true },
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("any runtime: the bundle as a classic script (an IIFE: no top-level await) runs in Node, CURVE keys included", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const bundlePath = `${dir}/zmq.js`;
+    await bundle("tests/peer/classic_entry.ts", bundlePath, "iife");
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), 30_000);
+    const { code, stdout, stderr } = await new Deno.Command("node", {
+      args: [CLASSIC, bundlePath],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+      signal: abort.signal,
+    }).output().finally(() => clearTimeout(timer));
+    const report = new TextDecoder().decode(stderr);
+    assertEquals(code, 0, `node ended with ${code}:\n${report}`);
+    const output = new TextDecoder().decode(stdout).trim().split("\n");
+    assertEquals(JSON.parse(output.at(-1)!), {
+      curve: { same: true },
+      inproc: [0, 300],
     });
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -73,3 +73,53 @@ Deno.test("options read from a configuration, undefined where absent, type-check
     "tcp",
   );
 });
+
+Deno.test("the library's source type-checks in a project with the DOM's types and the compiler's stricter checks", async () => {
+  // Such a project checks our source as its own (a workspace member, a
+  // vendored copy): the DOM's BufferSource takes no view of shared memory,
+  // and unused fields or paths that return nothing fail its build.
+  const root = new URL("../", import.meta.url);
+  const config = JSON.parse(
+    await Deno.readTextFile(new URL("deno.json", root)),
+  ) as { exports: Record<string, string>; imports: Record<string, string> };
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/deno.json`,
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          lib: ["dom", "dom.iterable", "esnext", "deno.ns"],
+          exactOptionalPropertyTypes: true,
+          noImplicitReturns: true,
+          noUnusedLocals: true,
+          noUnusedParameters: true,
+          noFallthroughCasesInSwitch: true,
+          noImplicitOverride: true,
+        },
+        imports: config.imports,
+      }),
+    );
+    const entries = Object.values(config.exports).map((path) =>
+      new URL(path, root).href
+    );
+    await Deno.writeTextFile(
+      `${dir}/main.ts`,
+      entries.map((entry, i) => `import * as e${i} from "${entry}";\n`)
+        .join("") + `console.log(${entries.map((_, i) => `e${i}`)});\n`,
+    );
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), 120_000);
+    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["check", "--quiet", "main.ts"],
+      cwd: dir,
+      env: { NO_COLOR: "1" },
+      stdout: "null",
+      stderr: "piped",
+      signal: abort.signal,
+    }).output().finally(() => clearTimeout(timer));
+    assertEquals(code, 0, new TextDecoder().decode(stderr));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -107,7 +107,6 @@ export class StreamLink implements Link {
   #stream: ByteStream;
   #driver: CodecDriver;
   #codec: LinkCodec;
-  #session!: Session;
   #started = false;
   #closed = false;
   /**
@@ -156,7 +155,6 @@ export class StreamLink implements Link {
   start(session: Session): void {
     if (this.#started) return;
     this.#started = true;
-    this.#session = session;
     if (this.#closed) return this.#ended({});
     this.#driver.start(session);
     this.#running = 2;

@@ -207,7 +207,11 @@ export class WebSocketLink implements Link {
     }
     this.#driver.fill(WRITE_BATCH_BYTES);
     const messages = this.#driver.takeOutput();
-    for (const message of messages) socket.send(message);
+    // Copies, each (ZwsOutput): never a view of shared memory, which a
+    // browser's send refuses, nor of a caller's frame.
+    for (const message of messages) {
+      socket.send(message as Uint8Array<ArrayBuffer>);
+    }
     this.#buffered = socket.bufferedAmount;
     if (this.#buffered > 0 || this.#codec.pendingOutputBytes > 0) {
       this.#retryLater();
