@@ -63,14 +63,16 @@ export function refusal(
   who: string,
   encode: (reason: string) => Uint8Array = encodeError,
 ): MechanismStep {
+  // A hang-up (no authenticator, a malformed ZAP reply) or a stall is no
+  // ZAP status, as libzmq reports no code for it: nor does the message.
+  const status = verdict.hangUp || verdict.stall
+    ? undefined
+    : verdict.statusCode;
+  const why = [status, verdict.statusText].filter((part) => part).join(": ");
   const error = new ProtocolError(
     "auth",
-    `the ${who} was refused (${verdict.statusCode}${
-      verdict.statusText ? `: ${verdict.statusText}` : ""
-    })`,
-    // A hang-up (no authenticator, a malformed ZAP reply) or a stall is no
-    // ZAP status, as libzmq reports no code for it.
-    verdict.hangUp || verdict.stall ? undefined : verdict.statusCode,
+    `the ${who} was refused${why ? ` (${why})` : ""}`,
+    status,
   );
   if ((verdict.statusCode === 300 || verdict.stall) && !verdict.hangUp) {
     return { send: [], refused: error };

@@ -76,6 +76,10 @@ Deno.test("a hang-up is no ZAP status: our PLAIN server with no authenticator re
   await client.connect(server.lastEndpoint!);
   const failed = await failing;
   assertEquals([failed.kind, "statusCode" in failed], ["auth", false]);
+  assertEquals(
+    failed.reason,
+    "the client was refused (PLAIN needs an authenticator, and none is set)",
+  );
   await client.close();
 });
 
