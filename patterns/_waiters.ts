@@ -7,6 +7,7 @@
 
 import { ZmqError } from "../codec/errors.ts";
 import type { SendOptions } from "./options.ts";
+import { onAbort } from "./_on_abort.ts";
 import { Queue } from "./_queue.ts";
 
 /** How long a wait may last. */
@@ -32,23 +33,24 @@ export function wait<T>(
   const { signal, timeout = -1 } = options;
   if (signal?.aborted) return Promise.reject(signal.reason);
   if (timeout === 0) return Promise.reject(timeoutError());
-  // Nothing to withdraw from: the common wait, on every receive of a round
-  // trip, makes no closures of its own.
+  // Nothing to withdraw from: a round trip's receives make no closures.
   if (!signal && timeout < 0) {
     return new Promise<T>((resolve, reject) => void start(resolve, reject));
   }
   return new Promise<T>((resolve, reject) => {
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let unlisten: (() => void) | undefined;
+    let settled = false;
     const cleanup = () => {
+      settled = true;
       clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
+      unlisten?.();
     };
     const abandon = (reason: unknown) => {
       cleanup();
       withdraw();
       reject(reason);
     };
-    const onAbort = () => abandon(signal!.reason);
     const withdraw = start((value) => {
       cleanup();
       resolve(value);
@@ -56,8 +58,10 @@ export function wait<T>(
       cleanup();
       reject(error);
     });
+    // (A start that settled at once leaves nothing to listen for.)
+    if (settled) return;
     if (timeout > 0) timer = setTimeout(() => abandon(timeoutError()), timeout);
-    signal?.addEventListener("abort", onAbort, { once: true });
+    if (signal) unlisten = onAbort(signal, () => abandon(signal.reason));
   });
 }
 
@@ -156,8 +160,7 @@ export class Waiters<T, D = undefined> {
 
   /** Joins the end of the queue until settled, aborted or timed out. */
   wait(data: D, options: WaitOptions): Promise<T> {
-    // Made out here: the closures below hold the waiter, not `data`, which
-    // a waiter that leaves lets go of.
+    // The closures below hold the waiter, not `data`: a leaver drops it.
     const waiter: _Waiter<T, D> = {
       data,
       key: undefined,

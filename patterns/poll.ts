@@ -8,6 +8,7 @@ import { ZmqError } from "../codec/errors.ts";
 import type { Message } from "./message.ts";
 import type { Socket } from "./socket.ts";
 import { coreOf } from "./_core.ts";
+import { onAbort } from "./_on_abort.ts";
 
 /** Options of {@linkcode poll}. */
 export interface PollOptions {
@@ -114,14 +115,13 @@ async function _anyReadable(
   signal: AbortSignal | undefined,
 ): Promise<void> {
   const waiting = new AbortController();
-  const stop = () => waiting.abort();
-  signal?.addEventListener("abort", stop, { once: true });
+  const unlisten = signal && onAbort(signal, () => waiting.abort());
   try {
     await Promise.race(
       sockets.map((socket) => coreOf(socket).whenReadable(waiting.signal)),
     );
   } finally {
     waiting.abort();
-    signal?.removeEventListener("abort", stop);
+    unlisten?.();
   }
 }

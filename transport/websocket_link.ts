@@ -30,6 +30,7 @@ const MAX_BACKLOG_BYTES = 16 * 1024 * 1024;
  * (measured: about 330 bytes of heap a held frame of 1 to 100 bytes).
  */
 const BACKLOG_MESSAGE_COST = 384;
+const EMPTY = new Uint8Array(0);
 
 /** What a message held while paused counts for, in and out alike. */
 const _backlogCost = (message: Uint8Array): number =>
@@ -63,7 +64,9 @@ export class WebSocketLink implements Link {
   #started = false;
   #closed = false;
   #paused = false;
+  /** Read from `#backlogHead` on: a shift moved all the rest, per message. */
   #backlog: Uint8Array[] = [];
+  #backlogHead = 0;
   #backlogBytes = 0;
   #flushScheduled = false;
   /** How long the next look at a full buffer waits. */
@@ -149,13 +152,29 @@ export class WebSocketLink implements Link {
   resume(): void {
     if (!this.#paused) return;
     this.#paused = false;
+    // (The session may close the link as it reads: the backlog goes then.)
     while (
-      this.#backlog.length > 0 && !this.#paused && !this.#driver.error
+      this.#backlogHead < this.#backlog.length && !this.#paused &&
+      !this.#driver.error
     ) {
-      const message = this.#backlog.shift()!;
+      const message = this.#backlog[this.#backlogHead];
+      this.#backlog[this.#backlogHead++] = EMPTY;
       this.#backlogBytes -= _backlogCost(message);
       this.#receive(message);
     }
+    const head = this.#backlogHead;
+    if (head === this.#backlog.length) this.#dropBacklog();
+    else if (head * 2 > this.#backlog.length) {
+      // Paused again part-way: what was read goes, once it is half.
+      this.#backlog = this.#backlog.slice(head);
+      this.#backlogHead = 0;
+    }
+  }
+
+  #dropBacklog(): void {
+    this.#backlog = [];
+    this.#backlogHead = 0;
+    this.#backlogBytes = 0;
   }
 
   /** Settles once everything queued has left for the peer (or the link closed). */
@@ -267,8 +286,7 @@ export class WebSocketLink implements Link {
       "local",
       `the peer sent ${this.#backlogBytes} bytes past the receive high-water mark, over a WebSocket that cannot pause`,
     );
-    this.#backlog = [];
-    this.#backlogBytes = 0;
+    this.#dropBacklog();
     this.#driver.dispatch([{ type: "error", error }]);
   }
 
@@ -281,8 +299,8 @@ export class WebSocketLink implements Link {
       this.#closedByPeer = true;
       // What came while the session was full is the socket's to read, past
       // its high-water mark, as libzmq's pipe is read to its end.
-      const backlog = this.#backlog;
-      this.#backlog = [];
+      const backlog = this.#backlog.slice(this.#backlogHead);
+      this.#dropBacklog();
       if (this.#session?.keeps?.() !== false) {
         for (const message of backlog) {
           if (this.#driver.error) break;
@@ -292,7 +310,7 @@ export class WebSocketLink implements Link {
     }
     this.#closed = true;
     this.#driver.stop();
-    this.#backlog = [];
+    this.#dropBacklog();
     for (const resolve of this.#idleWaiters.splice(0)) resolve();
     this.#ended({
       error: this.#driver.error,

@@ -201,3 +201,33 @@ Deno.test("websocket link: what comes before start is bounded as a paused link's
   assertEquals(link.closed, true);
   await within(link.done, "the link's end");
 });
+
+Deno.test("websocket link: a backlog read a message at a time, paused again after each, and grown while read, comes out whole and in order", async () => {
+  const peer = new Connection({ socketType: "PUSH", framing: "zws" });
+  const socket = new FakeWebSocket(peer);
+  const link = new WebSocketLink(
+    socket as unknown as WebSocket,
+    new Connection({ socketType: "PULL", framing: "zws", now: 0 }),
+  );
+  const session = new FakeSession();
+  link.start(session);
+  socket.deliverPeerOutput();
+  await session.until(() => session.of("ready").length === 1, "our ready");
+  // Each message pauses the reader: the rest wait in the link's backlog.
+  session.acceptMessages = false;
+  const sendFromPeer = (from: number, to: number) => {
+    for (let i = from; i < to; i++) peer.sendMessage(text(`m${i}`));
+    socket.deliverPeerOutput();
+  };
+  sendFromPeer(0, 3000);
+  for (let i = 1; i < 2000; i++) link.resume();
+  sendFromPeer(3000, 4000);
+  for (let i = 0; i < 500; i++) link.resume();
+  session.acceptMessages = true;
+  link.resume();
+  assertEquals(
+    session.messages().map(([body]) => body),
+    Array.from({ length: 4000 }, (_, i) => `m${i}`),
+  );
+  await closeCleanly(link);
+});

@@ -1,0 +1,137 @@
+/**
+ * Waits that share one AbortSignal cost the same however many share it,
+ * shown with counters: Deno's EventTarget looks through a signal's
+ * listeners at every add and remove, so a listener per wait made each of
+ * N waits cost N (a shutdown signal every receive loop passed, a `poll`
+ * over many sockets).
+ */
+import { assert, assertEquals } from "@std/assert";
+import { Context, poll, Pull, Push } from "../../mod.ts";
+import { onAbort } from "../../patterns/_on_abort.ts";
+import { timeout } from "../_helpers.ts";
+
+/** Counts abort listeners added and removed, on every signal, while `run` runs. */
+async function countingListeners<T>(
+  run: () => Promise<T>,
+): Promise<{ result: T; added: number; removed: number }> {
+  const { addEventListener, removeEventListener } = EventTarget.prototype;
+  let added = 0;
+  let removed = 0;
+  AbortSignal.prototype.addEventListener = function (
+    this: AbortSignal,
+    ...args: Parameters<typeof addEventListener>
+  ) {
+    if (args[0] === "abort") added++;
+    return addEventListener.apply(this, args);
+  };
+  AbortSignal.prototype.removeEventListener = function (
+    this: AbortSignal,
+    ...args: Parameters<typeof removeEventListener>
+  ) {
+    if (args[0] === "abort") removed++;
+    return removeEventListener.apply(this, args);
+  };
+  try {
+    return { result: await run(), added, removed };
+  } finally {
+    // Back to the inherited ones.
+    delete (AbortSignal.prototype as Partial<AbortSignal>).addEventListener;
+    delete (AbortSignal.prototype as Partial<AbortSignal>).removeEventListener;
+  }
+}
+
+Deno.test("shared signal: 1,000 receives waiting with one signal add one abort listener to it, and its abort rejects them all", async () => {
+  await using context = new Context();
+  const pulls = Array.from({ length: 1000 }, () => new Pull({ context }));
+  const stop = new AbortController();
+  const { result: settled, added, removed } = await countingListeners(
+    async () => {
+      const waits = pulls.map((pull) => pull.receive({ signal: stop.signal }));
+      stop.abort(new Error("shutdown"));
+      return await Promise.allSettled(waits);
+    },
+  );
+  assertEquals(
+    settled.filter((s) =>
+      s.status === "rejected" && s.reason.message === "shutdown"
+    ).length,
+    1000,
+  );
+  assertEquals([added, removed], [1, 0]);
+  for (const pull of pulls) await pull.close();
+});
+
+Deno.test("shared signal: 1,000 receives that settle one by one take their listener off, the signal's own with the last", async () => {
+  await using context = new Context();
+  const pull = new Pull({ context });
+  await pull.bind("inproc://shared-signal");
+  const push = new Push({ context });
+  push.connect("inproc://shared-signal");
+  const stop = new AbortController();
+  const { result: received, added, removed } = await countingListeners(
+    async () => {
+      const waits = Array.from(
+        { length: 1000 },
+        () => pull.receive({ signal: stop.signal }),
+      );
+      for (let i = 0; i < 1000; i++) await push.send(String(i));
+      return await Promise.all(waits);
+    },
+  );
+  assertEquals(received.length, 1000);
+  assertEquals([added, removed], [1, 1]);
+  // Later waits on the same signal start afresh, and still hear it.
+  const late = pull.receive({ signal: stop.signal });
+  stop.abort(new Error("late"));
+  assertEquals(await late.catch((error) => error.message), "late");
+  await push.close();
+  await pull.close();
+});
+
+Deno.test("shared signal: a poll over 300 sockets adds a handful of abort listeners per wake-up, not one per socket", async () => {
+  await using context = new Context();
+  const sockets: Record<string, Pull> = {};
+  const pushes: Push[] = [];
+  for (let i = 0; i < 300; i++) {
+    const pull = sockets[`s${i}`] = new Pull({ context });
+    await pull.bind(`inproc://poll-${i}`);
+    const push = new Push({ context });
+    push.connect(`inproc://poll-${i}`);
+    pushes.push(push);
+  }
+  const stop = timeout();
+  const order = [7, 150, 299, 0, 42];
+  const { result: got, added } = await countingListeners(async () => {
+    const got: string[] = [];
+    // Each message is sent a macrotask after the poll took the last, so
+    // that it comes while the poll waits on all 300.
+    const sendNext = () =>
+      setTimeout(() => pushes[order[got.length]].send(`to ${got.length}`));
+    sendNext();
+    for await (const [name] of poll(sockets, stop)) {
+      got.push(name);
+      if (got.length === order.length) break;
+      sendNext();
+    }
+    return got;
+  });
+  assertEquals(got, ["s7", "s150", "s299", "s0", "s42"]);
+  // Before: about 300 a wake-up (1,500 in all).
+  assert(added <= 5 * 3, `${added} abort listeners added`);
+  for (const push of pushes) await push.close();
+  for (const pull of Object.values(sockets)) await pull.close();
+});
+
+Deno.test("onAbort: a listener withdrawn is not called; the others are, once; a signal's listener goes with its last", () => {
+  const controller = new AbortController();
+  const calls: string[] = [];
+  const offA = onAbort(controller.signal, () => calls.push("a"));
+  const offB = onAbort(controller.signal, () => calls.push("b"));
+  onAbort(controller.signal, () => calls.push("c"));
+  offB();
+  offB();
+  controller.abort();
+  controller.abort();
+  offA();
+  assertEquals(calls, ["a", "c"]);
+});
