@@ -11,11 +11,7 @@ import type { SocketType } from "../codec/socket_type.ts";
 import { Dialer } from "../transport/dialer.ts";
 import { findTransport } from "../transport/registry.ts";
 import { acceptWebSocket } from "../transport/websocket_accept.ts";
-import type {
-  Link,
-  Transport,
-  TransportListener,
-} from "../transport/transport.ts";
+import type { Link, TransportListener } from "../transport/transport.ts";
 import { ws } from "../transport/ws.ts";
 import type { SocketEventsController } from "./events.ts";
 import type { ConnectOptions } from "./options.ts";
@@ -25,13 +21,11 @@ import type { MechanismFactory } from "./_mechanism_factory.ts";
 import { type EndpointSettings, linkOptions } from "./_link_options.ts";
 import type { Pipe } from "./_pipe.ts";
 import { connectRoutingId } from "./_resolve_options.ts";
+import { checkCompatible, lookUp } from "./_endpoint_rules.ts";
 
 type _Bound = { given: string; listener: TransportListener };
 
 type _Connected = { endpoint: string; dialer: Dialer; pipe: Pipe };
-
-/** The transports a raw socket (STREAM) speaks over: byte streams. */
-const _RAW_SCHEMES: ReadonlySet<string> = new Set(["tcp", "ipc"]);
 
 /** How to let go of each `connect` pipe for good. */
 const _drops = new WeakMap<Pipe, () => void>();
@@ -45,34 +39,6 @@ export function hangUp(pipe: Pipe): void {
   const drop = _drops.get(pipe);
   if (drop) drop();
   else pipe.link?.close();
-}
-
-/**
- * libzmq's check that a socket type can use a transport: the transport's
- * own rule, then those of the raw types, which need raw bytes (STREAM) or
- * datagrams (DGRAM).
- *
- * @throws {ZmqError} `ENOCOMPATPROTO`.
- */
-function _checkCompatible(
-  type: SocketType,
-  transport: Transport,
-  use: "bind" | "connect",
-): void {
-  transport.checkSocketType?.(type, use);
-  const scheme = transport.scheme;
-  if (type === "DGRAM" && scheme !== "udp") {
-    throw new ZmqError(
-      "ENOCOMPATPROTO",
-      `a DGRAM socket sends datagrams, which ${scheme}:// does not carry: bind udp://host:port`,
-    );
-  }
-  if (type === "STREAM" && !_RAW_SCHEMES.has(scheme)) {
-    throw new ZmqError(
-      "ENOCOMPATPROTO",
-      `a STREAM socket speaks raw bytes, which ${scheme}:// does not carry: use tcp:// or ipc://`,
-    );
-  }
 }
 
 /** Types whose `connect` to an endpoint they hold already does nothing. */
@@ -89,7 +55,8 @@ export class Endpoints {
   #listeners: _Bound[] = [];
   /** Binds under way (not inproc's): close waits for their listeners. */
   #binding = new Set<Promise<void>>();
-  #dialers: _Connected[] = [];
+  /** By endpoint as given: a disconnect or a second connect finds it at once. */
+  #dialers = new Map<string, Set<_Connected>>();
   /** The dialers and pipes of `disconnect`s still writing what is queued. */
   #leaving = new Map<Dialer, Pipe>();
 
@@ -128,7 +95,7 @@ export class Endpoints {
     try {
       // As libzmq: the socket type before the address (check_protocol).
       const { transport, address } = findTransport(endpoint);
-      _checkCompatible(this.#settings.type, transport, "bind");
+      checkCompatible(this.#settings.type, transport, "bind");
       transport.check(address, "bind");
       listener = await transport.listen(
         address,
@@ -188,7 +155,7 @@ export class Endpoints {
     // the endpoint it was bound at does, as in libzmq. (A `*` host with a
     // port names one: kept, where libzmq asks for the bound endpoint.)
     const named = !/^ipc:\/\/\*|:(0+|\*)(\/|$)/.test(endpoint);
-    const index = _lookUp(endpoint, (spelling) => {
+    const index = lookUp(endpoint, (spelling) => {
       const at = this.#listeners.findIndex(({ given, listener }) =>
         (named && given === spelling) || listener.endpoint === spelling
       );
@@ -228,7 +195,7 @@ export class Endpoints {
     const events = this.#events;
     if (core.closed) throw closedError();
     const { transport, address } = findTransport(endpoint);
-    _checkCompatible(settings.type, transport, "connect");
+    checkCompatible(settings.type, transport, "connect");
     transport.check(address, "connect");
     const assignedRoutingId = connectRoutingId(settings.type, options);
     // As libzmq: a second pipe to one peer would duplicate or split what
@@ -299,13 +266,15 @@ export class Endpoints {
       },
     });
     const entry = { endpoint, dialer, pipe };
-    this.#dialers.push(entry);
+    const same = this.#dialers.get(endpoint);
+    if (same) same.add(entry);
+    else this.#dialers.set(endpoint, new Set([entry]));
     _drops.set(pipe, () => void this.#drop(entry));
   }
 
   /** Whether `endpoint` is connected, or bound (as bind resolved it). */
   #holds(endpoint: string): boolean {
-    return this.#dialers.some((entry) => entry.endpoint === endpoint) ||
+    return this.#dialers.has(endpoint) ||
       this.#listeners.some(({ listener }) => listener.endpoint === endpoint);
   }
 
@@ -313,11 +282,9 @@ export class Endpoints {
     // Closing took every pipe over (and counts what they hold).
     if (this.#core.closed) throw closedError();
     findTransport(endpoint); // as libzmq: EINVAL, EPROTONOSUPPORT
-    const entries = _lookUp(endpoint, (spelling) => {
-      const found = this.#dialers.filter((entry) =>
-        entry.endpoint === spelling
-      );
-      return found.length > 0 ? found : undefined;
+    const entries = lookUp(endpoint, (spelling) => {
+      const found = this.#dialers.get(spelling);
+      return found && [...found];
     });
     if (!entries) {
       throw new ZmqError(
@@ -368,8 +335,10 @@ export class Endpoints {
 
   /** Takes a `connect` off the list `disconnect` and close go by. */
   #forget(entry: _Connected): void {
-    const index = this.#dialers.indexOf(entry);
-    if (index >= 0) this.#dialers.splice(index, 1);
+    const same = this.#dialers.get(entry.endpoint);
+    if (same?.delete(entry) && same.size === 0) {
+      this.#dialers.delete(entry.endpoint);
+    }
   }
 
   /** Serves a WebSocket upgrade from an HTTP handler as an accepted peer. */
@@ -380,7 +349,7 @@ export class Endpoints {
     if (this.#core.closed) throw closedError();
     const { hostname } = (info?.remoteAddr ?? {}) as { hostname?: unknown };
     const remoteAddress = typeof hostname === "string" ? hostname : "";
-    _checkCompatible(this.#settings.type, ws, "bind");
+    checkCompatible(this.#settings.type, ws, "bind");
     const url = new URL(request.url);
     const endpoint = `ws://${url.host}${url.pathname}`;
     // As a bound endpoint counts its peers (the event says why).
@@ -414,7 +383,10 @@ export class Endpoints {
   }
 
   async closeDialers(): Promise<void> {
-    const dialers = this.#dialers.splice(0).map(({ dialer }) => dialer);
+    const dialers = [...this.#dialers.values()].flatMap((same) =>
+      [...same].map(({ dialer }) => dialer)
+    );
+    this.#dialers.clear();
     const leaving = [...this.#leaving.keys()];
     this.#leaving.clear();
     await Promise.all([...dialers, ...leaving].map((d) => d.close()));
@@ -423,27 +395,4 @@ export class Endpoints {
   leavingPipes(): Pipe[] {
     return [...this.#leaving.values()];
   }
-}
-
-/**
- * Looks an endpoint up as given, then (found nowhere) in its transport's
- * canonical spelling, as libzmq's term_endpoint resolves a tcp address
- * (`localhost` as 127.0.0.1, an IPv6 host in brackets).
- */
-function _lookUp<T>(
-  endpoint: string,
-  find: (spelling: string) => T | undefined,
-): T | undefined {
-  const found = find(endpoint);
-  if (found !== undefined) return found;
-  const { transport, address } = findTransport(endpoint);
-  const canonical = transport.canonical?.(address);
-  // In the caller's scheme: a transport registered under another name
-  // (tcp4) is another endpoint.
-  const spelled = canonical === undefined
-    ? undefined
-    : `${transport.scheme}://${canonical}`;
-  return spelled === undefined || spelled === endpoint
-    ? undefined
-    : find(spelled);
 }

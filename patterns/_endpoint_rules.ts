@@ -1,0 +1,64 @@
+/**
+ * What endpoints a socket may use, and how it finds one it holds again.
+ *
+ * @module
+ */
+
+import { ZmqError } from "../codec/errors.ts";
+import type { SocketType } from "../codec/socket_type.ts";
+import { findTransport } from "../transport/registry.ts";
+import type { Transport } from "../transport/transport.ts";
+
+/** The transports a raw socket (STREAM) speaks over: byte streams. */
+const RAW_SCHEMES: ReadonlySet<string> = new Set(["tcp", "ipc"]);
+
+/**
+ * libzmq's check that a socket type can use a transport: the transport's
+ * own rule, then those of the raw types, which need raw bytes (STREAM) or
+ * datagrams (DGRAM).
+ *
+ * @throws {ZmqError} `ENOCOMPATPROTO`.
+ */
+export function checkCompatible(
+  type: SocketType,
+  transport: Transport,
+  use: "bind" | "connect",
+): void {
+  transport.checkSocketType?.(type, use);
+  const scheme = transport.scheme;
+  if (type === "DGRAM" && scheme !== "udp") {
+    throw new ZmqError(
+      "ENOCOMPATPROTO",
+      `a DGRAM socket sends datagrams, which ${scheme}:// does not carry: bind udp://host:port`,
+    );
+  }
+  if (type === "STREAM" && !RAW_SCHEMES.has(scheme)) {
+    throw new ZmqError(
+      "ENOCOMPATPROTO",
+      `a STREAM socket speaks raw bytes, which ${scheme}:// does not carry: use tcp:// or ipc://`,
+    );
+  }
+}
+
+/**
+ * Looks an endpoint up as given, then (found nowhere) in its transport's
+ * canonical spelling, as libzmq's term_endpoint resolves a tcp address
+ * (`localhost` as 127.0.0.1, an IPv6 host in brackets).
+ */
+export function lookUp<T>(
+  endpoint: string,
+  find: (spelling: string) => T | undefined,
+): T | undefined {
+  const found = find(endpoint);
+  if (found !== undefined) return found;
+  const { transport, address } = findTransport(endpoint);
+  const canonical = transport.canonical?.(address);
+  // In the caller's scheme: a transport registered under another name
+  // (tcp4) is another endpoint.
+  const spelled = canonical === undefined
+    ? undefined
+    : `${transport.scheme}://${canonical}`;
+  return spelled === undefined || spelled === endpoint
+    ? undefined
+    : find(spelled);
+}
