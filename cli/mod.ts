@@ -53,7 +53,8 @@ export function main(args: readonly string[]): Promise<number> {
   });
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+// Not a top-level await: the module bundles as a classic script too.
+if (import.meta.main) main(Deno.args).then((code) => Deno.exit(code));
 
 /** Whether stdin is a file (`< replies.txt`), not a pipe or a terminal. */
 function _stdinIsFile(): boolean {

@@ -12,6 +12,8 @@ interface _Shared {
 
 const _shared = new WeakMap<AbortSignal, _Shared>();
 
+const _nothing = (): void => {};
+
 /**
  * Calls `listener` once when `signal` aborts, until the returned function
  * withdraws it. The signal holds one listener for all of a program's,
@@ -20,18 +22,33 @@ const _shared = new WeakMap<AbortSignal, _Shared>();
  * signal every receive loop passes, a `poll` over many sockets) each cost a
  * pass over all the others, and a burst of them the square.
  *
- * @param signal A signal that has not aborted.
- * @param listener Called with nothing, at most once.
+ * @param signal The signal; one that aborted already has the listener
+ * called at once.
+ * @param listener Called with nothing, at most once. One that throws keeps
+ * no other from running: its error is thrown on its own, as EventTarget
+ * reports a listener's.
  * @returns Withdraws the listener; the signal's own goes with the last.
  */
 export function onAbort(signal: AbortSignal, listener: () => void): () => void {
+  if (signal.aborted) {
+    listener();
+    return _nothing;
+  }
   let shared = _shared.get(signal);
   if (!shared) {
     const listeners = new Set<() => void>();
     const dispatch = () => {
       _shared.delete(signal);
       // Each withdraws itself as it runs: a Set's walk skips the deleted.
-      for (const each of listeners) each();
+      for (const each of listeners) {
+        try {
+          each();
+        } catch (error) {
+          queueMicrotask(() => {
+            throw error;
+          });
+        }
+      }
       listeners.clear();
     };
     shared = { listeners, dispatch };

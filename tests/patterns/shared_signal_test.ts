@@ -14,29 +14,35 @@ import { timeout } from "../_helpers.ts";
 async function countingListeners<T>(
   run: () => Promise<T>,
 ): Promise<{ result: T; added: number; removed: number }> {
-  const { addEventListener, removeEventListener } = EventTarget.prototype;
+  // AbortSignal's own (Deno's keep a timeout's timer while it is heard):
+  // wrapped, and put back as they were.
+  const proto = AbortSignal.prototype;
+  const add = Object.getOwnPropertyDescriptor(proto, "addEventListener");
+  const remove = Object.getOwnPropertyDescriptor(proto, "removeEventListener");
+  const { addEventListener, removeEventListener } = proto;
   let added = 0;
   let removed = 0;
-  AbortSignal.prototype.addEventListener = function (
-    this: AbortSignal,
-    ...args: Parameters<typeof addEventListener>
-  ) {
-    if (args[0] === "abort") added++;
-    return addEventListener.apply(this, args);
-  };
-  AbortSignal.prototype.removeEventListener = function (
-    this: AbortSignal,
-    ...args: Parameters<typeof removeEventListener>
-  ) {
-    if (args[0] === "abort") removed++;
-    return removeEventListener.apply(this, args);
-  };
+  Object.defineProperty(proto, "addEventListener", {
+    ...add,
+    value(this: AbortSignal, ...args: Parameters<typeof addEventListener>) {
+      if (args[0] === "abort") added++;
+      return addEventListener.apply(this, args);
+    },
+  });
+  Object.defineProperty(proto, "removeEventListener", {
+    ...remove,
+    value(this: AbortSignal, ...args: Parameters<typeof removeEventListener>) {
+      if (args[0] === "abort") removed++;
+      return removeEventListener.apply(this, args);
+    },
+  });
   try {
     return { result: await run(), added, removed };
   } finally {
-    // Back to the inherited ones.
-    delete (AbortSignal.prototype as Partial<AbortSignal>).addEventListener;
-    delete (AbortSignal.prototype as Partial<AbortSignal>).removeEventListener;
+    if (add) Object.defineProperty(proto, "addEventListener", add);
+    else delete (proto as Partial<AbortSignal>).addEventListener;
+    if (remove) Object.defineProperty(proto, "removeEventListener", remove);
+    else delete (proto as Partial<AbortSignal>).removeEventListener;
   }
 }
 
@@ -134,4 +140,28 @@ Deno.test("onAbort: a listener withdrawn is not called; the others are, once; a 
   controller.abort();
   offA();
   assertEquals(calls, ["a", "c"]);
+});
+
+Deno.test("onAbort: a listener that throws does not keep the others from running (the error is thrown on its own, as EventTarget reports it); one added to a signal aborted already runs at once", async () => {
+  const controller = new AbortController();
+  const calls: string[] = [];
+  onAbort(controller.signal, () => calls.push("a"));
+  onAbort(controller.signal, () => {
+    throw new Error("listener b");
+  });
+  onAbort(controller.signal, () => calls.push("c"));
+  const thrown = new Promise<unknown>((resolve) => {
+    const onError = (event: ErrorEvent) => {
+      event.preventDefault();
+      globalThis.removeEventListener("error", onError);
+      resolve(event.error);
+    };
+    globalThis.addEventListener("error", onError);
+  });
+  controller.abort();
+  assertEquals(calls, ["a", "c"]);
+  assertEquals(((await thrown) as Error).message, "listener b");
+  const withdraw = onAbort(controller.signal, () => calls.push("late"));
+  withdraw();
+  assertEquals(calls, ["a", "c", "late"]);
 });

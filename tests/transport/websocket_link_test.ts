@@ -202,7 +202,8 @@ Deno.test("websocket link: what comes before start is bounded as a paused link's
   await within(link.done, "the link's end");
 });
 
-Deno.test("websocket link: a backlog read a message at a time, paused again after each, and grown while read, comes out whole and in order", async () => {
+/** A PULL link over a fake WebSocket from a PUSH codec, through its handshake. */
+async function pulling() {
   const peer = new Connection({ socketType: "PUSH", framing: "zws" });
   const socket = new FakeWebSocket(peer);
   const link = new WebSocketLink(
@@ -213,21 +214,55 @@ Deno.test("websocket link: a backlog read a message at a time, paused again afte
   link.start(session);
   socket.deliverPeerOutput();
   await session.until(() => session.of("ready").length === 1, "our ready");
-  // Each message pauses the reader: the rest wait in the link's backlog.
-  session.acceptMessages = false;
+  /** The peer sends `m<from>` to `m<to - 1>`, which arrive at once. */
   const sendFromPeer = (from: number, to: number) => {
     for (let i = from; i < to; i++) peer.sendMessage(text(`m${i}`));
     socket.deliverPeerOutput();
   };
+  const bodies = () => session.messages().map(([body]) => body);
+  return { socket, link, session, sendFromPeer, bodies };
+}
+
+const numbered = (count: number) =>
+  Array.from({ length: count }, (_, i) => `m${i}`);
+
+Deno.test("websocket link: a backlog read a message at a time, paused again after each, and grown while read, comes out whole and in order", async () => {
+  const { link, session, sendFromPeer, bodies } = await pulling();
+  // Each message pauses the reader: the rest wait in the link's backlog.
+  session.acceptMessages = false;
   sendFromPeer(0, 3000);
   for (let i = 1; i < 2000; i++) link.resume();
   sendFromPeer(3000, 4000);
   for (let i = 0; i < 500; i++) link.resume();
   session.acceptMessages = true;
   link.resume();
-  assertEquals(
-    session.messages().map(([body]) => body),
-    Array.from({ length: 4000 }, (_, i) => `m${i}`),
-  );
+  assertEquals(bodies(), numbered(4000));
+  await closeCleanly(link);
+});
+
+Deno.test("websocket link: a peer that closes while a backlog is part read has the rest read once, in order", async () => {
+  const { socket, link, session, sendFromPeer, bodies } = await pulling();
+  session.acceptMessages = false;
+  sendFromPeer(0, 3000);
+  for (let i = 1; i < 100; i++) link.resume();
+  socket.close();
+  assertEquals(bodies(), numbered(3000));
+  assertEquals(session.of("error"), []);
+  assertEquals((await within(link.done, "the link's end")).closedByPeer, true);
+});
+
+Deno.test("websocket link: a backlog never emptied, 61,500 messages through it, counts only what it holds (no false overrun of its 16 MiB)", async () => {
+  const { link, session, sendFromPeer, bodies } = await pulling();
+  session.acceptMessages = false;
+  sendFromPeer(0, 1500);
+  let next = 1500;
+  for (let round = 0; round < 60; round++) {
+    sendFromPeer(next, next += 1000);
+    for (let i = 0; i < 1000; i++) link.resume();
+  }
+  assertEquals(session.of("error"), []);
+  session.acceptMessages = true;
+  link.resume();
+  assertEquals(bodies(), numbered(next));
   await closeCleanly(link);
 });
