@@ -196,7 +196,8 @@ export interface SocketEventsController {
  */
 export class SocketEvents implements AsyncIterable<SocketEvent> {
   #buffer: SocketEvent[] = [];
-  #waiters: ((result: IteratorResult<SocketEvent>) => void)[] = [];
+  /** In the order they came: a Set, so that thousands aborted go at once each. */
+  #waiters = new Set<(result: IteratorResult<SocketEvent>) => void>();
   #ended = false;
   #listeners = new Map<string, Set<(event: never) => void>>();
   /** Events pushed and not yet told to listeners, oldest first. */
@@ -304,8 +305,11 @@ export class SocketEvents implements AsyncIterable<SocketEvent> {
     // a connection pushes two or three as it comes.
     this.#untold.push(event);
     queueMicrotask(this.#tellNext);
-    const waiter = this.#waiters.shift();
-    if (waiter) return waiter({ value: event, done: false });
+    // The first waiter, if any, takes it.
+    for (const waiter of this.#waiters) {
+      this.#waiters.delete(waiter);
+      return waiter({ value: event, done: false });
+    }
     this.#buffer.push(event);
     if (this.#buffer.length > MAX_BUFFERED) this.#buffer.shift();
   }
@@ -335,9 +339,9 @@ export class SocketEvents implements AsyncIterable<SocketEvent> {
 
   #end(): void {
     this.#ended = true;
-    for (const waiter of this.#waiters.splice(0)) {
-      waiter({ value: undefined, done: true });
-    }
+    const waiters = [...this.#waiters];
+    this.#waiters.clear();
+    for (const waiter of waiters) waiter({ value: undefined, done: true });
   }
 
   #next(signal?: AbortSignal): Promise<IteratorResult<SocketEvent>> {
@@ -346,10 +350,8 @@ export class SocketEvents implements AsyncIterable<SocketEvent> {
     if (event) return Promise.resolve({ value: event, done: false });
     if (this.#ended) return Promise.resolve({ value: undefined, done: true });
     return wait<IteratorResult<SocketEvent>>({ signal }, (resolve) => {
-      this.#waiters.push(resolve);
-      return () => {
-        this.#waiters = this.#waiters.filter((waiter) => waiter !== resolve);
-      };
+      this.#waiters.add(resolve);
+      return () => this.#waiters.delete(resolve);
     });
   }
 }

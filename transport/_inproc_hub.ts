@@ -52,6 +52,7 @@ export type HubReply =
 interface _Dial {
   node: MessagePort;
   id: number;
+  name: string;
 }
 
 /** The hub: it lives as long as its nodes' ports, in one isolate. */
@@ -75,7 +76,10 @@ export class InprocHub {
   /** Requests heard from each node, to tell when a gone one's went quiet. */
   #heard = new Map<MessagePort, number>();
   #quietTimers = new Map<MessagePort, ReturnType<typeof setTimeout>>();
-  #waiting = new Map<string, _Dial[]>();
+  /** Dials waiting for each name, in the order they came. */
+  #waiting = new Map<string, Set<_Dial>>();
+  /** Each node's waiting dials by id: an abandon or a leave finds its own. */
+  #dialsOf = new Map<MessagePort, Map<number, _Dial>>();
   /** Nodes whose context is closing: no binder comes for them any more. */
   #closing = new Set<MessagePort>();
 
@@ -100,8 +104,10 @@ export class InprocHub {
         this.#reply(node, { op: "bound", id: request.id, ok });
         const waiting = this.#waiting.get(request.name);
         if (!ok || !waiting) return;
-        this.#waiting.delete(request.name);
-        for (const dial of waiting) this.#join(dial, node, request.name);
+        for (const dial of waiting) {
+          this.#unwait(dial);
+          this.#join(dial, node, request.name);
+        }
         return;
       }
       case "lookup":
@@ -116,26 +122,19 @@ export class InprocHub {
         }
         return;
       case "dial": {
-        const dial = { node, id: request.id };
+        const dial = { node, id: request.id, name: request.name };
         const binder = this.#bound.get(request.name);
         if (binder) return this.#join(dial, binder, request.name);
         if (this.#closing.has(node)) {
           return this.#reply(node, { op: "ended", id: request.id });
         }
-        const waiting = this.#waiting.get(request.name) ?? [];
-        waiting.push(dial);
-        this.#waiting.set(request.name, waiting);
+        return this.#wait(dial);
+      }
+      case "abandon": {
+        const dial = this.#dialsOf.get(node)?.get(request.id);
+        if (dial) this.#unwait(dial);
         return;
       }
-      case "abandon":
-        for (const [name, waiting] of this.#waiting) {
-          const rest = waiting.filter((dial) =>
-            dial.node !== node || dial.id !== request.id
-          );
-          if (rest.length > 0) this.#waiting.set(name, rest);
-          else this.#waiting.delete(name);
-        }
-        return;
       case "adopt":
         return this.adopt(request.port);
       case "live":
@@ -156,13 +155,9 @@ export class InprocHub {
         return;
       case "closing":
         this.#closing.add(node);
-        for (const [name, waiting] of this.#waiting) {
-          for (const dial of waiting) {
-            if (dial.node === node) {
-              this.#reply(node, { op: "ended", id: dial.id });
-            }
-          }
-          this.#dropDials(name, waiting, node);
+        for (const dial of this.#dialsOf.get(node)?.values() ?? []) {
+          this.#reply(node, { op: "ended", id: dial.id });
+          this.#unwait(dial);
         }
         return;
       case "leave":
@@ -202,8 +197,8 @@ export class InprocHub {
     for (const [name, binder] of this.#bound) {
       if (binder === node) this.#bound.delete(name);
     }
-    for (const [name, waiting] of this.#waiting) {
-      this.#dropDials(name, waiting, node);
+    for (const dial of this.#dialsOf.get(node)?.values() ?? []) {
+      this.#unwait(dial);
     }
     node.onmessage = null;
     node.close();
@@ -214,11 +209,23 @@ export class InprocHub {
     }
   }
 
-  /** Forgets a node's dials waiting for a name. */
-  #dropDials(name: string, waiting: _Dial[], node: MessagePort): void {
-    const rest = waiting.filter((dial) => dial.node !== node);
-    if (rest.length > 0) this.#waiting.set(name, rest);
-    else this.#waiting.delete(name);
+  #wait(dial: _Dial): void {
+    const waiting = this.#waiting.get(dial.name);
+    if (waiting) waiting.add(dial);
+    else this.#waiting.set(dial.name, new Set([dial]));
+    const own = this.#dialsOf.get(dial.node);
+    if (own) own.set(dial.id, dial);
+    else this.#dialsOf.set(dial.node, new Map([[dial.id, dial]]));
+  }
+
+  /** Forgets a waiting dial (deleted as its own lists are walked: safe). */
+  #unwait(dial: _Dial): void {
+    const waiting = this.#waiting.get(dial.name);
+    if (waiting?.delete(dial) && waiting.size === 0) {
+      this.#waiting.delete(dial.name);
+    }
+    const own = this.#dialsOf.get(dial.node);
+    if (own?.delete(dial.id) && own.size === 0) this.#dialsOf.delete(dial.node);
   }
 
   #join(dial: _Dial, binder: MessagePort, name: string): void {

@@ -165,3 +165,31 @@ Deno.test("onAbort: a listener that throws does not keep the others from running
   withdraw();
   assertEquals(calls, ["a", "c", "late"]);
 });
+
+Deno.test("events: of 2,000 waits, the 1,000 aborted in random order leave the others waiting in the order they came", async () => {
+  await using context = new Context();
+  const pull = new Pull({ context });
+  const controllers = Array.from({ length: 2000 }, () => new AbortController());
+  const waits = controllers.map((controller) =>
+    pull.events.wait("listening", controller.signal)
+  );
+  // Every other one, in a shuffled order.
+  const aborted = controllers.map((_, i) => i).filter((i) => i % 2 === 1);
+  for (let i = aborted.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [aborted[i], aborted[j]] = [aborted[j], aborted[i]];
+  }
+  for (const i of aborted) controllers[i].abort(new Error(`abort ${i}`));
+  for (let i = 0; i < 1000; i++) await pull.bind(`inproc://events-${i}`);
+  const settled = await Promise.allSettled(waits);
+  const endpoints = settled.map((result, i) =>
+    result.status === "fulfilled"
+      ? result.value.endpoint
+      : (result.reason as Error).message === `abort ${i}`
+  );
+  assertEquals(
+    endpoints,
+    controllers.map((_, i) => i % 2 === 1 ? true : `inproc://events-${i / 2}`),
+  );
+  await pull.close();
+});
