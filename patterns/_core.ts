@@ -16,6 +16,7 @@ import type { SocketEventsController } from "./events.ts";
 import { type Message, type MessageLike, toFrames } from "./message.ts";
 import { giveUp } from "../transport/_packing.ts";
 import { judgeFor } from "./_authenticate.ts";
+import { keyBytes } from "./_bytes_key.ts";
 import { Departed } from "./_departed.ts";
 import { sayFarewell } from "./_peer_messages.ts";
 import { withResolvers } from "./_fallbacks.ts";
@@ -225,7 +226,15 @@ export class SocketCore implements RoutingHost, SessionHost {
     pipe.dropControl();
     // As libzmq's DISCONNECTED: lost (even while we let it go), not ended.
     if (lost || (!this.closed && !pipe.closedHere)) {
-      this.events.push({ type: "disconnected", endpoint: pipe.endpoint });
+      this.events.push({
+        type: "disconnected",
+        endpoint: pipe.endpoint,
+        // The table's key: the id handed out may be written into, or gone
+        // (its buffer transferred), and this copy is the app's to write.
+        routingId: pipe.routingKey === undefined
+          ? undefined
+          : keyBytes(pipe.routingKey),
+      });
     }
     if (pipe.transient) {
       const ours = !pipe.accepted && !this.routing.fansOut; // see remove()

@@ -99,9 +99,16 @@ export type SocketEvent =
   /**
    * A connection was lost: the peer went, or a fault ended it, even while
    * the socket let it go (a linger). As libzmq's monitor, none for one it
-   * ends by `close`, `disconnect`, `unbind` or a STREAM's `[id, ""]`.
+   * ends by `close`, `disconnect`, `unbind` or a STREAM's `[id, ""]`. A
+   * ROUTER gives the `routingId` it knew the peer by, as in the peer's
+   * `handshake-succeeded` (all of a bound socket's peers share its
+   * endpoint); libzmq's monitor has no such field.
    */
-  | { type: "disconnected"; endpoint: string }
+  | {
+    type: "disconnected";
+    endpoint: string;
+    routingId?: Uint8Array | undefined;
+  }
   /**
    * The socket is closed; no events follow. `dropped` messages were queued
    * and never written, `unread` ones received and never read.

@@ -4,7 +4,14 @@
  */
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { deadline } from "@std/async/deadline";
-import { Context, Pull, Push, type SocketEvent, ZmqError } from "../mod.ts";
+import {
+  Context,
+  Pull,
+  Push,
+  Router,
+  type SocketEvent,
+  ZmqError,
+} from "../mod.ts";
 import {
   SocketEvents,
   type SocketEventsController,
@@ -110,6 +117,36 @@ Deno.test("events: disconnected tells a connection lost, not one we end (disconn
   assert(!last.includes("disconnected"), `${last}`);
   await other.close();
   await pusher.close();
+});
+
+Deno.test("events: a ROUTER's disconnected names the peer lost by the routing id its handshake-succeeded gave (libzmq DEALERs, one announced, one not)", async () => {
+  await using peer = new LibzmqPeer();
+  await using router = new Router();
+  const endpoint = await router.bind("tcp://127.0.0.1:0");
+  const hex = (id: Uint8Array | undefined) =>
+    id ? Array.from(id, (byte) => byte.toString(16)).join(" ") : "none";
+  const named = await peer.open("Dealer", { routingId: "alice" });
+  const anonymous = await peer.open("Dealer");
+  const ids = new Map<string, string>();
+  for (const dealer of [named, anonymous]) {
+    await dealer.connect(endpoint);
+    const shaken = await router.events.wait(
+      "handshake-succeeded",
+      timeout().signal,
+    );
+    ids.set(dealer === named ? "named" : "anonymous", hex(shaken.routingId));
+  }
+  assertEquals(ids.get("named"), hex(new TextEncoder().encode("alice")));
+  for (
+    const [dealer, which] of [[anonymous, "anonymous"], [
+      named,
+      "named",
+    ]] as const
+  ) {
+    await dealer.close();
+    const lost = await router.events.wait("disconnected", timeout().signal);
+    assertEquals(hex(lost.routingId), ids.get(which));
+  }
 });
 
 Deno.test("events: an ipc path that reads like a wildcard (ipc://0.0.0.0:7, relative) is no wildcard: its peers are named by it", async () => {
