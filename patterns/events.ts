@@ -100,9 +100,10 @@ export type SocketEvent =
    * A connection was lost: the peer went, or a fault ended it, even while
    * the socket let it go (a linger). As libzmq's monitor, none for one it
    * ends by `close`, `disconnect`, `unbind` or a STREAM's `[id, ""]`. A
-   * ROUTER gives the `routingId` it knew the peer by, as in the peer's
-   * `handshake-succeeded` (all of a bound socket's peers share its
-   * endpoint); libzmq's monitor has no such field.
+   * ROUTER or STREAM gives the `routingId` it knew the peer by when it
+   * went: its `handshake-succeeded`'s, or for a peer whose id another took
+   * over (`routerHandover`) the one generated for it then. All of a bound
+   * socket's peers share its endpoint; libzmq's monitor has no such field.
    */
   | {
     type: "disconnected";

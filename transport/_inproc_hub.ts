@@ -210,6 +210,9 @@ export class InprocHub {
   }
 
   #wait(dial: _Dial): void {
+    // (A node's ids only grow; one used again would replace its dial.)
+    const earlier = this.#dialsOf.get(dial.node)?.get(dial.id);
+    if (earlier) this.#unwait(earlier);
     const waiting = this.#waiting.get(dial.name);
     if (waiting) waiting.add(dial);
     else this.#waiting.set(dial.name, new Set([dial]));

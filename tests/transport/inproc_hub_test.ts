@@ -22,7 +22,11 @@ function node(hub: InprocHub) {
   };
   return {
     replies,
-    ask: (request: HubRequest) => channel.port1.postMessage(request),
+    /** Handed to the hub's side of the port at once: asks are in order. */
+    ask: (request: HubRequest) =>
+      channel.port2.onmessage!(
+        new MessageEvent<HubRequest>("message", { data: request }),
+      ),
     /** Settles once a reply matches: the hub read all asked before it. */
     until: (match: (reply: HubReply) => boolean) =>
       new Promise<void>((resolve) => {
@@ -68,8 +72,23 @@ Deno.test("inproc hub: a bind answers the dials still waiting for its name, not 
     "accept",
     "accept",
   ]);
+  // Nothing of the dials ended or of a node that left stays to be joined.
+  const leaver = node(hub);
+  leaver.ask({ op: "dial", name: "z", id: 1 });
+  leaver.ask({ op: "leave" });
+  binder.ask({ op: "bind", name: "y", id: 201 });
+  binder.ask({ op: "bind", name: "z", id: 202 });
+  binder.ask({ op: "lookup", name: "z", id: 203 });
+  await binder.until((reply) => reply.op === "found");
+  assertEquals(binder.replies.map((reply) => reply.op), [
+    "bound",
+    "accept",
+    "accept",
+    "bound",
+    "bound",
+    "found",
+  ]);
   binder.ask({ op: "leave" });
   dialer.ask({ op: "leave" });
-  binder.close();
-  dialer.close();
+  for (const each of [binder, dialer, leaver]) each.close();
 });
