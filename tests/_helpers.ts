@@ -385,3 +385,24 @@ export async function within<T>(promise: Promise<T>, ms: number): Promise<T> {
     clearTimeout(timer);
   }
 }
+
+/**
+ * Runs a command to its end, aborted after `ms` so that a hang fails the
+ * test instead of the run. A timer of our own rather than
+ * AbortSignal.timeout, whose timer would outlive the test and trip the
+ * sanitizer.
+ */
+export async function outputWithin(
+  command: string,
+  options: Omit<Deno.CommandOptions, "signal">,
+  ms: number,
+): Promise<Deno.CommandOutput> {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), ms);
+  try {
+    return await new Deno.Command(command, { ...options, signal: abort.signal })
+      .output();
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -6,6 +6,7 @@
  */
 import { assertEquals } from "@std/assert";
 import { bundle, ROOT } from "./browser/_bundle.ts";
+import { outputWithin } from "./_helpers.ts";
 
 const SCRIPT = new URL("./peer/bundle_in_node.mjs", import.meta.url).pathname;
 const CLASSIC = new URL("./peer/classic_script_in_node.cjs", import.meta.url)
@@ -25,15 +26,12 @@ Deno.test("any runtime: the bundle runs in Node, over inproc, over ws to libzmq,
     await bundle("mod.ts", bundlePath);
     // Node 22 has a WebSocket of its own; Node 20 behind a flag.
     const flags = await nodeMajor() < 22 ? ["--experimental-websocket"] : [];
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), 30_000);
-    const { code, stdout, stderr } = await new Deno.Command("node", {
+    const { code, stdout, stderr } = await outputWithin("node", {
       args: [...flags, SCRIPT, bundlePath],
       cwd: ROOT,
       stdout: "piped",
       stderr: "piped",
-      signal: abort.signal,
-    }).output().finally(() => clearTimeout(timer));
+    }, 30_000);
     const output = new TextDecoder().decode(stdout).trim().split("\n");
     const report = new TextDecoder().decode(stderr);
     // Killed at the deadline (a handle left open, or a hang) or failed.
@@ -57,15 +55,12 @@ Deno.test("any runtime: the bundle as a classic script (an IIFE: no top-level aw
   try {
     const bundlePath = `${dir}/zmq.js`;
     await bundle("tests/peer/classic_entry.ts", bundlePath, "iife");
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), 30_000);
-    const { code, stdout, stderr } = await new Deno.Command("node", {
+    const { code, stdout, stderr } = await outputWithin("node", {
       args: [CLASSIC, bundlePath],
       cwd: ROOT,
       stdout: "piped",
       stderr: "piped",
-      signal: abort.signal,
-    }).output().finally(() => clearTimeout(timer));
+    }, 30_000);
     const report = new TextDecoder().decode(stderr);
     assertEquals(code, 0, `node ended with ${code}:\n${report}`);
     const output = new TextDecoder().decode(stdout).trim().split("\n");

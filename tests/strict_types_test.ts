@@ -15,7 +15,7 @@ import {
   type SocketOptions,
   XPublisher,
 } from "../mod.ts";
-import { timeout } from "./_helpers.ts";
+import { outputWithin, timeout } from "./_helpers.ts";
 
 /** A configuration's numbers: absent ones are `undefined`. */
 function numberFrom(text: string | undefined): number | undefined {
@@ -108,16 +108,13 @@ Deno.test("the library's source type-checks in a project with the DOM's types an
       entries.map((entry, i) => `import * as e${i} from "${entry}";\n`)
         .join("") + `console.log(${entries.map((_, i) => `e${i}`)});\n`,
     );
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), 120_000);
-    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    const { code, stderr } = await outputWithin(Deno.execPath(), {
       args: ["check", "--quiet", "main.ts"],
       cwd: dir,
       env: { NO_COLOR: "1" },
       stdout: "null",
       stderr: "piped",
-      signal: abort.signal,
-    }).output().finally(() => clearTimeout(timer));
+    }, 120_000);
     assertEquals(code, 0, new TextDecoder().decode(stderr));
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -1,5 +1,7 @@
 /** Bundling the library for a browser page, as a user would. */
 
+import { outputWithin } from "../_helpers.ts";
+
 export const ROOT: URL = new URL("../../", import.meta.url);
 
 /**
@@ -11,11 +13,7 @@ export async function bundle(
   out: string,
   format: "esm" | "iife" = "esm",
 ): Promise<void> {
-  // A timer of our own rather than AbortSignal.timeout, whose timer would
-  // outlive the test and trip the sanitizer.
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), 60_000);
-  const { success, stderr } = await new Deno.Command(Deno.execPath(), {
+  const { success, stderr } = await outputWithin(Deno.execPath(), {
     args: [
       "bundle",
       "--platform",
@@ -30,8 +28,7 @@ export async function bundle(
     env: { NO_COLOR: "1" },
     stdout: "null",
     stderr: "piped",
-    signal: abort.signal,
-  }).output().finally(() => clearTimeout(timer));
+  }, 60_000);
   if (!success) {
     throw new Error(
       `deno bundle ${entry} failed:\n${new TextDecoder().decode(stderr)}`,
