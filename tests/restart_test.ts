@@ -11,17 +11,22 @@ import { LibzmqPeer, type LibzmqSocket } from "./_libzmq_peer.ts";
 import { freePort, sendUntilReceived } from "./_helpers.ts";
 
 /** Resolves once nothing listens at a unix socket path any more. */
-async function _refused(path: string): Promise<void> {
+async function _refused(
+  address: Deno.ConnectOptions | Deno.UnixConnectOptions,
+): Promise<void> {
   const deadline = Date.now() + 5000;
   while (Date.now() < deadline) {
     try {
-      (await Deno.connect({ transport: "unix", path })).close();
+      const conn = "path" in address
+        ? await Deno.connect(address)
+        : await Deno.connect(address);
+      conn.close();
     } catch {
       return;
     }
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-  throw new Error(`something still listens at ${path}`);
+  throw new Error(`something still listens at ${JSON.stringify(address)}`);
 }
 
 const text = new TextEncoder();
@@ -36,13 +41,18 @@ for (const transport of ["tcp", "ipc", "ws"] as const) {
     const endpoint = transport === "ipc"
       ? `ipc://${dir}/restart.sock`
       : `${transport}://127.0.0.1:${port}${transport === "ws" ? "/zmq" : ""}`;
-    // libzmq's reaper closes a listener after zmq_close returns: over ipc,
-    // where the next libzmq socket binds the same path at once (unlinking
-    // it), a reconnect of ours could meanwhile reach the closed socket and
-    // stay with it. Closed when a connect is refused.
+    // libzmq's reaper closes a listener after zmq_close returns: a
+    // reconnect of ours could meanwhile reach the closed socket, and what
+    // it writes there is lost with it (seen over ws on a loaded machine);
+    // over ipc the next socket binds the same path at once (unlinking it),
+    // and ours could stay with the old. Closed when a connect is refused.
     const closeLibzmq = async (socket: LibzmqSocket) => {
       await socket.close();
-      if (transport === "ipc") await _refused(`${dir}/restart.sock`);
+      await _refused(
+        transport === "ipc"
+          ? { transport: "unix", path: `${dir}/restart.sock` }
+          : { hostname: "127.0.0.1", port },
+      );
     };
     try {
       await t.step(
