@@ -6,7 +6,7 @@
 
 import type { Message } from "./message.ts";
 import type { Pipe } from "./_pipe.ts";
-import { Queue } from "./_queue.ts";
+import { Queue } from "../transport/_queue.ts";
 import { keyBytes, sameAsKey } from "./_bytes_key.ts";
 
 /** Stale turns tolerated before a sweep is considered. */

@@ -7,7 +7,7 @@
 import type { PeerInfo } from "../codec/connection.ts";
 import type { Link, MessageWriter } from "../transport/transport.ts";
 import type { Message } from "./message.ts";
-import { Queue } from "./_queue.ts";
+import { Queue } from "../transport/_queue.ts";
 import { SubscriptionTrie } from "./_subscription_trie.ts";
 
 /**

@@ -8,7 +8,7 @@
 import { ZmqError } from "../codec/errors.ts";
 import type { SendOptions } from "./options.ts";
 import { onAbort } from "./_on_abort.ts";
-import { Queue } from "./_queue.ts";
+import { Queue } from "../transport/_queue.ts";
 
 /** How long a wait may last. */
 export interface WaitOptions {

@@ -10,7 +10,7 @@ import {
   ZmqError,
   type ZmqErrorCode,
 } from "../codec/errors.ts";
-import { Queue } from "./_queue.ts";
+import { Queue } from "../transport/_queue.ts";
 import { wait } from "./_waiters.ts";
 
 /** Something that happened to a socket's endpoints or connections. */

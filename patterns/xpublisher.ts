@@ -13,7 +13,7 @@ import { bytesKey } from "./_bytes_key.ts";
 import { closedError, coreOf } from "./_core.ts";
 import { FanOut } from "./_fan_out.ts";
 import type { Pipe } from "./_pipe.ts";
-import { Queue } from "./_queue.ts";
+import { Queue } from "../transport/_queue.ts";
 import { defineRouting, type Routing, type RoutingHost } from "./_routing.ts";
 import { checkSwitch, defineOptionNames } from "./_option_names.ts";
 import { asBytes } from "./_as_bytes.ts";

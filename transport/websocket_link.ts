@@ -10,6 +10,7 @@ import { Connection } from "../codec/connection.ts";
 import { CodecDriver, monotonicNow } from "./_codec_driver.ts";
 import type { Verdict } from "../codec/authentication.ts";
 import { ProtocolError, ZmqError } from "../codec/errors.ts";
+import { Queue } from "./_queue.ts";
 import { Settler } from "./_settle.ts";
 import type { Link, LinkEnd, LinkOptions, Session } from "./transport.ts";
 
@@ -30,7 +31,6 @@ const MAX_BACKLOG_BYTES = 16 * 1024 * 1024;
  * (measured: about 330 bytes of heap a held frame of 1 to 100 bytes).
  */
 const BACKLOG_MESSAGE_COST = 384;
-const EMPTY = new Uint8Array(0);
 
 /** What a message held while paused counts for, in and out alike. */
 const _backlogCost = (message: Uint8Array): number =>
@@ -64,9 +64,8 @@ export class WebSocketLink implements Link {
   #started = false;
   #closed = false;
   #paused = false;
-  /** Read from `#backlogHead` on: a shift moved all the rest, per message. */
-  #backlog: Uint8Array[] = [];
-  #backlogHead = 0;
+  /** A Queue: an array's shift moved all the rest, per message. */
+  #backlog = new Queue<Uint8Array>();
   #backlogBytes = 0;
   #flushScheduled = false;
   /** How long the next look at a full buffer waits. */
@@ -152,29 +151,19 @@ export class WebSocketLink implements Link {
   resume(): void {
     if (!this.#paused) return;
     this.#paused = false;
-    // (The session may close the link as it reads: the backlog goes then.)
     while (
-      this.#backlogHead < this.#backlog.length && !this.#paused &&
-      !this.#driver.error
+      this.#backlog.length > 0 && !this.#paused && !this.#driver.error
     ) {
-      const message = this.#backlog[this.#backlogHead];
-      this.#backlog[this.#backlogHead++] = EMPTY;
+      const message = this.#backlog.shift()!;
       this.#backlogBytes -= _backlogCost(message);
       this.#receive(message);
     }
-    const head = this.#backlogHead;
-    if (head === this.#backlog.length) this.#dropBacklog();
-    else if (head * 2 > this.#backlog.length) {
-      // Paused again part-way: what was read goes, once it is half.
-      this.#backlog = this.#backlog.slice(head);
-      this.#backlogHead = 0;
-    }
   }
 
-  #dropBacklog(): void {
-    this.#backlog = [];
-    this.#backlogHead = 0;
+  /** Empties the backlog, giving back what it held. */
+  #dropBacklog(): Uint8Array[] {
     this.#backlogBytes = 0;
+    return this.#backlog.clear();
   }
 
   /** Settles once everything queued has left for the peer (or the link closed). */
@@ -299,8 +288,7 @@ export class WebSocketLink implements Link {
       this.#closedByPeer = true;
       // What came while the session was full is the socket's to read, past
       // its high-water mark, as libzmq's pipe is read to its end.
-      const backlog = this.#backlog.slice(this.#backlogHead);
-      this.#dropBacklog();
+      const backlog = this.#dropBacklog();
       if (this.#session?.keeps?.() !== false) {
         for (const message of backlog) {
           if (this.#driver.error) break;

@@ -4,7 +4,7 @@
  * and its compaction past a thousand shifted items.
  */
 import { assertEquals } from "@std/assert";
-import { Queue } from "../../patterns/_queue.ts";
+import { Queue } from "../../transport/_queue.ts";
 
 /** A small deterministic generator, so a failure replays. */
 function random(seed: number): () => number {
