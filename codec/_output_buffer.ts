@@ -139,6 +139,13 @@ export class WriteBatch {
     return this.#pendingBytes;
   }
 
+  /** Whether it holds nothing at all (so a fresh one would do as well). */
+  get empty(): boolean {
+    return this.#buffer === NO_BUFFER && this.#chunks === NO_CHUNKS &&
+      this.#queued === NO_BUFFERS && this.#taken === NO_BUFFERS &&
+      this.#spare === NO_BUFFERS && this.#joined === undefined;
+  }
+
   /** Bytes of buffer held (written, being written or free to fill). */
   get retainedBytes(): number {
     let bytes = this.#buffer.length + (this.#joined?.length ?? 0);
@@ -368,16 +375,25 @@ export function writeSealed(
 
 /** Collects ZMTP frames for one connection, in one {@linkcode WriteBatch}. */
 export class OutputBuffer implements FrameOutput {
-  #batch: WriteBatch;
+  /**
+   * Made at the first write, dropped by a take that leaves it empty: an
+   * idle connection holds no batch (120 bytes each, thousands of peers).
+   */
+  #current: WriteBatch | undefined;
+  readonly #reuse: boolean;
 
   /** @param reuse See {@linkcode WriteBatch}: taken chunks are written by the next take. */
   constructor(reuse = false) {
-    this.#batch = new WriteBatch(reuse);
+    this.#reuse = reuse;
+  }
+
+  get #batch(): WriteBatch {
+    return this.#current ??= new WriteBatch(this.#reuse);
   }
 
   /** Bytes waiting to be taken. */
   get pendingBytes(): number {
-    return this.#batch.pendingBytes;
+    return this.#current?.pendingBytes ?? 0;
   }
 
   writeFrame(body: Uint8Array, flags: number): void {
@@ -416,6 +432,10 @@ export class OutputBuffer implements FrameOutput {
   }
 
   take(): Uint8Array[] {
-    return this.#batch.take();
+    const batch = this.#current;
+    if (!batch) return [];
+    const chunks = batch.take();
+    if (chunks.length === 0 && batch.empty) this.#current = undefined;
+    return chunks;
   }
 }

@@ -16,7 +16,8 @@ import type { ConnectionEvent, ConnectionState } from "./connection_event.ts";
 import type { ConnectionOptions } from "./connection_options.ts";
 import { ProtocolError, ZmqError } from "./errors.ts";
 import { FLAG_COMMAND, FLAG_MORE, FrameDecoder } from "./frame.ts";
-import { Heartbeat } from "./heartbeat.ts";
+import type { Heartbeat, HeartbeatOptions } from "./heartbeat.ts";
+import * as heartbeats from "./_heartbeats.ts";
 import type { MechanismName } from "./greeting.ts";
 import type { Mechanism } from "./mechanism.ts";
 import { Handshake } from "./_handshake.ts";
@@ -24,6 +25,7 @@ import { MessageAssembler } from "./_message_assembler.ts";
 import { checkGroupMessage, SubscriptionCodec } from "./_subscriptions.ts";
 import { checkReply } from "./_reply_rule.ts";
 import { type FrameOutput, writeSealed } from "./_output_buffer.ts";
+import { assertReady } from "./_send_state.ts";
 import { frameOutput, parseZwsFrame } from "./_zws.ts";
 
 /** Where events go between calls of `receive`: nowhere (none come then). */
@@ -59,7 +61,7 @@ export type { ConnectionOptions } from "./connection_options.ts";
 export class Connection {
   /** Until ready: an idle connection keeps none of it. */
   #handshake: Handshake | undefined;
-  #mechanism: Mechanism;
+  #mechanismName: MechanismName;
   #assembler: MessageAssembler;
   #decoder: FrameDecoder;
   /** Where `receive` collects the events of the chunk it was given. */
@@ -67,7 +69,11 @@ export class Connection {
   #output: FrameOutput;
   #zws: boolean;
   #state: ConnectionState = "greeting";
-  #heartbeat: Heartbeat;
+  /** Ours to PING with, else made at the peer's first PING, if any. */
+  #heartbeat: Heartbeat | undefined;
+  #heartbeatOptions: Readonly<HeartbeatOptions>;
+  /** Whether the chunk being received came with the time. */
+  #timed = false;
   #now = 0;
   #subscriptions: SubscriptionCodec;
   /** Cached from `#subscriptions`: read for every message. */
@@ -75,7 +81,7 @@ export class Connection {
   /** The shape the socket type takes messages in (DISH, REQ), if any. */
   #checkMessage: ((frames: Uint8Array[]) => void) | undefined;
   /** Set once ready when the mechanism seals every frame (CURVE). */
-  #sealing = false;
+  #sealer: Mechanism | undefined;
 
   /**
    * Makes a connection and queues our greeting (and READY or HELLO) for output.
@@ -86,22 +92,18 @@ export class Connection {
     this.#zws = options.framing === "zws";
     this.#output = frameOutput(options);
     this.#handshake = new Handshake(options, this.#output);
-    this.#mechanism = this.#handshake.mechanism;
+    const mechanism = this.#handshake.mechanism;
+    this.#mechanismName = mechanism.name;
     const maxMessageSize = options.maxMessageSize ?? -1;
     this.#assembler = new MessageAssembler(maxMessageSize);
     this.#decoder = new FrameDecoder({
       maxFrameSize: maxMessageSize >= 0
-        ? maxMessageSize + (this.#mechanism.overhead ?? 0)
+        ? maxMessageSize + (mechanism.overhead ?? 0)
         : undefined,
     });
     this.#now = options.now ?? 0;
-    this.#heartbeat = new Heartbeat({
-      interval: this.#zws ? 0 : options.heartbeatInterval,
-      timeout: options.heartbeatTimeout,
-      timeToLive: options.heartbeatTimeToLive,
-      now: this.#now,
-      writtenLater: options.reuseOutput,
-    });
+    this.#heartbeatOptions = heartbeats.optionsFor(options, this.#zws);
+    this.#heartbeat = heartbeats.own(this.#heartbeatOptions, this.#now);
     this.#subscriptions = new SubscriptionCodec(
       options.socketType,
       maxMessageSize,
@@ -120,7 +122,7 @@ export class Connection {
 
   /** The security mechanism's name, as the greeting (or ZWS sub-protocol) says. */
   get mechanism(): MechanismName {
-    return this.#mechanism.name;
+    return this.#mechanismName;
   }
 
   /** Where the connection is in its life. */
@@ -135,13 +137,13 @@ export class Connection {
    */
   get deadline(): number | undefined {
     if (this.#state === "failed") return undefined;
-    if (this.#state === "ready") return this.#heartbeat.deadline;
+    if (this.#state === "ready") return this.#heartbeat?.deadline;
     return this.#handshake!.deadline;
   }
 
   /** The TTL (ms) of the peer's last PING: how long it may stay silent; 0 for none. */
   get peerTimeToLive(): number {
-    return this.#heartbeat.peerTimeToLive;
+    return this.#heartbeat?.peerTimeToLive ?? 0;
   }
 
   /** Bytes of output waiting for {@linkcode Connection.takeOutput}. */
@@ -178,7 +180,7 @@ export class Connection {
     if (now !== undefined) this.#time(now);
     const chunks = this.#output.take();
     if (this.#state === "handshake") this.#handshake!.outputTaken(this.#now);
-    this.#heartbeat.onOutputTaken(this.#now, chunks);
+    this.#heartbeat?.onOutputTaken(this.#now, chunks);
     return chunks;
   }
 
@@ -199,7 +201,8 @@ export class Connection {
     let events: ConnectionEvent[] = [];
     if (this.#state === "failed") return events;
     if (now !== undefined) this.#time(now);
-    this.#heartbeat.onTraffic(now);
+    this.#timed = now !== undefined;
+    this.#heartbeat?.onTraffic(now);
     try {
       let rest = chunk;
       if (this.#state === "greeting") {
@@ -217,7 +220,7 @@ export class Connection {
         const frame = parseZwsFrame(rest);
         this.#onFrame(frame.flags, frame.body);
       } else {
-        this.#decoder.decodeEach(rest, this.#onFrame);
+        this.#decoder.decodeEach(rest, Connection.#frameOf, this);
       }
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
@@ -245,7 +248,7 @@ export class Connection {
       if (timeout) this.#fail(timeout, events);
       return events;
     }
-    const action = this.#heartbeat.tick(now);
+    const action = this.#heartbeat?.tick(now);
     if (action?.type === "timeout") {
       this.#fail(new ProtocolError("timeout", action.reason), events);
     } else if (action?.type === "ping") {
@@ -268,10 +271,10 @@ export class Connection {
    * frames; a `ProtocolError` if the mechanism cannot seal: then it failed.
    */
   sendMessage(frames: readonly Uint8Array[]): void {
-    this.#assertReady();
+    assertReady(this.#state);
     const last = frames.length - 1;
     if (last < 0) throw new ZmqError("EINVAL", "no frames to send");
-    if (this.#sealing) {
+    if (this.#sealer) {
       for (let i = 0; i <= last; i++) {
         this.#emit(frames[i], i < last ? FLAG_MORE : 0);
       }
@@ -313,7 +316,7 @@ export class Connection {
    * @throws {ZmqError} As {@linkcode Connection.sendMessage}.
    */
   sendCommand(body: Uint8Array): void {
-    this.#assertReady();
+    assertReady(this.#state);
     this.#emit(body, FLAG_COMMAND);
   }
 
@@ -329,9 +332,8 @@ export class Connection {
    */
   authenticated(verdict: Verdict): ConnectionEvent[] {
     const events: ConnectionEvent[] = [];
-    if (this.#state !== "handshake" || !this.#mechanism.authenticated) {
-      return events;
-    }
+    const mechanism = this.#handshake?.mechanism;
+    if (this.#state !== "handshake" || !mechanism!.authenticated) return events;
     try {
       if (this.#handshake!.authenticated(verdict, events)) this.#onReady();
     } catch (error) {
@@ -349,9 +351,9 @@ export class Connection {
 
   /** Queues a frame, sealed when the mechanism seals (CURVE). */
   #emit(body: Uint8Array, flags: number): void {
-    if (!this.#sealing) return this.#output.writeFrame(body, flags);
+    if (!this.#sealer) return this.#output.writeFrame(body, flags);
     try {
-      writeSealed(this.#output, this.#mechanism, body, flags);
+      writeSealed(this.#output, this.#sealer, body, flags);
     } catch (error) {
       this.#state = "failed";
       this.#assembler.clear();
@@ -360,36 +362,32 @@ export class Connection {
   }
 
   #sendSubscription(subscribe: boolean, topic: Uint8Array): void {
-    this.#assertReady();
+    assertReady(this.#state);
     const [body, flags] = this.#subscriptions.frame(subscribe, topic);
     this.#emit(body, flags);
   }
 
-  #assertReady(): void {
-    if (this.#state === "ready") return;
-    throw new ZmqError(
-      "EFSM",
-      this.#state === "failed"
-        ? "cannot send on a failed connection: write out its output, then close it"
-        : `cannot send on a connection in state ${this.#state}: wait for its "ready" event`,
-    );
+  /** Each frame, as the decoder completes it: one function, no closure each. */
+  static #frameOf(flags: number, body: Uint8Array, self: Connection): void {
+    self.#onFrame(flags, body);
   }
 
-  /** Each frame, as the decoder completes it. */
-  #onFrame = (flags: number, body: Uint8Array): void => {
+  #onFrame(flags: number, body: Uint8Array): void {
     if (this.#state === "ready") {
       this.#onTrafficFrame(flags, body, this.#events);
     } else if (this.#handshake!.receiveFrame(flags, body, this.#events)) {
       this.#onReady();
     }
-  };
+  }
 
   #onReady(): void {
-    this.#subscriptions.peerMinor = this.#handshake!.peerMinor;
-    this.#heartbeat.onReady(this.#now, this.#handshake!.peerMinor);
+    const { peerMinor, mechanism } = this.#handshake!;
+    this.#subscriptions.peerMinor = peerMinor;
+    this.#heartbeat?.onReady(this.#now, peerMinor);
+    // Kept past the handshake only to seal and open (CURVE), if it does.
+    if (mechanism.seal) this.#sealer = mechanism;
     this.#handshake = undefined;
     this.#state = "ready";
-    this.#sealing = this.#mechanism.seal !== undefined;
   }
 
   #onTrafficFrame(
@@ -397,8 +395,8 @@ export class Connection {
     body: Uint8Array,
     events: ConnectionEvent[],
   ): void {
-    if (this.#sealing) {
-      const frame = this.#mechanism.open!(body);
+    if (this.#sealer) {
+      const frame = this.#sealer.open!(body);
       body = frame.body;
       flags = (frame.more ? FLAG_MORE : 0) | (frame.command ? FLAG_COMMAND : 0);
     }
@@ -424,6 +422,11 @@ export class Connection {
     switch (command.name) {
       case "PING":
         // One PONG waits at most (see Heartbeat.onPing), as libzmq's one.
+        this.#heartbeat ??= heartbeats.late(
+          this.#heartbeatOptions,
+          this.#now,
+          this.#timed,
+        );
         if (this.#heartbeat.onPing((command.data[0] << 8) | command.data[1])) {
           this.#emit(encodePong(command.data), FLAG_COMMAND);
         }

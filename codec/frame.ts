@@ -102,8 +102,9 @@ export function encodeFrame(body: Uint8Array, flags: number): Uint8Array {
 export interface FrameDecoderOptions {
   /**
    * The largest frame body accepted, in bytes; a larger declared size is a
-   * protocol error raised before any of its body is buffered. Default: no
-   * limit beyond what a JavaScript array can hold.
+   * protocol error raised before any of its body is buffered. Default (or
+   * negative, as libzmq's -1): no limit beyond what a JavaScript number
+   * counts exactly.
    */
   maxFrameSize?: number | undefined;
 }
@@ -156,7 +157,9 @@ export class FrameDecoder {
    * @param options Limits to enforce.
    */
   constructor(options: FrameDecoderOptions = {}) {
-    this.#maxFrameSize = options.maxFrameSize ?? Number.MAX_SAFE_INTEGER;
+    // -1 for none: a small integer, where MAX_SAFE_INTEGER was a boxed
+    // number (16 bytes a connection).
+    this.#maxFrameSize = options.maxFrameSize ?? -1;
   }
 
   /** The declared size of the frame in progress; 0 between frames. */
@@ -199,14 +202,17 @@ export class FrameDecoder {
    *
    * @param chunk The next bytes from the peer. Must not be modified afterwards:
    * the bodies handed out may be views into it.
-   * @param onFrame Called with each frame's flags and body, in order; what
-   * it throws ends the decoding.
+   * @param onFrame Called with each frame's flags and body, in order, and
+   * `context`; what it throws ends the decoding.
+   * @param context Handed to `onFrame` with each frame: a function shared
+   * by many decoders (one per connection) needs no closure each.
    * @throws {ProtocolError} On reserved flag bits or a frame over the size
    * limit, after the frames before it were handed out.
    */
-  decodeEach(
+  decodeEach<T = undefined>(
     chunk: Uint8Array,
-    onFrame: (flags: number, body: Uint8Array) => void,
+    onFrame: (flags: number, body: Uint8Array, context: T) => void,
+    context?: T,
   ): void {
     const length = chunk.length;
     // Read once: V8 calls into C++ for each read of a typed array's
@@ -253,7 +259,7 @@ export class FrameDecoder {
           this.#direct = undefined;
           this.#received = 0;
           this.#size = -1;
-          onFrame(this.#flags, direct);
+          onFrame(this.#flags, direct, context as T);
         }
         continue;
       }
@@ -263,7 +269,7 @@ export class FrameDecoder {
         const body = new Uint8Array(buffer, byteOffset + position, wanted);
         position += wanted;
         this.#size = -1;
-        onFrame(this.#flags, body);
+        onFrame(this.#flags, body, context as T);
         continue;
       }
       const take = Math.min(wanted, available);
@@ -285,7 +291,7 @@ export class FrameDecoder {
       if (this.#received === this.#size) {
         const body = this.#joinParts();
         this.#size = -1;
-        onFrame(this.#flags, body);
+        onFrame(this.#flags, body, context as T);
       }
     }
   }
@@ -349,9 +355,10 @@ export class FrameDecoder {
   }
 
   #checkSize(): void {
-    const limit = this.#flags & FLAG_COMMAND
-      ? this.#maxFrameSize + COMMAND_ALLOWANCE
+    const max = this.#maxFrameSize < 0
+      ? Number.MAX_SAFE_INTEGER
       : this.#maxFrameSize;
+    const limit = this.#flags & FLAG_COMMAND ? max + COMMAND_ALLOWANCE : max;
     if (this.#size > limit) {
       throw new ProtocolError(
         "protocol",

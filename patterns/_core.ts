@@ -80,7 +80,6 @@ export class SocketCore implements RoutingHost, SessionHost {
   /** Set once the socket starts closing. */
   closed = false;
   #settings: CoreSettings;
-  #serving = new Set<Promise<unknown>>();
   #receivers = new Waiters<Message>();
   #senders = new Waiters<void, Message>(() => this.retryReceives());
   /** Messages of sends waiting {@linkcode UNTIMED}: a proxy's. */
@@ -174,8 +173,11 @@ export class SocketCore implements RoutingHost, SessionHost {
     this.progress();
   }
 
-  /** Serves a pipe with a link until the link ends. */
-  serve(link: Link, pipe: Pipe): Promise<LinkEnd> {
+  /**
+   * Serves a pipe with a link until the link ends: its `done` settles once
+   * the socket has heard of the end.
+   */
+  serve(link: Link, pipe: Pipe): void {
     // An `immediate` connect pipe leaves with each link, back with the next.
     if (pipe.state === "removed" && pipe.transient && !this.closed) {
       pipe.state = "new";
@@ -187,21 +189,14 @@ export class SocketCore implements RoutingHost, SessionHost {
       acceptedInIsolate.count++;
     }
     link.start(new SocketSession(this, pipe, link));
-    // One callback, no `finally`: a connection costs its promises, closures.
-    const serving: Promise<LinkEnd> = link.done.then((end) => {
-      try {
-        this.#linkEnded(link, pipe, end);
-      } finally {
-        this.#serving.delete(serving);
-      }
-      return end;
-    });
-    this.#serving.add(serving);
-    return serving;
+    // Else the session hears (Session.ended), before `done` settles.
+    if (!link.reportsEnd) {
+      link.done.then((end) => this.linkEnded(link, pipe, end));
+    }
   }
 
   /** A link ended: its pipe waits for the next, or leaves. */
-  #linkEnded(link: Link, pipe: Pipe, end: LinkEnd): void {
+  linkEnded(link: Link, pipe: Pipe, end: LinkEnd): void {
     this.links.delete(link);
     if (pipe.accepted) {
       this.acceptedLinks--;
@@ -248,7 +243,14 @@ export class SocketCore implements RoutingHost, SessionHost {
 
   /** Settles once no link is served any more. */
   async whenServed(): Promise<void> {
-    while (this.#serving.size > 0) await Promise.all([...this.#serving]);
+    // Links served meanwhile too; each waited for once (their ends heard).
+    const waited = new Set<Link>();
+    for (;;) {
+      const links = [...this.links.keys()].filter((link) => !waited.has(link));
+      if (links.length === 0) return;
+      for (const link of links) waited.add(link);
+      await Promise.all(links.map((link) => link.done));
+    }
   }
 
   // ---- sending and receiving -----------------------------------------------

@@ -222,7 +222,8 @@ export class Endpoints {
       dialNow: transport.dialNow && (() => transport.dialNow!(address, links)),
       serve: (link) => {
         events.push({ type: "connected", endpoint });
-        return core.serve(link, pipe);
+        core.serve(link, pipe);
+        return link.done;
       },
       onAttempt: transport.dialTakesTime
         ? () => events.push({ type: "connect-delayed", endpoint })

@@ -7,7 +7,12 @@
 
 import type { Credentials, Verdict } from "../codec/authentication.ts";
 import type { ConnectionEvent, PeerInfo } from "../codec/connection.ts";
-import type { Link, MessageWriter, Session } from "../transport/transport.ts";
+import type {
+  Link,
+  LinkEnd,
+  MessageWriter,
+  Session,
+} from "../transport/transport.ts";
 import type { ProtocolError } from "../codec/errors.ts";
 import { isGoodbye } from "../codec/_websocket_close.ts";
 import type { SocketEvent, SocketEventsController } from "./events.ts";
@@ -38,6 +43,8 @@ export interface SessionHost {
     address: string,
     ended?: Promise<unknown>,
   ): Promise<Verdict>;
+  /** A link ended: its pipe waits for the next, or leaves. */
+  linkEnded(link: Link, pipe: Pipe, end: LinkEnd): void;
 }
 
 /** The socket's side of one link serving one pipe. */
@@ -52,6 +59,10 @@ export class SocketSession implements Session {
     this.#pipe = pipe;
     this.#link = link;
     pipe.refused = false;
+  }
+
+  ended(end: LinkEnd): void {
+    this.#host.linkEnded(this.#link, this.#pipe, end);
   }
 
   heard(): boolean {

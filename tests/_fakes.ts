@@ -135,7 +135,14 @@ export class FakeSession implements Session {
   acceptMessages = true;
   fills = 0;
   fillsBeforeReady: number | undefined;
+  /** What the link said of its end (`Session.ended`), and when. */
+  readonly ends: LinkEnd[] = [];
   #waiters = new Set<() => void>();
+
+  ended(end: LinkEnd): void {
+    this.ends.push(end);
+    for (const waiter of this.#waiters) waiter();
+  }
 
   handle(event: ConnectionEvent): boolean {
     if (event.type === "ready") this.fillsBeforeReady = this.fills;

@@ -11,7 +11,7 @@ import { ProtocolError } from "../codec/errors.ts";
 import type { RawConnection } from "../codec/raw_connection.ts";
 import type { WebSocketConnection } from "../codec/websocket_connection.ts";
 import { deadlines, type Due } from "./_deadlines.ts";
-import type { Link, Session } from "./transport.ts";
+import type { Link, LinkEnd, Session } from "./transport.ts";
 
 /**
  * A codec a link drives: ZMTP's own, ZWS (inside WebSocket frames or not),
@@ -74,6 +74,11 @@ export class CodecDriver implements Due {
   /** Forgets the codec's deadline. */
   stop(): void {
     deadlines.cancel(this);
+  }
+
+  /** Tells the session, if started, that the link ended. */
+  ended(end: LinkEnd): void {
+    this.#session?.ended?.(end);
   }
 
   /** Feeds bytes (or one ZWS message) from the peer. */

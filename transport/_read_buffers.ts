@@ -37,8 +37,12 @@ export interface ReadingCodec {
 
 /** The read buffers of one stream link. */
 export class ReadBuffers {
-  /** The buffer being filled (small or large), never from its start twice. */
-  #buffer: Uint8Array = new Uint8Array(SMALL_READ_BUFFER_SIZE);
+  /**
+   * The buffer being filled (small or large), never from its start twice:
+   * its ArrayBuffer, as the pending read's view is the only view needed
+   * (a Uint8Array of its own was 104 bytes a connection).
+   */
+  #buffer: ArrayBuffer = new ArrayBuffer(SMALL_READ_BUFFER_SIZE);
   /** The size of the next small buffer: what a quiet spell's end needs. */
   #smallSize = SMALL_READ_BUFFER_SIZE;
   /** Bytes read since the last read that came short: the current burst. */
@@ -60,9 +64,9 @@ export class ReadBuffers {
    * if the link is busy again before it is collected (frames of that burst
    * often still keep it), instead of a fresh one.
    */
-  #parked: { buffer: WeakRef<Uint8Array>; offset: number } | undefined;
+  #parked: { buffer: WeakRef<ArrayBuffer>; offset: number } | undefined;
   /** The small buffer a busy spell left, to go back to: it is small. */
-  #quiet: { buffer: Uint8Array; offset: number } | undefined;
+  #quiet: { buffer: ArrayBuffer; offset: number } | undefined;
   /** What the pending read fills. */
   #target: Uint8Array = EMPTY;
   /** Whether that is a frame body's own buffer rather than `#buffer`. */
@@ -75,15 +79,15 @@ export class ReadBuffers {
     this.#direct = direct !== undefined;
     if (direct) return this.#target = direct;
     // Emptied: the app transferred it away (a received frame's `buffer`).
-    if (this.#buffer.length === 0) {
-      this.#buffer = new Uint8Array(this.#smallSize);
+    if (this.#buffer.byteLength === 0) {
+      this.#buffer = new ArrayBuffer(this.#smallSize);
       this.#offset = 0;
     }
     // A read that came short between frames ends what arrived together.
     if (!this.#busy && codec.partialFrameSize === 0) this.#burstEnded();
     const size = this.#nextSize(codec.partialFrameSize);
     if (size > 0) this.#switch(size);
-    return this.#target = this.#buffer.subarray(this.#offset);
+    return this.#target = new Uint8Array(this.#buffer, this.#offset);
   }
 
   /**
@@ -129,7 +133,7 @@ export class ReadBuffers {
    * link holds as little after a burst as before it.
    */
   #nextSize(partialFrameSize: number): number {
-    const length = this.#buffer.length;
+    const length = this.#buffer.byteLength;
     const space = length - this.#offset;
     const busy = this.#busy;
     const small = length <= LARGEST_SMALL_READ_BUFFER_SIZE;
@@ -180,19 +184,19 @@ export class ReadBuffers {
 
   #switch(size: number): void {
     const buffer = this.#buffer;
-    const space = buffer.length - this.#offset;
-    let next: Uint8Array | undefined;
+    const space = buffer.byteLength - this.#offset;
+    let next: ArrayBuffer | undefined;
     if (size > LARGEST_SMALL_READ_BUFFER_SIZE) {
-      if (buffer.length <= LARGEST_SMALL_READ_BUFFER_SIZE) {
+      if (buffer.byteLength <= LARGEST_SMALL_READ_BUFFER_SIZE) {
         this.#quiet = { buffer, offset: this.#offset };
       }
       next = this.#parked?.buffer.deref();
-      if (next?.length === 0) next = undefined; // transferred away
+      if (next?.byteLength === 0) next = undefined; // transferred away
       this.#offset = next ? this.#parked!.offset : 0;
       this.#parked = undefined;
-    } else if (buffer.length > size) {
+    } else if (buffer.byteLength > size) {
       if (
-        buffer.length > LARGEST_SMALL_READ_BUFFER_SIZE &&
+        buffer.byteLength > LARGEST_SMALL_READ_BUFFER_SIZE &&
         space >= MIN_READ_SPACE
       ) {
         this.#parked = { buffer: new WeakRef(buffer), offset: this.#offset };
@@ -200,8 +204,8 @@ export class ReadBuffers {
       // Back to the small buffer this burst started in, if it has room.
       const quiet = this.#quiet;
       if (
-        quiet && quiet.buffer.length === size &&
-        quiet.buffer.length - quiet.offset >= MIN_SMALL_READ_SPACE
+        quiet && quiet.buffer.byteLength === size &&
+        quiet.buffer.byteLength - quiet.offset >= MIN_SMALL_READ_SPACE
       ) {
         next = quiet.buffer;
         this.#offset = quiet.offset;
@@ -211,7 +215,7 @@ export class ReadBuffers {
     if (!next) this.#offset = 0;
     // Frames handed out are views into what was read: a buffer is filled
     // on past them, never from its start again.
-    this.#buffer = next ?? new Uint8Array(size);
+    this.#buffer = next ?? new ArrayBuffer(size);
   }
 }
 

@@ -98,8 +98,8 @@ export function streamCodec(options: LinkOptions, dialed = false): LinkCodec {
  * ```
  */
 export class StreamLink implements Link {
-  /** Settles once the stream is closed and both loops have ended. */
-  readonly done: Promise<LinkEnd>;
+  /** See {@linkcode Link.reportsEnd}: the session hears of the end. */
+  readonly reportsEnd = true;
   /** The peer's IP address for tcp, "" otherwise. */
   readonly remoteAddress: string;
   /** See {@linkcode Link.localEndpoint}: set by the listener that accepted it. */
@@ -124,7 +124,10 @@ export class StreamLink implements Link {
   #settler: Settler | undefined;
   #idleWaiters: (() => void)[] | undefined;
   #closedByPeer = false;
-  #ended!: (end: LinkEnd) => void;
+  /** Made when asked for: a socket serving the link hears of its end. */
+  #done: Promise<LinkEnd> | undefined;
+  #resolveDone: ((end: LinkEnd) => void) | undefined;
+  #end: LinkEnd | undefined;
   /** The batch being written: its chunks, which one, and how far into it. */
   #chunks: Uint8Array[] = _NO_CHUNKS;
   #chunkIndex = 0;
@@ -148,17 +151,41 @@ export class StreamLink implements Link {
     this.#codec = codec;
     this.#driver = new CodecDriver(codec, now, this);
     this.remoteAddress = remoteAddress;
-    this.done = new Promise((resolve) => this.#ended = resolve);
+  }
+
+  /** Settles once the stream is closed and both loops have ended. */
+  get done(): Promise<LinkEnd> {
+    return this.#done ??= this.#end
+      ? Promise.resolve(this.#end)
+      : new Promise((resolve) => this.#resolveDone = resolve);
+  }
+
+  /** The link ended: the session hears of it, then whoever waits on `done`. */
+  #ended(end: LinkEnd): void {
+    if (this.#end) return;
+    this.#end = end;
+    this.#driver.ended(end);
+    this.#resolveDone?.(end);
+    this.#resolveDone = undefined;
   }
 
   /** Starts reading and writing, handing events to `session`. */
   start(session: Session): void {
     if (this.#started) return;
     this.#started = true;
-    if (this.#closed) return this.#ended({});
+    if (this.#closed) {
+      // Closed before it was served: its session hears of it all the same.
+      this.#ended({});
+      queueMicrotask(() => session.ended?.(this.#end!));
+      return;
+    }
     this.#driver.start(session);
     this.#running = 2;
     this.#read();
+    // A wake within the start (a raw peer is ready at once) has queued the
+    // first turn: no other, as a turn must never come while a write is
+    // under way (see #onWritten).
+    if (this.#writer !== "idle") return;
     this.#writer = "scheduled";
     this.#write();
   }
@@ -194,7 +221,7 @@ export class StreamLink implements Link {
   wake(): void {
     if (this.#writer === "idle" && this.#started) {
       this.#writer = "scheduled";
-      queueMicrotask(this.#write);
+      queueMicrotask(this.#onWritten);
     } else {
       this.#wokenWhileWriting = true;
       this.#settler?.sent();
@@ -255,9 +282,10 @@ export class StreamLink implements Link {
    * Starts the next read: into the current buffer while it has room, else
    * into a fresh one, small while the peer is quiet and large while its
    * data keeps coming. Callbacks rather than an async loop, as each hop of
-   * a round trip passes here.
+   * a round trip passes here. A method, not a closure a link: a paused
+   * reader makes the one it resumes with.
    */
-  #read = (): void => {
+  #read(): void {
     if (this.#closed) return this.#endReader();
     const target = this.#reading.next(this.#codec);
     let read: Promise<number | null>;
@@ -269,7 +297,7 @@ export class StreamLink implements Link {
     // One callback for both outcomes: a failed read ends the link as an
     // end of stream does (one closure fewer per link).
     read.then(this.#onRead, this.#onRead);
-  };
+  }
 
   #onRead = (count: unknown): void => {
     if (typeof count !== "number" || this.#closed) {
@@ -282,7 +310,7 @@ export class StreamLink implements Link {
     const keepReading = this.#driver.receive(chunk);
     if (this.#driver.error) return this.#endReader();
     if (!keepReading && !this.#closed) {
-      this.#resumeReader = this.#read;
+      this.#resumeReader = () => this.#read();
       return;
     }
     this.#read();
@@ -311,11 +339,13 @@ export class StreamLink implements Link {
    * Takes the session's messages and writes them out, a batch at a time,
    * until there are none: callbacks rather than an async loop, as each
    * hop of a round trip passes here and a resumed async function costs.
+   * Its turns are given by {@linkcode StreamLink.#onWritten} called with
+   * no count.
    */
-  #write = (): void => {
+  #write(): void {
     if (this.#closed) return this.#endWriter();
-    // One writer at a time: a turn queued by a wake that came while start()
-    // wrote (a raw peer is ready at once) is not another.
+    // One writer at a time: a turn after the link ended, or one come while
+    // its writer was already at work, is not another.
     if (this.#writer !== "scheduled") return;
     this.#driver.fill(WRITE_BATCH_BYTES);
     const chunks = this.#driver.takeOutput();
@@ -332,7 +362,7 @@ export class StreamLink implements Link {
     this.#chunkIndex = 0;
     this.#chunkOffset = 0;
     this.#writeChunk();
-  };
+  }
 
   /**
    * Writes the rest of the chunk under way: in fields, not closures, as
@@ -350,8 +380,14 @@ export class StreamLink implements Link {
     write.then(this.#onWritten, this.#onWritten);
   }
 
-  /** One callback for both outcomes: a failed write is no count. */
-  #onWritten = (count: unknown): void => {
+  /**
+   * One callback for both outcomes of a write (a failed write is no
+   * count), and for the writer's turns (a microtask's, the settler's),
+   * which come while no write is under way: one closure a link, where each
+   * was one, as thousands of idle links each hold theirs.
+   */
+  #onWritten = (count?: unknown): void => {
+    if (this.#writer !== "writing") return this.#write();
     if (typeof count !== "number") return this.#writeFailed();
     if (this.#closed) return this.#endWriter();
     const chunks = this.#chunks;
@@ -381,7 +417,7 @@ export class StreamLink implements Link {
     // writer lets them settle and takes the rest of their burst in one
     // write, instead of a message per write.
     if (this.#wokenWhileWriting) {
-      (this.#settler ??= new Settler(this.#write)).start();
+      (this.#settler ??= new Settler(this.#onWritten)).start();
     } else this.#write();
   }
 

@@ -69,6 +69,12 @@ export interface Session {
    * the pipe, ended the link itself or does not hear it.
    */
   keeps?(): boolean;
+  /**
+   * The link ended (a link whose `reportsEnd` says it calls this): once,
+   * after `start`, before `done` settles, and from a microtask of the
+   * link's own, never from within a call the socket made into the link.
+   */
+  ended?(end: LinkEnd): void;
 }
 
 /** How a link ended. */
@@ -101,6 +107,12 @@ export interface Link {
   readonly localEndpoint?: string | undefined;
   /** Settles once the link is closed. */
   readonly done: Promise<LinkEnd>;
+  /**
+   * Whether the link calls {@linkcode Session.ended} when it ends, so the
+   * socket need not wait on `done` (a promise and a callback a link, with
+   * thousands of peers). A link that does not is watched through `done`.
+   */
+  readonly reportsEnd?: boolean;
   /** Whether the link has been closed. */
   readonly closed: boolean;
   /** Starts moving traffic between the peer and `session`. */

@@ -568,9 +568,32 @@ Deno.test("stream link: close() before start settles done, and start then moves 
   assertEquals(ours.closed, true);
   assertEquals(await within(link.done, "done"), {});
   link.start(session);
+  // Told of the end all the same, but not from within start (the socket
+  // serving it is still at its own work there).
+  assertEquals(session.ends, []);
+  await session.until(() => session.ends.length === 1, "the end told");
+  assertEquals(session.ends, [{}]);
   assertEquals(await within(link.done, "done"), {});
   assertEquals(ours.writes, 0, "no greeting");
   assertEquals(session.events, []);
+});
+
+Deno.test("stream link: tells its session of its end once, before done settles for those who asked", async () => {
+  const { theirs, link, session } = await connected();
+  const order: string[] = [];
+  link.done.then(() => order.push("done"));
+  session.ended = (end) => {
+    order.push("ended");
+    session.ends.push(end);
+  };
+  theirs.close();
+  const end = await within(link.done, "the link to end");
+  await Promise.resolve();
+  assertEquals(order, ["ended", "done"]);
+  assertEquals(session.ends, [end]);
+  assertEquals(end, { error: undefined, closedByPeer: true });
+  // Asked after the end: settled with the same.
+  assertEquals(await link.done, end);
 });
 
 Deno.test("stream link: whenFlushed() settles once the output is written", async () => {
