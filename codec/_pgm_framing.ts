@@ -10,6 +10,7 @@
  */
 
 import { ProtocolError } from "./errors.ts";
+import { MAX_MESSAGE_FRAMES } from "./_message_assembler.ts";
 
 const NO_MESSAGE_STARTS = 0xffff;
 const MORE = 0x01;
@@ -234,7 +235,15 @@ export class PgmFrameDecoder {
       }
     }
     this.#frames.push(frame);
-    if (this.#flags & MORE) return undefined;
+    if (this.#flags & MORE) {
+      // A source that never ends a message would fill the heap (see
+      // MAX_MESSAGE_FRAMES).
+      if (this.#frames.length >= MAX_MESSAGE_FRAMES) {
+        this.#frames = [];
+        _broken(`a message of more than ${MAX_MESSAGE_FRAMES} frames`);
+      }
+      return undefined;
+    }
     const message = this.#frames;
     this.#frames = [];
     return message;

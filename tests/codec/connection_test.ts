@@ -7,6 +7,11 @@ import {
 import * as codec from "../../codec/mod.ts";
 import { concat } from "@std/bytes";
 import { expectEvent } from "./_helpers.ts";
+import {
+  MAX_MESSAGE_FRAMES,
+  MessageAssembler,
+} from "../../codec/_message_assembler.ts";
+import { ProtocolError } from "../../codec/errors.ts";
 
 const text = new TextEncoder();
 const ascii = (s: string) => Array.from(s, (c) => c.charCodeAt(0));
@@ -1045,4 +1050,21 @@ Deno.test("connection: a SUBSCRIBE over maxMessageSize ends the connection, as l
   const [ended] = pump(sub, pub);
   assertEquals(expectEvent(ended, "error").error.kind, "protocol");
   assertEquals(pub.state, "failed");
+});
+
+Deno.test("a message may have 2^20 frames, not one more; the next message is whole", () => {
+  const assembler = new MessageAssembler(-1);
+  const frame = new Uint8Array(0);
+  for (let i = 1; i < MAX_MESSAGE_FRAMES; i++) {
+    assertEquals(assembler.add(frame, true), undefined);
+  }
+  assertEquals(assembler.add(frame, false)?.length, MAX_MESSAGE_FRAMES);
+  for (let i = 1; i < MAX_MESSAGE_FRAMES; i++) assembler.add(frame, true);
+  const error = assertThrows(() => assembler.add(frame, true), ProtocolError);
+  assertEquals(error.kind, "protocol");
+  assertEquals(
+    error.message,
+    `the peer sent a message of more than ${MAX_MESSAGE_FRAMES} frames`,
+  );
+  assertEquals(assembler.add(frame, false), [frame], "nothing kept of it");
 });

@@ -10,6 +10,7 @@ import {
   PGM_RDATA,
 } from "../../codec/_pgm_packet.ts";
 import { PgmFrameDecoder, PgmFrameEncoder } from "../../codec/_pgm_framing.ts";
+import { MAX_MESSAGE_FRAMES } from "../../codec/_message_assembler.ts";
 import {
   pgmMaxTsdu,
   PgmSender,
@@ -179,6 +180,30 @@ Deno.test("pgm framing: maxMessageSize bounds each frame alone, as libzmq's deco
   encoder.flush();
   const [message] = new PgmFrameDecoder(301).push(encoder.take()!);
   assertEquals(message.map((frame) => frame.length), [300, 300]);
+});
+
+Deno.test("pgm framing: a message of 2^20 frames passes, one of more is refused", () => {
+  // A TSDU whose message starts at once: empty frames (a length byte of 1),
+  // each with MORE but the last.
+  const encode = (frames: number) => {
+    const tsdu = new Uint8Array(2 + 2 * frames);
+    for (let at = 2; at < tsdu.length; at += 2) {
+      tsdu[at] = 1;
+      tsdu[at + 1] = at < tsdu.length - 2 ? 1 : 0;
+    }
+    return tsdu;
+  };
+  const decoder = new PgmFrameDecoder();
+  const [message] = decoder.push(encode(MAX_MESSAGE_FRAMES));
+  assertEquals(message.length, MAX_MESSAGE_FRAMES);
+  const error = assertThrows(
+    () => decoder.push(encode(MAX_MESSAGE_FRAMES + 1)),
+    ProtocolError,
+  );
+  assertEquals(
+    error.message,
+    `PGM data with a message of more than ${MAX_MESSAGE_FRAMES} frames`,
+  );
 });
 
 Deno.test("pgm framing: a zero length or a frame over the limit is refused", () => {
