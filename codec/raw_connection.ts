@@ -16,6 +16,7 @@ import { WriteBatch } from "./_output_buffer.ts";
 
 /** Bodies at least this large go out by reference instead of being copied. */
 const ZERO_COPY_THRESHOLD = 4096;
+const RAW_READ_SIZE = 8192;
 
 /** Options of a {@linkcode RawConnection}. */
 export interface RawConnectionOptions {
@@ -87,6 +88,16 @@ export class RawConnection {
   /** Bytes of output waiting for {@linkcode RawConnection.takeOutput}. */
   get pendingOutputBytes(): number {
     return this.#batch.pendingBytes;
+  }
+
+  /**
+   * The most bytes one read takes: each read is a message, and a STREAM
+   * socket's high-water mark counts messages, so this bounds what a peer
+   * that is not read can make it hold (libzmq's raw engine reads 8 KiB at
+   * a time too).
+   */
+  get maxReadSize(): number {
+    return RAW_READ_SIZE;
   }
 
   /** Always 0: raw bytes have no frames. */

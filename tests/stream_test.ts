@@ -553,3 +553,27 @@ Deno.test("STREAM: a connect peer sent a burst as soon as it is connected gets i
     assertEquals([bytes[i * chunk], bytes[i * chunk + chunk - 1]], [i, i]);
   }
 });
+
+Deno.test("STREAM: a peer's bytes come in messages of 8 KiB at most, as libzmq's raw engine reads them, so the high-water mark bounds what a peer not read holds", async () => {
+  await using server = new Stream();
+  await server.bind("tcp://127.0.0.1:0");
+  const client = await connectTo(server);
+  const [id] = await server.receive(timeout());
+  const data = new Uint8Array(256 * 1024).map((_, i) => i * 7);
+  const writing = (async () => {
+    for (let at = 0; at < data.length;) {
+      at += await client.write(data.subarray(at));
+    }
+  })();
+  const chunks: Uint8Array[] = [];
+  for (let received = 0; received < data.length;) {
+    const chunk = await receiveFrom(server, id);
+    assert(chunk.length > 0 && chunk.length <= 8192, `${chunk.length} bytes`);
+    chunks.push(chunk);
+    received += chunk.length;
+  }
+  await writing;
+  assertEquals(concat(chunks), data);
+  client.close();
+  assertEquals((await receiveFrom(server, id)).length, 0);
+});

@@ -33,6 +33,8 @@ export interface ReadingCodec {
   directReadTarget(): Uint8Array | undefined;
   /** The declared size of the frame being received, 0 between frames. */
   readonly partialFrameSize: number;
+  /** The most one read may take, if less than the buffer has room for. */
+  readonly maxReadSize?: number | undefined;
 }
 
 /** The read buffers of one stream link. */
@@ -87,7 +89,13 @@ export class ReadBuffers {
     if (!this.#busy && codec.partialFrameSize === 0) this.#burstEnded();
     const size = this.#nextSize(codec.partialFrameSize);
     if (size > 0) this.#switch(size);
-    return this.#target = new Uint8Array(this.#buffer, this.#offset);
+    const space = this.#buffer.byteLength - this.#offset;
+    const most = codec.maxReadSize;
+    return this.#target = new Uint8Array(
+      this.#buffer,
+      this.#offset,
+      most !== undefined && most < space ? most : space,
+    );
   }
 
   /**
