@@ -17,6 +17,14 @@ import { ProtocolError } from "./errors.ts";
  */
 export const MAX_MESSAGE_FRAMES = 1 << 20;
 
+/**
+ * Whether a message that holds `held` frames, the last of them with MORE,
+ * is past {@linkcode MAX_MESSAGE_FRAMES}: at least one more must come.
+ */
+export function pastMaxFrames(held: number): boolean {
+  return held >= MAX_MESSAGE_FRAMES;
+}
+
 /** The frames of the message being received. */
 export class MessageAssembler {
   readonly #maxSize: number;
@@ -50,7 +58,7 @@ export class MessageAssembler {
       const frames = this.#frames;
       // A list of one, not a push onto `[]` (room for 17).
       if (!frames) this.#frames = [body];
-      else if (frames.length < MAX_MESSAGE_FRAMES - 1) frames.push(body);
+      else if (!pastMaxFrames(frames.length + 1)) frames.push(body);
       else this.#tooManyFrames();
       return undefined;
     }

@@ -10,7 +10,7 @@
  */
 
 import { ProtocolError } from "./errors.ts";
-import { MAX_MESSAGE_FRAMES } from "./_message_assembler.ts";
+import { MAX_MESSAGE_FRAMES, pastMaxFrames } from "./_message_assembler.ts";
 
 const NO_MESSAGE_STARTS = 0xffff;
 const MORE = 0x01;
@@ -238,7 +238,7 @@ export class PgmFrameDecoder {
     if (this.#flags & MORE) {
       // A source that never ends a message would fill the heap (see
       // MAX_MESSAGE_FRAMES).
-      if (this.#frames.length >= MAX_MESSAGE_FRAMES) {
+      if (pastMaxFrames(this.#frames.length)) {
         this.#frames = [];
         _broken(`a message of more than ${MAX_MESSAGE_FRAMES} frames`);
       }

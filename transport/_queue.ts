@@ -7,7 +7,7 @@ const NO_ITEMS: never[] = Object.freeze([]) as never[];
 
 /**
  * A FIFO with O(1) push and shift, compacting its array now and then and
- * holding none while empty.
+ * holding none once a shift empties it.
  */
 export class Queue<T> {
   /**

@@ -164,9 +164,13 @@ export class StreamLink implements Link {
   #ended(end: LinkEnd): void {
     if (this.#end) return;
     this.#end = end;
-    this.#driver.ended(end);
-    this.#resolveDone?.(end);
-    this.#resolveDone = undefined;
+    try {
+      this.#driver.ended(end);
+    } finally {
+      // Whatever the session did with it: close and linger wait on this.
+      this.#resolveDone?.(end);
+      this.#resolveDone = undefined;
+    }
   }
 
   /** Starts reading and writing, handing events to `session`. */

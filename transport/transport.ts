@@ -71,8 +71,9 @@ export interface Session {
   keeps?(): boolean;
   /**
    * The link ended (a link whose `reportsEnd` says it calls this): once,
-   * after `start`, before `done` settles, and from a microtask of the
-   * link's own, never from within a call the socket made into the link.
+   * after `start`, from a microtask of the link's own, never from within a
+   * call the socket made into the link; before `done` settles, but for a
+   * link closed before `start`, whose `done` settled at its close.
    */
   ended?(end: LinkEnd): void;
 }
