@@ -404,3 +404,46 @@ Deno.test("topics, groups, connect routing ids and a welcome message that are no
   }
   assertEquals(coreOf(router).pipes.size + coreOf(stream).pipes.size, 0);
 });
+
+Deno.test("a small message after many bytes the socket ignores keeps no large read buffer; a stream of small messages is not copied", async () => {
+  // Frames are views into what was read: a 1-byte message after 60 KB of
+  // unknown commands kept a 64-256 KiB buffer alive while unread (640 MB
+  // for 10 peers of 1,000 such messages, where libzmq's grew 1.2 MB).
+  await using pull = new Pull();
+  await pull.bind("tcp://127.0.0.1:0");
+  const raw = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: Number(pull.lastEndpoint!.split(":").at(-1)),
+  });
+  await handshakeAs(raw, "PUSH");
+  const junk = codec.encodeFrame(
+    codec.encodeCommand("X-JUNK", new Uint8Array(60_000)),
+    codec.FLAG_COMMAND,
+  );
+  const message = (body: string) => codec.encodeFrame(text.encode(body), 0);
+  const write = async (bytes: Uint8Array) => {
+    for (let at = 0; at < bytes.length;) {
+      at += await raw.write(bytes.subarray(at));
+    }
+  };
+  for (let i = 0; i < 5; i++) await write(join(junk, message(`${i}`)));
+  for (let i = 0; i < 5; i++) {
+    const [frame] = await pull.receive(timeout());
+    assertEquals(decode(frame), `${i}`);
+    assert(
+      frame.buffer.byteLength <= 8192,
+      `a ${frame.length}-byte frame keeps ${frame.buffer.byteLength} bytes`,
+    );
+  }
+  // 4,000 messages of 16 bytes at once: views into shared buffers still.
+  const body = "s".repeat(16);
+  await write(join(...Array.from({ length: 4000 }, () => message(body))));
+  const buffers = new Set<ArrayBufferLike>();
+  for (let i = 0; i < 4000; i++) {
+    const [frame] = await pull.receive(timeout());
+    assertEquals(decode(frame), body);
+    buffers.add(frame.buffer);
+  }
+  assert(buffers.size < 100, `${buffers.size} buffers for 4,000 messages`);
+  raw.close();
+});
