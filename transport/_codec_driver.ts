@@ -11,6 +11,7 @@ import { ProtocolError } from "../codec/errors.ts";
 import type { RawConnection } from "../codec/raw_connection.ts";
 import type { WebSocketConnection } from "../codec/websocket_connection.ts";
 import { deadlines, type Due } from "./_deadlines.ts";
+import { LARGEST_SMALL_READ_BUFFER_SIZE } from "./_read_buffers.ts";
 import type { Link, LinkEnd, Session } from "./transport.ts";
 
 /**
@@ -38,11 +39,6 @@ export type DrivenLink = Pick<
   "closed" | "wake" | "whenFlushed" | "close"
 >;
 
-/**
- * Read buffers up to this size are small ones (a quiet link's): what a
- * message keeps of them is little, and none is copied out.
- */
-const SMALL_READ_BUFFER = 8 * 1024;
 /**
  * A large read buffer that messages hold less than this part of, of what
  * was read into it, gives its next messages copies of their own (see
@@ -109,7 +105,10 @@ export class CodecDriver implements Due {
     } catch (error) {
       return this.#crashed(error);
     }
-    if (chunk.buffer.byteLength > SMALL_READ_BUFFER) this.#unpin(events, chunk);
+    // A small read buffer (a quiet link's) kept by a message is little.
+    if (chunk.buffer.byteLength > LARGEST_SMALL_READ_BUFFER_SIZE) {
+      this.#unpin(events, chunk);
+    }
     const keepReading = this.dispatch(events);
     if (codec.pendingOutputBytes > 0) this.#link.wake();
     // A deadline where there was none, or one due at once: the peer's PING

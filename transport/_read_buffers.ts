@@ -17,7 +17,7 @@
  * halve back, a burst at a time, as they need less.
  */
 const SMALL_READ_BUFFER_SIZE = 256;
-const LARGEST_SMALL_READ_BUFFER_SIZE = 8 * 1024;
+export const LARGEST_SMALL_READ_BUFFER_SIZE = 8 * 1024;
 /** For a link whose reads keep filling the space they are given. */
 const READ_BUFFER_SIZE = 64 * 1024;
 /** For streams of large frames, so most frames fit whole in one read. */
