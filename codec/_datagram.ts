@@ -70,7 +70,9 @@ export function encodeGroupDatagram(
  * or a group length beyond its end (a length byte cannot exceed
  * {@linkcode MAX_GROUP_BYTES}).
  */
-export function decodeGroupDatagram(datagram: Uint8Array): Uint8Array[] {
+export function decodeGroupDatagram<T extends ArrayBufferLike>(
+  datagram: Uint8Array<T>,
+): Uint8Array<T>[] {
   if (datagram.length === 0) {
     throw new ProtocolError(
       "protocol",
@@ -98,7 +100,9 @@ export function decodeGroupDatagram(datagram: Uint8Array): Uint8Array[] {
  * @param address The sender.
  * @returns The address frame.
  */
-export function formatDatagramAddress(address: DatagramAddress): Uint8Array {
+export function formatDatagramAddress(
+  address: DatagramAddress,
+): Uint8Array<ArrayBuffer> {
   const host = address.hostname.includes(":")
     ? `[${address.hostname}]`
     : address.hostname;

@@ -162,7 +162,7 @@ export class Connection {
    *
    * @returns A buffer to read into, then pass to `receive` as is; or `undefined`.
    */
-  directReadTarget(): Uint8Array | undefined {
+  directReadTarget(): Uint8Array<ArrayBuffer> | undefined {
     return this.#state === "handshake" || this.#state === "ready"
       ? this.#decoder.directReadTarget()
       : undefined;

@@ -147,7 +147,7 @@ export class FrameDecoder {
    */
   #gathered: Gathered | undefined;
   #received = 0;
-  #direct: Uint8Array | undefined;
+  #direct: Uint8Array<ArrayBuffer> | undefined;
   /** The frame in progress is larger than memory could hold at once. */
   #unallocatable = false;
 
@@ -307,7 +307,7 @@ export class FrameDecoder {
    * @returns The unfilled rest of the body, or `undefined` when reading
    * into a fresh buffer is better (between frames, small frames).
    */
-  directReadTarget(): Uint8Array | undefined {
+  directReadTarget(): Uint8Array<ArrayBuffer> | undefined {
     const size = this.#size;
     // For a short rest, one more read into a shared buffer beats a tiny read.
     // Over 4 MiB, a size only declared allocates nothing: 4 MiB must come
@@ -319,7 +319,7 @@ export class FrameDecoder {
       return undefined;
     }
     if (!this.#direct) {
-      let body: Uint8Array;
+      let body: Uint8Array<ArrayBuffer>;
       try {
         body = new Uint8Array(size);
       } catch {

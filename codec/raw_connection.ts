@@ -110,7 +110,7 @@ export class RawConnection {
    *
    * @returns `undefined`.
    */
-  directReadTarget(): Uint8Array | undefined {
+  directReadTarget(): Uint8Array<ArrayBuffer> | undefined {
     return undefined;
   }
 

@@ -164,7 +164,7 @@ export class WebSocketConnection {
    * Where the transport may read the rest of a large frame directly, then
    * pass it to `receive` as is; or `undefined`.
    */
-  directReadTarget(): Uint8Array | undefined {
+  directReadTarget(): Uint8Array<ArrayBuffer> | undefined {
     return this.#upgraded && !this.#failed && !this.#closing
       ? this.#decoder.directReadTarget()
       : undefined;

@@ -168,7 +168,7 @@ export class WebSocketDecoder {
   #hasMask = false;
   #mask = this.#header.subarray(14); // past the 14 bytes a header takes
   /** A large payload's own buffer, which the transport may read into. */
-  #direct: Uint8Array | undefined;
+  #direct: Uint8Array<ArrayBuffer> | undefined;
 
   /**
    * Makes a decoder for one side of a connection.
@@ -190,7 +190,7 @@ export class WebSocketDecoder {
    * Where the rest of a large payload may be read directly (over 4 MiB, once
    * 4 MiB have come), then passed to `decode` as is; else `undefined`.
    */
-  directReadTarget(): Uint8Array | undefined {
+  directReadTarget(): Uint8Array<ArrayBuffer> | undefined {
     const remaining = this.#frameLength - this.#payloadRead;
     if (
       this.#frameLength < 0 || remaining < DIRECT_READ_BYTES ||
@@ -200,7 +200,7 @@ export class WebSocketDecoder {
       return undefined;
     }
     if (!this.#direct) {
-      let direct: Uint8Array;
+      let direct: Uint8Array<ArrayBuffer>;
       try {
         direct = new Uint8Array(this.#frameLength);
       } catch { // more than memory holds: its next bytes end the connection

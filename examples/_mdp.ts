@@ -130,11 +130,11 @@ export function hex(frame: Uint8Array): string {
  * A worker command as received (frame 0 already checked and dropped): the
  * command byte and the frames after it.
  */
-export interface ReceivedCommand {
+export interface ReceivedCommand<Frame extends Uint8Array = Uint8Array> {
   /** Frame 2's byte; not necessarily a known one. */
   command: number;
   /** Frames 3 on. */
-  rest: Uint8Array[];
+  rest: Frame[];
 }
 
 /**
@@ -150,9 +150,9 @@ export interface ReceivedCommand {
  * console.log(parseWorkerCommand([new Uint8Array(0), new Uint8Array(6)])); // undefined
  * ```
  */
-export function parseWorkerCommand(
-  frames: readonly Uint8Array[],
-): ReceivedCommand | undefined {
+export function parseWorkerCommand<Frame extends Uint8Array>(
+  frames: readonly Frame[],
+): ReceivedCommand<Frame> | undefined {
   const [empty, header, command, ...rest] = frames;
   if (
     command === undefined || empty.length !== 0 ||
@@ -173,9 +173,9 @@ export function parseWorkerCommand(
  * console.log(address, body.length); // Uint8Array [67, 49] 1
  * ```
  */
-export function unwrap(
-  frames: readonly Uint8Array[],
-): { address: Uint8Array; body: Uint8Array[] } | undefined {
+export function unwrap<Frame extends Uint8Array>(
+  frames: readonly Frame[],
+): { address: Frame; body: Frame[] } | undefined {
   const [address, empty, ...body] = frames;
   if (empty === undefined || empty.length !== 0) return undefined;
   return { address, body };

@@ -7,7 +7,7 @@
 
 import type { PeerInfo } from "../codec/connection.ts";
 import { ZmqError } from "../codec/errors.ts";
-import type { Message } from "./message.ts";
+import type { Message, OutboundMessage } from "./message.ts";
 import { bytesKey } from "./_bytes_key.ts";
 import { FairQueue } from "./_fair_queue.ts";
 import type { Pipe } from "./_pipe.ts";
@@ -50,7 +50,7 @@ export class Addressed implements Routing {
     return this.#peers.get(bytesKey(routingId))?.peer;
   }
 
-  send(frames: Message): boolean {
+  send(frames: OutboundMessage): boolean {
     // A routing id alone is no message: libzmq drops it, mandatory or not.
     if (frames.length < 2) return true;
     const mandatory = this.#settings.routerMandatory;

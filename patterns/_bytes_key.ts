@@ -6,7 +6,7 @@ export function bytesKey(bytes: Uint8Array): string {
 }
 
 /** The bytes a {@linkcode bytesKey} was made from. */
-export function keyBytes(key: string): Uint8Array {
+export function keyBytes(key: string): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(key.length);
   for (let i = 0; i < key.length; i++) bytes[i] = key.charCodeAt(i);
   return bytes;

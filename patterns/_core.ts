@@ -14,6 +14,7 @@ import type { Link, LinkEnd } from "../transport/transport.ts";
 import type { Authenticator } from "./authentication.ts";
 import type { SocketEventsController } from "./events.ts";
 import { type Message, type MessageLike, toFrames } from "./message.ts";
+import type { OutboundMessage } from "./message.ts";
 import { giveUp } from "../transport/_packing.ts";
 import { judgeFor } from "./_authenticate.ts";
 import { keyBytes } from "./_bytes_key.ts";
@@ -81,9 +82,9 @@ export class SocketCore implements RoutingHost, SessionHost {
   closed = false;
   #settings: CoreSettings;
   #receivers = new Waiters<Message>();
-  #senders = new Waiters<void, Message>(() => this.retryReceives());
+  #senders = new Waiters<void, OutboundMessage>(() => this.retryReceives());
   /** Messages of sends waiting {@linkcode UNTIMED}: a proxy's. */
-  #untimed = new WeakSet<Message>();
+  #untimed = new WeakSet<OutboundMessage>();
   /** What waiters of the next progress share (two flushes may wait at once). */
   #progress: PromiseWithResolvers<void> | undefined;
   #burst = 0;
@@ -259,7 +260,7 @@ export class SocketCore implements RoutingHost, SessionHost {
     if (this.closed) return Promise.reject(closedError());
     // Abandoned before it began: nothing is sent.
     if (options.signal?.aborted) return Promise.reject(options.signal.reason);
-    let frames: Message;
+    let frames: OutboundMessage;
     try {
       frames = toFrames(message);
       // A message several peers get is theirs to share: never given up.
@@ -403,9 +404,9 @@ export class SocketCore implements RoutingHost, SessionHost {
     return { unread, dropped: dropped.length };
   }
 
-  #tryRoute = (frames: Message): boolean => this.#route(frames);
+  #tryRoute = (frames: OutboundMessage): boolean => this.#route(frames);
 
-  #route(frames: Message): boolean {
+  #route(frames: OutboundMessage): boolean {
     const routing = this.routing;
     if (!routing.send) {
       throw new ZmqError(

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Message } from "./message.ts";
+import type { Message, OutboundMessage } from "./message.ts";
 import type { Pipe } from "./_pipe.ts";
 import type { Routing } from "./_routing.ts";
 
@@ -34,7 +34,7 @@ export class Exclusive implements Routing {
     this.#ownEndsGiveWay = options.ownEndsGiveWay ?? false;
   }
 
-  send(frames: Message): boolean {
+  send(frames: OutboundMessage): boolean {
     const pipe = this.#pipe;
     if (!pipe || pipe.full) return false;
     pipe.write(frames);

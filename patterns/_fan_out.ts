@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Message } from "./message.ts";
+import type { OutboundMessage } from "./message.ts";
 import type { Pipe } from "./_pipe.ts";
 import type { Routing, RoutingHost } from "./_routing.ts";
 import { bytesKey, keyBytes } from "./_bytes_key.ts";
@@ -55,7 +55,7 @@ export class FanOut implements Routing {
     return true;
   }
 
-  send(frames: Message): boolean {
+  send(frames: OutboundMessage): boolean {
     if (this.#settings.xpubNoDrop && this.blocked(frames)) return false;
     if (!this.#filtered) {
       for (const pipe of this.#host.pipes) {
@@ -72,7 +72,7 @@ export class FanOut implements Routing {
   }
 
   /** Whether a subscriber of this message is at its high-water mark. */
-  blocked(frames: Message): boolean {
+  blocked(frames: OutboundMessage): boolean {
     if (this.#settings.invertMatching) {
       for (const pipe of this.#unmatched(frames)) {
         if (pipe.attached && pipe.full) return true;
@@ -88,7 +88,7 @@ export class FanOut implements Routing {
    * The peers none of whose prefixes match (ZMQ_INVERT_MATCHING): a look at
    * every peer, as libzmq's distributor takes.
    */
-  *#unmatched(frames: Message): Iterable<Pipe> {
+  *#unmatched(frames: OutboundMessage): Iterable<Pipe> {
     const matched = new Set<Pipe>();
     this.#index.match(frames[0], _add, matched);
     for (const pipe of this.#host.pipes) {
@@ -163,7 +163,7 @@ function _add(pipe: Pipe, set: Set<Pipe>): void {
 }
 
 /** Writes a message to a subscriber that can take it now. */
-function _deliver(pipe: Pipe, frames: Message): void {
+function _deliver(pipe: Pipe, frames: OutboundMessage): void {
   if (pipe.attached && !pipe.full) pipe.write(frames);
 }
 

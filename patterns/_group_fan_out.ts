@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Message } from "./message.ts";
+import type { OutboundMessage } from "./message.ts";
 import { bytesKey } from "./_bytes_key.ts";
 import type { Pipe } from "./_pipe.ts";
 import type { Routing, RoutingHost } from "./_routing.ts";
@@ -42,11 +42,11 @@ export class GroupFanOut implements Routing {
     this.#host = host;
   }
 
-  check(frames: Message): void {
+  check(frames: OutboundMessage): void {
     checkSingleFrame("RADIO", frames, 1);
   }
 
-  send(frames: Message): boolean {
+  send(frames: OutboundMessage): boolean {
     const members = this.#members.get(bytesKey(frames[0]));
     if (this.#settings.xpubNoDrop && this.#blocked(members)) return false;
     for (const pipe of members ?? []) {

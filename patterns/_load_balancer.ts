@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Message } from "./message.ts";
+import type { OutboundMessage } from "./message.ts";
 import type { Pipe } from "./_pipe.ts";
 
 /**
@@ -76,7 +76,7 @@ export class LoadBalancer {
    *
    * @returns `false` when every pipe is full, or there is none.
    */
-  send(message: Message): boolean {
+  send(message: OutboundMessage): boolean {
     const pipes = this.#pipes;
     if (this.#active === 0 && !this.#reported) this.#recheck();
     while (this.#active > 0) {

@@ -7,7 +7,7 @@
 
 import { ZmqError } from "../codec/errors.ts";
 import type { SocketType } from "../codec/socket_type.ts";
-import type { Message, MessageLike } from "./message.ts";
+import type { Message, MessageLike, OutboundMessage } from "./message.ts";
 import { FairQueue } from "./_fair_queue.ts";
 import type { Pipe } from "./_pipe.ts";
 import type { Routing, RoutingHost } from "./_routing.ts";
@@ -31,7 +31,7 @@ export function sendNumbered(
   type: SocketType,
   message: MessageLike,
   options: { readonly routingId?: unknown } | undefined,
-  send: (frames: Message) => Promise<void>,
+  send: (frames: OutboundMessage) => Promise<void>,
 ): Promise<void> {
   return sendBehind(() => _idFrame(type, options?.routingId), message, send);
 }
@@ -85,11 +85,11 @@ export class Numbered implements Routing {
     this.#host = host;
   }
 
-  check(frames: Message): void {
+  check(frames: OutboundMessage): void {
     checkSingleFrame(this.#type, frames, 1);
   }
 
-  sendKey(frames: Message): number {
+  sendKey(frames: OutboundMessage): number {
     return new DataView(frames[0].buffer, frames[0].byteOffset, 4)
       .getUint32(0);
   }
@@ -98,7 +98,7 @@ export class Numbered implements Routing {
     return this.#ids.get(pipe);
   }
 
-  send(frames: Message): boolean {
+  send(frames: OutboundMessage): boolean {
     const routingId = this.sendKey(frames);
     const pipe = this.#pipes.get(routingId);
     if (!pipe) {

@@ -6,7 +6,7 @@
 
 import type { PeerInfo } from "../codec/connection.ts";
 import type { Link, MessageWriter } from "../transport/transport.ts";
-import type { Message } from "./message.ts";
+import type { Message, OutboundMessage } from "./message.ts";
 import { Queue } from "../transport/_queue.ts";
 import { SubscriptionTrie } from "./_subscription_trie.ts";
 
@@ -67,7 +67,7 @@ export class Pipe {
   /** Whether each queue keeps only its newest message (ZMQ_CONFLATE). */
   readonly conflate: boolean;
   /** Messages waiting to be written. */
-  readonly outbound: Queue<Message> = new Queue();
+  readonly outbound: Queue<OutboundMessage> = new Queue();
   /** Messages received and not yet read. */
   readonly inbound: Queue<Message> = new Queue();
   /** Where the pipe is in its life. */
@@ -88,7 +88,7 @@ export class Pipe {
   /** What the peer said in its last handshake. */
   peer: PeerInfo | undefined;
   /** The routing id a ROUTER knows this peer by. */
-  routingId: Uint8Array | undefined;
+  routingId: Uint8Array<ArrayBuffer> | undefined;
   /**
    * Its bytes as the key of the routing table, kept: a routing id handed
    * out in a message can have its buffer transferred away (emptied), and
@@ -212,7 +212,7 @@ export class Pipe {
   }
 
   /** Queues a message for the peer and wakes the link. */
-  write(message: Message): void {
+  write(message: OutboundMessage): void {
     if (this.conflate) this.dropOutbound();
     this.outbound.push(message);
     this.link?.wake();

@@ -6,7 +6,7 @@
  */
 
 import { ZmqError } from "../codec/errors.ts";
-import type { Message } from "./message.ts";
+import type { Message, OutboundMessage } from "./message.ts";
 import { bytesKey } from "./_bytes_key.ts";
 import { coreOf } from "./_core.ts";
 import { hangUp } from "./_endpoints.ts";
@@ -65,7 +65,7 @@ export class RawAddressed implements Routing {
     return this.#peers.has(bytesKey(routingId));
   }
 
-  check(frames: Message): void {
+  check(frames: OutboundMessage): void {
     if (frames.length < 2) {
       throw new ZmqError(
         "EINVAL",
@@ -74,7 +74,7 @@ export class RawAddressed implements Routing {
     }
   }
 
-  send(frames: Message): boolean {
+  send(frames: OutboundMessage): boolean {
     const key = bytesKey(frames[0]);
     const pipe = this.#peers.get(key);
     const closing = pipe ? undefined : this.#closing.get(key);

@@ -8,7 +8,7 @@
 
 import { ZmqError } from "../codec/errors.ts";
 import type { SocketType } from "../codec/socket_type.ts";
-import type { Message } from "./message.ts";
+import type { Message, OutboundMessage } from "./message.ts";
 import type { Pipe } from "./_pipe.ts";
 
 /**
@@ -23,21 +23,21 @@ export interface Routing {
    *
    * @throws {ZmqError} `EINVAL` for a message the type cannot send.
    */
-  check?(frames: Message): void;
+  check?(frames: OutboundMessage): void;
   /**
    * Routes a message out.
    *
    * @returns `false` when it must wait for room.
    * @throws {ZmqError} For a state error (`EFSM`).
    */
-  send?(message: Message): boolean;
+  send?(message: OutboundMessage): boolean;
   /**
    * The peer a message goes to, for a type whose sends wait per peer
    * (SERVER, PEER: libzmq's thread-safe sockets, where a send blocked on
    * one peer leaves other threads' sends to others free): a send waits
    * only behind earlier sends to the same peer. Without it, in order.
    */
-  sendKey?(message: Message): unknown;
+  sendKey?(message: OutboundMessage): unknown;
   /** The key (see `sendKey`) of the sends `pipe` takes, once attached. */
   pipeKey?(pipe: Pipe): unknown;
   /**

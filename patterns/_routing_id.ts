@@ -25,8 +25,8 @@ export class RoutingIdGenerator {
    *
    * @param inUse Whether an id is taken: such ids are skipped.
    */
-  next(inUse?: (id: Uint8Array) => boolean): Uint8Array {
-    let id: Uint8Array;
+  next(inUse?: (id: Uint8Array) => boolean): Uint8Array<ArrayBuffer> {
+    let id: Uint8Array<ArrayBuffer>;
     do {
       // (A block the app emptied by transferring an id's buffer has length
       // 0: a fresh one.)
@@ -67,7 +67,8 @@ export function nameRoute(
   id: Uint8Array,
   generated = false,
 ): void {
-  pipe.routingId = generated ? id : id.slice();
+  // A generated id is a view of one of our own blocks (see RoutingIds).
+  pipe.routingId = generated ? id as Uint8Array<ArrayBuffer> : id.slice();
   pipe.routingKey = bytesKey(id);
   peers.set(pipe.routingKey, pipe);
 }

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Message } from "./message.ts";
+import type { OutboundMessage } from "./message.ts";
 import type { Routing } from "./_routing.ts";
 import type { Waiters } from "./_waiters.ts";
 
@@ -16,8 +16,8 @@ import type { Waiters } from "./_waiters.ts";
  * with a `key`, only what waits for that peer (keyed).
  */
 export function retryInOrder(
-  senders: Waiters<void, Message>,
-  route: (frames: Message) => boolean,
+  senders: Waiters<void, OutboundMessage>,
+  route: (frames: OutboundMessage) => boolean,
   key?: unknown,
 ): void {
   if (senders.length === 0) return;
@@ -36,9 +36,9 @@ export function retryInOrder(
 
 /** Whether a new send may go before those waiting: to another peer. */
 export function passesWaiting(
-  senders: Waiters<void, Message>,
+  senders: Waiters<void, OutboundMessage>,
   routing: Routing,
-  frames: Message,
+  frames: OutboundMessage,
 ): boolean {
   return routing.sendKey !== undefined &&
     !senders.hasKey(routing.sendKey(frames));

@@ -6,10 +6,11 @@
  */
 
 import type { Credentials, Verdict } from "../codec/authentication.ts";
-import type { ConnectionEvent, PeerInfo } from "../codec/connection.ts";
+import type { PeerInfo } from "../codec/connection.ts";
 import type {
   Link,
   LinkEnd,
+  LinkEvent,
   MessageWriter,
   Session,
 } from "../transport/transport.ts";
@@ -76,7 +77,7 @@ export class SocketSession implements Session {
       !pipe.unheard && this.heard();
   }
 
-  handle(event: ConnectionEvent): boolean {
+  handle(event: LinkEvent): boolean {
     const pipe = this.#pipe;
     const host = this.#host;
     if (pipe.state === "removed") {

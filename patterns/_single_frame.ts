@@ -9,7 +9,12 @@
 
 import { ZmqError } from "../codec/errors.ts";
 import type { SocketType } from "../codec/socket_type.ts";
-import { type Message, type MessageLike, toFrames } from "./message.ts";
+import {
+  type Message,
+  type MessageLike,
+  type OutboundMessage,
+  toFrames,
+} from "./message.ts";
 import { combine, type Routing } from "./_routing.ts";
 
 /**
@@ -22,7 +27,7 @@ import { combine, type Routing } from "./_routing.ts";
  */
 export function checkSingleFrame(
   type: SocketType,
-  frames: Message,
+  frames: readonly Uint8Array[],
   leading = 0,
 ): void {
   const count = frames.length - leading;
@@ -43,9 +48,9 @@ export function checkSingleFrame(
 export function sendBehind(
   lead: () => Uint8Array,
   message: MessageLike,
-  send: (frames: Message) => Promise<void>,
+  send: (frames: OutboundMessage) => Promise<void>,
 ): Promise<void> {
-  let frames: Message;
+  let frames: OutboundMessage;
   try {
     frames = [lead(), ...toFrames(message)];
   } catch (error) {

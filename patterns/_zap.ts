@@ -6,13 +6,17 @@
  * @module
  */
 
-import type { ConnectionEvent } from "../codec/connection.ts";
 import type { Verdict } from "../codec/authentication.ts";
 import { Metadata, parseMetadata } from "../codec/metadata.ts";
 import { inproc, isInprocBoundInContext } from "../transport/inproc.ts";
-import type { Link, MessageWriter, Session } from "../transport/transport.ts";
+import type {
+  Link,
+  LinkEvent,
+  MessageWriter,
+  Session,
+} from "../transport/transport.ts";
 import type { AuthenticationRequest } from "./authentication.ts";
-import type { Message } from "./message.ts";
+import type { OutboundMessage } from "./message.ts";
 
 const _ZAP_NAME = "zeromq.zap.01";
 const _encoder = new TextEncoder();
@@ -70,7 +74,7 @@ class _ZapClient implements Session {
    * id, so that nothing of what it asked (a PLAIN password) stays held
    * until then.
    */
-  #requests = new Map<string, Message>();
+  #requests = new Map<string, OutboundMessage>();
   #pending = new Map<string, (verdict: Verdict) => void>();
   /**
    * The ids of the requests sent, oldest first, until answered (an asker
@@ -132,7 +136,7 @@ class _ZapClient implements Session {
     return verdict;
   }
 
-  handle(event: ConnectionEvent): boolean {
+  handle(event: LinkEvent): boolean {
     if (event.type === "ready") {
       this.#ready = true;
       this.#link?.wake();
@@ -213,7 +217,7 @@ class _ZapClient implements Session {
 function _requestFrames(
   requestId: string,
   request: AuthenticationRequest,
-): Message {
+): OutboundMessage {
   return [
     _encoder.encode("1.0"),
     _encoder.encode(requestId),
@@ -242,7 +246,7 @@ function _textOf(frame: Uint8Array | undefined): string {
  * A verdict from the frames of a ZAP reply (after the delimiter): exactly
  * six, version 1.0, a status of 200, 300, 400 or 500, as libzmq checks.
  */
-function _replyVerdict(frames: Message): Verdict {
+function _replyVerdict(frames: readonly Uint8Array[]): Verdict {
   const [version, , statusCode, statusText, userId, metadata] = frames;
   // Byte for byte, as libzmq's: "200 ", "2e2" or a BOM are not it.
   const code = _textOf(statusCode);

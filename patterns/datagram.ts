@@ -9,7 +9,7 @@ import {
   parseDatagramAddress,
 } from "../codec/_datagram.ts";
 import { ZmqError } from "../codec/errors.ts";
-import type { Message } from "./message.ts";
+import type { OutboundMessage } from "./message.ts";
 import type { SocketOptions } from "./options.ts";
 import { Socket } from "./socket.ts";
 import { Exclusive } from "./_exclusive.ts";
@@ -67,7 +67,7 @@ export class Datagram extends Socket {
  * @throws {ZmqError} `EINVAL` for anything but `[address, body]` with an
  * IP address and a body of at most {@linkcode MAX_DATAGRAM_BYTES}.
  */
-function _checkDatagram(frames: Message): void {
+function _checkDatagram(frames: OutboundMessage): void {
   if (frames.length !== 2) {
     throw new ZmqError(
       "EINVAL",

@@ -8,7 +8,7 @@
 import { ZmqError } from "../codec/errors.ts";
 import { MAX_GROUP_BYTES } from "../codec/socket_type.ts";
 import type { MessageWriter } from "../transport/transport.ts";
-import type { Message } from "./message.ts";
+import type { Message, OutboundMessage } from "./message.ts";
 import type { SocketOptions } from "./options.ts";
 import { Socket } from "./socket.ts";
 import { bytesKey } from "./_bytes_key.ts";
@@ -141,7 +141,7 @@ class _DishRouting implements Routing {
     return false;
   }
 
-  send(_frames: Message): boolean {
+  send(_frames: OutboundMessage): boolean {
     throw new ZmqError(
       "ENOTSUP",
       "a DISH socket cannot send; it receives the groups it joined",

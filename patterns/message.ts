@@ -4,8 +4,18 @@
  * @module
  */
 
-/** A received message: its frames, in order. */
-export type Message = Uint8Array[];
+/**
+ * A received message: its frames, in order. Each is a view of an
+ * `ArrayBuffer` (never a `SharedArrayBuffer`), so it goes wherever a
+ * `BufferSource` does: `crypto.subtle.digest`, `new Blob`, `new Response`.
+ */
+export type Message = Uint8Array<ArrayBuffer>[];
+
+/**
+ * A message on its way out: the frames the application sent, which may be
+ * views of any buffer. Internal: a pipe's outbound queue holds these.
+ */
+export type OutboundMessage = Uint8Array[];
 
 /** What `send` accepts: one frame, or the frames of a multipart message. */
 export type MessageLike =

@@ -5,7 +5,7 @@
  */
 
 import { ZmqError } from "../codec/errors.ts";
-import type { Message } from "./message.ts";
+import type { Message, OutboundMessage } from "./message.ts";
 import type { SocketOptions } from "./options.ts";
 import { Socket } from "./socket.ts";
 import { FairQueue } from "./_fair_queue.ts";
@@ -79,7 +79,7 @@ class _ReplyRouting implements Routing {
     return this.#envelope !== undefined && !this.#host.setAside;
   }
 
-  send(frames: Message): boolean {
+  send(frames: OutboundMessage): boolean {
     const envelope = this.#envelope;
     const pipe = this.#from;
     if (!envelope || !pipe || this.#host.setAside) {

@@ -5,7 +5,7 @@
  */
 
 import { ZmqError } from "../codec/errors.ts";
-import type { Message } from "./message.ts";
+import type { Message, OutboundMessage } from "./message.ts";
 import type { SocketOptions } from "./options.ts";
 import { Socket } from "./socket.ts";
 import { FairQueue } from "./_fair_queue.ts";
@@ -110,7 +110,7 @@ class _RequestRouting implements Routing {
       this.#balancer.writable();
   }
 
-  send(frames: Message): boolean {
+  send(frames: OutboundMessage): boolean {
     const socket = this.#socket;
     // A reply `readable` set aside is not read yet either, as in libzmq.
     const unread = this.#awaitingReply || this.#host.setAside;

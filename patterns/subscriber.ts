@@ -8,7 +8,7 @@ import { ZmqError } from "../codec/errors.ts";
 import { splitSubscriptions } from "../codec/_subscriptions.ts";
 import type { SocketType } from "../codec/socket_type.ts";
 import type { MessageWriter } from "../transport/transport.ts";
-import type { Message } from "./message.ts";
+import type { Message, OutboundMessage } from "./message.ts";
 import type { SocketOptions } from "./options.ts";
 import { Socket } from "./socket.ts";
 import { closedError, coreOf } from "./_core.ts";
@@ -158,7 +158,7 @@ class SubscriberRouting implements Routing {
     return false;
   }
 
-  send(_frames: Message): boolean {
+  send(_frames: OutboundMessage): boolean {
     throw new ZmqError(
       "ENOTSUP",
       "a SUB socket cannot send; use subscribe() and unsubscribe()",
@@ -347,7 +347,7 @@ class _XSubscriberRouting extends SubscriberRouting {
     return true;
   }
 
-  override send(frames: Message): boolean {
+  override send(frames: OutboundMessage): boolean {
     // Each frame that starts with 0x01 or 0x00 subscribes or cancels, as
     // libzmq's XSUB reads every frame of a message (kept for its resends);
     // the others go on as a message. Sending never waits here.

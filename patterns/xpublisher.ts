@@ -6,7 +6,7 @@
 
 import { ZmqError } from "../codec/errors.ts";
 import type { SocketType } from "../codec/socket_type.ts";
-import type { Message } from "./message.ts";
+import type { Message, OutboundMessage } from "./message.ts";
 import { Publisher, type PublisherOptions } from "./publisher.ts";
 import { prefixBytes } from "./subscriber.ts";
 import { bytesKey } from "./_bytes_key.ts";
@@ -240,7 +240,7 @@ class _XPublisherRouting implements Routing {
     this.#fanOut = new FanOut(host, true, socket);
   }
 
-  send(frames: Message): boolean {
+  send(frames: OutboundMessage): boolean {
     return this.#fanOut.send(frames);
   }
 

@@ -14,7 +14,7 @@ function _toBase64(bytes: Uint8Array): string {
   return btoa(text);
 }
 
-function _fromBase64(text: string): Uint8Array {
+function _fromBase64(text: string): Uint8Array<ArrayBuffer> {
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
@@ -232,7 +232,7 @@ export class LibzmqSocket {
     });
   }
 
-  async receive(timeout = 5000): Promise<Uint8Array[]> {
+  async receive(timeout = 5000): Promise<Uint8Array<ArrayBuffer>[]> {
     return (await this.receiveWith(timeout)).frames;
   }
 
@@ -244,7 +244,7 @@ export class LibzmqSocket {
     timeout = 5000,
   ): Promise<
     {
-      frames: Uint8Array[];
+      frames: Uint8Array<ArrayBuffer>[];
       routingId?: number | undefined;
       group?: Uint8Array | undefined;
     }

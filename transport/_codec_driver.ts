@@ -12,7 +12,7 @@ import type { RawConnection } from "../codec/raw_connection.ts";
 import type { WebSocketConnection } from "../codec/websocket_connection.ts";
 import { deadlines, type Due } from "./_deadlines.ts";
 import { LARGEST_SMALL_READ_BUFFER_SIZE } from "./_read_buffers.ts";
-import type { Link, LinkEnd, Session } from "./transport.ts";
+import type { Link, LinkEnd, LinkEvent, Session } from "./transport.ts";
 
 /**
  * A codec a link drives: ZMTP's own, ZWS (inside WebSocket frames or not),
@@ -94,7 +94,7 @@ export class CodecDriver implements Due {
   }
 
   /** Feeds bytes (or one ZWS message) from the peer. */
-  receive(chunk: Uint8Array): boolean {
+  receive(chunk: Uint8Array<ArrayBuffer>): boolean {
     const codec = this.codec;
     // The clock only for a codec with a deadline or a handshake under way:
     // reading it is an op, most of a microsecond a read here.
@@ -193,7 +193,9 @@ export class CodecDriver implements Due {
       }
       // From the handshake deadline to the heartbeat timers.
       if (event.type === "ready") queueMicrotask(() => this.#arm());
-      if (!this.#session.handle(event)) keepReading = false;
+      // A message's frames are views of chunks given to `receive`, all of
+      // `ArrayBuffer`s, or copies the codec made.
+      if (!this.#session.handle(event as LinkEvent)) keepReading = false;
     }
     return keepReading;
   }

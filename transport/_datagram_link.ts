@@ -35,7 +35,10 @@ export interface DatagramRole {
    *
    * @throws {ProtocolError} For a datagram to drop (with an event).
    */
-  decode?(datagram: Uint8Array, from: DatagramAddress): Uint8Array[];
+  decode?(
+    datagram: Uint8Array<ArrayBuffer>,
+    from: DatagramAddress,
+  ): Uint8Array<ArrayBuffer>[];
   /**
    * Turns a message into a datagram and where it goes, or `undefined` to
    * drop it (too long for a datagram). Left out, messages are dropped.
@@ -179,7 +182,7 @@ export class DatagramLink implements Link, MessageWriter {
         return;
       }
       if (this.#closed) return;
-      let frames: Uint8Array[];
+      let frames: Uint8Array<ArrayBuffer>[];
       try {
         // Frames are views into this copy; the buffer is read into again.
         // Cut as libzmq's recvfrom into its 8192-byte buffer cuts it.

@@ -5,12 +5,18 @@
  * @module
  */
 
-import type { ConnectionEvent, PeerInfo } from "../codec/connection.ts";
+import type { PeerInfo } from "../codec/connection.ts";
 import { ProtocolError } from "../codec/errors.ts";
 import { type SocketType, socketTypesMatch } from "../codec/socket_type.ts";
 import { keptFrame } from "./_packing.ts";
 import { Settler } from "./_settle.ts";
-import type { Link, LinkEnd, MessageWriter, Session } from "./transport.ts";
+import type {
+  Link,
+  LinkEnd,
+  LinkEvent,
+  MessageWriter,
+  Session,
+} from "./transport.ts";
 
 /**
  * Links two sides of one process, each known to the other by its
@@ -112,7 +118,7 @@ class _InprocLink implements Link, MessageWriter {
   sendMessage(frames: readonly Uint8Array[]): void {
     // Passed by reference: frames given up for a transfer come out as
     // ordinary views, which passing them on does not give up again.
-    const event: ConnectionEvent = {
+    const event: LinkEvent = {
       type: "message",
       frames: frames.map(keptFrame),
     };

@@ -95,13 +95,18 @@ export function giveUp(frames: Uint8Array[]): void {
 }
 
 /**
- * The frame as an ordinary view: what a receiver in the sender's own
- * isolate gets, so that passing the message on does not give it up again.
+ * The frame as a receiver in the sender's own isolate gets it: an ordinary
+ * view, so that passing the message on does not give it up again; the
+ * frame itself if it views an `ArrayBuffer`; a copy if it views shared
+ * memory, as received frames are `BufferSource`s, and a copy is what any
+ * other transport hands out.
  */
-export function keptFrame(frame: Uint8Array): Uint8Array {
+export function keptFrame(frame: Uint8Array): Uint8Array<ArrayBuffer> {
+  const buffer = frame.buffer;
+  if (!(buffer instanceof ArrayBuffer)) return frame.slice();
   return frame instanceof TransferredFrame
-    ? new Uint8Array(frame.buffer, frame.byteOffset, frame.length)
-    : frame;
+    ? new Uint8Array(buffer, frame.byteOffset, frame.length)
+    : frame as Uint8Array<ArrayBuffer>;
 }
 
 /**
@@ -324,19 +329,19 @@ function _refuseLong(
 export function unpackMessages(
   buffer: ArrayBuffer,
   transfers: readonly ArrayBuffer[] = [],
-): Uint8Array[][] {
+): Uint8Array<ArrayBuffer>[][] {
   const view = new DataView(buffer);
   const count = view.getUint32(0, true);
   // Sized up front: growing an array from empty made room for 17.
-  const messages: Uint8Array[][] = new Array(count);
+  const messages: Uint8Array<ArrayBuffer>[][] = new Array(count);
   let offset = 4;
   for (let m = 0; m < count; m++) {
     const frameCount = view.getUint32(offset, true);
     offset += 4;
-    let frames: Uint8Array[] | undefined;
+    let frames: Uint8Array<ArrayBuffer>[] | undefined;
     for (let f = 0; f < frameCount; f++) {
       const length = view.getUint32(offset, true);
-      let frame: Uint8Array;
+      let frame: Uint8Array<ArrayBuffer>;
       if (length === _TRANSFERRED) {
         frame = new Uint8Array(
           transfers[view.getUint32(offset + 4, true)],

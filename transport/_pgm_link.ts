@@ -281,8 +281,9 @@ export class PgmLink implements Link, MessageWriter {
     let room = true;
     for (const event of events) {
       if (event.type === "message") {
-        room = session.handle({ type: "message", frames: event.frames }) &&
-          room;
+        // Views of the datagrams this link read, or copies: ArrayBuffers.
+        const frames = event.frames as Uint8Array<ArrayBuffer>[];
+        room = session.handle({ type: "message", frames }) && room;
       } else if (event.type === "transmit") {
         if (role.kind === "receiver") {
           this.#queue(event.datagram, { hostname: event.to, port: role.port });

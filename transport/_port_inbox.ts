@@ -6,8 +6,7 @@
  * @module
  */
 
-import type { ConnectionEvent } from "../codec/connection.ts";
-import type { Session } from "./transport.ts";
+import type { LinkEvent, Session } from "./transport.ts";
 
 /** Credit for the peer: messages taken, and bytes and batches wholly taken. */
 export interface PortCredit {
@@ -18,12 +17,12 @@ export interface PortCredit {
 
 /** A batch received, and how far the session has taken it. */
 interface _Received {
-  messages: Uint8Array[][];
+  messages: Uint8Array<ArrayBuffer>[][];
   next: number;
   /** Its packed size, credited back once it is all taken. */
   bytes: number;
   /** Or a subscription, in its place among the messages. */
-  subscription?: ConnectionEvent | undefined;
+  subscription?: LinkEvent | undefined;
 }
 
 /** The inbox of a `PortLink`. */
@@ -32,12 +31,12 @@ export class PortInbox {
   #owed: PortCredit = { n: 0, bytes: 0, k: 0 };
 
   /** Adds a batch of messages, `bytes` long as packed. */
-  addBatch(messages: Uint8Array[][], bytes: number): void {
+  addBatch(messages: Uint8Array<ArrayBuffer>[][], bytes: number): void {
     this.#received.push({ messages, next: 0, bytes });
   }
 
   /** Adds a subscription or a cancellation, after what came before it. */
-  addSubscription(subscription: ConnectionEvent): void {
+  addSubscription(subscription: LinkEvent): void {
     this.#received.push({ messages: [], next: 0, bytes: 0, subscription });
   }
 

@@ -30,7 +30,7 @@ const EMPTY = new Uint8Array(0);
 /** What the buffers ask of the codec the bytes go to. */
 export interface ReadingCodec {
   /** Where the rest of a large frame body goes straight, if anywhere. */
-  directReadTarget(): Uint8Array | undefined;
+  directReadTarget(): Uint8Array<ArrayBuffer> | undefined;
   /** The declared size of the frame being received, 0 between frames. */
   readonly partialFrameSize: number;
   /** The most one read may take, if less than the buffer has room for. */
@@ -70,12 +70,12 @@ export class ReadBuffers {
   /** The small buffer a busy spell left, to go back to: it is small. */
   #quiet: { buffer: ArrayBuffer; offset: number } | undefined;
   /** What the pending read fills. */
-  #target: Uint8Array = EMPTY;
+  #target: Uint8Array<ArrayBuffer> = EMPTY;
   /** Whether that is a frame body's own buffer rather than `#buffer`. */
   #direct = false;
 
   /** The space the next read fills. */
-  next(codec: ReadingCodec): Uint8Array {
+  next(codec: ReadingCodec): Uint8Array<ArrayBuffer> {
     // A large frame body goes straight into its own buffer.
     const direct = codec.directReadTarget();
     this.#direct = direct !== undefined;
@@ -103,7 +103,7 @@ export class ReadBuffers {
    * `undefined` if the app transferred that space away meanwhile (a
    * received frame's `buffer`), and the bytes with it.
    */
-  filled(count: number): Uint8Array | undefined {
+  filled(count: number): Uint8Array<ArrayBuffer> | undefined {
     const target = this.#target;
     if (target.length === 0) return undefined;
     this.#busy = count === target.length;

@@ -42,13 +42,32 @@ export interface MessageWriter {
   sendCancel(topic: Uint8Array): void;
 }
 
+/**
+ * What a link tells its session: the codec's events, where a message's
+ * frames are views of `ArrayBuffer`s, never of a `SharedArrayBuffer`, so
+ * that a socket hands them out as `Uint8Array<ArrayBuffer>` (a
+ * `BufferSource`). A link reads into buffers of its own; inproc, which
+ * passes the sender's frames on, copies those of shared memory.
+ *
+ * @example
+ * ```ts
+ * import type { LinkEvent } from "@zmtp/zmq/transport";
+ *
+ * const event: LinkEvent = { type: "message", frames: [new Uint8Array(3)] };
+ * console.log(event.type); // "message"
+ * ```
+ */
+export type LinkEvent =
+  | Exclude<ConnectionEvent, { type: "message" }>
+  | { type: "message"; frames: Uint8Array<ArrayBuffer>[] };
+
 /** The socket's side of one link: it takes the events and fills the output. */
 export interface Session {
   /**
    * Takes one event from the link. For a `message`, `false` pauses
    * reading (the receive queue is full) until {@linkcode Link.resume}.
    */
-  handle(event: ConnectionEvent): boolean;
+  handle(event: LinkEvent): boolean;
   /**
    * Moves queued outgoing messages into the writer, stopping once its
    * `pendingOutputBytes` reaches `batchBytes`; `deferred` when called

@@ -65,7 +65,7 @@ export class WebSocketLink implements Link {
   #closed = false;
   #paused = false;
   /** A Queue: an array's shift moved all the rest, per message. */
-  #backlog = new Queue<Uint8Array>();
+  #backlog = new Queue<Uint8Array<ArrayBuffer>>();
   #backlogBytes = 0;
   #flushScheduled = false;
   /** How long the next look at a full buffer waits. */
@@ -161,7 +161,7 @@ export class WebSocketLink implements Link {
   }
 
   /** Empties the backlog, giving back what it held. */
-  #dropBacklog(): Uint8Array[] {
+  #dropBacklog(): Uint8Array<ArrayBuffer>[] {
     this.#backlogBytes = 0;
     return this.#backlog.clear();
   }
@@ -265,7 +265,7 @@ export class WebSocketLink implements Link {
    * platform's WebSocket cannot stop reading, so past MAX_BACKLOG_BYTES
    * the peer is dropped rather than letting memory grow without bound.
    */
-  #hold(message: Uint8Array): void {
+  #hold(message: Uint8Array<ArrayBuffer>): void {
     this.#backlog.push(message);
     // Each message held costs its bytes and its objects: counted as at
     // least BACKLOG_MESSAGE_COST, so a flood of tiny ones is bounded too.
@@ -279,7 +279,7 @@ export class WebSocketLink implements Link {
     this.#driver.dispatch([{ type: "error", error }]);
   }
 
-  #receive(message: Uint8Array): void {
+  #receive(message: Uint8Array<ArrayBuffer>): void {
     if (!this.#driver.receive(message)) this.#paused = !this.#driver.error;
   }
 

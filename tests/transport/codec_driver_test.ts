@@ -48,7 +48,9 @@ Deno.test("codec driver: a codec that throws a non-protocol error ends the link 
   let keepReading = true;
   for (let round = 0; round < 3 && keepReading; round++) {
     for (const chunk of ours.takeOutput()) peer.receive(chunk);
-    for (const chunk of peer.takeOutput()) keepReading = driver.receive(chunk);
+    for (const chunk of peer.takeOutput()) {
+      keepReading = driver.receive(chunk.slice());
+    }
   }
   driver.stop();
   assertEquals(keepReading, false);
@@ -94,7 +96,7 @@ Deno.test("codec driver: a session whose fill throws ends the link the same way"
   const { driver, calls } = driven(ours, session);
   for (let round = 0; round < 3; round++) {
     for (const chunk of ours.takeOutput()) peer.receive(chunk);
-    for (const chunk of peer.takeOutput()) driver.receive(chunk);
+    for (const chunk of peer.takeOutput()) driver.receive(chunk.slice());
   }
   assertEquals(ours.state, "ready");
   driver.fill(1024);
@@ -124,7 +126,7 @@ for (const framing of ["zmtp", "zws"] as const) {
     const peer = new Connection({ socketType: "PUSH", framing, now });
     const exchange = () => {
       for (const chunk of ours.takeOutput()) peer.receive(chunk, now);
-      for (const chunk of peer.takeOutput()) driver.receive(chunk);
+      for (const chunk of peer.takeOutput()) driver.receive(chunk.slice());
     };
     exchange();
     exchange();
@@ -183,7 +185,7 @@ Deno.test("codec driver: a PING whose TTL ends before the deadline armed re-arms
     const peer = new Connection({ socketType: "PUSH", now });
     const exchange = () => {
       for (const chunk of ours.takeOutput()) peer.receive(chunk, now);
-      for (const chunk of peer.takeOutput()) driver.receive(chunk);
+      for (const chunk of peer.takeOutput()) driver.receive(chunk.slice());
     };
     exchange();
     exchange();

@@ -9,7 +9,7 @@ type Role = Start["role"];
 /** What a Worker of tests/workers/_worker.ts answers. */
 export interface WorkerReply {
   op: string;
-  message?: Uint8Array[] | undefined;
+  message?: Uint8Array<ArrayBuffer>[] | undefined;
   count?: number | undefined;
   unread?: number | undefined;
   detached?: boolean[] | undefined;
