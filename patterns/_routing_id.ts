@@ -67,7 +67,7 @@ export function nameRoute(
   id: Uint8Array,
   generated = false,
 ): void {
-  // A generated id is a view of one of our own blocks (see RoutingIds).
+  // A generated id is a view of one of our own blocks (see RoutingIdGenerator).
   pipe.routingId = generated ? id as Uint8Array<ArrayBuffer> : id.slice();
   pipe.routingKey = bytesKey(id);
   peers.set(pipe.routingKey, pipe);

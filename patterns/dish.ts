@@ -26,7 +26,7 @@ export type DishMessage = Message & {
    * The group's bytes, as sent: what tells groups apart that are not UTF-8
    * (they decode alike), as libzmq hands out the group.
    */
-  groupBytes: Uint8Array;
+  groupBytes: Uint8Array<ArrayBuffer>;
 };
 
 /**

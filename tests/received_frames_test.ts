@@ -13,6 +13,7 @@ import {
   assertNotStrictEquals,
   assertStrictEquals,
 } from "@std/assert";
+import { Buffer } from "node:buffer";
 import { Context, Dealer, type Message, Pull, Push, Router } from "../mod.ts";
 import { timeout } from "./_helpers.ts";
 
@@ -92,6 +93,25 @@ Deno.test("inproc hands on the sender's own frame when it views an ArrayBuffer, 
   // The copy is the receiver's: the sender's shared bytes change nothing.
   shared[0] = 9;
   assertEquals(second[0], 0);
+});
+
+Deno.test("inproc copies a frame of a resizable buffer, and a Node Buffer's of shared memory, whose slice() would share it", async () => {
+  await using context = new Context();
+  const resizable = new Uint8Array(new ArrayBuffer(4, { maxByteLength: 8 }));
+  resizable.set([1, 2, 3, 4]);
+  const buffer = Buffer.from(new SharedArrayBuffer(4));
+  buffer.set([5, 6, 7, 8]);
+  const message = await exchange(
+    "inproc://copied",
+    [resizable, buffer],
+    context,
+  );
+  for (const [i, frame] of message.entries()) {
+    assert(frame.buffer instanceof ArrayBuffer, `frame ${i}`);
+    assertEquals(frame.buffer.resizable, false, `frame ${i}`);
+  }
+  buffer[0] = 9;
+  assertEquals([...message[0], ...message[1]], [1, 2, 3, 4, 5, 6, 7, 8]);
 });
 
 Deno.test("a ROUTER's routing id frame is a BufferSource too, announced or generated", async () => {

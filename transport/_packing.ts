@@ -64,7 +64,8 @@ function _ownIfLong(
   crossing: typeof TransferredFrame = TransferredFrame,
 ): Uint8Array {
   return frame.length > longest && !(frame instanceof crossing)
-    ? new _OwnCopy(frame.slice().buffer)
+    // The constructor copies: a Node Buffer's slice() shares its memory.
+    ? new _OwnCopy(new Uint8Array(frame).buffer)
     : frame;
 }
 
@@ -73,7 +74,9 @@ function _ownIfLong(
  * be worth a transfer and spanning the whole of an `ArrayBuffer`. A frame
  * that is a view into a larger buffer (a received frame, a slice) shares
  * that buffer with other bytes, which a transfer would take too: it is
- * copied. The array must be the sender's own copy.
+ * copied; so is one of a resizable buffer, which stays resizable across a
+ * transfer, and which a browser refuses as a `BufferSource`. The array
+ * must be the sender's own copy.
  *
  * Nothing is recorded: a buffer given up twice goes with the first message
  * that leaves, and a later send finds it detached, empty, and sends an
@@ -85,7 +88,8 @@ export function giveUp(frames: Uint8Array[]): void {
     const buffer = frame.buffer;
     if (
       frame.length < TRANSFER_MIN_BYTES || !(buffer instanceof ArrayBuffer) ||
-      frame.byteOffset !== 0 || frame.byteLength !== buffer.byteLength ||
+      buffer.resizable || frame.byteOffset !== 0 ||
+      frame.byteLength !== buffer.byteLength ||
       frame instanceof TransferredFrame
     ) {
       continue;
@@ -97,13 +101,16 @@ export function giveUp(frames: Uint8Array[]): void {
 /**
  * The frame as a receiver in the sender's own isolate gets it: an ordinary
  * view, so that passing the message on does not give it up again; the
- * frame itself if it views an `ArrayBuffer`; a copy if it views shared
- * memory, as received frames are `BufferSource`s, and a copy is what any
- * other transport hands out.
+ * frame itself if it views a fixed-length `ArrayBuffer`; else (shared
+ * memory, a resizable buffer, which a browser refuses as a
+ * `BufferSource`) a copy, as any other transport hands out.
  */
 export function keptFrame(frame: Uint8Array): Uint8Array<ArrayBuffer> {
   const buffer = frame.buffer;
-  if (!(buffer instanceof ArrayBuffer)) return frame.slice();
+  // The constructor copies: a Node Buffer's slice() shares its memory.
+  if (!(buffer instanceof ArrayBuffer) || buffer.resizable) {
+    return new Uint8Array(frame);
+  }
   return frame instanceof TransferredFrame
     ? new Uint8Array(buffer, frame.byteOffset, frame.length)
     : frame as Uint8Array<ArrayBuffer>;

@@ -46,8 +46,9 @@ export interface MessageWriter {
  * What a link tells its session: the codec's events, where a message's
  * frames are views of `ArrayBuffer`s, never of a `SharedArrayBuffer`, so
  * that a socket hands them out as `Uint8Array<ArrayBuffer>` (a
- * `BufferSource`). A link reads into buffers of its own; inproc, which
- * passes the sender's frames on, copies those of shared memory.
+ * `BufferSource`). A link reads into buffers of its own, or takes ones
+ * transferred to it; inproc, which passes the sender's frames on, copies
+ * those of shared memory or of a resizable buffer.
  *
  * @example
  * ```ts

@@ -1,10 +1,13 @@
 /** How messages are packed to cross between isolates. */
 import {
+  assert,
   assertEquals,
   assertFalse,
+  assertNotStrictEquals,
   assertStrictEquals,
   assertThrows,
 } from "@std/assert";
+import { Buffer } from "node:buffer";
 import {
   Batch,
   giveUp,
@@ -98,6 +101,31 @@ Deno.test("packing: a frame kept in the sender's isolate is an ordinary view of 
   assertEquals(kept.length, original.length);
   const plain = frame(4, 9);
   assertStrictEquals(keptFrame(plain), plain);
+});
+
+Deno.test("packing: a frame of shared memory or of a resizable buffer is kept as a copy, a Node Buffer's too, and is not given up", () => {
+  const shared = new SharedArrayBuffer(TRANSFER_MIN_BYTES);
+  const resizable = new ArrayBuffer(TRANSFER_MIN_BYTES, {
+    maxByteLength: 2 * TRANSFER_MIN_BYTES,
+  });
+  for (
+    const original of [
+      new Uint8Array(shared),
+      new Uint8Array(resizable),
+      // Its slice() shares memory: a copy made so would still be shared.
+      Buffer.from(shared),
+    ]
+  ) {
+    original.fill(5);
+    const frames = [original];
+    giveUp(frames);
+    assertStrictEquals(frames[0], original);
+    const kept = keptFrame(original);
+    assert(kept.buffer instanceof ArrayBuffer);
+    assertEquals(kept.buffer.resizable, false);
+    assertNotStrictEquals(kept.buffer, original.buffer);
+    assertEquals(kept, new Uint8Array(TRANSFER_MIN_BYTES).fill(5));
+  }
 });
 
 Deno.test("packing: a frame over a resizable buffer that grew after its send packs as it is now", () => {
