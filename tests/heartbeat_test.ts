@@ -337,3 +337,33 @@ Deno.test("a ZMTP 3.0 peer (libzmq 4.1, Go's zmq4) gets no PING, which is 3.1's,
     await pull.close();
   }
 });
+
+Deno.test("an app busy past the handshake's time right after it connected keeps its connection to libzmq: the peer's greeting, in meanwhile, is read before the late deadline is judged", async () => {
+  await using peer = new LibzmqPeer();
+  const pull = await peer.open("Pull");
+  const endpoint = await pull.bind("tcp://127.0.0.1:*");
+  await using push = new Push({ handshakeInterval: 200 });
+  const events: string[] = [];
+  for (
+    const type of ["connected", "handshake-failed", "disconnected"] as const
+  ) {
+    push.events.on(
+      type,
+      (event) =>
+        events.push(`${type} ${"kind" in event ? event.kind : ""}`.trim()),
+    );
+  }
+  // The app's own work, synchronous, as the connection comes up: libzmq's
+  // greeting and READY come while it runs, the handshake's deadline passes.
+  push.events.on("connected", () => {
+    const until = performance.now() + 600;
+    while (performance.now() < until) {
+      // The app's work.
+    }
+  });
+  push.connect(endpoint);
+  await push.events.wait("handshake-succeeded", timeout().signal);
+  await push.send("after");
+  assertEquals((await pull.receive()).map(decode), ["after"]);
+  assertEquals(events, ["connected"]);
+});

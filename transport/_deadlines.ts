@@ -11,6 +11,24 @@
 
 import { MinHeap } from "../codec/_min_heap.ts";
 
+/**
+ * A timer that fires this much later than it was set for, in ms, finds
+ * that the isolate was busy (the app's own work): what peers sent
+ * meanwhile may be waiting unread, and a deadline judged before it is read
+ * takes a peer that answered in time for one that did not. Deno runs a
+ * timer that came due before a read whose bytes wait.
+ */
+export const LATE_MS = 20;
+/**
+ * How long deadlines that came late wait, for the reads that wait to run
+ * first; again while the timer keeps coming late, for up to
+ * {@linkcode MAX_GRACE_MS}, so that an isolate that is never idle still
+ * judges its peers.
+ */
+export const GRACE_MS = 5;
+/** The most a deadline waits for the reads behind it, in ms. */
+export const MAX_GRACE_MS = 1000;
+
 /** What has a deadline: told when it passed. */
 export interface Due {
   /** The deadline passed; it may schedule another. */
@@ -36,6 +54,8 @@ export class Deadlines {
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** When the timer fires, or Infinity with no timer. */
   #timerAt = Infinity;
+  /** Since when late deadlines have waited for reads, if they are waiting. */
+  #gracedSince: number | undefined;
   readonly #now: () => number;
 
   /** @param now The monotonic clock, in ms (a test's fake one). */
@@ -91,13 +111,22 @@ export class Deadlines {
     if (this.#entries.size === 0) {
       this.#heap.clear();
       this.#disarm();
+      this.#gracedSince = undefined;
     }
   }
 
   #fire = (): void => {
+    const firesAt = this.#timerAt;
     this.#timer = undefined;
     this.#timerAt = Infinity;
     const now = this.#now();
+    if (now - firesAt > LATE_MS) {
+      this.#gracedSince ??= now;
+      if (now - this.#gracedSince < MAX_GRACE_MS) {
+        return this.#arm(now + GRACE_MS);
+      }
+    }
+    this.#gracedSince = undefined;
     try {
       // Read anew each time: a due told may schedule or cancel, and the
       // last cancel clears the heap.

@@ -4,7 +4,12 @@
  * cancelled due never told, and no timer left once no deadline is.
  */
 import { assert, assertEquals, assertLessOrEqual } from "@std/assert";
-import { Deadlines, type Due } from "../../transport/_deadlines.ts";
+import {
+  Deadlines,
+  type Due,
+  LATE_MS,
+  MAX_GRACE_MS,
+} from "../../transport/_deadlines.ts";
 import { within } from "../_fakes.ts";
 import { collectUncaught } from "../_helpers.ts";
 
@@ -134,5 +139,53 @@ Deno.test("deadlines: a due that throws still leaves the others their deadlines"
     assertEquals((uncaught.errors[0] as Error).message, "a bug in a due");
   }
   assertEquals(log, ["later"]);
+  assertEquals(deadlines.timerPending, false);
+});
+
+/** Keeps the isolate busy, as an app's own synchronous work does. */
+function busyFor(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // The app's work.
+  }
+}
+
+Deno.test("deadlines: a timer that came late lets a read waiting behind it run first, so a peer that answered while the app was busy is not judged silent", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  const client = await Deno.connect({ hostname: "127.0.0.1", port });
+  const server = await listener.accept();
+  try {
+    const deadlines = new Deadlines();
+    const log: string[] = [];
+    const due = new Recorder("due", log);
+    const read = server.read(new Uint8Array(16)).then(() => log.push("read"));
+    deadlines.schedule(due, 10);
+    // The peer's answer is in before the deadline, then the app is busy
+    // past it: Deno ran the timer before the read that waited.
+    await client.write(new Uint8Array([1, 2, 3]));
+    busyFor(LATE_MS + 60);
+    await within(due.toldTimes(1), "the late deadline");
+    await read;
+    assertEquals(log, ["read", "due"]);
+    assertEquals(deadlines.timerPending, false);
+  } finally {
+    client.close();
+    server.close();
+    listener.close();
+  }
+});
+
+Deno.test("deadlines: an isolate that stays busy still has its deadlines told, after at most MAX_GRACE_MS of waiting for reads", async () => {
+  const deadlines = new Deadlines();
+  const due = new Recorder("due", []);
+  // Every turn of the loop busy for longer than a timer may be late.
+  const busy = setInterval(() => busyFor(LATE_MS + 10), 0);
+  try {
+    deadlines.schedule(due, 10);
+    await within(due.toldTimes(1), "the deadline", MAX_GRACE_MS + 4000);
+  } finally {
+    clearInterval(busy);
+  }
   assertEquals(deadlines.timerPending, false);
 });
