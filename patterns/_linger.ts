@@ -8,6 +8,7 @@
 import type { CloseSummary } from "./context.ts";
 import type { SocketCore } from "./_core.ts";
 import type { Link } from "../transport/transport.ts";
+import { patientTimeout } from "../transport/_deadlines.ts";
 import type { Pipe } from "./_pipe.ts";
 import { withResolvers } from "./_fallbacks.ts";
 
@@ -155,7 +156,7 @@ async function _flush(
   linger: number,
   until?: Promise<unknown>,
 ): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let clearTimer: (() => void) | undefined;
   let expired = false;
   const timeout = new Promise<void>((resolve) => {
     const expire = () => {
@@ -163,7 +164,8 @@ async function _flush(
       resolve();
     };
     until?.then(expire, expire);
-    if (linger >= 0) timer = setTimeout(expire, linger);
+    // Not before the writes a busy app held up had their turn.
+    if (linger >= 0) clearTimer = patientTimeout(expire, linger);
   });
   // Nothing is queued while closing, so a pipe found drained stays so: the
   // list only shrinks, from its end, and each progress looks at O(1) pipes
@@ -182,6 +184,6 @@ async function _flush(
       await Promise.race([core.nextProgress(), timeout]);
     }
   } finally {
-    clearTimeout(timer);
+    clearTimer?.();
   }
 }

@@ -9,6 +9,7 @@ import { ZmqError } from "../codec/errors.ts";
 import type { SendOptions } from "./options.ts";
 import { onAbort } from "./_on_abort.ts";
 import { Queue } from "../transport/_queue.ts";
+import { patientTimeout } from "../transport/_deadlines.ts";
 
 /** How long a wait may last. */
 export interface WaitOptions {
@@ -38,15 +39,15 @@ export function wait<T>(
     return new Promise<T>((resolve, reject) => void start(resolve, reject));
   }
   return new Promise<T>((resolve, reject) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
     let unlisten: (() => void) | undefined;
+    let clearTimer: (() => void) | undefined;
     let settled = false;
     const cleanup = () => {
       settled = true;
-      clearTimeout(timer);
+      clearTimer?.();
       unlisten?.();
     };
-    const abandon = (reason: unknown) => {
+    const abandon = (reason: unknown = timeoutError()) => {
       cleanup();
       withdraw();
       reject(reason);
@@ -60,7 +61,7 @@ export function wait<T>(
     });
     // (A start that settled at once leaves nothing to listen for.)
     if (settled) return;
-    if (timeout > 0) timer = setTimeout(() => abandon(timeoutError()), timeout);
+    if (timeout > 0) clearTimer = patientTimeout(abandon, timeout);
     if (signal) unlisten = onAbort(signal, () => abandon(signal.reason));
   });
 }
@@ -98,8 +99,7 @@ interface _Waiter<T, D> {
   reject(error: unknown): void;
 }
 
-/** A waiter's callbacks until it joins a queue. */
-const _unset = (): void => {};
+const _unset = (): void => {}; // a waiter's callbacks until it joins a queue
 
 /** What an attempt on a waiter's data says: it went, it waits, or stop. */
 export type Outcome = "went" | "waits" | "stop";

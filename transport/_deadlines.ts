@@ -29,6 +29,34 @@ export const GRACE_MS = 5;
 /** The most a deadline waits for the reads behind it, in ms. */
 export const MAX_GRACE_MS = 1000;
 
+/**
+ * Calls `callback` once `ms` have passed, as `setTimeout` does; but from a
+ * timer that came more than {@linkcode LATE_MS} late, only once the reads
+ * that may wait behind it ran (see {@linkcode Deadlines}): a receive whose
+ * message came in time is not timed out.
+ *
+ * @returns Clears it.
+ */
+export function patientTimeout(callback: () => void, ms: number): () => void {
+  let timer: ReturnType<typeof setTimeout>;
+  let due = 0;
+  let gracedSince: number | undefined;
+  const arm = (at: number): void => {
+    due = at;
+    timer = setTimeout(fire, Math.ceil(Math.max(0, at - performance.now())));
+  };
+  const fire = (): void => {
+    const now = performance.now();
+    if (now - due > LATE_MS) {
+      gracedSince ??= now;
+      if (now - gracedSince < MAX_GRACE_MS) return arm(now + GRACE_MS);
+    }
+    callback();
+  };
+  arm(performance.now() + ms);
+  return () => clearTimeout(timer);
+}
+
 /** What has a deadline: told when it passed. */
 export interface Due {
   /** The deadline passed; it may schedule another. */

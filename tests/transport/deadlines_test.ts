@@ -9,6 +9,7 @@ import {
   type Due,
   LATE_MS,
   MAX_GRACE_MS,
+  patientTimeout,
 } from "../../transport/_deadlines.ts";
 import { within } from "../_fakes.ts";
 import { collectUncaught } from "../_helpers.ts";
@@ -188,4 +189,29 @@ Deno.test("deadlines: an isolate that stays busy still has its deadlines told, a
     clearInterval(busy);
   }
   assertEquals(deadlines.timerPending, false);
+});
+
+Deno.test("deadlines: a patient timeout calls back on time when not late, and after its grace when the isolate stays busy; cleared, never", async () => {
+  const called: string[] = [];
+  const { promise: onTime, resolve: onTimeCalled } = Promise.withResolvers<
+    void
+  >();
+  patientTimeout(() => {
+    called.push("on time");
+    onTimeCalled();
+  }, 5);
+  const clear = patientTimeout(() => called.push("cleared"), 5);
+  clear();
+  await within(onTime, "the timeout");
+  const busy = setInterval(() => busyFor(LATE_MS + 10), 0);
+  try {
+    const { promise: late, resolve: lateCalled } = Promise.withResolvers<
+      void
+    >();
+    patientTimeout(lateCalled, 10);
+    await within(late, "the late timeout", MAX_GRACE_MS + 4000);
+  } finally {
+    clearInterval(busy);
+  }
+  assertEquals(called, ["on time"]);
 });
