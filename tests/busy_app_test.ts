@@ -6,7 +6,7 @@
  * heartbeat_test.ts and tests/transport/deadlines_test.ts).
  */
 import { assertEquals } from "@std/assert";
-import { Pull } from "../mod.ts";
+import { Pull, Push } from "../mod.ts";
 import { decode, handshakeAs, timeout } from "./_helpers.ts";
 
 /** The app's own synchronous work. */
@@ -31,4 +31,20 @@ Deno.test("a receive whose message came within its timeout, while the app was bu
   // The message is in our socket's buffer; the app works past the timeout.
   busyFor(200);
   assertEquals((await received).map(decode), ["in time"]);
+});
+
+Deno.test("a tcp connect made while the app was busy past connectTimeout is taken, not given up and retried", async () => {
+  await using pull = new Pull();
+  await pull.bind("tcp://127.0.0.1:0");
+  await using push = new Push({ connectTimeout: 100 });
+  const events: string[] = [];
+  for (const type of ["connect-retried", "connected"] as const) {
+    push.events.on(type, () => events.push(type));
+  }
+  push.connect(pull.lastEndpoint!);
+  // The dial's connect op is issued within a few microtasks.
+  for (let i = 0; i < 50; i++) await null;
+  busyFor(300);
+  await push.events.wait("handshake-succeeded", timeout().signal);
+  assertEquals(events, ["connected"]);
 });

@@ -10,7 +10,7 @@ import type { Connection, ConnectionEvent } from "../codec/connection.ts";
 import { ProtocolError } from "../codec/errors.ts";
 import type { RawConnection } from "../codec/raw_connection.ts";
 import type { WebSocketConnection } from "../codec/websocket_connection.ts";
-import { deadlines, type Due } from "./_deadlines.ts";
+import { deadlines, type Due, patientTimeout } from "./_deadlines.ts";
 import { LARGEST_SMALL_READ_BUFFER_SIZE } from "./_read_buffers.ts";
 import type { Link, LinkEnd, LinkEvent, Session } from "./transport.ts";
 
@@ -184,9 +184,9 @@ export class CodecDriver implements Due {
         // ERROR_FLUSH_MS. Wake first: an idle writer counts as flushed.
         this.#link.wake();
         const link = this.#link;
-        const timer = setTimeout(() => link.close(), ERROR_FLUSH_MS);
+        const clear = patientTimeout(() => link.close(), ERROR_FLUSH_MS);
         link.whenFlushed().then(() => {
-          clearTimeout(timer);
+          clear();
           link.close();
         });
         return false;

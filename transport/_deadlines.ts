@@ -12,48 +12,31 @@
 import { MinHeap } from "../codec/_min_heap.ts";
 
 /**
- * A timer that fires this much later than it was set for, in ms, finds
- * that the isolate was busy (the app's own work): what peers sent
- * meanwhile may be waiting unread, and a deadline judged before it is read
- * takes a peer that answered in time for one that did not. Deno runs a
- * timer that came due before a read whose bytes wait.
+ * How long a deadline that came due waits before it is judged, in ms: a
+ * turn of the event loop, in which the reads (and writes, and port
+ * messages) that wait run first. The app's own synchronous work holds the
+ * loop, and our reads with it (libzmq reads in its I/O thread meanwhile);
+ * after it, Deno runs a timer that came due before a read whose bytes are
+ * in, and a deadline judged at once took a peer that answered in time for
+ * one that did not. A turn takes well under a millisecond, but a process
+ * that another one keeps off its CPU takes longer: 10 ms, once a
+ * judgement, so the wait does not stretch while the loop stays busy.
  */
-export const LATE_MS = 20;
-/**
- * How long deadlines that came late wait, for the reads that wait to run
- * first; again while the timer keeps coming late, for up to
- * {@linkcode MAX_GRACE_MS}, so that an isolate that is never idle still
- * judges its peers.
- */
-export const GRACE_MS = 5;
-/** The most a deadline waits for the reads behind it, in ms. */
-export const MAX_GRACE_MS = 1000;
+export const GRACE_MS = 10;
 
 /**
- * Calls `callback` once `ms` have passed, as `setTimeout` does; but from a
- * timer that came more than {@linkcode LATE_MS} late, only once the reads
- * that may wait behind it ran (see {@linkcode Deadlines}): a receive whose
- * message came in time is not timed out.
+ * Calls `callback` once `ms` have passed and then a turn of the loop (see
+ * {@linkcode GRACE_MS}; a tenth of `ms` for shorter timeouts, 1 ms at
+ * least): a timeout that judges what may already have come (a receive's,
+ * a connect's) judges after it is read.
  *
  * @returns Clears it.
  */
 export function patientTimeout(callback: () => void, ms: number): () => void {
-  let timer: ReturnType<typeof setTimeout>;
-  let due = 0;
-  let gracedSince: number | undefined;
-  const arm = (at: number): void => {
-    due = at;
-    timer = setTimeout(fire, Math.ceil(Math.max(0, at - performance.now())));
-  };
-  const fire = (): void => {
-    const now = performance.now();
-    if (now - due > LATE_MS) {
-      gracedSince ??= now;
-      if (now - gracedSince < MAX_GRACE_MS) return arm(now + GRACE_MS);
-    }
-    callback();
-  };
-  arm(performance.now() + ms);
+  const grace = Math.min(GRACE_MS, Math.max(1, Math.ceil(ms / 10)));
+  let timer = setTimeout(() => {
+    timer = setTimeout(callback, grace);
+  }, ms);
   return () => clearTimeout(timer);
 }
 
@@ -82,8 +65,8 @@ export class Deadlines {
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** When the timer fires, or Infinity with no timer. */
   #timerAt = Infinity;
-  /** Since when late deadlines have waited for reads, if they are waiting. */
-  #gracedSince: number | undefined;
+  /** When the deadlines found due are judged: a grace on (GRACE_MS). */
+  #judgeAt: number | undefined;
   readonly #now: () => number;
 
   /** @param now The monotonic clock, in ms (a test's fake one). */
@@ -139,27 +122,28 @@ export class Deadlines {
     if (this.#entries.size === 0) {
       this.#heap.clear();
       this.#disarm();
-      this.#gracedSince = undefined;
+      this.#judgeAt = undefined;
     }
   }
 
   #fire = (): void => {
-    const firesAt = this.#timerAt;
     this.#timer = undefined;
     this.#timerAt = Infinity;
     const now = this.#now();
-    if (now - firesAt > LATE_MS) {
-      this.#gracedSince ??= now;
-      if (now - this.#gracedSince < MAX_GRACE_MS) {
-        return this.#arm(now + GRACE_MS);
-      }
-    }
-    this.#gracedSince = undefined;
+    let waitUntil: number | undefined;
     try {
       // Read anew each time: a due told may schedule or cancel, and the
       // last cancel clears the heap.
       for (let top; (top = this.#heap.peek()) !== undefined;) {
         if (top.live && top.at > now) break;
+        if (top.live) {
+          // Due: judged a turn of the loop later (GRACE_MS), once.
+          this.#judgeAt ??= now + GRACE_MS;
+          if (now < this.#judgeAt) {
+            waitUntil = this.#judgeAt;
+            break;
+          }
+        }
         this.#heap.pop();
         if (!top.live) continue;
         top.live = false;
@@ -168,8 +152,12 @@ export class Deadlines {
       }
     } finally {
       // Even past a due that threw: the others' deadlines still hold.
+      if (waitUntil === undefined) this.#judgeAt = undefined;
       const next = this.#heap.peek();
-      if (this.#entries.size === 0) this.#heap.clear();
+      if (this.#entries.size === 0) {
+        this.#heap.clear();
+        this.#judgeAt = undefined;
+      } else if (waitUntil !== undefined) this.#arm(waitUntil);
       else if (next && next.at < this.#timerAt) this.#arm(next.at);
     }
   };

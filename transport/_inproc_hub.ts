@@ -14,6 +14,7 @@ import {
   lockName,
   watchLock,
 } from "./_liveness.ts";
+import { patientTimeout } from "./_deadlines.ts";
 
 /** What a node asks of the hub. */
 export type HubRequest =
@@ -75,7 +76,7 @@ export class InprocHub {
   #bound = new Map<string, MessagePort>();
   /** Requests heard from each node, to tell when a gone one's went quiet. */
   #heard = new Map<MessagePort, number>();
-  #quietTimers = new Map<MessagePort, ReturnType<typeof setTimeout>>();
+  #quietTimers = new Map<MessagePort, () => void>();
   /** Dials waiting for each name, in the order they came. */
   #waiting = new Map<string, Set<_Dial>>();
   /** Each node's waiting dials by id: an abandon or a leave finds its own. */
@@ -176,7 +177,7 @@ export class InprocHub {
     const heard = this.#heard.get(node);
     this.#quietTimers.set(
       node,
-      setTimeout(() => {
+      patientTimeout(() => {
         this.#quietTimers.delete(node);
         if (this.#heard.get(node) === heard) this.#leave(node);
         else this.#whenQuiet(node);
@@ -186,7 +187,7 @@ export class InprocHub {
 
   /** A node left (its context closed): its names and dials go. */
   #leave(node: MessagePort): void {
-    clearTimeout(this.#quietTimers.get(node));
+    this.#quietTimers.get(node)?.();
     this.#quietTimers.delete(node);
     this.#heard.delete(node);
     if (!this.#nodes.delete(node)) return;

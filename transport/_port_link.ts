@@ -25,6 +25,7 @@ import {
   unpackMessages,
 } from "./_packing.ts";
 import { PortInbox } from "./_port_inbox.ts";
+import { patientTimeout } from "./_deadlines.ts";
 import type { PortSignal, SignalPort } from "./_port_signal.ts";
 import { Settler } from "./_settle.ts";
 import type { Link, LinkEnd, MessageWriter, Session } from "./transport.ts";
@@ -112,7 +113,7 @@ export class PortLink implements Link, MessageWriter {
   #releaseLock: (() => void) | undefined;
   #stopWatching: (() => void) | undefined;
   /** Set when the peer's lock came free: its isolate may be gone. */
-  #goneTimer: ReturnType<typeof setTimeout> | undefined;
+  #goneTimer: (() => void) | undefined;
   #heardSinceGone = false;
 
   /**
@@ -173,7 +174,7 @@ export class PortLink implements Link, MessageWriter {
   #lockFreed = (): void => {
     if (this.#closed || this.#goneTimer !== undefined) return;
     this.#heardSinceGone = false;
-    this.#goneTimer = setTimeout(this.#peerGone, GONE_QUIET_MS);
+    this.#goneTimer = patientTimeout(this.#peerGone, GONE_QUIET_MS);
   };
 
   /** The peer is gone: the link ends once its port has gone quiet. */
@@ -182,7 +183,7 @@ export class PortLink implements Link, MessageWriter {
     if (this.#closed) return;
     if (this.#heardSinceGone) {
       this.#heardSinceGone = false;
-      this.#goneTimer = setTimeout(this.#peerGone, GONE_QUIET_MS);
+      this.#goneTimer = patientTimeout(this.#peerGone, GONE_QUIET_MS);
       return;
     }
     this.#peerLeft({ closedByPeer: true });
@@ -437,7 +438,7 @@ export class PortLink implements Link, MessageWriter {
     this.#port.onmessage = null;
     this.#port.close();
     this.#releaseLock?.();
-    clearTimeout(this.#goneTimer);
+    this.#goneTimer?.();
     for (const resolve of this.#whenFlushed.splice(0)) resolve();
     this.#resolveDone(end);
   }

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { patientTimeout } from "./_deadlines.ts";
+
 /** How long a connect given up may still complete before it is cancelled. */
 const CANCEL_AFTER_MS = 50;
 
@@ -33,18 +35,19 @@ export function connectTcp(
   const connecting = Deno.connect({ hostname, port, signal: cancel.signal });
   return new Promise((resolve, reject) => {
     let cancelTimer: ReturnType<typeof setTimeout> | undefined;
-    let deadline: ReturnType<typeof setTimeout> | undefined;
+    let clearDeadline: (() => void) | undefined;
     let givenUp: { reason: unknown } | undefined;
     const giveUp = (reason: unknown) => {
       if (givenUp) return;
       givenUp = { reason };
-      clearTimeout(deadline);
+      clearDeadline?.();
       cancelTimer = setTimeout(() => cancel.abort(), CANCEL_AFTER_MS);
     };
     const abort = () => giveUp(signal.reason);
     signal.addEventListener("abort", abort, { once: true });
+    // Patient: a connect made while the app was busy is taken, not timed out.
     if (timeout > 0) {
-      deadline = setTimeout(() =>
+      clearDeadline = patientTimeout(() =>
         giveUp(
           new Error(
             `no connection to ${hostname}:${port} within ${timeout} ms (connectTimeout)`,
@@ -53,7 +56,7 @@ export function connectTcp(
     }
     const settle = () => {
       clearTimeout(cancelTimer);
-      clearTimeout(deadline);
+      clearDeadline?.();
       signal.removeEventListener("abort", abort);
     };
     connecting.then((conn) => {

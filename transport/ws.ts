@@ -11,6 +11,7 @@ import { WebSocketConnection } from "../codec/websocket_connection.ts";
 import { streamCodecOptions, StreamLink } from "./stream_link.ts";
 import { dialWebSocket } from "./websocket_link.ts";
 import { connectTcp } from "./_tcp_connect.ts";
+import { patientTimeout } from "./_deadlines.ts";
 import { everyInterface } from "./_interface_address.ts";
 import { bindError, requireDeno, StreamListener } from "./_stream_listener.ts";
 import type { LinkOptions, Transport } from "./transport.ts";
@@ -232,20 +233,21 @@ function _bounded<T>(
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const stop = (reason: unknown) => {
-      clearTimeout(timer);
+      clearTimer?.();
       signal.removeEventListener("abort", onAbort);
       reject(reason);
     };
     const onAbort = () => stop(signal.reason);
-    const timer = ms > 0
-      ? setTimeout(
+    // Patient: a handshake done while the app was busy is taken.
+    const clearTimer = ms > 0
+      ? patientTimeout(
         () => stop(new Error(`no TLS handshake within ${ms} ms`)),
         ms,
       )
       : undefined;
     // Handled first: a promise dropped when already aborted still settles.
     promise.then((value) => {
-      clearTimeout(timer);
+      clearTimer?.();
       signal.removeEventListener("abort", onAbort);
       resolve(value);
     }, stop);
