@@ -1,9 +1,11 @@
 /**
- * The chapter-5 examples (pathopub.ts, pathosub.ts, lvcache.ts), together
- * and with libzmq publishers and subscribers, with the C originals'
- * printed lines.
+ * The chapter-5 examples (pathopub.ts, pathosub.ts, lvcache.ts, espresso.ts),
+ * together and with libzmq publishers and subscribers, with the C
+ * originals' printed lines.
  */
 import { assert, assertEquals } from "@std/assert";
+import { deadline } from "@std/async/deadline";
+import { espresso, frameLine } from "../examples/espresso.ts";
 import { lastValueCache } from "../examples/lvcache.ts";
 import { pathologicalPublisher } from "../examples/pathopub.ts";
 import { pathologicalSubscriber } from "../examples/pathosub.ts";
@@ -94,4 +96,67 @@ Deno.test("lvcache.ts caches a libzmq PUB's topics for a libzmq SUB that comes l
   await subscriber.close();
   stop.abort();
   await cache.running;
+});
+
+/** Runs espresso on loopback; `left` settles once the capture saw the subscriber leave. */
+function run(subscriber: boolean) {
+  const stop = new AbortController();
+  const lines: string[] = [];
+  const bound = Promise.withResolvers<[string, string]>();
+  const left = Promise.withResolvers<void>();
+  const running = espresso({
+    publisherEndpoint: "tcp://127.0.0.1:0",
+    subscriberEndpoint: "tcp://127.0.0.1:0",
+    onBound: (publisher, subscriber) => bound.resolve([publisher, subscriber]),
+    subscriber,
+    intervalMs: 2,
+    signal: stop.signal,
+    print: (line) => {
+      lines.push(line);
+      if (lines.includes("[002] 0041") && lines.includes("[002] 0042")) {
+        left.resolve();
+      }
+    },
+  });
+  running.catch(bound.reject);
+  return { stop, lines, bound: bound.promise, left: left.promise, running };
+}
+
+/** What the capture shows of a subscriber of A and B that read five and left. */
+function checkCapture(lines: string[]): void {
+  // Its subscriptions first, its cancellations last, messages between.
+  assertEquals(lines.slice(0, 2), ["[002] 0141", "[002] 0142"]);
+  const left = lines.indexOf("[002] 0041");
+  const messages = lines.slice(2, Math.min(left, lines.indexOf("[002] 0042")));
+  assert(messages.length >= 5, lines.join("\n"));
+  for (const line of messages) assert(/^\[007\] [AB]-\d{5}$/.test(line), line);
+}
+
+Deno.test("espresso.ts: the capture shows the subscriptions, the A and B messages and the cancellations, as the C original prints them", async () => {
+  const { stop, lines, left, running } = run(true);
+  await deadline(Promise.race([left, running]), 5000);
+  stop.abort();
+  await running;
+  checkCapture(lines);
+  assertEquals(lines.at(-1), " interrupted");
+  assertEquals(frameLine(new Uint8Array([1, 0x41])), "[002] 0141");
+});
+
+Deno.test("espresso.ts with a libzmq SUB as its subscriber: the same capture, and A and B messages only", async () => {
+  await using peer = new LibzmqPeer();
+  const { stop, lines, bound, left, running } = run(false);
+  const [, endpoint] = await bound;
+  const subscriber = await peer.open("Subscriber");
+  await subscriber.subscribe("A");
+  await subscriber.subscribe("B");
+  await subscriber.connect(endpoint);
+  for (let i = 0; i < 5; i++) {
+    const [message] = await subscriber.receive();
+    assert(/^[AB]-\d{5}$/.test(decode(message)), decode(message));
+  }
+  await subscriber.close();
+  await deadline(Promise.race([left, running]), 5000);
+  stop.abort();
+  await running;
+  checkCapture(lines);
 });
