@@ -41,7 +41,11 @@ export interface EspressoOptions {
   print?: ((line: string) => void) | undefined;
 }
 
-/** A frame as CZMQ's `zframe_print` shows it: its size, then text or hex. */
+/**
+ * A frame much as CZMQ's `zframe_print` shows espresso's: its size, then
+ * its bytes as text if all are printable ASCII, else in hex (it also cuts
+ * long frames, which espresso never sends).
+ */
 export function frameLine(frame: Uint8Array): string {
   const text = frame.every((byte) => byte >= 32 && byte < 127);
   const body = text

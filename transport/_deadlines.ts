@@ -67,6 +67,8 @@ export class Deadlines {
   #timerAt = Infinity;
   /** When the deadlines found due are judged: a grace on (GRACE_MS). */
   #judgeAt: number | undefined;
+  /** When they were found due: those due by then are judged at #judgeAt. */
+  #dueBy = -Infinity;
   readonly #now: () => number;
 
   /** @param now The monotonic clock, in ms (a test's fake one). */
@@ -136,13 +138,17 @@ export class Deadlines {
       // last cancel clears the heap.
       for (let top; (top = this.#heap.peek()) !== undefined;) {
         if (top.live && top.at > now) break;
-        if (top.live) {
-          // Due: judged a turn of the loop later (GRACE_MS), once.
-          this.#judgeAt ??= now + GRACE_MS;
-          if (now < this.#judgeAt) {
-            waitUntil = this.#judgeAt;
-            break;
+        const judging = this.#judgeAt !== undefined && now >= this.#judgeAt;
+        if (top.live && !(judging && top.at <= this.#dueBy)) {
+          // Due, and not yet given a turn of the loop (GRACE_MS): it waits
+          // one, once; one that came due in another's wait, or after it
+          // while the app held the loop, waits its own.
+          if (this.#judgeAt === undefined || judging) {
+            this.#judgeAt = now + GRACE_MS;
+            this.#dueBy = now;
           }
+          waitUntil = this.#judgeAt;
+          break;
         }
         this.#heap.pop();
         if (!top.live) continue;

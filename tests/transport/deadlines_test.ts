@@ -216,3 +216,39 @@ Deno.test("deadlines: a patient timeout calls back after its time and a turn of 
   }
   assertEquals(called, ["on time"]);
 });
+
+for (const first of ["stays", "is cancelled"]) {
+  Deno.test(`deadlines: a deadline that passes while the app is busy, in another's wait for its turn of the loop (which ${first}), gets a turn of its own before it is judged`, async () => {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const { port } = listener.addr as Deno.NetAddr;
+    const client = await Deno.connect({ hostname: "127.0.0.1", port });
+    const server = await listener.accept();
+    const deadlines = new Deadlines();
+    const log: string[] = [];
+    const a = new Recorder("a", log);
+    const later = new Recorder("later", []);
+    const c = new Recorder("c", log);
+    try {
+      const read = server.read(new Uint8Array(16)).then(() => log.push("read"));
+      const start = performance.now();
+      deadlines.schedule(a, 10);
+      deadlines.schedule(later, 5000);
+      deadlines.schedule(c, 60);
+      // Once a's deadline is found due (its wait begun: timers run in the
+      // order they are due, a's at 10 ms before this one at 12), c's peer
+      // answers, then the app works past c's deadline.
+      await new Promise<void>((resolve) => setTimeout(resolve, 12));
+      if (first === "is cancelled") deadlines.cancel(a);
+      await client.write(new Uint8Array([1, 2, 3]));
+      busyFor(start + 90 - performance.now());
+      await within(c.toldTimes(1), "c's deadline");
+      await read;
+      assert(log.indexOf("read") < log.indexOf("c"), log.join(", "));
+    } finally {
+      deadlines.cancel(later);
+      client.close();
+      server.close();
+      listener.close();
+    }
+  });
+}
