@@ -26,6 +26,17 @@ export async function sendUntilReceived<T>(
   return await settled;
 }
 
+/**
+ * Keeps the isolate busy for `ms`, as an app's own synchronous work does:
+ * its timers come due and its reads wait meanwhile.
+ */
+export function busyFor(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // The app's work.
+  }
+}
+
 /** A TCP port free on 127.0.0.1 just now, for tests that must bind one endpoint twice. */
 export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });

@@ -7,15 +7,7 @@
  */
 import { assertEquals } from "@std/assert";
 import { Pull, Push } from "../mod.ts";
-import { decode, handshakeAs, timeout } from "./_helpers.ts";
-
-/** The app's own synchronous work. */
-function busyFor(ms: number): void {
-  const until = performance.now() + ms;
-  while (performance.now() < until) {
-    // The app's work.
-  }
-}
+import { busyFor, decode, handshakeAs, timeout } from "./_helpers.ts";
 
 Deno.test("a receive whose message came within its timeout, while the app was busy past it, gets the message, not EAGAIN", async () => {
   await using pull = new Pull({ receiveTimeout: 50 });

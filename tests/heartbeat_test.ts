@@ -5,6 +5,7 @@ import { assertEquals, assertRejects } from "@std/assert";
 import { deadline } from "@std/async/deadline";
 import { codec, Pull, Push, type SocketEvent } from "../mod.ts";
 import {
+  busyFor,
   decode,
   freePort,
   handshakeAs,
@@ -355,12 +356,7 @@ Deno.test("an app busy past the handshake's time right after it connected keeps 
   }
   // The app's own work, synchronous, as the connection comes up: libzmq's
   // greeting and READY come while it runs, the handshake's deadline passes.
-  push.events.on("connected", () => {
-    const until = performance.now() + 600;
-    while (performance.now() < until) {
-      // The app's work.
-    }
-  });
+  push.events.on("connected", () => busyFor(600));
   push.connect(endpoint);
   await push.events.wait("handshake-succeeded", timeout().signal);
   await push.send("after");

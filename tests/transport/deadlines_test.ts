@@ -10,7 +10,7 @@ import {
   patientTimeout,
 } from "../../transport/_deadlines.ts";
 import { within } from "../_fakes.ts";
-import { collectUncaught } from "../_helpers.ts";
+import { busyFor, collectUncaught } from "../_helpers.ts";
 
 /** A due that records when it is told, and settles a promise then. */
 class Recorder implements Due {
@@ -140,14 +140,6 @@ Deno.test("deadlines: a due that throws still leaves the others their deadlines"
   assertEquals(log, ["later"]);
   assertEquals(deadlines.timerPending, false);
 });
-
-/** Keeps the isolate busy, as an app's own synchronous work does. */
-function busyFor(ms: number): void {
-  const until = performance.now() + ms;
-  while (performance.now() < until) {
-    // The app's work.
-  }
-}
 
 for (const pastDeadline of [2, 60]) {
   Deno.test(`deadlines: a read waiting behind a timer that came due while the app was busy (until ${pastDeadline} ms past the deadline) runs first, so a peer that answered in time is not judged silent`, async () => {
