@@ -7,7 +7,7 @@
  */
 import { Context, Pull, Push, type SharedContext } from "../../mod.ts";
 
-const COUNT = 4000;
+const COUNT = 8000;
 const SIZE = 64 * 1024;
 
 const scope = globalThis as unknown as {
