@@ -346,13 +346,12 @@ export function unpackMessages(
   // V8 weighs an isolate's young array buffers, to collect them while
   // young, only when the isolate allocates one, and a buffer transferred in
   // is not allocated here: a reader that allocated none kept every batch
-  // until a full collection (64 KiB between two Workers: 450 MB resident,
-  // 46-48k messages/s; with this byte, 230 MB and 60-61k). One byte: an
-  // empty buffer allocates nothing, and is not weighed. Not with frames
-  // given up, in buffers of their own: there the byte cost throughput
-  // (41k against 37k messages/s at 64 KiB) for memory (245 MB resident
-  // against 370).
-  if (transfers.length === 0) _allocated.buffer = new ArrayBuffer(1);
+  // until a full collection (64 KiB between two Workers: 46-48k messages/s
+  // and 450 MB resident; with this byte 60-61k and 230 MB; a reader
+  // holding 30-40 MB of its own, 30-40k and 1.7-2.7 GB, now 55-65k and
+  // 260-275 MB; frames given up, 40-42k and 1.9 GB, now 60-62k and 350 MB).
+  // One byte: an empty buffer allocates nothing, and is not weighed.
+  _allocated.buffer = new ArrayBuffer(1);
   const view = new DataView(buffer);
   const count = view.getUint32(0, true);
   // Sized up front: growing an array from empty made room for 17.
