@@ -13,6 +13,8 @@ if (!gc) throw new Error("run with --v8-flags=--expose-gc");
 // No peer: every send waits; the first, for good.
 const dealer = new Dealer();
 const waiting = dealer.send("waits for good");
+// Watched at once: close() at the end rejects it (ETERM).
+waiting.catch(() => {});
 dealer.sendTimeout = 1;
 const messages: WeakRef<Uint8Array>[] = [];
 const codes: string[] = [];
@@ -38,4 +40,3 @@ console.log(JSON.stringify({
   held: messages.filter((message) => message.deref() !== undefined).length,
 }));
 await dealer.close();
-await waiting.catch(() => {});
