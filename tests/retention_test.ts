@@ -5,10 +5,11 @@
  * one case), and prints what it found held.
  */
 import { assertEquals } from "@std/assert";
+import { outputWithin } from "./_helpers.ts";
 
 /** Runs a script of tests/retention/ and returns what it printed. */
 async function retained(script: string): Promise<unknown> {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+  const { code, stdout, stderr } = await outputWithin(Deno.execPath(), {
     args: [
       "run",
       "--no-prompt",
@@ -18,8 +19,7 @@ async function retained(script: string): Promise<unknown> {
     ],
     stdout: "piped",
     stderr: "piped",
-    signal: AbortSignal.timeout(30_000),
-  }).output();
+  }, 30_000);
   const decoder = new TextDecoder();
   assertEquals(code, 0, decoder.decode(stderr));
   return JSON.parse(decoder.decode(stdout));

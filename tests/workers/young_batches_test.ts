@@ -8,12 +8,13 @@
  * 1.7-2.7 GB where the reader held 30-40 MB of its own).
  */
 import { assertEquals, assertMatch } from "@std/assert";
+import { outputWithin } from "../_helpers.ts";
 
 /** The trace (stdout) and what the script said (stderr). */
 async function _streamed(
   mode: "copied" | "given-up",
 ): Promise<{ trace: string; said: string }> {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+  const { code, stdout, stderr } = await outputWithin(Deno.execPath(), {
     args: [
       "run",
       "--allow-read",
@@ -25,8 +26,7 @@ async function _streamed(
     ],
     stdout: "piped",
     stderr: "piped",
-    signal: AbortSignal.timeout(120_000),
-  }).output();
+  }, 120_000);
   const decoder = new TextDecoder();
   const said = decoder.decode(stderr);
   assertEquals(code, 0, said);
