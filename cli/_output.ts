@@ -14,6 +14,8 @@ export interface ByteSink {
   write(bytes: Uint8Array): Promise<number>;
 }
 
+/** How long {@linkcode Output.abandonAfter} waits unless told. */
+const _GRACE_MS = 1000;
 /** Bytes gathered before a write waits for them to go out. */
 const _HIGH_WATER = 64 * 1024;
 
@@ -40,6 +42,9 @@ export class Output {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = Promise.withResolvers<void>();
   #failed = false;
+  /** Settles when waits for the sink are given up: see `abandonAfter`. */
+  #abandoned = Promise.withResolvers<void>();
+  #abandonTimer: ReturnType<typeof setTimeout> | undefined;
   /** Why writing failed, but for a reader that went away. */
   #error: unknown;
 
@@ -88,12 +93,37 @@ export class Output {
   flush(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (this.#chunks.length === 0) return this.#writing;
+    if (this.#chunks.length === 0) return this.#wait();
     const data = concatBytes(this.#chunks);
     this.#chunks = [];
     this.#size = 0;
     this.#writing = this.#writing.then(() => this.#writeAll(data));
-    return this.#writing;
+    return this.#wait();
+  }
+
+  /**
+   * Gives the sink `ms` more to take what is queued: then writes stop, what
+   * is left is dropped, and no write, flush or end waits any longer. A
+   * reader that stopped reading (a full pipe) cannot hold a program that
+   * was told to stop; a write already waiting on it is left to the
+   * process's exit.
+   *
+   * @param ms How long (a second unless given); a negative or infinite
+   * time never gives up.
+   */
+  abandonAfter(ms: number = _GRACE_MS): void {
+    if (this.#abandonTimer !== undefined || ms < 0 || ms === Infinity) return;
+    this.#abandonTimer = setTimeout(() => {
+      this.#failed = true;
+      this.#chunks = [];
+      this.#size = 0;
+      this.#abandoned.resolve();
+    }, ms);
+  }
+
+  /** What was written so far, or a wait begun earlier given up. */
+  #wait(): Promise<void> {
+    return Promise.race([this.#writing, this.#abandoned.promise]);
   }
 
   /**
@@ -105,6 +135,7 @@ export class Output {
    */
   async end(): Promise<void> {
     await this.flush();
+    clearTimeout(this.#abandonTimer);
     if (this.#error !== undefined) throw this.#error;
   }
 

@@ -167,14 +167,16 @@ class _Run {
       (error) => this.#stop.abort(error),
     );
     // Ctrl-C (or SIGTERM) still closes the socket and prints the --stats
-    // totals; a second ends the process at once (stdout may be stuck).
+    // totals; a second ends the process at once.
     let ending: Deno.Signal | undefined;
     const stopListening = onEndingSignals((signal) => {
       if (ending) Deno.exit(signalStatus(signal));
       ending = signal;
       // Stdin may have ended already, the close waiting for a peer: only a
-      // --linger given keeps it waiting.
-      if (!this.#flags.has("linger")) this.#socket.linger = 0;
+      // --linger given keeps it waiting; stdout (maybe stuck) as long, or 1 s.
+      const linger = this.#flags.integer("linger");
+      this.#output.abandonAfter(linger);
+      if (linger === undefined) this.#socket.linger = 0;
       this.#stop.abort(_INTERRUPTED);
     });
     let failure: unknown;

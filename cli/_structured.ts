@@ -24,6 +24,8 @@ const _encoder = new TextEncoder();
 const _strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const _strictLine = new TextDecoder("utf-8", { fatal: true });
 const _packr = new Packr({ useRecords: false, mapsAsObjects: true });
+/** What msgpackr decodes 0xc1, a byte MessagePack never uses, to. */
+const _NEVER_USED: unknown = _packr.unpack(Uint8Array.of(0xc1));
 
 /** A frame in JSON: its text, or its bytes in base64 when not UTF-8. */
 type JsonFrame = string | { base64: string };
@@ -122,6 +124,7 @@ export async function* unpackStream(
   let held: Uint8Array[] = [];
   let heldBytes = 0;
   let needed = 0;
+  let count = 0;
   for await (const chunk of input) {
     held.push(chunk);
     heldBytes += chunk.length;
@@ -132,6 +135,9 @@ export async function* unpackStream(
     needed = 0;
     try {
       _packr.unpackMultiple(data, (value: unknown, _start, end) => {
+        if (value === _NEVER_USED) {
+          throw new Error("0xc1, a byte MessagePack never uses");
+        }
         values.push(value);
         used = end ?? data.length;
       });
@@ -141,12 +147,17 @@ export async function* unpackStream(
         missingBytes?: number | undefined;
       };
       if (!incomplete) {
+        // The messages before it go, as the lines before a bad line do.
+        yield* values;
         throw new CliError(
-          `stdin is not MessagePack: ${(error as Error).message}`,
+          `stdin message ${count + values.length + 1} is not MessagePack: ${
+            (error as Error).message
+          }`,
         );
       }
       needed = data.length - used + (missingBytes ?? 1);
     }
+    count += values.length;
     yield* values;
     held = used < data.length ? [data.slice(used)] : [];
     heldBytes = data.length - used;

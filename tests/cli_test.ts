@@ -86,6 +86,25 @@ Deno.test("zmq against libzmq", async (t) => {
   );
 
   await t.step(
+    "a MessagePack value zmq push cannot decode ends it with exit 1, once the messages before it, read with it, reached a libzmq PULL",
+    async () => {
+      const pull = await peer.open("Pull");
+      const endpoint = await pull.bind("tcp://127.0.0.1:*");
+      // "a", "b", an extension MessagePack has no type for, "c": one read.
+      const stdin = new Uint8Array([0xa1, 0x61, 0xa1, 0x62, 0xd4, 5, 0, 0xa1]);
+      const { code, stderr } = await zmq(
+        ["push", "--connect", endpoint, "--format", "msgpack"],
+        stdin,
+      );
+      assertEquals(code, 1);
+      assertMatch(stderr, /stdin message 3 is not MessagePack/);
+      assertEquals((await pull.receive()).map(decode), ["a"]);
+      assertEquals((await pull.receive()).map(decode), ["b"]);
+      await pull.close();
+    },
+  );
+
+  await t.step(
     "echo | zmq push reaches a libzmq PULL, then exits",
     async () => {
       const pull = await peer.open("Pull");

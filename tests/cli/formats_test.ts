@@ -3,7 +3,12 @@
  * both ways (what `zmq pull` prints, `zmq push` sends back unchanged), and
  * the leading routing id or group of each, read and written.
  */
-import { assertEquals, assertRejects, assertThrows } from "@std/assert";
+import {
+  assertEquals,
+  assertMatch,
+  assertRejects,
+  assertThrows,
+} from "@std/assert";
 import { Packr } from "msgpackr/pack";
 import { Pull, Push } from "../../mod.ts";
 import { CliError } from "../../cli/_errors.ts";
@@ -169,7 +174,13 @@ Deno.test("zmq: stdin that is not in its format is a one-line error", async () =
     ["jsonl", "{}\n", /stdin line 1: "frames" is an array/],
     ["jsonl", '{"frames":[1]}\n', /a frame is a string/],
     ["jsonl", '{"frames":["a"],"to":1}\n', /not "to"/],
-    ["msgpack", bytes(0xd4, 0x05, 0x00), /stdin is not MessagePack/],
+    ["msgpack", bytes(0xd4, 0x05, 0x00), /stdin message 1 is not MessagePack/],
+    // msgpackr decodes it to a marker object, not an error.
+    [
+      "msgpack",
+      bytes(0xa1, 0x61, 0xc1),
+      /stdin message 2 is not MessagePack: 0xc1, a byte MessagePack never uses/,
+    ],
     ["msgpack", bytes(0x92, 0x01), /ends inside a MessagePack value/],
     ["raw", "x", /raw input has no routing id/, "routingId"],
   ];
@@ -185,6 +196,25 @@ Deno.test("zmq: stdin that is not in its format is a one-line error", async () =
     );
   }
   assertThrows(() => formatNamed("yaml"), CliError, 'no format "yaml"');
+});
+
+Deno.test("zmq: the MessagePack messages before one that is not come out first, from the same chunk or an earlier one", async () => {
+  const input = ReadableStream.from([
+    bytes(0xa1, 0x61),
+    bytes(0xa1, 0x62, 0xa1, 0x63, 0xc1, 0xa1, 0x64),
+  ]);
+  const read: string[] = [];
+  const error = await assertRejects(async () => {
+    for await (
+      const message of formatNamed("msgpack").read(input, undefined)
+    ) {
+      read.push(
+        ...message.frames.map((frame) => new TextDecoder().decode(frame)),
+      );
+    }
+  }, CliError);
+  assertEquals(read, ["a", "b", "c"]);
+  assertMatch(error.message, /stdin message 4 is not MessagePack/);
 });
 
 Deno.test("zmq: MessagePack values split anywhere across chunks decode whole", async () => {
@@ -228,4 +258,34 @@ Deno.test("zmq: output lost to a failed write fails the command; a reader gone d
   });
   await gone.write(text.encode("unread"));
   await gone.end();
+});
+
+Deno.test("zmq: output abandoned after its time stops waiting for a reader that stopped reading, and drops the rest", async () => {
+  const written: number[] = [];
+  const stuck = new Output({
+    write: (bytes) => {
+      written.push(bytes.length);
+      return new Promise<number>(() => {}); // never taken
+    },
+  });
+  // 64 KiB waiting: the write waits for the reader.
+  let settled = false;
+  const waiting = stuck.write(new Uint8Array(64 * 1024)).then(() =>
+    settled = true
+  );
+  await stuck.write(new Uint8Array(10)); // queued behind it
+  await Promise.resolve();
+  assertEquals(settled, false);
+  stuck.abandonAfter(10);
+  await waiting;
+  await stuck.write(new Uint8Array(10)); // dropped
+  await stuck.end();
+  assertEquals(written, [64 * 1024]);
+  // Ended in time, its timer goes (the sanitizers would see it left).
+  const patient = new Output({
+    write: (bytes) => Promise.resolve(bytes.length),
+  });
+  patient.abandonAfter(60_000);
+  await patient.write(text.encode("kept"));
+  await patient.end();
 });

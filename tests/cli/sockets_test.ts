@@ -453,6 +453,59 @@ Deno.test("zmq: Ctrl-C, or SIGTERM, once stdin ended drops what waits for a peer
   }
 });
 
+Deno.test("zmq: Ctrl-C, or SIGTERM, ends a receiver whose stdout is no longer read, after a second given to it, and exits 130 (143)", async () => {
+  for (const [signal, status] of ENDINGS) {
+    await using push = new Push();
+    await push.bind("tcp://127.0.0.1:0");
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "cli/mod.ts",
+        "pull",
+        "--connect",
+        push.lastEndpoint!,
+        "--stats",
+      ],
+      cwd: new URL("../../", import.meta.url),
+      stdin: "null",
+      stdout: "piped", // and never read: a reader that stopped reading
+      stderr: "piped",
+    }).spawn();
+    // Whatever hangs or fails, the child goes, and every wait below ends.
+    const deadline = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    const stderr = child.stderr.getReader();
+    let seen = "";
+    const stderrMatch = async (pattern: RegExp, from: number) => {
+      let match: RegExpExecArray | null;
+      while (!(match = pattern.exec(seen.slice(from)))) {
+        const { value, done } = await stderr.read();
+        assert(!done, `zmq exited first; stderr: ${seen}`);
+        seen += new TextDecoder().decode(value);
+      }
+      return from + match.index + match[0].length;
+    };
+    try {
+      // 10 MB: far more than the pipe and the command's own buffer hold.
+      const body = new Uint8Array(100_000).fill(0x61);
+      for (let i = 0; i < 100; i++) await push.send(body, timeout());
+      // Messages came in a second, then none in a later one: stuck.
+      const came = await stderrMatch(/stats: in [1-9]\d* msg\/s/, 0);
+      await stderrMatch(/stats: in 0 msg\/s/, came);
+      child.kill(signal);
+      assertEquals((await child.status).code, status, signal);
+    } finally {
+      clearTimeout(deadline);
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // Exited already.
+      }
+      await Promise.all([child.status, child.stdout.cancel(), stderr.cancel()]);
+    }
+  }
+});
+
 Deno.test("zmq --monitor and --stats report on stderr; Ctrl-C still prints the totals", async () => {
   await using push = new Push();
   await push.bind("tcp://127.0.0.1:0");
