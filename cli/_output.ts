@@ -14,7 +14,7 @@ export interface ByteSink {
   write(bytes: Uint8Array): Promise<number>;
 }
 
-/** How long {@linkcode Output.abandonAfter} waits unless told. */
+/** How long {@linkcode Output.abandonAfter} waits at least. */
 const _GRACE_MS = 1000;
 /** Bytes gathered before a write waits for them to go out. */
 const _HIGH_WATER = 64 * 1024;
@@ -42,9 +42,13 @@ export class Output {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = Promise.withResolvers<void>();
   #failed = false;
-  /** Settles when waits for the sink are given up: see `abandonAfter`. */
-  #abandoned = Promise.withResolvers<void>();
+  /** Waits for the sink, settled early if it is abandoned. */
+  #waiters = new Set<() => void>();
   #abandonTimer: ReturnType<typeof setTimeout> | undefined;
+  #ended = false;
+  /** Bytes handed to the sink and not yet taken. */
+  #unwritten = 0;
+  #dropped = 0;
   /** Why writing failed, but for a reader that went away. */
   #error: unknown;
 
@@ -97,33 +101,53 @@ export class Output {
     const data = concatBytes(this.#chunks);
     this.#chunks = [];
     this.#size = 0;
+    this.#unwritten += data.length;
     this.#writing = this.#writing.then(() => this.#writeAll(data));
     return this.#wait();
   }
 
+  /** Bytes dropped when the sink was abandoned. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
   /**
-   * Gives the sink `ms` more to take what is queued: then writes stop, what
+   * Gives the sink `ms` more, a second at least, to take what is queued:
+   * then writes stop, what
    * is left is dropped, and no write, flush or end waits any longer. A
    * reader that stopped reading (a full pipe) cannot hold a program that
    * was told to stop; a write already waiting on it is left to the
    * process's exit.
    *
-   * @param ms How long (a second unless given); a negative or infinite
-   * time never gives up.
+   * @param ms How long, if longer than a second; a negative time never
+   * gives up. Once {@linkcode Output.end} has settled, nothing is left to.
    */
-  abandonAfter(ms: number = _GRACE_MS): void {
-    if (this.#abandonTimer !== undefined || ms < 0 || ms === Infinity) return;
+  abandonAfter(ms = 0): void {
+    if (this.#abandonTimer !== undefined || this.#ended || ms < 0) return;
     this.#abandonTimer = setTimeout(() => {
+      if (this.#failed) return;
       this.#failed = true;
+      this.#dropped = this.#size + this.#unwritten;
       this.#chunks = [];
       this.#size = 0;
-      this.#abandoned.resolve();
-    }, ms);
+      for (const release of this.#waiters) release();
+      this.#waiters.clear();
+    }, Math.max(ms, _GRACE_MS));
   }
 
-  /** What was written so far, or a wait begun earlier given up. */
+  /**
+   * What was written so far, or less once abandoned. Not a race with a
+   * promise that may never settle: each race would stay on it.
+   */
   #wait(): Promise<void> {
-    return Promise.race([this.#writing, this.#abandoned.promise]);
+    if (this.#failed) return Promise.resolve();
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.#waiters.add(resolve);
+    this.#writing.then(() => {
+      this.#waiters.delete(resolve);
+      resolve();
+    });
+    return promise;
   }
 
   /**
@@ -135,6 +159,7 @@ export class Output {
    */
   async end(): Promise<void> {
     await this.flush();
+    this.#ended = true;
     clearTimeout(this.#abandonTimer);
     if (this.#error !== undefined) throw this.#error;
   }
@@ -143,7 +168,9 @@ export class Output {
     if (this.#failed) return;
     try {
       for (let at = 0; at < data.length;) {
-        at += await this.#sink.write(data.subarray(at));
+        const written = await this.#sink.write(data.subarray(at));
+        at += written;
+        this.#unwritten -= written;
       }
     } catch (error) {
       this.#failed = true;

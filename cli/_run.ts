@@ -173,7 +173,7 @@ class _Run {
       if (ending) Deno.exit(signalStatus(signal));
       ending = signal;
       // Stdin may have ended already, the close waiting for a peer: only a
-      // --linger given keeps it waiting; stdout (maybe stuck) as long, or 1 s.
+      // --linger given keeps it waiting; stdout (maybe stuck) as long, 1 s at least.
       const linger = this.#flags.integer("linger");
       this.#output.abandonAfter(linger);
       if (linger === undefined) this.#socket.linger = 0;
@@ -215,6 +215,10 @@ class _Run {
       const how = ending === "SIGINT" ? "interrupted" : "terminated";
       if (summary.dropped > 0) {
         this.#io.warn(`zmq: ${neverSent(summary.dropped)} (${how})`);
+      }
+      const unread = this.#output.dropped;
+      if (unread) {
+        this.#io.warn(`zmq: stdout did not take ${unread} B (${how})`);
       }
       return signalStatus(ending!);
     }

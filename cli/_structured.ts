@@ -26,6 +26,7 @@ const _strictLine = new TextDecoder("utf-8", { fatal: true });
 const _packr = new Packr({ useRecords: false, mapsAsObjects: true });
 /** What msgpackr decodes 0xc1, a byte MessagePack never uses, to. */
 const _NEVER_USED: unknown = _packr.unpack(Uint8Array.of(0xc1));
+const _NEVER_USED_BYTE = "0xc1, a byte MessagePack never uses";
 
 /** A frame in JSON: its text, or its bytes in base64 when not UTF-8. */
 type JsonFrame = string | { base64: string };
@@ -136,7 +137,7 @@ export async function* unpackStream(
     try {
       _packr.unpackMultiple(data, (value: unknown, _start, end) => {
         if (value === _NEVER_USED) {
-          throw new Error("0xc1, a byte MessagePack never uses");
+          throw new Error(_NEVER_USED_BYTE);
         }
         values.push(value);
         used = end ?? data.length;
@@ -258,6 +259,9 @@ function _frame(value: unknown, where: string): Uint8Array {
     return _encoder.encode(_wellFormed(value, where));
   }
   if (value instanceof Uint8Array) return value;
+  if (value === _NEVER_USED) {
+    throw new CliError(`${where} is not MessagePack: ${_NEVER_USED_BYTE}`);
+  }
   if (typeof value === "object" && value !== null) {
     const { base64, hex } = value as { base64?: unknown; hex?: unknown };
     if (typeof base64 === "string") return _fromBase64(base64, where);
