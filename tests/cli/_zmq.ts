@@ -32,10 +32,14 @@ export interface Finished {
   stderr: string;
 }
 
-/** The arguments that run the command under the repository's deno.json. */
-function _command(
+/**
+ * `zmq ARGS` under the repository's deno.json, stdout and stderr piped: for
+ * a test that handles the process itself (a pipe it never reads, a reader
+ * that goes away); {@linkcode RunningZmq} handles it otherwise.
+ */
+export function zmqCommand(
   args: string[],
-  stdin: "piped" | "null",
+  stdin: "piped" | "null" = "null",
   stdinFile?: string,
 ): Deno.Command {
   const run = ["run", "-A", "cli/mod.ts", ...args];
@@ -97,7 +101,7 @@ export class RunningZmq implements AsyncDisposable {
    */
   constructor(args: string[], noStdin = false, stdinFile?: string) {
     const piped = !noStdin && stdinFile === undefined;
-    this.#child = _command(args, piped ? "piped" : "null", stdinFile).spawn();
+    this.#child = zmqCommand(args, piped ? "piped" : "null", stdinFile).spawn();
     if (piped) this.#stdin = this.#child.stdin.getWriter();
     this.#reading = Promise.all([
       this.#collect(this.#child.stdout, (chunk) => this.#stdout.push(chunk)),

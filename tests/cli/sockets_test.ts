@@ -20,7 +20,7 @@ import {
   Subscriber,
 } from "../../mod.ts";
 import { decode, freePort, portOf, timeout, upgradeFrom } from "../_helpers.ts";
-import { RunningZmq } from "./_zmq.ts";
+import { RunningZmq, zmqCommand } from "./_zmq.ts";
 
 const text = new TextEncoder();
 
@@ -457,21 +457,14 @@ Deno.test("zmq: Ctrl-C, or SIGTERM, ends a receiver whose stdout is no longer re
   for (const [signal, status] of ENDINGS) {
     await using push = new Push();
     await push.bind("tcp://127.0.0.1:0");
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "cli/mod.ts",
-        "pull",
-        "--connect",
-        push.lastEndpoint!,
-        "--stats",
-      ],
-      cwd: new URL("../../", import.meta.url),
-      stdin: "null",
-      stdout: "piped", // and never read: a reader that stopped reading
-      stderr: "piped",
-    }).spawn();
+    // Its stdout never read: a reader that stopped reading.
+    const child = zmqCommand([
+      "pull",
+      "--connect",
+      push.lastEndpoint!,
+      "--stats",
+    ])
+      .spawn();
     // Whatever hangs or fails, the child goes, and every wait below ends.
     const deadline = setTimeout(() => child.kill("SIGKILL"), 20_000);
     const stderr = child.stderr.getReader();
@@ -533,23 +526,14 @@ Deno.test("zmq --monitor and --stats report on stderr; Ctrl-C still prints the t
 });
 
 Deno.test("zmq --monitor: stderr's reader gone, the events are dropped and the command goes on", async () => {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "cli/mod.ts",
-      "pull",
-      "--bind",
-      "tcp://127.0.0.1:0",
-      "--monitor",
-      "-n",
-      "3",
-    ],
-    cwd: new URL("../../", import.meta.url),
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = zmqCommand([
+    "pull",
+    "--bind",
+    "tcp://127.0.0.1:0",
+    "--monitor",
+    "-n",
+    "3",
+  ]).spawn();
   // Whatever hangs or fails, the child goes, and every wait below ends.
   const deadline = setTimeout(() => child.kill("SIGKILL"), 15_000);
   const stdout = new Response(child.stdout).text();
