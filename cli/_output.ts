@@ -113,11 +113,10 @@ export class Output {
 
   /**
    * Gives the sink `ms` more, a second at least, to take what is queued:
-   * then writes stop, what
-   * is left is dropped, and no write, flush or end waits any longer. A
-   * reader that stopped reading (a full pipe) cannot hold a program that
-   * was told to stop; a write already waiting on it is left to the
-   * process's exit.
+   * then writes stop, what is left is dropped, and no write, flush or end
+   * waits any longer. A reader that stopped reading (a full pipe) cannot
+   * hold a program that was told to stop; a write already waiting on it is
+   * left to the process's exit.
    *
    * @param ms How long, if longer than a second; a negative time never
    * gives up. Once {@linkcode Output.end} has settled, nothing is left to.

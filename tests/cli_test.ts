@@ -91,7 +91,8 @@ Deno.test("zmq against libzmq", async (t) => {
       const pull = await peer.open("Pull");
       const endpoint = await pull.bind("tcp://127.0.0.1:*");
       // "a", "b", an extension MessagePack has no type for, "c": one read.
-      const stdin = new Uint8Array([0xa1, 0x61, 0xa1, 0x62, 0xd4, 5, 0, 0xa1]);
+      const [a, b, c] = [[0xa1, 0x61], [0xa1, 0x62], [0xa1, 0x63]];
+      const stdin = new Uint8Array([...a, ...b, 0xd4, 5, 0, ...c]);
       const { code, stderr } = await zmq(
         ["push", "--connect", endpoint, "--format", "msgpack"],
         stdin,

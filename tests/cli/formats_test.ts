@@ -17,7 +17,7 @@ import { Output } from "../../cli/_output.ts";
 import { formatNamed } from "../../cli/_formats.ts";
 import type { CliMessage, FormatName } from "../../cli/_message.ts";
 import { unpackStream } from "../../cli/_structured.ts";
-import { timeout } from "../_helpers.ts";
+import { decode, timeout } from "../_helpers.ts";
 import { RunningZmq, zmq } from "./_zmq.ts";
 
 const text = new TextEncoder();
@@ -210,9 +210,7 @@ Deno.test("zmq: the MessagePack messages before one that is not come out first, 
     for await (
       const message of formatNamed("msgpack").read(input, undefined)
     ) {
-      read.push(
-        ...message.frames.map((frame) => new TextDecoder().decode(frame)),
-      );
+      read.push(...message.frames.map(decode));
     }
   }, CliError);
   assertEquals(read, ["a", "b", "c"]);
