@@ -7,7 +7,7 @@
  * - `send`: packs `count` messages of `size` bytes (each a 4-byte length,
  *   then a copy of the same bytes) into fresh buffers of up to 1 MiB and
  *   512 messages, and transfers each; as many in flight as our link's
- *   credit allows (8,000 messages and 4 MiB), or `batchesInFlight`.
+ *   credit allows (transport/_port_credit.ts), or `batchesInFlight`.
  * - `receive`: makes a view and a one-frame array per message, as a socket
  *   hands out a message, credits each batch back once read, and posts the
  *   rate from the first batch to the last.
@@ -16,6 +16,8 @@
  *
  * @module
  */
+
+import { creditSpent } from "../transport/_port_credit.ts";
 
 /** What the driver tells a side. */
 export interface BareCommand {
@@ -31,10 +33,6 @@ export interface BareCommand {
 const BATCH_BYTES = 1024 * 1024;
 /** Messages of a batch at most. */
 const BATCH_MESSAGES = 512;
-/** Messages and bytes posted and not yet read, at most, as our link's. */
-const CREDIT_MESSAGES = 8000;
-const CREDIT_BYTES = 4 * 1024 * 1024;
-
 const scope = self as unknown as {
   onmessage: ((event: MessageEvent<BareCommand>) => void) | null;
   postMessage(message: unknown): void;
@@ -49,15 +47,17 @@ function _send(
     Math.min(BATCH_MESSAGES, Math.floor(BATCH_BYTES / (size + 4))),
   );
   let sent = 0;
-  let credit = batchesInFlight ?? Math.max(
-    1,
-    Math.min(
-      Math.floor(CREDIT_MESSAGES / perBatch),
-      Math.floor(CREDIT_BYTES / (perBatch * (size + 4))),
-    ),
-  );
+  let batches = 0;
+  let messagesInFlight = 0;
+  let bytesInFlight = 0;
+  // What each batch in flight holds, credited back in order.
+  const posted: { messages: number; bytes: number }[] = [];
+  const spent = () =>
+    batchesInFlight === undefined
+      ? creditSpent(messagesInFlight, bytesInFlight)
+      : batches >= batchesInFlight;
   const pump = () => {
-    for (; credit > 0 && sent < count; credit--) {
+    while (!spent() && sent < count) {
       const messages = Math.min(perBatch, count - sent);
       const bytes = new Uint8Array(messages * (size + 4));
       const view = new DataView(bytes.buffer);
@@ -65,12 +65,19 @@ function _send(
         view.setUint32(at, size);
         bytes.set(message, at + 4);
       }
+      posted.push({ messages, bytes: bytes.length });
+      batches++;
+      messagesInFlight += messages;
+      bytesInFlight += bytes.length;
       port.postMessage({ bytes, messages }, [bytes.buffer]);
       sent += messages;
     }
   };
   port.onmessage = () => {
-    credit++;
+    const batch = posted.shift()!;
+    batches--;
+    messagesInFlight -= batch.messages;
+    bytesInFlight -= batch.bytes;
     pump();
   };
   pump();

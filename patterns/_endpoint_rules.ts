@@ -9,9 +9,6 @@ import type { SocketType } from "../codec/socket_type.ts";
 import { findTransport } from "../transport/registry.ts";
 import type { Transport } from "../transport/transport.ts";
 
-/** The transports a raw socket (STREAM) speaks over: byte streams. */
-const RAW_SCHEMES: ReadonlySet<string> = new Set(["tcp", "ipc"]);
-
 /**
  * libzmq's check that a socket type can use a transport: the transport's
  * own rule, then those of the raw types, which need raw bytes (STREAM) or
@@ -26,18 +23,31 @@ export function checkCompatible(
 ): void {
   transport.checkSocketType?.(type, use);
   const scheme = transport.scheme;
-  if (type === "DGRAM" && scheme !== "udp") {
+  if (type === "DGRAM" && transport.raw !== "datagrams") {
     throw new ZmqError(
       "ENOCOMPATPROTO",
       `a DGRAM socket sends datagrams, which ${scheme}:// does not carry: bind udp://host:port`,
     );
   }
-  if (type === "STREAM" && !RAW_SCHEMES.has(scheme)) {
+  if (type === "STREAM" && transport.raw !== "stream") {
     throw new ZmqError(
       "ENOCOMPATPROTO",
       `a STREAM socket speaks raw bytes, which ${scheme}:// does not carry: use tcp:// or ipc://`,
     );
   }
+}
+
+/**
+ * The endpoint a transport's listener or link names, in the scheme the
+ * transport is registered under: a transport registered under another
+ * name (`{ ...tcp, scheme: "tcp4" }`) spells its endpoints its own way.
+ */
+export function inScheme(endpoint: string, transport: Transport): string {
+  const scheme = transport.scheme;
+  const at = endpoint.indexOf("://");
+  return at < 0 || endpoint.startsWith(`${scheme}://`)
+    ? endpoint
+    : `${scheme}${endpoint.slice(at)}`;
 }
 
 /**

@@ -11,7 +11,11 @@ import type { SocketType } from "../codec/socket_type.ts";
 import { Dialer } from "../transport/dialer.ts";
 import { findTransport } from "../transport/registry.ts";
 import { acceptWebSocket } from "../transport/websocket_accept.ts";
-import type { Link, TransportListener } from "../transport/transport.ts";
+import type {
+  Link,
+  Transport,
+  TransportListener,
+} from "../transport/transport.ts";
 import { ws } from "../transport/ws.ts";
 import type { SocketEventsController } from "./events.ts";
 import type { ConnectOptions } from "./options.ts";
@@ -20,10 +24,12 @@ import { flushPipe } from "./_linger.ts";
 import type { MechanismFactory } from "./_mechanism_factory.ts";
 import { type EndpointSettings, linkOptions } from "./_link_options.ts";
 import type { Pipe } from "./_pipe.ts";
+import { bytesKey } from "./_bytes_key.ts";
 import { connectRoutingId } from "./_resolve_options.ts";
-import { checkCompatible, lookUp } from "./_endpoint_rules.ts";
+import { checkCompatible, inScheme, lookUp } from "./_endpoint_rules.ts";
 
-type _Bound = { given: string; listener: TransportListener };
+/** A listener, with the endpoint given and the one bound (in its scheme). */
+type _Bound = { given: string; bound: string; listener: TransportListener };
 
 type _Connected = { endpoint: string; dialer: Dialer; pipe: Pipe };
 
@@ -73,8 +79,9 @@ export class Endpoints {
   }
 
   async bind(endpoint: string): Promise<string> {
-    // inproc holds no port, and may wait on a hub only Context.close frees.
-    if (/^inproc:\/\//.test(endpoint)) return await this.#bind(endpoint);
+    // In process, a bind holds no address, and may wait on what only the
+    // context's close frees.
+    if (_transportOf(endpoint)?.inProcess) return await this.#bind(endpoint);
     const bound = this.#bind(endpoint);
     const settled = bound.then(() => {}, () => {});
     this.#binding.add(settled);
@@ -86,6 +93,7 @@ export class Endpoints {
     const core = this.#core;
     if (core.closed) throw closedError();
     let listener: TransportListener;
+    let transport: Transport;
     // Links accepted while binding (inproc dialers waiting for the name,
     // udp's one link) are told after "listening", as any other.
     const early: [Link, string][] = [];
@@ -94,7 +102,9 @@ export class Endpoints {
     };
     try {
       // As libzmq: the socket type before the address (check_protocol).
-      const { transport, address } = findTransport(endpoint);
+      const found = findTransport(endpoint);
+      transport = found.transport;
+      const address = found.address;
       checkCompatible(this.#settings.type, transport, "bind");
       transport.check(address, "bind");
       listener = await transport.listen(
@@ -104,7 +114,7 @@ export class Endpoints {
           acceptFailed: (failure) =>
             this.#events.push({ type: "accept-failed", ...failure }),
         }),
-        (link, bound) => accept(link, bound),
+        (link, bound) => accept(link, inScheme(bound, transport)),
       );
     } catch (error) {
       this.#events.push({
@@ -115,28 +125,32 @@ export class Endpoints {
       });
       throw error;
     }
-    accept = (link, bound) => this.#accept(link, bound);
+    accept = (link, bound) => this.#accept(link, bound, transport);
+    const bound = inScheme(listener.endpoint, transport);
     if (core.closed) {
-      for (const [link, bound] of early) this.#accept(link, bound);
+      for (const [link, at] of early) this.#accept(link, at, transport);
       await listener.close();
       // Accepted after close() closed every link (udp's is the address).
-      await Promise.all(this.#closeAccepted(listener.endpoint));
+      await Promise.all(this.#closeAccepted(bound));
       throw new ZmqError("ETERM", "the socket was closed while binding");
     }
-    this.#listeners.push({ given: endpoint, listener });
-    this.last = listener.endpoint;
-    this.#events.push({ type: "listening", endpoint: listener.endpoint });
-    for (const [link, bound] of early) this.#accept(link, bound);
-    return listener.endpoint;
+    this.#listeners.push({ given: endpoint, bound, listener });
+    this.last = bound;
+    this.#events.push({ type: "listening", endpoint: bound });
+    for (const [link, at] of early) this.#accept(link, at, transport);
+    return bound;
   }
 
   /** Serves a peer accepted at a bound endpoint, unless there are too many. */
-  #accept(link: Link, bound: string): void {
+  #accept(link: Link, bound: string, transport: Transport): void {
     if (!this.#admit(bound)) return link.close(); // (ws has no `admit`)
-    const endpoint = link.localEndpoint ?? bound; // where it reached us
+    // Where it reached us.
+    const local = link.localEndpoint;
+    const endpoint = local === undefined ? bound : inScheme(local, transport);
     this.#events.push({ type: "accepted", endpoint });
     const pipe = this.#core.newPipe(endpoint, true, true);
     pipe.boundAt = bound;
+    pipe.transport = transport;
     this.#core.serve(link, pipe);
   }
 
@@ -150,25 +164,26 @@ export class Endpoints {
 
   async unbind(endpoint: string): Promise<void> {
     if (this.#core.closed) throw closedError();
-    findTransport(endpoint); // as libzmq: EINVAL, EPROTONOSUPPORT
+    // As libzmq: EINVAL, EPROTONOSUPPORT.
+    const { address } = findTransport(endpoint);
     // A wildcard (`ipc://*`, port 0 or `*`) names no one listener: only
     // the endpoint it was bound at does, as in libzmq. (A `*` host with a
     // port names one: kept, where libzmq asks for the bound endpoint.)
-    const named = !/^ipc:\/\/\*|:(0+|\*)(\/|$)/.test(endpoint);
+    const named = !/^\*$|:(0+|\*)(\/|$)/.test(address);
     const index = lookUp(endpoint, (spelling) => {
-      const at = this.#listeners.findIndex(({ given, listener }) =>
-        (named && given === spelling) || listener.endpoint === spelling
+      const at = this.#listeners.findIndex(({ given, bound }) =>
+        (named && given === spelling) || bound === spelling
       );
       return at < 0 ? undefined : at;
     });
     if (index === undefined) {
       throw new ZmqError("ENOENT", `${endpoint} is not bound on this socket`);
     }
-    const [{ listener }] = this.#listeners.splice(index, 1);
+    const [{ listener, bound }] = this.#listeners.splice(index, 1);
     await listener.close();
     if (listener.keepsLinks) return;
     // Released once they have ended (udp's link holds the address).
-    await Promise.all(this.#closeAccepted(listener.endpoint));
+    await Promise.all(this.#closeAccepted(bound));
   }
 
   /**
@@ -198,17 +213,27 @@ export class Endpoints {
     checkCompatible(settings.type, transport, "connect");
     transport.check(address, "connect");
     const assignedRoutingId = connectRoutingId(settings.type, options);
+    const rival = assignedRoutingId && this.#naming(assignedRoutingId);
+    if (rival) {
+      // libzmq asserts (aborting the process) when the second connects;
+      // kept, one of the two would be unaddressable, what it sent lost.
+      throw new ZmqError(
+        "EINVAL",
+        `the connect to ${rival} names its peer with that routing id already: give each connect its own`,
+      );
+    }
     // As libzmq: a second pipe to one peer would duplicate or split what
     // goes between them (inproc aside, as libzmq's).
     if (
-      _SINGLE_CONNECT.has(settings.type) && transport.scheme !== "inproc" &&
+      _SINGLE_CONNECT.has(settings.type) && !transport.inProcess &&
       this.#holds(endpoint)
     ) return;
     // As libzmq: a udp pipe is made at connect whatever `immediate` says
     // (no handshake would ever make it).
-    const immediate = settings.immediate && transport.scheme !== "udp";
+    const immediate = settings.immediate && !transport.subscribesToAll;
     const pipe = core.newPipe(endpoint, false, immediate);
     pipe.assignedRoutingId = assignedRoutingId;
+    pipe.transport = transport;
     const links = linkOptions(this.#settings, this.#mechanism);
     this.last = endpoint;
     // Attached before dialling: a peer there already (inproc's bound
@@ -273,10 +298,22 @@ export class Endpoints {
     _drops.set(pipe, () => void this.#drop(entry));
   }
 
+  /** The endpoint of a connect that names its peer `routingId`, if any. */
+  #naming(routingId: Uint8Array): string | undefined {
+    const key = bytesKey(routingId);
+    for (const entries of this.#dialers.values()) {
+      for (const { endpoint, pipe } of entries) {
+        const named = pipe.assignedRoutingId;
+        if (named && bytesKey(named) === key) return endpoint;
+      }
+    }
+    return undefined;
+  }
+
   /** Whether `endpoint` is connected, or bound (as bind resolved it). */
   #holds(endpoint: string): boolean {
     return this.#dialers.has(endpoint) ||
-      this.#listeners.some(({ listener }) => listener.endpoint === endpoint);
+      this.#listeners.some(({ bound }) => bound === endpoint);
   }
 
   async disconnect(endpoint: string): Promise<void> {
@@ -372,7 +409,9 @@ export class Endpoints {
       return response;
     }
     this.#events.push({ type: "accepted", endpoint });
-    this.#core.serve(link, this.#core.newPipe(endpoint, true, true));
+    const pipe = this.#core.newPipe(endpoint, true, true);
+    pipe.transport = ws;
+    this.#core.serve(link, pipe);
     return response;
   }
 
@@ -395,5 +434,14 @@ export class Endpoints {
 
   leavingPipes(): Pipe[] {
     return [...this.#leaving.values()];
+  }
+}
+
+/** The transport of an endpoint, if it names one (else `#bind` says why). */
+function _transportOf(endpoint: string): Transport | undefined {
+  try {
+    return findTransport(endpoint).transport;
+  } catch {
+    return undefined;
   }
 }

@@ -68,9 +68,9 @@ export class GroupFanOut implements Routing {
   }
 
   attach(pipe: Pipe): void {
-    // By its endpoint: a udp pipe is attached at `connect`, before any link
+    // By its transport: a udp pipe is attached at `connect`, before any link
     // could say what it is, and takes every group from then on, as libzmq's.
-    if (pipe.endpoint.startsWith("udp://")) this.#everyGroup.add(pipe);
+    if (pipe.transport?.subscribesToAll) this.#everyGroup.add(pipe);
   }
 
   detach(pipe: Pipe): void {

@@ -69,7 +69,7 @@ export function sayFarewell(
   if (pipe.closedHere || host.closed || unheard) return;
   const farewell = pipe.accepted
     ? farewells.disconnectMessage
-    : pipe.endpoint.startsWith("inproc://")
+    : pipe.transport?.inProcess
     ? undefined
     : farewells.hiccupMessage;
   if (!farewell) return;

@@ -5,7 +5,7 @@
  */
 
 import type { PeerInfo } from "../codec/connection.ts";
-import type { Link, MessageWriter } from "../transport/transport.ts";
+import type { Link, MessageWriter, Transport } from "../transport/transport.ts";
 import type { Message, OutboundMessage } from "./message.ts";
 import { Queue } from "../transport/_queue.ts";
 import { SubscriptionTrie } from "./_subscription_trie.ts";
@@ -95,6 +95,8 @@ export class Pipe {
    * the table must still let go of the peer.
    */
   routingKey: string | undefined;
+  /** The transport the pipe's peer comes by. */
+  transport: Transport | undefined = undefined;
   /** The routing id a ROUTER gives this peer whatever it announces (`connect` with `routingId`). */
   assignedRoutingId: Uint8Array | undefined;
   /**

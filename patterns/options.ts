@@ -184,7 +184,8 @@ export interface ConnectOptions {
   /**
    * The routing id a ROUTER or a STREAM gives the peer on this connection,
    * whatever the peer announces (ZMQ_CONNECT_ROUTING_ID). ROUTER and STREAM
-   * only.
+   * only; one another connect of the socket names its peer with is
+   * `EINVAL` (libzmq aborts the process there).
    */
   routingId?: string | Uint8Array | undefined;
 }

@@ -314,7 +314,8 @@ export abstract class Socket<M extends Message = Message>
    * @param endpoint `tcp://host:port`, `ipc:///path` or `inproc://name`.
    * @param options The routing id a ROUTER gives this peer.
    * @throws {ZmqError} `EINVAL` (a malformed endpoint, an option the type
-   * does not take), `EPROTONOSUPPORT`, `ENAMETOOLONG` (an ipc path), `ETERM`.
+   * does not take, a routing id another connect names its peer with),
+   * `EPROTONOSUPPORT`, `ENAMETOOLONG` (an ipc path), `ETERM`.
    */
   connect(endpoint: string, options: ConnectOptions = {}): void {
     this.#endpoints.connect(endpoint, options);

@@ -21,6 +21,18 @@ const DENO_ALLOWED = new Set([
 ]);
 
 /**
+ * Files that reach Deno's API through `globalThis`, finding out whether the
+ * runtime has it: each goes without where it has not (a limit unknown, a
+ * permission not asked, a name not resolved, a transport refused).
+ */
+const DENO_DETECTED = new Set([
+  "transport/_permission.ts",
+  "transport/_descriptor_limit.ts",
+  "transport/_interface_address.ts",
+  "transport/_datagram_socket.ts",
+]);
+
+/**
  * Where the sources of generated modules live, with the scripts that build
  * them: not part of the library (nor published).
  */
@@ -357,6 +369,24 @@ Deno.test("architecture: Deno's API only in the tcp, ipc, ws and listener transp
   assertEquals(uses, [], "Deno. outside the Deno transports");
   // The guard sees real uses (the stripper does not hide code).
   assertEquals(users.has("transport/tcp.ts"), true);
+});
+
+Deno.test("architecture: Deno's API reached through globalThis only where the runtime's lack is handled", async () => {
+  const uses: string[] = [];
+  const users = new Set<string>();
+  for (const file of await libraryFiles()) {
+    const lines = stripComments(await read(file)).split("\n");
+    lines.forEach((line, i) => {
+      // `{ Deno?: … }` or `(…).Deno`: what the check above cannot see.
+      if (!/\bDeno\?\s*:|\.Deno\b/.test(line)) return;
+      users.add(file);
+      if (!DENO_ALLOWED.has(file) && !DENO_DETECTED.has(file)) {
+        uses.push(`${file}:${i + 1}: ${line.trim()}`);
+      }
+    });
+  }
+  assertEquals(uses, [], "Deno reached through globalThis elsewhere");
+  assertEquals([...DENO_DETECTED].filter((file) => !users.has(file)), []);
 });
 
 Deno.test("architecture: the comment stripper keeps code, strings and regular expressions", () => {

@@ -322,6 +322,26 @@ Deno.test("probeRouter and connect routing ids, ROUTER to ROUTER with libzmq", a
     await server.close();
   });
   await t.step(
+    "a connect routing id another connect of the socket names its peer with is EINVAL (libzmq aborts), free again once that one is disconnected",
+    async () => {
+      await using router = new Router();
+      const first = "tcp://127.0.0.1:1";
+      const second = "tcp://127.0.0.1:2";
+      router.connect(first, { routingId: "peer" });
+      const error = assertThrows(
+        () => router.connect(second, { routingId: "peer" }),
+        ZmqError,
+        first,
+      );
+      assertEquals(error.code, "EINVAL");
+      // Nothing was made for the refused connect.
+      await assertRejects(() => router.disconnect(second), ZmqError);
+      router.connect(second, { routingId: "other" });
+      await router.disconnect(first);
+      router.connect(first, { routingId: "peer" });
+    },
+  );
+  await t.step(
     "a connect routing id is for ROUTER only, and never empty",
     () => {
       const dealer = new Dealer();

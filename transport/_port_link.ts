@@ -24,22 +24,13 @@ import {
   packingRefusal,
   unpackMessages,
 } from "./_packing.ts";
+import { creditSpent } from "./_port_credit.ts";
 import { PortInbox } from "./_port_inbox.ts";
 import { patientTimeout } from "./_deadlines.ts";
 import type { PortSignal, SignalPort } from "./_port_signal.ts";
 import { Settler } from "./_settle.ts";
 import type { Link, LinkEnd, MessageWriter, Session } from "./transport.ts";
 
-/**
- * Messages in flight, sent but not yet taken by the peer's socket, at most.
- * At 1,000 a stream waited for credit to cross back between the threads
- * (two Workers: 1 KiB 3.0–3.2M messages/s, 3.4–3.5M at 8,000; 16 B 4.8–4.9M,
- * 5.4–5.5M).
- */
-export const PORT_CREDIT_MESSAGES = 8000;
-/** Bytes in flight at most (one message may exceed it, alone); twice this
- * measured slower (1 KiB: 2.4M messages/s against 3.3M). */
-export const PORT_CREDIT_BYTES = 4 * 1024 * 1024;
 /** A packed batch is posted once it holds this many bytes. */
 export const PORT_BATCH_BYTES = 1024 * 1024;
 /**
@@ -298,13 +289,7 @@ export class PortLink implements Link, MessageWriter {
   // MessageWriter: the session writes our messages into the next batch.
   /** Infinity while the peer owes us credit: the session then waits. */
   get pendingOutputBytes(): number {
-    if (
-      this.#inFlight > 0 &&
-      (this.#inFlight >= PORT_CREDIT_MESSAGES ||
-        this.#inFlightBytes >= PORT_CREDIT_BYTES)
-    ) {
-      return Infinity;
-    }
+    if (creditSpent(this.#inFlight, this.#inFlightBytes)) return Infinity;
     const bytes = this.#batch.bytes;
     if (bytes === 0 && this.#batchesInFlight >= PORT_MOST_BATCHES_IN_FLIGHT) {
       return Infinity;

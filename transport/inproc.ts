@@ -107,6 +107,7 @@ export function isInprocBoundInContext(
  */
 export const inproc: Transport = {
   scheme: "inproc",
+  inProcess: true,
 
   check() {},
 

@@ -40,6 +40,7 @@ const _tooLong = (path: string) =>
  */
 export const ipc: Transport = {
   scheme: "ipc",
+  raw: "stream",
 
   check(path, use) {
     requireDeno("ipc", use); // as zmq_connect: EPROTONOSUPPORT at once

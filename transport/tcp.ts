@@ -98,6 +98,7 @@ export function formatTcpEndpoint(address: TcpAddress): string {
 export const tcp: Transport = {
   scheme: "tcp",
   dialTakesTime: true,
+  raw: "stream",
 
   check(address, use) {
     const { host, port } = parseTcpAddress(address);

@@ -344,4 +344,24 @@ export interface Transport {
    * (and ws over it), never for ipc, whose connect is done at once.
    */
   readonly dialTakesTime?: boolean | undefined;
+  /**
+   * What a raw socket may use the transport for, if anything: a byte stream
+   * as it is (STREAM: tcp, ipc) or datagrams (DGRAM: udp). Others carry
+   * ZMTP's frames only.
+   */
+  readonly raw?: "stream" | "datagrams" | undefined;
+  /**
+   * Set where no subscription or join crosses (udp, as libzmq's udp, pgm
+   * and epgm): a connect's pipe is made at once whatever `immediate` says,
+   * as no handshake would ever make it, and it takes every group.
+   */
+  readonly subscribesToAll?: boolean | undefined;
+  /**
+   * Set where the peer is in this process and its pipe is joined to ours
+   * (inproc): a bind holds no address, and may wait on what only the
+   * context's close frees; each connect makes its own pipe, to an endpoint
+   * connected already too; and a connect's peer that goes sends no hiccup,
+   * as libzmq's inproc pipe has no engine to reconnect.
+   */
+  readonly inProcess?: boolean | undefined;
 }

@@ -168,6 +168,8 @@ export const udp: Transport = {
   scheme: "udp",
 
   checkSocketType: checkUdpSocketType,
+  raw: "datagrams",
+  subscribesToAll: true,
 
   check(address, use) {
     const parsed = parseUdpAddress(address);

@@ -9,7 +9,7 @@ import {
   assertRejects,
   assertThrows,
 } from "@std/assert";
-import { PORT_CREDIT_MESSAGES } from "../../transport/_port_link.ts";
+import { PORT_CREDIT_MESSAGES } from "../../transport/_port_credit.ts";
 import {
   Context,
   Dealer,
