@@ -8,6 +8,8 @@ import { ZmqError } from "../codec/errors.ts";
 import type { SocketType } from "../codec/socket_type.ts";
 import { findTransport } from "../transport/registry.ts";
 import type { Transport } from "../transport/transport.ts";
+import { bytesKey } from "./_bytes_key.ts";
+import type { Pipe } from "./_pipe.ts";
 
 /**
  * libzmq's check that a socket type can use a transport: the transport's
@@ -34,6 +36,15 @@ export function checkCompatible(
       "ENOCOMPATPROTO",
       `a STREAM socket speaks raw bytes, which ${scheme}:// does not carry: use tcp:// or ipc://`,
     );
+  }
+}
+
+/** The transport of an endpoint, if it names one (else `bind` says why). */
+export function transportOf(endpoint: string): Transport | undefined {
+  try {
+    return findTransport(endpoint).transport;
+  } catch {
+    return undefined;
   }
 }
 
@@ -71,4 +82,35 @@ export function lookUp<T>(
   return spelled === undefined || spelled === endpoint
     ? undefined
     : find(spelled);
+}
+
+/** A connect: given up, it no longer names its peer (kept for `disconnect`). */
+export interface Connect {
+  endpoint: string;
+  pipe: Pipe;
+  givenUp?: boolean;
+}
+
+/**
+ * Checks that no other connect of the socket gives its peer `routingId`:
+ * libzmq aborts once both peers connect; kept, one of the two would be
+ * unaddressable, what it sent lost.
+ *
+ * @throws {ZmqError} `EINVAL`.
+ */
+export function checkRoutingIdFree(
+  routingId: Uint8Array,
+  connects: Iterable<Iterable<Connect>>,
+): void {
+  const key = bytesKey(routingId);
+  for (const same of connects) {
+    for (const { endpoint, pipe, givenUp } of same) {
+      const named = pipe.assignedRoutingId;
+      if (givenUp || !named || bytesKey(named) !== key) continue;
+      throw new ZmqError(
+        "EINVAL",
+        `the connect to ${endpoint} names its peer with that routing id already: give each connect its own`,
+      );
+    }
+  }
 }

@@ -24,14 +24,21 @@ import { flushPipe } from "./_linger.ts";
 import type { MechanismFactory } from "./_mechanism_factory.ts";
 import { type EndpointSettings, linkOptions } from "./_link_options.ts";
 import type { Pipe } from "./_pipe.ts";
-import { bytesKey } from "./_bytes_key.ts";
 import { connectRoutingId } from "./_resolve_options.ts";
-import { checkCompatible, inScheme, lookUp } from "./_endpoint_rules.ts";
+import {
+  checkCompatible,
+  checkRoutingIdFree,
+  type Connect,
+  inScheme,
+  lookUp,
+  transportOf,
+} from "./_endpoint_rules.ts";
 
 /** A listener, with the endpoint given and the one bound (in its scheme). */
 type _Bound = { given: string; bound: string; listener: TransportListener };
 
-type _Connected = { endpoint: string; dialer: Dialer; pipe: Pipe };
+/** A connect, and what dials its peer. */
+type _Connected = Connect & { dialer: Dialer };
 
 /** How to let go of each `connect` pipe for good. */
 const _drops = new WeakMap<Pipe, () => void>();
@@ -81,7 +88,7 @@ export class Endpoints {
   async bind(endpoint: string): Promise<string> {
     // In process, a bind holds no address, and may wait on what only the
     // context's close frees.
-    if (_transportOf(endpoint)?.inProcess) return await this.#bind(endpoint);
+    if (transportOf(endpoint)?.inProcess) return await this.#bind(endpoint);
     const bound = this.#bind(endpoint);
     const settled = bound.then(() => {}, () => {});
     this.#binding.add(settled);
@@ -110,9 +117,13 @@ export class Endpoints {
       listener = await transport.listen(
         address,
         linkOptions(this.#settings, this.#mechanism, {
-          admit: (bound) => this.#admit(bound),
+          admit: (bound) => this.#admit(inScheme(bound, transport)),
           acceptFailed: (failure) =>
-            this.#events.push({ type: "accept-failed", ...failure }),
+            this.#events.push({
+              type: "accept-failed",
+              ...failure,
+              endpoint: inScheme(failure.endpoint, transport),
+            }),
         }),
         (link, bound) => accept(link, inScheme(bound, transport)),
       );
@@ -169,7 +180,7 @@ export class Endpoints {
     // A wildcard (`ipc://*`, port 0 or `*`) names no one listener: only
     // the endpoint it was bound at does, as in libzmq. (A `*` host with a
     // port names one: kept, where libzmq asks for the bound endpoint.)
-    const named = !/^\*$|:(0+|\*)(\/|$)/.test(address);
+    const named = !/^\*|:(0+|\*)(\/|$)/.test(address);
     const index = lookUp(endpoint, (spelling) => {
       const at = this.#listeners.findIndex(({ given, bound }) =>
         (named && given === spelling) || bound === spelling
@@ -213,14 +224,8 @@ export class Endpoints {
     checkCompatible(settings.type, transport, "connect");
     transport.check(address, "connect");
     const assignedRoutingId = connectRoutingId(settings.type, options);
-    const rival = assignedRoutingId && this.#naming(assignedRoutingId);
-    if (rival) {
-      // libzmq asserts (aborting the process) when the second connects;
-      // kept, one of the two would be unaddressable, what it sent lost.
-      throw new ZmqError(
-        "EINVAL",
-        `the connect to ${rival} names its peer with that routing id already: give each connect its own`,
-      );
+    if (assignedRoutingId) {
+      checkRoutingIdFree(assignedRoutingId, this.#dialers.values());
     }
     // As libzmq: a second pipe to one peer would duplicate or split what
     // goes between them (inproc aside, as libzmq's).
@@ -287,27 +292,16 @@ export class Endpoints {
           if (failed !== undefined) return; // its pipe stays, as libzmq's
         }
         if (!refused) this.#forget(entry);
+        entry.givenUp = true;
         core.remove(pipe, true);
         core.progress();
       },
     });
-    const entry = { endpoint, dialer, pipe };
+    const entry: _Connected = { endpoint, dialer, pipe };
     const same = this.#dialers.get(endpoint);
     if (same) same.add(entry);
     else this.#dialers.set(endpoint, new Set([entry]));
     _drops.set(pipe, () => void this.#drop(entry));
-  }
-
-  /** The endpoint of a connect that names its peer `routingId`, if any. */
-  #naming(routingId: Uint8Array): string | undefined {
-    const key = bytesKey(routingId);
-    for (const entries of this.#dialers.values()) {
-      for (const { endpoint, pipe } of entries) {
-        const named = pipe.assignedRoutingId;
-        if (named && bytesKey(named) === key) return endpoint;
-      }
-    }
-    return undefined;
   }
 
   /** Whether `endpoint` is connected, or bound (as bind resolved it). */
@@ -434,14 +428,5 @@ export class Endpoints {
 
   leavingPipes(): Pipe[] {
     return [...this.#leaving.values()];
-  }
-}
-
-/** The transport of an endpoint, if it names one (else `#bind` says why). */
-function _transportOf(endpoint: string): Transport | undefined {
-  try {
-    return findTransport(endpoint).transport;
-  } catch {
-    return undefined;
   }
 }

@@ -185,7 +185,7 @@ export interface ConnectOptions {
    * The routing id a ROUTER or a STREAM gives the peer on this connection,
    * whatever the peer announces (ZMQ_CONNECT_ROUTING_ID). ROUTER and STREAM
    * only; one another connect of the socket names its peer with is
-   * `EINVAL` (libzmq aborts the process there).
+   * `EINVAL` (libzmq aborts the process once both peers connect).
    */
   routingId?: string | Uint8Array | undefined;
 }

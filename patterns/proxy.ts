@@ -50,6 +50,23 @@ const _noStatistics = (): ProxySocketStatistics => ({
 });
 
 /**
+ * The proxy's side of its control, which the control's users do not see:
+ * counting what it forwards, and waiting out a pause.
+ */
+let _counted: (
+  control: ProxyControl,
+  from: "frontend" | "backend",
+  message: Message,
+) => void;
+/** Aborts at the control's next pause. */
+let _pausing: (control: ProxyControl) => AbortSignal;
+/** Settles when the control is not paused; rejects if `signal` aborts first. */
+let _whenRunning: (
+  control: ProxyControl,
+  signal: AbortSignal,
+) => Promise<void>;
+
+/**
  * Steers a running {@linkcode proxy}, like `zmq_proxy_steerable`'s PAUSE,
  * RESUME, TERMINATE and STATISTICS: while paused nothing is forwarded and
  * messages wait in the sockets (up to their high-water marks).
@@ -67,6 +84,11 @@ const _noStatistics = (): ProxySocketStatistics => ({
  * ```
  */
 export class ProxyControl {
+  static {
+    _counted = (control, from, message) => control.#counted(from, message);
+    _pausing = (control) => control.#pausing.signal;
+    _whenRunning = (control, signal) => control.#whenRunning(signal);
+  }
   #paused = false;
   #statistics: ProxyStatistics = {
     frontend: _noStatistics(),
@@ -108,8 +130,8 @@ export class ProxyControl {
     return { frontend: { ...frontend }, backend: { ...backend } };
   }
 
-  /** @internal Counts a message forwarded from one socket to the other. */
-  counted(from: "frontend" | "backend", message: Message): void {
+  /** Counts a message forwarded from one socket to the other. */
+  #counted(from: "frontend" | "backend", message: Message): void {
     let bytes = 0;
     for (const frame of message) bytes += frame.length;
     const into = this.#statistics[from];
@@ -128,13 +150,8 @@ export class ProxyControl {
     this.resume();
   }
 
-  /** @internal Aborts at the next pause. */
-  get pausing(): AbortSignal {
-    return this.#pausing.signal;
-  }
-
-  /** @internal Settles when not paused; rejects if `signal` aborts first. */
-  whenRunning(signal: AbortSignal): Promise<void> {
+  /** Settles when not paused; rejects if `signal` aborts first. */
+  #whenRunning(signal: AbortSignal): Promise<void> {
     if (!this.#paused) return Promise.resolve();
     if (signal.aborted) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {
@@ -314,8 +331,8 @@ export async function proxy(
   let receiving = signal;
   const receiveSignal = (): AbortSignal => {
     if (!control) return signal;
-    if (pausing !== control.pausing) {
-      pausing = control.pausing;
+    if (pausing !== _pausing(control)) {
+      pausing = _pausing(control);
       receiving = anySignal([signal, pausing]);
     }
     return receiving;
@@ -335,7 +352,7 @@ export async function proxy(
     let captured = false;
     try {
       while (true) {
-        while (control?.paused) await control.whenRunning(signal);
+        while (control?.paused) await _whenRunning(control, signal);
         signal.throwIfAborted();
         if (held === undefined) {
           const receiving = receiveSignal();
@@ -354,7 +371,7 @@ export async function proxy(
           captured = true;
         }
         await to.send(held, _withGroup(held, sending));
-        control?.counted(side, held);
+        if (control) _counted(control, side, held);
         held = undefined;
         captured = false;
       }
@@ -365,7 +382,7 @@ export async function proxy(
           last,
           to,
           captured ? undefined : capture,
-          () => control?.counted(side, last),
+          () => control && _counted(control, side, last),
         );
       }
       if (signal.aborted) return;

@@ -371,7 +371,7 @@ Deno.test("architecture: Deno's API only in the tcp, ipc, ws and listener transp
   assertEquals(users.has("transport/tcp.ts"), true);
 });
 
-Deno.test("architecture: Deno's API reached through globalThis only where the runtime's lack is handled", async () => {
+Deno.test("architecture: Deno's API reached through globalThis only in the files listed as finding out whether the runtime has it", async () => {
   const uses: string[] = [];
   const users = new Set<string>();
   for (const file of await libraryFiles()) {

@@ -32,8 +32,10 @@ export const PORT_MOST_CREDIT_BYTES = 32 * 1024 * 1024;
 
 /**
  * Whether a sender with `inFlight` messages of `inFlightBytes` packed bytes
- * in flight waits for credit: never with none in flight, so that one
- * message larger than the bounds still goes, alone.
+ * in flight waits for credit: never with none in flight, so that a message
+ * larger than the bounds still goes. Checked before each message, and the
+ * bytes counted as each batch goes: what is in flight may pass the bounds
+ * by the last message and about a batch.
  */
 export function creditSpent(inFlight: number, inFlightBytes: number): boolean {
   return inFlight > 0 &&

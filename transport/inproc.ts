@@ -346,5 +346,3 @@ function _node(names: _Names, port: MessagePort): InprocNode {
   for (const dialers of waiting) for (const notify of dialers) notify(node);
   return node;
 }
-
-export { linkInproc };

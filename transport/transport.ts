@@ -351,9 +351,9 @@ export interface Transport {
    */
   readonly raw?: "stream" | "datagrams" | undefined;
   /**
-   * Set where no subscription or join crosses (udp, as libzmq's udp, pgm
-   * and epgm): a connect's pipe is made at once whatever `immediate` says,
-   * as no handshake would ever make it, and it takes every group.
+   * Set where no join crosses (udp): a connect's pipe is made at once
+   * whatever `immediate` says, as no handshake would ever make it, and it
+   * takes every group, as libzmq's udp pipe does.
    */
   readonly subscribesToAll?: boolean | undefined;
   /**

@@ -264,6 +264,21 @@ Deno.test("proxy: a pause and a resume in one turn leave it running; a message t
   await running;
 });
 
+Deno.test("proxy: a ProxyControl's counting and waiting are the proxy's: its users cannot call them to falsify the statistics", async () => {
+  await using context = new Context();
+  const { frontend, backend, source, sink } = await streamer(context);
+  const control = new ProxyControl();
+  for (const name of ["counted", "pausing", "whenRunning"]) {
+    assertEquals(name in control, false, name);
+  }
+  const running = proxy(frontend, backend, { control });
+  await source.send("counted");
+  assertEquals(decode((await sink.receive(timeout()))[0]), "counted");
+  assertEquals(control.statistics().frontend.messagesIn, 1);
+  control.terminate();
+  await running;
+});
+
 Deno.test("proxy: two ways, a pause and a resume in one turn leave it running", async () => {
   await using context = new Context();
   const frontend = new Router({ context });

@@ -8,7 +8,7 @@ import {
 import type { PeerInfo } from "../../codec/connection.ts";
 import { Metadata } from "../../codec/metadata.ts";
 import type { SocketType } from "../../codec/socket_type.ts";
-import { linkInproc } from "../../transport/inproc.ts";
+import { linkInproc } from "../../transport/_inproc_link.ts";
 import type { Link } from "../../transport/transport.ts";
 import { expectEvent } from "../_helpers.ts";
 import {

@@ -252,8 +252,9 @@ Deno.test("port link: while the receiving socket is full, what is in transit sto
     [1, () => PORT_CREDIT_MESSAGES],
     [1024, (size) => Math.ceil(PORT_CREDIT_BYTES / packedSize(size))],
     [4096, () => PORT_FEW_MESSAGES],
+    // Two to a batch, 22 batches: under PORT_MOST_BATCHES_IN_FLIGHT.
     [
-      256 * 1024,
+      768 * 1024,
       (size) => Math.ceil(PORT_MOST_CREDIT_BYTES / packedSize(size)),
     ],
   ];
