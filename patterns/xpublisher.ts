@@ -24,7 +24,7 @@ export interface XPublisherOptions extends PublisherOptions {
   xpubVerbose?: boolean | undefined;
   /** Pass on every subscription and every cancellation, not only the first and the last (ZMQ_XPUB_VERBOSER). */
   xpubVerboser?: boolean | undefined;
-  /** A message sent to each subscriber as soon as it connects, once per peer this socket connects to (each link with `immediate`), ahead of what is sent before its handshake; until then it waits in that peer's queue as if sent (close's linger waits for it) (ZMQ_XPUB_WELCOME_MSG). */
+  /** A message sent to each subscriber as soon as it connects, once per peer this socket connects to (each connection with `immediate`), ahead of what is sent before its handshake; until then it waits in that peer's queue as if sent (close's linger waits for it) (ZMQ_XPUB_WELCOME_MSG). */
   xpubWelcomeMessage?: string | Uint8Array | undefined;
   /** Pass on every subscription and cancellation and apply none: the application applies them with {@linkcode XPublisher.subscribe} and {@linkcode XPublisher.unsubscribe} (ZMQ_XPUB_MANUAL). */
   xpubManual?: boolean | undefined;
@@ -35,8 +35,8 @@ export interface XPublisherOptions extends PublisherOptions {
  * followed by the prefix for a new subscription, `0x00` for a cancelled one
  * (by default only the first subscription to a prefix and its last
  * cancellation, as libzmq). A subscriber that leaves cancels its
- * subscriptions; one this socket connected to keeps them while its link
- * is down, as in libzmq. As libzmq's XPUB, every frame of an XSUB peer's
+ * subscriptions; one this socket connected to keeps them while its
+ * connection is down, as in libzmq. As libzmq's XPUB, every frame of an XSUB peer's
  * message that starts with 0x01 or 0x00 is a subscription or cancellation
  * (ZMQ_ONLY_FIRST_SUBSCRIBE is off); its other frames are received as one
  * message, after the notices (libzmq splits a message around a notice
