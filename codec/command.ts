@@ -21,7 +21,7 @@ export interface Command {
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * const body = codec.encodeCommand("PONG", new Uint8Array());
  * console.log(body); // Uint8Array [4, 80, 79, 78, 71]
@@ -53,7 +53,7 @@ export function encodeCommand(name: string, data: Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * const command = codec.parseCommand(codec.encodeCommand("PING", new Uint8Array([0, 0])));
  * console.log(command.name, command.data.length); // "PING" 2
@@ -79,7 +79,7 @@ export function parseCommand(body: Uint8Array): Command {
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * const body = codec.encodeReady(new codec.Metadata([["Socket-Type", "REQ"]]));
  * console.log(codec.parseCommand(body).name); // "READY"
@@ -97,7 +97,7 @@ export function encodeReady(metadata: Metadata): Uint8Array {
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * const { data } = codec.parseCommand(codec.encodeReady(new codec.Metadata([["Socket-Type", "PUB"]])));
  * console.log(codec.parseReady(data).getString("Socket-Type")); // "PUB"
@@ -115,7 +115,7 @@ export function parseReady(data: Uint8Array): Metadata {
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * const body = codec.encodeError("Invalid socket type");
  * console.log(codec.parseError(codec.parseCommand(body).data)); // "Invalid socket type"
@@ -137,7 +137,7 @@ export function encodeError(reason: string): Uint8Array {
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * console.log(codec.parseError(new Uint8Array([2, 104, 105]))); // "hi"
  * ```
@@ -155,7 +155,7 @@ export function parseError(data: Uint8Array): string {
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * const body = codec.encodePing(100, new Uint8Array([7]));
  * console.log(codec.parseCommand(body).name); // "PING"
@@ -192,7 +192,7 @@ export function encodePing(ttl: number, context: Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * const pong = codec.encodePong(new Uint8Array([0, 10, 1, 2]));
  * console.log(codec.parseCommand(pong).data); // Uint8Array [1, 2]

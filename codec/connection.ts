@@ -43,7 +43,7 @@ export type { ConnectionOptions } from "./connection_options.ts";
  *
  * @example A NULL handshake between two connections, without sockets
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * const client = new codec.Connection({ socketType: "REQ" });
  * const server = new codec.Connection({ socketType: "REP" });

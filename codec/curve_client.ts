@@ -55,7 +55,7 @@ export interface CurveClientKeys {
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * const server = codec.curveKeyPair();
  * const client = new codec.CurveClientMechanism(

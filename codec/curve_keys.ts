@@ -26,7 +26,7 @@ export interface CurveKeyPair {
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * const { publicKey, secretKey } = codec.curveKeyPair();
  * console.log(publicKey.length, secretKey.length); // 40 40
@@ -46,7 +46,7 @@ export function curveKeyPair(): CurveKeyPair {
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * const { publicKey, secretKey } = codec.curveKeyPair();
  * console.log(codec.curvePublicKey(secretKey) === publicKey); // true
@@ -66,7 +66,7 @@ export function curvePublicKey(secretKey: string | Uint8Array): string {
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * const key = codec.toCurveKey("rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7", "server key");
  * console.log(key.length); // 32

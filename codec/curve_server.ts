@@ -63,7 +63,7 @@ export interface CurveServerKeys {
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * const server = new codec.CurveServerMechanism(
  *   new codec.Metadata([["Socket-Type", "REP"]]),

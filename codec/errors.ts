@@ -104,7 +104,7 @@ export type ProtocolErrorKind =
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * const decoder = new codec.FrameDecoder();
  * try {

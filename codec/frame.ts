@@ -31,7 +31,7 @@ export interface Frame {
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * const header = new Uint8Array(9);
  * const length = codec.writeFrameHeader(header, 0, 5, codec.FLAG_MORE);
@@ -78,7 +78,7 @@ export function writeFrameHeader(
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * const bytes = codec.encodeFrame(new TextEncoder().encode("hi"), 0);
  * console.log(bytes); // Uint8Array [0, 2, 104, 105]
@@ -125,7 +125,7 @@ const DIRECT_MAX = 4 * 1024 * 1024;
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * const decoder = new codec.FrameDecoder();
  * const wire = codec.encodeFrame(new TextEncoder().encode("hello"), 0);
@@ -193,7 +193,7 @@ export class FrameDecoder {
    *
    * @example
    * ```ts
-   * import { codec } from "@zmtp/zmq";
+   * import * as codec from "@zmtp/zmq/codec";
    *
    * const decoder = new codec.FrameDecoder();
    * const wire = codec.encodeFrame(new Uint8Array(3), codec.FLAG_MORE);

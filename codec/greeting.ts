@@ -32,7 +32,7 @@ export interface Greeting {
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * const greeting = codec.encodeGreeting({ mechanism: "NULL", asServer: false });
  * console.log(greeting.length, greeting[10], greeting[11]); // 64 3 1
@@ -63,7 +63,7 @@ export function encodeGreeting(
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * codec.checkGreetingPrefix(new Uint8Array([0xff, 0, 0, 0, 0, 0, 0, 0, 1, 0x7f, 3]));
  * ```
@@ -100,7 +100,7 @@ export function checkGreetingPrefix(bytes: Uint8Array): void {
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * const peer = codec.parseGreeting(codec.encodeGreeting({ mechanism: "NULL", asServer: false }));
  * console.log(peer.mechanism); // "NULL"

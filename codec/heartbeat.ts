@@ -44,7 +44,7 @@ export type HeartbeatAction =
  *
  * @example A PING, then silence
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * const heartbeat = new codec.Heartbeat({ interval: 1000, timeout: 500, timeToLive: 3000 });
  * heartbeat.onReady(0);
@@ -102,7 +102,7 @@ export class Heartbeat {
    *
    * @example
    * ```ts
-   * import { codec } from "@zmtp/zmq";
+   * import * as codec from "@zmtp/zmq/codec";
    *
    * const heartbeat = new codec.Heartbeat({ interval: 1000 });
    * console.log(heartbeat.deadline); // undefined: not ready yet
@@ -133,7 +133,7 @@ export class Heartbeat {
    *
    * @example
    * ```ts
-   * import { codec } from "@zmtp/zmq";
+   * import * as codec from "@zmtp/zmq/codec";
    *
    * const heartbeat = new codec.Heartbeat();
    * heartbeat.onPing(25);
@@ -151,7 +151,7 @@ export class Heartbeat {
    *
    * @example
    * ```ts
-   * import { codec } from "@zmtp/zmq";
+   * import * as codec from "@zmtp/zmq/codec";
    *
    * const heartbeat = new codec.Heartbeat({ interval: 100 });
    * heartbeat.onReady(40);
@@ -174,7 +174,7 @@ export class Heartbeat {
    *
    * @example
    * ```ts
-   * import { codec } from "@zmtp/zmq";
+   * import * as codec from "@zmtp/zmq/codec";
    *
    * const heartbeat = new codec.Heartbeat();
    * heartbeat.onPing(10);
@@ -203,7 +203,7 @@ export class Heartbeat {
    *
    * @example
    * ```ts
-   * import { codec } from "@zmtp/zmq";
+   * import * as codec from "@zmtp/zmq/codec";
    *
    * const heartbeat = new codec.Heartbeat({ now: 1000 });
    * console.log(heartbeat.onPing(5)); // true: answer it
@@ -233,7 +233,7 @@ export class Heartbeat {
    *
    * @example
    * ```ts
-   * import { codec } from "@zmtp/zmq";
+   * import * as codec from "@zmtp/zmq/codec";
    *
    * const heartbeat = new codec.Heartbeat({ interval: 100 });
    * heartbeat.onReady(0);
@@ -281,7 +281,7 @@ export class Heartbeat {
    *
    * @example
    * ```ts
-   * import { codec } from "@zmtp/zmq";
+   * import * as codec from "@zmtp/zmq/codec";
    *
    * const heartbeat = new codec.Heartbeat({
    *   interval: 100,

@@ -18,7 +18,7 @@ let _fromWire: (wire: Uint8Array) => Metadata;
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * const metadata = new codec.Metadata([["Socket-Type", "REQ"]]);
  * console.log(metadata.getString("socket-type")); // "REQ"
@@ -78,7 +78,7 @@ export class Metadata implements Iterable<[string, Uint8Array]> {
    *
    * @example
    * ```ts
-   * import { codec } from "@zmtp/zmq";
+   * import * as codec from "@zmtp/zmq/codec";
    *
    * const metadata = new codec.Metadata([["X-Tag", "a"], ["x-tag", "b"]]);
    * console.log(metadata.getAll("X-Tag").length); // 2
@@ -139,7 +139,7 @@ export class Metadata implements Iterable<[string, Uint8Array]> {
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * const bytes = codec.encodeMetadata(new codec.Metadata([["Socket-Type", "REQ"]]));
  * console.log(bytes.length); // 1 + 11 + 4 + 3
@@ -187,7 +187,7 @@ export function encodeMetadata(metadata: Metadata): Uint8Array {
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * const bytes = codec.encodeMetadata(new codec.Metadata([["Identity", "abc"]]));
  * console.log(codec.parseMetadata(bytes).getString("identity")); // "abc"

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * const connection = new codec.Connection({ socketType: "PUSH" });
  * const [first] = connection.takeOutput(); // one chunk: greeting, then READY

@@ -33,7 +33,7 @@ const _readyBodies = new WeakMap<Metadata, Uint8Array>();
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * const mechanism = new codec.NullMechanism(new codec.Metadata([["Socket-Type", "REQ"]]));
  * const [ready] = mechanism.start();
@@ -77,7 +77,7 @@ export class NullMechanism implements Mechanism {
    *
    * @example
    * ```ts
-   * import { codec } from "@zmtp/zmq";
+   * import * as codec from "@zmtp/zmq/codec";
    *
    * const mechanism = new codec.NullMechanism(new codec.Metadata(), { authenticate: true });
    * console.log(mechanism.authenticates); // true

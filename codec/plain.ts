@@ -23,7 +23,7 @@ const _EMPTY = new Uint8Array();
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * const client = new codec.PlainClientMechanism(
  *   new codec.Metadata([["Socket-Type", "REQ"]]),
@@ -104,7 +104,7 @@ export class PlainClientMechanism implements Mechanism {
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * const server = new codec.PlainServerMechanism(new codec.Metadata([["Socket-Type", "REP"]]));
  * console.log(server.start().length); // 0: the client speaks first

@@ -42,7 +42,7 @@ export interface RawConnectionOptions {
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * const raw = new codec.RawConnection();
  * console.log(raw.tick(0)[0].type); // "ready"

@@ -38,7 +38,7 @@ export type SocketType =
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * console.log(codec.MAX_GROUP_BYTES); // 255
  * ```
@@ -75,7 +75,7 @@ const _PEERS: Record<SocketType, readonly SocketType[]> = {
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * console.log(codec.socketTypesMatch("REQ", "ROUTER")); // true
  * console.log(codec.socketTypesMatch("REQ", "PUB")); // false

@@ -57,7 +57,7 @@ export function zwsProtocol(mechanism: string): string {
  *
  * @example A ZWS handshake between a client and a server, without sockets
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * const client = new codec.WebSocketConnection({ socketType: "PUSH", role: "client", path: "/", host: "x" });
  * const server = new codec.WebSocketConnection({ socketType: "PULL", role: "server", path: "/" });

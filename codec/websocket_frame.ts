@@ -36,7 +36,7 @@ export interface WebSocketMessage {
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * const [header] = codec.encodeWebSocketFrame(codec.OPCODE.binary, new Uint8Array([0, 104, 105]));
  * console.log(header); // Uint8Array(2) [ 130, 3 ]
@@ -133,7 +133,7 @@ export interface WebSocketDecoderOptions {
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * const decoder = new codec.WebSocketDecoder({ masked: false });
  * const messages: codec.WebSocketMessage[] = [];

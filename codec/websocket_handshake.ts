@@ -21,7 +21,7 @@ const _decoder = new TextDecoder();
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * console.log(codec.websocketAccept("dGhlIHNhbXBsZSBub25jZQ==")); // "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
  * ```
@@ -47,7 +47,7 @@ export interface UpgradeRequest {
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * const request = codec.encodeUpgradeRequest({
  *   path: "/", host: "127.0.0.1:8080", key: codec.websocketKey(), protocols: ["ZWS2.0/NULL"],
@@ -72,7 +72,7 @@ export function encodeUpgradeRequest(request: UpgradeRequest): Uint8Array {
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * console.log(codec.websocketKey().length); // 24
  * ```
@@ -86,7 +86,7 @@ export function websocketKey(): string {
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * const response = codec.encodeUpgradeResponse("dGhlIHNhbXBsZSBub25jZQ==", "ZWS2.0/NULL");
  * console.log(new TextDecoder().decode(response).split("\r\n")[0]); // "HTTP/1.1 101 Switching Protocols"
@@ -110,7 +110,7 @@ export function encodeUpgradeResponse(
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * const refusal = codec.encodeHttpRefusal(400, "speak ZWS2.0/NULL");
  * console.log(new TextDecoder().decode(refusal).split("\r\n")[0]); // "HTTP/1.1 400 Bad Request"
@@ -151,7 +151,7 @@ export interface HttpHead {
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * const reader = new codec.HttpHeadReader();
  * const [head] = reader.push(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n")) ?? [];

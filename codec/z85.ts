@@ -17,7 +17,7 @@ for (let i = 0; i < _ALPHABET.length; i++) _DECODE[_ALPHABET.charCodeAt(i)] = i;
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * const bytes = new Uint8Array([0x86, 0x4f, 0xd2, 0x6f, 0xb5, 0x59, 0xf7, 0x5b]);
  * console.log(codec.z85Encode(bytes)); // "HelloWorld"
@@ -53,7 +53,7 @@ export function z85Encode(bytes: Uint8Array): string {
  *
  * @example
  * ```ts
- * import { codec } from "@zmtp/zmq";
+ * import * as codec from "@zmtp/zmq/codec";
  *
  * console.log(codec.z85Decode("HelloWorld")); // Uint8Array(8) [134, 79, 210, 111, 181, 89, 247, 91]
  * ```
