@@ -16,9 +16,9 @@ const _nameSize = (name: string): number => 1 + name.length;
 /** A Curve25519 key, public or secret. */
 export const KEY_SIZE = 32;
 /** The Poly1305 tag at the head of every box (libsodium's "easy" layout). */
-export const MAC_SIZE = 16;
+const MAC_SIZE = 16;
 /** crypto_box's nonce: a 16-byte prefix and a short nonce, or 8 and a long one. */
-export const NONCE_SIZE = 24;
+const NONCE_SIZE = 24;
 /** A short nonce: a big-endian counter, never reused by a side. */
 export const SHORT_NONCE_SIZE = 8;
 /** A long nonce: random bytes. */
@@ -44,7 +44,7 @@ export const HELLO_DATA_SIZE = HELLO_BOX_AT + MAC_SIZE + HELLO_SIGNATURE_SIZE;
 export const HELLO_SIZE = _nameSize("HELLO") + HELLO_DATA_SIZE;
 
 /** The cookie's plaintext: C' and s', for the server to forget until INITIATE. */
-export const COOKIE_PLAINTEXT_SIZE = KEY_SIZE + KEY_SIZE;
+const COOKIE_PLAINTEXT_SIZE = KEY_SIZE + KEY_SIZE;
 /** The cookie: a long nonce and its box; 96 bytes. */
 export const COOKIE_SIZE = LONG_NONCE_SIZE + MAC_SIZE + COOKIE_PLAINTEXT_SIZE;
 
@@ -59,7 +59,7 @@ export const WELCOME_SIZE = _nameSize("WELCOME") + WELCOME_DATA_SIZE;
 /** The vouch's plaintext: C' and S, vouched for by C. */
 export const VOUCH_PLAINTEXT_SIZE = KEY_SIZE + KEY_SIZE;
 /** The vouch's box; 80 bytes. */
-export const VOUCH_BOX_SIZE = MAC_SIZE + VOUCH_PLAINTEXT_SIZE;
+const VOUCH_BOX_SIZE = MAC_SIZE + VOUCH_PLAINTEXT_SIZE;
 
 /** INITIATE is the cookie echoed, the short nonce and the box. */
 export const INITIATE_SHORT_NONCE_AT = COOKIE_SIZE;

@@ -30,7 +30,7 @@ import type { SocketType } from "./socket_type.ts";
  * holds back its signature, its greeting's rest, or NULL's READY to a peer
  * not of libzmq's kind: a server that waits for ours has it then.
  */
-export const READY_HOLD_MS = 20;
+const READY_HOLD_MS = 20;
 
 /** What the handshake needs of a connection's options. */
 export interface HandshakeOptions {

@@ -9,13 +9,13 @@
 import { ProtocolError } from "./errors.ts";
 
 /** Packet types (RFC 3208 §8). */
-export const PGM_SPM = 0x00;
+const PGM_SPM = 0x00;
 export const PGM_ODATA = 0x04;
 export const PGM_RDATA = 0x05;
 export const PGM_NAK = 0x08;
-export const PGM_NNAK = 0x09;
+const PGM_NNAK = 0x09;
 export const PGM_NCF = 0x0a;
-export const PGM_SPMR = 0x0c;
+const PGM_SPMR = 0x0c;
 
 const HEADER_BYTES = 16;
 const OPTIONS_PRESENT = 0x01;
@@ -115,7 +115,7 @@ export function sqnDistance(a: number, b: number): number {
  * @param bytes What to sum.
  * @returns The checksum as sent (0 computed is sent as 0xffff).
  */
-export function pgmChecksum(bytes: Uint8Array): number {
+function pgmChecksum(bytes: Uint8Array): number {
   const checksum = ~_sum(bytes) & 0xffff;
   return checksum === 0 ? 0xffff : checksum;
 }

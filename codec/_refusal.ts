@@ -84,7 +84,7 @@ export function refusal(
 }
 
 /** "^RROR": libzmq's "\x05ERROR" as C reads it (see _handshake.ts). */
-export const LIBZMQ_PLAIN_ERROR_NAME: readonly number[] = [
+const LIBZMQ_PLAIN_ERROR_NAME: readonly number[] = [
   0x5e,
   0x52,
   0x52,

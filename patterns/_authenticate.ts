@@ -20,7 +20,7 @@ import { askZapHandler, hasZapHandler } from "./_zap.ts";
 const _decoder = new TextDecoder();
 
 /** The request an authenticator sees, from the mechanism's credentials. */
-export function toRequest(
+function toRequest(
   credentials: Credentials,
   domain: string,
   address: string,

@@ -285,7 +285,7 @@ export function resolveTls(options: SocketOptions): TlsOptions {
  * @throws {ZmqError} `EINVAL` for a name not starting with `X-` or over
  * 255 bytes, or an empty value.
  */
-export function resolveMetadata(
+function resolveMetadata(
   options: SocketOptions,
 ): Readonly<Record<string, string>> {
   const given: unknown = options.metadata;

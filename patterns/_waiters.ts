@@ -80,7 +80,7 @@ export const UNTIMED: unique symbol = Symbol("untimed");
 export type CoreOptions = SendOptions & { readonly [UNTIMED]?: true };
 
 /** The error of a send or receive that ran out of time. */
-export function timeoutError(): ZmqError {
+function timeoutError(): ZmqError {
   return new ZmqError(
     "EAGAIN",
     "the operation did not complete within the socket's sendTimeout/receiveTimeout",

@@ -28,7 +28,7 @@ export const monotonicNow = (): number => performance.now();
  * ERROR) before it closes all the same: a peer that reads nothing more (a
  * hung process) must not keep it, its descriptor and its queue.
  */
-export const ERROR_FLUSH_MS = 1000;
+const ERROR_FLUSH_MS = 1000;
 
 /**
  * What the driver asks of its link: the link itself, not closures made for

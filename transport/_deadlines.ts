@@ -22,7 +22,7 @@ import { MinHeap } from "../codec/_min_heap.ts";
  * that another one keeps off its CPU takes longer: 10 ms, once a
  * judgement, so the wait does not stretch while the loop stays busy.
  */
-export const GRACE_MS = 10;
+const GRACE_MS = 10;
 
 /**
  * Calls `callback` once `ms` have passed and then a turn of the loop (see

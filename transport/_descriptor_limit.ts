@@ -20,7 +20,7 @@ let _limit: number | null | undefined;
  * every permission read it): never a prompt. `undefined` elsewhere (no
  * permission, another system, a browser) or if it is unlimited.
  */
-export function descriptorLimit(): number | undefined {
+function descriptorLimit(): number | undefined {
   if (_limit === undefined) _limit = _readLimit() ?? null;
   return _limit ?? undefined;
 }

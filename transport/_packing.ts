@@ -120,7 +120,7 @@ export function keptFrame(frame: Uint8Array): Uint8Array<ArrayBuffer> {
  * The bytes a message takes in a batch, every frame copied: what flow
  * control counts, however the frames cross.
  */
-export function packedSize(frames: readonly Uint8Array[]): number {
+function packedSize(frames: readonly Uint8Array[]): number {
   let size = 4;
   for (let i = 0; i < frames.length; i++) size += 4 + frames[i].length;
   return size;
