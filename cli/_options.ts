@@ -8,7 +8,7 @@ import { codec, type SocketOptions } from "../mod.ts";
 import type { FlagSpec, ParsedFlags } from "./_args.ts";
 import { CliError } from "./_errors.ts";
 import { checkServerKey, readKey } from "./_keys.ts";
-import type { TypeFlag } from "./_sockets.ts";
+import type { SocketKind, TypeFlag } from "./_sockets.ts";
 import { resolveOrigins } from "../patterns/_resolve_options.ts";
 
 /** The longest a timer waits (setTimeout's limit: 2^31 - 1 ms, about 24.8 days). */
@@ -178,6 +178,36 @@ export const COMMON_FLAGS: readonly FlagSpec[] = [
   },
   { name: "help", short: "h", kind: "boolean", help: "print this help" },
 ];
+
+/**
+ * Checks that a command names its endpoints (and a DISH its groups), and
+ * takes no argument besides its flags.
+ *
+ * @throws {CliError} Naming what is missing.
+ */
+export function checkEndpoints(
+  kind: SocketKind,
+  flags: ParsedFlags,
+  command: string,
+): void {
+  if (flags.positionals.length > 0) {
+    throw new CliError(
+      `${command} takes no argument "${
+        flags.positionals[0]
+      }": endpoints follow --bind or --connect`,
+    );
+  }
+  if (flags.list("bind").length + flags.list("connect").length === 0) {
+    throw new CliError(
+      `${command} needs an endpoint: --bind EP or --connect EP (see ${command} --help)`,
+    );
+  }
+  if (kind.flags.includes("join") && flags.list("join").length === 0) {
+    throw new CliError(
+      "a DISH receives only the groups it joins: give --join GROUP",
+    );
+  }
+}
 
 /**
  * The socket options the flags ask for; keys are Z85 text or `@file`.

@@ -34,7 +34,12 @@ import {
   whereFrom,
 } from "./_message.ts";
 import { watchEvents } from "./_monitor.ts";
-import { COMMON_FLAGS, socketOptions, TYPE_FLAGS } from "./_options.ts";
+import {
+  checkEndpoints,
+  COMMON_FLAGS,
+  socketOptions,
+  TYPE_FLAGS,
+} from "./_options.ts";
 import { type ByteSink, Output } from "./_output.ts";
 import { fromReceived, sendAs, type SocketKind } from "./_sockets.ts";
 import { Stats } from "./_stats.ts";
@@ -96,23 +101,7 @@ export async function runSocket(
     await output.end();
     return EXIT_OK;
   }
-  if (flags.positionals.length > 0) {
-    throw new CliError(
-      `${command} takes no argument "${
-        flags.positionals[0]
-      }": endpoints follow --bind or --connect`,
-    );
-  }
-  if (flags.list("bind").length + flags.list("connect").length === 0) {
-    throw new CliError(
-      `${command} needs an endpoint: --bind EP or --connect EP (see ${command} --help)`,
-    );
-  }
-  if (kind.flags.includes("join") && flags.list("join").length === 0) {
-    throw new CliError(
-      "a DISH receives only the groups it joins: give --join GROUP",
-    );
-  }
+  checkEndpoints(kind, flags, command);
   const format = formatNamed(flags.string("format") ?? "text");
   const socket = kind.make(await socketOptions(flags));
   return await new _Run(kind, socket, flags, format, io).run();
