@@ -150,10 +150,10 @@ export class SocketCore implements RoutingHost, SessionHost {
 
   /**
    * Drops a pipe and its queue, which close's summary counts as dropped
-   * for a connect given up, disconnected or `immediate` (`countDropped`),
-   * and for any peer leaving while the socket closes; not for an accepted
-   * peer that left before, nor a fan-out's: a PUB drops what it had for
-   * one as at its HWM.
+   * (`countDropped`) for a peer that leaves (an accepted one's queue goes
+   * with it, as libzmq's), a connect given up or disconnected, and any
+   * peer leaving while the socket closes; a fan-out's only then: a PUB
+   * drops what it had for one as at its HWM.
    */
   remove(pipe: Pipe, countDropped = false): void {
     this.retire(pipe);
@@ -232,13 +232,10 @@ export class SocketCore implements RoutingHost, SessionHost {
           : keyBytes(pipe.routingKey),
       });
     }
-    if (pipe.transient) {
-      const ours = !pipe.accepted && !this.routing.fansOut; // see remove()
-      // Closing: what it held was the close's to deliver, and is dropped.
-      this.remove(pipe, pipe.closedHere || ours || this.closed);
-    } else {
-      this.routing.disconnected?.(pipe);
-    }
+    // What it held is dropped; a fan-out's counted only if ours to deliver.
+    const counted = pipe.closedHere || !this.routing.fansOut || this.closed;
+    if (pipe.transient) this.remove(pipe, counted);
+    else this.routing.disconnected?.(pipe);
     this.progress();
   }
 

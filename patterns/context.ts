@@ -45,7 +45,9 @@ export interface SharedContext {
 export interface CloseSummary {
   /**
    * Messages queued to send and never written, because linger ran out or no
-   * peer took them: those still in the socket's queues. What a connection
+   * peer took them: those still in the socket's queues, and those queued
+   * for a peer that left (but a PUB's, which drops for a peer as at its
+   * high-water mark). What a connection
    * had already taken to write (a stream's last batch: about 128 KiB of
    * messages, or one larger message; an `epgm` publisher's rate-paced
    * window, up to 64 KiB) is not counted. Counted too: messages that were

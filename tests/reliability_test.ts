@@ -215,6 +215,28 @@ Deno.test("close counts as dropped what a bound PUSH held for a libzmq PULL that
   assert(dropped >= count / 2 && dropped <= count, `${dropped} dropped`);
 });
 
+Deno.test("close counts as dropped what a bound PUSH held for an accepted peer that left before the close: sent = the peer's unread + the PUSH's dropped", async () => {
+  // Before, its queue went with it uncounted (dropped 0 of 100).
+  await using context = new Context();
+  const push = new Push({ context, sendHighWaterMark: 100, sendTimeout: 0 });
+  await push.bind("inproc://left-before");
+  const pull = new Pull({ context, receiveHighWaterMark: 1 });
+  pull.connect("inproc://left-before");
+  let sent = 0;
+  await assertRejects(async () => {
+    for (;;) {
+      await push.send("queued");
+      sent++;
+    }
+  });
+  const gone = push.events.wait("disconnected", timeout().signal);
+  const { unread } = await pull.close();
+  await gone;
+  const { dropped } = await push.close();
+  assertEquals(dropped, 100);
+  assertEquals(unread + dropped, sent);
+});
+
 Deno.test("Context.close() during a full-speed stream resolves within linger and says what it dropped", async () => {
   await using peer = new LibzmqPeer();
   const pull = await peer.open("Pull", { receiveHighWaterMark: 1 });
