@@ -358,38 +358,43 @@ Deno.test("architecture: no builtin that a runtime the library runs on lacks, bu
   ) assertEquals(TOO_NEW.test(line), true, line);
 });
 
-Deno.test("architecture: Deno's API only in the tcp, ipc, ws and listener transports", async () => {
+/**
+ * The library's code lines that match `pattern`, outside the files
+ * `allowed`; and every file with such a line.
+ */
+async function denoUses(
+  pattern: RegExp,
+  allowed: (file: string) => boolean,
+): Promise<{ uses: string[]; users: Set<string> }> {
   const uses: string[] = [];
   const users = new Set<string>();
   for (const file of await libraryFiles()) {
     const lines = stripComments(await read(file)).split("\n");
     lines.forEach((line, i) => {
-      if (!/(?<![\w$.])Deno\./.test(line)) return;
+      if (!pattern.test(line)) return;
       users.add(file);
-      if (!DENO_ALLOWED.has(file)) {
-        uses.push(`${file}:${i + 1}: ${line.trim()}`);
-      }
+      if (!allowed(file)) uses.push(`${file}:${i + 1}: ${line.trim()}`);
     });
   }
+  return { uses, users };
+}
+
+Deno.test("architecture: Deno's API only in the tcp, ipc, ws and listener transports", async () => {
+  const { uses, users } = await denoUses(
+    /(?<![\w$.])Deno\./,
+    (file) => DENO_ALLOWED.has(file),
+  );
   assertEquals(uses, [], "Deno. outside the Deno transports");
   // The guard sees real uses (the stripper does not hide code).
   assertEquals(users.has("transport/tcp.ts"), true);
 });
 
 Deno.test("architecture: Deno's API reached through globalThis only in the files listed as finding out whether the runtime has it", async () => {
-  const uses: string[] = [];
-  const users = new Set<string>();
-  for (const file of await libraryFiles()) {
-    const lines = stripComments(await read(file)).split("\n");
-    lines.forEach((line, i) => {
-      // `{ Deno?: … }` or `(…).Deno`: what the check above cannot see.
-      if (!/\bDeno\?\s*:|\.Deno\b/.test(line)) return;
-      users.add(file);
-      if (!DENO_ALLOWED.has(file) && !DENO_DETECTED.has(file)) {
-        uses.push(`${file}:${i + 1}: ${line.trim()}`);
-      }
-    });
-  }
+  // `{ Deno?: … }` or `(…).Deno`: what the check above cannot see.
+  const { uses, users } = await denoUses(
+    /\bDeno\?\s*:|\.Deno\b/,
+    (file) => DENO_ALLOWED.has(file) || DENO_DETECTED.has(file),
+  );
   assertEquals(uses, [], "Deno reached through globalThis elsewhere");
   assertEquals([...DENO_DETECTED].filter((file) => !users.has(file)), []);
 });
