@@ -136,9 +136,9 @@ export class Context implements AsyncDisposable {
    *
    * The first isolate to share a context keeps the register of its names
    * for all of them: should it end (a Worker terminated or crashed),
-   * connections already made go on, but `inproc://` binds and connects in this
-   * context fail with `ETERM` from then on (a connect retries, as it would
-   * to a tcp peer that is gone).
+   * connections already made go on, but `inproc://` binds and connects in
+   * this context fail with `ETERM` from then on (a connect retries, as it
+   * would to a tcp peer that is gone).
    *
    * @returns A handle for one isolate (call again for each).
    * @throws {ZmqError} `ETERM` once the context is closed, or the isolate

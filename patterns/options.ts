@@ -33,9 +33,9 @@ export interface SocketOptions {
   linger?: number | undefined;
   /**
    * Delay before reconnecting, in ms; 0 or -1 turns reconnection off (a
-   * `connect` whose connection ends is then dropped with what is queued for it,
-   * as libzmq ends the endpoint; one whose one attempt failed stays, as in
-   * libzmq). Default 100.
+   * `connect` whose connection ends is then dropped with what is queued for
+   * it, as libzmq ends the endpoint; one whose one attempt failed stays, as
+   * in libzmq). Default 100.
    */
   reconnectInterval?: number | undefined;
   /** Ceiling for the doubling reconnect delay, in ms; 0 keeps it constant. Default 0. */
@@ -84,8 +84,8 @@ export interface SocketOptions {
    * Send an empty message to each new peer as soon as its handshake is done,
    * so a ROUTER learns of us at once (ZMQ_PROBE_ROUTER): once for each
    * `connect`, not again on a reconnect, as libzmq writes it when the pipe
-   * is made (once for each connection with `immediate`). ROUTER, DEALER and REQ
-   * only. Default false.
+   * is made (once for each connection with `immediate`). ROUTER, DEALER and
+   * REQ only. Default false.
    */
   probeRouter?: boolean | undefined;
   /** Be a PLAIN server: clients present a username and password (RFC 24). */
