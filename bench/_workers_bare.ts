@@ -47,7 +47,6 @@ function _send(
     Math.min(BATCH_MESSAGES, Math.floor(BATCH_BYTES / (size + 4))),
   );
   let sent = 0;
-  let batches = 0;
   let messagesInFlight = 0;
   let bytesInFlight = 0;
   // What each batch in flight holds, credited back in order.
@@ -55,7 +54,7 @@ function _send(
   const spent = () =>
     batchesInFlight === undefined
       ? creditSpent(messagesInFlight, bytesInFlight)
-      : batches >= batchesInFlight;
+      : posted.length >= batchesInFlight;
   const pump = () => {
     while (!spent() && sent < count) {
       const messages = Math.min(perBatch, count - sent);
@@ -66,7 +65,6 @@ function _send(
         bytes.set(message, at + 4);
       }
       posted.push({ messages, bytes: bytes.length });
-      batches++;
       messagesInFlight += messages;
       bytesInFlight += bytes.length;
       port.postMessage({ bytes, messages }, [bytes.buffer]);
@@ -75,7 +73,6 @@ function _send(
   };
   port.onmessage = () => {
     const batch = posted.shift()!;
-    batches--;
     messagesInFlight -= batch.messages;
     bytesInFlight -= batch.bytes;
     pump();
